@@ -1,0 +1,52 @@
+/**
+ * What every CLI command shares: the validated config, and lazily opened connections that are
+ * closed when the command ends. One factory, so no command builds its own clients.
+ */
+import type { Client } from '@temporalio/client';
+import { type Config, loadConfig } from '../config.js';
+import { createDb, type Db } from '../db/database.js';
+import { connectClient } from '../temporal/connection.js';
+
+/** An error meant for the user: printed without a stack trace, with its exit code. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export class CliContext {
+  private temporalClient: Client | undefined;
+  private database: Db | undefined;
+  private loaded: Config | undefined;
+
+  get config(): Config {
+    this.loaded ??= loadConfig();
+    return this.loaded;
+  }
+
+  async temporal(): Promise<Client> {
+    this.temporalClient ??= await connectClient(this.config);
+    return this.temporalClient;
+  }
+
+  db(): Db {
+    if (!this.config.databaseUrl) {
+      throw new CliError(
+        'DATABASE_URL is not set. With `npm start` running on its defaults, use:\n' +
+          `  export DATABASE_URL=postgres://boomerang:boomerang@localhost:${this.config.embeddedPostgresPort}/boomerang`,
+      );
+    }
+    this.database ??= createDb(this.config.databaseUrl, { max: 4 });
+    return this.database;
+  }
+
+  async close(): Promise<void> {
+    await this.temporalClient?.connection.close();
+    await this.database?.destroy();
+  }
+}
+
+export function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
+}

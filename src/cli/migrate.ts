@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { migrateToLatest } from '../db/migrate.js';
+import type { CliContext } from './context.js';
+
+export function registerMigrateCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('migrate')
+    .description('Apply pending database migrations')
+    .action(async () => {
+      const applied = await migrateToLatest(ctx.db());
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the schema is up to date');
+    });
+}

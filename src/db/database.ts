@@ -1,0 +1,21 @@
+/**
+ * The Kysely instance over a pg pool. Created by composition roots (worker, HTTP server, CLI) and
+ * passed down; nothing in the codebase holds a module-level database.
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+// Postgres returns NUMERIC and BIGINT as strings to avoid precision loss; amounts here are
+// NUMERIC(14,2) and counts fit in a double, so numbers are what the code wants.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export type Db = Kysely<Database>;
+
+export function createDb(connectionString: string, opts: { max?: number } = {}): Db {
+  const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
+  // A dropped idle connection must not crash the process; the pool replaces it.
+  pool.on('error', (err) => console.error(`postgres pool: ${err.message}`));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

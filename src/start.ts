@@ -1,0 +1,260 @@
+/**
+ * `npm start`: the whole stack on embedded defaults, as one process tree stopped by Ctrl-C.
+ *   Temporal dev server (SQLite under .data/, Web UI) → Postgres (embedded unless DATABASE_URL)
+ *   → migrations → worker and HTTP endpoint as supervised child processes.
+ * Each part can point at real infrastructure instead (TEMPORAL_ADDRESS, DATABASE_URL).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
+import { type Config, loadConfig, PROJECT_ROOT, temporalAddress } from './config.js';
+import { createDb } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { runMain } from './main-helpers.js';
+import { resolveTemporalCli } from './provision/tools.js';
+import { connectClient } from './temporal/connection.js';
+import { devServerSearchAttributeFlags, registerSearchAttributes } from './temporal/search-attributes.js';
+
+const say = (message: string) => console.log(`boomerang: ${message}`);
+
+/** Stops registered parts in reverse order of start. */
+class Shutdown {
+  private steps: { name: string; run: () => Promise<void> }[] = [];
+  private running: Promise<void> | undefined;
+  /** Set as soon as a stop is requested, so supervisors stop restarting children that exit. */
+  stopping = false;
+  add(name: string, run: () => Promise<void>) {
+    this.steps.push({ name, run });
+  }
+  run(): Promise<void> {
+    this.stopping = true;
+    this.running ??= (async () => {
+      for (const step of this.steps.reverse()) {
+        try {
+          await step.run();
+        } catch (err) {
+          console.error(`boomerang: stopping ${step.name} failed: ${(err as Error).message}`);
+        }
+      }
+    })();
+    return this.running;
+  }
+}
+
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+async function waitForTemporal(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: '1s' });
+      await connection.workflowService.getSystemInfo({});
+      await connection.close();
+      return;
+    } catch (err) {
+      lastError = (err as Error).message;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs / 1000} s: ${lastError}`);
+}
+
+function prefixLines(stream: NodeJS.ReadableStream | null, prefix: string, sink: NodeJS.WriteStream) {
+  if (!stream) return;
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) sink.write(`${prefix} ${line}\n`);
+  });
+}
+
+/** A dev server left running by a supervisor that was killed outright would hold the ports: stop it. */
+async function reapLeftover(pidFile: string): Promise<void> {
+  const pid = Number(await fs.readFile(pidFile, 'utf8').catch(() => ''));
+  if (!pid) return;
+  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (cmdline.includes('start-dev')) {
+    say(`stopping a Temporal dev server left over from an earlier run (pid ${pid})`);
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 50 && (await fs.access(`/proc/${pid}`).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 200));
+  }
+  await fs.rm(pidFile, { force: true });
+}
+
+async function startTemporalDevServer(config: Config, shutdown: Shutdown): Promise<void> {
+  const cli = await resolveTemporalCli({ cacheDir: config.cacheDir, explicitPath: config.tools.temporalCliPath, log: say, allowSdkDownload: false });
+  if (cli.executable.type !== 'existing-path') throw new Error('no Temporal CLI binary');
+  const dbFile = path.join(config.dataDir, 'temporal.sqlite');
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', dbFile,
+    '--namespace', config.temporal.namespace,
+    '--port', String(config.temporal.devServerPort),
+    '--ui-port', String(config.temporal.uiPort),
+    '--ip', '127.0.0.1',
+    '--log-level', 'error',
+    ...devServerSearchAttributeFlags(),
+  ];
+  const pidFile = path.join(config.dataDir, 'temporal.pid');
+  await reapLeftover(pidFile);
+  say(`starting the Temporal dev server (state in ${dbFile})`);
+  // Own process group: a terminal's Ctrl-C reaches only us, and we stop Temporal last.
+  const child = spawn(cli.executable.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  if (child.pid) await fs.writeFile(pidFile, String(child.pid));
+  prefixLines(child.stdout, '[temporal]', process.stdout);
+  prefixLines(child.stderr, '[temporal]', process.stderr);
+  shutdown.add('Temporal dev server', async () => {
+    child.kill('SIGTERM');
+    await waitForExit(child, 10_000);
+    await fs.rm(pidFile, { force: true });
+  });
+  await waitForTemporal(temporalAddress(config), child, 60_000);
+}
+
+async function startPostgres(config: Config, shutdown: Shutdown): Promise<string> {
+  if (config.databaseUrl) {
+    say('using the Postgres of DATABASE_URL');
+    return config.databaseUrl;
+  }
+  say(`starting the embedded Postgres on port ${config.embeddedPostgresPort} (data in ${path.join(config.dataDir, 'postgres')})`);
+  const child = spawnPart(path.join(SRC_DIR, 'provision', 'postgres-main.ts'), process.env);
+  prefixLines(child.stderr, '[postgres]', process.stderr);
+  shutdown.add('Postgres', async () => {
+    child.kill('SIGTERM');
+    await waitForExit(child, 20_000);
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      output += chunk;
+      const ready = /^READY (\S+)$/m.exec(output);
+      if (ready?.[1]) resolve(ready[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the embedded Postgres exited (code ${code}) before it was ready; see the [postgres] lines above`)));
+  });
+}
+
+const SRC_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Starts a TypeScript part of the stack in its own process group, so a terminal's Ctrl-C reaches
+ * only the supervisor, which then stops the parts in order (worker and HTTP before their database).
+ * The child's stdin is a pipe from us: if we die without stopping it, it sees the pipe close.
+ */
+function spawnPart(script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...env, BOOMERANG_SUPERVISED: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: PROJECT_ROOT,
+    detached: true,
+  });
+}
+
+/** Runs a part of the stack as a child process, restarting it if it dies while we are up. */
+function supervise(name: string, script: string, env: NodeJS.ProcessEnv, shutdown: Shutdown): void {
+  let child: ChildProcess | undefined;
+  let restarts = 0;
+  const launch = () => {
+    child = spawnPart(script, env);
+    prefixLines(child.stdout, `[${name}]`, process.stdout);
+    prefixLines(child.stderr, `[${name}]`, process.stderr);
+    const started = Date.now();
+    child.once('exit', (code, signal) => {
+      if (shutdown.stopping) return;
+      // A part that keeps dying at once is broken, not unlucky: back off instead of spinning.
+      restarts = Date.now() - started > 30_000 ? 0 : restarts + 1;
+      const delay = Math.min(30_000, 1000 * 2 ** Math.min(restarts, 5));
+      say(`${name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s`);
+      setTimeout(() => !shutdown.stopping && launch(), delay);
+    });
+  };
+  launch();
+  shutdown.add(name, async () => {
+    if (!child) return;
+    child.kill('SIGTERM');
+    await waitForExit(child, 15_000);
+  });
+}
+
+export async function start(config: Config): Promise<void> {
+  await fs.mkdir(config.dataDir, { recursive: true });
+  const shutdown = new Shutdown();
+  let stopRequested: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      say(`${signal}: stopping`);
+      shutdown.stopping = true;
+      stopRequested();
+    });
+  }
+
+  try {
+    if (config.temporal.address) {
+      say(`using the Temporal server at ${config.temporal.address}`);
+      const client = await connectClient(config);
+      const added = await registerSearchAttributes(client, config.temporal.namespace);
+      if (added.length) say(`registered search attributes ${added.join(', ')}`);
+      await client.connection.close();
+    } else {
+      await startTemporalDevServer(config, shutdown);
+    }
+
+    const databaseUrl = await startPostgres(config, shutdown);
+    const db = createDb(databaseUrl, { max: 2 });
+    try {
+      const applied = await migrateToLatest(db);
+      say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+    } finally {
+      await db.destroy();
+    }
+
+    const childEnv = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress(config),
+      TEMPORAL_NAMESPACE: config.temporal.namespace,
+    };
+    supervise('worker', path.join(SRC_DIR, 'worker.ts'), childEnv, shutdown);
+    supervise('http', path.join(SRC_DIR, 'http', 'main.ts'), childEnv, shutdown);
+
+    const redactedDb = databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+    say(
+      [
+        'up and running:',
+        `  Temporal Web UI   ${config.temporal.uiUrl}`,
+        `  Temporal server   ${temporalAddress(config)} (namespace ${config.temporal.namespace})`,
+        `  HTTP endpoint     http://localhost:${config.httpPort}  (/healthz, /readyz)`,
+        `  Postgres          ${redactedDb}`,
+        'Press Ctrl-C to stop; starting again resumes every running campaign.',
+      ].join('\n'),
+    );
+    await stopped;
+  } finally {
+    await shutdown.run();
+    say('stopped');
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  runMain('boomerang', () => start(loadConfig()));
+}

@@ -1,0 +1,64 @@
+/** Temporal connections (client and worker) built from the validated config. */
+import { readFile } from 'node:fs/promises';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { type Config, temporalAddress } from '../config.js';
+
+async function tlsOptions(config: Config): Promise<ConnectionOptions['tls']> {
+  const tls = config.temporal.tls;
+  if (!tls) return undefined;
+  const read = (file: string | undefined, variable: string) =>
+    file
+      ? readFile(file).catch((err: Error) => {
+          throw new Error(`${variable}: cannot read ${file}: ${err.message}`);
+        })
+      : Promise.resolve(undefined);
+  const [crt, key, ca] = await Promise.all([
+    read(tls.clientCertPath, 'TEMPORAL_TLS_CERT_PATH'),
+    read(tls.clientKeyPath, 'TEMPORAL_TLS_KEY_PATH'),
+    read(tls.serverRootCACertificatePath, 'TEMPORAL_TLS_CA_PATH'),
+  ]);
+  return {
+    serverNameOverride: tls.serverNameOverride,
+    serverRootCACertificate: ca,
+    clientCertPair: crt && key ? { crt, key } : undefined,
+  };
+}
+
+export async function connectClient(config: Config): Promise<Client> {
+  const address = temporalAddress(config);
+  try {
+    const connection = await Connection.connect({
+      address,
+      tls: await tlsOptions(config),
+      apiKey: config.temporal.apiKey,
+      connectTimeout: '5s',
+    });
+    return new Client({ connection, namespace: config.temporal.namespace });
+  } catch (err) {
+    throw new Error(
+      `Cannot reach Temporal at ${address} (namespace ${config.temporal.namespace}): ${(err as Error).message}\n` +
+        'Is `npm start` running? Otherwise set TEMPORAL_ADDRESS to your Temporal server.',
+    );
+  }
+}
+
+export async function connectWorker(config: Config): Promise<NativeConnection> {
+  const address = temporalAddress(config);
+  const options: NativeConnectionOptions = {
+    address,
+    tls: (await tlsOptions(config)) ?? false,
+    apiKey: config.temporal.apiKey,
+  };
+  try {
+    return await NativeConnection.connect(options);
+  } catch (err) {
+    throw new Error(`Cannot reach Temporal at ${address}: ${(err as Error).message}\nIs \`npm start\` running? Otherwise set TEMPORAL_ADDRESS.`);
+  }
+}
+
+/** The Web UI page of one workflow execution. */
+export function workflowUiUrl(config: Config, workflowId: string, runId?: string): string {
+  const base = `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${runId}/history` : base;
+}
