@@ -49,7 +49,6 @@ export const ENVIRONMENT = {
   BOOMERANG_CACHE_DIR: { schema: optionalString, describe: 'Cache of provisioned tools (Temporal CLI, test server), shared by every clone. Default `$XDG_CACHE_HOME/boomerang` or `~/.cache/boomerang`.' },
   TEMPORAL_CLI_PATH: { schema: optionalString, describe: 'Use this `temporal` CLI binary instead of provisioning one.' },
   TEMPORAL_TEST_SERVER_PATH: { schema: optionalString, describe: 'Use this time-skipping test server binary instead of provisioning one.' },
-  SCHEDULE_RECOMPUTE_CRON: { schema: z.string().default('0 1 * * *'), describe: 'Cron (UTC) of the daily indicator recompute.' },
 } as const;
 
 type EnvKey = keyof typeof ENVIRONMENT;
@@ -92,7 +91,6 @@ export interface Config {
   dataDir: string;
   cacheDir: string;
   tools: { temporalCliPath: string | undefined; testServerPath: string | undefined };
-  recomputeCron: string;
 }
 
 /** The project's root: two levels above this file (src/config.ts). */
@@ -100,7 +98,7 @@ export const PROJECT_ROOT = path.resolve(path.dirname(new URL(import.meta.url).p
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.BOOMERANG_CACHE_DIR) return path.resolve(env.BOOMERANG_CACHE_DIR);
-  const base = env.XDG_CACHE_HOME ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  const base = env.XDG_CACHE_HOME ? env.XDG_CACHE_HOME : path.join(env.HOME ?? os.homedir(), '.cache');
   return path.join(base, 'boomerang');
 }
 
@@ -157,7 +155,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(v.BOOMERANG_DATA_DIR ?? path.join(PROJECT_ROOT, '.data')),
     cacheDir: defaultCacheDir(env),
     tools: { temporalCliPath: v.TEMPORAL_CLI_PATH, testServerPath: v.TEMPORAL_TEST_SERVER_PATH },
-    recomputeCron: v.SCHEDULE_RECOMPUTE_CRON,
   };
 }
 

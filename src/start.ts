@@ -74,7 +74,7 @@ async function waitForTemporal(address: string, child: ChildProcess, timeoutMs: 
   throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs / 1000} s: ${lastError}`);
 }
 
-function prefixLines(stream: NodeJS.ReadableStream | null, prefix: string, sink: NodeJS.WriteStream) {
+function prefixLines(stream: NodeJS.ReadableStream | null, prefix: string, sink: NodeJS.WriteStream, onLine?: (line: string) => void) {
   if (!stream) return;
   let pending = '';
   stream.setEncoding('utf8');
@@ -82,7 +82,10 @@ function prefixLines(stream: NodeJS.ReadableStream | null, prefix: string, sink:
     pending += chunk;
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
-    for (const line of lines) sink.write(`${prefix} ${line}\n`);
+    for (const line of lines) {
+      sink.write(`${prefix} ${line}\n`);
+      onLine?.(line);
+    }
   });
 }
 
@@ -170,12 +173,14 @@ function spawnPart(script: string, env: NodeJS.ProcessEnv): ChildProcess {
 }
 
 /** Runs a part of the stack as a child process, restarting it if it dies while we are up. */
-function supervise(name: string, script: string, env: NodeJS.ProcessEnv, shutdown: Shutdown): void {
+function supervise(name: string, script: string, env: NodeJS.ProcessEnv, shutdown: Shutdown, readyLine: RegExp): Promise<void> {
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
   let child: ChildProcess | undefined;
   let restarts = 0;
   const launch = () => {
     child = spawnPart(script, env);
-    prefixLines(child.stdout, `[${name}]`, process.stdout);
+    prefixLines(child.stdout, `[${name}]`, process.stdout, (line) => readyLine.test(line) && markReady());
     prefixLines(child.stderr, `[${name}]`, process.stderr);
     const started = Date.now();
     child.once('exit', (code, signal) => {
@@ -193,6 +198,7 @@ function supervise(name: string, script: string, env: NodeJS.ProcessEnv, shutdow
     child.kill('SIGTERM');
     await waitForExit(child, 15_000);
   });
+  return ready;
 }
 
 export async function start(config: Config): Promise<void> {
@@ -234,8 +240,13 @@ export async function start(config: Config): Promise<void> {
       TEMPORAL_ADDRESS: temporalAddress(config),
       TEMPORAL_NAMESPACE: config.temporal.namespace,
     };
-    supervise('worker', path.join(SRC_DIR, 'worker.ts'), childEnv, shutdown);
-    supervise('http', path.join(SRC_DIR, 'http', 'main.ts'), childEnv, shutdown);
+    const partsReady = Promise.all([
+      supervise('worker', path.join(SRC_DIR, 'worker.ts'), childEnv, shutdown, /polling task queue/),
+      supervise('http', path.join(SRC_DIR, 'http', 'main.ts'), childEnv, shutdown, /listening on/),
+    ]);
+    // Ctrl-C while the parts are still starting must not wait for them.
+    await Promise.race([partsReady, stopped]);
+    if (shutdown.stopping) return;
 
     const redactedDb = databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
     say(

@@ -10,7 +10,9 @@ import { createDb } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { stopWhenSupervisorDies } from './supervised.js';
 import { runMain } from './main-helpers.js';
-import { connectWorker } from './temporal/connection.js';
+import { connectClient, connectWorker } from './temporal/connection.js';
+import { registerSearchAttributes } from './temporal/search-attributes.js';
+import { BOOMERANG_SEARCH_ATTRIBUTES } from './domain/search-attributes.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -35,11 +37,26 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   });
 }
 
+/** Journeys carry custom search attributes; a server without them would reject the workflows. */
+async function ensureSearchAttributes(config: Config): Promise<void> {
+  const client = await connectClient(config);
+  try {
+    const added = await registerSearchAttributes(client, config.temporal.namespace);
+    if (added.length) console.log(`worker: registered search attributes ${added.join(', ')}`);
+  } catch (err) {
+    // Temporal Cloud manages search attributes outside the API a worker may call.
+    console.warn(`worker: could not check the search attributes (${(err as Error).message}); create ${BOOMERANG_SEARCH_ATTRIBUTES.map((k) => k.name).join(', ')} as Keyword attributes if they are missing.`);
+  } finally {
+    await client.connection.close();
+  }
+}
+
 export async function runWorker(config: Config): Promise<void> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is not set: the worker needs Postgres (npm start sets it for you).');
   const db = createDb(config.databaseUrl);
   // Migrating here too lets a worker deployed alone (docker-compose) bring its schema up to date.
   await migrateToLatest(db);
+  await ensureSearchAttributes(config);
   const connection = await connectWorker(config);
   const worker = await createWorker({
     connection,

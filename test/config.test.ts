@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ENVIRONMENT, loadConfig, temporalAddress } from '../src/config.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../src/config.js';
+
+function problemsOf(env: NodeJS.ProcessEnv): { variable: string; message: string }[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('runs on embedded defaults with an empty environment', () => {
+    const config = loadConfig({ HOME: '/home/shop' });
+    expect(config.httpPort).toBe(3000);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(temporalAddress(config)).toBe('localhost:7233');
+    expect(config.temporal.namespace).toBe('default');
+    expect(config.temporal.uiUrl).toBe('http://localhost:8233');
+    expect(config.temporal.tls).toBe(false);
+    expect(config.cacheDir).toBe('/home/shop/.cache/boomerang');
+  });
+
+  it('names every bad variable and what is wrong with it', () => {
+    const problems = problemsOf({ PORT: 'eighty', EMBEDDED_POSTGRES_PORT: '70000', TEMPORAL_NAMESPACE: '' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['EMBEDDED_POSTGRES_PORT', 'PORT', 'TEMPORAL_NAMESPACE']);
+    expect(problems.find((p) => p.variable === 'PORT')!.message).toMatch(/port number.*"eighty"/);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT: .*\n.*README/);
+  });
+
+  it('rejects a database URL that is not Postgres, and a certificate without its key', () => {
+    expect(problemsOf({ DATABASE_URL: 'mysql://x@y/z' })).toEqual([{ variable: 'DATABASE_URL', message: expect.stringMatching(/postgres:\/\//) }]);
+    expect(problemsOf({ TEMPORAL_TLS_CERT_PATH: '/c.pem' }).map((p) => p.variable)).toEqual(['TEMPORAL_TLS_KEY_PATH']);
+    expect(problemsOf({ TEMPORAL_ADDRESS: 'temporal.example.com' }).map((p) => p.variable)).toEqual(['TEMPORAL_ADDRESS']);
+  });
+
+  it('turns on TLS for Temporal Cloud API keys and client certificates', () => {
+    expect(loadConfig({ TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'ns.a1b2.tmprl.cloud:7233' }).temporal.tls).toEqual(expect.any(Object));
+    expect(loadConfig({ TEMPORAL_TLS: 'true' }).temporal.tls).toEqual(expect.any(Object));
+    expect(problemsOf({ TEMPORAL_TLS: 'maybe' }).map((p) => p.variable)).toEqual(['TEMPORAL_TLS']);
+  });
+
+  it('documents every variable in the README configuration table', () => {
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    for (const name of Object.keys(ENVIRONMENT)) expect(readme, `README must document ${name}`).toContain(`| \`${name}\``);
+  });
+});

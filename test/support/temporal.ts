@@ -1,0 +1,40 @@
+/** Temporal test environments on the provisioned binaries, and the workflow bundle built once per run. */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { BOOMERANG_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes.js';
+
+let runtimeInstalled = false;
+/** Keeps worker logs to warnings so test output stays readable. */
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
+  });
+}
+
+export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: inject('temporalCliPath') },
+      searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES],
+    },
+  });
+}
+
+export function workflowBundle(): { codePath: string } {
+  return { codePath: inject('workflowBundlePath') };
+}
+
+/** Each test its own task queue, so workers of different tests never take each other's tasks. */
+export function uniqueTaskQueue(name = 'test'): string {
+  return `${name}-${randomUUID()}`;
+}
