@@ -47,11 +47,37 @@ export const ENVIRONMENT = {
   PORT: { schema: port.default(3000), describe: 'HTTP endpoint port (`/healthz`, `/readyz`, events, webhooks).' },
   BOOMERANG_DATA_DIR: { schema: optionalString, describe: 'Where `npm start` keeps its state (Temporal SQLite, embedded Postgres). Default `.data/` in the project.' },
   BOOMERANG_CACHE_DIR: { schema: optionalString, describe: 'Cache of provisioned tools (Temporal CLI, test server), shared by every clone. Default `$XDG_CACHE_HOME/boomerang` or `~/.cache/boomerang`.' },
+  BOOMERANG_PUBLIC_URL: { schema: optionalString, describe: 'Public base URL of the HTTP endpoint, used in unsubscribe links. Default http://localhost:$PORT.' },
+  BOOMERANG_API_KEY: { schema: optionalString, describe: 'Bearer key the store sends to `POST /events`. `npm start` generates one under `.data/` when unset.' },
+  BOOMERANG_SIGNING_SECRET: { schema: optionalString, describe: 'Secret that signs unsubscribe tokens. `npm start` generates one under `.data/` when unset.' },
+  SHOPIFY_WEBHOOK_SECRET: { schema: optionalString, describe: 'Shopify app secret: verifies `X-Shopify-Hmac-Sha256` of `/webhooks/shopify`.' },
+  PAYLOAD_ENCRYPTION_KEY: { schema: optionalString, describe: 'Base64 32-byte AES-GCM key that encrypts contact data in workflow histories. Unset: payloads are not encrypted.' },
+  SHOP_TIMEZONE: { schema: z.string().default('UTC').refine(isTimeZone, 'must be an IANA time zone such as Europe/Madrid'), describe: 'Time zone of contact windows for contacts without one of their own.' },
+  SHOP_CURRENCY: { schema: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').default('EUR'), describe: 'Currency of amounts (CLV, revenue) when an order does not say.' },
+  EMAIL_PROVIDER: { schema: z.enum(['outbox', 'resend'], { error: 'must be outbox or resend' }).default('outbox'), describe: '`outbox` keeps rendered emails in the `messages` table; `resend` sends them with Resend.' },
+  EMAIL_FROM: { schema: z.string().min(3).default('Boomerang Shop <shop@example.com>'), describe: 'From address of campaign emails.' },
+  RESEND_API_KEY: { schema: optionalString, describe: 'Resend API key (required with EMAIL_PROVIDER=resend).' },
+  SMS_PROVIDER: { schema: z.enum(['outbox', 'twilio'], { error: 'must be outbox or twilio' }).default('outbox'), describe: '`outbox` keeps SMS in the `messages` table; `twilio` sends them with Twilio.' },
+  TWILIO_ACCOUNT_SID: { schema: optionalString, describe: 'Twilio account SID (required with SMS_PROVIDER=twilio).' },
+  TWILIO_AUTH_TOKEN: { schema: optionalString, describe: 'Twilio auth token (required with SMS_PROVIDER=twilio).' },
+  TWILIO_FROM: { schema: optionalString, describe: 'Twilio sender: an E.164 number or a messaging service SID (required with SMS_PROVIDER=twilio).' },
+  MESSAGES_PER_SECOND: { schema: z.coerce.number({ error: 'must be a number' }).positive('must be positive').default(10), describe: 'Provider rate limit: at most this many sends per second across all workers.' },
+  FREQUENCY_CAP: { schema: optionalString.pipe(z.string().regex(/^\d+\s*(per|\/)\s*\d+\s*(hours?|days?|h|d)$/, 'must look like "3 per 7 days"').optional()), describe: 'Shop-wide cap on marketing messages per contact, e.g. `3 per 7 days`. Unset: no cap.' },
+  RECOMPUTE_CRON: { schema: z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression').default('0 1 * * *'), describe: 'When the daily indicator recompute runs (cron, UTC).' },
   TEMPORAL_CLI_PATH: { schema: optionalString, describe: 'Use this `temporal` CLI binary instead of provisioning one.' },
   TEMPORAL_TEST_SERVER_PATH: { schema: optionalString, describe: 'Use this time-skipping test server binary instead of provisioning one.' },
 } as const;
 
 type EnvKey = keyof typeof ENVIRONMENT;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
@@ -91,6 +117,24 @@ export interface Config {
   dataDir: string;
   cacheDir: string;
   tools: { temporalCliPath: string | undefined; testServerPath: string | undefined };
+  publicUrl: string;
+  apiKey: string | undefined;
+  signingSecret: string | undefined;
+  shopifyWebhookSecret: string | undefined;
+  payloadEncryptionKey: Buffer | undefined;
+  shop: { timezone: string; currency: string };
+  email: { provider: 'outbox' | 'resend'; from: string; resendApiKey: string | undefined };
+  sms: { provider: 'outbox' | 'twilio'; twilio: { accountSid: string; authToken: string; from: string } | undefined };
+  messagesPerSecond: number;
+  /** Shop-wide cap on marketing messages per contact; undefined = no cap. */
+  frequencyCap: { messages: number; periodHours: number } | undefined;
+  recomputeCron: string;
+}
+
+function parseFrequencyCap(text: string | undefined): Config['frequencyCap'] {
+  const m = text && /^(\d+)\s*(?:per|\/)\s*(\d+)\s*(hours?|days?|h|d)$/.exec(text.trim());
+  if (!m) return undefined;
+  return { messages: Number(m[1]), periodHours: Number(m[2]) * (m[3]!.startsWith('d') ? 24 : 1) };
 }
 
 /** The project's root: two levels above this file (src/config.ts). */
@@ -125,6 +169,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         variable: v.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH',
         message: 'a client certificate and its key go together: set both or neither',
       });
+    if (v.EMAIL_PROVIDER === 'resend' && !v.RESEND_API_KEY)
+      problems.push({ variable: 'RESEND_API_KEY', message: 'is required with EMAIL_PROVIDER=resend' });
+    if (v.SMS_PROVIDER === 'twilio')
+      for (const key of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const)
+        if (!v[key]) problems.push({ variable: key, message: 'is required with SMS_PROVIDER=twilio' });
+    if (v.PAYLOAD_ENCRYPTION_KEY && Buffer.from(v.PAYLOAD_ENCRYPTION_KEY, 'base64').length !== 32)
+      problems.push({ variable: 'PAYLOAD_ENCRYPTION_KEY', message: 'must be 32 bytes, base64-encoded (openssl rand -base64 32)' });
     if (v.TEMPORAL_ADDRESS && !/^[^\s:]+:\d+$/.test(v.TEMPORAL_ADDRESS))
       problems.push({ variable: 'TEMPORAL_ADDRESS', message: `must be host:port (got ${JSON.stringify(v.TEMPORAL_ADDRESS)})` });
   }
@@ -155,6 +206,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(v.BOOMERANG_DATA_DIR ?? path.join(PROJECT_ROOT, '.data')),
     cacheDir: defaultCacheDir(env),
     tools: { temporalCliPath: v.TEMPORAL_CLI_PATH, testServerPath: v.TEMPORAL_TEST_SERVER_PATH },
+    publicUrl: (v.BOOMERANG_PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/$/, ''),
+    apiKey: v.BOOMERANG_API_KEY,
+    signingSecret: v.BOOMERANG_SIGNING_SECRET,
+    shopifyWebhookSecret: v.SHOPIFY_WEBHOOK_SECRET,
+    payloadEncryptionKey: v.PAYLOAD_ENCRYPTION_KEY ? Buffer.from(v.PAYLOAD_ENCRYPTION_KEY, 'base64') : undefined,
+    shop: { timezone: v.SHOP_TIMEZONE, currency: v.SHOP_CURRENCY },
+    email: { provider: v.EMAIL_PROVIDER, from: v.EMAIL_FROM, resendApiKey: v.RESEND_API_KEY },
+    sms: {
+      provider: v.SMS_PROVIDER,
+      twilio:
+        v.TWILIO_ACCOUNT_SID && v.TWILIO_AUTH_TOKEN && v.TWILIO_FROM
+          ? { accountSid: v.TWILIO_ACCOUNT_SID, authToken: v.TWILIO_AUTH_TOKEN, from: v.TWILIO_FROM }
+          : undefined,
+    },
+    messagesPerSecond: v.MESSAGES_PER_SECOND,
+    frequencyCap: parseFrequencyCap(v.FREQUENCY_CAP),
+    recomputeCron: v.RECOMPUTE_CRON,
   };
 }
 

@@ -1,10 +1,15 @@
 /**
  * Row types of every table and the Database type that joins them (kysely's habit).
- * Keep in step with migrations/.
+ * Keep in step with migrations/. Column names stay snake_case here; mappers in the repositories
+ * turn rows into domain objects.
  */
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+export type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** bigserial ids come back as numbers (see the type parser in database.ts). */
+export type BigId = ColumnType<number, number | undefined, number>;
+export type Json<T = unknown> = ColumnType<T, T | string, T | string>;
 
 /** The walking skeleton's side effect: one row per greeting step, keyed for idempotency. */
 export interface GreetingsTable {
@@ -15,9 +20,219 @@ export interface GreetingsTable {
   message: string;
   created_at: Generated<Timestamp>;
 }
-export type Greeting = Selectable<GreetingsTable>;
-export type NewGreeting = Insertable<GreetingsTable>;
+
+export type NewsletterStatus = 'subscribed' | 'unsubscribed' | 'never';
+
+export interface ContactsTable {
+  id: Generated<number>;
+  external_id: string | null;
+  email: string | null;
+  /** E.164, enforced by a check constraint. */
+  phone: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  locale: string | null;
+  /** IANA time zone, e.g. Europe/Madrid. */
+  timezone: string | null;
+  /** ISO 3166-1 alpha-2. */
+  country: string | null;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  newsletter_status: ColumnType<NewsletterStatus, NewsletterStatus | undefined, NewsletterStatus>;
+  newsletter_subscribed_at: NullableTimestamp;
+  newsletter_unsubscribed_at: NullableTimestamp;
+  sms_consent: ColumnType<boolean, boolean | undefined, boolean>;
+  sms_consent_at: NullableTimestamp;
+  registered_at: NullableTimestamp;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export type OrderStatus = 'paid' | 'cancelled' | 'refunded';
+
+export interface OrdersTable {
+  id: Generated<number>;
+  source: ColumnType<string, string | undefined, string>;
+  external_id: string;
+  contact_id: number;
+  placed_at: Timestamp;
+  /** NUMERIC(14,2), parsed to a number. */
+  total: number;
+  currency: string;
+  coupon_code: string | null;
+  status: ColumnType<OrderStatus, OrderStatus | undefined, OrderStatus>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface ModelFitsTable {
+  id: Generated<number>;
+  model: 'bgnbd' | 'gamma_gamma';
+  parameters: Json<Record<string, number>>;
+  sample_size: number;
+  log_likelihood: number | null;
+  converged: boolean;
+  time_unit: string;
+  fitted_at: Generated<Timestamp>;
+}
+
+export interface ContactIndicatorsTable {
+  contact_id: number;
+  orders_count: number;
+  total_spent: number;
+  first_order_at: NullableTimestamp;
+  last_order_at: NullableTimestamp;
+  frequency: number;
+  recency_days: number;
+  age_days: number;
+  monetary_value: number;
+  r_score: number | null;
+  f_score: number | null;
+  m_score: number | null;
+  rfm_segment: string | null;
+  probability_alive: number | null;
+  forecast_purchases_12m: number | null;
+  expected_order_value: number | null;
+  clv_12m: number | null;
+  bgnbd_fit_id: number | null;
+  gamma_gamma_fit_id: number | null;
+  computed_at: Timestamp;
+}
+
+export interface SegmentsTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  definition: Json;
+  preset: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface SegmentMembershipsTable {
+  id: Generated<number>;
+  segment_id: number;
+  contact_id: number;
+  entered_at: Timestamp;
+  exited_at: NullableTimestamp;
+}
+
+export type CampaignKind = 'low_clv_coupon' | 'inactive_reactivation' | 'welcome_voucher';
+export type CampaignStatus = 'active' | 'paused' | 'stopped';
+
+export interface CampaignsTable {
+  id: string;
+  kind: CampaignKind;
+  name: string;
+  definition: Json;
+  status: ColumnType<CampaignStatus, CampaignStatus | undefined, CampaignStatus>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface CouponSetsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  low_stock_threshold: ColumnType<number, number | undefined, number>;
+  created_at: Generated<Timestamp>;
+}
+
+export interface CouponsTable {
+  id: Generated<number>;
+  set_id: string;
+  code: string;
+  expires_at: NullableTimestamp;
+  contact_id: number | null;
+  assignment_key: string | null;
+  assigned_at: NullableTimestamp;
+  redeemed_order_id: number | null;
+  redeemed_at: NullableTimestamp;
+  created_at: Generated<Timestamp>;
+}
+
+export type Channel = 'email' | 'sms';
+
+export interface MessagesTable {
+  id: Generated<number>;
+  idempotency_key: string;
+  channel: Channel;
+  provider: string;
+  status: 'sending' | 'sent' | 'failed';
+  contact_id: number;
+  campaign_id: string | null;
+  workflow_id: string | null;
+  template: string | null;
+  to_address: string;
+  subject: string | null;
+  html: string | null;
+  text: string;
+  headers: ColumnType<Record<string, string>, Record<string, string> | string | undefined, Record<string, string> | string>;
+  provider_message_id: string | null;
+  error: string | null;
+  created_at: Generated<Timestamp>;
+  sent_at: NullableTimestamp;
+}
+
+export interface JourneysTable {
+  workflow_id: string;
+  campaign_id: string;
+  contact_id: number;
+  holdout: ColumnType<boolean, boolean | undefined, boolean>;
+  enrolled_at: Generated<Timestamp>;
+  ended_at: NullableTimestamp;
+  end_reason: string | null;
+}
+
+export interface JourneyEventsTable {
+  id: Generated<number>;
+  idempotency_key: string;
+  workflow_id: string;
+  campaign_id: string;
+  contact_id: number;
+  type: string;
+  step: string | null;
+  detail: ColumnType<Record<string, unknown>, Record<string, unknown> | string | undefined, Record<string, unknown> | string>;
+  occurred_at: Generated<Timestamp>;
+}
+
+export interface InboxEventsTable {
+  id: Generated<number>;
+  source: string;
+  dedupe_key: string;
+  type: string;
+  payload: Json<Record<string, unknown>>;
+  received_at: Generated<Timestamp>;
+  processed_at: NullableTimestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+}
 
 export interface Database {
   greetings: GreetingsTable;
+  contacts: ContactsTable;
+  orders: OrdersTable;
+  model_fits: ModelFitsTable;
+  contact_indicators: ContactIndicatorsTable;
+  segments: SegmentsTable;
+  segment_memberships: SegmentMembershipsTable;
+  campaigns: CampaignsTable;
+  coupon_sets: CouponSetsTable;
+  coupons: CouponsTable;
+  messages: MessagesTable;
+  journeys: JourneysTable;
+  journey_events: JourneyEventsTable;
+  inbox_events: InboxEventsTable;
 }
+
+export type ContactRow = Selectable<ContactsTable>;
+export type NewContact = Insertable<ContactsTable>;
+export type ContactUpdate = Updateable<ContactsTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type NewOrder = Insertable<OrdersTable>;
+export type ContactIndicatorsRow = Selectable<ContactIndicatorsTable>;
+export type SegmentRow = Selectable<SegmentsTable>;
+export type CampaignRow = Selectable<CampaignsTable>;
+export type CouponRow = Selectable<CouponsTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type JourneyRow = Selectable<JourneysTable>;
+export type InboxEventRow = Selectable<InboxEventsTable>;

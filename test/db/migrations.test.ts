@@ -29,10 +29,11 @@ describe('migrations', () => {
   });
 
   it('every migration can be rolled back and applied again', async () => {
-    const { Migrator } = await import('kysely');
+    const { Migrator, NO_MIGRATIONS } = await import('kysely');
     const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations } });
-    const down = await migrator.migrateTo(Object.keys(migrations)[0]!).then(() => migrator.migrateDown());
+    const down = await migrator.migrateTo(NO_MIGRATIONS);
     expect(down.error).toBeUndefined();
+    expect(down.results?.map((r) => r.direction)).toEqual(Object.keys(migrations).map(() => 'Down'));
     expect((await migrateToLatest(database.db)).length).toBe(Object.keys(migrations).length);
   });
 });

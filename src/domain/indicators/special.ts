@@ -238,8 +238,12 @@ function hyp2f1UnitInterval(a: number, b: number, c: number, z: number): number 
  *   forms are tried and the best-conditioned result is returned.
  *
  * Accuracy (checked against mpmath in the tests): about 1e-13 relative when |a|, |b|, |c| <= 10,
- * and for the BG/NBD arguments (r+x, b+x; a+b+x−1; z) with any purchase count x. With large
- * parameters of mixed signs (say |a| > 20 with c small) cancellation can cost more digits.
+ * and for the BG/NBD arguments (r+x, b+x; a+b+x−1; z) with any purchase count x. Known limits:
+ * - where the direct series is used close to z = 1 (c−a−b near an integer), rounding grows like
+ *   1e-16/(1−z): 1e-12 at z = 1 − 1e-4;
+ * - z < 0 with a and b both large (say > 20) and c small cancels catastrophically (the result is
+ *   tiny against huge terms); that needs the 1/z transformations, which are not implemented.
+ *   Such arguments never arise in the BG/NBD formulas.
  */
 export function hyp2f1(a: number, b: number, c: number, z: number): number {
   if (Number.isNaN(a) || Number.isNaN(b) || Number.isNaN(c) || Number.isNaN(z)) return NaN;
