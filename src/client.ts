@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { CliContext, CliError } from './cli/context.js';
 import { registerGreetCommand } from './cli/greet.js';
 import { registerMigrateCommand } from './cli/migrate.js';
+import { registerModelCommands } from './cli/model.js';
 import { registerToolsCommand } from './cli/tools.js';
 import { describeError } from './main-helpers.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerGreetCommand(program, ctx);
   registerMigrateCommand(program, ctx);
   registerToolsCommand(program, ctx);
+  registerModelCommands(program);
   return program;
 }
 

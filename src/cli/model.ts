@@ -9,6 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { CliError } from './context.js';
 import { parse } from 'csv-parse/sync';
 import { checkObservation, fitBgNbd, type BgNbdFit, type BgNbdObservation } from '../domain/indicators/bgnbd.js';
 import {
@@ -69,6 +70,8 @@ export function fitSummaryCsv(text: string, source = 'input'): SummaryFileFit {
     // With `info: true` each record comes as { record, info }; csv-parse's types do not model that.
     records = parse(text, {
       info: true,
+      // Accept files whose line endings are mixed (e.g. concatenated exports).
+      record_delimiter: ['\r\n', '\n'],
       relax_column_count: true,
       skip_empty_lines: true,
       bom: true,
@@ -78,12 +81,15 @@ export function fitSummaryCsv(text: string, source = 'input'): SummaryFileFit {
     throw new SummaryFileError(`${source}: not valid CSV: ${error instanceof Error ? error.message : String(error)}`);
   }
   const header = records[0]?.record;
-  if (!header) throw new SummaryFileError(`${source}: empty file; expected a header with ${REQUIRED_COLUMNS.join(', ')}`);
+  if (!header) {
+    throw new SummaryFileError(`${source}: empty file; expected a header with ${REQUIRED_COLUMNS.join(', ')}`);
+  }
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length > 0) {
     throw new SummaryFileError(
       `${source}: missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ` +
-        `(header has: ${header.join(', ')}). Expected ${REQUIRED_COLUMNS.join(', ')} and optionally ${MONETARY_COLUMN}.`,
+        `(header has: ${header.join(', ')}). ` +
+        `Expected ${REQUIRED_COLUMNS.join(', ')} and optionally ${MONETARY_COLUMN}.`,
     );
   }
   const col = (name: string): number => header.indexOf(name);
@@ -128,7 +134,9 @@ export function fitSummaryCsv(text: string, source = 'input'): SummaryFileFit {
       } else {
         issues.push({
           line,
-          reason: `${MONETARY_COLUMN} must be a number > 0 when frequency > 0 (got "${record[iMonetary] ?? ''}"); row left out of the Gamma-Gamma fit`,
+          reason:
+            `${MONETARY_COLUMN} must be a number > 0 when frequency > 0 (got "${record[iMonetary] ?? ''}"); ` +
+            'row left out of the Gamma-Gamma fit',
         });
       }
     }
@@ -138,7 +146,8 @@ export function fitSummaryCsv(text: string, source = 'input'): SummaryFileFit {
   try {
     bgnbd = fitBgNbd(purchases);
   } catch (error) {
-    throw new SummaryFileError(`${source}: BG/NBD fit failed: ${error instanceof Error ? error.message : String(error)}`);
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new SummaryFileError(`${source}: BG/NBD fit failed: ${detail}`);
   }
   const gammaGamma = hasMonetary && spend.length > 0 ? fitGammaGamma(spend) : null;
   return { n: bgnbd.n, bgnbd, gammaGamma, issues };
@@ -209,10 +218,8 @@ export function registerModelCommands(program: Command): void {
       try {
         fit = await fitSummaryFile(opts.summary);
       } catch (error) {
-        if (!(error instanceof SummaryFileError)) throw error;
-        console.error(`error: ${error.message}`);
-        process.exitCode = 1;
-        return;
+        if (error instanceof SummaryFileError) throw new CliError(error.message);
+        throw error;
       }
       // Row problems go to stderr so that --json output stays parseable.
       for (const issue of fit.issues.slice(0, MAX_ISSUES_SHOWN)) {

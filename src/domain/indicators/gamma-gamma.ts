@@ -36,6 +36,8 @@ export interface GammaGammaData {
   readonly lnM: Float64Array;
   readonly slot: Int32Array;
   readonly distinctX: Float64Array;
+  /** Scratch space for the likelihood: distinctX.length numbers. */
+  readonly workspace: Float64Array;
   readonly totalWeight: number;
   /** Weighted mean of m, the money unit the optimiser works in. */
   readonly meanM: number;
@@ -119,6 +121,7 @@ export function prepareGammaGammaData(observations: readonly GammaGammaObservati
     lnM,
     slot,
     distinctX: Float64Array.from(distinct),
+    workspace: new Float64Array(distinct.length),
     totalWeight,
     meanM: totalWeight > 0 ? weightedM / totalWeight : NaN,
   };
@@ -131,17 +134,13 @@ function isData(input: readonly GammaGammaObservation[] | GammaGammaData): input
 /**
  * Total weighted log-likelihood of the mean spends: for each customer the density of m given x,
  *   ln f(m | p, q, v, x) = ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln v + (px−1) ln m + px ln x
- *                        − (px+q) ln(v + x m).
- * `scratch`, if given, must hold distinctX.length numbers.
+ *                        − (px+q) ln(v + x m),
+ * with the gamma functions evaluated once per distinct x.
  */
-export function gammaGammaLogLikelihood(
-  params: GammaGammaParams,
-  data: GammaGammaData,
-  scratch?: Float64Array,
-): number {
+export function gammaGammaLogLikelihood(params: GammaGammaParams, data: GammaGammaData): number {
   const { p, q, v } = params;
   const k = data.distinctX.length;
-  const buf = scratch ?? new Float64Array(k);
+  const buf = data.workspace;
   const lgQ = logGamma(q);
   const qLnV = q * Math.log(v);
   for (let s = 0; s < k; s++) {
@@ -174,7 +173,6 @@ export function fitGammaGamma(
   const unit = data.meanM;
   const init = options.initial ?? { p: 1, q: 1, v: unit };
   const x0 = [Math.log(init.p), Math.log(init.q), Math.log(init.v / unit)];
-  const scratch = new Float64Array(data.distinctX.length);
   const n = data.totalWeight;
   const paramsOf = (z: readonly number[]): GammaGammaParams => ({
     p: Math.exp(z[0]!),
@@ -183,7 +181,7 @@ export function fitGammaGamma(
   });
   const objective = (z: readonly number[]): number => {
     const params = paramsOf(z);
-    const ll = gammaGammaLogLikelihood(params, data, scratch);
+    const ll = gammaGammaLogLikelihood(params, data);
     const penalty =
       penalizer > 0 ? penalizer * (params.p ** 2 + params.q ** 2 + (params.v / unit) ** 2) : 0;
     return -ll / n + penalty;
@@ -198,7 +196,7 @@ export function fitGammaGamma(
   const params = paramsOf(result.x);
   return {
     ...params,
-    logLikelihood: gammaGammaLogLikelihood(params, data, scratch),
+    logLikelihood: gammaGammaLogLikelihood(params, data),
     n,
     converged: result.converged,
     iterations: result.iterations,

@@ -17,9 +17,10 @@ export interface MinimizeOptions {
   /** Iteration budget for one Nelder–Mead run. */
   readonly maxIterations?: number;
   /**
-   * After a run converges, restart from its best point with a fresh simplex, up to this many
-   * times, until a restart no longer improves the minimum by more than fTolerance. Restarts guard
-   * against the simplex collapsing on a ridge, a known weakness of Nelder–Mead.
+   * After a run converges, restart from its best point with a fresh simplex (edge
+   * min(initialStep, 0.1)), up to this many times, until a restart no longer improves the minimum
+   * by more than fTolerance. Restarts guard against the simplex collapsing on a ridge, a known
+   * weakness of Nelder–Mead.
    */
   readonly maxRestarts?: number;
 }
@@ -33,6 +34,9 @@ export interface MinimizeResult {
   /** The last run met both tolerances and the last restart did not improve on it. */
   readonly converged: boolean;
 }
+
+/** Initial simplex edge of the restarts (at most the first run's). */
+const RESTART_STEP = 0.1;
 
 const DEFAULTS = {
   initialStep: 0.5,
@@ -71,7 +75,9 @@ export function minimize(
   let iterations = 0;
   let converged = false;
   for (let run = 0; run <= opts.maxRestarts; run++) {
-    const result = nelderMeadRun(objective, best, opts);
+    // Restarts only need to re-open a collapsed simplex, not to search afresh: a smaller one.
+    const step = run === 0 ? opts.initialStep : Math.min(opts.initialStep, RESTART_STEP);
+    const result = nelderMeadRun(objective, best, step, opts);
     iterations += result.iterations;
     const improvement = bestF - result.fx;
     if (result.fx <= bestF) {
@@ -95,6 +101,7 @@ interface RunResult {
 function nelderMeadRun(
   f: (x: readonly number[]) => number,
   start: readonly number[],
+  initialStep: number,
   opts: Required<MinimizeOptions>,
 ): RunResult {
   const n = start.length;
@@ -102,7 +109,7 @@ function nelderMeadRun(
   const vertices: number[][] = [start.slice()];
   for (let i = 0; i < n; i++) {
     const v = start.slice();
-    v[i] = v[i]! + opts.initialStep;
+    v[i] = v[i]! + initialStep;
     vertices.push(v);
   }
   const values = vertices.map(f);

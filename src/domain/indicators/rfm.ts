@@ -3,13 +3,15 @@
  *
  * Scores: each of recency, frequency and monetary value is scored 1–5 by quintile of the customer
  * base (5 = best). For recency, more recent (fewer days since the last order) scores higher.
+ * Quintiles are relative: scores describe a customer's rank in this base, not absolute levels.
  *
  * Ties: every customer with the same value gets the same score, the score of the tie group's
- * mean position. Precisely, with n customers sorted from worst to best (positions 0 … n−1), a
- * value held by the customers at positions lo … hi gets
- *     score = 1 + floor(5 · ((lo + hi) / 2) / n)
+ * middle. Precisely, with n customers sorted from worst to best (positions 0 … n−1), a value held
+ * by the customers at positions lo … hi occupies [lo, hi + 1) of [0, n), and gets
+ *     score = 1 + floor(5 · ((lo + hi + 1) / 2) / n)
  * so with distinct values the worst fifth scores 1 and the best fifth 5 (exactly, when n is a
- * multiple of 5), and a large tie group lands in the quintile of its middle.
+ * multiple of 5), a large tie group lands in the quintile of its middle, and a base where everyone
+ * has the same value scores 3 throughout. The result does not depend on the input order.
  *
  * Segments: the widely used grid of the recency score against the average of the frequency and
  * monetary scores, FM = ceil((F + M) / 2) (a .5 average rounds up):
@@ -98,7 +100,7 @@ export function quintileScores(values: ArrayLike<number>, higherIsBetter = true)
     const v = higherIsBetter ? values[i]! : -values[i]!;
     const lo = lowerBound(sorted, v);
     const hi = upperBound(sorted, v) - 1;
-    scores[i] = 1 + Math.floor((5 * ((lo + hi) / 2)) / n);
+    scores[i] = 1 + Math.floor((5 * ((lo + hi + 1) / 2)) / n);
   }
   return scores;
 }
@@ -126,11 +128,14 @@ function upperBound(sorted: Float64Array, v: number): number {
 }
 
 export interface RfmInput {
-  /** Time since the last order (e.g. days); lower is better. */
-  readonly recency: number;
-  /** Number of orders. */
+  /**
+   * Days since the last order; lower is better. (Not the BG/NBD "recency", which runs from the
+   * first order to the last: from a CustomerSummary this is T − recency.)
+   */
+  readonly daysSinceLastOrder: number;
+  /** Number of orders (or repeat purchases: scores depend only on the ordering). */
   readonly frequency: number;
-  /** Monetary value (total or average spend; be consistent across customers). */
+  /** Monetary value (total or average spend; the same measure for every customer). */
   readonly monetary: number;
 }
 
@@ -144,7 +149,7 @@ export interface RfmResult {
 /** Score a whole customer base and assign segments, in input order. */
 export function scoreRfm(customers: readonly RfmInput[]): RfmResult[] {
   const r = quintileScores(
-    customers.map((c) => c.recency),
+    customers.map((c) => c.daysSinceLastOrder),
     false,
   );
   const f = quintileScores(customers.map((c) => c.frequency));
