@@ -1,0 +1,222 @@
+/**
+ * `boomerang segment …`: create, inspect and evaluate segments.
+ *
+ *   segment create NAME --file def.json | --definition JSON [--description TEXT]
+ *   segment update NAME [--file def.json | --definition JSON] [--description TEXT]
+ *   segment list | show NAME | count NAME | members NAME [--limit N --offset N] | fields
+ *
+ * Human tables by default, `--json` for scripts. The shipped presets are inserted (when missing)
+ * before each command, so they are there on a fresh database.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import {
+  countSegment,
+  createSegment,
+  ensurePresetSegments,
+  listSegments,
+  requireSegment,
+  type Segment,
+  SegmentExistsError,
+  segmentMembers,
+  UnknownSegmentError,
+  updateSegment,
+} from '../db/segments.js';
+import type { Contact } from '../domain/contacts.js';
+import { formatSegmentDefinition, SegmentDefinitionError } from '../domain/segments/definition.js';
+import { FIELDS, OPERATORS_BY_TYPE } from '../domain/segments/fields.js';
+import { CliError, type CliContext, printJson } from './context.js';
+
+/** A plain text table: columns padded to their widest cell. */
+export function formatTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+const DEFINITION_EXAMPLE =
+  '{"match": "all", "conditions": [{"field": "newsletter_status", "op": "eq", "value": "subscribed"}, ' +
+  '{"field": "clv_12m", "op": "lt", "value": {"shopAverage": true}}]}';
+
+async function readDefinition(opts: { file?: string; definition?: string }, required: boolean): Promise<unknown> {
+  if (opts.file && opts.definition) throw new CliError('give the definition with --file or with --definition, not both', 2);
+  let text: string;
+  let where: string;
+  if (opts.file) {
+    try {
+      text = await readFile(opts.file, 'utf8');
+    } catch (error) {
+      throw new CliError(`cannot read ${opts.file}: ${(error as Error).message}`, 2);
+    }
+    where = opts.file;
+  } else if (opts.definition !== undefined) {
+    text = opts.definition;
+    where = '--definition';
+  } else {
+    if (!required) return undefined;
+    throw new CliError(`a definition is required: --file def.json or --definition '${DEFINITION_EXAMPLE}'`, 2);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${where} is not valid JSON: ${(error as Error).message}`, 2);
+  }
+}
+
+/** Turns the repository's errors into messages that say what to do. */
+async function explain<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof UnknownSegmentError) {
+      throw new CliError(
+        `${error.message}.\nCreate it with: boomerang segment create "${error.segmentName}" --file def.json (see \`boomerang segment fields\`)`,
+      );
+    }
+    if (error instanceof SegmentDefinitionError) {
+      throw new CliError(`invalid segment definition:\n${error.message.replace(/^/gm, '  ')}\nSee \`boomerang segment fields\` for the fields and their operators.`, 2);
+    }
+    if (error instanceof SegmentExistsError) {
+      throw new CliError(`${error.message}; change it with: boomerang segment update "${error.segmentName}" --file def.json`);
+    }
+    throw error;
+  }
+}
+
+function segmentJson(s: Segment) {
+  return { id: s.id, name: s.name, description: s.description, kind: s.kind, preset: s.preset, definition: s.definition, createdAt: s.createdAt, updatedAt: s.updatedAt };
+}
+
+function contactJson(c: Contact) {
+  return c;
+}
+
+const fullName = (c: Contact): string => [c.firstName, c.lastName].filter(Boolean).join(' ');
+
+export function registerSegmentCommands(program: Command, ctx: CliContext): void {
+  const segment = program.command('segment').description('Dynamic segments of contacts: create, list, show, count, members');
+  const db = async () => {
+    const database = ctx.db();
+    await ensurePresetSegments(database);
+    return database;
+  };
+
+  segment
+    .command('create')
+    .description('Create a segment from a JSON definition (see `boomerang segment fields`)')
+    .argument('<name>', 'segment name (unique)')
+    .option('--file <path>', 'JSON file with the definition')
+    .option('--definition <json>', 'the definition as JSON text')
+    .option('--description <text>', 'what the segment is for')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { file?: string; definition?: string; description?: string; json?: boolean }) => {
+      const definition = await readDefinition(opts, true);
+      const created = await explain(async () => createSegment(await db(), { name, description: opts.description, definition }));
+      if (opts.json) return printJson(segmentJson(created));
+      console.log(`created segment "${created.name}": ${formatSegmentDefinition(created.definition)}`);
+    });
+
+  segment
+    .command('update')
+    .description("Change a segment's definition and/or description")
+    .argument('<name>', 'segment name')
+    .option('--file <path>', 'JSON file with the new definition')
+    .option('--definition <json>', 'the new definition as JSON text')
+    .option('--description <text>', 'the new description')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { file?: string; definition?: string; description?: string; json?: boolean }) => {
+      const definition = await readDefinition(opts, false);
+      if (definition === undefined && opts.description === undefined) {
+        throw new CliError('nothing to change: give --file, --definition or --description', 2);
+      }
+      const updated = await explain(async () => updateSegment(await db(), name, { definition, description: opts.description }));
+      if (opts.json) return printJson(segmentJson(updated));
+      console.log(`updated segment "${updated.name}": ${formatSegmentDefinition(updated.definition)}`);
+    });
+
+  segment
+    .command('list')
+    .description('List the segments')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const segments = await listSegments(await db());
+      if (opts.json) return printJson(segments.map(segmentJson));
+      console.log(
+        formatTable(
+          ['NAME', 'KIND', 'DEFINITION'],
+          segments.map((s) => [s.name, s.preset ? `${s.kind}, preset` : s.kind, formatSegmentDefinition(s.definition)]),
+        ),
+      );
+    });
+
+  segment
+    .command('show')
+    .description('Show a segment: its definition and how many contacts it has now')
+    .argument('<name>', 'segment name')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const database = await db();
+      const s = await explain(() => requireSegment(database, name));
+      const count = await explain(() => countSegment(database, s));
+      if (opts.json) return printJson({ ...segmentJson(s), count });
+      console.log(
+        [
+          `name:        ${s.name}${s.preset ? ' (preset)' : ''}`,
+          `description: ${s.description ?? ''}`,
+          `kind:        ${s.kind}`,
+          `matches:     ${formatSegmentDefinition(s.definition)}`,
+          `contacts:    ${count}`,
+          `definition:`,
+          JSON.stringify(s.definition, null, 2).replace(/^/gm, '  '),
+        ].join('\n'),
+      );
+    });
+
+  segment
+    .command('count')
+    .description('How many contacts are in a segment now')
+    .argument('<name>', 'segment name')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const count = await explain(async () => countSegment(await db(), name));
+      if (opts.json) return printJson({ segment: name, count });
+      console.log(String(count));
+    });
+
+  segment
+    .command('members')
+    .description('The contacts of a segment now, by id')
+    .argument('<name>', 'segment name')
+    .option('--limit <n>', 'how many', '50')
+    .option('--offset <n>', 'how many to skip', '0')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { limit: string; offset: string; json?: boolean }) => {
+      const limit = Number(opts.limit);
+      const offset = Number(opts.offset);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new CliError(`--limit must be a whole number from 1 to 10000 (got ${opts.limit})`, 2);
+      if (!Number.isInteger(offset) || offset < 0) throw new CliError(`--offset must be a whole number ≥ 0 (got ${opts.offset})`, 2);
+      const members = await explain(async () => segmentMembers(await db(), name, { limit, offset }));
+      if (opts.json) return printJson(members.map(contactJson));
+      console.log(
+        formatTable(
+          ['ID', 'EXTERNAL ID', 'EMAIL', 'NAME', 'COUNTRY', 'NEWSLETTER'],
+          members.map((c) => [String(c.id), c.externalId ?? '', c.email ?? '', fullName(c), c.country ?? '', c.newsletterStatus]),
+        ),
+      );
+      if (members.length === limit) console.log(`(more with --offset ${offset + limit})`);
+    });
+
+  segment
+    .command('fields')
+    .description('The fields segment conditions can use, with their operators')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      const rows = FIELDS.map((f) => {
+        const ops = OPERATORS_BY_TYPE[f.type].filter((o) => f.nullable || f.type === 'tags' || (o !== 'exists' && o !== 'not_exists'));
+        return { name: f.name, group: f.group, type: f.type === 'activity' ? 'number' : f.type, operators: ops, values: f.values, description: f.description };
+      });
+      if (opts.json) return printJson(rows);
+      console.log(formatTable(['FIELD', 'GROUP', 'TYPE', 'OPERATORS', 'DESCRIPTION'], rows.map((r) => [r.name, r.group, r.type, r.operators.join(' '), r.description])));
+      console.log(`\nExample: ${DEFINITION_EXAMPLE}`);
+    });
+}

@@ -1,0 +1,415 @@
+/**
+ * Contacts repository. Every function takes the executor (the Kysely instance or a transaction)
+ * first, so the caller owns the transaction; rows are mapped to the domain `Contact`.
+ *
+ * Identity: a contact is found by its external id, else by its email (case-insensitively: emails
+ * are stored lower-cased and unique on lower(email)). Upserts only write what changed and say
+ * which of inserted / updated / unchanged happened, so an import run twice writes nothing.
+ */
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import {
+  type Contact,
+  type ContactField,
+  type ContactInput,
+  ContactValidationError,
+  parseContactInput,
+} from '../domain/contacts.js';
+import type { ContactsTable, Database } from './schema.js';
+
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export type UpsertAction = 'inserted' | 'updated' | 'unchanged';
+
+export interface UpsertContactResult {
+  contact: Contact;
+  action: UpsertAction;
+}
+
+/** The outcome of one input of a batch: written (or found unchanged), or refused with a reason. */
+export type UpsertContactOutcome =
+  | UpsertContactResult
+  | { action: 'rejected'; field: ContactField | ''; reason: string };
+
+/** The data conflicts with another contact (e.g. its email belongs to someone else). */
+export class ContactConflictError extends Error {
+  constructor(
+    readonly field: ContactField | '',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ContactConflictError';
+  }
+}
+
+type ContactRowLike = Selectable<ContactsTable>;
+
+export function toContact(row: ContactRowLike): Contact {
+  return {
+    id: Number(row.id),
+    externalId: row.external_id,
+    email: row.email,
+    phone: row.phone,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    locale: row.locale,
+    timezone: row.timezone,
+    country: row.country,
+    tags: row.tags ?? [],
+    newsletterStatus: row.newsletter_status,
+    newsletterSubscribedAt: row.newsletter_subscribed_at,
+    newsletterUnsubscribedAt: row.newsletter_unsubscribed_at,
+    smsConsent: row.sms_consent,
+    smsConsentAt: row.sms_consent_at,
+    registeredAt: row.registered_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Run `fn` in the caller's transaction, or in a new one when given the plain Kysely instance. */
+export async function inTransaction<T>(db: Executor, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return fn(db as Transaction<Database>);
+  return db.transaction().execute(fn);
+}
+
+/**
+ * A contact by numeric id, external id or email (case-insensitive). A numeric string is tried as
+ * an id first, then as an external id.
+ */
+export async function findContact(db: Executor, emailOrId: string | number): Promise<Contact | undefined> {
+  if (typeof emailOrId === 'number') {
+    const row = await db.selectFrom('contacts').selectAll().where('id', '=', emailOrId).executeTakeFirst();
+    return row && toContact(row);
+  }
+  const key = emailOrId.trim();
+  if (/^[0-9]{1,15}$/.test(key)) {
+    const byId = await db.selectFrom('contacts').selectAll().where('id', '=', Number(key)).executeTakeFirst();
+    if (byId) return toContact(byId);
+  }
+  const row = await db
+    .selectFrom('contacts')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb('external_id', '=', key),
+        eb.and([eb('email', 'is not', null), eb(eb.fn('lower', ['email']), '=', key.toLowerCase())]),
+      ]),
+    )
+    // An external id match wins over an email match.
+    .orderBy(sql`external_id = ${key}`, 'desc')
+    .executeTakeFirst();
+  return row && toContact(row);
+}
+
+/**
+ * Insert or update one contact (validated with `parseContactInput` when not already a
+ * ContactInput). Throws ContactValidationError or ContactConflictError.
+ */
+export async function upsertContact(
+  db: Executor,
+  input: ContactInput,
+  opts: { now?: Date } = {},
+): Promise<UpsertContactResult> {
+  const [outcome] = await upsertContacts(db, [parseContactInput(input)], opts);
+  if (!outcome) throw new Error('unreachable: upsertContacts returned no outcome');
+  if (outcome.action === 'rejected') throw new ContactConflictError(outcome.field, outcome.reason);
+  return outcome;
+}
+
+/** The columns a ContactInput writes, as stored (without the timestamps the upsert derives). */
+interface ContactValues {
+  external_id: string | null;
+  email: string | null;
+  phone: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  locale: string | null;
+  timezone: string | null;
+  country: string | null;
+  tags: string[];
+  newsletter_status: Contact['newsletterStatus'];
+  newsletter_subscribed_at: Date | null;
+  newsletter_unsubscribed_at: Date | null;
+  sms_consent: boolean;
+  sms_consent_at: Date | null;
+  registered_at: Date | null;
+}
+
+const TEXT_FIELDS = [
+  ['externalId', 'external_id'],
+  ['email', 'email'],
+  ['phone', 'phone'],
+  ['firstName', 'first_name'],
+  ['lastName', 'last_name'],
+  ['locale', 'locale'],
+  ['timezone', 'timezone'],
+  ['country', 'country'],
+] as const;
+
+function sameDate(a: Date | null, b: Date | null): boolean {
+  return a === b || (a !== null && b !== null && a.getTime() === b.getTime());
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
+}
+
+/** The stored values after applying `input` to `current` (or to an empty contact), and whether anything changed. */
+function merge(current: ContactRowLike | undefined, input: ContactInput, now: Date): { values: ContactValues; changed: boolean } {
+  const v: ContactValues = current
+    ? {
+        external_id: current.external_id,
+        email: current.email,
+        phone: current.phone,
+        first_name: current.first_name,
+        last_name: current.last_name,
+        locale: current.locale,
+        timezone: current.timezone,
+        country: current.country,
+        tags: current.tags,
+        newsletter_status: current.newsletter_status,
+        newsletter_subscribed_at: current.newsletter_subscribed_at,
+        newsletter_unsubscribed_at: current.newsletter_unsubscribed_at,
+        sms_consent: current.sms_consent,
+        sms_consent_at: current.sms_consent_at,
+        registered_at: current.registered_at,
+      }
+    : {
+        external_id: null,
+        email: null,
+        phone: null,
+        first_name: null,
+        last_name: null,
+        locale: null,
+        timezone: null,
+        country: null,
+        tags: [],
+        newsletter_status: 'never',
+        newsletter_subscribed_at: null,
+        newsletter_unsubscribed_at: null,
+        sms_consent: false,
+        sms_consent_at: null,
+        registered_at: null,
+      };
+  let changed = false;
+  for (const [key, column] of TEXT_FIELDS) {
+    const value = input[key];
+    if (value !== undefined && value !== v[column]) {
+      v[column] = value;
+      changed = true;
+    }
+  }
+  if (input.tags !== undefined && !sameTags(input.tags, v.tags)) {
+    v.tags = input.tags;
+    changed = true;
+  }
+  if (input.registeredAt !== undefined && !sameDate(input.registeredAt, v.registered_at)) {
+    v.registered_at = input.registeredAt;
+    changed = true;
+  }
+  if (input.newsletterStatus !== undefined && input.newsletterStatus !== v.newsletter_status) {
+    v.newsletter_status = input.newsletterStatus;
+    if (input.newsletterStatus === 'subscribed') v.newsletter_subscribed_at = now;
+    if (input.newsletterStatus === 'unsubscribed') v.newsletter_unsubscribed_at = now;
+    changed = true;
+  }
+  if (input.smsConsent !== undefined && input.smsConsent !== v.sms_consent) {
+    v.sms_consent = input.smsConsent;
+    v.sms_consent_at = now;
+    changed = true;
+  }
+  return { values: v, changed };
+}
+
+const keyOf = {
+  external: (id: string) => `x:${id}`,
+  email: (email: string) => `e:${email.toLowerCase()}`,
+};
+
+function keysOf(input: ContactInput): string[] {
+  const keys: string[] = [];
+  if (input.externalId) keys.push(keyOf.external(input.externalId));
+  if (input.email) keys.push(keyOf.email(input.email));
+  return keys;
+}
+
+/** A contact row with its row version (xmin), for optimistic updates. */
+type VersionedRow = ContactRowLike & { version: string };
+
+/**
+ * Contacts whose external id or (lower-cased) email is in the lists: two index lookups (an OR of
+ * both would make Postgres scan the table). Each row comes with its version (xmin).
+ */
+export async function selectByKeys(db: Executor, externalIds: readonly string[], lowerEmails: readonly string[]): Promise<VersionedRow[]> {
+  const byId = new Map<number, VersionedRow>();
+  const base = () => db.selectFrom('contacts').selectAll().select(sql<string>`xmin::text`.as('version'));
+  if (externalIds.length > 0) {
+    const rows = await base()
+      .where('external_id', '=', (eb) => eb.fn.any(eb.val([...externalIds])))
+      .execute();
+    for (const row of rows) byId.set(Number(row.id), row);
+  }
+  if (lowerEmails.length > 0) {
+    const rows = await base()
+      .where('email', 'is not', null)
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', eb.fn.any(eb.val([...lowerEmails]))))
+      .execute();
+    for (const row of rows) byId.set(Number(row.id), row);
+  }
+  return [...byId.values()];
+}
+
+/**
+ * Insert or update many contacts (already validated ContactInputs), one outcome per input in
+ * order. Set-based: one SELECT, at most one multi-row INSERT and one multi-row UPDATE per run of
+ * inputs without a repeated key (an input naming a contact seen earlier in the list starts a new
+ * run, so later inputs apply on top of earlier ones). Runs in the caller's transaction or its own.
+ *
+ * Conflicts are outcomes, not errors: an email that belongs to another contact than the one the
+ * external id names, or an email whose contact already has a different external id.
+ */
+export async function upsertContacts(
+  db: Executor,
+  inputs: readonly ContactInput[],
+  opts: { now?: Date } = {},
+): Promise<UpsertContactOutcome[]> {
+  const now = opts.now ?? new Date();
+  const outcomes: UpsertContactOutcome[] = [];
+  await inTransaction(db, async (trx) => {
+    let start = 0;
+    while (start < inputs.length) {
+      const seen = new Set<string>();
+      let end = start;
+      for (; end < inputs.length; end++) {
+        const keys = keysOf(inputs[end]!);
+        if (keys.some((k) => seen.has(k))) break;
+        for (const k of keys) seen.add(k);
+      }
+      outcomes.push(...(await upsertRun(trx, inputs.slice(start, end), now, 0)));
+      start = end;
+    }
+  });
+  return outcomes;
+}
+
+/** Upsert inputs that share no key. */
+async function upsertRun(
+  trx: Transaction<Database>,
+  inputs: readonly ContactInput[],
+  now: Date,
+  attempt: number,
+): Promise<UpsertContactOutcome[]> {
+  const externalIds = inputs.flatMap((i) => (i.externalId ? [i.externalId] : []));
+  const emails = inputs.flatMap((i) => (i.email ? [i.email.toLowerCase()] : []));
+  // No row locks: updates are optimistic (they only apply to the version read here) and the
+  // inputs whose contact changed meanwhile are tried again.
+  const existing = await selectByKeys(trx, externalIds, emails);
+  const byKey = new Map<string, VersionedRow>();
+  for (const row of existing) {
+    if (row.external_id) byKey.set(keyOf.external(row.external_id), row);
+    if (row.email) byKey.set(keyOf.email(row.email), row);
+  }
+
+  const outcomes: (UpsertContactOutcome | undefined)[] = new Array(inputs.length);
+  const toInsert: { index: number; values: ContactValues }[] = [];
+  const toUpdate: { index: number; id: number; version: string; values: ContactValues }[] = [];
+  inputs.forEach((input, index) => {
+    const byExternal = input.externalId ? byKey.get(keyOf.external(input.externalId)) : undefined;
+    const byEmail = input.email ? byKey.get(keyOf.email(input.email)) : undefined;
+    let target = byExternal;
+    if (byExternal && byEmail && byEmail.id !== byExternal.id) {
+      outcomes[index] = {
+        action: 'rejected',
+        field: 'email',
+        reason: `"${input.email}" already belongs to another contact (id ${byEmail.id}${byEmail.external_id ? `, external_id "${byEmail.external_id}"` : ''})`,
+      };
+      return;
+    }
+    if (!target && byEmail) {
+      if (input.externalId && byEmail.external_id && byEmail.external_id !== input.externalId) {
+        outcomes[index] = {
+          action: 'rejected',
+          field: 'externalId',
+          reason: `"${input.externalId}" is new but email "${input.email}" belongs to the contact with external_id "${byEmail.external_id}"`,
+        };
+        return;
+      }
+      target = byEmail;
+    }
+    // Clearing the only identifier would leave a contact nobody can find again.
+    const { values, changed } = merge(target, input, now);
+    if (!values.external_id && !values.email) {
+      outcomes[index] = { action: 'rejected', field: '', reason: 'a contact needs an external_id or an email' };
+      return;
+    }
+    if (!target) toInsert.push({ index, values });
+    else if (changed) toUpdate.push({ index, id: Number(target.id), version: target.version, values });
+    else outcomes[index] = { action: 'unchanged', contact: toContact(target) };
+  });
+
+  const retry: number[] = [];
+  if (toInsert.length > 0) {
+    const inserted = await trx
+      .insertInto('contacts')
+      .values(toInsert.map(({ values }) => ({ ...values, created_at: now, updated_at: now })))
+      // A contact inserted meanwhile by another transaction: tried again below, as an update.
+      .onConflict((oc) => oc.doNothing())
+      .returningAll()
+      .execute();
+    const insertedByKey = new Map<string, ContactRowLike>();
+    for (const row of inserted) {
+      if (row.external_id) insertedByKey.set(keyOf.external(row.external_id), row);
+      else if (row.email) insertedByKey.set(keyOf.email(row.email), row);
+    }
+    for (const { index, values } of toInsert) {
+      const key = values.external_id ? keyOf.external(values.external_id) : keyOf.email(values.email!);
+      const row = insertedByKey.get(key);
+      if (row) outcomes[index] = { action: 'inserted', contact: toContact(row) };
+      else if (attempt < 2) retry.push(index);
+      else outcomes[index] = { action: 'rejected', field: '', reason: 'the contact was changed concurrently; import it again' };
+    }
+  }
+
+  if (toUpdate.length > 0) {
+    const payload = JSON.stringify(toUpdate.map(({ id, version, values }) => ({ id, version, ...values })));
+    const updated = await sql<ContactRowLike>`
+      UPDATE contacts AS c SET
+        external_id = v.external_id, email = v.email, phone = v.phone,
+        first_name = v.first_name, last_name = v.last_name, locale = v.locale,
+        timezone = v.timezone, country = v.country, tags = v.tags,
+        newsletter_status = v.newsletter_status,
+        newsletter_subscribed_at = v.newsletter_subscribed_at,
+        newsletter_unsubscribed_at = v.newsletter_unsubscribed_at,
+        sms_consent = v.sms_consent, sms_consent_at = v.sms_consent_at,
+        registered_at = v.registered_at, updated_at = ${now}
+      FROM jsonb_to_recordset(${payload}::jsonb) AS v(
+        id bigint, version text, external_id text, email text, phone text, first_name text, last_name text,
+        locale text, timezone text, country text, tags text[], newsletter_status text,
+        newsletter_subscribed_at timestamptz, newsletter_unsubscribed_at timestamptz,
+        sms_consent boolean, sms_consent_at timestamptz, registered_at timestamptz)
+      WHERE c.id = v.id AND c.xmin = v.version::xid
+      RETURNING c.*`.execute(trx);
+    const byId = new Map(updated.rows.map((r) => [Number(r.id), r]));
+    for (const { index, id } of toUpdate) {
+      const row = byId.get(id);
+      if (row) outcomes[index] = { action: 'updated', contact: toContact(row) };
+      else if (attempt < 2) retry.push(index);
+      else outcomes[index] = { action: 'rejected', field: '', reason: 'the contact was changed concurrently; import it again' };
+    }
+  }
+
+  if (retry.length > 0) {
+    // Someone else inserted or changed these contacts between our SELECT and our write: apply
+    // the inputs again on top of what is there now.
+    const again = await upsertRun(trx, retry.map((i) => inputs[i]!), now, attempt + 1);
+    retry.forEach((index, k) => {
+      outcomes[index] = again[k];
+    });
+  }
+  return outcomes.map((o, i) => {
+    if (!o) throw new Error(`unreachable: no outcome for contact input ${i}`);
+    return o;
+  });
+}
+
+export { ContactValidationError };
