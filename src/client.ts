@@ -5,9 +5,14 @@
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliContext, CliError } from './cli/context.js';
+import { registerCampaignCommands } from './cli/campaign.js';
+import { registerCouponCommands } from './cli/coupons.js';
 import { registerGreetCommand } from './cli/greet.js';
+import { registerIndicatorCommands } from './cli/indicators.js';
+import { registerImportCommands } from './cli/import.js';
 import { registerMigrateCommand } from './cli/migrate.js';
 import { registerModelCommands } from './cli/model.js';
+import { registerSegmentCommands } from './cli/segment.js';
 import { registerToolsCommand } from './cli/tools.js';
 import { describeError } from './main-helpers.js';
 
@@ -19,7 +24,12 @@ export function buildProgram(ctx: CliContext): Command {
   registerGreetCommand(program, ctx);
   registerMigrateCommand(program, ctx);
   registerToolsCommand(program, ctx);
+  registerImportCommands(program, ctx);
+  registerSegmentCommands(program, ctx);
   registerModelCommands(program);
+  registerCampaignCommands(program, ctx);
+  registerCouponCommands(program, ctx);
+  registerIndicatorCommands(program, ctx);
   return program;
 }
 
@@ -27,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
   const ctx = new CliContext();
   try {
     await buildProgram(ctx).parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command that finished but found problems (rejected rows) sets process.exitCode.
+    return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     console.error(`boomerang: ${describeError(err)}`);

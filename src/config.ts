@@ -52,6 +52,8 @@ export const ENVIRONMENT = {
   BOOMERANG_SIGNING_SECRET: { schema: optionalString, describe: 'Secret that signs unsubscribe tokens. `npm start` generates one under `.data/` when unset.' },
   SHOPIFY_WEBHOOK_SECRET: { schema: optionalString, describe: 'Shopify app secret: verifies `X-Shopify-Hmac-Sha256` of `/webhooks/shopify`.' },
   PAYLOAD_ENCRYPTION_KEY: { schema: optionalString, describe: 'Base64 32-byte AES-GCM key that encrypts contact data in workflow histories. Unset: payloads are not encrypted.' },
+  SHOP_NAME: { schema: optionalString, describe: 'Shop name in messages. Default: the display name of EMAIL_FROM.' },
+  SHOP_URL: { schema: optionalString.pipe(z.string().url('must be an http(s) URL such as https://shop.example').optional()), describe: 'The shop\'s website: the "shop now" links of campaign emails (tagged with UTM parameters).' },
   SHOP_TIMEZONE: { schema: z.string().default('UTC').refine(isTimeZone, 'must be an IANA time zone such as Europe/Madrid'), describe: 'Time zone of contact windows for contacts without one of their own.' },
   SHOP_CURRENCY: { schema: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').default('EUR'), describe: 'Currency of amounts (CLV, revenue) when an order does not say.' },
   EMAIL_PROVIDER: { schema: z.enum(['outbox', 'resend'], { error: 'must be outbox or resend' }).default('outbox'), describe: '`outbox` keeps rendered emails in the `messages` table; `resend` sends them with Resend.' },
@@ -122,7 +124,7 @@ export interface Config {
   signingSecret: string | undefined;
   shopifyWebhookSecret: string | undefined;
   payloadEncryptionKey: Buffer | undefined;
-  shop: { timezone: string; currency: string };
+  shop: { name: string | undefined; url: string | undefined; timezone: string; currency: string };
   email: { provider: 'outbox' | 'resend'; from: string; resendApiKey: string | undefined };
   sms: { provider: 'outbox' | 'twilio'; twilio: { accountSid: string; authToken: string; from: string } | undefined };
   messagesPerSecond: number;
@@ -211,7 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingSecret: v.BOOMERANG_SIGNING_SECRET,
     shopifyWebhookSecret: v.SHOPIFY_WEBHOOK_SECRET,
     payloadEncryptionKey: v.PAYLOAD_ENCRYPTION_KEY ? Buffer.from(v.PAYLOAD_ENCRYPTION_KEY, 'base64') : undefined,
-    shop: { timezone: v.SHOP_TIMEZONE, currency: v.SHOP_CURRENCY },
+    shop: { name: v.SHOP_NAME, url: v.SHOP_URL, timezone: v.SHOP_TIMEZONE, currency: v.SHOP_CURRENCY },
     email: { provider: v.EMAIL_PROVIDER, from: v.EMAIL_FROM, resendApiKey: v.RESEND_API_KEY },
     sms: {
       provider: v.SMS_PROVIDER,

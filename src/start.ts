@@ -5,6 +5,7 @@
  * Each part can point at real infrastructure instead (TEMPORAL_ADDRESS, DATABASE_URL).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -201,6 +202,23 @@ function supervise(name: string, script: string, env: NodeJS.ProcessEnv, shutdow
   return ready;
 }
 
+/**
+ * The API key and signing secret, generated once and kept under the data directory when the
+ * environment does not set them, so a restart keeps every issued unsubscribe link valid.
+ */
+async function localSecrets(config: Config): Promise<{ BOOMERANG_API_KEY: string; BOOMERANG_SIGNING_SECRET: string }> {
+  const file = path.join(config.dataDir, 'secrets.json');
+  const stored = JSON.parse(await fs.readFile(file, 'utf8').catch(() => '{}')) as Partial<Record<string, string>>;
+  const secrets = {
+    BOOMERANG_API_KEY: config.apiKey ?? stored.BOOMERANG_API_KEY ?? `bmr_${randomBytes(24).toString('base64url')}`,
+    BOOMERANG_SIGNING_SECRET: config.signingSecret ?? stored.BOOMERANG_SIGNING_SECRET ?? randomBytes(32).toString('base64url'),
+  };
+  if (secrets.BOOMERANG_API_KEY !== stored.BOOMERANG_API_KEY || secrets.BOOMERANG_SIGNING_SECRET !== stored.BOOMERANG_SIGNING_SECRET) {
+    if (!config.apiKey || !config.signingSecret) await fs.writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
+  return secrets;
+}
+
 export async function start(config: Config): Promise<void> {
   await fs.mkdir(config.dataDir, { recursive: true });
   const shutdown = new Shutdown();
@@ -234,8 +252,10 @@ export async function start(config: Config): Promise<void> {
       await db.destroy();
     }
 
+    const secrets = await localSecrets(config);
     const childEnv = {
       ...process.env,
+      ...secrets,
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporalAddress(config),
       TEMPORAL_NAMESPACE: config.temporal.namespace,
@@ -255,6 +275,7 @@ export async function start(config: Config): Promise<void> {
         `  Temporal Web UI   ${config.temporal.uiUrl}`,
         `  Temporal server   ${temporalAddress(config)} (namespace ${config.temporal.namespace})`,
         `  HTTP endpoint     http://localhost:${config.httpPort}  (/healthz, /readyz)`,
+        `  API key           ${secrets.BOOMERANG_API_KEY}  (Authorization: Bearer …, for POST /events)`,
         `  Postgres          ${redactedDb}`,
         'Press Ctrl-C to stop; starting again resumes every running campaign.',
       ].join('\n'),

@@ -4,7 +4,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from './activities/index.js';
+import { createActivities, createMessageActivities, type ActivityDeps } from './activities/index.js';
+import { createChannels } from './channels/index.js';
+import { ensurePresetSegments } from './db/segments.js';
+import { ensureRecomputeSchedule } from './temporal/schedules.js';
 import { type Config, loadConfig } from './config.js';
 import { createDb } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -26,6 +29,12 @@ export interface CreateWorkerOptions {
   overrides?: Partial<WorkerOptions>;
 }
 
+/** The task queue of the sends: journeys put them there, this worker rate-limits them. */
+export function messagesTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-messages`;
+}
+
+/** The worker of workflows and most activities. */
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
@@ -33,6 +42,20 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // 10,000 sleeping journeys must not hold 10,000 workflow states in memory.
+    maxCachedWorkflows: 1000,
+    ...opts.overrides,
+  });
+}
+
+/** The worker of the sends: the provider rate limit holds across every worker of the queue. */
+export async function createMessagesWorker(opts: CreateWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: messagesTaskQueue(opts.taskQueue),
+    activities: createMessageActivities(opts.deps),
+    maxTaskQueueActivitiesPerSecond: opts.deps.config.messagesPerSecond,
     ...opts.overrides,
   });
 }
@@ -56,20 +79,26 @@ export async function runWorker(config: Config): Promise<void> {
   const db = createDb(config.databaseUrl);
   // Migrating here too lets a worker deployed alone (docker-compose) bring its schema up to date.
   await migrateToLatest(db);
+  await ensurePresetSegments(db);
   await ensureSearchAttributes(config);
+  const temporal = await connectClient(config);
+  const schedule = await ensureRecomputeSchedule(temporal, config);
+  if (schedule !== 'unchanged') console.log(`worker: ${schedule} the daily recompute schedule (${config.recomputeCron} UTC)`);
   const connection = await connectWorker(config);
-  const worker = await createWorker({
+  const options = {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { db },
-  });
-  console.log(`worker: polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);
+    deps: { db, config, temporal, channels: createChannels(config, db) },
+  };
+  const [worker, messages] = await Promise.all([createWorker(options), createMessagesWorker(options)]);
+  console.log(`worker: polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}" (sends: ${config.email.provider} email, ${config.sms.provider} SMS)`);
   try {
     // Worker.run() installs SIGINT/SIGTERM handlers and drains in-flight tasks before returning.
-    await worker.run();
+    await Promise.all([worker.run(), messages.run()]);
   } finally {
     await connection.close();
+    await temporal.connection.close();
     await db.destroy();
   }
 }

@@ -1,15 +1,41 @@
-/** Builds every activity from its dependencies; the worker is the one place that calls this. */
+/**
+ * Builds every activity from its dependencies; the worker is the one place that calls this.
+ * Two groups: the main task queue's activities, and the sends, which run on their own task queue
+ * so its worker can enforce the provider rate limit.
+ */
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
+import type { Channels } from '../channels/index.js';
 import type { Db } from '../db/database.js';
+import { createCouponActivities } from './coupons.js';
 import { createGreetingActivities } from './greeting.js';
+import { createIndicatorActivities } from './indicators.js';
+import { createJourneyActivities } from './journeys.js';
+import { createLaunchActivities } from './launch.js';
+import { createMessagingActivities } from './messaging.js';
 
 export interface ActivityDeps {
   db: Db;
+  config: Config;
+  temporal: Client;
+  channels: Channels;
+  /** Journeys get Boomerang's search attributes (default); the time-skipping test server has none. */
+  searchAttributes?: boolean;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const taskQueue = deps.config.temporal.taskQueue;
   return {
     ...createGreetingActivities(deps),
+    ...createJourneyActivities(deps),
+    ...createCouponActivities(deps),
+    ...createLaunchActivities({ db: deps.db, temporal: deps.temporal, taskQueue, searchAttributes: deps.searchAttributes }),
+    ...createIndicatorActivities({ db: deps.db, temporal: deps.temporal, taskQueue, searchAttributes: deps.searchAttributes }),
   };
+}
+
+export function createMessageActivities(deps: ActivityDeps) {
+  return createMessagingActivities({ db: deps.db, channels: deps.channels, config: deps.config });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

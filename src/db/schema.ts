@@ -18,7 +18,7 @@ export interface GreetingsTable {
   workflow_id: string;
   name: string;
   message: string;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export type NewsletterStatus = 'subscribed' | 'unsubscribed' | 'never';
@@ -43,8 +43,8 @@ export interface ContactsTable {
   sms_consent: ColumnType<boolean, boolean | undefined, boolean>;
   sms_consent_at: NullableTimestamp;
   registered_at: NullableTimestamp;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export type OrderStatus = 'paid' | 'cancelled' | 'refunded';
@@ -60,8 +60,8 @@ export interface OrdersTable {
   currency: string;
   coupon_code: string | null;
   status: ColumnType<OrderStatus, OrderStatus | undefined, OrderStatus>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface ModelFitsTable {
@@ -72,7 +72,7 @@ export interface ModelFitsTable {
   log_likelihood: number | null;
   converged: boolean;
   time_unit: string;
-  fitted_at: Generated<Timestamp>;
+  fitted_at: Timestamp;
 }
 
 export interface ContactIndicatorsTable {
@@ -104,8 +104,8 @@ export interface SegmentsTable {
   description: string | null;
   definition: Json;
   preset: ColumnType<boolean, boolean | undefined, boolean>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface SegmentMembershipsTable {
@@ -125,8 +125,8 @@ export interface CampaignsTable {
   name: string;
   definition: Json;
   status: ColumnType<CampaignStatus, CampaignStatus | undefined, CampaignStatus>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface CouponSetsTable {
@@ -134,7 +134,7 @@ export interface CouponSetsTable {
   name: string;
   description: string | null;
   low_stock_threshold: ColumnType<number, number | undefined, number>;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface CouponsTable {
@@ -147,7 +147,7 @@ export interface CouponsTable {
   assigned_at: NullableTimestamp;
   redeemed_order_id: number | null;
   redeemed_at: NullableTimestamp;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export type Channel = 'email' | 'sms';
@@ -169,7 +169,7 @@ export interface MessagesTable {
   headers: ColumnType<Record<string, string>, Record<string, string> | string | undefined, Record<string, string> | string>;
   provider_message_id: string | null;
   error: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
   sent_at: NullableTimestamp;
 }
 
@@ -178,7 +178,7 @@ export interface JourneysTable {
   campaign_id: string;
   contact_id: number;
   holdout: ColumnType<boolean, boolean | undefined, boolean>;
-  enrolled_at: Generated<Timestamp>;
+  enrolled_at: Timestamp;
   ended_at: NullableTimestamp;
   end_reason: string | null;
 }
@@ -192,7 +192,7 @@ export interface JourneyEventsTable {
   type: string;
   step: string | null;
   detail: ColumnType<Record<string, unknown>, Record<string, unknown> | string | undefined, Record<string, unknown> | string>;
-  occurred_at: Generated<Timestamp>;
+  occurred_at: Timestamp;
 }
 
 export interface InboxEventsTable {
@@ -201,7 +201,7 @@ export interface InboxEventsTable {
   dedupe_key: string;
   type: string;
   payload: Json<Record<string, unknown>>;
-  received_at: Generated<Timestamp>;
+  received_at: Timestamp;
   processed_at: NullableTimestamp;
   attempts: ColumnType<number, number | undefined, number>;
   last_error: string | null;

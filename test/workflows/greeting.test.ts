@@ -1,7 +1,7 @@
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../src/activities/index.js';
+import { createGreetingActivities } from '../../src/activities/greeting.js';
 import { greetingWorkflow } from '../../src/workflows/greeting.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
@@ -24,7 +24,7 @@ describe('walking skeleton: greeting workflow', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: workflowBundle(),
-      activities: createActivities({ db: database.db }),
+      activities: createGreetingActivities({ db: database.db }),
     });
     const workflowId = `greeting/${taskQueue}`;
     const startedAt = await env.currentTimeMs();
@@ -43,7 +43,7 @@ describe('walking skeleton: greeting workflow', () => {
   });
 
   it('a retried greeting step finds its first write instead of writing again', async () => {
-    const activities = createActivities({ db: database.db });
+    const activities = createGreetingActivities({ db: database.db });
     const activityEnv = new MockActivityEnvironment({ workflowExecution: { workflowId: 'greeting/retry', runId: 'r1' } });
     const first: { firstAttempt: boolean } = await activityEnv.run(activities.recordGreeting, { step: 'hello', name: 'Grace' });
     const retry: { firstAttempt: boolean } = await activityEnv.run(activities.recordGreeting, { step: 'hello', name: 'Grace' });

@@ -1,0 +1,146 @@
+/** The daily recompute's work: summaries, model fits, indicators, segment refresh, campaign triggers. */
+import { Context, heartbeat } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { startJourney } from '../campaigns/lifecycle.js';
+import { activeCampaignsOfKind } from '../db/campaigns.js';
+import type { Db } from '../db/database.js';
+import {
+  bgNbdFitRows,
+  countIndicators,
+  gammaGammaFitRows,
+  indicatorInputsPage,
+  type ModelIndicators,
+  saveModelFit,
+  summarizeContacts,
+  writeModelIndicators,
+} from '../db/indicators.js';
+import { enteredContactIds, ensurePresetSegments, listSegments, refreshMemberships } from '../db/segments.js';
+import { fitBgNbd, type BgNbdParams } from '../domain/indicators/bgnbd.js';
+import { computeIndicators, DEFAULT_HORIZON_DAYS } from '../domain/indicators/clv.js';
+import { fitGammaGamma, type GammaGammaParams } from '../domain/indicators/gamma-gamma.js';
+
+export interface FittedModels {
+  bgnbd: { id: number; params: BgNbdParams } | null;
+  gammaGamma: { id: number; params: GammaGammaParams } | null;
+  /** Why a model could not be fitted (too little data), for the operator. */
+  warnings: string[];
+}
+
+export interface SegmentRefresh {
+  segment: string;
+  segmentId: number;
+  at: string;
+  entered: number;
+  exited: number;
+}
+
+export function createIndicatorActivities({ db, temporal, taskQueue, searchAttributes }: { db: Db; temporal: Client; taskQueue: string; searchAttributes?: boolean }) {
+  return {
+    /** Per-contact order summaries and RFM scores, in one set-based statement. */
+    async summarizeContacts(input: { asOf: string }): Promise<{ contacts: number }> {
+      return { contacts: await summarizeContacts(db, new Date(input.asOf)) };
+    },
+
+    /** Fits BG/NBD and Gamma-Gamma by maximum likelihood on the shop's own history. */
+    async fitValueModels(): Promise<FittedModels> {
+      const warnings: string[] = [];
+      let bgnbd: FittedModels['bgnbd'] = null;
+      let gammaGamma: FittedModels['gammaGamma'] = null;
+      const purchaseRows = await bgNbdFitRows(db);
+      try {
+        const fit = fitBgNbd(purchaseRows.map((r) => ({ frequency: r.frequency, recency: r.recency, T: r.age, weight: r.weight })));
+        const params = { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b };
+        bgnbd = { id: await saveModelFit(db, { model: 'bgnbd', parameters: params, sampleSize: fit.n, logLikelihood: fit.logLikelihood, converged: fit.converged }), params };
+        if (!fit.converged) warnings.push('BG/NBD: the optimiser stopped before converging; indicators use its best estimate');
+      } catch (err) {
+        warnings.push(`BG/NBD not fitted: ${(err as Error).message}`);
+      }
+      heartbeat();
+      const spendRows = await gammaGammaFitRows(db);
+      try {
+        const fit = fitGammaGamma(spendRows.map((r) => ({ frequency: r.frequency, monetaryValue: r.monetary })));
+        const params = { p: fit.p, q: fit.q, v: fit.v };
+        gammaGamma = { id: await saveModelFit(db, { model: 'gamma_gamma', parameters: params, sampleSize: spendRows.length, logLikelihood: fit.logLikelihood, converged: fit.converged }), params };
+      } catch (err) {
+        warnings.push(`Gamma-Gamma not fitted: ${(err as Error).message}`);
+      }
+      return { bgnbd, gammaGamma, warnings };
+    },
+
+    /**
+     * Probability alive, forecast purchases, expected order value and CLV for every contact, a
+     * batch at a time. Heartbeats its cursor: a retry after a crash resumes where it stopped.
+     */
+    async computeValueIndicators(input: { models: FittedModels; batchSize?: number }): Promise<{ contacts: number }> {
+      const { bgnbd, gammaGamma } = input.models;
+      if (!bgnbd) return { contacts: 0 };
+      const batchSize = input.batchSize ?? 5000;
+      const resumed = Context.current().info.heartbeatDetails as { cursor: number; done: number } | undefined;
+      let cursor = resumed?.cursor ?? 0;
+      let done = resumed?.done ?? 0;
+      const total = await countIndicators(db);
+      const models = { bgnbd: bgnbd.params, gammaGamma: gammaGamma?.params ?? null };
+      for (;;) {
+        const page = await indicatorInputsPage(db, cursor, batchSize);
+        if (page.length === 0) break;
+        const out: ModelIndicators[] = page.map((c) => {
+          const ind = computeIndicators(models, { frequency: c.frequency, recency: c.recency, T: c.age, monetaryValue: c.monetary }, DEFAULT_HORIZON_DAYS);
+          const finite = (v: number | null) => (v === null || Number.isFinite(v) ? v : null);
+          return {
+            contactId: c.contactId,
+            probabilityAlive: finite(ind.probabilityAlive) ?? 1,
+            forecastPurchases: finite(ind.expectedPurchases) ?? 0,
+            expectedOrderValue: finite(ind.expectedOrderValue),
+            clv: finite(ind.clv),
+          };
+        });
+        await writeModelIndicators(db, out, { bgnbd: bgnbd.id, gammaGamma: gammaGamma?.id ?? null });
+        cursor = page.at(-1)!.contactId;
+        done += page.length;
+        heartbeat({ cursor, done, total });
+      }
+      return { contacts: done };
+    },
+
+    /** Refreshes every dynamic segment's memberships, recording entries and exits. */
+    async refreshSegments(input: { at: string }): Promise<SegmentRefresh[]> {
+      await ensurePresetSegments(db);
+      const results: SegmentRefresh[] = [];
+      for (const segment of await listSegments(db)) {
+        const r = await refreshMemberships(db, segment, new Date(input.at));
+        results.push({ segment: segment.name, segmentId: r.segmentId, at: r.at.toISOString(), entered: r.entered, exited: r.exited });
+        heartbeat(results.length);
+      }
+      return results;
+    },
+
+    /**
+     * "On entry into segment": starts the journeys of every active campaign triggered by a segment,
+     * for the contacts that entered it in this refresh. Resumes from its heartbeat after a crash.
+     */
+    async startJourneysOnSegmentEntry(input: { refreshes: SegmentRefresh[] }): Promise<{ started: number; alreadyEnrolled: number }> {
+      const campaigns = await activeCampaignsOfKind(db, 'inactive_reactivation');
+      let started = 0;
+      let alreadyEnrolled = 0;
+      for (const campaign of campaigns) {
+        if (campaign.kind !== 'inactive_reactivation') continue;
+        const refresh = input.refreshes.find((r) => r.segment === campaign.segment);
+        if (!refresh || refresh.entered === 0) continue;
+        let after: number | null = 0;
+        while (after !== null) {
+          const page: { contactIds: number[]; next: number | null } = await enteredContactIds(db, refresh.segmentId, new Date(refresh.at), { after, limit: 500 });
+          for (const contactId of page.contactIds) {
+            const { outcome } = await startJourney({ client: temporal, db, taskQueue, searchAttributes }, campaign, contactId);
+            if (outcome === 'started') started++;
+            else alreadyEnrolled++;
+          }
+          heartbeat({ campaign: campaign.id, after: page.next });
+          after = page.next;
+        }
+      }
+      return { started, alreadyEnrolled };
+    },
+  };
+}
+
+export type IndicatorActivities = ReturnType<typeof createIndicatorActivities>;

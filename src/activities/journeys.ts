@@ -1,0 +1,58 @@
+/** Journey bookkeeping and the decision nodes' look-ups: thin over src/db and src/domain. */
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import { recordEnrollment, recordJourneyEnd, recordJourneyEvent } from '../db/journeys.js';
+import { countPurchases } from '../db/orders.js';
+import { addToStaticSegment, isInSegment } from '../db/segments.js';
+import type { ContactWindowSpec } from '../domain/campaigns/defaults.js';
+import { nextWindowStart } from '../domain/contact-window.js';
+import { currentWorkflowId, stepKey } from './context.js';
+
+interface JourneyRef {
+  campaignId: string;
+  contactId: number;
+}
+
+export function createJourneyActivities({ db, config }: { db: Db; config: Pick<Config, 'shop'> }) {
+  return {
+    async recordEnrollment(input: JourneyRef & { holdout: boolean }): Promise<void> {
+      const workflowId = currentWorkflowId();
+      await recordEnrollment(db, { workflowId, ...input });
+      await recordJourneyEvent(db, { key: `${workflowId}:enrolled`, workflowId, ...input, type: 'enrolled', detail: { holdout: input.holdout } });
+    },
+
+    /** A node entered; `index` keeps two visits of the same kind of node apart. */
+    async recordStep(input: JourneyRef & { step: string; index: number }): Promise<void> {
+      const workflowId = currentWorkflowId();
+      await recordJourneyEvent(db, { key: `${stepKey(input.step)}#${input.index}:entered`, workflowId, ...input, type: 'step_entered', step: input.step });
+    },
+
+    async endJourney(input: JourneyRef & { reason: string }): Promise<void> {
+      const workflowId = currentWorkflowId();
+      await recordJourneyEnd(db, workflowId, input.reason);
+      await recordJourneyEvent(db, { key: `${workflowId}:ended`, workflowId, ...input, type: 'ended', detail: { reason: input.reason } });
+    },
+
+    async isInSegment(input: { contactId: number; segment: string }): Promise<boolean> {
+      return isInSegment(db, input.contactId, input.segment);
+    },
+
+    /** Paid orders since the given instant (refunded and cancelled orders are not purchases). */
+    async hasPurchased(input: { contactId: number; since: string }): Promise<boolean> {
+      return (await countPurchases(db, input.contactId, new Date(input.since))) > 0;
+    },
+
+    async addToSegment(input: { contactId: number; segment: string }): Promise<void> {
+      await addToStaticSegment(db, input.segment, input.contactId);
+    },
+
+    /** When the contact window next opens, in the contact's time zone (else the shop's). */
+    async nextContactWindow(input: { contactId: number; window: ContactWindowSpec; now: string }): Promise<string> {
+      const contact = await db.selectFrom('contacts').select('timezone').where('id', '=', input.contactId).executeTakeFirst();
+      const timeZone = contact?.timezone ?? config.shop.timezone;
+      return nextWindowStart(input.window, new Date(input.now), timeZone).toISOString();
+    },
+  };
+}
+
+export type JourneyActivities = ReturnType<typeof createJourneyActivities>;

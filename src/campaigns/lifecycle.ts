@@ -1,0 +1,93 @@
+/**
+ * Client-side starters of journeys (Dittofeed's "lifecycle" habit): deterministic workflow ids, so a
+ * retried or repeated start never enrols a contact twice.
+ */
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Db } from '../db/database.js';
+import type { CampaignDefinition } from '../domain/campaigns/definition.js';
+import { isHeldOut } from '../domain/campaigns/holdout.js';
+import { CAMPAIGN, CONTACT_ID, STEP } from '../domain/search-attributes.js';
+import { type JourneyInput, purchaseSignal } from '../workflows/journey.js';
+
+export const JOURNEY_WORKFLOW_TYPES: Record<CampaignDefinition['kind'], string> = {
+  low_clv_coupon: 'lowClvCouponJourney',
+  inactive_reactivation: 'inactiveReactivationJourney',
+  welcome_voucher: 'welcomeVoucherJourney',
+};
+
+/** `<campaign>/<contact>`; a re-entry after an ended journey adds the entry number. */
+export function journeyWorkflowId(campaignId: string, contactId: number, entry = 1): string {
+  return entry <= 1 ? `${campaignId}/${contactId}` : `${campaignId}/${contactId}/${entry}`;
+}
+
+export type StartOutcome = 'started' | 'already_enrolled';
+
+export interface JourneyStarter {
+  client: Client;
+  db: Db;
+  taskQueue: string;
+  /** Set the Boomerang search attributes (default). Off only for the time-skipping test server, which has none. */
+  searchAttributes?: boolean;
+}
+
+export async function startJourney(deps: JourneyStarter, campaign: CampaignDefinition, contactId: number): Promise<{ outcome: StartOutcome; workflowId: string }> {
+  let entry = 1;
+  if (campaign.reentry === 'after_end') {
+    const previous = await deps.db
+      .selectFrom('journeys')
+      .select(['ended_at'])
+      .where('campaign_id', '=', campaign.id)
+      .where('contact_id', '=', contactId)
+      .execute();
+    if (previous.some((j) => j.ended_at === null)) return { outcome: 'already_enrolled', workflowId: journeyWorkflowId(campaign.id, contactId, previous.length) };
+    entry = previous.length + 1;
+  }
+  const workflowId = journeyWorkflowId(campaign.id, contactId, entry);
+  const input: JourneyInput = { campaign, contactId, holdout: isHeldOut(campaign.id, contactId, campaign.holdoutPercent) };
+  try {
+    await deps.client.workflow.start(JOURNEY_WORKFLOW_TYPES[campaign.kind], {
+      taskQueue: deps.taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes:
+        deps.searchAttributes === false
+          ? []
+          : [
+              { key: CONTACT_ID, value: String(contactId) },
+              { key: CAMPAIGN, value: campaign.id },
+              { key: STEP, value: 'enrolled' },
+            ],
+      memo: { campaign: campaign.name, kind: campaign.kind, contactId },
+      staticSummary: `${campaign.name} — contact ${contactId}`,
+    });
+    return { outcome: 'started', workflowId };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'already_enrolled', workflowId };
+    throw err;
+  }
+}
+
+/**
+ * Tells every running journey of a contact about a purchase (the store's event or an import).
+ * The open journeys come from the journeys table, not from visibility, which may lag behind.
+ */
+export async function signalPurchase(
+  deps: { client: Client; db: Db },
+  contactId: number,
+  purchase: { orderId: string; placedAt: string; total: number; currency: string },
+): Promise<number> {
+  const open = await deps.db.selectFrom('journeys').select('workflow_id').where('contact_id', '=', contactId).where('ended_at', 'is', null).execute();
+  let signalled = 0;
+  for (const { workflow_id } of open) {
+    try {
+      await deps.client.workflow.getHandle(workflow_id).signal(purchaseSignal, purchase);
+      signalled++;
+    } catch (err) {
+      // It may have ended since; a purchase after the end changes nothing.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  return signalled;
+}

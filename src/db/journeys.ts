@@ -1,0 +1,51 @@
+/** Journeys (one row per contact enrolment) and their event log. Every write is idempotent. */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface JourneyEventInput {
+  /** Idempotency key: the same key is recorded once, however often the write is retried. */
+  key: string;
+  workflowId: string;
+  campaignId: string;
+  contactId: number;
+  type: string;
+  step?: string;
+  detail?: Record<string, unknown>;
+  at?: Date;
+}
+
+export async function recordJourneyEvent(db: Executor, event: JourneyEventInput): Promise<void> {
+  await db
+    .insertInto('journey_events')
+    .values({
+      idempotency_key: event.key,
+      workflow_id: event.workflowId,
+      campaign_id: event.campaignId,
+      contact_id: event.contactId,
+      type: event.type,
+      step: event.step ?? null,
+      detail: JSON.stringify(event.detail ?? {}),
+      occurred_at: event.at,
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .execute();
+}
+
+export async function recordEnrollment(db: Executor, j: { workflowId: string; campaignId: string; contactId: number; holdout: boolean; at?: Date }): Promise<void> {
+  await db
+    .insertInto('journeys')
+    .values({ workflow_id: j.workflowId, campaign_id: j.campaignId, contact_id: j.contactId, holdout: j.holdout, enrolled_at: j.at })
+    .onConflict((oc) => oc.column('workflow_id').doNothing())
+    .execute();
+}
+
+export async function recordJourneyEnd(db: Executor, workflowId: string, reason: string, at = new Date()): Promise<void> {
+  await db.updateTable('journeys').set({ ended_at: at, end_reason: reason }).where('workflow_id', '=', workflowId).where('ended_at', 'is', null).execute();
+}
+
+/** Journeys of one contact, newest first. */
+export async function journeysOfContact(db: Executor, contactId: number) {
+  return db.selectFrom('journeys').selectAll().where('contact_id', '=', contactId).orderBy('enrolled_at', 'desc').execute();
+}

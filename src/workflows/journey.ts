@@ -1,0 +1,310 @@
+/**
+ * What every campaign journey shares: the purchase and stop signals, the step-history query, the
+ * step bookkeeping that makes a journey readable in the Web UI (search attribute, current details,
+ * activity and timer summaries), and the ways a journey ends.
+ */
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import type { Duration } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CouponActivities } from '../activities/coupons.js';
+import type { JourneyActivities } from '../activities/journeys.js';
+import type { MessagingActivities, SendResult } from '../activities/messaging.js';
+import type { CampaignDefinition, TemplateRef } from '../domain/campaigns/definition.js';
+import { STEP } from '../domain/search-attributes.js';
+
+/** A purchase reported by the store (or an import) while the journey runs. */
+export interface PurchaseEvent {
+  orderId: string;
+  placedAt: string;
+  total: number;
+  currency: string;
+}
+
+export interface JourneyInput<C extends CampaignDefinition = CampaignDefinition> {
+  campaign: C;
+  contactId: number;
+  /** Control group: enrolled and measured like everyone, but sent nothing. */
+  holdout?: boolean;
+}
+
+export type EndReason =
+  | 'completed'
+  | 'not_in_segment'
+  | 'left_segment'
+  | 'purchased'
+  | 'coupon_pool_exhausted'
+  | 'unsubscribed'
+  | 'not_subscribed'
+  | 'no_email'
+  | 'contact_not_found'
+  | 'campaign_stopped';
+
+export interface StepRecord {
+  step: string;
+  label: string;
+  at: string;
+  outcome?: string;
+}
+
+export interface JourneyResult {
+  endReason: EndReason;
+  steps: StepRecord[];
+  couponCode?: string;
+}
+
+export interface JourneyState {
+  campaignId: string;
+  contactId: number;
+  holdout: boolean;
+  currentStep: string | undefined;
+  steps: StepRecord[];
+  purchases: PurchaseEvent[];
+  endReason?: EndReason;
+}
+
+export const purchaseSignal = defineSignal<[PurchaseEvent]>('purchase');
+export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
+export const journeyQuery = defineQuery<JourneyState>('journey');
+
+/** Thrown inside a journey to end it early with a reason; caught by runJourney. */
+class JourneyEnd extends Error {
+  constructor(readonly reason: EndReason) {
+    super(reason);
+  }
+}
+
+const activities = proxyActivities<JourneyActivities & CouponActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+const bookkeeping = proxyLocalActivities<JourneyActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** Sends go to their own task queue, whose worker enforces the provider rate limit. */
+function messaging() {
+  return proxyActivities<MessagingActivities>({
+    taskQueue: `${workflowInfo().taskQueue}-messages`,
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+  });
+}
+
+export class Journey<C extends CampaignDefinition> {
+  readonly campaign: C;
+  readonly contactId: number;
+  readonly holdout: boolean;
+  private readonly steps: StepRecord[] = [];
+  private readonly purchases: PurchaseEvent[] = [];
+  private stopped = false;
+  /**
+   * The starter sets BoomerangStep at start; only then does the server know the attribute (the
+   * time-skipping test server knows no custom attributes). Decided from the start event: deterministic.
+   */
+  private readonly showStepInSearch = workflowInfo().typedSearchAttributes.get(STEP) !== undefined;
+  private endReason: EndReason | undefined;
+  couponCode: string | undefined;
+
+  constructor(input: JourneyInput<C>) {
+    this.campaign = input.campaign;
+    this.contactId = input.contactId;
+    this.holdout = input.holdout ?? false;
+    setHandler(purchaseSignal, (purchase) => {
+      this.purchases.push(purchase);
+    });
+    setHandler(stopSignal, () => {
+      this.stopped = true;
+    });
+    setHandler(journeyQuery, () => ({
+      campaignId: this.campaign.id,
+      contactId: this.contactId,
+      holdout: this.holdout,
+      currentStep: this.steps.at(-1)?.step,
+      steps: this.steps,
+      purchases: this.purchases,
+      endReason: this.endReason,
+    }));
+  }
+
+  private get ref() {
+    return { campaignId: this.campaign.id, contactId: this.contactId };
+  }
+
+  /** Enters a node of the seed's workflow: visible in the UI, the query, and the event log. */
+  async enter(step: string, label: string): Promise<void> {
+    if (this.stopped) throw new JourneyEnd('campaign_stopped');
+    this.steps.push({ step, label, at: new Date().toISOString() });
+    if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: step }]);
+    setCurrentDetails(`**${label}**`);
+    await bookkeeping.recordStep.executeWithOptions({ summary: `record step: ${label}` }, [{ ...this.ref, step, index: this.steps.length }]);
+  }
+
+  private note(outcome: string): void {
+    const last = this.steps.at(-1);
+    if (last) last.outcome = outcome;
+  }
+
+  async enrol(): Promise<void> {
+    await bookkeeping.recordEnrollment.executeWithOptions({ summary: 'enrol contact' }, [{ ...this.ref, holdout: this.holdout }]);
+  }
+
+  /** "Is in segment": evaluated live against the contact's current data. */
+  async isInSegment(segment: string): Promise<boolean> {
+    const inSegment = await activities.isInSegment.executeWithOptions({ summary: `is in segment "${segment}"?` }, [{ contactId: this.contactId, segment }]);
+    this.note(inSegment ? 'yes' : 'no');
+    return inSegment;
+  }
+
+  /**
+   * "Wait": a durable timer that a purchase signal cuts short. Returns true if a purchase arrived.
+   * A stop signal also ends the wait (and then the journey).
+   */
+  async waitUnlessPurchase(duration: Duration, label: string): Promise<boolean> {
+    await this.enter('wait', label);
+    const startedAt = Date.now();
+    const interrupted = await condition(() => this.stopped || this.purchasedSince(startedAt), duration);
+    if (this.stopped) throw new JourneyEnd('campaign_stopped');
+    this.note(interrupted ? 'purchase received' : 'elapsed');
+    return interrupted;
+  }
+
+  private purchasedSince(sinceMs: number): boolean {
+    return this.purchases.some((p) => Date.parse(p.placedAt) >= sinceMs || Number.isNaN(Date.parse(p.placedAt)));
+  }
+
+  /** "Has purchased more than 0 times in the last …": signals received, else the orders table. */
+  async hasPurchased(lookback: Duration): Promise<boolean> {
+    await this.enter('has_purchased', `has purchased in the last ${String(lookback)}?`);
+    const since = Date.now() - msToNumber(lookback);
+    const purchased =
+      this.purchasedSince(since) ||
+      (await activities.hasPurchased.executeWithOptions({ summary: `orders since ${new Date(since).toISOString()}?` }, [
+        { contactId: this.contactId, since: new Date(since).toISOString() },
+      ]));
+    this.note(purchased ? 'yes' : 'no');
+    return purchased;
+  }
+
+  /** "Assign coupon": the same step always gets the same code; an empty pool ends the journey. */
+  async assignCoupon(couponSet: string, validFor?: string): Promise<{ code: string; expiresAt: string | null } | undefined> {
+    await this.enter('assign_coupon', `assign coupon from "${couponSet}"`);
+    if (this.holdout) {
+      this.note('skipped: control group');
+      return undefined;
+    }
+    try {
+      const coupon = await activities.assignCoupon.executeWithOptions({ summary: `assign coupon from "${couponSet}"` }, [
+        { step: `coupon:${couponSet}`, ...this.ref, couponSet, validFor },
+      ]);
+      this.couponCode = coupon.code;
+      this.note(coupon.code);
+      return coupon;
+    } catch (err) {
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'CouponPoolExhausted') {
+        throw new JourneyEnd('coupon_pool_exhausted');
+      }
+      throw err;
+    }
+  }
+
+  private variables(coupon: { code: string; expiresAt: string | null } | undefined): Record<string, unknown> {
+    return coupon ? { coupon: { code: coupon.code, expires_at: coupon.expiresAt } } : {};
+  }
+
+  private utm() {
+    return { source: this.campaign.utm.source, medium: this.campaign.utm.medium, campaign: this.campaign.utm.campaign ?? this.campaign.id };
+  }
+
+  /**
+   * "Send email" (newsletter type). A contact who cannot receive it (unsubscribed, no address)
+   * ends the journey: nothing more would reach them. A frequency-capped send is skipped and the
+   * journey goes on.
+   */
+  async sendEmail(step: string, label: string, template: TemplateRef, coupon?: { code: string; expiresAt: string | null }): Promise<SendResult | undefined> {
+    await this.enter(step, label);
+    if (this.holdout) {
+      this.note('skipped: control group');
+      return undefined;
+    }
+    const result = await messaging().sendEmail.executeWithOptions({ summary: label }, [
+      { step, ...this.ref, template, variables: this.variables(coupon), utm: this.utm(), category: 'marketing' },
+    ]);
+    this.note(result.outcome === 'sent' ? 'sent' : `skipped: ${result.reason}`);
+    if (result.outcome === 'skipped' && ['unsubscribed', 'not_subscribed', 'no_email', 'contact_not_found'].includes(result.reason)) {
+      throw new JourneyEnd(result.reason as EndReason);
+    }
+    return result;
+  }
+
+  /** "Send SMS": only with an E.164 phone and SMS consent; otherwise skipped with the reason. */
+  async sendSms(step: string, label: string, template: TemplateRef, coupon?: { code: string; expiresAt: string | null }): Promise<SendResult | undefined> {
+    await this.enter(step, label);
+    if (this.holdout) {
+      this.note('skipped: control group');
+      return undefined;
+    }
+    const result = await messaging().sendSms.executeWithOptions({ summary: label }, [
+      { step, ...this.ref, template, variables: this.variables(coupon), utm: { ...this.utm(), medium: 'sms' }, category: 'marketing' },
+    ]);
+    this.note(result.outcome === 'sent' ? 'sent' : `skipped: ${result.reason}`);
+    return result;
+  }
+
+  /** "Add customer into segment". */
+  async addToSegment(segment: string): Promise<void> {
+    await this.enter('add_to_segment', `add to segment "${segment}"`);
+    await activities.addToSegment.executeWithOptions({ summary: `add to segment "${segment}"` }, [{ contactId: this.contactId, segment }]);
+  }
+
+  /** "Waiting for time range": sleeps until the contact window opens in the contact's time zone. */
+  async waitForContactWindow(window: NonNullable<CampaignDefinition['contactWindow']>): Promise<void> {
+    await this.enter('wait_for_window', `wait for contact window (${window.days.join(',')} ${window.from}–${window.to})`);
+    const opensAt = await activities.nextContactWindow.executeWithOptions({ summary: 'next contact window' }, [
+      { contactId: this.contactId, window, now: new Date().toISOString() },
+    ]);
+    const delay = Date.parse(opensAt) - Date.now();
+    if (delay > 0) await sleep(delay, { summary: `contact window opens ${opensAt}` });
+    this.note(delay > 0 ? `waited until ${opensAt}` : 'already open');
+  }
+
+  async end(reason: EndReason): Promise<JourneyResult> {
+    this.endReason = reason;
+    this.steps.push({ step: 'end', label: `end: ${reason}`, at: new Date().toISOString() });
+    if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: `end:${reason}` }]);
+    setCurrentDetails(`**ended**: ${reason}`);
+    await bookkeeping.endJourney.executeWithOptions({ summary: `end: ${reason}` }, [{ ...this.ref, reason }]);
+    return { endReason: reason, steps: this.steps, couponCode: this.couponCode };
+  }
+}
+
+/** Runs a journey body: enrols the contact, and turns early endings into a recorded reason. */
+export async function runJourney<C extends CampaignDefinition>(
+  input: JourneyInput<C>,
+  body: (journey: Journey<C>) => Promise<EndReason>,
+): Promise<JourneyResult> {
+  const journey = new Journey(input);
+  await journey.enrol();
+  let reason: EndReason;
+  try {
+    reason = await body(journey);
+  } catch (err) {
+    if (err instanceof JourneyEnd) reason = err.reason;
+    else throw err;
+  }
+  return journey.end(reason);
+}

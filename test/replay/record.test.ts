@@ -1,0 +1,57 @@
+/**
+ * Records the histories that test/replay/replay.test.ts replays. Run it only when a workflow
+ * change is meant to be incompatible with running journeys (which then need a `patched()` branch
+ * instead, or a new workflow type): `npm run record-histories`. Otherwise it does nothing.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { parseCampaignDefinition } from '../../src/domain/campaigns/definition.js';
+import { inactiveReactivationJourney } from '../../src/workflows/inactive-reactivation.js';
+import { purchaseSignal } from '../../src/workflows/journey.js';
+import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
+import { welcomeVoucherJourney } from '../../src/workflows/welcome-voucher.js';
+import { createTimeSkippingEnv } from '../support/temporal.js';
+import { journeyWorkers, type Scenario } from '../workflows/journey-harness.js';
+import { HISTORIES_DIR } from './histories.js';
+
+const recording = process.env.RECORD_HISTORIES === '1';
+
+describe.runIf(recording)('record workflow histories', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  afterAll(() => env?.teardown());
+
+  const cases: { name: string; workflow: unknown; campaign: unknown; scenario: Scenario; purchaseAfterMs?: number }[] = [
+    { name: 'low-clv-coupon--reminder-sent', workflow: lowClvCouponJourney, campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' }, scenario: {} },
+    { name: 'low-clv-coupon--purchase-during-wait', workflow: lowClvCouponJourney, campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' }, scenario: {}, purchaseAfterMs: 86_400_000 },
+    { name: 'low-clv-coupon--not-in-segment', workflow: lowClvCouponJourney, campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' }, scenario: { inSegment: false } },
+    { name: 'inactive-reactivation--coupon-sent', workflow: inactiveReactivationJourney, campaign: { id: 'react', name: 'Reactivation', kind: 'inactive_reactivation', couponSet: 'react' }, scenario: {} },
+    { name: 'welcome-voucher--reminder-email-and-sms', workflow: welcomeVoucherJourney, campaign: { id: 'welcome', name: 'Welcome', kind: 'welcome_voucher', couponSet: 'welcome' }, scenario: { windowOpensInMs: 3_600_000 } },
+    { name: 'welcome-voucher--converted-early', workflow: welcomeVoucherJourney, campaign: { id: 'welcome', name: 'Welcome', kind: 'welcome_voucher', couponSet: 'welcome' }, scenario: {}, purchaseAfterMs: 86_400_000 },
+  ];
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const workers = await journeyWorkers(env, c.scenario);
+      const history = await workers.run(async () => {
+        const handle = await env.client.workflow.start(c.workflow as typeof lowClvCouponJourney, {
+          taskQueue: workers.taskQueue,
+          workflowId: c.name,
+          args: [{ campaign: parseCampaignDefinition(c.campaign) as never, contactId: 42 }],
+        });
+        if (c.purchaseAfterMs) {
+          await env.sleep(c.purchaseAfterMs);
+          await handle.signal(purchaseSignal, { orderId: 'o-1', placedAt: new Date(await env.currentTimeMs()).toISOString(), total: 30, currency: 'EUR' });
+        }
+        await handle.result();
+        return handle.fetchHistory();
+      });
+      await fs.mkdir(HISTORIES_DIR, { recursive: true });
+      await fs.writeFile(path.join(HISTORIES_DIR, `${c.name}.json`), JSON.stringify(history, null, 1));
+    });
+  }
+});

@@ -1,0 +1,84 @@
+/**
+ * Runs campaign journeys on the time-skipping test server with typed activity fakes, recording
+ * what each activity was asked to do and at which (skipped) time.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { CouponActivities } from '../../src/activities/coupons.js';
+import type { JourneyActivities } from '../../src/activities/journeys.js';
+import type { MessagingActivities } from '../../src/activities/messaging.js';
+import { uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
+
+export interface Scenario {
+  inSegment?: boolean | boolean[];
+  purchasedPerOrders?: boolean | boolean[];
+  poolExhausted?: boolean;
+  emailSkip?: 'unsubscribed' | 'frequency_cap';
+  smsSkip?: 'no_phone' | 'no_sms_consent';
+  /** How long until the contact window opens, from the moment it is asked. */
+  windowOpensInMs?: number;
+}
+
+export interface Call {
+  name: string;
+  at: number;
+  input: Record<string, unknown>;
+}
+
+function sequence(value: boolean | boolean[] | undefined, fallback: boolean): () => boolean {
+  const values = Array.isArray(value) ? [...value] : undefined;
+  return () => (values ? (values.length > 1 ? values.shift()! : values[0]!) : (value as boolean | undefined) ?? fallback);
+}
+
+export function mockActivities(env: TestWorkflowEnvironment, scenario: Scenario) {
+  const calls: Call[] = [];
+  const record = async (name: string, input: unknown) => calls.push({ name, at: await env.currentTimeMs(), input: input as Record<string, unknown> });
+  const inSegment = sequence(scenario.inSegment, true);
+  const purchased = sequence(scenario.purchasedPerOrders, false);
+  const journey: JourneyActivities & CouponActivities = {
+    recordEnrollment: async (i) => void (await record('recordEnrollment', i)),
+    recordStep: async (i) => void (await record('recordStep', i)),
+    endJourney: async (i) => void (await record('endJourney', i)),
+    isInSegment: async (i) => (await record('isInSegment', i), inSegment()),
+    hasPurchased: async (i) => (await record('hasPurchased', i), purchased()),
+    addToSegment: async (i) => void (await record('addToSegment', i)),
+    nextContactWindow: async (i) => {
+      await record('nextContactWindow', i);
+      return new Date(Date.parse(i.now) + (scenario.windowOpensInMs ?? 0)).toISOString();
+    },
+    assignCoupon: async (i) => {
+      await record('assignCoupon', i);
+      if (scenario.poolExhausted) throw ApplicationFailure.nonRetryable('coupon pool exhausted', 'CouponPoolExhausted');
+      return { code: `CODE-${i.contactId}`, expiresAt: null };
+    },
+  };
+  const messaging: MessagingActivities = {
+    sendEmail: async (i) => {
+      await record('sendEmail', i);
+      return scenario.emailSkip ? { outcome: 'skipped' as const, reason: scenario.emailSkip } : { outcome: 'sent' as const, messageId: 1 };
+    },
+    sendSms: async (i) => {
+      await record('sendSms', i);
+      return scenario.smsSkip ? { outcome: 'skipped' as const, reason: scenario.smsSkip } : { outcome: 'sent' as const, messageId: 2 };
+    },
+  } as MessagingActivities;
+  return { calls, journey, messaging };
+}
+
+/** Starts the main and the messages worker for one test; returns them with their task queue. */
+export async function journeyWorkers(env: TestWorkflowEnvironment, scenario: Scenario) {
+  const taskQueue = uniqueTaskQueue('journey');
+  const mocks = mockActivities(env, scenario);
+  const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities: mocks.journey });
+  const messages = await Worker.create({ connection: env.nativeConnection, taskQueue: `${taskQueue}-messages`, activities: mocks.messaging });
+  return {
+    taskQueue,
+    ...mocks,
+    /** Runs fn while both workers poll. */
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+      return main.runUntil(messages.runUntil(fn));
+    },
+    names: () => mocks.calls.map((c) => c.name).filter((n) => n !== 'recordStep' && n !== 'recordEnrollment'),
+  };
+}
