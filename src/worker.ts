@@ -74,7 +74,7 @@ async function ensureSearchAttributes(config: Config): Promise<void> {
   }
 }
 
-export async function runWorker(config: Config): Promise<void> {
+export async function runWorker(config: Config, extra: { overrides?: Partial<WorkerOptions> } = {}): Promise<void> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is not set: the worker needs Postgres (npm start sets it for you).');
   const db = createDb(config.databaseUrl);
   // Migrating here too lets a worker deployed alone (docker-compose) bring its schema up to date.
@@ -90,6 +90,7 @@ export async function runWorker(config: Config): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     deps: { db, config, temporal, channels: createChannels(config, db) },
+    overrides: extra.overrides,
   };
   const [worker, messages] = await Promise.all([createWorker(options), createMessagesWorker(options)]);
   console.log(`worker: polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}" (sends: ${config.email.provider} email, ${config.sms.provider} SMS)`);

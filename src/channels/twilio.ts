@@ -32,7 +32,8 @@ export function createTwilioSmsProvider(options: TwilioProviderOptions): SmsProv
   const baseUrl = (options.baseUrl ?? TWILIO_BASE_URL).replace(/\/+$/, '');
   const url = `${baseUrl}/2010-04-01/Accounts/${encodeURIComponent(options.accountSid)}/Messages.json`;
   const authorization = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`;
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  // Below the activity's 30 s start-to-close timeout, so a hung request fails as a retryable error first.
+  const timeoutMs = options.timeoutMs ?? 20_000;
 
   return {
     name: 'twilio',

@@ -86,8 +86,9 @@ class JourneyEnd extends Error {
   }
 }
 
+// Look-ups and claims take milliseconds; a worker that dies mid-activity is noticed within 30 s.
 const activities = proxyActivities<JourneyActivities & CouponActivities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
@@ -100,7 +101,8 @@ const bookkeeping = proxyLocalActivities<JourneyActivities>({
 function messaging() {
   return proxyActivities<MessagingActivities>({
     taskQueue: `${workflowInfo().taskQueue}-messages`,
-    startToCloseTimeout: '2 minutes',
+    // Provider calls answer in seconds (their clients time out sooner); a lost worker is noticed within 30 s.
+    startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
   });
 }
