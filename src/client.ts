@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliContext, CliError } from './cli/context.js';
 import { registerCampaignCommands } from './cli/campaign.js';
+import { registerContactCommands } from './cli/contact.js';
 import { registerCouponCommands } from './cli/coupons.js';
+import { registerEventCommands } from './cli/event.js';
 import { registerGreetCommand } from './cli/greet.js';
 import { registerIndicatorCommands } from './cli/indicators.js';
 import { registerImportCommands } from './cli/import.js';
@@ -30,6 +32,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerCampaignCommands(program, ctx);
   registerCouponCommands(program, ctx);
   registerIndicatorCommands(program, ctx);
+  registerContactCommands(program, ctx);
+  registerEventCommands(program, ctx);
   return program;
 }
 

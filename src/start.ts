@@ -115,7 +115,11 @@ async function startTemporalDevServer(config: Config, shutdown: Shutdown): Promi
     '--ui-port', String(config.temporal.uiPort),
     '--ip', '127.0.0.1',
     '--log-level', 'error',
+    // No outbound fetch of the UI's news feed: it fails on machines without internet.
+    '--ui-disable-news-fetch',
     ...devServerSearchAttributeFlags(),
+    // With encrypted payloads, the UI shows them decrypted through our codec endpoint.
+    ...(config.payloadEncryptionKey ? ['--ui-codec-endpoint', `http://localhost:${config.httpPort}/codec`] : []),
   ];
   const pidFile = path.join(config.dataDir, 'temporal.pid');
   await reapLeftover(pidFile);

@@ -7,6 +7,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, createMessageActivities, type ActivityDeps } from './activities/index.js';
 import { createChannels } from './channels/index.js';
 import { ensurePresetSegments } from './db/segments.js';
+import { dataConverterFor } from './temporal/codec.js';
 import { ensureRecomputeSchedule } from './temporal/schedules.js';
 import { type Config, loadConfig } from './config.js';
 import { createDb } from './db/database.js';
@@ -42,6 +43,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    dataConverter: dataConverterFor(opts.deps.config.payloadEncryptionKey),
     // 10,000 sleeping journeys must not hold 10,000 workflow states in memory.
     maxCachedWorkflows: 1000,
     ...opts.overrides,
@@ -55,6 +57,7 @@ export async function createMessagesWorker(opts: CreateWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: messagesTaskQueue(opts.taskQueue),
     activities: createMessageActivities(opts.deps),
+    dataConverter: dataConverterFor(opts.deps.config.payloadEncryptionKey),
     maxTaskQueueActivitiesPerSecond: opts.deps.config.messagesPerSecond,
     ...opts.overrides,
   });

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { type Config, temporalAddress } from '../config.js';
+import { dataConverterFor } from './codec.js';
 
 async function tlsOptions(config: Config): Promise<ConnectionOptions['tls']> {
   const tls = config.temporal.tls;
@@ -34,7 +35,7 @@ export async function connectClient(config: Config): Promise<Client> {
       apiKey: config.temporal.apiKey,
       connectTimeout: '5s',
     });
-    return new Client({ connection, namespace: config.temporal.namespace });
+    return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config.payloadEncryptionKey) });
   } catch (err) {
     throw new Error(
       `Cannot reach Temporal at ${address} (namespace ${config.temporal.namespace}): ${(err as Error).message}\n` +
