@@ -73,7 +73,7 @@ export class CsvFileError extends Error {
 }
 
 export interface RowIssue {
-  /** Line of the file (the header is line 1). */
+  /** Line of the file (the header is line 1; for a quoted value spanning lines, the row's last line). */
   line: number;
   /** Names the column at fault, e.g. `email: "x" is not a valid email address`. */
   reason: string;
@@ -374,9 +374,10 @@ async function resolveCustomers(
   orders: readonly ParsedOrder[],
   now: Date,
 ): Promise<{ contactIds: (number | RowIssue)[]; created: number }> {
-  const externalIds = [...new Set(orders.flatMap((o) => (o.customerId ? [o.customerId] : [])))];
-  const emails = [...new Set(orders.flatMap((o) => (o.email ? [o.email] : [])))];
-  const found = await selectByKeys(trx, externalIds, emails);
+  const found = await selectByKeys(
+    trx,
+    orders.map((o) => ({ externalId: o.customerId, email: o.email })),
+  );
   const byExternal = new Map<string, { id: number; external_id: string | null }>();
   const byEmail = new Map<string, { id: number; external_id: string | null }>();
   for (const c of found) {

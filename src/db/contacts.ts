@@ -237,22 +237,38 @@ function keysOf(input: ContactInput): string[] {
 type VersionedRow = ContactRowLike & { version: string };
 
 /**
- * Contacts whose external id or (lower-cased) email is in the lists: two index lookups (an OR of
- * both would make Postgres scan the table). Each row comes with its version (xmin).
+ * The contacts that `keys` name, each with its version (xmin): one index lookup by external id,
+ * then one by lower(email) for the keys whose email is not already accounted for (an OR of both
+ * would make Postgres scan the table).
  */
-export async function selectByKeys(db: Executor, externalIds: readonly string[], lowerEmails: readonly string[]): Promise<VersionedRow[]> {
-  const byId = new Map<number, VersionedRow>();
+export async function selectByKeys(
+  db: Executor,
+  keys: readonly { externalId?: string | null; email?: string | null }[],
+): Promise<VersionedRow[]> {
   const base = () => db.selectFrom('contacts').selectAll().select(sql<string>`xmin::text`.as('version'));
+  const byId = new Map<number, VersionedRow>();
+  const byExternal = new Map<string, VersionedRow>();
+  const externalIds = [...new Set(keys.flatMap((k) => (k.externalId ? [k.externalId] : [])))];
   if (externalIds.length > 0) {
-    const rows = await base()
-      .where('external_id', '=', (eb) => eb.fn.any(eb.val([...externalIds])))
-      .execute();
-    for (const row of rows) byId.set(Number(row.id), row);
+    for (const row of await base().where('external_id', '=', (eb) => eb.fn.any(eb.val(externalIds))).execute()) {
+      byId.set(Number(row.id), row);
+      byExternal.set(row.external_id!, row);
+    }
   }
-  if (lowerEmails.length > 0) {
+  const emails = [
+    ...new Set(
+      keys.flatMap((k) => {
+        if (!k.email) return [];
+        const email = k.email.toLowerCase();
+        const found = k.externalId ? byExternal.get(k.externalId) : undefined;
+        return found && found.email?.toLowerCase() === email ? [] : [email];
+      }),
+    ),
+  ];
+  if (emails.length > 0) {
     const rows = await base()
       .where('email', 'is not', null)
-      .where((eb) => eb(eb.fn('lower', ['email']), '=', eb.fn.any(eb.val([...lowerEmails]))))
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', eb.fn.any(eb.val(emails))))
       .execute();
     for (const row of rows) byId.set(Number(row.id), row);
   }
@@ -292,6 +308,9 @@ export async function upsertContacts(
   return outcomes;
 }
 
+/** Tries of an input whose contact another transaction keeps changing under it. */
+const MAX_ATTEMPTS = 5;
+
 /** Upsert inputs that share no key. */
 async function upsertRun(
   trx: Transaction<Database>,
@@ -299,11 +318,9 @@ async function upsertRun(
   now: Date,
   attempt: number,
 ): Promise<UpsertContactOutcome[]> {
-  const externalIds = inputs.flatMap((i) => (i.externalId ? [i.externalId] : []));
-  const emails = inputs.flatMap((i) => (i.email ? [i.email.toLowerCase()] : []));
   // No row locks: updates are optimistic (they only apply to the version read here) and the
   // inputs whose contact changed meanwhile are tried again.
-  const existing = await selectByKeys(trx, externalIds, emails);
+  const existing = await selectByKeys(trx, inputs);
   const byKey = new Map<string, VersionedRow>();
   for (const row of existing) {
     if (row.external_id) byKey.set(keyOf.external(row.external_id), row);
@@ -312,7 +329,11 @@ async function upsertRun(
 
   const outcomes: (UpsertContactOutcome | undefined)[] = new Array(inputs.length);
   const toInsert: { index: number; values: ContactValues }[] = [];
-  const toUpdate: { index: number; id: number; version: string; values: ContactValues }[] = [];
+  const toUpdate: { index: number; id: number; version: string; createdAt: Date; values: ContactValues }[] = [];
+  // Inputs that name, by different keys, a contact an earlier input of this run already writes:
+  // applied after this run, on top of it.
+  const claimed = new Set<number>();
+  const deferred: number[] = [];
   inputs.forEach((input, index) => {
     const byExternal = input.externalId ? byKey.get(keyOf.external(input.externalId)) : undefined;
     const byEmail = input.email ? byKey.get(keyOf.email(input.email)) : undefined;
@@ -336,6 +357,13 @@ async function upsertRun(
       }
       target = byEmail;
     }
+    if (target) {
+      if (claimed.has(Number(target.id))) {
+        deferred.push(index);
+        return;
+      }
+      claimed.add(Number(target.id));
+    }
     // Clearing the only identifier would leave a contact nobody can find again.
     const { values, changed } = merge(target, input, now);
     if (!values.external_id && !values.email) {
@@ -343,7 +371,7 @@ async function upsertRun(
       return;
     }
     if (!target) toInsert.push({ index, values });
-    else if (changed) toUpdate.push({ index, id: Number(target.id), version: target.version, values });
+    else if (changed) toUpdate.push({ index, id: Number(target.id), version: target.version, createdAt: target.created_at, values });
     else outcomes[index] = { action: 'unchanged', contact: toContact(target) };
   });
 
@@ -354,25 +382,25 @@ async function upsertRun(
       .values(toInsert.map(({ values }) => ({ ...values, created_at: now, updated_at: now })))
       // A contact inserted meanwhile by another transaction: tried again below, as an update.
       .onConflict((oc) => oc.doNothing())
-      .returningAll()
+      .returning(['id', 'external_id', 'email'])
       .execute();
-    const insertedByKey = new Map<string, ContactRowLike>();
+    const insertedByKey = new Map<string, number>();
     for (const row of inserted) {
-      if (row.external_id) insertedByKey.set(keyOf.external(row.external_id), row);
-      else if (row.email) insertedByKey.set(keyOf.email(row.email), row);
+      if (row.external_id) insertedByKey.set(keyOf.external(row.external_id), Number(row.id));
+      else if (row.email) insertedByKey.set(keyOf.email(row.email), Number(row.id));
     }
     for (const { index, values } of toInsert) {
       const key = values.external_id ? keyOf.external(values.external_id) : keyOf.email(values.email!);
-      const row = insertedByKey.get(key);
-      if (row) outcomes[index] = { action: 'inserted', contact: toContact(row) };
-      else if (attempt < 2) retry.push(index);
+      const id = insertedByKey.get(key);
+      if (id !== undefined) outcomes[index] = { action: 'inserted', contact: toContact({ id, ...values, created_at: now, updated_at: now }) };
+      else if (attempt < MAX_ATTEMPTS) retry.push(index);
       else outcomes[index] = { action: 'rejected', field: '', reason: 'the contact was changed concurrently; import it again' };
     }
   }
 
   if (toUpdate.length > 0) {
     const payload = JSON.stringify(toUpdate.map(({ id, version, values }) => ({ id, version, ...values })));
-    const updated = await sql<ContactRowLike>`
+    const updated = await sql<{ id: number }>`
       UPDATE contacts AS c SET
         external_id = v.external_id, email = v.email, phone = v.phone,
         first_name = v.first_name, last_name = v.last_name, locale = v.locale,
@@ -388,12 +416,11 @@ async function upsertRun(
         newsletter_subscribed_at timestamptz, newsletter_unsubscribed_at timestamptz,
         sms_consent boolean, sms_consent_at timestamptz, registered_at timestamptz)
       WHERE c.id = v.id AND c.xmin = v.version::xid
-      RETURNING c.*`.execute(trx);
-    const byId = new Map(updated.rows.map((r) => [Number(r.id), r]));
-    for (const { index, id } of toUpdate) {
-      const row = byId.get(id);
-      if (row) outcomes[index] = { action: 'updated', contact: toContact(row) };
-      else if (attempt < 2) retry.push(index);
+      RETURNING c.id`.execute(trx);
+    const done = new Set(updated.rows.map((r) => Number(r.id)));
+    for (const { index, id, createdAt, values } of toUpdate) {
+      if (done.has(id)) outcomes[index] = { action: 'updated', contact: toContact({ id, ...values, created_at: createdAt, updated_at: now }) };
+      else if (attempt < MAX_ATTEMPTS) retry.push(index);
       else outcomes[index] = { action: 'rejected', field: '', reason: 'the contact was changed concurrently; import it again' };
     }
   }
@@ -404,6 +431,12 @@ async function upsertRun(
     const again = await upsertRun(trx, retry.map((i) => inputs[i]!), now, attempt + 1);
     retry.forEach((index, k) => {
       outcomes[index] = again[k];
+    });
+  }
+  if (deferred.length > 0) {
+    const later = await upsertRun(trx, deferred.map((i) => inputs[i]!), now, attempt);
+    deferred.forEach((index, k) => {
+      outcomes[index] = later[k];
     });
   }
   return outcomes.map((o, i) => {

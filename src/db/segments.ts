@@ -301,6 +301,8 @@ export interface RefreshResult {
  * Record who entered and who left a dynamic segment since the last refresh, as of `now`: one
  * transaction, one set-based statement (the definition is evaluated once, in a CTE), serialised
  * per segment by an advisory lock. A contact who leaves and comes back gets a new row.
+ * `entered` / `exited` count the rows stamped with `now`, so refreshing again at the same instant
+ * (a retried activity) changes nothing and reports the same numbers.
  * For a static segment there is nothing to compute: { entered: 0, exited: 0 }.
  */
 export async function refreshMemberships(db: Executor, segment: string | Segment, now: Date = new Date()): Promise<RefreshResult> {
@@ -310,25 +312,30 @@ export async function refreshMemberships(db: Executor, segment: string | Segment
   return inTransaction(db, async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK_CLASS}::int, ${s.id}::int)`.execute(trx);
     const members = dynamicSegmentQuery(trx, definition, now).select('c.id');
-    const result = await sql<{ entered: number; exited: number }>`
+    await sql`
       WITH members AS MATERIALIZED (${members}),
       closed AS (
         UPDATE segment_memberships AS m SET exited_at = ${now}
         WHERE m.segment_id = ${s.id} AND m.exited_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM members WHERE members.id = m.contact_id)
-        RETURNING 1
-      ),
-      opened AS (
-        INSERT INTO segment_memberships (segment_id, contact_id, entered_at)
-        SELECT ${s.id}, members.id, ${now} FROM members
-        -- Members already in (an open row) are skipped by the unique index of open rows: one index
-        -- probe each, whatever the planner believes about the table's size.
-        ON CONFLICT (segment_id, contact_id) WHERE exited_at IS NULL DO NOTHING
-        RETURNING 1
       )
-      SELECT (SELECT count(*) FROM opened)::int AS entered, (SELECT count(*) FROM closed)::int AS exited`.execute(trx);
-    const row = result.rows[0]!;
-    return { segmentId: s.id, at: now, entered: Number(row.entered), exited: Number(row.exited) };
+      INSERT INTO segment_memberships (segment_id, contact_id, entered_at)
+      SELECT ${s.id}, members.id, ${now} FROM members
+      -- Members already in (an open row) are skipped by the unique index of open rows: one index
+      -- probe each, whatever the planner believes about the table's size.
+      ON CONFLICT (segment_id, contact_id) WHERE exited_at IS NULL DO NOTHING`.execute(trx);
+    // Counted from the rows stamped with this instant rather than from what this call wrote, so
+    // that a retried refresh (same `now`, e.g. a retried activity) reports the same entries.
+    const counts = await trx
+      .selectFrom('segment_memberships')
+      .where('segment_id', '=', s.id)
+      .where((eb) => eb.or([eb('entered_at', '=', now), eb('exited_at', '=', now)]))
+      .select((eb) => [
+        eb.fn.countAll<number>().filterWhere('entered_at', '=', now).as('entered'),
+        eb.fn.countAll<number>().filterWhere('exited_at', '=', now).as('exited'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { segmentId: s.id, at: now, entered: Number(counts.entered), exited: Number(counts.exited) };
   });
 }
 

@@ -285,8 +285,9 @@ function normaliseText(max: number) {
 /**
  * A field: strings are trimmed, "" and null become null (clear), undefined stays undefined
  * (leave as it is); then `normalise` turns the value into its normal form or throws a problem.
+ * `accepts` checks the JSON type first (plain predicates: this runs for every row of an import).
  */
-function field<T>(accepts: z.ZodType, normalise: (raw: never) => T, nullable: boolean) {
+function field<T>(accepts: (raw: unknown) => boolean, normalise: (raw: never) => T, nullable: boolean) {
   return z
     .unknown()
     .optional()
@@ -297,7 +298,7 @@ function field<T>(accepts: z.ZodType, normalise: (raw: never) => T, nullable: bo
         ctx.addIssue({ code: 'custom', message: 'must not be empty' });
         return z.NEVER;
       }
-      if (!accepts.safeParse(raw).success) {
+      if (!accepts(raw)) {
         ctx.addIssue({ code: 'custom', message: `has the wrong type (${show(raw)})` });
         return z.NEVER;
       }
@@ -311,8 +312,11 @@ function field<T>(accepts: z.ZodType, normalise: (raw: never) => T, nullable: bo
     });
 }
 
-const str = z.string();
-const externalId = z.union([z.string(), z.number().int()]);
+const str = (v: unknown): boolean => typeof v === 'string';
+const externalId = (v: unknown): boolean => typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v));
+const strOrBool = (v: unknown): boolean => typeof v === 'string' || typeof v === 'boolean';
+const strOrDate = (v: unknown): boolean => typeof v === 'string' || v instanceof Date;
+const strOrList = (v: unknown): boolean => typeof v === 'string' || (Array.isArray(v) && v.every((t) => typeof t === 'string'));
 
 /**
  * Validates and normalises contact data (camelCase keys as in ContactInput). Booleans also accept
@@ -329,10 +333,10 @@ export const contactInputSchema = z
     locale: field(str, normaliseLocale, true),
     timezone: field(str, normaliseTimeZone, true),
     country: field(str, normaliseCountry, true),
-    tags: field(z.union([z.string(), z.array(z.string())]), normaliseTags, true).transform((t) => (t === null ? [] : t)),
+    tags: field(strOrList, normaliseTags, true).transform((t) => (t === null ? [] : t)),
     newsletterStatus: field(str, normaliseNewsletterStatus, false),
-    smsConsent: field(z.union([z.string(), z.boolean()]), normaliseBoolean, false),
-    registeredAt: field(z.union([z.string(), z.date()]), normaliseTimestamp, true),
+    smsConsent: field(strOrBool, normaliseBoolean, false),
+    registeredAt: field(strOrDate, normaliseTimestamp, true),
   })
   .check((ctx) => {
     if (!ctx.value.externalId && !ctx.value.email) {

@@ -106,6 +106,16 @@ describe('contacts repository', () => {
       expect(back.contact).toMatchObject({ newsletterSubscribedAt: T2, newsletterUnsubscribedAt: T1 });
     });
 
+    it('concurrent upserts of one contact lose no change (optimistic updates, retried)', async () => {
+      await upsertContact(database.db, { externalId: 'U-RACE' });
+      const changes = [{ firstName: 'Ada' }, { lastName: 'Lovelace' }, { country: 'GB' }, { locale: 'en-GB' }];
+      for (let round = 0; round < 5; round++) {
+        const results = await Promise.all(changes.map((c) => upsertContact(database.db, { externalId: 'U-RACE', ...c, tags: [`round-${round}`] })));
+        expect(results.filter((r) => r.action === 'updated').length).toBeGreaterThanOrEqual(1);
+      }
+      expect(await findContact(database.db, 'U-RACE')).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace', country: 'GB', locale: 'en-GB', tags: ['round-4'] });
+    });
+
     it('validates before writing, naming every bad field', async () => {
       const error = await upsertContact(database.db, {
         externalId: 'U-BAD',
@@ -142,6 +152,19 @@ describe('contacts repository', () => {
       expect((await findContact(database.db, 'B-1'))?.firstName).toBe('Uno');
       const again = await upsertContacts(database.db, [parseContactInput({ externalId: 'B-1', firstName: 'Uno' }), parseContactInput({ externalId: 'B-2' })]);
       expect(again.map((o) => o.action)).toEqual(['unchanged', 'unchanged']);
+    });
+
+    it('an email freed by an earlier input of the same batch goes to a new contact, as if applied one by one', async () => {
+      const { contact: moving } = await upsertContact(database.db, { externalId: 'M-1', email: 'old@example.com' });
+      const outcomes = await upsertContacts(database.db, [
+        parseContactInput({ externalId: 'M-1', email: 'new@example.com' }),
+        parseContactInput({ email: 'old@example.com', firstName: 'Newcomer' }),
+      ]);
+      expect(outcomes.map((o) => o.action)).toEqual(['updated', 'inserted']);
+      expect((await findContact(database.db, 'M-1'))?.email).toBe('new@example.com');
+      const newcomer = await findContact(database.db, 'old@example.com');
+      expect(newcomer).toMatchObject({ firstName: 'Newcomer', externalId: null });
+      expect(newcomer?.id).not.toBe(moving.id);
     });
   });
 

@@ -122,12 +122,15 @@ describe('segments repository', () => {
       expect(first).toEqual({ segmentId: segment.id, at: t1, entered: 2, exited: 0 });
       expect((await enteredContactIds(db, segment.id, t1)).contactIds.sort()).toEqual([a.id, b.id].sort());
 
+      // Refreshing again at the same instant (a retried activity) records nothing new and reports the same.
+      expect(await refreshMemberships(db, segment, t1)).toEqual(first);
       // Nothing changed: nothing recorded.
       expect(await refreshMemberships(db, segment, t2)).toMatchObject({ entered: 0, exited: 0 });
 
       // A leaves, C enters.
       await upsertContact(db, { externalId: 'R-A', tags: [] });
       await upsertContact(db, { externalId: 'R-C', tags: ['vip'] });
+      expect(await refreshMemberships(db, segment, t3)).toMatchObject({ entered: 1, exited: 1 });
       expect(await refreshMemberships(db, segment, t3)).toMatchObject({ entered: 1, exited: 1 });
       expect((await enteredContactIds(db, segment.id, t3)).contactIds).toEqual([c.id]);
 
