@@ -39,10 +39,13 @@ export function buildProgram(ctx: CliContext): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const ctx = new CliContext();
+  process.exitCode = undefined;
   try {
     await buildProgram(ctx).parseAsync(argv, { from: 'user' });
     // A command that finished but found problems (rejected rows) sets process.exitCode.
-    return Number(process.exitCode ?? 0);
+    const code = Number(process.exitCode ?? 0);
+    process.exitCode = undefined;
+    return code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     console.error(`boomerang: ${describeError(err)}`);

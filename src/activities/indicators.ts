@@ -32,6 +32,8 @@ export interface SegmentRefresh {
   at: string;
   entered: number;
   exited: number;
+  /** Why this segment could not be refreshed (e.g. a definition that no longer validates). */
+  error?: string;
 }
 
 export function createIndicatorActivities({ db, temporal, taskQueue, searchAttributes }: { db: Db; temporal: Client; taskQueue: string; searchAttributes?: boolean }) {
@@ -107,8 +109,14 @@ export function createIndicatorActivities({ db, temporal, taskQueue, searchAttri
       await ensurePresetSegments(db);
       const results: SegmentRefresh[] = [];
       for (const segment of await listSegments(db)) {
-        const r = await refreshMemberships(db, segment, new Date(input.at));
-        results.push({ segment: segment.name, segmentId: r.segmentId, at: r.at.toISOString(), entered: r.entered, exited: r.exited });
+        // One broken segment must not keep the others (and their campaigns) stale.
+        try {
+          const r = await refreshMemberships(db, segment, new Date(input.at));
+          results.push({ segment: segment.name, segmentId: r.segmentId, at: r.at.toISOString(), entered: r.entered, exited: r.exited });
+        } catch (err) {
+          console.error(`recompute: segment "${segment.name}" not refreshed: ${(err as Error).message}`);
+          results.push({ segment: segment.name, segmentId: segment.id, at: input.at, entered: 0, exited: 0, error: (err as Error).message });
+        }
         heartbeat(results.length);
       }
       return results;

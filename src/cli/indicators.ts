@@ -55,7 +55,7 @@ export function registerIndicatorCommands(program: Command, ctx: CliContext): vo
         console.log(`  Gamma-Gamma p=${p.toFixed(4)} q=${q.toFixed(4)} v=${v.toFixed(4)}`);
       }
       for (const w of result.warnings) console.log(`  warning: ${w}`);
-      for (const s of result.segments) console.log(`  segment "${s.segment}": ${s.entered} entered, ${s.exited} left`);
+      for (const s of result.segments) console.log(`  segment "${s.segment}": ${s.error ? `NOT refreshed: ${s.error}` : `${s.entered} entered, ${s.exited} left`}`);
       console.log(`  journeys started on segment entry: ${result.journeysStarted}`);
       console.log(`see it in the Web UI: ${url}`);
     });
