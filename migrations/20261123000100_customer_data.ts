@@ -56,9 +56,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('fitted_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
+  // Derived data, rebuilt whole by every recompute (a new table swapped in: see src/db/indicators.ts),
+  // so it carries no foreign keys; a deleted contact's row goes with the next recompute.
   await db.schema
     .createTable('contact_indicators')
-    .addColumn('contact_id', 'bigint', (c) => c.primaryKey().references('contacts.id').onDelete('cascade'))
+    .addColumn('contact_id', 'bigint', (c) => c.primaryKey())
     .addColumn('orders_count', 'integer', (c) => c.notNull())
     .addColumn('total_spent', 'numeric(14, 2)', (c) => c.notNull())
     .addColumn('first_order_at', 'timestamptz')
@@ -76,10 +78,24 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('forecast_purchases_12m', 'double precision')
     .addColumn('expected_order_value', 'double precision')
     .addColumn('clv_12m', 'double precision')
-    .addColumn('bgnbd_fit_id', 'bigint', (c) => c.references('model_fits.id'))
-    .addColumn('gamma_gamma_fit_id', 'bigint', (c) => c.references('model_fits.id'))
+    .addColumn('bgnbd_fit_id', 'bigint')
+    .addColumn('gamma_gamma_fit_id', 'bigint')
     .addColumn('computed_at', 'timestamptz', (c) => c.notNull())
     .execute();
+
+  // Work tables of the recompute: per-contact summaries, and the model outputs per distinct
+  // (frequency, recency, age). Unlogged: rebuilt by every run, not worth WAL.
+  await sql`CREATE UNLOGGED TABLE contact_summary_staging (
+    contact_id bigint PRIMARY KEY,
+    orders_count integer NOT NULL, total_spent numeric(14, 2) NOT NULL,
+    first_order_at timestamptz NOT NULL, last_order_at timestamptz NOT NULL,
+    frequency integer NOT NULL, recency_days double precision NOT NULL, age_days double precision NOT NULL,
+    monetary_value double precision NOT NULL,
+    r_score smallint NOT NULL, f_score smallint NOT NULL, m_score smallint NOT NULL, rfm_segment text NOT NULL)`.execute(db);
+  await sql`CREATE UNLOGGED TABLE indicator_model_grid (
+    frequency integer NOT NULL, recency_days double precision NOT NULL, age_days double precision NOT NULL,
+    probability_alive double precision, forecast_purchases double precision,
+    PRIMARY KEY (frequency, recency_days, age_days))`.execute(db);
 
   await db.schema
     .createTable('segments')
@@ -107,7 +123,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['segment_memberships', 'segments', 'contact_indicators', 'model_fits', 'orders', 'contacts']) {
+  for (const table of ['segment_memberships', 'segments', 'indicator_model_grid', 'contact_summary_staging', 'contact_indicators', 'model_fits', 'orders', 'contacts']) {
     await db.schema.dropTable(table).execute();
   }
 }

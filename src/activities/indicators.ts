@@ -6,17 +6,19 @@ import { activeCampaignsOfKind } from '../db/campaigns.js';
 import type { Db } from '../db/database.js';
 import {
   bgNbdFitRows,
-  countIndicators,
+  countDistinctTriples,
+  distinctTriplesPage,
   gammaGammaFitRows,
-  indicatorInputsPage,
-  type ModelIndicators,
+  type GridRow,
+  type HistoryTriple,
+  publishIndicators,
   saveModelFit,
   summarizeContacts,
-  writeModelIndicators,
+  writeModelGrid,
 } from '../db/indicators.js';
 import { enteredContactIds, ensurePresetSegments, listSegments, refreshMemberships } from '../db/segments.js';
-import { fitBgNbd, type BgNbdParams } from '../domain/indicators/bgnbd.js';
-import { computeIndicators, DEFAULT_HORIZON_DAYS } from '../domain/indicators/clv.js';
+import { expectedPurchases, fitBgNbd, probabilityAlive, type BgNbdParams } from '../domain/indicators/bgnbd.js';
+import { DEFAULT_HORIZON_DAYS } from '../domain/indicators/clv.js';
 import { fitGammaGamma, type GammaGammaParams } from '../domain/indicators/gamma-gamma.js';
 
 export interface FittedModels {
@@ -70,38 +72,42 @@ export function createIndicatorActivities({ db, temporal, taskQueue, searchAttri
     },
 
     /**
-     * Probability alive, forecast purchases, expected order value and CLV for every contact, a
-     * batch at a time. Heartbeats its cursor: a retry after a crash resumes where it stopped.
+     * Probability alive and forecast purchases (12 months) for every distinct purchase history
+     * (x, t_x, T), a batch at a time. Heartbeats its cursor: a retry after a crash resumes there.
      */
-    async computeValueIndicators(input: { models: FittedModels; batchSize?: number }): Promise<{ contacts: number }> {
-      const { bgnbd, gammaGamma } = input.models;
-      if (!bgnbd) return { contacts: 0 };
-      const batchSize = input.batchSize ?? 5000;
-      const resumed = Context.current().info.heartbeatDetails as { cursor: number; done: number } | undefined;
-      let cursor = resumed?.cursor ?? 0;
+    async computeValueIndicators(input: { models: FittedModels; batchSize?: number }): Promise<{ histories: number }> {
+      const { bgnbd } = input.models;
+      if (!bgnbd) return { histories: 0 };
+      const batchSize = input.batchSize ?? 20_000;
+      const resumed = Context.current().info.heartbeatDetails as { cursor: HistoryTriple; done: number } | undefined;
+      let cursor: HistoryTriple | null = resumed?.cursor ?? null;
       let done = resumed?.done ?? 0;
-      const total = await countIndicators(db);
-      const models = { bgnbd: bgnbd.params, gammaGamma: gammaGamma?.params ?? null };
+      const total = await countDistinctTriples(db);
+      const finite = (v: number) => (Number.isFinite(v) ? v : null);
       for (;;) {
-        const page = await indicatorInputsPage(db, cursor, batchSize);
+        const page = await distinctTriplesPage(db, cursor, batchSize);
         if (page.length === 0) break;
-        const out: ModelIndicators[] = page.map((c) => {
-          const ind = computeIndicators(models, { frequency: c.frequency, recency: c.recency, T: c.age, monetaryValue: c.monetary }, DEFAULT_HORIZON_DAYS);
-          const finite = (v: number | null) => (v === null || Number.isFinite(v) ? v : null);
-          return {
-            contactId: c.contactId,
-            probabilityAlive: finite(ind.probabilityAlive) ?? 1,
-            forecastPurchases: finite(ind.expectedPurchases) ?? 0,
-            expectedOrderValue: finite(ind.expectedOrderValue),
-            clv: finite(ind.clv),
-          };
-        });
-        await writeModelIndicators(db, out, { bgnbd: bgnbd.id, gammaGamma: gammaGamma?.id ?? null });
-        cursor = page.at(-1)!.contactId;
+        const rows: GridRow[] = page.map((h) => ({
+          ...h,
+          probabilityAlive: finite(probabilityAlive(bgnbd.params, h.frequency, h.recency, h.age)),
+          forecastPurchases: finite(expectedPurchases(bgnbd.params, DEFAULT_HORIZON_DAYS, h.frequency, h.recency, h.age)),
+        }));
+        await writeModelGrid(db, rows);
+        cursor = page.at(-1)!;
         done += page.length;
         heartbeat({ cursor, done, total });
       }
-      return { contacts: done };
+      return { histories: done };
+    },
+
+    /** Swaps in the new indicators (summaries ⨝ model outputs, Gamma-Gamma in SQL). */
+    async publishIndicators(input: { asOf: string; models: FittedModels }): Promise<{ contacts: number }> {
+      const gg = input.models.gammaGamma;
+      const contacts = await publishIndicators(db, new Date(input.asOf), {
+        bgnbdFitId: input.models.bgnbd?.id ?? null,
+        gammaGamma: gg ? { fitId: gg.id, params: gg.params } : null,
+      });
+      return { contacts };
     },
 
     /** Refreshes every dynamic segment's memberships, recording entries and exits. */

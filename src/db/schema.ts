@@ -98,6 +98,32 @@ export interface ContactIndicatorsTable {
   computed_at: Timestamp;
 }
 
+/** Work table of the recompute (unlogged): per-contact summaries before publication. */
+export interface ContactSummaryStagingTable {
+  contact_id: number;
+  orders_count: number;
+  total_spent: number;
+  first_order_at: Timestamp;
+  last_order_at: Timestamp;
+  frequency: number;
+  recency_days: number;
+  age_days: number;
+  monetary_value: number;
+  r_score: number;
+  f_score: number;
+  m_score: number;
+  rfm_segment: string;
+}
+
+/** Work table of the recompute (unlogged): BG/NBD outputs per distinct (x, t_x, T). */
+export interface IndicatorModelGridTable {
+  frequency: number;
+  recency_days: number;
+  age_days: number;
+  probability_alive: number | null;
+  forecast_purchases: number | null;
+}
+
 export interface SegmentsTable {
   id: Generated<number>;
   name: string;
@@ -213,6 +239,8 @@ export interface Database {
   orders: OrdersTable;
   model_fits: ModelFitsTable;
   contact_indicators: ContactIndicatorsTable;
+  contact_summary_staging: ContactSummaryStagingTable;
+  indicator_model_grid: IndicatorModelGridTable;
   segments: SegmentsTable;
   segment_memberships: SegmentMembershipsTable;
   campaigns: CampaignsTable;

@@ -42,6 +42,7 @@ export async function recomputeIndicators(input: { asOf?: string } = {}): Promis
 
   stage('computing', 'probability alive, forecast purchases, CLV');
   await quick.computeValueIndicators({ models });
+  await quick.publishIndicators({ asOf, models });
 
   stage('segmenting', 'refreshing segment memberships');
   progress.segments = await quick.refreshSegments({ at: asOf });

@@ -3,7 +3,7 @@
  * says for the same orders: this checks the SQL against summarizeOrders and scoreRfm.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { summarizeContacts } from '../../src/db/indicators.js';
+import { publishIndicators, summarizeContacts } from '../../src/db/indicators.js';
 import { summarizeOrders } from '../../src/domain/indicators/clv.js';
 import { scoreRfm } from '../../src/domain/indicators/rfm.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';
@@ -46,6 +46,7 @@ describe('indicator summaries in SQL', () => {
 
   it('agrees with summarizeOrders and scoreRfm for every contact', async () => {
     const count = await summarizeContacts(database.db, asOf);
+    expect(await publishIndicators(database.db, asOf, { bgnbdFitId: null, gammaGamma: null })).toBe(count);
 
     const expected = contactIds
       .map((id) => {
@@ -75,10 +76,12 @@ describe('indicator summaries in SQL', () => {
     const lonely = await database.db.insertInto('contacts').values({ email: 'lonely@example.com' }).returning('id').executeTakeFirstOrThrow();
     await database.db.insertInto('orders').values({ external_id: 'lonely-1', contact_id: lonely.id, placed_at: new Date(asOf.getTime() - 3 * DAY), total: 30, currency: 'EUR' }).execute();
     await summarizeContacts(database.db, asOf);
+    await publishIndicators(database.db, asOf, { bgnbdFitId: null, gammaGamma: null });
     expect(await database.db.selectFrom('contact_indicators').select('contact_id').where('contact_id', '=', lonely.id).executeTakeFirst()).toBeDefined();
 
     await database.db.updateTable('orders').set({ status: 'refunded' }).where('external_id', '=', 'lonely-1').execute();
     await summarizeContacts(database.db, new Date(asOf.getTime() + 1000));
+    await publishIndicators(database.db, new Date(asOf.getTime() + 1000), { bgnbdFitId: null, gammaGamma: null });
     expect(await database.db.selectFrom('contact_indicators').select('contact_id').where('contact_id', '=', lonely.id).executeTakeFirst()).toBeUndefined();
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * bench/indicators: the full recompute of a synthetic shop (default 1M contacts, 5M orders) against
+ * the floor of reading every order once (a plain per-contact aggregation in SQL, materialised), both
+ * in this run on this machine; and a segment count against the equivalent hand-written SQL.
+ *
+ *   npm run bench -- indicators [--contacts 1000000] [--orders 5000000]
+ *
+ * Goals (issue #4): recompute within 5× of the floor; segment count within 2× of hand-written SQL.
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { sql } from 'kysely';
+import type { Client } from '@temporalio/client';
+import { createIndicatorActivities, type FittedModels } from '../src/activities/indicators.js';
+import { countSegment, ensurePresetSegments } from '../src/db/segments.js';
+import { arg, benchDatabase, log, measure, report } from './support.js';
+
+const contacts = arg('contacts', 1_000_000);
+const orders = arg('orders', 5_000_000);
+
+const bench = await benchDatabase('boomerang_bench_indicators');
+const { db } = bench;
+try {
+  log(`generating ${contacts.toLocaleString()} contacts and ${orders.toLocaleString()} orders`);
+  await sql`INSERT INTO contacts (email, newsletter_status)
+    SELECT 'c' || g || '@bench.example', CASE WHEN g % 4 = 0 THEN 'never' ELSE 'subscribed' END
+    FROM generate_series(1, ${contacts}::int) g`.execute(db);
+  // A skewed shop: a few frequent buyers, a long tail of one-off ones; 5% refunded.
+  await sql`INSERT INTO orders (external_id, contact_id, placed_at, total, currency, status)
+    SELECT 'o' || g, 1 + floor(power(random(), 2) * ${contacts}::int)::int,
+           now() - random() * interval '730 days', round((10 + random() * 190)::numeric, 2), 'EUR',
+           CASE WHEN random() < 0.05 THEN 'refunded' ELSE 'paid' END
+    FROM generate_series(1, ${orders}::int) g`.execute(db);
+  await sql`ANALYZE`.execute(db);
+  await ensurePresetSegments(db);
+
+  log('floor: a plain per-contact aggregation of every order, materialised');
+  const floor = await measure(async () => {
+    await sql`DROP TABLE IF EXISTS bench_floor`.execute(db);
+    await sql`CREATE UNLOGGED TABLE bench_floor AS
+      SELECT contact_id, count(*) AS n, sum(total) AS spent, min(placed_at) AS first_at, max(placed_at) AS last_at
+      FROM orders WHERE status = 'paid' GROUP BY contact_id`.execute(db);
+  });
+
+  log('recompute: summaries and RFM, model fits, indicators in batches, segment refresh');
+  const activities = createIndicatorActivities({ db, temporal: {} as Client, taskQueue: 'bench' });
+  const env = new MockActivityEnvironment();
+  const asOf = new Date().toISOString();
+  const stages: Record<string, number> = {};
+  const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
+    const start = process.hrtime.bigint();
+    const result = await fn();
+    stages[stage] = Number(process.hrtime.bigint() - start) / 1e9;
+    log(`  ${stage}: ${stages[stage]!.toFixed(1)} s`);
+    return result;
+  };
+  const recompute = await measure(async () => {
+    const summary = await timed('summaries + RFM (SQL)', () => env.run(activities.summarizeContacts, { asOf }));
+    const models = (await timed('model fits', () => env.run(activities.fitValueModels))) as FittedModels;
+    await timed('BG/NBD per distinct history (batches)', () => env.run(activities.computeValueIndicators, { models }));
+    await timed('publish (SQL, Gamma-Gamma, swap)', () => env.run(activities.publishIndicators, { asOf, models }));
+    const segments = await timed('segment refresh', () => env.run(activities.refreshSegments, { at: asOf }));
+    return { summary, models, segments };
+  });
+
+  log('segment count: "Customers to reengage" via the compiler vs hand-written SQL');
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const compiled: number[] = [];
+  const handWritten: number[] = [];
+  let counts: [number, number] = [0, 0];
+  for (let i = 0; i < 7; i++) {
+    const a = await measure(() => countSegment(db, 'Customers to reengage'));
+    const b = await measure(() =>
+      sql<{ n: number }>`SELECT count(*)::int AS n FROM contacts c JOIN contact_indicators i ON i.contact_id = c.id
+        WHERE c.newsletter_status = 'subscribed' AND i.clv_12m < 100 AND i.forecast_purchases_12m < 1`.execute(db),
+    );
+    compiled.push(a.seconds);
+    handWritten.push(b.seconds);
+    counts = [a.result, Number(b.result.rows[0]!.n)];
+  }
+  if (counts[0] !== counts[1]) throw new Error(`the compiled segment counted ${counts[0]}, the hand-written SQL ${counts[1]}`);
+
+  const ratio = recompute.seconds / floor.seconds;
+  const segRatio = median(compiled) / median(handWritten);
+  const bg = recompute.result.models.bgnbd?.params;
+  await report(
+    'indicators',
+    [
+      { metric: `shop: contacts / orders`, value: `${contacts.toLocaleString()} / ${orders.toLocaleString()}` },
+      { metric: 'floor: per-contact SQL aggregation of all orders (s)', value: floor.seconds.toFixed(1) },
+      { metric: 'full recompute (s)', value: recompute.seconds.toFixed(1) },
+      ...Object.entries(stages).map(([k, v]) => ({ metric: `  ${k} (s)`, value: v.toFixed(1) })),
+      { metric: 'recompute / floor', value: `${ratio.toFixed(2)}×`, goal: '≤ 5×', ok: ratio <= 5 },
+      { metric: 'peak RSS of the recompute process (MiB)', value: recompute.peakRssMiB.toFixed(0) },
+      { metric: 'peak RSS during the floor (MiB)', value: floor.peakRssMiB.toFixed(0) },
+      { metric: `segment count (${counts[0].toLocaleString()} members): compiled (ms)`, value: (median(compiled) * 1000).toFixed(0) },
+      { metric: 'segment count: hand-written SQL (ms)', value: (median(handWritten) * 1000).toFixed(0) },
+      { metric: 'compiled / hand-written', value: `${segRatio.toFixed(2)}×`, goal: '≤ 2×', ok: segRatio <= 2 },
+      { metric: 'BG/NBD fit (days): r, alpha, a, b', value: bg ? `${bg.r.toFixed(3)}, ${bg.alpha.toFixed(2)}, ${bg.a.toFixed(3)}, ${bg.b.toFixed(3)}` : 'not fitted' },
+    ],
+    { contacts, orders, floorSeconds: floor.seconds, recomputeSeconds: recompute.seconds, stages, ratio, peakRssMiB: recompute.peakRssMiB, segmentCount: counts[0], compiled, handWritten, segRatio, models: recompute.result.models },
+  );
+} finally {
+  await bench.close();
+}

@@ -1,0 +1,9 @@
+/** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll). */
+const name = process.argv[2];
+const known = ['indicators', 'enroll'];
+if (!name || !known.includes(name)) {
+  console.error(`usage: npm run bench -- <${known.join('|')}> [options]`);
+  process.exit(2);
+}
+process.argv.splice(2, 1);
+await import(`./${name}.ts`);
