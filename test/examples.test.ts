@@ -1,0 +1,42 @@
+/** The README walkthrough's files stay valid: campaign definitions parse, the demo shop imports cleanly. */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { importContactsCsv, importOrdersCsv } from '../src/cli/import.js';
+import { PROJECT_ROOT } from '../src/config.js';
+import { parseCampaignDefinition } from '../src/domain/campaigns/definition.js';
+import { createTestDatabase, type TestDatabase } from './support/db.js';
+
+const examples = path.join(PROJECT_ROOT, 'examples');
+
+describe('examples', () => {
+  it('has a valid campaign definition of each kind', async () => {
+    const files = await fs.readdir(path.join(examples, 'campaigns'));
+    const kinds = [];
+    for (const file of files) {
+      const text = await fs.readFile(path.join(examples, 'campaigns', file), 'utf8');
+      const campaign = parseCampaignDefinition(file.endsWith('.json') ? JSON.parse(text) : parseYaml(text));
+      expect(campaign.id).toBe(path.basename(file, path.extname(file)));
+      kinds.push(campaign.kind);
+    }
+    expect(kinds.sort()).toEqual(['inactive_reactivation', 'low_clv_coupon', 'welcome_voucher']);
+  });
+
+  describe('demo shop', () => {
+    let database: TestDatabase;
+    beforeAll(async () => {
+      database = await createTestDatabase();
+    });
+    afterAll(() => database?.drop());
+
+    it('imports without a rejected row, and a second import changes nothing', async () => {
+      const contacts = await importContactsCsv(database.db, path.join(examples, 'data', 'contacts.csv'));
+      const orders = await importOrdersCsv(database.db, path.join(examples, 'data', 'orders.csv'));
+      expect([contacts.rejected, orders.rejected]).toEqual([0, 0]);
+      expect(contacts.inserted).toBe(1000);
+      const again = await importOrdersCsv(database.db, path.join(examples, 'data', 'orders.csv'));
+      expect([again.inserted, again.updated, again.unchanged]).toEqual([0, 0, orders.rows]);
+    });
+  });
+});
