@@ -1,25 +1,63 @@
-/** Entry point of the HTTP endpoint (`npm run http`, or a child of `npm start`). */
+/**
+ * Entry point of the HTTP endpoint (`npm run http`, or a child of `npm start`), with the inbox
+ * processor that applies the events it stores.
+ *
+ * The endpoint listens before Temporal answers: events are stored in the inbox whatever Temporal's
+ * state, and the processor starts applying them once the client is connected.
+ */
 import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
 import { type Config, loadConfig } from '../config.js';
 import { createDb } from '../db/database.js';
+import { type InboxProcessor, startInboxProcessor } from '../inbox/processor.js';
 import { stopWhenSupervisorDies } from '../supervised.js';
 import { runMain } from '../main-helpers.js';
 import { connectClient } from '../temporal/connection.js';
 import { createHttpServer, listen } from './server.js';
 
+const RECONNECT_MS = 5000;
+
 export async function runHttp(config: Config): Promise<void> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is not set: the HTTP endpoint needs Postgres (npm start sets it for you).');
   const db = createDb(config.databaseUrl);
-  const temporal = await connectClient(config);
-  const server = createHttpServer({ db, temporal });
+  let temporal: Client | undefined;
+  let processor: InboxProcessor | undefined;
+  let stopping = false;
+  const server = createHttpServer({ db, temporal: () => temporal, config, onEventsAccepted: () => processor?.kick() });
   const port = await listen(server, config.httpPort);
   console.log(`http: listening on http://localhost:${port}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => server.close(() => resolve());
+
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      stopping = true;
+      server.close(() => resolve());
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await temporal.connection.close();
+
+  // Connect to Temporal (retrying while it is down), then start applying the inbox.
+  const connecting = (async () => {
+    let warned = false;
+    while (!stopping) {
+      try {
+        temporal = await connectClient(config);
+        break;
+      } catch (err) {
+        if (!warned) console.warn(`http: ${(err as Error).message.split('\n')[0]}; events are stored and applied once it answers (retrying every ${RECONNECT_MS / 1000} s)`);
+        warned = true;
+        await new Promise((r) => setTimeout(r, RECONNECT_MS));
+      }
+    }
+    if (!temporal || stopping) return;
+    if (warned) console.log('http: connected to Temporal');
+    processor = startInboxProcessor({ db, temporal, taskQueue: config.temporal.taskQueue, defaultCurrency: config.shop.currency });
+  })();
+
+  await stopped;
+  await connecting;
+  await processor?.stop();
+  await temporal?.connection.close();
   await db.destroy();
 }
 

@@ -5,19 +5,39 @@
 import http from 'node:http';
 import { sql } from 'kysely';
 import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
+import { eventsHandler } from './events.js';
+import { HttpError, sendJson } from './respond.js';
+import { shopifyWebhookHandler } from './shopify.js';
+import { unsubscribeHandler } from './unsubscribe.js';
+
+export { sendJson } from './respond.js';
+import { AesGcmPayloadCodec } from '../temporal/codec.js';
+import { registerCodecRoutes } from './codec.js';
 
 export interface HttpDeps {
   db: Db;
-  temporal: Client;
+  /** The Temporal client, or a getter while it is still connecting (the endpoint starts without it). */
+  temporal: Client | (() => Client | undefined);
+  /**
+   * The secrets the routes check: `apiKey` (POST /events), `shopifyWebhookSecret`
+   * (POST /webhooks/shopify), `signingSecret` (unsubscribe tokens). A route whose secret is not set
+   * refuses every request.
+   */
+  config?: Pick<Config, 'apiKey' | 'shopifyWebhookSecret' | 'signingSecret'> & Partial<Pick<Config, 'payloadEncryptionKey' | 'temporal'>>;
+  /** Called after new events are stored in the inbox: wakes the inbox processor. */
+  onEventsAccepted?: () => void;
+  /** Body limit of POST /events (default 256 KiB). */
+  maxBodyBytes?: number;
 }
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void>;
 
-export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+function temporalClient(deps: HttpDeps): Client {
+  const client = typeof deps.temporal === 'function' ? deps.temporal() : deps.temporal;
+  if (!client) throw new Error('not connected yet');
+  return client;
 }
 
 async function check(name: string, probe: () => Promise<unknown>, timeoutMs = 2000): Promise<{ name: string; ok: boolean; error?: string }> {
@@ -45,11 +65,21 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   routes.set('GET /readyz', async (_req, res) => {
     const checks = await Promise.all([
       check('postgres', () => sql`SELECT 1`.execute(deps.db)),
-      check('temporal', () => deps.temporal.workflowService.getSystemInfo({})),
+      check('temporal', () => temporalClient(deps).workflowService.getSystemInfo({})),
     ]);
     const ready = checks.every((c) => c.ok);
     sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
   });
+  // The store's events and Shopify's webhooks: verified, validated, stored in the inbox.
+  routes.set('POST /events', eventsHandler(deps));
+  routes.set('POST /webhooks/shopify', shopifyWebhookHandler(deps));
+  // Unsubscribe links (GET) and RFC 8058 one-click unsubscribe (POST).
+  const unsubscribe = unsubscribeHandler(deps);
+  routes.set('GET /unsubscribe', unsubscribe);
+  routes.set('POST /unsubscribe', unsubscribe);
+  // The Web UI's codec server: decrypts payloads for the UI's origin only.
+  const key = deps.config?.payloadEncryptionKey;
+  registerCodecRoutes(routes, { codec: key ? new AesGcmPayloadCodec(key) : undefined, uiUrl: deps.config?.temporal?.uiUrl ?? 'http://localhost:8233' });
   return routes;
 }
 
@@ -67,6 +97,7 @@ export function createHttpServer(deps: HttpDeps): http.Server {
       return sendJson(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
     }
     handler(req, res, url).catch((err: unknown) => {
+      if (err instanceof HttpError && !res.headersSent) return sendJson(res, err.status, { error: err.message, ...err.details }, err.headers);
       console.error(`http: ${req.method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error; the request was not applied' });
       else res.end();

@@ -1,0 +1,55 @@
+/**
+ * `GET /unsubscribe?token=…` (the link in every campaign email) and the RFC 8058 one-click
+ * `POST /unsubscribe?token=…` with body `List-Unsubscribe=One-Click` (what mailbox providers send
+ * from the List-Unsubscribe-Post header). A valid token sets the contact's newsletter status to
+ * unsubscribed, with its time; every later send skips the contact (the messaging activity checks
+ * consent at send time). People get a small HTML page, never a stack trace.
+ */
+import type http from 'node:http';
+import { findContact, upsertContact } from '../db/contacts.js';
+import type { Db } from '../db/database.js';
+import { verifyUnsubscribeToken } from '../domain/messages/unsubscribe-token.js';
+import { HttpError, readBody, sendHtmlPage } from './respond.js';
+import type { Handler, HttpDeps } from './server.js';
+
+/** The one-click body is a few bytes; forms add little. */
+const UNSUBSCRIBE_BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Sets the contact's newsletter status to unsubscribed (once: the time of the first request is kept). */
+export async function unsubscribeContact(db: Db, contactId: number): Promise<'unsubscribed' | 'already_unsubscribed' | 'unknown_contact'> {
+  const contact = await findContact(db, contactId);
+  if (!contact) return 'unknown_contact';
+  if (contact.newsletterStatus === 'unsubscribed') return 'already_unsubscribed';
+  await upsertContact(db, contact.externalId ? { externalId: contact.externalId, newsletterStatus: 'unsubscribed' } : { email: contact.email, newsletterStatus: 'unsubscribed' });
+  return 'unsubscribed';
+}
+
+export function unsubscribeHandler(deps: HttpDeps): Handler {
+  return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    try {
+      // The one-click body only says "one click"; the token in the URL is what counts.
+      if (req.method === 'POST') await readBody(req, UNSUBSCRIBE_BODY_LIMIT_BYTES);
+      const secret = deps.config?.signingSecret;
+      if (!secret) {
+        console.error('http: /unsubscribe refused: BOOMERANG_SIGNING_SECRET is not set, so no token can be verified');
+        return sendHtmlPage(res, 503, 'Unsubscribing is not available right now', 'Please try again later, or reply to the email to be removed from the list.');
+      }
+      const token = url.searchParams.get('token');
+      if (!token) return sendHtmlPage(res, 400, 'This unsubscribe link is incomplete', 'The link has no unsubscribe token. Please use the full link from the email.');
+      const verified = verifyUnsubscribeToken(secret, token);
+      if (!verified.ok) {
+        return verified.reason === 'expired'
+          ? sendHtmlPage(res, 400, 'This unsubscribe link has expired', 'Please use the link in a more recent email, or reply to the email to be removed from the list.')
+          : sendHtmlPage(res, 400, 'This unsubscribe link is not valid', 'The link may have been cut or changed. Please use the full link from the email.');
+      }
+      const outcome = await unsubscribeContact(deps.db, verified.contactId);
+      if (outcome === 'unsubscribed') console.log(`http: contact ${verified.contactId} unsubscribed from the newsletter`);
+      sendHtmlPage(res, 200, 'You are unsubscribed', 'You will not receive any more marketing emails from us.');
+    } catch (err) {
+      if (res.headersSent) throw err;
+      if (err instanceof HttpError) return sendHtmlPage(res, err.status, 'This request cannot be handled', `${err.message}.`);
+      console.error(`http: ${req.method} /unsubscribe failed: ${(err as Error).stack ?? String(err)}`);
+      sendHtmlPage(res, 500, 'Something went wrong', 'You are not unsubscribed yet. Please try again in a few minutes.');
+    }
+  };
+}

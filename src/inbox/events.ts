@@ -1,0 +1,300 @@
+/**
+ * The store's events, as they arrive (`POST /events`, the CLI, Shopify webhooks once translated)
+ * and as the inbox processor applies them. One schema validates both: the wire form (snake_case
+ * JSON) is what `inbox_events.payload` keeps, and parsing it gives the internal event.
+ *
+ *   account_registered  { event_id?, contact: {email, external_id?, first_name?, …}, registered_at? }
+ *   purchase            { event_id?, contact: {external_id? | email, …}, order: {id, total, currency?, coupon_code?, placed_at, status?, source?} }
+ *   order_refunded      { event_id?, order: {id, source?}, amount?, refunded_at? }
+ *
+ * Contact data goes through the one gate for contact data (`validateContactInput`); problems are
+ * reported per field path, e.g. `contact.phone`, `order.total`, `events[2].order.placed_at`.
+ */
+import { z } from 'zod';
+import {
+  CONTACT_FIELD_COLUMNS,
+  type ContactField,
+  type ContactInput,
+  parseIsoTimestamp,
+  validateContactInput,
+} from '../domain/contacts.js';
+import { ORDER_STATUSES, type OrderStatus } from '../db/orders.js';
+
+export const EVENT_TYPES = ['account_registered', 'purchase', 'order_refunded'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Where orders of events that do not say come from (orders are unique per source and id). */
+export const DEFAULT_EVENT_ORDER_SOURCE = 'api';
+
+/** At most this many events in one `{"events": […]}` batch. */
+export const MAX_BATCH_EVENTS = 500;
+
+export interface RegistrationEvent {
+  type: 'account_registered';
+  eventId?: string;
+  contact: ContactInput;
+  /** Absent: the time the event was received. */
+  registeredAt?: Date;
+}
+
+export interface PurchaseOrder {
+  id: string;
+  source: string;
+  total: number;
+  /** Absent: the shop's currency (SHOP_CURRENCY). */
+  currency?: string;
+  couponCode?: string;
+  placedAt: Date;
+  status: OrderStatus;
+}
+
+export interface PurchaseEventInput {
+  type: 'purchase';
+  eventId?: string;
+  contact: ContactInput;
+  order: PurchaseOrder;
+}
+
+export interface RefundEvent {
+  type: 'order_refunded';
+  eventId?: string;
+  order: { id: string; source: string };
+  /** Amount refunded, in the order's currency. Absent: the whole order. */
+  amount?: number;
+  refundedAt?: Date;
+}
+
+export type InboxEvent = RegistrationEvent | PurchaseEventInput | RefundEvent;
+
+/** A problem with one field of an event, by its path in the JSON body. */
+export interface EventProblem {
+  path: string;
+  message: string;
+}
+
+export type EventsValidation = { ok: true; events: { wire: Record<string, unknown>; event: InboxEvent }[] } | { ok: false; problems: EventProblem[] };
+
+// ---------------------------------------------------------------------------------------------
+// Field schemas
+
+/** The JSON name of each contact field (`newsletter` is the status; registered_at is the event's). */
+const CONTACT_WIRE_FIELDS: Record<string, ContactField> = {
+  external_id: 'externalId',
+  email: 'email',
+  phone: 'phone',
+  first_name: 'firstName',
+  last_name: 'lastName',
+  locale: 'locale',
+  timezone: 'timezone',
+  country: 'country',
+  tags: 'tags',
+  newsletter: 'newsletterStatus',
+  sms_consent: 'smsConsent',
+};
+const WIRE_NAME_OF: Partial<Record<ContactField, string>> = Object.fromEntries(Object.entries(CONTACT_WIRE_FIELDS).map(([wire, field]) => [field, wire]));
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A contact object, validated and normalised by the contact gate; `emailRequired` for registrations. */
+function contactSchema(emailRequired: boolean) {
+  return z.unknown().transform((raw, ctx): ContactInput => {
+    if (!isObject(raw)) {
+      ctx.addIssue({ code: 'custom', message: raw === undefined ? 'is required' : 'must be an object' });
+      return z.NEVER;
+    }
+    const input: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) {
+      const field = CONTACT_WIRE_FIELDS[key];
+      if (field) input[field] = value;
+      else ctx.addIssue({ code: 'custom', path: [key], message: `is not a contact field (known: ${Object.keys(CONTACT_WIRE_FIELDS).join(', ')})` });
+    }
+    const missingEmail = emailRequired && (raw.email === undefined || raw.email === null || raw.email === '');
+    if (missingEmail) ctx.addIssue({ code: 'custom', path: ['email'], message: 'is required' });
+    const result = validateContactInput(input);
+    if (!result.ok) {
+      for (const issue of result.issues) {
+        // "external_id or email is required" says the same as the missing-email problem above.
+        if (!issue.field && missingEmail) continue;
+        ctx.addIssue({ code: 'custom', path: issue.field ? [WIRE_NAME_OF[issue.field] ?? CONTACT_FIELD_COLUMNS[issue.field]] : [], message: issue.message });
+      }
+      return z.NEVER;
+    }
+    return result.value;
+  });
+}
+
+const timestamp = z.string({ error: 'must be an ISO 8601 date-time, e.g. 2026-11-24T09:30:00Z' }).transform((raw, ctx) => {
+  const date = parseIsoTimestamp(raw);
+  if (!date) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(raw)} is not an ISO 8601 date-time (e.g. 2026-11-24T09:30:00Z)` });
+    return z.NEVER;
+  }
+  return date;
+});
+
+/** Ids may be strings or integers (Shopify's are numbers); kept as trimmed strings. */
+const identifier = (what: string) =>
+  z
+    .union([z.string(), z.number().int().nonnegative()], { error: `must be a string or a whole number (the ${what})` })
+    .transform((v) => String(v).trim())
+    .pipe(z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'));
+
+const amount = z.number({ error: 'must be a number ≥ 0' }).min(0, 'must be a number ≥ 0').max(1e11, 'must be below 10^11');
+
+const currency = z
+  .string({ error: 'must be an ISO 4217 code such as EUR' })
+  .transform((v) => v.trim().toUpperCase())
+  .pipe(z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'));
+
+const orderSource = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be lower-case letters, digits, - or _ (e.g. shopify)');
+
+const common = { type: z.string(), event_id: identifier('store\'s event id').optional() };
+
+const registrationSchema = z
+  .strictObject({ ...common, type: z.literal('account_registered'), contact: contactSchema(true), registered_at: timestamp.optional() })
+  .transform(
+    (v): RegistrationEvent => ({ type: v.type, ...(v.event_id ? { eventId: v.event_id } : {}), contact: v.contact, ...(v.registered_at ? { registeredAt: v.registered_at } : {}) }),
+  );
+
+const purchaseSchema = z
+  .strictObject({
+    ...common,
+    type: z.literal('purchase'),
+    contact: contactSchema(false),
+    order: z.strictObject({
+      id: identifier('store\'s order id'),
+      source: orderSource.optional(),
+      total: amount,
+      currency: currency.optional(),
+      coupon_code: z
+        .string({ error: 'must be a string' })
+        .max(100, 'must be at most 100 characters')
+        .nullable()
+        .optional()
+        .transform((v) => (v?.trim() ? v.trim() : undefined)),
+      placed_at: timestamp,
+      status: z.enum(ORDER_STATUSES, { error: `must be one of ${ORDER_STATUSES.join(', ')}` }).optional(),
+    }),
+  })
+  .transform(
+    (v): PurchaseEventInput => ({
+      type: v.type,
+      ...(v.event_id ? { eventId: v.event_id } : {}),
+      contact: v.contact,
+      order: {
+        id: v.order.id,
+        source: v.order.source ?? DEFAULT_EVENT_ORDER_SOURCE,
+        total: v.order.total,
+        ...(v.order.currency ? { currency: v.order.currency } : {}),
+        ...(v.order.coupon_code ? { couponCode: v.order.coupon_code } : {}),
+        placedAt: v.order.placed_at,
+        status: v.order.status ?? 'paid',
+      },
+    }),
+  );
+
+const refundSchema = z
+  .strictObject({
+    ...common,
+    type: z.literal('order_refunded'),
+    order: z.strictObject({ id: identifier('store\'s order id'), source: orderSource.optional() }),
+    amount: amount.optional(),
+    refunded_at: timestamp.optional(),
+  })
+  .transform(
+    (v): RefundEvent => ({
+      type: v.type,
+      ...(v.event_id ? { eventId: v.event_id } : {}),
+      order: { id: v.order.id, source: v.order.source ?? DEFAULT_EVENT_ORDER_SOURCE },
+      ...(v.amount !== undefined ? { amount: v.amount } : {}),
+      ...(v.refunded_at ? { refundedAt: v.refunded_at } : {}),
+    }),
+  );
+
+const SCHEMAS: Record<EventType, z.ZodType<InboxEvent>> = {
+  account_registered: registrationSchema,
+  purchase: purchaseSchema,
+  order_refunded: refundSchema,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+/** `order.total`, `events[2].contact.email`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+}
+
+/** Plain words for zod's built-in messages (schema-specific messages win over these). */
+function defaultMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'invalid_type') return issue.input === undefined ? 'is required' : `must be ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`;
+  return undefined;
+}
+
+function problemsOf(error: z.ZodError, prefix: readonly PropertyKey[]): EventProblem[] {
+  return error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: formatPath([...prefix, ...issue.path, key]), message: 'is not a known field' }));
+    }
+    return [{ path: formatPath([...prefix, ...issue.path]) || '(event)', message: issue.message }];
+  });
+}
+
+/** Validates one event (at `prefix` in the body, for the problem paths). */
+export function validateEvent(raw: unknown, prefix: readonly PropertyKey[] = []): { ok: true; event: InboxEvent } | { ok: false; problems: EventProblem[] } {
+  if (!isObject(raw)) return { ok: false, problems: [{ path: formatPath(prefix) || '(body)', message: 'an event must be a JSON object' }] };
+  const type = raw.type;
+  if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) {
+    return {
+      ok: false,
+      problems: [{ path: formatPath([...prefix, 'type']), message: `${type === undefined ? 'is required' : `${JSON.stringify(type)} is not an event type`}; use one of ${EVENT_TYPES.join(', ')}` }],
+    };
+  }
+  const parsed = SCHEMAS[type as EventType].safeParse(raw, { error: defaultMessage });
+  return parsed.success ? { ok: true, event: parsed.data } : { ok: false, problems: problemsOf(parsed.error, prefix) };
+}
+
+/** `{"events": [ … ]}` rather than a single event. */
+export function isBatchBody(body: unknown): body is { events: unknown } {
+  return isObject(body) && 'events' in body && !('type' in body);
+}
+
+/**
+ * A request body: one event, or `{"events": [ … ]}`. Every event must be valid for any to be
+ * accepted; the problems name each bad field by its path.
+ */
+export function validateEventsBody(body: unknown): EventsValidation {
+  const list: { raw: unknown; prefix: PropertyKey[] }[] = [];
+  if (isBatchBody(body)) {
+    const others = Object.keys(body).filter((k) => k !== 'events');
+    if (others.length) return { ok: false, problems: others.map((k) => ({ path: k, message: 'is not a known field (a batch is {"events": [ … ]})' })) };
+    if (!Array.isArray(body.events)) return { ok: false, problems: [{ path: 'events', message: 'must be an array of events' }] };
+    if (body.events.length === 0) return { ok: false, problems: [{ path: 'events', message: 'must contain at least one event' }] };
+    if (body.events.length > MAX_BATCH_EVENTS) return { ok: false, problems: [{ path: 'events', message: `must contain at most ${MAX_BATCH_EVENTS} events (got ${body.events.length})` }] };
+    body.events.forEach((raw, i) => list.push({ raw, prefix: ['events', i] }));
+  } else {
+    list.push({ raw: body, prefix: [] });
+  }
+  const problems: EventProblem[] = [];
+  const events: { wire: Record<string, unknown>; event: InboxEvent }[] = [];
+  for (const { raw, prefix } of list) {
+    const result = validateEvent(raw, prefix);
+    if (result.ok) events.push({ wire: raw as Record<string, unknown>, event: result.event });
+    else problems.push(...result.problems);
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, events };
+}
+
+/** The event stored in the inbox, parsed again for processing. Throws InvalidEventError. */
+export function parseStoredEvent(payload: unknown): InboxEvent {
+  const result = validateEvent(payload);
+  if (!result.ok) throw new InvalidEventError(result.problems);
+  return result.event;
+}
+
+export class InvalidEventError extends Error {
+  constructor(readonly problems: EventProblem[]) {
+    super(`invalid event: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    this.name = 'InvalidEventError';
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The inbox processor: applies stored events, oldest first, and keeps those it could not apply
+ * for a later attempt. Nothing is lost while Temporal (or Postgres) is down: the event stays
+ * pending with its error and is retried with backoff until it is applied.
+ *
+ * Each event is claimed in its own transaction (`FOR UPDATE SKIP LOCKED`, so several processors
+ * never apply the same event at once), applied, and marked in the same transaction:
+ *   applied   processed_at set, last_error cleared;
+ *   rejected  it can never be applied as it stands (bad data, a conflict, or deferred too long):
+ *             processed_at set and last_error says "rejected: …" — kept for inspection, not retried;
+ *   failed    attempts + 1 and last_error; tried again once its backoff has passed.
+ * The backoff is derived from the attempts and the time received: after n failed attempts the
+ * event is due at received_at + C(n), C(n) = the sum of delays 2 s, 4 s, 8 s, … capped at 15 min.
+ */
+import { sql } from 'kysely';
+import type { InboxEventRow } from '../db/schema.js';
+import { type ApplyDeps, type ApplyResult, applyEvent, DeferredEventError, describeResult, RejectedEventError } from './apply.js';
+import { InvalidEventError, parseStoredEvent } from './events.js';
+
+export type InboxDeps = ApplyDeps;
+
+/** Retry schedule: the first retry 2 s after the failure, doubling, at most 15 minutes apart. */
+export const RETRY_BASE_SECONDS = 2;
+export const RETRY_MAX_DELAY_SECONDS = 900;
+/** A deferred event (e.g. the refund of an order never received) is rejected when this old. */
+export const DEFER_LIMIT_MS = 7 * 86_400_000;
+
+/** Doublings before the delay reaches its cap. */
+const UNCAPPED_STEPS = Math.ceil(Math.log2(RETRY_MAX_DELAY_SECONDS / RETRY_BASE_SECONDS));
+
+/** Seconds after received_at when an event that failed `attempts` times is due again. */
+export function retryOffsetSeconds(attempts: number): number {
+  if (attempts <= UNCAPPED_STEPS) return RETRY_BASE_SECONDS * (2 ** attempts - 1);
+  return RETRY_BASE_SECONDS * (2 ** UNCAPPED_STEPS - 1) + RETRY_MAX_DELAY_SECONDS * (attempts - UNCAPPED_STEPS);
+}
+
+/** The same as retryOffsetSeconds, in SQL over the row's `attempts`. */
+const dueAt = sql<Date>`received_at + make_interval(secs => CASE
+  WHEN attempts <= ${UNCAPPED_STEPS} THEN ${RETRY_BASE_SECONDS}::float8 * (power(2, attempts) - 1)
+  ELSE ${RETRY_BASE_SECONDS * (2 ** UNCAPPED_STEPS - 1)}::float8 + ${RETRY_MAX_DELAY_SECONDS}::float8 * (attempts - ${UNCAPPED_STEPS}) END)`;
+
+export interface EventOutcome {
+  /** inbox_events.id */
+  id: number;
+  source: string;
+  type: string;
+  status: 'applied' | 'rejected' | 'failed';
+  /** Attempts so far, this one included. */
+  attempts: number;
+  result?: ApplyResult;
+  error?: string;
+  /** A failed event: when it is due again. */
+  retryAt?: Date;
+}
+
+export interface BatchSummary {
+  applied: number;
+  rejected: number;
+  failed: number;
+  outcomes: EventOutcome[];
+}
+
+const MAX_ERROR_LENGTH = 2000;
+
+/** The message with its causes ("Failed to start Workflow: 14 UNAVAILABLE: …"), bounded. */
+function errorText(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e !== undefined && e !== null && parts.length < 5; e = (e as { cause?: unknown }).cause) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message && !parts.some((p) => p.includes(message))) parts.push(message);
+    if (!(e instanceof Error)) break;
+  }
+  const text = parts.join(': ');
+  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text;
+}
+
+/** Applies a claimed row; never throws. */
+async function attempt(deps: InboxDeps, row: InboxEventRow, now: Date): Promise<EventOutcome> {
+  const base = { id: row.id, source: row.source, type: row.type, attempts: row.attempts + 1 };
+  try {
+    const result = await applyEvent(deps, parseStoredEvent(row.payload), row.received_at);
+    return { ...base, status: 'applied', result };
+  } catch (err) {
+    if (err instanceof InvalidEventError || err instanceof RejectedEventError) return { ...base, status: 'rejected', error: errorText(err) };
+    if (err instanceof DeferredEventError && now.getTime() - row.received_at.getTime() > DEFER_LIMIT_MS) {
+      return { ...base, status: 'rejected', error: `gave up after ${Math.round(DEFER_LIMIT_MS / 86_400_000)} days: ${errorText(err)}` };
+    }
+    return { ...base, status: 'failed', error: errorText(err), retryAt: new Date(row.received_at.getTime() + retryOffsetSeconds(base.attempts) * 1000) };
+  }
+}
+
+/**
+ * Claims one pending event (a given one, whatever its backoff; else the oldest due one not in
+ * `exclude`), applies it and records the outcome, all in one transaction. Undefined: none to claim.
+ */
+async function claimAndApply(deps: InboxDeps, target: { id: number } | { now: Date; exclude: number[] }): Promise<EventOutcome | undefined> {
+  return deps.db.transaction().execute(async (trx) => {
+    let query = trx.selectFrom('inbox_events').selectAll().where('processed_at', 'is', null);
+    if ('id' in target) query = query.where('id', '=', target.id);
+    else {
+      query = query.where(dueAt, '<=', target.now);
+      if (target.exclude.length) query = query.where('id', 'not in', target.exclude);
+    }
+    const row = await query.orderBy('id').limit(1).forUpdate().skipLocked().executeTakeFirst();
+    if (!row) return undefined;
+    const outcome = await attempt(deps, row, new Date());
+    await trx
+      .updateTable('inbox_events')
+      .set({
+        attempts: outcome.attempts,
+        processed_at: outcome.status === 'failed' ? null : sql<Date>`now()`,
+        last_error: outcome.status === 'applied' ? null : outcome.status === 'rejected' ? `rejected: ${outcome.error}` : (outcome.error ?? null),
+      })
+      .where('id', '=', row.id)
+      .execute();
+    return outcome;
+  });
+}
+
+/**
+ * Applies pending events that are due, oldest first, one transaction each, until none is left or
+ * `limit` were tried. `now` decides which are due (tests move it forward).
+ */
+export async function processInboxBatch(deps: InboxDeps, opts: { limit?: number; now?: Date } = {}): Promise<BatchSummary> {
+  const limit = opts.limit ?? 100;
+  const summary: BatchSummary = { applied: 0, rejected: 0, failed: 0, outcomes: [] };
+  const tried: number[] = [];
+  while (summary.outcomes.length < limit) {
+    const outcome = await claimAndApply(deps, { now: opts.now ?? new Date(), exclude: tried });
+    if (!outcome) break;
+    tried.push(outcome.id);
+    summary.outcomes.push(outcome);
+    summary[outcome.status]++;
+  }
+  return summary;
+}
+
+/**
+ * Applies one pending event now, whatever its backoff (the CLI applies what it just stored).
+ * Undefined when the event is not pending: applied or rejected already, or being applied elsewhere.
+ */
+export async function processInboxEvent(deps: InboxDeps, id: number): Promise<EventOutcome | undefined> {
+  return claimAndApply(deps, { id });
+}
+
+/** One line about an outcome, for logs. */
+export function describeOutcome(outcome: EventOutcome): string {
+  const head = `inbox event ${outcome.id} (${outcome.source} ${outcome.type})`;
+  switch (outcome.status) {
+    case 'applied':
+      return `${head} applied: ${outcome.result ? describeResult(outcome.result) : ''}`;
+    case 'rejected':
+      return `${head} rejected, not retried: ${outcome.error}`;
+    case 'failed':
+      return `${head} failed (attempt ${outcome.attempts}), retried after ${outcome.retryAt?.toISOString()}: ${outcome.error}`;
+  }
+}
+
+export interface InboxProcessor {
+  /** Process now rather than at the next poll (after an event was accepted). */
+  kick(): void;
+  /** Stops polling; resolves once the batch under way is finished. */
+  stop(): Promise<void>;
+}
+
+export interface InboxProcessorOptions {
+  /** Poll interval: how soon a failed event's retry or an event stored by another process is seen. Default 2 s. */
+  intervalMs?: number;
+  /** Events per batch. Default 100. */
+  batchSize?: number;
+  /** Where outcomes are logged. Default: the console. */
+  log?: { info(line: string): void; warn(line: string): void };
+}
+
+/** Polls the inbox (and processes at once when kicked) until stopped. */
+export function startInboxProcessor(deps: InboxDeps, opts: InboxProcessorOptions = {}): InboxProcessor {
+  const intervalMs = opts.intervalMs ?? 2000;
+  const batchSize = opts.batchSize ?? 100;
+  const log = opts.log ?? { info: (line: string) => console.log(line), warn: (line: string) => console.warn(line) };
+  let stopped = false;
+  let kicked = false;
+  let wake: (() => void) | undefined;
+  let lastProblem: string | undefined;
+
+  const loop = (async () => {
+    while (!stopped) {
+      kicked = false;
+      let more = false;
+      try {
+        const summary = await processInboxBatch(deps, { limit: batchSize });
+        for (const outcome of summary.outcomes) (outcome.status === 'applied' ? log.info : log.warn)(`inbox: ${describeOutcome(outcome)}`);
+        more = summary.outcomes.length >= batchSize;
+        lastProblem = undefined;
+      } catch (err) {
+        // Postgres unreachable: say so once, keep polling.
+        const problem = errorText(err);
+        if (problem !== lastProblem) log.warn(`inbox: cannot process events (${problem}); retrying every ${intervalMs} ms`);
+        lastProblem = problem;
+      }
+      if (stopped) break;
+      if (more || kicked) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  })();
+
+  return {
+    kick() {
+      kicked = true;
+      wake?.();
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * Shopify webhook payloads → Boomerang's own events (events.ts), so the inbox applies them exactly
+ * like events of the HTTP API.
+ *
+ *   orders/create, orders/paid  → purchase: order id, customer id / email, total_price, currency,
+ *                                 discount_codes[0].code, created_at; financial_status decides the
+ *                                 status (paid, partially_paid, partially_refunded → paid; refunded →
+ *                                 refunded; voided or cancelled_at → cancelled). An order not paid yet
+ *                                 (pending, authorized) is ignored: orders/paid follows when it is.
+ *   refunds/create              → order_refunded, with the amount of its successful refund transactions.
+ *   customers/create            → account_registered; email_marketing_consent.state (or the older
+ *                                 accepts_marketing) gives the newsletter status.
+ * A payload that cannot be attributed to a contact (a POS order without customer) is ignored.
+ * Optional contact details Shopify has in a form Boomerang refuses (a phone without country code)
+ * are dropped rather than losing the event.
+ */
+import { type EventProblem, validateEvent } from './events.js';
+
+export const SHOPIFY_TOPICS = ['orders/create', 'orders/paid', 'refunds/create', 'customers/create'] as const;
+export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
+
+/** orders.source of Shopify's orders. */
+export const SHOPIFY_ORDER_SOURCE = 'shopify';
+
+export type ShopifyMapping =
+  | { ok: true; event: Record<string, unknown>; /** Contact fields left out because Boomerang refuses their value. */ dropped: EventProblem[] }
+  | { ok: false; ignored: string };
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+const id = (v: unknown): string | undefined => (typeof v === 'number' && Number.isFinite(v) ? String(v) : text(v));
+/** Only set keys, so the stored event carries no nulls. */
+const compact = (o: Json): Json => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
+
+/**
+ * Shopify's ids are 64-bit integers, sent as JSON numbers: beyond 2^53 JSON.parse would round
+ * them (820982911946154508 → 820982911946154500). Big integers under an `…id` key are read as
+ * strings instead. Throws SyntaxError for malformed JSON.
+ */
+export function parseShopifyJson(text: string): unknown {
+  return JSON.parse(text.replace(/("[A-Za-z_]*id"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"'));
+}
+
+export function isShopifyTopic(topic: string): topic is ShopifyTopic {
+  return (SHOPIFY_TOPICS as readonly string[]).includes(topic);
+}
+
+/** subscribed / unsubscribed from Shopify's consent; anything else leaves the status as it is. */
+function newsletterOf(customer: Json): 'subscribed' | 'unsubscribed' | undefined {
+  const consent = isObject(customer.email_marketing_consent) ? text(customer.email_marketing_consent.state)?.toLowerCase() : undefined;
+  if (consent === 'subscribed') return 'subscribed';
+  if (consent === 'unsubscribed') return 'unsubscribed';
+  if (consent === undefined && typeof customer.accepts_marketing === 'boolean') return customer.accepts_marketing ? 'subscribed' : undefined;
+  return undefined;
+}
+
+function smsConsentOf(customer: Json): boolean | undefined {
+  const state = isObject(customer.sms_marketing_consent) ? text(customer.sms_marketing_consent.state)?.toLowerCase() : undefined;
+  if (state === 'subscribed') return true;
+  if (state === 'unsubscribed') return false;
+  return undefined;
+}
+
+function orderStatus(order: Json): 'paid' | 'refunded' | 'cancelled' | { notYet: string } {
+  if (text(order.cancelled_at)) return 'cancelled';
+  const financial = text(order.financial_status)?.toLowerCase();
+  switch (financial) {
+    case undefined:
+    case 'paid':
+    case 'partially_paid':
+    case 'partially_refunded':
+      return 'paid';
+    case 'refunded':
+      return 'refunded';
+    case 'voided':
+      return 'cancelled';
+    default:
+      return { notYet: `financial_status "${financial}" is not a purchase yet (orders/paid follows when it is paid)` };
+  }
+}
+
+function mapOrder(order: Json): ShopifyMapping | Json {
+  const orderId = id(order.id);
+  if (!orderId) return { ok: false, ignored: 'the order has no id' };
+  const customer = isObject(order.customer) ? order.customer : {};
+  const externalId = id(customer.id);
+  const email = text(customer.email) ?? text(order.email) ?? text(order.contact_email);
+  if (!externalId && !email) return { ok: false, ignored: `order ${orderId} has no customer (neither customer id nor email)` };
+  const status = orderStatus(order);
+  if (typeof status === 'object') return { ok: false, ignored: `order ${orderId}: ${status.notYet}` };
+  const discounts = Array.isArray(order.discount_codes) ? order.discount_codes : [];
+  const total = typeof order.total_price === 'number' ? order.total_price : Number(text(order.total_price) ?? Number.NaN);
+  return {
+    type: 'purchase',
+    contact: compact({
+      external_id: externalId,
+      email,
+      first_name: text(customer.first_name),
+      last_name: text(customer.last_name),
+      newsletter: newsletterOf(customer),
+    }),
+    order: compact({
+      id: orderId,
+      source: SHOPIFY_ORDER_SOURCE,
+      total: Number.isFinite(total) ? total : order.total_price,
+      currency: text(order.currency),
+      coupon_code: isObject(discounts[0]) ? text(discounts[0].code) : undefined,
+      placed_at: text(order.created_at) ?? text(order.processed_at),
+      status,
+    }),
+  };
+}
+
+function mapRefund(refund: Json): ShopifyMapping | Json {
+  const orderId = id(refund.order_id);
+  if (!orderId) return { ok: false, ignored: 'the refund names no order_id' };
+  let amount: number | undefined;
+  if (Array.isArray(refund.transactions)) {
+    amount = 0;
+    for (const t of refund.transactions) {
+      if (!isObject(t) || text(t.kind)?.toLowerCase() !== 'refund' || text(t.status)?.toLowerCase() !== 'success') continue;
+      const value = typeof t.amount === 'number' ? t.amount : Number(text(t.amount));
+      if (Number.isFinite(value)) amount += value;
+    }
+    amount = Math.round(amount * 100) / 100;
+  }
+  return compact({ type: 'order_refunded', order: { id: orderId, source: SHOPIFY_ORDER_SOURCE }, amount, refunded_at: text(refund.created_at) });
+}
+
+function mapCustomer(customer: Json): ShopifyMapping | Json {
+  const email = text(customer.email);
+  if (!email) return { ok: false, ignored: `customer ${id(customer.id) ?? '(no id)'} has no email: a registration needs one` };
+  const address = isObject(customer.default_address) ? customer.default_address : {};
+  return compact({
+    type: 'account_registered',
+    contact: compact({
+      external_id: id(customer.id),
+      email,
+      first_name: text(customer.first_name),
+      last_name: text(customer.last_name),
+      phone: text(customer.phone),
+      country: text(address.country_code),
+      locale: text(customer.locale),
+      newsletter: newsletterOf(customer),
+      sms_consent: smsConsentOf(customer),
+    }),
+    registered_at: text(customer.created_at),
+  });
+}
+
+/** Contact details whose bad value is not worth losing the event for. */
+const DROPPABLE = new Set(['contact.phone', 'contact.first_name', 'contact.last_name', 'contact.country', 'contact.locale', 'contact.timezone', 'contact.sms_consent']);
+
+/** The event of a webhook of a known topic, or why there is none. */
+export function mapShopifyWebhook(topic: ShopifyTopic, payload: unknown): ShopifyMapping {
+  if (!isObject(payload)) return { ok: false, ignored: 'the payload is not a JSON object' };
+  const mapped = topic === 'refunds/create' ? mapRefund(payload) : topic === 'customers/create' ? mapCustomer(payload) : mapOrder(payload);
+  if ('ok' in mapped) return mapped as ShopifyMapping;
+  const event = mapped;
+  const dropped: EventProblem[] = [];
+  for (;;) {
+    const result = validateEvent(event);
+    if (result.ok) return { ok: true, event, dropped };
+    const bad = result.problems.filter((p) => DROPPABLE.has(p.path));
+    if (bad.length === 0 || bad.length !== result.problems.length) {
+      return { ok: false, ignored: `the ${topic} payload does not make a valid event: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` };
+    }
+    for (const problem of bad) delete (event.contact as Json)[problem.path.slice('contact.'.length)];
+    dropped.push(...bad);
+  }
+}

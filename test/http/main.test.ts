@@ -1,0 +1,67 @@
+/**
+ * The HTTP endpoint as a process (src/http/main.ts): it listens and stores events while Temporal
+ * is down, and its inbox processor applies them once Temporal answers.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { saveCampaign } from '../../src/db/campaigns.js';
+import { BOOMERANG_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { type RunningProcess, startTs, until } from '../support/processes.js';
+import { quietRuntime, uniqueTaskQueue } from '../support/temporal.js';
+import { API_KEY, closedPort } from './support.js';
+
+describe('the HTTP endpoint process', () => {
+  let database: TestDatabase;
+  let http: RunningProcess | undefined;
+  let env: TestWorkflowEnvironment | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await saveCampaign(database.db, { id: 'welcome', name: 'Welcome voucher', kind: 'welcome_voucher', couponSet: 'welcome' });
+  });
+  afterAll(async () => {
+    http?.child.kill('SIGKILL');
+    await env?.teardown();
+    await database?.drop();
+  });
+
+  it('accepts events while Temporal is down and applies them once it is up', async () => {
+    const [temporalPort, httpPort] = [await closedPort(), await closedPort()];
+    const taskQueue = uniqueTaskQueue('http-main');
+    http = startTs('src/http/main.ts', {
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      PORT: String(httpPort),
+      BOOMERANG_API_KEY: API_KEY,
+      BOOMERANG_SIGNING_SECRET: 'test-secret',
+    });
+    await http.waitForOutput(/listening on/);
+    await http.waitForOutput(/Cannot reach Temporal.*events are stored and applied once it answers/);
+
+    const res = await fetch(`http://127.0.0.1:${httpPort}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'account_registered', event_id: 'reg-kim', contact: { email: 'kim@example.com', newsletter: 'subscribed' } }),
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: number };
+    const pending = () => database.db.selectFrom('inbox_events').select(['processed_at']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect((await pending()).processed_at).toBeNull();
+    expect((await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status).toBe(503);
+
+    quietRuntime();
+    env = await TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: inject('temporalCliPath') }, ip: '127.0.0.1', port: temporalPort, searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES] },
+    });
+    await until(async () => (await pending()).processed_at, 'the registration applied after Temporal came up', 30_000);
+    const contact = await database.db.selectFrom('contacts').select('id').where('email', '=', 'kim@example.com').executeTakeFirstOrThrow();
+    const description = await env.client.workflow.getHandle(`welcome/${contact.id}`).describe();
+    expect(description.taskQueue).toBe(taskQueue);
+    expect(http.output()).toMatch(/inbox: inbox event \d+ \(api account_registered\) applied: contact \d+ inserted; 1 journey\(s\) started/);
+
+    http.child.kill('SIGTERM');
+    expect(await http.exited()).toBe(0);
+  }, 90_000);
+});

@@ -1,0 +1,43 @@
+/** The retry schedule of failed events, as the claim query applies it on real Postgres. */
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processInboxBatch, retryOffsetSeconds } from '../../src/inbox/processor.js';
+import { unreachableTemporal } from '../http/support.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+describe('inbox retry backoff', () => {
+  let database: TestDatabase;
+  let temporal: Client;
+
+  beforeAll(async () => {
+    [database, temporal] = await Promise.all([createTestDatabase(), unreachableTemporal()]);
+  });
+  afterAll(async () => {
+    await temporal?.connection.close();
+    await database?.drop();
+  });
+
+  it('doubles from 2 s and then waits at most 15 minutes between attempts', () => {
+    const offsets = Array.from({ length: 13 }, (_, n) => retryOffsetSeconds(n));
+    expect(offsets).toEqual([0, 2, 6, 14, 30, 62, 126, 254, 510, 1022, 1922, 2822, 3722]);
+    const gaps = offsets.slice(1).map((o, i) => o - offsets[i]!);
+    expect(Math.max(...gaps)).toBe(900);
+  });
+
+  it('claims an event only once received_at + the offset of its attempts has passed', async () => {
+    const receivedAt = new Date('2026-11-20T10:00:00.000Z');
+    const deps = { db: database.db, temporal, taskQueue: 'unused' };
+    for (const attempts of [0, 1, 4, 9, 10, 14]) {
+      // A payload that is no event: claimed means rejected at once, without Temporal.
+      const { id } = await database.db
+        .insertInto('inbox_events')
+        .values({ source: 'api', dedupe_key: `backoff-${attempts}`, type: 'purchase', payload: JSON.stringify({ type: 'purchase' }), received_at: receivedAt, attempts })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const due = receivedAt.getTime() + retryOffsetSeconds(attempts) * 1000;
+      expect((await processInboxBatch(deps, { now: new Date(due - 1000) })).outcomes).toEqual([]);
+      const { outcomes } = await processInboxBatch(deps, { now: new Date(due) });
+      expect(outcomes).toEqual([expect.objectContaining({ id, status: 'rejected', attempts: attempts + 1, error: expect.stringContaining('order: is required') })]);
+    }
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * Everything real for one test file: a Temporal dev server (with Boomerang's search attributes),
+ * a migrated Postgres, the worker and the messages worker on their own task queue, an active
+ * welcome campaign with its coupon set, and the HTTP endpoint on 127.0.0.1.
+ */
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createChannels } from '../../src/channels/index.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { saveCampaign } from '../../src/db/campaigns.js';
+import { generateCoupons } from '../../src/db/coupons.js';
+import type { HttpDeps } from '../../src/http/server.js';
+import type { InboxDeps } from '../../src/inbox/processor.js';
+import { journeyQuery, type JourneyState } from '../../src/workflows/journey.js';
+import { createMessagesWorker, createWorker } from '../../src/worker.js';
+import { API_KEY, type RunningServer, SHOPIFY_SECRET, SIGNING_SECRET, startServer } from '../http/support.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { until } from '../support/processes.js';
+import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
+
+export const WELCOME = 'welcome';
+
+export interface InboxHarness {
+  env: TestWorkflowEnvironment;
+  database: TestDatabase;
+  taskQueue: string;
+  config: Config;
+  /** What the inbox processor needs, with the dev server's client. */
+  deps: InboxDeps;
+  server: RunningServer;
+  /** POST /events with the API key. */
+  postEvent(body: unknown): Promise<{ status: number; body: { id: number; duplicate: boolean } & Record<string, unknown> }>;
+  /** Another endpoint on the same database (e.g. wired to a processor). */
+  startServer(extra?: Partial<HttpDeps>): Promise<RunningServer>;
+  /** Waits until a journey reports `step` as its current step; returns its state. */
+  journeyAt(workflowId: string, step: string): Promise<JourneyState>;
+  teardown(): Promise<void>;
+}
+
+export async function startInboxHarness(name: string): Promise<InboxHarness> {
+  const [env, database] = await Promise.all([createDevServerEnv(), createTestDatabase()]);
+  const taskQueue = uniqueTaskQueue(name);
+  const config = loadConfig({
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    BOOMERANG_API_KEY: API_KEY,
+    BOOMERANG_SIGNING_SECRET: SIGNING_SECRET,
+    SHOPIFY_WEBHOOK_SECRET: SHOPIFY_SECRET,
+    BOOMERANG_PUBLIC_URL: 'https://shop.example',
+  });
+  const db = database.db;
+  const workerDeps = { db, config, temporal: env.client, channels: createChannels(config, db), searchAttributes: true };
+  const options = { connection: env.nativeConnection, namespace: config.temporal.namespace, taskQueue, deps: workerDeps, workflowBundle: workflowBundle() };
+  const workers: Worker[] = await Promise.all([createWorker(options), createMessagesWorker(options)]);
+  const running = Promise.all(workers.map((w) => w.run()));
+
+  await generateCoupons(db, 'welcome', 20, { prefix: 'WELCOME-' });
+  await saveCampaign(db, { id: WELCOME, name: 'Welcome voucher', kind: 'welcome_voucher', couponSet: 'welcome' });
+
+  const deps: InboxDeps = { db, temporal: env.client, taskQueue, defaultCurrency: 'EUR' };
+  const serve = (extra: Partial<HttpDeps> = {}) => startServer({ db, temporal: env.client, config, ...extra });
+  const server = await serve();
+
+  return {
+    env,
+    database,
+    taskQueue,
+    config,
+    deps,
+    server,
+    async postEvent(body) {
+      const res = await fetch(`${server.base}/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as { id: number; duplicate: boolean } };
+    },
+    startServer: serve,
+    async journeyAt(workflowId, step) {
+      const handle = env.client.workflow.getHandle(workflowId);
+      return until(
+        async () => {
+          const state = await handle.query(journeyQuery).catch(() => undefined);
+          return state?.currentStep === step ? state : undefined;
+        },
+        `journey ${workflowId} at step ${step}`,
+        30_000,
+      );
+    },
+    async teardown() {
+      await server.close();
+      for (const w of workers) w.shutdown();
+      await running.catch(() => {});
+      await env.teardown();
+      await database.drop();
+    },
+  };
+}
+
+/** A client's journeys of a contact, as the Web UI's search finds them (visibility may lag). */
+export async function journeysBySearch(client: Client, contactId: number): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const execution of client.workflow.list({ query: `BoomerangContactId = "${contactId}"` })) ids.push(execution.workflowId);
+  return ids.sort();
+}
