@@ -278,7 +278,7 @@ export async function start(config: Config): Promise<void> {
         'up and running:',
         `  Temporal Web UI   ${config.temporal.uiUrl}`,
         `  Temporal server   ${temporalAddress(config)} (namespace ${config.temporal.namespace})`,
-        `  HTTP endpoint     http://localhost:${config.httpPort}  (/healthz, /readyz)`,
+        `  HTTP endpoint     http://localhost:${config.httpPort}  (POST /events, /webhooks/shopify, /unsubscribe, /healthz, /readyz)`,
         `  API key           ${secrets.BOOMERANG_API_KEY}  (Authorization: Bearer …, for POST /events)`,
         `  Postgres          ${redactedDb}`,
         'Press Ctrl-C to stop; starting again resumes every running campaign.',
