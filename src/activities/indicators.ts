@@ -65,6 +65,8 @@ export function createIndicatorActivities({ db, temporal, taskQueue, searchAttri
         const fit = fitGammaGamma(spendRows.map((r) => ({ frequency: r.frequency, monetaryValue: r.monetary })));
         const params = { p: fit.p, q: fit.q, v: fit.v };
         gammaGamma = { id: await saveModelFit(db, { model: 'gamma_gamma', parameters: params, sampleSize: spendRows.length, logLikelihood: fit.logLikelihood, converged: fit.converged }), params };
+        // q, v → ∞ with p·v/(q−1) finite: the data show (almost) no spend differences between customers.
+        if (fit.q > 1e5) warnings.push(`Gamma-Gamma: spend hardly varies between customers (q = ${fit.q.toExponential(2)}); every expected order value is close to the shop mean of ${((fit.p * fit.v) / (fit.q - 1)).toFixed(2)}`);
       } catch (err) {
         warnings.push(`Gamma-Gamma not fitted: ${(err as Error).message}`);
       }

@@ -1,0 +1,73 @@
+/**
+ * The unsubscribe link of a sent email, followed over HTTP, stops the journey's next email: the
+ * reminder 7 days later is not sent. ("Customers to reengage" requires a newsletter subscription,
+ * so the journey's "still in segment?" node is where it ends; the send-time consent check behind
+ * it is tested in test/activities/messaging.test.ts.)
+ */
+import type http from 'node:http';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startJourney } from '../../src/campaigns/lifecycle.js';
+import { createChannels } from '../../src/channels/index.js';
+import { loadConfig } from '../../src/config.js';
+import { saveCampaign } from '../../src/db/campaigns.js';
+import { generateCoupons } from '../../src/db/coupons.js';
+import { ensurePresetSegments } from '../../src/db/segments.js';
+import { createHttpServer, listen } from '../../src/http/server.js';
+import type { JourneyResult } from '../../src/workflows/journey.js';
+import { createMessagesWorker, createWorker } from '../../src/worker.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { until } from '../support/processes.js';
+import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
+
+describe('unsubscribe during a journey', () => {
+  let env: TestWorkflowEnvironment;
+  let database: TestDatabase;
+  let workers: Worker[] = [];
+  let running: Promise<unknown>;
+  let server: http.Server;
+  let base: string;
+  const config = loadConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('unsub'), BOOMERANG_SIGNING_SECRET: 'unsub-secret' });
+
+  beforeAll(async () => {
+    [env, database] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
+    const deps = { db: database.db, config, temporal: env.client, channels: createChannels(config, database.db), searchAttributes: false };
+    const options = { connection: env.nativeConnection, namespace: 'default', taskQueue: config.temporal.taskQueue, deps, workflowBundle: workflowBundle() };
+    workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
+    running = Promise.all(workers.map((w) => w.run()));
+    server = createHttpServer({ db: database.db, temporal: env.client, config });
+    base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+  });
+  afterAll(async () => {
+    server?.close();
+    for (const w of workers) w.shutdown();
+    await running?.catch(() => {});
+    await env?.teardown();
+    await database?.drop();
+  });
+
+  it('ends the journey without the reminder once the contact follows the link', async () => {
+    const db = database.db;
+    await ensurePresetSegments(db);
+    const { id } = await db.insertInto('contacts').values({ email: 'linus@example.com', newsletter_status: 'subscribed' }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('contact_indicators').values({ contact_id: id, orders_count: 1, total_spent: 25, frequency: 0, recency_days: 0, age_days: 250, monetary_value: 0, clv_12m: 9, forecast_purchases_12m: 0.1, computed_at: new Date() }).execute();
+    await generateCoupons(db, 'unsub', 3);
+    const { campaign } = await saveCampaign(db, { id: 'unsub', name: 'Unsubscribe test', kind: 'low_clv_coupon', couponSet: 'unsub' });
+    const { workflowId } = await startJourney({ client: env.client, db, taskQueue: config.temporal.taskQueue, searchAttributes: false }, campaign, id);
+
+    const offer = await until(() => db.selectFrom('messages').selectAll().where('contact_id', '=', id).executeTakeFirst(), 'the offer email');
+    // The link as the email carries it, pointed at this test's server.
+    const link = /<([^>]+)>/.exec(offer.headers['List-Unsubscribe']!)![1]!;
+    const page = await fetch(`${base}${new URL(link).pathname}${new URL(link).search}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/unsubscribed/i);
+    expect((await db.selectFrom('contacts').select('newsletter_status').where('id', '=', id).executeTakeFirstOrThrow()).newsletter_status).toBe('unsubscribed');
+
+    const result = (await env.client.workflow.getHandle(workflowId).result()) as JourneyResult;
+    expect(result.endReason).toBe('left_segment');
+    expect(result.steps.map((s) => s.step)).not.toContain('send_reminder');
+    const messages = await db.selectFrom('messages').select('idempotency_key').where('contact_id', '=', id).execute();
+    expect(messages.map((m) => m.idempotency_key)).toEqual([`${workflowId}/send_offer`]);
+  }, 120_000);
+});
