@@ -14,6 +14,7 @@ import { registerIndicatorCommands } from './cli/indicators.js';
 import { registerImportCommands } from './cli/import.js';
 import { registerMigrateCommand } from './cli/migrate.js';
 import { registerModelCommands } from './cli/model.js';
+import { registerReportCommands } from './cli/report.js';
 import { registerSegmentCommands } from './cli/segment.js';
 import { registerToolsCommand } from './cli/tools.js';
 import { describeError } from './main-helpers.js';
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerIndicatorCommands(program, ctx);
   registerContactCommands(program, ctx);
   registerEventCommands(program, ctx);
+  registerReportCommands(program, ctx);
   return program;
 }
 

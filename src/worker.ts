@@ -7,6 +7,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, createMessageActivities, type ActivityDeps } from './activities/index.js';
 import { createChannels } from './channels/index.js';
 import { ensurePresetSegments } from './db/segments.js';
+import { checkCouponPools } from './reports/coupon-pools.js';
 import { dataConverterFor } from './temporal/codec.js';
 import { ensureRecomputeSchedule } from './temporal/schedules.js';
 import { type Config, loadConfig } from './config.js';
@@ -97,10 +98,15 @@ export async function runWorker(config: Config, extra: { overrides?: Partial<Wor
   };
   const [worker, messages] = await Promise.all([createWorker(options), createMessagesWorker(options)]);
   console.log(`worker: polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}" (sends: ${config.email.provider} email, ${config.sms.provider} SMS)`);
+  // A coupon pool running low must show in the log before it runs out (also on the dashboard and /metrics).
+  const checkPools = () => checkCouponPools(db, console).catch((err: Error) => console.error(`worker: coupon pool check failed: ${err.message}`));
+  void checkPools();
+  const poolTimer = setInterval(checkPools, 15 * 60_000);
   try {
     // Worker.run() installs SIGINT/SIGTERM handlers and drains in-flight tasks before returning.
     await Promise.all([worker.run(), messages.run()]);
   } finally {
+    clearInterval(poolTimer);
     await connection.close();
     await temporal.connection.close();
     await db.destroy();

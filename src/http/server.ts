@@ -15,6 +15,7 @@ import { unsubscribeHandler } from './unsubscribe.js';
 export { sendJson } from './respond.js';
 import { AesGcmPayloadCodec } from '../temporal/codec.js';
 import { registerCodecRoutes } from './codec.js';
+import { registerReportRoutes } from './dashboard.js';
 
 export interface HttpDeps {
   db: Db;
@@ -25,7 +26,7 @@ export interface HttpDeps {
    * (POST /webhooks/shopify), `signingSecret` (unsubscribe tokens). A route whose secret is not set
    * refuses every request.
    */
-  config?: Pick<Config, 'apiKey' | 'shopifyWebhookSecret' | 'signingSecret'> & Partial<Pick<Config, 'payloadEncryptionKey' | 'temporal'>>;
+  config?: Pick<Config, 'apiKey' | 'shopifyWebhookSecret' | 'signingSecret'> & Partial<Pick<Config, 'payloadEncryptionKey' | 'temporal' | 'shop'>>;
   /** Called after new events are stored in the inbox: wakes the inbox processor. */
   onEventsAccepted?: () => void;
   /** Body limit of POST /events (default 256 KiB). */
@@ -80,6 +81,8 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   // The Web UI's codec server: decrypts payloads for the UI's origin only.
   const key = deps.config?.payloadEncryptionKey;
   registerCodecRoutes(routes, { codec: key ? new AesGcmPayloadCodec(key) : undefined, uiUrl: deps.config?.temporal?.uiUrl ?? 'http://localhost:8233' });
+  // Campaign results: the dashboard, its JSON, and Prometheus metrics (read-only).
+  if (deps.config?.temporal && deps.config.shop) registerReportRoutes(routes, { db: deps.db, config: { temporal: deps.config.temporal, shop: deps.config.shop } });
   return routes;
 }
 

@@ -1,0 +1,98 @@
+/**
+ * Treated vs held-out: each group's conversion rate and revenue per contact, and the uplift of the
+ * treated group over the control group with 95% confidence intervals:
+ *  - conversion rate: absolute difference (treated − held-out), Newcombe's hybrid score interval;
+ *  - revenue per contact: difference of means, Welch's interval.
+ * A group too small for a figure gives "not enough data" with the reason, never a number.
+ */
+import type { JourneyAttribution } from './attribution.js';
+import { newcombeDifferenceInterval, summarize, welchDifferenceInterval, wilsonInterval } from './statistics.js';
+
+export const CONVERSION_UPLIFT_METHOD = 'Newcombe hybrid score interval (method 10, no continuity correction)';
+export const REVENUE_UPLIFT_METHOD = 'Welch interval (unequal variances, Welch–Satterthwaite df)';
+
+export interface GroupFigures {
+  journeys: number;
+  converted: number;
+  /** converted / journeys; null for an empty group. */
+  conversionRate: number | null;
+  /** Wilson 95% interval of the conversion rate; null for an empty group. */
+  conversionRateInterval: { low: number; high: number } | null;
+  orders: number;
+  revenue: number;
+  /** revenue / journeys; null for an empty group. */
+  revenuePerContact: number | null;
+  couponRedemptions: number;
+  ordersInOtherCurrencies: number;
+  /** Journeys whose attributed orders include the contact's first purchase ever. */
+  firstPurchases: number;
+  firstPurchaseRevenue: number;
+}
+
+export type UpliftEstimate =
+  | { status: 'ok'; estimate: number; low: number; high: number; level: number; method: string; df?: number }
+  | { status: 'not_enough_data'; reason: string };
+
+export interface ControlGroupComparison {
+  treated: GroupFigures;
+  heldOut: GroupFigures;
+  /** Treated conversion rate − held-out conversion rate (absolute, e.g. 0.04 = 4 points). */
+  conversionRateUplift: UpliftEstimate;
+  /** Treated revenue per contact − held-out revenue per contact, in the shop's currency. */
+  revenuePerContactUplift: UpliftEstimate;
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+export function summarizeGroup(journeys: readonly JourneyAttribution[], level = 0.95): GroupFigures {
+  const n = journeys.length;
+  const converted = journeys.filter((j) => j.converted).length;
+  const revenueCents = journeys.reduce((sum, j) => sum + Math.round(j.revenue * 100), 0);
+  const firstCents = journeys.reduce((sum, j) => sum + Math.round(j.firstPurchaseRevenue * 100), 0);
+  const interval = n > 0 ? wilsonInterval(converted, n, level) : null;
+  return {
+    journeys: n,
+    converted,
+    conversionRate: n > 0 ? converted / n : null,
+    conversionRateInterval: interval ? { low: interval.low, high: interval.high } : null,
+    orders: journeys.reduce((sum, j) => sum + j.orders.length, 0),
+    revenue: revenueCents / 100,
+    revenuePerContact: n > 0 ? revenueCents / 100 / n : null,
+    couponRedemptions: journeys.reduce((sum, j) => sum + j.couponRedemptions, 0),
+    ordersInOtherCurrencies: journeys.reduce((sum, j) => sum + j.ordersInOtherCurrencies, 0),
+    firstPurchases: journeys.filter((j) => j.firstPurchase).length,
+    firstPurchaseRevenue: round2(firstCents / 100),
+  };
+}
+
+function emptyGroupReason(treated: number, heldOut: number, needed: number): string | undefined {
+  if (heldOut === 0) return 'no held-out journeys: the campaign has no control group (set holdoutPercent) or none enrolled yet';
+  if (treated === 0) return 'no treated journeys yet';
+  if (heldOut < needed) return `too few held-out journeys (${heldOut}; at least ${needed} needed)`;
+  if (treated < needed) return `too few treated journeys (${treated}; at least ${needed} needed)`;
+  return undefined;
+}
+
+export function compareControlGroups(journeys: readonly JourneyAttribution[], level = 0.95): ControlGroupComparison {
+  const treatedJourneys = journeys.filter((j) => !j.journey.holdout);
+  const heldOutJourneys = journeys.filter((j) => j.journey.holdout);
+  const treated = summarizeGroup(treatedJourneys, level);
+  const heldOut = summarizeGroup(heldOutJourneys, level);
+
+  const conversionProblem = emptyGroupReason(treated.journeys, heldOut.journeys, 1);
+  let conversionRateUplift: UpliftEstimate;
+  if (conversionProblem) conversionRateUplift = { status: 'not_enough_data', reason: conversionProblem };
+  else {
+    const ci = newcombeDifferenceInterval(treated.converted, treated.journeys, heldOut.converted, heldOut.journeys, level);
+    conversionRateUplift = { status: 'ok', estimate: ci.estimate, low: ci.low, high: ci.high, level, method: CONVERSION_UPLIFT_METHOD };
+  }
+
+  const revenueProblem = emptyGroupReason(treated.journeys, heldOut.journeys, 2);
+  let revenuePerContactUplift: UpliftEstimate;
+  if (revenueProblem) revenuePerContactUplift = { status: 'not_enough_data', reason: revenueProblem };
+  else {
+    const ci = welchDifferenceInterval(summarize(treatedJourneys.map((j) => j.revenue)), summarize(heldOutJourneys.map((j) => j.revenue)), level);
+    revenuePerContactUplift = { status: 'ok', estimate: ci.estimate, low: ci.low, high: ci.high, level, method: REVENUE_UPLIFT_METHOD, df: ci.df };
+  }
+  return { treated, heldOut, conversionRateUplift, revenuePerContactUplift };
+}

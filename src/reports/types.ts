@@ -1,0 +1,127 @@
+/**
+ * The shape of a campaign report: what `boomerang report --json` prints and `GET /api/report`
+ * answers (the same object, from the same function, so the CLI and the dashboard always agree).
+ * Dates are ISO 8601 strings; amounts are in the shop's currency, rounded to cents.
+ */
+import type { CouponSetStatus } from '../db/coupons.js';
+import type { CampaignKind } from '../domain/campaigns/definition.js';
+import type { GraphEdge, GraphNode } from '../domain/reports/graphs.js';
+import type { ControlGroupComparison, GroupFigures } from '../domain/reports/uplift.js';
+
+export interface CampaignsReport {
+  generatedAt: string;
+  filters: {
+    /** One campaign, or null for all. */
+    campaign: string | null;
+    /** Only journeys enrolled at or after this instant; null for all. */
+    since: string | null;
+    /** The attribution window as given ("7d") and in milliseconds. */
+    window: string;
+    windowMs: number;
+  };
+  currency: string;
+  /** Days of `revenueByDay` are calendar days in this time zone. */
+  timezone: string;
+  /** How purchases are attributed, in a few sentences (the full rule: src/domain/reports/attribution.ts). */
+  attributionRule: string[];
+  temporal: { uiUrl: string; namespace: string };
+  /** Every coupon set, flagged `low` when fewer codes are available than its low_stock_threshold. */
+  couponPools: CouponPool[];
+  campaigns: CampaignResult[];
+}
+
+export interface CouponPool extends CouponSetStatus {
+  /** Campaigns that assign codes from this set. */
+  campaigns: string[];
+}
+
+export interface CampaignResult {
+  id: string;
+  name: string;
+  kind: CampaignKind;
+  status: 'active' | 'paused' | 'stopped';
+  holdoutPercent: number;
+  couponSet: string;
+  /** The Web UI's list of this campaign's journeys. */
+  uiUrl: string;
+  journeys: { enrolled: number; treated: number; heldOut: number; active: number; ended: number };
+  endings: { reason: string; count: number; treated: number; heldOut: number }[];
+  funnel: Funnel;
+  messages: MessageFigures;
+  coupons: { assigned: number; redeemed: number; pool: CouponPool | null };
+  /** Attributed purchases of every journey, then treated vs held-out with the uplift. */
+  results: ControlGroupComparison & { all: GroupFigures };
+  /** Welcome campaigns only: the seed's key metric. */
+  welcome: WelcomeMetric | null;
+  revenueByDay: RevenueDay[];
+}
+
+export interface Funnel {
+  /** The campaign kind's nodes in order, each with the journeys that reached it. */
+  nodes: FunnelNode[];
+  edges: GraphEdge[];
+  /** Where journeys ended: after which node, why. Designed exits are listed even at 0. */
+  exits: FunnelExit[];
+  /** Steps recorded by journeys that the kind's graph does not know (a newer workflow version?). */
+  unmapped: { id: string; step: string; occurrence: number; reached: number }[];
+}
+
+export interface FunnelNode extends GraphNode {
+  /** Distinct journeys that entered this node (for the start node: enrolled). */
+  reached: number;
+  treated: number;
+  heldOut: number;
+  /** Running journeys whose latest node is this one. */
+  here: number;
+  /** Web UI search for the journeys now at this node (BoomerangCampaign + BoomerangStep). */
+  uiQuery: string;
+  uiUrl: string;
+}
+
+export interface FunnelExit {
+  /** Node id after which the journeys ended. */
+  from: string;
+  reason: string;
+  label?: 'yes' | 'no';
+  /** Part of the kind's graph (false: e.g. unsubscribed, coupon_pool_exhausted, campaign_stopped). */
+  designed: boolean;
+  count: number;
+  treated: number;
+  heldOut: number;
+  uiQuery: string;
+  uiUrl: string;
+}
+
+export interface MessageFigures {
+  sent: { email: number; sms: number; total: number };
+  failed: { email: number; sms: number; total: number };
+  /** Still with the provider (a retried send in progress). */
+  sending: number;
+  skipped: { channel: string; reason: string; count: number }[];
+  /** Message nodes entered by held-out journeys: messages the control group did not get. */
+  withheldFromControlGroup: number;
+}
+
+export interface WelcomeFigures {
+  registrations: number;
+  firstPurchases: number;
+  firstPurchaseRevenue: number;
+  /** First-purchase revenue per 1,000 registrations; null with no registrations. */
+  perThousandRegistrations: number | null;
+}
+
+export interface WelcomeMetric extends WelcomeFigures {
+  treated: WelcomeFigures;
+  heldOut: WelcomeFigures;
+  /** The seed's average result (CareCloud): €3,950 per 1,000 registrations. */
+  seedBenchmarkPerThousand: number;
+}
+
+export interface RevenueDay {
+  /** YYYY-MM-DD in the report's time zone. */
+  date: string;
+  orders: number;
+  revenue: number;
+  treatedRevenue: number;
+  heldOutRevenue: number;
+}
