@@ -36,9 +36,10 @@ import type { Channel, ContactRow, MessageRow } from '../db/schema.js';
 import { isValidTimeZone } from '../domain/contact-window.js';
 import { createUnsubscribeToken, unsubscribeUrl } from '../domain/messages/unsubscribe-token.js';
 import { addUtmToHtml, addUtmToText, type UtmParams } from '../domain/messages/utm.js';
+import { recordJourneyEvent } from '../db/journeys.js';
 import { currentWorkflowId, stepKey } from './context.js';
 
-export type SkipReason = 'unsubscribed' | 'not_subscribed' | 'no_email' | 'no_phone' | 'no_sms_consent' | 'frequency_cap' | 'contact_not_found';
+export type SkipReason = 'holdout' | 'unsubscribed' | 'not_subscribed' | 'no_email' | 'no_phone' | 'no_sms_consent' | 'frequency_cap' | 'contact_not_found';
 
 export type SendResult = { outcome: 'sent'; messageId: number } | { outcome: 'skipped'; reason: SkipReason };
 
@@ -56,6 +57,11 @@ export interface SendMessageInput {
   /** Google Analytics tags for every http(s) link; none when absent. */
   utm?: UtmParams;
   category: 'marketing';
+  /**
+   * Control group: check everything a send would (contact, consent), then withhold the message
+   * (skipped, reason "holdout"), so held-out and treated contacts take the same paths.
+   */
+  withhold?: boolean;
 }
 
 export type SendEmailInput = SendMessageInput;
@@ -159,21 +165,18 @@ export function createMessagingActivities(deps: MessagingDeps) {
     type: 'message_sent' | 'message_skipped' | 'message_failed',
     detail: Record<string, unknown>,
   ): Promise<void> {
-    await executor
-      .insertInto('journey_events')
-      .values({
-        idempotency_key: `${stepKey(input.step)}:message`,
-        workflow_id: currentWorkflowId(),
-        campaign_id: input.campaignId,
-        contact_id: input.contactId,
-        type,
-        step: input.step,
-        detail: JSON.stringify(detail),
-        occurred_at: now(),
-      })
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .execute();
+    await recordJourneyEvent(executor, {
+      key: `${stepKey(input.step)}:message`,
+      workflowId: currentWorkflowId(),
+      campaignId: input.campaignId,
+      contactId: input.contactId,
+      type,
+      step: input.step,
+      detail,
+      at: now(),
+    });
   }
+
 
   async function skip(executor: Db, channel: Channel, input: SendMessageInput, reason: SkipReason, extra: Record<string, unknown> = {}): Promise<SendResult> {
     await recordEvent(executor, input, 'message_skipped', { channel, reason, ...extra });
@@ -328,6 +331,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
     if (!contact) return skip(db, channel, input, 'contact_not_found');
     const refused = consent(channel, contact);
     if (refused) return skip(db, channel, input, refused.reason, refused.detail);
+    if (input.withhold) return skip(db, channel, input, 'holdout');
 
     const prepared = await prepare(channel, input, contact);
     const provider = channel === 'email' ? channels.email.name : channels.sms.name;

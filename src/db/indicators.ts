@@ -37,19 +37,24 @@ export async function summarizeContacts(db: Kysely<Database>, asOf: Date): Promi
   return db.transaction().execute(async (trx) => {
     // The day-level aggregation and the three rank sorts spill to disk under the default 4 MB.
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
+    // Reading all orders in index order (to pre-sort by contact) costs random heap reads; one
+    // sequential scan with hash aggregation reads the table like a plain aggregation does.
+    await sql`SET LOCAL enable_indexscan = off`.execute(trx);
+    await sql`SET LOCAL enable_bitmapscan = off`.execute(trx);
     await sql`DROP TABLE IF EXISTS contact_summary_staging`.execute(trx);
     // CREATE TABLE AS (unlike INSERT … SELECT) may run its query in parallel.
     await sql`
       CREATE UNLOGGED TABLE contact_summary_staging AS
       WITH daily AS (
+        -- Days since 1970-01-01 (UTC) as an integer: date arithmetic, not numeric epoch division.
         SELECT contact_id,
-               floor(extract(epoch FROM placed_at) / 86400)::int AS day,
+               (placed_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01' AS day,
                sum(total) AS amount,
                count(*) AS orders
         FROM orders
         WHERE status = 'paid' AND placed_at <= ${asOf}
         GROUP BY 1, 2
-      ), per_contact AS (
+      ), per_contact AS MATERIALIZED (
         SELECT contact_id,
                sum(orders)::int AS orders_count,
                sum(amount)::numeric(14, 2) AS total_spent,
@@ -59,29 +64,35 @@ export async function summarizeContacts(db: Kysely<Database>, asOf: Date): Promi
                coalesce((sum(amount) - (array_agg(amount ORDER BY day))[1]) / nullif(count(*) - 1, 0), 0)::float8 AS monetary_value
         FROM daily
         GROUP BY contact_id
-      ), ranked AS (
-        SELECT p.*,
-               count(*) OVER () AS n,
-               rank() OVER (ORDER BY p.last_day) - 1 AS r_lo,
-               count(*) OVER (ORDER BY p.last_day RANGE UNBOUNDED PRECEDING) AS r_le,
-               rank() OVER (ORDER BY p.frequency) - 1 AS f_lo,
-               count(*) OVER (ORDER BY p.frequency RANGE UNBOUNDED PRECEDING) AS f_le,
-               rank() OVER (ORDER BY p.total_spent) - 1 AS m_lo,
-               count(*) OVER (ORDER BY p.total_spent RANGE UNBOUNDED PRECEDING) AS m_le
-        FROM per_contact p
+      ),
+      -- For each distinct value: how many contacts have less (lo) and at most (le) — the positions
+      -- of its tie group. Computed on distinct values (few for days and counts), then joined back.
+      r_ranks AS (
+        SELECT last_day, sum(c) OVER w - c AS lo, sum(c) OVER w AS le
+        FROM (SELECT last_day, count(*) AS c FROM per_contact GROUP BY 1) t WINDOW w AS (ORDER BY last_day)
+      ), f_ranks AS (
+        SELECT frequency, sum(c) OVER w - c AS lo, sum(c) OVER w AS le
+        FROM (SELECT frequency, count(*) AS c FROM per_contact GROUP BY 1) t WINDOW w AS (ORDER BY frequency)
+      ), m_ranks AS (
+        SELECT total_spent, sum(c) OVER w - c AS lo, sum(c) OVER w AS le
+        FROM (SELECT total_spent, count(*) AS c FROM per_contact GROUP BY 1) t WINDOW w AS (ORDER BY total_spent)
       ), scored AS (
-        SELECT r.*,
-               (1 + floor(5.0 * (r_lo + r_le) / (2 * n)))::int AS r_score,
-               (1 + floor(5.0 * (f_lo + f_le) / (2 * n)))::int AS f_score,
-               (1 + floor(5.0 * (m_lo + m_le) / (2 * n)))::int AS m_score
-        FROM ranked r
+        SELECT p.*,
+               (1 + floor(5.0 * (r.lo + r.le) / (2 * n.n)))::int AS r_score,
+               (1 + floor(5.0 * (f.lo + f.le) / (2 * n.n)))::int AS f_score,
+               (1 + floor(5.0 * (m.lo + m.le) / (2 * n.n)))::int AS m_score
+        FROM per_contact p
+        JOIN r_ranks r USING (last_day)
+        JOIN f_ranks f USING (frequency)
+        JOIN m_ranks m USING (total_spent)
+        CROSS JOIN (SELECT count(*) AS n FROM per_contact) n
       )
       SELECT contact_id::bigint AS contact_id, orders_count, total_spent,
              to_timestamp(first_day::double precision * 86400) AS first_order_at,
              to_timestamp(last_day::double precision * 86400) AS last_order_at,
              frequency,
              (last_day - first_day)::float8 AS recency_days,
-             (floor(extract(epoch FROM ${asOf}::timestamptz) / 86400)::int - first_day)::float8 AS age_days,
+             ((${asOf}::timestamptz AT TIME ZONE 'UTC')::date - DATE '1970-01-01' - first_day)::float8 AS age_days,
              monetary_value,
              r_score::smallint AS r_score, f_score::smallint AS f_score, m_score::smallint AS m_score,
              (ARRAY[${GRID_ARRAY}])[(5 - ceil((f_score + m_score) / 2.0)::int) * 5 + r_score] AS rfm_segment

@@ -239,14 +239,12 @@ export class Journey<C extends CampaignDefinition> {
    */
   async sendEmail(step: string, label: string, template: TemplateRef, coupon?: { code: string; expiresAt: string | null }): Promise<SendResult | undefined> {
     await this.enter(step, label);
-    if (this.holdout) {
-      this.note('skipped: control group');
-      return undefined;
-    }
-    const result = await messaging().sendEmail.executeWithOptions({ summary: label }, [
-      { step, ...this.ref, template, variables: this.variables(coupon), utm: this.utm(), category: 'marketing' },
+    // A control-group contact goes through the same checks (consent ends its journey too), but
+    // the message is withheld.
+    const result = await messaging().sendEmail.executeWithOptions({ summary: this.holdout ? `${label} (withheld: control group)` : label }, [
+      { step, ...this.ref, template, variables: this.variables(coupon), utm: this.utm(), category: 'marketing', ...(this.holdout ? { withhold: true } : {}) },
     ]);
-    this.note(result.outcome === 'sent' ? 'sent' : `skipped: ${result.reason}`);
+    this.note(result.outcome === 'sent' ? 'sent' : result.reason === 'holdout' ? 'skipped: control group' : `skipped: ${result.reason}`);
     if (result.outcome === 'skipped' && ['unsubscribed', 'not_subscribed', 'no_email', 'contact_not_found'].includes(result.reason)) {
       throw new JourneyEnd(result.reason as EndReason);
     }
@@ -256,14 +254,10 @@ export class Journey<C extends CampaignDefinition> {
   /** "Send SMS": only with an E.164 phone and SMS consent; otherwise skipped with the reason. */
   async sendSms(step: string, label: string, template: TemplateRef, coupon?: { code: string; expiresAt: string | null }): Promise<SendResult | undefined> {
     await this.enter(step, label);
-    if (this.holdout) {
-      this.note('skipped: control group');
-      return undefined;
-    }
-    const result = await messaging().sendSms.executeWithOptions({ summary: label }, [
-      { step, ...this.ref, template, variables: this.variables(coupon), utm: { ...this.utm(), medium: 'sms' }, category: 'marketing' },
+    const result = await messaging().sendSms.executeWithOptions({ summary: this.holdout ? `${label} (withheld: control group)` : label }, [
+      { step, ...this.ref, template, variables: this.variables(coupon), utm: { ...this.utm(), medium: 'sms' }, category: 'marketing', ...(this.holdout ? { withhold: true } : {}) },
     ]);
-    this.note(result.outcome === 'sent' ? 'sent' : `skipped: ${result.reason}`);
+    this.note(result.outcome === 'sent' ? 'sent' : result.reason === 'holdout' ? 'skipped: control group' : `skipped: ${result.reason}`);
     return result;
   }
 

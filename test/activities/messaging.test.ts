@@ -213,6 +213,16 @@ describe('sendEmail', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('withholds a control-group message after the same consent checks, writing nothing to send', async () => {
+    const subscribed = await contact({});
+    const never = await contact({ newsletter_status: 'never' });
+    const { activities, calls } = setup();
+    expect(await workflow('low-clv/held').run(activities.sendEmail, { ...emailInput(subscribed), withhold: true })).toEqual({ outcome: 'skipped', reason: 'holdout' });
+    expect(await workflow().run(activities.sendEmail, { ...emailInput(never), withhold: true })).toEqual({ outcome: 'skipped', reason: 'not_subscribed' });
+    expect(calls).toHaveLength(0);
+    expect(await database.db.selectFrom('messages').select('id').where('contact_id', 'in', [subscribed, never]).execute()).toEqual([]);
+  });
+
   it('skips an unsubscribed contact, records why, and writes no message', async () => {
     const unsubscribed = await contact({ newsletter_status: 'unsubscribed' });
     const never = await contact({ newsletter_status: 'never' });

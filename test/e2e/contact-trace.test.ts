@@ -3,37 +3,30 @@
  * BoomerangContactId, and the trace shows its campaign, current step, next wake-up and UI link.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
-import { createChannels } from '../../src/channels/index.js';
 import { traceContact } from '../../src/cli/contact.js';
-import { loadConfig } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { ensurePresetSegments } from '../../src/db/segments.js';
-import { createMessagesWorker, createWorker } from '../../src/worker.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
-import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
+import { createDevServerEnv } from '../support/temporal.js';
+import { type RunningWorkers, startRealWorkers } from '../support/workers.js';
 
 describe('contact trace', () => {
   let env: TestWorkflowEnvironment;
   let database: TestDatabase;
-  let workers: Worker[] = [];
-  let running: Promise<unknown>;
-  let config: ReturnType<typeof loadConfig>;
+  let workers: RunningWorkers | undefined;
+  let config: Config;
   beforeAll(async () => {
     [env, database] = await Promise.all([createDevServerEnv(), createTestDatabase()]);
-    config = loadConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('trace'), BOOMERANG_SIGNING_SECRET: 'x', TEMPORAL_UI_URL: 'http://ui.example:8233' });
-    const deps = { db: database.db, config, temporal: env.client, channels: createChannels(config, database.db) };
-    const options = { connection: env.nativeConnection, namespace: 'default', taskQueue: config.temporal.taskQueue, deps, workflowBundle: workflowBundle() };
-    workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
-    running = Promise.all(workers.map((w) => w.run()));
+    workers = await startRealWorkers(env, database.db, { env: { TEMPORAL_UI_URL: 'http://ui.example:8233' } });
+    config = workers.config;
   });
   afterAll(async () => {
-    for (const w of workers) w.shutdown();
-    await running?.catch(() => {});
+    await workers?.stop();
     await env?.teardown();
     await database?.drop();
   });

@@ -5,39 +5,31 @@
  * 7 days later, a reminder with the same coupon to those who did not buy.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signalPurchase } from '../../src/campaigns/lifecycle.js';
-import { createChannels } from '../../src/channels/index.js';
-import { loadConfig } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import type { JourneyResult } from '../../src/workflows/journey.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
 import { recomputeIndicators } from '../../src/workflows/recompute.js';
-import { createMessagesWorker, createWorker } from '../../src/worker.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
-import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
+import { createTimeSkippingEnv } from '../support/temporal.js';
+import { type RunningWorkers, startRealWorkers } from '../support/workers.js';
 
 const DAY = 86_400_000;
 
 describe('low-CLV coupon campaign on a shop\'s data', () => {
   let env: TestWorkflowEnvironment;
   let database: TestDatabase;
-  let workers: Worker[];
-  let running: Promise<unknown>;
+  let workers: RunningWorkers | undefined;
   let taskQueue: string;
 
   beforeAll(async () => {
     [env, database] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
-    taskQueue = uniqueTaskQueue('low-clv');
-    const config = loadConfig({ TEMPORAL_TASK_QUEUE: taskQueue, BOOMERANG_SIGNING_SECRET: 'test-secret', BOOMERANG_PUBLIC_URL: 'https://shop.example', SHOP_URL: 'https://shop.example/' });
-    const deps = { db: database.db, config, temporal: env.client, channels: createChannels(config, database.db), searchAttributes: false };
-    const options = { connection: env.nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle: workflowBundle() };
-    workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
-    running = Promise.all(workers.map((w) => w.run()));
+    workers = await startRealWorkers(env, database.db, { env: { BOOMERANG_PUBLIC_URL: 'https://shop.example', SHOP_URL: 'https://shop.example/' }, searchAttributes: false });
+    taskQueue = workers.taskQueue;
 
     // 240 customers over a year of orders: a few loyal repeat buyers, many one-off buyers.
     const now = await env.currentTimeMs();
@@ -64,8 +56,7 @@ describe('low-CLV coupon campaign on a shop\'s data', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const w of workers ?? []) w.shutdown();
-    await running?.catch(() => {});
+    await workers?.stop();
     await env?.teardown();
     await database?.drop();
   });

@@ -6,43 +6,37 @@
  */
 import type http from 'node:http';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
-import { createChannels } from '../../src/channels/index.js';
-import { loadConfig } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { ensurePresetSegments } from '../../src/db/segments.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
 import type { JourneyResult } from '../../src/workflows/journey.js';
-import { createMessagesWorker, createWorker } from '../../src/worker.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
-import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
+import { createTimeSkippingEnv } from '../support/temporal.js';
+import { type RunningWorkers, startRealWorkers } from '../support/workers.js';
 
 describe('unsubscribe during a journey', () => {
   let env: TestWorkflowEnvironment;
   let database: TestDatabase;
-  let workers: Worker[] = [];
-  let running: Promise<unknown>;
+  let workers: RunningWorkers | undefined;
   let server: http.Server;
   let base: string;
-  const config = loadConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('unsub'), BOOMERANG_SIGNING_SECRET: 'unsub-secret' });
+  let config: Config;
 
   beforeAll(async () => {
     [env, database] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
-    const deps = { db: database.db, config, temporal: env.client, channels: createChannels(config, database.db), searchAttributes: false };
-    const options = { connection: env.nativeConnection, namespace: 'default', taskQueue: config.temporal.taskQueue, deps, workflowBundle: workflowBundle() };
-    workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
-    running = Promise.all(workers.map((w) => w.run()));
+    workers = await startRealWorkers(env, database.db, { searchAttributes: false });
+    config = workers.config;
     server = createHttpServer({ db: database.db, temporal: env.client, config });
     base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
   });
   afterAll(async () => {
     server?.close();
-    for (const w of workers) w.shutdown();
-    await running?.catch(() => {});
+    await workers?.stop();
     await env?.teardown();
     await database?.drop();
   });

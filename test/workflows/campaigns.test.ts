@@ -116,11 +116,19 @@ describe('low-CLV coupon journey', () => {
   });
 
   it('measures a control-group contact over the same wait but sends it nothing', async () => {
-    const { result, names, elapsed } = await runJourney(lowClvCouponJourney, lowClv, {}, { holdout: true });
+    const { result, names, calls, elapsed } = await runJourney(lowClvCouponJourney, lowClv, {}, { holdout: true });
     expect(result.endReason).toBe('completed');
-    expect(names).toEqual(['isInSegment', 'isInSegment', 'hasPurchased', 'endJourney']);
+    // No coupon; the sends run their checks with the message withheld.
+    expect(names).toEqual(['isInSegment', 'sendEmail', 'isInSegment', 'hasPurchased', 'sendEmail', 'endJourney']);
+    expect(calls.filter((c) => c.name === 'sendEmail').every((c) => c.input.withhold === true)).toBe(true);
     expect(elapsed('hasPurchased')).toBeGreaterThanOrEqual(7 * DAY);
     expect(result.steps.filter((s) => s.outcome === 'skipped: control group').map((s) => s.step)).toEqual(['assign_coupon', 'send_offer', 'send_reminder']);
+  });
+
+  it('ends a control-group contact who is not subscribed where a treated one would end', async () => {
+    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, { emailSkip: 'not_subscribed' }, { holdout: true });
+    expect(result.endReason).toBe('not_subscribed');
+    expect(names).toEqual(['isInSegment', 'sendEmail', 'endJourney']);
   });
 
   it('ends with "campaign_stopped" when the campaign is stopped during the wait', async () => {

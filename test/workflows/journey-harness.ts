@@ -14,7 +14,7 @@ export interface Scenario {
   inSegment?: boolean | boolean[];
   purchasedPerOrders?: boolean | boolean[];
   poolExhausted?: boolean;
-  emailSkip?: 'unsubscribed' | 'frequency_cap';
+  emailSkip?: 'unsubscribed' | 'not_subscribed' | 'frequency_cap';
   smsSkip?: 'no_phone' | 'no_sms_consent';
   /** How long until the contact window opens, from the moment it is asked. */
   windowOpensInMs?: number;
@@ -56,11 +56,13 @@ export function mockActivities(env: TestWorkflowEnvironment, scenario: Scenario)
   const messaging: MessagingActivities = {
     sendEmail: async (i) => {
       await record('sendEmail', i);
-      return scenario.emailSkip ? { outcome: 'skipped' as const, reason: scenario.emailSkip } : { outcome: 'sent' as const, messageId: 1 };
+      if (scenario.emailSkip) return { outcome: 'skipped' as const, reason: scenario.emailSkip };
+      return i.withhold ? { outcome: 'skipped' as const, reason: 'holdout' as const } : { outcome: 'sent' as const, messageId: 1 };
     },
     sendSms: async (i) => {
       await record('sendSms', i);
-      return scenario.smsSkip ? { outcome: 'skipped' as const, reason: scenario.smsSkip } : { outcome: 'sent' as const, messageId: 2 };
+      if (scenario.smsSkip) return { outcome: 'skipped' as const, reason: scenario.smsSkip };
+      return i.withhold ? { outcome: 'skipped' as const, reason: 'holdout' as const } : { outcome: 'sent' as const, messageId: 2 };
     },
   } as MessagingActivities;
   return { calls, journey, messaging };

@@ -1,0 +1,37 @@
+/** The real worker pair (journeys + sends) with real activities, for end-to-end tests. */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createChannels } from '../../src/channels/index.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { Db } from '../../src/db/database.js';
+import { createMessagesWorker, createWorker } from '../../src/worker.js';
+import { uniqueTaskQueue, workflowBundle } from './temporal.js';
+
+export interface RunningWorkers {
+  config: Config;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts both workers on a fresh task queue. `env` adds configuration (secrets, URLs);
+ * `searchAttributes: false` for the time-skipping test server, which has none.
+ */
+export async function startRealWorkers(
+  testEnv: TestWorkflowEnvironment,
+  db: Db,
+  opts: { env?: NodeJS.ProcessEnv; searchAttributes?: boolean } = {},
+): Promise<RunningWorkers> {
+  const config = loadConfig({ BOOMERANG_SIGNING_SECRET: 'test-secret', ...opts.env, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('real') });
+  const deps = { db, config, temporal: testEnv.client, channels: createChannels(config, db), searchAttributes: opts.searchAttributes };
+  const options = { connection: testEnv.nativeConnection, namespace: 'default', taskQueue: config.temporal.taskQueue, deps, workflowBundle: workflowBundle() };
+  const workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
+  const running = Promise.all(workers.map((w) => w.run()));
+  return {
+    config,
+    taskQueue: config.temporal.taskQueue,
+    async stop() {
+      for (const w of workers) w.shutdown();
+      await running.catch(() => {});
+    },
+  };
+}
