@@ -94,8 +94,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     r_score smallint NOT NULL, f_score smallint NOT NULL, m_score smallint NOT NULL, rfm_segment text NOT NULL)`.execute(db);
   await sql`CREATE UNLOGGED TABLE indicator_model_grid (
     frequency integer NOT NULL, recency_days double precision NOT NULL, age_days double precision NOT NULL,
-    probability_alive double precision, forecast_purchases double precision,
     PRIMARY KEY (frequency, recency_days, age_days))`.execute(db);
+  // Model outputs per grid row, appended batch by batch (no index: publish hash-joins it).
+  await sql`CREATE UNLOGGED TABLE indicator_model_outputs (
+    frequency integer NOT NULL, recency_days double precision NOT NULL, age_days double precision NOT NULL,
+    probability_alive double precision, forecast_purchases double precision)`.execute(db);
 
   await db.schema
     .createTable('segments')
@@ -123,7 +126,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['segment_memberships', 'segments', 'indicator_model_grid', 'contact_summary_staging', 'contact_indicators', 'model_fits', 'orders', 'contacts']) {
+  for (const table of ['segment_memberships', 'segments', 'indicator_model_outputs', 'indicator_model_grid', 'contact_summary_staging', 'contact_indicators', 'model_fits', 'orders', 'contacts']) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -7,6 +7,7 @@ import type { Db } from '../db/database.js';
 import {
   bgNbdFitRows,
   countDistinctTriples,
+  discardModelOutputsAfter,
   distinctTriplesPage,
   gammaGammaFitRows,
   type GridRow,
@@ -85,6 +86,7 @@ export function createIndicatorActivities({ db, temporal, taskQueue, searchAttri
       let cursor: HistoryTriple | null = resumed?.cursor ?? null;
       let done = resumed?.done ?? 0;
       const total = await countDistinctTriples(db);
+      await discardModelOutputsAfter(db, cursor);
       const finite = (v: number) => (Number.isFinite(v) ? v : null);
       for (;;) {
         const page = await distinctTriplesPage(db, cursor, batchSize);

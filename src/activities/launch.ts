@@ -18,6 +18,9 @@ export interface EnrollBatchResult {
   haltedBecause?: 'paused' | 'stopped';
 }
 
+/** Journey starts in flight per batch: enough to keep the server busy while journeys already run. */
+export const LAUNCH_CONCURRENCY = 64;
+
 /** Runs `work` over items with at most `limit` in flight. */
 async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -56,7 +59,7 @@ export function createLaunchActivities({ db, temporal, taskQueue, searchAttribut
       const contacts = await audienceQuery(db, stored.definition).where('id', '>', input.afterContactId).orderBy('id').limit(input.limit).execute();
       let started = 0;
       let alreadyEnrolled = 0;
-      await inParallel(contacts, 32, async ({ id }) => {
+      await inParallel(contacts, LAUNCH_CONCURRENCY, async ({ id }) => {
         const { outcome } = await startJourney({ client: temporal, db, taskQueue, searchAttributes }, stored.definition, id);
         if (outcome === 'started') started++;
         else alreadyEnrolled++;

@@ -98,7 +98,7 @@ export async function summarizeContacts(db: Kysely<Database>, asOf: Date): Promi
              (ARRAY[${GRID_ARRAY}])[(5 - ceil((f_score + m_score) / 2.0)::int) * 5 + r_score] AS rfm_segment
       FROM scored`.execute(trx);
     // The model grid: one row per distinct purchase history, outputs filled in by computeModelGrid.
-    await sql`TRUNCATE indicator_model_grid`.execute(trx);
+    await sql`TRUNCATE indicator_model_grid, indicator_model_outputs`.execute(trx);
     await sql`INSERT INTO indicator_model_grid (frequency, recency_days, age_days)
       SELECT DISTINCT frequency, recency_days, age_days FROM contact_summary_staging`.execute(trx);
     await sql`ANALYZE contact_summary_staging`.execute(trx);
@@ -179,18 +179,26 @@ export interface GridRow extends HistoryTriple {
   forecastPurchases: number | null;
 }
 
-/** Writes BG/NBD outputs for a batch of triples (idempotent: a resumed batch overwrites itself). */
+/** Appends BG/NBD outputs for a batch of grid rows (an unindexed append: the cheapest write). */
 export async function writeModelGrid(db: Executor, rows: GridRow[]): Promise<void> {
   if (rows.length === 0) return;
   await sql`
-    UPDATE indicator_model_grid AS g SET probability_alive = v.alive, forecast_purchases = v.purchases
-    FROM unnest(
+    INSERT INTO indicator_model_outputs (frequency, recency_days, age_days, probability_alive, forecast_purchases)
+    SELECT * FROM unnest(
       ${rows.map((r) => r.frequency)}::int[],
       ${rows.map((r) => r.recency)}::double precision[],
       ${rows.map((r) => r.age)}::double precision[],
       ${rows.map((r) => r.probabilityAlive)}::double precision[],
-      ${rows.map((r) => r.forecastPurchases)}::double precision[]) AS v(frequency, recency_days, age_days, alive, purchases)
-    WHERE (g.frequency, g.recency_days, g.age_days) = (v.frequency, v.recency_days, v.age_days)`.execute(db);
+      ${rows.map((r) => r.forecastPurchases)}::double precision[])`.execute(db);
+}
+
+/**
+ * Before resuming after `cursor` (or starting, with null), drops outputs a lost attempt may have
+ * written past it, so that every grid row ends up with exactly one output row.
+ */
+export async function discardModelOutputsAfter(db: Executor, cursor: HistoryTriple | null): Promise<void> {
+  const c = cursor ?? { frequency: -1, recency: -1, age: -1 };
+  await sql`DELETE FROM indicator_model_outputs WHERE (frequency, recency_days, age_days) > (${c.frequency}, ${c.recency}, ${c.age})`.execute(db);
 }
 
 export interface PublishModels {
@@ -225,7 +233,7 @@ export async function publishIndicators(db: Kysely<Database>, asOf: Date, models
              g.probability_alive, g.forecast_purchases, e.value, g.forecast_purchases * e.value,
              ${models.bgnbdFitId}::bigint, ${models.gammaGamma?.fitId ?? null}::bigint, ${asOf}::timestamptz
       FROM contact_summary_staging s
-      LEFT JOIN indicator_model_grid g USING (frequency, recency_days, age_days)
+      LEFT JOIN indicator_model_outputs g USING (frequency, recency_days, age_days)
       CROSS JOIN LATERAL (SELECT ${expectedOrderValue} AS value) e`.execute(trx);
     await sql`ALTER TABLE contact_indicators_next ADD PRIMARY KEY (contact_id)`.execute(trx);
     await sql`DROP TABLE contact_indicators`.execute(trx);

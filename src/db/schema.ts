@@ -115,8 +115,15 @@ export interface ContactSummaryStagingTable {
   rfm_segment: string;
 }
 
-/** Work table of the recompute (unlogged): BG/NBD outputs per distinct (x, t_x, T). */
+/** Work table of the recompute (unlogged): the distinct (x, t_x, T) of the staging table. */
 export interface IndicatorModelGridTable {
+  frequency: number;
+  recency_days: number;
+  age_days: number;
+}
+
+/** Work table of the recompute (unlogged): BG/NBD outputs per grid row. */
+export interface IndicatorModelOutputsTable {
   frequency: number;
   recency_days: number;
   age_days: number;
@@ -241,6 +248,7 @@ export interface Database {
   contact_indicators: ContactIndicatorsTable;
   contact_summary_staging: ContactSummaryStagingTable;
   indicator_model_grid: IndicatorModelGridTable;
+  indicator_model_outputs: IndicatorModelOutputsTable;
   segments: SegmentsTable;
   segment_memberships: SegmentMembershipsTable;
   campaigns: CampaignsTable;
