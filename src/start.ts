@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
@@ -90,15 +91,42 @@ function prefixLines(stream: NodeJS.ReadableStream | null, prefix: string, sink:
   });
 }
 
-/** A dev server left running by a supervisor that was killed outright would hold the ports: stop it. */
+/** Fails clearly when a port we are about to listen on is taken, instead of talking to a stranger. */
+async function assertPortFree(port: number, variable: string, what: string): Promise<void> {
+  const taken = await new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => socket.end(() => resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+  if (taken) {
+    throw new Error(`port ${port} (${what}) is already in use: is another \`npm start\` or server running? Stop it, or set ${variable} to a free port.`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A dev server left running by a supervisor that was killed outright would hold the ports: stop
+ * it. One whose supervisor is alive belongs to a running `npm start`: never touch it.
+ */
 async function reapLeftover(pidFile: string): Promise<void> {
-  const pid = Number(await fs.readFile(pidFile, 'utf8').catch(() => ''));
-  if (!pid) return;
-  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  const [temporalPid, supervisorPid] = (await fs.readFile(pidFile, 'utf8').catch(() => '')).split(/\s+/).map(Number);
+  if (!temporalPid) return;
+  if (supervisorPid && supervisorPid !== process.pid && isAlive(supervisorPid)) {
+    throw new Error(`another \`npm start\` (pid ${supervisorPid}) is running on this data directory; stop it first (Ctrl-C in its terminal), or set BOOMERANG_DATA_DIR.`);
+  }
+  const cmdline = await fs.readFile(`/proc/${temporalPid}/cmdline`, 'utf8').catch(() => '');
   if (cmdline.includes('start-dev')) {
-    say(`stopping a Temporal dev server left over from an earlier run (pid ${pid})`);
-    process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 50 && (await fs.access(`/proc/${pid}`).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 200));
+    say(`stopping a Temporal dev server left over from an earlier run (pid ${temporalPid})`);
+    process.kill(temporalPid, 'SIGTERM');
+    for (let i = 0; i < 50 && isAlive(temporalPid); i++) await new Promise((r) => setTimeout(r, 200));
   }
   await fs.rm(pidFile, { force: true });
 }
@@ -122,11 +150,11 @@ async function startTemporalDevServer(config: Config, shutdown: Shutdown): Promi
     ...(config.payloadEncryptionKey ? ['--ui-codec-endpoint', `http://localhost:${config.httpPort}/codec`] : []),
   ];
   const pidFile = path.join(config.dataDir, 'temporal.pid');
-  await reapLeftover(pidFile);
   say(`starting the Temporal dev server (state in ${dbFile})`);
   // Own process group: a terminal's Ctrl-C reaches only us, and we stop Temporal last.
   const child = spawn(cli.executable.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  if (child.pid) await fs.writeFile(pidFile, String(child.pid));
+  // The server's pid and ours: a later start tells a leftover from a running stack by our pid.
+  if (child.pid) await fs.writeFile(pidFile, `${child.pid} ${process.pid}`);
   prefixLines(child.stdout, '[temporal]', process.stdout);
   prefixLines(child.stderr, '[temporal]', process.stderr);
   shutdown.add('Temporal dev server', async () => {
@@ -237,6 +265,15 @@ export async function start(config: Config): Promise<void> {
   }
 
   try {
+    // Everything we will listen on must be free before anything starts.
+    if (!config.temporal.address) {
+      await reapLeftover(path.join(config.dataDir, 'temporal.pid'));
+      await assertPortFree(config.temporal.devServerPort, 'TEMPORAL_DEV_SERVER_PORT', 'Temporal dev server');
+      await assertPortFree(config.temporal.uiPort, 'TEMPORAL_UI_PORT', 'Temporal Web UI');
+    }
+    if (!config.databaseUrl) await assertPortFree(config.embeddedPostgresPort, 'EMBEDDED_POSTGRES_PORT', 'embedded Postgres');
+    await assertPortFree(config.httpPort, 'PORT', 'HTTP endpoint');
+
     if (config.temporal.address) {
       say(`using the Temporal server at ${config.temporal.address}`);
       const client = await connectClient(config);

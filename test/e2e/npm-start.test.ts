@@ -73,6 +73,13 @@ describe('npm start', () => {
     const describe1 = (await (await fetch(uiApi)).json()) as { workflowExecutionInfo: { status: string } };
     expect(describe1.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
 
+    // A second start on the same data directory refuses, naming the running one, and harms nothing.
+    const second = startTs('src/start.ts', env);
+    expect(await second.exited()).toBe(1);
+    expect(second.output()).toMatch(/another `npm start` \(pid \d+\) is running/);
+    expect((await fetch(`http://127.0.0.1:${ports.http}/readyz`)).status).toBe(200);
+    expect(((await (await fetch(uiApi)).json()) as { workflowExecutionInfo: { status: string } }).workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
+
     await ctrlC(stack);
     expect(stack.output()).toMatch(/boomerang: stopped/);
 
