@@ -25,6 +25,14 @@ async function portOpen(port: number): Promise<boolean> {
 }
 
 describe('npm start', () => {
+  it('refuses a bad environment with a message naming each bad variable, and no stack trace', async () => {
+    const proc = startTs('src/start.ts', { PORT: 'eighty', SHOP_TIMEZONE: 'Mars/Olympus', BOOMERANG_DATA_DIR: os.tmpdir() });
+    expect(await proc.exited()).toBe(1);
+    expect(proc.output()).toMatch(/PORT: must be a port number \(got "eighty"\)/);
+    expect(proc.output()).toMatch(/SHOP_TIMEZONE: must be an IANA time zone/);
+    expect(proc.output()).not.toMatch(/\n\s+at /);
+  });
+
   let dataDir: string;
   let stack: RunningProcess | undefined;
   afterAll(async () => {

@@ -155,6 +155,7 @@ export function parseCampaignDefinition(input: unknown): CampaignDefinition {
     parsed.error.issues.map((issue) => {
       const where = issuePath(issue.path) || '(definition)';
       if (issue.code === 'unrecognized_keys') return `${where}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `${where}: is required`;
       return `${where}: ${issue.message}`;
     }),
   );
