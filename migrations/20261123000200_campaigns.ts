@@ -62,6 +62,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('sent_at', 'timestamptz')
     .execute();
   await db.schema.createIndex('messages_contact_created').on('messages').columns(['contact_id', 'created_at']).execute();
+  // Reports and metrics read a campaign's messages per journey.
+  await db.schema.createIndex('messages_campaign_workflow').on('messages').columns(['campaign_id', 'workflow_id']).execute();
 
   await db.schema
     .createTable('journeys')
