@@ -14,6 +14,7 @@ import {
   ContactValidationError,
   parseContactInput,
 } from '../domain/contacts.js';
+import { runsWithDistinctKeys } from './runs.js';
 import type { ContactsTable, Database } from './schema.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -292,18 +293,7 @@ export async function upsertContacts(
   const now = opts.now ?? new Date();
   const outcomes: UpsertContactOutcome[] = [];
   await inTransaction(db, async (trx) => {
-    let start = 0;
-    while (start < inputs.length) {
-      const seen = new Set<string>();
-      let end = start;
-      for (; end < inputs.length; end++) {
-        const keys = keysOf(inputs[end]!);
-        if (keys.some((k) => seen.has(k))) break;
-        for (const k of keys) seen.add(k);
-      }
-      outcomes.push(...(await upsertRun(trx, inputs.slice(start, end), now, 0)));
-      start = end;
-    }
+    for (const run of runsWithDistinctKeys(inputs, keysOf)) outcomes.push(...(await upsertRun(trx, run, now, 0)));
   });
   return outcomes;
 }

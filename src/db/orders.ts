@@ -7,6 +7,7 @@
  */
 import { sql } from 'kysely';
 import { type Executor, inTransaction } from './contacts.js';
+import { runsWithDistinctKeys } from './runs.js';
 import type { OrderRow, OrderStatus } from './schema.js';
 
 export const ORDER_STATUSES = ['paid', 'cancelled', 'refunded'] as const satisfies readonly OrderStatus[];
@@ -123,16 +124,7 @@ export async function upsertOrders(db: Executor, inputs: readonly OrderInput[]):
   }
   const results: UpsertOrderResult[] = [];
   await inTransaction(db, async (trx) => {
-    let start = 0;
-    while (start < inputs.length) {
-      const seen = new Set<string>();
-      let end = start;
-      for (; end < inputs.length; end++) {
-        const key = orderKey(inputs[end]!.source ?? DEFAULT_ORDER_SOURCE, inputs[end]!.externalId);
-        if (seen.has(key)) break;
-        seen.add(key);
-      }
-      const run = inputs.slice(start, end);
+    for (const run of runsWithDistinctKeys(inputs, (i) => [orderKey(i.source ?? DEFAULT_ORDER_SOURCE, i.externalId)])) {
       const rows = run.map((i) => ({
         source: i.source ?? DEFAULT_ORDER_SOURCE,
         external_id: i.externalId,
@@ -190,7 +182,6 @@ export async function upsertOrders(db: Executor, inputs: readonly OrderInput[]):
         else if (k) results.push({ order: toOrder(k), action: 'unchanged' });
         else throw new Error(`order ${row.source}/${row.external_id} was neither written nor found`);
       }
-      start = end;
     }
   });
   return results;
