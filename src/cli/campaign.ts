@@ -9,7 +9,7 @@ import { CAMPAIGN } from '../domain/search-attributes.js';
 import { workflowUiUrl } from '../temporal/connection.js';
 import { launchCampaign, launchProgressQuery, launchWorkflowId, type LaunchProgress } from '../workflows/launch.js';
 import { CliError, type CliContext, printJson } from './context.js';
-import { formatTable } from './segment.js';
+import { formatTable } from './format.js';
 
 async function readDefinitionFile(file: string): Promise<unknown> {
   let text: string;

@@ -8,7 +8,7 @@ import { CONTACT_ID } from '../domain/search-attributes.js';
 import { workflowUiUrl } from '../temporal/connection.js';
 import { journeyQuery, type JourneyState } from '../workflows/journey.js';
 import { CliError, type CliContext, printJson } from './context.js';
-import { formatTable } from './segment.js';
+import { formatTable } from './format.js';
 
 export interface JourneyTrace {
   workflowId: string;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { parse } from 'csv-parse';
 import { couponSetStatus, generateCoupons, importCoupons } from '../db/coupons.js';
 import { CliError, type CliContext, printJson } from './context.js';
-import { formatTable } from './segment.js';
+import { formatTable } from './format.js';
 
 const SET_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 

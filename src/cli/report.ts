@@ -13,7 +13,7 @@ import { parseReportOptions, ReportOptionsError } from '../reports/options.js';
 import { buildReport, UnknownReportCampaignError } from '../reports/report.js';
 import type { CampaignResult, CampaignsReport } from '../reports/types.js';
 import { CliError, type CliContext, printJson } from './context.js';
-import { formatTable } from './segment.js';
+import { formatTable } from './format.js';
 
 const int = (n: number): string => n.toLocaleString('en');
 

@@ -16,7 +16,6 @@
  * of the repeat purchase days.
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { BgNbdParams } from '../domain/indicators/bgnbd.js';
 import type { GammaGammaParams } from '../domain/indicators/gamma-gamma.js';
 import { RFM_SEGMENT_GRID } from '../domain/indicators/rfm.js';
 import type { Database } from './schema.js';
@@ -152,10 +151,6 @@ export async function saveModelFit(
   return row.id;
 }
 
-export async function latestModelFit(db: Executor, model: 'bgnbd' | 'gamma_gamma') {
-  return db.selectFrom('model_fits').selectAll().where('model', '=', model).orderBy('id', 'desc').limit(1).executeTakeFirst();
-}
-
 export interface HistoryTriple {
   frequency: number;
   recency: number;
@@ -248,4 +243,3 @@ export async function countDistinctTriples(db: Executor): Promise<number> {
   return Number(result.rows[0]!.n);
 }
 
-export type { BgNbdParams };

@@ -6,6 +6,7 @@
 import type http from 'node:http';
 import type { Payload } from '@temporalio/common';
 import type { AesGcmPayloadCodec } from '../temporal/codec.js';
+import { readBody } from './respond.js';
 import { type Handler, sendJson } from './server.js';
 
 interface JsonPayload {
@@ -27,17 +28,6 @@ function toJson(p: Payload): JsonPayload {
     metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
     data: Buffer.from(p.data ?? []).toString('base64'),
   };
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function cors(res: http.ServerResponse, req: http.IncomingMessage, uiOrigin: string): boolean {
@@ -63,9 +53,11 @@ export function registerCodecRoutes(routes: Map<string, Handler>, deps: { codec:
     routes.set(`POST /codec/${action}`, async (req, res) => {
       if (!cors(res, req, uiOrigin)) return sendJson(res, 403, { error: `origin not allowed; only ${uiOrigin}` });
       if (!deps.codec) return sendJson(res, 404, { error: 'payload encryption is off (PAYLOAD_ENCRYPTION_KEY is not set)' });
+      // Over the limit, readBody ends the request with 413 (an HttpError the server answers).
+      const raw = (await readBody(req, MAX_BODY)).toString('utf8');
       let body: { payloads?: JsonPayload[] };
       try {
-        body = JSON.parse(await readBody(req)) as { payloads?: JsonPayload[] };
+        body = JSON.parse(raw) as { payloads?: JsonPayload[] };
       } catch (err) {
         return sendJson(res, 400, { error: `expected {"payloads": [...]}: ${(err as Error).message}` });
       }
