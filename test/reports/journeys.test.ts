@@ -7,11 +7,9 @@
  * and the orders the test placed.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signalPurchase, startJourney } from '../../src/campaigns/lifecycle.js';
-import { createChannels } from '../../src/channels/index.js';
-import { loadConfig } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { getCampaign, saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons, recordRedemption } from '../../src/db/coupons.js';
 import type { WelcomeVoucherCampaign } from '../../src/domain/campaigns/definition.js';
@@ -19,10 +17,10 @@ import { isHeldOut } from '../../src/domain/campaigns/holdout.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
 import type { JourneyResult } from '../../src/workflows/journey.js';
-import { createMessagesWorker, createWorker } from '../../src/worker.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
-import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
+import { createTimeSkippingEnv } from '../support/temporal.js';
+import { type RunningWorkers, startRealWorkers } from '../support/workers.js';
 
 const CAMPAIGN = 'welcome-report';
 const N = 24;
@@ -31,24 +29,19 @@ const HOLDOUT = 30;
 describe('report on real welcome journeys with a control group', () => {
   let env: TestWorkflowEnvironment;
   let database: TestDatabase;
-  let workers: Worker[];
-  let running: Promise<unknown>;
+  let workers: RunningWorkers | undefined;
   let taskQueue: string;
-  let config: ReturnType<typeof loadConfig>;
+  let config: Config;
 
   beforeAll(async () => {
     [env, database] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
-    taskQueue = uniqueTaskQueue('report');
-    config = loadConfig({ TEMPORAL_TASK_QUEUE: taskQueue, BOOMERANG_SIGNING_SECRET: 'test-secret', BOOMERANG_PUBLIC_URL: 'https://shop.example', SHOP_URL: 'https://shop.example/' });
-    const deps = { db: database.db, config, temporal: env.client, channels: createChannels(config, database.db), searchAttributes: false };
-    const options = { connection: env.nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle: workflowBundle() };
-    workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
-    running = Promise.all(workers.map((w) => w.run()));
+    workers = await startRealWorkers(env, database.db, { env: { BOOMERANG_PUBLIC_URL: 'https://shop.example', SHOP_URL: 'https://shop.example/' }, searchAttributes: false });
+    taskQueue = workers.taskQueue;
+    config = workers.config;
   }, 120_000);
 
   afterAll(async () => {
-    for (const w of workers ?? []) w.shutdown();
-    await running?.catch(() => {});
+    await workers?.stop();
     await env?.teardown();
     await database?.drop();
   });
