@@ -5,19 +5,17 @@
  */
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createChannels } from '../../src/channels/index.js';
-import { type Config, loadConfig } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import type { HttpDeps } from '../../src/http/server.js';
 import type { InboxDeps } from '../../src/inbox/processor.js';
 import { journeyQuery, type JourneyState } from '../../src/workflows/journey.js';
-import { createMessagesWorker, createWorker } from '../../src/worker.js';
 import { API_KEY, type RunningServer, SHOPIFY_SECRET, SIGNING_SECRET, startServer } from '../http/support.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
-import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
+import { createDevServerEnv } from '../support/temporal.js';
+import { startRealWorkers } from '../support/workers.js';
 
 export const WELCOME = 'welcome';
 
@@ -40,20 +38,18 @@ export interface InboxHarness {
 
 export async function startInboxHarness(name: string): Promise<InboxHarness> {
   const [env, database] = await Promise.all([createDevServerEnv(), createTestDatabase()]);
-  const taskQueue = uniqueTaskQueue(name);
-  const config = loadConfig({
-    TEMPORAL_ADDRESS: env.address,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    BOOMERANG_API_KEY: API_KEY,
-    BOOMERANG_SIGNING_SECRET: SIGNING_SECRET,
-    SHOPIFY_WEBHOOK_SECRET: SHOPIFY_SECRET,
-    BOOMERANG_PUBLIC_URL: 'https://shop.example',
-  });
   const db = database.db;
-  const workerDeps = { db, config, temporal: env.client, channels: createChannels(config, db), searchAttributes: true };
-  const options = { connection: env.nativeConnection, namespace: config.temporal.namespace, taskQueue, deps: workerDeps, workflowBundle: workflowBundle() };
-  const workers: Worker[] = await Promise.all([createWorker(options), createMessagesWorker(options)]);
-  const running = Promise.all(workers.map((w) => w.run()));
+  const workers = await startRealWorkers(env, db, {
+    name,
+    env: {
+      TEMPORAL_ADDRESS: env.address,
+      BOOMERANG_API_KEY: API_KEY,
+      BOOMERANG_SIGNING_SECRET: SIGNING_SECRET,
+      SHOPIFY_WEBHOOK_SECRET: SHOPIFY_SECRET,
+      BOOMERANG_PUBLIC_URL: 'https://shop.example',
+    },
+  });
+  const { config, taskQueue } = workers;
 
   await generateCoupons(db, 'welcome', 20, { prefix: 'WELCOME-' });
   await saveCampaign(db, { id: WELCOME, name: 'Welcome voucher', kind: 'welcome_voucher', couponSet: 'welcome' });
@@ -91,8 +87,7 @@ export async function startInboxHarness(name: string): Promise<InboxHarness> {
     },
     async teardown() {
       await server.close();
-      for (const w of workers) w.shutdown();
-      await running.catch(() => {});
+      await workers.stop();
       await env.teardown();
       await database.drop();
     },

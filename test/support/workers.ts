@@ -19,9 +19,9 @@ export interface RunningWorkers {
 export async function startRealWorkers(
   testEnv: TestWorkflowEnvironment,
   db: Db,
-  opts: { env?: NodeJS.ProcessEnv; searchAttributes?: boolean } = {},
+  opts: { env?: NodeJS.ProcessEnv; searchAttributes?: boolean; name?: string } = {},
 ): Promise<RunningWorkers> {
-  const config = loadConfig({ BOOMERANG_SIGNING_SECRET: 'test-secret', ...opts.env, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('real') });
+  const config = loadConfig({ BOOMERANG_SIGNING_SECRET: 'test-secret', ...opts.env, TEMPORAL_TASK_QUEUE: uniqueTaskQueue(opts.name ?? 'real') });
   const deps = { db, config, temporal: testEnv.client, channels: createChannels(config, db), searchAttributes: opts.searchAttributes };
   const options = { connection: testEnv.nativeConnection, namespace: 'default', taskQueue: config.temporal.taskQueue, deps, workflowBundle: workflowBundle() };
   const workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
