@@ -3,6 +3,7 @@
  * them to the activity factories. Run directly (`npm run worker`) or as a child of `npm start`.
  */
 import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createMessageActivities, type ActivityDeps } from './activities/index.js';
 import { createChannels } from './channels/index.js';
@@ -65,16 +66,13 @@ export async function createMessagesWorker(opts: CreateWorkerOptions): Promise<W
 }
 
 /** Journeys carry custom search attributes; a server without them would reject the workflows. */
-async function ensureSearchAttributes(config: Config): Promise<void> {
-  const client = await connectClient(config);
+async function ensureSearchAttributes(client: Client, config: Config): Promise<void> {
   try {
     const added = await registerSearchAttributes(client, config.temporal.namespace);
     if (added.length) console.log(`worker: registered search attributes ${added.join(', ')}`);
   } catch (err) {
     // Temporal Cloud manages search attributes outside the API a worker may call.
     console.warn(`worker: could not check the search attributes (${(err as Error).message}); create ${BOOMERANG_SEARCH_ATTRIBUTES.map((k) => k.name).join(', ')} as Keyword attributes if they are missing.`);
-  } finally {
-    await client.connection.close();
   }
 }
 
@@ -84,8 +82,8 @@ export async function runWorker(config: Config, extra: { overrides?: Partial<Wor
   // Migrating here too lets a worker deployed alone (docker-compose) bring its schema up to date.
   await migrateToLatest(db);
   await ensurePresetSegments(db);
-  await ensureSearchAttributes(config);
   const temporal = await connectClient(config);
+  await ensureSearchAttributes(temporal, config);
   const schedule = await ensureRecomputeSchedule(temporal, config);
   if (schedule !== 'unchanged') console.log(`worker: ${schedule} the daily recompute schedule (${config.recomputeCron} UTC)`);
   const connection = await connectWorker(config);
