@@ -28,19 +28,33 @@ const measureMemory = !process.argv.includes('--no-memory');
 const CONCURRENCY = LAUNCH_CONCURRENCY;
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const cli = await resolveTemporalCli({ cacheDir: defaultCacheDir(), explicitPath: process.env.TEMPORAL_CLI_PATH, log, allowSdkDownload: false });
+const cli = await resolveTemporalCli({
+  cacheDir: defaultCacheDir(),
+  explicitPath: process.env.TEMPORAL_CLI_PATH,
+  log,
+  allowSdkDownload: false,
+});
 if (cli.executable.type !== 'existing-path') throw new Error('no Temporal CLI');
-const env = await TestWorkflowEnvironment.createLocal({ server: { executable: cli.executable, searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES] } });
+const env = await TestWorkflowEnvironment.createLocal({
+  server: { executable: cli.executable, searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES] },
+});
 const bench = await benchDatabase('boomerang_bench_enroll');
 const { db } = bench;
 try {
   log(`preparing ${contacts.toLocaleString()} contacts in "Customers to reengage"`);
   await ensurePresetSegments(db);
-  await sql`INSERT INTO contacts (email, newsletter_status) SELECT 'e' || g || '@bench.example', 'subscribed' FROM generate_series(1, ${contacts}::int) g`.execute(db);
+  await sql`INSERT INTO contacts (email, newsletter_status) SELECT 'e' || g || '@bench.example', 'subscribed' FROM generate_series(1, ${contacts}::int) g`.execute(
+    db,
+  );
   await sql`INSERT INTO contact_indicators (contact_id, orders_count, total_spent, frequency, recency_days, age_days, monetary_value, clv_12m, forecast_purchases_12m, computed_at)
     SELECT id, 1, 30, 0, 0, 200, 0, 10, 0.2, now() FROM contacts`.execute(db);
   await generateCoupons(db, 'bench', contacts + 100, { prefix: 'B-' });
-  await saveCampaign(db, { id: 'bench', name: 'Bench low-CLV', kind: 'low_clv_coupon', couponSet: 'bench' });
+  await saveCampaign(db, {
+    id: 'bench',
+    name: 'Bench low-CLV',
+    kind: 'low_clv_coupon',
+    couponSet: 'bench',
+  });
 
   log(`baseline: starting ${contacts.toLocaleString()} empty workflows, ${CONCURRENCY} at a time`);
   const baseline = await measure(async () => {
@@ -49,27 +63,55 @@ try {
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < contacts) {
           const i = next++;
-          await env.client.workflow.start('benchEmptyWorkflow', { taskQueue: 'bench-empty', workflowId: `empty/${i}`, args: [] });
+          await env.client.workflow.start('benchEmptyWorkflow', {
+            taskQueue: 'bench-empty',
+            workflowId: `empty/${i}`,
+            args: [],
+          });
         }
       }),
     );
   });
 
-  const config = loadConfig({ TEMPORAL_TASK_QUEUE: 'bench', BOOMERANG_SIGNING_SECRET: 'bench', MESSAGES_PER_SECOND: '100000' });
+  const config = loadConfig({
+    TEMPORAL_TASK_QUEUE: 'bench',
+    BOOMERANG_SIGNING_SECRET: 'bench',
+    MESSAGES_PER_SECOND: '100000',
+  });
   const deps = { db, config, temporal: env.client, channels: createChannels(config, db) };
-  const options = { connection: env.nativeConnection, namespace: 'default', taskQueue: 'bench', deps };
+  const options = {
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue: 'bench',
+    deps,
+  };
   const workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
   const running = Promise.all(workers.map((w) => w.run()));
 
-  log(`launch: ${contacts.toLocaleString()} contacts into the low-CLV campaign (journeys run meanwhile)`);
-  const launch = await measure(() =>
-    env.client.workflow.execute(launchCampaign, { taskQueue: 'bench', workflowId: 'launch/bench', args: [{ campaignId: 'bench', batchSize: 500 }] }),
+  log(
+    `launch: ${contacts.toLocaleString()} contacts into the low-CLV campaign (journeys run meanwhile)`,
   );
-  if (launch.result.started !== contacts) throw new Error(`launch started ${launch.result.started} journeys, expected ${contacts}`);
+  const launch = await measure(() =>
+    env.client.workflow.execute(launchCampaign, {
+      taskQueue: 'bench',
+      workflowId: 'launch/bench',
+      args: [{ campaignId: 'bench', batchSize: 500 }],
+    }),
+  );
+  if (launch.result.started !== contacts)
+    throw new Error(`launch started ${launch.result.started} journeys, expected ${contacts}`);
 
   log('memory: waiting for every journey to send its email and sleep in its 7-day wait');
   const sleeping = async () =>
-    Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM journey_events WHERE campaign_id = 'bench' AND step = 'wait'`.execute(db)).rows[0]!.n);
+    Number(
+      (
+        await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM journey_events WHERE campaign_id = 'bench' AND step = 'wait'`.execute(
+          db,
+        )
+      ).rows[0]!.n,
+    );
   const samples: { sleeping: number; rssMiB: number; heapMiB: number }[] = [];
   const started = Date.now();
   for (;;) {
@@ -82,7 +124,8 @@ try {
   }
   const drained = (Date.now() - started) / 1000;
   global.gc?.();
-  const atQuarter = samples.find((s) => s.sleeping >= contacts / 4) ?? samples[0] ?? { sleeping: 0, rssMiB: 0, heapMiB: 0 };
+  const atQuarter = samples.find((s) => s.sleeping >= contacts / 4) ??
+    samples[0] ?? { sleeping: 0, rssMiB: 0, heapMiB: 0 };
   const atEnd = samples.at(-1) ?? atQuarter;
 
   for (const w of workers) w.shutdown();
@@ -95,15 +138,37 @@ try {
   await report(
     'enroll',
     [
-      { metric: `baseline: empty workflows started per second (${CONCURRENCY} at a time)`, value: baselineRate.toFixed(0) },
+      {
+        metric: `baseline: empty workflows started per second (${CONCURRENCY} at a time)`,
+        value: baselineRate.toFixed(0),
+      },
       { metric: 'launch: contacts enrolled per second', value: launchRate.toFixed(0) },
-      { metric: 'launch / baseline', value: `${ratio.toFixed(2)}×`, goal: '≥ 0.5', ok: ratio >= 0.5 },
+      {
+        metric: 'launch / baseline',
+        value: `${ratio.toFixed(2)}×`,
+        goal: '≥ 0.5',
+        ok: ratio >= 0.5,
+      },
       ...(measureMemory
         ? [
-            { metric: 'time until every journey sleeps in its wait (s)', value: drained.toFixed(0) },
-            { metric: `worker RSS at ${atQuarter.sleeping.toLocaleString()} sleeping journeys (MiB)`, value: atQuarter.rssMiB.toFixed(0) },
-            { metric: `worker RSS at ${atEnd.sleeping.toLocaleString()} sleeping journeys (MiB)`, value: atEnd.rssMiB.toFixed(0) },
-            { metric: 'RSS growth from a quarter to all sleeping', value: `${growth.toFixed(2)}×`, goal: '≤ 1.25 (flat)', ok: growth <= 1.25 },
+            {
+              metric: 'time until every journey sleeps in its wait (s)',
+              value: drained.toFixed(0),
+            },
+            {
+              metric: `worker RSS at ${atQuarter.sleeping.toLocaleString()} sleeping journeys (MiB)`,
+              value: atQuarter.rssMiB.toFixed(0),
+            },
+            {
+              metric: `worker RSS at ${atEnd.sleeping.toLocaleString()} sleeping journeys (MiB)`,
+              value: atEnd.rssMiB.toFixed(0),
+            },
+            {
+              metric: 'RSS growth from a quarter to all sleeping',
+              value: `${growth.toFixed(2)}×`,
+              goal: '≤ 1.25 (flat)',
+              ok: growth <= 1.25,
+            },
           ]
         : []),
     ],

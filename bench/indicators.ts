@@ -54,11 +54,21 @@ try {
     return result;
   };
   const recompute = await measure(async () => {
-    const summary = await timed('summaries + RFM (SQL)', () => env.run(activities.summarizeContacts, { asOf }));
-    const models = (await timed('model fits', () => env.run(activities.fitValueModels))) as FittedModels;
-    await timed('BG/NBD per distinct history (batches)', () => env.run(activities.computeValueIndicators, { models }));
-    await timed('publish (SQL, Gamma-Gamma, swap)', () => env.run(activities.publishIndicators, { asOf, models }));
-    const segments = await timed('segment refresh', () => env.run(activities.refreshSegments, { at: asOf }));
+    const summary = await timed('summaries + RFM (SQL)', () =>
+      env.run(activities.summarizeContacts, { asOf }),
+    );
+    const models = (await timed('model fits', () =>
+      env.run(activities.fitValueModels),
+    )) as FittedModels;
+    await timed('BG/NBD per distinct history (batches)', () =>
+      env.run(activities.computeValueIndicators, { models }),
+    );
+    await timed('publish (SQL, Gamma-Gamma, swap)', () =>
+      env.run(activities.publishIndicators, { asOf, models }),
+    );
+    const segments = await timed('segment refresh', () =>
+      env.run(activities.refreshSegments, { at: asOf }),
+    );
     return { summary, models, segments };
   });
 
@@ -70,14 +80,19 @@ try {
   for (let i = 0; i < 7; i++) {
     const a = await measure(() => countSegment(db, 'Customers to reengage'));
     const b = await measure(() =>
-      sql<{ n: number }>`SELECT count(*)::int AS n FROM contacts c JOIN contact_indicators i ON i.contact_id = c.id
-        WHERE c.newsletter_status = 'subscribed' AND i.clv_12m < 100 AND i.forecast_purchases_12m < 1`.execute(db),
+      sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM contacts c JOIN contact_indicators i ON i.contact_id = c.id
+        WHERE c.newsletter_status = 'subscribed' AND i.clv_12m < 100 AND i.forecast_purchases_12m < 1`.execute(
+        db,
+      ),
     );
     compiled.push(a.seconds);
     handWritten.push(b.seconds);
     counts = [a.result, Number(b.result.rows[0]!.n)];
   }
-  if (counts[0] !== counts[1]) throw new Error(`the compiled segment counted ${counts[0]}, the hand-written SQL ${counts[1]}`);
+  if (counts[0] !== counts[1])
+    throw new Error(`the compiled segment counted ${counts[0]}, the hand-written SQL ${counts[1]}`);
 
   const ratio = recompute.seconds / floor.seconds;
   const segRatio = median(compiled) / median(handWritten);
@@ -85,19 +100,54 @@ try {
   await report(
     'indicators',
     [
-      { metric: `shop: contacts / orders`, value: `${contacts.toLocaleString()} / ${orders.toLocaleString()}` },
-      { metric: 'floor: per-contact SQL aggregation of all orders (s)', value: floor.seconds.toFixed(1) },
+      {
+        metric: `shop: contacts / orders`,
+        value: `${contacts.toLocaleString()} / ${orders.toLocaleString()}`,
+      },
+      {
+        metric: 'floor: per-contact SQL aggregation of all orders (s)',
+        value: floor.seconds.toFixed(1),
+      },
       { metric: 'full recompute (s)', value: recompute.seconds.toFixed(1) },
       ...Object.entries(stages).map(([k, v]) => ({ metric: `  ${k} (s)`, value: v.toFixed(1) })),
       { metric: 'recompute / floor', value: `${ratio.toFixed(2)}×`, goal: '≤ 5×', ok: ratio <= 5 },
       { metric: 'peak RSS of the recompute process (MiB)', value: recompute.peakRssMiB.toFixed(0) },
       { metric: 'peak RSS during the floor (MiB)', value: floor.peakRssMiB.toFixed(0) },
-      { metric: `segment count (${counts[0].toLocaleString()} members): compiled (ms)`, value: (median(compiled) * 1000).toFixed(0) },
-      { metric: 'segment count: hand-written SQL (ms)', value: (median(handWritten) * 1000).toFixed(0) },
-      { metric: 'compiled / hand-written', value: `${segRatio.toFixed(2)}×`, goal: '≤ 2×', ok: segRatio <= 2 },
-      { metric: 'BG/NBD fit (days): r, alpha, a, b', value: bg ? `${bg.r.toFixed(3)}, ${bg.alpha.toFixed(2)}, ${bg.a.toFixed(3)}, ${bg.b.toFixed(3)}` : 'not fitted' },
+      {
+        metric: `segment count (${counts[0].toLocaleString()} members): compiled (ms)`,
+        value: (median(compiled) * 1000).toFixed(0),
+      },
+      {
+        metric: 'segment count: hand-written SQL (ms)',
+        value: (median(handWritten) * 1000).toFixed(0),
+      },
+      {
+        metric: 'compiled / hand-written',
+        value: `${segRatio.toFixed(2)}×`,
+        goal: '≤ 2×',
+        ok: segRatio <= 2,
+      },
+      {
+        metric: 'BG/NBD fit (days): r, alpha, a, b',
+        value: bg
+          ? `${bg.r.toFixed(3)}, ${bg.alpha.toFixed(2)}, ${bg.a.toFixed(3)}, ${bg.b.toFixed(3)}`
+          : 'not fitted',
+      },
     ],
-    { contacts, orders, floorSeconds: floor.seconds, recomputeSeconds: recompute.seconds, stages, ratio, peakRssMiB: recompute.peakRssMiB, segmentCount: counts[0], compiled, handWritten, segRatio, models: recompute.result.models },
+    {
+      contacts,
+      orders,
+      floorSeconds: floor.seconds,
+      recomputeSeconds: recompute.seconds,
+      stages,
+      ratio,
+      peakRssMiB: recompute.peakRssMiB,
+      segmentCount: counts[0],
+      compiled,
+      handWritten,
+      segRatio,
+      models: recompute.result.models,
+    },
   );
 } finally {
   await bench.close();

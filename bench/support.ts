@@ -22,7 +22,11 @@ export async function benchDatabase(name: string): Promise<BenchDatabase> {
     scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-bench-'));
     await fs.chmod(scratch, 0o755);
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const server = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port, persistent: false });
+    const server = await startEmbeddedPostgres({
+      dataDir: path.join(scratch, 'pg'),
+      port,
+      persistent: false,
+    });
     adminUrl = server.adminUrl;
     stopServer = () => server.stop();
   }
@@ -47,7 +51,9 @@ export async function benchDatabase(name: string): Promise<BenchDatabase> {
 }
 
 /** Runs fn, returning its result, wall time and the peak RSS of this process meanwhile. */
-export async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: number; peakRssMiB: number }> {
+export async function measure<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; seconds: number; peakRssMiB: number }> {
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
@@ -71,10 +77,28 @@ export function arg(name: string, fallback: number): number {
 export const log = (m: string) => console.error(`[bench] ${m}`);
 
 /** Writes the results as JSON under bench/.results/ (git-ignored) and prints a summary table. */
-export async function report(name: string, rows: { metric: string; value: string; goal?: string; ok?: boolean }[], raw: unknown): Promise<void> {
+export async function report(
+  name: string,
+  rows: { metric: string; value: string; goal?: string; ok?: boolean }[],
+  raw: unknown,
+): Promise<void> {
   const dir = path.join(path.dirname(new URL(import.meta.url).pathname), '.results');
   await fs.mkdir(dir, { recursive: true });
-  await fs.writeFile(path.join(dir, `${name}.json`), JSON.stringify({ at: new Date().toISOString(), host: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) }, raw }, null, 2));
+  await fs.writeFile(
+    path.join(dir, `${name}.json`),
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        host: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) },
+        raw,
+      },
+      null,
+      2,
+    ),
+  );
   console.log(`\n${name}`);
-  for (const r of rows) console.log(`  ${r.metric.padEnd(58)} ${r.value.padStart(14)}${r.goal ? `   goal ${r.goal} ${r.ok ? 'MET' : 'NOT MET'}` : ''}`);
+  for (const r of rows)
+    console.log(
+      `  ${r.metric.padEnd(58)} ${r.value.padStart(14)}${r.goal ? `   goal ${r.goal} ${r.ok ? 'MET' : 'NOT MET'}` : ''}`,
+    );
 }

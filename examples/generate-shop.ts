@@ -14,8 +14,32 @@ const rng = () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)]!;
-const FIRST = ['Ada', 'Grace', 'Alan', 'Marie', 'Linus', 'Lucía', 'Hugo', 'Léa', 'Pablo', 'Emma', 'Jonas', 'Sofía'];
-const LAST = ['García', 'Martin', 'Rossi', 'Müller', 'Dubois', 'López', 'Bernard', 'Silva', 'Novak', 'Smith'];
+const FIRST = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Marie',
+  'Linus',
+  'Lucía',
+  'Hugo',
+  'Léa',
+  'Pablo',
+  'Emma',
+  'Jonas',
+  'Sofía',
+];
+const LAST = [
+  'García',
+  'Martin',
+  'Rossi',
+  'Müller',
+  'Dubois',
+  'López',
+  'Bernard',
+  'Silva',
+  'Novak',
+  'Smith',
+];
 const PLACES = [
   { country: 'ES', tz: 'Europe/Madrid', locale: 'es-ES', phone: '+346' },
   { country: 'FR', tz: 'Europe/Paris', locale: 'fr-FR', phone: '+336' },
@@ -24,7 +48,9 @@ const PLACES = [
 ];
 const now = Date.parse('2026-11-20T12:00:00Z');
 const DAY = 86_400_000;
-const contacts = ['external_id,email,phone,first_name,last_name,locale,timezone,country,tags,newsletter_status,sms_consent,registered_at'];
+const contacts = [
+  'external_id,email,phone,first_name,last_name,locale,timezone,country,tags,newsletter_status,sms_consent,registered_at',
+];
 const orders = ['order_id,customer_id,email,placed_at,total,currency,coupon_code,status'];
 let orderNo = 1000;
 for (let i = 1; i <= count; i++) {
@@ -36,18 +62,51 @@ for (let i = 1; i <= count; i++) {
   const status = rng() < 0.8 ? 'subscribed' : rng() < 0.5 ? 'unsubscribed' : 'never';
   const phone = hasPhone ? `${place.phone}${String(Math.floor(rng() * 1e8)).padStart(8, '0')}` : '';
   contacts.push(
-    [`cus_${i}`, `${first}.${last}.${i}@example.com`.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, ''), phone, first, last, place.locale, place.tz, place.country, rng() < 0.1 ? 'vip' : '', status, hasPhone && rng() < 0.7 ? 'true' : 'false', new Date(registered).toISOString()].join(','),
+    [
+      `cus_${i}`,
+      `${first}.${last}.${i}@example.com`
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/[\u0300-\u036f]/g, ''),
+      phone,
+      first,
+      last,
+      place.locale,
+      place.tz,
+      place.country,
+      rng() < 0.1 ? 'vip' : '',
+      status,
+      hasPhone && rng() < 0.7 ? 'true' : 'false',
+      new Date(registered).toISOString(),
+    ].join(','),
   );
   // Loyal customers buy often and recently; most buy once or twice; some lapsed loyal ones stopped.
   const kind = rng();
-  const n = kind < 0.15 ? 4 + Math.floor(rng() * 10) : kind < 0.25 ? 3 + Math.floor(rng() * 5) : Math.floor(rng() * 3);
+  const n =
+    kind < 0.15
+      ? 4 + Math.floor(rng() * 10)
+      : kind < 0.25
+        ? 3 + Math.floor(rng() * 5)
+        : Math.floor(rng() * 3);
   const span = kind < 0.15 ? 200 : 700;
   const offset = kind >= 0.15 && kind < 0.25 ? 240 : 0; // lapsed: nothing in the last 8 months
   for (let k = 0; k < n; k++) {
-    const placed = now - (offset + Math.floor(rng() * span)) * DAY - Math.floor(rng() * 86_400) * 1000;
+    const placed =
+      now - (offset + Math.floor(rng() * span)) * DAY - Math.floor(rng() * 86_400) * 1000;
     if (placed < registered) continue;
     const total = (kind < 0.25 ? 60 + rng() * 140 : 15 + rng() * 50).toFixed(2);
-    orders.push([`ord_${orderNo++}`, `cus_${i}`, '', new Date(placed).toISOString(), total, 'EUR', '', rng() < 0.04 ? 'refunded' : 'paid'].join(','));
+    orders.push(
+      [
+        `ord_${orderNo++}`,
+        `cus_${i}`,
+        '',
+        new Date(placed).toISOString(),
+        total,
+        'EUR',
+        '',
+        rng() < 0.04 ? 'refunded' : 'paid',
+      ].join(','),
+    );
   }
 }
 const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'data');

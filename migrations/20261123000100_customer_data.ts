@@ -14,7 +14,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('timezone', 'text')
     .addColumn('country', 'text')
     .addColumn('tags', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
-    .addColumn('newsletter_status', 'text', (c) => c.notNull().defaultTo('never').check(sql`newsletter_status IN ('subscribed', 'unsubscribed', 'never')`))
+    .addColumn('newsletter_status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('never')
+        .check(sql`newsletter_status IN ('subscribed', 'unsubscribed', 'never')`),
+    )
     .addColumn('newsletter_subscribed_at', 'timestamptz')
     .addColumn('newsletter_unsubscribed_at', 'timestamptz')
     .addColumn('sms_consent', 'boolean', (c) => c.notNull().defaultTo(false))
@@ -24,25 +29,43 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   // One contact per email address in the shop, whatever its case.
-  await sql`CREATE UNIQUE INDEX contacts_email_unique ON contacts (lower(email)) WHERE email IS NOT NULL`.execute(db);
+  await sql`CREATE UNIQUE INDEX contacts_email_unique ON contacts (lower(email)) WHERE email IS NOT NULL`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('orders')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
     .addColumn('source', 'text', (c) => c.notNull().defaultTo('import'))
     .addColumn('external_id', 'text', (c) => c.notNull())
-    .addColumn('contact_id', 'bigint', (c) => c.notNull().references('contacts.id').onDelete('cascade'))
+    .addColumn('contact_id', 'bigint', (c) =>
+      c.notNull().references('contacts.id').onDelete('cascade'),
+    )
     .addColumn('placed_at', 'timestamptz', (c) => c.notNull())
     .addColumn('total', 'numeric(14, 2)', (c) => c.notNull().check(sql`total >= 0`))
     .addColumn('currency', 'char(3)', (c) => c.notNull())
     .addColumn('coupon_code', 'text')
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('paid').check(sql`status IN ('paid', 'cancelled', 'refunded')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('paid')
+        .check(sql`status IN ('paid', 'cancelled', 'refunded')`),
+    )
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addUniqueConstraint('orders_source_external_id_unique', ['source', 'external_id'])
     .execute();
-  await db.schema.createIndex('orders_contact_placed_at').on('orders').columns(['contact_id', 'placed_at']).execute();
-  await db.schema.createIndex('orders_coupon_code').on('orders').column('coupon_code').where(sql.ref('coupon_code'), 'is not', null).execute();
+  await db.schema
+    .createIndex('orders_contact_placed_at')
+    .on('orders')
+    .columns(['contact_id', 'placed_at'])
+    .execute();
+  await db.schema
+    .createIndex('orders_coupon_code')
+    .on('orders')
+    .column('coupon_code')
+    .where(sql.ref('coupon_code'), 'is not', null)
+    .execute();
 
   await db.schema
     .createTable('model_fits')
@@ -91,7 +114,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     first_order_at timestamptz NOT NULL, last_order_at timestamptz NOT NULL,
     frequency integer NOT NULL, recency_days double precision NOT NULL, age_days double precision NOT NULL,
     monetary_value double precision NOT NULL,
-    r_score smallint NOT NULL, f_score smallint NOT NULL, m_score smallint NOT NULL, rfm_segment text NOT NULL)`.execute(db);
+    r_score smallint NOT NULL, f_score smallint NOT NULL, m_score smallint NOT NULL, rfm_segment text NOT NULL)`.execute(
+    db,
+  );
   await sql`CREATE UNLOGGED TABLE indicator_model_grid (
     frequency integer NOT NULL, recency_days double precision NOT NULL, age_days double precision NOT NULL,
     PRIMARY KEY (frequency, recency_days, age_days))`.execute(db);
@@ -116,17 +141,37 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('segment_memberships')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
-    .addColumn('segment_id', 'bigint', (c) => c.notNull().references('segments.id').onDelete('cascade'))
-    .addColumn('contact_id', 'bigint', (c) => c.notNull().references('contacts.id').onDelete('cascade'))
+    .addColumn('segment_id', 'bigint', (c) =>
+      c.notNull().references('segments.id').onDelete('cascade'),
+    )
+    .addColumn('contact_id', 'bigint', (c) =>
+      c.notNull().references('contacts.id').onDelete('cascade'),
+    )
     .addColumn('entered_at', 'timestamptz', (c) => c.notNull())
     .addColumn('exited_at', 'timestamptz')
     .execute();
-  await sql`CREATE UNIQUE INDEX segment_memberships_open ON segment_memberships (segment_id, contact_id) WHERE exited_at IS NULL`.execute(db);
-  await db.schema.createIndex('segment_memberships_entered').on('segment_memberships').columns(['segment_id', 'entered_at']).execute();
+  await sql`CREATE UNIQUE INDEX segment_memberships_open ON segment_memberships (segment_id, contact_id) WHERE exited_at IS NULL`.execute(
+    db,
+  );
+  await db.schema
+    .createIndex('segment_memberships_entered')
+    .on('segment_memberships')
+    .columns(['segment_id', 'entered_at'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['segment_memberships', 'segments', 'indicator_model_outputs', 'indicator_model_grid', 'contact_summary_staging', 'contact_indicators', 'model_fits', 'orders', 'contacts']) {
+  for (const table of [
+    'segment_memberships',
+    'segments',
+    'indicator_model_outputs',
+    'indicator_model_grid',
+    'contact_summary_staging',
+    'contact_indicators',
+    'model_fits',
+    'orders',
+    'contacts',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -5,10 +5,19 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('campaigns')
     .addColumn('id', 'text', (c) => c.primaryKey().check(sql`id ~ '^[a-z0-9][a-z0-9-]{0,62}$'`))
-    .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind IN ('low_clv_coupon', 'inactive_reactivation', 'welcome_voucher')`))
+    .addColumn('kind', 'text', (c) =>
+      c
+        .notNull()
+        .check(sql`kind IN ('low_clv_coupon', 'inactive_reactivation', 'welcome_voucher')`),
+    )
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('definition', 'jsonb', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('active').check(sql`status IN ('active', 'paused', 'stopped')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('active')
+        .check(sql`status IN ('active', 'paused', 'stopped')`),
+    )
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
@@ -25,7 +34,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('coupons')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
-    .addColumn('set_id', 'text', (c) => c.notNull().references('coupon_sets.id').onDelete('cascade'))
+    .addColumn('set_id', 'text', (c) =>
+      c.notNull().references('coupon_sets.id').onDelete('cascade'),
+    )
     .addColumn('code', 'text', (c) => c.notNull().unique())
     .addColumn('expires_at', 'timestamptz')
     .addColumn('contact_id', 'bigint', (c) => c.references('contacts.id'))
@@ -36,7 +47,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('redeemed_at', 'timestamptz')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await sql`CREATE INDEX coupons_available ON coupons (set_id, id) WHERE assignment_key IS NULL`.execute(db);
+  await sql`CREATE INDEX coupons_available ON coupons (set_id, id) WHERE assignment_key IS NULL`.execute(
+    db,
+  );
 
   // Every message Boomerang sent or would have sent. For the default `outbox` provider this is the
   // message itself, rendered, so a user can read what would have gone out.
@@ -46,7 +59,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
     .addColumn('channel', 'text', (c) => c.notNull().check(sql`channel IN ('email', 'sms')`))
     .addColumn('provider', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().check(sql`status IN ('sending', 'sent', 'failed')`))
+    .addColumn('status', 'text', (c) =>
+      c.notNull().check(sql`status IN ('sending', 'sent', 'failed')`),
+    )
     .addColumn('contact_id', 'bigint', (c) => c.notNull().references('contacts.id'))
     .addColumn('campaign_id', 'text', (c) => c.references('campaigns.id'))
     .addColumn('workflow_id', 'text')
@@ -61,9 +76,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('sent_at', 'timestamptz')
     .execute();
-  await db.schema.createIndex('messages_contact_created').on('messages').columns(['contact_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('messages_contact_created')
+    .on('messages')
+    .columns(['contact_id', 'created_at'])
+    .execute();
   // Reports and metrics read a campaign's messages per journey.
-  await db.schema.createIndex('messages_campaign_workflow').on('messages').columns(['campaign_id', 'workflow_id']).execute();
+  await db.schema
+    .createIndex('messages_campaign_workflow')
+    .on('messages')
+    .columns(['campaign_id', 'workflow_id'])
+    .execute();
 
   await db.schema
     .createTable('journeys')
@@ -76,7 +99,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('end_reason', 'text')
     .execute();
   await db.schema.createIndex('journeys_contact').on('journeys').column('contact_id').execute();
-  await db.schema.createIndex('journeys_campaign').on('journeys').columns(['campaign_id', 'enrolled_at']).execute();
+  await db.schema
+    .createIndex('journeys_campaign')
+    .on('journeys')
+    .columns(['campaign_id', 'enrolled_at'])
+    .execute();
 
   await db.schema
     .createTable('journey_events')
@@ -90,12 +117,27 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('detail', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('occurred_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('journey_events_campaign').on('journey_events').columns(['campaign_id', 'type']).execute();
-  await db.schema.createIndex('journey_events_workflow').on('journey_events').column('workflow_id').execute();
+  await db.schema
+    .createIndex('journey_events_campaign')
+    .on('journey_events')
+    .columns(['campaign_id', 'type'])
+    .execute();
+  await db.schema
+    .createIndex('journey_events_workflow')
+    .on('journey_events')
+    .column('workflow_id')
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['journey_events', 'journeys', 'messages', 'coupons', 'coupon_sets', 'campaigns']) {
+  for (const table of [
+    'journey_events',
+    'journeys',
+    'messages',
+    'coupons',
+    'coupon_sets',
+    'campaigns',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -18,7 +18,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_error', 'text')
     .addUniqueConstraint('inbox_events_dedupe', ['source', 'dedupe_key'])
     .execute();
-  await sql`CREATE INDEX inbox_events_pending ON inbox_events (id) WHERE processed_at IS NULL`.execute(db);
+  await sql`CREATE INDEX inbox_events_pending ON inbox_events (id) WHERE processed_at IS NULL`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

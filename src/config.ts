@@ -30,44 +30,184 @@ const optionalString = z
  * The README's configuration table is generated from the same descriptions (see test/config.test.ts).
  */
 export const ENVIRONMENT = {
-  TEMPORAL_ADDRESS: { schema: optionalString, describe: 'Temporal frontend host:port. Unset: `npm start` runs a dev server on localhost:7233.' },
-  TEMPORAL_NAMESPACE: { schema: z.string().min(1, 'must not be empty').default('default'), describe: 'Temporal namespace.' },
-  TEMPORAL_TASK_QUEUE: { schema: z.string().min(1, 'must not be empty').default(DEFAULT_TASK_QUEUE), describe: 'Task queue the worker polls and clients start workflows on.' },
-  TEMPORAL_TLS: { schema: booleanFlag.default(false), describe: 'Connect to Temporal over TLS (implied by an API key or client certificate).' },
-  TEMPORAL_TLS_CERT_PATH: { schema: optionalString, describe: 'mTLS client certificate (PEM file) for Temporal Cloud.' },
-  TEMPORAL_TLS_KEY_PATH: { schema: optionalString, describe: 'mTLS client private key (PEM file).' },
-  TEMPORAL_TLS_CA_PATH: { schema: optionalString, describe: 'CA certificate (PEM file) for a self-hosted Temporal with TLS.' },
+  TEMPORAL_ADDRESS: {
+    schema: optionalString,
+    describe:
+      'Temporal frontend host:port. Unset: `npm start` runs a dev server on localhost:7233.',
+  },
+  TEMPORAL_NAMESPACE: {
+    schema: z.string().min(1, 'must not be empty').default('default'),
+    describe: 'Temporal namespace.',
+  },
+  TEMPORAL_TASK_QUEUE: {
+    schema: z.string().min(1, 'must not be empty').default(DEFAULT_TASK_QUEUE),
+    describe: 'Task queue the worker polls and clients start workflows on.',
+  },
+  TEMPORAL_TLS: {
+    schema: booleanFlag.default(false),
+    describe: 'Connect to Temporal over TLS (implied by an API key or client certificate).',
+  },
+  TEMPORAL_TLS_CERT_PATH: {
+    schema: optionalString,
+    describe: 'mTLS client certificate (PEM file) for Temporal Cloud.',
+  },
+  TEMPORAL_TLS_KEY_PATH: {
+    schema: optionalString,
+    describe: 'mTLS client private key (PEM file).',
+  },
+  TEMPORAL_TLS_CA_PATH: {
+    schema: optionalString,
+    describe: 'CA certificate (PEM file) for a self-hosted Temporal with TLS.',
+  },
   TEMPORAL_TLS_SERVER_NAME: { schema: optionalString, describe: 'TLS server name override.' },
-  TEMPORAL_API_KEY: { schema: optionalString, describe: 'Temporal Cloud API key (sent as a bearer token, with TLS).' },
-  TEMPORAL_UI_URL: { schema: optionalString, describe: 'Base URL of the Temporal Web UI, for links printed by the CLI. Default http://localhost:8233.' },
-  TEMPORAL_DEV_SERVER_PORT: { schema: port.default(7233), describe: '`npm start` only: port of the embedded Temporal dev server.' },
-  TEMPORAL_UI_PORT: { schema: port.default(8233), describe: '`npm start` only: port of the dev server\'s Web UI.' },
-  DATABASE_URL: { schema: optionalString, describe: 'Postgres connection string. Unset: an embedded Postgres with its data under `.data/postgres`.' },
-  EMBEDDED_POSTGRES_PORT: { schema: port.default(5488), describe: 'Port of the embedded Postgres when DATABASE_URL is unset.' },
-  PORT: { schema: port.default(3000), describe: 'HTTP endpoint port (`/healthz`, `/readyz`, events, webhooks).' },
-  BOOMERANG_DATA_DIR: { schema: optionalString, describe: 'Where `npm start` keeps its state (Temporal SQLite, embedded Postgres). Default `.data/` in the project.' },
-  BOOMERANG_CACHE_DIR: { schema: optionalString, describe: 'Cache of provisioned tools (Temporal CLI, test server), shared by every clone. Default `$XDG_CACHE_HOME/boomerang` or `~/.cache/boomerang`.' },
-  BOOMERANG_PUBLIC_URL: { schema: optionalString, describe: 'Public base URL of the HTTP endpoint, used in unsubscribe links. Default http://localhost:$PORT.' },
-  BOOMERANG_API_KEY: { schema: optionalString, describe: 'Bearer key the store sends to `POST /events`. `npm start` generates one under `.data/` when unset.' },
-  BOOMERANG_SIGNING_SECRET: { schema: optionalString, describe: 'Secret that signs unsubscribe tokens. `npm start` generates one under `.data/` when unset.' },
-  SHOPIFY_WEBHOOK_SECRET: { schema: optionalString, describe: 'Shopify app secret: verifies `X-Shopify-Hmac-Sha256` of `/webhooks/shopify`.' },
-  PAYLOAD_ENCRYPTION_KEY: { schema: optionalString, describe: 'Base64 32-byte AES-GCM key that encrypts contact data in workflow histories. Unset: payloads are not encrypted.' },
-  SHOP_NAME: { schema: optionalString, describe: 'Shop name in messages. Default: the display name of EMAIL_FROM.' },
-  SHOP_URL: { schema: optionalString.pipe(z.string().url('must be an http(s) URL such as https://shop.example').optional()), describe: 'The shop\'s website: the "shop now" links of campaign emails (tagged with UTM parameters).' },
-  SHOP_TIMEZONE: { schema: z.string().default('UTC').refine(isTimeZone, 'must be an IANA time zone such as Europe/Madrid'), describe: 'Time zone of contact windows for contacts without one of their own.' },
-  SHOP_CURRENCY: { schema: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').default('EUR'), describe: 'Currency of amounts (CLV, revenue) when an order does not say.' },
-  EMAIL_PROVIDER: { schema: z.enum(['outbox', 'resend'], { error: 'must be outbox or resend' }).default('outbox'), describe: '`outbox` keeps rendered emails in the `messages` table; `resend` sends them with Resend.' },
-  EMAIL_FROM: { schema: z.string().min(3).default('Boomerang Shop <shop@example.com>'), describe: 'From address of campaign emails.' },
-  RESEND_API_KEY: { schema: optionalString, describe: 'Resend API key (required with EMAIL_PROVIDER=resend).' },
-  SMS_PROVIDER: { schema: z.enum(['outbox', 'twilio'], { error: 'must be outbox or twilio' }).default('outbox'), describe: '`outbox` keeps SMS in the `messages` table; `twilio` sends them with Twilio.' },
-  TWILIO_ACCOUNT_SID: { schema: optionalString, describe: 'Twilio account SID (required with SMS_PROVIDER=twilio).' },
-  TWILIO_AUTH_TOKEN: { schema: optionalString, describe: 'Twilio auth token (required with SMS_PROVIDER=twilio).' },
-  TWILIO_FROM: { schema: optionalString, describe: 'Twilio sender: an E.164 number or a messaging service SID (required with SMS_PROVIDER=twilio).' },
-  MESSAGES_PER_SECOND: { schema: z.coerce.number({ error: 'must be a number' }).positive('must be positive').default(10), describe: 'Provider rate limit: at most this many sends per second across all workers.' },
-  FREQUENCY_CAP: { schema: optionalString.pipe(z.string().regex(/^\d+\s*(per|\/)\s*\d+\s*(hours?|days?|h|d)$/, 'must look like "3 per 7 days"').optional()), describe: 'Shop-wide cap on marketing messages per contact, e.g. `3 per 7 days`. Unset: no cap.' },
-  RECOMPUTE_CRON: { schema: z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression').default('0 1 * * *'), describe: 'When the daily indicator recompute runs (cron, UTC).' },
-  TEMPORAL_CLI_PATH: { schema: optionalString, describe: 'Use this `temporal` CLI binary instead of provisioning one.' },
-  TEMPORAL_TEST_SERVER_PATH: { schema: optionalString, describe: 'Use this time-skipping test server binary instead of provisioning one.' },
+  TEMPORAL_API_KEY: {
+    schema: optionalString,
+    describe: 'Temporal Cloud API key (sent as a bearer token, with TLS).',
+  },
+  TEMPORAL_UI_URL: {
+    schema: optionalString,
+    describe:
+      'Base URL of the Temporal Web UI, for links printed by the CLI. Default http://localhost:8233.',
+  },
+  TEMPORAL_DEV_SERVER_PORT: {
+    schema: port.default(7233),
+    describe: '`npm start` only: port of the embedded Temporal dev server.',
+  },
+  TEMPORAL_UI_PORT: {
+    schema: port.default(8233),
+    describe: "`npm start` only: port of the dev server's Web UI.",
+  },
+  DATABASE_URL: {
+    schema: optionalString,
+    describe:
+      'Postgres connection string. Unset: an embedded Postgres with its data under `.data/postgres`.',
+  },
+  EMBEDDED_POSTGRES_PORT: {
+    schema: port.default(5488),
+    describe: 'Port of the embedded Postgres when DATABASE_URL is unset.',
+  },
+  PORT: {
+    schema: port.default(3000),
+    describe: 'HTTP endpoint port (`/healthz`, `/readyz`, events, webhooks).',
+  },
+  BOOMERANG_DATA_DIR: {
+    schema: optionalString,
+    describe:
+      'Where `npm start` keeps its state (Temporal SQLite, embedded Postgres). Default `.data/` in the project.',
+  },
+  BOOMERANG_CACHE_DIR: {
+    schema: optionalString,
+    describe:
+      'Cache of provisioned tools (Temporal CLI, test server), shared by every clone. Default `$XDG_CACHE_HOME/boomerang` or `~/.cache/boomerang`.',
+  },
+  BOOMERANG_PUBLIC_URL: {
+    schema: optionalString,
+    describe:
+      'Public base URL of the HTTP endpoint, used in unsubscribe links. Default http://localhost:$PORT.',
+  },
+  BOOMERANG_API_KEY: {
+    schema: optionalString,
+    describe:
+      'Bearer key the store sends to `POST /events`. `npm start` generates one under `.data/` when unset.',
+  },
+  BOOMERANG_SIGNING_SECRET: {
+    schema: optionalString,
+    describe:
+      'Secret that signs unsubscribe tokens. `npm start` generates one under `.data/` when unset.',
+  },
+  SHOPIFY_WEBHOOK_SECRET: {
+    schema: optionalString,
+    describe: 'Shopify app secret: verifies `X-Shopify-Hmac-Sha256` of `/webhooks/shopify`.',
+  },
+  PAYLOAD_ENCRYPTION_KEY: {
+    schema: optionalString,
+    describe:
+      'Base64 32-byte AES-GCM key that encrypts contact data in workflow histories. Unset: payloads are not encrypted.',
+  },
+  SHOP_NAME: {
+    schema: optionalString,
+    describe: 'Shop name in messages. Default: the display name of EMAIL_FROM.',
+  },
+  SHOP_URL: {
+    schema: optionalString.pipe(
+      z.string().url('must be an http(s) URL such as https://shop.example').optional(),
+    ),
+    describe:
+      'The shop\'s website: the "shop now" links of campaign emails (tagged with UTM parameters).',
+  },
+  SHOP_TIMEZONE: {
+    schema: z
+      .string()
+      .default('UTC')
+      .refine(isTimeZone, 'must be an IANA time zone such as Europe/Madrid'),
+    describe: 'Time zone of contact windows for contacts without one of their own.',
+  },
+  SHOP_CURRENCY: {
+    schema: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
+      .default('EUR'),
+    describe: 'Currency of amounts (CLV, revenue) when an order does not say.',
+  },
+  EMAIL_PROVIDER: {
+    schema: z.enum(['outbox', 'resend'], { error: 'must be outbox or resend' }).default('outbox'),
+    describe:
+      '`outbox` keeps rendered emails in the `messages` table; `resend` sends them with Resend.',
+  },
+  EMAIL_FROM: {
+    schema: z.string().min(3).default('Boomerang Shop <shop@example.com>'),
+    describe: 'From address of campaign emails.',
+  },
+  RESEND_API_KEY: {
+    schema: optionalString,
+    describe: 'Resend API key (required with EMAIL_PROVIDER=resend).',
+  },
+  SMS_PROVIDER: {
+    schema: z.enum(['outbox', 'twilio'], { error: 'must be outbox or twilio' }).default('outbox'),
+    describe: '`outbox` keeps SMS in the `messages` table; `twilio` sends them with Twilio.',
+  },
+  TWILIO_ACCOUNT_SID: {
+    schema: optionalString,
+    describe: 'Twilio account SID (required with SMS_PROVIDER=twilio).',
+  },
+  TWILIO_AUTH_TOKEN: {
+    schema: optionalString,
+    describe: 'Twilio auth token (required with SMS_PROVIDER=twilio).',
+  },
+  TWILIO_FROM: {
+    schema: optionalString,
+    describe:
+      'Twilio sender: an E.164 number or a messaging service SID (required with SMS_PROVIDER=twilio).',
+  },
+  MESSAGES_PER_SECOND: {
+    schema: z.coerce.number({ error: 'must be a number' }).positive('must be positive').default(10),
+    describe: 'Provider rate limit: at most this many sends per second across all workers.',
+  },
+  FREQUENCY_CAP: {
+    schema: optionalString.pipe(
+      z
+        .string()
+        .regex(/^\d+\s*(per|\/)\s*\d+\s*(hours?|days?|h|d)$/, 'must look like "3 per 7 days"')
+        .optional(),
+    ),
+    describe:
+      'Shop-wide cap on marketing messages per contact, e.g. `3 per 7 days`. Unset: no cap.',
+  },
+  RECOMPUTE_CRON: {
+    schema: z
+      .string()
+      .regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression')
+      .default('0 1 * * *'),
+    describe: 'When the daily indicator recompute runs (cron, UTC).',
+  },
+  TEMPORAL_CLI_PATH: {
+    schema: optionalString,
+    describe: 'Use this `temporal` CLI binary instead of provisioning one.',
+  },
+  TEMPORAL_TEST_SERVER_PATH: {
+    schema: optionalString,
+    describe: 'Use this time-skipping test server binary instead of provisioning one.',
+  },
 } as const;
 
 type EnvKey = keyof typeof ENVIRONMENT;
@@ -126,7 +266,10 @@ export interface Config {
   payloadEncryptionKey: Buffer | undefined;
   shop: { name: string | undefined; url: string | undefined; timezone: string; currency: string };
   email: { provider: 'outbox' | 'resend'; from: string; resendApiKey: string | undefined };
-  sms: { provider: 'outbox' | 'twilio'; twilio: { accountSid: string; authToken: string; from: string } | undefined };
+  sms: {
+    provider: 'outbox' | 'twilio';
+    twilio: { accountSid: string; authToken: string; from: string } | undefined;
+  };
   messagesPerSecond: number;
   /** Shop-wide cap on marketing messages per contact; undefined = no cap. */
   frequencyCap: { messages: number; periodHours: number } | undefined;
@@ -144,7 +287,9 @@ export const PROJECT_ROOT = path.resolve(path.dirname(new URL(import.meta.url).p
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.BOOMERANG_CACHE_DIR) return path.resolve(env.BOOMERANG_CACHE_DIR);
-  const base = env.XDG_CACHE_HOME ? env.XDG_CACHE_HOME : path.join(env.HOME ?? os.homedir(), '.cache');
+  const base = env.XDG_CACHE_HOME
+    ? env.XDG_CACHE_HOME
+    : path.join(env.HOME ?? os.homedir(), '.cache');
   return path.join(base, 'boomerang');
 }
 
@@ -152,7 +297,10 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const values: Partial<Record<EnvKey, unknown>> = {};
   const problems: { variable: string; message: string }[] = [];
-  for (const [key, spec] of Object.entries(ENVIRONMENT) as [EnvKey, (typeof ENVIRONMENT)[EnvKey]][]) {
+  for (const [key, spec] of Object.entries(ENVIRONMENT) as [
+    EnvKey,
+    (typeof ENVIRONMENT)[EnvKey],
+  ][]) {
     const parsed = (spec.schema as z.ZodType).safeParse(env[key]);
     if (parsed.success) values[key] = parsed.data;
     else
@@ -165,21 +313,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const v = values as { [K in EnvKey]: z.infer<(typeof ENVIRONMENT)[K]['schema']> };
   if (problems.length === 0) {
     if (v.DATABASE_URL && !/^postgres(ql)?:\/\//.test(v.DATABASE_URL))
-      problems.push({ variable: 'DATABASE_URL', message: 'must be a postgres:// or postgresql:// URL' });
+      problems.push({
+        variable: 'DATABASE_URL',
+        message: 'must be a postgres:// or postgresql:// URL',
+      });
     if (Boolean(v.TEMPORAL_TLS_CERT_PATH) !== Boolean(v.TEMPORAL_TLS_KEY_PATH))
       problems.push({
         variable: v.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH',
         message: 'a client certificate and its key go together: set both or neither',
       });
     if (v.EMAIL_PROVIDER === 'resend' && !v.RESEND_API_KEY)
-      problems.push({ variable: 'RESEND_API_KEY', message: 'is required with EMAIL_PROVIDER=resend' });
+      problems.push({
+        variable: 'RESEND_API_KEY',
+        message: 'is required with EMAIL_PROVIDER=resend',
+      });
     if (v.SMS_PROVIDER === 'twilio')
       for (const key of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const)
-        if (!v[key]) problems.push({ variable: key, message: 'is required with SMS_PROVIDER=twilio' });
+        if (!v[key])
+          problems.push({ variable: key, message: 'is required with SMS_PROVIDER=twilio' });
     if (v.PAYLOAD_ENCRYPTION_KEY && Buffer.from(v.PAYLOAD_ENCRYPTION_KEY, 'base64').length !== 32)
-      problems.push({ variable: 'PAYLOAD_ENCRYPTION_KEY', message: 'must be 32 bytes, base64-encoded (openssl rand -base64 32)' });
+      problems.push({
+        variable: 'PAYLOAD_ENCRYPTION_KEY',
+        message: 'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+      });
     if (v.TEMPORAL_ADDRESS && !/^[^\s:]+:\d+$/.test(v.TEMPORAL_ADDRESS))
-      problems.push({ variable: 'TEMPORAL_ADDRESS', message: `must be host:port (got ${JSON.stringify(v.TEMPORAL_ADDRESS)})` });
+      problems.push({
+        variable: 'TEMPORAL_ADDRESS',
+        message: `must be host:port (got ${JSON.stringify(v.TEMPORAL_ADDRESS)})`,
+      });
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -212,14 +373,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKey: v.BOOMERANG_API_KEY,
     signingSecret: v.BOOMERANG_SIGNING_SECRET,
     shopifyWebhookSecret: v.SHOPIFY_WEBHOOK_SECRET,
-    payloadEncryptionKey: v.PAYLOAD_ENCRYPTION_KEY ? Buffer.from(v.PAYLOAD_ENCRYPTION_KEY, 'base64') : undefined,
-    shop: { name: v.SHOP_NAME, url: v.SHOP_URL, timezone: v.SHOP_TIMEZONE, currency: v.SHOP_CURRENCY },
+    payloadEncryptionKey: v.PAYLOAD_ENCRYPTION_KEY
+      ? Buffer.from(v.PAYLOAD_ENCRYPTION_KEY, 'base64')
+      : undefined,
+    shop: {
+      name: v.SHOP_NAME,
+      url: v.SHOP_URL,
+      timezone: v.SHOP_TIMEZONE,
+      currency: v.SHOP_CURRENCY,
+    },
     email: { provider: v.EMAIL_PROVIDER, from: v.EMAIL_FROM, resendApiKey: v.RESEND_API_KEY },
     sms: {
       provider: v.SMS_PROVIDER,
       twilio:
         v.TWILIO_ACCOUNT_SID && v.TWILIO_AUTH_TOKEN && v.TWILIO_FROM
-          ? { accountSid: v.TWILIO_ACCOUNT_SID, authToken: v.TWILIO_AUTH_TOKEN, from: v.TWILIO_FROM }
+          ? {
+              accountSid: v.TWILIO_ACCOUNT_SID,
+              authToken: v.TWILIO_AUTH_TOKEN,
+              from: v.TWILIO_FROM,
+            }
           : undefined,
     },
     messagesPerSecond: v.MESSAGES_PER_SECOND,

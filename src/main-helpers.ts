@@ -9,7 +9,8 @@ export function describeError(err: unknown): string {
     const where = e.address ? `${e.address}:${e.port}` : (e.hostname ?? 'the server');
     return `cannot connect to ${where} (${code}): is \`npm start\` running, and does DATABASE_URL point at a running Postgres?`;
   }
-  if (err instanceof Error) return process.env.BOOMERANG_DEBUG ? (err.stack ?? err.message) : err.message;
+  if (err instanceof Error)
+    return process.env.BOOMERANG_DEBUG ? (err.stack ?? err.message) : err.message;
   return String(err);
 }
 
@@ -18,11 +19,12 @@ export function runMain(name: string, main: () => Promise<void>): void {
   Promise.resolve()
     .then(main)
     .then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(`${name}: ${describeError(err)}`);
-      if (!process.env.BOOMERANG_DEBUG && !(err instanceof ConfigError)) console.error('(set BOOMERANG_DEBUG=1 for the stack trace)');
-      process.exit(1);
-    },
-  );
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`${name}: ${describeError(err)}`);
+        if (!process.env.BOOMERANG_DEBUG && !(err instanceof ConfigError))
+          console.error('(set BOOMERANG_DEBUG=1 for the stack trace)');
+        process.exit(1);
+      },
+    );
 }

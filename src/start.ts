@@ -17,7 +17,10 @@ import { migrateToLatest } from './db/migrate.js';
 import { runMain } from './main-helpers.js';
 import { resolveTemporalCli } from './provision/tools.js';
 import { connectClient } from './temporal/connection.js';
-import { devServerSearchAttributeFlags, registerSearchAttributes } from './temporal/search-attributes.js';
+import {
+  devServerSearchAttributeFlags,
+  registerSearchAttributes,
+} from './temporal/search-attributes.js';
 
 const say = (message: string) => console.log(`boomerang: ${message}`);
 
@@ -58,11 +61,16 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
   });
 }
 
-async function waitForTemporal(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitForTemporal(
+  address: string,
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode}`);
+    if (child.exitCode !== null)
+      throw new Error(`the Temporal dev server exited with code ${child.exitCode}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: '1s' });
       await connection.workflowService.getSystemInfo({});
@@ -73,10 +81,17 @@ async function waitForTemporal(address: string, child: ChildProcess, timeoutMs: 
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-  throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs / 1000} s: ${lastError}`);
+  throw new Error(
+    `the Temporal dev server did not answer on ${address} within ${timeoutMs / 1000} s: ${lastError}`,
+  );
 }
 
-function prefixLines(stream: NodeJS.ReadableStream | null, prefix: string, sink: NodeJS.WriteStream, onLine?: (line: string) => void) {
+function prefixLines(
+  stream: NodeJS.ReadableStream | null,
+  prefix: string,
+  sink: NodeJS.WriteStream,
+  onLine?: (line: string) => void,
+) {
   if (!stream) return;
   let pending = '';
   stream.setEncoding('utf8');
@@ -99,7 +114,9 @@ async function assertPortFree(port: number, variable: string, what: string): Pro
     socket.once('error', () => resolve(false));
   });
   if (taken) {
-    throw new Error(`port ${port} (${what}) is already in use: is another \`npm start\` or server running? Stop it, or set ${variable} to a free port.`);
+    throw new Error(
+      `port ${port} (${what}) is already in use: is another \`npm start\` or server running? Stop it, or set ${variable} to a free port.`,
+    );
   }
 }
 
@@ -117,42 +134,64 @@ function isAlive(pid: number): boolean {
  * it. One whose supervisor is alive belongs to a running `npm start`: never touch it.
  */
 async function reapLeftover(pidFile: string): Promise<void> {
-  const [temporalPid, supervisorPid] = (await fs.readFile(pidFile, 'utf8').catch(() => '')).split(/\s+/).map(Number);
+  const [temporalPid, supervisorPid] = (await fs.readFile(pidFile, 'utf8').catch(() => ''))
+    .split(/\s+/)
+    .map(Number);
   if (!temporalPid) return;
   if (supervisorPid && supervisorPid !== process.pid && isAlive(supervisorPid)) {
-    throw new Error(`another \`npm start\` (pid ${supervisorPid}) is running on this data directory; stop it first (Ctrl-C in its terminal), or set BOOMERANG_DATA_DIR.`);
+    throw new Error(
+      `another \`npm start\` (pid ${supervisorPid}) is running on this data directory; stop it first (Ctrl-C in its terminal), or set BOOMERANG_DATA_DIR.`,
+    );
   }
   const cmdline = await fs.readFile(`/proc/${temporalPid}/cmdline`, 'utf8').catch(() => '');
   if (cmdline.includes('start-dev')) {
     say(`stopping a Temporal dev server left over from an earlier run (pid ${temporalPid})`);
     process.kill(temporalPid, 'SIGTERM');
-    for (let i = 0; i < 50 && isAlive(temporalPid); i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 50 && isAlive(temporalPid); i++)
+      await new Promise((r) => setTimeout(r, 200));
   }
   await fs.rm(pidFile, { force: true });
 }
 
 async function startTemporalDevServer(config: Config, shutdown: Shutdown): Promise<void> {
-  const cli = await resolveTemporalCli({ cacheDir: config.cacheDir, explicitPath: config.tools.temporalCliPath, log: say, allowSdkDownload: false });
+  const cli = await resolveTemporalCli({
+    cacheDir: config.cacheDir,
+    explicitPath: config.tools.temporalCliPath,
+    log: say,
+    allowSdkDownload: false,
+  });
   if (cli.executable.type !== 'existing-path') throw new Error('no Temporal CLI binary');
   const dbFile = path.join(config.dataDir, 'temporal.sqlite');
   const args = [
-    'server', 'start-dev',
-    '--db-filename', dbFile,
-    '--namespace', config.temporal.namespace,
-    '--port', String(config.temporal.devServerPort),
-    '--ui-port', String(config.temporal.uiPort),
-    '--ip', '127.0.0.1',
-    '--log-level', 'error',
+    'server',
+    'start-dev',
+    '--db-filename',
+    dbFile,
+    '--namespace',
+    config.temporal.namespace,
+    '--port',
+    String(config.temporal.devServerPort),
+    '--ui-port',
+    String(config.temporal.uiPort),
+    '--ip',
+    '127.0.0.1',
+    '--log-level',
+    'error',
     // No outbound fetch of the UI's news feed: it fails on machines without internet.
     '--ui-disable-news-fetch',
     ...devServerSearchAttributeFlags(),
     // With encrypted payloads, the UI shows them decrypted through our codec endpoint.
-    ...(config.payloadEncryptionKey ? ['--ui-codec-endpoint', `http://localhost:${config.httpPort}/codec`] : []),
+    ...(config.payloadEncryptionKey
+      ? ['--ui-codec-endpoint', `http://localhost:${config.httpPort}/codec`]
+      : []),
   ];
   const pidFile = path.join(config.dataDir, 'temporal.pid');
   say(`starting the Temporal dev server (state in ${dbFile})`);
   // Own process group: a terminal's Ctrl-C reaches only us, and we stop Temporal last.
-  const child = spawn(cli.executable.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(cli.executable.path, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   // The server's pid and ours: a later start tells a leftover from a running stack by our pid.
   if (child.pid) await fs.writeFile(pidFile, `${child.pid} ${process.pid}`);
   prefixLines(child.stdout, '[temporal]', process.stdout);
@@ -170,7 +209,9 @@ async function startPostgres(config: Config, shutdown: Shutdown): Promise<string
     say('using the Postgres of DATABASE_URL');
     return config.databaseUrl;
   }
-  say(`starting the embedded Postgres on port ${config.embeddedPostgresPort} (data in ${path.join(config.dataDir, 'postgres')})`);
+  say(
+    `starting the embedded Postgres on port ${config.embeddedPostgresPort} (data in ${path.join(config.dataDir, 'postgres')})`,
+  );
   const child = spawnPart(path.join(SRC_DIR, 'provision', 'postgres-main.ts'), process.env);
   prefixLines(child.stderr, '[postgres]', process.stderr);
   shutdown.add('Postgres', async () => {
@@ -185,7 +226,13 @@ async function startPostgres(config: Config, shutdown: Shutdown): Promise<string
       const ready = /^READY (\S+)$/m.exec(output);
       if (ready?.[1]) resolve(ready[1]);
     });
-    child.once('exit', (code) => reject(new Error(`the embedded Postgres exited (code ${code}) before it was ready; see the [postgres] lines above`)));
+    child.once('exit', (code) =>
+      reject(
+        new Error(
+          `the embedded Postgres exited (code ${code}) before it was ready; see the [postgres] lines above`,
+        ),
+      ),
+    );
   });
 }
 
@@ -206,14 +253,25 @@ function spawnPart(script: string, env: NodeJS.ProcessEnv): ChildProcess {
 }
 
 /** Runs a part of the stack as a child process, restarting it if it dies while we are up. */
-function supervise(name: string, script: string, env: NodeJS.ProcessEnv, shutdown: Shutdown, readyLine: RegExp): Promise<void> {
+function supervise(
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  shutdown: Shutdown,
+  readyLine: RegExp,
+): Promise<void> {
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   let child: ChildProcess | undefined;
   let restarts = 0;
   const launch = () => {
     child = spawnPart(script, env);
-    prefixLines(child.stdout, `[${name}]`, process.stdout, (line) => readyLine.test(line) && markReady());
+    prefixLines(
+      child.stdout,
+      `[${name}]`,
+      process.stdout,
+      (line) => readyLine.test(line) && markReady(),
+    );
     prefixLines(child.stderr, `[${name}]`, process.stderr);
     const started = Date.now();
     child.once('exit', (code, signal) => {
@@ -238,15 +296,27 @@ function supervise(name: string, script: string, env: NodeJS.ProcessEnv, shutdow
  * The API key and signing secret, generated once and kept under the data directory when the
  * environment does not set them, so a restart keeps every issued unsubscribe link valid.
  */
-async function localSecrets(config: Config): Promise<{ BOOMERANG_API_KEY: string; BOOMERANG_SIGNING_SECRET: string }> {
+async function localSecrets(
+  config: Config,
+): Promise<{ BOOMERANG_API_KEY: string; BOOMERANG_SIGNING_SECRET: string }> {
   const file = path.join(config.dataDir, 'secrets.json');
-  const stored = JSON.parse(await fs.readFile(file, 'utf8').catch(() => '{}')) as Partial<Record<string, string>>;
+  const stored = JSON.parse(await fs.readFile(file, 'utf8').catch(() => '{}')) as Partial<
+    Record<string, string>
+  >;
   const secrets = {
-    BOOMERANG_API_KEY: config.apiKey ?? stored.BOOMERANG_API_KEY ?? `bmr_${randomBytes(24).toString('base64url')}`,
-    BOOMERANG_SIGNING_SECRET: config.signingSecret ?? stored.BOOMERANG_SIGNING_SECRET ?? randomBytes(32).toString('base64url'),
+    BOOMERANG_API_KEY:
+      config.apiKey ?? stored.BOOMERANG_API_KEY ?? `bmr_${randomBytes(24).toString('base64url')}`,
+    BOOMERANG_SIGNING_SECRET:
+      config.signingSecret ??
+      stored.BOOMERANG_SIGNING_SECRET ??
+      randomBytes(32).toString('base64url'),
   };
-  if (secrets.BOOMERANG_API_KEY !== stored.BOOMERANG_API_KEY || secrets.BOOMERANG_SIGNING_SECRET !== stored.BOOMERANG_SIGNING_SECRET) {
-    if (!config.apiKey || !config.signingSecret) await fs.writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  if (
+    secrets.BOOMERANG_API_KEY !== stored.BOOMERANG_API_KEY ||
+    secrets.BOOMERANG_SIGNING_SECRET !== stored.BOOMERANG_SIGNING_SECRET
+  ) {
+    if (!config.apiKey || !config.signingSecret)
+      await fs.writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }
   return secrets;
 }
@@ -268,10 +338,19 @@ export async function start(config: Config): Promise<void> {
     // Everything we will listen on must be free before anything starts.
     if (!config.temporal.address) {
       await reapLeftover(path.join(config.dataDir, 'temporal.pid'));
-      await assertPortFree(config.temporal.devServerPort, 'TEMPORAL_DEV_SERVER_PORT', 'Temporal dev server');
+      await assertPortFree(
+        config.temporal.devServerPort,
+        'TEMPORAL_DEV_SERVER_PORT',
+        'Temporal dev server',
+      );
       await assertPortFree(config.temporal.uiPort, 'TEMPORAL_UI_PORT', 'Temporal Web UI');
     }
-    if (!config.databaseUrl) await assertPortFree(config.embeddedPostgresPort, 'EMBEDDED_POSTGRES_PORT', 'embedded Postgres');
+    if (!config.databaseUrl)
+      await assertPortFree(
+        config.embeddedPostgresPort,
+        'EMBEDDED_POSTGRES_PORT',
+        'embedded Postgres',
+      );
     await assertPortFree(config.httpPort, 'PORT', 'HTTP endpoint');
 
     if (config.temporal.address) {
@@ -288,7 +367,11 @@ export async function start(config: Config): Promise<void> {
     const db = createDb(databaseUrl, { max: 2 });
     try {
       const applied = await migrateToLatest(db);
-      say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+      say(
+        applied.length
+          ? `applied migrations: ${applied.join(', ')}`
+          : 'database schema is up to date',
+      );
     } finally {
       await db.destroy();
     }
@@ -302,7 +385,13 @@ export async function start(config: Config): Promise<void> {
       TEMPORAL_NAMESPACE: config.temporal.namespace,
     };
     const partsReady = Promise.all([
-      supervise('worker', path.join(SRC_DIR, 'worker.ts'), childEnv, shutdown, /polling task queue/),
+      supervise(
+        'worker',
+        path.join(SRC_DIR, 'worker.ts'),
+        childEnv,
+        shutdown,
+        /polling task queue/,
+      ),
       supervise('http', path.join(SRC_DIR, 'http', 'main.ts'), childEnv, shutdown, /listening on/),
     ]);
     // Ctrl-C while the parts are still starting must not wait for them.

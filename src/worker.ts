@@ -5,7 +5,11 @@
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, createMessageActivities, type ActivityDeps } from './activities/index.js';
+import {
+  createActivities,
+  createMessageActivities,
+  type ActivityDeps,
+} from './activities/index.js';
 import { createChannels } from './channels/index.js';
 import { ensurePresetSegments } from './db/segments.js';
 import { checkCouponPools } from './reports/coupon-pools.js';
@@ -44,7 +48,9 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH }),
     dataConverter: dataConverterFor(opts.deps.config.payloadEncryptionKey),
     // 10,000 sleeping journeys must not hold 10,000 workflow states in memory.
     maxCachedWorkflows: 1000,
@@ -72,12 +78,20 @@ async function ensureSearchAttributes(client: Client, config: Config): Promise<v
     if (added.length) console.log(`worker: registered search attributes ${added.join(', ')}`);
   } catch (err) {
     // Temporal Cloud manages search attributes outside the API a worker may call.
-    console.warn(`worker: could not check the search attributes (${(err as Error).message}); create ${BOOMERANG_SEARCH_ATTRIBUTES.map((k) => k.name).join(', ')} as Keyword attributes if they are missing.`);
+    console.warn(
+      `worker: could not check the search attributes (${(err as Error).message}); create ${BOOMERANG_SEARCH_ATTRIBUTES.map((k) => k.name).join(', ')} as Keyword attributes if they are missing.`,
+    );
   }
 }
 
-export async function runWorker(config: Config, extra: { overrides?: Partial<WorkerOptions> } = {}): Promise<void> {
-  if (!config.databaseUrl) throw new Error('DATABASE_URL is not set: the worker needs Postgres (npm start sets it for you).');
+export async function runWorker(
+  config: Config,
+  extra: { overrides?: Partial<WorkerOptions> } = {},
+): Promise<void> {
+  if (!config.databaseUrl)
+    throw new Error(
+      'DATABASE_URL is not set: the worker needs Postgres (npm start sets it for you).',
+    );
   const db = createDb(config.databaseUrl);
   // Migrating here too lets a worker deployed alone (docker-compose) bring its schema up to date.
   await migrateToLatest(db);
@@ -85,7 +99,8 @@ export async function runWorker(config: Config, extra: { overrides?: Partial<Wor
   const temporal = await connectClient(config);
   await ensureSearchAttributes(temporal, config);
   const schedule = await ensureRecomputeSchedule(temporal, config);
-  if (schedule !== 'unchanged') console.log(`worker: ${schedule} the daily recompute schedule (${config.recomputeCron} UTC)`);
+  if (schedule !== 'unchanged')
+    console.log(`worker: ${schedule} the daily recompute schedule (${config.recomputeCron} UTC)`);
   const connection = await connectWorker(config);
   const options = {
     connection,
@@ -94,10 +109,18 @@ export async function runWorker(config: Config, extra: { overrides?: Partial<Wor
     deps: { db, config, temporal, channels: createChannels(config, db) },
     overrides: extra.overrides,
   };
-  const [worker, messages] = await Promise.all([createWorker(options), createMessagesWorker(options)]);
-  console.log(`worker: polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}" (sends: ${config.email.provider} email, ${config.sms.provider} SMS)`);
+  const [worker, messages] = await Promise.all([
+    createWorker(options),
+    createMessagesWorker(options),
+  ]);
+  console.log(
+    `worker: polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}" (sends: ${config.email.provider} email, ${config.sms.provider} SMS)`,
+  );
   // A coupon pool running low must show in the log before it runs out (also on the dashboard and /metrics).
-  const checkPools = () => checkCouponPools(db, console).catch((err: Error) => console.error(`worker: coupon pool check failed: ${err.message}`));
+  const checkPools = () =>
+    checkCouponPools(db, console).catch((err: Error) =>
+      console.error(`worker: coupon pool check failed: ${err.message}`),
+    );
   void checkPools();
   const poolTimer = setInterval(checkPools, 15 * 60_000);
   try {

@@ -15,13 +15,23 @@ interface Service {
   environment?: Record<string, string>;
   ports?: string[];
 }
-const compose = parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+const compose = parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, Service>;
+};
 const services = compose.services;
-const published = (s: Service) => (s.ports ?? []).map((p) => p.split(':').map(Number) as [number, number]);
+const published = (s: Service) =>
+  (s.ports ?? []).map((p) => p.split(':').map(Number) as [number, number]);
 
 describe('docker-compose.yml', () => {
-  it('describes Temporal on Postgres, the Web UI, Boomerang\'s Postgres, worker and HTTP', () => {
-    expect(Object.keys(services).sort()).toEqual(['boomerang-http', 'boomerang-postgres', 'boomerang-worker', 'temporal', 'temporal-postgresql', 'temporal-ui']);
+  it("describes Temporal on Postgres, the Web UI, Boomerang's Postgres, worker and HTTP", () => {
+    expect(Object.keys(services).sort()).toEqual([
+      'boomerang-http',
+      'boomerang-postgres',
+      'boomerang-worker',
+      'temporal',
+      'temporal-postgresql',
+      'temporal-ui',
+    ]);
     expect(services.temporal!.environment!.DB).toMatch(/^postgres/);
     expect(services.temporal!.environment!.POSTGRES_SEEDS).toBe('temporal-postgresql');
     expect(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS).toBe('temporal:7233');
@@ -32,7 +42,8 @@ describe('docker-compose.yml', () => {
     it(`${name}: its environment is a valid config pointing at the compose services`, () => {
       const service = services[name]!;
       const env = service.environment!;
-      for (const key of Object.keys(env)) expect(Object.keys(ENVIRONMENT), `${key} is not a Boomerang variable`).toContain(key);
+      for (const key of Object.keys(env))
+        expect(Object.keys(ENVIRONMENT), `${key} is not a Boomerang variable`).toContain(key);
       const config = loadConfig(env);
 
       const temporal = temporalAddress(config).split(':');
@@ -41,8 +52,14 @@ describe('docker-compose.yml', () => {
 
       const db = new URL(config.databaseUrl!);
       const pg = services[db.hostname]!;
-      expect(pg.environment).toMatchObject({ POSTGRES_USER: db.username, POSTGRES_PASSWORD: db.password, POSTGRES_DB: db.pathname.slice(1) });
-      expect(service.command?.at(-1)).toMatch(name === 'boomerang-worker' ? /src\/worker\.ts$/ : /src\/http\/main\.ts$/);
+      expect(pg.environment).toMatchObject({
+        POSTGRES_USER: db.username,
+        POSTGRES_PASSWORD: db.password,
+        POSTGRES_DB: db.pathname.slice(1),
+      });
+      expect(service.command?.at(-1)).toMatch(
+        name === 'boomerang-worker' ? /src\/worker\.ts$/ : /src\/http\/main\.ts$/,
+      );
       expect(fs.existsSync(path.join(PROJECT_ROOT, service.command!.at(-1)!))).toBe(true);
     });
   }

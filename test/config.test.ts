@@ -27,26 +27,44 @@ describe('config', () => {
   });
 
   it('names every bad variable and what is wrong with it', () => {
-    const problems = problemsOf({ PORT: 'eighty', EMBEDDED_POSTGRES_PORT: '70000', TEMPORAL_NAMESPACE: '' });
-    expect(problems.map((p) => p.variable).sort()).toEqual(['EMBEDDED_POSTGRES_PORT', 'PORT', 'TEMPORAL_NAMESPACE']);
+    const problems = problemsOf({
+      PORT: 'eighty',
+      EMBEDDED_POSTGRES_PORT: '70000',
+      TEMPORAL_NAMESPACE: '',
+    });
+    expect(problems.map((p) => p.variable).sort()).toEqual([
+      'EMBEDDED_POSTGRES_PORT',
+      'PORT',
+      'TEMPORAL_NAMESPACE',
+    ]);
     expect(problems.find((p) => p.variable === 'PORT')!.message).toMatch(/port number.*"eighty"/);
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT: .*\n.*README/);
   });
 
   it('rejects a database URL that is not Postgres, and a certificate without its key', () => {
-    expect(problemsOf({ DATABASE_URL: 'mysql://x@y/z' })).toEqual([{ variable: 'DATABASE_URL', message: expect.stringMatching(/postgres:\/\//) }]);
-    expect(problemsOf({ TEMPORAL_TLS_CERT_PATH: '/c.pem' }).map((p) => p.variable)).toEqual(['TEMPORAL_TLS_KEY_PATH']);
-    expect(problemsOf({ TEMPORAL_ADDRESS: 'temporal.example.com' }).map((p) => p.variable)).toEqual(['TEMPORAL_ADDRESS']);
+    expect(problemsOf({ DATABASE_URL: 'mysql://x@y/z' })).toEqual([
+      { variable: 'DATABASE_URL', message: expect.stringMatching(/postgres:\/\//) },
+    ]);
+    expect(problemsOf({ TEMPORAL_TLS_CERT_PATH: '/c.pem' }).map((p) => p.variable)).toEqual([
+      'TEMPORAL_TLS_KEY_PATH',
+    ]);
+    expect(problemsOf({ TEMPORAL_ADDRESS: 'temporal.example.com' }).map((p) => p.variable)).toEqual(
+      ['TEMPORAL_ADDRESS'],
+    );
   });
 
   it('turns on TLS for Temporal Cloud API keys and client certificates', () => {
-    expect(loadConfig({ TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'ns.a1b2.tmprl.cloud:7233' }).temporal.tls).toEqual(expect.any(Object));
+    expect(
+      loadConfig({ TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'ns.a1b2.tmprl.cloud:7233' }).temporal
+        .tls,
+    ).toEqual(expect.any(Object));
     expect(loadConfig({ TEMPORAL_TLS: 'true' }).temporal.tls).toEqual(expect.any(Object));
     expect(problemsOf({ TEMPORAL_TLS: 'maybe' }).map((p) => p.variable)).toEqual(['TEMPORAL_TLS']);
   });
 
   it('documents every variable in the README configuration table', () => {
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
-    for (const name of Object.keys(ENVIRONMENT)) expect(readme, `README must document ${name}`).toContain(`| \`${name}\``);
+    for (const name of Object.keys(ENVIRONMENT))
+      expect(readme, `README must document ${name}`).toContain(`| \`${name}\``);
   });
 });

@@ -16,7 +16,9 @@ describe('examples', () => {
     const kinds = [];
     for (const file of files) {
       const text = await fs.readFile(path.join(examples, 'campaigns', file), 'utf8');
-      const campaign = parseCampaignDefinition(file.endsWith('.json') ? JSON.parse(text) : parseYaml(text));
+      const campaign = parseCampaignDefinition(
+        file.endsWith('.json') ? JSON.parse(text) : parseYaml(text),
+      );
       expect(campaign.id).toBe(path.basename(file, path.extname(file)));
       kinds.push(campaign.kind);
     }
@@ -31,7 +33,10 @@ describe('examples', () => {
     afterAll(() => database?.drop());
 
     it('imports without a rejected row, and a second import changes nothing', async () => {
-      const contacts = await importContactsCsv(database.db, path.join(examples, 'data', 'contacts.csv'));
+      const contacts = await importContactsCsv(
+        database.db,
+        path.join(examples, 'data', 'contacts.csv'),
+      );
       const orders = await importOrdersCsv(database.db, path.join(examples, 'data', 'orders.csv'));
       expect([contacts.rejected, orders.rejected]).toEqual([0, 0]);
       expect(contacts.inserted).toBe(1000);

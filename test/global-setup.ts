@@ -12,7 +12,11 @@ import type { TestProject } from 'vitest/node';
 import { defaultCacheDir } from '../src/config.js';
 import { createDb } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { createDatabaseIfMissing, type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../src/provision/postgres.js';
+import {
+  createDatabaseIfMissing,
+  type EmbeddedPostgresHandle,
+  startEmbeddedPostgres,
+} from '../src/provision/postgres.js';
 import { resolveTemporalCli, resolveTestServer } from '../src/provision/tools.js';
 import { WORKFLOWS_PATH } from '../src/worker.js';
 
@@ -43,10 +47,21 @@ const log = (m: string) => console.log(`[test setup] ${m}`);
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cacheDir = defaultCacheDir();
   const [testServer, cli] = await Promise.all([
-    resolveTestServer({ cacheDir, explicitPath: process.env.TEMPORAL_TEST_SERVER_PATH, log, allowSdkDownload: false }),
-    resolveTemporalCli({ cacheDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log, allowSdkDownload: false }),
+    resolveTestServer({
+      cacheDir,
+      explicitPath: process.env.TEMPORAL_TEST_SERVER_PATH,
+      log,
+      allowSdkDownload: false,
+    }),
+    resolveTemporalCli({
+      cacheDir,
+      explicitPath: process.env.TEMPORAL_CLI_PATH,
+      log,
+      allowSdkDownload: false,
+    }),
   ]);
-  if (testServer.executable.type !== 'existing-path' || cli.executable.type !== 'existing-path') throw new Error('unreachable');
+  if (testServer.executable.type !== 'existing-path' || cli.executable.type !== 'existing-path')
+    throw new Error('unreachable');
 
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-test-'));
   // The embedded server runs as the `postgres` user, which must reach its data directory.
@@ -59,7 +74,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else {
     const port = await freePort();
     log(`starting an embedded Postgres on port ${port}`);
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port, persistent: false });
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(scratch, 'pg'),
+      port,
+      persistent: false,
+    });
     adminDatabaseUrl = embedded.adminUrl;
   }
 
@@ -74,7 +93,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await db.destroy();
   }
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as never });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: {
+      trace() {},
+      debug() {},
+      info() {},
+      warn: console.warn,
+      error: console.error,
+    } as never,
+  });
   const workflowBundlePath = path.join(scratch, 'workflow-bundle.js');
   await fs.writeFile(workflowBundlePath, bundle.code);
 

@@ -27,7 +27,13 @@ describe('HTTP endpoint: health and readiness', () => {
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', checks: [{ name: 'postgres', ok: true }, { name: 'temporal', ok: true }] });
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      checks: [
+        { name: 'postgres', ok: true },
+        { name: 'temporal', ok: true },
+      ],
+    });
   });
 
   it('is not ready, and says which dependency fails, when Postgres is down', async () => {
@@ -37,8 +43,13 @@ describe('HTTP endpoint: health and readiness', () => {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(res.status).toBe(503);
-      const body = (await res.json()) as { checks: { name: string; ok: boolean; error?: string }[] };
-      expect(body.checks.find((c) => c.name === 'postgres')).toMatchObject({ ok: false, error: expect.any(String) });
+      const body = (await res.json()) as {
+        checks: { name: string; ok: boolean; error?: string }[];
+      };
+      expect(body.checks.find((c) => c.name === 'postgres')).toMatchObject({
+        ok: false,
+        error: expect.any(String),
+      });
       expect(body.checks.find((c) => c.name === 'temporal')).toMatchObject({ ok: true });
       // Liveness does not depend on the database.
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);

@@ -20,7 +20,9 @@ export function createCouponActivities({ db }: { db: Db }) {
      * "Assign coupon": claims one code of the set for this journey step. Retries get the same code.
      * An empty pool (or unknown set) is a non-retryable failure: retrying cannot create codes.
      */
-    async assignCoupon(input: AssignCouponInput): Promise<{ code: string; expiresAt: string | null }> {
+    async assignCoupon(
+      input: AssignCouponInput,
+    ): Promise<{ code: string; expiresAt: string | null }> {
       const key = stepKey(input.step);
       try {
         const coupon = await assignCoupon(db, {
@@ -36,15 +38,26 @@ export function createCouponActivities({ db }: { db: Db }) {
           contactId: input.contactId,
           type: 'coupon_assigned',
           step: input.step,
-          detail: { couponSet: input.couponSet, code: coupon.code, expiresAt: coupon.expiresAt?.toISOString() ?? null },
+          detail: {
+            couponSet: input.couponSet,
+            code: coupon.code,
+            expiresAt: coupon.expiresAt?.toISOString() ?? null,
+          },
         });
         return { code: coupon.code, expiresAt: coupon.expiresAt?.toISOString() ?? null };
       } catch (err) {
         if (err instanceof CouponPoolExhaustedError) {
-          console.warn(`coupons: ${err.message} (campaign ${input.campaignId}, contact ${input.contactId})`);
-          throw ApplicationFailure.nonRetryable(err.message, 'CouponPoolExhausted', { couponSet: input.couponSet });
+          console.warn(
+            `coupons: ${err.message} (campaign ${input.campaignId}, contact ${input.contactId})`,
+          );
+          throw ApplicationFailure.nonRetryable(err.message, 'CouponPoolExhausted', {
+            couponSet: input.couponSet,
+          });
         }
-        if (err instanceof UnknownCouponSetError) throw ApplicationFailure.nonRetryable(err.message, 'CouponPoolExhausted', { couponSet: input.couponSet });
+        if (err instanceof UnknownCouponSetError)
+          throw ApplicationFailure.nonRetryable(err.message, 'CouponPoolExhausted', {
+            couponSet: input.couponSet,
+          });
         throw err;
       }
     },

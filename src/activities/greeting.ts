@@ -11,7 +11,11 @@ export interface RecordGreetingInput {
 export function createGreetingActivities({ db }: { db: Db }) {
   return {
     /** Writes the greeting once: a retry after a crash finds the row its first attempt wrote. */
-    async recordGreeting({ step, name, holdMs }: RecordGreetingInput): Promise<{ message: string; firstAttempt: boolean }> {
+    async recordGreeting({
+      step,
+      name,
+      holdMs,
+    }: RecordGreetingInput): Promise<{ message: string; firstAttempt: boolean }> {
       const ctx = Context.current();
       const key = stepKey(step);
       const message = step === 'hello' ? `Hello, ${name}!` : `Goodbye, ${name}!`;

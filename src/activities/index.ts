@@ -29,8 +29,18 @@ export function createActivities(deps: ActivityDeps) {
     ...createGreetingActivities(deps),
     ...createJourneyActivities(deps),
     ...createCouponActivities(deps),
-    ...createLaunchActivities({ db: deps.db, temporal: deps.temporal, taskQueue, searchAttributes: deps.searchAttributes }),
-    ...createIndicatorActivities({ db: deps.db, temporal: deps.temporal, taskQueue, searchAttributes: deps.searchAttributes }),
+    ...createLaunchActivities({
+      db: deps.db,
+      temporal: deps.temporal,
+      taskQueue,
+      searchAttributes: deps.searchAttributes,
+    }),
+    ...createIndicatorActivities({
+      db: deps.db,
+      temporal: deps.temporal,
+      taskQueue,
+      searchAttributes: deps.searchAttributes,
+    }),
   };
 }
 

@@ -17,8 +17,18 @@ import {
   summarizeContacts,
   writeModelGrid,
 } from '../db/indicators.js';
-import { enteredContactIds, ensurePresetSegments, listSegments, refreshMemberships } from '../db/segments.js';
-import { expectedPurchases, fitBgNbd, probabilityAlive, type BgNbdParams } from '../domain/indicators/bgnbd.js';
+import {
+  enteredContactIds,
+  ensurePresetSegments,
+  listSegments,
+  refreshMemberships,
+} from '../db/segments.js';
+import {
+  expectedPurchases,
+  fitBgNbd,
+  probabilityAlive,
+  type BgNbdParams,
+} from '../domain/indicators/bgnbd.js';
 import { DEFAULT_HORIZON_DAYS } from '../domain/indicators/clv.js';
 import { fitGammaGamma, type GammaGammaParams } from '../domain/indicators/gamma-gamma.js';
 
@@ -39,7 +49,17 @@ export interface SegmentRefresh {
   error?: string;
 }
 
-export function createIndicatorActivities({ db, temporal, taskQueue, searchAttributes }: { db: Db; temporal: Client; taskQueue: string; searchAttributes?: boolean }) {
+export function createIndicatorActivities({
+  db,
+  temporal,
+  taskQueue,
+  searchAttributes,
+}: {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  searchAttributes?: boolean;
+}) {
   return {
     /** Per-contact order summaries and RFM scores, in one set-based statement. */
     async summarizeContacts(input: { asOf: string }): Promise<{ contacts: number }> {
@@ -53,21 +73,54 @@ export function createIndicatorActivities({ db, temporal, taskQueue, searchAttri
       let gammaGamma: FittedModels['gammaGamma'] = null;
       const purchaseRows = await bgNbdFitRows(db);
       try {
-        const fit = fitBgNbd(purchaseRows.map((r) => ({ frequency: r.frequency, recency: r.recency, T: r.age, weight: r.weight })));
+        const fit = fitBgNbd(
+          purchaseRows.map((r) => ({
+            frequency: r.frequency,
+            recency: r.recency,
+            T: r.age,
+            weight: r.weight,
+          })),
+        );
         const params = { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b };
-        bgnbd = { id: await saveModelFit(db, { model: 'bgnbd', parameters: params, sampleSize: fit.n, logLikelihood: fit.logLikelihood, converged: fit.converged }), params };
-        if (!fit.converged) warnings.push('BG/NBD: the optimiser stopped before converging; indicators use its best estimate');
+        bgnbd = {
+          id: await saveModelFit(db, {
+            model: 'bgnbd',
+            parameters: params,
+            sampleSize: fit.n,
+            logLikelihood: fit.logLikelihood,
+            converged: fit.converged,
+          }),
+          params,
+        };
+        if (!fit.converged)
+          warnings.push(
+            'BG/NBD: the optimiser stopped before converging; indicators use its best estimate',
+          );
       } catch (err) {
         warnings.push(`BG/NBD not fitted: ${(err as Error).message}`);
       }
       heartbeat();
       const spendRows = await gammaGammaFitRows(db);
       try {
-        const fit = fitGammaGamma(spendRows.map((r) => ({ frequency: r.frequency, monetaryValue: r.monetary })));
+        const fit = fitGammaGamma(
+          spendRows.map((r) => ({ frequency: r.frequency, monetaryValue: r.monetary })),
+        );
         const params = { p: fit.p, q: fit.q, v: fit.v };
-        gammaGamma = { id: await saveModelFit(db, { model: 'gamma_gamma', parameters: params, sampleSize: spendRows.length, logLikelihood: fit.logLikelihood, converged: fit.converged }), params };
+        gammaGamma = {
+          id: await saveModelFit(db, {
+            model: 'gamma_gamma',
+            parameters: params,
+            sampleSize: spendRows.length,
+            logLikelihood: fit.logLikelihood,
+            converged: fit.converged,
+          }),
+          params,
+        };
         // q, v → ∞ with p·v/(q−1) finite: the data show (almost) no spend differences between customers.
-        if (fit.q > 1e5) warnings.push(`Gamma-Gamma: spend hardly varies between customers (q = ${fit.q.toExponential(2)}); every expected order value is close to the shop mean of ${((fit.p * fit.v) / (fit.q - 1)).toFixed(2)}`);
+        if (fit.q > 1e5)
+          warnings.push(
+            `Gamma-Gamma: spend hardly varies between customers (q = ${fit.q.toExponential(2)}); every expected order value is close to the shop mean of ${((fit.p * fit.v) / (fit.q - 1)).toFixed(2)}`,
+          );
       } catch (err) {
         warnings.push(`Gamma-Gamma not fitted: ${(err as Error).message}`);
       }
@@ -78,11 +131,15 @@ export function createIndicatorActivities({ db, temporal, taskQueue, searchAttri
      * Probability alive and forecast purchases (12 months) for every distinct purchase history
      * (x, t_x, T), a batch at a time. Heartbeats its cursor: a retry after a crash resumes there.
      */
-    async computeValueIndicators(input: { models: FittedModels; batchSize?: number }): Promise<{ histories: number }> {
+    async computeValueIndicators(input: {
+      models: FittedModels;
+      batchSize?: number;
+    }): Promise<{ histories: number }> {
       const { bgnbd } = input.models;
       if (!bgnbd) return { histories: 0 };
       const batchSize = input.batchSize ?? 20_000;
-      const resumed = Context.current().info.heartbeatDetails as { cursor: HistoryTriple; done: number } | undefined;
+      const resumed = Context.current().info.heartbeatDetails as
+        { cursor: HistoryTriple; done: number } | undefined;
       let cursor: HistoryTriple | null = resumed?.cursor ?? null;
       let done = resumed?.done ?? 0;
       const total = await countDistinctTriples(db);
@@ -94,7 +151,9 @@ export function createIndicatorActivities({ db, temporal, taskQueue, searchAttri
         const rows: GridRow[] = page.map((h) => ({
           ...h,
           probabilityAlive: finite(probabilityAlive(bgnbd.params, h.frequency, h.recency, h.age)),
-          forecastPurchases: finite(expectedPurchases(bgnbd.params, DEFAULT_HORIZON_DAYS, h.frequency, h.recency, h.age)),
+          forecastPurchases: finite(
+            expectedPurchases(bgnbd.params, DEFAULT_HORIZON_DAYS, h.frequency, h.recency, h.age),
+          ),
         }));
         await writeModelGrid(db, rows);
         cursor = page.at(-1)!;
@@ -105,7 +164,10 @@ export function createIndicatorActivities({ db, temporal, taskQueue, searchAttri
     },
 
     /** Swaps in the new indicators (summaries ⨝ model outputs, Gamma-Gamma in SQL). */
-    async publishIndicators(input: { asOf: string; models: FittedModels }): Promise<{ contacts: number }> {
+    async publishIndicators(input: {
+      asOf: string;
+      models: FittedModels;
+    }): Promise<{ contacts: number }> {
       const gg = input.models.gammaGamma;
       const contacts = await publishIndicators(db, new Date(input.asOf), {
         bgnbdFitId: input.models.bgnbd?.id ?? null,
@@ -122,10 +184,25 @@ export function createIndicatorActivities({ db, temporal, taskQueue, searchAttri
         // One broken segment must not keep the others (and their campaigns) stale.
         try {
           const r = await refreshMemberships(db, segment, new Date(input.at));
-          results.push({ segment: segment.name, segmentId: r.segmentId, at: r.at.toISOString(), entered: r.entered, exited: r.exited });
+          results.push({
+            segment: segment.name,
+            segmentId: r.segmentId,
+            at: r.at.toISOString(),
+            entered: r.entered,
+            exited: r.exited,
+          });
         } catch (err) {
-          console.error(`recompute: segment "${segment.name}" not refreshed: ${(err as Error).message}`);
-          results.push({ segment: segment.name, segmentId: segment.id, at: input.at, entered: 0, exited: 0, error: (err as Error).message });
+          console.error(
+            `recompute: segment "${segment.name}" not refreshed: ${(err as Error).message}`,
+          );
+          results.push({
+            segment: segment.name,
+            segmentId: segment.id,
+            at: input.at,
+            entered: 0,
+            exited: 0,
+            error: (err as Error).message,
+          });
         }
         heartbeat(results.length);
       }
@@ -136,7 +213,9 @@ export function createIndicatorActivities({ db, temporal, taskQueue, searchAttri
      * "On entry into segment": starts the journeys of every active campaign triggered by a segment,
      * for the contacts that entered it in this refresh. Resumes from its heartbeat after a crash.
      */
-    async startJourneysOnSegmentEntry(input: { refreshes: SegmentRefresh[] }): Promise<{ started: number; alreadyEnrolled: number }> {
+    async startJourneysOnSegmentEntry(input: {
+      refreshes: SegmentRefresh[];
+    }): Promise<{ started: number; alreadyEnrolled: number }> {
       const campaigns = await activeCampaignsOfKind(db, 'inactive_reactivation');
       let started = 0;
       let alreadyEnrolled = 0;
@@ -146,9 +225,18 @@ export function createIndicatorActivities({ db, temporal, taskQueue, searchAttri
         if (!refresh || refresh.entered === 0) continue;
         let after: number | null = 0;
         while (after !== null) {
-          const page: { contactIds: number[]; next: number | null } = await enteredContactIds(db, refresh.segmentId, new Date(refresh.at), { after, limit: 500 });
+          const page: { contactIds: number[]; next: number | null } = await enteredContactIds(
+            db,
+            refresh.segmentId,
+            new Date(refresh.at),
+            { after, limit: 500 },
+          );
           for (const contactId of page.contactIds) {
-            const { outcome } = await startJourney({ client: temporal, db, taskQueue, searchAttributes }, campaign, contactId);
+            const { outcome } = await startJourney(
+              { client: temporal, db, taskQueue, searchAttributes },
+              campaign,
+              contactId,
+            );
             if (outcome === 'started') started++;
             else alreadyEnrolled++;
           }

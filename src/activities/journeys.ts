@@ -18,19 +18,37 @@ export function createJourneyActivities({ db, config }: { db: Db; config: Pick<C
     async recordEnrollment(input: JourneyRef & { holdout: boolean }): Promise<void> {
       const workflowId = currentWorkflowId();
       await recordEnrollment(db, { workflowId, ...input });
-      await recordJourneyEvent(db, { key: `${workflowId}:enrolled`, workflowId, ...input, type: 'enrolled', detail: { holdout: input.holdout } });
+      await recordJourneyEvent(db, {
+        key: `${workflowId}:enrolled`,
+        workflowId,
+        ...input,
+        type: 'enrolled',
+        detail: { holdout: input.holdout },
+      });
     },
 
     /** A node entered; `index` keeps two visits of the same kind of node apart. */
     async recordStep(input: JourneyRef & { step: string; index: number }): Promise<void> {
       const workflowId = currentWorkflowId();
-      await recordJourneyEvent(db, { key: `${stepKey(input.step)}#${input.index}:entered`, workflowId, ...input, type: 'step_entered', step: input.step });
+      await recordJourneyEvent(db, {
+        key: `${stepKey(input.step)}#${input.index}:entered`,
+        workflowId,
+        ...input,
+        type: 'step_entered',
+        step: input.step,
+      });
     },
 
     async endJourney(input: JourneyRef & { reason: string }): Promise<void> {
       const workflowId = currentWorkflowId();
       await recordJourneyEnd(db, workflowId, input.reason);
-      await recordJourneyEvent(db, { key: `${workflowId}:ended`, workflowId, ...input, type: 'ended', detail: { reason: input.reason } });
+      await recordJourneyEvent(db, {
+        key: `${workflowId}:ended`,
+        workflowId,
+        ...input,
+        type: 'ended',
+        detail: { reason: input.reason },
+      });
     },
 
     async isInSegment(input: { contactId: number; segment: string }): Promise<boolean> {
@@ -47,8 +65,16 @@ export function createJourneyActivities({ db, config }: { db: Db; config: Pick<C
     },
 
     /** When the contact window next opens, in the contact's time zone (else the shop's). */
-    async nextContactWindow(input: { contactId: number; window: ContactWindowSpec; now: string }): Promise<string> {
-      const contact = await db.selectFrom('contacts').select('timezone').where('id', '=', input.contactId).executeTakeFirst();
+    async nextContactWindow(input: {
+      contactId: number;
+      window: ContactWindowSpec;
+      now: string;
+    }): Promise<string> {
+      const contact = await db
+        .selectFrom('contacts')
+        .select('timezone')
+        .where('id', '=', input.contactId)
+        .executeTakeFirst();
       const timeZone = contact?.timezone ?? config.shop.timezone;
       return nextWindowStart(input.window, new Date(input.now), timeZone).toISOString();
     },

@@ -22,7 +22,11 @@ export interface EnrollBatchResult {
 export const LAUNCH_CONCURRENCY = 64;
 
 /** Runs `work` over items with at most `limit` in flight. */
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+async function inParallel<T>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await work(items[next++]!);
@@ -36,31 +40,63 @@ function audienceQuery(db: Db, campaign: CampaignDefinition) {
   return query;
 }
 
-export function createLaunchActivities({ db, temporal, taskQueue, searchAttributes }: { db: Db; temporal: Client; taskQueue: string; searchAttributes?: boolean }) {
+export function createLaunchActivities({
+  db,
+  temporal,
+  taskQueue,
+  searchAttributes,
+}: {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  searchAttributes?: boolean;
+}) {
   return {
     async countAudience(input: { campaignId: string }): Promise<number> {
       const { definition } = await getCampaign(db, input.campaignId);
-      const row = await audienceQuery(db, definition).clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const row = await audienceQuery(db, definition)
+        .clearSelect()
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
 
     /** Starts the journeys of the next page of the audience. Safe to retry: ids are deterministic. */
-    async enrollBatch(input: { campaignId: string; afterContactId: number; limit: number }): Promise<EnrollBatchResult> {
+    async enrollBatch(input: {
+      campaignId: string;
+      afterContactId: number;
+      limit: number;
+    }): Promise<EnrollBatchResult> {
       let stored;
       try {
         stored = await getCampaign(db, input.campaignId);
       } catch (err) {
-        if (err instanceof UnknownCampaignError) throw ApplicationFailure.nonRetryable(err.message, 'UnknownCampaign');
+        if (err instanceof UnknownCampaignError)
+          throw ApplicationFailure.nonRetryable(err.message, 'UnknownCampaign');
         throw err;
       }
-      const empty = { cursor: input.afterContactId, scanned: 0, started: 0, alreadyEnrolled: 0, done: true };
+      const empty = {
+        cursor: input.afterContactId,
+        scanned: 0,
+        started: 0,
+        alreadyEnrolled: 0,
+        done: true,
+      };
       if (stored.status !== 'active') return { ...empty, haltedBecause: stored.status };
 
-      const contacts = await audienceQuery(db, stored.definition).where('id', '>', input.afterContactId).orderBy('id').limit(input.limit).execute();
+      const contacts = await audienceQuery(db, stored.definition)
+        .where('id', '>', input.afterContactId)
+        .orderBy('id')
+        .limit(input.limit)
+        .execute();
       let started = 0;
       let alreadyEnrolled = 0;
       await inParallel(contacts, LAUNCH_CONCURRENCY, async ({ id }) => {
-        const { outcome } = await startJourney({ client: temporal, db, taskQueue, searchAttributes }, stored.definition, id);
+        const { outcome } = await startJourney(
+          { client: temporal, db, taskQueue, searchAttributes },
+          stored.definition,
+          id,
+        );
         if (outcome === 'started') started++;
         else alreadyEnrolled++;
         if ((started + alreadyEnrolled) % 50 === 0) heartbeat(started + alreadyEnrolled);

@@ -39,9 +39,18 @@ import { addUtmToHtml, addUtmToText, type UtmParams } from '../domain/messages/u
 import { recordJourneyEvent } from '../db/journeys.js';
 import { currentWorkflowId, stepKey } from './context.js';
 
-export type SkipReason = 'holdout' | 'unsubscribed' | 'not_subscribed' | 'no_email' | 'no_phone' | 'no_sms_consent' | 'frequency_cap' | 'contact_not_found';
+export type SkipReason =
+  | 'holdout'
+  | 'unsubscribed'
+  | 'not_subscribed'
+  | 'no_email'
+  | 'no_phone'
+  | 'no_sms_consent'
+  | 'frequency_cap'
+  | 'contact_not_found';
 
-export type SendResult = { outcome: 'sent'; messageId: number } | { outcome: 'skipped'; reason: SkipReason };
+export type SendResult =
+  { outcome: 'sent'; messageId: number } | { outcome: 'skipped'; reason: SkipReason };
 
 /** A template by name (see default-templates.ts) or written inline. */
 export type TemplateInput = string | MessageTemplate;
@@ -125,22 +134,41 @@ interface Prepared {
 export function createMessagingActivities(deps: MessagingDeps) {
   const { db, channels, config } = deps;
   const now = deps.now ?? (() => new Date());
-  const emailTemplates: Record<string, EmailTemplate> = { ...DEFAULT_EMAIL_TEMPLATES, ...deps.templates?.email };
-  const smsTemplates: Record<string, SmsTemplate> = { ...DEFAULT_SMS_TEMPLATES, ...deps.templates?.sms };
+  const emailTemplates: Record<string, EmailTemplate> = {
+    ...DEFAULT_EMAIL_TEMPLATES,
+    ...deps.templates?.email,
+  };
+  const smsTemplates: Record<string, SmsTemplate> = {
+    ...DEFAULT_SMS_TEMPLATES,
+    ...deps.templates?.sms,
+  };
 
   function checkInput(input: SendMessageInput): void {
     const problems: string[] = [];
-    if (typeof input?.step !== 'string' || input.step === '') problems.push('step must be a non-empty string');
-    if (typeof input?.campaignId !== 'string' || input.campaignId === '') problems.push('campaignId must be a non-empty string');
-    if (!Number.isSafeInteger(input?.contactId) || input.contactId <= 0) problems.push('contactId must be a positive integer');
-    if (input?.category !== 'marketing') problems.push(`category must be "marketing" (got ${JSON.stringify(input?.category)})`);
-    if (input?.template === undefined || input.template === null) problems.push('template is missing');
-    if (problems.length) throw nonRetryable(`invalid message input: ${problems.join('; ')}`, MESSAGING_FAILURE.invalidInput);
+    if (typeof input?.step !== 'string' || input.step === '')
+      problems.push('step must be a non-empty string');
+    if (typeof input?.campaignId !== 'string' || input.campaignId === '')
+      problems.push('campaignId must be a non-empty string');
+    if (!Number.isSafeInteger(input?.contactId) || input.contactId <= 0)
+      problems.push('contactId must be a positive integer');
+    if (input?.category !== 'marketing')
+      problems.push(`category must be "marketing" (got ${JSON.stringify(input?.category)})`);
+    if (input?.template === undefined || input.template === null)
+      problems.push('template is missing');
+    if (problems.length)
+      throw nonRetryable(
+        `invalid message input: ${problems.join('; ')}`,
+        MESSAGING_FAILURE.invalidInput,
+      );
   }
 
-  function resolveTemplate<T extends MessageTemplate>(channel: Channel, ref: TemplateInput): { name: string; template: T } {
+  function resolveTemplate<T extends MessageTemplate>(
+    channel: Channel,
+    ref: TemplateInput,
+  ): { name: string; template: T } {
     if (typeof ref === 'string') {
-      const registry: Record<string, MessageTemplate> = channel === 'email' ? emailTemplates : smsTemplates;
+      const registry: Record<string, MessageTemplate> =
+        channel === 'email' ? emailTemplates : smsTemplates;
       const template = Object.hasOwn(registry, ref) ? registry[ref] : undefined;
       if (!template) {
         throw nonRetryable(
@@ -150,9 +178,15 @@ export function createMessagingActivities(deps: MessagingDeps) {
       }
       return { name: ref, template: template as T };
     }
-    if (channel === 'sms' ? !isSmsTemplate(ref) : isSmsTemplate(ref) || typeof (ref as EmailTemplate).html !== 'string') {
+    if (
+      channel === 'sms'
+        ? !isSmsTemplate(ref)
+        : isSmsTemplate(ref) || typeof (ref as EmailTemplate).html !== 'string'
+    ) {
       throw nonRetryable(
-        channel === 'sms' ? 'an inline SMS template needs a { body }' : 'an inline email template needs { subject, html, text? }',
+        channel === 'sms'
+          ? 'an inline SMS template needs a { body }'
+          : 'an inline email template needs { subject, html, text? }',
         MESSAGING_FAILURE.invalidInput,
       );
     }
@@ -177,17 +211,28 @@ export function createMessagingActivities(deps: MessagingDeps) {
     });
   }
 
-
-  async function skip(executor: Db, channel: Channel, input: SendMessageInput, reason: SkipReason, extra: Record<string, unknown> = {}): Promise<SendResult> {
+  async function skip(
+    executor: Db,
+    channel: Channel,
+    input: SendMessageInput,
+    reason: SkipReason,
+    extra: Record<string, unknown> = {},
+  ): Promise<SendResult> {
     await recordEvent(executor, input, 'message_skipped', { channel, reason, ...extra });
     return { outcome: 'skipped', reason };
   }
 
-  function consent(channel: Channel, contact: ContactRow): { reason: SkipReason; detail?: Record<string, unknown> } | undefined {
+  function consent(
+    channel: Channel,
+    contact: ContactRow,
+  ): { reason: SkipReason; detail?: Record<string, unknown> } | undefined {
     if (channel === 'email') {
       if (!contact.email || !contact.email.includes('@')) return { reason: 'no_email' };
       if (contact.newsletter_status !== 'subscribed')
-        return { reason: contact.newsletter_status === 'unsubscribed' ? 'unsubscribed' : 'not_subscribed', detail: { newsletterStatus: contact.newsletter_status } };
+        return {
+          reason: contact.newsletter_status === 'unsubscribed' ? 'unsubscribed' : 'not_subscribed',
+          detail: { newsletterStatus: contact.newsletter_status },
+        };
       return undefined;
     }
     if (!contact.phone || !E164.test(contact.phone)) return { reason: 'no_phone' };
@@ -203,13 +248,26 @@ export function createMessagingActivities(deps: MessagingDeps) {
         MESSAGING_FAILURE.missingSigningSecret,
       );
     }
-    return unsubscribeUrl(config.publicUrl, createUnsubscribeToken(config.signingSecret, contactId, { now: now() }));
+    return unsubscribeUrl(
+      config.publicUrl,
+      createUnsubscribeToken(config.signingSecret, contactId, { now: now() }),
+    );
   }
 
-  function templateVariables(input: SendMessageInput, contact: ContactRow, unsubscribe: string | undefined): Record<string, unknown> {
+  function templateVariables(
+    input: SendMessageInput,
+    contact: ContactRow,
+    unsubscribe: string | undefined,
+  ): Record<string, unknown> {
     const given = input.variables ?? {};
-    const givenShop = typeof given.shop === 'object' && given.shop !== null ? (given.shop as Record<string, unknown>) : {};
-    const givenContact = typeof given.contact === 'object' && given.contact !== null ? (given.contact as Record<string, unknown>) : {};
+    const givenShop =
+      typeof given.shop === 'object' && given.shop !== null
+        ? (given.shop as Record<string, unknown>)
+        : {};
+    const givenContact =
+      typeof given.contact === 'object' && given.contact !== null
+        ? (given.contact as Record<string, unknown>)
+        : {};
     return {
       ...given,
       contact: {
@@ -222,22 +280,37 @@ export function createMessagingActivities(deps: MessagingDeps) {
         timezone: contact.timezone,
         country: contact.country,
       },
-      shop: { name: config.shop.name ?? senderName(config.email.from), ...(config.shop.url ? { url: config.shop.url } : {}), ...givenShop },
+      shop: {
+        name: config.shop.name ?? senderName(config.email.from),
+        ...(config.shop.url ? { url: config.shop.url } : {}),
+        ...givenShop,
+      },
       unsubscribe_url: unsubscribe,
     };
   }
 
   function renderLocale(contact: ContactRow): RenderLocale {
-    const timeZone = contact.timezone && isValidTimeZone(contact.timezone) ? contact.timezone : config.shop.timezone;
+    const timeZone =
+      contact.timezone && isValidTimeZone(contact.timezone)
+        ? contact.timezone
+        : config.shop.timezone;
     return { locale: normaliseLocale(contact.locale), timeZone };
   }
 
-  async function prepare(channel: Channel, input: SendMessageInput, contact: ContactRow): Promise<Prepared> {
+  async function prepare(
+    channel: Channel,
+    input: SendMessageInput,
+    contact: ContactRow,
+  ): Promise<Prepared> {
     try {
       if (channel === 'email') {
         const { name, template } = resolveTemplate<EmailTemplate>('email', input.template);
         const unsubscribe = unsubscribeLink(contact.id, true)!;
-        const rendered = await renderEmailTemplate(template, templateVariables(input, contact, unsubscribe), renderLocale(contact));
+        const rendered = await renderEmailTemplate(
+          template,
+          templateVariables(input, contact, unsubscribe),
+          renderLocale(contact),
+        );
         const html = input.utm ? addUtmToHtml(rendered.html, input.utm) : rendered.html;
         const text = input.utm ? addUtmToText(rendered.text, input.utm) : rendered.text;
         return {
@@ -245,21 +318,43 @@ export function createMessagingActivities(deps: MessagingDeps) {
           subject: rendered.subject,
           html,
           text,
-          headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+          headers: {
+            'List-Unsubscribe': `<${unsubscribe}>`,
+            'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+          },
           template: name,
         };
       }
       const { name, template } = resolveTemplate<SmsTemplate>('sms', input.template);
-      const rendered = await renderSmsTemplate(template, templateVariables(input, contact, unsubscribeLink(contact.id, false)), renderLocale(contact));
-      return { to: contact.phone!, subject: null, html: null, text: input.utm ? addUtmToText(rendered.body, input.utm) : rendered.body, headers: {}, template: name };
+      const rendered = await renderSmsTemplate(
+        template,
+        templateVariables(input, contact, unsubscribeLink(contact.id, false)),
+        renderLocale(contact),
+      );
+      return {
+        to: contact.phone!,
+        subject: null,
+        html: null,
+        text: input.utm ? addUtmToText(rendered.body, input.utm) : rendered.body,
+        headers: {},
+        template: name,
+      };
     } catch (error) {
-      if (error instanceof TemplateRenderError) throw nonRetryable(`the ${channel} template does not render: ${error.message}`, MESSAGING_FAILURE.templateError);
+      if (error instanceof TemplateRenderError)
+        throw nonRetryable(
+          `the ${channel} template does not render: ${error.message}`,
+          MESSAGING_FAILURE.templateError,
+        );
       throw error;
     }
   }
 
   /** Hands a claimed message to the provider and records the outcome. */
-  async function deliver(channel: Channel, input: SendMessageInput, row: MessageRow): Promise<SendResult> {
+  async function deliver(
+    channel: Channel,
+    input: SendMessageInput,
+    row: MessageRow,
+  ): Promise<SendResult> {
     const key = row.idempotency_key;
     let providerMessageId: string;
     try {
@@ -274,44 +369,87 @@ export function createMessagingActivities(deps: MessagingDeps) {
         };
         ({ providerMessageId } = await channels.email.send(message, { idempotencyKey: key }));
       } else {
-        ({ providerMessageId } = await channels.sms.send({ to: row.to_address, body: row.text }, { idempotencyKey: key }));
+        ({ providerMessageId } = await channels.sms.send(
+          { to: row.to_address, body: row.text },
+          { idempotencyKey: key },
+        ));
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof ApplicationFailure && error.nonRetryable) {
         await db.transaction().execute(async (trx) => {
-          await trx.updateTable('messages').set({ status: 'failed', error: message }).where('id', '=', row.id).where('status', '=', 'sending').execute();
-          await recordEvent(trx, input, 'message_failed', { channel, messageId: row.id, provider: row.provider, error: message });
+          await trx
+            .updateTable('messages')
+            .set({ status: 'failed', error: message })
+            .where('id', '=', row.id)
+            .where('status', '=', 'sending')
+            .execute();
+          await recordEvent(trx, input, 'message_failed', {
+            channel,
+            messageId: row.id,
+            provider: row.provider,
+            error: message,
+          });
         });
       } else {
         // Still 'sending': the next attempt sends it again, under the same key.
-        await db.updateTable('messages').set({ error: message }).where('id', '=', row.id).where('status', '=', 'sending').execute();
+        await db
+          .updateTable('messages')
+          .set({ error: message })
+          .where('id', '=', row.id)
+          .where('status', '=', 'sending')
+          .execute();
       }
       throw error;
     }
     await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('messages')
-        .set({ status: 'sent', provider_message_id: providerMessageId, sent_at: now(), error: null })
+        .set({
+          status: 'sent',
+          provider_message_id: providerMessageId,
+          sent_at: now(),
+          error: null,
+        })
         .where('id', '=', row.id)
         .where('status', '=', 'sending')
         .execute();
-      await recordEvent(trx, input, 'message_sent', { channel, messageId: row.id, provider: row.provider, template: row.template });
+      await recordEvent(trx, input, 'message_sent', {
+        channel,
+        messageId: row.id,
+        provider: row.provider,
+        template: row.template,
+      });
     });
     return { outcome: 'sent', messageId: row.id };
   }
 
   /** Carries on from what a previous attempt of the same step left in `messages`. */
-  async function resume(channel: Channel, input: SendMessageInput, row: MessageRow): Promise<SendResult> {
+  async function resume(
+    channel: Channel,
+    input: SendMessageInput,
+    row: MessageRow,
+  ): Promise<SendResult> {
     if (row.channel !== channel) {
-      throw nonRetryable(`step ${JSON.stringify(input.step)} already sent a ${row.channel} message; a step sends one message`, MESSAGING_FAILURE.invalidInput);
+      throw nonRetryable(
+        `step ${JSON.stringify(input.step)} already sent a ${row.channel} message; a step sends one message`,
+        MESSAGING_FAILURE.invalidInput,
+      );
     }
     switch (row.status) {
       case 'sent':
-        await recordEvent(db, input, 'message_sent', { channel, messageId: row.id, provider: row.provider, template: row.template });
+        await recordEvent(db, input, 'message_sent', {
+          channel,
+          messageId: row.id,
+          provider: row.provider,
+          template: row.template,
+        });
         return { outcome: 'sent', messageId: row.id };
       case 'failed':
-        throw nonRetryable(`this message was refused earlier: ${row.error ?? 'no details'}`, MESSAGING_FAILURE.previouslyFailed);
+        throw nonRetryable(
+          `this message was refused earlier: ${row.error ?? 'no details'}`,
+          MESSAGING_FAILURE.previouslyFailed,
+        );
       case 'sending':
         return deliver(channel, input, row);
     }
@@ -322,12 +460,25 @@ export function createMessagingActivities(deps: MessagingDeps) {
     const key = stepKey(input.step);
     const workflowId = currentWorkflowId();
 
-    const existing = await db.selectFrom('messages').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+    const existing = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
     if (existing) return resume(channel, input, existing);
-    const earlier = await db.selectFrom('journey_events').select(['type', 'detail']).where('idempotency_key', '=', `${key}:message`).executeTakeFirst();
-    if (earlier?.type === 'message_skipped') return { outcome: 'skipped', reason: earlier.detail.reason as SkipReason };
+    const earlier = await db
+      .selectFrom('journey_events')
+      .select(['type', 'detail'])
+      .where('idempotency_key', '=', `${key}:message`)
+      .executeTakeFirst();
+    if (earlier?.type === 'message_skipped')
+      return { outcome: 'skipped', reason: earlier.detail.reason as SkipReason };
 
-    const contact = await db.selectFrom('contacts').selectAll().where('id', '=', input.contactId).executeTakeFirst();
+    const contact = await db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('id', '=', input.contactId)
+      .executeTakeFirst();
     if (!contact) return skip(db, channel, input, 'contact_not_found');
     const refused = consent(channel, contact);
     if (refused) return skip(db, channel, input, refused.reason, refused.detail);
@@ -338,55 +489,76 @@ export function createMessagingActivities(deps: MessagingDeps) {
 
     // The cap check and the claim happen under a lock on the contact, so two steps sending to the
     // same contact at the same moment see each other's claim.
-    const claimed = await db.transaction().execute(async (trx) => {
-      const locked = await trx.selectFrom('contacts').selectAll().where('id', '=', contact.id).forUpdate().executeTakeFirst();
-      if (!locked) return { skipped: await skip(trx, channel, input, 'contact_not_found') };
-      // Consent again, now that nothing can change it until the claim is made.
-      const refusedNow = consent(channel, locked);
-      if (refusedNow) return { skipped: await skip(trx, channel, input, refusedNow.reason, refusedNow.detail) };
-      const at = now();
-      const cap = await checkContactFrequencyCap(trx, config.frequencyCap, contact.id, at, { excludeKey: key });
-      if (!cap.allowed) {
-        return {
-          skipped: await skip(trx, channel, input, 'frequency_cap', {
-            sentInPeriod: cap.sentInPeriod,
-            nextAllowedAt: cap.nextAllowedAt?.toISOString(),
-          }),
-        };
-      }
-      const row = await trx
-        .insertInto('messages')
-        .values({
-          idempotency_key: key,
-          channel,
-          provider,
-          status: 'sending',
-          contact_id: contact.id,
-          campaign_id: input.campaignId,
-          workflow_id: workflowId,
-          template: prepared.template,
-          to_address: prepared.to,
-          subject: prepared.subject,
-          html: prepared.html,
-          text: prepared.text,
-          headers: JSON.stringify(prepared.headers),
-          created_at: at,
-        })
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .returningAll()
-        .executeTakeFirst();
-      return { row };
-    }).catch((error: unknown) => {
-      if ((error as { code?: string })?.code === '23503' && /campaign/.test((error as { constraint?: string }).constraint ?? '')) {
-        throw nonRetryable(`campaign ${JSON.stringify(input.campaignId)} does not exist`, MESSAGING_FAILURE.invalidInput);
-      }
-      throw error;
-    });
+    const claimed = await db
+      .transaction()
+      .execute(async (trx) => {
+        const locked = await trx
+          .selectFrom('contacts')
+          .selectAll()
+          .where('id', '=', contact.id)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!locked) return { skipped: await skip(trx, channel, input, 'contact_not_found') };
+        // Consent again, now that nothing can change it until the claim is made.
+        const refusedNow = consent(channel, locked);
+        if (refusedNow)
+          return { skipped: await skip(trx, channel, input, refusedNow.reason, refusedNow.detail) };
+        const at = now();
+        const cap = await checkContactFrequencyCap(trx, config.frequencyCap, contact.id, at, {
+          excludeKey: key,
+        });
+        if (!cap.allowed) {
+          return {
+            skipped: await skip(trx, channel, input, 'frequency_cap', {
+              sentInPeriod: cap.sentInPeriod,
+              nextAllowedAt: cap.nextAllowedAt?.toISOString(),
+            }),
+          };
+        }
+        const row = await trx
+          .insertInto('messages')
+          .values({
+            idempotency_key: key,
+            channel,
+            provider,
+            status: 'sending',
+            contact_id: contact.id,
+            campaign_id: input.campaignId,
+            workflow_id: workflowId,
+            template: prepared.template,
+            to_address: prepared.to,
+            subject: prepared.subject,
+            html: prepared.html,
+            text: prepared.text,
+            headers: JSON.stringify(prepared.headers),
+            created_at: at,
+          })
+          .onConflict((oc) => oc.column('idempotency_key').doNothing())
+          .returningAll()
+          .executeTakeFirst();
+        return { row };
+      })
+      .catch((error: unknown) => {
+        if (
+          (error as { code?: string })?.code === '23503' &&
+          /campaign/.test((error as { constraint?: string }).constraint ?? '')
+        ) {
+          throw nonRetryable(
+            `campaign ${JSON.stringify(input.campaignId)} does not exist`,
+            MESSAGING_FAILURE.invalidInput,
+          );
+        }
+        throw error;
+      });
 
     if ('skipped' in claimed) return claimed.skipped!;
     if (claimed.row) return deliver(channel, input, claimed.row);
     // Another attempt of this step claimed it in the meantime: carry on from its row.
-    const row = await db.selectFrom('messages').selectAll().where('idempotency_key', '=', key).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('idempotency_key', '=', key)
+      .executeTakeFirstOrThrow();
     return resume(channel, input, row);
   }
 

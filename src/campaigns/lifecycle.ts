@@ -2,7 +2,11 @@
  * Client-side starters of journeys (Dittofeed's "lifecycle" habit): deterministic workflow ids, so a
  * retried or repeated start never enrols a contact twice.
  */
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Db } from '../db/database.js';
 import type { CampaignDefinition } from '../domain/campaigns/definition.js';
@@ -31,7 +35,11 @@ export interface JourneyStarter {
   searchAttributes?: boolean;
 }
 
-export async function startJourney(deps: JourneyStarter, campaign: CampaignDefinition, contactId: number): Promise<{ outcome: StartOutcome; workflowId: string }> {
+export async function startJourney(
+  deps: JourneyStarter,
+  campaign: CampaignDefinition,
+  contactId: number,
+): Promise<{ outcome: StartOutcome; workflowId: string }> {
   let entry = 1;
   if (campaign.reentry === 'after_end') {
     const previous = await deps.db
@@ -40,11 +48,19 @@ export async function startJourney(deps: JourneyStarter, campaign: CampaignDefin
       .where('campaign_id', '=', campaign.id)
       .where('contact_id', '=', contactId)
       .execute();
-    if (previous.some((j) => j.ended_at === null)) return { outcome: 'already_enrolled', workflowId: journeyWorkflowId(campaign.id, contactId, previous.length) };
+    if (previous.some((j) => j.ended_at === null))
+      return {
+        outcome: 'already_enrolled',
+        workflowId: journeyWorkflowId(campaign.id, contactId, previous.length),
+      };
     entry = previous.length + 1;
   }
   const workflowId = journeyWorkflowId(campaign.id, contactId, entry);
-  const input: JourneyInput = { campaign, contactId, holdout: isHeldOut(campaign.id, contactId, campaign.holdoutPercent) };
+  const input: JourneyInput = {
+    campaign,
+    contactId,
+    holdout: isHeldOut(campaign.id, contactId, campaign.holdoutPercent),
+  };
   try {
     await deps.client.workflow.start(JOURNEY_WORKFLOW_TYPES[campaign.kind], {
       taskQueue: deps.taskQueue,
@@ -64,7 +80,8 @@ export async function startJourney(deps: JourneyStarter, campaign: CampaignDefin
     });
     return { outcome: 'started', workflowId };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'already_enrolled', workflowId };
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      return { outcome: 'already_enrolled', workflowId };
     throw err;
   }
 }
@@ -78,7 +95,12 @@ export async function signalPurchase(
   contactId: number,
   purchase: { orderId: string; placedAt: string; total: number; currency: string },
 ): Promise<number> {
-  const open = await deps.db.selectFrom('journeys').select('workflow_id').where('contact_id', '=', contactId).where('ended_at', 'is', null).execute();
+  const open = await deps.db
+    .selectFrom('journeys')
+    .select('workflow_id')
+    .where('contact_id', '=', contactId)
+    .where('ended_at', 'is', null)
+    .execute();
   let signalled = 0;
   for (const { workflow_id } of open) {
     try {

@@ -4,7 +4,12 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { checkFrequencyCap, type FrequencyCap, type FrequencyCapDecision, frequencyCapPeriodStart } from '../domain/messages/frequency-cap.js';
+import {
+  checkFrequencyCap,
+  type FrequencyCap,
+  type FrequencyCapDecision,
+  frequencyCapPeriodStart,
+} from '../domain/messages/frequency-cap.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -22,7 +27,12 @@ export interface RecentMessagesOptions {
 }
 
 /** When the contact's messages sent after `since` went out, most recent first. */
-export async function recentMessageTimes(db: Executor, contactId: number, since: Date, options: RecentMessagesOptions = {}): Promise<Date[]> {
+export async function recentMessageTimes(
+  db: Executor,
+  contactId: number,
+  since: Date,
+  options: RecentMessagesOptions = {},
+): Promise<Date[]> {
   let query = db
     .selectFrom('messages')
     .select((eb) => eb.fn.coalesce('sent_at', 'created_at').as('at'))
@@ -30,11 +40,14 @@ export async function recentMessageTimes(db: Executor, contactId: number, since:
     .where((eb) =>
       eb.or([
         eb.and([eb('status', '=', 'sent'), eb('sent_at', '>', since)]),
-        ...(options.includeInFlight === false ? [] : [eb.and([eb('status', '=', 'sending'), eb('created_at', '>', since)])]),
+        ...(options.includeInFlight === false
+          ? []
+          : [eb.and([eb('status', '=', 'sending'), eb('created_at', '>', since)])]),
       ]),
     )
     .orderBy('at', 'desc');
-  if (options.excludeKey !== undefined) query = query.where('idempotency_key', '<>', options.excludeKey);
+  if (options.excludeKey !== undefined)
+    query = query.where('idempotency_key', '<>', options.excludeKey);
   if (options.limit !== undefined) query = query.limit(options.limit);
   const rows = await query.execute();
   return rows.map((r) => new Date(r.at as Date | string));
@@ -50,6 +63,9 @@ export async function checkContactFrequencyCap(
 ): Promise<FrequencyCapDecision> {
   if (!cap) return checkFrequencyCap(undefined, [], now);
   // The cap's `messages` most recent are all the decision (and its nextAllowedAt) needs.
-  const times = await recentMessageTimes(db, contactId, frequencyCapPeriodStart(cap, now), { ...options, limit: Math.max(1, cap.messages) });
+  const times = await recentMessageTimes(db, contactId, frequencyCapPeriodStart(cap, now), {
+    ...options,
+    limit: Math.max(1, cap.messages),
+  });
   return checkFrequencyCap(cap, times, now);
 }

@@ -6,7 +6,15 @@ import { createResendEmailProvider } from './resend.js';
 import type { Channels } from './types.js';
 import { createTwilioSmsProvider } from './twilio.js';
 
-export type { Channels, EmailMessage, EmailProvider, SendOptions, SendResult, SmsMessage, SmsProvider } from './types.js';
+export type {
+  Channels,
+  EmailMessage,
+  EmailProvider,
+  SendOptions,
+  SendResult,
+  SmsMessage,
+  SmsProvider,
+} from './types.js';
 
 export interface ChannelOverrides {
   /** Where the Resend client sends requests (a local fake in tests). */
@@ -15,12 +23,19 @@ export interface ChannelOverrides {
   twilioBaseUrl?: string;
 }
 
-export function createChannels(config: Pick<Config, 'email' | 'sms'>, db: Db, overrides: ChannelOverrides = {}): Channels {
+export function createChannels(
+  config: Pick<Config, 'email' | 'sms'>,
+  db: Db,
+  overrides: ChannelOverrides = {},
+): Channels {
   let email: Channels['email'];
   switch (config.email.provider) {
     case 'resend':
       if (!config.email.resendApiKey) throw new Error('EMAIL_PROVIDER=resend needs RESEND_API_KEY');
-      email = createResendEmailProvider({ apiKey: config.email.resendApiKey, baseUrl: overrides.resendBaseUrl });
+      email = createResendEmailProvider({
+        apiKey: config.email.resendApiKey,
+        baseUrl: overrides.resendBaseUrl,
+      });
       break;
     case 'outbox':
       email = createOutboxEmailProvider(db);
@@ -29,7 +44,10 @@ export function createChannels(config: Pick<Config, 'email' | 'sms'>, db: Db, ov
   let sms: Channels['sms'];
   switch (config.sms.provider) {
     case 'twilio':
-      if (!config.sms.twilio) throw new Error('SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM');
+      if (!config.sms.twilio)
+        throw new Error(
+          'SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM',
+        );
       sms = createTwilioSmsProvider({ ...config.sms.twilio, baseUrl: overrides.twilioBaseUrl });
       break;
     case 'outbox':

@@ -6,12 +6,23 @@
  */
 import type { Db } from '../db/database.js';
 import { rejectedFailure } from './provider-errors.js';
-import type { EmailMessage, EmailProvider, SendOptions, SendResult, SmsMessage, SmsProvider } from './types.js';
+import type {
+  EmailMessage,
+  EmailProvider,
+  SendOptions,
+  SendResult,
+  SmsMessage,
+  SmsProvider,
+} from './types.js';
 
 export const OUTBOX_PROVIDER = 'outbox';
 
 async function keep(db: Db, { idempotencyKey }: SendOptions): Promise<SendResult> {
-  const row = await db.selectFrom('messages').select('id').where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  const row = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst();
   if (!row) {
     throw rejectedFailure(
       `the outbox keeps the messages the messaging activities record; no message has the key ${JSON.stringify(idempotencyKey)}`,
@@ -21,9 +32,15 @@ async function keep(db: Db, { idempotencyKey }: SendOptions): Promise<SendResult
 }
 
 export function createOutboxEmailProvider(db: Db): EmailProvider {
-  return { name: OUTBOX_PROVIDER, send: (_message: EmailMessage, options: SendOptions) => keep(db, options) };
+  return {
+    name: OUTBOX_PROVIDER,
+    send: (_message: EmailMessage, options: SendOptions) => keep(db, options),
+  };
 }
 
 export function createOutboxSmsProvider(db: Db): SmsProvider {
-  return { name: OUTBOX_PROVIDER, send: (_message: SmsMessage, options: SendOptions) => keep(db, options) };
+  return {
+    name: OUTBOX_PROVIDER,
+    send: (_message: SmsMessage, options: SendOptions) => keep(db, options),
+  };
 }

@@ -20,7 +20,10 @@ export const PROVIDER_FAILURE = {
 const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 
 /** A Retry-After header (delta-seconds or an HTTP date) in ms, or undefined. */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
   let ms: number;
@@ -34,7 +37,12 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number 
   return Math.min(Math.ceil(ms), MAX_RETRY_AFTER_MS);
 }
 
-export function retryableFailure(message: string, type: string, retryAfterMs?: number, cause?: unknown): ApplicationFailure {
+export function retryableFailure(
+  message: string,
+  type: string,
+  retryAfterMs?: number,
+  cause?: unknown,
+): ApplicationFailure {
   return ApplicationFailure.create({
     message,
     type,
@@ -44,7 +52,10 @@ export function retryableFailure(message: string, type: string, retryAfterMs?: n
   });
 }
 
-export function rejectedFailure(message: string, details?: Record<string, unknown>): ApplicationFailure {
+export function rejectedFailure(
+  message: string,
+  details?: Record<string, unknown>,
+): ApplicationFailure {
   return details === undefined
     ? ApplicationFailure.nonRetryable(message, PROVIDER_FAILURE.rejected)
     : ApplicationFailure.nonRetryable(message, PROVIDER_FAILURE.rejected, details);
@@ -55,12 +66,25 @@ export function rejectedFailure(message: string, details?: Record<string, unknow
  * @param provider e.g. "Resend"
  * @param detail what the provider said, e.g. "invalid from address: The from field is invalid"
  */
-export function failureForStatus(provider: string, status: number, detail: string, retryAfter?: string | null): ApplicationFailure {
+export function failureForStatus(
+  provider: string,
+  status: number,
+  detail: string,
+  retryAfter?: string | null,
+): ApplicationFailure {
   if (status === 429) {
-    return retryableFailure(`${provider} rate limit (429): ${detail}`, PROVIDER_FAILURE.rateLimited, parseRetryAfter(retryAfter));
+    return retryableFailure(
+      `${provider} rate limit (429): ${detail}`,
+      PROVIDER_FAILURE.rateLimited,
+      parseRetryAfter(retryAfter),
+    );
   }
   if (status >= 500 || status < 400) {
-    return retryableFailure(`${provider} is unavailable (${status}): ${detail}`, PROVIDER_FAILURE.unavailable, parseRetryAfter(retryAfter));
+    return retryableFailure(
+      `${provider} is unavailable (${status}): ${detail}`,
+      PROVIDER_FAILURE.unavailable,
+      parseRetryAfter(retryAfter),
+    );
   }
   return rejectedFailure(`${provider} rejected the message: ${detail}`, { provider, status });
 }

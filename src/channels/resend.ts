@@ -12,7 +12,14 @@ import type { EmailMessage, EmailProvider, SendOptions, SendResult } from './typ
 export interface ResendEmailsClient {
   emails: {
     send(
-      payload: { from: string; to: string; subject: string; html: string; text: string; headers: Record<string, string> },
+      payload: {
+        from: string;
+        to: string;
+        subject: string;
+        html: string;
+        text: string;
+        headers: Record<string, string>;
+      },
       options: { idempotencyKey: string },
     ): Promise<{
       data: { id: string } | null;
@@ -37,28 +44,50 @@ function humanize(name: string): string {
 
 export function createResendEmailProvider(options: ResendProviderOptions): EmailProvider {
   const client: ResendEmailsClient =
-    options.client ?? (new Resend(options.apiKey, options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : undefined) as unknown as ResendEmailsClient);
+    options.client ??
+    (new Resend(
+      options.apiKey,
+      options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : undefined,
+    ) as unknown as ResendEmailsClient);
   return {
     name: 'resend',
     async send(message: EmailMessage, { idempotencyKey }: SendOptions): Promise<SendResult> {
       const response = await client.emails.send(
-        { from: message.from, to: message.to, subject: message.subject, html: message.html, text: message.text, headers: message.headers },
+        {
+          from: message.from,
+          to: message.to,
+          subject: message.subject,
+          html: message.html,
+          text: message.text,
+          headers: message.headers,
+        },
         { idempotencyKey },
       );
       if (response.error) {
         const { statusCode, name, message: said } = response.error;
-        const detail = said && said !== humanize(name) ? `${humanize(name)}: ${said}` : humanize(name);
+        const detail =
+          said && said !== humanize(name) ? `${humanize(name)}: ${said}` : humanize(name);
         // The client reports network failures with no status code.
         if (statusCode === null || statusCode === undefined) {
-          throw retryableFailure(`Resend could not be reached: ${said}`, PROVIDER_FAILURE.unavailable);
+          throw retryableFailure(
+            `Resend could not be reached: ${said}`,
+            PROVIDER_FAILURE.unavailable,
+          );
         }
         // Another attempt with the same key is still in flight at Resend: try again later.
         if (statusCode === 409 && name === 'concurrent_idempotent_requests') {
-          throw retryableFailure(`Resend is still processing this message: ${said}`, PROVIDER_FAILURE.unavailable);
+          throw retryableFailure(
+            `Resend is still processing this message: ${said}`,
+            PROVIDER_FAILURE.unavailable,
+          );
         }
         throw failureForStatus('Resend', statusCode, detail, response.headers?.['retry-after']);
       }
-      if (!response.data?.id) throw retryableFailure('Resend accepted the message but returned no id', PROVIDER_FAILURE.unavailable);
+      if (!response.data?.id)
+        throw retryableFailure(
+          'Resend accepted the message but returned no id',
+          PROVIDER_FAILURE.unavailable,
+        );
       return { providerMessageId: response.data.id };
     },
   };

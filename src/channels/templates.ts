@@ -89,12 +89,20 @@ function toDate(value: unknown): Date | undefined {
   return undefined;
 }
 
-function formatDate(value: unknown, settings: RenderLocale, dateStyle: unknown, timeStyle: unknown): unknown {
+function formatDate(
+  value: unknown,
+  settings: RenderLocale,
+  dateStyle: unknown,
+  timeStyle: unknown,
+): unknown {
   const date = toDate(value);
   if (!date) return value;
   const style = (s: unknown, fallback: DateStyle | undefined): DateStyle | undefined =>
     DATE_STYLES.includes(s as DateStyle) ? (s as DateStyle) : fallback;
-  const options: Intl.DateTimeFormatOptions = { timeZone: settings.timeZone, dateStyle: style(dateStyle, 'long') };
+  const options: Intl.DateTimeFormatOptions = {
+    timeZone: settings.timeZone,
+    dateStyle: style(dateStyle, 'long'),
+  };
   const time = style(timeStyle, undefined);
   if (time) options.timeStyle = time;
   try {
@@ -117,15 +125,37 @@ function createEngine(escapeHtml: boolean): Liquid {
     renderLimit: 2_000,
     memoryLimit: 50_000_000,
   });
-  const settings = (scope: unknown): RenderLocale => (scope as Scope)[LOCALE] ?? { locale: 'en', timeZone: 'UTC' };
-  engine.registerFilter('format_date', function (this: { context: { environments: unknown } }, value: unknown, dateStyle?: unknown, timeStyle?: unknown) {
-    return formatDate(value, settings(this.context.environments), dateStyle, timeStyle);
-  });
+  const settings = (scope: unknown): RenderLocale =>
+    (scope as Scope)[LOCALE] ?? { locale: 'en', timeZone: 'UTC' };
+  engine.registerFilter(
+    'format_date',
+    function (
+      this: { context: { environments: unknown } },
+      value: unknown,
+      dateStyle?: unknown,
+      timeStyle?: unknown,
+    ) {
+      return formatDate(value, settings(this.context.environments), dateStyle, timeStyle);
+    },
+  );
   const builtinDate = engine.filters.date;
   if (typeof builtinDate === 'function') {
-    engine.registerFilter('date', function (this: { context: { environments: unknown } }, value: unknown, format?: unknown, timeZone?: unknown) {
-      return builtinDate.call(this as never, value, format, timeZone ?? settings(this.context.environments).timeZone);
-    });
+    engine.registerFilter(
+      'date',
+      function (
+        this: { context: { environments: unknown } },
+        value: unknown,
+        format?: unknown,
+        timeZone?: unknown,
+      ) {
+        return builtinDate.call(
+          this as never,
+          value,
+          format,
+          timeZone ?? settings(this.context.environments).timeZone,
+        );
+      },
+    );
   }
   return engine;
 }
@@ -162,7 +192,10 @@ function problemOf(part: TemplatePart, error: unknown): TemplateProblem {
   const e = error as LiquidErrorLike;
   const position = typeof e?.token?.getPosition === 'function' ? e.token.getPosition() : [0, 0];
   // liquidjs appends ", line:1, col:4" to its messages; the position is reported apart.
-  const message = (e?.originalError?.message ?? e?.message ?? String(error)).replace(/, line:\d+, col:\d+$/, '');
+  const message = (e?.originalError?.message ?? e?.message ?? String(error)).replace(
+    /, line:\d+, col:\d+$/,
+    '',
+  );
   return { part, message, line: position[0] ?? 0, column: position[1] ?? 0 };
 }
 
@@ -185,12 +218,16 @@ export interface ValidateTemplateOptions {
  * e.g. `{ part: 'html', message: 'undefined filter: upcas', line: 3, column: 12 }`. Call it when a
  * campaign is created, so a broken template never reaches a send.
  */
-export function validateTemplate(template: MessageTemplate, options: ValidateTemplateOptions = {}): TemplateValidation {
+export function validateTemplate(
+  template: MessageTemplate,
+  options: ValidateTemplateOptions = {},
+): TemplateValidation {
   const problems: TemplateProblem[] = [];
   const required: TemplatePart[] = isSmsTemplate(template) ? ['body'] : ['subject', 'html'];
   for (const [part, source] of parts(template)) {
     if (source === undefined || source === null) {
-      if (required.includes(part)) problems.push({ part, message: 'is missing', line: 0, column: 0 });
+      if (required.includes(part))
+        problems.push({ part, message: 'is missing', line: 0, column: 0 });
       continue;
     }
     if (typeof source !== 'string') {
@@ -207,30 +244,55 @@ export function validateTemplate(template: MessageTemplate, options: ValidateTem
       problems.push(problemOf(part, error));
     }
   }
-  if (!isSmsTemplate(template) && (options.requireUnsubscribeLink ?? true) && typeof template.html === 'string' && !/\{\{-?\s*unsubscribe_url\b/.test(template.html)) {
-    problems.push({ part: 'html', message: 'must link {{ unsubscribe_url }} (marketing emails carry an unsubscribe link)', line: 0, column: 0 });
+  if (
+    !isSmsTemplate(template) &&
+    (options.requireUnsubscribeLink ?? true) &&
+    typeof template.html === 'string' &&
+    !/\{\{-?\s*unsubscribe_url\b/.test(template.html)
+  ) {
+    problems.push({
+      part: 'html',
+      message: 'must link {{ unsubscribe_url }} (marketing emails carry an unsubscribe link)',
+      line: 0,
+      column: 0,
+    });
   }
   return problems.length === 0 ? { ok: true } : { ok: false, problems };
 }
 
 /** A problem as one line, e.g. "html, line 3, column 12: undefined filter: upcas". */
 export function describeProblem(p: TemplateProblem): string {
-  return p.line > 0 ? `${p.part}, line ${p.line}, column ${p.column}: ${p.message}` : `${p.part}: ${p.message}`;
+  return p.line > 0
+    ? `${p.part}, line ${p.line}, column ${p.column}: ${p.message}`
+    : `${p.part}: ${p.message}`;
 }
 
 function templateSchemaRefinement(template: MessageTemplate, ctx: z.RefinementCtx): void {
   const result = validateTemplate(template);
   if (!result.ok)
-    for (const p of result.problems) ctx.addIssue({ code: 'custom', path: [p.part], message: describeProblem(p), params: { line: p.line, column: p.column } });
+    for (const p of result.problems)
+      ctx.addIssue({
+        code: 'custom',
+        path: [p.part],
+        message: describeProblem(p),
+        params: { line: p.line, column: p.column },
+      });
 }
 
 /** Zod schemas for templates in campaign definitions: they parse the Liquid and report positions. */
 export const emailTemplateSchema = z
   .object({ subject: z.string(), html: z.string(), text: z.string().optional() })
   .superRefine(templateSchemaRefinement);
-export const smsTemplateSchema = z.object({ body: z.string() }).superRefine(templateSchemaRefinement);
+export const smsTemplateSchema = z
+  .object({ body: z.string() })
+  .superRefine(templateSchemaRefinement);
 
-async function renderPart(part: TemplatePart, source: string, variables: Record<string, unknown>, locale: RenderLocale): Promise<string> {
+async function renderPart(
+  part: TemplatePart,
+  source: string,
+  variables: Record<string, unknown>,
+  locale: RenderLocale,
+): Promise<string> {
   let tpl: Template[];
   try {
     tpl = parse(part, source);
@@ -248,17 +310,28 @@ async function renderPart(part: TemplatePart, source: string, variables: Record<
 }
 
 /** Renders an email: subject (one line), HTML (escaped), text (its own template, or from the HTML). */
-export async function renderEmailTemplate(template: EmailTemplate, variables: Record<string, unknown>, locale: RenderLocale): Promise<RenderedEmail> {
+export async function renderEmailTemplate(
+  template: EmailTemplate,
+  variables: Record<string, unknown>,
+  locale: RenderLocale,
+): Promise<RenderedEmail> {
   const [subject, html] = await Promise.all([
     renderPart('subject', template.subject, variables, locale),
     renderPart('html', template.html, variables, locale),
   ]);
-  const text = template.text !== undefined ? await renderPart('text', template.text, variables, locale) : htmlToText(html);
+  const text =
+    template.text !== undefined
+      ? await renderPart('text', template.text, variables, locale)
+      : htmlToText(html);
   return { subject: subject.replace(/\s*[\r\n]+\s*/g, ' ').trim(), html, text: text.trim() };
 }
 
 /** Renders an SMS body (plain text, trimmed). */
-export async function renderSmsTemplate(template: SmsTemplate, variables: Record<string, unknown>, locale: RenderLocale): Promise<{ body: string }> {
+export async function renderSmsTemplate(
+  template: SmsTemplate,
+  variables: Record<string, unknown>,
+  locale: RenderLocale,
+): Promise<{ body: string }> {
   const body = await renderPart('body', template.body, variables, locale);
   return { body: body.trim() };
 }

@@ -56,8 +56,18 @@ export function createTwilioSmsProvider(options: TwilioProviderOptions): SmsProv
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-        throw retryableFailure(`Twilio could not be reached: ${reason}`, PROVIDER_FAILURE.unavailable, undefined, error);
+        const reason =
+          error instanceof Error
+            ? error.cause instanceof Error
+              ? error.cause.message
+              : error.message
+            : String(error);
+        throw retryableFailure(
+          `Twilio could not be reached: ${reason}`,
+          PROVIDER_FAILURE.unavailable,
+          undefined,
+          error,
+        );
       }
 
       const raw = await response.text().catch(() => '');
@@ -69,12 +79,24 @@ export function createTwilioSmsProvider(options: TwilioProviderOptions): SmsProv
       }
 
       if (response.ok) {
-        if (!body?.sid) throw retryableFailure(`Twilio answered ${response.status} without a message SID`, PROVIDER_FAILURE.unavailable);
+        if (!body?.sid)
+          throw retryableFailure(
+            `Twilio answered ${response.status} without a message SID`,
+            PROVIDER_FAILURE.unavailable,
+          );
         return { providerMessageId: body.sid };
       }
       const said = body?.message ?? (raw.slice(0, 200) || response.statusText || 'no details');
-      const detail = body?.code !== undefined ? `${said} (error ${body.code}${body.more_info ? `, ${body.more_info}` : ''})` : said;
-      throw failureForStatus('Twilio', response.status, detail, response.headers.get('retry-after'));
+      const detail =
+        body?.code !== undefined
+          ? `${said} (error ${body.code}${body.more_info ? `, ${body.more_info}` : ''})`
+          : said;
+      throw failureForStatus(
+        'Twilio',
+        response.status,
+        detail,
+        response.headers.get('retry-after'),
+      );
     },
   };
 }

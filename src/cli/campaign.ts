@@ -7,7 +7,12 @@ import { getCampaign, listCampaigns, saveCampaign, setCampaignStatus } from '../
 import { CampaignDefinitionError } from '../domain/campaigns/definition.js';
 import { CAMPAIGN } from '../domain/search-attributes.js';
 import { workflowUiUrl } from '../temporal/connection.js';
-import { launchCampaign, launchProgressQuery, launchWorkflowId, type LaunchProgress } from '../workflows/launch.js';
+import {
+  launchCampaign,
+  launchProgressQuery,
+  launchWorkflowId,
+  type LaunchProgress,
+} from '../workflows/launch.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
 
@@ -21,7 +26,10 @@ async function readDefinitionFile(file: string): Promise<unknown> {
   try {
     return /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new CliError(`${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`, 2);
+    throw new CliError(
+      `${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`,
+      2,
+    );
   }
 }
 
@@ -29,10 +37,16 @@ async function journeyCounts(ctx: CliContext) {
   const rows = await ctx
     .db()
     .selectFrom('journeys')
-    .select((eb) => ['campaign_id', eb.fn.countAll<number>().as('enrolled'), eb.fn.count<number>('ended_at').as('ended')])
+    .select((eb) => [
+      'campaign_id',
+      eb.fn.countAll<number>().as('enrolled'),
+      eb.fn.count<number>('ended_at').as('ended'),
+    ])
     .groupBy('campaign_id')
     .execute();
-  return new Map(rows.map((r) => [r.campaign_id, { enrolled: Number(r.enrolled), ended: Number(r.ended) }]));
+  return new Map(
+    rows.map((r) => [r.campaign_id, { enrolled: Number(r.enrolled), ended: Number(r.ended) }]),
+  );
 }
 
 function progressLine(p: LaunchProgress): string {
@@ -40,7 +54,9 @@ function progressLine(p: LaunchProgress): string {
 }
 
 export function registerCampaignCommands(program: Command, ctx: CliContext): void {
-  const campaign = program.command('campaign').description('Create, launch, pause and stop campaigns');
+  const campaign = program
+    .command('campaign')
+    .description('Create, launch, pause and stop campaigns');
 
   campaign
     .command('create')
@@ -53,14 +69,24 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       try {
         result = await saveCampaign(ctx.db(), input);
       } catch (err) {
-        if (err instanceof CampaignDefinitionError) throw new CliError(`${opts.file}: ${err.message}`, 2);
+        if (err instanceof CampaignDefinitionError)
+          throw new CliError(`${opts.file}: ${err.message}`, 2);
         throw err;
       }
       if (opts.json) return printJson({ action: result.action, campaign: result.campaign });
-      console.log(`${result.action} campaign "${result.campaign.id}" (${result.campaign.kind}): ${result.campaign.name}`);
-      if (result.campaign.kind === 'low_clv_coupon') console.log(`launch it with: boomerang campaign launch ${result.campaign.id}`);
-      if (result.campaign.kind === 'inactive_reactivation') console.log(`it starts journeys when contacts enter segment "${result.campaign.segment}" (daily recompute)`);
-      if (result.campaign.kind === 'welcome_voucher') console.log('it starts a journey for every contact who registers (POST /events account_registered)');
+      console.log(
+        `${result.action} campaign "${result.campaign.id}" (${result.campaign.kind}): ${result.campaign.name}`,
+      );
+      if (result.campaign.kind === 'low_clv_coupon')
+        console.log(`launch it with: boomerang campaign launch ${result.campaign.id}`);
+      if (result.campaign.kind === 'inactive_reactivation')
+        console.log(
+          `it starts journeys when contacts enter segment "${result.campaign.segment}" (daily recompute)`,
+        );
+      if (result.campaign.kind === 'welcome_voucher')
+        console.log(
+          'it starts a journey for every contact who registers (POST /events account_registered)',
+        );
     });
 
   campaign
@@ -69,14 +95,31 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const [campaigns, counts] = await Promise.all([listCampaigns(ctx.db()), journeyCounts(ctx)]);
-      if (opts.json) return printJson(campaigns.map((c) => ({ ...c.definition, status: c.status, journeys: counts.get(c.definition.id) ?? { enrolled: 0, ended: 0 } })));
-      if (campaigns.length === 0) return console.log('no campaigns yet; create one with `boomerang campaign create --file FILE`');
+      if (opts.json)
+        return printJson(
+          campaigns.map((c) => ({
+            ...c.definition,
+            status: c.status,
+            journeys: counts.get(c.definition.id) ?? { enrolled: 0, ended: 0 },
+          })),
+        );
+      if (campaigns.length === 0)
+        return console.log(
+          'no campaigns yet; create one with `boomerang campaign create --file FILE`',
+        );
       console.log(
         formatTable(
           ['id', 'kind', 'status', 'enrolled', 'running', 'name'],
           campaigns.map((c) => {
             const n = counts.get(c.definition.id) ?? { enrolled: 0, ended: 0 };
-            return [c.definition.id, c.definition.kind, c.status, String(n.enrolled), String(n.enrolled - n.ended), c.definition.name];
+            return [
+              c.definition.id,
+              c.definition.kind,
+              c.status,
+              String(n.enrolled),
+              String(n.enrolled - n.ended),
+              c.definition.name,
+            ];
           }),
         ),
       );
@@ -84,7 +127,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
 
   campaign
     .command('show')
-    .description('Show a campaign\'s definition (with defaults filled in) and status')
+    .description("Show a campaign's definition (with defaults filled in) and status")
     .argument('<id>')
     .action(async (id: string) => {
       const stored = await getCampaign(ctx.db(), id);
@@ -93,14 +136,19 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
 
   campaign
     .command('launch')
-    .description('Enrol the campaign\'s audience ("All existing" contacts); re-launching never enrols a contact twice')
+    .description(
+      'Enrol the campaign\'s audience ("All existing" contacts); re-launching never enrols a contact twice',
+    )
     .argument('<id>')
     .option('--batch-size <n>', 'contacts per batch', (v) => Number.parseInt(v, 10), 500)
     .option('--no-wait', 'start the launch and return')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { batchSize: number; wait: boolean; json?: boolean }) => {
       const stored = await getCampaign(ctx.db(), id);
-      if (stored.status !== 'active') throw new CliError(`campaign "${id}" is ${stored.status}; resume it first with \`boomerang campaign resume ${id}\``);
+      if (stored.status !== 'active')
+        throw new CliError(
+          `campaign "${id}" is ${stored.status}; resume it first with \`boomerang campaign resume ${id}\``,
+        );
       if (stored.definition.kind !== 'low_clv_coupon') {
         throw new CliError(
           stored.definition.kind === 'inactive_reactivation'
@@ -126,7 +174,8 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
         if (!opts.json) console.error(`a launch of "${id}" is already running; following it`);
       }
       const url = workflowUiUrl(ctx.config, workflowId);
-      if (!opts.wait) return opts.json ? printJson({ workflowId, url }) : console.log(`launch started: ${url}`);
+      if (!opts.wait)
+        return opts.json ? printJson({ workflowId, url }) : console.log(`launch started: ${url}`);
       const interactive = !opts.json && process.stderr.isTTY;
       const poll = setInterval(() => {
         handle
@@ -142,7 +191,9 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
         if (interactive) process.stderr.write('\n');
       }
       if (opts.json) return printJson({ workflowId, url, ...result });
-      console.log(`launched "${id}": ${progressLine(result)}${result.haltedBecause ? ` (halted: campaign ${result.haltedBecause})` : ''}`);
+      console.log(
+        `launched "${id}": ${progressLine(result)}${result.haltedBecause ? ` (halted: campaign ${result.haltedBecause})` : ''}`,
+      );
       console.log(`see it in the Web UI: ${url}`);
     });
 
@@ -162,15 +213,21 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
 
   campaign
     .command('stop')
-    .description('Stop a campaign: no new enrolments, and every running journey ends ("campaign_stopped")')
+    .description(
+      'Stop a campaign: no new enrolments, and every running journey ends ("campaign_stopped")',
+    )
     .argument('<id>')
     .action(async (id: string) => {
       await setCampaignStatus(ctx.db(), id, 'stopped');
       const client = await ctx.temporal();
       let stopped = 0;
-      for await (const execution of client.workflow.list({ query: `${CAMPAIGN.name} = "${id}" AND ExecutionStatus = "Running"` })) {
+      for await (const execution of client.workflow.list({
+        query: `${CAMPAIGN.name} = "${id}" AND ExecutionStatus = "Running"`,
+      })) {
         if (execution.workflowId === launchWorkflowId(id)) continue; // the launch halts by itself on its next batch
-        await client.workflow.getHandle(execution.workflowId, execution.runId).signal('stop', { reason: 'campaign stopped' });
+        await client.workflow
+          .getHandle(execution.workflowId, execution.runId)
+          .signal('stop', { reason: 'campaign stopped' });
         stopped++;
       }
       console.log(`campaign "${id}" is stopped; ${stopped} running journeys told to end`);

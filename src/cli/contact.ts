@@ -28,14 +28,21 @@ export interface JourneyTrace {
 }
 
 /** The earliest timer started and not yet fired or cancelled, from the journey's history. */
-async function nextWakeUp(client: Client, workflowId: string, runId: string): Promise<string | null> {
+async function nextWakeUp(
+  client: Client,
+  workflowId: string,
+  runId: string,
+): Promise<string | null> {
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const pending = new Map<string, number>();
   for (const e of history.events ?? []) {
     const started = e.timerStartedEventAttributes;
     if (started?.timerId) {
-      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
-      const ms = Number(started.startToFireTimeout?.seconds ?? 0) * 1000 + Math.floor((started.startToFireTimeout?.nanos ?? 0) / 1e6);
+      const at =
+        Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+      const ms =
+        Number(started.startToFireTimeout?.seconds ?? 0) * 1000 +
+        Math.floor((started.startToFireTimeout?.nanos ?? 0) / 1e6);
       pending.set(started.timerId, at + ms);
     }
     const done = e.timerFiredEventAttributes?.timerId ?? e.timerCanceledEventAttributes?.timerId;
@@ -45,10 +52,17 @@ async function nextWakeUp(client: Client, workflowId: string, runId: string): Pr
   return Number.isFinite(next) ? new Date(next).toISOString() : null;
 }
 
-export async function traceContact(deps: { db: Db; temporal: Client; config: CliContext['config'] }, contactId: number): Promise<JourneyTrace[]> {
-  const recorded = new Map((await journeysOfContact(deps.db, contactId)).map((j) => [j.workflow_id, j]));
+export async function traceContact(
+  deps: { db: Db; temporal: Client; config: CliContext['config'] },
+  contactId: number,
+): Promise<JourneyTrace[]> {
+  const recorded = new Map(
+    (await journeysOfContact(deps.db, contactId)).map((j) => [j.workflow_id, j]),
+  );
   const traces: JourneyTrace[] = [];
-  for await (const execution of deps.temporal.workflow.list({ query: `${CONTACT_ID.name} = "${contactId}"` })) {
+  for await (const execution of deps.temporal.workflow.list({
+    query: `${CONTACT_ID.name} = "${contactId}"`,
+  })) {
     const handle = deps.temporal.workflow.getHandle(execution.workflowId, execution.runId);
     const running = execution.status.name === 'RUNNING';
     let state: JourneyState | undefined;
@@ -66,9 +80,14 @@ export async function traceContact(deps: { db: Db; temporal: Client; config: Cli
       workflowType: execution.type,
       status: execution.status.name,
       holdout: row?.holdout ?? state?.holdout ?? null,
-      currentStep: state?.currentStep ?? (execution.searchAttributes?.BoomerangStep?.[0] as string | undefined) ?? null,
+      currentStep:
+        state?.currentStep ??
+        (execution.searchAttributes?.BoomerangStep?.[0] as string | undefined) ??
+        null,
       steps: state?.steps ?? [],
-      nextWakeUp: running ? await nextWakeUp(deps.temporal, execution.workflowId, execution.runId) : null,
+      nextWakeUp: running
+        ? await nextWakeUp(deps.temporal, execution.workflowId, execution.runId)
+        : null,
       endReason: row?.end_reason ?? state?.endReason ?? null,
       startedAt: execution.startTime.toISOString(),
       closedAt: execution.closeTime?.toISOString() ?? null,
@@ -85,7 +104,7 @@ async function resolveContact(ctx: CliContext, key: string) {
 }
 
 export function registerContactCommands(program: Command, ctx: CliContext): void {
-  const contact = program.command('contact').description('A contact\'s data and journeys');
+  const contact = program.command('contact').description("A contact's data and journeys");
 
   contact
     .command('show')
@@ -96,7 +115,11 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
       const found = await resolveContact(ctx, key);
       const db = ctx.db();
       const [indicators, segments, journeys] = await Promise.all([
-        db.selectFrom('contact_indicators').selectAll().where('contact_id', '=', found.id).executeTakeFirst(),
+        db
+          .selectFrom('contact_indicators')
+          .selectAll()
+          .where('contact_id', '=', found.id)
+          .executeTakeFirst(),
         db
           .selectFrom('segment_memberships as m')
           .innerJoin('segments as s', 's.id', 'm.segment_id')
@@ -107,13 +130,22 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
           .execute(),
         journeysOfContact(db, found.id),
       ]);
-      if (opts.json) return printJson({ contact: found, indicators: indicators ?? null, segments, journeys });
-      console.log(`contact ${found.id}${found.externalId ? ` (${found.externalId})` : ''}: ${[found.firstName, found.lastName].filter(Boolean).join(' ') || '(no name)'} <${found.email ?? 'no email'}>`);
-      console.log(`  newsletter ${found.newsletterStatus}; SMS ${found.smsConsent && found.phone ? `consented (${found.phone})` : 'no'}; time zone ${found.timezone ?? '(shop\'s)'}`);
+      if (opts.json)
+        return printJson({ contact: found, indicators: indicators ?? null, segments, journeys });
+      console.log(
+        `contact ${found.id}${found.externalId ? ` (${found.externalId})` : ''}: ${[found.firstName, found.lastName].filter(Boolean).join(' ') || '(no name)'} <${found.email ?? 'no email'}>`,
+      );
+      console.log(
+        `  newsletter ${found.newsletterStatus}; SMS ${found.smsConsent && found.phone ? `consented (${found.phone})` : 'no'}; time zone ${found.timezone ?? "(shop's)"}`,
+      );
       if (indicators) {
         const n = (v: number | null, digits = 2) => (v === null ? '—' : v.toFixed(digits));
-        console.log(`  orders ${indicators.orders_count}, spent ${n(indicators.total_spent)}; RFM ${indicators.r_score}${indicators.f_score}${indicators.m_score} (${indicators.rfm_segment})`);
-        console.log(`  CLV 12m ${n(indicators.clv_12m)}, forecast purchases 12m ${n(indicators.forecast_purchases_12m, 3)}, P(alive) ${n(indicators.probability_alive, 3)} (computed ${indicators.computed_at.toISOString()})`);
+        console.log(
+          `  orders ${indicators.orders_count}, spent ${n(indicators.total_spent)}; RFM ${indicators.r_score}${indicators.f_score}${indicators.m_score} (${indicators.rfm_segment})`,
+        );
+        console.log(
+          `  CLV 12m ${n(indicators.clv_12m)}, forecast purchases 12m ${n(indicators.forecast_purchases_12m, 3)}, P(alive) ${n(indicators.probability_alive, 3)} (computed ${indicators.computed_at.toISOString()})`,
+        );
       } else console.log('  no value indicators (no paid order, or not recomputed yet)');
       console.log(`  segments: ${segments.map((s) => s.name).join(', ') || '(none)'}`);
       console.log(`  journeys: ${journeys.length} (see \`boomerang contact trace ${key}\`)`);
@@ -121,21 +153,34 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
 
   contact
     .command('trace')
-    .description('Every journey of a contact: campaign, status, current step, next wake-up, why it ended, and its Web UI link')
+    .description(
+      'Every journey of a contact: campaign, status, current step, next wake-up, why it ended, and its Web UI link',
+    )
     .argument('<contact>', 'email, id or external id')
     .option('--json', 'print JSON')
     .action(async (key: string, opts: { json?: boolean }) => {
       const found = await resolveContact(ctx, key);
-      const traces = await traceContact({ db: ctx.db(), temporal: await ctx.temporal(), config: ctx.config }, found.id);
+      const traces = await traceContact(
+        { db: ctx.db(), temporal: await ctx.temporal(), config: ctx.config },
+        found.id,
+      );
       if (opts.json) return printJson({ contactId: found.id, journeys: traces });
       if (traces.length === 0) return console.log(`contact ${found.id} is on no journey`);
       console.log(
         formatTable(
           ['campaign', 'status', 'current step', 'next wake-up', 'ended because'],
-          traces.map((t) => [t.campaign + (t.holdout ? ' (control)' : ''), t.status.toLowerCase(), t.currentStep ?? '', t.nextWakeUp ?? '', t.endReason ?? '']),
+          traces.map((t) => [
+            t.campaign + (t.holdout ? ' (control)' : ''),
+            t.status.toLowerCase(),
+            t.currentStep ?? '',
+            t.nextWakeUp ?? '',
+            t.endReason ?? '',
+          ]),
         ),
       );
       for (const t of traces) console.log(`${t.workflowId}: ${t.url}`);
-      console.log(`all of them in the Web UI: ${ctx.config.temporal.uiUrl}/namespaces/${ctx.config.temporal.namespace}/workflows?query=${encodeURIComponent(`${CONTACT_ID.name}="${found.id}"`)}`);
+      console.log(
+        `all of them in the Web UI: ${ctx.config.temporal.uiUrl}/namespaces/${ctx.config.temporal.namespace}/workflows?query=${encodeURIComponent(`${CONTACT_ID.name}="${found.id}"`)}`,
+      );
     });
 }

@@ -9,7 +9,10 @@ import { connectClient } from '../temporal/connection.js';
 
 /** An error meant for the user: printed without a stack trace, with its exit code. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }

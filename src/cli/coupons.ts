@@ -9,18 +9,28 @@ import { formatTable } from './format.js';
 const SET_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 function checkSetId(set: string): string {
-  if (!SET_ID.test(set)) throw new CliError(`coupon set "${set}": use lower-case letters, digits and dashes, e.g. "welcome-10"`, 2);
+  if (!SET_ID.test(set))
+    throw new CliError(
+      `coupon set "${set}": use lower-case letters, digits and dashes, e.g. "welcome-10"`,
+      2,
+    );
   return set;
 }
 
 function parseDate(value: string, what: string): Date {
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new CliError(`${what}: "${value}" is not a date (use ISO 8601, e.g. 2026-12-31 or 2026-12-31T23:59:00Z)`, 2);
+  if (Number.isNaN(date.getTime()))
+    throw new CliError(
+      `${what}: "${value}" is not a date (use ISO 8601, e.g. 2026-12-31 or 2026-12-31T23:59:00Z)`,
+      2,
+    );
   return date;
 }
 
 export function registerCouponCommands(program: Command, ctx: CliContext): void {
-  const coupons = program.command('coupons').description('Coupon sets: unique codes that journeys assign');
+  const coupons = program
+    .command('coupons')
+    .description('Coupon sets: unique codes that journeys assign');
 
   coupons
     .command('generate')
@@ -30,26 +40,39 @@ export function registerCouponCommands(program: Command, ctx: CliContext): void 
     .option('--prefix <text>', 'code prefix, e.g. "WELCOME-"', '')
     .option('--expires <date>', 'expiry of every code (ISO 8601)')
     .action(async (set: string, opts: { count: number; prefix: string; expires?: string }) => {
-      if (!Number.isInteger(opts.count) || opts.count < 1 || opts.count > 10_000_000) throw new CliError('--count must be a whole number from 1 to 10,000,000', 2);
-      const inserted = await generateCoupons(ctx.db(), checkSetId(set), opts.count, { prefix: opts.prefix, expiresAt: opts.expires ? parseDate(opts.expires, '--expires') : null });
+      if (!Number.isInteger(opts.count) || opts.count < 1 || opts.count > 10_000_000)
+        throw new CliError('--count must be a whole number from 1 to 10,000,000', 2);
+      const inserted = await generateCoupons(ctx.db(), checkSetId(set), opts.count, {
+        prefix: opts.prefix,
+        expiresAt: opts.expires ? parseDate(opts.expires, '--expires') : null,
+      });
       console.log(`added ${inserted} codes to coupon set "${set}"`);
     });
 
   coupons
     .command('import')
-    .description('Import codes into a coupon set from a CSV with a `code` column and an optional `expires_at`')
+    .description(
+      'Import codes into a coupon set from a CSV with a `code` column and an optional `expires_at`',
+    )
     .argument('<set>')
     .argument('<file>')
     .action(async (set: string, file: string) => {
       checkSetId(set);
       const codes: { code: string; expiresAt: Date | null }[] = [];
       const problems: string[] = [];
-      const parser = createReadStream(file).pipe(parse({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true }));
+      const parser = createReadStream(file).pipe(
+        parse({
+          columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+          skip_empty_lines: true,
+          trim: true,
+        }),
+      );
       let line = 1;
       try {
         for await (const row of parser as AsyncIterable<Record<string, string>>) {
           line++;
-          if (line === 2 && !('code' in row)) throw new CliError(`${file}: no "code" column in the header`, 2);
+          if (line === 2 && !('code' in row))
+            throw new CliError(`${file}: no "code" column in the header`, 2);
           if (!row.code) {
             problems.push(`line ${line}: code is empty`);
             continue;
@@ -66,7 +89,9 @@ export function registerCouponCommands(program: Command, ctx: CliContext): void 
         throw new CliError(`cannot read ${file}: ${(err as Error).message}`, 2);
       }
       const result = await importCoupons(ctx.db(), set, codes);
-      console.log(`coupon set "${set}": ${result.inserted} codes imported, ${result.duplicates} already present, ${problems.length} rejected`);
+      console.log(
+        `coupon set "${set}": ${result.inserted} codes imported, ${result.duplicates} already present, ${problems.length} rejected`,
+      );
       for (const p of problems.slice(0, 20)) console.error(`${file}: ${p}`);
       if (problems.length) process.exitCode = 1;
     });
@@ -78,11 +103,22 @@ export function registerCouponCommands(program: Command, ctx: CliContext): void 
     .action(async (opts: { json?: boolean }) => {
       const sets = await couponSetStatus(ctx.db());
       if (opts.json) return printJson(sets);
-      if (sets.length === 0) return console.log('no coupon sets yet; create one with `boomerang coupons generate SET --count N`');
+      if (sets.length === 0)
+        return console.log(
+          'no coupon sets yet; create one with `boomerang coupons generate SET --count N`',
+        );
       console.log(
         formatTable(
           ['set', 'available', 'assigned', 'redeemed', 'expired', 'total', ''],
-          sets.map((s) => [s.setId, String(s.available), String(s.assigned), String(s.redeemed), String(s.expiredUnassigned), String(s.total), s.low ? `LOW (< ${s.lowStockThreshold})` : '']),
+          sets.map((s) => [
+            s.setId,
+            String(s.available),
+            String(s.assigned),
+            String(s.redeemed),
+            String(s.expiredUnassigned),
+            String(s.total),
+            s.low ? `LOW (< ${s.lowStockThreshold})` : '',
+          ]),
         ),
       );
     });

@@ -7,9 +7,15 @@ import { type CliContext, printJson } from './context.js';
 export function registerGreetCommand(program: Command, ctx: CliContext): void {
   program
     .command('greet')
-    .description('Run the walking-skeleton workflow: two greetings written to Postgres, a durable pause between them')
+    .description(
+      'Run the walking-skeleton workflow: two greetings written to Postgres, a durable pause between them',
+    )
     .argument('<name>', 'who to greet')
-    .option('--pause <duration>', 'durable pause between the greetings (e.g. "5s", "1 minute")', '1 second')
+    .option(
+      '--pause <duration>',
+      'durable pause between the greetings (e.g. "5s", "1 minute")',
+      '1 second',
+    )
     .option('--no-wait', 'start the workflow and return without waiting for its result')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { pause: string; wait: boolean; json?: boolean }) => {
@@ -22,7 +28,8 @@ export function registerGreetCommand(program: Command, ctx: CliContext): void {
       });
       const url = workflowUiUrl(ctx.config, workflowId, handle.firstExecutionRunId);
       const result = opts.wait ? await handle.result() : undefined;
-      if (opts.json) return printJson({ workflowId, runId: handle.firstExecutionRunId, url, result });
+      if (opts.json)
+        return printJson({ workflowId, runId: handle.firstExecutionRunId, url, result });
       console.log(`started ${workflowId}`);
       if (result) console.log(result.messages.join('\n'));
       console.log(`see it in the Web UI: ${url}`);

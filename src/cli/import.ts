@@ -58,14 +58,28 @@ import {
   validateContactInput,
 } from '../domain/contacts.js';
 import { type Executor, selectByKeys, upsertContacts } from '../db/contacts.js';
-import { DEFAULT_ORDER_SOURCE, type OrderInput, type OrderStatus, upsertOrders } from '../db/orders.js';
+import {
+  DEFAULT_ORDER_SOURCE,
+  type OrderInput,
+  type OrderStatus,
+  upsertOrders,
+} from '../db/orders.js';
 import type { Database } from '../db/schema.js';
 import type { Kysely } from 'kysely';
 import { CliError, type CliContext, printJson } from './context.js';
 import { createProgress, wantsProgress } from './progress.js';
 
 export const CONTACT_COLUMNS = Object.values(CONTACT_FIELD_COLUMNS);
-export const ORDER_COLUMNS = ['order_id', 'customer_id', 'email', 'placed_at', 'total', 'currency', 'coupon_code', 'status'] as const;
+export const ORDER_COLUMNS = [
+  'order_id',
+  'customer_id',
+  'email',
+  'placed_at',
+  'total',
+  'currency',
+  'coupon_code',
+  'status',
+] as const;
 
 /** A file that cannot be imported at all: unreadable, not CSV, a required column missing. Exit code 2. */
 export class CsvFileError extends Error {
@@ -168,14 +182,19 @@ async function readCsv(
     relax_column_count: true,
     skip_records_with_error: true,
     on_skip: (err: CsvError | undefined) => {
-      skipped.push({ line: Number(err?.lines ?? 0), reason: `not valid CSV: ${err?.message ?? 'unreadable record'}` });
+      skipped.push({
+        line: Number(err?.lines ?? 0),
+        reason: `not valid CSV: ${err?.message ?? 'unreadable record'}`,
+      });
       return undefined;
     },
   });
   stream.on('error', (error) => parser.destroy(error));
   stream.pipe(parser);
   let bytes = 0;
-  const iterator = (parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>)[Symbol.asyncIterator]();
+  const iterator = (
+    parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>
+  )[Symbol.asyncIterator]();
 
   let first: IteratorResult<{ record: string[]; info: { lines: number; bytes: number } }>;
   try {
@@ -186,9 +205,15 @@ async function readCsv(
   if (first.done) throw new CsvFileError(`${name}: empty file; expected a header row`);
   const columns = first.value.record.map((c) => c.trim().toLowerCase());
   const duplicates = columns.filter((c, i) => c && columns.indexOf(c) !== i);
-  if (duplicates.length > 0) throw new CsvFileError(`${name}: the header repeats the column${duplicates.length > 1 ? 's' : ''} ${[...new Set(duplicates)].join(', ')}`);
+  if (duplicates.length > 0)
+    throw new CsvFileError(
+      `${name}: the header repeats the column${duplicates.length > 1 ? 's' : ''} ${[...new Set(duplicates)].join(', ')}`,
+    );
   const problem = checkHeader(columns);
-  if (problem) throw new CsvFileError(`${name}: ${problem} (the header has: ${columns.join(', ') || 'nothing'})`);
+  if (problem)
+    throw new CsvFileError(
+      `${name}: ${problem} (the header has: ${columns.join(', ') || 'nothing'})`,
+    );
   const ignoredColumns = columns.filter((c) => c && !known.includes(c));
 
   async function* rows(): AsyncGenerator<CsvRow | RowIssue> {
@@ -204,7 +229,10 @@ async function readCsv(
       const { record, info } = next.value;
       bytes = info.bytes;
       if (record.length < columns.length || record.slice(columns.length).some((c) => c !== '')) {
-        yield { line: info.lines, reason: `expected ${columns.length} fields as in the header, found ${record.length}` };
+        yield {
+          line: info.lines,
+          reason: `expected ${columns.length} fields as in the header, found ${record.length}`,
+        };
         continue;
       }
       const cells = new Map<string, string>();
@@ -228,7 +256,18 @@ class Tally {
     ignoredColumns: string[],
     private readonly maxIssues: number,
   ) {
-    this.summary = { kind, file, rows: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, ignoredColumns, issues: [], moreIssues: 0 };
+    this.summary = {
+      kind,
+      file,
+      rows: 0,
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      rejected: 0,
+      ignoredColumns,
+      issues: [],
+      moreIssues: 0,
+    };
   }
   count(action: 'inserted' | 'updated' | 'unchanged'): void {
     this.summary[action]++;
@@ -247,13 +286,21 @@ class Tally {
 // ---------------------------------------------------------------------------------------------
 // Contacts
 
-const COLUMN_FIELDS = Object.fromEntries(Object.entries(CONTACT_FIELD_COLUMNS).map(([f, c]) => [c, f])) as Record<string, ContactField>;
+const COLUMN_FIELDS = Object.fromEntries(
+  Object.entries(CONTACT_FIELD_COLUMNS).map(([f, c]) => [c, f]),
+) as Record<string, ContactField>;
 
 /** Import contacts from a CSV file (path) or stream. See the module comment for the columns. */
-export async function importContactsCsv(db: Db, input: string | Readable, opts: ImportOptions = {}): Promise<ImportSummary> {
+export async function importContactsCsv(
+  db: Db,
+  input: string | Readable,
+  opts: ImportOptions = {},
+): Promise<ImportSummary> {
   const name = opts.name ?? (typeof input === 'string' ? input : 'input');
   const reader = await readCsv(input, name, CONTACT_COLUMNS, (columns) =>
-    columns.includes('external_id') || columns.includes('email') ? null : 'missing column: the header needs external_id or email (or both)',
+    columns.includes('external_id') || columns.includes('email')
+      ? null
+      : 'missing column: the header needs external_id or email (or both)',
   );
   const tally = new Tally('contacts', name, reader.ignoredColumns, opts.maxIssues ?? 1000);
   const batchSize = opts.batchSize ?? 1000;
@@ -262,11 +309,18 @@ export async function importContactsCsv(db: Db, input: string | Readable, opts: 
 
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    const outcomes = await upsertContacts(db, batch.map((b) => b.input), { now });
+    const outcomes = await upsertContacts(
+      db,
+      batch.map((b) => b.input),
+      { now },
+    );
     outcomes.forEach((outcome, i) => {
       if (outcome.action === 'rejected') {
         const column = outcome.field ? CONTACT_FIELD_COLUMNS[outcome.field] : '';
-        tally.reject({ line: batch[i]!.line, reason: column ? `${column}: ${outcome.reason}` : outcome.reason });
+        tally.reject({
+          line: batch[i]!.line,
+          reason: column ? `${column}: ${outcome.reason}` : outcome.reason,
+        });
       } else tally.count(outcome.action);
     });
     batch = [];
@@ -286,7 +340,10 @@ export async function importContactsCsv(db: Db, input: string | Readable, opts: 
     }
     const result = validateContactInput(raw);
     if (!result.ok) {
-      tally.reject({ line: row.line, reason: formatContactIssues(result.issues, (f) => CONTACT_FIELD_COLUMNS[f]) });
+      tally.reject({
+        line: row.line,
+        reason: formatContactIssues(result.issues, (f) => CONTACT_FIELD_COLUMNS[f]),
+      });
       continue;
     }
     batch.push({ line: row.line, input: result.value });
@@ -333,24 +390,32 @@ function parseOrderRow(row: CsvRow, defaultCurrency: string): ParsedOrder | RowI
       problems.push(`email: ${(error as Error).message}`);
     }
   }
-  if (!customerId && !rawEmail) problems.push('customer_id or email is required to find the customer');
+  if (!customerId && !rawEmail)
+    problems.push('customer_id or email is required to find the customer');
   const rawPlacedAt = cell('placed_at');
   const placedAt = rawPlacedAt ? parseIsoTimestamp(rawPlacedAt) : null;
   if (!rawPlacedAt) problems.push('placed_at: is required');
-  else if (!placedAt) problems.push(`placed_at: "${rawPlacedAt}" is not an ISO 8601 date-time (e.g. 2024-03-01T10:00:00Z)`);
+  else if (!placedAt)
+    problems.push(
+      `placed_at: "${rawPlacedAt}" is not an ISO 8601 date-time (e.g. 2024-03-01T10:00:00Z)`,
+    );
   const rawTotal = cell('total');
   let total = NaN;
   if (!rawTotal) problems.push('total: is required');
-  else if (/^\d+,\d{1,2}$/.test(rawTotal)) problems.push(`total: "${rawTotal}" uses a decimal comma; write ${rawTotal.replace(',', '.')}`);
-  else if (!/^\d+(\.\d+)?$/.test(rawTotal)) problems.push(`total: "${rawTotal}" is not an amount ≥ 0 such as 19.90`);
+  else if (/^\d+,\d{1,2}$/.test(rawTotal))
+    problems.push(`total: "${rawTotal}" uses a decimal comma; write ${rawTotal.replace(',', '.')}`);
+  else if (!/^\d+(\.\d+)?$/.test(rawTotal))
+    problems.push(`total: "${rawTotal}" is not an amount ≥ 0 such as 19.90`);
   else {
     total = Number(rawTotal);
     if (total >= 1e12) problems.push(`total: "${rawTotal}" is too large`);
-    else if (Math.abs(Math.round(total * 100) - total * 100) > 1e-6) problems.push(`total: "${rawTotal}" has more than 2 decimals`);
+    else if (Math.abs(Math.round(total * 100) - total * 100) > 1e-6)
+      problems.push(`total: "${rawTotal}" has more than 2 decimals`);
   }
   const rawCurrency = cell('currency');
   const currency = (rawCurrency ?? defaultCurrency).toUpperCase();
-  if (!/^[A-Z]{3}$/.test(currency)) problems.push(`currency: "${rawCurrency}" is not an ISO 4217 code such as EUR`);
+  if (!/^[A-Z]{3}$/.test(currency))
+    problems.push(`currency: "${rawCurrency}" is not an ISO 4217 code such as EUR`);
   const rawStatus = cell('status');
   const status = rawStatus ? STATUS_WORDS[rawStatus.toLowerCase()] : 'paid';
   if (!status) problems.push(`status: "${rawStatus}" is not one of paid, cancelled, refunded`);
@@ -391,12 +456,18 @@ async function resolveCustomers(
     const viaEmail = o.email ? byEmail.get(o.email) : undefined;
     if (viaEmail) {
       if (o.customerId && viaEmail.external_id && viaEmail.external_id !== o.customerId) {
-        return { line: o.line, reason: `customer_id: "${o.customerId}" is unknown and email "${o.email}" belongs to customer "${viaEmail.external_id}"` };
+        return {
+          line: o.line,
+          reason: `customer_id: "${o.customerId}" is unknown and email "${o.email}" belongs to customer "${viaEmail.external_id}"`,
+        };
       }
       return viaEmail.id;
     }
     if (!o.email) {
-      return { line: o.line, reason: `customer_id: no contact has external_id "${o.customerId}"; import the contacts first, or give the customer's email` };
+      return {
+        line: o.line,
+        reason: `customer_id: no contact has external_id "${o.customerId}"; import the contacts first, or give the customer's email`,
+      };
     }
     return { create: o.customerId ? `x:${o.customerId}` : `e:${o.email}` };
   });
@@ -406,7 +477,10 @@ async function resolveCustomers(
   orders.forEach((o, i) => {
     const r = resolved[i];
     if (typeof r === 'object' && 'create' in r && !toCreate.has(r.create)) {
-      toCreate.set(r.create, o.customerId ? { externalId: o.customerId, email: o.email! } : { email: o.email! });
+      toCreate.set(
+        r.create,
+        o.customerId ? { externalId: o.customerId, email: o.email! } : { email: o.email! },
+      );
     }
   });
   const createdIds = new Map<string, number | string>();
@@ -416,7 +490,10 @@ async function resolveCustomers(
     const outcomes = await upsertContacts(trx, [...toCreate.values()], { now });
     outcomes.forEach((outcome, i) => {
       if (outcome.action === 'rejected') {
-        createdIds.set(keys[i]!, `${outcome.field ? `${CONTACT_FIELD_COLUMNS[outcome.field] === 'external_id' ? 'customer_id' : CONTACT_FIELD_COLUMNS[outcome.field]}: ` : ''}${outcome.reason}`);
+        createdIds.set(
+          keys[i]!,
+          `${outcome.field ? `${CONTACT_FIELD_COLUMNS[outcome.field] === 'external_id' ? 'customer_id' : CONTACT_FIELD_COLUMNS[outcome.field]}: ` : ''}${outcome.reason}`,
+        );
       } else {
         if (outcome.action === 'inserted') created++;
         createdIds.set(keys[i]!, outcome.contact.id);
@@ -432,12 +509,19 @@ async function resolveCustomers(
 }
 
 /** Import orders from a CSV file (path) or stream. See the module comment for the columns. */
-export async function importOrdersCsv(db: Db, input: string | Readable, opts: OrderImportOptions = {}): Promise<ImportSummary> {
+export async function importOrdersCsv(
+  db: Db,
+  input: string | Readable,
+  opts: OrderImportOptions = {},
+): Promise<ImportSummary> {
   const name = opts.name ?? (typeof input === 'string' ? input : 'input');
   const reader = await readCsv(input, name, ORDER_COLUMNS, (columns) => {
     const missing = ['order_id', 'placed_at', 'total'].filter((c) => !columns.includes(c));
-    if (!columns.includes('customer_id') && !columns.includes('email')) missing.push('customer_id or email');
-    return missing.length > 0 ? `missing column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}` : null;
+    if (!columns.includes('customer_id') && !columns.includes('email'))
+      missing.push('customer_id or email');
+    return missing.length > 0
+      ? `missing column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`
+      : null;
   });
   const tally = new Tally('orders', name, reader.ignoredColumns, opts.maxIssues ?? 1000);
   tally.summary.contactsCreated = 0;
@@ -500,7 +584,10 @@ const isIssueLike = (v: ParsedOrder | RowIssue): v is RowIssue => 'reason' in v;
 const MAX_ISSUES_SHOWN = 100;
 
 export function formatImportSummary(s: ImportSummary): string {
-  const created = s.contactsCreated !== undefined ? `, ${s.contactsCreated} contact${s.contactsCreated === 1 ? '' : 's'} created` : '';
+  const created =
+    s.contactsCreated !== undefined
+      ? `, ${s.contactsCreated} contact${s.contactsCreated === 1 ? '' : 's'} created`
+      : '';
   return (
     `${s.file}: ${s.rows} ${s.kind === 'contacts' ? 'contact' : 'order'} row${s.rows === 1 ? '' : 's'}: ` +
     `${s.inserted} inserted, ${s.updated} updated, ${s.unchanged} unchanged, ${s.rejected} rejected${created}`
@@ -521,7 +608,10 @@ async function runImport(
 ): Promise<void> {
   const batchSize = Number(opts.batchSize);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) {
-    throw new CliError(`--batch-size must be a whole number from 1 to 5000 (got ${opts.batchSize})`, 2);
+    throw new CliError(
+      `--batch-size must be a whole number from 1 to 5000 (got ${opts.batchSize})`,
+      2,
+    );
   }
   let totalBytes: number | undefined;
   try {
@@ -529,14 +619,24 @@ async function runImport(
   } catch {
     totalBytes = undefined; // reported by the import itself
   }
-  const progress = createProgress({ enabled: wantsProgress(opts.progress), label: `import ${kind}`, totalBytes });
+  const progress = createProgress({
+    enabled: wantsProgress(opts.progress),
+    label: `import ${kind}`,
+    totalBytes,
+  });
   let summary: ImportSummary;
   try {
-    const common = { batchSize, onProgress: (done: { bytes: number; rows: number }) => progress.update(done) };
+    const common = {
+      batchSize,
+      onProgress: (done: { bytes: number; rows: number }) => progress.update(done),
+    };
     summary =
       kind === 'contacts'
         ? await importContactsCsv(ctx.db(), file, common)
-        : await importOrdersCsv(ctx.db(), file, { ...common, defaultCurrency: ctx.config.shop.currency });
+        : await importOrdersCsv(ctx.db(), file, {
+            ...common,
+            defaultCurrency: ctx.config.shop.currency,
+          });
   } catch (error) {
     if (error instanceof CsvFileError) throw new CliError(error.message, 2);
     throw error;
@@ -546,20 +646,33 @@ async function runImport(
 
   // Problems go to stderr, the summary to stdout (JSON with --json).
   if (summary.ignoredColumns.length > 0) {
-    console.error(`${file}: ignoring unknown column${summary.ignoredColumns.length > 1 ? 's' : ''} ${summary.ignoredColumns.join(', ')}`);
+    console.error(
+      `${file}: ignoring unknown column${summary.ignoredColumns.length > 1 ? 's' : ''} ${summary.ignoredColumns.join(', ')}`,
+    );
   }
-  for (const issue of summary.issues.slice(0, MAX_ISSUES_SHOWN)) console.error(`${file}:${issue.line}: ${issue.reason}`);
+  for (const issue of summary.issues.slice(0, MAX_ISSUES_SHOWN))
+    console.error(`${file}:${issue.line}: ${issue.reason}`);
   const hidden = summary.rejected - Math.min(summary.issues.length, MAX_ISSUES_SHOWN);
-  if (hidden > 0) console.error(`… and ${hidden} more rejected rows${opts.json ? '' : ' (--json lists the first 1000)'}`);
+  if (hidden > 0)
+    console.error(
+      `… and ${hidden} more rejected rows${opts.json ? '' : ' (--json lists the first 1000)'}`,
+    );
   if (opts.json) printJson(summary);
   else console.log(formatImportSummary(summary));
   if (summary.rejected > 0) {
-    throw new CliError(`${summary.rejected} of ${summary.rows} rows rejected (the others were imported); fix them and import the file again`, 1);
+    throw new CliError(
+      `${summary.rejected} of ${summary.rows} rows rejected (the others were imported); fix them and import the file again`,
+      1,
+    );
   }
 }
 
 export function registerImportCommands(program: Command, ctx: CliContext): void {
-  const command = program.command('import').description('Import the shop\'s contacts or orders from CSV (idempotent: importing again changes nothing)');
+  const command = program
+    .command('import')
+    .description(
+      "Import the shop's contacts or orders from CSV (idempotent: importing again changes nothing)",
+    );
   const common = (c: Command): Command =>
     c
       .option('--json', 'print the summary as JSON (rejected rows included)')

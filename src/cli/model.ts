@@ -11,7 +11,12 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CliError } from './context.js';
 import { parse } from 'csv-parse/sync';
-import { checkObservation, fitBgNbd, type BgNbdFit, type BgNbdObservation } from '../domain/indicators/bgnbd.js';
+import {
+  checkObservation,
+  fitBgNbd,
+  type BgNbdFit,
+  type BgNbdObservation,
+} from '../domain/indicators/bgnbd.js';
 import {
   fitGammaGamma,
   type GammaGammaFit,
@@ -48,7 +53,9 @@ export async function fitSummaryFile(path: string): Promise<SummaryFileFit> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new SummaryFileError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new SummaryFileError(
+      `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return fitSummaryCsv(text, path);
 }
@@ -78,11 +85,15 @@ export function fitSummaryCsv(text: string, source = 'input'): SummaryFileFit {
       trim: true,
     }) as unknown as typeof records;
   } catch (error) {
-    throw new SummaryFileError(`${source}: not valid CSV: ${error instanceof Error ? error.message : String(error)}`);
+    throw new SummaryFileError(
+      `${source}: not valid CSV: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const header = records[0]?.record;
   if (!header) {
-    throw new SummaryFileError(`${source}: empty file; expected a header with ${REQUIRED_COLUMNS.join(', ')}`);
+    throw new SummaryFileError(
+      `${source}: empty file; expected a header with ${REQUIRED_COLUMNS.join(', ')}`,
+    );
   }
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length > 0) {
@@ -164,12 +175,14 @@ export function summaryFitJson(fit: SummaryFileFit): Record<string, unknown> {
   return out;
 }
 
-const fmt = (x: number): string => (Number.isFinite(x) ? String(Number(x.toPrecision(6))) : String(x));
+const fmt = (x: number): string =>
+  Number.isFinite(x) ? String(Number(x.toPrecision(6))) : String(x);
 
 /** The human-readable report. */
 export function formatSummaryFit(fit: SummaryFileFit): string {
   const { bgnbd, gammaGamma } = fit;
-  const rows = (pairs: [string, string][]): string[] => pairs.map(([k, v]) => `  ${k.padEnd(16)}${v}`);
+  const rows = (pairs: [string, string][]): string[] =>
+    pairs.map(([k, v]) => `  ${k.padEnd(16)}${v}`);
   const status = (f: { converged: boolean; iterations: number }): string =>
     `${f.converged ? 'converged' : 'NOT converged'} (${f.iterations} iterations)`;
   const lines = [
@@ -204,7 +217,9 @@ export function formatSummaryFit(fit: SummaryFileFit): string {
 const MAX_ISSUES_SHOWN = 20;
 
 export function registerModelCommands(program: Command): void {
-  const model = program.command('model').description('Customer value models (BG/NBD purchases, Gamma-Gamma spend)');
+  const model = program
+    .command('model')
+    .description('Customer value models (BG/NBD purchases, Gamma-Gamma spend)');
   model
     .command('fit')
     .description(

@@ -14,7 +14,10 @@ export interface Progress {
 const silent: Progress = { update() {}, stop() {} };
 
 /** Whether to show a progress bar: the --progress / --no-progress flag, else whether the stream is a TTY. */
-export function wantsProgress(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stderr): boolean {
+export function wantsProgress(
+  flag: boolean | undefined,
+  stream: NodeJS.WriteStream = process.stderr,
+): boolean {
   return flag ?? Boolean(stream.isTTY);
 }
 
@@ -46,7 +49,11 @@ export function createProgress(opts: {
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(known ? opts.totalBytes! : 1, 0, { rows: 0, read: mib(0), size: mib(opts.totalBytes ?? 0) });
+  bar.start(known ? opts.totalBytes! : 1, 0, {
+    rows: 0,
+    read: mib(0),
+    size: mib(opts.totalBytes ?? 0),
+  });
   return {
     update({ bytes, rows }) {
       bar.update(known ? Math.min(bytes, opts.totalBytes!) : 0, { rows, read: mib(bytes) });

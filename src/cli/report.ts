@@ -28,7 +28,11 @@ function signed(x: number, format: (x: number) => string): string {
   return `${x >= 0 ? '+' : '−'}${format(Math.abs(x))}`;
 }
 
-export function formatUplift(uplift: UpliftEstimate, format: (x: number) => string, what: string): string {
+export function formatUplift(
+  uplift: UpliftEstimate,
+  format: (x: number) => string,
+  what: string,
+): string {
   if (uplift.status === 'not_enough_data') return `${what}: not enough data (${uplift.reason})`;
   const level = Math.round(uplift.level * 100);
   const df = uplift.df !== undefined ? `, df ${uplift.df.toFixed(1)}` : '';
@@ -51,10 +55,18 @@ function formatCampaign(c: CampaignResult, report: CampaignsReport): string {
   out.push(
     formatTable(
       ['NODE', 'STEP', 'REACHED', 'TREATED', 'HELD OUT', 'NOW HERE'],
-      c.funnel.nodes.map((n) => [n.label, n.id, int(n.reached), int(n.treated), int(n.heldOut), int(n.here)]),
+      c.funnel.nodes.map((n) => [
+        n.label,
+        n.id,
+        int(n.reached),
+        int(n.treated),
+        int(n.heldOut),
+        int(n.here),
+      ]),
     ),
   );
-  for (const u of c.funnel.unmapped) out.push(`(step "${u.id}" is not in the ${c.kind} graph: reached by ${int(u.reached)})`);
+  for (const u of c.funnel.unmapped)
+    out.push(`(step "${u.id}" is not in the ${c.kind} graph: reached by ${int(u.reached)})`);
   out.push('');
 
   const exits = c.funnel.exits.filter((e) => e.count > 0 || e.designed);
@@ -62,7 +74,13 @@ function formatCampaign(c: CampaignResult, report: CampaignsReport): string {
   out.push(
     formatTable(
       ['AFTER', 'REASON', 'JOURNEYS', 'TREATED', 'HELD OUT'],
-      exits.map((e) => [e.label ? `${e.from} (${e.label})` : e.from, e.reason, int(e.count), int(e.treated), int(e.heldOut)]),
+      exits.map((e) => [
+        e.label ? `${e.from} (${e.label})` : e.from,
+        e.reason,
+        int(e.count),
+        int(e.treated),
+        int(e.heldOut),
+      ]),
     ),
   );
   out.push('');
@@ -73,11 +91,19 @@ function formatCampaign(c: CampaignResult, report: CampaignsReport): string {
       `${int(m.skipped.reduce((sum, s) => sum + s.count, 0))} skipped, ${int(m.withheldFromControlGroup)} withheld from the control group` +
       (m.sending ? `, ${int(m.sending)} still sending` : ''),
   );
-  if (m.skipped.length) out.push(formatTable(['SKIPPED', 'CHANNEL', 'REASON'], m.skipped.map((s) => [int(s.count), s.channel, s.reason])).replace(/^/gm, '  '));
+  if (m.skipped.length)
+    out.push(
+      formatTable(
+        ['SKIPPED', 'CHANNEL', 'REASON'],
+        m.skipped.map((s) => [int(s.count), s.channel, s.reason]),
+      ).replace(/^/gm, '  '),
+    );
   const pool = c.coupons.pool;
   out.push(
     `coupons:  ${int(c.coupons.assigned)} assigned, ${int(c.coupons.redeemed)} redeemed; pool "${c.couponSet}": ` +
-      (pool ? `${int(pool.available)} available (threshold ${int(pool.lowStockThreshold)})${pool.low ? ' — LOW' : ''}` : 'no such coupon set'),
+      (pool
+        ? `${int(pool.available)} available (threshold ${int(pool.lowStockThreshold)})${pool.low ? ' — LOW' : ''}`
+        : 'no such coupon set'),
   );
   out.push('');
 
@@ -88,20 +114,24 @@ function formatCampaign(c: CampaignResult, report: CampaignsReport): string {
     int(g.journeys),
     int(g.converted),
     percent(g.conversionRate),
-    g.conversionRateInterval ? `${percent(g.conversionRateInterval.low)}–${percent(g.conversionRateInterval.high)}` : '—',
+    g.conversionRateInterval
+      ? `${percent(g.conversionRateInterval.low)}–${percent(g.conversionRateInterval.high)}`
+      : '—',
     int(g.orders),
     money(g.revenue),
     money(g.revenuePerContact),
   ];
   out.push(
-    formatTable(['GROUP', 'JOURNEYS', 'CONVERTED', 'RATE', '95% CI', 'ORDERS', 'REVENUE', 'PER CONTACT'], [
-      row('treated', r.treated),
-      row('held out', r.heldOut),
-      row('all', r.all),
-    ]),
+    formatTable(
+      ['GROUP', 'JOURNEYS', 'CONVERTED', 'RATE', '95% CI', 'ORDERS', 'REVENUE', 'PER CONTACT'],
+      [row('treated', r.treated), row('held out', r.heldOut), row('all', r.all)],
+    ),
   );
   const foreign = r.all.ordersInOtherCurrencies;
-  if (foreign) out.push(`(${int(foreign)} attributed order${foreign === 1 ? '' : 's'} in another currency: counted as conversions, not as revenue)`);
+  if (foreign)
+    out.push(
+      `(${int(foreign)} attributed order${foreign === 1 ? '' : 's'} in another currency: counted as conversions, not as revenue)`,
+    );
   out.push(`coupon redemptions: ${int(r.all.couponRedemptions)}`);
   out.push('Uplift (treated − held out)');
   out.push(`  ${formatUplift(r.conversionRateUplift, points, 'conversion rate')}`);
@@ -109,13 +139,16 @@ function formatCampaign(c: CampaignResult, report: CampaignsReport): string {
 
   if (c.welcome) {
     const w = c.welcome;
-    const per = (x: number | null) => (x === null ? 'not enough data (no registrations)' : money(x));
+    const per = (x: number | null) =>
+      x === null ? 'not enough data (no registrations)' : money(x);
     out.push('');
     out.push(
       `first-purchase revenue per 1,000 registrations: ${per(w.perThousandRegistrations)} ` +
         `(${int(w.firstPurchases)} first purchases of ${int(w.registrations)} registrations, ${money(w.firstPurchaseRevenue)}; seed average ${money(w.seedBenchmarkPerThousand)})`,
     );
-    out.push(`  treated ${per(w.treated.perThousandRegistrations)}, held out ${per(w.heldOut.perThousandRegistrations)}`);
+    out.push(
+      `  treated ${per(w.treated.perThousandRegistrations)}, held out ${per(w.heldOut.perThousandRegistrations)}`,
+    );
   }
   return out.join('\n');
 }
@@ -127,8 +160,10 @@ export function formatReport(report: CampaignsReport): string {
     `Campaign results${report.filters.since ? ` for journeys enrolled since ${report.filters.since}` : ''}; ` +
       `attribution window ${report.filters.window} after the last message; amounts in ${report.currency}`,
   );
-  for (const pool of report.couponPools.filter((p) => p.low)) out.push(`WARNING ${lowCouponPoolMessage(pool)}`);
-  if (report.campaigns.length === 0) out.push('', 'no campaigns yet; create one with `boomerang campaign create --file FILE`');
+  for (const pool of report.couponPools.filter((p) => p.low))
+    out.push(`WARNING ${lowCouponPoolMessage(pool)}`);
+  if (report.campaigns.length === 0)
+    out.push('', 'no campaigns yet; create one with `boomerang campaign create --file FILE`');
   for (const c of report.campaigns) out.push('', formatCampaign(c, report));
   return out.join('\n');
 }
@@ -136,27 +171,41 @@ export function formatReport(report: CampaignsReport): string {
 export function registerReportCommands(program: Command, ctx: CliContext): void {
   program
     .command('report')
-    .description('Campaign results: funnel per node, messages, coupons, attributed revenue, control-group uplift')
+    .description(
+      'Campaign results: funnel per node, messages, coupons, attributed revenue, control-group uplift',
+    )
     .argument('[campaign]', 'campaign id (default: every campaign)')
-    .option('--since <date>', 'only journeys enrolled since: 2026-03-01 (midnight UTC), 2026-03-01T09:00:00Z or "30 days ago"')
-    .option('--window <duration>', 'attribution window after the last message, e.g. 7d, 48h, 2w', '7d')
+    .option(
+      '--since <date>',
+      'only journeys enrolled since: 2026-03-01 (midnight UTC), 2026-03-01T09:00:00Z or "30 days ago"',
+    )
+    .option(
+      '--window <duration>',
+      'attribution window after the last message, e.g. 7d, 48h, 2w',
+      '7d',
+    )
     .option('--json', 'print JSON (the same object as GET /api/report)')
-    .action(async (campaign: string | undefined, opts: { since?: string; window: string; json?: boolean }) => {
-      let options;
-      try {
-        options = parseReportOptions({ campaign, since: opts.since, window: opts.window });
-      } catch (err) {
-        if (err instanceof ReportOptionsError) throw new CliError(err.message, 2);
-        throw err;
-      }
-      let report: CampaignsReport;
-      try {
-        report = await buildReport(ctx.db(), ctx.config, options);
-      } catch (err) {
-        if (err instanceof UnknownReportCampaignError) throw new CliError(err.message);
-        throw err;
-      }
-      if (opts.json) return printJson(report);
-      console.log(formatReport(report));
-    });
+    .action(
+      async (
+        campaign: string | undefined,
+        opts: { since?: string; window: string; json?: boolean },
+      ) => {
+        let options;
+        try {
+          options = parseReportOptions({ campaign, since: opts.since, window: opts.window });
+        } catch (err) {
+          if (err instanceof ReportOptionsError) throw new CliError(err.message, 2);
+          throw err;
+        }
+        let report: CampaignsReport;
+        try {
+          report = await buildReport(ctx.db(), ctx.config, options);
+        } catch (err) {
+          if (err instanceof UnknownReportCampaignError) throw new CliError(err.message);
+          throw err;
+        }
+        if (opts.json) return printJson(report);
+        console.log(formatReport(report));
+      },
+    );
 }

@@ -32,8 +32,12 @@ const DEFINITION_EXAMPLE =
   '{"match": "all", "conditions": [{"field": "newsletter_status", "op": "eq", "value": "subscribed"}, ' +
   '{"field": "clv_12m", "op": "lt", "value": {"shopAverage": true}}]}';
 
-async function readDefinition(opts: { file?: string; definition?: string }, required: boolean): Promise<unknown> {
-  if (opts.file && opts.definition) throw new CliError('give the definition with --file or with --definition, not both', 2);
+async function readDefinition(
+  opts: { file?: string; definition?: string },
+  required: boolean,
+): Promise<unknown> {
+  if (opts.file && opts.definition)
+    throw new CliError('give the definition with --file or with --definition, not both', 2);
   let text: string;
   let where: string;
   if (opts.file) {
@@ -48,7 +52,10 @@ async function readDefinition(opts: { file?: string; definition?: string }, requ
     where = '--definition';
   } else {
     if (!required) return undefined;
-    throw new CliError(`a definition is required: --file def.json or --definition '${DEFINITION_EXAMPLE}'`, 2);
+    throw new CliError(
+      `a definition is required: --file def.json or --definition '${DEFINITION_EXAMPLE}'`,
+      2,
+    );
   }
   try {
     return JSON.parse(text);
@@ -68,17 +75,31 @@ async function explain<T>(run: () => Promise<T>): Promise<T> {
       );
     }
     if (error instanceof SegmentDefinitionError) {
-      throw new CliError(`invalid segment definition:\n${error.message.replace(/^/gm, '  ')}\nSee \`boomerang segment fields\` for the fields and their operators.`, 2);
+      throw new CliError(
+        `invalid segment definition:\n${error.message.replace(/^/gm, '  ')}\nSee \`boomerang segment fields\` for the fields and their operators.`,
+        2,
+      );
     }
     if (error instanceof SegmentExistsError) {
-      throw new CliError(`${error.message}; change it with: boomerang segment update "${error.segmentName}" --file def.json`);
+      throw new CliError(
+        `${error.message}; change it with: boomerang segment update "${error.segmentName}" --file def.json`,
+      );
     }
     throw error;
   }
 }
 
 function segmentJson(s: Segment) {
-  return { id: s.id, name: s.name, description: s.description, kind: s.kind, preset: s.preset, definition: s.definition, createdAt: s.createdAt, updatedAt: s.updatedAt };
+  return {
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    kind: s.kind,
+    preset: s.preset,
+    definition: s.definition,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
 }
 
 function contactJson(c: Contact) {
@@ -88,7 +109,9 @@ function contactJson(c: Contact) {
 const fullName = (c: Contact): string => [c.firstName, c.lastName].filter(Boolean).join(' ');
 
 export function registerSegmentCommands(program: Command, ctx: CliContext): void {
-  const segment = program.command('segment').description('Dynamic segments of contacts: create, list, show, count, members');
+  const segment = program
+    .command('segment')
+    .description('Dynamic segments of contacts: create, list, show, count, members');
   const db = async () => {
     const database = ctx.db();
     await ensurePresetSegments(database);
@@ -103,12 +126,21 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
     .option('--definition <json>', 'the definition as JSON text')
     .option('--description <text>', 'what the segment is for')
     .option('--json', 'print JSON')
-    .action(async (name: string, opts: { file?: string; definition?: string; description?: string; json?: boolean }) => {
-      const definition = await readDefinition(opts, true);
-      const created = await explain(async () => createSegment(await db(), { name, description: opts.description, definition }));
-      if (opts.json) return printJson(segmentJson(created));
-      console.log(`created segment "${created.name}": ${formatSegmentDefinition(created.definition)}`);
-    });
+    .action(
+      async (
+        name: string,
+        opts: { file?: string; definition?: string; description?: string; json?: boolean },
+      ) => {
+        const definition = await readDefinition(opts, true);
+        const created = await explain(async () =>
+          createSegment(await db(), { name, description: opts.description, definition }),
+        );
+        if (opts.json) return printJson(segmentJson(created));
+        console.log(
+          `created segment "${created.name}": ${formatSegmentDefinition(created.definition)}`,
+        );
+      },
+    );
 
   segment
     .command('update')
@@ -118,15 +150,24 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
     .option('--definition <json>', 'the new definition as JSON text')
     .option('--description <text>', 'the new description')
     .option('--json', 'print JSON')
-    .action(async (name: string, opts: { file?: string; definition?: string; description?: string; json?: boolean }) => {
-      const definition = await readDefinition(opts, false);
-      if (definition === undefined && opts.description === undefined) {
-        throw new CliError('nothing to change: give --file, --definition or --description', 2);
-      }
-      const updated = await explain(async () => updateSegment(await db(), name, { definition, description: opts.description }));
-      if (opts.json) return printJson(segmentJson(updated));
-      console.log(`updated segment "${updated.name}": ${formatSegmentDefinition(updated.definition)}`);
-    });
+    .action(
+      async (
+        name: string,
+        opts: { file?: string; definition?: string; description?: string; json?: boolean },
+      ) => {
+        const definition = await readDefinition(opts, false);
+        if (definition === undefined && opts.description === undefined) {
+          throw new CliError('nothing to change: give --file, --definition or --description', 2);
+        }
+        const updated = await explain(async () =>
+          updateSegment(await db(), name, { definition, description: opts.description }),
+        );
+        if (opts.json) return printJson(segmentJson(updated));
+        console.log(
+          `updated segment "${updated.name}": ${formatSegmentDefinition(updated.definition)}`,
+        );
+      },
+    );
 
   segment
     .command('list')
@@ -138,7 +179,11 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
       console.log(
         formatTable(
           ['NAME', 'KIND', 'DEFINITION'],
-          segments.map((s) => [s.name, s.preset ? `${s.kind}, preset` : s.kind, formatSegmentDefinition(s.definition)]),
+          segments.map((s) => [
+            s.name,
+            s.preset ? `${s.kind}, preset` : s.kind,
+            formatSegmentDefinition(s.definition),
+          ]),
         ),
       );
     });
@@ -187,14 +232,25 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
     .action(async (name: string, opts: { limit: string; offset: string; json?: boolean }) => {
       const limit = Number(opts.limit);
       const offset = Number(opts.offset);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new CliError(`--limit must be a whole number from 1 to 10000 (got ${opts.limit})`, 2);
-      if (!Number.isInteger(offset) || offset < 0) throw new CliError(`--offset must be a whole number ≥ 0 (got ${opts.offset})`, 2);
-      const members = await explain(async () => segmentMembers(await db(), name, { limit, offset }));
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+        throw new CliError(`--limit must be a whole number from 1 to 10000 (got ${opts.limit})`, 2);
+      if (!Number.isInteger(offset) || offset < 0)
+        throw new CliError(`--offset must be a whole number ≥ 0 (got ${opts.offset})`, 2);
+      const members = await explain(async () =>
+        segmentMembers(await db(), name, { limit, offset }),
+      );
       if (opts.json) return printJson(members.map(contactJson));
       console.log(
         formatTable(
           ['ID', 'EXTERNAL ID', 'EMAIL', 'NAME', 'COUNTRY', 'NEWSLETTER'],
-          members.map((c) => [String(c.id), c.externalId ?? '', c.email ?? '', fullName(c), c.country ?? '', c.newsletterStatus]),
+          members.map((c) => [
+            String(c.id),
+            c.externalId ?? '',
+            c.email ?? '',
+            fullName(c),
+            c.country ?? '',
+            c.newsletterStatus,
+          ]),
         ),
       );
       if (members.length === limit) console.log(`(more with --offset ${offset + limit})`);
@@ -206,11 +262,25 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) => {
       const rows = FIELDS.map((f) => {
-        const ops = OPERATORS_BY_TYPE[f.type].filter((o) => f.nullable || f.type === 'tags' || (o !== 'exists' && o !== 'not_exists'));
-        return { name: f.name, group: f.group, type: f.type === 'activity' ? 'number' : f.type, operators: ops, values: f.values, description: f.description };
+        const ops = OPERATORS_BY_TYPE[f.type].filter(
+          (o) => f.nullable || f.type === 'tags' || (o !== 'exists' && o !== 'not_exists'),
+        );
+        return {
+          name: f.name,
+          group: f.group,
+          type: f.type === 'activity' ? 'number' : f.type,
+          operators: ops,
+          values: f.values,
+          description: f.description,
+        };
       });
       if (opts.json) return printJson(rows);
-      console.log(formatTable(['FIELD', 'GROUP', 'TYPE', 'OPERATORS', 'DESCRIPTION'], rows.map((r) => [r.name, r.group, r.type, r.operators.join(' '), r.description])));
+      console.log(
+        formatTable(
+          ['FIELD', 'GROUP', 'TYPE', 'OPERATORS', 'DESCRIPTION'],
+          rows.map((r) => [r.name, r.group, r.type, r.operators.join(' '), r.description]),
+        ),
+      );
       console.log(`\nExample: ${DEFINITION_EXAMPLE}`);
     });
 }

@@ -5,11 +5,23 @@ import type { CliContext } from './context.js';
 export function registerToolsCommand(program: Command, ctx: CliContext): void {
   program
     .command('provision')
-    .description('Provision the Temporal CLI and the time-skipping test server into the cache (done on demand otherwise)')
+    .description(
+      'Provision the Temporal CLI and the time-skipping test server into the cache (done on demand otherwise)',
+    )
     .action(async () => {
       const log = (m: string) => console.log(m);
       const { cacheDir, tools } = ctx.config;
-      await resolveTemporalCli({ cacheDir, explicitPath: tools.temporalCliPath, log, allowSdkDownload: false });
-      await resolveTestServer({ cacheDir, explicitPath: tools.testServerPath, log, allowSdkDownload: false });
+      await resolveTemporalCli({
+        cacheDir,
+        explicitPath: tools.temporalCliPath,
+        log,
+        allowSdkDownload: false,
+      });
+      await resolveTestServer({
+        cacheDir,
+        explicitPath: tools.testServerPath,
+        log,
+        allowSdkDownload: false,
+      });
     });
 }

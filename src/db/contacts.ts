@@ -28,8 +28,7 @@ export interface UpsertContactResult {
 
 /** The outcome of one input of a batch: written (or found unchanged), or refused with a reason. */
 export type UpsertContactOutcome =
-  | UpsertContactResult
-  | { action: 'rejected'; field: ContactField | ''; reason: string };
+  UpsertContactResult | { action: 'rejected'; field: ContactField | ''; reason: string };
 
 /** The data conflicts with another contact (e.g. its email belongs to someone else). */
 export class ContactConflictError extends Error {
@@ -68,7 +67,10 @@ export function toContact(row: ContactRowLike): Contact {
 }
 
 /** Run `fn` in the caller's transaction, or in a new one when given the plain Kysely instance. */
-export async function inTransaction<T>(db: Executor, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  db: Executor,
+  fn: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
   if (db.isTransaction) return fn(db as Transaction<Database>);
   return db.transaction().execute(fn);
 }
@@ -77,14 +79,25 @@ export async function inTransaction<T>(db: Executor, fn: (trx: Transaction<Datab
  * A contact by numeric id, external id or email (case-insensitive). A numeric string is tried as
  * an id first, then as an external id.
  */
-export async function findContact(db: Executor, emailOrId: string | number): Promise<Contact | undefined> {
+export async function findContact(
+  db: Executor,
+  emailOrId: string | number,
+): Promise<Contact | undefined> {
   if (typeof emailOrId === 'number') {
-    const row = await db.selectFrom('contacts').selectAll().where('id', '=', emailOrId).executeTakeFirst();
+    const row = await db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('id', '=', emailOrId)
+      .executeTakeFirst();
     return row && toContact(row);
   }
   const key = emailOrId.trim();
   if (/^[0-9]{1,15}$/.test(key)) {
-    const byId = await db.selectFrom('contacts').selectAll().where('id', '=', Number(key)).executeTakeFirst();
+    const byId = await db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('id', '=', Number(key))
+      .executeTakeFirst();
     if (byId) return toContact(byId);
   }
   const row = await db
@@ -93,7 +106,10 @@ export async function findContact(db: Executor, emailOrId: string | number): Pro
     .where((eb) =>
       eb.or([
         eb('external_id', '=', key),
-        eb.and([eb('email', 'is not', null), eb(eb.fn('lower', ['email']), '=', key.toLowerCase())]),
+        eb.and([
+          eb('email', 'is not', null),
+          eb(eb.fn('lower', ['email']), '=', key.toLowerCase()),
+        ]),
       ]),
     )
     // An external id match wins over an email match.
@@ -156,7 +172,11 @@ function sameTags(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /** The stored values after applying `input` to `current` (or to an empty contact), and whether anything changed. */
-function merge(current: ContactRowLike | undefined, input: ContactInput, now: Date): { values: ContactValues; changed: boolean } {
+function merge(
+  current: ContactRowLike | undefined,
+  input: ContactInput,
+  now: Date,
+): { values: ContactValues; changed: boolean } {
   const v: ContactValues = current
     ? {
         external_id: current.external_id,
@@ -246,12 +266,18 @@ export async function selectByKeys(
   db: Executor,
   keys: readonly { externalId?: string | null; email?: string | null }[],
 ): Promise<VersionedRow[]> {
-  const base = () => db.selectFrom('contacts').selectAll().select(sql<string>`xmin::text`.as('version'));
+  const base = () =>
+    db
+      .selectFrom('contacts')
+      .selectAll()
+      .select(sql<string>`xmin::text`.as('version'));
   const byId = new Map<number, VersionedRow>();
   const byExternal = new Map<string, VersionedRow>();
   const externalIds = [...new Set(keys.flatMap((k) => (k.externalId ? [k.externalId] : [])))];
   if (externalIds.length > 0) {
-    for (const row of await base().where('external_id', '=', (eb) => eb.fn.any(eb.val(externalIds))).execute()) {
+    for (const row of await base()
+      .where('external_id', '=', (eb) => eb.fn.any(eb.val(externalIds)))
+      .execute()) {
       byId.set(Number(row.id), row);
       byExternal.set(row.external_id!, row);
     }
@@ -293,7 +319,8 @@ export async function upsertContacts(
   const now = opts.now ?? new Date();
   const outcomes: UpsertContactOutcome[] = [];
   await inTransaction(db, async (trx) => {
-    for (const run of runsWithDistinctKeys(inputs, keysOf)) outcomes.push(...(await upsertRun(trx, run, now, 0)));
+    for (const run of runsWithDistinctKeys(inputs, keysOf))
+      outcomes.push(...(await upsertRun(trx, run, now, 0)));
   });
   return outcomes;
 }
@@ -319,7 +346,13 @@ async function upsertRun(
 
   const outcomes: (UpsertContactOutcome | undefined)[] = new Array(inputs.length);
   const toInsert: { index: number; values: ContactValues }[] = [];
-  const toUpdate: { index: number; id: number; version: string; createdAt: Date; values: ContactValues }[] = [];
+  const toUpdate: {
+    index: number;
+    id: number;
+    version: string;
+    createdAt: Date;
+    values: ContactValues;
+  }[] = [];
   // Inputs that name, by different keys, a contact an earlier input of this run already writes:
   // applied after this run, on top of it.
   const claimed = new Set<number>();
@@ -357,11 +390,22 @@ async function upsertRun(
     // Clearing the only identifier would leave a contact nobody can find again.
     const { values, changed } = merge(target, input, now);
     if (!values.external_id && !values.email) {
-      outcomes[index] = { action: 'rejected', field: '', reason: 'a contact needs an external_id or an email' };
+      outcomes[index] = {
+        action: 'rejected',
+        field: '',
+        reason: 'a contact needs an external_id or an email',
+      };
       return;
     }
     if (!target) toInsert.push({ index, values });
-    else if (changed) toUpdate.push({ index, id: Number(target.id), version: target.version, createdAt: target.created_at, values });
+    else if (changed)
+      toUpdate.push({
+        index,
+        id: Number(target.id),
+        version: target.version,
+        createdAt: target.created_at,
+        values,
+      });
     else outcomes[index] = { action: 'unchanged', contact: toContact(target) };
   });
 
@@ -380,16 +424,29 @@ async function upsertRun(
       else if (row.email) insertedByKey.set(keyOf.email(row.email), Number(row.id));
     }
     for (const { index, values } of toInsert) {
-      const key = values.external_id ? keyOf.external(values.external_id) : keyOf.email(values.email!);
+      const key = values.external_id
+        ? keyOf.external(values.external_id)
+        : keyOf.email(values.email!);
       const id = insertedByKey.get(key);
-      if (id !== undefined) outcomes[index] = { action: 'inserted', contact: toContact({ id, ...values, created_at: now, updated_at: now }) };
+      if (id !== undefined)
+        outcomes[index] = {
+          action: 'inserted',
+          contact: toContact({ id, ...values, created_at: now, updated_at: now }),
+        };
       else if (attempt < MAX_ATTEMPTS) retry.push(index);
-      else outcomes[index] = { action: 'rejected', field: '', reason: 'the contact was changed concurrently; import it again' };
+      else
+        outcomes[index] = {
+          action: 'rejected',
+          field: '',
+          reason: 'the contact was changed concurrently; import it again',
+        };
     }
   }
 
   if (toUpdate.length > 0) {
-    const payload = JSON.stringify(toUpdate.map(({ id, version, values }) => ({ id, version, ...values })));
+    const payload = JSON.stringify(
+      toUpdate.map(({ id, version, values }) => ({ id, version, ...values })),
+    );
     const updated = await sql<{ id: number }>`
       UPDATE contacts AS c SET
         external_id = v.external_id, email = v.email, phone = v.phone,
@@ -409,22 +466,41 @@ async function upsertRun(
       RETURNING c.id`.execute(trx);
     const done = new Set(updated.rows.map((r) => Number(r.id)));
     for (const { index, id, createdAt, values } of toUpdate) {
-      if (done.has(id)) outcomes[index] = { action: 'updated', contact: toContact({ id, ...values, created_at: createdAt, updated_at: now }) };
+      if (done.has(id))
+        outcomes[index] = {
+          action: 'updated',
+          contact: toContact({ id, ...values, created_at: createdAt, updated_at: now }),
+        };
       else if (attempt < MAX_ATTEMPTS) retry.push(index);
-      else outcomes[index] = { action: 'rejected', field: '', reason: 'the contact was changed concurrently; import it again' };
+      else
+        outcomes[index] = {
+          action: 'rejected',
+          field: '',
+          reason: 'the contact was changed concurrently; import it again',
+        };
     }
   }
 
   if (retry.length > 0) {
     // Someone else inserted or changed these contacts between our SELECT and our write: apply
     // the inputs again on top of what is there now.
-    const again = await upsertRun(trx, retry.map((i) => inputs[i]!), now, attempt + 1);
+    const again = await upsertRun(
+      trx,
+      retry.map((i) => inputs[i]!),
+      now,
+      attempt + 1,
+    );
     retry.forEach((index, k) => {
       outcomes[index] = again[k];
     });
   }
   if (deferred.length > 0) {
-    const later = await upsertRun(trx, deferred.map((i) => inputs[i]!), now, attempt);
+    const later = await upsertRun(
+      trx,
+      deferred.map((i) => inputs[i]!),
+      now,
+      attempt,
+    );
     deferred.forEach((index, k) => {
       outcomes[index] = later[k];
     });

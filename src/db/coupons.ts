@@ -18,25 +18,45 @@ export class CouponPoolExhaustedError extends Error {
 }
 
 export class UnknownCouponSetError extends Error {
-  constructor(readonly setId: string, known: string[]) {
-    super(`unknown coupon set "${setId}"${known.length ? `; known sets: ${known.join(', ')}` : '; create one with `boomerang coupons generate` or `boomerang coupons import`'}`);
+  constructor(
+    readonly setId: string,
+    known: string[],
+  ) {
+    super(
+      `unknown coupon set "${setId}"${known.length ? `; known sets: ${known.join(', ')}` : '; create one with `boomerang coupons generate` or `boomerang coupons import`'}`,
+    );
     this.name = 'UnknownCouponSetError';
   }
 }
 
-export async function ensureCouponSet(db: Executor, set: { id: string; name?: string; description?: string; lowStockThreshold?: number }): Promise<void> {
+export async function ensureCouponSet(
+  db: Executor,
+  set: { id: string; name?: string; description?: string; lowStockThreshold?: number },
+): Promise<void> {
   await db
     .insertInto('coupon_sets')
-    .values({ id: set.id, name: set.name ?? set.id, description: set.description ?? null, low_stock_threshold: set.lowStockThreshold })
+    .values({
+      id: set.id,
+      name: set.name ?? set.id,
+      description: set.description ?? null,
+      low_stock_threshold: set.lowStockThreshold,
+    })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
 }
 
 async function assertSetExists(db: Executor, setId: string): Promise<void> {
-  const set = await db.selectFrom('coupon_sets').select('id').where('id', '=', setId).executeTakeFirst();
+  const set = await db
+    .selectFrom('coupon_sets')
+    .select('id')
+    .where('id', '=', setId)
+    .executeTakeFirst();
   if (!set) {
     const known = await db.selectFrom('coupon_sets').select('id').orderBy('id').execute();
-    throw new UnknownCouponSetError(setId, known.map((k) => k.id));
+    throw new UnknownCouponSetError(
+      setId,
+      known.map((k) => k.id),
+    );
   }
 }
 
@@ -47,9 +67,19 @@ async function assertSetExists(db: Executor, setId: string): Promise<void> {
  */
 export async function assignCoupon(
   db: Kysely<Database>,
-  claim: { setId: string; assignmentKey: string; contactId: number; validForMs?: number; now?: Date },
+  claim: {
+    setId: string;
+    assignmentKey: string;
+    contactId: number;
+    validForMs?: number;
+    now?: Date;
+  },
 ): Promise<AssignedCoupon> {
-  const existing = await db.selectFrom('coupons').select(['code', 'expires_at']).where('assignment_key', '=', claim.assignmentKey).executeTakeFirst();
+  const existing = await db
+    .selectFrom('coupons')
+    .select(['code', 'expires_at'])
+    .where('assignment_key', '=', claim.assignmentKey)
+    .executeTakeFirst();
   if (existing) return { code: existing.code, expiresAt: existing.expires_at };
   await assertSetExists(db, claim.setId);
 
@@ -79,7 +109,11 @@ export async function assignCoupon(
   } catch (err) {
     // A concurrent attempt of the same step won the race: its code is ours.
     if ((err as { code?: string }).code === '23505') {
-      const winner = await db.selectFrom('coupons').select(['code', 'expires_at']).where('assignment_key', '=', claim.assignmentKey).executeTakeFirst();
+      const winner = await db
+        .selectFrom('coupons')
+        .select(['code', 'expires_at'])
+        .where('assignment_key', '=', claim.assignmentKey)
+        .executeTakeFirst();
       if (winner) return { code: winner.code, expiresAt: winner.expires_at };
     }
     throw err;
@@ -87,7 +121,12 @@ export async function assignCoupon(
 }
 
 /** Records that an order used a code (first redemption wins). Returns whether a coupon matched. */
-export async function recordRedemption(db: Executor, code: string, orderId: number, at: Date): Promise<boolean> {
+export async function recordRedemption(
+  db: Executor,
+  code: string,
+  orderId: number,
+  at: Date,
+): Promise<boolean> {
   const result = await db
     .updateTable('coupons')
     .set({ redeemed_order_id: orderId, redeemed_at: at })
@@ -106,25 +145,48 @@ export function randomCode(prefix: string, length = 8): string {
 }
 
 /** Adds `count` unique random codes to a set (creating it), skipping the rare collision. */
-export async function generateCoupons(db: Kysely<Database>, setId: string, count: number, opts: { prefix?: string; expiresAt?: Date | null } = {}): Promise<number> {
+export async function generateCoupons(
+  db: Kysely<Database>,
+  setId: string,
+  count: number,
+  opts: { prefix?: string; expiresAt?: Date | null } = {},
+): Promise<number> {
   await ensureCouponSet(db, { id: setId });
   let inserted = 0;
   while (inserted < count) {
     const batch = Math.min(1000, count - inserted);
-    const rows = Array.from({ length: batch }, () => ({ set_id: setId, code: randomCode(opts.prefix ?? ''), expires_at: opts.expiresAt ?? null }));
-    const result = await db.insertInto('coupons').values(rows).onConflict((oc) => oc.column('code').doNothing()).executeTakeFirst();
+    const rows = Array.from({ length: batch }, () => ({
+      set_id: setId,
+      code: randomCode(opts.prefix ?? ''),
+      expires_at: opts.expiresAt ?? null,
+    }));
+    const result = await db
+      .insertInto('coupons')
+      .values(rows)
+      .onConflict((oc) => oc.column('code').doNothing())
+      .executeTakeFirst();
     inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
   }
   return inserted;
 }
 
 /** Imports given codes into a set; codes already present (in any set) are left as they are. */
-export async function importCoupons(db: Kysely<Database>, setId: string, codes: { code: string; expiresAt?: Date | null }[]): Promise<{ inserted: number; duplicates: number }> {
+export async function importCoupons(
+  db: Kysely<Database>,
+  setId: string,
+  codes: { code: string; expiresAt?: Date | null }[],
+): Promise<{ inserted: number; duplicates: number }> {
   await ensureCouponSet(db, { id: setId });
   let inserted = 0;
   for (let i = 0; i < codes.length; i += 1000) {
-    const rows = codes.slice(i, i + 1000).map((c) => ({ set_id: setId, code: c.code, expires_at: c.expiresAt ?? null }));
-    const result = await db.insertInto('coupons').values(rows).onConflict((oc) => oc.column('code').doNothing()).executeTakeFirst();
+    const rows = codes
+      .slice(i, i + 1000)
+      .map((c) => ({ set_id: setId, code: c.code, expires_at: c.expiresAt ?? null }));
+    const result = await db
+      .insertInto('coupons')
+      .values(rows)
+      .onConflict((oc) => oc.column('code').doNothing())
+      .executeTakeFirst();
     inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
   }
   return { inserted, duplicates: codes.length - inserted };
@@ -153,8 +215,12 @@ export async function couponSetStatus(db: Executor, now = new Date()): Promise<C
       eb.fn.count<number>('c.id').as('total'),
       sql<number>`count(*) FILTER (WHERE c.assignment_key IS NOT NULL)`.as('assigned'),
       sql<number>`count(*) FILTER (WHERE c.redeemed_order_id IS NOT NULL)`.as('redeemed'),
-      sql<number>`count(*) FILTER (WHERE c.id IS NOT NULL AND c.assignment_key IS NULL AND c.expires_at <= ${now})`.as('expired'),
-      sql<number>`count(*) FILTER (WHERE c.id IS NOT NULL AND c.assignment_key IS NULL AND (c.expires_at IS NULL OR c.expires_at > ${now}))`.as('available'),
+      sql<number>`count(*) FILTER (WHERE c.id IS NOT NULL AND c.assignment_key IS NULL AND c.expires_at <= ${now})`.as(
+        'expired',
+      ),
+      sql<number>`count(*) FILTER (WHERE c.id IS NOT NULL AND c.assignment_key IS NULL AND (c.expires_at IS NULL OR c.expires_at > ${now}))`.as(
+        'available',
+      ),
     ])
     .groupBy(['s.id', 's.name', 's.low_stock_threshold'])
     .orderBy('s.id')

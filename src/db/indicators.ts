@@ -101,7 +101,9 @@ export async function summarizeContacts(db: Kysely<Database>, asOf: Date): Promi
     await sql`INSERT INTO indicator_model_grid (frequency, recency_days, age_days)
       SELECT DISTINCT frequency, recency_days, age_days FROM contact_summary_staging`.execute(trx);
     await sql`ANALYZE contact_summary_staging`.execute(trx);
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM contact_summary_staging`.execute(trx);
+    const { rows } = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM contact_summary_staging`.execute(trx);
     return Number(rows[0]!.n);
   });
 }
@@ -114,38 +116,69 @@ export async function summarizeContacts(db: Kysely<Database>, asOf: Date): Promi
 export const FIT_SAMPLE_SIZE = 250_000;
 
 /** The staging table, or a repeatable Bernoulli sample of about `FIT_SAMPLE_SIZE` customers. */
-async function fitSource(db: Executor): Promise<{ from: ReturnType<typeof sql>; sampled: boolean }> {
-  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM contact_summary_staging`.execute(db);
+async function fitSource(
+  db: Executor,
+): Promise<{ from: ReturnType<typeof sql>; sampled: boolean }> {
+  const { rows } = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM contact_summary_staging`.execute(db);
   const n = Number(rows[0]!.n);
   if (n <= FIT_SAMPLE_SIZE) return { from: sql`contact_summary_staging`, sampled: false };
   const percent = (100 * FIT_SAMPLE_SIZE) / n;
-  return { from: sql`contact_summary_staging TABLESAMPLE BERNOULLI (${sql.lit(percent)}) REPEATABLE (42)`, sampled: true };
+  return {
+    from: sql`contact_summary_staging TABLESAMPLE BERNOULLI (${sql.lit(percent)}) REPEATABLE (42)`,
+    sampled: true,
+  };
 }
 
 /** Distinct (frequency, recency, T) with their counts: the BG/NBD likelihood needs nothing more. */
-export async function bgNbdFitRows(db: Executor): Promise<{ frequency: number; recency: number; age: number; weight: number }[]> {
+export async function bgNbdFitRows(
+  db: Executor,
+): Promise<{ frequency: number; recency: number; age: number; weight: number }[]> {
   const { from } = await fitSource(db);
   const { rows } = await sql<{ frequency: number; recency: number; age: number; weight: number }>`
     SELECT frequency, recency_days AS recency, age_days AS age, count(*)::int AS weight
     FROM ${from} WHERE age_days > 0 GROUP BY 1, 2, 3`.execute(db);
-  return rows.map((r) => ({ frequency: Number(r.frequency), recency: Number(r.recency), age: Number(r.age), weight: Number(r.weight) }));
+  return rows.map((r) => ({
+    frequency: Number(r.frequency),
+    recency: Number(r.recency),
+    age: Number(r.age),
+    weight: Number(r.weight),
+  }));
 }
 
 /** (repeat purchases, mean repeat order value) of the repeat buyers, for the Gamma-Gamma fit. */
-export async function gammaGammaFitRows(db: Executor): Promise<{ frequency: number; monetary: number }[]> {
+export async function gammaGammaFitRows(
+  db: Executor,
+): Promise<{ frequency: number; monetary: number }[]> {
   const { from } = await fitSource(db);
   const { rows } = await sql<{ frequency: number; monetary: number }>`
-    SELECT frequency, monetary_value AS monetary FROM ${from} WHERE frequency > 0 AND monetary_value > 0`.execute(db);
+    SELECT frequency, monetary_value AS monetary FROM ${from} WHERE frequency > 0 AND monetary_value > 0`.execute(
+    db,
+  );
   return rows.map((r) => ({ frequency: Number(r.frequency), monetary: Number(r.monetary) }));
 }
 
 export async function saveModelFit(
   db: Executor,
-  fit: { model: 'bgnbd' | 'gamma_gamma'; parameters: Record<string, number>; sampleSize: number; logLikelihood: number | null; converged: boolean },
+  fit: {
+    model: 'bgnbd' | 'gamma_gamma';
+    parameters: Record<string, number>;
+    sampleSize: number;
+    logLikelihood: number | null;
+    converged: boolean;
+  },
 ): Promise<number> {
   const row = await db
     .insertInto('model_fits')
-    .values({ model: fit.model, parameters: JSON.stringify(fit.parameters), sample_size: fit.sampleSize, log_likelihood: fit.logLikelihood, converged: fit.converged, time_unit: 'days' })
+    .values({
+      model: fit.model,
+      parameters: JSON.stringify(fit.parameters),
+      sample_size: fit.sampleSize,
+      log_likelihood: fit.logLikelihood,
+      converged: fit.converged,
+      time_unit: 'days',
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -158,7 +191,11 @@ export interface HistoryTriple {
 }
 
 /** Keyset order of the grid: a cursor is the last triple done. */
-export async function distinctTriplesPage(db: Executor, after: HistoryTriple | null, limit: number): Promise<HistoryTriple[]> {
+export async function distinctTriplesPage(
+  db: Executor,
+  after: HistoryTriple | null,
+  limit: number,
+): Promise<HistoryTriple[]> {
   const after_ = after ?? { frequency: -1, recency: -1, age: -1 };
   // Keyset paging on the grid's primary key: each page is an index range scan.
   const result = await sql<{ frequency: number; recency_days: number; age_days: number }>`
@@ -166,7 +203,11 @@ export async function distinctTriplesPage(db: Executor, after: HistoryTriple | n
     WHERE (frequency, recency_days, age_days) > (${after_.frequency}, ${after_.recency}, ${after_.age})
     ORDER BY frequency, recency_days, age_days
     LIMIT ${limit}`.execute(db);
-  return result.rows.map((r) => ({ frequency: Number(r.frequency), recency: Number(r.recency_days), age: Number(r.age_days) }));
+  return result.rows.map((r) => ({
+    frequency: Number(r.frequency),
+    recency: Number(r.recency_days),
+    age: Number(r.age_days),
+  }));
 }
 
 export interface GridRow extends HistoryTriple {
@@ -191,9 +232,14 @@ export async function writeModelGrid(db: Executor, rows: GridRow[]): Promise<voi
  * Before resuming after `cursor` (or starting, with null), drops outputs a lost attempt may have
  * written past it, so that every grid row ends up with exactly one output row.
  */
-export async function discardModelOutputsAfter(db: Executor, cursor: HistoryTriple | null): Promise<void> {
+export async function discardModelOutputsAfter(
+  db: Executor,
+  cursor: HistoryTriple | null,
+): Promise<void> {
   const c = cursor ?? { frequency: -1, recency: -1, age: -1 };
-  await sql`DELETE FROM indicator_model_outputs WHERE (frequency, recency_days, age_days) > (${c.frequency}, ${c.recency}, ${c.age})`.execute(db);
+  await sql`DELETE FROM indicator_model_outputs WHERE (frequency, recency_days, age_days) > (${c.frequency}, ${c.recency}, ${c.age})`.execute(
+    db,
+  );
 }
 
 export interface PublishModels {
@@ -206,7 +252,11 @@ export interface PublishModels {
  * Contacts without a paid order have no row. Expected order value is Gamma-Gamma's conditional
  * expectation p(v + x·m)/(px + q − 1) (the population mean when x = 0); CLV = forecast × it.
  */
-export async function publishIndicators(db: Kysely<Database>, asOf: Date, models: PublishModels): Promise<number> {
+export async function publishIndicators(
+  db: Kysely<Database>,
+  asOf: Date,
+  models: PublishModels,
+): Promise<number> {
   const gg = models.gammaGamma?.params;
   const expectedOrderValue = gg
     ? sql`CASE WHEN ${gg.p}::float8 * s.frequency + ${gg.q}::float8 - 1 > 0
@@ -216,7 +266,9 @@ export async function publishIndicators(db: Kysely<Database>, asOf: Date, models
   return db.transaction().execute(async (trx) => {
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
     await sql`DROP TABLE IF EXISTS contact_indicators_next`.execute(trx);
-    await sql`CREATE TABLE contact_indicators_next (LIKE contact_indicators INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(trx);
+    await sql`CREATE TABLE contact_indicators_next (LIKE contact_indicators INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(
+      trx,
+    );
     const inserted = await sql`
       INSERT INTO contact_indicators_next (
         contact_id, orders_count, total_spent, first_order_at, last_order_at,
@@ -233,13 +285,16 @@ export async function publishIndicators(db: Kysely<Database>, asOf: Date, models
     await sql`ALTER TABLE contact_indicators_next ADD PRIMARY KEY (contact_id)`.execute(trx);
     await sql`DROP TABLE contact_indicators`.execute(trx);
     await sql`ALTER TABLE contact_indicators_next RENAME TO contact_indicators`.execute(trx);
-    await sql`ALTER INDEX contact_indicators_next_pkey RENAME TO contact_indicators_pkey`.execute(trx);
+    await sql`ALTER INDEX contact_indicators_next_pkey RENAME TO contact_indicators_pkey`.execute(
+      trx,
+    );
     return Number(inserted.numAffectedRows ?? 0);
   });
 }
 
 export async function countDistinctTriples(db: Executor): Promise<number> {
-  const result = await sql<{ n: number }>`SELECT count(*)::int AS n FROM indicator_model_grid`.execute(db);
+  const result = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM indicator_model_grid`.execute(db);
   return Number(result.rows[0]!.n);
 }
-

@@ -33,19 +33,43 @@ export async function recordJourneyEvent(db: Executor, event: JourneyEventInput)
     .execute();
 }
 
-export async function recordEnrollment(db: Executor, j: { workflowId: string; campaignId: string; contactId: number; holdout: boolean; at?: Date }): Promise<void> {
+export async function recordEnrollment(
+  db: Executor,
+  j: { workflowId: string; campaignId: string; contactId: number; holdout: boolean; at?: Date },
+): Promise<void> {
   await db
     .insertInto('journeys')
-    .values({ workflow_id: j.workflowId, campaign_id: j.campaignId, contact_id: j.contactId, holdout: j.holdout, enrolled_at: j.at })
+    .values({
+      workflow_id: j.workflowId,
+      campaign_id: j.campaignId,
+      contact_id: j.contactId,
+      holdout: j.holdout,
+      enrolled_at: j.at,
+    })
     .onConflict((oc) => oc.column('workflow_id').doNothing())
     .execute();
 }
 
-export async function recordJourneyEnd(db: Executor, workflowId: string, reason: string, at = new Date()): Promise<void> {
-  await db.updateTable('journeys').set({ ended_at: at, end_reason: reason }).where('workflow_id', '=', workflowId).where('ended_at', 'is', null).execute();
+export async function recordJourneyEnd(
+  db: Executor,
+  workflowId: string,
+  reason: string,
+  at = new Date(),
+): Promise<void> {
+  await db
+    .updateTable('journeys')
+    .set({ ended_at: at, end_reason: reason })
+    .where('workflow_id', '=', workflowId)
+    .where('ended_at', 'is', null)
+    .execute();
 }
 
 /** Journeys of one contact, newest first. */
 export async function journeysOfContact(db: Executor, contactId: number) {
-  return db.selectFrom('journeys').selectAll().where('contact_id', '=', contactId).orderBy('enrolled_at', 'desc').execute();
+  return db
+    .selectFrom('journeys')
+    .selectAll()
+    .where('contact_id', '=', contactId)
+    .orderBy('enrolled_at', 'desc')
+    .execute();
 }

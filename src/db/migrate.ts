@@ -3,7 +3,10 @@ import { type Kysely, type MigrationResult, Migrator } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 
 export class MigrationError extends Error {
-  constructor(message: string, readonly results: MigrationResult[]) {
+  constructor(
+    message: string,
+    readonly results: MigrationResult[],
+  ) {
     super(message);
     this.name = 'MigrationError';
   }
@@ -16,7 +19,10 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   if (error) {
     const failed = results.find((r) => r.status === 'Error');
     const cause = error instanceof Error ? error.message : String(error);
-    throw new MigrationError(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${cause}`, results);
+    throw new MigrationError(
+      `Migration ${failed?.migrationName ?? '(unknown)'} failed: ${cause}`,
+      results,
+    );
   }
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

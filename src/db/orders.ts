@@ -10,7 +10,11 @@ import { type Executor, inTransaction } from './contacts.js';
 import { runsWithDistinctKeys } from './runs.js';
 import type { OrderRow, OrderStatus } from './schema.js';
 
-export const ORDER_STATUSES = ['paid', 'cancelled', 'refunded'] as const satisfies readonly OrderStatus[];
+export const ORDER_STATUSES = [
+  'paid',
+  'cancelled',
+  'refunded',
+] as const satisfies readonly OrderStatus[];
 export type { OrderStatus };
 
 /** Where orders come from when the input does not say (CSV import). */
@@ -76,10 +80,14 @@ export function toOrder(row: OrderRow): Order {
 /** The problem with an order input, naming the field, or null. */
 export function checkOrderInput(input: OrderInput): string | null {
   if (!input.externalId?.trim()) return 'externalId: must not be empty';
-  if (!Number.isInteger(input.contactId) || input.contactId <= 0) return 'contactId: must be a contact id';
-  if (!(input.placedAt instanceof Date) || Number.isNaN(input.placedAt.getTime())) return 'placedAt: must be a valid date';
-  if (!Number.isFinite(input.total) || input.total < 0 || input.total >= 1e12) return 'total: must be a number ≥ 0 (below 10^12)';
-  if (!/^[A-Z]{3}$/.test(input.currency)) return `currency: "${input.currency}" is not an ISO 4217 code such as EUR`;
+  if (!Number.isInteger(input.contactId) || input.contactId <= 0)
+    return 'contactId: must be a contact id';
+  if (!(input.placedAt instanceof Date) || Number.isNaN(input.placedAt.getTime()))
+    return 'placedAt: must be a valid date';
+  if (!Number.isFinite(input.total) || input.total < 0 || input.total >= 1e12)
+    return 'total: must be a number ≥ 0 (below 10^12)';
+  if (!/^[A-Z]{3}$/.test(input.currency))
+    return `currency: "${input.currency}" is not an ISO 4217 code such as EUR`;
   if (input.status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(input.status)) {
     return `status: "${input.status}" is not one of ${ORDER_STATUSES.join(', ')}`;
   }
@@ -89,7 +97,14 @@ export function checkOrderInput(input: OrderInput): string | null {
 /** Whether a stored order already says what `row` says (totals compared in cents, as stored). */
 function sameOrder(
   stored: OrderRow,
-  row: { contact_id: number; placed_at: Date; total: number; currency: string; coupon_code: string | null; status: OrderStatus },
+  row: {
+    contact_id: number;
+    placed_at: Date;
+    total: number;
+    currency: string;
+    coupon_code: string | null;
+    status: OrderStatus;
+  },
 ): boolean {
   return (
     Number(stored.contact_id) === row.contact_id &&
@@ -117,14 +132,19 @@ const orderKey = (source: string, externalId: string): string => `${source}\u000
  * not written. Throws OrderValidationError
  * (before writing anything) if an input is invalid: validate first (see `checkOrderInput`).
  */
-export async function upsertOrders(db: Executor, inputs: readonly OrderInput[]): Promise<UpsertOrderResult[]> {
+export async function upsertOrders(
+  db: Executor,
+  inputs: readonly OrderInput[],
+): Promise<UpsertOrderResult[]> {
   for (const input of inputs) {
     const problem = checkOrderInput(input);
     if (problem) throw new OrderValidationError(`order "${input.externalId}": ${problem}`);
   }
   const results: UpsertOrderResult[] = [];
   await inTransaction(db, async (trx) => {
-    for (const run of runsWithDistinctKeys(inputs, (i) => [orderKey(i.source ?? DEFAULT_ORDER_SOURCE, i.externalId)])) {
+    for (const run of runsWithDistinctKeys(inputs, (i) => [
+      orderKey(i.source ?? DEFAULT_ORDER_SOURCE, i.externalId),
+    ])) {
       const rows = run.map((i) => ({
         source: i.source ?? DEFAULT_ORDER_SOURCE,
         external_id: i.externalId,
@@ -139,7 +159,11 @@ export async function upsertOrders(db: Executor, inputs: readonly OrderInput[]):
         .selectFrom('orders')
         .selectAll()
         .where('source', 'in', [...new Set(rows.map((r) => r.source))])
-        .where('external_id', 'in', rows.map((r) => r.external_id))
+        .where(
+          'external_id',
+          'in',
+          rows.map((r) => r.external_id),
+        )
         .execute();
       const knownByKey = new Map(known.map((r) => [orderKey(r.source, r.external_id), r]));
       // Orders known with the same values are not written at all.
@@ -180,15 +204,25 @@ export async function upsertOrders(db: Executor, inputs: readonly OrderInput[]):
         const k = knownByKey.get(key);
         if (w) results.push({ order: toOrder(w), action: k ? 'updated' : 'inserted' });
         else if (k) results.push({ order: toOrder(k), action: 'unchanged' });
-        else throw new Error(`order ${row.source}/${row.external_id} was neither written nor found`);
+        else
+          throw new Error(`order ${row.source}/${row.external_id} was neither written nor found`);
       }
     }
   });
   return results;
 }
 
-export async function findOrder(db: Executor, externalId: string, source = DEFAULT_ORDER_SOURCE): Promise<Order | undefined> {
-  const row = await db.selectFrom('orders').selectAll().where('source', '=', source).where('external_id', '=', externalId).executeTakeFirst();
+export async function findOrder(
+  db: Executor,
+  externalId: string,
+  source = DEFAULT_ORDER_SOURCE,
+): Promise<Order | undefined> {
+  const row = await db
+    .selectFrom('orders')
+    .selectAll()
+    .where('source', '=', source)
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
   return row && toOrder(row);
 }
 
@@ -207,7 +241,10 @@ export async function purchaseTotals(
 ): Promise<PurchaseTotals> {
   let query = db
     .selectFrom('orders')
-    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.coalesce(eb.fn.sum<number>('total'), eb.lit(0)).as('amount')])
+    .select((eb) => [
+      eb.fn.countAll<number>().as('count'),
+      eb.fn.coalesce(eb.fn.sum<number>('total'), eb.lit(0)).as('amount'),
+    ])
     .where('contact_id', '=', contactId)
     .where('status', '=', 'paid');
   if (window.since) query = query.where('placed_at', '>=', window.since);
@@ -217,12 +254,21 @@ export async function purchaseTotals(
 }
 
 /** Paid orders of a contact placed since `since` (refunds and cancellations are not purchases). */
-export async function countPurchases(db: Executor, contactId: number, since: Date, until?: Date): Promise<number> {
+export async function countPurchases(
+  db: Executor,
+  contactId: number,
+  since: Date,
+  until?: Date,
+): Promise<number> {
   return (await purchaseTotals(db, contactId, { since, until })).count;
 }
 
 /** Orders of a contact, newest first. */
-export async function listOrders(db: Executor, contactId: number, opts: { limit?: number } = {}): Promise<Order[]> {
+export async function listOrders(
+  db: Executor,
+  contactId: number,
+  opts: { limit?: number } = {},
+): Promise<Order[]> {
   const rows = await db
     .selectFrom('orders')
     .selectAll()

@@ -6,7 +6,11 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-export type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+export type NullableTimestamp = ColumnType<
+  Date | null,
+  Date | string | null | undefined,
+  Date | string | null
+>;
 /** bigserial ids come back as numbers (see the type parser in database.ts). */
 export type BigId = ColumnType<number, number | undefined, number>;
 export type Json<T = unknown> = ColumnType<T, T | string, T | string>;
@@ -199,7 +203,11 @@ export interface MessagesTable {
   subject: string | null;
   html: string | null;
   text: string;
-  headers: ColumnType<Record<string, string>, Record<string, string> | string | undefined, Record<string, string> | string>;
+  headers: ColumnType<
+    Record<string, string>,
+    Record<string, string> | string | undefined,
+    Record<string, string> | string
+  >;
   provider_message_id: string | null;
   error: string | null;
   created_at: Timestamp;
@@ -224,7 +232,11 @@ export interface JourneyEventsTable {
   contact_id: number;
   type: string;
   step: string | null;
-  detail: ColumnType<Record<string, unknown>, Record<string, unknown> | string | undefined, Record<string, unknown> | string>;
+  detail: ColumnType<
+    Record<string, unknown>,
+    Record<string, unknown> | string | undefined,
+    Record<string, unknown> | string
+  >;
   occurred_at: Timestamp;
 }
 

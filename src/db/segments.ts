@@ -40,7 +40,9 @@ export class UnknownSegmentError extends Error {
     readonly segmentName: string,
     readonly knownNames: string[],
   ) {
-    super(`unknown segment "${segmentName}"; known segments: ${knownNames.length ? knownNames.map((n) => `"${n}"`).join(', ') : '(none)'}`);
+    super(
+      `unknown segment "${segmentName}"; known segments: ${knownNames.length ? knownNames.map((n) => `"${n}"`).join(', ') : '(none)'}`,
+    );
     this.name = 'UnknownSegmentError';
   }
 }
@@ -70,7 +72,10 @@ function toSegment(row: SegmentRow): Segment {
     id: Number(row.id),
     name: row.name,
     description: row.description,
-    kind: typeof definition === 'object' && definition !== null && isStaticDefinition(definition) ? 'static' : 'dynamic',
+    kind:
+      typeof definition === 'object' && definition !== null && isStaticDefinition(definition)
+        ? 'static'
+        : 'dynamic',
     definition,
     preset: row.preset,
     createdAt: row.created_at,
@@ -79,7 +84,11 @@ function toSegment(row: SegmentRow): Segment {
 }
 
 export async function getSegment(db: Executor, name: string): Promise<Segment | undefined> {
-  const row = await db.selectFrom('segments').selectAll().where('name', '=', name).executeTakeFirst();
+  const row = await db
+    .selectFrom('segments')
+    .selectAll()
+    .where('name', '=', name)
+    .executeTakeFirst();
   return row && toSegment(row);
 }
 
@@ -93,7 +102,10 @@ export async function requireSegment(db: Executor, name: string): Promise<Segmen
   const segment = await getSegment(db, name);
   if (segment) return segment;
   const names = await db.selectFrom('segments').select('name').orderBy('name').execute();
-  throw new UnknownSegmentError(name, names.map((r) => r.name));
+  throw new UnknownSegmentError(
+    name,
+    names.map((r) => r.name),
+  );
 }
 
 async function resolve(db: Executor, segment: string | Segment): Promise<Segment> {
@@ -114,7 +126,10 @@ function checkName(name: string): string {
 }
 
 /** Create a segment. Throws SegmentDefinitionError or SegmentExistsError. */
-export async function createSegment(db: Executor, input: SegmentInput & { preset?: boolean }): Promise<Segment> {
+export async function createSegment(
+  db: Executor,
+  input: SegmentInput & { preset?: boolean },
+): Promise<Segment> {
   const name = checkName(input.name);
   const definition = parseSegmentDefinition(input.definition);
   const row = await db
@@ -139,7 +154,8 @@ export async function updateSegment(
   changes: { definition?: unknown; description?: string | null },
 ): Promise<Segment> {
   const current = await requireSegment(db, name);
-  const definition = changes.definition === undefined ? undefined : parseSegmentDefinition(changes.definition);
+  const definition =
+    changes.definition === undefined ? undefined : parseSegmentDefinition(changes.definition);
   const row = await db
     .updateTable('segments')
     .set({
@@ -182,10 +198,16 @@ function dynamicDefinition(segment: Segment): SegmentGroup {
   } catch (error) {
     if (!(error instanceof SegmentDefinitionError)) throw error;
     throw new SegmentDefinitionError(
-      error.issues.map((i) => ({ path: i.path, message: `${i.message} (stored definition of segment "${segment.name}"; fix it with \`boomerang segment update\`)` })),
+      error.issues.map((i) => ({
+        path: i.path,
+        message: `${i.message} (stored definition of segment "${segment.name}"; fix it with \`boomerang segment update\`)`,
+      })),
     );
   }
-  if (isStaticDefinition(definition)) throw new SegmentKindError(`segment "${segment.name}" is static: it has no definition to evaluate`);
+  if (isStaticDefinition(definition))
+    throw new SegmentKindError(
+      `segment "${segment.name}" is static: it has no definition to evaluate`,
+    );
   return definition;
 }
 
@@ -199,16 +221,18 @@ export function dynamicSegmentQuery(db: Executor, definition: SegmentGroup, now:
 
 /** The contacts with an open membership of a (static) segment. */
 function openMembersQuery(db: Executor, segment: Segment) {
-  return db.selectFrom('contacts as c').where((eb) =>
-    eb.exists(
-      eb
-        .selectFrom('segment_memberships as m')
-        .select('m.id')
-        .whereRef('m.contact_id', '=', 'c.id')
-        .where('m.segment_id', '=', segment.id)
-        .where('m.exited_at', 'is', null),
-    ),
-  );
+  return db
+    .selectFrom('contacts as c')
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('segment_memberships as m')
+          .select('m.id')
+          .whereRef('m.contact_id', '=', 'c.id')
+          .where('m.segment_id', '=', segment.id)
+          .where('m.exited_at', 'is', null),
+      ),
+    );
 }
 
 export interface EvaluateOptions {
@@ -217,7 +241,11 @@ export interface EvaluateOptions {
 }
 
 /** How many contacts the segment has now. */
-export async function countSegment(db: Executor, segment: string | Segment, opts: EvaluateOptions = {}): Promise<number> {
+export async function countSegment(
+  db: Executor,
+  segment: string | Segment,
+  opts: EvaluateOptions = {},
+): Promise<number> {
   const s = await resolve(db, segment);
   const now = opts.now ?? new Date();
   const row =
@@ -243,7 +271,11 @@ export interface MembersPage extends EvaluateOptions {
 }
 
 /** The segment's contacts now, by id. */
-export async function segmentMembers(db: Executor, segment: string | Segment, page: MembersPage = {}): Promise<Contact[]> {
+export async function segmentMembers(
+  db: Executor,
+  segment: string | Segment,
+  page: MembersPage = {},
+): Promise<Contact[]> {
   const s = await resolve(db, segment);
   const now = page.now ?? new Date();
   let query =
@@ -305,7 +337,11 @@ export interface RefreshResult {
  * (a retried activity) changes nothing and reports the same numbers.
  * For a static segment there is nothing to compute: { entered: 0, exited: 0 }.
  */
-export async function refreshMemberships(db: Executor, segment: string | Segment, now: Date = new Date()): Promise<RefreshResult> {
+export async function refreshMemberships(
+  db: Executor,
+  segment: string | Segment,
+  now: Date = new Date(),
+): Promise<RefreshResult> {
   const s = await resolve(db, segment);
   if (s.kind === 'static') return { segmentId: s.id, at: now, entered: 0, exited: 0 };
   const definition = dynamicDefinition(s);
@@ -335,7 +371,12 @@ export async function refreshMemberships(db: Executor, segment: string | Segment
         eb.fn.countAll<number>().filterWhere('exited_at', '=', now).as('exited'),
       ])
       .executeTakeFirstOrThrow();
-    return { segmentId: s.id, at: now, entered: Number(counts.entered), exited: Number(counts.exited) };
+    return {
+      segmentId: s.id,
+      at: now,
+      entered: Number(counts.entered),
+      exited: Number(counts.exited),
+    };
   });
 }
 
@@ -376,7 +417,11 @@ export interface Membership {
 }
 
 /** The recorded stays of a contact in a segment, oldest first. */
-export async function membershipHistory(db: Executor, segment: string | Segment, contactId: number): Promise<Membership[]> {
+export async function membershipHistory(
+  db: Executor,
+  segment: string | Segment,
+  contactId: number,
+): Promise<Membership[]> {
   const s = await resolve(db, segment);
   const rows = await db
     .selectFrom('segment_memberships')
@@ -386,7 +431,12 @@ export async function membershipHistory(db: Executor, segment: string | Segment,
     .orderBy('entered_at')
     .orderBy('id')
     .execute();
-  return rows.map((r) => ({ segmentId: Number(r.segment_id), contactId: Number(r.contact_id), enteredAt: r.entered_at, exitedAt: r.exited_at }));
+  return rows.map((r) => ({
+    segmentId: Number(r.segment_id),
+    contactId: Number(r.contact_id),
+    enteredAt: r.entered_at,
+    exitedAt: r.exited_at,
+  }));
 }
 
 /**
@@ -394,7 +444,12 @@ export async function membershipHistory(db: Executor, segment: string | Segment,
  * if it does not exist. Idempotent: a contact already in it stays with its first entry.
  * SegmentKindError if the segment is dynamic (its members come from its definition).
  */
-export async function addToStaticSegment(db: Executor, segmentName: string, contactId: number, opts: { now?: Date } = {}): Promise<void> {
+export async function addToStaticSegment(
+  db: Executor,
+  segmentName: string,
+  contactId: number,
+  opts: { now?: Date } = {},
+): Promise<void> {
   await inTransaction(db, async (trx) => {
     await trx
       .insertInto('segments')
@@ -407,18 +462,27 @@ export async function addToStaticSegment(db: Executor, segmentName: string, cont
       .execute();
     const segment = await requireSegment(trx, segmentName);
     if (segment.kind !== 'static') {
-      throw new SegmentKindError(`segment "${segmentName}" is dynamic: its members come from its definition and cannot be added one by one`);
+      throw new SegmentKindError(
+        `segment "${segmentName}" is dynamic: its members come from its definition and cannot be added one by one`,
+      );
     }
     await trx
       .insertInto('segment_memberships')
       .values({ segment_id: segment.id, contact_id: contactId, entered_at: opts.now ?? new Date() })
-      .onConflict((oc) => oc.columns(['segment_id', 'contact_id']).where('exited_at', 'is', null).doNothing())
+      .onConflict((oc) =>
+        oc.columns(['segment_id', 'contact_id']).where('exited_at', 'is', null).doNothing(),
+      )
       .execute();
   });
 }
 
 /** Take a contact out of a static segment (closes its open row). Returns whether it was in. */
-export async function removeFromStaticSegment(db: Executor, segmentName: string, contactId: number, opts: { now?: Date } = {}): Promise<boolean> {
+export async function removeFromStaticSegment(
+  db: Executor,
+  segmentName: string,
+  contactId: number,
+  opts: { now?: Date } = {},
+): Promise<boolean> {
   const segment = await requireSegment(db, segmentName);
   if (segment.kind !== 'static') throw new SegmentKindError(`segment "${segmentName}" is dynamic`);
   const result = await db

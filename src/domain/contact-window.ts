@@ -28,9 +28,13 @@ export function minutesOfDay(time: string): number {
   return Number(m[1] ?? m[3]) * 60 + Number(m[2] ?? m[4]);
 }
 
-const timeSchema = z.string({ error: 'must be a time of day "HH:MM"' }).regex(TIME, 'must be a time of day "HH:MM" from 00:00 to 24:00, e.g. "09:00"');
+const timeSchema = z
+  .string({ error: 'must be a time of day "HH:MM"' })
+  .regex(TIME, 'must be a time of day "HH:MM" from 00:00 to 24:00, e.g. "09:00"');
 
-const weekdaySchema = z.enum(WEEKDAYS, { error: 'must be a day of the week: mon, tue, wed, thu, fri, sat or sun' });
+const weekdaySchema = z.enum(WEEKDAYS, {
+  error: 'must be a day of the week: mon, tue, wed, thu, fri, sat or sun',
+});
 
 export const contactWindowRangeSchema = z
   .object({
@@ -43,7 +47,12 @@ export const contactWindowRangeSchema = z
   })
   .superRefine((range, ctx) => {
     if (!TIME.test(range.from) || !TIME.test(range.to)) return;
-    if (range.from === '24:00') ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before 24:00 (a range starts within its day)' });
+    if (range.from === '24:00')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['from'],
+        message: 'must be before 24:00 (a range starts within its day)',
+      });
     else if (minutesOfDay(range.to) <= minutesOfDay(range.from))
       ctx.addIssue({
         code: 'custom',
@@ -53,7 +62,9 @@ export const contactWindowRangeSchema = z
   });
 
 const windowObjectSchema = z.object({
-  ranges: z.array(contactWindowRangeSchema, { error: 'must be a list of {days, from, to} ranges' }).min(1, 'must have at least one range'),
+  ranges: z
+    .array(contactWindowRangeSchema, { error: 'must be a list of {days, from, to} ranges' })
+    .min(1, 'must have at least one range'),
 });
 
 /**
@@ -63,7 +74,13 @@ const windowObjectSchema = z.object({
  */
 export const contactWindowSchema = z.preprocess((input: unknown) => {
   if (Array.isArray(input)) return { ranges: input };
-  if (input !== null && typeof input === 'object' && !('ranges' in input) && ('days' in input || 'from' in input || 'to' in input)) return { ranges: [input] };
+  if (
+    input !== null &&
+    typeof input === 'object' &&
+    !('ranges' in input) &&
+    ('days' in input || 'from' in input || 'to' in input)
+  )
+    return { ranges: [input] };
   return input;
 }, windowObjectSchema);
 
@@ -76,7 +93,10 @@ export interface ContactWindowRangeLike {
   readonly to: string;
 }
 /** What nextWindowStart and isWithinWindow accept: a window, a single range, or a list of ranges. */
-export type ContactWindowLike = { readonly ranges: readonly ContactWindowRangeLike[] } | ContactWindowRangeLike | readonly ContactWindowRangeLike[];
+export type ContactWindowLike =
+  | { readonly ranges: readonly ContactWindowRangeLike[] }
+  | ContactWindowRangeLike
+  | readonly ContactWindowRangeLike[];
 
 function rangesOf(window: ContactWindowLike): readonly ContactWindowRangeLike[] {
   if (Array.isArray(window)) return window as readonly ContactWindowRangeLike[];
@@ -87,7 +107,9 @@ function rangesOf(window: ContactWindowLike): readonly ContactWindowRangeLike[] 
 export function parseContactWindow(input: unknown): ContactWindow {
   const parsed = contactWindowSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(window)'}: ${i.message}`);
+  const problems = parsed.error.issues.map(
+    (i) => `${i.path.length ? i.path.join('.') : '(window)'}: ${i.message}`,
+  );
   throw new RangeError(`invalid contact window:\n  - ${problems.join('\n  - ')}`);
 }
 
@@ -140,7 +162,14 @@ export function timeZoneOffsetMs(timeZone: string, instantMs: number): number {
   for (const p of formatter(timeZone).formatToParts(instantMs)) parts[p.type] = p.value;
   let year = Number(parts.year);
   if (parts.era === 'BC' || parts.era === 'B') year = 1 - year;
-  const local = Date.UTC(year, Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const local = Date.UTC(
+    year,
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   const wholeSeconds = Math.floor(instantMs / 1000) * 1000;
   return local - wholeSeconds;
 }
@@ -160,7 +189,11 @@ export function wallClock(now: Date, timeZone: string): WallClock {
   return {
     weekday: BY_JS_DAY[d.getUTCDay()]!,
     date: d.toISOString().slice(0, 10),
-    minutes: d.getUTCHours() * 60 + d.getUTCMinutes() + d.getUTCSeconds() / 60 + d.getUTCMilliseconds() / MINUTE,
+    minutes:
+      d.getUTCHours() * 60 +
+      d.getUTCMinutes() +
+      d.getUTCSeconds() / 60 +
+      d.getUTCMilliseconds() / MINUTE,
   };
 }
 
@@ -176,7 +209,10 @@ function intervals(window: ContactWindowLike): Interval[][] {
   for (const range of rangesOf(window)) {
     const from = minutesOfDay(range.from);
     const to = minutesOfDay(range.to);
-    if (to <= from) throw new RangeError(`a contact window range must end after it starts (${range.from}–${range.to})`);
+    if (to <= from)
+      throw new RangeError(
+        `a contact window range must end after it starts (${range.from}–${range.to})`,
+      );
     for (const day of range.days) {
       const index = BY_JS_DAY.indexOf(day);
       if (index === -1) throw new RangeError(`not a day of the week: ${JSON.stringify(day)}`);
@@ -209,7 +245,12 @@ function firstInsideLocal(byDay: Interval[][], start: number, end: number): numb
 }
 
 /** The first instant in (from, limit] where the offset is no longer `offset`, or undefined. */
-function nextTransition(timeZone: string, from: number, offset: number, limit: number): number | undefined {
+function nextTransition(
+  timeZone: string,
+  from: number,
+  offset: number,
+  limit: number,
+): number | undefined {
   let lo = from;
   while (lo < limit) {
     const probe = Math.min(lo + SAMPLE, limit);
@@ -240,7 +281,8 @@ export function isWithinWindow(window: ContactWindowLike, now: Date, timeZone: s
  */
 export function nextWindowStart(window: ContactWindowLike, now: Date, timeZone: string): Date {
   const byDay = intervals(window);
-  if (byDay.every((list) => list.length === 0)) throw new RangeError('a contact window needs at least one range with at least one day');
+  if (byDay.every((list) => list.length === 0))
+    throw new RangeError('a contact window needs at least one range with at least one day');
   const start = now.getTime();
   if (Number.isNaN(start)) throw new RangeError('now is not a valid date');
   const limit = start + HORIZON;
@@ -257,5 +299,7 @@ export function nextWindowStart(window: ContactWindowLike, now: Date, timeZone: 
     else if (found !== undefined) return new Date(found - offset);
     else t = until;
   }
-  throw new RangeError(`the contact window is never open in ${timeZone} within ${HORIZON / DAY} days of ${now.toISOString()}`);
+  throw new RangeError(
+    `the contact window is never open in ${timeZone} within ${HORIZON / DAY} days of ${now.toISOString()}`,
+  );
 }

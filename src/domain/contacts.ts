@@ -110,7 +110,8 @@ const emailSchema = z.email();
 /** Lower-cased, trimmed email address; rejects anything that is not a bare address. */
 export function normaliseEmail(raw: string): string {
   const email = raw.trim().toLowerCase();
-  if (!emailSchema.safeParse(email).success) throw new FieldProblem(`${show(raw)} is not a valid email address`);
+  if (!emailSchema.safeParse(email).success)
+    throw new FieldProblem(`${show(raw)} is not a valid email address`);
   return email;
 }
 
@@ -122,18 +123,27 @@ export function normaliseEmail(raw: string): string {
 export function normalisePhone(raw: string): string {
   const s = raw.trim();
   if (/\(\s*0\s*\)/.test(s)) {
-    throw new FieldProblem(`${show(raw)} mixes the country code with a national "(0)" prefix; remove the (0)`);
+    throw new FieldProblem(
+      `${show(raw)} mixes the country code with a national "(0)" prefix; remove the (0)`,
+    );
   }
   if (!/^\+?[0-9 ()./-]+$/.test(s)) {
-    throw new FieldProblem(`${show(raw)} may only contain digits, spaces, dashes, dots, brackets and a leading +`);
+    throw new FieldProblem(
+      `${show(raw)} may only contain digits, spaces, dashes, dots, brackets and a leading +`,
+    );
   }
   const digits = s.replace(/[ ()./-]/g, '');
   let e164: string;
   if (digits.startsWith('+')) e164 = digits;
   else if (digits.startsWith('00')) e164 = `+${digits.slice(2)}`;
-  else throw new FieldProblem(`${show(raw)} has no country code; write it in international form, e.g. +34612345678`);
+  else
+    throw new FieldProblem(
+      `${show(raw)} has no country code; write it in international form, e.g. +34612345678`,
+    );
   if (!/^\+[1-9][0-9]{6,14}$/.test(e164)) {
-    throw new FieldProblem(`${show(raw)} is not a valid E.164 number (a + and 7 to 15 digits, the first not 0)`);
+    throw new FieldProblem(
+      `${show(raw)} is not a valid E.164 number (a + and 7 to 15 digits, the first not 0)`,
+    );
   }
   return e164;
 }
@@ -156,7 +166,9 @@ export function normaliseTimeZone(raw: string): string {
     if (timeZoneCache.size < 10_000) timeZoneCache.set(s.toLowerCase(), zone);
   }
   if (zone === null) {
-    throw new FieldProblem(`${show(raw)} is not an IANA time zone; use a name such as Europe/Madrid or America/New_York`);
+    throw new FieldProblem(
+      `${show(raw)} is not an IANA time zone; use a name such as Europe/Madrid or America/New_York`,
+    );
   }
   return zone;
 }
@@ -175,7 +187,8 @@ export function normaliseLocale(raw: string): string {
     }
     if (localeCache.size < 10_000) localeCache.set(s, locale);
   }
-  if (!locale) throw new FieldProblem(`${show(raw)} is not a locale; use a BCP 47 tag such as fr or fr-FR`);
+  if (!locale)
+    throw new FieldProblem(`${show(raw)} is not a locale; use a BCP 47 tag such as fr or fr-FR`);
   return locale;
 }
 
@@ -196,9 +209,12 @@ const COUNTRY_CODES = new Set(
 /** Upper-case ISO 3166-1 alpha-2 code ("fr" → "FR"). */
 export function normaliseCountry(raw: string): string {
   const code = raw.trim().toUpperCase();
-  if (code === 'UK') throw new FieldProblem(`"UK" is not an ISO 3166-1 code; the United Kingdom is GB`);
+  if (code === 'UK')
+    throw new FieldProblem(`"UK" is not an ISO 3166-1 code; the United Kingdom is GB`);
   if (!COUNTRY_CODES.has(code)) {
-    throw new FieldProblem(`${show(raw)} is not an ISO 3166-1 alpha-2 country code (two letters such as FR, ES, US)`);
+    throw new FieldProblem(
+      `${show(raw)} is not an ISO 3166-1 alpha-2 country code (two letters such as FR, ES, US)`,
+    );
   }
   return code;
 }
@@ -216,7 +232,16 @@ export function parseIsoTimestamp(raw: string): Date | null {
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 31 ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
+  )
+    return null;
   // The calendar day must exist (no 2023-02-30).
   const probe = new Date(Date.UTC(Number(y), month - 1, day));
   if (probe.getUTCMonth() !== month - 1) return null;
@@ -236,14 +261,19 @@ function normaliseTimestamp(raw: string | Date): Date {
     return raw;
   }
   const date = parseIsoTimestamp(raw);
-  if (!date) throw new FieldProblem(`${show(raw)} is not an ISO 8601 date or date-time (e.g. 2024-03-01 or 2024-03-01T10:00:00Z)`);
+  if (!date)
+    throw new FieldProblem(
+      `${show(raw)} is not an ISO 8601 date or date-time (e.g. 2024-03-01 or 2024-03-01T10:00:00Z)`,
+    );
   return date;
 }
 
 function normaliseNewsletterStatus(raw: string): NewsletterStatus {
   const s = raw.trim().toLowerCase();
   if (!(NEWSLETTER_STATUSES as readonly string[]).includes(s)) {
-    throw new FieldProblem(`${show(raw)} is not a newsletter status; use one of ${NEWSLETTER_STATUSES.join(', ')}`);
+    throw new FieldProblem(
+      `${show(raw)} is not a newsletter status; use one of ${NEWSLETTER_STATUSES.join(', ')}`,
+    );
   }
   return s as NewsletterStatus;
 }
@@ -287,7 +317,11 @@ function normaliseText(max: number) {
  * (leave as it is); then `normalise` turns the value into its normal form or throws a problem.
  * `accepts` checks the JSON type first (plain predicates: this runs for every row of an import).
  */
-function field<T>(accepts: (raw: unknown) => boolean, normalise: (raw: never) => T, nullable: boolean) {
+function field<T>(
+  accepts: (raw: unknown) => boolean,
+  normalise: (raw: never) => T,
+  nullable: boolean,
+) {
   return z
     .unknown()
     .optional()
@@ -313,10 +347,12 @@ function field<T>(accepts: (raw: unknown) => boolean, normalise: (raw: never) =>
 }
 
 const str = (v: unknown): boolean => typeof v === 'string';
-const externalId = (v: unknown): boolean => typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v));
+const externalId = (v: unknown): boolean =>
+  typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v));
 const strOrBool = (v: unknown): boolean => typeof v === 'string' || typeof v === 'boolean';
 const strOrDate = (v: unknown): boolean => typeof v === 'string' || v instanceof Date;
-const strOrList = (v: unknown): boolean => typeof v === 'string' || (Array.isArray(v) && v.every((t) => typeof t === 'string'));
+const strOrList = (v: unknown): boolean =>
+  typeof v === 'string' || (Array.isArray(v) && v.every((t) => typeof t === 'string'));
 
 /**
  * Validates and normalises contact data (camelCase keys as in ContactInput). Booleans also accept
@@ -340,16 +376,22 @@ export const contactInputSchema = z
   })
   .check((ctx) => {
     if (!ctx.value.externalId && !ctx.value.email) {
-      ctx.issues.push({ code: 'custom', input: ctx.value, message: 'external_id or email is required to identify the contact' });
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: 'external_id or email is required to identify the contact',
+      });
     }
   })
   .transform((v): ContactInput => {
     const out: ContactInput = {};
-    for (const [k, value] of Object.entries(v)) if (value !== undefined) (out as Record<string, unknown>)[k] = value;
+    for (const [k, value] of Object.entries(v))
+      if (value !== undefined) (out as Record<string, unknown>)[k] = value;
     return out;
   });
 
-export type ContactValidation = { ok: true; value: ContactInput } | { ok: false; issues: ContactFieldIssue[] };
+export type ContactValidation =
+  { ok: true; value: ContactInput } | { ok: false; issues: ContactFieldIssue[] };
 
 /** Validate and normalise contact data, returning every problem with its field. */
 export function validateContactInput(raw: unknown): ContactValidation {
@@ -358,12 +400,18 @@ export function validateContactInput(raw: unknown): ContactValidation {
   const issues: ContactFieldIssue[] = [];
   for (const issue of result.error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      issues.push({ field: '', message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` });
+      issues.push({
+        field: '',
+        message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`,
+      });
     } else if (issue.code === 'invalid_type' && issue.path.length === 0) {
       issues.push({ field: '', message: 'contact data must be an object' });
     } else {
       const key = issue.path[0];
-      issues.push({ field: typeof key === 'string' && key in CONTACT_FIELD_COLUMNS ? (key as ContactField) : '', message: issue.message });
+      issues.push({
+        field: typeof key === 'string' && key in CONTACT_FIELD_COLUMNS ? (key as ContactField) : '',
+        message: issue.message,
+      });
     }
   }
   return { ok: false, issues };

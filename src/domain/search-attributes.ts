@@ -5,7 +5,10 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-export const CONTACT_ID = defineSearchAttributeKey('BoomerangContactId', SearchAttributeType.KEYWORD);
+export const CONTACT_ID = defineSearchAttributeKey(
+  'BoomerangContactId',
+  SearchAttributeType.KEYWORD,
+);
 export const CAMPAIGN = defineSearchAttributeKey('BoomerangCampaign', SearchAttributeType.KEYWORD);
 export const STEP = defineSearchAttributeKey('BoomerangStep', SearchAttributeType.KEYWORD);
 

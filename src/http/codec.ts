@@ -18,14 +18,21 @@ const MAX_BODY = 4 * 1024 * 1024;
 
 function fromJson(p: JsonPayload): Payload {
   return {
-    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+    ),
     data: Buffer.from(p.data ?? '', 'base64'),
   };
 }
 
 function toJson(p: Payload): JsonPayload {
   return {
-    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [
+        k,
+        Buffer.from(v ?? []).toString('base64'),
+      ]),
+    ),
     data: Buffer.from(p.data ?? []).toString('base64'),
   };
 }
@@ -43,28 +50,42 @@ function cors(res: http.ServerResponse, req: http.IncomingMessage, uiOrigin: str
   return true;
 }
 
-export function registerCodecRoutes(routes: Map<string, Handler>, deps: { codec: AesGcmPayloadCodec | undefined; uiUrl: string }): void {
+export function registerCodecRoutes(
+  routes: Map<string, Handler>,
+  deps: { codec: AesGcmPayloadCodec | undefined; uiUrl: string },
+): void {
   const uiOrigin = new URL(deps.uiUrl).origin;
   for (const action of ['encode', 'decode'] as const) {
     routes.set(`OPTIONS /codec/${action}`, async (req, res) => {
-      if (!cors(res, req, uiOrigin)) return sendJson(res, 403, { error: `origin not allowed; only ${uiOrigin}` });
+      if (!cors(res, req, uiOrigin))
+        return sendJson(res, 403, { error: `origin not allowed; only ${uiOrigin}` });
       res.writeHead(204).end();
     });
     routes.set(`POST /codec/${action}`, async (req, res) => {
-      if (!cors(res, req, uiOrigin)) return sendJson(res, 403, { error: `origin not allowed; only ${uiOrigin}` });
-      if (!deps.codec) return sendJson(res, 404, { error: 'payload encryption is off (PAYLOAD_ENCRYPTION_KEY is not set)' });
+      if (!cors(res, req, uiOrigin))
+        return sendJson(res, 403, { error: `origin not allowed; only ${uiOrigin}` });
+      if (!deps.codec)
+        return sendJson(res, 404, {
+          error: 'payload encryption is off (PAYLOAD_ENCRYPTION_KEY is not set)',
+        });
       // Over the limit, readBody ends the request with 413 (an HttpError the server answers).
       const raw = (await readBody(req, MAX_BODY)).toString('utf8');
       let body: { payloads?: JsonPayload[] };
       try {
         body = JSON.parse(raw) as { payloads?: JsonPayload[] };
       } catch (err) {
-        return sendJson(res, 400, { error: `expected {"payloads": [...]}: ${(err as Error).message}` });
+        return sendJson(res, 400, {
+          error: `expected {"payloads": [...]}: ${(err as Error).message}`,
+        });
       }
-      if (!Array.isArray(body.payloads)) return sendJson(res, 400, { error: 'expected {"payloads": [...]}' });
+      if (!Array.isArray(body.payloads))
+        return sendJson(res, 400, { error: 'expected {"payloads": [...]}' });
       try {
         const payloads = body.payloads.map(fromJson);
-        const out = action === 'encode' ? await deps.codec.encode(payloads) : await deps.codec.decode(payloads);
+        const out =
+          action === 'encode'
+            ? await deps.codec.encode(payloads)
+            : await deps.codec.decode(payloads);
         sendJson(res, 200, { payloads: out.map(toJson) });
       } catch (err) {
         sendJson(res, 400, { error: `cannot ${action}: ${(err as Error).message}` });

@@ -387,7 +387,8 @@ const SCRIPT = String.raw`
 })();
 `;
 
-const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+const sha256 = (text: string): string =>
+  `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 /** Only this page's own script and style run; it talks only to its own origin. */
 export const DASHBOARD_CSP = [

@@ -42,7 +42,11 @@ export function reportApiHandler(deps: ReportRouteDeps): Handler {
     const p = url.searchParams;
     let options;
     try {
-      options = parseReportOptions({ campaign: p.get('campaign'), since: p.get('since'), window: p.get('window') });
+      options = parseReportOptions({
+        campaign: p.get('campaign'),
+        since: p.get('since'),
+        window: p.get('window'),
+      });
     } catch (err) {
       if (err instanceof ReportOptionsError) return sendJson(res, 400, { error: err.message });
       throw err;
@@ -52,7 +56,8 @@ export function reportApiHandler(deps: ReportRouteDeps): Handler {
       res.setHeader('cache-control', 'no-store');
       sendJson(res, 200, report);
     } catch (err) {
-      if (err instanceof UnknownReportCampaignError) return sendJson(res, 404, { error: err.message });
+      if (err instanceof UnknownReportCampaignError)
+        return sendJson(res, 404, { error: err.message });
       throw err;
     }
   };

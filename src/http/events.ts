@@ -5,7 +5,13 @@
  */
 import { isBatchBody } from '../inbox/events.js';
 import { acceptEvents } from '../inbox/store.js';
-import { parseJsonBody, readBody, requireBearer, requireJsonContentType, sendJson } from './respond.js';
+import {
+  parseJsonBody,
+  readBody,
+  requireBearer,
+  requireJsonContentType,
+  sendJson,
+} from './respond.js';
 import type { Handler, HttpDeps } from './server.js';
 
 export const EVENTS_BODY_LIMIT_BYTES = 256 * 1024;
@@ -16,9 +22,14 @@ export function eventsHandler(deps: HttpDeps): Handler {
     requireJsonContentType(req);
     const body = parseJsonBody(await readBody(req, deps.maxBodyBytes ?? EVENTS_BODY_LIMIT_BYTES));
     const result = await acceptEvents(deps.db, 'api', body);
-    if (!result.ok) return sendJson(res, 400, { error: 'invalid event', problems: result.problems });
+    if (!result.ok)
+      return sendJson(res, 400, { error: 'invalid event', problems: result.problems });
     if (result.events.some((e) => !e.duplicate)) deps.onEventsAccepted?.();
     const stored = result.events.map((e) => ({ id: e.id, type: e.type, duplicate: e.duplicate }));
-    sendJson(res, 202, isBatchBody(body) ? { accepted: true, events: stored } : { accepted: true, ...stored[0] });
+    sendJson(
+      res,
+      202,
+      isBatchBody(body) ? { accepted: true, events: stored } : { accepted: true, ...stored[0] },
+    );
   };
 }

@@ -18,12 +18,20 @@ import { createHttpServer, listen } from './server.js';
 const RECONNECT_MS = 5000;
 
 export async function runHttp(config: Config): Promise<void> {
-  if (!config.databaseUrl) throw new Error('DATABASE_URL is not set: the HTTP endpoint needs Postgres (npm start sets it for you).');
+  if (!config.databaseUrl)
+    throw new Error(
+      'DATABASE_URL is not set: the HTTP endpoint needs Postgres (npm start sets it for you).',
+    );
   const db = createDb(config.databaseUrl);
   let temporal: Client | undefined;
   let processor: InboxProcessor | undefined;
   let stopping = false;
-  const server = createHttpServer({ db, temporal: () => temporal, config, onEventsAccepted: () => processor?.kick() });
+  const server = createHttpServer({
+    db,
+    temporal: () => temporal,
+    config,
+    onEventsAccepted: () => processor?.kick(),
+  });
   const port = await listen(server, config.httpPort);
   console.log(`http: listening on http://localhost:${port}`);
 
@@ -44,14 +52,22 @@ export async function runHttp(config: Config): Promise<void> {
         temporal = await connectClient(config);
         break;
       } catch (err) {
-        if (!warned) console.warn(`http: ${(err as Error).message.split('\n')[0]}; events are stored and applied once it answers (retrying every ${RECONNECT_MS / 1000} s)`);
+        if (!warned)
+          console.warn(
+            `http: ${(err as Error).message.split('\n')[0]}; events are stored and applied once it answers (retrying every ${RECONNECT_MS / 1000} s)`,
+          );
         warned = true;
         await new Promise((r) => setTimeout(r, RECONNECT_MS));
       }
     }
     if (!temporal || stopping) return;
     if (warned) console.log('http: connected to Temporal');
-    processor = startInboxProcessor({ db, temporal, taskQueue: config.temporal.taskQueue, defaultCurrency: config.shop.currency });
+    processor = startInboxProcessor({
+      db,
+      temporal,
+      taskQueue: config.temporal.taskQueue,
+      defaultCurrency: config.shop.currency,
+    });
   })();
 
   await stopped;

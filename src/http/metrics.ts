@@ -7,7 +7,11 @@ import type { Handler } from './server.js';
 export function metricsHandler(deps: { db: Db }): Handler {
   return async (_req, res) => {
     const text = renderPrometheus(await collectMetrics(deps.db));
-    res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': PROMETHEUS_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+    });
     res.end(text);
   };
 }

@@ -15,17 +15,37 @@ export class HttpError extends Error {
   }
 }
 
-export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapes: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => escapes[c]!);
 
 /** A small self-contained HTML page (for people following links, e.g. unsubscribe). */
-export function sendHtmlPage(res: http.ServerResponse, status: number, title: string, message: string): void {
+export function sendHtmlPage(
+  res: http.ServerResponse,
+  status: number,
+  title: string,
+  message: string,
+): void {
   const html =
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">' +
@@ -54,7 +74,12 @@ function discard(req: http.IncomingMessage, maxBytes: number): void {
 }
 
 function tooLarge(limitBytes: number): HttpError {
-  return new HttpError(413, `the body is larger than ${limitBytes} bytes`, { limitBytes }, { connection: 'close' });
+  return new HttpError(
+    413,
+    `the body is larger than ${limitBytes} bytes`,
+    { limitBytes },
+    { connection: 'close' },
+  );
 }
 
 /**
@@ -90,7 +115,11 @@ export function readBody(req: http.IncomingMessage, limitBytes: number): Promise
     });
     req.on('end', () => settle(() => resolve(Buffer.concat(chunks))));
     req.on('error', (err) => settle(() => reject(err)));
-    req.on('close', () => settle(() => reject(new HttpError(400, 'the request was closed before its body was complete'))));
+    req.on('close', () =>
+      settle(() =>
+        reject(new HttpError(400, 'the request was closed before its body was complete')),
+      ),
+    );
   });
 }
 
@@ -109,7 +138,10 @@ export function parseJsonBody(raw: Buffer): unknown {
 export function requireJsonContentType(req: http.IncomingMessage): void {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type)) return;
-  throw new HttpError(415, `the body must be JSON: send Content-Type: application/json${type ? ` (got ${type})` : ''}`);
+  throw new HttpError(
+    415,
+    `the body must be JSON: send Content-Type: application/json${type ? ` (got ${type})` : ''}`,
+  );
 }
 
 /** Equal strings, compared in time that does not depend on where they differ (nor on their lengths). */
@@ -119,12 +151,29 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 /** 401 unless `Authorization: Bearer <expected>`; every request is refused when no key is configured. */
-export function requireBearer(req: http.IncomingMessage, expected: string | undefined, variable: string): void {
+export function requireBearer(
+  req: http.IncomingMessage,
+  expected: string | undefined,
+  variable: string,
+): void {
   const challenge = { 'www-authenticate': 'Bearer realm="boomerang"' };
-  if (!expected) throw new HttpError(401, `${variable} is not set on the server: every request is refused until it is configured`, {}, challenge);
+  if (!expected)
+    throw new HttpError(
+      401,
+      `${variable} is not set on the server: every request is refused until it is configured`,
+      {},
+      challenge,
+    );
   const header = req.headers.authorization;
-  if (!header) throw new HttpError(401, `missing Authorization header; send "Authorization: Bearer <${variable}>"`, {}, challenge);
+  if (!header)
+    throw new HttpError(
+      401,
+      `missing Authorization header; send "Authorization: Bearer <${variable}>"`,
+      {},
+      challenge,
+    );
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-  if (!match) throw new HttpError(401, 'the Authorization header must be "Bearer <API key>"', {}, challenge);
+  if (!match)
+    throw new HttpError(401, 'the Authorization header must be "Bearer <API key>"', {}, challenge);
   if (!safeEqual(match[1]!, expected)) throw new HttpError(401, 'wrong API key', {}, challenge);
 }

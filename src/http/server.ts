@@ -26,14 +26,19 @@ export interface HttpDeps {
    * (POST /webhooks/shopify), `signingSecret` (unsubscribe tokens). A route whose secret is not set
    * refuses every request.
    */
-  config?: Pick<Config, 'apiKey' | 'shopifyWebhookSecret' | 'signingSecret'> & Partial<Pick<Config, 'payloadEncryptionKey' | 'temporal' | 'shop'>>;
+  config?: Pick<Config, 'apiKey' | 'shopifyWebhookSecret' | 'signingSecret'> &
+    Partial<Pick<Config, 'payloadEncryptionKey' | 'temporal' | 'shop'>>;
   /** Called after new events are stored in the inbox: wakes the inbox processor. */
   onEventsAccepted?: () => void;
   /** Body limit of POST /events (default 256 KiB). */
   maxBodyBytes?: number;
 }
 
-export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void>;
+export type Handler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+) => Promise<void>;
 
 function temporalClient(deps: HttpDeps): Client {
   const client = typeof deps.temporal === 'function' ? deps.temporal() : deps.temporal;
@@ -41,7 +46,11 @@ function temporalClient(deps: HttpDeps): Client {
   return client;
 }
 
-async function check(name: string, probe: () => Promise<unknown>, timeoutMs = 2000): Promise<{ name: string; ok: boolean; error?: string }> {
+async function check(
+  name: string,
+  probe: () => Promise<unknown>,
+  timeoutMs = 2000,
+): Promise<{ name: string; ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -80,9 +89,16 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   routes.set('POST /unsubscribe', unsubscribe);
   // The Web UI's codec server: decrypts payloads for the UI's origin only.
   const key = deps.config?.payloadEncryptionKey;
-  registerCodecRoutes(routes, { codec: key ? new AesGcmPayloadCodec(key) : undefined, uiUrl: deps.config?.temporal?.uiUrl ?? 'http://localhost:8233' });
+  registerCodecRoutes(routes, {
+    codec: key ? new AesGcmPayloadCodec(key) : undefined,
+    uiUrl: deps.config?.temporal?.uiUrl ?? 'http://localhost:8233',
+  });
   // Campaign results: the dashboard, its JSON, and Prometheus metrics (read-only).
-  if (deps.config?.temporal && deps.config.shop) registerReportRoutes(routes, { db: deps.db, config: { temporal: deps.config.temporal, shop: deps.config.shop } });
+  if (deps.config?.temporal && deps.config.shop)
+    registerReportRoutes(routes, {
+      db: deps.db,
+      config: { temporal: deps.config.temporal, shop: deps.config.shop },
+    });
   return routes;
 }
 
@@ -92,17 +108,26 @@ export function createHttpServer(deps: HttpDeps): http.Server {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const handler = routes.get(`${req.method} ${url.pathname}`);
     if (!handler) {
-      const allowed = [...routes.keys()].filter((k) => k.endsWith(` ${url.pathname}`)).map((k) => k.split(' ')[0]);
+      const allowed = [...routes.keys()]
+        .filter((k) => k.endsWith(` ${url.pathname}`))
+        .map((k) => k.split(' ')[0]);
       if (allowed.length > 0) {
         res.setHeader('allow', allowed.join(', '));
-        return sendJson(res, 405, { error: `method ${req.method} not allowed on ${url.pathname}`, allowed });
+        return sendJson(res, 405, {
+          error: `method ${req.method} not allowed on ${url.pathname}`,
+          allowed,
+        });
       }
       return sendJson(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
     }
     handler(req, res, url).catch((err: unknown) => {
-      if (err instanceof HttpError && !res.headersSent) return sendJson(res, err.status, { error: err.message, ...err.details }, err.headers);
-      console.error(`http: ${req.method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error; the request was not applied' });
+      if (err instanceof HttpError && !res.headersSent)
+        return sendJson(res, err.status, { error: err.message, ...err.details }, err.headers);
+      console.error(
+        `http: ${req.method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`,
+      );
+      if (!res.headersSent)
+        sendJson(res, 500, { error: 'internal error; the request was not applied' });
       else res.end();
     });
   });

@@ -22,7 +22,11 @@ const header = (req: http.IncomingMessage, name: string): string | undefined => 
 };
 
 /** True when `signature` is the base64 HMAC-SHA256 of `body` under `secret` (constant-time). */
-export function verifyShopifyHmac(secret: string, body: Buffer, signature: string | undefined): boolean {
+export function verifyShopifyHmac(
+  secret: string,
+  body: Buffer,
+  signature: string | undefined,
+): boolean {
   if (!signature) return false;
   const expected = createHmac('sha256', secret).update(body).digest();
   const given = Buffer.from(signature, 'base64');
@@ -33,16 +37,29 @@ export function shopifyWebhookHandler(deps: HttpDeps): Handler {
   return async (req, res) => {
     const secret = deps.config?.shopifyWebhookSecret;
     // 503, not 401: the shop did nothing wrong, and Shopify keeps retrying until we are configured.
-    if (!secret) throw new HttpError(503, 'SHOPIFY_WEBHOOK_SECRET is not set on the server: Shopify webhooks cannot be verified, so none is accepted', {}, { connection: 'close' });
+    if (!secret)
+      throw new HttpError(
+        503,
+        'SHOPIFY_WEBHOOK_SECRET is not set on the server: Shopify webhooks cannot be verified, so none is accepted',
+        {},
+        { connection: 'close' },
+      );
     const raw = await readBody(req, SHOPIFY_BODY_LIMIT_BYTES);
     if (!verifyShopifyHmac(secret, raw, header(req, 'x-shopify-hmac-sha256'))) {
-      throw new HttpError(401, header(req, 'x-shopify-hmac-sha256') ? 'X-Shopify-Hmac-Sha256 does not match the body (is SHOPIFY_WEBHOOK_SECRET the app\'s secret?)' : 'missing X-Shopify-Hmac-Sha256 header');
+      throw new HttpError(
+        401,
+        header(req, 'x-shopify-hmac-sha256')
+          ? "X-Shopify-Hmac-Sha256 does not match the body (is SHOPIFY_WEBHOOK_SECRET the app's secret?)"
+          : 'missing X-Shopify-Hmac-Sha256 header',
+      );
     }
     const topic = header(req, 'x-shopify-topic');
     if (!topic) throw new HttpError(400, 'missing X-Shopify-Topic header');
     const webhookId = header(req, 'x-shopify-webhook-id');
     const ignore = (reason: string) => {
-      console.warn(`http: Shopify webhook ${topic}${webhookId ? ` ${webhookId}` : ''} ignored: ${reason}`);
+      console.warn(
+        `http: Shopify webhook ${topic}${webhookId ? ` ${webhookId}` : ''} ignored: ${reason}`,
+      );
       sendJson(res, 200, { ignored: true, reason });
     };
     if (!isShopifyTopic(topic)) return ignore(`topic ${topic} is not one Boomerang uses`);
@@ -54,11 +71,24 @@ export function shopifyWebhookHandler(deps: HttpDeps): Handler {
     }
     const mapping = mapShopifyWebhook(topic, payload);
     if (!mapping.ok) return ignore(mapping.ignored);
-    for (const p of mapping.dropped) console.warn(`http: Shopify webhook ${topic}${webhookId ? ` ${webhookId}` : ''}: left out ${p.path} (${p.message})`);
-    const result = await acceptEvents(deps.db, 'shopify', mapping.event, webhookId ? { dedupeKey: `webhook:${webhookId}` } : {});
+    for (const p of mapping.dropped)
+      console.warn(
+        `http: Shopify webhook ${topic}${webhookId ? ` ${webhookId}` : ''}: left out ${p.path} (${p.message})`,
+      );
+    const result = await acceptEvents(
+      deps.db,
+      'shopify',
+      mapping.event,
+      webhookId ? { dedupeKey: `webhook:${webhookId}` } : {},
+    );
     if (!result.ok) return ignore(result.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
     const [stored] = result.events;
     if (!stored!.duplicate) deps.onEventsAccepted?.();
-    sendJson(res, 200, { accepted: true, id: stored!.id, type: stored!.type, duplicate: stored!.duplicate });
+    sendJson(res, 200, {
+      accepted: true,
+      id: stored!.id,
+      type: stored!.type,
+      duplicate: stored!.duplicate,
+    });
   };
 }

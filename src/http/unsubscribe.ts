@@ -16,11 +16,19 @@ import type { Handler, HttpDeps } from './server.js';
 const UNSUBSCRIBE_BODY_LIMIT_BYTES = 16 * 1024;
 
 /** Sets the contact's newsletter status to unsubscribed (once: the time of the first request is kept). */
-export async function unsubscribeContact(db: Db, contactId: number): Promise<'unsubscribed' | 'already_unsubscribed' | 'unknown_contact'> {
+export async function unsubscribeContact(
+  db: Db,
+  contactId: number,
+): Promise<'unsubscribed' | 'already_unsubscribed' | 'unknown_contact'> {
   const contact = await findContact(db, contactId);
   if (!contact) return 'unknown_contact';
   if (contact.newsletterStatus === 'unsubscribed') return 'already_unsubscribed';
-  await upsertContact(db, contact.externalId ? { externalId: contact.externalId, newsletterStatus: 'unsubscribed' } : { email: contact.email, newsletterStatus: 'unsubscribed' });
+  await upsertContact(
+    db,
+    contact.externalId
+      ? { externalId: contact.externalId, newsletterStatus: 'unsubscribed' }
+      : { email: contact.email, newsletterStatus: 'unsubscribed' },
+  );
   return 'unsubscribed';
 }
 
@@ -31,25 +39,62 @@ export function unsubscribeHandler(deps: HttpDeps): Handler {
       if (req.method === 'POST') await readBody(req, UNSUBSCRIBE_BODY_LIMIT_BYTES);
       const secret = deps.config?.signingSecret;
       if (!secret) {
-        console.error('http: /unsubscribe refused: BOOMERANG_SIGNING_SECRET is not set, so no token can be verified');
-        return sendHtmlPage(res, 503, 'Unsubscribing is not available right now', 'Please try again later, or reply to the email to be removed from the list.');
+        console.error(
+          'http: /unsubscribe refused: BOOMERANG_SIGNING_SECRET is not set, so no token can be verified',
+        );
+        return sendHtmlPage(
+          res,
+          503,
+          'Unsubscribing is not available right now',
+          'Please try again later, or reply to the email to be removed from the list.',
+        );
       }
       const token = url.searchParams.get('token');
-      if (!token) return sendHtmlPage(res, 400, 'This unsubscribe link is incomplete', 'The link has no unsubscribe token. Please use the full link from the email.');
+      if (!token)
+        return sendHtmlPage(
+          res,
+          400,
+          'This unsubscribe link is incomplete',
+          'The link has no unsubscribe token. Please use the full link from the email.',
+        );
       const verified = verifyUnsubscribeToken(secret, token);
       if (!verified.ok) {
         return verified.reason === 'expired'
-          ? sendHtmlPage(res, 400, 'This unsubscribe link has expired', 'Please use the link in a more recent email, or reply to the email to be removed from the list.')
-          : sendHtmlPage(res, 400, 'This unsubscribe link is not valid', 'The link may have been cut or changed. Please use the full link from the email.');
+          ? sendHtmlPage(
+              res,
+              400,
+              'This unsubscribe link has expired',
+              'Please use the link in a more recent email, or reply to the email to be removed from the list.',
+            )
+          : sendHtmlPage(
+              res,
+              400,
+              'This unsubscribe link is not valid',
+              'The link may have been cut or changed. Please use the full link from the email.',
+            );
       }
       const outcome = await unsubscribeContact(deps.db, verified.contactId);
-      if (outcome === 'unsubscribed') console.log(`http: contact ${verified.contactId} unsubscribed from the newsletter`);
-      sendHtmlPage(res, 200, 'You are unsubscribed', 'You will not receive any more marketing emails from us.');
+      if (outcome === 'unsubscribed')
+        console.log(`http: contact ${verified.contactId} unsubscribed from the newsletter`);
+      sendHtmlPage(
+        res,
+        200,
+        'You are unsubscribed',
+        'You will not receive any more marketing emails from us.',
+      );
     } catch (err) {
       if (res.headersSent) throw err;
-      if (err instanceof HttpError) return sendHtmlPage(res, err.status, 'This request cannot be handled', `${err.message}.`);
-      console.error(`http: ${req.method} /unsubscribe failed: ${(err as Error).stack ?? String(err)}`);
-      sendHtmlPage(res, 500, 'Something went wrong', 'You are not unsubscribed yet. Please try again in a few minutes.');
+      if (err instanceof HttpError)
+        return sendHtmlPage(res, err.status, 'This request cannot be handled', `${err.message}.`);
+      console.error(
+        `http: ${req.method} /unsubscribe failed: ${(err as Error).stack ?? String(err)}`,
+      );
+      sendHtmlPage(
+        res,
+        500,
+        'Something went wrong',
+        'You are not unsubscribed yet. Please try again in a few minutes.',
+      );
     }
   };
 }

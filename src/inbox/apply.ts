@@ -5,12 +5,28 @@
  * contact's journeys only when its order becomes paid.
  */
 import type { Client } from '@temporalio/client';
-import { type JourneyStarter, type StartOutcome, signalPurchase, startJourney } from '../campaigns/lifecycle.js';
+import {
+  type JourneyStarter,
+  type StartOutcome,
+  signalPurchase,
+  startJourney,
+} from '../campaigns/lifecycle.js';
 import { activeCampaignsOfKind } from '../db/campaigns.js';
-import { ContactConflictError, toContact, type UpsertAction, upsertContact } from '../db/contacts.js';
+import {
+  ContactConflictError,
+  toContact,
+  type UpsertAction,
+  upsertContact,
+} from '../db/contacts.js';
 import { recordRedemption } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
-import { findOrder, type OrderStatus, type OrderUpsertAction, OrderValidationError, upsertOrder } from '../db/orders.js';
+import {
+  findOrder,
+  type OrderStatus,
+  type OrderUpsertAction,
+  OrderValidationError,
+  upsertOrder,
+} from '../db/orders.js';
 import { type Contact, type ContactInput, ContactValidationError } from '../domain/contacts.js';
 import type { InboxEvent, PurchaseEventInput, RefundEvent, RegistrationEvent } from './events.js';
 
@@ -41,21 +57,41 @@ export interface JourneyStart {
 }
 
 export type ApplyResult =
-  | { type: 'account_registered'; contactId: number; contact: UpsertAction; journeys: JourneyStart[] }
+  | {
+      type: 'account_registered';
+      contactId: number;
+      contact: UpsertAction;
+      journeys: JourneyStart[];
+    }
   | {
       type: 'purchase';
       contactId: number;
       contact: UpsertAction | 'found';
-      order: { id: number; externalId: string; source: string; action: OrderUpsertAction; status: OrderStatus };
+      order: {
+        id: number;
+        externalId: string;
+        source: string;
+        action: OrderUpsertAction;
+        status: OrderStatus;
+      };
       /** The order became a paid purchase with this event (false for a repeat of a known paid order). */
       newPurchase: boolean;
       couponRedeemed: boolean;
       journeysSignalled: number;
     }
-  | { type: 'order_refunded'; contactId: number; order: { id: number; externalId: string; source: string }; outcome: 'refunded' | 'already_refunded' | 'partial_refund' };
+  | {
+      type: 'order_refunded';
+      contactId: number;
+      order: { id: number; externalId: string; source: string };
+      outcome: 'refunded' | 'already_refunded' | 'partial_refund';
+    };
 
 /** Applies an event received at `receivedAt`. Throws RejectedEventError, DeferredEventError, or a transient error. */
-export async function applyEvent(deps: ApplyDeps, event: InboxEvent, receivedAt: Date): Promise<ApplyResult> {
+export async function applyEvent(
+  deps: ApplyDeps,
+  event: InboxEvent,
+  receivedAt: Date,
+): Promise<ApplyResult> {
   switch (event.type) {
     case 'account_registered':
       return applyRegistration(deps, event, receivedAt);
@@ -71,19 +107,31 @@ async function rejectingBadContacts<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof ContactValidationError || err instanceof ContactConflictError) throw new RejectedEventError(`contact: ${err.message}`);
+    if (err instanceof ContactValidationError || err instanceof ContactConflictError)
+      throw new RejectedEventError(`contact: ${err.message}`);
     throw err;
   }
 }
 
 function starter(deps: ApplyDeps): JourneyStarter {
-  return { client: deps.temporal, db: deps.db, taskQueue: deps.taskQueue, searchAttributes: deps.searchAttributes };
+  return {
+    client: deps.temporal,
+    db: deps.db,
+    taskQueue: deps.taskQueue,
+    searchAttributes: deps.searchAttributes,
+  };
 }
 
 /** The contact, then one welcome journey per active welcome campaign (deterministic ids: once per contact). */
-async function applyRegistration(deps: ApplyDeps, event: RegistrationEvent, receivedAt: Date): Promise<ApplyResult> {
+async function applyRegistration(
+  deps: ApplyDeps,
+  event: RegistrationEvent,
+  receivedAt: Date,
+): Promise<ApplyResult> {
   // The contact is committed before any journey starts: the journey's activities read it.
-  const { contact, action } = await rejectingBadContacts(() => upsertContact(deps.db, { ...event.contact, registeredAt: event.registeredAt ?? receivedAt }));
+  const { contact, action } = await rejectingBadContacts(() =>
+    upsertContact(deps.db, { ...event.contact, registeredAt: event.registeredAt ?? receivedAt }),
+  );
   const journeys: JourneyStart[] = [];
   for (const campaign of await activeCampaignsOfKind(deps.db, 'welcome_voucher')) {
     if (campaign.audience.limitation === 'with_email' && !contact.email) continue;
@@ -98,9 +146,16 @@ async function applyRegistration(deps: ApplyDeps, event: RegistrationEvent, rece
  * is attached to it); an unknown buyer is created from the event's contact data, which then needs
  * an email (without one, the purchase waits for the contact's registration).
  */
-async function resolveBuyer(db: Db, input: ContactInput): Promise<{ contact: Contact; action: UpsertAction | 'found' }> {
+async function resolveBuyer(
+  db: Db,
+  input: ContactInput,
+): Promise<{ contact: Contact; action: UpsertAction | 'found' }> {
   if (input.externalId) {
-    const row = await db.selectFrom('contacts').selectAll().where('external_id', '=', input.externalId).executeTakeFirst();
+    const row = await db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('external_id', '=', input.externalId)
+      .executeTakeFirst();
     if (row) return { contact: toContact(row), action: 'found' };
   }
   if (input.email) {
@@ -110,12 +165,17 @@ async function resolveBuyer(db: Db, input: ContactInput): Promise<{ contact: Con
       .where((eb) => eb(eb.fn('lower', ['email']), '=', input.email!.toLowerCase()))
       .executeTakeFirst();
     if (row) {
-      if (input.externalId && !row.external_id) return rejectingBadContacts(() => upsertContact(db, { externalId: input.externalId, email: input.email }));
+      if (input.externalId && !row.external_id)
+        return rejectingBadContacts(() =>
+          upsertContact(db, { externalId: input.externalId, email: input.email }),
+        );
       return { contact: toContact(row), action: 'found' };
     }
     return rejectingBadContacts(() => upsertContact(db, input));
   }
-  throw new DeferredEventError(`no contact has external_id "${input.externalId}" and the purchase has no email to create one from; waiting for the contact's registration`);
+  throw new DeferredEventError(
+    `no contact has external_id "${input.externalId}" and the purchase has no email to create one from; waiting for the contact's registration`,
+  );
 }
 
 /**
@@ -138,7 +198,10 @@ async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promis
         .forUpdate()
         .executeTakeFirst();
       // A refund or cancellation is final: a late "paid" delivery of the same order does not undo it.
-      const status: OrderStatus = previous && previous.status !== 'paid' && order.status === 'paid' ? previous.status : order.status;
+      const status: OrderStatus =
+        previous && previous.status !== 'paid' && order.status === 'paid'
+          ? previous.status
+          : order.status;
       const written = await upsertOrder(trx, {
         source: order.source,
         externalId: order.id,
@@ -150,15 +213,29 @@ async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promis
         status,
       });
       const newPurchase = written.order.status === 'paid' && previous?.status !== 'paid';
-      const couponRedeemed = order.couponCode && written.order.status === 'paid' ? await recordRedemption(trx, order.couponCode, written.order.id, order.placedAt) : false;
+      const couponRedeemed =
+        order.couponCode && written.order.status === 'paid'
+          ? await recordRedemption(trx, order.couponCode, written.order.id, order.placedAt)
+          : false;
       const journeysSignalled = newPurchase
-        ? await signalPurchase({ client: deps.temporal, db: deps.db }, contact.id, { orderId: order.id, placedAt: order.placedAt.toISOString(), total: order.total, currency })
+        ? await signalPurchase({ client: deps.temporal, db: deps.db }, contact.id, {
+            orderId: order.id,
+            placedAt: order.placedAt.toISOString(),
+            total: order.total,
+            currency,
+          })
         : 0;
       return {
         type: 'purchase' as const,
         contactId: contact.id,
         contact: action,
-        order: { id: written.order.id, externalId: order.id, source: order.source, action: written.action, status: written.order.status },
+        order: {
+          id: written.order.id,
+          externalId: order.id,
+          source: order.source,
+          action: written.action,
+          status: written.order.status,
+        },
         newPurchase,
         couponRedeemed,
         journeysSignalled,
@@ -173,10 +250,14 @@ async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promis
 /** A refund of the whole order (or of an unknown amount) marks it refunded; a partial refund leaves it paid. */
 async function applyRefund(deps: ApplyDeps, event: RefundEvent): Promise<ApplyResult> {
   const order = await findOrder(deps.db, event.order.id, event.order.source);
-  if (!order) throw new DeferredEventError(`order "${event.order.id}" (source ${event.order.source}) is not known yet`);
+  if (!order)
+    throw new DeferredEventError(
+      `order "${event.order.id}" (source ${event.order.source}) is not known yet`,
+    );
   const ref = { id: order.id, externalId: order.externalId, source: order.source };
   const base = { type: 'order_refunded' as const, contactId: order.contactId, order: ref };
-  if (event.amount !== undefined && event.amount + 0.005 < order.total) return { ...base, outcome: 'partial_refund' };
+  if (event.amount !== undefined && event.amount + 0.005 < order.total)
+    return { ...base, outcome: 'partial_refund' };
   if (order.status === 'refunded') return { ...base, outcome: 'already_refunded' };
   await upsertOrder(deps.db, {
     source: order.source,
@@ -208,7 +289,9 @@ export function describeResult(result: ApplyResult): string {
       return (
         `contact ${result.contactId} ${result.contact}; order ${result.order.externalId} ${result.order.action} (${result.order.status})` +
         (result.couponRedeemed ? '; coupon redeemed' : '') +
-        (result.newPurchase ? `; ${result.journeysSignalled} running journey(s) signalled` : '; not a new purchase, no journey signalled')
+        (result.newPurchase
+          ? `; ${result.journeysSignalled} running journey(s) signalled`
+          : '; not a new purchase, no journey signalled')
       );
     case 'order_refunded':
       return `order ${result.order.externalId} of contact ${result.contactId}: ${result.outcome.replace('_', ' ')}`;

@@ -72,7 +72,9 @@ export interface EventProblem {
   message: string;
 }
 
-export type EventsValidation = { ok: true; events: { wire: Record<string, unknown>; event: InboxEvent }[] } | { ok: false; problems: EventProblem[] };
+export type EventsValidation =
+  | { ok: true; events: { wire: Record<string, unknown>; event: InboxEvent }[] }
+  | { ok: false; problems: EventProblem[] };
 
 // ---------------------------------------------------------------------------------------------
 // Field schemas
@@ -91,31 +93,49 @@ const CONTACT_WIRE_FIELDS: Record<string, ContactField> = {
   newsletter: 'newsletterStatus',
   sms_consent: 'smsConsent',
 };
-const WIRE_NAME_OF: Partial<Record<ContactField, string>> = Object.fromEntries(Object.entries(CONTACT_WIRE_FIELDS).map(([wire, field]) => [field, wire]));
+const WIRE_NAME_OF: Partial<Record<ContactField, string>> = Object.fromEntries(
+  Object.entries(CONTACT_WIRE_FIELDS).map(([wire, field]) => [field, wire]),
+);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A contact object, validated and normalised by the contact gate; `emailRequired` for registrations. */
 function contactSchema(emailRequired: boolean) {
   return z.unknown().transform((raw, ctx): ContactInput => {
     if (!isObject(raw)) {
-      ctx.addIssue({ code: 'custom', message: raw === undefined ? 'is required' : 'must be an object' });
+      ctx.addIssue({
+        code: 'custom',
+        message: raw === undefined ? 'is required' : 'must be an object',
+      });
       return z.NEVER;
     }
     const input: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw)) {
       const field = CONTACT_WIRE_FIELDS[key];
       if (field) input[field] = value;
-      else ctx.addIssue({ code: 'custom', path: [key], message: `is not a contact field (known: ${Object.keys(CONTACT_WIRE_FIELDS).join(', ')})` });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `is not a contact field (known: ${Object.keys(CONTACT_WIRE_FIELDS).join(', ')})`,
+        });
     }
-    const missingEmail = emailRequired && (raw.email === undefined || raw.email === null || raw.email === '');
+    const missingEmail =
+      emailRequired && (raw.email === undefined || raw.email === null || raw.email === '');
     if (missingEmail) ctx.addIssue({ code: 'custom', path: ['email'], message: 'is required' });
     const result = validateContactInput(input);
     if (!result.ok) {
       for (const issue of result.issues) {
         // "external_id or email is required" says the same as the missing-email problem above.
         if (!issue.field && missingEmail) continue;
-        ctx.addIssue({ code: 'custom', path: issue.field ? [WIRE_NAME_OF[issue.field] ?? CONTACT_FIELD_COLUMNS[issue.field]] : [], message: issue.message });
+        ctx.addIssue({
+          code: 'custom',
+          path: issue.field
+            ? [WIRE_NAME_OF[issue.field] ?? CONTACT_FIELD_COLUMNS[issue.field]]
+            : [],
+          message: issue.message,
+        });
       }
       return z.NEVER;
     }
@@ -123,38 +143,58 @@ function contactSchema(emailRequired: boolean) {
   });
 }
 
-const timestamp = z.string({ error: 'must be an ISO 8601 date-time, e.g. 2026-11-24T09:30:00Z' }).transform((raw, ctx) => {
-  const date = parseIsoTimestamp(raw);
-  if (!date) {
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(raw)} is not an ISO 8601 date-time (e.g. 2026-11-24T09:30:00Z)` });
-    return z.NEVER;
-  }
-  return date;
-});
+const timestamp = z
+  .string({ error: 'must be an ISO 8601 date-time, e.g. 2026-11-24T09:30:00Z' })
+  .transform((raw, ctx) => {
+    const date = parseIsoTimestamp(raw);
+    if (!date) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(raw)} is not an ISO 8601 date-time (e.g. 2026-11-24T09:30:00Z)`,
+      });
+      return z.NEVER;
+    }
+    return date;
+  });
 
 /** Ids may be strings or integers (Shopify's are numbers); kept as trimmed strings. */
 const identifier = (what: string) =>
   z
-    .union([z.string(), z.number().int().nonnegative()], { error: `must be a string or a whole number (the ${what})` })
+    .union([z.string(), z.number().int().nonnegative()], {
+      error: `must be a string or a whole number (the ${what})`,
+    })
     .transform((v) => String(v).trim())
     .pipe(z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'));
 
-const amount = z.number({ error: 'must be a number ≥ 0' }).min(0, 'must be a number ≥ 0').max(1e11, 'must be below 10^11');
+const amount = z
+  .number({ error: 'must be a number ≥ 0' })
+  .min(0, 'must be a number ≥ 0')
+  .max(1e11, 'must be below 10^11');
 
 const currency = z
   .string({ error: 'must be an ISO 4217 code such as EUR' })
   .transform((v) => v.trim().toUpperCase())
   .pipe(z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'));
 
-const orderSource = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be lower-case letters, digits, - or _ (e.g. shopify)');
+const orderSource = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be lower-case letters, digits, - or _ (e.g. shopify)');
 
-const common = { type: z.string(), event_id: identifier('store\'s event id').optional() };
+const common = { type: z.string(), event_id: identifier("store's event id").optional() };
 
 const registrationSchema = z
-  .strictObject({ ...common, type: z.literal('account_registered'), contact: contactSchema(true), registered_at: timestamp.optional() })
-  .transform(
-    (v): RegistrationEvent => ({ type: v.type, ...(v.event_id ? { eventId: v.event_id } : {}), contact: v.contact, ...(v.registered_at ? { registeredAt: v.registered_at } : {}) }),
-  );
+  .strictObject({
+    ...common,
+    type: z.literal('account_registered'),
+    contact: contactSchema(true),
+    registered_at: timestamp.optional(),
+  })
+  .transform((v): RegistrationEvent => ({
+    type: v.type,
+    ...(v.event_id ? { eventId: v.event_id } : {}),
+    contact: v.contact,
+    ...(v.registered_at ? { registeredAt: v.registered_at } : {}),
+  }));
 
 const purchaseSchema = z
   .strictObject({
@@ -162,7 +202,7 @@ const purchaseSchema = z
     type: z.literal('purchase'),
     contact: contactSchema(false),
     order: z.strictObject({
-      id: identifier('store\'s order id'),
+      id: identifier("store's order id"),
       source: orderSource.optional(),
       total: amount,
       currency: currency.optional(),
@@ -173,43 +213,41 @@ const purchaseSchema = z
         .optional()
         .transform((v) => (v?.trim() ? v.trim() : undefined)),
       placed_at: timestamp,
-      status: z.enum(ORDER_STATUSES, { error: `must be one of ${ORDER_STATUSES.join(', ')}` }).optional(),
+      status: z
+        .enum(ORDER_STATUSES, { error: `must be one of ${ORDER_STATUSES.join(', ')}` })
+        .optional(),
     }),
   })
-  .transform(
-    (v): PurchaseEventInput => ({
-      type: v.type,
-      ...(v.event_id ? { eventId: v.event_id } : {}),
-      contact: v.contact,
-      order: {
-        id: v.order.id,
-        source: v.order.source ?? DEFAULT_EVENT_ORDER_SOURCE,
-        total: v.order.total,
-        ...(v.order.currency ? { currency: v.order.currency } : {}),
-        ...(v.order.coupon_code ? { couponCode: v.order.coupon_code } : {}),
-        placedAt: v.order.placed_at,
-        status: v.order.status ?? 'paid',
-      },
-    }),
-  );
+  .transform((v): PurchaseEventInput => ({
+    type: v.type,
+    ...(v.event_id ? { eventId: v.event_id } : {}),
+    contact: v.contact,
+    order: {
+      id: v.order.id,
+      source: v.order.source ?? DEFAULT_EVENT_ORDER_SOURCE,
+      total: v.order.total,
+      ...(v.order.currency ? { currency: v.order.currency } : {}),
+      ...(v.order.coupon_code ? { couponCode: v.order.coupon_code } : {}),
+      placedAt: v.order.placed_at,
+      status: v.order.status ?? 'paid',
+    },
+  }));
 
 const refundSchema = z
   .strictObject({
     ...common,
     type: z.literal('order_refunded'),
-    order: z.strictObject({ id: identifier('store\'s order id'), source: orderSource.optional() }),
+    order: z.strictObject({ id: identifier("store's order id"), source: orderSource.optional() }),
     amount: amount.optional(),
     refunded_at: timestamp.optional(),
   })
-  .transform(
-    (v): RefundEvent => ({
-      type: v.type,
-      ...(v.event_id ? { eventId: v.event_id } : {}),
-      order: { id: v.order.id, source: v.order.source ?? DEFAULT_EVENT_ORDER_SOURCE },
-      ...(v.amount !== undefined ? { amount: v.amount } : {}),
-      ...(v.refunded_at ? { refundedAt: v.refunded_at } : {}),
-    }),
-  );
+  .transform((v): RefundEvent => ({
+    type: v.type,
+    ...(v.event_id ? { eventId: v.event_id } : {}),
+    order: { id: v.order.id, source: v.order.source ?? DEFAULT_EVENT_ORDER_SOURCE },
+    ...(v.amount !== undefined ? { amount: v.amount } : {}),
+    ...(v.refunded_at ? { refundedAt: v.refunded_at } : {}),
+  }));
 
 const SCHEMAS: Record<EventType, z.ZodType<InboxEvent>> = {
   account_registered: registrationSchema,
@@ -222,36 +260,62 @@ const SCHEMAS: Record<EventType, z.ZodType<InboxEvent>> = {
 
 /** `order.total`, `events[2].contact.email`. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (acc, key) =>
+      typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
+    '',
+  );
 }
 
 /** Plain words for zod's built-in messages (schema-specific messages win over these). */
 function defaultMessage(issue: z.core.$ZodRawIssue): string | undefined {
-  if (issue.code === 'invalid_type') return issue.input === undefined ? 'is required' : `must be ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`;
+  if (issue.code === 'invalid_type')
+    return issue.input === undefined
+      ? 'is required'
+      : `must be ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`;
   return undefined;
 }
 
 function problemsOf(error: z.ZodError, prefix: readonly PropertyKey[]): EventProblem[] {
   return error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: formatPath([...prefix, ...issue.path, key]), message: 'is not a known field' }));
+      return issue.keys.map((key) => ({
+        path: formatPath([...prefix, ...issue.path, key]),
+        message: 'is not a known field',
+      }));
     }
     return [{ path: formatPath([...prefix, ...issue.path]) || '(event)', message: issue.message }];
   });
 }
 
 /** Validates one event (at `prefix` in the body, for the problem paths). */
-export function validateEvent(raw: unknown, prefix: readonly PropertyKey[] = []): { ok: true; event: InboxEvent } | { ok: false; problems: EventProblem[] } {
-  if (!isObject(raw)) return { ok: false, problems: [{ path: formatPath(prefix) || '(body)', message: 'an event must be a JSON object' }] };
+export function validateEvent(
+  raw: unknown,
+  prefix: readonly PropertyKey[] = [],
+): { ok: true; event: InboxEvent } | { ok: false; problems: EventProblem[] } {
+  if (!isObject(raw))
+    return {
+      ok: false,
+      problems: [
+        { path: formatPath(prefix) || '(body)', message: 'an event must be a JSON object' },
+      ],
+    };
   const type = raw.type;
   if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) {
     return {
       ok: false,
-      problems: [{ path: formatPath([...prefix, 'type']), message: `${type === undefined ? 'is required' : `${JSON.stringify(type)} is not an event type`}; use one of ${EVENT_TYPES.join(', ')}` }],
+      problems: [
+        {
+          path: formatPath([...prefix, 'type']),
+          message: `${type === undefined ? 'is required' : `${JSON.stringify(type)} is not an event type`}; use one of ${EVENT_TYPES.join(', ')}`,
+        },
+      ],
     };
   }
   const parsed = SCHEMAS[type as EventType].safeParse(raw, { error: defaultMessage });
-  return parsed.success ? { ok: true, event: parsed.data } : { ok: false, problems: problemsOf(parsed.error, prefix) };
+  return parsed.success
+    ? { ok: true, event: parsed.data }
+    : { ok: false, problems: problemsOf(parsed.error, prefix) };
 }
 
 /** `{"events": [ … ]}` rather than a single event. */
@@ -267,10 +331,31 @@ export function validateEventsBody(body: unknown): EventsValidation {
   const list: { raw: unknown; prefix: PropertyKey[] }[] = [];
   if (isBatchBody(body)) {
     const others = Object.keys(body).filter((k) => k !== 'events');
-    if (others.length) return { ok: false, problems: others.map((k) => ({ path: k, message: 'is not a known field (a batch is {"events": [ … ]})' })) };
-    if (!Array.isArray(body.events)) return { ok: false, problems: [{ path: 'events', message: 'must be an array of events' }] };
-    if (body.events.length === 0) return { ok: false, problems: [{ path: 'events', message: 'must contain at least one event' }] };
-    if (body.events.length > MAX_BATCH_EVENTS) return { ok: false, problems: [{ path: 'events', message: `must contain at most ${MAX_BATCH_EVENTS} events (got ${body.events.length})` }] };
+    if (others.length)
+      return {
+        ok: false,
+        problems: others.map((k) => ({
+          path: k,
+          message: 'is not a known field (a batch is {"events": [ … ]})',
+        })),
+      };
+    if (!Array.isArray(body.events))
+      return { ok: false, problems: [{ path: 'events', message: 'must be an array of events' }] };
+    if (body.events.length === 0)
+      return {
+        ok: false,
+        problems: [{ path: 'events', message: 'must contain at least one event' }],
+      };
+    if (body.events.length > MAX_BATCH_EVENTS)
+      return {
+        ok: false,
+        problems: [
+          {
+            path: 'events',
+            message: `must contain at most ${MAX_BATCH_EVENTS} events (got ${body.events.length})`,
+          },
+        ],
+      };
     body.events.forEach((raw, i) => list.push({ raw, prefix: ['events', i] }));
   } else {
     list.push({ raw: body, prefix: [] });

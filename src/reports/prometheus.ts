@@ -40,14 +40,21 @@ function formatValue(value: number): string {
 export function renderPrometheus(families: readonly MetricFamily[]): string {
   const lines: string[] = [];
   for (const family of families) {
-    if (!METRIC_NAME.test(family.name)) throw new Error(`invalid metric name ${JSON.stringify(family.name)}`);
-    lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`);
+    if (!METRIC_NAME.test(family.name))
+      throw new Error(`invalid metric name ${JSON.stringify(family.name)}`);
+    lines.push(
+      `# HELP ${family.name} ${escapeHelp(family.help)}`,
+      `# TYPE ${family.name} ${family.type}`,
+    );
     for (const sample of family.samples) {
       const labels = Object.entries(sample.labels).map(([name, value]) => {
-        if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new Error(`invalid label name ${JSON.stringify(name)} on ${family.name}`);
+        if (!LABEL_NAME.test(name) || name.startsWith('__'))
+          throw new Error(`invalid label name ${JSON.stringify(name)} on ${family.name}`);
         return `${name}="${escapeLabelValue(value)}"`;
       });
-      lines.push(`${family.name}${labels.length ? `{${labels.join(',')}}` : ''} ${formatValue(sample.value)}`);
+      lines.push(
+        `${family.name}${labels.length ? `{${labels.join(',')}}` : ''} ${formatValue(sample.value)}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

@@ -32,7 +32,11 @@ export interface JourneyRow {
 }
 
 /** Every journey in scope with its last message sent and its last message node entered. */
-export async function journeyRows(db: Executor, s: Scope, messageSteps: string[]): Promise<JourneyRow[]> {
+export async function journeyRows(
+  db: Executor,
+  s: Scope,
+  messageSteps: string[],
+): Promise<JourneyRow[]> {
   const result = await sql<JourneyRow>`
     WITH j AS (${scopedJourneys(s)}),
     sent AS (

@@ -12,15 +12,39 @@ import { listCampaigns, type StoredCampaign } from '../db/campaigns.js';
 import { couponSetStatus } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
-import { attributeOrders, type JourneyAttribution, type JourneyFacts, type OrderFacts } from '../domain/reports/attribution.js';
-import { type CampaignGraph, campaignGraph, messageSteps, MESSAGE_NODE_KINDS, nodeId } from '../domain/reports/graphs.js';
+import {
+  attributeOrders,
+  type JourneyAttribution,
+  type JourneyFacts,
+  type OrderFacts,
+} from '../domain/reports/attribution.js';
+import {
+  type CampaignGraph,
+  campaignGraph,
+  messageSteps,
+  nodeId,
+} from '../domain/reports/graphs.js';
 import { compareControlGroups, summarizeGroup } from '../domain/reports/uplift.js';
 import { journeysQuery, type UiTarget, workflowSearchUrl } from './links.js';
 import type { ReportOptions } from './options.js';
 import * as q from './queries.js';
-import type { CampaignResult, CampaignsReport, CouponPool, Funnel, FunnelExit, FunnelNode, MessageFigures, RevenueDay, WelcomeFigures, WelcomeMetric } from './types.js';
+import type {
+  CampaignResult,
+  CampaignsReport,
+  CouponPool,
+  Funnel,
+  FunnelExit,
+  FunnelNode,
+  MessageFigures,
+  RevenueDay,
+  WelcomeFigures,
+  WelcomeMetric,
+} from './types.js';
 
-export type ReportConfig = { temporal: Pick<Config['temporal'], 'uiUrl' | 'namespace'>; shop: Pick<Config['shop'], 'currency' | 'timezone'> };
+export type ReportConfig = {
+  temporal: Pick<Config['temporal'], 'uiUrl' | 'namespace'>;
+  shop: Pick<Config['shop'], 'currency' | 'timezone'>;
+};
 
 /** CareCloud's welcome voucher: "€3 950 per 1 000 registrations" (../shared/seeds/carecloud-welcome-voucher.en.txt). */
 export const WELCOME_SEED_BENCHMARK_PER_THOUSAND = 3950;
@@ -28,19 +52,28 @@ export const WELCOME_SEED_BENCHMARK_PER_THOUSAND = 3950;
 export const ATTRIBUTION_RULE = [
   'A journey claims the paid orders of its contact placed from its enrolment until its last message sent plus the window.',
   'A held-out journey sends nothing: its last message is when it entered its last "send" node; a journey that sent nothing is anchored at its enrolment.',
-  'An order that redeemed a coupon the journey assigned is always the journey\'s. An order is claimed by at most one journey per campaign (the latest enrolment).',
+  "An order that redeemed a coupon the journey assigned is always the journey's. An order is claimed by at most one journey per campaign (the latest enrolment).",
   'Conversion: a journey with at least one attributed order. Revenue: attributed orders in the shop currency.',
   'Uplift: treated − held-out; conversion rate with a Newcombe hybrid score 95% interval, revenue per contact with a Welch 95% interval.',
 ];
 
 export class UnknownReportCampaignError extends Error {
-  constructor(readonly campaignId: string, known: string[]) {
-    super(`unknown campaign "${campaignId}"${known.length ? `; known campaigns: ${known.join(', ')}` : '; there are no campaigns yet'}`);
+  constructor(
+    readonly campaignId: string,
+    known: string[],
+  ) {
+    super(
+      `unknown campaign "${campaignId}"${known.length ? `; known campaigns: ${known.join(', ')}` : '; there are no campaigns yet'}`,
+    );
     this.name = 'UnknownReportCampaignError';
   }
 }
 
-export async function buildReport(db: Db, config: ReportConfig, options: ReportOptions): Promise<CampaignsReport> {
+export async function buildReport(
+  db: Db,
+  config: ReportConfig,
+  options: ReportOptions,
+): Promise<CampaignsReport> {
   const now = options.now ?? new Date();
   return db
     .transaction()
@@ -49,18 +82,31 @@ export async function buildReport(db: Db, config: ReportConfig, options: ReportO
     .execute(async (trx) => {
       const stored = await listCampaigns(trx);
       if (options.campaignId && !stored.some((c) => c.definition.id === options.campaignId)) {
-        throw new UnknownReportCampaignError(options.campaignId, stored.map((c) => c.definition.id));
+        throw new UnknownReportCampaignError(
+          options.campaignId,
+          stored.map((c) => c.definition.id),
+        );
       }
       const pools: CouponPool[] = (await couponSetStatus(trx, now)).map((set) => ({
         ...set,
-        campaigns: stored.filter((c) => c.definition.couponSet === set.setId).map((c) => c.definition.id),
+        campaigns: stored
+          .filter((c) => c.definition.couponSet === set.setId)
+          .map((c) => c.definition.id),
       }));
-      const selected = stored.filter((c) => !options.campaignId || c.definition.id === options.campaignId);
+      const selected = stored.filter(
+        (c) => !options.campaignId || c.definition.id === options.campaignId,
+      );
       const campaigns: CampaignResult[] = [];
-      for (const campaign of selected) campaigns.push(await campaignResult(trx, config, options, campaign, pools));
+      for (const campaign of selected)
+        campaigns.push(await campaignResult(trx, config, options, campaign, pools));
       return {
         generatedAt: now.toISOString(),
-        filters: { campaign: options.campaignId ?? null, since: options.since?.toISOString() ?? null, window: options.window.text, windowMs: options.window.ms },
+        filters: {
+          campaign: options.campaignId ?? null,
+          since: options.since?.toISOString() ?? null,
+          window: options.window.text,
+          windowMs: options.window.ms,
+        },
         currency: config.shop.currency,
         timezone: config.shop.timezone,
         attributionRule: ATTRIBUTION_RULE,
@@ -71,7 +117,13 @@ export async function buildReport(db: Db, config: ReportConfig, options: ReportO
     });
 }
 
-async function campaignResult(db: Transaction<Database>, config: ReportConfig, options: ReportOptions, stored: StoredCampaign, pools: CouponPool[]): Promise<CampaignResult> {
+async function campaignResult(
+  db: Transaction<Database>,
+  config: ReportConfig,
+  options: ReportOptions,
+  stored: StoredCampaign,
+  pools: CouponPool[],
+): Promise<CampaignResult> {
   const campaign = stored.definition;
   const scope: q.Scope = { campaignId: campaign.id, since: options.since ?? null };
   const graph = campaignGraph(campaign);
@@ -94,7 +146,11 @@ async function campaignResult(db: Transaction<Database>, config: ReportConfig, o
     lastMessageSentAt: j.last_message_sent_at,
     lastMessageStepAt: j.last_message_step_at,
   }));
-  const redeemedBy = new Map(coupons.filter((c) => c.redeemed_order_id !== null).map((c) => [c.redeemed_order_id!, c.workflow_id]));
+  const redeemedBy = new Map(
+    coupons
+      .filter((c) => c.redeemed_order_id !== null)
+      .map((c) => [c.redeemed_order_id!, c.workflow_id]),
+  );
   const orderFacts: OrderFacts[] = orders.map((o) => ({
     id: o.id,
     contactId: o.contact_id,
@@ -104,7 +160,10 @@ async function campaignResult(db: Transaction<Database>, config: ReportConfig, o
     firstPurchase: o.first_purchase,
     redeemedCouponOf: redeemedBy.get(o.id) ?? null,
   }));
-  const attributed = attributeOrders(facts, orderFacts, { windowMs: options.window.ms, currency: config.shop.currency });
+  const attributed = attributeOrders(facts, orderFacts, {
+    windowMs: options.window.ms,
+    currency: config.shop.currency,
+  });
 
   const treated = journeys.filter((j) => !j.holdout).length;
   const ended = journeys.filter((j) => j.ended_at !== null).length;
@@ -118,10 +177,16 @@ async function campaignResult(db: Transaction<Database>, config: ReportConfig, o
     holdoutPercent: campaign.holdoutPercent,
     couponSet: campaign.couponSet,
     uiUrl: workflowSearchUrl(ui, journeysQuery(campaign.id)),
-    journeys: { enrolled: journeys.length, treated, heldOut: journeys.length - treated, active: journeys.length - ended, ended },
+    journeys: {
+      enrolled: journeys.length,
+      treated,
+      heldOut: journeys.length - treated,
+      active: journeys.length - ended,
+      ended,
+    },
     endings: endings(journeys),
     funnel,
-    messages: messageFigures(statuses, skips, funnel),
+    messages: messageFigures(statuses, skips),
     coupons: {
       assigned: coupons.length,
       redeemed: coupons.filter((c) => c.redeemed_order_id !== null).length,
@@ -133,7 +198,14 @@ async function campaignResult(db: Transaction<Database>, config: ReportConfig, o
   };
 }
 
-function buildFunnel(graph: CampaignGraph, campaignId: string, ui: UiTarget, journeys: q.JourneyRow[], nodes: q.NodeCountRow[], exits: q.ExitRow[]): Funnel {
+function buildFunnel(
+  graph: CampaignGraph,
+  campaignId: string,
+  ui: UiTarget,
+  journeys: q.JourneyRow[],
+  nodes: q.NodeCountRow[],
+  exits: q.ExitRow[],
+): Funnel {
   const counts = new Map<string, { treated: number; heldOut: number; here: number }>();
   for (const row of nodes) {
     const id = nodeId(row.step, row.occurrence);
@@ -144,40 +216,77 @@ function buildFunnel(graph: CampaignGraph, campaignId: string, ui: UiTarget, jou
     counts.set(id, c);
   }
   const heldOut = journeys.filter((j) => j.holdout).length;
-  const notStarted = journeys.filter((j) => j.ended_at === null).length - nodes.reduce((sum, r) => sum + r.here, 0);
+  const notStarted =
+    journeys.filter((j) => j.ended_at === null).length - nodes.reduce((sum, r) => sum + r.here, 0);
 
   const funnelNodes: FunnelNode[] = graph.nodes.map((n) => {
     if (n.step === null) {
       const uiQuery = journeysQuery(campaignId);
-      return { ...n, reached: journeys.length, treated: journeys.length - heldOut, heldOut, here: Math.max(0, notStarted), uiQuery, uiUrl: workflowSearchUrl(ui, uiQuery) };
+      return {
+        ...n,
+        reached: journeys.length,
+        treated: journeys.length - heldOut,
+        heldOut,
+        here: Math.max(0, notStarted),
+        uiQuery,
+        uiUrl: workflowSearchUrl(ui, uiQuery),
+      };
     }
     const c = counts.get(n.id) ?? { treated: 0, heldOut: 0, here: 0 };
     const uiQuery = journeysQuery(campaignId, n.step);
-    return { ...n, reached: c.treated + c.heldOut, treated: c.treated, heldOut: c.heldOut, here: c.here, uiQuery, uiUrl: workflowSearchUrl(ui, uiQuery) };
+    return {
+      ...n,
+      reached: c.treated + c.heldOut,
+      treated: c.treated,
+      heldOut: c.heldOut,
+      here: c.here,
+      uiQuery,
+      uiUrl: workflowSearchUrl(ui, uiQuery),
+    };
   });
   const known = new Set(graph.nodes.map((n) => n.id));
   const unmapped = [...counts.entries()]
     .filter(([id]) => !known.has(id))
     .map(([id, c]) => {
-      const [step, occurrence] = id.includes('#') ? [id.slice(0, id.lastIndexOf('#')), Number(id.slice(id.lastIndexOf('#') + 1))] : [id, 1];
+      const [step, occurrence] = id.includes('#')
+        ? [id.slice(0, id.lastIndexOf('#')), Number(id.slice(id.lastIndexOf('#') + 1))]
+        : [id, 1];
       return { id, step, occurrence, reached: c.treated + c.heldOut };
     })
     .sort((a, b) => a.id.localeCompare(b.id));
 
   const exitMap = new Map<string, FunnelExit>();
-  const exitFor = (from: string, reason: string, label?: 'yes' | 'no', designed = false): FunnelExit => {
+  const exitFor = (
+    from: string,
+    reason: string,
+    label?: 'yes' | 'no',
+    designed = false,
+  ): FunnelExit => {
     const key = `${from}\u0000${reason}`;
     let exit = exitMap.get(key);
     if (!exit) {
       const uiQuery = journeysQuery(campaignId, `end:${reason}`);
-      exit = { from, reason, ...(label ? { label } : {}), designed, count: 0, treated: 0, heldOut: 0, uiQuery, uiUrl: workflowSearchUrl(ui, uiQuery) };
+      exit = {
+        from,
+        reason,
+        ...(label ? { label } : {}),
+        designed,
+        count: 0,
+        treated: 0,
+        heldOut: 0,
+        uiQuery,
+        uiUrl: workflowSearchUrl(ui, uiQuery),
+      };
       exitMap.set(key, exit);
     }
     return exit;
   };
   for (const e of graph.exits) exitFor(e.from, e.reason, e.label, true);
   for (const row of exits) {
-    const exit = exitFor(row.step === null ? 'enrolled' : nodeId(row.step, row.occurrence ?? 1), row.end_reason);
+    const exit = exitFor(
+      row.step === null ? 'enrolled' : nodeId(row.step, row.occurrence ?? 1),
+      row.end_reason,
+    );
     exit.count += row.count;
     if (row.holdout) exit.heldOut += row.count;
     else exit.treated += row.count;
@@ -186,7 +295,10 @@ function buildFunnel(graph: CampaignGraph, campaignId: string, ui: UiTarget, jou
 }
 
 function endings(journeys: q.JourneyRow[]): CampaignResult['endings'] {
-  const byReason = new Map<string, { reason: string; count: number; treated: number; heldOut: number }>();
+  const byReason = new Map<
+    string,
+    { reason: string; count: number; treated: number; heldOut: number }
+  >();
   for (const j of journeys) {
     if (j.ended_at === null) continue;
     const reason = j.end_reason ?? 'unknown';
@@ -196,30 +308,48 @@ function endings(journeys: q.JourneyRow[]): CampaignResult['endings'] {
     else e.treated++;
     byReason.set(reason, e);
   }
-  return [...byReason.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+  return [...byReason.values()].sort(
+    (a, b) => b.count - a.count || a.reason.localeCompare(b.reason),
+  );
 }
 
-function messageFigures(statuses: q.MessageStatusRow[], skips: q.SkipRow[], funnel: Funnel): MessageFigures {
-  const count = (channel: string, status: string) => statuses.filter((s) => s.channel === channel && s.status === status).reduce((sum, s) => sum + s.count, 0);
-  const figures = (status: string) => ({ email: count('email', status), sms: count('sms', status), total: count('email', status) + count('sms', status) });
+function messageFigures(statuses: q.MessageStatusRow[], skips: q.SkipRow[]): MessageFigures {
+  const count = (channel: string, status: string) =>
+    statuses
+      .filter((s) => s.channel === channel && s.status === status)
+      .reduce((sum, s) => sum + s.count, 0);
+  const figures = (status: string) => ({
+    email: count('email', status),
+    sms: count('sms', status),
+    total: count('email', status) + count('sms', status),
+  });
   return {
     sent: figures('sent'),
     failed: figures('failed'),
     sending: figures('sending').total,
     // Withheld from the control group: the sends recorded as skipped with reason "holdout" (a
     // held-out contact who could not have received the message is skipped for that reason instead).
-    skipped: skips.filter((s) => s.reason !== 'holdout').map((s) => ({ channel: s.channel, reason: s.reason, count: s.count })),
-    withheldFromControlGroup: skips.filter((s) => s.reason === 'holdout').reduce((sum, s) => sum + s.count, 0),
+    skipped: skips
+      .filter((s) => s.reason !== 'holdout')
+      .map((s) => ({ channel: s.channel, reason: s.reason, count: s.count })),
+    withheldFromControlGroup: skips
+      .filter((s) => s.reason === 'holdout')
+      .reduce((sum, s) => sum + s.count, 0),
   };
 }
 
 function welcomeFigures(journeys: JourneyAttribution[]): WelcomeFigures {
-  const revenueCents = journeys.reduce((sum, j) => sum + Math.round(j.firstPurchaseRevenue * 100), 0);
+  const revenueCents = journeys.reduce(
+    (sum, j) => sum + Math.round(j.firstPurchaseRevenue * 100),
+    0,
+  );
   return {
     registrations: journeys.length,
     firstPurchases: journeys.filter((j) => j.firstPurchase).length,
     firstPurchaseRevenue: revenueCents / 100,
-    perThousandRegistrations: journeys.length ? Math.round((revenueCents * 1000) / journeys.length) / 100 : null,
+    perThousandRegistrations: journeys.length
+      ? Math.round((revenueCents * 1000) / journeys.length) / 100
+      : null,
   };
 }
 
@@ -234,8 +364,17 @@ function welcomeMetric(journeys: JourneyAttribution[]): WelcomeMetric {
 }
 
 /** Attributed revenue per calendar day (in the shop's time zone) of the order. */
-function revenueByDay(journeys: JourneyAttribution[], currency: string, timeZone: string): RevenueDay[] {
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+function revenueByDay(
+  journeys: JourneyAttribution[],
+  currency: string,
+  timeZone: string,
+): RevenueDay[] {
+  const day = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  });
   const days = new Map<string, { orders: number; treated: number; heldOut: number }>();
   for (const j of journeys) {
     for (const order of j.orders) {
@@ -250,6 +389,11 @@ function revenueByDay(journeys: JourneyAttribution[], currency: string, timeZone
   }
   return [...days.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([date, d]) => ({ date, orders: d.orders, revenue: (d.treated + d.heldOut) / 100, treatedRevenue: d.treated / 100, heldOutRevenue: d.heldOut / 100 }));
+    .map(([date, d]) => ({
+      date,
+      orders: d.orders,
+      revenue: (d.treated + d.heldOut) / 100,
+      treatedRevenue: d.treated / 100,
+      heldOutRevenue: d.heldOut / 100,
+    }));
 }
-

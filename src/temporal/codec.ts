@@ -19,7 +19,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   readonly keyId: string;
 
   constructor(private readonly key: Buffer) {
-    if (key.length !== 32) throw new Error('PAYLOAD_ENCRYPTION_KEY must be 32 bytes (base64 of `openssl rand -base64 32`)');
+    if (key.length !== 32)
+      throw new Error(
+        'PAYLOAD_ENCRYPTION_KEY must be 32 bytes (base64 of `openssl rand -base64 32`)',
+      );
     this.keyId = createHash('sha256').update(key).digest('hex').slice(0, 16);
   }
 
@@ -29,7 +32,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const cipher = createCipheriv(CIPHER, this.key, iv);
       const plain = temporal.api.common.v1.Payload.encode(payload).finish();
       const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-      return { metadata: { encoding: Buffer.from(ENCODING), 'encryption-key-id': Buffer.from(this.keyId) }, data };
+      return {
+        metadata: { encoding: Buffer.from(ENCODING), 'encryption-key-id': Buffer.from(this.keyId) },
+        data,
+      };
     });
   }
 
@@ -37,17 +43,25 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     return payloads.map((payload) => {
       if (Buffer.from(payload.metadata?.encoding ?? []).toString() !== ENCODING) return payload;
       const keyId = Buffer.from(payload.metadata?.['encryption-key-id'] ?? []).toString();
-      if (keyId !== this.keyId) throw new Error(`payload encrypted with key ${keyId}, but PAYLOAD_ENCRYPTION_KEY is key ${this.keyId}`);
+      if (keyId !== this.keyId)
+        throw new Error(
+          `payload encrypted with key ${keyId}, but PAYLOAD_ENCRYPTION_KEY is key ${this.keyId}`,
+        );
       const data = Buffer.from(payload.data ?? []);
       const decipher = createDecipheriv(CIPHER, this.key, data.subarray(0, IV_LENGTH));
       decipher.setAuthTag(data.subarray(data.length - TAG_LENGTH));
-      const plain = Buffer.concat([decipher.update(data.subarray(IV_LENGTH, data.length - TAG_LENGTH)), decipher.final()]);
+      const plain = Buffer.concat([
+        decipher.update(data.subarray(IV_LENGTH, data.length - TAG_LENGTH)),
+        decipher.final(),
+      ]);
       return temporal.api.common.v1.Payload.decode(plain);
     });
   }
 }
 
 /** The data converter for clients and workers: encryption when a key is configured. */
-export function dataConverterFor(key: Buffer | undefined): { payloadCodecs: PayloadCodec[] } | undefined {
+export function dataConverterFor(
+  key: Buffer | undefined,
+): { payloadCodecs: PayloadCodec[] } | undefined {
   return key ? { payloadCodecs: [new AesGcmPayloadCodec(key)] } : undefined;
 }

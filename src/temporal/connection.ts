@@ -35,7 +35,11 @@ export async function connectClient(config: Config): Promise<Client> {
       apiKey: config.temporal.apiKey,
       connectTimeout: '5s',
     });
-    return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config.payloadEncryptionKey) });
+    return new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: dataConverterFor(config.payloadEncryptionKey),
+    });
   } catch (err) {
     throw new Error(
       `Cannot reach Temporal at ${address} (namespace ${config.temporal.namespace}): ${(err as Error).message}\n` +
@@ -54,7 +58,9 @@ export async function connectWorker(config: Config): Promise<NativeConnection> {
   try {
     return await NativeConnection.connect(options);
   } catch (err) {
-    throw new Error(`Cannot reach Temporal at ${address}: ${(err as Error).message}\nIs \`npm start\` running? Otherwise set TEMPORAL_ADDRESS.`);
+    throw new Error(
+      `Cannot reach Temporal at ${address}: ${(err as Error).message}\nIs \`npm start\` running? Otherwise set TEMPORAL_ADDRESS.`,
+    );
   }
 }
 

@@ -3,19 +3,37 @@ import type { Client } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { BOOMERANG_SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 
-export async function registerSearchAttributes(client: Client, namespace: string): Promise<string[]> {
+export async function registerSearchAttributes(
+  client: Client,
+  namespace: string,
+): Promise<string[]> {
   const existing = await client.connection.operatorService.listSearchAttributes({ namespace });
-  const missing = BOOMERANG_SEARCH_ATTRIBUTES.filter((key) => !(key.name in (existing.customAttributes ?? {})));
+  const missing = BOOMERANG_SEARCH_ATTRIBUTES.filter(
+    (key) => !(key.name in (existing.customAttributes ?? {})),
+  );
   if (missing.length === 0) return [];
   await client.connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!])),
+    searchAttributes: Object.fromEntries(
+      missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+    ),
   });
   return missing.map((key) => key.name);
 }
 
 /** `--search-attribute` flags for `temporal server start-dev`. */
 export function devServerSearchAttributeFlags(): string[] {
-  const cliType: Record<string, string> = { KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
-  return BOOMERANG_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${cliType[key.type]}`]);
+  const cliType: Record<string, string> = {
+    KEYWORD: 'Keyword',
+    TEXT: 'Text',
+    INT: 'Int',
+    DOUBLE: 'Double',
+    BOOL: 'Bool',
+    DATETIME: 'Datetime',
+    KEYWORD_LIST: 'KeywordList',
+  };
+  return BOOMERANG_SEARCH_ATTRIBUTES.flatMap((key) => [
+    '--search-attribute',
+    `${key.name}=${cliType[key.type]}`,
+  ]);
 }

@@ -7,14 +7,27 @@
 import type { InactiveReactivationCampaign } from '../domain/campaigns/definition.js';
 import { type JourneyInput, type JourneyResult, runJourney } from './journey.js';
 
-export async function inactiveReactivationJourney(input: JourneyInput<InactiveReactivationCampaign>): Promise<JourneyResult> {
+export async function inactiveReactivationJourney(
+  input: JourneyInput<InactiveReactivationCampaign>,
+): Promise<JourneyResult> {
   return runJourney(input, async (journey) => {
     const { campaign } = journey;
-    if (await journey.waitUnlessPurchase(campaign.waits.beforeCoupon, `wait ${campaign.waits.beforeCoupon}`)) return 'purchased';
+    if (
+      await journey.waitUnlessPurchase(
+        campaign.waits.beforeCoupon,
+        `wait ${campaign.waits.beforeCoupon}`,
+      )
+    )
+      return 'purchased';
     if (await journey.hasPurchased(campaign.purchaseLookback)) return 'purchased';
 
     const coupon = await journey.assignCoupon(campaign.couponSet, campaign.couponValidity);
-    await journey.sendEmail('send_coupon', 'send reactivation coupon email', campaign.emails.coupon, coupon);
+    await journey.sendEmail(
+      'send_coupon',
+      'send reactivation coupon email',
+      campaign.emails.coupon,
+      coupon,
+    );
     return 'completed';
   });
 }

@@ -153,7 +153,9 @@ export class Journey<C extends CampaignDefinition> {
     this.steps.push({ step, label, at: new Date().toISOString() });
     if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: step }]);
     setCurrentDetails(`**${label}**`);
-    await bookkeeping.recordStep.executeWithOptions({ summary: `record step: ${label}` }, [{ ...this.ref, step, index: this.steps.length }]);
+    await bookkeeping.recordStep.executeWithOptions({ summary: `record step: ${label}` }, [
+      { ...this.ref, step, index: this.steps.length },
+    ]);
   }
 
   private note(outcome: string): void {
@@ -162,12 +164,17 @@ export class Journey<C extends CampaignDefinition> {
   }
 
   async enrol(): Promise<void> {
-    await bookkeeping.recordEnrollment.executeWithOptions({ summary: 'enrol contact' }, [{ ...this.ref, holdout: this.holdout }]);
+    await bookkeeping.recordEnrollment.executeWithOptions({ summary: 'enrol contact' }, [
+      { ...this.ref, holdout: this.holdout },
+    ]);
   }
 
   /** "Is in segment": evaluated live against the contact's current data. */
   async isInSegment(segment: string): Promise<boolean> {
-    const inSegment = await activities.isInSegment.executeWithOptions({ summary: `is in segment "${segment}"?` }, [{ contactId: this.contactId, segment }]);
+    const inSegment = await activities.isInSegment.executeWithOptions(
+      { summary: `is in segment "${segment}"?` },
+      [{ contactId: this.contactId, segment }],
+    );
     this.note(inSegment ? 'yes' : 'no');
     return inSegment;
   }
@@ -179,14 +186,19 @@ export class Journey<C extends CampaignDefinition> {
   async waitUnlessPurchase(duration: Duration, label: string): Promise<boolean> {
     await this.enter('wait', label);
     const startedAt = Date.now();
-    const interrupted = await condition(() => this.stopped || this.purchasedSince(startedAt), duration);
+    const interrupted = await condition(
+      () => this.stopped || this.purchasedSince(startedAt),
+      duration,
+    );
     if (this.stopped) throw new JourneyEnd('campaign_stopped');
     this.note(interrupted ? 'purchase received' : 'elapsed');
     return interrupted;
   }
 
   private purchasedSince(sinceMs: number): boolean {
-    return this.purchases.some((p) => Date.parse(p.placedAt) >= sinceMs || Number.isNaN(Date.parse(p.placedAt)));
+    return this.purchases.some(
+      (p) => Date.parse(p.placedAt) >= sinceMs || Number.isNaN(Date.parse(p.placedAt)),
+    );
   }
 
   /** "Has purchased more than 0 times in the last …": signals received, else the orders table. */
@@ -195,41 +207,56 @@ export class Journey<C extends CampaignDefinition> {
     const since = Date.now() - msToNumber(lookback);
     const purchased =
       this.purchasedSince(since) ||
-      (await activities.hasPurchased.executeWithOptions({ summary: `orders since ${new Date(since).toISOString()}?` }, [
-        { contactId: this.contactId, since: new Date(since).toISOString() },
-      ]));
+      (await activities.hasPurchased.executeWithOptions(
+        { summary: `orders since ${new Date(since).toISOString()}?` },
+        [{ contactId: this.contactId, since: new Date(since).toISOString() }],
+      ));
     this.note(purchased ? 'yes' : 'no');
     return purchased;
   }
 
   /** "Assign coupon": the same step always gets the same code; an empty pool ends the journey. */
-  async assignCoupon(couponSet: string, validFor?: string): Promise<{ code: string; expiresAt: string | null } | undefined> {
+  async assignCoupon(
+    couponSet: string,
+    validFor?: string,
+  ): Promise<{ code: string; expiresAt: string | null } | undefined> {
     await this.enter('assign_coupon', `assign coupon from "${couponSet}"`);
     if (this.holdout) {
       this.note('skipped: control group');
       return undefined;
     }
     try {
-      const coupon = await activities.assignCoupon.executeWithOptions({ summary: `assign coupon from "${couponSet}"` }, [
-        { step: `coupon:${couponSet}`, ...this.ref, couponSet, validFor },
-      ]);
+      const coupon = await activities.assignCoupon.executeWithOptions(
+        { summary: `assign coupon from "${couponSet}"` },
+        [{ step: `coupon:${couponSet}`, ...this.ref, couponSet, validFor }],
+      );
       this.couponCode = coupon.code;
       this.note(coupon.code);
       return coupon;
     } catch (err) {
-      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'CouponPoolExhausted') {
+      if (
+        err instanceof ActivityFailure &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === 'CouponPoolExhausted'
+      ) {
         throw new JourneyEnd('coupon_pool_exhausted');
       }
       throw err;
     }
   }
 
-  private variables(coupon: { code: string; expiresAt: string | null } | undefined): Record<string, unknown> {
+  private variables(
+    coupon: { code: string; expiresAt: string | null } | undefined,
+  ): Record<string, unknown> {
     return coupon ? { coupon: { code: coupon.code, expires_at: coupon.expiresAt } } : {};
   }
 
   private utm() {
-    return { source: this.campaign.utm.source, medium: this.campaign.utm.medium, campaign: this.campaign.utm.campaign ?? this.campaign.id };
+    return {
+      source: this.campaign.utm.source,
+      medium: this.campaign.utm.medium,
+      campaign: this.campaign.utm.campaign ?? this.campaign.id,
+    };
   }
 
   /**
@@ -237,42 +264,97 @@ export class Journey<C extends CampaignDefinition> {
    * ends the journey: nothing more would reach them. A frequency-capped send is skipped and the
    * journey goes on.
    */
-  async sendEmail(step: string, label: string, template: TemplateRef, coupon?: { code: string; expiresAt: string | null }): Promise<SendResult | undefined> {
+  async sendEmail(
+    step: string,
+    label: string,
+    template: TemplateRef,
+    coupon?: { code: string; expiresAt: string | null },
+  ): Promise<SendResult | undefined> {
     await this.enter(step, label);
     // A control-group contact goes through the same checks (consent ends its journey too), but
     // the message is withheld.
-    const result = await messaging().sendEmail.executeWithOptions({ summary: this.holdout ? `${label} (withheld: control group)` : label }, [
-      { step, ...this.ref, template, variables: this.variables(coupon), utm: this.utm(), category: 'marketing', ...(this.holdout ? { withhold: true } : {}) },
-    ]);
-    this.note(result.outcome === 'sent' ? 'sent' : result.reason === 'holdout' ? 'skipped: control group' : `skipped: ${result.reason}`);
-    if (result.outcome === 'skipped' && ['unsubscribed', 'not_subscribed', 'no_email', 'contact_not_found'].includes(result.reason)) {
+    const result = await messaging().sendEmail.executeWithOptions(
+      { summary: this.holdout ? `${label} (withheld: control group)` : label },
+      [
+        {
+          step,
+          ...this.ref,
+          template,
+          variables: this.variables(coupon),
+          utm: this.utm(),
+          category: 'marketing',
+          ...(this.holdout ? { withhold: true } : {}),
+        },
+      ],
+    );
+    this.note(
+      result.outcome === 'sent'
+        ? 'sent'
+        : result.reason === 'holdout'
+          ? 'skipped: control group'
+          : `skipped: ${result.reason}`,
+    );
+    if (
+      result.outcome === 'skipped' &&
+      ['unsubscribed', 'not_subscribed', 'no_email', 'contact_not_found'].includes(result.reason)
+    ) {
       throw new JourneyEnd(result.reason as EndReason);
     }
     return result;
   }
 
   /** "Send SMS": only with an E.164 phone and SMS consent; otherwise skipped with the reason. */
-  async sendSms(step: string, label: string, template: TemplateRef, coupon?: { code: string; expiresAt: string | null }): Promise<SendResult | undefined> {
+  async sendSms(
+    step: string,
+    label: string,
+    template: TemplateRef,
+    coupon?: { code: string; expiresAt: string | null },
+  ): Promise<SendResult | undefined> {
     await this.enter(step, label);
-    const result = await messaging().sendSms.executeWithOptions({ summary: this.holdout ? `${label} (withheld: control group)` : label }, [
-      { step, ...this.ref, template, variables: this.variables(coupon), utm: { ...this.utm(), medium: 'sms' }, category: 'marketing', ...(this.holdout ? { withhold: true } : {}) },
-    ]);
-    this.note(result.outcome === 'sent' ? 'sent' : result.reason === 'holdout' ? 'skipped: control group' : `skipped: ${result.reason}`);
+    const result = await messaging().sendSms.executeWithOptions(
+      { summary: this.holdout ? `${label} (withheld: control group)` : label },
+      [
+        {
+          step,
+          ...this.ref,
+          template,
+          variables: this.variables(coupon),
+          utm: { ...this.utm(), medium: 'sms' },
+          category: 'marketing',
+          ...(this.holdout ? { withhold: true } : {}),
+        },
+      ],
+    );
+    this.note(
+      result.outcome === 'sent'
+        ? 'sent'
+        : result.reason === 'holdout'
+          ? 'skipped: control group'
+          : `skipped: ${result.reason}`,
+    );
     return result;
   }
 
   /** "Add customer into segment". */
   async addToSegment(segment: string): Promise<void> {
     await this.enter('add_to_segment', `add to segment "${segment}"`);
-    await activities.addToSegment.executeWithOptions({ summary: `add to segment "${segment}"` }, [{ contactId: this.contactId, segment }]);
+    await activities.addToSegment.executeWithOptions({ summary: `add to segment "${segment}"` }, [
+      { contactId: this.contactId, segment },
+    ]);
   }
 
   /** "Waiting for time range": sleeps until the contact window opens in the contact's time zone. */
-  async waitForContactWindow(window: NonNullable<CampaignDefinition['contactWindow']>): Promise<void> {
-    await this.enter('wait_for_window', `wait for contact window (${window.days.join(',')} ${window.from}–${window.to})`);
-    const opensAt = await activities.nextContactWindow.executeWithOptions({ summary: 'next contact window' }, [
-      { contactId: this.contactId, window, now: new Date().toISOString() },
-    ]);
+  async waitForContactWindow(
+    window: NonNullable<CampaignDefinition['contactWindow']>,
+  ): Promise<void> {
+    await this.enter(
+      'wait_for_window',
+      `wait for contact window (${window.days.join(',')} ${window.from}–${window.to})`,
+    );
+    const opensAt = await activities.nextContactWindow.executeWithOptions(
+      { summary: 'next contact window' },
+      [{ contactId: this.contactId, window, now: new Date().toISOString() }],
+    );
     const delay = Date.parse(opensAt) - Date.now();
     if (delay > 0) await sleep(delay, { summary: `contact window opens ${opensAt}` });
     this.note(delay > 0 ? `waited until ${opensAt}` : 'already open');
@@ -283,7 +365,9 @@ export class Journey<C extends CampaignDefinition> {
     this.steps.push({ step: 'end', label: `end: ${reason}`, at: new Date().toISOString() });
     if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: `end:${reason}` }]);
     setCurrentDetails(`**ended**: ${reason}`);
-    await bookkeeping.endJourney.executeWithOptions({ summary: `end: ${reason}` }, [{ ...this.ref, reason }]);
+    await bookkeeping.endJourney.executeWithOptions({ summary: `end: ${reason}` }, [
+      { ...this.ref, reason },
+    ]);
     return { endReason: reason, steps: this.steps, couponCode: this.couponCode };
   }
 }

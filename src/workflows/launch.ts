@@ -3,7 +3,13 @@
  * and starts their journeys in batches, continuing-as-new so that a million contacts never make
  * one huge history. Journey ids are deterministic, so re-launching never enrols a contact twice.
  */
-import { continueAsNew, defineQuery, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  defineQuery,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+} from '@temporalio/workflow';
 import type { LaunchActivities } from '../activities/launch.js';
 
 export interface LaunchProgress {
@@ -53,8 +59,14 @@ export async function launchCampaign(input: LaunchInput): Promise<LaunchProgress
   setHandler(launchProgressQuery, () => progress);
 
   for (let batch = 0; batch < BATCHES_PER_RUN; batch++) {
-    setCurrentDetails(`**launching**: ${progress.scanned} of ${progress.total} contacts scanned, ${progress.started} journeys started`);
-    const result = await enrollBatch({ campaignId: input.campaignId, afterContactId: progress.cursor, limit: batchSize });
+    setCurrentDetails(
+      `**launching**: ${progress.scanned} of ${progress.total} contacts scanned, ${progress.started} journeys started`,
+    );
+    const result = await enrollBatch({
+      campaignId: input.campaignId,
+      afterContactId: progress.cursor,
+      limit: batchSize,
+    });
     progress.cursor = result.cursor;
     progress.scanned += result.scanned;
     progress.started += result.started;
@@ -62,9 +74,15 @@ export async function launchCampaign(input: LaunchInput): Promise<LaunchProgress
     if (result.done) {
       progress.done = true;
       progress.haltedBecause = result.haltedBecause;
-      setCurrentDetails(`**done**: ${progress.started} journeys started, ${progress.alreadyEnrolled} already enrolled`);
+      setCurrentDetails(
+        `**done**: ${progress.started} journeys started, ${progress.alreadyEnrolled} already enrolled`,
+      );
       return progress;
     }
   }
-  return continueAsNew<typeof launchCampaign>({ campaignId: input.campaignId, batchSize, progress });
+  return continueAsNew<typeof launchCampaign>({
+    campaignId: input.campaignId,
+    batchSize,
+    progress,
+  });
 }

@@ -8,7 +8,9 @@
 import type { LowClvCouponCampaign } from '../domain/campaigns/definition.js';
 import { type JourneyInput, type JourneyResult, runJourney } from './journey.js';
 
-export async function lowClvCouponJourney(input: JourneyInput<LowClvCouponCampaign>): Promise<JourneyResult> {
+export async function lowClvCouponJourney(
+  input: JourneyInput<LowClvCouponCampaign>,
+): Promise<JourneyResult> {
   return runJourney(input, async (journey) => {
     const { campaign } = journey;
     await journey.enter('is_in_segment', `is in segment "${campaign.segment}"?`);
@@ -17,7 +19,10 @@ export async function lowClvCouponJourney(input: JourneyInput<LowClvCouponCampai
     const coupon = await journey.assignCoupon(campaign.couponSet, campaign.couponValidity);
     await journey.sendEmail('send_offer', 'send coupon email', campaign.emails.offer, coupon);
 
-    const purchasedDuringWait = await journey.waitUnlessPurchase(campaign.waits.beforeReminder, `wait ${campaign.waits.beforeReminder}`);
+    const purchasedDuringWait = await journey.waitUnlessPurchase(
+      campaign.waits.beforeReminder,
+      `wait ${campaign.waits.beforeReminder}`,
+    );
     if (purchasedDuringWait) return 'purchased';
 
     await journey.enter('still_in_segment', `still in segment "${campaign.segment}"?`);
@@ -25,7 +30,12 @@ export async function lowClvCouponJourney(input: JourneyInput<LowClvCouponCampai
 
     if (await journey.hasPurchased(campaign.purchaseLookback)) return 'purchased';
 
-    await journey.sendEmail('send_reminder', 'send reminder email (same coupon)', campaign.emails.reminder, coupon);
+    await journey.sendEmail(
+      'send_reminder',
+      'send reminder email (same coupon)',
+      campaign.emails.reminder,
+      coupon,
+    );
     return 'completed';
   });
 }

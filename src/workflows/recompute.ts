@@ -4,7 +4,11 @@
  * refresh segment memberships, and start the journeys of campaigns triggered by segment entry.
  */
 import { defineQuery, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
-import type { FittedModels, IndicatorActivities, SegmentRefresh } from '../activities/indicators.js';
+import type {
+  FittedModels,
+  IndicatorActivities,
+  SegmentRefresh,
+} from '../activities/indicators.js';
 
 export interface RecomputeProgress {
   stage: 'summarizing' | 'fitting' | 'computing' | 'segmenting' | 'triggering' | 'done';
@@ -23,9 +27,17 @@ const quick = proxyActivities<IndicatorActivities>({
   retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes' },
 });
 
-export async function recomputeIndicators(input: { asOf?: string } = {}): Promise<RecomputeProgress> {
+export async function recomputeIndicators(
+  input: { asOf?: string } = {},
+): Promise<RecomputeProgress> {
   const asOf = input.asOf ?? new Date().toISOString();
-  const progress: RecomputeProgress = { stage: 'summarizing', contacts: 0, warnings: [], segments: [], journeysStarted: 0 };
+  const progress: RecomputeProgress = {
+    stage: 'summarizing',
+    contacts: 0,
+    warnings: [],
+    segments: [],
+    journeysStarted: 0,
+  };
   setHandler(recomputeProgressQuery, () => progress);
   const stage = (s: RecomputeProgress['stage'], detail: string) => {
     progress.stage = s;
@@ -48,7 +60,9 @@ export async function recomputeIndicators(input: { asOf?: string } = {}): Promis
   progress.segments = await quick.refreshSegments({ at: asOf });
 
   stage('triggering', 'journeys of campaigns that start on segment entry');
-  progress.journeysStarted = (await quick.startJourneysOnSegmentEntry({ refreshes: progress.segments })).started;
+  progress.journeysStarted = (
+    await quick.startJourneysOnSegmentEntry({ refreshes: progress.segments })
+  ).started;
 
   stage('done', `${progress.contacts} customers, ${progress.journeysStarted} journeys started`);
   return progress;

@@ -10,14 +10,18 @@ import type { WelcomeVoucherCampaign } from '../domain/campaigns/definition.js';
 import { DEFAULT_CONTACT_WINDOW } from '../domain/campaigns/defaults.js';
 import { type JourneyInput, type JourneyResult, runJourney } from './journey.js';
 
-export async function welcomeVoucherJourney(input: JourneyInput<WelcomeVoucherCampaign>): Promise<JourneyResult> {
+export async function welcomeVoucherJourney(
+  input: JourneyInput<WelcomeVoucherCampaign>,
+): Promise<JourneyResult> {
   return runJourney(input, async (journey) => {
     const { campaign } = journey;
     await journey.sendEmail('send_welcome', 'send welcome offer email', campaign.emails.welcome);
 
     const purchasedEarly =
-      (await journey.waitUnlessPurchase(campaign.waits.afterWelcome, `wait ${campaign.waits.afterWelcome}`)) ||
-      (await journey.hasPurchased(campaign.waits.afterWelcome));
+      (await journey.waitUnlessPurchase(
+        campaign.waits.afterWelcome,
+        `wait ${campaign.waits.afterWelcome}`,
+      )) || (await journey.hasPurchased(campaign.waits.afterWelcome));
     if (purchasedEarly) {
       await journey.addToSegment(campaign.convertedSegment);
       return 'purchased';
@@ -28,12 +32,24 @@ export async function welcomeVoucherJourney(input: JourneyInput<WelcomeVoucherCa
     await journey.sendEmail('send_voucher', 'send voucher email', campaign.emails.voucher, voucher);
 
     const purchasedLater =
-      (await journey.waitUnlessPurchase(campaign.waits.afterVoucher, `wait ${campaign.waits.afterVoucher}`)) ||
-      (await journey.hasPurchased(campaign.waits.afterVoucher));
+      (await journey.waitUnlessPurchase(
+        campaign.waits.afterVoucher,
+        `wait ${campaign.waits.afterVoucher}`,
+      )) || (await journey.hasPurchased(campaign.waits.afterVoucher));
     if (purchasedLater) return 'purchased';
 
-    await journey.sendEmail('send_reminder', 'send voucher reminder email', campaign.emails.reminder, voucher);
-    await journey.sendSms('send_reminder_sms', 'send voucher reminder SMS (if phone)', campaign.sms.reminder, voucher);
+    await journey.sendEmail(
+      'send_reminder',
+      'send voucher reminder email',
+      campaign.emails.reminder,
+      voucher,
+    );
+    await journey.sendSms(
+      'send_reminder_sms',
+      'send voucher reminder SMS (if phone)',
+      campaign.sms.reminder,
+      voucher,
+    );
     return 'completed';
   });
 }

@@ -17,11 +17,25 @@ describe('computeValueIndicators', () => {
     database = await createTestDatabase();
     const db = database.db;
     const rng = mulberry32(3);
-    const contacts = await db.insertInto('contacts').values(Array.from({ length: 400 }, (_, i) => ({ email: `r${i}@example.com` }))).returning('id').execute();
+    const contacts = await db
+      .insertInto('contacts')
+      .values(Array.from({ length: 400 }, (_, i) => ({ email: `r${i}@example.com` })))
+      .returning('id')
+      .execute();
     const now = Date.now();
     await db
       .insertInto('orders')
-      .values(contacts.flatMap(({ id }) => Array.from({ length: 1 + Math.floor(rng() * 5) }, (_, k) => ({ external_id: `${id}-${k}`, contact_id: id, placed_at: new Date(now - Math.floor(rng() * 500) * 86_400_000), total: 10 + Math.round(rng() * 100), currency: 'EUR' }))))
+      .values(
+        contacts.flatMap(({ id }) =>
+          Array.from({ length: 1 + Math.floor(rng() * 5) }, (_, k) => ({
+            external_id: `${id}-${k}`,
+            contact_id: id,
+            placed_at: new Date(now - Math.floor(rng() * 500) * 86_400_000),
+            total: 10 + Math.round(rng() * 100),
+            currency: 'EUR',
+          })),
+        ),
+      )
       .execute();
   });
   afterAll(() => database?.drop());
@@ -31,7 +45,9 @@ describe('computeValueIndicators', () => {
     const activities = createIndicatorActivities({ db, temporal: {} as Client, taskQueue: 'x' });
     const asOf = new Date().toISOString();
     await new MockActivityEnvironment().run(activities.summarizeContacts, { asOf });
-    const models = (await new MockActivityEnvironment().run(activities.fitValueModels)) as FittedModels;
+    const models = (await new MockActivityEnvironment().run(
+      activities.fitValueModels,
+    )) as FittedModels;
     expect(models.bgnbd).not.toBeNull();
     const grid = await distinctTriplesPage(db, null, 100_000);
     expect(grid.length).toBeGreaterThan(50);
@@ -40,18 +56,25 @@ describe('computeValueIndicators', () => {
     const cursor = grid[19]!;
     const sentinel = 0.123456;
     await sql`INSERT INTO indicator_model_outputs SELECT frequency, recency_days, age_days, ${sentinel}, ${sentinel} FROM unnest(
-      ${grid.slice(0, 25).map((g) => g.frequency)}::int[], ${grid.slice(0, 25).map((g) => g.recency)}::float8[], ${grid.slice(0, 25).map((g) => g.age)}::float8[]) AS t(frequency, recency_days, age_days)`.execute(db);
+      ${grid.slice(0, 25).map((g) => g.frequency)}::int[], ${grid.slice(0, 25).map((g) => g.recency)}::float8[], ${grid.slice(0, 25).map((g) => g.age)}::float8[]) AS t(frequency, recency_days, age_days)`.execute(
+      db,
+    );
 
     const resumed = new MockActivityEnvironment({ heartbeatDetails: { cursor, done: 20 } });
     const heartbeats: unknown[] = [];
     resumed.on('heartbeat', (d: unknown) => heartbeats.push(d));
-    const result = (await resumed.run(activities.computeValueIndicators, { models, batchSize: 10 })) as { histories: number };
+    const result = (await resumed.run(activities.computeValueIndicators, {
+      models,
+      batchSize: 10,
+    })) as { histories: number };
     expect(result.histories).toBe(grid.length);
     expect(heartbeats.length).toBeGreaterThanOrEqual(Math.ceil((grid.length - 20) / 10));
 
     const outputs = await sql<{ n: number; distinct: number; sentinels: number }>`
       SELECT count(*)::int AS n, count(DISTINCT (frequency, recency_days, age_days))::int AS distinct,
-             count(*) FILTER (WHERE probability_alive = ${sentinel})::int AS sentinels FROM indicator_model_outputs`.execute(db);
+             count(*) FILTER (WHERE probability_alive = ${sentinel})::int AS sentinels FROM indicator_model_outputs`.execute(
+      db,
+    );
     // One output per history; the 20 before the cursor kept (not redone); the 5 past it recomputed.
     expect(outputs.rows[0]).toEqual({ n: grid.length, distinct: grid.length, sentinels: 20 });
   });

@@ -23,17 +23,28 @@ export interface FakeHttpServer {
   close(): Promise<void>;
 }
 
-export async function startFakeHttpServer(fallback: ScriptedResponse = { status: 500, body: { message: 'no scripted response' } }): Promise<FakeHttpServer> {
+export async function startFakeHttpServer(
+  fallback: ScriptedResponse = { status: 500, body: { message: 'no scripted response' } },
+): Promise<FakeHttpServer> {
   const requests: RecordedRequest[] = [];
   const queue: ScriptedResponse[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       const r = queue.shift() ?? fallback;
-      const body = r.body === undefined ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
-      res.writeHead(r.status, { 'content-type': typeof r.body === 'string' ? 'text/plain' : 'application/json', ...r.headers });
+      const body =
+        r.body === undefined ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+      res.writeHead(r.status, {
+        'content-type': typeof r.body === 'string' ? 'text/plain' : 'application/json',
+        ...r.headers,
+      });
       res.end(body);
     });
   });

@@ -11,10 +11,13 @@ const email: EmailMessage = {
   subject: 'A coupon just for you: SAVE-10',
   html: '<p>Use <b>SAVE-10</b></p><a href="https://boomerang.example/unsubscribe?token=t.s">Unsubscribe</a>',
   text: 'Use SAVE-10\n\nUnsubscribe (https://boomerang.example/unsubscribe?token=t.s)',
-  headers: { 'List-Unsubscribe': '<https://boomerang.example/unsubscribe?token=t.s>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+  headers: {
+    'List-Unsubscribe': '<https://boomerang.example/unsubscribe?token=t.s>',
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+  },
 };
 
-describe('Resend email provider, against a local fake Resend (the client\'s baseUrl)', () => {
+describe("Resend email provider, against a local fake Resend (the client's baseUrl)", () => {
   let resend: FakeHttpServer;
   beforeAll(async () => {
     resend = await startFakeHttpServer();
@@ -40,7 +43,13 @@ describe('Resend email provider, against a local fake Resend (the client\'s base
     expect(req!.headers['authorization']).toBe('Bearer re_test_123');
     expect(req!.headers['idempotency-key']).toBe('low-clv/7/send_offer');
     const body = JSON.parse(req!.body) as Record<string, unknown>;
-    expect(body).toMatchObject({ from: email.from, to: email.to, subject: email.subject, html: email.html, text: email.text });
+    expect(body).toMatchObject({
+      from: email.from,
+      to: email.to,
+      subject: email.subject,
+      html: email.html,
+      text: email.text,
+    });
     expect(body.headers).toEqual({
       'List-Unsubscribe': '<https://boomerang.example/unsubscribe?token=t.s>',
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
@@ -48,36 +57,97 @@ describe('Resend email provider, against a local fake Resend (the client\'s base
   });
 
   it('429 is retryable, after Retry-After', async () => {
-    resend.respond({ status: 429, body: { statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests. You can only make 2 requests per second.' }, headers: { 'retry-after': '2' } });
-    const error = await provider().send(email, { idempotencyKey: 'k' }).catch((e: unknown) => e);
+    resend.respond({
+      status: 429,
+      body: {
+        statusCode: 429,
+        name: 'rate_limit_exceeded',
+        message: 'Too many requests. You can only make 2 requests per second.',
+      },
+      headers: { 'retry-after': '2' },
+    });
+    const error = await provider()
+      .send(email, { idempotencyKey: 'k' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
-    expect(error).toMatchObject({ nonRetryable: false, type: PROVIDER_FAILURE.rateLimited, nextRetryDelay: 2000 });
+    expect(error).toMatchObject({
+      nonRetryable: false,
+      type: PROVIDER_FAILURE.rateLimited,
+      nextRetryDelay: 2000,
+    });
   });
 
   it('5xx is retryable, with or without a JSON body', async () => {
-    resend.respond({ status: 500, body: { statusCode: 500, name: 'internal_server_error', message: 'An unexpected error occurred.' } }, { status: 502, body: '<html>Bad gateway</html>' });
-    await expect(provider().send(email, { idempotencyKey: 'k' })).rejects.toMatchObject({ nonRetryable: false, type: PROVIDER_FAILURE.unavailable });
-    await expect(provider().send(email, { idempotencyKey: 'k' })).rejects.toMatchObject({ nonRetryable: false, type: PROVIDER_FAILURE.unavailable });
+    resend.respond(
+      {
+        status: 500,
+        body: {
+          statusCode: 500,
+          name: 'internal_server_error',
+          message: 'An unexpected error occurred.',
+        },
+      },
+      { status: 502, body: '<html>Bad gateway</html>' },
+    );
+    await expect(provider().send(email, { idempotencyKey: 'k' })).rejects.toMatchObject({
+      nonRetryable: false,
+      type: PROVIDER_FAILURE.unavailable,
+    });
+    await expect(provider().send(email, { idempotencyKey: 'k' })).rejects.toMatchObject({
+      nonRetryable: false,
+      type: PROVIDER_FAILURE.unavailable,
+    });
   });
 
   it('400 and 422 are not retryable, and say why', async () => {
-    resend.respond({ status: 422, body: { statusCode: 422, name: 'invalid_from_address', message: 'Invalid `from` field.' } });
-    const error = await provider().send(email, { idempotencyKey: 'k' }).catch((e: unknown) => e);
+    resend.respond({
+      status: 422,
+      body: { statusCode: 422, name: 'invalid_from_address', message: 'Invalid `from` field.' },
+    });
+    const error = await provider()
+      .send(email, { idempotencyKey: 'k' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect(error).toMatchObject({ nonRetryable: true, type: PROVIDER_FAILURE.rejected });
-    expect((error as Error).message).toBe('Resend rejected the message: invalid from address: Invalid `from` field.');
+    expect((error as Error).message).toBe(
+      'Resend rejected the message: invalid from address: Invalid `from` field.',
+    );
 
-    resend.respond({ status: 400, body: { statusCode: 400, name: 'validation_error', message: 'The `to` field is invalid.' } });
-    await expect(provider().send(email, { idempotencyKey: 'k' })).rejects.toMatchObject({ nonRetryable: true, message: 'Resend rejected the message: validation error: The `to` field is invalid.' });
+    resend.respond({
+      status: 400,
+      body: { statusCode: 400, name: 'validation_error', message: 'The `to` field is invalid.' },
+    });
+    await expect(provider().send(email, { idempotencyKey: 'k' })).rejects.toMatchObject({
+      nonRetryable: true,
+      message: 'Resend rejected the message: validation error: The `to` field is invalid.',
+    });
   });
 
   it('a concurrent request with the same idempotency key is retried; a reused key with another body is not', async () => {
     resend.respond(
-      { status: 409, body: { statusCode: 409, name: 'concurrent_idempotent_requests', message: 'Same idempotency key used while original request is still in progress.' } },
-      { status: 409, body: { statusCode: 409, name: 'invalid_idempotent_request', message: 'Same idempotency key used with a different request payload.' } },
+      {
+        status: 409,
+        body: {
+          statusCode: 409,
+          name: 'concurrent_idempotent_requests',
+          message: 'Same idempotency key used while original request is still in progress.',
+        },
+      },
+      {
+        status: 409,
+        body: {
+          statusCode: 409,
+          name: 'invalid_idempotent_request',
+          message: 'Same idempotency key used with a different request payload.',
+        },
+      },
     );
-    await expect(provider().send(email, { idempotencyKey: 'k' })).rejects.toMatchObject({ nonRetryable: false });
-    await expect(provider().send(email, { idempotencyKey: 'k' })).rejects.toMatchObject({ nonRetryable: true });
+    await expect(provider().send(email, { idempotencyKey: 'k' })).rejects.toMatchObject({
+      nonRetryable: false,
+    });
+    await expect(provider().send(email, { idempotencyKey: 'k' })).rejects.toMatchObject({
+      nonRetryable: true,
+    });
   });
 
   it('an unreachable Resend is retryable', async () => {
@@ -85,6 +155,9 @@ describe('Resend email provider, against a local fake Resend (the client\'s base
     const url = closed.url;
     await closed.close();
     const unreachable = createResendEmailProvider({ apiKey: 're_test_123', baseUrl: url });
-    await expect(unreachable.send(email, { idempotencyKey: 'k' })).rejects.toMatchObject({ nonRetryable: false, type: PROVIDER_FAILURE.unavailable });
+    await expect(unreachable.send(email, { idempotencyKey: 'k' })).rejects.toMatchObject({
+      nonRetryable: false,
+      type: PROVIDER_FAILURE.unavailable,
+    });
   });
 });

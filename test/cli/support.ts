@@ -8,7 +8,8 @@ export interface CliRun {
   stderr: string;
 }
 
-const text = (args: unknown[]): string => args.map((a) => (typeof a === 'string' ? a : String(a))).join(' ');
+const text = (args: unknown[]): string =>
+  args.map((a) => (typeof a === 'string' ? a : String(a))).join(' ');
 
 /** Runs the CLI with DATABASE_URL pointed at `databaseUrl`; console and stderr writes are captured. */
 export async function runCli(databaseUrl: string, args: string[]): Promise<CliRun> {
@@ -16,8 +17,12 @@ export async function runCli(databaseUrl: string, args: string[]): Promise<CliRu
   process.env.DATABASE_URL = databaseUrl;
   let stdout = '';
   let stderr = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += `${text(a)}\n`));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${text(a)}\n`));
+  const log = vi
+    .spyOn(console, 'log')
+    .mockImplementation((...a: unknown[]) => void (stdout += `${text(a)}\n`));
+  const error = vi
+    .spyOn(console, 'error')
+    .mockImplementation((...a: unknown[]) => void (stderr += `${text(a)}\n`));
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout += String(chunk);
     return true;

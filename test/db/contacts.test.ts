@@ -1,6 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContactConflictError, findContact, upsertContact, upsertContacts } from '../../src/db/contacts.js';
+import {
+  ContactConflictError,
+  findContact,
+  upsertContact,
+  upsertContacts,
+} from '../../src/db/contacts.js';
 import {
   ContactValidationError,
   normalisePhone,
@@ -52,68 +57,159 @@ describe('contacts repository', () => {
       expect(again.action).toBe('unchanged');
       expect(again.contact).toEqual(first.contact);
 
-      const changed = await upsertContact(database.db, { externalId: 'U-1', lastName: 'Lovelace' }, { now: T1 });
+      const changed = await upsertContact(
+        database.db,
+        { externalId: 'U-1', lastName: 'Lovelace' },
+        { now: T1 },
+      );
       expect(changed.action).toBe('updated');
-      expect(changed.contact).toMatchObject({ id: first.contact.id, firstName: 'Ada', lastName: 'Lovelace', phone: '+34612345678', updatedAt: T1 });
+      expect(changed.contact).toMatchObject({
+        id: first.contact.id,
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        phone: '+34612345678',
+        updatedAt: T1,
+      });
       // Absent fields are left as they are; null clears.
-      const cleared = await upsertContact(database.db, { externalId: 'U-1', phone: null }, { now: T2 });
+      const cleared = await upsertContact(
+        database.db,
+        { externalId: 'U-1', phone: null },
+        { now: T2 },
+      );
       expect(cleared.contact).toMatchObject({ phone: null, lastName: 'Lovelace' });
-      const count = await database.db.selectFrom('contacts').where('external_id', '=', 'U-1').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const count = await database.db
+        .selectFrom('contacts')
+        .where('external_id', '=', 'U-1')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       expect(count.n).toBe(1);
     });
 
     it('identifies by email, case-insensitively, when there is no external id', async () => {
-      const first = await upsertContact(database.db, { email: 'Grace.Hopper@Navy.mil', firstName: 'Grace' });
-      const second = await upsertContact(database.db, { email: 'GRACE.HOPPER@navy.MIL', firstName: 'Grace' });
+      const first = await upsertContact(database.db, {
+        email: 'Grace.Hopper@Navy.mil',
+        firstName: 'Grace',
+      });
+      const second = await upsertContact(database.db, {
+        email: 'GRACE.HOPPER@navy.MIL',
+        firstName: 'Grace',
+      });
       expect(second).toEqual({ action: 'unchanged', contact: first.contact });
-      const third = await upsertContact(database.db, { email: 'grace.hopper@navy.mil', lastName: 'Hopper' });
+      const third = await upsertContact(database.db, {
+        email: 'grace.hopper@navy.mil',
+        lastName: 'Hopper',
+      });
       expect(third.action).toBe('updated');
       expect(third.contact.id).toBe(first.contact.id);
       // The database itself keeps emails unique whatever their case.
       await expect(
-        sql`INSERT INTO contacts (email, created_at, updated_at) VALUES ('GRACE.hopper@NAVY.mil', now(), now())`.execute(database.db),
+        sql`INSERT INTO contacts (email, created_at, updated_at) VALUES ('GRACE.hopper@NAVY.mil', now(), now())`.execute(
+          database.db,
+        ),
       ).rejects.toThrow(/contacts_email_unique/);
     });
 
     it('gives an email-only contact the external id the shop later sends', async () => {
       const byEmail = await upsertContact(database.db, { email: 'alan@example.com' });
-      const linked = await upsertContact(database.db, { externalId: 'U-ALAN', email: 'Alan@example.com', firstName: 'Alan' });
+      const linked = await upsertContact(database.db, {
+        externalId: 'U-ALAN',
+        email: 'Alan@example.com',
+        firstName: 'Alan',
+      });
       expect(linked.action).toBe('updated');
-      expect(linked.contact).toMatchObject({ id: byEmail.contact.id, externalId: 'U-ALAN', firstName: 'Alan' });
+      expect(linked.contact).toMatchObject({
+        id: byEmail.contact.id,
+        externalId: 'U-ALAN',
+        firstName: 'Alan',
+      });
     });
 
     it('refuses an email that belongs to another contact, naming the field', async () => {
       await upsertContact(database.db, { externalId: 'U-K1', email: 'katherine@example.com' });
       await upsertContact(database.db, { externalId: 'U-K2', email: 'dorothy@example.com' });
-      const error = await upsertContact(database.db, { externalId: 'U-K2', email: 'Katherine@example.com' }).catch((e: unknown) => e);
+      const error = await upsertContact(database.db, {
+        externalId: 'U-K2',
+        email: 'Katherine@example.com',
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ContactConflictError);
       expect(error).toMatchObject({ field: 'email' });
-      expect((error as Error).message).toMatch(/"katherine@example.com" already belongs to another contact .*external_id "U-K1"/);
-      const other = await upsertContact(database.db, { externalId: 'U-K3', email: 'katherine@example.com' }).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(
+        /"katherine@example.com" already belongs to another contact .*external_id "U-K1"/,
+      );
+      const other = await upsertContact(database.db, {
+        externalId: 'U-K3',
+        email: 'katherine@example.com',
+      }).catch((e: unknown) => e);
       expect(other).toMatchObject({ field: 'externalId' });
       expect((other as Error).message).toMatch(/belongs to the contact with external_id "U-K1"/);
     });
 
     it('records when the newsletter status and SMS consent change', async () => {
-      const a = await upsertContact(database.db, { externalId: 'U-N', newsletterStatus: 'subscribed', smsConsent: true }, { now: T0 });
-      expect(a.contact).toMatchObject({ newsletterStatus: 'subscribed', newsletterSubscribedAt: T0, newsletterUnsubscribedAt: null, smsConsent: true, smsConsentAt: T0 });
-      const same = await upsertContact(database.db, { externalId: 'U-N', newsletterStatus: 'subscribed', smsConsent: true }, { now: T1 });
+      const a = await upsertContact(
+        database.db,
+        { externalId: 'U-N', newsletterStatus: 'subscribed', smsConsent: true },
+        { now: T0 },
+      );
+      expect(a.contact).toMatchObject({
+        newsletterStatus: 'subscribed',
+        newsletterSubscribedAt: T0,
+        newsletterUnsubscribedAt: null,
+        smsConsent: true,
+        smsConsentAt: T0,
+      });
+      const same = await upsertContact(
+        database.db,
+        { externalId: 'U-N', newsletterStatus: 'subscribed', smsConsent: true },
+        { now: T1 },
+      );
       expect(same.action).toBe('unchanged');
       expect(same.contact.newsletterSubscribedAt).toEqual(T0);
-      const out = await upsertContact(database.db, { externalId: 'U-N', newsletterStatus: 'unsubscribed', smsConsent: false }, { now: T1 });
-      expect(out.contact).toMatchObject({ newsletterStatus: 'unsubscribed', newsletterSubscribedAt: T0, newsletterUnsubscribedAt: T1, smsConsent: false, smsConsentAt: T1 });
-      const back = await upsertContact(database.db, { externalId: 'U-N', newsletterStatus: 'subscribed' }, { now: T2 });
-      expect(back.contact).toMatchObject({ newsletterSubscribedAt: T2, newsletterUnsubscribedAt: T1 });
+      const out = await upsertContact(
+        database.db,
+        { externalId: 'U-N', newsletterStatus: 'unsubscribed', smsConsent: false },
+        { now: T1 },
+      );
+      expect(out.contact).toMatchObject({
+        newsletterStatus: 'unsubscribed',
+        newsletterSubscribedAt: T0,
+        newsletterUnsubscribedAt: T1,
+        smsConsent: false,
+        smsConsentAt: T1,
+      });
+      const back = await upsertContact(
+        database.db,
+        { externalId: 'U-N', newsletterStatus: 'subscribed' },
+        { now: T2 },
+      );
+      expect(back.contact).toMatchObject({
+        newsletterSubscribedAt: T2,
+        newsletterUnsubscribedAt: T1,
+      });
     });
 
     it('concurrent upserts of one contact lose no change (optimistic updates, retried)', async () => {
       await upsertContact(database.db, { externalId: 'U-RACE' });
-      const changes = [{ firstName: 'Ada' }, { lastName: 'Lovelace' }, { country: 'GB' }, { locale: 'en-GB' }];
+      const changes = [
+        { firstName: 'Ada' },
+        { lastName: 'Lovelace' },
+        { country: 'GB' },
+        { locale: 'en-GB' },
+      ];
       for (let round = 0; round < 5; round++) {
-        const results = await Promise.all(changes.map((c) => upsertContact(database.db, { externalId: 'U-RACE', ...c, tags: [`round-${round}`] })));
+        const results = await Promise.all(
+          changes.map((c) =>
+            upsertContact(database.db, { externalId: 'U-RACE', ...c, tags: [`round-${round}`] }),
+          ),
+        );
         expect(results.filter((r) => r.action === 'updated').length).toBeGreaterThanOrEqual(1);
       }
-      expect(await findContact(database.db, 'U-RACE')).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace', country: 'GB', locale: 'en-GB', tags: ['round-4'] });
+      expect(await findContact(database.db, 'U-RACE')).toMatchObject({
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        country: 'GB',
+        locale: 'en-GB',
+        tags: ['round-4'],
+      });
     });
 
     it('validates before writing, naming every bad field', async () => {
@@ -129,7 +225,15 @@ describe('contacts repository', () => {
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ContactValidationError);
       const message = (error as Error).message;
-      for (const field of ['email', 'phone', 'timezone', 'country', 'locale', 'newsletterStatus', 'registeredAt']) {
+      for (const field of [
+        'email',
+        'phone',
+        'timezone',
+        'country',
+        'locale',
+        'newsletterStatus',
+        'registeredAt',
+      ]) {
         expect(message).toContain(`${field}: `);
       }
       expect(await findContact(database.db, 'U-BAD')).toBeUndefined();
@@ -148,14 +252,25 @@ describe('contacts repository', () => {
         ],
         { now: T0 },
       );
-      expect(outcomes.map((o) => o.action)).toEqual(['inserted', 'inserted', 'updated', 'rejected']);
+      expect(outcomes.map((o) => o.action)).toEqual([
+        'inserted',
+        'inserted',
+        'updated',
+        'rejected',
+      ]);
       expect((await findContact(database.db, 'B-1'))?.firstName).toBe('Uno');
-      const again = await upsertContacts(database.db, [parseContactInput({ externalId: 'B-1', firstName: 'Uno' }), parseContactInput({ externalId: 'B-2' })]);
+      const again = await upsertContacts(database.db, [
+        parseContactInput({ externalId: 'B-1', firstName: 'Uno' }),
+        parseContactInput({ externalId: 'B-2' }),
+      ]);
       expect(again.map((o) => o.action)).toEqual(['unchanged', 'unchanged']);
     });
 
     it('an email freed by an earlier input of the same batch goes to a new contact, as if applied one by one', async () => {
-      const { contact: moving } = await upsertContact(database.db, { externalId: 'M-1', email: 'old@example.com' });
+      const { contact: moving } = await upsertContact(database.db, {
+        externalId: 'M-1',
+        email: 'old@example.com',
+      });
       const outcomes = await upsertContacts(database.db, [
         parseContactInput({ externalId: 'M-1', email: 'new@example.com' }),
         parseContactInput({ email: 'old@example.com', firstName: 'Newcomer' }),
@@ -170,7 +285,10 @@ describe('contacts repository', () => {
 
   describe('findContact', () => {
     it('finds by numeric id, external id, or email in any case', async () => {
-      const { contact } = await upsertContact(database.db, { externalId: 'F-1', email: 'find.me@example.com' });
+      const { contact } = await upsertContact(database.db, {
+        externalId: 'F-1',
+        email: 'find.me@example.com',
+      });
       expect((await findContact(database.db, contact.id))?.id).toBe(contact.id);
       expect((await findContact(database.db, String(contact.id)))?.id).toBe(contact.id);
       expect((await findContact(database.db, 'F-1'))?.id).toBe(contact.id);
@@ -180,7 +298,10 @@ describe('contacts repository', () => {
     });
 
     it('finds a numeric external id that is not an id', async () => {
-      const { contact } = await upsertContact(database.db, { externalId: '7000001', email: 'numeric@example.com' });
+      const { contact } = await upsertContact(database.db, {
+        externalId: '7000001',
+        email: 'numeric@example.com',
+      });
       expect((await findContact(database.db, '7000001'))?.id).toBe(contact.id);
     });
   });
@@ -255,26 +376,35 @@ describe('contact validation', () => {
     const issues = result.ok ? [] : result.issues;
     expect(Object.fromEntries(issues.map((i) => [i.field, i.message]))).toEqual({
       email: '"a@b" is not a valid email address',
-      timezone: '"EST" is not an IANA time zone; use a name such as Europe/Madrid or America/New_York',
+      timezone:
+        '"EST" is not an IANA time zone; use a name such as Europe/Madrid or America/New_York',
       country: '"UK" is not an ISO 3166-1 code; the United Kingdom is GB',
       locale: '"x" is not a locale; use a BCP 47 tag such as fr or fr-FR',
-      newsletterStatus: '"yes" is not a newsletter status; use one of subscribed, unsubscribed, never',
+      newsletterStatus:
+        '"yes" is not a newsletter status; use one of subscribed, unsubscribed, never',
       smsConsent: '"maybe" is not a yes/no value; use true or false',
       tags: 'has the wrong type (3)',
-      registeredAt: '"2023-02-30" is not an ISO 8601 date or date-time (e.g. 2024-03-01 or 2024-03-01T10:00:00Z)',
+      registeredAt:
+        '"2023-02-30" is not an ISO 8601 date or date-time (e.g. 2024-03-01 or 2024-03-01T10:00:00Z)',
       '': 'unknown field extra',
     });
   });
 
   it('requires an external id or an email', () => {
-    expect(() => parseContactInput({ firstName: 'Nobody' })).toThrow(/external_id or email is required/);
-    expect(() => parseContactInput({ externalId: 'x', newsletterStatus: '' })).toThrow(/newsletterStatus: must not be empty/);
+    expect(() => parseContactInput({ firstName: 'Nobody' })).toThrow(
+      /external_id or email is required/,
+    );
+    expect(() => parseContactInput({ externalId: 'x', newsletterStatus: '' })).toThrow(
+      /newsletterStatus: must not be empty/,
+    );
   });
 
   it('reads ISO 8601 dates and date-times, without an offset as UTC', () => {
     expect(parseIsoTimestamp('2024-03-01')).toEqual(new Date('2024-03-01T00:00:00Z'));
     expect(parseIsoTimestamp('2024-03-01 10:30')).toEqual(new Date('2024-03-01T10:30:00Z'));
-    expect(parseIsoTimestamp('2024-03-01T10:30:00.25-0500')).toEqual(new Date('2024-03-01T15:30:00.250Z'));
+    expect(parseIsoTimestamp('2024-03-01T10:30:00.25-0500')).toEqual(
+      new Date('2024-03-01T15:30:00.250Z'),
+    );
     expect(parseIsoTimestamp('01/03/2024')).toBeNull();
     expect(parseIsoTimestamp('2024-13-01')).toBeNull();
   });

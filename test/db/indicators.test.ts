@@ -14,7 +14,12 @@ const DAY = 86_400_000;
 describe('indicator summaries in SQL', () => {
   let database: TestDatabase;
   const asOf = new Date('2026-06-30T12:00:00Z');
-  const orders: { contact: number; placedAt: Date; total: number; status: 'paid' | 'refunded' | 'cancelled' }[] = [];
+  const orders: {
+    contact: number;
+    placedAt: Date;
+    total: number;
+    status: 'paid' | 'refunded' | 'cancelled';
+  }[] = [];
   let contactIds: number[] = [];
 
   beforeAll(async () => {
@@ -31,57 +36,137 @@ describe('indicator summaries in SQL', () => {
       for (let k = 0; k < n; k++) {
         const status = rng() < 0.1 ? 'refunded' : rng() < 0.05 ? 'cancelled' : 'paid';
         // Whole-day collisions on purpose: two orders of one day are one purchase.
-        const placedAt = new Date(asOf.getTime() - Math.floor(rng() * 400) * DAY - Math.floor(rng() * 20) * 3600_000);
+        const placedAt = new Date(
+          asOf.getTime() - Math.floor(rng() * 400) * DAY - Math.floor(rng() * 20) * 3600_000,
+        );
         orders.push({ contact, placedAt, total: Math.round(rng() * 20000) / 100, status });
       }
     }
     // One order after the as-of instant, which must be ignored.
-    orders.push({ contact: contactIds[0]!, placedAt: new Date(asOf.getTime() + DAY), total: 50, status: 'paid' });
+    orders.push({
+      contact: contactIds[0]!,
+      placedAt: new Date(asOf.getTime() + DAY),
+      total: 50,
+      status: 'paid',
+    });
     await database.db
       .insertInto('orders')
-      .values(orders.map((o, i) => ({ external_id: `o${i}`, contact_id: o.contact, placed_at: o.placedAt, total: o.total, currency: 'EUR', status: o.status })))
+      .values(
+        orders.map((o, i) => ({
+          external_id: `o${i}`,
+          contact_id: o.contact,
+          placed_at: o.placedAt,
+          total: o.total,
+          currency: 'EUR',
+          status: o.status,
+        })),
+      )
       .execute();
   });
   afterAll(() => database?.drop());
 
   it('agrees with summarizeOrders and scoreRfm for every contact', async () => {
     const count = await summarizeContacts(database.db, asOf);
-    expect(await publishIndicators(database.db, asOf, { bgnbdFitId: null, gammaGamma: null })).toBe(count);
+    expect(await publishIndicators(database.db, asOf, { bgnbdFitId: null, gammaGamma: null })).toBe(
+      count,
+    );
 
     const expected = contactIds
       .map((id) => {
         const own = orders.filter((o) => o.contact === id);
-        const summary = summarizeOrders(own.map((o) => ({ placedAt: o.placedAt, total: o.total, paid: o.status === 'paid' })), asOf);
+        const summary = summarizeOrders(
+          own.map((o) => ({ placedAt: o.placedAt, total: o.total, paid: o.status === 'paid' })),
+          asOf,
+        );
         const paid = own.filter((o) => o.status === 'paid' && o.placedAt <= asOf);
         const lastDay = Math.max(...paid.map((o) => Math.floor(o.placedAt.getTime() / DAY)));
         const total = paid.reduce((s, o) => s + o.total, 0);
-        return summary && { id, summary, total, daysSinceLast: Math.floor(asOf.getTime() / DAY) - lastDay };
+        return (
+          summary && {
+            id,
+            summary,
+            total,
+            daysSinceLast: Math.floor(asOf.getTime() / DAY) - lastDay,
+          }
+        );
       })
       .filter((e) => e !== null);
-    const rfm = scoreRfm(expected.map((e) => ({ daysSinceLastOrder: e.daysSinceLast, frequency: e.summary.frequency, monetary: Math.round(e.total * 100) / 100 })));
+    const rfm = scoreRfm(
+      expected.map((e) => ({
+        daysSinceLastOrder: e.daysSinceLast,
+        frequency: e.summary.frequency,
+        monetary: Math.round(e.total * 100) / 100,
+      })),
+    );
 
     expect(count).toBe(expected.length);
-    const rows = await database.db.selectFrom('contact_indicators').selectAll().orderBy('contact_id').execute();
+    const rows = await database.db
+      .selectFrom('contact_indicators')
+      .selectAll()
+      .orderBy('contact_id')
+      .execute();
     expect(rows.map((r) => r.contact_id)).toEqual(expected.map((e) => e.id));
     rows.forEach((row, i) => {
       const e = expected[i]!;
-      expect({ id: row.contact_id, f: row.frequency, rec: row.recency_days, T: row.age_days }).toEqual({ id: e.id, f: e.summary.frequency, rec: e.summary.recency, T: e.summary.T });
+      expect({
+        id: row.contact_id,
+        f: row.frequency,
+        rec: row.recency_days,
+        T: row.age_days,
+      }).toEqual({ id: e.id, f: e.summary.frequency, rec: e.summary.recency, T: e.summary.T });
       expect(row.monetary_value).toBeCloseTo(e.summary.monetaryValue, 6);
       expect(row.total_spent).toBeCloseTo(e.total, 6);
-      expect({ r: row.r_score, f: row.f_score, m: row.m_score, segment: row.rfm_segment }).toEqual({ r: rfm[i]!.r, f: rfm[i]!.f, m: rfm[i]!.m, segment: rfm[i]!.segment });
+      expect({ r: row.r_score, f: row.f_score, m: row.m_score, segment: row.rfm_segment }).toEqual({
+        r: rfm[i]!.r,
+        f: rfm[i]!.f,
+        m: rfm[i]!.m,
+        segment: rfm[i]!.segment,
+      });
     });
   });
 
   it('drops the indicators of a contact whose only paid order was refunded', async () => {
-    const lonely = await database.db.insertInto('contacts').values({ email: 'lonely@example.com' }).returning('id').executeTakeFirstOrThrow();
-    await database.db.insertInto('orders').values({ external_id: 'lonely-1', contact_id: lonely.id, placed_at: new Date(asOf.getTime() - 3 * DAY), total: 30, currency: 'EUR' }).execute();
+    const lonely = await database.db
+      .insertInto('contacts')
+      .values({ email: 'lonely@example.com' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await database.db
+      .insertInto('orders')
+      .values({
+        external_id: 'lonely-1',
+        contact_id: lonely.id,
+        placed_at: new Date(asOf.getTime() - 3 * DAY),
+        total: 30,
+        currency: 'EUR',
+      })
+      .execute();
     await summarizeContacts(database.db, asOf);
     await publishIndicators(database.db, asOf, { bgnbdFitId: null, gammaGamma: null });
-    expect(await database.db.selectFrom('contact_indicators').select('contact_id').where('contact_id', '=', lonely.id).executeTakeFirst()).toBeDefined();
+    expect(
+      await database.db
+        .selectFrom('contact_indicators')
+        .select('contact_id')
+        .where('contact_id', '=', lonely.id)
+        .executeTakeFirst(),
+    ).toBeDefined();
 
-    await database.db.updateTable('orders').set({ status: 'refunded' }).where('external_id', '=', 'lonely-1').execute();
+    await database.db
+      .updateTable('orders')
+      .set({ status: 'refunded' })
+      .where('external_id', '=', 'lonely-1')
+      .execute();
     await summarizeContacts(database.db, new Date(asOf.getTime() + 1000));
-    await publishIndicators(database.db, new Date(asOf.getTime() + 1000), { bgnbdFitId: null, gammaGamma: null });
-    expect(await database.db.selectFrom('contact_indicators').select('contact_id').where('contact_id', '=', lonely.id).executeTakeFirst()).toBeUndefined();
+    await publishIndicators(database.db, new Date(asOf.getTime() + 1000), {
+      bgnbdFitId: null,
+      gammaGamma: null,
+    });
+    expect(
+      await database.db
+        .selectFrom('contact_indicators')
+        .select('contact_id')
+        .where('contact_id', '=', lonely.id)
+        .executeTakeFirst(),
+    ).toBeUndefined();
   });
 });

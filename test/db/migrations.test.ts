@@ -24,16 +24,23 @@ describe('migrations', () => {
 
   it('is up to date after the template migration, and migrating again changes nothing', async () => {
     expect(await migrateToLatest(database.db)).toEqual([]);
-    const applied = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db);
+    const applied = await sql<{
+      name: string;
+    }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db);
     expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(migrations));
   });
 
   it('every migration can be rolled back and applied again', async () => {
     const { Migrator, NO_MIGRATIONS } = await import('kysely');
-    const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations } });
+    const migrator = new Migrator({
+      db: database.db,
+      provider: { getMigrations: async () => migrations },
+    });
     const down = await migrator.migrateTo(NO_MIGRATIONS);
     expect(down.error).toBeUndefined();
-    expect(down.results?.map((r) => r.direction)).toEqual(Object.keys(migrations).map(() => 'Down'));
+    expect(down.results?.map((r) => r.direction)).toEqual(
+      Object.keys(migrations).map(() => 'Down'),
+    );
     expect((await migrateToLatest(database.db)).length).toBe(Object.keys(migrations).length);
   });
 });

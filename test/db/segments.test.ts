@@ -37,9 +37,19 @@ describe('segments repository', () => {
       const created = await createSegment(database.db, {
         name: 'French subscribers',
         description: 'newsletter, France',
-        definition: { conditions: [{ field: 'country', op: 'eq', value: 'fr' }, { field: 'newsletter_status', op: 'eq', value: 'subscribed' }] },
+        definition: {
+          conditions: [
+            { field: 'country', op: 'eq', value: 'fr' },
+            { field: 'newsletter_status', op: 'eq', value: 'subscribed' },
+          ],
+        },
       });
-      expect(created).toMatchObject({ name: 'French subscribers', description: 'newsletter, France', kind: 'dynamic', preset: false });
+      expect(created).toMatchObject({
+        name: 'French subscribers',
+        description: 'newsletter, France',
+        kind: 'dynamic',
+        preset: false,
+      });
       expect(created.definition).toEqual({
         match: 'all',
         conditions: [
@@ -55,25 +65,38 @@ describe('segments repository', () => {
       expect(updated.definition).toEqual(vip);
       expect(updated.description).toBe('newsletter, France');
       expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(created.updatedAt.getTime());
-      const described = await updateSegment(database.db, 'French subscribers', { description: 'VIPs now' });
+      const described = await updateSegment(database.db, 'French subscribers', {
+        description: 'VIPs now',
+      });
       expect(described.definition).toEqual(vip);
       expect(described.description).toBe('VIPs now');
     });
 
     it('refuses a duplicate name, a bad definition and an unknown segment with errors that help', async () => {
       await createSegment(database.db, { name: 'dup', definition: vip });
-      await expect(createSegment(database.db, { name: 'dup', definition: vip })).rejects.toBeInstanceOf(SegmentExistsError);
       await expect(
-        createSegment(database.db, { name: 'bad', definition: { conditions: [{ field: 'clv', op: 'lt', value: 1 }] } }),
+        createSegment(database.db, { name: 'dup', definition: vip }),
+      ).rejects.toBeInstanceOf(SegmentExistsError);
+      await expect(
+        createSegment(database.db, {
+          name: 'bad',
+          definition: { conditions: [{ field: 'clv', op: 'lt', value: 1 }] },
+        }),
       ).rejects.toThrow(/conditions\[0\]\.field: unknown field "clv"/);
       expect(await getSegment(database.db, 'bad')).toBeUndefined();
-      await expect(updateSegment(database.db, 'dup', { definition: { conditions: [{ field: 'tags', op: 'gt', value: 1 }] } })).rejects.toBeInstanceOf(
-        SegmentDefinitionError,
-      );
+      await expect(
+        updateSegment(database.db, 'dup', {
+          definition: { conditions: [{ field: 'tags', op: 'gt', value: 1 }] },
+        }),
+      ).rejects.toBeInstanceOf(SegmentDefinitionError);
       const error = await requireSegment(database.db, 'Missing one').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UnknownSegmentError);
-      expect((error as Error).message).toMatch(/^unknown segment "Missing one"; known segments: .*"dup"/);
-      await expect(countSegment(database.db, 'Missing one')).rejects.toBeInstanceOf(UnknownSegmentError);
+      expect((error as Error).message).toMatch(
+        /^unknown segment "Missing one"; known segments: .*"dup"/,
+      );
+      await expect(countSegment(database.db, 'Missing one')).rejects.toBeInstanceOf(
+        UnknownSegmentError,
+      );
     });
   });
 
@@ -94,7 +117,10 @@ describe('segments repository', () => {
           { field: 'forecast_purchases_12m', op: 'lt', value: 1 },
         ],
       };
-      await updateSegment(database.db, 'Customers to reengage', { definition: edited, description: 'ours' });
+      await updateSegment(database.db, 'Customers to reengage', {
+        definition: edited,
+        description: 'ours',
+      });
       expect(await ensurePresetSegments(database.db)).toEqual([]);
       const after = await requireSegment(database.db, 'Customers to reengage');
       expect(after.definition).toEqual(edited);
@@ -111,7 +137,12 @@ describe('segments repository', () => {
       const c = (await upsertContact(db, { externalId: 'R-C', tags: [] })).contact;
       const segment = await createSegment(db, {
         name: 'refresh vip',
-        definition: { conditions: [{ field: 'tags', op: 'contains', value: 'vip' }, { field: 'email', op: 'not_exists' }] },
+        definition: {
+          conditions: [
+            { field: 'tags', op: 'contains', value: 'vip' },
+            { field: 'email', op: 'not_exists' },
+          ],
+        },
       });
       const t1 = new Date('2025-01-01T01:00:00Z');
       const t2 = new Date('2025-01-02T01:00:00Z');
@@ -120,7 +151,9 @@ describe('segments repository', () => {
 
       const first = await refreshMemberships(db, segment, t1);
       expect(first).toEqual({ segmentId: segment.id, at: t1, entered: 2, exited: 0 });
-      expect((await enteredContactIds(db, segment.id, t1)).contactIds.sort()).toEqual([a.id, b.id].sort());
+      expect((await enteredContactIds(db, segment.id, t1)).contactIds.sort()).toEqual(
+        [a.id, b.id].sort(),
+      );
 
       // Refreshing again at the same instant (a retried activity) records nothing new and reports the same.
       expect(await refreshMemberships(db, segment, t1)).toEqual(first);
@@ -142,11 +175,20 @@ describe('segments repository', () => {
         { segmentId: segment.id, contactId: a.id, enteredAt: t1, exitedAt: t3 },
         { segmentId: segment.id, contactId: a.id, enteredAt: t4, exitedAt: null },
       ]);
-      expect(await membershipHistory(db, segment, b.id)).toEqual([{ segmentId: segment.id, contactId: b.id, enteredAt: t1, exitedAt: null }]);
-      expect(await membershipHistory(db, segment, c.id)).toEqual([{ segmentId: segment.id, contactId: c.id, enteredAt: t3, exitedAt: null }]);
+      expect(await membershipHistory(db, segment, b.id)).toEqual([
+        { segmentId: segment.id, contactId: b.id, enteredAt: t1, exitedAt: null },
+      ]);
+      expect(await membershipHistory(db, segment, c.id)).toEqual([
+        { segmentId: segment.id, contactId: c.id, enteredAt: t3, exitedAt: null },
+      ]);
 
       // The open rows are exactly the live members.
-      const open = await db.selectFrom('segment_memberships').select('contact_id').where('segment_id', '=', segment.id).where('exited_at', 'is', null).execute();
+      const open = await db
+        .selectFrom('segment_memberships')
+        .select('contact_id')
+        .where('segment_id', '=', segment.id)
+        .where('exited_at', 'is', null)
+        .execute();
       const live = await segmentMembers(db, segment, { now: t4 });
       expect(open.map((r) => r.contact_id).sort()).toEqual(live.map((m) => m.id).sort());
     });
@@ -154,8 +196,12 @@ describe('segments repository', () => {
     it('pages the entered contact ids of a large refresh', async () => {
       const db = database.db;
       const ids: number[] = [];
-      for (let i = 0; i < 25; i++) ids.push((await upsertContact(db, { externalId: `P-${i}`, tags: ['paged'] })).contact.id);
-      const segment = await createSegment(db, { name: 'paged', definition: { conditions: [{ field: 'tags', op: 'contains', value: 'paged' }] } });
+      for (let i = 0; i < 25; i++)
+        ids.push((await upsertContact(db, { externalId: `P-${i}`, tags: ['paged'] })).contact.id);
+      const segment = await createSegment(db, {
+        name: 'paged',
+        definition: { conditions: [{ field: 'tags', op: 'contains', value: 'paged' }] },
+      });
       const at = new Date('2025-02-01T00:00:00Z');
       expect((await refreshMemberships(db, segment, at)).entered).toBe(25);
       const seen: number[] = [];
@@ -174,14 +220,21 @@ describe('segments repository', () => {
     it('two refreshes at once record each entry once', async () => {
       const db = database.db;
       for (let i = 0; i < 5; i++) await upsertContact(db, { externalId: `Q-${i}`, tags: ['race'] });
-      const segment = await createSegment(db, { name: 'race', definition: { conditions: [{ field: 'tags', op: 'contains', value: 'race' }] } });
+      const segment = await createSegment(db, {
+        name: 'race',
+        definition: { conditions: [{ field: 'tags', op: 'contains', value: 'race' }] },
+      });
       const results = await Promise.all([
         refreshMemberships(db, segment, new Date('2025-03-01T00:00:00Z')),
         refreshMemberships(db, segment, new Date('2025-03-01T00:00:01Z')),
       ]);
       expect(results.map((r) => r.entered).sort()).toEqual([0, 5]);
       expect(await countSegment(db, segment)).toBe(5);
-      const rows = await db.selectFrom('segment_memberships').selectAll().where('segment_id', '=', segment.id).execute();
+      const rows = await db
+        .selectFrom('segment_memberships')
+        .selectAll()
+        .where('segment_id', '=', segment.id)
+        .execute();
       expect(rows).toHaveLength(5);
     });
   });
@@ -209,7 +262,9 @@ describe('segments repository', () => {
       const db = database.db;
       const x = (await upsertContact(db, { externalId: 'S-Z' })).contact;
       await createSegment(db, { name: 'dynamic one', definition: vip });
-      await expect(addToStaticSegment(db, 'dynamic one', x.id)).rejects.toBeInstanceOf(SegmentKindError);
+      await expect(addToStaticSegment(db, 'dynamic one', x.id)).rejects.toBeInstanceOf(
+        SegmentKindError,
+      );
     });
   });
 });

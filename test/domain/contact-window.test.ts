@@ -21,7 +21,8 @@ const SHOP_HOURS: ContactWindow = {
 const EVERY_DAY = { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const };
 
 const at = (iso: string) => new Date(iso);
-const next = (window: Parameters<typeof nextWindowStart>[0], now: string, tz = MADRID) => nextWindowStart(window, at(now), tz).toISOString();
+const next = (window: Parameters<typeof nextWindowStart>[0], now: string, tz = MADRID) =>
+  nextWindowStart(window, at(now), tz).toISOString();
 
 describe('nextWindowStart on ordinary days (Europe/Madrid, CET = UTC+1)', () => {
   it('is now itself inside the window', () => {
@@ -30,7 +31,7 @@ describe('nextWindowStart on ordinary days (Europe/Madrid, CET = UTC+1)', () => 
     expect(next(SHOP_HOURS, '2026-11-28T12:59:59.999Z')).toBe('2026-11-28T12:59:59.999Z'); // Sat 13:59:59.999
   });
 
-  it('is the same day\'s opening before it', () => {
+  it("is the same day's opening before it", () => {
     expect(next(SHOP_HOURS, '2026-11-25T06:30:00.000Z')).toBe('2026-11-25T08:00:00.000Z'); // Wed 07:30 → 09:00
     expect(next(SHOP_HOURS, '2026-11-25T07:59:59.999Z')).toBe('2026-11-25T08:00:00.000Z');
   });
@@ -43,7 +44,12 @@ describe('nextWindowStart on ordinary days (Europe/Madrid, CET = UTC+1)', () => 
   });
 
   it('takes the earliest of several ranges on a day', () => {
-    const split = { ranges: [{ days: ['sat' as const], from: '16:00', to: '18:00' }, { days: ['sat' as const], from: '10:00', to: '14:00' }] };
+    const split = {
+      ranges: [
+        { days: ['sat' as const], from: '16:00', to: '18:00' },
+        { days: ['sat' as const], from: '10:00', to: '14:00' },
+      ],
+    };
     expect(next(split, '2026-11-28T08:00:00.000Z')).toBe('2026-11-28T09:00:00.000Z'); // Sat 09:00 → 10:00
     expect(next(split, '2026-11-28T13:30:00.000Z')).toBe('2026-11-28T15:00:00.000Z'); // Sat 14:30 → 16:00
     expect(next(split, '2026-11-28T17:00:00.000Z')).toBe('2026-12-05T09:00:00.000Z'); // Sat 18:00 → next Sat 10:00
@@ -62,7 +68,9 @@ describe('nextWindowStart across DST (Europe/Madrid)', () => {
   // 2026-10-25: 03:00 CEST → 02:00 CET, at 01:00Z; 02:00–02:59 happens twice.
 
   it('opens at local 09:00 on the day the clocks spring forward', () => {
-    expect(next({ ...EVERY_DAY, from: '09:00', to: '20:00' }, '2026-03-28T20:00:00.000Z')).toBe('2026-03-29T07:00:00.000Z'); // Sat 21:00 CET → Sun 09:00 CEST
+    expect(next({ ...EVERY_DAY, from: '09:00', to: '20:00' }, '2026-03-28T20:00:00.000Z')).toBe(
+      '2026-03-29T07:00:00.000Z',
+    ); // Sat 21:00 CET → Sun 09:00 CEST
   });
 
   it('opens at the end of the gap when the opening time does not exist', () => {
@@ -78,7 +86,9 @@ describe('nextWindowStart across DST (Europe/Madrid)', () => {
   });
 
   it('opens at local 09:00 on the day the clocks fall back', () => {
-    expect(next({ ...EVERY_DAY, from: '09:00', to: '20:00' }, '2026-10-24T19:00:00.000Z')).toBe('2026-10-25T08:00:00.000Z'); // Sat 21:00 CEST → Sun 09:00 CET
+    expect(next({ ...EVERY_DAY, from: '09:00', to: '20:00' }, '2026-10-24T19:00:00.000Z')).toBe(
+      '2026-10-25T08:00:00.000Z',
+    ); // Sat 21:00 CEST → Sun 09:00 CET
     expect(next(SHOP_HOURS, '2026-10-24T12:00:00.000Z')).toBe('2026-10-26T08:00:00.000Z'); // Sat 14:00 CEST → Mon 09:00 CET
   });
 
@@ -98,50 +108,96 @@ describe('nextWindowStart across DST (Europe/Madrid)', () => {
 describe('nextWindowStart east of UTC, where the local day is not the UTC day', () => {
   it('uses the local weekday and date (Asia/Tokyo, UTC+9)', () => {
     // Tue 20:00Z = Wed 05:00 JST → Wed 09:00 JST = Wed 00:00Z
-    expect(next(SHOP_HOURS, '2026-11-24T20:00:00.000Z', 'Asia/Tokyo')).toBe('2026-11-25T00:00:00.000Z');
+    expect(next(SHOP_HOURS, '2026-11-24T20:00:00.000Z', 'Asia/Tokyo')).toBe(
+      '2026-11-25T00:00:00.000Z',
+    );
     // Fri 16:00Z = Sat 01:00 JST → Sat 10:00 JST = Sat 01:00Z
-    expect(next(SHOP_HOURS, '2026-11-27T16:00:00.000Z', 'Asia/Tokyo')).toBe('2026-11-28T01:00:00.000Z');
+    expect(next(SHOP_HOURS, '2026-11-27T16:00:00.000Z', 'Asia/Tokyo')).toBe(
+      '2026-11-28T01:00:00.000Z',
+    );
     // Sat 06:00Z = Sat 15:00 JST → Mon 09:00 JST = Mon 00:00Z
-    expect(next(SHOP_HOURS, '2026-11-28T06:00:00.000Z', 'Asia/Tokyo')).toBe('2026-11-30T00:00:00.000Z');
+    expect(next(SHOP_HOURS, '2026-11-28T06:00:00.000Z', 'Asia/Tokyo')).toBe(
+      '2026-11-30T00:00:00.000Z',
+    );
   });
 
   it('crosses midnight at UTC+14 (Pacific/Kiritimati)', () => {
     // Mon 10:00Z is already Tue 00:00 there: Monday's window is over; next Monday 09:00 = Sun 19:00Z.
-    expect(next({ days: ['mon'], from: '09:00', to: '20:00' }, '2026-11-23T10:00:00.000Z', 'Pacific/Kiritimati')).toBe('2026-11-29T19:00:00.000Z');
-    expect(wallClock(at('2026-11-23T10:00:00.000Z'), 'Pacific/Kiritimati')).toEqual({ weekday: 'tue', date: '2026-11-24', minutes: 0 });
+    expect(
+      next(
+        { days: ['mon'], from: '09:00', to: '20:00' },
+        '2026-11-23T10:00:00.000Z',
+        'Pacific/Kiritimati',
+      ),
+    ).toBe('2026-11-29T19:00:00.000Z');
+    expect(wallClock(at('2026-11-23T10:00:00.000Z'), 'Pacific/Kiritimati')).toEqual({
+      weekday: 'tue',
+      date: '2026-11-24',
+      minutes: 0,
+    });
   });
 
   it('handles DST east of UTC (Pacific/Auckland springs forward 2026-09-27, +12 → +13)', () => {
     // Sat 21:00 NZST (09:00Z) → Sun 09:00 NZDT = Sat 20:00Z
-    expect(next({ ...EVERY_DAY, from: '09:00', to: '20:00' }, '2026-09-26T09:00:00.000Z', 'Pacific/Auckland')).toBe('2026-09-26T20:00:00.000Z');
-    expect(timeZoneOffsetMs('Pacific/Auckland', Date.parse('2026-09-26T13:59:59Z'))).toBe(12 * 3_600_000);
-    expect(timeZoneOffsetMs('Pacific/Auckland', Date.parse('2026-09-26T14:00:00Z'))).toBe(13 * 3_600_000);
+    expect(
+      next(
+        { ...EVERY_DAY, from: '09:00', to: '20:00' },
+        '2026-09-26T09:00:00.000Z',
+        'Pacific/Auckland',
+      ),
+    ).toBe('2026-09-26T20:00:00.000Z');
+    expect(timeZoneOffsetMs('Pacific/Auckland', Date.parse('2026-09-26T13:59:59Z'))).toBe(
+      12 * 3_600_000,
+    );
+    expect(timeZoneOffsetMs('Pacific/Auckland', Date.parse('2026-09-26T14:00:00Z'))).toBe(
+      13 * 3_600_000,
+    );
   });
 
   it('handles zones west of UTC too (America/New_York, back to EST on 2026-11-01)', () => {
     // Sat 31 Oct 15:00 EDT (19:00Z) → Mon 2 Nov 09:00 EST = 14:00Z
-    expect(next(SHOP_HOURS, '2026-10-31T19:00:00.000Z', 'America/New_York')).toBe('2026-11-02T14:00:00.000Z');
+    expect(next(SHOP_HOURS, '2026-10-31T19:00:00.000Z', 'America/New_York')).toBe(
+      '2026-11-02T14:00:00.000Z',
+    );
   });
 });
 
 describe('nextWindowStart, by brute force', () => {
   // A deterministic pseudo-random walk over a year of instants and zones.
   let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const zones = [MADRID, 'Asia/Tokyo', 'Pacific/Auckland', 'America/New_York', 'Australia/Lord_Howe', 'UTC'];
-  const windows = [SHOP_HOURS, { ranges: [{ days: ['sun' as const], from: '02:15', to: '02:45' }] }, { ranges: [{ ...EVERY_DAY, days: [...EVERY_DAY.days], from: '00:00', to: '00:30' }] }];
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const zones = [
+    MADRID,
+    'Asia/Tokyo',
+    'Pacific/Auckland',
+    'America/New_York',
+    'Australia/Lord_Howe',
+    'UTC',
+  ];
+  const windows = [
+    SHOP_HOURS,
+    { ranges: [{ days: ['sun' as const], from: '02:15', to: '02:45' }] },
+    { ranges: [{ ...EVERY_DAY, days: [...EVERY_DAY.days], from: '00:00', to: '00:30' }] },
+  ];
 
   it('returns an instant inside the window with nothing inside between now and it', () => {
     for (let i = 0; i < 40; i++) {
       const zone = zones[i % zones.length]!;
       const window = windows[i % windows.length]!;
-      const now = new Date(Date.parse('2026-01-01T00:00:00Z') + Math.floor(random() * 365 * 24 * 60) * 60_000 + 30_000);
+      const now = new Date(
+        Date.parse('2026-01-01T00:00:00Z') + Math.floor(random() * 365 * 24 * 60) * 60_000 + 30_000,
+      );
       const opens = nextWindowStart(window, now, zone);
       const label = `${zone} ${JSON.stringify(window)} from ${now.toISOString()} → ${opens.toISOString()}`;
       expect(opens.getTime(), label).toBeGreaterThanOrEqual(now.getTime());
       expect(isWithinWindow(window, opens, zone), label).toBe(true);
-      if (opens.getTime() > now.getTime()) expect(isWithinWindow(window, new Date(opens.getTime() - 1000), zone), label).toBe(false);
-      for (let t = now.getTime(); t < opens.getTime(); t += 5 * 60_000) expect(isWithinWindow(window, new Date(t), zone), `${label} at ${new Date(t).toISOString()}`).toBe(false);
+      if (opens.getTime() > now.getTime())
+        expect(isWithinWindow(window, new Date(opens.getTime() - 1000), zone), label).toBe(false);
+      for (let t = now.getTime(); t < opens.getTime(); t += 5 * 60_000)
+        expect(
+          isWithinWindow(window, new Date(t), zone),
+          `${label} at ${new Date(t).toISOString()}`,
+        ).toBe(false);
     }
   });
 });
@@ -149,8 +205,12 @@ describe('nextWindowStart, by brute force', () => {
 describe('contact window schema', () => {
   it('accepts a window, a single range or a list of ranges, always as { ranges }', () => {
     expect(contactWindowSchema.parse(SHOP_HOURS)).toEqual(SHOP_HOURS);
-    expect(parseContactWindow({ days: ['mon'], from: '09:00', to: '24:00' })).toEqual({ ranges: [{ days: ['mon'], from: '09:00', to: '24:00' }] });
-    expect(parseContactWindow([{ days: ['sat'], from: '10:00', to: '14:00' }])).toEqual({ ranges: [{ days: ['sat'], from: '10:00', to: '14:00' }] });
+    expect(parseContactWindow({ days: ['mon'], from: '09:00', to: '24:00' })).toEqual({
+      ranges: [{ days: ['mon'], from: '09:00', to: '24:00' }],
+    });
+    expect(parseContactWindow([{ days: ['sat'], from: '10:00', to: '14:00' }])).toEqual({
+      ranges: [{ days: ['sat'], from: '10:00', to: '14:00' }],
+    });
   });
 
   it('says what is wrong, and where', () => {
@@ -162,24 +222,41 @@ describe('contact window schema', () => {
         return (error as Error).message;
       }
     };
-    expect(problems({ ranges: [{ days: ['mon'], from: '9:00', to: '20:00' }] })).toContain('ranges.0.from: must be a time of day "HH:MM" from 00:00 to 24:00');
-    expect(problems({ ranges: [{ days: ['mon'], from: '20:00', to: '09:00' }] })).toContain('ranges.0.to: must be after "from" (20:00); a range cannot cross midnight: split it in two');
-    expect(problems({ ranges: [{ days: ['monday'], from: '09:00', to: '20:00' }] })).toContain('ranges.0.days.0: must be a day of the week: mon, tue, wed, thu, fri, sat or sun');
-    expect(problems({ ranges: [{ days: [], from: '09:00', to: '20:00' }] })).toContain('ranges.0.days: must name at least one day of the week');
-    expect(problems({ ranges: [{ days: ['mon', 'mon'], from: '09:00', to: '20:00' }] })).toContain('ranges.0.days: names a day twice');
+    expect(problems({ ranges: [{ days: ['mon'], from: '9:00', to: '20:00' }] })).toContain(
+      'ranges.0.from: must be a time of day "HH:MM" from 00:00 to 24:00',
+    );
+    expect(problems({ ranges: [{ days: ['mon'], from: '20:00', to: '09:00' }] })).toContain(
+      'ranges.0.to: must be after "from" (20:00); a range cannot cross midnight: split it in two',
+    );
+    expect(problems({ ranges: [{ days: ['monday'], from: '09:00', to: '20:00' }] })).toContain(
+      'ranges.0.days.0: must be a day of the week: mon, tue, wed, thu, fri, sat or sun',
+    );
+    expect(problems({ ranges: [{ days: [], from: '09:00', to: '20:00' }] })).toContain(
+      'ranges.0.days: must name at least one day of the week',
+    );
+    expect(problems({ ranges: [{ days: ['mon', 'mon'], from: '09:00', to: '20:00' }] })).toContain(
+      'ranges.0.days: names a day twice',
+    );
     expect(problems({ ranges: [] })).toContain('ranges: must have at least one range');
-    expect(problems({ ranges: [{ days: ['mon'], from: '24:00', to: '24:00' }] })).toContain('ranges.0.from: must be before 24:00');
+    expect(problems({ ranges: [{ days: ['mon'], from: '24:00', to: '24:00' }] })).toContain(
+      'ranges.0.from: must be before 24:00',
+    );
     expect(problems('weekdays')).toContain('invalid contact window');
   });
 
   it('refuses an unknown time zone', () => {
-    expect(() => nextWindowStart(SHOP_HOURS, at('2026-11-25T11:00:00Z'), 'Mars/Olympus_Mons')).toThrow(RangeError);
+    expect(() =>
+      nextWindowStart(SHOP_HOURS, at('2026-11-25T11:00:00Z'), 'Mars/Olympus_Mons'),
+    ).toThrow(RangeError);
   });
 });
 
 describe('contact-window.ts is workflow-safe', () => {
   it('imports no Node built-ins and reads no clock', () => {
-    const source = readFileSync(new URL('../../src/domain/contact-window.ts', import.meta.url), 'utf8');
+    const source = readFileSync(
+      new URL('../../src/domain/contact-window.ts', import.meta.url),
+      'utf8',
+    );
     const imports = [...source.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
     expect(imports).toEqual(['zod']);
     const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
@@ -213,9 +290,22 @@ export async function nextWindow(window, now, timeZone) {
     // A real-time dev server: nothing here waits, and time skipping would race the first workflow task.
     const env = await createDevServerEnv();
     try {
-      const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as never });
+      const workflowBundle = await bundleWorkflowCode({
+        workflowsPath,
+        logger: {
+          trace() {},
+          debug() {},
+          info() {},
+          warn: console.warn,
+          error: console.error,
+        } as never,
+      });
       const taskQueue = uniqueTaskQueue('contact-window');
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle });
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle,
+      });
       const cases: [unknown, string, string][] = [
         [SHOP_HOURS, '2026-11-28T14:00:00.000Z', MADRID],
         [{ days: ['sun'], from: '02:30', to: '04:00' }, '2026-03-28T22:00:00.000Z', MADRID],
@@ -224,12 +314,24 @@ export async function nextWindow(window, now, timeZone) {
       const answers = await worker.runUntil(
         Promise.all(
           cases.map(([window, now, zone], i) =>
-            env.client.workflow.execute('nextWindow', { taskQueue, workflowId: `${taskQueue}-${i}`, args: [window, now, zone] }),
+            env.client.workflow.execute('nextWindow', {
+              taskQueue,
+              workflowId: `${taskQueue}-${i}`,
+              args: [window, now, zone],
+            }),
           ),
         ),
       );
-      expect(answers).toEqual(cases.map(([window, now, zone]) => nextWindowStart(parseContactWindow(window), new Date(now), zone).toISOString()));
-      expect(answers).toEqual(['2026-11-30T08:00:00.000Z', '2026-03-29T01:00:00.000Z', '2026-11-25T00:00:00.000Z']);
+      expect(answers).toEqual(
+        cases.map(([window, now, zone]) =>
+          nextWindowStart(parseContactWindow(window), new Date(now), zone).toISOString(),
+        ),
+      );
+      expect(answers).toEqual([
+        '2026-11-30T08:00:00.000Z',
+        '2026-03-29T01:00:00.000Z',
+        '2026-11-25T00:00:00.000Z',
+      ]);
     } finally {
       await env.teardown();
       rmSync(dir, { recursive: true, force: true });

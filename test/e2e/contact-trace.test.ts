@@ -22,7 +22,9 @@ describe('contact trace', () => {
   let config: Config;
   beforeAll(async () => {
     [env, database] = await Promise.all([createDevServerEnv(), createTestDatabase()]);
-    workers = await startRealWorkers(env, database.db, { env: { TEMPORAL_UI_URL: 'http://ui.example:8233' } });
+    workers = await startRealWorkers(env, database.db, {
+      env: { TEMPORAL_UI_URL: 'http://ui.example:8233' },
+    });
     config = workers.config;
   });
   afterAll(async () => {
@@ -34,30 +36,78 @@ describe('contact trace', () => {
   it('finds the journey by contact and shows where it is and when it wakes up', async () => {
     const db = database.db;
     await ensurePresetSegments(db);
-    const { id } = await db.insertInto('contacts').values({ email: 'grace@example.com', newsletter_status: 'subscribed' }).returning('id').executeTakeFirstOrThrow();
-    await db.insertInto('contact_indicators').values({ contact_id: id, orders_count: 1, total_spent: 30, frequency: 0, recency_days: 0, age_days: 300, monetary_value: 0, clv_12m: 12, forecast_purchases_12m: 0.2, computed_at: new Date() }).execute();
+    const { id } = await db
+      .insertInto('contacts')
+      .values({ email: 'grace@example.com', newsletter_status: 'subscribed' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('contact_indicators')
+      .values({
+        contact_id: id,
+        orders_count: 1,
+        total_spent: 30,
+        frequency: 0,
+        recency_days: 0,
+        age_days: 300,
+        monetary_value: 0,
+        clv_12m: 12,
+        forecast_purchases_12m: 0.2,
+        computed_at: new Date(),
+      })
+      .execute();
     await generateCoupons(db, 'trace', 5);
-    const { campaign } = await saveCampaign(db, { id: 'trace', name: 'Trace campaign', kind: 'low_clv_coupon', couponSet: 'trace' });
+    const { campaign } = await saveCampaign(db, {
+      id: 'trace',
+      name: 'Trace campaign',
+      kind: 'low_clv_coupon',
+      couponSet: 'trace',
+    });
 
     const before = Date.now();
-    const { outcome, workflowId } = await startJourney({ client: env.client, db, taskQueue: config.temporal.taskQueue }, campaign, id);
+    const { outcome, workflowId } = await startJourney(
+      { client: env.client, db, taskQueue: config.temporal.taskQueue },
+      campaign,
+      id,
+    );
     expect([outcome, workflowId]).toEqual(['started', `trace/${id}`]);
 
-    const traces = await until(async () => {
-      const t = await traceContact({ db, temporal: env.client, config }, id);
-      return t.length === 1 && t[0]!.currentStep === 'wait' && t[0]!.nextWakeUp ? t : undefined;
-    }, 'the journey to be visible and waiting', 30_000);
+    const traces = await until(
+      async () => {
+        const t = await traceContact({ db, temporal: env.client, config }, id);
+        return t.length === 1 && t[0]!.currentStep === 'wait' && t[0]!.nextWakeUp ? t : undefined;
+      },
+      'the journey to be visible and waiting',
+      30_000,
+    );
     const [trace] = traces;
-    expect(trace).toMatchObject({ workflowId: `trace/${id}`, campaign: 'Trace campaign', workflowType: 'lowClvCouponJourney', status: 'RUNNING', holdout: false, endReason: null });
-    expect(trace!.steps.map((s) => s.step)).toEqual(['is_in_segment', 'assign_coupon', 'send_offer', 'wait']);
+    expect(trace).toMatchObject({
+      workflowId: `trace/${id}`,
+      campaign: 'Trace campaign',
+      workflowType: 'lowClvCouponJourney',
+      status: 'RUNNING',
+      holdout: false,
+      endReason: null,
+    });
+    expect(trace!.steps.map((s) => s.step)).toEqual([
+      'is_in_segment',
+      'assign_coupon',
+      'send_offer',
+      'wait',
+    ]);
     const wake = Date.parse(trace!.nextWakeUp!);
     expect(wake - before).toBeGreaterThan(7 * 86_400_000 - 60_000);
     expect(wake - Date.now()).toBeLessThanOrEqual(7 * 86_400_000);
-    expect(trace!.url).toBe(`http://ui.example:8233/namespaces/default/workflows/trace%2F${id}/${trace!.runId}/history`);
+    expect(trace!.url).toBe(
+      `http://ui.example:8233/namespaces/default/workflows/trace%2F${id}/${trace!.runId}/history`,
+    );
 
     // The Web UI's search finds it by the step too.
     const byStep = [];
-    for await (const w of env.client.workflow.list({ query: `BoomerangCampaign = "trace" AND BoomerangStep = "wait"` })) byStep.push(w.workflowId);
+    for await (const w of env.client.workflow.list({
+      query: `BoomerangCampaign = "trace" AND BoomerangStep = "wait"`,
+    }))
+      byStep.push(w.workflowId);
     expect(byStep).toEqual([`trace/${id}`]);
   }, 90_000);
 });

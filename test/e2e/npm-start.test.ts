@@ -26,7 +26,11 @@ async function portOpen(port: number): Promise<boolean> {
 
 describe('npm start', () => {
   it('refuses a bad environment with a message naming each bad variable, and no stack trace', async () => {
-    const proc = startTs('src/start.ts', { PORT: 'eighty', SHOP_TIMEZONE: 'Mars/Olympus', BOOMERANG_DATA_DIR: os.tmpdir() });
+    const proc = startTs('src/start.ts', {
+      PORT: 'eighty',
+      SHOP_TIMEZONE: 'Mars/Olympus',
+      BOOMERANG_DATA_DIR: os.tmpdir(),
+    });
     expect(await proc.exited()).toBe(1);
     expect(proc.output()).toMatch(/PORT: must be a port number \(got "eighty"\)/);
     expect(proc.output()).toMatch(/SHOP_TIMEZONE: must be an IANA time zone/);
@@ -36,14 +40,21 @@ describe('npm start', () => {
   let dataDir: string;
   let stack: RunningProcess | undefined;
   afterAll(async () => {
-    if (stack?.child.pid && stack.child.exitCode === null) process.kill(-stack.child.pid, 'SIGKILL');
-    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    if (stack?.child.pid && stack.child.exitCode === null)
+      process.kill(-stack.child.pid, 'SIGKILL');
+    if (dataDir)
+      await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   it('runs the stack, shows a CLI-started workflow in the Web UI, stops on Ctrl-C and resumes on restart', async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-start-'));
     await fs.chmod(dataDir, 0o755);
-    const ports = { temporal: await freePort(), ui: await freePort(), pg: await freePort(), http: await freePort() };
+    const ports = {
+      temporal: await freePort(),
+      ui: await freePort(),
+      pg: await freePort(),
+      http: await freePort(),
+    };
     const env = {
       BOOMERANG_DATA_DIR: dataDir,
       TEMPORAL_DEV_SERVER_PORT: String(ports.temporal),
@@ -63,22 +74,38 @@ describe('npm start', () => {
     const ctrlC = async (proc: RunningProcess) => {
       process.kill(-proc.child.pid!, 'SIGINT');
       expect(await proc.exited()).toBe(0);
-      for (const port of Object.values(ports)) expect(await portOpen(port), `port ${port} still open after stop`).toBe(false);
+      for (const port of Object.values(ports))
+        expect(await portOpen(port), `port ${port} still open after stop`).toBe(false);
     };
 
     stack = await launch();
     expect(stack.output()).toContain(`http://localhost:${ports.ui}`);
     expect((await fetch(`http://127.0.0.1:${ports.http}/readyz`)).status).toBe(200);
 
-    const { stdout } = await exec(process.execPath, [path.join(PROJECT_ROOT, 'bin/boomerang.js'), 'greet', 'Ada', '--json'], {
-      env: { ...process.env, ...env, TEMPORAL_ADDRESS: `localhost:${ports.temporal}`, TEMPORAL_UI_URL: '' },
-    });
-    const started = JSON.parse(stdout) as { workflowId: string; url: string; result: { messages: string[] } };
+    const { stdout } = await exec(
+      process.execPath,
+      [path.join(PROJECT_ROOT, 'bin/boomerang.js'), 'greet', 'Ada', '--json'],
+      {
+        env: {
+          ...process.env,
+          ...env,
+          TEMPORAL_ADDRESS: `localhost:${ports.temporal}`,
+          TEMPORAL_UI_URL: '',
+        },
+      },
+    );
+    const started = JSON.parse(stdout) as {
+      workflowId: string;
+      url: string;
+      result: { messages: string[] };
+    };
     expect(started.result.messages).toEqual(['Hello, Ada!', 'Goodbye, Ada!']);
     expect(started.url).toContain(`http://localhost:${ports.ui}/namespaces/default/workflows/`);
 
     const uiApi = `http://127.0.0.1:${ports.ui}/api/v1/namespaces/default/workflows/${encodeURIComponent(started.workflowId)}`;
-    const describe1 = (await (await fetch(uiApi)).json()) as { workflowExecutionInfo: { status: string } };
+    const describe1 = (await (await fetch(uiApi)).json()) as {
+      workflowExecutionInfo: { status: string };
+    };
     expect(describe1.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
 
     // A second start on the same data directory refuses, naming the running one, and harms nothing.
@@ -86,14 +113,19 @@ describe('npm start', () => {
     expect(await second.exited()).toBe(1);
     expect(second.output()).toMatch(/another `npm start` \(pid \d+\) is running/);
     expect((await fetch(`http://127.0.0.1:${ports.http}/readyz`)).status).toBe(200);
-    expect(((await (await fetch(uiApi)).json()) as { workflowExecutionInfo: { status: string } }).workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
+    expect(
+      ((await (await fetch(uiApi)).json()) as { workflowExecutionInfo: { status: string } })
+        .workflowExecutionInfo.status,
+    ).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
 
     await ctrlC(stack);
     expect(stack.output()).toMatch(/boomerang: stopped/);
 
     stack = await launch();
     expect(stack.output()).toMatch(/database schema is up to date/);
-    const describe2 = (await (await fetch(uiApi)).json()) as { workflowExecutionInfo: { status: string } };
+    const describe2 = (await (await fetch(uiApi)).json()) as {
+      workflowExecutionInfo: { status: string };
+    };
     expect(describe2.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
     await ctrlC(stack);
   }, 400_000);

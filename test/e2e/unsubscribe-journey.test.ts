@@ -44,24 +44,66 @@ describe('unsubscribe during a journey', () => {
   it('ends the journey without the reminder once the contact follows the link', async () => {
     const db = database.db;
     await ensurePresetSegments(db);
-    const { id } = await db.insertInto('contacts').values({ email: 'linus@example.com', newsletter_status: 'subscribed' }).returning('id').executeTakeFirstOrThrow();
-    await db.insertInto('contact_indicators').values({ contact_id: id, orders_count: 1, total_spent: 25, frequency: 0, recency_days: 0, age_days: 250, monetary_value: 0, clv_12m: 9, forecast_purchases_12m: 0.1, computed_at: new Date() }).execute();
+    const { id } = await db
+      .insertInto('contacts')
+      .values({ email: 'linus@example.com', newsletter_status: 'subscribed' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('contact_indicators')
+      .values({
+        contact_id: id,
+        orders_count: 1,
+        total_spent: 25,
+        frequency: 0,
+        recency_days: 0,
+        age_days: 250,
+        monetary_value: 0,
+        clv_12m: 9,
+        forecast_purchases_12m: 0.1,
+        computed_at: new Date(),
+      })
+      .execute();
     await generateCoupons(db, 'unsub', 3);
-    const { campaign } = await saveCampaign(db, { id: 'unsub', name: 'Unsubscribe test', kind: 'low_clv_coupon', couponSet: 'unsub' });
-    const { workflowId } = await startJourney({ client: env.client, db, taskQueue: config.temporal.taskQueue, searchAttributes: false }, campaign, id);
+    const { campaign } = await saveCampaign(db, {
+      id: 'unsub',
+      name: 'Unsubscribe test',
+      kind: 'low_clv_coupon',
+      couponSet: 'unsub',
+    });
+    const { workflowId } = await startJourney(
+      { client: env.client, db, taskQueue: config.temporal.taskQueue, searchAttributes: false },
+      campaign,
+      id,
+    );
 
-    const offer = await until(() => db.selectFrom('messages').selectAll().where('contact_id', '=', id).executeTakeFirst(), 'the offer email');
+    const offer = await until(
+      () => db.selectFrom('messages').selectAll().where('contact_id', '=', id).executeTakeFirst(),
+      'the offer email',
+    );
     // The link as the email carries it, pointed at this test's server.
     const link = /<([^>]+)>/.exec(offer.headers['List-Unsubscribe']!)![1]!;
     const page = await fetch(`${base}${new URL(link).pathname}${new URL(link).search}`);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/unsubscribed/i);
-    expect((await db.selectFrom('contacts').select('newsletter_status').where('id', '=', id).executeTakeFirstOrThrow()).newsletter_status).toBe('unsubscribed');
+    expect(
+      (
+        await db
+          .selectFrom('contacts')
+          .select('newsletter_status')
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow()
+      ).newsletter_status,
+    ).toBe('unsubscribed');
 
     const result = (await env.client.workflow.getHandle(workflowId).result()) as JourneyResult;
     expect(result.endReason).toBe('left_segment');
     expect(result.steps.map((s) => s.step)).not.toContain('send_reminder');
-    const messages = await db.selectFrom('messages').select('idempotency_key').where('contact_id', '=', id).execute();
+    const messages = await db
+      .selectFrom('messages')
+      .select('idempotency_key')
+      .where('contact_id', '=', id)
+      .execute();
     expect(messages.map((m) => m.idempotency_key)).toEqual([`${workflowId}/send_offer`]);
   }, 120_000);
 });

@@ -40,10 +40,19 @@ describe('crash safety of the walking skeleton', () => {
     const first = await startWorker();
     const workflowId = `greeting/crash-${taskQueue}`;
     // Each greeting step keeps working 4 s after its write: the kill lands inside the activity.
-    const handle = await env.client.workflow.start(greetingWorkflow, { taskQueue, workflowId, args: [{ name: 'Linus', pause: '1s', holdMs: 4000 }] });
+    const handle = await env.client.workflow.start(greetingWorkflow, {
+      taskQueue,
+      workflowId,
+      args: [{ name: 'Linus', pause: '1s', holdMs: 4000 }],
+    });
 
     await until(
-      () => database.db.selectFrom('greetings').select('id').where('idempotency_key', '=', `${workflowId}/hello`).executeTakeFirst(),
+      () =>
+        database.db
+          .selectFrom('greetings')
+          .select('id')
+          .where('idempotency_key', '=', `${workflowId}/hello`)
+          .executeTakeFirst(),
       'the first greeting to be written',
     );
     first.child.kill('SIGKILL');
@@ -53,8 +62,16 @@ describe('crash safety of the walking skeleton', () => {
     const result = await handle.result();
     expect(result.messages).toEqual(['Hello, Linus!', 'Goodbye, Linus!']);
 
-    const rows = await database.db.selectFrom('greetings').select(['idempotency_key']).where('workflow_id', '=', workflowId).orderBy('id').execute();
-    expect(rows.map((r) => r.idempotency_key)).toEqual([`${workflowId}/hello`, `${workflowId}/goodbye`]);
+    const rows = await database.db
+      .selectFrom('greetings')
+      .select(['idempotency_key'])
+      .where('workflow_id', '=', workflowId)
+      .orderBy('id')
+      .execute();
+    expect(rows.map((r) => r.idempotency_key)).toEqual([
+      `${workflowId}/hello`,
+      `${workflowId}/goodbye`,
+    ]);
 
     // The hello step really ran twice (the kill interrupted its first attempt).
     const history = await handle.fetchHistory();

@@ -30,18 +30,35 @@ describe('report routes', () => {
   });
 
   it('registers GET routes only', () => {
-    expect([...routes.keys()].sort()).toEqual(['GET /api/report', 'GET /dashboard', 'GET /metrics']);
+    expect([...routes.keys()].sort()).toEqual([
+      'GET /api/report',
+      'GET /dashboard',
+      'GET /metrics',
+    ]);
   });
 
   it('GET /api/report answers the report, the same object the CLI prints', async () => {
-    const res = await fetch(`${server.base}/api/report?campaign=welcome&since=2026-03-04&window=14d`);
+    const res = await fetch(
+      `${server.base}/api/report?campaign=welcome&since=2026-03-04&window=14d`,
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-store');
     const body = (await res.json()) as Record<string, unknown>;
-    const direct = await buildReport(database.db, REPORT_CONFIG, parseReportOptions({ campaign: 'welcome', since: '2026-03-04', window: '14d' }));
-    expect({ ...body, generatedAt: null }).toEqual(JSON.parse(JSON.stringify({ ...direct, generatedAt: null })));
-    expect(body.filters).toEqual({ campaign: 'welcome', since: '2026-03-04T00:00:00.000Z', window: '14d', windowMs: 14 * 86_400_000 });
+    const direct = await buildReport(
+      database.db,
+      REPORT_CONFIG,
+      parseReportOptions({ campaign: 'welcome', since: '2026-03-04', window: '14d' }),
+    );
+    expect({ ...body, generatedAt: null }).toEqual(
+      JSON.parse(JSON.stringify({ ...direct, generatedAt: null })),
+    );
+    expect(body.filters).toEqual({
+      campaign: 'welcome',
+      since: '2026-03-04T00:00:00.000Z',
+      window: '14d',
+      windowMs: 14 * 86_400_000,
+    });
   });
 
   it('says what is wrong with a request', async () => {
@@ -55,19 +72,32 @@ describe('report routes', () => {
 
   it('is read-only: writing methods are refused, and the report cannot write', async () => {
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
-      const res = await fetch(`${server.base}/api/report`, { method, body: method === 'DELETE' ? undefined : '{}' });
+      const res = await fetch(`${server.base}/api/report`, {
+        method,
+        body: method === 'DELETE' ? undefined : '{}',
+      });
       expect(res.status, method).toBe(405);
       expect(res.headers.get('allow')).toBe('GET');
     }
     // The report reads in one READ ONLY, REPEATABLE READ transaction, where Postgres refuses writes.
     const statements: string[] = [];
     const pool = new pg.Pool({ connectionString: database.url, max: 2 });
-    const logged = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => void statements.push(event.query.sql) });
+    const logged = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool }),
+      log: (event) => void statements.push(event.query.sql),
+    });
     try {
       await buildReport(logged, REPORT_CONFIG, parseReportOptions({ campaign: 'low-clv' }));
-      expect(statements[0]).toMatch(/^start transaction isolation level repeatable read read only$/i);
+      expect(statements[0]).toMatch(
+        /^start transaction isolation level repeatable read read only$/i,
+      );
       expect(statements.filter((q) => /^\s*(insert|update|delete)\b/i.test(q))).toEqual([]);
-      await expect(logged.transaction().setAccessMode('read only').execute((trx) => trx.deleteFrom('journeys').execute())).rejects.toThrow(/read-only transaction/);
+      await expect(
+        logged
+          .transaction()
+          .setAccessMode('read only')
+          .execute((trx) => trx.deleteFrom('journeys').execute()),
+      ).rejects.toThrow(/read-only transaction/);
     } finally {
       await logged.destroy();
     }
@@ -79,7 +109,8 @@ describe('report routes', () => {
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const html = await res.text();
     const csp = res.headers.get('content-security-policy')!;
-    const hash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+    const hash = (text: string) =>
+      `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
     const script = /<script>([\s\S]*)<\/script>/.exec(html)![1]!;
     const style = /<style>([\s\S]*)<\/style>/.exec(html)![1]!;
     expect(csp).toContain(`script-src ${hash(script)}`);
@@ -88,7 +119,9 @@ describe('report routes', () => {
     expect(csp).toContain("connect-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
     // No CDN, no fonts, no images: the only absolute URL is the SVG namespace.
-    expect([...html.matchAll(/https?:\/\/[^\s'"]+/g)].map((m) => m[0])).toEqual(['http://www.w3.org/2000/svg']);
+    expect([...html.matchAll(/https?:\/\/[^\s'"]+/g)].map((m) => m[0])).toEqual([
+      'http://www.w3.org/2000/svg',
+    ]);
     expect(html).not.toMatch(/<script[^>]+src=|<link(?![^>]+href="data:)|@import|url\((?!#)/);
     expect(html).toContain("fetch('api/report'");
   });

@@ -25,7 +25,16 @@ import { BASE, DAY, expectedFigures, type Fixture, seedReportFixture } from '../
 import { type RouteServer, startRouteServer } from '../reports/route-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test/.artifacts');
 const exec = promisify(execFile);
 
@@ -50,9 +59,14 @@ async function ensureChromium(): Promise<string> {
     await exec('sh', ['-c', howTo], { env, timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`Chromium is missing at ${CHROMIUM} and installing it failed (\`${howTo}\`): ${(e.stderr ?? e.message).trim().split('\n').slice(-5).join('\n')}`);
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM} and installing it failed (\`${howTo}\`): ${(e.stderr ?? e.message).trim().split('\n').slice(-5).join('\n')}`,
+    );
   }
-  if (!(await exists(CHROMIUM))) throw new Error(`\`${howTo}\` finished but ${CHROMIUM} is still missing; install Debian's chromium package.`);
+  if (!(await exists(CHROMIUM)))
+    throw new Error(
+      `\`${howTo}\` finished but ${CHROMIUM} is still missing; install Debian's chromium package.`,
+    );
   return CHROMIUM;
 }
 
@@ -64,14 +78,23 @@ describe('dashboard in headless Chromium', () => {
   let userDataDir: string;
   const requests: string[] = [];
   const problems: string[] = [];
-  const config = { temporal: { uiUrl: '', namespace: 'shop ns' }, shop: { currency: 'EUR', timezone: 'UTC' } };
+  const config = {
+    temporal: { uiUrl: '', namespace: 'shop ns' },
+    shop: { currency: 'EUR', timezone: 'UTC' },
+  };
 
   beforeAll(async () => {
     const executablePath = await ensureChromium();
     database = await createTestDatabase();
     fx = await seedReportFixture(database.db);
     // A campaign nothing happened in yet, whose coupon set does not exist.
-    await saveCampaign(database.db, { id: 'empty', name: 'Nothing yet', kind: 'welcome_voucher', couponSet: 'not-created', holdoutPercent: 10 });
+    await saveCampaign(database.db, {
+      id: 'empty',
+      name: 'Nothing yet',
+      kind: 'welcome_voucher',
+      couponSet: 'not-created',
+      holdoutPercent: 10,
+    });
     const routes = new Map<string, Handler>();
     registerReportRoutes(routes, { db: database.db, config });
     // A stand-in for the Temporal Web UI's workflow list, so following a link can be checked.
@@ -84,11 +107,17 @@ describe('dashboard in headless Chromium', () => {
     config.temporal.uiUrl = `${server.base}/temporal-ui`;
 
     userDataDir = await mkdtemp(path.join(tmpdir(), 'boomerang-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1440, height: 1000 } });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1440, height: 1000 },
+    });
     context.on('request', (r) => requests.push(r.url()));
     context.on('page', (p) => {
       p.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+        if (m.type() === 'error' || m.type() === 'warning')
+          problems.push(`${m.type()}: ${m.text()}`);
       });
       p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     });
@@ -108,47 +137,90 @@ describe('dashboard in headless Chromium', () => {
     return page;
   }
 
-  const report = async (query = ''): Promise<CampaignsReport> => (await fetch(`${server.base}/api/report${query}`)).json() as Promise<CampaignsReport>;
+  const report = async (query = ''): Promise<CampaignsReport> =>
+    (await fetch(`${server.base}/api/report${query}`)).json() as Promise<CampaignsReport>;
 
   /** node id → count text, as drawn. */
   const drawnCounts = (page: Page, campaign: string) =>
-    page.$$eval(`[data-testid="node-count"][data-campaign="${campaign}"]`, (els) => Object.fromEntries(els.map((el) => [el.getAttribute('data-node'), el.textContent])));
+    page.$$eval(`[data-testid="node-count"][data-campaign="${campaign}"]`, (els) =>
+      Object.fromEntries(els.map((el) => [el.getAttribute('data-node'), el.textContent])),
+    );
 
   it('draws each funnel with the counts of /api/report and of the raw rows', async () => {
     const page = await open();
     expect(await page.getAttribute('body', 'data-ready')).toBe('true');
     const r = await report();
-    expect(await page.$$eval('[data-testid="campaign"]', (els) => els.map((el) => el.getAttribute('data-campaign')))).toEqual(['empty', 'inactive', 'low-clv', 'welcome']);
+    expect(
+      await page.$$eval('[data-testid="campaign"]', (els) =>
+        els.map((el) => el.getAttribute('data-campaign')),
+      ),
+    ).toEqual(['empty', 'inactive', 'low-clv', 'welcome']);
 
     for (const c of r.campaigns) {
       const e = expectedFigures(fx, c.id);
       const drawn = await drawnCounts(page, c.id);
-      expect(drawn).toEqual(Object.fromEntries(c.funnel.nodes.map((n) => [n.id, String(n.reached)])));
-      expect(drawn).toEqual(Object.fromEntries(c.funnel.nodes.map((n) => [n.id, String(e.nodes[n.id]?.reached ?? 0)])));
-
-      const exits = await page.$$eval(`[data-testid="campaign"][data-campaign="${c.id}"] [data-testid="exit"]`, (els) =>
-        Object.fromEntries(els.map((el) => [`${el.getAttribute('data-from')} ${el.getAttribute('data-reason')}`, el.querySelector('[data-testid="exit-count"]')!.textContent])),
+      expect(drawn).toEqual(
+        Object.fromEntries(c.funnel.nodes.map((n) => [n.id, String(n.reached)])),
       );
-      const designed = Object.fromEntries(c.funnel.exits.filter((x) => x.designed).map((x) => [`${x.from} ${x.reason}`, '0']));
-      expect(exits).toEqual({ ...designed, ...Object.fromEntries(Object.entries(e.exits).map(([k, v]) => [k, String(v)])) });
+      expect(drawn).toEqual(
+        Object.fromEntries(c.funnel.nodes.map((n) => [n.id, String(e.nodes[n.id]?.reached ?? 0)])),
+      );
+
+      const exits = await page.$$eval(
+        `[data-testid="campaign"][data-campaign="${c.id}"] [data-testid="exit"]`,
+        (els) =>
+          Object.fromEntries(
+            els.map((el) => [
+              `${el.getAttribute('data-from')} ${el.getAttribute('data-reason')}`,
+              el.querySelector('[data-testid="exit-count"]')!.textContent,
+            ]),
+          ),
+      );
+      const designed = Object.fromEntries(
+        c.funnel.exits.filter((x) => x.designed).map((x) => [`${x.from} ${x.reason}`, '0']),
+      );
+      expect(exits).toEqual({
+        ...designed,
+        ...Object.fromEntries(Object.entries(e.exits).map(([k, v]) => [k, String(v)])),
+      });
 
       // Every box is drawn, none on top of another, and every edge and exit has its arrow.
-      const overlaps = await page.$$eval(`svg[data-testid="funnel"][data-campaign="${c.id}"] g[data-testid="node"] > rect, svg[data-testid="funnel"][data-campaign="${c.id}"] g[data-testid="exit"] > rect`, (rects) => {
-        const boxes = rects.map((r) => r.getBoundingClientRect());
-        const bad: string[] = [];
-        boxes.forEach((a, i) => {
-          if (a.width < 100 || a.height < 30) bad.push(`box ${i} is ${a.width}×${a.height}`);
-          boxes.forEach((b, j) => {
-            if (j > i && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) bad.push(`boxes ${i} and ${j} overlap`);
+      const overlaps = await page.$$eval(
+        `svg[data-testid="funnel"][data-campaign="${c.id}"] g[data-testid="node"] > rect, svg[data-testid="funnel"][data-campaign="${c.id}"] g[data-testid="exit"] > rect`,
+        (rects) => {
+          const boxes = rects.map((r) => r.getBoundingClientRect());
+          const bad: string[] = [];
+          boxes.forEach((a, i) => {
+            if (a.width < 100 || a.height < 30) bad.push(`box ${i} is ${a.width}×${a.height}`);
+            boxes.forEach((b, j) => {
+              if (
+                j > i &&
+                a.left < b.right &&
+                b.left < a.right &&
+                a.top < b.bottom &&
+                b.top < a.bottom
+              )
+                bad.push(`boxes ${i} and ${j} overlap`);
+            });
           });
-        });
-        return bad;
-      });
+          return bad;
+        },
+      );
       expect(overlaps).toEqual([]);
-      const lines = await page.$$eval(`svg[data-testid="funnel"][data-campaign="${c.id}"] line.edge`, (els) => els.length);
+      const lines = await page.$$eval(
+        `svg[data-testid="funnel"][data-campaign="${c.id}"] line.edge`,
+        (els) => els.length,
+      );
       expect(lines).toBe(c.funnel.edges.length + Object.keys(exits).length);
-      const labels = await page.$$eval(`svg[data-testid="funnel"][data-campaign="${c.id}"] text.edge-label`, (els) => els.map((el) => el.textContent).sort());
-      expect(labels).toEqual([...c.funnel.edges, ...c.funnel.exits.filter((x) => x.designed || x.count > 0)].flatMap((x) => (x.label ? [x.label] : [])).sort());
+      const labels = await page.$$eval(
+        `svg[data-testid="funnel"][data-campaign="${c.id}"] text.edge-label`,
+        (els) => els.map((el) => el.textContent).sort(),
+      );
+      expect(labels).toEqual(
+        [...c.funnel.edges, ...c.funnel.exits.filter((x) => x.designed || x.count > 0)]
+          .flatMap((x) => (x.label ? [x.label] : []))
+          .sort(),
+      );
     }
   });
 
@@ -157,58 +229,120 @@ describe('dashboard in headless Chromium', () => {
     const r = await report();
     for (const c of r.campaigns) {
       const section = `[data-testid="campaign"][data-campaign="${c.id}"]`;
-      const bars = await page.$$eval(`${section} [data-testid="revenue-bar"]`, (els) => els.map((el) => Number(el.getAttribute('data-revenue'))));
+      const bars = await page.$$eval(`${section} [data-testid="revenue-bar"]`, (els) =>
+        els.map((el) => Number(el.getAttribute('data-revenue'))),
+      );
       expect(bars.length > 0).toBe(c.revenueByDay.length > 0);
-      expect(await page.locator(`${section} [data-testid="revenue-empty"]`).count()).toBe(c.revenueByDay.length ? 0 : 1);
-      expect(Math.round(bars.reduce((a, b) => a + b, 0) * 100)).toBe(Math.round(c.results.all.revenue * 100));
+      expect(await page.locator(`${section} [data-testid="revenue-empty"]`).count()).toBe(
+        c.revenueByDay.length ? 0 : 1,
+      );
+      expect(Math.round(bars.reduce((a, b) => a + b, 0) * 100)).toBe(
+        Math.round(c.results.all.revenue * 100),
+      );
 
       const conversion = page.locator(`${section} [data-testid="uplift-conversion"]`);
-      expect(await conversion.getAttribute('data-status')).toBe(c.results.conversionRateUplift.status);
+      expect(await conversion.getAttribute('data-status')).toBe(
+        c.results.conversionRateUplift.status,
+      );
       if (c.results.conversionRateUplift.status === 'ok') {
-        expect(Number(await conversion.getAttribute('data-estimate'))).toBe(c.results.conversionRateUplift.estimate);
-        expect(Number(await conversion.getAttribute('data-low'))).toBe(c.results.conversionRateUplift.low);
-        expect(await conversion.textContent()).toMatch(/Conversion uplift: [+−]\d+\.\d pts \(95% CI [+−]\d+\.\d pts to [+−]\d+\.\d pts\)/);
+        expect(Number(await conversion.getAttribute('data-estimate'))).toBe(
+          c.results.conversionRateUplift.estimate,
+        );
+        expect(Number(await conversion.getAttribute('data-low'))).toBe(
+          c.results.conversionRateUplift.low,
+        );
+        expect(await conversion.textContent()).toMatch(
+          /Conversion uplift: [+−]\d+\.\d pts \(95% CI [+−]\d+\.\d pts to [+−]\d+\.\d pts\)/,
+        );
       } else {
         expect(await conversion.textContent()).toContain('not enough data');
       }
-      const treatedRow = await page.locator(`${section} [data-testid="group-treated"] td`).allTextContents();
-      expect(treatedRow.slice(0, 3)).toEqual(['Treated', String(c.results.treated.journeys), String(c.results.treated.converted)]);
-      expect(await page.locator(`${section} [data-testid="kpi-enrolled"] .v`).textContent()).toBe(String(expectedFigures(fx, c.id).enrolled));
+      const treatedRow = await page
+        .locator(`${section} [data-testid="group-treated"] td`)
+        .allTextContents();
+      expect(treatedRow.slice(0, 3)).toEqual([
+        'Treated',
+        String(c.results.treated.journeys),
+        String(c.results.treated.converted),
+      ]);
+      expect(await page.locator(`${section} [data-testid="kpi-enrolled"] .v`).textContent()).toBe(
+        String(expectedFigures(fx, c.id).enrolled),
+      );
     }
-    expect(await page.locator('[data-campaign="inactive"] [data-testid="uplift-revenue"]').textContent()).toMatch(/not enough data — no held-out journeys/);
-    expect(await page.$$eval('[data-testid="low-pool"]', (els) => els.map((el) => el.getAttribute('data-set')))).toEqual(['inactive', 'low-clv']);
-    expect(await page.locator('[data-testid="low-pool"][data-set="low-clv"]').textContent()).toContain('"low-clv" has 3 codes available (threshold 10), used by low-clv');
-    expect(await page.locator('[data-campaign="low-clv"] [data-testid="pool-low-badge"]').count()).toBe(1);
-    expect(await page.locator('[data-campaign="welcome"] [data-testid="pool-low-badge"]').count()).toBe(0);
-    expect(await page.locator('section[data-campaign="empty"] [data-testid="coupons"]').textContent()).toContain('pool "not-created": no such coupon set');
-    expect(await page.locator('section[data-campaign="empty"] [data-testid="kpi-welcome"] .v').textContent()).toBe('not enough data');
+    expect(
+      await page.locator('[data-campaign="inactive"] [data-testid="uplift-revenue"]').textContent(),
+    ).toMatch(/not enough data — no held-out journeys/);
+    expect(
+      await page.$$eval('[data-testid="low-pool"]', (els) =>
+        els.map((el) => el.getAttribute('data-set')),
+      ),
+    ).toEqual(['inactive', 'low-clv']);
+    expect(
+      await page.locator('[data-testid="low-pool"][data-set="low-clv"]').textContent(),
+    ).toContain('"low-clv" has 3 codes available (threshold 10), used by low-clv');
+    expect(
+      await page.locator('[data-campaign="low-clv"] [data-testid="pool-low-badge"]').count(),
+    ).toBe(1);
+    expect(
+      await page.locator('[data-campaign="welcome"] [data-testid="pool-low-badge"]').count(),
+    ).toBe(0);
+    expect(
+      await page.locator('section[data-campaign="empty"] [data-testid="coupons"]').textContent(),
+    ).toContain('pool "not-created": no such coupon set');
+    expect(
+      await page
+        .locator('section[data-campaign="empty"] [data-testid="kpi-welcome"] .v')
+        .textContent(),
+    ).toBe('not enough data');
     const welcome = r.campaigns.find((c) => c.id === 'welcome')!.welcome!;
-    const perThousand = new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR' }).format(welcome.perThousandRegistrations!);
-    expect(await page.locator('section[data-campaign="welcome"] [data-testid="kpi-welcome"]').textContent()).toBe(`${perThousand}first-purchase revenue per 1,000 registrations (seed average €3,950.00)`);
+    const perThousand = new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR' }).format(
+      welcome.perThousandRegistrations!,
+    );
+    expect(
+      await page
+        .locator('section[data-campaign="welcome"] [data-testid="kpi-welcome"]')
+        .textContent(),
+    ).toBe(`${perThousand}first-purchase revenue per 1,000 registrations (seed average €3,950.00)`);
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
-    await page.locator('section[data-campaign="welcome"]').screenshot({ path: path.join(ARTIFACTS, 'dashboard-welcome.png') });
+    await page
+      .locator('section[data-campaign="welcome"]')
+      .screenshot({ path: path.join(ARTIFACTS, 'dashboard-welcome.png') });
   });
 
   it('a count links into the Temporal Web UI with the campaign and step query', async () => {
     const page = await open();
-    const node = (await report()).campaigns.find((c) => c.id === 'low-clv')!.funnel.nodes.find((n) => n.id === 'send_offer')!;
-    const link = page.locator('[data-testid="node-link"][data-campaign="low-clv"][data-node="send_offer"]');
+    const node = (await report()).campaigns
+      .find((c) => c.id === 'low-clv')!
+      .funnel.nodes.find((n) => n.id === 'send_offer')!;
+    const link = page.locator(
+      '[data-testid="node-link"][data-campaign="low-clv"][data-node="send_offer"]',
+    );
     expect(await link.getAttribute('href')).toBe(node.uiUrl);
     expect(await link.getAttribute('target')).toBe('_blank');
     const [popup] = await Promise.all([context.waitForEvent('page'), link.click()]);
     await popup.waitForLoadState();
     const url = new URL(popup.url());
-    expect(`${url.origin}${url.pathname}`).toBe(`${server.base}/temporal-ui/namespaces/shop%20ns/workflows`);
-    expect(url.searchParams.get('query')).toBe('BoomerangCampaign="low-clv" AND BoomerangStep="send_offer"');
-    expect(await popup.textContent('#query')).toBe('BoomerangCampaign="low-clv" AND BoomerangStep="send_offer"');
+    expect(`${url.origin}${url.pathname}`).toBe(
+      `${server.base}/temporal-ui/namespaces/shop%20ns/workflows`,
+    );
+    expect(url.searchParams.get('query')).toBe(
+      'BoomerangCampaign="low-clv" AND BoomerangStep="send_offer"',
+    );
+    expect(await popup.textContent('#query')).toBe(
+      'BoomerangCampaign="low-clv" AND BoomerangStep="send_offer"',
+    );
 
-    const exit = page.locator('[data-testid="exit-link"][data-from="still_in_segment"][data-reason="left_segment"]');
-    expect(new URL((await exit.getAttribute('href'))!).searchParams.get('query')).toBe('BoomerangCampaign="low-clv" AND BoomerangStep="end:left_segment"');
+    const exit = page.locator(
+      '[data-testid="exit-link"][data-from="still_in_segment"][data-reason="left_segment"]',
+    );
+    expect(new URL((await exit.getAttribute('href'))!).searchParams.get('query')).toBe(
+      'BoomerangCampaign="low-clv" AND BoomerangStep="end:left_segment"',
+    );
   });
 
-  it('applies the filters of its URL, and shows the API\'s errors', async () => {
+  it("applies the filters of its URL, and shows the API's errors", async () => {
     const since = '2026-03-07';
     const page = await open(`?since=${since}&window=14d`);
     expect(await page.inputValue('input[name="since"]')).toBe(since);
@@ -216,8 +350,11 @@ describe('dashboard in headless Chromium', () => {
     for (const id of ['low-clv', 'welcome']) {
       const e = expectedFigures(fx, id, 14 * DAY, new Date(`${since}T00:00:00Z`));
       const drawn = await drawnCounts(page, id);
-      for (const [node, count] of Object.entries(drawn)) expect(count, `${id} ${node}`).toBe(String(e.nodes[node!]?.reached ?? 0));
-      expect(await page.locator(`[data-campaign="${id}"] [data-testid="kpi-enrolled"] .v`).textContent()).toBe(String(e.enrolled));
+      for (const [node, count] of Object.entries(drawn))
+        expect(count, `${id} ${node}`).toBe(String(e.nodes[node!]?.reached ?? 0));
+      expect(
+        await page.locator(`[data-campaign="${id}"] [data-testid="kpi-enrolled"] .v`).textContent(),
+      ).toBe(String(e.enrolled));
     }
     expect(new Date(`${since}T00:00:00Z`).getTime()).toBeGreaterThan(BASE);
 

@@ -6,7 +6,15 @@
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { API_KEY, postChunked, type RunningServer, SHOPIFY_SECRET, SIGNING_SECRET, startServer, unreachableTemporal } from './support.js';
+import {
+  API_KEY,
+  postChunked,
+  type RunningServer,
+  SHOPIFY_SECRET,
+  SIGNING_SECRET,
+  startServer,
+  unreachableTemporal,
+} from './support.js';
 
 const registration = (email: string, extra: Record<string, unknown> = {}) => ({
   type: 'account_registered',
@@ -30,7 +38,11 @@ describe('POST /events', () => {
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${server.base}/events`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', ...headers },
+      headers: {
+        authorization: `Bearer ${API_KEY}`,
+        'content-type': 'application/json',
+        ...headers,
+      },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
   const inbox = () => database.db.selectFrom('inbox_events').selectAll().orderBy('id').execute();
@@ -40,7 +52,11 @@ describe('POST /events', () => {
     server = await startServer({
       db: database.db,
       temporal,
-      config: { apiKey: API_KEY, shopifyWebhookSecret: SHOPIFY_SECRET, signingSecret: SIGNING_SECRET },
+      config: {
+        apiKey: API_KEY,
+        shopifyWebhookSecret: SHOPIFY_SECRET,
+        signingSecret: SIGNING_SECRET,
+      },
       onEventsAccepted: () => kicks++,
     });
   });
@@ -58,19 +74,29 @@ describe('POST /events', () => {
     const missing = await post(registration('a@example.com'), { authorization: '' });
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect(await missing.json()).toEqual({ error: expect.stringContaining('missing Authorization header') });
+    expect(await missing.json()).toEqual({
+      error: expect.stringContaining('missing Authorization header'),
+    });
 
-    const wrong = await post(registration('a@example.com'), { authorization: `Bearer ${API_KEY}x` });
+    const wrong = await post(registration('a@example.com'), {
+      authorization: `Bearer ${API_KEY}x`,
+    });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toEqual({ error: 'wrong API key' });
 
-    const notBearer = await post(registration('a@example.com'), { authorization: `Basic ${API_KEY}` });
+    const notBearer = await post(registration('a@example.com'), {
+      authorization: `Basic ${API_KEY}`,
+    });
     expect(notBearer.status).toBe(401);
     expect(await inbox()).toHaveLength(0);
   });
 
   it('refuses every request with 401 when no API key is configured', async () => {
-    const unconfigured = await startServer({ db: database.db, temporal, config: { apiKey: undefined, shopifyWebhookSecret: undefined, signingSecret: undefined } });
+    const unconfigured = await startServer({
+      db: database.db,
+      temporal,
+      config: { apiKey: undefined, shopifyWebhookSecret: undefined, signingSecret: undefined },
+    });
     try {
       const res = await fetch(`${unconfigured.base}/events`, {
         method: 'POST',
@@ -78,7 +104,9 @@ describe('POST /events', () => {
         body: JSON.stringify(registration('a@example.com')),
       });
       expect(res.status).toBe(401);
-      expect(((await res.json()) as { error: string }).error).toMatch(/BOOMERANG_API_KEY is not set/);
+      expect(((await res.json()) as { error: string }).error).toMatch(
+        /BOOMERANG_API_KEY is not set/,
+      );
     } finally {
       await unconfigured.close();
     }
@@ -86,9 +114,13 @@ describe('POST /events', () => {
   });
 
   it('wants JSON: 415 for another content type, 400 naming the problem for malformed JSON', async () => {
-    const form = await post('type=purchase', { 'content-type': 'application/x-www-form-urlencoded' });
+    const form = await post('type=purchase', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(form.status).toBe(415);
-    expect(((await form.json()) as { error: string }).error).toMatch(/Content-Type: application\/json/);
+    expect(((await form.json()) as { error: string }).error).toMatch(
+      /Content-Type: application\/json/,
+    );
 
     const malformed = await post('{"type": "purchase",');
     expect(malformed.status).toBe(400);
@@ -104,7 +136,9 @@ describe('POST /events', () => {
     const big = JSON.stringify(registration('a@example.com', { padding: 'x'.repeat(300 * 1024) }));
     const announced = await post(big);
     expect(announced.status).toBe(413);
-    expect(await announced.json()).toMatchObject({ error: expect.stringContaining('larger than 262144 bytes') });
+    expect(await announced.json()).toMatchObject({
+      error: expect.stringContaining('larger than 262144 bytes'),
+    });
 
     const streamed = await postChunked(
       `${server.base}/events`,
@@ -125,7 +159,10 @@ describe('POST /events', () => {
       order: { id: 'o-1', total: -3, currency: 'euro', placed_at: 'yesterday', coupon: 'X' },
     });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: string; problems: { path: string; message: string }[] };
+    const body = (await res.json()) as {
+      error: string;
+      problems: { path: string; message: string }[];
+    };
     expect(body.error).toBe('invalid event');
     const byPath = Object.fromEntries(body.problems.map((p) => [p.path, p.message]));
     expect(byPath).toMatchObject({
@@ -141,23 +178,50 @@ describe('POST /events', () => {
     const wrongType = await post({ type: 'order_placed' });
     expect(await wrongType.json()).toEqual({
       error: 'invalid event',
-      problems: [{ path: 'type', message: '"order_placed" is not an event type; use one of account_registered, purchase, order_refunded' }],
+      problems: [
+        {
+          path: 'type',
+          message:
+            '"order_placed" is not an event type; use one of account_registered, purchase, order_refunded',
+        },
+      ],
     });
 
     const missing = await post({ type: 'account_registered', contact: { first_name: 'Ada' } });
-    expect(((await missing.json()) as { problems: unknown[] }).problems).toEqual([{ path: 'contact.email', message: 'is required' }]);
+    expect(((await missing.json()) as { problems: unknown[] }).problems).toEqual([
+      { path: 'contact.email', message: 'is required' },
+    ]);
 
-    const total = await post(purchase('o-2', { order: { id: 'o-2', total: '12.50', placed_at: '2026-11-24T09:30:00Z' } }));
-    expect(((await total.json()) as { problems: unknown[] }).problems).toEqual([{ path: 'order.total', message: 'must be a number ≥ 0' }]);
+    const total = await post(
+      purchase('o-2', { order: { id: 'o-2', total: '12.50', placed_at: '2026-11-24T09:30:00Z' } }),
+    );
+    expect(((await total.json()) as { problems: unknown[] }).problems).toEqual([
+      { path: 'order.total', message: 'must be a number ≥ 0' },
+    ]);
     expect(await inbox()).toHaveLength(0);
     expect(kicks).toBe(0);
   });
 
   it('stores a good event in inbox_events and answers 202 with its id', async () => {
-    const res = await post(registration('Ada@Example.com', { event_id: 'reg-1', registered_at: '2026-11-23T10:00:00+01:00' }));
+    const res = await post(
+      registration('Ada@Example.com', {
+        event_id: 'reg-1',
+        registered_at: '2026-11-23T10:00:00+01:00',
+      }),
+    );
     expect(res.status).toBe(202);
-    const body = (await res.json()) as { accepted: boolean; id: number; type: string; duplicate: boolean };
-    expect(body).toEqual({ accepted: true, id: expect.any(Number), type: 'account_registered', duplicate: false });
+    const body = (await res.json()) as {
+      accepted: boolean;
+      id: number;
+      type: string;
+      duplicate: boolean;
+    };
+    expect(body).toEqual({
+      accepted: true,
+      id: expect.any(Number),
+      type: 'account_registered',
+      duplicate: false,
+    });
 
     const [row, ...others] = await inbox();
     expect(others).toHaveLength(0);
@@ -169,16 +233,26 @@ describe('POST /events', () => {
       processed_at: null,
       attempts: 0,
       last_error: null,
-      payload: registration('Ada@Example.com', { event_id: 'reg-1', registered_at: '2026-11-23T10:00:00+01:00' }),
+      payload: registration('Ada@Example.com', {
+        event_id: 'reg-1',
+        registered_at: '2026-11-23T10:00:00+01:00',
+      }),
     });
     expect(kicks).toBe(1);
   });
 
   it('stores a repeated event_id once and answers the repeat 202 with duplicate: true', async () => {
-    const first = (await (await post(purchase('o-10', { event_id: 'evt-10' }))).json()) as { id: number };
+    const first = (await (await post(purchase('o-10', { event_id: 'evt-10' }))).json()) as {
+      id: number;
+    };
     const again = await post(purchase('o-10', { event_id: 'evt-10' }));
     expect(again.status).toBe(202);
-    expect(await again.json()).toEqual({ accepted: true, id: first.id, type: 'purchase', duplicate: true });
+    expect(await again.json()).toEqual({
+      accepted: true,
+      id: first.id,
+      type: 'purchase',
+      duplicate: true,
+    });
     expect(await inbox()).toHaveLength(1);
     expect(kicks).toBe(1);
   });
@@ -186,7 +260,11 @@ describe('POST /events', () => {
   it('recognises a repeat without event_id by its content, whatever the order of its keys', async () => {
     const event = purchase('o-11');
     const first = (await (await post(event)).json()) as { id: number };
-    const reordered = { order: { placed_at: event.order.placed_at, currency: 'EUR', total: 42.5, id: 'o-11' }, contact: event.contact, type: 'purchase' };
+    const reordered = {
+      order: { placed_at: event.order.placed_at, currency: 'EUR', total: 42.5, id: 'o-11' },
+      contact: event.contact,
+      type: 'purchase',
+    };
     expect(await (await post(reordered)).json()).toMatchObject({ id: first.id, duplicate: true });
     // Another order is another event.
     expect(await (await post(purchase('o-12'))).json()).toMatchObject({ duplicate: false });
@@ -196,14 +274,30 @@ describe('POST /events', () => {
   });
 
   it('accepts a batch all or nothing', async () => {
-    const bad = await post({ events: [registration('b1@example.com'), purchase('o-20', { order: { id: 'o-20', total: 1, placed_at: 'soon' } })] });
+    const bad = await post({
+      events: [
+        registration('b1@example.com'),
+        purchase('o-20', { order: { id: 'o-20', total: 1, placed_at: 'soon' } }),
+      ],
+    });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { problems: { path: string }[] }).problems.map((p) => p.path)).toEqual(['events[1].order.placed_at']);
+    expect(
+      ((await bad.json()) as { problems: { path: string }[] }).problems.map((p) => p.path),
+    ).toEqual(['events[1].order.placed_at']);
     expect(await inbox()).toHaveLength(0);
 
-    const good = await post({ events: [registration('b1@example.com', { event_id: 'b-1' }), purchase('o-20', { event_id: 'b-2' }), registration('b1@example.com', { event_id: 'b-1' })] });
+    const good = await post({
+      events: [
+        registration('b1@example.com', { event_id: 'b-1' }),
+        purchase('o-20', { event_id: 'b-2' }),
+        registration('b1@example.com', { event_id: 'b-1' }),
+      ],
+    });
     expect(good.status).toBe(202);
-    const body = (await good.json()) as { accepted: boolean; events: { id: number; type: string; duplicate: boolean }[] };
+    const body = (await good.json()) as {
+      accepted: boolean;
+      events: { id: number; type: string; duplicate: boolean }[];
+    };
     expect(body.accepted).toBe(true);
     expect(body.events.map((e) => [e.type, e.duplicate])).toEqual([
       ['account_registered', false],

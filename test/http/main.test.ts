@@ -18,7 +18,12 @@ describe('the HTTP endpoint process', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    await saveCampaign(database.db, { id: 'welcome', name: 'Welcome voucher', kind: 'welcome_voucher', couponSet: 'welcome' });
+    await saveCampaign(database.db, {
+      id: 'welcome',
+      name: 'Welcome voucher',
+      kind: 'welcome_voucher',
+      couponSet: 'welcome',
+    });
   });
   afterAll(async () => {
     http?.child.kill('SIGKILL');
@@ -38,28 +43,54 @@ describe('the HTTP endpoint process', () => {
       BOOMERANG_SIGNING_SECRET: 'test-secret',
     });
     await http.waitForOutput(/listening on/);
-    await http.waitForOutput(/Cannot reach Temporal.*events are stored and applied once it answers/);
+    await http.waitForOutput(
+      /Cannot reach Temporal.*events are stored and applied once it answers/,
+    );
 
     const res = await fetch(`http://127.0.0.1:${httpPort}/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'account_registered', event_id: 'reg-kim', contact: { email: 'kim@example.com', newsletter: 'subscribed' } }),
+      body: JSON.stringify({
+        type: 'account_registered',
+        event_id: 'reg-kim',
+        contact: { email: 'kim@example.com', newsletter: 'subscribed' },
+      }),
     });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: number };
-    const pending = () => database.db.selectFrom('inbox_events').select(['processed_at']).where('id', '=', id).executeTakeFirstOrThrow();
+    const pending = () =>
+      database.db
+        .selectFrom('inbox_events')
+        .select(['processed_at'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
     expect((await pending()).processed_at).toBeNull();
     expect((await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status).toBe(503);
 
     quietRuntime();
     env = await TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: inject('temporalCliPath') }, ip: '127.0.0.1', port: temporalPort, searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES] },
+      server: {
+        executable: { type: 'existing-path', path: inject('temporalCliPath') },
+        ip: '127.0.0.1',
+        port: temporalPort,
+        searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES],
+      },
     });
-    await until(async () => (await pending()).processed_at, 'the registration applied after Temporal came up', 30_000);
-    const contact = await database.db.selectFrom('contacts').select('id').where('email', '=', 'kim@example.com').executeTakeFirstOrThrow();
+    await until(
+      async () => (await pending()).processed_at,
+      'the registration applied after Temporal came up',
+      30_000,
+    );
+    const contact = await database.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('email', '=', 'kim@example.com')
+      .executeTakeFirstOrThrow();
     const description = await env.client.workflow.getHandle(`welcome/${contact.id}`).describe();
     expect(description.taskQueue).toBe(taskQueue);
-    expect(http.output()).toMatch(/inbox: inbox event \d+ \(api account_registered\) applied: contact \d+ inserted; 1 journey\(s\) started/);
+    expect(http.output()).toMatch(
+      /inbox: inbox event \d+ \(api account_registered\) applied: contact \d+ inserted; 1 journey\(s\) started/,
+    );
 
     http.child.kill('SIGTERM');
     expect(await http.exited()).toBe(0);

@@ -30,7 +30,11 @@ function parsePrometheus(text: string): Map<string, ParsedFamily> {
     let m: RegExpExecArray | null;
     if ((m = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line))) {
       family(m[1]!).help = m[2]!.replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\'));
-    } else if ((m = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(line))) {
+    } else if (
+      (m = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(
+        line,
+      ))
+    ) {
       const f = family(m[1]!);
       expect(f.samples, `TYPE of ${m[1]} before its samples`).toEqual([]);
       f.type = m[2]!;
@@ -69,23 +73,58 @@ function parsePrometheus(text: string): Map<string, ParsedFamily> {
   return families;
 }
 
-const valueOf = (f: ParsedFamily | undefined, labels: Record<string, string>) => f?.samples.find((s) => JSON.stringify(s.labels) === JSON.stringify(labels))?.value;
+const valueOf = (f: ParsedFamily | undefined, labels: Record<string, string>) =>
+  f?.samples.find((s) => JSON.stringify(s.labels) === JSON.stringify(labels))?.value;
 
 describe('Prometheus text format', () => {
   it('escapes label values and help text', () => {
     expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
     expect(escapeHelp('one\\two\nthree "q"')).toBe('one\\\\two\\nthree "q"');
     const text = renderPrometheus([
-      { name: 'x_total', help: 'A "help"\nline', type: 'counter', samples: [{ labels: { a: 'q"uo\\te\n' }, value: 3 }, { labels: {}, value: 0 }] },
-      { name: 'y', help: 'gauge', type: 'gauge', samples: [{ labels: { b: '1', c: '2' }, value: 1.5 }, { labels: {}, value: NaN }] },
+      {
+        name: 'x_total',
+        help: 'A "help"\nline',
+        type: 'counter',
+        samples: [
+          { labels: { a: 'q"uo\\te\n' }, value: 3 },
+          { labels: {}, value: 0 },
+        ],
+      },
+      {
+        name: 'y',
+        help: 'gauge',
+        type: 'gauge',
+        samples: [
+          { labels: { b: '1', c: '2' }, value: 1.5 },
+          { labels: {}, value: NaN },
+        ],
+      },
     ]);
     expect(text).toBe(
       '# HELP x_total A "help"\\nline\n# TYPE x_total counter\nx_total{a="q\\"uo\\\\te\\n"} 3\nx_total 0\n# HELP y gauge\n# TYPE y gauge\ny{b="1",c="2"} 1.5\ny NaN\n',
     );
     const parsed = parsePrometheus(text);
-    expect(parsed.get('x_total')).toEqual({ help: 'A "help"\nline', type: 'counter', samples: [{ labels: { a: 'q"uo\\te\n' }, value: 3 }, { labels: {}, value: 0 }] });
-    expect(() => renderPrometheus([{ name: 'bad-name', help: '', type: 'gauge', samples: [] }])).toThrow(/invalid metric name/);
-    expect(() => renderPrometheus([{ name: 'ok', help: '', type: 'gauge', samples: [{ labels: { 'bad-label': 'x' }, value: 1 }] }])).toThrow(/invalid label name/);
+    expect(parsed.get('x_total')).toEqual({
+      help: 'A "help"\nline',
+      type: 'counter',
+      samples: [
+        { labels: { a: 'q"uo\\te\n' }, value: 3 },
+        { labels: {}, value: 0 },
+      ],
+    });
+    expect(() =>
+      renderPrometheus([{ name: 'bad-name', help: '', type: 'gauge', samples: [] }]),
+    ).toThrow(/invalid metric name/);
+    expect(() =>
+      renderPrometheus([
+        {
+          name: 'ok',
+          help: '',
+          type: 'gauge',
+          samples: [{ labels: { 'bad-label': 'x' }, value: 1 }],
+        },
+      ]),
+    ).toThrow(/invalid label name/);
   });
 });
 
@@ -100,7 +139,14 @@ describe('GET /metrics', () => {
     // A journey whose end reason needs escaping.
     await database.db
       .insertInto('journeys')
-      .values({ workflow_id: 'inactive/odd', campaign_id: 'inactive', contact_id: fx.contactIds[0]!, enrolled_at: new Date(), ended_at: new Date(), end_reason: 'odd "reason"\\\nline' })
+      .values({
+        workflow_id: 'inactive/odd',
+        campaign_id: 'inactive',
+        contact_id: fx.contactIds[0]!,
+        enrolled_at: new Date(),
+        ended_at: new Date(),
+        end_reason: 'odd "reason"\\\nline',
+      })
       .execute();
     const routes = new Map<string, Handler>();
     registerReportRoutes(routes, { db: database.db, config: REPORT_CONFIG });
@@ -129,22 +175,40 @@ describe('GET /metrics', () => {
       expect(f.type, name).toBe(name.endsWith('_total') ? 'counter' : 'gauge');
     }
 
-    const journeys = [...fx.journeys, { campaign_id: 'inactive', ended_at: new Date(), end_reason: 'odd "reason"\\\nline' }];
+    const journeys = [
+      ...fx.journeys,
+      { campaign_id: 'inactive', ended_at: new Date(), end_reason: 'odd "reason"\\\nline' },
+    ];
     const started = metrics.get('boomerang_journeys_started_total')!;
     for (const campaign of ['low-clv', 'welcome', 'inactive']) {
-      expect(valueOf(started, { campaign })).toBe(journeys.filter((j) => j.campaign_id === campaign).length);
+      expect(valueOf(started, { campaign })).toBe(
+        journeys.filter((j) => j.campaign_id === campaign).length,
+      );
     }
     const completed = metrics.get('boomerang_journeys_completed_total')!;
     const ended = new Map<string, number>();
-    for (const j of journeys.filter((j) => j.ended_at)) ended.set(JSON.stringify({ campaign: j.campaign_id, reason: j.end_reason }), (ended.get(JSON.stringify({ campaign: j.campaign_id, reason: j.end_reason })) ?? 0) + 1);
-    expect(new Map(completed.samples.map((s) => [JSON.stringify(s.labels), s.value]))).toEqual(ended);
+    for (const j of journeys.filter((j) => j.ended_at))
+      ended.set(
+        JSON.stringify({ campaign: j.campaign_id, reason: j.end_reason }),
+        (ended.get(JSON.stringify({ campaign: j.campaign_id, reason: j.end_reason })) ?? 0) + 1,
+      );
+    expect(new Map(completed.samples.map((s) => [JSON.stringify(s.labels), s.value]))).toEqual(
+      ended,
+    );
     expect(valueOf(completed, { campaign: 'inactive', reason: 'odd "reason"\\\nline' })).toBe(1);
 
     const messages = metrics.get('boomerang_messages_total')!;
     for (const channel of ['email', 'sms'] as const) {
-      expect(valueOf(messages, { channel, status: 'sent' })).toBe(fx.messages.filter((m) => m.channel === channel && m.status === 'sent').length);
-      expect(valueOf(messages, { channel, status: 'failed' })).toBe(fx.messages.filter((m) => m.channel === channel && m.status === 'failed').length);
-      expect(valueOf(messages, { channel, status: 'skipped' })).toBe(fx.events.filter((e) => e.type === 'message_skipped' && e.detail.channel === channel).length);
+      expect(valueOf(messages, { channel, status: 'sent' })).toBe(
+        fx.messages.filter((m) => m.channel === channel && m.status === 'sent').length,
+      );
+      expect(valueOf(messages, { channel, status: 'failed' })).toBe(
+        fx.messages.filter((m) => m.channel === channel && m.status === 'failed').length,
+      );
+      expect(valueOf(messages, { channel, status: 'skipped' })).toBe(
+        fx.events.filter((e) => e.type === 'message_skipped' && e.detail.channel === channel)
+          .length,
+      );
     }
     expect(valueOf(messages, { channel: 'sms', status: 'failed' })).toBe(0); // present at 0
 
@@ -160,7 +224,10 @@ describe('GET /metrics', () => {
   });
 
   it('is computed on each scrape', async () => {
-    await database.db.insertInto('coupons').values(Array.from({ length: 10 }, (_, i) => ({ set_id: 'low-clv', code: `MORE-${i}` }))).execute();
+    await database.db
+      .insertInto('coupons')
+      .values(Array.from({ length: 10 }, (_, i) => ({ set_id: 'low-clv', code: `MORE-${i}` })))
+      .execute();
     const metrics = parsePrometheus(await (await fetch(`${server.base}/metrics`)).text());
     expect(valueOf(metrics.get('boomerang_coupons_available'), { set: 'low-clv' })).toBe(13);
     expect(valueOf(metrics.get('boomerang_coupon_pool_low'), { set: 'low-clv' })).toBe(0);

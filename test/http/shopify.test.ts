@@ -6,7 +6,16 @@ import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mapShopifyWebhook } from '../../src/inbox/shopify.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { API_KEY, type RunningServer, SHOPIFY_SECRET, SIGNING_SECRET, shopifyOrder, signShopify, startServer, unreachableTemporal } from './support.js';
+import {
+  API_KEY,
+  type RunningServer,
+  SHOPIFY_SECRET,
+  SIGNING_SECRET,
+  shopifyOrder,
+  signShopify,
+  startServer,
+  unreachableTemporal,
+} from './support.js';
 
 describe('POST /webhooks/shopify', () => {
   let database: TestDatabase;
@@ -14,7 +23,11 @@ describe('POST /webhooks/shopify', () => {
   let server: RunningServer;
   let kicks = 0;
 
-  const deliver = (topic: string, payload: unknown, opts: { webhookId?: string; hmac?: string; raw?: string } = {}) => {
+  const deliver = (
+    topic: string,
+    payload: unknown,
+    opts: { webhookId?: string; hmac?: string; raw?: string } = {},
+  ) => {
     const body = opts.raw ?? JSON.stringify(payload);
     return fetch(`${server.base}/webhooks/shopify`, {
       method: 'POST',
@@ -35,7 +48,11 @@ describe('POST /webhooks/shopify', () => {
     server = await startServer({
       db: database.db,
       temporal,
-      config: { apiKey: API_KEY, shopifyWebhookSecret: SHOPIFY_SECRET, signingSecret: SIGNING_SECRET },
+      config: {
+        apiKey: API_KEY,
+        shopifyWebhookSecret: SHOPIFY_SECRET,
+        signingSecret: SIGNING_SECRET,
+      },
       onEventsAccepted: () => kicks++,
     });
   });
@@ -51,40 +68,80 @@ describe('POST /webhooks/shopify', () => {
 
   it('stores an order with a good HMAC as a purchase event and answers 200', async () => {
     // Shopify's 64-bit ids, beyond JavaScript's safe integers, are kept exactly.
-    const raw = JSON.stringify(shopifyOrder()).replace('820982911946154500', '820982911946154508').replace('115310627314723950', '115310627314723954');
-    const res = await deliver('orders/create', undefined, { raw, webhookId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043' });
+    const raw = JSON.stringify(shopifyOrder())
+      .replace('820982911946154500', '820982911946154508')
+      .replace('115310627314723950', '115310627314723954');
+    const res = await deliver('orders/create', undefined, {
+      raw,
+      webhookId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { accepted: boolean; id: number; duplicate: boolean };
     expect(body).toMatchObject({ accepted: true, type: 'purchase', duplicate: false });
     const [row, ...others] = await inbox();
     expect(others).toHaveLength(0);
-    expect(row).toMatchObject({ id: body.id, source: 'shopify', dedupe_key: 'webhook:b54557e4-bdd9-4b37-8a5f-bf7d70bcd043', type: 'purchase' });
+    expect(row).toMatchObject({
+      id: body.id,
+      source: 'shopify',
+      dedupe_key: 'webhook:b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+      type: 'purchase',
+    });
     expect(row!.payload).toEqual({
       type: 'purchase',
-      contact: { external_id: '115310627314723954', email: 'jon@example.com', first_name: 'Jon', last_name: 'Snow', newsletter: 'subscribed' },
-      order: { id: '820982911946154508', source: 'shopify', total: 403, currency: 'USD', coupon_code: 'WELCOME-7QX2', placed_at: '2026-11-24T10:15:00-05:00', status: 'paid' },
+      contact: {
+        external_id: '115310627314723954',
+        email: 'jon@example.com',
+        first_name: 'Jon',
+        last_name: 'Snow',
+        newsletter: 'subscribed',
+      },
+      order: {
+        id: '820982911946154508',
+        source: 'shopify',
+        total: 403,
+        currency: 'USD',
+        coupon_code: 'WELCOME-7QX2',
+        placed_at: '2026-11-24T10:15:00-05:00',
+        status: 'paid',
+      },
     });
     expect(kicks).toBe(1);
   });
 
   it('refuses a bad or missing HMAC with 401 and stores nothing', async () => {
     const body = JSON.stringify(shopifyOrder());
-    const wrongSecret = await deliver('orders/create', undefined, { raw: body, hmac: signShopify(body, 'another-secret'), webhookId: 'w-1' });
+    const wrongSecret = await deliver('orders/create', undefined, {
+      raw: body,
+      hmac: signShopify(body, 'another-secret'),
+      webhookId: 'w-1',
+    });
     expect(wrongSecret.status).toBe(401);
-    expect(((await wrongSecret.json()) as { error: string }).error).toMatch(/X-Shopify-Hmac-Sha256 does not match/);
+    expect(((await wrongSecret.json()) as { error: string }).error).toMatch(
+      /X-Shopify-Hmac-Sha256 does not match/,
+    );
 
     // Signed, then altered: the signature is over the raw bytes.
-    const altered = await deliver('orders/create', undefined, { raw: body.replace('403.00', '4.00'), hmac: signShopify(body), webhookId: 'w-2' });
+    const altered = await deliver('orders/create', undefined, {
+      raw: body.replace('403.00', '4.00'),
+      hmac: signShopify(body),
+      webhookId: 'w-2',
+    });
     expect(altered.status).toBe(401);
 
-    const res = await fetch(`${server.base}/webhooks/shopify`, { method: 'POST', headers: { 'x-shopify-topic': 'orders/create' }, body });
+    const res = await fetch(`${server.base}/webhooks/shopify`, {
+      method: 'POST',
+      headers: { 'x-shopify-topic': 'orders/create' },
+      body,
+    });
     expect(res.status).toBe(401);
     expect(await inbox()).toHaveLength(0);
     expect(kicks).toBe(0);
   });
 
   it('stores a replayed webhook id once', async () => {
-    const first = (await (await deliver('orders/paid', shopifyOrder(), { webhookId: 'w-replay' })).json()) as { id: number };
+    const first = (await (
+      await deliver('orders/paid', shopifyOrder(), { webhookId: 'w-replay' })
+    ).json()) as { id: number };
     const again = await deliver('orders/paid', shopifyOrder(), { webhookId: 'w-replay' });
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ id: first.id, duplicate: true });
@@ -93,20 +150,41 @@ describe('POST /webhooks/shopify', () => {
   });
 
   it('answers 200 to topics and payloads it does not use, and stores nothing', async () => {
-    const topic = await deliver('products/update', { id: 1, title: 'Sweater' }, { webhookId: 'w-3' });
+    const topic = await deliver(
+      'products/update',
+      { id: 1, title: 'Sweater' },
+      { webhookId: 'w-3' },
+    );
     expect(topic.status).toBe(200);
-    expect(await topic.json()).toEqual({ ignored: true, reason: 'topic products/update is not one Boomerang uses' });
+    expect(await topic.json()).toEqual({
+      ignored: true,
+      reason: 'topic products/update is not one Boomerang uses',
+    });
 
-    const pos = await deliver('orders/create', shopifyOrder({ customer: null, email: null }), { webhookId: 'w-4' });
-    expect(await pos.json()).toMatchObject({ ignored: true, reason: expect.stringContaining('has no customer') });
+    const pos = await deliver('orders/create', shopifyOrder({ customer: null, email: null }), {
+      webhookId: 'w-4',
+    });
+    expect(await pos.json()).toMatchObject({
+      ignored: true,
+      reason: expect.stringContaining('has no customer'),
+    });
 
-    const pending = await deliver('orders/create', shopifyOrder({ financial_status: 'pending' }), { webhookId: 'w-5' });
-    expect(await pending.json()).toMatchObject({ ignored: true, reason: expect.stringContaining('orders/paid follows') });
+    const pending = await deliver('orders/create', shopifyOrder({ financial_status: 'pending' }), {
+      webhookId: 'w-5',
+    });
+    expect(await pending.json()).toMatchObject({
+      ignored: true,
+      reason: expect.stringContaining('orders/paid follows'),
+    });
     expect(await inbox()).toHaveLength(0);
   });
 
   it('answers 503 while no webhook secret is configured', async () => {
-    const unconfigured = await startServer({ db: database.db, temporal, config: { apiKey: API_KEY, shopifyWebhookSecret: undefined, signingSecret: undefined } });
+    const unconfigured = await startServer({
+      db: database.db,
+      temporal,
+      config: { apiKey: API_KEY, shopifyWebhookSecret: undefined, signingSecret: undefined },
+    });
     try {
       const body = JSON.stringify(shopifyOrder());
       const res = await fetch(`${unconfigured.base}/webhooks/shopify`, {
@@ -115,7 +193,9 @@ describe('POST /webhooks/shopify', () => {
         body,
       });
       expect(res.status).toBe(503);
-      expect(((await res.json()) as { error: string }).error).toMatch(/SHOPIFY_WEBHOOK_SECRET is not set/);
+      expect(((await res.json()) as { error: string }).error).toMatch(
+        /SHOPIFY_WEBHOOK_SECRET is not set/,
+      );
     } finally {
       await unconfigured.close();
     }
@@ -135,31 +215,68 @@ describe('POST /webhooks/shopify', () => {
       default_address: { country_code: 'CA' },
     };
     expect((await deliver('customers/create', customer, { webhookId: 'w-c' })).status).toBe(200);
-    expect((await deliver('refunds/create', { id: 509562969, order_id: 820982911946154500, created_at: '2026-11-25T10:00:00-05:00', transactions: [{ kind: 'refund', status: 'success', amount: '41.94' }, { kind: 'refund', status: 'failure', amount: '10.00' }] }, { webhookId: 'w-r' })).status).toBe(200);
+    expect(
+      (
+        await deliver(
+          'refunds/create',
+          {
+            id: 509562969,
+            order_id: 820982911946154500,
+            created_at: '2026-11-25T10:00:00-05:00',
+            transactions: [
+              { kind: 'refund', status: 'success', amount: '41.94' },
+              { kind: 'refund', status: 'failure', amount: '10.00' },
+            ],
+          },
+          { webhookId: 'w-r' },
+        )
+      ).status,
+    ).toBe(200);
     const [registration, refund] = await inbox();
     expect(registration).toMatchObject({ type: 'account_registered', dedupe_key: 'webhook:w-c' });
     // The phone has no country code: left out, the registration kept. "not_subscribed" says nothing new.
     expect(registration!.payload).toEqual({
       type: 'account_registered',
-      contact: { external_id: '706405506930370000', email: 'Bob.Norman@mail.example.com', first_name: 'Bob', last_name: 'Norman', country: 'CA', sms_consent: true },
+      contact: {
+        external_id: '706405506930370000',
+        email: 'Bob.Norman@mail.example.com',
+        first_name: 'Bob',
+        last_name: 'Norman',
+        country: 'CA',
+        sms_consent: true,
+      },
       registered_at: '2026-11-23T09:00:00-05:00',
     });
-    expect(refund!.payload).toEqual({ type: 'order_refunded', order: { id: '820982911946154500', source: 'shopify' }, amount: 41.94, refunded_at: '2026-11-25T10:00:00-05:00' });
+    expect(refund!.payload).toEqual({
+      type: 'order_refunded',
+      order: { id: '820982911946154500', source: 'shopify' },
+      amount: 41.94,
+      refunded_at: '2026-11-25T10:00:00-05:00',
+    });
   });
 });
 
 describe('Shopify payloads → events', () => {
   it('reads the newsletter status from email_marketing_consent, else accepts_marketing', () => {
     const newsletter = (customer: Record<string, unknown>) => {
-      const mapped = mapShopifyWebhook('customers/create', { id: 1, email: 'a@example.com', ...customer });
-      return mapped.ok ? (mapped.event.contact as Record<string, unknown>).newsletter : mapped.ignored;
+      const mapped = mapShopifyWebhook('customers/create', {
+        id: 1,
+        email: 'a@example.com',
+        ...customer,
+      });
+      return mapped.ok
+        ? (mapped.event.contact as Record<string, unknown>).newsletter
+        : mapped.ignored;
     };
     expect(newsletter({ email_marketing_consent: { state: 'subscribed' } })).toBe('subscribed');
     expect(newsletter({ email_marketing_consent: { state: 'unsubscribed' } })).toBe('unsubscribed');
     expect(newsletter({ email_marketing_consent: { state: 'pending' } })).toBeUndefined();
     expect(newsletter({ accepts_marketing: true })).toBe('subscribed');
     expect(newsletter({ accepts_marketing: false })).toBeUndefined();
-    expect(mapShopifyWebhook('customers/create', { id: 1, phone: '+34612345678' })).toEqual({ ok: false, ignored: 'customer 1 has no email: a registration needs one' });
+    expect(mapShopifyWebhook('customers/create', { id: 1, phone: '+34612345678' })).toEqual({
+      ok: false,
+      ignored: 'customer 1 has no email: a registration needs one',
+    });
   });
 
   it('maps financial statuses to order statuses', () => {

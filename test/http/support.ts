@@ -41,7 +41,11 @@ export async function closedPort(): Promise<number> {
  * would after the SDK's retries while Temporal is unreachable.
  */
 export async function unreachableTemporal(): Promise<Client> {
-  const connection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}`, interceptors: [], connectTimeout: '1s' });
+  const connection = Connection.lazy({
+    address: `127.0.0.1:${await closedPort()}`,
+    interceptors: [],
+    connectTimeout: '1s',
+  });
   return new Client({ connection });
 }
 
@@ -52,16 +56,24 @@ export interface RawResponse {
 }
 
 /** A request whose body is written in chunks without a Content-Length (chunked encoding). */
-export function postChunked(url: string, headers: Record<string, string>, chunks: Buffer[]): Promise<RawResponse> {
+export function postChunked(
+  url: string,
+  headers: Record<string, string>,
+  chunks: Buffer[],
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     let answered = false;
-    const req = http.request(url, { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' } }, (res) => {
-      answered = true;
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' } },
+      (res) => {
+        answered = true;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     // Writing after an early answer may fail (the server closed): the answer is what counts.
     req.on('error', (err) => (answered ? undefined : reject(err)));
     let i = 0;
@@ -92,7 +104,11 @@ export function shopifyOrder(overrides: Record<string, unknown> = {}) {
       email: 'jon@example.com',
       first_name: 'Jon',
       last_name: 'Snow',
-      email_marketing_consent: { state: 'subscribed', opt_in_level: 'single_opt_in', consent_updated_at: null },
+      email_marketing_consent: {
+        state: 'subscribed',
+        opt_in_level: 'single_opt_in',
+        consent_updated_at: null,
+      },
     },
     line_items: [{ id: 1, title: 'Sweater', quantity: 1, price: '413.00' }],
     ...overrides,

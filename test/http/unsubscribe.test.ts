@@ -3,7 +3,14 @@ import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { API_KEY, type RunningServer, SHOPIFY_SECRET, SIGNING_SECRET, startServer, unreachableTemporal } from './support.js';
+import {
+  API_KEY,
+  type RunningServer,
+  SHOPIFY_SECRET,
+  SIGNING_SECRET,
+  startServer,
+  unreachableTemporal,
+} from './support.js';
 
 describe('unsubscribe links', () => {
   let database: TestDatabase;
@@ -15,16 +22,31 @@ describe('unsubscribe links', () => {
     (
       await database.db
         .insertInto('contacts')
-        .values({ email: `reader${++seq}@example.com`, newsletter_status: 'subscribed', newsletter_subscribed_at: new Date('2026-01-01T00:00:00Z'), ...values })
+        .values({
+          email: `reader${++seq}@example.com`,
+          newsletter_status: 'subscribed',
+          newsletter_subscribed_at: new Date('2026-01-01T00:00:00Z'),
+          ...values,
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id;
-  const contact = (id: number) => database.db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const tokenFor = (id: number, opts: Parameters<typeof createUnsubscribeToken>[2] = {}) => createUnsubscribeToken(SIGNING_SECRET, id, opts);
+  const contact = (id: number) =>
+    database.db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const tokenFor = (id: number, opts: Parameters<typeof createUnsubscribeToken>[2] = {}) =>
+    createUnsubscribeToken(SIGNING_SECRET, id, opts);
 
   beforeAll(async () => {
     [database, temporal] = await Promise.all([createTestDatabase(), unreachableTemporal()]);
-    server = await startServer({ db: database.db, temporal, config: { apiKey: API_KEY, shopifyWebhookSecret: SHOPIFY_SECRET, signingSecret: SIGNING_SECRET } });
+    server = await startServer({
+      db: database.db,
+      temporal,
+      config: {
+        apiKey: API_KEY,
+        shopifyWebhookSecret: SHOPIFY_SECRET,
+        signingSecret: SIGNING_SECRET,
+      },
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -42,10 +64,14 @@ describe('unsubscribe links', () => {
     expect(await res.text()).toContain('<h1>You are unsubscribed</h1>');
     const row = await contact(id);
     expect(row.newsletter_status).toBe('unsubscribed');
-    expect(row.newsletter_unsubscribed_at!.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
+    expect(row.newsletter_unsubscribed_at!.getTime()).toBeGreaterThanOrEqual(
+      before.getTime() - 1000,
+    );
 
     // Following the link again changes nothing, not even the time.
-    expect((await fetch(`${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`)).status).toBe(200);
+    expect(
+      (await fetch(`${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`)).status,
+    ).toBe(200);
     expect((await contact(id)).newsletter_unsubscribed_at).toEqual(row.newsletter_unsubscribed_at);
   });
 
@@ -63,7 +89,9 @@ describe('unsubscribe links', () => {
       expect(page).toContain('This unsubscribe link is not valid');
       expect(page).not.toMatch(/at .*\.ts:\d+|Error:/);
     }
-    const expired = await fetch(`${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id, { now: new Date(Date.now() - 3_600_000), expiresInSeconds: 60 }))}`);
+    const expired = await fetch(
+      `${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id, { now: new Date(Date.now() - 3_600_000), expiresInSeconds: 60 }))}`,
+    );
     expect(expired.status).toBe(400);
     expect(await expired.text()).toContain('This unsubscribe link has expired');
     const missing = await fetch(`${server.base}/unsubscribe`);
@@ -75,11 +103,14 @@ describe('unsubscribe links', () => {
 
   it('one-click POST (RFC 8058) unsubscribes and answers 200', async () => {
     const id = await subscribedContact();
-    const res = await fetch(`${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'List-Unsubscribe=One-Click',
-    });
+    const res = await fetch(
+      `${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+      },
+    );
     expect(res.status).toBe(200);
     const row = await contact(id);
     expect(row.newsletter_status).toBe('unsubscribed');
@@ -87,10 +118,16 @@ describe('unsubscribe links', () => {
   });
 
   it('answers 503 with a page while no signing secret is configured', async () => {
-    const unconfigured = await startServer({ db: database.db, temporal, config: { apiKey: API_KEY, shopifyWebhookSecret: undefined, signingSecret: undefined } });
+    const unconfigured = await startServer({
+      db: database.db,
+      temporal,
+      config: { apiKey: API_KEY, shopifyWebhookSecret: undefined, signingSecret: undefined },
+    });
     try {
       const id = await subscribedContact();
-      const res = await fetch(`${unconfigured.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`);
+      const res = await fetch(
+        `${unconfigured.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`,
+      );
       expect(res.status).toBe(503);
       expect(await res.text()).toContain('Unsubscribing is not available right now');
       expect((await contact(id)).newsletter_status).toBe('subscribed');

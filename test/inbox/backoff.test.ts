@@ -31,13 +31,27 @@ describe('inbox retry backoff', () => {
       // A payload that is no event: claimed means rejected at once, without Temporal.
       const { id } = await database.db
         .insertInto('inbox_events')
-        .values({ source: 'api', dedupe_key: `backoff-${attempts}`, type: 'purchase', payload: JSON.stringify({ type: 'purchase' }), received_at: receivedAt, attempts })
+        .values({
+          source: 'api',
+          dedupe_key: `backoff-${attempts}`,
+          type: 'purchase',
+          payload: JSON.stringify({ type: 'purchase' }),
+          received_at: receivedAt,
+          attempts,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       const due = receivedAt.getTime() + retryOffsetSeconds(attempts) * 1000;
       expect((await processInboxBatch(deps, { now: new Date(due - 1000) })).outcomes).toEqual([]);
       const { outcomes } = await processInboxBatch(deps, { now: new Date(due) });
-      expect(outcomes).toEqual([expect.objectContaining({ id, status: 'rejected', attempts: attempts + 1, error: expect.stringContaining('order: is required') })]);
+      expect(outcomes).toEqual([
+        expect.objectContaining({
+          id,
+          status: 'rejected',
+          attempts: attempts + 1,
+          error: expect.stringContaining('order: is required'),
+        }),
+      ]);
     }
   });
 });

@@ -12,7 +12,10 @@ describe('boomerang event', () => {
 
   /** Runs the CLI against the harness's database and Temporal (or another address). */
   const cli = async (args: string[], temporalAddress = h.env.address): Promise<CliRun> => {
-    const saved = { TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE };
+    const saved = {
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+      TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE,
+    };
     process.env.TEMPORAL_ADDRESS = temporalAddress;
     process.env.TEMPORAL_TASK_QUEUE = h.taskQueue;
     // A command that found problems sets process.exitCode, which main() reads: one run per process in real life.
@@ -36,37 +39,116 @@ describe('boomerang event', () => {
   });
 
   it('register stores the event in the inbox, applies it and starts the welcome journey', async () => {
-    const run = await cli(['event', 'register', '--email', 'ivy@example.com', '--first-name', 'Ivy', '--newsletter', 'subscribed', '--phone', '+44 20 7946 0958', '--sms-consent', '--json']);
+    const run = await cli([
+      'event',
+      'register',
+      '--email',
+      'ivy@example.com',
+      '--first-name',
+      'Ivy',
+      '--newsletter',
+      'subscribed',
+      '--phone',
+      '+44 20 7946 0958',
+      '--sms-consent',
+      '--json',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const out = JSON.parse(run.stdout) as { inboxEventId: number; status: string; result: { contactId: number; journeys: unknown[] } };
-    expect(out).toMatchObject({ status: 'applied', duplicate: false, result: { type: 'account_registered', contact: 'inserted' } });
+    const out = JSON.parse(run.stdout) as {
+      inboxEventId: number;
+      status: string;
+      result: { contactId: number; journeys: unknown[] };
+    };
+    expect(out).toMatchObject({
+      status: 'applied',
+      duplicate: false,
+      result: { type: 'account_registered', contact: 'inserted' },
+    });
     const { contactId } = out.result;
-    expect(out.result.journeys).toEqual([{ campaignId: WELCOME, workflowId: `${WELCOME}/${contactId}`, outcome: 'started' }]);
-    expect(await h.database.db.selectFrom('inbox_events').select(['source', 'type', 'processed_at']).where('id', '=', out.inboxEventId).executeTakeFirstOrThrow()).toMatchObject({
+    expect(out.result.journeys).toEqual([
+      { campaignId: WELCOME, workflowId: `${WELCOME}/${contactId}`, outcome: 'started' },
+    ]);
+    expect(
+      await h.database.db
+        .selectFrom('inbox_events')
+        .select(['source', 'type', 'processed_at'])
+        .where('id', '=', out.inboxEventId)
+        .executeTakeFirstOrThrow(),
+    ).toMatchObject({
       source: 'cli',
       type: 'account_registered',
       processed_at: expect.any(Date),
     });
-    expect(await h.database.db.selectFrom('contacts').select(['phone', 'sms_consent']).where('id', '=', contactId).executeTakeFirstOrThrow()).toEqual({ phone: '+442079460958', sms_consent: true });
+    expect(
+      await h.database.db
+        .selectFrom('contacts')
+        .select(['phone', 'sms_consent'])
+        .where('id', '=', contactId)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ phone: '+442079460958', sms_consent: true });
     await h.journeyAt(`${WELCOME}/${contactId}`, 'wait');
 
     // The same command again is the same event: nothing applied twice.
-    const again = await cli(['event', 'register', '--email', 'ivy@example.com', '--first-name', 'Ivy', '--newsletter', 'subscribed', '--phone', '+44 20 7946 0958', '--sms-consent']);
+    const again = await cli([
+      'event',
+      'register',
+      '--email',
+      'ivy@example.com',
+      '--first-name',
+      'Ivy',
+      '--newsletter',
+      'subscribed',
+      '--phone',
+      '+44 20 7946 0958',
+      '--sms-consent',
+    ]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(new RegExp(`^already received as inbox event ${out.inboxEventId}, applied at .*; nothing applied again`));
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `^already received as inbox event ${out.inboxEventId}, applied at .*; nothing applied again`,
+      ),
+    );
 
-    const bought = await cli(['event', 'purchase', '--contact-id', String(contactId), '--order-id', 'cli-1', '--total', '12.5', '--currency', 'gbp']);
+    const bought = await cli([
+      'event',
+      'purchase',
+      '--contact-id',
+      String(contactId),
+      '--order-id',
+      'cli-1',
+      '--total',
+      '12.5',
+      '--currency',
+      'gbp',
+    ]);
     expect(bought.stderr).toBe('');
     expect(bought.code).toBe(0);
-    expect(bought.stdout).toMatch(/^inbox event \d+ applied: contact \d+ found; order cli-1 inserted \(paid\); 1 running journey\(s\) signalled/);
-    expect(await h.database.db.selectFrom('orders').select(['contact_id', 'total', 'currency', 'source']).where('external_id', '=', 'cli-1').execute()).toEqual([
-      { contact_id: contactId, total: 12.5, currency: 'GBP', source: 'api' },
-    ]);
+    expect(bought.stdout).toMatch(
+      /^inbox event \d+ applied: contact \d+ found; order cli-1 inserted \(paid\); 1 running journey\(s\) signalled/,
+    );
+    expect(
+      await h.database.db
+        .selectFrom('orders')
+        .select(['contact_id', 'total', 'currency', 'source'])
+        .where('external_id', '=', 'cli-1')
+        .execute(),
+    ).toEqual([{ contact_id: contactId, total: 12.5, currency: 'GBP', source: 'api' }]);
   });
 
   it('names the option at fault, with exit code 2', async () => {
-    const run = await cli(['event', 'purchase', '--email', 'ivy@example', '--order-id', 'cli-2', '--total', 'twelve', '--placed-at', 'now']);
+    const run = await cli([
+      'event',
+      'purchase',
+      '--email',
+      'ivy@example',
+      '--order-id',
+      'cli-2',
+      '--total',
+      'twelve',
+      '--placed-at',
+      'now',
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('invalid event:');
     expect(run.stderr).toContain('--email: "ivy@example" is not a valid email address');
@@ -76,17 +158,36 @@ describe('boomerang event', () => {
   });
 
   it('keeps the event when Temporal is unreachable, and applies it when run again', async () => {
-    const args = ['event', 'register', '--email', 'jo@example.com', '--newsletter', 'subscribed', '--event-id', 'reg-jo'];
+    const args = [
+      'event',
+      'register',
+      '--email',
+      'jo@example.com',
+      '--newsletter',
+      'subscribed',
+      '--event-id',
+      'reg-jo',
+    ];
     const down = await cli(args, `127.0.0.1:${await closedPort()}`);
     expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(/^stored as inbox event (\d+), but not applied yet: Cannot reach Temporal/);
-    const row = await h.database.db.selectFrom('inbox_events').selectAll().where('dedupe_key', '=', 'event:reg-jo').executeTakeFirstOrThrow();
+    expect(down.stderr).toMatch(
+      /^stored as inbox event (\d+), but not applied yet: Cannot reach Temporal/,
+    );
+    const row = await h.database.db
+      .selectFrom('inbox_events')
+      .selectAll()
+      .where('dedupe_key', '=', 'event:reg-jo')
+      .executeTakeFirstOrThrow();
     expect(row.processed_at).toBeNull();
 
     const up = await cli(args);
     expect(up.stderr).toBe('');
     expect(up.code).toBe(0);
-    expect(up.stdout).toMatch(new RegExp(`^inbox event ${row.id} applied: contact \\d+ inserted; 1 journey\\(s\\) started`));
-    expect(up.stdout).toMatch(/journey welcome\/\d+: http:\/\/localhost:8233\/namespaces\/default\/workflows\/welcome%2F\d+/);
+    expect(up.stdout).toMatch(
+      new RegExp(`^inbox event ${row.id} applied: contact \\d+ inserted; 1 journey\\(s\\) started`),
+    );
+    expect(up.stdout).toMatch(
+      /journey welcome\/\d+: http:\/\/localhost:8233\/namespaces\/default\/workflows\/welcome%2F\d+/,
+    );
   });
 });

@@ -11,7 +11,13 @@ import { generateCoupons } from '../../src/db/coupons.js';
 import type { HttpDeps } from '../../src/http/server.js';
 import type { InboxDeps } from '../../src/inbox/processor.js';
 import { journeyQuery, type JourneyState } from '../../src/workflows/journey.js';
-import { API_KEY, type RunningServer, SHOPIFY_SECRET, SIGNING_SECRET, startServer } from '../http/support.js';
+import {
+  API_KEY,
+  type RunningServer,
+  SHOPIFY_SECRET,
+  SIGNING_SECRET,
+  startServer,
+} from '../http/support.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
 import { createDevServerEnv } from '../support/temporal.js';
@@ -28,7 +34,10 @@ export interface InboxHarness {
   deps: InboxDeps;
   server: RunningServer;
   /** POST /events with the API key. */
-  postEvent(body: unknown): Promise<{ status: number; body: { id: number; duplicate: boolean } & Record<string, unknown> }>;
+  postEvent(body: unknown): Promise<{
+    status: number;
+    body: { id: number; duplicate: boolean } & Record<string, unknown>;
+  }>;
   /** Another endpoint on the same database (e.g. wired to a processor). */
   startServer(extra?: Partial<HttpDeps>): Promise<RunningServer>;
   /** Waits until a journey reports `step` as its current step; returns its state. */
@@ -52,10 +61,16 @@ export async function startInboxHarness(name: string): Promise<InboxHarness> {
   const { config, taskQueue } = workers;
 
   await generateCoupons(db, 'welcome', 20, { prefix: 'WELCOME-' });
-  await saveCampaign(db, { id: WELCOME, name: 'Welcome voucher', kind: 'welcome_voucher', couponSet: 'welcome' });
+  await saveCampaign(db, {
+    id: WELCOME,
+    name: 'Welcome voucher',
+    kind: 'welcome_voucher',
+    couponSet: 'welcome',
+  });
 
   const deps: InboxDeps = { db, temporal: env.client, taskQueue, defaultCurrency: 'EUR' };
-  const serve = (extra: Partial<HttpDeps> = {}) => startServer({ db, temporal: env.client, config, ...extra });
+  const serve = (extra: Partial<HttpDeps> = {}) =>
+    startServer({ db, temporal: env.client, config, ...extra });
   const server = await serve();
 
   return {
@@ -97,6 +112,9 @@ export async function startInboxHarness(name: string): Promise<InboxHarness> {
 /** A client's journeys of a contact, as the Web UI's search finds them (visibility may lag). */
 export async function journeysBySearch(client: Client, contactId: number): Promise<string[]> {
   const ids: string[] = [];
-  for await (const execution of client.workflow.list({ query: `BoomerangContactId = "${contactId}"` })) ids.push(execution.workflowId);
+  for await (const execution of client.workflow.list({
+    query: `BoomerangContactId = "${contactId}"`,
+  }))
+    ids.push(execution.workflowId);
   return ids.sort();
 }

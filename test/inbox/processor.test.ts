@@ -6,7 +6,11 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyResult } from '../../src/inbox/apply.js';
-import { processInboxBatch, retryOffsetSeconds, startInboxProcessor } from '../../src/inbox/processor.js';
+import {
+  processInboxBatch,
+  retryOffsetSeconds,
+  startInboxProcessor,
+} from '../../src/inbox/processor.js';
 import type { JourneyResult } from '../../src/workflows/journey.js';
 import { journeyQuery } from '../../src/workflows/journey.js';
 import { shopifyOrder, signShopify, unreachableTemporal } from '../http/support.js';
@@ -19,11 +23,21 @@ const registration = (email: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-const purchase = (email: string, orderId: string, extra: { order?: Record<string, unknown>; event_id?: string } = {}) => ({
+const purchase = (
+  email: string,
+  orderId: string,
+  extra: { order?: Record<string, unknown>; event_id?: string } = {},
+) => ({
   type: 'purchase',
   ...(extra.event_id ? { event_id: extra.event_id } : {}),
   contact: { email },
-  order: { id: orderId, total: 59.9, currency: 'EUR', placed_at: new Date().toISOString(), ...extra.order },
+  order: {
+    id: orderId,
+    total: 59.9,
+    currency: 'EUR',
+    placed_at: new Date().toISOString(),
+    ...extra.order,
+  },
 });
 
 type Purchase = Extract<ApplyResult, { type: 'purchase' }>;
@@ -33,9 +47,16 @@ describe('the inbox processor', () => {
   let h: InboxHarness;
   let down: Client;
 
-  const inboxRow = (id: number) => h.database.db.selectFrom('inbox_events').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const contactByEmail = (email: string) => h.database.db.selectFrom('contacts').selectAll().where('email', '=', email).executeTakeFirst();
-  const ordersOf = (externalId: string) => h.database.db.selectFrom('orders').selectAll().where('external_id', '=', externalId).execute();
+  const inboxRow = (id: number) =>
+    h.database.db
+      .selectFrom('inbox_events')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+  const contactByEmail = (email: string) =>
+    h.database.db.selectFrom('contacts').selectAll().where('email', '=', email).executeTakeFirst();
+  const ordersOf = (externalId: string) =>
+    h.database.db.selectFrom('orders').selectAll().where('external_id', '=', externalId).execute();
   /** Applies what is due and returns the one outcome expected. */
   const processOne = async (deps = h.deps, now?: Date) => {
     const summary = await processInboxBatch(deps, { now });
@@ -61,55 +82,115 @@ describe('the inbox processor', () => {
   });
 
   it('applies a registration: the contact, and a welcome journey the Web UI search finds by contact id', async () => {
-    const posted = await h.postEvent(registration('ada@example.com', { event_id: 'reg-ada', contact: { email: 'ada@example.com', first_name: 'Ada', newsletter: 'subscribed', phone: '+34 612 345 678' } }));
+    const posted = await h.postEvent(
+      registration('ada@example.com', {
+        event_id: 'reg-ada',
+        contact: {
+          email: 'ada@example.com',
+          first_name: 'Ada',
+          newsletter: 'subscribed',
+          phone: '+34 612 345 678',
+        },
+      }),
+    );
     expect(posted).toMatchObject({ status: 202, body: { accepted: true, duplicate: false } });
 
     const outcome = await processOne();
     expect(outcome).toMatchObject({ id: posted.body.id, status: 'applied', attempts: 1 });
     const contact = await contactByEmail('ada@example.com');
-    expect(contact).toMatchObject({ first_name: 'Ada', phone: '+34612345678', newsletter_status: 'subscribed' });
+    expect(contact).toMatchObject({
+      first_name: 'Ada',
+      phone: '+34612345678',
+      newsletter_status: 'subscribed',
+    });
     expect(contact!.registered_at).toBeInstanceOf(Date);
     expect(outcome.result).toEqual({
       type: 'account_registered',
       contactId: contact!.id,
       contact: 'inserted',
-      journeys: [{ campaignId: WELCOME, workflowId: `${WELCOME}/${contact!.id}`, outcome: 'started' }],
+      journeys: [
+        { campaignId: WELCOME, workflowId: `${WELCOME}/${contact!.id}`, outcome: 'started' },
+      ],
     });
-    expect(await inboxRow(posted.body.id)).toMatchObject({ attempts: 1, last_error: null, processed_at: expect.any(Date) });
+    expect(await inboxRow(posted.body.id)).toMatchObject({
+      attempts: 1,
+      last_error: null,
+      processed_at: expect.any(Date),
+    });
 
-    const found = await until(async () => {
-      const ids = await journeysBySearch(h.env.client, contact!.id);
-      return ids.length > 0 && ids;
-    }, 'the journey in visibility', 15_000);
+    const found = await until(
+      async () => {
+        const ids = await journeysBySearch(h.env.client, contact!.id);
+        return ids.length > 0 && ids;
+      },
+      'the journey in visibility',
+      15_000,
+    );
     expect(found).toEqual([`${WELCOME}/${contact!.id}`]);
 
     // The journey runs: the welcome email goes out, then it waits for a purchase.
     await h.journeyAt(`${WELCOME}/${contact!.id}`, 'wait');
-    const messages = await h.database.db.selectFrom('messages').select(['to_address', 'status']).where('contact_id', '=', contact!.id).execute();
+    const messages = await h.database.db
+      .selectFrom('messages')
+      .select(['to_address', 'status'])
+      .where('contact_id', '=', contact!.id)
+      .execute();
     expect(messages).toEqual([{ to_address: 'ada@example.com', status: 'sent' }]);
   });
 
   it('signals a purchase posted over HTTP to the running journey, which takes the purchase branch', async () => {
     const contactId = await registered('bea@example.com');
-    const code = (await h.database.db.selectFrom('coupons').select('code').where('assignment_key', 'is', null).orderBy('id').executeTakeFirstOrThrow()).code;
+    const code = (
+      await h.database.db
+        .selectFrom('coupons')
+        .select('code')
+        .where('assignment_key', 'is', null)
+        .orderBy('id')
+        .executeTakeFirstOrThrow()
+    ).code;
 
-    const posted = await h.postEvent(purchase('BEA@example.com', 'order-bea-1', { event_id: 'ord-bea-1', order: { coupon_code: code.toLowerCase() } }));
+    const posted = await h.postEvent(
+      purchase('BEA@example.com', 'order-bea-1', {
+        event_id: 'ord-bea-1',
+        order: { coupon_code: code.toLowerCase() },
+      }),
+    );
     expect(posted.status).toBe(202);
     const outcome = await processOne();
     expect(outcome.status).toBe('applied');
     const result = outcome.result as Purchase;
-    expect(result).toMatchObject({ contactId, contact: 'found', newPurchase: true, couponRedeemed: true, journeysSignalled: 1, order: { externalId: 'order-bea-1', source: 'api', action: 'inserted', status: 'paid' } });
+    expect(result).toMatchObject({
+      contactId,
+      contact: 'found',
+      newPurchase: true,
+      couponRedeemed: true,
+      journeysSignalled: 1,
+      order: { externalId: 'order-bea-1', source: 'api', action: 'inserted', status: 'paid' },
+    });
 
     const handle = h.env.client.workflow.getHandle(`${WELCOME}/${contactId}`);
     const journey = (await handle.result()) as JourneyResult;
     expect(journey.endReason).toBe('purchased');
     expect(journey.steps.map((s) => s.step)).toContain('add_to_segment');
     const state = await handle.query(journeyQuery);
-    expect(state.purchases).toEqual([expect.objectContaining({ orderId: 'order-bea-1', total: 59.9, currency: 'EUR' })]);
+    expect(state.purchases).toEqual([
+      expect.objectContaining({ orderId: 'order-bea-1', total: 59.9, currency: 'EUR' }),
+    ]);
 
     const [order] = await ordersOf('order-bea-1');
-    expect(order).toMatchObject({ contact_id: contactId, total: 59.9, coupon_code: code.toLowerCase(), status: 'paid' });
-    expect(await h.database.db.selectFrom('coupons').select(['redeemed_order_id']).where('code', '=', code).executeTakeFirstOrThrow()).toEqual({ redeemed_order_id: order!.id });
+    expect(order).toMatchObject({
+      contact_id: contactId,
+      total: 59.9,
+      coupon_code: code.toLowerCase(),
+      status: 'paid',
+    });
+    expect(
+      await h.database.db
+        .selectFrom('coupons')
+        .select(['redeemed_order_id'])
+        .where('code', '=', code)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ redeemed_order_id: order!.id });
   });
 
   it('applies the same event once however often it is posted', async () => {
@@ -117,9 +198,14 @@ describe('the inbox processor', () => {
     // The registration again, without event_id: the same content is the same event.
     expect((await h.postEvent(registration('cy@example.com'))).body.duplicate).toBe(true);
     // A registration with its own id for the same contact: applied, but the journey is not started twice.
-    expect((await h.postEvent(registration('cy@example.com', { event_id: 'reg-cy-again' }))).body.duplicate).toBe(false);
+    expect(
+      (await h.postEvent(registration('cy@example.com', { event_id: 'reg-cy-again' }))).body
+        .duplicate,
+    ).toBe(false);
     const again = await processOne();
-    expect((again.result as Registration).journeys).toEqual([{ campaignId: WELCOME, workflowId: `${WELCOME}/${contactId}`, outcome: 'already_enrolled' }]);
+    expect((again.result as Registration).journeys).toEqual([
+      { campaignId: WELCOME, workflowId: `${WELCOME}/${contactId}`, outcome: 'already_enrolled' },
+    ]);
 
     const event = purchase('cy@example.com', 'order-cy-1', { event_id: 'ord-cy-1' });
     const first = await h.postEvent(event);
@@ -130,48 +216,97 @@ describe('the inbox processor', () => {
 
     // The same order under another event id (Shopify sends orders/create, then orders/paid): recorded, not signalled again.
     expect((await h.postEvent({ ...event, event_id: 'ord-cy-1-paid' })).body.duplicate).toBe(false);
-    expect((await processOne()).result).toMatchObject({ newPurchase: false, journeysSignalled: 0, order: { action: 'unchanged' } });
+    expect((await processOne()).result).toMatchObject({
+      newPurchase: false,
+      journeysSignalled: 0,
+      order: { action: 'unchanged' },
+    });
 
     expect(await ordersOf('order-cy-1')).toHaveLength(1);
-    const inbox = await h.database.db.selectFrom('inbox_events').select('dedupe_key').where('dedupe_key', 'like', 'event:ord-cy-1%').execute();
+    const inbox = await h.database.db
+      .selectFrom('inbox_events')
+      .select('dedupe_key')
+      .where('dedupe_key', 'like', 'event:ord-cy-1%')
+      .execute();
     expect(inbox).toHaveLength(2);
-    const journey = (await h.env.client.workflow.getHandle(`${WELCOME}/${contactId}`).result()) as JourneyResult;
+    const journey = (await h.env.client.workflow
+      .getHandle(`${WELCOME}/${contactId}`)
+      .result()) as JourneyResult;
     expect(journey.endReason).toBe('purchased');
-    expect((await h.env.client.workflow.getHandle(`${WELCOME}/${contactId}`).query(journeyQuery)).purchases).toHaveLength(1);
-    expect(await h.database.db.selectFrom('journeys').select('workflow_id').where('contact_id', '=', contactId).execute()).toHaveLength(1);
+    expect(
+      (await h.env.client.workflow.getHandle(`${WELCOME}/${contactId}`).query(journeyQuery))
+        .purchases,
+    ).toHaveLength(1);
+    expect(
+      await h.database.db
+        .selectFrom('journeys')
+        .select('workflow_id')
+        .where('contact_id', '=', contactId)
+        .execute(),
+    ).toHaveLength(1);
   });
 
   it('keeps an event pending while Temporal is unreachable, and applies it once Temporal answers', async () => {
     const downDeps = { ...h.deps, temporal: down };
     const posted = await h.postEvent(registration('dee@example.com'));
     const failed = await processOne(downDeps);
-    expect(failed).toMatchObject({ id: posted.body.id, status: 'failed', attempts: 1, error: expect.stringMatching(/UNAVAILABLE/) });
+    expect(failed).toMatchObject({
+      id: posted.body.id,
+      status: 'failed',
+      attempts: 1,
+      error: expect.stringMatching(/UNAVAILABLE/),
+    });
     const row = await inboxRow(posted.body.id);
     expect(row).toMatchObject({ processed_at: null, attempts: 1, last_error: failed.error });
-    expect(failed.retryAt).toEqual(new Date(row.received_at.getTime() + retryOffsetSeconds(1) * 1000));
+    expect(failed.retryAt).toEqual(
+      new Date(row.received_at.getTime() + retryOffsetSeconds(1) * 1000),
+    );
     // The contact is stored; its journey is not started yet.
     const contact = await contactByEmail('dee@example.com');
-    await expect(h.env.client.workflow.getHandle(`${WELCOME}/${contact!.id}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(
+      h.env.client.workflow.getHandle(`${WELCOME}/${contact!.id}`).describe(),
+    ).rejects.toBeInstanceOf(WorkflowNotFoundError);
 
     // Not due before its backoff has passed; applied when it has.
     expect((await processInboxBatch(h.deps)).outcomes).toHaveLength(0);
     const applied = await processOne(h.deps, new Date(Date.now() + 60_000));
     expect(applied).toMatchObject({ id: posted.body.id, status: 'applied', attempts: 2 });
-    expect(applied.result).toMatchObject({ contactId: contact!.id, contact: 'unchanged', journeys: [{ outcome: 'started' }] });
-    expect(await inboxRow(posted.body.id)).toMatchObject({ processed_at: expect.any(Date), last_error: null, attempts: 2 });
+    expect(applied.result).toMatchObject({
+      contactId: contact!.id,
+      contact: 'unchanged',
+      journeys: [{ outcome: 'started' }],
+    });
+    expect(await inboxRow(posted.body.id)).toMatchObject({
+      processed_at: expect.any(Date),
+      last_error: null,
+      attempts: 2,
+    });
 
     // A purchase whose signal cannot be sent leaves no order behind, so the retry signals.
     await h.journeyAt(`${WELCOME}/${contact!.id}`, 'wait');
     await h.postEvent(purchase('dee@example.com', 'order-dee-1'));
     expect(await processOne(downDeps)).toMatchObject({ status: 'failed' });
     expect(await ordersOf('order-dee-1')).toHaveLength(0);
-    expect((await processOne(h.deps, new Date(Date.now() + 60_000))).result).toMatchObject({ newPurchase: true, journeysSignalled: 1 });
-    expect(((await h.env.client.workflow.getHandle(`${WELCOME}/${contact!.id}`).result()) as JourneyResult).endReason).toBe('purchased');
+    expect((await processOne(h.deps, new Date(Date.now() + 60_000))).result).toMatchObject({
+      newPurchase: true,
+      journeysSignalled: 1,
+    });
+    expect(
+      (
+        (await h.env.client.workflow
+          .getHandle(`${WELCOME}/${contact!.id}`)
+          .result()) as JourneyResult
+      ).endReason,
+    ).toBe('purchased');
   });
 
   it('marks refunded orders, leaves partial refunds paid, and waits for the order of an early refund', async () => {
     await h.postEvent(purchase('eve@example.com', 'order-eve-1', { order: { total: 80 } }));
-    expect((await processOne()).result).toMatchObject({ contact: 'inserted', newPurchase: true, journeysSignalled: 0 });
+    expect((await processOne()).result).toMatchObject({
+      contact: 'inserted',
+      newPurchase: true,
+      journeysSignalled: 0,
+    });
 
     await h.postEvent({ type: 'order_refunded', order: { id: 'order-eve-1' }, amount: 20 });
     expect((await processOne()).result).toMatchObject({ outcome: 'partial_refund' });
@@ -180,27 +315,54 @@ describe('the inbox processor', () => {
     expect((await ordersOf('order-eve-1'))[0]!.status).toBe('refunded');
 
     // A late "paid" delivery of the refunded order does not undo the refund, nor count as a purchase.
-    await h.postEvent(purchase('eve@example.com', 'order-eve-1', { event_id: 'late-paid', order: { total: 80 } }));
-    expect((await processOne()).result).toMatchObject({ newPurchase: false, order: { status: 'refunded' } });
+    await h.postEvent(
+      purchase('eve@example.com', 'order-eve-1', { event_id: 'late-paid', order: { total: 80 } }),
+    );
+    expect((await processOne()).result).toMatchObject({
+      newPurchase: false,
+      order: { status: 'refunded' },
+    });
 
     const early = await h.postEvent({ type: 'order_refunded', order: { id: 'order-not-yet' } });
-    expect(await processOne()).toMatchObject({ status: 'failed', error: expect.stringContaining('is not known yet') });
+    expect(await processOne()).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('is not known yet'),
+    });
     expect(await inboxRow(early.body.id)).toMatchObject({ processed_at: null, attempts: 1 });
     // Leave nothing due for the next tests.
     await h.database.db.deleteFrom('inbox_events').where('id', '=', early.body.id).execute();
   });
 
   it('rejects, without retrying, an event that can never be applied', async () => {
-    await h.database.db.insertInto('contacts').values([{ email: 'fay@example.com', external_id: 'cust-fay' }, { email: 'gus@example.com', external_id: 'cust-gus' }]).execute();
+    await h.database.db
+      .insertInto('contacts')
+      .values([
+        { email: 'fay@example.com', external_id: 'cust-fay' },
+        { email: 'gus@example.com', external_id: 'cust-gus' },
+      ])
+      .execute();
     // Gus's email for Fay's customer id: a conflict no retry fixes.
-    const posted = await h.postEvent(registration('gus@example.com', { contact: { external_id: 'cust-fay', email: 'gus@example.com' } }));
+    const posted = await h.postEvent(
+      registration('gus@example.com', {
+        contact: { external_id: 'cust-fay', email: 'gus@example.com' },
+      }),
+    );
     const outcome = await processOne();
-    expect(outcome).toMatchObject({ status: 'rejected', error: expect.stringContaining('already belongs to another contact') });
-    expect(await inboxRow(posted.body.id)).toMatchObject({ processed_at: expect.any(Date), last_error: expect.stringMatching(/^rejected: contact: /) });
+    expect(outcome).toMatchObject({
+      status: 'rejected',
+      error: expect.stringContaining('already belongs to another contact'),
+    });
+    expect(await inboxRow(posted.body.id)).toMatchObject({
+      processed_at: expect.any(Date),
+      last_error: expect.stringMatching(/^rejected: contact: /),
+    });
   });
 
   it('runs in the background: an accepted event (HTTP or Shopify) is applied at once, without waiting for the poll', async () => {
-    const processor = startInboxProcessor(h.deps, { intervalMs: 60_000, log: { info: () => {}, warn: () => {} } });
+    const processor = startInboxProcessor(h.deps, {
+      intervalMs: 60_000,
+      log: { info: () => {}, warn: () => {} },
+    });
     const server = await h.startServer({ onEventsAccepted: () => processor.kick() });
     try {
       const res = await fetch(`${server.base}/events`, {
@@ -209,20 +371,49 @@ describe('the inbox processor', () => {
         body: JSON.stringify(registration('hal@example.com')),
       });
       const { id } = (await res.json()) as { id: number };
-      await until(async () => (await inboxRow(id)).processed_at, 'the registration applied', 10_000);
+      await until(
+        async () => (await inboxRow(id)).processed_at,
+        'the registration applied',
+        10_000,
+      );
       const contact = await contactByEmail('hal@example.com');
       await h.journeyAt(`${WELCOME}/${contact!.id}`, 'wait');
 
-      const body = JSON.stringify(shopifyOrder({ id: 4501, email: 'hal@example.com', customer: null, created_at: new Date().toISOString(), discount_codes: [] }));
+      const body = JSON.stringify(
+        shopifyOrder({
+          id: 4501,
+          email: 'hal@example.com',
+          customer: null,
+          created_at: new Date().toISOString(),
+          discount_codes: [],
+        }),
+      );
       const hook = await fetch(`${server.base}/webhooks/shopify`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-shopify-topic': 'orders/paid', 'x-shopify-webhook-id': 'w-hal', 'x-shopify-hmac-sha256': signShopify(body) },
+        headers: {
+          'content-type': 'application/json',
+          'x-shopify-topic': 'orders/paid',
+          'x-shopify-webhook-id': 'w-hal',
+          'x-shopify-hmac-sha256': signShopify(body),
+        },
         body,
       });
       const { id: hookId } = (await hook.json()) as { id: number };
-      await until(async () => (await inboxRow(hookId)).processed_at, 'the Shopify order applied', 10_000);
-      expect(await ordersOf('4501')).toMatchObject([{ source: 'shopify', contact_id: contact!.id, total: 403, currency: 'USD' }]);
-      expect(((await h.env.client.workflow.getHandle(`${WELCOME}/${contact!.id}`).result()) as JourneyResult).endReason).toBe('purchased');
+      await until(
+        async () => (await inboxRow(hookId)).processed_at,
+        'the Shopify order applied',
+        10_000,
+      );
+      expect(await ordersOf('4501')).toMatchObject([
+        { source: 'shopify', contact_id: contact!.id, total: 403, currency: 'USD' },
+      ]);
+      expect(
+        (
+          (await h.env.client.workflow
+            .getHandle(`${WELCOME}/${contact!.id}`)
+            .result()) as JourneyResult
+        ).endReason,
+      ).toBe('purchased');
     } finally {
       await server.close();
       await processor.stop();

@@ -25,13 +25,56 @@ describe.runIf(recording)('record workflow histories', () => {
   });
   afterAll(() => env?.teardown());
 
-  const cases: { name: string; workflow: unknown; campaign: unknown; scenario: Scenario; purchaseAfterMs?: number }[] = [
-    { name: 'low-clv-coupon--reminder-sent', workflow: lowClvCouponJourney, campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' }, scenario: {} },
-    { name: 'low-clv-coupon--purchase-during-wait', workflow: lowClvCouponJourney, campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' }, scenario: {}, purchaseAfterMs: 86_400_000 },
-    { name: 'low-clv-coupon--not-in-segment', workflow: lowClvCouponJourney, campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' }, scenario: { inSegment: false } },
-    { name: 'inactive-reactivation--coupon-sent', workflow: inactiveReactivationJourney, campaign: { id: 'react', name: 'Reactivation', kind: 'inactive_reactivation', couponSet: 'react' }, scenario: {} },
-    { name: 'welcome-voucher--reminder-email-and-sms', workflow: welcomeVoucherJourney, campaign: { id: 'welcome', name: 'Welcome', kind: 'welcome_voucher', couponSet: 'welcome' }, scenario: { windowOpensInMs: 3_600_000 } },
-    { name: 'welcome-voucher--converted-early', workflow: welcomeVoucherJourney, campaign: { id: 'welcome', name: 'Welcome', kind: 'welcome_voucher', couponSet: 'welcome' }, scenario: {}, purchaseAfterMs: 86_400_000 },
+  const cases: {
+    name: string;
+    workflow: unknown;
+    campaign: unknown;
+    scenario: Scenario;
+    purchaseAfterMs?: number;
+  }[] = [
+    {
+      name: 'low-clv-coupon--reminder-sent',
+      workflow: lowClvCouponJourney,
+      campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' },
+      scenario: {},
+    },
+    {
+      name: 'low-clv-coupon--purchase-during-wait',
+      workflow: lowClvCouponJourney,
+      campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' },
+      scenario: {},
+      purchaseAfterMs: 86_400_000,
+    },
+    {
+      name: 'low-clv-coupon--not-in-segment',
+      workflow: lowClvCouponJourney,
+      campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' },
+      scenario: { inSegment: false },
+    },
+    {
+      name: 'inactive-reactivation--coupon-sent',
+      workflow: inactiveReactivationJourney,
+      campaign: {
+        id: 'react',
+        name: 'Reactivation',
+        kind: 'inactive_reactivation',
+        couponSet: 'react',
+      },
+      scenario: {},
+    },
+    {
+      name: 'welcome-voucher--reminder-email-and-sms',
+      workflow: welcomeVoucherJourney,
+      campaign: { id: 'welcome', name: 'Welcome', kind: 'welcome_voucher', couponSet: 'welcome' },
+      scenario: { windowOpensInMs: 3_600_000 },
+    },
+    {
+      name: 'welcome-voucher--converted-early',
+      workflow: welcomeVoucherJourney,
+      campaign: { id: 'welcome', name: 'Welcome', kind: 'welcome_voucher', couponSet: 'welcome' },
+      scenario: {},
+      purchaseAfterMs: 86_400_000,
+    },
   ];
 
   for (const c of cases) {
@@ -45,13 +88,21 @@ describe.runIf(recording)('record workflow histories', () => {
         });
         if (c.purchaseAfterMs) {
           await env.sleep(c.purchaseAfterMs);
-          await handle.signal(purchaseSignal, { orderId: 'o-1', placedAt: new Date(await env.currentTimeMs()).toISOString(), total: 30, currency: 'EUR' });
+          await handle.signal(purchaseSignal, {
+            orderId: 'o-1',
+            placedAt: new Date(await env.currentTimeMs()).toISOString(),
+            total: 30,
+            currency: 'EUR',
+          });
         }
         await handle.result();
         return handle.fetchHistory();
       });
       await fs.mkdir(HISTORIES_DIR, { recursive: true });
-      await fs.writeFile(path.join(HISTORIES_DIR, `${c.name}.json`), JSON.stringify(history, null, 1));
+      await fs.writeFile(
+        path.join(HISTORIES_DIR, `${c.name}.json`),
+        JSON.stringify(history, null, 1),
+      );
     });
   }
 });

@@ -78,42 +78,178 @@ export interface Fixture {
   campaigns: { id: string; kind: string; holdoutPercent: number; couponSet: string }[];
 }
 
-type Path = { steps: string[]; end: string | null; buyAfter?: string; coupon?: boolean; skip?: Record<string, string>; fail?: string[] };
+type Path = {
+  steps: string[];
+  end: string | null;
+  buyAfter?: string;
+  coupon?: boolean;
+  skip?: Record<string, string>;
+  fail?: string[];
+};
 
 const LOW_CLV_PATHS: Path[] = [
   { steps: ['is_in_segment'], end: 'not_in_segment' },
-  { steps: ['is_in_segment', 'assign_coupon', 'send_offer', 'wait'], end: 'purchased', buyAfter: 'send_offer', coupon: true },
-  { steps: ['is_in_segment', 'assign_coupon', 'send_offer', 'wait', 'still_in_segment'], end: 'left_segment' },
-  { steps: ['is_in_segment', 'assign_coupon', 'send_offer', 'wait', 'still_in_segment', 'has_purchased'], end: 'purchased', buyAfter: 'wait' },
-  { steps: ['is_in_segment', 'assign_coupon', 'send_offer', 'wait', 'still_in_segment', 'has_purchased', 'send_reminder'], end: 'completed' },
-  { steps: ['is_in_segment', 'assign_coupon', 'send_offer', 'wait', 'still_in_segment', 'has_purchased', 'send_reminder'], end: 'completed', buyAfter: 'send_reminder' },
-  { steps: ['is_in_segment', 'assign_coupon', 'send_offer', 'wait', 'still_in_segment', 'has_purchased', 'send_reminder'], end: 'completed', skip: { send_reminder: 'frequency_cap' } },
+  {
+    steps: ['is_in_segment', 'assign_coupon', 'send_offer', 'wait'],
+    end: 'purchased',
+    buyAfter: 'send_offer',
+    coupon: true,
+  },
+  {
+    steps: ['is_in_segment', 'assign_coupon', 'send_offer', 'wait', 'still_in_segment'],
+    end: 'left_segment',
+  },
+  {
+    steps: [
+      'is_in_segment',
+      'assign_coupon',
+      'send_offer',
+      'wait',
+      'still_in_segment',
+      'has_purchased',
+    ],
+    end: 'purchased',
+    buyAfter: 'wait',
+  },
+  {
+    steps: [
+      'is_in_segment',
+      'assign_coupon',
+      'send_offer',
+      'wait',
+      'still_in_segment',
+      'has_purchased',
+      'send_reminder',
+    ],
+    end: 'completed',
+  },
+  {
+    steps: [
+      'is_in_segment',
+      'assign_coupon',
+      'send_offer',
+      'wait',
+      'still_in_segment',
+      'has_purchased',
+      'send_reminder',
+    ],
+    end: 'completed',
+    buyAfter: 'send_reminder',
+  },
+  {
+    steps: [
+      'is_in_segment',
+      'assign_coupon',
+      'send_offer',
+      'wait',
+      'still_in_segment',
+      'has_purchased',
+      'send_reminder',
+    ],
+    end: 'completed',
+    skip: { send_reminder: 'frequency_cap' },
+  },
   { steps: ['is_in_segment', 'assign_coupon', 'send_offer', 'wait'], end: null },
 ];
 const LOW_CLV_TREATED_ONLY: Path[] = [
   { steps: ['is_in_segment', 'assign_coupon'], end: 'coupon_pool_exhausted' },
-  { steps: ['is_in_segment', 'assign_coupon', 'send_offer'], end: 'unsubscribed', skip: { send_offer: 'unsubscribed' } },
-  { steps: ['is_in_segment', 'assign_coupon', 'send_offer', 'wait', 'still_in_segment', 'has_purchased', 'send_reminder'], end: 'completed', fail: ['send_reminder'] },
+  {
+    steps: ['is_in_segment', 'assign_coupon', 'send_offer'],
+    end: 'unsubscribed',
+    skip: { send_offer: 'unsubscribed' },
+  },
+  {
+    steps: [
+      'is_in_segment',
+      'assign_coupon',
+      'send_offer',
+      'wait',
+      'still_in_segment',
+      'has_purchased',
+      'send_reminder',
+    ],
+    end: 'completed',
+    fail: ['send_reminder'],
+  },
 ];
 
 const WELCOME_PATHS: Path[] = [
   { steps: ['send_welcome', 'wait', 'add_to_segment'], end: 'purchased', buyAfter: 'send_welcome' },
-  { steps: ['send_welcome', 'wait', 'has_purchased', 'add_to_segment'], end: 'purchased', buyAfter: 'wait' },
-  { steps: ['send_welcome', 'wait', 'has_purchased', 'wait_for_window', 'assign_coupon', 'send_voucher', 'wait'], end: 'purchased', buyAfter: 'send_voucher', coupon: true },
-  { steps: ['send_welcome', 'wait', 'has_purchased', 'wait_for_window', 'assign_coupon', 'send_voucher', 'wait', 'has_purchased', 'send_reminder', 'send_reminder_sms'], end: 'completed' },
-  { steps: ['send_welcome', 'wait', 'has_purchased', 'wait_for_window', 'assign_coupon', 'send_voucher', 'wait', 'has_purchased', 'send_reminder', 'send_reminder_sms'], end: 'completed', skip: { send_reminder_sms: 'no_phone' } },
+  {
+    steps: ['send_welcome', 'wait', 'has_purchased', 'add_to_segment'],
+    end: 'purchased',
+    buyAfter: 'wait',
+  },
+  {
+    steps: [
+      'send_welcome',
+      'wait',
+      'has_purchased',
+      'wait_for_window',
+      'assign_coupon',
+      'send_voucher',
+      'wait',
+    ],
+    end: 'purchased',
+    buyAfter: 'send_voucher',
+    coupon: true,
+  },
+  {
+    steps: [
+      'send_welcome',
+      'wait',
+      'has_purchased',
+      'wait_for_window',
+      'assign_coupon',
+      'send_voucher',
+      'wait',
+      'has_purchased',
+      'send_reminder',
+      'send_reminder_sms',
+    ],
+    end: 'completed',
+  },
+  {
+    steps: [
+      'send_welcome',
+      'wait',
+      'has_purchased',
+      'wait_for_window',
+      'assign_coupon',
+      'send_voucher',
+      'wait',
+      'has_purchased',
+      'send_reminder',
+      'send_reminder_sms',
+    ],
+    end: 'completed',
+    skip: { send_reminder_sms: 'no_phone' },
+  },
   { steps: ['send_welcome', 'wait'], end: null },
 ];
-const WELCOME_TREATED_ONLY: Path[] = [{ steps: ['send_welcome'], end: 'not_subscribed', skip: { send_welcome: 'not_subscribed' } }];
+const WELCOME_TREATED_ONLY: Path[] = [
+  { steps: ['send_welcome'], end: 'not_subscribed', skip: { send_welcome: 'not_subscribed' } },
+];
 
 const INACTIVE_PATHS: Path[] = [
   { steps: ['wait'], end: 'purchased', buyAfter: 'enrolled' },
   { steps: ['wait', 'has_purchased', 'assign_coupon', 'send_coupon'], end: 'completed' },
-  { steps: ['wait', 'has_purchased', 'assign_coupon', 'send_coupon'], end: 'completed', buyAfter: 'send_coupon', coupon: true },
+  {
+    steps: ['wait', 'has_purchased', 'assign_coupon', 'send_coupon'],
+    end: 'completed',
+    buyAfter: 'send_coupon',
+    coupon: true,
+  },
 ];
 
 /** Hours between entering one step and the next, by the step left (waits take days). */
-const STEP_GAP: Record<string, number> = { wait: 48, wait_for_window: 10, send_offer: 1, send_voucher: 1, send_welcome: 1 };
+const STEP_GAP: Record<string, number> = {
+  wait: 48,
+  wait_for_window: 10,
+  send_offer: 1,
+  send_voucher: 1,
+  send_welcome: 1,
+};
 
 export async function seedReportFixture(db: Db): Promise<Fixture> {
   const rng = mulberry32(2026);
@@ -139,30 +275,94 @@ export async function seedReportFixture(db: Db): Promise<Fixture> {
 
   const contacts = await db
     .insertInto('contacts')
-    .values(Array.from({ length: 90 }, (_, i) => ({ email: `report${i}@example.com`, first_name: `R${i}`, newsletter_status: 'subscribed' as const })))
+    .values(
+      Array.from({ length: 90 }, (_, i) => ({
+        email: `report${i}@example.com`,
+        first_name: `R${i}`,
+        newsletter_status: 'subscribed' as const,
+      })),
+    )
     .returning('id')
     .execute();
   fx.contactIds = contacts.map((c) => c.id);
 
-  await saveCampaign(db, { id: 'low-clv', name: 'Reactivate low-CLV customers', kind: 'low_clv_coupon', couponSet: 'low-clv', holdoutPercent: 30 });
-  await saveCampaign(db, { id: 'welcome', name: 'Welcome voucher', kind: 'welcome_voucher', couponSet: 'welcome', holdoutPercent: 20 });
-  await saveCampaign(db, { id: 'inactive', name: "Can't lose them", kind: 'inactive_reactivation', couponSet: 'inactive' });
-  for (const set of fx.sets) await db.insertInto('coupon_sets').values({ id: set.id, name: set.id, low_stock_threshold: set.threshold }).execute();
+  await saveCampaign(db, {
+    id: 'low-clv',
+    name: 'Reactivate low-CLV customers',
+    kind: 'low_clv_coupon',
+    couponSet: 'low-clv',
+    holdoutPercent: 30,
+  });
+  await saveCampaign(db, {
+    id: 'welcome',
+    name: 'Welcome voucher',
+    kind: 'welcome_voucher',
+    couponSet: 'welcome',
+    holdoutPercent: 20,
+  });
+  await saveCampaign(db, {
+    id: 'inactive',
+    name: "Can't lose them",
+    kind: 'inactive_reactivation',
+    couponSet: 'inactive',
+  });
+  for (const set of fx.sets)
+    await db
+      .insertInto('coupon_sets')
+      .values({ id: set.id, name: set.id, low_stock_threshold: set.threshold })
+      .execute();
 
   let orderNo = 0;
-  const addOrder = (o: Omit<FxOrder, 'external_id' | 'status' | 'currency' | 'coupon_code'> & Partial<FxOrder>): FxOrder => {
-    const order: FxOrder = { external_id: `fx-${++orderNo}`, status: 'paid', currency: 'EUR', coupon_code: null, ...o };
+  const addOrder = (
+    o: Omit<FxOrder, 'external_id' | 'status' | 'currency' | 'coupon_code'> & Partial<FxOrder>,
+  ): FxOrder => {
+    const order: FxOrder = {
+      external_id: `fx-${++orderNo}`,
+      status: 'paid',
+      currency: 'EUR',
+      coupon_code: null,
+      ...o,
+    };
     fx.orders.push(order);
     return order;
   };
   const amount = () => Math.round((15 + rng() * 120) * 100) / 100;
 
-  const simulate = (campaignId: string, contactId: number, enrolledAt: number, holdout: boolean, path: Path) => {
+  const simulate = (
+    campaignId: string,
+    contactId: number,
+    enrolledAt: number,
+    holdout: boolean,
+    path: Path,
+  ) => {
     const workflowId = `${campaignId}/${contactId}`;
-    const journey: FxJourney = { workflow_id: workflowId, campaign_id: campaignId, contact_id: contactId, holdout, enrolled_at: new Date(enrolledAt), ended_at: null, end_reason: null };
+    const journey: FxJourney = {
+      workflow_id: workflowId,
+      campaign_id: campaignId,
+      contact_id: contactId,
+      holdout,
+      enrolled_at: new Date(enrolledAt),
+      ended_at: null,
+      end_reason: null,
+    };
     fx.journeys.push(journey);
-    const event = (type: string, step: string | null, at: number, key: string, detail: Record<string, unknown> = {}) =>
-      fx.events.push({ idempotency_key: `${workflowId}:${key}`, workflow_id: workflowId, campaign_id: campaignId, contact_id: contactId, type, step, detail, occurred_at: new Date(at) });
+    const event = (
+      type: string,
+      step: string | null,
+      at: number,
+      key: string,
+      detail: Record<string, unknown> = {},
+    ) =>
+      fx.events.push({
+        idempotency_key: `${workflowId}:${key}`,
+        workflow_id: workflowId,
+        campaign_id: campaignId,
+        contact_id: contactId,
+        type,
+        step,
+        detail,
+        occurred_at: new Date(at),
+      });
     event('enrolled', null, enrolledAt, 'enrolled', { holdout });
     let t = enrolledAt + 60_000;
     const stepAt: Record<string, number> = { enrolled: enrolledAt };
@@ -172,14 +372,22 @@ export async function seedReportFixture(db: Db): Promise<Fixture> {
       stepAt[step] = t;
       if (step === 'assign_coupon' && !holdout && path.end !== 'coupon_pool_exhausted') {
         code = `${campaignId.toUpperCase()}-${contactId}`;
-        fx.coupons.push({ set_id: fx.campaigns.find((c) => c.id === campaignId)!.couponSet, code, contact_id: contactId, assignment_key: `${workflowId}/coupon:x`, assigned_at: new Date(t + 500), redeemed_by: null });
+        fx.coupons.push({
+          set_id: fx.campaigns.find((c) => c.id === campaignId)!.couponSet,
+          code,
+          contact_id: contactId,
+          assignment_key: `${workflowId}/coupon:x`,
+          assigned_at: new Date(t + 500),
+          redeemed_by: null,
+        });
         event('coupon_assigned', `coupon:${campaignId}`, t + 500, 'coupon', { code });
       }
       if (step.startsWith('send_')) {
         const channel = step.endsWith('_sms') ? 'sms' : 'email';
         // A control-group send runs the same checks, then is withheld (reason "holdout").
         const skipped = path.skip?.[step] ?? (holdout ? 'holdout' : undefined);
-        if (skipped) event('message_skipped', step, t + 1000, `${step}:message`, { channel, reason: skipped });
+        if (skipped)
+          event('message_skipped', step, t + 1000, `${step}:message`, { channel, reason: skipped });
         else {
           const failed = path.fail?.includes(step);
           fx.messages.push({
@@ -192,7 +400,9 @@ export async function seedReportFixture(db: Db): Promise<Fixture> {
             created_at: new Date(t + 1000),
             sent_at: failed ? null : new Date(t + 2000 + Math.floor(rng() * 60_000)),
           });
-          event(failed ? 'message_failed' : 'message_sent', step, t + 2000, `${step}:message`, { channel });
+          event(failed ? 'message_failed' : 'message_sent', step, t + 2000, `${step}:message`, {
+            channel,
+          });
         }
       }
       t += (STEP_GAP[step] ?? 0.01) * HOUR;
@@ -205,7 +415,14 @@ export async function seedReportFixture(db: Db): Promise<Fixture> {
     if (path.buyAfter) {
       const placed = stepAt[path.buyAfter]! + (2 + rng() * 20) * HOUR;
       const useCoupon = path.coupon && code !== null;
-      const order = addOrder({ contact_id: contactId, placed_at: new Date(useCoupon ? placed + (campaignId === 'inactive' ? 12 : 3) * DAY : placed), total: amount(), coupon_code: useCoupon ? code : null });
+      const order = addOrder({
+        contact_id: contactId,
+        placed_at: new Date(
+          useCoupon ? placed + (campaignId === 'inactive' ? 12 : 3) * DAY : placed,
+        ),
+        total: amount(),
+        coupon_code: useCoupon ? code : null,
+      });
       if (useCoupon) fx.coupons.find((c) => c.code === code)!.redeemed_by = order.external_id;
     }
     return journey;
@@ -224,33 +441,104 @@ export async function seedReportFixture(db: Db): Promise<Fixture> {
     simulate('welcome', fx.contactIds[i]!, BASE + 3 * DAY + (i - 50) * 5 * HOUR, holdout, path);
   }
   // Inactive: contacts 20–29, no control group.
-  for (let i = 20; i < 30; i++) simulate('inactive', fx.contactIds[i]!, BASE + 20 * DAY + (i - 20) * HOUR, false, INACTIVE_PATHS[i % INACTIVE_PATHS.length]!);
+  for (let i = 20; i < 30; i++)
+    simulate(
+      'inactive',
+      fx.contactIds[i]!,
+      BASE + 20 * DAY + (i - 20) * HOUR,
+      false,
+      INACTIVE_PATHS[i % INACTIVE_PATHS.length]!,
+    );
 
   // Orders no journey may claim, and some it may, for every contact now and then.
   for (const contactId of fx.contactIds) {
     const r = rng();
-    if (r < 0.25) addOrder({ contact_id: contactId, placed_at: new Date(BASE - (5 + rng() * 60) * DAY), total: amount() }); // long before
-    else if (r < 0.4) addOrder({ contact_id: contactId, placed_at: new Date(BASE + (40 + rng() * 20) * DAY), total: amount() }); // long after
-    else if (r < 0.5) addOrder({ contact_id: contactId, placed_at: new Date(BASE + (3 + rng() * 20) * DAY), total: amount(), status: 'refunded' });
-    else if (r < 0.65) addOrder({ contact_id: contactId, placed_at: new Date(BASE + (1 + rng() * 25) * DAY), total: amount() }); // maybe in a window
+    if (r < 0.25)
+      addOrder({
+        contact_id: contactId,
+        placed_at: new Date(BASE - (5 + rng() * 60) * DAY),
+        total: amount(),
+      }); // long before
+    else if (r < 0.4)
+      addOrder({
+        contact_id: contactId,
+        placed_at: new Date(BASE + (40 + rng() * 20) * DAY),
+        total: amount(),
+      }); // long after
+    else if (r < 0.5)
+      addOrder({
+        contact_id: contactId,
+        placed_at: new Date(BASE + (3 + rng() * 20) * DAY),
+        total: amount(),
+        status: 'refunded',
+      });
+    else if (r < 0.65)
+      addOrder({
+        contact_id: contactId,
+        placed_at: new Date(BASE + (1 + rng() * 25) * DAY),
+        total: amount(),
+      }); // maybe in a window
   }
   // One order in dollars inside a low-CLV window; one exactly at a window's end.
-  const sample = fx.journeys.find((j) => j.campaign_id === 'low-clv' && j.end_reason === 'not_in_segment')!;
-  addOrder({ contact_id: sample.contact_id, placed_at: new Date(sample.enrolled_at.getTime() + DAY), total: 99, currency: 'USD' });
-  const edge = fx.journeys.find((j) => j.campaign_id === 'low-clv' && j.end_reason === 'left_segment' && !j.holdout)!;
-  const lastSent = Math.max(...fx.messages.filter((m) => m.workflow_id === edge.workflow_id && m.status === 'sent').map((m) => m.sent_at!.getTime()));
+  const sample = fx.journeys.find(
+    (j) => j.campaign_id === 'low-clv' && j.end_reason === 'not_in_segment',
+  )!;
+  addOrder({
+    contact_id: sample.contact_id,
+    placed_at: new Date(sample.enrolled_at.getTime() + DAY),
+    total: 99,
+    currency: 'USD',
+  });
+  const edge = fx.journeys.find(
+    (j) => j.campaign_id === 'low-clv' && j.end_reason === 'left_segment' && !j.holdout,
+  )!;
+  const lastSent = Math.max(
+    ...fx.messages
+      .filter((m) => m.workflow_id === edge.workflow_id && m.status === 'sent')
+      .map((m) => m.sent_at!.getTime()),
+  );
   addOrder({ contact_id: edge.contact_id, placed_at: new Date(lastSent + 7 * DAY), total: 12.34 });
-  addOrder({ contact_id: edge.contact_id, placed_at: new Date(lastSent + 7 * DAY + 1000), total: 43.21 });
+  addOrder({
+    contact_id: edge.contact_id,
+    placed_at: new Date(lastSent + 7 * DAY + 1000),
+    total: 43.21,
+  });
 
   // Spare codes: low-CLV runs low (3 < 10), welcome has plenty.
-  for (let i = 0; i < 3; i++) fx.coupons.push({ set_id: 'low-clv', code: `LOW-SPARE-${i}`, contact_id: null, assignment_key: null, assigned_at: null, redeemed_by: null });
-  for (let i = 0; i < 20; i++) fx.coupons.push({ set_id: 'welcome', code: `WELCOME-SPARE-${i}`, contact_id: null, assignment_key: null, assigned_at: null, redeemed_by: null });
+  for (let i = 0; i < 3; i++)
+    fx.coupons.push({
+      set_id: 'low-clv',
+      code: `LOW-SPARE-${i}`,
+      contact_id: null,
+      assignment_key: null,
+      assigned_at: null,
+      redeemed_by: null,
+    });
+  for (let i = 0; i < 20; i++)
+    fx.coupons.push({
+      set_id: 'welcome',
+      code: `WELCOME-SPARE-${i}`,
+      contact_id: null,
+      assignment_key: null,
+      assigned_at: null,
+      redeemed_by: null,
+    });
 
   await db.insertInto('journeys').values(fx.journeys).execute();
-  await db.insertInto('journey_events').values(fx.events.map((e) => ({ ...e, detail: JSON.stringify(e.detail) }))).execute();
+  await db
+    .insertInto('journey_events')
+    .values(fx.events.map((e) => ({ ...e, detail: JSON.stringify(e.detail) })))
+    .execute();
   await db
     .insertInto('messages')
-    .values(fx.messages.map((m) => ({ ...m, provider: 'outbox', to_address: m.channel === 'sms' ? '+34600000000' : 'x@example.com', text: 'hello' })))
+    .values(
+      fx.messages.map((m) => ({
+        ...m,
+        provider: 'outbox',
+        to_address: m.channel === 'sms' ? '+34600000000' : 'x@example.com',
+        text: 'hello',
+      })),
+    )
     .execute();
   const inserted = await db
     .insertInto('orders')
@@ -264,7 +552,11 @@ export async function seedReportFixture(db: Db): Promise<Fixture> {
     .values(
       fx.coupons.map(({ redeemed_by, ...c }) => {
         const order = redeemed_by ? fx.orders.find((o) => o.external_id === redeemed_by)! : null;
-        return { ...c, redeemed_order_id: order?.id ?? null, redeemed_at: order?.placed_at ?? null };
+        return {
+          ...c,
+          redeemed_order_id: order?.id ?? null,
+          redeemed_at: order?.placed_at ?? null,
+        };
       }),
     )
     .execute();
@@ -288,14 +580,31 @@ export interface Expected {
   withheld: number;
   couponsAssigned: number;
   couponsRedeemed: number;
-  groups: Record<'treated' | 'heldOut' | 'all', { journeys: number; converted: number; revenue: number; orders: number; perJourneyRevenue: number[] }>;
+  groups: Record<
+    'treated' | 'heldOut' | 'all',
+    {
+      journeys: number;
+      converted: number;
+      revenue: number;
+      orders: number;
+      perJourneyRevenue: number[];
+    }
+  >;
   firstPurchase: Record<'treated' | 'heldOut' | 'all', { firstPurchases: number; revenue: number }>;
   revenueByDay: Record<string, number>;
 }
 
 /** `utcOffsetMs`: the shop's fixed UTC offset, for the calendar days of revenueByDay. */
-export function expectedFigures(fx: Fixture, campaignId: string, windowMs = 7 * DAY, since?: Date, utcOffsetMs = 0): Expected {
-  const journeys = fx.journeys.filter((j) => j.campaign_id === campaignId && (!since || j.enrolled_at >= since));
+export function expectedFigures(
+  fx: Fixture,
+  campaignId: string,
+  windowMs = 7 * DAY,
+  since?: Date,
+  utcOffsetMs = 0,
+): Expected {
+  const journeys = fx.journeys.filter(
+    (j) => j.campaign_id === campaignId && (!since || j.enrolled_at >= since),
+  );
   const inScope = new Set(journeys.map((j) => j.workflow_id));
   const events = fx.events.filter((e) => inScope.has(e.workflow_id));
   const e: Expected = {
@@ -318,7 +627,11 @@ export function expectedFigures(fx: Fixture, campaignId: string, windowMs = 7 * 
       heldOut: { journeys: 0, converted: 0, revenue: 0, orders: 0, perJourneyRevenue: [] },
       all: { journeys: 0, converted: 0, revenue: 0, orders: 0, perJourneyRevenue: [] },
     },
-    firstPurchase: { treated: { firstPurchases: 0, revenue: 0 }, heldOut: { firstPurchases: 0, revenue: 0 }, all: { firstPurchases: 0, revenue: 0 } },
+    firstPurchase: {
+      treated: { firstPurchases: 0, revenue: 0 },
+      heldOut: { firstPurchases: 0, revenue: 0 },
+      all: { firstPurchases: 0, revenue: 0 },
+    },
     revenueByDay: {},
   };
   const node = (id: string) => (e.nodes[id] ??= { reached: 0, treated: 0, heldOut: 0, here: 0 });
@@ -331,7 +644,9 @@ export function expectedFigures(fx: Fixture, campaignId: string, windowMs = 7 * 
     else start.treated++;
     const seen: Record<string, number> = {};
     let last = 'enrolled';
-    for (const ev of events.filter((x) => x.workflow_id === j.workflow_id && x.type === 'step_entered')) {
+    for (const ev of events.filter(
+      (x) => x.workflow_id === j.workflow_id && x.type === 'step_entered',
+    )) {
       seen[ev.step!] = (seen[ev.step!] ?? 0) + 1;
       const id = seen[ev.step!] === 1 ? ev.step! : `${ev.step}#${seen[ev.step!]}`;
       const n = node(id);
@@ -339,7 +654,10 @@ export function expectedFigures(fx: Fixture, campaignId: string, windowMs = 7 * 
       if (j.holdout) n.heldOut++;
       else n.treated++;
       if (j.holdout && ev.step!.startsWith('send_')) {
-        const skip = events.find((x) => x.workflow_id === j.workflow_id && x.type === 'message_skipped' && x.step === ev.step);
+        const skip = events.find(
+          (x) =>
+            x.workflow_id === j.workflow_id && x.type === 'message_skipped' && x.step === ev.step,
+        );
         if ((skip?.detail as { reason?: string } | undefined)?.reason === 'holdout') e.withheld++;
       }
       last = id;
@@ -352,28 +670,53 @@ export function expectedFigures(fx: Fixture, campaignId: string, windowMs = 7 * 
     if (m.status === 'failed') e.failed[m.channel]++;
   }
   // Withheld control-group messages are counted apart (withheld), not as skipped.
-  for (const ev of events.filter((x) => x.type === 'message_skipped' && (x.detail as { reason?: string } | undefined)?.reason !== 'holdout')) {
+  for (const ev of events.filter(
+    (x) =>
+      x.type === 'message_skipped' &&
+      (x.detail as { reason?: string } | undefined)?.reason !== 'holdout',
+  )) {
     const key = `${String(ev.detail.channel)} ${String(ev.detail.reason)}`;
     e.skipped[key] = (e.skipped[key] ?? 0) + 1;
   }
-  const assigned = events.filter((x) => x.type === 'coupon_assigned').map((x) => fx.coupons.find((c) => c.code === x.detail.code)!);
+  const assigned = events
+    .filter((x) => x.type === 'coupon_assigned')
+    .map((x) => fx.coupons.find((c) => c.code === x.detail.code)!);
   e.couponsAssigned = assigned.length;
   e.couponsRedeemed = assigned.filter((c) => c.redeemed_by).length;
 
   // Attribution, by the documented rule.
   const firstPaid = new Map<number, FxOrder>();
-  for (const o of fx.orders.filter((o) => o.status === 'paid').sort((a, b) => a.placed_at.getTime() - b.placed_at.getTime() || a.id! - b.id!)) {
+  for (const o of fx.orders
+    .filter((o) => o.status === 'paid')
+    .sort((a, b) => a.placed_at.getTime() - b.placed_at.getTime() || a.id! - b.id!)) {
     if (!firstPaid.has(o.contact_id)) firstPaid.set(o.contact_id, o);
   }
   for (const j of journeys) {
     const enrolled = j.enrolled_at.getTime();
     const marks = j.holdout
-      ? events.filter((x) => x.workflow_id === j.workflow_id && x.type === 'step_entered' && x.step!.startsWith('send_')).map((x) => x.occurred_at.getTime())
-      : fx.messages.filter((m) => m.workflow_id === j.workflow_id && m.status === 'sent').map((m) => m.sent_at!.getTime());
+      ? events
+          .filter(
+            (x) =>
+              x.workflow_id === j.workflow_id &&
+              x.type === 'step_entered' &&
+              x.step!.startsWith('send_'),
+          )
+          .map((x) => x.occurred_at.getTime())
+      : fx.messages
+          .filter((m) => m.workflow_id === j.workflow_id && m.status === 'sent')
+          .map((m) => m.sent_at!.getTime());
     const end = Math.max(enrolled, ...marks) + windowMs;
-    const myCodes = new Set(assigned.filter((c) => c.assignment_key!.startsWith(`${j.workflow_id}/`)).map((c) => c.redeemed_by));
+    const myCodes = new Set(
+      assigned
+        .filter((c) => c.assignment_key!.startsWith(`${j.workflow_id}/`))
+        .map((c) => c.redeemed_by),
+    );
     const orders = fx.orders.filter(
-      (o) => o.status === 'paid' && o.contact_id === j.contact_id && (myCodes.has(o.external_id) || (o.placed_at.getTime() >= enrolled && o.placed_at.getTime() <= end)),
+      (o) =>
+        o.status === 'paid' &&
+        o.contact_id === j.contact_id &&
+        (myCodes.has(o.external_id) ||
+          (o.placed_at.getTime() >= enrolled && o.placed_at.getTime() <= end)),
     );
     const revenue = orders.filter((o) => o.currency === 'EUR').reduce((sum, o) => sum + o.total, 0);
     const first = orders.find((o) => firstPaid.get(j.contact_id) === o && o.currency === 'EUR');

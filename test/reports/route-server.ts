@@ -17,10 +17,15 @@ export async function startRouteServer(routes: Map<string, Handler>): Promise<Ro
     const url = new URL(req.url ?? '/', 'http://localhost');
     const handler = routes.get(`${req.method} ${url.pathname}`);
     if (!handler) {
-      const allowed = [...routes.keys()].filter((k) => k.endsWith(` ${url.pathname}`)).map((k) => k.split(' ')[0]!);
+      const allowed = [...routes.keys()]
+        .filter((k) => k.endsWith(` ${url.pathname}`))
+        .map((k) => k.split(' ')[0]!);
       if (allowed.length) {
         res.setHeader('allow', allowed.join(', '));
-        return sendJson(res, 405, { error: `method ${req.method} not allowed on ${url.pathname}`, allowed });
+        return sendJson(res, 405, {
+          error: `method ${req.method} not allowed on ${url.pathname}`,
+          allowed,
+        });
       }
       return sendJson(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
     }

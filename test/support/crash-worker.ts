@@ -23,7 +23,9 @@ runMain('crash-worker', () =>
                 const result = await next(input);
                 const info = Context.current().info;
                 if (hold.has(info.activityType)) {
-                  console.log(`holding after ${info.activityType} (attempt ${info.attempt}) of ${info.workflowExecution?.workflowId}`);
+                  console.log(
+                    `holding after ${info.activityType} (attempt ${info.attempt}) of ${info.workflowExecution?.workflowId}`,
+                  );
                   await new Promise((r) => setTimeout(r, holdMs));
                 }
                 return result;

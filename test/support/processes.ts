@@ -10,7 +10,11 @@ export interface RunningProcess {
   exited(): Promise<number | null>;
 }
 
-export function startTs(script: string, env: NodeJS.ProcessEnv, opts: { detached?: boolean } = {}): RunningProcess {
+export function startTs(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  opts: { detached?: boolean } = {},
+): RunningProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, script)], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
@@ -41,7 +45,11 @@ export function startTs(script: string, env: NodeJS.ProcessEnv, opts: { detached
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`timed out waiting for ${pattern} in the output of ${script}:\n${output.slice(-3000)}`));
+          reject(
+            new Error(
+              `timed out waiting for ${pattern} in the output of ${script}:\n${output.slice(-3000)}`,
+            ),
+          );
         }, timeoutMs);
         const onExit = () => {
           cleanup();
@@ -60,7 +68,11 @@ export function startTs(script: string, env: NodeJS.ProcessEnv, opts: { detached
   };
 }
 
-export async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -21,9 +21,25 @@ export async function startRealWorkers(
   db: Db,
   opts: { env?: NodeJS.ProcessEnv; searchAttributes?: boolean; name?: string } = {},
 ): Promise<RunningWorkers> {
-  const config = loadConfig({ BOOMERANG_SIGNING_SECRET: 'test-secret', ...opts.env, TEMPORAL_TASK_QUEUE: uniqueTaskQueue(opts.name ?? 'real') });
-  const deps = { db, config, temporal: testEnv.client, channels: createChannels(config, db), searchAttributes: opts.searchAttributes };
-  const options = { connection: testEnv.nativeConnection, namespace: 'default', taskQueue: config.temporal.taskQueue, deps, workflowBundle: workflowBundle() };
+  const config = loadConfig({
+    BOOMERANG_SIGNING_SECRET: 'test-secret',
+    ...opts.env,
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue(opts.name ?? 'real'),
+  });
+  const deps = {
+    db,
+    config,
+    temporal: testEnv.client,
+    channels: createChannels(config, db),
+    searchAttributes: opts.searchAttributes,
+  };
+  const options = {
+    connection: testEnv.nativeConnection,
+    namespace: 'default',
+    taskQueue: config.temporal.taskQueue,
+    deps,
+    workflowBundle: workflowBundle(),
+  };
   const workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
   const running = Promise.all(workers.map((w) => w.run()));
   return {

@@ -15,19 +15,27 @@ const codec = new AesGcmPayloadCodec(key);
 
 describe('payload encryption', () => {
   it('round-trips payloads and leaves no readable contact data', async () => {
-    const payload = defaultPayloadConverter.toPayload({ email: 'ada@example.com', coupon: 'BACK-7K2M' });
+    const payload = defaultPayloadConverter.toPayload({
+      email: 'ada@example.com',
+      coupon: 'BACK-7K2M',
+    });
     const [encrypted] = await codec.encode([payload]);
     expect(Buffer.from(encrypted!.data!).toString('latin1')).not.toContain('ada@example.com');
     expect(Buffer.from(encrypted!.metadata!.encoding!).toString()).toBe('binary/encrypted');
     const [decrypted] = await codec.decode([encrypted!]);
-    expect(defaultPayloadConverter.fromPayload(decrypted!)).toEqual({ email: 'ada@example.com', coupon: 'BACK-7K2M' });
+    expect(defaultPayloadConverter.fromPayload(decrypted!)).toEqual({
+      email: 'ada@example.com',
+      coupon: 'BACK-7K2M',
+    });
   });
 
   it('refuses a tampered payload, and names the key of one encrypted with another key', async () => {
     const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload('secret')]);
     const tampered = { ...encrypted!, data: Buffer.from(encrypted!.data!).fill(1, 20, 21) };
     await expect(codec.decode([tampered])).rejects.toThrow();
-    await expect(new AesGcmPayloadCodec(randomBytes(32)).decode([encrypted!])).rejects.toThrow(/encrypted with key .* but PAYLOAD_ENCRYPTION_KEY is key/);
+    await expect(new AesGcmPayloadCodec(randomBytes(32)).decode([encrypted!])).rejects.toThrow(
+      /encrypted with key .* but PAYLOAD_ENCRYPTION_KEY is key/,
+    );
   });
 
   describe('in a workflow history, and through the Web UI codec endpoint', () => {
@@ -38,7 +46,14 @@ describe('payload encryption', () => {
       env = await createTimeSkippingEnv();
       const routes = new Map<string, Handler>();
       registerCodecRoutes(routes, { codec, uiUrl: 'http://localhost:8233' });
-      server = http.createServer((req, res) => void routes.get(`${req.method} ${new URL(req.url!, 'http://x').pathname}`)!(req, res, new URL(req.url!, 'http://x')));
+      server = http.createServer(
+        (req, res) =>
+          void routes.get(`${req.method} ${new URL(req.url!, 'http://x').pathname}`)!(
+            req,
+            res,
+            new URL(req.url!, 'http://x'),
+          ),
+      );
       base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
     });
     afterAll(async () => {
@@ -47,20 +62,47 @@ describe('payload encryption', () => {
     });
 
     it('stores the workflow input encrypted, and the endpoint decodes it for the UI origin only', async () => {
-      const client = new Client({ connection: env.connection, dataConverter: { payloadCodecs: [codec] } });
-      const handle = await client.workflow.start(greetingWorkflow, { taskQueue: 'nobody-polls', workflowId: 'codec-test', args: [{ name: 'ada@example.com' }] });
+      const client = new Client({
+        connection: env.connection,
+        dataConverter: { payloadCodecs: [codec] },
+      });
+      const handle = await client.workflow.start(greetingWorkflow, {
+        taskQueue: 'nobody-polls',
+        workflowId: 'codec-test',
+        args: [{ name: 'ada@example.com' }],
+      });
       const history = await handle.fetchHistory();
-      const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+      const input =
+        history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
       expect(Buffer.from(input.data!).toString('latin1')).not.toContain('ada@example.com');
 
-      const asJson = { metadata: Object.fromEntries(Object.entries(input.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])), data: Buffer.from(input.data!).toString('base64') };
-      const res = await fetch(`${base}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://localhost:8233', 'x-namespace': 'default' }, body: JSON.stringify({ payloads: [asJson] }) });
+      const asJson = {
+        metadata: Object.fromEntries(
+          Object.entries(input.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
+        ),
+        data: Buffer.from(input.data!).toString('base64'),
+      };
+      const res = await fetch(`${base}/codec/decode`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          origin: 'http://localhost:8233',
+          'x-namespace': 'default',
+        },
+        body: JSON.stringify({ payloads: [asJson] }),
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
       const [decoded] = ((await res.json()) as { payloads: { data: string }[] }).payloads;
-      expect(JSON.parse(Buffer.from(decoded!.data, 'base64').toString())).toEqual({ name: 'ada@example.com' });
+      expect(JSON.parse(Buffer.from(decoded!.data, 'base64').toString())).toEqual({
+        name: 'ada@example.com',
+      });
 
-      const foreign = await fetch(`${base}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: JSON.stringify({ payloads: [asJson] }) });
+      const foreign = await fetch(`${base}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+        body: JSON.stringify({ payloads: [asJson] }),
+      });
       expect(foreign.status).toBe(403);
       await handle.terminate();
     });

@@ -12,7 +12,12 @@ import {
   type WelcomeVoucherCampaign,
 } from '../../src/domain/campaigns/definition.js';
 import { inactiveReactivationJourney } from '../../src/workflows/inactive-reactivation.js';
-import { journeyQuery, type JourneyResult, purchaseSignal, stopSignal } from '../../src/workflows/journey.js';
+import {
+  journeyQuery,
+  type JourneyResult,
+  purchaseSignal,
+  stopSignal,
+} from '../../src/workflows/journey.js';
 import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
 import { welcomeVoucherJourney } from '../../src/workflows/welcome-voucher.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
@@ -21,9 +26,24 @@ import { journeyWorkers, type Scenario } from './journey-harness.js';
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
-const lowClv = parseCampaignDefinition({ id: 'low-clv', name: 'Low CLV coupon', kind: 'low_clv_coupon', couponSet: 'low-clv' }) as LowClvCouponCampaign;
-const reactivation = parseCampaignDefinition({ id: 'reactivation', name: 'Reactivation', kind: 'inactive_reactivation', couponSet: 'react' }) as InactiveReactivationCampaign;
-const welcome = parseCampaignDefinition({ id: 'welcome', name: 'Welcome voucher', kind: 'welcome_voucher', couponSet: 'welcome' }) as WelcomeVoucherCampaign;
+const lowClv = parseCampaignDefinition({
+  id: 'low-clv',
+  name: 'Low CLV coupon',
+  kind: 'low_clv_coupon',
+  couponSet: 'low-clv',
+}) as LowClvCouponCampaign;
+const reactivation = parseCampaignDefinition({
+  id: 'reactivation',
+  name: 'Reactivation',
+  kind: 'inactive_reactivation',
+  couponSet: 'react',
+}) as InactiveReactivationCampaign;
+const welcome = parseCampaignDefinition({
+  id: 'welcome',
+  name: 'Welcome voucher',
+  kind: 'welcome_voucher',
+  couponSet: 'welcome',
+}) as WelcomeVoucherCampaign;
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -31,14 +51,18 @@ beforeAll(async () => {
 });
 afterAll(() => env?.teardown());
 
-type JourneyFn = typeof lowClvCouponJourney | typeof inactiveReactivationJourney | typeof welcomeVoucherJourney;
+type JourneyFn =
+  typeof lowClvCouponJourney | typeof inactiveReactivationJourney | typeof welcomeVoucherJourney;
 
 /** Runs one journey to its end; `during` may act on the running workflow (signals, time). */
 async function runJourney(
   workflow: JourneyFn,
   campaign: CampaignDefinition,
   scenario: Scenario,
-  opts: { holdout?: boolean; during?: (handle: Awaited<ReturnType<typeof env.client.workflow.start>>) => Promise<void> } = {},
+  opts: {
+    holdout?: boolean;
+    during?: (handle: Awaited<ReturnType<typeof env.client.workflow.start>>) => Promise<void>;
+  } = {},
 ) {
   const workers = await journeyWorkers(env, scenario);
   const startedAt = await env.currentTimeMs();
@@ -51,7 +75,8 @@ async function runJourney(
     if (opts.during) await opts.during(handle);
     return (await handle.result()) as JourneyResult;
   });
-  const elapsed = (name: string, nth = 0) => workers.calls.filter((c) => c.name === name)[nth]!.at - startedAt;
+  const elapsed = (name: string, nth = 0) =>
+    workers.calls.filter((c) => c.name === name)[nth]!.at - startedAt;
   return { result, workers, names: workers.names(), calls: workers.calls, elapsed, startedAt };
 }
 
@@ -63,100 +88,189 @@ describe('low-CLV coupon journey', () => {
   });
 
   it('assigns a coupon, emails it, waits 7 days, and reminds with the same coupon', async () => {
-    const { result, names, calls, elapsed } = await runJourney(lowClvCouponJourney, lowClv, { inSegment: true, purchasedPerOrders: false });
+    const { result, names, calls, elapsed } = await runJourney(lowClvCouponJourney, lowClv, {
+      inSegment: true,
+      purchasedPerOrders: false,
+    });
     expect(result.endReason).toBe('completed');
-    expect(names).toEqual(['isInSegment', 'assignCoupon', 'sendEmail', 'isInSegment', 'hasPurchased', 'sendEmail', 'endJourney']);
+    expect(names).toEqual([
+      'isInSegment',
+      'assignCoupon',
+      'sendEmail',
+      'isInSegment',
+      'hasPurchased',
+      'sendEmail',
+      'endJourney',
+    ]);
     const emails = calls.filter((c) => c.name === 'sendEmail').map((c) => c.input);
     expect(emails.map((e) => e.template)).toEqual(['low-clv-offer', 'low-clv-reminder']);
-    expect(emails.map((e) => (e.variables as { coupon: { code: string } }).coupon.code)).toEqual(['CODE-7', 'CODE-7']);
+    expect(emails.map((e) => (e.variables as { coupon: { code: string } }).coupon.code)).toEqual([
+      'CODE-7',
+      'CODE-7',
+    ]);
     expect(emails[0]!.utm).toEqual({ source: 'boomerang', medium: 'email', campaign: 'low-clv' });
     expect(elapsed('sendEmail', 0)).toBeLessThan(HOUR);
     expect(elapsed('sendEmail', 1)).toBeGreaterThanOrEqual(7 * DAY);
     // "Has purchased more than 0 times in the last 7 days" asks about exactly that window.
     const since = Date.parse(calls.find((c) => c.name === 'hasPurchased')!.input.since as string);
-    expect(calls.find((c) => c.name === 'hasPurchased')!.at - since).toBeGreaterThanOrEqual(7 * DAY - 1000);
-    expect(result.steps.map((s) => s.step)).toEqual(['is_in_segment', 'assign_coupon', 'send_offer', 'wait', 'still_in_segment', 'has_purchased', 'send_reminder', 'end']);
+    expect(calls.find((c) => c.name === 'hasPurchased')!.at - since).toBeGreaterThanOrEqual(
+      7 * DAY - 1000,
+    );
+    expect(result.steps.map((s) => s.step)).toEqual([
+      'is_in_segment',
+      'assign_coupon',
+      'send_offer',
+      'wait',
+      'still_in_segment',
+      'has_purchased',
+      'send_reminder',
+      'end',
+    ]);
   });
 
   it('ends as soon as a purchase signal arrives during the 7-day wait, without a reminder', async () => {
-    const { result, names, elapsed } = await runJourney(lowClvCouponJourney, lowClv, {}, {
-      during: async (handle) => {
-        await env.sleep(2 * DAY);
-        await handle.signal(purchaseSignal, { orderId: 'o-1', placedAt: new Date(await env.currentTimeMs()).toISOString(), total: 40, currency: 'EUR' });
+    const { result, names, elapsed } = await runJourney(
+      lowClvCouponJourney,
+      lowClv,
+      {},
+      {
+        during: async (handle) => {
+          await env.sleep(2 * DAY);
+          await handle.signal(purchaseSignal, {
+            orderId: 'o-1',
+            placedAt: new Date(await env.currentTimeMs()).toISOString(),
+            total: 40,
+            currency: 'EUR',
+          });
+        },
       },
-    });
+    );
     expect(result.endReason).toBe('purchased');
     expect(names).toEqual(['isInSegment', 'assignCoupon', 'sendEmail', 'endJourney']);
     expect(elapsed('endJourney')).toBeLessThan(3 * DAY);
   });
 
   it('sends no reminder to a contact who left the segment during the wait', async () => {
-    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, { inSegment: [true, false] });
+    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, {
+      inSegment: [true, false],
+    });
     expect(result.endReason).toBe('left_segment');
-    expect(names).toEqual(['isInSegment', 'assignCoupon', 'sendEmail', 'isInSegment', 'endJourney']);
+    expect(names).toEqual([
+      'isInSegment',
+      'assignCoupon',
+      'sendEmail',
+      'isInSegment',
+      'endJourney',
+    ]);
   });
 
   it('sends no reminder when the orders table shows a purchase in the last 7 days', async () => {
-    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, { purchasedPerOrders: true });
+    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, {
+      purchasedPerOrders: true,
+    });
     expect(result.endReason).toBe('purchased');
     expect(names.filter((n) => n === 'sendEmail')).toHaveLength(1);
   });
 
   it('ends with "coupon pool exhausted" and sends nothing when the pool is empty', async () => {
-    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, { poolExhausted: true });
+    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, {
+      poolExhausted: true,
+    });
     expect(result.endReason).toBe('coupon_pool_exhausted');
     expect(names).toEqual(['isInSegment', 'assignCoupon', 'endJourney']);
   });
 
   it('ends, recording why, when the contact has unsubscribed', async () => {
-    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, { emailSkip: 'unsubscribed' });
+    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, {
+      emailSkip: 'unsubscribed',
+    });
     expect(result.endReason).toBe('unsubscribed');
     expect(names).toEqual(['isInSegment', 'assignCoupon', 'sendEmail', 'endJourney']);
-    expect(result.steps.find((s) => s.step === 'send_offer')!.outcome).toBe('skipped: unsubscribed');
+    expect(result.steps.find((s) => s.step === 'send_offer')!.outcome).toBe(
+      'skipped: unsubscribed',
+    );
   });
 
   it('measures a control-group contact over the same wait but sends it nothing', async () => {
-    const { result, names, calls, elapsed } = await runJourney(lowClvCouponJourney, lowClv, {}, { holdout: true });
+    const { result, names, calls, elapsed } = await runJourney(
+      lowClvCouponJourney,
+      lowClv,
+      {},
+      { holdout: true },
+    );
     expect(result.endReason).toBe('completed');
     // No coupon; the sends run their checks with the message withheld.
-    expect(names).toEqual(['isInSegment', 'sendEmail', 'isInSegment', 'hasPurchased', 'sendEmail', 'endJourney']);
-    expect(calls.filter((c) => c.name === 'sendEmail').every((c) => c.input.withhold === true)).toBe(true);
+    expect(names).toEqual([
+      'isInSegment',
+      'sendEmail',
+      'isInSegment',
+      'hasPurchased',
+      'sendEmail',
+      'endJourney',
+    ]);
+    expect(
+      calls.filter((c) => c.name === 'sendEmail').every((c) => c.input.withhold === true),
+    ).toBe(true);
     expect(elapsed('hasPurchased')).toBeGreaterThanOrEqual(7 * DAY);
-    expect(result.steps.filter((s) => s.outcome === 'skipped: control group').map((s) => s.step)).toEqual(['assign_coupon', 'send_offer', 'send_reminder']);
+    expect(
+      result.steps.filter((s) => s.outcome === 'skipped: control group').map((s) => s.step),
+    ).toEqual(['assign_coupon', 'send_offer', 'send_reminder']);
   });
 
   it('ends a control-group contact who is not subscribed where a treated one would end', async () => {
-    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, { emailSkip: 'not_subscribed' }, { holdout: true });
+    const { result, names } = await runJourney(
+      lowClvCouponJourney,
+      lowClv,
+      { emailSkip: 'not_subscribed' },
+      { holdout: true },
+    );
     expect(result.endReason).toBe('not_subscribed');
     expect(names).toEqual(['isInSegment', 'sendEmail', 'endJourney']);
   });
 
   it('ends with "campaign_stopped" when the campaign is stopped during the wait', async () => {
-    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, {}, {
-      during: async (handle) => {
-        await env.sleep(DAY);
-        await handle.signal(stopSignal, { reason: 'stopped by operator' });
+    const { result, names } = await runJourney(
+      lowClvCouponJourney,
+      lowClv,
+      {},
+      {
+        during: async (handle) => {
+          await env.sleep(DAY);
+          await handle.signal(stopSignal, { reason: 'stopped by operator' });
+        },
       },
-    });
+    );
     expect(result.endReason).toBe('campaign_stopped');
     expect(names).toEqual(['isInSegment', 'assignCoupon', 'sendEmail', 'endJourney']);
   });
 
   it('answers the step-history query while waiting', async () => {
-    await runJourney(lowClvCouponJourney, lowClv, {}, {
-      during: async (handle) => {
-        await env.sleep(HOUR);
-        const state = await handle.query(journeyQuery);
-        expect(state.currentStep).toBe('wait');
-        expect(state.steps.map((s) => s.step)).toEqual(['is_in_segment', 'assign_coupon', 'send_offer', 'wait']);
+    await runJourney(
+      lowClvCouponJourney,
+      lowClv,
+      {},
+      {
+        during: async (handle) => {
+          await env.sleep(HOUR);
+          const state = await handle.query(journeyQuery);
+          expect(state.currentStep).toBe('wait');
+          expect(state.steps.map((s) => s.step)).toEqual([
+            'is_in_segment',
+            'assign_coupon',
+            'send_offer',
+            'wait',
+          ]);
+        },
       },
-    });
+    );
   });
 });
 
 describe('inactive-customer reactivation journey', () => {
   it('waits 8 hours, then assigns a coupon and emails it when there was no purchase', async () => {
-    const { result, names, elapsed } = await runJourney(inactiveReactivationJourney, reactivation, { purchasedPerOrders: false });
+    const { result, names, elapsed } = await runJourney(inactiveReactivationJourney, reactivation, {
+      purchasedPerOrders: false,
+    });
     expect(result.endReason).toBe('completed');
     expect(names).toEqual(['hasPurchased', 'assignCoupon', 'sendEmail', 'endJourney']);
     expect(elapsed('assignCoupon')).toBeGreaterThanOrEqual(8 * HOUR);
@@ -164,24 +278,38 @@ describe('inactive-customer reactivation journey', () => {
   });
 
   it('ends without a coupon when a purchase arrives during the 8 hours', async () => {
-    const { result, names } = await runJourney(inactiveReactivationJourney, reactivation, {}, {
-      during: async (handle) => {
-        await env.sleep(2 * HOUR);
-        await handle.signal(purchaseSignal, { orderId: 'o-2', placedAt: new Date(await env.currentTimeMs()).toISOString(), total: 99, currency: 'EUR' });
+    const { result, names } = await runJourney(
+      inactiveReactivationJourney,
+      reactivation,
+      {},
+      {
+        during: async (handle) => {
+          await env.sleep(2 * HOUR);
+          await handle.signal(purchaseSignal, {
+            orderId: 'o-2',
+            placedAt: new Date(await env.currentTimeMs()).toISOString(),
+            total: 99,
+            currency: 'EUR',
+          });
+        },
       },
-    });
+    );
     expect(result.endReason).toBe('purchased');
     expect(names).toEqual(['endJourney']);
   });
 
   it('ends without a coupon when the orders table shows a purchase in the last 8 hours', async () => {
-    const { result, names } = await runJourney(inactiveReactivationJourney, reactivation, { purchasedPerOrders: true });
+    const { result, names } = await runJourney(inactiveReactivationJourney, reactivation, {
+      purchasedPerOrders: true,
+    });
     expect(result.endReason).toBe('purchased');
     expect(names).toEqual(['hasPurchased', 'endJourney']);
   });
 
   it('ends with "coupon pool exhausted" and sends nothing when the pool is empty', async () => {
-    const { result, names } = await runJourney(inactiveReactivationJourney, reactivation, { poolExhausted: true });
+    const { result, names } = await runJourney(inactiveReactivationJourney, reactivation, {
+      poolExhausted: true,
+    });
     expect(result.endReason).toBe('coupon_pool_exhausted');
     expect(names).toEqual(['hasPurchased', 'assignCoupon', 'endJourney']);
   });
@@ -189,37 +317,76 @@ describe('inactive-customer reactivation journey', () => {
 
 describe('welcome voucher journey', () => {
   it('adds a contact who buys within 2 days to the converted segment, and ends', async () => {
-    const { result, names, calls } = await runJourney(welcomeVoucherJourney, welcome, {}, {
-      during: async (handle) => {
-        await env.sleep(DAY);
-        await handle.signal(purchaseSignal, { orderId: 'o-3', placedAt: new Date(await env.currentTimeMs()).toISOString(), total: 25, currency: 'EUR' });
+    const { result, names, calls } = await runJourney(
+      welcomeVoucherJourney,
+      welcome,
+      {},
+      {
+        during: async (handle) => {
+          await env.sleep(DAY);
+          await handle.signal(purchaseSignal, {
+            orderId: 'o-3',
+            placedAt: new Date(await env.currentTimeMs()).toISOString(),
+            total: 25,
+            currency: 'EUR',
+          });
+        },
       },
-    });
+    );
     expect(result.endReason).toBe('purchased');
     expect(names).toEqual(['sendEmail', 'addToSegment', 'endJourney']);
     expect(calls.find((c) => c.name === 'addToSegment')!.input.segment).toBe('Welcome converted');
   });
 
   it('also counts a purchase found in the orders table after the 2 days', async () => {
-    const { result, names } = await runJourney(welcomeVoucherJourney, welcome, { purchasedPerOrders: true });
+    const { result, names } = await runJourney(welcomeVoucherJourney, welcome, {
+      purchasedPerOrders: true,
+    });
     expect(result.endReason).toBe('purchased');
     expect(names).toEqual(['sendEmail', 'hasPurchased', 'addToSegment', 'endJourney']);
   });
 
   it('without a purchase: waits for the contact window, sends the voucher, and ends on a later purchase', async () => {
-    const { result, names, calls, elapsed } = await runJourney(welcomeVoucherJourney, welcome, { purchasedPerOrders: [false, true], windowOpensInMs: 10 * HOUR });
+    const { result, names, calls, elapsed } = await runJourney(welcomeVoucherJourney, welcome, {
+      purchasedPerOrders: [false, true],
+      windowOpensInMs: 10 * HOUR,
+    });
     expect(result.endReason).toBe('purchased');
-    expect(names).toEqual(['sendEmail', 'hasPurchased', 'nextContactWindow', 'assignCoupon', 'sendEmail', 'hasPurchased', 'endJourney']);
+    expect(names).toEqual([
+      'sendEmail',
+      'hasPurchased',
+      'nextContactWindow',
+      'assignCoupon',
+      'sendEmail',
+      'hasPurchased',
+      'endJourney',
+    ]);
     // The voucher goes out when the window opens, 10 hours after the 2-day wait.
     expect(elapsed('assignCoupon')).toBeGreaterThanOrEqual(2 * DAY + 10 * HOUR);
     expect(calls.find((c) => c.name === 'assignCoupon')!.input.validFor).toBe('5 days');
-    expect(calls.find((c) => c.name === 'nextContactWindow')!.input.window).toEqual({ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '09:00', to: '20:00' });
+    expect(calls.find((c) => c.name === 'nextContactWindow')!.input.window).toEqual({
+      days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+      from: '09:00',
+      to: '20:00',
+    });
   });
 
   it('without any purchase: sends the reminder by email and by SMS after 5 more days', async () => {
-    const { result, names, calls, elapsed } = await runJourney(welcomeVoucherJourney, welcome, { purchasedPerOrders: false });
+    const { result, names, calls, elapsed } = await runJourney(welcomeVoucherJourney, welcome, {
+      purchasedPerOrders: false,
+    });
     expect(result.endReason).toBe('completed');
-    expect(names).toEqual(['sendEmail', 'hasPurchased', 'nextContactWindow', 'assignCoupon', 'sendEmail', 'hasPurchased', 'sendEmail', 'sendSms', 'endJourney']);
+    expect(names).toEqual([
+      'sendEmail',
+      'hasPurchased',
+      'nextContactWindow',
+      'assignCoupon',
+      'sendEmail',
+      'hasPurchased',
+      'sendEmail',
+      'sendSms',
+      'endJourney',
+    ]);
     expect(elapsed('sendSms')).toBeGreaterThanOrEqual(7 * DAY);
     const sms = calls.find((c) => c.name === 'sendSms')!.input;
     expect(sms.template).toBe('voucher-reminder-sms');
@@ -229,12 +396,22 @@ describe('welcome voucher journey', () => {
   it('records the SMS as skipped when the contact has no phone, and still completes', async () => {
     const { result } = await runJourney(welcomeVoucherJourney, welcome, { smsSkip: 'no_phone' });
     expect(result.endReason).toBe('completed');
-    expect(result.steps.find((s) => s.step === 'send_reminder_sms')!.outcome).toBe('skipped: no_phone');
+    expect(result.steps.find((s) => s.step === 'send_reminder_sms')!.outcome).toBe(
+      'skipped: no_phone',
+    );
   });
 
   it('ends with "coupon pool exhausted" before the voucher email when there is no voucher left', async () => {
-    const { result, names } = await runJourney(welcomeVoucherJourney, welcome, { poolExhausted: true });
+    const { result, names } = await runJourney(welcomeVoucherJourney, welcome, {
+      poolExhausted: true,
+    });
     expect(result.endReason).toBe('coupon_pool_exhausted');
-    expect(names).toEqual(['sendEmail', 'hasPurchased', 'nextContactWindow', 'assignCoupon', 'endJourney']);
+    expect(names).toEqual([
+      'sendEmail',
+      'hasPurchased',
+      'nextContactWindow',
+      'assignCoupon',
+      'endJourney',
+    ]);
   });
 });

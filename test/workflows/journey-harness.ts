@@ -28,12 +28,18 @@ export interface Call {
 
 function sequence(value: boolean | boolean[] | undefined, fallback: boolean): () => boolean {
   const values = Array.isArray(value) ? [...value] : undefined;
-  return () => (values ? (values.length > 1 ? values.shift()! : values[0]!) : (value as boolean | undefined) ?? fallback);
+  return () =>
+    values
+      ? values.length > 1
+        ? values.shift()!
+        : values[0]!
+      : ((value as boolean | undefined) ?? fallback);
 }
 
 export function mockActivities(env: TestWorkflowEnvironment, scenario: Scenario) {
   const calls: Call[] = [];
-  const record = async (name: string, input: unknown) => calls.push({ name, at: await env.currentTimeMs(), input: input as Record<string, unknown> });
+  const record = async (name: string, input: unknown) =>
+    calls.push({ name, at: await env.currentTimeMs(), input: input as Record<string, unknown> });
   const inSegment = sequence(scenario.inSegment, true);
   const purchased = sequence(scenario.purchasedPerOrders, false);
   const journey: JourneyActivities & CouponActivities = {
@@ -49,7 +55,8 @@ export function mockActivities(env: TestWorkflowEnvironment, scenario: Scenario)
     },
     assignCoupon: async (i) => {
       await record('assignCoupon', i);
-      if (scenario.poolExhausted) throw ApplicationFailure.nonRetryable('coupon pool exhausted', 'CouponPoolExhausted');
+      if (scenario.poolExhausted)
+        throw ApplicationFailure.nonRetryable('coupon pool exhausted', 'CouponPoolExhausted');
       return { code: `CODE-${i.contactId}`, expiresAt: null };
     },
   };
@@ -57,12 +64,16 @@ export function mockActivities(env: TestWorkflowEnvironment, scenario: Scenario)
     sendEmail: async (i) => {
       await record('sendEmail', i);
       if (scenario.emailSkip) return { outcome: 'skipped' as const, reason: scenario.emailSkip };
-      return i.withhold ? { outcome: 'skipped' as const, reason: 'holdout' as const } : { outcome: 'sent' as const, messageId: 1 };
+      return i.withhold
+        ? { outcome: 'skipped' as const, reason: 'holdout' as const }
+        : { outcome: 'sent' as const, messageId: 1 };
     },
     sendSms: async (i) => {
       await record('sendSms', i);
       if (scenario.smsSkip) return { outcome: 'skipped' as const, reason: scenario.smsSkip };
-      return i.withhold ? { outcome: 'skipped' as const, reason: 'holdout' as const } : { outcome: 'sent' as const, messageId: 2 };
+      return i.withhold
+        ? { outcome: 'skipped' as const, reason: 'holdout' as const }
+        : { outcome: 'sent' as const, messageId: 2 };
     },
   } as MessagingActivities;
   return { calls, journey, messaging };
@@ -72,8 +83,17 @@ export function mockActivities(env: TestWorkflowEnvironment, scenario: Scenario)
 export async function journeyWorkers(env: TestWorkflowEnvironment, scenario: Scenario) {
   const taskQueue = uniqueTaskQueue('journey');
   const mocks = mockActivities(env, scenario);
-  const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities: mocks.journey });
-  const messages = await Worker.create({ connection: env.nativeConnection, taskQueue: `${taskQueue}-messages`, activities: mocks.messaging });
+  const main = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities: mocks.journey,
+  });
+  const messages = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: `${taskQueue}-messages`,
+    activities: mocks.messaging,
+  });
   return {
     taskQueue,
     ...mocks,
@@ -81,6 +101,7 @@ export async function journeyWorkers(env: TestWorkflowEnvironment, scenario: Sce
     async run<T>(fn: () => Promise<T>): Promise<T> {
       return main.runUntil(messages.runUntil(fn));
     },
-    names: () => mocks.calls.map((c) => c.name).filter((n) => n !== 'recordStep' && n !== 'recordEnrollment'),
+    names: () =>
+      mocks.calls.map((c) => c.name).filter((n) => n !== 'recordStep' && n !== 'recordEnrollment'),
   };
 }

@@ -10,4 +10,8 @@ export interface ContactWindowSpec {
 }
 
 /** The welcome journey's contact window when the campaign sets none: every day, 09:00–20:00. */
-export const DEFAULT_CONTACT_WINDOW: ContactWindowSpec = { days: [...WEEKDAYS], from: '09:00', to: '20:00' };
+export const DEFAULT_CONTACT_WINDOW: ContactWindowSpec = {
+  days: [...WEEKDAYS],
+  from: '09:00',
+  to: '20:00',
+};

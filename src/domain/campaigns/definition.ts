@@ -8,20 +8,38 @@ import { WEEKDAYS } from './defaults.js';
 
 export { DEFAULT_CONTACT_WINDOW, WEEKDAYS } from './defaults.js';
 
-export const CAMPAIGN_KINDS = ['low_clv_coupon', 'inactive_reactivation', 'welcome_voucher'] as const;
+export const CAMPAIGN_KINDS = [
+  'low_clv_coupon',
+  'inactive_reactivation',
+  'welcome_voucher',
+] as const;
 export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
 
-const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes (at most 63), e.g. "low-clv-coupon"');
+const slug = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    'must be lower-case letters, digits and dashes (at most 63), e.g. "low-clv-coupon"',
+  );
 
 /** "7 days", "8 hours", "30 minutes", "2d", "36h". Checked here so a typo fails at creation, not mid-journey. */
 export const durationText = z
   .string()
-  .regex(/^\s*\d+(\.\d+)?\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$/i, 'must be a duration such as "7 days" or "8 hours"');
+  .regex(
+    /^\s*\d+(\.\d+)?\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$/i,
+    'must be a duration such as "7 days" or "8 hours"',
+  );
 
 /** A message template: the name of a built-in template, or one written inline. */
 export const templateRef = z.union([
   z.string().min(1),
-  z.object({ subject: z.string().min(1, 'an email needs a subject'), html: z.string().min(1), text: z.string().optional() }).strict(),
+  z
+    .object({
+      subject: z.string().min(1, 'an email needs a subject'),
+      html: z.string().min(1),
+      text: z.string().optional(),
+    })
+    .strict(),
   z.object({ body: z.string().min(1, 'an SMS needs a body') }).strict(),
 ]);
 export type TemplateRef = z.infer<typeof templateRef>;
@@ -31,7 +49,9 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:M
 /** Days and hours when a contact may be contacted, in the contact's time zone (else the shop's). */
 export const contactWindowSchema = z
   .object({
-    days: z.array(z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}` })).min(1, 'needs at least one day'),
+    days: z
+      .array(z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}` }))
+      .min(1, 'needs at least one day'),
     from: hhmm,
     to: hhmm,
   })
@@ -65,7 +85,11 @@ const common = {
   /** "never": one journey per contact, ever. "after_end": a contact may enter again once the previous journey ended. */
   reentry: z.enum(['never', 'after_end']).default('never'),
   /** Share of enrolled contacts held out as a control group: enrolled and measured, sent nothing. */
-  holdoutPercent: z.number().min(0).max(50, 'a holdout over 50% leaves too few contacts to treat').default(0),
+  holdoutPercent: z
+    .number()
+    .min(0)
+    .max(50, 'a holdout over 50% leaves too few contacts to treat')
+    .default(0),
   contactWindow: contactWindowSchema.optional(),
 };
 
@@ -76,11 +100,17 @@ export const lowClvCouponSchema = z
     segment: z.string().min(1).default('Customers to reengage'),
     couponSet: slug,
     couponValidity: durationText.optional(),
-    waits: z.object({ beforeReminder: durationText.default('7 days') }).strict().prefault({}),
+    waits: z
+      .object({ beforeReminder: durationText.default('7 days') })
+      .strict()
+      .prefault({}),
     /** "Has purchased more than 0 times in the last …" */
     purchaseLookback: durationText.default('7 days'),
     emails: z
-      .object({ offer: templateRef.default('low-clv-offer'), reminder: templateRef.default('low-clv-reminder') })
+      .object({
+        offer: templateRef.default('low-clv-offer'),
+        reminder: templateRef.default('low-clv-reminder'),
+      })
       .strict()
       .prefault({}),
   })
@@ -95,9 +125,15 @@ export const inactiveReactivationSchema = z
     segment: z.string().min(1).default("Can't lose them"),
     couponSet: slug,
     couponValidity: durationText.optional(),
-    waits: z.object({ beforeCoupon: durationText.default('8 hours') }).strict().prefault({}),
+    waits: z
+      .object({ beforeCoupon: durationText.default('8 hours') })
+      .strict()
+      .prefault({}),
     purchaseLookback: durationText.default('8 hours'),
-    emails: z.object({ coupon: templateRef.default('reactivation-coupon') }).strict().prefault({}),
+    emails: z
+      .object({ coupon: templateRef.default('reactivation-coupon') })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -112,7 +148,10 @@ export const welcomeVoucherSchema = z
     /** Contacts who buy after the welcome email are added to this segment. */
     convertedSegment: z.string().min(1).default('Welcome converted'),
     waits: z
-      .object({ afterWelcome: durationText.default('2 days'), afterVoucher: durationText.default('5 days') })
+      .object({
+        afterWelcome: durationText.default('2 days'),
+        afterVoucher: durationText.default('5 days'),
+      })
       .strict()
       .prefault({}),
     emails: z
@@ -123,13 +162,21 @@ export const welcomeVoucherSchema = z
       })
       .strict()
       .prefault({}),
-    sms: z.object({ reminder: templateRef.default('voucher-reminder-sms') }).strict().prefault({}),
+    sms: z
+      .object({ reminder: templateRef.default('voucher-reminder-sms') })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
-export const campaignDefinitionSchema = z.discriminatedUnion('kind', [lowClvCouponSchema, inactiveReactivationSchema, welcomeVoucherSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${CAMPAIGN_KINDS.join(', ')}` : undefined),
-});
+export const campaignDefinitionSchema = z.discriminatedUnion(
+  'kind',
+  [lowClvCouponSchema, inactiveReactivationSchema, welcomeVoucherSchema],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? `must be one of ${CAMPAIGN_KINDS.join(', ')}` : undefined,
+  },
+);
 
 export type LowClvCouponCampaign = z.infer<typeof lowClvCouponSchema>;
 export type InactiveReactivationCampaign = z.infer<typeof inactiveReactivationSchema>;
@@ -144,7 +191,11 @@ export class CampaignDefinitionError extends Error {
 }
 
 function issuePath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (acc, key) =>
+      typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
+    '',
+  );
 }
 
 /** Validates a definition (from JSON/YAML or the CLI) and fills in the seeds' defaults. */
@@ -154,14 +205,24 @@ export function parseCampaignDefinition(input: unknown): CampaignDefinition {
   throw new CampaignDefinitionError(
     parsed.error.issues.map((issue) => {
       const where = issuePath(issue.path) || '(definition)';
-      if (issue.code === 'unrecognized_keys') return `${where}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-      if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `${where}: is required`;
+      if (issue.code === 'unrecognized_keys')
+        return `${where}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+        return `${where}: is required`;
       return `${where}: ${issue.message}`;
     }),
   );
 }
 
 /** The campaign's UTM "campaign" tag defaults to its id. */
-export function utmFor(campaign: CampaignDefinition): { source: string; medium: string; campaign: string } {
-  return { source: campaign.utm.source, medium: campaign.utm.medium, campaign: campaign.utm.campaign ?? campaign.id };
+export function utmFor(campaign: CampaignDefinition): {
+  source: string;
+  medium: string;
+  campaign: string;
+} {
+  return {
+    source: campaign.utm.source,
+    medium: campaign.utm.medium,
+    campaign: campaign.utm.campaign ?? campaign.id,
+  };
 }

@@ -125,12 +125,18 @@ export function prepareBgNbdData(
     weight[rows] = w;
     rows++;
   }
-  return columnsToData(x.subarray(0, rows), tx.subarray(0, rows), T.subarray(0, rows), weight.subarray(0, rows));
+  return columnsToData(
+    x.subarray(0, rows),
+    tx.subarray(0, rows),
+    T.subarray(0, rows),
+    weight.subarray(0, rows),
+  );
 }
 
 /** Why (x, t_x, T, weight) is not a valid BG/NBD history, or undefined if it is. */
 export function checkObservation(x: number, tx: number, T: number, w = 1): string | undefined {
-  if (!(Number.isInteger(x) && x >= 0)) return `frequency must be a non-negative integer (got ${x})`;
+  if (!(Number.isInteger(x) && x >= 0))
+    return `frequency must be a non-negative integer (got ${x})`;
   if (!(Number.isFinite(tx) && tx >= 0)) return `recency must be a finite number >= 0 (got ${tx})`;
   if (!(Number.isFinite(T) && T >= 0)) return `T must be a finite number >= 0 (got ${T})`;
   if (tx > T) return `recency (${tx}) must not exceed T (${T})`;
@@ -139,7 +145,12 @@ export function checkObservation(x: number, tx: number, T: number, w = 1): strin
   return undefined;
 }
 
-function columnsToData(x: Float64Array, tx: Float64Array, T: Float64Array, weight: Float64Array): BgNbdData {
+function columnsToData(
+  x: Float64Array,
+  tx: Float64Array,
+  T: Float64Array,
+  weight: Float64Array,
+): BgNbdData {
   const rows = x.length;
   const slot = new Int32Array(rows);
   const slotT = new Int32Array(rows);
@@ -260,7 +271,9 @@ export function fitBgNbd(
   const data = isData(customers) ? customers : prepareBgNbdData(customers);
   if (data.totalWeight <= 0) throw new RangeError('fitBgNbd: no customers to fit');
   if (data.totalPurchases <= 0) {
-    throw new RangeError('fitBgNbd: no repeat purchases in the data; the model is not identifiable');
+    throw new RangeError(
+      'fitBgNbd: no repeat purchases in the data; the model is not identifiable',
+    );
   }
   const penalizer = options.penalizer ?? 0;
   // Work in time rescaled so that max T = SCALED_MAX_T: α_scaled = α · scale.
@@ -392,7 +405,13 @@ function seriesH(u: number, a: number, c: number, z: number): number {
  *   / [1 + 1{x>0} · a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)]
  * which is P(alive) times the expectation given alive.
  */
-export function expectedPurchases(params: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+export function expectedPurchases(
+  params: BgNbdParams,
+  t: number,
+  x: number,
+  tx: number,
+  T: number,
+): number {
   return probabilityAlive(params, x, tx, T) * expectedPurchasesIfAlive(params, t, x, T);
 }
 

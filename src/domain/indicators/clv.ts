@@ -50,14 +50,18 @@ function utcDay(date: Date): number {
  *   there are none.
  * Returns null when there is no qualifying order.
  */
-export function summarizeOrders(orders: readonly OrderForSummary[], asOf: Date): CustomerSummary | null {
+export function summarizeOrders(
+  orders: readonly OrderForSummary[],
+  asOf: Date,
+): CustomerSummary | null {
   const asOfDay = utcDay(asOf);
   const byDay = new Map<number, number>();
   for (const order of orders) {
     if (order.paid === false) continue;
     const day = utcDay(order.placedAt);
     if (!Number.isFinite(day) || day > asOfDay) continue;
-    if (!Number.isFinite(order.total)) throw new RangeError(`order total must be a finite number (got ${order.total})`);
+    if (!Number.isFinite(order.total))
+      throw new RangeError(`order total must be a finite number (got ${order.total})`);
     byDay.set(day, (byDay.get(day) ?? 0) + order.total);
   }
   if (byDay.size === 0) return null;
@@ -111,7 +115,9 @@ export function computeIndicators(
   const { frequency: x, recency: tx, T, monetaryValue } = summary;
   const alive = probabilityAlive(models.bgnbd, x, tx, T);
   const purchases = expectedPurchases(models.bgnbd, horizonDays, x, tx, T);
-  const orderValue = models.gammaGamma ? expectedAverageOrderValue(models.gammaGamma, x, monetaryValue) : null;
+  const orderValue = models.gammaGamma
+    ? expectedAverageOrderValue(models.gammaGamma, x, monetaryValue)
+    : null;
   return {
     probabilityAlive: alive,
     expectedPurchases: purchases,

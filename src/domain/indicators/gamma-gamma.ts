@@ -63,7 +63,8 @@ export interface GammaGammaFit extends GammaGammaParams {
 
 /** Why an observation cannot enter the Gamma-Gamma fit, or undefined if it can. */
 export function checkSpendObservation(x: number, m: number, w = 1): string | undefined {
-  if (!(Number.isInteger(x) && x >= 0)) return `frequency must be a non-negative integer (got ${x})`;
+  if (!(Number.isInteger(x) && x >= 0))
+    return `frequency must be a non-negative integer (got ${x})`;
   if (x > 0 && !(Number.isFinite(m) && m > 0)) {
     return `monetary value must be a finite number > 0 when frequency > 0 (got ${m})`;
   }
@@ -75,7 +76,9 @@ export function checkSpendObservation(x: number, m: number, w = 1): string | und
  * Validate and convert observations; rows with frequency 0 are skipped (the model describes
  * repeat purchases only). Throws a RangeError naming the first invalid row.
  */
-export function prepareGammaGammaData(observations: readonly GammaGammaObservation[]): GammaGammaData {
+export function prepareGammaGammaData(
+  observations: readonly GammaGammaObservation[],
+): GammaGammaData {
   const n = observations.length;
   const x = new Float64Array(n);
   const m = new Float64Array(n);
@@ -153,7 +156,8 @@ export function gammaGammaLogLikelihood(params: GammaGammaParams, data: GammaGam
   for (let i = 0; i < data.rows; i++) {
     const xi = x[i]!;
     const px = p * xi;
-    total += weight[i]! * (buf[slot[i]!]! + (px - 1) * lnM[i]! - (px + q) * Math.log(v + xi * m[i]!));
+    total +=
+      weight[i]! * (buf[slot[i]!]! + (px - 1) * lnM[i]! - (px + q) * Math.log(v + xi * m[i]!));
   }
   return total;
 }
@@ -167,7 +171,8 @@ export function fitGammaGamma(
   options: GammaGammaFitOptions = {},
 ): GammaGammaFit {
   const data = isData(customers) ? customers : prepareGammaGammaData(customers);
-  if (!(data.totalWeight > 0)) throw new RangeError('fitGammaGamma: no customers with frequency > 0');
+  if (!(data.totalWeight > 0))
+    throw new RangeError('fitGammaGamma: no customers with frequency > 0');
   const penalizer = options.penalizer ?? 0;
   // Optimise with v in units of the mean order value; the likelihood itself uses raw v.
   const unit = data.meanM;

@@ -118,7 +118,12 @@ function nelderMeadRun(
   const trial = new Array<number>(n).fill(0);
   const trial2 = new Array<number>(n).fill(0);
 
-  const pointAlong = (out: number[], from: readonly number[], towards: readonly number[], t: number): void => {
+  const pointAlong = (
+    out: number[],
+    from: readonly number[],
+    towards: readonly number[],
+    t: number,
+  ): void => {
     // out = from + t (towards − from)
     for (let j = 0; j < n; j++) out[j] = from[j]! + t * (towards[j]! - from[j]!);
   };
@@ -208,7 +213,11 @@ function simplexConverged(
  * For a negative log-likelihood in log-parameters, its inverse is the asymptotic covariance of the
  * log-parameter estimates.
  */
-export function numericalHessian(f: (x: readonly number[]) => number, x: readonly number[], h = 1e-4): number[][] {
+export function numericalHessian(
+  f: (x: readonly number[]) => number,
+  x: readonly number[],
+  h = 1e-4,
+): number[][] {
   const n = x.length;
   const H = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   const p = x.slice();
@@ -224,7 +233,8 @@ export function numericalHessian(f: (x: readonly number[]) => number, x: readonl
   for (let i = 0; i < n; i++) {
     H[i]![i] = (at(i, h, i, 0) - 2 * f0 + at(i, -h, i, 0)) / (h * h);
     for (let j = 0; j < i; j++) {
-      const v = (at(i, h, j, h) - at(i, h, j, -h) - at(i, -h, j, h) + at(i, -h, j, -h)) / (4 * h * h);
+      const v =
+        (at(i, h, j, h) - at(i, h, j, -h) - at(i, -h, j, h) + at(i, -h, j, -h)) / (4 * h * h);
       H[i]![j] = v;
       H[j]![i] = v;
     }
@@ -235,10 +245,14 @@ export function numericalHessian(f: (x: readonly number[]) => number, x: readonl
 /** Inverse of a small square matrix by Gauss–Jordan elimination with partial pivoting. */
 export function invertMatrix(matrix: readonly (readonly number[])[]): number[][] {
   const n = matrix.length;
-  const a = matrix.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+  const a = matrix.map((row, i) => [
+    ...row,
+    ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)),
+  ]);
   for (let col = 0; col < n; col++) {
     let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
+    for (let r = col + 1; r < n; r++)
+      if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
     if (a[pivot]![col] === 0) throw new Error('invertMatrix: matrix is singular');
     [a[col], a[pivot]] = [a[pivot]!, a[col]!];
     const rowC = a[col]!;

@@ -76,7 +76,8 @@ export function fmScore(f: RfmScore, m: RfmScore): RfmScore {
 /** The segment of a customer with these scores. */
 export function rfmSegment(r: RfmScore, f: RfmScore, m: RfmScore): RfmSegment {
   for (const s of [r, f, m]) {
-    if (!(Number.isInteger(s) && s >= 1 && s <= 5)) throw new RangeError(`RFM scores must be 1–5 (got ${s})`);
+    if (!(Number.isInteger(s) && s >= 1 && s <= 5))
+      throw new RangeError(`RFM scores must be 1–5 (got ${s})`);
   }
   return RFM_SEGMENT_GRID[5 - fmScore(f, m)]![r - 1]!;
 }

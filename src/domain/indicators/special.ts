@@ -17,7 +17,7 @@ const LANCZOS_COEFFICIENTS = [
   57.1562356658629235, -59.5979603554754912, 14.1360979747417471, -0.491913816097620199,
   0.339946499848118887e-4, 0.465236289270485756e-4, -0.983744753048795646e-4,
   0.158088703224912494e-3, -0.210264441724104883e-3, 0.217439618115212643e-3,
-  -0.164318106536763890e-3, 0.844182239838527433e-4, -0.261908384015814087e-4,
+  -0.16431810653676389e-3, 0.844182239838527433e-4, -0.261908384015814087e-4,
   0.368991826595316234e-5,
 ] as const;
 const SQRT_2PI = 2.5066282746310005;
@@ -206,7 +206,9 @@ function hyp2f1UnitInterval(a: number, b: number, c: number, z: number): number 
     return best;
   }
   // Both failed to be well conditioned (large parameters of mixed sign): the other series form.
-  const other = euler ? gaussSeries(a, b, c, z) : Math.pow(1 - z, d) * gaussSeries(c - a, c - b, c, z);
+  const other = euler
+    ? gaussSeries(a, b, c, z)
+    : Math.pow(1 - z, d) * gaussSeries(c - a, c - b, c, z);
   if (conditionOfLast < bestCondition || Number.isNaN(best)) {
     best = other;
     bestCondition = conditionOfLast;

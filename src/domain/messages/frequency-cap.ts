@@ -28,15 +28,21 @@ export type FrequencyCapDecision =
  *   than the period are ignored. When the cap is reached, `nextAllowedAt` is when enough of them
  *   have left the period for one more to fit (undefined when not all send times were given).
  */
-export function checkFrequencyCap(cap: FrequencyCap | undefined, sentAt: readonly Date[], now: Date): FrequencyCapDecision {
+export function checkFrequencyCap(
+  cap: FrequencyCap | undefined,
+  sentAt: readonly Date[],
+  now: Date,
+): FrequencyCapDecision {
   if (!cap) return { allowed: true, remaining: Number.POSITIVE_INFINITY };
-  if (!(cap.messages >= 0) || !(cap.periodHours > 0)) throw new RangeError(`invalid frequency cap ${JSON.stringify(cap)}`);
+  if (!(cap.messages >= 0) || !(cap.periodHours > 0))
+    throw new RangeError(`invalid frequency cap ${JSON.stringify(cap)}`);
   const since = frequencyCapPeriodStart(cap, now).getTime();
   const inPeriod = sentAt
     .map((d) => d.getTime())
     .filter((t) => t > since && t <= now.getTime())
     .sort((a, b) => a - b);
-  if (inPeriod.length < cap.messages) return { allowed: true, remaining: cap.messages - inPeriod.length - 1 };
+  if (inPeriod.length < cap.messages)
+    return { allowed: true, remaining: cap.messages - inPeriod.length - 1 };
   // One more fits once only messages − 1 remain: when the (n − messages + 1)-th oldest leaves the period.
   const leaving = inPeriod[inPeriod.length - cap.messages];
   return {

@@ -8,23 +8,96 @@
  */
 
 const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ensp: ' ', emsp: ' ', thinsp: ' ',
-  copy: '©', reg: '®', trade: '™', euro: '€', pound: '£', yen: '¥', cent: '¢', sect: '§', deg: '°',
-  hellip: '…', mdash: '—', ndash: '–', lsquo: '‘', rsquo: '’', sbquo: '‚', ldquo: '“', rdquo: '”',
-  bdquo: '„', laquo: '«', raquo: '»', middot: '·', bull: '•', times: '×', divide: '÷', shy: '',
-  zwnj: '', zwj: '', iexcl: '¡', iquest: '¿', ordf: 'ª', ordm: 'º', plusmn: '±', frac12: '½',
-  aacute: 'á', eacute: 'é', iacute: 'í', oacute: 'ó', uacute: 'ú', ntilde: 'ñ', uuml: 'ü', ccedil: 'ç',
-  Aacute: 'Á', Eacute: 'É', Iacute: 'Í', Oacute: 'Ó', Uacute: 'Ú', Ntilde: 'Ñ', Uuml: 'Ü', Ccedil: 'Ç',
-  agrave: 'à', egrave: 'è', ugrave: 'ù', acirc: 'â', ecirc: 'ê', icirc: 'î', ocirc: 'ô', ucirc: 'û',
-  auml: 'ä', ouml: 'ö', Auml: 'Ä', Ouml: 'Ö', szlig: 'ß', euml: 'ë', iuml: 'ï',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  ensp: ' ',
+  emsp: ' ',
+  thinsp: ' ',
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  euro: '€',
+  pound: '£',
+  yen: '¥',
+  cent: '¢',
+  sect: '§',
+  deg: '°',
+  hellip: '…',
+  mdash: '—',
+  ndash: '–',
+  lsquo: '‘',
+  rsquo: '’',
+  sbquo: '‚',
+  ldquo: '“',
+  rdquo: '”',
+  bdquo: '„',
+  laquo: '«',
+  raquo: '»',
+  middot: '·',
+  bull: '•',
+  times: '×',
+  divide: '÷',
+  shy: '',
+  zwnj: '',
+  zwj: '',
+  iexcl: '¡',
+  iquest: '¿',
+  ordf: 'ª',
+  ordm: 'º',
+  plusmn: '±',
+  frac12: '½',
+  aacute: 'á',
+  eacute: 'é',
+  iacute: 'í',
+  oacute: 'ó',
+  uacute: 'ú',
+  ntilde: 'ñ',
+  uuml: 'ü',
+  ccedil: 'ç',
+  Aacute: 'Á',
+  Eacute: 'É',
+  Iacute: 'Í',
+  Oacute: 'Ó',
+  Uacute: 'Ú',
+  Ntilde: 'Ñ',
+  Uuml: 'Ü',
+  Ccedil: 'Ç',
+  agrave: 'à',
+  egrave: 'è',
+  ugrave: 'ù',
+  acirc: 'â',
+  ecirc: 'ê',
+  icirc: 'î',
+  ocirc: 'ô',
+  ucirc: 'û',
+  auml: 'ä',
+  ouml: 'ö',
+  Auml: 'Ä',
+  Ouml: 'Ö',
+  szlig: 'ß',
+  euml: 'ë',
+  iuml: 'ï',
 };
 
 /** Decodes named (common ones), decimal and hexadecimal character references. */
 export function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z][a-z0-9]*);/gi, (match, name: string) => {
     if (name[0] === '#') {
-      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-      if (!Number.isFinite(code) || code <= 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return '\uFFFD';
+      const code =
+        name[1] === 'x' || name[1] === 'X'
+          ? parseInt(name.slice(2), 16)
+          : parseInt(name.slice(1), 10);
+      if (
+        !Number.isFinite(code) ||
+        code <= 0 ||
+        code > 0x10ffff ||
+        (code >= 0xd800 && code <= 0xdfff)
+      )
+        return '\uFFFD';
       return String.fromCodePoint(code);
     }
     return NAMED_ENTITIES[name] ?? NAMED_ENTITIES[name.toLowerCase()] ?? match;
@@ -32,14 +105,43 @@ export function decodeEntities(text: string): string {
 }
 
 const BLOCK = new Set([
-  'p', 'div', 'section', 'article', 'header', 'footer', 'main', 'aside', 'nav', 'blockquote', 'pre',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'thead', 'tbody', 'tfoot', 'ul', 'ol', 'dl', 'form',
-  'figure', 'figcaption', 'address', 'center',
+  'p',
+  'div',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'main',
+  'aside',
+  'nav',
+  'blockquote',
+  'pre',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'table',
+  'thead',
+  'tbody',
+  'tfoot',
+  'ul',
+  'ol',
+  'dl',
+  'form',
+  'figure',
+  'figcaption',
+  'address',
+  'center',
 ]);
 const LINE = new Set(['tr', 'td', 'th', 'dt', 'dd', 'caption']);
 
 function attribute(attrs: string, name: string): string | undefined {
-  const m = new RegExp(`(?:^|\\s)${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s"'=<>\`]+))`, 'i').exec(attrs);
+  const m = new RegExp(
+    `(?:^|\\s)${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s"'=<>\`]+))`,
+    'i',
+  ).exec(attrs);
   if (!m) return undefined;
   return decodeEntities(m[1] ?? m[2] ?? m[3] ?? '');
 }
@@ -68,7 +170,10 @@ export function htmlToText(html: string): string {
     const [, closing, rawName, attrs = '', text, stray] = m;
     if (text !== undefined || stray !== undefined) {
       const raw = text ?? stray!;
-      out += preDepth > 0 ? decodeEntities(raw).replace(/\n/g, NEWLINE) : decodeEntities(raw.replace(/\s+/g, ' '));
+      out +=
+        preDepth > 0
+          ? decodeEntities(raw).replace(/\n/g, NEWLINE)
+          : decodeEntities(raw.replace(/\s+/g, ' '));
       continue;
     }
     const name = rawName!.toLowerCase();
@@ -86,13 +191,19 @@ export function htmlToText(html: string): string {
         const link = links.pop();
         if (link?.href && /^(https?:|mailto:|tel:)/i.test(link.href)) {
           const shown = link.href.replace(/^(mailto|tel):/i, '');
-          const label = out.slice(link.start).replace(/\u0000[PNB]\u0000/g, ' ').trim();
+          const label = out
+            .slice(link.start)
+            // eslint-disable-next-line no-control-regex -- NUL-delimited markers are our own, never in input text
+            .replace(/\u0000[PNB]\u0000/g, ' ')
+            .trim();
           if (label === '') out += shown;
-          else if (label !== shown && label !== shown.replace(/\/$/, '') && !label.includes(shown)) out += ` (${shown})`;
+          else if (label !== shown && label !== shown.replace(/\/$/, '') && !label.includes(shown))
+            out += ` (${shown})`;
         }
       }
     } else if (name === 'ul' || name === 'ol') {
-      if (!closing) lists.push({ ordered: name === 'ol', next: Number(attribute(attrs, 'start') ?? 1) || 1 });
+      if (!closing)
+        lists.push({ ordered: name === 'ol', next: Number(attribute(attrs, 'start') ?? 1) || 1 });
       else lists.pop();
       // A list nested in an item continues the outer list; an outermost one is a block.
       out += lists.length > (closing ? 0 : 1) ? NEWLINE : PARAGRAPH;
@@ -116,13 +227,16 @@ export function htmlToText(html: string): string {
 
   // Resolve markers: trim each line, collapse runs of breaks: a paragraph, or two <br> in a row,
   // make one blank line; anything else one line break.
-  return out
-    .replace(/(?:\s*\u0000[PNB]\u0000\s*)+/g, (run) =>
-      run.includes(PARAGRAPH) || run.split(BREAK).length > 2 ? '\n\n' : '\n',
-    )
-    .split('\n')
-    .map((line) => line.trim().replaceAll(INDENT, '  '))
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return (
+    out
+      // eslint-disable-next-line no-control-regex -- NUL-delimited markers are our own, never in input text
+      .replace(/(?:\s*\u0000[PNB]\u0000\s*)+/g, (run) =>
+        run.includes(PARAGRAPH) || run.split(BREAK).length > 2 ? '\n\n' : '\n',
+      )
+      .split('\n')
+      .map((line) => line.trim().replaceAll(INDENT, '  '))
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()
+  );
 }

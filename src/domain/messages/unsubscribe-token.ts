@@ -40,7 +40,10 @@ export interface VerifyTokenOptions {
 const VERSION = 'v1';
 
 function assertSecret(secret: string): void {
-  if (typeof secret !== 'string' || secret.length === 0) throw new Error('an unsubscribe token needs a non-empty signing secret (BOOMERANG_SIGNING_SECRET)');
+  if (typeof secret !== 'string' || secret.length === 0)
+    throw new Error(
+      'an unsubscribe token needs a non-empty signing secret (BOOMERANG_SIGNING_SECRET)',
+    );
 }
 
 function sign(secret: string, payload: string): Buffer {
@@ -48,11 +51,19 @@ function sign(secret: string, payload: string): Buffer {
 }
 
 /** A token that identifies `contactId` for `purpose`, signed with `secret`. */
-export function createUnsubscribeToken(secret: string, contactId: number, options: CreateTokenOptions = {}): string {
+export function createUnsubscribeToken(
+  secret: string,
+  contactId: number,
+  options: CreateTokenOptions = {},
+): string {
   assertSecret(secret);
-  if (!Number.isSafeInteger(contactId) || contactId <= 0) throw new Error(`a contact id must be a positive integer (got ${contactId})`);
+  if (!Number.isSafeInteger(contactId) || contactId <= 0)
+    throw new Error(`a contact id must be a positive integer (got ${contactId})`);
   const purpose = options.purpose ?? UNSUBSCRIBE_PURPOSE;
-  if (!/^[a-z][a-z0-9_-]*$/.test(purpose)) throw new Error(`a token purpose must be lowercase letters, digits, - or _ (got ${JSON.stringify(purpose)})`);
+  if (!/^[a-z][a-z0-9_-]*$/.test(purpose))
+    throw new Error(
+      `a token purpose must be lowercase letters, digits, - or _ (got ${JSON.stringify(purpose)})`,
+    );
   const issuedAt = Math.floor((options.now ?? new Date()).getTime() / 1000);
   let expiresAt = '';
   if (options.expiresInSeconds !== undefined) {
@@ -69,26 +80,38 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  * The contact a token was made for, or why it is refused: `malformed` (not a token of ours),
  * `bad_signature` (altered, or signed with another secret, or made for another purpose), `expired`.
  */
-export function verifyUnsubscribeToken(secret: string, token: string, options: VerifyTokenOptions = {}): VerifiedToken {
+export function verifyUnsubscribeToken(
+  secret: string,
+  token: string,
+  options: VerifyTokenOptions = {},
+): VerifiedToken {
   assertSecret(secret);
   if (typeof token !== 'string' || token.length > 512) return { ok: false, reason: 'malformed' };
   const parts = token.trim().split('.');
   if (parts.length !== 2) return { ok: false, reason: 'malformed' };
   const [encodedPayload, encodedSignature] = parts as [string, string];
-  if (!BASE64URL.test(encodedPayload) || !BASE64URL.test(encodedSignature)) return { ok: false, reason: 'malformed' };
+  if (!BASE64URL.test(encodedPayload) || !BASE64URL.test(encodedSignature))
+    return { ok: false, reason: 'malformed' };
 
   const payload = Buffer.from(encodedPayload, 'base64url').toString('utf8');
-  const match = /^v1:([a-z][a-z0-9_-]*):([1-9][0-9]{0,15}):([0-9]{1,12}):([0-9]{0,12})$/.exec(payload);
+  const match = /^v1:([a-z][a-z0-9_-]*):([1-9][0-9]{0,15}):([0-9]{1,12}):([0-9]{0,12})$/.exec(
+    payload,
+  );
   if (!match) return { ok: false, reason: 'malformed' };
   const signature = Buffer.from(encodedSignature, 'base64url');
   // Only the canonical encodings: base64url leaves a few spare bits that decoding ignores.
-  if (signature.length !== 32 || signature.toString('base64url') !== encodedSignature) return { ok: false, reason: 'malformed' };
-  if (Buffer.from(payload, 'utf8').toString('base64url') !== encodedPayload) return { ok: false, reason: 'malformed' };
+  if (signature.length !== 32 || signature.toString('base64url') !== encodedSignature)
+    return { ok: false, reason: 'malformed' };
+  if (Buffer.from(payload, 'utf8').toString('base64url') !== encodedPayload)
+    return { ok: false, reason: 'malformed' };
 
   // Recompute over the exact bytes received; the purpose check is part of the signature check.
   const expected = sign(secret, payload);
   const purpose = match[1]!;
-  if (!timingSafeEqual(signature, expected) || purpose !== (options.purpose ?? UNSUBSCRIBE_PURPOSE)) {
+  if (
+    !timingSafeEqual(signature, expected) ||
+    purpose !== (options.purpose ?? UNSUBSCRIBE_PURPOSE)
+  ) {
     return { ok: false, reason: 'bad_signature' };
   }
 
@@ -97,8 +120,10 @@ export function verifyUnsubscribeToken(secret: string, token: string, options: V
   const issuedAtSeconds = Number(match[3]);
   const expiresAtSeconds = match[4] === '' ? undefined : Number(match[4]);
   const nowSeconds = (options.now ?? new Date()).getTime() / 1000;
-  if (expiresAtSeconds !== undefined && nowSeconds >= expiresAtSeconds) return { ok: false, reason: 'expired' };
-  if (options.maxAgeSeconds !== undefined && nowSeconds - issuedAtSeconds > options.maxAgeSeconds) return { ok: false, reason: 'expired' };
+  if (expiresAtSeconds !== undefined && nowSeconds >= expiresAtSeconds)
+    return { ok: false, reason: 'expired' };
+  if (options.maxAgeSeconds !== undefined && nowSeconds - issuedAtSeconds > options.maxAgeSeconds)
+    return { ok: false, reason: 'expired' };
   return {
     ok: true,
     contactId,

@@ -62,10 +62,20 @@ export interface AttributionWindow {
 }
 
 /** Where a journey's window ends, and why (see the rule above). */
-export function attributionWindow(journey: JourneyFacts, windowMs = DEFAULT_ATTRIBUTION_WINDOW_MS): AttributionWindow {
-  if (!(windowMs >= 0)) throw new RangeError(`the attribution window must be a duration ≥ 0, got ${windowMs} ms`);
+export function attributionWindow(
+  journey: JourneyFacts,
+  windowMs = DEFAULT_ATTRIBUTION_WINDOW_MS,
+): AttributionWindow {
+  if (!(windowMs >= 0))
+    throw new RangeError(`the attribution window must be a duration ≥ 0, got ${windowMs} ms`);
   const message = journey.holdout ? journey.lastMessageStepAt : journey.lastMessageSentAt;
-  if (!message) return { from: journey.enrolledAt, to: new Date(journey.enrolledAt.getTime() + windowMs), anchor: journey.enrolledAt, anchoredOn: 'enrolment' };
+  if (!message)
+    return {
+      from: journey.enrolledAt,
+      to: new Date(journey.enrolledAt.getTime() + windowMs),
+      anchor: journey.enrolledAt,
+      anchoredOn: 'enrolment',
+    };
   // A message is never before the enrolment; if clocks say so, the window still starts at the enrolment.
   const anchor = message.getTime() > journey.enrolledAt.getTime() ? message : journey.enrolledAt;
   return {
@@ -108,7 +118,11 @@ export function attributeOrders(
   opts: { windowMs?: number; currency: string },
 ): JourneyAttribution[] {
   const windowMs = opts.windowMs ?? DEFAULT_ATTRIBUTION_WINDOW_MS;
-  const results = journeys.map((journey) => ({ journey, window: attributionWindow(journey, windowMs), orders: [] as OrderFacts[] }));
+  const results = journeys.map((journey) => ({
+    journey,
+    window: attributionWindow(journey, windowMs),
+    orders: [] as OrderFacts[],
+  }));
   const byWorkflow = new Map(results.map((r) => [r.journey.workflowId, r]));
   const byContact = new Map<number, typeof results>();
   for (const r of results) {
@@ -116,7 +130,8 @@ export function attributeOrders(
     list.push(r);
     byContact.set(r.journey.contactId, list);
   }
-  for (const list of byContact.values()) list.sort((a, b) => b.journey.enrolledAt.getTime() - a.journey.enrolledAt.getTime());
+  for (const list of byContact.values())
+    list.sort((a, b) => b.journey.enrolledAt.getTime() - a.journey.enrolledAt.getTime());
 
   for (const order of orders) {
     const redeemedBy = order.redeemedCouponOf ? byWorkflow.get(order.redeemedCouponOf) : undefined;
@@ -125,7 +140,9 @@ export function attributeOrders(
       continue;
     }
     // Latest enrolment first: the first window that covers the order takes it.
-    const claimant = byContact.get(order.contactId)?.find((r) => isInWindow(r.window, order.placedAt));
+    const claimant = byContact
+      .get(order.contactId)
+      ?.find((r) => isInWindow(r.window, order.placedAt));
     claimant?.orders.push(order);
   }
 

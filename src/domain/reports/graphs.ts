@@ -57,8 +57,23 @@ export function nodeId(step: string, occurrence: number): string {
   return occurrence <= 1 ? step : `${step}#${occurrence}`;
 }
 
-function node(step: string | null, label: string, kind: NodeKind, row: number, col = 0, occurrence = 1): GraphNode {
-  return { id: step === null ? 'enrolled' : nodeId(step, occurrence), step, occurrence, label, kind, row, col };
+function node(
+  step: string | null,
+  label: string,
+  kind: NodeKind,
+  row: number,
+  col = 0,
+  occurrence = 1,
+): GraphNode {
+  return {
+    id: step === null ? 'enrolled' : nodeId(step, occurrence),
+    step,
+    occurrence,
+    label,
+    kind,
+    row,
+    col,
+  };
 }
 
 /** Edges along a list of node ids, each unlabelled unless given as [id, label]. */
@@ -87,7 +102,16 @@ function lowClvGraph(c: Extract<CampaignDefinition, { kind: 'low_clv_coupon' }>)
       node('has_purchased', `Purchased in the last ${c.purchaseLookback}?`, 'decision', 6),
       node('send_reminder', 'Send reminder email (same coupon)', 'email', 7),
     ],
-    edges: chain('enrolled', 'is_in_segment', ['assign_coupon', 'yes'], 'send_offer', 'wait', ['still_in_segment', 'no'], ['has_purchased', 'yes'], ['send_reminder', 'no']),
+    edges: chain(
+      'enrolled',
+      'is_in_segment',
+      ['assign_coupon', 'yes'],
+      'send_offer',
+      'wait',
+      ['still_in_segment', 'no'],
+      ['has_purchased', 'yes'],
+      ['send_reminder', 'no'],
+    ),
     exits: [
       { from: 'is_in_segment', reason: 'not_in_segment', label: 'no' },
       { from: 'wait', reason: 'purchased', label: 'yes' },
@@ -98,7 +122,9 @@ function lowClvGraph(c: Extract<CampaignDefinition, { kind: 'low_clv_coupon' }>)
   };
 }
 
-function inactiveGraph(c: Extract<CampaignDefinition, { kind: 'inactive_reactivation' }>): CampaignGraph {
+function inactiveGraph(
+  c: Extract<CampaignDefinition, { kind: 'inactive_reactivation' }>,
+): CampaignGraph {
   return {
     kind: c.kind,
     nodes: [
@@ -108,7 +134,13 @@ function inactiveGraph(c: Extract<CampaignDefinition, { kind: 'inactive_reactiva
       node('assign_coupon', `Assign coupon from "${c.couponSet}"`, 'action', 3),
       node('send_coupon', 'Send reactivation coupon email', 'email', 4),
     ],
-    edges: chain('enrolled', 'wait', ['has_purchased', 'no'], ['assign_coupon', 'no'], 'send_coupon'),
+    edges: chain(
+      'enrolled',
+      'wait',
+      ['has_purchased', 'no'],
+      ['assign_coupon', 'no'],
+      'send_coupon',
+    ),
     exits: [
       { from: 'wait', reason: 'purchased', label: 'yes' },
       { from: 'has_purchased', reason: 'purchased', label: 'yes' },
@@ -127,7 +159,12 @@ function welcomeGraph(c: Extract<CampaignDefinition, { kind: 'welcome_voucher' }
       node('has_purchased', `Purchased in the last ${c.waits.afterWelcome}?`, 'decision', 3),
       node('add_to_segment', `Add to segment "${c.convertedSegment}"`, 'action', 2.5, 1),
       node('wait_for_window', 'Wait for the contact window', 'wait', 4),
-      node('assign_coupon', `Assign voucher from "${c.couponSet}" (valid ${c.voucherValidity})`, 'action', 5),
+      node(
+        'assign_coupon',
+        `Assign voucher from "${c.couponSet}" (valid ${c.voucherValidity})`,
+        'action',
+        5,
+      ),
       node('send_voucher', 'Send voucher email', 'email', 6),
       node('wait', `Wait ${c.waits.afterVoucher}: purchased?`, 'wait', 7, 0, 2),
       node('has_purchased', `Purchased in the last ${c.waits.afterVoucher}?`, 'decision', 8, 0, 2),
@@ -135,7 +172,19 @@ function welcomeGraph(c: Extract<CampaignDefinition, { kind: 'welcome_voucher' }
       node('send_reminder_sms', 'Send voucher reminder SMS (if phone)', 'sms', 10),
     ],
     edges: [
-      ...chain('enrolled', 'send_welcome', 'wait', ['has_purchased', 'no'], ['wait_for_window', 'no'], 'assign_coupon', 'send_voucher', 'wait#2', ['has_purchased#2', 'no'], ['send_reminder', 'no'], 'send_reminder_sms'),
+      ...chain(
+        'enrolled',
+        'send_welcome',
+        'wait',
+        ['has_purchased', 'no'],
+        ['wait_for_window', 'no'],
+        'assign_coupon',
+        'send_voucher',
+        'wait#2',
+        ['has_purchased#2', 'no'],
+        ['send_reminder', 'no'],
+        'send_reminder_sms',
+      ),
       { from: 'wait', to: 'add_to_segment', label: 'yes' },
       { from: 'has_purchased', to: 'add_to_segment', label: 'yes' },
     ],
@@ -162,5 +211,11 @@ export function campaignGraph(campaign: CampaignDefinition): CampaignGraph {
 
 /** The steps whose entry sends a message (email or SMS) in this graph. */
 export function messageSteps(graph: CampaignGraph): string[] {
-  return [...new Set(graph.nodes.filter((n) => MESSAGE_NODE_KINDS.has(n.kind) && n.step !== null).map((n) => n.step!))];
+  return [
+    ...new Set(
+      graph.nodes
+        .filter((n) => MESSAGE_NODE_KINDS.has(n.kind) && n.step !== null)
+        .map((n) => n.step!),
+    ),
+  ];
 }

@@ -147,7 +147,8 @@ export function studentTQuantile(p: number, df: number): number {
 
 /** z for a two-sided interval at `level`: z(0.95) = 1.959963984540054. */
 export function twoSidedZ(level: number): number {
-  if (!(level > 0 && level < 1)) throw new RangeError(`confidence level must be in (0, 1), got ${level}`);
+  if (!(level > 0 && level < 1))
+    throw new RangeError(`confidence level must be in (0, 1), got ${level}`);
   return normalQuantile(1 - (1 - level) / 2);
 }
 
@@ -160,7 +161,12 @@ export function wilsonInterval(x: number, n: number, level = 0.95): Interval {
   const centre = (x + z2 / 2) / (n + z2);
   const half = (z * Math.sqrt((x * (n - x)) / n + z2 / 4)) / (n + z2);
   // At x = 0 or x = n one bound is exactly 0 or 1; rounding must not push it across.
-  return { estimate: p, low: x === 0 ? 0 : Math.max(0, centre - half), high: x === n ? 1 : Math.min(1, centre + half), level };
+  return {
+    estimate: p,
+    low: x === 0 ? 0 : Math.max(0, centre - half),
+    high: x === n ? 1 : Math.min(1, centre + half),
+    level,
+  };
 }
 
 /**
@@ -168,7 +174,13 @@ export function wilsonInterval(x: number, n: number, level = 0.95): Interval {
  *   δ = √((p1 − l1)² + (u2 − p2)²), ε = √((u1 − p1)² + (p2 − l2)²), CI = (p1 − p2 − δ, p1 − p2 + ε)
  * where (l_i, u_i) are the Wilson intervals of the two proportions.
  */
-export function newcombeDifferenceInterval(x1: number, n1: number, x2: number, n2: number, level = 0.95): Interval {
+export function newcombeDifferenceInterval(
+  x1: number,
+  n1: number,
+  x2: number,
+  n2: number,
+  level = 0.95,
+): Interval {
   const a = wilsonInterval(x1, n1, level);
   const b = wilsonInterval(x2, n2, level);
   const d = a.estimate - b.estimate;
@@ -193,7 +205,11 @@ export function summarize(values: readonly number[]): Sample {
     mean += delta / (i + 1);
     m2 += delta * (v - mean);
   });
-  return { n: values.length, mean: values.length ? mean : NaN, variance: values.length > 1 ? m2 / (values.length - 1) : NaN };
+  return {
+    n: values.length,
+    mean: values.length ? mean : NaN,
+    variance: values.length > 1 ? m2 / (values.length - 1) : NaN,
+  };
 }
 
 export interface WelchInterval extends Interval {
@@ -204,7 +220,10 @@ export interface WelchInterval extends Interval {
 
 /** Welch's interval for mean1 − mean2 (unequal variances); each sample needs n ≥ 2. */
 export function welchDifferenceInterval(a: Sample, b: Sample, level = 0.95): WelchInterval {
-  if (a.n < 2 || b.n < 2) throw new RangeError(`Welch's interval needs at least 2 values in each sample (got ${a.n} and ${b.n})`);
+  if (a.n < 2 || b.n < 2)
+    throw new RangeError(
+      `Welch's interval needs at least 2 values in each sample (got ${a.n} and ${b.n})`,
+    );
   const va = a.variance / a.n;
   const vb = b.variance / b.n;
   const se = Math.sqrt(va + vb);
@@ -216,6 +235,8 @@ export function welchDifferenceInterval(a: Sample, b: Sample, level = 0.95): Wel
 }
 
 function checkCounts(x: number, n: number): void {
-  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`a proportion needs a positive whole number of trials, got n = ${n}`);
-  if (!Number.isInteger(x) || x < 0 || x > n) throw new RangeError(`successes must be a whole number from 0 to n = ${n}, got ${x}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new RangeError(`a proportion needs a positive whole number of trials, got n = ${n}`);
+  if (!Number.isInteger(x) || x < 0 || x > n)
+    throw new RangeError(`successes must be a whole number from 0 to n = ${n}, got ${x}`);
 }

@@ -6,9 +6,15 @@
  * A group too small for a figure gives "not enough data" with the reason, never a number.
  */
 import type { JourneyAttribution } from './attribution.js';
-import { newcombeDifferenceInterval, summarize, welchDifferenceInterval, wilsonInterval } from './statistics.js';
+import {
+  newcombeDifferenceInterval,
+  summarize,
+  welchDifferenceInterval,
+  wilsonInterval,
+} from './statistics.js';
 
-export const CONVERSION_UPLIFT_METHOD = 'Newcombe hybrid score interval (method 10, no continuity correction)';
+export const CONVERSION_UPLIFT_METHOD =
+  'Newcombe hybrid score interval (method 10, no continuity correction)';
 export const REVENUE_UPLIFT_METHOD = 'Welch interval (unequal variances, Welch–Satterthwaite df)';
 
 export interface GroupFigures {
@@ -30,7 +36,15 @@ export interface GroupFigures {
 }
 
 export type UpliftEstimate =
-  | { status: 'ok'; estimate: number; low: number; high: number; level: number; method: string; df?: number }
+  | {
+      status: 'ok';
+      estimate: number;
+      low: number;
+      high: number;
+      level: number;
+      method: string;
+      df?: number;
+    }
   | { status: 'not_enough_data'; reason: string };
 
 export interface ControlGroupComparison {
@@ -44,7 +58,10 @@ export interface ControlGroupComparison {
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-export function summarizeGroup(journeys: readonly JourneyAttribution[], level = 0.95): GroupFigures {
+export function summarizeGroup(
+  journeys: readonly JourneyAttribution[],
+  level = 0.95,
+): GroupFigures {
   const n = journeys.length;
   const converted = journeys.filter((j) => j.converted).length;
   const revenueCents = journeys.reduce((sum, j) => sum + Math.round(j.revenue * 100), 0);
@@ -66,14 +83,18 @@ export function summarizeGroup(journeys: readonly JourneyAttribution[], level = 
 }
 
 function emptyGroupReason(treated: number, heldOut: number, needed: number): string | undefined {
-  if (heldOut === 0) return 'no held-out journeys: the campaign has no control group (set holdoutPercent) or none enrolled yet';
+  if (heldOut === 0)
+    return 'no held-out journeys: the campaign has no control group (set holdoutPercent) or none enrolled yet';
   if (treated === 0) return 'no treated journeys yet';
   if (heldOut < needed) return `too few held-out journeys (${heldOut}; at least ${needed} needed)`;
   if (treated < needed) return `too few treated journeys (${treated}; at least ${needed} needed)`;
   return undefined;
 }
 
-export function compareControlGroups(journeys: readonly JourneyAttribution[], level = 0.95): ControlGroupComparison {
+export function compareControlGroups(
+  journeys: readonly JourneyAttribution[],
+  level = 0.95,
+): ControlGroupComparison {
   const treatedJourneys = journeys.filter((j) => !j.journey.holdout);
   const heldOutJourneys = journeys.filter((j) => j.journey.holdout);
   const treated = summarizeGroup(treatedJourneys, level);
@@ -81,18 +102,45 @@ export function compareControlGroups(journeys: readonly JourneyAttribution[], le
 
   const conversionProblem = emptyGroupReason(treated.journeys, heldOut.journeys, 1);
   let conversionRateUplift: UpliftEstimate;
-  if (conversionProblem) conversionRateUplift = { status: 'not_enough_data', reason: conversionProblem };
+  if (conversionProblem)
+    conversionRateUplift = { status: 'not_enough_data', reason: conversionProblem };
   else {
-    const ci = newcombeDifferenceInterval(treated.converted, treated.journeys, heldOut.converted, heldOut.journeys, level);
-    conversionRateUplift = { status: 'ok', estimate: ci.estimate, low: ci.low, high: ci.high, level, method: CONVERSION_UPLIFT_METHOD };
+    const ci = newcombeDifferenceInterval(
+      treated.converted,
+      treated.journeys,
+      heldOut.converted,
+      heldOut.journeys,
+      level,
+    );
+    conversionRateUplift = {
+      status: 'ok',
+      estimate: ci.estimate,
+      low: ci.low,
+      high: ci.high,
+      level,
+      method: CONVERSION_UPLIFT_METHOD,
+    };
   }
 
   const revenueProblem = emptyGroupReason(treated.journeys, heldOut.journeys, 2);
   let revenuePerContactUplift: UpliftEstimate;
-  if (revenueProblem) revenuePerContactUplift = { status: 'not_enough_data', reason: revenueProblem };
+  if (revenueProblem)
+    revenuePerContactUplift = { status: 'not_enough_data', reason: revenueProblem };
   else {
-    const ci = welchDifferenceInterval(summarize(treatedJourneys.map((j) => j.revenue)), summarize(heldOutJourneys.map((j) => j.revenue)), level);
-    revenuePerContactUplift = { status: 'ok', estimate: ci.estimate, low: ci.low, high: ci.high, level, method: REVENUE_UPLIFT_METHOD, df: ci.df };
+    const ci = welchDifferenceInterval(
+      summarize(treatedJourneys.map((j) => j.revenue)),
+      summarize(heldOutJourneys.map((j) => j.revenue)),
+      level,
+    );
+    revenuePerContactUplift = {
+      status: 'ok',
+      estimate: ci.estimate,
+      low: ci.low,
+      high: ci.high,
+      level,
+      method: REVENUE_UPLIFT_METHOD,
+      df: ci.df,
+    };
   }
   return { treated, heldOut, conversionRateUplift, revenuePerContactUplift };
 }

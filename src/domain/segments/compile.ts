@@ -13,12 +13,24 @@
  * Relative dates ("30 days ago") and activity windows are resolved against `now`, which callers
  * pass in so that a refresh evaluates every contact at the same instant.
  */
-import { type Expression, expressionBuilder, type ExpressionBuilder, sql, type SqlBool } from 'kysely';
+import {
+  type Expression,
+  expressionBuilder,
+  type ExpressionBuilder,
+  sql,
+  type SqlBool,
+} from 'kysely';
 import type { ContactIndicatorsTable, ContactsTable, Database } from '../../db/schema.js';
 import { parseIsoTimestamp } from '../contacts.js';
 import { parseAgo, parseDuration } from './duration.js';
 import { fieldSpec, type FieldSpec } from './fields.js';
-import { isGroup, type SegmentCondition, type SegmentGroup, type SegmentNode, type ShopAverage } from './definition.js';
+import {
+  isGroup,
+  type SegmentCondition,
+  type SegmentGroup,
+  type SegmentNode,
+  type ShopAverage,
+} from './definition.js';
 
 /** The tables a segment condition sees: the database plus the aliases of the segment query. */
 export type SegmentScope = Database & { c: ContactsTable; ci: ContactIndicatorsTable };
@@ -29,7 +41,16 @@ export interface CompileOptions {
   now: Date;
 }
 
-const COMPARISONS = { eq: '=', neq: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=', before: '<', after: '>' } as const;
+const COMPARISONS = {
+  eq: '=',
+  neq: '<>',
+  lt: '<',
+  lte: '<=',
+  gt: '>',
+  gte: '>=',
+  before: '<',
+  after: '>',
+} as const;
 
 function resolveDate(text: string, now: Date): Date {
   const ago = parseAgo(text);
@@ -40,7 +61,12 @@ function resolveDate(text: string, now: Date): Date {
 }
 
 function isShopAverage(value: unknown): value is ShopAverage {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && (value as ShopAverage).shopAverage === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    (value as ShopAverage).shopAverage === true
+  );
 }
 
 /** The shop's average of an indicator column over the contacts that have it, times a factor. */
@@ -56,7 +82,8 @@ function activity(eb: EB, spec: FieldSpec, within: string | undefined, now: Date
     .whereRef('o.contact_id', '=', 'c.id')
     .where('o.status', '=', 'paid')
     .where('o.placed_at', '<=', now);
-  if (within) query = query.where('o.placed_at', '>=', new Date(now.getTime() - parseDuration(within)!));
+  if (within)
+    query = query.where('o.placed_at', '>=', new Date(now.getTime() - parseDuration(within)!));
   return spec.name === 'purchases_count'
     ? query.select((o) => o.fn.countAll<number>().as('n'))
     : query.select((o) => o.fn.coalesce(o.fn.sum<number>('o.total'), sql<number>`0`).as('n'));
@@ -65,7 +92,8 @@ function activity(eb: EB, spec: FieldSpec, within: string | undefined, now: Date
 function condition(eb: EB, c: SegmentCondition, opts: CompileOptions): Expression<SqlBool> {
   const spec = fieldSpec(c.field);
   if (!spec) throw new Error(`unreachable: unchecked field ${JSON.stringify(c.field)}`);
-  const lhs: Expression<unknown> = spec.type === 'activity' ? activity(eb, spec, c.within, opts.now) : sql.ref(spec.column!);
+  const lhs: Expression<unknown> =
+    spec.type === 'activity' ? activity(eb, spec, c.within, opts.now) : sql.ref(spec.column!);
   const value = c.value;
   switch (c.op) {
     case 'exists':
@@ -86,7 +114,9 @@ function condition(eb: EB, c: SegmentCondition, opts: CompileOptions): Expressio
     case 'after':
       return eb(lhs, COMPARISONS[c.op], resolveDate(value as string, opts.now));
     default: {
-      const rhs = isShopAverage(value) ? shopAverage(spec, value) : (value as string | number | boolean);
+      const rhs = isShopAverage(value)
+        ? shopAverage(spec, value)
+        : (value as string | number | boolean);
       return eb(lhs, COMPARISONS[c.op], rhs);
     }
   }
@@ -102,6 +132,9 @@ function node(eb: EB, n: SegmentNode, opts: CompileOptions): Expression<SqlBool>
  * The SQL condition a contact of the segment query (`contacts AS c LEFT JOIN contact_indicators
  * AS ci`) satisfies to be a member. Use it with `segmentBaseQuery`.
  */
-export function compileSegmentCondition(definition: SegmentGroup, opts: CompileOptions): Expression<SqlBool> {
+export function compileSegmentCondition(
+  definition: SegmentGroup,
+  opts: CompileOptions,
+): Expression<SqlBool> {
   return node(expressionBuilder<SegmentScope, 'c' | 'ci'>(), definition, opts);
 }

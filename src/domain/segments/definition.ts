@@ -29,7 +29,14 @@
 import { z } from 'zod';
 import { normaliseCountry, normaliseLocale, parseIsoTimestamp } from '../contacts.js';
 import { DURATION_HINT, parseAgo, parseDuration } from './duration.js';
-import { FIELD_NAMES, type FieldSpec, fieldSpec, OPERATORS, OPERATORS_BY_TYPE, type Operator } from './fields.js';
+import {
+  FIELD_NAMES,
+  type FieldSpec,
+  fieldSpec,
+  OPERATORS,
+  OPERATORS_BY_TYPE,
+  type Operator,
+} from './fields.js';
 
 export type { Operator };
 
@@ -86,7 +93,8 @@ export class SegmentDefinitionError extends Error {
 }
 
 const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -114,11 +122,14 @@ function enumValue(spec: FieldSpec, raw: unknown): Check<string> {
     const found = values.find((v) => v.toLowerCase() === wanted);
     if (found) return ok(found);
   }
-  return bad(`${show(raw)} is not a value of ${spec.name}; use one of ${values.map((v) => show(v)).join(', ')}`);
+  return bad(
+    `${show(raw)} is not a value of ${spec.name}; use one of ${values.map((v) => show(v)).join(', ')}`,
+  );
 }
 
 function textValue(spec: FieldSpec, raw: unknown): Check<string> {
-  if (typeof raw !== 'string' || raw.trim() === '') return bad(`${spec.name} expects a non-empty string, got ${show(raw)}`);
+  if (typeof raw !== 'string' || raw.trim() === '')
+    return bad(`${spec.name} expects a non-empty string, got ${show(raw)}`);
   try {
     if (spec.name === 'country') return ok(normaliseCountry(raw));
     if (spec.name === 'locale') return ok(normaliseLocale(raw));
@@ -133,14 +144,22 @@ function numberValue(spec: FieldSpec, raw: unknown): Check<number> {
   return bad(`${spec.name} expects a number, got ${show(raw)}`);
 }
 
-function shopAverageValue(spec: FieldSpec, op: Operator, raw: Record<string, unknown>): Check<ShopAverage> {
+function shopAverageValue(
+  spec: FieldSpec,
+  op: Operator,
+  raw: Record<string, unknown>,
+): Check<ShopAverage> {
   const hint = `write {"shopAverage": true} or {"shopAverage": true, "factor": 0.5}`;
   if (spec.group !== 'indicator' || spec.type !== 'number') {
-    return bad(`a threshold relative to the shop average applies to value indicators only, not to ${spec.name}`);
+    return bad(
+      `a threshold relative to the shop average applies to value indicators only, not to ${spec.name}`,
+    );
   }
-  if (!['lt', 'lte', 'gt', 'gte'].includes(op)) return bad(`a shop-average threshold goes with lt, lte, gt or gte, not ${op}`);
+  if (!['lt', 'lte', 'gt', 'gte'].includes(op))
+    return bad(`a shop-average threshold goes with lt, lte, gt or gte, not ${op}`);
   const extra = Object.keys(raw).filter((k) => k !== 'shopAverage' && k !== 'factor');
-  if (extra.length > 0) return bad(`unknown key ${extra.map(show).join(', ')} in a shop-average threshold; ${hint}`);
+  if (extra.length > 0)
+    return bad(`unknown key ${extra.map(show).join(', ')} in a shop-average threshold; ${hint}`);
   if (raw.shopAverage !== true) return bad(`"shopAverage" must be true; ${hint}`);
   if (raw.factor === undefined) return ok({ shopAverage: true });
   if (typeof raw.factor !== 'number' || !Number.isFinite(raw.factor) || raw.factor <= 0) {
@@ -154,11 +173,14 @@ function dateValue(spec: FieldSpec, raw: unknown): Check<string> {
     if (parseAgo(raw) !== null) return ok(raw.trim());
     if (parseIsoTimestamp(raw)) return ok(raw.trim());
   }
-  return bad(`${spec.name} expects an ISO 8601 date ("2024-01-31") or a relative date ("30 days ago"), got ${show(raw)}`);
+  return bad(
+    `${spec.name} expects an ISO 8601 date ("2024-01-31") or a relative date ("30 days ago"), got ${show(raw)}`,
+  );
 }
 
 function listOf<T>(raw: unknown, one: (v: unknown) => Check<T>, what: string): Check<T[]> {
-  if (!Array.isArray(raw) || raw.length === 0) return bad(`expects a non-empty list of ${what}, got ${show(raw)}`);
+  if (!Array.isArray(raw) || raw.length === 0)
+    return bad(`expects a non-empty list of ${what}, got ${show(raw)}`);
   const out: T[] = [];
   for (const [i, v] of raw.entries()) {
     const c = one(v);
@@ -169,9 +191,15 @@ function listOf<T>(raw: unknown, one: (v: unknown) => Check<T>, what: string): C
 }
 
 /** The value of a condition, checked against its field and operator and normalised. */
-function checkValue(spec: FieldSpec, op: Operator, raw: unknown): Check<ConditionValue | undefined> {
+function checkValue(
+  spec: FieldSpec,
+  op: Operator,
+  raw: unknown,
+): Check<ConditionValue | undefined> {
   if (op === 'exists' || op === 'not_exists') {
-    return raw === undefined || raw === null ? ok(undefined) : bad(`${op} takes no value (got ${show(raw)})`);
+    return raw === undefined || raw === null
+      ? ok(undefined)
+      : bad(`${op} takes no value (got ${show(raw)})`);
   }
   if (raw === undefined) return bad(`is required for ${spec.name} ${op}`);
   const list = op === 'in' || op === 'not_in';
@@ -182,18 +210,24 @@ function checkValue(spec: FieldSpec, op: Operator, raw: unknown): Check<Conditio
       if (isRecord(raw)) return shopAverageValue(spec, op, raw);
       return numberValue(spec, raw);
     case 'enum':
-      return list ? listOf(raw, (v) => enumValue(spec, v), `values of ${spec.name}`) : enumValue(spec, raw);
+      return list
+        ? listOf(raw, (v) => enumValue(spec, v), `values of ${spec.name}`)
+        : enumValue(spec, raw);
     case 'text':
       return list ? listOf(raw, (v) => textValue(spec, v), 'strings') : textValue(spec, raw);
     case 'tags': {
       const tag = (v: unknown): Check<string> =>
-        typeof v === 'string' && v.trim() !== '' ? ok(v.trim()) : bad(`a tag must be a non-empty string, got ${show(v)}`);
+        typeof v === 'string' && v.trim() !== ''
+          ? ok(v.trim())
+          : bad(`a tag must be a non-empty string, got ${show(v)}`);
       return list ? listOf(raw, tag, 'tags') : tag(raw);
     }
     case 'date':
       return dateValue(spec, raw);
     case 'boolean':
-      return typeof raw === 'boolean' ? ok(raw) : bad(`${spec.name} expects true or false, got ${show(raw)}`);
+      return typeof raw === 'boolean'
+        ? ok(raw)
+        : bad(`${spec.name} expects true or false, got ${show(raw)}`);
     case 'presence':
       return bad(`${spec.name} only takes exists / not_exists`);
   }
@@ -203,7 +237,9 @@ function checkValue(spec: FieldSpec, op: Operator, raw: unknown): Check<Conditio
 // The schema
 
 const requiredString = (what: string) =>
-  z.string({ error: (iss) => (iss.input === undefined ? 'is required' : `must be a string naming ${what}`) });
+  z.string({
+    error: (iss) => (iss.input === undefined ? 'is required' : `must be a string naming ${what}`),
+  });
 
 const conditionShape = z.strictObject(
   {
@@ -223,17 +259,30 @@ const conditionShape = z.strictObject(
 const conditionSchema = conditionShape.transform((c, ctx): SegmentCondition => {
   const spec = fieldSpec(c.field);
   if (!spec) {
-    ctx.addIssue({ code: 'custom', path: ['field'], message: `unknown field ${show(c.field)}; known fields: ${FIELD_NAMES.join(', ')}` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['field'],
+      message: `unknown field ${show(c.field)}; known fields: ${FIELD_NAMES.join(', ')}`,
+    });
     return z.NEVER;
   }
   if (!(OPERATORS as readonly string[]).includes(c.op)) {
-    ctx.addIssue({ code: 'custom', path: ['op'], message: `unknown operator ${show(c.op)}; known operators: ${OPERATORS.join(', ')}` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['op'],
+      message: `unknown operator ${show(c.op)}; known operators: ${OPERATORS.join(', ')}`,
+    });
     return z.NEVER;
   }
   const op = c.op as Operator;
   const allowed = OPERATORS_BY_TYPE[spec.type];
-  if (!allowed.includes(op) || ((op === 'exists' || op === 'not_exists') && !spec.nullable && spec.type !== 'tags')) {
-    const usable = allowed.filter((o) => spec.nullable || spec.type === 'tags' || (o !== 'exists' && o !== 'not_exists'));
+  if (
+    !allowed.includes(op) ||
+    ((op === 'exists' || op === 'not_exists') && !spec.nullable && spec.type !== 'tags')
+  ) {
+    const usable = allowed.filter(
+      (o) => spec.nullable || spec.type === 'tags' || (o !== 'exists' && o !== 'not_exists'),
+    );
     ctx.addIssue({
       code: 'custom',
       path: ['op'],
@@ -250,11 +299,19 @@ const conditionSchema = conditionShape.transform((c, ctx): SegmentCondition => {
   if (value.value !== undefined) out.value = value.value;
   if (c.within !== undefined) {
     if (spec.type !== 'activity') {
-      ctx.addIssue({ code: 'custom', path: ['within'], message: `only purchases_count and purchases_amount take "within", not ${spec.name}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['within'],
+        message: `only purchases_count and purchases_amount take "within", not ${spec.name}`,
+      });
       return z.NEVER;
     }
     if (parseDuration(c.within) === null) {
-      ctx.addIssue({ code: 'custom', path: ['within'], message: `${show(c.within)} is not ${DURATION_HINT}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['within'],
+        message: `${show(c.within)} is not ${DURATION_HINT}`,
+      });
       return z.NEVER;
     }
     out.within = c.within.trim();
@@ -266,12 +323,16 @@ const conditionSchema = conditionShape.transform((c, ctx): SegmentCondition => {
 const nodeSchema: z.ZodType<SegmentNode> = z.lazy(() =>
   z.unknown().transform((raw, ctx): SegmentNode => {
     if (!isRecord(raw)) {
-      ctx.addIssue({ code: 'custom', message: `must be a condition {"field", "op", "value"} or a group {"match", "conditions"}, got ${show(raw)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a condition {"field", "op", "value"} or a group {"match", "conditions"}, got ${show(raw)}`,
+      });
       return z.NEVER;
     }
     const result = ('conditions' in raw ? groupSchema : conditionSchema).safeParse(raw);
     if (result.success) return result.data;
-    for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    for (const issue of result.error.issues)
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     return z.NEVER;
   }),
 );
@@ -283,35 +344,47 @@ const groupSchema: z.ZodType<SegmentGroup> = z.strictObject(
   },
   {
     error: (iss) =>
-      iss.code === 'unrecognized_keys' ? `unknown key ${iss.keys.map(show).join(', ')}; a group has "match" and "conditions"` : undefined,
+      iss.code === 'unrecognized_keys'
+        ? `unknown key ${iss.keys.map(show).join(', ')}; a group has "match" and "conditions"`
+        : undefined,
   },
 );
 
 const staticSchema = z.strictObject(
   { static: z.literal(true, { error: 'must be true' }) },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? 'a static segment definition is just {"static": true}' : undefined) },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? 'a static segment definition is just {"static": true}'
+        : undefined,
+  },
 );
 
 /** The definition schema: a group of conditions, or `{ "static": true }`. */
-export const segmentDefinitionSchema: z.ZodType<SegmentDefinition> = z.unknown().transform((raw, ctx): SegmentDefinition => {
-  if (!isRecord(raw) || !('conditions' in raw || 'static' in raw)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be an object like {"match": "all", "conditions": [{"field": "newsletter_status", "op": "eq", "value": "subscribed"}]}, got ${show(raw)}`,
-    });
+export const segmentDefinitionSchema: z.ZodType<SegmentDefinition> = z
+  .unknown()
+  .transform((raw, ctx): SegmentDefinition => {
+    if (!isRecord(raw) || !('conditions' in raw || 'static' in raw)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an object like {"match": "all", "conditions": [{"field": "newsletter_status", "op": "eq", "value": "subscribed"}]}, got ${show(raw)}`,
+      });
+      return z.NEVER;
+    }
+    const result = ('static' in raw ? staticSchema : groupSchema).safeParse(raw);
+    if (result.success) return result.data as SegmentDefinition;
+    for (const issue of result.error.issues)
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     return z.NEVER;
-  }
-  const result = ('static' in raw ? staticSchema : groupSchema).safeParse(raw);
-  if (result.success) return result.data as SegmentDefinition;
-  for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  return z.NEVER;
-});
+  });
 
 /** Check and normalise a definition (parsed JSON). Throws SegmentDefinitionError naming each bad path. */
 export function parseSegmentDefinition(raw: unknown): SegmentDefinition {
   const result = segmentDefinitionSchema.safeParse(raw);
   if (result.success) return result.data;
-  throw new SegmentDefinitionError(result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
+  throw new SegmentDefinitionError(
+    result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+  );
 }
 
 /** Parse JSON text, then the definition. */
@@ -320,7 +393,9 @@ export function parseSegmentDefinitionJson(text: string): SegmentDefinition {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new SegmentDefinitionError([{ path: 'definition', message: `not valid JSON: ${(error as Error).message}` }]);
+    throw new SegmentDefinitionError([
+      { path: 'definition', message: `not valid JSON: ${(error as Error).message}` },
+    ]);
   }
   return parseSegmentDefinition(raw);
 }
@@ -328,13 +403,23 @@ export function parseSegmentDefinitionJson(text: string): SegmentDefinition {
 // ---------------------------------------------------------------------------------------------
 // Reading a definition back
 
-const SYMBOLS: Partial<Record<Operator, string>> = { eq: '=', neq: '≠', lt: '<', lte: '≤', gt: '>', gte: '≥' };
+const SYMBOLS: Partial<Record<Operator, string>> = {
+  eq: '=',
+  neq: '≠',
+  lt: '<',
+  lte: '≤',
+  gt: '>',
+  gte: '≥',
+};
 
 function formatValue(value: ConditionValue | undefined): string {
   if (value === undefined) return '';
-  if (Array.isArray(value)) return `[${value.map((v) => (typeof v === 'string' ? show(v) : String(v))).join(', ')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => (typeof v === 'string' ? show(v) : String(v))).join(', ')}]`;
   if (typeof value === 'object') {
-    return value.factor !== undefined && value.factor !== 1 ? `${value.factor} × shop average` : 'shop average';
+    return value.factor !== undefined && value.factor !== 1
+      ? `${value.factor} × shop average`
+      : 'shop average';
   }
   return typeof value === 'string' ? show(value) : String(value);
 }
@@ -350,7 +435,9 @@ function formatCondition(c: SegmentCondition): string {
 function formatNode(node: SegmentNode, nested: boolean): string {
   if (!isGroup(node)) return formatCondition(node);
   if (node.conditions.length === 0) return node.match === 'all' ? 'every contact' : 'no contact';
-  const text = node.conditions.map((n) => formatNode(n, true)).join(node.match === 'all' ? ' AND ' : ' OR ');
+  const text = node.conditions
+    .map((n) => formatNode(n, true))
+    .join(node.match === 'all' ? ' AND ' : ' OR ');
   return nested && node.conditions.length > 1 ? `(${text})` : text;
 }
 

@@ -17,7 +17,8 @@ export const PRESET_SEGMENTS: readonly SegmentPreset[] = [
     // newsletter, CLV (12m) below 100 (the article's example value; it suggests the shop's average,
     // i.e. {"shopAverage": true}) and fewer than 1 forecast purchase in a year.
     name: 'Customers to reengage',
-    description: 'Newsletter subscribers with a low 12-month CLV and less than one forecast purchase in a year',
+    description:
+      'Newsletter subscribers with a low 12-month CLV and less than one forecast purchase in a year',
     definition: {
       match: 'all',
       conditions: [
@@ -31,7 +32,8 @@ export const PRESET_SEGMENTS: readonly SegmentPreset[] = [
     // Connectif, "Coupon de réactivation des clients inactifs": the RFM segment "À ne pas perdre"
     // (Can't Lose Them) and subscribed to the newsletter.
     name: "Can't lose them",
-    description: 'Newsletter subscribers in the RFM segment "Can\'t Lose Them": valuable customers who stopped buying',
+    description:
+      'Newsletter subscribers in the RFM segment "Can\'t Lose Them": valuable customers who stopped buying',
     definition: {
       match: 'all',
       conditions: [

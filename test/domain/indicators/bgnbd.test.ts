@@ -29,7 +29,8 @@ function naiveLogLikelihood(
   { frequency: x, recency: tx, T }: BgNbdObservation,
 ): number {
   const lnBeta = (p: number, q: number) => logGamma(p) + logGamma(q) - logGamma(p + q);
-  const head = logGamma(r + x) - logGamma(r) + r * Math.log(alpha) + lnBeta(a, b + x) - lnBeta(a, b);
+  const head =
+    logGamma(r + x) - logGamma(r) + r * Math.log(alpha) + lnBeta(a, b + x) - lnBeta(a, b);
   const alive = Math.pow(alpha + T, -(r + x));
   const dead = x > 0 ? (a / (b + x - 1)) * Math.pow(alpha + tx, -(r + x)) : 0;
   return head + Math.log(alive + dead);
@@ -82,7 +83,11 @@ describe('BG/NBD per-customer quantities', () => {
       expectRelClose(expectedPurchasesUnconditional(p, 365), e0, 1e-13);
     }
     // a = 1 exactly: the removable singularity gives the limit (within the 1e-9 offset above).
-    expectRelClose(expectedPurchasesUnconditional({ r: 0.5, alpha: 30, a: 1, b: 3 }, 365), 2.601762021030231, 1e-8);
+    expectRelClose(
+      expectedPurchasesUnconditional({ r: 0.5, alpha: 30, a: 1, b: 3 }, 365),
+      2.601762021030231,
+      1e-8,
+    );
   });
 
   it('unconditional E[X(t)] (eq. 9) matches mpmath', () => {
@@ -101,10 +106,16 @@ describe('BG/NBD per-customer quantities', () => {
     // Small horizon: E ≈ P(alive) · (r+x)/(α+T) · t (the posterior mean purchase rate).
     const [x, tx, T, t] = [4, 25, 30, 1e-6];
     const rate = (PAPER.r + x) / (PAPER.alpha + T);
-    expectRelClose(expectedPurchases(PAPER, t, x, tx, T), probabilityAlive(PAPER, x, tx, T) * rate * t, 1e-5);
+    expectRelClose(
+      expectedPurchases(PAPER, t, x, tx, T),
+      probabilityAlive(PAPER, x, tx, T) * rate * t,
+      1e-5,
+    );
     // More recent activity means more likely alive and more expected purchases.
     expect(probabilityAlive(PAPER, 3, 35, 38)).toBeGreaterThan(probabilityAlive(PAPER, 3, 5, 38));
-    expect(expectedPurchases(PAPER, 52, 3, 35, 38)).toBeGreaterThan(expectedPurchases(PAPER, 52, 3, 5, 38));
+    expect(expectedPurchases(PAPER, 52, 3, 35, 38)).toBeGreaterThan(
+      expectedPurchases(PAPER, 52, 3, 5, 38),
+    );
     // Increasing in the horizon.
     let previous = 0;
     for (const h of [1, 10, 52, 104, 520]) {
@@ -130,21 +141,33 @@ describe('BG/NBD log-likelihood', () => {
     const aggregated = prepareBgNbdData(customers);
     expect(aggregated.rows).toBeLessThan(customers.length); // the rounding made duplicates
     expectRelClose(bgNbdLogLikelihood(params, aggregated), naive, 1e-12);
-    expectRelClose(bgNbdLogLikelihood(params, prepareBgNbdData(customers, { aggregate: false })), naive, 1e-12);
+    expectRelClose(
+      bgNbdLogLikelihood(params, prepareBgNbdData(customers, { aggregate: false })),
+      naive,
+      1e-12,
+    );
   });
 
   it('treats a weight as that many identical customers', () => {
     const c = customers[0]!;
     const weighted = prepareBgNbdData([{ ...c, weight: 3 }]);
     const repeated = prepareBgNbdData([c, c, c], { aggregate: false });
-    expectRelClose(bgNbdLogLikelihood(params, weighted), bgNbdLogLikelihood(params, repeated), 1e-14);
+    expectRelClose(
+      bgNbdLogLikelihood(params, weighted),
+      bgNbdLogLikelihood(params, repeated),
+      1e-14,
+    );
   });
 
   it('rejects impossible histories', () => {
     expect(() => prepareBgNbdData([{ frequency: 1.5, recency: 1, T: 2 }])).toThrow(/integer/);
     expect(() => prepareBgNbdData([{ frequency: 1, recency: 3, T: 2 }])).toThrow(/exceed/);
-    expect(() => prepareBgNbdData([{ frequency: 0, recency: 1, T: 2 }])).toThrow(/recency must be 0/);
-    expect(() => prepareBgNbdData([{ frequency: 1, recency: 1, T: Number.NaN }])).toThrow(/T must be/);
+    expect(() => prepareBgNbdData([{ frequency: 0, recency: 1, T: 2 }])).toThrow(
+      /recency must be 0/,
+    );
+    expect(() => prepareBgNbdData([{ frequency: 1, recency: 1, T: Number.NaN }])).toThrow(
+      /T must be/,
+    );
     expect(() => fitBgNbd([{ frequency: 0, recency: 0, T: 5 }])).toThrow(/no repeat purchases/);
   });
 });
@@ -176,7 +199,9 @@ describe('fitBgNbd on CDNOW (2,357 customers, weeks)', () => {
 
   it('does not depend on the time unit (days instead of weeks rescales α only)', () => {
     const weeks = fitBgNbd(customers);
-    const days = fitBgNbd(customers.map((c) => ({ frequency: c.frequency, recency: c.recency * 7, T: c.T * 7 })));
+    const days = fitBgNbd(
+      customers.map((c) => ({ frequency: c.frequency, recency: c.recency * 7, T: c.T * 7 })),
+    );
     expectRelClose(days.r, weeks.r, 1e-4);
     expectRelClose(days.alpha, weeks.alpha * 7, 1e-4);
     expectRelClose(days.a, weeks.a, 1e-4);
@@ -206,7 +231,10 @@ describe('fitBgNbd parameter recovery on simulated customers', () => {
     // −LL). Over 20 seeds the standardised errors had RMS 1.03, so the errors are calibrated and
     // a 4-SE band fails with probability ~1e-4 per parameter; the seed is fixed anyway.
     const negLL = (z: readonly number[]) =>
-      -bgNbdLogLikelihood({ r: Math.exp(z[0]!), alpha: Math.exp(z[1]!), a: Math.exp(z[2]!), b: Math.exp(z[3]!) }, data);
+      -bgNbdLogLikelihood(
+        { r: Math.exp(z[0]!), alpha: Math.exp(z[1]!), a: Math.exp(z[2]!), b: Math.exp(z[3]!) },
+        data,
+      );
     const estimate = [fit.r, fit.alpha, fit.a, fit.b].map(Math.log);
     const covariance = invertMatrix(numericalHessian(negLL, estimate));
     const trueLog = [truth.r, truth.alpha, truth.a, truth.b].map(Math.log);
@@ -218,7 +246,11 @@ describe('fitBgNbd parameter recovery on simulated customers', () => {
       expect(Math.abs(e - trueLog[i]!)).toBeLessThan(4 * se);
     });
     // The well-identified quantity, expected purchases in a year, is recovered to a few percent.
-    expectRelClose(expectedPurchasesUnconditional(fit, 365), expectedPurchasesUnconditional(truth, 365), 0.05);
+    expectRelClose(
+      expectedPurchasesUnconditional(fit, 365),
+      expectedPurchasesUnconditional(truth, 365),
+      0.05,
+    );
   });
 });
 

@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { expectedPurchases, probabilityAlive, type BgNbdParams } from '../../../src/domain/indicators/bgnbd.js';
+import {
+  expectedPurchases,
+  probabilityAlive,
+  type BgNbdParams,
+} from '../../../src/domain/indicators/bgnbd.js';
 import {
   computeIndicators,
   DEFAULT_HORIZON_DAYS,
   summarizeOrders,
   type OrderForSummary,
 } from '../../../src/domain/indicators/clv.js';
-import { expectedAverageOrderValue, type GammaGammaParams } from '../../../src/domain/indicators/gamma-gamma.js';
+import {
+  expectedAverageOrderValue,
+  type GammaGammaParams,
+} from '../../../src/domain/indicators/gamma-gamma.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -42,7 +49,12 @@ describe('summarizeOrders (days, as lifetimes summary_data_from_transaction_data
       monetaryValue: 15,
     });
     // An order later on the as-of day itself still counts (the as-of instant is truncated to its day).
-    expect(summarizeOrders([{ placedAt: at('2024-06-02T20:00:00Z'), total: 5 }], at('2024-06-02T00:00:00Z'))).toEqual({
+    expect(
+      summarizeOrders(
+        [{ placedAt: at('2024-06-02T20:00:00Z'), total: 5 }],
+        at('2024-06-02T00:00:00Z'),
+      ),
+    ).toEqual({
       frequency: 0,
       recency: 0,
       T: 0,
@@ -71,7 +83,10 @@ describe('computeIndicators', () => {
     expect(result.expectedOrderValue).toBe(expectedAverageOrderValue(gammaGamma, 2, 22.35));
     expect(result.clv).toBeCloseTo(result.expectedPurchases * result.expectedOrderValue!, 12);
     // The paper's customer: 1.226 purchases in 39 weeks; the same in days, 273 days.
-    expect(computeIndicators({ bgnbd, gammaGamma }, summary, 39 * 7).expectedPurchases).toBeCloseTo(1.226, 3);
+    expect(computeIndicators({ bgnbd, gammaGamma }, summary, 39 * 7).expectedPurchases).toBeCloseTo(
+      1.226,
+      3,
+    );
   });
 
   it('leaves the money indicators null without a spend model', () => {
@@ -82,7 +97,10 @@ describe('computeIndicators', () => {
   });
 
   it('uses the population mean order value for a one-time buyer', () => {
-    const result = computeIndicators({ bgnbd, gammaGamma }, { frequency: 0, recency: 0, T: 100, monetaryValue: 0 });
+    const result = computeIndicators(
+      { bgnbd, gammaGamma },
+      { frequency: 0, recency: 0, T: 100, monetaryValue: 0 },
+    );
     expect(result.probabilityAlive).toBe(1);
     expect(result.expectedOrderValue).toBeCloseTo((6.25 * 15.44) / 2.74, 10);
   });

@@ -22,7 +22,9 @@ describe('CDNOW test data provisioning', () => {
     dirs.push(cache);
     const datasets = await freshDatasets({ BOOMERANG_CACHE_DIR: cache });
     const summary = await datasets.cdnowSummaryPath();
-    expect(summary).toBe(join(cache, 'datasets', 'lifetimes-0.11.3', 'cdnow_customers_summary.csv'));
+    expect(summary).toBe(
+      join(cache, 'datasets', 'lifetimes-0.11.3', 'cdnow_customers_summary.csv'),
+    );
     const text = await readFile(summary, 'utf8');
     expect(text.startsWith('ID,frequency,recency,T')).toBe(true);
     expect(text.trim().split('\n')).toHaveLength(2358);
@@ -44,7 +46,10 @@ describe('CDNOW test data provisioning', () => {
   });
 
   it('falls back to $XDG_CACHE_HOME/boomerang', async () => {
-    const datasets = await freshDatasets({ BOOMERANG_CACHE_DIR: undefined, XDG_CACHE_HOME: '/some/xdg' });
+    const datasets = await freshDatasets({
+      BOOMERANG_CACHE_DIR: undefined,
+      XDG_CACHE_HOME: '/some/xdg',
+    });
     expect(datasets.boomerangCacheDir()).toBe('/some/xdg/boomerang');
   });
 });

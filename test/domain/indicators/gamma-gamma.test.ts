@@ -40,11 +40,16 @@ describe('Gamma-Gamma likelihood', () => {
       for (let k = 0; k <= steps; k++) {
         const u = lo + k * h;
         const nu = Math.exp(u);
-        const g = Math.exp(logGammaPdf(m, params.p * x, nu * x) + logGammaPdf(nu, params.q, params.v) + u);
+        const g = Math.exp(
+          logGammaPdf(m, params.p * x, nu * x) + logGammaPdf(nu, params.q, params.v) + u,
+        );
         sum += (k === 0 || k === steps ? 1 : k % 2 === 1 ? 4 : 2) * g;
       }
       const integrated = Math.log((sum * h) / 3);
-      const closedForm = gammaGammaLogLikelihood(params, prepareGammaGammaData([{ frequency: x, monetaryValue: m }]));
+      const closedForm = gammaGammaLogLikelihood(
+        params,
+        prepareGammaGammaData([{ frequency: x, monetaryValue: m }]),
+      );
       expect(closedForm).toBeCloseTo(integrated, 9);
     }
   });
@@ -71,7 +76,10 @@ describe('Gamma-Gamma expectations', () => {
     // The weighted-mean form of eq. (5).
     const [x, m] = [3, 80];
     const weight = (params.p * x) / (params.p * x + params.q - 1);
-    expect(expectedAverageOrderValue(params, x, m)).toBeCloseTo((1 - weight) * population + weight * m, 10);
+    expect(expectedAverageOrderValue(params, x, m)).toBeCloseTo(
+      (1 - weight) * population + weight * m,
+      10,
+    );
     // Lots of history: close to the customer's own mean.
     expectRelClose(expectedAverageOrderValue(params, 1000, m), m, 1e-3);
     expect(populationMeanOrderValue({ p: 1, q: 0.9, v: 1 })).toBeNaN();
@@ -104,7 +112,12 @@ describe('fitGammaGamma on CDNOW (946 repeat customers)', () => {
 describe('fitGammaGamma parameter recovery on simulated customers', () => {
   // 5,000 repeat customers with 1 + ⌊Exp(mean 3)⌋ repeat purchases each.
   const truth: GammaGammaParams = { p: 6, q: 4, v: 15 };
-  const customers = simulateGammaGamma(truth, 5000, (_, rng) => 1 + Math.floor(-Math.log(1 - rng()) * 3), 424242);
+  const customers = simulateGammaGamma(
+    truth,
+    5000,
+    (_, rng) => 1 + Math.floor(-Math.log(1 - rng()) * 3),
+    424242,
+  );
 
   it('recovers p, q, v within 4 standard errors', () => {
     const data = prepareGammaGammaData(customers);
@@ -113,7 +126,10 @@ describe('fitGammaGamma parameter recovery on simulated customers', () => {
     // SEs of the log-parameters from the observed information; over 20 seeds the standardised
     // errors had RMS 1.03 (calibrated), so 4 SE is a safe band.
     const negLL = (z: readonly number[]) =>
-      -gammaGammaLogLikelihood({ p: Math.exp(z[0]!), q: Math.exp(z[1]!), v: Math.exp(z[2]!) }, data);
+      -gammaGammaLogLikelihood(
+        { p: Math.exp(z[0]!), q: Math.exp(z[1]!), v: Math.exp(z[2]!) },
+        data,
+      );
     const estimate = [fit.p, fit.q, fit.v].map(Math.log);
     const covariance = invertMatrix(numericalHessian(negLL, estimate));
     const trueLog = [truth.p, truth.q, truth.v].map(Math.log);

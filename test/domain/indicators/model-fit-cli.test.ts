@@ -11,7 +11,10 @@ import {
   summaryFitJson,
 } from '../../../src/cli/model.js';
 import { fitBgNbd, type BgNbdObservation } from '../../../src/domain/indicators/bgnbd.js';
-import { fitGammaGamma, type GammaGammaObservation } from '../../../src/domain/indicators/gamma-gamma.js';
+import {
+  fitGammaGamma,
+  type GammaGammaObservation,
+} from '../../../src/domain/indicators/gamma-gamma.js';
 import { cdnowSummaryPath, cdnowSummaryWithTransactionsPath } from '../../support/datasets.js';
 import { mulberry32, simulateBgNbd, simulateGammaGamma } from './simulate.js';
 
@@ -24,11 +27,17 @@ afterAll(async () => {
 });
 
 /** Run `boomerang model fit …` through the real CLI entry point, capturing stdout, stderr and the exit code. */
-async function runCli(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+async function runCli(
+  args: string[],
+): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   const out: string[] = [];
   const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  const log = vi
+    .spyOn(console, 'log')
+    .mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = vi
+    .spyOn(console, 'error')
+    .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
   try {
     const exitCode = await main(['model', 'fit', ...args]);
     return { stdout: out.join('\n'), stderr: err.join('\n'), exitCode };
@@ -43,7 +52,12 @@ describe('fitSummaryFile on a generated CSV', () => {
   const truth = { r: 0.6, alpha: 25, a: 0.9, b: 3 };
   const customers = simulateBgNbd(truth, 1500, (_, rng) => Math.round(60 + 600 * rng()), 99);
   const spendTruth = { p: 5, q: 3, v: 40 };
-  const spend = simulateGammaGamma(spendTruth, customers.length, (i) => Math.max(1, customers[i]!.frequency), 7);
+  const spend = simulateGammaGamma(
+    spendTruth,
+    customers.length,
+    (i) => Math.max(1, customers[i]!.frequency),
+    7,
+  );
   const rng = mulberry32(3);
   const good = customers.map((c, i) => ({
     id: `c${i}`,
@@ -55,7 +69,8 @@ describe('fitSummaryFile on a generated CSV', () => {
   }));
   // Columns in a different order than usual, to show they are found by name.
   const header = 'id,T,recency,channel,frequency,monetary_value';
-  const row = (c: (typeof good)[number]) => [c.id, c.T, c.recency, c.channel, c.frequency, c.monetary_value].join(',');
+  const row = (c: (typeof good)[number]) =>
+    [c.id, c.T, c.recency, c.channel, c.frequency, c.monetary_value].join(',');
   // Each CSV line with what it should contribute to each fit, so the expected input keeps file order.
   type Entry = { text: string; purchases?: BgNbdObservation; spend?: GammaGammaObservation };
   const entries: Entry[] = [
@@ -63,7 +78,8 @@ describe('fitSummaryFile on a generated CSV', () => {
     ...good.map((c) => ({
       text: row(c),
       purchases: { frequency: c.frequency, recency: c.recency, T: c.T },
-      spend: c.frequency > 0 ? { frequency: c.frequency, monetaryValue: c.monetary_value } : undefined,
+      spend:
+        c.frequency > 0 ? { frequency: c.frequency, monetaryValue: c.monetary_value } : undefined,
     })),
   ];
   // Broken rows, inserted at known line numbers (line 1 is the header).
@@ -72,7 +88,10 @@ describe('fitSummaryFile on a generated CSV', () => {
   entries.splice(14, 0, { text: 'bad3,ten,3,web,2,20' }); // line 15: T not a number
   entries.splice(20, 0, { text: 'bad4,10,3' }); // line 21: too few fields
   // line 31: negative spend: still a valid purchase history, left out of Gamma-Gamma only.
-  entries.splice(30, 0, { text: 'bad5,10,3,web,2,-4', purchases: { frequency: 2, recency: 3, T: 10 } });
+  entries.splice(30, 0, {
+    text: 'bad5,10,3,web,2,-4',
+    purchases: { frequency: 2, recency: 3, T: 10 },
+  });
   const lines = entries.map((e) => e.text);
   const expectedPurchaseRows = entries.flatMap((e) => (e.purchases ? [e.purchases] : []));
   const expectedSpendRows = entries.flatMap((e) => (e.spend ? [e.spend] : []));
@@ -122,7 +141,9 @@ describe('fitSummaryFile on a generated CSV', () => {
   });
 
   it('fails clearly when a required column is missing', async () => {
-    expect(() => fitSummaryCsv('frequency,T,monetary_value\n1,10,5\n', 'x.csv')).toThrow(SummaryFileError);
+    expect(() => fitSummaryCsv('frequency,T,monetary_value\n1,10,5\n', 'x.csv')).toThrow(
+      SummaryFileError,
+    );
     expect(() => fitSummaryCsv('frequency,T,monetary_value\n1,10,5\n', 'x.csv')).toThrow(
       /x\.csv: missing required column recency/,
     );
@@ -178,13 +199,14 @@ describe('fitSummaryFile on CDNOW', () => {
     const text = await readFile(await cdnowSummaryWithTransactionsPath(), 'utf8');
     const [, ...rows] = text.trim().split(/\r?\n/);
     const file = join(dir, 'cdnow-with-spend.csv');
-    await writeFile(
-      file,
-      ['ID,frequency,recency,T,monetary_value', ...rows].join('\n'),
-    );
+    await writeFile(file, ['ID,frequency,recency,T,monetary_value', ...rows].join('\n'));
     const { stdout, exitCode } = await runCli(['--summary', file, '--json']);
     expect(exitCode).toBe(0);
-    const json = JSON.parse(stdout) as { n: number; bgnbd: Record<string, number>; gammaGamma: Record<string, number> };
+    const json = JSON.parse(stdout) as {
+      n: number;
+      bgnbd: Record<string, number>;
+      gammaGamma: Record<string, number>;
+    };
     expect(json.n).toBe(2357);
     expect(json.bgnbd.r!.toFixed(3)).toBe('0.243');
     expect(json.bgnbd.b!.toFixed(3)).toBe('2.426');

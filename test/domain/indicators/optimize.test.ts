@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { invertMatrix, minimize, numericalHessian } from '../../../src/domain/indicators/optimize.js';
+import {
+  invertMatrix,
+  minimize,
+  numericalHessian,
+} from '../../../src/domain/indicators/optimize.js';
 
 describe('minimize (Nelder–Mead with restarts)', () => {
   it('finds the minimum of a shifted quadratic', () => {
-    const f = (x: readonly number[]) => (x[0]! - 3) ** 2 + 10 * (x[1]! + 1) ** 2 + (x[2]! - 0.5) ** 2;
+    const f = (x: readonly number[]) =>
+      (x[0]! - 3) ** 2 + 10 * (x[1]! + 1) ** 2 + (x[2]! - 0.5) ** 2;
     const result = minimize(f, [0, 0, 0], { xTolerance: 1e-9, fTolerance: 1e-14 });
     expect(result.converged).toBe(true);
     expect(result.x[0]).toBeCloseTo(3, 6);
@@ -26,7 +31,8 @@ describe('minimize (Nelder–Mead with restarts)', () => {
   });
 
   it('is deterministic', () => {
-    const f = (x: readonly number[]) => Math.sin(3 * x[0]!) + (x[0]! - x[1]!) ** 2 + 0.1 * x[1]! ** 2;
+    const f = (x: readonly number[]) =>
+      Math.sin(3 * x[0]!) + (x[0]! - x[1]!) ** 2 + 0.1 * x[1]! ** 2;
     const a = minimize(f, [0.3, -0.2]);
     const b = minimize(f, [0.3, -0.2]);
     expect(b).toEqual(a);
@@ -54,7 +60,8 @@ describe('numericalHessian and invertMatrix', () => {
       return s;
     };
     const H = numericalHessian(f, [0.3, -1, 2]);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(H[i]![j]).toBeCloseTo(A[i]![j]!, 6);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) expect(H[i]![j]).toBeCloseTo(A[i]![j]!, 6);
     const inv = invertMatrix(H);
     for (let i = 0; i < 3; i++) {
       for (let j = 0; j < 3; j++) {
@@ -63,6 +70,11 @@ describe('numericalHessian and invertMatrix', () => {
         expect(s).toBeCloseTo(i === j ? 1 : 0, 6);
       }
     }
-    expect(() => invertMatrix([[1, 2], [2, 4]])).toThrow(/singular/);
+    expect(() =>
+      invertMatrix([
+        [1, 2],
+        [2, 4],
+      ]),
+    ).toThrow(/singular/);
   });
 });

@@ -13,15 +13,21 @@ import {
 describe('quintileScores', () => {
   it('splits distinct values into fifths', () => {
     // n = 10 distinct values: positions 0–1 score 1, 2–3 score 2, …, 8–9 score 5.
-    expect([...quintileScores([10, 20, 30, 40, 50, 60, 70, 80, 90, 100])]).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    expect([...quintileScores([10, 20, 30, 40, 50, 60, 70, 80, 90, 100])]).toEqual([
+      1, 1, 2, 2, 3, 3, 4, 4, 5, 5,
+    ]);
     // Order of the input does not matter.
-    expect([...quintileScores([70, 10, 100, 40, 20, 90, 30, 60, 80, 50])]).toEqual([4, 1, 5, 2, 1, 5, 2, 3, 4, 3]);
+    expect([...quintileScores([70, 10, 100, 40, 20, 90, 30, 60, 80, 50])]).toEqual([
+      4, 1, 5, 2, 1, 5, 2, 3, 4, 3,
+    ]);
   });
 
   it('gives tied values one score, that of the middle of the tie group', () => {
     // Six customers with frequency 1 occupy positions 0–5 of 10, middle 3 → 1 + ⌊5·3/10⌋ = 2.
     // The value 2 sits at position 6, middle 6.5 → 1 + ⌊3.25⌋ = 4; 3 at 7.5 → 4; 4 at 8.5 → 5; 5 → 5.
-    expect([...quintileScores([1, 1, 1, 1, 1, 1, 2, 3, 4, 5])]).toEqual([2, 2, 2, 2, 2, 2, 4, 4, 5, 5]);
+    expect([...quintileScores([1, 1, 1, 1, 1, 1, 2, 3, 4, 5])]).toEqual([
+      2, 2, 2, 2, 2, 2, 4, 4, 5, 5,
+    ]);
     // Everyone equal: the middle of the whole range, 3.
     expect([...quintileScores([7, 7, 7])]).toEqual([3, 3, 3]);
     // Same value, same score, wherever it appears.
@@ -81,7 +87,8 @@ describe('RFM segments', () => {
       [2, 1, 1, 'Hibernating'],
       [1, 1, 1, 'Lost'],
     ];
-    for (const [r, f, m, segment] of cases) expect(rfmSegment(r, f, m), `R${r} F${f} M${m}`).toBe(segment);
+    for (const [r, f, m, segment] of cases)
+      expect(rfmSegment(r, f, m), `R${r} F${f} M${m}`).toBe(segment);
     // Every (R, F, M) combination lands in the grid cell of (R, FM).
     for (const r of [1, 2, 3, 4, 5] as const) {
       for (const f of [1, 2, 3, 4, 5] as const) {

@@ -3,7 +3,10 @@
  * tests. Deterministic: the same seed gives the same customers on every machine.
  */
 import type { BgNbdObservation, BgNbdParams } from '../../../src/domain/indicators/bgnbd.js';
-import type { GammaGammaObservation, GammaGammaParams } from '../../../src/domain/indicators/gamma-gamma.js';
+import type {
+  GammaGammaObservation,
+  GammaGammaParams,
+} from '../../../src/domain/indicators/gamma-gamma.js';
 
 /** mulberry32: a small, fast 32-bit PRNG; returns uniforms in [0, 1). */
 export function mulberry32(seed: number): () => number {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { gammaSign, hyp2f1, logBeta, logGamma, sinPi } from '../../../src/domain/indicators/special.js';
+import {
+  gammaSign,
+  hyp2f1,
+  logBeta,
+  logGamma,
+  sinPi,
+} from '../../../src/domain/indicators/special.js';
 
 /** |actual − expected| <= tol · |expected| */
 function expectRelClose(actual: number, expected: number, tol: number): void {
@@ -13,7 +19,9 @@ describe('logGamma', () => {
     for (let n = 1; n <= 170; n++) {
       // ln Γ(n+1) = ln n!
       logFactorial += Math.log(n);
-      expect(Math.abs(logGamma(n + 1) - logFactorial)).toBeLessThanOrEqual(1e-13 * Math.max(1, logFactorial));
+      expect(Math.abs(logGamma(n + 1) - logFactorial)).toBeLessThanOrEqual(
+        1e-13 * Math.max(1, logFactorial),
+      );
     }
     expect(Math.abs(logGamma(1))).toBeLessThan(1e-15);
     expect(Math.abs(logGamma(2))).toBeLessThan(1e-15);
@@ -120,7 +128,9 @@ describe('hyp2f1', () => {
     for (const z of [-7, -0.5, 0.3, 0.8, 1]) {
       const expected = 1 - (2 * b * z) / c + (b * (b + 1) * z * z) / (c * (c + 1));
       // (at z = 1 the value is exactly 0, hence an absolute bound)
-      expect(Math.abs(hyp2f1(-2, b, c, z) - expected)).toBeLessThanOrEqual(1e-14 * Math.max(1, Math.abs(expected)));
+      expect(Math.abs(hyp2f1(-2, b, c, z) - expected)).toBeLessThanOrEqual(
+        1e-14 * Math.max(1, Math.abs(expected)),
+      );
     }
   });
 

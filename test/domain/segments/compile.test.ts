@@ -98,7 +98,8 @@ function generate(): Omit<ShopContact, 'id'>[] {
     const nOrders = Math.floor(random() * 5);
     for (let k = 0; k < nOrders; k++) {
       // Mostly in the last 30 days, a few just after NOW (which no window may count).
-      const offsetHours = random() < 0.08 ? -Math.ceil(random() * 48) : Math.floor(random() * 30 * 24);
+      const offsetHours =
+        random() < 0.08 ? -Math.ceil(random() * 48) : Math.floor(random() * 30 * 24);
       orders.push({
         placed_at: new Date(NOW.getTime() - offsetHours * 3_600_000),
         total: round2(5 + random() * 60),
@@ -164,7 +165,14 @@ describe('segment compiler on real rows', () => {
       for (const [k, o] of c.orders.entries()) {
         await db
           .insertInto('orders')
-          .values({ external_id: `O${i}-${k}`, contact_id: id, placed_at: o.placed_at, total: o.total, currency: 'EUR', status: o.status })
+          .values({
+            external_id: `O${i}-${k}`,
+            contact_id: id,
+            placed_at: o.placed_at,
+            total: o.total,
+            currency: 'EUR',
+            status: o.status,
+          })
           .execute();
       }
       shop.push({ id, ...c });
@@ -188,11 +196,16 @@ describe('segment compiler on real rows', () => {
     };
   const paid = (c: ShopContact, withinMs?: number): Order[] =>
     c.orders.filter(
-      (o) => o.status === 'paid' && o.placed_at <= NOW && (withinMs === undefined || o.placed_at.getTime() >= NOW.getTime() - withinMs),
+      (o) =>
+        o.status === 'paid' &&
+        o.placed_at <= NOW &&
+        (withinMs === undefined || o.placed_at.getTime() >= NOW.getTime() - withinMs),
     );
   const amount = (orders: Order[]): number => orders.reduce((s, o) => s + o.total, 0);
   const shopAverage = (k: keyof Indicators): number => {
-    const values = shop.flatMap((c) => (c.indicators && c.indicators[k] !== null ? [c.indicators[k] as number] : []));
+    const values = shop.flatMap((c) =>
+      c.indicators && c.indicators[k] !== null ? [c.indicators[k] as number] : [],
+    );
     return values.reduce((s, v) => s + v, 0) / values.length;
   };
   /** A value some contact actually has, so that eq / in find something. */
@@ -200,25 +213,96 @@ describe('segment compiler on real rows', () => {
     shop.filter((c) => c.indicators?.[k] != null).map((c) => c.indicators![k] as number)[nth]!;
 
   const cases: [string, unknown, Pred][] = [
-    ['newsletter_status eq', { field: 'newsletter_status', op: 'eq', value: 'subscribed' }, (c) => c.newsletter_status === 'subscribed'],
-    ['newsletter_status neq', { field: 'newsletter_status', op: 'neq', value: 'never' }, (c) => c.newsletter_status !== 'never'],
-    ['newsletter_status in', { field: 'newsletter_status', op: 'in', value: ['unsubscribed', 'never'] }, (c) => c.newsletter_status !== 'subscribed'],
-    ['newsletter_status not_in', { field: 'newsletter_status', op: 'not_in', value: ['subscribed'] }, (c) => c.newsletter_status !== 'subscribed'],
-    ['country eq (normalised)', { field: 'country', op: 'eq', value: 'fr' }, (c) => c.country === 'FR'],
-    ['country neq (missing is not a match)', { field: 'country', op: 'neq', value: 'FR' }, some((c) => c.country, (v) => v !== 'FR')],
-    ['country in', { field: 'country', op: 'in', value: ['FR', 'ES'] }, some((c) => c.country, (v) => ['FR', 'ES'].includes(v))],
-    ['country not_in', { field: 'country', op: 'not_in', value: ['US'] }, some((c) => c.country, (v) => v !== 'US')],
+    [
+      'newsletter_status eq',
+      { field: 'newsletter_status', op: 'eq', value: 'subscribed' },
+      (c) => c.newsletter_status === 'subscribed',
+    ],
+    [
+      'newsletter_status neq',
+      { field: 'newsletter_status', op: 'neq', value: 'never' },
+      (c) => c.newsletter_status !== 'never',
+    ],
+    [
+      'newsletter_status in',
+      { field: 'newsletter_status', op: 'in', value: ['unsubscribed', 'never'] },
+      (c) => c.newsletter_status !== 'subscribed',
+    ],
+    [
+      'newsletter_status not_in',
+      { field: 'newsletter_status', op: 'not_in', value: ['subscribed'] },
+      (c) => c.newsletter_status !== 'subscribed',
+    ],
+    [
+      'country eq (normalised)',
+      { field: 'country', op: 'eq', value: 'fr' },
+      (c) => c.country === 'FR',
+    ],
+    [
+      'country neq (missing is not a match)',
+      { field: 'country', op: 'neq', value: 'FR' },
+      some(
+        (c) => c.country,
+        (v) => v !== 'FR',
+      ),
+    ],
+    [
+      'country in',
+      { field: 'country', op: 'in', value: ['FR', 'ES'] },
+      some(
+        (c) => c.country,
+        (v) => ['FR', 'ES'].includes(v),
+      ),
+    ],
+    [
+      'country not_in',
+      { field: 'country', op: 'not_in', value: ['US'] },
+      some(
+        (c) => c.country,
+        (v) => v !== 'US',
+      ),
+    ],
     ['country exists', { field: 'country', op: 'exists' }, (c) => c.country !== null],
     ['country not_exists', { field: 'country', op: 'not_exists' }, (c) => c.country === null],
     ['locale eq', { field: 'locale', op: 'eq', value: 'fr-FR' }, (c) => c.locale === 'fr-FR'],
-    ['tags contains', { field: 'tags', op: 'contains', value: 'vip' }, (c) => c.tags.includes('vip')],
-    ['tags in (any of)', { field: 'tags', op: 'in', value: ['vip', 'wholesale'] }, (c) => c.tags.some((t) => ['vip', 'wholesale'].includes(t))],
-    ['tags not_in (none of)', { field: 'tags', op: 'not_in', value: ['vip'] }, (c) => !c.tags.includes('vip')],
+    [
+      'tags contains',
+      { field: 'tags', op: 'contains', value: 'vip' },
+      (c) => c.tags.includes('vip'),
+    ],
+    [
+      'tags in (any of)',
+      { field: 'tags', op: 'in', value: ['vip', 'wholesale'] },
+      (c) => c.tags.some((t) => ['vip', 'wholesale'].includes(t)),
+    ],
+    [
+      'tags not_in (none of)',
+      { field: 'tags', op: 'not_in', value: ['vip'] },
+      (c) => !c.tags.includes('vip'),
+    ],
     ['tags exists', { field: 'tags', op: 'exists' }, (c) => c.tags.length > 0],
     ['tags not_exists', { field: 'tags', op: 'not_exists' }, (c) => c.tags.length === 0],
-    ['registered_at before N days ago', { field: 'registered_at', op: 'before', value: '30 days ago' }, some((c) => c.registered_at, (d) => d < daysAgo(30))],
-    ['registered_at after a date', { field: 'registered_at', op: 'after', value: '2025-01-01' }, some((c) => c.registered_at, (d) => d > new Date('2025-01-01T00:00:00Z'))],
-    ['registered_at not_exists', { field: 'registered_at', op: 'not_exists' }, (c) => c.registered_at === null],
+    [
+      'registered_at before N days ago',
+      { field: 'registered_at', op: 'before', value: '30 days ago' },
+      some(
+        (c) => c.registered_at,
+        (d) => d < daysAgo(30),
+      ),
+    ],
+    [
+      'registered_at after a date',
+      { field: 'registered_at', op: 'after', value: '2025-01-01' },
+      some(
+        (c) => c.registered_at,
+        (d) => d > new Date('2025-01-01T00:00:00Z'),
+      ),
+    ],
+    [
+      'registered_at not_exists',
+      { field: 'registered_at', op: 'not_exists' },
+      (c) => c.registered_at === null,
+    ],
     ['email exists', { field: 'email', op: 'exists' }, (c) => c.email !== null],
     ['email not_exists', { field: 'email', op: 'not_exists' }, (c) => c.email === null],
     ['phone exists', { field: 'phone', op: 'exists' }, (c) => c.phone !== null],
@@ -228,37 +312,138 @@ describe('segment compiler on real rows', () => {
     ['clv_12m lte', { field: 'clv_12m', op: 'lte', value: 150 }, ind('clv_12m', (v) => v <= 150)],
     ['clv_12m gt', { field: 'clv_12m', op: 'gt', value: 200 }, ind('clv_12m', (v) => v > 200)],
     ['clv_12m gte', { field: 'clv_12m', op: 'gte', value: 50 }, ind('clv_12m', (v) => v >= 50)],
-    ['clv_12m neq (no indicators is not a match)', { field: 'clv_12m', op: 'neq', value: 100 }, ind('clv_12m', (v) => v !== 100)],
+    [
+      'clv_12m neq (no indicators is not a match)',
+      { field: 'clv_12m', op: 'neq', value: 100 },
+      ind('clv_12m', (v) => v !== 100),
+    ],
     ['clv_12m exists', { field: 'clv_12m', op: 'exists' }, ind('clv_12m', () => true)],
-    ['clv_12m not_exists', { field: 'clv_12m', op: 'not_exists' }, (c) => c.indicators?.clv_12m == null],
-    ['forecast_purchases_12m lt', { field: 'forecast_purchases_12m', op: 'lt', value: 1 }, ind('forecast_purchases_12m', (v) => v < 1)],
-    ['probability_alive gte', { field: 'probability_alive', op: 'gte', value: 0.5 }, ind('probability_alive', (v) => v >= 0.5)],
-    ['expected_order_value gt', { field: 'expected_order_value', op: 'gt', value: 60 }, ind('expected_order_value', (v) => v > 60)],
+    [
+      'clv_12m not_exists',
+      { field: 'clv_12m', op: 'not_exists' },
+      (c) => c.indicators?.clv_12m == null,
+    ],
+    [
+      'forecast_purchases_12m lt',
+      { field: 'forecast_purchases_12m', op: 'lt', value: 1 },
+      ind('forecast_purchases_12m', (v) => v < 1),
+    ],
+    [
+      'probability_alive gte',
+      { field: 'probability_alive', op: 'gte', value: 0.5 },
+      ind('probability_alive', (v) => v >= 0.5),
+    ],
+    [
+      'expected_order_value gt',
+      { field: 'expected_order_value', op: 'gt', value: 60 },
+      ind('expected_order_value', (v) => v > 60),
+    ],
     ['r_score eq', { field: 'r_score', op: 'eq', value: 5 }, ind('r_score', (v) => v === 5)],
-    ['f_score in', { field: 'f_score', op: 'in', value: [1, 2] }, ind('f_score', (v) => v === 1 || v === 2)],
-    ['m_score not_in', { field: 'm_score', op: 'not_in', value: [5] }, ind('m_score', (v) => v !== 5)],
-    ['rfm_segment eq', { field: 'rfm_segment', op: 'eq', value: "Can't Lose Them" }, ind('rfm_segment', (v) => v === "Can't Lose Them")],
-    ['rfm_segment neq', { field: 'rfm_segment', op: 'neq', value: "Can't Lose Them" }, ind('rfm_segment', (v) => v !== "Can't Lose Them")],
-    ['rfm_segment in', { field: 'rfm_segment', op: 'in', value: ['Champions', 'Loyal'] }, ind('rfm_segment', (v) => v === 'Champions' || v === 'Loyal')],
-    ['rfm_segment not_exists', { field: 'rfm_segment', op: 'not_exists' }, (c) => c.indicators?.rfm_segment == null],
-    ['orders_count gte', { field: 'orders_count', op: 'gte', value: 3 }, ind('orders_count', (v) => v >= 3)],
-    ['total_spent lt', { field: 'total_spent', op: 'lt', value: 100 }, ind('total_spent', (v) => v < 100)],
-    ['last_order_at after N days ago', { field: 'last_order_at', op: 'after', value: '10 days ago' }, ind('last_order_at', (d) => d > daysAgo(10))],
-    ['last_order_at before a date', { field: 'last_order_at', op: 'before', value: '2025-06-01T00:00:00Z' }, ind('last_order_at', (d) => d < new Date('2025-06-01T00:00:00Z'))],
-    ['purchases_count gt 0 within 7 days', { field: 'purchases_count', op: 'gt', value: 0, within: '7 days' }, (c) => paid(c, 7 * DAY).length > 0],
-    ['purchases_count eq 0 (all time)', { field: 'purchases_count', op: 'eq', value: 0 }, (c) => paid(c).length === 0],
-    ['purchases_count gte 2 within 30 days', { field: 'purchases_count', op: 'gte', value: 2, within: '30 days' }, (c) => paid(c, 30 * DAY).length >= 2],
-    ['purchases_count lt 2 within 8 hours', { field: 'purchases_count', op: 'lt', value: 1, within: '8 hours' }, (c) => paid(c, 8 * 3_600_000).length < 1],
-    ['purchases_count lte 1', { field: 'purchases_count', op: 'lte', value: 1 }, (c) => paid(c).length <= 1],
-    ['purchases_count neq 1', { field: 'purchases_count', op: 'neq', value: 1 }, (c) => paid(c).length !== 1],
-    ['purchases_amount gte within 14 days', { field: 'purchases_amount', op: 'gte', value: 50, within: '2 weeks' }, (c) => amount(paid(c, 14 * DAY)) >= 50],
-    ['purchases_amount lt (all time)', { field: 'purchases_amount', op: 'lt', value: 40 }, (c) => amount(paid(c)) < 40],
-    ['purchases_amount gt within 3 days', { field: 'purchases_amount', op: 'gt', value: 0, within: '3d' }, (c) => amount(paid(c, 3 * DAY)) > 0],
+    [
+      'f_score in',
+      { field: 'f_score', op: 'in', value: [1, 2] },
+      ind('f_score', (v) => v === 1 || v === 2),
+    ],
+    [
+      'm_score not_in',
+      { field: 'm_score', op: 'not_in', value: [5] },
+      ind('m_score', (v) => v !== 5),
+    ],
+    [
+      'rfm_segment eq',
+      { field: 'rfm_segment', op: 'eq', value: "Can't Lose Them" },
+      ind('rfm_segment', (v) => v === "Can't Lose Them"),
+    ],
+    [
+      'rfm_segment neq',
+      { field: 'rfm_segment', op: 'neq', value: "Can't Lose Them" },
+      ind('rfm_segment', (v) => v !== "Can't Lose Them"),
+    ],
+    [
+      'rfm_segment in',
+      { field: 'rfm_segment', op: 'in', value: ['Champions', 'Loyal'] },
+      ind('rfm_segment', (v) => v === 'Champions' || v === 'Loyal'),
+    ],
+    [
+      'rfm_segment not_exists',
+      { field: 'rfm_segment', op: 'not_exists' },
+      (c) => c.indicators?.rfm_segment == null,
+    ],
+    [
+      'orders_count gte',
+      { field: 'orders_count', op: 'gte', value: 3 },
+      ind('orders_count', (v) => v >= 3),
+    ],
+    [
+      'total_spent lt',
+      { field: 'total_spent', op: 'lt', value: 100 },
+      ind('total_spent', (v) => v < 100),
+    ],
+    [
+      'last_order_at after N days ago',
+      { field: 'last_order_at', op: 'after', value: '10 days ago' },
+      ind('last_order_at', (d) => d > daysAgo(10)),
+    ],
+    [
+      'last_order_at before a date',
+      { field: 'last_order_at', op: 'before', value: '2025-06-01T00:00:00Z' },
+      ind('last_order_at', (d) => d < new Date('2025-06-01T00:00:00Z')),
+    ],
+    [
+      'purchases_count gt 0 within 7 days',
+      { field: 'purchases_count', op: 'gt', value: 0, within: '7 days' },
+      (c) => paid(c, 7 * DAY).length > 0,
+    ],
+    [
+      'purchases_count eq 0 (all time)',
+      { field: 'purchases_count', op: 'eq', value: 0 },
+      (c) => paid(c).length === 0,
+    ],
+    [
+      'purchases_count gte 2 within 30 days',
+      { field: 'purchases_count', op: 'gte', value: 2, within: '30 days' },
+      (c) => paid(c, 30 * DAY).length >= 2,
+    ],
+    [
+      'purchases_count lt 2 within 8 hours',
+      { field: 'purchases_count', op: 'lt', value: 1, within: '8 hours' },
+      (c) => paid(c, 8 * 3_600_000).length < 1,
+    ],
+    [
+      'purchases_count lte 1',
+      { field: 'purchases_count', op: 'lte', value: 1 },
+      (c) => paid(c).length <= 1,
+    ],
+    [
+      'purchases_count neq 1',
+      { field: 'purchases_count', op: 'neq', value: 1 },
+      (c) => paid(c).length !== 1,
+    ],
+    [
+      'purchases_amount gte within 14 days',
+      { field: 'purchases_amount', op: 'gte', value: 50, within: '2 weeks' },
+      (c) => amount(paid(c, 14 * DAY)) >= 50,
+    ],
+    [
+      'purchases_amount lt (all time)',
+      { field: 'purchases_amount', op: 'lt', value: 40 },
+      (c) => amount(paid(c)) < 40,
+    ],
+    [
+      'purchases_amount gt within 3 days',
+      { field: 'purchases_amount', op: 'gt', value: 0, within: '3d' },
+      (c) => amount(paid(c, 3 * DAY)) > 0,
+    ],
   ];
 
   const definitionOf = (condition: unknown) => ({ match: 'all', conditions: [condition] });
 
-  async function check(name: string, definition: unknown, expected: Pred, opts: { nonTrivial?: boolean } = {}): Promise<Segment> {
+  async function check(
+    name: string,
+    definition: unknown,
+    expected: Pred,
+    opts: { nonTrivial?: boolean } = {},
+  ): Promise<Segment> {
     const segment = await createSegment(database.db, { name: `${name} #${++n}`, definition });
     const want = shop.filter(expected).map((c) => c.id);
     if (opts.nonTrivial !== false) {
@@ -267,7 +452,10 @@ describe('segment compiler on real rows', () => {
       expect(want.length, `${name}: expected non-members`).toBeLessThan(shop.length);
     }
     const members = await segmentMembers(database.db, segment, { now: NOW, limit: 1000 });
-    expect(members.map((m) => m.id), name).toEqual(want);
+    expect(
+      members.map((m) => m.id),
+      name,
+    ).toEqual(want);
     expect(await countSegment(database.db, segment, { now: NOW }), name).toBe(want.length);
     return segment;
   }
@@ -278,7 +466,11 @@ describe('segment compiler on real rows', () => {
 
   it('compares with the shop average over contacts that have the indicator (optionally times a factor)', async () => {
     const avg = shopAverage('clv_12m');
-    await check('below average clv', definitionOf({ field: 'clv_12m', op: 'lt', value: { shopAverage: true } }), ind('clv_12m', (v) => v < avg));
+    await check(
+      'below average clv',
+      definitionOf({ field: 'clv_12m', op: 'lt', value: { shopAverage: true } }),
+      ind('clv_12m', (v) => v < avg),
+    );
     await check(
       'well above average clv',
       definitionOf({ field: 'clv_12m', op: 'gte', value: { shopAverage: true, factor: 1.5 } }),
@@ -295,9 +487,21 @@ describe('segment compiler on real rows', () => {
   it('matches eq and in on exact indicator values', async () => {
     const v1 = valueOf('clv_12m', 3);
     const v2 = valueOf('clv_12m', 7);
-    await check('clv eq', definitionOf({ field: 'clv_12m', op: 'eq', value: v1 }), ind('clv_12m', (v) => v === v1));
-    await check('clv in', definitionOf({ field: 'clv_12m', op: 'in', value: [v1, v2] }), ind('clv_12m', (v) => v === v1 || v === v2));
-    await check('clv not_in', definitionOf({ field: 'clv_12m', op: 'not_in', value: [v1, v2] }), ind('clv_12m', (v) => v !== v1 && v !== v2));
+    await check(
+      'clv eq',
+      definitionOf({ field: 'clv_12m', op: 'eq', value: v1 }),
+      ind('clv_12m', (v) => v === v1),
+    );
+    await check(
+      'clv in',
+      definitionOf({ field: 'clv_12m', op: 'in', value: [v1, v2] }),
+      ind('clv_12m', (v) => v === v1 || v === v2),
+    );
+    await check(
+      'clv not_in',
+      definitionOf({ field: 'clv_12m', op: 'not_in', value: [v1, v2] }),
+      ind('clv_12m', (v) => v !== v1 && v !== v2),
+    );
   });
 
   it('evaluates nested all / any groups', async () => {
@@ -321,15 +525,24 @@ describe('segment compiler on real rows', () => {
         },
       ],
     };
-    await check('nested', definition, (c) =>
-      c.newsletter_status === 'subscribed' &&
-      (c.tags.includes('vip') ||
-        ((c.indicators?.clv_12m ?? -1) > 150 && ['FR', 'ES'].includes(c.country ?? '')) ||
-        paid(c, 7 * DAY).length >= 2),
+    await check(
+      'nested',
+      definition,
+      (c) =>
+        c.newsletter_status === 'subscribed' &&
+        (c.tags.includes('vip') ||
+          ((c.indicators?.clv_12m ?? -1) > 150 && ['FR', 'ES'].includes(c.country ?? '')) ||
+          paid(c, 7 * DAY).length >= 2),
     );
     await check(
       'top-level any',
-      { match: 'any', conditions: [{ field: 'phone', op: 'exists' }, { field: 'rfm_segment', op: 'eq', value: 'Champions' }] },
+      {
+        match: 'any',
+        conditions: [
+          { field: 'phone', op: 'exists' },
+          { field: 'rfm_segment', op: 'eq', value: 'Champions' },
+        ],
+      },
       (c) => c.phone !== null || c.indicators?.rfm_segment === 'Champions',
     );
   });
@@ -341,11 +554,19 @@ describe('segment compiler on real rows', () => {
 
   it('evaluates the shipped presets as the seed describes them', async () => {
     const [reengage, cantLose] = PRESET_SEGMENTS;
-    await check(`preset ${reengage!.name}`, reengage!.definition, (c) =>
-      c.newsletter_status === 'subscribed' && (c.indicators?.clv_12m ?? Infinity) < 100 && (c.indicators?.forecast_purchases_12m ?? Infinity) < 1,
+    await check(
+      `preset ${reengage!.name}`,
+      reengage!.definition,
+      (c) =>
+        c.newsletter_status === 'subscribed' &&
+        (c.indicators?.clv_12m ?? Infinity) < 100 &&
+        (c.indicators?.forecast_purchases_12m ?? Infinity) < 1,
     );
-    await check(`preset ${cantLose!.name}`, cantLose!.definition, (c) =>
-      c.newsletter_status === 'subscribed' && c.indicators?.rfm_segment === "Can't Lose Them",
+    await check(
+      `preset ${cantLose!.name}`,
+      cantLose!.definition,
+      (c) =>
+        c.newsletter_status === 'subscribed' && c.indicators?.rfm_segment === "Can't Lose Them",
     );
   });
 
@@ -354,15 +575,25 @@ describe('segment compiler on real rows', () => {
       match: 'any',
       conditions: [
         { field: 'clv_12m', op: 'lt', value: { shopAverage: true } },
-        { match: 'all', conditions: [{ field: 'purchases_amount', op: 'gt', value: 30, within: '14 days' }, { field: 'sms_consent', op: 'eq', value: true }] },
+        {
+          match: 'all',
+          conditions: [
+            { field: 'purchases_amount', op: 'gt', value: 30, within: '14 days' },
+            { field: 'sms_consent', op: 'eq', value: true },
+          ],
+        },
       ],
     };
     const segment = await createSegment(database.db, { name: 'agreement', definition });
-    const members = new Set((await segmentMembers(database.db, segment, { now: NOW, limit: 1000 })).map((c) => c.id));
+    const members = new Set(
+      (await segmentMembers(database.db, segment, { now: NOW, limit: 1000 })).map((c) => c.id),
+    );
     expect(members.size).toBeGreaterThan(0);
     expect(members.size).toBeLessThan(shop.length);
     for (const c of shop) {
-      expect(await isInSegment(database.db, c.id, segment, { now: NOW }), `contact ${c.id}`).toBe(members.has(c.id));
+      expect(await isInSegment(database.db, c.id, segment, { now: NOW }), `contact ${c.id}`).toBe(
+        members.has(c.id),
+      );
     }
     // By name too, and paged members add up to the count.
     const first = shop.find((c) => members.has(c.id))!;
@@ -374,7 +605,11 @@ describe('segment compiler on real rows', () => {
     ];
     expect(pages.map((c) => c.id)).toEqual([...members].sort((a, b) => a - b));
     const afterId = [...members].sort((a, b) => a - b)[2]!;
-    expect((await segmentMembers(database.db, 'agreement', { now: NOW, afterId, limit: 3 })).every((c) => c.id > afterId)).toBe(true);
+    expect(
+      (await segmentMembers(database.db, 'agreement', { now: NOW, afterId, limit: 3 })).every(
+        (c) => c.id > afterId,
+      ),
+    ).toBe(true);
     expect(await countSegment(database.db, 'agreement', { now: NOW })).toBe(members.size);
   });
 
@@ -390,12 +625,16 @@ describe('segment compiler on real rows', () => {
         { field: 'clv_12m', op: 'lt', value: { shopAverage: true, factor: 0.8 } },
       ],
     });
-    const compiled = dynamicSegmentQuery(database.db, definition as never, NOW).select('c.id').compile();
+    const compiled = dynamicSegmentQuery(database.db, definition as never, NOW)
+      .select('c.id')
+      .compile();
     expect(compiled.sql).not.toContain("o'brien");
     expect(compiled.sql).not.toContain('Lose');
     expect(compiled.sql).not.toContain('0.8');
-    expect(compiled.parameters).toEqual(expect.arrayContaining(['FR', "o'brien'); DROP TABLE contacts; --", "Can't Lose Them", 0.8]));
+    expect(compiled.parameters).toEqual(
+      expect.arrayContaining(['FR', "o'brien'); DROP TABLE contacts; --", "Can't Lose Them", 0.8]),
+    );
     // And it runs: the odd tag is just a value nobody has.
-    expect(await compiled.query && (await database.db.executeQuery(compiled)).rows).toEqual([]);
+    expect((await compiled.query) && (await database.db.executeQuery(compiled)).rows).toEqual([]);
   });
 });

@@ -1,0 +1,63 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+import { builtinModules } from 'node:module';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.data/**', 'test/.artifacts/**', 'test/replay/histories/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // A promise nobody awaits hides its failure (and, in a CLI, can outlive the connection).
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
+    },
+  },
+  {
+    // Workflow code is replayed in Temporal's sandbox: as in temporalio/samples-typescript, it may
+    // import activity code for its types only, and no Node built-in at all.
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: builtinModules.flatMap((name) => [
+            { name, message: 'Workflow code cannot use Node built-ins.' },
+            { name: `node:${name}`, message: 'Workflow code cannot use Node built-ins.' },
+          ]),
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/*', '**/activities/**'],
+              allowTypeImports: true,
+              message:
+                'Workflows reach activities through proxyActivities; import their types only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Kysely's own migration pattern: a migration sees the database as it was, not today's schema.
+    files: ['migrations/**/*.ts', 'src/db/migrate.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // Series coefficients are written with the digits of their published source.
+    files: ['src/domain/indicators/special.ts', 'test/domain/indicators/special.test.ts'],
+    rules: { 'no-loss-of-precision': 'off' },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);
