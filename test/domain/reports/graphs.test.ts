@@ -16,11 +16,11 @@ import { campaignGraph, messageSteps, nodeId } from '../../../src/domain/reports
 const source = (file: string) =>
   readFileSync(path.join(PROJECT_ROOT, 'src/workflows', file), 'utf8');
 
-/** Journey methods whose first line enters a fixed step: `async name(…): … {⏎ await this.enter('step', …`. */
+/** Journey methods whose first line enters a fixed step: `async name(…): … {⏎ await this.enter(⏎? 'step', …`. */
 function helperSteps(): Map<string, string> {
   const map = new Map<string, string>();
   for (const m of source('journey.ts').matchAll(
-    /async (\w+)\([^)]*\)[^\n]*\{\n\s*await this\.enter\('(\w+)'/g,
+    /async (\w+)\([^)]*\)[^\n]*\{\n\s*await this\.enter\(\s*'(\w+)'/g,
   ))
     map.set(m[1]!, m[2]!);
   return map;
