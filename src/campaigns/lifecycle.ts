@@ -9,6 +9,7 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Db } from '../db/database.js';
+import { journeyEntries, openJourneyIds } from '../db/journeys.js';
 import type { CampaignDefinition } from '../domain/campaigns/definition.js';
 import { isHeldOut } from '../domain/campaigns/holdout.js';
 import { CAMPAIGN, CONTACT_ID, STEP } from '../domain/search-attributes.js';
@@ -42,13 +43,8 @@ export async function startJourney(
 ): Promise<{ outcome: StartOutcome; workflowId: string }> {
   let entry = 1;
   if (campaign.reentry === 'after_end') {
-    const previous = await deps.db
-      .selectFrom('journeys')
-      .select(['ended_at'])
-      .where('campaign_id', '=', campaign.id)
-      .where('contact_id', '=', contactId)
-      .execute();
-    if (previous.some((j) => j.ended_at === null))
+    const previous = await journeyEntries(deps.db, campaign.id, contactId);
+    if (previous.some((j) => j.endedAt === null))
       return {
         outcome: 'already_enrolled',
         workflowId: journeyWorkflowId(campaign.id, contactId, previous.length),
@@ -95,16 +91,11 @@ export async function signalPurchase(
   contactId: number,
   purchase: { orderId: string; placedAt: string; total: number; currency: string },
 ): Promise<number> {
-  const open = await deps.db
-    .selectFrom('journeys')
-    .select('workflow_id')
-    .where('contact_id', '=', contactId)
-    .where('ended_at', 'is', null)
-    .execute();
+  const open = await openJourneyIds(deps.db, contactId);
   let signalled = 0;
-  for (const { workflow_id } of open) {
+  for (const workflowId of open) {
     try {
-      await deps.client.workflow.getHandle(workflow_id).signal(purchaseSignal, purchase);
+      await deps.client.workflow.getHandle(workflowId).signal(purchaseSignal, purchase);
       signalled++;
     } catch (err) {
       // It may have ended since; a purchase after the end changes nothing.

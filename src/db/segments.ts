@@ -19,7 +19,8 @@ import {
   isStaticDefinition,
 } from '../domain/segments/definition.js';
 import { PRESET_SEGMENTS } from '../domain/segments/presets.js';
-import { type Executor, inTransaction, toContact } from './contacts.js';
+import { toContact } from './contacts.js';
+import { type Executor, inTransaction } from './database.js';
 import type { SegmentRow } from './schema.js';
 
 export interface Segment {
