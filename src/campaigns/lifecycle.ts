@@ -13,13 +13,7 @@ import { journeyEntries, openJourneyIds } from '../db/journeys.js';
 import type { CampaignDefinition } from '../domain/campaigns/definition.js';
 import { isHeldOut } from '../domain/campaigns/holdout.js';
 import { CAMPAIGN, CONTACT_ID, STEP } from '../domain/search-attributes.js';
-import { type JourneyInput, purchaseSignal } from '../workflows/journey.js';
-
-export const JOURNEY_WORKFLOW_TYPES: Record<CampaignDefinition['kind'], string> = {
-  low_clv_coupon: 'lowClvCouponJourney',
-  inactive_reactivation: 'inactiveReactivationJourney',
-  welcome_voucher: 'welcomeVoucherJourney',
-};
+import { JOURNEY_WORKFLOW_TYPES, type JourneyInput, purchaseSignal } from './journey-contract.js';
 
 /** `<campaign>/<contact>`; a re-entry after an ended journey adds the entry number. */
 export function journeyWorkflowId(campaignId: string, contactId: number, entry = 1): string {
@@ -83,7 +77,7 @@ export async function startJourney(
 }
 
 /**
- * Tells every running journey of a contact about a purchase (the store's event or an import).
+ * Tells every running journey of a contact about a purchase (the store's event; an import records orders without signalling).
  * The open journeys come from the journeys table, not from visibility, which may lag behind.
  */
 export async function signalPurchase(

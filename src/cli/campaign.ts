@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { getCampaign, listCampaigns, saveCampaign, setCampaignStatus } from '../db/campaigns.js';
+import { stopSignal } from '../campaigns/journey-contract.js';
 import { journeyCountsByCampaign } from '../db/journeys.js';
 import { CampaignDefinitionError } from '../domain/campaigns/definition.js';
 import { CAMPAIGN } from '../domain/search-attributes.js';
@@ -215,7 +216,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
         if (execution.workflowId === launchWorkflowId(id)) continue; // the launch halts by itself on its next batch
         await client.workflow
           .getHandle(execution.workflowId, execution.runId)
-          .signal('stop', { reason: 'campaign stopped' });
+          .signal(stopSignal, { reason: 'campaign stopped' });
         stopped++;
       }
       console.log(`campaign "${id}" is stopped; ${stopped} running journeys told to end`);

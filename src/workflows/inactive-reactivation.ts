@@ -5,7 +5,8 @@
  *     —no→ Assign coupon → Send email
  */
 import type { InactiveReactivationCampaign } from '../domain/campaigns/definition.js';
-import { type JourneyInput, type JourneyResult, runJourney } from './journey.js';
+import type { JourneyInput, JourneyResult } from '../campaigns/journey-contract.js';
+import { runJourney } from './journey.js';
 
 export async function inactiveReactivationJourney(
   input: JourneyInput<InactiveReactivationCampaign>,

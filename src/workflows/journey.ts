@@ -9,8 +9,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
-  defineQuery,
-  defineSignal,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -24,60 +22,16 @@ import type { JourneyActivities } from '../activities/journeys.js';
 import type { MessagingActivities, SendResult } from '../activities/messaging.js';
 import type { CampaignDefinition, TemplateRef } from '../domain/campaigns/definition.js';
 import { STEP } from '../domain/search-attributes.js';
-
-/** A purchase reported by the store (or an import) while the journey runs. */
-export interface PurchaseEvent {
-  orderId: string;
-  placedAt: string;
-  total: number;
-  currency: string;
-}
-
-export interface JourneyInput<C extends CampaignDefinition = CampaignDefinition> {
-  campaign: C;
-  contactId: number;
-  /** Control group: enrolled and measured like everyone, but sent nothing. */
-  holdout?: boolean;
-}
-
-export type EndReason =
-  | 'completed'
-  | 'not_in_segment'
-  | 'left_segment'
-  | 'purchased'
-  | 'coupon_pool_exhausted'
-  | 'unsubscribed'
-  | 'not_subscribed'
-  | 'no_email'
-  | 'contact_not_found'
-  | 'campaign_stopped';
-
-export interface StepRecord {
-  step: string;
-  label: string;
-  at: string;
-  outcome?: string;
-}
-
-export interface JourneyResult {
-  endReason: EndReason;
-  steps: StepRecord[];
-  couponCode?: string;
-}
-
-export interface JourneyState {
-  campaignId: string;
-  contactId: number;
-  holdout: boolean;
-  currentStep: string | undefined;
-  steps: StepRecord[];
-  purchases: PurchaseEvent[];
-  endReason?: EndReason;
-}
-
-export const purchaseSignal = defineSignal<[PurchaseEvent]>('purchase');
-export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
-export const journeyQuery = defineQuery<JourneyState>('journey');
+import {
+  type EndReason,
+  type JourneyInput,
+  type JourneyResult,
+  journeyQuery,
+  type PurchaseEvent,
+  purchaseSignal,
+  type StepRecord,
+  stopSignal,
+} from '../campaigns/journey-contract.js';
 
 /** Thrown inside a journey to end it early with a reason; caught by runJourney. */
 class JourneyEnd extends Error {

@@ -6,7 +6,8 @@
  *     —no→ Send email (the reminder, same coupon)
  */
 import type { LowClvCouponCampaign } from '../domain/campaigns/definition.js';
-import { type JourneyInput, type JourneyResult, runJourney } from './journey.js';
+import type { JourneyInput, JourneyResult } from '../campaigns/journey-contract.js';
+import { runJourney } from './journey.js';
 
 export async function lowClvCouponJourney(
   input: JourneyInput<LowClvCouponCampaign>,

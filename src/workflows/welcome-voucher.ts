@@ -8,7 +8,8 @@
  */
 import type { WelcomeVoucherCampaign } from '../domain/campaigns/definition.js';
 import { DEFAULT_CONTACT_WINDOW } from '../domain/campaigns/defaults.js';
-import { type JourneyInput, type JourneyResult, runJourney } from './journey.js';
+import type { JourneyInput, JourneyResult } from '../campaigns/journey-contract.js';
+import { runJourney } from './journey.js';
 
 export async function welcomeVoucherJourney(
   input: JourneyInput<WelcomeVoucherCampaign>,
