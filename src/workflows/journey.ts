@@ -21,6 +21,7 @@ import type { CouponActivities } from '../activities/coupons.js';
 import type { JourneyActivities } from '../activities/journeys.js';
 import type { MessagingActivities, SendResult } from '../activities/messaging.js';
 import type { CampaignDefinition, TemplateRef } from '../domain/campaigns/definition.js';
+import type { Step } from '../domain/campaigns/steps.js';
 import { STEP } from '../domain/search-attributes.js';
 import {
   type EndReason,
@@ -102,7 +103,7 @@ export class Journey<C extends CampaignDefinition> {
   }
 
   /** Enters a node of the seed's workflow: visible in the UI, the query, and the event log. */
-  async enter(step: string, label: string): Promise<void> {
+  async enter({ step, label }: Step): Promise<void> {
     if (this.stopped) throw new JourneyEnd('campaign_stopped');
     this.steps.push({ step, label, at: new Date().toISOString() });
     if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: step }]);
@@ -137,8 +138,8 @@ export class Journey<C extends CampaignDefinition> {
    * "Wait": a durable timer that a purchase signal cuts short. Returns true if a purchase arrived.
    * A stop signal also ends the wait (and then the journey).
    */
-  async waitUnlessPurchase(duration: Duration, label: string): Promise<boolean> {
-    await this.enter('wait', label);
+  async waitUnlessPurchase(step: Step, duration: Duration): Promise<boolean> {
+    await this.enter(step);
     const startedAt = Date.now();
     const interrupted = await condition(
       () => this.stopped || this.purchasedSince(startedAt),
@@ -156,8 +157,8 @@ export class Journey<C extends CampaignDefinition> {
   }
 
   /** "Has purchased more than 0 times in the last …": signals received, else the orders table. */
-  async hasPurchased(lookback: Duration): Promise<boolean> {
-    await this.enter('has_purchased', `has purchased in the last ${String(lookback)}?`);
+  async hasPurchased(step: Step, lookback: Duration): Promise<boolean> {
+    await this.enter(step);
     const since = Date.now() - msToNumber(lookback);
     const purchased =
       this.purchasedSince(since) ||
@@ -171,10 +172,11 @@ export class Journey<C extends CampaignDefinition> {
 
   /** "Assign coupon": the same step always gets the same code; an empty pool ends the journey. */
   async assignCoupon(
+    step: Step,
     couponSet: string,
     validFor?: string,
   ): Promise<{ code: string; expiresAt: string | null } | undefined> {
-    await this.enter('assign_coupon', `assign coupon from "${couponSet}"`);
+    await this.enter(step);
     if (this.holdout) {
       this.note('skipped: control group');
       return undefined;
@@ -219,12 +221,12 @@ export class Journey<C extends CampaignDefinition> {
    * journey goes on.
    */
   async sendEmail(
-    step: string,
-    label: string,
+    node: Step,
     template: TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
   ): Promise<SendResult | undefined> {
-    await this.enter(step, label);
+    const { step, label } = node;
+    await this.enter(node);
     // A control-group contact goes through the same checks (consent ends its journey too), but
     // the message is withheld.
     const result = await messaging().sendEmail.executeWithOptions(
@@ -259,12 +261,12 @@ export class Journey<C extends CampaignDefinition> {
 
   /** "Send SMS": only with an E.164 phone and SMS consent; otherwise skipped with the reason. */
   async sendSms(
-    step: string,
-    label: string,
+    node: Step,
     template: TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
   ): Promise<SendResult | undefined> {
-    await this.enter(step, label);
+    const { step, label } = node;
+    await this.enter(node);
     const result = await messaging().sendSms.executeWithOptions(
       { summary: this.holdout ? `${label} (withheld: control group)` : label },
       [
@@ -290,8 +292,8 @@ export class Journey<C extends CampaignDefinition> {
   }
 
   /** "Add customer into segment". */
-  async addToSegment(segment: string): Promise<void> {
-    await this.enter('add_to_segment', `add to segment "${segment}"`);
+  async addToSegment(step: Step, segment: string): Promise<void> {
+    await this.enter(step);
     await activities.addToSegment.executeWithOptions({ summary: `add to segment "${segment}"` }, [
       { contactId: this.contactId, segment },
     ]);
@@ -299,12 +301,10 @@ export class Journey<C extends CampaignDefinition> {
 
   /** "Waiting for time range": sleeps until the contact window opens in the contact's time zone. */
   async waitForContactWindow(
+    step: Step,
     window: NonNullable<CampaignDefinition['contactWindow']>,
   ): Promise<void> {
-    await this.enter(
-      'wait_for_window',
-      `wait for contact window (${window.days.join(',')} ${window.from}–${window.to})`,
-    );
+    await this.enter(step);
     const opensAt = await activities.nextContactWindow.executeWithOptions(
       { summary: 'next contact window' },
       [{ contactId: this.contactId, window, now: new Date().toISOString() }],
