@@ -14,6 +14,11 @@ export const JOURNEY_WORKFLOW_TYPES: Record<CampaignDefinition['kind'], string> 
   welcome_voucher: 'welcomeVoucherJourney',
 };
 
+/** The task queue of the sends: journeys put them there, its worker enforces the provider rate limit. */
+export function messagesTaskQueue(journeyTaskQueue: string): string {
+  return `${journeyTaskQueue}-messages`;
+}
+
 /** A purchase reported by the store while the journey runs. */
 export interface PurchaseEvent {
   orderId: string;

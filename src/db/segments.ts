@@ -10,7 +10,7 @@
  */
 import { sql } from 'kysely';
 import type { Contact } from '../domain/contacts.js';
-import { compileSegmentCondition } from '../domain/segments/compile.js';
+import { compileSegmentCondition } from './segment-sql.js';
 import {
   parseSegmentDefinition,
   type SegmentDefinition,

@@ -28,6 +28,7 @@ import {
   type JourneyInput,
   type JourneyResult,
   journeyQuery,
+  messagesTaskQueue,
   type PurchaseEvent,
   purchaseSignal,
   type StepRecord,
@@ -55,7 +56,7 @@ const bookkeeping = proxyLocalActivities<JourneyActivities>({
 /** Sends go to their own task queue, whose worker enforces the provider rate limit. */
 function messaging() {
   return proxyActivities<MessagingActivities>({
-    taskQueue: `${workflowInfo().taskQueue}-messages`,
+    taskQueue: messagesTaskQueue(workflowInfo().taskQueue),
     // Provider calls answer in seconds (their clients time out sooner); a lost worker is noticed within 30 s.
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
