@@ -10,6 +10,7 @@ import {
   createMessageActivities,
   type ActivityDeps,
 } from './activities/index.js';
+import { messagesTaskQueue } from './campaigns/journey-contract.js';
 import { createChannels } from './channels/index.js';
 import { ensurePresetSegments } from './db/segments.js';
 import { checkCouponPools } from './reports/coupon-pools.js';
@@ -34,11 +35,6 @@ export interface CreateWorkerOptions {
   /** A prebuilt bundle (tests bundle once per run); otherwise the workflows are bundled here. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   overrides?: Partial<WorkerOptions>;
-}
-
-/** The task queue of the sends: journeys put them there, this worker rate-limits them. */
-export function messagesTaskQueue(taskQueue: string): string {
-  return `${taskQueue}-messages`;
 }
 
 /** The worker of workflows and most activities. */

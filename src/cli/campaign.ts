@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { getCampaign, listCampaigns, saveCampaign, setCampaignStatus } from '../db/campaigns.js';
+import { stopSignal } from '../campaigns/journey-contract.js';
+import { journeyCountsByCampaign } from '../db/journeys.js';
 import { CampaignDefinitionError } from '../domain/campaigns/definition.js';
 import { CAMPAIGN } from '../domain/search-attributes.js';
 import { workflowUiUrl } from '../temporal/connection.js';
@@ -31,22 +33,6 @@ async function readDefinitionFile(file: string): Promise<unknown> {
       2,
     );
   }
-}
-
-async function journeyCounts(ctx: CliContext) {
-  const rows = await ctx
-    .db()
-    .selectFrom('journeys')
-    .select((eb) => [
-      'campaign_id',
-      eb.fn.countAll<number>().as('enrolled'),
-      eb.fn.count<number>('ended_at').as('ended'),
-    ])
-    .groupBy('campaign_id')
-    .execute();
-  return new Map(
-    rows.map((r) => [r.campaign_id, { enrolled: Number(r.enrolled), ended: Number(r.ended) }]),
-  );
 }
 
 function progressLine(p: LaunchProgress): string {
@@ -94,7 +80,10 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .description('List campaigns with their status and journeys')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const [campaigns, counts] = await Promise.all([listCampaigns(ctx.db()), journeyCounts(ctx)]);
+      const [campaigns, counts] = await Promise.all([
+        listCampaigns(ctx.db()),
+        journeyCountsByCampaign(ctx.db()),
+      ]);
       if (opts.json)
         return printJson(
           campaigns.map((c) => ({
@@ -227,7 +216,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
         if (execution.workflowId === launchWorkflowId(id)) continue; // the launch halts by itself on its next batch
         await client.workflow
           .getHandle(execution.workflowId, execution.runId)
-          .signal('stop', { reason: 'campaign stopped' });
+          .signal(stopSignal, { reason: 'campaign stopped' });
         stopped++;
       }
       console.log(`campaign "${id}" is stopped; ${stopped} running journeys told to end`);

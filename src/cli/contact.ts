@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import { journeysOfContact } from '../db/journeys.js';
 import { CONTACT_ID } from '../domain/search-attributes.js';
 import { workflowUiUrl } from '../temporal/connection.js';
-import { journeyQuery, type JourneyState } from '../workflows/journey.js';
+import { journeyQuery, type JourneyState } from '../campaigns/journey-contract.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
 

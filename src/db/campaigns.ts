@@ -1,12 +1,10 @@
 /** Campaigns as stored data: the validated definition plus a status. */
-import type { Kysely, Transaction } from 'kysely';
 import {
   type CampaignDefinition,
   parseCampaignDefinition,
 } from '../domain/campaigns/definition.js';
-import type { CampaignStatus, Database } from './schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { CampaignStatus } from './schema.js';
+import { type Executor } from './database.js';
 
 export interface StoredCampaign {
   definition: CampaignDefinition;

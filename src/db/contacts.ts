@@ -6,7 +6,7 @@
  * are stored lower-cased and unique on lower(email)). Upserts only write what changed and say
  * which of inserted / updated / unchanged happened, so an import run twice writes nothing.
  */
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Selectable, sql, type Transaction } from 'kysely';
 import {
   type Contact,
   type ContactField,
@@ -15,9 +15,8 @@ import {
   parseContactInput,
 } from '../domain/contacts.js';
 import { runsWithDistinctKeys } from './runs.js';
+import { type Executor, inTransaction } from './database.js';
 import type { ContactsTable, Database } from './schema.js';
-
-export type Executor = Kysely<Database> | Transaction<Database>;
 
 export type UpsertAction = 'inserted' | 'updated' | 'unchanged';
 
@@ -64,15 +63,6 @@ export function toContact(row: ContactRowLike): Contact {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
-}
-
-/** Run `fn` in the caller's transaction, or in a new one when given the plain Kysely instance. */
-export async function inTransaction<T>(
-  db: Executor,
-  fn: (trx: Transaction<Database>) => Promise<T>,
-): Promise<T> {
-  if (db.isTransaction) return fn(db as Transaction<Database>);
-  return db.transaction().execute(fn);
 }
 
 /**

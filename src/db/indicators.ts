@@ -15,12 +15,10 @@
  * last − first purchase day; age T = as-of day − first purchase day; monetary value = mean total
  * of the repeat purchase days.
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { GammaGammaParams } from '../domain/indicators/gamma-gamma.js';
 import { RFM_SEGMENT_GRID } from '../domain/indicators/rfm.js';
-import type { Database } from './schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import { type Db, type Executor } from './database.js';
 
 /** Segment names indexed by (5 − FM) × 5 + R, FM = ceil((F + M) / 2): the grid as one SQL array. */
 const GRID_ARRAY = sql.join(RFM_SEGMENT_GRID.flat().map((name) => sql.lit(name)));
@@ -32,7 +30,7 @@ const GRID_ARRAY = sql.join(RFM_SEGMENT_GRID.flat().map((name) => sql.lit(name))
  * Quintile scores use the same tie rule as src/domain/indicators/rfm.ts `quintileScores`:
  * a value held by positions lo…hi (worst first) of n scores 1 + floor(5·((lo + hi + 1)/2)/n).
  */
-export async function summarizeContacts(db: Kysely<Database>, asOf: Date): Promise<number> {
+export async function summarizeContacts(db: Db, asOf: Date): Promise<number> {
   return db.transaction().execute(async (trx) => {
     // The day-level aggregation and the three rank sorts spill to disk under the default 4 MB.
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
@@ -253,7 +251,7 @@ export interface PublishModels {
  * expectation p(v + x·m)/(px + q − 1) (the population mean when x = 0); CLV = forecast × it.
  */
 export async function publishIndicators(
-  db: Kysely<Database>,
+  db: Db,
   asOf: Date,
   models: PublishModels,
 ): Promise<number> {

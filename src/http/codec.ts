@@ -7,7 +7,8 @@ import type http from 'node:http';
 import type { Payload } from '@temporalio/common';
 import type { AesGcmPayloadCodec } from '../temporal/codec.js';
 import { readBody } from './respond.js';
-import { type Handler, sendJson } from './server.js';
+import { sendJson } from './respond.js';
+import type { Handler } from './types.js';
 
 interface JsonPayload {
   metadata?: Record<string, string>;

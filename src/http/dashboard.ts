@@ -15,7 +15,8 @@ import { parseReportOptions, ReportOptionsError } from '../reports/options.js';
 import { buildReport, type ReportConfig, UnknownReportCampaignError } from '../reports/report.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard-page.js';
 import { registerMetricsRoutes } from './metrics.js';
-import { type Handler, sendJson } from './server.js';
+import { sendJson } from './respond.js';
+import type { Handler } from './types.js';
 
 export interface ReportRouteDeps {
   db: Db;

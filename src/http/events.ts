@@ -12,7 +12,7 @@ import {
   requireJsonContentType,
   sendJson,
 } from './respond.js';
-import type { Handler, HttpDeps } from './server.js';
+import type { Handler, HttpDeps } from './types.js';
 
 export const EVENTS_BODY_LIMIT_BYTES = 256 * 1024;
 

@@ -2,7 +2,7 @@
 import type { Db } from '../db/database.js';
 import { collectMetrics } from '../reports/metrics.js';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../reports/prometheus.js';
-import type { Handler } from './server.js';
+import type { Handler } from './types.js';
 
 export function metricsHandler(deps: { db: Db }): Handler {
   return async (_req, res) => {

@@ -5,40 +5,16 @@
 import http from 'node:http';
 import { sql } from 'kysely';
 import type { Client } from '@temporalio/client';
-import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
 import { eventsHandler } from './events.js';
 import { HttpError, sendJson } from './respond.js';
 import { shopifyWebhookHandler } from './shopify.js';
 import { unsubscribeHandler } from './unsubscribe.js';
-
-export { sendJson } from './respond.js';
 import { AesGcmPayloadCodec } from '../temporal/codec.js';
 import { registerCodecRoutes } from './codec.js';
 import { registerReportRoutes } from './dashboard.js';
+import type { Handler, HttpDeps } from './types.js';
 
-export interface HttpDeps {
-  db: Db;
-  /** The Temporal client, or a getter while it is still connecting (the endpoint starts without it). */
-  temporal: Client | (() => Client | undefined);
-  /**
-   * The secrets the routes check: `apiKey` (POST /events), `shopifyWebhookSecret`
-   * (POST /webhooks/shopify), `signingSecret` (unsubscribe tokens). A route whose secret is not set
-   * refuses every request.
-   */
-  config?: Pick<Config, 'apiKey' | 'shopifyWebhookSecret' | 'signingSecret'> &
-    Partial<Pick<Config, 'payloadEncryptionKey' | 'temporal' | 'shop'>>;
-  /** Called after new events are stored in the inbox: wakes the inbox processor. */
-  onEventsAccepted?: () => void;
-  /** Body limit of POST /events (default 256 KiB). */
-  maxBodyBytes?: number;
-}
-
-export type Handler = (
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  url: URL,
-) => Promise<void>;
+export type { Handler, HttpDeps } from './types.js';
 
 function temporalClient(deps: HttpDeps): Client {
   const client = typeof deps.temporal === 'function' ? deps.temporal() : deps.temporal;

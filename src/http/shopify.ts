@@ -11,7 +11,7 @@ import type http from 'node:http';
 import { isShopifyTopic, mapShopifyWebhook, parseShopifyJson } from '../inbox/shopify.js';
 import { acceptEvents } from '../inbox/store.js';
 import { HttpError, readBody, sendJson } from './respond.js';
-import type { Handler, HttpDeps } from './server.js';
+import type { Handler, HttpDeps } from './types.js';
 
 /** Orders with many lines make big payloads. */
 export const SHOPIFY_BODY_LIMIT_BYTES = 2 * 1024 * 1024;

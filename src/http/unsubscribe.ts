@@ -10,7 +10,7 @@ import { findContact, upsertContact } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
 import { verifyUnsubscribeToken } from '../domain/messages/unsubscribe-token.js';
 import { HttpError, readBody, sendHtmlPage } from './respond.js';
-import type { Handler, HttpDeps } from './server.js';
+import type { Handler, HttpDeps } from './types.js';
 
 /** The one-click body is a few bytes; forms add little. */
 const UNSUBSCRIBE_BODY_LIMIT_BYTES = 16 * 1024;

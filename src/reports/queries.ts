@@ -4,10 +4,8 @@
  * row per journey and one per paid order of its contacts, and is done in TypeScript
  * (src/domain/reports/attribution.ts).
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
-import type { Database } from '../db/schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import { sql } from 'kysely';
+import { type Executor } from '../db/database.js';
 
 export interface Scope {
   campaignId: string;

@@ -9,8 +9,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
-  defineQuery,
-  defineSignal,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -23,61 +21,19 @@ import type { CouponActivities } from '../activities/coupons.js';
 import type { JourneyActivities } from '../activities/journeys.js';
 import type { MessagingActivities, SendResult } from '../activities/messaging.js';
 import type { CampaignDefinition, TemplateRef } from '../domain/campaigns/definition.js';
+import type { Step } from '../domain/campaigns/steps.js';
 import { STEP } from '../domain/search-attributes.js';
-
-/** A purchase reported by the store (or an import) while the journey runs. */
-export interface PurchaseEvent {
-  orderId: string;
-  placedAt: string;
-  total: number;
-  currency: string;
-}
-
-export interface JourneyInput<C extends CampaignDefinition = CampaignDefinition> {
-  campaign: C;
-  contactId: number;
-  /** Control group: enrolled and measured like everyone, but sent nothing. */
-  holdout?: boolean;
-}
-
-export type EndReason =
-  | 'completed'
-  | 'not_in_segment'
-  | 'left_segment'
-  | 'purchased'
-  | 'coupon_pool_exhausted'
-  | 'unsubscribed'
-  | 'not_subscribed'
-  | 'no_email'
-  | 'contact_not_found'
-  | 'campaign_stopped';
-
-export interface StepRecord {
-  step: string;
-  label: string;
-  at: string;
-  outcome?: string;
-}
-
-export interface JourneyResult {
-  endReason: EndReason;
-  steps: StepRecord[];
-  couponCode?: string;
-}
-
-export interface JourneyState {
-  campaignId: string;
-  contactId: number;
-  holdout: boolean;
-  currentStep: string | undefined;
-  steps: StepRecord[];
-  purchases: PurchaseEvent[];
-  endReason?: EndReason;
-}
-
-export const purchaseSignal = defineSignal<[PurchaseEvent]>('purchase');
-export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
-export const journeyQuery = defineQuery<JourneyState>('journey');
+import {
+  type EndReason,
+  type JourneyInput,
+  type JourneyResult,
+  journeyQuery,
+  messagesTaskQueue,
+  type PurchaseEvent,
+  purchaseSignal,
+  type StepRecord,
+  stopSignal,
+} from '../campaigns/journey-contract.js';
 
 /** Thrown inside a journey to end it early with a reason; caught by runJourney. */
 class JourneyEnd extends Error {
@@ -100,7 +56,7 @@ const bookkeeping = proxyLocalActivities<JourneyActivities>({
 /** Sends go to their own task queue, whose worker enforces the provider rate limit. */
 function messaging() {
   return proxyActivities<MessagingActivities>({
-    taskQueue: `${workflowInfo().taskQueue}-messages`,
+    taskQueue: messagesTaskQueue(workflowInfo().taskQueue),
     // Provider calls answer in seconds (their clients time out sooner); a lost worker is noticed within 30 s.
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
@@ -148,7 +104,7 @@ export class Journey<C extends CampaignDefinition> {
   }
 
   /** Enters a node of the seed's workflow: visible in the UI, the query, and the event log. */
-  async enter(step: string, label: string): Promise<void> {
+  async enter({ step, label }: Step): Promise<void> {
     if (this.stopped) throw new JourneyEnd('campaign_stopped');
     this.steps.push({ step, label, at: new Date().toISOString() });
     if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: step }]);
@@ -183,8 +139,8 @@ export class Journey<C extends CampaignDefinition> {
    * "Wait": a durable timer that a purchase signal cuts short. Returns true if a purchase arrived.
    * A stop signal also ends the wait (and then the journey).
    */
-  async waitUnlessPurchase(duration: Duration, label: string): Promise<boolean> {
-    await this.enter('wait', label);
+  async waitUnlessPurchase(step: Step, duration: Duration): Promise<boolean> {
+    await this.enter(step);
     const startedAt = Date.now();
     const interrupted = await condition(
       () => this.stopped || this.purchasedSince(startedAt),
@@ -202,8 +158,8 @@ export class Journey<C extends CampaignDefinition> {
   }
 
   /** "Has purchased more than 0 times in the last …": signals received, else the orders table. */
-  async hasPurchased(lookback: Duration): Promise<boolean> {
-    await this.enter('has_purchased', `has purchased in the last ${String(lookback)}?`);
+  async hasPurchased(step: Step, lookback: Duration): Promise<boolean> {
+    await this.enter(step);
     const since = Date.now() - msToNumber(lookback);
     const purchased =
       this.purchasedSince(since) ||
@@ -217,10 +173,11 @@ export class Journey<C extends CampaignDefinition> {
 
   /** "Assign coupon": the same step always gets the same code; an empty pool ends the journey. */
   async assignCoupon(
+    step: Step,
     couponSet: string,
     validFor?: string,
   ): Promise<{ code: string; expiresAt: string | null } | undefined> {
-    await this.enter('assign_coupon', `assign coupon from "${couponSet}"`);
+    await this.enter(step);
     if (this.holdout) {
       this.note('skipped: control group');
       return undefined;
@@ -265,12 +222,12 @@ export class Journey<C extends CampaignDefinition> {
    * journey goes on.
    */
   async sendEmail(
-    step: string,
-    label: string,
+    node: Step,
     template: TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
   ): Promise<SendResult | undefined> {
-    await this.enter(step, label);
+    const { step, label } = node;
+    await this.enter(node);
     // A control-group contact goes through the same checks (consent ends its journey too), but
     // the message is withheld.
     const result = await messaging().sendEmail.executeWithOptions(
@@ -305,12 +262,12 @@ export class Journey<C extends CampaignDefinition> {
 
   /** "Send SMS": only with an E.164 phone and SMS consent; otherwise skipped with the reason. */
   async sendSms(
-    step: string,
-    label: string,
+    node: Step,
     template: TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
   ): Promise<SendResult | undefined> {
-    await this.enter(step, label);
+    const { step, label } = node;
+    await this.enter(node);
     const result = await messaging().sendSms.executeWithOptions(
       { summary: this.holdout ? `${label} (withheld: control group)` : label },
       [
@@ -336,8 +293,8 @@ export class Journey<C extends CampaignDefinition> {
   }
 
   /** "Add customer into segment". */
-  async addToSegment(segment: string): Promise<void> {
-    await this.enter('add_to_segment', `add to segment "${segment}"`);
+  async addToSegment(step: Step, segment: string): Promise<void> {
+    await this.enter(step);
     await activities.addToSegment.executeWithOptions({ summary: `add to segment "${segment}"` }, [
       { contactId: this.contactId, segment },
     ]);
@@ -345,12 +302,10 @@ export class Journey<C extends CampaignDefinition> {
 
   /** "Waiting for time range": sleeps until the contact window opens in the contact's time zone. */
   async waitForContactWindow(
+    step: Step,
     window: NonNullable<CampaignDefinition['contactWindow']>,
   ): Promise<void> {
-    await this.enter(
-      'wait_for_window',
-      `wait for contact window (${window.days.join(',')} ${window.from}–${window.to})`,
-    );
+    await this.enter(step);
     const opensAt = await activities.nextContactWindow.executeWithOptions(
       { summary: 'next contact window' },
       [{ contactId: this.contactId, window, now: new Date().toISOString() }],

@@ -6,36 +6,39 @@
  *     —no→ Send email (the reminder, same coupon)
  */
 import type { LowClvCouponCampaign } from '../domain/campaigns/definition.js';
-import { type JourneyInput, type JourneyResult, runJourney } from './journey.js';
+import { lowClvCouponSteps } from '../domain/campaigns/steps.js';
+import type { JourneyInput, JourneyResult } from '../campaigns/journey-contract.js';
+import { runJourney } from './journey.js';
 
 export async function lowClvCouponJourney(
   input: JourneyInput<LowClvCouponCampaign>,
 ): Promise<JourneyResult> {
   return runJourney(input, async (journey) => {
     const { campaign } = journey;
-    await journey.enter('is_in_segment', `is in segment "${campaign.segment}"?`);
+    const steps = lowClvCouponSteps(campaign);
+    await journey.enter(steps.isInSegment);
     if (!(await journey.isInSegment(campaign.segment))) return 'not_in_segment';
 
-    const coupon = await journey.assignCoupon(campaign.couponSet, campaign.couponValidity);
-    await journey.sendEmail('send_offer', 'send coupon email', campaign.emails.offer, coupon);
+    const coupon = await journey.assignCoupon(
+      steps.assignCoupon,
+      campaign.couponSet,
+      campaign.couponValidity,
+    );
+    await journey.sendEmail(steps.sendOffer, campaign.emails.offer, coupon);
 
     const purchasedDuringWait = await journey.waitUnlessPurchase(
+      steps.wait,
       campaign.waits.beforeReminder,
-      `wait ${campaign.waits.beforeReminder}`,
     );
     if (purchasedDuringWait) return 'purchased';
 
-    await journey.enter('still_in_segment', `still in segment "${campaign.segment}"?`);
+    await journey.enter(steps.stillInSegment);
     if (!(await journey.isInSegment(campaign.segment))) return 'left_segment';
 
-    if (await journey.hasPurchased(campaign.purchaseLookback)) return 'purchased';
+    if (await journey.hasPurchased(steps.hasPurchased, campaign.purchaseLookback))
+      return 'purchased';
 
-    await journey.sendEmail(
-      'send_reminder',
-      'send reminder email (same coupon)',
-      campaign.emails.reminder,
-      coupon,
-    );
+    await journey.sendEmail(steps.sendReminder, campaign.emails.reminder, coupon);
     return 'completed';
   });
 }

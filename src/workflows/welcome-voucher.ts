@@ -7,49 +7,41 @@
  *     —no→ Voucher reminder email, and the same by SMS when the contact has a phone number
  */
 import type { WelcomeVoucherCampaign } from '../domain/campaigns/definition.js';
-import { DEFAULT_CONTACT_WINDOW } from '../domain/campaigns/defaults.js';
-import { type JourneyInput, type JourneyResult, runJourney } from './journey.js';
+import { welcomeContactWindow, welcomeVoucherSteps } from '../domain/campaigns/steps.js';
+import type { JourneyInput, JourneyResult } from '../campaigns/journey-contract.js';
+import { runJourney } from './journey.js';
 
 export async function welcomeVoucherJourney(
   input: JourneyInput<WelcomeVoucherCampaign>,
 ): Promise<JourneyResult> {
   return runJourney(input, async (journey) => {
     const { campaign } = journey;
-    await journey.sendEmail('send_welcome', 'send welcome offer email', campaign.emails.welcome);
+    const steps = welcomeVoucherSteps(campaign);
+    await journey.sendEmail(steps.sendWelcome, campaign.emails.welcome);
 
     const purchasedEarly =
-      (await journey.waitUnlessPurchase(
-        campaign.waits.afterWelcome,
-        `wait ${campaign.waits.afterWelcome}`,
-      )) || (await journey.hasPurchased(campaign.waits.afterWelcome));
+      (await journey.waitUnlessPurchase(steps.waitAfterWelcome, campaign.waits.afterWelcome)) ||
+      (await journey.hasPurchased(steps.purchasedAfterWelcome, campaign.waits.afterWelcome));
     if (purchasedEarly) {
-      await journey.addToSegment(campaign.convertedSegment);
+      await journey.addToSegment(steps.addToSegment, campaign.convertedSegment);
       return 'purchased';
     }
 
-    await journey.waitForContactWindow(campaign.contactWindow ?? DEFAULT_CONTACT_WINDOW);
-    const voucher = await journey.assignCoupon(campaign.couponSet, campaign.voucherValidity);
-    await journey.sendEmail('send_voucher', 'send voucher email', campaign.emails.voucher, voucher);
+    await journey.waitForContactWindow(steps.waitForWindow, welcomeContactWindow(campaign));
+    const voucher = await journey.assignCoupon(
+      steps.assignVoucher,
+      campaign.couponSet,
+      campaign.voucherValidity,
+    );
+    await journey.sendEmail(steps.sendVoucher, campaign.emails.voucher, voucher);
 
     const purchasedLater =
-      (await journey.waitUnlessPurchase(
-        campaign.waits.afterVoucher,
-        `wait ${campaign.waits.afterVoucher}`,
-      )) || (await journey.hasPurchased(campaign.waits.afterVoucher));
+      (await journey.waitUnlessPurchase(steps.waitAfterVoucher, campaign.waits.afterVoucher)) ||
+      (await journey.hasPurchased(steps.purchasedAfterVoucher, campaign.waits.afterVoucher));
     if (purchasedLater) return 'purchased';
 
-    await journey.sendEmail(
-      'send_reminder',
-      'send voucher reminder email',
-      campaign.emails.reminder,
-      voucher,
-    );
-    await journey.sendSms(
-      'send_reminder_sms',
-      'send voucher reminder SMS (if phone)',
-      campaign.sms.reminder,
-      voucher,
-    );
+    await journey.sendEmail(steps.sendReminder, campaign.emails.reminder, voucher);
+    await journey.sendSms(steps.sendReminderSms, campaign.sms.reminder, voucher);
     return 'completed';
   });
 }

@@ -13,7 +13,7 @@ import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { ensurePresetSegments } from '../../src/db/segments.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
-import type { JourneyResult } from '../../src/workflows/journey.js';
+import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';

@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { parseCampaignDefinition } from '../../src/domain/campaigns/definition.js';
 import { inactiveReactivationJourney } from '../../src/workflows/inactive-reactivation.js';
-import { purchaseSignal } from '../../src/workflows/journey.js';
+import { purchaseSignal } from '../../src/campaigns/journey-contract.js';
 import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
 import { welcomeVoucherJourney } from '../../src/workflows/welcome-voucher.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';

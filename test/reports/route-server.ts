@@ -4,7 +4,8 @@
  * tests until they are wired into createRoutes.
  */
 import http from 'node:http';
-import { type Handler, listen, sendJson } from '../../src/http/server.js';
+import { sendJson } from '../../src/http/respond.js';
+import { type Handler, listen } from '../../src/http/server.js';
 
 export interface RouteServer {
   base: string;

@@ -1,0 +1,74 @@
+/**
+ * What the outside world may know of a campaign journey: its workflow types, input and result,
+ * the purchase and stop signals and the `journey` query. Starters, the CLI and the inbox import
+ * this module; only the workflows import `workflows/journey.ts`. It is bundled into workflow code,
+ * so it imports nothing but `@temporalio/workflow` and types.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { CampaignDefinition } from '../domain/campaigns/definition.js';
+
+/** The registered workflow type of each campaign kind (the exported function names in src/workflows). */
+export const JOURNEY_WORKFLOW_TYPES: Record<CampaignDefinition['kind'], string> = {
+  low_clv_coupon: 'lowClvCouponJourney',
+  inactive_reactivation: 'inactiveReactivationJourney',
+  welcome_voucher: 'welcomeVoucherJourney',
+};
+
+/** The task queue of the sends: journeys put them there, its worker enforces the provider rate limit. */
+export function messagesTaskQueue(journeyTaskQueue: string): string {
+  return `${journeyTaskQueue}-messages`;
+}
+
+/** A purchase reported by the store while the journey runs. */
+export interface PurchaseEvent {
+  orderId: string;
+  placedAt: string;
+  total: number;
+  currency: string;
+}
+
+export interface JourneyInput<C extends CampaignDefinition = CampaignDefinition> {
+  campaign: C;
+  contactId: number;
+  /** Control group: enrolled and measured like everyone, but sent nothing. */
+  holdout?: boolean;
+}
+
+export type EndReason =
+  | 'completed'
+  | 'not_in_segment'
+  | 'left_segment'
+  | 'purchased'
+  | 'coupon_pool_exhausted'
+  | 'unsubscribed'
+  | 'not_subscribed'
+  | 'no_email'
+  | 'contact_not_found'
+  | 'campaign_stopped';
+
+export interface StepRecord {
+  step: string;
+  label: string;
+  at: string;
+  outcome?: string;
+}
+
+export interface JourneyResult {
+  endReason: EndReason;
+  steps: StepRecord[];
+  couponCode?: string;
+}
+
+export interface JourneyState {
+  campaignId: string;
+  contactId: number;
+  holdout: boolean;
+  currentStep: string | undefined;
+  steps: StepRecord[];
+  purchases: PurchaseEvent[];
+  endReason?: EndReason;
+}
+
+export const purchaseSignal = defineSignal<[PurchaseEvent]>('purchase');
+export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
+export const journeyQuery = defineQuery<JourneyState>('journey');
