@@ -29,6 +29,10 @@ export interface SendingOptions {
   leaseMs?: number;
   /** Concurrent requests of this process's email sender. */
   lanes?: number;
+  /** How long one send activity attempt waits for its email's outcome. */
+  waitMs?: number;
+  /** No email sender in this process (another process sends): only the waiting side. */
+  withoutSender?: boolean;
 }
 
 export function startSending(
@@ -42,6 +46,13 @@ export function startSending(
       ? undefined
       : sharedRequestRate(db, 'sms', config.sms.requestsPerSecond);
   if (!channels.email.sendBatch) return { emailQueue: undefined, smsRate, stop: async () => {} };
+  const waiter = createOutcomeWaiter(db);
+  if (options.withoutSender)
+    return {
+      emailQueue: { waiter, wake: () => {}, waitMs: options.waitMs },
+      smsRate,
+      stop: async () => waiter.close(),
+    };
   const sender = startEmailSender({
     db,
     provider: channels.email,
@@ -51,9 +62,8 @@ export function startSending(
     leaseMs: options.leaseMs,
     lanes: options.lanes,
   });
-  const waiter = createOutcomeWaiter(db);
   return {
-    emailQueue: { waiter, wake: () => sender.wake() },
+    emailQueue: { waiter, wake: () => sender.wake(), waitMs: options.waitMs },
     smsRate,
     async stop() {
       await sender.stop();
