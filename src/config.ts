@@ -179,9 +179,38 @@ export const ENVIRONMENT = {
     describe:
       'Twilio sender: an E.164 number or a messaging service SID (required with SMS_PROVIDER=twilio).',
   },
-  MESSAGES_PER_SECOND: {
+  EMAIL_REQUESTS_PER_SECOND: {
+    schema: z.coerce.number({ error: 'must be a number' }).positive('must be positive').default(2),
+    describe:
+      "Email provider's request rate limit (Resend: 2 per second by default, per team), shared by every worker; each request carries up to EMAIL_BATCH_SIZE emails.",
+  },
+  EMAIL_BATCH_SIZE: {
+    schema: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be between 1 and 100')
+      .max(100, 'must be between 1 and 100 (the most Resend takes in one batch)')
+      .default(100),
+    describe:
+      'Emails per provider request (Resend `POST /emails/batch`); 1 sends each email in its own request.',
+  },
+  SMS_REQUESTS_PER_SECOND: {
     schema: z.coerce.number({ error: 'must be a number' }).positive('must be positive').default(10),
-    describe: 'Provider rate limit: at most this many sends per second across all workers.',
+    describe: "SMS provider's request rate limit (one SMS per request), shared by every worker.",
+  },
+  RESEND_BASE_URL: {
+    schema: optionalString.pipe(
+      z.string().url('must be an http(s) URL such as http://127.0.0.1:4010').optional(),
+    ),
+    describe:
+      'Where Resend requests go. Default https://api.resend.com; the provider simulator (`npm run simulator`) for tests.',
+  },
+  TWILIO_BASE_URL: {
+    schema: optionalString.pipe(
+      z.string().url('must be an http(s) URL such as http://127.0.0.1:4010').optional(),
+    ),
+    describe:
+      'Where Twilio requests go. Default https://api.twilio.com; or the provider simulator.',
   },
   FREQUENCY_CAP: {
     schema: optionalString.pipe(
@@ -265,12 +294,22 @@ export interface Config {
   shopifyWebhookSecret: string | undefined;
   payloadEncryptionKey: Buffer | undefined;
   shop: { name: string | undefined; url: string | undefined; timezone: string; currency: string };
-  email: { provider: 'outbox' | 'resend'; from: string; resendApiKey: string | undefined };
+  email: {
+    provider: 'outbox' | 'resend';
+    from: string;
+    resendApiKey: string | undefined;
+    resendBaseUrl?: string | undefined;
+    /** The provider's request rate, shared by every worker. */
+    requestsPerSecond: number;
+    /** Emails per request (1 = the single-email endpoint). */
+    batchSize: number;
+  };
   sms: {
     provider: 'outbox' | 'twilio';
     twilio: { accountSid: string; authToken: string; from: string } | undefined;
+    twilioBaseUrl?: string | undefined;
+    requestsPerSecond: number;
   };
-  messagesPerSecond: number;
   /** Shop-wide cap on marketing messages per contact; undefined = no cap. */
   frequencyCap: { messages: number; periodHours: number } | undefined;
   recomputeCron: string;
@@ -311,6 +350,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const v = values as { [K in EnvKey]: z.infer<(typeof ENVIRONMENT)[K]['schema']> };
+  // Its meaning changed with batched sends (one request carries up to 100 emails): say so, not ignore it.
+  if (env.MESSAGES_PER_SECOND !== undefined && env.MESSAGES_PER_SECOND !== '')
+    problems.push({
+      variable: 'MESSAGES_PER_SECOND',
+      message:
+        'is no longer read: set EMAIL_REQUESTS_PER_SECOND (provider requests per second, each up to EMAIL_BATCH_SIZE emails) and SMS_REQUESTS_PER_SECOND instead',
+    });
   if (problems.length === 0) {
     if (v.DATABASE_URL && !/^postgres(ql)?:\/\//.test(v.DATABASE_URL))
       problems.push({
@@ -382,9 +428,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timezone: v.SHOP_TIMEZONE,
       currency: v.SHOP_CURRENCY,
     },
-    email: { provider: v.EMAIL_PROVIDER, from: v.EMAIL_FROM, resendApiKey: v.RESEND_API_KEY },
+    email: {
+      provider: v.EMAIL_PROVIDER,
+      from: v.EMAIL_FROM,
+      resendApiKey: v.RESEND_API_KEY,
+      resendBaseUrl: v.RESEND_BASE_URL,
+      requestsPerSecond: v.EMAIL_REQUESTS_PER_SECOND,
+      batchSize: v.EMAIL_BATCH_SIZE,
+    },
     sms: {
       provider: v.SMS_PROVIDER,
+      twilioBaseUrl: v.TWILIO_BASE_URL,
+      requestsPerSecond: v.SMS_REQUESTS_PER_SECOND,
       twilio:
         v.TWILIO_ACCOUNT_SID && v.TWILIO_AUTH_TOKEN && v.TWILIO_FROM
           ? {
@@ -394,7 +449,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             }
           : undefined,
     },
-    messagesPerSecond: v.MESSAGES_PER_SECOND,
     frequencyCap: parseFrequencyCap(v.FREQUENCY_CAP),
     recomputeCron: v.RECOMPUTE_CRON,
   };

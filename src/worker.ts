@@ -12,6 +12,7 @@ import {
 } from './activities/index.js';
 import { messagesTaskQueue } from './campaigns/journey-contract.js';
 import { createChannels } from './channels/index.js';
+import { type SendingOptions, startSending } from './channels/sending.js';
 import { ensurePresetSegments } from './db/segments.js';
 import { checkCouponPools } from './reports/coupon-pools.js';
 import { dataConverterFor } from './temporal/codec.js';
@@ -54,7 +55,11 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   });
 }
 
-/** The worker of the sends: the provider rate limit holds across every worker of the queue. */
+/**
+ * The worker of the sends. No task-queue rate limit: a skipped send (no consent, holdout) must not
+ * queue behind the provider's limit; the provider's requests are paced by the shared request rate
+ * (channels/rate-limit.ts) that `deps.sending` carries.
+ */
 export async function createMessagesWorker(opts: CreateWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
@@ -62,7 +67,8 @@ export async function createMessagesWorker(opts: CreateWorkerOptions): Promise<W
     taskQueue: messagesTaskQueue(opts.taskQueue),
     activities: createMessageActivities(opts.deps),
     dataConverter: dataConverterFor(opts.deps.config.payloadEncryptionKey),
-    maxTaskQueueActivitiesPerSecond: opts.deps.config.messagesPerSecond,
+    // Most sends wait on a queued email (a cheap promise), and a batch of 100 needs 100 of them waiting.
+    maxConcurrentActivityTaskExecutions: 2000,
     ...opts.overrides,
   });
 }
@@ -82,7 +88,7 @@ async function ensureSearchAttributes(client: Client, config: Config): Promise<v
 
 export async function runWorker(
   config: Config,
-  extra: { overrides?: Partial<WorkerOptions> } = {},
+  extra: { overrides?: Partial<WorkerOptions>; sending?: SendingOptions } = {},
 ): Promise<void> {
   if (!config.databaseUrl)
     throw new Error(
@@ -98,11 +104,13 @@ export async function runWorker(
   if (schedule !== 'unchanged')
     console.log(`worker: ${schedule} the daily recompute schedule (${config.recomputeCron} UTC)`);
   const connection = await connectWorker(config);
+  const channels = createChannels(config, db);
+  const sending = startSending(config, db, channels, extra.sending);
   const options = {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { db, config, temporal, channels: createChannels(config, db) },
+    deps: { db, config, temporal, channels, sending },
     overrides: extra.overrides,
   };
   const [worker, messages] = await Promise.all([
@@ -110,7 +118,7 @@ export async function runWorker(
     createMessagesWorker(options),
   ]);
   console.log(
-    `worker: polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}" (sends: ${config.email.provider} email, ${config.sms.provider} SMS)`,
+    `worker: polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}" (sends: ${config.email.provider} email${sending.emailQueue ? ` in batches of ${config.email.batchSize} at ${config.email.requestsPerSecond} requests/s` : ''}, ${config.sms.provider} SMS)`,
   );
   // A coupon pool running low must show in the log before it runs out (also on the dashboard and /metrics).
   const checkPools = () =>
@@ -124,6 +132,7 @@ export async function runWorker(
     await Promise.all([worker.run(), messages.run()]);
   } finally {
     clearInterval(poolTimer);
+    await sending.stop();
     await connection.close();
     await temporal.connection.close();
     await db.destroy();

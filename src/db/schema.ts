@@ -212,6 +212,31 @@ export interface MessagesTable {
   error: string | null;
   created_at: Timestamp;
   sent_at: NullableTimestamp;
+  /** The batch the email went out in; null while it waits (and for SMS). */
+  batch_id: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export interface MessageBatchesTable {
+  id: Generated<number>;
+  channel: Channel;
+  provider: string;
+  /** Sent as the provider's Idempotency-Key on every attempt at this batch. */
+  idempotency_key: string;
+  status: 'sending' | 'sent' | 'failed';
+  size: number;
+  attempts: ColumnType<number, number | undefined, number>;
+  /** A sender works on the batch until then; past it, another sender retries it. */
+  leased_until: Timestamp;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  finished_at: NullableTimestamp;
+  error: string | null;
+}
+
+export interface ProviderRateLimitsTable {
+  channel: string;
+  next_slot_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  paused_until: ColumnType<Date, Date | string | undefined, Date | string>;
+  factor: ColumnType<number, number | undefined, number>;
 }
 
 export interface JourneysTable {
@@ -267,6 +292,8 @@ export interface Database {
   coupon_sets: CouponSetsTable;
   coupons: CouponsTable;
   messages: MessagesTable;
+  message_batches: MessageBatchesTable;
+  provider_rate_limits: ProviderRateLimitsTable;
   journeys: JourneysTable;
   journey_events: JourneyEventsTable;
   inbox_events: InboxEventsTable;
@@ -282,5 +309,6 @@ export type SegmentRow = Selectable<SegmentsTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
 export type CouponRow = Selectable<CouponsTable>;
 export type MessageRow = Selectable<MessagesTable>;
+export type MessageBatchRow = Selectable<MessageBatchesTable>;
 export type JourneyRow = Selectable<JourneysTable>;
 export type InboxEventRow = Selectable<InboxEventsTable>;

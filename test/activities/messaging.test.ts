@@ -16,7 +16,13 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const SECRET = 'messaging-test-secret';
 const baseConfig: MessagingDeps['config'] = {
-  email: { provider: 'outbox', from: 'Boomerang Shop <shop@example.com>', resendApiKey: undefined },
+  email: {
+    provider: 'outbox',
+    from: 'Boomerang Shop <shop@example.com>',
+    resendApiKey: undefined,
+    requestsPerSecond: 2,
+    batchSize: 100,
+  },
   publicUrl: 'https://boomerang.example',
   signingSecret: SECRET,
   frequencyCap: undefined,
