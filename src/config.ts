@@ -90,6 +90,11 @@ export const ENVIRONMENT = {
     schema: port.default(3000),
     describe: 'HTTP endpoint port (`/healthz`, `/readyz`, events, webhooks).',
   },
+  HOST: {
+    schema: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+    describe:
+      'Interface the HTTP endpoint listens on. Default 127.0.0.1 (this machine only); `0.0.0.0` or `::` for every interface.',
+  },
   BOOMERANG_DATA_DIR: {
     schema: optionalString,
     describe:
@@ -114,6 +119,23 @@ export const ENVIRONMENT = {
     schema: optionalString,
     describe:
       'Secret that signs unsubscribe tokens. `npm start` generates one under `.data/` when unset.',
+  },
+  BOOMERANG_OPERATOR_KEY: {
+    schema: optionalString,
+    describe:
+      'Key of the operator pages and APIs (`/dashboard`, `/api/report`, `/metrics`, `/codec`): Basic auth password or Bearer token. `npm start` generates one under `.data/` when unset.',
+  },
+  METRICS_PUBLIC: {
+    schema: booleanFlag.default(false),
+    describe: '`true` serves `/metrics` without credentials (for a scraper on a private network).',
+  },
+  UNSUBSCRIBE_LINK_DAYS: {
+    schema: z.coerce
+      .number({ error: 'must be a number of days' })
+      .int('must be a whole number of days')
+      .positive('must be positive')
+      .default(365),
+    describe: 'Days an unsubscribe link stays valid after its email was sent.',
   },
   SHOPIFY_WEBHOOK_SECRET: {
     schema: optionalString,
@@ -285,12 +307,18 @@ export interface Config {
   databaseUrl: string | undefined;
   embeddedPostgresPort: number;
   httpPort: number;
+  /** Interface the HTTP endpoint listens on. */
+  httpHost: string;
   dataDir: string;
   cacheDir: string;
   tools: { temporalCliPath: string | undefined; testServerPath: string | undefined };
   publicUrl: string;
   apiKey: string | undefined;
   signingSecret: string | undefined;
+  /** Credential of the operator routes; undefined refuses them all. */
+  operatorKey: string | undefined;
+  metricsPublic: boolean;
+  unsubscribeLinkDays: number;
   shopifyWebhookSecret: string | undefined;
   payloadEncryptionKey: Buffer | undefined;
   shop: { name: string | undefined; url: string | undefined; timezone: string; currency: string };
@@ -412,12 +440,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: v.DATABASE_URL,
     embeddedPostgresPort: v.EMBEDDED_POSTGRES_PORT,
     httpPort: v.PORT,
+    httpHost: v.HOST,
     dataDir: path.resolve(v.BOOMERANG_DATA_DIR ?? path.join(PROJECT_ROOT, '.data')),
     cacheDir: defaultCacheDir(env),
     tools: { temporalCliPath: v.TEMPORAL_CLI_PATH, testServerPath: v.TEMPORAL_TEST_SERVER_PATH },
     publicUrl: (v.BOOMERANG_PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/$/, ''),
     apiKey: v.BOOMERANG_API_KEY,
     signingSecret: v.BOOMERANG_SIGNING_SECRET,
+    operatorKey: v.BOOMERANG_OPERATOR_KEY,
+    metricsPublic: v.METRICS_PUBLIC,
+    unsubscribeLinkDays: v.UNSUBSCRIBE_LINK_DAYS,
     shopifyWebhookSecret: v.SHOPIFY_WEBHOOK_SECRET,
     payloadEncryptionKey: v.PAYLOAD_ENCRYPTION_KEY
       ? Buffer.from(v.PAYLOAD_ENCRYPTION_KEY, 'base64')

@@ -106,7 +106,8 @@ export const MESSAGING_FAILURE = {
 export interface MessagingDeps {
   db: Db;
   channels: Channels;
-  config: Pick<Config, 'email' | 'publicUrl' | 'signingSecret' | 'frequencyCap' | 'shop'>;
+  config: Pick<Config, 'email' | 'publicUrl' | 'signingSecret' | 'frequencyCap' | 'shop'> &
+    Partial<Pick<Config, 'unsubscribeLinkDays'>>;
   /** The clock (tests fix it). */
   now?: () => Date;
   /** Named templates besides (and over) the defaults. */
@@ -271,7 +272,10 @@ export function createMessagingActivities(deps: MessagingDeps) {
     }
     return unsubscribeUrl(
       config.publicUrl,
-      createUnsubscribeToken(config.signingSecret, contactId, { now: now() }),
+      createUnsubscribeToken(config.signingSecret, contactId, {
+        now: now(),
+        expiresInSeconds: (config.unsubscribeLinkDays ?? 365) * 86_400,
+      }),
     );
   }
 

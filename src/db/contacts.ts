@@ -65,6 +65,16 @@ export function toContact(row: ContactRowLike): Contact {
   };
 }
 
+export interface UpsertOptions {
+  /** The time of the write. Default: now. */
+  now?: Date;
+  /**
+   * When the source stated the consent of the inputs (an event's own time). Consent stated before
+   * the contact's last consent change is ignored. Default: `now`.
+   */
+  consentAt?: Date;
+}
+
 /**
  * A contact by numeric id, external id or email (case-insensitive). A numeric string is tried as
  * an id first, then as an external id.
@@ -115,7 +125,7 @@ export async function findContact(
 export async function upsertContact(
   db: Executor,
   input: ContactInput,
-  opts: { now?: Date } = {},
+  opts: UpsertOptions = {},
 ): Promise<UpsertContactResult> {
   const [outcome] = await upsertContacts(db, [parseContactInput(input)], opts);
   if (!outcome) throw new Error('unreachable: upsertContacts returned no outcome');
@@ -137,6 +147,7 @@ interface ContactValues {
   newsletter_status: Contact['newsletterStatus'];
   newsletter_subscribed_at: Date | null;
   newsletter_unsubscribed_at: Date | null;
+  newsletter_consent_at: Date | null;
   sms_consent: boolean;
   sms_consent_at: Date | null;
   registered_at: Date | null;
@@ -166,6 +177,7 @@ function merge(
   current: ContactRowLike | undefined,
   input: ContactInput,
   now: Date,
+  consentAt: Date | undefined,
 ): { values: ContactValues; changed: boolean } {
   const v: ContactValues = current
     ? {
@@ -181,6 +193,7 @@ function merge(
         newsletter_status: current.newsletter_status,
         newsletter_subscribed_at: current.newsletter_subscribed_at,
         newsletter_unsubscribed_at: current.newsletter_unsubscribed_at,
+        newsletter_consent_at: current.newsletter_consent_at,
         sms_consent: current.sms_consent,
         sms_consent_at: current.sms_consent_at,
         registered_at: current.registered_at,
@@ -198,6 +211,7 @@ function merge(
         newsletter_status: 'never',
         newsletter_subscribed_at: null,
         newsletter_unsubscribed_at: null,
+        newsletter_consent_at: null,
         sms_consent: false,
         sms_consent_at: null,
         registered_at: null,
@@ -218,15 +232,34 @@ function merge(
     v.registered_at = input.registeredAt;
     changed = true;
   }
-  if (input.newsletterStatus !== undefined && input.newsletterStatus !== v.newsletter_status) {
-    v.newsletter_status = input.newsletterStatus;
-    if (input.newsletterStatus === 'subscribed') v.newsletter_subscribed_at = now;
-    if (input.newsletterStatus === 'unsubscribed') v.newsletter_unsubscribed_at = now;
-    changed = true;
+  // Consent stated before the contact's last consent change is stale (a replayed or late event).
+  const statedAt = consentAt ?? now;
+  const newsletterLast = v.newsletter_consent_at;
+  if (input.newsletterStatus !== undefined && !(newsletterLast && statedAt < newsletterLast)) {
+    if (input.newsletterStatus !== v.newsletter_status) {
+      v.newsletter_status = input.newsletterStatus;
+      if (input.newsletterStatus === 'subscribed') v.newsletter_subscribed_at = statedAt;
+      if (input.newsletterStatus === 'unsubscribed') v.newsletter_unsubscribed_at = statedAt;
+      v.newsletter_consent_at = statedAt;
+      changed = true;
+    } else if (
+      consentAt &&
+      !sameDate(consentAt, newsletterLast) &&
+      consentAt > (newsletterLast ?? consentAt)
+    ) {
+      // The same status confirmed later: an event stated in between is now stale too.
+      v.newsletter_consent_at = consentAt;
+      changed = true;
+    }
   }
-  if (input.smsConsent !== undefined && input.smsConsent !== v.sms_consent) {
+  const smsLast = v.sms_consent_at;
+  if (
+    input.smsConsent !== undefined &&
+    input.smsConsent !== v.sms_consent &&
+    !(smsLast && statedAt < smsLast)
+  ) {
     v.sms_consent = input.smsConsent;
-    v.sms_consent_at = now;
+    v.sms_consent_at = statedAt;
     changed = true;
   }
   return { values: v, changed };
@@ -304,13 +337,13 @@ export async function selectByKeys(
 export async function upsertContacts(
   db: Executor,
   inputs: readonly ContactInput[],
-  opts: { now?: Date } = {},
+  opts: UpsertOptions = {},
 ): Promise<UpsertContactOutcome[]> {
   const now = opts.now ?? new Date();
   const outcomes: UpsertContactOutcome[] = [];
   await inTransaction(db, async (trx) => {
     for (const run of runsWithDistinctKeys(inputs, keysOf))
-      outcomes.push(...(await upsertRun(trx, run, now, 0)));
+      outcomes.push(...(await upsertRun(trx, run, now, 0, opts.consentAt)));
   });
   return outcomes;
 }
@@ -324,6 +357,7 @@ async function upsertRun(
   inputs: readonly ContactInput[],
   now: Date,
   attempt: number,
+  consentAt: Date | undefined,
 ): Promise<UpsertContactOutcome[]> {
   // No row locks: updates are optimistic (they only apply to the version read here) and the
   // inputs whose contact changed meanwhile are tried again.
@@ -378,7 +412,7 @@ async function upsertRun(
       claimed.add(Number(target.id));
     }
     // Clearing the only identifier would leave a contact nobody can find again.
-    const { values, changed } = merge(target, input, now);
+    const { values, changed } = merge(target, input, now, consentAt);
     if (!values.external_id && !values.email) {
       outcomes[index] = {
         action: 'rejected',
@@ -445,13 +479,14 @@ async function upsertRun(
         newsletter_status = v.newsletter_status,
         newsletter_subscribed_at = v.newsletter_subscribed_at,
         newsletter_unsubscribed_at = v.newsletter_unsubscribed_at,
+        newsletter_consent_at = v.newsletter_consent_at,
         sms_consent = v.sms_consent, sms_consent_at = v.sms_consent_at,
         registered_at = v.registered_at, updated_at = ${now}
       FROM jsonb_to_recordset(${payload}::jsonb) AS v(
         id bigint, version text, external_id text, email text, phone text, first_name text, last_name text,
         locale text, timezone text, country text, tags text[], newsletter_status text,
         newsletter_subscribed_at timestamptz, newsletter_unsubscribed_at timestamptz,
-        sms_consent boolean, sms_consent_at timestamptz, registered_at timestamptz)
+        newsletter_consent_at timestamptz, sms_consent boolean, sms_consent_at timestamptz, registered_at timestamptz)
       WHERE c.id = v.id AND c.xmin = v.version::xid
       RETURNING c.id`.execute(trx);
     const done = new Set(updated.rows.map((r) => Number(r.id)));
@@ -479,6 +514,7 @@ async function upsertRun(
       retry.map((i) => inputs[i]!),
       now,
       attempt + 1,
+      consentAt,
     );
     retry.forEach((index, k) => {
       outcomes[index] = again[k];
@@ -490,6 +526,7 @@ async function upsertRun(
       deferred.map((i) => inputs[i]!),
       now,
       attempt,
+      consentAt,
     );
     deferred.forEach((index, k) => {
       outcomes[index] = later[k];

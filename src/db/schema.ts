@@ -44,6 +44,8 @@ export interface ContactsTable {
   newsletter_status: ColumnType<NewsletterStatus, NewsletterStatus | undefined, NewsletterStatus>;
   newsletter_subscribed_at: NullableTimestamp;
   newsletter_unsubscribed_at: NullableTimestamp;
+  /** When a source last stated the newsletter consent; older statements are ignored. */
+  newsletter_consent_at: NullableTimestamp;
   sms_consent: ColumnType<boolean, boolean | undefined, boolean>;
   sms_consent_at: NullableTimestamp;
   registered_at: NullableTimestamp;

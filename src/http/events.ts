@@ -5,13 +5,8 @@
  */
 import { isBatchBody } from '../inbox/events.js';
 import { acceptEvents } from '../inbox/store.js';
-import {
-  parseJsonBody,
-  readBody,
-  requireBearer,
-  requireJsonContentType,
-  sendJson,
-} from './respond.js';
+import { requireBearer } from './auth.js';
+import { parseJsonBody, readBody, requireJsonContentType, sendJson } from './respond.js';
 import type { Handler, HttpDeps } from './types.js';
 
 export const EVENTS_BODY_LIMIT_BYTES = 256 * 1024;

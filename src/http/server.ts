@@ -63,17 +63,21 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   const unsubscribe = unsubscribeHandler(deps);
   routes.set('GET /unsubscribe', unsubscribe);
   routes.set('POST /unsubscribe', unsubscribe);
-  // The Web UI's codec server: decrypts payloads for the UI's origin only.
+  // The Web UI's codec server: decrypts payloads for the operator, from the UI's origin only.
   const key = deps.config?.payloadEncryptionKey;
+  const operatorKey = deps.config?.operatorKey;
   registerCodecRoutes(routes, {
     codec: key ? new AesGcmPayloadCodec(key) : undefined,
     uiUrl: deps.config?.temporal?.uiUrl ?? 'http://localhost:8233',
+    operatorKey,
   });
-  // Campaign results: the dashboard, its JSON, and Prometheus metrics (read-only).
+  // Campaign results for the operator: the dashboard, its JSON, and Prometheus metrics (read-only).
   if (deps.config?.temporal && deps.config.shop)
     registerReportRoutes(routes, {
       db: deps.db,
       config: { temporal: deps.config.temporal, shop: deps.config.shop },
+      operatorKey,
+      metricsPublic: deps.config.metricsPublic,
     });
   return routes;
 }
@@ -118,4 +122,9 @@ export function listen(server: http.Server, port: number, host?: string): Promis
       resolve(typeof address === 'object' && address ? address.port : port);
     });
   });
+}
+
+/** The URL a listener on `host` answers at, as a banner should print it (IPv6 in brackets). */
+export function httpUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

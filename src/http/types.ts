@@ -17,7 +17,17 @@ export interface HttpDeps {
    * refuses every request.
    */
   config?: Pick<Config, 'apiKey' | 'shopifyWebhookSecret' | 'signingSecret'> &
-    Partial<Pick<Config, 'payloadEncryptionKey' | 'temporal' | 'shop'>>;
+    Partial<
+      Pick<
+        Config,
+        | 'payloadEncryptionKey'
+        | 'temporal'
+        | 'shop'
+        | 'operatorKey'
+        | 'metricsPublic'
+        | 'unsubscribeLinkDays'
+      >
+    >;
   /** Called after new events are stored in the inbox: wakes the inbox processor. */
   onEventsAccepted?: () => void;
   /** Body limit of POST /events (default 256 KiB). */

@@ -3,7 +3,7 @@
  * and as the inbox processor applies them. One schema validates both: the wire form (snake_case
  * JSON) is what `inbox_events.payload` keeps, and parsing it gives the internal event.
  *
- *   account_registered  { event_id?, contact: {email, external_id?, first_name?, …}, registered_at? }
+ *   account_registered  { event_id?, contact: {email, external_id?, first_name?, …}, registered_at?, occurred_at? }
  *   purchase            { event_id?, contact: {external_id? | email, …}, order: {id, total, currency?, coupon_code?, placed_at, status?, source?} }
  *   order_refunded      { event_id?, order: {id, source?}, amount?, refunded_at? }
  *
@@ -35,6 +35,11 @@ export interface RegistrationEvent {
   contact: ContactInput;
   /** Absent: the time the event was received. */
   registeredAt?: Date;
+  /**
+   * When the store stated the contact's data, consent included (e.g. Shopify's updated_at).
+   * Absent: registeredAt, else the time the event was received.
+   */
+  occurredAt?: Date;
 }
 
 export interface PurchaseOrder {
@@ -188,12 +193,14 @@ const registrationSchema = z
     type: z.literal('account_registered'),
     contact: contactSchema(true),
     registered_at: timestamp.optional(),
+    occurred_at: timestamp.optional(),
   })
   .transform((v): RegistrationEvent => ({
     type: v.type,
     ...(v.event_id ? { eventId: v.event_id } : {}),
     contact: v.contact,
     ...(v.registered_at ? { registeredAt: v.registered_at } : {}),
+    ...(v.occurred_at ? { occurredAt: v.occurred_at } : {}),
   }));
 
 const purchaseSchema = z

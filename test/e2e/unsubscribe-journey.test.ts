@@ -83,7 +83,11 @@ describe('unsubscribe during a journey', () => {
     );
     // The link as the email carries it, pointed at this test's server.
     const link = /<([^>]+)>/.exec(offer.headers['List-Unsubscribe']!)![1]!;
-    const page = await fetch(`${base}${new URL(link).pathname}${new URL(link).search}`);
+    // As a mailbox provider's one-click (RFC 8058); a GET only shows the button.
+    const page = await fetch(`${base}${new URL(link).pathname}${new URL(link).search}`, {
+      method: 'POST',
+      body: 'List-Unsubscribe=One-Click',
+    });
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/unsubscribed/i);
     expect(
