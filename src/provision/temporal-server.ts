@@ -19,7 +19,7 @@ import { msToTs } from '@temporalio/common/lib/time.js';
 import { stringify } from 'yaml';
 import { CAMPAIGN } from '../domain/search-attributes.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
-import { createDatabaseIfMissing } from './postgres.js';
+import { createDatabaseIfMissing } from '../db/admin.js';
 import {
   errorText,
   installAtomically,
@@ -468,4 +468,129 @@ export async function startTemporalServer(
     throw err;
   }
   return { address, child, logFile, stop };
+}
+
+/**
+ * The Web UI without the dev server: `github.com/temporalio/ui-server/v2`, whose module carries the
+ * built UI (ui/assets), so `go install …/cmd/server` yields a complete UI. 2.54.1 is the UI the
+ * CLI's dev server bundles; later releases need module versions the Go proxy here does not serve.
+ */
+export const UI_SERVER_VERSION = '2.54.1';
+
+export async function resolveUiServer(opts: {
+  cacheDir: string;
+  explicitPath?: string;
+  log?: Log;
+}): Promise<string> {
+  const log = opts.log ?? (() => {});
+  if (opts.explicitPath) {
+    if (await isExecutable(opts.explicitPath)) return opts.explicitPath;
+    throw new ProvisionError(
+      'Temporal UI server',
+      [`TEMPORAL_UI_SERVER_PATH=${opts.explicitPath}: not an executable file`],
+      'Point TEMPORAL_UI_SERVER_PATH at the ui-server binary, or unset it.',
+    );
+  }
+  const binDir = path.join(opts.cacheDir, `temporal-ui-server-${UI_SERVER_VERSION}`, 'bin');
+  const cached = path.join(binDir, 'server');
+  if (await isExecutable(cached)) return cached;
+  const go = await which('go');
+  if (!go)
+    throw new ProvisionError(
+      'Temporal UI server',
+      [`cache: nothing in ${binDir}`, 'go install: no Go toolchain on PATH'],
+      'Install Go, or set TEMPORAL_UI_SERVER_PATH.',
+    );
+  const started = Date.now();
+  log(`building the Temporal UI server ${UI_SERVER_VERSION} with go install (a few minutes, once)`);
+  try {
+    await installAtomically(binDir, async (scratch) => {
+      await run(
+        go,
+        ['install', `github.com/temporalio/ui-server/v2/cmd/server@v${UI_SERVER_VERSION}`],
+        {
+          env: { ...process.env, GOBIN: scratch, GOTOOLCHAIN: GO_TOOLCHAIN, CGO_ENABLED: '0' },
+          maxBuffer: 64 * 1024 * 1024,
+          timeout: 30 * 60_000,
+        },
+      );
+    });
+  } catch (err) {
+    throw new ProvisionError(
+      'Temporal UI server',
+      [`go install github.com/temporalio/ui-server/v2@v${UI_SERVER_VERSION}: ${errorText(err)}`],
+      'The build needs the Go module proxy. Or set TEMPORAL_UI_SERVER_PATH.',
+    );
+  }
+  log(`built the Temporal UI server in ${Math.round((Date.now() - started) / 1000)} s`);
+  return cached;
+}
+
+export interface UiServerOptions {
+  binary: string;
+  stateDir: string;
+  port: number;
+  temporalAddress: string;
+  namespace: string;
+  /** The HTTP service's codec endpoint, when payloads are encrypted. */
+  codecEndpoint?: string;
+}
+
+/** Starts the UI server with a generated config; resolves once it answers. */
+export async function startUiServer(
+  opts: UiServerOptions,
+): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const configDir = path.join(opts.stateDir, 'ui-config');
+  await fs.mkdir(configDir, { recursive: true });
+  await fs.writeFile(
+    path.join(configDir, 'boomerang.yaml'),
+    stringify({
+      temporalGrpcAddress: opts.temporalAddress,
+      host: '127.0.0.1',
+      port: opts.port,
+      enableUi: true,
+      defaultNamespace: opts.namespace,
+      // No outbound fetch of the UI's news feed: it fails on machines without internet.
+      disableNewsFetch: true,
+      notifyOnNewVersion: false,
+      cors: { allowOrigins: [`http://localhost:${opts.port}`], cookieInsecure: true },
+      ...(opts.codecEndpoint ? { codec: { endpoint: opts.codecEndpoint } } : {}),
+    }),
+  );
+  const logFile = path.join(opts.stateDir, 'temporal-ui.log');
+  const out = createWriteStream(logFile, { flags: 'a' });
+  await new Promise((resolve) => out.once('open', resolve));
+  const child = spawn(
+    opts.binary,
+    ['--root', opts.stateDir, '--config', 'ui-config', '--env', 'boomerang', 'start'],
+    { stdio: ['ignore', out, out], detached: true },
+  );
+  const url = `http://localhost:${opts.port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    out.end();
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`the Temporal UI server exited with code ${child.exitCode}; see ${logFile}`);
+    }
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return { url, child, stop };
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(
+        `the Temporal UI server did not answer on ${url} within 30 s; see ${logFile}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
 }
