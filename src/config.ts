@@ -255,6 +255,20 @@ export const ENVIRONMENT = {
     schema: optionalString,
     describe: 'Use this `temporal` CLI binary instead of provisioning one.',
   },
+  TEMPORAL_SERVER_PATH: {
+    schema: optionalString,
+    describe:
+      '`npm start -- --temporal server`: use this Temporal server binary (with TEMPORAL_SQL_TOOL_PATH) instead of building one.',
+  },
+  TEMPORAL_SQL_TOOL_PATH: {
+    schema: optionalString,
+    describe: 'The `temporal-sql-tool` binary of the same release as TEMPORAL_SERVER_PATH.',
+  },
+  TEMPORAL_UI_SERVER_PATH: {
+    schema: optionalString,
+    describe:
+      '`npm start -- --temporal server`: use this Temporal UI server binary instead of building one.',
+  },
   TEMPORAL_TEST_SERVER_PATH: {
     schema: optionalString,
     describe: 'Use this time-skipping test server binary instead of provisioning one.',
@@ -311,7 +325,13 @@ export interface Config {
   httpHost: string;
   dataDir: string;
   cacheDir: string;
-  tools: { temporalCliPath: string | undefined; testServerPath: string | undefined };
+  tools: {
+    temporalCliPath: string | undefined;
+    testServerPath: string | undefined;
+    temporalServerPath: string | undefined;
+    temporalSqlToolPath: string | undefined;
+    temporalUiServerPath: string | undefined;
+  };
   publicUrl: string;
   apiKey: string | undefined;
   signingSecret: string | undefined;
@@ -443,7 +463,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpHost: v.HOST,
     dataDir: path.resolve(v.BOOMERANG_DATA_DIR ?? path.join(PROJECT_ROOT, '.data')),
     cacheDir: defaultCacheDir(env),
-    tools: { temporalCliPath: v.TEMPORAL_CLI_PATH, testServerPath: v.TEMPORAL_TEST_SERVER_PATH },
+    tools: {
+      temporalCliPath: v.TEMPORAL_CLI_PATH,
+      testServerPath: v.TEMPORAL_TEST_SERVER_PATH,
+      temporalServerPath: v.TEMPORAL_SERVER_PATH,
+      temporalSqlToolPath: v.TEMPORAL_SQL_TOOL_PATH,
+      temporalUiServerPath: v.TEMPORAL_UI_SERVER_PATH,
+    },
     publicUrl: (v.BOOMERANG_PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/$/, ''),
     apiKey: v.BOOMERANG_API_KEY,
     signingSecret: v.BOOMERANG_SIGNING_SECRET,

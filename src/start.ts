@@ -1,7 +1,9 @@
 /**
  * `npm start`: the whole stack on embedded defaults, as one process tree stopped by Ctrl-C.
  *   Temporal dev server (SQLite under .data/, Web UI) → Postgres (embedded unless DATABASE_URL)
- *   → migrations → worker and HTTP endpoint as supervised child processes.
+ *   → migrations → worker(s) and HTTP endpoint as supervised child processes.
+ * `--temporal server` runs the production Temporal server on that Postgres instead, with the
+ * standalone Web UI; `--workers N` runs N worker processes on the same task queues.
  * Each part can point at real infrastructure instead (TEMPORAL_ADDRESS, DATABASE_URL).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -9,6 +11,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { type Config, loadConfig, PROJECT_ROOT, temporalAddress } from './config.js';
 import { createDb } from './db/database.js';
@@ -24,6 +27,15 @@ import {
   writeStackState,
 } from './provision/local-state.js';
 import { embeddedClusterDir } from './provision/cluster-dir.js';
+import {
+  defaultServerPorts,
+  freeServerPorts,
+  resolveTemporalServer,
+  resolveUiServer,
+  startTemporalServer,
+  startUiServer,
+  type TemporalServerPorts,
+} from './provision/temporal-server.js';
 import { resolveTemporalCli } from './provision/tools.js';
 import { httpUrl } from './http/server.js';
 import { connectClient } from './temporal/connection.js';
@@ -143,7 +155,7 @@ function isAlive(pid: number): boolean {
  * A dev server left running by a supervisor that was killed outright would hold the ports: stop
  * it. One whose supervisor is alive belongs to a running `npm start`: never touch it.
  */
-async function reapLeftover(pidFile: string): Promise<void> {
+async function reapLeftover(pidFile: string, marker: string): Promise<void> {
   const [temporalPid, supervisorPid] = (await fs.readFile(pidFile, 'utf8').catch(() => ''))
     .split(/\s+/)
     .map(Number);
@@ -154,8 +166,8 @@ async function reapLeftover(pidFile: string): Promise<void> {
     );
   }
   const cmdline = await fs.readFile(`/proc/${temporalPid}/cmdline`, 'utf8').catch(() => '');
-  if (cmdline.includes('start-dev')) {
-    say(`stopping a Temporal dev server left over from an earlier run (pid ${temporalPid})`);
+  if (cmdline.includes(marker)) {
+    say(`stopping a Temporal server left over from an earlier run (pid ${temporalPid})`);
     process.kill(temporalPid, 'SIGTERM');
     for (let i = 0; i < 50 && isAlive(temporalPid); i++)
       await new Promise((r) => setTimeout(r, 200));
@@ -328,7 +340,109 @@ function localHttpUrl(config: Config): string {
   return httpUrl(host, config.httpPort);
 }
 
-export async function start(config: Config): Promise<void> {
+export interface StartOptions {
+  /** Which Temporal to run when TEMPORAL_ADDRESS is unset. */
+  temporal: 'dev' | 'server';
+  workers: number;
+}
+
+/** `npm start -- [--temporal dev|server] [--workers N]`. */
+export function parseStartArgs(argv: string[]): StartOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      temporal: { type: 'string', default: 'dev' },
+      workers: { type: 'string', default: '1' },
+    },
+    strict: true,
+  });
+  if (values.temporal !== 'dev' && values.temporal !== 'server')
+    throw new Error(
+      `--temporal must be dev (the dev server, SQLite) or server (the production server on Postgres), got ${JSON.stringify(values.temporal)}`,
+    );
+  const workers = Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 32)
+    throw new Error(
+      `--workers must be a whole number from 1 to 32, got ${JSON.stringify(values.workers)}`,
+    );
+  return { temporal: values.temporal, workers };
+}
+
+/**
+ * The release's ports on the default frontend port; otherwise free ones, so that several stacks
+ * can share a machine. Kept for the next start: the cluster remembers its members' ports.
+ */
+async function serverPorts(config: Config, stateDir: string): Promise<TemporalServerPorts> {
+  const file = path.join(stateDir, 'ports.json');
+  const saved = JSON.parse(
+    await fs.readFile(file, 'utf8').catch(() => 'null'),
+  ) as TemporalServerPorts | null;
+  if (saved?.frontend === config.temporal.devServerPort) return saved;
+  const ports =
+    config.temporal.devServerPort === 7233
+      ? defaultServerPorts()
+      : { ...(await freeServerPorts()), frontend: config.temporal.devServerPort };
+  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await fs.writeFile(file, JSON.stringify(ports, null, 2));
+  return ports;
+}
+
+/** The production server on the stack's Postgres, and its Web UI; state under the data directory. */
+async function startProductionTemporal(
+  config: Config,
+  databaseUrl: string,
+  shutdown: Shutdown,
+): Promise<void> {
+  const stateDir = path.join(config.dataDir, 'temporal-server');
+  const binaries = await resolveTemporalServer({
+    cacheDir: config.cacheDir,
+    explicit: {
+      server: config.tools.temporalServerPath,
+      sqlTool: config.tools.temporalSqlToolPath,
+    },
+    log: say,
+  });
+  const server = await startTemporalServer({
+    binaries,
+    postgresUrl: databaseUrl,
+    stateDir,
+    ports: await serverPorts(config, stateDir),
+    namespace: config.temporal.namespace,
+    log: say,
+  });
+  const pidFile = path.join(config.dataDir, 'temporal-server.pid');
+  if (server.child.pid) await fs.writeFile(pidFile, `${server.child.pid} ${process.pid}`);
+  shutdown.add('Temporal server', async () => {
+    await server.stop();
+    await fs.rm(pidFile, { force: true });
+  });
+
+  const ui = await startUiServer({
+    binary: await resolveUiServer({
+      cacheDir: config.cacheDir,
+      explicitPath: config.tools.temporalUiServerPath,
+      log: say,
+    }),
+    stateDir,
+    port: config.temporal.uiPort,
+    temporalAddress: server.address,
+    namespace: config.temporal.namespace,
+    codecEndpoint: config.payloadEncryptionKey
+      ? `http://localhost:${config.httpPort}/codec`
+      : undefined,
+  });
+  const uiPidFile = path.join(config.dataDir, 'temporal-ui.pid');
+  if (ui.child.pid) await fs.writeFile(uiPidFile, `${ui.child.pid} ${process.pid}`);
+  shutdown.add('Temporal Web UI', async () => {
+    await ui.stop();
+    await fs.rm(uiPidFile, { force: true });
+  });
+}
+
+export async function start(
+  config: Config,
+  options: StartOptions = { temporal: 'dev', workers: 1 },
+): Promise<void> {
   await ensurePrivateDir(config.dataDir);
   const cluster = config.databaseUrl ? undefined : await embeddedClusterDir(config.dataDir);
   if (cluster) await fs.chmod(config.dataDir, cluster.dataDirMode);
@@ -346,7 +460,15 @@ export async function start(config: Config): Promise<void> {
   try {
     // Everything we will listen on must be free before anything starts.
     if (!config.temporal.address) {
-      await reapLeftover(path.join(config.dataDir, 'temporal.pid'));
+      await reapLeftover(path.join(config.dataDir, 'temporal.pid'), 'start-dev');
+      await reapLeftover(
+        path.join(config.dataDir, 'temporal-server.pid'),
+        path.join(config.dataDir, 'temporal-server'),
+      );
+      await reapLeftover(
+        path.join(config.dataDir, 'temporal-ui.pid'),
+        path.join(config.dataDir, 'temporal-server'),
+      );
       await assertPortFree(
         config.temporal.devServerPort,
         'TEMPORAL_DEV_SERVER_PORT',
@@ -368,12 +490,22 @@ export async function start(config: Config): Promise<void> {
       const added = await registerSearchAttributes(client, config.temporal.namespace);
       if (added.length) say(`registered search attributes ${added.join(', ')}`);
       await client.connection.close();
-    } else {
+    } else if (options.temporal === 'dev') {
       await startTemporalDevServer(config, shutdown);
     }
 
     const secrets = await localSecrets(config);
     const databaseUrl = await startPostgres(config, cluster?.clusterDir ?? '', secrets, shutdown);
+    // The production server keeps its state in databases of its own beside Boomerang's.
+    // It creates those databases, so on the embedded Postgres it connects as the cluster's superuser,
+    // not as the application's role.
+    if (!config.temporal.address && options.temporal === 'server')
+      await startProductionTemporal(
+        config,
+        config.databaseUrl ??
+          `postgres://boomerang:${encodeURIComponent(secrets.POSTGRES_SUPERUSER_PASSWORD)}@localhost:${config.embeddedPostgresPort}/postgres`,
+        shutdown,
+      );
     const db = createDb(databaseUrl, { max: 2 });
     try {
       const applied = await migrateToLatest(db);
@@ -395,14 +527,17 @@ export async function start(config: Config): Promise<void> {
       TEMPORAL_ADDRESS: temporalAddress(config),
       TEMPORAL_NAMESPACE: config.temporal.namespace,
     };
-    const partsReady = Promise.all([
+    const workers = Array.from({ length: options.workers }, (_, i) =>
       supervise(
-        'worker',
+        options.workers === 1 ? 'worker' : `worker-${i + 1}`,
         path.join(SRC_DIR, 'worker.ts'),
         childEnv,
         shutdown,
         /polling task queue/,
       ),
+    );
+    const partsReady = Promise.all([
+      ...workers,
       supervise('http', path.join(SRC_DIR, 'http', 'main.ts'), childEnv, shutdown, /listening on/),
     ]);
     // Ctrl-C while the parts are still starting must not wait for them.
@@ -431,7 +566,8 @@ export async function start(config: Config): Promise<void> {
       [
         'up and running:',
         `  Temporal Web UI   ${config.temporal.uiUrl}`,
-        `  Temporal server   ${temporalAddress(config)} (namespace ${config.temporal.namespace})`,
+        `  Temporal server   ${temporalAddress(config)} (namespace ${config.temporal.namespace}; ${config.temporal.address ? 'external' : options.temporal === 'server' ? 'production server on Postgres' : 'dev server'})`,
+        `  Workers           ${options.workers}`,
         `  HTTP endpoint     ${httpUrl(config.httpHost, config.httpPort)}  (${reach}; POST /events, /webhooks/shopify, /unsubscribe, /healthz, /readyz)`,
         `  Dashboard         ${http}/dashboard  (sign in with any user name and the operator key)`,
         `  Operator key      ${secrets.BOOMERANG_OPERATOR_KEY}  (also Bearer for /api/report, /metrics, /codec)`,
@@ -449,5 +585,5 @@ export async function start(config: Config): Promise<void> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  runMain('boomerang', () => start(loadConfig()));
+  runMain('boomerang', () => start(loadConfig(), parseStartArgs(process.argv.slice(2))));
 }

@@ -7,6 +7,7 @@ import { type Config, loadConfig } from '../config.js';
 import { createDb, type Db } from '../db/database.js';
 import { withRunningStack } from '../provision/local-state.js';
 import { connectClient } from '../temporal/connection.js';
+import { InFlightCalls } from '../temporal/in-flight.js';
 
 /** An error meant for the user: printed without a stack trace, with its exit code. */
 export class CliError extends Error {
@@ -23,6 +24,7 @@ export class CliContext {
   private temporalClient: Client | undefined;
   private database: Db | undefined;
   private loaded: Config | undefined;
+  private readonly inFlight = new InFlightCalls();
 
   get config(): Config {
     // With `npm start` up on its defaults, its database and Temporal, without exporting anything.
@@ -31,7 +33,7 @@ export class CliContext {
   }
 
   async temporal(): Promise<Client> {
-    this.temporalClient ??= await connectClient(this.config);
+    this.temporalClient ??= await connectClient(this.config, { inFlight: this.inFlight });
     return this.temporalClient;
   }
 
@@ -46,8 +48,12 @@ export class CliContext {
     return this.database;
   }
 
+  /** Settles every call still in flight (a progress query, a retry) before closing its connection. */
   async close(): Promise<void> {
-    await this.temporalClient?.connection.close();
+    if (this.temporalClient) {
+      await this.inFlight.settled();
+      await this.temporalClient.connection.close();
+    }
     await this.database?.destroy();
   }
 }

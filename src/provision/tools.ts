@@ -47,7 +47,7 @@ export class ProvisionError extends Error {
   }
 }
 
-async function isExecutable(file: string): Promise<boolean> {
+export async function isExecutable(file: string): Promise<boolean> {
   try {
     await fs.access(file, fs.constants.X_OK);
     return (await fs.stat(file)).isFile();
@@ -56,14 +56,14 @@ async function isExecutable(file: string): Promise<boolean> {
   }
 }
 
-async function which(name: string): Promise<string | undefined> {
+export async function which(name: string): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (dir && (await isExecutable(path.join(dir, name)))) return path.join(dir, name);
   }
   return undefined;
 }
 
-function errorText(err: unknown): string {
+export function errorText(err: unknown): string {
   const e = err as { stderr?: string; message?: string };
   const text = (e.stderr && String(e.stderr).trim()) || e.message || String(err);
   return text.split('\n').slice(-3).join(' ').slice(0, 300);
@@ -73,7 +73,7 @@ function errorText(err: unknown): string {
  * Installs into a scratch directory beside the final one and renames it into place, so a crash or a
  * concurrent provisioner never leaves a half-written binary in the cache.
  */
-async function installAtomically(
+export async function installAtomically(
   finalDir: string,
   build: (scratch: string) => Promise<void>,
 ): Promise<void> {

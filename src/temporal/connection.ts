@@ -4,6 +4,7 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { type Config, temporalAddress } from '../config.js';
 import { dataConverterFor } from './codec.js';
+import type { InFlightCalls } from './in-flight.js';
 
 async function tlsOptions(config: Config): Promise<ConnectionOptions['tls']> {
   const tls = config.temporal.tls;
@@ -26,7 +27,11 @@ async function tlsOptions(config: Config): Promise<ConnectionOptions['tls']> {
   };
 }
 
-export async function connectClient(config: Config): Promise<Client> {
+/** `inFlight`: track the calls, so that a short-lived process can settle them before closing. */
+export async function connectClient(
+  config: Config,
+  opts: { inFlight?: InFlightCalls } = {},
+): Promise<Client> {
   const address = temporalAddress(config);
   try {
     const connection = await Connection.connect({
@@ -34,6 +39,7 @@ export async function connectClient(config: Config): Promise<Client> {
       tls: await tlsOptions(config),
       apiKey: config.temporal.apiKey,
       connectTimeout: '5s',
+      interceptors: opts.inFlight?.interceptors(),
     });
     return new Client({
       connection,

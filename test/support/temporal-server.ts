@@ -1,0 +1,69 @@
+/**
+ * The production Temporal server (go.temporal.io/server on Postgres) for end-to-end tests: the
+ * cached build (built on first use, 15–25 minutes), its own two databases on the test Postgres,
+ * free ports, state in a temporary directory.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { defaultCacheDir } from '../../src/config.js';
+import {
+  freeServerPorts,
+  resolveTemporalServer,
+  startTemporalServer,
+} from '../../src/provision/temporal-server.js';
+
+export interface TestTemporalServer {
+  address: string;
+  stop(): Promise<void>;
+}
+
+/** Long enough for a first build of the server on CI (which allows 90 minutes in all). */
+export const SERVER_BUILD_TIMEOUT_MS = 60 * 60_000;
+
+export async function startTestTemporalServer(): Promise<TestTemporalServer> {
+  const log = (m: string) => console.log(`[temporal server] ${m}`);
+  const binaries = await resolveTemporalServer({
+    cacheDir: defaultCacheDir(),
+    explicit: {
+      server: process.env.TEMPORAL_SERVER_PATH,
+      sqlTool: process.env.TEMPORAL_SQL_TOOL_PATH,
+    },
+    log,
+  });
+  const suffix = randomBytes(4).toString('hex');
+  const databases = {
+    persistence: `temporal_${suffix}`,
+    visibility: `temporal_visibility_${suffix}`,
+  };
+  const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-temporal-'));
+  const adminUrl = inject('adminDatabaseUrl');
+  const server = await startTemporalServer({
+    binaries,
+    postgresUrl: adminUrl,
+    databases,
+    stateDir,
+    ports: await freeServerPorts(),
+    namespace: 'default',
+    log,
+    maxConns: 6,
+  });
+  return {
+    address: server.address,
+    async stop() {
+      await server.stop();
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        for (const name of Object.values(databases))
+          await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+      await fs.rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
