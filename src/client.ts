@@ -12,6 +12,7 @@ import { registerEventCommands } from './cli/event.js';
 import { registerGreetCommand } from './cli/greet.js';
 import { registerIndicatorCommands } from './cli/indicators.js';
 import { registerImportCommands } from './cli/import.js';
+import { registerInboxCommands } from './cli/inbox.js';
 import { registerMigrateCommand } from './cli/migrate.js';
 import { registerModelCommands } from './cli/model.js';
 import { registerReportCommands } from './cli/report.js';
@@ -35,6 +36,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerIndicatorCommands(program, ctx);
   registerContactCommands(program, ctx);
   registerEventCommands(program, ctx);
+  registerInboxCommands(program, ctx);
   registerReportCommands(program, ctx);
   return program;
 }

@@ -6,6 +6,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { getCampaign, listCampaigns, saveCampaign, setCampaignStatus } from '../db/campaigns.js';
 import { stopSignal } from '../campaigns/journey-contract.js';
 import { journeyCountsByCampaign } from '../db/journeys.js';
+import { checkCampaignDefinition } from '../campaigns/check.js';
 import { CampaignDefinitionError } from '../domain/campaigns/definition.js';
 import { CAMPAIGN } from '../domain/search-attributes.js';
 import { workflowUiUrl } from '../temporal/connection.js';
@@ -53,7 +54,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       const input = await readDefinitionFile(opts.file);
       let result;
       try {
-        result = await saveCampaign(ctx.db(), input);
+        result = await saveCampaign(ctx.db(), await checkCampaignDefinition(ctx.db(), input));
       } catch (err) {
         if (err instanceof CampaignDefinitionError)
           throw new CliError(`${opts.file}: ${err.message}`, 2);

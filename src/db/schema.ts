@@ -277,6 +277,8 @@ export interface InboxEventsTable {
   processed_at: NullableTimestamp;
   attempts: ColumnType<number, number | undefined, number>;
   last_error: string | null;
+  /** Failed too often: kept with its reason, not retried until `boomerang inbox retry`. */
+  parked_at: NullableTimestamp;
 }
 
 export interface Database {

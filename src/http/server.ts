@@ -5,6 +5,7 @@
 import http from 'node:http';
 import { sql } from 'kysely';
 import type { Client } from '@temporalio/client';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { eventsHandler } from './events.js';
 import { HttpError, sendJson } from './respond.js';
 import { shopifyWebhookHandler } from './shopify.js';
@@ -43,6 +44,9 @@ async function check(
   }
 }
 
+/** What 503 answers suggest: about the time `npm start` takes to restart Postgres. */
+export const RETRY_AFTER_SECONDS = 5;
+
 export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   const routes = new Map<string, Handler>();
   // Liveness: the process answers. Never touches dependencies, so a database outage does not get us restarted.
@@ -54,7 +58,12 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
       check('temporal', () => temporalClient(deps).workflowService.getSystemInfo({})),
     ]);
     const ready = checks.every((c) => c.ok);
-    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+    sendJson(
+      res,
+      ready ? 200 : 503,
+      { status: ready ? 'ready' : 'not ready', checks },
+      ready ? {} : { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    );
   });
   // The store's events and Shopify's webhooks: verified, validated, stored in the inbox.
   routes.set('POST /events', eventsHandler(deps));
@@ -103,6 +112,19 @@ export function createHttpServer(deps: HttpDeps): http.Server {
     handler(req, res, url).catch((err: unknown) => {
       if (err instanceof HttpError && !res.headersSent)
         return sendJson(res, err.status, { error: err.message, ...err.details }, err.headers);
+      if (isDatabaseUnavailable(err)) {
+        console.warn(
+          `http: ${req.method} ${url.pathname}: Postgres is unavailable (${(err as Error).message}); answered 503`,
+        );
+        if (!res.headersSent)
+          return sendJson(
+            res,
+            503,
+            { error: 'Postgres is unavailable; nothing was stored — retry later' },
+            { 'retry-after': String(RETRY_AFTER_SECONDS) },
+          );
+        return void res.end();
+      }
       console.error(
         `http: ${req.method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`,
       );

@@ -10,6 +10,7 @@ import type { Transaction } from 'kysely';
 import type { Config } from '../config.js';
 import { listCampaigns, type StoredCampaign } from '../db/campaigns.js';
 import { couponSetStatus } from '../db/coupons.js';
+import { countInboxByState } from '../db/inbox.js';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import {
@@ -112,6 +113,7 @@ export async function buildReport(
         attributionRule: ATTRIBUTION_RULE,
         temporal: { uiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace },
         couponPools: pools,
+        inbox: await countInboxByState(trx),
         campaigns,
       };
     });

@@ -4,6 +4,7 @@
  * Dates are ISO 8601 strings; amounts are in the shop's currency, rounded to cents.
  */
 import type { CouponSetStatus } from '../db/coupons.js';
+import type { InboxState } from '../db/inbox.js';
 import type { CampaignKind } from '../domain/campaigns/definition.js';
 import type { GraphEdge, GraphNode } from '../domain/reports/graphs.js';
 import type { ControlGroupComparison, GroupFigures } from '../domain/reports/uplift.js';
@@ -27,6 +28,8 @@ export interface CampaignsReport {
   temporal: { uiUrl: string; namespace: string };
   /** Every coupon set, flagged `low` when fewer codes are available than its low_stock_threshold. */
   couponPools: CouponPool[];
+  /** Store events in the inbox per state; parked ones wait for `boomerang inbox retry|discard`. */
+  inbox: Record<InboxState, number>;
   campaigns: CampaignResult[];
 }
 

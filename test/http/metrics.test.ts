@@ -172,6 +172,7 @@ describe('GET /metrics', () => {
       'boomerang_journeys_started_total',
       'boomerang_journeys_completed_total',
       'boomerang_messages_total',
+      'boomerang_inbox_events',
       'boomerang_coupons_available',
       'boomerang_coupon_pool_low',
     ]);

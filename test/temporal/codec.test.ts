@@ -5,7 +5,7 @@ import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCodecRoutes } from '../../src/http/codec.js';
 import type { Handler } from '../../src/http/server.js';
-import { AesGcmPayloadCodec } from '../../src/temporal/codec.js';
+import { AesGcmPayloadCodec, dataConverterFor } from '../../src/temporal/codec.js';
 import { greetingWorkflow } from '../../src/workflows/greeting.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 import { basicAuth, OPERATOR_KEY } from '../http/support.js';
@@ -36,6 +36,16 @@ describe('payload encryption', () => {
     await expect(codec.decode([tampered])).rejects.toThrow();
     await expect(new AesGcmPayloadCodec(randomBytes(32)).decode([encrypted!])).rejects.toThrow(
       /encrypted with key .* but PAYLOAD_ENCRYPTION_KEY is key/,
+    );
+  });
+
+  it('without a key, reads plain payloads and names PAYLOAD_ENCRYPTION_KEY for encrypted ones', async () => {
+    const [withoutKey] = dataConverterFor(undefined).payloadCodecs;
+    const plain = defaultPayloadConverter.toPayload('plain');
+    expect(await withoutKey!.decode([plain])).toEqual([plain]);
+    const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload('secret')]);
+    await expect(withoutKey!.decode([encrypted!])).rejects.toThrow(
+      /encrypted, and PAYLOAD_ENCRYPTION_KEY is not set/,
     );
   });
 
