@@ -11,21 +11,17 @@ export async function inactiveReactivationJourney(
   input: JourneyInput<InactiveReactivationCampaign>,
 ): Promise<JourneyResult> {
   return runJourney(input, async (journey) => {
-    const { campaign } = journey;
-    if (
-      await journey.waitUnlessPurchase(
-        campaign.waits.beforeCoupon,
-        `wait ${campaign.waits.beforeCoupon}`,
-      )
-    )
-      return 'purchased';
-    if (await journey.hasPurchased(campaign.purchaseLookback)) return 'purchased';
+    if (await journey.waitUnlessPurchase((c) => c.waits.beforeCoupon)) return 'purchased';
+    if (await journey.hasPurchased((c) => c.purchaseLookback)) return 'purchased';
 
-    const coupon = await journey.assignCoupon(campaign.couponSet, campaign.couponValidity);
+    const coupon = await journey.assignCoupon((c) => ({
+      couponSet: c.couponSet,
+      validFor: c.couponValidity,
+    }));
     await journey.sendEmail(
       'send_coupon',
       'send reactivation coupon email',
-      campaign.emails.coupon,
+      (c) => c.emails.coupon,
       coupon,
     );
     return 'completed';

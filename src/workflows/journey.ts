@@ -11,6 +11,7 @@ import {
   condition,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -38,6 +39,14 @@ export interface JourneyInput<C extends CampaignDefinition = CampaignDefinition>
   contactId: number;
   /** Control group: enrolled and measured like everyone, but sent nothing. */
   holdout?: boolean;
+  /** The version of `campaign` (campaign_versions); journeys started before versions existed ran version 1. */
+  definitionVersion?: number;
+}
+
+/** A newer version of the campaign's definition, to be taken at the journey's next node. */
+export interface DefinitionUpdate<C extends CampaignDefinition = CampaignDefinition> {
+  version: number;
+  campaign: C;
 }
 
 export type EndReason =
@@ -57,6 +66,8 @@ export interface StepRecord {
   label: string;
   at: string;
   outcome?: string;
+  /** The campaign definition version this step ran under. */
+  definitionVersion: number;
 }
 
 export interface JourneyResult {
@@ -69,6 +80,10 @@ export interface JourneyState {
   campaignId: string;
   contactId: number;
   holdout: boolean;
+  /** The definition version the journey runs under now (steps keep the one they ran under). */
+  definitionVersion: number;
+  /** A newer version received, to be taken at the next node. */
+  pendingDefinitionVersion?: number;
   currentStep: string | undefined;
   steps: StepRecord[];
   purchases: PurchaseEvent[];
@@ -78,6 +93,11 @@ export interface JourneyState {
 export const purchaseSignal = defineSignal<[PurchaseEvent]>('purchase');
 export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
 export const journeyQuery = defineQuery<JourneyState>('journey');
+/** Sent by `boomerang campaign update --running adopt`; older or equal versions are ignored. */
+export const updateDefinitionSignal = defineSignal<[DefinitionUpdate]>('updateDefinition');
+
+/** Names the patch that lets journeys take a definition update at their next node. */
+export const ADOPT_DEFINITION_UPDATES = 'adopt-definition-updates';
 
 /** Thrown inside a journey to end it early with a reason; caught by runJourney. */
 class JourneyEnd extends Error {
@@ -108,7 +128,9 @@ function messaging() {
 }
 
 export class Journey<C extends CampaignDefinition> {
-  readonly campaign: C;
+  private current: C;
+  private version: number;
+  private pendingUpdate: DefinitionUpdate<C> | undefined;
   readonly contactId: number;
   readonly holdout: boolean;
   private readonly steps: StepRecord[] = [];
@@ -123,7 +145,8 @@ export class Journey<C extends CampaignDefinition> {
   couponCode: string | undefined;
 
   constructor(input: JourneyInput<C>) {
-    this.campaign = input.campaign;
+    this.current = input.campaign;
+    this.version = input.definitionVersion ?? 1;
     this.contactId = input.contactId;
     this.holdout = input.holdout ?? false;
     setHandler(purchaseSignal, (purchase) => {
@@ -132,15 +155,52 @@ export class Journey<C extends CampaignDefinition> {
     setHandler(stopSignal, () => {
       this.stopped = true;
     });
+    setHandler(updateDefinitionSignal, (update) => {
+      // The kind is checked before the signal is sent; checked again so a stray signal changes nothing.
+      if (update.version <= this.version || update.campaign.kind !== this.current.kind) return;
+      if (this.pendingUpdate && this.pendingUpdate.version >= update.version) return;
+      this.pendingUpdate = update as DefinitionUpdate<C>;
+    });
     setHandler(journeyQuery, () => ({
       campaignId: this.campaign.id,
       contactId: this.contactId,
       holdout: this.holdout,
+      definitionVersion: this.version,
+      pendingDefinitionVersion: this.pendingUpdate?.version,
       currentStep: this.steps.at(-1)?.step,
       steps: this.steps,
       purchases: this.purchases,
       endReason: this.endReason,
     }));
+  }
+
+  /** The definition the journey runs under: the one it started with, or a newer one it adopted. */
+  get campaign(): C {
+    return this.current;
+  }
+
+  get definitionVersion(): number {
+    return this.version;
+  }
+
+  /**
+   * Takes a pending definition update. Only at a node's entry, so a node runs under one version;
+   * behind a patch, so a history recorded before journeys could adopt updates replays as it ran.
+   */
+  private adoptPendingUpdate(): void {
+    if (!this.pendingUpdate || !patched(ADOPT_DEFINITION_UPDATES)) return;
+    this.current = this.pendingUpdate.campaign;
+    this.version = this.pendingUpdate.version;
+    this.pendingUpdate = undefined;
+  }
+
+  /**
+   * Reads what a node needs from the definition, after taking a pending update: a node's template,
+   * wait or coupon set is read when the journey reaches it, never earlier.
+   */
+  private read<T>(field: (campaign: C) => T): T {
+    this.adoptPendingUpdate();
+    return field(this.current);
   }
 
   private get ref() {
@@ -150,11 +210,13 @@ export class Journey<C extends CampaignDefinition> {
   /** Enters a node of the seed's workflow: visible in the UI, the query, and the event log. */
   async enter(step: string, label: string): Promise<void> {
     if (this.stopped) throw new JourneyEnd('campaign_stopped');
-    this.steps.push({ step, label, at: new Date().toISOString() });
+    this.adoptPendingUpdate();
+    const definitionVersion = this.version;
+    this.steps.push({ step, label, at: new Date().toISOString(), definitionVersion });
     if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: step }]);
-    setCurrentDetails(`**${label}**`);
+    setCurrentDetails(`**${label}** (campaign version ${definitionVersion})`);
     await bookkeeping.recordStep.executeWithOptions({ summary: `record step: ${label}` }, [
-      { ...this.ref, step, index: this.steps.length },
+      { ...this.ref, step, index: this.steps.length, definitionVersion },
     ]);
   }
 
@@ -165,7 +227,7 @@ export class Journey<C extends CampaignDefinition> {
 
   async enrol(): Promise<void> {
     await bookkeeping.recordEnrollment.executeWithOptions({ summary: 'enrol contact' }, [
-      { ...this.ref, holdout: this.holdout },
+      { ...this.ref, holdout: this.holdout, definitionVersion: this.version },
     ]);
   }
 
@@ -183,8 +245,9 @@ export class Journey<C extends CampaignDefinition> {
    * "Wait": a durable timer that a purchase signal cuts short. Returns true if a purchase arrived.
    * A stop signal also ends the wait (and then the journey).
    */
-  async waitUnlessPurchase(duration: Duration, label: string): Promise<boolean> {
-    await this.enter('wait', label);
+  async waitUnlessPurchase(length: (campaign: C) => Duration): Promise<boolean> {
+    const duration = this.read(length);
+    await this.enter('wait', `wait ${String(duration)}`);
     const startedAt = Date.now();
     const interrupted = await condition(
       () => this.stopped || this.purchasedSince(startedAt),
@@ -202,7 +265,8 @@ export class Journey<C extends CampaignDefinition> {
   }
 
   /** "Has purchased more than 0 times in the last …": signals received, else the orders table. */
-  async hasPurchased(lookback: Duration): Promise<boolean> {
+  async hasPurchased(lookbackOf: (campaign: C) => Duration): Promise<boolean> {
+    const lookback = this.read(lookbackOf);
     await this.enter('has_purchased', `has purchased in the last ${String(lookback)}?`);
     const since = Date.now() - msToNumber(lookback);
     const purchased =
@@ -217,9 +281,9 @@ export class Journey<C extends CampaignDefinition> {
 
   /** "Assign coupon": the same step always gets the same code; an empty pool ends the journey. */
   async assignCoupon(
-    couponSet: string,
-    validFor?: string,
+    couponOf: (campaign: C) => { couponSet: string; validFor?: string },
   ): Promise<{ code: string; expiresAt: string | null } | undefined> {
+    const { couponSet, validFor } = this.read(couponOf);
     await this.enter('assign_coupon', `assign coupon from "${couponSet}"`);
     if (this.holdout) {
       this.note('skipped: control group');
@@ -267,9 +331,10 @@ export class Journey<C extends CampaignDefinition> {
   async sendEmail(
     step: string,
     label: string,
-    template: TemplateRef,
+    templateOf: (campaign: C) => TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
   ): Promise<SendResult | undefined> {
+    const template = this.read(templateOf);
     await this.enter(step, label);
     // A control-group contact goes through the same checks (consent ends its journey too), but
     // the message is withheld.
@@ -307,9 +372,10 @@ export class Journey<C extends CampaignDefinition> {
   async sendSms(
     step: string,
     label: string,
-    template: TemplateRef,
+    templateOf: (campaign: C) => TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
   ): Promise<SendResult | undefined> {
+    const template = this.read(templateOf);
     await this.enter(step, label);
     const result = await messaging().sendSms.executeWithOptions(
       { summary: this.holdout ? `${label} (withheld: control group)` : label },
@@ -362,7 +428,12 @@ export class Journey<C extends CampaignDefinition> {
 
   async end(reason: EndReason): Promise<JourneyResult> {
     this.endReason = reason;
-    this.steps.push({ step: 'end', label: `end: ${reason}`, at: new Date().toISOString() });
+    this.steps.push({
+      step: 'end',
+      label: `end: ${reason}`,
+      at: new Date().toISOString(),
+      definitionVersion: this.version,
+    });
     if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: `end:${reason}` }]);
     setCurrentDetails(`**ended**: ${reason}`);
     await bookkeeping.endJourney.executeWithOptions({ summary: `end: ${reason}` }, [

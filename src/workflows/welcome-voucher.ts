@@ -14,40 +14,38 @@ export async function welcomeVoucherJourney(
   input: JourneyInput<WelcomeVoucherCampaign>,
 ): Promise<JourneyResult> {
   return runJourney(input, async (journey) => {
-    const { campaign } = journey;
-    await journey.sendEmail('send_welcome', 'send welcome offer email', campaign.emails.welcome);
+    await journey.sendEmail('send_welcome', 'send welcome offer email', (c) => c.emails.welcome);
 
     const purchasedEarly =
-      (await journey.waitUnlessPurchase(
-        campaign.waits.afterWelcome,
-        `wait ${campaign.waits.afterWelcome}`,
-      )) || (await journey.hasPurchased(campaign.waits.afterWelcome));
+      (await journey.waitUnlessPurchase((c) => c.waits.afterWelcome)) ||
+      (await journey.hasPurchased((c) => c.waits.afterWelcome));
     if (purchasedEarly) {
-      await journey.addToSegment(campaign.convertedSegment);
+      await journey.addToSegment(journey.campaign.convertedSegment);
       return 'purchased';
     }
 
-    await journey.waitForContactWindow(campaign.contactWindow ?? DEFAULT_CONTACT_WINDOW);
-    const voucher = await journey.assignCoupon(campaign.couponSet, campaign.voucherValidity);
-    await journey.sendEmail('send_voucher', 'send voucher email', campaign.emails.voucher, voucher);
+    await journey.waitForContactWindow(journey.campaign.contactWindow ?? DEFAULT_CONTACT_WINDOW);
+    const voucher = await journey.assignCoupon((c) => ({
+      couponSet: c.couponSet,
+      validFor: c.voucherValidity,
+    }));
+    await journey.sendEmail('send_voucher', 'send voucher email', (c) => c.emails.voucher, voucher);
 
     const purchasedLater =
-      (await journey.waitUnlessPurchase(
-        campaign.waits.afterVoucher,
-        `wait ${campaign.waits.afterVoucher}`,
-      )) || (await journey.hasPurchased(campaign.waits.afterVoucher));
+      (await journey.waitUnlessPurchase((c) => c.waits.afterVoucher)) ||
+      (await journey.hasPurchased((c) => c.waits.afterVoucher));
     if (purchasedLater) return 'purchased';
 
     await journey.sendEmail(
       'send_reminder',
       'send voucher reminder email',
-      campaign.emails.reminder,
+      (c) => c.emails.reminder,
       voucher,
     );
     await journey.sendSms(
       'send_reminder_sms',
       'send voucher reminder SMS (if phone)',
-      campaign.sms.reminder,
+      (c) => c.sms.reminder,
       voucher,
     );
     return 'completed';
