@@ -78,6 +78,7 @@ export async function createCampaign(
 
 export interface DefinitionUpdate {
   campaign: CampaignDefinition;
+  /** The version saved; the current one again when nothing changed. */
   version: number;
   previousVersion: number;
   changes: DefinitionChange[];
@@ -105,7 +106,15 @@ export async function updateCampaignDefinition(
       .executeTakeFirst();
     if (!row) await getCampaign(tx, id); // throws UnknownCampaignError naming the known ones
     const before = parseCampaignDefinition(row!.definition);
-    const changes = checkDefinitionUpdate(before, campaign, runningJourneys);
+    const changes = checkDefinitionUpdate(before, campaign, 'keep');
+    if (runningJourneys === 'adopt') {
+      // Running journeys may still run versions older than the latest (kept at an earlier update):
+      // each must be able to take the new definition.
+      for (const older of await runningVersions(tx, id))
+        checkDefinitionUpdate(older.definition, campaign, 'adopt', older.version);
+    }
+    if (changes.length === 0)
+      return { campaign: before, version: row!.version, previousVersion: row!.version, changes };
     const version = row!.version + 1;
     await tx
       .insertInto('campaign_versions')
@@ -247,6 +256,33 @@ export async function definitionForStart(
     .where('id', '=', id)
     .executeTakeFirst();
   return row && { definition: parseCampaignDefinition(row.definition), version: row.version };
+}
+
+/** The definitions that running journeys of a campaign run under. */
+async function runningVersions(
+  db: Executor,
+  id: string,
+): Promise<{ version: number; definition: CampaignDefinition }[]> {
+  const rows = await db
+    .selectFrom('campaign_versions as v')
+    .select(['v.version', 'v.definition'])
+    .where('v.campaign_id', '=', id)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('journeys as j')
+          .select('j.workflow_id')
+          .whereRef('j.campaign_id', '=', 'v.campaign_id')
+          .whereRef('j.definition_version', '=', 'v.version')
+          .where('j.ended_at', 'is', null),
+      ),
+    )
+    .orderBy('v.version')
+    .execute();
+  return rows.map((r) => ({
+    version: r.version,
+    definition: parseCampaignDefinition(r.definition),
+  }));
 }
 
 /** Running journeys of a campaign, from the journeys table (visibility may lag behind). */

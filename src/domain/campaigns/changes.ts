@@ -78,10 +78,11 @@ export class UnsafeDefinitionChangeError extends Error {
   constructor(
     readonly campaignId: string,
     readonly refused: DefinitionChange[],
+    readonly runningVersion?: number,
     hint = 'Save it with --running keep (running journeys finish on the version they started with; new journeys take the new one).',
   ) {
     super(
-      `running journeys of "${campaignId}" cannot take this update at their next node:\n${refused
+      `running journeys of "${campaignId}"${runningVersion ? ` on version ${runningVersion}` : ''} cannot take this update at their next node:\n${refused
         .map((c) => `  - ${c.field}: ${c.unsafeBecause}`)
         .join('\n')}\n${hint}`,
     );
@@ -94,6 +95,8 @@ export function checkDefinitionUpdate(
   before: CampaignDefinition,
   after: CampaignDefinition,
   choice: RunningJourneysChoice,
+  /** The version running journeys are on, when it is older than `before`'s. */
+  runningVersion?: number,
 ): DefinitionChange[] {
   const changes = definitionChanges(before, after);
   if (before.kind !== after.kind)
@@ -105,10 +108,11 @@ export function checkDefinitionUpdate(
           unsafeBecause: `${before.kind} → ${after.kind}: a campaign's kind never changes`,
         },
       ],
+      undefined,
       'Create a new campaign (another id) for the other kind, and stop this one.',
     );
   const refused = changes.filter((c) => c.unsafeBecause !== null);
   if (choice === 'adopt' && refused.length > 0)
-    throw new UnsafeDefinitionChangeError(before.id, refused);
+    throw new UnsafeDefinitionChangeError(before.id, refused, runningVersion);
   return changes;
 }
