@@ -2,9 +2,15 @@
  * Composition root of the worker: builds the dependencies (database, providers) once and hands
  * them to the activity factories. Run directly (`npm run worker`) or as a child of `npm start`.
  */
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import {
   createActivities,
   createMessageActivities,
@@ -33,7 +39,32 @@ export interface CreateWorkerOptions {
   deps: ActivityDeps;
   /** A prebuilt bundle (tests bundle once per run); otherwise the workflows are bundled here. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Worker Versioning: both workers join this deployment version. Unset: unversioned. */
+  version?: WorkerVersion;
   overrides?: Partial<WorkerOptions>;
+}
+
+/** A worker's version under Worker Versioning: `<deployment name>.<build id>` in the Web UI and CLI. */
+export interface WorkerVersion {
+  deploymentName: string;
+  buildId: string;
+  behavior: 'PINNED' | 'AUTO_UPGRADE';
+}
+
+/** The build id a workflow bundle gets by default: the same code, the same version. */
+export function buildIdOf(bundleCode: string): string {
+  return `wf-${createHash('sha256').update(bundleCode).digest('hex').slice(0, 12)}`;
+}
+
+function deploymentOptions(version: WorkerVersion | undefined): Partial<WorkerOptions> {
+  if (!version) return {};
+  return {
+    workerDeploymentOptions: {
+      version: { deploymentName: version.deploymentName, buildId: version.buildId },
+      useWorkerVersioning: true,
+      defaultVersioningBehavior: version.behavior,
+    },
+  };
 }
 
 /** The task queue of the sends: journeys put them there, this worker rate-limits them. */
@@ -54,6 +85,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     dataConverter: dataConverterFor(opts.deps.config.payloadEncryptionKey),
     // 10,000 sleeping journeys must not hold 10,000 workflow states in memory.
     maxCachedWorkflows: 1000,
+    ...deploymentOptions(opts.version),
     ...opts.overrides,
   });
 }
@@ -67,6 +99,8 @@ export async function createMessagesWorker(opts: CreateWorkerOptions): Promise<W
     activities: createMessageActivities(opts.deps),
     dataConverter: dataConverterFor(opts.deps.config.payloadEncryptionKey),
     maxTaskQueueActivitiesPerSecond: opts.deps.config.messagesPerSecond,
+    // Sends scheduled by a versioned journey go to workers of the same version.
+    ...deploymentOptions(opts.version),
     ...opts.overrides,
   });
 }
@@ -82,6 +116,21 @@ async function ensureSearchAttributes(client: Client, config: Config): Promise<v
       `worker: could not check the search attributes (${(err as Error).message}); create ${BOOMERANG_SEARCH_ATTRIBUTES.map((k) => k.name).join(', ')} as Keyword attributes if they are missing.`,
     );
   }
+}
+
+/** Under Worker Versioning, the worker's version and the bundle its build id was derived from. */
+async function workerVersioning(
+  config: Config,
+): Promise<Pick<CreateWorkerOptions, 'version' | 'workflowBundle'>> {
+  const { mode, deploymentName, buildId } = config.workerVersioning;
+  if (mode === 'off') return {};
+  const behavior = mode === 'pinned' ? 'PINNED' : 'AUTO_UPGRADE';
+  if (buildId) return { version: { deploymentName, buildId, behavior } };
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  return {
+    version: { deploymentName, buildId: buildIdOf(bundle.code), behavior },
+    workflowBundle: { code: bundle.code },
+  };
 }
 
 export async function runWorker(
@@ -102,11 +151,13 @@ export async function runWorker(
   if (schedule !== 'unchanged')
     console.log(`worker: ${schedule} the daily recompute schedule (${config.recomputeCron} UTC)`);
   const connection = await connectWorker(config);
+  const versioning = await workerVersioning(config);
   const options = {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     deps: { db, config, temporal, channels: createChannels(config, db) },
+    ...versioning,
     overrides: extra.overrides,
   };
   const [worker, messages] = await Promise.all([
@@ -116,6 +167,12 @@ export async function runWorker(
   console.log(
     `worker: polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}" (sends: ${config.email.provider} email, ${config.sms.provider} SMS)`,
   );
+  if (versioning.version) {
+    const { deploymentName, buildId, behavior } = versioning.version;
+    console.log(
+      `worker: version ${deploymentName}.${buildId} (${behavior.toLowerCase()}); new workflows reach it once it is current: temporal worker deployment set-current-version --deployment-name ${deploymentName} --build-id ${buildId}`,
+    );
+  }
   // A coupon pool running low must show in the log before it runs out (also on the dashboard and /metrics).
   const checkPools = () =>
     checkCouponPools(db, console).catch((err: Error) =>
