@@ -27,6 +27,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { stopWhenSupervisorDies } from './supervised.js';
 import { runMain } from './main-helpers.js';
 import { connectClient, connectWorker } from './temporal/connection.js';
+import { currentBuildId, setCurrentBuildId } from './temporal/deployments.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
 import { BOOMERANG_SEARCH_ATTRIBUTES } from './domain/search-attributes.js';
 
@@ -133,6 +134,25 @@ async function workerVersioning(
   };
 }
 
+/**
+ * The first version of a deployment becomes current by itself, so a first start works out of the
+ * box; a later one waits to be made current (`boomerang deploy set-current`, after `deploy check`).
+ */
+async function makeFirstVersionCurrent(client: Client, version: WorkerVersion): Promise<void> {
+  const current = await currentBuildId(client, version.deploymentName);
+  if (current === version.buildId) return;
+  if (current) {
+    console.log(
+      `worker: version ${version.buildId} is not current (${current} is); new workflows reach it once it is: boomerang deploy set-current ${version.buildId}`,
+    );
+    return;
+  }
+  await setCurrentBuildId(client, version.deploymentName, version.buildId, {
+    waitForPollersMs: 60_000,
+  });
+  console.log(`worker: version ${version.buildId} is now current (the deployment's first)`);
+}
+
 export async function runWorker(
   config: Config,
   extra: { overrides?: Partial<WorkerOptions> } = {},
@@ -169,8 +189,9 @@ export async function runWorker(
   );
   if (versioning.version) {
     const { deploymentName, buildId, behavior } = versioning.version;
-    console.log(
-      `worker: version ${deploymentName}.${buildId} (${behavior.toLowerCase()}); new workflows reach it once it is current: temporal worker deployment set-current-version --deployment-name ${deploymentName} --build-id ${buildId}`,
+    console.log(`worker: version ${deploymentName}.${buildId} (${behavior.toLowerCase()})`);
+    void makeFirstVersionCurrent(temporal, versioning.version).catch((err: Error) =>
+      console.error(`worker: could not check the current version: ${err.message}`),
     );
   }
   // A coupon pool running low must show in the log before it runs out (also on the dashboard and /metrics).

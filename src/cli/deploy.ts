@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { dataConverterFor } from '../temporal/codec.js';
-import { deployCheck } from '../temporal/deploy-check.js';
+import { deployCheck, type DeployCheckResult } from '../temporal/deploy-check.js';
+import { currentBuildId, setCurrentBuildId } from '../temporal/deployments.js';
 import { WORKFLOWS_PATH } from '../worker.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
@@ -13,6 +14,12 @@ const count = (name: string) => (v: string) => {
     throw new CliError(`${name}: must be a whole number ≥ 0, not "${v}"`, 2);
   return n;
 };
+
+function printFailures(result: DeployCheckResult): void {
+  console.log(`${result.failures.length} would fail after the deploy:`);
+  for (const f of result.failures)
+    console.log(`  ${f.workflowId} (${f.workflowType}, step ${f.step ?? '?'}): ${f.mismatch}`);
+}
 
 export function registerDeployCommands(program: Command, ctx: CliContext): void {
   const deploy = program.command('deploy').description('Checks before deploying new workflow code');
@@ -89,4 +96,43 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
         );
       },
     );
+
+  deploy
+    .command('set-current')
+    .description(
+      'Worker Versioning: make a worker version current (new workflows start on it; auto-upgrade ones move to it), after deploy check passes',
+    )
+    .argument('<build-id>', 'the build id the new workers print at start')
+    .option('--workflows <path>', 'workflow code of that version, for the check', WORKFLOWS_PATH)
+    .option(
+      '--force',
+      'skip the check (running workflows are pinned, or the failures are understood)',
+    )
+    .action(async (buildId: string, opts: { workflows: string; force?: boolean }) => {
+      const client = await ctx.temporal();
+      const { deploymentName } = ctx.config.workerVersioning;
+      if (!opts.force) {
+        const result = await deployCheck({
+          client,
+          workflows: { workflowsPath: path.resolve(opts.workflows) },
+          dataConverter: dataConverterFor(ctx.config.payloadEncryptionKey),
+          allBelow: 1000,
+          perStep: 20,
+        });
+        if (result.failures.length > 0) {
+          printFailures(result);
+          throw new CliError(
+            `not making ${buildId} current: running workflows would fail on it (--force if they are pinned to their version)`,
+          );
+        }
+        console.log(
+          `deploy check: ${result.checked} of ${result.running} running workflows replay`,
+        );
+      }
+      const previous = await currentBuildId(client, deploymentName);
+      await setCurrentBuildId(client, deploymentName, buildId);
+      console.log(
+        `${deploymentName}.${buildId} is now current${previous ? ` (was ${previous}; retire it once drained: temporal worker deployment describe-version --deployment-name ${deploymentName} --build-id ${previous})` : ''}`,
+      );
+    });
 }

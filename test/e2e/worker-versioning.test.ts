@@ -4,24 +4,23 @@
  * started afterwards runs on version 2. The same worker options `npm start` uses with
  * BOOMERANG_WORKER_VERSIONING=pinned.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type LowClvCouponCampaign,
   parseCampaignDefinition,
 } from '../../src/domain/campaigns/definition.js';
+import { currentBuildId, setCurrentBuildId } from '../../src/temporal/deployments.js';
 import { buildIdOf, type WorkerVersion } from '../../src/worker.js';
 import { journeyQuery, type JourneyResult, purchaseSignal } from '../../src/workflows/journey.js';
 import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
+import { runCli } from '../cli/support.js';
 import { until } from '../support/processes.js';
 import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
 import { mockActivities } from '../workflows/journey-harness.js';
 
-const run = promisify(execFile);
 const campaign = parseCampaignDefinition({
   id: 'low-clv',
   name: 'Low CLV',
@@ -74,26 +73,6 @@ describe('worker versioning', () => {
         await done.catch(() => {});
       },
     });
-    // The server learns of a version from its pollers; then it can be made current.
-    await until(async () => {
-      try {
-        await run(inject('temporalCliPath'), [
-          'worker',
-          'deployment',
-          'set-current-version',
-          '--address',
-          env.address,
-          '--deployment-name',
-          deploymentName,
-          '--build-id',
-          buildId,
-          '--yes',
-        ]);
-        return true;
-      } catch {
-        return false;
-      }
-    }, `version ${buildId} made current`);
     return mocks;
   }
 
@@ -105,6 +84,7 @@ describe('worker versioning', () => {
 
   it('keeps a sleeping journey on the version it started on while new journeys take the new one', async () => {
     const v1 = await startVersion('v1');
+    await setCurrentBuildId(env.client, deploymentName, 'v1', { waitForPollersMs: 30_000 });
     const start = (id: string) =>
       env.client.workflow.start(lowClvCouponJourney, {
         taskQueue,
@@ -118,6 +98,32 @@ describe('worker versioning', () => {
     );
 
     const v2 = await startVersion('v2');
+    // `deploy set-current` checks the running journeys replay on this code, then promotes v2.
+    const saved = { ...process.env };
+    process.env.TEMPORAL_ADDRESS = env.address;
+    process.env.BOOMERANG_DEPLOYMENT_NAME = deploymentName;
+    let promoted;
+    try {
+      promoted = await until(
+        async () => {
+          const r = await runCli('postgres://localhost/unused', ['deploy', 'set-current', 'v2']);
+          // The server learns of a version from its pollers: a just-started worker may be unknown.
+          return r.code === 0 ? r : !/not found|no pollers|precondition/i.test(r.stderr) && r;
+        },
+        'version v2 made current',
+        120_000,
+      );
+    } finally {
+      process.env.TEMPORAL_ADDRESS = saved.TEMPORAL_ADDRESS;
+      process.env.BOOMERANG_DEPLOYMENT_NAME = saved.BOOMERANG_DEPLOYMENT_NAME;
+      if (saved.TEMPORAL_ADDRESS === undefined) delete process.env.TEMPORAL_ADDRESS;
+      if (saved.BOOMERANG_DEPLOYMENT_NAME === undefined)
+        delete process.env.BOOMERANG_DEPLOYMENT_NAME;
+    }
+    expect(promoted.stderr).toBe('');
+    expect(promoted.stdout).toContain('deploy check: 1 of 1 running workflows replay');
+    expect(promoted.stdout).toContain(`${deploymentName}.v2 is now current (was v1;`);
+    expect(await currentBuildId(env.client, deploymentName)).toBe('v2');
     const fresh = await start(`low-clv/${taskQueue}/new`);
     await until(
       async () => (await fresh.query(journeyQuery)).currentStep === 'wait',
