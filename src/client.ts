@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { CliContext, CliError } from './cli/context.js';
 import { registerCampaignCommands } from './cli/campaign.js';
 import { registerContactCommands } from './cli/contact.js';
+import { registerDeployCommands } from './cli/deploy.js';
 import { registerCouponCommands } from './cli/coupons.js';
 import { registerEventCommands } from './cli/event.js';
 import { registerGreetCommand } from './cli/greet.js';
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerEventCommands(program, ctx);
   registerInboxCommands(program, ctx);
   registerReportCommands(program, ctx);
+  registerDeployCommands(program, ctx);
   return program;
 }
 

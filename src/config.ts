@@ -251,6 +251,24 @@ export const ENVIRONMENT = {
       .default('0 1 * * *'),
     describe: 'When the daily indicator recompute runs (cron, UTC).',
   },
+  BOOMERANG_WORKER_VERSIONING: {
+    schema: z
+      .enum(['off', 'pinned', 'auto-upgrade'], {
+        error: 'must be off, pinned or auto-upgrade',
+      })
+      .default('off'),
+    describe:
+      'Worker Versioning: `pinned` keeps each workflow on the worker version it started on, `auto-upgrade` moves running ones to the current version; `off` polls unversioned. See "Deploying new code".',
+  },
+  BOOMERANG_DEPLOYMENT_NAME: {
+    schema: z.string().min(1, 'must not be empty').default('boomerang'),
+    describe: 'Worker deployment name under Worker Versioning.',
+  },
+  BOOMERANG_BUILD_ID: {
+    schema: optionalString,
+    describe:
+      "The worker's version (build id) under Worker Versioning. Unset: `wf-` and a hash of the workflow bundle, so only a workflow code change makes a new version.",
+  },
   TEMPORAL_CLI_PATH: {
     schema: optionalString,
     describe: 'Use this `temporal` CLI binary instead of provisioning one.',
@@ -361,6 +379,13 @@ export interface Config {
   /** Shop-wide cap on marketing messages per contact; undefined = no cap. */
   frequencyCap: { messages: number; periodHours: number } | undefined;
   recomputeCron: string;
+  /** Worker Versioning (worker deployments); off unless BOOMERANG_WORKER_VERSIONING is set. */
+  workerVersioning: {
+    mode: 'off' | 'pinned' | 'auto-upgrade';
+    deploymentName: string;
+    /** undefined: derived from the workflow bundle (see workerVersion in src/worker.ts). */
+    buildId: string | undefined;
+  };
 }
 
 function parseFrequencyCap(text: string | undefined): Config['frequencyCap'] {
@@ -509,6 +534,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     frequencyCap: parseFrequencyCap(v.FREQUENCY_CAP),
     recomputeCron: v.RECOMPUTE_CRON,
+    workerVersioning: {
+      mode: v.BOOMERANG_WORKER_VERSIONING,
+      deploymentName: v.BOOMERANG_DEPLOYMENT_NAME,
+      buildId: v.BOOMERANG_BUILD_ID,
+    },
   };
 }
 

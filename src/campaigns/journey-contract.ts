@@ -1,6 +1,6 @@
 /**
  * What the outside world may know of a campaign journey: its workflow types, input and result,
- * the purchase and stop signals and the `journey` query. Starters, the CLI and the inbox import
+ * the purchase, stop and definition-update signals and the `journey` query. Starters, the CLI and the inbox import
  * this module; only the workflows import `workflows/journey.ts`. It is bundled into workflow code,
  * so it imports nothing but `@temporalio/workflow` and types.
  */
@@ -32,6 +32,14 @@ export interface JourneyInput<C extends CampaignDefinition = CampaignDefinition>
   contactId: number;
   /** Control group: enrolled and measured like everyone, but sent nothing. */
   holdout?: boolean;
+  /** The version of `campaign` (campaign_versions); journeys started before versions existed ran version 1. */
+  definitionVersion?: number;
+}
+
+/** A newer version of the campaign's definition, to be taken at the journey's next node. */
+export interface DefinitionUpdate<C extends CampaignDefinition = CampaignDefinition> {
+  version: number;
+  campaign: C;
 }
 
 export type EndReason =
@@ -51,6 +59,8 @@ export interface StepRecord {
   label: string;
   at: string;
   outcome?: string;
+  /** The campaign definition version this step ran under. */
+  definitionVersion: number;
 }
 
 export interface JourneyResult {
@@ -63,6 +73,10 @@ export interface JourneyState {
   campaignId: string;
   contactId: number;
   holdout: boolean;
+  /** The definition version the journey runs under now (steps keep the one they ran under). */
+  definitionVersion: number;
+  /** A newer version received, to be taken at the next node. */
+  pendingDefinitionVersion?: number;
   currentStep: string | undefined;
   steps: StepRecord[];
   purchases: PurchaseEvent[];
@@ -72,3 +86,5 @@ export interface JourneyState {
 export const purchaseSignal = defineSignal<[PurchaseEvent]>('purchase');
 export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
 export const journeyQuery = defineQuery<JourneyState>('journey');
+/** Sent by `boomerang campaign update --running adopt`; older or equal versions are ignored. */
+export const updateDefinitionSignal = defineSignal<[DefinitionUpdate]>('updateDefinition');

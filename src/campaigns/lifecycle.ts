@@ -8,6 +8,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { definitionForStart } from '../db/campaigns.js';
 import type { Db } from '../db/database.js';
 import { journeyEntries, openJourneyIds } from '../db/journeys.js';
 import type { CampaignDefinition } from '../domain/campaigns/definition.js';
@@ -30,11 +31,18 @@ export interface JourneyStarter {
   searchAttributes?: boolean;
 }
 
+/**
+ * Starts a contact's journey in `requested` (by id): the journey gets the campaign's stored
+ * definition and its version, read together, so the version always names what the journey runs
+ * even when an update lands during a launch.
+ */
 export async function startJourney(
   deps: JourneyStarter,
-  campaign: CampaignDefinition,
+  requested: CampaignDefinition,
   contactId: number,
 ): Promise<{ outcome: StartOutcome; workflowId: string }> {
+  const stored = await definitionForStart(deps.db, requested.id);
+  const campaign = stored?.definition ?? requested;
   let entry = 1;
   if (campaign.reentry === 'after_end') {
     const previous = await journeyEntries(deps.db, campaign.id, contactId);
@@ -50,6 +58,7 @@ export async function startJourney(
     campaign,
     contactId,
     holdout: isHeldOut(campaign.id, contactId, campaign.holdoutPercent),
+    definitionVersion: stored?.version ?? 1,
   };
   try {
     await deps.client.workflow.start(JOURNEY_WORKFLOW_TYPES[campaign.kind], {

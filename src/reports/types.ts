@@ -52,11 +52,24 @@ export interface CampaignResult {
   funnel: Funnel;
   messages: MessageFigures;
   coupons: { assigned: number; redeemed: number; pool: CouponPool | null };
-  /** Attributed purchases of every journey, then treated vs held-out with the uplift. */
-  results: ControlGroupComparison & { all: GroupFigures };
+  /**
+   * Attributed purchases of every journey, then treated vs held-out with the uplift, then per
+   * campaign definition version (the version of each journey's latest step), oldest first.
+   */
+  results: ControlGroupComparison & {
+    all: GroupFigures;
+    byDefinitionVersion: DefinitionVersionResult[];
+  };
   /** Welcome campaigns only: the seed's key metric. */
   welcome: WelcomeMetric | null;
   revenueByDay: RevenueDay[];
+}
+
+export interface DefinitionVersionResult {
+  version: number;
+  /** Every journey of this version (treated and held out). */
+  all: GroupFigures;
+  treated: GroupFigures;
 }
 
 export interface Funnel {

@@ -12,20 +12,17 @@ import { runJourney } from './journey.js';
 export async function inactiveReactivationJourney(
   input: JourneyInput<InactiveReactivationCampaign>,
 ): Promise<JourneyResult> {
-  return runJourney(input, async (journey) => {
-    const { campaign } = journey;
-    const steps = inactiveReactivationSteps(campaign);
-    if (await journey.waitUnlessPurchase(steps.wait, campaign.waits.beforeCoupon))
+  return runJourney(input, inactiveReactivationSteps, async (journey, steps) => {
+    if (await journey.waitUnlessPurchase(steps.wait, (c) => c.waits.beforeCoupon))
       return 'purchased';
-    if (await journey.hasPurchased(steps.hasPurchased, campaign.purchaseLookback))
+    if (await journey.hasPurchased(steps.hasPurchased, (c) => c.purchaseLookback))
       return 'purchased';
 
-    const coupon = await journey.assignCoupon(
-      steps.assignCoupon,
-      campaign.couponSet,
-      campaign.couponValidity,
-    );
-    await journey.sendEmail(steps.sendCoupon, campaign.emails.coupon, coupon);
+    const coupon = await journey.assignCoupon(steps.assignCoupon, (c) => ({
+      couponSet: c.couponSet,
+      validFor: c.couponValidity,
+    }));
+    await journey.sendEmail(steps.sendCoupon, (c) => c.emails.coupon, coupon);
     return 'completed';
   });
 }

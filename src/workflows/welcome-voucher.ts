@@ -14,34 +14,31 @@ import { runJourney } from './journey.js';
 export async function welcomeVoucherJourney(
   input: JourneyInput<WelcomeVoucherCampaign>,
 ): Promise<JourneyResult> {
-  return runJourney(input, async (journey) => {
-    const { campaign } = journey;
-    const steps = welcomeVoucherSteps(campaign);
-    await journey.sendEmail(steps.sendWelcome, campaign.emails.welcome);
+  return runJourney(input, welcomeVoucherSteps, async (journey, steps) => {
+    await journey.sendEmail(steps.sendWelcome, (c) => c.emails.welcome);
 
     const purchasedEarly =
-      (await journey.waitUnlessPurchase(steps.waitAfterWelcome, campaign.waits.afterWelcome)) ||
-      (await journey.hasPurchased(steps.purchasedAfterWelcome, campaign.waits.afterWelcome));
+      (await journey.waitUnlessPurchase(steps.waitAfterWelcome, (c) => c.waits.afterWelcome)) ||
+      (await journey.hasPurchased(steps.purchasedAfterWelcome, (c) => c.waits.afterWelcome));
     if (purchasedEarly) {
-      await journey.addToSegment(steps.addToSegment, campaign.convertedSegment);
+      await journey.addToSegment(steps.addToSegment, journey.campaign.convertedSegment);
       return 'purchased';
     }
 
-    await journey.waitForContactWindow(steps.waitForWindow, welcomeContactWindow(campaign));
-    const voucher = await journey.assignCoupon(
-      steps.assignVoucher,
-      campaign.couponSet,
-      campaign.voucherValidity,
-    );
-    await journey.sendEmail(steps.sendVoucher, campaign.emails.voucher, voucher);
+    await journey.waitForContactWindow(steps.waitForWindow, welcomeContactWindow(journey.campaign));
+    const voucher = await journey.assignCoupon(steps.assignVoucher, (c) => ({
+      couponSet: c.couponSet,
+      validFor: c.voucherValidity,
+    }));
+    await journey.sendEmail(steps.sendVoucher, (c) => c.emails.voucher, voucher);
 
     const purchasedLater =
-      (await journey.waitUnlessPurchase(steps.waitAfterVoucher, campaign.waits.afterVoucher)) ||
-      (await journey.hasPurchased(steps.purchasedAfterVoucher, campaign.waits.afterVoucher));
+      (await journey.waitUnlessPurchase(steps.waitAfterVoucher, (c) => c.waits.afterVoucher)) ||
+      (await journey.hasPurchased(steps.purchasedAfterVoucher, (c) => c.waits.afterVoucher));
     if (purchasedLater) return 'purchased';
 
-    await journey.sendEmail(steps.sendReminder, campaign.emails.reminder, voucher);
-    await journey.sendSms(steps.sendReminderSms, campaign.sms.reminder, voucher);
+    await journey.sendEmail(steps.sendReminder, (c) => c.emails.reminder, voucher);
+    await journey.sendSms(steps.sendReminderSms, (c) => c.sms.reminder, voucher);
     return 'completed';
   });
 }
