@@ -418,6 +418,7 @@ export async function start(config: Config): Promise<void> {
       databaseUrl,
       temporalAddress: temporalAddress(config),
       temporalNamespace: config.temporal.namespace,
+      temporalUiUrl: config.temporal.uiUrl,
       httpUrl: http,
     });
     shutdown.add('stack state', () => removeStackState(config.dataDir));

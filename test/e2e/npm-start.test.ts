@@ -139,10 +139,12 @@ describe('npm start', () => {
       await app.end();
     }
 
-    // The CLI finds the running stack by itself: nothing exported, ports not the defaults.
+    // The CLI finds the running stack by itself: nothing exported (its Web UI links included),
+    // ports not the defaults.
+    const { TEMPORAL_UI_PORT: _uiPort, ...cliEnv } = { ...process.env, ...env };
     const cli = (args: string[]) =>
       exec(process.execPath, [path.join(PROJECT_ROOT, 'bin/boomerang.js'), ...args], {
-        env: { ...process.env, ...env, TEMPORAL_UI_URL: '' },
+        env: { ...cliEnv, TEMPORAL_UI_URL: '' },
       });
     const count = await cli(['segment', 'count', 'Customers to reengage']);
     expect(count.stdout).toMatch(/\d/);
