@@ -553,6 +553,7 @@ export async function start(
       databaseUrl,
       temporalAddress: temporalAddress(config),
       temporalNamespace: config.temporal.namespace,
+      temporalUiUrl: config.temporal.uiUrl,
       httpUrl: http,
     });
     shutdown.add('stack state', () => removeStackState(config.dataDir));

@@ -70,7 +70,7 @@ export interface UpsertOptions {
   now?: Date;
   /**
    * When the source stated the consent of the inputs (an event's own time). Consent stated before
-   * the contact's last consent change is ignored. Default: `now`.
+   * the contact's last consent change is ignored. Absent: the write is as of `now` and applies.
    */
   consentAt?: Date;
 }
@@ -232,10 +232,13 @@ function merge(
     v.registered_at = input.registeredAt;
     changed = true;
   }
-  // Consent stated before the contact's last consent change is stale (a replayed or late event).
+  // Consent stated (with its own time) before the contact's last consent change is stale: a
+  // replayed or late event. A write without a time (an import, an unsubscribe) is as of now.
   const statedAt = consentAt ?? now;
+  const staleAgainst = (last: Date | null) =>
+    consentAt !== undefined && last !== null && consentAt < last;
   const newsletterLast = v.newsletter_consent_at;
-  if (input.newsletterStatus !== undefined && !(newsletterLast && statedAt < newsletterLast)) {
+  if (input.newsletterStatus !== undefined && !staleAgainst(newsletterLast)) {
     if (input.newsletterStatus !== v.newsletter_status) {
       v.newsletter_status = input.newsletterStatus;
       if (input.newsletterStatus === 'subscribed') v.newsletter_subscribed_at = statedAt;
@@ -256,7 +259,7 @@ function merge(
   if (
     input.smsConsent !== undefined &&
     input.smsConsent !== v.sms_consent &&
-    !(smsLast && statedAt < smsLast)
+    !staleAgainst(smsLast)
   ) {
     v.sms_consent = input.smsConsent;
     v.sms_consent_at = statedAt;

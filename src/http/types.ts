@@ -13,8 +13,9 @@ export interface HttpDeps {
   temporal: Client | (() => Client | undefined);
   /**
    * The secrets the routes check: `apiKey` (POST /events), `shopifyWebhookSecret`
-   * (POST /webhooks/shopify), `signingSecret` (unsubscribe tokens). A route whose secret is not set
-   * refuses every request.
+   * (POST /webhooks/shopify), `signingSecret` (unsubscribe tokens), `operatorKey` (dashboard,
+   * report, metrics unless `metricsPublic`, codec). A route whose secret is not set refuses every
+   * request.
    */
   config?: Pick<Config, 'apiKey' | 'shopifyWebhookSecret' | 'signingSecret'> &
     Partial<

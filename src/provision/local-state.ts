@@ -88,6 +88,7 @@ export interface StackState {
   databaseUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
+  temporalUiUrl: string;
   httpUrl: string;
 }
 
@@ -129,19 +130,24 @@ export function readStackState(dataDir: string): StackState | undefined {
 }
 
 /**
- * The configuration with the running stack's database and Temporal filled in where the
- * environment leaves them unset (DATABASE_URL, TEMPORAL_ADDRESS).
+ * The configuration with the running stack's database, Temporal and Web UI filled in where the
+ * environment leaves them unset (DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_UI_URL / TEMPORAL_UI_PORT).
  */
-export function withRunningStack(config: Config): Config {
+export function withRunningStack(config: Config, env: NodeJS.ProcessEnv = process.env): Config {
   if (config.databaseUrl && config.temporal.address) return config;
   const state = readStackState(config.dataDir);
   if (!state) return config;
+  const uiFromEnvironment = Boolean(env.TEMPORAL_UI_URL || env.TEMPORAL_UI_PORT);
   return {
     ...config,
     databaseUrl: config.databaseUrl ?? state.databaseUrl,
     temporal: {
       ...config.temporal,
       address: config.temporal.address ?? state.temporalAddress,
+      uiUrl:
+        uiFromEnvironment || typeof state.temporalUiUrl !== 'string'
+          ? config.temporal.uiUrl
+          : state.temporalUiUrl,
     },
   };
 }

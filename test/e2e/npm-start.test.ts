@@ -2,7 +2,7 @@
  * `npm start` as a user runs it: the whole stack on embedded defaults, the skeleton's CLI command,
  * the workflow visible through the Web UI, Ctrl-C stopping every part, and a restart keeping state.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -139,10 +139,12 @@ describe('npm start', () => {
       await app.end();
     }
 
-    // The CLI finds the running stack by itself: nothing exported, ports not the defaults.
+    // The CLI finds the running stack by itself: nothing exported (its Web UI links included),
+    // ports not the defaults.
+    const { TEMPORAL_UI_PORT: _uiPort, ...cliEnv } = { ...process.env, ...env };
     const cli = (args: string[]) =>
       exec(process.execPath, [path.join(PROJECT_ROOT, 'bin/boomerang.js'), ...args], {
-        env: { ...process.env, ...env, TEMPORAL_UI_URL: '' },
+        env: { ...cliEnv, TEMPORAL_UI_URL: '' },
       });
     const count = await cli(['segment', 'count', 'Customers to reengage']);
     expect(count.stdout).toMatch(/\d/);
@@ -182,4 +184,64 @@ describe('npm start', () => {
     expect(describe2.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
     await ctrlC(stack);
   }, 400_000);
+
+  // Containers run as root with the clone in /root (0700): the `postgres` user the embedded server
+  // runs as reaches neither node_modules nor .data there. Only root has this problem.
+  it.runIf(os.userInfo().uid === 0)(
+    'as root, starts from a clone in a 0700 home on its own defaults',
+    async () => {
+      const home = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-root-home-'));
+      await fs.chmod(home, 0o700);
+      const clone = path.join(home, 'clone');
+      await fs.mkdir(clone);
+      // Hard links: a full copy of the project, node_modules included, in seconds.
+      for (const entry of await fs.readdir(PROJECT_ROOT))
+        if (!['.data', '.git'].includes(entry))
+          await exec('cp', ['-al', path.join(PROJECT_ROOT, entry), clone]);
+      const dataDir = path.join(clone, '.data');
+      const ports = {
+        temporal: await freePort(),
+        ui: await freePort(),
+        pg: await freePort(),
+        http: await freePort(),
+      };
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
+        cwd: clone,
+        env: {
+          ...process.env,
+          BOOMERANG_DATA_DIR: '',
+          TEMPORAL_DEV_SERVER_PORT: String(ports.temporal),
+          TEMPORAL_UI_PORT: String(ports.ui),
+          EMBEDDED_POSTGRES_PORT: String(ports.pg),
+          PORT: String(ports.http),
+          TEMPORAL_CLI_PATH: inject('temporalCliPath'),
+          DATABASE_URL: '',
+          TEMPORAL_ADDRESS: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      try {
+        const deadline = Date.now() + 150_000;
+        while (!/up and running/.test(output) && child.exitCode === null && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 500));
+        expect(output, output).toMatch(/up and running/);
+        expect((await fetch(`http://127.0.0.1:${ports.http}/readyz`)).status).toBe(200);
+        expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o700);
+        process.kill(-child.pid!, 'SIGINT');
+        expect(await exited).toBe(0);
+      } finally {
+        if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+        const { clusterDir } = await embeddedClusterDir(dataDir);
+        if (!clusterDir.startsWith(home))
+          await fs.rm(path.dirname(clusterDir), { recursive: true, force: true });
+        await fs.rm(home, { recursive: true, force: true });
+      }
+    },
+    300_000,
+  );
 });
