@@ -154,10 +154,11 @@ describe('batched email sends through the provider simulator', () => {
     expect(simulator.stats.rateLimited).toBeGreaterThan(0);
     // 5,000 emails in batches of 100 need 50 accepted requests; each 429 was retried, none dropped.
     expect(simulator.stats.batchRequests).toBeGreaterThanOrEqual(50);
-    // At most 5 requests/s × 100 emails: 10 s is the floor; a 1-email-per-request sender would take 1,000 s.
+    // At most 5 requests/s × 100 emails: 10 s is the floor; a 1-email-per-request sender would take
+    // 1,000 s. (Generous above: claiming 5,000 emails is CPU-bound on a loaded 2-core machine.)
     expect(seconds).toBeGreaterThan(9);
-    expect(seconds).toBeLessThan(40);
-  }, 120_000);
+    expect(seconds).toBeLessThan(200);
+  }, 300_000);
 
   it('fails only the email the provider refuses, with its reason; the rest of the batch goes', async () => {
     simulator = await startProviderSimulator({ emailRequestsPerSecond: 0 });
