@@ -76,6 +76,8 @@ try {
   const config = loadConfig({
     TEMPORAL_TASK_QUEUE: 'bench',
     BOOMERANG_SIGNING_SECRET: 'bench',
+    EMAIL_REQUESTS_PER_SECOND: '100000',
+    SMS_REQUESTS_PER_SECOND: '100000',
   });
   const deps = { db, config, temporal: env.client, channels: createChannels(config, db) };
   const options = {
