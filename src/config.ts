@@ -216,6 +216,11 @@ export const ENVIRONMENT = {
     describe:
       'Emails per provider request (Resend `POST /emails/batch`); 1 sends each email in its own request.',
   },
+  EMAIL_BATCH_LEASE_SECONDS: {
+    schema: z.coerce.number({ error: 'must be a number' }).positive('must be positive').default(60),
+    describe:
+      'How long a worker owns a batch it is sending; a batch unanswered by then (its worker died) is sent again by any worker, under the same idempotency key.',
+  },
   SMS_REQUESTS_PER_SECOND: {
     schema: z.coerce.number({ error: 'must be a number' }).positive('must be positive').default(10),
     describe: "SMS provider's request rate limit (one SMS per request), shared by every worker.",
@@ -369,6 +374,8 @@ export interface Config {
     requestsPerSecond: number;
     /** Emails per request (1 = the single-email endpoint). */
     batchSize: number;
+    /** How long a sender owns a batch before another may send it again (same key). */
+    batchLeaseMs?: number;
   };
   sms: {
     provider: 'outbox' | 'twilio';
@@ -518,6 +525,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       resendBaseUrl: v.RESEND_BASE_URL,
       requestsPerSecond: v.EMAIL_REQUESTS_PER_SECOND,
       batchSize: v.EMAIL_BATCH_SIZE,
+      batchLeaseMs: v.EMAIL_BATCH_LEASE_SECONDS * 1000,
     },
     sms: {
       provider: v.SMS_PROVIDER,

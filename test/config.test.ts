@@ -62,6 +62,21 @@ describe('config', () => {
     expect(problemsOf({ TEMPORAL_TLS: 'maybe' }).map((p) => p.variable)).toEqual(['TEMPORAL_TLS']);
   });
 
+  it('reads the provider limits, refuses a batch over 100 and the retired MESSAGES_PER_SECOND by name', () => {
+    const config = loadConfig({ EMAIL_REQUESTS_PER_SECOND: '5', EMAIL_BATCH_SIZE: '50' });
+    expect(config.email).toMatchObject({ requestsPerSecond: 5, batchSize: 50 });
+    expect(loadConfig({}).email).toMatchObject({ requestsPerSecond: 2, batchSize: 100 });
+    expect(problemsOf({ EMAIL_BATCH_SIZE: '101' }).map((p) => p.variable)).toEqual([
+      'EMAIL_BATCH_SIZE',
+    ]);
+    expect(problemsOf({ SMS_REQUESTS_PER_SECOND: '0' }).map((p) => p.variable)).toEqual([
+      'SMS_REQUESTS_PER_SECOND',
+    ]);
+    const retired = problemsOf({ MESSAGES_PER_SECOND: '10' });
+    expect(retired.map((p) => p.variable)).toEqual(['MESSAGES_PER_SECOND']);
+    expect(retired[0]!.message).toContain('EMAIL_REQUESTS_PER_SECOND');
+  });
+
   it('documents every variable in the README configuration table', () => {
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
     for (const name of Object.keys(ENVIRONMENT))

@@ -59,7 +59,7 @@ export function startSending(
     from: config.email.from,
     rate: sharedRequestRate(db, 'email', config.email.requestsPerSecond),
     batchSize: config.email.batchSize,
-    leaseMs: options.leaseMs,
+    leaseMs: options.leaseMs ?? config.email.batchLeaseMs,
     lanes: options.lanes,
   });
   return {

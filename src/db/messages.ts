@@ -296,7 +296,7 @@ export async function hasSendWork(
   return rows[0]?.work ?? false;
 }
 
-/** Keeps the lease of a batch being retried, and its last error. */
+/** Holds a batch back until `leaseMs` from now (its retry's backoff), keeping its last error. */
 export async function extendBatchLease(
   db: Executor,
   batchId: number,
@@ -307,7 +307,6 @@ export async function extendBatchLease(
     .updateTable('message_batches')
     .set({
       leased_until: sql`clock_timestamp() + make_interval(secs => ${leaseMs / 1000})`,
-      attempts: sql`attempts + 1`,
       error,
     })
     .where('id', '=', batchId)

@@ -160,4 +160,42 @@ describe("Resend email provider, against a local fake Resend (the client's baseU
       type: PROVIDER_FAILURE.unavailable,
     });
   });
+
+  it('sends a batch with its key and permissive validation, and maps ids and per-email errors back in order', async () => {
+    resend.respond({
+      status: 200,
+      body: {
+        data: [{ id: 'id-a' }, { id: 'id-c' }],
+        errors: [{ index: 1, message: 'Invalid `to` field.' }],
+      },
+    });
+    const results = await provider().sendBatch!(
+      [email, { ...email, to: 'bad@nowhere' }, { ...email, to: 'c@example.com' }],
+      { idempotencyKey: 'boomerang-batch-1' },
+    );
+    expect(results).toEqual([
+      { ok: true, providerMessageId: 'id-a' },
+      { ok: false, reason: 'Resend rejected the message: Invalid `to` field.' },
+      { ok: true, providerMessageId: 'id-c' },
+    ]);
+    const [req] = resend.requests;
+    expect(req!.path).toBe('/emails/batch');
+    expect(req!.headers['idempotency-key']).toBe('boomerang-batch-1');
+    expect(req!.headers['x-batch-validation']).toBe('permissive');
+    expect((JSON.parse(req!.body) as unknown[]).length).toBe(3);
+  });
+
+  it("waits out a batch's 429 for ratelimit-reset when Resend gives no retry-after", async () => {
+    resend.respond({
+      status: 429,
+      body: { statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests.' },
+      headers: { 'ratelimit-reset': '3' },
+    });
+    const failure = await provider().sendBatch!([email], {
+      idempotencyKey: 'boomerang-batch-2',
+    }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect((failure as ApplicationFailure).type).toBe(PROVIDER_FAILURE.rateLimited);
+    expect((failure as ApplicationFailure).nextRetryDelay).toBe(3000);
+  });
 });
