@@ -4,7 +4,12 @@
  * holdout period that follows, and set the forecasts against what the customers then did —
  * the check of Fader, Hardie & Lee (2005, figure 4 and table 2) for CDNOW.
  */
-import { expectedPurchases, fitBgNbd, type BgNbdParams } from './bgnbd.js';
+import {
+  expectedPurchasesIfAlive,
+  fitBgNbd,
+  probabilityAlive,
+  type BgNbdParams,
+} from './bgnbd.js';
 import { expectedAverageOrderValue, fitGammaGamma, type GammaGammaParams } from './gamma-gamma.js';
 
 /** One customer: the calibration summary (days) and the holdout outcome. */
@@ -98,7 +103,7 @@ export function backtestModels(
     warnings.push(`Gamma-Gamma not fitted: ${(error as Error).message}`);
   }
 
-  // Histories repeat a lot (whole days), so each distinct one is forecast once.
+  // The expectation given alive depends on (x, T) only, and whole days repeat a lot.
   const forecasts = new Map<string, number>();
   const n = customers.length;
   const predicted = new Float64Array(n);
@@ -110,12 +115,13 @@ export function backtestModels(
   let predictedTotal = 0;
   for (let i = 0; i < n; i++) {
     const c = customers[i]!;
-    const key = `${c.frequency}|${c.recency}|${c.T}`;
-    let forecast = forecasts.get(key);
-    if (forecast === undefined) {
-      forecast = expectedPurchases(bgnbd, holdoutDays, c.frequency, c.recency, c.T);
-      forecasts.set(key, forecast);
+    const key = `${c.frequency}|${c.T}`;
+    let ifAlive = forecasts.get(key);
+    if (ifAlive === undefined) {
+      ifAlive = expectedPurchasesIfAlive(bgnbd, holdoutDays, c.frequency, c.T);
+      forecasts.set(key, ifAlive);
     }
+    const forecast = probabilityAlive(bgnbd, c.frequency, c.recency, c.T) * ifAlive;
     predicted[i] = forecast;
     orderValue[i] = gammaGamma
       ? expectedAverageOrderValue(gammaGamma, c.frequency, c.monetaryValue)

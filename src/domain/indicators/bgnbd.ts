@@ -349,7 +349,8 @@ export function probabilityAlive(params: BgNbdParams, x: number, tx: number, T: 
 
 /**
  * The expected number of purchases in (T, T+t] of a customer with history (x, T) who is still
- * alive at T: (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x−1; t/(α+T+t))].
+ * alive at T (it does not depend on t_x, so callers scoring many customers can share it between
+ * histories that differ only in recency; `expectedPurchases` = P(alive) × this): (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x−1; t/(α+T+t))].
  *
  * Not computed from that formula. Given alive at T, λ ~ Gamma(r+x, α+T) and p ~ Beta(a, β)
  * with β = b+x, independently, and a customer with (λ, p) makes (1 − e^(−λpt))/p purchases in t
@@ -365,7 +366,12 @@ export function probabilityAlive(params: BgNbdParams, x: number, tx: number, T: 
  * The density's normalising constant B(a, β) is integrated on the same nodes instead of taken
  * from log-gamma (whose absolute error at β = 1e8 would be ~1e-7), so quadrature errors cancel.
  */
-function expectedPurchasesIfAlive(params: BgNbdParams, t: number, x: number, T: number): number {
+export function expectedPurchasesIfAlive(
+  params: BgNbdParams,
+  t: number,
+  x: number,
+  T: number,
+): number {
   if (!(t > 0)) return t === 0 ? 0 : NaN;
   const { r, alpha, a } = params;
   const beta = params.b + x;
