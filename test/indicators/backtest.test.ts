@@ -11,76 +11,26 @@ import {
 } from '../../src/domain/indicators/gamma-gamma.js';
 import { runBacktest } from '../../src/indicators/backtest.js';
 import { runCli } from '../cli/support.js';
-import {
-  betaVariate,
-  exponentialVariate,
-  gammaVariate,
-  mulberry32,
-} from '../domain/indicators/simulate.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { DAY, type RawOrder, seedBacktestOrders } from './backtest-fixture.js';
 
-const DAY = 86_400_000;
 const CALIBRATION_END = '2025-03-31';
 const CUT = Date.parse('2025-04-01T00:00:00Z');
 const HOLDOUT_DAYS = 120;
 const START = Date.parse('2024-01-01T00:00:00Z');
 
-interface RawOrder {
-  contact: number;
-  placedAt: Date;
-  total: number;
-  status: 'paid' | 'refunded';
-}
-
 describe('model backtest', () => {
   let database: TestDatabase;
-  const orders: RawOrder[] = [];
+  let orders: RawOrder[] = [];
   let contactIds: number[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const rng = mulberry32(2025);
-    const inserted = await database.db
-      .insertInto('contacts')
-      .values(Array.from({ length: 600 }, (_, i) => ({ email: `b${i}@example.com` })))
-      .returning('id')
-      .execute();
-    contactIds = inserted.map((r) => r.id);
-    const end = CUT + HOLDOUT_DAYS * DAY + 30 * DAY; // some orders after the holdout, to be ignored
-    for (const contact of contactIds) {
-      // BG/NBD-like buyers: a purchase rate, a drop-out chance after each purchase, a spend level.
-      const rate = gammaVariate(rng, 0.8) / 40;
-      const dropout = betaVariate(rng, 1, 4);
-      const spend = 20 + gammaVariate(rng, 3) * 15;
-      let t = START + Math.floor(rng() * (CUT - START - DAY));
-      for (;;) {
-        const total = Math.round(spend * (0.5 + rng()) * 100) / 100;
-        orders.push({ contact, placedAt: new Date(t), total, status: 'paid' });
-        // Same-day second orders (one purchase) and refunded orders (none).
-        if (rng() < 0.1)
-          orders.push({ contact, placedAt: new Date(t + 3600_000), total: 9.5, status: 'paid' });
-        if (rng() < 0.05)
-          orders.push({ contact, placedAt: new Date(t + 7200_000), total: 99, status: 'refunded' });
-        if (rng() < dropout) break;
-        t += Math.max(DAY, Math.round(exponentialVariate(rng, rate) * DAY));
-        if (t >= end) break;
-      }
-    }
-    // An order at the cut instant belongs to the holdout.
-    orders.push({ contact: contactIds[0]!, placedAt: new Date(CUT), total: 42, status: 'paid' });
-    await database.db
-      .insertInto('orders')
-      .values(
-        orders.map((o, i) => ({
-          external_id: `bt${i}`,
-          contact_id: o.contact,
-          placed_at: o.placedAt,
-          total: o.total,
-          currency: 'EUR',
-          status: o.status,
-        })),
-      )
-      .execute();
+    ({ orders, contactIds } = await seedBacktestOrders(database.db, {
+      start: START,
+      cut: CUT,
+      holdoutDays: HOLDOUT_DAYS,
+    }));
   });
   afterAll(() => database?.drop());
 
