@@ -10,6 +10,7 @@ import {
   probabilityAlive,
   type BgNbdParams,
 } from '../../../src/domain/indicators/bgnbd.js';
+import { mulberry32 } from './simulate.js';
 
 interface ReferenceCase {
   name: string;
@@ -77,5 +78,32 @@ describe('expectedPurchases against 60-digit references', () => {
       const value = expectedPurchases(c.params, c.t, c.x, c.tx, c.T);
       expect(Number.isFinite(value) && value >= 0, label(c)).toBe(true);
     }
+  });
+
+  it('stays finite, non-negative and increasing in t, with P(alive) in [0, 1], across random fits', () => {
+    const rng = mulberry32(14);
+    const logUniform = (lo: number, hi: number) =>
+      Math.exp(Math.log(lo) + rng() * Math.log(hi / lo));
+    const problems: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const params = {
+        r: logUniform(1e-3, 1e4),
+        alpha: logUniform(1e-3, 1e5),
+        a: logUniform(1e-2, 1e3),
+        b: logUniform(1e-2, 1e8),
+      };
+      const T = Math.floor(rng() * 7300);
+      const x = Math.floor(logUniform(1, 10_001)) - 1;
+      const tx = x === 0 ? 0 : Math.floor(rng() * T);
+      const alive = probabilityAlive(params, x, tx, T);
+      const short = expectedPurchases(params, 30, x, tx, T);
+      const long = expectedPurchases(params, 365, x, tx, T);
+      const ok = alive >= 0 && alive <= 1 && short >= 0 && Number.isFinite(long) && long >= short;
+      if (!ok)
+        problems.push(
+          `${JSON.stringify(params)} x=${x} tx=${tx} T=${T}: ${alive} ${short} ${long}`,
+        );
+    }
+    expect(problems).toEqual([]);
   });
 });
