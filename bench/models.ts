@@ -42,9 +42,11 @@ function seconds(fn: () => void): number {
 
 function customersInDays(n: number, seed: number): BgNbdObservation[] {
   // Ages 39–78 weeks as in CDNOW; times rounded to whole days as the recompute's summaries are.
-  return simulateBgNbd(CDNOW_DAYS, n, (_, rng) => 273 + Math.floor(rng() * 273), seed).map(
-    (c) => ({ frequency: c.frequency, recency: Math.floor(c.recency), T: c.T }),
-  );
+  return simulateBgNbd(CDNOW_DAYS, n, (_, rng) => 273 + Math.floor(rng() * 273), seed).map((c) => ({
+    frequency: c.frequency,
+    recency: Math.floor(c.recency),
+    T: c.T,
+  }));
 }
 
 const rows: { metric: string; value: string }[] = [];
@@ -66,7 +68,10 @@ for (const n of [2_357, 23_570]) {
   const bgnbd = seconds(() => void fitBgNbd(customers));
   const gammaGamma = seconds(() => void fitGammaGamma(spend));
   rows.push(
-    { metric: `fit, ${n.toLocaleString()} customers: BG/NBD (ms)`, value: (bgnbd * 1000).toFixed(0) },
+    {
+      metric: `fit, ${n.toLocaleString()} customers: BG/NBD (ms)`,
+      value: (bgnbd * 1000).toFixed(0),
+    },
     { metric: `  Gamma-Gamma (ms)`, value: (gammaGamma * 1000).toFixed(0) },
     { metric: `  baseline: 1,000 log-likelihood passes (ms)`, value: (baseline * 1000).toFixed(0) },
     { metric: `  BG/NBD fit / baseline`, value: `${(bgnbd / baseline).toFixed(2)}×` },

@@ -4,12 +4,7 @@
  * holdout period that follows, and set the forecasts against what the customers then did —
  * the check of Fader, Hardie & Lee (2005, figure 4 and table 2) for CDNOW.
  */
-import {
-  expectedPurchasesIfAlive,
-  fitBgNbd,
-  probabilityAlive,
-  type BgNbdParams,
-} from './bgnbd.js';
+import { expectedPurchasesIfAlive, fitBgNbd, probabilityAlive, type BgNbdParams } from './bgnbd.js';
 import { expectedAverageOrderValue, fitGammaGamma, type GammaGammaParams } from './gamma-gamma.js';
 
 /** One customer: the calibration summary (days) and the holdout outcome. */
