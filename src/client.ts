@@ -31,7 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerToolsCommand(program, ctx);
   registerImportCommands(program, ctx);
   registerSegmentCommands(program, ctx);
-  registerModelCommands(program);
+  registerModelCommands(program, ctx);
   registerCampaignCommands(program, ctx);
   registerCouponCommands(program, ctx);
   registerIndicatorCommands(program, ctx);

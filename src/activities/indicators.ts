@@ -26,7 +26,7 @@ import {
   refreshMemberships,
 } from '../db/segments.js';
 import {
-  expectedPurchases,
+  expectedPurchasesIfAlive,
   fitBgNbd,
   probabilityAlive,
   type BgNbdParams,
@@ -151,19 +151,21 @@ export function createIndicatorActivities({
       let done = resumed?.done ?? 0;
       const total = await countDistinctTriples(db);
       await discardModelOutputsAfter(db, cursor);
+      // The expectation given alive depends on (x, T) only: histories differing in t_x share it.
+      const ifAlive = new Map<string, number>();
       for (;;) {
         const page = await distinctTriplesPage(db, cursor, batchSize);
         if (page.length === 0) break;
         const rows: GridRow[] = [];
         for (const h of page) {
           const alive = probabilityAlive(bgnbd.params, h.frequency, h.recency, h.age);
-          const forecast = expectedPurchases(
-            bgnbd.params,
-            horizonDays,
-            h.frequency,
-            h.recency,
-            h.age,
-          );
+          const key = `${h.frequency}|${h.age}`;
+          let given = ifAlive.get(key);
+          if (given === undefined) {
+            given = expectedPurchasesIfAlive(bgnbd.params, horizonDays, h.frequency, h.age);
+            ifAlive.set(key, given);
+          }
+          const forecast = alive * given;
           if (!(alive >= 0 && alive <= 1 && forecast >= 0 && Number.isFinite(forecast))) {
             const contactId = await contactWithHistory(db, h);
             throw ApplicationFailure.nonRetryable(

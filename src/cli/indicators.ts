@@ -11,11 +11,11 @@ import {
 import { CliError, type CliContext, printJson } from './context.js';
 
 /** --horizon-days: a whole number of days from 1 to 20 years. */
-export function parseHorizonDays(value: string): number {
+export function parseHorizonDays(value: string, option = '--horizon-days'): number {
   const days = Number(value);
   if (!Number.isInteger(days) || days < 1 || days > 7305)
     throw new CliError(
-      `--horizon-days: expected a whole number of days from 1 to 7305 (got "${value}")`,
+      `${option}: expected a whole number of days from 1 to 7305 (got "${value}")`,
     );
   return days;
 }

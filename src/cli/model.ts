@@ -1,51 +1,21 @@
 /**
  * `boomerang model fit --summary FILE [--json]`: fit the customer-value models (BG/NBD and
- * Gamma-Gamma) to a per-customer summary CSV and print the parameters.
- *
- * The CSV needs a header with the columns `frequency`, `recency` and `T` (lifetimes' names; times
- * in any one unit — Boomerang uses days), and optionally `monetary_value` (mean value of the
- * repeat purchases). Other columns are ignored. Rows that cannot be used are reported with their
- * line number and skipped; the fit goes on with the rest.
+ * Gamma-Gamma) to a per-customer summary CSV and print the parameters (the fitting itself is in
+ * src/domain/indicators/summary-csv.ts); `boomerang model backtest`: the models against what
+ * customers did after a calibration date (src/indicators/backtest.ts).
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { CliError } from './context.js';
-import { parse } from 'csv-parse/sync';
+import { CliError, type CliContext, printJson } from './context.js';
+import { formatTable } from './format.js';
+import { parseHorizonDays } from './indicators.js';
+import { BacktestInputError, type BacktestResult, runBacktest } from '../indicators/backtest.js';
 import {
-  checkObservation,
-  fitBgNbd,
-  type BgNbdFit,
-  type BgNbdObservation,
-} from '../domain/indicators/bgnbd.js';
-import {
-  fitGammaGamma,
-  type GammaGammaFit,
-  type GammaGammaObservation,
-} from '../domain/indicators/gamma-gamma.js';
-
-const REQUIRED_COLUMNS = ['frequency', 'recency', 'T'] as const;
-const MONETARY_COLUMN = 'monetary_value';
-
-/** A problem with the input as a whole (missing columns, nothing to fit): exit code 1. */
-export class SummaryFileError extends Error {
-  override name = 'SummaryFileError';
-}
-
-export interface SummaryRowIssue {
-  /** 1-based line number in the file (the header is line 1). */
-  readonly line: number;
-  readonly reason: string;
-}
-
-export interface SummaryFileFit {
-  /** Customers the BG/NBD model was fitted on. */
-  readonly n: number;
-  readonly bgnbd: BgNbdFit;
-  /** Null when the file has no monetary_value column (or no usable repeat customer). */
-  readonly gammaGamma: GammaGammaFit | null;
-  /** Rows skipped (or excluded from the Gamma-Gamma fit), with the reason. */
-  readonly issues: readonly SummaryRowIssue[];
-}
+  fitSummaryCsv,
+  MONETARY_COLUMN,
+  SummaryFileError,
+  type SummaryFileFit,
+} from '../domain/indicators/summary-csv.js';
 
 /** Read a summary CSV and fit both models. See {@link fitSummaryCsv}. */
 export async function fitSummaryFile(path: string): Promise<SummaryFileFit> {
@@ -58,110 +28,6 @@ export async function fitSummaryFile(path: string): Promise<SummaryFileFit> {
     );
   }
   return fitSummaryCsv(text, path);
-}
-
-/** A number, or NaN for an empty or malformed field (unlike Number(''), which is 0). */
-function parseNumber(field: string | undefined): number {
-  const s = field?.trim() ?? '';
-  return s === '' ? NaN : Number(s);
-}
-
-/**
- * Parse summary CSV text and fit BG/NBD on every valid row, Gamma-Gamma on the valid rows with
- * frequency > 0 when there is a monetary_value column. Throws SummaryFileError if a required
- * column is missing or nothing can be fitted.
- */
-export function fitSummaryCsv(text: string, source = 'input'): SummaryFileFit {
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    // With `info: true` each record comes as { record, info }; csv-parse's types do not model that.
-    records = parse(text, {
-      info: true,
-      // Accept files whose line endings are mixed (e.g. concatenated exports).
-      record_delimiter: ['\r\n', '\n'],
-      relax_column_count: true,
-      skip_empty_lines: true,
-      bom: true,
-      trim: true,
-    }) as unknown as typeof records;
-  } catch (error) {
-    throw new SummaryFileError(
-      `${source}: not valid CSV: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  const header = records[0]?.record;
-  if (!header) {
-    throw new SummaryFileError(
-      `${source}: empty file; expected a header with ${REQUIRED_COLUMNS.join(', ')}`,
-    );
-  }
-  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
-  if (missing.length > 0) {
-    throw new SummaryFileError(
-      `${source}: missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ` +
-        `(header has: ${header.join(', ')}). ` +
-        `Expected ${REQUIRED_COLUMNS.join(', ')} and optionally ${MONETARY_COLUMN}.`,
-    );
-  }
-  const col = (name: string): number => header.indexOf(name);
-  const iFrequency = col('frequency');
-  const iRecency = col('recency');
-  const iT = col('T');
-  const iMonetary = col(MONETARY_COLUMN);
-  const hasMonetary = iMonetary >= 0;
-
-  const purchases: BgNbdObservation[] = [];
-  const spend: GammaGammaObservation[] = [];
-  const issues: SummaryRowIssue[] = [];
-  for (let k = 1; k < records.length; k++) {
-    const { record, info } = records[k]!;
-    const line = info.lines;
-    if (record.length < header.length) {
-      issues.push({ line, reason: `expected ${header.length} fields, found ${record.length}` });
-      continue;
-    }
-    const frequency = parseNumber(record[iFrequency]);
-    const recency = parseNumber(record[iRecency]);
-    const T = parseNumber(record[iT]);
-    const notNumber = (
-      [
-        ['frequency', frequency, iFrequency],
-        ['recency', recency, iRecency],
-        ['T', T, iT],
-      ] as const
-    ).find(([, value]) => Number.isNaN(value));
-    const problem = notNumber
-      ? `${notNumber[0]} is not a number ("${record[notNumber[2]] ?? ''}")`
-      : checkObservation(frequency, recency, T);
-    if (problem) {
-      issues.push({ line, reason: problem });
-      continue;
-    }
-    purchases.push({ frequency, recency, T });
-    if (hasMonetary && frequency > 0) {
-      const monetaryValue = parseNumber(record[iMonetary]);
-      if (Number.isFinite(monetaryValue) && monetaryValue > 0) {
-        spend.push({ frequency, monetaryValue });
-      } else {
-        issues.push({
-          line,
-          reason:
-            `${MONETARY_COLUMN} must be a number > 0 when frequency > 0 (got "${record[iMonetary] ?? ''}"); ` +
-            'row left out of the Gamma-Gamma fit',
-        });
-      }
-    }
-  }
-  if (purchases.length === 0) throw new SummaryFileError(`${source}: no usable rows`);
-  let bgnbd: BgNbdFit;
-  try {
-    bgnbd = fitBgNbd(purchases);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new SummaryFileError(`${source}: BG/NBD fit failed: ${detail}`);
-  }
-  const gammaGamma = hasMonetary && spend.length > 0 ? fitGammaGamma(spend) : null;
-  return { n: bgnbd.n, bgnbd, gammaGamma, issues };
 }
 
 /** The --json shape: {"n", "bgnbd": {r, alpha, a, b}, "gammaGamma": {p, q, v}} (the last if fitted). */
@@ -216,7 +82,62 @@ export function formatSummaryFit(fit: SummaryFileFit): string {
 
 const MAX_ISSUES_SHOWN = 20;
 
-export function registerModelCommands(program: Command): void {
+const num = (x: number, digits = 3): string => (Number.isFinite(x) ? x.toFixed(digits) : '—');
+const money = (x: number | null): string => (x === null ? '—' : x.toFixed(2));
+
+/** The backtest's tables, as printed by `model backtest`. */
+export function formatBacktest(result: BacktestResult): string {
+  const { bgnbd, gammaGamma } = result.models;
+  const lines = [
+    `Backtest: fitted on orders up to ${result.calibrationEnd}; holdout ${result.holdoutStart.slice(0, 10)} ` +
+      `to ${new Date(Date.parse(result.holdoutEnd) - 86_400_000).toISOString().slice(0, 10)} (${result.holdoutDays} days), ` +
+      `${result.customers} customers`,
+    `  BG/NBD      r=${fmt(bgnbd.r)} alpha=${fmt(bgnbd.alpha)} a=${fmt(bgnbd.a)} b=${fmt(bgnbd.b)} (days)`,
+    gammaGamma
+      ? `  Gamma-Gamma p=${fmt(gammaGamma.p)} q=${fmt(gammaGamma.q)} v=${fmt(gammaGamma.v)}`
+      : '  Gamma-Gamma not fitted',
+    ...result.warnings.map((w) => `  warning: ${w}`),
+    '',
+    `Purchases (distinct purchase days) in the holdout: actual ${result.total.actualPurchases}, ` +
+      `predicted ${num(result.total.predictedPurchases, 1)}`,
+    `Mean absolute error per customer: ${num(result.meanAbsoluteError)} ` +
+      `(naive "same rate as before": ${num(result.naiveMeanAbsoluteError)})`,
+    '',
+    'By repeat purchases in calibration (mean per customer):',
+    formatTable(
+      ['repeat purchases', 'customers', 'actual', 'predicted'],
+      result.byFrequency.map((g) => [
+        g.label,
+        String(g.customers),
+        num(g.actualPurchases),
+        num(g.predictedPurchases),
+      ]),
+    ),
+    '',
+    'By decile of predicted value, highest first (mean per customer):',
+    formatTable(
+      ['decile', 'customers', 'actual purchases', 'predicted', 'actual revenue', 'predicted'],
+      result.byDecile.map((d) => [
+        d.label,
+        String(d.customers),
+        num(d.actualPurchases),
+        num(d.predictedPurchases),
+        money(d.actualValue),
+        money(d.predictedValue),
+      ]),
+    ),
+  ];
+  if (result.spend) {
+    lines.push(
+      '',
+      `Spend of the ${result.spend.buyers} holdout buyers: expected order value (Gamma-Gamma) ` +
+        `${money(result.spend.expectedOrderValue)}, actual mean per purchase day ${money(result.spend.actualOrderValue)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function registerModelCommands(program: Command, ctx: CliContext): void {
   const model = program
     .command('model')
     .description('Customer value models (BG/NBD purchases, Gamma-Gamma spend)');
@@ -246,4 +167,43 @@ export function registerModelCommands(program: Command): void {
       if (opts.json) console.log(JSON.stringify(summaryFitJson(fit), null, 2));
       else console.log(formatSummaryFit(fit));
     });
+  model
+    .command('backtest')
+    .description(
+      'Check the models against what happened: fit BG/NBD and Gamma-Gamma on the orders up to ' +
+        '--calibration-end, forecast each customer over the holdout that follows, and print actual ' +
+        'against predicted purchases (in total, by repeat purchases in calibration, by decile of ' +
+        'predicted value), the mean absolute error, and spend. Read-only: writes nothing, starts nothing.',
+    )
+    .requiredOption(
+      '--calibration-end <date>',
+      'last day (YYYY-MM-DD, UTC) of the calibration period',
+    )
+    .option('--holdout-days <n>', 'length of the holdout, the forecast horizon, in days', '365')
+    .option('--horizon-days <n>', 'the same as --holdout-days')
+    .option('--json', 'print the report as JSON')
+    .action(
+      async (opts: {
+        calibrationEnd: string;
+        holdoutDays: string;
+        horizonDays?: string;
+        json?: boolean;
+      }) => {
+        const holdoutDays = opts.horizonDays
+          ? parseHorizonDays(opts.horizonDays)
+          : parseHorizonDays(opts.holdoutDays, '--holdout-days');
+        let result: BacktestResult;
+        try {
+          result = await runBacktest(ctx.db(), {
+            calibrationEnd: opts.calibrationEnd,
+            holdoutDays,
+          });
+        } catch (error) {
+          if (error instanceof BacktestInputError) throw new CliError(error.message);
+          throw error;
+        }
+        if (opts.json) printJson(result);
+        else console.log(formatBacktest(result));
+      },
+    );
 }

@@ -22,6 +22,9 @@ import type { GammaGammaParams } from '../domain/indicators/gamma-gamma.js';
 import { RFM_SEGMENT_GRID } from '../domain/indicators/rfm.js';
 import { type Db, type Executor } from './database.js';
 
+/** A purchase's day, as days since 1970-01-01 (UTC): the `purchaseDay` of clv.ts, in SQL. */
+export const purchaseDaySql = sql<number>`((placed_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')`;
+
 /**
  * The as-of day of an as-of instant, as days since 1970-01-01: the UTC day of the last instant
  * before it (so midnight ends the previous day). Same rule as `lastObservedDay` in clv.ts.
@@ -55,7 +58,7 @@ export async function summarizeContacts(db: Db, asOf: Date): Promise<number> {
       WITH daily AS (
         -- Days since 1970-01-01 (UTC) as an integer: date arithmetic, not numeric epoch division.
         SELECT contact_id,
-               (placed_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01' AS day,
+               ${purchaseDaySql} AS day,
                sum(total) AS amount,
                count(*) AS orders
         FROM orders

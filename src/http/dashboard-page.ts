@@ -3,6 +3,8 @@
  * JSON as `boomerang report --json`) and draws every campaign: its funnel as the node graph (boxes
  * with counts, arrows with yes/no labels, the ways out), revenue per day, treated vs held-out with
  * the uplift intervals, messages, coupons and low coupon pools. Counts link to the Temporal Web UI.
+ * Below them, "model health" fetches `api/model-health` (the backtest of `boomerang model backtest`)
+ * and draws predicted against actual purchases by repeat purchases in calibration.
  *
  * Nothing is loaded from anywhere else (no CDN, no web fonts, no images): the Content-Security-Policy
  * allows only this page's own script and style (by hash) and requests to its own origin. The script
@@ -88,6 +90,12 @@ th { color:var(--muted); font-weight:600; font-size:12px; }
 .swatch.treated { background:#4f46e5; }
 .swatch.heldout { background:#a5b4fc; }
 ul.plain { margin:4px 0; padding-left:18px; }
+section#model-health { margin:0 24px 24px; background:var(--card); border:1px solid var(--line); border-radius:10px; padding:16px 20px 20px; }
+section#model-health h2 { margin:0 0 2px; font-size:18px; }
+.bar.actual { fill:#0f766e; }
+.bar.predicted { fill:#99f6e4; }
+.swatch.actual { background:#0f766e; }
+.swatch.predicted { background:#99f6e4; }
 footer { padding:0 24px 32px; color:var(--muted); font-size:12px; }
 footer li { margin:2px 0; }
 `;
@@ -369,6 +377,57 @@ const SCRIPT = String.raw`
     document.body.setAttribute('data-ready', 'true');
   }
 
+  // Model health: the backtest's table "by repeat purchases in calibration" as grouped bars.
+  function drawModelHealth(r) {
+    var box = document.getElementById('model-health-body');
+    box.textContent = '';
+    if (!r.available) {
+      box.appendChild(h('p', { class: 'nodata', 'data-testid': 'model-health-unavailable', text: 'No backtest: ' + r.reason }));
+      document.body.setAttribute('data-model-health', 'unavailable');
+      return;
+    }
+    var groups = r.byFrequency;
+    var W = 640, H = 240, L = 44, B = 36, T = 12;
+    var top = niceMax(Math.max.apply(null, groups.map(function (g) { return Math.max(g.actualPurchases, g.predictedPurchases); })));
+    var step = (W - L - 10) / groups.length;
+    var bw = Math.min(22, step / 2 - 4);
+    var y = function (v) { return T + (H - T - B) * (1 - v / top); };
+    var svg = s('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img', 'aria-label': 'Mean purchases per customer in the holdout, actual and predicted, by repeat purchases in calibration' });
+    svg.appendChild(s('line', { class: 'axis', x1: L, y1: y(0), x2: W - 10, y2: y(0) }));
+    [0, top / 2, top].forEach(function (v) {
+      svg.appendChild(s('text', { class: 'tick', x: L - 6, y: y(v) + 3, 'text-anchor': 'end', text: v.toFixed(v < 10 ? 1 : 0) }));
+    });
+    groups.forEach(function (g, i) {
+      var x0 = L + i * step + step / 2;
+      [['actual', g.actualPurchases, -bw - 1], ['predicted', g.predictedPurchases, 1]].forEach(function (b) {
+        var rect = s('rect', { class: 'bar ' + b[0], x: x0 + b[2], y: y(b[1]), width: bw, height: Math.max(0, y(0) - y(b[1])),
+          'data-testid': 'model-health-bar', 'data-group': g.label, 'data-kind': b[0], 'data-value': String(b[1]) },
+          svgTitle(g.label + ' repeat purchases (' + int(g.customers) + ' customers): ' + b[0] + ' ' + b[1].toFixed(2)));
+        svg.appendChild(rect);
+      });
+      svg.appendChild(s('text', { class: 'tick', x: x0, y: H - B + 14, 'text-anchor': 'middle', text: g.label }));
+      svg.appendChild(s('text', { class: 'tick', x: x0, y: H - B + 26, 'text-anchor': 'middle', text: 'n=' + int(g.customers) }));
+    });
+    box.appendChild(h('p', { class: 'sub', 'data-testid': 'model-health-summary', text: 'Fitted on orders up to ' + r.calibrationEnd + ', compared with the ' + r.holdoutDays +
+      ' days after: ' + int(r.total.actualPurchases) + ' purchases made, ' + r.total.predictedPurchases.toFixed(1) + ' predicted; mean absolute error per customer ' +
+      r.meanAbsoluteError.toFixed(3) + '. Bars: mean purchases per customer in the holdout, by repeat purchases before it. boomerang model backtest prints the full tables.' }));
+    box.appendChild(h('div', { class: 'scroll' }, svg));
+    box.appendChild(h('div', { class: 'legend' }, h('span', {}, h('span', { class: 'swatch actual' }), 'actual'), h('span', {}, h('span', { class: 'swatch predicted' }), 'predicted')));
+    document.body.setAttribute('data-model-health', 'ready');
+  }
+
+  function startModelHealth() {
+    var params = new URLSearchParams(location.search);
+    var query = new URLSearchParams();
+    ['calibrationEnd', 'holdoutDays'].forEach(function (k) { if (params.get(k)) query.set(k, params.get(k)); });
+    fetch('api/model-health' + (query.toString() ? '?' + query : ''), { headers: { accept: 'application/json' } })
+      .then(function (res) { return res.json().then(function (body) { if (!res.ok) throw new Error(body.error || res.statusText); return body; }); })
+      .then(drawModelHealth)
+      .catch(function (err) {
+        drawModelHealth({ available: false, reason: err.message });
+      });
+  }
+
   function start() {
     var params = new URLSearchParams(location.search);
     var form = document.getElementById('filters');
@@ -388,6 +447,7 @@ const SCRIPT = String.raw`
       });
   }
   start();
+  startModelHealth();
 })();
 `;
 
@@ -430,6 +490,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <nav id="toc" aria-label="Campaigns"></nav>
 <div id="warnings"></div>
 <main id="campaigns" aria-busy="true"><p>Loading the report…</p></main>
+<section id="model-health" aria-labelledby="model-health-title"><h2 id="model-health-title">Model health</h2><div id="model-health-body"><p>Loading the backtest…</p></div></section>
 <footer id="method"></footer>
 <script>${SCRIPT}</script>
 </body>

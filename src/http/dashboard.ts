@@ -5,12 +5,18 @@
  *                    nothing fetched from elsewhere) that renders GET /api/report
  *   GET /api/report  the report as JSON: ?campaign=ID&since=DATE&window=7d — the same object as
  *                    `boomerang report --json`
+ *   GET /api/model-health  the backtest (src/indicators/backtest.ts) as JSON, for the dashboard's
+ *                    model-health chart: ?calibrationEnd=YYYY-MM-DD&holdoutDays=N, by default the
+ *                    365 days that ended yesterday; {available: false, reason} when the shop's
+ *                    orders cannot support one
  *   GET /metrics     Prometheus text format (metrics.ts)
  *
  * Each asks for the operator key (auth.ts); `/metrics` may be made public for a scraper.
  */
 import type { Db } from '../db/database.js';
 import { requireOperator } from './auth.js';
+import { DEFAULT_HORIZON_DAYS, MS_PER_DAY } from '../domain/indicators/clv.js';
+import { BacktestInputError, runBacktest } from '../indicators/backtest.js';
 import { parseReportOptions, ReportOptionsError } from '../reports/options.js';
 import { buildReport, type ReportConfig, UnknownReportCampaignError } from '../reports/report.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard-page.js';
@@ -70,9 +76,41 @@ export function reportApiHandler(deps: ReportRouteDeps): Handler {
   };
 }
 
-/** Adds GET /dashboard, GET /api/report and GET /metrics to a route table. */
+export function modelHealthHandler(deps: ReportRouteDeps): Handler {
+  return async (req, res, url) => {
+    requireOperator(req, deps.operatorKey);
+    const p = url.searchParams;
+    const holdoutText = p.get('holdoutDays');
+    const holdoutDays = holdoutText === null ? DEFAULT_HORIZON_DAYS : Number(holdoutText);
+    if (!Number.isInteger(holdoutDays) || holdoutDays < 1 || holdoutDays > 7305)
+      return sendJson(res, 400, {
+        error: `holdoutDays: expected a whole number of days from 1 to 7305 (got "${holdoutText}")`,
+      });
+    // By default the latest holdout that has ended: the holdoutDays days up to yesterday.
+    const today = Math.floor(Date.now() / MS_PER_DAY) * MS_PER_DAY;
+    const calibrationEnd =
+      p.get('calibrationEnd') ??
+      new Date(today - (holdoutDays + 1) * MS_PER_DAY).toISOString().slice(0, 10);
+    res.setHeader('cache-control', 'no-store');
+    try {
+      const result = await runBacktest(deps.db, { calibrationEnd, holdoutDays });
+      sendJson(res, 200, { available: true, ...result });
+    } catch (err) {
+      if (!(err instanceof BacktestInputError)) throw err;
+      // A bad parameter is the caller's error; too little data is a state the chart shows.
+      if (p.get('calibrationEnd') !== null && err.message.startsWith('--calibration-end'))
+        return sendJson(res, 400, {
+          error: err.message.replace('--calibration-end', 'calibrationEnd'),
+        });
+      sendJson(res, 200, { available: false, reason: err.message });
+    }
+  };
+}
+
+/** Adds GET /dashboard, GET /api/report, GET /api/model-health and GET /metrics to a route table. */
 export function registerReportRoutes(routes: Map<string, Handler>, deps: ReportRouteDeps): void {
   routes.set('GET /dashboard', dashboardHandler(deps));
   routes.set('GET /api/report', reportApiHandler(deps));
+  routes.set('GET /api/model-health', modelHealthHandler(deps));
   registerMetricsRoutes(routes, deps);
 }

@@ -3,11 +3,13 @@
  * it are not redone, rows a lost attempt wrote past it are not duplicated.
  */
 import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIndicatorActivities, type FittedModels } from '../../src/activities/indicators.js';
 import { distinctTriplesPage } from '../../src/db/indicators.js';
+import { expectedPurchases } from '../../src/domain/indicators/bgnbd.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
@@ -77,5 +79,45 @@ describe('computeValueIndicators', () => {
     );
     // One output per history; the 20 before the cursor kept (not redone); the 5 past it recomputed.
     expect(outputs.rows[0]).toEqual({ n: grid.length, distinct: grid.length, sentinels: 20 });
+  });
+
+  it('forecasts over the horizon asked for, and refuses to store an invalid output', async () => {
+    const db = database.db;
+    const activities = createIndicatorActivities({ db, temporal: {} as Client, taskQueue: 'x' });
+    const models = (await new MockActivityEnvironment().run(
+      activities.fitValueModels,
+    )) as FittedModels;
+    await new MockActivityEnvironment().run(activities.computeValueIndicators, {
+      models,
+      horizonDays: 30,
+    });
+    const rows = await sql<{
+      frequency: number;
+      recency_days: number;
+      age_days: number;
+      forecast_purchases: number;
+    }>`SELECT * FROM indicator_model_outputs ORDER BY 1, 2, 3 LIMIT 40`.execute(db);
+    for (const r of rows.rows) {
+      expect(r.forecast_purchases).toBeCloseTo(
+        expectedPurchases(models.bgnbd!.params, 30, r.frequency, r.recency_days, r.age_days),
+        12,
+      );
+    }
+
+    // Parameters no fit returns (a < 0) stand in for a model gone wrong: nothing is stored.
+    const broken: FittedModels = {
+      ...models,
+      bgnbd: { id: models.bgnbd!.id, params: { ...models.bgnbd!.params, a: -1 } },
+    };
+    const failure = await new MockActivityEnvironment()
+      .run(activities.computeValueIndicators, { models: broken })
+      .then(
+        () => null,
+        (error: unknown) => error as ApplicationFailure,
+      );
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure!.nonRetryable).toBe(true);
+    expect(failure!.message).toMatch(/for contact \d+ \(x = \d+, t_x = [\d.]+, T = [\d.]+ days/);
+    expect(failure!.message).toContain('a = -1');
   });
 });

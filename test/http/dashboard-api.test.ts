@@ -79,6 +79,7 @@ describe('report routes', () => {
 
   it('registers GET routes only', () => {
     expect([...routes.keys()].sort()).toEqual([
+      'GET /api/model-health',
       'GET /api/report',
       'GET /dashboard',
       'GET /metrics',

@@ -8,11 +8,9 @@
  * Chromium: /usr/bin/chromium. When it is missing, the test installs it with apt-get if it runs as
  * root, and otherwise fails saying what to install. It never skips.
  */
-import { execFile } from 'node:child_process';
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
@@ -21,55 +19,12 @@ import { registerReportRoutes } from '../../src/http/dashboard.js';
 import { OPERATOR_BEARER, OPERATOR_KEY } from './support.js';
 import type { Handler } from '../../src/http/server.js';
 import type { CampaignsReport } from '../../src/reports/types.js';
+import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { BASE, DAY, expectedFigures, type Fixture, seedReportFixture } from '../reports/fixture.js';
 import { type RouteServer, startRouteServer } from '../reports/route-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test/.artifacts');
-const exec = promisify(execFile);
-
-const exists = (file: string) =>
-  access(file).then(
-    () => true,
-    () => false,
-  );
-
-/** Debian's Chromium at /usr/bin/chromium: installed with apt-get when missing and we are root. */
-async function ensureChromium(): Promise<string> {
-  if (await exists(CHROMIUM)) return CHROMIUM;
-  const howTo = 'apt-get update && apt-get install -y chromium';
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `The dashboard test drives Chromium at ${CHROMIUM}, which is missing, and it is not running as root so it cannot install it.\n` +
-        `Install it with: sudo sh -c '${howTo}' (Debian/Ubuntu), then run the tests again.`,
-    );
-  }
-  try {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    await exec('sh', ['-c', howTo], { env, timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(
-      `Chromium is missing at ${CHROMIUM} and installing it failed (\`${howTo}\`): ${(e.stderr ?? e.message).trim().split('\n').slice(-5).join('\n')}`,
-    );
-  }
-  if (!(await exists(CHROMIUM)))
-    throw new Error(
-      `\`${howTo}\` finished but ${CHROMIUM} is still missing; install Debian's chromium package.`,
-    );
-  return CHROMIUM;
-}
 
 describe('dashboard in headless Chromium', () => {
   let database: TestDatabase;

@@ -216,6 +216,24 @@ describe('fitBgNbd on CDNOW (2,357 customers, weeks)', () => {
     expect(penalised.logLikelihood).toBeLessThan(free.logLikelihood);
     expect(fitBgNbd(customers, { penalizer: 0 }).logLikelihood).toBeCloseTo(free.logLikelihood, 6);
   });
+
+  it("matches lifetimes 0.11.3's own penalised fits (scripts/lifetimes_penalized.py)", async () => {
+    const reference = JSON.parse(
+      await readFile(new URL('../../fixtures/lifetimes-penalized.json', import.meta.url), 'utf8'),
+    ) as { fits: (BgNbdParams & { penalizer: number })[] };
+    expect(reference.fits).toHaveLength(3);
+    for (const expected of reference.fits) {
+      const fit = fitBgNbd(customers, { penalizer: expected.penalizer });
+      // Two optimisers (scipy's BFGS, our Nelder–Mead) stop at slightly different points.
+      for (const key of ['r', 'alpha', 'a', 'b'] as const) {
+        const rel = Math.abs(fit[key] - expected[key]) / expected[key];
+        expect(
+          rel,
+          `${key} at penalizer ${expected.penalizer}: ${fit[key]} vs ${expected[key]}`,
+        ).toBeLessThan(1e-3);
+      }
+    }
+  });
 });
 
 describe('fitBgNbd parameter recovery on simulated customers', () => {

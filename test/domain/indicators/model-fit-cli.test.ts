@@ -3,13 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/client.js';
-import {
-  fitSummaryCsv,
-  fitSummaryFile,
-  formatSummaryFit,
-  SummaryFileError,
-  summaryFitJson,
-} from '../../../src/cli/model.js';
+import { fitSummaryFile, formatSummaryFit, summaryFitJson } from '../../../src/cli/model.js';
+import { fitSummaryCsv, SummaryFileError } from '../../../src/domain/indicators/summary-csv.js';
 import { fitBgNbd, type BgNbdObservation } from '../../../src/domain/indicators/bgnbd.js';
 import {
   fitGammaGamma,

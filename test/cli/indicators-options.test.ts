@@ -1,0 +1,26 @@
+/** `indicators recompute` flags: --as-of starts no journeys unless --start-journeys; bad flags are named. */
+import { describe, expect, it } from 'vitest';
+import { CliError } from '../../src/cli/context.js';
+import { recomputeInput } from '../../src/cli/indicators.js';
+
+describe('indicators recompute options', () => {
+  it('starts journeys on a recompute as of now, not on one as of a given instant unless asked', () => {
+    expect(recomputeInput({ horizonDays: '365' })).toEqual({ horizonDays: 365 });
+    expect(recomputeInput({ asOf: '2025-06-01', horizonDays: '90' })).toEqual({
+      asOf: '2025-06-01T00:00:00.000Z',
+      startJourneys: false,
+      horizonDays: 90,
+    });
+    expect(recomputeInput({ asOf: '2025-06-01T00:00:00Z', startJourneys: true })).toEqual({
+      asOf: '2025-06-01T00:00:00.000Z',
+      startJourneys: true,
+    });
+  });
+
+  it('names the bad flag', () => {
+    expect(() => recomputeInput({ asOf: 'yesterday' })).toThrow(CliError);
+    expect(() => recomputeInput({ asOf: 'yesterday' })).toThrow(/--as-of/);
+    expect(() => recomputeInput({ horizonDays: '0' })).toThrow(/--horizon-days/);
+    expect(() => recomputeInput({ horizonDays: '12.5' })).toThrow(/--horizon-days/);
+  });
+});

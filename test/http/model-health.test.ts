@@ -1,0 +1,132 @@
+/**
+ * The dashboard's model-health chart in headless Chromium: the bars drawn (actual and predicted
+ * purchases per customer, by repeat purchases in calibration) are those of the backtest, whose
+ * figures test/indicators/backtest.test.ts recomputes from the raw orders; a shop whose orders
+ * cannot support a backtest shows why instead of a chart.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/config.js';
+import { registerReportRoutes } from '../../src/http/dashboard.js';
+import type { Handler } from '../../src/http/server.js';
+import { runBacktest } from '../../src/indicators/backtest.js';
+import { seedBacktestOrders } from '../indicators/backtest-fixture.js';
+import { type RouteServer, startRouteServer } from '../reports/route-server.js';
+import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { OPERATOR_BEARER, OPERATOR_KEY } from './support.js';
+
+const CALIBRATION_END = '2025-03-31';
+const HOLDOUT_DAYS = 120;
+
+describe('model health on the dashboard', () => {
+  let database: TestDatabase;
+  let empty: TestDatabase;
+  let server: RouteServer;
+  let emptyServer: RouteServer;
+  let context: BrowserContext;
+  let userDataDir: string;
+  const problems: string[] = [];
+  const config = {
+    temporal: { uiUrl: '', namespace: 'default' },
+    shop: { currency: 'EUR', timezone: 'UTC' },
+  };
+
+  beforeAll(async () => {
+    const executablePath = await ensureChromium();
+    database = await createTestDatabase();
+    empty = await createTestDatabase();
+    await seedBacktestOrders(database.db, {
+      start: Date.parse('2024-01-01T00:00:00Z'),
+      cut: Date.parse('2025-04-01T00:00:00Z'),
+      holdoutDays: HOLDOUT_DAYS,
+    });
+    const routes = new Map<string, Handler>();
+    registerReportRoutes(routes, { db: database.db, config, operatorKey: OPERATOR_KEY });
+    server = await startRouteServer(routes);
+    const emptyRoutes = new Map<string, Handler>();
+    registerReportRoutes(emptyRoutes, { db: empty.db, config, operatorKey: OPERATOR_KEY });
+    emptyServer = await startRouteServer(emptyRoutes);
+    userDataDir = await mkdtemp(path.join(tmpdir(), 'boomerang-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1440, height: 1000 },
+      httpCredentials: { username: 'operator', password: OPERATOR_KEY },
+    });
+    context.on('page', (p) => {
+      p.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      p.on('pageerror', (e) => problems.push(e.message));
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await context?.close();
+    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await server?.close();
+    await emptyServer?.close();
+    await database?.drop();
+    await empty?.drop();
+  });
+
+  it('draws the backtest by calibration frequency, actual beside predicted', async () => {
+    const expected = await runBacktest(database.db, {
+      calibrationEnd: CALIBRATION_END,
+      holdoutDays: HOLDOUT_DAYS,
+    });
+    const page = await context.newPage();
+    await page.goto(
+      `${server.base}/dashboard?calibrationEnd=${CALIBRATION_END}&holdoutDays=${HOLDOUT_DAYS}`,
+    );
+    await page.waitForSelector('body[data-model-health]', { timeout: 30_000 });
+    expect(await page.getAttribute('body', 'data-model-health')).toBe('ready');
+    const bars = await page.$$eval('[data-testid="model-health-bar"]', (els) =>
+      els.map((e) => ({
+        group: e.getAttribute('data-group'),
+        kind: e.getAttribute('data-kind'),
+        value: Number(e.getAttribute('data-value')),
+        height: Number(e.getAttribute('height')),
+      })),
+    );
+    expect(bars).toHaveLength(16);
+    for (const g of expected.byFrequency) {
+      const actual = bars.find((b) => b.group === g.label && b.kind === 'actual')!;
+      const predicted = bars.find((b) => b.group === g.label && b.kind === 'predicted')!;
+      expect(actual.value).toBeCloseTo(g.actualPurchases, 12);
+      expect(predicted.value).toBeCloseTo(g.predictedPurchases, 12);
+    }
+    // Heights are proportional to the values: the tallest bar is the largest value.
+    const tallest = bars.reduce((m, b) => (b.height > m.height ? b : m));
+    expect(tallest.value).toBe(Math.max(...bars.map((b) => b.value)));
+    const summary = await page.textContent('[data-testid="model-health-summary"]');
+    expect(summary).toContain(`${expected.total.actualPurchases} purchases made`);
+    expect(summary).toContain(`up to ${CALIBRATION_END}`);
+    await mkdir(path.join(PROJECT_ROOT, 'test/.artifacts'), { recursive: true });
+    await page
+      .locator('#model-health')
+      .screenshot({ path: path.join(PROJECT_ROOT, 'test/.artifacts/model-health.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('says why when the orders cannot support a backtest, and rejects a bad date', async () => {
+    const page = await context.newPage();
+    await page.goto(`${emptyServer.base}/dashboard`);
+    await page.waitForSelector('body[data-model-health]', { timeout: 30_000 });
+    expect(await page.getAttribute('body', 'data-model-health')).toBe('unavailable');
+    expect(await page.textContent('[data-testid="model-health-unavailable"]')).toContain(
+      'no customer has a paid order',
+    );
+    await page.close();
+    const bad = await fetch(`${server.base}/api/model-health?calibrationEnd=2025-13-01`, {
+      headers: OPERATOR_BEARER,
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toContain('calibrationEnd');
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Debian's Chromium for the browser tests (driven by playwright-core): /usr/bin/chromium, installed
+ * with apt-get when missing and the tests run as root; otherwise an error saying what to install.
+ */
+import { execFile } from 'node:child_process';
+import { access } from 'node:fs/promises';
+import { promisify } from 'node:util';
+
+const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const exec = promisify(execFile);
+
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
+
+/** Debian's Chromium at /usr/bin/chromium: installed with apt-get when missing and we are root. */
+export async function ensureChromium(): Promise<string> {
+  if (await exists(CHROMIUM)) return CHROMIUM;
+  const howTo = 'apt-get update && apt-get install -y chromium';
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      `The dashboard test drives Chromium at ${CHROMIUM}, which is missing, and it is not running as root so it cannot install it.\n` +
+        `Install it with: sudo sh -c '${howTo}' (Debian/Ubuntu), then run the tests again.`,
+    );
+  }
+  try {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    await exec('sh', ['-c', howTo], { env, timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM} and installing it failed (\`${howTo}\`): ${(e.stderr ?? e.message).trim().split('\n').slice(-5).join('\n')}`,
+    );
+  }
+  if (!(await exists(CHROMIUM)))
+    throw new Error(
+      `\`${howTo}\` finished but ${CHROMIUM} is still missing; install Debian's chromium package.`,
+    );
+  return CHROMIUM;
+}
