@@ -111,7 +111,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
         result = await updateCampaign(
           { db: ctx.db(), temporal: () => ctx.temporal() },
           id,
-          input,
+          await checkCampaignDefinition(ctx.db(), input),
           opts.running,
         );
       } catch (err) {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignVersions, getCampaign } from '../../src/db/campaigns.js';
+import { generateCoupons } from '../../src/db/coupons.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { runCli } from './support.js';
 
@@ -24,6 +25,8 @@ describe('boomerang campaign create / update', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    // campaign create and update refuse a coupon set that does not exist.
+    await generateCoupons(database.db, 'welcome', 5);
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-campaign-'));
   });
   afterAll(async () => {
