@@ -47,6 +47,25 @@ export default tseslint.config(
     },
   },
   {
+    // Clients know a journey by its contract (src/campaigns/journey-contract.ts), not by its code.
+    files: ['src/**/*.ts'],
+    ignores: ['src/workflows/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflows/journey', '**/workflows/journey.js'],
+              message:
+                'Import signals, the query and journey types from campaigns/journey-contract.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Kysely's own migration pattern: a migration sees the database as it was, not today's schema.
     files: ['migrations/**/*.ts', 'src/db/migrate.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

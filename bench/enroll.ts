@@ -76,7 +76,8 @@ try {
   const config = loadConfig({
     TEMPORAL_TASK_QUEUE: 'bench',
     BOOMERANG_SIGNING_SECRET: 'bench',
-    MESSAGES_PER_SECOND: '100000',
+    EMAIL_REQUESTS_PER_SECOND: '100000',
+    SMS_REQUESTS_PER_SECOND: '100000',
   });
   const deps = { db, config, temporal: env.client, channels: createChannels(config, db) };
   const options = {

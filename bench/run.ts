@@ -1,6 +1,6 @@
-/** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll, scale). */
+/** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll, sends, scale). */
 const name = process.argv[2];
-const known = ['indicators', 'enroll', 'scale'];
+const known = ['indicators', 'enroll', 'sends', 'scale'];
 if (!name || !known.includes(name)) {
   console.error(`usage: npm run bench -- <${known.join('|')}> [options]`);
   process.exit(2);

@@ -156,7 +156,8 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
     const config = loadConfig({
       TEMPORAL_TASK_QUEUE: 'bench',
       BOOMERANG_SIGNING_SECRET: 'bench',
-      MESSAGES_PER_SECOND: '100000',
+      EMAIL_REQUESTS_PER_SECOND: '100000',
+      SMS_REQUESTS_PER_SECOND: '100000',
     });
     const options = {
       connection: engine.nativeConnection,

@@ -7,11 +7,13 @@ import { Command, CommanderError } from 'commander';
 import { CliContext, CliError } from './cli/context.js';
 import { registerCampaignCommands } from './cli/campaign.js';
 import { registerContactCommands } from './cli/contact.js';
+import { registerDeployCommands } from './cli/deploy.js';
 import { registerCouponCommands } from './cli/coupons.js';
 import { registerEventCommands } from './cli/event.js';
 import { registerGreetCommand } from './cli/greet.js';
 import { registerIndicatorCommands } from './cli/indicators.js';
 import { registerImportCommands } from './cli/import.js';
+import { registerInboxCommands } from './cli/inbox.js';
 import { registerMigrateCommand } from './cli/migrate.js';
 import { registerModelCommands } from './cli/model.js';
 import { registerReportCommands } from './cli/report.js';
@@ -35,7 +37,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerIndicatorCommands(program, ctx);
   registerContactCommands(program, ctx);
   registerEventCommands(program, ctx);
+  registerInboxCommands(program, ctx);
   registerReportCommands(program, ctx);
+  registerDeployCommands(program, ctx);
   return program;
 }
 

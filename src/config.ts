@@ -90,6 +90,11 @@ export const ENVIRONMENT = {
     schema: port.default(3000),
     describe: 'HTTP endpoint port (`/healthz`, `/readyz`, events, webhooks).',
   },
+  HOST: {
+    schema: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+    describe:
+      'Interface the HTTP endpoint listens on. Default 127.0.0.1 (this machine only); `0.0.0.0` or `::` for every interface.',
+  },
   BOOMERANG_DATA_DIR: {
     schema: optionalString,
     describe:
@@ -114,6 +119,23 @@ export const ENVIRONMENT = {
     schema: optionalString,
     describe:
       'Secret that signs unsubscribe tokens. `npm start` generates one under `.data/` when unset.',
+  },
+  BOOMERANG_OPERATOR_KEY: {
+    schema: optionalString,
+    describe:
+      'Key of the operator pages and APIs (`/dashboard`, `/api/report`, `/metrics`, `/codec`): Basic auth password or Bearer token. `npm start` generates one under `.data/` when unset.',
+  },
+  METRICS_PUBLIC: {
+    schema: booleanFlag.default(false),
+    describe: '`true` serves `/metrics` without credentials (for a scraper on a private network).',
+  },
+  UNSUBSCRIBE_LINK_DAYS: {
+    schema: z.coerce
+      .number({ error: 'must be a number of days' })
+      .int('must be a whole number of days')
+      .positive('must be positive')
+      .default(365),
+    describe: 'Days an unsubscribe link stays valid after its email was sent.',
   },
   SHOPIFY_WEBHOOK_SECRET: {
     schema: optionalString,
@@ -179,9 +201,38 @@ export const ENVIRONMENT = {
     describe:
       'Twilio sender: an E.164 number or a messaging service SID (required with SMS_PROVIDER=twilio).',
   },
-  MESSAGES_PER_SECOND: {
+  EMAIL_REQUESTS_PER_SECOND: {
+    schema: z.coerce.number({ error: 'must be a number' }).positive('must be positive').default(2),
+    describe:
+      "Email provider's request rate limit (Resend: 2 per second by default, per team), shared by every worker; each request carries up to EMAIL_BATCH_SIZE emails.",
+  },
+  EMAIL_BATCH_SIZE: {
+    schema: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be between 1 and 100')
+      .max(100, 'must be between 1 and 100 (the most Resend takes in one batch)')
+      .default(100),
+    describe:
+      'Emails per provider request (Resend `POST /emails/batch`); 1 sends each email in its own request.',
+  },
+  SMS_REQUESTS_PER_SECOND: {
     schema: z.coerce.number({ error: 'must be a number' }).positive('must be positive').default(10),
-    describe: 'Provider rate limit: at most this many sends per second across all workers.',
+    describe: "SMS provider's request rate limit (one SMS per request), shared by every worker.",
+  },
+  RESEND_BASE_URL: {
+    schema: optionalString.pipe(
+      z.string().url('must be an http(s) URL such as http://127.0.0.1:4010').optional(),
+    ),
+    describe:
+      'Where Resend requests go. Default https://api.resend.com; the provider simulator (`npm run simulator`) for tests.',
+  },
+  TWILIO_BASE_URL: {
+    schema: optionalString.pipe(
+      z.string().url('must be an http(s) URL such as http://127.0.0.1:4010').optional(),
+    ),
+    describe:
+      'Where Twilio requests go. Default https://api.twilio.com; or the provider simulator.',
   },
   FREQUENCY_CAP: {
     schema: optionalString.pipe(
@@ -199,6 +250,24 @@ export const ENVIRONMENT = {
       .regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression')
       .default('0 1 * * *'),
     describe: 'When the daily indicator recompute runs (cron, UTC).',
+  },
+  BOOMERANG_WORKER_VERSIONING: {
+    schema: z
+      .enum(['off', 'pinned', 'auto-upgrade'], {
+        error: 'must be off, pinned or auto-upgrade',
+      })
+      .default('off'),
+    describe:
+      'Worker Versioning: `pinned` keeps each workflow on the worker version it started on, `auto-upgrade` moves running ones to the current version; `off` polls unversioned. See "Deploying new code".',
+  },
+  BOOMERANG_DEPLOYMENT_NAME: {
+    schema: z.string().min(1, 'must not be empty').default('boomerang'),
+    describe: 'Worker deployment name under Worker Versioning.',
+  },
+  BOOMERANG_BUILD_ID: {
+    schema: optionalString,
+    describe:
+      "The worker's version (build id) under Worker Versioning. Unset: `wf-` and a hash of the workflow bundle, so only a workflow code change makes a new version.",
   },
   TEMPORAL_CLI_PATH: {
     schema: optionalString,
@@ -270,6 +339,8 @@ export interface Config {
   databaseUrl: string | undefined;
   embeddedPostgresPort: number;
   httpPort: number;
+  /** Interface the HTTP endpoint listens on. */
+  httpHost: string;
   dataDir: string;
   cacheDir: string;
   tools: {
@@ -282,18 +353,39 @@ export interface Config {
   publicUrl: string;
   apiKey: string | undefined;
   signingSecret: string | undefined;
+  /** Credential of the operator routes; undefined refuses them all. */
+  operatorKey: string | undefined;
+  metricsPublic: boolean;
+  unsubscribeLinkDays: number;
   shopifyWebhookSecret: string | undefined;
   payloadEncryptionKey: Buffer | undefined;
   shop: { name: string | undefined; url: string | undefined; timezone: string; currency: string };
-  email: { provider: 'outbox' | 'resend'; from: string; resendApiKey: string | undefined };
+  email: {
+    provider: 'outbox' | 'resend';
+    from: string;
+    resendApiKey: string | undefined;
+    resendBaseUrl?: string | undefined;
+    /** The provider's request rate, shared by every worker. */
+    requestsPerSecond: number;
+    /** Emails per request (1 = the single-email endpoint). */
+    batchSize: number;
+  };
   sms: {
     provider: 'outbox' | 'twilio';
     twilio: { accountSid: string; authToken: string; from: string } | undefined;
+    twilioBaseUrl?: string | undefined;
+    requestsPerSecond: number;
   };
-  messagesPerSecond: number;
   /** Shop-wide cap on marketing messages per contact; undefined = no cap. */
   frequencyCap: { messages: number; periodHours: number } | undefined;
   recomputeCron: string;
+  /** Worker Versioning (worker deployments); off unless BOOMERANG_WORKER_VERSIONING is set. */
+  workerVersioning: {
+    mode: 'off' | 'pinned' | 'auto-upgrade';
+    deploymentName: string;
+    /** undefined: derived from the workflow bundle (see workerVersion in src/worker.ts). */
+    buildId: string | undefined;
+  };
 }
 
 function parseFrequencyCap(text: string | undefined): Config['frequencyCap'] {
@@ -331,6 +423,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const v = values as { [K in EnvKey]: z.infer<(typeof ENVIRONMENT)[K]['schema']> };
+  // Its meaning changed with batched sends (one request carries up to 100 emails): say so, not ignore it.
+  if (env.MESSAGES_PER_SECOND !== undefined && env.MESSAGES_PER_SECOND !== '')
+    problems.push({
+      variable: 'MESSAGES_PER_SECOND',
+      message:
+        'is no longer read: set EMAIL_REQUESTS_PER_SECOND (provider requests per second, each up to EMAIL_BATCH_SIZE emails) and SMS_REQUESTS_PER_SECOND instead',
+    });
   if (problems.length === 0) {
     if (v.DATABASE_URL && !/^postgres(ql)?:\/\//.test(v.DATABASE_URL))
       problems.push({
@@ -386,6 +485,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: v.DATABASE_URL,
     embeddedPostgresPort: v.EMBEDDED_POSTGRES_PORT,
     httpPort: v.PORT,
+    httpHost: v.HOST,
     dataDir: path.resolve(v.BOOMERANG_DATA_DIR ?? path.join(PROJECT_ROOT, '.data')),
     cacheDir: defaultCacheDir(env),
     tools: {
@@ -398,6 +498,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (v.BOOMERANG_PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/$/, ''),
     apiKey: v.BOOMERANG_API_KEY,
     signingSecret: v.BOOMERANG_SIGNING_SECRET,
+    operatorKey: v.BOOMERANG_OPERATOR_KEY,
+    metricsPublic: v.METRICS_PUBLIC,
+    unsubscribeLinkDays: v.UNSUBSCRIBE_LINK_DAYS,
     shopifyWebhookSecret: v.SHOPIFY_WEBHOOK_SECRET,
     payloadEncryptionKey: v.PAYLOAD_ENCRYPTION_KEY
       ? Buffer.from(v.PAYLOAD_ENCRYPTION_KEY, 'base64')
@@ -408,9 +511,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timezone: v.SHOP_TIMEZONE,
       currency: v.SHOP_CURRENCY,
     },
-    email: { provider: v.EMAIL_PROVIDER, from: v.EMAIL_FROM, resendApiKey: v.RESEND_API_KEY },
+    email: {
+      provider: v.EMAIL_PROVIDER,
+      from: v.EMAIL_FROM,
+      resendApiKey: v.RESEND_API_KEY,
+      resendBaseUrl: v.RESEND_BASE_URL,
+      requestsPerSecond: v.EMAIL_REQUESTS_PER_SECOND,
+      batchSize: v.EMAIL_BATCH_SIZE,
+    },
     sms: {
       provider: v.SMS_PROVIDER,
+      twilioBaseUrl: v.TWILIO_BASE_URL,
+      requestsPerSecond: v.SMS_REQUESTS_PER_SECOND,
       twilio:
         v.TWILIO_ACCOUNT_SID && v.TWILIO_AUTH_TOKEN && v.TWILIO_FROM
           ? {
@@ -420,9 +532,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             }
           : undefined,
     },
-    messagesPerSecond: v.MESSAGES_PER_SECOND,
     frequencyCap: parseFrequencyCap(v.FREQUENCY_CAP),
     recomputeCron: v.RECOMPUTE_CRON,
+    workerVersioning: {
+      mode: v.BOOMERANG_WORKER_VERSIONING,
+      deploymentName: v.BOOMERANG_DEPLOYMENT_NAME,
+      buildId: v.BOOMERANG_BUILD_ID,
+    },
   };
 }
 

@@ -7,7 +7,6 @@
  * Each part can point at real infrastructure instead (TEMPORAL_ADDRESS, DATABASE_URL).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -19,6 +18,16 @@ import { createDb } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { runMain } from './main-helpers.js';
 import {
+  ensurePrivateDir,
+  type LocalSecrets,
+  localSecrets,
+  PRIVATE_FILE_MODE,
+  removeStackState,
+  SECRETS_FILE,
+  writeStackState,
+} from './provision/local-state.js';
+import { embeddedClusterDir } from './provision/cluster-dir.js';
+import {
   defaultServerPorts,
   freeServerPorts,
   resolveTemporalServer,
@@ -28,6 +37,7 @@ import {
   type TemporalServerPorts,
 } from './provision/temporal-server.js';
 import { resolveTemporalCli } from './provision/tools.js';
+import { httpUrl } from './http/server.js';
 import { connectClient } from './temporal/connection.js';
 import {
   devServerSearchAttributeFlags,
@@ -194,18 +204,27 @@ async function startTemporalDevServer(config: Config, shutdown: Shutdown): Promi
     ...devServerSearchAttributeFlags(),
     // With encrypted payloads, the UI shows them decrypted through our codec endpoint.
     ...(config.payloadEncryptionKey
-      ? ['--ui-codec-endpoint', `http://localhost:${config.httpPort}/codec`]
+      ? ['--ui-codec-endpoint', `${localHttpUrl(config)}/codec`]
       : []),
   ];
   const pidFile = path.join(config.dataDir, 'temporal.pid');
   say(`starting the Temporal dev server (state in ${dbFile})`);
+  // Every workflow history is in the SQLite file (and its -wal, -shm): files the server creates
+  // are its owner's only (umask 077), and one left readable by an older version is narrowed.
+  for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`])
+    await fs.chmod(file, PRIVATE_FILE_MODE).catch(() => {});
   // Own process group: a terminal's Ctrl-C reaches only us, and we stop Temporal last.
-  const child = spawn(cli.executable.path, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  const child = spawn(
+    '/bin/sh',
+    ['-c', 'umask 077 && exec "$0" "$@"', cli.executable.path, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
   // The server's pid and ours: a later start tells a leftover from a running stack by our pid.
-  if (child.pid) await fs.writeFile(pidFile, `${child.pid} ${process.pid}`);
+  if (child.pid)
+    await fs.writeFile(pidFile, `${child.pid} ${process.pid}`, { mode: PRIVATE_FILE_MODE });
   prefixLines(child.stdout, '[temporal]', process.stdout);
   prefixLines(child.stderr, '[temporal]', process.stderr);
   shutdown.add('Temporal dev server', async () => {
@@ -216,15 +235,24 @@ async function startTemporalDevServer(config: Config, shutdown: Shutdown): Promi
   await waitForTemporal(temporalAddress(config), child, 60_000);
 }
 
-async function startPostgres(config: Config, shutdown: Shutdown): Promise<string> {
+async function startPostgres(
+  config: Config,
+  clusterDir: string,
+  secrets: LocalSecrets,
+  shutdown: Shutdown,
+): Promise<string> {
   if (config.databaseUrl) {
     say('using the Postgres of DATABASE_URL');
     return config.databaseUrl;
   }
   say(
-    `starting the embedded Postgres on port ${config.embeddedPostgresPort} (data in ${path.join(config.dataDir, 'postgres')})`,
+    `starting the embedded Postgres on port ${config.embeddedPostgresPort} (data in ${clusterDir})`,
   );
-  const child = spawnPart(path.join(SRC_DIR, 'provision', 'postgres-main.ts'), process.env);
+  const child = spawnPart(path.join(SRC_DIR, 'provision', 'postgres-main.ts'), {
+    ...process.env,
+    BOOMERANG_POSTGRES_SUPERUSER_PASSWORD: secrets.POSTGRES_SUPERUSER_PASSWORD,
+    BOOMERANG_POSTGRES_APP_PASSWORD: secrets.POSTGRES_APP_PASSWORD,
+  });
   prefixLines(child.stderr, '[postgres]', process.stderr);
   shutdown.add('Postgres', async () => {
     child.kill('SIGTERM');
@@ -304,33 +332,12 @@ function supervise(
   return ready;
 }
 
-/**
- * The API key and signing secret, generated once and kept under the data directory when the
- * environment does not set them, so a restart keeps every issued unsubscribe link valid.
- */
-async function localSecrets(
-  config: Config,
-): Promise<{ BOOMERANG_API_KEY: string; BOOMERANG_SIGNING_SECRET: string }> {
-  const file = path.join(config.dataDir, 'secrets.json');
-  const stored = JSON.parse(await fs.readFile(file, 'utf8').catch(() => '{}')) as Partial<
-    Record<string, string>
-  >;
-  const secrets = {
-    BOOMERANG_API_KEY:
-      config.apiKey ?? stored.BOOMERANG_API_KEY ?? `bmr_${randomBytes(24).toString('base64url')}`,
-    BOOMERANG_SIGNING_SECRET:
-      config.signingSecret ??
-      stored.BOOMERANG_SIGNING_SECRET ??
-      randomBytes(32).toString('base64url'),
-  };
-  if (
-    secrets.BOOMERANG_API_KEY !== stored.BOOMERANG_API_KEY ||
-    secrets.BOOMERANG_SIGNING_SECRET !== stored.BOOMERANG_SIGNING_SECRET
-  ) {
-    if (!config.apiKey || !config.signingSecret)
-      await fs.writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  }
-  return secrets;
+/** The HTTP endpoint as this machine reaches it (a wildcard HOST answers on loopback too). */
+function localHttpUrl(config: Config): string {
+  const host = ['0.0.0.0', '::', '127.0.0.1'].includes(config.httpHost)
+    ? 'localhost'
+    : config.httpHost;
+  return httpUrl(host, config.httpPort);
 }
 
 export interface StartOptions {
@@ -436,7 +443,9 @@ export async function start(
   config: Config,
   options: StartOptions = { temporal: 'dev', workers: 1 },
 ): Promise<void> {
-  await fs.mkdir(config.dataDir, { recursive: true });
+  await ensurePrivateDir(config.dataDir);
+  const cluster = config.databaseUrl ? undefined : await embeddedClusterDir(config.dataDir);
+  if (cluster) await fs.chmod(config.dataDir, cluster.dataDirMode);
   const shutdown = new Shutdown();
   let stopRequested: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
@@ -485,10 +494,18 @@ export async function start(
       await startTemporalDevServer(config, shutdown);
     }
 
-    const databaseUrl = await startPostgres(config, shutdown);
+    const secrets = await localSecrets(config);
+    const databaseUrl = await startPostgres(config, cluster?.clusterDir ?? '', secrets, shutdown);
     // The production server keeps its state in databases of its own beside Boomerang's.
+    // It creates those databases, so on the embedded Postgres it connects as the cluster's superuser,
+    // not as the application's role.
     if (!config.temporal.address && options.temporal === 'server')
-      await startProductionTemporal(config, databaseUrl, shutdown);
+      await startProductionTemporal(
+        config,
+        config.databaseUrl ??
+          `postgres://boomerang:${encodeURIComponent(secrets.POSTGRES_SUPERUSER_PASSWORD)}@localhost:${config.embeddedPostgresPort}/postgres`,
+        shutdown,
+      );
     const db = createDb(databaseUrl, { max: 2 });
     try {
       const applied = await migrateToLatest(db);
@@ -501,10 +518,11 @@ export async function start(
       await db.destroy();
     }
 
-    const secrets = await localSecrets(config);
     const childEnv = {
       ...process.env,
-      ...secrets,
+      BOOMERANG_API_KEY: secrets.BOOMERANG_API_KEY,
+      BOOMERANG_SIGNING_SECRET: secrets.BOOMERANG_SIGNING_SECRET,
+      BOOMERANG_OPERATOR_KEY: secrets.BOOMERANG_OPERATOR_KEY,
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporalAddress(config),
       TEMPORAL_NAMESPACE: config.temporal.namespace,
@@ -527,15 +545,36 @@ export async function start(
     if (shutdown.stopping) return;
 
     const redactedDb = databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+    const http = localHttpUrl(config);
+    const secretsFile = path.join(config.dataDir, SECRETS_FILE);
+    // The CLI reads where the stack answers from here, so nothing needs exporting.
+    await writeStackState(config.dataDir, {
+      pid: process.pid,
+      databaseUrl,
+      temporalAddress: temporalAddress(config),
+      temporalNamespace: config.temporal.namespace,
+      temporalUiUrl: config.temporal.uiUrl,
+      httpUrl: http,
+    });
+    shutdown.add('stack state', () => removeStackState(config.dataDir));
+    const reach =
+      config.httpHost === '127.0.0.1' ||
+      config.httpHost === 'localhost' ||
+      config.httpHost === '::1'
+        ? 'this machine only; HOST to open it'
+        : `listening on ${config.httpHost}`;
     say(
       [
         'up and running:',
         `  Temporal Web UI   ${config.temporal.uiUrl}`,
         `  Temporal server   ${temporalAddress(config)} (namespace ${config.temporal.namespace}; ${config.temporal.address ? 'external' : options.temporal === 'server' ? 'production server on Postgres' : 'dev server'})`,
         `  Workers           ${options.workers}`,
-        `  HTTP endpoint     http://localhost:${config.httpPort}  (POST /events, /webhooks/shopify, /unsubscribe, /healthz, /readyz)`,
+        `  HTTP endpoint     ${httpUrl(config.httpHost, config.httpPort)}  (${reach}; POST /events, /webhooks/shopify, /unsubscribe, /healthz, /readyz)`,
+        `  Dashboard         ${http}/dashboard  (sign in with any user name and the operator key)`,
+        `  Operator key      ${secrets.BOOMERANG_OPERATOR_KEY}  (also Bearer for /api/report, /metrics, /codec)`,
         `  API key           ${secrets.BOOMERANG_API_KEY}  (Authorization: Bearer …, for POST /events)`,
-        `  Postgres          ${redactedDb}`,
+        `  Keys kept in      ${config.operatorKey && config.apiKey ? 'the environment' : secretsFile} (owner-only)`,
+        `  Postgres          ${redactedDb}  (the CLI finds it while this runs)`,
         'Press Ctrl-C to stop; starting again resumes every running campaign.',
       ].join('\n'),
     );

@@ -2,15 +2,23 @@
  * Composition root of the worker: builds the dependencies (database, providers) once and hands
  * them to the activity factories. Run directly (`npm run worker`) or as a child of `npm start`.
  */
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import {
   createActivities,
   createMessageActivities,
   type ActivityDeps,
 } from './activities/index.js';
+import { messagesTaskQueue } from './campaigns/journey-contract.js';
 import { createChannels } from './channels/index.js';
+import { type SendingOptions, startSending } from './channels/sending.js';
 import { ensurePresetSegments } from './db/segments.js';
 import { checkCouponPools } from './reports/coupon-pools.js';
 import { dataConverterFor } from './temporal/codec.js';
@@ -21,6 +29,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { stopWhenSupervisorDies } from './supervised.js';
 import { runMain } from './main-helpers.js';
 import { connectClient, connectWorker } from './temporal/connection.js';
+import { currentBuildId, setCurrentBuildId } from './temporal/deployments.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
 import { BOOMERANG_SEARCH_ATTRIBUTES } from './domain/search-attributes.js';
 
@@ -33,12 +42,32 @@ export interface CreateWorkerOptions {
   deps: ActivityDeps;
   /** A prebuilt bundle (tests bundle once per run); otherwise the workflows are bundled here. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Worker Versioning: both workers join this deployment version. Unset: unversioned. */
+  version?: WorkerVersion;
   overrides?: Partial<WorkerOptions>;
 }
 
-/** The task queue of the sends: journeys put them there, this worker rate-limits them. */
-export function messagesTaskQueue(taskQueue: string): string {
-  return `${taskQueue}-messages`;
+/** A worker's version under Worker Versioning: `<deployment name>.<build id>` in the Web UI and CLI. */
+export interface WorkerVersion {
+  deploymentName: string;
+  buildId: string;
+  behavior: 'PINNED' | 'AUTO_UPGRADE';
+}
+
+/** The build id a workflow bundle gets by default: the same code, the same version. */
+export function buildIdOf(bundleCode: string): string {
+  return `wf-${createHash('sha256').update(bundleCode).digest('hex').slice(0, 12)}`;
+}
+
+function deploymentOptions(version: WorkerVersion | undefined): Partial<WorkerOptions> {
+  if (!version) return {};
+  return {
+    workerDeploymentOptions: {
+      version: { deploymentName: version.deploymentName, buildId: version.buildId },
+      useWorkerVersioning: true,
+      defaultVersioningBehavior: version.behavior,
+    },
+  };
 }
 
 /** The worker of workflows and most activities. */
@@ -54,11 +83,16 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     dataConverter: dataConverterFor(opts.deps.config.payloadEncryptionKey),
     // 10,000 sleeping journeys must not hold 10,000 workflow states in memory.
     maxCachedWorkflows: 1000,
+    ...deploymentOptions(opts.version),
     ...opts.overrides,
   });
 }
 
-/** The worker of the sends: the provider rate limit holds across every worker of the queue. */
+/**
+ * The worker of the sends. No task-queue rate limit: a skipped send (no consent, holdout) must not
+ * queue behind the provider's limit; the provider's requests are paced by the shared request rate
+ * (channels/rate-limit.ts) that `deps.sending` carries.
+ */
 export async function createMessagesWorker(opts: CreateWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
@@ -66,7 +100,10 @@ export async function createMessagesWorker(opts: CreateWorkerOptions): Promise<W
     taskQueue: messagesTaskQueue(opts.taskQueue),
     activities: createMessageActivities(opts.deps),
     dataConverter: dataConverterFor(opts.deps.config.payloadEncryptionKey),
-    maxTaskQueueActivitiesPerSecond: opts.deps.config.messagesPerSecond,
+    // Most sends wait on a queued email (a cheap promise), and a batch of 100 needs 100 of them waiting.
+    maxConcurrentActivityTaskExecutions: 2000,
+    // Sends scheduled by a versioned journey go to workers of the same version.
+    ...deploymentOptions(opts.version),
     ...opts.overrides,
   });
 }
@@ -84,9 +121,43 @@ async function ensureSearchAttributes(client: Client, config: Config): Promise<v
   }
 }
 
+/** Under Worker Versioning, the worker's version and the bundle its build id was derived from. */
+async function workerVersioning(
+  config: Config,
+): Promise<Pick<CreateWorkerOptions, 'version' | 'workflowBundle'>> {
+  const { mode, deploymentName, buildId } = config.workerVersioning;
+  if (mode === 'off') return {};
+  const behavior = mode === 'pinned' ? 'PINNED' : 'AUTO_UPGRADE';
+  if (buildId) return { version: { deploymentName, buildId, behavior } };
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  return {
+    version: { deploymentName, buildId: buildIdOf(bundle.code), behavior },
+    workflowBundle: { code: bundle.code },
+  };
+}
+
+/**
+ * The first version of a deployment becomes current by itself, so a first start works out of the
+ * box; a later one waits to be made current (`boomerang deploy set-current`, after `deploy check`).
+ */
+async function makeFirstVersionCurrent(client: Client, version: WorkerVersion): Promise<void> {
+  const current = await currentBuildId(client, version.deploymentName);
+  if (current === version.buildId) return;
+  if (current) {
+    console.log(
+      `worker: version ${version.buildId} is not current (${current} is); new workflows reach it once it is: boomerang deploy set-current ${version.buildId}`,
+    );
+    return;
+  }
+  await setCurrentBuildId(client, version.deploymentName, version.buildId, {
+    waitForPollersMs: 60_000,
+  });
+  console.log(`worker: version ${version.buildId} is now current (the deployment's first)`);
+}
+
 export async function runWorker(
   config: Config,
-  extra: { overrides?: Partial<WorkerOptions> } = {},
+  extra: { overrides?: Partial<WorkerOptions>; sending?: SendingOptions } = {},
 ): Promise<void> {
   assertReadyToStart('worker', config);
   const db = createDb(config.databaseUrl!);
@@ -99,11 +170,15 @@ export async function runWorker(
   if (schedule !== 'unchanged')
     console.log(`worker: ${schedule} the daily recompute schedule (${config.recomputeCron} UTC)`);
   const connection = await connectWorker(config);
+  const channels = createChannels(config, db);
+  const sending = startSending(config, db, channels, extra.sending);
+  const versioning = await workerVersioning(config);
   const options = {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { db, config, temporal, channels: createChannels(config, db) },
+    deps: { db, config, temporal, channels, sending },
+    ...versioning,
     overrides: extra.overrides,
   };
   const [worker, messages] = await Promise.all([
@@ -111,8 +186,15 @@ export async function runWorker(
     createMessagesWorker(options),
   ]);
   console.log(
-    `worker: polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}" (sends: ${config.email.provider} email, ${config.sms.provider} SMS)`,
+    `worker: polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}" (sends: ${config.email.provider} email${sending.emailQueue ? ` in batches of ${config.email.batchSize} at ${config.email.requestsPerSecond} requests/s` : ''}, ${config.sms.provider} SMS)`,
   );
+  if (versioning.version) {
+    const { deploymentName, buildId, behavior } = versioning.version;
+    console.log(`worker: version ${deploymentName}.${buildId} (${behavior.toLowerCase()})`);
+    void makeFirstVersionCurrent(temporal, versioning.version).catch((err: Error) =>
+      console.error(`worker: could not check the current version: ${err.message}`),
+    );
+  }
   // A coupon pool running low must show in the log before it runs out (also on the dashboard and /metrics).
   const checkPools = () =>
     checkCouponPools(db, console).catch((err: Error) =>
@@ -125,6 +207,7 @@ export async function runWorker(
     await Promise.all([worker.run(), messages.run()]);
   } finally {
     clearInterval(poolTimer);
+    await sending.stop();
     await connection.close();
     await temporal.connection.close();
     await db.destroy();

@@ -30,8 +30,9 @@ const text = fs
   .split('\n')
   .filter((line) => !line.trimStart().startsWith('#'))
   .join('\n');
+/** [host port, container port] of each published port (`[ip:]host:container`). */
 const published = (s: ComposeService) =>
-  (s.ports ?? []).map((p) => p.split(':').map(Number) as [number, number]);
+  (s.ports ?? []).map((p) => p.split(':').slice(-2).map(Number) as [number, number]);
 
 describe('docker-compose.yml', () => {
   it("describes Temporal on Postgres, its set-up, the Web UI, Boomerang's Postgres, worker and HTTP", () => {
@@ -120,6 +121,9 @@ describe('docker-compose.yml', () => {
     const http = services['boomerang-http']!;
     const config = loadConfig(http.environment!);
     expect(published(http)).toContainEqual([config.httpPort, config.httpPort]);
+    // Reachable through the published port inside its container, published on the host's loopback.
+    expect(config.httpHost).toBe('0.0.0.0');
+    expect(http.ports).toEqual([`127.0.0.1:${config.httpPort}:${config.httpPort}`]);
     const uiPort = Number(new URL(config.temporal.uiUrl).port);
     expect(published(services['temporal-ui']!).map(([host]) => host)).toContain(uiPort);
   });

@@ -1,11 +1,12 @@
 /**
  * Builds every activity from its dependencies; the worker is the one place that calls this.
  * Two groups: the main task queue's activities, and the sends, which run on their own task queue
- * so its worker can enforce the provider rate limit.
+ * beside the email sender and the shared provider rate limits.
  */
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Channels } from '../channels/index.js';
+import type { Sending } from '../channels/sending.js';
 import type { Db } from '../db/database.js';
 import { createCouponActivities } from './coupons.js';
 import { createGreetingActivities } from './greeting.js';
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   channels: Channels;
   /** Journeys get Boomerang's search attributes (default); the time-skipping test server has none. */
   searchAttributes?: boolean;
+  /** The email sender's queue and the shared request rates (the messages worker's). */
+  sending?: Pick<Sending, 'emailQueue' | 'smsRate'>;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -45,7 +48,13 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export function createMessageActivities(deps: ActivityDeps) {
-  return createMessagingActivities({ db: deps.db, channels: deps.channels, config: deps.config });
+  return createMessagingActivities({
+    db: deps.db,
+    channels: deps.channels,
+    config: deps.config,
+    emailQueue: deps.sending?.emailQueue,
+    smsRate: deps.sending?.smsRate,
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

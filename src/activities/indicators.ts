@@ -1,11 +1,13 @@
 /** The daily recompute's work: summaries, model fits, indicators, segment refresh, campaign triggers. */
 import { Context, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { startJourney } from '../campaigns/lifecycle.js';
 import { activeCampaignsOfKind } from '../db/campaigns.js';
 import type { Db } from '../db/database.js';
 import {
   bgNbdFitRows,
+  contactWithHistory,
   countDistinctTriples,
   discardModelOutputsAfter,
   distinctTriplesPage,
@@ -128,33 +130,52 @@ export function createIndicatorActivities({
     },
 
     /**
-     * Probability alive and forecast purchases (12 months) for every distinct purchase history
-     * (x, t_x, T), a batch at a time. Heartbeats its cursor: a retry after a crash resumes there.
+     * Probability alive and forecast purchases over the horizon (default 365 days) for every
+     * distinct purchase history (x, t_x, T), a batch at a time. Heartbeats its cursor: a retry
+     * after a crash resumes there. A value that is not a finite number in range (which the
+     * models never give for a valid history) fails the recompute without retries, naming a
+     * contact and the parameters, rather than being stored.
      */
     async computeValueIndicators(input: {
       models: FittedModels;
       batchSize?: number;
+      horizonDays?: number;
     }): Promise<{ histories: number }> {
       const { bgnbd } = input.models;
       if (!bgnbd) return { histories: 0 };
       const batchSize = input.batchSize ?? 20_000;
+      const horizonDays = input.horizonDays ?? DEFAULT_HORIZON_DAYS;
       const resumed = Context.current().info.heartbeatDetails as
         { cursor: HistoryTriple; done: number } | undefined;
       let cursor: HistoryTriple | null = resumed?.cursor ?? null;
       let done = resumed?.done ?? 0;
       const total = await countDistinctTriples(db);
       await discardModelOutputsAfter(db, cursor);
-      const finite = (v: number) => (Number.isFinite(v) ? v : null);
       for (;;) {
         const page = await distinctTriplesPage(db, cursor, batchSize);
         if (page.length === 0) break;
-        const rows: GridRow[] = page.map((h) => ({
-          ...h,
-          probabilityAlive: finite(probabilityAlive(bgnbd.params, h.frequency, h.recency, h.age)),
-          forecastPurchases: finite(
-            expectedPurchases(bgnbd.params, DEFAULT_HORIZON_DAYS, h.frequency, h.recency, h.age),
-          ),
-        }));
+        const rows: GridRow[] = [];
+        for (const h of page) {
+          const alive = probabilityAlive(bgnbd.params, h.frequency, h.recency, h.age);
+          const forecast = expectedPurchases(
+            bgnbd.params,
+            horizonDays,
+            h.frequency,
+            h.recency,
+            h.age,
+          );
+          if (!(alive >= 0 && alive <= 1 && forecast >= 0 && Number.isFinite(forecast))) {
+            const contactId = await contactWithHistory(db, h);
+            throw ApplicationFailure.nonRetryable(
+              `BG/NBD gave P(alive) = ${alive}, forecast = ${forecast} for contact ${contactId ?? '?'} ` +
+                `(x = ${h.frequency}, t_x = ${h.recency}, T = ${h.age} days, horizon ${horizonDays} days) ` +
+                `with r = ${bgnbd.params.r}, alpha = ${bgnbd.params.alpha}, a = ${bgnbd.params.a}, ` +
+                `b = ${bgnbd.params.b}; nothing was published`,
+              'InvalidModelOutput',
+            );
+          }
+          rows.push({ ...h, probabilityAlive: alive, forecastPurchases: forecast });
+        }
         await writeModelGrid(db, rows);
         cursor = page.at(-1)!;
         done += page.length;

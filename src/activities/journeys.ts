@@ -1,7 +1,12 @@
 /** Journey bookkeeping and the decision nodes' look-ups: thin over src/db and src/domain. */
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import { recordEnrollment, recordJourneyEnd, recordJourneyEvent } from '../db/journeys.js';
+import {
+  recordEnrollment,
+  recordJourneyEnd,
+  recordJourneyEvent,
+  recordJourneyVersion,
+} from '../db/journeys.js';
 import { countPurchases } from '../db/orders.js';
 import { addToStaticSegment, isInSegment } from '../db/segments.js';
 import type { ContactWindowSpec } from '../domain/campaigns/defaults.js';
@@ -15,28 +20,42 @@ interface JourneyRef {
 
 export function createJourneyActivities({ db, config }: { db: Db; config: Pick<Config, 'shop'> }) {
   return {
-    async recordEnrollment(input: JourneyRef & { holdout: boolean }): Promise<void> {
+    /** `definitionVersion` is absent from journeys started before campaigns had versions: 1. */
+    async recordEnrollment(
+      input: JourneyRef & { holdout: boolean; definitionVersion?: number },
+    ): Promise<void> {
       const workflowId = currentWorkflowId();
-      await recordEnrollment(db, { workflowId, ...input });
+      const definitionVersion = input.definitionVersion ?? 1;
+      await recordEnrollment(db, { workflowId, ...input, definitionVersion });
       await recordJourneyEvent(db, {
         key: `${workflowId}:enrolled`,
         workflowId,
-        ...input,
+        campaignId: input.campaignId,
+        contactId: input.contactId,
         type: 'enrolled',
-        detail: { holdout: input.holdout },
+        detail: { holdout: input.holdout, definitionVersion },
       });
     },
 
-    /** A node entered; `index` keeps two visits of the same kind of node apart. */
-    async recordStep(input: JourneyRef & { step: string; index: number }): Promise<void> {
+    /**
+     * A node entered; `index` keeps two visits of the same kind of node apart. The event names the
+     * definition version the step ran under, and the journey row follows an adopted version.
+     */
+    async recordStep(
+      input: JourneyRef & { step: string; index: number; definitionVersion?: number },
+    ): Promise<void> {
       const workflowId = currentWorkflowId();
+      const definitionVersion = input.definitionVersion ?? 1;
       await recordJourneyEvent(db, {
         key: `${stepKey(input.step)}#${input.index}:entered`,
         workflowId,
-        ...input,
+        campaignId: input.campaignId,
+        contactId: input.contactId,
         type: 'step_entered',
         step: input.step,
+        detail: { definitionVersion },
       });
+      if (definitionVersion > 1) await recordJourneyVersion(db, workflowId, definitionVersion);
     },
 
     async endJourney(input: JourneyRef & { reason: string }): Promise<void> {

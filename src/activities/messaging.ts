@@ -13,7 +13,10 @@
  *  4. under a lock on the contact, the frequency cap is checked and the message is claimed: a
  *     `messages` row with status 'sending' (insert … on conflict do nothing);
  *  5. the provider sends it with the same idempotency key; the row becomes 'sent' (or 'failed'
- *     when the provider refuses it for good).
+ *     when the provider refuses it for good). With a batching email provider the row waits in the
+ *     queue instead: the email sender (channels/email-sender.ts) sends it with others, at the
+ *     provider's shared request rate, and this activity waits for its row's outcome. SMS wait
+ *     for a slot of the shared SMS request rate. Skipped sends never touch a rate limit.
  * Every send and skip is recorded in journey_events (key = step key + ':message').
  */
 import { ApplicationFailure } from '@temporalio/common';
@@ -37,6 +40,18 @@ import { isValidTimeZone } from '../domain/contact-window.js';
 import { createUnsubscribeToken, unsubscribeUrl } from '../domain/messages/unsubscribe-token.js';
 import { addUtmToHtml, addUtmToText, type UtmParams } from '../domain/messages/utm.js';
 import { recordJourneyEvent } from '../db/journeys.js';
+import {
+  claimMessage,
+  findMessageByKey,
+  findMessageEvent,
+  findRecipient,
+  markMessageFailed,
+  markMessageSent,
+  noteMessageError,
+} from '../db/messages.js';
+import type { EmailQueue } from '../channels/sending.js';
+import { rejectedFailure, retryableFailure } from '../channels/provider-errors.js';
+import type { RequestRate } from '../channels/rate-limit.js';
 import { currentWorkflowId, stepKey } from './context.js';
 
 export type SkipReason =
@@ -84,16 +99,23 @@ export const MESSAGING_FAILURE = {
   invalidInput: 'InvalidMessageInput',
   /** A previous attempt of this step was refused by the provider for good. */
   previouslyFailed: 'MessagePreviouslyFailed',
+  /** The email waits in the sender's queue longer than one attempt: the next attempt waits on. */
+  stillQueued: 'MessageStillQueued',
 } as const;
 
 export interface MessagingDeps {
   db: Db;
   channels: Channels;
-  config: Pick<Config, 'email' | 'publicUrl' | 'signingSecret' | 'frequencyCap' | 'shop'>;
+  config: Pick<Config, 'email' | 'publicUrl' | 'signingSecret' | 'frequencyCap' | 'shop'> &
+    Partial<Pick<Config, 'unsubscribeLinkDays'>>;
   /** The clock (tests fix it). */
   now?: () => Date;
   /** Named templates besides (and over) the defaults. */
   templates?: { email?: Record<string, EmailTemplate>; sms?: Record<string, SmsTemplate> };
+  /** When set, emails go through the email sender's batches (the worker sets it for Resend). */
+  emailQueue?: EmailQueue;
+  /** When set, each SMS waits for a slot of this shared request rate. */
+  smsRate?: RequestRate;
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -250,7 +272,10 @@ export function createMessagingActivities(deps: MessagingDeps) {
     }
     return unsubscribeUrl(
       config.publicUrl,
-      createUnsubscribeToken(config.signingSecret, contactId, { now: now() }),
+      createUnsubscribeToken(config.signingSecret, contactId, {
+        now: now(),
+        expiresInSeconds: (config.unsubscribeLinkDays ?? 365) * 86_400,
+      }),
     );
   }
 
@@ -349,12 +374,61 @@ export function createMessagingActivities(deps: MessagingDeps) {
     }
   }
 
+  async function recordSent(executor: Db, input: SendMessageInput, row: MessageRow) {
+    await recordEvent(executor, input, 'message_sent', {
+      channel: row.channel,
+      messageId: row.id,
+      provider: row.provider,
+      template: row.template,
+    });
+  }
+
+  async function recordFailed(
+    executor: Db,
+    input: SendMessageInput,
+    row: MessageRow,
+    error: string,
+  ) {
+    await recordEvent(executor, input, 'message_failed', {
+      channel: row.channel,
+      messageId: row.id,
+      provider: row.provider,
+      error,
+    });
+  }
+
+  /** A queued email: waits for the email sender to settle it. */
+  async function awaitQueued(
+    queue: EmailQueue,
+    input: SendMessageInput,
+    row: MessageRow,
+  ): Promise<SendResult> {
+    queue.wake();
+    const outcome = await queue.waiter.wait(row.id, queue.waitMs ?? 20_000);
+    if (!outcome) {
+      // Retried at once (not after the send retry policy's backoff): the email is only waiting its turn.
+      throw retryableFailure(
+        `email ${row.id} is still queued for the email sender${row.error ? ` (last attempt: ${row.error})` : ''}`,
+        MESSAGING_FAILURE.stillQueued,
+        1000,
+      );
+    }
+    if (outcome.status === 'failed') {
+      const reason = outcome.error ?? 'no details';
+      await recordFailed(db, input, row, reason);
+      throw rejectedFailure(reason, { messageId: row.id });
+    }
+    await recordSent(db, input, row);
+    return { outcome: 'sent', messageId: row.id };
+  }
+
   /** Hands a claimed message to the provider and records the outcome. */
   async function deliver(
     channel: Channel,
     input: SendMessageInput,
     row: MessageRow,
   ): Promise<SendResult> {
+    if (channel === 'email' && deps.emailQueue) return awaitQueued(deps.emailQueue, input, row);
     const key = row.idempotency_key;
     let providerMessageId: string;
     try {
@@ -369,57 +443,34 @@ export function createMessagingActivities(deps: MessagingDeps) {
         };
         ({ providerMessageId } = await channels.email.send(message, { idempotencyKey: key }));
       } else {
-        ({ providerMessageId } = await channels.sms.send(
-          { to: row.to_address, body: row.text },
-          { idempotencyKey: key },
-        ));
+        await deps.smsRate?.take();
+        try {
+          ({ providerMessageId } = await channels.sms.send(
+            { to: row.to_address, body: row.text },
+            { idempotencyKey: key },
+          ));
+        } catch (error) {
+          await deps.smsRate?.settled(error);
+          throw error;
+        }
+        await deps.smsRate?.settled();
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof ApplicationFailure && error.nonRetryable) {
         await db.transaction().execute(async (trx) => {
-          await trx
-            .updateTable('messages')
-            .set({ status: 'failed', error: message })
-            .where('id', '=', row.id)
-            .where('status', '=', 'sending')
-            .execute();
-          await recordEvent(trx, input, 'message_failed', {
-            channel,
-            messageId: row.id,
-            provider: row.provider,
-            error: message,
-          });
+          await markMessageFailed(trx, row.id, message);
+          await recordFailed(trx, input, row, message);
         });
       } else {
         // Still 'sending': the next attempt sends it again, under the same key.
-        await db
-          .updateTable('messages')
-          .set({ error: message })
-          .where('id', '=', row.id)
-          .where('status', '=', 'sending')
-          .execute();
+        await noteMessageError(db, row.id, message);
       }
       throw error;
     }
     await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('messages')
-        .set({
-          status: 'sent',
-          provider_message_id: providerMessageId,
-          sent_at: now(),
-          error: null,
-        })
-        .where('id', '=', row.id)
-        .where('status', '=', 'sending')
-        .execute();
-      await recordEvent(trx, input, 'message_sent', {
-        channel,
-        messageId: row.id,
-        provider: row.provider,
-        template: row.template,
-      });
+      await markMessageSent(trx, row.id, providerMessageId, now());
+      await recordSent(trx, input, row);
     });
     return { outcome: 'sent', messageId: row.id };
   }
@@ -438,14 +489,11 @@ export function createMessagingActivities(deps: MessagingDeps) {
     }
     switch (row.status) {
       case 'sent':
-        await recordEvent(db, input, 'message_sent', {
-          channel,
-          messageId: row.id,
-          provider: row.provider,
-          template: row.template,
-        });
+        await recordSent(db, input, row);
         return { outcome: 'sent', messageId: row.id };
       case 'failed':
+        // The email sender may have failed it while no attempt was waiting: the event is recorded once.
+        await recordFailed(db, input, row, row.error ?? 'no details');
         throw nonRetryable(
           `this message was refused earlier: ${row.error ?? 'no details'}`,
           MESSAGING_FAILURE.previouslyFailed,
@@ -460,25 +508,13 @@ export function createMessagingActivities(deps: MessagingDeps) {
     const key = stepKey(input.step);
     const workflowId = currentWorkflowId();
 
-    const existing = await db
-      .selectFrom('messages')
-      .selectAll()
-      .where('idempotency_key', '=', key)
-      .executeTakeFirst();
+    const existing = await findMessageByKey(db, key);
     if (existing) return resume(channel, input, existing);
-    const earlier = await db
-      .selectFrom('journey_events')
-      .select(['type', 'detail'])
-      .where('idempotency_key', '=', `${key}:message`)
-      .executeTakeFirst();
+    const earlier = await findMessageEvent(db, `${key}:message`);
     if (earlier?.type === 'message_skipped')
       return { outcome: 'skipped', reason: earlier.detail.reason as SkipReason };
 
-    const contact = await db
-      .selectFrom('contacts')
-      .selectAll()
-      .where('id', '=', input.contactId)
-      .executeTakeFirst();
+    const contact = await findRecipient(db, input.contactId);
     if (!contact) return skip(db, channel, input, 'contact_not_found');
     const refused = consent(channel, contact);
     if (refused) return skip(db, channel, input, refused.reason, refused.detail);
@@ -492,12 +528,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
     const claimed = await db
       .transaction()
       .execute(async (trx) => {
-        const locked = await trx
-          .selectFrom('contacts')
-          .selectAll()
-          .where('id', '=', contact.id)
-          .forUpdate()
-          .executeTakeFirst();
+        const locked = await findRecipient(trx, contact.id, { forUpdate: true });
         if (!locked) return { skipped: await skip(trx, channel, input, 'contact_not_found') };
         // Consent again, now that nothing can change it until the claim is made.
         const refusedNow = consent(channel, locked);
@@ -515,27 +546,22 @@ export function createMessagingActivities(deps: MessagingDeps) {
             }),
           };
         }
-        const row = await trx
-          .insertInto('messages')
-          .values({
-            idempotency_key: key,
-            channel,
-            provider,
-            status: 'sending',
-            contact_id: contact.id,
-            campaign_id: input.campaignId,
-            workflow_id: workflowId,
-            template: prepared.template,
-            to_address: prepared.to,
-            subject: prepared.subject,
-            html: prepared.html,
-            text: prepared.text,
-            headers: JSON.stringify(prepared.headers),
-            created_at: at,
-          })
-          .onConflict((oc) => oc.column('idempotency_key').doNothing())
-          .returningAll()
-          .executeTakeFirst();
+        const row = await claimMessage(trx, {
+          idempotency_key: key,
+          channel,
+          provider,
+          status: 'sending',
+          contact_id: contact.id,
+          campaign_id: input.campaignId,
+          workflow_id: workflowId,
+          template: prepared.template,
+          to_address: prepared.to,
+          subject: prepared.subject,
+          html: prepared.html,
+          text: prepared.text,
+          headers: JSON.stringify(prepared.headers),
+          created_at: at,
+        });
         return { row };
       })
       .catch((error: unknown) => {
@@ -554,11 +580,8 @@ export function createMessagingActivities(deps: MessagingDeps) {
     if ('skipped' in claimed) return claimed.skipped!;
     if (claimed.row) return deliver(channel, input, claimed.row);
     // Another attempt of this step claimed it in the meantime: carry on from its row.
-    const row = await db
-      .selectFrom('messages')
-      .selectAll()
-      .where('idempotency_key', '=', key)
-      .executeTakeFirstOrThrow();
+    const row = await findMessageByKey(db, key);
+    if (!row) throw new Error(`message ${key} was claimed by another attempt and then vanished`);
     return resume(channel, input, row);
   }
 

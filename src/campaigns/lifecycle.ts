@@ -8,17 +8,13 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { definitionForStart } from '../db/campaigns.js';
 import type { Db } from '../db/database.js';
+import { journeyEntries, openJourneyIds } from '../db/journeys.js';
 import type { CampaignDefinition } from '../domain/campaigns/definition.js';
 import { isHeldOut } from '../domain/campaigns/holdout.js';
 import { CAMPAIGN, CONTACT_ID, STEP } from '../domain/search-attributes.js';
-import { type JourneyInput, purchaseSignal } from '../workflows/journey.js';
-
-export const JOURNEY_WORKFLOW_TYPES: Record<CampaignDefinition['kind'], string> = {
-  low_clv_coupon: 'lowClvCouponJourney',
-  inactive_reactivation: 'inactiveReactivationJourney',
-  welcome_voucher: 'welcomeVoucherJourney',
-};
+import { JOURNEY_WORKFLOW_TYPES, type JourneyInput, purchaseSignal } from './journey-contract.js';
 
 /** `<campaign>/<contact>`; a re-entry after an ended journey adds the entry number. */
 export function journeyWorkflowId(campaignId: string, contactId: number, entry = 1): string {
@@ -35,20 +31,22 @@ export interface JourneyStarter {
   searchAttributes?: boolean;
 }
 
+/**
+ * Starts a contact's journey in `requested` (by id): the journey gets the campaign's stored
+ * definition and its version, read together, so the version always names what the journey runs
+ * even when an update lands during a launch.
+ */
 export async function startJourney(
   deps: JourneyStarter,
-  campaign: CampaignDefinition,
+  requested: CampaignDefinition,
   contactId: number,
 ): Promise<{ outcome: StartOutcome; workflowId: string }> {
+  const stored = await definitionForStart(deps.db, requested.id);
+  const campaign = stored?.definition ?? requested;
   let entry = 1;
   if (campaign.reentry === 'after_end') {
-    const previous = await deps.db
-      .selectFrom('journeys')
-      .select(['ended_at'])
-      .where('campaign_id', '=', campaign.id)
-      .where('contact_id', '=', contactId)
-      .execute();
-    if (previous.some((j) => j.ended_at === null))
+    const previous = await journeyEntries(deps.db, campaign.id, contactId);
+    if (previous.some((j) => j.endedAt === null))
       return {
         outcome: 'already_enrolled',
         workflowId: journeyWorkflowId(campaign.id, contactId, previous.length),
@@ -60,6 +58,7 @@ export async function startJourney(
     campaign,
     contactId,
     holdout: isHeldOut(campaign.id, contactId, campaign.holdoutPercent),
+    definitionVersion: stored?.version ?? 1,
   };
   try {
     await deps.client.workflow.start(JOURNEY_WORKFLOW_TYPES[campaign.kind], {
@@ -87,7 +86,7 @@ export async function startJourney(
 }
 
 /**
- * Tells every running journey of a contact about a purchase (the store's event or an import).
+ * Tells every running journey of a contact about a purchase (the store's event; an import records orders without signalling).
  * The open journeys come from the journeys table, not from visibility, which may lag behind.
  */
 export async function signalPurchase(
@@ -95,16 +94,11 @@ export async function signalPurchase(
   contactId: number,
   purchase: { orderId: string; placedAt: string; total: number; currency: string },
 ): Promise<number> {
-  const open = await deps.db
-    .selectFrom('journeys')
-    .select('workflow_id')
-    .where('contact_id', '=', contactId)
-    .where('ended_at', 'is', null)
-    .execute();
+  const open = await openJourneyIds(deps.db, contactId);
   let signalled = 0;
-  for (const { workflow_id } of open) {
+  for (const workflowId of open) {
     try {
-      await deps.client.workflow.getHandle(workflow_id).signal(purchaseSignal, purchase);
+      await deps.client.workflow.getHandle(workflowId).signal(purchaseSignal, purchase);
       signalled++;
     } catch (err) {
       // It may have ended since; a purchase after the end changes nothing.

@@ -23,8 +23,14 @@ export interface ChannelOverrides {
   twilioBaseUrl?: string;
 }
 
+/** The settings that choose and reach the providers. */
+export interface ChannelSettings {
+  email: Pick<Config['email'], 'provider' | 'resendApiKey'> & Partial<Config['email']>;
+  sms: Pick<Config['sms'], 'provider' | 'twilio'> & Partial<Config['sms']>;
+}
+
 export function createChannels(
-  config: Pick<Config, 'email' | 'sms'>,
+  config: ChannelSettings,
   db: Db,
   overrides: ChannelOverrides = {},
 ): Channels {
@@ -34,7 +40,7 @@ export function createChannels(
       if (!config.email.resendApiKey) throw new Error('EMAIL_PROVIDER=resend needs RESEND_API_KEY');
       email = createResendEmailProvider({
         apiKey: config.email.resendApiKey,
-        baseUrl: overrides.resendBaseUrl,
+        baseUrl: overrides.resendBaseUrl ?? config.email.resendBaseUrl,
       });
       break;
     case 'outbox':
@@ -48,7 +54,10 @@ export function createChannels(
         throw new Error(
           'SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM',
         );
-      sms = createTwilioSmsProvider({ ...config.sms.twilio, baseUrl: overrides.twilioBaseUrl });
+      sms = createTwilioSmsProvider({
+        ...config.sms.twilio,
+        baseUrl: overrides.twilioBaseUrl ?? config.sms.twilioBaseUrl,
+      });
       break;
     case 'outbox':
       sms = createOutboxSmsProvider(db);

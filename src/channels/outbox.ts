@@ -5,6 +5,7 @@
  * out with `SELECT subject, text FROM messages`.
  */
 import type { Db } from '../db/database.js';
+import { messageIdByKey } from '../db/messages.js';
 import { rejectedFailure } from './provider-errors.js';
 import type {
   EmailMessage,
@@ -18,17 +19,13 @@ import type {
 export const OUTBOX_PROVIDER = 'outbox';
 
 async function keep(db: Db, { idempotencyKey }: SendOptions): Promise<SendResult> {
-  const row = await db
-    .selectFrom('messages')
-    .select('id')
-    .where('idempotency_key', '=', idempotencyKey)
-    .executeTakeFirst();
-  if (!row) {
+  const id = await messageIdByKey(db, idempotencyKey);
+  if (id === undefined) {
     throw rejectedFailure(
       `the outbox keeps the messages the messaging activities record; no message has the key ${JSON.stringify(idempotencyKey)}`,
     );
   }
-  return { providerMessageId: `outbox-${row.id}` };
+  return { providerMessageId: `outbox-${id}` };
 }
 
 export function createOutboxEmailProvider(db: Db): EmailProvider {

@@ -33,10 +33,20 @@ export interface SmsMessage {
   body: string;
 }
 
+/** What the provider said about one email of a batch. */
+export type BatchItemResult =
+  { ok: true; providerMessageId: string } | { ok: false; reason: string };
+
 export interface EmailProvider {
   /** Recorded in messages.provider. */
   readonly name: string;
   send(message: EmailMessage, options: SendOptions): Promise<SendResult>;
+  /**
+   * Providers with a batch endpoint: several emails in one request under one idempotency key, one
+   * result per email, in order (a bad address fails its email, not the others). Throws as `send`
+   * does when the request as a whole fails. Emails of such providers go out through the batcher.
+   */
+  sendBatch?(messages: EmailMessage[], options: SendOptions): Promise<BatchItemResult[]>;
 }
 
 export interface SmsProvider {

@@ -1,9 +1,22 @@
-/** `boomerang campaign create|list|show|launch|pause|resume|stop`. */
+/** `boomerang campaign create|update|list|show|launch|pause|resume|stop`. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { getCampaign, listCampaigns, saveCampaign, setCampaignStatus } from '../db/campaigns.js';
+import { updateCampaign } from '../campaigns/update.js';
+import {
+  CampaignExistsError,
+  CampaignIdMismatchError,
+  createCampaign,
+  getCampaign,
+  listCampaigns,
+  setCampaignStatus,
+  UnknownCampaignError,
+} from '../db/campaigns.js';
+import { UnsafeDefinitionChangeError } from '../domain/campaigns/changes.js';
+import { stopSignal } from '../campaigns/journey-contract.js';
+import { journeyCountsByCampaign } from '../db/journeys.js';
+import { checkCampaignDefinition } from '../campaigns/check.js';
 import { CampaignDefinitionError } from '../domain/campaigns/definition.js';
 import { CAMPAIGN } from '../domain/search-attributes.js';
 import { workflowUiUrl } from '../temporal/connection.js';
@@ -33,22 +46,6 @@ async function readDefinitionFile(file: string): Promise<unknown> {
   }
 }
 
-async function journeyCounts(ctx: CliContext) {
-  const rows = await ctx
-    .db()
-    .selectFrom('journeys')
-    .select((eb) => [
-      'campaign_id',
-      eb.fn.countAll<number>().as('enrolled'),
-      eb.fn.count<number>('ended_at').as('ended'),
-    ])
-    .groupBy('campaign_id')
-    .execute();
-  return new Map(
-    rows.map((r) => [r.campaign_id, { enrolled: Number(r.enrolled), ended: Number(r.ended) }]),
-  );
-}
-
 function progressLine(p: LaunchProgress): string {
   return `${p.scanned}/${p.total} contacts scanned, ${p.started} journeys started, ${p.alreadyEnrolled} already enrolled`;
 }
@@ -60,33 +57,91 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
 
   campaign
     .command('create')
-    .description('Create a campaign (or update its definition) from a JSON or YAML file')
+    .description(
+      'Create a campaign from a JSON or YAML file (an existing id is refused: use update)',
+    )
     .requiredOption('--file <file>', 'campaign definition (.json, .yaml); see README "Campaigns"')
     .option('--json', 'print JSON')
     .action(async (opts: { file: string; json?: boolean }) => {
       const input = await readDefinitionFile(opts.file);
-      let result;
+      let created;
       try {
-        result = await saveCampaign(ctx.db(), input);
+        created = await createCampaign(ctx.db(), await checkCampaignDefinition(ctx.db(), input));
       } catch (err) {
         if (err instanceof CampaignDefinitionError)
           throw new CliError(`${opts.file}: ${err.message}`, 2);
+        if (err instanceof CampaignExistsError) throw new CliError(err.message, 2);
         throw err;
       }
-      if (opts.json) return printJson({ action: result.action, campaign: result.campaign });
-      console.log(
-        `${result.action} campaign "${result.campaign.id}" (${result.campaign.kind}): ${result.campaign.name}`,
-      );
-      if (result.campaign.kind === 'low_clv_coupon')
-        console.log(`launch it with: boomerang campaign launch ${result.campaign.id}`);
-      if (result.campaign.kind === 'inactive_reactivation')
+      const definition = created.definition;
+      if (opts.json)
+        return printJson({ action: 'created', version: created.version, campaign: definition });
+      console.log(`created campaign "${definition.id}" (${definition.kind}): ${definition.name}`);
+      if (definition.kind === 'low_clv_coupon')
+        console.log(`launch it with: boomerang campaign launch ${definition.id}`);
+      if (definition.kind === 'inactive_reactivation')
         console.log(
-          `it starts journeys when contacts enter segment "${result.campaign.segment}" (daily recompute)`,
+          `it starts journeys when contacts enter segment "${definition.segment}" (daily recompute)`,
         );
-      if (result.campaign.kind === 'welcome_voucher')
+      if (definition.kind === 'welcome_voucher')
         console.log(
           'it starts a journey for every contact who registers (POST /events account_registered)',
         );
+    });
+
+  campaign
+    .command('update')
+    .description(
+      "Save a new version of a campaign's definition; new journeys take it, running ones keep theirs unless --running adopt",
+    )
+    .argument('<id>')
+    .requiredOption('--file <file>', 'the whole new definition (.json, .yaml), same id')
+    .option(
+      '--running <choice>',
+      'what running journeys do: "keep" the version they started with, or "adopt" the new one at their next node (only templates, waits not yet started, coupon set, UTM, name)',
+      'keep',
+    )
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { file: string; running: string; json?: boolean }) => {
+      if (opts.running !== 'keep' && opts.running !== 'adopt')
+        throw new CliError(`--running: must be "keep" or "adopt", not "${opts.running}"`, 2);
+      const input = await readDefinitionFile(opts.file);
+      let result;
+      try {
+        result = await updateCampaign(
+          { db: ctx.db(), temporal: () => ctx.temporal() },
+          id,
+          input,
+          opts.running,
+        );
+      } catch (err) {
+        if (err instanceof CampaignDefinitionError || err instanceof CampaignIdMismatchError)
+          throw new CliError(`${opts.file}: ${err.message}`, 2);
+        if (err instanceof UnsafeDefinitionChangeError || err instanceof UnknownCampaignError)
+          throw new CliError(err.message, 2);
+        throw err;
+      }
+      if (opts.json)
+        return printJson({
+          id,
+          version: result.version,
+          previousVersion: result.previousVersion,
+          changed: result.changes.map((c) => c.field),
+          runningJourneys: result.runningJourneys,
+          running: result.running,
+          told: result.told,
+        });
+      if (result.changes.length === 0)
+        console.log(`campaign "${id}": nothing changed; it stays at version ${result.version}`);
+      else
+        console.log(
+          `campaign "${id}" is now version ${result.version} (was ${result.previousVersion}); changed: ${result.changes.map((c) => c.field).join(', ')}`,
+        );
+      console.log(
+        result.runningJourneys === 'adopt'
+          ? `${result.told} running journeys told to take version ${result.version} at their next node (a wait already started keeps its length)`
+          : `${result.running} running journeys keep the version they run; journeys started from now on take version ${result.version}`,
+      );
     });
 
   campaign
@@ -94,7 +149,10 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .description('List campaigns with their status and journeys')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const [campaigns, counts] = await Promise.all([listCampaigns(ctx.db()), journeyCounts(ctx)]);
+      const [campaigns, counts] = await Promise.all([
+        listCampaigns(ctx.db()),
+        journeyCountsByCampaign(ctx.db()),
+      ]);
       if (opts.json)
         return printJson(
           campaigns.map((c) => ({
@@ -131,7 +189,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .argument('<id>')
     .action(async (id: string) => {
       const stored = await getCampaign(ctx.db(), id);
-      printJson({ status: stored.status, ...stored.definition });
+      printJson({ status: stored.status, version: stored.version, ...stored.definition });
     });
 
   campaign
@@ -227,7 +285,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
         if (execution.workflowId === launchWorkflowId(id)) continue; // the launch halts by itself on its next batch
         await client.workflow
           .getHandle(execution.workflowId, execution.runId)
-          .signal('stop', { reason: 'campaign stopped' });
+          .signal(stopSignal, { reason: 'campaign stopped' });
         stopped++;
       }
       console.log(`campaign "${id}" is stopped; ${stopped} running journeys told to end`);

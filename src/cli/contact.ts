@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import { journeysOfContact } from '../db/journeys.js';
 import { CONTACT_ID } from '../domain/search-attributes.js';
 import { workflowUiUrl } from '../temporal/connection.js';
-import { journeyQuery, type JourneyState } from '../workflows/journey.js';
+import { journeyQuery, type JourneyState } from '../campaigns/journey-contract.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
 
@@ -17,8 +17,17 @@ export interface JourneyTrace {
   workflowType: string;
   status: string;
   holdout: boolean | null;
+  /** The campaign definition version the journey runs (or ended) under. */
+  definitionVersion: number | null;
   currentStep: string | null;
-  steps: { step: string; label: string; at: string; outcome?: string }[];
+  /** Each step with the definition version it ran under. */
+  steps: {
+    step: string;
+    label: string;
+    at: string;
+    outcome?: string;
+    definitionVersion?: number;
+  }[];
   /** When a durable timer of the journey fires next (its wait), if it is waiting. */
   nextWakeUp: string | null;
   endReason: string | null;
@@ -80,6 +89,7 @@ export async function traceContact(
       workflowType: execution.type,
       status: execution.status.name,
       holdout: row?.holdout ?? state?.holdout ?? null,
+      definitionVersion: state?.definitionVersion ?? row?.definition_version ?? null,
       currentStep:
         state?.currentStep ??
         (execution.searchAttributes?.BoomerangStep?.[0] as string | undefined) ??
@@ -168,9 +178,10 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
       if (traces.length === 0) return console.log(`contact ${found.id} is on no journey`);
       console.log(
         formatTable(
-          ['campaign', 'status', 'current step', 'next wake-up', 'ended because'],
+          ['campaign', 'version', 'status', 'current step', 'next wake-up', 'ended because'],
           traces.map((t) => [
             t.campaign + (t.holdout ? ' (control)' : ''),
+            t.definitionVersion === null ? '' : `v${t.definitionVersion}`,
             t.status.toLowerCase(),
             t.currentStep ?? '',
             t.nextWakeUp ?? '',

@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { type Config, loadConfig } from '../config.js';
 import { createDb, type Db } from '../db/database.js';
+import { withRunningStack } from '../provision/local-state.js';
 import { connectClient } from '../temporal/connection.js';
 import { InFlightCalls } from '../temporal/in-flight.js';
 
@@ -26,7 +27,8 @@ export class CliContext {
   private readonly inFlight = new InFlightCalls();
 
   get config(): Config {
-    this.loaded ??= loadConfig();
+    // With `npm start` up on its defaults, its database and Temporal, without exporting anything.
+    this.loaded ??= withRunningStack(loadConfig());
     return this.loaded;
   }
 
@@ -38,8 +40,8 @@ export class CliContext {
   db(): Db {
     if (!this.config.databaseUrl) {
       throw new CliError(
-        'DATABASE_URL is not set. With `npm start` running on its defaults, use:\n' +
-          `  export DATABASE_URL=postgres://boomerang:boomerang@localhost:${this.config.embeddedPostgresPort}/boomerang`,
+        `DATABASE_URL is not set and no \`npm start\` is running on ${this.config.dataDir}: ` +
+          'start the stack (`npm start`, in another terminal), or set DATABASE_URL to your Postgres.',
       );
     }
     this.database ??= createDb(this.config.databaseUrl, { max: 4 });

@@ -164,6 +164,10 @@ async function submit(
     case 'rejected':
       console.error(`inbox event ${stored.id} rejected: ${outcome.error}`);
       return;
+    case 'parked':
+      console.error(`inbox event ${stored.id} ${outcome.error}`);
+      process.exitCode = 1;
+      return;
     case 'failed':
       console.error(`stored as inbox event ${stored.id}, but not applied yet: ${outcome.error}`);
       console.error(

@@ -57,7 +57,8 @@ import {
   parseIsoTimestamp,
   validateContactInput,
 } from '../domain/contacts.js';
-import { type Executor, selectByKeys, upsertContacts } from '../db/contacts.js';
+import { selectByKeys, upsertContacts } from '../db/contacts.js';
+import type { Executor } from '../db/database.js';
 import {
   DEFAULT_ORDER_SOURCE,
   type OrderInput,

@@ -124,7 +124,18 @@ function formatCampaign(c: CampaignResult, report: CampaignsReport): string {
   out.push(
     formatTable(
       ['GROUP', 'JOURNEYS', 'CONVERTED', 'RATE', '95% CI', 'ORDERS', 'REVENUE', 'PER CONTACT'],
-      [row('treated', r.treated), row('held out', r.heldOut), row('all', r.all)],
+      [
+        row('treated', r.treated),
+        row('held out', r.heldOut),
+        row('all', r.all),
+        // Split only once the campaign has changed: one version would repeat "all".
+        ...(r.byDefinitionVersion.length > 1
+          ? r.byDefinitionVersion.flatMap((v) => [
+              row(`version ${v.version}`, v.all),
+              row(`  treated`, v.treated),
+            ])
+          : []),
+      ],
     ),
   );
   const foreign = r.all.ordersInOtherCurrencies;

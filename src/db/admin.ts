@@ -25,3 +25,118 @@ export async function createDatabaseIfMissing(
     await client.end();
   }
 }
+
+function isAuthFailure(err: unknown): boolean {
+  return (err as { code?: string }).code === '28P01';
+}
+
+/**
+ * A cluster initialised before passwords were generated still has the well-known one: when the
+ * generated password is refused and the old one works, the old one is replaced.
+ */
+export async function replaceLegacyPassword(opts: {
+  port: number;
+  user: string;
+  legacyPassword: string;
+  password: string;
+  log: (message: string) => void;
+}): Promise<void> {
+  const { port, user, legacyPassword, password, log } = opts;
+  const connect = async (pw: string) => {
+    const client = new pg.Client({
+      host: 'localhost',
+      port,
+      user,
+      password: pw,
+      database: 'postgres',
+    });
+    await client.connect();
+    return client;
+  };
+  try {
+    await (await connect(password)).end();
+    return;
+  } catch (err) {
+    if (!isAuthFailure(err) || password === legacyPassword) throw err;
+  }
+  const client = await connect(legacyPassword).catch((err: unknown) => {
+    throw new Error(
+      `the embedded Postgres refuses the superuser password kept in the secrets file (${(err as Error).message}); ` +
+        'restore that file, or move the data directory away to start a new cluster',
+    );
+  });
+  try {
+    await client.query(`ALTER ROLE ${user} PASSWORD ${client.escapeLiteral(password)}`);
+    log('replaced the well-known superuser password of the embedded Postgres with a generated one');
+  } finally {
+    await client.end();
+  }
+}
+
+/** The role `npm start`'s application connects as. */
+export const APPLICATION_ROLE = 'boomerang_app';
+
+export interface ApplicationRole {
+  /** e.g. `boomerang_app`: [a-z_][a-z0-9_]* */
+  name: string;
+  password: string;
+}
+
+/**
+ * Makes `role` a login role that is neither superuser nor able to create databases or roles, the
+ * owner of the `public` schema of `database` and of every object in it (migrations run as it), and
+ * the only role besides superusers allowed to connect to that database. Idempotent: run on every
+ * start, it also moves objects created by the superuser of older versions to the role.
+ */
+export async function provisionApplicationRole(
+  adminUrl: string,
+  database: string,
+  role: ApplicationRole,
+): Promise<void> {
+  for (const name of [database, role.name])
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Invalid name ${JSON.stringify(name)}`);
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const password = admin.escapeLiteral(role.password);
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
+      role.name,
+    ]);
+    await admin.query(
+      `${rowCount ? 'ALTER' : 'CREATE'} ROLE "${role.name}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${password}`,
+    );
+    await admin.query(`REVOKE ALL ON DATABASE "${database}" FROM PUBLIC`);
+    await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE "${database}" TO "${role.name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  const owner = new pg.Client({ connectionString: url.toString() });
+  await owner.connect();
+  try {
+    await owner.query('BEGIN');
+    await owner.query(`ALTER SCHEMA public OWNER TO "${role.name}"`);
+    await owner.query('REVOKE ALL ON SCHEMA public FROM PUBLIC');
+    // Tables (with their sequences and indexes) and views made by the superuser of older versions.
+    const { rows } = await owner.query<{ name: string; kind: string }>(
+      `SELECT c.relname AS name, c.relkind AS kind FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+          AND pg_get_userbyid(c.relowner) <> $1`,
+      [role.name],
+    );
+    for (const row of rows) {
+      const kind = row.kind === 'v' ? 'VIEW' : row.kind === 'm' ? 'MATERIALIZED VIEW' : 'TABLE';
+      await owner.query(
+        `ALTER ${kind} public."${row.name.replace(/"/g, '""')}" OWNER TO "${role.name}"`,
+      );
+    }
+    await owner.query('COMMIT');
+  } catch (err) {
+    await owner.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    await owner.end();
+  }
+}

@@ -1,18 +1,34 @@
 /** Campaigns as stored data: the validated definition plus a status. */
-import type { Kysely, Transaction } from 'kysely';
+import {
+  checkDefinitionUpdate,
+  type DefinitionChange,
+  type RunningJourneysChoice,
+} from '../domain/campaigns/changes.js';
 import {
   type CampaignDefinition,
   parseCampaignDefinition,
 } from '../domain/campaigns/definition.js';
-import type { CampaignStatus, Database } from './schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { CampaignStatus } from './schema.js';
+import type { Kysely } from 'kysely';
+import { type Executor } from './database.js';
+import type { Database } from './schema.js';
 
 export interface StoredCampaign {
   definition: CampaignDefinition;
   status: CampaignStatus;
+  /** The definition's version: 1 at creation, one more at each update. */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export class CampaignExistsError extends Error {
+  constructor(readonly campaignId: string) {
+    super(
+      `campaign "${campaignId}" already exists; change it with \`boomerang campaign update ${campaignId} --file FILE\` (running journeys keep their version unless you add --running adopt)`,
+    );
+    this.name = 'CampaignExistsError';
+  }
 }
 
 export class UnknownCampaignError extends Error {
@@ -27,35 +43,131 @@ export class UnknownCampaignError extends Error {
   }
 }
 
-/** Creates or replaces a campaign's definition (the status is kept on update). */
-export async function saveCampaign(
-  db: Executor,
+/** Creates a campaign (version 1); an existing id is refused, pointing at `campaign update`. */
+export async function createCampaign(
+  db: Kysely<Database>,
   input: unknown,
-): Promise<{ campaign: CampaignDefinition; action: 'created' | 'updated' }> {
+): Promise<StoredCampaign> {
   const campaign = parseCampaignDefinition(input);
-  const existing = await db
-    .selectFrom('campaigns')
-    .select('id')
-    .where('id', '=', campaign.id)
-    .executeTakeFirst();
-  await db
-    .insertInto('campaigns')
-    .values({
-      id: campaign.id,
-      kind: campaign.kind,
-      name: campaign.name,
-      definition: JSON.stringify(campaign),
-    })
-    .onConflict((oc) =>
-      oc.column('id').doUpdateSet({
+  return db.transaction().execute(async (tx) => {
+    const inserted = await tx
+      .insertInto('campaigns')
+      .values({
+        id: campaign.id,
         kind: campaign.kind,
         name: campaign.name,
         definition: JSON.stringify(campaign),
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!inserted) throw new CampaignExistsError(campaign.id);
+    await tx
+      .insertInto('campaign_versions')
+      .values({ campaign_id: campaign.id, version: 1, definition: JSON.stringify(campaign) })
+      .execute();
+    return {
+      definition: campaign,
+      status: inserted.status,
+      version: 1,
+      createdAt: inserted.created_at,
+      updatedAt: inserted.updated_at,
+    };
+  });
+}
+
+export interface DefinitionUpdate {
+  campaign: CampaignDefinition;
+  /** The version saved; the current one again when nothing changed. */
+  version: number;
+  previousVersion: number;
+  changes: DefinitionChange[];
+}
+
+/**
+ * Saves a new version of a campaign's definition. With "adopt", a change that running journeys
+ * cannot take safely is refused (UnsafeDefinitionChangeError) and nothing is saved.
+ */
+export async function updateCampaignDefinition(
+  db: Kysely<Database>,
+  id: string,
+  input: unknown,
+  runningJourneys: RunningJourneysChoice,
+): Promise<DefinitionUpdate> {
+  const campaign = parseCampaignDefinition(input);
+  if (campaign.id !== id) throw new CampaignIdMismatchError(id, campaign.id);
+  return db.transaction().execute(async (tx) => {
+    // Locked: two updates at once get consecutive versions.
+    const row = await tx
+      .selectFrom('campaigns')
+      .select(['definition', 'version'])
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) await getCampaign(tx, id); // throws UnknownCampaignError naming the known ones
+    const before = parseCampaignDefinition(row!.definition);
+    const changes = checkDefinitionUpdate(before, campaign, 'keep');
+    if (runningJourneys === 'adopt') {
+      // Running journeys may still run versions older than the latest (kept at an earlier update):
+      // each must be able to take the new definition.
+      for (const older of await runningVersions(tx, id))
+        checkDefinitionUpdate(older.definition, campaign, 'adopt', older.version);
+    }
+    if (changes.length === 0)
+      return { campaign: before, version: row!.version, previousVersion: row!.version, changes };
+    const version = row!.version + 1;
+    await tx
+      .insertInto('campaign_versions')
+      .values({
+        campaign_id: id,
+        version,
+        definition: JSON.stringify(campaign),
+        running_journeys: runningJourneys,
+      })
+      .execute();
+    await tx
+      .updateTable('campaigns')
+      .set({
+        name: campaign.name,
+        definition: JSON.stringify(campaign),
+        version,
         updated_at: new Date(),
-      }),
-    )
-    .execute();
-  return { campaign, action: existing ? 'updated' : 'created' };
+      })
+      .where('id', '=', id)
+      .execute();
+    return { campaign, version, previousVersion: row!.version, changes };
+  });
+}
+
+export class CampaignIdMismatchError extends Error {
+  constructor(
+    readonly campaignId: string,
+    readonly fileId: string,
+  ) {
+    super(
+      `id: the file defines campaign "${fileId}", not "${campaignId}" (a campaign's id never changes; create a new campaign for another id)`,
+    );
+    this.name = 'CampaignIdMismatchError';
+  }
+}
+
+/**
+ * Creates a campaign, or saves its definition as a new version that running journeys do not take
+ * (tests and seeds; the CLI creates and updates explicitly).
+ */
+export async function saveCampaign(
+  db: Kysely<Database>,
+  input: unknown,
+): Promise<{ campaign: CampaignDefinition; action: 'created' | 'updated'; version: number }> {
+  const campaign = parseCampaignDefinition(input);
+  try {
+    const created = await createCampaign(db, campaign);
+    return { campaign: created.definition, action: 'created', version: created.version };
+  } catch (err) {
+    if (!(err instanceof CampaignExistsError)) throw err;
+    const updated = await updateCampaignDefinition(db, campaign.id, campaign, 'keep');
+    return { campaign: updated.campaign, action: 'updated', version: updated.version };
+  }
 }
 
 export async function getCampaign(db: Executor, id: string): Promise<StoredCampaign> {
@@ -70,6 +182,7 @@ export async function getCampaign(db: Executor, id: string): Promise<StoredCampa
   return {
     definition: parseCampaignDefinition(row.definition),
     status: row.status,
+    version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -80,6 +193,7 @@ export async function listCampaigns(db: Executor): Promise<StoredCampaign[]> {
   return rows.map((row) => ({
     definition: parseCampaignDefinition(row.definition),
     status: row.status,
+    version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }));
@@ -111,4 +225,74 @@ export async function setCampaignStatus(
     .set({ status, updated_at: new Date() })
     .where('id', '=', id)
     .execute();
+}
+
+/** One stored version of a campaign's definition (to show what a journey ran under). */
+export async function campaignVersions(
+  db: Executor,
+  id: string,
+): Promise<{ version: number; runningJourneys: RunningJourneysChoice; createdAt: Date }[]> {
+  const rows = await db
+    .selectFrom('campaign_versions')
+    .select(['version', 'running_journeys', 'created_at'])
+    .where('campaign_id', '=', id)
+    .orderBy('version')
+    .execute();
+  return rows.map((r) => ({
+    version: r.version,
+    runningJourneys: r.running_journeys,
+    createdAt: r.created_at,
+  }));
+}
+
+/** The definition a journey starts with, and its version, read together. */
+export async function definitionForStart(
+  db: Executor,
+  id: string,
+): Promise<{ definition: CampaignDefinition; version: number } | undefined> {
+  const row = await db
+    .selectFrom('campaigns')
+    .select(['definition', 'version'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && { definition: parseCampaignDefinition(row.definition), version: row.version };
+}
+
+/** The definitions that running journeys of a campaign run under. */
+async function runningVersions(
+  db: Executor,
+  id: string,
+): Promise<{ version: number; definition: CampaignDefinition }[]> {
+  const rows = await db
+    .selectFrom('campaign_versions as v')
+    .select(['v.version', 'v.definition'])
+    .where('v.campaign_id', '=', id)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('journeys as j')
+          .select('j.workflow_id')
+          .whereRef('j.campaign_id', '=', 'v.campaign_id')
+          .whereRef('j.definition_version', '=', 'v.version')
+          .where('j.ended_at', 'is', null),
+      ),
+    )
+    .orderBy('v.version')
+    .execute();
+  return rows.map((r) => ({
+    version: r.version,
+    definition: parseCampaignDefinition(r.definition),
+  }));
+}
+
+/** Running journeys of a campaign, from the journeys table (visibility may lag behind). */
+export async function runningJourneyIds(db: Executor, id: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('journeys')
+    .select('workflow_id')
+    .where('campaign_id', '=', id)
+    .where('ended_at', 'is', null)
+    .orderBy('workflow_id')
+    .execute();
+  return rows.map((r) => r.workflow_id);
 }

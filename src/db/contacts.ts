@@ -6,7 +6,7 @@
  * are stored lower-cased and unique on lower(email)). Upserts only write what changed and say
  * which of inserted / updated / unchanged happened, so an import run twice writes nothing.
  */
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Selectable, sql, type Transaction } from 'kysely';
 import {
   type Contact,
   type ContactField,
@@ -15,9 +15,8 @@ import {
   parseContactInput,
 } from '../domain/contacts.js';
 import { runsWithDistinctKeys } from './runs.js';
+import { type Executor, inTransaction } from './database.js';
 import type { ContactsTable, Database } from './schema.js';
-
-export type Executor = Kysely<Database> | Transaction<Database>;
 
 export type UpsertAction = 'inserted' | 'updated' | 'unchanged';
 
@@ -66,13 +65,14 @@ export function toContact(row: ContactRowLike): Contact {
   };
 }
 
-/** Run `fn` in the caller's transaction, or in a new one when given the plain Kysely instance. */
-export async function inTransaction<T>(
-  db: Executor,
-  fn: (trx: Transaction<Database>) => Promise<T>,
-): Promise<T> {
-  if (db.isTransaction) return fn(db as Transaction<Database>);
-  return db.transaction().execute(fn);
+export interface UpsertOptions {
+  /** The time of the write. Default: now. */
+  now?: Date;
+  /**
+   * When the source stated the consent of the inputs (an event's own time). Consent stated before
+   * the contact's last consent change is ignored. Absent: the write is as of `now` and applies.
+   */
+  consentAt?: Date;
 }
 
 /**
@@ -125,7 +125,7 @@ export async function findContact(
 export async function upsertContact(
   db: Executor,
   input: ContactInput,
-  opts: { now?: Date } = {},
+  opts: UpsertOptions = {},
 ): Promise<UpsertContactResult> {
   const [outcome] = await upsertContacts(db, [parseContactInput(input)], opts);
   if (!outcome) throw new Error('unreachable: upsertContacts returned no outcome');
@@ -147,6 +147,7 @@ interface ContactValues {
   newsletter_status: Contact['newsletterStatus'];
   newsletter_subscribed_at: Date | null;
   newsletter_unsubscribed_at: Date | null;
+  newsletter_consent_at: Date | null;
   sms_consent: boolean;
   sms_consent_at: Date | null;
   registered_at: Date | null;
@@ -176,6 +177,7 @@ function merge(
   current: ContactRowLike | undefined,
   input: ContactInput,
   now: Date,
+  consentAt: Date | undefined,
 ): { values: ContactValues; changed: boolean } {
   const v: ContactValues = current
     ? {
@@ -191,6 +193,7 @@ function merge(
         newsletter_status: current.newsletter_status,
         newsletter_subscribed_at: current.newsletter_subscribed_at,
         newsletter_unsubscribed_at: current.newsletter_unsubscribed_at,
+        newsletter_consent_at: current.newsletter_consent_at,
         sms_consent: current.sms_consent,
         sms_consent_at: current.sms_consent_at,
         registered_at: current.registered_at,
@@ -208,6 +211,7 @@ function merge(
         newsletter_status: 'never',
         newsletter_subscribed_at: null,
         newsletter_unsubscribed_at: null,
+        newsletter_consent_at: null,
         sms_consent: false,
         sms_consent_at: null,
         registered_at: null,
@@ -228,15 +232,37 @@ function merge(
     v.registered_at = input.registeredAt;
     changed = true;
   }
-  if (input.newsletterStatus !== undefined && input.newsletterStatus !== v.newsletter_status) {
-    v.newsletter_status = input.newsletterStatus;
-    if (input.newsletterStatus === 'subscribed') v.newsletter_subscribed_at = now;
-    if (input.newsletterStatus === 'unsubscribed') v.newsletter_unsubscribed_at = now;
-    changed = true;
+  // Consent stated (with its own time) before the contact's last consent change is stale: a
+  // replayed or late event. A write without a time (an import, an unsubscribe) is as of now.
+  const statedAt = consentAt ?? now;
+  const staleAgainst = (last: Date | null) =>
+    consentAt !== undefined && last !== null && consentAt < last;
+  const newsletterLast = v.newsletter_consent_at;
+  if (input.newsletterStatus !== undefined && !staleAgainst(newsletterLast)) {
+    if (input.newsletterStatus !== v.newsletter_status) {
+      v.newsletter_status = input.newsletterStatus;
+      if (input.newsletterStatus === 'subscribed') v.newsletter_subscribed_at = statedAt;
+      if (input.newsletterStatus === 'unsubscribed') v.newsletter_unsubscribed_at = statedAt;
+      v.newsletter_consent_at = statedAt;
+      changed = true;
+    } else if (
+      consentAt &&
+      !sameDate(consentAt, newsletterLast) &&
+      consentAt > (newsletterLast ?? consentAt)
+    ) {
+      // The same status confirmed later: an event stated in between is now stale too.
+      v.newsletter_consent_at = consentAt;
+      changed = true;
+    }
   }
-  if (input.smsConsent !== undefined && input.smsConsent !== v.sms_consent) {
+  const smsLast = v.sms_consent_at;
+  if (
+    input.smsConsent !== undefined &&
+    input.smsConsent !== v.sms_consent &&
+    !staleAgainst(smsLast)
+  ) {
     v.sms_consent = input.smsConsent;
-    v.sms_consent_at = now;
+    v.sms_consent_at = statedAt;
     changed = true;
   }
   return { values: v, changed };
@@ -314,13 +340,13 @@ export async function selectByKeys(
 export async function upsertContacts(
   db: Executor,
   inputs: readonly ContactInput[],
-  opts: { now?: Date } = {},
+  opts: UpsertOptions = {},
 ): Promise<UpsertContactOutcome[]> {
   const now = opts.now ?? new Date();
   const outcomes: UpsertContactOutcome[] = [];
   await inTransaction(db, async (trx) => {
     for (const run of runsWithDistinctKeys(inputs, keysOf))
-      outcomes.push(...(await upsertRun(trx, run, now, 0)));
+      outcomes.push(...(await upsertRun(trx, run, now, 0, opts.consentAt)));
   });
   return outcomes;
 }
@@ -334,6 +360,7 @@ async function upsertRun(
   inputs: readonly ContactInput[],
   now: Date,
   attempt: number,
+  consentAt: Date | undefined,
 ): Promise<UpsertContactOutcome[]> {
   // No row locks: updates are optimistic (they only apply to the version read here) and the
   // inputs whose contact changed meanwhile are tried again.
@@ -388,7 +415,7 @@ async function upsertRun(
       claimed.add(Number(target.id));
     }
     // Clearing the only identifier would leave a contact nobody can find again.
-    const { values, changed } = merge(target, input, now);
+    const { values, changed } = merge(target, input, now, consentAt);
     if (!values.external_id && !values.email) {
       outcomes[index] = {
         action: 'rejected',
@@ -455,13 +482,14 @@ async function upsertRun(
         newsletter_status = v.newsletter_status,
         newsletter_subscribed_at = v.newsletter_subscribed_at,
         newsletter_unsubscribed_at = v.newsletter_unsubscribed_at,
+        newsletter_consent_at = v.newsletter_consent_at,
         sms_consent = v.sms_consent, sms_consent_at = v.sms_consent_at,
         registered_at = v.registered_at, updated_at = ${now}
       FROM jsonb_to_recordset(${payload}::jsonb) AS v(
         id bigint, version text, external_id text, email text, phone text, first_name text, last_name text,
         locale text, timezone text, country text, tags text[], newsletter_status text,
         newsletter_subscribed_at timestamptz, newsletter_unsubscribed_at timestamptz,
-        sms_consent boolean, sms_consent_at timestamptz, registered_at timestamptz)
+        newsletter_consent_at timestamptz, sms_consent boolean, sms_consent_at timestamptz, registered_at timestamptz)
       WHERE c.id = v.id AND c.xmin = v.version::xid
       RETURNING c.id`.execute(trx);
     const done = new Set(updated.rows.map((r) => Number(r.id)));
@@ -489,6 +517,7 @@ async function upsertRun(
       retry.map((i) => inputs[i]!),
       now,
       attempt + 1,
+      consentAt,
     );
     retry.forEach((index, k) => {
       outcomes[index] = again[k];
@@ -500,6 +529,7 @@ async function upsertRun(
       deferred.map((i) => inputs[i]!),
       now,
       attempt,
+      consentAt,
     );
     deferred.forEach((index, k) => {
       outcomes[index] = later[k];

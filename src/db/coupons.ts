@@ -1,9 +1,7 @@
 /** Coupon sets and their codes: import, generation, atomic claim, redemption, stock. */
 import { randomInt } from 'node:crypto';
-import { type Kysely, sql, type Transaction } from 'kysely';
-import type { Database } from './schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import { sql } from 'kysely';
+import { type Db, type Executor } from './database.js';
 
 export interface AssignedCoupon {
   code: string;
@@ -66,7 +64,7 @@ async function assertSetExists(db: Executor, setId: string): Promise<void> {
  * `validFor` (ms) caps the code's expiry at now + validFor ("a voucher that expires in a few days").
  */
 export async function assignCoupon(
-  db: Kysely<Database>,
+  db: Db,
   claim: {
     setId: string;
     assignmentKey: string;
@@ -146,7 +144,7 @@ export function randomCode(prefix: string, length = 8): string {
 
 /** Adds `count` unique random codes to a set (creating it), skipping the rare collision. */
 export async function generateCoupons(
-  db: Kysely<Database>,
+  db: Db,
   setId: string,
   count: number,
   opts: { prefix?: string; expiresAt?: Date | null } = {},
@@ -172,7 +170,7 @@ export async function generateCoupons(
 
 /** Imports given codes into a set; codes already present (in any set) are left as they are. */
 export async function importCoupons(
-  db: Kysely<Database>,
+  db: Db,
   setId: string,
   codes: { code: string; expiresAt?: Date | null }[],
 ): Promise<{ inserted: number; duplicates: number }> {

@@ -2,7 +2,7 @@
  * The Kysely instance over a pg pool. Created by composition roots (worker, HTTP server, CLI) and
  * passed down; nothing in the codebase holds a module-level database.
  */
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -12,6 +12,18 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export type Db = Kysely<Database>;
+
+/** What repositories take: the Kysely instance or a transaction, so the caller owns the transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+/** Run `fn` in the caller's transaction, or in a new one when given the plain Kysely instance. */
+export async function inTransaction<T>(
+  db: Executor,
+  fn: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  if (db.isTransaction) return fn(db as Transaction<Database>);
+  return db.transaction().execute(fn);
+}
 
 export function createDb(connectionString: string, opts: { max?: number } = {}): Db {
   const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });

@@ -13,14 +13,22 @@
  * Time is in whole UTC days, as in lifetimes' summary_data_from_transaction_data: orders of the
  * same day count as one purchase (their totals summed); frequency = purchase days − 1; recency =
  * last − first purchase day; age T = as-of day − first purchase day; monetary value = mean total
- * of the repeat purchase days.
+ * of the repeat purchase days. Which orders count and what the as-of day is follow the one rule
+ * of src/domain/indicators/clv.ts (`summarizeOrders`): orders placed strictly before the as-of
+ * instant, and the as-of day is the UTC day of the last instant before it.
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { GammaGammaParams } from '../domain/indicators/gamma-gamma.js';
 import { RFM_SEGMENT_GRID } from '../domain/indicators/rfm.js';
-import type { Database } from './schema.js';
+import { type Db, type Executor } from './database.js';
 
-type Executor = Kysely<Database> | Transaction<Database>;
+/**
+ * The as-of day of an as-of instant, as days since 1970-01-01: the UTC day of the last instant
+ * before it (so midnight ends the previous day). Same rule as `lastObservedDay` in clv.ts.
+ */
+export function lastObservedDaySql(asOf: Date) {
+  return sql<number>`(((${asOf}::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC')::date - DATE '1970-01-01')`;
+}
 
 /** Segment names indexed by (5 − FM) × 5 + R, FM = ceil((F + M) / 2): the grid as one SQL array. */
 const GRID_ARRAY = sql.join(RFM_SEGMENT_GRID.flat().map((name) => sql.lit(name)));
@@ -32,7 +40,7 @@ const GRID_ARRAY = sql.join(RFM_SEGMENT_GRID.flat().map((name) => sql.lit(name))
  * Quintile scores use the same tie rule as src/domain/indicators/rfm.ts `quintileScores`:
  * a value held by positions lo…hi (worst first) of n scores 1 + floor(5·((lo + hi + 1)/2)/n).
  */
-export async function summarizeContacts(db: Kysely<Database>, asOf: Date): Promise<number> {
+export async function summarizeContacts(db: Db, asOf: Date): Promise<number> {
   return db.transaction().execute(async (trx) => {
     // The day-level aggregation and the three rank sorts spill to disk under the default 4 MB.
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
@@ -51,7 +59,7 @@ export async function summarizeContacts(db: Kysely<Database>, asOf: Date): Promi
                sum(total) AS amount,
                count(*) AS orders
         FROM orders
-        WHERE status = 'paid' AND placed_at <= ${asOf}
+        WHERE status = 'paid' AND placed_at < ${asOf}
         GROUP BY 1, 2
       ), per_contact AS MATERIALIZED (
         SELECT contact_id,
@@ -91,7 +99,7 @@ export async function summarizeContacts(db: Kysely<Database>, asOf: Date): Promi
              to_timestamp(last_day::double precision * 86400) AS last_order_at,
              frequency,
              (last_day - first_day)::float8 AS recency_days,
-             ((${asOf}::timestamptz AT TIME ZONE 'UTC')::date - DATE '1970-01-01' - first_day)::float8 AS age_days,
+             (${lastObservedDaySql(asOf)} - first_day)::float8 AS age_days,
              monetary_value,
              r_score::smallint AS r_score, f_score::smallint AS f_score, m_score::smallint AS m_score,
              (ARRAY[${GRID_ARRAY}])[(5 - ceil((f_score + m_score) / 2.0)::int) * 5 + r_score] AS rfm_segment
@@ -210,6 +218,19 @@ export async function distinctTriplesPage(
   }));
 }
 
+/** A contact whose summary has this history (to name one in an error), or null. */
+export async function contactWithHistory(
+  db: Executor,
+  history: HistoryTriple,
+): Promise<number | null> {
+  const result = await sql<{ contact_id: string }>`
+    SELECT contact_id FROM contact_summary_staging
+    WHERE frequency = ${history.frequency} AND recency_days = ${history.recency} AND age_days = ${history.age}
+    ORDER BY contact_id LIMIT 1`.execute(db);
+  const row = result.rows[0];
+  return row ? Number(row.contact_id) : null;
+}
+
 export interface GridRow extends HistoryTriple {
   probabilityAlive: number | null;
   forecastPurchases: number | null;
@@ -253,7 +274,7 @@ export interface PublishModels {
  * expectation p(v + x·m)/(px + q − 1) (the population mean when x = 0); CLV = forecast × it.
  */
 export async function publishIndicators(
-  db: Kysely<Database>,
+  db: Db,
   asOf: Date,
   models: PublishModels,
 ): Promise<number> {

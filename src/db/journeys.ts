@@ -1,8 +1,5 @@
 /** Journeys (one row per contact enrolment) and their event log. Every write is idempotent. */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { Executor } from './database.js';
 
 export interface JourneyEventInput {
   /** Idempotency key: the same key is recorded once, however often the write is retried. */
@@ -35,7 +32,14 @@ export async function recordJourneyEvent(db: Executor, event: JourneyEventInput)
 
 export async function recordEnrollment(
   db: Executor,
-  j: { workflowId: string; campaignId: string; contactId: number; holdout: boolean; at?: Date },
+  j: {
+    workflowId: string;
+    campaignId: string;
+    contactId: number;
+    holdout: boolean;
+    definitionVersion?: number;
+    at?: Date;
+  },
 ): Promise<void> {
   await db
     .insertInto('journeys')
@@ -44,9 +48,24 @@ export async function recordEnrollment(
       campaign_id: j.campaignId,
       contact_id: j.contactId,
       holdout: j.holdout,
+      definition_version: j.definitionVersion,
       enrolled_at: j.at,
     })
     .onConflict((oc) => oc.column('workflow_id').doNothing())
+    .execute();
+}
+
+/** A journey took a newer definition version; a retried or late write never moves it back. */
+export async function recordJourneyVersion(
+  db: Executor,
+  workflowId: string,
+  version: number,
+): Promise<void> {
+  await db
+    .updateTable('journeys')
+    .set({ definition_version: version })
+    .where('workflow_id', '=', workflowId)
+    .where('definition_version', '<', version)
     .execute();
 }
 
@@ -72,4 +91,49 @@ export async function journeysOfContact(db: Executor, contactId: number) {
     .where('contact_id', '=', contactId)
     .orderBy('enrolled_at', 'desc')
     .execute();
+}
+
+/** When each of a contact's journeys in one campaign ended (null while it runs), oldest first. */
+export async function journeyEntries(
+  db: Executor,
+  campaignId: string,
+  contactId: number,
+): Promise<{ endedAt: Date | null }[]> {
+  const rows = await db
+    .selectFrom('journeys')
+    .select(['ended_at'])
+    .where('campaign_id', '=', campaignId)
+    .where('contact_id', '=', contactId)
+    .orderBy('enrolled_at')
+    .execute();
+  return rows.map((r) => ({ endedAt: r.ended_at }));
+}
+
+/** Workflow ids of a contact's journeys that have not ended. */
+export async function openJourneyIds(db: Executor, contactId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('journeys')
+    .select('workflow_id')
+    .where('contact_id', '=', contactId)
+    .where('ended_at', 'is', null)
+    .execute();
+  return rows.map((r) => r.workflow_id);
+}
+
+/** Per campaign: how many journeys were enrolled and how many of them have ended. */
+export async function journeyCountsByCampaign(
+  db: Executor,
+): Promise<Map<string, { enrolled: number; ended: number }>> {
+  const rows = await db
+    .selectFrom('journeys')
+    .select((eb) => [
+      'campaign_id',
+      eb.fn.countAll<number>().as('enrolled'),
+      eb.fn.count<number>('ended_at').as('ended'),
+    ])
+    .groupBy('campaign_id')
+    .execute();
+  return new Map(
+    rows.map((r) => [r.campaign_id, { enrolled: Number(r.enrolled), ended: Number(r.ended) }]),
+  );
 }

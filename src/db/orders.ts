@@ -6,7 +6,7 @@
  * history the store sent) but never counted.
  */
 import { sql } from 'kysely';
-import { type Executor, inTransaction } from './contacts.js';
+import { type Executor, inTransaction } from './database.js';
 import { runsWithDistinctKeys } from './runs.js';
 import type { OrderRow, OrderStatus } from './schema.js';
 

@@ -44,6 +44,8 @@ export interface ContactsTable {
   newsletter_status: ColumnType<NewsletterStatus, NewsletterStatus | undefined, NewsletterStatus>;
   newsletter_subscribed_at: NullableTimestamp;
   newsletter_unsubscribed_at: NullableTimestamp;
+  /** When a source last stated the newsletter consent; older statements are ignored. */
+  newsletter_consent_at: NullableTimestamp;
   sms_consent: ColumnType<boolean, boolean | undefined, boolean>;
   sms_consent_at: NullableTimestamp;
   registered_at: NullableTimestamp;
@@ -162,8 +164,21 @@ export interface CampaignsTable {
   name: string;
   definition: Json;
   status: ColumnType<CampaignStatus, CampaignStatus | undefined, CampaignStatus>;
+  /** The latest version of the definition (campaign_versions keeps every one). */
+  version: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+/** What running journeys do when a campaign's definition changes. */
+export type RunningJourneysChoice = 'keep' | 'adopt';
+
+export interface CampaignVersionsTable {
+  campaign_id: string;
+  version: number;
+  definition: Json;
+  running_journeys: ColumnType<RunningJourneysChoice, RunningJourneysChoice | undefined, never>;
+  created_at: Timestamp;
 }
 
 export interface CouponSetsTable {
@@ -212,6 +227,31 @@ export interface MessagesTable {
   error: string | null;
   created_at: Timestamp;
   sent_at: NullableTimestamp;
+  /** The batch the email went out in; null while it waits (and for SMS). */
+  batch_id: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export interface MessageBatchesTable {
+  id: Generated<number>;
+  channel: Channel;
+  provider: string;
+  /** Sent as the provider's Idempotency-Key on every attempt at this batch. */
+  idempotency_key: string;
+  status: 'sending' | 'sent' | 'failed';
+  size: number;
+  attempts: ColumnType<number, number | undefined, number>;
+  /** A sender works on the batch until then; past it, another sender retries it. */
+  leased_until: Timestamp;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  finished_at: NullableTimestamp;
+  error: string | null;
+}
+
+export interface ProviderRateLimitsTable {
+  channel: string;
+  next_slot_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  paused_until: ColumnType<Date, Date | string | undefined, Date | string>;
+  factor: ColumnType<number, number | undefined, number>;
 }
 
 export interface JourneysTable {
@@ -222,6 +262,8 @@ export interface JourneysTable {
   enrolled_at: Timestamp;
   ended_at: NullableTimestamp;
   end_reason: string | null;
+  /** The definition version of the journey's latest step. */
+  definition_version: ColumnType<number, number | undefined, number>;
 }
 
 export interface JourneyEventsTable {
@@ -250,6 +292,8 @@ export interface InboxEventsTable {
   processed_at: NullableTimestamp;
   attempts: ColumnType<number, number | undefined, number>;
   last_error: string | null;
+  /** Failed too often: kept with its reason, not retried until `boomerang inbox retry`. */
+  parked_at: NullableTimestamp;
 }
 
 export interface Database {
@@ -264,9 +308,12 @@ export interface Database {
   segments: SegmentsTable;
   segment_memberships: SegmentMembershipsTable;
   campaigns: CampaignsTable;
+  campaign_versions: CampaignVersionsTable;
   coupon_sets: CouponSetsTable;
   coupons: CouponsTable;
   messages: MessagesTable;
+  message_batches: MessageBatchesTable;
+  provider_rate_limits: ProviderRateLimitsTable;
   journeys: JourneysTable;
   journey_events: JourneyEventsTable;
   inbox_events: InboxEventsTable;
@@ -282,5 +329,6 @@ export type SegmentRow = Selectable<SegmentsTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
 export type CouponRow = Selectable<CouponsTable>;
 export type MessageRow = Selectable<MessagesTable>;
+export type MessageBatchRow = Selectable<MessageBatchesTable>;
 export type JourneyRow = Selectable<JourneysTable>;
 export type InboxEventRow = Selectable<InboxEventsTable>;

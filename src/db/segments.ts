@@ -10,7 +10,7 @@
  */
 import { sql } from 'kysely';
 import type { Contact } from '../domain/contacts.js';
-import { compileSegmentCondition } from '../domain/segments/compile.js';
+import { compileSegmentCondition } from './segment-sql.js';
 import {
   parseSegmentDefinition,
   type SegmentDefinition,
@@ -19,7 +19,8 @@ import {
   isStaticDefinition,
 } from '../domain/segments/definition.js';
 import { PRESET_SEGMENTS } from '../domain/segments/presets.js';
-import { type Executor, inTransaction, toContact } from './contacts.js';
+import { toContact } from './contacts.js';
+import { type Executor, inTransaction } from './database.js';
 import type { SegmentRow } from './schema.js';
 
 export interface Segment {

@@ -1,13 +1,17 @@
 /**
  * The codec endpoint of the Temporal Web UI (its "codec server" protocol): the UI posts encrypted
  * payloads and shows what comes back decrypted. Browsers may call it only from the Web UI's origin
- * (CORS); in production, put the HTTP endpoint behind the same sign-on as the UI.
+ * (CORS), and every encode/decode needs the operator key (auth.ts): the UI's "include cross-origin
+ * credentials" makes the browser send the Basic credentials it holds for this endpoint. The CORS
+ * preflight carries no credentials by design, so it is answered without them.
  */
 import type http from 'node:http';
 import type { Payload } from '@temporalio/common';
 import type { AesGcmPayloadCodec } from '../temporal/codec.js';
+import { requireOperator } from './auth.js';
 import { readBody } from './respond.js';
-import { type Handler, sendJson } from './server.js';
+import { sendJson } from './respond.js';
+import type { Handler } from './types.js';
 
 interface JsonPayload {
   metadata?: Record<string, string>;
@@ -52,7 +56,7 @@ function cors(res: http.ServerResponse, req: http.IncomingMessage, uiOrigin: str
 
 export function registerCodecRoutes(
   routes: Map<string, Handler>,
-  deps: { codec: AesGcmPayloadCodec | undefined; uiUrl: string },
+  deps: { codec: AesGcmPayloadCodec | undefined; uiUrl: string; operatorKey: string | undefined },
 ): void {
   const uiOrigin = new URL(deps.uiUrl).origin;
   for (const action of ['encode', 'decode'] as const) {
@@ -64,6 +68,7 @@ export function registerCodecRoutes(
     routes.set(`POST /codec/${action}`, async (req, res) => {
       if (!cors(res, req, uiOrigin))
         return sendJson(res, 403, { error: `origin not allowed; only ${uiOrigin}` });
+      requireOperator(req, deps.operatorKey);
       if (!deps.codec)
         return sendJson(res, 404, {
           error: 'payload encryption is off (PAYLOAD_ENCRYPTION_KEY is not set)',

@@ -350,6 +350,10 @@ const SCRIPT = String.raw`
         h('strong', { text: 'Coupon pool low: ' }), '"' + p.setId + '" has ' + int(p.available) + ' codes available (threshold ' + int(p.lowStockThreshold) + ')' +
         (p.campaigns.length ? ', used by ' + p.campaigns.join(', ') : '') + '. Add codes: ', h('code', { text: 'boomerang coupons generate ' + p.setId + ' --count N' })));
     });
+    if (report.inbox && report.inbox.parked > 0)
+      warnings.appendChild(h('div', { class: 'warning', role: 'alert', 'data-testid': 'inbox-parked', 'data-count': report.inbox.parked },
+        h('strong', { text: 'Store events parked: ' }), int(report.inbox.parked) + ' event(s) failed too often and wait for you. See ',
+        h('code', { text: 'boomerang inbox list' }), ', then retry or discard them.'));
     var toc = document.getElementById('toc');
     toc.textContent = '';
     report.campaigns.forEach(function (c) { toc.appendChild(h('a', { href: '#campaign-' + c.id, text: c.name })); });

@@ -7,24 +7,30 @@
  *                    `boomerang report --json`
  *   GET /metrics     Prometheus text format (metrics.ts)
  *
- * No authentication in this iteration: put the endpoint behind the shop's own access control
- * before exposing it. Wire with `registerReportRoutes(routes, { db, config })` next to createRoutes.
+ * Each asks for the operator key (auth.ts); `/metrics` may be made public for a scraper.
  */
 import type { Db } from '../db/database.js';
+import { requireOperator } from './auth.js';
 import { parseReportOptions, ReportOptionsError } from '../reports/options.js';
 import { buildReport, type ReportConfig, UnknownReportCampaignError } from '../reports/report.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard-page.js';
 import { registerMetricsRoutes } from './metrics.js';
-import { type Handler, sendJson } from './server.js';
+import { sendJson } from './respond.js';
+import type { Handler } from './types.js';
 
 export interface ReportRouteDeps {
   db: Db;
   /** A full Config will do: the report reads temporal.uiUrl/namespace and shop.currency/timezone. */
   config: ReportConfig;
+  /** The operator key these routes ask for; undefined closes them. */
+  operatorKey: string | undefined;
+  /** Serve /metrics without credentials. */
+  metricsPublic?: boolean;
 }
 
-export function dashboardHandler(): Handler {
-  return async (_req, res) => {
+export function dashboardHandler(deps: Pick<ReportRouteDeps, 'operatorKey'>): Handler {
+  return async (req, res) => {
+    requireOperator(req, deps.operatorKey);
     res.writeHead(200, {
       'content-type': 'text/html; charset=utf-8',
       'content-length': Buffer.byteLength(DASHBOARD_HTML),
@@ -38,7 +44,8 @@ export function dashboardHandler(): Handler {
 }
 
 export function reportApiHandler(deps: ReportRouteDeps): Handler {
-  return async (_req, res, url) => {
+  return async (req, res, url) => {
+    requireOperator(req, deps.operatorKey);
     const p = url.searchParams;
     let options;
     try {
@@ -65,7 +72,7 @@ export function reportApiHandler(deps: ReportRouteDeps): Handler {
 
 /** Adds GET /dashboard, GET /api/report and GET /metrics to a route table. */
 export function registerReportRoutes(routes: Map<string, Handler>, deps: ReportRouteDeps): void {
-  routes.set('GET /dashboard', dashboardHandler());
+  routes.set('GET /dashboard', dashboardHandler(deps));
   routes.set('GET /api/report', reportApiHandler(deps));
   registerMetricsRoutes(routes, deps);
 }

@@ -13,7 +13,7 @@ import { type InboxProcessor, startInboxProcessor } from '../inbox/processor.js'
 import { stopWhenSupervisorDies } from '../supervised.js';
 import { runMain } from '../main-helpers.js';
 import { connectClient } from '../temporal/connection.js';
-import { createHttpServer, listen } from './server.js';
+import { createHttpServer, httpUrl, listen } from './server.js';
 
 const RECONNECT_MS = 5000;
 
@@ -29,8 +29,8 @@ export async function runHttp(config: Config): Promise<void> {
     config,
     onEventsAccepted: () => processor?.kick(),
   });
-  const port = await listen(server, config.httpPort);
-  console.log(`http: listening on http://localhost:${port}`);
+  const port = await listen(server, config.httpPort, config.httpHost);
+  console.log(`http: listening on ${httpUrl(config.httpHost, port)}`);
 
   const stopped = new Promise<void>((resolve) => {
     const stop = () => {

@@ -8,7 +8,7 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly details: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
+    readonly headers: Record<string, string | string[]> = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -19,7 +19,7 @@ export function sendJson(
   res: http.ServerResponse,
   status: number,
   body: unknown,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | string[]> = {},
 ): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -39,25 +39,37 @@ const escapes: Record<string, string> = {
 };
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => escapes[c]!);
 
-/** A small self-contained HTML page (for people following links, e.g. unsubscribe). */
+/** A small self-contained HTML page (for people following links, e.g. unsubscribe), with an optional one-button form. */
 export function sendHtmlPage(
   res: http.ServerResponse,
   status: number,
   title: string,
   message: string,
+  form?: { action: string; button: string; fields?: Record<string, string> },
 ): void {
+  const formHtml = form
+    ? `<form method="post" action="${escapeHtml(form.action)}">` +
+      Object.entries(form.fields ?? {})
+        .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+        .join('') +
+      `<button type="submit" style="font:inherit;padding:.5rem 1rem">${escapeHtml(form.button)}</button></form>`
+    : '';
   const html =
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">' +
     `<title>${escapeHtml(title)}</title>` +
     '<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222;line-height:1.5}</style>' +
-    `</head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>\n`;
+    `</head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${formHtml}</body></html>\n`;
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(html),
     'cache-control': 'no-store',
     // The page's URL carries a token: do not hand it to other sites.
     'referrer-policy': 'no-referrer',
+    // Nothing but its own inline style, and never inside another site's frame (a hidden button).
+    'content-security-policy':
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    'x-frame-options': 'DENY',
   });
   res.end(html);
 }
@@ -148,32 +160,4 @@ export function requireJsonContentType(req: http.IncomingMessage): void {
 export function safeEqual(a: string, b: string): boolean {
   const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
   return timingSafeEqual(digest(a), digest(b));
-}
-
-/** 401 unless `Authorization: Bearer <expected>`; every request is refused when no key is configured. */
-export function requireBearer(
-  req: http.IncomingMessage,
-  expected: string | undefined,
-  variable: string,
-): void {
-  const challenge = { 'www-authenticate': 'Bearer realm="boomerang"' };
-  if (!expected)
-    throw new HttpError(
-      401,
-      `${variable} is not set on the server: every request is refused until it is configured`,
-      {},
-      challenge,
-    );
-  const header = req.headers.authorization;
-  if (!header)
-    throw new HttpError(
-      401,
-      `missing Authorization header; send "Authorization: Bearer <${variable}>"`,
-      {},
-      challenge,
-    );
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-  if (!match)
-    throw new HttpError(401, 'the Authorization header must be "Bearer <API key>"', {}, challenge);
-  if (!safeEqual(match[1]!, expected)) throw new HttpError(401, 'wrong API key', {}, challenge);
 }

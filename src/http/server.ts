@@ -5,40 +5,17 @@
 import http from 'node:http';
 import { sql } from 'kysely';
 import type { Client } from '@temporalio/client';
-import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { eventsHandler } from './events.js';
 import { HttpError, sendJson } from './respond.js';
 import { shopifyWebhookHandler } from './shopify.js';
 import { unsubscribeHandler } from './unsubscribe.js';
-
-export { sendJson } from './respond.js';
 import { AesGcmPayloadCodec } from '../temporal/codec.js';
 import { registerCodecRoutes } from './codec.js';
 import { registerReportRoutes } from './dashboard.js';
+import type { Handler, HttpDeps } from './types.js';
 
-export interface HttpDeps {
-  db: Db;
-  /** The Temporal client, or a getter while it is still connecting (the endpoint starts without it). */
-  temporal: Client | (() => Client | undefined);
-  /**
-   * The secrets the routes check: `apiKey` (POST /events), `shopifyWebhookSecret`
-   * (POST /webhooks/shopify), `signingSecret` (unsubscribe tokens). A route whose secret is not set
-   * refuses every request.
-   */
-  config?: Pick<Config, 'apiKey' | 'shopifyWebhookSecret' | 'signingSecret'> &
-    Partial<Pick<Config, 'payloadEncryptionKey' | 'temporal' | 'shop'>>;
-  /** Called after new events are stored in the inbox: wakes the inbox processor. */
-  onEventsAccepted?: () => void;
-  /** Body limit of POST /events (default 256 KiB). */
-  maxBodyBytes?: number;
-}
-
-export type Handler = (
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  url: URL,
-) => Promise<void>;
+export type { Handler, HttpDeps } from './types.js';
 
 function temporalClient(deps: HttpDeps): Client {
   const client = typeof deps.temporal === 'function' ? deps.temporal() : deps.temporal;
@@ -67,6 +44,9 @@ async function check(
   }
 }
 
+/** What 503 answers suggest: about the time `npm start` takes to restart Postgres. */
+export const RETRY_AFTER_SECONDS = 5;
+
 export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   const routes = new Map<string, Handler>();
   // Liveness: the process answers. Never touches dependencies, so a database outage does not get us restarted.
@@ -78,7 +58,12 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
       check('temporal', () => temporalClient(deps).workflowService.getSystemInfo({})),
     ]);
     const ready = checks.every((c) => c.ok);
-    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+    sendJson(
+      res,
+      ready ? 200 : 503,
+      { status: ready ? 'ready' : 'not ready', checks },
+      ready ? {} : { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    );
   });
   // The store's events and Shopify's webhooks: verified, validated, stored in the inbox.
   routes.set('POST /events', eventsHandler(deps));
@@ -87,17 +72,21 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   const unsubscribe = unsubscribeHandler(deps);
   routes.set('GET /unsubscribe', unsubscribe);
   routes.set('POST /unsubscribe', unsubscribe);
-  // The Web UI's codec server: decrypts payloads for the UI's origin only.
+  // The Web UI's codec server: decrypts payloads for the operator, from the UI's origin only.
   const key = deps.config?.payloadEncryptionKey;
+  const operatorKey = deps.config?.operatorKey;
   registerCodecRoutes(routes, {
     codec: key ? new AesGcmPayloadCodec(key) : undefined,
     uiUrl: deps.config?.temporal?.uiUrl ?? 'http://localhost:8233',
+    operatorKey,
   });
-  // Campaign results: the dashboard, its JSON, and Prometheus metrics (read-only).
+  // Campaign results for the operator: the dashboard, its JSON, and Prometheus metrics (read-only).
   if (deps.config?.temporal && deps.config.shop)
     registerReportRoutes(routes, {
       db: deps.db,
       config: { temporal: deps.config.temporal, shop: deps.config.shop },
+      operatorKey,
+      metricsPublic: deps.config.metricsPublic,
     });
   return routes;
 }
@@ -123,6 +112,19 @@ export function createHttpServer(deps: HttpDeps): http.Server {
     handler(req, res, url).catch((err: unknown) => {
       if (err instanceof HttpError && !res.headersSent)
         return sendJson(res, err.status, { error: err.message, ...err.details }, err.headers);
+      if (isDatabaseUnavailable(err)) {
+        console.warn(
+          `http: ${req.method} ${url.pathname}: Postgres is unavailable (${(err as Error).message}); answered 503`,
+        );
+        if (!res.headersSent)
+          return sendJson(
+            res,
+            503,
+            { error: 'Postgres is unavailable; nothing was stored — retry later' },
+            { 'retry-after': String(RETRY_AFTER_SECONDS) },
+          );
+        return void res.end();
+      }
       console.error(
         `http: ${req.method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`,
       );
@@ -142,4 +144,9 @@ export function listen(server: http.Server, port: number, host?: string): Promis
       resolve(typeof address === 'object' && address ? address.port : port);
     });
   });
+}
+
+/** The URL a listener on `host` answers at, as a banner should print it (IPv6 in brackets). */
+export function httpUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -4,14 +4,16 @@
  * de-duplicated by X-Shopify-Webhook-Id, translated into Boomerang's events (src/inbox/shopify.ts)
  * and stored in the inbox. Shopify retries any answer but 2xx for two days and then drops the
  * subscription, so what Boomerang does not use (other topics, orders without a customer) is
- * answered 200 and logged, not refused.
+ * answered 200 and logged, not refused. Text Postgres cannot store (NUL, lone surrogates, control
+ * characters) is cleaned out of the payload rather than refused, for the same reason.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import { isShopifyTopic, mapShopifyWebhook, parseShopifyJson } from '../inbox/shopify.js';
 import { acceptEvents } from '../inbox/store.js';
+import { cleanJson } from '../inbox/text.js';
 import { HttpError, readBody, sendJson } from './respond.js';
-import type { Handler, HttpDeps } from './server.js';
+import type { Handler, HttpDeps } from './types.js';
 
 /** Orders with many lines make big payloads. */
 export const SHOPIFY_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -65,7 +67,8 @@ export function shopifyWebhookHandler(deps: HttpDeps): Handler {
     if (!isShopifyTopic(topic)) return ignore(`topic ${topic} is not one Boomerang uses`);
     let payload: unknown;
     try {
-      payload = parseShopifyJson(raw.toString('utf8'));
+      // Cleaned, not refused: Shopify would retry a 400 and then drop the subscription.
+      payload = cleanJson(parseShopifyJson(raw.toString('utf8')));
     } catch (err) {
       throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
     }

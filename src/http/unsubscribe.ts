@@ -1,28 +1,43 @@
 /**
- * `GET /unsubscribe?token=…` (the link in every campaign email) and the RFC 8058 one-click
+ * `GET /unsubscribe?token=…` (the link in every campaign email) shows a page with one button; it
+ * changes nothing, because mail scanners open links. The button, and the RFC 8058 one-click
  * `POST /unsubscribe?token=…` with body `List-Unsubscribe=One-Click` (what mailbox providers send
- * from the List-Unsubscribe-Post header). A valid token sets the contact's newsletter status to
- * unsubscribed, with its time; every later send skips the contact (the messaging activity checks
- * consent at send time). People get a small HTML page, never a stack trace.
+ * from the List-Unsubscribe-Post header), set the contact's newsletter status to unsubscribed, with
+ * its time; every later send skips the contact (the messaging activity checks consent at send time).
+ *
+ * A token is refused once older than UNSUBSCRIBE_LINK_DAYS, and when the contact subscribed again
+ * after it was issued: an old email's link must not undo a newer choice. People get a small HTML
+ * page, never a stack trace.
  */
 import type http from 'node:http';
 import { findContact, upsertContact } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
-import { verifyUnsubscribeToken } from '../domain/messages/unsubscribe-token.js';
+import {
+  isVoidedBySubscription,
+  verifyUnsubscribeToken,
+} from '../domain/messages/unsubscribe-token.js';
 import { HttpError, readBody, sendHtmlPage } from './respond.js';
-import type { Handler, HttpDeps } from './server.js';
+import type { Handler, HttpDeps } from './types.js';
 
 /** The one-click body is a few bytes; forms add little. */
 const UNSUBSCRIBE_BODY_LIMIT_BYTES = 16 * 1024;
 
-/** Sets the contact's newsletter status to unsubscribed (once: the time of the first request is kept). */
+/** Default validity of a link, as UNSUBSCRIBE_LINK_DAYS. */
+const DEFAULT_LINK_DAYS = 365;
+
+/**
+ * Sets the contact's newsletter status to unsubscribed (once: the time of the first request is
+ * kept), unless the token was issued before the contact's current subscription began.
+ */
 export async function unsubscribeContact(
   db: Db,
   contactId: number,
-): Promise<'unsubscribed' | 'already_unsubscribed' | 'unknown_contact'> {
+  tokenIssuedAt: Date,
+): Promise<'unsubscribed' | 'already_unsubscribed' | 'unknown_contact' | 'voided'> {
   const contact = await findContact(db, contactId);
   if (!contact) return 'unknown_contact';
   if (contact.newsletterStatus === 'unsubscribed') return 'already_unsubscribed';
+  if (isVoidedBySubscription(tokenIssuedAt, contact.newsletterSubscribedAt)) return 'voided';
   await upsertContact(
     db,
     contact.externalId
@@ -30,6 +45,15 @@ export async function unsubscribeContact(
       : { email: contact.email, newsletterStatus: 'unsubscribed' },
   );
   return 'unsubscribed';
+}
+
+function voidedPage(res: http.ServerResponse): void {
+  sendHtmlPage(
+    res,
+    400,
+    'This unsubscribe link is no longer valid',
+    'You subscribed again after this email was sent. To unsubscribe, use the link in a more recent email.',
+  );
 }
 
 export function unsubscribeHandler(deps: HttpDeps): Handler {
@@ -57,7 +81,8 @@ export function unsubscribeHandler(deps: HttpDeps): Handler {
           'This unsubscribe link is incomplete',
           'The link has no unsubscribe token. Please use the full link from the email.',
         );
-      const verified = verifyUnsubscribeToken(secret, token);
+      const days = deps.config?.unsubscribeLinkDays ?? DEFAULT_LINK_DAYS;
+      const verified = verifyUnsubscribeToken(secret, token, { maxAgeSeconds: days * 86_400 });
       if (!verified.ok) {
         return verified.reason === 'expired'
           ? sendHtmlPage(
@@ -73,7 +98,31 @@ export function unsubscribeHandler(deps: HttpDeps): Handler {
               'The link may have been cut or changed. Please use the full link from the email.',
             );
       }
-      const outcome = await unsubscribeContact(deps.db, verified.contactId);
+      if (req.method === 'GET') {
+        const contact = await findContact(deps.db, verified.contactId);
+        if (contact?.newsletterStatus === 'unsubscribed')
+          return sendHtmlPage(
+            res,
+            200,
+            'You are unsubscribed',
+            'You will not receive any more marketing emails from us.',
+          );
+        if (contact && isVoidedBySubscription(verified.issuedAt, contact.newsletterSubscribedAt))
+          return voidedPage(res);
+        return sendHtmlPage(
+          res,
+          200,
+          'Unsubscribe from our emails?',
+          'You will not receive any more marketing emails from us.',
+          {
+            action: `unsubscribe?token=${encodeURIComponent(token)}`,
+            button: 'Unsubscribe',
+            fields: { 'List-Unsubscribe': 'One-Click' },
+          },
+        );
+      }
+      const outcome = await unsubscribeContact(deps.db, verified.contactId, verified.issuedAt);
+      if (outcome === 'voided') return voidedPage(res);
       if (outcome === 'unsubscribed')
         console.log(`http: contact ${verified.contactId} unsubscribed from the newsletter`);
       sendHtmlPage(

@@ -130,7 +130,12 @@ async function applyRegistration(
 ): Promise<ApplyResult> {
   // The contact is committed before any journey starts: the journey's activities read it.
   const { contact, action } = await rejectingBadContacts(() =>
-    upsertContact(deps.db, { ...event.contact, registeredAt: event.registeredAt ?? receivedAt }),
+    upsertContact(
+      deps.db,
+      { ...event.contact, registeredAt: event.registeredAt ?? receivedAt },
+      // Consent stated before the contact's last consent change (a replay, a late event) is ignored.
+      { consentAt: event.occurredAt ?? event.registeredAt ?? receivedAt },
+    ),
   );
   const journeys: JourneyStart[] = [];
   for (const campaign of await activeCampaignsOfKind(deps.db, 'welcome_voucher')) {

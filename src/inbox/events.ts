@@ -3,7 +3,7 @@
  * and as the inbox processor applies them. One schema validates both: the wire form (snake_case
  * JSON) is what `inbox_events.payload` keeps, and parsing it gives the internal event.
  *
- *   account_registered  { event_id?, contact: {email, external_id?, first_name?, …}, registered_at? }
+ *   account_registered  { event_id?, contact: {email, external_id?, first_name?, …}, registered_at?, occurred_at? }
  *   purchase            { event_id?, contact: {external_id? | email, …}, order: {id, total, currency?, coupon_code?, placed_at, status?, source?} }
  *   order_refunded      { event_id?, order: {id, source?}, amount?, refunded_at? }
  *
@@ -19,6 +19,9 @@ import {
   validateContactInput,
 } from '../domain/contacts.js';
 import { ORDER_STATUSES, type OrderStatus } from '../db/orders.js';
+import { findTextProblems, formatPath } from './text.js';
+
+export { formatPath };
 
 export const EVENT_TYPES = ['account_registered', 'purchase', 'order_refunded'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -35,6 +38,11 @@ export interface RegistrationEvent {
   contact: ContactInput;
   /** Absent: the time the event was received. */
   registeredAt?: Date;
+  /**
+   * When the store stated the contact's data, consent included (e.g. Shopify's updated_at).
+   * Absent: registeredAt, else the time the event was received.
+   */
+  occurredAt?: Date;
 }
 
 export interface PurchaseOrder {
@@ -73,7 +81,12 @@ export interface EventProblem {
 }
 
 export type EventsValidation =
-  | { ok: true; events: { wire: Record<string, unknown>; event: InboxEvent }[] }
+  | {
+      ok: true;
+      events: { wire: Record<string, unknown>; event: InboxEvent }[];
+      /** The body was `{"events": […]}`. */
+      batch: boolean;
+    }
   | { ok: false; problems: EventProblem[] };
 
 // ---------------------------------------------------------------------------------------------
@@ -112,7 +125,7 @@ function contactSchema(emailRequired: boolean) {
     }
     const input: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw)) {
-      const field = CONTACT_WIRE_FIELDS[key];
+      const field = Object.hasOwn(CONTACT_WIRE_FIELDS, key) ? CONTACT_WIRE_FIELDS[key] : undefined;
       if (field) input[field] = value;
       else
         ctx.addIssue({
@@ -188,12 +201,14 @@ const registrationSchema = z
     type: z.literal('account_registered'),
     contact: contactSchema(true),
     registered_at: timestamp.optional(),
+    occurred_at: timestamp.optional(),
   })
   .transform((v): RegistrationEvent => ({
     type: v.type,
     ...(v.event_id ? { eventId: v.event_id } : {}),
     contact: v.contact,
     ...(v.registered_at ? { registeredAt: v.registered_at } : {}),
+    ...(v.occurred_at ? { occurredAt: v.occurred_at } : {}),
   }));
 
 const purchaseSchema = z
@@ -258,15 +273,6 @@ const SCHEMAS: Record<EventType, z.ZodType<InboxEvent>> = {
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-/** `order.total`, `events[2].contact.email`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, key) =>
-      typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
-    '',
-  );
-}
-
 /** Plain words for zod's built-in messages (schema-specific messages win over these). */
 function defaultMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === 'invalid_type')
@@ -300,6 +306,9 @@ export function validateEvent(
         { path: formatPath(prefix) || '(body)', message: 'an event must be a JSON object' },
       ],
     };
+  // Before the schema: Postgres refuses such text, and the problem is best named as it is.
+  const textProblems = findTextProblems(raw, prefix);
+  if (textProblems.length) return { ok: false, problems: textProblems };
   const type = raw.type;
   if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) {
     return {
@@ -367,7 +376,7 @@ export function validateEventsBody(body: unknown): EventsValidation {
     if (result.ok) events.push({ wire: raw as Record<string, unknown>, event: result.event });
     else problems.push(...result.problems);
   }
-  return problems.length ? { ok: false, problems } : { ok: true, events };
+  return problems.length ? { ok: false, problems } : { ok: true, events, batch: isBatchBody(body) };
 }
 
 /** The event stored in the inbox, parsed again for processing. Throws InvalidEventError. */

@@ -9,10 +9,16 @@
  *   rejected  it can never be applied as it stands (bad data, a conflict, or deferred too long):
  *             processed_at set and last_error says "rejected: …" — kept for inspection, not retried;
  *   failed    attempts + 1 and last_error; tried again once its backoff has passed.
+ *   parked    it failed PARK_AFTER_ATTEMPTS times for a reason that is not an outage (a bug, data
+ *             no retry fixes, a purchase whose buyer never registers): parked_at set, last_error
+ *             kept, no longer retried until `boomerang inbox retry` (or `discard`).
  * The backoff is derived from the attempts and the time received: after n failed attempts the
  * event is due at received_at + C(n), C(n) = the sum of delays 2 s, 4 s, 8 s, … capped at 15 min.
+ * Failures because Postgres or Temporal is unreachable never park an event: they say nothing
+ * about the event, and it is applied once they are back.
  */
 import { sql } from 'kysely';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import type { InboxEventRow } from '../db/schema.js';
 import {
   type ApplyDeps,
@@ -31,6 +37,9 @@ export const RETRY_BASE_SECONDS = 2;
 export const RETRY_MAX_DELAY_SECONDS = 900;
 /** A deferred event (e.g. the refund of an order never received) is rejected when this old. */
 export const DEFER_LIMIT_MS = 7 * 86_400_000;
+
+/** Failed attempts (outages aside) before an event is parked: about an hour of retries. */
+export const PARK_AFTER_ATTEMPTS = 12;
 
 /** Doublings before the delay reaches its cap. */
 const UNCAPPED_STEPS = Math.ceil(Math.log2(RETRY_MAX_DELAY_SECONDS / RETRY_BASE_SECONDS));
@@ -54,7 +63,7 @@ export interface EventOutcome {
   id: number;
   source: string;
   type: string;
-  status: 'applied' | 'rejected' | 'failed';
+  status: 'applied' | 'rejected' | 'failed' | 'parked';
   /** Attempts so far, this one included. */
   attempts: number;
   result?: ApplyResult;
@@ -67,6 +76,7 @@ export interface BatchSummary {
   applied: number;
   rejected: number;
   failed: number;
+  parked: number;
   outcomes: EventOutcome[];
 }
 
@@ -88,8 +98,27 @@ function errorText(err: unknown): string {
   return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text;
 }
 
+/** Temporal or Postgres unreachable: the event is not at fault. */
+export function isOutage(err: unknown): boolean {
+  if (isDatabaseUnavailable(err)) return true;
+  for (let e: unknown = err, depth = 0; e && depth < 6; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    // gRPC 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED: the Temporal server is down or overloaded.
+    if (code === 14 || code === 4) return true;
+    if (typeof message === 'string' && /\b(UNAVAILABLE|DEADLINE_EXCEEDED)\b/.test(message))
+      return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Applies a claimed row; never throws. */
-async function attempt(deps: InboxDeps, row: InboxEventRow, now: Date): Promise<EventOutcome> {
+async function attempt(
+  deps: InboxDeps,
+  row: InboxEventRow,
+  now: Date,
+  parkAfter: number,
+): Promise<EventOutcome> {
   const base = { id: row.id, source: row.source, type: row.type, attempts: row.attempts + 1 };
   try {
     const result = await applyEvent(deps, parseStoredEvent(row.payload), row.received_at);
@@ -107,6 +136,12 @@ async function attempt(deps: InboxDeps, row: InboxEventRow, now: Date): Promise<
         error: `gave up after ${Math.round(DEFER_LIMIT_MS / 86_400_000)} days: ${errorText(err)}`,
       };
     }
+    if (base.attempts >= parkAfter && !isOutage(err))
+      return {
+        ...base,
+        status: 'parked',
+        error: `parked after ${base.attempts} attempts: ${errorText(err)}`,
+      };
     return {
       ...base,
       status: 'failed',
@@ -123,9 +158,14 @@ async function attempt(deps: InboxDeps, row: InboxEventRow, now: Date): Promise<
 async function claimAndApply(
   deps: InboxDeps,
   target: { id: number } | { now: Date; exclude: number[] },
+  parkAfter = PARK_AFTER_ATTEMPTS,
 ): Promise<EventOutcome | undefined> {
   return deps.db.transaction().execute(async (trx) => {
-    let query = trx.selectFrom('inbox_events').selectAll().where('processed_at', 'is', null);
+    let query = trx
+      .selectFrom('inbox_events')
+      .selectAll()
+      .where('processed_at', 'is', null)
+      .where('parked_at', 'is', null);
     if ('id' in target) query = query.where('id', '=', target.id);
     else {
       query = query.where(dueAt, '<=', target.now);
@@ -133,12 +173,14 @@ async function claimAndApply(
     }
     const row = await query.orderBy('id').limit(1).forUpdate().skipLocked().executeTakeFirst();
     if (!row) return undefined;
-    const outcome = await attempt(deps, row, new Date());
+    const outcome = await attempt(deps, row, new Date(), parkAfter);
+    const pending = outcome.status === 'failed' || outcome.status === 'parked';
     await trx
       .updateTable('inbox_events')
       .set({
         attempts: outcome.attempts,
-        processed_at: outcome.status === 'failed' ? null : sql<Date>`now()`,
+        processed_at: pending ? null : sql<Date>`now()`,
+        parked_at: outcome.status === 'parked' ? sql<Date>`now()` : null,
         last_error:
           outcome.status === 'applied'
             ? null
@@ -158,13 +200,17 @@ async function claimAndApply(
  */
 export async function processInboxBatch(
   deps: InboxDeps,
-  opts: { limit?: number; now?: Date } = {},
+  opts: { limit?: number; now?: Date; parkAfterAttempts?: number } = {},
 ): Promise<BatchSummary> {
   const limit = opts.limit ?? 100;
-  const summary: BatchSummary = { applied: 0, rejected: 0, failed: 0, outcomes: [] };
+  const summary: BatchSummary = { applied: 0, rejected: 0, failed: 0, parked: 0, outcomes: [] };
   const tried: number[] = [];
   while (summary.outcomes.length < limit) {
-    const outcome = await claimAndApply(deps, { now: opts.now ?? new Date(), exclude: tried });
+    const outcome = await claimAndApply(
+      deps,
+      { now: opts.now ?? new Date(), exclude: tried },
+      opts.parkAfterAttempts,
+    );
     if (!outcome) break;
     tried.push(outcome.id);
     summary.outcomes.push(outcome);
@@ -194,6 +240,8 @@ export function describeOutcome(outcome: EventOutcome): string {
       return `${head} rejected, not retried: ${outcome.error}`;
     case 'failed':
       return `${head} failed (attempt ${outcome.attempts}), retried after ${outcome.retryAt?.toISOString()}: ${outcome.error}`;
+    case 'parked':
+      return `${head} ${outcome.error} — see \`boomerang inbox show ${outcome.id}\`, then \`inbox retry\` or \`inbox discard\``;
   }
 }
 

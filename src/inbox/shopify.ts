@@ -189,6 +189,12 @@ function mapCustomer(customer: Json): ShopifyMapping | Json {
       sms_consent: smsConsentOf(customer),
     }),
     registered_at: text(customer.created_at),
+    // The consent's own time, else the customer record's: a replay of an old webhook (under a new
+    // X-Shopify-Webhook-Id, which the HMAC does not cover) must not undo a newer choice.
+    occurred_at:
+      (isObject(customer.email_marketing_consent)
+        ? text(customer.email_marketing_consent.consent_updated_at)
+        : undefined) ?? text(customer.updated_at),
   });
 }
 

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { type EventProblem, type InboxEvent, validateEventsBody } from './events.js';
+import { formatPath } from './text.js';
 
 /** Where an event came from: `api` (POST /events), `shopify` (webhooks), `cli` (boomerang event). */
 export type InboxSource = 'api' | 'shopify' | 'cli';
@@ -22,8 +23,26 @@ export interface StoredEvent {
   processedAt: Date | null;
 }
 
+/** An event_id received before with a different body: the hashes of both canonical bodies. */
+export interface EventConflict {
+  path: string;
+  eventId: string;
+  storedSha256: string;
+  receivedSha256: string;
+}
+
 export type AcceptResult =
-  { ok: true; events: StoredEvent[] } | { ok: false; problems: EventProblem[] };
+  | { ok: true; events: StoredEvent[] }
+  | { ok: false; problems: EventProblem[]; conflicts?: EventConflict[] };
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Thrown inside the transaction so that nothing of a batch with a conflict is stored. */
+class ConflictFound extends Error {
+  constructor(readonly conflicts: EventConflict[]) {
+    super('conflicting event ids');
+  }
+}
 
 /** JSON with object keys sorted at every level: equal events give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -49,6 +68,8 @@ export function dedupeKeyOf(wire: Record<string, unknown>): string {
 /**
  * Validates a body (one event or `{"events": […]}`) and stores its events in one transaction:
  * all or nothing. `dedupeKey` replaces the computed key of a single event (Shopify's webhook id).
+ * An `event_id` stored before with a different body is a conflict (as an idempotency key reused
+ * for another request): nothing is stored and the conflicts name both bodies' hashes.
  */
 export async function acceptEvents(
   db: Db,
@@ -60,9 +81,10 @@ export async function acceptEvents(
   if (!validation.ok) return validation;
   if (opts.dedupeKey !== undefined && validation.events.length !== 1)
     throw new Error('a dedupe key can only be given for a single event');
-  const events = await db.transaction().execute(async (trx) => {
+  const run = db.transaction().execute(async (trx) => {
     const stored: StoredEvent[] = [];
-    for (const { wire, event } of validation.events) {
+    const conflicts: EventConflict[] = [];
+    for (const [index, { wire, event }] of validation.events.entries()) {
       const dedupeKey = opts.dedupeKey ?? dedupeKeyOf(wire);
       const inserted = await trx
         .insertInto('inbox_events')
@@ -81,10 +103,23 @@ export async function acceptEvents(
       }
       const existing = await trx
         .selectFrom('inbox_events')
-        .select(['id', 'processed_at'])
+        .select(['id', 'processed_at', 'payload'])
         .where('source', '=', source)
         .where('dedupe_key', '=', dedupeKey)
         .executeTakeFirstOrThrow();
+      // Only the store's own event ids can be reused for another body: other keys are the
+      // body's hash, or Shopify's webhook id (whose retries resend the same body).
+      if (opts.dedupeKey === undefined && dedupeKey.startsWith('event:')) {
+        const storedHash = sha256(canonicalJson(existing.payload));
+        const receivedHash = sha256(canonicalJson(wire));
+        if (storedHash !== receivedHash)
+          conflicts.push({
+            path: formatPath([...(validation.batch ? ['events', index] : []), 'event_id']),
+            eventId: dedupeKey.slice('event:'.length),
+            storedSha256: storedHash,
+            receivedSha256: receivedHash,
+          });
+      }
       stored.push({
         id: existing.id,
         type: event.type,
@@ -92,7 +127,20 @@ export async function acceptEvents(
         processedAt: existing.processed_at,
       });
     }
+    if (conflicts.length) throw new ConflictFound(conflicts);
     return stored;
   });
-  return { ok: true, events };
+  try {
+    return { ok: true, events: await run };
+  } catch (err) {
+    if (!(err instanceof ConflictFound)) throw err;
+    return {
+      ok: false,
+      conflicts: err.conflicts,
+      problems: err.conflicts.map((c) => ({
+        path: c.path,
+        message: `event ${JSON.stringify(c.eventId)} was received before with a different body (sha256 ${c.storedSha256}; this one ${c.receivedSha256}); give a new event a new event_id`,
+      })),
+    };
+  }
 }

@@ -1,11 +1,13 @@
 /**
  * Boomerang's metrics for Prometheus, computed from Postgres on each scrape with a few aggregate
- * queries: journeys started and ended per campaign, messages per channel and status, coupon pools.
+ * queries: journeys started and ended per campaign, messages per channel and status, coupon pools,
+ * inbox events per state.
  * The "_total" counters count rows, so they only go down if rows are deleted.
  */
 import { sql } from 'kysely';
 import { couponSetStatus } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
+import { countInboxByState, INBOX_STATES } from '../db/inbox.js';
 import type { MetricFamily } from './prometheus.js';
 
 const CHANNELS = ['email', 'sms'] as const;
@@ -27,6 +29,7 @@ export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFa
     db,
   );
   const pools = await couponSetStatus(db, now);
+  const inbox = await countInboxByState(db);
 
   // Every channel × status appears, at 0 when nothing happened yet: rate() needs the series to exist.
   const messageCounts = new Map<string, number>();
@@ -61,6 +64,12 @@ export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFa
         const [channel, status] = key.split('\u0000') as [string, string];
         return { labels: { channel, status }, value };
       }),
+    },
+    {
+      name: 'boomerang_inbox_events',
+      help: 'Store events in the inbox per state: pending (waiting to be applied), parked (failed too often: see boomerang inbox list), applied, rejected.',
+      type: 'gauge',
+      samples: INBOX_STATES.map((state) => ({ labels: { state }, value: inbox[state] })),
     },
     {
       name: 'boomerang_coupons_available',

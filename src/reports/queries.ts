@@ -4,10 +4,8 @@
  * row per journey and one per paid order of its contacts, and is done in TypeScript
  * (src/domain/reports/attribution.ts).
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
-import type { Database } from '../db/schema.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import { sql } from 'kysely';
+import { type Executor } from '../db/database.js';
 
 export interface Scope {
   campaignId: string;
@@ -16,7 +14,7 @@ export interface Scope {
 
 /** The journeys in scope, as a SQL fragment usable in a CTE. */
 const scopedJourneys = (s: Scope) => sql`
-  SELECT workflow_id, contact_id, holdout, enrolled_at, ended_at, end_reason
+  SELECT workflow_id, contact_id, holdout, enrolled_at, ended_at, end_reason, definition_version
   FROM journeys
   WHERE campaign_id = ${s.campaignId} AND (${s.since}::timestamptz IS NULL OR enrolled_at >= ${s.since}::timestamptz)`;
 
@@ -27,6 +25,8 @@ export interface JourneyRow {
   enrolled_at: Date;
   ended_at: Date | null;
   end_reason: string | null;
+  /** The campaign definition version of the journey's latest step. */
+  definition_version: number;
   last_message_sent_at: Date | null;
   last_message_step_at: Date | null;
 }
@@ -50,7 +50,7 @@ export async function journeyRows(
       WHERE e.campaign_id = ${s.campaignId} AND e.type = 'step_entered' AND e.step = ANY(${messageSteps}::text[])
       GROUP BY e.workflow_id)
     SELECT j.workflow_id, j.contact_id, j.holdout, j.enrolled_at, j.ended_at, j.end_reason,
-           sent.last_sent AS last_message_sent_at, steps.last_step AS last_message_step_at
+           j.definition_version, sent.last_sent AS last_message_sent_at, steps.last_step AS last_message_step_at
     FROM j LEFT JOIN sent USING (workflow_id) LEFT JOIN steps USING (workflow_id)
     ORDER BY j.enrolled_at, j.workflow_id`.execute(db);
   return result.rows;

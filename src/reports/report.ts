@@ -10,6 +10,7 @@ import type { Transaction } from 'kysely';
 import type { Config } from '../config.js';
 import { listCampaigns, type StoredCampaign } from '../db/campaigns.js';
 import { couponSetStatus } from '../db/coupons.js';
+import { countInboxByState } from '../db/inbox.js';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import {
@@ -30,6 +31,7 @@ import type { ReportOptions } from './options.js';
 import * as q from './queries.js';
 import type {
   CampaignResult,
+  DefinitionVersionResult,
   CampaignsReport,
   CouponPool,
   Funnel,
@@ -112,6 +114,7 @@ export async function buildReport(
         attributionRule: ATTRIBUTION_RULE,
         temporal: { uiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace },
         couponPools: pools,
+        inbox: await countInboxByState(trx),
         campaigns,
       };
     });
@@ -192,10 +195,31 @@ async function campaignResult(
       redeemed: coupons.filter((c) => c.redeemed_order_id !== null).length,
       pool: pools.find((p) => p.setId === campaign.couponSet) ?? null,
     },
-    results: { ...compareControlGroups(attributed), all: summarizeGroup(attributed) },
+    results: {
+      ...compareControlGroups(attributed),
+      all: summarizeGroup(attributed),
+      byDefinitionVersion: byDefinitionVersion(journeys, attributed),
+    },
     welcome: campaign.kind === 'welcome_voucher' ? welcomeMetric(attributed) : null,
     revenueByDay: revenueByDay(attributed, config.shop.currency, config.shop.timezone),
   };
+}
+
+/** Results per definition version, so a changed template or wait can be compared with the old one. */
+function byDefinitionVersion(
+  journeys: q.JourneyRow[],
+  attributed: JourneyAttribution[],
+): DefinitionVersionResult[] {
+  const versionOf = new Map(journeys.map((j) => [j.workflow_id, j.definition_version]));
+  const versions = [...new Set(journeys.map((j) => j.definition_version))].sort((a, b) => a - b);
+  return versions.map((version) => {
+    const of = attributed.filter((a) => versionOf.get(a.journey.workflowId) === version);
+    return {
+      version,
+      all: summarizeGroup(of),
+      treated: summarizeGroup(of.filter((a) => !a.journey.holdout)),
+    };
+  });
 }
 
 function buildFunnel(

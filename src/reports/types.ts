@@ -4,6 +4,7 @@
  * Dates are ISO 8601 strings; amounts are in the shop's currency, rounded to cents.
  */
 import type { CouponSetStatus } from '../db/coupons.js';
+import type { InboxState } from '../db/inbox.js';
 import type { CampaignKind } from '../domain/campaigns/definition.js';
 import type { GraphEdge, GraphNode } from '../domain/reports/graphs.js';
 import type { ControlGroupComparison, GroupFigures } from '../domain/reports/uplift.js';
@@ -27,6 +28,8 @@ export interface CampaignsReport {
   temporal: { uiUrl: string; namespace: string };
   /** Every coupon set, flagged `low` when fewer codes are available than its low_stock_threshold. */
   couponPools: CouponPool[];
+  /** Store events in the inbox per state; parked ones wait for `boomerang inbox retry|discard`. */
+  inbox: Record<InboxState, number>;
   campaigns: CampaignResult[];
 }
 
@@ -49,11 +52,24 @@ export interface CampaignResult {
   funnel: Funnel;
   messages: MessageFigures;
   coupons: { assigned: number; redeemed: number; pool: CouponPool | null };
-  /** Attributed purchases of every journey, then treated vs held-out with the uplift. */
-  results: ControlGroupComparison & { all: GroupFigures };
+  /**
+   * Attributed purchases of every journey, then treated vs held-out with the uplift, then per
+   * campaign definition version (the version of each journey's latest step), oldest first.
+   */
+  results: ControlGroupComparison & {
+    all: GroupFigures;
+    byDefinitionVersion: DefinitionVersionResult[];
+  };
   /** Welcome campaigns only: the seed's key metric. */
   welcome: WelcomeMetric | null;
   revenueByDay: RevenueDay[];
+}
+
+export interface DefinitionVersionResult {
+  version: number;
+  /** Every journey of this version (treated and held out). */
+  all: GroupFigures;
+  treated: GroupFigures;
 }
 
 export interface Funnel {

@@ -59,9 +59,26 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   }
 }
 
+/**
+ * Without a key: payloads pass as they are, but an encrypted one (written by a worker that has
+ * the key) is refused with a message naming the variable, not the SDK's "Unknown encoding".
+ */
+export class MissingKeyPayloadCodec implements PayloadCodec {
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads;
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    for (const payload of payloads)
+      if (Buffer.from(payload.metadata?.encoding ?? []).toString() === ENCODING)
+        throw new Error(
+          'this workflow data is encrypted, and PAYLOAD_ENCRYPTION_KEY is not set: set it to the key the worker uses and run the command again',
+        );
+    return payloads;
+  }
+}
+
 /** The data converter for clients and workers: encryption when a key is configured. */
-export function dataConverterFor(
-  key: Buffer | undefined,
-): { payloadCodecs: PayloadCodec[] } | undefined {
-  return key ? { payloadCodecs: [new AesGcmPayloadCodec(key)] } : undefined;
+export function dataConverterFor(key: Buffer | undefined): { payloadCodecs: PayloadCodec[] } {
+  return { payloadCodecs: [key ? new AesGcmPayloadCodec(key) : new MissingKeyPayloadCodec()] };
 }

@@ -5,29 +5,24 @@
  *     —no→ Assign coupon → Send email
  */
 import type { InactiveReactivationCampaign } from '../domain/campaigns/definition.js';
-import { type JourneyInput, type JourneyResult, runJourney } from './journey.js';
+import { inactiveReactivationSteps } from '../domain/campaigns/steps.js';
+import type { JourneyInput, JourneyResult } from '../campaigns/journey-contract.js';
+import { runJourney } from './journey.js';
 
 export async function inactiveReactivationJourney(
   input: JourneyInput<InactiveReactivationCampaign>,
 ): Promise<JourneyResult> {
-  return runJourney(input, async (journey) => {
-    const { campaign } = journey;
-    if (
-      await journey.waitUnlessPurchase(
-        campaign.waits.beforeCoupon,
-        `wait ${campaign.waits.beforeCoupon}`,
-      )
-    )
+  return runJourney(input, inactiveReactivationSteps, async (journey, steps) => {
+    if (await journey.waitUnlessPurchase(steps.wait, (c) => c.waits.beforeCoupon))
       return 'purchased';
-    if (await journey.hasPurchased(campaign.purchaseLookback)) return 'purchased';
+    if (await journey.hasPurchased(steps.hasPurchased, (c) => c.purchaseLookback))
+      return 'purchased';
 
-    const coupon = await journey.assignCoupon(campaign.couponSet, campaign.couponValidity);
-    await journey.sendEmail(
-      'send_coupon',
-      'send reactivation coupon email',
-      campaign.emails.coupon,
-      coupon,
-    );
+    const coupon = await journey.assignCoupon(steps.assignCoupon, (c) => ({
+      couponSet: c.couponSet,
+      validFor: c.couponValidity,
+    }));
+    await journey.sendEmail(steps.sendCoupon, (c) => c.emails.coupon, coupon);
     return 'completed';
   });
 }

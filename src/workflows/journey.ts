@@ -9,8 +9,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
-  defineQuery,
-  defineSignal,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -23,61 +22,24 @@ import type { CouponActivities } from '../activities/coupons.js';
 import type { JourneyActivities } from '../activities/journeys.js';
 import type { MessagingActivities, SendResult } from '../activities/messaging.js';
 import type { CampaignDefinition, TemplateRef } from '../domain/campaigns/definition.js';
+import type { Step } from '../domain/campaigns/steps.js';
 import { STEP } from '../domain/search-attributes.js';
+import {
+  type DefinitionUpdate,
+  type EndReason,
+  type JourneyInput,
+  type JourneyResult,
+  journeyQuery,
+  messagesTaskQueue,
+  type PurchaseEvent,
+  purchaseSignal,
+  type StepRecord,
+  stopSignal,
+  updateDefinitionSignal,
+} from '../campaigns/journey-contract.js';
 
-/** A purchase reported by the store (or an import) while the journey runs. */
-export interface PurchaseEvent {
-  orderId: string;
-  placedAt: string;
-  total: number;
-  currency: string;
-}
-
-export interface JourneyInput<C extends CampaignDefinition = CampaignDefinition> {
-  campaign: C;
-  contactId: number;
-  /** Control group: enrolled and measured like everyone, but sent nothing. */
-  holdout?: boolean;
-}
-
-export type EndReason =
-  | 'completed'
-  | 'not_in_segment'
-  | 'left_segment'
-  | 'purchased'
-  | 'coupon_pool_exhausted'
-  | 'unsubscribed'
-  | 'not_subscribed'
-  | 'no_email'
-  | 'contact_not_found'
-  | 'campaign_stopped';
-
-export interface StepRecord {
-  step: string;
-  label: string;
-  at: string;
-  outcome?: string;
-}
-
-export interface JourneyResult {
-  endReason: EndReason;
-  steps: StepRecord[];
-  couponCode?: string;
-}
-
-export interface JourneyState {
-  campaignId: string;
-  contactId: number;
-  holdout: boolean;
-  currentStep: string | undefined;
-  steps: StepRecord[];
-  purchases: PurchaseEvent[];
-  endReason?: EndReason;
-}
-
-export const purchaseSignal = defineSignal<[PurchaseEvent]>('purchase');
-export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
-export const journeyQuery = defineQuery<JourneyState>('journey');
+/** Names the patch that lets journeys take a definition update at their next node. */
+export const ADOPT_DEFINITION_UPDATES = 'adopt-definition-updates';
 
 /** Thrown inside a journey to end it early with a reason; caught by runJourney. */
 class JourneyEnd extends Error {
@@ -100,7 +62,7 @@ const bookkeeping = proxyLocalActivities<JourneyActivities>({
 /** Sends go to their own task queue, whose worker enforces the provider rate limit. */
 function messaging() {
   return proxyActivities<MessagingActivities>({
-    taskQueue: `${workflowInfo().taskQueue}-messages`,
+    taskQueue: messagesTaskQueue(workflowInfo().taskQueue),
     // Provider calls answer in seconds (their clients time out sooner); a lost worker is noticed within 30 s.
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
@@ -108,7 +70,9 @@ function messaging() {
 }
 
 export class Journey<C extends CampaignDefinition> {
-  readonly campaign: C;
+  private current: C;
+  private version: number;
+  private pendingUpdate: DefinitionUpdate<C> | undefined;
   readonly contactId: number;
   readonly holdout: boolean;
   private readonly steps: StepRecord[] = [];
@@ -122,8 +86,13 @@ export class Journey<C extends CampaignDefinition> {
   private endReason: EndReason | undefined;
   couponCode: string | undefined;
 
-  constructor(input: JourneyInput<C>) {
-    this.campaign = input.campaign;
+  constructor(
+    input: JourneyInput<C>,
+    /** The campaign's step catalogue: a step's label follows the definition the journey runs under. */
+    private readonly catalogue: (campaign: C) => Record<string, Step>,
+  ) {
+    this.current = input.campaign;
+    this.version = input.definitionVersion ?? 1;
     this.contactId = input.contactId;
     this.holdout = input.holdout ?? false;
     setHandler(purchaseSignal, (purchase) => {
@@ -132,10 +101,18 @@ export class Journey<C extends CampaignDefinition> {
     setHandler(stopSignal, () => {
       this.stopped = true;
     });
+    setHandler(updateDefinitionSignal, (update) => {
+      // The kind is checked before the signal is sent; checked again so a stray signal changes nothing.
+      if (update.version <= this.version || update.campaign.kind !== this.current.kind) return;
+      if (this.pendingUpdate && this.pendingUpdate.version >= update.version) return;
+      this.pendingUpdate = update as DefinitionUpdate<C>;
+    });
     setHandler(journeyQuery, () => ({
       campaignId: this.campaign.id,
       contactId: this.contactId,
       holdout: this.holdout,
+      definitionVersion: this.version,
+      pendingDefinitionVersion: this.pendingUpdate?.version,
       currentStep: this.steps.at(-1)?.step,
       steps: this.steps,
       purchases: this.purchases,
@@ -143,19 +120,53 @@ export class Journey<C extends CampaignDefinition> {
     }));
   }
 
+  /** The definition the journey runs under: the one it started with, or a newer one it adopted. */
+  get campaign(): C {
+    return this.current;
+  }
+
+  get definitionVersion(): number {
+    return this.version;
+  }
+
+  /**
+   * Takes a pending definition update. Only at a node's entry, so a node runs under one version;
+   * behind a patch, so a history recorded before journeys could adopt updates replays as it ran.
+   */
+  private adoptPendingUpdate(): void {
+    if (!this.pendingUpdate || !patched(ADOPT_DEFINITION_UPDATES)) return;
+    this.current = this.pendingUpdate.campaign;
+    this.version = this.pendingUpdate.version;
+    this.pendingUpdate = undefined;
+  }
+
+  /** `node` as the definition the journey runs under now describes it (its label may have changed). */
+  private stepNow(node: Step): Step {
+    return (
+      Object.values(this.catalogue(this.current)).find(
+        (s) => s.step === node.step && s.occurrence === node.occurrence,
+      ) ?? node
+    );
+  }
+
   private get ref() {
     return { campaignId: this.campaign.id, contactId: this.contactId };
   }
 
   /** Enters a node of the seed's workflow: visible in the UI, the query, and the event log. */
-  async enter(step: string, label: string): Promise<void> {
+  async enter(node: Step): Promise<Step> {
     if (this.stopped) throw new JourneyEnd('campaign_stopped');
-    this.steps.push({ step, label, at: new Date().toISOString() });
+    this.adoptPendingUpdate();
+    const entered = this.stepNow(node);
+    const { step, label } = entered;
+    const definitionVersion = this.version;
+    this.steps.push({ step, label, at: new Date().toISOString(), definitionVersion });
     if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: step }]);
-    setCurrentDetails(`**${label}**`);
+    setCurrentDetails(`**${label}** (campaign version ${definitionVersion})`);
     await bookkeeping.recordStep.executeWithOptions({ summary: `record step: ${label}` }, [
-      { ...this.ref, step, index: this.steps.length },
+      { ...this.ref, step, index: this.steps.length, definitionVersion },
     ]);
+    return entered;
   }
 
   private note(outcome: string): void {
@@ -165,7 +176,7 @@ export class Journey<C extends CampaignDefinition> {
 
   async enrol(): Promise<void> {
     await bookkeeping.recordEnrollment.executeWithOptions({ summary: 'enrol contact' }, [
-      { ...this.ref, holdout: this.holdout },
+      { ...this.ref, holdout: this.holdout, definitionVersion: this.version },
     ]);
   }
 
@@ -183,8 +194,9 @@ export class Journey<C extends CampaignDefinition> {
    * "Wait": a durable timer that a purchase signal cuts short. Returns true if a purchase arrived.
    * A stop signal also ends the wait (and then the journey).
    */
-  async waitUnlessPurchase(duration: Duration, label: string): Promise<boolean> {
-    await this.enter('wait', label);
+  async waitUnlessPurchase(step: Step, length: (campaign: C) => Duration): Promise<boolean> {
+    await this.enter(step);
+    const duration = length(this.current);
     const startedAt = Date.now();
     const interrupted = await condition(
       () => this.stopped || this.purchasedSince(startedAt),
@@ -202,8 +214,9 @@ export class Journey<C extends CampaignDefinition> {
   }
 
   /** "Has purchased more than 0 times in the last …": signals received, else the orders table. */
-  async hasPurchased(lookback: Duration): Promise<boolean> {
-    await this.enter('has_purchased', `has purchased in the last ${String(lookback)}?`);
+  async hasPurchased(step: Step, lookbackOf: (campaign: C) => Duration): Promise<boolean> {
+    await this.enter(step);
+    const lookback = lookbackOf(this.current);
     const since = Date.now() - msToNumber(lookback);
     const purchased =
       this.purchasedSince(since) ||
@@ -217,10 +230,11 @@ export class Journey<C extends CampaignDefinition> {
 
   /** "Assign coupon": the same step always gets the same code; an empty pool ends the journey. */
   async assignCoupon(
-    couponSet: string,
-    validFor?: string,
+    step: Step,
+    couponOf: (campaign: C) => { couponSet: string; validFor?: string },
   ): Promise<{ code: string; expiresAt: string | null } | undefined> {
-    await this.enter('assign_coupon', `assign coupon from "${couponSet}"`);
+    await this.enter(step);
+    const { couponSet, validFor } = couponOf(this.current);
     if (this.holdout) {
       this.note('skipped: control group');
       return undefined;
@@ -265,12 +279,12 @@ export class Journey<C extends CampaignDefinition> {
    * journey goes on.
    */
   async sendEmail(
-    step: string,
-    label: string,
-    template: TemplateRef,
+    node: Step,
+    templateOf: (campaign: C) => TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
   ): Promise<SendResult | undefined> {
-    await this.enter(step, label);
+    const { step, label } = await this.enter(node);
+    const template = templateOf(this.current);
     // A control-group contact goes through the same checks (consent ends its journey too), but
     // the message is withheld.
     const result = await messaging().sendEmail.executeWithOptions(
@@ -305,12 +319,12 @@ export class Journey<C extends CampaignDefinition> {
 
   /** "Send SMS": only with an E.164 phone and SMS consent; otherwise skipped with the reason. */
   async sendSms(
-    step: string,
-    label: string,
-    template: TemplateRef,
+    node: Step,
+    templateOf: (campaign: C) => TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
   ): Promise<SendResult | undefined> {
-    await this.enter(step, label);
+    const { step, label } = await this.enter(node);
+    const template = templateOf(this.current);
     const result = await messaging().sendSms.executeWithOptions(
       { summary: this.holdout ? `${label} (withheld: control group)` : label },
       [
@@ -336,8 +350,8 @@ export class Journey<C extends CampaignDefinition> {
   }
 
   /** "Add customer into segment". */
-  async addToSegment(segment: string): Promise<void> {
-    await this.enter('add_to_segment', `add to segment "${segment}"`);
+  async addToSegment(step: Step, segment: string): Promise<void> {
+    await this.enter(step);
     await activities.addToSegment.executeWithOptions({ summary: `add to segment "${segment}"` }, [
       { contactId: this.contactId, segment },
     ]);
@@ -345,12 +359,10 @@ export class Journey<C extends CampaignDefinition> {
 
   /** "Waiting for time range": sleeps until the contact window opens in the contact's time zone. */
   async waitForContactWindow(
+    step: Step,
     window: NonNullable<CampaignDefinition['contactWindow']>,
   ): Promise<void> {
-    await this.enter(
-      'wait_for_window',
-      `wait for contact window (${window.days.join(',')} ${window.from}–${window.to})`,
-    );
+    await this.enter(step);
     const opensAt = await activities.nextContactWindow.executeWithOptions(
       { summary: 'next contact window' },
       [{ contactId: this.contactId, window, now: new Date().toISOString() }],
@@ -362,7 +374,12 @@ export class Journey<C extends CampaignDefinition> {
 
   async end(reason: EndReason): Promise<JourneyResult> {
     this.endReason = reason;
-    this.steps.push({ step: 'end', label: `end: ${reason}`, at: new Date().toISOString() });
+    this.steps.push({
+      step: 'end',
+      label: `end: ${reason}`,
+      at: new Date().toISOString(),
+      definitionVersion: this.version,
+    });
     if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: `end:${reason}` }]);
     setCurrentDetails(`**ended**: ${reason}`);
     await bookkeeping.endJourney.executeWithOptions({ summary: `end: ${reason}` }, [
@@ -373,15 +390,16 @@ export class Journey<C extends CampaignDefinition> {
 }
 
 /** Runs a journey body: enrols the contact, and turns early endings into a recorded reason. */
-export async function runJourney<C extends CampaignDefinition>(
+export async function runJourney<C extends CampaignDefinition, S extends Record<string, Step>>(
   input: JourneyInput<C>,
-  body: (journey: Journey<C>) => Promise<EndReason>,
+  catalogue: (campaign: C) => S,
+  body: (journey: Journey<C>, steps: S) => Promise<EndReason>,
 ): Promise<JourneyResult> {
-  const journey = new Journey(input);
+  const journey = new Journey(input, catalogue);
   await journey.enrol();
   let reason: EndReason;
   try {
-    reason = await body(journey);
+    reason = await body(journey, catalogue(input.campaign));
   } catch (err) {
     if (err instanceof JourneyEnd) reason = err.reason;
     else throw err;

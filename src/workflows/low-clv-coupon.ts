@@ -4,38 +4,38 @@
  *     —yes→ Assign coupon → Send email → Wait 7 days → Is in segment? —no→ end
  *     —yes→ Has purchased > 0 times in the last 7 days? —yes→ end
  *     —no→ Send email (the reminder, same coupon)
+ * Templates, waits and the coupon set are read from the definition when the journey reaches them,
+ * so an update adopted mid-journey applies from the next node on.
  */
 import type { LowClvCouponCampaign } from '../domain/campaigns/definition.js';
-import { type JourneyInput, type JourneyResult, runJourney } from './journey.js';
+import { lowClvCouponSteps } from '../domain/campaigns/steps.js';
+import type { JourneyInput, JourneyResult } from '../campaigns/journey-contract.js';
+import { runJourney } from './journey.js';
 
 export async function lowClvCouponJourney(
   input: JourneyInput<LowClvCouponCampaign>,
 ): Promise<JourneyResult> {
-  return runJourney(input, async (journey) => {
-    const { campaign } = journey;
-    await journey.enter('is_in_segment', `is in segment "${campaign.segment}"?`);
-    if (!(await journey.isInSegment(campaign.segment))) return 'not_in_segment';
+  return runJourney(input, lowClvCouponSteps, async (journey, steps) => {
+    const { segment } = journey.campaign;
+    await journey.enter(steps.isInSegment);
+    if (!(await journey.isInSegment(segment))) return 'not_in_segment';
 
-    const coupon = await journey.assignCoupon(campaign.couponSet, campaign.couponValidity);
-    await journey.sendEmail('send_offer', 'send coupon email', campaign.emails.offer, coupon);
+    const coupon = await journey.assignCoupon(steps.assignCoupon, (c) => ({
+      couponSet: c.couponSet,
+      validFor: c.couponValidity,
+    }));
+    await journey.sendEmail(steps.sendOffer, (c) => c.emails.offer, coupon);
 
-    const purchasedDuringWait = await journey.waitUnlessPurchase(
-      campaign.waits.beforeReminder,
-      `wait ${campaign.waits.beforeReminder}`,
-    );
-    if (purchasedDuringWait) return 'purchased';
+    if (await journey.waitUnlessPurchase(steps.wait, (c) => c.waits.beforeReminder))
+      return 'purchased';
 
-    await journey.enter('still_in_segment', `still in segment "${campaign.segment}"?`);
-    if (!(await journey.isInSegment(campaign.segment))) return 'left_segment';
+    await journey.enter(steps.stillInSegment);
+    if (!(await journey.isInSegment(segment))) return 'left_segment';
 
-    if (await journey.hasPurchased(campaign.purchaseLookback)) return 'purchased';
+    if (await journey.hasPurchased(steps.hasPurchased, (c) => c.purchaseLookback))
+      return 'purchased';
 
-    await journey.sendEmail(
-      'send_reminder',
-      'send reminder email (same coupon)',
-      campaign.emails.reminder,
-      coupon,
-    );
+    await journey.sendEmail(steps.sendReminder, (c) => c.emails.reminder, coupon);
     return 'completed';
   });
 }

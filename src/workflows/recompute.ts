@@ -27,9 +27,19 @@ const quick = proxyActivities<IndicatorActivities>({
   retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes' },
 });
 
-export async function recomputeIndicators(
-  input: { asOf?: string } = {},
-): Promise<RecomputeProgress> {
+export interface RecomputeInput {
+  /** ISO instant to compute as of (orders placed before it count); default now. */
+  asOf?: string;
+  /** Forecast horizon of forecast purchases and CLV, in days; default 365. */
+  horizonDays?: number;
+  /**
+   * False to skip starting segment-triggered journeys (a recompute as of a past instant would
+   * message contacts on stale data). Absent means start them, as every run did before.
+   */
+  startJourneys?: boolean;
+}
+
+export async function recomputeIndicators(input: RecomputeInput = {}): Promise<RecomputeProgress> {
   const asOf = input.asOf ?? new Date().toISOString();
   const progress: RecomputeProgress = {
     stage: 'summarizing',
@@ -53,16 +63,20 @@ export async function recomputeIndicators(
   progress.warnings.push(...models.warnings);
 
   stage('computing', 'probability alive, forecast purchases, CLV');
-  await quick.computeValueIndicators({ models });
+  await quick.computeValueIndicators(
+    input.horizonDays === undefined ? { models } : { models, horizonDays: input.horizonDays },
+  );
   await quick.publishIndicators({ asOf, models });
 
   stage('segmenting', 'refreshing segment memberships');
   progress.segments = await quick.refreshSegments({ at: asOf });
 
-  stage('triggering', 'journeys of campaigns that start on segment entry');
-  progress.journeysStarted = (
-    await quick.startJourneysOnSegmentEntry({ refreshes: progress.segments })
-  ).started;
+  if (input.startJourneys !== false) {
+    stage('triggering', 'journeys of campaigns that start on segment entry');
+    progress.journeysStarted = (
+      await quick.startJourneysOnSegmentEntry({ refreshes: progress.segments })
+    ).started;
+  }
 
   stage('done', `${progress.contacts} customers, ${progress.journeysStarted} journeys started`);
   return progress;

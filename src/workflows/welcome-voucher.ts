@@ -7,49 +7,38 @@
  *     —no→ Voucher reminder email, and the same by SMS when the contact has a phone number
  */
 import type { WelcomeVoucherCampaign } from '../domain/campaigns/definition.js';
-import { DEFAULT_CONTACT_WINDOW } from '../domain/campaigns/defaults.js';
-import { type JourneyInput, type JourneyResult, runJourney } from './journey.js';
+import { welcomeContactWindow, welcomeVoucherSteps } from '../domain/campaigns/steps.js';
+import type { JourneyInput, JourneyResult } from '../campaigns/journey-contract.js';
+import { runJourney } from './journey.js';
 
 export async function welcomeVoucherJourney(
   input: JourneyInput<WelcomeVoucherCampaign>,
 ): Promise<JourneyResult> {
-  return runJourney(input, async (journey) => {
-    const { campaign } = journey;
-    await journey.sendEmail('send_welcome', 'send welcome offer email', campaign.emails.welcome);
+  return runJourney(input, welcomeVoucherSteps, async (journey, steps) => {
+    await journey.sendEmail(steps.sendWelcome, (c) => c.emails.welcome);
 
     const purchasedEarly =
-      (await journey.waitUnlessPurchase(
-        campaign.waits.afterWelcome,
-        `wait ${campaign.waits.afterWelcome}`,
-      )) || (await journey.hasPurchased(campaign.waits.afterWelcome));
+      (await journey.waitUnlessPurchase(steps.waitAfterWelcome, (c) => c.waits.afterWelcome)) ||
+      (await journey.hasPurchased(steps.purchasedAfterWelcome, (c) => c.waits.afterWelcome));
     if (purchasedEarly) {
-      await journey.addToSegment(campaign.convertedSegment);
+      await journey.addToSegment(steps.addToSegment, journey.campaign.convertedSegment);
       return 'purchased';
     }
 
-    await journey.waitForContactWindow(campaign.contactWindow ?? DEFAULT_CONTACT_WINDOW);
-    const voucher = await journey.assignCoupon(campaign.couponSet, campaign.voucherValidity);
-    await journey.sendEmail('send_voucher', 'send voucher email', campaign.emails.voucher, voucher);
+    await journey.waitForContactWindow(steps.waitForWindow, welcomeContactWindow(journey.campaign));
+    const voucher = await journey.assignCoupon(steps.assignVoucher, (c) => ({
+      couponSet: c.couponSet,
+      validFor: c.voucherValidity,
+    }));
+    await journey.sendEmail(steps.sendVoucher, (c) => c.emails.voucher, voucher);
 
     const purchasedLater =
-      (await journey.waitUnlessPurchase(
-        campaign.waits.afterVoucher,
-        `wait ${campaign.waits.afterVoucher}`,
-      )) || (await journey.hasPurchased(campaign.waits.afterVoucher));
+      (await journey.waitUnlessPurchase(steps.waitAfterVoucher, (c) => c.waits.afterVoucher)) ||
+      (await journey.hasPurchased(steps.purchasedAfterVoucher, (c) => c.waits.afterVoucher));
     if (purchasedLater) return 'purchased';
 
-    await journey.sendEmail(
-      'send_reminder',
-      'send voucher reminder email',
-      campaign.emails.reminder,
-      voucher,
-    );
-    await journey.sendSms(
-      'send_reminder_sms',
-      'send voucher reminder SMS (if phone)',
-      campaign.sms.reminder,
-      voucher,
-    );
+    await journey.sendEmail(steps.sendReminder, (c) => c.emails.reminder, voucher);
+    await journey.sendSms(steps.sendReminderSms, (c) => c.sms.reminder, voucher);
     return 'completed';
   });
 }

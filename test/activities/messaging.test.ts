@@ -16,7 +16,13 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const SECRET = 'messaging-test-secret';
 const baseConfig: MessagingDeps['config'] = {
-  email: { provider: 'outbox', from: 'Boomerang Shop <shop@example.com>', resendApiKey: undefined },
+  email: {
+    provider: 'outbox',
+    from: 'Boomerang Shop <shop@example.com>',
+    resendApiKey: undefined,
+    requestsPerSecond: 2,
+    batchSize: 100,
+  },
   publicUrl: 'https://boomerang.example',
   signingSecret: SECRET,
   frequencyCap: undefined,
@@ -209,10 +215,11 @@ describe('sendEmail', () => {
     );
     expect(unsubscribe).not.toBeNull();
     expect(unsubscribe![1]).not.toContain('utm_');
-    expect(verifyUnsubscribeToken(SECRET, decodeURIComponent(unsubscribe![2]!))).toMatchObject({
-      ok: true,
-      contactId: id,
-    });
+    const verified = verifyUnsubscribeToken(SECRET, decodeURIComponent(unsubscribe![2]!));
+    expect(verified).toMatchObject({ ok: true, contactId: id });
+    // The link carries its expiry: UNSUBSCRIBE_LINK_DAYS (default 365) after the send.
+    if (!verified.ok) throw new Error('unreachable');
+    expect(verified.expiresAt!.getTime() - verified.issuedAt.getTime()).toBe(365 * 86_400_000);
     expect(row!.headers).toEqual({
       'List-Unsubscribe': `<${unsubscribe![1]}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkContactFrequencyCap, recentMessageTimes } from '../../src/channels/frequency-cap.js';
+import { checkContactFrequencyCap } from '../../src/channels/frequency-cap.js';
+import { recentMessageTimes } from '../../src/db/messages.js';
 import { createChannels } from '../../src/channels/index.js';
 import { parseRetryAfter } from '../../src/channels/provider-errors.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';

@@ -27,6 +27,37 @@ describe('contacts repository', () => {
   afterAll(() => database?.drop());
 
   describe('upsertContact', () => {
+    it('never lets consent stated before the last consent change override it', async () => {
+      const key = { externalId: 'consent-1', email: 'consent@example.com' };
+      const stated = (status: 'subscribed' | 'unsubscribed', consentAt: Date, now = T2) =>
+        upsertContact(database.db, { ...key, newsletterStatus: status }, { now, consentAt });
+      expect((await stated('subscribed', T0)).contact.newsletterSubscribedAt).toEqual(T0);
+      // Unsubscribed at T1 (a link, dated by its arrival).
+      await upsertContact(database.db, { ...key, newsletterStatus: 'unsubscribed' }, { now: T1 });
+      // A replay of the T0 statement arrives later: stale, nothing changes.
+      const replay = await stated('subscribed', T0);
+      expect(replay.action).toBe('unchanged');
+      expect(replay.contact.newsletterStatus).toBe('unsubscribed');
+      // A statement newer than the change applies, dated by its own time.
+      const newer = await stated('subscribed', new Date(T1.getTime() + 1000));
+      expect(newer.contact).toMatchObject({
+        newsletterStatus: 'subscribed',
+        newsletterSubscribedAt: new Date(T1.getTime() + 1000),
+      });
+      // A later confirmation of the same status makes anything stated before it stale too.
+      expect((await stated('subscribed', T2)).action).toBe('updated');
+      const late = await stated('unsubscribed', new Date(T2.getTime() - 1000));
+      expect(late.contact.newsletterStatus).toBe('subscribed');
+      // SMS consent likewise, by its own time.
+      await upsertContact(database.db, { ...key, smsConsent: true }, { now: T2, consentAt: T2 });
+      const staleSms = await upsertContact(
+        database.db,
+        { ...key, smsConsent: false },
+        { now: T2, consentAt: T1 },
+      );
+      expect(staleSms.contact.smsConsent).toBe(true);
+    });
+
     it('inserts, then finds the same data unchanged, then updates only on a change', async () => {
       const input = {
         externalId: 'U-1',

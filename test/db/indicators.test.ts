@@ -78,7 +78,7 @@ describe('indicator summaries in SQL', () => {
           own.map((o) => ({ placedAt: o.placedAt, total: o.total, paid: o.status === 'paid' })),
           asOf,
         );
-        const paid = own.filter((o) => o.status === 'paid' && o.placedAt <= asOf);
+        const paid = own.filter((o) => o.status === 'paid' && o.placedAt < asOf);
         const lastDay = Math.max(...paid.map((o) => Math.floor(o.placedAt.getTime() / DAY)));
         const total = paid.reduce((s, o) => s + o.total, 0);
         return (
@@ -168,5 +168,49 @@ describe('indicator summaries in SQL', () => {
         .where('contact_id', '=', lonely.id)
         .executeTakeFirst(),
     ).toBeUndefined();
+  });
+
+  it('uses the same purchase-day rule as summarizeOrders for an as-of instant at midnight', async () => {
+    const midnight = new Date('2026-08-02T00:00:00Z');
+    const contact = await database.db
+      .insertInto('contacts')
+      .values({ email: 'midnight@example.com' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const own = [
+      { placedAt: new Date('2026-07-20T10:00:00Z'), total: 12 },
+      { placedAt: new Date('2026-08-01T23:59:59.999Z'), total: 20 },
+      { placedAt: new Date('2026-08-02T00:00:00Z'), total: 40 },
+      { placedAt: new Date('2026-08-02T18:00:00Z'), total: 80 },
+    ];
+    await database.db
+      .insertInto('orders')
+      .values(
+        own.map((o, i) => ({
+          external_id: `midnight-${i}`,
+          contact_id: contact.id,
+          placed_at: o.placedAt,
+          total: o.total,
+          currency: 'EUR',
+          status: 'paid' as const,
+        })),
+      )
+      .execute();
+    await summarizeContacts(database.db, midnight);
+    await publishIndicators(database.db, midnight, { bgnbdFitId: null, gammaGamma: null });
+    const row = await database.db
+      .selectFrom('contact_indicators')
+      .select(['frequency', 'recency_days', 'age_days', 'monetary_value'])
+      .where('contact_id', '=', contact.id)
+      .executeTakeFirstOrThrow();
+    const expected = summarizeOrders(own, midnight)!;
+    // The two orders of 1 August and earlier count; those at and after midnight do not.
+    expect(expected).toEqual({ frequency: 1, recency: 12, T: 12, monetaryValue: 20 });
+    expect({
+      frequency: row.frequency,
+      recency: row.recency_days,
+      T: row.age_days,
+      monetaryValue: row.monetary_value,
+    }).toEqual(expected);
   });
 });

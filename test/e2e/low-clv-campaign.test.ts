@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signalPurchase } from '../../src/campaigns/lifecycle.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
-import type { JourneyResult } from '../../src/workflows/journey.js';
+import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
 import { recomputeIndicators } from '../../src/workflows/recompute.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';

@@ -2,15 +2,17 @@
  * `npm start` as a user runs it: the whole stack on embedded defaults, the skeleton's CLI command,
  * the workflow visible through the Web UI, Ctrl-C stopping every part, and a restart keeping state.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
+import { embeddedClusterDir } from '../../src/provision/cluster-dir.js';
 import { freePort } from '../global-setup.js';
 import { type RunningProcess, startTs } from '../support/processes.js';
 
@@ -42,8 +44,13 @@ describe('npm start', () => {
   afterAll(async () => {
     if (stack?.child.pid && stack.child.exitCode === null)
       process.kill(-stack.child.pid, 'SIGKILL');
-    if (dataDir)
+    if (dataDir) {
+      // As root, the cluster lives outside the data directory (src/provision/cluster-dir.ts).
+      const { clusterDir } = await embeddedClusterDir(dataDir);
+      if (!clusterDir.startsWith(dataDir))
+        await fs.rm(path.dirname(clusterDir), { recursive: true, force: true });
       await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    }
   });
 
   it('runs the stack, shows a CLI-started workflow in the Web UI, stops on Ctrl-C and resumes on restart', async () => {
@@ -82,18 +89,66 @@ describe('npm start', () => {
     expect(stack.output()).toContain(`http://localhost:${ports.ui}`);
     expect((await fetch(`http://127.0.0.1:${ports.http}/readyz`)).status).toBe(200);
 
-    const { stdout } = await exec(
-      process.execPath,
-      [path.join(PROJECT_ROOT, 'bin/boomerang.js'), 'greet', 'Ada', '--json'],
-      {
-        env: {
-          ...process.env,
-          ...env,
-          TEMPORAL_ADDRESS: `localhost:${ports.temporal}`,
-          TEMPORAL_UI_URL: '',
-        },
+    // The operator key is printed with where it is kept, and signs in to the dashboard.
+    const secretsFile = path.join(dataDir, 'secrets.json');
+    expect(stack.output()).toContain(`Keys kept in      ${secretsFile}`);
+    const operatorKey = /Operator key +(bmr_op_\S+)/.exec(stack.output())?.[1];
+    expect(operatorKey).toBeDefined();
+    const dashboard = `http://127.0.0.1:${ports.http}/dashboard`;
+    expect((await fetch(dashboard)).status).toBe(401);
+    const signedIn = await fetch(dashboard, {
+      headers: {
+        authorization: `Basic ${Buffer.from(`operator:${operatorKey}`).toString('base64')}`,
       },
-    );
+    });
+    expect(signedIn.status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ports.http}/metrics`)).status).toBe(401);
+
+    // The state is its owner's only: the directory, the keys, the stack's addresses, the histories.
+    const mode = async (file: string) => (await fs.stat(file)).mode & 0o777;
+    expect(await mode(dataDir)).toBe(0o700);
+    for (const file of ['secrets.json', 'stack.json', 'temporal.sqlite'])
+      expect(await mode(path.join(dataDir, file)), file).toBe(0o600);
+
+    // Postgres: generated passwords; the application's role is no superuser and owns its schema.
+    const secrets = JSON.parse(await fs.readFile(secretsFile, 'utf8')) as Record<string, string>;
+    const state = JSON.parse(await fs.readFile(path.join(dataDir, 'stack.json'), 'utf8')) as {
+      databaseUrl: string;
+    };
+    const appUrl = new URL(state.databaseUrl);
+    expect(appUrl.username).toBe('boomerang_app');
+    expect(decodeURIComponent(appUrl.password)).toBe(secrets.POSTGRES_APP_PASSWORD);
+    const wellKnown = new pg.Client({
+      connectionString: `postgres://boomerang:boomerang@127.0.0.1:${ports.pg}/postgres`,
+    });
+    await expect(wellKnown.connect()).rejects.toThrow(/password authentication failed/);
+    const app = new pg.Client({ connectionString: state.databaseUrl });
+    await app.connect();
+    try {
+      const { rows } = await app.query<{ rolsuper: boolean; rolcreatedb: boolean; owner: string }>(
+        `SELECT r.rolsuper, r.rolcreatedb, pg_get_userbyid(n.nspowner) AS owner
+           FROM pg_roles r, pg_namespace n WHERE r.rolname = current_user AND n.nspname = 'public'`,
+      );
+      expect(rows[0]).toEqual({ rolsuper: false, rolcreatedb: false, owner: 'boomerang_app' });
+      const tables = await app.query<{ owner: string }>(
+        `SELECT DISTINCT tableowner AS owner FROM pg_tables WHERE schemaname = 'public'`,
+      );
+      expect(tables.rows).toEqual([{ owner: 'boomerang_app' }]);
+      await expect(app.query('CREATE DATABASE stolen')).rejects.toThrow(/permission denied/);
+    } finally {
+      await app.end();
+    }
+
+    // The CLI finds the running stack by itself: nothing exported (its Web UI links included),
+    // ports not the defaults.
+    const { TEMPORAL_UI_PORT: _uiPort, ...cliEnv } = { ...process.env, ...env };
+    const cli = (args: string[]) =>
+      exec(process.execPath, [path.join(PROJECT_ROOT, 'bin/boomerang.js'), ...args], {
+        env: { ...cliEnv, TEMPORAL_UI_URL: '' },
+      });
+    const count = await cli(['segment', 'count', 'Customers to reengage']);
+    expect(count.stdout).toMatch(/\d/);
+    const { stdout } = await cli(['greet', 'Ada', '--json']);
     const started = JSON.parse(stdout) as {
       workflowId: string;
       url: string;
@@ -129,4 +184,64 @@ describe('npm start', () => {
     expect(describe2.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
     await ctrlC(stack);
   }, 400_000);
+
+  // Containers run as root with the clone in /root (0700): the `postgres` user the embedded server
+  // runs as reaches neither node_modules nor .data there. Only root has this problem.
+  it.runIf(os.userInfo().uid === 0)(
+    'as root, starts from a clone in a 0700 home on its own defaults',
+    async () => {
+      const home = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-root-home-'));
+      await fs.chmod(home, 0o700);
+      const clone = path.join(home, 'clone');
+      await fs.mkdir(clone);
+      // Hard links: a full copy of the project, node_modules included, in seconds.
+      for (const entry of await fs.readdir(PROJECT_ROOT))
+        if (!['.data', '.git'].includes(entry))
+          await exec('cp', ['-al', path.join(PROJECT_ROOT, entry), clone]);
+      const dataDir = path.join(clone, '.data');
+      const ports = {
+        temporal: await freePort(),
+        ui: await freePort(),
+        pg: await freePort(),
+        http: await freePort(),
+      };
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
+        cwd: clone,
+        env: {
+          ...process.env,
+          BOOMERANG_DATA_DIR: '',
+          TEMPORAL_DEV_SERVER_PORT: String(ports.temporal),
+          TEMPORAL_UI_PORT: String(ports.ui),
+          EMBEDDED_POSTGRES_PORT: String(ports.pg),
+          PORT: String(ports.http),
+          TEMPORAL_CLI_PATH: inject('temporalCliPath'),
+          DATABASE_URL: '',
+          TEMPORAL_ADDRESS: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      try {
+        const deadline = Date.now() + 150_000;
+        while (!/up and running/.test(output) && child.exitCode === null && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 500));
+        expect(output, output).toMatch(/up and running/);
+        expect((await fetch(`http://127.0.0.1:${ports.http}/readyz`)).status).toBe(200);
+        expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o700);
+        process.kill(-child.pid!, 'SIGINT');
+        expect(await exited).toBe(0);
+      } finally {
+        if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+        const { clusterDir } = await embeddedClusterDir(dataDir);
+        if (!clusterDir.startsWith(home))
+          await fs.rm(path.dirname(clusterDir), { recursive: true, force: true });
+        await fs.rm(home, { recursive: true, force: true });
+      }
+    },
+    300_000,
+  );
 });

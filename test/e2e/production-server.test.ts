@@ -101,7 +101,8 @@ describe('the production Temporal server with two workers', () => {
         TEMPORAL_TASK_QUEUE: taskQueue,
         DATABASE_URL: database.url,
         BOOMERANG_SIGNING_SECRET: 's3cret',
-        MESSAGES_PER_SECOND: '1000',
+        EMAIL_REQUESTS_PER_SECOND: '1000',
+        SMS_REQUESTS_PER_SECOND: '1000',
         HOLD_AFTER: holdAfter,
         HOLD_MS: '10000',
       });

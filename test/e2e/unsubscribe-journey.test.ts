@@ -13,7 +13,7 @@ import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { ensurePresetSegments } from '../../src/db/segments.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
-import type { JourneyResult } from '../../src/workflows/journey.js';
+import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
@@ -83,7 +83,11 @@ describe('unsubscribe during a journey', () => {
     );
     // The link as the email carries it, pointed at this test's server.
     const link = /<([^>]+)>/.exec(offer.headers['List-Unsubscribe']!)![1]!;
-    const page = await fetch(`${base}${new URL(link).pathname}${new URL(link).search}`);
+    // As a mailbox provider's one-click (RFC 8058); a GET only shows the button.
+    const page = await fetch(`${base}${new URL(link).pathname}${new URL(link).search}`, {
+      method: 'POST',
+      body: 'List-Unsubscribe=One-Click',
+    });
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/unsubscribed/i);
     expect(

@@ -8,6 +8,7 @@ import { registerReportRoutes } from '../../src/http/dashboard.js';
 import type { Handler } from '../../src/http/server.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
+import { basicAuth, OPERATOR_BEARER, OPERATOR_KEY } from './support.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { seedReportFixture } from '../reports/fixture.js';
 import { REPORT_CONFIG } from '../reports/matchers.js';
@@ -21,12 +22,59 @@ describe('report routes', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     await seedReportFixture(database.db);
-    registerReportRoutes(routes, { db: database.db, config: REPORT_CONFIG });
+    registerReportRoutes(routes, {
+      db: database.db,
+      config: REPORT_CONFIG,
+      operatorKey: OPERATOR_KEY,
+    });
     server = await startRouteServer(routes);
   });
   afterAll(async () => {
     await server?.close();
     await database?.drop();
+  });
+
+  it('asks for the operator key: a browser gets the Basic sign-in challenge, a program may send it as a bearer token', async () => {
+    for (const path of ['/dashboard', '/api/report']) {
+      const anonymous = await fetch(`${server.base}${path}`);
+      expect(anonymous.status, path).toBe(401);
+      expect(anonymous.headers.get('www-authenticate'), path).toMatch(
+        /^Basic realm="boomerang operator"/,
+      );
+      expect(await anonymous.text(), path).not.toContain('funnel');
+      const wrong = await fetch(`${server.base}${path}`, {
+        headers: basicAuth('operator', `${OPERATOR_KEY}x`),
+      });
+      expect(wrong.status, path).toBe(401);
+      expect(((await wrong.json()) as { error: string }).error).toBe('wrong operator key');
+      const signedIn = await fetch(`${server.base}${path}`, {
+        headers: basicAuth('anyone', OPERATOR_KEY),
+      });
+      expect(signedIn.status, path).toBe(200);
+      const program = await fetch(`${server.base}${path}`, { headers: OPERATOR_BEARER });
+      expect(program.status, path).toBe(200);
+    }
+  });
+
+  it('is closed to everyone while no operator key is configured', async () => {
+    const closed = new Map<string, Handler>();
+    registerReportRoutes(closed, {
+      db: database.db,
+      config: REPORT_CONFIG,
+      operatorKey: undefined,
+    });
+    const other = await startRouteServer(closed);
+    try {
+      for (const path of ['/dashboard', '/api/report', '/metrics']) {
+        const res = await fetch(`${other.base}${path}`, { headers: basicAuth('operator', '') });
+        expect(res.status, path).toBe(401);
+        expect(((await res.json()) as { error: string }).error).toMatch(
+          /BOOMERANG_OPERATOR_KEY is not set/,
+        );
+      }
+    } finally {
+      await other.close();
+    }
   });
 
   it('registers GET routes only', () => {
@@ -40,6 +88,7 @@ describe('report routes', () => {
   it('GET /api/report answers the report, the same object the CLI prints', async () => {
     const res = await fetch(
       `${server.base}/api/report?campaign=welcome&since=2026-03-04&window=14d`,
+      { headers: OPERATOR_BEARER },
     );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
@@ -62,10 +111,14 @@ describe('report routes', () => {
   });
 
   it('says what is wrong with a request', async () => {
-    const bad = await fetch(`${server.base}/api/report?window=forever`);
+    const bad = await fetch(`${server.base}/api/report?window=forever`, {
+      headers: OPERATOR_BEARER,
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/window must be a duration/);
-    const unknown = await fetch(`${server.base}/api/report?campaign=nope`);
+    const unknown = await fetch(`${server.base}/api/report?campaign=nope`, {
+      headers: OPERATOR_BEARER,
+    });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: string }).error).toMatch(/unknown campaign "nope"/);
   });
@@ -104,7 +157,7 @@ describe('report routes', () => {
   });
 
   it('GET /dashboard is one self-contained page: inline script and style allowed by hash, nothing from elsewhere', async () => {
-    const res = await fetch(`${server.base}/dashboard`);
+    const res = await fetch(`${server.base}/dashboard`, { headers: OPERATOR_BEARER });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const html = await res.text();

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { registerReportRoutes } from '../../src/http/dashboard.js';
+import { OPERATOR_BEARER, OPERATOR_KEY } from './support.js';
 import type { Handler } from '../../src/http/server.js';
 import type { CampaignsReport } from '../../src/reports/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -96,7 +97,7 @@ describe('dashboard in headless Chromium', () => {
       holdoutPercent: 10,
     });
     const routes = new Map<string, Handler>();
-    registerReportRoutes(routes, { db: database.db, config });
+    registerReportRoutes(routes, { db: database.db, config, operatorKey: OPERATOR_KEY });
     // A stand-in for the Temporal Web UI's workflow list, so following a link can be checked.
     routes.set('GET /temporal-ui/namespaces/shop%20ns/workflows', async (_req, res, url) => {
       const html = `<!doctype html><title>Temporal UI stand-in</title><p id="query">${(url.searchParams.get('query') ?? '').replace(/[<&]/g, '')}</p>`;
@@ -112,6 +113,8 @@ describe('dashboard in headless Chromium', () => {
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1440, height: 1000 },
+      // The operator signs in at the browser's Basic auth prompt with the key `npm start` printed.
+      httpCredentials: { username: 'operator', password: OPERATOR_KEY },
     });
     context.on('request', (r) => requests.push(r.url()));
     context.on('page', (p) => {
@@ -138,7 +141,9 @@ describe('dashboard in headless Chromium', () => {
   }
 
   const report = async (query = ''): Promise<CampaignsReport> =>
-    (await fetch(`${server.base}/api/report${query}`)).json() as Promise<CampaignsReport>;
+    (
+      await fetch(`${server.base}/api/report${query}`, { headers: OPERATOR_BEARER })
+    ).json() as Promise<CampaignsReport>;
 
   /** node id → count text, as drawn. */
   const drawnCounts = (page: Page, campaign: string) =>

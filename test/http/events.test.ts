@@ -91,6 +91,37 @@ describe('POST /events', () => {
     expect(await inbox()).toHaveLength(0);
   });
 
+  it('reads the Authorization header as RFC 6750 says: scheme in any case, then spaces, then a b64token', async () => {
+    for (const authorization of [`bearer ${API_KEY}`, `BEARER ${API_KEY}`, `Bearer  ${API_KEY}`]) {
+      const res = await post(registration('rfc@example.com'), { authorization });
+      expect(res.status, authorization).toBe(202);
+    }
+    // Not a b64token, a tab for the space, or two tokens: a malformed request (400, invalid_request).
+    for (const authorization of [
+      `Bearer\t${API_KEY}`,
+      `Bearer ${API_KEY} ${API_KEY}`,
+      `Bearer ${API_KEY},x`,
+      `Bearer "${API_KEY}"`,
+      'Bearer',
+    ]) {
+      const res = await post(registration('rfc@example.com'), { authorization });
+      expect(res.status, authorization).toBe(400);
+      expect(res.headers.get('www-authenticate'), authorization).toBe(
+        'Bearer realm="boomerang", error="invalid_request"',
+      );
+    }
+    // A wrong token says invalid_token; no credentials at all get the bare challenge (§3.1).
+    const wrong = await post(registration('rfc@example.com'), {
+      authorization: `Bearer ${API_KEY}x`,
+    });
+    expect(wrong.headers.get('www-authenticate')).toBe(
+      'Bearer realm="boomerang", error="invalid_token"',
+    );
+    const none = await post(registration('rfc@example.com'), { authorization: '' });
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="boomerang"');
+    expect(await inbox()).toHaveLength(1);
+  });
+
   it('refuses every request with 401 when no API key is configured', async () => {
     const unconfigured = await startServer({
       db: database.db,

@@ -2,6 +2,8 @@
  * The HTTP endpoint as a process (src/http/main.ts): it listens and stores events while Temporal
  * is down, and its inbox processor applies them once Temporal answers.
  */
+import net from 'node:net';
+import os from 'node:os';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { saveCampaign } from '../../src/db/campaigns.js';
@@ -10,6 +12,26 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type RunningProcess, startTs, until } from '../support/processes.js';
 import { quietRuntime, uniqueTaskQueue } from '../support/temporal.js';
 import { API_KEY, closedPort } from './support.js';
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 2000 });
+    socket.once('connect', () => socket.end(() => resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** This machine's addresses other than 127.0.0.1: IPv6 loopback and every network interface. */
+function otherAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => a.address !== '127.0.0.1' && !a.address.startsWith('fe80'))
+    .map((a) => a.address);
+}
 
 describe('the HTTP endpoint process', () => {
   let database: TestDatabase;
@@ -42,7 +64,13 @@ describe('the HTTP endpoint process', () => {
       BOOMERANG_API_KEY: API_KEY,
       BOOMERANG_SIGNING_SECRET: 'test-secret',
     });
-    await http.waitForOutput(/listening on/);
+    // Bound to this machine only by default, and the banner says so.
+    await http.waitForOutput(new RegExp(`listening on http://127\\.0\\.0\\.1:${httpPort}`));
+    expect(await canConnect('127.0.0.1', httpPort)).toBe(true);
+    const others = otherAddresses();
+    expect(others.length).toBeGreaterThan(0);
+    for (const address of others)
+      expect(await canConnect(address, httpPort), `reachable on ${address}`).toBe(false);
     await http.waitForOutput(
       /Cannot reach Temporal.*events are stored and applied once it answers/,
     );

@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type Fixture, seedReportFixture } from '../reports/fixture.js';
 import { REPORT_CONFIG } from '../reports/matchers.js';
 import { type RouteServer, startRouteServer } from '../reports/route-server.js';
+import { OPERATOR_BEARER, OPERATOR_KEY } from './support.js';
 
 interface ParsedFamily {
   help?: string;
@@ -149,7 +150,11 @@ describe('GET /metrics', () => {
       })
       .execute();
     const routes = new Map<string, Handler>();
-    registerReportRoutes(routes, { db: database.db, config: REPORT_CONFIG });
+    registerReportRoutes(routes, {
+      db: database.db,
+      config: REPORT_CONFIG,
+      operatorKey: OPERATOR_KEY,
+    });
     server = await startRouteServer(routes);
   });
   afterAll(async () => {
@@ -158,7 +163,7 @@ describe('GET /metrics', () => {
   });
 
   it('answers the text format with the counts of the inserted rows', async () => {
-    const res = await fetch(`${server.base}/metrics`);
+    const res = await fetch(`${server.base}/metrics`, { headers: OPERATOR_BEARER });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const metrics = parsePrometheus(await res.text());
@@ -167,6 +172,7 @@ describe('GET /metrics', () => {
       'boomerang_journeys_started_total',
       'boomerang_journeys_completed_total',
       'boomerang_messages_total',
+      'boomerang_inbox_events',
       'boomerang_coupons_available',
       'boomerang_coupon_pool_low',
     ]);
@@ -228,10 +234,44 @@ describe('GET /metrics', () => {
       .insertInto('coupons')
       .values(Array.from({ length: 10 }, (_, i) => ({ set_id: 'low-clv', code: `MORE-${i}` })))
       .execute();
-    const metrics = parsePrometheus(await (await fetch(`${server.base}/metrics`)).text());
+    const metrics = parsePrometheus(
+      await (await fetch(`${server.base}/metrics`, { headers: OPERATOR_BEARER })).text(),
+    );
     expect(valueOf(metrics.get('boomerang_coupons_available'), { set: 'low-clv' })).toBe(13);
     expect(valueOf(metrics.get('boomerang_coupon_pool_low'), { set: 'low-clv' })).toBe(0);
     await database.db.deleteFrom('coupons').where('code', 'like', 'MORE-%').execute();
+  });
+
+  it('wants the operator key as a bearer token, unless the metrics are explicitly public', async () => {
+    const anonymous = await fetch(`${server.base}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toContain(
+      'Bearer realm="boomerang operator"',
+    );
+    expect(await anonymous.text()).not.toContain('boomerang_journeys');
+    const wrong = await fetch(`${server.base}/metrics`, {
+      headers: { authorization: `Bearer ${OPERATOR_KEY}x` },
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toContain('error="invalid_token"');
+
+    const routes = new Map<string, Handler>();
+    registerReportRoutes(routes, {
+      db: database.db,
+      config: REPORT_CONFIG,
+      operatorKey: OPERATOR_KEY,
+      metricsPublic: true,
+    });
+    const open = await startRouteServer(routes);
+    try {
+      const scraped = await fetch(`${open.base}/metrics`);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('boomerang_journeys_started_total');
+      // Public metrics open nothing else.
+      expect((await fetch(`${open.base}/api/report`)).status).toBe(401);
+    } finally {
+      await open.close();
+    }
   });
 
   it('is read-only: other methods are refused', async () => {

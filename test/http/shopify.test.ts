@@ -4,6 +4,8 @@
  */
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
+import { processInboxBatch } from '../../src/inbox/processor.js';
 import { mapShopifyWebhook } from '../../src/inbox/shopify.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import {
@@ -200,6 +202,56 @@ describe('POST /webhooks/shopify', () => {
       await unconfigured.close();
     }
     expect(await inbox()).toHaveLength(0);
+  });
+
+  it('a signed customers/create replayed under a new webhook id never undoes a newer consent change', async () => {
+    const apply = () => processInboxBatch({ db: database.db, temporal, taskQueue: 'nobody-polls' });
+    const status = async () =>
+      await database.db
+        .selectFrom('contacts')
+        .select(['id', 'newsletter_status'])
+        .where('external_id', '=', '9001')
+        .executeTakeFirstOrThrow();
+    const customer = (consentAt: Date, state: string) => ({
+      id: 9001,
+      email: 'replay@example.com',
+      created_at: '2026-01-10T09:00:00Z',
+      updated_at: consentAt.toISOString(),
+      email_marketing_consent: { state, consent_updated_at: consentAt.toISOString() },
+    });
+    const subscribedLastWeek = customer(new Date(Date.now() - 7 * 86_400_000), 'subscribed');
+    expect(
+      (await deliver('customers/create', subscribedLastWeek, { webhookId: 'r-1' })).status,
+    ).toBe(200);
+    expect((await apply()).applied).toBe(1);
+    const { id } = await status();
+    expect((await status()).newsletter_status).toBe('subscribed');
+
+    // Yesterday's email link; today the contact unsubscribes with it.
+    const link = `${server.base}/unsubscribe?token=${encodeURIComponent(
+      createUnsubscribeToken(SIGNING_SECRET, id, { now: new Date(Date.now() - 86_400_000) }),
+    )}`;
+    const oneClick = { method: 'POST', body: 'List-Unsubscribe=One-Click' };
+    expect((await fetch(link, oneClick)).status).toBe(200);
+    expect((await status()).newsletter_status).toBe('unsubscribed');
+
+    // The same signed body again under a new X-Shopify-Webhook-Id: stored, applied, and stale.
+    const replay = await deliver('customers/create', subscribedLastWeek, { webhookId: 'r-2' });
+    expect(((await replay.json()) as { duplicate: boolean }).duplicate).toBe(false);
+    expect((await apply()).applied).toBe(1);
+    expect((await status()).newsletter_status).toBe('unsubscribed');
+
+    // A newer statement wins: the contact subscribes again, which voids yesterday's link.
+    const resubscribed = customer(new Date(Date.now() + 60_000), 'subscribed');
+    expect((await deliver('customers/create', resubscribed, { webhookId: 'r-3' })).status).toBe(
+      200,
+    );
+    expect((await apply()).applied).toBe(1);
+    expect((await status()).newsletter_status).toBe('subscribed');
+    const old = await fetch(link, oneClick);
+    expect(old.status).toBe(400);
+    expect(await old.text()).toContain('This unsubscribe link is no longer valid');
+    expect((await status()).newsletter_status).toBe('subscribed');
   });
 
   it('stores customers/create as a registration and refunds/create as a refund', async () => {

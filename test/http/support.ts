@@ -8,6 +8,13 @@ import { createHttpServer, type HttpDeps, listen } from '../../src/http/server.j
 export const API_KEY = 'bmr_test-api-key';
 export const SHOPIFY_SECRET = 'shopify-test-secret';
 export const SIGNING_SECRET = 'test-signing-secret';
+export const OPERATOR_KEY = 'bmr_op_test-operator-key';
+/** The operator key as a program sends it. */
+export const OPERATOR_BEARER = { authorization: `Bearer ${OPERATOR_KEY}` };
+/** HTTP Basic credentials, as a browser sends them after its sign-in prompt. */
+export const basicAuth = (user: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+});
 
 export interface RunningServer {
   base: string;

@@ -54,25 +54,97 @@ describe('unsubscribe links', () => {
     await database?.drop();
   });
 
-  it('GET with a valid token unsubscribes the contact, with the time, and says so in a page', async () => {
+  it('GET shows a page with a button and changes nothing (mail scanners open links); the button unsubscribes, with the time', async () => {
     const id = await subscribedContact({ external_id: 'cust-1' });
     const before = new Date();
-    const res = await fetch(`${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`);
+    const link = `${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`;
+    const res = await fetch(link);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(await res.text()).toContain('<h1>You are unsubscribed</h1>');
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const page = await res.text();
+    expect(page).toContain('<h1>Unsubscribe from our emails?</h1>');
+    const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(page);
+    expect(form).not.toBeNull();
+    expect(form![2]).toContain('<button type="submit"');
+    expect((await contact(id)).newsletter_status).toBe('subscribed');
+
+    // The browser submits the form: the action is relative to the page, the fields are its inputs.
+    const fields = [...form![2]!.matchAll(/name="([^"]+)" value="([^"]+)"/g)].map(
+      ([, k, v]) => `${encodeURIComponent(k!)}=${encodeURIComponent(v!.replace(/&amp;/g, '&'))}`,
+    );
+    const submitted = await fetch(new URL(form![1]!.replace(/&amp;/g, '&'), link), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: fields.join('&'),
+    });
+    expect(submitted.status).toBe(200);
+    expect(await submitted.text()).toContain('<h1>You are unsubscribed</h1>');
     const row = await contact(id);
     expect(row.newsletter_status).toBe('unsubscribed');
     expect(row.newsletter_unsubscribed_at!.getTime()).toBeGreaterThanOrEqual(
       before.getTime() - 1000,
     );
 
-    // Following the link again changes nothing, not even the time.
-    expect(
-      (await fetch(`${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`)).status,
-    ).toBe(200);
+    // Following the link again says so, and changes nothing, not even the time.
+    const again = await fetch(link);
+    expect(await again.text()).toContain('<h1>You are unsubscribed</h1>');
+    await fetch(link, { method: 'POST', body: 'List-Unsubscribe=One-Click' });
     expect((await contact(id)).newsletter_unsubscribed_at).toEqual(row.newsletter_unsubscribed_at);
+  });
+
+  it('refuses a link older than UNSUBSCRIBE_LINK_DAYS (default 365), whatever its own expiry says', async () => {
+    const id = await subscribedContact();
+    const issued = (daysAgo: number) =>
+      `${server.base}/unsubscribe?token=${encodeURIComponent(
+        tokenFor(id, { now: new Date(Date.now() - daysAgo * 86_400_000) }),
+      )}`;
+    const old = await fetch(issued(366), { method: 'POST', body: 'List-Unsubscribe=One-Click' });
+    expect(old.status).toBe(400);
+    expect(await old.text()).toContain('This unsubscribe link has expired');
+    expect((await contact(id)).newsletter_status).toBe('subscribed');
+
+    const shortLived = await startServer({
+      db: database.db,
+      temporal,
+      config: {
+        apiKey: API_KEY,
+        shopifyWebhookSecret: undefined,
+        signingSecret: SIGNING_SECRET,
+        unsubscribeLinkDays: 30,
+      },
+    });
+    try {
+      const month = `${shortLived.base}${new URL(issued(31)).pathname}${new URL(issued(31)).search}`;
+      expect((await fetch(month, { method: 'POST' })).status).toBe(400);
+      const recent = `${shortLived.base}${new URL(issued(29)).pathname}${new URL(issued(29)).search}`;
+      expect((await fetch(recent, { method: 'POST' })).status).toBe(200);
+    } finally {
+      await shortLived.close();
+    }
+    expect((await contact(id)).newsletter_status).toBe('unsubscribed');
+  });
+
+  it('a link from before the contact subscribed again is void: GET says so, POST changes nothing', async () => {
+    const id = await subscribedContact();
+    const token = tokenFor(id, { now: new Date(Date.now() - 3_600_000) });
+    await database.db
+      .updateTable('contacts')
+      .set({ newsletter_subscribed_at: new Date(Date.now() - 60_000) })
+      .where('id', '=', id)
+      .execute();
+    const link = `${server.base}/unsubscribe?token=${encodeURIComponent(token)}`;
+    for (const init of [{}, { method: 'POST', body: 'List-Unsubscribe=One-Click' }]) {
+      const res = await fetch(link, init);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('This unsubscribe link is no longer valid');
+    }
+    expect((await contact(id)).newsletter_status).toBe('subscribed');
+    // A link of an email sent since then works.
+    const fresh = `${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`;
+    expect((await fetch(fresh, { method: 'POST' })).status).toBe(200);
+    expect((await contact(id)).newsletter_status).toBe('unsubscribed');
   });
 
   it('answers a tampered, expired or missing token with a 400 page and changes nothing', async () => {

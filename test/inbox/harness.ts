@@ -10,7 +10,7 @@ import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import type { HttpDeps } from '../../src/http/server.js';
 import type { InboxDeps } from '../../src/inbox/processor.js';
-import { journeyQuery, type JourneyState } from '../../src/workflows/journey.js';
+import { journeyQuery, type JourneyState } from '../../src/campaigns/journey-contract.js';
 import {
   API_KEY,
   type RunningServer,

@@ -11,8 +11,8 @@ import {
   retryOffsetSeconds,
   startInboxProcessor,
 } from '../../src/inbox/processor.js';
-import type { JourneyResult } from '../../src/workflows/journey.js';
-import { journeyQuery } from '../../src/workflows/journey.js';
+import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
+import { journeyQuery } from '../../src/campaigns/journey-contract.js';
 import { shopifyOrder, signShopify, unreachableTemporal } from '../http/support.js';
 import { until } from '../support/processes.js';
 import { type InboxHarness, journeysBySearch, startInboxHarness, WELCOME } from './harness.js';

@@ -1,7 +1,8 @@
 /**
  * Records the histories that test/replay/replay.test.ts replays. Run it only when a workflow
  * change is meant to be incompatible with running journeys (which then need a `patched()` branch
- * instead, or a new workflow type): `npm run record-histories`. Otherwise it does nothing.
+ * instead, or a new workflow type): `npm run record-histories`, or only new cases with
+ * `npm run record-histories -- -t NAME`. Otherwise it does nothing.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { parseCampaignDefinition } from '../../src/domain/campaigns/definition.js';
 import { inactiveReactivationJourney } from '../../src/workflows/inactive-reactivation.js';
-import { purchaseSignal } from '../../src/workflows/journey.js';
+import { purchaseSignal, updateDefinitionSignal } from '../../src/campaigns/journey-contract.js';
 import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
 import { welcomeVoucherJourney } from '../../src/workflows/welcome-voucher.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
@@ -31,6 +32,8 @@ describe.runIf(recording)('record workflow histories', () => {
     campaign: unknown;
     scenario: Scenario;
     purchaseAfterMs?: number;
+    /** A newer definition sent during the journey (`campaign update --running adopt`). */
+    update?: { afterMs: number; campaign: unknown };
   }[] = [
     {
       name: 'low-clv-coupon--reminder-sent',
@@ -75,6 +78,22 @@ describe.runIf(recording)('record workflow histories', () => {
       scenario: {},
       purchaseAfterMs: 86_400_000,
     },
+    {
+      name: 'low-clv-coupon--definition-update-adopted',
+      workflow: lowClvCouponJourney,
+      campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' },
+      scenario: {},
+      update: {
+        afterMs: 86_400_000,
+        campaign: {
+          id: 'low-clv',
+          name: 'Low CLV',
+          kind: 'low_clv_coupon',
+          couponSet: 'low-clv',
+          emails: { reminder: 'low-clv-offer' },
+        },
+      },
+    },
   ];
 
   for (const c of cases) {
@@ -84,8 +103,21 @@ describe.runIf(recording)('record workflow histories', () => {
         const handle = await env.client.workflow.start(c.workflow as typeof lowClvCouponJourney, {
           taskQueue: workers.taskQueue,
           workflowId: c.name,
-          args: [{ campaign: parseCampaignDefinition(c.campaign) as never, contactId: 42 }],
+          args: [
+            {
+              campaign: parseCampaignDefinition(c.campaign) as never,
+              contactId: 42,
+              ...(c.update ? { definitionVersion: 1 } : {}),
+            },
+          ],
         });
+        if (c.update) {
+          await env.sleep(c.update.afterMs);
+          await handle.signal(updateDefinitionSignal, {
+            version: 2,
+            campaign: parseCampaignDefinition(c.update.campaign),
+          });
+        }
         if (c.purchaseAfterMs) {
           await env.sleep(c.purchaseAfterMs);
           await handle.signal(purchaseSignal, {

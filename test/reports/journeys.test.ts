@@ -16,7 +16,7 @@ import type { WelcomeVoucherCampaign } from '../../src/domain/campaigns/definiti
 import { isHeldOut } from '../../src/domain/campaigns/holdout.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
-import type { JourneyResult } from '../../src/workflows/journey.js';
+import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';

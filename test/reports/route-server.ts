@@ -4,7 +4,8 @@
  * tests until they are wired into createRoutes.
  */
 import http from 'node:http';
-import { type Handler, listen, sendJson } from '../../src/http/server.js';
+import { HttpError, sendJson } from '../../src/http/respond.js';
+import { type Handler, listen } from '../../src/http/server.js';
 
 export interface RouteServer {
   base: string;
@@ -30,6 +31,8 @@ export async function startRouteServer(routes: Map<string, Handler>): Promise<Ro
       return sendJson(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
     }
     handler(req, res, url).catch((err: unknown) => {
+      if (err instanceof HttpError && !res.headersSent)
+        return sendJson(res, err.status, { error: err.message }, err.headers);
       console.error(err);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.end();

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCodecRoutes } from '../../src/http/codec.js';
-import { type Handler, listen } from '../../src/http/server.js';
-import { AesGcmPayloadCodec } from '../../src/temporal/codec.js';
+import type { Handler } from '../../src/http/server.js';
+import { AesGcmPayloadCodec, dataConverterFor } from '../../src/temporal/codec.js';
 import { greetingWorkflow } from '../../src/workflows/greeting.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
+import { basicAuth, OPERATOR_KEY } from '../http/support.js';
+import { type RouteServer, startRouteServer } from '../reports/route-server.js';
 
 const key = randomBytes(32);
 const codec = new AesGcmPayloadCodec(key);
@@ -38,26 +39,33 @@ describe('payload encryption', () => {
     );
   });
 
+  it('without a key, reads plain payloads and names PAYLOAD_ENCRYPTION_KEY for encrypted ones', async () => {
+    const [withoutKey] = dataConverterFor(undefined).payloadCodecs;
+    const plain = defaultPayloadConverter.toPayload('plain');
+    expect(await withoutKey!.decode([plain])).toEqual([plain]);
+    const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload('secret')]);
+    await expect(withoutKey!.decode([encrypted!])).rejects.toThrow(
+      /encrypted, and PAYLOAD_ENCRYPTION_KEY is not set/,
+    );
+  });
+
   describe('in a workflow history, and through the Web UI codec endpoint', () => {
     let env: TestWorkflowEnvironment;
-    let server: http.Server;
+    let server: RouteServer;
     let base: string;
     beforeAll(async () => {
       env = await createTimeSkippingEnv();
       const routes = new Map<string, Handler>();
-      registerCodecRoutes(routes, { codec, uiUrl: 'http://localhost:8233' });
-      server = http.createServer(
-        (req, res) =>
-          void routes.get(`${req.method} ${new URL(req.url!, 'http://x').pathname}`)!(
-            req,
-            res,
-            new URL(req.url!, 'http://x'),
-          ),
-      );
-      base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+      registerCodecRoutes(routes, {
+        codec,
+        uiUrl: 'http://localhost:8233',
+        operatorKey: OPERATOR_KEY,
+      });
+      server = await startRouteServer(routes);
+      base = server.base;
     });
     afterAll(async () => {
-      server?.close();
+      await server?.close();
       await env?.teardown();
     });
 
@@ -82,14 +90,36 @@ describe('payload encryption', () => {
         ),
         data: Buffer.from(input.data!).toString('base64'),
       };
-      const res = await fetch(`${base}/codec/decode`, {
-        method: 'POST',
+      const decode = (headers: Record<string, string>) =>
+        fetch(`${base}/codec/decode`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+          body: JSON.stringify({ payloads: [asJson] }),
+        });
+      // Without credentials, nobody gets plaintext: neither a script (no Origin) nor the UI's page.
+      for (const headers of [{}, { origin: 'http://localhost:8233' }] as Record<string, string>[]) {
+        const anonymous = await decode(headers);
+        expect(anonymous.status).toBe(401);
+        expect(await anonymous.text()).not.toContain(asJson.data);
+      }
+      const wrong = await decode({ authorization: `Bearer ${OPERATOR_KEY}x` });
+      expect(wrong.status).toBe(401);
+      // The CORS preflight never carries credentials: it must be answered without them.
+      const preflight = await fetch(`${base}/codec/decode`, {
+        method: 'OPTIONS',
         headers: {
-          'content-type': 'application/json',
           origin: 'http://localhost:8233',
-          'x-namespace': 'default',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,x-namespace',
         },
-        body: JSON.stringify({ payloads: [asJson] }),
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+
+      // The UI with "include cross-origin credentials" sends the Basic credentials the browser holds.
+      const res = await decode({
+        origin: 'http://localhost:8233',
+        ...basicAuth('operator', OPERATOR_KEY),
       });
       expect(res.status).toBe(200);
       expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
@@ -100,7 +130,11 @@ describe('payload encryption', () => {
 
       const foreign = await fetch(`${base}/codec/decode`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+        headers: {
+          'content-type': 'application/json',
+          origin: 'https://evil.example',
+          ...basicAuth('operator', OPERATOR_KEY),
+        },
         body: JSON.stringify({ payloads: [asJson] }),
       });
       expect(foreign.status).toBe(403);

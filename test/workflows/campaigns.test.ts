@@ -17,7 +17,7 @@ import {
   type JourneyResult,
   purchaseSignal,
   stopSignal,
-} from '../../src/workflows/journey.js';
+} from '../../src/campaigns/journey-contract.js';
 import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
 import { welcomeVoucherJourney } from '../../src/workflows/welcome-voucher.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';

@@ -8,6 +8,7 @@ import { Worker } from '@temporalio/worker';
 import type { CouponActivities } from '../../src/activities/coupons.js';
 import type { JourneyActivities } from '../../src/activities/journeys.js';
 import type { MessagingActivities } from '../../src/activities/messaging.js';
+import { messagesTaskQueue } from '../../src/campaigns/journey-contract.js';
 import { uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
 
 export interface Scenario {
@@ -91,7 +92,7 @@ export async function journeyWorkers(env: TestWorkflowEnvironment, scenario: Sce
   });
   const messages = await Worker.create({
     connection: env.nativeConnection,
-    taskQueue: `${taskQueue}-messages`,
+    taskQueue: messagesTaskQueue(taskQueue),
     activities: mocks.messaging,
   });
   return {

@@ -34,15 +34,27 @@ export interface OrderForSummary {
   readonly paid?: boolean;
 }
 
-function utcDay(date: Date): number {
+/** A purchase's day: its UTC calendar day, as days since 1970-01-01. */
+export function purchaseDay(date: Date): number {
   return Math.floor(date.getTime() / MS_PER_DAY);
+}
+
+/**
+ * The as-of day of an as-of instant: the UTC day of the last instant before it, so that an
+ * as-of at midnight ends the previous day and the summary covers exactly the orders placed
+ * before the instant. The SQL summary (src/db/indicators.ts) uses the same rule.
+ */
+export function lastObservedDay(asOf: Date): number {
+  return Math.floor((asOf.getTime() - 1) / MS_PER_DAY);
 }
 
 /**
  * Summarise a contact's orders as of `asOf`, the way lifetimes' summary_data_from_transaction_data
  * does with freq='D':
- * - timestamps are truncated to their UTC calendar day; orders after the as-of day are ignored,
- *   as are orders with `paid === false`;
+ * - only orders placed strictly before the `asOf` instant count (an order at the instant belongs
+ *   to what comes after it), and not those with `paid === false`; timestamps are truncated to their
+ *   UTC calendar day; the as-of day is the day of the last instant before `asOf` (see
+ *   `lastObservedDay`), so T = as-of day − first purchase day;
  * - orders on the same day count as one purchase whose value is their sum;
  * - the first purchase day is the customer's "birth" and is not a repeat purchase: frequency is
  *   the number of later purchase days, recency = last day − first day, T = as-of day − first day;
@@ -54,12 +66,13 @@ export function summarizeOrders(
   orders: readonly OrderForSummary[],
   asOf: Date,
 ): CustomerSummary | null {
-  const asOfDay = utcDay(asOf);
+  const asOfDay = lastObservedDay(asOf);
+  const cut = asOf.getTime();
   const byDay = new Map<number, number>();
   for (const order of orders) {
     if (order.paid === false) continue;
-    const day = utcDay(order.placedAt);
-    if (!Number.isFinite(day) || day > asOfDay) continue;
+    const day = purchaseDay(order.placedAt);
+    if (!Number.isFinite(day) || !(order.placedAt.getTime() < cut)) continue;
     if (!Number.isFinite(order.total))
       throw new RangeError(`order total must be a finite number (got ${order.total})`);
     byDay.set(day, (byDay.get(day) ?? 0) + order.total);

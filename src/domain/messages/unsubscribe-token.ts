@@ -137,3 +137,15 @@ export function verifyUnsubscribeToken(
 export function unsubscribeUrl(publicUrl: string, token: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/unsubscribe?token=${encodeURIComponent(token)}`;
 }
+
+/**
+ * A token issued before the contact's current subscription began belongs to an earlier one: a
+ * re-subscription voids the links of the emails sent before it. Compared in whole seconds, the
+ * token's precision.
+ */
+export function isVoidedBySubscription(issuedAt: Date, subscribedAt: Date | null): boolean {
+  return (
+    subscribedAt !== null &&
+    Math.floor(issuedAt.getTime() / 1000) < Math.floor(subscribedAt.getTime() / 1000)
+  );
+}

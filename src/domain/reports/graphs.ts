@@ -1,19 +1,22 @@
 /**
- * The node graph of each campaign kind, as data: the nodes a journey enters (their ids are the
- * `step` strings the workflows record in `journey_events`), the edges between them with their
- * yes/no labels, and the designed ways out (end reasons). The report counts journeys per node and
- * per way out on this graph; the dashboard draws it.
- *
- * Keep in step with src/workflows/low-clv-coupon.ts, inactive-reactivation.ts and
- * welcome-voucher.ts (test/domain/reports/graphs.test.ts checks the step names against them, and
- * test/reports/journeys.test.ts against real journeys).
+ * The node graph of each campaign kind, as data: the nodes a journey enters (the campaign's step
+ * catalogue, src/domain/campaigns/steps.ts, which the workflows enter too), the edges between
+ * them with their yes/no labels, and the designed ways out (end reasons). The report counts
+ * journeys per node and per way out on this graph; the dashboard draws it.
  *
  * A step a journey enters twice (the welcome journey waits, then checks for a purchase, twice) is
  * two nodes: the first visit has the step as id, the second `step#2`.
  */
 import type { CampaignDefinition, CampaignKind } from '../campaigns/definition.js';
+import {
+  inactiveReactivationSteps,
+  lowClvCouponSteps,
+  type Step,
+  type StepKind,
+  welcomeVoucherSteps,
+} from '../campaigns/steps.js';
 
-export type NodeKind = 'start' | 'decision' | 'wait' | 'action' | 'email' | 'sms';
+export type NodeKind = 'start' | StepKind;
 
 export interface GraphNode {
   /** Unique in the graph: the step, or `step#n` for the n-th visit of the same step. */
@@ -57,67 +60,78 @@ export function nodeId(step: string, occurrence: number): string {
   return occurrence <= 1 ? step : `${step}#${occurrence}`;
 }
 
-function node(
-  step: string | null,
-  label: string,
-  kind: NodeKind,
-  row: number,
-  col = 0,
-  occurrence = 1,
-): GraphNode {
+const START = 'enrolled';
+
+function startNode(label: string): GraphNode {
+  return { id: START, step: null, occurrence: 1, label, kind: 'start', row: 0, col: 0 };
+}
+
+/** The catalogue's step drawn at `row` (may be fractional) and `col`. */
+function node(step: Step, row: number, col = 0): GraphNode {
   return {
-    id: step === null ? 'enrolled' : nodeId(step, occurrence),
-    step,
-    occurrence,
-    label,
-    kind,
+    id: idOf(step),
+    step: step.step,
+    occurrence: step.occurrence,
+    label: step.title,
+    kind: step.kind,
     row,
     col,
   };
 }
 
+function idOf(step: Step | typeof START): string {
+  return step === START ? START : nodeId(step.step, step.occurrence);
+}
+
+type ChainLink = Step | typeof START | [Step, 'yes' | 'no'];
+
 /** Edges along a list of node ids, each unlabelled unless given as [id, label]. */
-function chain(...ids: (string | [string, 'yes' | 'no'])[]): GraphEdge[] {
+function chain(...links: ChainLink[]): GraphEdge[] {
   const edges: GraphEdge[] = [];
-  for (let i = 1; i < ids.length; i++) {
-    const prev = ids[i - 1]!;
-    const next = ids[i]!;
-    const from = Array.isArray(prev) ? prev[0] : prev;
-    if (Array.isArray(next)) edges.push({ from, to: next[0], label: next[1] });
-    else edges.push({ from, to: next });
+  for (let i = 1; i < links.length; i++) {
+    const prev = links[i - 1]!;
+    const next = links[i]!;
+    const from = idOf(Array.isArray(prev) ? prev[0] : prev);
+    if (Array.isArray(next)) edges.push({ from, to: idOf(next[0]), label: next[1] });
+    else edges.push({ from, to: idOf(next) });
   }
   return edges;
 }
 
+function exit(from: Step, reason: string, label?: 'yes' | 'no'): GraphExit {
+  return label ? { from: idOf(from), reason, label } : { from: idOf(from), reason };
+}
+
 function lowClvGraph(c: Extract<CampaignDefinition, { kind: 'low_clv_coupon' }>): CampaignGraph {
+  const s = lowClvCouponSteps(c);
   return {
     kind: c.kind,
     nodes: [
-      node(null, 'Launch: the campaign audience', 'start', 0),
-      node('is_in_segment', `Is in segment "${c.segment}"?`, 'decision', 1),
-      node('assign_coupon', `Assign coupon from "${c.couponSet}"`, 'action', 2),
-      node('send_offer', 'Send coupon email', 'email', 3),
-      node('wait', `Wait ${c.waits.beforeReminder}: purchased?`, 'wait', 4),
-      node('still_in_segment', `Still in segment "${c.segment}"?`, 'decision', 5),
-      node('has_purchased', `Purchased in the last ${c.purchaseLookback}?`, 'decision', 6),
-      node('send_reminder', 'Send reminder email (same coupon)', 'email', 7),
+      startNode('Launch: the campaign audience'),
+      node(s.isInSegment, 1),
+      node(s.assignCoupon, 2),
+      node(s.sendOffer, 3),
+      node(s.wait, 4),
+      node(s.stillInSegment, 5),
+      node(s.hasPurchased, 6),
+      node(s.sendReminder, 7),
     ],
     edges: chain(
-      'enrolled',
-      'is_in_segment',
-      ['assign_coupon', 'yes'],
-      'send_offer',
-      'wait',
-      ['still_in_segment', 'no'],
-      ['has_purchased', 'yes'],
-      ['send_reminder', 'no'],
+      START,
+      s.isInSegment,
+      [s.assignCoupon, 'yes'],
+      s.sendOffer,
+      s.wait,
+      [s.stillInSegment, 'no'],
+      [s.hasPurchased, 'yes'],
+      [s.sendReminder, 'no'],
     ),
     exits: [
-      { from: 'is_in_segment', reason: 'not_in_segment', label: 'no' },
-      { from: 'wait', reason: 'purchased', label: 'yes' },
-      { from: 'still_in_segment', reason: 'left_segment', label: 'no' },
-      { from: 'has_purchased', reason: 'purchased', label: 'yes' },
-      { from: 'send_reminder', reason: 'completed' },
+      exit(s.isInSegment, 'not_in_segment', 'no'),
+      exit(s.wait, 'purchased', 'yes'),
+      exit(s.stillInSegment, 'left_segment', 'no'),
+      exit(s.hasPurchased, 'purchased', 'yes'),
+      exit(s.sendReminder, 'completed'),
     ],
   };
 }
@@ -125,74 +139,65 @@ function lowClvGraph(c: Extract<CampaignDefinition, { kind: 'low_clv_coupon' }>)
 function inactiveGraph(
   c: Extract<CampaignDefinition, { kind: 'inactive_reactivation' }>,
 ): CampaignGraph {
+  const s = inactiveReactivationSteps(c);
   return {
     kind: c.kind,
     nodes: [
-      node(null, `Entered segment "${c.segment}"`, 'start', 0),
-      node('wait', `Wait ${c.waits.beforeCoupon}: purchased?`, 'wait', 1),
-      node('has_purchased', `Purchased in the last ${c.purchaseLookback}?`, 'decision', 2),
-      node('assign_coupon', `Assign coupon from "${c.couponSet}"`, 'action', 3),
-      node('send_coupon', 'Send reactivation coupon email', 'email', 4),
+      startNode(`Entered segment "${c.segment}"`),
+      node(s.wait, 1),
+      node(s.hasPurchased, 2),
+      node(s.assignCoupon, 3),
+      node(s.sendCoupon, 4),
     ],
-    edges: chain(
-      'enrolled',
-      'wait',
-      ['has_purchased', 'no'],
-      ['assign_coupon', 'no'],
-      'send_coupon',
-    ),
+    edges: chain(START, s.wait, [s.hasPurchased, 'no'], [s.assignCoupon, 'no'], s.sendCoupon),
     exits: [
-      { from: 'wait', reason: 'purchased', label: 'yes' },
-      { from: 'has_purchased', reason: 'purchased', label: 'yes' },
-      { from: 'send_coupon', reason: 'completed' },
+      exit(s.wait, 'purchased', 'yes'),
+      exit(s.hasPurchased, 'purchased', 'yes'),
+      exit(s.sendCoupon, 'completed'),
     ],
   };
 }
 
 function welcomeGraph(c: Extract<CampaignDefinition, { kind: 'welcome_voucher' }>): CampaignGraph {
+  const s = welcomeVoucherSteps(c);
   return {
     kind: c.kind,
     nodes: [
-      node(null, 'New account registered', 'start', 0),
-      node('send_welcome', 'Send welcome offer email', 'email', 1),
-      node('wait', `Wait ${c.waits.afterWelcome}: purchased?`, 'wait', 2),
-      node('has_purchased', `Purchased in the last ${c.waits.afterWelcome}?`, 'decision', 3),
-      node('add_to_segment', `Add to segment "${c.convertedSegment}"`, 'action', 2.5, 1),
-      node('wait_for_window', 'Wait for the contact window', 'wait', 4),
-      node(
-        'assign_coupon',
-        `Assign voucher from "${c.couponSet}" (valid ${c.voucherValidity})`,
-        'action',
-        5,
-      ),
-      node('send_voucher', 'Send voucher email', 'email', 6),
-      node('wait', `Wait ${c.waits.afterVoucher}: purchased?`, 'wait', 7, 0, 2),
-      node('has_purchased', `Purchased in the last ${c.waits.afterVoucher}?`, 'decision', 8, 0, 2),
-      node('send_reminder', 'Send voucher reminder email', 'email', 9),
-      node('send_reminder_sms', 'Send voucher reminder SMS (if phone)', 'sms', 10),
+      startNode('New account registered'),
+      node(s.sendWelcome, 1),
+      node(s.waitAfterWelcome, 2),
+      node(s.purchasedAfterWelcome, 3),
+      node(s.addToSegment, 2.5, 1),
+      node(s.waitForWindow, 4),
+      node(s.assignVoucher, 5),
+      node(s.sendVoucher, 6),
+      node(s.waitAfterVoucher, 7),
+      node(s.purchasedAfterVoucher, 8),
+      node(s.sendReminder, 9),
+      node(s.sendReminderSms, 10),
     ],
     edges: [
       ...chain(
-        'enrolled',
-        'send_welcome',
-        'wait',
-        ['has_purchased', 'no'],
-        ['wait_for_window', 'no'],
-        'assign_coupon',
-        'send_voucher',
-        'wait#2',
-        ['has_purchased#2', 'no'],
-        ['send_reminder', 'no'],
-        'send_reminder_sms',
+        START,
+        s.sendWelcome,
+        s.waitAfterWelcome,
+        [s.purchasedAfterWelcome, 'no'],
+        [s.waitForWindow, 'no'],
+        s.assignVoucher,
+        s.sendVoucher,
+        s.waitAfterVoucher,
+        [s.purchasedAfterVoucher, 'no'],
+        [s.sendReminder, 'no'],
+        s.sendReminderSms,
       ),
-      { from: 'wait', to: 'add_to_segment', label: 'yes' },
-      { from: 'has_purchased', to: 'add_to_segment', label: 'yes' },
+      { from: idOf(s.waitAfterWelcome), to: idOf(s.addToSegment), label: 'yes' },
+      { from: idOf(s.purchasedAfterWelcome), to: idOf(s.addToSegment), label: 'yes' },
     ],
     exits: [
-      { from: 'add_to_segment', reason: 'purchased' },
-      { from: 'wait#2', reason: 'purchased', label: 'yes' },
-      { from: 'has_purchased#2', reason: 'purchased', label: 'yes' },
-      { from: 'send_reminder_sms', reason: 'completed' },
+      exit(s.addToSegment, 'purchased'),
+      exit(s.waitAfterVoucher, 'purchased', 'yes'),
+      exit(s.purchasedAfterVoucher, 'purchased', 'yes'),
+      exit(s.sendReminderSms, 'completed'),
     ],
   };
 }

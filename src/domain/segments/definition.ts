@@ -378,8 +378,34 @@ export const segmentDefinitionSchema: z.ZodType<SegmentDefinition> = z
     return z.NEVER;
   });
 
+/** Groups within groups: far more than any segment needs, far less than the stack allows. */
+export const MAX_GROUP_DEPTH = 20;
+
+/** The path of the first group nested deeper than `limit`, found without recursion. */
+function firstPathDeeperThan(raw: unknown, limit: number): PropertyKey[] | undefined {
+  const stack: { node: unknown; path: PropertyKey[] }[] = [{ node: raw, path: [] }];
+  while (stack.length) {
+    const { node, path } = stack.pop()!;
+    if (!isRecord(node) || !Array.isArray(node.conditions)) continue;
+    const depth = path.filter((k) => k === 'conditions').length;
+    if (depth >= limit) return path;
+    node.conditions.forEach((child, i) =>
+      stack.push({ node: child, path: [...path, 'conditions', i] }),
+    );
+  }
+  return undefined;
+}
+
 /** Check and normalise a definition (parsed JSON). Throws SegmentDefinitionError naming each bad path. */
 export function parseSegmentDefinition(raw: unknown): SegmentDefinition {
+  const tooDeep = firstPathDeeperThan(raw, MAX_GROUP_DEPTH);
+  if (tooDeep)
+    throw new SegmentDefinitionError([
+      {
+        path: formatPath(tooDeep),
+        message: `groups are nested too deep (at most ${MAX_GROUP_DEPTH} levels)`,
+      },
+    ]);
   const result = segmentDefinitionSchema.safeParse(raw);
   if (result.success) return result.data;
   throw new SegmentDefinitionError(

@@ -1,5 +1,4 @@
-/** Segments: definitions as data, the field catalogue, the SQL compiler and the shipped presets. */
-export * from './compile.js';
+/** Segments: definitions as data, the field catalogue and the shipped presets (the SQL compiler is db/segment-sql.ts). */
 export * from './definition.js';
 export * from './duration.js';
 export * from './fields.js';

@@ -7,6 +7,8 @@ import {
 import {
   computeIndicators,
   DEFAULT_HORIZON_DAYS,
+  lastObservedDay,
+  purchaseDay,
   summarizeOrders,
   type OrderForSummary,
 } from '../../../src/domain/indicators/clv.js';
@@ -42,24 +44,40 @@ describe('summarizeOrders (days, as lifetimes summary_data_from_transaction_data
       { placedAt: at('2024-07-01T10:00:00Z'), total: 1000 }, // after as-of
       { placedAt: at('2024-05-02T10:00:00Z'), total: 5, paid: false },
     ];
-    expect(summarizeOrders(orders, at('2024-06-02T00:00:00Z'))).toEqual({
+    expect(summarizeOrders(orders, at('2024-06-02T12:00:00Z'))).toEqual({
       frequency: 1,
       recency: 17,
       T: 30,
       monetaryValue: 15,
     });
-    // An order later on the as-of day itself still counts (the as-of instant is truncated to its day).
-    expect(
-      summarizeOrders(
-        [{ placedAt: at('2024-06-02T20:00:00Z'), total: 5 }],
-        at('2024-06-02T00:00:00Z'),
-      ),
-    ).toEqual({
+  });
+
+  it('counts only orders placed before the as-of instant; an as-of at midnight ends the day before', () => {
+    const orders: OrderForSummary[] = [
+      { placedAt: at('2024-06-01T09:00:00Z'), total: 10 },
+      { placedAt: at('2024-06-01T23:59:59.999Z'), total: 20 }, // the last instant before the cut
+      { placedAt: at('2024-06-02T00:00:00Z'), total: 40 }, // at the cut: after it
+      { placedAt: at('2024-06-02T20:00:00Z'), total: 80 }, // later on the as-of date
+    ];
+    expect(summarizeOrders(orders, at('2024-06-02T00:00:00Z'))).toEqual({
       frequency: 0,
       recency: 0,
-      T: 0,
+      T: 0, // the as-of day is 1 June, the day of the last instant observed
       monetaryValue: 0,
     });
+    // Mid-day, the day's earlier orders count and its later ones do not.
+    expect(summarizeOrders(orders, at('2024-06-02T12:00:00Z'))).toEqual({
+      frequency: 1,
+      recency: 1,
+      T: 1,
+      monetaryValue: 40,
+    });
+    expect(lastObservedDay(at('2024-06-02T00:00:00Z'))).toBe(
+      purchaseDay(at('2024-06-01T12:00:00Z')),
+    );
+    expect(lastObservedDay(at('2024-06-02T00:00:00.001Z'))).toBe(
+      purchaseDay(at('2024-06-02T12:00:00Z')),
+    );
   });
 
   it('returns null without a qualifying order', () => {

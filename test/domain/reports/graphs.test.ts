@@ -1,7 +1,8 @@
 /**
- * The report's node graphs against the workflows' code: every step a campaign workflow enters is a
- * node, in the order the code enters them, and the graph is well formed (edges and exits between
- * known nodes, boxes that do not overlap).
+ * The report's node graphs against the campaigns' step catalogues, which the workflows enter:
+ * every catalogue step is a node and every node a catalogue step, each workflow enters every step
+ * of its catalogue, and the graph is well formed (edges and exits between known nodes, boxes that
+ * do not overlap). test/workflows/campaigns.test.ts checks the order real journeys enter them.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,34 +12,26 @@ import {
   type CampaignDefinition,
   parseCampaignDefinition,
 } from '../../../src/domain/campaigns/definition.js';
+import {
+  inactiveReactivationSteps,
+  lowClvCouponSteps,
+  type Step,
+  welcomeVoucherSteps,
+} from '../../../src/domain/campaigns/steps.js';
 import { campaignGraph, messageSteps, nodeId } from '../../../src/domain/reports/graphs.js';
 
 const source = (file: string) =>
   readFileSync(path.join(PROJECT_ROOT, 'src/workflows', file), 'utf8');
 
-/** Journey methods whose first line enters a fixed step: `async name(…): … {⏎ await this.enter('step', …`. */
-function helperSteps(): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const m of source('journey.ts').matchAll(
-    /async (\w+)\([^)]*\)[^\n]*\{\n\s*await this\.enter\('(\w+)'/g,
-  ))
-    map.set(m[1]!, m[2]!);
-  return map;
-}
-
-/** The node ids a workflow file enters, in source order: explicit enter/sendEmail/sendSms steps and the helpers'. */
-function stepsInWorkflow(file: string): string[] {
-  const helpers = helperSteps();
-  const seen = new Map<string, number>();
-  const ids: string[] = [];
-  for (const m of source(file).matchAll(/journey\.(\w+)\(\s*(?:'(\w+)')?/g)) {
-    const step = ['enter', 'sendEmail', 'sendSms'].includes(m[1]!) ? m[2] : helpers.get(m[1]!);
-    if (!step) continue;
-    const n = (seen.get(step) ?? 0) + 1;
-    seen.set(step, n);
-    ids.push(nodeId(step, n));
+function catalogue(campaign: CampaignDefinition): Record<string, Step> {
+  switch (campaign.kind) {
+    case 'low_clv_coupon':
+      return lowClvCouponSteps(campaign);
+    case 'inactive_reactivation':
+      return inactiveReactivationSteps(campaign);
+    case 'welcome_voucher':
+      return welcomeVoucherSteps(campaign);
   }
-  return ids;
 }
 
 const campaigns: [string, CampaignDefinition][] = [
@@ -67,23 +60,18 @@ const campaigns: [string, CampaignDefinition][] = [
 ];
 
 describe('campaign node graphs', () => {
-  it('knows the helper steps of the Journey class', () => {
-    expect(Object.fromEntries(helperSteps())).toMatchObject({
-      waitUnlessPurchase: 'wait',
-      hasPurchased: 'has_purchased',
-      assignCoupon: 'assign_coupon',
-      addToSegment: 'add_to_segment',
-      waitForContactWindow: 'wait_for_window',
-    });
-  });
-
   it.each(campaigns)(
-    '%s: the nodes are the steps the workflow enters, in order',
+    '%s: the nodes are the catalogue steps, and the workflow enters each of them',
     (file, campaign) => {
       const graph = campaignGraph(campaign);
+      const steps = catalogue(campaign);
       expect(graph.nodes[0]).toMatchObject({ id: 'enrolled', step: null, kind: 'start' });
-      expect(graph.nodes.slice(1).map((n) => n.id)).toEqual(stepsInWorkflow(file));
+      expect(graph.nodes.slice(1).map((n) => n.id)).toEqual(
+        Object.values(steps).map((s) => nodeId(s.step, s.occurrence)),
+      );
       for (const n of graph.nodes.slice(1)) expect(nodeId(n.step!, n.occurrence)).toBe(n.id);
+      const used = new Set([...source(file).matchAll(/(?<![/\w])steps\.(\w+)/g)].map((m) => m[1]));
+      expect([...used].sort()).toEqual(Object.keys(steps).sort());
     },
   );
 

@@ -27,6 +27,17 @@ function errorOf(raw: unknown): SegmentDefinitionError {
 const subscribed = { field: 'newsletter_status', op: 'eq', value: 'subscribed' };
 
 describe('segment definitions', () => {
+  it('refuses groups nested 1,000 deep with a message naming the depth, not a stack overflow', () => {
+    let node: unknown = subscribed;
+    for (let i = 0; i < 1000; i++) node = { match: 'all', conditions: [node] };
+    const error = errorOf(node);
+    expect(error.message).toMatch(/nested too deep \(at most 20 levels\)/);
+    expect(error.message).toMatch(/^conditions\[0\]\.conditions\[0\]/);
+    let twenty: unknown = subscribed;
+    for (let i = 0; i < 20; i++) twenty = { match: 'all', conditions: [twenty] };
+    expect(() => parseSegmentDefinition(twenty)).not.toThrow();
+  });
+
   it('accepts nested all/any groups and fills in the default match', () => {
     const def = parseSegmentDefinition({
       conditions: [

@@ -10,10 +10,10 @@ import {
   isInSegment,
   type Segment,
   segmentMembers,
-} from '../../../src/db/segments.js';
-import { RFM_SEGMENTS } from '../../../src/domain/indicators/rfm.js';
-import { PRESET_SEGMENTS } from '../../../src/domain/segments/presets.js';
-import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+} from '../../src/db/segments.js';
+import { RFM_SEGMENTS } from '../../src/domain/indicators/rfm.js';
+import { PRESET_SEGMENTS } from '../../src/domain/segments/presets.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const NOW = new Date('2025-06-15T12:00:00Z');
 const DAY = 86_400_000;
@@ -614,8 +614,8 @@ describe('segment compiler on real rows', () => {
   });
 
   it('compiles to one parameterised query: values never appear in the SQL text', async () => {
-    const { dynamicSegmentQuery } = await import('../../../src/db/segments.js');
-    const { parseSegmentDefinition } = await import('../../../src/domain/segments/definition.js');
+    const { dynamicSegmentQuery } = await import('../../src/db/segments.js');
+    const { parseSegmentDefinition } = await import('../../src/domain/segments/definition.js');
     const definition = parseSegmentDefinition({
       conditions: [
         { field: 'country', op: 'eq', value: 'FR' },

@@ -20,17 +20,17 @@ import {
   sql,
   type SqlBool,
 } from 'kysely';
-import type { ContactIndicatorsTable, ContactsTable, Database } from '../../db/schema.js';
-import { parseIsoTimestamp } from '../contacts.js';
-import { parseAgo, parseDuration } from './duration.js';
-import { fieldSpec, type FieldSpec } from './fields.js';
+import type { ContactIndicatorsTable, ContactsTable, Database } from './schema.js';
+import { parseIsoTimestamp } from '../domain/contacts.js';
+import { parseAgo, parseDuration } from '../domain/segments/duration.js';
+import { fieldSpec, type FieldSpec } from '../domain/segments/fields.js';
 import {
   isGroup,
   type SegmentCondition,
   type SegmentGroup,
   type SegmentNode,
   type ShopAverage,
-} from './definition.js';
+} from '../domain/segments/definition.js';
 
 /** The tables a segment condition sees: the database plus the aliases of the segment query. */
 export type SegmentScope = Database & { c: ContactsTable; ci: ContactIndicatorsTable };

@@ -1,0 +1,185 @@
+/**
+ * Everything about a campaign definition that the schema alone cannot tell, checked before it is
+ * saved, so a journey never fails half-way for a reason known at creation: its segments and coupon
+ * set exist, every template exists (by name) or parses and renders against a sample contact
+ * within a time bound, and no template reads files (`include`, `render`, `layout`).
+ */
+import { getSegment, listSegments } from '../db/segments.js';
+import { couponSetStatus } from '../db/coupons.js';
+import type { Db } from '../db/database.js';
+import {
+  type CampaignDefinition,
+  CampaignDefinitionError,
+  parseCampaignDefinition,
+  type TemplateRef,
+} from '../domain/campaigns/definition.js';
+import { PRESET_SEGMENTS } from '../domain/segments/presets.js';
+import { DEFAULT_EMAIL_TEMPLATES, DEFAULT_SMS_TEMPLATES } from '../channels/default-templates.js';
+import {
+  describeProblem,
+  type EmailTemplate,
+  isSmsTemplate,
+  type MessageTemplate,
+  renderEmailTemplate,
+  renderSmsTemplate,
+  type SmsTemplate,
+  validateTemplate,
+} from '../channels/templates.js';
+
+/**
+ * A sample render slower than this refuses the template. CPU-bound loops are cut by the engine's
+ * own renderLimit (src/channels/templates.ts); this bounds a render that waits.
+ */
+export const SAMPLE_RENDER_LIMIT_MS = 1000;
+
+/** What a journey passes to its templates, with plausible values. */
+const SAMPLE_VARIABLES: Record<string, unknown> = {
+  contact: {
+    id: 1,
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    email: 'ada@example.com',
+    locale: 'en-GB',
+    timezone: 'Europe/London',
+    country: 'GB',
+  },
+  coupon: { code: 'SAMPLE-7QX2', expires_at: '2026-12-07T23:59:59Z', discount: '10%' },
+  shop: { name: 'Sample shop', url: 'https://shop.example.com' },
+  unsubscribe_url: 'https://shop.example.com/unsubscribe?token=sample',
+};
+
+const FILE_TAG = /\{%-?\s*(include|render|layout)\b/;
+
+/** The templates of a campaign, by their path in the definition and channel. */
+function templatesOf(
+  c: CampaignDefinition,
+): { path: string; channel: 'email' | 'sms'; ref: TemplateRef }[] {
+  const emails = Object.entries(c.emails as Record<string, TemplateRef>).map(([name, ref]) => ({
+    path: `emails.${name}`,
+    channel: 'email' as const,
+    ref,
+  }));
+  const sms =
+    c.kind === 'welcome_voucher'
+      ? Object.entries(c.sms as Record<string, TemplateRef>).map(([name, ref]) => ({
+          path: `sms.${name}`,
+          channel: 'sms' as const,
+          ref,
+        }))
+      : [];
+  return [...emails, ...sms];
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`rendering took longer than ${ms} ms (a loop too long?)`)),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Problems of one template: missing by name, wrong channel, syntax, file tags, the sample render. */
+export async function templateProblems(
+  path: string,
+  channel: 'email' | 'sms',
+  ref: TemplateRef,
+): Promise<string[]> {
+  let template: MessageTemplate;
+  if (typeof ref === 'string') {
+    const registry: Record<string, MessageTemplate> =
+      channel === 'email' ? DEFAULT_EMAIL_TEMPLATES : DEFAULT_SMS_TEMPLATES;
+    if (!Object.hasOwn(registry, ref))
+      return [
+        `${path}: no ${channel} template named ${JSON.stringify(ref)}; known: ${Object.keys(registry).join(', ')} (or write one inline)`,
+      ];
+    template = registry[ref]!;
+  } else {
+    if (channel === 'sms' && !isSmsTemplate(ref)) return [`${path}: an SMS template is { body }`];
+    if (channel === 'email' && isSmsTemplate(ref))
+      return [`${path}: an email template is { subject, html, text? }`];
+    template = ref;
+  }
+  const sources = isSmsTemplate(template)
+    ? [['body', template.body] as const]
+    : ([
+        ['subject', template.subject],
+        ['html', template.html],
+        ['text', template.text],
+      ] as const);
+  const fileTags = sources.flatMap(([part, source]) => {
+    const match = typeof source === 'string' ? FILE_TAG.exec(source) : null;
+    return match
+      ? [`${path}.${part}: {% ${match[1]} %} is not allowed (templates cannot read files)`]
+      : [];
+  });
+  if (fileTags.length) return fileTags;
+  const validation = validateTemplate(template);
+  if (!validation.ok) return validation.problems.map((p) => `${path}.${describeProblem(p)}`);
+  try {
+    const locale = { locale: 'en-GB', timeZone: 'Europe/London' };
+    await withTimeout<unknown>(
+      isSmsTemplate(template)
+        ? renderSmsTemplate(template as SmsTemplate, SAMPLE_VARIABLES, locale)
+        : renderEmailTemplate(template as EmailTemplate, SAMPLE_VARIABLES, locale),
+      SAMPLE_RENDER_LIMIT_MS,
+    );
+  } catch (err) {
+    return [`${path}: does not render for a sample contact: ${(err as Error).message}`];
+  }
+  return [];
+}
+
+/**
+ * The definition validated completely: the schema, then what it refers to. Throws
+ * CampaignDefinitionError listing every problem by its path.
+ */
+export async function checkCampaignDefinition(db: Db, input: unknown): Promise<CampaignDefinition> {
+  const campaign = parseCampaignDefinition(input);
+  const problems: string[] = [];
+
+  if (campaign.kind === 'low_clv_coupon' || campaign.kind === 'inactive_reactivation') {
+    // Presets are created by the worker at start, so they count as existing.
+    const known =
+      (await getSegment(db, campaign.segment)) ||
+      PRESET_SEGMENTS.some((p) => p.name === campaign.segment);
+    if (!known) {
+      const names = [
+        ...new Set([
+          ...(await listSegments(db)).map((s) => s.name),
+          ...PRESET_SEGMENTS.map((p) => p.name),
+        ]),
+      ];
+      problems.push(
+        `segment: no segment named ${JSON.stringify(campaign.segment)}; known: ${names.map((n) => JSON.stringify(n)).join(', ')} (create one with \`boomerang segment create\`)`,
+      );
+    }
+  }
+  if (campaign.kind === 'welcome_voucher') {
+    const converted = await getSegment(db, campaign.convertedSegment);
+    if (converted && converted.kind !== 'static')
+      problems.push(
+        `convertedSegment: segment ${JSON.stringify(campaign.convertedSegment)} is dynamic; buyers can only be added to a static segment (or a new name, created on first use)`,
+      );
+  }
+
+  const sets = await couponSetStatus(db);
+  if (!sets.some((s) => s.setId === campaign.couponSet))
+    problems.push(
+      `couponSet: no coupon set ${JSON.stringify(campaign.couponSet)}; create it with \`boomerang coupons generate ${campaign.couponSet} --count N\`${sets.length ? ` (known: ${sets.map((s) => s.setId).join(', ')})` : ''}`,
+    );
+
+  for (const { path, channel, ref } of templatesOf(campaign))
+    problems.push(...(await templateProblems(path, channel, ref)));
+
+  if (problems.length) throw new CampaignDefinitionError(problems);
+  return campaign;
+}

@@ -1,0 +1,90 @@
+/**
+ * What the outside world may know of a campaign journey: its workflow types, input and result,
+ * the purchase, stop and definition-update signals and the `journey` query. Starters, the CLI and the inbox import
+ * this module; only the workflows import `workflows/journey.ts`. It is bundled into workflow code,
+ * so it imports nothing but `@temporalio/workflow` and types.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { CampaignDefinition } from '../domain/campaigns/definition.js';
+
+/** The registered workflow type of each campaign kind (the exported function names in src/workflows). */
+export const JOURNEY_WORKFLOW_TYPES: Record<CampaignDefinition['kind'], string> = {
+  low_clv_coupon: 'lowClvCouponJourney',
+  inactive_reactivation: 'inactiveReactivationJourney',
+  welcome_voucher: 'welcomeVoucherJourney',
+};
+
+/** The task queue of the sends: journeys put them there, its worker enforces the provider rate limit. */
+export function messagesTaskQueue(journeyTaskQueue: string): string {
+  return `${journeyTaskQueue}-messages`;
+}
+
+/** A purchase reported by the store while the journey runs. */
+export interface PurchaseEvent {
+  orderId: string;
+  placedAt: string;
+  total: number;
+  currency: string;
+}
+
+export interface JourneyInput<C extends CampaignDefinition = CampaignDefinition> {
+  campaign: C;
+  contactId: number;
+  /** Control group: enrolled and measured like everyone, but sent nothing. */
+  holdout?: boolean;
+  /** The version of `campaign` (campaign_versions); journeys started before versions existed ran version 1. */
+  definitionVersion?: number;
+}
+
+/** A newer version of the campaign's definition, to be taken at the journey's next node. */
+export interface DefinitionUpdate<C extends CampaignDefinition = CampaignDefinition> {
+  version: number;
+  campaign: C;
+}
+
+export type EndReason =
+  | 'completed'
+  | 'not_in_segment'
+  | 'left_segment'
+  | 'purchased'
+  | 'coupon_pool_exhausted'
+  | 'unsubscribed'
+  | 'not_subscribed'
+  | 'no_email'
+  | 'contact_not_found'
+  | 'campaign_stopped';
+
+export interface StepRecord {
+  step: string;
+  label: string;
+  at: string;
+  outcome?: string;
+  /** The campaign definition version this step ran under. */
+  definitionVersion: number;
+}
+
+export interface JourneyResult {
+  endReason: EndReason;
+  steps: StepRecord[];
+  couponCode?: string;
+}
+
+export interface JourneyState {
+  campaignId: string;
+  contactId: number;
+  holdout: boolean;
+  /** The definition version the journey runs under now (steps keep the one they ran under). */
+  definitionVersion: number;
+  /** A newer version received, to be taken at the next node. */
+  pendingDefinitionVersion?: number;
+  currentStep: string | undefined;
+  steps: StepRecord[];
+  purchases: PurchaseEvent[];
+  endReason?: EndReason;
+}
+
+export const purchaseSignal = defineSignal<[PurchaseEvent]>('purchase');
+export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
+export const journeyQuery = defineQuery<JourneyState>('journey');
+/** Sent by `boomerang campaign update --running adopt`; older or equal versions are ignored. */
+export const updateDefinitionSignal = defineSignal<[DefinitionUpdate]>('updateDefinition');

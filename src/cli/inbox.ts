@@ -1,0 +1,164 @@
+/**
+ * `boomerang inbox list|show|retry|discard`: the events the inbox processor could not apply —
+ * parked after too many failed attempts, or rejected — with their reasons, and what to do with them.
+ */
+import type { Command } from 'commander';
+import {
+  countInboxByState,
+  discardInboxEvents,
+  findInboxEvent,
+  INBOX_STATES,
+  type InboxState,
+  inboxStateOf,
+  listInboxEvents,
+  retryInboxEvents,
+} from '../db/inbox.js';
+import type { InboxEventRow } from '../db/schema.js';
+import { CliError, type CliContext, printJson } from './context.js';
+import { formatTable } from './format.js';
+
+function parseIds(raw: string[], all: boolean | undefined): number[] | 'all-parked' {
+  if (all) {
+    if (raw.length) throw new CliError('give event ids or --all-parked, not both', 2);
+    return 'all-parked';
+  }
+  if (!raw.length) throw new CliError('give the ids of the events, or --all-parked', 2);
+  return raw.map((id) => {
+    if (!/^[1-9][0-9]{0,15}$/.test(id))
+      throw new CliError(`"${id}" is not an inbox event id (a positive whole number)`, 2);
+    return Number(id);
+  });
+}
+
+const view = (row: InboxEventRow) => ({
+  id: row.id,
+  state: inboxStateOf(row),
+  source: row.source,
+  type: row.type,
+  dedupeKey: row.dedupe_key,
+  receivedAt: row.received_at,
+  attempts: row.attempts,
+  parkedAt: row.parked_at,
+  processedAt: row.processed_at,
+  error: row.last_error,
+});
+
+const oneLine = (text: string | null, max = 100) => {
+  const line = (text ?? '').replace(/\s+/g, ' ');
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+};
+
+export function registerInboxCommands(program: Command, ctx: CliContext): void {
+  const inbox = program
+    .command('inbox')
+    .description(
+      'Events stored but not applied: parked after too many failed attempts, or rejected',
+    );
+
+  inbox
+    .command('list')
+    .description('Counts by state, and the events of one state (parked by default), newest first')
+    .option('--state <state>', `one of ${INBOX_STATES.join(', ')}`, 'parked')
+    .option('--limit <n>', 'at most this many events', '50')
+    .option('--json', 'print JSON')
+    .action(async (opts: { state: string; limit: string; json?: boolean }) => {
+      if (!(INBOX_STATES as readonly string[]).includes(opts.state))
+        throw new CliError(
+          `--state: "${opts.state}" is not a state; use one of ${INBOX_STATES.join(', ')}`,
+          2,
+        );
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+        throw new CliError(`--limit: "${opts.limit}" must be a whole number from 1 to 10000`, 2);
+      const db = ctx.db();
+      const [counts, rows] = await Promise.all([
+        countInboxByState(db),
+        listInboxEvents(db, opts.state as InboxState, limit),
+      ]);
+      if (opts.json) return printJson({ counts, events: rows.map(view) });
+      console.log(INBOX_STATES.map((s) => `${s}: ${counts[s]}`).join('   '));
+      if (!rows.length) return console.log(`no ${opts.state} events`);
+      console.log(
+        formatTable(
+          ['id', 'source', 'type', 'received', 'attempts', 'error'],
+          rows.map((r) => [
+            String(r.id),
+            r.source,
+            r.type,
+            r.received_at.toISOString(),
+            String(r.attempts),
+            oneLine(r.last_error),
+          ]),
+        ),
+      );
+    });
+
+  inbox
+    .command('show <id>')
+    .description('One event: its state, attempts, last error and payload')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const [eventId] = parseIds([id], false) as number[];
+      const row = await findInboxEvent(ctx.db(), eventId!);
+      if (!row) throw new CliError(`no inbox event has id ${id}`);
+      if (opts.json) return printJson({ ...view(row), payload: row.payload });
+      const v = view(row);
+      console.log(`inbox event ${v.id}: ${v.state}`);
+      console.log(`  source     ${v.source} (${v.dedupeKey})`);
+      console.log(`  type       ${v.type}`);
+      console.log(`  received   ${v.receivedAt.toISOString()}`);
+      console.log(`  attempts   ${v.attempts}`);
+      if (v.parkedAt) console.log(`  parked     ${v.parkedAt.toISOString()}`);
+      if (v.processedAt) console.log(`  processed  ${v.processedAt.toISOString()}`);
+      if (v.error) console.log(`  error      ${v.error}`);
+      console.log(`  payload    ${JSON.stringify(row.payload, null, 2).replace(/\n/g, '\n  ')}`);
+    });
+
+  inbox
+    .command('retry [ids...]')
+    .description(
+      'Make parked (or rejected) events pending again; the running inbox processor applies them',
+    )
+    .option('--all-parked', 'every parked event')
+    .option('--json', 'print JSON')
+    .action(async (ids: string[], opts: { allParked?: boolean; json?: boolean }) => {
+      const target = parseIds(ids, opts.allParked);
+      const retried = await retryInboxEvents(ctx.db(), target);
+      const missed = target === 'all-parked' ? [] : target.filter((id) => !retried.includes(id));
+      if (opts.json) return printJson({ retried, notParkedOrRejected: missed });
+      console.log(
+        retried.length
+          ? `${retried.length} event(s) pending again: ${retried.join(', ')}`
+          : 'no event to retry',
+      );
+      if (missed.length) {
+        console.error(`not parked or rejected (left as they are): ${missed.join(', ')}`);
+        process.exitCode = 1;
+      }
+    });
+
+  inbox
+    .command('discard [ids...]')
+    .description('Give up on parked events: kept as rejected, with the reason, never applied')
+    .option('--all-parked', 'every parked event')
+    .option('--reason <text>', 'why (kept with the event)', 'by hand')
+    .option('--json', 'print JSON')
+    .action(
+      async (ids: string[], opts: { allParked?: boolean; reason: string; json?: boolean }) => {
+        const target = parseIds(ids, opts.allParked);
+        const discarded = await discardInboxEvents(ctx.db(), target, opts.reason);
+        const missed =
+          target === 'all-parked' ? [] : target.filter((id) => !discarded.includes(id));
+        if (opts.json) return printJson({ discarded, notParked: missed });
+        console.log(
+          discarded.length
+            ? `${discarded.length} event(s) discarded: ${discarded.join(', ')}`
+            : 'no event to discard',
+        );
+        if (missed.length) {
+          console.error(`not parked (left as they are): ${missed.join(', ')}`);
+          process.exitCode = 1;
+        }
+      },
+    );
+}

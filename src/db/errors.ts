@@ -1,0 +1,35 @@
+/**
+ * Errors that mean "Postgres is not there right now" rather than "this request is wrong": the
+ * server is down, restarting or refusing connections. Callers answer "retry later" (HTTP 503).
+ */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down, in recovery)
+  '53300', // too_many_connections
+]);
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08')))
+      return true;
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)/i.test(
+        message,
+      )
+    )
+      return true;
+    if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnavailable(inner)))
+      return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,0 +1,123 @@
+/**
+ * The inbox seen from outside the processor: counts by state, and the events someone has to look
+ * at — parked (failed too often) and rejected (could never be applied) — with the means to retry
+ * or discard them (`boomerang inbox`).
+ *
+ * States of an `inbox_events` row:
+ *   pending   processed_at NULL, parked_at NULL: waiting for its (next) attempt;
+ *   parked    processed_at NULL, parked_at set: failed too often, waits for `inbox retry|discard`;
+ *   applied   processed_at set, last_error NULL;
+ *   rejected  processed_at set, last_error set ("rejected: …", "discarded: …").
+ */
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import type { InboxEventRow } from './schema.js';
+
+export type InboxState = 'pending' | 'parked' | 'applied' | 'rejected';
+
+export const INBOX_STATES: readonly InboxState[] = ['pending', 'parked', 'applied', 'rejected'];
+
+export function inboxStateOf(
+  row: Pick<InboxEventRow, 'processed_at' | 'parked_at' | 'last_error'>,
+): InboxState {
+  if (row.processed_at === null) return row.parked_at === null ? 'pending' : 'parked';
+  return row.last_error === null ? 'applied' : 'rejected';
+}
+
+/** How many events are in each state. */
+export async function countInboxByState(db: Db): Promise<Record<InboxState, number>> {
+  const row = await db
+    .selectFrom('inbox_events')
+    .select([
+      sql<string>`count(*) FILTER (WHERE processed_at IS NULL AND parked_at IS NULL)`.as('pending'),
+      sql<string>`count(*) FILTER (WHERE processed_at IS NULL AND parked_at IS NOT NULL)`.as(
+        'parked',
+      ),
+      sql<string>`count(*) FILTER (WHERE processed_at IS NOT NULL AND last_error IS NULL)`.as(
+        'applied',
+      ),
+      sql<string>`count(*) FILTER (WHERE processed_at IS NOT NULL AND last_error IS NOT NULL)`.as(
+        'rejected',
+      ),
+    ])
+    .executeTakeFirstOrThrow();
+  return {
+    pending: Number(row.pending),
+    parked: Number(row.parked),
+    applied: Number(row.applied),
+    rejected: Number(row.rejected),
+  };
+}
+
+/** Events in a state, newest first. */
+export async function listInboxEvents(
+  db: Db,
+  state: InboxState,
+  limit: number,
+): Promise<InboxEventRow[]> {
+  let query = db.selectFrom('inbox_events').selectAll();
+  switch (state) {
+    case 'pending':
+      query = query.where('processed_at', 'is', null).where('parked_at', 'is', null);
+      break;
+    case 'parked':
+      query = query.where('processed_at', 'is', null).where('parked_at', 'is not', null);
+      break;
+    case 'applied':
+      query = query.where('processed_at', 'is not', null).where('last_error', 'is', null);
+      break;
+    case 'rejected':
+      query = query.where('processed_at', 'is not', null).where('last_error', 'is not', null);
+  }
+  return query.orderBy('id', 'desc').limit(limit).execute();
+}
+
+export async function findInboxEvent(db: Db, id: number): Promise<InboxEventRow | undefined> {
+  return db.selectFrom('inbox_events').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Makes parked or rejected events pending again, due at once: attempts start again from 0 (the
+ * backoff counts from received_at, so received_at moves to now). Returns the ids made pending.
+ */
+export async function retryInboxEvents(db: Db, ids: number[] | 'all-parked'): Promise<number[]> {
+  let query = db
+    .updateTable('inbox_events')
+    .set({
+      processed_at: null,
+      parked_at: null,
+      attempts: 0,
+      received_at: sql<Date>`now()`,
+    })
+    .where((eb) =>
+      eb.or([
+        eb('parked_at', 'is not', null),
+        eb.and([eb('processed_at', 'is not', null), eb('last_error', 'is not', null)]),
+      ]),
+    );
+  query =
+    ids === 'all-parked'
+      ? query.where('parked_at', 'is not', null).where('processed_at', 'is', null)
+      : query.where('id', 'in', ids.length ? ids : [-1]);
+  const rows = await query.returning('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/** Ends parked events without applying them: kept as rejected, with who said so. Returns their ids. */
+export async function discardInboxEvents(
+  db: Db,
+  ids: number[] | 'all-parked',
+  reason: string,
+): Promise<number[]> {
+  let query = db
+    .updateTable('inbox_events')
+    .set({
+      processed_at: sql<Date>`now()`,
+      last_error: sql<string>`${`discarded: ${reason}; last error: `} || coalesce(last_error, '')`,
+    })
+    .where('processed_at', 'is', null)
+    .where('parked_at', 'is not', null);
+  if (ids !== 'all-parked') query = query.where('id', 'in', ids.length ? ids : [-1]);
+  const rows = await query.returning('id').execute();
+  return rows.map((r) => r.id);
+}

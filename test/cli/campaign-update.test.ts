@@ -1,0 +1,153 @@
+/** `boomerang campaign create` refuses an existing id; `campaign update` saves versions and guards running journeys. */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignVersions, getCampaign } from '../../src/db/campaigns.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { runCli } from './support.js';
+
+describe('boomerang campaign create / update', () => {
+  let database: TestDatabase;
+  let dir: string;
+  const definition = {
+    id: 'welcome',
+    name: 'Welcome',
+    kind: 'welcome_voucher',
+    couponSet: 'welcome',
+  };
+  const file = async (name: string, content: unknown) => {
+    const p = path.join(dir, name);
+    await fs.writeFile(p, JSON.stringify(content));
+    return p;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-campaign-'));
+  });
+  afterAll(async () => {
+    await database?.drop();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates version 1, and refuses to create the same id again, pointing at update', async () => {
+    const v1 = await file('v1.json', definition);
+    const created = await runCli(database.url, ['campaign', 'create', '--file', v1]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('created campaign "welcome"');
+
+    const again = await runCli(database.url, ['campaign', 'create', '--file', v1]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('campaign "welcome" already exists');
+    expect(again.stderr).toContain('boomerang campaign update welcome --file FILE');
+    expect((await getCampaign(database.db, 'welcome')).version).toBe(1);
+  });
+
+  it('saves an update as version 2, kept by running journeys unless they adopt it', async () => {
+    const v2 = await file('v2.json', { ...definition, emails: { voucher: 'low-clv-offer' } });
+    const updated = await runCli(database.url, ['campaign', 'update', 'welcome', '--file', v2]);
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toContain('is now version 2 (was 1); changed: emails.voucher');
+    expect(updated.stdout).toContain('0 running journeys keep the version they run');
+    const stored = await getCampaign(database.db, 'welcome');
+    expect(stored.version).toBe(2);
+    expect(stored.definition.kind === 'welcome_voucher' && stored.definition.emails.voucher).toBe(
+      'low-clv-offer',
+    );
+    expect((await campaignVersions(database.db, 'welcome')).map((v) => v.version)).toEqual([1, 2]);
+
+    const same = await runCli(database.url, ['campaign', 'update', 'welcome', '--file', v2]);
+    expect(same.stdout).toContain('nothing changed; it stays at version 2');
+  });
+
+  it('refuses an update running journeys cannot take, naming the field and the reason', async () => {
+    const contact = await database.db
+      .insertInto('contacts')
+      .values({ email: 'ada@example.com' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await database.db
+      .insertInto('journeys')
+      .values({
+        workflow_id: `welcome/${contact.id}`,
+        campaign_id: 'welcome',
+        contact_id: contact.id,
+        definition_version: 2,
+      })
+      .execute();
+    const unsafe = await file('v3.json', {
+      ...definition,
+      emails: { voucher: 'low-clv-offer' },
+      holdoutPercent: 10,
+    });
+    const refused = await runCli(database.url, [
+      'campaign',
+      'update',
+      'welcome',
+      '--file',
+      unsafe,
+      '--running',
+      'adopt',
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('holdoutPercent: the control group');
+    expect(refused.stderr).toContain('--running keep');
+    expect((await getCampaign(database.db, 'welcome')).version).toBe(2);
+
+    // Kept by the running journey, the same change is saved; a later template change cannot be
+    // adopted either, since the journey still runs version 2, which the holdout change left behind.
+    const kept = await runCli(database.url, ['campaign', 'update', 'welcome', '--file', unsafe]);
+    expect(kept.code).toBe(0);
+    const template = await file('v4.json', {
+      ...definition,
+      emails: { voucher: 'welcome-offer' },
+      holdoutPercent: 10,
+    });
+    const older = await runCli(database.url, [
+      'campaign',
+      'update',
+      'welcome',
+      '--file',
+      template,
+      '--running',
+      'adopt',
+    ]);
+    expect(older.code).toBe(2);
+    expect(older.stderr).toContain('on version 2 cannot take this update');
+  });
+
+  it('rejects a bad choice, another id, and a change of kind with a clear message', async () => {
+    const v = await file('ok.json', definition);
+    const bad = await runCli(database.url, [
+      'campaign',
+      'update',
+      'welcome',
+      '--file',
+      v,
+      '--running',
+      'later',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--running: must be "keep" or "adopt"');
+
+    const other = await file('other.json', { ...definition, id: 'welcome-2' });
+    const mismatch = await runCli(database.url, ['campaign', 'update', 'welcome', '--file', other]);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toContain('id: the file defines campaign "welcome-2", not "welcome"');
+
+    const kind = await file('kind.json', { ...definition, kind: 'inactive_reactivation' });
+    const kindChange = await runCli(database.url, [
+      'campaign',
+      'update',
+      'welcome',
+      '--file',
+      kind,
+    ]);
+    expect(kindChange.code).toBe(2);
+    expect(kindChange.stderr).toContain('kind never changes');
+
+    const unknown = await runCli(database.url, ['campaign', 'update', 'nope', '--file', v]);
+    expect(unknown.code).toBe(2);
+  });
+});
