@@ -1,6 +1,6 @@
-/** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll, sends, models). */
+/** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll, sends, models, scale). */
 const name = process.argv[2];
-const known = ['indicators', 'enroll', 'sends', 'models'];
+const known = ['indicators', 'enroll', 'sends', 'models', 'scale'];
 if (!name || !known.includes(name)) {
   console.error(`usage: npm run bench -- <${known.join('|')}> [options]`);
   process.exit(2);

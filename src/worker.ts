@@ -23,7 +23,7 @@ import { ensurePresetSegments } from './db/segments.js';
 import { checkCouponPools } from './reports/coupon-pools.js';
 import { dataConverterFor } from './temporal/codec.js';
 import { ensureRecomputeSchedule } from './temporal/schedules.js';
-import { type Config, loadConfig } from './config.js';
+import { assertReadyToStart, type Config, loadConfig } from './config.js';
 import { createDb } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { stopWhenSupervisorDies } from './supervised.js';
@@ -159,11 +159,8 @@ export async function runWorker(
   config: Config,
   extra: { overrides?: Partial<WorkerOptions>; sending?: SendingOptions } = {},
 ): Promise<void> {
-  if (!config.databaseUrl)
-    throw new Error(
-      'DATABASE_URL is not set: the worker needs Postgres (npm start sets it for you).',
-    );
-  const db = createDb(config.databaseUrl);
+  assertReadyToStart('worker', config);
+  const db = createDb(config.databaseUrl!);
   // Migrating here too lets a worker deployed alone (docker-compose) bring its schema up to date.
   await migrateToLatest(db);
   await ensurePresetSegments(db);

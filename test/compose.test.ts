@@ -1,51 +1,96 @@
 /**
- * Docker cannot run on the CI machines, so the production topology is checked statically: its
- * services exist and the environment of Boomerang's containers is a valid config that reaches them.
+ * Docker cannot run on the CI machines, so the production topology is checked statically here: its
+ * services exist, images are pinned to what the tests run and nothing deprecated is used, and the
+ * environment of Boomerang's containers is a complete config that reaches the services it names.
+ * test/e2e/production-server.test.ts runs the worker and HTTP containers' commands for real.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { ENVIRONMENT, loadConfig, PROJECT_ROOT, temporalAddress } from '../src/config.js';
+import {
+  assertReadyToStart,
+  ENVIRONMENT,
+  loadConfig,
+  PROJECT_ROOT,
+  temporalAddress,
+} from '../src/config.js';
+import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
+import { TEMPORAL_SERVER_VERSION, UI_SERVER_VERSION } from '../src/provision/temporal-server.js';
+import {
+  COMPOSE_FILE,
+  type ComposeService,
+  composeServices,
+  TEST_COMPOSE_SECRETS,
+} from './support/compose.js';
 
-interface Service {
-  image?: string;
-  build?: unknown;
-  command?: string[];
-  environment?: Record<string, string>;
-  ports?: string[];
-}
-const compose = parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')) as {
-  services: Record<string, Service>;
-};
-const services = compose.services;
+const services = composeServices(TEST_COMPOSE_SECRETS);
+// Without its comments, which may name what is avoided.
+const text = fs
+  .readFileSync(COMPOSE_FILE, 'utf8')
+  .split('\n')
+  .filter((line) => !line.trimStart().startsWith('#'))
+  .join('\n');
 /** [host port, container port] of each published port (`[ip:]host:container`). */
-const published = (s: Service) =>
+const published = (s: ComposeService) =>
   (s.ports ?? []).map((p) => p.split(':').slice(-2).map(Number) as [number, number]);
 
 describe('docker-compose.yml', () => {
-  it("describes Temporal on Postgres, the Web UI, Boomerang's Postgres, worker and HTTP", () => {
+  it("describes Temporal on Postgres, its set-up, the Web UI, Boomerang's Postgres, worker and HTTP", () => {
     expect(Object.keys(services).sort()).toEqual([
       'boomerang-http',
       'boomerang-postgres',
       'boomerang-worker',
       'temporal',
+      'temporal-namespace',
       'temporal-postgresql',
+      'temporal-schema',
       'temporal-ui',
     ]);
-    expect(services.temporal!.environment!.DB).toMatch(/^postgres/);
+    expect(services.temporal!.environment!.DB).toBe('postgres12');
     expect(services.temporal!.environment!.POSTGRES_SEEDS).toBe('temporal-postgresql');
     expect(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(fs.existsSync(path.join(PROJECT_ROOT, 'Dockerfile'))).toBe(true);
   });
 
-  for (const name of ['boomerang-worker', 'boomerang-http']) {
-    it(`${name}: its environment is a valid config pointing at the compose services`, () => {
+  it('runs the Temporal release the tests run, set up with temporal-sql-tool and the temporal CLI, nothing deprecated', () => {
+    expect(services.temporal!.image).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+    expect(services['temporal-schema']!.image).toBe(
+      `temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`,
+    );
+    expect(services['temporal-ui']!.image).toBe(`temporalio/ui:${UI_SERVER_VERSION}`);
+    expect(text).not.toMatch(/auto-setup|\btctl\b/);
+    const schema = String(services['temporal-schema']!.command);
+    expect(schema).toContain('update-schema --schema-name postgresql/v12/temporal');
+    expect(schema).toContain('update-schema --schema-name postgresql/v12/visibility');
+    const namespace = String(services['temporal-namespace']!.command);
+    expect(namespace).toContain('temporal operator namespace create');
+    for (const key of BOOMERANG_SEARCH_ATTRIBUTES)
+      expect(namespace, `${key.name} is created`).toContain(key.name);
+  });
+
+  it('refuses to start without the secrets of .env, naming each', () => {
+    expect(() => composeServices({})).toThrow(/TEMPORAL_DB_PASSWORD/);
+    for (const name of Object.keys(TEST_COMPOSE_SECRETS)) {
+      expect(fs.readFileSync(path.join(PROJECT_ROOT, '.env.example'), 'utf8')).toContain(
+        `${name}=`,
+      );
+      expect(() => composeServices({ ...TEST_COMPOSE_SECRETS, [name]: '' })).toThrow(
+        new RegExp(`${name} is missing`),
+      );
+    }
+  });
+
+  for (const [name, process] of [
+    ['boomerang-worker', 'worker'],
+    ['boomerang-http', 'http'],
+  ] as const) {
+    it(`${name}: its environment is a complete config pointing at the compose services`, () => {
       const service = services[name]!;
       const env = service.environment!;
       for (const key of Object.keys(env))
         expect(Object.keys(ENVIRONMENT), `${key} is not a Boomerang variable`).toContain(key);
       const config = loadConfig(env);
+      expect(() => assertReadyToStart(process, config)).not.toThrow();
 
       const temporal = temporalAddress(config).split(':');
       expect(services[temporal[0]!], 'TEMPORAL_ADDRESS names a service').toBeDefined();
@@ -58,12 +103,19 @@ describe('docker-compose.yml', () => {
         POSTGRES_PASSWORD: db.password,
         POSTGRES_DB: db.pathname.slice(1),
       });
-      expect(service.command?.at(-1)).toMatch(
+      const command = service.command as string[];
+      expect(command.at(-1)).toMatch(
         name === 'boomerang-worker' ? /src\/worker\.ts$/ : /src\/http\/main\.ts$/,
       );
-      expect(fs.existsSync(path.join(PROJECT_ROOT, service.command!.at(-1)!))).toBe(true);
+      expect(fs.existsSync(path.join(PROJECT_ROOT, command.at(-1)!))).toBe(true);
     });
   }
+
+  it('gives the worker and the endpoint the same signing secret', () => {
+    expect(services['boomerang-worker']!.environment!.BOOMERANG_SIGNING_SECRET).toBe(
+      services['boomerang-http']!.environment!.BOOMERANG_SIGNING_SECRET,
+    );
+  });
 
   it('publishes the HTTP endpoint on its PORT and links the CLI to the published Web UI', () => {
     const http = services['boomerang-http']!;

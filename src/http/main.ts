@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { type Config, loadConfig } from '../config.js';
+import { assertReadyToStart, type Config, loadConfig } from '../config.js';
 import { createDb } from '../db/database.js';
 import { type InboxProcessor, startInboxProcessor } from '../inbox/processor.js';
 import { stopWhenSupervisorDies } from '../supervised.js';
@@ -18,11 +18,8 @@ import { createHttpServer, httpUrl, listen } from './server.js';
 const RECONNECT_MS = 5000;
 
 export async function runHttp(config: Config): Promise<void> {
-  if (!config.databaseUrl)
-    throw new Error(
-      'DATABASE_URL is not set: the HTTP endpoint needs Postgres (npm start sets it for you).',
-    );
-  const db = createDb(config.databaseUrl);
+  assertReadyToStart('http', config);
+  const db = createDb(config.databaseUrl!);
   let temporal: Client | undefined;
   let processor: InboxProcessor | undefined;
   let stopping = false;

@@ -43,8 +43,17 @@ export class InFlightCalls {
     return this.pending.size;
   }
 
-  /** Resolves once no call is in flight (calls started meanwhile are waited for too). */
-  async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  /**
+   * Resolves once no call is in flight (calls started meanwhile are waited for too), or after
+   * `timeoutMs`: a forgotten long poll must not keep a finished command waiting for ever.
+   */
+  async settled(timeoutMs = 30_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    const drained = (async () => {
+      while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    })();
+    await Promise.race([drained, deadline]);
+    clearTimeout(timer);
   }
 }

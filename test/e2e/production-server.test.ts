@@ -1,15 +1,22 @@
 /**
- * On the production Temporal server (Postgres persistence and SQL visibility), two worker
- * processes share the task queues; one is killed with SIGKILL in the middle of a campaign, right
- * after an email went out and before Temporal heard of it. Every journey still reaches its 7-day
- * wait, with exactly one email and one coupon per contact.
+ * On the production Temporal server (Postgres persistence and SQL visibility):
+ * - two worker processes share the task queues; one is killed with SIGKILL in the middle of a
+ *   campaign, right after an email went out and before Temporal heard of it. Every journey still
+ *   reaches its 7-day wait, with exactly one email and one coupon per contact;
+ * - the worker and HTTP endpoint run with the commands and environment of docker-compose.yml
+ *   (only the addresses of the services are this test's) and a campaign reaches its first email.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { ensurePresetSegments } from '../../src/db/segments.js';
+import { PROJECT_ROOT } from '../../src/config.js';
+import type { Db } from '../../src/db/database.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
+import { freePort } from '../global-setup.js';
+import { composeServices, TEST_COMPOSE_SECRETS } from '../support/compose.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type RunningProcess, startTs, until } from '../support/processes.js';
 import {
@@ -21,11 +28,54 @@ import { uniqueTaskQueue } from '../support/temporal.js';
 
 const CONTACTS = 24;
 
+interface ComposeProcess {
+  child: ChildProcess;
+  output(): string;
+  exited(): Promise<void>;
+}
+
+/** Contacts all in "Customers to reengage", a coupon pool and the low-CLV campaign `id`. */
+async function seedCampaign(db: Db, id: string, count: number): Promise<{ id: number }[]> {
+  await ensurePresetSegments(db);
+  const contacts = await db
+    .insertInto('contacts')
+    .values(
+      Array.from({ length: count }, (_, i) => ({
+        email: `${id}${i}@example.com`,
+        newsletter_status: 'subscribed' as const,
+      })),
+    )
+    .returning('id')
+    .execute();
+  // Low CLV and low forecast: every contact is in "Customers to reengage".
+  await db
+    .insertInto('contact_indicators')
+    .values(
+      contacts.map(({ id: contactId }) => ({
+        contact_id: contactId,
+        orders_count: 1,
+        total_spent: 20,
+        frequency: 0,
+        recency_days: 0,
+        age_days: 200,
+        monetary_value: 0,
+        clv_12m: 8,
+        forecast_purchases_12m: 0.1,
+        computed_at: new Date(),
+      })),
+    )
+    .execute();
+  await generateCoupons(db, id, count + 10, { prefix: `${id.toUpperCase()}-` });
+  await saveCampaign(db, { id, name: `Campaign ${id}`, kind: 'low_clv_coupon', couponSet: id });
+  return contacts;
+}
+
 describe('the production Temporal server with two workers', () => {
   let server: TestTemporalServer;
   let database: TestDatabase;
   let client: Client;
   const workers: RunningProcess[] = [];
+  const composeProcesses: ComposeProcess[] = [];
 
   beforeAll(async () => {
     [server, database] = await Promise.all([startTestTemporalServer(), createTestDatabase()]);
@@ -33,7 +83,7 @@ describe('the production Temporal server with two workers', () => {
   }, SERVER_BUILD_TIMEOUT_MS);
 
   afterAll(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
+    for (const w of [...workers, ...composeProcesses]) w.child.kill('SIGKILL');
     await Promise.all(workers.map((w) => w.exited()));
     await client?.connection.close();
     await server?.stop();
@@ -42,42 +92,7 @@ describe('the production Temporal server with two workers', () => {
 
   it('loses nothing and sends nothing twice when one of two workers is killed mid-campaign', async () => {
     const db = database.db;
-    await ensurePresetSegments(db);
-    const contacts = await db
-      .insertInto('contacts')
-      .values(
-        Array.from({ length: CONTACTS }, (_, i) => ({
-          email: `prod${i}@example.com`,
-          newsletter_status: 'subscribed' as const,
-        })),
-      )
-      .returning('id')
-      .execute();
-    // Low CLV and low forecast: every contact is in "Customers to reengage".
-    await db
-      .insertInto('contact_indicators')
-      .values(
-        contacts.map(({ id }) => ({
-          contact_id: id,
-          orders_count: 1,
-          total_spent: 20,
-          frequency: 0,
-          recency_days: 0,
-          age_days: 200,
-          monetary_value: 0,
-          clv_12m: 8,
-          forecast_purchases_12m: 0.1,
-          computed_at: new Date(),
-        })),
-      )
-      .execute();
-    await generateCoupons(db, 'prod', CONTACTS + 10, { prefix: 'PR-' });
-    await saveCampaign(db, {
-      id: 'prod',
-      name: 'Two workers',
-      kind: 'low_clv_coupon',
-      couponSet: 'prod',
-    });
+    const contacts = await seedCampaign(db, 'prod', CONTACTS);
 
     const taskQueue = uniqueTaskQueue('prod');
     const startWorker = async (holdAfter: string) => {
@@ -150,4 +165,87 @@ describe('the production Temporal server with two workers', () => {
     expect(launch.status.name).toBe('COMPLETED');
     expect(survivor.child.exitCode).toBeNull();
   }, 600_000);
+
+  it('runs the worker and HTTP endpoint as docker-compose.yml does, to a first email', async () => {
+    const composeDb = await createTestDatabase();
+    try {
+      const services = composeServices(TEST_COMPOSE_SECRETS);
+      const httpPort = String(await freePort());
+      // The compose services' addresses become this test's; everything else is the file's.
+      const addresses = {
+        TEMPORAL_ADDRESS: server.address,
+        DATABASE_URL: composeDb.url,
+        BOOMERANG_PUBLIC_URL: `http://localhost:${httpPort}`,
+      };
+      const run = (name: 'boomerang-worker' | 'boomerang-http') => {
+        const service = services[name]!;
+        const [command, ...args] = service.command as string[];
+        expect(command).toBe('node');
+        const env = {
+          ...service.environment!,
+          ...addresses,
+          ...(service.environment!.PORT ? { PORT: httpPort } : {}),
+        };
+        const child = spawn(process.execPath, args, {
+          cwd: PROJECT_ROOT,
+          // Only what the container has: its environment, no variable of the test runner.
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+        const running: ComposeProcess = {
+          child,
+          output: () => output,
+          exited: () =>
+            child.exitCode !== null
+              ? Promise.resolve()
+              : new Promise<void>((r) => child.once('exit', () => r())),
+        };
+        composeProcesses.push(running);
+        return running;
+      };
+      const worker = run('boomerang-worker');
+      const http = run('boomerang-http');
+      await until(
+        async () => /polling task queue/.test(worker.output()) || worker.child.exitCode !== null,
+        'the worker to poll',
+        180_000,
+      );
+      await until(
+        async () => /listening on/.test(http.output()) || http.child.exitCode !== null,
+        'the endpoint to listen',
+        60_000,
+      );
+      expect(worker.child.exitCode, worker.output()).toBeNull();
+      expect(http.child.exitCode, http.output()).toBeNull();
+      expect((await fetch(`http://localhost:${httpPort}/healthz`)).ok).toBe(true);
+
+      const contacts = await seedCampaign(composeDb.db, 'compose', 3);
+      await client.workflow.start(launchCampaign, {
+        taskQueue: services['boomerang-worker']!.environment!.TEMPORAL_TASK_QUEUE!,
+        workflowId: 'launch/compose',
+        args: [{ campaignId: 'compose' }],
+      });
+      const sent = await until(
+        async () => {
+          const rows = await composeDb.db
+            .selectFrom('messages')
+            .select(['contact_id', 'status'])
+            .where('campaign_id', '=', 'compose')
+            .where('status', '=', 'sent')
+            .execute();
+          return rows.length > 0 && rows;
+        },
+        'the first email in the outbox',
+        120_000,
+      );
+      expect(contacts.map((c) => c.id)).toContain(sent[0]!.contact_id);
+    } finally {
+      for (const p of composeProcesses) p.child.kill('SIGTERM');
+      await Promise.all(composeProcesses.map((p) => p.exited()));
+      await composeDb.drop();
+    }
+  }, 400_000);
 });

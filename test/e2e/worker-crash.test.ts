@@ -29,6 +29,7 @@ describe('crash safety of the walking skeleton', () => {
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
       DATABASE_URL: database.url,
+      BOOMERANG_SIGNING_SECRET: 's3cret',
     };
     const startWorker = async () => {
       const worker = startTs('src/worker.ts', workerEnv);

@@ -13,9 +13,10 @@ export interface RunningProcess {
 export function startTs(
   script: string,
   env: NodeJS.ProcessEnv,
-  opts: { detached?: boolean } = {},
+  opts: { detached?: boolean; args?: string[] } = {},
 ): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, script)], {
+  const argv = ['--import', 'tsx', path.join(PROJECT_ROOT, script), ...(opts.args ?? [])];
+  const child = spawn(process.execPath, argv, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,0 +1,283 @@
+/**
+ * bench/scale: the low-CLV campaign launched to N contacts (all in the segment, outbox, no rate
+ * limit) on the dev server and on the production server (Postgres), same machine, same run:
+ *   - enrolment rate ÷ the same engine's raw empty-workflow start rate (goal ≥ 0.8);
+ *   - wall time until every first email is in the outbox, at each N (how the cost grows);
+ *   - worker RSS with every journey asleep, largest N ÷ smallest N (goal ≤ 1.2);
+ *   - Postgres transactions and rows written per journey up to its first email (pg_stat_database).
+ *
+ *   npm run bench -- scale [--contacts 1000,5000] [--engines dev,server]
+ */
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { LAUNCH_CONCURRENCY } from '../src/activities/launch.js';
+import { createChannels } from '../src/channels/index.js';
+import { defaultCacheDir, loadConfig } from '../src/config.js';
+import { saveCampaign } from '../src/db/campaigns.js';
+import { generateCoupons } from '../src/db/coupons.js';
+import type { Db } from '../src/db/database.js';
+import { ensurePresetSegments } from '../src/db/segments.js';
+import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
+import {
+  freeServerPorts,
+  resolveTemporalServer,
+  startTemporalServer,
+} from '../src/provision/temporal-server.js';
+import { resolveTemporalCli } from '../src/provision/tools.js';
+import { launchCampaign } from '../src/workflows/launch.js';
+import { createMessagesWorker, createWorker } from '../src/worker.js';
+import { benchDatabase, log, measure, report } from './support.js';
+
+function listArg(name: string, fallback: string): string[] {
+  const i = process.argv.indexOf(`--${name}`);
+  return (i >= 0 ? process.argv[i + 1]! : fallback).split(',').filter(Boolean);
+}
+const sizes = listArg('contacts', '1000,5000').map(Number);
+const engines = listArg('engines', 'dev,server') as ('dev' | 'server')[];
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+interface Engine {
+  client: Client;
+  nativeConnection: NativeConnection;
+  stop(): Promise<void>;
+}
+
+async function startEngine(kind: 'dev' | 'server', postgresUrl: string): Promise<Engine> {
+  if (kind === 'dev') {
+    const cli = await resolveTemporalCli({
+      cacheDir: defaultCacheDir(),
+      explicitPath: process.env.TEMPORAL_CLI_PATH,
+      log,
+      allowSdkDownload: false,
+    });
+    if (cli.executable.type !== 'existing-path') throw new Error('no Temporal CLI');
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: { executable: cli.executable, searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES] },
+    });
+    return {
+      client: env.client,
+      nativeConnection: env.nativeConnection,
+      stop: () => env.teardown(),
+    };
+  }
+  const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-bench-temporal-'));
+  const server = await startTemporalServer({
+    binaries: await resolveTemporalServer({ cacheDir: defaultCacheDir(), log }),
+    postgresUrl,
+    databases: { persistence: 'bench_temporal', visibility: 'bench_temporal_visibility' },
+    stateDir,
+    ports: await freeServerPorts(),
+    namespace: 'default',
+    log,
+    maxConns: 20,
+  });
+  const connection = await Connection.connect({ address: server.address });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  return {
+    client: new Client({ connection }),
+    nativeConnection,
+    async stop() {
+      await nativeConnection.close();
+      await connection.close();
+      await server.stop();
+      await fs.rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function seed(db: Db, contacts: number): Promise<void> {
+  await ensurePresetSegments(db);
+  await sql`INSERT INTO contacts (email, newsletter_status) SELECT 'e' || g || '@bench.example', 'subscribed' FROM generate_series(1, ${contacts}::int) g`.execute(
+    db,
+  );
+  await sql`INSERT INTO contact_indicators (contact_id, orders_count, total_spent, frequency, recency_days, age_days, monetary_value, clv_12m, forecast_purchases_12m, computed_at)
+    SELECT id, 1, 30, 0, 0, 200, 0, 10, 0.2, now() FROM contacts`.execute(db);
+  await generateCoupons(db, 'bench', contacts + 100, { prefix: 'B-' });
+  await saveCampaign(db, {
+    id: 'bench',
+    name: 'Bench',
+    kind: 'low_clv_coupon',
+    couponSet: 'bench',
+  });
+}
+
+async function dbStats(db: Db): Promise<{ xacts: number; rows: number }> {
+  const { rows } = await sql<{ xacts: string; rows: string }>`
+    SELECT xact_commit + xact_rollback AS xacts, tup_inserted + tup_updated + tup_deleted AS rows
+    FROM pg_stat_database WHERE datname = current_database()`.execute(db);
+  return { xacts: Number(rows[0]!.xacts), rows: Number(rows[0]!.rows) };
+}
+
+const count = async (db: Db, query: ReturnType<typeof sql<{ n: number }>>) =>
+  Number((await query.execute(db)).rows[0]!.n);
+
+interface Run {
+  engine: string;
+  contacts: number;
+  emptyStartsPerSecond: number;
+  enrolledPerSecond: number;
+  firstEmailsSeconds: number;
+  firstEmailsPerSecond: number;
+  rssAsleepMiB: number;
+  xactsPerJourney: number;
+  rowsPerJourney: number;
+}
+
+async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
+  const bench = await benchDatabase(`boomerang_bench_scale`);
+  const { db } = bench;
+  const engine = await startEngine(kind, bench.url);
+  try {
+    log(`${kind}: ${contacts.toLocaleString()} contacts`);
+    await seed(db, contacts);
+
+    const baseline = await measure(async () => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: LAUNCH_CONCURRENCY }, async () => {
+          while (next < contacts) {
+            const i = next++;
+            await engine.client.workflow.start('benchEmptyWorkflow', {
+              taskQueue: 'bench-empty',
+              workflowId: `empty/${i}`,
+              args: [],
+            });
+          }
+        }),
+      );
+    });
+
+    const config = loadConfig({
+      TEMPORAL_TASK_QUEUE: 'bench',
+      BOOMERANG_SIGNING_SECRET: 'bench',
+      EMAIL_REQUESTS_PER_SECOND: '100000',
+      SMS_REQUESTS_PER_SECOND: '100000',
+    });
+    const options = {
+      connection: engine.nativeConnection,
+      namespace: 'default',
+      taskQueue: 'bench',
+      deps: { db, config, temporal: engine.client, channels: createChannels(config, db) },
+    };
+    const workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
+    const running = Promise.all(workers.map((w) => w.run()));
+
+    const before = await dbStats(db);
+    const started = process.hrtime.bigint();
+    const launch = await measure(() =>
+      engine.client.workflow.execute(launchCampaign, {
+        taskQueue: 'bench',
+        workflowId: 'launch/bench',
+        args: [{ campaignId: 'bench', batchSize: 500 }],
+      }),
+    );
+    for (;;) {
+      const sent = await count(
+        db,
+        sql<{ n: number }>`SELECT count(*)::int AS n FROM messages WHERE campaign_id = 'bench'`,
+      );
+      if (sent >= contacts) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const firstEmailsSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const after = await dbStats(db);
+    for (;;) {
+      const asleep = await count(
+        db,
+        sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM journey_events WHERE campaign_id = 'bench' AND step = 'wait'`,
+      );
+      if (asleep >= contacts) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    global.gc?.();
+    const rssAsleepMiB = process.memoryUsage().rss / 2 ** 20;
+    for (const w of workers) w.shutdown();
+    await running;
+
+    return {
+      engine: kind,
+      contacts,
+      emptyStartsPerSecond: contacts / baseline.seconds,
+      enrolledPerSecond: contacts / launch.seconds,
+      firstEmailsSeconds,
+      firstEmailsPerSecond: contacts / firstEmailsSeconds,
+      rssAsleepMiB,
+      xactsPerJourney: (after.xacts - before.xacts) / contacts,
+      rowsPerJourney: (after.rows - before.rows) / contacts,
+    };
+  } finally {
+    await engine.stop();
+    await bench.close();
+  }
+}
+
+const runs: Run[] = [];
+for (const kind of engines)
+  for (const n of sizes) {
+    const run = await runOnce(kind, n);
+    // Each run as it ends: a long benchmark that is stopped early still leaves its figures.
+    log(JSON.stringify(run));
+    runs.push(run);
+  }
+
+const rows: { metric: string; value: string; goal?: string; ok?: boolean }[] = [];
+for (const kind of engines) {
+  const mine = runs.filter((r) => r.engine === kind);
+  for (const r of mine) {
+    const ratio = r.enrolledPerSecond / r.emptyStartsPerSecond;
+    rows.push(
+      {
+        metric: `${kind} ${r.contacts}: empty workflows started / s`,
+        value: r.emptyStartsPerSecond.toFixed(0),
+      },
+      {
+        metric: `${kind} ${r.contacts}: contacts enrolled / s`,
+        value: r.enrolledPerSecond.toFixed(0),
+      },
+      {
+        metric: `${kind} ${r.contacts}: enrolment / empty starts`,
+        value: `${ratio.toFixed(2)}×`,
+        goal: '≥ 0.8',
+        ok: ratio >= 0.8,
+      },
+      {
+        metric: `${kind} ${r.contacts}: wall time to every first email (s)`,
+        value: r.firstEmailsSeconds.toFixed(0),
+      },
+      {
+        metric: `${kind} ${r.contacts}: first emails / s`,
+        value: r.firstEmailsPerSecond.toFixed(0),
+      },
+      {
+        metric: `${kind} ${r.contacts}: Postgres transactions per journey`,
+        value: r.xactsPerJourney.toFixed(1),
+      },
+      {
+        metric: `${kind} ${r.contacts}: Postgres rows written per journey`,
+        value: r.rowsPerJourney.toFixed(1),
+      },
+      {
+        metric: `${kind} ${r.contacts}: process RSS, all asleep (MiB)`,
+        value: r.rssAsleepMiB.toFixed(0),
+      },
+    );
+  }
+  if (mine.length > 1) {
+    const growth = mine.at(-1)!.rssAsleepMiB / mine[0]!.rssAsleepMiB;
+    rows.push({
+      metric: `${kind}: RSS asleep, ${mine.at(-1)!.contacts} ÷ ${mine[0]!.contacts}`,
+      value: `${growth.toFixed(2)}×`,
+      goal: '≤ 1.2',
+      ok: growth <= 1.2,
+    });
+  }
+}
+await report('scale', rows, runs);

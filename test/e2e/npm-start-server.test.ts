@@ -1,0 +1,102 @@
+/**
+ * `npm start -- --temporal server --workers 2` as a user runs it: the stack on the production
+ * Temporal server with the standalone Web UI and two workers, a CLI-started workflow seen through
+ * the UI's API, and Ctrl-C stopping every part.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/config.js';
+import { freeServerPorts } from '../../src/provision/temporal-server.js';
+import { freePort } from '../global-setup.js';
+import { type RunningProcess, startTs } from '../support/processes.js';
+import { SERVER_BUILD_TIMEOUT_MS } from '../support/temporal-server.js';
+
+const exec = promisify(execFile);
+
+async function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => socket.end(() => resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('npm start -- --temporal server', () => {
+  let dataDir: string;
+  let stack: RunningProcess | undefined;
+  afterAll(async () => {
+    if (stack?.child.pid && stack.child.exitCode === null)
+      process.kill(-stack.child.pid, 'SIGKILL');
+    if (dataDir)
+      await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  });
+
+  it(
+    'runs the stack on the production server with two workers and the Web UI, and stops on Ctrl-C',
+    async () => {
+      dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-start-server-'));
+      await fs.chmod(dataDir, 0o755);
+      const ports = {
+        // Below 32768, like the server's other ports (freeServerPorts).
+        temporal: (await freeServerPorts()).frontend,
+        ui: await freePort(),
+        pg: await freePort(),
+        http: await freePort(),
+      };
+      const env = {
+        BOOMERANG_DATA_DIR: dataDir,
+        TEMPORAL_DEV_SERVER_PORT: String(ports.temporal),
+        TEMPORAL_UI_PORT: String(ports.ui),
+        EMBEDDED_POSTGRES_PORT: String(ports.pg),
+        PORT: String(ports.http),
+        DATABASE_URL: '',
+        TEMPORAL_ADDRESS: '',
+      };
+      stack = startTs('src/start.ts', env, {
+        detached: true,
+        args: ['--temporal', 'server', '--workers', '2'],
+      });
+      await stack.waitForOutput(/up and running/, 300_000);
+      expect(stack.output()).toMatch(/production server on Postgres/);
+      expect(stack.output()).toMatch(/\[worker-1\] worker: polling task queue/);
+      expect(stack.output()).toMatch(/\[worker-2\] worker: polling task queue/);
+
+      const { stdout } = await exec(
+        process.execPath,
+        [path.join(PROJECT_ROOT, 'bin/boomerang.js'), 'greet', 'Ada', '--json'],
+        {
+          env: {
+            ...process.env,
+            ...env,
+            TEMPORAL_ADDRESS: `localhost:${ports.temporal}`,
+            TEMPORAL_UI_URL: '',
+          },
+        },
+      );
+      const started = JSON.parse(stdout) as { workflowId: string; result: { messages: string[] } };
+      expect(started.result.messages).toEqual(['Hello, Ada!', 'Goodbye, Ada!']);
+
+      // The standalone UI server reads the production server.
+      const uiApi = `http://127.0.0.1:${ports.ui}/api/v1/namespaces/default/workflows/${encodeURIComponent(started.workflowId)}`;
+      const described = (await (await fetch(uiApi)).json()) as {
+        workflowExecutionInfo: { status: string };
+      };
+      expect(described.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
+      expect((await fetch(`http://127.0.0.1:${ports.ui}/`)).status).toBe(200);
+
+      process.kill(-stack.child.pid!, 'SIGINT');
+      expect(await stack.exited()).toBe(0);
+      expect(stack.output()).toMatch(/boomerang: stopped/);
+      for (const port of Object.values(ports))
+        expect(await portOpen(port), `port ${port} still open after stop`).toBe(false);
+      const left = await fs.readdir(dataDir);
+      expect(left.filter((f) => f.endsWith('.pid'))).toEqual([]);
+    },
+    SERVER_BUILD_TIMEOUT_MS,
+  );
+});
