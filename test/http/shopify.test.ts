@@ -2,26 +2,12 @@
  * POST /webhooks/shopify over real HTTP on real Postgres: HMAC verification of the raw body,
  * de-duplication by webhook id, and the translation of Shopify's payloads into Boomerang's events.
  */
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { mapShopifyWebhook } from '../../src/inbox/shopify.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import {
-  API_KEY,
-  type RunningServer,
-  SHOPIFY_SECRET,
-  SIGNING_SECRET,
-  shopifyOrder,
-  signShopify,
-  startServer,
-  unreachableTemporal,
-} from './support.js';
+import { API_KEY, shopifyOrder, signShopify, startServer, useTestEndpoint } from './support.js';
 
 describe('POST /webhooks/shopify', () => {
-  let database: TestDatabase;
-  let temporal: Client;
-  let server: RunningServer;
-  let kicks = 0;
+  const ep = useTestEndpoint();
 
   const deliver = (
     topic: string,
@@ -29,7 +15,7 @@ describe('POST /webhooks/shopify', () => {
     opts: { webhookId?: string; hmac?: string; raw?: string } = {},
   ) => {
     const body = opts.raw ?? JSON.stringify(payload);
-    return fetch(`${server.base}/webhooks/shopify`, {
+    return fetch(`${ep.server.base}/webhooks/shopify`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -41,29 +27,11 @@ describe('POST /webhooks/shopify', () => {
       body,
     });
   };
-  const inbox = () => database.db.selectFrom('inbox_events').selectAll().orderBy('id').execute();
+  const inbox = () => ep.database.db.selectFrom('inbox_events').selectAll().orderBy('id').execute();
 
-  beforeAll(async () => {
-    [database, temporal] = await Promise.all([createTestDatabase(), unreachableTemporal()]);
-    server = await startServer({
-      db: database.db,
-      temporal,
-      config: {
-        apiKey: API_KEY,
-        shopifyWebhookSecret: SHOPIFY_SECRET,
-        signingSecret: SIGNING_SECRET,
-      },
-      onEventsAccepted: () => kicks++,
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await temporal?.connection.close();
-    await database?.drop();
-  });
   beforeEach(async () => {
-    await database.db.deleteFrom('inbox_events').execute();
-    kicks = 0;
+    await ep.database.db.deleteFrom('inbox_events').execute();
+    ep.kicks = 0;
   });
 
   it('stores an order with a good HMAC as a purchase event and answers 200', async () => {
@@ -105,7 +73,7 @@ describe('POST /webhooks/shopify', () => {
         status: 'paid',
       },
     });
-    expect(kicks).toBe(1);
+    expect(ep.kicks).toBe(1);
   });
 
   it('refuses a bad or missing HMAC with 401 and stores nothing', async () => {
@@ -128,14 +96,14 @@ describe('POST /webhooks/shopify', () => {
     });
     expect(altered.status).toBe(401);
 
-    const res = await fetch(`${server.base}/webhooks/shopify`, {
+    const res = await fetch(`${ep.server.base}/webhooks/shopify`, {
       method: 'POST',
       headers: { 'x-shopify-topic': 'orders/create' },
       body,
     });
     expect(res.status).toBe(401);
     expect(await inbox()).toHaveLength(0);
-    expect(kicks).toBe(0);
+    expect(ep.kicks).toBe(0);
   });
 
   it('stores a replayed webhook id once', async () => {
@@ -146,7 +114,7 @@ describe('POST /webhooks/shopify', () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ id: first.id, duplicate: true });
     expect(await inbox()).toHaveLength(1);
-    expect(kicks).toBe(1);
+    expect(ep.kicks).toBe(1);
   });
 
   it('answers 200 to topics and payloads it does not use, and stores nothing', async () => {
@@ -181,8 +149,8 @@ describe('POST /webhooks/shopify', () => {
 
   it('answers 503 while no webhook secret is configured', async () => {
     const unconfigured = await startServer({
-      db: database.db,
-      temporal,
+      db: ep.database.db,
+      temporal: ep.temporal,
       config: { apiKey: API_KEY, shopifyWebhookSecret: undefined, signingSecret: undefined },
     });
     try {

@@ -1,26 +1,15 @@
 /** GET /unsubscribe and RFC 8058 one-click POST /unsubscribe, over real HTTP on real Postgres. */
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import {
-  API_KEY,
-  type RunningServer,
-  SHOPIFY_SECRET,
-  SIGNING_SECRET,
-  startServer,
-  unreachableTemporal,
-} from './support.js';
+import { API_KEY, SIGNING_SECRET, startServer, useTestEndpoint } from './support.js';
 
 describe('unsubscribe links', () => {
-  let database: TestDatabase;
-  let temporal: Client;
-  let server: RunningServer;
+  const ep = useTestEndpoint();
   let seq = 0;
 
   const subscribedContact = async (values: { external_id?: string } = {}) =>
     (
-      await database.db
+      await ep.database.db
         .insertInto('contacts')
         .values({
           email: `reader${++seq}@example.com`,
@@ -32,32 +21,20 @@ describe('unsubscribe links', () => {
         .executeTakeFirstOrThrow()
     ).id;
   const contact = (id: number) =>
-    database.db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    ep.database.db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
   const tokenFor = (id: number, opts: Parameters<typeof createUnsubscribeToken>[2] = {}) =>
     createUnsubscribeToken(SIGNING_SECRET, id, opts);
-
-  beforeAll(async () => {
-    [database, temporal] = await Promise.all([createTestDatabase(), unreachableTemporal()]);
-    server = await startServer({
-      db: database.db,
-      temporal,
-      config: {
-        apiKey: API_KEY,
-        shopifyWebhookSecret: SHOPIFY_SECRET,
-        signingSecret: SIGNING_SECRET,
-      },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await temporal?.connection.close();
-    await database?.drop();
-  });
 
   it('GET with a valid token unsubscribes the contact, with the time, and says so in a page', async () => {
     const id = await subscribedContact({ external_id: 'cust-1' });
     const before = new Date();
-    const res = await fetch(`${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`);
+    const res = await fetch(
+      `${ep.server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`,
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -70,7 +47,8 @@ describe('unsubscribe links', () => {
 
     // Following the link again changes nothing, not even the time.
     expect(
-      (await fetch(`${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`)).status,
+      (await fetch(`${ep.server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`))
+        .status,
     ).toBe(200);
     expect((await contact(id)).newsletter_unsubscribed_at).toEqual(row.newsletter_unsubscribed_at);
   });
@@ -83,18 +61,18 @@ describe('unsubscribe links', () => {
     const [, signature] = token.split('.');
     const forged = `${Buffer.from(`v1:unsubscribe:${other}:${Math.floor(Date.now() / 1000)}:`).toString('base64url')}.${signature}`;
     for (const bad of [forged, `${token.slice(0, -2)}AA`, 'not-a-token']) {
-      const res = await fetch(`${server.base}/unsubscribe?token=${encodeURIComponent(bad)}`);
+      const res = await fetch(`${ep.server.base}/unsubscribe?token=${encodeURIComponent(bad)}`);
       expect(res.status).toBe(400);
       const page = await res.text();
       expect(page).toContain('This unsubscribe link is not valid');
       expect(page).not.toMatch(/at .*\.ts:\d+|Error:/);
     }
     const expired = await fetch(
-      `${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id, { now: new Date(Date.now() - 3_600_000), expiresInSeconds: 60 }))}`,
+      `${ep.server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id, { now: new Date(Date.now() - 3_600_000), expiresInSeconds: 60 }))}`,
     );
     expect(expired.status).toBe(400);
     expect(await expired.text()).toContain('This unsubscribe link has expired');
-    const missing = await fetch(`${server.base}/unsubscribe`);
+    const missing = await fetch(`${ep.server.base}/unsubscribe`);
     expect(missing.status).toBe(400);
     expect(await missing.text()).toContain('incomplete');
     expect((await contact(id)).newsletter_status).toBe('subscribed');
@@ -104,7 +82,7 @@ describe('unsubscribe links', () => {
   it('one-click POST (RFC 8058) unsubscribes and answers 200', async () => {
     const id = await subscribedContact();
     const res = await fetch(
-      `${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`,
+      `${ep.server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`,
       {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -119,8 +97,8 @@ describe('unsubscribe links', () => {
 
   it('answers 503 with a page while no signing secret is configured', async () => {
     const unconfigured = await startServer({
-      db: database.db,
-      temporal,
+      db: ep.database.db,
+      temporal: ep.temporal,
       config: { apiKey: API_KEY, shopifyWebhookSecret: undefined, signingSecret: undefined },
     });
     try {
