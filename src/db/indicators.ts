@@ -19,6 +19,7 @@ import { sql } from 'kysely';
 import type { GammaGammaParams } from '../domain/indicators/gamma-gamma.js';
 import { RFM_SEGMENT_GRID } from '../domain/indicators/rfm.js';
 import { type Db, type Executor } from './database.js';
+import { camelCaseKeys } from './rows.js';
 
 /** Segment names indexed by (5 − FM) × 5 + R, FM = ceil((F + M) / 2): the grid as one SQL array. */
 const GRID_ARRAY = sql.join(RFM_SEGMENT_GRID.flat().map((name) => sql.lit(name)));
@@ -295,4 +296,14 @@ export async function countDistinctTriples(db: Executor): Promise<number> {
     n: number;
   }>`SELECT count(*)::int AS n FROM indicator_model_grid`.execute(db);
   return Number(result.rows[0]!.n);
+}
+
+/** A contact's value indicators from the last recompute, if it has any. */
+export async function indicatorsOfContact(db: Executor, contactId: number) {
+  const row = await db
+    .selectFrom('contact_indicators')
+    .selectAll()
+    .where('contact_id', '=', contactId)
+    .executeTakeFirst();
+  return row ? camelCaseKeys(row) : undefined;
 }
