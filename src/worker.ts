@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import {
   createActivities,
   createMessageActivities,
@@ -15,6 +15,7 @@ import { createChannels } from './channels/index.js';
 import { ensurePresetSegments } from './db/segments.js';
 import { checkCouponPools } from './reports/coupon-pools.js';
 import { dataConverterFor } from './temporal/codec.js';
+import { QuietLogger } from './temporal/quiet-logger.js';
 import { ensureRecomputeSchedule } from './temporal/schedules.js';
 import { type Config, loadConfig } from './config.js';
 import { createDb } from './db/database.js';
@@ -131,6 +132,8 @@ export async function runWorker(
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // Before any connection: the runtime's logger is fixed when it is first used.
+  Runtime.install({ logger: new QuietLogger() });
   stopWhenSupervisorDies();
   runMain('worker', () => runWorker(loadConfig()));
 }
