@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -13,7 +13,7 @@ import { importContactsCsv } from '../src/import/contacts.js';
 import { importOrdersCsv } from '../src/import/orders.js';
 import { PROJECT_ROOT } from '../src/config.js';
 import { parseCampaignDefinition } from '../src/domain/campaigns/definition.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { useTestDatabase } from './support/db.js';
 
 const examples = path.join(PROJECT_ROOT, 'examples');
 
@@ -33,11 +33,7 @@ describe('examples', () => {
   });
 
   describe('demo shop', () => {
-    let database: TestDatabase;
-    beforeAll(async () => {
-      database = await createTestDatabase();
-    });
-    afterAll(() => database?.drop());
+    const database = useTestDatabase();
 
     it('imports without a rejected row, and a second import changes nothing', async () => {
       const contacts = await importContactsCsv(

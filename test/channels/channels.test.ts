@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkContactFrequencyCap, recentMessageTimes } from '../../src/channels/frequency-cap.js';
 import { createChannels } from '../../src/channels/index.js';
 import { parseRetryAfter } from '../../src/channels/provider-errors.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.drop();
-});
+const database = useTestDatabase();
 
 const email = { from: 'Shop <shop@example.com>', resendApiKey: undefined };
 

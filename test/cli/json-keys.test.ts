@@ -3,18 +3,17 @@
  * commands that need only the database on a contact that has indicators, a segment and a journey,
  * and checks every key at every depth. Keys that are data (segment definitions) are values here.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { upsertContact } from '../../src/db/contacts.js';
 import { createSegment } from '../../src/db/segments.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 import { runCli } from './support.js';
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let contactId: number;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   const db = database.db;
   contactId = (
     await upsertContact(db, {
@@ -75,8 +74,6 @@ beforeAll(async () => {
     })
     .execute();
 });
-
-afterAll(() => database?.drop());
 
 /** Every object key in `value`, at any depth, that is not camelCase. */
 function nonCamelKeys(value: unknown, path = '$'): string[] {

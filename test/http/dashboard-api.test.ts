@@ -8,25 +8,23 @@ import { registerReportRoutes } from '../../src/http/dashboard.js';
 import type { Handler } from '../../src/http/server.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 import { seedReportFixture } from '../reports/fixture.js';
 import { REPORT_CONFIG } from '../reports/matchers.js';
 import { type RouteServer, startRouteServer } from '../reports/route-server.js';
 
 describe('report routes', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   let server: RouteServer;
   const routes = new Map<string, Handler>();
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     await seedReportFixture(database.db);
     registerReportRoutes(routes, { db: database.db, config: REPORT_CONFIG });
     server = await startRouteServer(routes);
   });
   afterAll(async () => {
     await server?.close();
-    await database?.drop();
   });
 
   it('registers GET routes only', () => {

@@ -20,7 +20,7 @@ import { saveCampaign } from '../../src/db/campaigns.js';
 import { registerReportRoutes } from '../../src/http/dashboard.js';
 import type { Handler } from '../../src/http/server.js';
 import type { CampaignsReport } from '../../src/reports/types.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 import { BASE, DAY, expectedFigures, type Fixture, seedReportFixture } from '../reports/fixture.js';
 import { type RouteServer, startRouteServer } from '../reports/route-server.js';
 
@@ -71,7 +71,7 @@ async function ensureChromium(): Promise<string> {
 }
 
 describe('dashboard in headless Chromium', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   let fx: Fixture;
   let server: RouteServer;
   let context: BrowserContext;
@@ -85,7 +85,6 @@ describe('dashboard in headless Chromium', () => {
 
   beforeAll(async () => {
     const executablePath = await ensureChromium();
-    database = await createTestDatabase();
     fx = await seedReportFixture(database.db);
     // A campaign nothing happened in yet, whose coupon set does not exist.
     await saveCampaign(database.db, {
@@ -127,7 +126,6 @@ describe('dashboard in headless Chromium', () => {
     await context?.close();
     if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
     await server?.close();
-    await database?.drop();
   });
 
   async function open(query = ''): Promise<Page> {

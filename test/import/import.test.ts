@@ -16,18 +16,16 @@ import { importContactsCsv } from '../../src/import/contacts.js';
 import { CsvFileError } from '../../src/import/csv.js';
 import { importOrdersCsv } from '../../src/import/orders.js';
 import { runCli } from '../cli/support.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let dir: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-import-'));
 });
 
 afterAll(async () => {
-  await database?.drop();
   if (dir) await fs.rm(dir, { recursive: true, force: true });
 });
 

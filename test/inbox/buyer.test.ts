@@ -6,14 +6,14 @@
  * client given here fails the test if it is touched.
  */
 import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { findContact, upsertContact } from '../../src/db/contacts.js';
 import { findOrder } from '../../src/db/orders.js';
 import { applyEvent, type ApplyDeps, DeferredEventError } from '../../src/inbox/apply.js';
 import type { PurchaseEventInput } from '../../src/inbox/events.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let deps: ApplyDeps;
 
 const untouchedClient = new Proxy({} as Client, {
@@ -23,14 +23,9 @@ const untouchedClient = new Proxy({} as Client, {
 });
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   deps = { db: database.db, temporal: untouchedClient, taskQueue: 'unused' };
   await upsertContact(database.db, { externalId: 'S1', email: 'sam@example.com' });
   await upsertContact(database.db, { email: 'ivy@example.com' });
-});
-
-afterAll(async () => {
-  await database?.drop();
 });
 
 const purchase = (orderId: string, contact: PurchaseEventInput['contact']): PurchaseEventInput => ({
