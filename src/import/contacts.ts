@@ -9,8 +9,8 @@ import {
 } from '../domain/contacts.js';
 import { upsertContacts } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
-import { isIssue, readCsv } from './csv.js';
-import { type ImportOptions, type ImportSummary, Tally } from './summary.js';
+import { readCsv, type RowIssue } from './csv.js';
+import { importInBatches, type ImportOptions, type ImportSummary, Tally } from './summary.js';
 
 export const CONTACT_COLUMNS = Object.values(CONTACT_FIELD_COLUMNS);
 
@@ -31,52 +31,40 @@ export async function importContactsCsv(
       : 'missing column: the header needs external_id or email (or both)',
   );
   const tally = new Tally('contacts', name, reader.ignoredColumns, opts.maxIssues ?? 1000);
-  const batchSize = opts.batchSize ?? 1000;
   const now = opts.now ?? new Date();
-  let batch: { line: number; input: ContactInput }[] = [];
-
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const outcomes = await upsertContacts(
-      db,
-      batch.map((b) => b.input),
-      { now },
-    );
-    outcomes.forEach((outcome, i) => {
-      if (outcome.action === 'rejected') {
-        const column = outcome.field ? CONTACT_FIELD_COLUMNS[outcome.field] : '';
-        tally.reject({
-          line: batch[i]!.line,
-          reason: column ? `${column}: ${outcome.reason}` : outcome.reason,
-        });
-      } else tally.count(outcome.action);
-    });
-    batch = [];
-    opts.onProgress?.({ bytes: reader.bytes(), rows: tally.summary.rows });
-  };
-
-  for await (const row of reader.rows) {
-    tally.summary.rows++;
-    if (isIssue(row)) {
-      tally.reject(row);
-      continue;
-    }
-    const raw: Record<string, string> = {};
-    for (const [column, value] of row.cells) {
-      const field = COLUMN_FIELDS[column];
-      if (field) raw[field] = value;
-    }
-    const result = validateContactInput(raw);
-    if (!result.ok) {
-      tally.reject({
-        line: row.line,
-        reason: formatContactIssues(result.issues, (f) => CONTACT_FIELD_COLUMNS[f]),
+  return importInBatches(
+    reader,
+    tally,
+    opts,
+    (row): { line: number; input: ContactInput } | RowIssue => {
+      const raw: Record<string, string> = {};
+      for (const [column, value] of row.cells) {
+        const field = COLUMN_FIELDS[column];
+        if (field) raw[field] = value;
+      }
+      const result = validateContactInput(raw);
+      if (!result.ok)
+        return {
+          line: row.line,
+          reason: formatContactIssues(result.issues, (f) => CONTACT_FIELD_COLUMNS[f]),
+        };
+      return { line: row.line, input: result.value };
+    },
+    async (batch) => {
+      const outcomes = await upsertContacts(
+        db,
+        batch.map((b) => b.input),
+        { now },
+      );
+      outcomes.forEach((outcome, i) => {
+        if (outcome.action === 'rejected') {
+          const column = outcome.field ? CONTACT_FIELD_COLUMNS[outcome.field] : '';
+          tally.reject({
+            line: batch[i]!.line,
+            reason: column ? `${column}: ${outcome.reason}` : outcome.reason,
+          });
+        } else tally.count(outcome.action);
       });
-      continue;
-    }
-    batch.push({ line: row.line, input: result.value });
-    if (batch.length >= batchSize) await flush();
-  }
-  await flush();
-  return tally.finish();
+    },
+  );
 }

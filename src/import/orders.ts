@@ -14,7 +14,7 @@ import {
   upsertOrders,
 } from '../db/orders.js';
 import { type CsvRow, isIssue, readCsv, type RowIssue } from './csv.js';
-import { type OrderImportOptions, type ImportSummary, Tally } from './summary.js';
+import { importInBatches, type ImportSummary, type OrderImportOptions, Tally } from './summary.js';
 
 export const ORDER_COLUMNS = [
   'order_id',
@@ -156,55 +156,37 @@ export async function importOrdersCsv(
   });
   const tally = new Tally('orders', name, reader.ignoredColumns, opts.maxIssues ?? 1000);
   tally.summary.contactsCreated = 0;
-  const batchSize = opts.batchSize ?? 1000;
   const now = opts.now ?? new Date();
   const defaultCurrency = opts.defaultCurrency ?? 'EUR';
   const source = opts.orderSource ?? DEFAULT_ORDER_SOURCE;
-  let batch: ParsedOrder[] = [];
-
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const orders = batch;
-    batch = [];
-    await db.transaction().execute(async (trx) => {
-      const { contacts, created } = await resolveCustomers(trx, orders, now);
-      tally.summary.contactsCreated! += created;
-      const inputs: OrderInput[] = [];
-      orders.forEach((o, i) => {
-        const contact = contacts[i]!;
-        if (isIssue(contact)) return tally.reject(contact);
-        if (contact.conflict)
-          tally.conflict({ line: o.line, reason: `email: ${contact.conflict}` });
-        inputs.push({
-          source,
-          externalId: o.orderId,
-          contactId: contact.id,
-          placedAt: o.placedAt,
-          total: o.total,
-          currency: o.currency,
-          couponCode: o.couponCode,
-          status: o.status,
+  return importInBatches(
+    reader,
+    tally,
+    opts,
+    (row) => parseOrderRow(row, defaultCurrency),
+    async (orders) => {
+      await db.transaction().execute(async (trx) => {
+        const { contacts, created } = await resolveCustomers(trx, orders, now);
+        tally.summary.contactsCreated! += created;
+        const inputs: OrderInput[] = [];
+        orders.forEach((o, i) => {
+          const contact = contacts[i]!;
+          if (isIssue(contact)) return tally.reject(contact);
+          if (contact.conflict)
+            tally.conflict({ line: o.line, reason: `email: ${contact.conflict}` });
+          inputs.push({
+            source,
+            externalId: o.orderId,
+            contactId: contact.id,
+            placedAt: o.placedAt,
+            total: o.total,
+            currency: o.currency,
+            couponCode: o.couponCode,
+            status: o.status,
+          });
         });
+        for (const result of await upsertOrders(trx, inputs)) tally.count(result.action);
       });
-      for (const result of await upsertOrders(trx, inputs)) tally.count(result.action);
-    });
-    opts.onProgress?.({ bytes: reader.bytes(), rows: tally.summary.rows });
-  };
-
-  for await (const row of reader.rows) {
-    tally.summary.rows++;
-    if (isIssue(row)) {
-      tally.reject(row);
-      continue;
-    }
-    const parsed = parseOrderRow(row, defaultCurrency);
-    if (isIssue(parsed)) {
-      tally.reject(parsed);
-      continue;
-    }
-    batch.push(parsed);
-    if (batch.length >= batchSize) await flush();
-  }
-  await flush();
-  return tally.finish();
+    },
+  );
 }

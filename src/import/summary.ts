@@ -1,5 +1,5 @@
 /** What an import did: counts, rejected rows, reported conflicts. */
-import type { RowIssue } from './csv.js';
+import { type CsvReader, type CsvRow, isIssue, type RowIssue } from './csv.js';
 
 export interface ImportSummary {
   kind: 'contacts' | 'orders';
@@ -78,4 +78,38 @@ export class Tally {
     this.summary.issues.sort((a, b) => a.line - b.line);
     return this.summary;
   }
+}
+
+/**
+ * Reads every row of `reader`: a bad row (unreadable, or refused by `parse`) is rejected in the
+ * tally, a good one joins a batch that `write` gets `size` rows at a time.
+ */
+export async function importInBatches<T extends object>(
+  reader: CsvReader,
+  tally: Tally,
+  opts: Pick<ImportOptions, 'batchSize' | 'onProgress'>,
+  parse: (row: CsvRow) => T | RowIssue,
+  write: (batch: T[]) => Promise<void>,
+): Promise<ImportSummary> {
+  const size = opts.batchSize ?? 1000;
+  let batch: T[] = [];
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
+    await write(rows);
+    opts.onProgress?.({ bytes: reader.bytes(), rows: tally.summary.rows });
+  };
+  for await (const row of reader.rows) {
+    tally.summary.rows++;
+    const parsed = isIssue(row) ? row : parse(row);
+    if (isIssue(parsed)) {
+      tally.reject(parsed);
+      continue;
+    }
+    batch.push(parsed);
+    if (batch.length >= size) await flush();
+  }
+  await flush();
+  return tally.finish();
 }
