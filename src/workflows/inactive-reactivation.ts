@@ -12,9 +12,7 @@ import { runJourney } from './journey.js';
 export async function inactiveReactivationJourney(
   input: JourneyInput<InactiveReactivationCampaign>,
 ): Promise<JourneyResult> {
-  return runJourney(input, async (journey) => {
-    const { campaign } = journey;
-    const steps = inactiveReactivationSteps(campaign);
+  return runJourney(input, inactiveReactivationSteps, async (journey, steps, campaign) => {
     if (await journey.waitUnlessPurchase(steps.wait, campaign.waits.beforeCoupon))
       return 'purchased';
     if (await journey.hasPurchased(steps.hasPurchased, campaign.purchaseLookback))

@@ -327,16 +327,17 @@ export class Journey<C extends CampaignDefinition> {
   }
 }
 
-/** Runs a journey body: enrols the contact, and turns early endings into a recorded reason. */
-export async function runJourney<C extends CampaignDefinition>(
+/** Runs a journey body over its campaign's steps: enrols the contact, and turns early endings into a recorded reason. */
+export async function runJourney<C extends CampaignDefinition, S>(
   input: JourneyInput<C>,
-  body: (journey: Journey<C>) => Promise<EndReason>,
+  stepCatalogue: (campaign: C) => S,
+  body: (journey: Journey<C>, steps: S, campaign: C) => Promise<EndReason>,
 ): Promise<JourneyResult> {
   const journey = new Journey(input);
   await journey.enrol();
   let reason: EndReason;
   try {
-    reason = await body(journey);
+    reason = await body(journey, stepCatalogue(input.campaign), input.campaign);
   } catch (err) {
     if (err instanceof JourneyEnd) reason = err.reason;
     else throw err;

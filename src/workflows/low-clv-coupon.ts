@@ -13,9 +13,7 @@ import { runJourney } from './journey.js';
 export async function lowClvCouponJourney(
   input: JourneyInput<LowClvCouponCampaign>,
 ): Promise<JourneyResult> {
-  return runJourney(input, async (journey) => {
-    const { campaign } = journey;
-    const steps = lowClvCouponSteps(campaign);
+  return runJourney(input, lowClvCouponSteps, async (journey, steps, campaign) => {
     await journey.enter(steps.isInSegment);
     if (!(await journey.isInSegment(campaign.segment))) return 'not_in_segment';
 

@@ -14,9 +14,7 @@ import { runJourney } from './journey.js';
 export async function welcomeVoucherJourney(
   input: JourneyInput<WelcomeVoucherCampaign>,
 ): Promise<JourneyResult> {
-  return runJourney(input, async (journey) => {
-    const { campaign } = journey;
-    const steps = welcomeVoucherSteps(campaign);
+  return runJourney(input, welcomeVoucherSteps, async (journey, steps, campaign) => {
     await journey.sendEmail(steps.sendWelcome, campaign.emails.welcome);
 
     const purchasedEarly =
