@@ -14,6 +14,16 @@ const rng = () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)]!;
+// Spend has its own stream, so the contacts and order dates stay as they were before spend varied.
+let spendSeed = 7_042_026;
+const spendRng = () => {
+  spendSeed = (spendSeed + 0x6d2b79f5) | 0;
+  let t = Math.imul(spendSeed ^ (spendSeed >>> 15), 1 | spendSeed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+/** A standard normal draw (Box–Muller). */
+const normal = () => Math.sqrt(-2 * Math.log(1 - spendRng())) * Math.cos(2 * Math.PI * spendRng());
 const FIRST = [
   'Ada',
   'Grace',
@@ -88,13 +98,17 @@ for (let i = 1; i <= count; i++) {
       : kind < 0.25
         ? 3 + Math.floor(rng() * 5)
         : Math.floor(rng() * 3);
+  // Each customer's typical basket: loyal ones spend more, and customers differ widely.
+  const basket = (kind < 0.25 ? 90 : 40) * Math.exp(0.6 * normal());
   const span = kind < 0.15 ? 200 : 700;
   const offset = kind >= 0.15 && kind < 0.25 ? 240 : 0; // lapsed: nothing in the last 8 months
   for (let k = 0; k < n; k++) {
     const placed =
       now - (offset + Math.floor(rng() * span)) * DAY - Math.floor(rng() * 86_400) * 1000;
     if (placed < registered) continue;
-    const total = (kind < 0.25 ? 60 + rng() * 140 : 15 + rng() * 50).toFixed(2);
+    // Around the customer's own typical basket, as in a real shop (Gamma-Gamma needs that to fit).
+    const total = Math.max(3, basket * Math.exp(0.3 * normal())).toFixed(2);
+    rng(); // the draw the spend once took from the main stream: the rest of the data stays as it was
     orders.push(
       [
         `ord_${orderNo++}`,

@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import {
   bundleWorkflowCode,
   NativeConnection,
+  Runtime,
   Worker,
   type WorkerOptions,
 } from '@temporalio/worker';
@@ -22,6 +23,7 @@ import { type SendingOptions, startSending } from './channels/sending.js';
 import { ensurePresetSegments } from './db/segments.js';
 import { checkCouponPools } from './reports/coupon-pools.js';
 import { dataConverterFor } from './temporal/codec.js';
+import { QuietLogger } from './temporal/quiet-logger.js';
 import { ensureRecomputeSchedule } from './temporal/schedules.js';
 import { assertReadyToStart, type Config, loadConfig } from './config.js';
 import { createDb } from './db/database.js';
@@ -215,6 +217,8 @@ export async function runWorker(
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // Before any connection: the runtime's logger is fixed when it is first used.
+  Runtime.install({ logger: new QuietLogger() });
   stopWhenSupervisorDies();
   runMain('worker', () => runWorker(loadConfig()));
 }

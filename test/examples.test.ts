@@ -1,12 +1,19 @@
-/** The README walkthrough's files stay valid: campaign definitions parse, the demo shop imports cleanly. */
+/**
+ * The README walkthrough's files stay valid: campaign definitions parse, the demo shop imports
+ * cleanly, and its first recompute fits the models without a warning.
+ */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { importContactsCsv, importOrdersCsv } from '../src/cli/import.js';
+import type { Client } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createIndicatorActivities, type FittedModels } from '../src/activities/indicators.js';
+import { importContactsCsv } from '../src/import/contacts.js';
+import { importOrdersCsv } from '../src/import/orders.js';
 import { PROJECT_ROOT } from '../src/config.js';
 import { parseCampaignDefinition } from '../src/domain/campaigns/definition.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { useTestDatabase } from './support/db.js';
 
 const examples = path.join(PROJECT_ROOT, 'examples');
 
@@ -26,11 +33,7 @@ describe('examples', () => {
   });
 
   describe('demo shop', () => {
-    let database: TestDatabase;
-    beforeAll(async () => {
-      database = await createTestDatabase();
-    });
-    afterAll(() => database?.drop());
+    const database = useTestDatabase();
 
     it('imports without a rejected row, and a second import changes nothing', async () => {
       const contacts = await importContactsCsv(
@@ -42,6 +45,28 @@ describe('examples', () => {
       expect(contacts.inserted).toBe(1000);
       const again = await importOrdersCsv(database.db, path.join(examples, 'data', 'orders.csv'));
       expect([again.inserted, again.updated, again.unchanged]).toEqual([0, 0, orders.rows]);
+    });
+
+    it("gives the first recompute's models a sensible fit: spend varies between customers", async () => {
+      const activities = createIndicatorActivities({
+        db: database.db,
+        temporal: {} as Client, // fitting touches no workflow
+        taskQueue: 'unused',
+      });
+      await new MockActivityEnvironment().run(activities.summarizeContacts, {
+        asOf: '2026-11-20T12:00:00Z',
+      });
+      const models = (await new MockActivityEnvironment().run(
+        activities.fitValueModels,
+      )) as FittedModels;
+      expect(models.warnings).toEqual([]);
+      const { p, q, v } = models.gammaGamma!.params;
+      // A degenerate fit sends q and v to infinity; a real shop's q is small.
+      expect(q).toBeGreaterThan(1);
+      expect(q).toBeLessThan(100);
+      const meanOrderValue = (p * v) / (q - 1);
+      expect(meanOrderValue).toBeGreaterThan(20);
+      expect(meanOrderValue).toBeLessThan(200);
     });
   });
 });

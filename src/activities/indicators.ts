@@ -234,7 +234,8 @@ export function createIndicatorActivities({
 
     /**
      * "On entry into segment": starts the journeys of every active campaign triggered by a segment,
-     * for the contacts that entered it in this refresh. Resumes from its heartbeat after a crash.
+     * for the contacts that entered it in this refresh. A retry after a crash starts over: the
+     * journeys' deterministic ids make the contacts already started count as already enrolled.
      */
     async startJourneysOnSegmentEntry(input: {
       refreshes: SegmentRefresh[];
@@ -263,7 +264,7 @@ export function createIndicatorActivities({
             if (outcome === 'started') started++;
             else alreadyEnrolled++;
           }
-          heartbeat({ campaign: campaign.id, after: page.next });
+          heartbeat({ campaign: campaign.id, after: page.next }); // progress, for the Web UI
           after = page.next;
         }
       }

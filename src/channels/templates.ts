@@ -283,9 +283,6 @@ function templateSchemaRefinement(template: MessageTemplate, ctx: z.RefinementCt
 export const emailTemplateSchema = z
   .object({ subject: z.string(), html: z.string(), text: z.string().optional() })
   .superRefine(templateSchemaRefinement);
-export const smsTemplateSchema = z
-  .object({ body: z.string() })
-  .superRefine(templateSchemaRefinement);
 
 async function renderPart(
   part: TemplatePart,

@@ -3,7 +3,9 @@ import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { findContact } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
+import { indicatorsOfContact } from '../db/indicators.js';
 import { journeysOfContact } from '../db/journeys.js';
+import { segmentsOfContact } from '../db/segments.js';
 import { CONTACT_ID } from '../domain/search-attributes.js';
 import { workflowUiUrl } from '../temporal/connection.js';
 import { journeyQuery, type JourneyState } from '../campaigns/journey-contract.js';
@@ -66,7 +68,7 @@ export async function traceContact(
   contactId: number,
 ): Promise<JourneyTrace[]> {
   const recorded = new Map(
-    (await journeysOfContact(deps.db, contactId)).map((j) => [j.workflow_id, j]),
+    (await journeysOfContact(deps.db, contactId)).map((j) => [j.workflowId, j]),
   );
   const traces: JourneyTrace[] = [];
   for await (const execution of deps.temporal.workflow.list({
@@ -89,7 +91,7 @@ export async function traceContact(
       workflowType: execution.type,
       status: execution.status.name,
       holdout: row?.holdout ?? state?.holdout ?? null,
-      definitionVersion: state?.definitionVersion ?? row?.definition_version ?? null,
+      definitionVersion: state?.definitionVersion ?? row?.definitionVersion ?? null,
       currentStep:
         state?.currentStep ??
         (execution.searchAttributes?.BoomerangStep?.[0] as string | undefined) ??
@@ -98,7 +100,7 @@ export async function traceContact(
       nextWakeUp: running
         ? await nextWakeUp(deps.temporal, execution.workflowId, execution.runId)
         : null,
-      endReason: row?.end_reason ?? state?.endReason ?? null,
+      endReason: row?.endReason ?? state?.endReason ?? null,
       startedAt: execution.startTime.toISOString(),
       closedAt: execution.closeTime?.toISOString() ?? null,
       url: workflowUiUrl(deps.config, execution.workflowId, execution.runId),
@@ -125,19 +127,8 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
       const found = await resolveContact(ctx, key);
       const db = ctx.db();
       const [indicators, segments, journeys] = await Promise.all([
-        db
-          .selectFrom('contact_indicators')
-          .selectAll()
-          .where('contact_id', '=', found.id)
-          .executeTakeFirst(),
-        db
-          .selectFrom('segment_memberships as m')
-          .innerJoin('segments as s', 's.id', 'm.segment_id')
-          .select(['s.name', 'm.entered_at'])
-          .where('m.contact_id', '=', found.id)
-          .where('m.exited_at', 'is', null)
-          .orderBy('s.name')
-          .execute(),
+        indicatorsOfContact(db, found.id),
+        segmentsOfContact(db, found.id),
         journeysOfContact(db, found.id),
       ]);
       if (opts.json)
@@ -151,10 +142,10 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
       if (indicators) {
         const n = (v: number | null, digits = 2) => (v === null ? '—' : v.toFixed(digits));
         console.log(
-          `  orders ${indicators.orders_count}, spent ${n(indicators.total_spent)}; RFM ${indicators.r_score}${indicators.f_score}${indicators.m_score} (${indicators.rfm_segment})`,
+          `  orders ${indicators.ordersCount}, spent ${n(indicators.totalSpent)}; RFM ${indicators.rScore}${indicators.fScore}${indicators.mScore} (${indicators.rfmSegment})`,
         );
         console.log(
-          `  CLV 12m ${n(indicators.clv_12m)}, forecast purchases 12m ${n(indicators.forecast_purchases_12m, 3)}, P(alive) ${n(indicators.probability_alive, 3)} (computed ${indicators.computed_at.toISOString()})`,
+          `  CLV 12m ${n(indicators.clv12m)}, forecast purchases 12m ${n(indicators.forecastPurchases12m, 3)}, P(alive) ${n(indicators.probabilityAlive, 3)} (computed ${indicators.computedAt.toISOString()})`,
         );
       } else console.log('  no value indicators (no paid order, or not recomputed yet)');
       console.log(`  segments: ${segments.map((s) => s.name).join(', ') || '(none)'}`);

@@ -21,6 +21,7 @@ import { sql } from 'kysely';
 import type { GammaGammaParams } from '../domain/indicators/gamma-gamma.js';
 import { RFM_SEGMENT_GRID } from '../domain/indicators/rfm.js';
 import { type Db, type Executor } from './database.js';
+import { camelCaseKeys } from './rows.js';
 
 /** A purchase's day, as days since 1970-01-01 (UTC): the `purchaseDay` of clv.ts, in SQL. */
 export const purchaseDaySql = sql<number>`((placed_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')`;
@@ -321,4 +322,14 @@ export async function countDistinctTriples(db: Executor): Promise<number> {
     n: number;
   }>`SELECT count(*)::int AS n FROM indicator_model_grid`.execute(db);
   return Number(result.rows[0]!.n);
+}
+
+/** A contact's value indicators from the last recompute, if it has any. */
+export async function indicatorsOfContact(db: Executor, contactId: number) {
+  const row = await db
+    .selectFrom('contact_indicators')
+    .selectAll()
+    .where('contact_id', '=', contactId)
+    .executeTakeFirst();
+  return row ? camelCaseKeys(row) : undefined;
 }

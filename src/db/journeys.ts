@@ -1,5 +1,6 @@
 /** Journeys (one row per contact enrolment) and their event log. Every write is idempotent. */
 import type { Executor } from './database.js';
+import { camelCaseKeys } from './rows.js';
 
 export interface JourneyEventInput {
   /** Idempotency key: the same key is recorded once, however often the write is retried. */
@@ -85,12 +86,13 @@ export async function recordJourneyEnd(
 
 /** Journeys of one contact, newest first. */
 export async function journeysOfContact(db: Executor, contactId: number) {
-  return db
+  const rows = await db
     .selectFrom('journeys')
     .selectAll()
     .where('contact_id', '=', contactId)
     .orderBy('enrolled_at', 'desc')
     .execute();
+  return rows.map(camelCaseKeys);
 }
 
 /** When each of a contact's journeys in one campaign ended (null while it runs), oldest first. */

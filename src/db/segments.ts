@@ -495,3 +495,19 @@ export async function removeFromStaticSegment(
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/** The segments a contact is in now, by name, with when it entered each. */
+export async function segmentsOfContact(
+  db: Executor,
+  contactId: number,
+): Promise<{ name: string; enteredAt: Date }[]> {
+  const rows = await db
+    .selectFrom('segment_memberships as m')
+    .innerJoin('segments as s', 's.id', 'm.segment_id')
+    .select(['s.name', 'm.entered_at'])
+    .where('m.contact_id', '=', contactId)
+    .where('m.exited_at', 'is', null)
+    .orderBy('s.name')
+    .execute();
+  return rows.map((r) => ({ name: r.name, enteredAt: r.entered_at }));
+}

@@ -12,12 +12,8 @@ import {
   startJourney,
 } from '../campaigns/lifecycle.js';
 import { activeCampaignsOfKind } from '../db/campaigns.js';
-import {
-  ContactConflictError,
-  toContact,
-  type UpsertAction,
-  upsertContact,
-} from '../db/contacts.js';
+import { ContactConflictError, type UpsertAction, upsertContact } from '../db/contacts.js';
+import { resolveBuyers } from '../db/buyers.js';
 import { recordRedemption } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
 import {
@@ -27,7 +23,7 @@ import {
   OrderValidationError,
   upsertOrder,
 } from '../db/orders.js';
-import { type Contact, type ContactInput, ContactValidationError } from '../domain/contacts.js';
+import { type ContactInput, ContactValidationError } from '../domain/contacts.js';
 import type { InboxEvent, PurchaseEventInput, RefundEvent, RegistrationEvent } from './events.js';
 
 export interface ApplyDeps {
@@ -66,7 +62,10 @@ export type ApplyResult =
   | {
       type: 'purchase';
       contactId: number;
+      /** The buyer's contact: found as it was, inserted, or updated (given the customer id). */
       contact: UpsertAction | 'found';
+      /** The buyer's email belongs to a contact with another customer id, which was left as it was. */
+      conflict?: string;
       order: {
         id: number;
         externalId: string;
@@ -146,41 +145,28 @@ async function applyRegistration(
   return { type: 'account_registered', contactId: contact.id, contact: action, journeys };
 }
 
-/**
- * The buyer: found by external id, else by email (an external id new to a contact found by email
- * is attached to it); an unknown buyer is created from the event's contact data, which then needs
- * an email (without one, the purchase waits for the contact's registration).
- */
+const ACTIONS = { found: 'found', created: 'inserted', attached: 'updated' } as const;
+
+/** The buyer, by the rule of db/buyers.ts; one without a contact or an email waits for its registration. */
 async function resolveBuyer(
   db: Db,
   input: ContactInput,
-): Promise<{ contact: Contact; action: UpsertAction | 'found' }> {
-  if (input.externalId) {
-    const row = await db
-      .selectFrom('contacts')
-      .selectAll()
-      .where('external_id', '=', input.externalId)
-      .executeTakeFirst();
-    if (row) return { contact: toContact(row), action: 'found' };
+): Promise<{ contactId: number; action: UpsertAction | 'found'; conflict?: string }> {
+  const [buyer] = await resolveBuyers(db, [input]);
+  switch (buyer!.outcome) {
+    case 'unknown':
+      throw new DeferredEventError(`${buyer!.reason}; waiting for the contact's registration`);
+    case 'rejected':
+      throw new RejectedEventError(
+        `contact: ${buyer!.field ? `${buyer!.field}: ` : ''}${buyer!.reason}`,
+      );
+    default:
+      return {
+        contactId: buyer!.contactId,
+        action: ACTIONS[buyer!.outcome],
+        conflict: buyer!.conflict,
+      };
   }
-  if (input.email) {
-    const row = await db
-      .selectFrom('contacts')
-      .selectAll()
-      .where((eb) => eb(eb.fn('lower', ['email']), '=', input.email!.toLowerCase()))
-      .executeTakeFirst();
-    if (row) {
-      if (input.externalId && !row.external_id)
-        return rejectingBadContacts(() =>
-          upsertContact(db, { externalId: input.externalId, email: input.email }),
-        );
-      return { contact: toContact(row), action: 'found' };
-    }
-    return rejectingBadContacts(() => upsertContact(db, input));
-  }
-  throw new DeferredEventError(
-    `no contact has external_id "${input.externalId}" and the purchase has no email to create one from; waiting for the contact's registration`,
-  );
 }
 
 /**
@@ -190,7 +176,7 @@ async function resolveBuyer(
  * instead of finding the order known and staying silent.
  */
 async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promise<ApplyResult> {
-  const { contact, action } = await resolveBuyer(deps.db, event.contact);
+  const { contactId, action, conflict } = await resolveBuyer(deps.db, event.contact);
   const { order } = event;
   const currency = order.currency ?? deps.defaultCurrency ?? 'EUR';
   try {
@@ -210,7 +196,7 @@ async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promis
       const written = await upsertOrder(trx, {
         source: order.source,
         externalId: order.id,
-        contactId: contact.id,
+        contactId,
         placedAt: order.placedAt,
         total: order.total,
         currency,
@@ -223,7 +209,7 @@ async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promis
           ? await recordRedemption(trx, order.couponCode, written.order.id, order.placedAt)
           : false;
       const journeysSignalled = newPurchase
-        ? await signalPurchase({ client: deps.temporal, db: deps.db }, contact.id, {
+        ? await signalPurchase({ client: deps.temporal, db: deps.db }, contactId, {
             orderId: order.id,
             placedAt: order.placedAt.toISOString(),
             total: order.total,
@@ -232,8 +218,9 @@ async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promis
         : 0;
       return {
         type: 'purchase' as const,
-        contactId: contact.id,
+        contactId,
         contact: action,
+        ...(conflict ? { conflict } : {}),
         order: {
           id: written.order.id,
           externalId: order.id,

@@ -21,7 +21,9 @@ export interface RecomputeProgress {
 
 export const recomputeProgressQuery = defineQuery<RecomputeProgress>('progress');
 
-const quick = proxyActivities<IndicatorActivities>({
+// Each stage reads or writes every contact: minutes on a large shop, so long timeouts, with
+// heartbeats to notice a lost worker within two minutes.
+const stages = proxyActivities<IndicatorActivities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes' },
@@ -55,26 +57,26 @@ export async function recomputeIndicators(input: RecomputeInput = {}): Promise<R
   };
 
   stage('summarizing', 'order summaries and RFM scores');
-  progress.contacts = (await quick.summarizeContacts({ asOf })).contacts;
+  progress.contacts = (await stages.summarizeContacts({ asOf })).contacts;
 
   stage('fitting', `BG/NBD and Gamma-Gamma on ${progress.contacts} customers`);
-  const models = await quick.fitValueModels();
+  const models = await stages.fitValueModels();
   progress.models = { bgnbd: models.bgnbd, gammaGamma: models.gammaGamma };
   progress.warnings.push(...models.warnings);
 
   stage('computing', 'probability alive, forecast purchases, CLV');
-  await quick.computeValueIndicators(
+  await stages.computeValueIndicators(
     input.horizonDays === undefined ? { models } : { models, horizonDays: input.horizonDays },
   );
-  await quick.publishIndicators({ asOf, models });
+  await stages.publishIndicators({ asOf, models });
 
   stage('segmenting', 'refreshing segment memberships');
-  progress.segments = await quick.refreshSegments({ at: asOf });
+  progress.segments = await stages.refreshSegments({ at: asOf });
 
   if (input.startJourneys !== false) {
     stage('triggering', 'journeys of campaigns that start on segment entry');
     progress.journeysStarted = (
-      await quick.startJourneysOnSegmentEntry({ refreshes: progress.segments })
+      await stages.startJourneysOnSegmentEntry({ refreshes: progress.segments })
     ).started;
   }
 

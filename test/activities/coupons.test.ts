@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createCouponActivities } from '../../src/activities/coupons.js';
 import {
   assignCoupon,
@@ -9,13 +9,12 @@ import {
   importCoupons,
   recordRedemption,
 } from '../../src/db/coupons.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
 describe('coupons', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   let contactId: number;
   beforeAll(async () => {
-    database = await createTestDatabase();
     contactId = (
       await database.db
         .insertInto('contacts')
@@ -28,7 +27,6 @@ describe('coupons', () => {
       .values({ id: 'c1', kind: 'low_clv_coupon', name: 'c1', definition: '{}' })
       .execute();
   });
-  afterAll(() => database?.drop());
 
   const run = (
     workflowId: string,

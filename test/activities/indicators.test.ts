@@ -6,17 +6,16 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createIndicatorActivities, type FittedModels } from '../../src/activities/indicators.js';
 import { distinctTriplesPage } from '../../src/db/indicators.js';
 import { expectedPurchases } from '../../src/domain/indicators/bgnbd.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
 describe('computeValueIndicators', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   beforeAll(async () => {
-    database = await createTestDatabase();
     const db = database.db;
     const rng = mulberry32(3);
     const contacts = await db
@@ -40,7 +39,6 @@ describe('computeValueIndicators', () => {
       )
       .execute();
   });
-  afterAll(() => database?.drop());
 
   it('resumes from its heartbeat cursor after a lost attempt, each history computed once', async () => {
     const db = database.db;

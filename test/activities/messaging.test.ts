@@ -12,7 +12,7 @@ import type { Channels, EmailMessage, SendOptions, SmsMessage } from '../../src/
 import type { NewContact } from '../../src/db/schema.js';
 import { verifyUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
 import { type FakeHttpServer, startFakeHttpServer } from '../channels/fake-http.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
 const SECRET = 'messaging-test-secret';
 const baseConfig: MessagingDeps['config'] = {
@@ -30,12 +30,11 @@ const baseConfig: MessagingDeps['config'] = {
 };
 const smsConfig = { provider: 'outbox' as const, twilio: undefined };
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let clock: Date;
 let workflowSeq = 0;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   await database.db
     .insertInto('campaigns')
     .values([
@@ -53,9 +52,6 @@ beforeAll(async () => {
       },
     ])
     .execute();
-});
-afterAll(async () => {
-  await database?.drop();
 });
 beforeEach(() => {
   clock = new Date('2026-11-25T10:00:00.000Z');

@@ -3,16 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertContact } from '../../src/db/contacts.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 import { runCli } from './support.js';
 
 describe('boomerang segment', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   let dir: string;
   const ids: Record<string, number> = {};
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-segment-'));
     for (const [key, input] of Object.entries({
       ada: {
@@ -50,7 +49,6 @@ describe('boomerang segment', () => {
   });
   afterAll(async () => {
     await fs.rm(dir, { recursive: true, force: true });
-    await database?.drop();
   });
 
   const vipSubscribers = {

@@ -1,6 +1,6 @@
-/** Run `boomerang …` in-process (main from src/client.ts) against a test database, capturing its output. */
+/** Run `boomerang …` in-process (main from src/cli/main.ts) against a test database, capturing its output. */
 import { vi } from 'vitest';
-import { main } from '../../src/client.js';
+import { main } from '../../src/cli/main.js';
 
 export interface CliRun {
   code: number;

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ContactConflictError,
   findContact,
@@ -13,18 +13,14 @@ import {
   parseIsoTimestamp,
   validateContactInput,
 } from '../../src/domain/contacts.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
 const T0 = new Date('2025-01-01T10:00:00Z');
 const T1 = new Date('2025-02-01T10:00:00Z');
 const T2 = new Date('2025-03-01T10:00:00Z');
 
 describe('contacts repository', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(() => database?.drop());
+  const database = useTestDatabase();
 
   describe('upsertContact', () => {
     it('never lets consent stated before the last consent change override it', async () => {

@@ -2,17 +2,17 @@
  * The set-based SQL summary and RFM scoring must say exactly what the (unit-tested) domain code
  * says for the same orders: this checks the SQL against summarizeOrders and scoreRfm.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { publishIndicators, summarizeContacts } from '../../src/db/indicators.js';
 import { summarizeOrders } from '../../src/domain/indicators/clv.js';
 import { scoreRfm } from '../../src/domain/indicators/rfm.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
 const DAY = 86_400_000;
 
 describe('indicator summaries in SQL', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   const asOf = new Date('2026-06-30T12:00:00Z');
   const orders: {
     contact: number;
@@ -23,7 +23,6 @@ describe('indicator summaries in SQL', () => {
   let contactIds: number[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     const rng = mulberry32(11);
     const inserted = await database.db
       .insertInto('contacts')
@@ -63,7 +62,6 @@ describe('indicator summaries in SQL', () => {
       )
       .execute();
   });
-  afterAll(() => database?.drop());
 
   it('agrees with summarizeOrders and scoreRfm for every contact', async () => {
     const count = await summarizeContacts(database.db, asOf);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { upsertContact } from '../../src/db/contacts.js';
 import {
   countPurchases,
@@ -9,20 +9,18 @@ import {
   upsertOrder,
   upsertOrders,
 } from '../../src/db/orders.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
 describe('orders repository', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   let contactId: number;
   let otherId: number;
   beforeAll(async () => {
-    database = await createTestDatabase();
     contactId = (
       await upsertContact(database.db, { externalId: 'O-C1', email: 'buyer@example.com' })
     ).contact.id;
     otherId = (await upsertContact(database.db, { externalId: 'O-C2' })).contact.id;
   });
-  afterAll(() => database?.drop());
 
   it('upserts by (source, external id): inserted, then unchanged, then updated', async () => {
     const order = {

@@ -3,7 +3,7 @@
  * inserted, and for each definition the expected members are computed independently here with
  * plain JavaScript filters over the same data, then compared with what Postgres returns.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   countSegment,
   createSegment,
@@ -13,7 +13,7 @@ import {
 } from '../../src/db/segments.js';
 import { RFM_SEGMENTS } from '../../src/domain/indicators/rfm.js';
 import { PRESET_SEGMENTS } from '../../src/domain/segments/presets.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
 const NOW = new Date('2025-06-15T12:00:00Z');
 const DAY = 86_400_000;
@@ -123,12 +123,11 @@ function generate(): Omit<ShopContact, 'id'>[] {
 }
 
 describe('segment compiler on real rows', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   let shop: ShopContact[];
   let n = 0;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     const db = database.db;
     shop = [];
     for (const [i, c] of generate().entries()) {
@@ -178,7 +177,6 @@ describe('segment compiler on real rows', () => {
       shop.push({ id, ...c });
     }
   });
-  afterAll(() => database?.drop());
 
   // ---- The independent model: plain JavaScript over the same data ----------------------------
   type Pred = (c: ShopContact) => boolean;

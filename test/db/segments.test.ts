@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { upsertContact } from '../../src/db/contacts.js';
 import {
   addToStaticSegment,
@@ -21,16 +21,12 @@ import {
 } from '../../src/db/segments.js';
 import { SegmentDefinitionError } from '../../src/domain/segments/definition.js';
 import { PRESET_SEGMENTS } from '../../src/domain/segments/presets.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
 const vip = { match: 'all', conditions: [{ field: 'tags', op: 'contains', value: 'vip' }] };
 
 describe('segments repository', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(() => database?.drop());
+  const database = useTestDatabase();
 
   describe('definitions by name', () => {
     it('creates, reads, lists and updates a segment; the stored definition is the normalised one', async () => {

@@ -14,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
 import { createDevServerEnv } from '../support/temporal.js';
 import { type RunningWorkers, startRealWorkers } from '../support/workers.js';
+import { lowValueCustomer } from '../support/customers.js';
 
 describe('contact trace', () => {
   let env: TestWorkflowEnvironment;
@@ -36,26 +37,12 @@ describe('contact trace', () => {
   it('finds the journey by contact and shows where it is and when it wakes up', async () => {
     const db = database.db;
     await ensurePresetSegments(db);
-    const { id } = await db
-      .insertInto('contacts')
-      .values({ email: 'grace@example.com', newsletter_status: 'subscribed' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await db
-      .insertInto('contact_indicators')
-      .values({
-        contact_id: id,
-        orders_count: 1,
-        total_spent: 30,
-        frequency: 0,
-        recency_days: 0,
-        age_days: 300,
-        monetary_value: 0,
-        clv_12m: 12,
-        forecast_purchases_12m: 0.2,
-        computed_at: new Date(),
-      })
-      .execute();
+    const id = await lowValueCustomer(db, 'grace@example.com', {
+      totalSpent: 30,
+      ageDays: 300,
+      clv12m: 12,
+      forecast: 0.2,
+    });
     await generateCoupons(db, 'trace', 5);
     const { campaign } = await saveCampaign(db, {
       id: 'trace',

@@ -18,6 +18,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 import { type RunningWorkers, startRealWorkers } from '../support/workers.js';
+import { lowValueCustomer } from '../support/customers.js';
 
 describe('unsubscribe during a journey', () => {
   let env: TestWorkflowEnvironment;
@@ -44,26 +45,12 @@ describe('unsubscribe during a journey', () => {
   it('ends the journey without the reminder once the contact follows the link', async () => {
     const db = database.db;
     await ensurePresetSegments(db);
-    const { id } = await db
-      .insertInto('contacts')
-      .values({ email: 'linus@example.com', newsletter_status: 'subscribed' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await db
-      .insertInto('contact_indicators')
-      .values({
-        contact_id: id,
-        orders_count: 1,
-        total_spent: 25,
-        frequency: 0,
-        recency_days: 0,
-        age_days: 250,
-        monetary_value: 0,
-        clv_12m: 9,
-        forecast_purchases_12m: 0.1,
-        computed_at: new Date(),
-      })
-      .execute();
+    const id = await lowValueCustomer(db, 'linus@example.com', {
+      totalSpent: 25,
+      ageDays: 250,
+      clv12m: 9,
+      forecast: 0.1,
+    });
     await generateCoupons(db, 'unsub', 3);
     const { campaign } = await saveCampaign(db, {
       id: 'unsub',

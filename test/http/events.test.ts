@@ -3,18 +3,8 @@
  * the inbox and de-duplication. Temporal is unreachable on purpose: accepting an event needs
  * only Postgres (applying it is the inbox processor's job, see test/inbox).
  */
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import {
-  API_KEY,
-  postChunked,
-  type RunningServer,
-  SHOPIFY_SECRET,
-  SIGNING_SECRET,
-  startServer,
-  unreachableTemporal,
-} from './support.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { API_KEY, postChunked, startServer, useTestEndpoint } from './support.js';
 
 const registration = (email: string, extra: Record<string, unknown> = {}) => ({
   type: 'account_registered',
@@ -30,13 +20,10 @@ const purchase = (orderId: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('POST /events', () => {
-  let database: TestDatabase;
-  let temporal: Client;
-  let server: RunningServer;
-  let kicks = 0;
+  const ep = useTestEndpoint();
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${server.base}/events`, {
+    fetch(`${ep.server.base}/events`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${API_KEY}`,
@@ -45,29 +32,11 @@ describe('POST /events', () => {
       },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-  const inbox = () => database.db.selectFrom('inbox_events').selectAll().orderBy('id').execute();
+  const inbox = () => ep.database.db.selectFrom('inbox_events').selectAll().orderBy('id').execute();
 
-  beforeAll(async () => {
-    [database, temporal] = await Promise.all([createTestDatabase(), unreachableTemporal()]);
-    server = await startServer({
-      db: database.db,
-      temporal,
-      config: {
-        apiKey: API_KEY,
-        shopifyWebhookSecret: SHOPIFY_SECRET,
-        signingSecret: SIGNING_SECRET,
-      },
-      onEventsAccepted: () => kicks++,
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await temporal?.connection.close();
-    await database?.drop();
-  });
   beforeEach(async () => {
-    await database.db.deleteFrom('inbox_events').execute();
-    kicks = 0;
+    await ep.database.db.deleteFrom('inbox_events').execute();
+    ep.kicks = 0;
   });
 
   it('refuses a missing or wrong API key with 401 and a JSON error', async () => {
@@ -124,8 +93,8 @@ describe('POST /events', () => {
 
   it('refuses every request with 401 when no API key is configured', async () => {
     const unconfigured = await startServer({
-      db: database.db,
-      temporal,
+      db: ep.database.db,
+      temporal: ep.temporal,
       config: { apiKey: undefined, shopifyWebhookSecret: undefined, signingSecret: undefined },
     });
     try {
@@ -172,7 +141,7 @@ describe('POST /events', () => {
     });
 
     const streamed = await postChunked(
-      `${server.base}/events`,
+      `${ep.server.base}/events`,
       { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
       Array.from({ length: 40 }, () => Buffer.alloc(16 * 1024, 'x')),
     );
@@ -230,7 +199,7 @@ describe('POST /events', () => {
       { path: 'order.total', message: 'must be a number ≥ 0' },
     ]);
     expect(await inbox()).toHaveLength(0);
-    expect(kicks).toBe(0);
+    expect(ep.kicks).toBe(0);
   });
 
   it('stores a good event in inbox_events and answers 202 with its id', async () => {
@@ -269,7 +238,7 @@ describe('POST /events', () => {
         registered_at: '2026-11-23T10:00:00+01:00',
       }),
     });
-    expect(kicks).toBe(1);
+    expect(ep.kicks).toBe(1);
   });
 
   it('stores a repeated event_id once and answers the repeat 202 with duplicate: true', async () => {
@@ -285,7 +254,7 @@ describe('POST /events', () => {
       duplicate: true,
     });
     expect(await inbox()).toHaveLength(1);
-    expect(kicks).toBe(1);
+    expect(ep.kicks).toBe(1);
   });
 
   it('recognises a repeat without event_id by its content, whatever the order of its keys', async () => {
@@ -342,7 +311,7 @@ describe('POST /events', () => {
   });
 
   it('keeps its other routes: 405 with Allow for a wrong method', async () => {
-    const res = await fetch(`${server.base}/events`);
+    const res = await fetch(`${ep.server.base}/events`);
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
   });

@@ -8,7 +8,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { BOOMERANG_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 import { type RunningProcess, startTs, until } from '../support/processes.js';
 import { quietRuntime, uniqueTaskQueue } from '../support/temporal.js';
 import { API_KEY, closedPort } from './support.js';
@@ -34,12 +34,11 @@ function otherAddresses(): string[] {
 }
 
 describe('the HTTP endpoint process', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   let http: RunningProcess | undefined;
   let env: TestWorkflowEnvironment | undefined;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     await saveCampaign(database.db, {
       id: 'welcome',
       name: 'Welcome voucher',
@@ -50,7 +49,6 @@ describe('the HTTP endpoint process', () => {
   afterAll(async () => {
     http?.child.kill('SIGKILL');
     await env?.teardown();
-    await database?.drop();
   });
 
   it('accepts events while Temporal is down and applies them once it is up', async () => {

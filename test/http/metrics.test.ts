@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerReportRoutes } from '../../src/http/dashboard.js';
 import type { Handler } from '../../src/http/server.js';
 import { escapeHelp, escapeLabelValue, renderPrometheus } from '../../src/reports/prometheus.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 import { type Fixture, seedReportFixture } from '../reports/fixture.js';
 import { REPORT_CONFIG } from '../reports/matchers.js';
 import { type RouteServer, startRouteServer } from '../reports/route-server.js';
@@ -130,12 +130,11 @@ describe('Prometheus text format', () => {
 });
 
 describe('GET /metrics', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   let fx: Fixture;
   let server: RouteServer;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     fx = await seedReportFixture(database.db);
     // A journey whose end reason needs escaping.
     await database.db
@@ -159,7 +158,6 @@ describe('GET /metrics', () => {
   });
   afterAll(async () => {
     await server?.close();
-    await database?.drop();
   });
 
   it('answers the text format with the counts of the inserted rows', async () => {

@@ -3,7 +3,9 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll } from 'vitest';
 import { createHttpServer, type HttpDeps, listen } from '../../src/http/server.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 export const API_KEY = 'bmr_test-api-key';
 export const SHOPIFY_SECRET = 'shopify-test-secret';
@@ -124,4 +126,43 @@ export function shopifyOrder(overrides: Record<string, unknown> = {}) {
 
 export function signShopify(body: string, secret = SHOPIFY_SECRET): string {
   return createHmac('sha256', secret).update(body, 'utf8').digest('base64');
+}
+
+export interface TestEndpoint {
+  database: TestDatabase;
+  /** A client of a Temporal server that is down (the endpoint stores events without it). */
+  temporal: Client;
+  server: RunningServer;
+  /** How often the endpoint woke the inbox processor (reset it in a beforeEach if a test counts). */
+  kicks: number;
+}
+
+/**
+ * For the test file that calls it: a fresh database and the HTTP endpoint over it with the test
+ * secrets, Temporal unreachable; all of it stopped after the file.
+ */
+export function useTestEndpoint(): TestEndpoint {
+  const endpoint = { kicks: 0 } as TestEndpoint;
+  beforeAll(async () => {
+    [endpoint.database, endpoint.temporal] = await Promise.all([
+      createTestDatabase(),
+      unreachableTemporal(),
+    ]);
+    endpoint.server = await startServer({
+      db: endpoint.database.db,
+      temporal: endpoint.temporal,
+      config: {
+        apiKey: API_KEY,
+        shopifyWebhookSecret: SHOPIFY_SECRET,
+        signingSecret: SIGNING_SECRET,
+      },
+      onEventsAccepted: () => endpoint.kicks++,
+    });
+  });
+  afterAll(async () => {
+    await endpoint.server?.close();
+    await endpoint.temporal?.connection.close();
+    await endpoint.database?.drop();
+  });
+  return endpoint;
 }

@@ -1,22 +1,18 @@
 /** `boomerang report`: the human tables and `--json`, which is exactly what GET /api/report answers. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
 import { runCli } from '../cli/support.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 import { expectedFigures, type Fixture, seedReportFixture } from './fixture.js';
 
 describe('boomerang report', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   let fx: Fixture;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     fx = await seedReportFixture(database.db);
-  });
-  afterAll(async () => {
-    await database?.drop();
   });
 
   it('--json prints the report object (the same as the API), generatedAt aside', async () => {

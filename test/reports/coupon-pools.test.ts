@@ -1,20 +1,14 @@
 /** checkCouponPools: one warning line per coupon set below its low_stock_threshold. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensureCouponSet, generateCoupons } from '../../src/db/coupons.js';
 import { checkCouponPools } from '../../src/reports/coupon-pools.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
 import { runCli } from '../cli/support.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
 describe('checkCouponPools', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
+  const database = useTestDatabase();
 
   it('warns once per low set, with what to do, and returns the low sets', async () => {
     const db = database.db;

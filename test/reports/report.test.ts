@@ -2,27 +2,23 @@
  * The report on a campaign history inserted row by row, against the same figures computed in the
  * test from the inserted arrays (fixture.ts): no report query is used to compute what is expected.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport, UnknownReportCampaignError } from '../../src/reports/report.js';
 import type { CampaignsReport } from '../../src/reports/types.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 import { BASE, DAY, expectedFigures, type Fixture, seedReportFixture } from './fixture.js';
 import { cents, expectCampaignMatches, REPORT_CONFIG } from './matchers.js';
 
 describe('campaign report on an inserted campaign history', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   let fx: Fixture;
   let report: CampaignsReport;
   const byId = (r: CampaignsReport, id: string) => r.campaigns.find((c) => c.id === id)!;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     fx = await seedReportFixture(database.db);
     report = await buildReport(database.db, REPORT_CONFIG, parseReportOptions({}));
-  });
-  afterAll(async () => {
-    await database?.drop();
   });
 
   it('the fixture covers what the report must handle', () => {

@@ -1,7 +1,7 @@
 /** A fresh, migrated database per test file: a copy of the template the global setup migrated. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createDb, type Db } from '../../src/db/database.js';
 
 export interface TestDatabase {
@@ -35,4 +35,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },
   };
+}
+
+/**
+ * For the test file (or describe block) that calls it: a fresh database before its tests, dropped
+ * after them. The handle is filled in when the tests start.
+ */
+export function useTestDatabase(): TestDatabase {
+  const handle = {} as TestDatabase;
+  beforeAll(async () => {
+    Object.assign(handle, await createTestDatabase());
+  });
+  afterAll(async () => {
+    await handle.drop?.();
+  });
+  return handle;
 }

@@ -213,16 +213,3 @@ export function parseCampaignDefinition(input: unknown): CampaignDefinition {
     }),
   );
 }
-
-/** The campaign's UTM "campaign" tag defaults to its id. */
-export function utmFor(campaign: CampaignDefinition): {
-  source: string;
-  medium: string;
-  campaign: string;
-} {
-  return {
-    source: campaign.utm.source,
-    medium: campaign.utm.medium,
-    campaign: campaign.utm.campaign ?? campaign.id,
-  };
-}

@@ -48,24 +48,6 @@ export const OPERATORS_BY_TYPE: Record<FieldType, readonly Operator[]> = {
   boolean: ['eq', 'neq'],
   presence: ['exists', 'not_exists'],
 };
-
-/** What each operator means, for help texts. */
-export const OPERATOR_MEANINGS: Record<Operator, string> = {
-  eq: 'equals',
-  neq: 'differs from',
-  lt: 'is less than',
-  lte: 'is at most',
-  gt: 'is greater than',
-  gte: 'is at least',
-  in: 'is one of (tags: has any of)',
-  not_in: 'is none of (tags: has none of)',
-  contains: 'has the tag',
-  exists: 'has a value (tags: has some tag)',
-  not_exists: 'has no value (tags: has no tag)',
-  before: 'is before a date or "N days ago"',
-  after: 'is after a date or "N days ago"',
-};
-
 export interface FieldSpec {
   readonly name: string;
   readonly group: FieldGroup;

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/client.js';
+import { main } from '../../../src/cli/main.js';
 import { fitSummaryFile, formatSummaryFit, summaryFitJson } from '../../../src/cli/model.js';
 import { fitSummaryCsv, SummaryFileError } from '../../../src/domain/indicators/summary-csv.js';
 import { fitBgNbd, type BgNbdObservation } from '../../../src/domain/indicators/bgnbd.js';

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { resolveTemporalCli, resolveTestServer } from '../provision/tools.js';
 import type { CliContext } from './context.js';
 
-export function registerToolsCommand(program: Command, ctx: CliContext): void {
+/** `boomerang provision` (also `npm run provision`): the Temporal binaries into the cache, ahead of time. */
+export function registerProvisionCommand(program: Command, ctx: CliContext): void {
   program
     .command('provision')
     .description(

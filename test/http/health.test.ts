@@ -1,31 +1,29 @@
-import type http from 'node:http';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+/** GET /healthz and /readyz, and the server's answers to unknown routes and methods. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb } from '../src/db/database.js';
-import { createHttpServer, listen } from '../src/http/server.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
-import { createTimeSkippingEnv } from './support/temporal.js';
+import { createDb } from '../../src/db/database.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createTimeSkippingEnv } from '../support/temporal.js';
+import { type RunningServer, startServer } from './support.js';
 
 describe('HTTP endpoint: health and readiness', () => {
   let env: TestWorkflowEnvironment;
   let database: TestDatabase;
-  let server: http.Server;
-  let base: string;
+  let server: RunningServer;
 
   beforeAll(async () => {
     [env, database] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
-    server = createHttpServer({ db: database.db, temporal: env.client });
-    base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+    server = await startServer({ db: database.db, temporal: env.client });
   });
   afterAll(async () => {
-    server?.close();
+    await server?.close();
     await env?.teardown();
     await database?.drop();
   });
 
   it('answers /healthz and /readyz when Postgres and Temporal answer', async () => {
-    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
-    const ready = await fetch(`${base}/readyz`);
+    expect(await (await fetch(`${server.base}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${server.base}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
       status: 'ready',
@@ -38,10 +36,9 @@ describe('HTTP endpoint: health and readiness', () => {
 
   it('is not ready, and says which dependency fails, when Postgres is down', async () => {
     const deadDb = createDb('postgres://nobody:x@127.0.0.1:1/none');
-    const broken = createHttpServer({ db: deadDb, temporal: env.client });
-    const port = await listen(broken, 0, '127.0.0.1');
+    const broken = await startServer({ db: deadDb, temporal: env.client });
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const res = await fetch(`${broken.base}/readyz`);
       expect(res.status).toBe(503);
       const body = (await res.json()) as {
         checks: { name: string; ok: boolean; error?: string }[];
@@ -52,16 +49,16 @@ describe('HTTP endpoint: health and readiness', () => {
       });
       expect(body.checks.find((c) => c.name === 'temporal')).toMatchObject({ ok: true });
       // Liveness does not depend on the database.
-      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect((await fetch(`${broken.base}/healthz`)).status).toBe(200);
     } finally {
-      broken.close();
+      await broken.close();
       await deadDb.destroy();
     }
   });
 
   it('answers unknown routes with 404 and wrong methods with 405 and Allow', async () => {
-    expect((await fetch(`${base}/nope`)).status).toBe(404);
-    const res = await fetch(`${base}/healthz`, { method: 'DELETE' });
+    expect((await fetch(`${server.base}/nope`)).status).toBe(404);
+    const res = await fetch(`${server.base}/healthz`, { method: 'DELETE' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET');
   });

@@ -1,25 +1,25 @@
 /**
- * `boomerang`: the client command line. Each command lives in src/cli/ and shares one context
+ * `boomerang`: the command line's entry point. Each command lives in its own file in src/cli/ and shares one context
  * (config, Temporal client, database). Exit codes: 0 ok, 1 failure, 2 bad usage.
  */
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { CliContext, CliError } from './cli/context.js';
-import { registerCampaignCommands } from './cli/campaign.js';
-import { registerContactCommands } from './cli/contact.js';
-import { registerDeployCommands } from './cli/deploy.js';
-import { registerCouponCommands } from './cli/coupons.js';
-import { registerEventCommands } from './cli/event.js';
-import { registerGreetCommand } from './cli/greet.js';
-import { registerIndicatorCommands } from './cli/indicators.js';
-import { registerImportCommands } from './cli/import.js';
-import { registerInboxCommands } from './cli/inbox.js';
-import { registerMigrateCommand } from './cli/migrate.js';
-import { registerModelCommands } from './cli/model.js';
-import { registerReportCommands } from './cli/report.js';
-import { registerSegmentCommands } from './cli/segment.js';
-import { registerToolsCommand } from './cli/tools.js';
-import { describeError } from './main-helpers.js';
+import { registerCampaignCommands } from './campaign.js';
+import { registerContactCommands } from './contact.js';
+import { registerDeployCommands } from './deploy.js';
+import { CliContext, CliError } from './context.js';
+import { registerCouponCommands } from './coupons.js';
+import { registerEventCommands } from './event.js';
+import { registerGreetCommand } from './greet.js';
+import { registerIndicatorCommands } from './indicators.js';
+import { registerImportCommands } from './import.js';
+import { registerInboxCommands } from './inbox.js';
+import { registerMigrateCommand } from './migrate.js';
+import { registerModelCommands } from './model.js';
+import { registerReportCommands } from './report.js';
+import { registerSegmentCommands } from './segment.js';
+import { registerProvisionCommand } from './provision.js';
+import { describeError } from '../main-helpers.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('boomerang')
@@ -28,7 +28,7 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride();
   registerGreetCommand(program, ctx);
   registerMigrateCommand(program, ctx);
-  registerToolsCommand(program, ctx);
+  registerProvisionCommand(program, ctx);
   registerImportCommands(program, ctx);
   registerSegmentCommands(program, ctx);
   registerModelCommands(program, ctx);

@@ -1,0 +1,70 @@
+/** `boomerang import contacts`: contacts from CSV, validated, upserted in batches. See README "Importing contacts and orders". */
+import type { Readable } from 'node:stream';
+import {
+  CONTACT_FIELD_COLUMNS,
+  type ContactField,
+  type ContactInput,
+  formatContactIssues,
+  validateContactInput,
+} from '../domain/contacts.js';
+import { upsertContacts } from '../db/contacts.js';
+import type { Db } from '../db/database.js';
+import { readCsv, type RowIssue } from './csv.js';
+import { importInBatches, type ImportOptions, type ImportSummary, Tally } from './summary.js';
+
+export const CONTACT_COLUMNS = Object.values(CONTACT_FIELD_COLUMNS);
+
+const COLUMN_FIELDS = Object.fromEntries(
+  Object.entries(CONTACT_FIELD_COLUMNS).map(([f, c]) => [c, f]),
+) as Record<string, ContactField>;
+
+/** Import contacts from a CSV file (path) or stream. See the module comment for the columns. */
+export async function importContactsCsv(
+  db: Db,
+  input: string | Readable,
+  opts: ImportOptions = {},
+): Promise<ImportSummary> {
+  const name = opts.name ?? (typeof input === 'string' ? input : 'input');
+  const reader = await readCsv(input, name, CONTACT_COLUMNS, (columns) =>
+    columns.includes('external_id') || columns.includes('email')
+      ? null
+      : 'missing column: the header needs external_id or email (or both)',
+  );
+  const tally = new Tally('contacts', name, reader.ignoredColumns, opts.maxIssues ?? 1000);
+  const now = opts.now ?? new Date();
+  return importInBatches(
+    reader,
+    tally,
+    opts,
+    (row): { line: number; input: ContactInput } | RowIssue => {
+      const raw: Record<string, string> = {};
+      for (const [column, value] of row.cells) {
+        const field = COLUMN_FIELDS[column];
+        if (field) raw[field] = value;
+      }
+      const result = validateContactInput(raw);
+      if (!result.ok)
+        return {
+          line: row.line,
+          reason: formatContactIssues(result.issues, (f) => CONTACT_FIELD_COLUMNS[f]),
+        };
+      return { line: row.line, input: result.value };
+    },
+    async (batch) => {
+      const outcomes = await upsertContacts(
+        db,
+        batch.map((b) => b.input),
+        { now },
+      );
+      outcomes.forEach((outcome, i) => {
+        if (outcome.action === 'rejected') {
+          const column = outcome.field ? CONTACT_FIELD_COLUMNS[outcome.field] : '';
+          tally.reject({
+            line: batch[i]!.line,
+            reason: column ? `${column}: ${outcome.reason}` : outcome.reason,
+          });
+        } else tally.count(outcome.action);
+      });
+    },
+  );
+}

@@ -1,0 +1,192 @@
+/**
+ * `boomerang import orders`: orders from CSV. Each row's customer is found by the one buyer rule
+ * of db/buyers.ts (the customer id identifies the contact; a conflicting email is reported and
+ * left with its contact; the order is kept).
+ */
+import type { Readable } from 'node:stream';
+import { CONTACT_FIELD_COLUMNS, normaliseEmail, parseIsoTimestamp } from '../domain/contacts.js';
+import { resolveBuyers } from '../db/buyers.js';
+import type { Db, Executor } from '../db/database.js';
+import {
+  DEFAULT_ORDER_SOURCE,
+  type OrderInput,
+  type OrderStatus,
+  upsertOrders,
+} from '../db/orders.js';
+import { type CsvRow, isIssue, readCsv, type RowIssue } from './csv.js';
+import { importInBatches, type ImportSummary, type OrderImportOptions, Tally } from './summary.js';
+
+export const ORDER_COLUMNS = [
+  'order_id',
+  'customer_id',
+  'email',
+  'placed_at',
+  'total',
+  'currency',
+  'coupon_code',
+  'status',
+] as const;
+
+const STATUS_WORDS: Record<string, OrderStatus> = {
+  paid: 'paid',
+  cancelled: 'cancelled',
+  canceled: 'cancelled',
+  refunded: 'refunded',
+};
+
+interface ParsedOrder {
+  line: number;
+  orderId: string;
+  customerId: string | undefined;
+  email: string | undefined;
+  placedAt: Date;
+  total: number;
+  currency: string;
+  couponCode: string | null;
+  status: OrderStatus;
+}
+
+function parseOrderRow(row: CsvRow, defaultCurrency: string): ParsedOrder | RowIssue {
+  const problems: string[] = [];
+  const cell = (c: string): string | undefined => row.cells.get(c);
+  const orderId = cell('order_id');
+  if (!orderId) problems.push('order_id: is required');
+  const customerId = cell('customer_id');
+  let email: string | undefined;
+  const rawEmail = cell('email');
+  if (rawEmail) {
+    try {
+      email = normaliseEmail(rawEmail);
+    } catch (error) {
+      problems.push(`email: ${(error as Error).message}`);
+    }
+  }
+  if (!customerId && !rawEmail)
+    problems.push('customer_id or email is required to find the customer');
+  const rawPlacedAt = cell('placed_at');
+  const placedAt = rawPlacedAt ? parseIsoTimestamp(rawPlacedAt) : null;
+  if (!rawPlacedAt) problems.push('placed_at: is required');
+  else if (!placedAt)
+    problems.push(
+      `placed_at: "${rawPlacedAt}" is not an ISO 8601 date-time (e.g. 2024-03-01T10:00:00Z)`,
+    );
+  const rawTotal = cell('total');
+  let total = NaN;
+  if (!rawTotal) problems.push('total: is required');
+  else if (/^\d+,\d{1,2}$/.test(rawTotal))
+    problems.push(`total: "${rawTotal}" uses a decimal comma; write ${rawTotal.replace(',', '.')}`);
+  else if (!/^\d+(\.\d+)?$/.test(rawTotal))
+    problems.push(`total: "${rawTotal}" is not an amount ≥ 0 such as 19.90`);
+  else {
+    total = Number(rawTotal);
+    if (total >= 1e12) problems.push(`total: "${rawTotal}" is too large`);
+    else if (Math.abs(Math.round(total * 100) - total * 100) > 1e-6)
+      problems.push(`total: "${rawTotal}" has more than 2 decimals`);
+  }
+  const rawCurrency = cell('currency');
+  const currency = (rawCurrency ?? defaultCurrency).toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency))
+    problems.push(`currency: "${rawCurrency}" is not an ISO 4217 code such as EUR`);
+  const rawStatus = cell('status');
+  const status = rawStatus ? STATUS_WORDS[rawStatus.toLowerCase()] : 'paid';
+  if (!status) problems.push(`status: "${rawStatus}" is not one of paid, cancelled, refunded`);
+  if (problems.length > 0) return { line: row.line, reason: problems.join('; ') };
+  return {
+    line: row.line,
+    orderId: orderId!,
+    customerId,
+    email,
+    placedAt: placedAt!,
+    total,
+    currency,
+    couponCode: cell('coupon_code') ?? null,
+    status: status!,
+  };
+}
+
+/** The contact of each order's customer, by the buyer rule; a conflict is reported beside the id. */
+async function resolveCustomers(
+  trx: Executor,
+  orders: readonly ParsedOrder[],
+  now: Date,
+): Promise<{ contacts: ({ id: number; conflict?: string } | RowIssue)[]; created: number }> {
+  const buyers = await resolveBuyers(
+    trx,
+    orders.map((o) =>
+      o.customerId ? { externalId: o.customerId, email: o.email } : { email: o.email },
+    ),
+    { now },
+  );
+  const created = new Set<number>();
+  const contacts = buyers.map((b, i): { id: number; conflict?: string } | RowIssue => {
+    const line = orders[i]!.line;
+    switch (b.outcome) {
+      case 'unknown':
+        return {
+          line,
+          reason: `customer_id: no contact has external_id "${orders[i]!.customerId}"; import the contacts first, or give the customer's email`,
+        };
+      case 'rejected': {
+        const column = b.field ? CONTACT_FIELD_COLUMNS[b.field] : '';
+        const named = column === 'external_id' ? 'customer_id' : column;
+        return { line, reason: named ? `${named}: ${b.reason}` : b.reason };
+      }
+      default:
+        if (b.outcome === 'created') created.add(b.contactId);
+        return { id: b.contactId, conflict: b.conflict };
+    }
+  });
+  return { contacts, created: created.size };
+}
+
+/** Import orders from a CSV file (path) or stream. See the module comment for the columns. */
+export async function importOrdersCsv(
+  db: Db,
+  input: string | Readable,
+  opts: OrderImportOptions = {},
+): Promise<ImportSummary> {
+  const name = opts.name ?? (typeof input === 'string' ? input : 'input');
+  const reader = await readCsv(input, name, ORDER_COLUMNS, (columns) => {
+    const missing = ['order_id', 'placed_at', 'total'].filter((c) => !columns.includes(c));
+    if (!columns.includes('customer_id') && !columns.includes('email'))
+      missing.push('customer_id or email');
+    return missing.length > 0
+      ? `missing column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`
+      : null;
+  });
+  const tally = new Tally('orders', name, reader.ignoredColumns, opts.maxIssues ?? 1000);
+  tally.summary.contactsCreated = 0;
+  const now = opts.now ?? new Date();
+  const defaultCurrency = opts.defaultCurrency ?? 'EUR';
+  const source = opts.orderSource ?? DEFAULT_ORDER_SOURCE;
+  return importInBatches(
+    reader,
+    tally,
+    opts,
+    (row) => parseOrderRow(row, defaultCurrency),
+    async (orders) => {
+      await db.transaction().execute(async (trx) => {
+        const { contacts, created } = await resolveCustomers(trx, orders, now);
+        tally.summary.contactsCreated! += created;
+        const inputs: OrderInput[] = [];
+        orders.forEach((o, i) => {
+          const contact = contacts[i]!;
+          if (isIssue(contact)) return tally.reject(contact);
+          if (contact.conflict)
+            tally.conflict({ line: o.line, reason: `email: ${contact.conflict}` });
+          inputs.push({
+            source,
+            externalId: o.orderId,
+            contactId: contact.id,
+            placedAt: o.placedAt,
+            total: o.total,
+            currency: o.currency,
+            couponCode: o.couponCode,
+            status: o.status,
+          });
+        });
+        for (const result of await upsertOrders(trx, inputs)) tally.count(result.action);
+      });
+    },
+  );
+}

@@ -1,0 +1,115 @@
+/** What an import did: counts, rejected rows, reported conflicts. */
+import { type CsvReader, type CsvRow, isIssue, type RowIssue } from './csv.js';
+
+export interface ImportSummary {
+  kind: 'contacts' | 'orders';
+  file: string;
+  /** Data rows read. */
+  rows: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  /** Orders only: contacts created from the email of an unknown customer. */
+  contactsCreated?: number;
+  /** Header columns that are not part of the format (ignored). */
+  ignoredColumns: string[];
+  /** The rejected rows, in file order (the first `maxIssues`). */
+  issues: RowIssue[];
+  /** Rejected rows beyond `issues`. */
+  moreIssues: number;
+  /** Orders only: rows imported with a conflict reported (an email that belongs to another customer). */
+  conflicts?: RowIssue[];
+}
+
+export interface ImportOptions {
+  /** Rows per batch (statement, transaction). Default 1000. */
+  batchSize?: number;
+  /** Time of newsletter / SMS consent changes. Default: now. */
+  now?: Date;
+  /** Called after each batch. */
+  onProgress?: (done: { bytes: number; rows: number }) => void;
+  /** Rejected rows kept in the summary. Default 1000. */
+  maxIssues?: number;
+  /** Name of the input in messages (default: the path, or "input"). */
+  name?: string;
+}
+
+export interface OrderImportOptions extends ImportOptions {
+  /** Currency of rows without one (SHOP_CURRENCY). Default EUR. */
+  defaultCurrency?: string;
+  /** orders.source of the imported orders. Default "import". */
+  orderSource?: string;
+}
+
+export class Tally {
+  readonly summary: ImportSummary;
+  constructor(
+    kind: ImportSummary['kind'],
+    file: string,
+    ignoredColumns: string[],
+    private readonly maxIssues: number,
+  ) {
+    this.summary = {
+      kind,
+      file,
+      rows: 0,
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      rejected: 0,
+      ignoredColumns,
+      issues: [],
+      moreIssues: 0,
+    };
+  }
+  count(action: 'inserted' | 'updated' | 'unchanged'): void {
+    this.summary[action]++;
+  }
+  conflict(issue: RowIssue): void {
+    (this.summary.conflicts ??= []).push(issue);
+  }
+  reject(issue: RowIssue): void {
+    this.summary.rejected++;
+    if (this.summary.issues.length < this.maxIssues) this.summary.issues.push(issue);
+    else this.summary.moreIssues++;
+  }
+  finish(): ImportSummary {
+    this.summary.issues.sort((a, b) => a.line - b.line);
+    return this.summary;
+  }
+}
+
+/**
+ * Reads every row of `reader`: a bad row (unreadable, or refused by `parse`) is rejected in the
+ * tally, a good one joins a batch that `write` gets `size` rows at a time.
+ */
+export async function importInBatches<T extends object>(
+  reader: CsvReader,
+  tally: Tally,
+  opts: Pick<ImportOptions, 'batchSize' | 'onProgress'>,
+  parse: (row: CsvRow) => T | RowIssue,
+  write: (batch: T[]) => Promise<void>,
+): Promise<ImportSummary> {
+  const size = opts.batchSize ?? 1000;
+  let batch: T[] = [];
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
+    await write(rows);
+    opts.onProgress?.({ bytes: reader.bytes(), rows: tally.summary.rows });
+  };
+  for await (const row of reader.rows) {
+    tally.summary.rows++;
+    const parsed = isIssue(row) ? row : parse(row);
+    if (isIssue(parsed)) {
+      tally.reject(parsed);
+      continue;
+    }
+    batch.push(parsed);
+    if (batch.length >= size) await flush();
+  }
+  await flush();
+  return tally.finish();
+}
