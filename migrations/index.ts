@@ -7,12 +7,12 @@ import * as m20261123000000 from './20261123000000_greetings.js';
 import * as m20261123000100 from './20261123000100_customer_data.js';
 import * as m20261123000200 from './20261123000200_campaigns.js';
 import * as m20261123000300 from './20261123000300_inbox.js';
-import * as m20261127100000 from './20261127100000_campaign_versions.js';
+import * as m20261127120000 from './20261127120000_campaign_versions.js';
 
 export const migrations: Record<string, Migration> = {
   '20261123000000_greetings': m20261123000000,
   '20261123000100_customer_data': m20261123000100,
   '20261123000200_campaigns': m20261123000200,
   '20261123000300_inbox': m20261123000300,
-  '20261127100000_campaign_versions': m20261127100000,
+  '20261127120000_campaign_versions': m20261127120000,
 };

@@ -127,6 +127,9 @@ function messaging() {
   });
 }
 
+/** Which coupon set a journey's "assign coupon" node draws from, read when the node is reached. */
+type CouponChoice<C> = (campaign: C) => { couponSet: string; validFor?: string };
+
 export class Journey<C extends CampaignDefinition> {
   private current: C;
   private version: number;
@@ -194,24 +197,20 @@ export class Journey<C extends CampaignDefinition> {
     this.pendingUpdate = undefined;
   }
 
-  /**
-   * Reads what a node needs from the definition, after taking a pending update: a node's template,
-   * wait or coupon set is read when the journey reaches it, never earlier.
-   */
-  private read<T>(field: (campaign: C) => T): T {
-    this.adoptPendingUpdate();
-    return field(this.current);
-  }
-
   private get ref() {
     return { campaignId: this.campaign.id, contactId: this.contactId };
   }
 
-  /** Enters a node of the seed's workflow: visible in the UI, the query, and the event log. */
-  async enter(step: string, label: string): Promise<void> {
+  /**
+   * Enters a node of the seed's workflow: visible in the UI, the query, and the event log. A pending
+   * definition update is taken here, so a node's template, wait or coupon set (read from
+   * `this.campaign` after entering) comes from the version the step is recorded under.
+   */
+  async enter(step: string, label: string | ((campaign: C) => string)): Promise<void> {
     if (this.stopped) throw new JourneyEnd('campaign_stopped');
     this.adoptPendingUpdate();
     const definitionVersion = this.version;
+    if (typeof label === 'function') label = label(this.current);
     this.steps.push({ step, label, at: new Date().toISOString(), definitionVersion });
     if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: step }]);
     setCurrentDetails(`**${label}** (campaign version ${definitionVersion})`);
@@ -246,8 +245,8 @@ export class Journey<C extends CampaignDefinition> {
    * A stop signal also ends the wait (and then the journey).
    */
   async waitUnlessPurchase(length: (campaign: C) => Duration): Promise<boolean> {
-    const duration = this.read(length);
-    await this.enter('wait', `wait ${String(duration)}`);
+    await this.enter('wait', (c) => `wait ${String(length(c))}`);
+    const duration = length(this.current);
     const startedAt = Date.now();
     const interrupted = await condition(
       () => this.stopped || this.purchasedSince(startedAt),
@@ -266,8 +265,8 @@ export class Journey<C extends CampaignDefinition> {
 
   /** "Has purchased more than 0 times in the last …": signals received, else the orders table. */
   async hasPurchased(lookbackOf: (campaign: C) => Duration): Promise<boolean> {
-    const lookback = this.read(lookbackOf);
-    await this.enter('has_purchased', `has purchased in the last ${String(lookback)}?`);
+    await this.enter('has_purchased', (c) => `has purchased in the last ${String(lookbackOf(c))}?`);
+    const lookback = lookbackOf(this.current);
     const since = Date.now() - msToNumber(lookback);
     const purchased =
       this.purchasedSince(since) ||
@@ -281,10 +280,10 @@ export class Journey<C extends CampaignDefinition> {
 
   /** "Assign coupon": the same step always gets the same code; an empty pool ends the journey. */
   async assignCoupon(
-    couponOf: (campaign: C) => { couponSet: string; validFor?: string },
+    couponOf: CouponChoice<C>,
   ): Promise<{ code: string; expiresAt: string | null } | undefined> {
-    const { couponSet, validFor } = this.read(couponOf);
-    await this.enter('assign_coupon', `assign coupon from "${couponSet}"`);
+    await this.enter('assign_coupon', (c) => `assign coupon from "${couponOf(c).couponSet}"`);
+    const { couponSet, validFor } = couponOf(this.current);
     if (this.holdout) {
       this.note('skipped: control group');
       return undefined;
@@ -334,8 +333,8 @@ export class Journey<C extends CampaignDefinition> {
     templateOf: (campaign: C) => TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
   ): Promise<SendResult | undefined> {
-    const template = this.read(templateOf);
     await this.enter(step, label);
+    const template = templateOf(this.current);
     // A control-group contact goes through the same checks (consent ends its journey too), but
     // the message is withheld.
     const result = await messaging().sendEmail.executeWithOptions(
@@ -375,8 +374,8 @@ export class Journey<C extends CampaignDefinition> {
     templateOf: (campaign: C) => TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
   ): Promise<SendResult | undefined> {
-    const template = this.read(templateOf);
     await this.enter(step, label);
+    const template = templateOf(this.current);
     const result = await messaging().sendSms.executeWithOptions(
       { summary: this.holdout ? `${label} (withheld: control group)` : label },
       [

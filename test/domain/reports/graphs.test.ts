@@ -20,7 +20,7 @@ const source = (file: string) =>
 function helperSteps(): Map<string, string> {
   const map = new Map<string, string>();
   for (const m of source('journey.ts').matchAll(
-    /async (\w+)\([^)]*\)[^\n]*\{\n\s*await this\.enter\('(\w+)'/g,
+    /async (\w+)\([^)]*\)[^\n]*\{\n\s*await this\.enter\(\s*'(\w+)'/g,
   ))
     map.set(m[1]!, m[2]!);
   return map;
