@@ -182,10 +182,6 @@ export class Journey<C extends CampaignDefinition> {
     return this.current;
   }
 
-  get definitionVersion(): number {
-    return this.version;
-  }
-
   /**
    * Takes a pending definition update. Only at a node's entry, so a node runs under one version;
    * behind a patch, so a history recorded before journeys could adopt updates replays as it ran.
