@@ -3,11 +3,8 @@
  * journeys are to adopt it, tell each of them. Journeys started from now on take it in any case.
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import {
-  type DefinitionUpdate,
-  runningJourneyIds,
-  updateCampaignDefinition,
-} from '../db/campaigns.js';
+import { type DefinitionUpdate, updateCampaignDefinition } from '../db/campaigns.js';
+import { runningJourneyIds } from '../db/journeys.js';
 import type { Db } from '../db/database.js';
 import type { RunningJourneysChoice } from '../domain/campaigns/changes.js';
 import { updateDefinitionSignal } from './journey-contract.js';

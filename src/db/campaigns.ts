@@ -284,15 +284,3 @@ async function runningVersions(
     definition: parseCampaignDefinition(r.definition),
   }));
 }
-
-/** Running journeys of a campaign, from the journeys table (visibility may lag behind). */
-export async function runningJourneyIds(db: Executor, id: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('journeys')
-    .select('workflow_id')
-    .where('campaign_id', '=', id)
-    .where('ended_at', 'is', null)
-    .orderBy('workflow_id')
-    .execute();
-  return rows.map((r) => r.workflow_id);
-}

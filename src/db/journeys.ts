@@ -139,3 +139,15 @@ export async function journeyCountsByCampaign(
     rows.map((r) => [r.campaign_id, { enrolled: Number(r.enrolled), ended: Number(r.ended) }]),
   );
 }
+
+/** Running journeys of a campaign, from the journeys table (visibility may lag behind). */
+export async function runningJourneyIds(db: Executor, id: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('journeys')
+    .select('workflow_id')
+    .where('campaign_id', '=', id)
+    .where('ended_at', 'is', null)
+    .orderBy('workflow_id')
+    .execute();
+  return rows.map((r) => r.workflow_id);
+}

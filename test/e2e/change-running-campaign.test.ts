@@ -144,9 +144,14 @@ describe('changing a running campaign, and deploying new code', () => {
     }
 
     // Each step names the version it ran under: adopted from the first node after the wait.
-    const state = await env.client.workflow
-      .getHandle(vouchers.find((v) => v.campaign_id === 'adopting')!.workflow_id!)
-      .query(journeyQuery);
+    const adopting = env.client.workflow.getHandle(
+      vouchers.find((v) => v.campaign_id === 'adopting')!.workflow_id!,
+    );
+    // The voucher is recorded as sent a moment before the journey enters its next wait.
+    const state = await until(async () => {
+      const s = await adopting.query(journeyQuery);
+      return s.steps.length === 7 && s;
+    }, 'the adopting journey asleep after its voucher');
     expect(state.steps.map((s) => [s.step, s.definitionVersion])).toEqual([
       ['send_welcome', 1],
       ['wait', 1],
@@ -201,6 +206,27 @@ describe('changing a running campaign, and deploying new code', () => {
     expect(patched.stdout).toContain('6 of 6 running workflows replayed');
     expect(patched.stdout).toContain('ok: every checked workflow replays on this code');
     expect(patched.code).toBe(0);
+
+    // Above --all-below, a sample per workflow type and current step.
+    const sample = await runCli(database.url, [
+      'deploy',
+      'check',
+      '--all-below',
+      '2',
+      '--per-step',
+      '1',
+      '--workflows',
+      path.join(FIXTURES, 'incompatible.ts'),
+      '--json',
+    ]);
+    expect(sample.code).toBe(1);
+    expect(JSON.parse(sample.stdout)).toMatchObject({
+      ok: false,
+      running: 6,
+      checked: 1,
+      sampled: true,
+      groups: [{ workflowType: 'welcomeVoucherJourney', step: 'wait', running: 6, checked: 1 }],
+    });
 
     const today = await runCli(database.url, ['deploy', 'check', '--json']);
     expect(JSON.parse(today.stdout)).toMatchObject({
