@@ -8,6 +8,7 @@ import * as m20261123000100 from './20261123000100_customer_data.js';
 import * as m20261123000200 from './20261123000200_campaigns.js';
 import * as m20261123000300 from './20261123000300_inbox.js';
 import * as m20261127000000 from './20261127000000_inbox_parking.js';
+import * as m20261127000100 from './20261127000100_journey_failures.js';
 
 export const migrations: Record<string, Migration> = {
   '20261123000000_greetings': m20261123000000,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '20261123000200_campaigns': m20261123000200,
   '20261123000300_inbox': m20261123000300,
   '20261127000000_inbox_parking': m20261127000000,
+  '20261127000100_journey_failures': m20261127000100,
 };

@@ -1,7 +1,12 @@
 /** Journey bookkeeping and the decision nodes' look-ups: thin over src/db and src/domain. */
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import { recordEnrollment, recordJourneyEnd, recordJourneyEvent } from '../db/journeys.js';
+import {
+  recordEnrollment,
+  recordJourneyEnd,
+  recordJourneyEvent,
+  recordJourneyFailure,
+} from '../db/journeys.js';
 import { countPurchases } from '../db/orders.js';
 import { addToStaticSegment, isInSegment } from '../db/segments.js';
 import type { ContactWindowSpec } from '../domain/campaigns/defaults.js';
@@ -48,6 +53,20 @@ export function createJourneyActivities({ db, config }: { db: Db; config: Pick<C
         ...input,
         type: 'ended',
         detail: { reason: input.reason },
+      });
+    },
+
+    /** The journey's workflow is failing: its row says so, and why, before the failure is raised. */
+    async failJourney(input: JourneyRef & { error: string }): Promise<void> {
+      const workflowId = currentWorkflowId();
+      await recordJourneyFailure(db, workflowId, input.error);
+      await recordJourneyEvent(db, {
+        key: `${workflowId}:ended`,
+        workflowId,
+        campaignId: input.campaignId,
+        contactId: input.contactId,
+        type: 'ended',
+        detail: { reason: 'failed', error: input.error },
       });
     },
 

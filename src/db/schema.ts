@@ -222,6 +222,8 @@ export interface JourneysTable {
   enrolled_at: Timestamp;
   ended_at: NullableTimestamp;
   end_reason: string | null;
+  /** end_reason 'failed': the error that ended the workflow. */
+  failure: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface JourneyEventsTable {

@@ -8,14 +8,17 @@ import type { Duration } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
+  TemporalFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -50,7 +53,9 @@ export type EndReason =
   | 'not_subscribed'
   | 'no_email'
   | 'contact_not_found'
-  | 'campaign_stopped';
+  | 'campaign_stopped'
+  /** Recorded only: the workflow itself fails (and its result is that failure). */
+  | 'failed';
 
 export interface StepRecord {
   step: string;
@@ -370,6 +375,33 @@ export class Journey<C extends CampaignDefinition> {
     ]);
     return { endReason: reason, steps: this.steps, couponCode: this.couponCode };
   }
+
+  /**
+   * The journey is failing: its row and the query say so and why, then the caller raises the
+   * failure. Not cancellable, so a cancelled journey is recorded too.
+   */
+  async fail(err: unknown): Promise<void> {
+    const message = failureMessage(err);
+    this.endReason = 'failed';
+    this.steps.push({ step: 'end', label: `failed: ${message}`, at: new Date().toISOString() });
+    if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: 'end:failed' }]);
+    setCurrentDetails(`**failed**: ${message}`);
+    await CancellationScope.nonCancellable(() =>
+      bookkeeping.failJourney.executeWithOptions({ summary: 'record failure' }, [
+        { ...this.ref, error: message },
+      ]),
+    );
+  }
+}
+
+/** The error and its causes in one line ("Activity task failed: no email template named …"). */
+function failureMessage(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e && parts.length < 4; e = (e as { cause?: unknown }).cause) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message && !parts.includes(message)) parts.push(message);
+  }
+  return parts.join(': ') || 'unknown error';
 }
 
 /** Runs a journey body: enrols the contact, and turns early endings into a recorded reason. */
@@ -384,7 +416,14 @@ export async function runJourney<C extends CampaignDefinition>(
     reason = await body(journey);
   } catch (err) {
     if (err instanceof JourneyEnd) reason = err.reason;
-    else throw err;
+    else {
+      // Only a TemporalFailure fails the workflow; another error fails the workflow task, which
+      // Temporal retries (a bug a deploy can fix), so the journey is not over. Histories recorded
+      // before this patch failed without a record; they replay unchanged.
+      if (err instanceof TemporalFailure && patched('record-journey-failure'))
+        await journey.fail(err);
+      throw err;
+    }
   }
   return journey.end(reason);
 }
