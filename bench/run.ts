@@ -1,6 +1,6 @@
-/** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll). */
+/** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll, inbox). */
 const name = process.argv[2];
-const known = ['indicators', 'enroll'];
+const known = ['indicators', 'enroll', 'inbox'];
 if (!name || !known.includes(name)) {
   console.error(`usage: npm run bench -- <${known.join('|')}> [options]`);
   process.exit(2);
