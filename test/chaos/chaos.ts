@@ -25,6 +25,8 @@ const exec = promisify(execFile);
 const argIndex = process.argv.indexOf('--events');
 const EVENTS = argIndex >= 0 ? Number(process.argv[argIndex + 1]) : 300;
 const API_KEY = 'bmr_chaos';
+const CLIENTS = 20;
+const BURST_SECONDS = 50;
 const say = (m: string) => console.log(`[chaos] ${new Date().toISOString().slice(11, 19)} ${m}`);
 
 async function freePort(): Promise<number> {
@@ -110,7 +112,7 @@ let connectionErrors = 0;
 async function burst(): Promise<void> {
   let next = 0;
   await Promise.all(
-    Array.from({ length: 20 }, async () => {
+    Array.from({ length: CLIENTS }, async () => {
       while (next < EVENTS) {
         const i = next++;
         const eventId = `chaos-${i}`;
@@ -138,7 +140,8 @@ async function burst(): Promise<void> {
           }
           await new Promise((r) => setTimeout(r, 500));
         }
-        await new Promise((r) => setTimeout(r, 50));
+        // Spread over the ~50 s of the kills, so events arrive during each fault.
+        await new Promise((r) => setTimeout(r, (CLIENTS * BURST_SECONDS * 1000) / EVENTS));
       }
     }),
   );
