@@ -107,7 +107,7 @@ async function childPid(marker: string): Promise<number | undefined> {
 }
 
 const accepted = new Set<string>();
-let answers5xx = 0;
+const answersByStatus = new Map<number, number>();
 let connectionErrors = 0;
 async function burst(): Promise<void> {
   let next = 0;
@@ -134,7 +134,7 @@ async function burst(): Promise<void> {
               accepted.add(eventId);
               break;
             }
-            if (res.status >= 500) answers5xx++;
+            answersByStatus.set(res.status, (answersByStatus.get(res.status) ?? 0) + 1);
           } catch {
             connectionErrors++;
           }
@@ -200,9 +200,11 @@ try {
   }
   await startStack();
   await sending;
+  const refusals = [...answersByStatus].map(([status, n]) => `${n}× ${status}`).join(', ');
   say(
-    `burst done: ${accepted.size} accepted (${answers5xx} 5xx answers, ${connectionErrors} connection errors meanwhile, all retried)`,
+    `burst done: ${accepted.size} accepted; meanwhile ${refusals || 'no other answer'} and ${connectionErrors} connection errors, all retried`,
   );
+  if (answersByStatus.has(500)) problems.push(`${answersByStatus.get(500)} answers were 500`);
 
   const db = createDb(cliEnv.DATABASE_URL, { max: 2 });
   const connection = await Connection.connect({ address: cliEnv.TEMPORAL_ADDRESS });
