@@ -215,8 +215,10 @@ try {
     for (;;) {
       const { rows } = await sql<{ pending: number; vouchers: number }>`
         SELECT (SELECT count(*)::int FROM inbox_events WHERE processed_at IS NULL) AS pending,
-               (SELECT count(DISTINCT workflow_id)::int FROM journey_events
-                 WHERE campaign_id = 'chaos' AND step = 'send_voucher') AS vouchers`.execute(db);
+               (SELECT count(DISTINCT workflow_id)::int FROM messages
+                 WHERE campaign_id = 'chaos' AND template = 'welcome-voucher') AS vouchers`.execute(
+        db,
+      );
       const { pending, vouchers } = rows[0]!;
       if (pending === 0 && vouchers >= accepted.size) break;
       if (Date.now() > deadline) {
