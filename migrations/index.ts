@@ -9,6 +9,7 @@ import * as m20261123000200 from './20261123000200_campaigns.js';
 import * as m20261123000300 from './20261123000300_inbox.js';
 import * as m20261127000000InboxParking from './20261127000000_inbox_parking.js';
 import * as m20261127000000 from './20261127000000_message_batches.js';
+import * as m20261127000100 from './20261127000100_journey_failures.js';
 import * as m20261127100000 from './20261127100000_consent_times.js';
 import * as m20261127120000 from './20261127120000_campaign_versions.js';
 
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '20261123000300_inbox': m20261123000300,
   '20261127000000_inbox_parking': m20261127000000InboxParking,
   '20261127000000_message_batches': m20261127000000,
+  '20261127000100_journey_failures': m20261127000100,
   '20261127100000_consent_times': m20261127100000,
   '20261127120000_campaign_versions': m20261127120000,
 };

@@ -235,6 +235,11 @@ async function startTemporalDevServer(config: Config, shutdown: Shutdown): Promi
   await waitForTemporal(temporalAddress(config), child, 60_000);
 }
 
+/**
+ * The embedded Postgres, supervised: if it dies while we are up it is started again, with the
+ * worker's backoff (the HTTP endpoint answers 503 with Retry-After meanwhile; the worker's and
+ * endpoint's pools reconnect by themselves, the URL being the same).
+ */
 async function startPostgres(
   config: Config,
   clusterDir: string,
@@ -248,32 +253,57 @@ async function startPostgres(
   say(
     `starting the embedded Postgres on port ${config.embeddedPostgresPort} (data in ${clusterDir})`,
   );
-  const child = spawnPart(path.join(SRC_DIR, 'provision', 'postgres-main.ts'), {
-    ...process.env,
-    BOOMERANG_POSTGRES_SUPERUSER_PASSWORD: secrets.POSTGRES_SUPERUSER_PASSWORD,
-    BOOMERANG_POSTGRES_APP_PASSWORD: secrets.POSTGRES_APP_PASSWORD,
-  });
-  prefixLines(child.stderr, '[postgres]', process.stderr);
+  let child: ChildProcess | undefined;
+  let restarts = 0;
+  const launch = (first: boolean): Promise<string> => {
+    const current = spawnPart(path.join(SRC_DIR, 'provision', 'postgres-main.ts'), {
+      ...process.env,
+      BOOMERANG_POSTGRES_SUPERUSER_PASSWORD: secrets.POSTGRES_SUPERUSER_PASSWORD,
+      BOOMERANG_POSTGRES_APP_PASSWORD: secrets.POSTGRES_APP_PASSWORD,
+    });
+    child = current;
+    prefixLines(current.stderr, '[postgres]', process.stderr);
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      let output = '';
+      let ready = false;
+      current.stdout?.setEncoding('utf8');
+      current.stdout?.on('data', (chunk: string) => {
+        if (ready) return;
+        output += chunk;
+        const line = /^READY (\S+)$/m.exec(output);
+        if (line?.[1]) {
+          ready = true;
+          if (!first) say('the embedded Postgres is back');
+          resolve(line[1]);
+        }
+      });
+      current.once('exit', (code, signal) => {
+        if (shutdown.stopping) return;
+        if (first && !ready)
+          return reject(
+            new Error(
+              `the embedded Postgres exited (code ${code}) before it was ready; see the [postgres] lines above`,
+            ),
+          );
+        restarts = Date.now() - started > 30_000 ? 0 : restarts + 1;
+        const delay = Math.min(30_000, 1000 * 2 ** Math.min(restarts, 5));
+        say(
+          `the embedded Postgres exited (${signal ?? `code ${code}`}); restarting it in ${delay / 1000} s`,
+        );
+        setTimeout(() => {
+          if (!shutdown.stopping) launch(false).catch(() => {});
+        }, delay);
+        if (!ready) reject(new Error('the embedded Postgres exited before it was ready'));
+      });
+    });
+  };
   shutdown.add('Postgres', async () => {
+    if (!child) return;
     child.kill('SIGTERM');
     await waitForExit(child, 20_000);
   });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      output += chunk;
-      const ready = /^READY (\S+)$/m.exec(output);
-      if (ready?.[1]) resolve(ready[1]);
-    });
-    child.once('exit', (code) =>
-      reject(
-        new Error(
-          `the embedded Postgres exited (code ${code}) before it was ready; see the [postgres] lines above`,
-        ),
-      ),
-    );
-  });
+  return launch(true);
 }
 
 const SRC_DIR = path.dirname(fileURLToPath(import.meta.url));

@@ -6,6 +6,7 @@ import {
   recordJourneyEnd,
   recordJourneyEvent,
   recordJourneyVersion,
+  recordJourneyFailure,
 } from '../db/journeys.js';
 import { countPurchases } from '../db/orders.js';
 import { addToStaticSegment, isInSegment } from '../db/segments.js';
@@ -67,6 +68,20 @@ export function createJourneyActivities({ db, config }: { db: Db; config: Pick<C
         ...input,
         type: 'ended',
         detail: { reason: input.reason },
+      });
+    },
+
+    /** The journey's workflow is failing: its row says so, and why, before the failure is raised. */
+    async failJourney(input: JourneyRef & { error: string }): Promise<void> {
+      const workflowId = currentWorkflowId();
+      await recordJourneyFailure(db, workflowId, input.error);
+      await recordJourneyEvent(db, {
+        key: `${workflowId}:ended`,
+        workflowId,
+        campaignId: input.campaignId,
+        contactId: input.contactId,
+        type: 'ended',
+        detail: { reason: 'failed', error: input.error },
       });
     },
 

@@ -52,7 +52,9 @@ export type EndReason =
   | 'not_subscribed'
   | 'no_email'
   | 'contact_not_found'
-  | 'campaign_stopped';
+  | 'campaign_stopped'
+  /** Recorded only: the workflow itself fails (and its result is that failure). */
+  | 'failed';
 
 export interface StepRecord {
   step: string;

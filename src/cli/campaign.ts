@@ -17,6 +17,7 @@ import { UnsafeDefinitionChangeError } from '../domain/campaigns/changes.js';
 import { stopSignal } from '../campaigns/journey-contract.js';
 import { journeyCountsByCampaign } from '../db/journeys.js';
 import { checkCampaignDefinition } from '../campaigns/check.js';
+import { settleClosedJourneys } from '../campaigns/settle.js';
 import { CampaignDefinitionError } from '../domain/campaigns/definition.js';
 import { CAMPAIGN } from '../domain/search-attributes.js';
 import { workflowUiUrl } from '../temporal/connection.js';
@@ -288,6 +289,12 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
           .signal(stopSignal, { reason: 'campaign stopped' });
         stopped++;
       }
+      // Journeys whose workflow already closed (failed, terminated) end in the table too.
+      const settled = await settleClosedJourneys({ client, db: ctx.db() }, id);
       console.log(`campaign "${id}" is stopped; ${stopped} running journeys told to end`);
+      if (settled.failed + settled.completed)
+        console.log(
+          `${settled.failed} journeys had failed and ${settled.completed} had ended without being recorded: now recorded`,
+        );
     });
 }

@@ -33,6 +33,8 @@ export interface JourneyTrace {
   /** When a durable timer of the journey fires next (its wait), if it is waiting. */
   nextWakeUp: string | null;
   endReason: string | null;
+  /** A failed journey: why (from its row). */
+  failure: string | null;
   startedAt: string;
   closedAt: string | null;
   url: string;
@@ -101,6 +103,7 @@ export async function traceContact(
         ? await nextWakeUp(deps.temporal, execution.workflowId, execution.runId)
         : null,
       endReason: row?.endReason ?? state?.endReason ?? null,
+      failure: row?.failure ?? null,
       startedAt: execution.startTime.toISOString(),
       closedAt: execution.closeTime?.toISOString() ?? null,
       url: workflowUiUrl(deps.config, execution.workflowId, execution.runId),
@@ -181,6 +184,8 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
         ),
       );
       for (const t of traces) console.log(`${t.workflowId}: ${t.url}`);
+      for (const t of traces.filter((x) => x.failure))
+        console.log(`${t.workflowId} failed: ${t.failure}`);
       console.log(
         `all of them in the Web UI: ${ctx.config.temporal.uiUrl}/namespaces/${ctx.config.temporal.namespace}/workflows?query=${encodeURIComponent(`${CONTACT_ID.name}="${found.id}"`)}`,
       );

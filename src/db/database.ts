@@ -29,5 +29,11 @@ export function createDb(connectionString: string, opts: { max?: number } = {}):
   const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => console.error(`postgres pool: ${err.message}`));
+  // A connection checked out when Postgres dies (between the queries of a transaction) emits
+  // 'error' on its client, not the pool: unheard, it would end the process. The query under way
+  // fails on its own, and the pool drops the broken connection when it is released.
+  pool.on('connect', (client) =>
+    client.on('error', (err) => console.error(`postgres connection: ${err.message}`)),
+  );
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

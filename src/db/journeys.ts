@@ -84,6 +84,34 @@ export async function recordJourneyEnd(
     .execute();
 }
 
+/** The journey ended by a failure (end_reason 'failed'), with the error; a no-op once it ended. */
+export async function recordJourneyFailure(
+  db: Executor,
+  workflowId: string,
+  failure: string,
+  at = new Date(),
+): Promise<boolean> {
+  const result = await db
+    .updateTable('journeys')
+    .set({ ended_at: at, end_reason: 'failed', failure: failure.slice(0, 2000) })
+    .where('workflow_id', '=', workflowId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Workflow ids of a campaign's journeys that have not ended (as far as the table knows). */
+export async function openJourneysOfCampaign(db: Executor, campaignId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('journeys')
+    .select('workflow_id')
+    .where('campaign_id', '=', campaignId)
+    .where('ended_at', 'is', null)
+    .orderBy('workflow_id')
+    .execute();
+  return rows.map((r) => r.workflow_id);
+}
+
 /** Journeys of one contact, newest first. */
 export async function journeysOfContact(db: Executor, contactId: number) {
   const rows = await db

@@ -264,6 +264,8 @@ export interface JourneysTable {
   end_reason: string | null;
   /** The definition version of the journey's latest step. */
   definition_version: ColumnType<number, number | undefined, number>;
+  /** end_reason 'failed': the error that ended the workflow. */
+  failure: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface JourneyEventsTable {

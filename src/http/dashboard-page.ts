@@ -36,6 +36,7 @@ section.campaign h2 { margin:0 0 2px; font-size:18px; }
 .sub a { color:var(--accent); }
 .badge { display:inline-block; padding:0 6px; border-radius:9px; font-size:11px; background:#eef2ff; color:#3730a3; margin-left:6px; vertical-align:middle; }
 .badge.low { background:#fef3c7; color:var(--warn); }
+.kpi.failed .v { color:#b91c1c; }
 .kpis { display:flex; flex-wrap:wrap; gap:10px; margin:14px 0; }
 .kpi { border:1px solid var(--line); border-radius:8px; padding:8px 12px; min-width:140px; }
 .kpi .v { font-size:20px; font-weight:650; }
@@ -321,6 +322,7 @@ const SCRIPT = String.raw`
       h('div', { class: 'kpis' },
         kpi(int(c.journeys.enrolled), 'enrolled (' + int(c.journeys.treated) + ' treated, ' + int(c.journeys.heldOut) + ' held out)', '', 'kpi-enrolled'),
         kpi(int(c.journeys.active), 'running now', '', 'kpi-active'),
+        c.journeys.failed ? kpi(int(c.journeys.failed), 'failed (see boomerang contact trace, or the Web UI)', 'failed', 'kpi-failed') : null,
         kpi(int(r.all.converted) + ' · ' + pct(r.all.conversionRate), 'converted', '', 'kpi-converted'),
         kpi(money(r.all.revenue), 'attributed revenue', '', 'kpi-revenue'),
         kpi(money(r.all.revenuePerContact), 'revenue per contact', '', 'kpi-rpc'),

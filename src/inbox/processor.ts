@@ -3,8 +3,9 @@
  * for a later attempt. Nothing is lost while Temporal (or Postgres) is down: the event stays
  * pending with its error and is retried with backoff until it is applied.
  *
- * Each event is claimed in its own transaction (`FOR UPDATE SKIP LOCKED`, so several processors
- * never apply the same event at once), applied, and marked in the same transaction:
+ * Events are claimed in batches (`FOR UPDATE SKIP LOCKED`, so several processors never apply the
+ * same event at once), applied — a contact's events in the order received, different contacts'
+ * concurrently — and marked in the claiming transaction:
  *   applied   processed_at set, last_error cleared;
  *   rejected  it can never be applied as it stands (bad data, a conflict, or deferred too long):
  *             processed_at set and last_error says "rejected: …" — kept for inspection, not retried;
@@ -151,43 +152,46 @@ async function attempt(
   }
 }
 
+/** What the outcome of an attempt writes to the row. */
+function outcomeColumns(outcome: EventOutcome) {
+  const pending = outcome.status === 'failed' || outcome.status === 'parked';
+  return {
+    attempts: outcome.attempts,
+    processed_at: pending ? null : sql<Date>`now()`,
+    parked_at: outcome.status === 'parked' ? sql<Date>`now()` : null,
+    last_error:
+      outcome.status === 'applied'
+        ? null
+        : outcome.status === 'rejected'
+          ? `rejected: ${outcome.error}`
+          : (outcome.error ?? null),
+  };
+}
+
 /**
- * Claims one pending event (a given one, whatever its backoff; else the oldest due one not in
- * `exclude`), applies it and records the outcome, all in one transaction. Undefined: none to claim.
+ * Claims one given pending event whatever its backoff, applies it and records the outcome, in one
+ * transaction. Undefined: not pending, or being applied elsewhere.
  */
-async function claimAndApply(
+async function claimOneAndApply(
   deps: InboxDeps,
-  target: { id: number } | { now: Date; exclude: number[] },
+  id: number,
   parkAfter = PARK_AFTER_ATTEMPTS,
 ): Promise<EventOutcome | undefined> {
   return deps.db.transaction().execute(async (trx) => {
-    let query = trx
+    const row = await trx
       .selectFrom('inbox_events')
       .selectAll()
       .where('processed_at', 'is', null)
-      .where('parked_at', 'is', null);
-    if ('id' in target) query = query.where('id', '=', target.id);
-    else {
-      query = query.where(dueAt, '<=', target.now);
-      if (target.exclude.length) query = query.where('id', 'not in', target.exclude);
-    }
-    const row = await query.orderBy('id').limit(1).forUpdate().skipLocked().executeTakeFirst();
+      .where('parked_at', 'is', null)
+      .where('id', '=', id)
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst();
     if (!row) return undefined;
     const outcome = await attempt(deps, row, new Date(), parkAfter);
-    const pending = outcome.status === 'failed' || outcome.status === 'parked';
     await trx
       .updateTable('inbox_events')
-      .set({
-        attempts: outcome.attempts,
-        processed_at: pending ? null : sql<Date>`now()`,
-        parked_at: outcome.status === 'parked' ? sql<Date>`now()` : null,
-        last_error:
-          outcome.status === 'applied'
-            ? null
-            : outcome.status === 'rejected'
-              ? `rejected: ${outcome.error}`
-              : (outcome.error ?? null),
-      })
+      .set(outcomeColumns(outcome))
       .where('id', '=', row.id)
       .execute();
     return outcome;
@@ -195,26 +199,137 @@ async function claimAndApply(
 }
 
 /**
- * Applies pending events that are due, oldest first, one transaction each, until none is left or
+ * What an event is about: its contact's email and external id, and its order. Events that share
+ * any of these are applied in the order received; the others are independent.
+ */
+export function orderingKeys(payload: unknown): string[] {
+  const p = (payload ?? {}) as {
+    contact?: { email?: unknown; external_id?: unknown };
+    order?: { id?: unknown; source?: unknown };
+  };
+  const keys: string[] = [];
+  const email = p.contact?.email;
+  if (typeof email === 'string' && email.trim()) keys.push(`email:${email.trim().toLowerCase()}`);
+  const externalId = p.contact?.external_id;
+  if (typeof externalId === 'string' || typeof externalId === 'number')
+    keys.push(`external:${String(externalId).trim()}`);
+  if (p.order?.id !== undefined)
+    keys.push(`order:${String(p.order.source ?? 'api')}:${String(p.order.id).trim()}`);
+  return keys;
+}
+
+/** Rows in lanes: rows sharing an ordering key share a lane, in id order (union-find over keys). */
+export function lanesOf<R extends { id: number; payload: unknown }>(rows: R[]): R[][] {
+  const parent = new Map<string, string>();
+  const find = (k: string): string => {
+    let root = k;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    parent.set(k, root);
+    return root;
+  };
+  const keysOf = rows.map((row) => {
+    const keys = orderingKeys(row.payload);
+    return keys.length ? keys : [`row:${row.id}`];
+  });
+  for (const keys of keysOf) {
+    for (const k of keys) if (!parent.has(k)) parent.set(k, k);
+    for (const k of keys.slice(1)) parent.set(find(k), find(keys[0]!));
+  }
+  const lanes = new Map<string, R[]>();
+  rows.forEach((row, i) => {
+    const root = find(keysOf[i]![0]!);
+    const lane = lanes.get(root);
+    if (lane) lane.push(row);
+    else lanes.set(root, [row]);
+  });
+  return [...lanes.values()];
+}
+
+/** Runs `work` over `items`, at most `concurrency` at a time. */
+async function forEachLimited<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * Claims up to `limit` due events (oldest first, skipping those another processor holds), applies
+ * them — each contact's (or order's) in the order received, different ones `concurrency` at a
+ * time — and records every outcome, in one transaction.
+ */
+async function claimBatchAndApply(
+  deps: InboxDeps,
+  opts: { now: Date; exclude: number[]; limit: number; parkAfter: number; concurrency: number },
+): Promise<EventOutcome[]> {
+  return deps.db.transaction().execute(async (trx) => {
+    let query = trx
+      .selectFrom('inbox_events')
+      .selectAll()
+      .where('processed_at', 'is', null)
+      .where('parked_at', 'is', null)
+      .where(dueAt, '<=', opts.now);
+    if (opts.exclude.length) query = query.where('id', 'not in', opts.exclude);
+    const rows = await query.orderBy('id').limit(opts.limit).forUpdate().skipLocked().execute();
+    const outcomes = new Map<number, EventOutcome>();
+    await forEachLimited(lanesOf(rows), opts.concurrency, async (lane) => {
+      for (const row of lane)
+        outcomes.set(row.id, await attempt(deps, row, new Date(), opts.parkAfter));
+    });
+    const ordered = rows.map((row) => outcomes.get(row.id)!);
+    for (const outcome of ordered)
+      await trx
+        .updateTable('inbox_events')
+        .set(outcomeColumns(outcome))
+        .where('id', '=', outcome.id)
+        .execute();
+    return ordered;
+  });
+}
+
+/**
+ * Events applied at once by a batch, when they belong to different contacts. Applying a purchase
+ * can hold two connections (its order's transaction, and the journeys look-up), and the batch holds
+ * one: the pool needs at least 2 × concurrency + 1 connections (createDb's default is 10).
+ */
+export const DEFAULT_APPLY_CONCURRENCY = 4;
+
+/**
+ * Applies pending events that are due, oldest first, in claimed batches, until none is left or
  * `limit` were tried. `now` decides which are due (tests move it forward).
  */
 export async function processInboxBatch(
   deps: InboxDeps,
-  opts: { limit?: number; now?: Date; parkAfterAttempts?: number } = {},
+  opts: {
+    limit?: number;
+    now?: Date;
+    parkAfterAttempts?: number;
+    /** Events of different contacts applied at once (default DEFAULT_APPLY_CONCURRENCY). */
+    concurrency?: number;
+  } = {},
 ): Promise<BatchSummary> {
   const limit = opts.limit ?? 100;
   const summary: BatchSummary = { applied: 0, rejected: 0, failed: 0, parked: 0, outcomes: [] };
   const tried: number[] = [];
   while (summary.outcomes.length < limit) {
-    const outcome = await claimAndApply(
-      deps,
-      { now: opts.now ?? new Date(), exclude: tried },
-      opts.parkAfterAttempts,
-    );
-    if (!outcome) break;
-    tried.push(outcome.id);
-    summary.outcomes.push(outcome);
-    summary[outcome.status]++;
+    const outcomes = await claimBatchAndApply(deps, {
+      now: opts.now ?? new Date(),
+      exclude: tried,
+      limit: Math.min(limit - summary.outcomes.length, 500),
+      parkAfter: opts.parkAfterAttempts ?? PARK_AFTER_ATTEMPTS,
+      concurrency: opts.concurrency ?? DEFAULT_APPLY_CONCURRENCY,
+    });
+    if (!outcomes.length) break;
+    for (const outcome of outcomes) {
+      tried.push(outcome.id);
+      summary.outcomes.push(outcome);
+      summary[outcome.status]++;
+    }
   }
   return summary;
 }
@@ -227,7 +342,7 @@ export async function processInboxEvent(
   deps: InboxDeps,
   id: number,
 ): Promise<EventOutcome | undefined> {
-  return claimAndApply(deps, { id });
+  return claimOneAndApply(deps, id);
 }
 
 /** One line about an outcome, for logs. */

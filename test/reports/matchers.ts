@@ -23,6 +23,7 @@ export function expectCampaignMatches(c: CampaignResult, e: Expected): void {
     heldOut: e.heldOut,
     active: e.active,
     ended: e.ended,
+    failed: e.endings.failed ?? 0,
   });
   expect(Object.fromEntries(c.endings.map((x) => [x.reason, x.count]))).toEqual(e.endings);
 

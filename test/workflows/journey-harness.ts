@@ -47,6 +47,7 @@ export function mockActivities(env: TestWorkflowEnvironment, scenario: Scenario)
     recordEnrollment: async (i) => void (await record('recordEnrollment', i)),
     recordStep: async (i) => void (await record('recordStep', i)),
     endJourney: async (i) => void (await record('endJourney', i)),
+    failJourney: async (i) => void (await record('failJourney', i)),
     isInSegment: async (i) => (await record('isInSegment', i), inSegment()),
     hasPurchased: async (i) => (await record('hasPurchased', i), purchased()),
     addToSegment: async (i) => void (await record('addToSegment', i)),

@@ -1,0 +1,135 @@
+/**
+ * bench/inbox: does the inbox drain as fast as POST /events fills it? In one run, on the dev server
+ * with an active welcome campaign (so every registration starts a journey, as in production):
+ *   accepted  events/s that POST /events stores with 100 concurrent clients (processor off);
+ *   applied   events/s that the inbox processor applies from the resulting backlog (batched,
+ *             4 lanes), and, as the baseline, one event at a time (1 lane) on a sample.
+ * Goal: applied ≥ accepted.
+ *
+ *   npm run bench -- inbox [--events 20000] [--clients 100] [--baseline 1000]
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { defaultCacheDir } from '../src/config.js';
+import { saveCampaign } from '../src/db/campaigns.js';
+import { generateCoupons } from '../src/db/coupons.js';
+import { createDb } from '../src/db/database.js';
+import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
+import { createHttpServer, listen } from '../src/http/server.js';
+import { DEFAULT_APPLY_CONCURRENCY, processInboxBatch } from '../src/inbox/processor.js';
+import { resolveTemporalCli } from '../src/provision/tools.js';
+import { arg, benchDatabase, log, measure, report } from './support.js';
+
+const events = arg('events', 20_000);
+const clients = arg('clients', 100);
+const baselineEvents = arg('baseline', 1000);
+const API_KEY = 'bmr_bench';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const cli = await resolveTemporalCli({
+  cacheDir: defaultCacheDir(),
+  explicitPath: process.env.TEMPORAL_CLI_PATH,
+  log,
+  allowSdkDownload: false,
+});
+if (cli.executable.type !== 'existing-path') throw new Error('no Temporal CLI');
+const env = await TestWorkflowEnvironment.createLocal({
+  server: { executable: cli.executable, searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES] },
+});
+const bench = await benchDatabase('boomerang_bench_inbox');
+// The HTTP endpoint's own pool, as `npm start` gives it.
+const httpDb = createDb(bench.url);
+const applyDb = createDb(bench.url);
+try {
+  await generateCoupons(bench.db, 'welcome', 10);
+  await saveCampaign(bench.db, {
+    id: 'welcome',
+    name: 'Bench welcome',
+    kind: 'welcome_voucher',
+    couponSet: 'welcome',
+  });
+  const server = createHttpServer({
+    db: httpDb,
+    temporal: env.client,
+    config: { apiKey: API_KEY, shopifyWebhookSecret: undefined, signingSecret: 'bench' },
+  });
+  const port = await listen(server, 0, '127.0.0.1');
+  const total = events + baselineEvents;
+  log(`accepted: ${total.toLocaleString()} registrations, ${clients} clients, one event a request`);
+  let next = 0;
+  let refused = 0;
+  const accept = await measure(() =>
+    Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (next < total) {
+          const i = next++;
+          const res = await fetch(`http://127.0.0.1:${port}/events`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+            body: JSON.stringify({
+              type: 'account_registered',
+              event_id: `reg-${i}`,
+              contact: { email: `c${i}@bench.example`, first_name: 'Bench' },
+            }),
+          });
+          await res.arrayBuffer();
+          if (res.status !== 202) refused++;
+        }
+      }),
+    ),
+  );
+  server.closeAllConnections();
+  server.close();
+  if (refused) throw new Error(`${refused} events were not accepted`);
+
+  const deps = { db: applyDb, temporal: env.client, taskQueue: 'bench-inbox' };
+  log(`baseline: applying ${baselineEvents.toLocaleString()} events one at a time`);
+  const baseline = await measure(() =>
+    processInboxBatch(deps, { limit: baselineEvents, concurrency: 1 }),
+  );
+  log(
+    `applied: draining the backlog of ${events.toLocaleString()} events, ${DEFAULT_APPLY_CONCURRENCY} lanes`,
+  );
+  const drain = await measure(async () => {
+    let applied = 0;
+    for (;;) {
+      const s = await processInboxBatch(deps, { limit: 500 });
+      if (s.failed || s.rejected || s.parked)
+        throw new Error(`not applied: ${JSON.stringify(s.outcomes.find((o) => o.error))}`);
+      applied += s.applied;
+      if (!s.outcomes.length) return applied;
+    }
+  });
+  if (drain.result !== events) throw new Error(`applied ${drain.result}, expected ${events}`);
+
+  const acceptedRate = total / accept.seconds;
+  const baselineRate = baselineEvents / baseline.seconds;
+  const appliedRate = events / drain.seconds;
+  await report(
+    'inbox',
+    [
+      {
+        metric: `accepted events/s (POST /events, ${clients} clients)`,
+        value: acceptedRate.toFixed(0),
+      },
+      { metric: 'applied events/s, one at a time (baseline)', value: baselineRate.toFixed(0) },
+      {
+        metric: `applied events/s, batched, ${DEFAULT_APPLY_CONCURRENCY} lanes (${events.toLocaleString()} backlog)`,
+        value: appliedRate.toFixed(0),
+      },
+      { metric: 'batched / one at a time', value: `${(appliedRate / baselineRate).toFixed(2)}×` },
+      {
+        metric: 'applied / accepted',
+        value: (appliedRate / acceptedRate).toFixed(2),
+        goal: '≥ 1',
+        ok: appliedRate >= acceptedRate,
+      },
+    ],
+    { events, clients, baselineEvents, acceptedRate, baselineRate, appliedRate },
+  );
+} finally {
+  await httpDb.destroy();
+  await applyDb.destroy();
+  await bench.close();
+  await env.teardown();
+}

@@ -1,0 +1,64 @@
+/**
+ * Journeys whose workflow closed without their row learning of it — failed before the failure
+ * was recorded (histories older than the record-journey-failure patch), terminated, timed out,
+ * or gone from Temporal — are settled from what Temporal says, so no journey looks alive forever.
+ */
+import { type Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Db } from '../db/database.js';
+import { openJourneysOfCampaign, recordJourneyEnd, recordJourneyFailure } from '../db/journeys.js';
+import type { JourneyResult } from './journey-contract.js';
+
+export interface SettleSummary {
+  /** Still running in Temporal: left as they are. */
+  running: number;
+  /** Closed in Temporal, now recorded as failed (with Temporal's reason). */
+  failed: number;
+  /** Completed in Temporal, now recorded with their end reason. */
+  completed: number;
+}
+
+/** The failure's message and its causes, in one line. */
+function describeFailure(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e && parts.length < 4; e = (e as { cause?: unknown }).cause) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message && !parts.includes(message)) parts.push(message);
+  }
+  return parts.join(': ');
+}
+
+export async function settleClosedJourneys(
+  deps: { client: Client; db: Db },
+  campaignId: string,
+): Promise<SettleSummary> {
+  const summary: SettleSummary = { running: 0, failed: 0, completed: 0 };
+  for (const workflowId of await openJourneysOfCampaign(deps.db, campaignId)) {
+    const handle = deps.client.workflow.getHandle(workflowId);
+    let status: string;
+    try {
+      status = (await handle.describe()).status.name;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      if (await recordJourneyFailure(deps.db, workflowId, 'the workflow is not in Temporal'))
+        summary.failed++;
+      continue;
+    }
+    if (status === 'RUNNING') {
+      summary.running++;
+      continue;
+    }
+    try {
+      const result = (await handle.result()) as JourneyResult;
+      await recordJourneyEnd(deps.db, workflowId, result.endReason);
+      summary.completed++;
+    } catch (err) {
+      const why =
+        err instanceof WorkflowFailedError
+          ? describeFailure(err.cause ?? err)
+          : describeFailure(err);
+      const reason = `${status.toLowerCase().replace(/_/g, ' ')} in Temporal: ${why}`;
+      if (await recordJourneyFailure(deps.db, workflowId, reason)) summary.failed++;
+    }
+  }
+  return summary;
+}

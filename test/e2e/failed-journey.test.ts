@@ -1,0 +1,172 @@
+/**
+ * On the dev server with the real workers: a journey made to fail (a template that cannot render,
+ * saved past `campaign create`'s checks) is reported failed, with why, everywhere: its journeys
+ * row, the report (and so the dashboard), /metrics and `contact trace`. A journey whose workflow
+ * closed without its row knowing (terminated) is settled by `campaign stop`'s settling step.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startJourney } from '../../src/campaigns/lifecycle.js';
+import { settleClosedJourneys } from '../../src/campaigns/settle.js';
+import { traceContact } from '../../src/cli/contact.js';
+import type { Config } from '../../src/config.js';
+import { saveCampaign } from '../../src/db/campaigns.js';
+import { generateCoupons } from '../../src/db/coupons.js';
+import { ensurePresetSegments } from '../../src/db/segments.js';
+import { collectMetrics } from '../../src/reports/metrics.js';
+import { parseReportOptions } from '../../src/reports/options.js';
+import { buildReport } from '../../src/reports/report.js';
+import { REPORT_CONFIG } from '../reports/matchers.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { until } from '../support/processes.js';
+import { createDevServerEnv } from '../support/temporal.js';
+import { type RunningWorkers, startRealWorkers } from '../support/workers.js';
+
+describe('a failed journey', () => {
+  let env: TestWorkflowEnvironment;
+  let database: TestDatabase;
+  let workers: RunningWorkers | undefined;
+  let config: Config;
+  beforeAll(async () => {
+    [env, database] = await Promise.all([createDevServerEnv(), createTestDatabase()]);
+    workers = await startRealWorkers(env, database.db, { name: 'failed' });
+    config = workers.config;
+  });
+  afterAll(async () => {
+    await workers?.stop();
+    await env?.teardown();
+    await database?.drop();
+  });
+
+  /** A subscribed contact in "Customers to reengage". */
+  async function lowClvContact(email: string): Promise<number> {
+    const { id } = await database.db
+      .insertInto('contacts')
+      .values({ email, newsletter_status: 'subscribed' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await database.db
+      .insertInto('contact_indicators')
+      .values({
+        contact_id: id,
+        orders_count: 1,
+        total_spent: 30,
+        frequency: 0,
+        recency_days: 0,
+        age_days: 300,
+        monetary_value: 0,
+        clv_12m: 12,
+        forecast_purchases_12m: 0.2,
+        computed_at: new Date(),
+      })
+      .execute();
+    return id;
+  }
+
+  it('is failed, with its reason, in its row, the report, /metrics and contact trace', async () => {
+    const db = database.db;
+    await ensurePresetSegments(db);
+    await generateCoupons(db, 'broken', 5);
+    const { campaign } = await saveCampaign(db, {
+      id: 'broken',
+      name: 'Broken template',
+      kind: 'low_clv_coupon',
+      couponSet: 'broken',
+      emails: {
+        offer: {
+          subject: 'Hi',
+          html: '{{ contact.first_name | nosuchfilter }} <a href="{{ unsubscribe_url }}">u</a>',
+        },
+      },
+    });
+    const contactId = await lowClvContact('fail@example.com');
+    const starter = { client: env.client, db, taskQueue: config.temporal.taskQueue };
+    const { workflowId } = await startJourney(starter, campaign, contactId);
+    const failure = await env.client.workflow
+      .getHandle(workflowId)
+      .result()
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+
+    const row = await db
+      .selectFrom('journeys')
+      .selectAll()
+      .where('workflow_id', '=', workflowId)
+      .executeTakeFirstOrThrow();
+    expect(row.ended_at).not.toBeNull();
+    expect(row.end_reason).toBe('failed');
+    expect(row.failure).toMatch(/nosuchfilter/);
+
+    const report = await buildReport(db, REPORT_CONFIG, parseReportOptions({ campaign: 'broken' }));
+    expect(report.campaigns[0]!.journeys).toMatchObject({ active: 0, ended: 1, failed: 1 });
+    expect(report.campaigns[0]!.endings).toContainEqual(
+      expect.objectContaining({ reason: 'failed', count: 1 }),
+    );
+
+    const metrics = await collectMetrics(db);
+    expect(
+      metrics.find((m) => m.name === 'boomerang_journeys_completed_total')?.samples,
+    ).toContainEqual({ labels: { campaign: 'broken', reason: 'failed' }, value: 1 });
+
+    const traces = await until(
+      async () => {
+        const t = await traceContact({ db, temporal: env.client, config }, contactId);
+        return t.length === 1 && t[0]!.status === 'FAILED' ? t : undefined;
+      },
+      'the failed journey to be visible',
+      30_000,
+    );
+    expect(traces[0]).toMatchObject({
+      endReason: 'failed',
+      failure: expect.stringMatching(/nosuchfilter/),
+    });
+  }, 120_000);
+
+  it('is settled when its workflow closed without the row knowing (campaign stop)', async () => {
+    const db = database.db;
+    await generateCoupons(db, 'settle', 5);
+    const { campaign } = await saveCampaign(db, {
+      id: 'settle',
+      name: 'Settle',
+      kind: 'low_clv_coupon',
+      couponSet: 'settle',
+    });
+    const starter = { client: env.client, db, taskQueue: config.temporal.taskQueue };
+    const [terminatedId, runningId] = [
+      await lowClvContact('term@example.com'),
+      await lowClvContact('run@example.com'),
+    ];
+    const terminated = await startJourney(starter, campaign, terminatedId);
+    await startJourney(starter, campaign, runningId);
+    await until(
+      async () => {
+        const open = await db
+          .selectFrom('journeys')
+          .select('workflow_id')
+          .where('campaign_id', '=', 'settle')
+          .execute();
+        return open.length === 2 ? open : undefined;
+      },
+      'both journeys to be enrolled',
+      30_000,
+    );
+    await env.client.workflow.getHandle(terminated.workflowId).terminate('operator error');
+
+    expect(await settleClosedJourneys({ client: env.client, db }, 'settle')).toEqual({
+      running: 1,
+      failed: 1,
+      completed: 0,
+    });
+    const row = await db
+      .selectFrom('journeys')
+      .selectAll()
+      .where('workflow_id', '=', terminated.workflowId)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ end_reason: 'failed' });
+    expect(row.failure).toMatch(/terminated/i);
+  }, 120_000);
+});

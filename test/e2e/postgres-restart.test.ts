@@ -1,0 +1,88 @@
+/**
+ * `npm start` with the embedded Postgres killed (SIGKILL of the postmaster): it is started again
+ * (logged), `/readyz` and `POST /events` say 503 with Retry-After meanwhile — never 500 — and
+ * events are accepted again once it is back.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../global-setup.js';
+import { type RunningProcess, startTs, until } from '../support/processes.js';
+
+const API_KEY = 'bmr_e2e-restart-key';
+
+describe('npm start and a dying Postgres', () => {
+  let dataDir: string;
+  let stack: RunningProcess | undefined;
+  afterAll(async () => {
+    if (stack?.child.pid && stack.child.exitCode === null) {
+      process.kill(-stack.child.pid, 'SIGINT');
+      await stack.exited();
+    }
+    if (dataDir)
+      await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  });
+
+  it('restarts the embedded Postgres and answers 503 with Retry-After while it is down', async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-pg-restart-'));
+    await fs.chmod(dataDir, 0o755);
+    const port = await freePort();
+    stack = startTs(
+      'src/start.ts',
+      {
+        BOOMERANG_DATA_DIR: dataDir,
+        TEMPORAL_DEV_SERVER_PORT: String(await freePort()),
+        TEMPORAL_UI_PORT: String(await freePort()),
+        EMBEDDED_POSTGRES_PORT: String(await freePort()),
+        PORT: String(port),
+        BOOMERANG_API_KEY: API_KEY,
+        TEMPORAL_CLI_PATH: inject('temporalCliPath'),
+        DATABASE_URL: '',
+        TEMPORAL_ADDRESS: '',
+      },
+      { detached: true },
+    );
+    await stack.waitForOutput(/up and running/, 150_000);
+    const base = `http://127.0.0.1:${port}`;
+    let n = 0;
+    const postEvent = () =>
+      fetch(`${base}/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'account_registered',
+          event_id: `restart-${n}`,
+          contact: { email: `restart-${n++}@example.com` },
+        }),
+      });
+    expect((await postEvent()).status).toBe(202);
+
+    const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+    const postmaster = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0]);
+    process.kill(postmaster, 'SIGKILL');
+
+    // Until it is back: every answer is 503 with Retry-After or a success, never a 500.
+    const seen = new Map<number, number>();
+    let retryAfter: string | null = null;
+    await until(
+      async () => {
+        const [ready, event] = await Promise.all([fetch(`${base}/readyz`), postEvent()]);
+        for (const res of [ready, event]) {
+          seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
+          if (res.status === 503) retryAfter ??= res.headers.get('retry-after');
+        }
+        await new Promise((r) => setTimeout(r, 100));
+        return ready.status === 200 && event.status === 202 && seen.has(503) ? true : undefined;
+      },
+      'Postgres to be restarted',
+      60_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n--- npm start said:\n${stack!.output().slice(-4000)}`);
+    });
+    expect([...seen.keys()].filter((s) => s !== 200 && s !== 202 && s !== 503)).toEqual([]);
+    expect(retryAfter).toBe('5');
+    expect(stack.output()).toMatch(/the embedded Postgres exited .*; restarting it in \d+ s/);
+    expect(stack.output()).toMatch(/the embedded Postgres is back/);
+  }, 300_000);
+});
