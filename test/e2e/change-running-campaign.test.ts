@@ -61,7 +61,7 @@ describe('changing a running campaign, and deploying new code', () => {
   });
   const newVoucher = {
     subject: 'NEW voucher {{ coupon.code }}',
-    html: '<p>Your new voucher: {{ coupon.code }}</p>',
+    html: '<p>Your new voucher: {{ coupon.code }}</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>',
   };
 
   it('sends the new template where running journeys adopt the update, the old one where they keep theirs; deploy check guards code changes', async () => {

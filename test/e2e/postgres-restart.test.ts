@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { embeddedClusterDir } from '../../src/provision/cluster-dir.js';
 import { freePort } from '../global-setup.js';
 import { type RunningProcess, startTs, until } from '../support/processes.js';
 
@@ -20,8 +21,13 @@ describe('npm start and a dying Postgres', () => {
       process.kill(-stack.child.pid, 'SIGINT');
       await stack.exited();
     }
-    if (dataDir)
+    if (dataDir) {
+      // As root, the cluster lives outside the data directory (src/provision/cluster-dir.ts).
+      const { clusterDir } = await embeddedClusterDir(dataDir);
+      if (!clusterDir.startsWith(dataDir))
+        await fs.rm(path.dirname(clusterDir), { recursive: true, force: true });
       await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    }
   });
 
   it('restarts the embedded Postgres and answers 503 with Retry-After while it is down', async () => {
@@ -58,7 +64,7 @@ describe('npm start and a dying Postgres', () => {
       });
     expect((await postEvent()).status).toBe(202);
 
-    const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+    const pidFile = path.join((await embeddedClusterDir(dataDir)).clusterDir, 'postmaster.pid');
     const postmaster = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0]);
     process.kill(postmaster, 'SIGKILL');
 
