@@ -285,31 +285,7 @@ export class Journey<C extends CampaignDefinition> {
     templateOf: (campaign: C) => TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
   ): Promise<SendResult | undefined> {
-    const { step, label } = await this.enter(node);
-    const template = templateOf(this.current);
-    // A control-group contact goes through the same checks (consent ends its journey too), but
-    // the message is withheld.
-    const result = await messaging().sendEmail.executeWithOptions(
-      { summary: this.holdout ? `${label} (withheld: control group)` : label },
-      [
-        {
-          step,
-          ...this.ref,
-          template,
-          variables: this.variables(coupon),
-          utm: this.utm(),
-          category: 'marketing',
-          ...(this.holdout ? { withhold: true } : {}),
-        },
-      ],
-    );
-    this.note(
-      result.outcome === 'sent'
-        ? 'sent'
-        : result.reason === 'holdout'
-          ? 'skipped: control group'
-          : `skipped: ${result.reason}`,
-    );
+    const result = await this.send('email', node, templateOf, coupon);
     if (
       result.outcome === 'skipped' &&
       ['unsubscribed', 'not_subscribed', 'no_email', 'contact_not_found'].includes(result.reason)
@@ -325,9 +301,24 @@ export class Journey<C extends CampaignDefinition> {
     templateOf: (campaign: C) => TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
   ): Promise<SendResult | undefined> {
+    return this.send('sms', node, templateOf, coupon);
+  }
+
+  /**
+   * Enters a message node and sends through the messages queue. A control-group contact goes
+   * through the same checks (consent ends its journey too), but the message is withheld.
+   */
+  private async send(
+    channel: 'email' | 'sms',
+    node: Step,
+    templateOf: (campaign: C) => TemplateRef,
+    coupon: { code: string; expiresAt: string | null } | undefined,
+  ): Promise<SendResult> {
     const { step, label } = await this.enter(node);
     const template = templateOf(this.current);
-    const result = await messaging().sendSms.executeWithOptions(
+    const utm = this.utm();
+    const activity = channel === 'email' ? messaging().sendEmail : messaging().sendSms;
+    const result = await activity.executeWithOptions(
       { summary: this.holdout ? `${label} (withheld: control group)` : label },
       [
         {
@@ -335,7 +326,7 @@ export class Journey<C extends CampaignDefinition> {
           ...this.ref,
           template,
           variables: this.variables(coupon),
-          utm: { ...this.utm(), medium: 'sms' },
+          utm: channel === 'email' ? utm : { ...utm, medium: 'sms' },
           category: 'marketing',
           ...(this.holdout ? { withhold: true } : {}),
         },
