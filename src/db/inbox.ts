@@ -76,6 +76,16 @@ export async function findInboxEvent(db: Db, id: number): Promise<InboxEventRow 
   return db.selectFrom('inbox_events').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The event's last error (null when there is none); throws when there is no such event. */
+export async function inboxEventLastError(db: Db, id: number): Promise<string | null> {
+  const { last_error } = await db
+    .selectFrom('inbox_events')
+    .select('last_error')
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  return last_error;
+}
+
 /**
  * Makes parked or rejected events pending again, due at once: attempts start again from 0 (the
  * backoff counts from received_at, so received_at moves to now). Returns the ids made pending.
