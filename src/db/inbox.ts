@@ -10,7 +10,7 @@
  *   rejected  processed_at set, last_error set ("rejected: …", "discarded: …").
  */
 import { sql } from 'kysely';
-import type { Db } from './database.js';
+import type { Db, Executor } from './database.js';
 import type { InboxEventRow } from './schema.js';
 
 export type InboxState = 'pending' | 'parked' | 'applied' | 'rejected';
@@ -130,4 +130,39 @@ export async function discardInboxEvents(
   if (ids !== 'all-parked') query = query.where('id', 'in', ids.length ? ids : [-1]);
   const rows = await query.returning('id').execute();
   return rows.map((r) => r.id);
+}
+
+/**
+ * Stores an event unless one with the same source and dedupe key exists (then undefined: nothing
+ * was written).
+ */
+export async function insertInboxEventOnce(
+  db: Executor,
+  event: { source: string; dedupeKey: string; type: string; payload: Record<string, unknown> },
+): Promise<{ id: number; processed_at: Date | null } | undefined> {
+  return db
+    .insertInto('inbox_events')
+    .values({
+      source: event.source,
+      dedupe_key: event.dedupeKey,
+      type: event.type,
+      payload: JSON.stringify(event.payload),
+    })
+    .onConflict((oc) => oc.columns(['source', 'dedupe_key']).doNothing())
+    .returning(['id', 'processed_at'])
+    .executeTakeFirst();
+}
+
+/** The event stored under a source and dedupe key; throws when there is none. */
+export async function inboxEventByDedupeKey(
+  db: Executor,
+  source: string,
+  dedupeKey: string,
+): Promise<Pick<InboxEventRow, 'id' | 'processed_at' | 'payload'>> {
+  return db
+    .selectFrom('inbox_events')
+    .select(['id', 'processed_at', 'payload'])
+    .where('source', '=', source)
+    .where('dedupe_key', '=', dedupeKey)
+    .executeTakeFirstOrThrow();
 }
