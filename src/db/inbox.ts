@@ -166,3 +166,86 @@ export async function inboxEventByDedupeKey(
     .where('dedupe_key', '=', dedupeKey)
     .executeTakeFirstOrThrow();
 }
+
+/** The processor's retry schedule (src/inbox/processor.ts), which decides when an event is due. */
+export interface InboxRetrySchedule {
+  baseSeconds: number;
+  maxDelaySeconds: number;
+  /** Doublings before the delay reaches its cap. */
+  uncappedSteps: number;
+}
+
+/** When a pending event is due, in SQL over the row's `received_at` and `attempts`. */
+const dueAt = (r: InboxRetrySchedule) => sql<Date>`received_at + make_interval(secs => CASE
+  WHEN attempts <= ${r.uncappedSteps} THEN ${r.baseSeconds}::float8 * (power(2, attempts) - 1)
+  ELSE ${r.baseSeconds * (2 ** r.uncappedSteps - 1)}::float8 + ${r.maxDelaySeconds}::float8 * (attempts - ${r.uncappedSteps}) END)`;
+
+/**
+ * Locks one pending event (FOR UPDATE SKIP LOCKED), whatever its backoff. Undefined: not pending,
+ * or locked by another transaction.
+ */
+export async function claimPendingInboxEvent(
+  db: Executor,
+  id: number,
+): Promise<InboxEventRow | undefined> {
+  return db
+    .selectFrom('inbox_events')
+    .selectAll()
+    .where('processed_at', 'is', null)
+    .where('parked_at', 'is', null)
+    .where('id', '=', id)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+}
+
+/**
+ * Locks up to `limit` pending events due at `now`, oldest first, leaving out `exclude` and those
+ * another transaction holds (FOR UPDATE SKIP LOCKED).
+ */
+export async function claimDueInboxEvents(
+  db: Executor,
+  opts: { now: Date; exclude: number[]; limit: number; schedule: InboxRetrySchedule },
+): Promise<InboxEventRow[]> {
+  let query = db
+    .selectFrom('inbox_events')
+    .selectAll()
+    .where('processed_at', 'is', null)
+    .where('parked_at', 'is', null)
+    .where(dueAt(opts.schedule), '<=', opts.now);
+  if (opts.exclude.length) query = query.where('id', 'not in', opts.exclude);
+  return query.orderBy('id').limit(opts.limit).forUpdate().skipLocked().execute();
+}
+
+/** The outcome of an attempt to apply an event, as recorded on its row. */
+export interface InboxAttemptOutcome {
+  status: 'applied' | 'rejected' | 'failed' | 'parked';
+  /** Attempts so far, this one included. */
+  attempts: number;
+  error?: string;
+}
+
+/** What the outcome of an attempt writes to the row. */
+function outcomeColumns(outcome: InboxAttemptOutcome) {
+  const pending = outcome.status === 'failed' || outcome.status === 'parked';
+  return {
+    attempts: outcome.attempts,
+    processed_at: pending ? null : sql<Date>`now()`,
+    parked_at: outcome.status === 'parked' ? sql<Date>`now()` : null,
+    last_error:
+      outcome.status === 'applied'
+        ? null
+        : outcome.status === 'rejected'
+          ? `rejected: ${outcome.error}`
+          : (outcome.error ?? null),
+  };
+}
+
+/** Records the outcome of an attempt on the event's row. */
+export async function recordInboxAttempt(
+  db: Executor,
+  id: number,
+  outcome: InboxAttemptOutcome,
+): Promise<void> {
+  await db.updateTable('inbox_events').set(outcomeColumns(outcome)).where('id', '=', id).execute();
+}
