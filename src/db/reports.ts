@@ -5,7 +5,7 @@
  * (src/domain/reports/attribution.ts).
  */
 import { sql } from 'kysely';
-import { type Executor } from '../db/database.js';
+import { type Executor } from './database.js';
 
 export interface Scope {
   campaignId: string;
