@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../db/database.js';
+import { insertGreetingOnce } from '../db/greetings.js';
 import { currentWorkflowId, stepKey } from './context.js';
 
 export interface RecordGreetingInput {
@@ -19,12 +20,12 @@ export function createGreetingActivities({ db }: { db: Db }) {
       const ctx = Context.current();
       const key = stepKey(step);
       const message = step === 'hello' ? `Hello, ${name}!` : `Goodbye, ${name}!`;
-      const inserted = await db
-        .insertInto('greetings')
-        .values({ idempotency_key: key, workflow_id: currentWorkflowId(), name, message })
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .returning('id')
-        .executeTakeFirst();
+      const firstAttempt = await insertGreetingOnce(db, {
+        idempotencyKey: key,
+        workflowId: currentWorkflowId(),
+        name,
+        message,
+      });
       if (holdMs) {
         const until = Date.now() + holdMs;
         while (Date.now() < until) {
@@ -32,7 +33,7 @@ export function createGreetingActivities({ db }: { db: Db }) {
           await ctx.sleep(Math.min(500, until - Date.now()));
         }
       }
-      return { message, firstAttempt: inserted !== undefined };
+      return { message, firstAttempt };
     },
   };
 }

@@ -1,5 +1,6 @@
 /** Journey bookkeeping and the decision nodes' look-ups: thin over src/db and src/domain. */
 import type { Config } from '../config.js';
+import { contactTimezone } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
 import {
   recordEnrollment,
@@ -104,12 +105,7 @@ export function createJourneyActivities({ db, config }: { db: Db; config: Pick<C
       window: ContactWindowSpec;
       now: string;
     }): Promise<string> {
-      const contact = await db
-        .selectFrom('contacts')
-        .select('timezone')
-        .where('id', '=', input.contactId)
-        .executeTakeFirst();
-      const timeZone = contact?.timezone ?? config.shop.timezone;
+      const timeZone = (await contactTimezone(db, input.contactId)) ?? config.shop.timezone;
       return nextWindowStart(input.window, new Date(input.now), timeZone).toISOString();
     },
   };

@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { startJourney } from '../campaigns/lifecycle.js';
 import type { Db } from '../db/database.js';
 import { getCampaign, UnknownCampaignError } from '../db/campaigns.js';
-import type { CampaignDefinition } from '../domain/campaigns/definition.js';
+import { audiencePage, countAudience } from '../db/contacts.js';
 
 export interface EnrollBatchResult {
   /** The last contact id looked at: the next batch starts after it. */
@@ -34,12 +34,6 @@ async function inParallel<T>(
   await Promise.all(lanes);
 }
 
-function audienceQuery(db: Db, campaign: CampaignDefinition) {
-  let query = db.selectFrom('contacts').select('id');
-  if (campaign.audience.limitation === 'with_email') query = query.where('email', 'is not', null);
-  return query;
-}
-
 export function createLaunchActivities({
   db,
   temporal,
@@ -54,11 +48,7 @@ export function createLaunchActivities({
   return {
     async countAudience(input: { campaignId: string }): Promise<number> {
       const { definition } = await getCampaign(db, input.campaignId);
-      const row = await audienceQuery(db, definition)
-        .clearSelect()
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
+      return countAudience(db, definition.audience.limitation);
     },
 
     /** Starts the journeys of the next page of the audience. Safe to retry: ids are deterministic. */
@@ -84,11 +74,12 @@ export function createLaunchActivities({
       };
       if (stored.status !== 'active') return { ...empty, haltedBecause: stored.status };
 
-      const contacts = await audienceQuery(db, stored.definition)
-        .where('id', '>', input.afterContactId)
-        .orderBy('id')
-        .limit(input.limit)
-        .execute();
+      const contacts = await audiencePage(
+        db,
+        stored.definition.audience.limitation,
+        input.afterContactId,
+        input.limit,
+      );
       let started = 0;
       let alreadyEnrolled = 0;
       await inParallel(contacts, LAUNCH_CONCURRENCY, async ({ id }) => {

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { findContact } from '../db/contacts.js';
+import { inboxEventLastError } from '../db/inbox.js';
 import { describeResult } from '../inbox/apply.js';
 import { type EventOutcome, processInboxEvent } from '../inbox/processor.js';
 import { acceptEvents } from '../inbox/store.js';
@@ -86,11 +87,7 @@ async function submit(
   const stored = accepted.events[0]!;
   if (stored.duplicate && stored.processedAt) {
     // Processed with an error left behind means rejected (see src/inbox/processor.ts).
-    const { last_error: rejected } = await db
-      .selectFrom('inbox_events')
-      .select('last_error')
-      .where('id', '=', stored.id)
-      .executeTakeFirstOrThrow();
+    const rejected = await inboxEventLastError(db, stored.id);
     if (rejected) process.exitCode = 1;
     if (json)
       return printJson({

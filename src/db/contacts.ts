@@ -542,3 +542,48 @@ async function upsertRun(
 }
 
 export { ContactValidationError };
+
+/** A contact's time zone: null when unset, undefined when there is no such contact. */
+export async function contactTimezone(
+  db: Executor,
+  contactId: number,
+): Promise<string | null | undefined> {
+  const contact = await db
+    .selectFrom('contacts')
+    .select('timezone')
+    .where('id', '=', contactId)
+    .executeTakeFirst();
+  return contact?.timezone;
+}
+
+/** Which contacts a campaign's audience takes: all, or only those with an email address. */
+export type AudienceLimitation = 'all' | 'with_email';
+
+function audienceQuery(db: Executor, limitation: AudienceLimitation) {
+  let query = db.selectFrom('contacts').select('id');
+  if (limitation === 'with_email') query = query.where('email', 'is not', null);
+  return query;
+}
+
+/** How many contacts an audience with this limitation holds. */
+export async function countAudience(db: Executor, limitation: AudienceLimitation): Promise<number> {
+  const row = await audienceQuery(db, limitation)
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The next page of an audience: up to `limit` contacts with ids above `afterContactId`, by id. */
+export async function audiencePage(
+  db: Executor,
+  limitation: AudienceLimitation,
+  afterContactId: number,
+  limit: number,
+): Promise<{ id: number }[]> {
+  return audienceQuery(db, limitation)
+    .where('id', '>', afterContactId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}

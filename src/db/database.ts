@@ -2,7 +2,7 @@
  * The Kysely instance over a pg pool. Created by composition roots (worker, HTTP server, CLI) and
  * passed down; nothing in the codebase holds a module-level database.
  */
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -36,4 +36,9 @@ export function createDb(connectionString: string, opts: { max?: number } = {}):
     client.on('error', (err) => console.error(`postgres connection: ${err.message}`)),
   );
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** `SELECT 1`: resolves when Postgres answers (the readiness probe). */
+export async function pingDatabase(db: Executor): Promise<void> {
+  await sql`SELECT 1`.execute(db);
 }

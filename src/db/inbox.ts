@@ -10,7 +10,7 @@
  *   rejected  processed_at set, last_error set ("rejected: …", "discarded: …").
  */
 import { sql } from 'kysely';
-import type { Db } from './database.js';
+import type { Db, Executor } from './database.js';
 import type { InboxEventRow } from './schema.js';
 
 export type InboxState = 'pending' | 'parked' | 'applied' | 'rejected';
@@ -76,6 +76,16 @@ export async function findInboxEvent(db: Db, id: number): Promise<InboxEventRow 
   return db.selectFrom('inbox_events').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The event's last error (null when there is none); throws when there is no such event. */
+export async function inboxEventLastError(db: Db, id: number): Promise<string | null> {
+  const { last_error } = await db
+    .selectFrom('inbox_events')
+    .select('last_error')
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  return last_error;
+}
+
 /**
  * Makes parked or rejected events pending again, due at once: attempts start again from 0 (the
  * backoff counts from received_at, so received_at moves to now). Returns the ids made pending.
@@ -120,4 +130,122 @@ export async function discardInboxEvents(
   if (ids !== 'all-parked') query = query.where('id', 'in', ids.length ? ids : [-1]);
   const rows = await query.returning('id').execute();
   return rows.map((r) => r.id);
+}
+
+/**
+ * Stores an event unless one with the same source and dedupe key exists (then undefined: nothing
+ * was written).
+ */
+export async function insertInboxEventOnce(
+  db: Executor,
+  event: { source: string; dedupeKey: string; type: string; payload: Record<string, unknown> },
+): Promise<{ id: number; processed_at: Date | null } | undefined> {
+  return db
+    .insertInto('inbox_events')
+    .values({
+      source: event.source,
+      dedupe_key: event.dedupeKey,
+      type: event.type,
+      payload: JSON.stringify(event.payload),
+    })
+    .onConflict((oc) => oc.columns(['source', 'dedupe_key']).doNothing())
+    .returning(['id', 'processed_at'])
+    .executeTakeFirst();
+}
+
+/** The event stored under a source and dedupe key; throws when there is none. */
+export async function inboxEventByDedupeKey(
+  db: Executor,
+  source: string,
+  dedupeKey: string,
+): Promise<Pick<InboxEventRow, 'id' | 'processed_at' | 'payload'>> {
+  return db
+    .selectFrom('inbox_events')
+    .select(['id', 'processed_at', 'payload'])
+    .where('source', '=', source)
+    .where('dedupe_key', '=', dedupeKey)
+    .executeTakeFirstOrThrow();
+}
+
+/** The processor's retry schedule (src/inbox/processor.ts), which decides when an event is due. */
+export interface InboxRetrySchedule {
+  baseSeconds: number;
+  maxDelaySeconds: number;
+  /** Doublings before the delay reaches its cap. */
+  uncappedSteps: number;
+}
+
+/** When a pending event is due, in SQL over the row's `received_at` and `attempts`. */
+const dueAt = (r: InboxRetrySchedule) => sql<Date>`received_at + make_interval(secs => CASE
+  WHEN attempts <= ${r.uncappedSteps} THEN ${r.baseSeconds}::float8 * (power(2, attempts) - 1)
+  ELSE ${r.baseSeconds * (2 ** r.uncappedSteps - 1)}::float8 + ${r.maxDelaySeconds}::float8 * (attempts - ${r.uncappedSteps}) END)`;
+
+/**
+ * Locks one pending event (FOR UPDATE SKIP LOCKED), whatever its backoff. Undefined: not pending,
+ * or locked by another transaction.
+ */
+export async function claimPendingInboxEvent(
+  db: Executor,
+  id: number,
+): Promise<InboxEventRow | undefined> {
+  return db
+    .selectFrom('inbox_events')
+    .selectAll()
+    .where('processed_at', 'is', null)
+    .where('parked_at', 'is', null)
+    .where('id', '=', id)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+}
+
+/**
+ * Locks up to `limit` pending events due at `now`, oldest first, leaving out `exclude` and those
+ * another transaction holds (FOR UPDATE SKIP LOCKED).
+ */
+export async function claimDueInboxEvents(
+  db: Executor,
+  opts: { now: Date; exclude: number[]; limit: number; schedule: InboxRetrySchedule },
+): Promise<InboxEventRow[]> {
+  let query = db
+    .selectFrom('inbox_events')
+    .selectAll()
+    .where('processed_at', 'is', null)
+    .where('parked_at', 'is', null)
+    .where(dueAt(opts.schedule), '<=', opts.now);
+  if (opts.exclude.length) query = query.where('id', 'not in', opts.exclude);
+  return query.orderBy('id').limit(opts.limit).forUpdate().skipLocked().execute();
+}
+
+/** The outcome of an attempt to apply an event, as recorded on its row. */
+export interface InboxAttemptOutcome {
+  status: 'applied' | 'rejected' | 'failed' | 'parked';
+  /** Attempts so far, this one included. */
+  attempts: number;
+  error?: string;
+}
+
+/** What the outcome of an attempt writes to the row. */
+function outcomeColumns(outcome: InboxAttemptOutcome) {
+  const pending = outcome.status === 'failed' || outcome.status === 'parked';
+  return {
+    attempts: outcome.attempts,
+    processed_at: pending ? null : sql<Date>`now()`,
+    parked_at: outcome.status === 'parked' ? sql<Date>`now()` : null,
+    last_error:
+      outcome.status === 'applied'
+        ? null
+        : outcome.status === 'rejected'
+          ? `rejected: ${outcome.error}`
+          : (outcome.error ?? null),
+  };
+}
+
+/** Records the outcome of an attempt on the event's row. */
+export async function recordInboxAttempt(
+  db: Executor,
+  id: number,
+  outcome: InboxAttemptOutcome,
+): Promise<void> {
+  await db.updateTable('inbox_events').set(outcomeColumns(outcome)).where('id', '=', id).execute();
 }

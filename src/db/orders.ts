@@ -279,3 +279,18 @@ export async function listOrders(
     .execute();
   return rows.map(toOrder);
 }
+
+/** The stored status of an order, its row locked (FOR UPDATE) until the transaction ends. */
+export async function lockOrderStatus(
+  db: Executor,
+  source: string,
+  externalId: string,
+): Promise<{ status: OrderStatus } | undefined> {
+  return db
+    .selectFrom('orders')
+    .select('status')
+    .where('source', '=', source)
+    .where('external_id', '=', externalId)
+    .forUpdate()
+    .executeTakeFirst();
+}

@@ -3,8 +3,8 @@
  * Plain node:http keeps full control of raw bodies (webhook signatures) and size limits.
  */
 import http from 'node:http';
-import { sql } from 'kysely';
 import type { Client } from '@temporalio/client';
+import { pingDatabase } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { eventsHandler } from './events.js';
 import { HttpError, sendJson } from './respond.js';
@@ -54,7 +54,7 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   // Readiness: we can do useful work — Postgres answers and Temporal answers.
   routes.set('GET /readyz', async (_req, res) => {
     const checks = await Promise.all([
-      check('postgres', () => sql`SELECT 1`.execute(deps.db)),
+      check('postgres', () => pingDatabase(deps.db)),
       check('temporal', () => temporalClient(deps).workflowService.getSystemInfo({})),
     ]);
     const ready = checks.every((c) => c.ok);

@@ -18,6 +18,7 @@ import { recordRedemption } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
 import {
   findOrder,
+  lockOrderStatus,
   type OrderStatus,
   type OrderUpsertAction,
   OrderValidationError,
@@ -181,13 +182,7 @@ async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promis
   const currency = order.currency ?? deps.defaultCurrency ?? 'EUR';
   try {
     return await deps.db.transaction().execute(async (trx) => {
-      const previous = await trx
-        .selectFrom('orders')
-        .select('status')
-        .where('source', '=', order.source)
-        .where('external_id', '=', order.id)
-        .forUpdate()
-        .executeTakeFirst();
+      const previous = await lockOrderStatus(trx, order.source, order.id);
       // A refund or cancellation is final: a late "paid" delivery of the same order does not undo it.
       const status: OrderStatus =
         previous && previous.status !== 'paid' && order.status === 'paid'

@@ -18,8 +18,13 @@
  * Failures because Postgres or Temporal is unreachable never park an event: they say nothing
  * about the event, and it is applied once they are back.
  */
-import { sql } from 'kysely';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import {
+  claimDueInboxEvents,
+  claimPendingInboxEvent,
+  type InboxRetrySchedule,
+  recordInboxAttempt,
+} from '../db/inbox.js';
 import type { InboxEventRow } from '../db/schema.js';
 import {
   type ApplyDeps,
@@ -54,10 +59,12 @@ export function retryOffsetSeconds(attempts: number): number {
   );
 }
 
-/** The same as retryOffsetSeconds, in SQL over the row's `attempts`. */
-const dueAt = sql<Date>`received_at + make_interval(secs => CASE
-  WHEN attempts <= ${UNCAPPED_STEPS} THEN ${RETRY_BASE_SECONDS}::float8 * (power(2, attempts) - 1)
-  ELSE ${RETRY_BASE_SECONDS * (2 ** UNCAPPED_STEPS - 1)}::float8 + ${RETRY_MAX_DELAY_SECONDS}::float8 * (attempts - ${UNCAPPED_STEPS}) END)`;
+/** The same schedule, for claiming the events that are due (src/db/inbox.ts computes it in SQL). */
+const RETRY_SCHEDULE: InboxRetrySchedule = {
+  baseSeconds: RETRY_BASE_SECONDS,
+  maxDelaySeconds: RETRY_MAX_DELAY_SECONDS,
+  uncappedSteps: UNCAPPED_STEPS,
+};
 
 export interface EventOutcome {
   /** inbox_events.id */
@@ -152,22 +159,6 @@ async function attempt(
   }
 }
 
-/** What the outcome of an attempt writes to the row. */
-function outcomeColumns(outcome: EventOutcome) {
-  const pending = outcome.status === 'failed' || outcome.status === 'parked';
-  return {
-    attempts: outcome.attempts,
-    processed_at: pending ? null : sql<Date>`now()`,
-    parked_at: outcome.status === 'parked' ? sql<Date>`now()` : null,
-    last_error:
-      outcome.status === 'applied'
-        ? null
-        : outcome.status === 'rejected'
-          ? `rejected: ${outcome.error}`
-          : (outcome.error ?? null),
-  };
-}
-
 /**
  * Claims one given pending event whatever its backoff, applies it and records the outcome, in one
  * transaction. Undefined: not pending, or being applied elsewhere.
@@ -178,22 +169,10 @@ async function claimOneAndApply(
   parkAfter = PARK_AFTER_ATTEMPTS,
 ): Promise<EventOutcome | undefined> {
   return deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('inbox_events')
-      .selectAll()
-      .where('processed_at', 'is', null)
-      .where('parked_at', 'is', null)
-      .where('id', '=', id)
-      .forUpdate()
-      .skipLocked()
-      .executeTakeFirst();
+    const row = await claimPendingInboxEvent(trx, id);
     if (!row) return undefined;
     const outcome = await attempt(deps, row, new Date(), parkAfter);
-    await trx
-      .updateTable('inbox_events')
-      .set(outcomeColumns(outcome))
-      .where('id', '=', row.id)
-      .execute();
+    await recordInboxAttempt(trx, row.id, outcome);
     return outcome;
   });
 }
@@ -268,26 +247,19 @@ async function claimBatchAndApply(
   opts: { now: Date; exclude: number[]; limit: number; parkAfter: number; concurrency: number },
 ): Promise<EventOutcome[]> {
   return deps.db.transaction().execute(async (trx) => {
-    let query = trx
-      .selectFrom('inbox_events')
-      .selectAll()
-      .where('processed_at', 'is', null)
-      .where('parked_at', 'is', null)
-      .where(dueAt, '<=', opts.now);
-    if (opts.exclude.length) query = query.where('id', 'not in', opts.exclude);
-    const rows = await query.orderBy('id').limit(opts.limit).forUpdate().skipLocked().execute();
+    const rows = await claimDueInboxEvents(trx, {
+      now: opts.now,
+      exclude: opts.exclude,
+      limit: opts.limit,
+      schedule: RETRY_SCHEDULE,
+    });
     const outcomes = new Map<number, EventOutcome>();
     await forEachLimited(lanesOf(rows), opts.concurrency, async (lane) => {
       for (const row of lane)
         outcomes.set(row.id, await attempt(deps, row, new Date(), opts.parkAfter));
     });
     const ordered = rows.map((row) => outcomes.get(row.id)!);
-    for (const outcome of ordered)
-      await trx
-        .updateTable('inbox_events')
-        .set(outcomeColumns(outcome))
-        .where('id', '=', outcome.id)
-        .execute();
+    for (const outcome of ordered) await recordInboxAttempt(trx, outcome.id, outcome);
     return ordered;
   });
 }

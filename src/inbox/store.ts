@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/database.js';
+import { inboxEventByDedupeKey, insertInboxEventOnce } from '../db/inbox.js';
 import { type EventProblem, type InboxEvent, validateEventsBody } from './events.js';
 import { formatPath } from './text.js';
 
@@ -86,12 +87,12 @@ export async function acceptEvents(
     const conflicts: EventConflict[] = [];
     for (const [index, { wire, event }] of validation.events.entries()) {
       const dedupeKey = opts.dedupeKey ?? dedupeKeyOf(wire);
-      const inserted = await trx
-        .insertInto('inbox_events')
-        .values({ source, dedupe_key: dedupeKey, type: event.type, payload: JSON.stringify(wire) })
-        .onConflict((oc) => oc.columns(['source', 'dedupe_key']).doNothing())
-        .returning(['id', 'processed_at'])
-        .executeTakeFirst();
+      const inserted = await insertInboxEventOnce(trx, {
+        source,
+        dedupeKey,
+        type: event.type,
+        payload: wire,
+      });
       if (inserted) {
         stored.push({
           id: inserted.id,
@@ -101,12 +102,7 @@ export async function acceptEvents(
         });
         continue;
       }
-      const existing = await trx
-        .selectFrom('inbox_events')
-        .select(['id', 'processed_at', 'payload'])
-        .where('source', '=', source)
-        .where('dedupe_key', '=', dedupeKey)
-        .executeTakeFirstOrThrow();
+      const existing = await inboxEventByDedupeKey(trx, source, dedupeKey);
       // Only the store's own event ids can be reused for another body: other keys are the
       // body's hash, or Shopify's webhook id (whose retries resend the same body).
       if (opts.dedupeKey === undefined && dedupeKey.startsWith('event:')) {

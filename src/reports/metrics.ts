@@ -4,30 +4,23 @@
  * inbox events per state.
  * The "_total" counters count rows, so they only go down if rows are deleted.
  */
-import { sql } from 'kysely';
 import { couponSetStatus } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
 import { countInboxByState, INBOX_STATES } from '../db/inbox.js';
+import {
+  journeysEndedPerCampaignAndReason,
+  journeysStartedPerCampaign,
+  messageCountsByChannelAndStatus,
+} from '../db/reports.js';
 import type { MetricFamily } from './prometheus.js';
 
 const CHANNELS = ['email', 'sms'] as const;
 const STATUSES = ['sent', 'failed', 'skipped'] as const;
 
 export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFamily[]> {
-  const started = await sql<{ campaign: string; count: number }>`
-    SELECT c.id AS campaign, count(j.workflow_id)::int AS count
-    FROM campaigns c LEFT JOIN journeys j ON j.campaign_id = c.id
-    GROUP BY c.id ORDER BY c.id`.execute(db);
-  const completed = await sql<{ campaign: string; reason: string; count: number }>`
-    SELECT campaign_id AS campaign, coalesce(end_reason, 'unknown') AS reason, count(*)::int AS count
-    FROM journeys WHERE ended_at IS NOT NULL
-    GROUP BY 1, 2 ORDER BY 1, 2`.execute(db);
-  const messages = await sql<{ channel: string; status: string; count: number }>`
-    SELECT channel, status, count(*)::int AS count FROM messages WHERE status IN ('sent', 'failed') GROUP BY 1, 2
-    UNION ALL
-    SELECT coalesce(detail->>'channel', 'unknown'), 'skipped', count(*)::int FROM journey_events WHERE type = 'message_skipped' GROUP BY 1`.execute(
-    db,
-  );
+  const started = await journeysStartedPerCampaign(db);
+  const completed = await journeysEndedPerCampaignAndReason(db);
+  const messages = await messageCountsByChannelAndStatus(db);
   const pools = await couponSetStatus(db, now);
   const inbox = await countInboxByState(db);
 
@@ -35,7 +28,7 @@ export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFa
   const messageCounts = new Map<string, number>();
   for (const channel of CHANNELS)
     for (const status of STATUSES) messageCounts.set(`${channel}\u0000${status}`, 0);
-  for (const row of messages.rows) {
+  for (const row of messages) {
     const key = `${row.channel}\u0000${row.status}`;
     messageCounts.set(key, (messageCounts.get(key) ?? 0) + row.count);
   }
@@ -45,13 +38,13 @@ export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFa
       name: 'boomerang_journeys_started_total',
       help: 'Journeys started (contacts enrolled), per campaign, held-out journeys included.',
       type: 'counter',
-      samples: started.rows.map((r) => ({ labels: { campaign: r.campaign }, value: r.count })),
+      samples: started.map((r) => ({ labels: { campaign: r.campaign }, value: r.count })),
     },
     {
       name: 'boomerang_journeys_completed_total',
       help: 'Journeys that ended, per campaign and end reason (completed, purchased, not_in_segment, ...).',
       type: 'counter',
-      samples: completed.rows.map((r) => ({
+      samples: completed.map((r) => ({
         labels: { campaign: r.campaign, reason: r.reason },
         value: r.count,
       })),

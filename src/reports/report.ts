@@ -28,7 +28,7 @@ import {
 import { compareControlGroups, summarizeGroup } from '../domain/reports/uplift.js';
 import { journeysQuery, type UiTarget, workflowSearchUrl } from './links.js';
 import type { ReportOptions } from './options.js';
-import * as q from './queries.js';
+import * as q from '../db/reports.js';
 import type {
   CampaignResult,
   DefinitionVersionResult,

@@ -2,10 +2,11 @@
  * The report's reads: a handful of aggregate queries per campaign, all over the journeys enrolled
  * in the report's period. Node counts and endings are aggregated in Postgres; attribution needs one
  * row per journey and one per paid order of its contacts, and is done in TypeScript
- * (src/domain/reports/attribution.ts).
+ * (src/domain/reports/attribution.ts). At the end, the counts behind the Prometheus metrics
+ * (src/reports/metrics.ts).
  */
 import { sql } from 'kysely';
-import { type Executor } from '../db/database.js';
+import { type Executor } from './database.js';
 
 export interface Scope {
   campaignId: string;
@@ -183,5 +184,40 @@ export async function paidOrders(db: Executor, s: Scope): Promise<PaidOrderRow[]
     FROM paid
     WHERE placed_at >= (SELECT min(enrolled_at) FROM j)
     ORDER BY placed_at, id`.execute(db);
+  return result.rows;
+}
+
+/** Journeys enrolled per campaign (held-out ones included), every campaign listed: the metrics. */
+export async function journeysStartedPerCampaign(
+  db: Executor,
+): Promise<{ campaign: string; count: number }[]> {
+  const result = await sql<{ campaign: string; count: number }>`
+    SELECT c.id AS campaign, count(j.workflow_id)::int AS count
+    FROM campaigns c LEFT JOIN journeys j ON j.campaign_id = c.id
+    GROUP BY c.id ORDER BY c.id`.execute(db);
+  return result.rows;
+}
+
+/** Ended journeys per campaign and end reason: the metrics. */
+export async function journeysEndedPerCampaignAndReason(
+  db: Executor,
+): Promise<{ campaign: string; reason: string; count: number }[]> {
+  const result = await sql<{ campaign: string; reason: string; count: number }>`
+    SELECT campaign_id AS campaign, coalesce(end_reason, 'unknown') AS reason, count(*)::int AS count
+    FROM journeys WHERE ended_at IS NOT NULL
+    GROUP BY 1, 2 ORDER BY 1, 2`.execute(db);
+  return result.rows;
+}
+
+/** Messages per channel and status: sent and failed from `messages`, skipped from journey events. */
+export async function messageCountsByChannelAndStatus(
+  db: Executor,
+): Promise<{ channel: string; status: string; count: number }[]> {
+  const result = await sql<{ channel: string; status: string; count: number }>`
+    SELECT channel, status, count(*)::int AS count FROM messages WHERE status IN ('sent', 'failed') GROUP BY 1, 2
+    UNION ALL
+    SELECT coalesce(detail->>'channel', 'unknown'), 'skipped', count(*)::int FROM journey_events WHERE type = 'message_skipped' GROUP BY 1`.execute(
+    db,
+  );
   return result.rows;
 }
