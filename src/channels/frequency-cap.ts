@@ -3,8 +3,7 @@
  * went out (db/messages.ts). Every message Boomerang sends comes from a campaign, so every row of
  * `messages` counts.
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Executor } from '../db/database.js';
 import { type RecentMessagesOptions, recentMessageTimes } from '../db/messages.js';
 import {
   checkFrequencyCap,
@@ -12,8 +11,6 @@ import {
   type FrequencyCapDecision,
   frequencyCapPeriodStart,
 } from '../domain/messages/frequency-cap.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /** Whether one more marketing message to the contact fits under the cap at `now`. */
 export async function checkContactFrequencyCap(
