@@ -1,0 +1,51 @@
+/**
+ * The full stack of an end-to-end test file: a Temporal server (the dev server, or the
+ * time-skipping test server), a fresh database and, when asked for, the real worker pair; worker
+ * processes the tests start are SIGKILLed after the file, before the rest is stopped.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import type { RunningProcess } from './processes.js';
+import { createDevServerEnv, createTimeSkippingEnv } from './temporal.js';
+import { type RunningWorkers, startRealWorkers } from './workers.js';
+
+export interface Stack {
+  env: TestWorkflowEnvironment;
+  database: TestDatabase;
+  /** The real workers, when `workers` was given. */
+  workers?: RunningWorkers;
+  /** Worker processes started by the tests: SIGKILLed after the file. */
+  processes: RunningProcess[];
+}
+
+export function useStack(
+  opts: {
+    /** The time-skipping test server instead of the dev server. */
+    timeSkipping?: boolean;
+    /** Starts the real workers (startRealWorkers) with these options. */
+    workers?: Parameters<typeof startRealWorkers>[2];
+    /** More setup of the file's, in the same hook (so under the same timeout). */
+    setup?: (stack: Stack) => Promise<void>;
+    /** The timeout of the setup hook, when not the configured one. */
+    timeout?: number;
+  } = {},
+): Stack {
+  const stack = { processes: [] as RunningProcess[] } as Stack;
+  beforeAll(async () => {
+    [stack.env, stack.database] = await Promise.all([
+      opts.timeSkipping ? createTimeSkippingEnv() : createDevServerEnv(),
+      createTestDatabase(),
+    ]);
+    if (opts.workers)
+      stack.workers = await startRealWorkers(stack.env, stack.database.db, opts.workers);
+    await opts.setup?.(stack);
+  }, opts.timeout);
+  afterAll(async () => {
+    for (const w of stack.processes) w.child.kill('SIGKILL');
+    await stack.workers?.stop();
+    await stack.env?.teardown();
+    await stack.database?.drop();
+  });
+  return stack;
+}
