@@ -11,7 +11,7 @@ import {
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
-import { startTs, until } from '../support/processes.js';
+import { until } from '../support/processes.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
 import { useStack } from '../support/stack.js';
 import { seedReengageContacts } from '../support/customers.js';
@@ -31,7 +31,7 @@ describe('crash safety of batched email sends', () => {
   });
 
   it('sends each email once when the worker is SIGKILLed between acceptance and answer', async () => {
-    const { env, database, processes: workers } = stack;
+    const { env, database } = stack;
     const db = database.db;
     await seedReengageContacts(db, 'batch-crash', CONTACTS);
     await generateCoupons(db, 'batch-crash', CONTACTS + 10, { prefix: 'BC-' });
@@ -43,22 +43,14 @@ describe('crash safety of batched email sends', () => {
     });
 
     const taskQueue = uniqueTaskQueue('batch-crash');
-    const startWorker = async () => {
-      const worker = startTs('src/worker.ts', {
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        DATABASE_URL: database.url,
-        BOOMERANG_SIGNING_SECRET: 's3cret',
+    const startWorker = () =>
+      stack.startWorkerProcess('src/worker.ts', taskQueue, {
         EMAIL_PROVIDER: 'resend',
         RESEND_API_KEY: 're_simulated',
         RESEND_BASE_URL: simulator.url,
         EMAIL_REQUESTS_PER_SECOND: '5',
         EMAIL_BATCH_LEASE_SECONDS: '3',
       });
-      workers.push(worker);
-      await worker.waitForOutput(/polling task queue/);
-      return worker;
-    };
 
     // The first batch is accepted, then answered only after 60 s: the kill lands in between.
     simulator.inject({ kind: 'hold-after-accept', ms: 60_000 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
-import { startTs, until } from '../support/processes.js';
+import { until } from '../support/processes.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
 import { useStack } from '../support/stack.js';
 import { seedReengageContacts } from '../support/customers.js';
@@ -15,7 +15,7 @@ describe('crash safety of coupons and emails', () => {
   const stack = useStack();
 
   it('assigns one coupon and sends one email per contact despite two SIGKILLs', async () => {
-    const { env, database, processes: workers } = stack;
+    const { env, database } = stack;
     const db = database.db;
     // Low CLV and low forecast: all six are in "Customers to reengage".
     const contacts = await seedReengageContacts(db, 'crash', 6);
@@ -28,22 +28,11 @@ describe('crash safety of coupons and emails', () => {
     });
 
     const taskQueue = uniqueTaskQueue('crash');
-    const workerEnv = {
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: database.url,
-      BOOMERANG_SIGNING_SECRET: 's3cret',
-      HOLD_MS: '6000',
-    };
-    const startWorker = async (holdAfter: string) => {
-      const worker = startTs('test/support/crash-worker.ts', {
-        ...workerEnv,
+    const startWorker = (holdAfter: string) =>
+      stack.startWorkerProcess('test/support/crash-worker.ts', taskQueue, {
+        HOLD_MS: '6000',
         HOLD_AFTER: holdAfter,
       });
-      workers.push(worker);
-      await worker.waitForOutput(/polling task queue/);
-      return worker;
-    };
 
     let worker = await startWorker('assignCoupon');
     await env.client.workflow.start(launchCampaign, {

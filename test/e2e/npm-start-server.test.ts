@@ -5,7 +5,6 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,18 +12,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { freeServerPorts } from '../../src/provision/temporal-server.js';
 import { freePort } from '../global-setup.js';
-import { type RunningProcess, startTs } from '../support/processes.js';
+import { portOpen, type RunningProcess, startTs } from '../support/processes.js';
 import { SERVER_BUILD_TIMEOUT_MS } from '../support/temporal-server.js';
 
 const exec = promisify(execFile);
-
-async function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => socket.end(() => resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe('npm start -- --temporal server', () => {
   let dataDir: string;

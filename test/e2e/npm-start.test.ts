@@ -4,7 +4,6 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,17 +13,9 @@ import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { embeddedClusterDir } from '../../src/provision/cluster-dir.js';
 import { freePort } from '../global-setup.js';
-import { type RunningProcess, startTs } from '../support/processes.js';
+import { portOpen, type RunningProcess, startTs } from '../support/processes.js';
 
 const exec = promisify(execFile);
-
-async function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => socket.end(() => resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe('npm start', () => {
   it('refuses a bad environment with a message naming each bad variable, and no stack trace', async () => {

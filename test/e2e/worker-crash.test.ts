@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { greetingWorkflow } from '../../src/workflows/greeting.js';
-import { startTs, until } from '../support/processes.js';
+import { until } from '../support/processes.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
 import { useStack } from '../support/stack.js';
 
@@ -12,20 +12,9 @@ describe('crash safety of the walking skeleton', () => {
   const stack = useStack();
 
   it('finishes after the worker is SIGKILLed mid-activity, with each greeting written once', async () => {
-    const { env, database, processes: workers } = stack;
+    const { env, database } = stack;
     const taskQueue = uniqueTaskQueue('crash');
-    const workerEnv = {
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: database.url,
-      BOOMERANG_SIGNING_SECRET: 's3cret',
-    };
-    const startWorker = async () => {
-      const worker = startTs('src/worker.ts', workerEnv);
-      workers.push(worker);
-      await worker.waitForOutput(/polling task queue/);
-      return worker;
-    };
+    const startWorker = () => stack.startWorkerProcess('src/worker.ts', taskQueue);
 
     const first = await startWorker();
     const workflowId = `greeting/crash-${taskQueue}`;

@@ -6,7 +6,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './db.js';
-import type { RunningProcess } from './processes.js';
+import { type RunningProcess, startTs } from './processes.js';
 import { createDevServerEnv, createTimeSkippingEnv } from './temporal.js';
 import { type RunningWorkers, startRealWorkers } from './workers.js';
 
@@ -17,6 +17,15 @@ export interface Stack {
   workers?: RunningWorkers;
   /** Worker processes started by the tests: SIGKILLed after the file. */
   processes: RunningProcess[];
+  /**
+   * Starts `script` (src/worker.ts or a stand-in) as a worker process on the stack's Temporal
+   * server and database, polling `taskQueue`, and waits until it polls.
+   */
+  startWorkerProcess(
+    script: string,
+    taskQueue: string,
+    env?: NodeJS.ProcessEnv,
+  ): Promise<RunningProcess>;
 }
 
 export function useStack(
@@ -31,7 +40,21 @@ export function useStack(
     timeout?: number;
   } = {},
 ): Stack {
-  const stack = { processes: [] as RunningProcess[] } as Stack;
+  const stack = {
+    processes: [] as RunningProcess[],
+    async startWorkerProcess(script, taskQueue, env = {}) {
+      const worker = startTs(script, {
+        TEMPORAL_ADDRESS: stack.env.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        DATABASE_URL: stack.database.url,
+        BOOMERANG_SIGNING_SECRET: 's3cret',
+        ...env,
+      });
+      stack.processes.push(worker);
+      await worker.waitForOutput(/polling task queue/);
+      return worker;
+    },
+  } as Stack;
   beforeAll(async () => {
     [stack.env, stack.database] = await Promise.all([
       opts.timeSkipping ? createTimeSkippingEnv() : createDevServerEnv(),
