@@ -13,17 +13,14 @@ import { launchCampaign } from '../../src/workflows/launch.js';
 import { recomputeIndicators } from '../../src/workflows/recompute.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';
 import { until } from '../support/processes.js';
-import { useStack } from '../support/stack.js';
+import { SHOP_ENV, useStack } from '../support/stack.js';
 
 const DAY = 86_400_000;
 
 describe("low-CLV coupon campaign on a shop's data", () => {
   const stack = useStack({
     timeSkipping: true,
-    workers: {
-      env: { BOOMERANG_PUBLIC_URL: 'https://shop.example', SHOP_URL: 'https://shop.example/' },
-      searchAttributes: false,
-    },
+    workers: { env: SHOP_ENV, searchAttributes: false },
     timeout: 120_000,
     setup: async ({ env, database }) => {
       // 240 customers over a year of orders: a few loyal repeat buyers, many one-off buyers.

@@ -10,6 +10,12 @@ import { type RunningProcess, startTs } from './processes.js';
 import { createDevServerEnv, createTimeSkippingEnv } from './temporal.js';
 import { type RunningWorkers, startRealWorkers } from './workers.js';
 
+/** The shop's public addresses, for workers whose emails carry links. */
+export const SHOP_ENV = {
+  BOOMERANG_PUBLIC_URL: 'https://shop.example',
+  SHOP_URL: 'https://shop.example/',
+};
+
 export interface Stack {
   env: TestWorkflowEnvironment;
   database: TestDatabase;
