@@ -3,71 +3,37 @@
  * simulator is killed with SIGKILL after the simulator accepted a batch and before it answered;
  * another worker takes over. Every contact still gets exactly one email.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   type ProviderSimulator,
   startProviderSimulator,
 } from '../../src/channels/simulator/server.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
-import { ensurePresetSegments } from '../../src/db/segments.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { type RunningProcess, startTs, until } from '../support/processes.js';
-import { createDevServerEnv, uniqueTaskQueue } from '../support/temporal.js';
+import { until } from '../support/processes.js';
+import { uniqueTaskQueue } from '../support/temporal.js';
+import { useStack } from '../support/stack.js';
+import { seedReengageContacts } from '../support/customers.js';
 
 const CONTACTS = 40;
 
 describe('crash safety of batched email sends', () => {
-  let env: TestWorkflowEnvironment;
-  let database: TestDatabase;
   let simulator: ProviderSimulator;
-  const workers: RunningProcess[] = [];
-  beforeAll(async () => {
-    [env, database, simulator] = await Promise.all([
-      createDevServerEnv(),
-      createTestDatabase(),
-      startProviderSimulator({ emailRequestsPerSecond: 5 }),
-    ]);
-  });
+  // Registered before the stack's: runs after it, once the worker processes are killed.
   afterAll(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
     await simulator?.close();
-    await env?.teardown();
-    await database?.drop();
+  });
+  const stack = useStack({
+    setup: async () => {
+      simulator = await startProviderSimulator({ emailRequestsPerSecond: 5 });
+    },
   });
 
   it('sends each email once when the worker is SIGKILLed between acceptance and answer', async () => {
+    const { env, database } = stack;
     const db = database.db;
-    await ensurePresetSegments(db);
-    const contacts = await db
-      .insertInto('contacts')
-      .values(
-        Array.from({ length: CONTACTS }, (_, i) => ({
-          email: `batch-crash${i}@example.com`,
-          newsletter_status: 'subscribed' as const,
-        })),
-      )
-      .returning('id')
-      .execute();
-    await db
-      .insertInto('contact_indicators')
-      .values(
-        contacts.map(({ id }) => ({
-          contact_id: id,
-          orders_count: 1,
-          total_spent: 20,
-          frequency: 0,
-          recency_days: 0,
-          age_days: 200,
-          monetary_value: 0,
-          clv_12m: 8,
-          forecast_purchases_12m: 0.1,
-          computed_at: new Date(),
-        })),
-      )
-      .execute();
+    await seedReengageContacts(db, 'batch-crash', CONTACTS);
     await generateCoupons(db, 'batch-crash', CONTACTS + 10, { prefix: 'BC-' });
     await saveCampaign(db, {
       id: 'batch-crash',
@@ -77,22 +43,14 @@ describe('crash safety of batched email sends', () => {
     });
 
     const taskQueue = uniqueTaskQueue('batch-crash');
-    const startWorker = async () => {
-      const worker = startTs('src/worker.ts', {
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        DATABASE_URL: database.url,
-        BOOMERANG_SIGNING_SECRET: 's3cret',
+    const startWorker = () =>
+      stack.startWorkerProcess('src/worker.ts', taskQueue, {
         EMAIL_PROVIDER: 'resend',
         RESEND_API_KEY: 're_simulated',
         RESEND_BASE_URL: simulator.url,
         EMAIL_REQUESTS_PER_SECOND: '5',
         EMAIL_BATCH_LEASE_SECONDS: '3',
       });
-      workers.push(worker);
-      await worker.waitForOutput(/polling task queue/);
-      return worker;
-    };
 
     // The first batch is accepted, then answered only after 60 s: the kill lands in between.
     simulator.inject({ kind: 'hold-after-accept', ms: 60_000 });

@@ -2,60 +2,23 @@
  * A worker killed with SIGKILL during assignCoupon, then another during sendEmail: after the
  * restart every contact of the segment has exactly one coupon and exactly one email.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
-import { ensurePresetSegments } from '../../src/db/segments.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { type RunningProcess, startTs, until } from '../support/processes.js';
-import { createDevServerEnv, uniqueTaskQueue } from '../support/temporal.js';
+import { until } from '../support/processes.js';
+import { uniqueTaskQueue } from '../support/temporal.js';
+import { useStack } from '../support/stack.js';
+import { seedReengageContacts } from '../support/customers.js';
 
 describe('crash safety of coupons and emails', () => {
-  let env: TestWorkflowEnvironment;
-  let database: TestDatabase;
-  const workers: RunningProcess[] = [];
-  afterAll(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
-    await env?.teardown();
-    await database?.drop();
-  });
-  beforeAll(async () => {
-    [env, database] = await Promise.all([createDevServerEnv(), createTestDatabase()]);
-  });
+  const stack = useStack();
 
   it('assigns one coupon and sends one email per contact despite two SIGKILLs', async () => {
+    const { env, database } = stack;
     const db = database.db;
-    await ensurePresetSegments(db);
-    const contacts = await db
-      .insertInto('contacts')
-      .values(
-        Array.from({ length: 6 }, (_, i) => ({
-          email: `crash${i}@example.com`,
-          newsletter_status: 'subscribed' as const,
-        })),
-      )
-      .returning('id')
-      .execute();
     // Low CLV and low forecast: all six are in "Customers to reengage".
-    await db
-      .insertInto('contact_indicators')
-      .values(
-        contacts.map(({ id }) => ({
-          contact_id: id,
-          orders_count: 1,
-          total_spent: 20,
-          frequency: 0,
-          recency_days: 0,
-          age_days: 200,
-          monetary_value: 0,
-          clv_12m: 8,
-          forecast_purchases_12m: 0.1,
-          computed_at: new Date(),
-        })),
-      )
-      .execute();
+    const contacts = await seedReengageContacts(db, 'crash', 6);
     await generateCoupons(db, 'crash', 20, { prefix: 'CR-' });
     await saveCampaign(db, {
       id: 'crash',
@@ -65,22 +28,11 @@ describe('crash safety of coupons and emails', () => {
     });
 
     const taskQueue = uniqueTaskQueue('crash');
-    const workerEnv = {
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: database.url,
-      BOOMERANG_SIGNING_SECRET: 's3cret',
-      HOLD_MS: '6000',
-    };
-    const startWorker = async (holdAfter: string) => {
-      const worker = startTs('test/support/crash-worker.ts', {
-        ...workerEnv,
+    const startWorker = (holdAfter: string) =>
+      stack.startWorkerProcess('test/support/crash-worker.ts', taskQueue, {
+        HOLD_MS: '6000',
         HOLD_AFTER: holdAfter,
       });
-      workers.push(worker);
-      await worker.waitForOutput(/polling task queue/);
-      return worker;
-    };
 
     let worker = await startWorker('assignCoupon');
     await env.client.workflow.start(launchCampaign, {

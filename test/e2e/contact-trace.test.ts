@@ -2,39 +2,22 @@
  * On the dev server (real search attributes and visibility): a contact's journey is found by
  * BoomerangContactId, and the trace shows its campaign, current step, next wake-up and UI link.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
 import { traceContact } from '../../src/cli/contact.js';
-import type { Config } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { ensurePresetSegments } from '../../src/db/segments.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
-import { createDevServerEnv } from '../support/temporal.js';
-import { type RunningWorkers, startRealWorkers } from '../support/workers.js';
 import { lowValueCustomer } from '../support/customers.js';
+import { useStack } from '../support/stack.js';
 
 describe('contact trace', () => {
-  let env: TestWorkflowEnvironment;
-  let database: TestDatabase;
-  let workers: RunningWorkers | undefined;
-  let config: Config;
-  beforeAll(async () => {
-    [env, database] = await Promise.all([createDevServerEnv(), createTestDatabase()]);
-    workers = await startRealWorkers(env, database.db, {
-      env: { TEMPORAL_UI_URL: 'http://ui.example:8233' },
-    });
-    config = workers.config;
-  });
-  afterAll(async () => {
-    await workers?.stop();
-    await env?.teardown();
-    await database?.drop();
-  });
+  const stack = useStack({ workers: { env: { TEMPORAL_UI_URL: 'http://ui.example:8233' } } });
 
   it('finds the journey by contact and shows where it is and when it wakes up', async () => {
+    const { env, database } = stack;
+    const config = stack.workers!.config;
     const db = database.db;
     await ensurePresetSegments(db);
     const id = await lowValueCustomer(db, 'grace@example.com', {

@@ -5,12 +5,10 @@
  * closed without its row knowing (terminated) is settled by `campaign stop`'s settling step.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
 import { settleClosedJourneys } from '../../src/campaigns/settle.js';
 import { traceContact } from '../../src/cli/contact.js';
-import type { Config } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { ensurePresetSegments } from '../../src/db/segments.js';
@@ -18,53 +16,25 @@ import { collectMetrics } from '../../src/reports/metrics.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
 import { REPORT_CONFIG } from '../reports/matchers.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
-import { createDevServerEnv } from '../support/temporal.js';
-import { type RunningWorkers, startRealWorkers } from '../support/workers.js';
+import { useStack } from '../support/stack.js';
+import { lowValueCustomer } from '../support/customers.js';
 
 describe('a failed journey', () => {
-  let env: TestWorkflowEnvironment;
-  let database: TestDatabase;
-  let workers: RunningWorkers | undefined;
-  let config: Config;
-  beforeAll(async () => {
-    [env, database] = await Promise.all([createDevServerEnv(), createTestDatabase()]);
-    workers = await startRealWorkers(env, database.db, { name: 'failed' });
-    config = workers.config;
-  });
-  afterAll(async () => {
-    await workers?.stop();
-    await env?.teardown();
-    await database?.drop();
-  });
+  const stack = useStack({ workers: { name: 'failed' } });
 
   /** A subscribed contact in "Customers to reengage". */
-  async function lowClvContact(email: string): Promise<number> {
-    const { id } = await database.db
-      .insertInto('contacts')
-      .values({ email, newsletter_status: 'subscribed' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await database.db
-      .insertInto('contact_indicators')
-      .values({
-        contact_id: id,
-        orders_count: 1,
-        total_spent: 30,
-        frequency: 0,
-        recency_days: 0,
-        age_days: 300,
-        monetary_value: 0,
-        clv_12m: 12,
-        forecast_purchases_12m: 0.2,
-        computed_at: new Date(),
-      })
-      .execute();
-    return id;
-  }
+  const lowClvContact = (email: string): Promise<number> =>
+    lowValueCustomer(stack.database.db, email, {
+      totalSpent: 30,
+      ageDays: 300,
+      clv12m: 12,
+      forecast: 0.2,
+    });
 
   it('is failed, with its reason, in its row, the report, /metrics and contact trace', async () => {
+    const { env, database } = stack;
+    const config = stack.workers!.config;
     const db = database.db;
     await ensurePresetSegments(db);
     await generateCoupons(db, 'broken', 5);
@@ -127,6 +97,8 @@ describe('a failed journey', () => {
   }, 120_000);
 
   it('is settled when its workflow closed without the row knowing (campaign stop)', async () => {
+    const { env, database } = stack;
+    const config = stack.workers!.config;
     const db = database.db;
     await generateCoupons(db, 'settle', 5);
     const { campaign } = await saveCampaign(db, {

@@ -4,8 +4,7 @@
  * → launch → one email per contact of "Customers to reengage", each with its own coupon →
  * 7 days later, a reminder with the same coupon to those who did not buy.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signalPurchase } from '../../src/campaigns/lifecycle.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
@@ -13,69 +12,56 @@ import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
 import { recomputeIndicators } from '../../src/workflows/recompute.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
-import { createTimeSkippingEnv } from '../support/temporal.js';
-import { type RunningWorkers, startRealWorkers } from '../support/workers.js';
+import { SHOP_ENV, useStack } from '../support/stack.js';
 
 const DAY = 86_400_000;
 
 describe("low-CLV coupon campaign on a shop's data", () => {
-  let env: TestWorkflowEnvironment;
-  let database: TestDatabase;
-  let workers: RunningWorkers | undefined;
-  let taskQueue: string;
-
-  beforeAll(async () => {
-    [env, database] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
-    workers = await startRealWorkers(env, database.db, {
-      env: { BOOMERANG_PUBLIC_URL: 'https://shop.example', SHOP_URL: 'https://shop.example/' },
-      searchAttributes: false,
-    });
-    taskQueue = workers.taskQueue;
-
-    // 240 customers over a year of orders: a few loyal repeat buyers, many one-off buyers.
-    const now = await env.currentTimeMs();
-    const rng = mulberry32(5);
-    const contacts = await database.db
-      .insertInto('contacts')
-      .values(
-        Array.from({ length: 240 }, (_, i) => ({
-          email: `customer${i}@example.com`,
-          first_name: `Customer${i}`,
-          newsletter_status: i % 5 === 0 ? ('never' as const) : ('subscribed' as const),
-        })),
-      )
-      .returning('id')
-      .execute();
-    const orders = contacts.flatMap(({ id }, i) => {
-      const loyal = i % 4 === 0;
-      const n = loyal ? 4 + Math.floor(rng() * 8) : 1 + Math.floor(rng() * 2);
-      return Array.from({ length: n }, (_, k) => ({
-        external_id: `o-${id}-${k}`,
-        contact_id: id,
-        placed_at: new Date(now - Math.floor(rng() * (loyal ? 120 : 365)) * DAY - DAY),
-        total: Math.round((loyal ? 60 + rng() * 90 : 15 + rng() * 40) * 100) / 100,
-        currency: 'EUR',
-      }));
-    });
-    await database.db.insertInto('orders').values(orders).execute();
-    await generateCoupons(database.db, 'low-clv', 400, { prefix: 'BACK-' });
-    await saveCampaign(database.db, {
-      id: 'low-clv',
-      name: 'Reactivate low-CLV customers',
-      kind: 'low_clv_coupon',
-      couponSet: 'low-clv',
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    await workers?.stop();
-    await env?.teardown();
-    await database?.drop();
+  const stack = useStack({
+    timeSkipping: true,
+    workers: { env: SHOP_ENV, searchAttributes: false },
+    timeout: 120_000,
+    setup: async ({ env, database }) => {
+      // 240 customers over a year of orders: a few loyal repeat buyers, many one-off buyers.
+      const now = await env.currentTimeMs();
+      const rng = mulberry32(5);
+      const contacts = await database.db
+        .insertInto('contacts')
+        .values(
+          Array.from({ length: 240 }, (_, i) => ({
+            email: `customer${i}@example.com`,
+            first_name: `Customer${i}`,
+            newsletter_status: i % 5 === 0 ? ('never' as const) : ('subscribed' as const),
+          })),
+        )
+        .returning('id')
+        .execute();
+      const orders = contacts.flatMap(({ id }, i) => {
+        const loyal = i % 4 === 0;
+        const n = loyal ? 4 + Math.floor(rng() * 8) : 1 + Math.floor(rng() * 2);
+        return Array.from({ length: n }, (_, k) => ({
+          external_id: `o-${id}-${k}`,
+          contact_id: id,
+          placed_at: new Date(now - Math.floor(rng() * (loyal ? 120 : 365)) * DAY - DAY),
+          total: Math.round((loyal ? 60 + rng() * 90 : 15 + rng() * 40) * 100) / 100,
+          currency: 'EUR',
+        }));
+      });
+      await database.db.insertInto('orders').values(orders).execute();
+      await generateCoupons(database.db, 'low-clv', 400, { prefix: 'BACK-' });
+      await saveCampaign(database.db, {
+        id: 'low-clv',
+        name: 'Reactivate low-CLV customers',
+        kind: 'low_clv_coupon',
+        couponSet: 'low-clv',
+      });
+    },
   });
 
   it('sends each segment member one email with its own coupon, then a reminder to those who did not buy', async () => {
+    const { env, database } = stack;
+    const taskQueue = stack.workers!.taskQueue;
     const recompute = await env.client.workflow.execute(recomputeIndicators, {
       taskQueue,
       workflowId: 'recompute/test',

@@ -5,26 +5,17 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { freeServerPorts } from '../../src/provision/temporal-server.js';
-import { freePort } from '../global-setup.js';
-import { type RunningProcess, startTs } from '../support/processes.js';
+import { freeStartPorts, startEnv } from '../support/start.js';
+import { portOpen, type RunningProcess, startTs } from '../support/processes.js';
 import { SERVER_BUILD_TIMEOUT_MS } from '../support/temporal-server.js';
 
 const exec = promisify(execFile);
-
-async function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => socket.end(() => resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe('npm start -- --temporal server', () => {
   let dataDir: string;
@@ -41,22 +32,9 @@ describe('npm start -- --temporal server', () => {
     async () => {
       dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-start-server-'));
       await fs.chmod(dataDir, 0o755);
-      const ports = {
-        // Below 32768, like the server's other ports (freeServerPorts).
-        temporal: (await freeServerPorts()).frontend,
-        ui: await freePort(),
-        pg: await freePort(),
-        http: await freePort(),
-      };
-      const env = {
-        BOOMERANG_DATA_DIR: dataDir,
-        TEMPORAL_DEV_SERVER_PORT: String(ports.temporal),
-        TEMPORAL_UI_PORT: String(ports.ui),
-        EMBEDDED_POSTGRES_PORT: String(ports.pg),
-        PORT: String(ports.http),
-        DATABASE_URL: '',
-        TEMPORAL_ADDRESS: '',
-      };
+      // Temporal below 32768, like the server's other ports (freeServerPorts).
+      const ports = await freeStartPorts((await freeServerPorts()).frontend);
+      const env = startEnv(dataDir, ports);
       stack = startTs('src/start.ts', env, {
         detached: true,
         args: ['--temporal', 'server', '--workers', '2'],

@@ -4,7 +4,6 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,18 +12,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { embeddedClusterDir } from '../../src/provision/cluster-dir.js';
-import { freePort } from '../global-setup.js';
-import { type RunningProcess, startTs } from '../support/processes.js';
+import { freeStartPorts, startEnv } from '../support/start.js';
+import { portOpen, type RunningProcess, startTs } from '../support/processes.js';
 
 const exec = promisify(execFile);
-
-async function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => socket.end(() => resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe('npm start', () => {
   it('refuses a bad environment with a message naming each bad variable, and no stack trace', async () => {
@@ -56,22 +47,8 @@ describe('npm start', () => {
   it('runs the stack, shows a CLI-started workflow in the Web UI, stops on Ctrl-C and resumes on restart', async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-start-'));
     await fs.chmod(dataDir, 0o755);
-    const ports = {
-      temporal: await freePort(),
-      ui: await freePort(),
-      pg: await freePort(),
-      http: await freePort(),
-    };
-    const env = {
-      BOOMERANG_DATA_DIR: dataDir,
-      TEMPORAL_DEV_SERVER_PORT: String(ports.temporal),
-      TEMPORAL_UI_PORT: String(ports.ui),
-      EMBEDDED_POSTGRES_PORT: String(ports.pg),
-      PORT: String(ports.http),
-      TEMPORAL_CLI_PATH: inject('temporalCliPath'),
-      DATABASE_URL: '',
-      TEMPORAL_ADDRESS: '',
-    };
+    const ports = await freeStartPorts();
+    const env = { ...startEnv(dataDir, ports), TEMPORAL_CLI_PATH: inject('temporalCliPath') };
     const launch = async () => {
       // Its own process group, like a terminal session: Ctrl-C is a SIGINT to the whole group.
       const proc = startTs('src/start.ts', env, { detached: true });
@@ -199,24 +176,13 @@ describe('npm start', () => {
         if (!['.data', '.git'].includes(entry))
           await exec('cp', ['-al', path.join(PROJECT_ROOT, entry), clone]);
       const dataDir = path.join(clone, '.data');
-      const ports = {
-        temporal: await freePort(),
-        ui: await freePort(),
-        pg: await freePort(),
-        http: await freePort(),
-      };
+      const ports = await freeStartPorts();
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
         cwd: clone,
         env: {
           ...process.env,
-          BOOMERANG_DATA_DIR: '',
-          TEMPORAL_DEV_SERVER_PORT: String(ports.temporal),
-          TEMPORAL_UI_PORT: String(ports.ui),
-          EMBEDDED_POSTGRES_PORT: String(ports.pg),
-          PORT: String(ports.http),
+          ...startEnv('', ports),
           TEMPORAL_CLI_PATH: inject('temporalCliPath'),
-          DATABASE_URL: '',
-          TEMPORAL_ADDRESS: '',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,

@@ -11,7 +11,6 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
-import { ensurePresetSegments } from '../../src/db/segments.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
@@ -25,6 +24,7 @@ import {
   type TestTemporalServer,
 } from '../support/temporal-server.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
+import { seedReengageContacts } from '../support/customers.js';
 
 const CONTACTS = 24;
 
@@ -36,35 +36,7 @@ interface ComposeProcess {
 
 /** Contacts all in "Customers to reengage", a coupon pool and the low-CLV campaign `id`. */
 async function seedCampaign(db: Db, id: string, count: number): Promise<{ id: number }[]> {
-  await ensurePresetSegments(db);
-  const contacts = await db
-    .insertInto('contacts')
-    .values(
-      Array.from({ length: count }, (_, i) => ({
-        email: `${id}${i}@example.com`,
-        newsletter_status: 'subscribed' as const,
-      })),
-    )
-    .returning('id')
-    .execute();
-  // Low CLV and low forecast: every contact is in "Customers to reengage".
-  await db
-    .insertInto('contact_indicators')
-    .values(
-      contacts.map(({ id: contactId }) => ({
-        contact_id: contactId,
-        orders_count: 1,
-        total_spent: 20,
-        frequency: 0,
-        recency_days: 0,
-        age_days: 200,
-        monetary_value: 0,
-        clv_12m: 8,
-        forecast_purchases_12m: 0.1,
-        computed_at: new Date(),
-      })),
-    )
-    .execute();
+  const contacts = await seedReengageContacts(db, id, count);
   await generateCoupons(db, id, count + 10, { prefix: `${id.toUpperCase()}-` });
   await saveCampaign(db, { id, name: `Campaign ${id}`, kind: 'low_clv_coupon', couponSet: id });
   return contacts;

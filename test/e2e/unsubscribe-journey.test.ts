@@ -5,44 +5,36 @@
  * it is tested in test/activities/messaging.test.ts.)
  */
 import type http from 'node:http';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
-import type { Config } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { ensurePresetSegments } from '../../src/db/segments.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
 import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
-import { createTimeSkippingEnv } from '../support/temporal.js';
-import { type RunningWorkers, startRealWorkers } from '../support/workers.js';
 import { lowValueCustomer } from '../support/customers.js';
+import { useStack } from '../support/stack.js';
 
 describe('unsubscribe during a journey', () => {
-  let env: TestWorkflowEnvironment;
-  let database: TestDatabase;
-  let workers: RunningWorkers | undefined;
   let server: http.Server;
   let base: string;
-  let config: Config;
-
-  beforeAll(async () => {
-    [env, database] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
-    workers = await startRealWorkers(env, database.db, { searchAttributes: false });
-    config = workers.config;
-    server = createHttpServer({ db: database.db, temporal: env.client, config });
-    base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+  const stack = useStack({
+    timeSkipping: true,
+    workers: { searchAttributes: false },
+    setup: async ({ env, database, workers }) => {
+      server = createHttpServer({ db: database.db, temporal: env.client, config: workers!.config });
+      base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+    },
   });
-  afterAll(async () => {
+  // Registered after the stack's: the server closes first.
+  afterAll(() => {
     server?.close();
-    await workers?.stop();
-    await env?.teardown();
-    await database?.drop();
   });
 
   it('ends the journey without the reminder once the contact follows the link', async () => {
+    const { env, database } = stack;
+    const config = stack.workers!.config;
     const db = database.db;
     await ensurePresetSegments(db);
     const id = await lowValueCustomer(db, 'linus@example.com', {

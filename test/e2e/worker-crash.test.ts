@@ -2,41 +2,19 @@
  * The worker is killed with SIGKILL in the middle of a workflow's side effect; a new worker picks
  * the workflow up and finishes it, and the side effect is done once.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { greetingWorkflow } from '../../src/workflows/greeting.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { type RunningProcess, startTs, until } from '../support/processes.js';
-import { createDevServerEnv, uniqueTaskQueue } from '../support/temporal.js';
+import { until } from '../support/processes.js';
+import { uniqueTaskQueue } from '../support/temporal.js';
+import { useStack } from '../support/stack.js';
 
 describe('crash safety of the walking skeleton', () => {
-  let env: TestWorkflowEnvironment;
-  let database: TestDatabase;
-  const workers: RunningProcess[] = [];
-
-  beforeAll(async () => {
-    [env, database] = await Promise.all([createDevServerEnv(), createTestDatabase()]);
-  });
-  afterAll(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
-    await env?.teardown();
-    await database?.drop();
-  });
+  const stack = useStack();
 
   it('finishes after the worker is SIGKILLed mid-activity, with each greeting written once', async () => {
+    const { env, database } = stack;
     const taskQueue = uniqueTaskQueue('crash');
-    const workerEnv = {
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: database.url,
-      BOOMERANG_SIGNING_SECRET: 's3cret',
-    };
-    const startWorker = async () => {
-      const worker = startTs('src/worker.ts', workerEnv);
-      workers.push(worker);
-      await worker.waitForOutput(/polling task queue/);
-      return worker;
-    };
+    const startWorker = () => stack.startWorkerProcess('src/worker.ts', taskQueue);
 
     const first = await startWorker();
     const workflowId = `greeting/crash-${taskQueue}`;

@@ -4,34 +4,26 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/schema.js';
-import { registerReportRoutes } from '../../src/http/dashboard.js';
 import type { Handler } from '../../src/http/server.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
-import { basicAuth, OPERATOR_BEARER, OPERATOR_KEY } from './support.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { basicAuth, OPERATOR_BEARER, OPERATOR_KEY, startReportServer } from './support.js';
+import { useTestDatabase } from '../support/db.js';
 import { seedReportFixture } from '../reports/fixture.js';
 import { REPORT_CONFIG } from '../reports/matchers.js';
-import { type RouteServer, startRouteServer } from '../reports/route-server.js';
+import { type RouteServer } from '../reports/route-server.js';
 
 describe('report routes', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   let server: RouteServer;
   const routes = new Map<string, Handler>();
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     await seedReportFixture(database.db);
-    registerReportRoutes(routes, {
-      db: database.db,
-      config: REPORT_CONFIG,
-      operatorKey: OPERATOR_KEY,
-    });
-    server = await startRouteServer(routes);
+    server = await startReportServer(database.db, { routes });
   });
   afterAll(async () => {
     await server?.close();
-    await database?.drop();
   });
 
   it('asks for the operator key: a browser gets the Basic sign-in challenge, a program may send it as a bearer token', async () => {
@@ -57,13 +49,7 @@ describe('report routes', () => {
   });
 
   it('is closed to everyone while no operator key is configured', async () => {
-    const closed = new Map<string, Handler>();
-    registerReportRoutes(closed, {
-      db: database.db,
-      config: REPORT_CONFIG,
-      operatorKey: undefined,
-    });
-    const other = await startRouteServer(closed);
+    const other = await startReportServer(database.db, { operatorKey: undefined });
     try {
       for (const path of ['/dashboard', '/api/report', '/metrics']) {
         const res = await fetch(`${other.base}${path}`, { headers: basicAuth('operator', '') });

@@ -8,21 +8,23 @@
  * Chromium: /usr/bin/chromium. When it is missing, the test installs it with apt-get if it runs as
  * root, and otherwise fails saying what to install. It never skips.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
-import { registerReportRoutes } from '../../src/http/dashboard.js';
-import { OPERATOR_BEARER, OPERATOR_KEY } from './support.js';
+import { OPERATOR_BEARER, OPERATOR_KEY, startReportServer } from './support.js';
 import type { Handler } from '../../src/http/server.js';
 import type { CampaignsReport } from '../../src/reports/types.js';
-import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
+import {
+  ensureChromium,
+  launchOperatorBrowser,
+  type OperatorBrowser,
+} from '../support/chromium.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { BASE, DAY, expectedFigures, type Fixture, seedReportFixture } from '../reports/fixture.js';
-import { type RouteServer, startRouteServer } from '../reports/route-server.js';
+import { type RouteServer } from '../reports/route-server.js';
 
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test/.artifacts');
 
@@ -31,7 +33,7 @@ describe('dashboard in headless Chromium', () => {
   let fx: Fixture;
   let server: RouteServer;
   let context: BrowserContext;
-  let userDataDir: string;
+  let browser: OperatorBrowser | undefined;
   const requests: string[] = [];
   const problems: string[] = [];
   const config = {
@@ -52,25 +54,18 @@ describe('dashboard in headless Chromium', () => {
       holdoutPercent: 10,
     });
     const routes = new Map<string, Handler>();
-    registerReportRoutes(routes, { db: database.db, config, operatorKey: OPERATOR_KEY });
     // A stand-in for the Temporal Web UI's workflow list, so following a link can be checked.
     routes.set('GET /temporal-ui/namespaces/shop%20ns/workflows', async (_req, res, url) => {
       const html = `<!doctype html><title>Temporal UI stand-in</title><p id="query">${(url.searchParams.get('query') ?? '').replace(/[<&]/g, '')}</p>`;
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(html);
     });
-    server = await startRouteServer(routes);
+    server = await startReportServer(database.db, { config, routes });
     config.temporal.uiUrl = `${server.base}/temporal-ui`;
 
-    userDataDir = await mkdtemp(path.join(tmpdir(), 'boomerang-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1440, height: 1000 },
-      // The operator signs in at the browser's Basic auth prompt with the key `npm start` printed.
-      httpCredentials: { username: 'operator', password: OPERATOR_KEY },
-    });
+    // The operator signs in at the browser's Basic auth prompt with the key `npm start` printed.
+    browser = await launchOperatorBrowser(executablePath, OPERATOR_KEY);
+    context = browser.context;
     context.on('request', (r) => requests.push(r.url()));
     context.on('page', (p) => {
       p.on('console', (m) => {
@@ -82,8 +77,7 @@ describe('dashboard in headless Chromium', () => {
   }, 20 * 60_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await server?.close();
     await database?.drop();
   });

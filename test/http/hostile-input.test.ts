@@ -5,22 +5,18 @@
  * throws arbitrary JSON at both routes: never a 5xx, a refused body leaves no trace, a stored
  * event is stored and applied once.
  */
-import type { Client } from '@temporalio/client';
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/database.js';
 import { processInboxBatch } from '../../src/inbox/processor.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import {
   API_KEY,
   closedPort,
-  type RunningServer,
   SHOPIFY_SECRET,
-  SIGNING_SECRET,
   shopifyOrder,
   signShopify,
   startServer,
-  unreachableTemporal,
+  useTestEndpoint,
 } from './support.js';
 
 const registration = (email: string, contact: Record<string, unknown> = {}) => ({
@@ -30,18 +26,16 @@ const registration = (email: string, contact: Record<string, unknown> = {}) => (
 });
 
 describe('hostile input', () => {
-  let database: TestDatabase;
-  let temporal: Client;
-  let server: RunningServer;
+  const endpoint = useTestEndpoint();
 
   const post = (body: unknown) =>
-    fetch(`${server.base}/events`, {
+    fetch(`${endpoint.server.base}/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
   const deliver = (topic: string, body: string, webhookId: string) =>
-    fetch(`${server.base}/webhooks/shopify`, {
+    fetch(`${endpoint.server.base}/webhooks/shopify`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -54,32 +48,15 @@ describe('hostile input', () => {
   const inboxCount = async () =>
     Number(
       (
-        await database.db
+        await endpoint.database.db
           .selectFrom('inbox_events')
           .select((eb) => eb.fn.countAll().as('n'))
           .executeTakeFirstOrThrow()
       ).n,
     );
 
-  beforeAll(async () => {
-    [database, temporal] = await Promise.all([createTestDatabase(), unreachableTemporal()]);
-    server = await startServer({
-      db: database.db,
-      temporal,
-      config: {
-        apiKey: API_KEY,
-        shopifyWebhookSecret: SHOPIFY_SECRET,
-        signingSecret: SIGNING_SECRET,
-      },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await temporal?.connection.close();
-    await database?.drop();
-  });
   beforeEach(async () => {
-    await database.db.deleteFrom('inbox_events').execute();
+    await endpoint.database.db.deleteFrom('inbox_events').execute();
   });
 
   it.each([
@@ -191,7 +168,7 @@ describe('hostile input', () => {
     const res = await deliver('orders/paid', JSON.stringify(order), 'hook-bad-text');
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ accepted: true, duplicate: false });
-    const row = await database.db
+    const row = await endpoint.database.db
       .selectFrom('inbox_events')
       .select('payload')
       .executeTakeFirstOrThrow();
@@ -206,7 +183,7 @@ describe('hostile input', () => {
     });
     const down = await startServer({
       db: downDb,
-      temporal,
+      temporal: endpoint.temporal,
       config: { apiKey: API_KEY, shopifyWebhookSecret: SHOPIFY_SECRET, signingSecret: '' },
     });
     try {
@@ -274,7 +251,7 @@ describe('hostile input', () => {
   );
 
   it('never answers 5xx to arbitrary bodies; stores all or nothing, applies each stored event once', async () => {
-    const deps = { db: database.db, temporal, taskQueue: 'unused' };
+    const deps = { db: endpoint.database.db, temporal: endpoint.temporal, taskQueue: 'unused' };
     await fc.assert(
       fc.asyncProperty(body, async (value) => {
         const before = await inboxCount();
@@ -292,7 +269,7 @@ describe('hostile input', () => {
         await processInboxBatch(deps, { limit: 1000, concurrency: 2 });
         const again = await processInboxBatch(deps, { limit: 1000, concurrency: 2 });
         expect(again.outcomes).toEqual([]);
-        const pending = await database.db
+        const pending = await endpoint.database.db
           .selectFrom('inbox_events')
           .select(['id', 'attempts'])
           .where((eb) => eb.or([eb('processed_at', 'is', null), eb('attempts', '!=', 1)]))

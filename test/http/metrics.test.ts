@@ -3,14 +3,11 @@
  * the inserted rows (test/reports/fixture.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerReportRoutes } from '../../src/http/dashboard.js';
-import type { Handler } from '../../src/http/server.js';
 import { escapeHelp, escapeLabelValue, renderPrometheus } from '../../src/reports/prometheus.js';
 import { useTestDatabase } from '../support/db.js';
 import { type Fixture, seedReportFixture } from '../reports/fixture.js';
-import { REPORT_CONFIG } from '../reports/matchers.js';
-import { type RouteServer, startRouteServer } from '../reports/route-server.js';
-import { OPERATOR_BEARER, OPERATOR_KEY } from './support.js';
+import { type RouteServer } from '../reports/route-server.js';
+import { OPERATOR_BEARER, OPERATOR_KEY, startReportServer } from './support.js';
 
 interface ParsedFamily {
   help?: string;
@@ -148,13 +145,7 @@ describe('GET /metrics', () => {
         end_reason: 'odd "reason"\\\nline',
       })
       .execute();
-    const routes = new Map<string, Handler>();
-    registerReportRoutes(routes, {
-      db: database.db,
-      config: REPORT_CONFIG,
-      operatorKey: OPERATOR_KEY,
-    });
-    server = await startRouteServer(routes);
+    server = await startReportServer(database.db);
   });
   afterAll(async () => {
     await server?.close();
@@ -253,14 +244,7 @@ describe('GET /metrics', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toContain('error="invalid_token"');
 
-    const routes = new Map<string, Handler>();
-    registerReportRoutes(routes, {
-      db: database.db,
-      config: REPORT_CONFIG,
-      operatorKey: OPERATOR_KEY,
-      metricsPublic: true,
-    });
-    const open = await startRouteServer(routes);
+    const open = await startReportServer(database.db, { metricsPublic: true });
     try {
       const scraped = await fetch(`${open.base}/metrics`);
       expect(scraped.status).toBe(200);

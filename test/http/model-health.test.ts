@@ -4,20 +4,21 @@
  * figures test/indicators/backtest.test.ts recomputes from the raw orders; a shop whose orders
  * cannot support a backtest shows why instead of a chart.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
-import { registerReportRoutes } from '../../src/http/dashboard.js';
-import type { Handler } from '../../src/http/server.js';
 import { runBacktest } from '../../src/indicators/backtest.js';
 import { seedBacktestOrders } from '../indicators/backtest-fixture.js';
-import { type RouteServer, startRouteServer } from '../reports/route-server.js';
-import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
+import { type RouteServer } from '../reports/route-server.js';
+import {
+  ensureChromium,
+  launchOperatorBrowser,
+  type OperatorBrowser,
+} from '../support/chromium.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { OPERATOR_BEARER, OPERATOR_KEY } from './support.js';
+import { OPERATOR_BEARER, OPERATOR_KEY, startReportServer } from './support.js';
 
 const CALIBRATION_END = '2025-03-31';
 const HOLDOUT_DAYS = 120;
@@ -28,7 +29,7 @@ describe('model health on the dashboard', () => {
   let server: RouteServer;
   let emptyServer: RouteServer;
   let context: BrowserContext;
-  let userDataDir: string;
+  let browser: OperatorBrowser | undefined;
   const problems: string[] = [];
   const config = {
     temporal: { uiUrl: '', namespace: 'default' },
@@ -44,20 +45,11 @@ describe('model health on the dashboard', () => {
       cut: Date.parse('2025-04-01T00:00:00Z'),
       holdoutDays: HOLDOUT_DAYS,
     });
-    const routes = new Map<string, Handler>();
-    registerReportRoutes(routes, { db: database.db, config, operatorKey: OPERATOR_KEY });
-    server = await startRouteServer(routes);
-    const emptyRoutes = new Map<string, Handler>();
-    registerReportRoutes(emptyRoutes, { db: empty.db, config, operatorKey: OPERATOR_KEY });
-    emptyServer = await startRouteServer(emptyRoutes);
-    userDataDir = await mkdtemp(path.join(tmpdir(), 'boomerang-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1440, height: 1000 },
-      httpCredentials: { username: 'operator', password: OPERATOR_KEY },
-    });
+    server = await startReportServer(database.db, { config });
+    emptyServer = await startReportServer(empty.db, { config });
+    // The operator signs in at the browser's Basic auth prompt with the key `npm start` printed.
+    browser = await launchOperatorBrowser(executablePath, OPERATOR_KEY);
+    context = browser.context;
     context.on('page', (p) => {
       p.on('console', (m) => {
         if (m.type() === 'error') problems.push(m.text());
@@ -66,8 +58,7 @@ describe('model health on the dashboard', () => {
     });
   }, 120_000);
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await server?.close();
     await emptyServer?.close();
     await database?.drop();

@@ -2,28 +2,21 @@
  * POST /webhooks/shopify over real HTTP on real Postgres: HMAC verification of the raw body,
  * de-duplication by webhook id, and the translation of Shopify's payloads into Boomerang's events.
  */
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
 import { processInboxBatch } from '../../src/inbox/processor.js';
 import { mapShopifyWebhook } from '../../src/inbox/shopify.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import {
   API_KEY,
-  type RunningServer,
-  SHOPIFY_SECRET,
   SIGNING_SECRET,
   shopifyOrder,
   signShopify,
   startServer,
-  unreachableTemporal,
+  useTestEndpoint,
 } from './support.js';
 
 describe('POST /webhooks/shopify', () => {
-  let database: TestDatabase;
-  let temporal: Client;
-  let server: RunningServer;
-  let kicks = 0;
+  const endpoint = useTestEndpoint();
 
   const deliver = (
     topic: string,
@@ -31,7 +24,7 @@ describe('POST /webhooks/shopify', () => {
     opts: { webhookId?: string; hmac?: string; raw?: string } = {},
   ) => {
     const body = opts.raw ?? JSON.stringify(payload);
-    return fetch(`${server.base}/webhooks/shopify`, {
+    return fetch(`${endpoint.server.base}/webhooks/shopify`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -43,29 +36,12 @@ describe('POST /webhooks/shopify', () => {
       body,
     });
   };
-  const inbox = () => database.db.selectFrom('inbox_events').selectAll().orderBy('id').execute();
+  const inbox = () =>
+    endpoint.database.db.selectFrom('inbox_events').selectAll().orderBy('id').execute();
 
-  beforeAll(async () => {
-    [database, temporal] = await Promise.all([createTestDatabase(), unreachableTemporal()]);
-    server = await startServer({
-      db: database.db,
-      temporal,
-      config: {
-        apiKey: API_KEY,
-        shopifyWebhookSecret: SHOPIFY_SECRET,
-        signingSecret: SIGNING_SECRET,
-      },
-      onEventsAccepted: () => kicks++,
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await temporal?.connection.close();
-    await database?.drop();
-  });
   beforeEach(async () => {
-    await database.db.deleteFrom('inbox_events').execute();
-    kicks = 0;
+    await endpoint.database.db.deleteFrom('inbox_events').execute();
+    endpoint.kicks = 0;
   });
 
   it('stores an order with a good HMAC as a purchase event and answers 200', async () => {
@@ -107,7 +83,7 @@ describe('POST /webhooks/shopify', () => {
         status: 'paid',
       },
     });
-    expect(kicks).toBe(1);
+    expect(endpoint.kicks).toBe(1);
   });
 
   it('refuses a bad or missing HMAC with 401 and stores nothing', async () => {
@@ -130,14 +106,14 @@ describe('POST /webhooks/shopify', () => {
     });
     expect(altered.status).toBe(401);
 
-    const res = await fetch(`${server.base}/webhooks/shopify`, {
+    const res = await fetch(`${endpoint.server.base}/webhooks/shopify`, {
       method: 'POST',
       headers: { 'x-shopify-topic': 'orders/create' },
       body,
     });
     expect(res.status).toBe(401);
     expect(await inbox()).toHaveLength(0);
-    expect(kicks).toBe(0);
+    expect(endpoint.kicks).toBe(0);
   });
 
   it('stores a replayed webhook id once', async () => {
@@ -148,7 +124,7 @@ describe('POST /webhooks/shopify', () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ id: first.id, duplicate: true });
     expect(await inbox()).toHaveLength(1);
-    expect(kicks).toBe(1);
+    expect(endpoint.kicks).toBe(1);
   });
 
   it('answers 200 to topics and payloads it does not use, and stores nothing', async () => {
@@ -183,8 +159,8 @@ describe('POST /webhooks/shopify', () => {
 
   it('answers 503 while no webhook secret is configured', async () => {
     const unconfigured = await startServer({
-      db: database.db,
-      temporal,
+      db: endpoint.database.db,
+      temporal: endpoint.temporal,
       config: { apiKey: API_KEY, shopifyWebhookSecret: undefined, signingSecret: undefined },
     });
     try {
@@ -205,9 +181,14 @@ describe('POST /webhooks/shopify', () => {
   });
 
   it('a signed customers/create replayed under a new webhook id never undoes a newer consent change', async () => {
-    const apply = () => processInboxBatch({ db: database.db, temporal, taskQueue: 'nobody-polls' });
+    const apply = () =>
+      processInboxBatch({
+        db: endpoint.database.db,
+        temporal: endpoint.temporal,
+        taskQueue: 'nobody-polls',
+      });
     const status = async () =>
-      await database.db
+      await endpoint.database.db
         .selectFrom('contacts')
         .select(['id', 'newsletter_status'])
         .where('external_id', '=', '9001')
@@ -228,7 +209,7 @@ describe('POST /webhooks/shopify', () => {
     expect((await status()).newsletter_status).toBe('subscribed');
 
     // Yesterday's email link; today the contact unsubscribes with it.
-    const link = `${server.base}/unsubscribe?token=${encodeURIComponent(
+    const link = `${endpoint.server.base}/unsubscribe?token=${encodeURIComponent(
       createUnsubscribeToken(SIGNING_SECRET, id, { now: new Date(Date.now() - 86_400_000) }),
     )}`;
     const oneClick = { method: 'POST', body: 'List-Unsubscribe=One-Click' };

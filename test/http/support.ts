@@ -4,7 +4,11 @@ import http from 'node:http';
 import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll } from 'vitest';
-import { createHttpServer, type HttpDeps, listen } from '../../src/http/server.js';
+import type { Db } from '../../src/db/database.js';
+import { registerReportRoutes, type ReportRouteDeps } from '../../src/http/dashboard.js';
+import { createHttpServer, type Handler, type HttpDeps, listen } from '../../src/http/server.js';
+import { REPORT_CONFIG } from '../reports/matchers.js';
+import { type RouteServer, startRouteServer } from '../reports/route-server.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 export const API_KEY = 'bmr_test-api-key';
@@ -165,4 +169,18 @@ export function useTestEndpoint(): TestEndpoint {
     await endpoint.database?.drop();
   });
   return endpoint;
+}
+
+/**
+ * A server around the report routes (/dashboard, /api/report, /api/model-health, /metrics) over
+ * `db`, with REPORT_CONFIG and OPERATOR_KEY unless told otherwise. The report routes are added to
+ * `routes` when given (e.g. with a stand-in page).
+ */
+export async function startReportServer(
+  db: Db,
+  opts: Partial<Omit<ReportRouteDeps, 'db'>> & { routes?: Map<string, Handler> } = {},
+): Promise<RouteServer> {
+  const { routes = new Map<string, Handler>(), ...deps } = opts;
+  registerReportRoutes(routes, { config: REPORT_CONFIG, operatorKey: OPERATOR_KEY, ...deps, db });
+  return startRouteServer(routes);
 }

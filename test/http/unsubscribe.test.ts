@@ -1,26 +1,15 @@
 /** GET /unsubscribe and RFC 8058 one-click POST /unsubscribe, over real HTTP on real Postgres. */
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import {
-  API_KEY,
-  type RunningServer,
-  SHOPIFY_SECRET,
-  SIGNING_SECRET,
-  startServer,
-  unreachableTemporal,
-} from './support.js';
+import { API_KEY, SIGNING_SECRET, startServer, useTestEndpoint } from './support.js';
 
 describe('unsubscribe links', () => {
-  let database: TestDatabase;
-  let temporal: Client;
-  let server: RunningServer;
+  const endpoint = useTestEndpoint();
   let seq = 0;
 
   const subscribedContact = async (values: { external_id?: string } = {}) =>
     (
-      await database.db
+      await endpoint.database.db
         .insertInto('contacts')
         .values({
           email: `reader${++seq}@example.com`,
@@ -32,32 +21,18 @@ describe('unsubscribe links', () => {
         .executeTakeFirstOrThrow()
     ).id;
   const contact = (id: number) =>
-    database.db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    endpoint.database.db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
   const tokenFor = (id: number, opts: Parameters<typeof createUnsubscribeToken>[2] = {}) =>
     createUnsubscribeToken(SIGNING_SECRET, id, opts);
-
-  beforeAll(async () => {
-    [database, temporal] = await Promise.all([createTestDatabase(), unreachableTemporal()]);
-    server = await startServer({
-      db: database.db,
-      temporal,
-      config: {
-        apiKey: API_KEY,
-        shopifyWebhookSecret: SHOPIFY_SECRET,
-        signingSecret: SIGNING_SECRET,
-      },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await temporal?.connection.close();
-    await database?.drop();
-  });
 
   it('GET shows a page with a button and changes nothing (mail scanners open links); the button unsubscribes, with the time', async () => {
     const id = await subscribedContact({ external_id: 'cust-1' });
     const before = new Date();
-    const link = `${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`;
+    const link = `${endpoint.server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`;
     const res = await fetch(link);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -97,7 +72,7 @@ describe('unsubscribe links', () => {
   it('refuses a link older than UNSUBSCRIBE_LINK_DAYS (default 365), whatever its own expiry says', async () => {
     const id = await subscribedContact();
     const issued = (daysAgo: number) =>
-      `${server.base}/unsubscribe?token=${encodeURIComponent(
+      `${endpoint.server.base}/unsubscribe?token=${encodeURIComponent(
         tokenFor(id, { now: new Date(Date.now() - daysAgo * 86_400_000) }),
       )}`;
     const old = await fetch(issued(366), { method: 'POST', body: 'List-Unsubscribe=One-Click' });
@@ -106,8 +81,8 @@ describe('unsubscribe links', () => {
     expect((await contact(id)).newsletter_status).toBe('subscribed');
 
     const shortLived = await startServer({
-      db: database.db,
-      temporal,
+      db: endpoint.database.db,
+      temporal: endpoint.temporal,
       config: {
         apiKey: API_KEY,
         shopifyWebhookSecret: undefined,
@@ -129,12 +104,12 @@ describe('unsubscribe links', () => {
   it('a link from before the contact subscribed again is void: GET says so, POST changes nothing', async () => {
     const id = await subscribedContact();
     const token = tokenFor(id, { now: new Date(Date.now() - 3_600_000) });
-    await database.db
+    await endpoint.database.db
       .updateTable('contacts')
       .set({ newsletter_subscribed_at: new Date(Date.now() - 60_000) })
       .where('id', '=', id)
       .execute();
-    const link = `${server.base}/unsubscribe?token=${encodeURIComponent(token)}`;
+    const link = `${endpoint.server.base}/unsubscribe?token=${encodeURIComponent(token)}`;
     for (const init of [{}, { method: 'POST', body: 'List-Unsubscribe=One-Click' }]) {
       const res = await fetch(link, init);
       expect(res.status).toBe(400);
@@ -142,7 +117,7 @@ describe('unsubscribe links', () => {
     }
     expect((await contact(id)).newsletter_status).toBe('subscribed');
     // A link of an email sent since then works.
-    const fresh = `${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`;
+    const fresh = `${endpoint.server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`;
     expect((await fetch(fresh, { method: 'POST' })).status).toBe(200);
     expect((await contact(id)).newsletter_status).toBe('unsubscribed');
   });
@@ -155,18 +130,20 @@ describe('unsubscribe links', () => {
     const [, signature] = token.split('.');
     const forged = `${Buffer.from(`v1:unsubscribe:${other}:${Math.floor(Date.now() / 1000)}:`).toString('base64url')}.${signature}`;
     for (const bad of [forged, `${token.slice(0, -2)}AA`, 'not-a-token']) {
-      const res = await fetch(`${server.base}/unsubscribe?token=${encodeURIComponent(bad)}`);
+      const res = await fetch(
+        `${endpoint.server.base}/unsubscribe?token=${encodeURIComponent(bad)}`,
+      );
       expect(res.status).toBe(400);
       const page = await res.text();
       expect(page).toContain('This unsubscribe link is not valid');
       expect(page).not.toMatch(/at .*\.ts:\d+|Error:/);
     }
     const expired = await fetch(
-      `${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id, { now: new Date(Date.now() - 3_600_000), expiresInSeconds: 60 }))}`,
+      `${endpoint.server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id, { now: new Date(Date.now() - 3_600_000), expiresInSeconds: 60 }))}`,
     );
     expect(expired.status).toBe(400);
     expect(await expired.text()).toContain('This unsubscribe link has expired');
-    const missing = await fetch(`${server.base}/unsubscribe`);
+    const missing = await fetch(`${endpoint.server.base}/unsubscribe`);
     expect(missing.status).toBe(400);
     expect(await missing.text()).toContain('incomplete');
     expect((await contact(id)).newsletter_status).toBe('subscribed');
@@ -176,7 +153,7 @@ describe('unsubscribe links', () => {
   it('one-click POST (RFC 8058) unsubscribes and answers 200', async () => {
     const id = await subscribedContact();
     const res = await fetch(
-      `${server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`,
+      `${endpoint.server.base}/unsubscribe?token=${encodeURIComponent(tokenFor(id))}`,
       {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -191,8 +168,8 @@ describe('unsubscribe links', () => {
 
   it('answers 503 with a page while no signing secret is configured', async () => {
     const unconfigured = await startServer({
-      db: database.db,
-      temporal,
+      db: endpoint.database.db,
+      temporal: endpoint.temporal,
       config: { apiKey: API_KEY, shopifyWebhookSecret: undefined, signingSecret: undefined },
     });
     try {

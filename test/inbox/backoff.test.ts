@@ -1,21 +1,10 @@
 /** The retry schedule of failed events, as the claim query applies it on real Postgres. */
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { processInboxBatch, retryOffsetSeconds } from '../../src/inbox/processor.js';
-import { unreachableTemporal } from '../http/support.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useOfflineInbox } from './harness.js';
 
 describe('inbox retry backoff', () => {
-  let database: TestDatabase;
-  let temporal: Client;
-
-  beforeAll(async () => {
-    [database, temporal] = await Promise.all([createTestDatabase(), unreachableTemporal()]);
-  });
-  afterAll(async () => {
-    await temporal?.connection.close();
-    await database?.drop();
-  });
+  const offline = useOfflineInbox();
 
   it('doubles from 2 s and then waits at most 15 minutes between attempts', () => {
     const offsets = Array.from({ length: 13 }, (_, n) => retryOffsetSeconds(n));
@@ -26,10 +15,10 @@ describe('inbox retry backoff', () => {
 
   it('claims an event only once received_at + the offset of its attempts has passed', async () => {
     const receivedAt = new Date('2026-11-20T10:00:00.000Z');
-    const deps = { db: database.db, temporal, taskQueue: 'unused' };
+    const deps = { db: offline.database.db, temporal: offline.temporal, taskQueue: 'unused' };
     for (const attempts of [0, 1, 4, 9, 10, 14]) {
       // A payload that is no event: claimed means rejected at once, without Temporal.
-      const { id } = await database.db
+      const { id } = await offline.database.db
         .insertInto('inbox_events')
         .values({
           source: 'api',

@@ -39,7 +39,7 @@ describe('boomerang event', () => {
   });
 
   it('register stores the event in the inbox, applies it and starts the welcome journey', async () => {
-    const run = await cli([
+    const register = [
       'event',
       'register',
       '--email',
@@ -51,8 +51,8 @@ describe('boomerang event', () => {
       '--phone',
       '+44 20 7946 0958',
       '--sms-consent',
-      '--json',
-    ]);
+    ];
+    const run = await cli([...register, '--json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as {
@@ -90,19 +90,7 @@ describe('boomerang event', () => {
     await h.journeyAt(`${WELCOME}/${contactId}`, 'wait');
 
     // The same command again is the same event: nothing applied twice.
-    const again = await cli([
-      'event',
-      'register',
-      '--email',
-      'ivy@example.com',
-      '--first-name',
-      'Ivy',
-      '--newsletter',
-      'subscribed',
-      '--phone',
-      '+44 20 7946 0958',
-      '--sms-consent',
-    ]);
+    const again = await cli(register);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(
       new RegExp(

@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
@@ -17,6 +18,7 @@ import {
   SHOPIFY_SECRET,
   SIGNING_SECRET,
   startServer,
+  unreachableTemporal,
 } from '../http/support.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
@@ -117,4 +119,29 @@ export async function journeysBySearch(client: Client, contactId: number): Promi
   }))
     ids.push(execution.workflowId);
   return ids.sort();
+}
+
+export interface OfflineInbox {
+  database: TestDatabase;
+  /** A client of a Temporal server that is down: no campaign runs, so none is needed. */
+  temporal: Client;
+}
+
+/**
+ * For the test file that calls it: a fresh database and an unreachable Temporal, for the inbox
+ * on real Postgres alone; both closed after the file.
+ */
+export function useOfflineInbox(): OfflineInbox {
+  const inbox = {} as OfflineInbox;
+  beforeAll(async () => {
+    [inbox.database, inbox.temporal] = await Promise.all([
+      createTestDatabase(),
+      unreachableTemporal(),
+    ]);
+  });
+  afterAll(async () => {
+    await inbox.temporal?.connection.close();
+    await inbox.database?.drop();
+  });
+  return inbox;
 }

@@ -2,23 +2,13 @@
  * The inbox applies a batch concurrently across contacts and in order within a contact, on real
  * Postgres (no campaign runs, so no Temporal is needed).
  */
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lanesOf, orderingKeys, processInboxBatch } from '../../src/inbox/processor.js';
 import { acceptEvents } from '../../src/inbox/store.js';
-import { unreachableTemporal } from '../http/support.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useOfflineInbox } from './harness.js';
 
 describe('inbox batches', () => {
-  let database: TestDatabase;
-  let temporal: Client;
-  beforeAll(async () => {
-    [database, temporal] = await Promise.all([createTestDatabase(), unreachableTemporal()]);
-  });
-  afterAll(async () => {
-    await temporal?.connection.close();
-    await database?.drop();
-  });
+  const offline = useOfflineInbox();
 
   it('puts events that share an email, external id or order in one lane, in id order', () => {
     expect(orderingKeys({ contact: { email: ' Ada@Example.com ', external_id: 'c1' } })).toEqual([
@@ -57,16 +47,18 @@ describe('inbox batches', () => {
       });
     }
     for (let i = 0; i < events.length; i += 100) {
-      const accepted = await acceptEvents(database.db, 'api', { events: events.slice(i, i + 100) });
+      const accepted = await acceptEvents(offline.database.db, 'api', {
+        events: events.slice(i, i + 100),
+      });
       expect(accepted.ok).toBe(true);
     }
     const summary = await processInboxBatch(
-      { db: database.db, temporal, taskQueue: 'unused' },
+      { db: offline.database.db, temporal: offline.temporal, taskQueue: 'unused' },
       // The test pool has 5 connections: 2 lanes × 2 + the batch's own.
       { limit: 1000, concurrency: 2 },
     );
     expect(summary).toMatchObject({ applied: 120, failed: 0, rejected: 0, parked: 0 });
-    const contacts = await database.db
+    const contacts = await offline.database.db
       .selectFrom('contacts')
       .leftJoin('orders', 'orders.contact_id', 'contacts.id')
       .select(['contacts.email', 'contacts.first_name', 'orders.external_id as order_id'])

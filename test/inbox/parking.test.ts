@@ -2,8 +2,7 @@
  * Poison events on real Postgres: an event that keeps failing is parked with its reason after
  * PARK_AFTER_ATTEMPTS, no longer retried, counted by /metrics, and handled with `boomerang inbox`.
  */
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { countInboxByState } from '../../src/db/inbox.js';
 import { acceptEvents } from '../../src/inbox/store.js';
 import {
@@ -13,20 +12,10 @@ import {
 } from '../../src/inbox/processor.js';
 import { collectMetrics } from '../../src/reports/metrics.js';
 import { runCli } from '../cli/support.js';
-import { unreachableTemporal } from '../http/support.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useOfflineInbox } from './harness.js';
 
 describe('poison events', () => {
-  let database: TestDatabase;
-  let temporal: Client;
-
-  beforeAll(async () => {
-    [database, temporal] = await Promise.all([createTestDatabase(), unreachableTemporal()]);
-  });
-  afterAll(async () => {
-    await temporal?.connection.close();
-    await database?.drop();
-  });
+  const offline = useOfflineInbox();
 
   /** A Shopify-like order whose buyer has a customer id but no email: it waits for a registration that never comes. */
   const orphanPurchase = (orderId: string) => ({
@@ -36,11 +25,11 @@ describe('poison events', () => {
   });
 
   it('parks an event after PARK_AFTER_ATTEMPTS failures, with its reason, and stops retrying it', async () => {
-    const deps = { db: database.db, temporal, taskQueue: 'unused' };
-    const accepted = await acceptEvents(database.db, 'api', orphanPurchase('p1'));
+    const deps = { db: offline.database.db, temporal: offline.temporal, taskQueue: 'unused' };
+    const accepted = await acceptEvents(offline.database.db, 'api', orphanPurchase('p1'));
     if (!accepted.ok) throw new Error('not accepted');
     const id = accepted.events[0]!.id;
-    const { received_at: receivedAt } = await database.db
+    const { received_at: receivedAt } = await offline.database.db
       .selectFrom('inbox_events')
       .select('received_at')
       .where('id', '=', id)
@@ -53,7 +42,7 @@ describe('poison events', () => {
       statuses.push(...summary.outcomes.map((o) => o.status));
     }
     expect(statuses).toEqual([...Array<string>(PARK_AFTER_ATTEMPTS - 1).fill('failed'), 'parked']);
-    const row = await database.db
+    const row = await offline.database.db
       .selectFrom('inbox_events')
       .selectAll()
       .where('id', '=', id)
@@ -63,8 +52,8 @@ describe('poison events', () => {
     expect(row.last_error).toMatch(
       /^parked after 12 attempts: no contact has external_id "cust-p1"/,
     );
-    expect(await countInboxByState(database.db)).toMatchObject({ parked: 1, pending: 0 });
-    const metrics = await collectMetrics(database.db);
+    expect(await countInboxByState(offline.database.db)).toMatchObject({ parked: 1, pending: 0 });
+    const metrics = await collectMetrics(offline.database.db);
     expect(metrics.find((m) => m.name === 'boomerang_inbox_events')?.samples).toContainEqual({
       labels: { state: 'parked' },
       value: 1,
@@ -72,39 +61,39 @@ describe('poison events', () => {
   });
 
   it('lists, shows, retries and discards parked events with boomerang inbox', async () => {
-    const deps = { db: database.db, temporal, taskQueue: 'unused' };
-    const list = await runCli(database.url, ['inbox', 'list']);
+    const deps = { db: offline.database.db, temporal: offline.temporal, taskQueue: 'unused' };
+    const list = await runCli(offline.database.url, ['inbox', 'list']);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/parked: 1/);
     expect(list.stdout).toMatch(/purchase .* parked after 12 attempts/);
     const [parked] = (
-      JSON.parse((await runCli(database.url, ['inbox', 'list', '--json'])).stdout) as {
+      JSON.parse((await runCli(offline.database.url, ['inbox', 'list', '--json'])).stdout) as {
         events: { id: number; state: string }[];
       }
     ).events;
     expect(parked).toMatchObject({ state: 'parked' });
 
-    const show = await runCli(database.url, ['inbox', 'show', String(parked!.id)]);
+    const show = await runCli(offline.database.url, ['inbox', 'show', String(parked!.id)]);
     expect(show.stdout).toMatch(/: parked/);
     expect(show.stdout).toMatch(/"external_id": "cust-p1"/);
 
     // Retried: pending again and due at once; the buyer has registered meanwhile, so it applies.
-    await acceptEvents(database.db, 'api', {
+    await acceptEvents(offline.database.db, 'api', {
       type: 'account_registered',
       contact: { email: 'p1@example.com', external_id: 'cust-p1' },
     });
     expect((await processInboxBatch(deps)).applied).toBe(1);
-    const retry = await runCli(database.url, ['inbox', 'retry', String(parked!.id)]);
+    const retry = await runCli(offline.database.url, ['inbox', 'retry', String(parked!.id)]);
     expect(retry.code).toBe(0);
     expect(retry.stdout).toMatch(/1 event\(s\) pending again/);
     const summary = await processInboxBatch(deps);
     expect(summary.outcomes.map((o) => [o.type, o.status])).toEqual([['purchase', 'applied']]);
 
     // Discarded: kept as rejected with the reason, never applied.
-    const other = await acceptEvents(database.db, 'api', orphanPurchase('p2'));
+    const other = await acceptEvents(offline.database.db, 'api', orphanPurchase('p2'));
     if (!other.ok) throw new Error('not accepted');
     await processInboxBatch(deps, { parkAfterAttempts: 1 });
-    const discard = await runCli(database.url, [
+    const discard = await runCli(offline.database.url, [
       'inbox',
       'discard',
       String(other.events[0]!.id),
@@ -112,19 +101,19 @@ describe('poison events', () => {
       'test order',
     ]);
     expect(discard.stdout).toMatch(/1 event\(s\) discarded/);
-    const row = await database.db
+    const row = await offline.database.db
       .selectFrom('inbox_events')
       .selectAll()
       .where('id', '=', other.events[0]!.id)
       .executeTakeFirstOrThrow();
     expect(row.processed_at).not.toBeNull();
     expect(row.last_error).toMatch(/^discarded: test order; last error: parked after 1 attempts/);
-    expect(await countInboxByState(database.db)).toMatchObject({ parked: 0, rejected: 1 });
+    expect(await countInboxByState(offline.database.db)).toMatchObject({ parked: 0, rejected: 1 });
 
-    const bad = await runCli(database.url, ['inbox', 'retry', 'abc']);
+    const bad = await runCli(offline.database.url, ['inbox', 'retry', 'abc']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/"abc" is not an inbox event id/);
-    const notParked = await runCli(database.url, ['inbox', 'discard', String(parked!.id)]);
+    const notParked = await runCli(offline.database.url, ['inbox', 'discard', String(parked!.id)]);
     expect(notParked.code).toBe(1);
     expect(notParked.stderr).toMatch(/not parked/);
   });

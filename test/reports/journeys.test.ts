@@ -6,10 +6,8 @@
  * and attribution are checked against the journeys' own results (their step lists and end reasons)
  * and the orders the test placed.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signalPurchase, startJourney } from '../../src/campaigns/lifecycle.js';
-import type { Config } from '../../src/config.js';
 import { getCampaign, saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons, recordRedemption } from '../../src/db/coupons.js';
 import type { WelcomeVoucherCampaign } from '../../src/domain/campaigns/definition.js';
@@ -17,39 +15,23 @@ import { isHeldOut } from '../../src/domain/campaigns/holdout.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
 import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
-import { createTimeSkippingEnv } from '../support/temporal.js';
-import { type RunningWorkers, startRealWorkers } from '../support/workers.js';
+import { SHOP_ENV, useStack } from '../support/stack.js';
 
 const CAMPAIGN = 'welcome-report';
 const N = 24;
 const HOLDOUT = 30;
 
 describe('report on real welcome journeys with a control group', () => {
-  let env: TestWorkflowEnvironment;
-  let database: TestDatabase;
-  let workers: RunningWorkers | undefined;
-  let taskQueue: string;
-  let config: Config;
-
-  beforeAll(async () => {
-    [env, database] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
-    workers = await startRealWorkers(env, database.db, {
-      env: { BOOMERANG_PUBLIC_URL: 'https://shop.example', SHOP_URL: 'https://shop.example/' },
-      searchAttributes: false,
-    });
-    taskQueue = workers.taskQueue;
-    config = workers.config;
-  }, 120_000);
-
-  afterAll(async () => {
-    await workers?.stop();
-    await env?.teardown();
-    await database?.drop();
+  const stack = useStack({
+    timeSkipping: true,
+    workers: { env: SHOP_ENV, searchAttributes: false },
+    timeout: 120_000,
   });
 
   it('counts what the journeys did, node by node, and attributes the purchases', async () => {
+    const { env, database } = stack;
+    const { taskQueue, config } = stack.workers!;
     const db = database.db;
     const contacts = await db
       .insertInto('contacts')

@@ -3,8 +3,11 @@
  * with apt-get when missing and the tests run as root; otherwise an error saying what to install.
  */
 import { execFile } from 'node:child_process';
-import { access } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import { type BrowserContext, chromium } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -49,4 +52,42 @@ export async function ensureChromium(): Promise<string> {
       `\`${howTo}\` finished but ${CHROMIUM} is still missing; install Debian's chromium package.`,
     );
   return CHROMIUM;
+}
+
+export interface OperatorBrowser {
+  context: BrowserContext;
+  /** Closes the browser and removes its profile. */
+  close(): Promise<void>;
+}
+
+/**
+ * Headless Chromium at `executablePath` in a fresh profile, 1440×1000, answering the Basic auth
+ * prompt as the operator with `password` (the key `npm start` printed).
+ */
+export async function launchOperatorBrowser(
+  executablePath: string,
+  password: string,
+): Promise<OperatorBrowser> {
+  const userDataDir = await mkdtemp(path.join(tmpdir(), 'boomerang-chromium-'));
+  const removeProfile = () => rm(userDataDir, { recursive: true, force: true });
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1440, height: 1000 },
+      httpCredentials: { username: 'operator', password },
+    });
+  } catch (err) {
+    await removeProfile();
+    throw err;
+  }
+  return {
+    context,
+    async close() {
+      await context.close();
+      await removeProfile();
+    },
+  };
 }

@@ -1,5 +1,6 @@
 /** Contacts in the shapes the end-to-end tests need. */
 import type { Db } from '../../src/db/database.js';
+import { ensurePresetSegments } from '../../src/db/segments.js';
 
 /** A subscribed one-order customer of low value: a member of "Customers to reengage". */
 export async function lowValueCustomer(
@@ -28,4 +29,45 @@ export async function lowValueCustomer(
     })
     .execute();
   return id;
+}
+
+/**
+ * `count` subscribed one-order customers of low value (`${prefix}${i}@example.com`), all in
+ * "Customers to reengage" (whose preset segments are ensured first).
+ */
+export async function seedReengageContacts(
+  db: Db,
+  prefix: string,
+  count: number,
+): Promise<{ id: number }[]> {
+  await ensurePresetSegments(db);
+  const contacts = await db
+    .insertInto('contacts')
+    .values(
+      Array.from({ length: count }, (_, i) => ({
+        email: `${prefix}${i}@example.com`,
+        newsletter_status: 'subscribed' as const,
+      })),
+    )
+    .returning('id')
+    .execute();
+  // Low CLV and low forecast: every contact is in "Customers to reengage".
+  await db
+    .insertInto('contact_indicators')
+    .values(
+      contacts.map(({ id }) => ({
+        contact_id: id,
+        orders_count: 1,
+        total_spent: 20,
+        frequency: 0,
+        recency_days: 0,
+        age_days: 200,
+        monetary_value: 0,
+        clv_12m: 8,
+        forecast_purchases_12m: 0.1,
+        computed_at: new Date(),
+      })),
+    )
+    .execute();
+  return contacts;
 }

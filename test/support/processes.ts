@@ -1,5 +1,6 @@
 /** Child processes of the project's own entry points (worker, HTTP, npm start), for end-to-end tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/config.js';
 
@@ -81,4 +82,13 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+export async function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => socket.end(() => resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
 }
