@@ -271,10 +271,17 @@ describe('hostile input', () => {
         expect(again.outcomes).toEqual([]);
         const pending = await endpoint.database.db
           .selectFrom('inbox_events')
-          .select(['id', 'attempts'])
+          .select(['id', 'attempts', 'last_error'])
           .where((eb) => eb.or([eb('processed_at', 'is', null), eb('attempts', '!=', 1)]))
           .execute();
-        expect(pending).toEqual([]);
+        // The one wait by design: a purchase naming a customer id the shop has not seen, with no
+        // email to create the contact from, waits for the registration (tried once so far).
+        const waitingForRegistration = (r: (typeof pending)[number]) =>
+          r.attempts === 1 &&
+          /^no contact has external_id .*; waiting for the contact's registration$/.test(
+            r.last_error ?? '',
+          );
+        expect(pending.filter((r) => !waitingForRegistration(r))).toEqual([]);
       }),
       { numRuns: 150 },
     );
