@@ -10,16 +10,22 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sql } from 'kysely';
 import { LAUNCH_CONCURRENCY } from '../src/activities/launch.js';
-import { createChannels } from '../src/channels/index.js';
-import { defaultCacheDir, loadConfig } from '../src/config.js';
+import { defaultCacheDir } from '../src/config.js';
 import { saveCampaign } from '../src/db/campaigns.js';
 import { generateCoupons } from '../src/db/coupons.js';
 import { ensurePresetSegments } from '../src/db/segments.js';
 import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
 import { resolveTemporalCli } from '../src/provision/tools.js';
 import { launchCampaign } from '../src/workflows/launch.js';
-import { createMessagesWorker, createWorker } from '../src/worker.js';
-import { arg, benchDatabase, log, measure, report } from './support.js';
+import {
+  arg,
+  benchDatabase,
+  log,
+  measure,
+  report,
+  startBenchWorkers,
+  startEmptyWorkflows,
+} from './support.js';
 
 const contacts = arg('contacts', 10_000);
 /** --no-memory: measure the launch only, not the wait until every journey sleeps. */
@@ -57,37 +63,9 @@ try {
   });
 
   log(`baseline: starting ${contacts.toLocaleString()} empty workflows, ${CONCURRENCY} at a time`);
-  const baseline = await measure(async () => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < contacts) {
-          const i = next++;
-          await env.client.workflow.start('benchEmptyWorkflow', {
-            taskQueue: 'bench-empty',
-            workflowId: `empty/${i}`,
-            args: [],
-          });
-        }
-      }),
-    );
-  });
+  const baseline = await measure(() => startEmptyWorkflows(env.client, contacts, CONCURRENCY));
 
-  const config = loadConfig({
-    TEMPORAL_TASK_QUEUE: 'bench',
-    BOOMERANG_SIGNING_SECRET: 'bench',
-    EMAIL_REQUESTS_PER_SECOND: '100000',
-    SMS_REQUESTS_PER_SECOND: '100000',
-  });
-  const deps = { db, config, temporal: env.client, channels: createChannels(config, db) };
-  const options = {
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue: 'bench',
-    deps,
-  };
-  const workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
-  const running = Promise.all(workers.map((w) => w.run()));
+  const { workers, running } = await startBenchWorkers(env.nativeConnection, env.client, db);
 
   log(
     `launch: ${contacts.toLocaleString()} contacts into the low-CLV campaign (journeys run meanwhile)`,

@@ -16,8 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { LAUNCH_CONCURRENCY } from '../src/activities/launch.js';
-import { createChannels } from '../src/channels/index.js';
-import { defaultCacheDir, loadConfig } from '../src/config.js';
+import { defaultCacheDir } from '../src/config.js';
 import { saveCampaign } from '../src/db/campaigns.js';
 import { generateCoupons } from '../src/db/coupons.js';
 import type { Db } from '../src/db/database.js';
@@ -30,8 +29,14 @@ import {
 } from '../src/provision/temporal-server.js';
 import { resolveTemporalCli } from '../src/provision/tools.js';
 import { launchCampaign } from '../src/workflows/launch.js';
-import { createMessagesWorker, createWorker } from '../src/worker.js';
-import { benchDatabase, log, measure, report } from './support.js';
+import {
+  benchDatabase,
+  log,
+  measure,
+  report,
+  startBenchWorkers,
+  startEmptyWorkflows,
+} from './support.js';
 
 function listArg(name: string, fallback: string): string[] {
   const i = process.argv.indexOf(`--${name}`);
@@ -137,36 +142,15 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
     log(`${kind}: ${contacts.toLocaleString()} contacts`);
     await seed(db, contacts);
 
-    const baseline = await measure(async () => {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: LAUNCH_CONCURRENCY }, async () => {
-          while (next < contacts) {
-            const i = next++;
-            await engine.client.workflow.start('benchEmptyWorkflow', {
-              taskQueue: 'bench-empty',
-              workflowId: `empty/${i}`,
-              args: [],
-            });
-          }
-        }),
-      );
-    });
+    const baseline = await measure(() =>
+      startEmptyWorkflows(engine.client, contacts, LAUNCH_CONCURRENCY),
+    );
 
-    const config = loadConfig({
-      TEMPORAL_TASK_QUEUE: 'bench',
-      BOOMERANG_SIGNING_SECRET: 'bench',
-      EMAIL_REQUESTS_PER_SECOND: '100000',
-      SMS_REQUESTS_PER_SECOND: '100000',
-    });
-    const options = {
-      connection: engine.nativeConnection,
-      namespace: 'default',
-      taskQueue: 'bench',
-      deps: { db, config, temporal: engine.client, channels: createChannels(config, db) },
-    };
-    const workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
-    const running = Promise.all(workers.map((w) => w.run()));
+    const { workers, running } = await startBenchWorkers(
+      engine.nativeConnection,
+      engine.client,
+      db,
+    );
 
     const before = await dbStats(db);
     const started = process.hrtime.bigint();

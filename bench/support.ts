@@ -2,10 +2,15 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import pg from 'pg';
+import { createChannels } from '../src/channels/index.js';
+import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createDatabaseIfMissing, startEmbeddedPostgres } from '../src/provision/postgres.js';
+import { createMessagesWorker, createWorker } from '../src/worker.js';
 
 export interface BenchDatabase {
   db: Db;
@@ -101,4 +106,53 @@ export async function report(
     console.log(
       `  ${r.metric.padEnd(58)} ${r.value.padStart(14)}${r.goal ? `   goal ${r.goal} ${r.ok ? 'MET' : 'NOT MET'}` : ''}`,
     );
+}
+
+/**
+ * The engine's raw start rate, the baseline of a launch: `count` empty workflows
+ * (`benchEmptyWorkflow` on task queue `bench-empty`) started `concurrency` at a time.
+ */
+export async function startEmptyWorkflows(
+  client: Client,
+  count: number,
+  concurrency: number,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        await client.workflow.start('benchEmptyWorkflow', {
+          taskQueue: 'bench-empty',
+          workflowId: `empty/${i}`,
+          args: [],
+        });
+      }
+    }),
+  );
+}
+
+/**
+ * Boomerang's two workers on task queue `bench`, sending to the outbox with no provider rate limit
+ * to speak of, so that a launch measures the engine, not the sends.
+ */
+export async function startBenchWorkers(
+  connection: NativeConnection,
+  client: Client,
+  db: Db,
+): Promise<{ workers: Worker[]; running: Promise<void[]> }> {
+  const config = loadConfig({
+    TEMPORAL_TASK_QUEUE: 'bench',
+    BOOMERANG_SIGNING_SECRET: 'bench',
+    EMAIL_REQUESTS_PER_SECOND: '100000',
+    SMS_REQUESTS_PER_SECOND: '100000',
+  });
+  const options = {
+    connection,
+    namespace: 'default',
+    taskQueue: 'bench',
+    deps: { db, config, temporal: client, channels: createChannels(config, db) },
+  };
+  const workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
+  return { workers, running: Promise.all(workers.map((w) => w.run())) };
 }
