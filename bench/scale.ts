@@ -176,6 +176,7 @@ interface Run {
   /** How many contacts the two baselines ran on (at most --baseline-cap). */
   baselineContacts: number;
   emptyStartsPerSecond: number;
+  emptyStartCpuMs: CpuPerJourney;
   enrolledPerSecond: number;
   firstEmailsSeconds: number;
   firstEmailsPerSecond: number;
@@ -196,9 +197,11 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
     await seed(db, contacts);
     const baselineContacts = Math.min(contacts, baselineCap);
 
+    const emptyStartsCpuBefore = await cpuSeconds();
     const baseline = await measure(() =>
       startEmptyWorkflows(engine.client, baselineContacts, LAUNCH_CONCURRENCY),
     );
+    const emptyStartsCpuAfter = await cpuSeconds();
 
     const { workers, running } = await startBenchWorkers(
       engine.nativeConnection,
@@ -267,6 +270,7 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
       contacts,
       baselineContacts,
       emptyStartsPerSecond: baselineContacts / baseline.seconds,
+      emptyStartCpuMs: cpuPerJourney(emptyStartsCpuBefore, emptyStartsCpuAfter, baselineContacts),
       enrolledPerSecond: contacts / launch.seconds,
       firstEmailsSeconds,
       firstEmailsPerSecond: contacts / firstEmailsSeconds,
@@ -332,6 +336,10 @@ for (const kind of engines) {
         value: `${(r.firstEmailsPerSecond / r.emptyBodiesFirstEmailsPerSecond).toFixed(2)}×`,
         goal: '≥ 0.8',
         ok: r.firstEmailsPerSecond / r.emptyBodiesFirstEmailsPerSecond >= 0.8,
+      },
+      {
+        metric: `${kind} ${r.contacts}: CPU ms per empty start, bench / Temporal / Postgres`,
+        value: cpuText(r.emptyStartCpuMs),
       },
       {
         metric: `${kind} ${r.contacts}: CPU ms per journey, worker / Temporal / Postgres`,
