@@ -2,7 +2,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { Db } from '../db/database.js';
 import { assignCoupon, CouponPoolExhaustedError, UnknownCouponSetError } from '../db/coupons.js';
-import { recordJourneyEvent } from '../db/journeys.js';
 import { currentWorkflowId, stepKey } from './context.js';
 import { type CarriesEnteredStep, recordStepEntered } from './journeys.js';
 
@@ -25,7 +24,6 @@ export function createCouponActivities({ db }: { db: Db }) {
       input: AssignCouponInput,
     ): Promise<{ code: string; expiresAt: string | null }> {
       const key = stepKey(input.step);
-      await recordStepEntered(db, input.entered);
       try {
         const coupon = await assignCoupon(db, {
           setId: input.couponSet,
@@ -33,21 +31,26 @@ export function createCouponActivities({ db }: { db: Db }) {
           contactId: input.contactId,
           validForMs: input.validFor ? msToNumber(input.validFor as never) : undefined,
         });
-        await recordJourneyEvent(db, {
-          key: `${key}:coupon_assigned`,
-          workflowId: currentWorkflowId(),
-          campaignId: input.campaignId,
-          contactId: input.contactId,
-          type: 'coupon_assigned',
-          step: input.step,
-          detail: {
-            couponSet: input.couponSet,
-            code: coupon.code,
-            expiresAt: coupon.expiresAt?.toISOString() ?? null,
+        await recordStepEntered(db, input.entered, [
+          {
+            key: `${key}:coupon_assigned`,
+            workflowId: currentWorkflowId(),
+            campaignId: input.campaignId,
+            contactId: input.contactId,
+            type: 'coupon_assigned',
+            step: input.step,
+            detail: {
+              couponSet: input.couponSet,
+              code: coupon.code,
+              expiresAt: coupon.expiresAt?.toISOString() ?? null,
+            },
           },
-        });
+        ]);
         return { code: coupon.code, expiresAt: coupon.expiresAt?.toISOString() ?? null };
       } catch (err) {
+        // The node was entered even when its pool is empty; another error is retried, entry and all.
+        if (err instanceof CouponPoolExhaustedError || err instanceof UnknownCouponSetError)
+          await recordStepEntered(db, input.entered);
         if (err instanceof CouponPoolExhaustedError) {
           console.warn(
             `coupons: ${err.message} (campaign ${input.campaignId}, contact ${input.contactId})`,

@@ -6,6 +6,8 @@ import {
   recordEnrollment,
   recordJourneyEnd,
   recordJourneyEvent,
+  recordJourneyEvents,
+  type JourneyEventInput,
   recordJourneyVersion,
   recordJourneyFailure,
 } from '../db/journeys.js';
@@ -36,14 +38,19 @@ export interface CarriesEnteredStep {
 }
 
 /**
- * Writes a node's entry in journey_events, once whatever retries. The event names the definition
- * version the step ran under, and the journey row follows an adopted version.
+ * Writes a node's entry in journey_events, once whatever retries, in one statement with `along`
+ * (what the node did, when the activity knows it by then). The event names the definition version
+ * the step ran under, and the journey row follows an adopted version.
  */
-export async function recordStepEntered(db: Db, entered: EnteredStep | undefined): Promise<void> {
-  if (!entered) return;
+export async function recordStepEntered(
+  db: Db,
+  entered: EnteredStep | undefined,
+  along: JourneyEventInput[] = [],
+): Promise<void> {
+  if (!entered) return recordJourneyEvents(db, along);
   const workflowId = currentWorkflowId();
   const definitionVersion = entered.definitionVersion ?? 1;
-  await recordJourneyEvent(db, {
+  const entry: JourneyEventInput = {
     key: `${stepKey(entered.step)}#${entered.index}:entered`,
     workflowId,
     campaignId: entered.campaignId,
@@ -51,7 +58,8 @@ export async function recordStepEntered(db: Db, entered: EnteredStep | undefined
     type: 'step_entered',
     step: entered.step,
     detail: { definitionVersion },
-  });
+  };
+  await recordJourneyEvents(db, [entry, ...along]);
   if (definitionVersion > 1) await recordJourneyVersion(db, workflowId, definitionVersion);
 }
 
@@ -63,15 +71,18 @@ export function createJourneyActivities({ db, config }: { db: Db; config: Pick<C
     ): Promise<void> {
       const workflowId = currentWorkflowId();
       const definitionVersion = input.definitionVersion ?? 1;
-      await recordEnrollment(db, { workflowId, ...input, definitionVersion });
-      await recordJourneyEvent(db, {
-        key: `${workflowId}:enrolled`,
-        workflowId,
-        campaignId: input.campaignId,
-        contactId: input.contactId,
-        type: 'enrolled',
-        detail: { holdout: input.holdout, definitionVersion },
-      });
+      await recordEnrollment(
+        db,
+        { workflowId, ...input, definitionVersion },
+        {
+          key: `${workflowId}:enrolled`,
+          workflowId,
+          campaignId: input.campaignId,
+          contactId: input.contactId,
+          type: 'enrolled',
+          detail: { holdout: input.holdout, definitionVersion },
+        },
+      );
     },
 
     /** A node entered, written on its own: before a pause, or for journeys recorded before local decision nodes. */

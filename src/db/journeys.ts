@@ -14,23 +14,37 @@ export interface JourneyEventInput {
   at?: Date;
 }
 
+function journeyEventRow(event: JourneyEventInput) {
+  return {
+    idempotency_key: event.key,
+    workflow_id: event.workflowId,
+    campaign_id: event.campaignId,
+    contact_id: event.contactId,
+    type: event.type,
+    step: event.step ?? null,
+    detail: JSON.stringify(event.detail ?? {}),
+    occurred_at: event.at,
+  };
+}
+
 export async function recordJourneyEvent(db: Executor, event: JourneyEventInput): Promise<void> {
+  await recordJourneyEvents(db, [event]);
+}
+
+/** Several events in one statement (a node's entry and what it did). */
+export async function recordJourneyEvents(
+  db: Executor,
+  events: JourneyEventInput[],
+): Promise<void> {
+  if (events.length === 0) return;
   await db
     .insertInto('journey_events')
-    .values({
-      idempotency_key: event.key,
-      workflow_id: event.workflowId,
-      campaign_id: event.campaignId,
-      contact_id: event.contactId,
-      type: event.type,
-      step: event.step ?? null,
-      detail: JSON.stringify(event.detail ?? {}),
-      occurred_at: event.at,
-    })
+    .values(events.map(journeyEventRow))
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .execute();
 }
 
+/** The journey's row and its `enrolled` event, in one statement: enrolment is every journey's first write. */
 export async function recordEnrollment(
   db: Executor,
   j: {
@@ -41,18 +55,25 @@ export async function recordEnrollment(
     definitionVersion?: number;
     at?: Date;
   },
+  event: JourneyEventInput,
 ): Promise<void> {
   await db
-    .insertInto('journeys')
-    .values({
-      workflow_id: j.workflowId,
-      campaign_id: j.campaignId,
-      contact_id: j.contactId,
-      holdout: j.holdout,
-      definition_version: j.definitionVersion,
-      enrolled_at: j.at,
-    })
-    .onConflict((oc) => oc.column('workflow_id').doNothing())
+    .with('journey', (q) =>
+      q
+        .insertInto('journeys')
+        .values({
+          workflow_id: j.workflowId,
+          campaign_id: j.campaignId,
+          contact_id: j.contactId,
+          holdout: j.holdout,
+          definition_version: j.definitionVersion,
+          enrolled_at: j.at,
+        })
+        .onConflict((oc) => oc.column('workflow_id').doNothing()),
+    )
+    .insertInto('journey_events')
+    .values(journeyEventRow(event))
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .execute();
 }
 
