@@ -1,6 +1,7 @@
 /** A real HTTP server on 127.0.0.1 that records requests and answers with scripted responses. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 export interface RecordedRequest {
   method: string;
@@ -60,4 +61,23 @@ export async function startFakeHttpServer(
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+/**
+ * For the describe block that calls it: a fake server started before its tests and closed after
+ * them, with the recorded requests cleared before each test. The handle is filled in when the
+ * tests start.
+ */
+export function useFakeHttpServer(): FakeHttpServer {
+  const handle = {} as FakeHttpServer;
+  beforeAll(async () => {
+    Object.assign(handle, await startFakeHttpServer());
+  });
+  afterAll(async () => {
+    await handle.close?.();
+  });
+  beforeEach(() => {
+    handle.requests.length = 0;
+  });
+  return handle;
 }

@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROVIDER_FAILURE } from '../../src/channels/provider-errors.js';
 import { createResendEmailProvider } from '../../src/channels/resend.js';
 import type { EmailMessage } from '../../src/channels/types.js';
-import { type FakeHttpServer, startFakeHttpServer } from './fake-http.js';
+import { startFakeHttpServer, useFakeHttpServer } from './fake-http.js';
 
 const email: EmailMessage = {
   from: 'Boomerang Shop <shop@example.com>',
@@ -18,16 +18,7 @@ const email: EmailMessage = {
 };
 
 describe("Resend email provider, against a local fake Resend (the client's baseUrl)", () => {
-  let resend: FakeHttpServer;
-  beforeAll(async () => {
-    resend = await startFakeHttpServer();
-  });
-  afterAll(async () => {
-    await resend?.close();
-  });
-  beforeEach(() => {
-    resend.requests.length = 0;
-  });
+  const resend = useFakeHttpServer();
 
   const provider = () => createResendEmailProvider({ apiKey: 're_test_123', baseUrl: resend.url });
 

@@ -1,23 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROVIDER_FAILURE } from '../../src/channels/provider-errors.js';
 import { createTwilioSmsProvider } from '../../src/channels/twilio.js';
-import { type FakeHttpServer, startFakeHttpServer } from './fake-http.js';
+import { startFakeHttpServer, useFakeHttpServer } from './fake-http.js';
 
 const SID = 'AC00000000000000000000000000000001';
 const TOKEN = 'auth-token';
 
 describe('Twilio SMS provider, against a local fake Twilio', () => {
-  let twilio: FakeHttpServer;
-  beforeAll(async () => {
-    twilio = await startFakeHttpServer();
-  });
-  afterAll(async () => {
-    await twilio?.close();
-  });
-  beforeEach(() => {
-    twilio.requests.length = 0;
-  });
+  const twilio = useFakeHttpServer();
 
   const provider = (from = '+34600000000') =>
     createTwilioSmsProvider({ accountSid: SID, authToken: TOKEN, from, baseUrl: twilio.url });
