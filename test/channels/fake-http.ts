@@ -1,7 +1,8 @@
 /** A real HTTP server on 127.0.0.1 that records requests and answers with scripted responses. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { beforeEach } from 'vitest';
+import { useStarted } from '../support/lifecycle.js';
 
 export interface RecordedRequest {
   method: string;
@@ -69,13 +70,7 @@ export async function startFakeHttpServer(
  * tests start.
  */
 export function useFakeHttpServer(): FakeHttpServer {
-  const handle = {} as FakeHttpServer;
-  beforeAll(async () => {
-    Object.assign(handle, await startFakeHttpServer());
-  });
-  afterAll(async () => {
-    await handle.close?.();
-  });
+  const handle = useStarted(startFakeHttpServer, (server) => server.close());
   beforeEach(() => {
     handle.requests.length = 0;
   });
