@@ -6,7 +6,12 @@ import { ensurePresetSegments } from '../../src/db/segments.js';
 export async function lowValueCustomer(
   db: Db,
   email: string,
-  indicators: { totalSpent: number; ageDays: number; clv12m: number; forecast: number },
+  indicators: { totalSpent: number; ageDays: number; clv12m: number; forecast: number } = {
+    totalSpent: 30,
+    ageDays: 300,
+    clv12m: 12,
+    forecast: 0.2,
+  },
 ): Promise<number> {
   const { id } = await db
     .insertInto('contacts')
