@@ -8,28 +8,30 @@ import { summarizeOrders } from '../../src/domain/indicators/clv.js';
 import { scoreRfm } from '../../src/domain/indicators/rfm.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';
 import { useTestDatabase } from '../support/db.js';
+import { insertContacts, insertOrders, type RawOrder } from '../support/orders.js';
 
 const DAY = 86_400_000;
 
 describe('indicator summaries in SQL', () => {
   const database = useTestDatabase();
   const asOf = new Date('2026-06-30T12:00:00Z');
-  const orders: {
-    contact: number;
-    placedAt: Date;
-    total: number;
-    status: 'paid' | 'refunded' | 'cancelled';
-  }[] = [];
+  const orders: RawOrder[] = [];
   let contactIds: number[] = [];
+  // Without fitted models: these tests are about the summary, not the forecasts.
+  const summarizeAndPublish = async (at: Date) => {
+    await summarizeContacts(database.db, at);
+    await publishIndicators(database.db, at, { bgnbdFitId: null, gammaGamma: null });
+  };
+  const indicatorsOf = (contactId: number) =>
+    database.db
+      .selectFrom('contact_indicators')
+      .select('contact_id')
+      .where('contact_id', '=', contactId)
+      .executeTakeFirst();
 
   beforeAll(async () => {
     const rng = mulberry32(11);
-    const inserted = await database.db
-      .insertInto('contacts')
-      .values(Array.from({ length: 300 }, (_, i) => ({ email: `c${i}@example.com` })))
-      .returning('id')
-      .execute();
-    contactIds = inserted.map((r) => r.id);
+    contactIds = await insertContacts(database.db, 'c', 300);
     for (const contact of contactIds) {
       const n = Math.floor(rng() * 6); // some contacts have no orders at all
       for (let k = 0; k < n; k++) {
@@ -48,19 +50,7 @@ describe('indicator summaries in SQL', () => {
       total: 50,
       status: 'paid',
     });
-    await database.db
-      .insertInto('orders')
-      .values(
-        orders.map((o, i) => ({
-          external_id: `o${i}`,
-          contact_id: o.contact,
-          placed_at: o.placedAt,
-          total: o.total,
-          currency: 'EUR',
-          status: o.status,
-        })),
-      )
-      .execute();
+    await insertOrders(database.db, 'o', orders);
   });
 
   it('agrees with summarizeOrders and scoreRfm for every contact', async () => {
@@ -139,33 +129,16 @@ describe('indicator summaries in SQL', () => {
         currency: 'EUR',
       })
       .execute();
-    await summarizeContacts(database.db, asOf);
-    await publishIndicators(database.db, asOf, { bgnbdFitId: null, gammaGamma: null });
-    expect(
-      await database.db
-        .selectFrom('contact_indicators')
-        .select('contact_id')
-        .where('contact_id', '=', lonely.id)
-        .executeTakeFirst(),
-    ).toBeDefined();
+    await summarizeAndPublish(asOf);
+    expect(await indicatorsOf(lonely.id)).toBeDefined();
 
     await database.db
       .updateTable('orders')
       .set({ status: 'refunded' })
       .where('external_id', '=', 'lonely-1')
       .execute();
-    await summarizeContacts(database.db, new Date(asOf.getTime() + 1000));
-    await publishIndicators(database.db, new Date(asOf.getTime() + 1000), {
-      bgnbdFitId: null,
-      gammaGamma: null,
-    });
-    expect(
-      await database.db
-        .selectFrom('contact_indicators')
-        .select('contact_id')
-        .where('contact_id', '=', lonely.id)
-        .executeTakeFirst(),
-    ).toBeUndefined();
+    await summarizeAndPublish(new Date(asOf.getTime() + 1000));
+    expect(await indicatorsOf(lonely.id)).toBeUndefined();
   });
 
   it('uses the same purchase-day rule as summarizeOrders for an as-of instant at midnight', async () => {
@@ -181,21 +154,12 @@ describe('indicator summaries in SQL', () => {
       { placedAt: new Date('2026-08-02T00:00:00Z'), total: 40 },
       { placedAt: new Date('2026-08-02T18:00:00Z'), total: 80 },
     ];
-    await database.db
-      .insertInto('orders')
-      .values(
-        own.map((o, i) => ({
-          external_id: `midnight-${i}`,
-          contact_id: contact.id,
-          placed_at: o.placedAt,
-          total: o.total,
-          currency: 'EUR',
-          status: 'paid' as const,
-        })),
-      )
-      .execute();
-    await summarizeContacts(database.db, midnight);
-    await publishIndicators(database.db, midnight, { bgnbdFitId: null, gammaGamma: null });
+    await insertOrders(
+      database.db,
+      'midnight-',
+      own.map((o) => ({ ...o, contact: contact.id, status: 'paid' })),
+    );
+    await summarizeAndPublish(midnight);
     const row = await database.db
       .selectFrom('contact_indicators')
       .select(['frequency', 'recency_days', 'age_days', 'monetary_value'])
