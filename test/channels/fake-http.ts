@@ -76,3 +76,10 @@ export function useFakeHttpServer(): FakeHttpServer {
   });
   return handle;
 }
+
+/** The address of a fake server that is already closed: nothing answers there. */
+export async function closedServerUrl(): Promise<string> {
+  const closed = await startFakeHttpServer();
+  await closed.close();
+  return closed.url;
+}
