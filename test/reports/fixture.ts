@@ -350,33 +350,26 @@ export async function seedReportFixture(db: Db): Promise<Fixture> {
     );
 
   // Orders no journey may claim, and some it may, for every contact now and then.
+  // An order placed `fromDays` plus up to `spanDays` (negative: before) days from BASE.
+  const orderAround = (
+    contactId: number,
+    fromDays: number,
+    spanDays: number,
+    extra: Partial<FxOrder> = {},
+  ) =>
+    addOrder({
+      contact_id: contactId,
+      placed_at: new Date(BASE + (fromDays + rng() * spanDays) * DAY),
+      total: amount(),
+      ...extra,
+    });
   for (const contactId of fx.contactIds) {
     const r = rng();
-    if (r < 0.25)
-      addOrder({
-        contact_id: contactId,
-        placed_at: new Date(BASE - (5 + rng() * 60) * DAY),
-        total: amount(),
-      }); // long before
-    else if (r < 0.4)
-      addOrder({
-        contact_id: contactId,
-        placed_at: new Date(BASE + (40 + rng() * 20) * DAY),
-        total: amount(),
-      }); // long after
-    else if (r < 0.5)
-      addOrder({
-        contact_id: contactId,
-        placed_at: new Date(BASE + (3 + rng() * 20) * DAY),
-        total: amount(),
-        status: 'refunded',
-      });
-    else if (r < 0.65)
-      addOrder({
-        contact_id: contactId,
-        placed_at: new Date(BASE + (1 + rng() * 25) * DAY),
-        total: amount(),
-      }); // maybe in a window
+    // Long before, long after, refunded, or maybe inside a window.
+    if (r < 0.25) orderAround(contactId, -5, -60);
+    else if (r < 0.4) orderAround(contactId, 40, 20);
+    else if (r < 0.5) orderAround(contactId, 3, 20, { status: 'refunded' });
+    else if (r < 0.65) orderAround(contactId, 1, 25);
   }
   // One order in dollars inside a low-CLV window; one exactly at a window's end.
   const sample = fx.journeys.find(
@@ -404,24 +397,17 @@ export async function seedReportFixture(db: Db): Promise<Fixture> {
   });
 
   // Spare codes: low-CLV runs low (3 < 10), welcome has plenty.
-  for (let i = 0; i < 3; i++)
+  const spare = (setId: string, code: string) =>
     fx.coupons.push({
-      set_id: 'low-clv',
-      code: `LOW-SPARE-${i}`,
+      set_id: setId,
+      code,
       contact_id: null,
       assignment_key: null,
       assigned_at: null,
       redeemed_by: null,
     });
-  for (let i = 0; i < 20; i++)
-    fx.coupons.push({
-      set_id: 'welcome',
-      code: `WELCOME-SPARE-${i}`,
-      contact_id: null,
-      assignment_key: null,
-      assigned_at: null,
-      redeemed_by: null,
-    });
+  for (let i = 0; i < 3; i++) spare('low-clv', `LOW-SPARE-${i}`);
+  for (let i = 0; i < 20; i++) spare('welcome', `WELCOME-SPARE-${i}`);
 
   await db.insertInto('journeys').values(fx.journeys).execute();
   await db
