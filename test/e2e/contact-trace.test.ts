@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
 import { traceContact } from '../../src/cli/contact.js';
-import { ensurePresetSegments } from '../../src/db/segments.js';
 import { until } from '../support/processes.js';
 import { lowClvCampaign } from '../support/campaigns.js';
 import { lowValueCustomer } from '../support/customers.js';
@@ -19,7 +18,6 @@ describe('contact trace', () => {
     const { env, database } = stack;
     const config = stack.workers!.config;
     const db = database.db;
-    await ensurePresetSegments(db);
     const id = await lowValueCustomer(db, 'grace@example.com');
     const campaign = await lowClvCampaign(db, 'trace', { name: 'Trace campaign', coupons: 5 });
 

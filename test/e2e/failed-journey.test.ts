@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
 import { settleClosedJourneys } from '../../src/campaigns/settle.js';
 import { traceContact } from '../../src/cli/contact.js';
-import { ensurePresetSegments } from '../../src/db/segments.js';
 import { collectMetrics } from '../../src/reports/metrics.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
@@ -26,7 +25,6 @@ describe('a failed journey', () => {
     const { env, database } = stack;
     const config = stack.workers!.config;
     const db = database.db;
-    await ensurePresetSegments(db);
     const campaign = await lowClvCampaign(db, 'broken', {
       name: 'Broken template',
       coupons: 5,

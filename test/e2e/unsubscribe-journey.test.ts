@@ -7,7 +7,6 @@
 import type http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
-import { ensurePresetSegments } from '../../src/db/segments.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
 import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { until } from '../support/processes.js';
@@ -35,7 +34,6 @@ describe('unsubscribe during a journey', () => {
     const { env, database } = stack;
     const config = stack.workers!.config;
     const db = database.db;
-    await ensurePresetSegments(db);
     const id = await lowValueCustomer(db, 'linus@example.com');
     const campaign = await lowClvCampaign(db, 'unsub', { name: 'Unsubscribe test', coupons: 3 });
     const { workflowId } = await startJourney(

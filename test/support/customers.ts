@@ -2,7 +2,10 @@
 import type { Db } from '../../src/db/database.js';
 import { ensurePresetSegments } from '../../src/db/segments.js';
 
-/** A subscribed one-order customer of low value: a member of "Customers to reengage". */
+/**
+ * A subscribed one-order customer of low value: a member of "Customers to reengage" (whose preset
+ * segments are ensured first).
+ */
 export async function lowValueCustomer(
   db: Db,
   email: string,
@@ -13,6 +16,7 @@ export async function lowValueCustomer(
     forecast: 0.2,
   },
 ): Promise<number> {
+  await ensurePresetSegments(db);
   const { id } = await db
     .insertInto('contacts')
     .values({ email, newsletter_status: 'subscribed' })
