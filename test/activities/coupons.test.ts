@@ -10,18 +10,13 @@ import {
   recordRedemption,
 } from '../../src/db/coupons.js';
 import { useTestDatabase } from '../support/db.js';
+import { insertContact } from '../support/orders.js';
 
 describe('coupons', () => {
   const database = useTestDatabase();
   let contactId: number;
   beforeAll(async () => {
-    contactId = (
-      await database.db
-        .insertInto('contacts')
-        .values({ email: 'ada@example.com' })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-    ).id;
+    contactId = await insertContact(database.db, 'ada@example.com');
     await database.db
       .insertInto('campaigns')
       .values({ id: 'c1', kind: 'low_clv_coupon', name: 'c1', definition: '{}' })

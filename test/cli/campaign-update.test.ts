@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignVersions, getCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { insertContact } from '../support/orders.js';
 import { runCli } from './support.js';
 
 describe('boomerang campaign create / update', () => {
@@ -67,17 +68,13 @@ describe('boomerang campaign create / update', () => {
   });
 
   it('refuses an update running journeys cannot take, naming the field and the reason', async () => {
-    const contact = await database.db
-      .insertInto('contacts')
-      .values({ email: 'ada@example.com' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const contactId = await insertContact(database.db, 'ada@example.com');
     await database.db
       .insertInto('journeys')
       .values({
-        workflow_id: `welcome/${contact.id}`,
+        workflow_id: `welcome/${contactId}`,
         campaign_id: 'welcome',
-        contact_id: contact.id,
+        contact_id: contactId,
         definition_version: 2,
       })
       .execute();

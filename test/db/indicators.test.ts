@@ -8,7 +8,7 @@ import { summarizeOrders } from '../../src/domain/indicators/clv.js';
 import { scoreRfm } from '../../src/domain/indicators/rfm.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';
 import { useTestDatabase } from '../support/db.js';
-import { insertContacts, insertOrders, type RawOrder } from '../support/orders.js';
+import { insertContact, insertContacts, insertOrders, type RawOrder } from '../support/orders.js';
 
 const DAY = 86_400_000;
 
@@ -114,23 +114,19 @@ describe('indicator summaries in SQL', () => {
   });
 
   it('drops the indicators of a contact whose only paid order was refunded', async () => {
-    const lonely = await database.db
-      .insertInto('contacts')
-      .values({ email: 'lonely@example.com' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const lonelyId = await insertContact(database.db, 'lonely@example.com');
     await database.db
       .insertInto('orders')
       .values({
         external_id: 'lonely-1',
-        contact_id: lonely.id,
+        contact_id: lonelyId,
         placed_at: new Date(asOf.getTime() - 3 * DAY),
         total: 30,
         currency: 'EUR',
       })
       .execute();
     await summarizeAndPublish(asOf);
-    expect(await indicatorsOf(lonely.id)).toBeDefined();
+    expect(await indicatorsOf(lonelyId)).toBeDefined();
 
     await database.db
       .updateTable('orders')
@@ -138,16 +134,12 @@ describe('indicator summaries in SQL', () => {
       .where('external_id', '=', 'lonely-1')
       .execute();
     await summarizeAndPublish(new Date(asOf.getTime() + 1000));
-    expect(await indicatorsOf(lonely.id)).toBeUndefined();
+    expect(await indicatorsOf(lonelyId)).toBeUndefined();
   });
 
   it('uses the same purchase-day rule as summarizeOrders for an as-of instant at midnight', async () => {
     const midnight = new Date('2026-08-02T00:00:00Z');
-    const contact = await database.db
-      .insertInto('contacts')
-      .values({ email: 'midnight@example.com' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const contactId = await insertContact(database.db, 'midnight@example.com');
     const own = [
       { placedAt: new Date('2026-07-20T10:00:00Z'), total: 12 },
       { placedAt: new Date('2026-08-01T23:59:59.999Z'), total: 20 },
@@ -157,13 +149,13 @@ describe('indicator summaries in SQL', () => {
     await insertOrders(
       database.db,
       'midnight-',
-      own.map((o) => ({ ...o, contact: contact.id, status: 'paid' })),
+      own.map((o) => ({ ...o, contact: contactId, status: 'paid' })),
     );
     await summarizeAndPublish(midnight);
     const row = await database.db
       .selectFrom('contact_indicators')
       .select(['frequency', 'recency_days', 'age_days', 'monetary_value'])
-      .where('contact_id', '=', contact.id)
+      .where('contact_id', '=', contactId)
       .executeTakeFirstOrThrow();
     const expected = summarizeOrders(own, midnight)!;
     // The two orders of 1 August and earlier count; those at and after midnight do not.

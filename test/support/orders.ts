@@ -9,6 +9,16 @@ export interface RawOrder {
   status: 'paid' | 'refunded' | 'cancelled';
 }
 
+/** A contact with no more than an email; its id. */
+export async function insertContact(db: Db, email: string): Promise<number> {
+  const { id } = await db
+    .insertInto('contacts')
+    .values({ email })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return id;
+}
+
 /** `count` contacts with no more than an email (`${prefix}${i}@example.com`); their ids in order. */
 export async function insertContacts(db: Db, prefix: string, count: number): Promise<number[]> {
   const inserted = await db
