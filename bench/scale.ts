@@ -4,9 +4,13 @@
  *   - enrolment rate ÷ the same engine's raw empty-workflow start rate (goal ≥ 0.8);
  *   - wall time until every first email is in the outbox, at each N (how the cost grows);
  *   - worker RSS with every journey asleep, largest N ÷ smallest N (goal ≤ 1.2);
- *   - Postgres transactions and rows written per journey up to its first email (pg_stat_database).
+ *   - Postgres transactions and rows written per journey up to its first email (pg_stat_database);
+ *   - first emails per second ÷ the same journeys' rate when every activity body is empty (goal ≥ 0.8);
+ *   - CPU per journey of the worker process, the Temporal server and Postgres (/proc): where the
+ *     time goes, and a figure that other load on the machine does not change much.
+ * The two baselines run on at most --baseline-cap contacts (default 10,000).
  *
- *   npm run bench -- scale [--contacts 1000,5000] [--engines dev,server]
+ *   npm run bench -- scale [--contacts 1000,5000] [--engines dev,server] [--baseline-cap 10000]
  */
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -33,6 +37,7 @@ import {
   benchDatabase,
   log,
   measure,
+  cpuSeconds,
   report,
   startBenchWorkers,
   startEmptyWorkflows,
@@ -44,6 +49,8 @@ function listArg(name: string, fallback: string): string[] {
 }
 const sizes = listArg('contacts', '1000,5000').map(Number);
 const engines = listArg('engines', 'dev,server') as ('dev' | 'server')[];
+/** The baselines (empty starts, empty activity bodies) run on at most this many contacts. */
+const baselineCap = Number(listArg('baseline-cap', '10000')[0]);
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -104,12 +111,8 @@ async function seed(db: Db, contacts: number): Promise<void> {
   await sql`INSERT INTO contact_indicators (contact_id, orders_count, total_spent, frequency, recency_days, age_days, monetary_value, clv_12m, forecast_purchases_12m, computed_at)
     SELECT id, 1, 30, 0, 0, 200, 0, 10, 0.2, now() FROM contacts`.execute(db);
   await generateCoupons(db, 'bench', contacts + 100, { prefix: 'B-' });
-  await saveCampaign(db, {
-    id: 'bench',
-    name: 'Bench',
-    kind: 'low_clv_coupon',
-    couponSet: 'bench',
-  });
+  for (const id of ['bench', 'bench-empty'])
+    await saveCampaign(db, { id, name: 'Bench', kind: 'low_clv_coupon', couponSet: 'bench' });
 }
 
 async function dbStats(db: Db): Promise<{ xacts: number; rows: number }> {
@@ -122,13 +125,64 @@ async function dbStats(db: Db): Promise<{ xacts: number; rows: number }> {
 const count = async (db: Db, query: ReturnType<typeof sql<{ n: number }>>) =>
   Number((await query.execute(db)).rows[0]!.n);
 
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU milliseconds per journey of the worker process, the Temporal server and Postgres. */
+interface CpuPerJourney {
+  worker: number;
+  temporal: number;
+  postgres: number;
+}
+
+function cpuPerJourney(
+  before: Awaited<ReturnType<typeof cpuSeconds>>,
+  after: Awaited<ReturnType<typeof cpuSeconds>>,
+  journeys: number,
+): CpuPerJourney {
+  const ms = (k: 'self' | 'temporal' | 'postgres') => ((after[k] - before[k]) * 1000) / journeys;
+  return { worker: ms('self'), temporal: ms('temporal'), postgres: ms('postgres') };
+}
+
+/**
+ * The baseline of the journeys' own work: the same journey workflow and activity calls, with
+ * bodies that do nothing (the segment check says yes, the coupon is a constant, the email is
+ * counted, not written).
+ */
+function emptyActivityBodies(onEmail: () => void) {
+  const nothing = async () => {};
+  const sent = async () => {
+    onEmail();
+    return { outcome: 'sent' as const, messageId: 0 };
+  };
+  return {
+    main: {
+      recordEnrollment: nothing,
+      recordStep: nothing,
+      endJourney: nothing,
+      failJourney: nothing,
+      isInSegment: async () => true,
+      hasPurchased: async () => false,
+      addToSegment: nothing,
+      nextContactWindow: async (input: { now: string }) => input.now,
+      assignCoupon: async () => ({ code: 'EMPTY', expiresAt: null }),
+    },
+    messages: { sendEmail: sent, sendSms: sent },
+  };
+}
+
 interface Run {
   engine: string;
   contacts: number;
+  /** How many contacts the two baselines ran on (at most --baseline-cap). */
+  baselineContacts: number;
   emptyStartsPerSecond: number;
+  emptyStartCpuMs: CpuPerJourney;
   enrolledPerSecond: number;
   firstEmailsSeconds: number;
   firstEmailsPerSecond: number;
+  emptyBodiesFirstEmailsPerSecond: number;
+  cpuMsPerJourney: CpuPerJourney;
+  emptyBodiesCpuMsPerJourney: CpuPerJourney;
   rssAsleepMiB: number;
   xactsPerJourney: number;
   rowsPerJourney: number;
@@ -141,10 +195,13 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
   try {
     log(`${kind}: ${contacts.toLocaleString()} contacts`);
     await seed(db, contacts);
+    const baselineContacts = Math.min(contacts, baselineCap);
 
+    const emptyStartsCpuBefore = await cpuSeconds();
     const baseline = await measure(() =>
-      startEmptyWorkflows(engine.client, contacts, LAUNCH_CONCURRENCY),
+      startEmptyWorkflows(engine.client, baselineContacts, LAUNCH_CONCURRENCY),
     );
+    const emptyStartsCpuAfter = await cpuSeconds();
 
     const { workers, running } = await startBenchWorkers(
       engine.nativeConnection,
@@ -153,6 +210,7 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
     );
 
     const before = await dbStats(db);
+    const cpuBefore = await cpuSeconds();
     const started = process.hrtime.bigint();
     const launch = await measure(() =>
       engine.client.workflow.execute(launchCampaign, {
@@ -167,9 +225,10 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
         sql<{ n: number }>`SELECT count(*)::int AS n FROM messages WHERE campaign_id = 'bench'`,
       );
       if (sent >= contacts) break;
-      await new Promise((r) => setTimeout(r, 500));
+      await pause(500);
     }
     const firstEmailsSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpuAfter = await cpuSeconds();
     const after = await dbStats(db);
     for (;;) {
       const asleep = await count(
@@ -179,20 +238,45 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
         }>`SELECT count(*)::int AS n FROM journey_events WHERE campaign_id = 'bench' AND step = 'wait'`,
       );
       if (asleep >= contacts) break;
-      await new Promise((r) => setTimeout(r, 1000));
+      await pause(1000);
     }
     global.gc?.();
     const rssAsleepMiB = process.memoryUsage().rss / 2 ** 20;
     for (const w of workers) w.shutdown();
     await running;
 
+    log(`${kind}: the same journeys with empty activity bodies, on ${baselineContacts} contacts`);
+    let emails = 0;
+    const empty = await startBenchWorkers(engine.nativeConnection, engine.client, db, {
+      taskQueue: 'bench-empty-bodies',
+      activities: emptyActivityBodies(() => emails++),
+    });
+    const emptyCpuBefore = await cpuSeconds();
+    const emptyStarted = process.hrtime.bigint();
+    const emptyLaunch = await engine.client.workflow.start(launchCampaign, {
+      taskQueue: 'bench-empty-bodies',
+      workflowId: 'launch/bench-empty',
+      args: [{ campaignId: 'bench-empty', batchSize: 500 }],
+    });
+    while (emails < baselineContacts) await pause(100);
+    const emptySeconds = Number(process.hrtime.bigint() - emptyStarted) / 1e9;
+    const emptyCpuAfter = await cpuSeconds();
+    await emptyLaunch.terminate('baseline measured').catch(() => undefined);
+    for (const w of empty.workers) w.shutdown();
+    await empty.running;
+
     return {
       engine: kind,
       contacts,
-      emptyStartsPerSecond: contacts / baseline.seconds,
+      baselineContacts,
+      emptyStartsPerSecond: baselineContacts / baseline.seconds,
+      emptyStartCpuMs: cpuPerJourney(emptyStartsCpuBefore, emptyStartsCpuAfter, baselineContacts),
       enrolledPerSecond: contacts / launch.seconds,
       firstEmailsSeconds,
       firstEmailsPerSecond: contacts / firstEmailsSeconds,
+      emptyBodiesFirstEmailsPerSecond: baselineContacts / emptySeconds,
+      cpuMsPerJourney: cpuPerJourney(cpuBefore, cpuAfter, contacts),
+      emptyBodiesCpuMsPerJourney: cpuPerJourney(emptyCpuBefore, emptyCpuAfter, baselineContacts),
       rssAsleepMiB,
       xactsPerJourney: (after.xacts - before.xacts) / contacts,
       rowsPerJourney: (after.rows - before.rows) / contacts,
@@ -202,6 +286,9 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
     await bench.close();
   }
 }
+
+const cpuText = (c: CpuPerJourney) =>
+  `${c.worker.toFixed(1)} / ${c.temporal.toFixed(1)} / ${c.postgres.toFixed(1)}`;
 
 const runs: Run[] = [];
 for (const kind of engines)
@@ -219,7 +306,7 @@ for (const kind of engines) {
     const ratio = r.enrolledPerSecond / r.emptyStartsPerSecond;
     rows.push(
       {
-        metric: `${kind} ${r.contacts}: empty workflows started / s`,
+        metric: `${kind} ${r.contacts}: empty workflows started / s (${r.baselineContacts})`,
         value: r.emptyStartsPerSecond.toFixed(0),
       },
       {
@@ -239,6 +326,28 @@ for (const kind of engines) {
       {
         metric: `${kind} ${r.contacts}: first emails / s`,
         value: r.firstEmailsPerSecond.toFixed(0),
+      },
+      {
+        metric: `${kind} ${r.contacts}: first emails / s, empty activity bodies (${r.baselineContacts})`,
+        value: r.emptyBodiesFirstEmailsPerSecond.toFixed(0),
+      },
+      {
+        metric: `${kind} ${r.contacts}: first emails / empty activity bodies`,
+        value: `${(r.firstEmailsPerSecond / r.emptyBodiesFirstEmailsPerSecond).toFixed(2)}×`,
+        goal: '≥ 0.8',
+        ok: r.firstEmailsPerSecond / r.emptyBodiesFirstEmailsPerSecond >= 0.8,
+      },
+      {
+        metric: `${kind} ${r.contacts}: CPU ms per empty start, bench / Temporal / Postgres`,
+        value: cpuText(r.emptyStartCpuMs),
+      },
+      {
+        metric: `${kind} ${r.contacts}: CPU ms per journey, worker / Temporal / Postgres`,
+        value: cpuText(r.cpuMsPerJourney),
+      },
+      {
+        metric: `${kind} ${r.contacts}: the same with empty activity bodies`,
+        value: cpuText(r.emptyBodiesCpuMsPerJourney),
       },
       {
         metric: `${kind} ${r.contacts}: Postgres transactions per journey`,

@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createDatabaseIfMissing, startEmbeddedPostgres } from '../src/provision/postgres.js';
+import { createActivities, createMessageActivities } from '../src/activities/index.js';
 import { createMessagesWorker, createWorker } from '../src/worker.js';
 
 export interface BenchDatabase {
@@ -133,26 +134,72 @@ export async function startEmptyWorkflows(
 }
 
 /**
- * Boomerang's two workers on task queue `bench`, sending to the outbox with no provider rate limit
- * to speak of, so that a launch measures the engine, not the sends.
+ * Boomerang's two workers on `taskQueue`, sending to the outbox with no provider rate limit to
+ * speak of, so that a launch measures the engine, not the sends. `activities` replaces some of
+ * each worker's activities (the empty-bodies baseline).
  */
 export async function startBenchWorkers(
   connection: NativeConnection,
   client: Client,
   db: Db,
+  options: {
+    taskQueue?: string;
+    activities?: { main?: Record<string, unknown>; messages?: Record<string, unknown> };
+  } = {},
 ): Promise<{ workers: Worker[]; running: Promise<void[]> }> {
+  const taskQueue = options.taskQueue ?? 'bench';
   const config = loadConfig({
-    TEMPORAL_TASK_QUEUE: 'bench',
+    TEMPORAL_TASK_QUEUE: taskQueue,
     BOOMERANG_SIGNING_SECRET: 'bench',
     EMAIL_REQUESTS_PER_SECOND: '100000',
     SMS_REQUESTS_PER_SECOND: '100000',
   });
-  const options = {
-    connection,
-    namespace: 'default',
-    taskQueue: 'bench',
-    deps: { db, config, temporal: client, channels: createChannels(config, db) },
-  };
-  const workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
+  const deps = { db, config, temporal: client, channels: createChannels(config, db) };
+  const common = { connection, namespace: 'default', taskQueue, deps };
+  const { main, messages } = options.activities ?? {};
+  const workers = await Promise.all([
+    createWorker({
+      ...common,
+      overrides: main && { activities: { ...createActivities(deps), ...main } },
+    }),
+    createMessagesWorker({
+      ...common,
+      overrides: messages && { activities: { ...createMessageActivities(deps), ...messages } },
+    }),
+  ]);
   return { workers, running: Promise.all(workers.map((w) => w.run())) };
+}
+
+/** CPU seconds so far, of this process and of its descendants (servers it started), by kind. */
+export async function cpuSeconds(): Promise<{ self: number; temporal: number; postgres: number }> {
+  const usage = process.cpuUsage();
+  const ticks = 100; // USER_HZ on Linux
+  const stats = new Map<number, { ppid: number; comm: string; seconds: number }>();
+  for (const entry of await fs.readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const text = await fs.readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const close = text.lastIndexOf(')');
+    if (close < 0) continue;
+    const comm = text.slice(text.indexOf('(') + 1, close);
+    const fields = text.slice(close + 2).split(' ');
+    // fields[0] is the state; utime, stime, cutime, cstime are fields 14–17 of stat.
+    const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
+    stats.set(Number(entry), {
+      ppid: Number(fields[1]),
+      comm,
+      seconds: (utime! + stime! + cutime! + cstime!) / ticks,
+    });
+  }
+  const kinds = { self: (usage.user + usage.system) / 1e6, temporal: 0, postgres: 0 };
+  const isDescendant = (pid: number): boolean => {
+    for (let p = stats.get(pid)?.ppid; p !== undefined && p > 1; p = stats.get(p)?.ppid)
+      if (p === process.pid) return true;
+    return false;
+  };
+  for (const [pid, s] of stats) {
+    if (pid === process.pid || !isDescendant(pid)) continue;
+    if (s.comm.startsWith('postgres')) kinds.postgres += s.seconds;
+    else if (s.comm === 'temporal' || s.comm === 'server') kinds.temporal += s.seconds;
+  }
+  return kinds;
 }

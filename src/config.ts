@@ -554,48 +554,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * Settings a process cannot do its work without, although the config is valid without them (the
  * CLI needs none of them). Checked when the process starts, not when a journey first needs them.
  */
-const NEEDED_AT_START: Record<
-  'worker' | 'http',
-  { variable: EnvKey; why: string; isSet: (config: Config) => boolean }[]
-> = {
+const IS_SET = {
+  DATABASE_URL: (c: Config) => Boolean(c.databaseUrl),
+  BOOMERANG_SIGNING_SECRET: (c: Config) => Boolean(c.signingSecret),
+  BOOMERANG_API_KEY: (c: Config) => Boolean(c.apiKey),
+} satisfies Partial<Record<EnvKey, (config: Config) => boolean>>;
+
+/** Which of those settings each process needs, and why (said when one is missing). */
+const NEEDED_AT_START: Record<'worker' | 'http', [variable: keyof typeof IS_SET, why: string][]> = {
   worker: [
-    {
-      variable: 'DATABASE_URL',
-      why: 'the worker keeps contacts, coupons and messages in Postgres',
-      isSet: (c) => Boolean(c.databaseUrl),
-    },
-    {
-      variable: 'BOOMERANG_SIGNING_SECRET',
-      why: 'marketing emails need an unsubscribe link, which is signed with it',
-      isSet: (c) => Boolean(c.signingSecret),
-    },
+    ['DATABASE_URL', 'the worker keeps contacts, coupons and messages in Postgres'],
+    [
+      'BOOMERANG_SIGNING_SECRET',
+      'marketing emails need an unsubscribe link, which is signed with it',
+    ],
   ],
   http: [
-    {
-      variable: 'DATABASE_URL',
-      why: 'the endpoint stores every event in Postgres before answering',
-      isSet: (c) => Boolean(c.databaseUrl),
-    },
-    {
-      variable: 'BOOMERANG_SIGNING_SECRET',
-      why: 'it verifies the unsubscribe links of the emails (the worker signs them with the same secret)',
-      isSet: (c) => Boolean(c.signingSecret),
-    },
-    {
-      variable: 'BOOMERANG_API_KEY',
-      why: 'the store authenticates to POST /events with it',
-      isSet: (c) => Boolean(c.apiKey),
-    },
+    ['DATABASE_URL', 'the endpoint stores every event in Postgres before answering'],
+    [
+      'BOOMERANG_SIGNING_SECRET',
+      'it verifies the unsubscribe links of the emails (the worker signs them with the same secret)',
+    ],
+    ['BOOMERANG_API_KEY', 'the store authenticates to POST /events with it'],
   ],
 };
 
 /** Refuses to start a process whose needed settings are missing, naming each variable. */
 export function assertReadyToStart(process: 'worker' | 'http', config: Config): void {
   const problems = NEEDED_AT_START[process]
-    .filter((need) => !need.isSet(config))
-    .map((need) => ({
-      variable: need.variable,
-      message: `is not set, and the ${process} needs it: ${need.why} (\`npm start\` sets it for you)`,
+    .filter(([variable]) => !IS_SET[variable](config))
+    .map(([variable, why]) => ({
+      variable,
+      message: `is not set, and the ${process} needs it: ${why} (\`npm start\` sets it for you)`,
     }));
   if (problems.length > 0) throw new ConfigError(problems);
 }

@@ -4,8 +4,9 @@ import type { Db } from '../db/database.js';
 import { assignCoupon, CouponPoolExhaustedError, UnknownCouponSetError } from '../db/coupons.js';
 import { recordJourneyEvent } from '../db/journeys.js';
 import { currentWorkflowId, stepKey } from './context.js';
+import { type CarriesEnteredStep, recordStepEntered } from './journeys.js';
 
-export interface AssignCouponInput {
+export interface AssignCouponInput extends CarriesEnteredStep {
   step: string;
   campaignId: string;
   contactId: number;
@@ -24,6 +25,7 @@ export function createCouponActivities({ db }: { db: Db }) {
       input: AssignCouponInput,
     ): Promise<{ code: string; expiresAt: string | null }> {
       const key = stepKey(input.step);
+      await recordStepEntered(db, input.entered);
       try {
         const coupon = await assignCoupon(db, {
           setId: input.couponSet,

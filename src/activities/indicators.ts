@@ -33,6 +33,7 @@ import {
 } from '../domain/indicators/bgnbd.js';
 import { DEFAULT_HORIZON_DAYS } from '../domain/indicators/clv.js';
 import { fitGammaGamma, type GammaGammaParams } from '../domain/indicators/gamma-gamma.js';
+import type { MaximumLikelihoodFit } from '../domain/indicators/optimize.js';
 
 export interface FittedModels {
   bgnbd: { id: number; params: BgNbdParams } | null;
@@ -62,6 +63,23 @@ export function createIndicatorActivities({
   taskQueue: string;
   searchAttributes?: boolean;
 }) {
+  /** Stores a model's fit; its id and parameters are what the indicators are computed with. */
+  const saveFit = async <P extends Record<string, number>>(
+    model: 'bgnbd' | 'gamma_gamma',
+    params: P,
+    sampleSize: number,
+    fit: Pick<MaximumLikelihoodFit, 'logLikelihood' | 'converged'>,
+  ): Promise<{ id: number; params: P }> => ({
+    id: await saveModelFit(db, {
+      model,
+      parameters: params,
+      sampleSize,
+      logLikelihood: fit.logLikelihood,
+      converged: fit.converged,
+    }),
+    params,
+  });
+
   return {
     /** Per-contact order summaries and RFM scores, in one set-based statement. */
     async summarizeContacts(input: { asOf: string }): Promise<{ contacts: number }> {
@@ -83,17 +101,12 @@ export function createIndicatorActivities({
             weight: r.weight,
           })),
         );
-        const params = { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b };
-        bgnbd = {
-          id: await saveModelFit(db, {
-            model: 'bgnbd',
-            parameters: params,
-            sampleSize: fit.n,
-            logLikelihood: fit.logLikelihood,
-            converged: fit.converged,
-          }),
-          params,
-        };
+        bgnbd = await saveFit(
+          'bgnbd',
+          { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b },
+          fit.n,
+          fit,
+        );
         if (!fit.converged)
           warnings.push(
             'BG/NBD: the optimiser stopped before converging; indicators use its best estimate',
@@ -107,17 +120,12 @@ export function createIndicatorActivities({
         const fit = fitGammaGamma(
           spendRows.map((r) => ({ frequency: r.frequency, monetaryValue: r.monetary })),
         );
-        const params = { p: fit.p, q: fit.q, v: fit.v };
-        gammaGamma = {
-          id: await saveModelFit(db, {
-            model: 'gamma_gamma',
-            parameters: params,
-            sampleSize: spendRows.length,
-            logLikelihood: fit.logLikelihood,
-            converged: fit.converged,
-          }),
-          params,
-        };
+        gammaGamma = await saveFit(
+          'gamma_gamma',
+          { p: fit.p, q: fit.q, v: fit.v },
+          spendRows.length,
+          fit,
+        );
         // q, v → ∞ with p·v/(q−1) finite: the data show (almost) no spend differences between customers.
         if (fit.q > 1e5)
           warnings.push(

@@ -20,6 +20,41 @@ interface JourneyRef {
   contactId: number;
 }
 
+/** A node a journey entered; `index` keeps two visits of the same kind of node apart. */
+export interface EnteredStep extends JourneyRef {
+  step: string;
+  index: number;
+  definitionVersion?: number;
+}
+
+/**
+ * The node the journey entered just before this activity, which writes it first (journeys with
+ * local decision nodes: one activity instead of two, see workflows/journey.ts).
+ */
+export interface CarriesEnteredStep {
+  entered?: EnteredStep;
+}
+
+/**
+ * Writes a node's entry in journey_events, once whatever retries. The event names the definition
+ * version the step ran under, and the journey row follows an adopted version.
+ */
+export async function recordStepEntered(db: Db, entered: EnteredStep | undefined): Promise<void> {
+  if (!entered) return;
+  const workflowId = currentWorkflowId();
+  const definitionVersion = entered.definitionVersion ?? 1;
+  await recordJourneyEvent(db, {
+    key: `${stepKey(entered.step)}#${entered.index}:entered`,
+    workflowId,
+    campaignId: entered.campaignId,
+    contactId: entered.contactId,
+    type: 'step_entered',
+    step: entered.step,
+    detail: { definitionVersion },
+  });
+  if (definitionVersion > 1) await recordJourneyVersion(db, workflowId, definitionVersion);
+}
+
 export function createJourneyActivities({ db, config }: { db: Db; config: Pick<Config, 'shop'> }) {
   return {
     /** `definitionVersion` is absent from journeys started before campaigns had versions: 1. */
@@ -39,41 +74,28 @@ export function createJourneyActivities({ db, config }: { db: Db; config: Pick<C
       });
     },
 
-    /**
-     * A node entered; `index` keeps two visits of the same kind of node apart. The event names the
-     * definition version the step ran under, and the journey row follows an adopted version.
-     */
-    async recordStep(
-      input: JourneyRef & { step: string; index: number; definitionVersion?: number },
-    ): Promise<void> {
-      const workflowId = currentWorkflowId();
-      const definitionVersion = input.definitionVersion ?? 1;
-      await recordJourneyEvent(db, {
-        key: `${stepKey(input.step)}#${input.index}:entered`,
-        workflowId,
-        campaignId: input.campaignId,
-        contactId: input.contactId,
-        type: 'step_entered',
-        step: input.step,
-        detail: { definitionVersion },
-      });
-      if (definitionVersion > 1) await recordJourneyVersion(db, workflowId, definitionVersion);
+    /** A node entered, written on its own: before a pause, or for journeys recorded before local decision nodes. */
+    async recordStep(input: EnteredStep): Promise<void> {
+      await recordStepEntered(db, input);
     },
 
-    async endJourney(input: JourneyRef & { reason: string }): Promise<void> {
+    async endJourney(input: JourneyRef & CarriesEnteredStep & { reason: string }): Promise<void> {
+      await recordStepEntered(db, input.entered);
       const workflowId = currentWorkflowId();
       await recordJourneyEnd(db, workflowId, input.reason);
       await recordJourneyEvent(db, {
         key: `${workflowId}:ended`,
         workflowId,
-        ...input,
+        campaignId: input.campaignId,
+        contactId: input.contactId,
         type: 'ended',
         detail: { reason: input.reason },
       });
     },
 
     /** The journey's workflow is failing: its row says so, and why, before the failure is raised. */
-    async failJourney(input: JourneyRef & { error: string }): Promise<void> {
+    async failJourney(input: JourneyRef & CarriesEnteredStep & { error: string }): Promise<void> {
+      await recordStepEntered(db, input.entered);
       const workflowId = currentWorkflowId();
       await recordJourneyFailure(db, workflowId, input.error);
       await recordJourneyEvent(db, {
@@ -86,25 +108,33 @@ export function createJourneyActivities({ db, config }: { db: Db; config: Pick<C
       });
     },
 
-    async isInSegment(input: { contactId: number; segment: string }): Promise<boolean> {
+    async isInSegment(
+      input: { contactId: number; segment: string } & CarriesEnteredStep,
+    ): Promise<boolean> {
+      await recordStepEntered(db, input.entered);
       return isInSegment(db, input.contactId, input.segment);
     },
 
     /** Paid orders since the given instant (refunded and cancelled orders are not purchases). */
-    async hasPurchased(input: { contactId: number; since: string }): Promise<boolean> {
+    async hasPurchased(
+      input: { contactId: number; since: string } & CarriesEnteredStep,
+    ): Promise<boolean> {
+      await recordStepEntered(db, input.entered);
       return (await countPurchases(db, input.contactId, new Date(input.since))) > 0;
     },
 
-    async addToSegment(input: { contactId: number; segment: string }): Promise<void> {
+    async addToSegment(
+      input: { contactId: number; segment: string } & CarriesEnteredStep,
+    ): Promise<void> {
+      await recordStepEntered(db, input.entered);
       await addToStaticSegment(db, input.segment, input.contactId);
     },
 
     /** When the contact window next opens, in the contact's time zone (else the shop's). */
-    async nextContactWindow(input: {
-      contactId: number;
-      window: ContactWindowSpec;
-      now: string;
-    }): Promise<string> {
+    async nextContactWindow(
+      input: { contactId: number; window: ContactWindowSpec; now: string } & CarriesEnteredStep,
+    ): Promise<string> {
+      await recordStepEntered(db, input.entered);
       const timeZone = (await contactTimezone(db, input.contactId)) ?? config.shop.timezone;
       return nextWindowStart(input.window, new Date(input.now), timeZone).toISOString();
     },

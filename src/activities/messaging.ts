@@ -53,6 +53,7 @@ import type { EmailQueue } from '../channels/sending.js';
 import { rejectedFailure, retryableFailure } from '../channels/provider-errors.js';
 import type { RequestRate } from '../channels/rate-limit.js';
 import { currentWorkflowId, stepKey } from './context.js';
+import { type CarriesEnteredStep, recordStepEntered } from './journeys.js';
 
 export type SkipReason =
   | 'holdout'
@@ -70,7 +71,7 @@ export type SendResult =
 /** A template by name (see default-templates.ts) or written inline. */
 export type TemplateInput = string | MessageTemplate;
 
-export interface SendMessageInput {
+export interface SendMessageInput extends CarriesEnteredStep {
   /** The workflow step sending it; with the workflow id, the idempotency key of the send. */
   step: string;
   campaignId: string;
@@ -504,6 +505,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
   }
 
   async function send(channel: Channel, input: SendMessageInput): Promise<SendResult> {
+    await recordStepEntered(db, input.entered);
     checkInput(input);
     const key = stepKey(input.step);
     const workflowId = currentWorkflowId();

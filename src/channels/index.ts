@@ -6,15 +6,8 @@ import { createResendEmailProvider } from './resend.js';
 import type { Channels } from './types.js';
 import { createTwilioSmsProvider } from './twilio.js';
 
-export type {
-  Channels,
-  EmailMessage,
-  EmailProvider,
-  SendOptions,
-  SendResult,
-  SmsMessage,
-  SmsProvider,
-} from './types.js';
+// The activities take the providers as this one type; the rest of the interface is in types.ts.
+export type { Channels } from './types.js';
 
 export interface ChannelOverrides {
   /** Where the Resend client sends requests (a local fake in tests). */

@@ -17,14 +17,11 @@ import type {
   SendResult,
 } from './types.js';
 
-type ResendEmailPayload = {
-  from: string;
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  headers: Record<string, string>;
-};
+/** The fields of a message Resend takes (payloadOf copies no others). */
+type ResendEmailPayload = Pick<
+  EmailMessage,
+  'from' | 'to' | 'subject' | 'html' | 'text' | 'headers'
+>;
 
 type ResendError = { message: string; statusCode: number | null; name: string };
 

@@ -69,6 +69,8 @@ export function formatImportSummary(s: ImportSummary): string {
   );
 }
 
+type ImportKind = 'contacts' | 'orders';
+
 interface ImportCommandOptions {
   json?: boolean;
   progress?: boolean;
@@ -77,7 +79,7 @@ interface ImportCommandOptions {
 
 async function runImport(
   ctx: CliContext,
-  kind: 'contacts' | 'orders',
+  kind: ImportKind,
   file: string,
   opts: ImportCommandOptions,
 ): Promise<void> {
@@ -144,34 +146,31 @@ async function runImport(
   }
 }
 
+/** `boomerang import <kind>`'s help: what it imports and the CSV columns it reads. */
+const IMPORT_HELP: Record<ImportKind, string> = {
+  contacts:
+    'Import contacts. Columns: external_id and/or email (required), phone, first_name, last_name, locale, ' +
+    'timezone, country, tags (semicolon-separated), newsletter_status, sms_consent, registered_at',
+  orders:
+    'Import orders. Columns: order_id, placed_at, total, customer_id and/or email (required), currency, coupon_code, ' +
+    'status (paid, cancelled, refunded). An unknown customer with an email becomes a new contact.',
+};
+
 export function registerImportCommands(program: Command, ctx: CliContext): void {
   const command = program
     .command('import')
     .description(
       "Import the shop's contacts or orders from CSV (idempotent: importing again changes nothing)",
     );
-  const common = (c: Command): Command =>
-    c
+  for (const [kind, description] of Object.entries(IMPORT_HELP) as [ImportKind, string][]) {
+    command
+      .command(kind)
+      .description(description)
+      .argument('<file>', 'CSV file with a header row')
       .option('--json', 'print the summary as JSON (rejected rows included)')
       .option('--progress', 'show a progress bar on stderr even when it is not a terminal')
       .option('--no-progress', 'never show a progress bar')
-      .option('--batch-size <rows>', 'rows per INSERT statement and transaction', '1000');
-  common(
-    command
-      .command('contacts')
-      .description(
-        'Import contacts. Columns: external_id and/or email (required), phone, first_name, last_name, locale, ' +
-          'timezone, country, tags (semicolon-separated), newsletter_status, sms_consent, registered_at',
-      )
-      .argument('<file>', 'CSV file with a header row'),
-  ).action((file: string, opts: ImportCommandOptions) => runImport(ctx, 'contacts', file, opts));
-  common(
-    command
-      .command('orders')
-      .description(
-        'Import orders. Columns: order_id, placed_at, total, customer_id and/or email (required), currency, coupon_code, ' +
-          'status (paid, cancelled, refunded). An unknown customer with an email becomes a new contact.',
-      )
-      .argument('<file>', 'CSV file with a header row'),
-  ).action((file: string, opts: ImportCommandOptions) => runImport(ctx, 'orders', file, opts));
+      .option('--batch-size <rows>', 'rows per INSERT statement and transaction', '1000')
+      .action((file: string, opts: ImportCommandOptions) => runImport(ctx, kind, file, opts));
+  }
 }

@@ -102,6 +102,20 @@ function segmentJson(s: Segment) {
   };
 }
 
+/** The options of `segment create` and `segment update`. */
+interface WriteOptions {
+  file?: string;
+  definition?: string;
+  description?: string;
+  json?: boolean;
+}
+
+/** What `segment create` and `segment update` print: the segment as JSON, or one line. */
+function printWritten(verb: 'created' | 'updated', s: Segment, opts: WriteOptions): void {
+  if (opts.json) return printJson(segmentJson(s));
+  console.log(`${verb} segment "${s.name}": ${formatSegmentDefinition(s.definition)}`);
+}
+
 function contactJson(c: Contact) {
   return c;
 }
@@ -126,21 +140,13 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
     .option('--definition <json>', 'the definition as JSON text')
     .option('--description <text>', 'what the segment is for')
     .option('--json', 'print JSON')
-    .action(
-      async (
-        name: string,
-        opts: { file?: string; definition?: string; description?: string; json?: boolean },
-      ) => {
-        const definition = await readDefinition(opts, true);
-        const created = await explain(async () =>
-          createSegment(await db(), { name, description: opts.description, definition }),
-        );
-        if (opts.json) return printJson(segmentJson(created));
-        console.log(
-          `created segment "${created.name}": ${formatSegmentDefinition(created.definition)}`,
-        );
-      },
-    );
+    .action(async (name: string, opts: WriteOptions) => {
+      const definition = await readDefinition(opts, true);
+      const created = await explain(async () =>
+        createSegment(await db(), { name, description: opts.description, definition }),
+      );
+      printWritten('created', created, opts);
+    });
 
   segment
     .command('update')
@@ -150,24 +156,16 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
     .option('--definition <json>', 'the new definition as JSON text')
     .option('--description <text>', 'the new description')
     .option('--json', 'print JSON')
-    .action(
-      async (
-        name: string,
-        opts: { file?: string; definition?: string; description?: string; json?: boolean },
-      ) => {
-        const definition = await readDefinition(opts, false);
-        if (definition === undefined && opts.description === undefined) {
-          throw new CliError('nothing to change: give --file, --definition or --description', 2);
-        }
-        const updated = await explain(async () =>
-          updateSegment(await db(), name, { definition, description: opts.description }),
-        );
-        if (opts.json) return printJson(segmentJson(updated));
-        console.log(
-          `updated segment "${updated.name}": ${formatSegmentDefinition(updated.definition)}`,
-        );
-      },
-    );
+    .action(async (name: string, opts: WriteOptions) => {
+      const definition = await readDefinition(opts, false);
+      if (definition === undefined && opts.description === undefined) {
+        throw new CliError('nothing to change: give --file, --definition or --description', 2);
+      }
+      const updated = await explain(async () =>
+        updateSegment(await db(), name, { definition, description: opts.description }),
+      );
+      printWritten('updated', updated, opts);
+    });
 
   segment
     .command('list')

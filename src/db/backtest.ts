@@ -4,23 +4,17 @@
  * one rule of src/db/indicators.ts (UTC days; orders of one day are one purchase; orders placed
  * before the cut belong to calibration).
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
+import type { BacktestCustomer } from '../domain/indicators/backtest.js';
+import type { Executor } from './database.js';
 import { lastObservedDaySql, purchaseDaySql } from './indicators.js';
-import type { Database } from './schema.js';
 
-type Executor = Kysely<Database> | Transaction<Database>;
-
-export interface CalibrationHoldoutRow {
+/**
+ * One contact's calibration summary (days), as the recompute would compute it as of the cut, and
+ * its holdout: distinct purchase days and the sum of paid order totals in [cut, holdoutEnd).
+ */
+export interface CalibrationHoldoutRow extends BacktestCustomer {
   readonly contactId: number;
-  /** Calibration summary, in days, as the recompute would compute it as of the cut. */
-  readonly frequency: number;
-  readonly recency: number;
-  readonly T: number;
-  readonly monetaryValue: number;
-  /** Distinct purchase days in [cut, holdoutEnd). */
-  readonly holdoutPurchases: number;
-  /** Sum of the paid order totals in [cut, holdoutEnd). */
-  readonly holdoutValue: number;
 }
 
 /**

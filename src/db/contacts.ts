@@ -6,7 +6,7 @@
  * are stored lower-cased and unique on lower(email)). Upserts only write what changed and say
  * which of inserted / updated / unchanged happened, so an import run twice writes nothing.
  */
-import { type Selectable, sql, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import {
   type Contact,
   type ContactField,
@@ -16,7 +16,7 @@ import {
 } from '../domain/contacts.js';
 import { runsWithDistinctKeys } from './runs.js';
 import { type Executor, inTransaction } from './database.js';
-import type { ContactsTable, Database } from './schema.js';
+import type { ContactRow, Database } from './schema.js';
 
 export type UpsertAction = 'inserted' | 'updated' | 'unchanged';
 
@@ -40,9 +40,7 @@ export class ContactConflictError extends Error {
   }
 }
 
-type ContactRowLike = Selectable<ContactsTable>;
-
-export function toContact(row: ContactRowLike): Contact {
+export function toContact(row: ContactRow): Contact {
   return {
     id: Number(row.id),
     externalId: row.external_id,
@@ -133,25 +131,8 @@ export async function upsertContact(
   return outcome;
 }
 
-/** The columns a ContactInput writes, as stored (without the timestamps the upsert derives). */
-interface ContactValues {
-  external_id: string | null;
-  email: string | null;
-  phone: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  locale: string | null;
-  timezone: string | null;
-  country: string | null;
-  tags: string[];
-  newsletter_status: Contact['newsletterStatus'];
-  newsletter_subscribed_at: Date | null;
-  newsletter_unsubscribed_at: Date | null;
-  newsletter_consent_at: Date | null;
-  sms_consent: boolean;
-  sms_consent_at: Date | null;
-  registered_at: Date | null;
-}
+/** The columns a ContactInput writes, as stored (not the id and timestamps the upsert derives). */
+type ContactValues = Omit<ContactRow, 'id' | 'created_at' | 'updated_at'>;
 
 const TEXT_FIELDS = [
   ['externalId', 'external_id'],
@@ -174,7 +155,7 @@ function sameTags(a: readonly string[], b: readonly string[]): boolean {
 
 /** The stored values after applying `input` to `current` (or to an empty contact), and whether anything changed. */
 function merge(
-  current: ContactRowLike | undefined,
+  current: ContactRow | undefined,
   input: ContactInput,
   now: Date,
   consentAt: Date | undefined,
@@ -281,7 +262,7 @@ function keysOf(input: ContactInput): string[] {
 }
 
 /** A contact row with its row version (xmin), for optimistic updates. */
-type VersionedRow = ContactRowLike & { version: string };
+type VersionedRow = ContactRow & { version: string };
 
 /**
  * The contacts that `keys` name, each with its version (xmin): one index lookup by external id,
@@ -437,6 +418,18 @@ async function upsertRun(
   });
 
   const retry: number[] = [];
+  // A write that took gives the input its outcome; one that another transaction's write beat
+  // (`undefined`) is tried again in the next run, up to MAX_ATTEMPTS runs.
+  const settle = (index: number, written: UpsertContactOutcome | undefined): void => {
+    if (written) outcomes[index] = written;
+    else if (attempt < MAX_ATTEMPTS) retry.push(index);
+    else
+      outcomes[index] = {
+        action: 'rejected',
+        field: '',
+        reason: 'the contact was changed concurrently; import it again',
+      };
+  };
   if (toInsert.length > 0) {
     const inserted = await trx
       .insertInto('contacts')
@@ -455,18 +448,15 @@ async function upsertRun(
         ? keyOf.external(values.external_id)
         : keyOf.email(values.email!);
       const id = insertedByKey.get(key);
-      if (id !== undefined)
-        outcomes[index] = {
-          action: 'inserted',
-          contact: toContact({ id, ...values, created_at: now, updated_at: now }),
-        };
-      else if (attempt < MAX_ATTEMPTS) retry.push(index);
-      else
-        outcomes[index] = {
-          action: 'rejected',
-          field: '',
-          reason: 'the contact was changed concurrently; import it again',
-        };
+      settle(
+        index,
+        id === undefined
+          ? undefined
+          : {
+              action: 'inserted',
+              contact: toContact({ id, ...values, created_at: now, updated_at: now }),
+            },
+      );
     }
   }
 
@@ -494,18 +484,15 @@ async function upsertRun(
       RETURNING c.id`.execute(trx);
     const done = new Set(updated.rows.map((r) => Number(r.id)));
     for (const { index, id, createdAt, values } of toUpdate) {
-      if (done.has(id))
-        outcomes[index] = {
-          action: 'updated',
-          contact: toContact({ id, ...values, created_at: createdAt, updated_at: now }),
-        };
-      else if (attempt < MAX_ATTEMPTS) retry.push(index);
-      else
-        outcomes[index] = {
-          action: 'rejected',
-          field: '',
-          reason: 'the contact was changed concurrently; import it again',
-        };
+      settle(
+        index,
+        done.has(id)
+          ? {
+              action: 'updated',
+              contact: toContact({ id, ...values, created_at: createdAt, updated_at: now }),
+            }
+          : undefined,
+      );
     }
   }
 

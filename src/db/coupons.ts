@@ -58,6 +58,19 @@ async function assertSetExists(db: Executor, setId: string): Promise<void> {
   }
 }
 
+/** The code already assigned under this key (by an earlier attempt of the same step), if any. */
+async function couponAssignedUnder(
+  db: Db,
+  assignmentKey: string,
+): Promise<AssignedCoupon | undefined> {
+  const row = await db
+    .selectFrom('coupons')
+    .select(['code', 'expires_at'])
+    .where('assignment_key', '=', assignmentKey)
+    .executeTakeFirst();
+  return row && { code: row.code, expiresAt: row.expires_at };
+}
+
 /**
  * Claims one code for a journey step. The same assignment key always gets the same code back (a
  * retried activity), and concurrent claims never share a code (FOR UPDATE SKIP LOCKED).
@@ -73,12 +86,8 @@ export async function assignCoupon(
     now?: Date;
   },
 ): Promise<AssignedCoupon> {
-  const existing = await db
-    .selectFrom('coupons')
-    .select(['code', 'expires_at'])
-    .where('assignment_key', '=', claim.assignmentKey)
-    .executeTakeFirst();
-  if (existing) return { code: existing.code, expiresAt: existing.expires_at };
+  const existing = await couponAssignedUnder(db, claim.assignmentKey);
+  if (existing) return existing;
   await assertSetExists(db, claim.setId);
 
   const now = claim.now ?? new Date();
@@ -107,12 +116,8 @@ export async function assignCoupon(
   } catch (err) {
     // A concurrent attempt of the same step won the race: its code is ours.
     if ((err as { code?: string }).code === '23505') {
-      const winner = await db
-        .selectFrom('coupons')
-        .select(['code', 'expires_at'])
-        .where('assignment_key', '=', claim.assignmentKey)
-        .executeTakeFirst();
-      if (winner) return { code: winner.code, expiresAt: winner.expires_at };
+      const winner = await couponAssignedUnder(db, claim.assignmentKey);
+      if (winner) return winner;
     }
     throw err;
   }
@@ -142,6 +147,22 @@ export function randomCode(prefix: string, length = 8): string {
   return code;
 }
 
+/** Codes go in at most this many rows an INSERT. */
+const INSERT_BATCH = 1000;
+
+/** Inserts the rows whose code is not taken yet (in any set); returns how many went in. */
+async function insertNewCodes(
+  db: Db,
+  rows: { set_id: string; code: string; expires_at: Date | null }[],
+): Promise<number> {
+  const result = await db
+    .insertInto('coupons')
+    .values(rows)
+    .onConflict((oc) => oc.column('code').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
+
 /** Adds `count` unique random codes to a set (creating it), skipping the rare collision. */
 export async function generateCoupons(
   db: Db,
@@ -152,18 +173,13 @@ export async function generateCoupons(
   await ensureCouponSet(db, { id: setId });
   let inserted = 0;
   while (inserted < count) {
-    const batch = Math.min(1000, count - inserted);
+    const batch = Math.min(INSERT_BATCH, count - inserted);
     const rows = Array.from({ length: batch }, () => ({
       set_id: setId,
       code: randomCode(opts.prefix ?? ''),
       expires_at: opts.expiresAt ?? null,
     }));
-    const result = await db
-      .insertInto('coupons')
-      .values(rows)
-      .onConflict((oc) => oc.column('code').doNothing())
-      .executeTakeFirst();
-    inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+    inserted += await insertNewCodes(db, rows);
   }
   return inserted;
 }
@@ -176,16 +192,11 @@ export async function importCoupons(
 ): Promise<{ inserted: number; duplicates: number }> {
   await ensureCouponSet(db, { id: setId });
   let inserted = 0;
-  for (let i = 0; i < codes.length; i += 1000) {
+  for (let i = 0; i < codes.length; i += INSERT_BATCH) {
     const rows = codes
-      .slice(i, i + 1000)
+      .slice(i, i + INSERT_BATCH)
       .map((c) => ({ set_id: setId, code: c.code, expires_at: c.expiresAt ?? null }));
-    const result = await db
-      .insertInto('coupons')
-      .values(rows)
-      .onConflict((oc) => oc.column('code').doNothing())
-      .executeTakeFirst();
-    inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+    inserted += await insertNewCodes(db, rows);
   }
   return { inserted, duplicates: codes.length - inserted };
 }

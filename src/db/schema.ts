@@ -3,7 +3,7 @@
  * Keep in step with migrations/. Column names stay snake_case here; mappers in the repositories
  * turn rows into domain objects.
  */
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 export type NullableTimestamp = ColumnType<
@@ -323,13 +323,8 @@ export interface Database {
 
 export type ContactRow = Selectable<ContactsTable>;
 export type NewContact = Insertable<ContactsTable>;
-export type ContactUpdate = Updateable<ContactsTable>;
 export type OrderRow = Selectable<OrdersTable>;
-export type NewOrder = Insertable<OrdersTable>;
-export type ContactIndicatorsRow = Selectable<ContactIndicatorsTable>;
 export type SegmentRow = Selectable<SegmentsTable>;
-export type CampaignRow = Selectable<CampaignsTable>;
-export type CouponRow = Selectable<CouponsTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type MessageBatchRow = Selectable<MessageBatchesTable>;
 export type JourneyRow = Selectable<JourneysTable>;

@@ -9,8 +9,8 @@ import {
 } from '../domain/contacts.js';
 import { upsertContacts } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
-import { readCsv, type RowIssue } from './csv.js';
-import { importInBatches, type ImportOptions, type ImportSummary, Tally } from './summary.js';
+import type { RowIssue } from './csv.js';
+import { importInBatches, type ImportOptions, type ImportSummary, openImport } from './summary.js';
 
 export const CONTACT_COLUMNS = Object.values(CONTACT_FIELD_COLUMNS);
 
@@ -24,13 +24,11 @@ export async function importContactsCsv(
   input: string | Readable,
   opts: ImportOptions = {},
 ): Promise<ImportSummary> {
-  const name = opts.name ?? (typeof input === 'string' ? input : 'input');
-  const reader = await readCsv(input, name, CONTACT_COLUMNS, (columns) =>
+  const { reader, tally } = await openImport('contacts', input, opts, CONTACT_COLUMNS, (columns) =>
     columns.includes('external_id') || columns.includes('email')
       ? null
       : 'missing column: the header needs external_id or email (or both)',
   );
-  const tally = new Tally('contacts', name, reader.ignoredColumns, opts.maxIssues ?? 1000);
   const now = opts.now ?? new Date();
   return importInBatches(
     reader,

@@ -13,8 +13,13 @@ import {
   type OrderStatus,
   upsertOrders,
 } from '../db/orders.js';
-import { type CsvRow, isIssue, readCsv, type RowIssue } from './csv.js';
-import { importInBatches, type ImportSummary, type OrderImportOptions, Tally } from './summary.js';
+import { type CsvRow, isIssue, type RowIssue } from './csv.js';
+import {
+  importInBatches,
+  type ImportSummary,
+  openImport,
+  type OrderImportOptions,
+} from './summary.js';
 
 export const ORDER_COLUMNS = [
   'order_id',
@@ -145,8 +150,7 @@ export async function importOrdersCsv(
   input: string | Readable,
   opts: OrderImportOptions = {},
 ): Promise<ImportSummary> {
-  const name = opts.name ?? (typeof input === 'string' ? input : 'input');
-  const reader = await readCsv(input, name, ORDER_COLUMNS, (columns) => {
+  const { reader, tally } = await openImport('orders', input, opts, ORDER_COLUMNS, (columns) => {
     const missing = ['order_id', 'placed_at', 'total'].filter((c) => !columns.includes(c));
     if (!columns.includes('customer_id') && !columns.includes('email'))
       missing.push('customer_id or email');
@@ -154,7 +158,6 @@ export async function importOrdersCsv(
       ? `missing column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`
       : null;
   });
-  const tally = new Tally('orders', name, reader.ignoredColumns, opts.maxIssues ?? 1000);
   tally.summary.contactsCreated = 0;
   const now = opts.now ?? new Date();
   const defaultCurrency = opts.defaultCurrency ?? 'EUR';

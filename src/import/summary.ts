@@ -1,5 +1,6 @@
 /** What an import did: counts, rejected rows, reported conflicts. */
-import { type CsvReader, type CsvRow, isIssue, type RowIssue } from './csv.js';
+import type { Readable } from 'node:stream';
+import { type CsvReader, type CsvRow, isIssue, readCsv, type RowIssue } from './csv.js';
 
 export interface ImportSummary {
   kind: 'contacts' | 'orders';
@@ -78,6 +79,23 @@ export class Tally {
     this.summary.issues.sort((a, b) => a.line - b.line);
     return this.summary;
   }
+}
+
+/**
+ * Opens an import of `kind`: the CSV (its header checked by `checkHeader`, see readCsv) and the
+ * tally that keeps its summary, both naming the input by `opts.name`, else its path, else "input".
+ */
+export async function openImport(
+  kind: ImportSummary['kind'],
+  input: string | Readable,
+  opts: Pick<ImportOptions, 'name' | 'maxIssues'>,
+  known: readonly string[],
+  checkHeader: (columns: string[]) => string | null,
+): Promise<{ reader: CsvReader; tally: Tally }> {
+  const name = opts.name ?? (typeof input === 'string' ? input : 'input');
+  const reader = await readCsv(input, name, known, checkHeader);
+  const tally = new Tally(kind, name, reader.ignoredColumns, opts.maxIssues ?? 1000);
+  return { reader, tally };
 }
 
 /**

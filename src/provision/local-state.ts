@@ -100,12 +100,13 @@ export async function removeStackState(dataDir: string): Promise<void> {
   await fs.rm(path.join(dataDir, STACK_FILE), { force: true });
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without signalling). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    // EPERM: it exists but belongs to someone else.
+    // EPERM: it exists but runs as another user (e.g. the `postgres` user when we run as root).
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

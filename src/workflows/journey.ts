@@ -21,7 +21,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CouponActivities } from '../activities/coupons.js';
-import type { JourneyActivities } from '../activities/journeys.js';
+import type { EnteredStep, JourneyActivities } from '../activities/journeys.js';
 import type { MessagingActivities, SendResult } from '../activities/messaging.js';
 import type { CampaignDefinition, TemplateRef } from '../domain/campaigns/definition.js';
 import type { Step } from '../domain/campaigns/steps.js';
@@ -43,6 +43,14 @@ import {
 /** Names the patch that lets journeys take a definition update at their next node. */
 export const ADOPT_DEFINITION_UPDATES = 'adopt-definition-updates';
 
+/**
+ * Names the patch under which the decision nodes (segment and purchase checks, coupon claims,
+ * segment adds, contact windows) run as local activities and the step search attribute is set
+ * once per pause rather than at every node: a journey then reaches its first email in two
+ * workflow tasks instead of four, the server's share of a launch (bench/scale.ts).
+ */
+export const LOCAL_DECISION_NODES = 'local-decision-nodes';
+
 /** Thrown inside a journey to end it early with a reason; caught by runJourney. */
 class JourneyEnd extends Error {
   constructor(readonly reason: EndReason) {
@@ -52,6 +60,12 @@ class JourneyEnd extends Error {
 
 // Look-ups and claims take milliseconds; a worker that dies mid-activity is noticed within 30 s.
 const activities = proxyActivities<JourneyActivities & CouponActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+// The same look-ups and claims run inside the workflow task: milliseconds of Postgres each.
+const localDecisions = proxyLocalActivities<JourneyActivities & CouponActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
@@ -86,6 +100,14 @@ export class Journey<C extends CampaignDefinition> {
    */
   private readonly showStepInSearch = workflowInfo().typedSearchAttributes.get(STEP) !== undefined;
   private endReason: EndReason | undefined;
+  /** Decided once, at the journey's first workflow task; journeys recorded before it replay as they ran. */
+  private readonly decisions = patched(LOCAL_DECISION_NODES) ? localDecisions : activities;
+  /**
+   * With local decision nodes, the node just entered is written by the next activity (its
+   * `entered`) or before the next pause, and shown in search at the pause: one activity a node.
+   */
+  private unrecorded: { record: EnteredStep; label: string } | undefined;
+  private stepForSearch: string | undefined;
   couponCode: string | undefined;
 
   constructor(
@@ -163,12 +185,65 @@ export class Journey<C extends CampaignDefinition> {
     const { step, label } = entered;
     const definitionVersion = this.version;
     this.steps.push({ step, label, at: new Date().toISOString(), definitionVersion });
-    if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: step }]);
+    this.showInSearch(step);
     setCurrentDetails(`**${label}** (campaign version ${definitionVersion})`);
-    await bookkeeping.recordStep.executeWithOptions({ summary: `record step: ${label}` }, [
-      { ...this.ref, step, index: this.steps.length, definitionVersion },
-    ]);
+    const record = { ...this.ref, step, index: this.steps.length, definitionVersion };
+    if (this.localNodes) {
+      // A node passed without an activity (a purchase already signalled, a control-group coupon).
+      await this.recordUnrecorded();
+      this.unrecorded = { record, label };
+    } else await this.recordStep(record, label);
     return entered;
+  }
+
+  private get localNodes(): boolean {
+    return this.decisions === localDecisions;
+  }
+
+  private async recordStep(record: EnteredStep, label: string): Promise<void> {
+    await bookkeeping.recordStep.executeWithOptions({ summary: `record step: ${label}` }, [record]);
+  }
+
+  private async recordUnrecorded(): Promise<void> {
+    const pending = this.unrecorded;
+    this.unrecorded = undefined;
+    if (pending) await this.recordStep(pending.record, pending.label);
+  }
+
+  /** The entered node for the next activity to write, once. */
+  private takeEntered(): { entered?: EnteredStep } {
+    const pending = this.unrecorded;
+    this.unrecorded = undefined;
+    return pending ? { entered: pending.record } : {};
+  }
+
+  /** Before the journey waits on a timer: the node it waits at is written and shown now. */
+  private async beforePause(): Promise<void> {
+    await this.recordUnrecorded();
+    this.showPendingStep();
+  }
+
+  /**
+   * The step a journey is at, for the Web UI's search. With local decision nodes only the step it
+   * pauses at is shown (showPendingStep before each pause): the steps it passes within one
+   * workflow task would each cost the server a visibility update nobody could search in time.
+   */
+  private showInSearch(step: string): void {
+    if (!this.showStepInSearch) return;
+    if (this.localNodes) this.stepForSearch = step;
+    else upsertSearchAttributes([{ key: STEP, value: step }]);
+  }
+
+  /** Before the journey waits on the server (a message, a timer). */
+  private showPendingStep(): void {
+    if (this.stepForSearch === undefined) return;
+    upsertSearchAttributes([{ key: STEP, value: this.stepForSearch }]);
+    this.stepForSearch = undefined;
+  }
+
+  private showEndInSearch(value: string): void {
+    this.stepForSearch = undefined;
+    if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value }]);
   }
 
   private note(outcome: string): void {
@@ -184,9 +259,9 @@ export class Journey<C extends CampaignDefinition> {
 
   /** "Is in segment": evaluated live against the contact's current data. */
   async isInSegment(segment: string): Promise<boolean> {
-    const inSegment = await activities.isInSegment.executeWithOptions(
+    const inSegment = await this.decisions.isInSegment.executeWithOptions(
       { summary: `is in segment "${segment}"?` },
-      [{ contactId: this.contactId, segment }],
+      [{ contactId: this.contactId, segment, ...this.takeEntered() }],
     );
     this.note(inSegment ? 'yes' : 'no');
     return inSegment;
@@ -200,6 +275,7 @@ export class Journey<C extends CampaignDefinition> {
     await this.enter(step);
     const duration = length(this.current);
     const startedAt = Date.now();
+    await this.beforePause();
     const interrupted = await condition(
       () => this.stopped || this.purchasedSince(startedAt),
       duration,
@@ -222,9 +298,15 @@ export class Journey<C extends CampaignDefinition> {
     const since = Date.now() - msToNumber(lookback);
     const purchased =
       this.purchasedSince(since) ||
-      (await activities.hasPurchased.executeWithOptions(
+      (await this.decisions.hasPurchased.executeWithOptions(
         { summary: `orders since ${new Date(since).toISOString()}?` },
-        [{ contactId: this.contactId, since: new Date(since).toISOString() }],
+        [
+          {
+            contactId: this.contactId,
+            since: new Date(since).toISOString(),
+            ...this.takeEntered(),
+          },
+        ],
       ));
     this.note(purchased ? 'yes' : 'no');
     return purchased;
@@ -242,19 +324,17 @@ export class Journey<C extends CampaignDefinition> {
       return undefined;
     }
     try {
-      const coupon = await activities.assignCoupon.executeWithOptions(
+      const coupon = await this.decisions.assignCoupon.executeWithOptions(
         { summary: `assign coupon from "${couponSet}"` },
-        [{ step: `coupon:${couponSet}`, ...this.ref, couponSet, validFor }],
+        [{ step: `coupon:${couponSet}`, ...this.ref, couponSet, validFor, ...this.takeEntered() }],
       );
       this.couponCode = coupon.code;
       this.note(coupon.code);
       return coupon;
     } catch (err) {
-      if (
-        err instanceof ActivityFailure &&
-        err.cause instanceof ApplicationFailure &&
-        err.cause.type === 'CouponPoolExhausted'
-      ) {
+      // A local activity's failure reaches the workflow unwrapped, a remote one's as its cause.
+      const failure = err instanceof ActivityFailure ? err.cause : err;
+      if (failure instanceof ApplicationFailure && failure.type === 'CouponPoolExhausted') {
         throw new JourneyEnd('coupon_pool_exhausted');
       }
       throw err;
@@ -318,6 +398,7 @@ export class Journey<C extends CampaignDefinition> {
     const template = templateOf(this.current);
     const utm = this.utm();
     const activity = channel === 'email' ? messaging().sendEmail : messaging().sendSms;
+    this.showPendingStep();
     const result = await activity.executeWithOptions(
       { summary: this.holdout ? `${label} (withheld: control group)` : label },
       [
@@ -329,6 +410,7 @@ export class Journey<C extends CampaignDefinition> {
           utm: channel === 'email' ? utm : { ...utm, medium: 'sms' },
           category: 'marketing',
           ...(this.holdout ? { withhold: true } : {}),
+          ...this.takeEntered(),
         },
       ],
     );
@@ -345,9 +427,10 @@ export class Journey<C extends CampaignDefinition> {
   /** "Add customer into segment". */
   async addToSegment(step: Step, segment: string): Promise<void> {
     await this.enter(step);
-    await activities.addToSegment.executeWithOptions({ summary: `add to segment "${segment}"` }, [
-      { contactId: this.contactId, segment },
-    ]);
+    await this.decisions.addToSegment.executeWithOptions(
+      { summary: `add to segment "${segment}"` },
+      [{ contactId: this.contactId, segment, ...this.takeEntered() }],
+    );
   }
 
   /** "Waiting for time range": sleeps until the contact window opens in the contact's time zone. */
@@ -356,12 +439,15 @@ export class Journey<C extends CampaignDefinition> {
     window: NonNullable<CampaignDefinition['contactWindow']>,
   ): Promise<void> {
     await this.enter(step);
-    const opensAt = await activities.nextContactWindow.executeWithOptions(
+    const opensAt = await this.decisions.nextContactWindow.executeWithOptions(
       { summary: 'next contact window' },
-      [{ contactId: this.contactId, window, now: new Date().toISOString() }],
+      [{ contactId: this.contactId, window, now: new Date().toISOString(), ...this.takeEntered() }],
     );
     const delay = Date.parse(opensAt) - Date.now();
-    if (delay > 0) await sleep(delay, { summary: `contact window opens ${opensAt}` });
+    if (delay > 0) {
+      await this.beforePause();
+      await sleep(delay, { summary: `contact window opens ${opensAt}` });
+    }
     this.note(delay > 0 ? `waited until ${opensAt}` : 'already open');
   }
 
@@ -373,10 +459,10 @@ export class Journey<C extends CampaignDefinition> {
       at: new Date().toISOString(),
       definitionVersion: this.version,
     });
-    if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: `end:${reason}` }]);
+    this.showEndInSearch(`end:${reason}`);
     setCurrentDetails(`**ended**: ${reason}`);
     await bookkeeping.endJourney.executeWithOptions({ summary: `end: ${reason}` }, [
-      { ...this.ref, reason },
+      { ...this.ref, reason, ...this.takeEntered() },
     ]);
     return { endReason: reason, steps: this.steps, couponCode: this.couponCode };
   }
@@ -394,11 +480,11 @@ export class Journey<C extends CampaignDefinition> {
       at: new Date().toISOString(),
       definitionVersion: this.version,
     });
-    if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value: 'end:failed' }]);
+    this.showEndInSearch('end:failed');
     setCurrentDetails(`**failed**: ${message}`);
     await CancellationScope.nonCancellable(() =>
       bookkeeping.failJourney.executeWithOptions({ summary: 'record failure' }, [
-        { ...this.ref, error: message },
+        { ...this.ref, error: message, ...this.takeEntered() },
       ]),
     );
   }

@@ -91,6 +91,14 @@ describe.runIf(recording)('record workflow histories', () => {
       },
     },
   ];
+  // Recorded again once journeys ran their decision nodes as local activities (patch
+  // 'local-decision-nodes'); the cases above pin the journeys started before.
+  for (const name of [
+    'low-clv-coupon--reminder-sent',
+    'low-clv-coupon--not-in-segment',
+    'welcome-voucher--reminder-email-and-sms',
+  ])
+    cases.push({ ...cases.find((c) => c.name === name)!, name: `${name}--local-decision-nodes` });
 
   for (const c of cases) {
     it(c.name, async () => {

@@ -11,6 +11,25 @@ import { historyNames, loadHistory } from './histories.js';
 
 const names = await historyNames();
 
+/** Renames the last activity a history ran: a scheduled one, else a local one (in its marker). */
+function renameLastActivity(history: Awaited<ReturnType<typeof loadHistory>>): void {
+  const activities = history.events!.filter(
+    (e) =>
+      e.activityTaskScheduledEventAttributes ||
+      e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+  );
+  const event = activities.at(-1)!;
+  if (event.activityTaskScheduledEventAttributes) {
+    event.activityTaskScheduledEventAttributes.activityType = { name: 'somethingElse' };
+    return;
+  }
+  const payload = event.markerRecordedEventAttributes!.details!.data!.payloads![0]!;
+  const marker = JSON.parse(new TextDecoder().decode(payload.data!)) as Record<string, unknown>;
+  payload.data = new TextEncoder().encode(
+    JSON.stringify({ ...marker, activity_type: 'somethingElse' }),
+  );
+}
+
 describe('replay of recorded journeys', () => {
   it('has recorded histories of every campaign', () => {
     for (const prefix of ['low-clv-coupon--', 'inactive-reactivation--', 'welcome-voucher--'])
@@ -33,10 +52,7 @@ describe('replay of recorded journeys', () => {
     it(`rejects ${name} with an activity renamed (negative twin)`, async () => {
       quietRuntime();
       const history = await loadHistory(name);
-      const scheduled = history
-        .events!.filter((e) => e.activityTaskScheduledEventAttributes)
-        .at(-1)!;
-      scheduled.activityTaskScheduledEventAttributes!.activityType = { name: 'somethingElse' };
+      renameLastActivity(history);
       await expect(
         Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, `${name}-altered`),
       ).rejects.toThrow(DeterminismViolationError);

@@ -60,7 +60,7 @@ async function journeyTold(update: { version: number; campaign: LowClvCouponCamp
     return (await handle.result()) as JourneyResult;
   });
   const emails = workers.calls.filter((c) => c.name === 'sendEmail');
-  const steps = workers.calls.filter((c) => c.name === 'recordStep').map((c) => c.input);
+  const steps = workers.enteredSteps();
   return { result, emails, steps, startedAt };
 }
 

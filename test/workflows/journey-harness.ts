@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { CouponActivities } from '../../src/activities/coupons.js';
-import type { JourneyActivities } from '../../src/activities/journeys.js';
+import type { EnteredStep, JourneyActivities } from '../../src/activities/journeys.js';
 import type {
   MessagingActivities,
   SendMessageInput,
@@ -107,6 +107,12 @@ export async function journeyWorkers(env: TestWorkflowEnvironment, scenario: Sce
     async run<T>(fn: () => Promise<T>): Promise<T> {
       return main.runUntil(messages.runUntil(fn));
     },
+    /** The nodes entered, in order: written by recordStep or by the node's own activity (`entered`). */
+    enteredSteps: () =>
+      mocks.calls.flatMap((c) => {
+        const entered = c.name === 'recordStep' ? c.input : c.input.entered;
+        return entered ? [entered as unknown as EnteredStep] : [];
+      }),
     names: () =>
       mocks.calls.map((c) => c.name).filter((n) => n !== 'recordStep' && n !== 'recordEnrollment'),
   };

@@ -76,6 +76,13 @@ const utm = z
   })
   .strict();
 
+/** A group of settings that each have a default, so the whole group may be left out. */
+function defaulted<Shape extends Record<string, z.ZodDefault>>(shape: Shape) {
+  const group = z.object(shape).strict();
+  // {} is valid input (every field has a default); TypeScript cannot see that for a generic shape.
+  return group.prefault({} as z.input<typeof group>);
+}
+
 const common = {
   id: slug,
   name: z.string().min(1, 'must not be empty'),
@@ -93,81 +100,56 @@ const common = {
   contactWindow: contactWindowSchema.optional(),
 };
 
-export const lowClvCouponSchema = z
-  .object({
-    ...common,
-    kind: z.literal('low_clv_coupon'),
-    segment: z.string().min(1).default('Customers to reengage'),
-    couponSet: slug,
-    couponValidity: durationText.optional(),
-    waits: z
-      .object({ beforeReminder: durationText.default('7 days') })
-      .strict()
-      .prefault({}),
-    /** "Has purchased more than 0 times in the last …" */
-    purchaseLookback: durationText.default('7 days'),
-    emails: z
-      .object({
-        offer: templateRef.default('low-clv-offer'),
-        reminder: templateRef.default('low-clv-reminder'),
-      })
-      .strict()
-      .prefault({}),
-  })
-  .strict();
+/** One kind of campaign: the settings every campaign has, its kind, and its own settings. */
+function campaignSchema<Kind extends CampaignKind, Fields extends z.ZodRawShape>(
+  kind: Kind,
+  fields: Fields,
+) {
+  return z.object({ ...common, kind: z.literal(kind), ...fields }).strict();
+}
 
-export const inactiveReactivationSchema = z
-  .object({
-    ...common,
-    kind: z.literal('inactive_reactivation'),
-    audience: audience.prefault({ source: 'existing_and_new' }),
-    /** The journey starts when a contact enters this segment (detected by the daily recompute). */
-    segment: z.string().min(1).default("Can't lose them"),
-    couponSet: slug,
-    couponValidity: durationText.optional(),
-    waits: z
-      .object({ beforeCoupon: durationText.default('8 hours') })
-      .strict()
-      .prefault({}),
-    purchaseLookback: durationText.default('8 hours'),
-    emails: z
-      .object({ coupon: templateRef.default('reactivation-coupon') })
-      .strict()
-      .prefault({}),
-  })
-  .strict();
+export const lowClvCouponSchema = campaignSchema('low_clv_coupon', {
+  segment: z.string().min(1).default('Customers to reengage'),
+  couponSet: slug,
+  couponValidity: durationText.optional(),
+  waits: defaulted({ beforeReminder: durationText.default('7 days') }),
+  /** "Has purchased more than 0 times in the last …" */
+  purchaseLookback: durationText.default('7 days'),
+  emails: defaulted({
+    offer: templateRef.default('low-clv-offer'),
+    reminder: templateRef.default('low-clv-reminder'),
+  }),
+});
 
-export const welcomeVoucherSchema = z
-  .object({
-    ...common,
-    kind: z.literal('welcome_voucher'),
-    audience: audience.prefault({ source: 'existing_and_new' }),
-    couponSet: slug,
-    /** "Make the voucher expire in a few days to really encourage the customers to make the purchase now." */
-    voucherValidity: durationText.default('5 days'),
-    /** Contacts who buy after the welcome email are added to this segment. */
-    convertedSegment: z.string().min(1).default('Welcome converted'),
-    waits: z
-      .object({
-        afterWelcome: durationText.default('2 days'),
-        afterVoucher: durationText.default('5 days'),
-      })
-      .strict()
-      .prefault({}),
-    emails: z
-      .object({
-        welcome: templateRef.default('welcome-offer'),
-        voucher: templateRef.default('welcome-voucher'),
-        reminder: templateRef.default('voucher-reminder'),
-      })
-      .strict()
-      .prefault({}),
-    sms: z
-      .object({ reminder: templateRef.default('voucher-reminder-sms') })
-      .strict()
-      .prefault({}),
-  })
-  .strict();
+export const inactiveReactivationSchema = campaignSchema('inactive_reactivation', {
+  audience: audience.prefault({ source: 'existing_and_new' }),
+  /** The journey starts when a contact enters this segment (detected by the daily recompute). */
+  segment: z.string().min(1).default("Can't lose them"),
+  couponSet: slug,
+  couponValidity: durationText.optional(),
+  waits: defaulted({ beforeCoupon: durationText.default('8 hours') }),
+  purchaseLookback: durationText.default('8 hours'),
+  emails: defaulted({ coupon: templateRef.default('reactivation-coupon') }),
+});
+
+export const welcomeVoucherSchema = campaignSchema('welcome_voucher', {
+  audience: audience.prefault({ source: 'existing_and_new' }),
+  couponSet: slug,
+  /** "Make the voucher expire in a few days to really encourage the customers to make the purchase now." */
+  voucherValidity: durationText.default('5 days'),
+  /** Contacts who buy after the welcome email are added to this segment. */
+  convertedSegment: z.string().min(1).default('Welcome converted'),
+  waits: defaulted({
+    afterWelcome: durationText.default('2 days'),
+    afterVoucher: durationText.default('5 days'),
+  }),
+  emails: defaulted({
+    welcome: templateRef.default('welcome-offer'),
+    voucher: templateRef.default('welcome-voucher'),
+    reminder: templateRef.default('voucher-reminder'),
+  }),
+  sms: defaulted({ reminder: templateRef.default('voucher-reminder-sms') }),
+});
 
 export const campaignDefinitionSchema = z.discriminatedUnion(
   'kind',

@@ -16,7 +16,11 @@
  * time, so each row costs one exp and one log1p. The per-customer functions allocate nothing.
  */
 import { logGamma } from './special.js';
-import { minimize, type MinimizeOptions } from './optimize.js';
+import {
+  fitMaximumLikelihood,
+  type MaximumLikelihoodFit,
+  type MinimizeOptions,
+} from './optimize.js';
 
 export interface BgNbdParams {
   readonly r: number;
@@ -72,14 +76,7 @@ export interface BgNbdFitOptions extends MinimizeOptions {
   readonly initial?: BgNbdParams;
 }
 
-export interface BgNbdFit extends BgNbdParams {
-  /** Total (weighted) log-likelihood at the estimate, without the penalty. */
-  readonly logLikelihood: number;
-  /** Number of customers (total weight). */
-  readonly n: number;
-  readonly converged: boolean;
-  readonly iterations: number;
-}
+export interface BgNbdFit extends BgNbdParams, MaximumLikelihoodFit {}
 
 /** Largest time of the rescaled problem the optimiser works on (a well-conditioned start). */
 const SCALED_MAX_T = 10;
@@ -292,39 +289,28 @@ export function fitBgNbd(
   }
   init ??= { r: 1, alpha: 1 / scale, a: 1, b: 1 };
   const x0 = [Math.log(init.r), Math.log(init.alpha * scale), Math.log(init.a), Math.log(init.b)];
-  const n = data.totalWeight;
   const paramsOf = (p: readonly number[]): BgNbdParams => ({
     r: Math.exp(p[0]!),
     alpha: Math.exp(p[1]!) / scale,
     a: Math.exp(p[2]!),
     b: Math.exp(p[3]!),
   });
-  const objective = (p: readonly number[]): number => {
-    const params = paramsOf(p);
-    const ll = bgNbdLogLikelihood(params, data);
-    let penalty = 0;
-    if (penalizer > 0) {
-      // α in time where the largest T is 1, as lifetimes penalises it (not the optimiser's scale).
-      const alphaScaled = data.maxT > 0 ? params.alpha / data.maxT : params.alpha;
-      penalty = penalizer * (params.r ** 2 + alphaScaled ** 2 + params.a ** 2 + params.b ** 2);
-    }
-    return -ll / n + penalty;
-  };
-  const result = minimize(objective, x0, {
-    initialStep,
-    fTolerance: options.fTolerance ?? 1e-12,
-    xTolerance: options.xTolerance ?? 1e-7,
-    maxIterations: options.maxIterations,
-    maxRestarts: options.maxRestarts,
-  });
-  const params = paramsOf(result.x);
-  return {
-    ...params,
-    logLikelihood: bgNbdLogLikelihood(params, data),
-    n,
-    converged: result.converged,
-    iterations: result.iterations,
-  };
+  return fitMaximumLikelihood(
+    {
+      logLikelihood: (params) => bgNbdLogLikelihood(params, data),
+      paramsOf,
+      penalty: (params) => {
+        // α in time where the largest T is 1, as lifetimes penalises it (not the optimiser's scale).
+        const alphaScaled = data.maxT > 0 ? params.alpha / data.maxT : params.alpha;
+        return penalizer > 0
+          ? penalizer * (params.r ** 2 + alphaScaled ** 2 + params.a ** 2 + params.b ** 2)
+          : 0;
+      },
+      n: data.totalWeight,
+    },
+    x0,
+    { ...options, initialStep },
+  );
 }
 
 /**

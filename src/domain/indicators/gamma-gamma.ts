@@ -11,7 +11,11 @@
  * It assumes spend is independent of the purchase process, as in the paper.
  */
 import { logGamma } from './special.js';
-import { minimize, type MinimizeOptions } from './optimize.js';
+import {
+  fitMaximumLikelihood,
+  type MaximumLikelihoodFit,
+  type MinimizeOptions,
+} from './optimize.js';
 
 export interface GammaGammaParams {
   readonly p: number;
@@ -53,12 +57,9 @@ export interface GammaGammaFitOptions extends MinimizeOptions {
   readonly initial?: GammaGammaParams;
 }
 
-export interface GammaGammaFit extends GammaGammaParams {
-  readonly logLikelihood: number;
+export interface GammaGammaFit extends GammaGammaParams, MaximumLikelihoodFit {
   /** Number of customers used (total weight of the rows with frequency > 0). */
   readonly n: number;
-  readonly converged: boolean;
-  readonly iterations: number;
 }
 
 /** Why an observation cannot enter the Gamma-Gamma fit, or undefined if it can. */
@@ -178,34 +179,22 @@ export function fitGammaGamma(
   const unit = data.meanM;
   const init = options.initial ?? { p: 1, q: 1, v: unit };
   const x0 = [Math.log(init.p), Math.log(init.q), Math.log(init.v / unit)];
-  const n = data.totalWeight;
   const paramsOf = (z: readonly number[]): GammaGammaParams => ({
     p: Math.exp(z[0]!),
     q: Math.exp(z[1]!),
     v: Math.exp(z[2]!) * unit,
   });
-  const objective = (z: readonly number[]): number => {
-    const params = paramsOf(z);
-    const ll = gammaGammaLogLikelihood(params, data);
-    const penalty =
-      penalizer > 0 ? penalizer * (params.p ** 2 + params.q ** 2 + (params.v / unit) ** 2) : 0;
-    return -ll / n + penalty;
-  };
-  const result = minimize(objective, x0, {
-    initialStep: options.initialStep,
-    fTolerance: options.fTolerance ?? 1e-12,
-    xTolerance: options.xTolerance ?? 1e-7,
-    maxIterations: options.maxIterations,
-    maxRestarts: options.maxRestarts,
-  });
-  const params = paramsOf(result.x);
-  return {
-    ...params,
-    logLikelihood: gammaGammaLogLikelihood(params, data),
-    n,
-    converged: result.converged,
-    iterations: result.iterations,
-  };
+  return fitMaximumLikelihood(
+    {
+      logLikelihood: (params) => gammaGammaLogLikelihood(params, data),
+      paramsOf,
+      penalty: (params) =>
+        penalizer > 0 ? penalizer * (params.p ** 2 + params.q ** 2 + (params.v / unit) ** 2) : 0,
+      n: data.totalWeight,
+    },
+    x0,
+    options,
+  );
 }
 
 /**

@@ -91,6 +91,58 @@ export function minimize(
   return { x: best, fx: bestF, iterations, evaluations, converged };
 }
 
+/** What a maximum-likelihood fit reports beside its parameters. */
+export interface MaximumLikelihoodFit {
+  /** Total (weighted) log-likelihood at the estimate, without the penalty. */
+  readonly logLikelihood: number;
+  /** Number of customers (total weight). */
+  readonly n: number;
+  readonly converged: boolean;
+  readonly iterations: number;
+}
+
+/** A model to fit: its log-likelihood, its parameters from the optimiser's point, its penalty. */
+export interface LikelihoodModel<P> {
+  readonly logLikelihood: (params: P) => number;
+  /** The parameters at a point of the (log-parameter) space the optimiser walks. */
+  readonly paramsOf: (z: readonly number[]) => P;
+  /** The L2 penalty added to −LL/n (0 for plain maximum likelihood). */
+  readonly penalty: (params: P) => number;
+  /** Total weight of the data: the mean log-likelihood per customer keeps tolerances scale-free. */
+  readonly n: number;
+}
+
+/**
+ * Fit a model by minimising −LL/n + penalty from `x0`, with the fits' tighter default tolerances
+ * (fTolerance 1e-12, xTolerance 1e-7), and report the estimate with its unpenalised log-likelihood.
+ */
+export function fitMaximumLikelihood<P>(
+  model: LikelihoodModel<P>,
+  x0: readonly number[],
+  options: MinimizeOptions,
+): P & MaximumLikelihoodFit {
+  const { logLikelihood, paramsOf, penalty, n } = model;
+  const objective = (z: readonly number[]): number => {
+    const params = paramsOf(z);
+    return -logLikelihood(params) / n + penalty(params);
+  };
+  const result = minimize(objective, x0, {
+    initialStep: options.initialStep,
+    fTolerance: options.fTolerance ?? 1e-12,
+    xTolerance: options.xTolerance ?? 1e-7,
+    maxIterations: options.maxIterations,
+    maxRestarts: options.maxRestarts,
+  });
+  const params = paramsOf(result.x);
+  return {
+    ...params,
+    logLikelihood: logLikelihood(params),
+    n,
+    converged: result.converged,
+    iterations: result.iterations,
+  };
+}
+
 interface RunResult {
   x: number[];
   fx: number;

@@ -99,30 +99,21 @@ export function quintileScores(values: ArrayLike<number>, higherIsBetter = true)
   const scores = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const v = higherIsBetter ? values[i]! : -values[i]!;
-    const lo = lowerBound(sorted, v);
-    const hi = upperBound(sorted, v) - 1;
+    // The ranks v's ties share: lo..hi.
+    const lo = countBelow(sorted, v, false);
+    const hi = countBelow(sorted, v, true) - 1;
     scores[i] = 1 + Math.floor((5 * ((lo + hi + 1) / 2)) / n);
   }
   return scores;
 }
 
-function lowerBound(sorted: Float64Array, v: number): number {
+/** How many of `sorted` are below `v` or, `orEqual`, at most `v` (a binary search). */
+function countBelow(sorted: Float64Array, v: number, orEqual: boolean): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function upperBound(sorted: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= v) lo = mid + 1;
+    if (sorted[mid]! < v || (orEqual && sorted[mid] === v)) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -79,6 +79,26 @@ function node(step: Step, row: number, col = 0): GraphNode {
   };
 }
 
+/**
+ * The start node, then every step of the catalogue in the catalogue's order (the order the report
+ * lists them in): one row apart down column 0, except a step placed `beside` the column, which
+ * sits at the given row in column 1 and takes no row of the column.
+ */
+function nodes(
+  startLabel: string,
+  steps: Record<string, Step>,
+  beside: ReadonlyMap<Step, number> = new Map(),
+): GraphNode[] {
+  let row = 0;
+  return [
+    startNode(startLabel),
+    ...Object.values(steps).map((step) => {
+      const sideRow = beside.get(step);
+      return sideRow === undefined ? node(step, ++row) : node(step, sideRow, 1);
+    }),
+  ];
+}
+
 function idOf(step: Step | typeof START): string {
   return step === START ? START : nodeId(step.step, step.occurrence);
 }
@@ -106,16 +126,7 @@ function lowClvGraph(c: Extract<CampaignDefinition, { kind: 'low_clv_coupon' }>)
   const s = lowClvCouponSteps(c);
   return {
     kind: c.kind,
-    nodes: [
-      startNode('Launch: the campaign audience'),
-      node(s.isInSegment, 1),
-      node(s.assignCoupon, 2),
-      node(s.sendOffer, 3),
-      node(s.wait, 4),
-      node(s.stillInSegment, 5),
-      node(s.hasPurchased, 6),
-      node(s.sendReminder, 7),
-    ],
+    nodes: nodes('Launch: the campaign audience', s),
     edges: chain(
       START,
       s.isInSegment,
@@ -142,13 +153,7 @@ function inactiveGraph(
   const s = inactiveReactivationSteps(c);
   return {
     kind: c.kind,
-    nodes: [
-      startNode(`Entered segment "${c.segment}"`),
-      node(s.wait, 1),
-      node(s.hasPurchased, 2),
-      node(s.assignCoupon, 3),
-      node(s.sendCoupon, 4),
-    ],
+    nodes: nodes(`Entered segment "${c.segment}"`, s),
     edges: chain(START, s.wait, [s.hasPurchased, 'no'], [s.assignCoupon, 'no'], s.sendCoupon),
     exits: [
       exit(s.wait, 'purchased', 'yes'),
@@ -162,20 +167,8 @@ function welcomeGraph(c: Extract<CampaignDefinition, { kind: 'welcome_voucher' }
   const s = welcomeVoucherSteps(c);
   return {
     kind: c.kind,
-    nodes: [
-      startNode('New account registered'),
-      node(s.sendWelcome, 1),
-      node(s.waitAfterWelcome, 2),
-      node(s.purchasedAfterWelcome, 3),
-      node(s.addToSegment, 2.5, 1),
-      node(s.waitForWindow, 4),
-      node(s.assignVoucher, 5),
-      node(s.sendVoucher, 6),
-      node(s.waitAfterVoucher, 7),
-      node(s.purchasedAfterVoucher, 8),
-      node(s.sendReminder, 9),
-      node(s.sendReminderSms, 10),
-    ],
+    // A purchase after the welcome email branches off beside the column, between its two checks.
+    nodes: nodes('New account registered', s, new Map([[s.addToSegment, 2.5]])),
     edges: [
       ...chain(
         START,

@@ -7,8 +7,10 @@
  */
 import type { JourneyAttribution } from './attribution.js';
 import {
+  type Interval,
   newcombeDifferenceInterval,
   summarize,
+  type WelchInterval,
   welchDifferenceInterval,
   wilsonInterval,
 } from './statistics.js';
@@ -91,6 +93,32 @@ function emptyGroupReason(treated: number, heldOut: number, needed: number): str
   return undefined;
 }
 
+/**
+ * One uplift: why the groups cannot give it (fewer than `needed` journeys in one), or the interval
+ * `interval` computes (only then: it needs the journeys), with its method and, for Welch's, its df.
+ */
+function uplift(
+  treated: GroupFigures,
+  heldOut: GroupFigures,
+  needed: number,
+  level: number,
+  method: string,
+  interval: () => Interval | WelchInterval,
+): UpliftEstimate {
+  const reason = emptyGroupReason(treated.journeys, heldOut.journeys, needed);
+  if (reason) return { status: 'not_enough_data', reason };
+  const ci = interval();
+  return {
+    status: 'ok',
+    estimate: ci.estimate,
+    low: ci.low,
+    high: ci.high,
+    level,
+    method,
+    ...('df' in ci ? { df: ci.df } : {}),
+  };
+}
+
 export function compareControlGroups(
   journeys: readonly JourneyAttribution[],
   level = 0.95,
@@ -100,47 +128,21 @@ export function compareControlGroups(
   const treated = summarizeGroup(treatedJourneys, level);
   const heldOut = summarizeGroup(heldOutJourneys, level);
 
-  const conversionProblem = emptyGroupReason(treated.journeys, heldOut.journeys, 1);
-  let conversionRateUplift: UpliftEstimate;
-  if (conversionProblem)
-    conversionRateUplift = { status: 'not_enough_data', reason: conversionProblem };
-  else {
-    const ci = newcombeDifferenceInterval(
+  const conversionRateUplift = uplift(treated, heldOut, 1, level, CONVERSION_UPLIFT_METHOD, () =>
+    newcombeDifferenceInterval(
       treated.converted,
       treated.journeys,
       heldOut.converted,
       heldOut.journeys,
       level,
-    );
-    conversionRateUplift = {
-      status: 'ok',
-      estimate: ci.estimate,
-      low: ci.low,
-      high: ci.high,
-      level,
-      method: CONVERSION_UPLIFT_METHOD,
-    };
-  }
-
-  const revenueProblem = emptyGroupReason(treated.journeys, heldOut.journeys, 2);
-  let revenuePerContactUplift: UpliftEstimate;
-  if (revenueProblem)
-    revenuePerContactUplift = { status: 'not_enough_data', reason: revenueProblem };
-  else {
-    const ci = welchDifferenceInterval(
+    ),
+  );
+  const revenuePerContactUplift = uplift(treated, heldOut, 2, level, REVENUE_UPLIFT_METHOD, () =>
+    welchDifferenceInterval(
       summarize(treatedJourneys.map((j) => j.revenue)),
       summarize(heldOutJourneys.map((j) => j.revenue)),
       level,
-    );
-    revenuePerContactUplift = {
-      status: 'ok',
-      estimate: ci.estimate,
-      low: ci.low,
-      high: ci.high,
-      level,
-      method: REVENUE_UPLIFT_METHOD,
-      df: ci.df,
-    };
-  }
+    ),
+  );
   return { treated, heldOut, conversionRateUplift, revenuePerContactUplift };
 }
