@@ -3,16 +3,9 @@ import { ConfigError, ENVIRONMENT, loadConfig, temporalAddress } from '../src/co
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../src/config.js';
+import { thrownProblems } from './support/problems.js';
 
-function problemsOf(env: NodeJS.ProcessEnv): { variable: string; message: string }[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problemsOf = (env: NodeJS.ProcessEnv) => thrownProblems(ConfigError, () => loadConfig(env));
 
 describe('config', () => {
   it('runs on embedded defaults with an empty environment', () => {

@@ -7,7 +7,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { defaultCacheDir } from '../src/config.js';
 import { createDb } from '../src/db/database.js';
@@ -19,6 +18,7 @@ import {
 } from '../src/provision/postgres.js';
 import { resolveTemporalCli, resolveTestServer } from '../src/provision/tools.js';
 import { WORKFLOWS_PATH } from '../src/worker.js';
+import { bundleWorkflowsQuietly } from './support/bundle.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -93,16 +93,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await db.destroy();
   }
 
-  const bundle = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    logger: {
-      trace() {},
-      debug() {},
-      info() {},
-      warn: console.warn,
-      error: console.error,
-    } as never,
-  });
+  const bundle = await bundleWorkflowsQuietly(WORKFLOWS_PATH);
   const workflowBundlePath = path.join(scratch, 'workflow-bundle.js');
   await fs.writeFile(workflowBundlePath, bundle.code);
 

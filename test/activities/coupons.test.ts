@@ -10,18 +10,13 @@ import {
   recordRedemption,
 } from '../../src/db/coupons.js';
 import { useTestDatabase } from '../support/db.js';
+import { insertContact } from '../support/orders.js';
 
 describe('coupons', () => {
   const database = useTestDatabase();
   let contactId: number;
   beforeAll(async () => {
-    contactId = (
-      await database.db
-        .insertInto('contacts')
-        .values({ email: 'ada@example.com' })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-    ).id;
+    contactId = await insertContact(database.db, 'ada@example.com');
     await database.db
       .insertInto('campaigns')
       .values({ id: 'c1', kind: 'low_clv_coupon', name: 'c1', definition: '{}' })
@@ -40,9 +35,17 @@ describe('coupons', () => {
       expiresAt: string | null;
     }>;
 
+  /** The step's input for campaign c1's contact drawing from `couponSet`. */
+  const fromSet = (couponSet: string) => ({
+    step: `coupon:${couponSet}`,
+    campaignId: 'c1',
+    contactId,
+    couponSet,
+  });
+
   it('gives the same step the same code on every retry, and records the assignment once', async () => {
     await importCoupons(database.db, 'same', [{ code: 'SAME-1' }, { code: 'SAME-2' }]);
-    const input = { step: 'coupon:same', campaignId: 'c1', contactId, couponSet: 'same' };
+    const input = fromSet('same');
     const first = await run('c1/1', input);
     const retry = await run('c1/1', input);
     expect(retry.code).toBe(first.code);
@@ -73,13 +76,8 @@ describe('coupons', () => {
       { code: 'TINY-1' },
       { code: 'TINY-OLD', expiresAt: new Date('2020-01-01') },
     ]);
-    await run('tiny/1', { step: 'coupon:tiny', campaignId: 'c1', contactId, couponSet: 'tiny' });
-    const error = await run('tiny/2', {
-      step: 'coupon:tiny',
-      campaignId: 'c1',
-      contactId,
-      couponSet: 'tiny',
-    }).catch((e: unknown) => e);
+    await run('tiny/1', fromSet('tiny'));
+    const error = await run('tiny/2', fromSet('tiny')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect(error).toMatchObject({
       type: 'CouponPoolExhausted',
@@ -89,12 +87,7 @@ describe('coupons', () => {
   });
 
   it('rejects an unknown coupon set without retry, listing the known ones', async () => {
-    const error = await run('x/1', {
-      step: 'coupon:nope',
-      campaignId: 'c1',
-      contactId,
-      couponSet: 'nope',
-    }).catch((e: unknown) => e);
+    const error = await run('x/1', fromSet('nope')).catch((e: unknown) => e);
     expect(error).toMatchObject({
       nonRetryable: true,
       message: expect.stringMatching(/unknown coupon set "nope"; known sets: .*same/),

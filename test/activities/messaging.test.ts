@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createMessagingActivities,
   type MessagingDeps,
@@ -11,7 +11,7 @@ import { createChannels } from '../../src/channels/index.js';
 import type { Channels, EmailMessage, SendOptions, SmsMessage } from '../../src/channels/types.js';
 import type { NewContact } from '../../src/db/schema.js';
 import { verifyUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
-import { type FakeHttpServer, startFakeHttpServer } from '../channels/fake-http.js';
+import { useFakeHttpServer } from '../channels/fake-http.js';
 import { useTestDatabase } from '../support/db.js';
 
 const SECRET = 'messaging-test-secret';
@@ -600,13 +600,7 @@ describe('the shop-wide frequency cap', () => {
 });
 
 describe('with Resend (a local fake Resend)', () => {
-  let resend: FakeHttpServer;
-  beforeAll(async () => {
-    resend = await startFakeHttpServer();
-  });
-  afterAll(async () => {
-    await resend?.close();
-  });
+  const resend = useFakeHttpServer();
 
   it('sends the step key as the idempotency key and the List-Unsubscribe headers, and records the Resend id', async () => {
     const id = await contact();

@@ -100,20 +100,26 @@ async function sendAsJourney(
   }
 }
 
-function setUp(
-  url: string,
-  env: NodeJS.ProcessEnv = {},
-  options: SendingOptions = {},
-): ReturnType<typeof createMessagingActivities> {
+/** The messaging activities, sending to `url`, with the config and channels behind them. */
+function setUpParts(url: string, env: NodeJS.ProcessEnv = {}, options: SendingOptions = {}) {
   const config = configFor(url, env);
   const channels = createChannels(config, database.db);
   sending = startSending(config, database.db, channels, { waitMs: 60_000, ...options });
-  return createMessagingActivities({
+  const activities = createMessagingActivities({
     db: database.db,
     channels,
     config,
     emailQueue: sending.emailQueue,
   });
+  return { config, channels, activities };
+}
+
+function setUp(
+  url: string,
+  env: NodeJS.ProcessEnv = {},
+  options: SendingOptions = {},
+): ReturnType<typeof createMessagingActivities> {
+  return setUpParts(url, env, options).activities;
 }
 
 /** Each address the simulator accepted, with how many times. */
@@ -208,16 +214,8 @@ describe('batched email sends through the provider simulator', () => {
     simulator = await startProviderSimulator({ emailRequestsPerSecond: 0 });
     // The first request is accepted, then answered only after 30 s: the kill lands in between.
     simulator.inject({ kind: 'hold-after-accept', ms: 30_000 });
-    const config = configFor(simulator.url);
-    const channels = createChannels(config, database.db);
     // This process only queues and waits; the email sender runs in the child processes.
-    sending = startSending(config, database.db, channels, { waitMs: 60_000, withoutSender: true });
-    const activities = createMessagingActivities({
-      db: database.db,
-      channels,
-      config,
-      emailQueue: sending.emailQueue,
-    });
+    const activities = setUp(simulator.url, {}, { withoutSender: true });
     const ids = await contacts(300);
     const childEnv = {
       DATABASE_URL: database.url,
@@ -325,15 +323,13 @@ describe('the shared rate limits', () => {
 
   it('does not send again a batch first tried more than 23 hours ago: its emails fail, saying why', async () => {
     simulator = await startProviderSimulator({ emailRequestsPerSecond: 0 });
-    const config = configFor(simulator.url);
-    const channels = createChannels(config, database.db);
-    sending = startSending(config, database.db, channels, { waitMs: 60_000, withoutSender: true });
-    const activities = createMessagingActivities({
-      db: database.db,
-      channels,
-      config,
-      emailQueue: sending.emailQueue,
-    });
+    const { config, channels, activities } = setUpParts(
+      simulator.url,
+      {},
+      {
+        withoutSender: true,
+      },
+    );
     const ids = await contacts(3);
     const sends = Promise.allSettled(ids.map((id) => sendAsJourney(activities, id)));
     await until(

@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkContactFrequencyCap } from '../../src/channels/frequency-cap.js';
 import { recentMessageTimes } from '../../src/db/messages.js';
 import { createChannels } from '../../src/channels/index.js';
 import { parseRetryAfter } from '../../src/channels/provider-errors.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
+import { insertContact } from '../support/orders.js';
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.drop();
-});
+const database = useTestDatabase();
 
 const email = { from: 'Shop <shop@example.com>', resendApiKey: undefined };
 
@@ -57,11 +52,7 @@ describe('the outbox', () => {
       { email: { provider: 'outbox', ...email }, sms: { provider: 'outbox', twilio: undefined } },
       database.db,
     );
-    const contact = await database.db
-      .insertInto('contacts')
-      .values({ email: 'outbox@example.com' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const contactId = await insertContact(database.db, 'outbox@example.com');
     const row = await database.db
       .insertInto('messages')
       .values({
@@ -69,7 +60,7 @@ describe('the outbox', () => {
         channel: 'email',
         provider: 'outbox',
         status: 'sending',
-        contact_id: contact.id,
+        contact_id: contactId,
         to_address: 'outbox@example.com',
         text: 'hi',
       })
@@ -89,11 +80,7 @@ describe('the send log behind the frequency cap', () => {
   it('counts sent messages in the period and messages being sent, but not failed ones or the one being sent', async () => {
     const now = new Date('2026-11-25T12:00:00Z');
     const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000);
-    const { id } = await database.db
-      .insertInto('contacts')
-      .values({ email: 'capped@example.com' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const id = await insertContact(database.db, 'capped@example.com');
     const base = {
       channel: 'email' as const,
       provider: 'outbox',

@@ -1,6 +1,8 @@
 /** A real HTTP server on 127.0.0.1 that records requests and answers with scripted responses. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { beforeEach } from 'vitest';
+import { useStarted } from '../support/lifecycle.js';
 
 export interface RecordedRequest {
   method: string;
@@ -60,4 +62,24 @@ export async function startFakeHttpServer(
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+/**
+ * For the describe block that calls it: a fake server started before its tests and closed after
+ * them, with the recorded requests cleared before each test. The handle is filled in when the
+ * tests start.
+ */
+export function useFakeHttpServer(): FakeHttpServer {
+  const handle = useStarted(startFakeHttpServer, (server) => server.close());
+  beforeEach(() => {
+    handle.requests.length = 0;
+  });
+  return handle;
+}
+
+/** The address of a fake server that is already closed: nothing answers there. */
+export async function closedServerUrl(): Promise<string> {
+  const closed = await startFakeHttpServer();
+  await closed.close();
+  return closed.url;
 }

@@ -1,9 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROVIDER_FAILURE } from '../../src/channels/provider-errors.js';
 import { createResendEmailProvider } from '../../src/channels/resend.js';
 import type { EmailMessage } from '../../src/channels/types.js';
-import { type FakeHttpServer, startFakeHttpServer } from './fake-http.js';
+import { closedServerUrl, useFakeHttpServer } from './fake-http.js';
+import { failureOf } from './provider-failure.js';
 
 const email: EmailMessage = {
   from: 'Boomerang Shop <shop@example.com>',
@@ -18,16 +18,7 @@ const email: EmailMessage = {
 };
 
 describe("Resend email provider, against a local fake Resend (the client's baseUrl)", () => {
-  let resend: FakeHttpServer;
-  beforeAll(async () => {
-    resend = await startFakeHttpServer();
-  });
-  afterAll(async () => {
-    await resend?.close();
-  });
-  beforeEach(() => {
-    resend.requests.length = 0;
-  });
+  const resend = useFakeHttpServer();
 
   const provider = () => createResendEmailProvider({ apiKey: 're_test_123', baseUrl: resend.url });
 
@@ -66,10 +57,7 @@ describe("Resend email provider, against a local fake Resend (the client's baseU
       },
       headers: { 'retry-after': '2' },
     });
-    const error = await provider()
-      .send(email, { idempotencyKey: 'k' })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApplicationFailure);
+    const error = await failureOf(provider().send(email, { idempotencyKey: 'k' }));
     expect(error).toMatchObject({
       nonRetryable: false,
       type: PROVIDER_FAILURE.rateLimited,
@@ -104,12 +92,9 @@ describe("Resend email provider, against a local fake Resend (the client's baseU
       status: 422,
       body: { statusCode: 422, name: 'invalid_from_address', message: 'Invalid `from` field.' },
     });
-    const error = await provider()
-      .send(email, { idempotencyKey: 'k' })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApplicationFailure);
+    const error = await failureOf(provider().send(email, { idempotencyKey: 'k' }));
     expect(error).toMatchObject({ nonRetryable: true, type: PROVIDER_FAILURE.rejected });
-    expect((error as Error).message).toBe(
+    expect(error.message).toBe(
       'Resend rejected the message: invalid from address: Invalid `from` field.',
     );
 
@@ -151,9 +136,7 @@ describe("Resend email provider, against a local fake Resend (the client's baseU
   });
 
   it('an unreachable Resend is retryable', async () => {
-    const closed = await startFakeHttpServer();
-    const url = closed.url;
-    await closed.close();
+    const url = await closedServerUrl();
     const unreachable = createResendEmailProvider({ apiKey: 're_test_123', baseUrl: url });
     await expect(unreachable.send(email, { idempotencyKey: 'k' })).rejects.toMatchObject({
       nonRetryable: false,
@@ -191,11 +174,10 @@ describe("Resend email provider, against a local fake Resend (the client's baseU
       body: { statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests.' },
       headers: { 'ratelimit-reset': '3' },
     });
-    const failure = await provider().sendBatch!([email], {
-      idempotencyKey: 'boomerang-batch-2',
-    }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(ApplicationFailure);
-    expect((failure as ApplicationFailure).type).toBe(PROVIDER_FAILURE.rateLimited);
-    expect((failure as ApplicationFailure).nextRetryDelay).toBe(3000);
+    const failure = await failureOf(
+      provider().sendBatch!([email], { idempotencyKey: 'boomerang-batch-2' }),
+    );
+    expect(failure.type).toBe(PROVIDER_FAILURE.rateLimited);
+    expect(failure.nextRetryDelay).toBe(3000);
   });
 });

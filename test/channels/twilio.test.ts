@@ -1,23 +1,14 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROVIDER_FAILURE } from '../../src/channels/provider-errors.js';
 import { createTwilioSmsProvider } from '../../src/channels/twilio.js';
-import { type FakeHttpServer, startFakeHttpServer } from './fake-http.js';
+import { closedServerUrl, useFakeHttpServer } from './fake-http.js';
+import { failureOf } from './provider-failure.js';
 
 const SID = 'AC00000000000000000000000000000001';
 const TOKEN = 'auth-token';
 
 describe('Twilio SMS provider, against a local fake Twilio', () => {
-  let twilio: FakeHttpServer;
-  beforeAll(async () => {
-    twilio = await startFakeHttpServer();
-  });
-  afterAll(async () => {
-    await twilio?.close();
-  });
-  beforeEach(() => {
-    twilio.requests.length = 0;
-  });
+  const twilio = useFakeHttpServer();
 
   const provider = (from = '+34600000000') =>
     createTwilioSmsProvider({ accountSid: SID, authToken: TOKEN, from, baseUrl: twilio.url });
@@ -64,18 +55,13 @@ describe('Twilio SMS provider, against a local fake Twilio', () => {
       body: { code: 20429, message: 'Too Many Requests', status: 429 },
       headers: { 'Retry-After': '7' },
     });
-    const error = await provider()
-      .send(sms, { idempotencyKey: 'k' })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApplicationFailure);
+    const error = await failureOf(provider().send(sms, { idempotencyKey: 'k' }));
     expect(error).toMatchObject({
       nonRetryable: false,
       type: PROVIDER_FAILURE.rateLimited,
       nextRetryDelay: 7000,
     });
-    expect((error as Error).message).toBe(
-      'Twilio rate limit (429): Too Many Requests (error 20429)',
-    );
+    expect(error.message).toBe('Twilio rate limit (429): Too Many Requests (error 20429)');
   });
 
   it('5xx is retryable', async () => {
@@ -104,20 +90,15 @@ describe('Twilio SMS provider, against a local fake Twilio', () => {
         status: 400,
       },
     });
-    const error = await provider()
-      .send(sms, { idempotencyKey: 'k' })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApplicationFailure);
+    const error = await failureOf(provider().send(sms, { idempotencyKey: 'k' }));
     expect(error).toMatchObject({ nonRetryable: true, type: PROVIDER_FAILURE.rejected });
-    expect((error as Error).message).toBe(
+    expect(error.message).toBe(
       "Twilio rejected the message: The 'To' number +34611222333 is not a valid phone number. (error 21211, https://www.twilio.com/docs/errors/21211)",
     );
   });
 
   it('an unreachable Twilio is retryable', async () => {
-    const closed = await startFakeHttpServer();
-    const url = closed.url;
-    await closed.close();
+    const url = await closedServerUrl();
     const unreachable = createTwilioSmsProvider({
       accountSid: SID,
       authToken: TOKEN,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignVersions, getCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { insertContact } from '../support/orders.js';
 import { runCli } from './support.js';
 
 describe('boomerang campaign create / update', () => {
@@ -22,6 +23,8 @@ describe('boomerang campaign create / update', () => {
     await fs.writeFile(p, JSON.stringify(content));
     return p;
   };
+  const updateWelcome = (file: string, ...options: string[]) =>
+    runCli(database.url, ['campaign', 'update', 'welcome', '--file', file, ...options]);
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -49,7 +52,7 @@ describe('boomerang campaign create / update', () => {
 
   it('saves an update as version 2, kept by running journeys unless they adopt it', async () => {
     const v2 = await file('v2.json', { ...definition, emails: { voucher: 'low-clv-offer' } });
-    const updated = await runCli(database.url, ['campaign', 'update', 'welcome', '--file', v2]);
+    const updated = await updateWelcome(v2);
     expect(updated.code).toBe(0);
     expect(updated.stdout).toContain('is now version 2 (was 1); changed: emails.voucher');
     expect(updated.stdout).toContain('0 running journeys keep the version they run');
@@ -60,39 +63,29 @@ describe('boomerang campaign create / update', () => {
     );
     expect((await campaignVersions(database.db, 'welcome')).map((v) => v.version)).toEqual([1, 2]);
 
-    const same = await runCli(database.url, ['campaign', 'update', 'welcome', '--file', v2]);
+    const same = await updateWelcome(v2);
     expect(same.stdout).toContain('nothing changed; it stays at version 2');
   });
 
   it('refuses an update running journeys cannot take, naming the field and the reason', async () => {
-    const contact = await database.db
-      .insertInto('contacts')
-      .values({ email: 'ada@example.com' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const contactId = await insertContact(database.db, 'ada@example.com');
     await database.db
       .insertInto('journeys')
       .values({
-        workflow_id: `welcome/${contact.id}`,
+        workflow_id: `welcome/${contactId}`,
         campaign_id: 'welcome',
-        contact_id: contact.id,
+        contact_id: contactId,
         definition_version: 2,
       })
       .execute();
-    const unsafe = await file('v3.json', {
+    // A control group added: a change running journeys cannot adopt.
+    const withHoldout = (voucher: string) => ({
       ...definition,
-      emails: { voucher: 'low-clv-offer' },
+      emails: { voucher },
       holdoutPercent: 10,
     });
-    const refused = await runCli(database.url, [
-      'campaign',
-      'update',
-      'welcome',
-      '--file',
-      unsafe,
-      '--running',
-      'adopt',
-    ]);
+    const unsafe = await file('v3.json', withHoldout('low-clv-offer'));
+    const refused = await updateWelcome(unsafe, '--running', 'adopt');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('holdoutPercent: the control group');
     expect(refused.stderr).toContain('--running keep');
@@ -100,53 +93,27 @@ describe('boomerang campaign create / update', () => {
 
     // Kept by the running journey, the same change is saved; a later template change cannot be
     // adopted either, since the journey still runs version 2, which the holdout change left behind.
-    const kept = await runCli(database.url, ['campaign', 'update', 'welcome', '--file', unsafe]);
+    const kept = await updateWelcome(unsafe);
     expect(kept.code).toBe(0);
-    const template = await file('v4.json', {
-      ...definition,
-      emails: { voucher: 'welcome-offer' },
-      holdoutPercent: 10,
-    });
-    const older = await runCli(database.url, [
-      'campaign',
-      'update',
-      'welcome',
-      '--file',
-      template,
-      '--running',
-      'adopt',
-    ]);
+    const template = await file('v4.json', withHoldout('welcome-offer'));
+    const older = await updateWelcome(template, '--running', 'adopt');
     expect(older.code).toBe(2);
     expect(older.stderr).toContain('on version 2 cannot take this update');
   });
 
   it('rejects a bad choice, another id, and a change of kind with a clear message', async () => {
     const v = await file('ok.json', definition);
-    const bad = await runCli(database.url, [
-      'campaign',
-      'update',
-      'welcome',
-      '--file',
-      v,
-      '--running',
-      'later',
-    ]);
+    const bad = await updateWelcome(v, '--running', 'later');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--running: must be "keep" or "adopt"');
 
     const other = await file('other.json', { ...definition, id: 'welcome-2' });
-    const mismatch = await runCli(database.url, ['campaign', 'update', 'welcome', '--file', other]);
+    const mismatch = await updateWelcome(other);
     expect(mismatch.code).toBe(2);
     expect(mismatch.stderr).toContain('id: the file defines campaign "welcome-2", not "welcome"');
 
     const kind = await file('kind.json', { ...definition, kind: 'inactive_reactivation' });
-    const kindChange = await runCli(database.url, [
-      'campaign',
-      'update',
-      'welcome',
-      '--file',
-      kind,
-    ]);
+    const kindChange = await updateWelcome(kind);
     expect(kindChange.code).toBe(2);
     expect(kindChange.stderr).toContain('kind never changes');
 

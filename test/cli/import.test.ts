@@ -2,13 +2,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importContactsCsv } from '../../src/import/contacts.js';
 import { importOrdersCsv } from '../../src/import/orders.js';
 import type { ImportSummary } from '../../src/import/summary.js';
 import { findContact } from '../../src/db/contacts.js';
 import { countPurchases, findOrder } from '../../src/db/orders.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 import { runCli } from './support.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/csv');
@@ -45,11 +45,7 @@ function expectIssues(summary: ImportSummary, expected: [number, RegExp][]): voi
 }
 
 describe('CSV import functions', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(() => database?.drop());
+  const database = useTestDatabase();
 
   it('imports the contacts fixture, rejecting bad rows by line, and a second run changes nothing', async () => {
     const first = await importContactsCsv(database.db, fixture('contacts.csv'), { batchSize: 3 });
@@ -222,11 +218,9 @@ describe('CSV import functions', () => {
 });
 
 describe('boomerang import (commands)', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(() => database?.drop());
+  const database = useTestDatabase();
+  const importCli = (kind: 'contacts' | 'orders', file: string, ...options: string[]) =>
+    runCli(database.url, ['import', kind, fixture(file), ...options]);
 
   it('import contacts: exit 1 with rejected rows on stderr by line, a summary on stdout; the second run changes nothing', async () => {
     const file = fixture('contacts.csv');
@@ -254,7 +248,7 @@ describe('boomerang import (commands)', () => {
   });
 
   it('import orders --json: the summary counts created contacts', async () => {
-    const run = await runCli(database.url, ['import', 'orders', fixture('orders.csv'), '--json']);
+    const run = await importCli('orders', 'orders.csv', '--json');
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({
       kind: 'orders',
@@ -263,7 +257,7 @@ describe('boomerang import (commands)', () => {
       rejected: 4,
       contactsCreated: 2,
     });
-    const again = await runCli(database.url, ['import', 'orders', fixture('orders.csv'), '--json']);
+    const again = await importCli('orders', 'orders.csv', '--json');
     expect(JSON.parse(again.stdout)).toMatchObject({
       inserted: 0,
       updated: 0,
@@ -274,11 +268,7 @@ describe('boomerang import (commands)', () => {
   });
 
   it('exit 0 when every row is good; header names are case-insensitive, a BOM and CRLF are fine, unknown columns are ignored with a warning', async () => {
-    const run = await runCli(database.url, [
-      'import',
-      'contacts',
-      fixture('contacts-bom-crlf.csv'),
-    ]);
+    const run = await importCli('contacts', 'contacts-bom-crlf.csv');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/1 contact row: 1 inserted, 0 updated, 0 unchanged, 0 rejected/);
     expect(run.stderr).toContain('ignoring unknown column favourite_colour');
@@ -286,27 +276,19 @@ describe('boomerang import (commands)', () => {
   });
 
   it('exit 2 for a missing required column, naming it', async () => {
-    const contacts = await runCli(database.url, [
-      'import',
-      'contacts',
-      fixture('contacts-missing-identifier.csv'),
-    ]);
+    const contacts = await importCli('contacts', 'contacts-missing-identifier.csv');
     expect(contacts.code).toBe(2);
     expect(contacts.stderr).toMatch(
       /missing column: the header needs external_id or email \(or both\) \(the header has: id, mail, first_name\)/,
     );
     expect(contacts.stdout).toBe('');
-    const orders = await runCli(database.url, [
-      'import',
-      'orders',
-      fixture('orders-missing-columns.csv'),
-    ]);
+    const orders = await importCli('orders', 'orders-missing-columns.csv');
     expect(orders.code).toBe(2);
     expect(orders.stderr).toMatch(/missing columns: placed_at, total/);
   });
 
   it('exit 2 for a file that cannot be read or is empty', async () => {
-    const missing = await runCli(database.url, ['import', 'contacts', fixture('nope.csv')]);
+    const missing = await importCli('contacts', 'nope.csv');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read .*nope\.csv/);
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-import-'));
@@ -318,33 +300,16 @@ describe('boomerang import (commands)', () => {
   });
 
   it('--progress draws on stderr and leaves --json output clean', async () => {
-    const run = await runCli(database.url, [
-      'import',
-      'contacts',
-      fixture('contacts-bom-crlf.csv'),
-      '--progress',
-      '--json',
-    ]);
+    const run = await importCli('contacts', 'contacts-bom-crlf.csv', '--progress', '--json');
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ rows: 1, unchanged: 1 });
     expect(run.stderr).toContain('import contacts');
-    const quiet = await runCli(database.url, [
-      'import',
-      'contacts',
-      fixture('contacts-bom-crlf.csv'),
-      '--json',
-    ]);
+    const quiet = await importCli('contacts', 'contacts-bom-crlf.csv', '--json');
     expect(quiet.stderr).not.toContain('import contacts');
   });
 
   it('refuses a bad --batch-size', async () => {
-    const run = await runCli(database.url, [
-      'import',
-      'contacts',
-      fixture('contacts.csv'),
-      '--batch-size',
-      'lots',
-    ]);
+    const run = await importCli('contacts', 'contacts.csv', '--batch-size', 'lots');
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--batch-size must be a whole number/);
   });

@@ -8,6 +8,13 @@ import { runCli } from './support.js';
 
 describe('boomerang segment', () => {
   const database = useTestDatabase();
+  /** `segment create|update NAME --definition JSON`, the JSON as given (it may be malformed). */
+  const segmentWithDefinition = (
+    command: 'create' | 'update',
+    name: string,
+    json: string,
+    ...options: string[]
+  ) => runCli(database.url, ['segment', command, name, '--definition', json, ...options]);
   let dir: string;
   const ids: Record<string, number> = {};
 
@@ -126,14 +133,12 @@ describe('boomerang segment', () => {
   });
 
   it('create --definition, list with the presets, update', async () => {
-    const created = await runCli(database.url, [
-      'segment',
+    const created = await segmentWithDefinition(
       'create',
       'Outside Europe',
-      '--definition',
       JSON.stringify({ conditions: [{ field: 'country', op: 'in', value: ['us'] }] }),
       '--json',
-    ]);
+    );
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({
       name: 'Outside Europe',
@@ -158,13 +163,11 @@ describe('boomerang segment', () => {
       'VIP subscribers',
     ]);
 
-    const updated = await runCli(database.url, [
-      'segment',
+    const updated = await segmentWithDefinition(
       'update',
       'Outside Europe',
-      '--definition',
       JSON.stringify({ conditions: [{ field: 'country', op: 'in', value: ['US', 'GB'] }] }),
-    ]);
+    );
     expect(updated.code).toBe(0);
     expect((await runCli(database.url, ['segment', 'count', 'Outside Europe'])).stdout).toBe('2\n');
   });
@@ -180,28 +183,20 @@ describe('boomerang segment', () => {
   });
 
   it('rejects bad definitions with the path, bad JSON, duplicates and missing options', async () => {
-    const bad = await runCli(database.url, [
-      'segment',
+    const bad = await segmentWithDefinition(
       'create',
       'Bad',
-      '--definition',
       JSON.stringify({
         conditions: [vipSubscribers.conditions[0], { field: 'clv', op: 'lt', value: 100 }],
       }),
-    ]);
+    );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(
       /invalid segment definition:\n {2}conditions\[1\]\.field: unknown field "clv"; known fields: newsletter_status/,
     );
     expect(bad.stderr).toMatch(/boomerang segment fields/);
 
-    const json = await runCli(database.url, [
-      'segment',
-      'create',
-      'Bad',
-      '--definition',
-      '{"conditions": [',
-    ]);
+    const json = await segmentWithDefinition('create', 'Bad', '{"conditions": [');
     expect(json.code).toBe(2);
     expect(json.stderr).toMatch(/--definition is not valid JSON/);
 
@@ -219,13 +214,11 @@ describe('boomerang segment', () => {
     expect(missingFile.code).toBe(2);
     expect(missingFile.stderr).toMatch(/cannot read .*missing\.json/);
 
-    const dup = await runCli(database.url, [
-      'segment',
+    const dup = await segmentWithDefinition(
       'create',
       'VIP subscribers',
-      '--definition',
       JSON.stringify(vipSubscribers),
-    ]);
+    );
     expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(
       /a segment named "VIP subscribers" already exists; change it with: boomerang segment update "VIP subscribers"/,

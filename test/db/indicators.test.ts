@@ -8,28 +8,30 @@ import { summarizeOrders } from '../../src/domain/indicators/clv.js';
 import { scoreRfm } from '../../src/domain/indicators/rfm.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';
 import { useTestDatabase } from '../support/db.js';
+import { insertContact, insertContacts, insertOrders, type RawOrder } from '../support/orders.js';
 
 const DAY = 86_400_000;
 
 describe('indicator summaries in SQL', () => {
   const database = useTestDatabase();
   const asOf = new Date('2026-06-30T12:00:00Z');
-  const orders: {
-    contact: number;
-    placedAt: Date;
-    total: number;
-    status: 'paid' | 'refunded' | 'cancelled';
-  }[] = [];
+  const orders: RawOrder[] = [];
   let contactIds: number[] = [];
+  // Without fitted models: these tests are about the summary, not the forecasts.
+  const summarizeAndPublish = async (at: Date) => {
+    await summarizeContacts(database.db, at);
+    await publishIndicators(database.db, at, { bgnbdFitId: null, gammaGamma: null });
+  };
+  const indicatorsOf = (contactId: number) =>
+    database.db
+      .selectFrom('contact_indicators')
+      .select('contact_id')
+      .where('contact_id', '=', contactId)
+      .executeTakeFirst();
 
   beforeAll(async () => {
     const rng = mulberry32(11);
-    const inserted = await database.db
-      .insertInto('contacts')
-      .values(Array.from({ length: 300 }, (_, i) => ({ email: `c${i}@example.com` })))
-      .returning('id')
-      .execute();
-    contactIds = inserted.map((r) => r.id);
+    contactIds = await insertContacts(database.db, 'c', 300);
     for (const contact of contactIds) {
       const n = Math.floor(rng() * 6); // some contacts have no orders at all
       for (let k = 0; k < n; k++) {
@@ -48,19 +50,7 @@ describe('indicator summaries in SQL', () => {
       total: 50,
       status: 'paid',
     });
-    await database.db
-      .insertInto('orders')
-      .values(
-        orders.map((o, i) => ({
-          external_id: `o${i}`,
-          contact_id: o.contact,
-          placed_at: o.placedAt,
-          total: o.total,
-          currency: 'EUR',
-          status: o.status,
-        })),
-      )
-      .execute();
+    await insertOrders(database.db, 'o', orders);
   });
 
   it('agrees with summarizeOrders and scoreRfm for every contact', async () => {
@@ -124,82 +114,48 @@ describe('indicator summaries in SQL', () => {
   });
 
   it('drops the indicators of a contact whose only paid order was refunded', async () => {
-    const lonely = await database.db
-      .insertInto('contacts')
-      .values({ email: 'lonely@example.com' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const lonelyId = await insertContact(database.db, 'lonely@example.com');
     await database.db
       .insertInto('orders')
       .values({
         external_id: 'lonely-1',
-        contact_id: lonely.id,
+        contact_id: lonelyId,
         placed_at: new Date(asOf.getTime() - 3 * DAY),
         total: 30,
         currency: 'EUR',
       })
       .execute();
-    await summarizeContacts(database.db, asOf);
-    await publishIndicators(database.db, asOf, { bgnbdFitId: null, gammaGamma: null });
-    expect(
-      await database.db
-        .selectFrom('contact_indicators')
-        .select('contact_id')
-        .where('contact_id', '=', lonely.id)
-        .executeTakeFirst(),
-    ).toBeDefined();
+    await summarizeAndPublish(asOf);
+    expect(await indicatorsOf(lonelyId)).toBeDefined();
 
     await database.db
       .updateTable('orders')
       .set({ status: 'refunded' })
       .where('external_id', '=', 'lonely-1')
       .execute();
-    await summarizeContacts(database.db, new Date(asOf.getTime() + 1000));
-    await publishIndicators(database.db, new Date(asOf.getTime() + 1000), {
-      bgnbdFitId: null,
-      gammaGamma: null,
-    });
-    expect(
-      await database.db
-        .selectFrom('contact_indicators')
-        .select('contact_id')
-        .where('contact_id', '=', lonely.id)
-        .executeTakeFirst(),
-    ).toBeUndefined();
+    await summarizeAndPublish(new Date(asOf.getTime() + 1000));
+    expect(await indicatorsOf(lonelyId)).toBeUndefined();
   });
 
   it('uses the same purchase-day rule as summarizeOrders for an as-of instant at midnight', async () => {
     const midnight = new Date('2026-08-02T00:00:00Z');
-    const contact = await database.db
-      .insertInto('contacts')
-      .values({ email: 'midnight@example.com' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const contactId = await insertContact(database.db, 'midnight@example.com');
     const own = [
       { placedAt: new Date('2026-07-20T10:00:00Z'), total: 12 },
       { placedAt: new Date('2026-08-01T23:59:59.999Z'), total: 20 },
       { placedAt: new Date('2026-08-02T00:00:00Z'), total: 40 },
       { placedAt: new Date('2026-08-02T18:00:00Z'), total: 80 },
     ];
-    await database.db
-      .insertInto('orders')
-      .values(
-        own.map((o, i) => ({
-          external_id: `midnight-${i}`,
-          contact_id: contact.id,
-          placed_at: o.placedAt,
-          total: o.total,
-          currency: 'EUR',
-          status: 'paid' as const,
-        })),
-      )
-      .execute();
-    await summarizeContacts(database.db, midnight);
-    await publishIndicators(database.db, midnight, { bgnbdFitId: null, gammaGamma: null });
+    await insertOrders(
+      database.db,
+      'midnight-',
+      own.map((o) => ({ ...o, contact: contactId, status: 'paid' })),
+    );
+    await summarizeAndPublish(midnight);
     const row = await database.db
       .selectFrom('contact_indicators')
       .select(['frequency', 'recency_days', 'age_days', 'monetary_value'])
-      .where('contact_id', '=', contact.id)
+      .where('contact_id', '=', contactId)
       .executeTakeFirstOrThrow();
     const expected = summarizeOrders(own, midnight)!;
     // The two orders of 1 August and earlier count; those at and after midnight do not.

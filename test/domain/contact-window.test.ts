@@ -269,7 +269,8 @@ describe('contact-window.ts inside the workflow sandbox', () => {
     const { mkdirSync, mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
     const path = await import('node:path');
     const { fileURLToPath } = await import('node:url');
-    const { bundleWorkflowCode, Worker } = await import('@temporalio/worker');
+    const { Worker } = await import('@temporalio/worker');
+    const { bundleWorkflowsQuietly } = await import('../support/bundle.js');
     const { createDevServerEnv, uniqueTaskQueue } = await import('../support/temporal.js');
 
     const source = fileURLToPath(new URL('../../src/domain/contact-window.ts', import.meta.url));
@@ -290,16 +291,7 @@ export async function nextWindow(window, now, timeZone) {
     // A real-time dev server: nothing here waits, and time skipping would race the first workflow task.
     const env = await createDevServerEnv();
     try {
-      const workflowBundle = await bundleWorkflowCode({
-        workflowsPath,
-        logger: {
-          trace() {},
-          debug() {},
-          info() {},
-          warn: console.warn,
-          error: console.error,
-        } as never,
-      });
+      const workflowBundle = await bundleWorkflowsQuietly(workflowsPath);
       const taskQueue = uniqueTaskQueue('contact-window');
       const worker = await Worker.create({
         connection: env.nativeConnection,

@@ -8,9 +8,8 @@ import {
   type ProviderSimulator,
   startProviderSimulator,
 } from '../../src/channels/simulator/server.js';
-import { saveCampaign } from '../../src/db/campaigns.js';
-import { generateCoupons } from '../../src/db/coupons.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
+import { journeysAt, lowClvCampaign } from '../support/campaigns.js';
 import { until } from '../support/processes.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
 import { useStack } from '../support/stack.js';
@@ -34,12 +33,10 @@ describe('crash safety of batched email sends', () => {
     const { env, database } = stack;
     const db = database.db;
     await seedReengageContacts(db, 'batch-crash', CONTACTS);
-    await generateCoupons(db, 'batch-crash', CONTACTS + 10, { prefix: 'BC-' });
-    await saveCampaign(db, {
-      id: 'batch-crash',
+    await lowClvCampaign(db, 'batch-crash', {
       name: 'Batch crash test',
-      kind: 'low_clv_coupon',
-      couponSet: 'batch-crash',
+      coupons: CONTACTS + 10,
+      prefix: 'BC-',
     });
 
     const taskQueue = uniqueTaskQueue('batch-crash');
@@ -70,15 +67,7 @@ describe('crash safety of batched email sends', () => {
 
     await startWorker();
     await until(
-      async () => {
-        const steps = await db
-          .selectFrom('journey_events')
-          .select('workflow_id')
-          .where('campaign_id', '=', 'batch-crash')
-          .where('step', '=', 'wait')
-          .execute();
-        return steps.length === CONTACTS;
-      },
+      async () => (await journeysAt(db, 'batch-crash', 'wait')) === CONTACTS,
       'every journey to send its email and reach its 7-day wait',
       150_000,
     );

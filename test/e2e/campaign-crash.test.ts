@@ -3,9 +3,8 @@
  * restart every contact of the segment has exactly one coupon and exactly one email.
  */
 import { describe, expect, it } from 'vitest';
-import { saveCampaign } from '../../src/db/campaigns.js';
-import { generateCoupons } from '../../src/db/coupons.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
+import { journeysAt, lowClvCampaign } from '../support/campaigns.js';
 import { until } from '../support/processes.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
 import { useStack } from '../support/stack.js';
@@ -19,13 +18,7 @@ describe('crash safety of coupons and emails', () => {
     const db = database.db;
     // Low CLV and low forecast: all six are in "Customers to reengage".
     const contacts = await seedReengageContacts(db, 'crash', 6);
-    await generateCoupons(db, 'crash', 20, { prefix: 'CR-' });
-    await saveCampaign(db, {
-      id: 'crash',
-      name: 'Crash test',
-      kind: 'low_clv_coupon',
-      couponSet: 'crash',
-    });
+    await lowClvCampaign(db, 'crash', { name: 'Crash test', coupons: 20, prefix: 'CR-' });
 
     const taskQueue = uniqueTaskQueue('crash');
     const startWorker = (holdAfter: string) =>
@@ -65,15 +58,7 @@ describe('crash safety of coupons and emails', () => {
     );
     // Give any duplicate a chance to show up before counting.
     await until(
-      async () => {
-        const steps = await db
-          .selectFrom('journey_events')
-          .select('workflow_id')
-          .where('campaign_id', '=', 'crash')
-          .where('step', '=', 'wait')
-          .execute();
-        return steps.length === contacts.length;
-      },
+      async () => (await journeysAt(db, 'crash', 'wait')) === contacts.length,
       'every journey to reach its 7-day wait',
       90_000,
     );

@@ -9,48 +9,35 @@ import { describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
 import { settleClosedJourneys } from '../../src/campaigns/settle.js';
 import { traceContact } from '../../src/cli/contact.js';
-import { saveCampaign } from '../../src/db/campaigns.js';
-import { generateCoupons } from '../../src/db/coupons.js';
-import { ensurePresetSegments } from '../../src/db/segments.js';
 import { collectMetrics } from '../../src/reports/metrics.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
 import { REPORT_CONFIG } from '../reports/matchers.js';
 import { until } from '../support/processes.js';
 import { useStack } from '../support/stack.js';
+import { lowClvCampaign } from '../support/campaigns.js';
 import { lowValueCustomer } from '../support/customers.js';
 
 describe('a failed journey', () => {
   const stack = useStack({ workers: { name: 'failed' } });
 
-  /** A subscribed contact in "Customers to reengage". */
-  const lowClvContact = (email: string): Promise<number> =>
-    lowValueCustomer(stack.database.db, email, {
-      totalSpent: 30,
-      ageDays: 300,
-      clv12m: 12,
-      forecast: 0.2,
-    });
-
   it('is failed, with its reason, in its row, the report, /metrics and contact trace', async () => {
     const { env, database } = stack;
     const config = stack.workers!.config;
     const db = database.db;
-    await ensurePresetSegments(db);
-    await generateCoupons(db, 'broken', 5);
-    const { campaign } = await saveCampaign(db, {
-      id: 'broken',
+    const campaign = await lowClvCampaign(db, 'broken', {
       name: 'Broken template',
-      kind: 'low_clv_coupon',
-      couponSet: 'broken',
-      emails: {
-        offer: {
-          subject: 'Hi',
-          html: '{{ contact.first_name | nosuchfilter }} <a href="{{ unsubscribe_url }}">u</a>',
+      coupons: 5,
+      definition: {
+        emails: {
+          offer: {
+            subject: 'Hi',
+            html: '{{ contact.first_name | nosuchfilter }} <a href="{{ unsubscribe_url }}">u</a>',
+          },
         },
       },
     });
-    const contactId = await lowClvContact('fail@example.com');
+    const contactId = await lowValueCustomer(db, 'fail@example.com');
     const starter = { client: env.client, db, taskQueue: config.temporal.taskQueue };
     const { workflowId } = await startJourney(starter, campaign, contactId);
     const failure = await env.client.workflow
@@ -100,17 +87,11 @@ describe('a failed journey', () => {
     const { env, database } = stack;
     const config = stack.workers!.config;
     const db = database.db;
-    await generateCoupons(db, 'settle', 5);
-    const { campaign } = await saveCampaign(db, {
-      id: 'settle',
-      name: 'Settle',
-      kind: 'low_clv_coupon',
-      couponSet: 'settle',
-    });
+    const campaign = await lowClvCampaign(db, 'settle', { name: 'Settle', coupons: 5 });
     const starter = { client: env.client, db, taskQueue: config.temporal.taskQueue };
     const [terminatedId, runningId] = [
-      await lowClvContact('term@example.com'),
-      await lowClvContact('run@example.com'),
+      await lowValueCustomer(db, 'term@example.com'),
+      await lowValueCustomer(db, 'run@example.com'),
     ];
     const terminated = await startJourney(starter, campaign, terminatedId);
     await startJourney(starter, campaign, runningId);

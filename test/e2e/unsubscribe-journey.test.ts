@@ -7,12 +7,10 @@
 import type http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
-import { saveCampaign } from '../../src/db/campaigns.js';
-import { generateCoupons } from '../../src/db/coupons.js';
-import { ensurePresetSegments } from '../../src/db/segments.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
 import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { until } from '../support/processes.js';
+import { lowClvCampaign } from '../support/campaigns.js';
 import { lowValueCustomer } from '../support/customers.js';
 import { useStack } from '../support/stack.js';
 
@@ -36,20 +34,8 @@ describe('unsubscribe during a journey', () => {
     const { env, database } = stack;
     const config = stack.workers!.config;
     const db = database.db;
-    await ensurePresetSegments(db);
-    const id = await lowValueCustomer(db, 'linus@example.com', {
-      totalSpent: 25,
-      ageDays: 250,
-      clv12m: 9,
-      forecast: 0.1,
-    });
-    await generateCoupons(db, 'unsub', 3);
-    const { campaign } = await saveCampaign(db, {
-      id: 'unsub',
-      name: 'Unsubscribe test',
-      kind: 'low_clv_coupon',
-      couponSet: 'unsub',
-    });
+    const id = await lowValueCustomer(db, 'linus@example.com');
+    const campaign = await lowClvCampaign(db, 'unsub', { name: 'Unsubscribe test', coupons: 3 });
     const { workflowId } = await startJourney(
       { client: env.client, db, taskQueue: config.temporal.taskQueue, searchAttributes: false },
       campaign,

@@ -1,5 +1,6 @@
 /** Orders of BG/NBD-like buyers around a calibration cut, for the backtest tests. */
 import type { Db } from '../../src/db/database.js';
+import { insertContacts, insertOrders, type RawOrder } from '../support/orders.js';
 import {
   betaVariate,
   exponentialVariate,
@@ -9,12 +10,7 @@ import {
 
 export const DAY = 86_400_000;
 
-export interface RawOrder {
-  contact: number;
-  placedAt: Date;
-  total: number;
-  status: 'paid' | 'refunded';
-}
+export type { RawOrder };
 
 /**
  * 600 contacts buying from `start` until they drop out or 30 days past the holdout, with
@@ -27,12 +23,7 @@ export async function seedBacktestOrders(
 ): Promise<{ orders: RawOrder[]; contactIds: number[] }> {
   const orders: RawOrder[] = [];
   const rng = mulberry32(2025);
-  const inserted = await db
-    .insertInto('contacts')
-    .values(Array.from({ length: 600 }, (_, i) => ({ email: `b${i}@example.com` })))
-    .returning('id')
-    .execute();
-  const contactIds = inserted.map((r) => r.id);
+  const contactIds = await insertContacts(db, 'b', 600);
   const end = cut + holdoutDays * DAY + 30 * DAY; // some orders after the holdout, to be ignored
   for (const contact of contactIds) {
     // BG/NBD-like buyers: a purchase rate, a drop-out chance after each purchase, a spend level.
@@ -55,18 +46,6 @@ export async function seedBacktestOrders(
   }
   // An order at the cut instant belongs to the holdout.
   orders.push({ contact: contactIds[0]!, placedAt: new Date(cut), total: 42, status: 'paid' });
-  await db
-    .insertInto('orders')
-    .values(
-      orders.map((o, i) => ({
-        external_id: `bt${i}`,
-        contact_id: o.contact,
-        placed_at: o.placedAt,
-        total: o.total,
-        currency: 'EUR',
-        status: o.status,
-      })),
-    )
-    .execute();
+  await insertOrders(db, 'bt', orders);
   return { orders, contactIds };
 }

@@ -26,6 +26,8 @@ describe.runIf(recording)('record workflow histories', () => {
   });
   afterAll(() => env?.teardown());
 
+  const lowClv = { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' };
+  const welcome = { id: 'welcome', name: 'Welcome', kind: 'welcome_voucher', couponSet: 'welcome' };
   const cases: {
     name: string;
     workflow: unknown;
@@ -38,20 +40,20 @@ describe.runIf(recording)('record workflow histories', () => {
     {
       name: 'low-clv-coupon--reminder-sent',
       workflow: lowClvCouponJourney,
-      campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' },
+      campaign: lowClv,
       scenario: {},
     },
     {
       name: 'low-clv-coupon--purchase-during-wait',
       workflow: lowClvCouponJourney,
-      campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' },
+      campaign: lowClv,
       scenario: {},
       purchaseAfterMs: 86_400_000,
     },
     {
       name: 'low-clv-coupon--not-in-segment',
       workflow: lowClvCouponJourney,
-      campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' },
+      campaign: lowClv,
       scenario: { inSegment: false },
     },
     {
@@ -68,30 +70,24 @@ describe.runIf(recording)('record workflow histories', () => {
     {
       name: 'welcome-voucher--reminder-email-and-sms',
       workflow: welcomeVoucherJourney,
-      campaign: { id: 'welcome', name: 'Welcome', kind: 'welcome_voucher', couponSet: 'welcome' },
+      campaign: welcome,
       scenario: { windowOpensInMs: 3_600_000 },
     },
     {
       name: 'welcome-voucher--converted-early',
       workflow: welcomeVoucherJourney,
-      campaign: { id: 'welcome', name: 'Welcome', kind: 'welcome_voucher', couponSet: 'welcome' },
+      campaign: welcome,
       scenario: {},
       purchaseAfterMs: 86_400_000,
     },
     {
       name: 'low-clv-coupon--definition-update-adopted',
       workflow: lowClvCouponJourney,
-      campaign: { id: 'low-clv', name: 'Low CLV', kind: 'low_clv_coupon', couponSet: 'low-clv' },
+      campaign: lowClv,
       scenario: {},
       update: {
         afterMs: 86_400_000,
-        campaign: {
-          id: 'low-clv',
-          name: 'Low CLV',
-          kind: 'low_clv_coupon',
-          couponSet: 'low-clv',
-          emails: { reminder: 'low-clv-offer' },
-        },
+        campaign: { ...lowClv, emails: { reminder: 'low-clv-offer' } },
       },
     },
   ];

@@ -12,6 +12,7 @@
 import type { Db } from '../../src/db/database.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';
+import { INACTIVE_STEPS, LOW_CLV_STEPS, through, WELCOME_STEPS } from '../support/journey-steps.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -79,7 +80,7 @@ export interface Fixture {
 }
 
 type Path = {
-  steps: string[];
+  steps: readonly string[];
   end: string | null;
   buyAfter?: string;
   coupon?: boolean;
@@ -88,158 +89,56 @@ type Path = {
 };
 
 const LOW_CLV_PATHS: Path[] = [
-  { steps: ['is_in_segment'], end: 'not_in_segment' },
+  { steps: through(LOW_CLV_STEPS, 'is_in_segment'), end: 'not_in_segment' },
   {
-    steps: ['is_in_segment', 'assign_coupon', 'send_offer', 'wait'],
+    steps: through(LOW_CLV_STEPS, 'wait'),
     end: 'purchased',
     buyAfter: 'send_offer',
     coupon: true,
   },
-  {
-    steps: ['is_in_segment', 'assign_coupon', 'send_offer', 'wait', 'still_in_segment'],
-    end: 'left_segment',
-  },
-  {
-    steps: [
-      'is_in_segment',
-      'assign_coupon',
-      'send_offer',
-      'wait',
-      'still_in_segment',
-      'has_purchased',
-    ],
-    end: 'purchased',
-    buyAfter: 'wait',
-  },
-  {
-    steps: [
-      'is_in_segment',
-      'assign_coupon',
-      'send_offer',
-      'wait',
-      'still_in_segment',
-      'has_purchased',
-      'send_reminder',
-    ],
-    end: 'completed',
-  },
-  {
-    steps: [
-      'is_in_segment',
-      'assign_coupon',
-      'send_offer',
-      'wait',
-      'still_in_segment',
-      'has_purchased',
-      'send_reminder',
-    ],
-    end: 'completed',
-    buyAfter: 'send_reminder',
-  },
-  {
-    steps: [
-      'is_in_segment',
-      'assign_coupon',
-      'send_offer',
-      'wait',
-      'still_in_segment',
-      'has_purchased',
-      'send_reminder',
-    ],
-    end: 'completed',
-    skip: { send_reminder: 'frequency_cap' },
-  },
-  { steps: ['is_in_segment', 'assign_coupon', 'send_offer', 'wait'], end: null },
+  { steps: through(LOW_CLV_STEPS, 'still_in_segment'), end: 'left_segment' },
+  { steps: through(LOW_CLV_STEPS, 'has_purchased'), end: 'purchased', buyAfter: 'wait' },
+  { steps: LOW_CLV_STEPS, end: 'completed' },
+  { steps: LOW_CLV_STEPS, end: 'completed', buyAfter: 'send_reminder' },
+  { steps: LOW_CLV_STEPS, end: 'completed', skip: { send_reminder: 'frequency_cap' } },
+  { steps: through(LOW_CLV_STEPS, 'wait'), end: null },
 ];
 const LOW_CLV_TREATED_ONLY: Path[] = [
-  { steps: ['is_in_segment', 'assign_coupon'], end: 'coupon_pool_exhausted' },
+  { steps: through(LOW_CLV_STEPS, 'assign_coupon'), end: 'coupon_pool_exhausted' },
   {
-    steps: ['is_in_segment', 'assign_coupon', 'send_offer'],
+    steps: through(LOW_CLV_STEPS, 'send_offer'),
     end: 'unsubscribed',
     skip: { send_offer: 'unsubscribed' },
   },
-  {
-    steps: [
-      'is_in_segment',
-      'assign_coupon',
-      'send_offer',
-      'wait',
-      'still_in_segment',
-      'has_purchased',
-      'send_reminder',
-    ],
-    end: 'completed',
-    fail: ['send_reminder'],
-  },
+  { steps: LOW_CLV_STEPS, end: 'completed', fail: ['send_reminder'] },
 ];
 
 const WELCOME_PATHS: Path[] = [
   { steps: ['send_welcome', 'wait', 'add_to_segment'], end: 'purchased', buyAfter: 'send_welcome' },
   {
-    steps: ['send_welcome', 'wait', 'has_purchased', 'add_to_segment'],
+    steps: [...through(WELCOME_STEPS, 'has_purchased'), 'add_to_segment'],
     end: 'purchased',
     buyAfter: 'wait',
   },
   {
-    steps: [
-      'send_welcome',
-      'wait',
-      'has_purchased',
-      'wait_for_window',
-      'assign_coupon',
-      'send_voucher',
-      'wait',
-    ],
+    // the second wait, after the voucher
+    steps: [...through(WELCOME_STEPS, 'send_voucher'), 'wait'],
     end: 'purchased',
     buyAfter: 'send_voucher',
     coupon: true,
   },
-  {
-    steps: [
-      'send_welcome',
-      'wait',
-      'has_purchased',
-      'wait_for_window',
-      'assign_coupon',
-      'send_voucher',
-      'wait',
-      'has_purchased',
-      'send_reminder',
-      'send_reminder_sms',
-    ],
-    end: 'completed',
-  },
-  {
-    steps: [
-      'send_welcome',
-      'wait',
-      'has_purchased',
-      'wait_for_window',
-      'assign_coupon',
-      'send_voucher',
-      'wait',
-      'has_purchased',
-      'send_reminder',
-      'send_reminder_sms',
-    ],
-    end: 'completed',
-    skip: { send_reminder_sms: 'no_phone' },
-  },
-  { steps: ['send_welcome', 'wait'], end: null },
+  { steps: WELCOME_STEPS, end: 'completed' },
+  { steps: WELCOME_STEPS, end: 'completed', skip: { send_reminder_sms: 'no_phone' } },
+  { steps: through(WELCOME_STEPS, 'wait'), end: null },
 ];
 const WELCOME_TREATED_ONLY: Path[] = [
   { steps: ['send_welcome'], end: 'not_subscribed', skip: { send_welcome: 'not_subscribed' } },
 ];
 
 const INACTIVE_PATHS: Path[] = [
-  { steps: ['wait'], end: 'purchased', buyAfter: 'enrolled' },
-  { steps: ['wait', 'has_purchased', 'assign_coupon', 'send_coupon'], end: 'completed' },
-  {
-    steps: ['wait', 'has_purchased', 'assign_coupon', 'send_coupon'],
-    end: 'completed',
-    buyAfter: 'send_coupon',
-    coupon: true,
-  },
+  { steps: through(INACTIVE_STEPS, 'wait'), end: 'purchased', buyAfter: 'enrolled' },
+  { steps: INACTIVE_STEPS, end: 'completed' },
+  { steps: INACTIVE_STEPS, end: 'completed', buyAfter: 'send_coupon', coupon: true },
 ];
 
 /** Hours between entering one step and the next, by the step left (waits take days). */
@@ -451,33 +350,26 @@ export async function seedReportFixture(db: Db): Promise<Fixture> {
     );
 
   // Orders no journey may claim, and some it may, for every contact now and then.
+  // An order placed `fromDays` plus up to `spanDays` (negative: before) days from BASE.
+  const orderAround = (
+    contactId: number,
+    fromDays: number,
+    spanDays: number,
+    extra: Partial<FxOrder> = {},
+  ) =>
+    addOrder({
+      contact_id: contactId,
+      placed_at: new Date(BASE + (fromDays + rng() * spanDays) * DAY),
+      total: amount(),
+      ...extra,
+    });
   for (const contactId of fx.contactIds) {
     const r = rng();
-    if (r < 0.25)
-      addOrder({
-        contact_id: contactId,
-        placed_at: new Date(BASE - (5 + rng() * 60) * DAY),
-        total: amount(),
-      }); // long before
-    else if (r < 0.4)
-      addOrder({
-        contact_id: contactId,
-        placed_at: new Date(BASE + (40 + rng() * 20) * DAY),
-        total: amount(),
-      }); // long after
-    else if (r < 0.5)
-      addOrder({
-        contact_id: contactId,
-        placed_at: new Date(BASE + (3 + rng() * 20) * DAY),
-        total: amount(),
-        status: 'refunded',
-      });
-    else if (r < 0.65)
-      addOrder({
-        contact_id: contactId,
-        placed_at: new Date(BASE + (1 + rng() * 25) * DAY),
-        total: amount(),
-      }); // maybe in a window
+    // Long before, long after, refunded, or maybe inside a window.
+    if (r < 0.25) orderAround(contactId, -5, -60);
+    else if (r < 0.4) orderAround(contactId, 40, 20);
+    else if (r < 0.5) orderAround(contactId, 3, 20, { status: 'refunded' });
+    else if (r < 0.65) orderAround(contactId, 1, 25);
   }
   // One order in dollars inside a low-CLV window; one exactly at a window's end.
   const sample = fx.journeys.find(
@@ -505,24 +397,17 @@ export async function seedReportFixture(db: Db): Promise<Fixture> {
   });
 
   // Spare codes: low-CLV runs low (3 < 10), welcome has plenty.
-  for (let i = 0; i < 3; i++)
+  const spare = (setId: string, code: string) =>
     fx.coupons.push({
-      set_id: 'low-clv',
-      code: `LOW-SPARE-${i}`,
+      set_id: setId,
+      code,
       contact_id: null,
       assignment_key: null,
       assigned_at: null,
       redeemed_by: null,
     });
-  for (let i = 0; i < 20; i++)
-    fx.coupons.push({
-      set_id: 'welcome',
-      code: `WELCOME-SPARE-${i}`,
-      contact_id: null,
-      assignment_key: null,
-      assigned_at: null,
-      redeemed_by: null,
-    });
+  for (let i = 0; i < 3; i++) spare('low-clv', `LOW-SPARE-${i}`);
+  for (let i = 0; i < 20; i++) spare('welcome', `WELCOME-SPARE-${i}`);
 
   await db.insertInto('journeys').values(fx.journeys).execute();
   await db

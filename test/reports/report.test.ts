@@ -7,6 +7,7 @@ import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport, UnknownReportCampaignError } from '../../src/reports/report.js';
 import type { CampaignsReport } from '../../src/reports/types.js';
 import { useTestDatabase } from '../support/db.js';
+import { LOW_CLV_STEPS } from '../support/journey-steps.js';
 import { BASE, DAY, expectedFigures, type Fixture, seedReportFixture } from './fixture.js';
 import { cents, expectCampaignMatches, REPORT_CONFIG } from './matchers.js';
 
@@ -56,16 +57,7 @@ describe('campaign report on an inserted campaign history', () => {
 
   it("lists the funnel in the kind's node order, with the designed exits even at 0", () => {
     const low = byId(report, 'low-clv');
-    expect(low.funnel.nodes.map((n) => n.id)).toEqual([
-      'enrolled',
-      'is_in_segment',
-      'assign_coupon',
-      'send_offer',
-      'wait',
-      'still_in_segment',
-      'has_purchased',
-      'send_reminder',
-    ]);
+    expect(low.funnel.nodes.map((n) => n.id)).toEqual(['enrolled', ...LOW_CLV_STEPS]);
     expect(
       low.funnel.exits
         .filter((x) => x.designed)

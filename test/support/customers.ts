@@ -2,12 +2,21 @@
 import type { Db } from '../../src/db/database.js';
 import { ensurePresetSegments } from '../../src/db/segments.js';
 
-/** A subscribed one-order customer of low value: a member of "Customers to reengage". */
+/**
+ * A subscribed one-order customer of low value: a member of "Customers to reengage" (whose preset
+ * segments are ensured first).
+ */
 export async function lowValueCustomer(
   db: Db,
   email: string,
-  indicators: { totalSpent: number; ageDays: number; clv12m: number; forecast: number },
+  indicators: { totalSpent: number; ageDays: number; clv12m: number; forecast: number } = {
+    totalSpent: 30,
+    ageDays: 300,
+    clv12m: 12,
+    forecast: 0.2,
+  },
 ): Promise<number> {
+  await ensurePresetSegments(db);
   const { id } = await db
     .insertInto('contacts')
     .values({ email, newsletter_status: 'subscribed' })

@@ -10,10 +10,11 @@
  *   ${BOOMERANG_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/boomerang}/datasets/lifetimes-0.11.3/
  */
 import { execFile } from 'node:child_process';
-import { access, copyFile, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { expect } from 'vitest';
 
 const execFileAsync = promisify(execFile);
 
@@ -120,4 +121,11 @@ export async function cdnowSummaryPath(): Promise<string> {
 /** Path of cdnow_customers_summary_with_transactions.csv (columns ID, x, t_x, T, zbar; weeks). */
 export async function cdnowSummaryWithTransactionsPath(): Promise<string> {
   return join(await provisionOnce(), 'cdnow_customers_summary_with_transactions.csv');
+}
+
+/** A CDNOW summary's rows as numbers, once its header is checked to be `header`. */
+export async function cdnowRows(path: string, header: string): Promise<number[][]> {
+  const [first, ...lines] = (await readFile(path, 'utf8')).trim().split(/\r?\n/);
+  expect(first).toBe(header);
+  return lines.map((line) => line.split(',').map(Number));
 }

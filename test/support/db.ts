@@ -1,8 +1,9 @@
 /** A fresh, migrated database per test file: a copy of the template the global setup migrated. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { inject } from 'vitest';
 import { createDb, type Db } from '../../src/db/database.js';
+import { useStarted } from './lifecycle.js';
 
 export interface TestDatabase {
   db: Db;
@@ -42,12 +43,5 @@ export async function createTestDatabase(): Promise<TestDatabase> {
  * after them. The handle is filled in when the tests start.
  */
 export function useTestDatabase(): TestDatabase {
-  const handle = {} as TestDatabase;
-  beforeAll(async () => {
-    Object.assign(handle, await createTestDatabase());
-  });
-  afterAll(async () => {
-    await handle.drop?.();
-  });
-  return handle;
+  return useStarted(createTestDatabase, (database) => database.drop());
 }

@@ -20,6 +20,7 @@ import {
 } from '../../src/campaigns/journey-contract.js';
 import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
 import { welcomeVoucherJourney } from '../../src/workflows/welcome-voucher.js';
+import { LOW_CLV_STEPS, through } from '../support/journey-steps.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 import { journeyWorkers, type Scenario } from './journey-harness.js';
 
@@ -54,15 +55,18 @@ afterAll(() => env?.teardown());
 type JourneyFn =
   typeof lowClvCouponJourney | typeof inactiveReactivationJourney | typeof welcomeVoucherJourney;
 
+type JourneyHandle = Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>;
+interface RunOptions {
+  holdout?: boolean;
+  during?: (handle: JourneyHandle) => Promise<void>;
+}
+
 /** Runs one journey to its end; `during` may act on the running workflow (signals, time). */
 async function runJourney(
   workflow: JourneyFn,
   campaign: CampaignDefinition,
   scenario: Scenario,
-  opts: {
-    holdout?: boolean;
-    during?: (handle: Awaited<ReturnType<typeof env.client.workflow.start>>) => Promise<void>;
-  } = {},
+  opts: RunOptions = {},
 ) {
   const workers = await journeyWorkers(env, scenario);
   const startedAt = await env.currentTimeMs();
@@ -80,12 +84,76 @@ async function runJourney(
   return { result, workers, names: workers.names(), calls: workers.calls, elapsed, startedAt };
 }
 
+/** A `during` that signals a purchase (placed at that moment) once `after` ms have passed. */
+function purchaseAfter(after: number, order: { orderId: string; total: number }) {
+  return async (handle: JourneyHandle) => {
+    await env.sleep(after);
+    await handle.signal(purchaseSignal, {
+      ...order,
+      placedAt: new Date(await env.currentTimeMs()).toISOString(),
+      currency: 'EUR',
+    });
+  };
+}
+
+/** A journey run whose whole check is how it ended and which activities it called, in order. */
+interface Ending {
+  title: string;
+  scenario: Scenario;
+  opts?: RunOptions;
+  endReason: string;
+  names: string[];
+}
+
+function itEnds(workflow: JourneyFn, campaign: CampaignDefinition, endings: Ending[]) {
+  for (const { title, scenario, opts, endReason, names } of endings)
+    it(title, async () => {
+      const run = await runJourney(workflow, campaign, scenario, opts);
+      expect(run.result.endReason).toBe(endReason);
+      expect(run.names).toEqual(names);
+    });
+}
+
 describe('low-CLV coupon journey', () => {
-  it('ends at once when the contact is not in "Customers to reengage"', async () => {
-    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, { inSegment: false });
-    expect(result.endReason).toBe('not_in_segment');
-    expect(names).toEqual(['isInSegment', 'endJourney']);
-  });
+  itEnds(lowClvCouponJourney, lowClv, [
+    {
+      title: 'ends at once when the contact is not in "Customers to reengage"',
+      scenario: { inSegment: false },
+      endReason: 'not_in_segment',
+      names: ['isInSegment', 'endJourney'],
+    },
+    {
+      title: 'sends no reminder to a contact who left the segment during the wait',
+      scenario: { inSegment: [true, false] },
+      endReason: 'left_segment',
+      names: ['isInSegment', 'assignCoupon', 'sendEmail', 'isInSegment', 'endJourney'],
+    },
+    {
+      title: 'ends with "coupon pool exhausted" and sends nothing when the pool is empty',
+      scenario: { poolExhausted: true },
+      endReason: 'coupon_pool_exhausted',
+      names: ['isInSegment', 'assignCoupon', 'endJourney'],
+    },
+    {
+      title: 'ends a control-group contact who is not subscribed where a treated one would end',
+      scenario: { emailSkip: 'not_subscribed' },
+      opts: { holdout: true },
+      endReason: 'not_subscribed',
+      names: ['isInSegment', 'sendEmail', 'endJourney'],
+    },
+    {
+      title: 'ends with "campaign_stopped" when the campaign is stopped during the wait',
+      scenario: {},
+      opts: {
+        during: async (handle) => {
+          await env.sleep(DAY);
+          await handle.signal(stopSignal, { reason: 'stopped by operator' });
+        },
+      },
+      endReason: 'campaign_stopped',
+      names: ['isInSegment', 'assignCoupon', 'sendEmail', 'endJourney'],
+    },
+  ]);
 
   it('assigns a coupon, emails it, waits 7 days, and reminds with the same coupon', async () => {
     const { result, names, calls, elapsed } = await runJourney(lowClvCouponJourney, lowClv, {
@@ -116,16 +184,7 @@ describe('low-CLV coupon journey', () => {
     expect(calls.find((c) => c.name === 'hasPurchased')!.at - since).toBeGreaterThanOrEqual(
       7 * DAY - 1000,
     );
-    expect(result.steps.map((s) => s.step)).toEqual([
-      'is_in_segment',
-      'assign_coupon',
-      'send_offer',
-      'wait',
-      'still_in_segment',
-      'has_purchased',
-      'send_reminder',
-      'end',
-    ]);
+    expect(result.steps.map((s) => s.step)).toEqual([...LOW_CLV_STEPS, 'end']);
   });
 
   it('ends as soon as a purchase signal arrives during the 7-day wait, without a reminder', async () => {
@@ -133,35 +192,11 @@ describe('low-CLV coupon journey', () => {
       lowClvCouponJourney,
       lowClv,
       {},
-      {
-        during: async (handle) => {
-          await env.sleep(2 * DAY);
-          await handle.signal(purchaseSignal, {
-            orderId: 'o-1',
-            placedAt: new Date(await env.currentTimeMs()).toISOString(),
-            total: 40,
-            currency: 'EUR',
-          });
-        },
-      },
+      { during: purchaseAfter(2 * DAY, { orderId: 'o-1', total: 40 }) },
     );
     expect(result.endReason).toBe('purchased');
     expect(names).toEqual(['isInSegment', 'assignCoupon', 'sendEmail', 'endJourney']);
     expect(elapsed('endJourney')).toBeLessThan(3 * DAY);
-  });
-
-  it('sends no reminder to a contact who left the segment during the wait', async () => {
-    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, {
-      inSegment: [true, false],
-    });
-    expect(result.endReason).toBe('left_segment');
-    expect(names).toEqual([
-      'isInSegment',
-      'assignCoupon',
-      'sendEmail',
-      'isInSegment',
-      'endJourney',
-    ]);
   });
 
   it('sends no reminder when the orders table shows a purchase in the last 7 days', async () => {
@@ -170,14 +205,6 @@ describe('low-CLV coupon journey', () => {
     });
     expect(result.endReason).toBe('purchased');
     expect(names.filter((n) => n === 'sendEmail')).toHaveLength(1);
-  });
-
-  it('ends with "coupon pool exhausted" and sends nothing when the pool is empty', async () => {
-    const { result, names } = await runJourney(lowClvCouponJourney, lowClv, {
-      poolExhausted: true,
-    });
-    expect(result.endReason).toBe('coupon_pool_exhausted');
-    expect(names).toEqual(['isInSegment', 'assignCoupon', 'endJourney']);
   });
 
   it('ends, recording why, when the contact has unsubscribed', async () => {
@@ -217,33 +244,6 @@ describe('low-CLV coupon journey', () => {
     ).toEqual(['assign_coupon', 'send_offer', 'send_reminder']);
   });
 
-  it('ends a control-group contact who is not subscribed where a treated one would end', async () => {
-    const { result, names } = await runJourney(
-      lowClvCouponJourney,
-      lowClv,
-      { emailSkip: 'not_subscribed' },
-      { holdout: true },
-    );
-    expect(result.endReason).toBe('not_subscribed');
-    expect(names).toEqual(['isInSegment', 'sendEmail', 'endJourney']);
-  });
-
-  it('ends with "campaign_stopped" when the campaign is stopped during the wait', async () => {
-    const { result, names } = await runJourney(
-      lowClvCouponJourney,
-      lowClv,
-      {},
-      {
-        during: async (handle) => {
-          await env.sleep(DAY);
-          await handle.signal(stopSignal, { reason: 'stopped by operator' });
-        },
-      },
-    );
-    expect(result.endReason).toBe('campaign_stopped');
-    expect(names).toEqual(['isInSegment', 'assignCoupon', 'sendEmail', 'endJourney']);
-  });
-
   it('answers the step-history query while waiting', async () => {
     await runJourney(
       lowClvCouponJourney,
@@ -254,12 +254,7 @@ describe('low-CLV coupon journey', () => {
           await env.sleep(HOUR);
           const state = await handle.query(journeyQuery);
           expect(state.currentStep).toBe('wait');
-          expect(state.steps.map((s) => s.step)).toEqual([
-            'is_in_segment',
-            'assign_coupon',
-            'send_offer',
-            'wait',
-          ]);
+          expect(state.steps.map((s) => s.step)).toEqual(through(LOW_CLV_STEPS, 'wait'));
         },
       },
     );
@@ -277,73 +272,56 @@ describe('inactive-customer reactivation journey', () => {
     expect(elapsed('assignCoupon')).toBeLessThan(9 * HOUR);
   });
 
-  it('ends without a coupon when a purchase arrives during the 8 hours', async () => {
-    const { result, names } = await runJourney(
-      inactiveReactivationJourney,
-      reactivation,
-      {},
-      {
-        during: async (handle) => {
-          await env.sleep(2 * HOUR);
-          await handle.signal(purchaseSignal, {
-            orderId: 'o-2',
-            placedAt: new Date(await env.currentTimeMs()).toISOString(),
-            total: 99,
-            currency: 'EUR',
-          });
-        },
-      },
-    );
-    expect(result.endReason).toBe('purchased');
-    expect(names).toEqual(['endJourney']);
-  });
-
-  it('ends without a coupon when the orders table shows a purchase in the last 8 hours', async () => {
-    const { result, names } = await runJourney(inactiveReactivationJourney, reactivation, {
-      purchasedPerOrders: true,
-    });
-    expect(result.endReason).toBe('purchased');
-    expect(names).toEqual(['hasPurchased', 'endJourney']);
-  });
-
-  it('ends with "coupon pool exhausted" and sends nothing when the pool is empty', async () => {
-    const { result, names } = await runJourney(inactiveReactivationJourney, reactivation, {
-      poolExhausted: true,
-    });
-    expect(result.endReason).toBe('coupon_pool_exhausted');
-    expect(names).toEqual(['hasPurchased', 'assignCoupon', 'endJourney']);
-  });
+  itEnds(inactiveReactivationJourney, reactivation, [
+    {
+      title: 'ends without a coupon when a purchase arrives during the 8 hours',
+      scenario: {},
+      opts: { during: purchaseAfter(2 * HOUR, { orderId: 'o-2', total: 99 }) },
+      endReason: 'purchased',
+      names: ['endJourney'],
+    },
+    {
+      title: 'ends without a coupon when the orders table shows a purchase in the last 8 hours',
+      scenario: { purchasedPerOrders: true },
+      endReason: 'purchased',
+      names: ['hasPurchased', 'endJourney'],
+    },
+    {
+      title: 'ends with "coupon pool exhausted" and sends nothing when the pool is empty',
+      scenario: { poolExhausted: true },
+      endReason: 'coupon_pool_exhausted',
+      names: ['hasPurchased', 'assignCoupon', 'endJourney'],
+    },
+  ]);
 });
 
 describe('welcome voucher journey', () => {
+  itEnds(welcomeVoucherJourney, welcome, [
+    {
+      title: 'also counts a purchase found in the orders table after the 2 days',
+      scenario: { purchasedPerOrders: true },
+      endReason: 'purchased',
+      names: ['sendEmail', 'hasPurchased', 'addToSegment', 'endJourney'],
+    },
+    {
+      title:
+        'ends with "coupon pool exhausted" before the voucher email when there is no voucher left',
+      scenario: { poolExhausted: true },
+      endReason: 'coupon_pool_exhausted',
+      names: ['sendEmail', 'hasPurchased', 'nextContactWindow', 'assignCoupon', 'endJourney'],
+    },
+  ]);
+
   it('adds a contact who buys within 2 days to the converted segment, and ends', async () => {
     const { result, names, calls } = await runJourney(
       welcomeVoucherJourney,
       welcome,
       {},
-      {
-        during: async (handle) => {
-          await env.sleep(DAY);
-          await handle.signal(purchaseSignal, {
-            orderId: 'o-3',
-            placedAt: new Date(await env.currentTimeMs()).toISOString(),
-            total: 25,
-            currency: 'EUR',
-          });
-        },
-      },
+      { during: purchaseAfter(DAY, { orderId: 'o-3', total: 25 }) },
     );
     expect(result.endReason).toBe('purchased');
     expect(names).toEqual(['sendEmail', 'addToSegment', 'endJourney']);
     expect(calls.find((c) => c.name === 'addToSegment')!.input.segment).toBe('Welcome converted');
-  });
-
-  it('also counts a purchase found in the orders table after the 2 days', async () => {
-    const { result, names } = await runJourney(welcomeVoucherJourney, welcome, {
-      purchasedPerOrders: true,
-    });
-    expect(result.endReason).toBe('purchased');
-    expect(names).toEqual(['sendEmail', 'hasPurchased', 'addToSegment', 'endJourney']);
   });
 
   it('without a purchase: waits for the contact window, sends the voucher, and ends on a later purchase', async () => {
@@ -399,19 +377,5 @@ describe('welcome voucher journey', () => {
     expect(result.steps.find((s) => s.step === 'send_reminder_sms')!.outcome).toBe(
       'skipped: no_phone',
     );
-  });
-
-  it('ends with "coupon pool exhausted" before the voucher email when there is no voucher left', async () => {
-    const { result, names } = await runJourney(welcomeVoucherJourney, welcome, {
-      poolExhausted: true,
-    });
-    expect(result.endReason).toBe('coupon_pool_exhausted');
-    expect(names).toEqual([
-      'sendEmail',
-      'hasPurchased',
-      'nextContactWindow',
-      'assignCoupon',
-      'endJourney',
-    ]);
   });
 });

@@ -7,7 +7,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { CouponActivities } from '../../src/activities/coupons.js';
 import type { EnteredStep, JourneyActivities } from '../../src/activities/journeys.js';
-import type { MessagingActivities } from '../../src/activities/messaging.js';
+import type {
+  MessagingActivities,
+  SendMessageInput,
+  SendResult,
+} from '../../src/activities/messaging.js';
 import { messagesTaskQueue } from '../../src/campaigns/journey-contract.js';
 import { uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
 
@@ -20,6 +24,8 @@ export interface Scenario {
   /** How long until the contact window opens, from the moment it is asked. */
   windowOpensInMs?: number;
 }
+
+type SendSkip = NonNullable<Scenario['emailSkip'] | Scenario['smsSkip']>;
 
 export interface Call {
   name: string;
@@ -62,21 +68,19 @@ export function mockActivities(env: TestWorkflowEnvironment, scenario: Scenario)
       return { code: `CODE-${i.contactId}`, expiresAt: null };
     },
   };
-  const messaging: MessagingActivities = {
-    sendEmail: async (i) => {
-      await record('sendEmail', i);
-      if (scenario.emailSkip) return { outcome: 'skipped' as const, reason: scenario.emailSkip };
+  // A send skips for the scenario's reason, else withholds a control-group message, else sends.
+  const send =
+    (name: string, skip: SendSkip | undefined, messageId: number) =>
+    async (i: SendMessageInput): Promise<SendResult> => {
+      await record(name, i);
+      if (skip) return { outcome: 'skipped', reason: skip };
       return i.withhold
-        ? { outcome: 'skipped' as const, reason: 'holdout' as const }
-        : { outcome: 'sent' as const, messageId: 1 };
-    },
-    sendSms: async (i) => {
-      await record('sendSms', i);
-      if (scenario.smsSkip) return { outcome: 'skipped' as const, reason: scenario.smsSkip };
-      return i.withhold
-        ? { outcome: 'skipped' as const, reason: 'holdout' as const }
-        : { outcome: 'sent' as const, messageId: 2 };
-    },
+        ? { outcome: 'skipped', reason: 'holdout' }
+        : { outcome: 'sent', messageId };
+    };
+  const messaging = {
+    sendEmail: send('sendEmail', scenario.emailSkip, 1),
+    sendSms: send('sendSms', scenario.smsSkip, 2),
   } as MessagingActivities;
   return { calls, journey, messaging };
 }

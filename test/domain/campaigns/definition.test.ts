@@ -4,16 +4,10 @@ import {
   type LowClvCouponCampaign,
   parseCampaignDefinition,
 } from '../../../src/domain/campaigns/definition.js';
+import { thrownProblems } from '../../support/problems.js';
 
-function problems(input: unknown): string[] {
-  try {
-    parseCampaignDefinition(input);
-  } catch (err) {
-    if (err instanceof CampaignDefinitionError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problems = (input: unknown) =>
+  thrownProblems(CampaignDefinitionError, () => parseCampaignDefinition(input));
 
 describe('campaign definitions', () => {
   it("fills in the seeds' defaults for each kind", () => {
@@ -69,24 +63,14 @@ describe('campaign definitions', () => {
     expect(problems({ id: 'x', name: 'x', kind: 'drip' })).toEqual([
       'kind: must be one of low_clv_coupon, inactive_reactivation, welcome_voucher',
     ]);
-    expect(
-      problems({
-        id: 'w',
-        name: 'w',
-        kind: 'welcome_voucher',
-        couponSet: 'w',
-        contactWindow: { days: ['mon', 'funday'], from: '09:00', to: '20:00' },
-      }),
-    ).toEqual(['contactWindow.days[1]: must be one of mon, tue, wed, thu, fri, sat, sun']);
-    expect(
-      problems({
-        id: 'w',
-        name: 'w',
-        kind: 'welcome_voucher',
-        couponSet: 'w',
-        contactWindow: { days: ['mon'], from: '20:00', to: '09:00' },
-      }),
-    ).toEqual(['contactWindow.to: "from" must be before "to"']);
+    const welcomeWithWindow = (contactWindow: unknown) =>
+      problems({ id: 'w', name: 'w', kind: 'welcome_voucher', couponSet: 'w', contactWindow });
+    expect(welcomeWithWindow({ days: ['mon', 'funday'], from: '09:00', to: '20:00' })).toEqual([
+      'contactWindow.days[1]: must be one of mon, tue, wed, thu, fri, sat, sun',
+    ]);
+    expect(welcomeWithWindow({ days: ['mon'], from: '20:00', to: '09:00' })).toEqual([
+      'contactWindow.to: "from" must be before "to"',
+    ]);
     expect(
       problems({ id: 'h', name: 'h', kind: 'low_clv_coupon', couponSet: 'c', holdoutPercent: 80 }),
     ).toEqual([expect.stringMatching(/^holdoutPercent: a holdout over 50%/)]);

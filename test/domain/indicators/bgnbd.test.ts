@@ -12,7 +12,7 @@ import {
 } from '../../../src/domain/indicators/bgnbd.js';
 import { invertMatrix, numericalHessian } from '../../../src/domain/indicators/optimize.js';
 import { logGamma } from '../../../src/domain/indicators/special.js';
-import { cdnowSummaryPath } from '../../support/datasets.js';
+import { cdnowRows, cdnowSummaryPath } from '../../support/datasets.js';
 import { mulberry32, simulateBgNbd } from './simulate.js';
 
 /** The published CDNOW estimates (Fader, Hardie & Lee 2005, weeks). */
@@ -175,13 +175,12 @@ describe('BG/NBD log-likelihood', () => {
 describe('fitBgNbd on CDNOW (2,357 customers, weeks)', () => {
   let customers: BgNbdObservation[];
   beforeAll(async () => {
-    const text = await readFile(await cdnowSummaryPath(), 'utf8');
-    const [header, ...lines] = text.trim().split(/\r?\n/);
-    expect(header).toBe('ID,frequency,recency,T');
-    customers = lines.map((line) => {
-      const [, frequency, recency, T] = line.split(',').map(Number);
-      return { frequency: frequency!, recency: recency!, T: T! };
-    });
+    const rows = await cdnowRows(await cdnowSummaryPath(), 'ID,frequency,recency,T');
+    customers = rows.map(([, frequency, recency, T]) => ({
+      frequency: frequency!,
+      recency: recency!,
+      T: T!,
+    }));
   }, 120_000);
 
   it('agrees with the published estimates r = 0.243, α = 4.414, a = 0.793, b = 2.426', () => {

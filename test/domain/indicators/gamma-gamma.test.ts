@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   expectedAverageOrderValue,
@@ -11,7 +10,7 @@ import {
 } from '../../../src/domain/indicators/gamma-gamma.js';
 import { invertMatrix, numericalHessian } from '../../../src/domain/indicators/optimize.js';
 import { logGamma } from '../../../src/domain/indicators/special.js';
-import { cdnowSummaryWithTransactionsPath } from '../../support/datasets.js';
+import { cdnowRows, cdnowSummaryWithTransactionsPath } from '../../support/datasets.js';
 import { simulateGammaGamma } from './simulate.js';
 
 function expectRelClose(actual: number, expected: number, tol: number): void {
@@ -89,13 +88,8 @@ describe('Gamma-Gamma expectations', () => {
 describe('fitGammaGamma on CDNOW (946 repeat customers)', () => {
   let customers: GammaGammaObservation[];
   beforeAll(async () => {
-    const text = await readFile(await cdnowSummaryWithTransactionsPath(), 'utf8');
-    const [header, ...lines] = text.trim().split(/\r?\n/);
-    expect(header).toBe('ID,x,t_x,T,zbar');
-    customers = lines.map((line) => {
-      const [, x, , , zbar] = line.split(',').map(Number);
-      return { frequency: x!, monetaryValue: zbar! };
-    });
+    const rows = await cdnowRows(await cdnowSummaryWithTransactionsPath(), 'ID,x,t_x,T,zbar');
+    customers = rows.map(([, x, , , zbar]) => ({ frequency: x!, monetaryValue: zbar! }));
   }, 120_000);
 
   it('agrees with the published estimates p = 6.25, q = 3.74, v = 15.44', () => {

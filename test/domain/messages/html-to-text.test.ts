@@ -26,12 +26,6 @@ describe('htmlToText', () => {
     expect(htmlToText('<a href="#top">Back to top</a>')).toBe('Back to top');
   });
 
-  it('lists items, numbered in ordered lists, indented when nested', () => {
-    const html =
-      '<p>Steps:</p><ol><li>Pick</li><li>Pay<ul><li>card</li><li>cash</li></ul></li></ol><ul><li>one</li></ul>';
-    expect(htmlToText(html)).toBe('Steps:\n\n1. Pick\n2. Pay\n  - card\n  - cash\n\n- one');
-  });
-
   it('decodes entities', () => {
     expect(
       htmlToText(
@@ -41,13 +35,24 @@ describe('htmlToText', () => {
     expect(decodeEntities('&#0; &#xD800;')).toBe('\uFFFD \uFFFD');
   });
 
-  it('turns layout tables into lines, and images into their alt text', () => {
-    const html =
-      '<table><tr><td><img src="x.png" alt="Boomerang Shop"></td></tr><tr><td>Your code</td><td><b>SAVE10</b></td></tr></table><hr><p>Footer</p>';
-    expect(htmlToText(html)).toBe('Boomerang Shop\nYour code\nSAVE10\n\n----------\n\nFooter');
-  });
-
-  it('keeps text that is not HTML as it is, apart from whitespace', () => {
-    expect(htmlToText('  just text, 2 < 3  ')).toBe('just text, 2 < 3');
-  });
+  for (const { what, html, text } of [
+    {
+      what: 'lists items, numbered in ordered lists, indented when nested',
+      html: '<p>Steps:</p><ol><li>Pick</li><li>Pay<ul><li>card</li><li>cash</li></ul></li></ol><ul><li>one</li></ul>',
+      text: 'Steps:\n\n1. Pick\n2. Pay\n  - card\n  - cash\n\n- one',
+    },
+    {
+      what: 'turns layout tables into lines, and images into their alt text',
+      html: '<table><tr><td><img src="x.png" alt="Boomerang Shop"></td></tr><tr><td>Your code</td><td><b>SAVE10</b></td></tr></table><hr><p>Footer</p>',
+      text: 'Boomerang Shop\nYour code\nSAVE10\n\n----------\n\nFooter',
+    },
+    {
+      what: 'keeps text that is not HTML as it is, apart from whitespace',
+      html: '  just text, 2 < 3  ',
+      text: 'just text, 2 < 3',
+    },
+  ])
+    it(what, () => {
+      expect(htmlToText(html)).toBe(text);
+    });
 });

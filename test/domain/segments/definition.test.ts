@@ -39,45 +39,26 @@ describe('segment definitions', () => {
   });
 
   it('accepts nested all/any groups and fills in the default match', () => {
-    const def = parseSegmentDefinition({
-      conditions: [
-        subscribed,
-        {
-          match: 'any',
-          conditions: [
-            { field: 'clv_12m', op: 'lt', value: { shopAverage: true, factor: 0.5 } },
-            { field: 'purchases_count', op: 'gt', value: 0, within: '7 days' },
-            {
-              match: 'all',
-              conditions: [
-                { field: 'tags', op: 'contains', value: 'vip' },
-                { field: 'phone', op: 'exists' },
-              ],
-            },
-          ],
-        },
-      ],
-    });
-    expect(def).toEqual({
-      match: 'all',
-      conditions: [
-        subscribed,
-        {
-          match: 'any',
-          conditions: [
-            { field: 'clv_12m', op: 'lt', value: { shopAverage: true, factor: 0.5 } },
-            { field: 'purchases_count', op: 'gt', value: 0, within: '7 days' },
-            {
-              match: 'all',
-              conditions: [
-                { field: 'tags', op: 'contains', value: 'vip' },
-                { field: 'phone', op: 'exists' },
-              ],
-            },
-          ],
-        },
-      ],
-    });
+    const conditions = [
+      subscribed,
+      {
+        match: 'any',
+        conditions: [
+          { field: 'clv_12m', op: 'lt', value: { shopAverage: true, factor: 0.5 } },
+          { field: 'purchases_count', op: 'gt', value: 0, within: '7 days' },
+          {
+            match: 'all',
+            conditions: [
+              { field: 'tags', op: 'contains', value: 'vip' },
+              { field: 'phone', op: 'exists' },
+            ],
+          },
+        ],
+      },
+    ];
+    // A copy goes in, so the expectation cannot be the parser's own (mutated) input.
+    const def = parseSegmentDefinition({ conditions: structuredClone(conditions) });
+    expect(def).toEqual({ match: 'all', conditions });
     expect(formatSegmentDefinition(def)).toBe(
       'newsletter_status = "subscribed" AND (clv_12m < 0.5 × shop average OR purchases_count within 7 days > 0 OR (tags contains "vip" AND phone exists))',
     );
