@@ -219,12 +219,21 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
         args: [{ campaignId: 'bench', batchSize: 500 }],
       }),
     );
+    let lastProgress = 0;
     for (;;) {
       const sent = await count(
         db,
         sql<{ n: number }>`SELECT count(*)::int AS n FROM messages WHERE campaign_id = 'bench'`,
       );
       if (sent >= contacts) break;
+      // A long run stopped early still says how far it got and how fast.
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+      if (elapsed - lastProgress >= 60) {
+        lastProgress = elapsed;
+        log(
+          `${kind}: ${sent.toLocaleString()} first emails after ${elapsed.toFixed(0)} s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+        );
+      }
       await pause(500);
     }
     const firstEmailsSeconds = Number(process.hrtime.bigint() - started) / 1e9;
