@@ -23,7 +23,7 @@ import { createHttpServer, listen } from '../src/http/server.js';
 import { listInboxEvents } from '../src/db/inbox.js';
 import { processInboxBatch, processInboxEvent, START_CONCURRENCY } from '../src/inbox/processor.js';
 import { resolveTemporalCli } from '../src/provision/tools.js';
-import { arg, benchDatabase, log, measure, report } from './support.js';
+import { arg, benchDatabase, log, measure, report, startEmptyWorkflows } from './support.js';
 
 const events = arg('events', 20_000);
 const clients = arg('clients', 100);
@@ -113,10 +113,18 @@ try {
     }
   });
   if (drain.result !== events) throw new Error(`applied ${drain.result}, expected ${events}`);
+  // The engine's own ceiling for a registration that starts a journey: empty workflows started
+  // with as many in flight, on the same dev server, right after.
+  const emptyCount = Math.min(events, 5000);
+  log(
+    `ceiling: starting ${emptyCount.toLocaleString()} empty workflows, ${START_CONCURRENCY} in flight`,
+  );
+  const empty = await measure(() => startEmptyWorkflows(env.client, emptyCount, START_CONCURRENCY));
 
   const acceptedRate = total / accept.seconds;
   const baselineRate = baselineEvents / baseline.seconds;
   const appliedRate = events / drain.seconds;
+  const emptyRate = emptyCount / empty.seconds;
   await report(
     'inbox',
     [
@@ -131,6 +139,10 @@ try {
       {
         metric: `applied events/s, batched, ${journeys ? `${START_CONCURRENCY} starts in flight` : 'no journeys'} (${events.toLocaleString()} backlog)`,
         value: appliedRate.toFixed(0),
+      },
+      {
+        metric: `empty workflows started/s, ${START_CONCURRENCY} in flight (the engine's ceiling)`,
+        value: emptyRate.toFixed(0),
       },
       {
         // The machine is shared: the figures mean little without the load they were taken under.
@@ -148,7 +160,16 @@ try {
         ok: appliedRate >= acceptedRate,
       },
     ],
-    { events, clients, baselineEvents, journeys, acceptedRate, baselineRate, appliedRate },
+    {
+      events,
+      clients,
+      baselineEvents,
+      journeys,
+      acceptedRate,
+      baselineRate,
+      appliedRate,
+      emptyRate,
+    },
   );
 } finally {
   await httpDb.destroy();

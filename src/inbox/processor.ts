@@ -258,6 +258,9 @@ async function forEachLimited<T>(
   await Promise.all(lanes);
 }
 
+/** Events claimed (and their contacts written) together. */
+export const MAX_CLAIM = 500;
+
 /** Journey starts in flight at once while a batch's registrations are applied, as a launch does. */
 export const START_CONCURRENCY = 64;
 
@@ -385,7 +388,7 @@ export async function processInboxBatch(
     const outcomes = await claimBatchAndApply(deps, {
       now: opts.now ?? new Date(),
       exclude: tried,
-      limit: Math.min(limit - summary.outcomes.length, 500),
+      limit: Math.min(limit - summary.outcomes.length, MAX_CLAIM),
       parkAfter: opts.parkAfterAttempts ?? PARK_AFTER_ATTEMPTS,
       concurrency: opts.concurrency ?? DEFAULT_APPLY_CONCURRENCY,
     });
@@ -435,7 +438,7 @@ export interface InboxProcessor {
 export interface InboxProcessorOptions {
   /** Poll interval: how soon a failed event's retry or an event stored by another process is seen. Default 2 s. */
   intervalMs?: number;
-  /** Events per batch. Default 100. */
+  /** Events per batch. Default MAX_CLAIM: a backlog drains in claims as large as they come. */
   batchSize?: number;
   /** Where outcomes are logged. Default: the console. */
   log?: { info(line: string): void; warn(line: string): void };
@@ -447,7 +450,7 @@ export function startInboxProcessor(
   opts: InboxProcessorOptions = {},
 ): InboxProcessor {
   const intervalMs = opts.intervalMs ?? 2000;
-  const batchSize = opts.batchSize ?? 100;
+  const batchSize = opts.batchSize ?? MAX_CLAIM;
   const log = opts.log ?? {
     info: (line: string) => console.log(line),
     warn: (line: string) => console.warn(line),
