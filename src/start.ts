@@ -261,9 +261,9 @@ async function startTemporalDevServer(config: Config, shutdown: Shutdown): Promi
 }
 
 /**
- * The delay before restarting a part that exited after running since `started`: 2 s, doubling up
- * to 30 s while it keeps dying at once (broken, not unlucky: back off instead of spinning), and
- * from 2 s again once it had run for 30 s.
+ * The delay before restarting a part that exited after running since `started`: 1 s after a run
+ * of over 30 s, else doubling (2 s, 4 s, …, at most 30 s) while it keeps dying at once — broken,
+ * not unlucky: back off instead of spinning.
  */
 function restartBackoff(): (started: number) => number {
   let restarts = 0;
