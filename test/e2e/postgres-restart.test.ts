@@ -97,7 +97,12 @@ describe('npm start and a dying Postgres or Temporal dev server', () => {
     expect([...seen.keys()].filter((s) => s !== 200 && s !== 202 && s !== 503)).toEqual([]);
     expect(retryAfter).toBe('5');
     expect(stack.output()).toMatch(/the embedded Postgres exited .*; restarting it in \d+ s/);
-    expect(stack.output()).toMatch(/the embedded Postgres is back/);
+    // Postgres answers a moment before the supervisor reads its READY line and says so.
+    await until(
+      async () => /the embedded Postgres is back/.test(stack!.output()) || undefined,
+      'npm start to say Postgres is back',
+      30_000,
+    ).catch(withOutput);
   }, 300_000);
 
   it('restarts the Temporal dev server; the worker and the HTTP endpoint carry on with it', async () => {
