@@ -183,6 +183,7 @@ async function startTemporalDevServer(config: Config, shutdown: Shutdown): Promi
     allowSdkDownload: false,
   });
   if (cli.executable.type !== 'existing-path') throw new Error('no Temporal CLI binary');
+  const executable = cli.executable.path;
   const dbFile = path.join(config.dataDir, 'temporal.sqlite');
   const args = [
     'server',
@@ -209,30 +210,67 @@ async function startTemporalDevServer(config: Config, shutdown: Shutdown): Promi
   ];
   const pidFile = path.join(config.dataDir, 'temporal.pid');
   say(`starting the Temporal dev server (state in ${dbFile})`);
-  // Every workflow history is in the SQLite file (and its -wal, -shm): files the server creates
-  // are its owner's only (umask 077), and one left readable by an older version is narrowed.
-  for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`])
-    await fs.chmod(file, PRIVATE_FILE_MODE).catch(() => {});
-  // Own process group: a terminal's Ctrl-C reaches only us, and we stop Temporal last.
-  const child = spawn(
-    '/bin/sh',
-    ['-c', 'umask 077 && exec "$0" "$@"', cli.executable.path, ...args],
-    {
+  let child: ChildProcess | undefined;
+  const backoff = restartBackoff();
+  const launch = async (first: boolean): Promise<void> => {
+    // Every workflow history is in the SQLite file (and its -wal, -shm): files the server creates
+    // are its owner's only (umask 077), and one left readable by an older version is narrowed.
+    for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`])
+      await fs.chmod(file, PRIVATE_FILE_MODE).catch(() => {});
+    // Own process group: a terminal's Ctrl-C reaches only us, and we stop Temporal last.
+    const current = spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', executable, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
-    },
-  );
-  // The server's pid and ours: a later start tells a leftover from a running stack by our pid.
-  if (child.pid)
-    await fs.writeFile(pidFile, `${child.pid} ${process.pid}`, { mode: PRIVATE_FILE_MODE });
-  prefixLines(child.stdout, '[temporal]', process.stdout);
-  prefixLines(child.stderr, '[temporal]', process.stderr);
+    });
+    child = current;
+    // The server's pid and ours: a later start tells a leftover from a running stack by our pid.
+    if (current.pid)
+      await fs.writeFile(pidFile, `${current.pid} ${process.pid}`, { mode: PRIVATE_FILE_MODE });
+    prefixLines(current.stdout, '[temporal]', process.stdout);
+    prefixLines(current.stderr, '[temporal]', process.stderr);
+    let ready = false;
+    const started = Date.now();
+    current.once('exit', (code, signal) => {
+      // A first start that fails is reported by waitForTemporal, and npm start stops.
+      if (shutdown.stopping || (first && !ready)) return;
+      // The worker and the HTTP endpoint keep their connections and reconnect once it is back;
+      // the workflows are in the SQLite file and carry on.
+      const delay = backoff(started);
+      say(
+        `the Temporal dev server exited (${signal ?? `code ${code}`}); restarting it in ${delay / 1000} s`,
+      );
+      setTimeout(() => {
+        if (shutdown.stopping) return;
+        launch(false).then(
+          () => say('the Temporal dev server is back'),
+          (err: unknown) =>
+            say(`restarting the Temporal dev server failed: ${(err as Error).message}`),
+        );
+      }, delay);
+    });
+    await waitForTemporal(temporalAddress(config), current, 60_000);
+    ready = true;
+  };
   shutdown.add('Temporal dev server', async () => {
+    if (!child) return;
     child.kill('SIGTERM');
     await waitForExit(child, 10_000);
     await fs.rm(pidFile, { force: true });
   });
-  await waitForTemporal(temporalAddress(config), child, 60_000);
+  await launch(true);
+}
+
+/**
+ * The delay before restarting a part that exited after running since `started`: 1 s after a run
+ * of over 30 s, else doubling (2 s, 4 s, …, at most 30 s) while it keeps dying at once — broken,
+ * not unlucky: back off instead of spinning.
+ */
+function restartBackoff(): (started: number) => number {
+  let restarts = 0;
+  return (started) => {
+    restarts = Date.now() - started > 30_000 ? 0 : restarts + 1;
+    return Math.min(30_000, 1000 * 2 ** Math.min(restarts, 5));
+  };
 }
 
 /**
@@ -254,7 +292,7 @@ async function startPostgres(
     `starting the embedded Postgres on port ${config.embeddedPostgresPort} (data in ${clusterDir})`,
   );
   let child: ChildProcess | undefined;
-  let restarts = 0;
+  const backoff = restartBackoff();
   const launch = (first: boolean): Promise<string> => {
     const current = spawnPart(path.join(SRC_DIR, 'provision', 'postgres-main.ts'), {
       ...process.env,
@@ -286,8 +324,7 @@ async function startPostgres(
               `the embedded Postgres exited (code ${code}) before it was ready; see the [postgres] lines above`,
             ),
           );
-        restarts = Date.now() - started > 30_000 ? 0 : restarts + 1;
-        const delay = Math.min(30_000, 1000 * 2 ** Math.min(restarts, 5));
+        const delay = backoff(started);
         say(
           `the embedded Postgres exited (${signal ?? `code ${code}`}); restarting it in ${delay / 1000} s`,
         );
@@ -333,7 +370,7 @@ function supervise(
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   let child: ChildProcess | undefined;
-  let restarts = 0;
+  const backoff = restartBackoff();
   const launch = () => {
     child = spawnPart(script, env);
     prefixLines(
@@ -346,9 +383,7 @@ function supervise(
     const started = Date.now();
     child.once('exit', (code, signal) => {
       if (shutdown.stopping) return;
-      // A part that keeps dying at once is broken, not unlucky: back off instead of spinning.
-      restarts = Date.now() - started > 30_000 ? 0 : restarts + 1;
-      const delay = Math.min(30_000, 1000 * 2 ** Math.min(restarts, 5));
+      const delay = backoff(started);
       say(`${name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s`);
       setTimeout(() => !shutdown.stopping && launch(), delay);
     });

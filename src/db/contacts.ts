@@ -321,15 +321,28 @@ export async function selectByKeys(
 export async function upsertContacts(
   db: Executor,
   inputs: readonly ContactInput[],
-  opts: UpsertOptions = {},
+  opts: UpsertOptions & {
+    /** Per input, when its source stated its consent (events of a batch each have their own); overrides `consentAt`. */
+    consentAtOf?: readonly (Date | undefined)[];
+  } = {},
 ): Promise<UpsertContactOutcome[]> {
   const now = opts.now ?? new Date();
+  const items = inputs.map((input, i) => ({
+    input,
+    consentAt: opts.consentAtOf ? opts.consentAtOf[i] : opts.consentAt,
+  }));
   const outcomes: UpsertContactOutcome[] = [];
   await inTransaction(db, async (trx) => {
-    for (const run of runsWithDistinctKeys(inputs, keysOf))
-      outcomes.push(...(await upsertRun(trx, run, now, 0, opts.consentAt)));
+    for (const run of runsWithDistinctKeys(items, (item) => keysOf(item.input)))
+      outcomes.push(...(await upsertRun(trx, run, now, 0)));
   });
   return outcomes;
+}
+
+/** An input with the time its consent was stated. */
+interface UpsertItem {
+  input: ContactInput;
+  consentAt: Date | undefined;
 }
 
 /** Tries of an input whose contact another transaction keeps changing under it. */
@@ -338,11 +351,11 @@ const MAX_ATTEMPTS = 5;
 /** Upsert inputs that share no key. */
 async function upsertRun(
   trx: Transaction<Database>,
-  inputs: readonly ContactInput[],
+  items: readonly UpsertItem[],
   now: Date,
   attempt: number,
-  consentAt: Date | undefined,
 ): Promise<UpsertContactOutcome[]> {
+  const inputs = items.map((item) => item.input);
   // No row locks: updates are optimistic (they only apply to the version read here) and the
   // inputs whose contact changed meanwhile are tried again.
   const existing = await selectByKeys(trx, inputs);
@@ -396,7 +409,7 @@ async function upsertRun(
       claimed.add(Number(target.id));
     }
     // Clearing the only identifier would leave a contact nobody can find again.
-    const { values, changed } = merge(target, input, now, consentAt);
+    const { values, changed } = merge(target, input, now, items[index]!.consentAt);
     if (!values.external_id && !values.email) {
       outcomes[index] = {
         action: 'rejected',
@@ -501,10 +514,9 @@ async function upsertRun(
     // the inputs again on top of what is there now.
     const again = await upsertRun(
       trx,
-      retry.map((i) => inputs[i]!),
+      retry.map((i) => items[i]!),
       now,
       attempt + 1,
-      consentAt,
     );
     retry.forEach((index, k) => {
       outcomes[index] = again[k];
@@ -513,10 +525,9 @@ async function upsertRun(
   if (deferred.length > 0) {
     const later = await upsertRun(
       trx,
-      deferred.map((i) => inputs[i]!),
+      deferred.map((i) => items[i]!),
       now,
       attempt,
-      consentAt,
     );
     deferred.forEach((index, k) => {
       outcomes[index] = later[k];

@@ -225,27 +225,37 @@ export interface InboxAttemptOutcome {
   error?: string;
 }
 
-/** What the outcome of an attempt writes to the row. */
-function outcomeColumns(outcome: InboxAttemptOutcome) {
-  const pending = outcome.status === 'failed' || outcome.status === 'parked';
-  return {
-    attempts: outcome.attempts,
-    processed_at: pending ? null : sql<Date>`now()`,
-    parked_at: outcome.status === 'parked' ? sql<Date>`now()` : null,
-    last_error:
-      outcome.status === 'applied'
-        ? null
-        : outcome.status === 'rejected'
-          ? `rejected: ${outcome.error}`
-          : (outcome.error ?? null),
-  };
+function lastErrorOf(outcome: InboxAttemptOutcome): string | undefined {
+  if (outcome.status === 'applied') return undefined;
+  return outcome.status === 'rejected' ? `rejected: ${outcome.error}` : outcome.error;
 }
 
-/** Records the outcome of an attempt on the event's row. */
-export async function recordInboxAttempt(
+/**
+ * Records the outcomes of attempts on their rows, in one statement: applied and rejected get
+ * processed_at, parked gets parked_at, the others stay pending with their error.
+ */
+export async function recordInboxAttempts(
   db: Executor,
-  id: number,
-  outcome: InboxAttemptOutcome,
+  outcomes: readonly (InboxAttemptOutcome & { id: number })[],
 ): Promise<void> {
-  await db.updateTable('inbox_events').set(outcomeColumns(outcome)).where('id', '=', id).execute();
+  if (!outcomes.length) return;
+  const payload = JSON.stringify(
+    outcomes.map((o) => ({
+      id: o.id,
+      attempts: o.attempts,
+      done: o.status === 'applied' || o.status === 'rejected',
+      parked: o.status === 'parked',
+      // jsonb cannot hold NUL, which an error quoting the event could carry.
+      last_error: lastErrorOf(o)?.replaceAll('\u0000', '') ?? null,
+    })),
+  );
+  await sql`
+    UPDATE inbox_events AS e SET
+      attempts = v.attempts,
+      processed_at = CASE WHEN v.done THEN now() END,
+      parked_at = CASE WHEN v.parked THEN now() END,
+      last_error = v.last_error
+    FROM jsonb_to_recordset(${payload}::jsonb)
+      AS v(id bigint, attempts integer, done boolean, parked boolean, last_error text)
+    WHERE e.id = v.id`.execute(db);
 }

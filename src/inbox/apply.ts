@@ -12,7 +12,7 @@ import {
   startJourney,
 } from '../campaigns/lifecycle.js';
 import { activeCampaignsOfKind } from '../db/campaigns.js';
-import { ContactConflictError, type UpsertAction, upsertContact } from '../db/contacts.js';
+import { ContactConflictError, type UpsertAction, upsertContacts } from '../db/contacts.js';
 import { resolveBuyers } from '../db/buyers.js';
 import { recordRedemption } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
@@ -24,7 +24,13 @@ import {
   OrderValidationError,
   upsertOrder,
 } from '../db/orders.js';
-import { type ContactInput, ContactValidationError } from '../domain/contacts.js';
+import type { CampaignDefinition } from '../domain/campaigns/definition.js';
+import {
+  type Contact,
+  type ContactInput,
+  ContactValidationError,
+  parseContactInput,
+} from '../domain/contacts.js';
 import type { InboxEvent, PurchaseEventInput, RefundEvent, RegistrationEvent } from './events.js';
 
 export interface ApplyDeps {
@@ -102,17 +108,6 @@ export async function applyEvent(
   }
 }
 
-/** Contact data errors are the event's fault: no retry will fix them. */
-async function rejectingBadContacts<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof ContactValidationError || err instanceof ContactConflictError)
-      throw new RejectedEventError(`contact: ${err.message}`);
-    throw err;
-  }
-}
-
 function starter(deps: ApplyDeps): JourneyStarter {
   return {
     client: deps.temporal,
@@ -122,28 +117,86 @@ function starter(deps: ApplyDeps): JourneyStarter {
   };
 }
 
-/** The contact, then one welcome journey per active welcome campaign (deterministic ids: once per contact). */
-async function applyRegistration(
-  deps: ApplyDeps,
-  event: RegistrationEvent,
-  receivedAt: Date,
-): Promise<ApplyResult> {
-  // The contact is committed before any journey starts: the journey's activities read it.
-  const { contact, action } = await rejectingBadContacts(() =>
-    upsertContact(
-      deps.db,
-      { ...event.contact, registeredAt: event.registeredAt ?? receivedAt },
-      // Consent stated before the contact's last consent change (a replay, a late event) is ignored.
-      { consentAt: event.occurredAt ?? event.registeredAt ?? receivedAt },
-    ),
+/** A registration's contact as written (or why it was refused). */
+export type RegisteredContact = { contact: Contact; action: UpsertAction } | RejectedEventError;
+
+/**
+ * The contacts of registrations, written together: one transaction of set-based upserts, a
+ * contact's registrations applied in the order given. Each refused contact is its event's own
+ * rejection; an error thrown says nothing about which event is at fault.
+ */
+export async function upsertRegisteredContacts(
+  db: Db,
+  registrations: readonly { event: RegistrationEvent; receivedAt: Date }[],
+): Promise<RegisteredContact[]> {
+  const result: RegisteredContact[] = new Array(registrations.length);
+  const valid: { index: number; input: ContactInput; consentAt: Date }[] = [];
+  registrations.forEach(({ event, receivedAt }, index) => {
+    try {
+      valid.push({
+        index,
+        input: parseContactInput({
+          ...event.contact,
+          registeredAt: event.registeredAt ?? receivedAt,
+        }),
+        // Consent stated before the contact's last consent change (a replay, a late event) is ignored.
+        consentAt: event.occurredAt ?? event.registeredAt ?? receivedAt,
+      });
+    } catch (err) {
+      if (!(err instanceof ContactValidationError)) throw err;
+      result[index] = new RejectedEventError(`contact: ${err.message}`);
+    }
+  });
+  const outcomes = await upsertContacts(
+    db,
+    valid.map((v) => v.input),
+    { consentAtOf: valid.map((v) => v.consentAt) },
   );
+  valid.forEach(({ index }, k) => {
+    const outcome = outcomes[k]!;
+    result[index] =
+      outcome.action === 'rejected'
+        ? new RejectedEventError(
+            `contact: ${new ContactConflictError(outcome.field, outcome.reason).message}`,
+          )
+        : outcome;
+  });
+  return result;
+}
+
+/** The active welcome campaigns, which every registration enrols in. */
+export function welcomeCampaigns(db: Db): Promise<CampaignDefinition[]> {
+  return activeCampaignsOfKind(db, 'welcome_voucher');
+}
+
+/**
+ * A registered contact's welcome journeys, one per active welcome campaign (deterministic ids: once
+ * per contact). Its contact must be committed: the journey's activities read it.
+ */
+export async function startWelcomeJourneys(
+  deps: ApplyDeps,
+  registered: RegisteredContact,
+  campaigns: readonly CampaignDefinition[],
+): Promise<ApplyResult> {
+  if (registered instanceof RejectedEventError) throw registered;
+  const { contact, action } = registered;
   const journeys: JourneyStart[] = [];
-  for (const campaign of await activeCampaignsOfKind(deps.db, 'welcome_voucher')) {
+  for (const campaign of campaigns) {
     if (campaign.audience.limitation === 'with_email' && !contact.email) continue;
     const { outcome, workflowId } = await startJourney(starter(deps), campaign, contact.id);
     journeys.push({ campaignId: campaign.id, workflowId, outcome });
   }
   return { type: 'account_registered', contactId: contact.id, contact: action, journeys };
+}
+
+/** The contact (committed before any journey starts), then its welcome journeys. */
+async function applyRegistration(
+  deps: ApplyDeps,
+  event: RegistrationEvent,
+  receivedAt: Date,
+): Promise<ApplyResult> {
+  const [registered] = await upsertRegisteredContacts(deps.db, [{ event, receivedAt }]);
+  return startWelcomeJourneys(deps, registered!, await welcomeCampaigns(deps.db));
 }
 
 const ACTIONS = { found: 'found', created: 'inserted', attached: 'updated' } as const;

@@ -23,18 +23,28 @@ import {
   claimDueInboxEvents,
   claimPendingInboxEvent,
   type InboxRetrySchedule,
-  recordInboxAttempt,
+  recordInboxAttempts,
 } from '../db/inbox.js';
 import type { InboxEventRow } from '../db/schema.js';
+import type { CampaignDefinition } from '../domain/campaigns/definition.js';
 import {
   type ApplyDeps,
   type ApplyResult,
   applyEvent,
   DeferredEventError,
   describeResult,
+  type RegisteredContact,
   RejectedEventError,
+  startWelcomeJourneys,
+  upsertRegisteredContacts,
+  welcomeCampaigns,
 } from './apply.js';
-import { InvalidEventError, parseStoredEvent } from './events.js';
+import {
+  type InboxEvent,
+  InvalidEventError,
+  parseStoredEvent,
+  type RegistrationEvent,
+} from './events.js';
 
 export type InboxDeps = ApplyDeps;
 
@@ -120,17 +130,16 @@ export function isOutage(err: unknown): boolean {
   return false;
 }
 
-/** Applies a claimed row; never throws. */
-async function attempt(
-  deps: InboxDeps,
+/** The outcome of applying a claimed row with `apply`; never throws. */
+async function settle(
   row: InboxEventRow,
   now: Date,
   parkAfter: number,
+  apply: () => Promise<ApplyResult>,
 ): Promise<EventOutcome> {
   const base = { id: row.id, source: row.source, type: row.type, attempts: row.attempts + 1 };
   try {
-    const result = await applyEvent(deps, parseStoredEvent(row.payload), row.received_at);
-    return { ...base, status: 'applied', result };
+    return { ...base, status: 'applied', result: await apply() };
   } catch (err) {
     if (err instanceof InvalidEventError || err instanceof RejectedEventError)
       return { ...base, status: 'rejected', error: errorText(err) };
@@ -159,6 +168,18 @@ async function attempt(
   }
 }
 
+/** Applies a claimed row on its own; never throws. */
+function attempt(
+  deps: InboxDeps,
+  row: InboxEventRow,
+  now: Date,
+  parkAfter: number,
+): Promise<EventOutcome> {
+  return settle(row, now, parkAfter, () =>
+    applyEvent(deps, parseStoredEvent(row.payload), row.received_at),
+  );
+}
+
 /**
  * Claims one given pending event whatever its backoff, applies it and records the outcome, in one
  * transaction. Undefined: not pending, or being applied elsewhere.
@@ -172,7 +193,7 @@ async function claimOneAndApply(
     const row = await claimPendingInboxEvent(trx, id);
     if (!row) return undefined;
     const outcome = await attempt(deps, row, new Date(), parkAfter);
-    await recordInboxAttempt(trx, row.id, outcome);
+    await recordInboxAttempts(trx, [outcome]);
     return outcome;
   });
 }
@@ -237,15 +258,74 @@ async function forEachLimited<T>(
   await Promise.all(lanes);
 }
 
+/** Events claimed (and their contacts written) together. */
+export const MAX_CLAIM = 500;
+
+/** Journey starts in flight at once while a batch's registrations are applied, as a launch does. */
+export const START_CONCURRENCY = 64;
+
+interface BatchOptions {
+  now: Date;
+  exclude: number[];
+  limit: number;
+  parkAfter: number;
+  concurrency: number;
+}
+
+/**
+ * Registrations whose lanes hold nothing else: their contacts in one set-based transaction, then
+ * their journeys, START_CONCURRENCY lanes at once (a contact's events in order). A crash after the
+ * contacts commit leaves the events pending: applied again, the contacts are unchanged and the
+ * journeys, whose ids are deterministic, already enrolled.
+ */
+async function applyRegistrationLanes(
+  deps: InboxDeps,
+  lanes: { row: InboxEventRow; event: RegistrationEvent }[][],
+  opts: BatchOptions,
+  outcomes: Map<number, EventOutcome>,
+): Promise<void> {
+  if (!lanes.length) return;
+  // In id order, so a contact's registrations are upserted in the order received.
+  const all = lanes.flat().sort((a, b) => a.row.id - b.row.id);
+  let contacts: RegisteredContact[];
+  try {
+    contacts = await upsertRegisteredContacts(
+      deps.db,
+      all.map(({ row, event }) => ({ event, receivedAt: row.received_at })),
+    );
+  } catch {
+    // Nothing says which event is at fault: each is applied alone, so a poison event fails and
+    // parks alone (and an outage is recorded on each, as ever).
+    await forEachLimited(lanes, opts.concurrency, async (lane) => {
+      for (const { row } of lane)
+        outcomes.set(row.id, await attempt(deps, row, new Date(), opts.parkAfter));
+    });
+    return;
+  }
+  const contactOf = new Map(all.map(({ row }, i) => [row.id, contacts[i]!]));
+  let campaigns: Promise<CampaignDefinition[]> | undefined;
+  await forEachLimited(lanes, START_CONCURRENCY, async (lane) => {
+    for (const { row } of lane)
+      outcomes.set(
+        row.id,
+        await settle(row, new Date(), opts.parkAfter, async () =>
+          startWelcomeJourneys(
+            deps,
+            contactOf.get(row.id)!,
+            await (campaigns ??= welcomeCampaigns(deps.db)),
+          ),
+        ),
+      );
+  });
+}
+
 /**
  * Claims up to `limit` due events (oldest first, skipping those another processor holds), applies
- * them — each contact's (or order's) in the order received, different ones `concurrency` at a
- * time — and records every outcome, in one transaction.
+ * them — each contact's (or order's) in the order received, different ones at once — and records
+ * every outcome, in one transaction. Registrations go together (applyRegistrationLanes); a lane
+ * with a purchase or a refund is applied event by event, `concurrency` lanes at a time.
  */
-async function claimBatchAndApply(
-  deps: InboxDeps,
-  opts: { now: Date; exclude: number[]; limit: number; parkAfter: number; concurrency: number },
-): Promise<EventOutcome[]> {
+async function claimBatchAndApply(deps: InboxDeps, opts: BatchOptions): Promise<EventOutcome[]> {
   return deps.db.transaction().execute(async (trx) => {
     const rows = await claimDueInboxEvents(trx, {
       now: opts.now,
@@ -254,12 +334,28 @@ async function claimBatchAndApply(
       schedule: RETRY_SCHEDULE,
     });
     const outcomes = new Map<number, EventOutcome>();
-    await forEachLimited(lanesOf(rows), opts.concurrency, async (lane) => {
+    const parsed: { row: InboxEventRow; payload: unknown; event: InboxEvent }[] = [];
+    for (const row of rows) {
+      try {
+        parsed.push({ row, payload: row.payload, event: parseStoredEvent(row.payload) });
+      } catch {
+        outcomes.set(row.id, await attempt(deps, row, new Date(), opts.parkAfter));
+      }
+    }
+    const registrations: { row: InboxEventRow; event: RegistrationEvent }[][] = [];
+    const others: InboxEventRow[][] = [];
+    for (const lane of lanesOf(parsed.map((p) => ({ ...p, id: p.row.id })))) {
+      if (lane.every((p) => p.event.type === 'account_registered'))
+        registrations.push(lane.map((p) => ({ row: p.row, event: p.event as RegistrationEvent })));
+      else others.push(lane.map((p) => p.row));
+    }
+    await applyRegistrationLanes(deps, registrations, opts, outcomes);
+    await forEachLimited(others, opts.concurrency, async (lane) => {
       for (const row of lane)
         outcomes.set(row.id, await attempt(deps, row, new Date(), opts.parkAfter));
     });
     const ordered = rows.map((row) => outcomes.get(row.id)!);
-    for (const outcome of ordered) await recordInboxAttempt(trx, outcome.id, outcome);
+    await recordInboxAttempts(trx, ordered);
     return ordered;
   });
 }
@@ -292,7 +388,7 @@ export async function processInboxBatch(
     const outcomes = await claimBatchAndApply(deps, {
       now: opts.now ?? new Date(),
       exclude: tried,
-      limit: Math.min(limit - summary.outcomes.length, 500),
+      limit: Math.min(limit - summary.outcomes.length, MAX_CLAIM),
       parkAfter: opts.parkAfterAttempts ?? PARK_AFTER_ATTEMPTS,
       concurrency: opts.concurrency ?? DEFAULT_APPLY_CONCURRENCY,
     });
@@ -342,7 +438,7 @@ export interface InboxProcessor {
 export interface InboxProcessorOptions {
   /** Poll interval: how soon a failed event's retry or an event stored by another process is seen. Default 2 s. */
   intervalMs?: number;
-  /** Events per batch. Default 100. */
+  /** Events per batch. Default MAX_CLAIM: a backlog drains in claims as large as they come. */
   batchSize?: number;
   /** Where outcomes are logged. Default: the console. */
   log?: { info(line: string): void; warn(line: string): void };
@@ -354,7 +450,7 @@ export function startInboxProcessor(
   opts: InboxProcessorOptions = {},
 ): InboxProcessor {
   const intervalMs = opts.intervalMs ?? 2000;
-  const batchSize = opts.batchSize ?? 100;
+  const batchSize = opts.batchSize ?? MAX_CLAIM;
   const log = opts.log ?? {
     info: (line: string) => console.log(line),
     warn: (line: string) => console.warn(line),
