@@ -25,6 +25,7 @@ import {
   report,
   startBenchWorkers,
   startEmptyWorkflows,
+  collectGarbage,
 } from './support.js';
 
 const contacts = arg('contacts', 10_000);
@@ -102,7 +103,7 @@ try {
     await new Promise((r) => setTimeout(r, 2000));
   }
   const drained = (Date.now() - started) / 1000;
-  global.gc?.();
+  collectGarbage();
   const atQuarter = samples.find((s) => s.sleeping >= contacts / 4) ??
     samples[0] ?? { sleeping: 0, rssMiB: 0, heapMiB: 0 };
   const atEnd = samples.at(-1) ?? atQuarter;

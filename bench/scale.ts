@@ -41,6 +41,7 @@ import {
   report,
   startBenchWorkers,
   startEmptyWorkflows,
+  collectGarbage,
 } from './support.js';
 
 function listArg(name: string, fallback: string): string[] {
@@ -249,7 +250,7 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
       if (asleep >= contacts) break;
       await pause(1000);
     }
-    global.gc?.();
+    collectGarbage();
     const rssAsleepMiB = process.memoryUsage().rss / 2 ** 20;
     for (const w of workers) w.shutdown();
     await running;
