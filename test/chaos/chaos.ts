@@ -3,8 +3,8 @@
  * directory with a fast welcome campaign (welcome email, 5 s wait, coupon + voucher email), sends
  * a burst of registrations from concurrent clients that retry until answered 2xx (as a store
  * does), and meanwhile kills, in turn: the worker (SIGKILL), the embedded Postgres postmaster
- * (SIGKILL), and the whole stack with its Temporal dev server (SIGKILL of the process group, then
- * `npm start` again). Then it checks with SQL and Temporal:
+ * (SIGKILL), the Temporal dev server alone (SIGKILL; npm start restarts it), and the whole stack
+ * with its Temporal dev server (SIGKILL of the process group, then `npm start` again). Then it checks with SQL and Temporal:
  *   0 duplicate emails, 0 duplicate coupons, 0 lost events (every event answered 2xx is applied),
  *   0 stuck journeys (every registration has a journey that reached its voucher email or runs).
  *
@@ -20,13 +20,15 @@ import { Client, Connection } from '@temporalio/client';
 import { sql } from 'kysely';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { createDb } from '../../src/db/database.js';
+import { embeddedClusterDir } from '../../src/provision/cluster-dir.js';
+import { readStackState } from '../../src/provision/local-state.js';
 
 const exec = promisify(execFile);
 const argIndex = process.argv.indexOf('--events');
 const EVENTS = argIndex >= 0 ? Number(process.argv[argIndex + 1]) : 300;
 const API_KEY = 'bmr_chaos';
 const CLIENTS = 20;
-const BURST_SECONDS = 50;
+const BURST_SECONDS = 65;
 const say = (m: string) => console.log(`[chaos] ${new Date().toISOString().slice(11, 19)} ${m}`);
 
 async function freePort(): Promise<number> {
@@ -64,11 +66,6 @@ const env: NodeJS.ProcessEnv = {
   DATABASE_URL: '',
   TEMPORAL_ADDRESS: '',
 };
-const cliEnv = {
-  ...env,
-  DATABASE_URL: `postgres://boomerang:boomerang@localhost:${ports.pg}/boomerang`,
-  TEMPORAL_ADDRESS: `localhost:${ports.temporal}`,
-};
 
 let stack: ChildProcess | undefined;
 let output = '';
@@ -94,7 +91,9 @@ async function boomerang(...args: string[]): Promise<string> {
   const { stdout } = await exec(
     process.execPath,
     [path.join(PROJECT_ROOT, 'bin/boomerang.js'), ...args],
-    { env: cliEnv },
+    // No DATABASE_URL or TEMPORAL_ADDRESS: the CLI finds the running stack (its generated
+    // passwords included) in the data directory, as a user's would.
+    { env },
   );
   return stdout;
 }
@@ -140,7 +139,7 @@ async function burst(): Promise<void> {
           }
           await new Promise((r) => setTimeout(r, 500));
         }
-        // Spread over the ~50 s of the kills, so events arrive during each fault.
+        // Spread over the ~65 s of the kills, so events arrive during each fault.
         await new Promise((r) => setTimeout(r, (CLIENTS * BURST_SECONDS * 1000) / EVENTS));
       }
     }),
@@ -170,6 +169,10 @@ try {
   );
   await boomerang('campaign', 'create', '--file', campaignFile);
 
+  /** The dev server npm start runs now (it writes the pid again on every restart). */
+  const temporalPid = async () =>
+    Number((await fs.readFile(path.join(dataDir, 'temporal.pid'), 'utf8')).split(' ')[0]);
+
   say(`burst: ${EVENTS} registrations from 20 clients, while parts are killed in turn`);
   const sending = burst();
   await new Promise((r) => setTimeout(r, 8000));
@@ -178,18 +181,27 @@ try {
   if (worker) process.kill(worker, 'SIGKILL');
   await new Promise((r) => setTimeout(r, 15_000));
   const postmaster = Number(
-    (await fs.readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0],
+    // As root the cluster lives where the postgres user can reach it (provision/cluster-dir.ts).
+    (
+      await fs.readFile(
+        path.join((await embeddedClusterDir(dataDir)).clusterDir, 'postmaster.pid'),
+        'utf8',
+      )
+    ).split('\n')[0],
   );
   say(`SIGKILL Postgres postmaster (pid ${postmaster})`);
   process.kill(postmaster, 'SIGKILL');
   await new Promise((r) => setTimeout(r, 15_000));
+  const devServer = await temporalPid();
+  say(`SIGKILL the Temporal dev server alone (pid ${devServer})`);
+  process.kill(-devServer, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 15_000));
   say('SIGKILL the whole stack, Temporal dev server included (power loss), then npm start again');
   process.kill(-stack!.pid!, 'SIGKILL');
-  const temporalPid = Number(
-    (await fs.readFile(path.join(dataDir, 'temporal.pid'), 'utf8')).split(' ')[0],
-  );
+  // The restarted dev server, in its own process group.
+  const restarted = await temporalPid();
   try {
-    process.kill(-temporalPid, 'SIGKILL');
+    process.kill(-restarted, 'SIGKILL');
   } catch {
     // gone with the group
   }
@@ -206,8 +218,10 @@ try {
   );
   if (answersByStatus.has(500)) problems.push(`${answersByStatus.get(500)} answers were 500`);
 
-  const db = createDb(cliEnv.DATABASE_URL, { max: 2 });
-  const connection = await Connection.connect({ address: cliEnv.TEMPORAL_ADDRESS });
+  const running = readStackState(dataDir);
+  if (!running) throw new Error(`npm start wrote no stack state in ${dataDir}`);
+  const db = createDb(running.databaseUrl, { max: 2 });
+  const connection = await Connection.connect({ address: running.temporalAddress });
   const temporal = new Client({ connection });
   try {
     say('waiting for the inbox to drain and every journey to reach its voucher email');
@@ -290,6 +304,10 @@ try {
     process.kill(-stack.pid, 'SIGINT');
     await new Promise((r) => stack!.once('exit', r));
   }
+  // As root the cluster lives outside the data directory (provision/cluster-dir.ts).
+  const { clusterDir } = await embeddedClusterDir(dataDir);
+  if (!clusterDir.startsWith(dataDir))
+    await fs.rm(path.dirname(clusterDir), { recursive: true, force: true });
   await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
 if (problems.length) {
