@@ -6,16 +6,12 @@
  *
  *   npm run bench -- enroll [--contacts 10000]
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sql } from 'kysely';
 import { LAUNCH_CONCURRENCY } from '../src/activities/launch.js';
-import { defaultCacheDir } from '../src/config.js';
 import { saveCampaign } from '../src/db/campaigns.js';
 import { generateCoupons } from '../src/db/coupons.js';
 import { ensurePresetSegments } from '../src/db/segments.js';
-import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
-import { resolveTemporalCli } from '../src/provision/tools.js';
 import { launchCampaign } from '../src/workflows/launch.js';
 import {
   arg,
@@ -26,6 +22,7 @@ import {
   startBenchWorkers,
   startEmptyWorkflows,
   collectGarbage,
+  startDevServer,
 } from './support.js';
 
 const contacts = arg('contacts', 10_000);
@@ -35,16 +32,7 @@ const measureMemory = !process.argv.includes('--no-memory');
 const CONCURRENCY = LAUNCH_CONCURRENCY;
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const cli = await resolveTemporalCli({
-  cacheDir: defaultCacheDir(),
-  explicitPath: process.env.TEMPORAL_CLI_PATH,
-  log,
-  allowSdkDownload: false,
-});
-if (cli.executable.type !== 'existing-path') throw new Error('no Temporal CLI');
-const env = await TestWorkflowEnvironment.createLocal({
-  server: { executable: cli.executable, searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES] },
-});
+const env = await startDevServer();
 const bench = await benchDatabase('boomerang_bench_enroll');
 const { db } = bench;
 try {

@@ -12,18 +12,22 @@
  *   npm run bench -- inbox [--events 20000] [--clients 100] [--baseline 1000] [--journeys 1|0]
  */
 import os from 'node:os';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { defaultCacheDir } from '../src/config.js';
 import { saveCampaign } from '../src/db/campaigns.js';
 import { generateCoupons } from '../src/db/coupons.js';
 import { createDb } from '../src/db/database.js';
-import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
 import { createHttpServer, listen } from '../src/http/server.js';
 import { listInboxEvents } from '../src/db/inbox.js';
 import { processInboxBatch, processInboxEvent, START_CONCURRENCY } from '../src/inbox/processor.js';
-import { resolveTemporalCli } from '../src/provision/tools.js';
-import { arg, benchDatabase, log, measure, report, startEmptyWorkflows } from './support.js';
+import {
+  arg,
+  benchDatabase,
+  log,
+  measure,
+  report,
+  startDevServer,
+  startEmptyWorkflows,
+} from './support.js';
 
 const events = arg('events', 20_000);
 const clients = arg('clients', 100);
@@ -32,16 +36,7 @@ const journeys = arg('journeys', 1) !== 0;
 const API_KEY = 'bmr_bench';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const cli = await resolveTemporalCli({
-  cacheDir: defaultCacheDir(),
-  explicitPath: process.env.TEMPORAL_CLI_PATH,
-  log,
-  allowSdkDownload: false,
-});
-if (cli.executable.type !== 'existing-path') throw new Error('no Temporal CLI');
-const env = await TestWorkflowEnvironment.createLocal({
-  server: { executable: cli.executable, searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES] },
-});
+const env = await startDevServer();
 const bench = await benchDatabase('boomerang_bench_inbox');
 // The HTTP endpoint's own pool, as `npm start` gives it.
 const httpDb = createDb(bench.url);

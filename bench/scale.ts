@@ -13,7 +13,6 @@
  *   npm run bench -- scale [--contacts 1000,5000] [--engines dev,server] [--baseline-cap 10000]
  */
 import { Client, Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -25,13 +24,11 @@ import { saveCampaign } from '../src/db/campaigns.js';
 import { generateCoupons } from '../src/db/coupons.js';
 import type { Db } from '../src/db/database.js';
 import { ensurePresetSegments } from '../src/db/segments.js';
-import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
 import {
   freeServerPorts,
   resolveTemporalServer,
   startTemporalServer,
 } from '../src/provision/temporal-server.js';
-import { resolveTemporalCli } from '../src/provision/tools.js';
 import { launchCampaign } from '../src/workflows/launch.js';
 import {
   benchDatabase,
@@ -42,6 +39,7 @@ import {
   startBenchWorkers,
   startEmptyWorkflows,
   collectGarbage,
+  startDevServer,
 } from './support.js';
 
 function listArg(name: string, fallback: string): string[] {
@@ -63,16 +61,7 @@ interface Engine {
 
 async function startEngine(kind: 'dev' | 'server', postgresUrl: string): Promise<Engine> {
   if (kind === 'dev') {
-    const cli = await resolveTemporalCli({
-      cacheDir: defaultCacheDir(),
-      explicitPath: process.env.TEMPORAL_CLI_PATH,
-      log,
-      allowSdkDownload: false,
-    });
-    if (cli.executable.type !== 'existing-path') throw new Error('no Temporal CLI');
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: { executable: cli.executable, searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES] },
-    });
+    const env = await startDevServer();
     return {
       client: env.client,
       nativeConnection: env.nativeConnection,

@@ -18,7 +18,6 @@
  *                          [--campaign [--contacts 20000]]
  */
 import { Context } from '@temporalio/activity';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sql } from 'kysely';
 import { createMessagingActivities, type SendMessageInput } from '../src/activities/messaging.js';
@@ -28,17 +27,15 @@ import { createOutcomeWaiter } from '../src/channels/outcome-waiter.js';
 import { sharedRequestRate } from '../src/channels/rate-limit.js';
 import { startSending } from '../src/channels/sending.js';
 import { startProviderSimulator } from '../src/channels/simulator/server.js';
-import { defaultCacheDir, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { saveCampaign } from '../src/db/campaigns.js';
 import { generateCoupons } from '../src/db/coupons.js';
 import { createDb } from '../src/db/database.js';
 import { ensurePresetSegments } from '../src/db/segments.js';
-import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
-import { resolveTemporalCli } from '../src/provision/tools.js';
 import { launchCampaign } from '../src/workflows/launch.js';
 import { createMessagesWorker, createWorker } from '../src/worker.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { arg, benchDatabase, log, report } from './support.js';
+import { arg, benchDatabase, log, report, startDevServer } from './support.js';
 
 const RATE = 5;
 const emails = arg('emails', 5000);
@@ -238,16 +235,7 @@ async function keepingUp(count: number, perSecond: number) {
 
 async function campaign(count: number) {
   await sql`DELETE FROM provider_rate_limits`.execute(db);
-  const cli = await resolveTemporalCli({
-    cacheDir: defaultCacheDir(),
-    explicitPath: process.env.TEMPORAL_CLI_PATH,
-    log,
-    allowSdkDownload: false,
-  });
-  if (cli.executable.type !== 'existing-path') throw new Error('no Temporal CLI');
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: cli.executable, searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES] },
-  });
+  const env = await startDevServer();
   const simulator = await startProviderSimulator({ emailRequestsPerSecond: RATE });
   try {
     log(`campaign: preparing ${count.toLocaleString()} contacts in "Customers to reengage"`);

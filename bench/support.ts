@@ -5,13 +5,16 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { createChannels } from '../src/channels/index.js';
-import { loadConfig } from '../src/config.js';
+import { defaultCacheDir, loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
 import { createDatabaseIfMissing, startEmbeddedPostgres } from '../src/provision/postgres.js';
+import { resolveTemporalCli } from '../src/provision/tools.js';
 import { createActivities, createMessageActivities } from '../src/activities/index.js';
 import { createMessagesWorker, createWorker } from '../src/worker.js';
 
@@ -214,4 +217,18 @@ export async function cpuSeconds(): Promise<{ self: number; temporal: number; po
 export function collectGarbage(): void {
   v8.setFlagsFromString('--expose-gc');
   (vm.runInNewContext('gc') as () => void)();
+}
+
+/** A Temporal dev server with Boomerang's search attributes, from the cached CLI (no download). */
+export async function startDevServer(): Promise<TestWorkflowEnvironment> {
+  const cli = await resolveTemporalCli({
+    cacheDir: defaultCacheDir(),
+    explicitPath: process.env.TEMPORAL_CLI_PATH,
+    log,
+    allowSdkDownload: false,
+  });
+  if (cli.executable.type !== 'existing-path') throw new Error('no Temporal CLI');
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: cli.executable, searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES] },
+  });
 }
