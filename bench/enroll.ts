@@ -12,6 +12,7 @@ import { LAUNCH_CONCURRENCY } from '../src/activities/launch.js';
 import { saveCampaign } from '../src/db/campaigns.js';
 import { generateCoupons } from '../src/db/coupons.js';
 import { ensurePresetSegments } from '../src/db/segments.js';
+import { controlTaskQueue } from '../src/campaigns/journey-contract.js';
 import { launchCampaign } from '../src/workflows/launch.js';
 import {
   arg,
@@ -61,7 +62,7 @@ try {
   );
   const launch = await measure(() =>
     env.client.workflow.execute(launchCampaign, {
-      taskQueue: 'bench',
+      taskQueue: controlTaskQueue('bench'),
       workflowId: 'launch/bench',
       args: [{ campaignId: 'bench', batchSize: 500 }],
     }),

@@ -29,6 +29,7 @@ import {
   resolveTemporalServer,
   startTemporalServer,
 } from '../src/provision/temporal-server.js';
+import { controlTaskQueue } from '../src/campaigns/journey-contract.js';
 import { launchCampaign } from '../src/workflows/launch.js';
 import {
   benchDatabase,
@@ -204,7 +205,7 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
     const started = process.hrtime.bigint();
     const launch = await measure(() =>
       engine.client.workflow.execute(launchCampaign, {
-        taskQueue: 'bench',
+        taskQueue: controlTaskQueue('bench'),
         workflowId: 'launch/bench',
         args: [{ campaignId: 'bench', batchSize: 500 }],
       }),
@@ -253,7 +254,7 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
     const emptyCpuBefore = await cpuSeconds();
     const emptyStarted = process.hrtime.bigint();
     const emptyLaunch = await engine.client.workflow.start(launchCampaign, {
-      taskQueue: 'bench-empty-bodies',
+      taskQueue: controlTaskQueue('bench-empty-bodies'),
       workflowId: 'launch/bench-empty',
       args: [{ campaignId: 'bench-empty', batchSize: 500 }],
     });

@@ -6,7 +6,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, type NativeConnection, type Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { createChannels } from '../src/channels/index.js';
 import { defaultCacheDir, loadConfig } from '../src/config.js';
@@ -16,7 +16,12 @@ import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js'
 import { createDatabaseIfMissing, startEmbeddedPostgres } from '../src/provision/postgres.js';
 import { resolveTemporalCli } from '../src/provision/tools.js';
 import { createActivities, createMessageActivities } from '../src/activities/index.js';
-import { createMessagesWorker, createWorker } from '../src/worker.js';
+import {
+  createControlWorker,
+  createMessagesWorker,
+  createWorker,
+  WORKFLOWS_PATH,
+} from '../src/worker.js';
 
 export interface BenchDatabase {
   db: Db;
@@ -140,7 +145,7 @@ export async function startEmptyWorkflows(
 }
 
 /**
- * Boomerang's two workers on `taskQueue`, sending to the outbox with no provider rate limit to
+ * Boomerang's three workers on `taskQueue` (journeys, control, sends), sending to the outbox with no provider rate limit to
  * speak of, so that a launch measures the engine, not the sends. `activities` replaces some of
  * each worker's activities (the empty-bodies baseline).
  */
@@ -161,13 +166,16 @@ export async function startBenchWorkers(
     SMS_REQUESTS_PER_SECOND: '100000',
   });
   const deps = { db, config, temporal: client, channels: createChannels(config, db) };
-  const common = { connection, namespace: 'default', taskQueue, deps };
+  // The journeys' and the control workers run the same code, bundled once as `npm run worker` does.
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  const common = { connection, namespace: 'default', taskQueue, deps, workflowBundle: { code } };
   const { main, messages } = options.activities ?? {};
   const workers = await Promise.all([
     createWorker({
       ...common,
       overrides: main && { activities: { ...createActivities(deps), ...main } },
     }),
+    createControlWorker(common),
     createMessagesWorker({
       ...common,
       overrides: messages && { activities: { ...createMessageActivities(deps), ...messages } },

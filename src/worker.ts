@@ -17,7 +17,7 @@ import {
   createMessageActivities,
   type ActivityDeps,
 } from './activities/index.js';
-import { messagesTaskQueue } from './campaigns/journey-contract.js';
+import { controlTaskQueue, messagesTaskQueue } from './campaigns/journey-contract.js';
 import { createChannels } from './channels/index.js';
 import { type SendingOptions, startSending } from './channels/sending.js';
 import { ensurePresetSegments } from './db/segments.js';
@@ -85,6 +85,28 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     dataConverter: dataConverterFor(opts.deps.config.payloadEncryptionKey),
     // 10,000 sleeping journeys must not hold 10,000 workflow states in memory.
     maxCachedWorkflows: 1000,
+    ...deploymentOptions(opts.version),
+    ...opts.overrides,
+  });
+}
+
+/**
+ * The worker of the control workflows (launch, recompute) and their activities: the same bundle and
+ * activities on a queue of their own, so that a launch's batches never queue behind its journeys.
+ * Launches started before that queue existed still run on the journeys' queue, which keeps them.
+ */
+export async function createControlWorker(opts: CreateWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: controlTaskQueue(opts.taskQueue),
+    activities: createActivities(opts.deps),
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH }),
+    dataConverter: dataConverterFor(opts.deps.config.payloadEncryptionKey),
+    // A handful of launches and recomputes at a time; journeys never run here.
+    maxCachedWorkflows: 50,
     ...deploymentOptions(opts.version),
     ...opts.overrides,
   });
@@ -181,14 +203,19 @@ export async function runWorker(
     taskQueue: config.temporal.taskQueue,
     deps: { db, config, temporal, channels, sending },
     ...versioning,
+    // Both workflow workers run the same code: bundle it once.
+    workflowBundle:
+      versioning.workflowBundle ??
+      ({ code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH })).code } as const),
     overrides: extra.overrides,
   };
-  const [worker, messages] = await Promise.all([
+  const [worker, control, messages] = await Promise.all([
     createWorker(options),
+    createControlWorker(options),
     createMessagesWorker(options),
   ]);
   console.log(
-    `worker: polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}" (sends: ${config.email.provider} email${sending.emailQueue ? ` in batches of ${config.email.batchSize} at ${config.email.requestsPerSecond} requests/s` : ''}, ${config.sms.provider} SMS)`,
+    `worker: polling task queues "${config.temporal.taskQueue}", "${controlTaskQueue(config.temporal.taskQueue)}" and "${messagesTaskQueue(config.temporal.taskQueue)}" in namespace "${config.temporal.namespace}" (sends: ${config.email.provider} email${sending.emailQueue ? ` in batches of ${config.email.batchSize} at ${config.email.requestsPerSecond} requests/s` : ''}, ${config.sms.provider} SMS)`,
   );
   if (versioning.version) {
     const { deploymentName, buildId, behavior } = versioning.version;
@@ -206,7 +233,7 @@ export async function runWorker(
   const poolTimer = setInterval(checkPools, 15 * 60_000);
   try {
     // Worker.run() installs SIGINT/SIGTERM handlers and drains in-flight tasks before returning.
-    await Promise.all([worker.run(), messages.run()]);
+    await Promise.all([worker.run(), control.run(), messages.run()]);
   } finally {
     clearInterval(poolTimer);
     await sending.stop();

@@ -14,7 +14,7 @@ import {
   UnknownCampaignError,
 } from '../db/campaigns.js';
 import { UnsafeDefinitionChangeError } from '../domain/campaigns/changes.js';
-import { stopSignal } from '../campaigns/journey-contract.js';
+import { controlTaskQueue, stopSignal } from '../campaigns/journey-contract.js';
 import { journeyCountsByCampaign } from '../db/journeys.js';
 import { checkCampaignDefinition } from '../campaigns/check.js';
 import { settleClosedJourneys } from '../campaigns/settle.js';
@@ -221,7 +221,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       let handle;
       try {
         handle = await client.workflow.start(launchCampaign, {
-          taskQueue: ctx.config.temporal.taskQueue,
+          taskQueue: controlTaskQueue(ctx.config.temporal.taskQueue),
           workflowId,
           args: [{ campaignId: id, batchSize: opts.batchSize }],
           typedSearchAttributes: [{ key: CAMPAIGN, value: id }],

@@ -1,5 +1,6 @@
 /** `boomerang indicators recompute`: the daily recompute, now, with its progress. */
 import type { Command } from 'commander';
+import { controlTaskQueue } from '../campaigns/journey-contract.js';
 import { workflowUiUrl } from '../temporal/connection.js';
 import { DEFAULT_HORIZON_DAYS } from '../domain/indicators/clv.js';
 import {
@@ -86,7 +87,7 @@ export function registerIndicatorCommands(program: Command, ctx: CliContext): vo
       const client = await ctx.temporal();
       const workflowId = `recompute/manual-${new Date().toISOString()}`;
       const handle = await client.workflow.start(recomputeIndicators, {
-        taskQueue: ctx.config.temporal.taskQueue,
+        taskQueue: controlTaskQueue(ctx.config.temporal.taskQueue),
         workflowId,
         args: [input],
         staticSummary: 'Indicator recompute (manual)',

@@ -1,5 +1,6 @@
 /** The Temporal Schedule of the daily indicator recompute, created or updated on worker start. */
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { controlTaskQueue } from '../campaigns/journey-contract.js';
 import type { Config } from '../config.js';
 
 export const RECOMPUTE_SCHEDULE_ID = 'boomerang-daily-recompute';
@@ -13,7 +14,7 @@ export async function ensureRecomputeSchedule(
     type: 'startWorkflow' as const,
     workflowType: 'recomputeIndicators',
     workflowId: 'recompute/scheduled',
-    taskQueue: config.temporal.taskQueue,
+    taskQueue: controlTaskQueue(config.temporal.taskQueue),
     args: [{}],
   };
   try {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { signalPurchase } from '../../src/campaigns/lifecycle.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
-import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
+import { controlTaskQueue, type JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
 import { recomputeIndicators } from '../../src/workflows/recompute.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';
@@ -62,8 +62,9 @@ describe("low-CLV coupon campaign on a shop's data", () => {
   it('sends each segment member one email with its own coupon, then a reminder to those who did not buy', async () => {
     const { env, database } = stack;
     const taskQueue = stack.workers!.taskQueue;
+    // As `boomerang indicators recompute` and `campaign launch` do: on the control workflows' queue.
     const recompute = await env.client.workflow.execute(recomputeIndicators, {
-      taskQueue,
+      taskQueue: controlTaskQueue(taskQueue),
       workflowId: 'recompute/test',
       args: [{}],
     });
@@ -87,7 +88,7 @@ describe("low-CLV coupon campaign on a shop's data", () => {
     expect(reengage.entered).toBe(expected.length);
 
     const launch = await env.client.workflow.execute(launchCampaign, {
-      taskQueue,
+      taskQueue: controlTaskQueue(taskQueue),
       workflowId: 'launch/low-clv',
       args: [{ campaignId: 'low-clv', batchSize: 50 }],
     });

@@ -13,6 +13,7 @@ import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
+import { controlTaskQueue } from '../../src/campaigns/journey-contract.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
 import { freePort } from '../global-setup.js';
 import { composeServices, TEST_COMPOSE_SECRETS } from '../support/compose.js';
@@ -86,7 +87,7 @@ describe('the production Temporal server with two workers', () => {
     const [victim, survivor] = await Promise.all([startWorker('sendEmail'), startWorker('')]);
 
     await client.workflow.start(launchCampaign, {
-      taskQueue,
+      taskQueue: controlTaskQueue(taskQueue),
       workflowId: 'launch/prod',
       args: [{ campaignId: 'prod' }],
     });
@@ -196,7 +197,9 @@ describe('the production Temporal server with two workers', () => {
 
       const contacts = await seedCampaign(composeDb.db, 'compose', 3);
       await client.workflow.start(launchCampaign, {
-        taskQueue: services['boomerang-worker']!.environment!.TEMPORAL_TASK_QUEUE!,
+        taskQueue: controlTaskQueue(
+          services['boomerang-worker']!.environment!.TEMPORAL_TASK_QUEUE!,
+        ),
         workflowId: 'launch/compose',
         args: [{ campaignId: 'compose' }],
       });

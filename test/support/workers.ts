@@ -1,9 +1,9 @@
-/** The real worker pair (journeys + sends) with real activities, for end-to-end tests. */
+/** The real workers (journeys, control workflows, sends) with real activities, for end-to-end tests. */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createChannels } from '../../src/channels/index.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
-import { createMessagesWorker, createWorker } from '../../src/worker.js';
+import { createControlWorker, createMessagesWorker, createWorker } from '../../src/worker.js';
 import { uniqueTaskQueue, workflowBundle } from './temporal.js';
 
 export interface RunningWorkers {
@@ -13,7 +13,7 @@ export interface RunningWorkers {
 }
 
 /**
- * Starts both workers on a fresh task queue. `env` adds configuration (secrets, URLs);
+ * Starts the three workers on a fresh task queue. `env` adds configuration (secrets, URLs);
  * `searchAttributes: false` for the time-skipping test server, which has none.
  */
 export async function startRealWorkers(
@@ -40,7 +40,11 @@ export async function startRealWorkers(
     deps,
     workflowBundle: workflowBundle(),
   };
-  const workers = await Promise.all([createWorker(options), createMessagesWorker(options)]);
+  const workers = await Promise.all([
+    createWorker(options),
+    createControlWorker(options),
+    createMessagesWorker(options),
+  ]);
   const running = Promise.all(workers.map((w) => w.run()));
   return {
     config,
