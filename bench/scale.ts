@@ -247,7 +247,7 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
 
     log(`${kind}: the same journeys with empty activity bodies, on ${baselineContacts} contacts`);
     // The launch enrols every contact with an email: above the cap, the baseline would be measured
-    // while the launch starts all the others (it did at 100,000, and its rate halved).
+    // while the launch starts all the others (at 100,000 it measured 11 first emails a second, not 27).
     await sql`UPDATE contacts SET email = NULL WHERE id >= (SELECT min(id) FROM contacts) + ${baselineContacts}`.execute(
       db,
     );

@@ -72,22 +72,31 @@ function deploymentOptions(version: WorkerVersion | undefined): Partial<WorkerOp
   };
 }
 
-/** The worker of workflows and most activities. */
-export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
+/** A worker of workflows (from `opts`' bundle or the sources) and the main activities. */
+function createWorkflowWorker(
+  opts: CreateWorkerOptions,
+  taskQueue: string,
+  maxCachedWorkflows: number,
+): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
-    taskQueue: opts.taskQueue,
+    taskQueue,
     activities: createActivities(opts.deps),
     ...(opts.workflowBundle
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
     dataConverter: dataConverterFor(opts.deps.config.payloadEncryptionKey),
-    // 10,000 sleeping journeys must not hold 10,000 workflow states in memory.
-    maxCachedWorkflows: 1000,
+    maxCachedWorkflows,
     ...deploymentOptions(opts.version),
     ...opts.overrides,
   });
+}
+
+/** The worker of the journeys and most activities. */
+export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
+  // 10,000 sleeping journeys must not hold 10,000 workflow states in memory.
+  return createWorkflowWorker(opts, opts.taskQueue, 1000);
 }
 
 /**
@@ -96,20 +105,8 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
  * Launches started before that queue existed still run on the journeys' queue, which keeps them.
  */
 export async function createControlWorker(opts: CreateWorkerOptions): Promise<Worker> {
-  return Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace,
-    taskQueue: controlTaskQueue(opts.taskQueue),
-    activities: createActivities(opts.deps),
-    ...(opts.workflowBundle
-      ? { workflowBundle: opts.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH }),
-    dataConverter: dataConverterFor(opts.deps.config.payloadEncryptionKey),
-    // A handful of launches and recomputes at a time; journeys never run here.
-    maxCachedWorkflows: 50,
-    ...deploymentOptions(opts.version),
-    ...opts.overrides,
-  });
+  // A handful of launches and recomputes at a time; journeys never run here.
+  return createWorkflowWorker(opts, controlTaskQueue(opts.taskQueue), 50);
 }
 
 /**
@@ -204,9 +201,9 @@ export async function runWorker(
     deps: { db, config, temporal, channels, sending },
     ...versioning,
     // Both workflow workers run the same code: bundle it once.
-    workflowBundle:
-      versioning.workflowBundle ??
-      ({ code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH })).code } as const),
+    workflowBundle: versioning.workflowBundle ?? {
+      code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH })).code,
+    },
     overrides: extra.overrides,
   };
   const [worker, control, messages] = await Promise.all([
