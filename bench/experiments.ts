@@ -48,7 +48,9 @@ const aa = simulateExperiments({
   arm: base.control,
   random: (e) => mulberry32(seed * 1_000_003 + e),
 });
-log(`${experiments} A/B experiments, conversion ${BASELINE} → ${BASELINE + EFFECT}`);
+log(
+  `${experiments} A/B experiments, conversion ${(BASELINE * 100).toFixed(0)}% → ${((BASELINE + EFFECT) * 100).toFixed(0)}%`,
+);
 const ab = simulateExperiments({
   ...base,
   arm: { conversionRate: BASELINE + EFFECT, medianOrderValue: 50 },

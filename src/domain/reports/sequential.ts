@@ -12,12 +12,12 @@
  * the always-valid p-value is 1/Λ and the confidence sequence is {θ : Λ(θ̂ − θ) < 1/α}:
  *     θ̂ ± √( V (V + τ²)/τ² · (ln((V + τ²)/V) + 2 ln(1/α)) ).
  * Here τ² is a fixed multiple of the plug-in variance per journey, chosen so the interval is
- * narrowest at a planned number of journeys. That makes it, term for term, the two-sided
+ * narrowest at a planned number of journeys. That gives the boundary of the two-sided
  * Gaussian-mixture asymptotic confidence sequence of I. Waudby-Smith, D. Arbour, R. Sinha,
  * E. H. Kennedy, A. Ramdas, "Time-uniform central limit theory and asymptotic confidence
- * sequences" (Annals of Statistics, 2024; arXiv 2103.06476), whose theory is what licenses
- * plugging an estimated variance into a bound derived for a known one, for any outcome with a
- * finite variance (revenue too, not only normal data). Like every asymptotic method it is
+ * sequences" (2021, arXiv 2103.06476), whose theory is what licenses plugging an estimated
+ * variance into a bound derived for a known one, for any outcome with a finite variance (revenue
+ * too, not only normal data). Like every asymptotic method it is
  * approximate for small groups, hence a minimum number of journeys per arm before any decision.
  *
  * Conversion rates use the variance of Agresti and Caffo's adjusted proportions (one success and
@@ -56,7 +56,10 @@ export interface AlwaysValidInterval {
   estimate: number;
   lower: number;
   upper: number;
-  /** Always-valid p-value of "no difference" at this look (1/Λ, at most 1). */
+  /**
+   * 1/Λ at this look (at most 1). The experiment's always-valid p-value of "no difference" is the
+   * smallest of these over its looks so far (Johari et al.), which the caller keeps.
+   */
   pValue: number;
   alpha: number;
 }
@@ -210,7 +213,7 @@ const journeysOf = (x: Conversions | Sample): number => (isConversions(x) ? x.jo
  * lies above zero against the control and against every other arm; a loser when its interval
  * against the control lies below zero (the control is better); otherwise keep going. With k groups
  * (control included) α is split over the k(k − 1)/2 pairs, so the chance that any decision is
- * wrong stays ≤ α however often the experiment is read.
+ * wrong stays ≤ α (asymptotically) however often the experiment is read.
  */
 export function decideExperiment<T extends Conversions | Sample>(
   control: ArmOutcome<T>,
@@ -244,7 +247,7 @@ export function decideExperiment<T extends Conversions | Sample>(
       return {
         arm: arm.name,
         decision: 'keep_going',
-        reason: `beats ${control.name}: ${range}`,
+        reason: `beats ${control.name} (${range} lies above zero)`,
         interval,
       };
     if (interval.upper < 0)
@@ -275,7 +278,7 @@ export function decideExperiment<T extends Conversions | Sample>(
       candidate.decision = 'winner';
       candidate.reason = `winner: ${candidate.reason}${rivals.length ? ' and every other arm' : ''}`;
     } else {
-      candidate.reason += `, but not yet ${unresolved.map((r) => r.name).join(', ')}`;
+      candidate.reason += `, but is not yet shown better than ${unresolved.map((r) => r.name).join(', ')}`;
     }
   }
 
@@ -285,6 +288,8 @@ export function decideExperiment<T extends Conversions | Sample>(
     reason = `${control.name} wins: every arm is worse than it`;
   else if (beatingControl.length > 1)
     reason = `${beatingControl.map((v) => v.arm).join(' and ')} beat ${control.name}; keep going to tell them apart`;
+  else if (beatingControl.length === 1)
+    reason = `${beatingControl[0]!.arm} beats ${control.name} but not yet every other arm; keep going`;
   else if (verdicts.some((v) => v.interval === null)) reason = 'keep going: too few journeys yet';
   else reason = 'keep going: no arm differs from the control yet';
   return { winner, reason, alphaPerComparison, arms: verdicts };
