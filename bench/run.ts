@@ -1,6 +1,6 @@
 /** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll, sends, models, scale, inbox). */
 const name = process.argv[2];
-const known = ['indicators', 'enroll', 'sends', 'models', 'scale', 'inbox'];
+const known = ['indicators', 'enroll', 'sends', 'models', 'scale', 'inbox', 'experiments'];
 if (!name || !known.includes(name)) {
   console.error(`usage: npm run bench -- <${known.join('|')}> [options]`);
   process.exit(2);
