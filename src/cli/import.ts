@@ -39,6 +39,8 @@
  * contact or order twice applies its rows in order; a second run then reports the earlier row as
  * an update.)
  *
+ * `--format shopify` reads Shopify's customers and orders exports instead (src/import/shopify.ts).
+ *
  * Exit codes: 0 every row imported; 1 some rows rejected (each reported with its line number and
  * the column at fault; the good rows are imported); 2 a bad file (unreadable, not CSV, a required
  * column missing).

@@ -226,6 +226,8 @@ export function shopifyCustomerRow(row: CsvRow): CsvRow | RowIssue {
       .filter(Boolean)
       .join(';'),
   );
+  if (!own.has('external_id') && !own.has('email'))
+    problems.push('Customer ID or Email is required to identify the customer');
   if (yesNo(row, 'Accepts Email Marketing', problems)) own.set('newsletter_status', 'subscribed');
   if (yesNo(row, 'Accepts SMS Marketing', problems)) own.set('sms_consent', 'true');
   if (problems.length > 0) return { line: row.line, reason: problems.join('; ') };

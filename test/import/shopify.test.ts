@@ -167,12 +167,14 @@ describe('the sample Shopify exports against the same data in Boomerang format',
       shopifyDb.db,
       Readable.from([
         'Customer ID,Email,Accepts Email Marketing,Accepts SMS Marketing\n' +
-          "'99,zoe@example.com,maybe,yes\n",
+          "'99,zoe@example.com,maybe,yes\n" +
+          ',,yes,no\n',
       ]),
       { format: 'shopify' },
     );
     expect(badCustomer.issues).toEqual([
       { line: 2, reason: 'Accepts Email Marketing: "maybe" is not yes or no' },
+      { line: 3, reason: 'Customer ID or Email is required to identify the customer' },
     ]);
 
     // Boomerang's own file given as a Shopify export is refused as a whole, naming what is missing.
@@ -184,6 +186,21 @@ describe('the sample Shopify exports against the same data in Boomerang format',
     ).rejects.toThrow(
       /missing columns of a Shopify orders export: Name, Financial Status, Created at/,
     );
+  });
+
+  it('leaves a contact subscribed when a later export says no (it cannot tell an unsubscribe)', async () => {
+    const customer = (consent: string) =>
+      Readable.from([
+        'Customer ID,Email,Accepts Email Marketing,Accepts SMS Marketing\n' +
+          `'77,yara@example.com,${consent},${consent}\n`,
+      ]);
+    await importContactsCsv(shopifyDb.db, customer('yes'), { format: 'shopify', now: NOW });
+    const later = await importContactsCsv(shopifyDb.db, customer('no'), { format: 'shopify' });
+    expect(later).toMatchObject({ unchanged: 1, rejected: 0 });
+    expect(await findContact(shopifyDb.db, '77')).toMatchObject({
+      newsletterStatus: 'subscribed',
+      smsConsent: true,
+    });
   });
 });
 
