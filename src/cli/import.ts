@@ -39,6 +39,8 @@
  * contact or order twice applies its rows in order; a second run then reports the earlier row as
  * an update.)
  *
+ * `--format shopify` reads Shopify's customers and orders exports instead (src/import/shopify.ts).
+ *
  * Exit codes: 0 every row imported; 1 some rows rejected (each reported with its line number and
  * the column at fault; the good rows are imported); 2 a bad file (unreadable, not CSV, a required
  * column missing).
@@ -48,6 +50,7 @@ import type { Command } from 'commander';
 import { importContactsCsv } from '../import/contacts.js';
 import { CsvFileError, type RowIssue } from '../import/csv.js';
 import { importOrdersCsv } from '../import/orders.js';
+import { IMPORT_FORMATS, type ImportFormat } from '../import/shopify.js';
 import type { ImportSummary } from '../import/summary.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { createProgress, wantsProgress } from './progress.js';
@@ -65,7 +68,8 @@ export function formatImportSummary(s: ImportSummary): string {
       : '';
   return (
     `${s.file}: ${s.rows} ${s.kind === 'contacts' ? 'contact' : 'order'} row${s.rows === 1 ? '' : 's'}: ` +
-    `${s.inserted} inserted, ${s.updated} updated, ${s.unchanged} unchanged, ${s.rejected} rejected${created}`
+    `${s.inserted} inserted, ${s.updated} updated, ${s.unchanged} unchanged, ${s.rejected} rejected${created}` +
+    (s.skipped ? `, ${s.skipped.length} skipped` : '')
   );
 }
 
@@ -75,6 +79,7 @@ interface ImportCommandOptions {
   json?: boolean;
   progress?: boolean;
   batchSize: string;
+  format: string;
 }
 
 async function runImport(
@@ -90,6 +95,9 @@ async function runImport(
       2,
     );
   }
+  const format = opts.format as ImportFormat;
+  if (!IMPORT_FORMATS.includes(format))
+    throw new CliError(`--format must be own or shopify (got ${opts.format})`, 2);
   let totalBytes: number | undefined;
   try {
     totalBytes = (await stat(file)).size;
@@ -105,6 +113,7 @@ async function runImport(
   try {
     const common = {
       batchSize,
+      format,
       onProgress: (done: { bytes: number; rows: number }) => progress.update(done),
     };
     summary =
@@ -129,6 +138,8 @@ async function runImport(
   }
   for (const conflict of summary.conflicts ?? [])
     console.error(`${where(file, conflict)}: imported, but ${conflict.reason}`);
+  for (const skipped of summary.skipped ?? [])
+    console.error(`${where(file, skipped)}: skipped, ${skipped.reason}`);
   for (const issue of summary.issues.slice(0, MAX_ISSUES_SHOWN))
     console.error(`${where(file, issue)}: ${issue.reason}`);
   const hidden = summary.rejected - Math.min(summary.issues.length, MAX_ISSUES_SHOWN);
@@ -171,6 +182,11 @@ export function registerImportCommands(program: Command, ctx: CliContext): void 
       .option('--progress', 'show a progress bar on stderr even when it is not a terminal')
       .option('--no-progress', 'never show a progress bar')
       .option('--batch-size <rows>', 'rows per INSERT statement and transaction', '1000')
+      .option(
+        '--format <own|shopify>',
+        "the file's columns: Boomerang's own, or Shopify's export",
+        'own',
+      )
       .action((file: string, opts: ImportCommandOptions) => runImport(ctx, kind, file, opts));
   }
 }

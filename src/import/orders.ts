@@ -15,6 +15,13 @@ import {
 } from '../db/orders.js';
 import { type CsvRow, isIssue, type RowIssue } from './csv.js';
 import {
+  checkShopifyOrdersHeader,
+  groupShopifyOrders,
+  SHOPIFY_EXPORT_ORDER_SOURCE,
+  SHOPIFY_ORDER_COLUMNS,
+  SHOPIFY_ORDER_NAMES,
+} from './shopify.js';
+import {
   importInBatches,
   type ImportSummary,
   openImport,
@@ -51,11 +58,16 @@ interface ParsedOrder {
   status: OrderStatus;
 }
 
-function parseOrderRow(row: CsvRow, defaultCurrency: string): ParsedOrder | RowIssue {
+/** One order of the CSV; messages name each column by `name` (the file's own header). */
+function parseOrderRow(
+  row: CsvRow,
+  defaultCurrency: string,
+  name: (column: string) => string = (c) => c,
+): ParsedOrder | RowIssue {
   const problems: string[] = [];
   const cell = (c: string): string | undefined => row.cells.get(c);
   const orderId = cell('order_id');
-  if (!orderId) problems.push('order_id: is required');
+  if (!orderId) problems.push(`${name('order_id')}: is required`);
   const customerId = cell('customer_id');
   let email: string | undefined;
   const rawEmail = cell('email');
@@ -63,38 +75,41 @@ function parseOrderRow(row: CsvRow, defaultCurrency: string): ParsedOrder | RowI
     try {
       email = normaliseEmail(rawEmail);
     } catch (error) {
-      problems.push(`email: ${(error as Error).message}`);
+      problems.push(`${name('email')}: ${(error as Error).message}`);
     }
   }
   if (!customerId && !rawEmail)
     problems.push('customer_id or email is required to find the customer');
   const rawPlacedAt = cell('placed_at');
   const placedAt = rawPlacedAt ? parseIsoTimestamp(rawPlacedAt) : null;
-  if (!rawPlacedAt) problems.push('placed_at: is required');
+  if (!rawPlacedAt) problems.push(`${name('placed_at')}: is required`);
   else if (!placedAt)
     problems.push(
-      `placed_at: "${rawPlacedAt}" is not an ISO 8601 date-time (e.g. 2024-03-01T10:00:00Z)`,
+      `${name('placed_at')}: "${rawPlacedAt}" is not an ISO 8601 date-time (e.g. 2024-03-01T10:00:00Z)`,
     );
   const rawTotal = cell('total');
   let total = NaN;
-  if (!rawTotal) problems.push('total: is required');
+  if (!rawTotal) problems.push(`${name('total')}: is required`);
   else if (/^\d+,\d{1,2}$/.test(rawTotal))
-    problems.push(`total: "${rawTotal}" uses a decimal comma; write ${rawTotal.replace(',', '.')}`);
+    problems.push(
+      `${name('total')}: "${rawTotal}" uses a decimal comma; write ${rawTotal.replace(',', '.')}`,
+    );
   else if (!/^\d+(\.\d+)?$/.test(rawTotal))
-    problems.push(`total: "${rawTotal}" is not an amount ≥ 0 such as 19.90`);
+    problems.push(`${name('total')}: "${rawTotal}" is not an amount ≥ 0 such as 19.90`);
   else {
     total = Number(rawTotal);
-    if (total >= 1e12) problems.push(`total: "${rawTotal}" is too large`);
+    if (total >= 1e12) problems.push(`${name('total')}: "${rawTotal}" is too large`);
     else if (Math.abs(Math.round(total * 100) - total * 100) > 1e-6)
-      problems.push(`total: "${rawTotal}" has more than 2 decimals`);
+      problems.push(`${name('total')}: "${rawTotal}" has more than 2 decimals`);
   }
   const rawCurrency = cell('currency');
   const currency = (rawCurrency ?? defaultCurrency).toUpperCase();
   if (!/^[A-Z]{3}$/.test(currency))
-    problems.push(`currency: "${rawCurrency}" is not an ISO 4217 code such as EUR`);
+    problems.push(`${name('currency')}: "${rawCurrency}" is not an ISO 4217 code such as EUR`);
   const rawStatus = cell('status');
   const status = rawStatus ? STATUS_WORDS[rawStatus.toLowerCase()] : 'paid';
-  if (!status) problems.push(`status: "${rawStatus}" is not one of paid, cancelled, refunded`);
+  if (!status)
+    problems.push(`${name('status')}: "${rawStatus}" is not one of paid, cancelled, refunded`);
   if (problems.length > 0) return { line: row.line, reason: problems.join('; ') };
   return {
     line: row.line,
@@ -114,6 +129,7 @@ async function resolveCustomers(
   trx: Executor,
   orders: readonly ParsedOrder[],
   now: Date,
+  name: (column: string) => string,
 ): Promise<{ contacts: ({ id: number; conflict?: string } | RowIssue)[]; created: number }> {
   const buyers = await resolveBuyers(
     trx,
@@ -133,7 +149,7 @@ async function resolveCustomers(
         };
       case 'rejected': {
         const column = b.field ? CONTACT_FIELD_COLUMNS[b.field] : '';
-        const named = column === 'external_id' ? 'customer_id' : column;
+        const named = name(column === 'external_id' ? 'customer_id' : column);
         return { line, reason: named ? `${named}: ${b.reason}` : b.reason };
       }
       default:
@@ -144,32 +160,45 @@ async function resolveCustomers(
   return { contacts, created: created.size };
 }
 
-/** Import orders from a CSV file (path) or stream. See the module comment for the columns. */
+/**
+ * Import orders from a CSV file (path) or stream: Boomerang's columns (see the module comment), or
+ * with `format: 'shopify'` Shopify's orders export (see shopify.ts).
+ */
 export async function importOrdersCsv(
   db: Db,
   input: string | Readable,
   opts: OrderImportOptions = {},
 ): Promise<ImportSummary> {
-  const { reader, tally } = await openImport('orders', input, opts, ORDER_COLUMNS, (columns) => {
-    const missing = ['order_id', 'placed_at', 'total'].filter((c) => !columns.includes(c));
-    if (!columns.includes('customer_id') && !columns.includes('email'))
-      missing.push('customer_id or email');
-    return missing.length > 0
-      ? `missing column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`
-      : null;
-  });
+  const shopify = opts.format === 'shopify';
+  const opened = shopify
+    ? await openImport('orders', input, opts, SHOPIFY_ORDER_COLUMNS, checkShopifyOrdersHeader)
+    : await openImport('orders', input, opts, ORDER_COLUMNS, (columns) => {
+        const missing = ['order_id', 'placed_at', 'total'].filter((c) => !columns.includes(c));
+        if (!columns.includes('customer_id') && !columns.includes('email'))
+          missing.push('customer_id or email');
+        return missing.length > 0
+          ? `missing column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`
+          : null;
+      });
+  const { tally } = opened;
+  const reader = shopify
+    ? groupShopifyOrders(opened.reader, (issue) => tally.skip(issue))
+    : opened.reader;
+  const name = shopify
+    ? (column: string): string => SHOPIFY_ORDER_NAMES[column] ?? column
+    : (column: string): string => column;
   tally.summary.contactsCreated = 0;
   const now = opts.now ?? new Date();
   const defaultCurrency = opts.defaultCurrency ?? 'EUR';
-  const source = opts.orderSource ?? DEFAULT_ORDER_SOURCE;
+  const source = shopify ? SHOPIFY_EXPORT_ORDER_SOURCE : (opts.orderSource ?? DEFAULT_ORDER_SOURCE);
   return importInBatches(
     reader,
     tally,
     opts,
-    (row) => parseOrderRow(row, defaultCurrency),
+    (row) => parseOrderRow(row, defaultCurrency, name),
     async (orders) => {
       await db.transaction().execute(async (trx) => {
-        const { contacts, created } = await resolveCustomers(trx, orders, now);
+        const { contacts, created } = await resolveCustomers(trx, orders, now, name);
         tally.summary.contactsCreated! += created;
         const inputs: OrderInput[] = [];
         orders.forEach((o, i) => {

@@ -1,11 +1,12 @@
 /** What an import did: counts, rejected rows, reported conflicts. */
 import type { Readable } from 'node:stream';
 import { type CsvReader, type CsvRow, isIssue, readCsv, type RowIssue } from './csv.js';
+import type { ImportFormat } from './shopify.js';
 
 export interface ImportSummary {
   kind: 'contacts' | 'orders';
   file: string;
-  /** Data rows read. */
+  /** Data rows read (for a Shopify orders export: orders read, each counted once whatever its line items). */
   rows: number;
   inserted: number;
   updated: number;
@@ -21,6 +22,8 @@ export interface ImportSummary {
   moreIssues: number;
   /** Orders only: rows imported with a conflict reported (an email that belongs to another customer). */
   conflicts?: RowIssue[];
+  /** Shopify orders only: orders left out because they are not purchases yet (pending, authorized). */
+  skipped?: RowIssue[];
 }
 
 export interface ImportOptions {
@@ -34,6 +37,8 @@ export interface ImportOptions {
   maxIssues?: number;
   /** Name of the input in messages (default: the path, or "input"). */
   name?: string;
+  /** Whose columns the file has: Boomerang's (default) or those of Shopify's export. */
+  format?: ImportFormat;
 }
 
 export interface OrderImportOptions extends ImportOptions {
@@ -69,6 +74,11 @@ export class Tally {
   }
   conflict(issue: RowIssue): void {
     (this.summary.conflicts ??= []).push(issue);
+  }
+  /** An order read but left out (it counts among the rows, not among the rejected). */
+  skip(issue: RowIssue): void {
+    this.summary.rows++;
+    (this.summary.skipped ??= []).push(issue);
   }
   reject(issue: RowIssue): void {
     this.summary.rejected++;
