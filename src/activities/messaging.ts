@@ -50,7 +50,7 @@ export type SendSmsInput = SendMessageInput;
 export interface SendOnChannelInput extends Omit<SendMessageInput, 'template'> {
   channel: string;
   /** A template of that channel, by name or inline (in the shape its adapter takes). */
-  template: string | Record<string, unknown>;
+  template: TemplateInput | Record<string, unknown>;
 }
 
 export interface MessagingDeps extends Pick<ChannelDeps, 'emailQueue' | 'smsRate' | 'templates'> {
