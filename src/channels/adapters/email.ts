@@ -7,6 +7,7 @@
 import { emailReach } from '../../domain/messages/consent.js';
 import type { ChannelAdapter, Delivery } from '../adapter.js';
 import { DEFAULT_EMAIL_TEMPLATES } from '../default-templates.js';
+import { emailOf } from '../email-sender.js';
 import type { EmailQueue } from '../sending.js';
 import { type EmailTemplate, isSmsTemplate, renderEmailTemplate } from '../templates.js';
 import type { EmailProvider } from '../types.js';
@@ -55,17 +56,9 @@ export function createEmailChannel(options: EmailChannelOptions): ChannelAdapter
         const outcome = await queue.waiter.wait(message.id, queue.waitMs ?? 20_000);
         return outcome ? { status: 'settled', outcome } : { status: 'waiting' };
       }
-      const { providerMessageId } = await provider.send(
-        {
-          from,
-          to: message.to_address,
-          subject: message.subject ?? '',
-          html: message.html ?? '',
-          text: message.text,
-          headers: message.headers,
-        },
-        { idempotencyKey: message.idempotency_key },
-      );
+      const { providerMessageId } = await provider.send(emailOf(from, message), {
+        idempotencyKey: message.idempotency_key,
+      });
       return { status: 'handed_over', providerMessageId };
     },
   };
