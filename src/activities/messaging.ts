@@ -20,7 +20,6 @@ import { type CarriesEnteredStep, recordStepEntered } from './journeys.js';
 
 export type { SendResult, SkipReason };
 export { MESSAGING_FAILURE };
-export { senderName } from '../domain/messages/variables.js';
 
 /** A template by name (see default-templates.ts) or written inline. */
 export type TemplateInput = string | MessageTemplate;
