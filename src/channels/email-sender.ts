@@ -56,7 +56,8 @@ export interface EmailSender {
   stop(): Promise<void>;
 }
 
-function emailOf(from: string, row: MessageRow): EmailMessage {
+/** The email a claimed `messages` row holds. */
+export function emailOf(from: string, row: MessageRow): EmailMessage {
   return {
     from,
     to: row.to_address,

@@ -33,3 +33,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/** Whether a statement broke a foreign key whose constraint name matches `constraint` (23503). */
+export function isForeignKeyViolation(err: unknown, constraint: RegExp): boolean {
+  const { code, constraint: name } = (err ?? {}) as { code?: unknown; constraint?: unknown };
+  return code === '23503' && constraint.test(typeof name === 'string' ? name : '');
+}

@@ -202,7 +202,8 @@ export interface CouponsTable {
   created_at: Timestamp;
 }
 
-export type Channel = 'email' | 'sms';
+/** A channel adapter's name (src/channels/registry.ts lists the built-in ones). */
+export type Channel = string;
 
 export interface MessagesTable {
   id: Generated<number>;

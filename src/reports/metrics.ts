@@ -4,6 +4,7 @@
  * inbox events per state.
  * The "_total" counters count rows, so they only go down if rows are deleted.
  */
+import { CHANNELS } from '../channels/registry.js';
 import { couponSetStatus } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
 import { countInboxByState, INBOX_STATES } from '../db/inbox.js';
@@ -14,7 +15,6 @@ import {
 } from '../db/reports.js';
 import type { MetricFamily } from './prometheus.js';
 
-const CHANNELS = ['email', 'sms'] as const;
 const STATUSES = ['sent', 'failed', 'skipped'] as const;
 
 export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFamily[]> {

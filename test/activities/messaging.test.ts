@@ -8,6 +8,7 @@ import {
   type SendResult,
 } from '../../src/activities/messaging.js';
 import { createChannels } from '../../src/channels/index.js';
+import type { Channel } from '../../src/channels/registry.js';
 import type { Channels, EmailMessage, SendOptions, SmsMessage } from '../../src/channels/types.js';
 import type { NewContact } from '../../src/db/schema.js';
 import { verifyUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
@@ -77,7 +78,7 @@ async function contact(values: Partial<NewContact> = {}): Promise<number> {
 /** Wraps providers to count and keep what they were asked to send. */
 function recording(channels: Channels) {
   const calls: {
-    channel: 'email' | 'sms';
+    channel: Channel;
     message: EmailMessage | SmsMessage;
     options: SendOptions;
   }[] = [];
