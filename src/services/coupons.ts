@@ -23,13 +23,16 @@ export async function readCouponsCsv(
 ): Promise<{ codes: { code: string; expiresAt: Date | null }[]; problems: string[] }> {
   const codes: { code: string; expiresAt: Date | null }[] = [];
   const problems: string[] = [];
-  const parser = createReadStream(file).pipe(
+  const source = createReadStream(file);
+  const parser = source.pipe(
     parse({
       columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
       skip_empty_lines: true,
       trim: true,
     }),
   );
+  // pipe() does not pass on the file's error (a missing file): the parser would wait forever.
+  source.once('error', (err) => parser.destroy(err));
   let line = 1;
   try {
     for await (const row of parser as AsyncIterable<Record<string, string>>) {
