@@ -174,7 +174,7 @@ export class BoomerangClient {
    * processor do; an event that cannot be applied now stays pending for the running HTTP
    * endpoint's processor. Throws InvalidEventError naming each field at fault.
    */
-  recordEvent(event: StoreEvent): Promise<RecordedEvent> {
+  async recordEvent(event: StoreEvent): Promise<RecordedEvent> {
     return recordEvent(
       {
         db: this.db(),
