@@ -1,13 +1,12 @@
 /**
- * What every CLI command shares: the validated config, and lazily opened connections that are
- * closed when the command ends. One factory, so no command builds its own clients.
+ * What every CLI command shares: the validated config, and the Boomerang client (src/client.ts)
+ * whose connections open on first use and are closed when the command ends. One factory, so no
+ * command builds its own clients.
  */
 import type { Client } from '@temporalio/client';
-import { type Config, loadConfig } from '../config.js';
-import { createDb, type Db } from '../db/database.js';
-import { withRunningStack } from '../provision/local-state.js';
-import { connectClient } from '../temporal/connection.js';
-import { InFlightCalls } from '../temporal/in-flight.js';
+import { type BoomerangClient, createBoomerangClient, defaultConfig } from '../client.js';
+import type { Config } from '../config.js';
+import type { Db } from '../services/database.js';
 
 /** An error meant for the user: printed without a stack trace, with its exit code. */
 export class CliError extends Error {
@@ -21,40 +20,31 @@ export class CliError extends Error {
 }
 
 export class CliContext {
-  private temporalClient: Client | undefined;
-  private database: Db | undefined;
   private loaded: Config | undefined;
-  private readonly inFlight = new InFlightCalls();
+  private opened: BoomerangClient | undefined;
 
   get config(): Config {
-    // With `npm start` up on its defaults, its database and Temporal, without exporting anything.
-    this.loaded ??= withRunningStack(loadConfig());
+    this.loaded ??= defaultConfig();
     return this.loaded;
   }
 
-  async temporal(): Promise<Client> {
-    this.temporalClient ??= await connectClient(this.config, { inFlight: this.inFlight });
-    return this.temporalClient;
+  /** The client the commands work through; created on first use, so `--help` needs no config. */
+  get client(): BoomerangClient {
+    this.opened ??= createBoomerangClient({ config: this.config, eventSource: 'cli' });
+    return this.opened;
+  }
+
+  temporal(): Promise<Client> {
+    return this.client.temporal();
   }
 
   db(): Db {
-    if (!this.config.databaseUrl) {
-      throw new CliError(
-        `DATABASE_URL is not set and no \`npm start\` is running on ${this.config.dataDir}: ` +
-          'start the stack (`npm start`, in another terminal), or set DATABASE_URL to your Postgres.',
-      );
-    }
-    this.database ??= createDb(this.config.databaseUrl, { max: 4 });
-    return this.database;
+    return this.client.db();
   }
 
   /** Settles every call still in flight (a progress query, a retry) before closing its connection. */
   async close(): Promise<void> {
-    if (this.temporalClient) {
-      await this.inFlight.settled();
-      await this.temporalClient.connection.close();
-    }
-    await this.database?.destroy();
+    await this.opened?.close();
   }
 }
 

@@ -1,8 +1,12 @@
 /** `boomerang coupons import|generate|status`. */
-import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
-import { parse } from 'csv-parse';
-import { couponSetStatus, generateCoupons, importCoupons } from '../db/coupons.js';
+import {
+  CouponFileError,
+  couponSetStatus,
+  generateCoupons,
+  importCoupons,
+  readCouponsCsv,
+} from '../services/coupons.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
 
@@ -58,36 +62,14 @@ export function registerCouponCommands(program: Command, ctx: CliContext): void 
     .argument('<file>')
     .action(async (set: string, file: string) => {
       checkSetId(set);
-      const codes: { code: string; expiresAt: Date | null }[] = [];
-      const problems: string[] = [];
-      const parser = createReadStream(file).pipe(
-        parse({
-          columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
-          skip_empty_lines: true,
-          trim: true,
-        }),
-      );
-      let line = 1;
+      let read;
       try {
-        for await (const row of parser as AsyncIterable<Record<string, string>>) {
-          line++;
-          if (line === 2 && !('code' in row))
-            throw new CliError(`${file}: no "code" column in the header`, 2);
-          if (!row.code) {
-            problems.push(`line ${line}: code is empty`);
-            continue;
-          }
-          const expires = row.expires_at ? new Date(row.expires_at) : null;
-          if (expires && Number.isNaN(expires.getTime())) {
-            problems.push(`line ${line}: expires_at "${row.expires_at}" is not a date`);
-            continue;
-          }
-          codes.push({ code: row.code, expiresAt: expires });
-        }
+        read = await readCouponsCsv(file);
       } catch (err) {
-        if (err instanceof CliError) throw err;
-        throw new CliError(`cannot read ${file}: ${(err as Error).message}`, 2);
+        if (err instanceof CouponFileError) throw new CliError(err.message, 2);
+        throw err;
       }
+      const { codes, problems } = read;
       const result = await importCoupons(ctx.db(), set, codes);
       console.log(
         `coupon set "${set}": ${result.inserted} codes imported, ${result.duplicates} already present, ${problems.length} rejected`,

@@ -1,15 +1,18 @@
 /**
- * `boomerang event register|purchase`: send the store's events by hand. The event takes the same
- * path as one posted to `POST /events`: validated and stored in the inbox by the same accept
- * function, then applied at once by the inbox processor's code. If it cannot be applied now
- * (Temporal down), it stays in the inbox and the HTTP endpoint's processor applies it later.
+ * `boomerang event register|purchase`: send the store's events by hand, through the client's
+ * recordEvent and recordPurchase. The event takes the same path as one posted to `POST /events`:
+ * validated and stored in the inbox by the same accept function, then applied at once by the inbox
+ * processor's code. If it cannot be applied now (Temporal down), it stays in the inbox and the
+ * HTTP endpoint's processor applies it later.
  */
 import type { Command } from 'commander';
-import { findContact } from '../db/contacts.js';
-import { inboxEventLastError } from '../db/inbox.js';
+import {
+  InvalidEventError,
+  type Purchase,
+  type RecordedEvent,
+  type StoreEvent,
+} from '../client.js';
 import { describeResult } from '../inbox/apply.js';
-import { type EventOutcome, processInboxEvent } from '../inbox/processor.js';
-import { acceptEvents } from '../inbox/store.js';
 import { workflowUiUrl } from '../temporal/connection.js';
 import { CliError, type CliContext, printJson } from './context.js';
 
@@ -70,116 +73,92 @@ interface PurchaseOptions extends CommonOptions {
   status?: string;
 }
 
-/** Stores the event through the inbox, applies it now, and says what happened. */
-async function submit(
+/** Records the event through the client (stored in the inbox, applied now) and says what happened. */
+async function report(
   ctx: CliContext,
-  event: Record<string, unknown>,
+  record: () => Promise<RecordedEvent>,
   json: boolean | undefined,
 ): Promise<void> {
-  const db = ctx.db();
-  const accepted = await acceptEvents(db, 'cli', event);
-  if (!accepted.ok) {
+  let recorded: RecordedEvent;
+  try {
+    recorded = await record();
+  } catch (err) {
+    if (!(err instanceof InvalidEventError)) throw err;
     throw new CliError(
-      `invalid event:\n${accepted.problems.map((p) => `  ${FLAG_OF[p.path] ?? p.path}: ${p.message}`).join('\n')}`,
+      `invalid event:\n${err.problems.map((p) => `  ${FLAG_OF[p.path] ?? p.path}: ${p.message}`).join('\n')}`,
       2,
     );
   }
-  const stored = accepted.events[0]!;
-  if (stored.duplicate && stored.processedAt) {
-    // Processed with an error left behind means rejected (see src/inbox/processor.ts).
-    const rejected = await inboxEventLastError(db, stored.id);
-    if (rejected) process.exitCode = 1;
-    if (json)
-      return printJson({
-        inboxEventId: stored.id,
-        duplicate: true,
-        status: rejected ? 'rejected' : 'already_processed',
-        processedAt: stored.processedAt,
-        error: rejected ?? undefined,
-      });
-    if (rejected) console.error(`already received as inbox event ${stored.id}, and ${rejected}`);
-    else
-      console.log(
-        `already received as inbox event ${stored.id}, applied at ${stored.processedAt.toISOString()}; nothing applied again`,
+  const id = recorded.inboxEventId;
+  switch (recorded.status) {
+    case 'already_processed':
+    case 'already_rejected': {
+      const rejected = recorded.status === 'already_rejected';
+      if (rejected) process.exitCode = 1;
+      if (json)
+        return printJson({
+          inboxEventId: id,
+          duplicate: true,
+          status: rejected ? 'rejected' : 'already_processed',
+          processedAt: recorded.processedAt,
+          error: recorded.error,
+        });
+      if (rejected) console.error(`already received as inbox event ${id}, and ${recorded.error}`);
+      else
+        console.log(
+          `already received as inbox event ${id}, applied at ${recorded.processedAt.toISOString()}; nothing applied again`,
+        );
+      return;
+    }
+    case 'pending':
+      process.exitCode = 1;
+      if (json)
+        return printJson({
+          inboxEventId: id,
+          duplicate: recorded.duplicate,
+          status: 'pending',
+          error: recorded.error,
+        });
+      console.error(`stored as inbox event ${id}, but not applied yet: ${recorded.error}`);
+      console.error(
+        "the HTTP endpoint's inbox processor (npm start) applies it once it can; or run this command again",
       );
-    return;
+      return;
   }
-
-  let outcome: EventOutcome | undefined;
-  let error: string | undefined;
-  try {
-    const temporal = await ctx.temporal();
-    outcome = await processInboxEvent(
-      {
-        db,
-        temporal,
-        taskQueue: ctx.config.temporal.taskQueue,
-        defaultCurrency: ctx.config.shop.currency,
-      },
-      stored.id,
-    );
-  } catch (err) {
-    error = (err as Error).message;
-  }
-  if (!outcome) {
-    process.exitCode = 1;
-    const why = error ?? 'another process is applying it right now';
-    if (json)
-      return printJson({
-        inboxEventId: stored.id,
-        duplicate: stored.duplicate,
-        status: 'pending',
-        error: why,
-      });
-    console.error(`stored as inbox event ${stored.id}, but not applied yet: ${why}`);
-    console.error(
-      "the HTTP endpoint's inbox processor (npm start) applies it once it can; or run this command again",
-    );
-    return;
-  }
-  if (outcome.status !== 'applied') process.exitCode = 1;
+  if (recorded.status !== 'applied') process.exitCode = 1;
   if (json)
     return printJson({
-      inboxEventId: stored.id,
-      duplicate: stored.duplicate,
-      status: outcome.status,
-      result: outcome.result,
-      error: outcome.error,
-      retryAt: outcome.retryAt,
+      inboxEventId: id,
+      duplicate: recorded.duplicate,
+      status: recorded.status,
+      result: recorded.result,
+      error: recorded.error,
+      retryAt: recorded.retryAt,
     });
-  switch (outcome.status) {
+  switch (recorded.status) {
     case 'applied': {
-      console.log(`inbox event ${stored.id} applied: ${describeResult(outcome.result!)}`);
+      console.log(`inbox event ${id} applied: ${describeResult(recorded.result!)}`);
       const started =
-        outcome.result?.type === 'account_registered'
-          ? outcome.result.journeys.filter((j) => j.outcome === 'started')
+        recorded.result?.type === 'account_registered'
+          ? recorded.result.journeys.filter((j) => j.outcome === 'started')
           : [];
       for (const j of started)
         console.log(`  journey ${j.workflowId}: ${workflowUiUrl(ctx.config, j.workflowId)}`);
       return;
     }
     case 'rejected':
-      console.error(`inbox event ${stored.id} rejected: ${outcome.error}`);
+      console.error(`inbox event ${id} rejected: ${recorded.error}`);
       return;
     case 'parked':
-      console.error(`inbox event ${stored.id} ${outcome.error}`);
+      console.error(`inbox event ${id} ${recorded.error}`);
       process.exitCode = 1;
       return;
     case 'failed':
-      console.error(`stored as inbox event ${stored.id}, but not applied yet: ${outcome.error}`);
+      console.error(`stored as inbox event ${id}, but not applied yet: ${recorded.error}`);
       console.error(
         "the HTTP endpoint's inbox processor (npm start) retries it; or run this command again",
       );
   }
-}
-
-/** The contact of `--contact-id`, as the store would name it: its external id, else its email. */
-async function contactRef(ctx: CliContext, id: string): Promise<Record<string, unknown>> {
-  if (!/^[1-9][0-9]{0,15}$/.test(id))
-    throw new CliError(`--contact-id: "${id}" is not a contact id (a positive whole number)`, 2);
-  const contact = await findContact(ctx.db(), Number(id));
-  if (!contact) throw new CliError(`no contact has id ${id}`);
-  return contact.externalId ? { external_id: contact.externalId } : { email: contact.email };
 }
 
 export function registerEventCommands(program: Command, ctx: CliContext): void {
@@ -208,27 +187,24 @@ export function registerEventCommands(program: Command, ctx: CliContext): void {
     .option('--event-id <id>', "the store's id of the event: a repeat is not applied again")
     .option('--json', 'print JSON')
     .action(async (opts: RegisterOptions) => {
-      await submit(
-        ctx,
-        defined({
-          type: 'account_registered',
-          event_id: opts.eventId,
-          contact: defined({
-            email: opts.email,
-            external_id: opts.externalId,
-            first_name: opts.firstName,
-            last_name: opts.lastName,
-            phone: opts.phone,
-            locale: opts.locale,
-            timezone: opts.timezone,
-            country: opts.country,
-            newsletter: opts.newsletter,
-            sms_consent: opts.smsConsent,
-          }),
-          registered_at: opts.registeredAt,
+      const registration = defined({
+        type: 'account_registered',
+        event_id: opts.eventId,
+        contact: defined({
+          email: opts.email,
+          external_id: opts.externalId,
+          first_name: opts.firstName,
+          last_name: opts.lastName,
+          phone: opts.phone,
+          locale: opts.locale,
+          timezone: opts.timezone,
+          country: opts.country,
+          newsletter: opts.newsletter,
+          sms_consent: opts.smsConsent,
         }),
-        opts.json,
-      );
+        registered_at: opts.registeredAt,
+      }) as StoreEvent;
+      await report(ctx, () => ctx.client.recordEvent(registration), opts.json);
     });
 
   event
@@ -258,29 +234,31 @@ export function registerEventCommands(program: Command, ctx: CliContext): void {
           '--contact-id names the buyer alone: leave out --email and --external-id',
           2,
         );
-      const contact =
-        opts.contactId !== undefined
-          ? await contactRef(ctx, opts.contactId)
-          : defined({ email: opts.email, external_id: opts.externalId });
+      if (opts.contactId !== undefined && !/^[1-9][0-9]{0,15}$/.test(opts.contactId))
+        throw new CliError(
+          `--contact-id: "${opts.contactId}" is not a contact id (a positive whole number)`,
+          2,
+        );
       const total =
         opts.total.trim() !== '' && Number.isFinite(Number(opts.total))
           ? Number(opts.total)
           : opts.total;
-      await submit(
+      await report(
         ctx,
-        defined({
-          type: 'purchase',
-          event_id: opts.eventId,
-          contact,
-          order: defined({
-            id: opts.orderId,
+        () =>
+          ctx.client.recordPurchase({
+            eventId: opts.eventId,
+            contactId: opts.contactId === undefined ? undefined : Number(opts.contactId),
+            email: opts.email,
+            externalId: opts.externalId,
+            orderId: opts.orderId,
             total,
             currency: opts.currency,
-            coupon_code: opts.coupon,
-            placed_at: opts.placedAt ?? new Date().toISOString(),
-            status: opts.status,
+            couponCode: opts.coupon,
+            placedAt: opts.placedAt,
+            // Checked with the rest of the event, as a status the store sent would be.
+            status: opts.status as Purchase['status'],
           }),
-        }),
         opts.json,
       );
     });

@@ -4,16 +4,13 @@
  */
 import type { Command } from 'commander';
 import {
-  countInboxByState,
   discardInboxEvents,
-  findInboxEvent,
   INBOX_STATES,
+  inboxEvent,
+  inboxOverview,
   type InboxState,
-  inboxStateOf,
-  listInboxEvents,
   retryInboxEvents,
-} from '../db/inbox.js';
-import type { InboxEventRow } from '../db/schema.js';
+} from '../services/inbox.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
 
@@ -29,19 +26,6 @@ function parseIds(raw: string[], all: boolean | undefined): number[] | 'all-park
     return Number(id);
   });
 }
-
-const view = (row: InboxEventRow) => ({
-  id: row.id,
-  state: inboxStateOf(row),
-  source: row.source,
-  type: row.type,
-  dedupeKey: row.dedupe_key,
-  receivedAt: row.received_at,
-  attempts: row.attempts,
-  parkedAt: row.parked_at,
-  processedAt: row.processed_at,
-  error: row.last_error,
-});
 
 const oneLine = (text: string | null, max = 100) => {
   const line = (text ?? '').replace(/\s+/g, ' ');
@@ -70,24 +54,20 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
         throw new CliError(`--limit: "${opts.limit}" must be a whole number from 1 to 10000`, 2);
-      const db = ctx.db();
-      const [counts, rows] = await Promise.all([
-        countInboxByState(db),
-        listInboxEvents(db, opts.state as InboxState, limit),
-      ]);
-      if (opts.json) return printJson({ counts, events: rows.map(view) });
+      const { counts, events } = await inboxOverview(ctx.db(), opts.state as InboxState, limit);
+      if (opts.json) return printJson({ counts, events });
       console.log(INBOX_STATES.map((s) => `${s}: ${counts[s]}`).join('   '));
-      if (!rows.length) return console.log(`no ${opts.state} events`);
+      if (!events.length) return console.log(`no ${opts.state} events`);
       console.log(
         formatTable(
           ['id', 'source', 'type', 'received', 'attempts', 'error'],
-          rows.map((r) => [
-            String(r.id),
-            r.source,
-            r.type,
-            r.received_at.toISOString(),
-            String(r.attempts),
-            oneLine(r.last_error),
+          events.map((e) => [
+            String(e.id),
+            e.source,
+            e.type,
+            e.receivedAt.toISOString(),
+            String(e.attempts),
+            oneLine(e.error),
           ]),
         ),
       );
@@ -99,10 +79,9 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const [eventId] = parseIds([id], false) as number[];
-      const row = await findInboxEvent(ctx.db(), eventId!);
-      if (!row) throw new CliError(`no inbox event has id ${id}`);
-      if (opts.json) return printJson({ ...view(row), payload: row.payload });
-      const v = view(row);
+      const v = await inboxEvent(ctx.db(), eventId!);
+      if (!v) throw new CliError(`no inbox event has id ${id}`);
+      if (opts.json) return printJson(v);
       console.log(`inbox event ${v.id}: ${v.state}`);
       console.log(`  source     ${v.source} (${v.dedupeKey})`);
       console.log(`  type       ${v.type}`);
@@ -111,7 +90,7 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
       if (v.parkedAt) console.log(`  parked     ${v.parkedAt.toISOString()}`);
       if (v.processedAt) console.log(`  processed  ${v.processedAt.toISOString()}`);
       if (v.error) console.log(`  error      ${v.error}`);
-      console.log(`  payload    ${JSON.stringify(row.payload, null, 2).replace(/\n/g, '\n  ')}`);
+      console.log(`  payload    ${JSON.stringify(v.payload, null, 2).replace(/\n/g, '\n  ')}`);
     });
 
   inbox

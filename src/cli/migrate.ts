@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { migrateToLatest } from '../db/migrate.js';
+import { migrateDatabase } from '../services/database.js';
 import type { CliContext } from './context.js';
 
 export function registerMigrateCommand(program: Command, ctx: CliContext): void {
@@ -7,7 +7,7 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
     .command('migrate')
     .description('Apply pending database migrations')
     .action(async () => {
-      const applied = await migrateToLatest(ctx.db());
+      const applied = await migrateDatabase(ctx.db());
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the schema is up to date');
     });
 }

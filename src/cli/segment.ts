@@ -6,25 +6,24 @@
  *   segment list | show NAME | count NAME | members NAME [--limit N --offset N] | fields
  *
  * Human tables by default, `--json` for scripts. The shipped presets are inserted (when missing)
- * before each command, so they are there on a fresh database.
+ * before each command (src/services/segments.ts), so they are there on a fresh database.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import {
-  countSegment,
-  createSegment,
-  ensurePresetSegments,
-  listSegments,
-  requireSegment,
-  type Segment,
-  SegmentExistsError,
-  segmentMembers,
-  UnknownSegmentError,
-  updateSegment,
-} from '../db/segments.js';
 import type { Contact } from '../domain/contacts.js';
 import { formatSegmentDefinition, SegmentDefinitionError } from '../domain/segments/definition.js';
 import { FIELDS, OPERATORS_BY_TYPE } from '../domain/segments/fields.js';
+import {
+  countSegment,
+  createSegment,
+  listSegments,
+  type Segment,
+  SegmentExistsError,
+  segmentMembers,
+  segmentWithCount,
+  UnknownSegmentError,
+  updateSegment,
+} from '../services/segments.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
 
@@ -126,11 +125,6 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
   const segment = program
     .command('segment')
     .description('Dynamic segments of contacts: create, list, show, count, members');
-  const db = async () => {
-    const database = ctx.db();
-    await ensurePresetSegments(database);
-    return database;
-  };
 
   segment
     .command('create')
@@ -143,7 +137,7 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
     .action(async (name: string, opts: WriteOptions) => {
       const definition = await readDefinition(opts, true);
       const created = await explain(async () =>
-        createSegment(await db(), { name, description: opts.description, definition }),
+        createSegment(ctx.db(), { name, description: opts.description, definition }),
       );
       printWritten('created', created, opts);
     });
@@ -162,7 +156,7 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
         throw new CliError('nothing to change: give --file, --definition or --description', 2);
       }
       const updated = await explain(async () =>
-        updateSegment(await db(), name, { definition, description: opts.description }),
+        updateSegment(ctx.db(), name, { definition, description: opts.description }),
       );
       printWritten('updated', updated, opts);
     });
@@ -172,7 +166,7 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
     .description('List the segments')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const segments = await listSegments(await db());
+      const segments = await listSegments(ctx.db());
       if (opts.json) return printJson(segments.map(segmentJson));
       console.log(
         formatTable(
@@ -192,9 +186,7 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
     .argument('<name>', 'segment name')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const database = await db();
-      const s = await explain(() => requireSegment(database, name));
-      const count = await explain(() => countSegment(database, s));
+      const { segment: s, count } = await explain(() => segmentWithCount(ctx.db(), name));
       if (opts.json) return printJson({ ...segmentJson(s), count });
       console.log(
         [
@@ -215,7 +207,7 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
     .argument('<name>', 'segment name')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const count = await explain(async () => countSegment(await db(), name));
+      const count = await explain(async () => countSegment(ctx.db(), name));
       if (opts.json) return printJson({ segment: name, count });
       console.log(String(count));
     });
@@ -234,9 +226,7 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
         throw new CliError(`--limit must be a whole number from 1 to 10000 (got ${opts.limit})`, 2);
       if (!Number.isInteger(offset) || offset < 0)
         throw new CliError(`--offset must be a whole number ≥ 0 (got ${opts.offset})`, 2);
-      const members = await explain(async () =>
-        segmentMembers(await db(), name, { limit, offset }),
-      );
+      const members = await explain(async () => segmentMembers(ctx.db(), name, { limit, offset }));
       if (opts.json) return printJson(members.map(contactJson));
       console.log(
         formatTable(

@@ -13,7 +13,7 @@
  *
  * Each asks for the operator key (auth.ts); `/metrics` may be made public for a scraper.
  */
-import type { Db } from '../db/database.js';
+import type { Db } from '../services/database.js';
 import { requireOperator } from './auth.js';
 import { DEFAULT_HORIZON_DAYS, MS_PER_DAY } from '../domain/indicators/clv.js';
 import { BacktestInputError, runBacktest } from '../indicators/backtest.js';

@@ -8,10 +8,10 @@
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { assertReadyToStart, type Config, loadConfig } from '../config.js';
-import { createDb } from '../db/database.js';
 import { type InboxProcessor, startInboxProcessor } from '../inbox/processor.js';
 import { stopWhenSupervisorDies } from '../supervised.js';
 import { runMain } from '../main-helpers.js';
+import { openDatabase } from '../services/database.js';
 import { connectClient } from '../temporal/connection.js';
 import { createHttpServer, httpUrl, listen } from './server.js';
 
@@ -19,7 +19,7 @@ const RECONNECT_MS = 5000;
 
 export async function runHttp(config: Config): Promise<void> {
   assertReadyToStart('http', config);
-  const db = createDb(config.databaseUrl!);
+  const db = openDatabase(config);
   let temporal: Client | undefined;
   let processor: InboxProcessor | undefined;
   let stopping = false;

@@ -1,5 +1,5 @@
 /** `GET /metrics`: Prometheus text format, computed from Postgres on each scrape (src/reports/metrics.ts). */
-import type { Db } from '../db/database.js';
+import type { Db } from '../services/database.js';
 import { collectMetrics } from '../reports/metrics.js';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../reports/prometheus.js';
 import { requireOperator } from './auth.js';

@@ -4,8 +4,7 @@
  */
 import http from 'node:http';
 import type { Client } from '@temporalio/client';
-import { pingDatabase } from '../db/database.js';
-import { isDatabaseUnavailable } from '../db/errors.js';
+import { checkDatabase, isDatabaseUnavailable } from '../services/database.js';
 import { eventsHandler } from './events.js';
 import { HttpError, sendJson } from './respond.js';
 import { shopifyWebhookHandler } from './shopify.js';
@@ -54,7 +53,7 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   // Readiness: we can do useful work — Postgres answers and Temporal answers.
   routes.set('GET /readyz', async (_req, res) => {
     const checks = await Promise.all([
-      check('postgres', () => pingDatabase(deps.db)),
+      check('postgres', () => checkDatabase(deps.db)),
       check('temporal', () => temporalClient(deps).workflowService.getSystemInfo({})),
     ]);
     const ready = checks.every((c) => c.ok);

@@ -5,7 +5,7 @@
 import type http from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
+import type { Db } from '../services/database.js';
 
 export interface HttpDeps {
   db: Db;

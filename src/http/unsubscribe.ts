@@ -10,12 +10,11 @@
  * page, never a stack trace.
  */
 import type http from 'node:http';
-import { findContact, upsertContact } from '../db/contacts.js';
-import type { Db } from '../db/database.js';
 import {
   isVoidedBySubscription,
   verifyUnsubscribeToken,
 } from '../domain/messages/unsubscribe-token.js';
+import { findContact, unsubscribeContact } from '../services/contacts.js';
 import { HttpError, readBody, sendHtmlPage } from './respond.js';
 import type { Handler, HttpDeps } from './types.js';
 
@@ -24,28 +23,6 @@ const UNSUBSCRIBE_BODY_LIMIT_BYTES = 16 * 1024;
 
 /** Default validity of a link, as UNSUBSCRIBE_LINK_DAYS. */
 const DEFAULT_LINK_DAYS = 365;
-
-/**
- * Sets the contact's newsletter status to unsubscribed (once: the time of the first request is
- * kept), unless the token was issued before the contact's current subscription began.
- */
-export async function unsubscribeContact(
-  db: Db,
-  contactId: number,
-  tokenIssuedAt: Date,
-): Promise<'unsubscribed' | 'already_unsubscribed' | 'unknown_contact' | 'voided'> {
-  const contact = await findContact(db, contactId);
-  if (!contact) return 'unknown_contact';
-  if (contact.newsletterStatus === 'unsubscribed') return 'already_unsubscribed';
-  if (isVoidedBySubscription(tokenIssuedAt, contact.newsletterSubscribedAt)) return 'voided';
-  await upsertContact(
-    db,
-    contact.externalId
-      ? { externalId: contact.externalId, newsletterStatus: 'unsubscribed' }
-      : { email: contact.email, newsletterStatus: 'unsubscribed' },
-  );
-  return 'unsubscribed';
-}
 
 function voidedPage(res: http.ServerResponse): void {
   sendHtmlPage(

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
-import { traceContact } from '../../src/cli/contact.js';
+import { traceContact } from '../../src/services/contacts.js';
 import { until } from '../support/processes.js';
 import { lowClvCampaign } from '../support/campaigns.js';
 import { lowValueCustomer } from '../support/customers.js';

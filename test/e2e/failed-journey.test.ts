@@ -8,7 +8,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
 import { settleClosedJourneys } from '../../src/campaigns/settle.js';
-import { traceContact } from '../../src/cli/contact.js';
+import { traceContact } from '../../src/services/contacts.js';
 import { collectMetrics } from '../../src/reports/metrics.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';

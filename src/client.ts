@@ -1,0 +1,269 @@
+/**
+ * The Boomerang client: what a shop's own Node code (and the `boomerang` CLI) uses to launch and
+ * stop campaigns, record the store's events and purchases, and trace a contact's journeys.
+ *
+ *   const boomerang = createBoomerangClient();
+ *   await boomerang.recordPurchase({ email: 'ada@example.com', orderId: '1001', total: 42 });
+ *   await boomerang.close();
+ *
+ * By default it reads the same environment as the CLI (see the README's configuration table) and,
+ * where DATABASE_URL or TEMPORAL_ADDRESS are unset, finds the running `npm start` stack. The
+ * database and the Temporal connection are opened on first use and closed by `close()`.
+ */
+import type { Client } from '@temporalio/client';
+import { type Config, loadConfig } from './config.js';
+import type { Contact } from './domain/contacts.js';
+import type { InboxSource } from './inbox/store.js';
+import { withRunningStack } from './provision/local-state.js';
+import {
+  followLaunch,
+  type LaunchProgress,
+  startLaunch,
+  stopCampaign,
+  type StoppedCampaign,
+} from './services/campaign-runs.js';
+import {
+  findContact,
+  type JourneyTrace,
+  storeReferenceOf,
+  traceContact,
+} from './services/contacts.js';
+import { type Db, openDatabase } from './services/database.js';
+import { recordEvent, type RecordedEvent } from './services/events.js';
+import { connectClient } from './temporal/connection.js';
+import { InFlightCalls } from './temporal/in-flight.js';
+
+export { CampaignNotLaunchableError } from './services/campaign-runs.js';
+export type { LaunchProgress, StoppedCampaign } from './services/campaign-runs.js';
+export type { JourneyTrace } from './services/contacts.js';
+export { InvalidEventError, type RecordedEvent } from './services/events.js';
+
+/** A store event as `POST /events` takes it, e.g. `{ type: 'account_registered', contact: { email } }`. */
+export interface StoreEvent {
+  type: 'account_registered' | 'purchase' | 'order_refunded';
+  /** The store's id of the event: a repeat is stored and applied once. */
+  event_id?: string | number;
+  [field: string]: unknown;
+}
+
+/** An order, for `recordPurchase`. Say who bought with one of email, externalId or contactId. */
+export interface Purchase {
+  email?: string;
+  /** The buyer's customer id in the shop. */
+  externalId?: string;
+  /** The buyer's Boomerang contact id (alone: not with email or externalId). */
+  contactId?: number;
+  orderId: string;
+  /** e.g. 12.5 (or "12.50", as the store may send it). */
+  total: number | string;
+  /** ISO 4217; default SHOP_CURRENCY. */
+  currency?: string;
+  couponCode?: string;
+  /** Default: now. */
+  placedAt?: Date | string;
+  /** Default paid. */
+  status?: 'paid' | 'cancelled' | 'refunded';
+  eventId?: string;
+}
+
+export interface LaunchOptions {
+  /** Contacts enrolled per batch (default 500). */
+  batchSize?: number;
+  /** Wait until every contact of the audience is scanned (default true). */
+  wait?: boolean;
+  /** While waiting: hears the launch's progress every half second. */
+  onProgress?: (progress: LaunchProgress) => void;
+}
+
+export interface LaunchResult {
+  workflowId: string;
+  /** The launch in the Temporal Web UI. */
+  url: string;
+  /** A launch of this campaign was already running: this call followed it. */
+  alreadyRunning: boolean;
+  /** How the launch ended; absent with `wait: false`. */
+  progress?: LaunchProgress;
+}
+
+/** No contact has this id, external id or email. */
+export class UnknownContactError extends Error {
+  override name = 'UnknownContactError';
+  constructor(readonly key: string | number) {
+    super(
+      typeof key === 'number'
+        ? `no contact has id ${key}`
+        : `no contact with id, external id or email "${key}"`,
+    );
+  }
+}
+
+export interface BoomerangClientOptions {
+  /** Default: the environment (loadConfig), with the running `npm start` stack filled in. */
+  config?: Config;
+  /** A database to use instead of opening one from the config; `close()` leaves it open. */
+  db?: Db;
+  /** A Temporal client to use instead of connecting; `close()` leaves its connection open. */
+  temporal?: Client;
+  /** Connections of the database pool the client opens (default 4). */
+  databasePoolSize?: number;
+  /** Where recorded events say they came from: `api` (default, as POST /events) or `cli`. */
+  eventSource?: InboxSource;
+}
+
+/** The configuration the CLI and the client use by default. */
+export function defaultConfig(): Config {
+  // With `npm start` up on its defaults, its database and Temporal, without exporting anything.
+  return withRunningStack(loadConfig());
+}
+
+export class BoomerangClient {
+  readonly config: Config;
+  private database: Db | undefined;
+  private connecting: Promise<Client> | undefined;
+  private readonly inFlight = new InFlightCalls();
+
+  constructor(private readonly options: BoomerangClientOptions = {}) {
+    this.config = options.config ?? defaultConfig();
+    this.database = options.db;
+    if (options.temporal) this.connecting = Promise.resolve(options.temporal);
+  }
+
+  /** The database, opened on first use. Throws DatabaseNotConfiguredError. */
+  db(): Db {
+    this.database ??= openDatabase(this.config, { max: this.options.databasePoolSize ?? 4 });
+    return this.database;
+  }
+
+  /** The Temporal client, connected on first use (a failed attempt is tried again next time). */
+  temporal(): Promise<Client> {
+    this.connecting ??= connectClient(this.config, { inFlight: this.inFlight }).catch(
+      (err: unknown) => {
+        this.connecting = undefined;
+        throw err;
+      },
+    );
+    return this.connecting;
+  }
+
+  /**
+   * Enrols the audience of a low-CLV campaign ("All existing" contacts); re-launching never enrols
+   * a contact twice. Throws UnknownCampaignError or CampaignNotLaunchableError.
+   */
+  async launchCampaign(campaignId: string, opts: LaunchOptions = {}): Promise<LaunchResult> {
+    const launch = await startLaunch(this.deps(await this.temporal()), campaignId, opts);
+    const { workflowId, url, alreadyRunning } = launch;
+    if (opts.wait === false) return { workflowId, url, alreadyRunning };
+    return {
+      workflowId,
+      url,
+      alreadyRunning,
+      progress: await followLaunch(launch, opts.onProgress),
+    };
+  }
+
+  /**
+   * Stops a campaign: no new enrolments, and each running journey ends ("campaign_stopped").
+   * Throws UnknownCampaignError.
+   */
+  async stopCampaign(campaignId: string, opts: { reason?: string } = {}): Promise<StoppedCampaign> {
+    return stopCampaign(this.deps(await this.temporal()), campaignId, opts);
+  }
+
+  /**
+   * Stores a store event in the inbox and applies it now, as `POST /events` then the inbox
+   * processor do; an event that cannot be applied now stays pending for the running HTTP
+   * endpoint's processor. Throws InvalidEventError naming each field at fault.
+   */
+  async recordEvent(event: StoreEvent): Promise<RecordedEvent> {
+    return recordEvent(
+      {
+        db: this.db(),
+        temporal: () => this.temporal(),
+        taskQueue: this.config.temporal.taskQueue,
+        defaultCurrency: this.config.shop.currency,
+      },
+      event,
+      this.options.eventSource ?? 'api',
+    );
+  }
+
+  /**
+   * Records an order (once per order id) and tells the buyer's running journeys about the
+   * purchase. Throws UnknownContactError (a contactId of no contact) or InvalidEventError.
+   */
+  async recordPurchase(purchase: Purchase): Promise<RecordedEvent> {
+    let contact: Record<string, unknown>;
+    if (purchase.contactId !== undefined) {
+      if (purchase.email !== undefined || purchase.externalId !== undefined)
+        throw new Error('contactId names the buyer alone: leave out email and externalId');
+      const reference = await storeReferenceOf(this.db(), purchase.contactId);
+      if (!reference) throw new UnknownContactError(purchase.contactId);
+      contact = reference;
+    } else contact = defined({ email: purchase.email, external_id: purchase.externalId });
+    const placedAt = purchase.placedAt ?? new Date();
+    return this.recordEvent(
+      defined({
+        type: 'purchase',
+        event_id: purchase.eventId,
+        contact,
+        order: defined({
+          id: purchase.orderId,
+          total: purchase.total,
+          currency: purchase.currency,
+          coupon_code: purchase.couponCode,
+          placed_at: placedAt instanceof Date ? placedAt.toISOString() : placedAt,
+          status: purchase.status,
+        }),
+      }) as StoreEvent,
+    );
+  }
+
+  /**
+   * The contact (by id, external id or email) and every journey it is on or was on, newest first:
+   * campaign, status, current step, next wake-up, why it ended, Web UI link.
+   * Throws UnknownContactError.
+   */
+  async traceContact(
+    contactIdOrEmail: number | string,
+  ): Promise<{ contact: Contact; journeys: JourneyTrace[] }> {
+    const contact = await findContact(this.db(), contactIdOrEmail);
+    if (!contact) throw new UnknownContactError(contactIdOrEmail);
+    const journeys = await traceContact(
+      { db: this.db(), temporal: await this.temporal(), config: this.config },
+      contact.id,
+    );
+    return { contact, journeys };
+  }
+
+  /**
+   * Closes what the client opened, after the calls still in flight (a progress query, a retry)
+   * settle: closing a connection under a pending retry would throw from the SDK's timer.
+   */
+  async close(): Promise<void> {
+    const connecting = this.connecting;
+    this.connecting = undefined;
+    if (connecting && !this.options.temporal) {
+      const client = await connecting.catch(() => undefined);
+      if (client) {
+        await this.inFlight.settled();
+        await client.connection.close();
+      }
+    }
+    if (!this.options.db) await this.database?.destroy();
+    this.database = undefined;
+  }
+
+  private deps(temporal: Client) {
+    return { db: this.db(), temporal, config: this.config };
+  }
+}
+
+/** Only the fields given, so an absent one leaves the contact's data as it is. */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** A client on the configured (or running local) Boomerang; close it when done. */
+export function createBoomerangClient(options: BoomerangClientOptions = {}): BoomerangClient {
+  return new BoomerangClient(options);
+}

@@ -1,0 +1,68 @@
+/**
+ * The inbox for the operator (`boomerang inbox`): counts by state, the events of a state, one
+ * event with its payload, and retrying or discarding parked ones.
+ */
+import type { Db } from '../db/database.js';
+import {
+  countInboxByState,
+  findInboxEvent,
+  type InboxState,
+  inboxStateOf,
+  listInboxEvents,
+} from '../db/inbox.js';
+import type { InboxEventRow } from '../db/schema.js';
+
+export {
+  discardInboxEvents,
+  INBOX_STATES,
+  type InboxState,
+  retryInboxEvents,
+} from '../db/inbox.js';
+
+export interface InboxEventView {
+  id: number;
+  state: InboxState;
+  source: string;
+  type: string;
+  dedupeKey: string;
+  receivedAt: Date;
+  attempts: number;
+  parkedAt: Date | null;
+  processedAt: Date | null;
+  error: string | null;
+}
+
+const view = (row: InboxEventRow): InboxEventView => ({
+  id: row.id,
+  state: inboxStateOf(row),
+  source: row.source,
+  type: row.type,
+  dedupeKey: row.dedupe_key,
+  receivedAt: row.received_at,
+  attempts: row.attempts,
+  parkedAt: row.parked_at,
+  processedAt: row.processed_at,
+  error: row.last_error,
+});
+
+/** How many events are in each state, and the newest `limit` events of `state`. */
+export async function inboxOverview(
+  db: Db,
+  state: InboxState,
+  limit: number,
+): Promise<{ counts: Record<InboxState, number>; events: InboxEventView[] }> {
+  const [counts, rows] = await Promise.all([
+    countInboxByState(db),
+    listInboxEvents(db, state, limit),
+  ]);
+  return { counts, events: rows.map(view) };
+}
+
+/** One event with the payload as received; undefined when there is no such event. */
+export async function inboxEvent(
+  db: Db,
+  id: number,
+): Promise<(InboxEventView & { payload: unknown }) | undefined> {
+  const row = await findInboxEvent(db, id);
+  return row && { ...view(row), payload: row.payload };
+}

@@ -1,0 +1,72 @@
+/** `boomerang coupons generate|import|status` on a test database: what an operator sees. */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../support/db.js';
+import { runCli } from './support.js';
+
+describe('boomerang coupons', () => {
+  const database = useTestDatabase();
+  let dir: string;
+  const csv = async (name: string, text: string) => {
+    const file = path.join(dir, name);
+    await fs.writeFile(file, text);
+    return file;
+  };
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-coupons-'));
+  });
+
+  it('generates codes, imports a CSV (naming its bad rows) and counts each set', async () => {
+    const generated = await runCli(database.url, [
+      'coupons',
+      'generate',
+      'welcome-10',
+      '--count',
+      '5',
+      '--prefix',
+      'WELCOME-',
+    ]);
+    expect(generated).toMatchObject({
+      code: 0,
+      stdout: 'added 5 codes to coupon set "welcome-10"\n',
+    });
+
+    const file = await csv(
+      'codes.csv',
+      'Code,expires_at\nBACK-1,2099-01-01\nBACK-2,\n,2099-01-01\nBACK-3,someday\nBACK-1,\n',
+    );
+    const imported = await runCli(database.url, ['coupons', 'import', 'back', file]);
+    expect(imported.code).toBe(1);
+    expect(imported.stdout).toBe(
+      'coupon set "back": 2 codes imported, 1 already present, 2 rejected\n',
+    );
+    expect(imported.stderr).toBe(
+      `${file}: line 4: code is empty\n${file}: line 5: expires_at "someday" is not a date\n`,
+    );
+
+    const status = await runCli(database.url, ['coupons', 'status', '--json']);
+    expect(
+      (JSON.parse(status.stdout) as { setId: string; available: number; total: number }[]).map(
+        (s) => [s.setId, s.available, s.total],
+      ),
+    ).toEqual([
+      ['back', 2, 2],
+      ['welcome-10', 5, 5],
+    ]);
+  });
+
+  it('refuses a CSV without a code column, or that cannot be read, with exit code 2', async () => {
+    const noCode = await csv('no-code.csv', 'coupon\nX-1\n');
+    expect(await runCli(database.url, ['coupons', 'import', 'back', noCode])).toMatchObject({
+      code: 2,
+      stderr: `boomerang: ${noCode}: no "code" column in the header\n`,
+    });
+    const missing = path.join(dir, 'missing.csv');
+    const unreadable = await runCli(database.url, ['coupons', 'import', 'back', missing]);
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toMatch(`boomerang: cannot read ${missing}: ENOENT`);
+  });
+});
