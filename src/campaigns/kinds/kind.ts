@@ -16,7 +16,7 @@ export type CampaignTrigger<C extends CampaignBase = CampaignBase> =
   /** `boomerang campaign launch`: every contact of the audience, in batches. */
   | { on: 'launch' }
   /** A contact enters the segment (found by the daily recompute's segment refresh). */
-  | { on: 'segment_entry'; segment: (campaign: C) => string }
+  | { on: 'segment_entry'; segment(campaign: C): string }
   /** The store reports an event of the contact's (e.g. a registration). */
   | { on: 'event'; event: StoreEvent };
 

@@ -8,7 +8,6 @@
  * import their kind's `steps.ts` and the definition types.
  */
 import { z } from 'zod';
-import type { CampaignBase } from './common.js';
 import { inactiveReactivation } from './inactive-reactivation/index.js';
 import type { InactiveReactivationCampaign } from './inactive-reactivation/definition.js';
 import type { CampaignKindModule } from './kind.js';
@@ -31,16 +30,14 @@ const BUILT_IN = [lowClvCoupon, inactiveReactivation, welcomeVoucher] as const;
 export const CAMPAIGN_KINDS: readonly CampaignKind[] = BUILT_IN.map((k) => k.kind);
 
 // Each kind's functions are only ever called with a definition its own schema parsed.
-const kinds = new Map<string, CampaignKindModule>(
-  BUILT_IN.map((k) => [k.kind, k as unknown as CampaignKindModule]),
-);
+const kinds = new Map<string, CampaignKindModule>(BUILT_IN.map((k) => [k.kind, k]));
 
 /** Adds a kind (its `kind` must be new). Registered kinds are known to every part of this process. */
-export function registerCampaignKind<C extends CampaignBase>(kind: CampaignKindModule<C>): void {
+export function registerCampaignKind(kind: CampaignKindModule): void {
   const existing = kinds.get(kind.kind);
-  if (existing === (kind as unknown as CampaignKindModule)) return;
+  if (existing === kind) return;
   if (existing) throw new Error(`campaign kind "${kind.kind}" is already registered`);
-  kinds.set(kind.kind, kind as unknown as CampaignKindModule);
+  kinds.set(kind.kind, kind);
   definitionSchema = undefined;
 }
 
