@@ -280,6 +280,16 @@ export async function enrolOnEvent(
   return journeys;
 }
 
+/** What to tell a user about a store event that starts journeys. */
+const STORE_EVENT_WORDS: Record<StoreEvent, { created: string; notLaunched: string }> = {
+  account_registered: {
+    created:
+      'it starts a journey for every contact who registers (POST /events account_registered)',
+    notLaunched:
+      'starts when a contact registers (POST /events with type account_registered, or `boomerang event register`)',
+  },
+};
+
 /** How a campaign's journeys start, said to whoever just created it. */
 export function howItStarts(campaign: CampaignBase): string {
   const trigger = campaignKind(campaign.kind).trigger;
@@ -289,7 +299,7 @@ export function howItStarts(campaign: CampaignBase): string {
     case 'segment_entry':
       return `it starts journeys when contacts enter segment "${trigger.segment(campaign)}" (daily recompute)`;
     case 'event':
-      return 'it starts a journey for every contact who registers (POST /events account_registered)';
+      return STORE_EVENT_WORDS[trigger.event].created;
   }
 }
 
@@ -354,7 +364,7 @@ export async function launchCampaign(
     );
   if (trigger.on === 'event')
     throw new LaunchRefusedError(
-      `campaign "${id}" starts when a contact registers (POST /events with type account_registered, or \`boomerang event register\`)`,
+      `campaign "${id}" ${STORE_EVENT_WORDS[trigger.event].notLaunched}`,
       'not_launched',
     );
 
