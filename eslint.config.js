@@ -41,6 +41,18 @@ export default tseslint.config(
               message:
                 'Workflows reach activities through proxyActivities; import their types only.',
             },
+            {
+              // The schemas (zod) and the registry stay out of the bundle; steps.ts files are workflow-safe.
+              group: [
+                '**/campaigns/kinds/registry*',
+                '**/campaigns/kinds/common*',
+                '**/campaigns/kinds/*/definition*',
+                '**/campaigns/kinds/*/index*',
+                '**/domain/campaigns/definition*',
+              ],
+              allowTypeImports: true,
+              message: "Workflows import a kind's steps.ts and the definition types only.",
+            },
           ],
         },
       ],
