@@ -16,12 +16,11 @@ import type { Contact } from './domain/contacts.js';
 import type { InboxSource } from './inbox/store.js';
 import { withRunningStack } from './provision/local-state.js';
 import {
-  followLaunch,
-  type LaunchProgress,
-  startLaunch,
+  launchCampaign,
+  type LaunchOutcome,
   stopCampaign,
-  type StoppedCampaign,
-} from './services/campaign-runs.js';
+  type StopOutcome,
+} from './campaigns/enrolment.js';
 import {
   findContact,
   type JourneyTrace,
@@ -33,8 +32,9 @@ import { recordEvent, type RecordedEvent } from './services/events.js';
 import { connectClient } from './temporal/connection.js';
 import { InFlightCalls } from './temporal/in-flight.js';
 
-export { CampaignNotLaunchableError } from './services/campaign-runs.js';
-export type { LaunchProgress, StoppedCampaign } from './services/campaign-runs.js';
+export { CampaignNotLaunchableError } from './campaigns/enrolment.js';
+export type { StopOutcome as StoppedCampaign } from './campaigns/enrolment.js';
+export type { LaunchProgress } from './workflows/launch.js';
 export type { JourneyTrace } from './services/contacts.js';
 export { InvalidEventError, type RecordedEvent } from './services/events.js';
 
@@ -66,24 +66,11 @@ export interface Purchase {
   eventId?: string;
 }
 
-export interface LaunchOptions {
-  /** Contacts enrolled per batch (default 500). */
-  batchSize?: number;
-  /** Wait until every contact of the audience is scanned (default true). */
-  wait?: boolean;
-  /** While waiting: hears the launch's progress every half second. */
-  onProgress?: (progress: LaunchProgress) => void;
-}
+/** Contacts per batch (default 500), whether to wait for the end (default true), progress hooks. */
+export type LaunchOptions = Omit<Parameters<typeof launchCampaign>[1], 'campaignId'>;
 
-export interface LaunchResult {
-  workflowId: string;
-  /** The launch in the Temporal Web UI. */
-  url: string;
-  /** A launch of this campaign was already running: this call followed it. */
-  alreadyRunning: boolean;
-  /** How the launch ended; absent with `wait: false`. */
-  progress?: LaunchProgress;
-}
+/** The launch: its workflow, its Web UI link, and how it ended (absent with `wait: false`). */
+export type LaunchResult = LaunchOutcome;
 
 /** No contact has this id, external id or email. */
 export class UnknownContactError extends Error {
@@ -150,23 +137,15 @@ export class BoomerangClient {
    * a contact twice. Throws UnknownCampaignError or CampaignNotLaunchableError.
    */
   async launchCampaign(campaignId: string, opts: LaunchOptions = {}): Promise<LaunchResult> {
-    const launch = await startLaunch(this.deps(await this.temporal()), campaignId, opts);
-    const { workflowId, url, alreadyRunning } = launch;
-    if (opts.wait === false) return { workflowId, url, alreadyRunning };
-    return {
-      workflowId,
-      url,
-      alreadyRunning,
-      progress: await followLaunch(launch, opts.onProgress),
-    };
+    return launchCampaign(this.deps(await this.temporal()), { campaignId, ...opts });
   }
 
   /**
    * Stops a campaign: no new enrolments, and each running journey ends ("campaign_stopped").
    * Throws UnknownCampaignError.
    */
-  async stopCampaign(campaignId: string, opts: { reason?: string } = {}): Promise<StoppedCampaign> {
-    return stopCampaign(this.deps(await this.temporal()), campaignId, opts);
+  async stopCampaign(campaignId: string, opts: { reason?: string } = {}): Promise<StopOutcome> {
+    return stopCampaign(this.deps(await this.temporal()), { campaignId, ...opts });
   }
 
   /**
@@ -254,7 +233,7 @@ export class BoomerangClient {
   }
 
   private deps(temporal: Client) {
-    return { db: this.db(), temporal, config: this.config };
+    return { db: this.db(), client: temporal, config: this.config };
   }
 }
 

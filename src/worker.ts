@@ -18,6 +18,8 @@ import {
   type ActivityDeps,
 } from './activities/index.js';
 import { controlTaskQueue, messagesTaskQueue } from './campaigns/journey-contract.js';
+import type { CampaignKindModule } from './campaigns/kinds/kind.js';
+import { registerCampaignKind } from './campaigns/kinds/registry.js';
 import { createChannels } from './channels/index.js';
 import { type SendingOptions, startSending } from './channels/sending.js';
 import { ensurePresetSegments } from './db/segments.js';
@@ -145,12 +147,13 @@ async function ensureSearchAttributes(client: Client, config: Config): Promise<v
 /** Under Worker Versioning, the worker's version and the bundle its build id was derived from. */
 async function workerVersioning(
   config: Config,
+  workflowsPath: string,
 ): Promise<Pick<CreateWorkerOptions, 'version' | 'workflowBundle'>> {
   const { mode, deploymentName, buildId } = config.workerVersioning;
   if (mode === 'off') return {};
   const behavior = mode === 'pinned' ? 'PINNED' : 'AUTO_UPGRADE';
   if (buildId) return { version: { deploymentName, buildId, behavior } };
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  const bundle = await bundleWorkflowCode({ workflowsPath });
   return {
     version: { deploymentName, buildId: buildIdOf(bundle.code), behavior },
     workflowBundle: { code: bundle.code },
@@ -178,9 +181,18 @@ async function makeFirstVersionCurrent(client: Client, version: WorkerVersion): 
 
 export async function runWorker(
   config: Config,
-  extra: { overrides?: Partial<WorkerOptions>; sending?: SendingOptions } = {},
+  extra: {
+    overrides?: Partial<WorkerOptions>;
+    sending?: SendingOptions;
+    /** Campaign kinds from outside src, registered before the worker starts (campaigns/kinds/registry.ts). */
+    kinds?: readonly CampaignKindModule[];
+    /** The workflows to bundle when `kinds` brings its own: a module re-exporting WORKFLOWS_PATH's and theirs. */
+    workflowsPath?: string;
+  } = {},
 ): Promise<void> {
   assertReadyToStart('worker', config);
+  for (const kind of extra.kinds ?? []) registerCampaignKind(kind);
+  const workflowsPath = extra.workflowsPath ?? WORKFLOWS_PATH;
   const db = createDb(config.databaseUrl!);
   // Migrating here too lets a worker deployed alone (docker-compose) bring its schema up to date.
   await migrateToLatest(db);
@@ -193,7 +205,7 @@ export async function runWorker(
   const connection = await connectWorker(config);
   const channels = createChannels(config, db);
   const sending = startSending(config, db, channels, extra.sending);
-  const versioning = await workerVersioning(config);
+  const versioning = await workerVersioning(config, workflowsPath);
   const options = {
     connection,
     namespace: config.temporal.namespace,
@@ -202,7 +214,7 @@ export async function runWorker(
     ...versioning,
     // Both workflow workers run the same code: bundle it once.
     workflowBundle: versioning.workflowBundle ?? {
-      code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH })).code,
+      code: (await bundleWorkflowCode({ workflowsPath })).code,
     },
     overrides: extra.overrides,
   };

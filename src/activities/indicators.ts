@@ -2,8 +2,7 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { startJourney } from '../campaigns/lifecycle.js';
-import { activeCampaignsOfKind } from '../db/campaigns.js';
+import { enrolOnSegmentEntry } from '../campaigns/enrolment.js';
 import type { Db } from '../db/database.js';
 import {
   bgNbdFitRows,
@@ -19,12 +18,7 @@ import {
   summarizeContacts,
   writeModelGrid,
 } from '../db/indicators.js';
-import {
-  enteredContactIds,
-  ensurePresetSegments,
-  listSegments,
-  refreshMemberships,
-} from '../db/segments.js';
+import { ensurePresetSegments, listSegments, refreshMemberships } from '../db/segments.js';
 import {
   expectedPurchasesIfAlive,
   fitBgNbd,
@@ -248,35 +242,11 @@ export function createIndicatorActivities({
     async startJourneysOnSegmentEntry(input: {
       refreshes: SegmentRefresh[];
     }): Promise<{ started: number; alreadyEnrolled: number }> {
-      const campaigns = await activeCampaignsOfKind(db, 'inactive_reactivation');
-      let started = 0;
-      let alreadyEnrolled = 0;
-      for (const campaign of campaigns) {
-        if (campaign.kind !== 'inactive_reactivation') continue;
-        const refresh = input.refreshes.find((r) => r.segment === campaign.segment);
-        if (!refresh || refresh.entered === 0) continue;
-        let after: number | null = 0;
-        while (after !== null) {
-          const page: { contactIds: number[]; next: number | null } = await enteredContactIds(
-            db,
-            refresh.segmentId,
-            new Date(refresh.at),
-            { after, limit: 500 },
-          );
-          for (const contactId of page.contactIds) {
-            const { outcome } = await startJourney(
-              { client: temporal, db, taskQueue, searchAttributes },
-              campaign,
-              contactId,
-            );
-            if (outcome === 'started') started++;
-            else alreadyEnrolled++;
-          }
-          heartbeat({ campaign: campaign.id, after: page.next }); // progress, for the Web UI
-          after = page.next;
-        }
-      }
-      return { started, alreadyEnrolled };
+      return enrolOnSegmentEntry(
+        { client: temporal, db, taskQueue, searchAttributes },
+        input.refreshes,
+        heartbeat, // progress, for the Web UI
+      );
     },
   };
 }

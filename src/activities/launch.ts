@@ -1,38 +1,15 @@
-/** Enrolling a campaign's audience in batches (the launch workflow's work). */
+/** Enrolling a campaign's audience in batches (the launch workflow's work), through the enrolment module. */
 import { heartbeat } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { startJourney } from '../campaigns/lifecycle.js';
+import { type AudienceBatch, enrolAudienceBatch } from '../campaigns/enrolment.js';
 import type { Db } from '../db/database.js';
 import { getCampaign, UnknownCampaignError } from '../db/campaigns.js';
-import { audiencePage, countAudience } from '../db/contacts.js';
+import { countAudience } from '../db/contacts.js';
 
-export interface EnrollBatchResult {
-  /** The last contact id looked at: the next batch starts after it. */
-  cursor: number;
-  scanned: number;
-  started: number;
-  alreadyEnrolled: number;
-  /** No contact left, or the campaign is no longer active. */
-  done: boolean;
-  haltedBecause?: 'paused' | 'stopped';
-}
+export type EnrollBatchResult = AudienceBatch;
 
-/** Journey starts in flight per batch: enough to keep the server busy while journeys already run. */
-export const LAUNCH_CONCURRENCY = 64;
-
-/** Runs `work` over items with at most `limit` in flight. */
-async function inParallel<T>(
-  items: T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
-}
+export { LAUNCH_CONCURRENCY } from '../campaigns/enrolment.js';
 
 export function createLaunchActivities({
   db,
@@ -57,48 +34,17 @@ export function createLaunchActivities({
       afterContactId: number;
       limit: number;
     }): Promise<EnrollBatchResult> {
-      let stored;
       try {
-        stored = await getCampaign(db, input.campaignId);
+        return await enrolAudienceBatch(
+          { client: temporal, db, taskQueue, searchAttributes },
+          input,
+          heartbeat,
+        );
       } catch (err) {
         if (err instanceof UnknownCampaignError)
           throw ApplicationFailure.nonRetryable(err.message, 'UnknownCampaign');
         throw err;
       }
-      const empty = {
-        cursor: input.afterContactId,
-        scanned: 0,
-        started: 0,
-        alreadyEnrolled: 0,
-        done: true,
-      };
-      if (stored.status !== 'active') return { ...empty, haltedBecause: stored.status };
-
-      const contacts = await audiencePage(
-        db,
-        stored.definition.audience.limitation,
-        input.afterContactId,
-        input.limit,
-      );
-      let started = 0;
-      let alreadyEnrolled = 0;
-      await inParallel(contacts, LAUNCH_CONCURRENCY, async ({ id }) => {
-        const { outcome } = await startJourney(
-          { client: temporal, db, taskQueue, searchAttributes },
-          stored.definition,
-          id,
-        );
-        if (outcome === 'started') started++;
-        else alreadyEnrolled++;
-        if ((started + alreadyEnrolled) % 50 === 0) heartbeat(started + alreadyEnrolled);
-      });
-      return {
-        cursor: contacts.at(-1)?.id ?? input.afterContactId,
-        scanned: contacts.length,
-        started,
-        alreadyEnrolled,
-        done: contacts.length < input.limit,
-      };
     },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Everything about a campaign definition that the schema alone cannot tell, checked before it is
- * saved, so a journey never fails half-way for a reason known at creation: its segments and coupon
- * set exist, every template exists (by name) or parses and renders against a sample contact
- * within a time bound, and no template reads files (`include`, `render`, `layout`).
+ * saved, so a journey never fails half-way for a reason known at creation: what its kind checks
+ * (its segments and coupon set exist), then every template exists (by name) or parses and renders
+ * against a sample contact within a time bound, and no template reads files (`include`, `render`,
+ * `layout`).
  */
 import { getSegment, listSegments } from '../db/segments.js';
 import { couponSetStatus } from '../db/coupons.js';
@@ -13,6 +14,9 @@ import {
   parseCampaignDefinition,
   type TemplateRef,
 } from '../domain/campaigns/definition.js';
+import type { CampaignBase } from './kinds/common.js';
+import type { CheckLookups } from './kinds/kind.js';
+import { campaignKind } from './kinds/registry.js';
 import { PRESET_SEGMENTS } from '../domain/segments/presets.js';
 import { DEFAULT_EMAIL_TEMPLATES, DEFAULT_SMS_TEMPLATES } from '../channels/default-templates.js';
 import {
@@ -50,24 +54,37 @@ const SAMPLE_VARIABLES: Record<string, unknown> = {
 
 const FILE_TAG = /\{%-?\s*(include|render|layout)\b/;
 
-/** The templates of a campaign, by their path in the definition and channel. */
+/** The templates of a campaign (its `emails` and `sms`, whatever its kind), by path and channel. */
 function templatesOf(
-  c: CampaignDefinition,
+  c: CampaignBase,
 ): { path: string; channel: 'email' | 'sms'; ref: TemplateRef }[] {
-  const emails = Object.entries(c.emails as Record<string, TemplateRef>).map(([name, ref]) => ({
-    path: `emails.${name}`,
-    channel: 'email' as const,
-    ref,
-  }));
-  const sms =
-    c.kind === 'welcome_voucher'
-      ? Object.entries(c.sms as Record<string, TemplateRef>).map(([name, ref]) => ({
-          path: `sms.${name}`,
-          channel: 'sms' as const,
-          ref,
-        }))
-      : [];
-  return [...emails, ...sms];
+  const group = (field: 'emails' | 'sms', channel: 'email' | 'sms') =>
+    Object.entries(
+      ((c as Record<string, unknown>)[field] ?? {}) as Record<string, TemplateRef>,
+    ).map(([name, ref]) => ({ path: `${field}.${name}`, channel, ref }));
+  return [...group('emails', 'email'), ...group('sms', 'sms')];
+}
+
+/** What a kind's checks look up, answered from the database (presets count: the worker creates them at start). */
+function lookupsIn(db: Db): CheckLookups {
+  return {
+    async segmentKind(name) {
+      const stored = await getSegment(db, name);
+      if (stored) return stored.kind;
+      return PRESET_SEGMENTS.some((p) => p.name === name) ? 'preset' : undefined;
+    },
+    async segmentNames() {
+      return [
+        ...new Set([
+          ...(await listSegments(db)).map((s) => s.name),
+          ...PRESET_SEGMENTS.map((p) => p.name),
+        ]),
+      ];
+    },
+    async couponSetIds() {
+      return (await couponSetStatus(db)).map((s) => s.setId);
+    },
+  };
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
@@ -144,39 +161,7 @@ export async function templateProblems(
  */
 export async function checkCampaignDefinition(db: Db, input: unknown): Promise<CampaignDefinition> {
   const campaign = parseCampaignDefinition(input);
-  const problems: string[] = [];
-
-  if (campaign.kind === 'low_clv_coupon' || campaign.kind === 'inactive_reactivation') {
-    // Presets are created by the worker at start, so they count as existing.
-    const known =
-      (await getSegment(db, campaign.segment)) ||
-      PRESET_SEGMENTS.some((p) => p.name === campaign.segment);
-    if (!known) {
-      const names = [
-        ...new Set([
-          ...(await listSegments(db)).map((s) => s.name),
-          ...PRESET_SEGMENTS.map((p) => p.name),
-        ]),
-      ];
-      problems.push(
-        `segment: no segment named ${JSON.stringify(campaign.segment)}; known: ${names.map((n) => JSON.stringify(n)).join(', ')} (create one with \`boomerang segment create\`)`,
-      );
-    }
-  }
-  if (campaign.kind === 'welcome_voucher') {
-    const converted = await getSegment(db, campaign.convertedSegment);
-    if (converted && converted.kind !== 'static')
-      problems.push(
-        `convertedSegment: segment ${JSON.stringify(campaign.convertedSegment)} is dynamic; buyers can only be added to a static segment (or a new name, created on first use)`,
-      );
-  }
-
-  const sets = await couponSetStatus(db);
-  if (!sets.some((s) => s.setId === campaign.couponSet))
-    problems.push(
-      `couponSet: no coupon set ${JSON.stringify(campaign.couponSet)}; create it with \`boomerang coupons generate ${campaign.couponSet} --count N\`${sets.length ? ` (known: ${sets.map((s) => s.setId).join(', ')})` : ''}`,
-    );
-
+  const problems = await campaignKind(campaign.kind).checks(campaign, lookupsIn(db));
   for (const { path, channel, ref } of templatesOf(campaign))
     problems.push(...(await templateProblems(path, channel, ref)));
 

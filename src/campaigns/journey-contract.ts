@@ -1,18 +1,12 @@
 /**
- * What the outside world may know of a campaign journey: its workflow types, input and result,
+ * What the outside world may know of a campaign journey: its input and result,
  * the purchase, stop and definition-update signals and the `journey` query. Starters, the CLI and the inbox import
  * this module; only the workflows import `workflows/journey.ts`. It is bundled into workflow code,
  * so it imports nothing but `@temporalio/workflow` and types.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { CampaignDefinition } from '../domain/campaigns/definition.js';
-
-/** The registered workflow type of each campaign kind (the exported function names in src/workflows). */
-export const JOURNEY_WORKFLOW_TYPES: Record<CampaignDefinition['kind'], string> = {
-  low_clv_coupon: 'lowClvCouponJourney',
-  inactive_reactivation: 'inactiveReactivationJourney',
-  welcome_voucher: 'welcomeVoucherJourney',
-};
+import type { CampaignBase } from './kinds/common.js';
+import type { CampaignDefinition } from './kinds/registry.js';
 
 /** The task queue of the sends: journeys put them there, its worker enforces the provider rate limit. */
 export function messagesTaskQueue(journeyTaskQueue: string): string {
@@ -36,7 +30,7 @@ export interface PurchaseEvent {
   currency: string;
 }
 
-export interface JourneyInput<C extends CampaignDefinition = CampaignDefinition> {
+export interface JourneyInput<C extends CampaignBase = CampaignDefinition> {
   campaign: C;
   contactId: number;
   /** Control group: enrolled and measured like everyone, but sent nothing. */
@@ -46,7 +40,7 @@ export interface JourneyInput<C extends CampaignDefinition = CampaignDefinition>
 }
 
 /** A newer version of the campaign's definition, to be taken at the journey's next node. */
-export interface DefinitionUpdate<C extends CampaignDefinition = CampaignDefinition> {
+export interface DefinitionUpdate<C extends CampaignBase = CampaignDefinition> {
   version: number;
   campaign: C;
 }
@@ -98,4 +92,5 @@ export const purchaseSignal = defineSignal<[PurchaseEvent]>('purchase');
 export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
 export const journeyQuery = defineQuery<JourneyState>('journey');
 /** Sent by `boomerang campaign update --running adopt`; older or equal versions are ignored. */
-export const updateDefinitionSignal = defineSignal<[DefinitionUpdate]>('updateDefinition');
+export const updateDefinitionSignal =
+  defineSignal<[DefinitionUpdate<CampaignBase>]>('updateDefinition');

@@ -2,31 +2,21 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { updateCampaign } from '../campaigns/update.js';
 import {
   CampaignExistsError,
   CampaignIdMismatchError,
-  createCampaign,
-  getCampaign,
-  listCampaigns,
-  setCampaignStatus,
+  campaignsWithJourneys,
+  createCheckedCampaign,
+  setCampaignActive,
+  showCampaign,
   UnknownCampaignError,
-} from '../db/campaigns.js';
-import { UnsafeDefinitionChangeError } from '../domain/campaigns/changes.js';
-import { controlTaskQueue, stopSignal } from '../campaigns/journey-contract.js';
-import { journeyCountsByCampaign } from '../db/journeys.js';
+} from '../campaigns/admin.js';
 import { checkCampaignDefinition } from '../campaigns/check.js';
-import { settleClosedJourneys } from '../campaigns/settle.js';
+import { CampaignNotLaunchableError, howItStarts } from '../campaigns/enrolment.js';
+import { updateCampaign } from '../campaigns/update.js';
+import { UnsafeDefinitionChangeError } from '../domain/campaigns/changes.js';
 import { CampaignDefinitionError } from '../domain/campaigns/definition.js';
-import { CAMPAIGN } from '../domain/search-attributes.js';
-import { workflowUiUrl } from '../temporal/connection.js';
-import {
-  launchCampaign,
-  launchProgressQuery,
-  launchWorkflowId,
-  type LaunchProgress,
-} from '../workflows/launch.js';
+import type { LaunchProgress } from '../workflows/launch.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
 
@@ -67,7 +57,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       const input = await readDefinitionFile(opts.file);
       let created;
       try {
-        created = await createCampaign(ctx.db(), await checkCampaignDefinition(ctx.db(), input));
+        created = await createCheckedCampaign(ctx.db(), input);
       } catch (err) {
         if (err instanceof CampaignDefinitionError)
           throw new CliError(`${opts.file}: ${err.message}`, 2);
@@ -78,16 +68,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       if (opts.json)
         return printJson({ action: 'created', version: created.version, campaign: definition });
       console.log(`created campaign "${definition.id}" (${definition.kind}): ${definition.name}`);
-      if (definition.kind === 'low_clv_coupon')
-        console.log(`launch it with: boomerang campaign launch ${definition.id}`);
-      if (definition.kind === 'inactive_reactivation')
-        console.log(
-          `it starts journeys when contacts enter segment "${definition.segment}" (daily recompute)`,
-        );
-      if (definition.kind === 'welcome_voucher')
-        console.log(
-          'it starts a journey for every contact who registers (POST /events account_registered)',
-        );
+      console.log(howItStarts(definition));
     });
 
   campaign
@@ -150,17 +131,10 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .description('List campaigns with their status and journeys')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const [campaigns, counts] = await Promise.all([
-        listCampaigns(ctx.db()),
-        journeyCountsByCampaign(ctx.db()),
-      ]);
+      const campaigns = await campaignsWithJourneys(ctx.db());
       if (opts.json)
         return printJson(
-          campaigns.map((c) => ({
-            ...c.definition,
-            status: c.status,
-            journeys: counts.get(c.definition.id) ?? { enrolled: 0, ended: 0 },
-          })),
+          campaigns.map((c) => ({ ...c.definition, status: c.status, journeys: c.journeys })),
         );
       if (campaigns.length === 0)
         return console.log(
@@ -170,7 +144,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
         formatTable(
           ['id', 'kind', 'status', 'enrolled', 'running', 'name'],
           campaigns.map((c) => {
-            const n = counts.get(c.definition.id) ?? { enrolled: 0, ended: 0 };
+            const n = c.journeys;
             return [
               c.definition.id,
               c.definition.kind,
@@ -189,7 +163,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .description("Show a campaign's definition (with defaults filled in) and status")
     .argument('<id>')
     .action(async (id: string) => {
-      const stored = await getCampaign(ctx.db(), id);
+      const stored = await showCampaign(ctx.db(), id);
       printJson({ status: stored.status, version: stored.version, ...stored.definition });
     });
 
@@ -203,52 +177,32 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .option('--no-wait', 'start the launch and return')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { batchSize: number; wait: boolean; json?: boolean }) => {
-      const stored = await getCampaign(ctx.db(), id);
-      if (stored.status !== 'active')
-        throw new CliError(
-          `campaign "${id}" is ${stored.status}; resume it first with \`boomerang campaign resume ${id}\``,
-        );
-      if (stored.definition.kind !== 'low_clv_coupon') {
-        throw new CliError(
-          stored.definition.kind === 'inactive_reactivation'
-            ? `campaign "${id}" starts on entry into segment "${stored.definition.segment}": contacts who enter it at the daily recompute are enrolled (run \`boomerang indicators recompute\` to do it now)`
-            : `campaign "${id}" starts when a contact registers (POST /events with type account_registered, or \`boomerang event register\`)`,
-          2,
-        );
-      }
-      const client = await ctx.temporal();
-      const workflowId = launchWorkflowId(id);
-      let handle;
+      const interactive = !opts.json && process.stderr.isTTY;
+      let following = false;
+      let launched;
       try {
-        handle = await client.workflow.start(launchCampaign, {
-          taskQueue: controlTaskQueue(ctx.config.temporal.taskQueue),
-          workflowId,
-          args: [{ campaignId: id, batchSize: opts.batchSize }],
-          typedSearchAttributes: [{ key: CAMPAIGN, value: id }],
-          staticSummary: `Launch of ${stored.definition.name}`,
+        launched = await ctx.client.launchCampaign(id, {
+          batchSize: opts.batchSize,
+          wait: opts.wait,
+          onStarted: ({ alreadyRunning }) => {
+            following = opts.wait;
+            if (alreadyRunning && !opts.json)
+              console.error(`a launch of "${id}" is already running; following it`);
+          },
+          onProgress: (p) => {
+            if (interactive) process.stderr.write(`\r${progressLine(p)}`);
+          },
         });
       } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        handle = client.workflow.getHandle(workflowId);
-        if (!opts.json) console.error(`a launch of "${id}" is already running; following it`);
-      }
-      const url = workflowUiUrl(ctx.config, workflowId);
-      if (!opts.wait)
-        return opts.json ? printJson({ workflowId, url }) : console.log(`launch started: ${url}`);
-      const interactive = !opts.json && process.stderr.isTTY;
-      const poll = setInterval(() => {
-        handle
-          .query(launchProgressQuery)
-          .then((p) => interactive && process.stderr.write(`\r${progressLine(p)}`))
-          .catch(() => {});
-      }, 500);
-      let result: LaunchProgress;
-      try {
-        result = (await handle.result()) as LaunchProgress;
+        if (err instanceof CampaignNotLaunchableError)
+          throw new CliError(err.message, err.reason === 'not_active' ? 1 : 2);
+        throw err;
       } finally {
-        clearInterval(poll);
-        if (interactive) process.stderr.write('\n');
+        if (interactive && following) process.stderr.write('\n');
       }
+      const { workflowId, url, progress: result } = launched;
+      if (!result)
+        return opts.json ? printJson({ workflowId, url }) : console.log(`launch started: ${url}`);
       if (opts.json) return printJson({ workflowId, url, ...result });
       console.log(
         `launched "${id}": ${progressLine(result)}${result.haltedBecause ? ` (halted: campaign ${result.haltedBecause})` : ''}`,
@@ -265,7 +219,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       .description(what)
       .argument('<id>')
       .action(async (id: string) => {
-        await setCampaignStatus(ctx.db(), id, status);
+        await setCampaignActive(ctx.db(), id, status);
         console.log(`campaign "${id}" is now ${status}`);
       });
   }
@@ -277,20 +231,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     )
     .argument('<id>')
     .action(async (id: string) => {
-      await setCampaignStatus(ctx.db(), id, 'stopped');
-      const client = await ctx.temporal();
-      let stopped = 0;
-      for await (const execution of client.workflow.list({
-        query: `${CAMPAIGN.name} = "${id}" AND ExecutionStatus = "Running"`,
-      })) {
-        if (execution.workflowId === launchWorkflowId(id)) continue; // the launch halts by itself on its next batch
-        await client.workflow
-          .getHandle(execution.workflowId, execution.runId)
-          .signal(stopSignal, { reason: 'campaign stopped' });
-        stopped++;
-      }
-      // Journeys whose workflow already closed (failed, terminated) end in the table too.
-      const settled = await settleClosedJourneys({ client, db: ctx.db() }, id);
+      const { stopped, settled } = await ctx.client.stopCampaign(id);
       console.log(`campaign "${id}" is stopped; ${stopped} running journeys told to end`);
       if (settled.failed + settled.completed)
         console.log(

@@ -199,19 +199,29 @@ export async function listCampaigns(db: Executor): Promise<StoredCampaign[]> {
   }));
 }
 
-/** Active campaigns of a kind (e.g. every welcome campaign, when a contact registers). */
-export async function activeCampaignsOfKind(
+/** A campaign's definition as journeys start with it: the stored one, and its version, read together. */
+export interface CampaignForStart<C = CampaignDefinition> {
+  definition: C;
+  version: number;
+}
+
+/** Active campaigns of the given kinds (e.g. those every registration enrols in). */
+export async function activeCampaignsForStart(
   db: Executor,
-  kind: CampaignDefinition['kind'],
-): Promise<CampaignDefinition[]> {
+  kinds: readonly string[],
+): Promise<CampaignForStart[]> {
+  if (kinds.length === 0) return [];
   const rows = await db
     .selectFrom('campaigns')
-    .select('definition')
-    .where('kind', '=', kind)
+    .select(['definition', 'version'])
+    .where('kind', 'in', kinds)
     .where('status', '=', 'active')
     .orderBy('id')
     .execute();
-  return rows.map((r) => parseCampaignDefinition(r.definition));
+  return rows.map((r) => ({
+    definition: parseCampaignDefinition(r.definition),
+    version: r.version,
+  }));
 }
 
 export async function setCampaignStatus(
@@ -249,7 +259,7 @@ export async function campaignVersions(
 export async function definitionForStart(
   db: Executor,
   id: string,
-): Promise<{ definition: CampaignDefinition; version: number } | undefined> {
+): Promise<CampaignForStart | undefined> {
   const row = await db
     .selectFrom('campaigns')
     .select(['definition', 'version'])

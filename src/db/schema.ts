@@ -155,12 +155,12 @@ export interface SegmentMembershipsTable {
   exited_at: NullableTimestamp;
 }
 
-export type CampaignKind = 'low_clv_coupon' | 'inactive_reactivation' | 'welcome_voucher';
 export type CampaignStatus = 'active' | 'paused' | 'stopped';
 
 export interface CampaignsTable {
   id: string;
-  kind: CampaignKind;
+  /** The campaign's kind (src/campaigns/kinds); the database does not list them. */
+  kind: string;
   name: string;
   definition: Json;
   status: ColumnType<CampaignStatus, CampaignStatus | undefined, CampaignStatus>;

@@ -6,12 +6,13 @@
  */
 import type { Client } from '@temporalio/client';
 import {
+  type CampaignForStart,
+  campaignsStartedBy,
+  enrolOnEvent,
+  type JourneyStart,
   type JourneyStarter,
-  type StartOutcome,
-  signalPurchase,
-  startJourney,
-} from '../campaigns/lifecycle.js';
-import { activeCampaignsOfKind } from '../db/campaigns.js';
+} from '../campaigns/enrolment.js';
+import { signalPurchase } from '../campaigns/lifecycle.js';
 import { ContactConflictError, type UpsertAction, upsertContacts } from '../db/contacts.js';
 import { resolveBuyers } from '../db/buyers.js';
 import { recordRedemption } from '../db/coupons.js';
@@ -24,7 +25,6 @@ import {
   OrderValidationError,
   upsertOrder,
 } from '../db/orders.js';
-import type { CampaignDefinition } from '../domain/campaigns/definition.js';
 import {
   type Contact,
   type ContactInput,
@@ -53,11 +53,7 @@ export class DeferredEventError extends Error {
   override name = 'DeferredEventError';
 }
 
-export interface JourneyStart {
-  campaignId: string;
-  workflowId: string;
-  outcome: StartOutcome;
-}
+export type { JourneyStart } from '../campaigns/enrolment.js';
 
 export type ApplyResult =
   | {
@@ -164,28 +160,23 @@ export async function upsertRegisteredContacts(
   return result;
 }
 
-/** The active welcome campaigns, which every registration enrols in. */
-export function welcomeCampaigns(db: Db): Promise<CampaignDefinition[]> {
-  return activeCampaignsOfKind(db, 'welcome_voucher');
+/** The active campaigns every registration enrols in (the welcome campaigns), read once per batch. */
+export function welcomeCampaigns(db: Db): Promise<CampaignForStart[]> {
+  return campaignsStartedBy(db, 'account_registered');
 }
 
 /**
- * A registered contact's welcome journeys, one per active welcome campaign (deterministic ids: once
+ * A registered contact's journeys, one per campaign a registration starts (deterministic ids: once
  * per contact). Its contact must be committed: the journey's activities read it.
  */
 export async function startWelcomeJourneys(
   deps: ApplyDeps,
   registered: RegisteredContact,
-  campaigns: readonly CampaignDefinition[],
+  campaigns: readonly CampaignForStart[],
 ): Promise<ApplyResult> {
   if (registered instanceof RejectedEventError) throw registered;
   const { contact, action } = registered;
-  const journeys: JourneyStart[] = [];
-  for (const campaign of campaigns) {
-    if (campaign.audience.limitation === 'with_email' && !contact.email) continue;
-    const { outcome, workflowId } = await startJourney(starter(deps), campaign, contact.id);
-    journeys.push({ campaignId: campaign.id, workflowId, outcome });
-  }
+  const journeys = await enrolOnEvent(starter(deps), campaigns, contact);
   return { type: 'account_registered', contactId: contact.id, contact: action, journeys };
 }
 

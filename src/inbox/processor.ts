@@ -26,7 +26,7 @@ import {
   recordInboxAttempts,
 } from '../db/inbox.js';
 import type { InboxEventRow } from '../db/schema.js';
-import type { CampaignDefinition } from '../domain/campaigns/definition.js';
+import type { CampaignForStart } from '../campaigns/enrolment.js';
 import {
   type ApplyDeps,
   type ApplyResult,
@@ -303,7 +303,7 @@ async function applyRegistrationLanes(
     return;
   }
   const contactOf = new Map(all.map(({ row }, i) => [row.id, contacts[i]!]));
-  let campaigns: Promise<CampaignDefinition[]> | undefined;
+  let campaigns: Promise<CampaignForStart[]> | undefined;
   await forEachLimited(lanes, START_CONCURRENCY, async (lane) => {
     for (const { row } of lane)
       outcomes.set(

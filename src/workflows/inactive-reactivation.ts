@@ -4,8 +4,8 @@
  *     → Has purchased > 0 times in the last 8 hours? —yes→ end
  *     —no→ Assign coupon → Send email
  */
-import type { InactiveReactivationCampaign } from '../domain/campaigns/definition.js';
-import { inactiveReactivationSteps } from '../domain/campaigns/steps.js';
+import type { InactiveReactivationCampaign } from '../campaigns/kinds/inactive-reactivation/definition.js';
+import { inactiveReactivationSteps } from '../campaigns/kinds/inactive-reactivation/steps.js';
 import type { JourneyInput, JourneyResult } from '../campaigns/journey-contract.js';
 import { runJourney } from './journey.js';
 

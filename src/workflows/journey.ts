@@ -23,8 +23,8 @@ import {
 import type { CouponActivities } from '../activities/coupons.js';
 import type { EnteredStep, JourneyActivities } from '../activities/journeys.js';
 import type { MessagingActivities, SendResult } from '../activities/messaging.js';
-import type { CampaignDefinition, TemplateRef } from '../domain/campaigns/definition.js';
-import type { Step } from '../domain/campaigns/steps.js';
+import type { CampaignBase, TemplateRef } from '../campaigns/kinds/common.js';
+import type { Step } from '../campaigns/kinds/steps.js';
 import { STEP } from '../domain/search-attributes.js';
 import {
   type DefinitionUpdate,
@@ -85,7 +85,7 @@ function messaging() {
   });
 }
 
-export class Journey<C extends CampaignDefinition> {
+export class Journey<C extends CampaignBase> {
   private current: C;
   private version: number;
   private pendingUpdate: DefinitionUpdate<C> | undefined;
@@ -436,7 +436,7 @@ export class Journey<C extends CampaignDefinition> {
   /** "Waiting for time range": sleeps until the contact window opens in the contact's time zone. */
   async waitForContactWindow(
     step: Step,
-    window: NonNullable<CampaignDefinition['contactWindow']>,
+    window: NonNullable<CampaignBase['contactWindow']>,
   ): Promise<void> {
     await this.enter(step);
     const opensAt = await this.decisions.nextContactWindow.executeWithOptions(
@@ -501,7 +501,7 @@ function failureMessage(err: unknown): string {
 }
 
 /** Runs a journey body: enrols the contact, and turns early endings into a recorded reason. */
-export async function runJourney<C extends CampaignDefinition, S extends Record<string, Step>>(
+export async function runJourney<C extends CampaignBase, S extends Record<string, Step>>(
   input: JourneyInput<C>,
   catalogue: (campaign: C) => S,
   body: (journey: Journey<C>, steps: S) => Promise<EndReason>,

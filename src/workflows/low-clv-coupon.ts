@@ -7,8 +7,8 @@
  * Templates, waits and the coupon set are read from the definition when the journey reaches them,
  * so an update adopted mid-journey applies from the next node on.
  */
-import type { LowClvCouponCampaign } from '../domain/campaigns/definition.js';
-import { lowClvCouponSteps } from '../domain/campaigns/steps.js';
+import type { LowClvCouponCampaign } from '../campaigns/kinds/low-clv-coupon/definition.js';
+import { lowClvCouponSteps } from '../campaigns/kinds/low-clv-coupon/steps.js';
 import type { JourneyInput, JourneyResult } from '../campaigns/journey-contract.js';
 import { runJourney } from './journey.js';
 

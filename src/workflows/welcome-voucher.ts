@@ -6,8 +6,11 @@
  *     → Wait 5 days → Purchased? —yes→ end
  *     —no→ Voucher reminder email, and the same by SMS when the contact has a phone number
  */
-import type { WelcomeVoucherCampaign } from '../domain/campaigns/definition.js';
-import { welcomeContactWindow, welcomeVoucherSteps } from '../domain/campaigns/steps.js';
+import type { WelcomeVoucherCampaign } from '../campaigns/kinds/welcome-voucher/definition.js';
+import {
+  welcomeContactWindow,
+  welcomeVoucherSteps,
+} from '../campaigns/kinds/welcome-voucher/steps.js';
 import type { JourneyInput, JourneyResult } from '../campaigns/journey-contract.js';
 import { runJourney } from './journey.js';
 
