@@ -20,22 +20,27 @@ import {
 } from '../../src/campaigns/journey-contract.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import {
+  type CampaignDefinition,
   type LowClvCouponCampaign,
   parseCampaignDefinition,
 } from '../../src/domain/campaigns/definition.js';
 import { type FlowCampaign, parseFlowDefinition } from '../../src/domain/flows/definition.js';
 import { chooseArm } from '../../src/domain/flows/split.js';
 import { type FlowEvent, flowEventSignal, flowJourney } from '../../src/workflows/flow.js';
+import { inactiveReactivationJourney } from '../../src/workflows/inactive-reactivation.js';
 import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
+import { welcomeVoucherJourney } from '../../src/workflows/welcome-voucher.js';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
 import { mockActivities, type Scenario } from './journey-harness.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
-const lowClvFlow = parseFlowDefinition(
-  parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, 'examples/flows/low-clv-coupon.yaml'), 'utf8')),
-);
+const exampleFlow = (name: string) =>
+  parseFlowDefinition(
+    parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, 'examples/flows', name), 'utf8')),
+  );
+const lowClvFlow = exampleFlow('low-clv-coupon.yaml');
 const lowClvCoded = parseCampaignDefinition({
   id: 'low-clv-coupon-flow',
   name: 'Low CLV coupon',
@@ -88,27 +93,32 @@ interface RunOptions {
   during?: (handle: Handle) => Promise<void>;
 }
 
-/** Runs one journey of the flow interpreter (or a coded one) to its end. */
+const CODED = {
+  low_clv_coupon: lowClvCouponJourney,
+  inactive_reactivation: inactiveReactivationJourney,
+  welcome_voucher: welcomeVoucherJourney,
+};
+
+/** Runs one journey of the flow interpreter (or of a coded kind) to its end. */
 async function runFlow(
-  campaign: FlowCampaign | LowClvCouponCampaign,
+  campaign: FlowCampaign | CampaignDefinition,
   scenario: Scenario & { matches?: boolean },
   opts: RunOptions = {},
 ) {
   const workers = await workersFor(scenario);
   const startedAt = await env.currentTimeMs();
   const result = await workers.run(async () => {
-    const args = { campaign, contactId: opts.contactId ?? 7, entryEvent: opts.entryEvent };
+    const args = { contactId: opts.contactId ?? 7, entryEvent: opts.entryEvent };
+    const start = {
+      taskQueue: workers.taskQueue,
+      workflowId: `${campaign.id}/${workers.taskQueue}`,
+    };
     const handle =
       campaign.kind === 'flow'
-        ? await env.client.workflow.start(flowJourney, {
-            taskQueue: workers.taskQueue,
-            workflowId: `${campaign.id}/${workers.taskQueue}`,
-            args: [{ ...args, campaign }],
-          })
-        : await env.client.workflow.start(lowClvCouponJourney, {
-            taskQueue: workers.taskQueue,
-            workflowId: `${campaign.id}/${workers.taskQueue}`,
-            args: [{ ...args, campaign }],
+        ? await env.client.workflow.start(flowJourney, { ...start, args: [{ ...args, campaign }] })
+        : await env.client.workflow.start(CODED[campaign.kind] as typeof lowClvCouponJourney, {
+            ...start,
+            args: [{ ...args, campaign: campaign as LowClvCouponCampaign }],
           });
     if (opts.during) await opts.during(handle);
     return (await handle.result()) as JourneyResult;
@@ -119,7 +129,11 @@ async function runFlow(
   const at = (name: string, nth = 0) =>
     workers.calls.filter((c) => c.name === name)[nth]!.at - startedAt;
   const inputs = (name: string) => workers.calls.filter((c) => c.name === name).map((c) => c.input);
-  return { result, names, at, inputs, steps: result.steps.map((s) => s.step) };
+  /** Each activity (but the bookkeeping) and the minute of the journey it ran in. */
+  const timeline = workers.calls
+    .filter((c) => c.name !== 'recordStep' && c.name !== 'recordEnrollment')
+    .map((c) => `${c.name} @${Math.floor((c.at - startedAt) / 60_000)} min`);
+  return { result, names, at, inputs, timeline, steps: result.steps.map((s) => s.step) };
 }
 
 function purchaseAfter(after: number) {
@@ -252,6 +266,55 @@ describe('the low-CLV seed as a flow', () => {
       ['end', 2],
     ]);
   });
+});
+
+describe('the other seeds as flows, beside their coded journeys', () => {
+  const welcome = parseCampaignDefinition({
+    id: 'welcome-voucher-flow',
+    name: 'Welcome voucher',
+    kind: 'welcome_voucher',
+    couponSet: 'welcome',
+    contactWindow: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], from: '09:00', to: '20:00' },
+  });
+  const reactivation = parseCampaignDefinition({
+    id: 'inactive-reactivation-flow',
+    name: 'Reactivation',
+    kind: 'inactive_reactivation',
+    couponSet: 'reactivation',
+  });
+  const seeds = [
+    { flow: exampleFlow('welcome-voucher.yaml'), coded: welcome },
+    { flow: exampleFlow('inactive-reactivation.yaml'), coded: reactivation },
+  ];
+  const scenarios: { title: string; scenario: Scenario; opts?: RunOptions }[] = [
+    { title: 'without a purchase', scenario: { windowOpensInMs: 5 * HOUR } },
+    {
+      title: 'with a purchase during the first wait',
+      scenario: {},
+      opts: { during: purchaseAfter(HOUR) },
+    },
+    {
+      title: 'with a purchase in the orders only',
+      scenario: { purchasedPerOrders: [false, true] },
+    },
+    { title: 'without SMS consent', scenario: { smsSkip: 'no_sms_consent' } },
+    { title: 'with an empty coupon pool', scenario: { poolExhausted: true } },
+  ];
+  for (const { flow, coded } of seeds)
+    for (const { title, scenario, opts } of scenarios)
+      it(`${coded.kind} ${title}: the same activities, messages, coupons and end`, async () => {
+        const a = await runFlow(flow, scenario, opts);
+        const b = await runFlow(coded, scenario, opts);
+        expect(a.result.endReason).toBe(b.result.endReason);
+        expect(a.timeline).toEqual(b.timeline);
+        const sent = (run: typeof a, name: string) =>
+          run.inputs(name).map((m) => [m.template, m.variables, m.utm]);
+        expect(sent(a, 'sendEmail')).toEqual(sent(b, 'sendEmail'));
+        expect(sent(a, 'sendSms')).toEqual(sent(b, 'sendSms'));
+        const coupons = (run: typeof a) =>
+          run.inputs('assignCoupon').map((c) => [c.step, c.couponSet, c.validFor]);
+        expect(coupons(a)).toEqual(coupons(b));
+      });
 });
 
 // An abandoned-checkout flow: half the contacts get an email and a day to finish the checkout.
