@@ -1,9 +1,9 @@
 /**
  * Wait: a duration; until the contact window opens; or until an event, with a timeout (two
  * exits). A wait until a purchase is the coded journeys' "wait, cut short by a purchase".
- * The flow's exit criteria act here: with `exitWhen.purchase` a purchase cuts any timed wait
- * short and ends the journey, and with `exitWhen.leftSegment` a contact who left the segment
- * during the wait ends it.
+ * The flow's exit criteria act here: with `exitWhen.purchase` a purchase cuts a duration wait
+ * short and ends the journey (after a contact-window wait, the interpreter's check between nodes
+ * ends it), and with `exitWhen.leftSegment` a contact who left the segment during a wait ends it.
  */
 import { DEFAULT_CONTACT_WINDOW } from '../../domain/campaigns/defaults.js';
 import type { FlowEvent, FlowRun, NodeFunction, NodeOutcome } from './run.js';
