@@ -287,6 +287,7 @@ export class Journey<C extends JourneyCampaign> {
     return interrupted;
   }
 
+  /** A purchase signalled that was placed since `sinceMs` (an unreadable time counts as recent). */
   purchasedSince(sinceMs: number): boolean {
     return this.purchases.some(
       (p) => Date.parse(p.placedAt) >= sinceMs || Number.isNaN(Date.parse(p.placedAt)),
