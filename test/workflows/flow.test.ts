@@ -454,4 +454,50 @@ describe('flow-level exit criteria and rule branches', () => {
     expect(names).toEqual(['endJourney']);
     expect(at('endJourney')).toBeLessThan(2 * HOUR);
   });
+
+  it('ends when the contact left the segment of exitWhen.leftSegment during a wait', async () => {
+    const leaving = parseFlowDefinition({
+      ...vip,
+      exitWhen: { leftSegment: 'Champions' },
+    });
+    const { result, names, at } = await runFlow(leaving, { inSegment: false });
+    expect(result.endReason).toBe('left_segment');
+    expect(names).toEqual(['isInSegment', 'endJourney']);
+    expect(at('isInSegment')).toBeGreaterThanOrEqual(DAY);
+  });
+});
+
+describe('a loop through a wait', () => {
+  // Weekly reminders until the contact joins "Members": each visit of a node is a step of its own.
+  const weekly = parseFlowDefinition({
+    id: 'weekly',
+    name: 'Weekly until member',
+    kind: 'flow',
+    nodes: {
+      start: { type: 'entry', trigger: 'launch', next: 'member' },
+      member: { type: 'branch', if: { inSegment: 'Members' }, then: 'done', else: 'remind' },
+      remind: { type: 'send', channel: 'email', template: 'join-us', next: 'week' },
+      week: { type: 'wait', duration: '7 days', next: 'member' },
+      done: { type: 'exit', reason: 'joined' },
+    },
+  });
+
+  it('sends one message per visit, under the node id and then id#2', async () => {
+    const { result, inputs, steps, at } = await runFlow(weekly, {
+      inSegment: [false, false, true],
+    });
+    expect(result.endReason).toBe('joined');
+    expect(inputs('sendEmail').map((e) => e.step)).toEqual(['remind', 'remind#2']);
+    expect(steps).toEqual([
+      'member',
+      'remind',
+      'week',
+      'member#2',
+      'remind#2',
+      'week#2',
+      'member#3',
+      'end',
+    ]);
+    expect(at('sendEmail', 1)).toBeGreaterThanOrEqual(7 * DAY);
+  });
 });
