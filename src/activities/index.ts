@@ -9,6 +9,7 @@ import type { Channels } from '../channels/index.js';
 import type { Sending } from '../channels/sending.js';
 import type { Db } from '../db/database.js';
 import { createCouponActivities } from './coupons.js';
+import { createFlowActivities } from './flows.js';
 import { createGreetingActivities } from './greeting.js';
 import { createIndicatorActivities } from './indicators.js';
 import { createJourneyActivities } from './journeys.js';
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createGreetingActivities(deps),
     ...createJourneyActivities(deps),
     ...createCouponActivities(deps),
+    ...createFlowActivities(deps),
     ...createLaunchActivities({
       db: deps.db,
       temporal: deps.temporal,

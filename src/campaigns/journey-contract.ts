@@ -30,7 +30,10 @@ export interface PurchaseEvent {
   currency: string;
 }
 
-export interface JourneyInput<C extends CampaignBase = CampaignDefinition> {
+/** What the journey helper reads of any campaign, coded kind or flow: its id, kind and UTM tags. */
+export type JourneyCampaign = Pick<CampaignBase, 'id' | 'utm' | 'kind'>;
+
+export interface JourneyInput<C extends JourneyCampaign = CampaignDefinition> {
   campaign: C;
   contactId: number;
   /** Control group: enrolled and measured like everyone, but sent nothing. */
@@ -40,7 +43,7 @@ export interface JourneyInput<C extends CampaignBase = CampaignDefinition> {
 }
 
 /** A newer version of the campaign's definition, to be taken at the journey's next node. */
-export interface DefinitionUpdate<C extends CampaignBase = CampaignDefinition> {
+export interface DefinitionUpdate<C extends JourneyCampaign = CampaignDefinition> {
   version: number;
   campaign: C;
 }

@@ -585,3 +585,22 @@ export async function audiencePage(
     .limit(limit)
     .execute();
 }
+
+/** Adds a tag to a contact or removes it (a flow's tag node); idempotent either way. */
+export async function setContactTag(
+  db: Executor,
+  contactId: number,
+  tag: string,
+  present: boolean,
+): Promise<void> {
+  await db
+    .updateTable('contacts')
+    .set({
+      tags: present
+        ? sql<string[]>`CASE WHEN ${tag} = ANY(tags) THEN tags ELSE array_append(tags, ${tag}) END`
+        : sql<string[]>`array_remove(tags, ${tag})`,
+      updated_at: new Date(),
+    })
+    .where('id', '=', contactId)
+    .execute();
+}

@@ -511,3 +511,17 @@ export async function segmentsOfContact(
     .execute();
   return rows.map((r) => ({ name: r.name, enteredAt: r.entered_at }));
 }
+
+/** Whether the contact matches a condition group now (a flow's branch in the segment rule language). */
+export async function contactMatches(
+  db: Executor,
+  contactId: number,
+  definition: SegmentGroup,
+  now: Date = new Date(),
+): Promise<boolean> {
+  const row = await dynamicSegmentQuery(db, definition, now)
+    .where('c.id', '=', contactId)
+    .select('c.id')
+    .executeTakeFirst();
+  return row !== undefined;
+}

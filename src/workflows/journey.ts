@@ -29,6 +29,7 @@ import { STEP } from '../domain/search-attributes.js';
 import {
   type DefinitionUpdate,
   type EndReason,
+  type JourneyCampaign,
   type JourneyInput,
   type JourneyResult,
   journeyQuery,
@@ -85,7 +86,7 @@ function messaging() {
   });
 }
 
-export class Journey<C extends CampaignBase> {
+export class Journey<C extends JourneyCampaign> {
   private current: C;
   private version: number;
   private pendingUpdate: DefinitionUpdate<C> | undefined;
@@ -129,7 +130,7 @@ export class Journey<C extends CampaignBase> {
       // The kind is checked before the signal is sent; checked again so a stray signal changes nothing.
       if (update.version <= this.version || update.campaign.kind !== this.current.kind) return;
       if (this.pendingUpdate && this.pendingUpdate.version >= update.version) return;
-      this.pendingUpdate = update as DefinitionUpdate<C>;
+      this.pendingUpdate = update as unknown as DefinitionUpdate<C>;
     });
     setHandler(journeyQuery, () => ({
       campaignId: this.campaign.id,
@@ -246,7 +247,8 @@ export class Journey<C extends CampaignBase> {
     if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value }]);
   }
 
-  private note(outcome: string): void {
+  /** Writes what the node just entered did ("sent", "elapsed", an arm's name) to the query. */
+  note(outcome: string): void {
     const last = this.steps.at(-1);
     if (last) last.outcome = outcome;
   }
@@ -285,10 +287,30 @@ export class Journey<C extends CampaignBase> {
     return interrupted;
   }
 
-  private purchasedSince(sinceMs: number): boolean {
+  /** A purchase signalled that was placed since `sinceMs` (an unreadable time counts as recent). */
+  purchasedSince(sinceMs: number): boolean {
     return this.purchases.some(
       (p) => Date.parse(p.placedAt) >= sinceMs || Number.isNaN(Date.parse(p.placedAt)),
     );
+  }
+
+  /**
+   * A flow's wait: a durable timer that `interruptedBy` (re-checked on every signal) cuts short,
+   * noted as `interruption`; a stop ends it and the journey. Returns true if interrupted.
+   */
+  async waitUnless(
+    step: Step,
+    length: (campaign: C) => Duration,
+    interruptedBy: () => boolean,
+    interruption: string,
+  ): Promise<boolean> {
+    await this.enter(step);
+    const duration = length(this.current);
+    await this.beforePause();
+    const interrupted = await condition(() => this.stopped || interruptedBy(), duration);
+    if (this.stopped) throw new JourneyEnd('campaign_stopped');
+    this.note(interrupted ? interruption : 'elapsed');
+    return interrupted;
   }
 
   /** "Has purchased more than 0 times in the last …": signals received, else the orders table. */
@@ -501,7 +523,7 @@ function failureMessage(err: unknown): string {
 }
 
 /** Runs a journey body: enrols the contact, and turns early endings into a recorded reason. */
-export async function runJourney<C extends CampaignBase, S extends Record<string, Step>>(
+export async function runJourney<C extends JourneyCampaign, S extends Record<string, Step>>(
   input: JourneyInput<C>,
   catalogue: (campaign: C) => S,
   body: (journey: Journey<C>, steps: S) => Promise<EndReason>,

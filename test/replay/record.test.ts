@@ -4,11 +4,16 @@
  * instead, or a new workflow type): `npm run record-histories`, or only new cases with
  * `npm run record-histories -- -t NAME`. Otherwise it does nothing.
  */
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { PROJECT_ROOT } from '../../src/config.js';
 import { parseCampaignDefinition } from '../../src/domain/campaigns/definition.js';
+import { parseFlowDefinition } from '../../src/domain/flows/definition.js';
+import { flowJourney } from '../../src/workflows/flow.js';
 import { inactiveReactivationJourney } from '../../src/workflows/inactive-reactivation.js';
 import { purchaseSignal, updateDefinitionSignal } from '../../src/campaigns/journey-contract.js';
 import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
@@ -18,6 +23,12 @@ import { journeyWorkers, type Scenario } from '../workflows/journey-harness.js';
 import { HISTORIES_DIR } from './histories.js';
 
 const recording = process.env.RECORD_HISTORIES === '1';
+
+/** A coded kind's definition, or a flow's (the interpreter's journeys). */
+const parseDefinition = (campaign: unknown) =>
+  (campaign as { kind?: string }).kind === 'flow'
+    ? parseFlowDefinition(campaign)
+    : parseCampaignDefinition(campaign);
 
 describe.runIf(recording)('record workflow histories', () => {
   let env: TestWorkflowEnvironment;
@@ -91,6 +102,24 @@ describe.runIf(recording)('record workflow histories', () => {
       },
     },
   ];
+  const lowClvFlow = parseYaml(
+    readFileSync(path.join(PROJECT_ROOT, 'examples/flows/low-clv-coupon.yaml'), 'utf8'),
+  ) as Record<string, unknown>;
+  cases.push(
+    {
+      name: 'flow--low-clv-reminder-sent',
+      workflow: flowJourney,
+      campaign: lowClvFlow,
+      scenario: {},
+    },
+    {
+      name: 'flow--low-clv-purchase-during-wait',
+      workflow: flowJourney,
+      campaign: lowClvFlow,
+      scenario: {},
+      purchaseAfterMs: 86_400_000,
+    },
+  );
   // Recorded again once journeys ran their decision nodes as local activities (patch
   // 'local-decision-nodes'); the cases above pin the journeys started before.
   for (const name of [
@@ -109,7 +138,7 @@ describe.runIf(recording)('record workflow histories', () => {
           workflowId: c.name,
           args: [
             {
-              campaign: parseCampaignDefinition(c.campaign) as never,
+              campaign: parseDefinition(c.campaign) as never,
               contactId: 42,
               ...(c.update ? { definitionVersion: 1 } : {}),
             },
@@ -119,7 +148,7 @@ describe.runIf(recording)('record workflow histories', () => {
           await env.sleep(c.update.afterMs);
           await handle.signal(updateDefinitionSignal, {
             version: 2,
-            campaign: parseCampaignDefinition(c.update.campaign),
+            campaign: parseDefinition(c.update.campaign) as never,
           });
         }
         if (c.purchaseAfterMs) {

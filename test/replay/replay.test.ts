@@ -32,7 +32,12 @@ function renameLastActivity(history: Awaited<ReturnType<typeof loadHistory>>): v
 
 describe('replay of recorded journeys', () => {
   it('has recorded histories of every campaign', () => {
-    for (const prefix of ['low-clv-coupon--', 'inactive-reactivation--', 'welcome-voucher--'])
+    for (const prefix of [
+      'low-clv-coupon--',
+      'inactive-reactivation--',
+      'welcome-voucher--',
+      'flow--',
+    ])
       expect(
         names.some((n) => n.startsWith(prefix)),
         prefix,

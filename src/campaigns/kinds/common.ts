@@ -74,7 +74,8 @@ export function defaulted<Shape extends Record<string, z.ZodDefault>>(shape: Sha
   return group.prefault({} as z.input<typeof group>);
 }
 
-const common = {
+/** The settings every campaign has; the flow kind (src/domain/flows) builds its schema from them too. */
+export const common = {
   id: slug,
   name: z.string().min(1, 'must not be empty'),
   description: z.string().optional(),

@@ -8,6 +8,7 @@ export { DEFAULT_CONTACT_WINDOW, WEEKDAYS } from './defaults.js';
 export {
   campaignSchema,
   type CampaignBase,
+  common,
   contactWindowSchema,
   type ContactWindowSpec,
   durationText,

@@ -1,0 +1,340 @@
+/**
+ * A flow is a campaign whose journey is data: a graph of typed nodes with stable ids, run by one
+ * interpreter workflow (workflows/flow.ts). The settings every campaign has (audience, UTM tags,
+ * holdout, contact window) and their value types (durations, templates, windows) are the ones of
+ * the coded kinds, imported from domain/campaigns/definition.ts.
+ *
+ * ```yaml
+ * id: second-order-nudge
+ * name: Second-order nudge
+ * kind: flow
+ * exitWhen: { purchase: true }
+ * nodes:
+ *   start:  { type: entry, trigger: event, event: purchase, next: wait-30d }
+ *   wait-30d: { type: wait, duration: 30 days, next: coupon }
+ *   coupon: { type: coupon, couponSet: nudge, validFor: 14 days, next: send }
+ *   send:   { type: send, channel: email, template: nudge-offer, coupon: coupon, next: done }
+ *   done:   { type: exit, reason: completed }
+ * ```
+ *
+ * Pure: zod and plain TypeScript. Workflow code imports only the types of this module.
+ */
+import { z } from 'zod';
+import { common, contactWindowSchema, durationText, templateRef } from '../campaigns/definition.js';
+import { segmentDefinitionSchema, type SegmentGroup } from '../segments/definition.js';
+import { flowGraphProblems } from './graph.js';
+
+/** Node ids: what BoomerangStep shows and journey events record, so short and plain. */
+export const NODE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const nodeId = z
+  .string({ error: 'must name a node' })
+  .regex(NODE_ID, 'must be a node id: lower-case letters, digits, "-" and "_" (at most 63)');
+
+/** An end reason a report can group by: "completed", "purchased", "no_second_order". */
+const reasonName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be lower-case letters, digits and "_", e.g. "purchased"');
+
+/** Events a flow can start on or wait for: the store's, or a custom event's name. */
+const eventName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_.-]{0,62}$/,
+    'must be an event name such as "purchase", "registration" or "checkout_started"',
+  );
+
+/** Property conditions on an event: each property must equal the value. */
+const eventWhere = z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()]));
+
+const reentryRule = z.union([
+  common.reentry.unwrap(),
+  z.strictObject({ atMostOncePer: durationText }),
+]);
+
+const entryNode = z
+  .strictObject({
+    type: z.literal('entry'),
+    /** launch: the audience when launched; segment_entry: on entry into `segment` (daily recompute); event: on a store or custom event. */
+    trigger: z.enum(['launch', 'segment_entry', 'event'], {
+      error: 'must be one of launch, segment_entry, event',
+    }),
+    segment: z.string().min(1).optional(),
+    event: eventName.optional(),
+    where: eventWhere.optional(),
+    /** One journey per value of this event property (e.g. one per checkout). */
+    key: z.string().min(1).optional(),
+    reentry: reentryRule.default('never'),
+    next: nodeId,
+  })
+  .superRefine((n, ctx) => {
+    const needs = (field: 'segment' | 'event', trigger: string) =>
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `is required with trigger ${trigger}`,
+      });
+    const refuse = (field: string, why: string) =>
+      ctx.addIssue({ code: 'custom', path: [field], message: why });
+    if (n.trigger === 'segment_entry' && !n.segment) needs('segment', 'segment_entry');
+    if (n.trigger === 'event' && !n.event) needs('event', 'event');
+    if (n.trigger !== 'segment_entry' && n.segment)
+      refuse('segment', 'applies to trigger segment_entry only');
+    if (n.trigger !== 'event') {
+      if (n.event) refuse('event', 'applies to trigger event only');
+      if (n.where) refuse('where', 'applies to trigger event only');
+      if (n.key) refuse('key', 'a keyed entry needs trigger event, whose property is the key');
+    }
+  });
+
+const waitNode = z
+  .strictObject({
+    type: z.literal('wait'),
+    /** A plain wait. */
+    duration: durationText.optional(),
+    /** Until the contact window opens, or until an event (with `timeout`: two exits). */
+    until: z
+      .union([
+        z.literal('contact_window'),
+        z.strictObject({ event: eventName, where: eventWhere.optional() }),
+      ])
+      .optional(),
+    /** The window of `until: contact_window`; the flow's contactWindow, else every day 09:00–20:00. */
+    window: contactWindowSchema.optional(),
+    timeout: durationText.optional(),
+    next: nodeId.optional(),
+    onEvent: nodeId.optional(),
+    onTimeout: nodeId.optional(),
+  })
+  .superRefine((n, ctx) => {
+    const issue = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    const forEvent = typeof n.until === 'object';
+    if (n.duration === undefined && n.until === undefined)
+      issue('duration', 'must be a duration such as "7 days" (or set "until")');
+    if (n.duration !== undefined && n.until !== undefined)
+      issue('until', 'a wait has either a duration or "until", not both');
+    if (n.window && n.until !== 'contact_window')
+      issue('window', 'applies to until: contact_window only');
+    if (forEvent) {
+      if (n.timeout === undefined) issue('timeout', 'is required when waiting for an event');
+      if (n.onEvent === undefined) issue('onEvent', 'is required when waiting for an event');
+      if (n.onTimeout === undefined) issue('onTimeout', 'is required when waiting for an event');
+      if (n.next !== undefined) issue('next', 'an event wait has onEvent and onTimeout instead');
+    } else {
+      if (n.next === undefined) issue('next', 'is required');
+      for (const field of ['timeout', 'onEvent', 'onTimeout'] as const)
+        if (n[field] !== undefined) issue(field, 'applies to a wait until an event only');
+    }
+  });
+
+/** A condition in the segment rule language: a group, or one condition (read as a group of one). */
+const ruleCondition = z.unknown().transform((raw, ctx): SegmentGroup => {
+  const group =
+    typeof raw === 'object' && raw !== null && 'field' in raw
+      ? { match: 'all', conditions: [raw] }
+      : raw;
+  const parsed = segmentDefinitionSchema.safeParse(group);
+  if (parsed.success && 'conditions' in parsed.data) return parsed.data;
+  for (const issue of parsed.error?.issues ?? [])
+    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  if (parsed.success) ctx.addIssue({ code: 'custom', message: 'must be conditions, not static' });
+  return z.NEVER;
+});
+
+const branchCondition = z
+  .strictObject({
+    /** Is the contact in this segment now (evaluated live)? */
+    inSegment: z.string().min(1).optional(),
+    /** Has the contact purchased at least `times` times within the lookback? */
+    purchased: z
+      .strictObject({ times: z.number().int().min(1).default(1), within: durationText })
+      .optional(),
+    /** A condition on the contact, in the segment rule language. */
+    rule: ruleCondition.optional(),
+    /** A property of the event the journey started on. */
+    entryEvent: z
+      .strictObject({
+        property: z.string().min(1),
+        op: z.enum(['eq', 'neq', 'exists', 'not_exists']).default('eq'),
+        value: z.union([z.string(), z.number(), z.boolean()]).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    const set = (['inSegment', 'purchased', 'rule', 'entryEvent'] as const).filter(
+      (k) => c[k] !== undefined,
+    );
+    if (set.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must have exactly one of inSegment, purchased, rule, entryEvent${set.length ? ` (has ${set.join(', ')})` : ''}`,
+      });
+    const e = c.entryEvent;
+    if (e && (e.op === 'eq' || e.op === 'neq') && e.value === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['entryEvent', 'value'],
+        message: `is required for ${e.op}`,
+      });
+  });
+
+const branchNode = z.strictObject({
+  type: z.literal('branch'),
+  if: branchCondition,
+  then: nodeId,
+  else: nodeId,
+});
+
+const splitNode = z.strictObject({
+  type: z.literal('split'),
+  arms: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short name such as "a"'),
+        weight: z.number().positive('must be a positive weight'),
+        next: nodeId,
+      }),
+    )
+    .min(2, 'a split needs at least two arms')
+    .refine((arms) => new Set(arms.map((a) => a.name)).size === arms.length, {
+      message: 'arm names must differ',
+    }),
+});
+
+const sendNode = z.strictObject({
+  type: z.literal('send'),
+  /** email, sms, or any channel adapter by name. */
+  channel: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a channel name such as "email"'),
+  template: templateRef,
+  /** The id of an earlier coupon node: its coupon is in the template's variables. */
+  coupon: nodeId.optional(),
+  next: nodeId,
+});
+
+const couponNode = z.strictObject({
+  type: z.literal('coupon'),
+  couponSet: common.id,
+  validFor: durationText.optional(),
+  next: nodeId,
+});
+
+const segmentNode = z.strictObject({
+  type: z.literal('segment'),
+  action: z.enum(['add', 'remove']),
+  segment: z.string().min(1),
+  next: nodeId,
+});
+
+const tagNode = z.strictObject({
+  type: z.literal('tag'),
+  action: z.enum(['add', 'remove']),
+  tag: z.string().min(1).max(64),
+  next: nodeId,
+});
+
+const exitNode = z.strictObject({ type: z.literal('exit'), reason: reasonName });
+
+export const NODE_TYPES = [
+  'entry',
+  'wait',
+  'branch',
+  'split',
+  'send',
+  'coupon',
+  'segment',
+  'tag',
+  'exit',
+] as const;
+
+const flowNode = z.discriminatedUnion(
+  'type',
+  [
+    entryNode,
+    waitNode,
+    branchNode,
+    splitNode,
+    sendNode,
+    couponNode,
+    segmentNode,
+    tagNode,
+    exitNode,
+  ],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? `must be one of ${NODE_TYPES.join(', ')}` : undefined,
+  },
+);
+
+export const flowSchema = z
+  .strictObject({
+    id: common.id,
+    name: common.name,
+    description: common.description,
+    kind: z.literal('flow'),
+    audience: common.audience,
+    utm: common.utm,
+    holdoutPercent: common.holdoutPercent,
+    contactWindow: common.contactWindow,
+    /** Exit criteria of the whole flow, acting at once through the journey's signals. */
+    exitWhen: z
+      .strictObject({
+        /** A purchase signalled during any wait ends the journey ("purchased"). */
+        purchase: z.boolean().default(false),
+        /** Leaving this segment ends the journey ("left_segment"), checked after every wait. */
+        leftSegment: z.string().min(1).optional(),
+      })
+      .optional(),
+    nodes: z.record(z.string(), flowNode).superRefine((nodes, ctx) => {
+      for (const id of Object.keys(nodes))
+        if (!NODE_ID.test(id))
+          ctx.addIssue({
+            code: 'custom',
+            path: [id],
+            message: 'a node id is lower-case letters, digits, "-" and "_" (at most 63)',
+          });
+    }),
+  })
+  .superRefine((flow, ctx) => {
+    for (const problem of flowGraphProblems(flow))
+      ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  });
+
+export type FlowCampaign = z.infer<typeof flowSchema>;
+export type FlowNode = FlowCampaign['nodes'][string];
+export type FlowNodeType = FlowNode['type'];
+export type FlowNodeOf<T extends FlowNodeType> = Extract<FlowNode, { type: T }>;
+export type BranchCondition = FlowNodeOf<'branch'>['if'];
+
+export class FlowDefinitionError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid flow definition:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'FlowDefinitionError';
+  }
+}
+
+function issuePath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, key) =>
+      typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
+    '',
+  );
+}
+
+/**
+ * Validates a flow (parsed from YAML or JSON): its fields, then its graph. Each problem names
+ * where it is, e.g. `nodes.wait-7d.duration: must be a duration such as "7 days" or "8 hours"`.
+ */
+export function parseFlowDefinition(input: unknown): FlowCampaign {
+  const parsed = flowSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new FlowDefinitionError(
+    parsed.error.issues.map((issue) => {
+      const where = issuePath(issue.path) || '(definition)';
+      if (issue.code === 'unrecognized_keys')
+        return `${where}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+        return `${where}: is required`;
+      return `${where}: ${issue.message}`;
+    }),
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * A flow's graph as text for the terminal and as Mermaid for anything that draws it
+ * (`boomerang campaign graph ID [--mermaid]`). Nodes are listed from the entry node on, in the
+ * order a journey meets them; nodes no path reaches come last.
+ */
+import type { FlowCampaign } from './definition.js';
+import { entryNodeId, nodeExits } from './graph.js';
+import { describeNode } from './steps.js';
+
+/** Node ids breadth-first from the entry node, then any the entry does not reach. */
+function nodeOrder(flow: FlowCampaign): string[] {
+  const order: string[] = [];
+  const entry = entryNodeId(flow.nodes);
+  const queue = entry ? [entry] : [];
+  while (queue.length) {
+    const id = queue.shift()!;
+    if (order.includes(id) || !flow.nodes[id]) continue;
+    order.push(id);
+    queue.push(...nodeExits(flow.nodes[id]!).map((e) => e.to));
+  }
+  return [...order, ...Object.keys(flow.nodes).filter((id) => !order.includes(id))];
+}
+
+export function renderFlowText(flow: FlowCampaign): string {
+  const lines = [`${flow.id}: ${flow.name}`];
+  const exitWhen = [
+    flow.exitWhen?.purchase ? 'on purchase' : undefined,
+    flow.exitWhen?.leftSegment ? `on leaving segment "${flow.exitWhen.leftSegment}"` : undefined,
+  ].filter(Boolean);
+  if (exitWhen.length) lines.push(`  exits at once ${exitWhen.join(' and ')}`);
+  for (const id of nodeOrder(flow)) {
+    const node = flow.nodes[id]!;
+    lines.push(`  ${id} [${node.type}] ${describeNode(node, flow)}`);
+    for (const e of nodeExits(node)) lines.push(`    ${e.label} → ${e.to}`);
+  }
+  return lines.join('\n');
+}
+
+/** Mermaid escapes quotes as entities inside a quoted label. */
+function label(text: string): string {
+  return `"${text.replace(/"/g, '#quot;')}"`;
+}
+
+export function renderFlowMermaid(flow: FlowCampaign): string {
+  const order = nodeOrder(flow);
+  // Mermaid ids by position: node ids may hold characters Mermaid reads as syntax.
+  const ref = new Map(order.map((id, i) => [id, `n${i}`]));
+  const lines = ['flowchart TD'];
+  for (const id of order) {
+    const node = flow.nodes[id]!;
+    const text = label(`${id}: ${describeNode(node, flow)}`);
+    const shape =
+      node.type === 'entry' || node.type === 'exit'
+        ? `([${text}])`
+        : node.type === 'branch' || node.type === 'split'
+          ? `{${text}}`
+          : `[${text}]`;
+    lines.push(`  ${ref.get(id)}${shape}`);
+  }
+  for (const id of order) {
+    for (const e of nodeExits(flow.nodes[id]!)) {
+      const to = ref.get(e.to);
+      const arrow = e.label === 'next' ? '-->' : `-- ${label(e.label)} -->`;
+      if (to) lines.push(`  ${ref.get(id)} ${arrow} ${to}`);
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,79 @@
+/**
+ * What every node function of the flow interpreter shares: the journey it runs in, the coupons
+ * assigned so far, the events received, and the node as the definition the journey runs under
+ * now describes it. Workflow code: deterministic, imports only @temporalio/workflow and types.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { EndReason } from '../../campaigns/journey-contract.js';
+import type { Step } from '../../domain/campaigns/steps.js';
+import type { FlowCampaign, FlowNodeOf, FlowNodeType } from '../../domain/flows/definition.js';
+import { flowStep } from '../../domain/flows/steps.js';
+import type { Journey } from '../journey.js';
+
+/** A store or custom event: the one a journey started on, or one signalled while it runs. */
+export interface FlowEvent {
+  name: string;
+  properties?: Record<string, unknown>;
+  occurredAt?: string;
+}
+
+export interface Coupon {
+  code: string;
+  expiresAt: string | null;
+}
+
+/** Where a node leads: the id of the next node, or the end of the journey with a reason. */
+export type NodeOutcome = { next: string } | { end: EndReason };
+
+export class FlowRun {
+  /** Coupons assigned so far, by coupon node id (absent for a control-group contact). */
+  readonly coupons = new Map<string, Coupon | undefined>();
+  /** Events signalled since the journey started, in the order they came. */
+  readonly events: FlowEvent[] = [];
+  /** Workflow time: deterministic. */
+  readonly startedAt = Date.now();
+  private readonly visits = new Map<string, number>();
+
+  constructor(
+    readonly journey: Journey<FlowCampaign>,
+    readonly entryEvent: FlowEvent | undefined,
+  ) {}
+
+  /**
+   * The step of a node's next visit. Its id is the node id; a node met again (a loop through a
+   * wait) records `id#2`, `id#3`…, since a step sends at most one message.
+   */
+  step(id: string): Step {
+    const visit = (this.visits.get(id) ?? 0) + 1;
+    this.visits.set(id, visit);
+    const step = flowStep(this.journey.campaign, id);
+    return visit === 1 ? step : { ...step, step: `${id}#${visit}` };
+  }
+
+  /** Node `id` of the definition the journey runs under now (an adopted update included). */
+  node<T extends FlowNodeType>(id: string, type: T): FlowNodeOf<T> {
+    return nodeOf(this.journey.campaign, id, type, this.journey.definitionVersion);
+  }
+}
+
+/**
+ * Node `id` of `flow`, of the type the journey met it as. An update that removed the node or
+ * changed its type cannot be adopted mid-journey (the server refuses it); should one arrive, the
+ * journey fails naming the node rather than guess.
+ */
+export function nodeOf<T extends FlowNodeType>(
+  flow: FlowCampaign,
+  id: string,
+  type: T,
+  version: number,
+): FlowNodeOf<T> {
+  const node = flow.nodes[id];
+  if (node?.type !== type)
+    throw ApplicationFailure.nonRetryable(
+      `flow node "${id}" is not a ${type} node in definition version ${version}`,
+      'FlowNodeChanged',
+    );
+  return node as FlowNodeOf<T>;
+}
+
+export type NodeFunction = (run: FlowRun, id: string) => Promise<NodeOutcome>;

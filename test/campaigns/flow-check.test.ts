@@ -1,0 +1,79 @@
+/**
+ * A flow is checked against what exists before it is saved, on real Postgres: the segments it
+ * tests, the segments it changes (static), its coupon sets, channels and templates.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { checkFlowDefinition } from '../../src/campaigns/flow-check.js';
+import { PROJECT_ROOT } from '../../src/config.js';
+import { ensureCouponSet } from '../../src/db/coupons.js';
+import { createSegment } from '../../src/db/segments.js';
+import { FlowDefinitionError } from '../../src/domain/flows/definition.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+const example = (name: string): unknown =>
+  parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, 'examples', 'flows', name), 'utf8'));
+
+describe('flows checked against the database', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    for (const id of ['low-clv', 'reactivation', 'welcome'])
+      await ensureCouponSet(database.db, { id });
+    await createSegment(database.db, {
+      name: 'Big spenders',
+      definition: { conditions: [{ field: 'total_spent', op: 'gt', value: 500 }] },
+    });
+  });
+  afterAll(() => database?.drop());
+
+  const problemsOf = async (definition: unknown): Promise<string[]> => {
+    try {
+      await checkFlowDefinition(database.db, definition);
+      return [];
+    } catch (err) {
+      if (err instanceof FlowDefinitionError) return err.problems;
+      throw err;
+    }
+  };
+
+  it('accepts the three seed flows once their coupon sets exist', async () => {
+    for (const file of [
+      'low-clv-coupon.yaml',
+      'inactive-reactivation.yaml',
+      'welcome-voucher.yaml',
+    ])
+      expect(await problemsOf(example(file))).toEqual([]);
+  });
+
+  it('names each missing or unusable reference at its node and field', async () => {
+    const problems = await problemsOf({
+      id: 'broken',
+      name: 'Broken',
+      kind: 'flow',
+      exitWhen: { leftSegment: 'Nobody' },
+      nodes: {
+        start: { type: 'entry', trigger: 'launch', next: 'vip' },
+        vip: { type: 'branch', if: { inSegment: 'No such' }, then: 'coupon', else: 'done' },
+        coupon: { type: 'coupon', couponSet: 'nope', next: 'mark' },
+        mark: { type: 'segment', action: 'add', segment: 'Big spenders', next: 'push' },
+        push: { type: 'send', channel: 'push', template: 'x', next: 'mail' },
+        mail: { type: 'send', channel: 'email', template: 'no-such-template', next: 'done' },
+        done: { type: 'exit', reason: 'completed' },
+      },
+    });
+    expect(problems).toEqual([
+      'nodes.mark.segment: segment "Big spenders" is dynamic; contacts can only be added to or removed from a static segment',
+      expect.stringMatching(
+        /^exitWhen\.leftSegment: no segment named "Nobody"; known: .*"Big spenders"/,
+      ),
+      expect.stringMatching(/^nodes\.vip\.if\.inSegment: no segment named "No such"/),
+      expect.stringMatching(/^nodes\.coupon\.couponSet: no coupon set "nope"/),
+      'nodes.push.channel: no channel "push"; known: email, sms',
+      expect.stringMatching(/^nodes\.mail\.template: no email template named "no-such-template"/),
+    ]);
+  });
+});

@@ -1,0 +1,56 @@
+/** A flow's graph drawn as text and as Mermaid, from the entry node on. */
+import { describe, expect, it } from 'vitest';
+import { parseFlowDefinition } from '../../../src/domain/flows/definition.js';
+import { renderFlowMermaid, renderFlowText } from '../../../src/domain/flows/render.js';
+
+const flow = parseFlowDefinition({
+  id: 'second-order',
+  name: 'Second-order nudge',
+  kind: 'flow',
+  exitWhen: { purchase: true },
+  nodes: {
+    done: { type: 'exit', reason: 'completed' },
+    send: { type: 'send', channel: 'email', template: 'nudge', coupon: 'coupon', next: 'done' },
+    coupon: { type: 'coupon', couponSet: 'nudge', validFor: '14 days', next: 'send' },
+    likely: {
+      type: 'branch',
+      if: { rule: { field: 'probability_alive', op: 'lt', value: 0.5 } },
+      then: 'coupon',
+      else: 'done',
+    },
+    'wait-30d': { type: 'wait', duration: '30 days', next: 'likely' },
+    start: { type: 'entry', trigger: 'event', event: 'purchase', next: 'wait-30d' },
+  },
+});
+
+describe('flow drawings', () => {
+  it('lists the nodes in the order a journey meets them, each with its exits', () => {
+    expect(renderFlowText(flow)).toBe(
+      [
+        'second-order: Second-order nudge',
+        '  exits at once on purchase',
+        '  start [entry] on event "purchase"',
+        '    next → wait-30d',
+        '  wait-30d [wait] wait 30 days',
+        '    next → likely',
+        '  likely [branch] matches a condition?',
+        '    yes → coupon',
+        '    no → done',
+        '  coupon [coupon] assign coupon from "nudge" (valid 14 days)',
+        '    next → send',
+        '  done [exit] end: completed',
+        '  send [send] send email "nudge" with coupon of coupon',
+        '    next → done',
+      ].join('\n'),
+    );
+  });
+
+  it('draws Mermaid with shapes by node type and quotes escaped', () => {
+    const mermaid = renderFlowMermaid(flow).split('\n');
+    expect(mermaid[0]).toBe('flowchart TD');
+    expect(mermaid).toContain('  n0(["start: on event #quot;purchase#quot;"])');
+    expect(mermaid).toContain('  n2{"likely: matches a condition?"}');
+    expect(mermaid).toContain('  n2 -- "yes" --> n3');
+    expect(mermaid).toContain('  n1 --> n2');
+  });
+});

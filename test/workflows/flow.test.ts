@@ -1,0 +1,503 @@
+/**
+ * The flow interpreter on the time-skipping test server with typed activity fakes: the low-CLV
+ * seed written as a flow takes each branch the coded journey takes, with the same activities and
+ * steps; a split sends each contact down the arm its id and the node pick; a wait for a custom
+ * event ends on the event or on its timeout; an update is adopted at the next node.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import type { FlowActivities } from '../../src/activities/flows.js';
+import {
+  journeyQuery,
+  type JourneyResult,
+  messagesTaskQueue,
+  purchaseSignal,
+  updateDefinitionSignal,
+} from '../../src/campaigns/journey-contract.js';
+import { PROJECT_ROOT } from '../../src/config.js';
+import {
+  type CampaignDefinition,
+  type LowClvCouponCampaign,
+  parseCampaignDefinition,
+} from '../../src/domain/campaigns/definition.js';
+import { type FlowCampaign, parseFlowDefinition } from '../../src/domain/flows/definition.js';
+import { chooseArm } from '../../src/domain/flows/split.js';
+import { type FlowEvent, flowEventSignal, flowJourney } from '../../src/workflows/flow.js';
+import { inactiveReactivationJourney } from '../../src/workflows/inactive-reactivation.js';
+import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
+import { welcomeVoucherJourney } from '../../src/workflows/welcome-voucher.js';
+import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
+import { mockActivities, type Scenario } from './journey-harness.js';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+const exampleFlow = (name: string) =>
+  parseFlowDefinition(
+    parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, 'examples/flows', name), 'utf8')),
+  );
+const lowClvFlow = exampleFlow('low-clv-coupon.yaml');
+const lowClvCoded = parseCampaignDefinition({
+  id: 'low-clv-coupon-flow',
+  name: 'Low CLV coupon',
+  kind: 'low_clv_coupon',
+  couponSet: 'low-clv',
+  utm: { campaign: 'low-clv-coupon' },
+}) as LowClvCouponCampaign;
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterAll(() => env?.teardown());
+
+type Handle = Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>;
+
+/** The journey harness's fakes plus the flow-only activities, recorded the same way. */
+async function workersFor(scenario: Scenario & { matches?: boolean }) {
+  const taskQueue = uniqueTaskQueue('flow');
+  const mocks = mockActivities(env, scenario);
+  const record = async (name: string, input: unknown) =>
+    mocks.calls.push({
+      name,
+      at: await env.currentTimeMs(),
+      input: input as Record<string, unknown>,
+    });
+  const flow: FlowActivities = {
+    matchesCondition: async (i) => (await record('matchesCondition', i), scenario.matches ?? true),
+    removeFromSegment: async (i) => void (await record('removeFromSegment', i)),
+    tagContact: async (i) => void (await record('tagContact', i)),
+  };
+  const main = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities: { ...mocks.journey, ...flow },
+  });
+  const messages = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: messagesTaskQueue(taskQueue),
+    activities: mocks.messaging,
+  });
+  const run = <T>(fn: () => Promise<T>) => main.runUntil(messages.runUntil(fn));
+  return { taskQueue, calls: mocks.calls, run };
+}
+
+interface RunOptions {
+  contactId?: number;
+  entryEvent?: FlowEvent;
+  during?: (handle: Handle) => Promise<void>;
+}
+
+const CODED = {
+  low_clv_coupon: lowClvCouponJourney,
+  inactive_reactivation: inactiveReactivationJourney,
+  welcome_voucher: welcomeVoucherJourney,
+};
+
+/** Runs one journey of the flow interpreter (or of a coded kind) to its end. */
+async function runFlow(
+  campaign: FlowCampaign | CampaignDefinition,
+  scenario: Scenario & { matches?: boolean },
+  opts: RunOptions = {},
+) {
+  const workers = await workersFor(scenario);
+  const startedAt = await env.currentTimeMs();
+  const result = await workers.run(async () => {
+    const args = { contactId: opts.contactId ?? 7, entryEvent: opts.entryEvent };
+    const start = {
+      taskQueue: workers.taskQueue,
+      workflowId: `${campaign.id}/${workers.taskQueue}`,
+    };
+    const handle =
+      campaign.kind === 'flow'
+        ? await env.client.workflow.start(flowJourney, { ...start, args: [{ ...args, campaign }] })
+        : await env.client.workflow.start(CODED[campaign.kind] as typeof lowClvCouponJourney, {
+            ...start,
+            args: [{ ...args, campaign: campaign as LowClvCouponCampaign }],
+          });
+    if (opts.during) await opts.during(handle);
+    return (await handle.result()) as JourneyResult;
+  });
+  const names = workers.calls
+    .map((c) => c.name)
+    .filter((n) => n !== 'recordStep' && n !== 'recordEnrollment');
+  const at = (name: string, nth = 0) =>
+    workers.calls.filter((c) => c.name === name)[nth]!.at - startedAt;
+  const inputs = (name: string) => workers.calls.filter((c) => c.name === name).map((c) => c.input);
+  /** Each activity (but the bookkeeping) and the minute of the journey it ran in. */
+  const timeline = workers.calls
+    .filter((c) => c.name !== 'recordStep' && c.name !== 'recordEnrollment')
+    .map((c) => `${c.name} @${Math.floor((c.at - startedAt) / 60_000)} min`);
+  return { result, names, at, inputs, timeline, steps: result.steps.map((s) => s.step) };
+}
+
+function purchaseAfter(after: number) {
+  return async (handle: Handle) => {
+    await env.sleep(after);
+    await handle.signal(purchaseSignal, {
+      orderId: 'o-1',
+      total: 40,
+      currency: 'EUR',
+      placedAt: new Date(await env.currentTimeMs()).toISOString(),
+    });
+  };
+}
+
+describe('the low-CLV seed as a flow', () => {
+  const scenarios: { title: string; scenario: Scenario; opts?: RunOptions; endReason: string }[] = [
+    {
+      title: 'ends at once for a contact not in "Customers to reengage"',
+      scenario: { inSegment: false },
+      endReason: 'not_in_segment',
+    },
+    {
+      title: 'ends when a purchase arrives during the 7-day wait, without a reminder',
+      scenario: {},
+      opts: { during: purchaseAfter(2 * DAY) },
+      endReason: 'purchased',
+    },
+    {
+      title: 'sends no reminder to a contact who left the segment during the wait',
+      scenario: { inSegment: [true, false] },
+      endReason: 'left_segment',
+    },
+    {
+      title: 'sends no reminder when the orders show a purchase in the last 7 days',
+      scenario: { purchasedPerOrders: true },
+      endReason: 'purchased',
+    },
+    {
+      title: 'reminds with the same coupon after 7 days',
+      scenario: {},
+      endReason: 'completed',
+    },
+  ];
+  for (const { title, scenario, opts, endReason } of scenarios)
+    it(`${title}, as the coded journey does`, async () => {
+      const flow = await runFlow(lowClvFlow, scenario, opts);
+      const coded = await runFlow(lowClvCoded, scenario, opts);
+      expect(flow.result.endReason).toBe(endReason);
+      expect(flow.result.endReason).toBe(coded.result.endReason);
+      expect(flow.names).toEqual(coded.names);
+      expect(flow.steps).toEqual(coded.steps);
+      expect(flow.inputs('sendEmail').map((e) => [e.step, e.template, e.variables, e.utm])).toEqual(
+        coded.inputs('sendEmail').map((e) => [e.step, e.template, e.variables, e.utm]),
+      );
+      expect(flow.result.couponCode).toBe(coded.result.couponCode);
+    });
+
+  it('sends the reminder seven days after the offer, with the offer’s coupon', async () => {
+    const { names, at, inputs } = await runFlow(lowClvFlow, {});
+    expect(names).toEqual([
+      'isInSegment',
+      'assignCoupon',
+      'sendEmail',
+      'isInSegment',
+      'hasPurchased',
+      'sendEmail',
+      'endJourney',
+    ]);
+    expect(inputs('sendEmail').map((e) => e.template)).toEqual([
+      'low-clv-offer',
+      'low-clv-reminder',
+    ]);
+    expect(inputs('sendEmail').map((e) => e.variables)).toEqual([
+      { coupon: { code: 'CODE-7', expires_at: null } },
+      { coupon: { code: 'CODE-7', expires_at: null } },
+    ]);
+    expect(at('sendEmail', 1) - at('sendEmail', 0)).toBeGreaterThanOrEqual(7 * DAY);
+  });
+
+  it('shows the node it waits at in the journey query', async () => {
+    await runFlow(
+      lowClvFlow,
+      {},
+      {
+        during: async (handle) => {
+          await env.sleep(HOUR);
+          const state = await handle.query(journeyQuery);
+          expect(state.currentStep).toBe('wait');
+          expect(state.steps.map((s) => [s.step, s.label])).toEqual([
+            ['is_in_segment', 'is in segment "Customers to reengage"?'],
+            ['assign_coupon', 'assign coupon from "low-clv"'],
+            ['send_offer', 'send email "low-clv-offer" with coupon of assign_coupon'],
+            ['wait', 'wait up to 7 days for purchase'],
+          ]);
+        },
+      },
+    );
+  });
+
+  it('adopts an update at the next node: the reminder of the new version', async () => {
+    const v2 = parseFlowDefinition({
+      ...lowClvFlow,
+      nodes: {
+        ...lowClvFlow.nodes,
+        send_reminder: { ...lowClvFlow.nodes.send_reminder, template: 'last-call' },
+      },
+    });
+    const { result, inputs } = await runFlow(
+      lowClvFlow,
+      {},
+      {
+        during: async (handle) => {
+          await env.sleep(DAY);
+          await handle.signal(updateDefinitionSignal, {
+            version: 2,
+            campaign: v2 as never,
+          });
+        },
+      },
+    );
+    expect(inputs('sendEmail').map((e) => e.template)).toEqual(['low-clv-offer', 'last-call']);
+    expect(result.steps.map((s) => [s.step, s.definitionVersion])).toEqual([
+      ['is_in_segment', 1],
+      ['assign_coupon', 1],
+      ['send_offer', 1],
+      ['wait', 1],
+      ['still_in_segment', 2],
+      ['has_purchased', 2],
+      ['send_reminder', 2],
+      ['end', 2],
+    ]);
+  });
+});
+
+describe('the other seeds as flows, beside their coded journeys', () => {
+  const welcome = parseCampaignDefinition({
+    id: 'welcome-voucher-flow',
+    name: 'Welcome voucher',
+    kind: 'welcome_voucher',
+    couponSet: 'welcome',
+    contactWindow: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], from: '09:00', to: '20:00' },
+  });
+  const reactivation = parseCampaignDefinition({
+    id: 'inactive-reactivation-flow',
+    name: 'Reactivation',
+    kind: 'inactive_reactivation',
+    couponSet: 'reactivation',
+  });
+  const seeds = [
+    { flow: exampleFlow('welcome-voucher.yaml'), coded: welcome },
+    { flow: exampleFlow('inactive-reactivation.yaml'), coded: reactivation },
+  ];
+  const scenarios: { title: string; scenario: Scenario; opts?: RunOptions }[] = [
+    { title: 'without a purchase', scenario: { windowOpensInMs: 5 * HOUR } },
+    {
+      title: 'with a purchase during the first wait',
+      scenario: {},
+      opts: { during: purchaseAfter(HOUR) },
+    },
+    {
+      title: 'with a purchase in the orders only',
+      scenario: { purchasedPerOrders: [false, true] },
+    },
+    { title: 'without SMS consent', scenario: { smsSkip: 'no_sms_consent' } },
+    { title: 'with an empty coupon pool', scenario: { poolExhausted: true } },
+  ];
+  for (const { flow, coded } of seeds)
+    for (const { title, scenario, opts } of scenarios)
+      it(`${coded.kind} ${title}: the same activities, messages, coupons and end`, async () => {
+        const a = await runFlow(flow, scenario, opts);
+        const b = await runFlow(coded, scenario, opts);
+        expect(a.result.endReason).toBe(b.result.endReason);
+        expect(a.timeline).toEqual(b.timeline);
+        const sent = (run: typeof a, name: string) =>
+          run.inputs(name).map((m) => [m.template, m.variables, m.utm]);
+        expect(sent(a, 'sendEmail')).toEqual(sent(b, 'sendEmail'));
+        expect(sent(a, 'sendSms')).toEqual(sent(b, 'sendSms'));
+        const coupons = (run: typeof a) =>
+          run.inputs('assignCoupon').map((c) => [c.step, c.couponSet, c.validFor]);
+        expect(coupons(a)).toEqual(coupons(b));
+      });
+});
+
+// An abandoned-checkout flow: half the contacts get an email and a day to finish the checkout.
+const checkout = parseFlowDefinition({
+  id: 'checkout-nudge',
+  name: 'Checkout nudge',
+  kind: 'flow',
+  nodes: {
+    start: {
+      type: 'entry',
+      trigger: 'event',
+      event: 'checkout_started',
+      key: 'checkout_id',
+      next: 'ab',
+    },
+    ab: {
+      type: 'split',
+      arms: [
+        { name: 'nudge', weight: 50, next: 'nudge-email' },
+        { name: 'control', weight: 50, next: 'control' },
+      ],
+    },
+    'nudge-email': {
+      type: 'send',
+      channel: 'email',
+      template: 'checkout-nudge',
+      next: 'wait-order',
+    },
+    'wait-order': {
+      type: 'wait',
+      until: { event: 'checkout_completed', where: { checkout_id: 'c-1' } },
+      timeout: '1 day',
+      onEvent: 'converted',
+      onTimeout: 'tag-lost',
+    },
+    'tag-lost': { type: 'tag', action: 'add', tag: 'lost-checkout', next: 'lost' },
+    converted: { type: 'exit', reason: 'converted' },
+    lost: { type: 'exit', reason: 'lost' },
+    control: { type: 'exit', reason: 'control_arm' },
+  },
+});
+
+/** The first contact ids, from 1, that the split sends down each arm. */
+function contactsByArm(): Record<string, number> {
+  const byArm: Record<string, number> = {};
+  const arms = (checkout.nodes.ab as { arms: { name: string; weight: number }[] }).arms;
+  for (let id = 1; Object.keys(byArm).length < arms.length; id++)
+    byArm[chooseArm(arms, id, 'ab').name] ??= id;
+  return byArm;
+}
+
+describe('a split and a wait for an event with a timeout', () => {
+  const arms = contactsByArm();
+  const entryEvent = { name: 'checkout_started', properties: { checkout_id: 'c-1' } };
+
+  it('sends each contact down the arm its id and the node choose, and notes it', async () => {
+    const control = await runFlow(checkout, {}, { contactId: arms.control, entryEvent });
+    expect(control.result.endReason).toBe('control_arm');
+    expect(control.names).toEqual(['endJourney']);
+    expect(control.result.steps[0]).toMatchObject({ step: 'ab', outcome: 'arm control' });
+  });
+
+  it('ends on the awaited event, not on another checkout’s', async () => {
+    const { result, names, at, steps } = await runFlow(
+      checkout,
+      {},
+      {
+        contactId: arms.nudge,
+        entryEvent,
+        during: async (handle) => {
+          await env.sleep(2 * HOUR);
+          const other = { checkout_id: 'c-2' };
+          await handle.signal(flowEventSignal, { name: 'checkout_completed', properties: other });
+          await env.sleep(HOUR);
+          const mine = { checkout_id: 'c-1' };
+          await handle.signal(flowEventSignal, { name: 'checkout_completed', properties: mine });
+        },
+      },
+    );
+    expect(result.endReason).toBe('converted');
+    expect(names).toEqual(['sendEmail', 'endJourney']);
+    expect(steps).toEqual(['ab', 'nudge-email', 'wait-order', 'end']);
+    expect(result.steps[2]!.outcome).toBe('checkout_completed received');
+    expect(at('endJourney')).toBeGreaterThanOrEqual(3 * HOUR);
+    expect(at('endJourney')).toBeLessThan(4 * HOUR);
+  });
+
+  it('takes the timeout exit a day later when the event never comes', async () => {
+    const { result, names, at, inputs } = await runFlow(
+      checkout,
+      {},
+      { contactId: arms.nudge, entryEvent },
+    );
+    expect(result.endReason).toBe('lost');
+    expect(names).toEqual(['sendEmail', 'tagContact', 'endJourney']);
+    expect(inputs('tagContact')).toEqual([
+      { contactId: arms.nudge, tag: 'lost-checkout', action: 'add' },
+    ]);
+    expect(at('tagContact')).toBeGreaterThanOrEqual(DAY);
+  });
+});
+
+describe('flow-level exit criteria and rule branches', () => {
+  const vip = parseFlowDefinition({
+    id: 'vip-thanks',
+    name: 'VIP thank-you',
+    kind: 'flow',
+    exitWhen: { purchase: true },
+    nodes: {
+      start: { type: 'entry', trigger: 'segment_entry', segment: 'Champions', next: 'wait-1d' },
+      'wait-1d': { type: 'wait', duration: '1 day', next: 'big-spender' },
+      'big-spender': {
+        type: 'branch',
+        if: { rule: { field: 'purchases_amount', op: 'gte', value: 500, within: '365 days' } },
+        then: 'thanks',
+        else: 'done',
+      },
+      thanks: { type: 'send', channel: 'email', template: 'vip-thanks', next: 'done' },
+      done: { type: 'exit', reason: 'completed' },
+    },
+  });
+
+  it('branches on a rule-language condition after the wait', async () => {
+    const yes = await runFlow(vip, { matches: true } as Scenario);
+    expect(yes.names).toEqual(['matchesCondition', 'sendEmail', 'endJourney']);
+    expect(yes.inputs('matchesCondition')[0]!.condition).toEqual({
+      match: 'all',
+      conditions: [{ field: 'purchases_amount', op: 'gte', value: 500, within: '365 days' }],
+    });
+    const no = await runFlow(vip, { matches: false } as Scenario);
+    expect(no.names).toEqual(['matchesCondition', 'endJourney']);
+  });
+
+  it('ends at once on a purchase during any wait, with exitWhen.purchase', async () => {
+    const { result, names, at } = await runFlow(vip, {}, { during: purchaseAfter(HOUR) });
+    expect(result.endReason).toBe('purchased');
+    expect(names).toEqual(['endJourney']);
+    expect(at('endJourney')).toBeLessThan(2 * HOUR);
+  });
+
+  it('ends when the contact left the segment of exitWhen.leftSegment during a wait', async () => {
+    const leaving = parseFlowDefinition({
+      ...vip,
+      exitWhen: { leftSegment: 'Champions' },
+    });
+    const { result, names, at } = await runFlow(leaving, { inSegment: false });
+    expect(result.endReason).toBe('left_segment');
+    expect(names).toEqual(['isInSegment', 'endJourney']);
+    expect(at('isInSegment')).toBeGreaterThanOrEqual(DAY);
+  });
+});
+
+describe('a loop through a wait', () => {
+  // Weekly reminders until the contact joins "Members": each visit of a node is a step of its own.
+  const weekly = parseFlowDefinition({
+    id: 'weekly',
+    name: 'Weekly until member',
+    kind: 'flow',
+    nodes: {
+      start: { type: 'entry', trigger: 'launch', next: 'member' },
+      member: { type: 'branch', if: { inSegment: 'Members' }, then: 'done', else: 'remind' },
+      remind: { type: 'send', channel: 'email', template: 'join-us', next: 'week' },
+      week: { type: 'wait', duration: '7 days', next: 'member' },
+      done: { type: 'exit', reason: 'joined' },
+    },
+  });
+
+  it('sends one message per visit, under the node id and then id#2', async () => {
+    const { result, inputs, steps, at } = await runFlow(weekly, {
+      inSegment: [false, false, true],
+    });
+    expect(result.endReason).toBe('joined');
+    expect(inputs('sendEmail').map((e) => e.step)).toEqual(['remind', 'remind#2']);
+    expect(steps).toEqual([
+      'member',
+      'remind',
+      'week',
+      'member#2',
+      'remind#2',
+      'week#2',
+      'member#3',
+      'end',
+    ]);
+    expect(at('sendEmail', 1)).toBeGreaterThanOrEqual(7 * DAY);
+  });
+});
