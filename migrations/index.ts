@@ -12,6 +12,7 @@ import * as m20261127000000 from './20261127000000_message_batches.js';
 import * as m20261127000100 from './20261127000100_journey_failures.js';
 import * as m20261127100000 from './20261127100000_consent_times.js';
 import * as m20261127120000 from './20261127120000_campaign_versions.js';
+import * as m20261206000000 from './20261206000000_consent_times_not_ahead.js';
 
 export const migrations: Record<string, Migration> = {
   '20261123000000_greetings': m20261123000000,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '20261127000100_journey_failures': m20261127000100,
   '20261127100000_consent_times': m20261127100000,
   '20261127120000_campaign_versions': m20261127120000,
+  '20261206000000_consent_times_not_ahead': m20261206000000,
 };

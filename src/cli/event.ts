@@ -77,7 +77,9 @@ async function submit(
   json: boolean | undefined,
 ): Promise<void> {
   const db = ctx.db();
-  const accepted = await acceptEvents(db, 'cli', event);
+  const accepted = await acceptEvents(db, 'cli', event, {
+    clockToleranceSeconds: ctx.config.eventClockToleranceSeconds,
+  });
   if (!accepted.ok) {
     throw new CliError(
       `invalid event:\n${accepted.problems.map((p) => `  ${FLAG_OF[p.path] ?? p.path}: ${p.message}`).join('\n')}`,
