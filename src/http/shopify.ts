@@ -80,12 +80,10 @@ export function shopifyWebhookHandler(deps: HttpDeps): Handler {
       console.warn(
         `http: Shopify webhook ${topic}${webhookId ? ` ${webhookId}` : ''}: left out ${p.path} (${p.message})`,
       );
-    const result = await acceptEvents(
-      deps.db,
-      'shopify',
-      mapping.event,
-      { clockToleranceSeconds, ...(webhookId ? { dedupeKey: `webhook:${webhookId}` } : {}) },
-    );
+    const result = await acceptEvents(deps.db, 'shopify', mapping.event, {
+      clockToleranceSeconds,
+      ...(webhookId ? { dedupeKey: `webhook:${webhookId}` } : {}),
+    });
     if (!result.ok) return ignore(result.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
     const [stored] = result.events;
     if (!stored!.duplicate) deps.onEventsAccepted?.();
