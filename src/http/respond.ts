@@ -2,6 +2,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 
+/** What 503 answers suggest: about the time `npm start` takes to restart Postgres. */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** An answer that ends a request early: its status, a message for the caller, extra JSON fields and headers. */
 export class HttpError extends Error {
   constructor(

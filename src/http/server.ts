@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { pingDatabase } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { eventsHandler } from './events.js';
-import { HttpError, sendJson } from './respond.js';
+import { HttpError, RETRY_AFTER_SECONDS, sendJson } from './respond.js';
 import { shopifyWebhookHandler } from './shopify.js';
 import { unsubscribeHandler } from './unsubscribe.js';
 import { AesGcmPayloadCodec } from '../temporal/codec.js';
@@ -38,14 +38,15 @@ async function check(
     ]);
     return { name, ok: true };
   } catch (err) {
-    return { name, ok: false, error: (err as Error).message };
+    // The reason (addresses, ports) goes to the log only: /readyz answers anyone.
+    console.warn(`http: /readyz: ${name} is not ready: ${(err as Error).message}`);
+    return { name, ok: false, error: 'does not answer (the reason is in the log)' };
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** What 503 answers suggest: about the time `npm start` takes to restart Postgres. */
-export const RETRY_AFTER_SECONDS = 5;
+export { RETRY_AFTER_SECONDS };
 
 export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   const routes = new Map<string, Handler>();

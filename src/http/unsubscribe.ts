@@ -16,7 +16,8 @@ import {
   isVoidedBySubscription,
   verifyUnsubscribeToken,
 } from '../domain/messages/unsubscribe-token.js';
-import { HttpError, readBody, sendHtmlPage } from './respond.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
+import { HttpError, RETRY_AFTER_SECONDS, readBody, sendHtmlPage } from './respond.js';
 import type { Handler, HttpDeps } from './types.js';
 
 /** The one-click body is a few bytes; forms add little. */
@@ -135,6 +136,19 @@ export function unsubscribeHandler(deps: HttpDeps): Handler {
       if (res.headersSent) throw err;
       if (err instanceof HttpError)
         return sendHtmlPage(res, err.status, 'This request cannot be handled', `${err.message}.`);
+      if (isDatabaseUnavailable(err)) {
+        console.warn(
+          `http: ${req.method} /unsubscribe: Postgres is unavailable (${(err as Error).message}); answered 503`,
+        );
+        // Mailbox providers retry a one-click POST answered 503 with Retry-After.
+        res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+        return sendHtmlPage(
+          res,
+          503,
+          'Unsubscribing is not available right now',
+          'You are not unsubscribed yet. Please try again in a few minutes.',
+        );
+      }
       console.error(
         `http: ${req.method} /unsubscribe failed: ${(err as Error).stack ?? String(err)}`,
       );
