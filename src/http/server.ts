@@ -96,7 +96,10 @@ export function createHttpServer(deps: HttpDeps): http.Server {
   const routes = createRoutes(deps);
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const handler = routes.get(`${req.method} ${url.pathname}`);
+    // HEAD is GET without the body (node:http leaves the body out of HEAD answers).
+    const handler =
+      routes.get(`${req.method} ${url.pathname}`) ??
+      (req.method === 'HEAD' ? routes.get(`GET ${url.pathname}`) : undefined);
     if (!handler) {
       const allowed = [...routes.keys()]
         .filter((k) => k.endsWith(` ${url.pathname}`))
