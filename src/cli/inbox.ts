@@ -114,6 +114,13 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
       console.log(`  payload    ${JSON.stringify(row.payload, null, 2).replace(/\n/g, '\n  ')}`);
     });
 
+  /** The ids no inbox event has (a typo), told apart from events in another state. */
+  const unknownIds = async (ids: number[]) => {
+    const unknown: number[] = [];
+    for (const id of ids) if (!(await findInboxEvent(ctx.db(), id))) unknown.push(id);
+    return unknown;
+  };
+
   inbox
     .command('retry [ids...]')
     .description(
@@ -125,16 +132,18 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
       const target = parseIds(ids, opts.allParked);
       const retried = await retryInboxEvents(ctx.db(), target);
       const missed = target === 'all-parked' ? [] : target.filter((id) => !retried.includes(id));
-      if (opts.json) return printJson({ retried, notParkedOrRejected: missed });
+      const unknown = await unknownIds(missed);
+      const notRetriable = missed.filter((id) => !unknown.includes(id));
+      if (opts.json) return printJson({ retried, notParkedOrRejected: notRetriable, unknown });
       console.log(
         retried.length
           ? `${retried.length} event(s) pending again: ${retried.join(', ')}`
           : 'no event to retry',
       );
-      if (missed.length) {
-        console.error(`not parked or rejected (left as they are): ${missed.join(', ')}`);
-        process.exitCode = 1;
-      }
+      if (notRetriable.length)
+        console.error(`not parked or rejected (left as they are): ${notRetriable.join(', ')}`);
+      if (unknown.length) console.error(`no inbox event has id ${unknown.join(', ')}`);
+      if (missed.length) process.exitCode = 1;
     });
 
   inbox
