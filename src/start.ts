@@ -325,9 +325,9 @@ async function startPostgres(
             ),
           );
         const delay = backoff(started);
-        say(
-          `the embedded Postgres exited (${signal ?? `code ${code}`}); restarting it in ${delay / 1000} s`,
-        );
+        // Code 3: postgres-main saw its server vanish; the server's own signal is not known to it.
+        const why = signal ?? (code === 3 ? 'its server was killed or crashed' : `code ${code}`);
+        say(`the embedded Postgres exited (${why}); restarting it in ${delay / 1000} s`);
         setTimeout(() => {
           if (!shutdown.stopping) launch(false).catch(() => {});
         }, delay);
