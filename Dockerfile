@@ -1,5 +1,6 @@
 # The Boomerang worker and HTTP endpoint (one image, two commands; see docker-compose.yml).
-FROM node:20-bookworm-slim
+# Node.js 24, the active LTS line (Node.js 20 reached its end of life on 2026-04-30).
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./

@@ -160,6 +160,7 @@ export class BoomerangClient {
         temporal: () => this.temporal(),
         taskQueue: this.config.temporal.taskQueue,
         defaultCurrency: this.config.shop.currency,
+        clockToleranceSeconds: this.config.eventClockToleranceSeconds,
       },
       event,
       this.options.eventSource ?? 'api',

@@ -137,6 +137,15 @@ export const ENVIRONMENT = {
       .default(365),
     describe: 'Days an unsubscribe link stays valid after its email was sent.',
   },
+  EVENT_CLOCK_TOLERANCE_SECONDS: {
+    schema: z.coerce
+      .number({ error: 'must be a number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(0, 'must not be negative')
+      .default(300),
+    describe:
+      "How far the times of the store's events may be ahead of their receipt (the store's clock may run ahead); a later time is refused with 400.",
+  },
   SHOPIFY_WEBHOOK_SECRET: {
     schema: optionalString,
     describe: 'Shopify app secret: verifies `X-Shopify-Hmac-Sha256` of `/webhooks/shopify`.',
@@ -362,6 +371,8 @@ export interface Config {
   operatorKey: string | undefined;
   metricsPublic: boolean;
   unsubscribeLinkDays: number;
+  /** EVENT_CLOCK_TOLERANCE_SECONDS */
+  eventClockToleranceSeconds: number;
   shopifyWebhookSecret: string | undefined;
   payloadEncryptionKey: Buffer | undefined;
   shop: { name: string | undefined; url: string | undefined; timezone: string; currency: string };
@@ -508,6 +519,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     operatorKey: v.BOOMERANG_OPERATOR_KEY,
     metricsPublic: v.METRICS_PUBLIC,
     unsubscribeLinkDays: v.UNSUBSCRIBE_LINK_DAYS,
+    eventClockToleranceSeconds: v.EVENT_CLOCK_TOLERANCE_SECONDS,
     shopifyWebhookSecret: v.SHOPIFY_WEBHOOK_SECRET,
     payloadEncryptionKey: v.PAYLOAD_ENCRYPTION_KEY
       ? Buffer.from(v.PAYLOAD_ENCRYPTION_KEY, 'base64')

@@ -325,9 +325,9 @@ async function startPostgres(
             ),
           );
         const delay = backoff(started);
-        say(
-          `the embedded Postgres exited (${signal ?? `code ${code}`}); restarting it in ${delay / 1000} s`,
-        );
+        // Code 3: postgres-main saw its server vanish; the server's own signal is not known to it.
+        const why = signal ?? (code === 3 ? 'its server was killed or crashed' : `code ${code}`);
+        say(`the embedded Postgres exited (${why}); restarting it in ${delay / 1000} s`);
         setTimeout(() => {
           if (!shutdown.stopping) launch(false).catch(() => {});
         }, delay);
@@ -640,9 +640,9 @@ export async function start(
         `  Workers           ${options.workers}`,
         `  HTTP endpoint     ${httpUrl(config.httpHost, config.httpPort)}  (${reach}; POST /events, /webhooks/shopify, /unsubscribe, /healthz, /readyz)`,
         `  Dashboard         ${http}/dashboard  (sign in with any user name and the operator key)`,
-        `  Operator key      ${secrets.BOOMERANG_OPERATOR_KEY}  (also Bearer for /api/report, /metrics, /codec)`,
-        `  API key           ${secrets.BOOMERANG_API_KEY}  (Authorization: Bearer …, for POST /events)`,
-        `  Keys kept in      ${config.operatorKey && config.apiKey ? 'the environment' : secretsFile} (owner-only)`,
+        `  Operator key      ${maskKey(secrets.BOOMERANG_OPERATOR_KEY)}  (also Bearer for /api/report, /metrics, /codec)`,
+        `  API key           ${maskKey(secrets.BOOMERANG_API_KEY)}  (Authorization: Bearer …, for POST /events)`,
+        `  Keys kept in      ${config.operatorKey && config.apiKey ? 'the environment' : `${secretsFile} (owner-only; jq -r .BOOMERANG_OPERATOR_KEY ${secretsFile})`}`,
         `  Postgres          ${redactedDb}  (the CLI finds it while this runs)`,
         'Press Ctrl-C to stop; starting again resumes every running campaign.',
       ].join('\n'),
@@ -652,6 +652,16 @@ export async function start(
     await shutdown.run();
     say('stopped');
   }
+}
+
+/**
+ * A key as the banner shows it: its prefix and last four characters, enough to tell keys apart;
+ * the banner ends up in captured logs, the keys stay in the secrets file.
+ */
+export function maskKey(key: string): string {
+  // The prefixes generated keys start with (src/provision/local-state.ts).
+  const prefix = /^bmr_(?:op_)?/.exec(key)?.[0] ?? '';
+  return key.length - prefix.length > 8 ? `${prefix}…${key.slice(-4)}` : '…';
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -36,6 +36,20 @@ import {
  */
 export const SAMPLE_RENDER_LIMIT_MS = 1000;
 
+/**
+ * The largest definition saved, as JSON. Every journey carries its definition in its input (and
+ * `update --running adopt` in a signal): Temporal refuses a payload over 2 MiB and a request over
+ * 4 MiB, and one campaign too big for that would fail every registration's enrolment.
+ */
+export const MAX_DEFINITION_BYTES = 256 * 1024;
+
+/** The problem with a definition over MAX_DEFINITION_BYTES, if it is. */
+export function definitionSizeProblem(campaign: CampaignDefinition): string | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(campaign), 'utf8');
+  if (bytes <= MAX_DEFINITION_BYTES) return undefined;
+  return `the definition is ${bytes.toLocaleString('en')} bytes as JSON; a campaign definition may be at most ${MAX_DEFINITION_BYTES.toLocaleString('en')} bytes (256 KiB), since every journey carries it (make the templates smaller)`;
+}
+
 /** What a journey passes to its templates, with plausible values. */
 const SAMPLE_VARIABLES: Record<string, unknown> = {
   contact: {
@@ -161,6 +175,9 @@ export async function templateProblems(
  */
 export async function checkCampaignDefinition(db: Db, input: unknown): Promise<CampaignDefinition> {
   const campaign = parseCampaignDefinition(input);
+  // Before rendering anything: a template of megabytes is refused for its size alone.
+  const tooBig = definitionSizeProblem(campaign);
+  if (tooBig) throw new CampaignDefinitionError([tooBig]);
   const problems = await campaignKind(campaign.kind).checks(campaign, lookupsIn(db));
   for (const { path, channel, ref } of templatesOf(campaign))
     problems.push(...(await templateProblems(path, channel, ref)));

@@ -272,11 +272,25 @@ export async function enrolOnEvent(
   contact: { id: number; email: string | null },
 ): Promise<JourneyStart[]> {
   const journeys: JourneyStart[] = [];
+  const failed: { campaignId: string; error: unknown }[] = [];
   for (const campaign of campaigns) {
     if (campaign.definition.audience.limitation === 'with_email' && !contact.email) continue;
-    const { outcome, workflowId } = await start(deps, campaign, contact.id);
-    journeys.push({ campaignId: campaign.definition.id, workflowId, outcome });
+    // One campaign's failure must not keep the contact out of the others: a retry of the event
+    // finds those enrolled (deterministic ids) and tries the failed ones again.
+    try {
+      const { outcome, workflowId } = await start(deps, campaign, contact.id);
+      journeys.push({ campaignId: campaign.definition.id, workflowId, outcome });
+    } catch (error) {
+      failed.push({ campaignId: campaign.definition.id, error });
+    }
   }
+  if (failed.length)
+    throw new Error(
+      `contact ${contact.id}: ${failed.map((f) => `campaign ${f.campaignId} failed to enrol (${(f.error as Error).message})`).join('; ')}; ` +
+        `${journeys.length ? `enrolled in ${journeys.map((j) => j.campaignId).join(', ')}` : 'no other campaign to enrol in'}`,
+      // An outage stays recognisable as one (never parked).
+      { cause: failed[0]!.error },
+    );
   return journeys;
 }
 

@@ -1,6 +1,8 @@
 /**
  * `campaign update`'s work: save the new definition as the next version, then, when running
  * journeys are to adopt it, tell each of them. Journeys started from now on take it in any case.
+ * With "adopt", journeys that could not be told (Temporal down, a signal refused) are reported
+ * with what was saved (CampaignUpdateIncompleteError), never hidden behind one error.
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type DefinitionUpdate, updateCampaignDefinition } from '../db/campaigns.js';
@@ -17,6 +19,26 @@ export interface CampaignUpdateResult extends DefinitionUpdate {
   told: number;
 }
 
+/** The new version is saved, but some running journeys were not told to adopt it. */
+export class CampaignUpdateIncompleteError extends Error {
+  override name = 'CampaignUpdateIncompleteError';
+  constructor(
+    readonly result: CampaignUpdateResult,
+    readonly notTold: { workflowId: string; error: string }[],
+  ) {
+    const { campaign, version, told, running } = result;
+    super(
+      `campaign "${campaign.id}" is saved as version ${version}: journeys started from now on take it, ` +
+        `and ${told} running journey(s) were told to adopt it; ${notTold.length} of ${running} were NOT told ` +
+        `(${notTold
+          .slice(0, 3)
+          .map((n) => `${n.workflowId}: ${n.error}`)
+          .join('; ')}${notTold.length > 3 ? '; …' : ''}) and keep the version they run. ` +
+        `Run the same \`campaign update ${campaign.id} --running adopt\` again to tell them (a journey already on version ${version} ignores it).`,
+    );
+  }
+}
+
 /** Signals in flight at once: enough to tell thousands of journeys in seconds without flooding the server. */
 const SIGNAL_CONCURRENCY = 32;
 
@@ -31,12 +53,22 @@ export async function updateCampaign(
   if (runningJourneys === 'keep' || running.length === 0)
     return { ...update, runningJourneys, running: running.length, told: 0 };
 
+  let client: Client;
+  try {
+    client = await deps.temporal();
+  } catch (err) {
+    throw new CampaignUpdateIncompleteError(
+      { ...update, runningJourneys, running: running.length, told: 0 },
+      running.map((workflowId) => ({ workflowId, error: (err as Error).message })),
+    );
+  }
+
   // Also when nothing changed: running `update --running adopt` again re-tells journeys an
   // interrupted run missed (journeys ignore a version they already run).
-  const client = await deps.temporal();
   const signal = { version: update.version, campaign: update.campaign };
   let told = 0;
   let next = 0;
+  const notTold: { workflowId: string; error: string }[] = [];
   const lanes = Array.from({ length: Math.min(SIGNAL_CONCURRENCY, running.length) }, async () => {
     while (next < running.length) {
       const workflowId = running[next++]!;
@@ -45,10 +77,17 @@ export async function updateCampaign(
         told++;
       } catch (err) {
         // Ended since the list was read: it has no next node.
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        if (err instanceof WorkflowNotFoundError) continue;
+        const cause = (err as Error).cause;
+        notTold.push({
+          workflowId,
+          error: `${(err as Error).message}${cause instanceof Error ? ` (${cause.message})` : ''}`,
+        });
       }
     }
   });
   await Promise.all(lanes);
-  return { ...update, runningJourneys, running: running.length, told };
+  const result = { ...update, runningJourneys, running: running.length, told };
+  if (notTold.length) throw new CampaignUpdateIncompleteError(result, notTold);
+  return result;
 }

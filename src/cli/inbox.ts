@@ -10,6 +10,7 @@ import {
   inboxOverview,
   type InboxState,
   retryInboxEvents,
+  unknownInboxEventIds,
 } from '../services/inbox.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
@@ -104,16 +105,18 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
       const target = parseIds(ids, opts.allParked);
       const retried = await retryInboxEvents(ctx.db(), target);
       const missed = target === 'all-parked' ? [] : target.filter((id) => !retried.includes(id));
-      if (opts.json) return printJson({ retried, notParkedOrRejected: missed });
+      const unknown = await unknownInboxEventIds(ctx.db(), missed);
+      const notRetriable = missed.filter((id) => !unknown.includes(id));
+      if (opts.json) return printJson({ retried, notParkedOrRejected: notRetriable, unknown });
       console.log(
         retried.length
           ? `${retried.length} event(s) pending again: ${retried.join(', ')}`
           : 'no event to retry',
       );
-      if (missed.length) {
-        console.error(`not parked or rejected (left as they are): ${missed.join(', ')}`);
-        process.exitCode = 1;
-      }
+      if (notRetriable.length)
+        console.error(`not parked or rejected (left as they are): ${notRetriable.join(', ')}`);
+      if (unknown.length) console.error(`no inbox event has id ${unknown.join(', ')}`);
+      if (missed.length) process.exitCode = 1;
     });
 
   inbox

@@ -222,7 +222,10 @@ function merge(
   if (input.newsletterStatus !== undefined && !staleAgainst(newsletterLast)) {
     if (input.newsletterStatus !== v.newsletter_status) {
       v.newsletter_status = input.newsletterStatus;
-      if (input.newsletterStatus === 'subscribed') v.newsletter_subscribed_at = statedAt;
+      // Never later than this write: unsubscribe links compare it with their own (Boomerang's)
+      // send time, so a store's clock running ahead must not void the links of emails sent since.
+      if (input.newsletterStatus === 'subscribed')
+        v.newsletter_subscribed_at = statedAt > now ? now : statedAt;
       if (input.newsletterStatus === 'unsubscribed') v.newsletter_unsubscribed_at = statedAt;
       v.newsletter_consent_at = statedAt;
       changed = true;

@@ -107,9 +107,24 @@ const show = (v: unknown): string => JSON.stringify(v);
 
 const emailSchema = z.email();
 
+/** RFC 5321's limits: a local part (before the @) of 64 octets, an address of 254. */
+export const MAX_EMAIL_LOCAL_PART = 64;
+export const MAX_EMAIL_LENGTH = 254;
+
 /** Lower-cased, trimmed email address; rejects anything that is not a bare address. */
 export function normaliseEmail(raw: string): string {
   const email = raw.trim().toLowerCase();
+  // Limits first: a provider refuses such an address only when the email is sent.
+  const octets = Buffer.byteLength(email, 'utf8');
+  if (octets > MAX_EMAIL_LENGTH)
+    throw new FieldProblem(
+      `is ${octets} characters long; an email address has at most ${MAX_EMAIL_LENGTH}`,
+    );
+  const localOctets = Buffer.byteLength(email.slice(0, Math.max(0, email.lastIndexOf('@'))));
+  if (localOctets > MAX_EMAIL_LOCAL_PART)
+    throw new FieldProblem(
+      `has ${localOctets} characters before the @; an email address has at most ${MAX_EMAIL_LOCAL_PART} there`,
+    );
   if (!emailSchema.safeParse(email).success)
     throw new FieldProblem(`${show(raw)} is not a valid email address`);
   return email;
@@ -222,14 +237,19 @@ export function normaliseCountry(raw: string): string {
 const ISO_TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
+/** No time of a contact or an event is earlier: an earlier one is a placeholder or a mistake. */
+export const EARLIEST_TIMESTAMP = new Date('1970-01-01T00:00:00Z');
+
 /**
  * An ISO 8601 date ("2024-03-01", midnight UTC) or date-time ("2024-03-01T10:00:00+01:00",
- * "2024-03-01 10:00:00Z"). A date-time without an offset is read as UTC. Null if it is not one.
+ * "2024-03-01 10:00:00Z"). A date-time without an offset is read as UTC. Null if it is not one;
+ * year 0000 (1 BC to ISO 8601, a placeholder in practice) is not one.
  */
 export function parseIsoTimestamp(raw: string): Date | null {
   const m = ISO_TIMESTAMP.exec(raw.trim());
   if (!m) return null;
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
+  if (y === '0000') return null;
   const month = Number(mo);
   const day = Number(d);
   if (
@@ -256,14 +276,16 @@ export function parseIsoTimestamp(raw: string): Date | null {
 }
 
 function normaliseTimestamp(raw: string | Date): Date {
-  if (raw instanceof Date) {
-    if (Number.isNaN(raw.getTime())) throw new FieldProblem('is an invalid date');
-    return raw;
-  }
-  const date = parseIsoTimestamp(raw);
+  const date = raw instanceof Date ? raw : parseIsoTimestamp(raw);
+  if (raw instanceof Date && Number.isNaN(raw.getTime()))
+    throw new FieldProblem('is an invalid date');
   if (!date)
     throw new FieldProblem(
       `${show(raw)} is not an ISO 8601 date or date-time (e.g. 2024-03-01 or 2024-03-01T10:00:00Z)`,
+    );
+  if (date < EARLIEST_TIMESTAMP)
+    throw new FieldProblem(
+      `${show(raw instanceof Date ? raw.toISOString() : raw)} is before ${EARLIEST_TIMESTAMP.toISOString().slice(0, 10)}`,
     );
   return date;
 }
@@ -289,16 +311,25 @@ function normaliseBoolean(raw: string | boolean): boolean {
   throw new FieldProblem(`${show(raw)} is not a yes/no value; use true or false`);
 }
 
+/** At most this many tags per contact, each at most MAX_TAG_LENGTH characters. */
+export const MAX_TAGS = 100;
+export const MAX_TAG_LENGTH = 100;
+
 /** Trimmed, non-empty, distinct tags in their first order. A string is split on semicolons. */
 function normaliseTags(raw: string | readonly string[]): string[] {
   const list = typeof raw === 'string' ? raw.split(';') : raw;
-  const tags: string[] = [];
+  const tags = new Set<string>();
   for (const t of list) {
     if (typeof t !== 'string') throw new FieldProblem('must be a list of strings');
     const tag = t.trim();
-    if (tag && !tags.includes(tag)) tags.push(tag);
+    if (tag.length > MAX_TAG_LENGTH)
+      throw new FieldProblem(
+        `has a tag of ${tag.length} characters; a tag has at most ${MAX_TAG_LENGTH}`,
+      );
+    if (tag) tags.add(tag);
+    if (tags.size > MAX_TAGS) throw new FieldProblem(`has more than ${MAX_TAGS} tags`);
   }
-  return tags;
+  return [...tags];
 }
 
 function normaliseText(max: number) {

@@ -18,7 +18,9 @@ export function eventsHandler(deps: HttpDeps): Handler {
     requireBearer(req, deps.config?.apiKey, 'BOOMERANG_API_KEY');
     requireJsonContentType(req);
     const body = parseJsonBody(await readBody(req, deps.maxBodyBytes ?? EVENTS_BODY_LIMIT_BYTES));
-    const result = await acceptEvents(deps.db, 'api', body);
+    const result = await acceptEvents(deps.db, 'api', body, {
+      clockToleranceSeconds: deps.config?.eventClockToleranceSeconds,
+    });
     if (!result.ok && result.conflicts)
       return sendJson(res, 409, {
         error: 'an event_id was received before with a different body; nothing was stored',

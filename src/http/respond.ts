@@ -2,6 +2,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 
+/** What 503 answers suggest: about the time `npm start` takes to restart Postgres. */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** An answer that ends a request early: its status, a message for the caller, extra JSON fields and headers. */
 export class HttpError extends Error {
   constructor(
@@ -135,9 +138,17 @@ export function readBody(req: http.IncomingMessage, limitBytes: number): Promise
   });
 }
 
-/** The body parsed as JSON; 400 naming the problem otherwise. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body parsed as JSON (UTF-8, as RFC 8259 requires); 400 naming the problem otherwise. */
 export function parseJsonBody(raw: Buffer): unknown {
-  const text = raw.toString('utf8');
+  let text: string;
+  try {
+    // Invalid bytes would otherwise be stored as U+FFFD, silently changing the store's data.
+    text = strictUtf8.decode(raw);
+  } catch {
+    throw new HttpError(400, 'the body is not valid UTF-8 (JSON must be UTF-8)');
+  }
   if (text.trim() === '') throw new HttpError(400, 'malformed JSON: the body is empty');
   try {
     return JSON.parse(text);
@@ -146,9 +157,21 @@ export function parseJsonBody(raw: Buffer): unknown {
   }
 }
 
-/** 415 unless the request says its body is JSON (application/json or application/…+json). */
+/**
+ * 415 unless the request says its body is JSON (application/json or application/…+json), in
+ * UTF-8: a declared charset other than UTF-8 (iso-8859-1) is refused rather than misread.
+ */
 export function requireJsonContentType(req: http.IncomingMessage): void {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const [rawType, ...params] = (req.headers['content-type'] ?? '').split(';');
+  const type = rawType!.trim().toLowerCase();
+  const charset = params
+    .map((p) => /^\s*charset\s*=\s*"?([^";\s]*)"?\s*$/i.exec(p)?.[1]?.toLowerCase())
+    .find((c) => c !== undefined);
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    throw new HttpError(
+      415,
+      `the body must be UTF-8 JSON (got charset=${charset}): send Content-Type: application/json`,
+    );
   if (type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type)) return;
   throw new HttpError(
     415,

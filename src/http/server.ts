@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { Client } from '@temporalio/client';
 import { checkDatabase, isDatabaseUnavailable } from '../services/database.js';
 import { eventsHandler } from './events.js';
-import { HttpError, sendJson } from './respond.js';
+import { HttpError, RETRY_AFTER_SECONDS, sendJson } from './respond.js';
 import { shopifyWebhookHandler } from './shopify.js';
 import { unsubscribeHandler } from './unsubscribe.js';
 import { AesGcmPayloadCodec } from '../temporal/codec.js';
@@ -37,14 +37,15 @@ async function check(
     ]);
     return { name, ok: true };
   } catch (err) {
-    return { name, ok: false, error: (err as Error).message };
+    // The reason (addresses, ports) goes to the log only: /readyz answers anyone.
+    console.warn(`http: /readyz: ${name} is not ready: ${(err as Error).message}`);
+    return { name, ok: false, error: 'does not answer (the reason is in the log)' };
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** What 503 answers suggest: about the time `npm start` takes to restart Postgres. */
-export const RETRY_AFTER_SECONDS = 5;
+export { RETRY_AFTER_SECONDS };
 
 export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   const routes = new Map<string, Handler>();
@@ -94,7 +95,10 @@ export function createHttpServer(deps: HttpDeps): http.Server {
   const routes = createRoutes(deps);
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const handler = routes.get(`${req.method} ${url.pathname}`);
+    // HEAD is GET without the body (node:http leaves the body out of HEAD answers).
+    const handler =
+      routes.get(`${req.method} ${url.pathname}`) ??
+      (req.method === 'HEAD' ? routes.get(`GET ${url.pathname}`) : undefined);
     if (!handler) {
       const allowed = [...routes.keys()]
         .filter((k) => k.endsWith(` ${url.pathname}`))

@@ -9,6 +9,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
+import { receiptClockNow } from '../inbox/events.js';
 import { isShopifyTopic, mapShopifyWebhook, parseShopifyJson } from '../inbox/shopify.js';
 import { acceptEvents } from '../inbox/store.js';
 import { cleanJson } from '../inbox/text.js';
@@ -72,18 +73,17 @@ export function shopifyWebhookHandler(deps: HttpDeps): Handler {
     } catch (err) {
       throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
     }
-    const mapping = mapShopifyWebhook(topic, payload);
+    const clockToleranceSeconds = deps.config?.eventClockToleranceSeconds;
+    const mapping = mapShopifyWebhook(topic, payload, receiptClockNow(clockToleranceSeconds));
     if (!mapping.ok) return ignore(mapping.ignored);
     for (const p of mapping.dropped)
       console.warn(
         `http: Shopify webhook ${topic}${webhookId ? ` ${webhookId}` : ''}: left out ${p.path} (${p.message})`,
       );
-    const result = await acceptEvents(
-      deps.db,
-      'shopify',
-      mapping.event,
-      webhookId ? { dedupeKey: `webhook:${webhookId}` } : {},
-    );
+    const result = await acceptEvents(deps.db, 'shopify', mapping.event, {
+      clockToleranceSeconds,
+      ...(webhookId ? { dedupeKey: `webhook:${webhookId}` } : {}),
+    });
     if (!result.ok) return ignore(result.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
     const [stored] = result.events;
     if (!stored!.duplicate) deps.onEventsAccepted?.();

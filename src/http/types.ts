@@ -27,6 +27,7 @@ export interface HttpDeps {
         | 'operatorKey'
         | 'metricsPublic'
         | 'unsubscribeLinkDays'
+        | 'eventClockToleranceSeconds'
       >
     >;
   /** Called after new events are stored in the inbox: wakes the inbox processor. */

@@ -14,8 +14,9 @@ import {
   isVoidedBySubscription,
   verifyUnsubscribeToken,
 } from '../domain/messages/unsubscribe-token.js';
+import { isDatabaseUnavailable } from '../services/database.js';
 import { findContact, unsubscribeContact } from '../services/contacts.js';
-import { HttpError, readBody, sendHtmlPage } from './respond.js';
+import { HttpError, RETRY_AFTER_SECONDS, readBody, sendHtmlPage } from './respond.js';
 import type { Handler, HttpDeps } from './types.js';
 
 /** The one-click body is a few bytes; forms add little. */
@@ -112,6 +113,19 @@ export function unsubscribeHandler(deps: HttpDeps): Handler {
       if (res.headersSent) throw err;
       if (err instanceof HttpError)
         return sendHtmlPage(res, err.status, 'This request cannot be handled', `${err.message}.`);
+      if (isDatabaseUnavailable(err)) {
+        console.warn(
+          `http: ${req.method} /unsubscribe: Postgres is unavailable (${(err as Error).message}); answered 503`,
+        );
+        // Mailbox providers retry a one-click POST answered 503 with Retry-After.
+        res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+        return sendHtmlPage(
+          res,
+          503,
+          'Unsubscribing is not available right now',
+          'You are not unsubscribed yet. Please try again in a few minutes.',
+        );
+      }
       console.error(
         `http: ${req.method} /unsubscribe failed: ${(err as Error).stack ?? String(err)}`,
       );

@@ -9,12 +9,14 @@
  *
  * Contact data goes through the one gate for contact data (`validateContactInput`); problems are
  * reported per field path, e.g. `contact.phone`, `order.total`, `events[2].order.placed_at`.
+ * Times must be from 1970 on, and at most EVENT_CLOCK_TOLERANCE_SECONDS after the event's receipt.
  */
 import { z } from 'zod';
 import {
   CONTACT_FIELD_COLUMNS,
   type ContactField,
   type ContactInput,
+  EARLIEST_TIMESTAMP,
   parseIsoTimestamp,
   validateContactInput,
 } from '../domain/contacts.js';
@@ -31,6 +33,22 @@ export const DEFAULT_EVENT_ORDER_SOURCE = 'api';
 
 /** At most this many events in one `{"events": […]}` batch. */
 export const MAX_BATCH_EVENTS = 500;
+
+/**
+ * How far an event's times may be ahead of the time Boomerang received it (EVENT_CLOCK_TOLERANCE_SECONDS):
+ * two machines' clocks differ by a few seconds, a time further ahead is a clock or data error.
+ */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 300;
+
+/** When an event was received, and how far ahead of that its times may be. */
+export interface ReceiptClock {
+  receivedAt: Date;
+  toleranceSeconds: number;
+}
+
+export const receiptClockNow = (
+  toleranceSeconds = DEFAULT_CLOCK_TOLERANCE_SECONDS,
+): ReceiptClock => ({ receivedAt: new Date(), toleranceSeconds });
 
 export interface RegistrationEvent {
   type: 'account_registered';
@@ -167,6 +185,13 @@ const timestamp = z
       });
       return z.NEVER;
     }
+    if (date < EARLIEST_TIMESTAMP) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(raw)} is before ${EARLIEST_TIMESTAMP.toISOString().slice(0, 10)}`,
+      });
+      return z.NEVER;
+    }
     return date;
   });
 
@@ -294,10 +319,52 @@ function problemsOf(error: z.ZodError, prefix: readonly PropertyKey[]): EventPro
   });
 }
 
-/** Validates one event (at `prefix` in the body, for the problem paths). */
+/** The event's times from the store's clock, by their path in the event. */
+function timesOf(event: InboxEvent): [PropertyKey[], Date | undefined][] {
+  switch (event.type) {
+    case 'account_registered':
+      return [
+        [['registered_at'], event.registeredAt],
+        [['occurred_at'], event.occurredAt],
+      ];
+    case 'purchase':
+      return [[['order', 'placed_at'], event.order.placedAt]];
+    case 'order_refunded':
+      return [[['refunded_at'], event.refundedAt]];
+  }
+}
+
+/**
+ * Times later than the receipt plus the tolerance. Refused rather than clamped: the store learns at
+ * once that its clock (or its data) is wrong, and a consent time far ahead would make every later
+ * consent change look stale.
+ */
+function futureProblems(
+  event: InboxEvent,
+  prefix: readonly PropertyKey[],
+  clock: ReceiptClock,
+): EventProblem[] {
+  const latest = clock.receivedAt.getTime() + clock.toleranceSeconds * 1000;
+  return timesOf(event).flatMap(([path, at]) =>
+    at && at.getTime() > latest
+      ? [
+          {
+            path: formatPath([...prefix, ...path]),
+            message: `${at.toISOString()} is more than ${clock.toleranceSeconds} seconds after the event was received (${clock.receivedAt.toISOString()}); is the store's clock ahead?`,
+          },
+        ]
+      : [],
+  );
+}
+
+/**
+ * Validates one event (at `prefix` in the body, for the problem paths). With `clock`, its times
+ * may not be later than the receipt plus the tolerance (an event stored before is not checked again).
+ */
 export function validateEvent(
   raw: unknown,
   prefix: readonly PropertyKey[] = [],
+  clock?: ReceiptClock,
 ): { ok: true; event: InboxEvent } | { ok: false; problems: EventProblem[] } {
   if (!isObject(raw))
     return {
@@ -322,9 +389,9 @@ export function validateEvent(
     };
   }
   const parsed = SCHEMAS[type as EventType].safeParse(raw, { error: defaultMessage });
-  return parsed.success
-    ? { ok: true, event: parsed.data }
-    : { ok: false, problems: problemsOf(parsed.error, prefix) };
+  if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error, prefix) };
+  const future = clock ? futureProblems(parsed.data, prefix, clock) : [];
+  return future.length ? { ok: false, problems: future } : { ok: true, event: parsed.data };
 }
 
 /** `{"events": [ … ]}` rather than a single event. */
@@ -333,10 +400,13 @@ export function isBatchBody(body: unknown): body is { events: unknown } {
 }
 
 /**
- * A request body: one event, or `{"events": [ … ]}`. Every event must be valid for any to be
- * accepted; the problems name each bad field by its path.
+ * A request body: one event, or `{"events": [ … ]}`, received now (`clock`). Every event must be
+ * valid for any to be accepted; the problems name each bad field by its path.
  */
-export function validateEventsBody(body: unknown): EventsValidation {
+export function validateEventsBody(
+  body: unknown,
+  clock: ReceiptClock = receiptClockNow(),
+): EventsValidation {
   const list: { raw: unknown; prefix: PropertyKey[] }[] = [];
   if (isBatchBody(body)) {
     const others = Object.keys(body).filter((k) => k !== 'events');
@@ -372,7 +442,7 @@ export function validateEventsBody(body: unknown): EventsValidation {
   const problems: EventProblem[] = [];
   const events: { wire: Record<string, unknown>; event: InboxEvent }[] = [];
   for (const { raw, prefix } of list) {
-    const result = validateEvent(raw, prefix);
+    const result = validateEvent(raw, prefix, clock);
     if (result.ok) events.push({ wire: raw as Record<string, unknown>, event: result.event });
     else problems.push(...result.problems);
   }

@@ -12,9 +12,10 @@
  *                                 accepts_marketing) gives the newsletter status.
  * A payload that cannot be attributed to a contact (a POS order without customer) is ignored.
  * Optional contact details Shopify has in a form Boomerang refuses (a phone without country code)
- * are dropped rather than losing the event.
+ * are dropped rather than losing the event; so are a customer's created_at and consent time when
+ * they are more than the clock tolerance ahead of the receipt (the receipt time is used instead).
  */
-import { type EventProblem, validateEvent } from './events.js';
+import { type EventProblem, type ReceiptClock, receiptClockNow, validateEvent } from './events.js';
 
 export const SHOPIFY_TOPICS = [
   'orders/create',
@@ -198,8 +199,10 @@ function mapCustomer(customer: Json): ShopifyMapping | Json {
   });
 }
 
-/** Contact details whose bad value is not worth losing the event for. */
+/** Optional details whose bad value is not worth losing the event for. */
 const DROPPABLE = new Set([
+  'registered_at',
+  'occurred_at',
   'contact.phone',
   'contact.first_name',
   'contact.last_name',
@@ -209,8 +212,12 @@ const DROPPABLE = new Set([
   'contact.sms_consent',
 ]);
 
-/** The event of a webhook of a known topic, or why there is none. */
-export function mapShopifyWebhook(topic: ShopifyTopic, payload: unknown): ShopifyMapping {
+/** The event of a webhook of a known topic received at `clock`, or why there is none. */
+export function mapShopifyWebhook(
+  topic: ShopifyTopic,
+  payload: unknown,
+  clock: ReceiptClock = receiptClockNow(),
+): ShopifyMapping {
   if (!isObject(payload)) return { ok: false, ignored: 'the payload is not a JSON object' };
   const mapped =
     topic === 'refunds/create'
@@ -222,7 +229,7 @@ export function mapShopifyWebhook(topic: ShopifyTopic, payload: unknown): Shopif
   const event = mapped;
   const dropped: EventProblem[] = [];
   for (;;) {
-    const result = validateEvent(event);
+    const result = validateEvent(event, [], clock);
     if (result.ok) return { ok: true, event, dropped };
     const bad = result.problems.filter((p) => DROPPABLE.has(p.path));
     if (bad.length === 0 || bad.length !== result.problems.length) {
@@ -231,8 +238,11 @@ export function mapShopifyWebhook(topic: ShopifyTopic, payload: unknown): Shopif
         ignored: `the ${topic} payload does not make a valid event: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
       };
     }
-    for (const problem of bad)
-      delete (event.contact as Json)[problem.path.slice('contact.'.length)];
+    for (const problem of bad) {
+      if (problem.path.startsWith('contact.'))
+        delete (event.contact as Json)[problem.path.slice('contact.'.length)];
+      else delete event[problem.path];
+    }
     dropped.push(...bad);
   }
 }

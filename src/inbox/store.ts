@@ -8,7 +8,12 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { inboxEventByDedupeKey, insertInboxEventOnce } from '../db/inbox.js';
-import { type EventProblem, type InboxEvent, validateEventsBody } from './events.js';
+import {
+  type EventProblem,
+  type InboxEvent,
+  receiptClockNow,
+  validateEventsBody,
+} from './events.js';
 import { formatPath } from './text.js';
 
 /** Where an event came from: `api` (POST /events), `shopify` (webhooks), `cli` (boomerang event). */
@@ -71,14 +76,15 @@ export function dedupeKeyOf(wire: Record<string, unknown>): string {
  * all or nothing. `dedupeKey` replaces the computed key of a single event (Shopify's webhook id).
  * An `event_id` stored before with a different body is a conflict (as an idempotency key reused
  * for another request): nothing is stored and the conflicts name both bodies' hashes.
+ * `clockToleranceSeconds`: how far ahead of now the events' times may be (default 5 minutes).
  */
 export async function acceptEvents(
   db: Db,
   source: InboxSource,
   body: unknown,
-  opts: { dedupeKey?: string } = {},
+  opts: { dedupeKey?: string; clockToleranceSeconds?: number } = {},
 ): Promise<AcceptResult> {
-  const validation = validateEventsBody(body);
+  const validation = validateEventsBody(body, receiptClockNow(opts.clockToleranceSeconds));
   if (!validation.ok) return validation;
   if (opts.dedupeKey !== undefined && validation.events.length !== 1)
     throw new Error('a dedupe key can only be given for a single event');

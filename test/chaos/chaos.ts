@@ -7,6 +7,9 @@
  * with its Temporal dev server (SIGKILL of the process group, then `npm start` again). Then it checks with SQL and Temporal:
  *   0 duplicate emails, 0 duplicate coupons, 0 lost events (every event answered 2xx is applied),
  *   0 stuck journeys (every registration has a journey that reached its voucher email or runs).
+ * Beside it runs a second welcome campaign whose definition is exactly at the size limit
+ * (MAX_DEFINITION_BYTES): every registration must enrol in both. One byte over, `campaign create`
+ * must refuse it, naming the size and the limit.
  *
  *   npm run chaos [-- --events 300]
  */
@@ -18,8 +21,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'kysely';
+import { MAX_DEFINITION_BYTES } from '../../src/campaigns/check.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { createDb } from '../../src/db/database.js';
+import { parseCampaignDefinition } from '../../src/domain/campaigns/definition.js';
 import { embeddedClusterDir } from '../../src/provision/cluster-dir.js';
 import { readStackState } from '../../src/provision/local-state.js';
 
@@ -146,6 +151,36 @@ async function burst(): Promise<void> {
   );
 }
 
+const EVERY_HOUR = {
+  days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+  from: '00:00',
+  to: '24:00',
+};
+const AT_LIMIT = 'chaos-at-limit';
+
+/**
+ * A welcome campaign whose definition, as saved (defaults included), is `bytes` long as JSON. The
+ * bulk is in the reminder, which no journey reaches during the run (it waits a day after welcome).
+ */
+function welcomeOfBytes(id: string, bytes: number): Record<string, unknown> {
+  const withPadding = (padding: number) => ({
+    id,
+    name: id,
+    kind: 'welcome_voucher',
+    couponSet: AT_LIMIT,
+    waits: { afterWelcome: '1 day' },
+    contactWindow: EVERY_HOUR,
+    emails: {
+      reminder: {
+        subject: 'Your voucher expires soon',
+        html: `<p>{{ coupon.code }} <a href="{{ unsubscribe_url }}">Unsubscribe</a></p><!--${'x'.repeat(padding)}-->`,
+      },
+    },
+  });
+  const size = (d: unknown) => Buffer.byteLength(JSON.stringify(parseCampaignDefinition(d)));
+  return withPadding(bytes - size(withPadding(0)));
+}
+
 const problems: string[] = [];
 try {
   say(`starting the stack in ${dataDir}`);
@@ -160,14 +195,28 @@ try {
       kind: 'welcome_voucher',
       couponSet: 'chaos',
       waits: { afterWelcome: '5 seconds', afterVoucher: '1 day' },
-      contactWindow: {
-        days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
-        from: '00:00',
-        to: '24:00',
-      },
+      contactWindow: EVERY_HOUR,
     }),
   );
   await boomerang('campaign', 'create', '--file', campaignFile);
+
+  // A definition at the size limit is a campaign like any other; one byte more is refused.
+  await boomerang('coupons', 'generate', AT_LIMIT, '--count', String(EVENTS + 100));
+  const atLimitFile = path.join(dataDir, 'at-limit.json');
+  await fs.writeFile(atLimitFile, JSON.stringify(welcomeOfBytes(AT_LIMIT, MAX_DEFINITION_BYTES)));
+  await boomerang('campaign', 'create', '--file', atLimitFile);
+  const overLimitFile = path.join(dataDir, 'over-limit.json');
+  await fs.writeFile(
+    overLimitFile,
+    JSON.stringify(welcomeOfBytes('chaos-over-limit', MAX_DEFINITION_BYTES + 1)),
+  );
+  const overLimit = await boomerang('campaign', 'create', '--file', overLimitFile).then(
+    () => 'created',
+    (err: { stderr?: string }) => err.stderr ?? String(err),
+  );
+  if (!overLimit.includes(`at most ${MAX_DEFINITION_BYTES.toLocaleString('en')} bytes`))
+    problems.push(`a definition 1 byte over the size limit: ${overLimit.trim()}`);
+  else say(`a definition 1 byte over the size limit is refused: ${overLimit.trim()}`);
 
   /** The dev server npm start runs now (it writes the pid again on every restart). */
   const temporalPid = async () =>
@@ -227,17 +276,17 @@ try {
     say('waiting for the inbox to drain and every journey to reach its voucher email');
     const deadline = Date.now() + 10 * 60_000;
     for (;;) {
-      const { rows } = await sql<{ pending: number; vouchers: number }>`
+      const { rows } = await sql<{ pending: number; vouchers: number; atLimit: number }>`
         SELECT (SELECT count(*)::int FROM inbox_events WHERE processed_at IS NULL) AS pending,
                (SELECT count(DISTINCT workflow_id)::int FROM messages
-                 WHERE campaign_id = 'chaos' AND template = 'welcome-voucher') AS vouchers`.execute(
-        db,
-      );
-      const { pending, vouchers } = rows[0]!;
-      if (pending === 0 && vouchers >= accepted.size) break;
+                 WHERE campaign_id = 'chaos' AND template = 'welcome-voucher') AS vouchers,
+               (SELECT count(DISTINCT workflow_id)::int FROM messages
+                 WHERE campaign_id = ${AT_LIMIT}) AS "atLimit"`.execute(db);
+      const { pending, vouchers, atLimit } = rows[0]!;
+      if (pending === 0 && vouchers >= accepted.size && atLimit >= accepted.size) break;
       if (Date.now() > deadline) {
         problems.push(
-          `timed out: ${pending} events pending, ${vouchers}/${accepted.size} vouchers`,
+          `timed out: ${pending} events pending, ${vouchers}/${accepted.size} vouchers, ${atLimit}/${accepted.size} welcome emails of ${AT_LIMIT}`,
         );
         break;
       }
@@ -259,7 +308,7 @@ try {
 
     const { rows: dupEmails } = await sql<{ workflow_id: string; template: string; n: number }>`
       SELECT workflow_id, template, count(*)::int AS n FROM messages
-      WHERE campaign_id = 'chaos' GROUP BY 1, 2 HAVING count(*) > 1`.execute(db);
+      WHERE campaign_id IN ('chaos', ${AT_LIMIT}) GROUP BY 1, 2 HAVING count(*) > 1`.execute(db);
     if (dupEmails.length)
       problems.push(`${dupEmails.length} duplicate emails, e.g. ${JSON.stringify(dupEmails[0])}`);
     const { rows: dupCoupons } = await sql<{ contact_id: number; n: number }>`
@@ -276,6 +325,16 @@ try {
       .execute();
     if (journeys.length !== accepted.size)
       problems.push(`${journeys.length} journeys for ${accepted.size} registrations`);
+    const atLimitJourneys = await db
+      .selectFrom('journeys')
+      .select(['workflow_id', 'ended_at', 'end_reason'])
+      .where('campaign_id', '=', AT_LIMIT)
+      .execute();
+    if (atLimitJourneys.length !== accepted.size)
+      problems.push(
+        `${atLimitJourneys.length} journeys of ${AT_LIMIT} (a definition at the size limit) for ${accepted.size} registrations`,
+      );
+    journeys.push(...atLimitJourneys);
     let stuck = 0;
     for (const j of journeys) {
       const status = (await temporal.workflow.getHandle(j.workflow_id).describe()).status.name;
@@ -290,7 +349,7 @@ try {
       db,
     );
     say(
-      `checked: ${accepted.size} events accepted and ${accepted.size - lost.length} applied; ${journeys.length} journeys; ` +
+      `checked: ${accepted.size} events accepted and ${accepted.size - lost.length} applied; ${journeys.length} journeys (${atLimitJourneys.length} of ${AT_LIMIT}); ` +
         `${figures[0]!.emails} emails, ${figures[0]!.coupons} coupons; duplicates: ${dupEmails.length} emails, ${dupCoupons.length} coupons; stuck: ${stuck}`,
     );
   } finally {
