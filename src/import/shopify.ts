@@ -21,6 +21,7 @@
  * export and a webhook both bring is one order.
  */
 import type { OrderStatus } from '../db/orders.js';
+import { SHOPIFY_FINANCIAL_STATUSES, shopifyOrderState } from '../domain/shopify-orders.js';
 import type { CsvReader, CsvRow, RowIssue } from './csv.js';
 import { isIssue } from './csv.js';
 
@@ -234,45 +235,6 @@ export function shopifyCustomerRow(row: CsvRow): CsvRow | RowIssue {
   return { line: row.line, cells: own };
 }
 
-/**
- * What a Shopify order is in Boomerang's model (the order webhook applies the same rule, see
- * src/inbox/shopify.ts), or why it is not imported:
- * - paid, partially_paid, partially_refunded → paid: the customer bought, and a partial refund
- *   leaves a purchase (with its total as placed, as a partial refund event does);
- * - refunded → refunded, voided and expired (a payment never captured) → cancelled: kept in the
- *   customer's history, never counted as purchases;
- * - any order with a Cancelled at date → cancelled;
- * - pending, authorized → not imported: not a purchase yet (Boomerang has no "unpaid" order);
- *   a later export, or the orders/paid webhook, brings it once it is paid.
- */
-export function shopifyOrderStatus(
-  financialStatus: string,
-  cancelledAt: string | undefined,
-): { status: OrderStatus } | { skip: string } | { problem: string } {
-  const financial = financialStatus.trim().toLowerCase();
-  if (cancelledAt) return { status: 'cancelled' };
-  switch (financial) {
-    case 'paid':
-    case 'partially_paid':
-    case 'partially_refunded':
-      return { status: 'paid' };
-    case 'refunded':
-      return { status: 'refunded' };
-    case 'voided':
-    case 'expired':
-      return { status: 'cancelled' };
-    case 'pending':
-    case 'authorized':
-      return {
-        skip: `Financial Status: ${financial}, not paid yet; import a later export once it is paid`,
-      };
-    default:
-      return {
-        problem: `Financial Status: "${financialStatus}" is not one of paid, partially_paid, partially_refunded, refunded, voided, expired, pending, authorized`,
-      };
-  }
-}
-
 /** "2024-03-01 10:00:00 +0100", as Shopify writes dates, in ISO 8601; other text unchanged. */
 export function shopifyTimestamp(raw: string): string {
   const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}(?::\d{2})?) ?([+-]\d{2}):?(\d{2})$/.exec(raw.trim());
@@ -296,9 +258,18 @@ function shopifyOrderRow(first: CsvRow, name: string): CsvRow | RowIssue | { ski
   let status: OrderStatus | undefined;
   if (!financial) problems.push('Financial Status: is required');
   else {
-    const mapped = shopifyOrderStatus(financial, cell('Cancelled at'));
-    if ('skip' in mapped) return { skip: { line: first.line, reason: `${name}: ${mapped.skip}` } };
-    if ('problem' in mapped) problems.push(mapped.problem);
+    const mapped = shopifyOrderState(financial, Boolean(cell('Cancelled at')));
+    if ('notPaidYet' in mapped)
+      return {
+        skip: {
+          line: first.line,
+          reason: `${name}: Financial Status: ${mapped.notPaidYet}, not paid yet; import a later export once it is paid`,
+        },
+      };
+    if ('unknown' in mapped)
+      problems.push(
+        `Financial Status: "${financial}" is not one of ${SHOPIFY_FINANCIAL_STATUSES.join(', ')}`,
+      );
     else status = mapped.status;
   }
   const own = new Map<string, string>();

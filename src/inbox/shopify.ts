@@ -3,10 +3,10 @@
  * like events of the HTTP API.
  *
  *   orders/create, orders/paid  → purchase: order id, customer id / email, total_price, currency,
- *                                 discount_codes[0].code, created_at; financial_status decides the
- *                                 status (paid, partially_paid, partially_refunded → paid; refunded →
- *                                 refunded; voided or cancelled_at → cancelled). An order not paid yet
- *                                 (pending, authorized) is ignored: orders/paid follows when it is.
+ *                                 discount_codes[0].code, created_at; financial_status and
+ *                                 cancelled_at decide the status (src/domain/shopify-orders.ts). An
+ *                                 order not paid yet (pending, authorized) is ignored: orders/paid
+ *                                 follows when it is.
  *   refunds/create              → order_refunded, with the amount of its successful refund transactions.
  *   customers/create            → account_registered; email_marketing_consent.state (or the older
  *                                 accepts_marketing) gives the newsletter status.
@@ -15,6 +15,7 @@
  * are dropped rather than losing the event; so are a customer's created_at and consent time when
  * they are more than the clock tolerance ahead of the receipt (the receipt time is used instead).
  */
+import { shopifyOrderState } from '../domain/shopify-orders.js';
 import { type EventProblem, type ReceiptClock, receiptClockNow, validateEvent } from './events.js';
 
 export const SHOPIFY_TOPICS = [
@@ -82,26 +83,6 @@ function smsConsentOf(customer: Json): boolean | undefined {
   return undefined;
 }
 
-function orderStatus(order: Json): 'paid' | 'refunded' | 'cancelled' | { notYet: string } {
-  if (text(order.cancelled_at)) return 'cancelled';
-  const financial = text(order.financial_status)?.toLowerCase();
-  switch (financial) {
-    case undefined:
-    case 'paid':
-    case 'partially_paid':
-    case 'partially_refunded':
-      return 'paid';
-    case 'refunded':
-      return 'refunded';
-    case 'voided':
-      return 'cancelled';
-    default:
-      return {
-        notYet: `financial_status "${financial}" is not a purchase yet (orders/paid follows when it is paid)`,
-      };
-  }
-}
-
 function mapOrder(order: Json): ShopifyMapping | Json {
   const orderId = id(order.id);
   if (!orderId) return { ok: false, ignored: 'the order has no id' };
@@ -113,9 +94,13 @@ function mapOrder(order: Json): ShopifyMapping | Json {
       ok: false,
       ignored: `order ${orderId} has no customer (neither customer id nor email)`,
     };
-  const status = orderStatus(order);
-  if (typeof status === 'object')
-    return { ok: false, ignored: `order ${orderId}: ${status.notYet}` };
+  const state = shopifyOrderState(text(order.financial_status), Boolean(text(order.cancelled_at)));
+  if (!('status' in state))
+    return {
+      ok: false,
+      ignored: `order ${orderId}: financial_status "${'notPaidYet' in state ? state.notPaidYet : state.unknown}" is not a purchase yet (orders/paid follows when it is paid)`,
+    };
+  const { status } = state;
   const discounts = Array.isArray(order.discount_codes) ? order.discount_codes : [];
   const total =
     typeof order.total_price === 'number'
