@@ -15,7 +15,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
+import type proto from '@temporalio/proto';
 import { stringify } from 'yaml';
 import { CAMPAIGN } from '../domain/search-attributes.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
@@ -396,6 +396,12 @@ async function waitForFrontend(
 
 const ALREADY_EXISTS = 6;
 
+/**
+ * How long closed workflows stay visible: 3 days. protobufjs encodes a plain number into the
+ * int64 field; the generated type names only Long, a package of the SDK's, not ours.
+ */
+const RETENTION = { seconds: 3 * 24 * 60 * 60 } as unknown as proto.google.protobuf.IDuration;
+
 /** Creates the namespace and the search attributes, and waits until a query may use them. */
 export async function prepareNamespace(
   address: string,
@@ -408,7 +414,7 @@ export async function prepareNamespace(
     try {
       await connection.workflowService.registerNamespace({
         namespace,
-        workflowExecutionRetentionPeriod: msToTs('3 days'),
+        workflowExecutionRetentionPeriod: RETENTION,
       });
       log(`created the namespace ${namespace}`);
     } catch (err) {
