@@ -6,6 +6,7 @@ import { startJourney } from '../campaigns/lifecycle.js';
 import type { Db } from '../db/database.js';
 import { getCampaign, UnknownCampaignError } from '../db/campaigns.js';
 import { audiencePage, countAudience } from '../db/contacts.js';
+import { forEachLimited } from '../domain/concurrency.js';
 
 export interface EnrollBatchResult {
   /** The last contact id looked at: the next batch starts after it. */
@@ -20,19 +21,6 @@ export interface EnrollBatchResult {
 
 /** Journey starts in flight per batch: enough to keep the server busy while journeys already run. */
 export const LAUNCH_CONCURRENCY = 64;
-
-/** Runs `work` over items with at most `limit` in flight. */
-async function inParallel<T>(
-  items: T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
-}
 
 export function createLaunchActivities({
   db,
@@ -82,7 +70,7 @@ export function createLaunchActivities({
       );
       let started = 0;
       let alreadyEnrolled = 0;
-      await inParallel(contacts, LAUNCH_CONCURRENCY, async ({ id }) => {
+      await forEachLimited(contacts, LAUNCH_CONCURRENCY, async ({ id }) => {
         const { outcome } = await startJourney(
           { client: temporal, db, taskQueue, searchAttributes },
           stored.definition,
