@@ -150,7 +150,10 @@ async function workerVersioning(
   if (mode === 'off') return {};
   const behavior = mode === 'pinned' ? 'PINNED' : 'AUTO_UPGRADE';
   if (buildId) return { version: { deploymentName, buildId, behavior } };
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: Runtime.instance().logger,
+  });
   return {
     version: { deploymentName, buildId: buildIdOf(bundle.code), behavior },
     workflowBundle: { code: bundle.code },
@@ -202,7 +205,12 @@ export async function runWorker(
     ...versioning,
     // Both workflow workers run the same code: bundle it once.
     workflowBundle: versioning.workflowBundle ?? {
-      code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH })).code,
+      code: (
+        await bundleWorkflowCode({
+          workflowsPath: WORKFLOWS_PATH,
+          logger: Runtime.instance().logger,
+        })
+      ).code,
     },
     overrides: extra.overrides,
   };
