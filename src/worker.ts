@@ -153,7 +153,10 @@ async function workerVersioning(
   if (mode === 'off') return {};
   const behavior = mode === 'pinned' ? 'PINNED' : 'AUTO_UPGRADE';
   if (buildId) return { version: { deploymentName, buildId, behavior } };
-  const bundle = await bundleWorkflowCode({ workflowsPath });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath,
+    logger: Runtime.instance().logger,
+  });
   return {
     version: { deploymentName, buildId: buildIdOf(bundle.code), behavior },
     workflowBundle: { code: bundle.code },
@@ -214,7 +217,12 @@ export async function runWorker(
     ...versioning,
     // Both workflow workers run the same code: bundle it once.
     workflowBundle: versioning.workflowBundle ?? {
-      code: (await bundleWorkflowCode({ workflowsPath })).code,
+      code: (
+        await bundleWorkflowCode({
+          workflowsPath,
+          logger: Runtime.instance().logger,
+        })
+      ).code,
     },
     overrides: extra.overrides,
   };

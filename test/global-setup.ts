@@ -6,7 +6,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { defaultCacheDir } from '../src/config.js';
 import { createDb } from '../src/db/database.js';
@@ -19,6 +18,7 @@ import {
 import { resolveTemporalCli, resolveTestServer } from '../src/provision/tools.js';
 import { WORKFLOWS_PATH } from '../src/worker.js';
 import { bundleWorkflowsQuietly } from './support/bundle.js';
+import { freePort, retryOnTakenPort } from './support/ports.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,17 +29,6 @@ declare module 'vitest' {
     temporalCliPath: string;
     workflowBundlePath: string;
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const log = (m: string) => console.log(`[test setup] ${m}`);
@@ -72,12 +61,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     adminDatabaseUrl = process.env.DATABASE_URL;
     log('using the Postgres of DATABASE_URL (test databases are created and dropped in it)');
   } else {
-    const port = await freePort();
-    log(`starting an embedded Postgres on port ${port}`);
-    embedded = await startEmbeddedPostgres({
-      dataDir: path.join(scratch, 'pg'),
-      port,
-      persistent: false,
+    embedded = await retryOnTakenPort(async () => {
+      const port = await freePort();
+      log(`starting an embedded Postgres on port ${port}`);
+      return startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port, persistent: false });
     });
     adminDatabaseUrl = embedded.adminUrl;
   }

@@ -20,7 +20,7 @@ import {
 } from '../src/provision/postgres.js';
 import { embeddedClusterDir } from '../src/provision/cluster-dir.js';
 import { packagedBinariesDir } from '../src/provision/postgres-as-root.js';
-import { freePort } from './global-setup.js';
+import { freePort, retryOnTakenPort } from './support/ports.js';
 
 async function query(url: string, text: string): Promise<unknown[]> {
   const client = new pg.Client({ connectionString: url });
@@ -44,15 +44,20 @@ describe('embedded Postgres roles', () => {
     scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-roles-'));
     // As root the server runs as `postgres`, which must reach its data directory.
     await fs.chmod(scratch, 0o755);
-    const port = await freePort();
+    let port = await freePort();
+    // On a fresh port if another program took this one before the server bound it.
+    const startOnPort = (opts: Omit<Parameters<typeof startEmbeddedPostgres>[0], 'port'>) =>
+      retryOnTakenPort(async (attempt) => {
+        if (attempt > 1) port = await freePort();
+        return startEmbeddedPostgres({ ...opts, port });
+      });
     const dataDir = path.join(scratch, 'pg');
     const at = (user: string, password: string, database: string) =>
       `postgres://${user}:${encodeURIComponent(password)}@localhost:${port}/${database}`;
 
     // A cluster as an older version made it, with a table its superuser created.
-    server = await startEmbeddedPostgres({
+    server = await startOnPort({
       dataDir,
-      port,
       persistent: true,
       superuserPassword: 'boomerang',
     });
@@ -62,9 +67,8 @@ describe('embedded Postgres roles', () => {
 
     const generated = 'generated-superuser-password';
     const logs: string[] = [];
-    server = await startEmbeddedPostgres({
+    server = await startOnPort({
       dataDir,
-      port,
       persistent: true,
       superuserPassword: generated,
       log: (m) => logs.push(m),
@@ -135,12 +139,14 @@ describe('embedded Postgres roles', () => {
       expect(dataDirMode).toBe(0o700);
       let rootServer: EmbeddedPostgresHandle | undefined;
       try {
-        rootServer = await startEmbeddedPostgres({
-          dataDir: clusterDir,
-          port: await freePort(),
-          persistent: false,
-          binariesDir: path.join(clone, 'native'),
-        });
+        rootServer = await retryOnTakenPort(async () =>
+          startEmbeddedPostgres({
+            dataDir: clusterDir,
+            port: await freePort(),
+            persistent: false,
+            binariesDir: path.join(clone, 'native'),
+          }),
+        );
         expect(await query(rootServer.adminUrl, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
       } finally {
         await rootServer?.stop();

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { msToNumber } from '../domain/duration.js';
 import type { Db } from '../db/database.js';
 import { assignCoupon, CouponPoolExhaustedError, UnknownCouponSetError } from '../db/coupons.js';
 import { currentWorkflowId, stepKey } from './context.js';

@@ -10,6 +10,7 @@
  * Also here: the launch guard and the stop of a campaign, as services the CLI (and any client)
  * call with `{ db, client, config }`.
  */
+import { forEachLimited } from '../domain/concurrency.js';
 import {
   type Client,
   WorkflowExecutionAlreadyStartedError,
@@ -126,19 +127,6 @@ export async function startJourney(
   return start(deps, stored ?? { definition: requested, version: 1 }, contactId);
 }
 
-/** Runs `work` over items with at most `limit` in flight. */
-export async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
-}
-
 /** Journey starts in flight per launch batch: enough to keep the server busy while journeys already run. */
 export const LAUNCH_CONCURRENCY = 64;
 
@@ -172,7 +160,7 @@ export async function enrolAudienceBatch(
     batch.limit,
   );
   const counts = { started: 0, alreadyEnrolled: 0 };
-  await inParallel(contacts, LAUNCH_CONCURRENCY, async ({ id }) => {
+  await forEachLimited(contacts, LAUNCH_CONCURRENCY, async ({ id }) => {
     const { outcome } = await start(deps, stored, id);
     if (outcome === 'started') counts.started++;
     else counts.alreadyEnrolled++;

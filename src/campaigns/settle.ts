@@ -6,6 +6,7 @@
 import { type Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../db/database.js';
 import { openJourneysOfCampaign, recordJourneyEnd, recordJourneyFailure } from '../db/journeys.js';
+import { messageWithCauses } from '../domain/errors.js';
 import type { JourneyResult } from './journey-contract.js';
 
 export interface SettleSummary {
@@ -15,16 +16,6 @@ export interface SettleSummary {
   failed: number;
   /** Completed in Temporal, now recorded with their end reason. */
   completed: number;
-}
-
-/** The failure's message and its causes, in one line. */
-function describeFailure(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err; e && parts.length < 4; e = (e as { cause?: unknown }).cause) {
-    const message = e instanceof Error ? e.message : String(e);
-    if (message && !parts.includes(message)) parts.push(message);
-  }
-  return parts.join(': ');
 }
 
 export async function settleClosedJourneys(
@@ -54,8 +45,8 @@ export async function settleClosedJourneys(
     } catch (err) {
       const why =
         err instanceof WorkflowFailedError
-          ? describeFailure(err.cause ?? err)
-          : describeFailure(err);
+          ? messageWithCauses(err.cause ?? err)
+          : messageWithCauses(err);
       const reason = `${status.toLowerCase().replace(/_/g, ' ')} in Temporal: ${why}`;
       if (await recordJourneyFailure(deps.db, workflowId, reason)) summary.failed++;
     }

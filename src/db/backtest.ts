@@ -65,3 +65,19 @@ export async function calibrationAndHoldout(
     holdoutValue: Number(r.holdout_value),
   }));
 }
+
+/**
+ * The instant the shop's data is current to: the as-of of the last recompute of the indicators
+ * (`boomerang indicators recompute --as-of …` on historical data), else the last paid order's.
+ */
+export async function dataAsOf(
+  db: Executor,
+): Promise<{ asOf: Date; source: 'recompute' | 'last order' } | undefined> {
+  const { rows } = await sql<{ recomputed: Date | null; last_order: Date | null }>`
+    SELECT (SELECT max(computed_at) FROM contact_indicators) AS recomputed,
+           (SELECT max(placed_at) FROM orders WHERE status = 'paid') AS last_order`.execute(db);
+  const row = rows[0];
+  if (row?.recomputed) return { asOf: new Date(row.recomputed), source: 'recompute' };
+  if (row?.last_order) return { asOf: new Date(row.last_order), source: 'last order' };
+  return undefined;
+}

@@ -225,6 +225,12 @@ const SCRIPT = String.raw`
   // ---- revenue over time ----
   function dayAfter(date) { var d = new Date(date + 'T00:00:00Z'); d.setUTCDate(d.getUTCDate() + 1); return d.toISOString().slice(0, 10); }
   function weekOf(date) { var d = new Date(date + 'T00:00:00Z'); d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7)); return d.toISOString().slice(0, 10); }
+  // Axis labels with the decimals their values need, the same for all: 0.025 as well as 2,500.
+  function tickLabels(values) {
+    var d = 0;
+    while (d < 8 && values.some(function (v) { return Math.abs(Number(v.toFixed(d)) - v) > 1e-9 * Math.max(1, Math.abs(v)); })) d++;
+    return values.map(function (v) { return v.toFixed(d); });
+  }
   function niceMax(x) { if (x <= 0) return 1; var p = Math.pow(10, Math.floor(Math.log10(x))); var m = [1, 2, 2.5, 5, 10].find(function (k) { return k * p >= x; }); return m * p; }
 
   function drawRevenue(c) {
@@ -396,8 +402,9 @@ const SCRIPT = String.raw`
     var y = function (v) { return T + (H - T - B) * (1 - v / top); };
     var svg = s('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img', 'aria-label': 'Mean purchases per customer in the holdout, actual and predicted, by repeat purchases in calibration' });
     svg.appendChild(s('line', { class: 'axis', x1: L, y1: y(0), x2: W - 10, y2: y(0) }));
-    [0, top / 2, top].forEach(function (v) {
-      svg.appendChild(s('text', { class: 'tick', x: L - 6, y: y(v) + 3, 'text-anchor': 'end', text: v.toFixed(v < 10 ? 1 : 0) }));
+    var ticks = [0, top / 2, top], labels = tickLabels(ticks);
+    ticks.forEach(function (v, i) {
+      svg.appendChild(s('text', { class: 'tick', 'data-testid': 'model-health-tick', 'data-value': String(v), x: L - 6, y: y(v) + 3, 'text-anchor': 'end', text: labels[i] }));
     });
     groups.forEach(function (g, i) {
       var x0 = L + i * step + step / 2;

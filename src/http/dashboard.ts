@@ -7,16 +7,16 @@
  *                    `boomerang report --json`
  *   GET /api/model-health  the backtest (src/indicators/backtest.ts) as JSON, for the dashboard's
  *                    model-health chart: ?calibrationEnd=YYYY-MM-DD&holdoutDays=N, by default the
- *                    365 days that ended yesterday; {available: false, reason} when the shop's
- *                    orders cannot support one
+ *                    365 days up to the last recompute's as-of (or the last order); {available:
+ *                    false, reason} when the shop's orders cannot support one
  *   GET /metrics     Prometheus text format (metrics.ts)
  *
  * Each asks for the operator key (auth.ts); `/metrics` may be made public for a scraper.
  */
 import type { Db } from '../services/database.js';
 import { requireOperator } from './auth.js';
-import { DEFAULT_HORIZON_DAYS, MS_PER_DAY } from '../domain/indicators/clv.js';
-import { BacktestInputError, runBacktest } from '../indicators/backtest.js';
+import { DEFAULT_HORIZON_DAYS } from '../domain/indicators/clv.js';
+import { BacktestInputError, runModelHealth } from '../indicators/backtest.js';
 import { parseReportOptions, ReportOptionsError } from '../reports/options.js';
 import { buildReport, type ReportConfig, UnknownReportCampaignError } from '../reports/report.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard-page.js';
@@ -86,14 +86,10 @@ export function modelHealthHandler(deps: ReportRouteDeps): Handler {
       return sendJson(res, 400, {
         error: `holdoutDays: expected a whole number of days from 1 to 7305 (got "${holdoutText}")`,
       });
-    // By default the latest holdout that has ended: the holdoutDays days up to yesterday.
-    const today = Math.floor(Date.now() / MS_PER_DAY) * MS_PER_DAY;
-    const calibrationEnd =
-      p.get('calibrationEnd') ??
-      new Date(today - (holdoutDays + 1) * MS_PER_DAY).toISOString().slice(0, 10);
     res.setHeader('cache-control', 'no-store');
     try {
-      const result = await runBacktest(deps.db, { calibrationEnd, holdoutDays });
+      const calibrationEnd = p.get('calibrationEnd') ?? undefined;
+      const result = await runModelHealth(deps.db, { calibrationEnd, holdoutDays });
       sendJson(res, 200, { available: true, ...result });
     } catch (err) {
       if (!(err instanceof BacktestInputError)) throw err;

@@ -19,6 +19,8 @@
  * about the event, and it is applied once they are back.
  */
 import { isDatabaseUnavailable } from '../db/errors.js';
+import { forEachLimited } from '../domain/concurrency.js';
+import { messageWithCauses } from '../domain/errors.js';
 import {
   claimDueInboxEvents,
   claimPendingInboxEvent,
@@ -102,17 +104,7 @@ const MAX_ERROR_LENGTH = 2000;
 
 /** The message with its causes ("Failed to start Workflow: 14 UNAVAILABLE: …"), bounded. */
 function errorText(err: unknown): string {
-  const parts: string[] = [];
-  for (
-    let e: unknown = err;
-    e !== undefined && e !== null && parts.length < 5;
-    e = (e as { cause?: unknown }).cause
-  ) {
-    const message = e instanceof Error ? e.message : String(e);
-    if (message && !parts.some((p) => p.includes(message))) parts.push(message);
-    if (!(e instanceof Error)) break;
-  }
-  const text = parts.join(': ');
+  const text = messageWithCauses(err, 5);
   return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text;
 }
 
@@ -243,19 +235,6 @@ export function lanesOf<R extends { id: number; payload: unknown }>(rows: R[]): 
     else lanes.set(root, [row]);
   });
   return [...lanes.values()];
-}
-
-/** Runs `work` over `items`, at most `concurrency` at a time. */
-async function forEachLimited<T>(
-  items: T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
 }
 
 /** Events claimed (and their contacts written) together. */

@@ -3,7 +3,7 @@
  * holdout histories (src/db/backtest.ts) and compare the models' forecasts with the holdout
  * (src/domain/indicators/backtest.ts). Read-only: writes nothing, starts nothing.
  */
-import { calibrationAndHoldout } from '../db/backtest.js';
+import { calibrationAndHoldout, dataAsOf } from '../db/backtest.js';
 import type { Db } from '../db/database.js';
 import { backtestModels, type BacktestReport } from '../domain/indicators/backtest.js';
 import { MS_PER_DAY } from '../domain/indicators/clv.js';
@@ -70,4 +70,40 @@ export async function runBacktest(db: Db, request: BacktestRequest): Promise<Bac
     holdoutEnd: holdoutEnd.toISOString(),
     ...report,
   };
+}
+
+export interface ModelHealthRequest {
+  /** The last day of calibration; by default the holdout ends where the shop's data does. */
+  readonly calibrationEnd?: string;
+  readonly holdoutDays: number;
+  readonly now?: Date;
+}
+
+/**
+ * The dashboard's model health: the backtest whose holdout is the `holdoutDays` days up to the
+ * shop's data — the last recompute's as-of, so a shop on historical data recomputed as of
+ * 1998-06-30 is compared with its own last year, not with the empty year before today — or up to
+ * the day of the last paid order; never past yesterday. An explicit calibrationEnd wins.
+ */
+export async function runModelHealth(db: Db, request: ModelHealthRequest): Promise<BacktestResult> {
+  const now = request.now ?? new Date();
+  const calibrationEnd =
+    request.calibrationEnd ?? defaultCalibrationEnd(await dataAsOf(db), request.holdoutDays, now);
+  return runBacktest(db, { calibrationEnd, holdoutDays: request.holdoutDays, now });
+}
+
+/** The calibration end whose holdout of `holdoutDays` days ends where the data does (see above). */
+export function defaultCalibrationEnd(
+  data: { asOf: Date; source: 'recompute' | 'last order' } | undefined,
+  holdoutDays: number,
+  now: Date,
+): string {
+  const today = Math.floor(now.getTime() / MS_PER_DAY) * MS_PER_DAY;
+  let end = today;
+  if (data) {
+    const day = Math.floor(data.asOf.getTime() / MS_PER_DAY) * MS_PER_DAY;
+    // A recompute counts the orders before its as-of; the last order's own day is data.
+    end = Math.min(today, data.source === 'recompute' ? day : day + MS_PER_DAY);
+  }
+  return new Date(end - (holdoutDays + 1) * MS_PER_DAY).toISOString().slice(0, 10);
 }

@@ -15,7 +15,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
+import type proto from '@temporalio/proto';
 import { stringify } from 'yaml';
 import { CAMPAIGN } from '../domain/search-attributes.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
@@ -241,6 +241,7 @@ export interface TemporalServerOptions {
 
 export interface RunningTemporalServer {
   address: string;
+  ports: TemporalServerPorts;
   child: ChildProcess;
   logFile: string;
   stop(): Promise<void>;
@@ -363,19 +364,21 @@ const DYNAMIC_CONFIG = {
   'limit.maxIDLength': [{ value: 255, constraints: {} }],
 };
 
-async function waitForFrontend(
+/**
+ * Waits until the Temporal frontend at `address` answers, failing early if `child` (the server
+ * starting it, called `what` in messages) exits first; `logFile`, if any, is named in the errors.
+ */
+export async function waitForFrontend(
   address: string,
   child: ChildProcess,
-  logFile: string,
-  timeoutMs: number,
+  { what, timeoutMs, logFile }: { what: string; timeoutMs: number; logFile?: string },
 ): Promise<void> {
+  const seeLog = logFile ? `; see ${logFile}` : '';
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
-      throw new Error(
-        `the Temporal server exited with code ${child.exitCode} while starting; see ${logFile}`,
-      );
+      throw new Error(`${what} exited with code ${child.exitCode} while starting${seeLog}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: '2s' });
       try {
@@ -390,11 +393,17 @@ async function waitForFrontend(
     }
   }
   throw new Error(
-    `the Temporal server did not answer on ${address} within ${timeoutMs / 1000} s (${lastError}); see ${logFile}`,
+    `${what} did not answer on ${address} within ${timeoutMs / 1000} s (${lastError})${seeLog}`,
   );
 }
 
 const ALREADY_EXISTS = 6;
+
+/**
+ * How long closed workflows stay visible: 3 days. protobufjs encodes a plain number into the
+ * int64 field; the generated type names only Long, a package of the SDK's, not ours.
+ */
+const RETENTION = { seconds: 3 * 24 * 60 * 60 } as unknown as proto.google.protobuf.IDuration;
 
 /** Creates the namespace and the search attributes, and waits until a query may use them. */
 export async function prepareNamespace(
@@ -408,7 +417,7 @@ export async function prepareNamespace(
     try {
       await connection.workflowService.registerNamespace({
         namespace,
-        workflowExecutionRetentionPeriod: msToTs('3 days'),
+        workflowExecutionRetentionPeriod: RETENTION,
       });
       log(`created the namespace ${namespace}`);
     } catch (err) {
@@ -437,6 +446,39 @@ export async function prepareNamespace(
     }
   } finally {
     await connection.close();
+  }
+}
+
+/** The server could not bind one of its ports: another program listens there. */
+export class PortTakenError extends Error {
+  override name = 'PortTakenError';
+  constructor(
+    readonly port: number,
+    message: string,
+  ) {
+    super(`port ${port} is taken: ${message}`);
+  }
+}
+
+/**
+ * startTemporalServer on free ports: ports picked free may be taken by another program before the
+ * server binds them, so a start that lost such a race is tried again on fresh ones.
+ */
+export async function startTemporalServerOnFreePorts(
+  opts: Omit<TemporalServerOptions, 'ports'>,
+  { frontend, attempts = 3 }: { frontend?: number; attempts?: number } = {},
+): Promise<RunningTemporalServer> {
+  for (let attempt = 1; ; attempt++) {
+    const picked = await freeServerPorts();
+    const ports = { ...picked, frontend: frontend ?? picked.frontend };
+    try {
+      return await startTemporalServer({ ...opts, ports });
+    } catch (err) {
+      // A port that was given, not picked, stays taken: starting again would not help.
+      if (!(err instanceof PortTakenError) || err.port === frontend || attempt >= attempts)
+        throw err;
+      opts.log?.(`the Temporal server lost port ${err.port} to another program; starting it again`);
+    }
   }
 }
 
@@ -473,6 +515,10 @@ export async function startTemporalServer(
   });
 
   const address = `127.0.0.1:${opts.ports.frontend}`;
+  const logStart = await fs.stat(logFile).then(
+    (stat) => stat.size,
+    () => 0,
+  );
   const out = createWriteStream(logFile, { flags: 'a' });
   await new Promise((resolve) => out.once('open', resolve));
   const child = spawn(
@@ -492,13 +538,20 @@ export async function startTemporalServer(
   };
   try {
     log(`starting the Temporal server ${TEMPORAL_SERVER_VERSION} on ${address} (log: ${logFile})`);
-    await waitForFrontend(address, child, logFile, 120_000);
+    await waitForFrontend(address, child, {
+      what: 'the Temporal server',
+      timeoutMs: 120_000,
+      logFile,
+    });
     await prepareNamespace(address, opts.namespace, log);
   } catch (err) {
     await stop();
+    const log = (await fs.readFile(logFile, 'utf8').catch(() => '')).slice(logStart);
+    const taken = /:(\d+): bind: address already in use/.exec(log);
+    if (taken) throw new PortTakenError(Number(taken[1]), (err as Error).message);
     throw err;
   }
-  return { address, child, logFile, stop };
+  return { address, ports: opts.ports, child, logFile, stop };
 }
 
 /**

@@ -1,22 +1,34 @@
 /**
  * The worker's SDK log without what a person starting Boomerang does not need: webpack's report
- * of every module it bundled (printed on each start) and the messages worker's warning that it
- * has no workflows (it runs activities only, by design). Errors and everything else pass through.
+ * of every module it bundled (printed on each start), the messages worker's warning that it has
+ * no workflows (it runs activities only, by design), and each worker's state changes and Nexus
+ * notice (the worker prints one line of its own once it polls). Errors, a failed worker and
+ * everything else pass through, one line per entry, so that `npm start` prefixes every line.
  */
+import { inspect } from 'node:util';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
-import { DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 
-/** Whether an SDK log line is start-up noise. */
-export function isStartupNoise(level: LogLevel, message: string): boolean {
+/** Whether an SDK log line is start-up (or shut-down) noise. */
+export function isStartupNoise(level: LogLevel, message: string, meta?: LogMetadata): boolean {
   if (level === 'INFO' && /\bwebpack [\d.]+ compiled\b/.test(message)) return true;
+  if (level === 'INFO' && message === 'Worker state changed') return meta?.state !== 'FAILED';
+  if (level === 'INFO' && message.startsWith('No Nexus services registered')) return true;
   return level === 'WARN' && message.startsWith('No workflows registered');
 }
 
+/** The SDK's default format (time, level, message, metadata) on one line. */
+function oneLine({ level, timestampNanos, message, meta }: LogEntry): void {
+  const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
+  const details = meta === undefined ? '' : ` ${inspect(meta, { breakLength: Infinity })}`;
+  process.stderr.write(`${time} [${level}] ${message}${details}\n`);
+}
+
 export class QuietLogger implements Logger {
-  constructor(private readonly inner: Logger = new DefaultLogger('INFO')) {}
+  constructor(private readonly inner: Logger = new DefaultLogger('INFO', oneLine)) {}
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    if (!isStartupNoise(level, message)) this.inner.log(level, message, meta);
+    if (!isStartupNoise(level, message, meta)) this.inner.log(level, message, meta);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);

@@ -1,7 +1,10 @@
 /** Registers Boomerang's custom search attributes on a server that does not have them yet. */
 import type { Client } from '@temporalio/client';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
+import proto from '@temporalio/proto';
 import { BOOMERANG_SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
+
+// @temporalio/proto is CommonJS: Node's ESM loader sees only its default export.
+const { IndexedValueType } = proto.temporal.api.enums.v1;
 
 export async function registerSearchAttributes(
   client: Client,
@@ -15,7 +18,7 @@ export async function registerSearchAttributes(
   await client.connection.operatorService.addSearchAttributes({
     namespace,
     searchAttributes: Object.fromEntries(
-      missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+      missing.map((key) => [key.name, IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]]),
     ),
   });
   return missing.map((key) => key.name);

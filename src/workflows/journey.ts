@@ -3,7 +3,7 @@
  * step bookkeeping that makes a journey readable in the Web UI (search attribute, current details,
  * activity and timer summaries), and the ways a journey ends.
  */
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { msToNumber } from '../domain/duration.js';
 import type { Duration } from '@temporalio/common';
 import {
   ActivityFailure,

@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { freeServerPorts } from '../../src/provision/temporal-server.js';
-import { freeStartPorts, startEnv } from '../support/start.js';
-import { portOpen, type RunningProcess, startTs } from '../support/processes.js';
+import { freeStartPorts, startUp } from '../support/start.js';
+import { portOpen, type RunningProcess } from '../support/processes.js';
 import { SERVER_BUILD_TIMEOUT_MS } from '../support/temporal-server.js';
 
 const exec = promisify(execFile);
@@ -32,14 +32,14 @@ describe('npm start -- --temporal server', () => {
     async () => {
       dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-start-server-'));
       await fs.chmod(dataDir, 0o755);
-      // Temporal below 32768, like the server's other ports (freeServerPorts).
-      const ports = await freeStartPorts((await freeServerPorts()).frontend);
-      const env = startEnv(dataDir, ports);
-      stack = startTs('src/start.ts', env, {
-        detached: true,
+      const up = await startUp(dataDir, {
+        // Temporal below 32768, like the server's other ports (freeServerPorts).
+        pickPorts: async () => freeStartPorts((await freeServerPorts()).frontend),
         args: ['--temporal', 'server', '--workers', '2'],
+        timeoutMs: 300_000,
       });
-      await stack.waitForOutput(/up and running/, 300_000);
+      const { ports, env } = up;
+      stack = up.proc;
       expect(stack.output()).toMatch(/production server on Postgres/);
       expect(stack.output()).toMatch(/\[worker-1\] worker: polling task queue/);
       expect(stack.output()).toMatch(/\[worker-2\] worker: polling task queue/);

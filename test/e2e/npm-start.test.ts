@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { embeddedClusterDir } from '../../src/provision/cluster-dir.js';
-import { freeStartPorts, startEnv } from '../support/start.js';
+import { freeStartPorts, startEnv, startUp } from '../support/start.js';
 import { portOpen, type RunningProcess, startTs } from '../support/processes.js';
 
 const exec = promisify(execFile);
@@ -47,13 +47,15 @@ describe('npm start', () => {
   it('runs the stack, shows a CLI-started workflow in the Web UI, stops on Ctrl-C and resumes on restart', async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-start-'));
     await fs.chmod(dataDir, 0o755);
-    const ports = await freeStartPorts();
-    const env = { ...startEnv(dataDir, ports), TEMPORAL_CLI_PATH: inject('temporalCliPath') };
+    // Its own process group, like a terminal session: Ctrl-C is a SIGINT to the whole group.
+    // A restart keeps its ports unless another program took one meanwhile.
+    const tools = { TEMPORAL_CLI_PATH: inject('temporalCliPath') };
+    const up = await startUp(dataDir, { env: tools });
+    let { ports, env } = up;
     const launch = async () => {
-      // Its own process group, like a terminal session: Ctrl-C is a SIGINT to the whole group.
-      const proc = startTs('src/start.ts', env, { detached: true });
-      await proc.waitForOutput(/up and running/, 150_000);
-      return proc;
+      const started = await startUp(dataDir, { ports, env: tools });
+      ({ ports, env } = started);
+      return started.proc;
     };
     const ctrlC = async (proc: RunningProcess) => {
       process.kill(-proc.child.pid!, 'SIGINT');
@@ -62,7 +64,7 @@ describe('npm start', () => {
         expect(await portOpen(port), `port ${port} still open after stop`).toBe(false);
     };
 
-    stack = await launch();
+    stack = up.proc;
     expect(stack.output()).toContain(`http://localhost:${ports.ui}`);
     expect((await fetch(`http://127.0.0.1:${ports.http}/readyz`)).status).toBe(200);
 
@@ -138,8 +140,9 @@ describe('npm start', () => {
     expect(started.result.messages).toEqual(['Hello, Ada!', 'Goodbye, Ada!']);
     expect(started.url).toContain(`http://localhost:${ports.ui}/namespaces/default/workflows/`);
 
-    const uiApi = `http://127.0.0.1:${ports.ui}/api/v1/namespaces/default/workflows/${encodeURIComponent(started.workflowId)}`;
-    const describe1 = (await (await fetch(uiApi)).json()) as {
+    const uiApi = () =>
+      `http://127.0.0.1:${ports.ui}/api/v1/namespaces/default/workflows/${encodeURIComponent(started.workflowId)}`;
+    const describe1 = (await (await fetch(uiApi())).json()) as {
       workflowExecutionInfo: { status: string };
     };
     expect(describe1.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
@@ -150,7 +153,7 @@ describe('npm start', () => {
     expect(second.output()).toMatch(/another `npm start` \(pid \d+\) is running/);
     expect((await fetch(`http://127.0.0.1:${ports.http}/readyz`)).status).toBe(200);
     expect(
-      ((await (await fetch(uiApi)).json()) as { workflowExecutionInfo: { status: string } })
+      ((await (await fetch(uiApi())).json()) as { workflowExecutionInfo: { status: string } })
         .workflowExecutionInfo.status,
     ).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
 
@@ -159,7 +162,7 @@ describe('npm start', () => {
 
     stack = await launch();
     expect(stack.output()).toMatch(/database schema is up to date/);
-    const describe2 = (await (await fetch(uiApi)).json()) as {
+    const describe2 = (await (await fetch(uiApi())).json()) as {
       workflowExecutionInfo: { status: string };
     };
     expect(describe2.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');

@@ -14,7 +14,7 @@ import { generateCoupons } from '../../src/db/coupons.js';
 import { createDb } from '../../src/db/database.js';
 import { embeddedClusterDir } from '../../src/provision/cluster-dir.js';
 import { readStackState } from '../../src/provision/local-state.js';
-import { freePort } from '../global-setup.js';
+import { freePort } from '../support/ports.js';
 import { type RunningProcess, startTs, until } from '../support/processes.js';
 
 const API_KEY = 'bmr_e2e-restart-key';

@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import { controlTaskQueue } from '../../src/campaigns/journey-contract.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
-import { freePort } from '../global-setup.js';
+import { freePort } from '../support/ports.js';
 import { composeServices, TEST_COMPOSE_SECRETS } from '../support/compose.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type RunningProcess, startTs, until } from '../support/processes.js';

@@ -1,5 +1,6 @@
 /** `npm start` (src/start.ts) with services of its own on free ports, for the end-to-end tests. */
-import { freePort } from '../global-setup.js';
+import { type RunningProcess, startTs } from './processes.js';
+import { freePort, retryOnTakenPort } from './ports.js';
 
 export interface StartPorts {
   temporal: number;
@@ -32,4 +33,41 @@ export function startEnv(dataDir: string, ports: StartPorts) {
     DATABASE_URL: '',
     TEMPORAL_ADDRESS: '',
   };
+}
+
+export interface StartedStack {
+  proc: RunningProcess;
+  ports: StartPorts;
+  env: ReturnType<typeof startEnv> & NodeJS.ProcessEnv;
+}
+
+/**
+ * npm start in its own process group (as a terminal runs it), up and running on `ports` (else on
+ * ports of `pickPorts`); when another program took one of them before npm start bound it, it is
+ * started again on fresh ones.
+ */
+export async function startUp(
+  dataDir: string,
+  opts: {
+    ports?: StartPorts;
+    pickPorts?: () => Promise<StartPorts>;
+    env?: NodeJS.ProcessEnv;
+    args?: string[];
+    timeoutMs?: number;
+  } = {},
+): Promise<StartedStack> {
+  const pick = opts.pickPorts ?? (() => freeStartPorts());
+  return retryOnTakenPort(async (attempt) => {
+    const ports = attempt === 1 && opts.ports ? opts.ports : await pick();
+    const env = { ...startEnv(dataDir, ports), ...opts.env };
+    const proc = startTs('src/start.ts', env, { detached: true, args: opts.args });
+    try {
+      await proc.waitForOutput(/up and running/, opts.timeoutMs ?? 150_000);
+    } catch (err) {
+      if (proc.child.exitCode === null) process.kill(-proc.child.pid!, 'SIGKILL');
+      await proc.exited();
+      throw err;
+    }
+    return { proc, ports, env };
+  });
 }

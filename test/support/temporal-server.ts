@@ -11,9 +11,8 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { defaultCacheDir } from '../../src/config.js';
 import {
-  freeServerPorts,
   resolveTemporalServer,
-  startTemporalServer,
+  startTemporalServerOnFreePorts,
 } from '../../src/provision/temporal-server.js';
 
 export interface TestTemporalServer {
@@ -41,12 +40,11 @@ export async function startTestTemporalServer(): Promise<TestTemporalServer> {
   };
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-temporal-'));
   const adminUrl = inject('adminDatabaseUrl');
-  const server = await startTemporalServer({
+  const server = await startTemporalServerOnFreePorts({
     binaries,
     postgresUrl: adminUrl,
     databases,
     stateDir,
-    ports: await freeServerPorts(),
     namespace: 'default',
     log,
     maxConns: 6,

@@ -1,0 +1,133 @@
+/**
+ * `npm start`'s Temporal dev server (`temporal server start-dev`): workflow histories in SQLite
+ * under the data directory, the Web UI beside it. Supervised: if it dies while the stack is up it
+ * is started again; the worker and the HTTP endpoint reconnect by themselves.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { type Config, temporalAddress } from '../config.js';
+import { prefixLines, restartBackoff, say, type Shutdown, waitForExit } from '../supervisor.js';
+import { devServerSearchAttributeFlags } from '../temporal/search-attributes.js';
+import { PRIVATE_FILE_MODE } from './local-state.js';
+import { waitForFrontend } from './temporal-server.js';
+import { resolveTemporalCli } from './tools.js';
+
+/** First starts tried when the dev server loses a race for a port it picked itself. */
+const START_ATTEMPTS = 3;
+
+/**
+ * The port of a "bind: address already in use" line of the dev server's log, when it is none of
+ * `ours`: the CLI picks its internal ports (history, matching, metrics…) free and binds them a
+ * moment later, so another program may take one meanwhile. Starting again picks others.
+ */
+export function lostPortRace(line: string, ours: number[]): number | undefined {
+  const match = /listen tcp [^\s]*:(\d+): bind: address already in use/.exec(line);
+  const port = match ? Number(match[1]) : undefined;
+  return port !== undefined && !ours.includes(port) ? port : undefined;
+}
+
+export async function startTemporalDevServer(
+  config: Config,
+  shutdown: Shutdown,
+  opts: { codecEndpoint?: string } = {},
+): Promise<void> {
+  const cli = await resolveTemporalCli({
+    cacheDir: config.cacheDir,
+    explicitPath: config.tools.temporalCliPath,
+    log: say,
+    allowSdkDownload: false,
+  });
+  if (cli.executable.type !== 'existing-path') throw new Error('no Temporal CLI binary');
+  const executable = cli.executable.path;
+  const dbFile = path.join(config.dataDir, 'temporal.sqlite');
+  const ourPorts = [config.temporal.devServerPort, config.temporal.uiPort];
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    dbFile,
+    '--namespace',
+    config.temporal.namespace,
+    '--port',
+    String(config.temporal.devServerPort),
+    '--ui-port',
+    String(config.temporal.uiPort),
+    '--ip',
+    '127.0.0.1',
+    '--log-level',
+    'error',
+    // No outbound fetch of the UI's news feed: it fails on machines without internet.
+    '--ui-disable-news-fetch',
+    ...devServerSearchAttributeFlags(),
+    // With encrypted payloads, the UI shows them decrypted through our codec endpoint.
+    ...(opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : []),
+  ];
+  const pidFile = path.join(config.dataDir, 'temporal.pid');
+  say(`starting the Temporal dev server (state in ${dbFile})`);
+  let child: ChildProcess | undefined;
+  const backoff = restartBackoff();
+  const launch = async (first: boolean): Promise<void> => {
+    // Every workflow history is in the SQLite file (and its -wal, -shm): files the server creates
+    // are its owner's only (umask 077), and one left readable by an older version is narrowed.
+    for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`])
+      await fs.chmod(file, PRIVATE_FILE_MODE).catch(() => {});
+    // Own process group: a terminal's Ctrl-C reaches only us, and we stop Temporal last.
+    const current = spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', executable, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    child = current;
+    // The server's pid and ours: a later start tells a leftover from a running stack by our pid.
+    if (current.pid)
+      await fs.writeFile(pidFile, `${current.pid} ${process.pid}`, { mode: PRIVATE_FILE_MODE });
+    let racedFor: number | undefined;
+    const watchBind = (line: string) => (racedFor ??= lostPortRace(line, ourPorts));
+    prefixLines(current.stdout, '[temporal]', process.stdout, watchBind);
+    prefixLines(current.stderr, '[temporal]', process.stderr, watchBind);
+    let ready = false;
+    const started = Date.now();
+    current.once('exit', (code, signal) => {
+      // A first start that fails is reported by waitForFrontend, and npm start stops.
+      if (shutdown.stopping || (first && !ready)) return;
+      // The worker and the HTTP endpoint keep their connections and reconnect once it is back;
+      // the workflows are in the SQLite file and carry on.
+      const delay = backoff(started);
+      say(
+        `the Temporal dev server exited (${signal ?? `code ${code}`}); restarting it in ${delay / 1000} s`,
+      );
+      setTimeout(() => {
+        if (shutdown.stopping) return;
+        launch(false).then(
+          () => say('the Temporal dev server is back'),
+          (err: unknown) =>
+            say(`restarting the Temporal dev server failed: ${(err as Error).message}`),
+        );
+      }, delay);
+    });
+    try {
+      await waitForFrontend(temporalAddress(config), current, {
+        what: 'the Temporal dev server',
+        timeoutMs: 60_000,
+      });
+    } catch (err) {
+      throw Object.assign(err as Error, { racedFor });
+    }
+    ready = true;
+  };
+  shutdown.add('Temporal dev server', async () => {
+    if (!child) return;
+    child.kill('SIGTERM');
+    await waitForExit(child, 10_000);
+    await fs.rm(pidFile, { force: true });
+  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(true);
+    } catch (err) {
+      const racedFor = (err as { racedFor?: number }).racedFor;
+      if (racedFor === undefined || attempt >= START_ATTEMPTS || shutdown.stopping) throw err;
+      say(`the Temporal dev server lost port ${racedFor} to another program; starting it again`);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * `npm start`'s embedded Postgres as a supervised child process (postgres-main.ts): if it dies
+ * while we are up it is started again, with the worker's backoff (the HTTP endpoint answers 503
+ * with Retry-After meanwhile; the worker's and endpoint's pools reconnect by themselves, the URL
+ * being the same).
+ */
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config.js';
+import {
+  prefixLines,
+  restartBackoff,
+  say,
+  type Shutdown,
+  spawnPart,
+  waitForExit,
+} from '../supervisor.js';
+import type { LocalSecrets } from './local-state.js';
+
+const POSTGRES_MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'postgres-main.ts');
+
+/** The application's database URL: DATABASE_URL's, or the embedded server's once it is ready. */
+export async function startSupervisedPostgres(
+  config: Config,
+  clusterDir: string,
+  secrets: LocalSecrets,
+  shutdown: Shutdown,
+): Promise<string> {
+  if (config.databaseUrl) {
+    say('using the Postgres of DATABASE_URL');
+    return config.databaseUrl;
+  }
+  say(
+    `starting the embedded Postgres on port ${config.embeddedPostgresPort} (data in ${clusterDir})`,
+  );
+  let child: ChildProcess | undefined;
+  const backoff = restartBackoff();
+  const launch = (first: boolean): Promise<string> => {
+    const current = spawnPart(POSTGRES_MAIN, {
+      ...process.env,
+      BOOMERANG_POSTGRES_SUPERUSER_PASSWORD: secrets.POSTGRES_SUPERUSER_PASSWORD,
+      BOOMERANG_POSTGRES_APP_PASSWORD: secrets.POSTGRES_APP_PASSWORD,
+    });
+    child = current;
+    prefixLines(current.stderr, '[postgres]', process.stderr);
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      let output = '';
+      let ready = false;
+      current.stdout?.setEncoding('utf8');
+      current.stdout?.on('data', (chunk: string) => {
+        if (ready) return;
+        output += chunk;
+        const line = /^READY (\S+)$/m.exec(output);
+        if (line?.[1]) {
+          ready = true;
+          if (!first) say('the embedded Postgres is back');
+          resolve(line[1]);
+        }
+      });
+      current.once('exit', (code, signal) => {
+        if (shutdown.stopping) return;
+        if (first && !ready)
+          return reject(
+            new Error(
+              `the embedded Postgres exited (code ${code}) before it was ready; see the [postgres] lines above`,
+            ),
+          );
+        const delay = backoff(started);
+        // Code 3: postgres-main saw its server vanish; the server's own signal is not known to it.
+        const why = signal ?? (code === 3 ? 'its server was killed or crashed' : `code ${code}`);
+        say(`the embedded Postgres exited (${why}); restarting it in ${delay / 1000} s`);
+        setTimeout(() => {
+          if (!shutdown.stopping) launch(false).catch(() => {});
+        }, delay);
+        if (!ready) reject(new Error('the embedded Postgres exited before it was ready'));
+      });
+    });
+  };
+  shutdown.add('Postgres', async () => {
+    if (!child) return;
+    child.kill('SIGTERM');
+    await waitForExit(child, 20_000);
+  });
+  return launch(true);
+}

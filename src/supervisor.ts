@@ -1,0 +1,179 @@
+/**
+ * The process supervisor of `npm start`: it starts the parts of the stack as child processes in
+ * their own process groups, prefixes their output, restarts a part that dies while the stack is
+ * up (with backoff), and stops the parts in reverse order of start. The parts themselves (the
+ * Temporal servers, the embedded Postgres) are started by src/provision/; the child's side of the
+ * arrangement is src/supervised.ts.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import { PROJECT_ROOT } from './config.js';
+import { isAlive } from './provision/local-state.js';
+
+export const say = (message: string) => console.log(`boomerang: ${message}`);
+
+/** Stops registered parts in reverse order of start. */
+export class Shutdown {
+  private steps: { name: string; run: () => Promise<void> }[] = [];
+  private running: Promise<void> | undefined;
+  /** Set as soon as a stop is requested, so supervisors stop restarting children that exit. */
+  stopping = false;
+  add(name: string, run: () => Promise<void>) {
+    this.steps.push({ name, run });
+  }
+  run(): Promise<void> {
+    this.stopping = true;
+    this.running ??= (async () => {
+      for (const step of this.steps.reverse()) {
+        try {
+          await step.run();
+        } catch (err) {
+          console.error(`boomerang: stopping ${step.name} failed: ${(err as Error).message}`);
+        }
+      }
+    })();
+    return this.running;
+  }
+}
+
+/** Resolves when the child has exited; SIGKILLs it after `timeoutMs`. */
+export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Writes each line of `stream` to `sink` behind `prefix` ("[worker-2] …"). */
+export function prefixLines(
+  stream: NodeJS.ReadableStream | null,
+  prefix: string,
+  sink: NodeJS.WriteStream,
+  onLine?: (line: string) => void,
+) {
+  if (!stream) return;
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      sink.write(`${prefix} ${line}\n`);
+      onLine?.(line);
+    }
+  });
+}
+
+/**
+ * The delay before restarting a part that exited after running since `started`: 1 s after a run
+ * of over 30 s, else doubling (2 s, 4 s, …, at most 30 s) while it keeps dying at once — broken,
+ * not unlucky: back off instead of spinning.
+ */
+export function restartBackoff(): (started: number) => number {
+  let restarts = 0;
+  return (started) => {
+    restarts = Date.now() - started > 30_000 ? 0 : restarts + 1;
+    return Math.min(30_000, 1000 * 2 ** Math.min(restarts, 5));
+  };
+}
+
+/**
+ * Starts a TypeScript part of the stack in its own process group, so a terminal's Ctrl-C reaches
+ * only the supervisor, which then stops the parts in order (worker and HTTP before their database).
+ * The child's stdin is a pipe from us: if we die without stopping it, it sees the pipe close.
+ */
+export function spawnPart(script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...env, BOOMERANG_SUPERVISED: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: PROJECT_ROOT,
+    detached: true,
+  });
+}
+
+/**
+ * Runs a part of the stack as a child process, restarting it if it dies while we are up; resolves
+ * once it prints a line matching `readyLine`.
+ */
+export function supervise(
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  shutdown: Shutdown,
+  readyLine: RegExp,
+): Promise<void> {
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let child: ChildProcess | undefined;
+  const backoff = restartBackoff();
+  const launch = () => {
+    child = spawnPart(script, env);
+    prefixLines(
+      child.stdout,
+      `[${name}]`,
+      process.stdout,
+      (line) => readyLine.test(line) && markReady(),
+    );
+    prefixLines(child.stderr, `[${name}]`, process.stderr);
+    const started = Date.now();
+    child.once('exit', (code, signal) => {
+      if (shutdown.stopping) return;
+      const delay = backoff(started);
+      say(`${name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s`);
+      setTimeout(() => !shutdown.stopping && launch(), delay);
+    });
+  };
+  launch();
+  shutdown.add(name, async () => {
+    if (!child) return;
+    child.kill('SIGTERM');
+    await waitForExit(child, 15_000);
+  });
+  return ready;
+}
+
+/** Fails clearly when a port we are about to listen on is taken, instead of talking to a stranger. */
+export async function assertPortFree(port: number, variable: string, what: string): Promise<void> {
+  const taken = await new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => socket.end(() => resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+  if (taken) {
+    throw new Error(
+      `port ${port} (${what}) is already in use: is another \`npm start\` or server running? Stop it, or set ${variable} to a free port.`,
+    );
+  }
+}
+
+/**
+ * A server left running by a supervisor that was killed outright would hold the ports: stop it.
+ * One whose supervisor is alive belongs to a running `npm start`: never touch it. `pidFile` holds
+ * the server's pid and its supervisor's; `marker` is a part of the server's command line.
+ */
+export async function reapLeftover(pidFile: string, marker: string): Promise<void> {
+  const [serverPid, supervisorPid] = (await fs.readFile(pidFile, 'utf8').catch(() => ''))
+    .split(/\s+/)
+    .map(Number);
+  if (!serverPid) return;
+  if (supervisorPid && supervisorPid !== process.pid && isAlive(supervisorPid)) {
+    throw new Error(
+      `another \`npm start\` (pid ${supervisorPid}) is running on this data directory; stop it first (Ctrl-C in its terminal), or set BOOMERANG_DATA_DIR.`,
+    );
+  }
+  const cmdline = await fs.readFile(`/proc/${serverPid}/cmdline`, 'utf8').catch(() => '');
+  if (cmdline.includes(marker)) {
+    say(`stopping a Temporal server left over from an earlier run (pid ${serverPid})`);
+    process.kill(serverPid, 'SIGTERM');
+    for (let i = 0; i < 50 && isAlive(serverPid); i++) await new Promise((r) => setTimeout(r, 200));
+  }
+  await fs.rm(pidFile, { force: true });
+}
