@@ -42,7 +42,7 @@ try {
   });
 
   log('recompute: summaries and RFM, model fits, indicators in batches, segment refresh');
-  const activities = createIndicatorActivities({ db, temporal: {} as Client, taskQueue: 'bench' });
+  const activities = createIndicatorActivities({ db, client: {} as Client, taskQueue: 'bench' });
   const env = new MockActivityEnvironment();
   const asOf = new Date().toISOString();
   const stages: Record<string, number> = {};

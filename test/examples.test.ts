@@ -50,7 +50,7 @@ describe('examples', () => {
     it("gives the first recompute's models a sensible fit: spend varies between customers", async () => {
       const activities = createIndicatorActivities({
         db: database.db,
-        temporal: {} as Client, // fitting touches no workflow
+        client: {} as Client, // fitting touches no workflow
         taskQueue: 'unused',
       });
       await new MockActivityEnvironment().run(activities.summarizeContacts, {

@@ -28,24 +28,19 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const taskQueue = deps.config.temporal.taskQueue;
+  const starter = {
+    client: deps.temporal,
+    db: deps.db,
+    taskQueue: deps.config.temporal.taskQueue,
+    searchAttributes: deps.searchAttributes,
+  };
   return {
     ...createGreetingActivities(deps),
     ...createJourneyActivities(deps),
     ...createCouponActivities(deps),
     ...createFlowActivities(deps),
-    ...createLaunchActivities({
-      db: deps.db,
-      temporal: deps.temporal,
-      taskQueue,
-      searchAttributes: deps.searchAttributes,
-    }),
-    ...createIndicatorActivities({
-      db: deps.db,
-      temporal: deps.temporal,
-      taskQueue,
-      searchAttributes: deps.searchAttributes,
-    }),
+    ...createLaunchActivities(starter),
+    ...createIndicatorActivities(starter),
   };
 }
 

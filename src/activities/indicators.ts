@@ -1,9 +1,7 @@
 /** The daily recompute's work: summaries, model fits, indicators, segment refresh, campaign triggers. */
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
-import { enrolOnSegmentEntry } from '../campaigns/enrolment.js';
-import type { Db } from '../db/database.js';
+import { enrolOnSegmentEntry, type JourneyStarter } from '../campaigns/enrolment.js';
 import {
   bgNbdFitRows,
   contactWithHistory,
@@ -46,17 +44,9 @@ export interface SegmentRefresh {
   error?: string;
 }
 
-export function createIndicatorActivities({
-  db,
-  temporal,
-  taskQueue,
-  searchAttributes,
-}: {
-  db: Db;
-  temporal: Client;
-  taskQueue: string;
-  searchAttributes?: boolean;
-}) {
+/** The journeys' starter: segment-entry campaigns start journeys from the recompute. */
+export function createIndicatorActivities(starter: JourneyStarter) {
+  const { db } = starter;
   /** Stores a model's fit; its id and parameters are what the indicators are computed with. */
   const saveFit = async <P extends Record<string, number>>(
     model: 'bgnbd' | 'gamma_gamma',
@@ -243,7 +233,7 @@ export function createIndicatorActivities({
       refreshes: SegmentRefresh[];
     }): Promise<{ started: number; alreadyEnrolled: number }> {
       return enrolOnSegmentEntry(
-        { client: temporal, db, taskQueue, searchAttributes },
+        starter,
         input.refreshes,
         heartbeat, // progress, for the Web UI
       );

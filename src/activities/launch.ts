@@ -1,9 +1,11 @@
 /** Enrolling a campaign's audience in batches (the launch workflow's work), through the enrolment module. */
 import { heartbeat } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { type AudienceBatch, enrolAudienceBatch } from '../campaigns/enrolment.js';
-import type { Db } from '../db/database.js';
+import {
+  type AudienceBatch,
+  enrolAudienceBatch,
+  type JourneyStarter,
+} from '../campaigns/enrolment.js';
 import { getCampaign, UnknownCampaignError } from '../db/campaigns.js';
 import { countAudience } from '../db/contacts.js';
 
@@ -11,17 +13,8 @@ export type EnrollBatchResult = AudienceBatch;
 
 export { LAUNCH_CONCURRENCY } from '../campaigns/enrolment.js';
 
-export function createLaunchActivities({
-  db,
-  temporal,
-  taskQueue,
-  searchAttributes,
-}: {
-  db: Db;
-  temporal: Client;
-  taskQueue: string;
-  searchAttributes?: boolean;
-}) {
+export function createLaunchActivities(starter: JourneyStarter) {
+  const { db } = starter;
   return {
     async countAudience(input: { campaignId: string }): Promise<number> {
       const { definition } = await getCampaign(db, input.campaignId);
@@ -35,11 +28,7 @@ export function createLaunchActivities({
       limit: number;
     }): Promise<EnrollBatchResult> {
       try {
-        return await enrolAudienceBatch(
-          { client: temporal, db, taskQueue, searchAttributes },
-          input,
-          heartbeat,
-        );
+        return await enrolAudienceBatch(starter, input, heartbeat);
       } catch (err) {
         if (err instanceof UnknownCampaignError)
           throw ApplicationFailure.nonRetryable(err.message, 'UnknownCampaign');

@@ -42,7 +42,7 @@ describe('computeValueIndicators', () => {
 
   it('resumes from its heartbeat cursor after a lost attempt, each history computed once', async () => {
     const db = database.db;
-    const activities = createIndicatorActivities({ db, temporal: {} as Client, taskQueue: 'x' });
+    const activities = createIndicatorActivities({ db, client: {} as Client, taskQueue: 'x' });
     const asOf = new Date().toISOString();
     await new MockActivityEnvironment().run(activities.summarizeContacts, { asOf });
     const models = (await new MockActivityEnvironment().run(
@@ -81,7 +81,7 @@ describe('computeValueIndicators', () => {
 
   it('forecasts over the horizon asked for, and refuses to store an invalid output', async () => {
     const db = database.db;
-    const activities = createIndicatorActivities({ db, temporal: {} as Client, taskQueue: 'x' });
+    const activities = createIndicatorActivities({ db, client: {} as Client, taskQueue: 'x' });
     const models = (await new MockActivityEnvironment().run(
       activities.fitValueModels,
     )) as FittedModels;
