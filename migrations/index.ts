@@ -13,6 +13,7 @@ import * as m20261127000100 from './20261127000100_journey_failures.js';
 import * as m20261127100000 from './20261127100000_consent_times.js';
 import * as m20261127120000 from './20261127120000_campaign_versions.js';
 import * as m20261206000000 from './20261206000000_channels_by_adapter.js';
+import * as m20261206120000 from './20261206120000_provider_feedback.js';
 
 export const migrations: Record<string, Migration> = {
   '20261123000000_greetings': m20261123000000,
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '20261127100000_consent_times': m20261127100000,
   '20261127120000_campaign_versions': m20261127120000,
   '20261206000000_channels_by_adapter': m20261206000000,
+  '20261206120000_provider_feedback': m20261206120000,
 };
