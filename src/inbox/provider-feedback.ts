@@ -26,8 +26,7 @@ import {
   suppressAddress,
 } from '../db/feedback.js';
 import { insertInboxEventOnce, inboxEventByDedupeKey } from '../db/inbox.js';
-import { RejectedEventError } from './apply.js';
-import type { EventProblem } from './events.js';
+import { type EventProblem, InvalidEventError } from './events.js';
 
 export const FEEDBACK_SOURCES = ['resend', 'twilio'] as const;
 export type FeedbackSource = (typeof FEEDBACK_SOURCES)[number];
@@ -273,16 +272,15 @@ export interface FeedbackResult {
   consentChanged?: number[];
 }
 
-/** A stored payload that is not a feedback event: rejected, never retried. */
-export class InvalidFeedbackError extends RejectedEventError {
-  override name = 'InvalidFeedbackError';
-}
-
+/** The stored feedback event; throws InvalidEventError (rejected, never retried) when it is not one. */
 export function parseStoredFeedback(payload: unknown): FeedbackWire {
   const parsed = wireSchema.safeParse(payload);
   if (!parsed.success)
-    throw new InvalidFeedbackError(
-      `invalid feedback event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
+    throw new InvalidEventError(
+      parsed.error.issues.map((i) => ({
+        path: i.path.join('.') || '(event)',
+        message: i.message,
+      })),
     );
   return parsed.data as FeedbackWire;
 }
