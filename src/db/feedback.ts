@@ -58,14 +58,29 @@ export async function recordFeedback(
   return { recorded: inserted !== undefined, messageId };
 }
 
-/** The feedback recorded for a message, oldest first. */
+/**
+ * The feedback recorded for a message, oldest first: by its id, or by the provider's id when the
+ * feedback was applied before the send recorded that id (a webhook can beat the provider's answer).
+ */
 export async function feedbackOfMessage(db: Executor, messageId: number) {
   return db
-    .selectFrom('message_feedback')
-    .select(['type', 'provider', 'detail', 'occurred_at'])
-    .where('message_id', '=', messageId)
-    .orderBy('occurred_at')
-    .orderBy('id')
+    .selectFrom('message_feedback as f')
+    .select(['f.type', 'f.provider', 'f.detail', 'f.occurred_at'])
+    .where((eb) =>
+      eb.or([
+        eb('f.message_id', '=', messageId),
+        eb.and([
+          eb('f.message_id', 'is', null),
+          eb(
+            'f.provider_message_id',
+            '=',
+            eb.selectFrom('messages').select('provider_message_id').where('id', '=', messageId),
+          ),
+        ]),
+      ]),
+    )
+    .orderBy('f.occurred_at')
+    .orderBy('f.id')
     .execute();
 }
 

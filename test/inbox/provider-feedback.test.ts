@@ -10,6 +10,7 @@ import {
   mapResendWebhook,
   mapTwilioWebhook,
 } from '../../src/inbox/provider-feedback.js';
+import { feedbackOfMessage } from '../../src/db/feedback.js';
 import { suppressions, unsuppressEmail } from '../../src/services/suppressions.js';
 import { useTestDatabase } from '../support/db.js';
 
@@ -181,6 +182,44 @@ describe('applying feedback', () => {
       (await applyFeedback({ db: database.db }, stop(daysAfter(3), 'twilio:SM-new:inbound')))
         .consentChanged,
     ).toEqual([id]);
+  });
+
+  it('a delivery applied before the send recorded the provider id is still the message’s', async () => {
+    await applyFeedback(
+      { db: database.db },
+      {
+        provider: 'resend',
+        event_key: 'resend:msg_early',
+        channel: 'email',
+        kind: 'delivered',
+        address: 'early@example.com',
+        provider_message_id: 'em_early',
+        occurred_at: AT.toISOString(),
+        detail: {},
+      },
+    );
+    const { id: contactId } = await database.db
+      .insertInto('contacts')
+      .values({ email: 'early@example.com' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const { id } = await database.db
+      .insertInto('messages')
+      .values({
+        idempotency_key: 'early/step',
+        channel: 'email',
+        provider: 'resend',
+        status: 'sent',
+        contact_id: contactId,
+        to_address: 'early@example.com',
+        text: 'Hi',
+        provider_message_id: 'em_early',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    expect(await feedbackOfMessage(database.db, id)).toMatchObject([
+      { type: 'delivered', provider: 'resend' },
+    ]);
   });
 
   it('rejects a stored payload that is not a feedback event, naming the field', async () => {
