@@ -42,7 +42,6 @@ const notConfigured = (variable: string, provider: string) =>
 /** Stores what the mapping found, or says why nothing was stored. */
 async function store(
   deps: HttpDeps,
-  res: http.ServerResponse,
   provider: string,
   mapping: FeedbackMapping,
   answer: (body: Record<string, unknown>) => void,
@@ -87,7 +86,7 @@ export function resendWebhookHandler(deps: HttpDeps): Handler {
     } catch (err) {
       throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
     }
-    await store(deps, res, 'Resend', mapResendWebhook(payload, id!, new Date()), (body) =>
+    await store(deps, 'Resend', mapResendWebhook(payload, id!, new Date()), (body) =>
       sendJson(res, 200, body),
     );
   };
@@ -114,12 +113,9 @@ export function twilioWebhookHandler(deps: HttpDeps): Handler {
       header(req, 'x-twilio-signature'),
     );
     if (!check.ok) throw new HttpError(401, check.reason);
-    await store(deps, res, 'Twilio', mapTwilioWebhook(params, new Date()), (body) => {
+    await store(deps, 'Twilio', mapTwilioWebhook(params, new Date()), () => {
       // An empty TwiML answer: Twilio replies nothing more (its own STOP reply is sent anyway).
-      res.writeHead(200, {
-        'content-type': 'text/xml; charset=utf-8',
-        'x-boomerang-result': JSON.stringify(body),
-      });
+      res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
       res.end('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
     });
   };
