@@ -1,13 +1,17 @@
 /**
- * A hard bounce of a journey's first email, posted signed to /webhooks/resend over HTTP and applied
- * by the inbox, stops its next email: the low-CLV reminder 7 days later is skipped as
- * "suppressed" — the step outcome `contact trace` shows — and no second message is written.
+ * Provider feedback during real journeys, posted signed over HTTP and applied by the inbox:
+ * - a hard bounce of a journey's first email stops its next email: the low-CLV reminder 7 days
+ *   later is skipped as "suppressed" — the step outcome `contact trace` shows — and no second
+ *   message is written;
+ * - a STOP reply withdraws SMS consent before the welcome journey's SMS, which is skipped.
  */
 import { createHmac } from 'node:crypto';
 import type http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
+import { saveCampaign } from '../../src/db/campaigns.js';
+import { generateCoupons } from '../../src/db/coupons.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
 import { processInboxBatch } from '../../src/inbox/processor.js';
 import { lowClvCampaign } from '../support/campaigns.js';
@@ -16,8 +20,9 @@ import { until } from '../support/processes.js';
 import { useStack } from '../support/stack.js';
 
 const KEY = Buffer.from('bounce-journey-webhook-key');
+const TWILIO_TOKEN = 'journey-twilio-token';
 
-describe('a bounce during a journey', () => {
+describe('provider feedback during a journey', () => {
   let server: http.Server;
   let base: string;
   const stack = useStack({
@@ -32,7 +37,7 @@ describe('a bounce during a journey', () => {
           ...config,
           providerFeedback: {
             resendWebhookSecret: `whsec_${KEY.toString('base64')}`,
-            twilioAuthToken: undefined,
+            twilioAuthToken: TWILIO_TOKEN,
             softBounces: { limit: 3, windowDays: 30 },
           },
         },
@@ -107,5 +112,77 @@ describe('a bounce during a journey', () => {
       .where('contact_id', '=', id)
       .execute();
     expect(messages.map((m) => m.idempotency_key)).toEqual([`${workflowId}/send_offer`]);
+  }, 120_000);
+
+  it('skips the welcome journey’s SMS once the contact replied STOP', async () => {
+    const { env, database } = stack;
+    const config = stack.workers!.config;
+    const db = database.db;
+    const phone = '+34611777001';
+    const contact = await db
+      .insertInto('contacts')
+      .values({
+        email: 'texts@example.com',
+        phone,
+        sms_consent: true,
+        sms_consent_at: new Date(Date.now() - 86_400_000),
+        newsletter_status: 'subscribed',
+        registered_at: new Date(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await generateCoupons(db, 'welcome-stop', 3);
+    const { campaign } = await saveCampaign(db, {
+      id: 'welcome-stop',
+      name: 'Welcome (STOP test)',
+      kind: 'welcome_voucher',
+      couponSet: 'welcome-stop',
+    });
+    const { workflowId } = await startJourney(
+      { client: env.client, db, taskQueue: config.temporal.taskQueue, searchAttributes: false },
+      campaign,
+      contact.id,
+    );
+    await until(
+      () =>
+        db
+          .selectFrom('messages')
+          .select('id')
+          .where('contact_id', '=', contact.id)
+          .executeTakeFirst(),
+      'the welcome email',
+    );
+
+    const params = { MessageSid: 'SMstopjourney', From: phone, To: '+15550000000', Body: 'STOP' };
+    const signed = Object.keys(params)
+      .sort()
+      .reduce(
+        (text, k) => text + k + params[k as keyof typeof params],
+        `${config.publicUrl}/webhooks/twilio`,
+      );
+    const res = await fetch(`${base}/webhooks/twilio`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': createHmac('sha1', TWILIO_TOKEN).update(signed).digest('base64'),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+    expect(res.status).toBe(200);
+    expect(
+      await processInboxBatch({ db, temporal: env.client, taskQueue: config.temporal.taskQueue }),
+    ).toMatchObject({ applied: 1 });
+
+    const result = (await env.client.workflow.getHandle(workflowId).result()) as JourneyResult;
+    expect(result.steps.find((s) => s.step === 'send_reminder_sms')).toMatchObject({
+      outcome: 'skipped: no_sms_consent',
+    });
+    expect(result.steps.find((s) => s.step === 'send_reminder')).toMatchObject({ outcome: 'sent' });
+    const channels = await db
+      .selectFrom('messages')
+      .select('channel')
+      .where('contact_id', '=', contact.id)
+      .execute();
+    expect(channels.map((m) => m.channel)).not.toContain('sms');
   }, 120_000);
 });
