@@ -248,6 +248,27 @@ export const ENVIRONMENT = {
     describe:
       'Where Twilio requests go. Default https://api.twilio.com; or the provider simulator.',
   },
+  RESEND_WEBHOOK_SECRET: {
+    schema: optionalString,
+    describe:
+      'Signing secret (`whsec_…`) of the Resend webhook: verifies the Svix signature of `/webhooks/resend`. Unset: that route answers 503.',
+  },
+  SOFT_BOUNCE_LIMIT: {
+    schema: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .positive('must be positive')
+      .default(3),
+    describe:
+      'Soft (transient) bounces of an address within SOFT_BOUNCE_WINDOW_DAYS that suppress it for marketing email.',
+  },
+  SOFT_BOUNCE_WINDOW_DAYS: {
+    schema: z.coerce
+      .number({ error: 'must be a number of days' })
+      .positive('must be positive')
+      .default(30),
+    describe: 'The window, in days, over which SOFT_BOUNCE_LIMIT soft bounces are counted.',
+  },
   FREQUENCY_CAP: {
     schema: optionalString.pipe(
       z
@@ -393,6 +414,15 @@ export interface Config {
     twilio: { accountSid: string; authToken: string; from: string } | undefined;
     twilioBaseUrl?: string | undefined;
     requestsPerSecond: number;
+  };
+  /** What the providers say after accepting a message (webhooks /webhooks/resend and /webhooks/twilio). */
+  providerFeedback: {
+    /** Verifies Resend's (Svix) signatures; undefined refuses the route. */
+    resendWebhookSecret: string | undefined;
+    /** Verifies X-Twilio-Signature (TWILIO_AUTH_TOKEN); undefined refuses the route. */
+    twilioAuthToken: string | undefined;
+    /** Soft bounces that suppress an address: `limit` within `windowDays`. */
+    softBounces: { limit: number; windowDays: number };
   };
   /** Shop-wide cap on marketing messages per contact; undefined = no cap. */
   frequencyCap: { messages: number; periodHours: number } | undefined;
@@ -551,6 +581,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
               from: v.TWILIO_FROM,
             }
           : undefined,
+    },
+    providerFeedback: {
+      resendWebhookSecret: v.RESEND_WEBHOOK_SECRET,
+      twilioAuthToken: v.TWILIO_AUTH_TOKEN,
+      softBounces: { limit: v.SOFT_BOUNCE_LIMIT, windowDays: v.SOFT_BOUNCE_WINDOW_DAYS },
     },
     frequencyCap: parseFrequencyCap(v.FREQUENCY_CAP),
     recomputeCron: v.RECOMPUTE_CRON,

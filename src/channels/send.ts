@@ -6,8 +6,8 @@
  *  2. the contact is loaded and the channel's consent rule applied (adapter.reach); a held-out
  *     contact is skipped here, after the same checks as a treated one;
  *  3. the template is rendered and its links get UTM tags (prepare/render.ts);
- *  4. under a lock on the contact, the frequency cap is checked and the message claimed
- *     (prepare/claim.ts);
+ *  4. under a lock on the contact, the address's suppression (bounces, complaints) and the
+ *     frequency cap are checked and the message claimed (prepare/claim.ts);
  *  5. the adapter delivers it (deliver.ts).
  * Every send and skip is recorded in journey_events (journal.ts).
  */

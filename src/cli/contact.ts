@@ -1,7 +1,11 @@
-/** `boomerang contact show|trace`: a contact's data, and every journey it is on or was on. */
+/**
+ * `boomerang contact show|trace|suppressions|unsuppress`: a contact's data, every journey it is on
+ * or was on, and the email addresses suppressed after a bounce or a complaint.
+ */
 import type { Command } from 'commander';
 import { CONTACT_ID } from '../domain/search-attributes.js';
 import { contactProfile, findContact } from '../services/contacts.js';
+import { suppressions, unsuppressEmail } from '../services/suppressions.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
 
@@ -73,6 +77,48 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
         console.log(`${t.workflowId} failed: ${t.failure}`);
       console.log(
         `all of them in the Web UI: ${ctx.config.temporal.uiUrl}/namespaces/${ctx.config.temporal.namespace}/workflows?query=${encodeURIComponent(`${CONTACT_ID.name}="${found.id}"`)}`,
+      );
+    });
+
+  contact
+    .command('suppressions')
+    .description(
+      'Email addresses no marketing email goes to: hard bounces, complaints, repeated soft bounces',
+    )
+    .option('--all', 'also the suppressions lifted by hand')
+    .option('--json', 'print JSON')
+    .action(async (opts: { all?: boolean; json?: boolean }) => {
+      const list = await suppressions(ctx.db(), { includeLifted: opts.all });
+      if (opts.json) return printJson(list);
+      if (list.length === 0) return console.log('no address is suppressed');
+      console.log(
+        formatTable(
+          ['address', 'channel', 'reason', 'source', 'since', ...(opts.all ? ['lifted'] : [])],
+          list.map((s) => [
+            s.address,
+            s.channel,
+            s.reason,
+            s.source,
+            s.suppressedAt.toISOString(),
+            ...(opts.all
+              ? [s.liftedAt ? `${s.liftedAt.toISOString()} (${s.liftedReason ?? ''})` : '']
+              : []),
+          ]),
+        ),
+      );
+    });
+
+  contact
+    .command('unsuppress')
+    .description('Lets marketing email go to a suppressed address again (the reason is kept)')
+    .argument('<email>', 'the suppressed address')
+    .requiredOption('--reason <text>', 'why, e.g. "mailbox fixed, confirmed by phone"')
+    .action(async (email: string, opts: { reason: string }) => {
+      if (!opts.reason.trim()) throw new CliError('--reason must say why');
+      const lifted = await unsuppressEmail(ctx.db(), email, opts.reason.trim());
+      if (!lifted) throw new CliError(`${email} is not suppressed`);
+      console.log(
+        `${lifted.address} unsuppressed (it was suppressed for ${lifted.reason} since ${lifted.suppressedAt.toISOString()})`,
       );
     });
 }

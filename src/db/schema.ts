@@ -299,6 +299,43 @@ export interface InboxEventsTable {
   parked_at: NullableTimestamp;
 }
 
+/** One thing a provider said about a message or an address (a delivery, a bounce, a STOP reply). */
+export interface MessageFeedbackTable {
+  id: Generated<number>;
+  provider: string;
+  /** Unique per provider event, so a webhook delivered twice is recorded once. */
+  event_key: string;
+  channel: string;
+  type: string;
+  address: string | null;
+  provider_message_id: string | null;
+  message_id: number | null;
+  detail: ColumnType<
+    Record<string, unknown>,
+    Record<string, unknown> | string | undefined,
+    Record<string, unknown> | string
+  >;
+  occurred_at: Timestamp;
+  received_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** An address no marketing message may go to; in force while lifted_at is null. */
+export interface SuppressionsTable {
+  id: Generated<number>;
+  channel: string;
+  address: string;
+  reason: string;
+  source: string;
+  detail: ColumnType<
+    Record<string, unknown>,
+    Record<string, unknown> | string | undefined,
+    Record<string, unknown> | string
+  >;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  lifted_at: NullableTimestamp;
+  lifted_reason: string | null;
+}
+
 export interface Database {
   greetings: GreetingsTable;
   contacts: ContactsTable;
@@ -320,6 +357,8 @@ export interface Database {
   journeys: JourneysTable;
   journey_events: JourneyEventsTable;
   inbox_events: InboxEventsTable;
+  message_feedback: MessageFeedbackTable;
+  suppressions: SuppressionsTable;
 }
 
 export type ContactRow = Selectable<ContactsTable>;
@@ -330,3 +369,5 @@ export type MessageRow = Selectable<MessagesTable>;
 export type MessageBatchRow = Selectable<MessageBatchesTable>;
 export type JourneyRow = Selectable<JourneysTable>;
 export type InboxEventRow = Selectable<InboxEventsTable>;
+export type MessageFeedbackRow = Selectable<MessageFeedbackTable>;
+export type SuppressionRow = Selectable<SuppressionsTable>;

@@ -64,6 +64,7 @@ export async function runHttp(config: Config): Promise<void> {
       temporal,
       taskQueue: config.temporal.taskQueue,
       defaultCurrency: config.shop.currency,
+      softBounces: config.providerFeedback.softBounces,
     });
   })();
 

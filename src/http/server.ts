@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { checkDatabase, isDatabaseUnavailable } from '../services/database.js';
 import { eventsHandler } from './events.js';
 import { HttpError, RETRY_AFTER_SECONDS, sendJson } from './respond.js';
+import { resendWebhookHandler, twilioWebhookHandler } from './provider-webhooks.js';
 import { shopifyWebhookHandler } from './shopify.js';
 import { unsubscribeHandler } from './unsubscribe.js';
 import { AesGcmPayloadCodec } from '../temporal/codec.js';
@@ -68,6 +69,9 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   // The store's events and Shopify's webhooks: verified, validated, stored in the inbox.
   routes.set('POST /events', eventsHandler(deps));
   routes.set('POST /webhooks/shopify', shopifyWebhookHandler(deps));
+  // What the providers say after accepting a message: bounces, complaints, STOP replies, deliveries.
+  routes.set('POST /webhooks/resend', resendWebhookHandler(deps));
+  routes.set('POST /webhooks/twilio', twilioWebhookHandler(deps));
   // Unsubscribe links (GET) and RFC 8058 one-click unsubscribe (POST).
   const unsubscribe = unsubscribeHandler(deps);
   routes.set('GET /unsubscribe', unsubscribe);

@@ -13,7 +13,8 @@ export interface HttpDeps {
   temporal: Client | (() => Client | undefined);
   /**
    * The secrets the routes check: `apiKey` (POST /events), `shopifyWebhookSecret`
-   * (POST /webhooks/shopify), `signingSecret` (unsubscribe tokens), `operatorKey` (dashboard,
+   * (POST /webhooks/shopify), `providerFeedback` (POST /webhooks/resend and /webhooks/twilio),
+   * `signingSecret` (unsubscribe tokens), `operatorKey` (dashboard,
    * report, metrics unless `metricsPublic`, codec). A route whose secret is not set refuses every
    * request.
    */
@@ -28,6 +29,8 @@ export interface HttpDeps {
         | 'metricsPublic'
         | 'unsubscribeLinkDays'
         | 'eventClockToleranceSeconds'
+        | 'publicUrl'
+        | 'providerFeedback'
       >
     >;
   /** Called after new events are stored in the inbox: wakes the inbox processor. */

@@ -32,6 +32,7 @@ import {
   parseContactInput,
 } from '../domain/contacts.js';
 import type { InboxEvent, PurchaseEventInput, RefundEvent, RegistrationEvent } from './events.js';
+import { describeFeedback, type FeedbackResult, type SoftBounceRule } from './provider-feedback.js';
 
 export interface ApplyDeps {
   db: Db;
@@ -41,6 +42,8 @@ export interface ApplyDeps {
   searchAttributes?: boolean;
   /** Currency of orders that do not say (SHOP_CURRENCY). Default EUR. */
   defaultCurrency?: string;
+  /** Soft bounces that suppress an address (provider feedback). Default 3 within 30 days. */
+  softBounces?: SoftBounceRule;
 }
 
 /** The event can never be applied as it stands (bad data, a conflict): recorded, not retried. */
@@ -86,7 +89,8 @@ export type ApplyResult =
       contactId: number;
       order: { id: number; externalId: string; source: string };
       outcome: 'refunded' | 'already_refunded' | 'partial_refund';
-    };
+    }
+  | FeedbackResult;
 
 /** Applies an event received at `receivedAt`. Throws RejectedEventError, DeferredEventError, or a transient error. */
 export async function applyEvent(
@@ -326,5 +330,7 @@ export function describeResult(result: ApplyResult): string {
       );
     case 'order_refunded':
       return `order ${result.order.externalId} of contact ${result.contactId}: ${result.outcome.replace('_', ' ')}`;
+    case 'provider_feedback':
+      return describeFeedback(result);
   }
 }

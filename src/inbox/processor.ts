@@ -41,6 +41,7 @@ import {
   upsertRegisteredContacts,
   welcomeCampaigns,
 } from './apply.js';
+import { applyFeedback, isFeedbackSource } from './provider-feedback.js';
 import {
   type InboxEvent,
   InvalidEventError,
@@ -168,7 +169,9 @@ function attempt(
   parkAfter: number,
 ): Promise<EventOutcome> {
   return settle(row, now, parkAfter, () =>
-    applyEvent(deps, parseStoredEvent(row.payload), row.received_at),
+    isFeedbackSource(row.source)
+      ? applyFeedback(deps, row.payload)
+      : applyEvent(deps, parseStoredEvent(row.payload), row.received_at),
   );
 }
 
@@ -315,6 +318,11 @@ async function claimBatchAndApply(deps: InboxDeps, opts: BatchOptions): Promise<
     const outcomes = new Map<number, EventOutcome>();
     const parsed: { row: InboxEventRow; payload: unknown; event: InboxEvent }[] = [];
     for (const row of rows) {
+      // Provider feedback concerns no contact's journeys: applied on its own, in the order received.
+      if (isFeedbackSource(row.source)) {
+        outcomes.set(row.id, await attempt(deps, row, new Date(), opts.parkAfter));
+        continue;
+      }
       try {
         parsed.push({ row, payload: row.payload, event: parseStoredEvent(row.payload) });
       } catch {

@@ -1,10 +1,12 @@
 /**
- * The claim: under a lock on the contact, consent once more, the shop-wide frequency cap, and a
- * `messages` row with status 'sending' under the step's idempotency key (insert … on conflict do
- * nothing). Two steps sending to the same contact at the same moment see each other's claim.
+ * The claim: under a lock on the contact, consent once more, the address's suppression (a hard
+ * bounce, a complaint: provider feedback), the shop-wide frequency cap, and a `messages` row with
+ * status 'sending' under the step's idempotency key (insert … on conflict do nothing). Two steps
+ * sending to the same contact at the same moment see each other's claim.
  */
 import type { Db } from '../../db/database.js';
 import { isForeignKeyViolation } from '../../db/errors.js';
+import { suppressionOf } from '../../db/feedback.js';
 import { claimMessage, findRecipient } from '../../db/messages.js';
 import type { MessageRow } from '../../db/schema.js';
 import type { FrequencyCap } from '../../domain/messages/frequency-cap.js';
@@ -36,6 +38,14 @@ export async function claimUnderCap(
       const reach = adapter.reach(locked);
       if (reach.refused)
         return { skipped: await journal.skipped(trx, channel, reach.refused, reach.detail) };
+      const suppression = await suppressionOf(trx, channel, reach.to);
+      if (suppression)
+        return {
+          skipped: await journal.skipped(trx, channel, 'suppressed', {
+            suppression: suppression.reason,
+            suppressedAt: suppression.created_at.toISOString(),
+          }),
+        };
       const at = now();
       const decision = await checkContactFrequencyCap(trx, cap, step.contactId, at, {
         excludeKey: step.key,

@@ -7,11 +7,20 @@
  * fail: an error status, a request that never answers, a connection dropped after accepting.
  *
  * Control over HTTP too (for `npm run simulator`): GET /_simulator/stats, GET /_simulator/emails,
- * POST /_simulator/faults {"kind":"error","status":500,"times":1}, POST /_simulator/reset.
+ * POST /_simulator/faults {"kind":"error","status":500,"times":1}, POST /_simulator/reset,
+ * POST /_simulator/webhooks {"kind":"bounced","emailId":"…"} (the providers' signed webhooks to
+ * Boomerang, webhooks.ts).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  autoFeedbackKind,
+  createWebhookPoster,
+  type PostedWebhook,
+  type SimulatedFeedback,
+  type WebhookOptions,
+} from './webhooks.js';
 
 export interface SimulatorOptions {
   port?: number;
@@ -24,6 +33,11 @@ export interface SimulatorOptions {
   idempotencyTtlMs?: number;
   /** Added to every answer, as a provider's processing time. Default 0. */
   latencyMs?: number;
+  /** Where and how to post the providers' webhooks (bounces, deliveries, STOP replies). */
+  webhooks?: WebhookOptions & {
+    /** Auto mode: how long after accepting an email its webhook is posted. Default 500 ms. */
+    delayMs?: number;
+  };
 }
 
 export interface AcceptedEmail {
@@ -65,6 +79,9 @@ export interface SimulatorStats {
   idempotentReplays: number;
   faults: number;
   smsRequests: number;
+  /** Webhooks posted to Boomerang, and those it did not answer 2xx (or that failed to go). */
+  webhooksPosted: number;
+  webhookFailures: number;
 }
 
 export interface ProviderSimulator {
@@ -76,6 +93,10 @@ export interface ProviderSimulator {
   inject(fault: Fault, times?: number): void;
   /** Called when a request's messages are accepted (before the answer, faults or not). */
   onAccepted(listener: (emails: AcceptedEmail[]) => void): void;
+  /** Posts a provider webhook to Boomerang, signed; resolves with its answer. */
+  feedback(event: SimulatedFeedback): Promise<PostedWebhook>;
+  /** Resolves once every webhook posted automatically so far has been answered. */
+  webhooksSettled(): Promise<void>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -153,15 +174,49 @@ export async function startProviderSimulator(
     idempotentReplays: 0,
     faults: 0,
     smsRequests: 0,
+    webhooksPosted: 0,
+    webhookFailures: 0,
   };
   const faults: Fault[] = [];
   const listeners: ((emails: AcceptedEmail[]) => void)[] = [];
   const resendKeys = new Map<string, Stored>();
   const twilioKeys = new Map<string, Stored>();
 
+  const poster = options.webhooks
+    ? createWebhookPoster(options.webhooks, {
+        emailTo: (id) => emails.find((e) => e.id === id)?.to,
+        smsTo: (sid) => sms.find((m) => m.sid === sid)?.to,
+      })
+    : undefined;
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function feedback(event: SimulatedFeedback): Promise<PostedWebhook> {
+    if (!poster) throw new Error('the simulator was started without webhooks (no Boomerang URL)');
+    stats.webhooksPosted++;
+    try {
+      const answer = await poster.post(event);
+      if (answer.status < 200 || answer.status >= 300) stats.webhookFailures++;
+      return answer;
+    } catch (err) {
+      stats.webhookFailures++;
+      throw err;
+    }
+  }
+
   function accept(batch: AcceptedEmail[]): void {
     emails.push(...batch);
     for (const listener of listeners) listener(batch);
+    if (!options.webhooks?.auto) return;
+    // Later, as a provider reports back: by then Boomerang has recorded the email's id.
+    for (const email of batch) {
+      const posting = new Promise((resolve) =>
+        setTimeout(resolve, options.webhooks?.delayMs ?? 500),
+      )
+        .then(() => feedback({ kind: autoFeedbackKind(email.to), emailId: email.id }))
+        .catch(() => undefined)
+        .finally(() => inFlight.delete(posting));
+      inFlight.add(posting);
+    }
   }
 
   /** Resend's two endpoints; returns the answer, having recorded what it accepted. */
@@ -279,6 +334,21 @@ export async function startProviderSimulator(
     if (req.method === 'POST' && path === '/_simulator/reset') {
       reset();
       return send(res, 200, { reset: true });
+    }
+    if (req.method === 'POST' && path === '/_simulator/webhooks') {
+      let event: SimulatedFeedback;
+      try {
+        event = JSON.parse(raw) as SimulatedFeedback;
+      } catch {
+        return send(res, 400, {
+          message: 'body must be a JSON webhook, e.g. {"kind":"bounced","emailId":"…"}',
+        });
+      }
+      feedback(event).then(
+        (answer) => send(res, 200, { boomerang: answer }),
+        (err: Error) => send(res, 400, { message: err.message }),
+      );
+      return;
     }
     if (req.method === 'POST' && path === '/_simulator/faults') {
       try {
@@ -443,6 +513,10 @@ export async function startProviderSimulator(
     stats,
     inject,
     onAccepted: (listener) => void listeners.push(listener),
+    feedback,
+    webhooksSettled: async () => {
+      while (inFlight.size) await Promise.all([...inFlight]);
+    },
     reset,
     close: () =>
       new Promise<void>((resolve, reject) => {

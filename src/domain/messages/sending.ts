@@ -11,6 +11,8 @@ export type SkipReason =
   | 'no_phone'
   | 'no_sms_consent'
   | 'frequency_cap'
+  /** The address bounced or complained (provider feedback), or was suppressed by hand. */
+  | 'suppressed'
   | 'contact_not_found';
 
 export type SendResult =
