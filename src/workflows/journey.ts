@@ -493,7 +493,19 @@ export class Journey<C extends JourneyCampaign> {
     setCurrentDetails(`**${label}**: waiting (${why}) until ${retryAt}`);
     await this.beforePause();
     const delay = Date.parse(retryAt) - Date.now();
-    if (delay > 0) await sleep(delay, { summary: `${label}: ${why} until ${retryAt}` });
+    if (delay > 0) {
+      // A stop ends this wait at once, as it ends the journey's other waits.
+      await CancellationScope.cancellable(async () => {
+        let fired = false;
+        const timer = sleep(delay, { summary: `${label}: ${why} until ${retryAt}` }).then(() => {
+          fired = true;
+        });
+        await condition(() => fired || this.stopped);
+        if (fired) return;
+        CancellationScope.current().cancel();
+        await timer.catch(() => undefined);
+      });
+    }
     if (this.stopped) throw new JourneyEnd('campaign_stopped');
   }
 

@@ -5,7 +5,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendMessageInput, SendResult } from '../../src/activities/messaging.js';
-import { journeyQuery, type JourneyResult } from '../../src/campaigns/journey-contract.js';
+import {
+  journeyQuery,
+  type JourneyResult,
+  stopSignal,
+} from '../../src/campaigns/journey-contract.js';
 import {
   parseCampaignDefinition,
   type WelcomeVoucherCampaign,
@@ -61,7 +65,7 @@ async function run(
   });
   const sends = (step: string) =>
     workers.calls.filter((c) => (c.input as unknown as SendMessageInput).step === step);
-  return { result, sends, names: workers.names() };
+  return { result, sends, calls: workers.calls };
 }
 
 const outcomeOf = (result: Pick<JourneyResult, 'steps'>, step: string) =>
@@ -127,6 +131,31 @@ describe('quiet hours', () => {
     });
     expect(outcomeOf(result, 'send_reminder_sms')).toBe('skipped: quiet_hours');
     expect(result.endReason).toBe('completed');
+  });
+  it('ends the journey at once when the campaign is stopped during the wait, sending nothing', async () => {
+    const { result, sends, calls } = await run(
+      welcome(),
+      {
+        answerSend: (name, _input, at) =>
+          name === 'sendSms'
+            ? {
+                outcome: 'skipped',
+                reason: 'quiet_hours',
+                retryAt: new Date(at + 10 * HOUR).toISOString(),
+              }
+            : undefined,
+      },
+      async (handle) => {
+        await env.sleep(SMS_DUE_AFTER + HOUR);
+        await handle.signal(stopSignal, { reason: 'stopped by operator' });
+      },
+    );
+    const [held, ...more] = sends('send_reminder_sms');
+    expect(more).toEqual([]);
+    expect(result.endReason).toBe('campaign_stopped');
+    // Ended an hour into the 10-hour wait, not when it would have run out.
+    const ended = calls.find((c) => c.name === 'endJourney')!;
+    expect(ended.at - held!.at).toBeLessThan(2 * HOUR);
   });
 });
 
