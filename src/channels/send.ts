@@ -16,6 +16,7 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { findMessageByKey, findMessageEvent, findRecipient } from '../db/messages.js';
+import { isValidTimeZone } from '../domain/contact-window.js';
 import { quietUntil, sendHoursFor, type SendPressure } from '../domain/messages/pressure.js';
 import type { SendResult, SkipReason } from '../domain/messages/sending.js';
 import { deliver, resume } from './deliver.js';
@@ -79,7 +80,12 @@ export function createSendPath(deps: SendPathDeps) {
     if (request.pressure) {
       const at = now();
       const hours = sendHoursFor(request.pressure, config.sendHours?.[channel]);
-      const opensAt = quietUntil(hours, at, contact.timezone ?? config.shop.timezone);
+      // A time zone Intl does not know (bad import data) falls back to the shop's.
+      const zone =
+        contact.timezone && isValidTimeZone(contact.timezone)
+          ? contact.timezone
+          : config.shop.timezone;
+      const opensAt = quietUntil(hours, at, zone);
       if (opensAt) {
         const detail = { quietUntil: opensAt.toISOString(), from: hours?.from, to: hours?.to };
         return request.pressure.whenQuiet === 'drop'

@@ -175,6 +175,15 @@ describe('quiet hours', () => {
     expect(await messageCount(id)).toBe(1);
   });
 
+  it("reads the shop's clock for a contact whose time zone is unknown", async () => {
+    const id = await contact({ timezone: 'Mars/Olympus_Mons' });
+    const send = await journey('welcome/quiet-0', 'welcome', id);
+    clock = new Date('2026-11-25T22:30:00.000Z'); // 23:30 in Madrid
+    expect(await send(activities().sendSms, sms(id, waitWhenQuiet))).toMatchObject({
+      retryAt: '2026-11-26T08:00:00.000Z', // 09:00 in Madrid
+    });
+  });
+
   it('drops the message, recording "quiet_hours", when the campaign says drop', async () => {
     const id = await contact();
     const send = await journey('welcome/quiet-2', 'welcome', id);
