@@ -6,6 +6,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { WEEKDAYS } from './domain/contact-window.js';
+import type { SendHours } from './domain/messages/pressure.js';
 
 /** The one task queue every Boomerang worker polls. Keep it here, not repeated in files. */
 export const DEFAULT_TASK_QUEUE = 'boomerang';
@@ -24,6 +26,17 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+/** "HH:MM-HH:MM" (a window within one day) or "any". */
+const sendHoursText = z
+  .string()
+  .transform((v) => v.trim())
+  .refine((v) => {
+    if (v === 'any' || v === '') return true;
+    const m = /^(\d\d:\d\d)\s*-\s*(\d\d:\d\d)$/.exec(v);
+    return Boolean(m && HH_MM.test(m[1]!) && HH_MM.test(m[2]!) && m[1]! < m[2]!);
+  }, 'must be `any` or hours such as `09:00-20:00` (from before to, within one day)');
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
 /**
  * The environment variables Boomerang reads, their defaults and meaning.
@@ -279,6 +292,15 @@ export const ENVIRONMENT = {
     describe:
       'Shop-wide cap on marketing messages per contact, e.g. `3 per 7 days`. Unset: no cap.',
   },
+  SMS_SEND_HOURS: {
+    schema: sendHoursText.default('09:00-20:00'),
+    describe:
+      "Hours when SMS may go out, every day, in the contact's time zone (else SHOP_TIMEZONE); outside them a send waits or is dropped, as its campaign's `quietHours` says. `any`: no quiet hours.",
+  },
+  EMAIL_SEND_HOURS: {
+    schema: sendHoursText.default('any'),
+    describe: 'Hours when emails may go out, as SMS_SEND_HOURS (e.g. `08:00-21:00`).',
+  },
   RECOMPUTE_CRON: {
     schema: z
       .string()
@@ -426,6 +448,8 @@ export interface Config {
   };
   /** Shop-wide cap on marketing messages per contact; undefined = no cap. */
   frequencyCap: { messages: number; periodHours: number } | undefined;
+  /** Per channel, when its messages may go out (outside: quiet hours); absent = any time. */
+  sendHours: Partial<Record<string, SendHours>>;
   recomputeCron: string;
   /** Worker Versioning (worker deployments); off unless BOOMERANG_WORKER_VERSIONING is set. */
   workerVersioning: {
@@ -434,6 +458,11 @@ export interface Config {
     /** undefined: derived from the workflow bundle (see workerVersion in src/worker.ts). */
     buildId: string | undefined;
   };
+}
+
+function parseSendHours(text: string): SendHours | undefined {
+  const m = /^(\d\d:\d\d)\s*-\s*(\d\d:\d\d)$/.exec(text);
+  return m ? { days: [...WEEKDAYS], from: m[1]!, to: m[2]! } : undefined;
 }
 
 function parseFrequencyCap(text: string | undefined): Config['frequencyCap'] {
@@ -588,6 +617,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       softBounces: { limit: v.SOFT_BOUNCE_LIMIT, windowDays: v.SOFT_BOUNCE_WINDOW_DAYS },
     },
     frequencyCap: parseFrequencyCap(v.FREQUENCY_CAP),
+    sendHours: {
+      ...(parseSendHours(v.SMS_SEND_HOURS) ? { sms: parseSendHours(v.SMS_SEND_HOURS) } : {}),
+      ...(parseSendHours(v.EMAIL_SEND_HOURS) ? { email: parseSendHours(v.EMAIL_SEND_HOURS) } : {}),
+    },
     recomputeCron: v.RECOMPUTE_CRON,
     workerVersioning: {
       mode: v.BOOMERANG_WORKER_VERSIONING,

@@ -13,6 +13,7 @@ import { createSendPath } from '../channels/send.js';
 import type { MessageTemplate } from '../channels/templates.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
+import type { SendPressure } from '../domain/messages/pressure.js';
 import { type SendResult, sendInputProblems, type SkipReason } from '../domain/messages/sending.js';
 import type { UtmParams } from '../domain/messages/utm.js';
 import { currentWorkflowId, stepKey } from './context.js';
@@ -40,6 +41,11 @@ export interface SendMessageInput extends CarriesEnteredStep {
    * (skipped, reason "holdout"), so held-out and treated contacts take the same paths.
    */
   withhold?: boolean;
+  /**
+   * The campaign's quiet hours and frequency-cap policy. With it, a send due in quiet hours or over
+   * the cap may answer "skipped" with `retryAt`, and the step sends again then.
+   */
+  pressure?: SendPressure;
 }
 
 export type SendEmailInput = SendMessageInput;
@@ -56,7 +62,7 @@ export interface MessagingDeps extends Pick<ChannelDeps, 'emailQueue' | 'smsRate
   db: Db;
   /** The email and SMS providers the configuration chooses (channels/index.ts). */
   channels: Channels;
-  config: RenderConfig & Pick<Config, 'frequencyCap'>;
+  config: RenderConfig & Pick<Config, 'frequencyCap'> & Partial<Pick<Config, 'sendHours'>>;
   /** Channels besides the built-in ones (see channels/registry.ts). */
   extraChannels?: readonly ChannelAdapter[];
   /** The clock (tests fix it). */

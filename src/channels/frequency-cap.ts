@@ -18,13 +18,17 @@ export async function checkContactFrequencyCap(
   cap: FrequencyCap | undefined,
   contactId: number,
   now: Date,
-  options: Omit<RecentMessagesOptions, 'limit'> = {},
+  options: Omit<RecentMessagesOptions, 'limit'> & {
+    /** Counts one more message sent at that time (a slot yielded to a waiting message). */
+    alsoSentAt?: Date;
+  } = {},
 ): Promise<FrequencyCapDecision> {
   if (!cap) return checkFrequencyCap(undefined, [], now);
+  const { alsoSentAt, ...query } = options;
   // The cap's `messages` most recent are all the decision (and its nextAllowedAt) needs.
   const times = await recentMessageTimes(db, contactId, frequencyCapPeriodStart(cap, now), {
-    ...options,
+    ...query,
     limit: Math.max(1, cap.messages),
   });
-  return checkFrequencyCap(cap, times, now);
+  return checkFrequencyCap(cap, alsoSentAt ? [...times, alsoSentAt] : times, now);
 }

@@ -165,6 +165,35 @@ export async function recentMessageTimes(
   return rows.map((r) => new Date(r.at as Date | string));
 }
 
+/**
+ * The priorities of the contact's messages that wait for the frequency cap to free a slot: delayed
+ * (a `message_delayed` event for the cap), neither sent nor dropped since (no final event under
+ * their message key), their delay limit not passed, and their journey not over.
+ */
+export async function waitingCappedPriorities(
+  db: Executor,
+  contactId: number,
+  now: Date,
+  excludeMessageKey: string,
+): Promise<number[]> {
+  const rows = await db
+    .selectFrom('journey_events as e')
+    .innerJoin('journeys as j', 'j.workflow_id', 'e.workflow_id')
+    .select(sql<number>`max((e.detail->>'priority')::int)`.as('priority'))
+    .where('e.contact_id', '=', contactId)
+    .where('e.type', '=', 'message_delayed')
+    .where('j.ended_at', 'is', null)
+    .where(sql<boolean>`e.detail->>'reason' = 'frequency_cap'`)
+    .where(sql<boolean>`(e.detail->>'delayUntil')::timestamptz > ${now}`)
+    .where(sql<boolean>`e.detail->>'messageKey' <> ${excludeMessageKey}`)
+    .where(
+      sql<boolean>`NOT EXISTS (SELECT 1 FROM journey_events m WHERE m.idempotency_key = e.detail->>'messageKey')`,
+    )
+    .groupBy(sql`e.detail->>'messageKey'`)
+    .execute();
+  return rows.map((r) => Number(r.priority));
+}
+
 // --- batches -------------------------------------------------------------------------------
 
 /**

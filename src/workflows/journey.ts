@@ -23,6 +23,7 @@ import {
 import type { CouponActivities } from '../activities/coupons.js';
 import type { EnteredStep, JourneyActivities } from '../activities/journeys.js';
 import type { MessagingActivities, SendResult } from '../activities/messaging.js';
+import type { SendPressure } from '../domain/messages/pressure.js';
 import type { CampaignBase, TemplateRef } from '../campaigns/kinds/common.js';
 import type { Step } from '../campaigns/kinds/steps.js';
 import { STEP } from '../domain/search-attributes.js';
@@ -51,6 +52,13 @@ export const ADOPT_DEFINITION_UPDATES = 'adopt-definition-updates';
  * workflow tasks instead of four, the server's share of a launch (bench/scale.ts).
  */
 export const LOCAL_DECISION_NODES = 'local-decision-nodes';
+
+/**
+ * Names the patch under which a send carries its campaign's quiet hours and frequency-cap policy,
+ * and a send told to come back later (quiet hours, a cap that delays) sleeps until then and sends
+ * again. Journeys recorded before it send once, as they ran.
+ */
+export const QUIET_HOURS_AND_CAP_DELAY = 'quiet-hours-and-cap-delay';
 
 /** Thrown inside a journey to end it early with a reason; caught by runJourney. */
 class JourneyEnd extends Error {
@@ -379,8 +387,8 @@ export class Journey<C extends JourneyCampaign> {
 
   /**
    * "Send email" (newsletter type). A contact who cannot receive it (unsubscribed, no address)
-   * ends the journey: nothing more would reach them. A frequency-capped send is skipped and the
-   * journey goes on.
+   * ends the journey: nothing more would reach them. A frequency-capped send is skipped (or waits
+   * for a free slot, as the campaign says) and the journey goes on.
    */
   async sendEmail(
     node: Step,
@@ -420,22 +428,32 @@ export class Journey<C extends JourneyCampaign> {
     const template = templateOf(this.current);
     const utm = this.utm();
     const activity = channel === 'email' ? messaging().sendEmail : messaging().sendSms;
-    this.showPendingStep();
-    const result = await activity.executeWithOptions(
-      { summary: this.holdout ? `${label} (withheld: control group)` : label },
-      [
-        {
-          step,
-          ...this.ref,
-          template,
-          variables: this.variables(coupon),
-          utm: channel === 'email' ? utm : { ...utm, medium: 'sms' },
-          category: 'marketing',
-          ...(this.holdout ? { withhold: true } : {}),
-          ...this.takeEntered(),
-        },
-      ],
-    );
+    const pressure = patched(QUIET_HOURS_AND_CAP_DELAY) ? this.pressure(channel) : undefined;
+    const attempt = async () => {
+      this.showPendingStep();
+      return activity.executeWithOptions(
+        { summary: this.holdout ? `${label} (withheld: control group)` : label },
+        [
+          {
+            step,
+            ...this.ref,
+            template,
+            variables: this.variables(coupon),
+            utm: channel === 'email' ? utm : { ...utm, medium: 'sms' },
+            category: 'marketing',
+            ...(this.holdout ? { withhold: true } : {}),
+            ...(pressure ? { pressure } : {}),
+            ...this.takeEntered(),
+          },
+        ],
+      );
+    };
+    let result = await attempt();
+    // Each wake-up time is computed by the send (quiet hours end, the cap frees a slot): no polling.
+    while (pressure && result.outcome === 'skipped' && result.retryAt !== undefined) {
+      await this.waitToSendAgain(label, result.reason, result.retryAt);
+      result = await attempt();
+    }
     this.note(
       result.outcome === 'sent'
         ? 'sent'
@@ -444,6 +462,51 @@ export class Journey<C extends JourneyCampaign> {
           : `skipped: ${result.reason}`,
     );
     return result;
+  }
+
+  /** The campaign's quiet hours and cap policy for one send; the delay limit counts from now. */
+  private pressure(channel: 'email' | 'sms'): SendPressure {
+    const { quietHours, frequencyCap } = this.current as Partial<
+      Pick<CampaignBase, 'quietHours' | 'frequencyCap'>
+    >;
+    const sendHours = quietHours?.[channel];
+    return {
+      ...(sendHours === undefined ? {} : { sendHours }),
+      whenQuiet: quietHours?.whenQuiet ?? 'wait',
+      whenCapped: frequencyCap?.whenCapped ?? 'drop',
+      priority: frequencyCap?.priority ?? 0,
+      ...(frequencyCap?.whenCapped === 'delay'
+        ? {
+            delayUntil: new Date(Date.now() + msToNumber(frequencyCap.delayUpTo)).toISOString(),
+          }
+        : {}),
+    };
+  }
+
+  /**
+   * A send held by quiet hours or the frequency cap: a durable timer until the time the send gave,
+   * shown in the query (so `contact trace`), the Web UI's details and the timer's summary.
+   */
+  private async waitToSendAgain(label: string, reason: string, retryAt: string): Promise<void> {
+    const why = reason === 'quiet_hours' ? 'quiet hours' : 'frequency cap';
+    this.note(`waiting: ${why} until ${retryAt}`);
+    setCurrentDetails(`**${label}**: waiting (${why}) until ${retryAt}`);
+    await this.beforePause();
+    const delay = Date.parse(retryAt) - Date.now();
+    if (delay > 0) {
+      // A stop ends this wait at once, as it ends the journey's other waits.
+      await CancellationScope.cancellable(async () => {
+        let fired = false;
+        const timer = sleep(delay, { summary: `${label}: ${why} until ${retryAt}` }).then(() => {
+          fired = true;
+        });
+        await condition(() => fired || this.stopped);
+        if (fired) return;
+        CancellationScope.current().cancel();
+        await timer.catch(() => undefined);
+      });
+    }
+    if (this.stopped) throw new JourneyEnd('campaign_stopped');
   }
 
   /** "Add customer into segment". */

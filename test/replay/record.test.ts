@@ -120,6 +120,28 @@ describe.runIf(recording)('record workflow histories', () => {
       purchaseAfterMs: 86_400_000,
     },
   );
+  // Sends held once each (patch 'quiet-hours-and-cap-delay'): the voucher by the cap, the SMS by
+  // quiet hours; each journey sleeps until the send's retryAt and sends again.
+  const heldSteps = new Set<string>();
+  cases.push({
+    name: 'welcome-voucher--sends-held-by-cap-and-quiet-hours',
+    workflow: welcomeVoucherJourney,
+    campaign: { ...welcome, frequencyCap: { whenCapped: 'delay' } },
+    scenario: {
+      windowOpensInMs: 3_600_000,
+      answerSend: (_name, input, at) => {
+        const reason = { send_voucher: 'frequency_cap', send_reminder_sms: 'quiet_hours' } as const;
+        const held = reason[input.step as keyof typeof reason];
+        if (!held || heldSteps.has(input.step)) return undefined;
+        heldSteps.add(input.step);
+        return {
+          outcome: 'skipped',
+          reason: held,
+          retryAt: new Date(at + 36_000_000).toISOString(),
+        };
+      },
+    },
+  });
   // Recorded again once journeys ran their decision nodes as local activities (patch
   // 'local-decision-nodes'); the cases above pin the journeys started before.
   for (const name of [

@@ -23,6 +23,12 @@ export interface Scenario {
   smsSkip?: 'no_phone' | 'no_sms_consent';
   /** How long until the contact window opens, from the moment it is asked. */
   windowOpensInMs?: number;
+  /** Answers a send before the defaults do (e.g. "not now, at retryAt"); undefined: the default answer. */
+  answerSend?: (
+    name: 'sendEmail' | 'sendSms',
+    input: SendMessageInput,
+    atMs: number,
+  ) => SendResult | undefined;
 }
 
 type SendSkip = NonNullable<Scenario['emailSkip'] | Scenario['smsSkip']>;
@@ -70,9 +76,11 @@ export function mockActivities(env: TestWorkflowEnvironment, scenario: Scenario)
   };
   // A send skips for the scenario's reason, else withholds a control-group message, else sends.
   const send =
-    (name: string, skip: SendSkip | undefined, messageId: number) =>
+    (name: 'sendEmail' | 'sendSms', skip: SendSkip | undefined, messageId: number) =>
     async (i: SendMessageInput): Promise<SendResult> => {
       await record(name, i);
+      const answer = scenario.answerSend?.(name, i, calls.at(-1)!.at);
+      if (answer) return answer;
       if (skip) return { outcome: 'skipped', reason: skip };
       return i.withhold
         ? { outcome: 'skipped', reason: 'holdout' }

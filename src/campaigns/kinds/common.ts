@@ -1,6 +1,6 @@
 /**
  * What every campaign kind's definition is made of: the settings every campaign has (id, name,
- * audience, UTM tags, re-entry, holdout, contact window) and the field types kinds share
+ * audience, UTM tags, re-entry, holdout, contact window, quiet hours, frequency-cap policy) and the field types kinds share
  * (durations, templates, slugs). Pure: no I/O, so the definition parses anywhere.
  */
 import { z } from 'zod';
@@ -50,6 +50,48 @@ export const contactWindowSchema = z
   .refine((w) => w.from < w.to, { message: '"from" must be before "to"', path: ['to'] });
 export type ContactWindowSpec = z.infer<typeof contactWindowSchema>;
 
+/**
+ * A channel's sending hours for one campaign, in the contact's time zone (else the shop's); the
+ * hours outside are quiet. Every day unless `days` says otherwise; "any" sends at any hour.
+ */
+const sendHours = z.union([
+  z.literal('any'),
+  z
+    .object({
+      days: z
+        .array(z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}` }))
+        .min(1, 'needs at least one day')
+        .default([...WEEKDAYS]),
+      from: hhmm,
+      to: hhmm,
+    })
+    .strict()
+    .refine((w) => w.from < w.to, { message: '"from" must be before "to"', path: ['to'] }),
+]);
+
+/** Overrides the shop's sending hours (SMS_SEND_HOURS, EMAIL_SEND_HOURS) for this campaign. */
+export const quietHoursSchema = z
+  .object({
+    email: sendHours.optional(),
+    sms: sendHours.optional(),
+    /** "wait": a send due in quiet hours waits for the hours to open; "drop": it is not sent. */
+    whenQuiet: z.enum(['wait', 'drop']).default('wait'),
+  })
+  .strict();
+export type QuietHours = z.infer<typeof quietHoursSchema>;
+
+/** What this campaign's messages do when the shop-wide cap (FREQUENCY_CAP) is reached. */
+export const frequencyCapPolicySchema = z
+  .object({
+    /** "drop": not sent; "delay": sent when the cap frees a slot, if within `delayUpTo`. */
+    whenCapped: z.enum(['drop', 'delay']).default('drop'),
+    delayUpTo: durationText.default('3 days'),
+    /** A waiting message of higher priority keeps a contact's last free slot for itself. */
+    priority: z.number().int('must be a whole number').default(0),
+  })
+  .strict();
+export type FrequencyCapPolicy = z.infer<typeof frequencyCapPolicySchema>;
+
 export const audience = z
   .object({
     /** "All my list" → every contact; "Contacts with email" → only those with an address. */
@@ -90,6 +132,8 @@ export const common = {
     .max(50, 'a holdout over 50% leaves too few contacts to treat')
     .default(0),
   contactWindow: contactWindowSchema.optional(),
+  quietHours: quietHoursSchema.optional(),
+  frequencyCap: frequencyCapPolicySchema.optional(),
 };
 
 /** One kind of campaign: the settings every campaign has, its kind, and its own settings. */

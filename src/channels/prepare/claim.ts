@@ -3,13 +3,23 @@
  * bounce, a complaint: provider feedback), the shop-wide frequency cap, and a `messages` row with
  * status 'sending' under the step's idempotency key (insert … on conflict do nothing). Two steps
  * sending to the same contact at the same moment see each other's claim.
+ *
+ * A capped message of a campaign that delays is told when to come back (when the oldest counted
+ * message leaves the cap's period), within its delay limit; otherwise it is dropped. A send that
+ * would take the contact's last slot yields it to a waiting message of higher priority, and is
+ * then capped as any other (domain/messages/pressure.ts).
  */
 import type { Db } from '../../db/database.js';
 import { isForeignKeyViolation } from '../../db/errors.js';
 import { suppressionOf } from '../../db/feedback.js';
-import { claimMessage, findRecipient } from '../../db/messages.js';
+import { claimMessage, findRecipient, waitingCappedPriorities } from '../../db/messages.js';
 import type { MessageRow } from '../../db/schema.js';
 import type { FrequencyCap } from '../../domain/messages/frequency-cap.js';
+import {
+  cappedMessage,
+  type SendPressure,
+  yieldsLastSlot,
+} from '../../domain/messages/pressure.js';
 import type { SendResult } from '../../domain/messages/sending.js';
 import type { ChannelAdapter } from '../adapter.js';
 import { MESSAGING_FAILURE, nonRetryable } from '../failures.js';
@@ -26,6 +36,7 @@ export async function claimUnderCap(
   step: SendStep,
   message: RenderedMessage & { to: string },
   cap: FrequencyCap | undefined,
+  pressure: SendPressure | undefined,
   journal: SendJournal,
   now: () => Date,
 ): Promise<Claim> {
@@ -47,14 +58,42 @@ export async function claimUnderCap(
           }),
         };
       const at = now();
-      const decision = await checkContactFrequencyCap(trx, cap, step.contactId, at, {
-        excludeKey: step.key,
-      });
+      const messageKey = `${step.key}:message`;
+      const options = { excludeKey: step.key };
+      let decision = await checkContactFrequencyCap(trx, cap, step.contactId, at, options);
+      let yieldedTo: number | undefined;
+      if (decision.allowed && pressure && cap) {
+        const waiting = await waitingCappedPriorities(trx, step.contactId, at, messageKey);
+        if (yieldsLastSlot(decision.remaining, pressure.priority, waiting)) {
+          yieldedTo = Math.max(...waiting);
+          // As if the waiting message had taken the slot now: when the cap frees the next one.
+          decision = await checkContactFrequencyCap(trx, cap, step.contactId, at, {
+            ...options,
+            alsoSentAt: at,
+          });
+        }
+      }
       if (!decision.allowed) {
+        const detail = {
+          sentInPeriod: decision.sentInPeriod,
+          nextAllowedAt: decision.nextAllowedAt?.toISOString(),
+          ...(yieldedTo === undefined ? {} : { yieldedToPriority: yieldedTo }),
+        };
+        const capped = cappedMessage(pressure, decision.nextAllowedAt);
+        if ('retryAt' in capped)
+          return {
+            skipped: await journal.waiting(trx, channel, 'frequency_cap', capped.retryAt, {
+              ...detail,
+              priority: pressure!.priority,
+              delayUntil: pressure!.delayUntil,
+            }),
+          };
         return {
           skipped: await journal.skipped(trx, channel, 'frequency_cap', {
-            sentInPeriod: decision.sentInPeriod,
-            nextAllowedAt: decision.nextAllowedAt?.toISOString(),
+            ...detail,
+            ...(pressure?.whenCapped === 'delay'
+              ? { dropped: capped.drop, delayUntil: pressure.delayUntil }
+              : {}),
           }),
         };
       }

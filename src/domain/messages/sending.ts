@@ -13,10 +13,16 @@ export type SkipReason =
   | 'frequency_cap'
   /** The address bounced or complained (provider feedback), or was suppressed by hand. */
   | 'suppressed'
+  | 'quiet_hours'
   | 'contact_not_found';
 
+/**
+ * `retryAt`: not now, but at that instant (quiet hours end, or the frequency cap frees a slot):
+ * the step asked to wait rather than drop, and nothing was recorded as final.
+ */
 export type SendResult =
-  { outcome: 'sent'; messageId: number } | { outcome: 'skipped'; reason: SkipReason };
+  | { outcome: 'sent'; messageId: number }
+  | { outcome: 'skipped'; reason: SkipReason; retryAt?: string };
 
 /** The fields of a send step's input that every send checks before anything else. */
 export interface SendInputFields {
