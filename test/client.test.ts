@@ -61,7 +61,12 @@ describe('the Boomerang client', () => {
         .where('campaign_id', '=', 'client-offer')
         .orderBy('contact_id')
         .execute();
-    await until(async () => (await offers()).length === 3, 'three offers in the outbox', 30_000);
+    // A claimed message is 'sending' until the outbox has it: wait for all three to be delivered.
+    await until(
+      async () => (await offers()).filter((o) => o.status === 'sent').length === 3,
+      'three offers in the outbox',
+      30_000,
+    );
     expect(await offers()).toEqual(
       contacts.map(({ id }, i) => ({
         contact_id: id,
