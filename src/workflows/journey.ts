@@ -60,6 +60,9 @@ export const LOCAL_DECISION_NODES = 'local-decision-nodes';
  */
 export const QUIET_HOURS_AND_CAP_DELAY = 'quiet-hours-and-cap-delay';
 
+/** A stop ends a journey waiting for its contact window at once, not when the window opens. */
+export const STOP_ENDS_CONTACT_WINDOW_WAIT = 'stop-ends-contact-window-wait';
+
 /** Thrown inside a journey to end it early with a reason; caught by runJourney. */
 class JourneyEnd extends Error {
   constructor(readonly reason: EndReason) {
@@ -493,20 +496,25 @@ export class Journey<C extends JourneyCampaign> {
     setCurrentDetails(`**${label}**: waiting (${why}) until ${retryAt}`);
     await this.beforePause();
     const delay = Date.parse(retryAt) - Date.now();
-    if (delay > 0) {
-      // A stop ends this wait at once, as it ends the journey's other waits.
-      await CancellationScope.cancellable(async () => {
-        let fired = false;
-        const timer = sleep(delay, { summary: `${label}: ${why} until ${retryAt}` }).then(() => {
-          fired = true;
-        });
-        await condition(() => fired || this.stopped);
-        if (fired) return;
-        CancellationScope.current().cancel();
-        await timer.catch(() => undefined);
-      });
-    }
+    if (delay > 0) await this.sleepUnlessStopped(delay, `${label}: ${why} until ${retryAt}`);
     if (this.stopped) throw new JourneyEnd('campaign_stopped');
+  }
+
+  /**
+   * A durable timer (shown with its summary in the Web UI) that a stop cuts short, as it cuts the
+   * journey's other waits; the caller ends the journey when `stopped` is set.
+   */
+  private async sleepUnlessStopped(delay: number, summary: string): Promise<void> {
+    await CancellationScope.cancellable(async () => {
+      let fired = false;
+      const timer = sleep(delay, { summary }).then(() => {
+        fired = true;
+      });
+      await condition(() => fired || this.stopped);
+      if (fired) return;
+      CancellationScope.current().cancel();
+      await timer.catch(() => undefined);
+    });
   }
 
   /** "Add customer into segment". */
@@ -531,7 +539,12 @@ export class Journey<C extends JourneyCampaign> {
     const delay = Date.parse(opensAt) - Date.now();
     if (delay > 0) {
       await this.beforePause();
-      await sleep(delay, { summary: `contact window opens ${opensAt}` });
+      const summary = `contact window opens ${opensAt}`;
+      // Journeys started before it slept through a stop until the window opened.
+      if (patched(STOP_ENDS_CONTACT_WINDOW_WAIT)) {
+        await this.sleepUnlessStopped(delay, summary);
+        if (this.stopped) throw new JourneyEnd('campaign_stopped');
+      } else await sleep(delay, { summary });
     }
     this.note(delay > 0 ? `waited until ${opensAt}` : 'already open');
   }

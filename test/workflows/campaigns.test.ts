@@ -349,6 +349,24 @@ describe('welcome voucher journey', () => {
     });
   });
 
+  it('ends at once, sending nothing more, when the campaign is stopped while it waits for the contact window', async () => {
+    const { result, names, elapsed } = await runJourney(
+      welcomeVoucherJourney,
+      welcome,
+      { purchasedPerOrders: false, windowOpensInMs: 10 * HOUR },
+      {
+        during: async (handle) => {
+          await env.sleep(2 * DAY + HOUR);
+          await handle.signal(stopSignal, { reason: 'stopped by operator' });
+        },
+      },
+    );
+    expect(result.endReason).toBe('campaign_stopped');
+    expect(names).toEqual(['sendEmail', 'hasPurchased', 'nextContactWindow', 'endJourney']);
+    // Ended when told, not when the window opened 9 hours later.
+    expect(elapsed('endJourney')).toBeLessThan(2 * DAY + 10 * HOUR);
+  });
+
   it('without any purchase: sends the reminder by email and by SMS after 5 more days', async () => {
     const { result, names, calls, elapsed } = await runJourney(welcomeVoucherJourney, welcome, {
       purchasedPerOrders: false,
