@@ -93,6 +93,24 @@ export default tseslint.config(
     },
   },
   {
+    // src/db is the bottom layer: it may use pure domain types and the migrations, nothing above it.
+    files: ['src/db/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            journeyContractOnly,
+            {
+              regex: String.raw`^\.\./((activities|campaigns|channels|cli|http|import|inbox|indicators|provision|reports|services|temporal|workflows)/|(client|worker|start|config)\.js$)`,
+              message: 'src/db is the bottom layer: it imports src/domain and the migrations only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Kysely's own migration pattern: a migration sees the database as it was, not today's schema.
     files: ['migrations/**/*.ts', 'src/db/migrate.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
