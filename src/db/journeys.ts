@@ -1,5 +1,7 @@
 /** Journeys (one row per contact enrolment) and their event log. Every write is idempotent. */
+import type { Updateable } from 'kysely';
 import type { Executor } from './database.js';
+import type { JourneysTable } from './schema.js';
 import { camelCaseKeys } from './rows.js';
 
 export interface JourneyEventInput {
@@ -97,12 +99,7 @@ export async function recordJourneyEnd(
   reason: string,
   at = new Date(),
 ): Promise<void> {
-  await db
-    .updateTable('journeys')
-    .set({ ended_at: at, end_reason: reason })
-    .where('workflow_id', '=', workflowId)
-    .where('ended_at', 'is', null)
-    .execute();
+  await endJourneyOnce(db, workflowId, { ended_at: at, end_reason: reason });
 }
 
 /** The journey ended by a failure (end_reason 'failed'), with the error; a no-op once it ended. */
@@ -112,16 +109,32 @@ export async function recordJourneyFailure(
   failure: string,
   at = new Date(),
 ): Promise<boolean> {
+  return endJourneyOnce(db, workflowId, {
+    ended_at: at,
+    end_reason: 'failed',
+    failure: failure.slice(0, 2000),
+  });
+}
+
+/** Writes how a journey ended, once: a retried or late write never changes an ending. */
+async function endJourneyOnce(
+  db: Executor,
+  workflowId: string,
+  ending: Pick<Updateable<JourneysTable>, 'ended_at' | 'end_reason' | 'failure'>,
+): Promise<boolean> {
   const result = await db
     .updateTable('journeys')
-    .set({ ended_at: at, end_reason: 'failed', failure: failure.slice(0, 2000) })
+    .set(ending)
     .where('workflow_id', '=', workflowId)
     .where('ended_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** Workflow ids of a campaign's journeys that have not ended (as far as the table knows). */
+/**
+ * Workflow ids of a campaign's journeys that have not ended, as far as the table knows (it answers
+ * at once, where Temporal's visibility may lag behind).
+ */
 export async function openJourneysOfCampaign(db: Executor, campaignId: string): Promise<string[]> {
   const rows = await db
     .selectFrom('journeys')
@@ -187,16 +200,4 @@ export async function journeyCountsByCampaign(
   return new Map(
     rows.map((r) => [r.campaign_id, { enrolled: Number(r.enrolled), ended: Number(r.ended) }]),
   );
-}
-
-/** Running journeys of a campaign, from the journeys table (visibility may lag behind). */
-export async function runningJourneyIds(db: Executor, id: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('journeys')
-    .select('workflow_id')
-    .where('campaign_id', '=', id)
-    .where('ended_at', 'is', null)
-    .orderBy('workflow_id')
-    .execute();
-  return rows.map((r) => r.workflow_id);
 }
