@@ -132,14 +132,21 @@ async function endJourneyOnce(
 }
 
 /**
- * Workflow ids of a campaign's journeys that have not ended, as far as the table knows (it answers
- * at once, where Temporal's visibility may lag behind).
+ * Workflow ids of the journeys of a campaign, or of a contact, that have not ended, as far as the
+ * table knows (it answers at once, where Temporal's visibility may lag behind).
  */
-export async function openJourneysOfCampaign(db: Executor, campaignId: string): Promise<string[]> {
+export async function openJourneyIds(
+  db: Executor,
+  of: { campaignId: string } | { contactId: number },
+): Promise<string[]> {
   const rows = await db
     .selectFrom('journeys')
     .select('workflow_id')
-    .where('campaign_id', '=', campaignId)
+    .where((eb) =>
+      'campaignId' in of
+        ? eb('campaign_id', '=', of.campaignId)
+        : eb('contact_id', '=', of.contactId),
+    )
     .where('ended_at', 'is', null)
     .orderBy('workflow_id')
     .execute();
@@ -171,17 +178,6 @@ export async function journeyEntries(
     .orderBy('enrolled_at')
     .execute();
   return rows.map((r) => ({ endedAt: r.ended_at }));
-}
-
-/** Workflow ids of a contact's journeys that have not ended. */
-export async function openJourneyIds(db: Executor, contactId: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('journeys')
-    .select('workflow_id')
-    .where('contact_id', '=', contactId)
-    .where('ended_at', 'is', null)
-    .execute();
-  return rows.map((r) => r.workflow_id);
 }
 
 /** Per campaign: how many journeys were enrolled and how many of them have ended. */
