@@ -63,6 +63,22 @@ export async function recordStepEntered(
   if (definitionVersion > 1) await recordJourneyVersion(db, workflowId, definitionVersion);
 }
 
+/** A journey's one `ended` event, keyed by its workflow id whichever way it ended. */
+function endedEvent(
+  workflowId: string,
+  journey: JourneyRef,
+  detail: Record<string, unknown>,
+): JourneyEventInput {
+  return {
+    key: `${workflowId}:ended`,
+    workflowId,
+    campaignId: journey.campaignId,
+    contactId: journey.contactId,
+    type: 'ended',
+    detail,
+  };
+}
+
 export function createJourneyActivities({ db, config }: { db: Db; config: Pick<Config, 'shop'> }) {
   return {
     /** `definitionVersion` is absent from journeys started before campaigns had versions: 1. */
@@ -94,14 +110,7 @@ export function createJourneyActivities({ db, config }: { db: Db; config: Pick<C
       await recordStepEntered(db, input.entered);
       const workflowId = currentWorkflowId();
       await recordJourneyEnd(db, workflowId, input.reason);
-      await recordJourneyEvent(db, {
-        key: `${workflowId}:ended`,
-        workflowId,
-        campaignId: input.campaignId,
-        contactId: input.contactId,
-        type: 'ended',
-        detail: { reason: input.reason },
-      });
+      await recordJourneyEvent(db, endedEvent(workflowId, input, { reason: input.reason }));
     },
 
     /** The journey's workflow is failing: its row says so, and why, before the failure is raised. */
@@ -109,14 +118,10 @@ export function createJourneyActivities({ db, config }: { db: Db; config: Pick<C
       await recordStepEntered(db, input.entered);
       const workflowId = currentWorkflowId();
       await recordJourneyFailure(db, workflowId, input.error);
-      await recordJourneyEvent(db, {
-        key: `${workflowId}:ended`,
-        workflowId,
-        campaignId: input.campaignId,
-        contactId: input.contactId,
-        type: 'ended',
-        detail: { reason: 'failed', error: input.error },
-      });
+      await recordJourneyEvent(
+        db,
+        endedEvent(workflowId, input, { reason: 'failed', error: input.error }),
+      );
     },
 
     async isInSegment(

@@ -23,7 +23,7 @@ export async function signalPurchase(
   contactId: number,
   purchase: { orderId: string; placedAt: string; total: number; currency: string },
 ): Promise<number> {
-  const open = await openJourneyIds(deps.db, contactId);
+  const open = await openJourneyIds(deps.db, { contactId });
   let signalled = 0;
   for (const workflowId of open) {
     try {

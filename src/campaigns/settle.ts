@@ -5,7 +5,7 @@
  */
 import { type Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../db/database.js';
-import { openJourneysOfCampaign, recordJourneyEnd, recordJourneyFailure } from '../db/journeys.js';
+import { openJourneyIds, recordJourneyEnd, recordJourneyFailure } from '../db/journeys.js';
 import { messageWithCauses } from '../domain/errors.js';
 import type { JourneyResult } from './journey-contract.js';
 
@@ -23,7 +23,7 @@ export async function settleClosedJourneys(
   campaignId: string,
 ): Promise<SettleSummary> {
   const summary: SettleSummary = { running: 0, failed: 0, completed: 0 };
-  for (const workflowId of await openJourneysOfCampaign(deps.db, campaignId)) {
+  for (const workflowId of await openJourneyIds(deps.db, { campaignId })) {
     const handle = deps.client.workflow.getHandle(workflowId);
     let status: string;
     try {

@@ -6,7 +6,7 @@
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type DefinitionUpdate, updateCampaignDefinition } from '../db/campaigns.js';
-import { runningJourneyIds } from '../db/journeys.js';
+import { openJourneyIds } from '../db/journeys.js';
 import type { Db } from '../db/database.js';
 import type { RunningJourneysChoice } from '../domain/campaigns/changes.js';
 import { updateDefinitionSignal } from './journey-contract.js';
@@ -49,7 +49,7 @@ export async function updateCampaign(
   runningJourneys: RunningJourneysChoice,
 ): Promise<CampaignUpdateResult> {
   const update = await updateCampaignDefinition(deps.db, id, input, runningJourneys);
-  const running = await runningJourneyIds(deps.db, id);
+  const running = await openJourneyIds(deps.db, { campaignId: id });
   if (runningJourneys === 'keep' || running.length === 0)
     return { ...update, runningJourneys, running: running.length, told: 0 };
 

@@ -31,13 +31,15 @@ export class CampaignExistsError extends Error {
   }
 }
 
+/** Names the known campaigns, or, when there are none, says what to do instead (`whenNone`). */
 export class UnknownCampaignError extends Error {
   constructor(
     readonly campaignId: string,
     known: string[],
+    whenNone = 'create one with `boomerang campaign create --file FILE`',
   ) {
     super(
-      `unknown campaign "${campaignId}"${known.length ? `; known campaigns: ${known.join(', ')}` : '; create one with `boomerang campaign create --file FILE`'}`,
+      `unknown campaign "${campaignId}"; ${known.length ? `known campaigns: ${known.join(', ')}` : whenNone}`,
     );
     this.name = 'UnknownCampaignError';
   }

@@ -3,9 +3,9 @@
  * (`suppressions`). Addresses are compared case-insensitively; a suppression is in force while
  * `lifted_at` is null, and at most one per channel and address is.
  */
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import type { Executor } from './database.js';
-import type { SuppressionRow } from './schema.js';
+import type { Database, SuppressionRow } from './schema.js';
 
 export interface NewFeedback {
   provider: string;
@@ -123,6 +123,16 @@ export async function suppressAddress(db: Executor, s: NewSuppression): Promise<
   return rows.length > 0;
 }
 
+/** The suppression in force for an address: on its channel, in any letter case, not lifted. */
+function inForce(channel: string, address: string) {
+  return (eb: ExpressionBuilder<Database, 'suppressions'>) =>
+    eb.and([
+      eb('channel', '=', channel),
+      eb(sql<string>`lower(address)`, '=', address.toLowerCase()),
+      eb('lifted_at', 'is', null),
+    ]);
+}
+
 /** The suppression in force for an address, if any. */
 export async function suppressionOf(
   db: Executor,
@@ -132,9 +142,7 @@ export async function suppressionOf(
   return db
     .selectFrom('suppressions')
     .selectAll()
-    .where('channel', '=', channel)
-    .where(sql<string>`lower(address)`, '=', address.toLowerCase())
-    .where('lifted_at', 'is', null)
+    .where(inForce(channel, address))
     .executeTakeFirst();
 }
 
@@ -158,9 +166,7 @@ export async function liftSuppression(
   return db
     .updateTable('suppressions')
     .set({ lifted_at: sql<Date>`now()`, lifted_reason: reason })
-    .where('channel', '=', channel)
-    .where(sql<string>`lower(address)`, '=', address.toLowerCase())
-    .where('lifted_at', 'is', null)
+    .where(inForce(channel, address))
     .returningAll()
     .executeTakeFirst();
 }

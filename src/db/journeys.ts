@@ -1,5 +1,7 @@
 /** Journeys (one row per contact enrolment) and their event log. Every write is idempotent. */
+import type { Updateable } from 'kysely';
 import type { Executor } from './database.js';
+import type { JourneysTable } from './schema.js';
 import { camelCaseKeys } from './rows.js';
 
 export interface JourneyEventInput {
@@ -97,12 +99,7 @@ export async function recordJourneyEnd(
   reason: string,
   at = new Date(),
 ): Promise<void> {
-  await db
-    .updateTable('journeys')
-    .set({ ended_at: at, end_reason: reason })
-    .where('workflow_id', '=', workflowId)
-    .where('ended_at', 'is', null)
-    .execute();
+  await endJourneyOnce(db, workflowId, { ended_at: at, end_reason: reason });
 }
 
 /** The journey ended by a failure (end_reason 'failed'), with the error; a no-op once it ended. */
@@ -112,21 +109,44 @@ export async function recordJourneyFailure(
   failure: string,
   at = new Date(),
 ): Promise<boolean> {
+  return endJourneyOnce(db, workflowId, {
+    ended_at: at,
+    end_reason: 'failed',
+    failure: failure.slice(0, 2000),
+  });
+}
+
+/** Writes how a journey ended, once: a retried or late write never changes an ending. */
+async function endJourneyOnce(
+  db: Executor,
+  workflowId: string,
+  ending: Pick<Updateable<JourneysTable>, 'ended_at' | 'end_reason' | 'failure'>,
+): Promise<boolean> {
   const result = await db
     .updateTable('journeys')
-    .set({ ended_at: at, end_reason: 'failed', failure: failure.slice(0, 2000) })
+    .set(ending)
     .where('workflow_id', '=', workflowId)
     .where('ended_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** Workflow ids of a campaign's journeys that have not ended (as far as the table knows). */
-export async function openJourneysOfCampaign(db: Executor, campaignId: string): Promise<string[]> {
+/**
+ * Workflow ids of the journeys of a campaign, or of a contact, that have not ended, as far as the
+ * table knows (it answers at once, where Temporal's visibility may lag behind).
+ */
+export async function openJourneyIds(
+  db: Executor,
+  of: { campaignId: string } | { contactId: number },
+): Promise<string[]> {
   const rows = await db
     .selectFrom('journeys')
     .select('workflow_id')
-    .where('campaign_id', '=', campaignId)
+    .where((eb) =>
+      'campaignId' in of
+        ? eb('campaign_id', '=', of.campaignId)
+        : eb('contact_id', '=', of.contactId),
+    )
     .where('ended_at', 'is', null)
     .orderBy('workflow_id')
     .execute();
@@ -160,17 +180,6 @@ export async function journeyEntries(
   return rows.map((r) => ({ endedAt: r.ended_at }));
 }
 
-/** Workflow ids of a contact's journeys that have not ended. */
-export async function openJourneyIds(db: Executor, contactId: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('journeys')
-    .select('workflow_id')
-    .where('contact_id', '=', contactId)
-    .where('ended_at', 'is', null)
-    .execute();
-  return rows.map((r) => r.workflow_id);
-}
-
 /** Per campaign: how many journeys were enrolled and how many of them have ended. */
 export async function journeyCountsByCampaign(
   db: Executor,
@@ -187,16 +196,4 @@ export async function journeyCountsByCampaign(
   return new Map(
     rows.map((r) => [r.campaign_id, { enrolled: Number(r.enrolled), ended: Number(r.ended) }]),
   );
-}
-
-/** Running journeys of a campaign, from the journeys table (visibility may lag behind). */
-export async function runningJourneyIds(db: Executor, id: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('journeys')
-    .select('workflow_id')
-    .where('campaign_id', '=', id)
-    .where('ended_at', 'is', null)
-    .orderBy('workflow_id')
-    .execute();
-  return rows.map((r) => r.workflow_id);
 }

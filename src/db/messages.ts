@@ -3,8 +3,15 @@
  * limit (`provider_rate_limits`). Every query of the sending path lives here.
  */
 import { createHash } from 'node:crypto';
-import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
-import type { Channel, ContactRow, Database, MessageBatchRow, MessageRow } from './schema.js';
+import { type Insertable, type Kysely, sql, type Transaction, type Updateable } from 'kysely';
+import type {
+  Channel,
+  ContactRow,
+  Database,
+  MessageBatchRow,
+  MessageRow,
+  MessagesTable,
+} from './schema.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -61,28 +68,32 @@ export async function markMessageSent(
   providerMessageId: string,
   at: Date,
 ): Promise<void> {
-  await db
-    .updateTable('messages')
-    .set({ status: 'sent', provider_message_id: providerMessageId, sent_at: at, error: null })
-    .where('id', '=', id)
-    .where('status', '=', 'sending')
-    .execute();
+  await updateWhileSending(db, id, {
+    status: 'sent',
+    provider_message_id: providerMessageId,
+    sent_at: at,
+    error: null,
+  });
 }
 
 export async function markMessageFailed(db: Executor, id: number, error: string): Promise<void> {
-  await db
-    .updateTable('messages')
-    .set({ status: 'failed', error })
-    .where('id', '=', id)
-    .where('status', '=', 'sending')
-    .execute();
+  await updateWhileSending(db, id, { status: 'failed', error });
 }
 
 /** Keeps the last retryable error on a message still being sent. */
 export async function noteMessageError(db: Executor, id: number, error: string): Promise<void> {
+  await updateWhileSending(db, id, { error });
+}
+
+/** Writes to a message only while it is being sent: a late or retried write never undoes an outcome. */
+async function updateWhileSending(
+  db: Executor,
+  id: number,
+  values: Updateable<MessagesTable>,
+): Promise<void> {
   await db
     .updateTable('messages')
-    .set({ error })
+    .set(values)
     .where('id', '=', id)
     .where('status', '=', 'sending')
     .execute();

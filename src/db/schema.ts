@@ -14,6 +14,8 @@ export type NullableTimestamp = ColumnType<
 /** bigserial ids come back as numbers (see the type parser in database.ts). */
 export type BigId = ColumnType<number, number | undefined, number>;
 export type Json<T = unknown> = ColumnType<T, T | string, T | string>;
+/** A JSON column with a database default: an insert may leave it out. */
+export type JsonWithDefault<T> = ColumnType<T, T | string | undefined, T | string>;
 
 /** The walking skeleton's side effect: one row per greeting step, keyed for idempotency. */
 export interface GreetingsTable {
@@ -219,11 +221,7 @@ export interface MessagesTable {
   subject: string | null;
   html: string | null;
   text: string;
-  headers: ColumnType<
-    Record<string, string>,
-    Record<string, string> | string | undefined,
-    Record<string, string> | string
-  >;
+  headers: JsonWithDefault<Record<string, string>>;
   provider_message_id: string | null;
   error: string | null;
   created_at: Timestamp;
@@ -243,15 +241,15 @@ export interface MessageBatchesTable {
   attempts: ColumnType<number, number | undefined, number>;
   /** A sender works on the batch until then; past it, another sender retries it. */
   leased_until: Timestamp;
-  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  created_at: Timestamp;
   finished_at: NullableTimestamp;
   error: string | null;
 }
 
 export interface ProviderRateLimitsTable {
   channel: string;
-  next_slot_at: ColumnType<Date, Date | string | undefined, Date | string>;
-  paused_until: ColumnType<Date, Date | string | undefined, Date | string>;
+  next_slot_at: Timestamp;
+  paused_until: Timestamp;
   factor: ColumnType<number, number | undefined, number>;
 }
 
@@ -277,11 +275,7 @@ export interface JourneyEventsTable {
   contact_id: number;
   type: string;
   step: string | null;
-  detail: ColumnType<
-    Record<string, unknown>,
-    Record<string, unknown> | string | undefined,
-    Record<string, unknown> | string
-  >;
+  detail: JsonWithDefault<Record<string, unknown>>;
   occurred_at: Timestamp;
 }
 
@@ -310,13 +304,9 @@ export interface MessageFeedbackTable {
   address: string | null;
   provider_message_id: string | null;
   message_id: number | null;
-  detail: ColumnType<
-    Record<string, unknown>,
-    Record<string, unknown> | string | undefined,
-    Record<string, unknown> | string
-  >;
+  detail: JsonWithDefault<Record<string, unknown>>;
   occurred_at: Timestamp;
-  received_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  received_at: Timestamp;
 }
 
 /** An address no marketing message may go to; in force while lifted_at is null. */
@@ -326,12 +316,8 @@ export interface SuppressionsTable {
   address: string;
   reason: string;
   source: string;
-  detail: ColumnType<
-    Record<string, unknown>,
-    Record<string, unknown> | string | undefined,
-    Record<string, unknown> | string
-  >;
-  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  detail: JsonWithDefault<Record<string, unknown>>;
+  created_at: Timestamp;
   lifted_at: NullableTimestamp;
   lifted_reason: string | null;
 }

@@ -8,7 +8,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { Config } from '../config.js';
-import { listCampaigns, type StoredCampaign } from '../db/campaigns.js';
+import { listCampaigns, type StoredCampaign, UnknownCampaignError } from '../db/campaigns.js';
 import { couponSetStatus } from '../db/coupons.js';
 import { countInboxByState } from '../db/inbox.js';
 import type { Db } from '../db/database.js';
@@ -59,14 +59,9 @@ export const ATTRIBUTION_RULE = [
   'Uplift: treated − held-out; conversion rate with a Newcombe hybrid score 95% interval, revenue per contact with a Welch 95% interval.',
 ];
 
-export class UnknownReportCampaignError extends Error {
-  constructor(
-    readonly campaignId: string,
-    known: string[],
-  ) {
-    super(
-      `unknown campaign "${campaignId}"${known.length ? `; known campaigns: ${known.join(', ')}` : '; there are no campaigns yet'}`,
-    );
+export class UnknownReportCampaignError extends UnknownCampaignError {
+  constructor(campaignId: string, known: string[]) {
+    super(campaignId, known, 'there are no campaigns yet');
     this.name = 'UnknownReportCampaignError';
   }
 }
