@@ -21,6 +21,7 @@ import {
   validateContactInput,
 } from '../domain/contacts.js';
 import { ORDER_STATUSES, type OrderStatus } from '../db/orders.js';
+import { isJsonObject } from '../domain/json.js';
 import { findTextProblems, formatPath } from './text.js';
 
 export { formatPath };
@@ -128,8 +129,7 @@ const WIRE_NAME_OF: Partial<Record<ContactField, string>> = Object.fromEntries(
   Object.entries(CONTACT_WIRE_FIELDS).map(([wire, field]) => [field, wire]),
 );
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = isJsonObject;
 
 /** A contact object, validated and normalised by the contact gate; `emailRequired` for registrations. */
 function contactSchema(emailRequired: boolean) {

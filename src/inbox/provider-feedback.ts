@@ -26,6 +26,7 @@ import {
   suppressAddress,
 } from '../db/feedback.js';
 import { insertInboxEventOnce, inboxEventByDedupeKey } from '../db/inbox.js';
+import { isJsonObject, type JsonObject, trimmedText } from '../domain/json.js';
 import { type EventProblem, InvalidEventError } from './events.js';
 
 export const FEEDBACK_SOURCES = ['resend', 'twilio'] as const;
@@ -92,11 +93,9 @@ export type FeedbackMapping =
   | { ok: false; ignored: string }
   | { ok: false; problem: EventProblem };
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown): string | undefined =>
-  typeof v === 'string' && v.trim() ? v.trim() : undefined;
+type Json = JsonObject;
+const isObject = isJsonObject;
+const text = trimmedText;
 const problem = (path: string, message: string): FeedbackMapping => ({
   ok: false,
   problem: { path, message },

@@ -15,6 +15,7 @@
  * are dropped rather than losing the event; so are a customer's created_at and consent time when
  * they are more than the clock tolerance ahead of the receipt (the receipt time is used instead).
  */
+import { isJsonObject, type JsonObject, trimmedText } from '../domain/json.js';
 import { shopifyOrderState } from '../domain/shopify-orders.js';
 import { type EventProblem, type ReceiptClock, receiptClockNow, validateEvent } from './events.js';
 
@@ -37,12 +38,9 @@ export type ShopifyMapping =
     }
   | { ok: false; ignored: string };
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown): string | undefined =>
-  typeof v === 'string' && v.trim() ? v.trim() : undefined;
+type Json = JsonObject;
+const isObject = isJsonObject;
+const text = trimmedText;
 const id = (v: unknown): string | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? String(v) : text(v);
 /** Only set keys, so the stored event carries no nulls. */

@@ -11,14 +11,9 @@ export interface TextProblem {
   message: string;
 }
 
-/** `order.total`, `events[2].contact.email`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, key) =>
-      typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
-    '',
-  );
-}
+export { formatPath } from '../domain/json.js';
+
+import { formatPath } from '../domain/json.js';
 
 /** Nested deeper than this, a body is refused (no event has more than three levels). */
 export const MAX_JSON_DEPTH = 32;

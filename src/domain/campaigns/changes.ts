@@ -3,6 +3,7 @@
  * take each change at its next node. Pure: the CLI and the update service decide with it.
  */
 import type { CampaignDefinition } from './definition.js';
+import { isJsonObject } from '../json.js';
 
 export type RunningJourneysChoice = 'keep' | 'adopt';
 
@@ -45,9 +46,7 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const isRecord = isJsonObject;
 
 /** The changed fields, one level into the grouped fields (emails, sms, waits) so a message names them. */
 export function definitionChanges(

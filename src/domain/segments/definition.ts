@@ -28,6 +28,7 @@
  */
 import { z } from 'zod';
 import { normaliseCountry, normaliseLocale, parseIsoTimestamp } from '../contacts.js';
+import { formatPath, isJsonObject } from '../json.js';
 import { DURATION_HINT, parseAgo, parseDuration } from './duration.js';
 import {
   FIELD_NAMES,
@@ -93,17 +94,8 @@ export class SegmentDefinitionError extends Error {
 }
 
 const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
-  }
-  return out || 'definition';
-}
+const isRecord = isJsonObject;
+const fieldPath = (path: readonly PropertyKey[]): string => formatPath(path) || 'definition';
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -402,14 +394,14 @@ export function parseSegmentDefinition(raw: unknown): SegmentDefinition {
   if (tooDeep)
     throw new SegmentDefinitionError([
       {
-        path: formatPath(tooDeep),
+        path: fieldPath(tooDeep),
         message: `groups are nested too deep (at most ${MAX_GROUP_DEPTH} levels)`,
       },
     ]);
   const result = segmentDefinitionSchema.safeParse(raw);
   if (result.success) return result.data;
   throw new SegmentDefinitionError(
-    result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+    result.error.issues.map((i) => ({ path: fieldPath(i.path), message: i.message })),
   );
 }
 

@@ -1,0 +1,22 @@
+/** Reading JSON that came from outside (a webhook, a definition file): objects, text, field paths. */
+
+export type JsonObject = Record<string, unknown>;
+
+/** A plain object (not an array, not null). */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A string with something in it, trimmed; anything else (blank text included) is undefined. */
+export function trimmedText(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+}
+
+/** A field's path as errors name it: `order.total`, `events[2].contact.email` ('' for the root). */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, key) =>
+      typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
+    '',
+  );
+}
