@@ -14,6 +14,7 @@ import * as m20261127100000 from './20261127100000_consent_times.js';
 import * as m20261127120000 from './20261127120000_campaign_versions.js';
 import * as m20261206000000 from './20261206000000_channels_by_adapter.js';
 import * as m20261206000100 from './20261206000100_campaign_kinds_open.js';
+import * as m20261206130000 from './20261206130000_contact_events.js';
 
 export const migrations: Record<string, Migration> = {
   '20261123000000_greetings': m20261123000000,
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '20261127120000_campaign_versions': m20261127120000,
   '20261206000000_channels_by_adapter': m20261206000000,
   '20261206000100_campaign_kinds_open': m20261206000100,
+  '20261206130000_contact_events': m20261206130000,
 };

@@ -299,6 +299,16 @@ export interface InboxEventsTable {
   parked_at: NullableTimestamp;
 }
 
+/** A custom event of a contact's (`POST /events` type "track"). */
+export interface ContactEventsTable {
+  id: Generated<string>;
+  contact_id: number;
+  name: string;
+  properties: ColumnType<Record<string, unknown>, string, string>;
+  occurred_at: Timestamp;
+  received_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface Database {
   greetings: GreetingsTable;
   contacts: ContactsTable;
@@ -320,6 +330,7 @@ export interface Database {
   journeys: JourneysTable;
   journey_events: JourneyEventsTable;
   inbox_events: InboxEventsTable;
+  contact_events: ContactEventsTable;
 }
 
 export type ContactRow = Selectable<ContactsTable>;
