@@ -89,6 +89,8 @@ export type ApplyResult =
       newPurchase: boolean;
       couponRedeemed: boolean;
       journeysSignalled: number;
+      /** Journeys of flows whose entry is a purchase. */
+      journeys?: JourneyStart[];
     }
   | {
       type: 'order_refunded';
@@ -244,6 +246,26 @@ async function resolveBuyer(
  * instead of finding the order known and staying silent.
  */
 async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promise<ApplyResult> {
+  const applied = await applyPurchaseOrder(deps, event);
+  if (applied.type !== 'purchase' || applied.order.status !== 'paid') return applied;
+  // Flows entered on a purchase, once the order is committed (their branches read it). Each time
+  // the paid order is applied: journey ids are deterministic, so a retry starts nothing twice.
+  const campaigns = await campaignsStartedBy(deps.db, 'purchase');
+  const contact = campaigns.length ? await findContact(deps.db, applied.contactId) : undefined;
+  if (!contact) return applied;
+  const { order } = event;
+  const journeys = await enrolOnEvent(starter(deps), campaigns, contact, {
+    name: 'purchase',
+    properties: { order_id: order.id, source: order.source, total: order.total },
+    occurredAt: order.placedAt.toISOString(),
+  });
+  return { ...applied, journeys };
+}
+
+async function applyPurchaseOrder(
+  deps: ApplyDeps,
+  event: PurchaseEventInput,
+): Promise<ApplyResult> {
   const { contactId, action, conflict } = await resolveBuyer(deps.db, event.contact);
   const { order } = event;
   const currency = order.currency ?? deps.defaultCurrency ?? 'EUR';

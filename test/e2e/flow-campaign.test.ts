@@ -5,11 +5,14 @@
  * with node ids as steps, and a purchase ending it; and a flow whose entry is a registration,
  * started by the store's `account_registered` event.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createCheckedCampaign } from '../../src/campaigns/admin.js';
 import { validateCampaign } from '../../src/campaigns/validate.js';
 import { type BoomerangClient, createBoomerangClient } from '../../src/client.js';
+import { PROJECT_ROOT } from '../../src/config.js';
 import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { seedReengageContacts } from '../support/customers.js';
@@ -137,6 +140,46 @@ describe('a flow campaign end to end', () => {
     const bought = stack.env.client.workflow.getHandle(`thank-you/${contacts[0]!.id}`);
     expect(((await bought.result()) as JourneyResult).endReason).toBe('purchased');
     await client.stopCampaign('thank-you');
+  }, 120_000);
+
+  it("starts the README's second-order nudge on a first purchase, and a second order ends it", async () => {
+    const { db } = stack.database;
+    const [contact] = await seedReengageContacts(db, 'nudge', 1);
+    await generateCoupons(db, 'second-order', 2, { prefix: 'NUDGE-' });
+    const file = path.join(PROJECT_ROOT, 'examples', 'flows', 'second-order-nudge.yaml');
+    await createCheckedCampaign(db, parseYaml(await readFile(file, 'utf8')));
+
+    const first = await client.recordPurchase({
+      email: 'nudge0@example.com',
+      orderId: 'n-1',
+      total: 20,
+    });
+    expect(first).toMatchObject({
+      status: 'applied',
+      result: { journeys: [{ campaignId: 'second-order-nudge', outcome: 'started' }] },
+    });
+    const workflowId = `second-order-nudge/${contact!.id}`;
+    await until(
+      async () => {
+        const trace = await client.traceContact('nudge0@example.com');
+        const journey = trace.journeys.find((j) => j.workflowId === workflowId);
+        return journey?.currentStep === 'wait-30d' ? journey : undefined;
+      },
+      'the nudge to wait 30 days after a first order',
+      30_000,
+    );
+    const second = await client.recordPurchase({
+      email: 'nudge0@example.com',
+      orderId: 'n-2',
+      total: 25,
+    });
+    expect(second).toMatchObject({
+      result: { journeysSignalled: 1, journeys: [{ workflowId, outcome: 'already_enrolled' }] },
+    });
+    const ended = (await stack.env.client.workflow.getHandle(workflowId).result()) as JourneyResult;
+    expect(ended.endReason).toBe('purchased');
+    expect(ended.steps.map((s) => s.step)).toEqual(['first-order', 'wait-30d', 'end']);
+    await client.stopCampaign('second-order-nudge');
   }, 120_000);
 
   it('starts a flow whose entry is a registration when the store reports one', async () => {
