@@ -9,7 +9,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('contact_events')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
-    .addColumn('contact_id', 'integer', (c) =>
+    .addColumn('contact_id', 'bigint', (c) =>
       c.notNull().references('contacts.id').onDelete('cascade'),
     )
     .addColumn('name', 'text', (c) => c.notNull())
