@@ -87,6 +87,61 @@ describe('flows on the command line', () => {
     );
   });
 
+  it('updates a flow node by node: a new wait length adopted, a removed node refused naming it', async () => {
+    const longer = await file('longer.yaml', {
+      ...flow,
+      nodes: { ...flow.nodes, 'wait-7d': { type: 'wait', duration: '10 days', next: 'done' } },
+    });
+    const adopted = await runCli(database.url, [
+      'campaign',
+      'update',
+      'winback',
+      '--file',
+      longer,
+      '--running',
+      'adopt',
+    ]);
+    expect(adopted.code).toBe(0);
+    expect(adopted.stdout).toContain(
+      'campaign "winback" is now version 2 (was 1); changed: nodes.wait-7d',
+    );
+
+    // A journey running version 2 (as its activities record it): it may be at wait-7d.
+    const { id: contactId } = await database.db
+      .insertInto('contacts')
+      .values({ email: 'runner@example.com' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await database.db
+      .insertInto('journeys')
+      .values({
+        workflow_id: `winback/${contactId}`,
+        campaign_id: 'winback',
+        contact_id: contactId,
+        definition_version: 2,
+      })
+      .execute();
+    const { 'wait-7d': _removed, ...rest } = flow.nodes;
+    const shorter = await file('shorter.yaml', {
+      ...flow,
+      nodes: { ...rest, 'send-offer': { ...flow.nodes['send-offer'], next: 'done' } },
+    });
+    const refused = await runCli(database.url, [
+      'campaign',
+      'update',
+      'winback',
+      '--file',
+      shorter,
+      '--running',
+      'adopt',
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'nodes.wait-7d: node "wait-7d" is removed, and a journey at it could not go on',
+    );
+    await database.db.deleteFrom('journeys').execute();
+  });
+
   it('draws a stored flow as text and as Mermaid, and refuses a coded kind', async () => {
     const text = await runCli(database.url, ['campaign', 'graph', 'winback']);
     expect(text.code).toBe(0);
