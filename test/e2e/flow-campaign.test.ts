@@ -13,6 +13,9 @@ import { createCheckedCampaign } from '../../src/campaigns/admin.js';
 import { validateCampaign } from '../../src/campaigns/validate.js';
 import { type BoomerangClient, createBoomerangClient } from '../../src/client.js';
 import { PROJECT_ROOT } from '../../src/config.js';
+import { parseReportOptions } from '../../src/reports/options.js';
+import { buildReport } from '../../src/reports/report.js';
+import { REPORT_CONFIG } from '../reports/matchers.js';
 import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { seedReengageContacts } from '../support/customers.js';
@@ -139,6 +142,31 @@ describe('a flow campaign end to end', () => {
     });
     const bought = stack.env.client.workflow.getHandle(`thank-you/${contacts[0]!.id}`);
     expect(((await bought.result()) as JourneyResult).endReason).toBe('purchased');
+
+    // The report (and the dashboard drawing it) counts journeys per node of the flow's graph.
+    const report = await until(
+      async () => {
+        const r = await buildReport(
+          db,
+          REPORT_CONFIG,
+          parseReportOptions({ campaign: 'thank-you' }),
+        );
+        return r.campaigns[0]?.journeys.ended === 1 ? r : undefined;
+      },
+      'the report to count the ended journey',
+      30_000,
+    );
+    const funnel = report.campaigns[0]!.funnel;
+    expect(funnel.nodes.map((n) => [n.id, n.reached, n.here])).toEqual([
+      ['enrolled', 2, 0],
+      ['coupon', 2, 0],
+      ['send-offer', 2, 0],
+      ['wait-7d', 2, 1],
+      ['send-reminder', 0, 0],
+    ]);
+    expect(funnel.exits).toContainEqual(
+      expect.objectContaining({ from: 'wait-7d', reason: 'purchased' }),
+    );
     await client.stopCampaign('thank-you');
   }, 120_000);
 

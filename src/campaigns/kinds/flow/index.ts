@@ -58,11 +58,13 @@ function yesNo(path: (string | number)[]): 'yes' | 'no' | undefined {
 function graph(flow: FlowCampaign): CampaignGraph {
   const entryId = entryNodeId(flow.nodes);
   const entry = entryOf(flow);
+  // Breadth-first from the entry: the order of the drawing and the report (a stored definition's
+  // keys come back in Postgres' jsonb order, not as written).
   const rowOf = new Map<string, number>();
   const queue: string[] = entry ? [entry.next] : [];
   if (entry) rowOf.set(entry.next, 1);
-  while (queue.length) {
-    const id = queue.shift()!;
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i]!;
     const node = flow.nodes[id];
     if (!node) continue;
     for (const e of nodeExits(node))
@@ -71,6 +73,7 @@ function graph(flow: FlowCampaign): CampaignGraph {
         queue.push(e.to);
       }
   }
+  const order = [...queue, ...Object.keys(flow.nodes).filter((id) => !rowOf.has(id))];
   const inRow = new Map<number, number>();
   const nodes: GraphNode[] = [
     {
@@ -87,8 +90,9 @@ function graph(flow: FlowCampaign): CampaignGraph {
   const exits: GraphExit[] = [];
   const isStep = (id: string) => flow.nodes[id] && flow.nodes[id]!.type !== 'exit';
   if (entry && isStep(entry.next)) edges.push({ from: START, to: entry.next });
-  for (const [id, node] of Object.entries(flow.nodes)) {
-    if (node.type === 'entry' || node.type === 'exit') continue;
+  for (const id of order) {
+    const node = flow.nodes[id];
+    if (!node || node.type === 'entry' || node.type === 'exit') continue;
     const row = rowOf.get(id) ?? rowOf.size + 1;
     const col = inRow.get(row) ?? 0;
     inRow.set(row, col + 1);
