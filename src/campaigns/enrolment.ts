@@ -363,20 +363,27 @@ export async function enrolOnEvent(
 function eventWords(event: TriggerEvent): { created: string; notLaunched: string } {
   return (
     (STORE_EVENT_WORDS as Record<string, { created: string; notLaunched: string }>)[event] ?? {
-      created: `it starts a journey for every contact the store reports a "${event}" event of (POST /events with type track, name ${event})`,
+      created: `it starts a journey whenever the store reports a contact's "${event}" event (POST /events with type track, name ${event})`,
       notLaunched: `starts on a "${event}" event (POST /events with type track, name ${event})`,
     }
   );
 }
 
-const STORE_EVENT_WORDS: Record<StoreEvent, { created: string; notLaunched: string }> = {
-  account_registered: {
-    created:
-      'it starts a journey for every contact who registers (POST /events account_registered)',
-    notLaunched:
-      'starts when a contact registers (POST /events with type account_registered, or `boomerang event register`)',
-  },
-};
+const STORE_EVENT_WORDS: Record<StoreEvent | 'purchase', { created: string; notLaunched: string }> =
+  {
+    purchase: {
+      created:
+        'it starts a journey on every paid order the store reports (POST /events purchase, `boomerang event purchase`)',
+      notLaunched:
+        'starts on a paid order (POST /events with type purchase, or `boomerang event purchase`)',
+    },
+    account_registered: {
+      created:
+        'it starts a journey for every contact who registers (POST /events account_registered)',
+      notLaunched:
+        'starts when a contact registers (POST /events with type account_registered, or `boomerang event register`)',
+    },
+  };
 
 /** How a campaign's journeys start, said to whoever just created it. */
 export function howItStarts(campaign: CampaignBase): string {

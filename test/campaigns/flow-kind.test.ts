@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { campaignTrigger } from '../../src/campaigns/enrolment.js';
+import { campaignTrigger, howItStarts } from '../../src/campaigns/enrolment.js';
 import { reentryOf } from '../../src/campaigns/kinds/kind.js';
 import { campaignKind, parseCampaignDefinition } from '../../src/campaigns/kinds/registry.js';
 import { PROJECT_ROOT } from '../../src/config.js';
@@ -46,6 +46,12 @@ describe('the flow kind', () => {
       key: 'checkout_id',
     });
     expect(reentryOf(campaignKind('flow'), keyed)).toEqual({ atMostOncePer: '30 days' });
+    expect(howItStarts(example('second-order-nudge.yaml'))).toBe(
+      'it starts a journey on every paid order the store reports (POST /events purchase, `boomerang event purchase`)',
+    );
+    expect(howItStarts(keyed)).toBe(
+      `it starts a journey whenever the store reports a contact's "checkout_started" event (POST /events with type track, name checkout_started)`,
+    );
   });
 
   it('draws its report graph from its nodes: yes/no on branches and event waits, exits as ends', () => {
