@@ -108,7 +108,7 @@ async function nextJourney(
   const kind = campaignKind(campaign.kind);
   const trigger = triggerOf(kind, campaign);
   if (trigger.on === 'event' && trigger.key) {
-    // One journey per key value, ever; an event without the property has no journey to start.
+    // One journey per key value, ever (enrolOnEvent skips an event without the property).
     const key = keyValue(entryEvent, trigger.key) ?? '';
     return { workflowId: keyedJourneyWorkflowId(campaign.id, contactId, key) };
   }
