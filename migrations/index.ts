@@ -17,6 +17,7 @@ import * as m20261206000100 from './20261206000100_campaign_kinds_open.js';
 import * as m20261206000200 from './20261206000200_consent_times_not_ahead.js';
 import * as m20261206120000 from './20261206120000_provider_feedback.js';
 import * as m20261206130000 from './20261206130000_delayed_messages.js';
+import * as m20261206140000 from './20261206140000_contact_events.js';
 
 export const migrations: Record<string, Migration> = {
   '20261123000000_greetings': m20261123000000,
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '20261206000200_consent_times_not_ahead': m20261206000200,
   '20261206120000_provider_feedback': m20261206120000,
   '20261206130000_delayed_messages': m20261206130000,
+  '20261206140000_contact_events': m20261206140000,
 };

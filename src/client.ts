@@ -40,7 +40,7 @@ export { InvalidEventError, type RecordedEvent } from './services/events.js';
 
 /** A store event as `POST /events` takes it, e.g. `{ type: 'account_registered', contact: { email } }`. */
 export interface StoreEvent {
-  type: 'account_registered' | 'purchase' | 'order_refunded';
+  type: 'account_registered' | 'purchase' | 'order_refunded' | 'track';
   /** The store's id of the event: a repeat is stored and applied once. */
   event_id?: string | number;
   [field: string]: unknown;

@@ -12,7 +12,10 @@ import { createIndicatorActivities, type FittedModels } from '../src/activities/
 import { importContactsCsv } from '../src/import/contacts.js';
 import { importOrdersCsv } from '../src/import/orders.js';
 import { PROJECT_ROOT } from '../src/config.js';
+import { templateProblems } from '../src/campaigns/check.js';
+import { campaignTrigger } from '../src/campaigns/enrolment.js';
 import { parseCampaignDefinition } from '../src/domain/campaigns/definition.js';
+import type { FlowCampaign } from '../src/domain/flows/definition.js';
 import { useTestDatabase } from './support/db.js';
 
 const examples = path.join(PROJECT_ROOT, 'examples');
@@ -30,6 +33,33 @@ describe('examples', () => {
       kinds.push(campaign.kind);
     }
     expect(kinds.sort()).toEqual(['inactive_reactivation', 'low_clv_coupon', 'welcome_voucher']);
+  });
+
+  it('has flows that parse, each drawn from its entry to its exits, whose inline templates render', async () => {
+    const dir = path.join(examples, 'flows');
+    const files = (await fs.readdir(dir)).sort();
+    expect(files).toEqual(
+      expect.arrayContaining(['second-order-nudge.yaml', 'vip-thank-you.yaml']),
+    );
+    for (const file of files) {
+      const flow = parseCampaignDefinition(
+        parseYaml(await fs.readFile(path.join(dir, file), 'utf8')),
+      ) as unknown as FlowCampaign;
+      expect(flow.kind, file).toBe('flow');
+      for (const [id, node] of Object.entries(flow.nodes))
+        if (node.type === 'send' && typeof node.template !== 'string')
+          expect(
+            await templateProblems(`nodes.${id}.template`, 'email', node.template),
+            file,
+          ).toEqual([]);
+    }
+    // The README's two flows: started by a purchase and by entry into "Champions".
+    const trigger = async (file: string) =>
+      campaignTrigger(
+        parseCampaignDefinition(parseYaml(await fs.readFile(path.join(dir, file), 'utf8'))),
+      );
+    expect(await trigger('second-order-nudge.yaml')).toEqual({ on: 'event', event: 'purchase' });
+    expect(await trigger('vip-thank-you.yaml')).toMatchObject({ on: 'segment_entry' });
   });
 
   describe('demo shop', () => {

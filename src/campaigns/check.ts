@@ -80,7 +80,7 @@ function templatesOf(
 }
 
 /** What a kind's checks look up, answered from the database (presets count: the worker creates them at start). */
-function lookupsIn(db: Db): CheckLookups {
+export function lookupsIn(db: Db): CheckLookups {
   return {
     async segmentKind(name) {
       const stored = await getSegment(db, name);
@@ -98,6 +98,7 @@ function lookupsIn(db: Db): CheckLookups {
     async couponSetIds() {
       return (await couponSetStatus(db)).map((s) => s.setId);
     },
+    templateProblems,
   };
 }
 

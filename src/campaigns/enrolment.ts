@@ -38,9 +38,21 @@ import {
   launchWorkflowId,
   type LaunchProgress,
 } from '../workflows/launch.js';
-import { controlTaskQueue, type JourneyInput, stopSignal } from './journey-contract.js';
+import { parseDuration } from '../domain/segments/duration.js';
+import {
+  controlTaskQueue,
+  type FlowEvent,
+  type JourneyInput,
+  stopSignal,
+} from './journey-contract.js';
 import type { CampaignBase } from './kinds/common.js';
-import type { StoreEvent } from './kinds/kind.js';
+import {
+  type CampaignTrigger,
+  reentryOf,
+  type StoreEvent,
+  triggerOf,
+  type TriggerEvent,
+} from './kinds/kind.js';
 import { campaignKind, campaignKinds, journeyWorkflowType } from './kinds/registry.js';
 import { type SettleSummary, settleClosedJourneys } from './settle.js';
 
@@ -49,6 +61,19 @@ export type { CampaignForStart } from '../db/campaigns.js';
 /** `<campaign>/<contact>`; a re-entry after an ended journey adds the entry number. */
 export function journeyWorkflowId(campaignId: string, contactId: number, entry = 1): string {
   return entry <= 1 ? `${campaignId}/${contactId}` : `${campaignId}/${contactId}/${entry}`;
+}
+
+/**
+ * `<campaign>/<contact>/key/<value>`: a campaign whose entry is keyed by an event property runs one
+ * journey per contact and value (e.g. per checkout), each once.
+ */
+export function keyedJourneyWorkflowId(campaignId: string, contactId: number, key: string): string {
+  return `${campaignId}/${contactId}/key/${key}`;
+}
+
+/** How the journeys of `campaign` start (its kind's trigger, or its flow's entry node). */
+export function campaignTrigger(campaign: CampaignBase): CampaignTrigger {
+  return triggerOf(campaignKind(campaign.kind), campaign);
 }
 
 export type StartOutcome = 'started' | 'already_enrolled';
@@ -66,28 +91,62 @@ export interface EnrolmentCounts {
   alreadyEnrolled: number;
 }
 
-/** Starts a contact's journey in a campaign whose stored definition and version were read for its batch. */
+/** The value of a keyed entry's property, as a workflow id part; undefined when the event has none. */
+function keyValue(event: FlowEvent | undefined, key: string): string | undefined {
+  const value = event?.properties?.[key];
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : undefined;
+}
+
+/** The workflow id of a contact's next journey in `campaign`, or why there is none (already in one). */
+async function nextJourney(
+  deps: JourneyStarter,
+  campaign: CampaignBase,
+  contactId: number,
+  entryEvent: FlowEvent | undefined,
+): Promise<{ workflowId: string; alreadyEnrolled?: true }> {
+  const kind = campaignKind(campaign.kind);
+  const trigger = triggerOf(kind, campaign);
+  if (trigger.on === 'event' && trigger.key) {
+    // One journey per key value, ever (enrolOnEvent skips an event without the property).
+    const key = keyValue(entryEvent, trigger.key) ?? '';
+    return { workflowId: keyedJourneyWorkflowId(campaign.id, contactId, key) };
+  }
+  const reentry = reentryOf(kind, campaign);
+  if (reentry === 'never') return { workflowId: journeyWorkflowId(campaign.id, contactId) };
+  const previous = await journeyEntries(deps.db, campaign.id, contactId);
+  const latest = previous.at(-1);
+  const tooSoon =
+    latest &&
+    typeof reentry === 'object' &&
+    Date.now() - latest.enrolledAt.getTime() < (parseDuration(reentry.atMostOncePer) ?? 0);
+  if (previous.some((j) => j.endedAt === null) || tooSoon)
+    return {
+      workflowId: journeyWorkflowId(campaign.id, contactId, previous.length),
+      alreadyEnrolled: true,
+    };
+  return { workflowId: journeyWorkflowId(campaign.id, contactId, previous.length + 1) };
+}
+
+/**
+ * Starts a contact's journey in a campaign whose stored definition and version were read for its
+ * batch. `entryEvent` is the event that starts it (a flow's branches may read its properties).
+ */
 async function start(
   deps: JourneyStarter,
   { definition: campaign, version }: CampaignForStart<CampaignBase>,
   contactId: number,
+  entryEvent?: FlowEvent,
 ): Promise<{ outcome: StartOutcome; workflowId: string }> {
-  let entry = 1;
-  if (campaign.reentry === 'after_end') {
-    const previous = await journeyEntries(deps.db, campaign.id, contactId);
-    if (previous.some((j) => j.endedAt === null))
-      return {
-        outcome: 'already_enrolled',
-        workflowId: journeyWorkflowId(campaign.id, contactId, previous.length),
-      };
-    entry = previous.length + 1;
-  }
-  const workflowId = journeyWorkflowId(campaign.id, contactId, entry);
-  const input: JourneyInput<CampaignBase> = {
+  const { workflowId, alreadyEnrolled } = await nextJourney(deps, campaign, contactId, entryEvent);
+  if (alreadyEnrolled) return { outcome: 'already_enrolled', workflowId };
+  const input: JourneyInput<CampaignBase> & { entryEvent?: FlowEvent } = {
     campaign,
     contactId,
     holdout: isHeldOut(campaign.id, contactId, campaign.holdoutPercent),
     definitionVersion: version,
+    ...(entryEvent ? { entryEvent } : {}),
   };
   try {
     await deps.client.workflow.start(journeyWorkflowType(campaign.kind), {
@@ -175,15 +234,26 @@ export async function enrolAudienceBatch(
   };
 }
 
-/** The kinds whose journeys start on `trigger`. */
-function kindsStartedBy(trigger: 'segment_entry' | StoreEvent): string[] {
+function startsOn(trigger: CampaignTrigger, on: 'segment_entry' | TriggerEvent): boolean {
+  return on === 'segment_entry'
+    ? trigger.on === 'segment_entry'
+    : trigger.on === 'event' && trigger.event === on;
+}
+
+/** The kinds whose journeys may start on `on` (a flow's own entry node says whether they do). */
+function kindsStartedBy(on: 'segment_entry' | TriggerEvent): string[] {
   return campaignKinds()
-    .filter((k) =>
-      trigger === 'segment_entry'
-        ? k.trigger.on === 'segment_entry'
-        : k.trigger.on === 'event' && k.trigger.event === trigger,
-    )
+    .filter((k) => typeof k.trigger === 'function' || startsOn(k.trigger, on))
     .map((k) => k.kind);
+}
+
+/** The active campaigns whose journeys start on `on`, each with its definition and version. */
+async function campaignsStartingOn(
+  db: Db,
+  on: 'segment_entry' | TriggerEvent,
+): Promise<CampaignForStart[]> {
+  const campaigns = await activeCampaignsForStart(db, kindsStartedBy(on));
+  return campaigns.filter((c) => startsOn(campaignTrigger(c.definition), on));
 }
 
 /** A segment's refresh: who entered it, and when (the recompute's SegmentRefresh). */
@@ -206,11 +276,8 @@ export async function enrolOnSegmentEntry(
   progress: (at: { campaign: string; after: number | null }) => void = () => {},
 ): Promise<EnrolmentCounts> {
   const counts = { started: 0, alreadyEnrolled: 0 };
-  for (const { definition } of await activeCampaignsForStart(
-    deps.db,
-    kindsStartedBy('segment_entry'),
-  )) {
-    const trigger = campaignKind(definition.kind).trigger;
+  for (const { definition } of await campaignsStartingOn(deps.db, 'segment_entry')) {
+    const trigger = campaignTrigger(definition);
     if (trigger.on !== 'segment_entry') continue;
     const refresh = refreshes.find((r) => r.segment === trigger.segment(definition));
     if (!refresh || refresh.entered === 0) continue;
@@ -238,9 +305,9 @@ export async function enrolOnSegmentEntry(
   return counts;
 }
 
-/** The active campaigns a store event starts journeys in, read once for a batch of events. */
-export function campaignsStartedBy(db: Db, event: StoreEvent): Promise<CampaignForStart[]> {
-  return activeCampaignsForStart(db, kindsStartedBy(event));
+/** The active campaigns a store or custom event starts journeys in, read once for a batch of events. */
+export function campaignsStartedBy(db: Db, event: TriggerEvent): Promise<CampaignForStart[]> {
+  return campaignsStartingOn(db, event);
 }
 
 export interface JourneyStart {
@@ -249,24 +316,36 @@ export interface JourneyStart {
   outcome: StartOutcome;
 }
 
+/** Does `event` meet the `where` of a trigger (each property equal to its value)? */
+function meetsWhere(trigger: CampaignTrigger, event: FlowEvent | undefined): boolean {
+  if (trigger.on !== 'event' || !trigger.where) return true;
+  return Object.entries(trigger.where).every(([k, v]) => event?.properties?.[k] === v);
+}
+
 /**
- * Trigger "store event": a contact's journeys in `campaigns` (campaignsStartedBy), one each, unless
- * the campaign's audience needs an email the contact has not. Its contact must be committed: the
- * journey's activities read it.
+ * Trigger "store event": a contact's journeys in `campaigns` (campaignsStartedBy), one each (one per
+ * key value for a keyed entry), unless the campaign's audience needs an email the contact has not or
+ * the event misses its entry's `where`. Its contact must be committed: the journey's activities
+ * read it.
  */
 export async function enrolOnEvent(
   deps: JourneyStarter,
   campaigns: readonly CampaignForStart<CampaignBase>[],
   contact: { id: number; email: string | null },
+  event?: FlowEvent,
 ): Promise<JourneyStart[]> {
   const journeys: JourneyStart[] = [];
   const failed: { campaignId: string; error: unknown }[] = [];
   for (const campaign of campaigns) {
     if (campaign.definition.audience.limitation === 'with_email' && !contact.email) continue;
+    const trigger = campaignTrigger(campaign.definition);
+    if (!meetsWhere(trigger, event)) continue;
+    if (trigger.on === 'event' && trigger.key && keyValue(event, trigger.key) === undefined)
+      continue;
     // One campaign's failure must not keep the contact out of the others: a retry of the event
     // finds those enrolled (deterministic ids) and tries the failed ones again.
     try {
-      const { outcome, workflowId } = await start(deps, campaign, contact.id);
+      const { outcome, workflowId } = await start(deps, campaign, contact.id, event);
       journeys.push({ campaignId: campaign.definition.id, workflowId, outcome });
     } catch (error) {
       failed.push({ campaignId: campaign.definition.id, error });
@@ -282,26 +361,42 @@ export async function enrolOnEvent(
   return journeys;
 }
 
-/** What to tell a user about a store event that starts journeys. */
-const STORE_EVENT_WORDS: Record<StoreEvent, { created: string; notLaunched: string }> = {
-  account_registered: {
-    created:
-      'it starts a journey for every contact who registers (POST /events account_registered)',
-    notLaunched:
-      'starts when a contact registers (POST /events with type account_registered, or `boomerang event register`)',
-  },
-};
+/** What to tell a user about an event that starts journeys: a store event, else a custom one. */
+function eventWords(event: TriggerEvent): { created: string; notLaunched: string } {
+  return (
+    (STORE_EVENT_WORDS as Record<string, { created: string; notLaunched: string }>)[event] ?? {
+      created: `it starts a journey whenever the store reports a contact's "${event}" event (POST /events with type track, name ${event})`,
+      notLaunched: `starts on a "${event}" event (POST /events with type track, name ${event})`,
+    }
+  );
+}
+
+const STORE_EVENT_WORDS: Record<StoreEvent | 'purchase', { created: string; notLaunched: string }> =
+  {
+    purchase: {
+      created:
+        'it starts a journey on every paid order the store reports (POST /events purchase, `boomerang event purchase`)',
+      notLaunched:
+        'starts on a paid order (POST /events with type purchase, or `boomerang event purchase`)',
+    },
+    account_registered: {
+      created:
+        'it starts a journey for every contact who registers (POST /events account_registered)',
+      notLaunched:
+        'starts when a contact registers (POST /events with type account_registered, or `boomerang event register`)',
+    },
+  };
 
 /** How a campaign's journeys start, said to whoever just created it. */
 export function howItStarts(campaign: CampaignBase): string {
-  const trigger = campaignKind(campaign.kind).trigger;
+  const trigger = campaignTrigger(campaign);
   switch (trigger.on) {
     case 'launch':
       return `launch it with: boomerang campaign launch ${campaign.id}`;
     case 'segment_entry':
       return `it starts journeys when contacts enter segment "${trigger.segment(campaign)}" (daily recompute)`;
     case 'event':
-      return STORE_EVENT_WORDS[trigger.event].created;
+      return eventWords(trigger.event).created;
   }
 }
 
@@ -358,7 +453,7 @@ export async function launchCampaign(
       `campaign "${id}" is ${stored.status}; resume it first with \`boomerang campaign resume ${id}\``,
       'not_active',
     );
-  const trigger = campaignKind(stored.definition.kind).trigger;
+  const trigger = campaignTrigger(stored.definition);
   if (trigger.on === 'segment_entry')
     throw new CampaignNotLaunchableError(
       `campaign "${id}" starts on entry into segment "${trigger.segment(stored.definition)}": contacts who enter it at the daily recompute are enrolled (run \`boomerang indicators recompute\` to do it now)`,
@@ -366,7 +461,7 @@ export async function launchCampaign(
     );
   if (trigger.on === 'event')
     throw new CampaignNotLaunchableError(
-      `campaign "${id}" ${STORE_EVENT_WORDS[trigger.event].notLaunched}`,
+      `campaign "${id}" ${eventWords(trigger.event).notLaunched}`,
       'not_launched',
     );
 

@@ -91,7 +91,16 @@ export interface JourneyState {
   endReason?: EndReason;
 }
 
+/** A store or custom event: the one a flow journey started on, or one signalled while it runs. */
+export interface FlowEvent {
+  name: string;
+  properties?: Record<string, unknown>;
+  occurredAt?: string;
+}
+
 export const purchaseSignal = defineSignal<[PurchaseEvent]>('purchase');
+/** A store or custom event for a running flow journey: waits until an event of its name end. */
+export const flowEventSignal = defineSignal<[FlowEvent]>('flowEvent');
 export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
 export const journeyQuery = defineQuery<JourneyState>('journey');
 /** Sent by `boomerang campaign update --running adopt`; older or equal versions are ignored. */

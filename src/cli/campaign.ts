@@ -1,4 +1,4 @@
-/** `boomerang campaign create|update|list|show|launch|pause|resume|stop`. */
+/** `boomerang campaign create|update|validate|list|show|graph|launch|pause|resume|stop`. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
@@ -14,6 +14,7 @@ import {
 import { checkCampaignDefinition } from '../campaigns/check.js';
 import { CampaignNotLaunchableError, howItStarts } from '../campaigns/enrolment.js';
 import { updateCampaign } from '../campaigns/update.js';
+import { flowGraph, NotAFlowError, validateCampaign } from '../campaigns/validate.js';
 import { UnsafeDefinitionChangeError } from '../domain/campaigns/changes.js';
 import { CampaignDefinitionError } from '../domain/campaigns/definition.js';
 import type { LaunchProgress } from '../workflows/launch.js';
@@ -124,6 +125,42 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
           ? `${result.told} running journeys told to take version ${result.version} at their next node (a wait already started keeps its length)`
           : `${result.running} running journeys keep the version they run; journeys started from now on take version ${result.version}`,
       );
+    });
+
+  campaign
+    .command('validate')
+    .description(
+      'Check a campaign or flow file as create would (schema, graph, segments, coupon sets, templates), saving nothing',
+    )
+    .argument('<file>', 'campaign definition (.json, .yaml)')
+    .option('--json', 'print JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const { campaign: valid, problems } = await validateCampaign(
+        ctx.db(),
+        await readDefinitionFile(file),
+      );
+      if (opts.json) printJson({ ok: problems.length === 0, campaign: valid, problems });
+      else if (problems.length === 0) console.log(`OK: ${file} (${valid!.kind} "${valid!.id}")`);
+      else
+        console.log(
+          `${file}: ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+        );
+      if (problems.length) process.exitCode = 2;
+    });
+
+  campaign
+    .command('graph')
+    .description("Draw a flow's nodes and exits (text, or Mermaid with --mermaid)")
+    .argument('<id>')
+    .option('--mermaid', 'print a Mermaid flowchart')
+    .action(async (id: string, opts: { mermaid?: boolean }) => {
+      try {
+        console.log(await flowGraph(ctx.db(), id, opts.mermaid ? 'mermaid' : 'text'));
+      } catch (err) {
+        if (err instanceof NotAFlowError || err instanceof UnknownCampaignError)
+          throw new CliError(err.message, 2);
+        throw err;
+      }
     });
 
   campaign

@@ -169,15 +169,15 @@ export async function journeyEntries(
   db: Executor,
   campaignId: string,
   contactId: number,
-): Promise<{ endedAt: Date | null }[]> {
+): Promise<{ enrolledAt: Date; endedAt: Date | null }[]> {
   const rows = await db
     .selectFrom('journeys')
-    .select(['ended_at'])
+    .select(['enrolled_at', 'ended_at'])
     .where('campaign_id', '=', campaignId)
     .where('contact_id', '=', contactId)
     .orderBy('enrolled_at')
     .execute();
-  return rows.map((r) => ({ endedAt: r.ended_at }));
+  return rows.map((r) => ({ enrolledAt: r.enrolled_at, endedAt: r.ended_at }));
 }
 
 /** Per campaign: how many journeys were enrolled and how many of them have ended. */

@@ -322,6 +322,16 @@ export interface SuppressionsTable {
   lifted_reason: string | null;
 }
 
+/** A custom event of a contact's (`POST /events` type "track"). */
+export interface ContactEventsTable {
+  id: Generated<string>;
+  contact_id: number;
+  name: string;
+  properties: ColumnType<Record<string, unknown>, string, string>;
+  occurred_at: Timestamp;
+  received_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface Database {
   greetings: GreetingsTable;
   contacts: ContactsTable;
@@ -345,6 +355,7 @@ export interface Database {
   inbox_events: InboxEventsTable;
   message_feedback: MessageFeedbackTable;
   suppressions: SuppressionsTable;
+  contact_events: ContactEventsTable;
 }
 
 export type ContactRow = Selectable<ContactsTable>;

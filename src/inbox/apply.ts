@@ -31,7 +31,16 @@ import {
   ContactValidationError,
   parseContactInput,
 } from '../domain/contacts.js';
-import type { InboxEvent, PurchaseEventInput, RefundEvent, RegistrationEvent } from './events.js';
+import { recordContactEvent } from '../db/contact-events.js';
+import { findContact } from '../db/contacts.js';
+import { signalFlowEvent } from '../campaigns/flow-events.js';
+import type {
+  InboxEvent,
+  PurchaseEventInput,
+  RefundEvent,
+  RegistrationEvent,
+  TrackEvent,
+} from './events.js';
 import { describeFeedback, type FeedbackResult, type SoftBounceRule } from './provider-feedback.js';
 
 export interface ApplyDeps {
@@ -83,6 +92,8 @@ export type ApplyResult =
       newPurchase: boolean;
       couponRedeemed: boolean;
       journeysSignalled: number;
+      /** Journeys of flows whose entry is a purchase. */
+      journeys?: JourneyStart[];
     }
   | {
       type: 'order_refunded';
@@ -90,7 +101,19 @@ export type ApplyResult =
       order: { id: number; externalId: string; source: string };
       outcome: 'refunded' | 'already_refunded' | 'partial_refund';
     }
-  | FeedbackResult;
+  | FeedbackResult
+  | {
+      type: 'track';
+      name: string;
+      contactId: number;
+      contact: UpsertAction | 'found';
+      /** False when the same event (contact, name, time) was kept already. */
+      stored: boolean;
+      /** Journeys of flows whose entry is this event. */
+      journeys: JourneyStart[];
+      /** Running flow journeys that wait for this event, told of it. */
+      journeysSignalled: number;
+    };
 
 /** Applies an event received at `receivedAt`. Throws RejectedEventError, DeferredEventError, or a transient error. */
 export async function applyEvent(
@@ -105,6 +128,8 @@ export async function applyEvent(
       return applyPurchase(deps, event);
     case 'order_refunded':
       return applyRefund(deps, event);
+    case 'track':
+      return applyTrack(deps, event, receivedAt);
   }
 }
 
@@ -225,6 +250,26 @@ async function resolveBuyer(
  * instead of finding the order known and staying silent.
  */
 async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promise<ApplyResult> {
+  const applied = await applyPurchaseOrder(deps, event);
+  if (applied.type !== 'purchase' || applied.order.status !== 'paid') return applied;
+  // Flows entered on a purchase, once the order is committed (their branches read it). Each time
+  // the paid order is applied: journey ids are deterministic, so a retry starts nothing twice.
+  const campaigns = await campaignsStartedBy(deps.db, 'purchase');
+  const contact = campaigns.length ? await findContact(deps.db, applied.contactId) : undefined;
+  if (!contact) return applied;
+  const { order } = event;
+  const journeys = await enrolOnEvent(starter(deps), campaigns, contact, {
+    name: 'purchase',
+    properties: { order_id: order.id, source: order.source, total: order.total },
+    occurredAt: order.placedAt.toISOString(),
+  });
+  return { ...applied, journeys };
+}
+
+async function applyPurchaseOrder(
+  deps: ApplyDeps,
+  event: PurchaseEventInput,
+): Promise<ApplyResult> {
   const { contactId, action, conflict } = await resolveBuyer(deps.db, event.contact);
   const { order } = event;
   const currency = order.currency ?? deps.defaultCurrency ?? 'EUR';
@@ -282,6 +327,54 @@ async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promis
   }
 }
 
+/**
+ * A custom event: kept for its contact (who must be known, as a buyer is), then the journeys of
+ * flows whose entry is this event start (one per key value for a keyed entry), and running flow
+ * journeys that wait for it are told. Kept once, started once (deterministic ids) and signalled
+ * only when newly kept, so an event applied again changes nothing twice.
+ */
+async function applyTrack(
+  deps: ApplyDeps,
+  event: TrackEvent,
+  receivedAt: Date,
+): Promise<ApplyResult> {
+  const { contactId, action } = await resolveBuyer(deps.db, event.contact);
+  const occurredAt = event.occurredAt ?? receivedAt;
+  const stored = await recordContactEvent(deps.db, {
+    contactId,
+    name: event.name,
+    properties: event.properties,
+    occurredAt,
+  });
+  const contact = await findContact(deps.db, contactId);
+  const flowEvent = {
+    name: event.name,
+    properties: event.properties,
+    occurredAt: occurredAt.toISOString(),
+  };
+  const journeys = contact
+    ? await enrolOnEvent(
+        starter(deps),
+        await campaignsStartedBy(deps.db, event.name),
+        { id: contactId, email: contact.email },
+        flowEvent,
+      )
+    : [];
+  const started = new Set(journeys.map((j) => j.workflowId));
+  const journeysSignalled = stored
+    ? await signalFlowEvent({ client: deps.temporal, db: deps.db }, contactId, flowEvent, started)
+    : 0;
+  return {
+    type: 'track',
+    name: event.name,
+    contactId,
+    contact: action,
+    stored,
+    journeys,
+    journeysSignalled,
+  };
+}
+
 /** A refund of the whole order (or of an unknown amount) marks it refunded; a partial refund leaves it paid. */
 async function applyRefund(deps: ApplyDeps, event: RefundEvent): Promise<ApplyResult> {
   const order = await findOrder(deps.db, event.order.id, event.order.source);
@@ -332,5 +425,9 @@ export function describeResult(result: ApplyResult): string {
       return `order ${result.order.externalId} of contact ${result.contactId}: ${result.outcome.replace('_', ' ')}`;
     case 'provider_feedback':
       return describeFeedback(result);
+    case 'track': {
+      const started = result.journeys.filter((j) => j.outcome === 'started').length;
+      return `event "${result.name}" of contact ${result.contactId}${result.stored ? '' : ' (kept already)'}; ${started} journey(s) started, ${result.journeysSignalled} running journey(s) signalled`;
+    }
   }
 }

@@ -6,6 +6,7 @@
  *   account_registered  { event_id?, contact: {email, external_id?, first_name?, …}, registered_at?, occurred_at? }
  *   purchase            { event_id?, contact: {external_id? | email, …}, order: {id, total, currency?, coupon_code?, placed_at, status?, source?} }
  *   order_refunded      { event_id?, order: {id, source?}, amount?, refunded_at? }
+ *   track               { event_id?, name, properties?, contact: {external_id? | email, …}, occurred_at? }
  *
  * Contact data goes through the one gate for contact data (`validateContactInput`); problems are
  * reported per field path, e.g. `contact.phone`, `order.total`, `events[2].order.placed_at`.
@@ -26,7 +27,7 @@ import { findTextProblems, formatPath } from './text.js';
 
 export { formatPath };
 
-export const EVENT_TYPES = ['account_registered', 'purchase', 'order_refunded'] as const;
+export const EVENT_TYPES = ['account_registered', 'purchase', 'order_refunded', 'track'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Where orders of events that do not say come from (orders are unique per source and id). */
@@ -91,7 +92,18 @@ export interface RefundEvent {
   refundedAt?: Date;
 }
 
-export type InboxEvent = RegistrationEvent | PurchaseEventInput | RefundEvent;
+/** A custom event of the shop's (`checkout_started`, `review_written`…): flows start on and wait for them. */
+export interface TrackEvent {
+  type: 'track';
+  eventId?: string;
+  name: string;
+  properties: Record<string, unknown>;
+  contact: ContactInput;
+  /** Absent: the time the event was received. */
+  occurredAt?: Date;
+}
+
+export type InboxEvent = RegistrationEvent | PurchaseEventInput | RefundEvent | TrackEvent;
 
 /** A problem with one field of an event, by its path in the JSON body. */
 export interface EventProblem {
@@ -289,10 +301,45 @@ const refundSchema = z
     ...(v.refunded_at ? { refundedAt: v.refunded_at } : {}),
   }));
 
+/** The properties of a custom event: what a flow's `where`, `key` and branches read. */
+export const MAX_TRACK_PROPERTIES_BYTES = 16_384;
+
+const trackSchema = z
+  .strictObject({
+    ...common,
+    type: z.literal('track'),
+    // The names a flow's entry and waits may use (src/domain/flows/definition.ts).
+    name: z
+      .string({ error: 'must be an event name such as "checkout_started"' })
+      .regex(
+        /^[a-z][a-z0-9_.-]{0,62}$/,
+        'must be an event name: lower-case letters, digits, "_", "." and "-", e.g. "checkout_started"',
+      ),
+    properties: z
+      .record(z.string().min(1, 'a property name must not be empty').max(100), z.unknown(), {
+        error: 'must be an object of properties',
+      })
+      .refine((p) => JSON.stringify(p).length <= MAX_TRACK_PROPERTIES_BYTES, {
+        message: `must be at most ${MAX_TRACK_PROPERTIES_BYTES} bytes of JSON`,
+      })
+      .optional(),
+    contact: contactSchema(false),
+    occurred_at: timestamp.optional(),
+  })
+  .transform((v): TrackEvent => ({
+    type: v.type,
+    ...(v.event_id ? { eventId: v.event_id } : {}),
+    name: v.name,
+    properties: v.properties ?? {},
+    contact: v.contact,
+    ...(v.occurred_at ? { occurredAt: v.occurred_at } : {}),
+  }));
+
 const SCHEMAS: Record<EventType, z.ZodType<InboxEvent>> = {
   account_registered: registrationSchema,
   purchase: purchaseSchema,
   order_refunded: refundSchema,
+  track: trackSchema,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -331,6 +378,8 @@ function timesOf(event: InboxEvent): [PropertyKey[], Date | undefined][] {
       return [[['order', 'placed_at'], event.order.placedAt]];
     case 'order_refunded':
       return [[['refunded_at'], event.refundedAt]];
+    case 'track':
+      return [[['occurred_at'], event.occurredAt]];
   }
 }
 

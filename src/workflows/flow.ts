@@ -19,23 +19,25 @@
  *
  * One small function per node type lives in ./flow-nodes/<type>.ts.
  */
-import { ApplicationFailure, defineSignal, setHandler } from '@temporalio/workflow';
-import type { JourneyInput, JourneyResult } from '../campaigns/journey-contract.js';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import {
+  flowEventSignal,
+  type FlowEvent,
+  type JourneyInput,
+  type JourneyResult,
+} from '../campaigns/journey-contract.js';
 import type { FlowCampaign } from '../domain/flows/definition.js';
 import { entryNodeId } from '../domain/flows/graph.js';
 import { flowSteps } from '../domain/flows/steps.js';
-import { FlowRun, NODE_FUNCTIONS, type FlowEvent } from './flow-nodes/index.js';
+import { FlowRun, NODE_FUNCTIONS } from './flow-nodes/index.js';
 import { runJourney } from './journey.js';
 
-export type { FlowEvent } from './flow-nodes/index.js';
+export { flowEventSignal, type FlowEvent } from '../campaigns/journey-contract.js';
 
 export interface FlowJourneyInput extends JourneyInput<FlowCampaign> {
   /** The event the journey started on (entry on an event): branches may test its properties. */
   entryEvent?: FlowEvent;
 }
-
-/** A store or custom event for a running flow journey: waits until an event of its name end. */
-export const flowEventSignal = defineSignal<[FlowEvent]>('flowEvent');
 
 export async function flowJourney(input: FlowJourneyInput): Promise<JourneyResult> {
   return runJourney(input, flowSteps, async (journey) => {

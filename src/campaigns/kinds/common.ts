@@ -145,4 +145,8 @@ export function campaignSchema<Kind extends string, Fields extends z.ZodRawShape
 }
 
 /** What every campaign definition has, whatever its kind. */
-export type CampaignBase = z.infer<z.ZodObject<typeof common>> & { kind: string };
+export type CampaignBase = Omit<z.infer<z.ZodObject<typeof common>>, 'reentry'> & {
+  kind: string;
+  /** A flow has none here: its entry node says (CampaignKindModule.reentry). */
+  reentry?: z.infer<typeof common.reentry>;
+};

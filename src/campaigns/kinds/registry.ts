@@ -8,6 +8,8 @@
  * import their kind's `steps.ts` and the definition types.
  */
 import { z } from 'zod';
+import type { FlowCampaign } from './flow/definition.js';
+import { flow } from './flow/index.js';
 import { inactiveReactivation } from './inactive-reactivation/index.js';
 import type { InactiveReactivationCampaign } from './inactive-reactivation/definition.js';
 import type { CampaignKindModule } from './kind.js';
@@ -16,15 +18,23 @@ import type { LowClvCouponCampaign } from './low-clv-coupon/definition.js';
 import { welcomeVoucher } from './welcome-voucher/index.js';
 import type { WelcomeVoucherCampaign } from './welcome-voucher/definition.js';
 
-export type { LowClvCouponCampaign, InactiveReactivationCampaign, WelcomeVoucherCampaign };
+export type {
+  LowClvCouponCampaign,
+  InactiveReactivationCampaign,
+  WelcomeVoucherCampaign,
+  FlowCampaign,
+};
 
-/** A definition of one of the built-in kinds: code that handles one kind narrows on `kind`. */
+/**
+ * A definition of one of the coded kinds: code that handles one kind narrows on `kind`. A flow
+ * (`FlowCampaign`) parses here too but, like a registered kind, is read only by the flow's code.
+ */
 export type CampaignDefinition =
   LowClvCouponCampaign | InactiveReactivationCampaign | WelcomeVoucherCampaign;
 
-export type CampaignKind = CampaignDefinition['kind'];
+export type CampaignKind = CampaignDefinition['kind'] | FlowCampaign['kind'];
 
-const BUILT_IN = [lowClvCoupon, inactiveReactivation, welcomeVoucher] as const;
+const BUILT_IN = [lowClvCoupon, inactiveReactivation, welcomeVoucher, flow] as const;
 
 /** The built-in kinds, in the order the README presents them. */
 export const CAMPAIGN_KINDS: readonly CampaignKind[] = BUILT_IN.map((k) => k.kind);

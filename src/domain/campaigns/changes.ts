@@ -2,6 +2,8 @@
  * What changed between two versions of a campaign's definition, and whether a running journey can
  * take each change at its next node. Pure: the CLI and the update service decide with it.
  */
+import type { FlowCampaign } from '../flows/definition.js';
+import { flowDefinitionChanges } from '../flows/changes.js';
 import type { CampaignDefinition } from './definition.js';
 import { isJsonObject } from '../json.js';
 
@@ -53,6 +55,12 @@ export function definitionChanges(
   before: CampaignDefinition,
   after: CampaignDefinition,
 ): DefinitionChange[] {
+  // A flow's changes are node by node: most a running journey takes at its next node.
+  if ((before.kind as string) === 'flow' && (after.kind as string) === 'flow')
+    return flowDefinitionChanges(
+      before as unknown as FlowCampaign,
+      after as unknown as FlowCampaign,
+    );
   const a = before as unknown as Record<string, unknown>;
   const b = after as unknown as Record<string, unknown>;
   const changes: DefinitionChange[] = [];

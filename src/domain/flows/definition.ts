@@ -2,7 +2,7 @@
  * A flow is a campaign whose journey is data: a graph of typed nodes with stable ids, run by one
  * interpreter workflow (workflows/flow.ts). The settings every campaign has (audience, UTM tags,
  * holdout, contact window) and their value types (durations, templates, windows) are the ones of
- * the coded kinds, imported from domain/campaigns/definition.ts.
+ * the coded kinds, imported from campaigns/kinds/common.ts.
  *
  * ```yaml
  * id: second-order-nudge
@@ -20,7 +20,12 @@
  * Pure: zod and plain TypeScript. Workflow code imports only the types of this module.
  */
 import { z } from 'zod';
-import { common, contactWindowSchema, durationText, templateRef } from '../campaigns/definition.js';
+import {
+  common,
+  contactWindowSchema,
+  durationText,
+  templateRef,
+} from '../../campaigns/kinds/common.js';
 import { segmentDefinitionSchema, type SegmentGroup } from '../segments/definition.js';
 import { flowGraphProblems } from './graph.js';
 

@@ -4,18 +4,13 @@
  * now describes it. Workflow code: deterministic, imports only @temporalio/workflow and types.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { EndReason } from '../../campaigns/journey-contract.js';
+import type { EndReason, FlowEvent } from '../../campaigns/journey-contract.js';
 import type { Step } from '../../domain/campaigns/steps.js';
 import type { FlowCampaign, FlowNodeOf, FlowNodeType } from '../../domain/flows/definition.js';
 import { flowStep } from '../../domain/flows/steps.js';
 import type { Journey } from '../journey.js';
 
-/** A store or custom event: the one a journey started on, or one signalled while it runs. */
-export interface FlowEvent {
-  name: string;
-  properties?: Record<string, unknown>;
-  occurredAt?: string;
-}
+export type { FlowEvent } from '../../campaigns/journey-contract.js';
 
 export interface Coupon {
   code: string;

@@ -61,7 +61,7 @@ describe('campaign definitions', () => {
       '(definition): unknown field(s) "extra"',
     ]);
     expect(problems({ id: 'x', name: 'x', kind: 'drip' })).toEqual([
-      'kind: must be one of low_clv_coupon, inactive_reactivation, welcome_voucher',
+      'kind: must be one of low_clv_coupon, inactive_reactivation, welcome_voucher, flow',
     ]);
     const welcomeWithWindow = (contactWindow: unknown) =>
       problems({ id: 'w', name: 'w', kind: 'welcome_voucher', couponSet: 'w', contactWindow });

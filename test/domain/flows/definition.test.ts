@@ -32,12 +32,10 @@ describe('the seed campaigns as flows', () => {
   const files = fs.readdirSync(dir);
 
   it('has the three seeds, each a valid flow named after its file', () => {
-    expect(files.sort()).toEqual([
-      'inactive-reactivation.yaml',
-      'low-clv-coupon.yaml',
-      'welcome-voucher.yaml',
-    ]);
-    for (const file of files) {
+    const seeds = ['inactive-reactivation.yaml', 'low-clv-coupon.yaml', 'welcome-voucher.yaml'];
+    // Beside them, the README's flows (test/examples.test.ts checks those).
+    expect(files).toEqual(expect.arrayContaining(seeds));
+    for (const file of seeds) {
       const flow = parseFlowDefinition(parseYaml(fs.readFileSync(path.join(dir, file), 'utf8')));
       expect(flow.id).toBe(`${path.basename(file, '.yaml')}-flow`);
     }

@@ -1,0 +1,38 @@
+/**
+ * Telling running flow journeys about a contact's custom event: those whose flow has a wait for an
+ * event of that name get the `flowEvent` signal (a journey not at that wait keeps it, as the coded
+ * journeys keep a purchase, for a later wait of the same name to see only newer ones).
+ */
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { openFlowJourneys } from '../db/contact-events.js';
+import type { Db } from '../db/database.js';
+import type { FlowCampaign } from '../domain/flows/definition.js';
+import { flowEventSignal, type FlowEvent } from './journey-contract.js';
+
+/** Does the flow wait for an event named `name` anywhere? */
+function waitsFor(flow: FlowCampaign, name: string): boolean {
+  return Object.values(flow.nodes ?? {}).some(
+    (node) => node.type === 'wait' && typeof node.until === 'object' && node.until.event === name,
+  );
+}
+
+/** Signals the contact's running flow journeys that wait for `event`, except those in `skip`. */
+export async function signalFlowEvent(
+  deps: { client: Client; db: Db },
+  contactId: number,
+  event: FlowEvent,
+  skip: ReadonlySet<string> = new Set(),
+): Promise<number> {
+  let signalled = 0;
+  for (const { workflowId, definition } of await openFlowJourneys(deps.db, contactId)) {
+    if (skip.has(workflowId) || !waitsFor(definition as FlowCampaign, event.name)) continue;
+    try {
+      await deps.client.workflow.getHandle(workflowId).signal(flowEventSignal, event);
+      signalled++;
+    } catch (err) {
+      // It may have ended since; an event after the end changes nothing.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  return signalled;
+}

@@ -1,0 +1,132 @@
+/**
+ * Custom events (`POST /events` with type "track") over real HTTP, applied by the inbox processor
+ * with the real workers: validated and de-duplicated as the store's other events, kept per
+ * contact, starting one journey per key of a flow whose entry is the event, and ending the wait of
+ * running journeys that wait for another event.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCheckedCampaign } from '../../src/campaigns/admin.js';
+import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
+import { processInboxBatch } from '../../src/inbox/processor.js';
+import { type InboxHarness, startInboxHarness } from './harness.js';
+
+const ABANDONED_CHECKOUT = {
+  id: 'abandoned-checkout',
+  name: 'Abandoned checkout',
+  kind: 'flow',
+  nodes: {
+    start: {
+      type: 'entry',
+      trigger: 'event',
+      event: 'checkout_started',
+      where: { channel: 'web' },
+      key: 'checkout_id',
+      next: 'wait-checkout',
+    },
+    'wait-checkout': {
+      type: 'wait',
+      until: { event: 'checkout_completed' },
+      timeout: '1 day',
+      onEvent: 'checked-out',
+      onTimeout: 'send-nudge',
+    },
+    'send-nudge': { type: 'send', channel: 'email', template: 'welcome-offer', next: 'done' },
+    'checked-out': { type: 'exit', reason: 'checked_out' },
+    done: { type: 'exit', reason: 'completed' },
+  },
+};
+
+const track = (name: string, properties: Record<string, unknown>, extra = {}) => ({
+  type: 'track',
+  name,
+  properties,
+  contact: { email: 'shopper@example.com' },
+  ...extra,
+});
+
+describe('custom events', () => {
+  let h: InboxHarness;
+  let contactId: number;
+
+  beforeAll(async () => {
+    h = await startInboxHarness('track');
+    const { db } = h.database;
+    ({ id: contactId } = await db
+      .insertInto('contacts')
+      .values({ email: 'shopper@example.com', newsletter_status: 'subscribed' })
+      .returning('id')
+      .executeTakeFirstOrThrow());
+    await createCheckedCampaign(db, ABANDONED_CHECKOUT);
+  }, 120_000);
+  afterAll(async () => {
+    await h?.teardown();
+  });
+
+  it('refuses a bad track event naming each field, and a reused event_id with another body (409)', async () => {
+    const bad = await h.postEvent({
+      type: 'track',
+      name: 'Checkout Started',
+      properties: ['not', 'an', 'object'],
+      contact: { email: 'shopper@example.com' },
+    });
+    expect(bad.status).toBe(400);
+    expect(
+      (bad.body as unknown as { problems: { path: string }[] }).problems.map((p) => p.path),
+    ).toEqual(['name', 'properties']);
+
+    const first = await h.postEvent(track('wishlist_added', { sku: 'A1' }, { event_id: 'w-1' }));
+    expect(first.status).toBe(202);
+    const again = await h.postEvent(track('wishlist_added', { sku: 'A1' }, { event_id: 'w-1' }));
+    expect(again).toMatchObject({ status: 202, body: { duplicate: true, id: first.body.id } });
+    const other = await h.postEvent(track('wishlist_added', { sku: 'B2' }, { event_id: 'w-1' }));
+    expect(other.status).toBe(409);
+  });
+
+  it('starts one journey per key of a flow entered on the event, and a later event ends their wait', async () => {
+    const { db } = h.database;
+    const at = (minute: number) => `2026-12-06T10:0${minute}:00Z`;
+    for (const [i, props] of [
+      { checkout_id: 'c1', channel: 'web' },
+      { checkout_id: 'c1', channel: 'web' }, // the same checkout again: no second journey
+      { checkout_id: 'c2', channel: 'web' },
+      { checkout_id: 'c3', channel: 'app' }, // not the entry's `where`
+    ].entries())
+      expect(
+        (await h.postEvent(track('checkout_started', props, { occurred_at: at(i) }))).status,
+      ).toBe(202);
+    const applied = await processInboxBatch(h.deps);
+    expect(applied.failed + applied.rejected).toBe(0);
+
+    const kept = await db
+      .selectFrom('contact_events')
+      .select(['name', 'properties'])
+      .where('contact_id', '=', contactId)
+      .where('name', '=', 'checkout_started')
+      .orderBy('occurred_at')
+      .execute();
+    expect(kept.map((e) => e.properties.checkout_id)).toEqual(['c1', 'c1', 'c2', 'c3']);
+
+    const c1 = `abandoned-checkout/${contactId}/key/c1`;
+    const c2 = `abandoned-checkout/${contactId}/key/c2`;
+    const started = applied.outcomes.flatMap((o) =>
+      o.result?.type === 'track' && o.result.name === 'checkout_started'
+        ? o.result.journeys.map((j) => `${j.workflowId} ${j.outcome}`)
+        : [],
+    );
+    expect(started).toEqual([`${c1} started`, `${c1} already_enrolled`, `${c2} started`]);
+    await h.journeyAt(c1, 'wait-checkout');
+    await h.journeyAt(c2, 'wait-checkout');
+
+    expect((await h.postEvent(track('checkout_completed', { checkout_id: 'c1' }))).status).toBe(
+      202,
+    );
+    const completed = await processInboxBatch(h.deps);
+    expect(completed.outcomes).toMatchObject([
+      { status: 'applied', result: { type: 'track', journeysSignalled: 2, journeys: [] } },
+    ]);
+    for (const id of [c1, c2]) {
+      const result = (await h.env.client.workflow.getHandle(id).result()) as JourneyResult;
+      expect(result.endReason).toBe('checked_out');
+    }
+  }, 120_000);
+});
