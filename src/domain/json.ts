@@ -20,3 +20,23 @@ export function formatPath(path: readonly PropertyKey[]): string {
     '',
   );
 }
+
+/** What a schema (zod) says of one field; `keys` are the unknown fields of an object. */
+export interface SchemaIssue {
+  code: string;
+  path: readonly PropertyKey[];
+  message: string;
+  keys?: readonly string[];
+}
+
+/** Each problem of a definition as a user reads it: `nodes.wait-7d.duration: must be …`. */
+export function describeSchemaIssues(issues: readonly SchemaIssue[]): string[] {
+  return issues.map((issue) => {
+    const where = formatPath(issue.path) || '(definition)';
+    if (issue.code === 'unrecognized_keys' && issue.keys)
+      return `${where}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+      return `${where}: is required`;
+    return `${where}: ${issue.message}`;
+  });
+}

@@ -8,6 +8,7 @@
  * import their kind's `steps.ts` and the definition types.
  */
 import { z } from 'zod';
+import { describeSchemaIssues } from '../../domain/json.js';
 import type { FlowCampaign } from './flow/definition.js';
 import { flow } from './flow/index.js';
 import { inactiveReactivation } from './inactive-reactivation/index.js';
@@ -102,14 +103,6 @@ export class CampaignDefinitionError extends Error {
   }
 }
 
-function issuePath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, key) =>
-      typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
-    '',
-  );
-}
-
 /**
  * Validates a definition (from JSON/YAML or the CLI) and fills in its kind's defaults. The result
  * is typed as a built-in kind's; a registered kind's definition has the common settings of
@@ -118,14 +111,5 @@ function issuePath(path: readonly PropertyKey[]): string {
 export function parseCampaignDefinition(input: unknown): CampaignDefinition {
   const parsed = schemaOfEveryKind().safeParse(input);
   if (parsed.success) return parsed.data as CampaignDefinition;
-  throw new CampaignDefinitionError(
-    parsed.error.issues.map((issue) => {
-      const where = issuePath(issue.path) || '(definition)';
-      if (issue.code === 'unrecognized_keys')
-        return `${where}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-      if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
-        return `${where}: is required`;
-      return `${where}: ${issue.message}`;
-    }),
-  );
+  throw new CampaignDefinitionError(describeSchemaIssues(parsed.error.issues));
 }

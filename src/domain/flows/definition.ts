@@ -20,6 +20,7 @@
  * Pure: zod and plain TypeScript. Workflow code imports only the types of this module.
  */
 import { z } from 'zod';
+import { describeSchemaIssues } from '../json.js';
 import {
   common,
   contactWindowSchema,
@@ -317,14 +318,6 @@ export class FlowDefinitionError extends Error {
   }
 }
 
-function issuePath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, key) =>
-      typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
-    '',
-  );
-}
-
 /**
  * Validates a flow (parsed from YAML or JSON): its fields, then its graph. Each problem names
  * where it is, e.g. `nodes.wait-7d.duration: must be a duration such as "7 days" or "8 hours"`.
@@ -332,14 +325,5 @@ function issuePath(path: readonly PropertyKey[]): string {
 export function parseFlowDefinition(input: unknown): FlowCampaign {
   const parsed = flowSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new FlowDefinitionError(
-    parsed.error.issues.map((issue) => {
-      const where = issuePath(issue.path) || '(definition)';
-      if (issue.code === 'unrecognized_keys')
-        return `${where}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-      if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
-        return `${where}: is required`;
-      return `${where}: ${issue.message}`;
-    }),
-  );
+  throw new FlowDefinitionError(describeSchemaIssues(parsed.error.issues));
 }
