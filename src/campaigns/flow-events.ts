@@ -3,11 +3,12 @@
  * event of that name get the `flowEvent` signal (a journey not at that wait keeps it, as the coded
  * journeys keep a purchase, for a later wait of the same name to see only newer ones).
  */
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { openFlowJourneys } from '../db/contact-events.js';
 import type { Db } from '../db/database.js';
 import type { FlowCampaign } from '../domain/flows/definition.js';
 import { flowEventSignal, type FlowEvent } from './journey-contract.js';
+import { signalJourneys } from './lifecycle.js';
 
 /** Does the flow wait for an event named `name` anywhere? */
 function waitsFor(flow: FlowCampaign, name: string): boolean {
@@ -23,16 +24,11 @@ export async function signalFlowEvent(
   event: FlowEvent,
   skip: ReadonlySet<string> = new Set(),
 ): Promise<number> {
-  let signalled = 0;
-  for (const { workflowId, definition } of await openFlowJourneys(deps.db, contactId)) {
-    if (skip.has(workflowId) || !waitsFor(definition as FlowCampaign, event.name)) continue;
-    try {
-      await deps.client.workflow.getHandle(workflowId).signal(flowEventSignal, event);
-      signalled++;
-    } catch (err) {
-      // It may have ended since; an event after the end changes nothing.
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-  }
-  return signalled;
+  const waiting = (await openFlowJourneys(deps.db, contactId))
+    .filter(
+      ({ workflowId, definition }) =>
+        !skip.has(workflowId) && waitsFor(definition as FlowCampaign, event.name),
+    )
+    .map(({ workflowId }) => workflowId);
+  return signalJourneys(deps.client, waiting, flowEventSignal, event);
 }

@@ -3,6 +3,7 @@
  * its single-contact start is re-exported here for the callers that start one journey.
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import type { Db } from '../db/database.js';
 import { openJourneyIds } from '../db/journeys.js';
 import { purchaseSignal } from './journey-contract.js';
@@ -24,13 +25,23 @@ export async function signalPurchase(
   purchase: { orderId: string; placedAt: string; total: number; currency: string },
 ): Promise<number> {
   const open = await openJourneyIds(deps.db, { contactId });
+  return signalJourneys(deps.client, open, purchaseSignal, purchase);
+}
+
+/** Signals each journey; one that has ended since it was listed is passed over. Returns how many took it. */
+export async function signalJourneys<Arg>(
+  client: Client,
+  workflowIds: Iterable<string>,
+  signal: SignalDefinition<[Arg]>,
+  arg: Arg,
+): Promise<number> {
   let signalled = 0;
-  for (const workflowId of open) {
+  for (const workflowId of workflowIds) {
     try {
-      await deps.client.workflow.getHandle(workflowId).signal(purchaseSignal, purchase);
+      await client.workflow.getHandle(workflowId).signal(signal, arg);
       signalled++;
     } catch (err) {
-      // It may have ended since; a purchase after the end changes nothing.
+      // An event after the journey's end changes nothing.
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
   }
