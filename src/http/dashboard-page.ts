@@ -315,6 +315,20 @@ const SCRIPT = String.raw`
       uplift('Revenue per contact uplift', r.revenuePerContactUplift, money, 'uplift-revenue'));
   }
 
+  // Per send node: what went out and what the providers said about it.
+  function sendNodes(nodes) {
+    function reasons(list) { return list.map(function (x) { return x.reason.replace(/_/g, ' ') + ' ' + int(x.count); }).join(', ') || '—'; }
+    var cols = ['sent', 'delivered', 'bounced', 'complained', 'opened', 'clicked', 'unsubscribed'];
+    return h('table', { 'data-testid': 'send-nodes' },
+      h('thead', {}, h('tr', {}, ['send node'].concat(cols, ['skipped', 'delayed']).map(function (t) { return h('th', { text: t }); }))),
+      h('tbody', {}, nodes.map(function (n) {
+        return h('tr', { 'data-testid': 'send-node', 'data-node': n.node },
+          h('td', { text: n.node + ' (' + n.channel + ')' + (n.inGraph ? '' : ', not in graph') }),
+          cols.map(function (k) { return h('td', { 'data-col': k, text: int(n[k]) + (k === 'bounced' && n.softBounced ? ' (+' + int(n.softBounced) + ' soft)' : '') }); }),
+          h('td', { text: reasons(n.skipped) }), h('td', { text: reasons(n.delayed) }));
+      })));
+  }
+
   function kpi(value, label, cls, testid) { return h('div', { class: 'kpi' + (cls ? ' ' + cls : ''), 'data-testid': testid }, h('div', { class: 'v', text: value }), h('div', { class: 'l', text: label })); }
 
   function campaignSection(c) {
@@ -347,6 +361,7 @@ const SCRIPT = String.raw`
       h('p', { 'data-testid': 'messages' }, int(m.sent.total) + ' sent (' + int(m.sent.email) + ' email, ' + int(m.sent.sms) + ' SMS) · ' + int(m.failed.total) + ' failed · ' +
         int(skipped) + ' skipped · ' + int(m.withheldFromControlGroup) + ' withheld from the control group'),
       m.skipped.length ? h('ul', { class: 'plain' }, m.skipped.map(function (x) { return h('li', { text: x.channel + ' skipped, ' + x.reason.replace(/_/g, ' ') + ': ' + int(x.count) }); })) : null,
+      m.bySendNode.length ? sendNodes(m.bySendNode) : null,
       h('p', { 'data-testid': 'coupons' }, int(c.coupons.assigned) + ' coupons assigned · ' + int(c.coupons.redeemed) + ' redeemed · pool "' + c.couponSet + '": ' +
         (pool ? int(pool.available) + ' available (warns below ' + int(pool.lowStockThreshold) + ')' : 'no such coupon set')),
       c.endings.length ? endings : null);
@@ -370,6 +385,12 @@ const SCRIPT = String.raw`
       warnings.appendChild(h('div', { class: 'warning', role: 'alert', 'data-testid': 'inbox-parked', 'data-count': report.inbox.parked },
         h('strong', { text: 'Store events parked: ' }), int(report.inbox.parked) + ' event(s) failed too often and wait for you. See ',
         h('code', { text: 'boomerang inbox list' }), ', then retry or discard them.'));
+    report.campaigns.forEach(function (c) {
+      c.deliverability.warnings.forEach(function (w) {
+        warnings.appendChild(h('div', { class: 'warning', role: 'alert', 'data-testid': 'deliverability-warning', 'data-campaign': c.id, 'data-kind': w.kind },
+          h('strong', { text: c.name + ': ' }), w.message + '.'));
+      });
+    });
     var toc = document.getElementById('toc');
     toc.textContent = '';
     report.campaigns.forEach(function (c) { toc.appendChild(h('a', { href: '#campaign-' + c.id, text: c.name })); });

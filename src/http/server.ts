@@ -88,7 +88,11 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   if (deps.config?.temporal && deps.config.shop)
     registerReportRoutes(routes, {
       db: deps.db,
-      config: { temporal: deps.config.temporal, shop: deps.config.shop },
+      config: {
+        temporal: deps.config.temporal,
+        shop: deps.config.shop,
+        deliverability: deps.config.deliverability,
+      },
       operatorKey,
       metricsPublic: deps.config.metricsPublic,
     });

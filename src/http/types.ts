@@ -31,6 +31,7 @@ export interface HttpDeps {
         | 'eventClockToleranceSeconds'
         | 'publicUrl'
         | 'providerFeedback'
+        | 'deliverability'
       >
     >;
   /** Called after new events are stored in the inbox: wakes the inbox processor. */
