@@ -79,6 +79,7 @@ th { color:var(--muted); font-weight:600; font-size:12px; }
 .uplift { margin:8px 0 0; }
 .uplift .value { font-weight:650; }
 .nodata { color:var(--warn); font-style:italic; }
+.preview-node { margin:8px 0; } .preview-node pre { white-space:pre-wrap; background:#fcfcfd; border:1px solid var(--line); border-radius:6px; padding:8px; max-height:240px; overflow:auto; }
 .bar.treated { fill:#4f46e5; }
 .bar.heldout { fill:#a5b4fc; }
 .axis { stroke:#cbd5e1; stroke-width:1; }
@@ -329,6 +330,34 @@ const SCRIPT = String.raw`
       })));
   }
 
+  // Each send node rendered for a contact (GET api/preview): subject and text; nothing is stored.
+  function previewBox(c) {
+    var input = h('input', { type: 'number', min: '1', name: 'contact', placeholder: 'contact id', 'aria-label': 'contact id', 'data-testid': 'preview-contact' });
+    var button = h('button', { type: 'submit', text: 'Preview' });
+    var out = h('div', { 'data-testid': 'previews' });
+    var form = h('form', { class: 'preview', 'data-testid': 'preview-form' }, 'Preview the messages for contact ', input, ' ', button, out);
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      out.textContent = '';
+      var query = new URLSearchParams({ campaign: c.id, contact: input.value });
+      fetch('api/preview?' + query, { headers: { accept: 'application/json' } })
+        .then(function (res) { return res.json().then(function (body) { if (!res.ok) throw new Error(body.error || res.statusText); return body; }); })
+        .then(function (body) {
+          body.nodes.forEach(function (n) {
+            var p = n.preview;
+            out.appendChild(h('div', { class: 'preview-node', 'data-testid': 'preview-node', 'data-node': n.node },
+              h('strong', { text: n.node + ' (' + n.channel + ')' }),
+              p ? h('div', { class: 'sub', text: 'to ' + (p.to || '(cannot receive it)') + ' · sample coupon ' + p.sampleCoupon.code }) : null,
+              p && p.subject !== null ? h('div', { 'data-testid': 'preview-subject', text: p.subject }) : null,
+              p ? h('pre', { 'data-testid': 'preview-text', text: p.text }) : h('div', { class: 'nodata', text: n.error })));
+          });
+          out.appendChild(h('p', { class: 'sub', text: 'The text version; the HTML: boomerang template preview --campaign ' + c.id + ' --node NODE --contact ' + input.value + ' --html FILE' }));
+        })
+        .catch(function (err) { out.appendChild(h('div', { class: 'nodata', role: 'alert', text: 'No preview: ' + err.message })); });
+    });
+    return form;
+  }
+
   function kpi(value, label, cls, testid) { return h('div', { class: 'kpi' + (cls ? ' ' + cls : ''), 'data-testid': testid }, h('div', { class: 'v', text: value }), h('div', { class: 'l', text: label })); }
 
   function campaignSection(c) {
@@ -364,7 +393,8 @@ const SCRIPT = String.raw`
       m.bySendNode.length ? sendNodes(m.bySendNode) : null,
       h('p', { 'data-testid': 'coupons' }, int(c.coupons.assigned) + ' coupons assigned · ' + int(c.coupons.redeemed) + ' redeemed · pool "' + c.couponSet + '": ' +
         (pool ? int(pool.available) + ' available (warns below ' + int(pool.lowStockThreshold) + ')' : 'no such coupon set')),
-      c.endings.length ? endings : null);
+      c.endings.length ? endings : null,
+      h('h3', { text: 'Preview' }), previewBox(c));
     section.appendChild(h('div', { class: 'grid' }, left, right));
     return section;
   }

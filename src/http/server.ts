@@ -95,6 +95,16 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
       },
       operatorKey,
       metricsPublic: deps.config.metricsPublic,
+      preview:
+        deps.config.email && deps.config.publicUrl
+          ? {
+              email: deps.config.email,
+              publicUrl: deps.config.publicUrl,
+              signingSecret: deps.config.signingSecret,
+              shop: deps.config.shop,
+              unsubscribeLinkDays: deps.config.unsubscribeLinkDays ?? 365,
+            }
+          : undefined,
     });
   return routes;
 }

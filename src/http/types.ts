@@ -32,6 +32,7 @@ export interface HttpDeps {
         | 'publicUrl'
         | 'providerFeedback'
         | 'deliverability'
+        | 'email'
       >
     >;
   /** Called after new events are stored in the inbox: wakes the inbox processor. */

@@ -14,10 +14,11 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { ChannelAdapter } from '../channels/adapter.js';
 import { createChannels } from '../channels/index.js';
+import { createOutboxEmailProvider, createOutboxSmsProvider } from '../channels/outbox.js';
 import { type RenderedMessage, renderMessage } from '../channels/prepare/render.js';
 import { createChannelRegistry } from '../channels/registry.js';
 import type { TemplateRef } from '../campaigns/kinds/common.js';
-import { getCampaign } from '../db/campaigns.js';
+import { getCampaign, UnknownCampaignError } from '../db/campaigns.js';
 import { findContact } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
 import {
@@ -35,6 +36,12 @@ export type PreviewConfig = Pick<
 >;
 
 export type PreviewChannel = 'email' | 'sms';
+
+/** What a preview needs: rendering only, so no provider settings (nothing is sent). */
+export type PreviewRenderConfig = Pick<
+  Config,
+  'email' | 'publicUrl' | 'signingSecret' | 'shop' | 'unsubscribeLinkDays'
+>;
 
 /** What a journey would send, rendered; `to` is the contact's address on the channel, if any. */
 export interface Preview {
@@ -103,11 +110,13 @@ function sampleCoupon(couponSet: string | undefined, now: Date) {
   };
 }
 
-function adapters(config: PreviewConfig, db: Db) {
-  return createChannelRegistry({
-    providers: createChannels(config, db),
-    config: { email: { from: config.email.from } },
-  });
+/** The channels through the configured providers; `renderOnly`: through the outbox, which a render never reaches. */
+function adapters(config: PreviewConfig | PreviewRenderConfig, db: Db, renderOnly = false) {
+  const providers =
+    renderOnly || !('sms' in config)
+      ? { email: createOutboxEmailProvider(db), sms: createOutboxSmsProvider(db) }
+      : createChannels(config, db);
+  return createChannelRegistry({ providers, config: { email: { from: config.email.from } } });
 }
 
 async function contactOf(db: Db, contactId: number): Promise<ContactRow> {
@@ -116,8 +125,13 @@ async function contactOf(db: Db, contactId: number): Promise<ContactRow> {
   return contact;
 }
 
-function adapterOf(config: PreviewConfig, db: Db, channel: PreviewChannel): ChannelAdapter {
-  const adapter = adapters(config, db).get(channel);
+function adapterOf(
+  config: PreviewConfig | PreviewRenderConfig,
+  db: Db,
+  channel: PreviewChannel,
+  renderOnly = false,
+): ChannelAdapter {
+  const adapter = adapters(config, db, renderOnly).get(channel);
   if (!adapter) throw new PreviewError(`no channel named ${channel}`);
   return adapter;
 }
@@ -138,7 +152,7 @@ export interface PreviewRequest {
 
 /** Renders a template for a contact as a journey would; stores nothing, assigns nothing. */
 export async function previewTemplate(
-  deps: { db: Db; config: PreviewConfig; now?: Date },
+  deps: { db: Db; config: PreviewRenderConfig; now?: Date },
   request: PreviewRequest,
 ): Promise<Preview> {
   const now = deps.now ?? new Date();
@@ -176,7 +190,7 @@ export async function previewTemplate(
     ref = request.template;
     source = request.template;
   }
-  const adapter = adapterOf(deps.config, deps.db, channel);
+  const adapter = adapterOf(deps.config, deps.db, channel, true);
   const coupon = sampleCoupon(couponSet, now);
   const rendered = await render(adapter, ref, contact, deps.config, coupon, utm, now);
   return {
@@ -197,7 +211,7 @@ async function render(
   adapter: ChannelAdapter,
   template: TemplateRef,
   contact: ContactRow,
-  config: PreviewConfig,
+  config: PreviewRenderConfig,
   coupon: { code: string; expires_at: string },
   utm: { source: string; medium: string; campaign: string } | undefined,
   now: Date,
@@ -214,6 +228,35 @@ async function render(
     // The send path's failures are Temporal ApplicationFailures; here they are the user's answer.
     throw new PreviewError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** Each send node of a campaign rendered for a contact (the dashboard's previews), or why it does not render. */
+export async function previewCampaign(
+  deps: { db: Db; config: PreviewRenderConfig; now?: Date },
+  request: { campaignId: string; contactId: number },
+): Promise<
+  { node: string; channel: PreviewChannel; preview: Preview | null; error: string | null }[]
+> {
+  const { definition } = await getCampaign(deps.db, request.campaignId).catch((error: unknown) => {
+    throw error instanceof UnknownCampaignError ? new PreviewError(error.message) : error;
+  });
+  await contactOf(deps.db, request.contactId);
+  const out = [];
+  for (const m of campaignMessages(definition as unknown as Record<string, unknown>)) {
+    try {
+      const preview = await previewTemplate(deps, {
+        contactId: request.contactId,
+        campaignId: request.campaignId,
+        node: m.node,
+        channel: m.channel,
+      });
+      out.push({ node: m.node, channel: m.channel, preview, error: null });
+    } catch (error) {
+      if (!(error instanceof PreviewError)) throw error;
+      out.push({ node: m.node, channel: m.channel, preview: null, error: error.message });
+    }
+  }
+  return out;
 }
 
 export interface TestSendRequest {

@@ -19,6 +19,7 @@ import {
   testSendCampaign,
 } from '../../src/services/previews.js';
 import { runCli } from '../cli/support.js';
+import { OPERATOR_BEARER, startReportServer } from '../http/support.js';
 import { useTestDatabase } from '../support/db.js';
 import { REPORT_CONFIG } from '../reports/matchers.js';
 
@@ -245,5 +246,37 @@ describe('campaign test-send', () => {
     const nobody = await cli(['campaign', 'test-send', 'low-clv', '--to', 'who@example.com']);
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toMatch(/no contact has the email "who@example.com": pass --contact ID/);
+  });
+});
+
+describe("GET /api/preview (the dashboard's previews)", () => {
+  it('renders each send node of a campaign for a contact, stores nothing, and answers 404 for an unknown campaign', async () => {
+    const { email, publicUrl, signingSecret, shop, unsubscribeLinkDays } = config;
+    const server = await startReportServer(database.db, {
+      preview: { email, publicUrl, signingSecret, shop, unsubscribeLinkDays },
+    });
+    try {
+      const before = await snapshot();
+      const res = await fetch(`${server.base}/api/preview?campaign=low-clv&contact=${contactId}`, {
+        headers: OPERATOR_BEARER,
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as {
+        nodes: { node: string; preview: { subject: string; text: string } | null }[];
+      };
+      expect(body.nodes.map((n) => n.node)).toEqual(['send_offer', 'send_reminder']);
+      expect(body.nodes[0]!.preview!.subject).toBe('Grace, a coupon just for you: LOW-CLV-SAMPLE');
+      expect(body.nodes[1]!.preview!.text).toContain('LOW-CLV-SAMPLE');
+      expect(await snapshot()).toEqual(before);
+
+      const unknown = await fetch(`${server.base}/api/preview?campaign=nope&contact=${contactId}`, {
+        headers: OPERATOR_BEARER,
+      });
+      expect(unknown.status).toBe(404);
+      const anonymous = await fetch(`${server.base}/api/preview?campaign=low-clv&contact=1`);
+      expect(anonymous.status).toBe(401);
+    } finally {
+      await server.close();
+    }
   });
 });
