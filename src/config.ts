@@ -282,6 +282,24 @@ export const ENVIRONMENT = {
       .default(30),
     describe: 'The window, in days, over which SOFT_BOUNCE_LIMIT soft bounces are counted.',
   },
+  COMPLAINT_RATE_WARNING_PERCENT: {
+    schema: z.coerce
+      .number({ error: 'must be a percentage such as 0.1' })
+      .positive('must be positive')
+      .max(100, 'must be at most 100')
+      .default(0.1),
+    describe:
+      "A campaign's spam complaints per email sent, in percent, above which the report and dashboard warn. Default 0.1: Gmail's and Yahoo's bulk-sender rules (under 0.1%, never 0.3%).",
+  },
+  BOUNCE_RATE_WARNING_PERCENT: {
+    schema: z.coerce
+      .number({ error: 'must be a percentage such as 4' })
+      .positive('must be positive')
+      .max(100, 'must be at most 100')
+      .default(4),
+    describe:
+      "A campaign's hard bounces per email sent, in percent, above which the report and dashboard warn. Default 4: Resend's account limit.",
+  },
   FREQUENCY_CAP: {
     schema: optionalString.pipe(
       z
@@ -446,6 +464,8 @@ export interface Config {
     /** Soft bounces that suppress an address: `limit` within `windowDays`. */
     softBounces: { limit: number; windowDays: number };
   };
+  /** Email bounce and complaint rates (fractions: 0.04 = 4%) above which the report warns. */
+  deliverability: { bounceRate: number; complaintRate: number };
   /** Shop-wide cap on marketing messages per contact; undefined = no cap. */
   frequencyCap: { messages: number; periodHours: number } | undefined;
   /** Per channel, when its messages may go out (outside: quiet hours); absent = any time. */
@@ -615,6 +635,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       resendWebhookSecret: v.RESEND_WEBHOOK_SECRET,
       twilioAuthToken: v.TWILIO_AUTH_TOKEN,
       softBounces: { limit: v.SOFT_BOUNCE_LIMIT, windowDays: v.SOFT_BOUNCE_WINDOW_DAYS },
+    },
+    deliverability: {
+      bounceRate: v.BOUNCE_RATE_WARNING_PERCENT / 100,
+      complaintRate: v.COMPLAINT_RATE_WARNING_PERCENT / 100,
     },
     frequencyCap: parseFrequencyCap(v.FREQUENCY_CAP),
     sendHours: {

@@ -5,6 +5,8 @@
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerCampaignCommands } from './campaign.js';
+import { registerCampaignTestSend } from './campaign-test-send.js';
+import { registerTemplateCommands } from './template.js';
 import { registerContactCommands } from './contact.js';
 import { registerDeployCommands } from './deploy.js';
 import { CliContext, CliError } from './context.js';
@@ -33,6 +35,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerSegmentCommands(program, ctx);
   registerModelCommands(program, ctx);
   registerCampaignCommands(program, ctx);
+  registerCampaignTestSend(program, ctx);
+  registerTemplateCommands(program, ctx);
   registerCouponCommands(program, ctx);
   registerIndicatorCommands(program, ctx);
   registerContactCommands(program, ctx);

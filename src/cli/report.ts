@@ -23,6 +23,8 @@ function moneyFormatter(currency: string): (x: number | null) => string {
 }
 
 const percent = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+/** A small rate (complaints) to two decimals of a percent: 0.1% and 0.08% stay apart. */
+const rate = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
 
 function signed(x: number, format: (x: number) => string): string {
   return `${x >= 0 ? '+' : '−'}${format(Math.abs(x))}`;
@@ -49,7 +51,9 @@ function formatCampaign(c: CampaignResult, report: CampaignsReport): string {
     `journeys: ${int(c.journeys.enrolled)} enrolled (${int(c.journeys.treated)} treated, ${int(c.journeys.heldOut)} held out), ` +
       `${int(c.journeys.active)} running, ${int(c.journeys.ended)} ended`,
   );
-  out.push(`web UI:   ${c.uiUrl}`, '');
+  out.push(`web UI:   ${c.uiUrl}`);
+  for (const w of c.deliverability.warnings) out.push(`WARNING ${w.message}`);
+  out.push('');
 
   out.push('Funnel');
   out.push(
@@ -97,6 +101,45 @@ function formatCampaign(c: CampaignResult, report: CampaignsReport): string {
         ['SKIPPED', 'CHANNEL', 'REASON'],
         m.skipped.map((s) => [int(s.count), s.channel, s.reason]),
       ).replace(/^/gm, '  '),
+    );
+  const byReason = (list: { reason: string; count: number }[]) =>
+    list.map((x) => `${x.reason} ${int(x.count)}`).join(', ') || '—';
+  if (m.bySendNode.length)
+    out.push(
+      formatTable(
+        [
+          'SEND NODE',
+          'CHANNEL',
+          'SENT',
+          'DELIVERED',
+          'BOUNCED',
+          'COMPLAINED',
+          'OPENED',
+          'CLICKED',
+          'UNSUBSCRIBED',
+          'SKIPPED',
+          'DELAYED',
+        ],
+        m.bySendNode.map((n) => [
+          n.inGraph ? n.node : `${n.node} (not in graph)`,
+          n.channel,
+          int(n.sent),
+          int(n.delivered),
+          n.softBounced ? `${int(n.bounced)} (+${int(n.softBounced)} soft)` : int(n.bounced),
+          int(n.complained),
+          int(n.opened),
+          int(n.clicked),
+          int(n.unsubscribed),
+          byReason(n.skipped),
+          byReason(n.delayed),
+        ]),
+      ).replace(/^/gm, '  '),
+    );
+  const d = c.deliverability;
+  if (d.emailsSent)
+    out.push(
+      `email rates: bounces ${percent(d.bounceRate)} (warn above ${percent(d.thresholds.bounceRate)}), ` +
+        `complaints ${rate(d.complaintRate)} (warn above ${rate(d.thresholds.complaintRate)})`,
     );
   const pool = c.coupons.pool;
   out.push(

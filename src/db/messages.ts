@@ -49,6 +49,12 @@ export async function findRecipient(
   return query.executeTakeFirst();
 }
 
+/**
+ * The key prefix of a test send (`boomerang campaign test-send`): such a message belongs to no
+ * journey, and the frequency cap, reports and metrics leave it out.
+ */
+export const TEST_SEND_KEY_PREFIX = 'test-send:';
+
 /** Claims a message (status 'sending'); undefined when another attempt claimed the same key first. */
 export async function claimMessage(
   db: Executor,
@@ -160,6 +166,7 @@ export async function recentMessageTimes(
     .selectFrom('messages')
     .select((eb) => eb.fn.coalesce('sent_at', 'created_at').as('at'))
     .where('contact_id', '=', contactId)
+    .where('idempotency_key', 'not like', `${TEST_SEND_KEY_PREFIX}%`)
     .where((eb) =>
       eb.or([
         eb.and([eb('status', '=', 'sent'), eb('sent_at', '>', since)]),

@@ -7,6 +7,7 @@
  */
 import { sql } from 'kysely';
 import { type Executor } from './database.js';
+import { TEST_SEND_KEY_PREFIX } from './messages.js';
 
 export interface Scope {
   campaignId: string;
@@ -141,6 +142,95 @@ export async function skippedMessageCounts(db: Executor, s: Scope): Promise<Skip
   return result.rows;
 }
 
+export interface StepMessageRow {
+  step: string;
+  channel: string;
+  sent: number;
+  failed: number;
+  delivered: number;
+  bounced: number;
+  soft_bounced: number;
+  complained: number;
+  opened: number;
+  clicked: number;
+  unsubscribed: number;
+}
+
+/**
+ * Per send step and channel: messages sent and failed, and how many of them the provider said were
+ * delivered, bounced (hard; soft apart), complained of, opened, clicked (each message counted once
+ * per kind, however many events). A message's step is its idempotency key after the workflow id
+ * (`<workflow id>/<step>`, the send step's key). Unsubscribed: the contact left the newsletter (an
+ * email) or withdrew SMS consent (an SMS) after this message went out and before the journey's
+ * next one, so the opt-out is charged to the last message the contact had received.
+ */
+export async function stepMessageCounts(db: Executor, s: Scope): Promise<StepMessageRow[]> {
+  const result = await sql<StepMessageRow>`
+    WITH j AS (${scopedJourneys(s)}),
+    m AS (
+      SELECT m.id, m.channel, m.status, m.contact_id, m.provider_message_id,
+             substr(m.idempotency_key, length(m.workflow_id) + 2) AS step,
+             coalesce(m.sent_at, m.created_at) AS at,
+             lead(coalesce(m.sent_at, m.created_at)) OVER (
+               PARTITION BY m.workflow_id ORDER BY coalesce(m.sent_at, m.created_at), m.id) AS next_at
+      FROM messages m JOIN j ON j.workflow_id = m.workflow_id
+      WHERE m.campaign_id = ${s.campaignId}),
+    f AS (
+      SELECT m.id, array_agg(DISTINCT fb.type) AS types
+      FROM m JOIN message_feedback fb
+        ON fb.message_id = m.id
+        OR (fb.message_id IS NULL AND fb.provider_message_id = m.provider_message_id AND fb.channel = m.channel)
+      GROUP BY m.id)
+    SELECT m.step, m.channel,
+      (count(*) FILTER (WHERE m.status = 'sent'))::int AS sent,
+      (count(*) FILTER (WHERE m.status = 'failed'))::int AS failed,
+      (count(*) FILTER (WHERE 'delivered' = ANY(f.types)))::int AS delivered,
+      (count(*) FILTER (WHERE 'bounced' = ANY(f.types)))::int AS bounced,
+      (count(*) FILTER (WHERE 'soft_bounced' = ANY(f.types)))::int AS soft_bounced,
+      (count(*) FILTER (WHERE 'complained' = ANY(f.types)))::int AS complained,
+      (count(*) FILTER (WHERE 'opened' = ANY(f.types)))::int AS opened,
+      (count(*) FILTER (WHERE 'clicked' = ANY(f.types)))::int AS clicked,
+      (count(*) FILTER (WHERE m.status = 'sent' AND CASE m.channel
+         WHEN 'email' THEN c.newsletter_status = 'unsubscribed' AND c.newsletter_unsubscribed_at >= m.at
+                           AND (m.next_at IS NULL OR c.newsletter_unsubscribed_at < m.next_at)
+         WHEN 'sms' THEN NOT c.sms_consent AND c.sms_consent_at >= m.at
+                         AND (m.next_at IS NULL OR c.sms_consent_at < m.next_at)
+         ELSE false END))::int AS unsubscribed
+    FROM m LEFT JOIN f ON f.id = m.id JOIN contacts c ON c.id = m.contact_id
+    GROUP BY m.step, m.channel
+    ORDER BY m.step, m.channel`.execute(db);
+  return result.rows;
+}
+
+export interface StepEventRow {
+  step: string;
+  channel: string;
+  reason: string;
+  count: number;
+}
+
+/**
+ * Per send step: messages skipped by reason (`message_skipped`), and journeys whose message was
+ * held at least once by reason (`message_delayed`: quiet hours, the frequency cap), in `type`.
+ */
+export async function stepSkipAndDelayCounts(
+  db: Executor,
+  s: Scope,
+): Promise<(StepEventRow & { type: 'skipped' | 'delayed' })[]> {
+  const result = await sql<StepEventRow & { type: 'skipped' | 'delayed' }>`
+    WITH j AS (${scopedJourneys(s)})
+    SELECT CASE e.type WHEN 'message_skipped' THEN 'skipped' ELSE 'delayed' END AS type,
+           coalesce(e.step, 'unknown') AS step,
+           coalesce(e.detail->>'channel', 'unknown') AS channel,
+           coalesce(e.detail->>'reason', 'unknown') AS reason,
+           count(DISTINCT e.workflow_id)::int AS count
+    FROM journey_events e JOIN j ON j.workflow_id = e.workflow_id
+    WHERE e.campaign_id = ${s.campaignId} AND e.type IN ('message_skipped', 'message_delayed')
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, count DESC, 4`.execute(db);
+  return result.rows;
+}
+
 export interface CouponAssignmentRow {
   workflow_id: string;
   code: string;
@@ -209,12 +299,17 @@ export async function journeysEndedPerCampaignAndReason(
   return result.rows;
 }
 
-/** Messages per channel and status: sent and failed from `messages`, skipped from journey events. */
+/**
+ * Messages per channel and status: sent and failed from `messages` (test sends left out), skipped
+ * from journey events.
+ */
 export async function messageCountsByChannelAndStatus(
   db: Executor,
 ): Promise<{ channel: string; status: string; count: number }[]> {
   const result = await sql<{ channel: string; status: string; count: number }>`
-    SELECT channel, status, count(*)::int AS count FROM messages WHERE status IN ('sent', 'failed') GROUP BY 1, 2
+    SELECT channel, status, count(*)::int AS count FROM messages
+    WHERE status IN ('sent', 'failed') AND idempotency_key NOT LIKE ${`${TEST_SEND_KEY_PREFIX}%`}
+    GROUP BY 1, 2
     UNION ALL
     SELECT coalesce(detail->>'channel', 'unknown'), 'skipped', count(*)::int FROM journey_events WHERE type = 'message_skipped' GROUP BY 1`.execute(
     db,

@@ -79,6 +79,7 @@ th { color:var(--muted); font-weight:600; font-size:12px; }
 .uplift { margin:8px 0 0; }
 .uplift .value { font-weight:650; }
 .nodata { color:var(--warn); font-style:italic; }
+.preview-node { margin:8px 0; } .preview-node pre { white-space:pre-wrap; background:#fcfcfd; border:1px solid var(--line); border-radius:6px; padding:8px; max-height:240px; overflow:auto; }
 .bar.treated { fill:#4f46e5; }
 .bar.heldout { fill:#a5b4fc; }
 .axis { stroke:#cbd5e1; stroke-width:1; }
@@ -315,6 +316,48 @@ const SCRIPT = String.raw`
       uplift('Revenue per contact uplift', r.revenuePerContactUplift, money, 'uplift-revenue'));
   }
 
+  // Per send node: what went out and what the providers said about it.
+  function sendNodes(nodes) {
+    function reasons(list) { return list.map(function (x) { return x.reason.replace(/_/g, ' ') + ' ' + int(x.count); }).join(', ') || '—'; }
+    var cols = ['sent', 'delivered', 'bounced', 'complained', 'opened', 'clicked', 'unsubscribed'];
+    return h('table', { 'data-testid': 'send-nodes' },
+      h('thead', {}, h('tr', {}, ['send node'].concat(cols, ['skipped', 'delayed']).map(function (t) { return h('th', { text: t }); }))),
+      h('tbody', {}, nodes.map(function (n) {
+        return h('tr', { 'data-testid': 'send-node', 'data-node': n.node },
+          h('td', { text: n.node + ' (' + n.channel + ')' + (n.inGraph ? '' : ', not in graph') }),
+          cols.map(function (k) { return h('td', { 'data-col': k, text: int(n[k]) + (k === 'bounced' && n.softBounced ? ' (+' + int(n.softBounced) + ' soft)' : '') }); }),
+          h('td', { text: reasons(n.skipped) }), h('td', { text: reasons(n.delayed) }));
+      })));
+  }
+
+  // Each send node rendered for a contact (GET api/preview): subject and text; nothing is stored.
+  function previewBox(c) {
+    var input = h('input', { type: 'number', min: '1', name: 'contact', placeholder: 'contact id', 'aria-label': 'contact id', 'data-testid': 'preview-contact' });
+    var button = h('button', { type: 'submit', text: 'Preview' });
+    var out = h('div', { 'data-testid': 'previews' });
+    var form = h('form', { class: 'preview', 'data-testid': 'preview-form' }, 'Preview the messages for contact ', input, ' ', button, out);
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      out.textContent = '';
+      var query = new URLSearchParams({ campaign: c.id, contact: input.value });
+      fetch('api/preview?' + query, { headers: { accept: 'application/json' } })
+        .then(function (res) { return res.json().then(function (body) { if (!res.ok) throw new Error(body.error || res.statusText); return body; }); })
+        .then(function (body) {
+          body.nodes.forEach(function (n) {
+            var p = n.preview;
+            out.appendChild(h('div', { class: 'preview-node', 'data-testid': 'preview-node', 'data-node': n.node },
+              h('strong', { text: n.node + ' (' + n.channel + ')' }),
+              p ? h('div', { class: 'sub', text: 'to ' + (p.to || '(cannot receive it)') + ' · sample coupon ' + p.sampleCoupon.code }) : null,
+              p && p.subject !== null ? h('div', { 'data-testid': 'preview-subject', text: p.subject }) : null,
+              p ? h('pre', { 'data-testid': 'preview-text', text: p.text }) : h('div', { class: 'nodata', text: n.error })));
+          });
+          out.appendChild(h('p', { class: 'sub', text: 'The text version; the HTML: boomerang template preview --campaign ' + c.id + ' --node NODE --contact ' + input.value + ' --html FILE' }));
+        })
+        .catch(function (err) { out.appendChild(h('div', { class: 'nodata', role: 'alert', text: 'No preview: ' + err.message })); });
+    });
+    return form;
+  }
+
   function kpi(value, label, cls, testid) { return h('div', { class: 'kpi' + (cls ? ' ' + cls : ''), 'data-testid': testid }, h('div', { class: 'v', text: value }), h('div', { class: 'l', text: label })); }
 
   function campaignSection(c) {
@@ -347,9 +390,11 @@ const SCRIPT = String.raw`
       h('p', { 'data-testid': 'messages' }, int(m.sent.total) + ' sent (' + int(m.sent.email) + ' email, ' + int(m.sent.sms) + ' SMS) · ' + int(m.failed.total) + ' failed · ' +
         int(skipped) + ' skipped · ' + int(m.withheldFromControlGroup) + ' withheld from the control group'),
       m.skipped.length ? h('ul', { class: 'plain' }, m.skipped.map(function (x) { return h('li', { text: x.channel + ' skipped, ' + x.reason.replace(/_/g, ' ') + ': ' + int(x.count) }); })) : null,
+      m.bySendNode.length ? sendNodes(m.bySendNode) : null,
       h('p', { 'data-testid': 'coupons' }, int(c.coupons.assigned) + ' coupons assigned · ' + int(c.coupons.redeemed) + ' redeemed · pool "' + c.couponSet + '": ' +
         (pool ? int(pool.available) + ' available (warns below ' + int(pool.lowStockThreshold) + ')' : 'no such coupon set')),
-      c.endings.length ? endings : null);
+      c.endings.length ? endings : null,
+      h('h3', { text: 'Preview' }), previewBox(c));
     section.appendChild(h('div', { class: 'grid' }, left, right));
     return section;
   }
@@ -370,6 +415,12 @@ const SCRIPT = String.raw`
       warnings.appendChild(h('div', { class: 'warning', role: 'alert', 'data-testid': 'inbox-parked', 'data-count': report.inbox.parked },
         h('strong', { text: 'Store events parked: ' }), int(report.inbox.parked) + ' event(s) failed too often and wait for you. See ',
         h('code', { text: 'boomerang inbox list' }), ', then retry or discard them.'));
+    report.campaigns.forEach(function (c) {
+      c.deliverability.warnings.forEach(function (w) {
+        warnings.appendChild(h('div', { class: 'warning', role: 'alert', 'data-testid': 'deliverability-warning', 'data-campaign': c.id, 'data-kind': w.kind },
+          h('strong', { text: c.name + ': ' }), w.message + '.'));
+      });
+    });
     var toc = document.getElementById('toc');
     toc.textContent = '';
     report.campaigns.forEach(function (c) { toc.appendChild(h('a', { href: '#campaign-' + c.id, text: c.name })); });

@@ -9,6 +9,8 @@
  *                    model-health chart: ?calibrationEnd=YYYY-MM-DD&holdoutDays=N, by default the
  *                    365 days up to the last recompute's as-of (or the last order); {available:
  *                    false, reason} when the shop's orders cannot support one
+ *   GET /api/preview each send node of a campaign rendered for a contact (a sample coupon; nothing
+ *                    stored): ?campaign=ID&contact=ID
  *   GET /metrics     Prometheus text format (metrics.ts)
  *
  * Each asks for the operator key (auth.ts); `/metrics` may be made public for a scraper.
@@ -19,6 +21,7 @@ import { DEFAULT_HORIZON_DAYS } from '../domain/indicators/clv.js';
 import { BacktestInputError, runModelHealth } from '../indicators/backtest.js';
 import { parseReportOptions, ReportOptionsError } from '../reports/options.js';
 import { buildReport, type ReportConfig, UnknownReportCampaignError } from '../reports/report.js';
+import { PreviewError, type PreviewRenderConfig, previewCampaign } from '../services/previews.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard-page.js';
 import { registerMetricsRoutes } from './metrics.js';
 import { sendJson } from './respond.js';
@@ -32,6 +35,8 @@ export interface ReportRouteDeps {
   operatorKey: string | undefined;
   /** Serve /metrics without credentials. */
   metricsPublic?: boolean;
+  /** What previews render with; undefined: no /api/preview. */
+  preview?: PreviewRenderConfig | undefined;
 }
 
 export function dashboardHandler(deps: Pick<ReportRouteDeps, 'operatorKey'>): Handler {
@@ -103,10 +108,35 @@ export function modelHealthHandler(deps: ReportRouteDeps): Handler {
   };
 }
 
+export function previewApiHandler(
+  deps: ReportRouteDeps & { preview: PreviewRenderConfig },
+): Handler {
+  return async (req, res, url) => {
+    requireOperator(req, deps.operatorKey);
+    const campaignId = url.searchParams.get('campaign') ?? '';
+    const contactId = Number(url.searchParams.get('contact'));
+    if (!campaignId || !Number.isSafeInteger(contactId) || contactId <= 0)
+      return sendJson(res, 400, { error: 'expected ?campaign=ID&contact=ID (a contact id)' });
+    res.setHeader('cache-control', 'no-store');
+    try {
+      const nodes = await previewCampaign(
+        { db: deps.db, config: deps.preview },
+        { campaignId, contactId },
+      );
+      sendJson(res, 200, { campaign: campaignId, contactId, nodes });
+    } catch (err) {
+      if (err instanceof PreviewError) return sendJson(res, 404, { error: err.message });
+      throw err;
+    }
+  };
+}
+
 /** Adds GET /dashboard, GET /api/report, GET /api/model-health and GET /metrics to a route table. */
 export function registerReportRoutes(routes: Map<string, Handler>, deps: ReportRouteDeps): void {
   routes.set('GET /dashboard', dashboardHandler(deps));
   routes.set('GET /api/report', reportApiHandler(deps));
   routes.set('GET /api/model-health', modelHealthHandler(deps));
+  if (deps.preview)
+    routes.set('GET /api/preview', previewApiHandler({ ...deps, preview: deps.preview }));
   registerMetricsRoutes(routes, deps);
 }

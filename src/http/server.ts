@@ -88,9 +88,23 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   if (deps.config?.temporal && deps.config.shop)
     registerReportRoutes(routes, {
       db: deps.db,
-      config: { temporal: deps.config.temporal, shop: deps.config.shop },
+      config: {
+        temporal: deps.config.temporal,
+        shop: deps.config.shop,
+        deliverability: deps.config.deliverability,
+      },
       operatorKey,
       metricsPublic: deps.config.metricsPublic,
+      preview:
+        deps.config.email && deps.config.publicUrl
+          ? {
+              email: deps.config.email,
+              publicUrl: deps.config.publicUrl,
+              signingSecret: deps.config.signingSecret,
+              shop: deps.config.shop,
+              unsubscribeLinkDays: deps.config.unsubscribeLinkDays ?? 365,
+            }
+          : undefined,
     });
   return routes;
 }

@@ -31,6 +31,8 @@ export interface HttpDeps {
         | 'eventClockToleranceSeconds'
         | 'publicUrl'
         | 'providerFeedback'
+        | 'deliverability'
+        | 'email'
       >
     >;
   /** Called after new events are stored in the inbox: wakes the inbox processor. */

@@ -26,6 +26,11 @@ import {
   nodeId,
 } from '../domain/reports/graphs.js';
 import { compareControlGroups, summarizeGroup } from '../domain/reports/uplift.js';
+import {
+  DEFAULT_DELIVERABILITY_THRESHOLDS,
+  deliverabilityOf,
+  sendNodeMessages,
+} from './deliverability.js';
 import { journeysQuery, type UiTarget, workflowSearchUrl } from './links.js';
 import type { ReportOptions } from './options.js';
 import * as q from '../db/reports.js';
@@ -34,6 +39,7 @@ import type {
   DefinitionVersionResult,
   CampaignsReport,
   CouponPool,
+  DeliverabilityThresholds,
   Funnel,
   FunnelExit,
   FunnelNode,
@@ -46,6 +52,8 @@ import type {
 export type ReportConfig = {
   temporal: Pick<Config['temporal'], 'uiUrl' | 'namespace'>;
   shop: Pick<Config['shop'], 'currency' | 'timezone'>;
+  /** When the report warns of bounces and complaints; absent: the published defaults. */
+  deliverability?: DeliverabilityThresholds | undefined;
 };
 
 /** CareCloud's welcome voucher: "€3 950 per 1 000 registrations" (../shared/seeds/carecloud-welcome-voucher.en.txt). */
@@ -135,6 +143,8 @@ async function campaignResult(
   const skips = await q.skippedMessageCounts(db, scope);
   const coupons = await q.couponAssignments(db, scope);
   const orders = await q.paidOrders(db, scope);
+  const stepMessages = await q.stepMessageCounts(db, scope);
+  const stepEvents = await q.stepSkipAndDelayCounts(db, scope);
 
   const facts: JourneyFacts[] = journeys.map((j) => ({
     workflowId: j.workflow_id,
@@ -185,7 +195,14 @@ async function campaignResult(
     },
     endings: endings(journeys),
     funnel,
-    messages: messageFigures(statuses, skips),
+    messages: {
+      ...messageFigures(statuses, skips),
+      bySendNode: sendNodeMessages(graph, stepMessages, stepEvents),
+    },
+    deliverability: deliverabilityOf(
+      stepMessages,
+      config.deliverability ?? DEFAULT_DELIVERABILITY_THRESHOLDS,
+    ),
     coupons: {
       assigned: coupons.length,
       redeemed: coupons.filter((c) => c.redeemed_order_id !== null).length,
@@ -333,7 +350,10 @@ function endings(journeys: q.JourneyRow[]): CampaignResult['endings'] {
   );
 }
 
-function messageFigures(statuses: q.MessageStatusRow[], skips: q.SkipRow[]): MessageFigures {
+function messageFigures(
+  statuses: q.MessageStatusRow[],
+  skips: q.SkipRow[],
+): Omit<MessageFigures, 'bySendNode'> {
   const count = (channel: string, status: string) =>
     statuses
       .filter((s) => s.channel === channel && s.status === status)

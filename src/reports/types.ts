@@ -59,6 +59,8 @@ export interface CampaignResult {
   endings: { reason: string; count: number; treated: number; heldOut: number }[];
   funnel: Funnel;
   messages: MessageFigures;
+  /** Email bounce and complaint rates against the configured thresholds, with a warning for each passed. */
+  deliverability: Deliverability;
   coupons: { assigned: number; redeemed: number; pool: CouponPool | null };
   /**
    * Attributed purchases of every journey, then treated vs held-out with the uplift, then per
@@ -124,6 +126,61 @@ export interface MessageFigures {
   skipped: { channel: string; reason: string; count: number }[];
   /** Message nodes entered by held-out journeys: messages the control group did not get. */
   withheldFromControlGroup: number;
+  /** Each send node of the campaign's graph, in its order, then any other step that sent. */
+  bySendNode: SendNodeMessages[];
+}
+
+/**
+ * One send node's messages and what the provider said about them. `delivered`, `bounced` (hard),
+ * `softBounced`, `complained`, `opened`, `clicked`: messages with at least one such feedback event.
+ * `unsubscribed`: contacts who left after this message and before the journey's next one.
+ * `skipped` and `delayed` count journeys, by reason (`delayed`: held at least once by quiet hours
+ * or the frequency cap; a delayed message that went out later is also in `sent`).
+ */
+export interface SendNodeMessages {
+  /** The funnel node id (`send_offer`, or `step#2` for a second visit). */
+  node: string;
+  step: string;
+  channel: string;
+  /** False for a step that sent but is not in the kind's graph (a newer workflow version?). */
+  inGraph: boolean;
+  sent: number;
+  failed: number;
+  delivered: number;
+  bounced: number;
+  softBounced: number;
+  complained: number;
+  opened: number;
+  clicked: number;
+  unsubscribed: number;
+  skipped: { reason: string; count: number }[];
+  delayed: { reason: string; count: number }[];
+}
+
+export interface DeliverabilityThresholds {
+  /** Hard bounces per email sent above which the report warns (0.04 = 4%). */
+  bounceRate: number;
+  /** Spam complaints per email sent above which the report warns (0.001 = 0.1%). */
+  complaintRate: number;
+}
+
+export interface Deliverability {
+  emailsSent: number;
+  bounced: number;
+  complained: number;
+  /** Hard bounces per email sent; null with no email sent. */
+  bounceRate: number | null;
+  /** Complaints per email sent; null with no email sent. */
+  complaintRate: number | null;
+  thresholds: DeliverabilityThresholds;
+  warnings: DeliverabilityWarning[];
+}
+
+export interface DeliverabilityWarning {
+  kind: 'bounce_rate' | 'complaint_rate';
+  rate: number;
+  threshold: number;
+  message: string;
 }
 
 export interface WelcomeFigures {

@@ -14,6 +14,7 @@ import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
+import { recordFeedback } from '../../src/db/feedback.js';
 import { OPERATOR_BEARER, OPERATOR_KEY, startReportServer } from './support.js';
 import type { Handler } from '../../src/http/server.js';
 import type { CampaignsReport } from '../../src/reports/types.js';
@@ -315,6 +316,61 @@ describe('dashboard in headless Chromium', () => {
     const broken = await open('?campaign=nope');
     expect(await broken.getAttribute('body', 'data-ready')).toBe('error');
     expect(await broken.textContent('[data-testid="error"]')).toContain('unknown campaign "nope"');
+  });
+
+  it("shows each send node's messages, and warns of a campaign whose complaint rate passes its threshold", async () => {
+    // One complaint among low-clv's emails: far above 0.1%; the other campaigns have none.
+    const complained = await database.db
+      .selectFrom('messages')
+      .select(['id', 'to_address'])
+      .where('campaign_id', '=', 'low-clv')
+      .where('channel', '=', 'email')
+      .where('status', '=', 'sent')
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    await recordFeedback(database.db, {
+      provider: 'resend',
+      eventKey: 'dashboard-complaint',
+      channel: 'email',
+      type: 'complained',
+      address: complained.to_address,
+      providerMessageId: null,
+      detail: {},
+      occurredAt: new Date(),
+    });
+    // The fixture's messages have no provider id to match by: attach the event to the message.
+    await database.db
+      .updateTable('message_feedback')
+      .set({ message_id: complained.id })
+      .where('event_key', '=', 'dashboard-complaint')
+      .execute();
+    const page = await open();
+    const r = await report();
+    for (const c of r.campaigns) {
+      const rows = await page.$$eval(
+        `[data-testid="campaign"][data-campaign="${c.id}"] [data-testid="send-node"]`,
+        (els) =>
+          els.map((el) => [
+            el.getAttribute('data-node'),
+            el.querySelector('[data-col="sent"]')?.textContent,
+            el.querySelector('[data-col="complained"]')?.textContent,
+          ]),
+      );
+      expect(rows).toEqual(
+        c.messages.bySendNode.map((n) => [n.node, String(n.sent), String(n.complained)]),
+      );
+      expect(
+        await page
+          .locator(`[data-testid="deliverability-warning"][data-campaign="${c.id}"]`)
+          .count(),
+      ).toBe(c.id === 'low-clv' ? 1 : 0);
+    }
+    expect(
+      await page.getAttribute(
+        '[data-testid="deliverability-warning"][data-campaign="low-clv"]',
+        'data-kind',
+      ),
+    ).toBe('complaint_rate');
   });
 
   it('loads nothing from anywhere else and logs no errors (CSP included)', () => {

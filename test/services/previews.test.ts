@@ -1,0 +1,282 @@
+/**
+ * `template preview` and `campaign test-send` on real Postgres, through the CLI and the service:
+ * a preview renders the contact's own variables with a sample coupon and changes nothing (coupon
+ * pool, messages, journey events); a test send puts the campaign's emails in the outbox marked as a
+ * test, and neither the report, the metrics nor the frequency cap count them.
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkContactFrequencyCap } from '../../src/channels/frequency-cap.js';
+import { saveCampaign } from '../../src/db/campaigns.js';
+import { messageCountsByChannelAndStatus } from '../../src/db/reports.js';
+import { parseReportOptions } from '../../src/reports/options.js';
+import { buildReport } from '../../src/reports/report.js';
+import {
+  type PreviewConfig,
+  previewTemplate,
+  testSendCampaign,
+} from '../../src/services/previews.js';
+import { runCli } from '../cli/support.js';
+import { OPERATOR_BEARER, startReportServer } from '../http/support.js';
+import { useTestDatabase } from '../support/db.js';
+import { REPORT_CONFIG } from '../reports/matchers.js';
+
+const database = useTestDatabase();
+const SECRET = 'a-signing-secret-of-at-least-32-characters!!';
+const config: PreviewConfig = {
+  email: {
+    provider: 'outbox',
+    from: 'Shop <shop@example.com>',
+    resendApiKey: undefined,
+    requestsPerSecond: 2,
+    batchSize: 100,
+  },
+  sms: { provider: 'outbox', twilio: undefined, requestsPerSecond: 10 },
+  publicUrl: 'https://boomerang.example',
+  signingSecret: SECRET,
+  shop: { name: 'Corner Shop', url: 'https://shop.example', timezone: 'UTC', currency: 'EUR' },
+  unsubscribeLinkDays: 365,
+};
+let contactId: number;
+
+/** The CLI with this database, a signing secret (for the unsubscribe link) and a shop name. */
+async function cli(args: string[]) {
+  const env = { BOOMERANG_SIGNING_SECRET: SECRET, SHOP_NAME: 'Corner Shop' };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return await runCli(database.url, args);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** What a preview must not change. */
+async function snapshot() {
+  const db = database.db;
+  const count = async (table: 'messages' | 'journey_events' | 'message_batches') =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const coupons = await db
+    .selectFrom('coupons')
+    .select(['code', 'contact_id', 'assigned_at'])
+    .orderBy('code')
+    .execute();
+  return {
+    messages: await count('messages'),
+    events: await count('journey_events'),
+    batches: await count('message_batches'),
+    coupons,
+  };
+}
+
+beforeAll(async () => {
+  const db = database.db;
+  contactId = (
+    await db
+      .insertInto('contacts')
+      .values({
+        email: 'grace@example.com',
+        first_name: 'Grace',
+        newsletter_status: 'subscribed',
+        phone: '+34600111222',
+        sms_consent: true,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  await saveCampaign(db, {
+    id: 'low-clv',
+    name: 'Low CLV',
+    kind: 'low_clv_coupon',
+    couponSet: 'low-clv',
+    utm: { campaign: 'spring-offer' },
+  });
+  await db.insertInto('coupon_sets').values({ id: 'low-clv', name: 'low-clv' }).execute();
+  await db
+    .insertInto('coupons')
+    .values(['LOW-1', 'LOW-2', 'LOW-3'].map((code) => ({ set_id: 'low-clv', code })))
+    .execute();
+});
+
+describe('template preview', () => {
+  it("renders a built-in template with the contact's variables and a sample coupon, and changes nothing", async () => {
+    const before = await snapshot();
+    const preview = await previewTemplate(
+      { db: database.db, config },
+      { contactId, template: 'low-clv-offer' },
+    );
+    expect(preview.to).toBe('grace@example.com');
+    expect(preview.subject).toBe('Grace, a coupon just for you: SAMPLE-SAMPLE');
+    expect(preview.html).toContain('Corner Shop');
+    expect(preview.text).toContain('SAMPLE-SAMPLE');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("renders a campaign's send node with its UTM tags, its coupon set's sample code, and the SMS channel", async () => {
+    const before = await snapshot();
+    const email = await previewTemplate(
+      { db: database.db, config },
+      { contactId, campaignId: 'low-clv', node: 'send_reminder' },
+    );
+    expect(email.source).toBe('low-clv send_reminder');
+    expect(email.subject).toContain('LOW-CLV-SAMPLE');
+    expect(email.html).toContain('utm_campaign=spring-offer');
+    const sms = await previewTemplate(
+      { db: database.db, config },
+      { contactId, template: 'voucher-reminder-sms', channel: 'sms' },
+    );
+    expect(sms).toMatchObject({ channel: 'sms', to: '+34600111222', html: null });
+    expect(sms.text).toContain('SAMPLE-SAMPLE');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('boomerang template preview prints the rendered email and writes its HTML with --html', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'preview-'));
+    const file = path.join(dir, 'offer.html');
+    const before = await snapshot();
+    const res = await cli([
+      'template',
+      'preview',
+      'low-clv-offer',
+      '--contact',
+      String(contactId),
+      '--html',
+      file,
+    ]);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('subject: Grace, a coupon just for you: SAMPLE-SAMPLE');
+    expect(res.stdout).toContain('a sample; no code is assigned');
+    expect(await readFile(file, 'utf8')).toContain('Corner Shop');
+    expect(await snapshot()).toEqual(before);
+
+    const unknown = await cli(['template', 'preview', 'nope', '--contact', String(contactId)]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no email template named "nope"/);
+  });
+});
+
+describe('campaign test-send', () => {
+  it('puts every email of the campaign in the outbox, marked as a test, counted in no report, metric or cap', async () => {
+    const db = database.db;
+    const couponsBefore = (await snapshot()).coupons;
+    const sent = await testSendCampaign(
+      { db, config },
+      { campaignId: 'low-clv', to: 'marketer@example.com', contactId },
+    );
+    expect(sent.map((s) => [s.node, s.status])).toEqual([
+      ['send_offer', 'sent'],
+      ['send_reminder', 'sent'],
+    ]);
+    const rows = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        sent.map((s) => s.messageId),
+      )
+      .orderBy('id')
+      .execute();
+    for (const row of rows) {
+      expect(row).toMatchObject({
+        status: 'sent',
+        provider: 'outbox',
+        to_address: 'marketer@example.com',
+        workflow_id: null,
+        campaign_id: 'low-clv',
+      });
+      expect(row.subject).toMatch(/^\[TEST\] .*LOW-CLV-SAMPLE/);
+      expect(row.text).toContain('Grace');
+      expect(row.headers['X-Boomerang-Test']).toBe('true');
+      expect(row.provider_message_id).toBe(`outbox-${row.id}`);
+    }
+    expect((await snapshot()).coupons).toEqual(couponsBefore);
+
+    // Counted nowhere: the report, the metrics, the frequency cap (1 per day would be full).
+    const report = await buildReport(
+      db,
+      REPORT_CONFIG,
+      parseReportOptions({ campaign: 'low-clv' }),
+    );
+    const c = report.campaigns[0]!;
+    expect(c.messages.sent.total).toBe(0);
+    expect(c.messages.bySendNode.map((n) => n.sent)).toEqual([0, 0]);
+    expect(c.deliverability.emailsSent).toBe(0);
+    expect(await messageCountsByChannelAndStatus(db)).toEqual([]);
+    const cap = await checkContactFrequencyCap(
+      db,
+      { messages: 1, periodHours: 24 },
+      contactId,
+      new Date(),
+    );
+    expect(cap.allowed).toBe(true);
+  });
+
+  it('boomerang campaign test-send --node sends one node, to the contact with that email by default', async () => {
+    const res = await cli([
+      'campaign',
+      'test-send',
+      'low-clv',
+      '--to',
+      'GRACE@example.com',
+      '--node',
+      'offer',
+      '--json',
+    ]);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const sent = JSON.parse(res.stdout) as { node: string; status: string; subject: string }[];
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ node: 'send_offer', status: 'sent' });
+    expect(sent[0]!.subject).toMatch(/^\[TEST\] Grace, a coupon just for you: LOW-CLV-SAMPLE$/);
+
+    const nobody = await cli(['campaign', 'test-send', 'low-clv', '--to', 'who@example.com']);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toMatch(/no contact has the email "who@example.com": pass --contact ID/);
+  });
+});
+
+describe("GET /api/preview (the dashboard's previews)", () => {
+  it('renders each send node of a campaign for a contact, stores nothing, and answers 404 for an unknown campaign', async () => {
+    const { email, publicUrl, signingSecret, shop, unsubscribeLinkDays } = config;
+    const server = await startReportServer(database.db, {
+      preview: { email, publicUrl, signingSecret, shop, unsubscribeLinkDays },
+    });
+    try {
+      const before = await snapshot();
+      const res = await fetch(`${server.base}/api/preview?campaign=low-clv&contact=${contactId}`, {
+        headers: OPERATOR_BEARER,
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as {
+        nodes: { node: string; preview: { subject: string; text: string } | null }[];
+      };
+      expect(body.nodes.map((n) => n.node)).toEqual(['send_offer', 'send_reminder']);
+      expect(body.nodes[0]!.preview!.subject).toBe('Grace, a coupon just for you: LOW-CLV-SAMPLE');
+      expect(body.nodes[1]!.preview!.text).toContain('LOW-CLV-SAMPLE');
+      expect(await snapshot()).toEqual(before);
+
+      const unknown = await fetch(`${server.base}/api/preview?campaign=nope&contact=${contactId}`, {
+        headers: OPERATOR_BEARER,
+      });
+      expect(unknown.status).toBe(404);
+      const anonymous = await fetch(`${server.base}/api/preview?campaign=low-clv&contact=1`);
+      expect(anonymous.status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+});
