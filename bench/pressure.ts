@@ -2,12 +2,17 @@
  * bench/pressure: message pressure and provider feedback under load. Three campaigns run on the
  * same contacts under a shop-wide `FREQUENCY_CAP` of 2 per 7 days, with waits of seconds so the
  * run ends in minutes (the journeys count as --journeys, a third per campaign):
- *   - "launch-a", low-CLV offer and reminder, priority 0, a capped message is dropped;
- *   - "launch-b", a second low-CLV launch, priority 5, delays a capped message up to 30 seconds,
- *     and has email sending hours that open a minute and a half after the start, so its first
- *     emails wait for quiet hours and then meet the cap;
- *   - "welcome", the welcome voucher on newly registered contacts, priority 10, delays up to a
- *     minute.
+ *   - "welcome", the welcome voucher on newly registered contacts, priority 10, delays a capped
+ *     message up to a minute; its voucher follows the welcome email 3 minutes later;
+ *   - "launch-b", a second low-CLV launch, priority 5, delays a capped message up to 30 seconds;
+ *     its email hours open 1 to 2 minutes after the start, so its offers wait for quiet hours and
+ *     then take the slot the welcome email left, or meet the cap;
+ *   - "launch-a", a low-CLV launch, priority 0, drops a capped message, and drops what is due in
+ *     its quiet hours (they end 5 minutes after the start; its reminder comes 5 minutes after the
+ *     offer).
+ * With 2 per 7 days a slot frees only after 7 days, beyond every delay limit here: a capped message
+ * that delays is dropped at once (`delay_limit_passed`); the delays that end in a send are the
+ * quiet hours'.
  * Emails go to the provider simulator speaking Resend's API, which posts Resend's signed webhooks
  * to the HTTP endpoint (RESEND_WEBHOOK_SECRET set): 5% of the addresses hard-bounce
  * (`bounced+N@`), 5% complain (`complained+N@`), the rest are delivered. After every journey
@@ -43,7 +48,7 @@ import { arg, benchDatabase, log, report, startDevServer } from './support.js';
 const journeys = arg('journeys', 10_000);
 const timeoutMinutes = arg('timeout-minutes', 30);
 const contacts = Math.ceil(journeys / 3);
-const CAMPAIGNS = ['launch-a', 'launch-b', 'welcome'] as const;
+const CAMPAIGNS = ['welcome', 'launch-b', 'launch-a'] as const;
 const TASK_QUEUE = 'bench';
 const WEBHOOK_SECRET = `whsec_${Buffer.from('pressure-bench-webhook-key').toString('base64')}`;
 
@@ -78,15 +83,16 @@ async function seed(db: Db, count: number, zone: string): Promise<void> {
   await sql`INSERT INTO contact_indicators (contact_id, orders_count, total_spent, frequency, recency_days, age_days, monetary_value, clv_12m, forecast_purchases_12m, computed_at)
     SELECT id, 1, 30, 0, 0, 200, 0, 10, 0.2, now() FROM contacts`.execute(db);
   const everyDay = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-  // launch-b's email hours open 1.5 to 2.5 minutes from now (a whole minute).
-  const opensAt = hhmmIn(zone, new Date(Date.now() + 150_000));
+  // Hours open at a whole minute: launch-b's 1 to 2 minutes from now, launch-a's 5 to 6.
+  const opensAt = (minutes: number) => hhmmIn(zone, new Date(Date.now() + minutes * 60_000));
   for (const id of CAMPAIGNS) await generateCoupons(db, id, count + 100, { prefix: `${id}-` });
   await saveCampaign(db, {
     id: 'launch-a',
-    name: 'Launch A (low CLV, drops when capped)',
+    name: 'Launch A (low CLV, drops when capped or quiet)',
     kind: 'low_clv_coupon',
     couponSet: 'launch-a',
-    waits: { beforeReminder: '20 seconds' },
+    waits: { beforeReminder: '5 minutes' },
+    quietHours: { email: { days: everyDay, from: opensAt(6), to: '23:59' }, whenQuiet: 'drop' },
     frequencyCap: { whenCapped: 'drop', priority: 0 },
   });
   await saveCampaign(db, {
@@ -95,7 +101,7 @@ async function seed(db: Db, count: number, zone: string): Promise<void> {
     kind: 'low_clv_coupon',
     couponSet: 'launch-b',
     waits: { beforeReminder: '20 seconds' },
-    quietHours: { email: { days: everyDay, from: opensAt, to: '23:59' }, whenQuiet: 'wait' },
+    quietHours: { email: { days: everyDay, from: opensAt(2), to: '23:59' }, whenQuiet: 'wait' },
     frequencyCap: { whenCapped: 'delay', delayUpTo: '30 seconds', priority: 5 },
   });
   await saveCampaign(db, {
@@ -104,7 +110,7 @@ async function seed(db: Db, count: number, zone: string): Promise<void> {
     kind: 'welcome_voucher',
     couponSet: 'welcome',
     contactWindow: { days: everyDay, from: '00:00', to: '23:59' },
-    waits: { afterWelcome: '15 seconds', afterVoucher: '15 seconds' },
+    waits: { afterWelcome: '3 minutes', afterVoucher: '15 seconds' },
     frequencyCap: { whenCapped: 'delay', delayUpTo: '1 minute', priority: 10 },
   });
 }
@@ -253,12 +259,33 @@ try {
   const [overCap] = await rows(
     db,
     sql<{ max: number | null; contacts: number }>`
-      WITH m AS (SELECT contact_id, coalesce(sent_at, created_at) AS at FROM messages WHERE status = 'sent'),
+      WITH m AS (SELECT id, contact_id, coalesce(sent_at, created_at) AS at FROM messages WHERE status = 'sent'),
       w AS (SELECT a.contact_id, count(*)::int AS n FROM m a JOIN m b
               ON b.contact_id = a.contact_id AND b.at > a.at - interval '7 days' AND b.at <= a.at
-            GROUP BY a.contact_id, a.at)
+            GROUP BY a.contact_id, a.id)
       SELECT max(n) AS max, count(DISTINCT contact_id) FILTER (WHERE n > 2)::int AS contacts FROM w`,
   );
+  // The contacts over the cap, message by message: what to look at when the check fails.
+  const overCapMessages = await rows(
+    db,
+    sql<{
+      contact_id: number;
+      campaign_id: string;
+      template: string;
+      created_at: Date;
+      sent_at: Date;
+    }>`
+      WITH m AS (SELECT id, contact_id, coalesce(sent_at, created_at) AS at FROM messages WHERE status = 'sent'),
+      over AS (SELECT DISTINCT a.contact_id FROM m a JOIN m b
+                 ON b.contact_id = a.contact_id AND b.at > a.at - interval '7 days' AND b.at <= a.at
+               GROUP BY a.contact_id, a.id HAVING count(*) > 2 LIMIT 3)
+      SELECT contact_id, campaign_id, template, created_at, sent_at FROM messages
+      WHERE contact_id IN (SELECT contact_id FROM over) ORDER BY contact_id, created_at`,
+  );
+  for (const m of overCapMessages)
+    log(
+      `over the cap: contact ${m.contact_id} ${m.campaign_id} ${m.template} claimed ${new Date(m.created_at).toISOString()} sent ${new Date(m.sent_at).toISOString()}`,
+    );
   const [suppressed] = await rows(
     db,
     sql<{
