@@ -8,8 +8,8 @@
  *     its email hours open 1 to 2 minutes after the start, so its offers wait for quiet hours and
  *     then take the slot the welcome email left, or meet the cap;
  *   - "launch-a", a low-CLV launch, priority 0, drops a capped message, and drops what is due in
- *     its quiet hours (they end 5 minutes after the start; its reminder comes 5 minutes after the
- *     offer).
+ *     its quiet hours (they end 3 to 4 minutes after the start; its reminder comes 3 minutes after
+ *     the offer).
  * With 2 per 7 days a slot frees only after 7 days, beyond every delay limit here: a capped message
  * that delays is dropped at once (`delay_limit_passed`); the delays that end in a send are the
  * quiet hours'.
@@ -83,7 +83,7 @@ async function seed(db: Db, count: number, zone: string): Promise<void> {
   await sql`INSERT INTO contact_indicators (contact_id, orders_count, total_spent, frequency, recency_days, age_days, monetary_value, clv_12m, forecast_purchases_12m, computed_at)
     SELECT id, 1, 30, 0, 0, 200, 0, 10, 0.2, now() FROM contacts`.execute(db);
   const everyDay = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-  // Hours open at a whole minute: launch-b's 1 to 2 minutes from now, launch-a's 5 to 6.
+  // Hours open at a whole minute: launch-b's 1 to 2 minutes from now, launch-a's 3 to 4.
   const opensAt = (minutes: number) => hhmmIn(zone, new Date(Date.now() + minutes * 60_000));
   for (const id of CAMPAIGNS) await generateCoupons(db, id, count + 100, { prefix: `${id}-` });
   await saveCampaign(db, {
@@ -91,8 +91,8 @@ async function seed(db: Db, count: number, zone: string): Promise<void> {
     name: 'Launch A (low CLV, drops when capped or quiet)',
     kind: 'low_clv_coupon',
     couponSet: 'launch-a',
-    waits: { beforeReminder: '5 minutes' },
-    quietHours: { email: { days: everyDay, from: opensAt(6), to: '23:59' }, whenQuiet: 'drop' },
+    waits: { beforeReminder: '3 minutes' },
+    quietHours: { email: { days: everyDay, from: opensAt(4), to: '23:59' }, whenQuiet: 'drop' },
     frequencyCap: { whenCapped: 'drop', priority: 0 },
   });
   await saveCampaign(db, {
