@@ -1,6 +1,15 @@
-/** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll, sends, models, scale, inbox). */
+/** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll, sends, models, scale, inbox, experiments, pressure). */
 const name = process.argv[2];
-const known = ['indicators', 'enroll', 'sends', 'models', 'scale', 'inbox', 'experiments'];
+const known = [
+  'indicators',
+  'enroll',
+  'sends',
+  'models',
+  'scale',
+  'inbox',
+  'experiments',
+  'pressure',
+];
 if (!name || !known.includes(name)) {
   console.error(`usage: npm run bench -- <${known.join('|')}> [options]`);
   process.exit(2);
