@@ -3,11 +3,9 @@
  * from the environment alone, it launches a campaign (journeys started, offers in the outbox),
  * records a purchase that ends the buyer's journey, traces the buyer, and stops the campaign.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  type BoomerangClient,
   CampaignNotLaunchableError,
-  createBoomerangClient,
   InvalidEventError,
   UnknownContactError,
 } from '../src/client.js';
@@ -16,40 +14,18 @@ import { setCampaignStatus } from '../src/db/campaigns.js';
 import { lowClvCampaign } from './support/campaigns.js';
 import { seedReengageContacts } from './support/customers.js';
 import { until } from './support/processes.js';
-import { SHOP_ENV, useStack } from './support/stack.js';
+import { SHOP_ENV, useClientFromEnvironment, useStack } from './support/stack.js';
 
 describe('the Boomerang client', () => {
   const stack = useStack({ workers: { env: SHOP_ENV, name: 'client' } });
-  let client: BoomerangClient;
-  const saved: Record<string, string | undefined> = {};
-
-  beforeAll(() => {
-    // The client reads the environment the CLI reads: here, the test stack's.
-    const env = {
-      DATABASE_URL: stack.database.url,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_TASK_QUEUE: stack.workers!.taskQueue,
-    };
-    for (const [key, value] of Object.entries(env)) {
-      saved[key] = process.env[key];
-      process.env[key] = value;
-    }
-    client = createBoomerangClient();
-  });
-  afterAll(async () => {
-    await client?.close();
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  });
+  const boomerang = useClientFromEnvironment(stack);
 
   it('launches a campaign, records a purchase that ends the buyer’s journey, and stops the rest', async () => {
     const { db } = stack.database;
     const contacts = await seedReengageContacts(db, 'client-buyer', 3);
     await lowClvCampaign(db, 'client-offer', { name: 'Client offer', coupons: 5 });
 
-    const launch = await client.launchCampaign('client-offer', { batchSize: 2 });
+    const launch = await boomerang.client.launchCampaign('client-offer', { batchSize: 2 });
     expect(launch.workflowId).toBe('launch/client-offer');
     expect(launch.progress).toMatchObject({ total: 3, started: 3, alreadyEnrolled: 0, done: true });
 
@@ -78,7 +54,7 @@ describe('the Boomerang client', () => {
 
     const waiting = await until(
       async () => {
-        const trace = await client.traceContact('client-buyer0@example.com');
+        const trace = await boomerang.client.traceContact('client-buyer0@example.com');
         return trace.journeys[0]?.currentStep === 'wait' ? trace : undefined;
       },
       'the buyer’s journey to wait for a purchase',
@@ -100,7 +76,7 @@ describe('the Boomerang client', () => {
       placedAt: new Date(),
       eventId: 'order-1001-paid',
     };
-    const purchase = await client.recordPurchase(order);
+    const purchase = await boomerang.client.recordPurchase(order);
     expect(purchase).toMatchObject({
       status: 'applied',
       duplicate: false,
@@ -109,22 +85,24 @@ describe('the Boomerang client', () => {
     const bought = stack.env.client.workflow.getHandle(`client-offer/${contacts[0]!.id}`);
     expect(((await bought.result()) as JourneyResult).endReason).toBe('purchased');
     // The store sending the same event again: recognised, not applied twice.
-    expect(await client.recordPurchase(order)).toMatchObject({
+    expect(await boomerang.client.recordPurchase(order)).toMatchObject({
       status: 'already_processed',
       duplicate: true,
     });
 
-    const stopped = await client.stopCampaign('client-offer');
+    const stopped = await boomerang.client.stopCampaign('client-offer');
     expect(stopped.stopped).toBe(2);
     for (const { id } of contacts.slice(1)) {
       const handle = stack.env.client.workflow.getHandle(`client-offer/${id}`);
       expect(((await handle.result()) as JourneyResult).endReason).toBe('campaign_stopped');
     }
-    await expect(client.launchCampaign('client-offer')).rejects.toThrow(CampaignNotLaunchableError);
+    await expect(boomerang.client.launchCampaign('client-offer')).rejects.toThrow(
+      CampaignNotLaunchableError,
+    );
   }, 120_000);
 
   it('says what is wrong with an event, and names an unknown buyer', async () => {
-    const invalid = await client
+    const invalid = await boomerang.client
       .recordEvent({ type: 'purchase', contact: { email: 'nobody@example.com' }, order: {} })
       .catch((err: unknown) => err);
     expect(invalid).toBeInstanceOf(InvalidEventError);
@@ -132,9 +110,9 @@ describe('the Boomerang client', () => {
       expect.arrayContaining(['order.id', 'order.total']),
     );
     await expect(
-      client.recordPurchase({ contactId: 999_999, orderId: 'x', total: 1 }),
+      boomerang.client.recordPurchase({ contactId: 999_999, orderId: 'x', total: 1 }),
     ).rejects.toThrow(UnknownContactError);
-    await expect(client.traceContact('nobody@example.com')).rejects.toThrow(
+    await expect(boomerang.client.traceContact('nobody@example.com')).rejects.toThrow(
       'no contact with id, external id or email "nobody@example.com"',
     );
   });
@@ -142,7 +120,7 @@ describe('the Boomerang client', () => {
   it('launches only an active campaign', async () => {
     await lowClvCampaign(stack.database.db, 'client-paused', { name: 'Paused', coupons: 1 });
     await setCampaignStatus(stack.database.db, 'client-paused', 'paused');
-    await expect(client.launchCampaign('client-paused')).rejects.toMatchObject({
+    await expect(boomerang.client.launchCampaign('client-paused')).rejects.toMatchObject({
       name: 'CampaignNotLaunchableError',
       reason: 'not_active',
     });

@@ -7,11 +7,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createCheckedCampaign } from '../../src/campaigns/admin.js';
 import { validateCampaign } from '../../src/campaigns/validate.js';
-import { type BoomerangClient, createBoomerangClient } from '../../src/client.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
@@ -20,7 +19,7 @@ import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { seedReengageContacts } from '../support/customers.js';
 import { until } from '../support/processes.js';
-import { SHOP_ENV, useStack } from '../support/stack.js';
+import { SHOP_ENV, useClientFromEnvironment, useStack } from '../support/stack.js';
 
 const THANK_YOU = `
 id: thank-you
@@ -51,28 +50,7 @@ nodes:
 
 describe('a flow campaign end to end', () => {
   const stack = useStack({ workers: { env: SHOP_ENV, name: 'flow' } });
-  let client: BoomerangClient;
-  const saved: Record<string, string | undefined> = {};
-
-  beforeAll(() => {
-    const env = {
-      DATABASE_URL: stack.database.url,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_TASK_QUEUE: stack.workers!.taskQueue,
-    };
-    for (const [key, value] of Object.entries(env)) {
-      saved[key] = process.env[key];
-      process.env[key] = value;
-    }
-    client = createBoomerangClient();
-  });
-  afterAll(async () => {
-    await client?.close();
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  });
+  const boomerang = useClientFromEnvironment(stack);
 
   it('is refused before its coupon set exists, then launched: first email, node ids traced, a purchase ends it', async () => {
     const { db } = stack.database;
@@ -91,7 +69,7 @@ describe('a flow campaign end to end', () => {
     });
     await createCheckedCampaign(db, definition);
 
-    const launch = await client.launchCampaign('thank-you');
+    const launch = await boomerang.client.launchCampaign('thank-you');
     expect(launch.progress).toMatchObject({ total: 2, started: 2, done: true });
 
     const offers = () =>
@@ -117,7 +95,7 @@ describe('a flow campaign end to end', () => {
 
     const waiting = await until(
       async () => {
-        const trace = await client.traceContact('flow-buyer0@example.com');
+        const trace = await boomerang.client.traceContact('flow-buyer0@example.com');
         return trace.journeys[0]?.currentStep === 'wait-7d' ? trace : undefined;
       },
       'the journey to wait at node wait-7d',
@@ -134,7 +112,7 @@ describe('a flow campaign end to end', () => {
       'wait-7d',
     ]);
 
-    await client.recordPurchase({
+    await boomerang.client.recordPurchase({
       email: 'flow-buyer0@example.com',
       orderId: 'flow-1001',
       total: 30,
@@ -167,7 +145,7 @@ describe('a flow campaign end to end', () => {
     expect(funnel.exits).toContainEqual(
       expect.objectContaining({ from: 'wait-7d', reason: 'purchased' }),
     );
-    await client.stopCampaign('thank-you');
+    await boomerang.client.stopCampaign('thank-you');
   }, 120_000);
 
   it("starts the README's second-order nudge on a first purchase, and a second order ends it", async () => {
@@ -177,7 +155,7 @@ describe('a flow campaign end to end', () => {
     const file = path.join(PROJECT_ROOT, 'examples', 'flows', 'second-order-nudge.yaml');
     await createCheckedCampaign(db, parseYaml(await readFile(file, 'utf8')));
 
-    const first = await client.recordPurchase({
+    const first = await boomerang.client.recordPurchase({
       email: 'nudge0@example.com',
       orderId: 'n-1',
       total: 20,
@@ -189,14 +167,14 @@ describe('a flow campaign end to end', () => {
     const workflowId = `second-order-nudge/${contact!.id}`;
     await until(
       async () => {
-        const trace = await client.traceContact('nudge0@example.com');
+        const trace = await boomerang.client.traceContact('nudge0@example.com');
         const journey = trace.journeys.find((j) => j.workflowId === workflowId);
         return journey?.currentStep === 'wait-30d' ? journey : undefined;
       },
       'the nudge to wait 30 days after a first order',
       30_000,
     );
-    const second = await client.recordPurchase({
+    const second = await boomerang.client.recordPurchase({
       email: 'nudge0@example.com',
       orderId: 'n-2',
       total: 25,
@@ -207,16 +185,16 @@ describe('a flow campaign end to end', () => {
     const ended = (await stack.env.client.workflow.getHandle(workflowId).result()) as JourneyResult;
     expect(ended.endReason).toBe('purchased');
     expect(ended.steps.map((s) => s.step)).toEqual(['first-order', 'wait-30d', 'end']);
-    await client.stopCampaign('second-order-nudge');
+    await boomerang.client.stopCampaign('second-order-nudge');
   }, 120_000);
 
   it('starts a flow whose entry is a registration when the store reports one', async () => {
     const { db } = stack.database;
     await createCheckedCampaign(db, parseYaml(WELCOME));
-    await expect(client.launchCampaign('hello')).rejects.toMatchObject({
+    await expect(boomerang.client.launchCampaign('hello')).rejects.toMatchObject({
       reason: 'not_launched',
     });
-    const recorded = await client.recordEvent({
+    const recorded = await boomerang.client.recordEvent({
       type: 'account_registered',
       contact: { email: 'new-flow@example.com', newsletter: 'subscribed' },
     });
@@ -237,6 +215,6 @@ describe('a flow campaign end to end', () => {
     expect(await hello()).toEqual([
       { template: 'welcome-offer', to_address: 'new-flow@example.com' },
     ]);
-    await client.stopCampaign('hello');
+    await boomerang.client.stopCampaign('hello');
   }, 120_000);
 });

@@ -5,6 +5,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll } from 'vitest';
+import { type BoomerangClient, createBoomerangClient } from '../../src/client.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { type RunningProcess, startTs } from './processes.js';
 import { createDevServerEnv, createTimeSkippingEnv } from './temporal.js';
@@ -77,4 +78,39 @@ export function useStack(
     await stack.database?.drop();
   });
   return stack;
+}
+
+/**
+ * A Boomerang client built as a shop's own code builds it, from the environment (DATABASE_URL,
+ * TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE) — here the stack's, set for the file and restored after.
+ * Call after `useStack` with workers.
+ */
+export function useClientFromEnvironment(stack: Stack): { readonly client: BoomerangClient } {
+  let client: BoomerangClient | undefined;
+  const saved: Record<string, string | undefined> = {};
+  beforeAll(() => {
+    const env = {
+      DATABASE_URL: stack.database.url,
+      TEMPORAL_ADDRESS: stack.env.address,
+      TEMPORAL_TASK_QUEUE: stack.workers!.taskQueue,
+    };
+    for (const [key, value] of Object.entries(env)) {
+      saved[key] = process.env[key];
+      process.env[key] = value;
+    }
+    client = createBoomerangClient();
+  });
+  afterAll(async () => {
+    await client?.close();
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+  return {
+    get client() {
+      if (!client) throw new Error('the client exists once the stack has started (beforeAll)');
+      return client;
+    },
+  };
 }
