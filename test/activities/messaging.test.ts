@@ -14,21 +14,10 @@ import type { NewContact } from '../../src/db/schema.js';
 import { verifyUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
 import { useFakeHttpServer } from '../channels/fake-http.js';
 import { useTestDatabase } from '../support/db.js';
+import { outboxMessagingConfig } from '../support/messaging.js';
 
 const SECRET = 'messaging-test-secret';
-const baseConfig: MessagingDeps['config'] = {
-  email: {
-    provider: 'outbox',
-    from: 'Boomerang Shop <shop@example.com>',
-    resendApiKey: undefined,
-    requestsPerSecond: 2,
-    batchSize: 100,
-  },
-  publicUrl: 'https://boomerang.example',
-  signingSecret: SECRET,
-  frequencyCap: undefined,
-  shop: { name: undefined, url: undefined, timezone: 'Europe/Madrid', currency: 'EUR' },
-};
+const baseConfig = outboxMessagingConfig({ signingSecret: SECRET });
 const smsConfig = { provider: 'outbox' as const, twilio: undefined };
 
 const database = useTestDatabase();

@@ -9,7 +9,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createMessagingActivities,
   MESSAGING_FAILURE,
-  type MessagingDeps,
   type SendOnChannelInput,
   type SendResult,
 } from '../../src/activities/messaging.js';
@@ -20,24 +19,17 @@ import { createWebhookChannel } from '../fixtures/channels/webhook/adapter.js';
 import { webhookSettings } from '../fixtures/channels/webhook/config.js';
 import { useTestDatabase } from '../support/db.js';
 import { useFakeHttpServer } from './fake-http.js';
+import { outboxMessagingConfig } from '../support/messaging.js';
 
 const database = useTestDatabase();
 const endpoint = useFakeHttpServer();
 const clock = new Date('2026-11-25T10:00:00.000Z');
 
-const config: MessagingDeps['config'] = {
-  email: {
-    provider: 'outbox',
-    from: 'Boomerang Shop <shop@example.com>',
-    resendApiKey: undefined,
-    requestsPerSecond: 2,
-    batchSize: 100,
-  },
-  publicUrl: 'https://boomerang.example',
+const config = outboxMessagingConfig({
   signingSecret: 'added-channel-secret',
   frequencyCap: { messages: 1, periodHours: 24 },
   shop: { name: 'Boomerang Shop', url: undefined, timezone: 'Europe/Madrid', currency: 'EUR' },
-};
+});
 
 beforeAll(async () => {
   await database.db

@@ -15,23 +15,14 @@ import { createChannels } from '../../src/channels/index.js';
 import type { NewContact } from '../../src/db/schema.js';
 import type { SendPressure } from '../../src/domain/messages/pressure.js';
 import { useTestDatabase } from '../support/db.js';
+import { outboxMessagingConfig } from '../support/messaging.js';
 
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const HOUR = 3_600_000;
-const config: MessagingDeps['config'] = {
-  email: {
-    provider: 'outbox',
-    from: 'Boomerang Shop <shop@example.com>',
-    resendApiKey: undefined,
-    requestsPerSecond: 2,
-    batchSize: 100,
-  },
-  publicUrl: 'https://boomerang.example',
+const config = outboxMessagingConfig({
   signingSecret: 'pressure-test-secret',
-  frequencyCap: undefined,
-  shop: { name: undefined, url: undefined, timezone: 'Europe/Madrid', currency: 'EUR' },
   sendHours: { sms: { days: EVERY_DAY, from: '09:00', to: '20:00' } },
-};
+});
 
 const database = useTestDatabase();
 let clock: Date;

@@ -10,7 +10,6 @@ import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createMessagingActivities,
-  type MessagingDeps,
   type SendMessageInput,
   type SendResult,
 } from '../../src/activities/messaging.js';
@@ -26,6 +25,7 @@ import {
   startServer,
   unreachableTemporal,
 } from './support.js';
+import { outboxMessagingConfig } from '../support/messaging.js';
 
 const RESEND_KEY = Buffer.from('resend-webhook-test-key');
 const RESEND_SECRET = `whsec_${RESEND_KEY.toString('base64')}`;
@@ -132,19 +132,7 @@ const apply = () =>
     softBounces: { limit: 2, windowDays: 30 },
   });
 
-const config: MessagingDeps['config'] = {
-  email: {
-    provider: 'outbox',
-    from: 'Boomerang Shop <shop@example.com>',
-    resendApiKey: undefined,
-    requestsPerSecond: 2,
-    batchSize: 100,
-  },
-  publicUrl: PUBLIC_URL,
-  signingSecret: SIGNING_SECRET,
-  frequencyCap: undefined,
-  shop: { name: undefined, url: undefined, timezone: 'Europe/Madrid', currency: 'EUR' },
-};
+const config = outboxMessagingConfig({ publicUrl: PUBLIC_URL, signingSecret: SIGNING_SECRET });
 
 function activities() {
   return createMessagingActivities({
