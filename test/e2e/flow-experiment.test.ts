@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createCheckedCampaign } from '../../src/campaigns/admin.js';
 import { concludeExperiment } from '../../src/campaigns/experiments.js';
-import { controlTaskQueue } from '../../src/campaigns/journey-contract.js';
+import { controlTaskQueue, journeyQuery } from '../../src/campaigns/journey-contract.js';
 import { formatReport } from '../../src/cli/report.js';
 import { chooseArm } from '../../src/domain/flows/split.js';
 import { parseReportOptions } from '../../src/reports/options.js';
@@ -178,6 +178,12 @@ describe('an experiment in a flow on a shop', () => {
     expect(late.map((id) => after.get(id))).toEqual(late.map(armOf));
     expect(new Set(late.map(armOf)).size).toBe(3);
     expect(fresh.map((id) => after.get(id))).toEqual(fresh.map(() => 'c'));
+    // `contact trace` shows the arm from the journey's own account of its steps.
+    const state = await env.client.workflow.getHandle(`which-offer/${late[0]}`).query(journeyQuery);
+    expect(state.steps.find((s) => s.step === 'offer')).toMatchObject({
+      arm: armOf(late[0]!),
+      definitionVersion: 1,
+    });
 
     const concludedReport = await buildReport(
       db,
