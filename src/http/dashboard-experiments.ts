@@ -78,8 +78,8 @@ export const EXPERIMENTS_SCRIPT = String.raw`
     });
     return h('div', { class: 'experiment', 'data-testid': 'experiment', 'data-node': e.node, 'data-winner': e.decision.winner || '' },
       h('h4', { text: 'Experiment at "' + e.node + '" (' + (e.type === 'split' ? 'split' : 'template variants') + ', control ' + e.control + ')' + (e.concludedFor ? ' — concluded: new journeys take ' + e.concludedFor : '') }),
-      h('table', {}, h('thead', {}, h('tr', {}, ['arm', 'journeys', 'converted', 'revenue · per contact', 'vs control (95% fixed)', 'vs control (' + level + ' always-valid)', 'per contact (' + level + ' always-valid)', 'decision'].map(function (t) { return h('th', { text: t }); }))),
-        h('tbody', {}, rows)),
+      h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ['arm', 'journeys', 'converted', 'revenue · per contact', 'vs control (95% fixed)', 'vs control (' + level + ' always-valid)', 'per contact (' + level + ' always-valid)', 'decision'].map(function (t) { return h('th', { text: t }); }))),
+        h('tbody', {}, rows))),
       h('p', { class: 'decision' + (e.decision.winner ? ' won' : ''), 'data-testid': 'experiment-decision', text: e.decision.reason }),
       h('ul', { class: 'plain sub' }, e.arms.filter(function (a) { return !a.isControl; }).map(function (a) { return h('li', { text: a.name + ': ' + a.reason }); })),
       h('p', { class: 'sub', text: n ? 'To detect +' + pts(n.minimumDetectableEffect) + ' over ' + pct(n.baselineRate) + ': ' + int(n.alwaysValid) + ' journeys per arm read every day (' + int(n.fixedHorizon) + ' for one look at the end); ' + (n.morePerArm ? int(n.morePerArm) + ' more per arm.' : 'reached.') : 'Journeys needed: not yet known (the control has no conversion to plan from).' }),

@@ -6,8 +6,11 @@
  * conclusion of an experiment that opted in, once and only once, and `experiment conclude`'s
  * refusals.
  */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concludeDecidedExperiments, concludeExperiment } from '../../src/campaigns/experiments.js';
+import { PROJECT_ROOT } from '../../src/config.js';
 import { createCampaign, getCampaign } from '../../src/db/campaigns.js';
 import { NotAnExperimentError, UnknownArmError } from '../../src/domain/flows/experiments.js';
 import { alwaysValidInterval, decideExperiment } from '../../src/domain/reports/sequential.js';
@@ -15,11 +18,15 @@ import { newcombeDifferenceInterval } from '../../src/domain/reports/statistics.
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
 import { mulberry32 } from '../domain/indicators/simulate.js';
+import { OPERATOR_KEY, startReportServer } from '../http/support.js';
+import { ensureChromium, launchOperatorBrowser } from '../support/chromium.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { insertContacts } from '../support/orders.js';
 import { REPORT_CONFIG } from './matchers.js';
 
 const DAY = 86_400_000;
+/** The drawn experiment is saved here, as the dashboard test saves the whole page. */
+const ARTIFACTS = path.join(PROJECT_ROOT, 'test/.artifacts');
 const NOW = new Date('2026-11-20T12:00:00Z');
 const RATE: Record<string, number> = { a: 0.1, b: 0.12, c: 0.6 };
 
@@ -199,6 +206,62 @@ describe("a flow experiment's report", () => {
       12,
     );
   });
+});
+
+describe('the dashboard in headless Chromium', () => {
+  it('draws each arm with its decision and the always-valid interval after every day', async () => {
+    const server = await startReportServer(database.db);
+    const browser = await launchOperatorBrowser(await ensureChromium(), OPERATOR_KEY);
+    const problems: string[] = [];
+    try {
+      const page = await browser.context.newPage();
+      page.on('pageerror', (e) => problems.push(e.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      await page.goto(`${server.base}/dashboard?campaign=offers`);
+      await page.waitForSelector('body[data-ready]', { timeout: 30_000 });
+      const [experiment] = (await report()).campaigns[0]!.experiments;
+      const block = page.locator('[data-testid="experiment"][data-node="pick"]');
+      expect(await block.getAttribute('data-winner')).toBe('c');
+      expect(
+        await block
+          .locator('[data-testid="experiment-arm"]')
+          .evaluateAll((rows) =>
+            rows.map((r) => [r.getAttribute('data-arm'), r.getAttribute('data-decision')]),
+          ),
+      ).toEqual(experiment!.arms.map((a) => [a.name, a.decision]));
+      expect(await block.locator('[data-testid="experiment-decision"]').textContent()).toBe(
+        'c wins',
+      );
+      // One point per arm (but the control) and day, at the interval of that day's look.
+      const looks = await block
+        .locator('[data-testid="experiment-look"]')
+        .evaluateAll((els) =>
+          els.map((el) => [
+            el.getAttribute('data-arm'),
+            el.getAttribute('data-date'),
+            Number(el.getAttribute('data-lower')),
+          ]),
+        );
+      expect(looks).toEqual(
+        ['b', 'c'].flatMap((arm) =>
+          experiment!.daily.map((d) => [
+            arm,
+            d.date,
+            d.arms.find((a) => a.name === arm)!.interval!.lower,
+          ]),
+        ),
+      );
+      expect(await page.locator('[data-testid="uplift-always-valid"]').count()).toBe(1);
+      await mkdir(ARTIFACTS, { recursive: true });
+      await block.screenshot({ path: path.join(ARTIFACTS, 'dashboard-experiment.png') });
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }, 120_000);
 });
 
 describe('concluding an experiment', () => {
