@@ -22,6 +22,7 @@ import { OPERATOR_KEY, startReportServer } from '../http/support.js';
 import { ensureChromium, launchOperatorBrowser } from '../support/chromium.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { insertContacts } from '../support/orders.js';
+import { runCli } from '../cli/support.js';
 import { REPORT_CONFIG } from './matchers.js';
 
 const DAY = 86_400_000;
@@ -295,5 +296,37 @@ describe('concluding an experiment', () => {
     await expect(concludeExperiment(deps, 'offers-manual', 'pick', 'd')).rejects.toThrow(
       new UnknownArmError('pick', 'd', ['a', 'b', 'c']),
     );
+  });
+
+  it('on the command line: the report prints the experiment, and conclude saves the next version', async () => {
+    const printed = await runCli(database.url, ['report', 'offers-manual']);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain('Experiment at node "pick" (split; control: a)');
+    expect(printed.stdout).toContain('decision: c wins');
+    expect(printed.stdout).toContain('always-valid method: mSPRT');
+
+    const refused = await runCli(database.url, [
+      'experiment',
+      'conclude',
+      'offers-manual',
+      'pick',
+      '--arm',
+      'z',
+    ]);
+    expect(refused).toMatchObject({ code: 2 });
+    expect(refused.stderr).toContain('experiment "pick" has no arm "z"; its arms: a, b, c');
+    const done = await runCli(database.url, [
+      'experiment',
+      'conclude',
+      'offers-manual',
+      'pick',
+      '--arm',
+      'b',
+    ]);
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain(
+      'experiment "pick" of "offers-manual" is concluded: journeys started from now on take arm b (version 2, was 1)',
+    );
+    expect(done.stdout).toContain('600 running journeys keep the version they run');
   });
 });
