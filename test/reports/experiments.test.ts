@@ -305,24 +305,12 @@ describe('concluding an experiment', () => {
     expect(printed.stdout).toContain('decision: c wins');
     expect(printed.stdout).toContain('always-valid method: mSPRT');
 
-    const refused = await runCli(database.url, [
-      'experiment',
-      'conclude',
-      'offers-manual',
-      'pick',
-      '--arm',
-      'z',
-    ]);
+    const conclude = (arm: string) =>
+      runCli(database.url, ['experiment', 'conclude', 'offers-manual', 'pick', '--arm', arm]);
+    const refused = await conclude('z');
     expect(refused).toMatchObject({ code: 2 });
     expect(refused.stderr).toContain('experiment "pick" has no arm "z"; its arms: a, b, c');
-    const done = await runCli(database.url, [
-      'experiment',
-      'conclude',
-      'offers-manual',
-      'pick',
-      '--arm',
-      'b',
-    ]);
+    const done = await conclude('b');
     expect(done.code).toBe(0);
     expect(done.stdout).toContain(
       'experiment "pick" of "offers-manual" is concluded: journeys started from now on take arm b (version 2, was 1)',
