@@ -46,12 +46,15 @@ describe('examples', () => {
         parseYaml(await fs.readFile(path.join(dir, file), 'utf8')),
       ) as unknown as FlowCampaign;
       expect(flow.kind, file).toBe('flow');
-      for (const [id, node] of Object.entries(flow.nodes))
-        if (node.type === 'send' && typeof node.template !== 'string')
-          expect(
-            await templateProblems(`nodes.${id}.template`, 'email', node.template),
-            file,
-          ).toEqual([]);
+      for (const [id, node] of Object.entries(flow.nodes)) {
+        if (node.type !== 'send') continue;
+        // The node's template and each of its variants (an experiment's arms).
+        for (const template of [node.template, ...(node.variants ?? []).map((v) => v.template)])
+          if (typeof template !== 'string')
+            expect(await templateProblems(`nodes.${id}.template`, 'email', template), file).toEqual(
+              [],
+            );
+      }
     }
     // The README's two flows: started by a purchase and by entry into "Champions".
     const trigger = async (file: string) =>

@@ -9,6 +9,7 @@ import type { Channels } from '../channels/index.js';
 import type { Sending } from '../channels/sending.js';
 import type { Db } from '../db/database.js';
 import { createCouponActivities } from './coupons.js';
+import { createExperimentActivities } from './experiments.js';
 import { createFlowActivities } from './flows.js';
 import { createGreetingActivities } from './greeting.js';
 import { createIndicatorActivities } from './indicators.js';
@@ -41,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFlowActivities(deps),
     ...createLaunchActivities(starter),
     ...createIndicatorActivities(starter),
+    ...createExperimentActivities(deps),
   };
 }
 

@@ -27,6 +27,8 @@ export interface EnteredStep extends JourneyRef {
   step: string;
   index: number;
   definitionVersion?: number;
+  /** The experiment arm the step took, when known before the entry is written. */
+  arm?: string;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function recordStepEntered(
     contactId: entered.contactId,
     type: 'step_entered',
     step: entered.step,
-    detail: { definitionVersion },
+    detail: { definitionVersion, ...(entered.arm === undefined ? {} : { arm: entered.arm }) },
   };
   await recordJourneyEvents(db, [entry, ...along]);
   if (definitionVersion > 1) await recordJourneyVersion(db, workflowId, definitionVersion);

@@ -67,6 +67,8 @@ export interface StepRecord {
   label: string;
   at: string;
   outcome?: string;
+  /** The experiment arm this step took (a split, a send's template variant). */
+  arm?: string;
   /** The campaign definition version this step ran under. */
   definitionVersion: number;
 }

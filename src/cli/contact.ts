@@ -73,6 +73,13 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
         ),
       );
       for (const t of traces) console.log(`${t.workflowId}: ${t.url}`);
+      for (const t of traces) {
+        const arms = t.steps.filter((s) => s.arm !== undefined);
+        if (arms.length)
+          console.log(
+            `${t.workflowId} experiment arms: ${arms.map((s) => `${s.step} → ${s.arm}`).join(', ')}`,
+          );
+      }
       for (const t of traces.filter((x) => x.failure))
         console.log(`${t.workflowId} failed: ${t.failure}`);
       console.log(

@@ -12,6 +12,7 @@ import { registerDeployCommands } from './deploy.js';
 import { CliContext, CliError } from './context.js';
 import { registerCouponCommands } from './coupons.js';
 import { registerEventCommands } from './event.js';
+import { registerExperimentCommands } from './experiment.js';
 import { registerGreetCommand } from './greet.js';
 import { registerIndicatorCommands } from './indicators.js';
 import { registerImportCommands } from './import.js';
@@ -43,6 +44,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerEventCommands(program, ctx);
   registerInboxCommands(program, ctx);
   registerReportCommands(program, ctx);
+  registerExperimentCommands(program, ctx);
   registerDeployCommands(program, ctx);
   return program;
 }

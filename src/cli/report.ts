@@ -13,6 +13,7 @@ import { parseReportOptions, ReportOptionsError } from '../reports/options.js';
 import { buildReport, UnknownReportCampaignError } from '../reports/report.js';
 import type { CampaignResult, CampaignsReport } from '../reports/types.js';
 import { CliError, type CliContext, printJson } from './context.js';
+import { formatAlwaysValidUplift, formatExperiments } from './experiment.js';
 import { formatTable } from './format.js';
 
 const int = (n: number): string => n.toLocaleString('en');
@@ -190,6 +191,8 @@ function formatCampaign(c: CampaignResult, report: CampaignsReport): string {
   out.push('Uplift (treated − held out)');
   out.push(`  ${formatUplift(r.conversionRateUplift, points, 'conversion rate')}`);
   out.push(`  ${formatUplift(r.revenuePerContactUplift, (x) => money(x), 'revenue per contact')}`);
+  out.push(...formatAlwaysValidUplift(r.alwaysValidUplift, money));
+  out.push(...formatExperiments(c.experiments, money));
 
   if (c.welcome) {
     const w = c.welcome;

@@ -12,6 +12,7 @@
  * It avoids back-ticks and "${" so it can live in this template literal unchanged.
  */
 import { createHash } from 'node:crypto';
+import { EXPERIMENTS_SCRIPT, EXPERIMENTS_STYLE } from './dashboard-experiments.js';
 
 const STYLE = String.raw`
 :root { --ink:#1f2937; --muted:#6b7280; --line:#e5e7eb; --bg:#f8fafc; --card:#fff; --accent:#4f46e5; --warn:#b45309; --warnbg:#fffbeb; --bad:#b91c1c; }
@@ -100,7 +101,7 @@ section#model-health h2 { margin:0 0 2px; font-size:18px; }
 .swatch.predicted { background:#99f6e4; }
 footer { padding:0 24px 32px; color:var(--muted); font-size:12px; }
 footer li { margin:2px 0; }
-`;
+${EXPERIMENTS_STYLE}`;
 
 const SCRIPT = String.raw`
 (function () {
@@ -358,6 +359,7 @@ const SCRIPT = String.raw`
     return form;
   }
 
+${EXPERIMENTS_SCRIPT}
   function kpi(value, label, cls, testid) { return h('div', { class: 'kpi' + (cls ? ' ' + cls : ''), 'data-testid': testid }, h('div', { class: 'v', text: value }), h('div', { class: 'l', text: label })); }
 
   function campaignSection(c) {
@@ -384,7 +386,8 @@ const SCRIPT = String.raw`
     var endings = h('table', {}, h('thead', {}, h('tr', {}, ['ended', 'journeys', 'treated', 'held out'].map(function (t) { return h('th', { text: t }); }))),
       h('tbody', {}, c.endings.map(function (e) { return h('tr', {}, h('td', { text: e.reason }), h('td', { text: int(e.count) }), h('td', { text: int(e.treated) }), h('td', { text: int(e.heldOut) })); })));
     var right = h('div', {},
-      h('h3', { text: 'Treated vs control group' }), controlGroup(c),
+      h('h3', { text: 'Treated vs control group' }), controlGroup(c), alwaysValidHoldout(c),
+      experiments(c),
       h('h3', { text: 'Attributed revenue over time' }), drawRevenue(c),
       h('h3', { text: 'Messages and coupons' }),
       h('p', { 'data-testid': 'messages' }, int(m.sent.total) + ' sent (' + int(m.sent.email) + ' email, ' + int(m.sent.sms) + ' SMS) · ' + int(m.failed.total) + ' failed · ' +

@@ -31,6 +31,7 @@ import {
   deliverabilityOf,
   sendNodeMessages,
 } from './deliverability.js';
+import { alwaysValidHoldoutUplift, experimentResults } from './experiments.js';
 import { journeysQuery, type UiTarget, workflowSearchUrl } from './links.js';
 import type { ReportOptions } from './options.js';
 import * as q from '../db/reports.js';
@@ -212,7 +213,9 @@ async function campaignResult(
       ...compareControlGroups(attributed),
       all: summarizeGroup(attributed),
       byDefinitionVersion: byDefinitionVersion(journeys, attributed),
+      alwaysValidUplift: alwaysValidHoldoutUplift(attributed),
     },
+    experiments: await experimentResults(db, scope, campaign, attributed, config.shop.timezone),
     welcome: campaign.kind === 'welcome_voucher' ? welcomeMetric(attributed) : null,
     revenueByDay: revenueByDay(attributed, config.shop.currency, config.shop.timezone),
   };

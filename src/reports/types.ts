@@ -8,6 +8,7 @@ import type { InboxState } from '../db/inbox.js';
 import type { CampaignKind } from '../domain/campaigns/definition.js';
 import type { GraphEdge, GraphNode } from '../domain/reports/graphs.js';
 import type { ControlGroupComparison, GroupFigures } from '../domain/reports/uplift.js';
+import type { alwaysValidHoldoutUplift, ExperimentResult } from './experiments.js';
 
 export interface CampaignsReport {
   generatedAt: string;
@@ -69,7 +70,11 @@ export interface CampaignResult {
   results: ControlGroupComparison & {
     all: GroupFigures;
     byDefinitionVersion: DefinitionVersionResult[];
+    /** The same uplift as always-valid intervals: valid however often the report is read. */
+    alwaysValidUplift: ReturnType<typeof alwaysValidHoldoutUplift>;
   };
+  /** A flow's experiments (splits with `experiment`, sends with `variants`), in node order. */
+  experiments: ExperimentResult[];
   /** Welcome campaigns only: the seed's key metric. */
   welcome: WelcomeMetric | null;
   revenueByDay: RevenueDay[];

@@ -81,6 +81,8 @@ export interface JourneyTrace {
     label: string;
     at: string;
     outcome?: string;
+    /** The experiment arm the step took (a split, a send's template variant). */
+    arm?: string;
     definitionVersion?: number;
   }[];
   /** When a durable timer of the journey fires next (its wait), if it is waiting. */

@@ -264,6 +264,20 @@ export class Journey<C extends JourneyCampaign> {
     if (last) last.outcome = outcome;
   }
 
+  /**
+   * The experiment arm the node just entered took: on the query (so `contact trace`), and, as the
+   * entry is written after the node decides (local decision nodes), in its journey event and the
+   * Web UI's summary of it, where the report counts arms.
+   */
+  noteArm(arm: string): void {
+    const last = this.steps.at(-1);
+    if (last) last.arm = arm;
+    if (this.unrecorded) {
+      this.unrecorded.record.arm = arm;
+      this.unrecorded.label += ` → arm ${arm}`;
+    }
+  }
+
   async enrol(): Promise<void> {
     await bookkeeping.recordEnrollment.executeWithOptions({ summary: 'enrol contact' }, [
       { ...this.ref, holdout: this.holdout, definitionVersion: this.version },

@@ -1,9 +1,17 @@
 /**
  * The daily recompute (a Temporal Schedule, 01:00 UTC by default, as Connectif recomputes RFM):
  * refit the value models on the shop's orders, recompute every contact's indicators in batches,
- * refresh segment memberships, and start the journeys of campaigns triggered by segment entry.
+ * refresh segment memberships, start the journeys of campaigns triggered by segment entry, and
+ * conclude the flow experiments that asked to be once their report declares a winner.
  */
-import { defineQuery, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import {
+  defineQuery,
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+} from '@temporalio/workflow';
+import type { ExperimentActivities } from '../activities/experiments.js';
 import type {
   FittedModels,
   IndicatorActivities,
@@ -11,19 +19,25 @@ import type {
 } from '../activities/indicators.js';
 
 export interface RecomputeProgress {
-  stage: 'summarizing' | 'fitting' | 'computing' | 'segmenting' | 'triggering' | 'done';
+  stage:
+    'summarizing' | 'fitting' | 'computing' | 'segmenting' | 'triggering' | 'concluding' | 'done';
   contacts: number;
   models?: { bgnbd: FittedModels['bgnbd']; gammaGamma: FittedModels['gammaGamma'] };
   warnings: string[];
   segments: SegmentRefresh[];
   journeysStarted: number;
+  /** Experiments with `autoConclude` concluded by this run: "campaign/node: arm". */
+  experimentsConcluded?: string[];
 }
+
+/** Names the patch that adds the last stage, concluding decided experiments; older runs replay without it. */
+export const CONCLUDE_DECIDED_EXPERIMENTS = 'conclude-decided-experiments';
 
 export const recomputeProgressQuery = defineQuery<RecomputeProgress>('progress');
 
 // Each stage reads or writes every contact: minutes on a large shop, so long timeouts, with
 // heartbeats to notice a lost worker within two minutes.
-const stages = proxyActivities<IndicatorActivities>({
+const stages = proxyActivities<IndicatorActivities & ExperimentActivities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes' },
@@ -78,6 +92,12 @@ export async function recomputeIndicators(input: RecomputeInput = {}): Promise<R
     progress.journeysStarted = (
       await stages.startJourneysOnSegmentEntry({ refreshes: progress.segments })
     ).started;
+    // Live data only, as the journeys just started: a winner is declared on today's figures.
+    if (patched(CONCLUDE_DECIDED_EXPERIMENTS)) {
+      stage('concluding', 'experiments that conclude themselves once a winner is declared');
+      const { concluded } = await stages.concludeDecidedExperiments();
+      progress.experimentsConcluded = concluded.map((c) => `${c.campaignId}/${c.node}: ${c.arm}`);
+    }
   }
 
   stage('done', `${progress.contacts} customers, ${progress.journeysStarted} journeys started`);

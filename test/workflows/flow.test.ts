@@ -501,3 +501,64 @@ describe('a loop through a wait', () => {
     expect(at('sendEmail', 1)).toBeGreaterThanOrEqual(7 * DAY);
   });
 });
+
+// A subject-line A/B at a send node, and the checkout split concluded for its nudge arm.
+const subjectTest = parseFlowDefinition({
+  id: 'subject-test',
+  name: 'Subject test',
+  kind: 'flow',
+  nodes: {
+    start: { type: 'entry', trigger: 'launch', next: 'offer' },
+    offer: {
+      type: 'send',
+      channel: 'email',
+      template: 'low-clv-offer',
+      variants: [{ name: 'short', template: 'low-clv-reminder' }],
+      next: 'done',
+    },
+    done: { type: 'exit', reason: 'completed' },
+  },
+});
+
+describe('experiments in a flow', () => {
+  const offerArms = [
+    { name: 'control', weight: 1 },
+    { name: 'short', weight: 1 },
+  ];
+  const templateOf: Record<string, string> = {
+    control: 'low-clv-offer',
+    short: 'low-clv-reminder',
+  };
+
+  it("sends each contact the template of its variant, and writes the arm with the step's entry", async () => {
+    const contacts = [1, 2, 3, 4, 5, 6];
+    expect(new Set(contacts.map((id) => chooseArm(offerArms, id, 'offer').name)).size).toBe(2);
+    for (const contactId of contacts) {
+      const arm = chooseArm(offerArms, contactId, 'offer').name;
+      const { inputs, result } = await runFlow(subjectTest, {}, { contactId });
+      const [send] = inputs('sendEmail');
+      expect(send).toMatchObject({ template: templateOf[arm] });
+      expect((send!.entered as { arm?: string }).arm).toBe(arm);
+      expect(result.steps[0]).toMatchObject({ step: 'offer', arm, outcome: 'sent' });
+    }
+  });
+
+  it('sends every contact down the winner once the split is concluded', async () => {
+    const ab = checkout.nodes.ab as Extract<(typeof checkout.nodes)[string], { type: 'split' }>;
+    const concluded = {
+      ...checkout,
+      nodes: {
+        ...checkout.nodes,
+        ab: {
+          ...ab,
+          experiment: { autoConclude: false, minimumDetectableEffect: 0.02, winner: 'nudge' },
+        },
+      },
+    };
+    const arms = contactsByArm();
+    const { result, inputs } = await runFlow(concluded, {}, { contactId: arms.control });
+    expect(result.steps[0]).toMatchObject({ step: 'ab', arm: 'nudge', outcome: 'arm nudge' });
+    expect(inputs('recordStep')[0]).toMatchObject({ step: 'ab', arm: 'nudge' });
+    expect(result.endReason).toBe('lost');
+  });
+});

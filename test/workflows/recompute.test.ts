@@ -1,11 +1,12 @@
 /**
  * The recompute workflow's branching on the time-skipping server, with typed activity mocks: the
  * horizon reaches the forecast activity, and a recompute as of a past instant starts journeys
- * only when asked to.
+ * (and concludes decided experiments) only when asked to.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ExperimentActivities } from '../../src/activities/experiments.js';
 import type { FittedModels, IndicatorActivities } from '../../src/activities/indicators.js';
 import { recomputeIndicators, type RecomputeInput } from '../../src/workflows/recompute.js';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
@@ -26,7 +27,10 @@ function mockActivities() {
       { segment: "Can't lose them", segmentId: 1, at: input.at, entered: 2, exited: 0 },
     ]),
     startJourneysOnSegmentEntry: vi.fn(async () => ({ started: 2, alreadyEnrolled: 0 })),
-  } satisfies Partial<Record<keyof IndicatorActivities, unknown>>;
+    concludeDecidedExperiments: vi.fn(async () => ({
+      concluded: [{ campaignId: 'offers', node: 'pick', arm: 'b' }],
+    })),
+  } satisfies Partial<Record<keyof (IndicatorActivities & ExperimentActivities), unknown>>;
 }
 
 describe('recomputeIndicators', () => {
@@ -62,6 +66,7 @@ describe('recomputeIndicators', () => {
     expect(activities.computeValueIndicators).toHaveBeenCalledWith({ models: MODELS });
     expect(activities.startJourneysOnSegmentEntry).toHaveBeenCalledTimes(1);
     expect(result.journeysStarted).toBe(2);
+    expect(result.experimentsConcluded).toEqual(['offers/pick: b']);
   });
 
   it('as of a past instant: the horizon asked for, and no journeys unless asked', async () => {
@@ -74,6 +79,8 @@ describe('recomputeIndicators', () => {
     expect(quiet.activities.refreshSegments).toHaveBeenCalledWith({ at: past.asOf });
     expect(quiet.activities.startJourneysOnSegmentEntry).not.toHaveBeenCalled();
     expect(quiet.result.journeysStarted).toBe(0);
+    // Nor does it conclude experiments on figures of the past.
+    expect(quiet.activities.concludeDecidedExperiments).not.toHaveBeenCalled();
 
     const asked = await run({ ...past, startJourneys: true });
     expect(asked.activities.startJourneysOnSegmentEntry).toHaveBeenCalledTimes(1);

@@ -28,6 +28,7 @@ import {
   templateRef,
 } from '../../campaigns/kinds/common.js';
 import { segmentDefinitionSchema, type SegmentGroup } from '../segments/definition.js';
+import { SEND_CONTROL_ARM } from './experiments.js';
 import { flowGraphProblems } from './graph.js';
 
 /** Node ids: what BoomerangStep shows and journey events record, so short and plain. */
@@ -191,31 +192,104 @@ const branchNode = z.strictObject({
   else: nodeId,
 });
 
-const splitNode = z.strictObject({
-  type: z.literal('split'),
-  arms: z
-    .array(
-      z.strictObject({
-        name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short name such as "a"'),
-        weight: z.number().positive('must be a positive weight'),
-        next: nodeId,
-      }),
-    )
-    .min(2, 'a split needs at least two arms')
-    .refine((arms) => new Set(arms.map((a) => a.name)).size === arms.length, {
-      message: 'arm names must differ',
-    }),
-});
+const armName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short name such as "a"');
 
-const sendNode = z.strictObject({
-  type: z.literal('send'),
-  /** email, sms, or any channel adapter by name. */
-  channel: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a channel name such as "email"'),
-  template: templateRef,
-  /** The id of an earlier coupon node: its coupon is in the template's variables. */
-  coupon: nodeId.optional(),
-  next: nodeId,
+/**
+ * Makes a split (or a send node's template variants) an experiment: the report compares each arm
+ * with the control arm and decides a winner (domain/reports/sequential.ts). `experiment: true`
+ * takes every default.
+ */
+const experimentSettings = z.strictObject({
+  /** The arm the others are compared with: the first arm unless named (a send's own template: "control"). */
+  control: armName.optional(),
+  /** Concluded by the daily recompute once the report declares a winner. */
+  autoConclude: z.boolean().default(false),
+  /** The uplift in conversion rate (absolute: 0.02 is 2 points) the report plans journeys for. */
+  minimumDetectableEffect: z.number().gt(0).lt(1).default(0.02),
+  /** Set by `experiment conclude`: journeys that start from then on all take this arm. */
+  winner: armName.optional(),
 });
+const experiment = z
+  .union([z.literal(true), experimentSettings])
+  .transform((e) => (e === true ? experimentSettings.parse({}) : e));
+
+/** `control` and `winner` must name one of the arms. */
+function checkExperimentArms(
+  settings: z.infer<typeof experimentSettings> | undefined,
+  arms: string[],
+  ctx: z.RefinementCtx,
+) {
+  for (const field of ['control', 'winner'] as const) {
+    const name = settings?.[field];
+    if (name !== undefined && !arms.includes(name))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['experiment', field],
+        message: `no arm "${name}"; the arms are ${arms.join(', ')}`,
+      });
+  }
+}
+
+const splitNode = z
+  .strictObject({
+    type: z.literal('split'),
+    arms: z
+      .array(
+        z.strictObject({
+          name: armName,
+          weight: z.number().positive('must be a positive weight'),
+          next: nodeId,
+        }),
+      )
+      .min(2, 'a split needs at least two arms')
+      .refine((arms) => new Set(arms.map((a) => a.name)).size === arms.length, {
+        message: 'arm names must differ',
+      }),
+    experiment: experiment.optional(),
+  })
+  .superRefine((n, ctx) =>
+    checkExperimentArms(
+      n.experiment,
+      n.arms.map((a) => a.name),
+      ctx,
+    ),
+  );
+
+const sendNode = z
+  .strictObject({
+    type: z.literal('send'),
+    /** email, sms, or any channel adapter by name. */
+    channel: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a channel name such as "email"'),
+    template: templateRef,
+    /**
+     * Other templates, each an arm of equal weight beside the node's own (arm "control"): an
+     * experiment at this node (a subject-line A/B), chosen as a split chooses.
+     */
+    variants: z
+      .array(z.strictObject({ name: armName, template: templateRef }))
+      .min(1)
+      .optional(),
+    experiment: experiment.optional(),
+    /** The id of an earlier coupon node: its coupon is in the template's variables. */
+    coupon: nodeId.optional(),
+    next: nodeId,
+  })
+  .superRefine((n, ctx) => {
+    if (n.experiment && !n.variants)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['experiment'],
+        message: 'a send node is an experiment through its variants; add "variants"',
+      });
+    const arms = [SEND_CONTROL_ARM, ...(n.variants ?? []).map((v) => v.name)];
+    if (new Set(arms).size !== arms.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['variants'],
+        message: `variant names must differ, and "${SEND_CONTROL_ARM}" is the node's own template`,
+      });
+    checkExperimentArms(n.experiment, arms, ctx);
+  });
 
 const couponNode = z.strictObject({
   type: z.literal('coupon'),

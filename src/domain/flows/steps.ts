@@ -28,7 +28,8 @@ function conditionText(c: BranchCondition): string {
 }
 
 function templateText(node: FlowNodeOf<'send'>): string {
-  return typeof node.template === 'string' ? `"${node.template}"` : '(inline template)';
+  const own = typeof node.template === 'string' ? `"${node.template}"` : '(inline template)';
+  return node.variants ? `${own} or variant ${node.variants.map((v) => v.name).join(', ')}` : own;
 }
 
 function waitText(node: FlowNodeOf<'wait'>, flow: FlowCampaign): string {

@@ -1,15 +1,24 @@
 /**
  * Send: a message by email or SMS, through the coded journeys' send helpers (consent, control
- * group, frequency cap, one message per step), with the coupon of an earlier coupon node.
+ * group, frequency cap, one message per step), with the coupon of an earlier coupon node; with
+ * template variants, the template of the contact's arm.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
+import { armOf, sendArms } from '../../domain/flows/experiments.js';
 import type { NodeFunction } from './run.js';
 
 export const sendNode: NodeFunction = async (run, id) => {
   const { journey } = run;
   const node = run.node(id, 'send');
   const coupon = node.coupon === undefined ? undefined : run.coupons.get(node.coupon);
-  const template = () => run.node(id, 'send').template;
+  // Read after the node is entered (an adopted update included); a variant is an experiment's arm.
+  const template = () => {
+    const now = run.node(id, 'send');
+    if (!now.variants) return now.template;
+    const arm = armOf(sendArms(now), now.experiment?.winner, journey.contactId, id);
+    journey.noteArm(arm.name);
+    return arm.template;
+  };
   if (node.channel === 'email') await journey.sendEmail(run.step(id), template, coupon);
   else if (node.channel === 'sms') await journey.sendSms(run.step(id), template, coupon);
   else

@@ -70,6 +70,14 @@ export async function flowProblems(flow: FlowCampaign, lookups: CheckLookups): P
     problems.push(
       ...(await lookups.templateProblems(`nodes.${id}.template`, channel, node.template)),
     );
+    for (const [i, variant] of (node.variants ?? []).entries())
+      problems.push(
+        ...(await lookups.templateProblems(
+          `nodes.${id}.variants.${i}.template`,
+          channel,
+          variant.template,
+        )),
+      );
   }
   return problems;
 }

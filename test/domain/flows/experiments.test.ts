@@ -1,0 +1,110 @@
+/**
+ * How a flow declares an experiment (a split with `experiment`, a send with `variants`), what the
+ * schema refuses, which arm a contact takes before and after a conclusion, and the definition a
+ * conclusion saves.
+ */
+import { describe, expect, it } from 'vitest';
+import { FlowDefinitionError, parseFlowDefinition } from '../../../src/domain/flows/definition.js';
+import {
+  armOf,
+  concludedFlow,
+  flowExperiments,
+  NotAnExperimentError,
+  sendArms,
+  UnknownArmError,
+} from '../../../src/domain/flows/experiments.js';
+import { chooseArm } from '../../../src/domain/flows/split.js';
+
+const arms = [
+  { name: 'a', weight: 1, next: 'mail' },
+  { name: 'b', weight: 1, next: 'done' },
+];
+const flow = (pick: Record<string, unknown>, send: Record<string, unknown> = {}) => ({
+  id: 'offers',
+  name: 'Offers',
+  kind: 'flow',
+  nodes: {
+    start: { type: 'entry', trigger: 'launch', next: 'pick' },
+    pick: { type: 'split', arms, ...pick },
+    mail: { type: 'send', channel: 'email', template: 'low-clv-offer', next: 'done', ...send },
+    done: { type: 'exit', reason: 'completed' },
+  },
+});
+const problems = (input: unknown) => {
+  try {
+    parseFlowDefinition(input);
+    return [];
+  } catch (err) {
+    return (err as FlowDefinitionError).problems;
+  }
+};
+
+describe('declaring an experiment', () => {
+  it('takes `experiment: true` as every default, and the first arm as the control', () => {
+    const parsed = parseFlowDefinition(flow({ experiment: true }));
+    expect(flowExperiments(parsed)).toEqual([
+      {
+        node: 'pick',
+        type: 'split',
+        arms: ['a', 'b'],
+        control: 'a',
+        settings: { autoConclude: false, minimumDetectableEffect: 0.02 },
+      },
+    ]);
+  });
+
+  it('makes a send with variants an experiment whose control is its own template', () => {
+    const parsed = parseFlowDefinition(
+      flow({}, { variants: [{ name: 'short', template: 'low-clv-reminder' }] }),
+    );
+    expect(flowExperiments(parsed).map((e) => [e.node, e.arms, e.control])).toEqual([
+      ['mail', ['control', 'short'], 'control'],
+    ]);
+    const mail = parsed.nodes.mail as Parameters<typeof sendArms>[0];
+    expect(sendArms(mail).map((a) => [a.name, a.template])).toEqual([
+      ['control', 'low-clv-offer'],
+      ['short', 'low-clv-reminder'],
+    ]);
+    // A split without `experiment` is a plain split, no experiment.
+    expect(flowExperiments(parseFlowDefinition(flow({})))).toEqual([]);
+  });
+
+  it('refuses a control or winner that is no arm, a variant named "control", and an experiment without variants', () => {
+    expect(problems(flow({ experiment: { control: 'z', winner: 'y' } }))).toEqual([
+      'nodes.pick.experiment.control: no arm "z"; the arms are a, b',
+      'nodes.pick.experiment.winner: no arm "y"; the arms are a, b',
+    ]);
+    expect(problems(flow({}, { variants: [{ name: 'control', template: 'x' }] }))).toEqual([
+      'nodes.mail.variants: variant names must differ, and "control" is the node\'s own template',
+    ]);
+    expect(problems(flow({}, { experiment: true }))).toEqual([
+      'nodes.mail.experiment: a send node is an experiment through its variants; add "variants"',
+    ]);
+  });
+});
+
+describe('arms before and after a conclusion', () => {
+  it("takes the contact's own arm until concluded, then the winner for everyone", () => {
+    for (let id = 1; id <= 20; id++) {
+      expect(armOf(arms, undefined, id, 'pick')).toBe(chooseArm(arms, id, 'pick'));
+      expect(armOf(arms, 'b', id, 'pick').name).toBe('b');
+    }
+  });
+
+  it('concludes by naming the winner, keeping the arms and the rest of the flow', () => {
+    const parsed = parseFlowDefinition(flow({ experiment: { autoConclude: true } }));
+    const concluded = concludedFlow(parsed, 'pick', 'b');
+    expect(concluded.nodes.pick).toEqual({
+      type: 'split',
+      arms,
+      experiment: { autoConclude: true, minimumDetectableEffect: 0.02, winner: 'b' },
+    });
+    expect({ ...concluded, nodes: { ...concluded.nodes, pick: parsed.nodes.pick } }).toEqual(
+      parsed,
+    );
+    // What is saved parses again as it is.
+    expect(parseFlowDefinition(concluded)).toEqual(concluded);
+    expect(() => concludedFlow(parsed, 'mail', 'a')).toThrow(NotAnExperimentError);
+    expect(() => concludedFlow(parsed, 'pick', 'c')).toThrow(UnknownArmError);
+  });
+});
