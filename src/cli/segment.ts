@@ -25,7 +25,7 @@ import {
   updateSegment,
 } from '../services/segments.js';
 import { CliError, type CliContext, printJson } from './context.js';
-import { formatTable } from './format.js';
+import { formatTable, addListCommand } from './format.js';
 
 const DEFINITION_EXAMPLE =
   '{"match": "all", "conditions": [{"field": "newsletter_status", "op": "eq", "value": "subscribed"}, ' +
@@ -161,24 +161,17 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
       printWritten('updated', updated, opts);
     });
 
-  segment
-    .command('list')
-    .description('List the segments')
-    .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const segments = await listSegments(ctx.db());
-      if (opts.json) return printJson(segments.map(segmentJson));
-      console.log(
-        formatTable(
-          ['NAME', 'KIND', 'DEFINITION'],
-          segments.map((s) => [
-            s.name,
-            s.preset ? `${s.kind}, preset` : s.kind,
-            formatSegmentDefinition(s.definition),
-          ]),
-        ),
-      );
-    });
+  addListCommand(segment, 'list', {
+    description: 'List the segments',
+    load: () => listSegments(ctx.db()),
+    json: segmentJson,
+    headers: ['NAME', 'KIND', 'DEFINITION'],
+    row: (s) => [
+      s.name,
+      s.preset ? `${s.kind}, preset` : s.kind,
+      formatSegmentDefinition(s.definition),
+    ],
+  });
 
   segment
     .command('show')
