@@ -1,0 +1,85 @@
+/**
+ * Journeys on the time-skipping server with Boomerang's HTTP server beside them, for the tests of
+ * what a contact or a provider does to a running journey over HTTP (an unsubscribe link, a
+ * bounce, a STOP reply).
+ */
+import type http from 'node:http';
+import { afterAll } from 'vitest';
+import { startJourney } from '../../src/campaigns/lifecycle.js';
+import type { Config } from '../../src/config.js';
+import type { MessageRow } from '../../src/db/schema.js';
+import { createHttpServer, listen } from '../../src/http/server.js';
+import { lowClvCampaign } from './campaigns.js';
+import { lowValueCustomer } from './customers.js';
+import { until } from './processes.js';
+import { type Stack, useStack } from './stack.js';
+
+export interface HttpJourneyStack {
+  stack: Stack;
+  /** The HTTP server's address, e.g. `http://127.0.0.1:40123`. */
+  readonly base: string;
+}
+
+/**
+ * The time-skipping stack with the real workers (no search attributes: the test server has
+ * none), and the HTTP server over it with the workers' config as `configure` changes it.
+ */
+export function useHttpJourneyStack(
+  configure: (config: Config) => Config = (config) => config,
+): HttpJourneyStack {
+  let server: http.Server | undefined;
+  const running = { base: '' } as { stack: Stack; base: string };
+  running.stack = useStack({
+    timeSkipping: true,
+    workers: { searchAttributes: false },
+    setup: async ({ env, database, workers }) => {
+      server = createHttpServer({
+        db: database.db,
+        temporal: env.client,
+        config: configure(workers!.config),
+      });
+      running.base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+    },
+  });
+  // Registered after the stack's: the server closes first.
+  afterAll(() => {
+    server?.close();
+  });
+  return running;
+}
+
+/**
+ * A low-value customer (`email`) on the journey of a new low-CLV campaign (`campaignId`, `name`,
+ * three coupons), once its offer email is sent.
+ */
+export async function lowClvJourneyPastOffer(
+  { stack }: HttpJourneyStack,
+  email: string,
+  campaignId: string,
+  name: string,
+): Promise<{ id: number; workflowId: string; offer: MessageRow }> {
+  const db = stack.database.db;
+  const id = await lowValueCustomer(db, email);
+  const campaign = await lowClvCampaign(db, campaignId, { name, coupons: 3 });
+  const { workflowId } = await startJourney(
+    {
+      client: stack.env.client,
+      db,
+      taskQueue: stack.workers!.config.temporal.taskQueue,
+      searchAttributes: false,
+    },
+    campaign,
+    id,
+  );
+  const offer = await until(
+    () =>
+      db
+        .selectFrom('messages')
+        .selectAll()
+        .where('contact_id', '=', id)
+        .where('status', '=', 'sent')
+        .executeTakeFirst(),
+    'the offer email',
+  );
+  return { id, workflowId, offer };
+}
