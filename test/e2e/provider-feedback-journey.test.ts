@@ -11,7 +11,11 @@ import { startJourney } from '../../src/campaigns/lifecycle.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { processInboxBatch } from '../../src/inbox/processor.js';
-import { lowClvJourneyPastOffer, useHttpJourneyStack } from '../support/http-journeys.js';
+import {
+  lowClvJourneyPastOffer,
+  messageKeysOf,
+  useHttpJourneyStack,
+} from '../support/http-journeys.js';
 import { until } from '../support/processes.js';
 import { postResendWebhook, postTwilioWebhook } from '../support/provider-webhooks.js';
 
@@ -59,12 +63,7 @@ describe('provider feedback during a journey', () => {
     expect(result.steps.find((s) => s.step === 'send_reminder')).toMatchObject({
       outcome: 'skipped: suppressed',
     });
-    const messages = await db
-      .selectFrom('messages')
-      .select('idempotency_key')
-      .where('contact_id', '=', id)
-      .execute();
-    expect(messages.map((m) => m.idempotency_key)).toEqual([`${workflowId}/send_offer`]);
+    expect(await messageKeysOf(running.stack, id)).toEqual([`${workflowId}/send_offer`]);
   }, 120_000);
 
   it('skips the welcome journey’s SMS once the contact replied STOP', async () => {

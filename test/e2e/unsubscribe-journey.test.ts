@@ -6,7 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
-import { lowClvJourneyPastOffer, useHttpJourneyStack } from '../support/http-journeys.js';
+import {
+  lowClvJourneyPastOffer,
+  messageKeysOf,
+  useHttpJourneyStack,
+} from '../support/http-journeys.js';
 
 describe('unsubscribe during a journey', () => {
   const running = useHttpJourneyStack();
@@ -42,11 +46,6 @@ describe('unsubscribe during a journey', () => {
     const result = (await env.client.workflow.getHandle(workflowId).result()) as JourneyResult;
     expect(result.endReason).toBe('left_segment');
     expect(result.steps.map((s) => s.step)).not.toContain('send_reminder');
-    const messages = await db
-      .selectFrom('messages')
-      .select('idempotency_key')
-      .where('contact_id', '=', id)
-      .execute();
-    expect(messages.map((m) => m.idempotency_key)).toEqual([`${workflowId}/send_offer`]);
+    expect(await messageKeysOf(running.stack, id)).toEqual([`${workflowId}/send_offer`]);
   }, 120_000);
 });

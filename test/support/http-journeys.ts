@@ -83,3 +83,13 @@ export async function lowClvJourneyPastOffer(
   );
   return { id, workflowId, offer };
 }
+
+/** The idempotency keys of the messages written to contact `id` (`<workflow id>/<step>`). */
+export async function messageKeysOf(stack: Stack, id: number): Promise<string[]> {
+  const messages = await stack.database.db
+    .selectFrom('messages')
+    .select('idempotency_key')
+    .where('contact_id', '=', id)
+    .execute();
+  return messages.map((m) => m.idempotency_key);
+}
