@@ -11,11 +11,7 @@ import { startJourney } from '../../src/campaigns/lifecycle.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { processInboxBatch } from '../../src/inbox/processor.js';
-import {
-  lowClvJourneyPastOffer,
-  messageKeysOf,
-  useHttpJourneyStack,
-} from '../support/http-journeys.js';
+import { useHttpJourneyStack } from '../support/http-journeys.js';
 import { until } from '../support/processes.js';
 import { postResendWebhook, postTwilioWebhook } from '../support/provider-webhooks.js';
 
@@ -36,11 +32,9 @@ describe('provider feedback during a journey', () => {
     const { env, database } = running.stack;
     const config = running.stack.workers!.config;
     const db = database.db;
-    const { id, workflowId, offer } = await lowClvJourneyPastOffer(
-      running,
+    const { id, workflowId, offer } = await running.lowClvJourneyPastOffer(
       'bounces@example.com',
       'bounce',
-      'Bounce test',
     );
 
     const body = JSON.stringify({
@@ -63,7 +57,7 @@ describe('provider feedback during a journey', () => {
     expect(result.steps.find((s) => s.step === 'send_reminder')).toMatchObject({
       outcome: 'skipped: suppressed',
     });
-    expect(await messageKeysOf(running.stack, id)).toEqual([`${workflowId}/send_offer`]);
+    expect(await running.messageKeys(id)).toEqual([`${workflowId}/send_offer`]);
   }, 120_000);
 
   it('skips the welcome journey’s SMS once the contact replied STOP', async () => {

@@ -6,11 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
-import {
-  lowClvJourneyPastOffer,
-  messageKeysOf,
-  useHttpJourneyStack,
-} from '../support/http-journeys.js';
+import { useHttpJourneyStack } from '../support/http-journeys.js';
 
 describe('unsubscribe during a journey', () => {
   const running = useHttpJourneyStack();
@@ -18,11 +14,9 @@ describe('unsubscribe during a journey', () => {
   it('ends the journey without the reminder once the contact follows the link', async () => {
     const { env, database } = running.stack;
     const db = database.db;
-    const { id, workflowId, offer } = await lowClvJourneyPastOffer(
-      running,
+    const { id, workflowId, offer } = await running.lowClvJourneyPastOffer(
       'linus@example.com',
       'unsub',
-      'Unsubscribe test',
     );
     // The link as the email carries it, pointed at this test's server.
     const link = /<([^>]+)>/.exec(offer.headers['List-Unsubscribe']!)![1]!;
@@ -46,6 +40,6 @@ describe('unsubscribe during a journey', () => {
     const result = (await env.client.workflow.getHandle(workflowId).result()) as JourneyResult;
     expect(result.endReason).toBe('left_segment');
     expect(result.steps.map((s) => s.step)).not.toContain('send_reminder');
-    expect(await messageKeysOf(running.stack, id)).toEqual([`${workflowId}/send_offer`]);
+    expect(await running.messageKeys(id)).toEqual([`${workflowId}/send_offer`]);
   }, 120_000);
 });

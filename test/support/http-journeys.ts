@@ -18,6 +18,16 @@ export interface HttpJourneyStack {
   stack: Stack;
   /** The HTTP server's address, e.g. `http://127.0.0.1:40123`. */
   readonly base: string;
+  /**
+   * A low-value customer (`email`) on the journey of a new low-CLV campaign `campaignId` (three
+   * coupons), once its offer email is sent.
+   */
+  lowClvJourneyPastOffer(
+    email: string,
+    campaignId: string,
+  ): Promise<{ id: number; workflowId: string; offer: MessageRow }>;
+  /** The idempotency keys of the messages written to contact `id` (`<workflow id>/<step>`). */
+  messageKeys(id: number): Promise<string[]>;
 }
 
 /**
@@ -28,8 +38,8 @@ export function useHttpJourneyStack(
   configure: (config: Config) => Config = (config) => config,
 ): HttpJourneyStack {
   let server: http.Server | undefined;
-  const running = { base: '' } as { stack: Stack; base: string };
-  running.stack = useStack({
+  let base = '';
+  const stack = useStack({
     timeSkipping: true,
     workers: { searchAttributes: false },
     setup: async ({ env, database, workers }) => {
@@ -38,58 +48,51 @@ export function useHttpJourneyStack(
         temporal: env.client,
         config: configure(workers!.config),
       });
-      running.base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+      base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
     },
   });
   // Registered after the stack's: the server closes first.
   afterAll(() => {
     server?.close();
   });
-  return running;
-}
-
-/**
- * A low-value customer (`email`) on the journey of a new low-CLV campaign (`campaignId`, `name`,
- * three coupons), once its offer email is sent.
- */
-export async function lowClvJourneyPastOffer(
-  { stack }: HttpJourneyStack,
-  email: string,
-  campaignId: string,
-  name: string,
-): Promise<{ id: number; workflowId: string; offer: MessageRow }> {
-  const db = stack.database.db;
-  const id = await lowValueCustomer(db, email);
-  const campaign = await lowClvCampaign(db, campaignId, { name, coupons: 3 });
-  const { workflowId } = await startJourney(
-    {
-      client: stack.env.client,
-      db,
-      taskQueue: stack.workers!.config.temporal.taskQueue,
-      searchAttributes: false,
+  return {
+    stack,
+    get base() {
+      return base;
     },
-    campaign,
-    id,
-  );
-  const offer = await until(
-    () =>
-      db
+    async lowClvJourneyPastOffer(email, campaignId) {
+      const db = stack.database.db;
+      const id = await lowValueCustomer(db, email);
+      const campaign = await lowClvCampaign(db, campaignId, { name: campaignId, coupons: 3 });
+      const { workflowId } = await startJourney(
+        {
+          client: stack.env.client,
+          db,
+          taskQueue: stack.workers!.config.temporal.taskQueue,
+          searchAttributes: false,
+        },
+        campaign,
+        id,
+      );
+      const offer = await until(
+        () =>
+          db
+            .selectFrom('messages')
+            .selectAll()
+            .where('contact_id', '=', id)
+            .where('status', '=', 'sent')
+            .executeTakeFirst(),
+        'the offer email',
+      );
+      return { id, workflowId, offer };
+    },
+    async messageKeys(id) {
+      const messages = await stack.database.db
         .selectFrom('messages')
-        .selectAll()
+        .select('idempotency_key')
         .where('contact_id', '=', id)
-        .where('status', '=', 'sent')
-        .executeTakeFirst(),
-    'the offer email',
-  );
-  return { id, workflowId, offer };
-}
-
-/** The idempotency keys of the messages written to contact `id` (`<workflow id>/<step>`). */
-export async function messageKeysOf(stack: Stack, id: number): Promise<string[]> {
-  const messages = await stack.database.db
-    .selectFrom('messages')
-    .select('idempotency_key')
-    .where('contact_id', '=', id)
-    .execute();
-  return messages.map((m) => m.idempotency_key);
+        .execute();
+      return messages.map((m) => m.idempotency_key);
+    },
+  };
 }
