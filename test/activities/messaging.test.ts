@@ -14,7 +14,7 @@ import type { NewContact } from '../../src/db/schema.js';
 import { verifyUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
 import { useFakeHttpServer } from '../channels/fake-http.js';
 import { useTestDatabase } from '../support/db.js';
-import { outboxMessagingConfig } from '../support/messaging.js';
+import { outboxMessagingConfig, welcomeReminderSms } from '../support/messaging.js';
 
 const SECRET = 'messaging-test-secret';
 const baseConfig = outboxMessagingConfig({ signingSecret: SECRET });
@@ -431,25 +431,12 @@ describe('sendEmail', () => {
 });
 
 describe('sendSms', () => {
-  const smsInput = (contactId: number): SendMessageInput => ({
-    step: 'send_reminder_sms',
-    campaignId: 'welcome',
-    contactId,
-    template: 'voucher-reminder-sms',
-    variables: {
-      coupon: { code: 'WELCOME-5', expires_at: '2026-11-30T12:00:00.000Z' },
-      shop: { url: 'https://shop.example/' },
-    },
-    utm: { source: 'boomerang', medium: 'sms', campaign: 'welcome' },
-    category: 'marketing',
-  });
-
   it('sends to an E.164 phone with SMS consent, through the outbox', async () => {
     const id = await contact({ phone: '+34611222333', sms_consent: true, first_name: 'Lin' });
     const { activities, calls } = setup();
     const env = workflow('welcome/lin');
-    const result = await env.run(activities.sendSms, smsInput(id));
-    expect(await env.run(activities.sendSms, smsInput(id))).toEqual(result);
+    const result = await env.run(activities.sendSms, welcomeReminderSms(id));
+    expect(await env.run(activities.sendSms, welcomeReminderSms(id))).toEqual(result);
     expect(calls).toHaveLength(1);
     const [row] = await messagesOf(id);
     expect(row).toMatchObject({
@@ -472,11 +459,11 @@ describe('sendSms', () => {
     const noPhone = await contact({ phone: null, sms_consent: true });
     const noConsent = await contact({ phone: '+34611222334', sms_consent: false });
     const { activities, calls } = setup();
-    expect(await workflow().run(activities.sendSms, smsInput(noPhone))).toEqual({
+    expect(await workflow().run(activities.sendSms, welcomeReminderSms(noPhone))).toEqual({
       outcome: 'skipped',
       reason: 'no_phone',
     });
-    expect(await workflow().run(activities.sendSms, smsInput(noConsent))).toEqual({
+    expect(await workflow().run(activities.sendSms, welcomeReminderSms(noConsent))).toEqual({
       outcome: 'skipped',
       reason: 'no_sms_consent',
     });
@@ -494,7 +481,7 @@ describe('sendSms', () => {
   it('does not need a signing secret (SMS opt-out is "Reply STOP")', async () => {
     const id = await contact({ phone: '+34611222335', sms_consent: true });
     const { activities } = setup({ signingSecret: undefined });
-    expect((await workflow().run(activities.sendSms, smsInput(id))).outcome).toBe('sent');
+    expect((await workflow().run(activities.sendSms, welcomeReminderSms(id))).outcome).toBe('sent');
   });
 });
 

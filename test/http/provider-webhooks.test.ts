@@ -16,7 +16,7 @@ import { processInboxBatch } from '../../src/inbox/processor.js';
 import { suppressions, unsuppressEmail } from '../../src/services/suppressions.js';
 import { API_KEY, SIGNING_SECRET, startServer, useTestEndpoint } from './support.js';
 import { postResendWebhook, postTwilioWebhook } from '../support/provider-webhooks.js';
-import { outboxMessagingConfig } from '../support/messaging.js';
+import { outboxMessagingConfig, welcomeReminderSms } from '../support/messaging.js';
 
 const RESEND_KEY = Buffer.from('resend-webhook-test-key');
 const RESEND_SECRET = `whsec_${RESEND_KEY.toString('base64')}`;
@@ -106,20 +106,8 @@ function run(
   return env.run(activity, input) as Promise<SendResult>;
 }
 
-const input = (contactId: number, step: string): SendMessageInput => ({
-  step,
-  campaignId: 'welcome',
-  contactId,
-  template: 'voucher-reminder-sms',
-  variables: {
-    coupon: { code: 'WELCOME-5', expires_at: '2026-11-30T12:00:00.000Z' },
-    shop: { url: 'https://shop.example/' },
-  },
-  utm: { source: 'boomerang', medium: 'sms', campaign: 'welcome' },
-  category: 'marketing',
-});
 const emailInput = (contactId: number, step: string): SendMessageInput => ({
-  ...input(contactId, step),
+  ...welcomeReminderSms(contactId, step),
   template: 'low-clv-offer',
   utm: { source: 'boomerang', medium: 'email', campaign: 'welcome' },
 });
@@ -339,7 +327,7 @@ describe('POST /webhooks/twilio', () => {
     const phone = '+34611999001';
     const { id } = await contact({ phone, sms_consent: true });
     const acts = activities();
-    expect((await run(acts.sendSms, input(id, 'send_sms'))).outcome).toBe('sent');
+    expect((await run(acts.sendSms, welcomeReminderSms(id, 'send_sms'))).outcome).toBe('sent');
 
     const res = await postTwilio({
       MessageSid: 'SM-inbound-1',
@@ -359,7 +347,7 @@ describe('POST /webhooks/twilio', () => {
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     expect(after.sms_consent).toBe(false);
-    expect(await run(acts.sendSms, input(id, 'send_sms_again'))).toEqual({
+    expect(await run(acts.sendSms, welcomeReminderSms(id, 'send_sms_again'))).toEqual({
       outcome: 'skipped',
       reason: 'no_sms_consent',
     });
@@ -372,13 +360,15 @@ describe('POST /webhooks/twilio', () => {
       Body: 'START',
     });
     await apply();
-    expect((await run(acts.sendSms, input(id, 'send_sms_third'))).outcome).toBe('sent');
+    expect((await run(acts.sendSms, welcomeReminderSms(id, 'send_sms_third'))).outcome).toBe(
+      'sent',
+    );
   });
 
   it('records a delivered status callback against the message by MessageSid, not the steps on the way', async () => {
     const phone = '+34611999002';
     const { id } = await contact({ phone, sms_consent: true });
-    await run(activities().sendSms, input(id, 'send_sms'));
+    await run(activities().sendSms, welcomeReminderSms(id, 'send_sms'));
     const sent = await sentMessage(id);
     for (const status of ['sent', 'delivered'])
       await postTwilio({ MessageSid: sent.provider_message_id!, MessageStatus: status, To: phone });
