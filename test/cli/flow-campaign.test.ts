@@ -11,6 +11,7 @@ import { stringify as toYaml } from 'yaml';
 import { ensureCouponSet } from '../../src/db/coupons.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { insertJourneyRow } from '../support/campaigns.js';
 import { runCli } from './support.js';
 
 const flow = {
@@ -112,15 +113,7 @@ describe('flows on the command line', () => {
       .values({ email: 'runner@example.com' })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await database.db
-      .insertInto('journeys')
-      .values({
-        workflow_id: `winback/${contactId}`,
-        campaign_id: 'winback',
-        contact_id: contactId,
-        definition_version: 2,
-      })
-      .execute();
+    await insertJourneyRow(database.db, 'winback', contactId, { definition_version: 2 });
     const { 'wait-7d': _removed, ...rest } = flow.nodes;
     const shorter = await file('shorter.yaml', {
       ...flow,
