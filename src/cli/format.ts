@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { printJson } from './context.js';
+
 /** A plain text table: columns padded to their widest cell. */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -15,7 +16,7 @@ export function formatTable(headers: string[], rows: string[][]): string {
 export interface Listing<T> {
   /** Each item's JSON (else the item as it is). */
   json?: (item: T) => unknown;
-  /** What to do first, printed instead of an empty table. */
+  /** Printed instead of an empty table (e.g. how to create the first). */
   empty?: string;
   headers: string[];
   row: (item: T) => string[];
