@@ -10,9 +10,9 @@ import {
 import { createChannels } from '../../src/channels/index.js';
 import type { Channel } from '../../src/channels/registry.js';
 import type { Channels, EmailMessage, SendOptions, SmsMessage } from '../../src/channels/types.js';
-import type { NewContact } from '../../src/db/schema.js';
 import { verifyUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
 import { useFakeHttpServer } from '../channels/fake-http.js';
+import { contactMaker } from '../support/customers.js';
 import { useTestDatabase } from '../support/db.js';
 import { outboxMessagingConfig, welcomeReminderSms } from '../support/messaging.js';
 
@@ -47,22 +47,7 @@ beforeEach(() => {
   clock = new Date('2026-11-25T10:00:00.000Z');
 });
 
-let contactSeq = 0;
-async function contact(values: Partial<NewContact> = {}): Promise<number> {
-  contactSeq++;
-  const row = await database.db
-    .insertInto('contacts')
-    .values({
-      email: `contact${contactSeq}@example.com`,
-      first_name: 'Ada',
-      newsletter_status: 'subscribed',
-      locale: 'en-GB',
-      ...values,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
+const contact = contactMaker(database, 'contact', () => ({ first_name: 'Ada', locale: 'en-GB' }));
 
 /** Wraps providers to count and keep what they were asked to send. */
 function recording(channels: Channels) {
@@ -158,7 +143,7 @@ async function eventsOf(contactId: number) {
 
 describe('sendEmail', () => {
   it('writes the rendered message to the outbox once, however often the step runs', async () => {
-    const id = await contact({ first_name: 'Grace' });
+    const id = await contact({ first_name: 'Grace', email: 'grace@example.com' });
     const { activities, calls } = setup();
     const env = workflow('low-clv/grace');
     const first = await env.run(activities.sendEmail, emailInput(id));
@@ -180,7 +165,7 @@ describe('sendEmail', () => {
       campaign_id: 'low-clv',
       workflow_id: 'low-clv/grace',
       template: 'low-clv-offer',
-      to_address: `contact${contactSeq}@example.com`,
+      to_address: 'grace@example.com',
       subject: 'Grace, a coupon just for you: SAVE-10',
       provider_message_id: `outbox-${row!.id}`,
       sent_at: clock,
