@@ -81,6 +81,20 @@ function endedEvent(
   };
 }
 
+/**
+ * A decision node's look-up as an activity: it writes the node's entry first (when the journey
+ * carries it, see CarriesEnteredStep), then answers.
+ */
+function afterEntry<I, R>(
+  db: Db,
+  answer: (input: I) => Promise<R>,
+): (input: I & CarriesEnteredStep) => Promise<R> {
+  return async (input) => {
+    await recordStepEntered(db, input.entered);
+    return answer(input);
+  };
+}
+
 export function createJourneyActivities({ db, config }: { db: Db; config: Pick<Config, 'shop'> }) {
   return {
     /** `definitionVersion` is absent from journeys started before campaigns had versions: 1. */
@@ -126,36 +140,29 @@ export function createJourneyActivities({ db, config }: { db: Db; config: Pick<C
       );
     },
 
-    async isInSegment(
-      input: { contactId: number; segment: string } & CarriesEnteredStep,
-    ): Promise<boolean> {
-      await recordStepEntered(db, input.entered);
-      return isInSegment(db, input.contactId, input.segment);
-    },
+    isInSegment: afterEntry(db, (input: { contactId: number; segment: string }) =>
+      isInSegment(db, input.contactId, input.segment),
+    ),
 
     /** Paid orders since the given instant (refunded and cancelled orders are not purchases). */
-    async hasPurchased(
-      input: { contactId: number; since: string } & CarriesEnteredStep,
-    ): Promise<boolean> {
-      await recordStepEntered(db, input.entered);
-      return (await countPurchases(db, input.contactId, new Date(input.since))) > 0;
-    },
+    hasPurchased: afterEntry(
+      db,
+      async (input: { contactId: number; since: string }) =>
+        (await countPurchases(db, input.contactId, new Date(input.since))) > 0,
+    ),
 
-    async addToSegment(
-      input: { contactId: number; segment: string } & CarriesEnteredStep,
-    ): Promise<void> {
-      await recordStepEntered(db, input.entered);
-      await addToStaticSegment(db, input.segment, input.contactId);
-    },
+    addToSegment: afterEntry(db, (input: { contactId: number; segment: string }) =>
+      addToStaticSegment(db, input.segment, input.contactId),
+    ),
 
     /** When the contact window next opens, in the contact's time zone (else the shop's). */
-    async nextContactWindow(
-      input: { contactId: number; window: ContactWindowSpec; now: string } & CarriesEnteredStep,
-    ): Promise<string> {
-      await recordStepEntered(db, input.entered);
-      const timeZone = (await contactTimezone(db, input.contactId)) ?? config.shop.timezone;
-      return nextWindowStart(input.window, new Date(input.now), timeZone).toISOString();
-    },
+    nextContactWindow: afterEntry(
+      db,
+      async (input: { contactId: number; window: ContactWindowSpec; now: string }) => {
+        const timeZone = (await contactTimezone(db, input.contactId)) ?? config.shop.timezone;
+        return nextWindowStart(input.window, new Date(input.now), timeZone).toISOString();
+      },
+    ),
   };
 }
 

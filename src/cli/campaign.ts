@@ -19,7 +19,7 @@ import { UnsafeDefinitionChangeError } from '../domain/campaigns/changes.js';
 import { CampaignDefinitionError } from '../domain/campaigns/definition.js';
 import type { LaunchProgress } from '../workflows/launch.js';
 import { CliError, type CliContext, printJson } from './context.js';
-import { formatTable } from './format.js';
+import { addListCommand } from './format.js';
 
 async function readDefinitionFile(file: string): Promise<unknown> {
   let text: string;
@@ -163,37 +163,21 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       }
     });
 
-  campaign
-    .command('list')
-    .description('List campaigns with their status and journeys')
-    .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const campaigns = await campaignsWithJourneys(ctx.db());
-      if (opts.json)
-        return printJson(
-          campaigns.map((c) => ({ ...c.definition, status: c.status, journeys: c.journeys })),
-        );
-      if (campaigns.length === 0)
-        return console.log(
-          'no campaigns yet; create one with `boomerang campaign create --file FILE`',
-        );
-      console.log(
-        formatTable(
-          ['id', 'kind', 'status', 'enrolled', 'running', 'name'],
-          campaigns.map((c) => {
-            const n = c.journeys;
-            return [
-              c.definition.id,
-              c.definition.kind,
-              c.status,
-              String(n.enrolled),
-              String(n.enrolled - n.ended),
-              c.definition.name,
-            ];
-          }),
-        ),
-      );
-    });
+  addListCommand(campaign, 'list', {
+    description: 'List campaigns with their status and journeys',
+    load: () => campaignsWithJourneys(ctx.db()),
+    json: (c) => ({ ...c.definition, status: c.status, journeys: c.journeys }),
+    empty: 'no campaigns yet; create one with `boomerang campaign create --file FILE`',
+    headers: ['id', 'kind', 'status', 'enrolled', 'running', 'name'],
+    row: ({ definition, status, journeys: n }) => [
+      definition.id,
+      definition.kind,
+      status,
+      String(n.enrolled),
+      String(n.enrolled - n.ended),
+      definition.name,
+    ],
+  });
 
   campaign
     .command('show')

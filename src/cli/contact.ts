@@ -7,7 +7,7 @@ import { CONTACT_ID } from '../domain/search-attributes.js';
 import { contactProfile, findContact } from '../services/contacts.js';
 import { suppressions, unsuppressEmail } from '../services/suppressions.js';
 import { CliError, type CliContext, printJson } from './context.js';
-import { formatTable } from './format.js';
+import { formatTable, printListing } from './format.js';
 
 async function resolveContact(ctx: CliContext, key: string) {
   const contact = await findContact(ctx.db(), key);
@@ -95,24 +95,27 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
     .option('--all', 'also the suppressions lifted by hand')
     .option('--json', 'print JSON')
     .action(async (opts: { all?: boolean; json?: boolean }) => {
-      const list = await suppressions(ctx.db(), { includeLifted: opts.all });
-      if (opts.json) return printJson(list);
-      if (list.length === 0) return console.log('no address is suppressed');
-      console.log(
-        formatTable(
-          ['address', 'channel', 'reason', 'source', 'since', ...(opts.all ? ['lifted'] : [])],
-          list.map((s) => [
-            s.address,
-            s.channel,
-            s.reason,
-            s.source,
-            s.suppressedAt.toISOString(),
-            ...(opts.all
-              ? [s.liftedAt ? `${s.liftedAt.toISOString()} (${s.liftedReason ?? ''})` : '']
-              : []),
-          ]),
-        ),
-      );
+      printListing(await suppressions(ctx.db(), { includeLifted: opts.all }), opts, {
+        empty: 'no address is suppressed',
+        headers: [
+          'address',
+          'channel',
+          'reason',
+          'source',
+          'since',
+          ...(opts.all ? ['lifted'] : []),
+        ],
+        row: (s) => [
+          s.address,
+          s.channel,
+          s.reason,
+          s.source,
+          s.suppressedAt.toISOString(),
+          ...(opts.all
+            ? [s.liftedAt ? `${s.liftedAt.toISOString()} (${s.liftedReason ?? ''})` : '']
+            : []),
+        ],
+      });
     });
 
   contact

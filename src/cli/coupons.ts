@@ -7,8 +7,8 @@ import {
   importCoupons,
   readCouponsCsv,
 } from '../services/coupons.js';
-import { CliError, type CliContext, printJson } from './context.js';
-import { formatTable } from './format.js';
+import { CliError, type CliContext } from './context.js';
+import { addListCommand } from './format.js';
 
 const SET_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -78,30 +78,19 @@ export function registerCouponCommands(program: Command, ctx: CliContext): void 
       if (problems.length) process.exitCode = 1;
     });
 
-  coupons
-    .command('status')
-    .description('Codes per set: available, assigned, redeemed; flags sets running low')
-    .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const sets = await couponSetStatus(ctx.db());
-      if (opts.json) return printJson(sets);
-      if (sets.length === 0)
-        return console.log(
-          'no coupon sets yet; create one with `boomerang coupons generate SET --count N`',
-        );
-      console.log(
-        formatTable(
-          ['set', 'available', 'assigned', 'redeemed', 'expired', 'total', ''],
-          sets.map((s) => [
-            s.setId,
-            String(s.available),
-            String(s.assigned),
-            String(s.redeemed),
-            String(s.expiredUnassigned),
-            String(s.total),
-            s.low ? `LOW (< ${s.lowStockThreshold})` : '',
-          ]),
-        ),
-      );
-    });
+  addListCommand(coupons, 'status', {
+    description: 'Codes per set: available, assigned, redeemed; flags sets running low',
+    load: () => couponSetStatus(ctx.db()),
+    empty: 'no coupon sets yet; create one with `boomerang coupons generate SET --count N`',
+    headers: ['set', 'available', 'assigned', 'redeemed', 'expired', 'total', ''],
+    row: (s) => [
+      s.setId,
+      String(s.available),
+      String(s.assigned),
+      String(s.redeemed),
+      String(s.expiredUnassigned),
+      String(s.total),
+      s.low ? `LOW (< ${s.lowStockThreshold})` : '',
+    ],
+  });
 }

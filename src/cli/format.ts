@@ -1,3 +1,6 @@
+import type { Command } from 'commander';
+import { printJson } from './context.js';
+
 /** A plain text table: columns padded to their widest cell. */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -7,4 +10,34 @@ export function formatTable(headers: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** How a list command prints its items. */
+export interface Listing<T> {
+  /** Each item's JSON (else the item as it is). */
+  json?: (item: T) => unknown;
+  /** Printed instead of an empty table (e.g. how to create the first). */
+  empty?: string;
+  headers: string[];
+  row: (item: T) => string[];
+}
+
+/** A list: JSON with --json, else a table (or the `empty` hint when there is nothing to list). */
+export function printListing<T>(items: T[], opts: { json?: boolean }, listing: Listing<T>): void {
+  if (opts.json) return printJson(listing.json ? items.map(listing.json) : items);
+  if (items.length === 0 && listing.empty !== undefined) return console.log(listing.empty);
+  console.log(formatTable(listing.headers, items.map(listing.row)));
+}
+
+/** A command that lists what `load` returns, as a table or with --json as JSON. */
+export function addListCommand<T>(
+  parent: Command,
+  name: string,
+  command: Listing<T> & { description: string; load(): Promise<T[]> },
+): Command {
+  return parent
+    .command(name)
+    .description(command.description)
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => printListing(await command.load(), opts, command));
 }

@@ -25,7 +25,7 @@ import {
   updateSegment,
 } from '../services/segments.js';
 import { CliError, type CliContext, printJson } from './context.js';
-import { formatTable } from './format.js';
+import { formatTable, addListCommand } from './format.js';
 
 const DEFINITION_EXAMPLE =
   '{"match": "all", "conditions": [{"field": "newsletter_status", "op": "eq", "value": "subscribed"}, ' +
@@ -110,6 +110,15 @@ interface WriteOptions {
 }
 
 /** What `segment create` and `segment update` print: the segment as JSON, or one line. */
+/** The options of create and update: the definition (read by readDefinition), a description, --json. */
+function writeOptions(command: Command, which: 'the' | 'the new', description: string): Command {
+  return command
+    .option('--file <path>', `JSON file with ${which} definition`)
+    .option('--definition <json>', `${which} definition as JSON text`)
+    .option('--description <text>', description)
+    .option('--json', 'print JSON');
+}
+
 function printWritten(verb: 'created' | 'updated', s: Segment, opts: WriteOptions): void {
   if (opts.json) return printJson(segmentJson(s));
   console.log(`${verb} segment "${s.name}": ${formatSegmentDefinition(s.definition)}`);
@@ -126,31 +135,26 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
     .command('segment')
     .description('Dynamic segments of contacts: create, list, show, count, members');
 
-  segment
+  const create = segment
     .command('create')
     .description('Create a segment from a JSON definition (see `boomerang segment fields`)')
-    .argument('<name>', 'segment name (unique)')
-    .option('--file <path>', 'JSON file with the definition')
-    .option('--definition <json>', 'the definition as JSON text')
-    .option('--description <text>', 'what the segment is for')
-    .option('--json', 'print JSON')
-    .action(async (name: string, opts: WriteOptions) => {
+    .argument('<name>', 'segment name (unique)');
+  writeOptions(create, 'the', 'what the segment is for').action(
+    async (name: string, opts: WriteOptions) => {
       const definition = await readDefinition(opts, true);
       const created = await explain(async () =>
         createSegment(ctx.db(), { name, description: opts.description, definition }),
       );
       printWritten('created', created, opts);
-    });
+    },
+  );
 
-  segment
+  const update = segment
     .command('update')
     .description("Change a segment's definition and/or description")
-    .argument('<name>', 'segment name')
-    .option('--file <path>', 'JSON file with the new definition')
-    .option('--definition <json>', 'the new definition as JSON text')
-    .option('--description <text>', 'the new description')
-    .option('--json', 'print JSON')
-    .action(async (name: string, opts: WriteOptions) => {
+    .argument('<name>', 'segment name');
+  writeOptions(update, 'the new', 'the new description').action(
+    async (name: string, opts: WriteOptions) => {
       const definition = await readDefinition(opts, false);
       if (definition === undefined && opts.description === undefined) {
         throw new CliError('nothing to change: give --file, --definition or --description', 2);
@@ -159,26 +163,20 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
         updateSegment(ctx.db(), name, { definition, description: opts.description }),
       );
       printWritten('updated', updated, opts);
-    });
+    },
+  );
 
-  segment
-    .command('list')
-    .description('List the segments')
-    .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const segments = await listSegments(ctx.db());
-      if (opts.json) return printJson(segments.map(segmentJson));
-      console.log(
-        formatTable(
-          ['NAME', 'KIND', 'DEFINITION'],
-          segments.map((s) => [
-            s.name,
-            s.preset ? `${s.kind}, preset` : s.kind,
-            formatSegmentDefinition(s.definition),
-          ]),
-        ),
-      );
-    });
+  addListCommand(segment, 'list', {
+    description: 'List the segments',
+    load: () => listSegments(ctx.db()),
+    json: segmentJson,
+    headers: ['NAME', 'KIND', 'DEFINITION'],
+    row: (s) => [
+      s.name,
+      s.preset ? `${s.kind}, preset` : s.kind,
+      formatSegmentDefinition(s.definition),
+    ],
+  });
 
   segment
     .command('show')

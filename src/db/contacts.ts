@@ -81,22 +81,15 @@ export async function findContact(
   db: Executor,
   emailOrId: string | number,
 ): Promise<Contact | undefined> {
-  if (typeof emailOrId === 'number') {
-    const row = await db
-      .selectFrom('contacts')
-      .selectAll()
-      .where('id', '=', emailOrId)
-      .executeTakeFirst();
+  const byId = async (id: number): Promise<Contact | undefined> => {
+    const row = await db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toContact(row);
-  }
+  };
+  if (typeof emailOrId === 'number') return byId(emailOrId);
   const key = emailOrId.trim();
   if (/^[0-9]{1,15}$/.test(key)) {
-    const byId = await db
-      .selectFrom('contacts')
-      .selectAll()
-      .where('id', '=', Number(key))
-      .executeTakeFirst();
-    if (byId) return toContact(byId);
+    const found = await byId(Number(key));
+    if (found) return found;
   }
   const row = await db
     .selectFrom('contacts')

@@ -10,11 +10,11 @@ import {
 import { createChannels } from '../../src/channels/index.js';
 import type { Channel } from '../../src/channels/registry.js';
 import type { Channels, EmailMessage, SendOptions, SmsMessage } from '../../src/channels/types.js';
-import type { NewContact } from '../../src/db/schema.js';
 import { verifyUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
 import { useFakeHttpServer } from '../channels/fake-http.js';
+import { contactMaker } from '../support/customers.js';
 import { useTestDatabase } from '../support/db.js';
-import { outboxMessagingConfig } from '../support/messaging.js';
+import { outboxMessagingConfig, welcomeReminderSms } from '../support/messaging.js';
 
 const SECRET = 'messaging-test-secret';
 const baseConfig = outboxMessagingConfig({ signingSecret: SECRET });
@@ -47,22 +47,7 @@ beforeEach(() => {
   clock = new Date('2026-11-25T10:00:00.000Z');
 });
 
-let contactSeq = 0;
-async function contact(values: Partial<NewContact> = {}): Promise<number> {
-  contactSeq++;
-  const row = await database.db
-    .insertInto('contacts')
-    .values({
-      email: `contact${contactSeq}@example.com`,
-      first_name: 'Ada',
-      newsletter_status: 'subscribed',
-      locale: 'en-GB',
-      ...values,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
+const contact = contactMaker(database, 'contact', () => ({ first_name: 'Ada', locale: 'en-GB' }));
 
 /** Wraps providers to count and keep what they were asked to send. */
 function recording(channels: Channels) {
@@ -158,7 +143,7 @@ async function eventsOf(contactId: number) {
 
 describe('sendEmail', () => {
   it('writes the rendered message to the outbox once, however often the step runs', async () => {
-    const id = await contact({ first_name: 'Grace' });
+    const id = await contact({ first_name: 'Grace', email: 'grace@example.com' });
     const { activities, calls } = setup();
     const env = workflow('low-clv/grace');
     const first = await env.run(activities.sendEmail, emailInput(id));
@@ -180,7 +165,7 @@ describe('sendEmail', () => {
       campaign_id: 'low-clv',
       workflow_id: 'low-clv/grace',
       template: 'low-clv-offer',
-      to_address: `contact${contactSeq}@example.com`,
+      to_address: 'grace@example.com',
       subject: 'Grace, a coupon just for you: SAVE-10',
       provider_message_id: `outbox-${row!.id}`,
       sent_at: clock,
@@ -431,25 +416,12 @@ describe('sendEmail', () => {
 });
 
 describe('sendSms', () => {
-  const smsInput = (contactId: number): SendMessageInput => ({
-    step: 'send_reminder_sms',
-    campaignId: 'welcome',
-    contactId,
-    template: 'voucher-reminder-sms',
-    variables: {
-      coupon: { code: 'WELCOME-5', expires_at: '2026-11-30T12:00:00.000Z' },
-      shop: { url: 'https://shop.example/' },
-    },
-    utm: { source: 'boomerang', medium: 'sms', campaign: 'welcome' },
-    category: 'marketing',
-  });
-
   it('sends to an E.164 phone with SMS consent, through the outbox', async () => {
     const id = await contact({ phone: '+34611222333', sms_consent: true, first_name: 'Lin' });
     const { activities, calls } = setup();
     const env = workflow('welcome/lin');
-    const result = await env.run(activities.sendSms, smsInput(id));
-    expect(await env.run(activities.sendSms, smsInput(id))).toEqual(result);
+    const result = await env.run(activities.sendSms, welcomeReminderSms(id));
+    expect(await env.run(activities.sendSms, welcomeReminderSms(id))).toEqual(result);
     expect(calls).toHaveLength(1);
     const [row] = await messagesOf(id);
     expect(row).toMatchObject({
@@ -472,11 +444,11 @@ describe('sendSms', () => {
     const noPhone = await contact({ phone: null, sms_consent: true });
     const noConsent = await contact({ phone: '+34611222334', sms_consent: false });
     const { activities, calls } = setup();
-    expect(await workflow().run(activities.sendSms, smsInput(noPhone))).toEqual({
+    expect(await workflow().run(activities.sendSms, welcomeReminderSms(noPhone))).toEqual({
       outcome: 'skipped',
       reason: 'no_phone',
     });
-    expect(await workflow().run(activities.sendSms, smsInput(noConsent))).toEqual({
+    expect(await workflow().run(activities.sendSms, welcomeReminderSms(noConsent))).toEqual({
       outcome: 'skipped',
       reason: 'no_sms_consent',
     });
@@ -494,7 +466,7 @@ describe('sendSms', () => {
   it('does not need a signing secret (SMS opt-out is "Reply STOP")', async () => {
     const id = await contact({ phone: '+34611222335', sms_consent: true });
     const { activities } = setup({ signingSecret: undefined });
-    expect((await workflow().run(activities.sendSms, smsInput(id))).outcome).toBe('sent');
+    expect((await workflow().run(activities.sendSms, welcomeReminderSms(id))).outcome).toBe('sent');
   });
 });
 

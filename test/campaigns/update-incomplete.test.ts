@@ -9,6 +9,7 @@ import { getCampaign, saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { unreachableTemporal } from '../http/support.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { insertJourneyRow } from '../support/campaigns.js';
 import { insertContact } from '../support/orders.js';
 
 describe('campaign update --running adopt, Temporal unreachable', () => {
@@ -33,15 +34,7 @@ describe('campaign update --running adopt, Temporal unreachable', () => {
 
   it('says the version is saved and which running journeys were not told', async () => {
     const contactId = await insertContact(database.db, 'ada@example.com');
-    await database.db
-      .insertInto('journeys')
-      .values({
-        workflow_id: `welcome/${contactId}`,
-        campaign_id: 'welcome',
-        contact_id: contactId,
-        definition_version: 1,
-      })
-      .execute();
+    await insertJourneyRow(database.db, 'welcome', contactId, { definition_version: 1 });
     const update = () =>
       updateCampaign(
         { db: database.db, temporal: async () => temporal },

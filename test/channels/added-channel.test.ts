@@ -14,9 +14,9 @@ import {
 } from '../../src/activities/messaging.js';
 import { createChannels } from '../../src/channels/index.js';
 import { createChannelRegistry } from '../../src/channels/registry.js';
-import type { NewContact } from '../../src/db/schema.js';
 import { createWebhookChannel } from '../fixtures/channels/webhook/adapter.js';
 import { webhookSettings } from '../fixtures/channels/webhook/config.js';
+import { contactMaker } from '../support/customers.js';
 import { useTestDatabase } from '../support/db.js';
 import { useFakeHttpServer } from './fake-http.js';
 import { outboxMessagingConfig } from '../support/messaging.js';
@@ -52,21 +52,7 @@ function activities() {
   });
 }
 
-let seq = 0;
-async function contact(values: Partial<NewContact> = {}): Promise<number> {
-  seq++;
-  const row = await database.db
-    .insertInto('contacts')
-    .values({
-      email: `hook${seq}@example.com`,
-      first_name: 'Ada',
-      newsletter_status: 'subscribed',
-      ...values,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
+const contact = contactMaker(database, 'hook', () => ({ first_name: 'Ada' }));
 
 function input(contactId: number, overrides: Partial<SendOnChannelInput> = {}): SendOnChannelInput {
   return {
@@ -98,7 +84,7 @@ async function messagesOf(contactId: number) {
 
 describe('a channel added from a fixture folder', () => {
   it('POSTs the rendered message once, however often the step runs, and records it', async () => {
-    const id = await contact({ first_name: 'Grace' });
+    const id = await contact({ first_name: 'Grace', email: 'grace@example.com' });
     endpoint.respond({ status: 202, body: { id: 'hook-1' } });
     const first = await run('restock/grace', input(id));
     const again = await run('restock/grace', input(id));
@@ -110,7 +96,7 @@ describe('a channel added from a fixture folder', () => {
     expect(request).toMatchObject({ method: 'POST', path: '/hooks/boomerang' });
     expect(request!.headers['idempotency-key']).toBe('restock/grace/back_in_stock');
     expect(JSON.parse(request!.body)).toEqual({
-      to: `hook${seq}@example.com`,
+      to: 'grace@example.com',
       text: 'Hi Grace, it is back: https://shop.example/p/1?utm_source=boomerang&utm_medium=webhook&utm_campaign=restock',
     });
     expect(await messagesOf(id)).toEqual([

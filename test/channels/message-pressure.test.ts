@@ -12,8 +12,8 @@ import {
   type SendResult,
 } from '../../src/activities/messaging.js';
 import { createChannels } from '../../src/channels/index.js';
-import type { NewContact } from '../../src/db/schema.js';
 import type { SendPressure } from '../../src/domain/messages/pressure.js';
+import { contactMaker } from '../support/customers.js';
 import { useTestDatabase } from '../support/db.js';
 import { outboxMessagingConfig } from '../support/messaging.js';
 
@@ -44,23 +44,11 @@ beforeEach(() => {
   clock = new Date('2026-11-25T10:00:00.000Z');
 });
 
-let contactSeq = 0;
-async function contact(values: Partial<NewContact> = {}): Promise<number> {
-  contactSeq++;
-  const row = await database.db
-    .insertInto('contacts')
-    .values({
-      email: `pressed${contactSeq}@example.com`,
-      phone: `+3461100${String(contactSeq).padStart(4, '0')}`,
-      sms_consent: true,
-      newsletter_status: 'subscribed',
-      locale: 'en-GB',
-      ...values,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
+const contact = contactMaker(database, 'pressed', (n) => ({
+  phone: `+3461100${String(n).padStart(4, '0')}`,
+  sms_consent: true,
+  locale: 'en-GB',
+}));
 
 function activities(overrides: Partial<MessagingDeps['config']> = {}) {
   const channels = createChannels(

@@ -3,7 +3,6 @@
  * accepted email's by its address (bounced@, complained@, anything else delivered), and a STOP
  * reply on demand — accepted, stored and applied as Resend's and Twilio's own would be.
  */
-import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ProviderSimulator,
@@ -12,45 +11,28 @@ import {
 import { autoFeedbackKind } from '../../src/channels/simulator/webhooks.js';
 import { processInboxBatch } from '../../src/inbox/processor.js';
 import { suppressions } from '../../src/services/suppressions.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import {
-  API_KEY,
-  type RunningServer,
-  SIGNING_SECRET,
-  startServer,
-  unreachableTemporal,
-} from '../http/support.js';
+import { useTestEndpoint } from '../http/support.js';
 
 const RESEND_SECRET = `whsec_${Buffer.from('simulator-webhook-key').toString('base64')}`;
 const TWILIO_TOKEN = 'simulator-twilio-token';
 const PUBLIC_URL = 'https://boomerang.example';
 
-let database: TestDatabase;
-let temporal: Client;
-let server: RunningServer;
+const endpoint = useTestEndpoint({
+  shopifyWebhookSecret: undefined,
+  publicUrl: PUBLIC_URL,
+  providerFeedback: {
+    resendWebhookSecret: RESEND_SECRET,
+    twilioAuthToken: TWILIO_TOKEN,
+    softBounces: { limit: 3, windowDays: 30 },
+  },
+});
 let simulator: ProviderSimulator;
 
 beforeAll(async () => {
-  [database, temporal] = await Promise.all([createTestDatabase(), unreachableTemporal()]);
-  server = await startServer({
-    db: database.db,
-    temporal,
-    config: {
-      apiKey: API_KEY,
-      shopifyWebhookSecret: undefined,
-      signingSecret: SIGNING_SECRET,
-      publicUrl: PUBLIC_URL,
-      providerFeedback: {
-        resendWebhookSecret: RESEND_SECRET,
-        twilioAuthToken: TWILIO_TOKEN,
-        softBounces: { limit: 3, windowDays: 30 },
-      },
-    },
-  });
   simulator = await startProviderSimulator({
     emailRequestsPerSecond: 0,
     webhooks: {
-      url: server.base,
+      url: endpoint.server.base,
       publicUrl: PUBLIC_URL,
       resendSecret: RESEND_SECRET,
       twilioAuthToken: TWILIO_TOKEN,
@@ -61,15 +43,17 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await simulator?.close();
-  await server?.close();
-  await temporal?.connection.close();
-  await database?.drop();
 });
 
-const apply = () => processInboxBatch({ db: database.db, temporal, taskQueue: 'unused' });
+const apply = () =>
+  processInboxBatch({ db: endpoint.database.db, temporal: endpoint.temporal, taskQueue: 'unused' });
 const inboxTypes = async () =>
   (
-    await database.db.selectFrom('inbox_events').select(['source', 'type']).orderBy('id').execute()
+    await endpoint.database.db
+      .selectFrom('inbox_events')
+      .select(['source', 'type'])
+      .orderBy('id')
+      .execute()
   ).map((r) => `${r.source} ${r.type}`);
 
 describe('the provider simulator posts signed webhooks', () => {
@@ -109,16 +93,16 @@ describe('the provider simulator posts signed webhooks', () => {
     expect(await stop.json()).toMatchObject({ boomerang: { status: 200 } });
     expect(simulator.stats).toMatchObject({ webhooksPosted: 4, webhookFailures: 0 });
 
-    const contact = await database.db
+    const contact = await endpoint.database.db
       .insertInto('contacts')
       .values({ email: 'lin@example.com', phone: '+34611222999', sms_consent: true })
       .returning('id')
       .executeTakeFirstOrThrow();
     expect(await apply()).toMatchObject({ applied: 4, rejected: 0, failed: 0 });
-    expect((await suppressions(database.db)).map((s) => `${s.address} ${s.reason}`).sort()).toEqual(
-      ['bounced+1@example.com hard_bounce', 'complained@example.com complaint'],
-    );
-    const { sms_consent } = await database.db
+    expect(
+      (await suppressions(endpoint.database.db)).map((s) => `${s.address} ${s.reason}`).sort(),
+    ).toEqual(['bounced+1@example.com hard_bounce', 'complained@example.com complaint']);
+    const { sms_consent } = await endpoint.database.db
       .selectFrom('contacts')
       .select('sms_consent')
       .where('id', '=', contact.id)

@@ -7,6 +7,7 @@ import { campaignVersions, getCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { insertContact } from '../support/orders.js';
+import { insertJourneyRow } from '../support/campaigns.js';
 import { runCli } from './support.js';
 
 describe('boomerang campaign create / update', () => {
@@ -69,15 +70,7 @@ describe('boomerang campaign create / update', () => {
 
   it('refuses an update running journeys cannot take, naming the field and the reason', async () => {
     const contactId = await insertContact(database.db, 'ada@example.com');
-    await database.db
-      .insertInto('journeys')
-      .values({
-        workflow_id: `welcome/${contactId}`,
-        campaign_id: 'welcome',
-        contact_id: contactId,
-        definition_version: 2,
-      })
-      .execute();
+    await insertJourneyRow(database.db, 'welcome', contactId, { definition_version: 2 });
     // A control group added: a change running journeys cannot adopt.
     const withHoldout = (voucher: string) => ({
       ...definition,

@@ -11,6 +11,8 @@ import { stringify as toYaml } from 'yaml';
 import { ensureCouponSet } from '../../src/db/coupons.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { insertJourneyRow } from '../support/campaigns.js';
+import { insertContact } from '../support/orders.js';
 import { runCli } from './support.js';
 
 const flow = {
@@ -107,20 +109,8 @@ describe('flows on the command line', () => {
     );
 
     // A journey running version 2 (as its activities record it): it may be at wait-7d.
-    const { id: contactId } = await database.db
-      .insertInto('contacts')
-      .values({ email: 'runner@example.com' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await database.db
-      .insertInto('journeys')
-      .values({
-        workflow_id: `winback/${contactId}`,
-        campaign_id: 'winback',
-        contact_id: contactId,
-        definition_version: 2,
-      })
-      .execute();
+    const contactId = await insertContact(database.db, 'runner@example.com');
+    await insertJourneyRow(database.db, 'winback', contactId, { definition_version: 2 });
     const { 'wait-7d': _removed, ...rest } = flow.nodes;
     const shorter = await file('shorter.yaml', {
       ...flow,

@@ -8,6 +8,7 @@ import { saveCampaign } from '../../src/db/campaigns.js';
 import { upsertContact } from '../../src/db/contacts.js';
 import { createSegment } from '../../src/db/segments.js';
 import { useTestDatabase } from '../support/db.js';
+import { insertJourneyRow } from '../support/campaigns.js';
 import { runCli } from './support.js';
 
 const database = useTestDatabase();
@@ -63,16 +64,7 @@ beforeAll(async () => {
     kind: 'welcome_voucher',
     couponSet: 'w',
   });
-  await db
-    .insertInto('journeys')
-    .values({
-      workflow_id: `welcome/${contactId}`,
-      campaign_id: 'welcome',
-      contact_id: contactId,
-      holdout: false,
-      enrolled_at: new Date(),
-    })
-    .execute();
+  await insertJourneyRow(db, 'welcome', contactId, { holdout: false, enrolled_at: new Date() });
 });
 
 /** Every object key in `value`, at any depth, that is not camelCase. */

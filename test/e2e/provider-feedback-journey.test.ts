@@ -5,71 +5,36 @@
  *   message is written;
  * - a STOP reply withdraws SMS consent before the welcome journey's SMS, which is skipped.
  */
-import { createHmac } from 'node:crypto';
-import type http from 'node:http';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
-import { createHttpServer, listen } from '../../src/http/server.js';
 import { processInboxBatch } from '../../src/inbox/processor.js';
-import { lowClvCampaign } from '../support/campaigns.js';
-import { lowValueCustomer } from '../support/customers.js';
+import { useHttpJourneyStack } from '../support/http-journeys.js';
 import { until } from '../support/processes.js';
-import { useStack } from '../support/stack.js';
+import { postResendWebhook, postTwilioWebhook } from '../support/provider-webhooks.js';
 
 const KEY = Buffer.from('bounce-journey-webhook-key');
 const TWILIO_TOKEN = 'journey-twilio-token';
 
 describe('provider feedback during a journey', () => {
-  let server: http.Server;
-  let base: string;
-  const stack = useStack({
-    timeSkipping: true,
-    workers: { searchAttributes: false },
-    setup: async ({ env, database, workers }) => {
-      const config = workers!.config;
-      server = createHttpServer({
-        db: database.db,
-        temporal: env.client,
-        config: {
-          ...config,
-          providerFeedback: {
-            resendWebhookSecret: `whsec_${KEY.toString('base64')}`,
-            twilioAuthToken: TWILIO_TOKEN,
-            softBounces: { limit: 3, windowDays: 30 },
-          },
-        },
-      });
-      base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+  const running = useHttpJourneyStack((config) => ({
+    ...config,
+    providerFeedback: {
+      resendWebhookSecret: `whsec_${KEY.toString('base64')}`,
+      twilioAuthToken: TWILIO_TOKEN,
+      softBounces: { limit: 3, windowDays: 30 },
     },
-  });
-  // Registered after the stack's: the server closes first.
-  afterAll(() => {
-    server?.close();
-  });
+  }));
 
   it('skips the reminder to the bounced address as suppressed', async () => {
-    const { env, database } = stack;
-    const config = stack.workers!.config;
+    const { env, database } = running.stack;
+    const config = running.stack.workers!.config;
     const db = database.db;
-    const id = await lowValueCustomer(db, 'bounces@example.com');
-    const campaign = await lowClvCampaign(db, 'bounce', { name: 'Bounce test', coupons: 3 });
-    const { workflowId } = await startJourney(
-      { client: env.client, db, taskQueue: config.temporal.taskQueue, searchAttributes: false },
-      campaign,
-      id,
-    );
-    const offer = await until(
-      () =>
-        db
-          .selectFrom('messages')
-          .selectAll()
-          .where('contact_id', '=', id)
-          .where('status', '=', 'sent')
-          .executeTakeFirst(),
-      'the offer email',
+    const { id, workflowId, offer } = await running.lowClvJourneyPastOffer(
+      'bounces@example.com',
+      'bounce',
     );
 
     const body = JSON.stringify({
@@ -81,21 +46,7 @@ describe('provider feedback during a journey', () => {
         bounce: { type: 'Permanent', subType: 'General', message: 'no such mailbox' },
       },
     });
-    const svixId = 'msg_bounce_journey';
-    const timestamp = Math.floor(Date.now() / 1000);
-    const signature = createHmac('sha256', KEY)
-      .update(`${svixId}.${timestamp}.${body}`)
-      .digest('base64');
-    const res = await fetch(`${base}/webhooks/resend`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'svix-id': svixId,
-        'svix-timestamp': String(timestamp),
-        'svix-signature': `v1,${signature}`,
-      },
-      body,
-    });
+    const res = await postResendWebhook(running.base, body, { key: KEY, id: 'msg_bounce_journey' });
     expect(res.status).toBe(200);
     expect(
       await processInboxBatch({ db, temporal: env.client, taskQueue: config.temporal.taskQueue }),
@@ -106,17 +57,12 @@ describe('provider feedback during a journey', () => {
     expect(result.steps.find((s) => s.step === 'send_reminder')).toMatchObject({
       outcome: 'skipped: suppressed',
     });
-    const messages = await db
-      .selectFrom('messages')
-      .select('idempotency_key')
-      .where('contact_id', '=', id)
-      .execute();
-    expect(messages.map((m) => m.idempotency_key)).toEqual([`${workflowId}/send_offer`]);
+    expect(await running.messageKeys(id)).toEqual([`${workflowId}/send_offer`]);
   }, 120_000);
 
   it('skips the welcome journey’s SMS once the contact replied STOP', async () => {
-    const { env, database } = stack;
-    const config = stack.workers!.config;
+    const { env, database } = running.stack;
+    const config = running.stack.workers!.config;
     const db = database.db;
     const phone = '+34611777001';
     const contact = await db
@@ -154,20 +100,7 @@ describe('provider feedback during a journey', () => {
     );
 
     const params = { MessageSid: 'SMstopjourney', From: phone, To: '+15550000000', Body: 'STOP' };
-    const signed = Object.keys(params)
-      .sort()
-      .reduce(
-        (text, k) => text + k + params[k as keyof typeof params],
-        `${config.publicUrl}/webhooks/twilio`,
-      );
-    const res = await fetch(`${base}/webhooks/twilio`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': createHmac('sha1', TWILIO_TOKEN).update(signed).digest('base64'),
-      },
-      body: new URLSearchParams(params).toString(),
-    });
+    const res = await postTwilioWebhook(running.base, config.publicUrl!, params, TWILIO_TOKEN);
     expect(res.status).toBe(200);
     expect(
       await processInboxBatch({ db, temporal: env.client, taskQueue: config.temporal.taskQueue }),

@@ -4,52 +4,24 @@
  * so the journey's "still in segment?" node is where it ends; the send-time consent check behind
  * it is tested in test/activities/messaging.test.ts.)
  */
-import type http from 'node:http';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startJourney } from '../../src/campaigns/lifecycle.js';
-import { createHttpServer, listen } from '../../src/http/server.js';
+import { describe, expect, it } from 'vitest';
 import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
-import { until } from '../support/processes.js';
-import { lowClvCampaign } from '../support/campaigns.js';
-import { lowValueCustomer } from '../support/customers.js';
-import { useStack } from '../support/stack.js';
+import { useHttpJourneyStack } from '../support/http-journeys.js';
 
 describe('unsubscribe during a journey', () => {
-  let server: http.Server;
-  let base: string;
-  const stack = useStack({
-    timeSkipping: true,
-    workers: { searchAttributes: false },
-    setup: async ({ env, database, workers }) => {
-      server = createHttpServer({ db: database.db, temporal: env.client, config: workers!.config });
-      base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
-    },
-  });
-  // Registered after the stack's: the server closes first.
-  afterAll(() => {
-    server?.close();
-  });
+  const running = useHttpJourneyStack();
 
   it('ends the journey without the reminder once the contact follows the link', async () => {
-    const { env, database } = stack;
-    const config = stack.workers!.config;
+    const { env, database } = running.stack;
     const db = database.db;
-    const id = await lowValueCustomer(db, 'linus@example.com');
-    const campaign = await lowClvCampaign(db, 'unsub', { name: 'Unsubscribe test', coupons: 3 });
-    const { workflowId } = await startJourney(
-      { client: env.client, db, taskQueue: config.temporal.taskQueue, searchAttributes: false },
-      campaign,
-      id,
-    );
-
-    const offer = await until(
-      () => db.selectFrom('messages').selectAll().where('contact_id', '=', id).executeTakeFirst(),
-      'the offer email',
+    const { id, workflowId, offer } = await running.lowClvJourneyPastOffer(
+      'linus@example.com',
+      'unsub',
     );
     // The link as the email carries it, pointed at this test's server.
     const link = /<([^>]+)>/.exec(offer.headers['List-Unsubscribe']!)![1]!;
     // As a mailbox provider's one-click (RFC 8058); a GET only shows the button.
-    const page = await fetch(`${base}${new URL(link).pathname}${new URL(link).search}`, {
+    const page = await fetch(`${running.base}${new URL(link).pathname}${new URL(link).search}`, {
       method: 'POST',
       body: 'List-Unsubscribe=One-Click',
     });
@@ -68,11 +40,6 @@ describe('unsubscribe during a journey', () => {
     const result = (await env.client.workflow.getHandle(workflowId).result()) as JourneyResult;
     expect(result.endReason).toBe('left_segment');
     expect(result.steps.map((s) => s.step)).not.toContain('send_reminder');
-    const messages = await db
-      .selectFrom('messages')
-      .select('idempotency_key')
-      .where('contact_id', '=', id)
-      .execute();
-    expect(messages.map((m) => m.idempotency_key)).toEqual([`${workflowId}/send_offer`]);
+    expect(await running.messageKeys(id)).toEqual([`${workflowId}/send_offer`]);
   }, 120_000);
 });

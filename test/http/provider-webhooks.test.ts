@@ -4,10 +4,8 @@
  * bad signature stores nothing; a replayed svix-id is stored once; a STOP reply withdraws SMS
  * consent so the next SMS is skipped; deliveries, opens and clicks are recorded per message.
  */
-import { createHmac } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createMessagingActivities,
   type SendMessageInput,
@@ -16,52 +14,29 @@ import {
 import { createChannels } from '../../src/channels/index.js';
 import { processInboxBatch } from '../../src/inbox/processor.js';
 import { suppressions, unsuppressEmail } from '../../src/services/suppressions.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import {
-  API_KEY,
-  type RunningServer,
-  SHOPIFY_SECRET,
-  SIGNING_SECRET,
-  startServer,
-  unreachableTemporal,
-} from './support.js';
-import { outboxMessagingConfig } from '../support/messaging.js';
+import { API_KEY, SIGNING_SECRET, startServer, useTestEndpoint } from './support.js';
+import { postResendWebhook, postTwilioWebhook } from '../support/provider-webhooks.js';
+import { outboxMessagingConfig, welcomeReminderSms } from '../support/messaging.js';
 
 const RESEND_KEY = Buffer.from('resend-webhook-test-key');
 const RESEND_SECRET = `whsec_${RESEND_KEY.toString('base64')}`;
 const TWILIO_TOKEN = 'twilio-test-auth-token';
 const PUBLIC_URL = 'https://boomerang.example';
 
-let database: TestDatabase;
-let temporal: Client;
-let server: RunningServer;
+const endpoint = useTestEndpoint({
+  publicUrl: PUBLIC_URL,
+  providerFeedback: {
+    resendWebhookSecret: RESEND_SECRET,
+    twilioAuthToken: TWILIO_TOKEN,
+    softBounces: { limit: 2, windowDays: 30 },
+  },
+});
 
 beforeAll(async () => {
-  [database, temporal] = await Promise.all([createTestDatabase(), unreachableTemporal()]);
-  server = await startServer({
-    db: database.db,
-    temporal,
-    config: {
-      apiKey: API_KEY,
-      shopifyWebhookSecret: SHOPIFY_SECRET,
-      signingSecret: SIGNING_SECRET,
-      publicUrl: PUBLIC_URL,
-      providerFeedback: {
-        resendWebhookSecret: RESEND_SECRET,
-        twilioAuthToken: TWILIO_TOKEN,
-        softBounces: { limit: 2, windowDays: 30 },
-      },
-    },
-  });
-  await database.db
+  await endpoint.database.db
     .insertInto('campaigns')
     .values({ id: 'welcome', kind: 'welcome_voucher', name: 'Welcome', definition: '{}' })
     .execute();
-});
-afterAll(async () => {
-  await server?.close();
-  await temporal?.connection.close();
-  await database?.drop();
 });
 
 // --- the providers, as they sign -------------------------------------------------------------
@@ -72,21 +47,10 @@ function postResend(
   event: unknown,
   opts: { id?: string; timestamp?: number; secret?: Buffer; raw?: string } = {},
 ) {
-  const body = opts.raw ?? JSON.stringify(event);
-  const id = opts.id ?? `msg_test${++svixSeq}`;
-  const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
-  const mac = createHmac('sha256', opts.secret ?? RESEND_KEY)
-    .update(`${id}.${timestamp}.${body}`)
-    .digest('base64');
-  return fetch(`${server.base}/webhooks/resend`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'svix-id': id,
-      'svix-timestamp': String(timestamp),
-      'svix-signature': `v1,${mac}`,
-    },
-    body,
+  return postResendWebhook(endpoint.server.base, opts.raw ?? JSON.stringify(event), {
+    key: opts.secret ?? RESEND_KEY,
+    id: opts.id ?? `msg_test${++svixSeq}`,
+    ...(opts.timestamp === undefined ? {} : { timestamp: opts.timestamp }),
   });
 }
 
@@ -105,29 +69,15 @@ const resendEvent = (type: string, emailId: string, to: string, data: object = {
 
 /** Posts form parameters signed as Twilio signs them. */
 function postTwilio(params: Record<string, string>, opts: { token?: string } = {}) {
-  const url = `${PUBLIC_URL}/webhooks/twilio`;
-  const signed = Object.keys(params)
-    .sort()
-    .reduce((s, k) => s + k + params[k], url);
-  const signature = createHmac('sha1', opts.token ?? TWILIO_TOKEN)
-    .update(signed)
-    .digest('base64');
-  return fetch(`${server.base}/webhooks/twilio`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': signature,
-    },
-    body: new URLSearchParams(params).toString(),
-  });
+  return postTwilioWebhook(endpoint.server.base, PUBLIC_URL, params, opts.token ?? TWILIO_TOKEN);
 }
 
 // --- Boomerang's side ------------------------------------------------------------------------
 
 const apply = () =>
   processInboxBatch({
-    db: database.db,
-    temporal,
+    db: endpoint.database.db,
+    temporal: endpoint.temporal,
     taskQueue: 'unused',
     softBounces: { limit: 2, windowDays: 30 },
   });
@@ -136,10 +86,10 @@ const config = outboxMessagingConfig({ publicUrl: PUBLIC_URL, signingSecret: SIG
 
 function activities() {
   return createMessagingActivities({
-    db: database.db,
+    db: endpoint.database.db,
     channels: createChannels(
       { email: config.email, sms: { provider: 'outbox', twilio: undefined } },
-      database.db,
+      endpoint.database.db,
     ),
     config,
   });
@@ -156,20 +106,8 @@ function run(
   return env.run(activity, input) as Promise<SendResult>;
 }
 
-const input = (contactId: number, step: string): SendMessageInput => ({
-  step,
-  campaignId: 'welcome',
-  contactId,
-  template: 'voucher-reminder-sms',
-  variables: {
-    coupon: { code: 'WELCOME-5', expires_at: '2026-11-30T12:00:00.000Z' },
-    shop: { url: 'https://shop.example/' },
-  },
-  utm: { source: 'boomerang', medium: 'sms', campaign: 'welcome' },
-  category: 'marketing',
-});
 const emailInput = (contactId: number, step: string): SendMessageInput => ({
-  ...input(contactId, step),
+  ...welcomeReminderSms(contactId, step),
   template: 'low-clv-offer',
   utm: { source: 'boomerang', medium: 'email', campaign: 'welcome' },
 });
@@ -177,7 +115,7 @@ const emailInput = (contactId: number, step: string): SendMessageInput => ({
 let contactSeq = 0;
 async function contact(values: { phone?: string; sms_consent?: boolean } = {}) {
   const email = `feedback${++contactSeq}@example.com`;
-  const row = await database.db
+  const row = await endpoint.database.db
     .insertInto('contacts')
     .values({ email, first_name: 'Ada', newsletter_status: 'subscribed', ...values })
     .returning('id')
@@ -185,16 +123,17 @@ async function contact(values: { phone?: string; sms_consent?: boolean } = {}) {
   return { id: row.id, email };
 }
 
-const inbox = () => database.db.selectFrom('inbox_events').selectAll().orderBy('id').execute();
+const inbox = () =>
+  endpoint.database.db.selectFrom('inbox_events').selectAll().orderBy('id').execute();
 const feedbackOf = (messageId: number) =>
-  database.db
+  endpoint.database.db
     .selectFrom('message_feedback')
     .select(['type', 'detail'])
     .where('message_id', '=', messageId)
     .orderBy('id')
     .execute();
 async function sentMessage(contactId: number) {
-  return database.db
+  return endpoint.database.db
     .selectFrom('messages')
     .selectAll()
     .where('contact_id', '=', contactId)
@@ -203,7 +142,7 @@ async function sentMessage(contactId: number) {
 }
 
 beforeEach(async () => {
-  await database.db.deleteFrom('inbox_events').execute();
+  await endpoint.database.db.deleteFrom('inbox_events').execute();
 });
 
 describe('POST /webhooks/resend', () => {
@@ -228,7 +167,7 @@ describe('POST /webhooks/resend', () => {
     expect(await feedbackOf(sent.id)).toMatchObject([
       { type: 'bounced', detail: { bounceType: 'Permanent', message: 'mailbox does not exist' } },
     ]);
-    expect(await suppressions(database.db)).toMatchObject([
+    expect(await suppressions(endpoint.database.db)).toMatchObject([
       { channel: 'email', address: email, reason: 'hard_bounce', source: 'resend' },
     ]);
 
@@ -236,7 +175,7 @@ describe('POST /webhooks/resend', () => {
       outcome: 'skipped',
       reason: 'suppressed',
     });
-    const skipped = await database.db
+    const skipped = await endpoint.database.db
       .selectFrom('journey_events')
       .select(['type', 'step', 'detail'])
       .where('contact_id', '=', id)
@@ -249,16 +188,20 @@ describe('POST /webhooks/resend', () => {
       },
     ]);
     expect(
-      await database.db.selectFrom('messages').select('id').where('contact_id', '=', id).execute(),
+      await endpoint.database.db
+        .selectFrom('messages')
+        .select('id')
+        .where('contact_id', '=', id)
+        .execute(),
     ).toHaveLength(1);
 
     // Lifted by hand (with a reason), the address receives marketing email again.
-    expect(await unsuppressEmail(database.db, email, 'mailbox restored')).toMatchObject({
+    expect(await unsuppressEmail(endpoint.database.db, email, 'mailbox restored')).toMatchObject({
       reason: 'hard_bounce',
       liftedReason: 'mailbox restored',
     });
     expect((await run(acts.sendEmail, emailInput(id, 'send_last_call'))).outcome).toBe('sent');
-    expect(await unsuppressEmail(database.db, email, 'again')).toBeUndefined();
+    expect(await unsuppressEmail(endpoint.database.db, email, 'again')).toBeUndefined();
   });
 
   it('refuses a bad signature, a stale timestamp or missing headers with 401 and stores nothing', async () => {
@@ -269,14 +212,14 @@ describe('POST /webhooks/resend', () => {
     const stale = await postResend(event, { timestamp: Math.floor(Date.now() / 1000) - 600 });
     expect(stale.status).toBe(401);
     expect(((await stale.json()) as { error: string }).error).toMatch(/5 minutes/);
-    const unsigned = await fetch(`${server.base}/webhooks/resend`, {
+    const unsigned = await fetch(`${endpoint.server.base}/webhooks/resend`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(event),
     });
     expect(unsigned.status).toBe(401);
     expect(await inbox()).toHaveLength(0);
-    expect(await suppressions(database.db)).not.toContainEqual(
+    expect(await suppressions(endpoint.database.db)).not.toContainEqual(
       expect.objectContaining({ address: 'someone@example.com' }),
     );
   });
@@ -316,7 +259,7 @@ describe('POST /webhooks/resend', () => {
     expect(recorded.map((r) => r.type)).toEqual(['delivered', 'opened', 'clicked']);
     // The link is kept; the reader's IP address is not.
     expect(recorded[2]!.detail).toEqual({ link: 'https://shop.example/?utm_source=boomerang' });
-    expect(await suppressions(database.db)).not.toContainEqual(
+    expect(await suppressions(endpoint.database.db)).not.toContainEqual(
       expect.objectContaining({ address: email }),
     );
   });
@@ -333,14 +276,14 @@ describe('POST /webhooks/resend', () => {
       );
     await transient();
     await apply();
-    const now = await suppressions(database.db);
+    const now = await suppressions(endpoint.database.db);
     expect(now).toContainEqual(
       expect.objectContaining({ address: complainer.email, reason: 'complaint' }),
     );
     expect(now).not.toContainEqual(expect.objectContaining({ address: soft.email }));
     await transient();
     await apply();
-    expect(await suppressions(database.db)).toContainEqual(
+    expect(await suppressions(endpoint.database.db)).toContainEqual(
       expect.objectContaining({
         address: soft.email,
         reason: 'soft_bounces',
@@ -363,8 +306,8 @@ describe('POST /webhooks/resend', () => {
 
   it('answers 503 while RESEND_WEBHOOK_SECRET is not set', async () => {
     const bare = await startServer({
-      db: database.db,
-      temporal,
+      db: endpoint.database.db,
+      temporal: endpoint.temporal,
       config: { apiKey: API_KEY, shopifyWebhookSecret: undefined, signingSecret: SIGNING_SECRET },
     });
     try {
@@ -384,7 +327,7 @@ describe('POST /webhooks/twilio', () => {
     const phone = '+34611999001';
     const { id } = await contact({ phone, sms_consent: true });
     const acts = activities();
-    expect((await run(acts.sendSms, input(id, 'send_sms'))).outcome).toBe('sent');
+    expect((await run(acts.sendSms, welcomeReminderSms(id, 'send_sms'))).outcome).toBe('sent');
 
     const res = await postTwilio({
       MessageSid: 'SM-inbound-1',
@@ -398,13 +341,13 @@ describe('POST /webhooks/twilio', () => {
     expect(res.headers.get('content-type')).toMatch(/text\/xml/);
     expect(await inbox()).toMatchObject([{ source: 'twilio', type: 'sms_opted_out' }]);
     expect((await apply()).applied).toBe(1);
-    const after = await database.db
+    const after = await endpoint.database.db
       .selectFrom('contacts')
       .select(['sms_consent'])
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     expect(after.sms_consent).toBe(false);
-    expect(await run(acts.sendSms, input(id, 'send_sms_again'))).toEqual({
+    expect(await run(acts.sendSms, welcomeReminderSms(id, 'send_sms_again'))).toEqual({
       outcome: 'skipped',
       reason: 'no_sms_consent',
     });
@@ -417,13 +360,15 @@ describe('POST /webhooks/twilio', () => {
       Body: 'START',
     });
     await apply();
-    expect((await run(acts.sendSms, input(id, 'send_sms_third'))).outcome).toBe('sent');
+    expect((await run(acts.sendSms, welcomeReminderSms(id, 'send_sms_third'))).outcome).toBe(
+      'sent',
+    );
   });
 
   it('records a delivered status callback against the message by MessageSid, not the steps on the way', async () => {
     const phone = '+34611999002';
     const { id } = await contact({ phone, sms_consent: true });
-    await run(activities().sendSms, input(id, 'send_sms'));
+    await run(activities().sendSms, welcomeReminderSms(id, 'send_sms'));
     const sent = await sentMessage(id);
     for (const status of ['sent', 'delivered'])
       await postTwilio({ MessageSid: sent.provider_message_id!, MessageStatus: status, To: phone });

@@ -143,9 +143,12 @@ export interface TestEndpoint {
 
 /**
  * For the test file that calls it: a fresh database and the HTTP endpoint over it with the test
- * secrets, Temporal unreachable; all of it stopped after the file.
+ * secrets (and `config`, e.g. provider feedback's), Temporal unreachable; all of it stopped after
+ * the file.
  */
-export function useTestEndpoint(): TestEndpoint {
+export function useTestEndpoint(
+  config: Partial<NonNullable<HttpDeps['config']>> = {},
+): TestEndpoint {
   const endpoint = { kicks: 0 } as TestEndpoint;
   beforeAll(async () => {
     [endpoint.database, endpoint.temporal] = await Promise.all([
@@ -159,6 +162,7 @@ export function useTestEndpoint(): TestEndpoint {
         apiKey: API_KEY,
         shopifyWebhookSecret: SHOPIFY_SECRET,
         signingSecret: SIGNING_SECRET,
+        ...config,
       },
       onEventsAccepted: () => endpoint.kicks++,
     });

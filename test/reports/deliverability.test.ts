@@ -8,7 +8,6 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createMessagingActivities,
-  type MessagingDeps,
   type SendMessageInput,
   type SendResult,
 } from '../../src/activities/messaging.js';
@@ -20,6 +19,7 @@ import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
 import type { CampaignResult } from '../../src/reports/types.js';
 import { useTestDatabase } from '../support/db.js';
+import { outboxMessagingConfig } from '../support/messaging.js';
 import { REPORT_CONFIG } from './matchers.js';
 
 const CAMPAIGN = 'low-clv';
@@ -28,19 +28,10 @@ const JOURNEYS = 12;
 describe('report per send node, with provider feedback', () => {
   const database = useTestDatabase();
 
-  const config: MessagingDeps['config'] = {
-    email: {
-      provider: 'outbox',
-      from: 'Shop <shop@example.com>',
-      resendApiKey: undefined,
-      requestsPerSecond: 2,
-      batchSize: 100,
-    },
-    publicUrl: 'https://boomerang.example',
+  const config = outboxMessagingConfig({
     signingSecret: 'a-signing-secret-of-at-least-32-characters!!',
-    frequencyCap: undefined,
     shop: { name: undefined, url: undefined, timezone: 'UTC', currency: 'EUR' },
-  };
+  });
 
   function send(workflowId: string, contactId: number, step: string): Promise<SendResult> {
     const acts = createMessagingActivities({

@@ -1,7 +1,9 @@
 /** Campaigns, with the coupon pools they draw on, and their journeys' progress, for the end-to-end tests. */
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
+import type { Insertable } from 'kysely';
 import type { Db } from '../../src/db/database.js';
+import type { JourneysTable } from '../../src/db/schema.js';
 import type { CampaignDefinition } from '../../src/domain/campaigns/definition.js';
 
 /**
@@ -36,4 +38,26 @@ export async function journeysAt(db: Db, campaignId: string, step: string): Prom
     .where('step', '=', step)
     .execute();
   return events.length;
+}
+
+/**
+ * The journeys-table row of a journey of `campaignId` for the contact, as enrolment writes it
+ * (workflow id `<campaign>/<contact>`), with `values` (a definition version, an enrolment time)
+ * over it. A journey the tests need the table to know of, without its workflow.
+ */
+export async function insertJourneyRow(
+  db: Db,
+  campaignId: string,
+  contactId: number,
+  values: Omit<Insertable<JourneysTable>, 'workflow_id' | 'campaign_id' | 'contact_id'> = {},
+): Promise<void> {
+  await db
+    .insertInto('journeys')
+    .values({
+      workflow_id: `${campaignId}/${contactId}`,
+      campaign_id: campaignId,
+      contact_id: contactId,
+      ...values,
+    })
+    .execute();
 }

@@ -1,5 +1,6 @@
 /** Contacts in the shapes the end-to-end tests need. */
 import type { Db } from '../../src/db/database.js';
+import type { NewContact } from '../../src/db/schema.js';
 import { ensurePresetSegments } from '../../src/db/segments.js';
 
 /**
@@ -79,4 +80,31 @@ export async function seedReengageContacts(
     )
     .execute();
   return contacts;
+}
+
+/**
+ * Inserts a contact a call, each with an address of its own (`${prefix}${n}@example.com`, n
+ * counting from 1) and subscribed to the newsletter, then `defaults(n)` and the call's `values`
+ * over that; returns the contact's id.
+ */
+export function contactMaker(
+  database: { readonly db: Db },
+  prefix: string,
+  defaults: (n: number) => Partial<NewContact> = () => ({}),
+): (values?: Partial<NewContact>) => Promise<number> {
+  let n = 0;
+  return async (values = {}) => {
+    n++;
+    const { id } = await database.db
+      .insertInto('contacts')
+      .values({
+        email: `${prefix}${n}@example.com`,
+        newsletter_status: 'subscribed',
+        ...defaults(n),
+        ...values,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return id;
+  };
 }

@@ -111,3 +111,14 @@ export async function missingCouponSet(
     `couponSet: no coupon set ${JSON.stringify(couponSet)}; create it with \`boomerang coupons generate ${couponSet} --count N\`${sets.length ? ` (known: ${sets.join(', ')})` : ''}`,
   ];
 }
+
+/** The checks of a kind whose definition names a segment and a coupon set. */
+export async function segmentAndCouponSetProblems(
+  campaign: { segment: string; couponSet: string },
+  lookups: CheckLookups,
+): Promise<string[]> {
+  return [
+    ...(await missingSegment('segment', campaign.segment, lookups)),
+    ...(await missingCouponSet(campaign.couponSet, lookups)),
+  ];
+}

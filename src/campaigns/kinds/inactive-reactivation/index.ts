@@ -4,7 +4,7 @@
  * contact buys within a few hours.
  */
 import { chain, type CampaignGraph, exit, nodes, START } from '../graph.js';
-import { defineCampaignKind, missingCouponSet, missingSegment } from '../kind.js';
+import { defineCampaignKind, segmentAndCouponSetProblems } from '../kind.js';
 import { type InactiveReactivationCampaign, inactiveReactivationSchema } from './definition.js';
 import { inactiveReactivationSteps } from './steps.js';
 
@@ -27,9 +27,6 @@ export const inactiveReactivation = defineCampaignKind<InactiveReactivationCampa
   schema: inactiveReactivationSchema,
   workflowType: 'inactiveReactivationJourney',
   trigger: { on: 'segment_entry', segment: (c) => c.segment },
-  checks: async (c, lookups) => [
-    ...(await missingSegment('segment', c.segment, lookups)),
-    ...(await missingCouponSet(c.couponSet, lookups)),
-  ],
+  checks: segmentAndCouponSetProblems,
   graph,
 });

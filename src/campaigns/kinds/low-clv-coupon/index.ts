@@ -3,7 +3,7 @@
  * (src/workflows/low-clv-coupon.ts) checks the segment, sends a coupon, then a reminder.
  */
 import { chain, type CampaignGraph, exit, nodes, START } from '../graph.js';
-import { defineCampaignKind, missingCouponSet, missingSegment } from '../kind.js';
+import { defineCampaignKind, segmentAndCouponSetProblems } from '../kind.js';
 import { type LowClvCouponCampaign, lowClvCouponSchema } from './definition.js';
 import { lowClvCouponSteps } from './steps.js';
 
@@ -37,9 +37,6 @@ export const lowClvCoupon = defineCampaignKind<LowClvCouponCampaign>({
   schema: lowClvCouponSchema,
   workflowType: 'lowClvCouponJourney',
   trigger: { on: 'launch' },
-  checks: async (c, lookups) => [
-    ...(await missingSegment('segment', c.segment, lookups)),
-    ...(await missingCouponSet(c.couponSet, lookups)),
-  ],
+  checks: segmentAndCouponSetProblems,
   graph,
 });
