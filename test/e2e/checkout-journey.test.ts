@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from '../../src/config.js';
 import { findCheckout } from '../../src/db/checkouts.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { type InboxProcessor, startInboxProcessor } from '../../src/inbox/processor.js';
-import { type RunningServer, signShopify } from '../http/support.js';
+import { deliverShopify, type RunningServer } from '../http/support.js';
 import { type InboxHarness, startInboxHarness } from '../inbox/harness.js';
 import { until } from '../support/processes.js';
 
@@ -53,17 +53,7 @@ describe('an abandoned checkout from Shopify, end to end', () => {
   let server: RunningServer;
 
   const deliver = async (topic: string, payload: unknown, webhookId: string) => {
-    const body = JSON.stringify(payload);
-    const res = await fetch(`${server.base}/webhooks/shopify`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-shopify-topic': topic,
-        'x-shopify-hmac-sha256': signShopify(body),
-        'x-shopify-webhook-id': webhookId,
-      },
-      body,
-    });
+    const res = await deliverShopify(server.base, topic, JSON.stringify(payload), webhookId);
     expect(res.status).toBe(200);
     return (await res.json()) as { duplicate: boolean };
   };
