@@ -51,9 +51,14 @@ describe('examples', () => {
         // The node's template and each of its variants (an experiment's arms).
         for (const template of [node.template, ...(node.variants ?? []).map((v) => v.template)])
           if (typeof template !== 'string')
-            expect(await templateProblems(`nodes.${id}.template`, 'email', template), file).toEqual(
-              [],
-            );
+            expect(
+              await templateProblems(
+                `nodes.${id}.template`,
+                node.channel === 'sms' ? 'sms' : 'email',
+                template,
+              ),
+              file,
+            ).toEqual([]);
       }
     }
     // The README's two flows: started by a purchase and by entry into "Champions".

@@ -32,6 +32,8 @@ export interface Order {
   currency: string;
   couponCode: string | null;
   status: OrderStatus;
+  /** The store's id of the checkout the order completes. */
+  checkoutId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -48,6 +50,8 @@ export interface OrderInput {
   couponCode?: string | null;
   /** Default `paid`. */
   status?: OrderStatus;
+  /** The checkout the order completes; absent keeps the one known. */
+  checkoutId?: string;
 }
 
 export type OrderUpsertAction = 'inserted' | 'updated' | 'unchanged';
@@ -72,6 +76,7 @@ export function toOrder(row: OrderRow): Order {
     currency: row.currency,
     couponCode: row.coupon_code,
     status: row.status,
+    checkoutId: row.checkout_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -104,6 +109,7 @@ function sameOrder(
     currency: string;
     coupon_code: string | null;
     status: OrderStatus;
+    checkout_id: string | null;
   },
 ): boolean {
   return (
@@ -112,7 +118,8 @@ function sameOrder(
     Math.round(Number(stored.total) * 100) === Math.round(row.total * 100) &&
     stored.currency === row.currency &&
     stored.coupon_code === row.coupon_code &&
-    stored.status === row.status
+    stored.status === row.status &&
+    (row.checkout_id === null || stored.checkout_id === row.checkout_id)
   );
 }
 
@@ -154,6 +161,7 @@ export async function upsertOrders(
         currency: i.currency,
         coupon_code: i.couponCode ?? null,
         status: i.status ?? 'paid',
+        checkout_id: i.checkoutId ?? null,
       }));
       const known = await trx
         .selectFrom('orders')
@@ -187,12 +195,15 @@ export async function upsertOrders(
                     currency: eb.ref('excluded.currency'),
                     coupon_code: eb.ref('excluded.coupon_code'),
                     status: eb.ref('excluded.status'),
+                    checkout_id: sql<
+                      string | null
+                    >`coalesce(excluded.checkout_id, orders.checkout_id)`,
                     updated_at: sql<Date>`now()`,
                   }))
                   .where(
-                    sql<boolean>`(orders.contact_id, orders.placed_at, orders.total, orders.currency, orders.coupon_code, orders.status)
+                    sql<boolean>`(orders.contact_id, orders.placed_at, orders.total, orders.currency, orders.coupon_code, orders.status, orders.checkout_id)
                       IS DISTINCT FROM
-                      (excluded.contact_id, excluded.placed_at, excluded.total, excluded.currency, excluded.coupon_code, excluded.status)`,
+                      (excluded.contact_id, excluded.placed_at, excluded.total, excluded.currency, excluded.coupon_code, excluded.status, coalesce(excluded.checkout_id, orders.checkout_id))`,
                   ),
               )
               .returningAll()

@@ -68,6 +68,8 @@ export interface OrdersTable {
   currency: string;
   coupon_code: string | null;
   status: ColumnType<OrderStatus, OrderStatus | undefined, OrderStatus>;
+  /** The store's id of the checkout this order completes (matched within the same source). */
+  checkout_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -332,6 +334,30 @@ export interface ContactEventsTable {
   received_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+/** A checkout the store reported, with the latest state it stated (src/db/checkouts.ts). */
+export interface CheckoutsTable {
+  id: Generated<number>;
+  source: string;
+  /** The store's checkout id (Shopify: the checkout's token). */
+  external_id: string;
+  contact_id: number | null;
+  email: string | null;
+  currency: string;
+  /** NUMERIC(14,2), parsed to a number. */
+  total: number;
+  line_items: JsonWithDefault<unknown[]>;
+  recovery_url: string | null;
+  started_at: Timestamp;
+  /** The store's time of the state kept. */
+  updated_at: Timestamp;
+  completed_at: NullableTimestamp;
+  deleted_at: NullableTimestamp;
+  /** The order that completed it. */
+  order_id: ColumnType<number | null, number | null | undefined, number | null>;
+  created_at: ColumnType<Date, Date | undefined, Date>;
+  received_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface Database {
   greetings: GreetingsTable;
   contacts: ContactsTable;
@@ -356,11 +382,13 @@ export interface Database {
   message_feedback: MessageFeedbackTable;
   suppressions: SuppressionsTable;
   contact_events: ContactEventsTable;
+  checkouts: CheckoutsTable;
 }
 
 export type ContactRow = Selectable<ContactsTable>;
 export type NewContact = Insertable<ContactsTable>;
 export type OrderRow = Selectable<OrdersTable>;
+export type CheckoutRow = Selectable<CheckoutsTable>;
 export type SegmentRow = Selectable<SegmentsTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type MessageBatchRow = Selectable<MessageBatchesTable>;
