@@ -43,14 +43,27 @@ const exampleFlow = (name: string) =>
   parseFlowDefinition(
     parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, 'examples/flows', name), 'utf8')),
   );
-const lowClvFlow = exampleFlow('low-clv-coupon.yaml');
-const lowClvCoded = parseCampaignDefinition({
-  id: 'low-clv-coupon-flow',
-  name: 'Low CLV coupon',
+/** A seed campaign as a flow (examples/flows) and as its coded kind, under the same id and name. */
+function seed(file: string, coded: Record<string, unknown>) {
+  const flow = exampleFlow(file);
+  return { flow, coded: parseCampaignDefinition({ id: flow.id, name: flow.name, ...coded }) };
+}
+const lowClv = seed('low-clv-coupon.yaml', {
   kind: 'low_clv_coupon',
   couponSet: 'low-clv',
   utm: { campaign: 'low-clv-coupon' },
-}) as LowClvCouponCampaign;
+});
+const lowClvFlow = lowClv.flow;
+const lowClvCoded = lowClv.coded as LowClvCouponCampaign;
+const welcome = seed('welcome-voucher.yaml', {
+  kind: 'welcome_voucher',
+  couponSet: 'welcome',
+  contactWindow: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], from: '09:00', to: '20:00' },
+});
+const reactivation = seed('inactive-reactivation.yaml', {
+  kind: 'inactive_reactivation',
+  couponSet: 'reactivation',
+});
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -349,27 +362,8 @@ const sent = (run: Run, name: 'sendEmail' | 'sendSms') =>
 const coupons = (run: Run) =>
   run.inputs('assignCoupon').map((c) => [c.step, c.couponSet, c.validFor]);
 
-const welcomeFlow = exampleFlow('welcome-voucher.yaml');
-const welcomeCoded = parseCampaignDefinition({
-  id: 'welcome-voucher-flow',
-  name: 'Welcome voucher',
-  kind: 'welcome_voucher',
-  couponSet: 'welcome',
-  contactWindow: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], from: '09:00', to: '20:00' },
-});
-const reactivationFlow = exampleFlow('inactive-reactivation.yaml');
-const reactivationCoded = parseCampaignDefinition({
-  id: 'inactive-reactivation-flow',
-  name: 'Reactivation',
-  kind: 'inactive_reactivation',
-  couponSet: 'reactivation',
-});
-
 describe('the other seeds as flows, beside their coded journeys', () => {
-  const seeds = [
-    { flow: welcomeFlow, coded: welcomeCoded },
-    { flow: reactivationFlow, coded: reactivationCoded },
-  ];
+  const seeds = [welcome, reactivation];
   const scenarios: { title: string; scenario: Scenario; opts?: RunOptions }[] = [
     { title: 'without a purchase', scenario: { windowOpensInMs: 5 * HOUR } },
     {
@@ -402,8 +396,8 @@ describe('the welcome seed outside the contact window', () => {
   const closed: Scenario = { windowOpensInMs: 37 * HOUR };
 
   it('waits until the window opens, then sends the voucher, as the coded journey does', async () => {
-    const flow = await runFlow(welcomeFlow, closed);
-    const coded = await runFlow(welcomeCoded, closed);
+    const flow = await runFlow(welcome.flow, closed);
+    const coded = await runFlow(welcome.coded, closed);
     expect(flow.result.endReason).toBe('completed');
     expect(flow.result.endReason).toBe(coded.result.endReason);
     expect(flow.timeline).toEqual(coded.timeline);
@@ -427,9 +421,9 @@ describe('the welcome seed outside the contact window', () => {
 
 describe('a worker killed mid-journey, and a fresh one on the same task queue', () => {
   const seeds = [
-    { flow: lowClvFlow, coded: lowClvCoded as CampaignDefinition, scenario: {} },
-    { flow: welcomeFlow, coded: welcomeCoded, scenario: { windowOpensInMs: 5 * HOUR } },
-    { flow: reactivationFlow, coded: reactivationCoded, scenario: {} },
+    { ...lowClv, scenario: {} },
+    { ...welcome, scenario: { windowOpensInMs: 5 * HOUR } },
+    { ...reactivation, scenario: {} },
   ];
   const crashes: { title: string; opts: RunOptions }[] = [
     {
