@@ -10,16 +10,24 @@
  *     time goes, and a figure that other load on the machine does not change much.
  * The two baselines run on at most --baseline-cap contacts (default 10,000).
  *
- *   npm run bench -- scale [--contacts 1000,5000] [--engines dev,server] [--baseline-cap 10000]
+ * With --flow, the same campaign twice on the same contacts, workers and engine: the coded
+ * low_clv_coupon journey, then examples/flows/low-clv-coupon.yaml run by the flow interpreter:
+ *   - CPU per journey up to its first email, flow ÷ coded (goal ≤ 1.1);
+ *   - history events per journey asleep in the 7-day wait, flow vs coded (goal: no more), with
+ *     the event types that differ.
+ *
+ *   npm run bench -- scale [--contacts 1000,5000] [--engines dev,server] [--baseline-cap 10000] [--flow]
  */
 import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { parse as parseYaml } from 'yaml';
 import { LAUNCH_CONCURRENCY } from '../src/activities/launch.js';
-import { defaultCacheDir } from '../src/config.js';
+import { defaultCacheDir, PROJECT_ROOT } from '../src/config.js';
 import { saveCampaign } from '../src/db/campaigns.js';
 import { generateCoupons } from '../src/db/coupons.js';
 import type { Db } from '../src/db/database.js';
@@ -43,6 +51,8 @@ import {
   startDevServer,
 } from './support.js';
 
+const { temporal } = proto;
+
 function listArg(name: string, fallback: string): string[] {
   const i = process.argv.indexOf(`--${name}`);
   return (i >= 0 ? process.argv[i + 1]! : fallback).split(',').filter(Boolean);
@@ -51,6 +61,7 @@ const sizes = listArg('contacts', '1000,5000').map(Number);
 const engines = listArg('engines', 'dev,server') as ('dev' | 'server')[];
 /** The baselines (empty starts, empty activity bodies) run on at most this many contacts. */
 const baselineCap = Number(listArg('baseline-cap', '10000')[0]);
+const flowMode = process.argv.includes('--flow');
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -101,9 +112,15 @@ async function seed(db: Db, contacts: number): Promise<void> {
   );
   await sql`INSERT INTO contact_indicators (contact_id, orders_count, total_spent, frequency, recency_days, age_days, monetary_value, clv_12m, forecast_purchases_12m, computed_at)
     SELECT id, 1, 30, 0, 0, 200, 0, 10, 0.2, now() FROM contacts`.execute(db);
-  await generateCoupons(db, 'bench', contacts + 100, { prefix: 'B-' });
+  // Enough for each contact twice: --flow launches the campaign as a flow to the same contacts.
+  await generateCoupons(db, 'bench', 2 * contacts + 100, { prefix: 'B-' });
   for (const id of ['bench', 'bench-empty'])
     await saveCampaign(db, { id, name: 'Bench', kind: 'low_clv_coupon', couponSet: 'bench' });
+  const flow = parseYaml(
+    await fs.readFile(path.join(PROJECT_ROOT, 'examples/flows/low-clv-coupon.yaml'), 'utf8'),
+  ) as { nodes: Record<string, Record<string, unknown>> };
+  flow.nodes.assign_coupon!.couponSet = 'bench';
+  await saveCampaign(db, { ...flow, id: 'bench-flow', name: 'Bench (flow)' });
 }
 
 async function dbStats(db: Db): Promise<{ xacts: number; rows: number }> {
@@ -117,6 +134,47 @@ const count = async (db: Db, query: ReturnType<typeof sql<{ n: number }>>) =>
   Number((await query.execute(db)).rows[0]!.n);
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until every contact has its first email from `campaign`, saying every minute how far it got. */
+async function untilFirstEmails(
+  db: Db,
+  campaign: string,
+  contacts: number,
+  started: bigint,
+  label: string,
+): Promise<void> {
+  let lastProgress = 0;
+  for (;;) {
+    const sent = await count(
+      db,
+      sql<{ n: number }>`SELECT count(*)::int AS n FROM messages WHERE campaign_id = ${campaign}`,
+    );
+    if (sent >= contacts) return;
+    // A long run stopped early still says how far it got and how fast.
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+    if (elapsed - lastProgress >= 60) {
+      lastProgress = elapsed;
+      log(
+        `${label}: ${sent.toLocaleString()} first emails after ${elapsed.toFixed(0)} s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+      );
+    }
+    await pause(500);
+  }
+}
+
+/** Waits until every journey of `campaign` sleeps in its 7-day wait. */
+async function untilAsleep(db: Db, campaign: string, contacts: number): Promise<void> {
+  for (;;) {
+    const asleep = await count(
+      db,
+      sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM journey_events WHERE campaign_id = ${campaign} AND step = 'wait'`,
+    );
+    if (asleep >= contacts) return;
+    await pause(1000);
+  }
+}
 
 /** CPU milliseconds per journey of the worker process, the Temporal server and Postgres. */
 interface CpuPerJourney {
@@ -210,36 +268,11 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
         args: [{ campaignId: 'bench', batchSize: 500 }],
       }),
     );
-    let lastProgress = 0;
-    for (;;) {
-      const sent = await count(
-        db,
-        sql<{ n: number }>`SELECT count(*)::int AS n FROM messages WHERE campaign_id = 'bench'`,
-      );
-      if (sent >= contacts) break;
-      // A long run stopped early still says how far it got and how fast.
-      const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-      if (elapsed - lastProgress >= 60) {
-        lastProgress = elapsed;
-        log(
-          `${kind}: ${sent.toLocaleString()} first emails after ${elapsed.toFixed(0)} s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
-        );
-      }
-      await pause(500);
-    }
+    await untilFirstEmails(db, 'bench', contacts, started, kind);
     const firstEmailsSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     const cpuAfter = await cpuSeconds();
     const after = await dbStats(db);
-    for (;;) {
-      const asleep = await count(
-        db,
-        sql<{
-          n: number;
-        }>`SELECT count(*)::int AS n FROM journey_events WHERE campaign_id = 'bench' AND step = 'wait'`,
-      );
-      if (asleep >= contacts) break;
-      await pause(1000);
-    }
+    await untilAsleep(db, 'bench', contacts);
     collectGarbage();
     const rssAsleepMiB = process.memoryUsage().rss / 2 ** 20;
     for (const w of workers) w.shutdown();
@@ -292,8 +325,150 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
   }
 }
 
+/** The events of a journey's history, counted by type (a local activity is a marker). */
+async function historyEvents(engine: Engine, workflowId: string): Promise<Record<string, number>> {
+  const history = await engine.client.workflow.getHandle(workflowId).fetchHistory();
+  const counts: Record<string, number> = {};
+  for (const e of history.events ?? []) {
+    const scheduled = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    const type = `${temporal.api.enums.v1.EventType[e.eventType ?? 0]}${scheduled ? ` ${scheduled}` : ''}`;
+    counts[type] = (counts[type] ?? 0) + 1;
+  }
+  return counts;
+}
+
+interface FlowComparison {
+  engine: string;
+  contacts: number;
+  /** Launch to every first email. */
+  codedSeconds: number;
+  flowSeconds: number;
+  codedCpuMs: CpuPerJourney;
+  flowCpuMs: CpuPerJourney;
+  /** Mean history events of a journey asleep in its 7-day wait, over the first journeys. */
+  codedHistoryEvents: number;
+  flowHistoryEvents: number;
+  /** Event types whose count per journey differs: coded, flow. */
+  historyDifferences: Record<string, [number, number]>;
+}
+
+/** The low-CLV campaign launched as the coded journey, then as a flow, to the same contacts. */
+async function compareFlow(kind: 'dev' | 'server', contacts: number): Promise<FlowComparison> {
+  const bench = await benchDatabase(`boomerang_bench_scale`);
+  const { db } = bench;
+  const engine = await startEngine(kind, bench.url);
+  try {
+    log(`${kind}: ${contacts.toLocaleString()} contacts, the low-CLV campaign coded and as a flow`);
+    await seed(db, contacts);
+    const { workers, running } = await startBenchWorkers(
+      engine.nativeConnection,
+      engine.client,
+      db,
+    );
+    const launched = async (campaign: string) => {
+      const cpuBefore = await cpuSeconds();
+      const started = process.hrtime.bigint();
+      await engine.client.workflow.execute(launchCampaign, {
+        taskQueue: controlTaskQueue('bench'),
+        workflowId: `launch/${campaign}`,
+        args: [{ campaignId: campaign, batchSize: 500 }],
+      });
+      await untilFirstEmails(db, campaign, contacts, started, `${kind} ${campaign}`);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const cpu = cpuPerJourney(cpuBefore, await cpuSeconds(), contacts);
+      // Asleep before the next launch, so one campaign's CPU is not counted in the other's.
+      await untilAsleep(db, campaign, contacts);
+      return { seconds, cpu };
+    };
+    const coded = await launched('bench');
+    const flow = await launched('bench-flow');
+
+    const sample = await db.selectFrom('contacts').select('id').orderBy('id').limit(20).execute();
+    const mean = async (campaign: string) => {
+      const all: Record<string, number> = {};
+      for (const { id } of sample)
+        for (const [type, n] of Object.entries(await historyEvents(engine, `${campaign}/${id}`)))
+          all[type] = (all[type] ?? 0) + n / sample.length;
+      return all;
+    };
+    const [codedTypes, flowTypes] = [await mean('bench'), await mean('bench-flow')];
+    const total = (types: Record<string, number>) =>
+      Object.values(types).reduce((a, b) => a + b, 0);
+    const historyDifferences: Record<string, [number, number]> = {};
+    for (const type of new Set([...Object.keys(codedTypes), ...Object.keys(flowTypes)]))
+      if ((codedTypes[type] ?? 0) !== (flowTypes[type] ?? 0))
+        historyDifferences[type] = [codedTypes[type] ?? 0, flowTypes[type] ?? 0];
+    for (const w of workers) w.shutdown();
+    await running;
+    return {
+      engine: kind,
+      contacts,
+      codedSeconds: coded.seconds,
+      flowSeconds: flow.seconds,
+      codedCpuMs: coded.cpu,
+      flowCpuMs: flow.cpu,
+      codedHistoryEvents: total(codedTypes),
+      flowHistoryEvents: total(flowTypes),
+      historyDifferences,
+    };
+  } finally {
+    await engine.stop();
+    await bench.close();
+  }
+}
+
 const cpuText = (c: CpuPerJourney) =>
   `${c.worker.toFixed(1)} / ${c.temporal.toFixed(1)} / ${c.postgres.toFixed(1)}`;
+
+const cpuTotal = (c: CpuPerJourney) => c.worker + c.temporal + c.postgres;
+
+if (flowMode) {
+  const comparisons: FlowComparison[] = [];
+  const rows: { metric: string; value: string; goal?: string; ok?: boolean }[] = [];
+  for (const kind of engines)
+    for (const n of sizes) {
+      const c = await compareFlow(kind, n);
+      log(JSON.stringify(c));
+      comparisons.push(c);
+      const workerRatio = c.flowCpuMs.worker / c.codedCpuMs.worker;
+      rows.push(
+        {
+          metric: `${kind} ${n}: launch to every first email (s), coded / flow`,
+          value: `${c.codedSeconds.toFixed(0)} / ${c.flowSeconds.toFixed(0)}`,
+        },
+        {
+          metric: `${kind} ${n}: CPU ms per journey, coded: worker / Temporal / Postgres`,
+          value: cpuText(c.codedCpuMs),
+        },
+        {
+          metric: `${kind} ${n}: CPU ms per journey, flow: worker / Temporal / Postgres`,
+          value: cpuText(c.flowCpuMs),
+        },
+        {
+          metric: `${kind} ${n}: worker CPU per journey, flow ÷ coded`,
+          value: `${workerRatio.toFixed(2)}×`,
+          goal: '≤ 1.1',
+          ok: workerRatio <= 1.1,
+        },
+        {
+          metric: `${kind} ${n}: all CPU per journey, flow ÷ coded`,
+          value: `${(cpuTotal(c.flowCpuMs) / cpuTotal(c.codedCpuMs)).toFixed(2)}×`,
+        },
+        {
+          metric: `${kind} ${n}: history events per journey asleep, coded / flow`,
+          value: `${c.codedHistoryEvents.toFixed(1)} / ${c.flowHistoryEvents.toFixed(1)}`,
+          goal: 'flow ≤ coded',
+          ok: c.flowHistoryEvents <= c.codedHistoryEvents,
+        },
+        ...Object.entries(c.historyDifferences).map(([type, [coded, flow]]) => ({
+          metric: `${kind} ${n}:   ${type}, coded / flow`,
+          value: `${coded.toFixed(1)} / ${flow.toFixed(1)}`,
+        })),
+      );
+    }
+  await report('scale-flow', rows, comparisons);
+  process.exit(0);
+}
 
 const runs: Run[] = [];
 for (const kind of engines)

@@ -19,7 +19,6 @@ import {
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../config.js';
 import {
-  activeCampaignsForStart,
   type CampaignForStart,
   definitionForStart,
   getCampaign,
@@ -57,6 +56,7 @@ import {
 } from './kinds/kind.js';
 import { campaignKind, campaignKinds, journeyWorkflowType } from './kinds/registry.js';
 import { type SettleSummary, settleClosedJourneys } from './settle.js';
+import { activeCampaignsForStart } from './active-campaigns.js';
 
 export type { CampaignForStart } from '../db/campaigns.js';
 

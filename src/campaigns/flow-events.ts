@@ -1,15 +1,44 @@
 /**
- * Telling running flow journeys about a contact's custom event: those whose flow has a wait for an
- * event of that name, exits on it (`exitWhen.events`) or updates its entry with it (`updatedBy`)
- * get the `flowEvent` signal (a journey not at that wait keeps it, as the coded journeys keep a
- * purchase, for a later wait of the same name to see only newer ones).
+ * Flows and the contact's events: the entry event a registration gives a flow, and telling running
+ * flow journeys about a contact's custom event: those whose flow has a wait for an event of that
+ * name, exits on it (`exitWhen.events`) or updates its entry with it (`updatedBy`) get the
+ * `flowEvent` signal (a journey not at that wait keeps it, as the coded journeys keep a purchase,
+ * for a later wait of the same name to see only newer ones).
  */
 import type { Client } from '@temporalio/client';
 import { openFlowJourneys } from '../db/contact-events.js';
 import type { Db } from '../db/database.js';
+import type { ContactInput } from '../domain/contacts.js';
 import type { FlowCampaign } from '../domain/flows/definition.js';
 import { flowEventSignal, type FlowEvent } from './journey-contract.js';
 import { signalJourneys } from './lifecycle.js';
+
+/**
+ * A registration as the entry event of the flows it starts, so their branches can test it
+ * (`entryEvent: { property: country, value: ES }`). Its properties are the store's words for what
+ * the contact chose, not who they are: journey inputs live in Temporal's histories, and names,
+ * emails and phone numbers stay in Postgres.
+ */
+export function registrationEntryEvent(
+  registration: { contact: ContactInput; registeredAt?: Date },
+  receivedAt: Date,
+): FlowEvent {
+  const { country, locale, timezone, newsletterStatus, smsConsent } = registration.contact;
+  const properties = {
+    country,
+    locale,
+    timezone,
+    newsletter: newsletterStatus,
+    sms_consent: smsConsent,
+  };
+  return {
+    name: 'account_registered',
+    properties: Object.fromEntries(
+      Object.entries(properties).filter(([, v]) => v !== undefined && v !== null),
+    ),
+    occurredAt: (registration.registeredAt ?? receivedAt).toISOString(),
+  };
+}
 
 /** Does the flow wait for an event named `name` anywhere, exit on it, or update its entry with it? */
 function listensFor(flow: FlowCampaign, name: string): boolean {

@@ -15,10 +15,14 @@ const count = (name: string) => (v: string) => {
   return n;
 };
 
+/** A workflow type, and for a flow journey the flow it runs: `flowJourney (checkout-nudge)`. */
+const typeText = (g: { workflowType: string; campaign: string | null }) =>
+  g.campaign ? `${g.workflowType} (${g.campaign})` : g.workflowType;
+
 function printFailures(result: DeployCheckResult): void {
   console.log(`${result.failures.length} would fail after the deploy:`);
   for (const f of result.failures)
-    console.log(`  ${f.workflowId} (${f.workflowType}, step ${f.step ?? '?'}): ${f.mismatch}`);
+    console.log(`  ${f.workflowId} (${typeText(f)}, step ${f.step ?? '?'}): ${f.mismatch}`);
 }
 
 export function registerDeployCommands(program: Command, ctx: CliContext): void {
@@ -42,7 +46,7 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
     )
     .option(
       '--per-step <n>',
-      'otherwise check n per workflow type and current step',
+      'otherwise check n per workflow type (per flow, for flow journeys) and current step',
       count('--per-step'),
       20,
     )
@@ -77,7 +81,7 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
             formatTable(
               ['workflow type', 'step', 'running', 'checked'],
               result.groups.map((g) => [
-                g.workflowType,
+                typeText(g),
                 g.step ?? '',
                 String(g.running),
                 String(g.checked),
@@ -86,11 +90,7 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
           );
         if (result.failures.length === 0)
           return console.log('ok: every checked workflow replays on this code');
-        console.log(`${result.failures.length} would fail after the deploy:`);
-        for (const f of result.failures)
-          console.log(
-            `  ${f.workflowId} (${f.workflowType}, step ${f.step ?? '?'}): ${f.mismatch}`,
-          );
+        printFailures(result);
         console.log(
           'Guard the change with patched() (see README "Deploying new code"), or keep running journeys on the old code with worker versioning.',
         );

@@ -207,22 +207,46 @@ export interface CampaignForStart<C = CampaignDefinition> {
   version: number;
 }
 
-/** Active campaigns of the given kinds (e.g. those every registration enrols in). */
-export async function activeCampaignsForStart(
+/** A campaign's stored definition as of one version: the same key, the same definition. */
+export interface CampaignVersionKey {
+  id: string;
+  version: number;
+  /** A campaign dropped and created again under its id starts over at version 1. */
+  createdAt: Date;
+}
+
+/** Active campaigns of the given kinds, without their definitions (a few bytes each). */
+export async function activeCampaignVersions(
   db: Executor,
   kinds: readonly string[],
-): Promise<CampaignForStart[]> {
+): Promise<CampaignVersionKey[]> {
   if (kinds.length === 0) return [];
   const rows = await db
     .selectFrom('campaigns')
-    .select(['definition', 'version'])
+    .select(['id', 'version', 'created_at'])
     .where('kind', 'in', kinds)
     .where('status', '=', 'active')
     .orderBy('id')
     .execute();
+  return rows.map((r) => ({ id: r.id, version: r.version, createdAt: r.created_at }));
+}
+
+/** These campaigns' stored definitions, each with its version (the current one, read now). */
+export async function campaignsForStart(
+  db: Executor,
+  ids: readonly string[],
+): Promise<(CampaignForStart & CampaignVersionKey)[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('campaigns')
+    .select(['id', 'definition', 'version', 'created_at'])
+    .where('id', 'in', ids)
+    .execute();
   return rows.map((r) => ({
+    id: r.id,
     definition: parseCampaignDefinition(r.definition),
     version: r.version,
+    createdAt: r.created_at,
   }));
 }
 

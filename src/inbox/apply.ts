@@ -12,6 +12,7 @@ import {
   type JourneyStart,
   type JourneyStarter,
 } from '../campaigns/enrolment.js';
+import type { FlowEvent } from '../campaigns/journey-contract.js';
 import { signalPurchase } from '../campaigns/lifecycle.js';
 import { ContactConflictError, type UpsertAction, upsertContacts } from '../db/contacts.js';
 import { resolveBuyers } from '../db/buyers.js';
@@ -33,7 +34,7 @@ import {
 } from '../domain/contacts.js';
 import { recordContactEvent } from '../db/contact-events.js';
 import { findContact } from '../db/contacts.js';
-import { signalFlowEvent } from '../campaigns/flow-events.js';
+import { registrationEntryEvent, signalFlowEvent } from '../campaigns/flow-events.js';
 import {
   applyCheckout,
   applyCheckoutDeleted,
@@ -219,10 +220,11 @@ export async function startWelcomeJourneys(
   deps: ApplyDeps,
   registered: RegisteredContact,
   campaigns: readonly CampaignForStart[],
+  entryEvent?: FlowEvent,
 ): Promise<ApplyResult> {
   if (registered instanceof RejectedEventError) throw registered;
   const { contact, action } = registered;
-  const journeys = await enrolOnEvent(starter(deps), campaigns, contact);
+  const journeys = await enrolOnEvent(starter(deps), campaigns, contact, entryEvent);
   return { type: 'account_registered', contactId: contact.id, contact: action, journeys };
 }
 
@@ -233,7 +235,12 @@ async function applyRegistration(
   receivedAt: Date,
 ): Promise<ApplyResult> {
   const [registered] = await upsertRegisteredContacts(deps.db, [{ event, receivedAt }]);
-  return startWelcomeJourneys(deps, registered!, await welcomeCampaigns(deps.db));
+  return startWelcomeJourneys(
+    deps,
+    registered!,
+    await welcomeCampaigns(deps.db),
+    registrationEntryEvent(event, receivedAt),
+  );
 }
 
 const ACTIONS = { found: 'found', created: 'inserted', attached: 'updated' } as const;

@@ -29,6 +29,7 @@ import {
 } from '../db/inbox.js';
 import type { InboxEventRow } from '../db/schema.js';
 import type { CampaignForStart } from '../campaigns/enrolment.js';
+import { registrationEntryEvent } from '../campaigns/flow-events.js';
 import {
   type ApplyDeps,
   type ApplyResult,
@@ -294,7 +295,7 @@ async function applyRegistrationLanes(
   const contactOf = new Map(all.map(({ row }, i) => [row.id, contacts[i]!]));
   let campaigns: Promise<CampaignForStart[]> | undefined;
   await forEachLimited(lanes, START_CONCURRENCY, async (lane) => {
-    for (const { row } of lane)
+    for (const { row, event } of lane)
       outcomes.set(
         row.id,
         await settle(row, new Date(), opts.parkAfter, async () =>
@@ -302,6 +303,7 @@ async function applyRegistrationLanes(
             deps,
             contactOf.get(row.id)!,
             await (campaigns ??= welcomeCampaigns(deps.db)),
+            registrationEntryEvent(event, row.received_at),
           ),
         ),
       );

@@ -6,7 +6,8 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
-import { STEP } from '../domain/search-attributes.js';
+import { journeyWorkflowType } from '../campaigns/kinds/registry.js';
+import { CAMPAIGN, STEP } from '../domain/search-attributes.js';
 
 export interface DeployCheckOptions {
   client: Client;
@@ -16,7 +17,7 @@ export interface DeployCheckOptions {
   dataConverter?: DataConverter;
   /** Check every running workflow when there are at most this many; otherwise sample. */
   allBelow: number;
-  /** When sampling: this many workflows per workflow type and current step (BoomerangStep). */
+  /** When sampling: this many workflows per workflow type (per flow, for flows) and current step (BoomerangStep). */
   perStep: number;
   /** Extra visibility filter, e.g. `WorkflowType = "lowClvCouponJourney"`. */
   query?: string;
@@ -28,6 +29,8 @@ export interface DeployCheckFailure {
   workflowId: string;
   runId: string;
   workflowType: string;
+  /** The flow a flow journey runs (BoomerangCampaign); null for other workflows. */
+  campaign: string | null;
   /** The journey's current step (BoomerangStep), if it has one. */
   step: string | null;
   /** The replayer's message: the first command that does not match the history. */
@@ -39,13 +42,33 @@ export interface DeployCheckResult {
   checked: number;
   /** False when every running workflow was checked; true when a sample per type and step was. */
   sampled: boolean;
-  /** Checked workflows per "type / step". */
-  groups: { workflowType: string; step: string | null; running: number; checked: number }[];
+  /** Checked workflows per "type / step" ("type / flow / step" for flow journeys). */
+  groups: {
+    workflowType: string;
+    campaign: string | null;
+    step: string | null;
+    running: number;
+    checked: number;
+  }[];
   failures: DeployCheckFailure[];
 }
 
-function stepOf(execution: WorkflowExecutionInfo): string | null {
-  return execution.typedSearchAttributes.get(STEP) ?? null;
+/**
+ * What a sample is taken per: the workflow type and the current step, and for flow journeys the
+ * flow too. Every flow runs on one workflow type, the same node id names different nodes in
+ * different flows, and a code change to one node type breaks only the flows that use it.
+ */
+function groupOf(execution: WorkflowExecutionInfo) {
+  const attributes = execution.typedSearchAttributes;
+  const campaign =
+    execution.type === journeyWorkflowType('flow') ? (attributes.get(CAMPAIGN) ?? null) : null;
+  const step = attributes.get(STEP) ?? null;
+  return {
+    key: [execution.type, campaign ?? '', step ?? ''].join('\u0000'),
+    workflowType: execution.type,
+    campaign,
+    step,
+  };
 }
 
 /** The replayer's error, reduced to its first line that says what differs. */
@@ -62,21 +85,17 @@ async function pickWorkflows(opts: DeployCheckOptions) {
   const query = ['ExecutionStatus = "Running"', opts.query].filter(Boolean).join(' AND ');
   const groups = new Map<
     string,
-    { workflowType: string; step: string | null; running: number; picked: WorkflowExecutionInfo[] }
+    Omit<ReturnType<typeof groupOf>, 'key'> & { running: number; picked: WorkflowExecutionInfo[] }
   >();
   let running = 0;
   const all: WorkflowExecutionInfo[] = [];
   for await (const execution of opts.client.workflow.list({ query })) {
     running++;
-    const step = stepOf(execution);
-    const key = `${execution.type}\u0000${step ?? ''}`;
-    let group = groups.get(key);
-    if (!group) {
-      group = { workflowType: execution.type, step, running: 0, picked: [] };
-      groups.set(key, group);
-    }
-    group.running++;
-    if (group.picked.length < opts.perStep) group.picked.push(execution);
+    const { key, ...group } = groupOf(execution);
+    const counted = groups.get(key) ?? { ...group, running: 0, picked: [] };
+    groups.set(key, counted);
+    counted.running++;
+    if (counted.picked.length < opts.perStep) counted.picked.push(execution);
     if (all.length <= opts.allBelow) all.push(execution);
   }
   const sampled = running > opts.allBelow;
@@ -84,7 +103,7 @@ async function pickWorkflows(opts: DeployCheckOptions) {
     running,
     sampled,
     picked: sampled ? [...groups.values()].flatMap((g) => g.picked) : all,
-    groups: [...groups.values()],
+    groups: [...groups.entries()],
   };
 }
 
@@ -118,16 +137,15 @@ export async function deployCheck(opts: DeployCheckOptions): Promise<DeployCheck
       checked++;
       const execution =
         byRun.get(result.runId) ?? picked.find((e) => e.workflowId === result.workflowId);
-      const step = execution ? stepOf(execution) : null;
-      const type = execution?.type ?? 'unknown';
-      const key = `${type}\u0000${step ?? ''}`;
+      const { key, ...group } = execution
+        ? groupOf(execution)
+        : { key: '', workflowType: 'unknown', campaign: null, step: null };
       checkedPerGroup.set(key, (checkedPerGroup.get(key) ?? 0) + 1);
       if (result.error)
         failures.push({
           workflowId: result.workflowId,
           runId: result.runId,
-          workflowType: type,
-          step,
+          ...group,
           mismatch: describeMismatch(result.error),
         });
     }
@@ -136,11 +154,12 @@ export async function deployCheck(opts: DeployCheckOptions): Promise<DeployCheck
     running,
     checked,
     sampled,
-    groups: groups.map((g) => ({
+    groups: groups.map(([key, g]) => ({
       workflowType: g.workflowType,
+      campaign: g.campaign,
       step: g.step,
       running: g.running,
-      checked: checkedPerGroup.get(`${g.workflowType}\u0000${g.step ?? ''}`) ?? 0,
+      checked: checkedPerGroup.get(key) ?? 0,
     })),
     failures,
   };

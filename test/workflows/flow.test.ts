@@ -1,16 +1,19 @@
 /**
- * The flow interpreter on the time-skipping test server with typed activity fakes: the low-CLV
- * seed written as a flow takes each branch the coded journey takes, with the same activities and
- * steps; a split sends each contact down the arm its id and the node pick; a wait for a custom
- * event ends on the event or on its timeout; an update is adopted at the next node.
+ * The flow interpreter on the time-skipping test server with typed activity fakes: each seed
+ * written as a flow takes each branch its coded journey takes, with the same activities, messages,
+ * coupons and end — outside the contact window and through a worker killed mid-journey too; a
+ * split sends each contact down the arm its id and the node pick; a wait for a custom event ends
+ * on the event or on its timeout; an update is adopted at the next node.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { FlowActivities } from '../../src/activities/flows.js';
+import type { SendMessageInput } from '../../src/activities/messaging.js';
 import {
   journeyQuery,
   type JourneyResult,
@@ -40,14 +43,27 @@ const exampleFlow = (name: string) =>
   parseFlowDefinition(
     parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, 'examples/flows', name), 'utf8')),
   );
-const lowClvFlow = exampleFlow('low-clv-coupon.yaml');
-const lowClvCoded = parseCampaignDefinition({
-  id: 'low-clv-coupon-flow',
-  name: 'Low CLV coupon',
+/** A seed campaign as a flow (examples/flows) and as its coded kind, under the same id and name. */
+function seed(file: string, coded: Record<string, unknown>) {
+  const flow = exampleFlow(file);
+  return { flow, coded: parseCampaignDefinition({ id: flow.id, name: flow.name, ...coded }) };
+}
+const lowClv = seed('low-clv-coupon.yaml', {
   kind: 'low_clv_coupon',
   couponSet: 'low-clv',
   utm: { campaign: 'low-clv-coupon' },
-}) as LowClvCouponCampaign;
+});
+const lowClvFlow = lowClv.flow;
+const lowClvCoded = lowClv.coded as LowClvCouponCampaign;
+const welcome = seed('welcome-voucher.yaml', {
+  kind: 'welcome_voucher',
+  couponSet: 'welcome',
+  contactWindow: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], from: '09:00', to: '20:00' },
+});
+const reactivation = seed('inactive-reactivation.yaml', {
+  kind: 'inactive_reactivation',
+  couponSet: 'reactivation',
+});
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -57,8 +73,61 @@ afterAll(() => env?.teardown());
 
 type Handle = Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>;
 
-/** The journey harness's fakes plus the flow-only activities, recorded the same way. */
-async function workersFor(scenario: Scenario & { matches?: boolean; running?: boolean }) {
+/**
+ * Starts the main and the messages worker; `stop` shuts both down. A worker that is to crash
+ * keeps no journey in its cache: the time-skipping server would otherwise hold the journey's next
+ * task for the dead worker's sticky queue, with the clock stopped, where a real server hands it to
+ * another worker after a few seconds.
+ */
+async function startWorkers(
+  taskQueue: string,
+  activities: { main: object; messaging: object },
+  crash: boolean,
+): Promise<{ stop(): Promise<void> }> {
+  const workers = [
+    await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: workflowBundle(),
+      activities: activities.main,
+      ...(crash ? { maxCachedWorkflows: 0 } : {}),
+    }),
+    await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: messagesTaskQueue(taskQueue),
+      activities: activities.messaging,
+    }),
+  ];
+  const running = Promise.all(workers.map((w) => w.run()));
+  return {
+    async stop() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await running;
+    },
+  };
+}
+
+interface Crash {
+  holdFirstSend?: boolean;
+}
+
+/** What a test can do to the workers while its journey runs. */
+interface WorkerControl {
+  /** Shuts the workers down and starts fresh ones on the same task queues: a crash and a restart. */
+  restart(): Promise<void>;
+  /** Resolves when the first email send has done its work and hangs (`crash.holdFirstSend`). */
+  firstSendHeld: Promise<void>;
+}
+
+/**
+ * The journey harness's fakes plus the flow-only activities, recorded the same way. With
+ * `crash.holdFirstSend`, the first email is recorded as sent and its activity then hangs until its
+ * worker shuts down: the worst moment for a crash, the effect done and Temporal not told.
+ */
+async function workersFor(
+  scenario: Scenario & { matches?: boolean; running?: boolean },
+  crash?: Crash,
+) {
   const taskQueue = uniqueTaskQueue('flow');
   const mocks = mockActivities(env, scenario);
   const record = async (name: string, input: unknown) =>
@@ -76,25 +145,46 @@ async function workersFor(scenario: Scenario & { matches?: boolean; running?: bo
     removeFromSegment: async (i) => void (await record('removeFromSegment', i)),
     tagContact: async (i) => void (await record('tagContact', i)),
   };
-  const main = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    activities: { ...mocks.journey, ...flow },
-  });
-  const messages = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: messagesTaskQueue(taskQueue),
-    activities: mocks.messaging,
-  });
-  const run = <T>(fn: () => Promise<T>) => main.runUntil(messages.runUntil(fn));
+  let held: () => void;
+  const firstSendHeld = new Promise<void>((resolve) => (held = resolve));
+  let holding = crash?.holdFirstSend ?? false;
+  const messaging = {
+    ...mocks.messaging,
+    sendEmail: async (i: SendMessageInput) => {
+      const result = await mocks.messaging.sendEmail(i);
+      if (holding) {
+        holding = false;
+        held();
+        await Context.current().cancelled; // rejects when the worker shuts down
+      }
+      return result;
+    },
+  };
+  const activities = { main: { ...mocks.journey, ...flow }, messaging };
+  const run = async <T>(fn: (control: WorkerControl) => Promise<T>) => {
+    let workers = await startWorkers(taskQueue, activities, crash !== undefined);
+    const control: WorkerControl = {
+      async restart() {
+        await workers.stop();
+        workers = await startWorkers(taskQueue, activities, crash !== undefined);
+      },
+      firstSendHeld,
+    };
+    try {
+      return await fn(control);
+    } finally {
+      await workers.stop();
+    }
+  };
   return { taskQueue, calls: mocks.calls, run };
 }
 
 interface RunOptions {
   contactId?: number;
   entryEvent?: FlowEvent;
-  during?: (handle: Handle) => Promise<void>;
+  during?: (handle: Handle, workers: WorkerControl) => Promise<void>;
+  /** The workers will be restarted (`during` calls `restart`). */
+  crash?: Crash;
 }
 
 const CODED = {
@@ -109,9 +199,9 @@ async function runFlow(
   scenario: Scenario & { matches?: boolean; running?: boolean },
   opts: RunOptions = {},
 ) {
-  const workers = await workersFor(scenario);
+  const workers = await workersFor(scenario, opts.crash);
   const startedAt = await env.currentTimeMs();
-  const result = await workers.run(async () => {
+  const result = await workers.run(async (control) => {
     const args = { contactId: opts.contactId ?? 7, entryEvent: opts.entryEvent };
     const start = {
       taskQueue: workers.taskQueue,
@@ -124,7 +214,7 @@ async function runFlow(
             ...start,
             args: [{ ...args, campaign: campaign as LowClvCouponCampaign }],
           });
-    if (opts.during) await opts.during(handle);
+    if (opts.during) await opts.during(handle, control);
     return (await handle.result()) as JourneyResult;
   });
   const names = workers.calls
@@ -272,24 +362,15 @@ describe('the low-CLV seed as a flow', () => {
   });
 });
 
+type Run = Awaited<ReturnType<typeof runFlow>>;
+/** The messages a run sent on a channel: template, variables and UTM tags, in order. */
+const sent = (run: Run, name: 'sendEmail' | 'sendSms') =>
+  run.inputs(name).map((m) => [m.template, m.variables, m.utm]);
+const coupons = (run: Run) =>
+  run.inputs('assignCoupon').map((c) => [c.step, c.couponSet, c.validFor]);
+
 describe('the other seeds as flows, beside their coded journeys', () => {
-  const welcome = parseCampaignDefinition({
-    id: 'welcome-voucher-flow',
-    name: 'Welcome voucher',
-    kind: 'welcome_voucher',
-    couponSet: 'welcome',
-    contactWindow: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], from: '09:00', to: '20:00' },
-  });
-  const reactivation = parseCampaignDefinition({
-    id: 'inactive-reactivation-flow',
-    name: 'Reactivation',
-    kind: 'inactive_reactivation',
-    couponSet: 'reactivation',
-  });
-  const seeds = [
-    { flow: exampleFlow('welcome-voucher.yaml'), coded: welcome },
-    { flow: exampleFlow('inactive-reactivation.yaml'), coded: reactivation },
-  ];
+  const seeds = [welcome, reactivation];
   const scenarios: { title: string; scenario: Scenario; opts?: RunOptions }[] = [
     { title: 'without a purchase', scenario: { windowOpensInMs: 5 * HOUR } },
     {
@@ -311,13 +392,103 @@ describe('the other seeds as flows, beside their coded journeys', () => {
         const b = await runFlow(coded, scenario, opts);
         expect(a.result.endReason).toBe(b.result.endReason);
         expect(a.timeline).toEqual(b.timeline);
-        const sent = (run: typeof a, name: string) =>
-          run.inputs(name).map((m) => [m.template, m.variables, m.utm]);
         expect(sent(a, 'sendEmail')).toEqual(sent(b, 'sendEmail'));
         expect(sent(a, 'sendSms')).toEqual(sent(b, 'sendSms'));
-        const coupons = (run: typeof a) =>
-          run.inputs('assignCoupon').map((c) => [c.step, c.couponSet, c.validFor]);
         expect(coupons(a)).toEqual(coupons(b));
+      });
+});
+
+describe('the welcome seed outside the contact window', () => {
+  // Registered on a Saturday evening: the voucher waits for Monday 09:00, 37 hours later.
+  const closed: Scenario = { windowOpensInMs: 37 * HOUR };
+
+  it('waits until the window opens, then sends the voucher, as the coded journey does', async () => {
+    const flow = await runFlow(welcome.flow, closed);
+    const coded = await runFlow(welcome.coded, closed);
+    expect(flow.result.endReason).toBe('completed');
+    expect(flow.result.endReason).toBe(coded.result.endReason);
+    expect(flow.timeline).toEqual(coded.timeline);
+    expect(flow.inputs('nextContactWindow').map((i) => i.window)).toEqual(
+      coded.inputs('nextContactWindow').map((i) => i.window),
+    );
+    expect(flow.at('assignCoupon') - flow.at('nextContactWindow')).toBeGreaterThanOrEqual(
+      37 * HOUR,
+    );
+    expect(flow.at('sendEmail', 1) - flow.at('sendEmail', 0)).toBeGreaterThanOrEqual(
+      2 * DAY + 37 * HOUR,
+    );
+    const waited = (run: Run) => run.result.steps.find((s) => s.step === 'wait_for_window')!;
+    expect(waited(flow).outcome).toMatch(/^waited until /);
+    expect(waited(coded).outcome).toMatch(/^waited until /);
+    expect(sent(flow, 'sendEmail')).toEqual(sent(coded, 'sendEmail'));
+    expect(sent(flow, 'sendSms')).toEqual(sent(coded, 'sendSms'));
+    expect(coupons(flow)).toEqual(coupons(coded));
+  });
+});
+
+describe('a worker killed mid-journey, and a fresh one on the same task queue', () => {
+  const seeds = [
+    { ...lowClv, scenario: {} },
+    { ...welcome, scenario: { windowOpensInMs: 5 * HOUR } },
+    { ...reactivation, scenario: {} },
+  ];
+  const crashes: { title: string; opts: RunOptions }[] = [
+    {
+      title: 'while the journey sleeps in its first wait',
+      opts: {
+        crash: {},
+        during: async (_handle, workers) => {
+          await env.sleep(HOUR);
+          await workers.restart();
+        },
+      },
+    },
+    {
+      title: 'after its first email went out, before the worker reported it',
+      opts: {
+        crash: { holdFirstSend: true },
+        // Awaiting the result lets the clock skip to the send (the reactivation's is 8 hours in).
+        during: async (handle, workers) => {
+          await Promise.all([handle.result(), workers.firstSendHeld.then(() => workers.restart())]);
+        },
+      },
+    },
+  ];
+  /** Each email's step: with the workflow id, the idempotency key the outbox sends it once by. */
+  const emailSteps = (run: Run) => run.inputs('sendEmail').map((m) => m.step as string);
+
+  for (const { flow, coded, scenario } of seeds)
+    for (const { title, opts } of crashes)
+      it(`${coded.kind}, killed ${title}: the same steps, one message per step, one coupon`, async () => {
+        const [flowCalm, codedCalm] = [
+          await runFlow(flow, scenario),
+          await runFlow(coded, scenario),
+        ];
+        const [flowKilled, codedKilled] = [
+          await runFlow(flow, scenario, opts),
+          await runFlow(coded, scenario, opts),
+        ];
+        // The flow goes through the crash as the coded journey does.
+        expect(flowKilled.result.endReason).toBe(codedKilled.result.endReason);
+        expect(flowKilled.names).toEqual(codedKilled.names);
+        expect(sent(flowKilled, 'sendEmail')).toEqual(sent(codedKilled, 'sendEmail'));
+        expect(sent(flowKilled, 'sendSms')).toEqual(sent(codedKilled, 'sendSms'));
+        expect(coupons(flowKilled)).toEqual(coupons(codedKilled));
+        // Each ends as it would have without the crash: the same steps and coupon; only the send
+        // the crash cut off runs again, under the same step, so the outbox sends it once.
+        for (const [killed, calm] of [
+          [flowKilled, flowCalm],
+          [codedKilled, codedCalm],
+        ] as const) {
+          expect(killed.result.endReason).toBe(calm.result.endReason);
+          expect(killed.steps).toEqual(calm.steps);
+          expect(killed.result.couponCode).toBe(calm.result.couponCode);
+          expect(coupons(killed)).toEqual(coupons(calm));
+          expect(sent(killed, 'sendSms')).toEqual(sent(calm, 'sendSms'));
+          const again = opts.crash?.holdFirstSend ? emailSteps(calm).slice(0, 1) : [];
+          expect(emailSteps(killed)).toEqual([...again, ...emailSteps(calm)]);
+          expect(new Set(emailSteps(killed)).size).toBe(emailSteps(calm).length);
+        }
       });
 });
 

@@ -68,7 +68,7 @@ describe('the seed campaigns as flows', () => {
       ],
       couponSets: ['welcome'],
       channels: ['email', 'sms'],
-      events: ['registration', 'purchase'],
+      events: ['account_registered', 'purchase'],
     });
   });
 });
