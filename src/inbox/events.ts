@@ -276,6 +276,14 @@ const orderSource = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be lower-case letters, digits, - or _ (e.g. shopify)');
 
+/** How an event names an order or checkout: the store's id and, when not the default, its source. */
+const storeRefFields = (what: string) => ({ id: identifier(what), source: orderSource.optional() });
+
+/** The order or checkout an event names, the default source when the event does not say. */
+function storeRef(ref: { id: string; source?: string | undefined }): RefundEvent['order'] {
+  return { id: ref.id, source: ref.source ?? DEFAULT_EVENT_ORDER_SOURCE };
+}
+
 const common = { type: z.string(), event_id: identifier("store's event id").optional() };
 
 const registrationSchema = z
@@ -300,8 +308,7 @@ const purchaseSchema = z
     type: z.literal('purchase'),
     contact: contactSchema(false),
     order: z.strictObject({
-      id: identifier("store's order id"),
-      source: orderSource.optional(),
+      ...storeRefFields("store's order id"),
       total: amount,
       currency: currency.optional(),
       coupon_code: z
@@ -322,8 +329,7 @@ const purchaseSchema = z
     ...(v.event_id ? { eventId: v.event_id } : {}),
     contact: v.contact,
     order: {
-      id: v.order.id,
-      source: v.order.source ?? DEFAULT_EVENT_ORDER_SOURCE,
+      ...storeRef(v.order),
       total: v.order.total,
       ...(v.order.currency ? { currency: v.order.currency } : {}),
       ...(v.order.coupon_code ? { couponCode: v.order.coupon_code } : {}),
@@ -337,14 +343,14 @@ const refundSchema = z
   .strictObject({
     ...common,
     type: z.literal('order_refunded'),
-    order: z.strictObject({ id: identifier("store's order id"), source: orderSource.optional() }),
+    order: z.strictObject(storeRefFields("store's order id")),
     amount: amount.optional(),
     refunded_at: timestamp.optional(),
   })
   .transform((v): RefundEvent => ({
     type: v.type,
     ...(v.event_id ? { eventId: v.event_id } : {}),
-    order: { id: v.order.id, source: v.order.source ?? DEFAULT_EVENT_ORDER_SOURCE },
+    order: storeRef(v.order),
     ...(v.amount !== undefined ? { amount: v.amount } : {}),
     ...(v.refunded_at ? { refundedAt: v.refunded_at } : {}),
   }));
@@ -421,8 +427,7 @@ const checkoutSchema = (type: 'checkout_started' | 'checkout_updated') =>
       type: z.literal(type),
       contact: contactSchema(false).optional(),
       checkout: z.strictObject({
-        id: identifier("store's checkout id"),
-        source: orderSource.optional(),
+        ...storeRefFields("store's checkout id"),
         total: amount,
         currency: currency.optional(),
         line_items: z
@@ -439,8 +444,7 @@ const checkoutSchema = (type: 'checkout_started' | 'checkout_updated') =>
       ...(v.event_id ? { eventId: v.event_id } : {}),
       ...(v.contact ? { contact: v.contact } : {}),
       checkout: {
-        id: v.checkout.id,
-        source: v.checkout.source ?? DEFAULT_EVENT_ORDER_SOURCE,
+        ...storeRef(v.checkout),
         total: v.checkout.total,
         ...(v.checkout.currency ? { currency: v.checkout.currency } : {}),
         lineItems: v.checkout.line_items.map((item) => ({
@@ -463,16 +467,13 @@ const checkoutDeletedSchema = z
   .strictObject({
     ...common,
     type: z.literal('checkout_deleted'),
-    checkout: z.strictObject({
-      id: identifier("store's checkout id"),
-      source: orderSource.optional(),
-    }),
+    checkout: z.strictObject(storeRefFields("store's checkout id")),
     occurred_at: timestamp.optional(),
   })
   .transform((v): CheckoutDeletedEvent => ({
     type: v.type,
     ...(v.event_id ? { eventId: v.event_id } : {}),
-    checkout: { id: v.checkout.id, source: v.checkout.source ?? DEFAULT_EVENT_ORDER_SOURCE },
+    checkout: storeRef(v.checkout),
     ...(v.occurred_at ? { occurredAt: v.occurred_at } : {}),
   }));
 

@@ -73,6 +73,20 @@ export type MoreVariables = (utm: {
   campaign: string;
 }) => Record<string, unknown>;
 
+/** A code the journey was assigned, as its messages show it. */
+interface JourneyCoupon {
+  code: string;
+  expiresAt: string | null;
+}
+
+/** What a send node is given: its step, its template in the campaign, the coupon, more variables. */
+type SendArgs<C> = [
+  node: Step,
+  templateOf: (campaign: C) => TemplateRef,
+  coupon?: JourneyCoupon,
+  more?: MoreVariables,
+];
+
 /** Thrown inside a journey to end it early with a reason; caught by runJourney. */
 class JourneyEnd extends Error {
   constructor(readonly reason: EndReason) {
@@ -385,7 +399,7 @@ export class Journey<C extends JourneyCampaign> {
   async assignCoupon(
     step: Step,
     couponOf: (campaign: C) => { couponSet: string; validFor?: string },
-  ): Promise<{ code: string; expiresAt: string | null } | undefined> {
+  ): Promise<JourneyCoupon | undefined> {
     await this.enter(step);
     const { couponSet, validFor } = couponOf(this.current);
     if (this.holdout) {
@@ -410,9 +424,7 @@ export class Journey<C extends JourneyCampaign> {
     }
   }
 
-  private variables(
-    coupon: { code: string; expiresAt: string | null } | undefined,
-  ): Record<string, unknown> {
+  private variables(coupon: JourneyCoupon | undefined): Record<string, unknown> {
     return coupon ? { coupon: { code: coupon.code, expires_at: coupon.expiresAt } } : {};
   }
 
@@ -429,13 +441,8 @@ export class Journey<C extends JourneyCampaign> {
    * ends the journey: nothing more would reach them. A frequency-capped send is skipped (or waits
    * for a free slot, as the campaign says) and the journey goes on.
    */
-  async sendEmail(
-    node: Step,
-    templateOf: (campaign: C) => TemplateRef,
-    coupon?: { code: string; expiresAt: string | null },
-    more?: MoreVariables,
-  ): Promise<SendResult | undefined> {
-    const result = await this.send('email', node, templateOf, coupon, more);
+  async sendEmail(...args: SendArgs<C>): Promise<SendResult | undefined> {
+    const result = await this.send('email', ...args);
     if (
       result.outcome === 'skipped' &&
       ['unsubscribed', 'not_subscribed', 'no_email', 'contact_not_found'].includes(result.reason)
@@ -446,13 +453,8 @@ export class Journey<C extends JourneyCampaign> {
   }
 
   /** "Send SMS": only with an E.164 phone and SMS consent; otherwise skipped with the reason. */
-  async sendSms(
-    node: Step,
-    templateOf: (campaign: C) => TemplateRef,
-    coupon?: { code: string; expiresAt: string | null },
-    more?: MoreVariables,
-  ): Promise<SendResult | undefined> {
-    return this.send('sms', node, templateOf, coupon, more);
+  async sendSms(...args: SendArgs<C>): Promise<SendResult | undefined> {
+    return this.send('sms', ...args);
   }
 
   /**
@@ -461,10 +463,7 @@ export class Journey<C extends JourneyCampaign> {
    */
   private async send(
     channel: 'email' | 'sms',
-    node: Step,
-    templateOf: (campaign: C) => TemplateRef,
-    coupon: { code: string; expiresAt: string | null } | undefined,
-    more?: MoreVariables,
+    ...[node, templateOf, coupon, more]: SendArgs<C>
   ): Promise<SendResult> {
     const { step, label } = await this.enter(node);
     const template = templateOf(this.current);
