@@ -5,7 +5,8 @@
  *
  *   npm run bench -- indicators [--contacts 1000000] [--orders 5000000]
  *
- * Goals (issue #4): recompute within 5× of the floor; segment count within 2× of hand-written SQL.
+ * Goals: recompute within 2× of the floor (issue #26; #4 asked 5×); segment count within 2× of
+ * hand-written SQL.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
@@ -30,7 +31,9 @@ try {
            now() - random() * interval '730 days', round((10 + random() * 190)::numeric, 2), 'EUR',
            CASE WHEN random() < 0.05 THEN 'refunded' ELSE 'paid' END
     FROM generate_series(1, ${orders}::int) g`.execute(db);
-  await sql`ANALYZE`.execute(db);
+  // As autovacuum leaves a live shop's tables: statistics, and the visibility map that lets the
+  // recompute read the orders from their index alone.
+  await sql`VACUUM ANALYZE`.execute(db);
   await ensurePresetSegments(db);
 
   log('floor: a plain per-contact aggregation of every order, materialised');
@@ -110,7 +113,7 @@ try {
       },
       { metric: 'full recompute (s)', value: recompute.seconds.toFixed(1) },
       ...Object.entries(stages).map(([k, v]) => ({ metric: `  ${k} (s)`, value: v.toFixed(1) })),
-      { metric: 'recompute / floor', value: `${ratio.toFixed(2)}×`, goal: '≤ 5×', ok: ratio <= 5 },
+      { metric: 'recompute / floor', value: `${ratio.toFixed(2)}×`, goal: '≤ 2×', ok: ratio <= 2 },
       { metric: 'peak RSS of the recompute process (MiB)', value: recompute.peakRssMiB.toFixed(0) },
       { metric: 'peak RSS during the floor (MiB)', value: floor.peakRssMiB.toFixed(0) },
       {

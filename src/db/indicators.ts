@@ -1,8 +1,8 @@
 /**
  * The value indicators behind the segments, computed from the shop's orders, set-based:
  *
- *   1. summarize: one SQL statement over all paid orders writes each contact's order summary and
- *      R/F/M quintile scores into `contact_summary_staging` (unlogged);
+ *   1. summarize: one SQL statement, one pass over the paid orders in index order, writes each
+ *      contact's order summary and R/F/M quintile scores into `contact_summary_staging` (unlogged);
  *   2. the models are fitted on the distinct (frequency, recency, age) rows with their counts;
  *   3. BG/NBD outputs (probability alive, forecast purchases) are computed in TypeScript once per
  *      DISTINCT (x, t_x, T), in keyset-paged batches, into `indicator_model_grid`: whole days
@@ -46,14 +46,15 @@ const GRID_ARRAY = sql.join(RFM_SEGMENT_GRID.flat().map((name) => sql.lit(name))
  */
 export async function summarizeContacts(db: Db, asOf: Date): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    // The day-level aggregation and the three rank sorts spill to disk under the default 4 MB.
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
-    // Reading all orders in index order (to pre-sort by contact) costs random heap reads; one
-    // sequential scan with hash aggregation reads the table like a plain aggregation does.
-    await sql`SET LOCAL enable_indexscan = off`.execute(trx);
-    await sql`SET LOCAL enable_bitmapscan = off`.execute(trx);
+    // The rank tables are small (one row per distinct value): hashed, they are joined to every
+    // contact once; a merge join would sort every contact once per score.
+    await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
     await sql`DROP TABLE IF EXISTS contact_summary_staging`.execute(trx);
-    // CREATE TABLE AS (unlike INSERT … SELECT) may run its query in parallel.
+    // One pass over the orders: the (contact, placed_at) index, which carries status and total,
+    // gives the paid orders in contact-and-time order, so the day totals and the per-contact
+    // aggregate stream from it (each contact's few orders sorted by day); nothing sorts or hashes
+    // all orders.
     await sql`
       CREATE UNLOGGED TABLE contact_summary_staging AS
       WITH daily AS (
@@ -76,27 +77,33 @@ export async function summarizeContacts(db: Db, asOf: Date): Promise<number> {
         FROM daily
         GROUP BY contact_id
       ),
+      -- How many contacts hold each distinct last day, frequency and total, in one pass.
+      counts AS (
+        SELECT last_day, frequency, total_spent, count(*) AS c FROM per_contact
+        GROUP BY GROUPING SETS ((last_day), (frequency), (total_spent))
+      ),
       -- For each distinct value: how many contacts have less (lo) and at most (le) — the positions
-      -- of its tie group. Computed on distinct values (few for days and counts), then joined back.
+      -- of its tie group.
       r_ranks AS (
-        SELECT last_day, sum(c) OVER w - c AS lo, sum(c) OVER w AS le
-        FROM (SELECT last_day, count(*) AS c FROM per_contact GROUP BY 1) t WINDOW w AS (ORDER BY last_day)
+        SELECT last_day, (sum(c) OVER w)::bigint - c AS lo, (sum(c) OVER w)::bigint AS le
+        FROM counts WHERE last_day IS NOT NULL WINDOW w AS (ORDER BY last_day)
       ), f_ranks AS (
-        SELECT frequency, sum(c) OVER w - c AS lo, sum(c) OVER w AS le
-        FROM (SELECT frequency, count(*) AS c FROM per_contact GROUP BY 1) t WINDOW w AS (ORDER BY frequency)
+        SELECT frequency, (sum(c) OVER w)::bigint - c AS lo, (sum(c) OVER w)::bigint AS le
+        FROM counts WHERE frequency IS NOT NULL WINDOW w AS (ORDER BY frequency)
       ), m_ranks AS (
-        SELECT total_spent, sum(c) OVER w - c AS lo, sum(c) OVER w AS le
-        FROM (SELECT total_spent, count(*) AS c FROM per_contact GROUP BY 1) t WINDOW w AS (ORDER BY total_spent)
+        SELECT total_spent, (sum(c) OVER w)::bigint - c AS lo, (sum(c) OVER w)::bigint AS le
+        FROM counts WHERE total_spent IS NOT NULL WINDOW w AS (ORDER BY total_spent)
       ), scored AS (
+        -- 1 + floor(5·((lo + le)/2)/n) in integers: the division of non-negatives floors.
         SELECT p.*,
-               (1 + floor(5.0 * (r.lo + r.le) / (2 * n.n)))::int AS r_score,
-               (1 + floor(5.0 * (f.lo + f.le) / (2 * n.n)))::int AS f_score,
-               (1 + floor(5.0 * (m.lo + m.le) / (2 * n.n)))::int AS m_score
+               (1 + 5 * (r.lo + r.le) / (2 * n.n))::int AS r_score,
+               (1 + 5 * (f.lo + f.le) / (2 * n.n))::int AS f_score,
+               (1 + 5 * (m.lo + m.le) / (2 * n.n))::int AS m_score
         FROM per_contact p
         JOIN r_ranks r USING (last_day)
         JOIN f_ranks f USING (frequency)
         JOIN m_ranks m USING (total_spent)
-        CROSS JOIN (SELECT count(*) AS n FROM per_contact) n
+        CROSS JOIN (SELECT sum(c)::bigint AS n FROM counts WHERE frequency IS NOT NULL) n
       )
       SELECT contact_id::bigint AS contact_id, orders_count, total_spent,
              to_timestamp(first_day::double precision * 86400) AS first_order_at,
@@ -110,8 +117,10 @@ export async function summarizeContacts(db: Db, asOf: Date): Promise<number> {
       FROM scored`.execute(trx);
     // The model grid: one row per distinct purchase history, outputs filled in by computeModelGrid.
     await sql`TRUNCATE indicator_model_grid, indicator_model_outputs`.execute(trx);
+    // In key order: each row goes to the primary key's last page, not to a random one.
     await sql`INSERT INTO indicator_model_grid (frequency, recency_days, age_days)
-      SELECT DISTINCT frequency, recency_days, age_days FROM contact_summary_staging`.execute(trx);
+      SELECT DISTINCT frequency, recency_days, age_days FROM contact_summary_staging
+      ORDER BY 1, 2, 3`.execute(trx);
     await sql`ANALYZE contact_summary_staging`.execute(trx);
     const { rows } = await sql<{
       n: number;
