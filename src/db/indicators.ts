@@ -37,6 +37,31 @@ export function lastObservedDaySql(asOf: Date) {
 /** Segment names indexed by (5 − FM) × 5 + R, FM = ceil((F + M) / 2): the grid as one SQL array. */
 const GRID_ARRAY = sql.join(RFM_SEGMENT_GRID.flat().map((name) => sql.lit(name)));
 
+/** The values R, F and M are scored on, and the scores above the lowest. */
+type ScoredColumn = 'last_day' | 'frequency' | 'total_spent';
+const HIGHER_SCORES = [2, 3, 4, 5] as const;
+const threshold = (column: ScoredColumn, score: number) => sql.ref(`${column}_${score}`);
+
+/** For each scored column and score: the least value scoring at least that, from `ranked`. */
+function thresholdsSql() {
+  return sql.join(
+    (['last_day', 'frequency', 'total_spent'] as const).flatMap((column) =>
+      HIGHER_SCORES.map(
+        (score) =>
+          sql`min(${sql.ref(column)}) FILTER (WHERE score >= ${sql.lit(score)}) AS ${threshold(column, score)}`,
+      ),
+    ),
+  );
+}
+
+/** A contact's (p) score on `column`: 1, plus 1 for each threshold (t) its value reaches. */
+function scoreSql(column: ScoredColumn) {
+  const reached = HIGHER_SCORES.map(
+    (score) => sql`((p.${sql.ref(column)} >= t.${threshold(column, score)}) IS TRUE)::int`,
+  );
+  return sql`(1 + ${sql.join(reached, sql` + `)})`;
+}
+
 /**
  * Step 1: every contact's order summary and RFM scores, into the staging table. Returns the
  * number of contacts with a paid order.
@@ -47,9 +72,6 @@ const GRID_ARRAY = sql.join(RFM_SEGMENT_GRID.flat().map((name) => sql.lit(name))
 export async function summarizeContacts(db: Db, asOf: Date): Promise<number> {
   return db.transaction().execute(async (trx) => {
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
-    // The rank tables are small (one row per distinct value): hashed, they are joined to every
-    // contact once; a merge join would sort every contact once per score.
-    await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
     await sql`DROP TABLE IF EXISTS contact_summary_staging`.execute(trx);
     // One pass over the orders: the (contact, placed_at) index, which carries status and total,
     // gives the paid orders in contact-and-time order, so the day totals and the per-contact
@@ -77,33 +99,31 @@ export async function summarizeContacts(db: Db, asOf: Date): Promise<number> {
         FROM daily
         GROUP BY contact_id
       ),
-      -- How many contacts hold each distinct last day, frequency and total, in one pass.
+      -- How many contacts hold each distinct last day, frequency and total, in one pass; g tells
+      -- the three apart.
       counts AS (
-        SELECT last_day, frequency, total_spent, count(*) AS c FROM per_contact
+        SELECT GROUPING(last_day, frequency, total_spent) AS g, last_day, frequency, total_spent,
+               count(*) AS c
+        FROM per_contact
         GROUP BY GROUPING SETS ((last_day), (frequency), (total_spent))
       ),
-      -- For each distinct value: how many contacts have less (lo) and at most (le) — the positions
-      -- of its tie group.
-      r_ranks AS (
-        SELECT last_day, (sum(c) OVER w)::bigint - c AS lo, (sum(c) OVER w)::bigint AS le
-        FROM counts WHERE last_day IS NOT NULL WINDOW w AS (ORDER BY last_day)
-      ), f_ranks AS (
-        SELECT frequency, (sum(c) OVER w)::bigint - c AS lo, (sum(c) OVER w)::bigint AS le
-        FROM counts WHERE frequency IS NOT NULL WINDOW w AS (ORDER BY frequency)
-      ), m_ranks AS (
-        SELECT total_spent, (sum(c) OVER w)::bigint - c AS lo, (sum(c) OVER w)::bigint AS le
-        FROM counts WHERE total_spent IS NOT NULL WINDOW w AS (ORDER BY total_spent)
+      -- Each distinct value's score from the positions of its tie group: le contacts hold at most
+      -- it, lo = le − c less; 1 + floor(5·((lo + le)/2)/n) in integers (non-negatives: / floors).
+      ranked AS (
+        SELECT last_day, frequency, total_spent,
+               1 + 5 * (2 * (sum(c) OVER w)::bigint - c) / (2 * (sum(c) OVER (PARTITION BY g))::bigint) AS score
+        FROM counts
+        WINDOW w AS (PARTITION BY g ORDER BY last_day, frequency, total_spent)
+      ),
+      -- A score never falls as its value grows, so each is given by the least value reaching
+      -- 2, 3, 4 and 5: four comparisons per contact instead of a join.
+      thresholds AS (
+        SELECT ${thresholdsSql()}
+        FROM ranked
       ), scored AS (
-        -- 1 + floor(5·((lo + le)/2)/n) in integers: the division of non-negatives floors.
-        SELECT p.*,
-               (1 + 5 * (r.lo + r.le) / (2 * n.n))::int AS r_score,
-               (1 + 5 * (f.lo + f.le) / (2 * n.n))::int AS f_score,
-               (1 + 5 * (m.lo + m.le) / (2 * n.n))::int AS m_score
-        FROM per_contact p
-        JOIN r_ranks r USING (last_day)
-        JOIN f_ranks f USING (frequency)
-        JOIN m_ranks m USING (total_spent)
-        CROSS JOIN (SELECT sum(c)::bigint AS n FROM counts WHERE frequency IS NOT NULL) n
+        SELECT p.*, ${scoreSql('last_day')} AS r_score, ${scoreSql('frequency')} AS f_score,
+               ${scoreSql('total_spent')} AS m_score
+        FROM per_contact p CROSS JOIN thresholds t
       )
       SELECT contact_id::bigint AS contact_id, orders_count, total_spent,
              to_timestamp(first_day::double precision * 86400) AS first_order_at,
