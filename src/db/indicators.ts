@@ -139,6 +139,7 @@ function summaryQuery(asOf: Date) {
  */
 export async function summarizeContacts(db: Db, asOf: Date): Promise<number> {
   return db.transaction().execute(async (trx) => {
+    // The contacts' summaries (read twice) and the counts of their values stay in memory.
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
     await sql`DROP TABLE IF EXISTS contact_summary_staging`.execute(trx);
     await sql`CREATE UNLOGGED TABLE contact_summary_staging AS ${summaryQuery(asOf)}`.execute(trx);
