@@ -3,7 +3,7 @@
  * the floor of reading every order once (a plain per-contact aggregation in SQL, materialised), both
  * in this run on this machine; and a segment count against the equivalent hand-written SQL.
  *
- *   npm run bench -- indicators [--contacts 1000000] [--orders 5000000]
+ *   npm run bench -- indicators [--contacts 1000000] [--orders 5000000] [--explain]
  *
  * Goals: recompute within 2× of the floor (issue #26; #4 asked 5×); segment count within 2× of
  * hand-written SQL.
