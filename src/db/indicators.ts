@@ -1,8 +1,8 @@
 /**
  * The value indicators behind the segments, computed from the shop's orders, set-based:
  *
- *   1. summarize: one SQL statement over all paid orders writes each contact's order summary and
- *      R/F/M quintile scores into `contact_summary_staging` (unlogged);
+ *   1. summarize: one SQL statement, one pass over the paid orders in index order, writes each
+ *      contact's order summary and R/F/M quintile scores into `contact_summary_staging` (unlogged);
  *   2. the models are fitted on the distinct (frequency, recency, age) rows with their counts;
  *   3. BG/NBD outputs (probability alive, forecast purchases) are computed in TypeScript once per
  *      DISTINCT (x, t_x, T), in keyset-paged batches, into `indicator_model_grid`: whole days
@@ -37,6 +37,99 @@ export function lastObservedDaySql(asOf: Date) {
 /** Segment names indexed by (5 − FM) × 5 + R, FM = ceil((F + M) / 2): the grid as one SQL array. */
 const GRID_ARRAY = sql.join(RFM_SEGMENT_GRID.flat().map((name) => sql.lit(name)));
 
+/** The values R, F and M are scored on, and the scores above the lowest. */
+type ScoredColumn = 'last_day' | 'frequency' | 'total_spent';
+const HIGHER_SCORES = [2, 3, 4, 5] as const;
+const threshold = (column: ScoredColumn, score: number) => sql.ref(`${column}_${score}`);
+
+/** For each scored column and score: the least value scoring at least that, from `ranked`. */
+function thresholdsSql() {
+  return sql.join(
+    (['last_day', 'frequency', 'total_spent'] as const).flatMap((column) =>
+      HIGHER_SCORES.map(
+        (score) =>
+          sql`min(${sql.ref(column)}) FILTER (WHERE score >= ${sql.lit(score)}) AS ${threshold(column, score)}`,
+      ),
+    ),
+  );
+}
+
+/** A contact's (p) score on `column`: 1, plus 1 for each threshold (t) its value reaches. */
+function scoreSql(column: ScoredColumn) {
+  const reached = HIGHER_SCORES.map(
+    (score) => sql`((p.${sql.ref(column)} >= t.${threshold(column, score)}) IS TRUE)::int`,
+  );
+  return sql`(1 + ${sql.join(reached, sql` + `)})`;
+}
+
+/**
+ * Each contact's order summary and RFM scores as of `asOf`.
+ *
+ * One pass over the orders: the (contact, placed_at) index, which carries status and total,
+ * gives the paid orders in contact-and-time order, so the day totals and the per-contact
+ * aggregate stream from it (each contact's few orders sorted by day); nothing sorts or hashes
+ * all orders.
+ */
+function summaryQuery(asOf: Date) {
+  return sql`
+    WITH daily AS (
+      -- Days since 1970-01-01 (UTC) as an integer: date arithmetic, not numeric epoch division.
+      SELECT contact_id,
+             ${purchaseDaySql} AS day,
+             sum(total) AS amount,
+             count(*) AS orders
+      FROM orders
+      WHERE status = 'paid' AND placed_at < ${asOf}
+      GROUP BY 1, 2
+    ), per_contact AS MATERIALIZED (
+      SELECT contact_id,
+             sum(orders)::int AS orders_count,
+             sum(amount)::numeric(14, 2) AS total_spent,
+             min(day) AS first_day,
+             max(day) AS last_day,
+             count(*)::int - 1 AS frequency,
+             coalesce((sum(amount) - (array_agg(amount ORDER BY day))[1]) / nullif(count(*) - 1, 0), 0)::float8 AS monetary_value
+      FROM daily
+      GROUP BY contact_id
+    ),
+    -- How many contacts hold each distinct last day, frequency and total, in one pass; g tells
+    -- the three apart.
+    counts AS (
+      SELECT GROUPING(last_day, frequency, total_spent) AS g, last_day, frequency, total_spent,
+             count(*) AS c
+      FROM per_contact
+      GROUP BY GROUPING SETS ((last_day), (frequency), (total_spent))
+    ),
+    -- Each distinct value's score from the positions of its tie group: le contacts hold at most
+    -- it, lo = le − c less; 1 + floor(5·((lo + le)/2)/n) in integers (non-negatives: / floors).
+    ranked AS (
+      SELECT last_day, frequency, total_spent,
+             1 + 5 * (2 * (sum(c) OVER w)::bigint - c) / (2 * (sum(c) OVER (PARTITION BY g))::bigint) AS score
+      FROM counts
+      WINDOW w AS (PARTITION BY g ORDER BY last_day, frequency, total_spent)
+    ),
+    -- A score never falls as its value grows, so each is given by the least value reaching
+    -- 2, 3, 4 and 5: four comparisons per contact instead of a join.
+    thresholds AS (
+      SELECT ${thresholdsSql()}
+      FROM ranked
+    ), scored AS (
+      SELECT p.*, ${scoreSql('last_day')} AS r_score, ${scoreSql('frequency')} AS f_score,
+             ${scoreSql('total_spent')} AS m_score
+      FROM per_contact p CROSS JOIN thresholds t
+    )
+    SELECT contact_id::bigint AS contact_id, orders_count, total_spent,
+           to_timestamp(first_day::double precision * 86400) AS first_order_at,
+           to_timestamp(last_day::double precision * 86400) AS last_order_at,
+           frequency,
+           (last_day - first_day)::float8 AS recency_days,
+           (${lastObservedDaySql(asOf)} - first_day)::float8 AS age_days,
+           monetary_value,
+           r_score::smallint AS r_score, f_score::smallint AS f_score, m_score::smallint AS m_score,
+           (ARRAY[${GRID_ARRAY}])[(5 - ceil((f_score + m_score) / 2.0)::int) * 5 + r_score] AS rfm_segment
+    FROM scored`;
+}
+
 /**
  * Step 1: every contact's order summary and RFM scores, into the staging table. Returns the
  * number of contacts with a paid order.
@@ -46,77 +139,32 @@ const GRID_ARRAY = sql.join(RFM_SEGMENT_GRID.flat().map((name) => sql.lit(name))
  */
 export async function summarizeContacts(db: Db, asOf: Date): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    // The day-level aggregation and the three rank sorts spill to disk under the default 4 MB.
+    // The contacts' summaries (read twice) and the counts of their values stay in memory.
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
-    // Reading all orders in index order (to pre-sort by contact) costs random heap reads; one
-    // sequential scan with hash aggregation reads the table like a plain aggregation does.
-    await sql`SET LOCAL enable_indexscan = off`.execute(trx);
-    await sql`SET LOCAL enable_bitmapscan = off`.execute(trx);
     await sql`DROP TABLE IF EXISTS contact_summary_staging`.execute(trx);
-    // CREATE TABLE AS (unlike INSERT … SELECT) may run its query in parallel.
-    await sql`
-      CREATE UNLOGGED TABLE contact_summary_staging AS
-      WITH daily AS (
-        -- Days since 1970-01-01 (UTC) as an integer: date arithmetic, not numeric epoch division.
-        SELECT contact_id,
-               ${purchaseDaySql} AS day,
-               sum(total) AS amount,
-               count(*) AS orders
-        FROM orders
-        WHERE status = 'paid' AND placed_at < ${asOf}
-        GROUP BY 1, 2
-      ), per_contact AS MATERIALIZED (
-        SELECT contact_id,
-               sum(orders)::int AS orders_count,
-               sum(amount)::numeric(14, 2) AS total_spent,
-               min(day) AS first_day,
-               max(day) AS last_day,
-               count(*)::int - 1 AS frequency,
-               coalesce((sum(amount) - (array_agg(amount ORDER BY day))[1]) / nullif(count(*) - 1, 0), 0)::float8 AS monetary_value
-        FROM daily
-        GROUP BY contact_id
-      ),
-      -- For each distinct value: how many contacts have less (lo) and at most (le) — the positions
-      -- of its tie group. Computed on distinct values (few for days and counts), then joined back.
-      r_ranks AS (
-        SELECT last_day, sum(c) OVER w - c AS lo, sum(c) OVER w AS le
-        FROM (SELECT last_day, count(*) AS c FROM per_contact GROUP BY 1) t WINDOW w AS (ORDER BY last_day)
-      ), f_ranks AS (
-        SELECT frequency, sum(c) OVER w - c AS lo, sum(c) OVER w AS le
-        FROM (SELECT frequency, count(*) AS c FROM per_contact GROUP BY 1) t WINDOW w AS (ORDER BY frequency)
-      ), m_ranks AS (
-        SELECT total_spent, sum(c) OVER w - c AS lo, sum(c) OVER w AS le
-        FROM (SELECT total_spent, count(*) AS c FROM per_contact GROUP BY 1) t WINDOW w AS (ORDER BY total_spent)
-      ), scored AS (
-        SELECT p.*,
-               (1 + floor(5.0 * (r.lo + r.le) / (2 * n.n)))::int AS r_score,
-               (1 + floor(5.0 * (f.lo + f.le) / (2 * n.n)))::int AS f_score,
-               (1 + floor(5.0 * (m.lo + m.le) / (2 * n.n)))::int AS m_score
-        FROM per_contact p
-        JOIN r_ranks r USING (last_day)
-        JOIN f_ranks f USING (frequency)
-        JOIN m_ranks m USING (total_spent)
-        CROSS JOIN (SELECT count(*) AS n FROM per_contact) n
-      )
-      SELECT contact_id::bigint AS contact_id, orders_count, total_spent,
-             to_timestamp(first_day::double precision * 86400) AS first_order_at,
-             to_timestamp(last_day::double precision * 86400) AS last_order_at,
-             frequency,
-             (last_day - first_day)::float8 AS recency_days,
-             (${lastObservedDaySql(asOf)} - first_day)::float8 AS age_days,
-             monetary_value,
-             r_score::smallint AS r_score, f_score::smallint AS f_score, m_score::smallint AS m_score,
-             (ARRAY[${GRID_ARRAY}])[(5 - ceil((f_score + m_score) / 2.0)::int) * 5 + r_score] AS rfm_segment
-      FROM scored`.execute(trx);
+    await sql`CREATE UNLOGGED TABLE contact_summary_staging AS ${summaryQuery(asOf)}`.execute(trx);
     // The model grid: one row per distinct purchase history, outputs filled in by computeModelGrid.
     await sql`TRUNCATE indicator_model_grid, indicator_model_outputs`.execute(trx);
+    // In key order: each row goes to the primary key's last page, not to a random one.
     await sql`INSERT INTO indicator_model_grid (frequency, recency_days, age_days)
-      SELECT DISTINCT frequency, recency_days, age_days FROM contact_summary_staging`.execute(trx);
+      SELECT DISTINCT frequency, recency_days, age_days FROM contact_summary_staging
+      ORDER BY 1, 2, 3`.execute(trx);
     await sql`ANALYZE contact_summary_staging`.execute(trx);
     const { rows } = await sql<{
       n: number;
     }>`SELECT count(*)::int AS n FROM contact_summary_staging`.execute(trx);
     return Number(rows[0]!.n);
+  });
+}
+
+/** The plan of step 1's statement (run, with `analyze`: it then costs what step 1 does). */
+export async function explainSummary(db: Db, asOf: Date, analyze: boolean): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
+    const { rows } = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${sql.raw(
+      analyze ? '(ANALYZE, BUFFERS)' : '',
+    )} ${summaryQuery(asOf)}`.execute(trx);
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
   });
 }
 
