@@ -12,23 +12,13 @@
  *
  *   npm run bench -- scale [--contacts 1000,5000] [--engines dev,server] [--baseline-cap 10000]
  */
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sql } from 'kysely';
 import { LAUNCH_CONCURRENCY } from '../src/activities/launch.js';
-import { defaultCacheDir } from '../src/config.js';
 import { saveCampaign } from '../src/db/campaigns.js';
 import { generateCoupons } from '../src/db/coupons.js';
 import type { Db } from '../src/db/database.js';
 import { ensurePresetSegments } from '../src/db/segments.js';
-import {
-  freeServerPorts,
-  resolveTemporalServer,
-  startTemporalServer,
-} from '../src/provision/temporal-server.js';
 import { controlTaskQueue } from '../src/campaigns/journey-contract.js';
 import { launchCampaign } from '../src/workflows/launch.js';
 import {
@@ -40,7 +30,7 @@ import {
   startBenchWorkers,
   startEmptyWorkflows,
   collectGarbage,
-  startDevServer,
+  startEngine,
 } from './support.js';
 
 function listArg(name: string, fallback: string): string[] {
@@ -53,46 +43,6 @@ const engines = listArg('engines', 'dev,server') as ('dev' | 'server')[];
 const baselineCap = Number(listArg('baseline-cap', '10000')[0]);
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-
-interface Engine {
-  client: Client;
-  nativeConnection: NativeConnection;
-  stop(): Promise<void>;
-}
-
-async function startEngine(kind: 'dev' | 'server', postgresUrl: string): Promise<Engine> {
-  if (kind === 'dev') {
-    const env = await startDevServer();
-    return {
-      client: env.client,
-      nativeConnection: env.nativeConnection,
-      stop: () => env.teardown(),
-    };
-  }
-  const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-bench-temporal-'));
-  const server = await startTemporalServer({
-    binaries: await resolveTemporalServer({ cacheDir: defaultCacheDir(), log }),
-    postgresUrl,
-    databases: { persistence: 'bench_temporal', visibility: 'bench_temporal_visibility' },
-    stateDir,
-    ports: await freeServerPorts(),
-    namespace: 'default',
-    log,
-    maxConns: 20,
-  });
-  const connection = await Connection.connect({ address: server.address });
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  return {
-    client: new Client({ connection }),
-    nativeConnection,
-    async stop() {
-      await nativeConnection.close();
-      await connection.close();
-      await server.stop();
-      await fs.rm(stateDir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function seed(db: Db, contacts: number): Promise<void> {
   await ensurePresetSegments(db);
@@ -194,11 +144,7 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
     );
     const emptyStartsCpuAfter = await cpuSeconds();
 
-    const { workers, running } = await startBenchWorkers(
-      engine.nativeConnection,
-      engine.client,
-      db,
-    );
+    const { workers, running } = await startBenchWorkers(engine.nativeConnection, db);
 
     const before = await dbStats(db);
     const cpuBefore = await cpuSeconds();
@@ -252,7 +198,7 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
       db,
     );
     let emails = 0;
-    const empty = await startBenchWorkers(engine.nativeConnection, engine.client, db, {
+    const empty = await startBenchWorkers(engine.nativeConnection, db, {
       taskQueue: 'bench-empty-bodies',
       activities: emptyActivityBodies(() => emails++),
     });
