@@ -54,6 +54,18 @@ export async function connectClient(
   }
 }
 
+/**
+ * A client on a worker's connection: what it starts on a task queue that connection's workers poll
+ * may start eagerly (the first workflow task comes back with the start, no poll).
+ */
+export function clientOnWorkerConnection(connection: NativeConnection, config: Config): Client {
+  return new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFor(config.payloadEncryptionKey),
+  });
+}
+
 export async function connectWorker(config: Config): Promise<NativeConnection> {
   const address = temporalAddress(config);
   const options: NativeConnectionOptions = {
