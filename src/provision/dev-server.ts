@@ -29,7 +29,8 @@ export function lostPortRace(line: string, ours: number[]): number | undefined {
 
 /**
  * Journeys a worker starts on its own task queue (a launch's) start eagerly: the server hands the
- * first workflow task back with the start instead of through a poll.
+ * first workflow task back with the start instead of through a poll. Temporal 1.32's default too;
+ * said here so that a server upgrade cannot turn it off unnoticed.
  */
 export const DEV_SERVER_DYNAMIC_CONFIG_FLAGS = [
   '--dynamic-config-value',
