@@ -55,7 +55,7 @@ try {
   log(`baseline: starting ${contacts.toLocaleString()} empty workflows, ${CONCURRENCY} at a time`);
   const baseline = await measure(() => startEmptyWorkflows(env.client, contacts, CONCURRENCY));
 
-  const { workers, running } = await startBenchWorkers(env.nativeConnection, env.client, db);
+  const { workers, running } = await startBenchWorkers(env.nativeConnection, db);
 
   log(
     `launch: ${contacts.toLocaleString()} contacts into the low-CLV campaign (journeys run meanwhile)`,

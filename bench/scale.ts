@@ -18,25 +18,18 @@
  *
  *   npm run bench -- scale [--contacts 1000,5000] [--engines dev,server] [--baseline-cap 10000] [--flow]
  */
-import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { parse as parseYaml } from 'yaml';
 import { LAUNCH_CONCURRENCY } from '../src/activities/launch.js';
-import { defaultCacheDir, PROJECT_ROOT } from '../src/config.js';
+import { PROJECT_ROOT } from '../src/config.js';
 import { saveCampaign } from '../src/db/campaigns.js';
 import { generateCoupons } from '../src/db/coupons.js';
 import type { Db } from '../src/db/database.js';
 import { ensurePresetSegments } from '../src/db/segments.js';
-import {
-  freeServerPorts,
-  resolveTemporalServer,
-  startTemporalServer,
-} from '../src/provision/temporal-server.js';
 import { controlTaskQueue } from '../src/campaigns/journey-contract.js';
 import { launchCampaign } from '../src/workflows/launch.js';
 import {
@@ -48,7 +41,8 @@ import {
   startBenchWorkers,
   startEmptyWorkflows,
   collectGarbage,
-  startDevServer,
+  startEngine,
+  type BenchEngine,
 } from './support.js';
 
 const { temporal } = proto;
@@ -64,46 +58,6 @@ const baselineCap = Number(listArg('baseline-cap', '10000')[0]);
 const flowMode = process.argv.includes('--flow');
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-
-interface Engine {
-  client: Client;
-  nativeConnection: NativeConnection;
-  stop(): Promise<void>;
-}
-
-async function startEngine(kind: 'dev' | 'server', postgresUrl: string): Promise<Engine> {
-  if (kind === 'dev') {
-    const env = await startDevServer();
-    return {
-      client: env.client,
-      nativeConnection: env.nativeConnection,
-      stop: () => env.teardown(),
-    };
-  }
-  const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-bench-temporal-'));
-  const server = await startTemporalServer({
-    binaries: await resolveTemporalServer({ cacheDir: defaultCacheDir(), log }),
-    postgresUrl,
-    databases: { persistence: 'bench_temporal', visibility: 'bench_temporal_visibility' },
-    stateDir,
-    ports: await freeServerPorts(),
-    namespace: 'default',
-    log,
-    maxConns: 20,
-  });
-  const connection = await Connection.connect({ address: server.address });
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  return {
-    client: new Client({ connection }),
-    nativeConnection,
-    async stop() {
-      await nativeConnection.close();
-      await connection.close();
-      await server.stop();
-      await fs.rm(stateDir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function seed(db: Db, contacts: number): Promise<void> {
   await ensurePresetSegments(db);
@@ -252,11 +206,7 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
     );
     const emptyStartsCpuAfter = await cpuSeconds();
 
-    const { workers, running } = await startBenchWorkers(
-      engine.nativeConnection,
-      engine.client,
-      db,
-    );
+    const { workers, running } = await startBenchWorkers(engine.nativeConnection, db);
 
     const before = await dbStats(db);
     const cpuBefore = await cpuSeconds();
@@ -285,7 +235,7 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
       db,
     );
     let emails = 0;
-    const empty = await startBenchWorkers(engine.nativeConnection, engine.client, db, {
+    const empty = await startBenchWorkers(engine.nativeConnection, db, {
       taskQueue: 'bench-empty-bodies',
       activities: emptyActivityBodies(() => emails++),
     });
@@ -326,7 +276,10 @@ async function runOnce(kind: 'dev' | 'server', contacts: number): Promise<Run> {
 }
 
 /** The events of a journey's history, counted by type (a local activity is a marker). */
-async function historyEvents(engine: Engine, workflowId: string): Promise<Record<string, number>> {
+async function historyEvents(
+  engine: BenchEngine,
+  workflowId: string,
+): Promise<Record<string, number>> {
   const history = await engine.client.workflow.getHandle(workflowId).fetchHistory();
   const counts: Record<string, number> = {};
   for (const e of history.events ?? []) {
@@ -360,11 +313,7 @@ async function compareFlow(kind: 'dev' | 'server', contacts: number): Promise<Fl
   try {
     log(`${kind}: ${contacts.toLocaleString()} contacts, the low-CLV campaign coded and as a flow`);
     await seed(db, contacts);
-    const { workers, running } = await startBenchWorkers(
-      engine.nativeConnection,
-      engine.client,
-      db,
-    );
+    const { workers, running } = await startBenchWorkers(engine.nativeConnection, db);
     const launched = async (campaign: string) => {
       const cpuBefore = await cpuSeconds();
       const started = process.hrtime.bigint();

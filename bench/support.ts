@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type NativeConnection, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { createChannels } from '../src/channels/index.js';
 import { defaultCacheDir, loadConfig } from '../src/config.js';
@@ -15,6 +15,13 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
 import { createDatabaseIfMissing, startEmbeddedPostgres } from '../src/provision/postgres.js';
 import { resolveTemporalCli } from '../src/provision/tools.js';
+import {
+  freeServerPorts,
+  resolveTemporalServer,
+  startTemporalServer,
+} from '../src/provision/temporal-server.js';
+import { DEV_SERVER_DYNAMIC_CONFIG_FLAGS } from '../src/provision/dev-server.js';
+import { clientOnWorkerConnection } from '../src/temporal/connection.js';
 import { createActivities, createMessageActivities } from '../src/activities/index.js';
 import {
   createControlWorker,
@@ -151,7 +158,6 @@ export async function startEmptyWorkflows(
  */
 export async function startBenchWorkers(
   connection: NativeConnection,
-  client: Client,
   db: Db,
   options: {
     taskQueue?: string;
@@ -165,7 +171,14 @@ export async function startBenchWorkers(
     EMAIL_REQUESTS_PER_SECOND: '100000',
     SMS_REQUESTS_PER_SECOND: '100000',
   });
-  const deps = { db, config, temporal: client, channels: createChannels(config, db) };
+  // As `npm run worker` does: journeys the workers start go to themselves, eagerly.
+  const deps = {
+    db,
+    config,
+    temporal: clientOnWorkerConnection(connection, config),
+    eagerStart: true,
+    channels: createChannels(config, db),
+  };
   // The journeys' and the control workers run the same code, bundled once as `npm run worker` does.
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
   const common = { connection, namespace: 'default', taskQueue, deps, workflowBundle: { code } };
@@ -228,7 +241,9 @@ export function collectGarbage(): void {
 }
 
 /** A Temporal dev server with Boomerang's search attributes, from the cached CLI (no download). */
-export async function startDevServer(): Promise<TestWorkflowEnvironment> {
+export async function startDevServer(
+  opts: { extraArgs?: string[] } = {},
+): Promise<TestWorkflowEnvironment> {
   const cli = await resolveTemporalCli({
     cacheDir: defaultCacheDir(),
     explicitPath: process.env.TEMPORAL_CLI_PATH,
@@ -237,6 +252,58 @@ export async function startDevServer(): Promise<TestWorkflowEnvironment> {
   });
   if (cli.executable.type !== 'existing-path') throw new Error('no Temporal CLI');
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: cli.executable, searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES] },
+    server: {
+      executable: cli.executable,
+      searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES],
+      extraArgs: [...DEV_SERVER_DYNAMIC_CONFIG_FLAGS, ...(opts.extraArgs ?? [])],
+    },
   });
+}
+
+export interface BenchEngine {
+  client: Client;
+  nativeConnection: NativeConnection;
+  stop(): Promise<void>;
+}
+
+/**
+ * The dev server, or the production server (Temporal's release on `postgresUrl`'s Postgres, as
+ * `npm start -- --temporal server` runs it). `devServerArgs`: more flags for the dev server.
+ */
+export async function startEngine(
+  kind: 'dev' | 'server',
+  postgresUrl: string,
+  { devServerArgs }: { devServerArgs?: string[] } = {},
+): Promise<BenchEngine> {
+  if (kind === 'dev') {
+    const env = await startDevServer({ extraArgs: devServerArgs });
+    return {
+      client: env.client,
+      nativeConnection: env.nativeConnection,
+      stop: () => env.teardown(),
+    };
+  }
+  const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-bench-temporal-'));
+  const server = await startTemporalServer({
+    binaries: await resolveTemporalServer({ cacheDir: defaultCacheDir(), log }),
+    postgresUrl,
+    databases: { persistence: 'bench_temporal', visibility: 'bench_temporal_visibility' },
+    stateDir,
+    ports: await freeServerPorts(),
+    namespace: 'default',
+    log,
+    maxConns: 20,
+  });
+  const connection = await Connection.connect({ address: server.address });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  return {
+    client: new Client({ connection }),
+    nativeConnection,
+    async stop() {
+      await nativeConnection.close();
+      await connection.close();
+      await server.stop();
+      await fs.rm(stateDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -32,7 +32,7 @@ import { createDb } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { stopWhenSupervisorDies } from './supervised.js';
 import { runMain } from './main-helpers.js';
-import { connectClient, connectWorker } from './temporal/connection.js';
+import { clientOnWorkerConnection, connectClient, connectWorker } from './temporal/connection.js';
 import { currentBuildId, setCurrentBuildId } from './temporal/deployments.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
 import { BOOMERANG_SEARCH_ATTRIBUTES } from './domain/search-attributes.js';
@@ -213,7 +213,15 @@ export async function runWorker(
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { db, config, temporal, channels, sending },
+    // Journeys the workers start (launches, segment entries) go to themselves, eagerly.
+    deps: {
+      db,
+      config,
+      temporal: clientOnWorkerConnection(connection, config),
+      eagerStart: true,
+      channels,
+      sending,
+    },
     ...versioning,
     // Both workflow workers run the same code: bundle it once.
     workflowBundle: versioning.workflowBundle ?? {

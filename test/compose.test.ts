@@ -15,7 +15,12 @@ import {
   temporalAddress,
 } from '../src/config.js';
 import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
-import { TEMPORAL_SERVER_VERSION, UI_SERVER_VERSION } from '../src/provision/temporal-server.js';
+import { parse as parseYaml } from 'yaml';
+import {
+  DYNAMIC_CONFIG,
+  TEMPORAL_SERVER_VERSION,
+  UI_SERVER_VERSION,
+} from '../src/provision/temporal-server.js';
 import {
   COMPOSE_FILE,
   type ComposeService,
@@ -66,6 +71,20 @@ describe('docker-compose.yml', () => {
     expect(namespace).toContain('temporal operator namespace create');
     for (const key of BOOMERANG_SEARCH_ATTRIBUTES)
       expect(namespace, `${key.name} is created`).toContain(key.name);
+  });
+
+  it("gives Temporal the production server's dynamic config, eager workflow start included", () => {
+    const temporal = services.temporal!;
+    const mount = (temporal.volumes ?? []).find((v) => v.includes('dynamicconfig'))!;
+    const [hostFile, containerFile] = mount.split(':');
+    expect(containerFile).toBe(
+      `/etc/temporal/config/${String(temporal.environment!.DYNAMIC_CONFIG_FILE_PATH).replace(/^config\//, '')}`,
+    );
+    const fromFile: unknown = parseYaml(
+      fs.readFileSync(path.join(PROJECT_ROOT, hostFile!), 'utf8'),
+    );
+    expect(fromFile).toEqual(DYNAMIC_CONFIG);
+    expect(DYNAMIC_CONFIG['system.enableEagerWorkflowStart'][0]!.value).toBe(true);
   });
 
   it('refuses to start without the secrets of .env, naming each', () => {

@@ -24,6 +24,8 @@ export interface ActivityDeps {
   channels: Channels;
   /** Journeys get Boomerang's search attributes (default); the time-skipping test server has none. */
   searchAttributes?: boolean;
+  /** `temporal` is on the workers' own connection: journeys may start eagerly (enrolment.ts). */
+  eagerStart?: boolean;
   /** The email sender's queue and the shared request rates (the messages worker's). */
   sending?: Pick<Sending, 'emailQueue' | 'smsRate'>;
 }
@@ -34,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     db: deps.db,
     taskQueue: deps.config.temporal.taskQueue,
     searchAttributes: deps.searchAttributes,
+    eagerStart: deps.eagerStart,
   };
   return {
     ...createGreetingActivities(deps),

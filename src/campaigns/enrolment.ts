@@ -86,6 +86,11 @@ export interface JourneyStarter {
   taskQueue: string;
   /** Set the Boomerang search attributes (default). Off only for the time-skipping test server, which has none. */
   searchAttributes?: boolean;
+  /**
+   * `client` shares the NativeConnection of a worker polling `taskQueue` in this process: the
+   * server may hand a journey's first workflow task back with the start, without a poll.
+   */
+  eagerStart?: boolean;
 }
 
 export interface EnrolmentCounts {
@@ -197,6 +202,7 @@ async function startJourneyOf(
       workflowId,
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      requestEagerStart: deps.eagerStart,
       typedSearchAttributes:
         deps.searchAttributes === false
           ? []

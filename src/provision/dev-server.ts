@@ -27,6 +27,16 @@ export function lostPortRace(line: string, ours: number[]): number | undefined {
   return port !== undefined && !ours.includes(port) ? port : undefined;
 }
 
+/**
+ * Journeys a worker starts on its own task queue (a launch's) start eagerly: the server hands the
+ * first workflow task back with the start instead of through a poll. Temporal 1.32's default too;
+ * said here so that a server upgrade cannot turn it off unnoticed.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG_FLAGS = [
+  '--dynamic-config-value',
+  'system.enableEagerWorkflowStart=true',
+];
+
 export async function startTemporalDevServer(
   config: Config,
   shutdown: Shutdown,
@@ -60,6 +70,7 @@ export async function startTemporalDevServer(
     // No outbound fetch of the UI's news feed: it fails on machines without internet.
     '--ui-disable-news-fetch',
     ...devServerSearchAttributeFlags(),
+    ...DEV_SERVER_DYNAMIC_CONFIG_FLAGS,
     // With encrypted payloads, the UI shows them decrypted through our codec endpoint.
     ...(opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : []),
   ];

@@ -359,9 +359,16 @@ function serverConfig(opts: TemporalServerOptions, dynamicConfigFile: string) {
   };
 }
 
-/** Boomerang's journey ids (`<campaign>/<contact>`) and step names fit the defaults; the UI's limit is raised as in the release's SQL config. */
-const DYNAMIC_CONFIG = {
+/**
+ * Boomerang's journey ids (`<campaign>/<contact>`) and step names fit the defaults; the UI's limit
+ * is raised as in the release's SQL config. Journeys a worker starts on its own task queue (a
+ * launch's) start eagerly: their first workflow task comes back with the start, without a poll
+ * (the release's default too, said explicitly). docker-compose's Temporal reads the same from
+ * deploy/temporal-dynamicconfig.yaml.
+ */
+export const DYNAMIC_CONFIG = {
   'limit.maxIDLength': [{ value: 255, constraints: {} }],
+  'system.enableEagerWorkflowStart': [{ value: true, constraints: {} }],
 };
 
 /**

@@ -1,6 +1,11 @@
 /** Temporal connections (client and worker) built from the validated config. */
 import { readFile } from 'node:fs/promises';
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  type ConnectionLike,
+  type ConnectionOptions,
+} from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { type Config, temporalAddress } from '../config.js';
 import { dataConverterFor } from './codec.js';
@@ -41,17 +46,30 @@ export async function connectClient(
       connectTimeout: '5s',
       interceptors: opts.inFlight?.interceptors(),
     });
-    return new Client({
-      connection,
-      namespace: config.temporal.namespace,
-      dataConverter: dataConverterFor(config.payloadEncryptionKey),
-    });
+    return clientOn(connection, config);
   } catch (err) {
     throw new Error(
       `Cannot reach Temporal at ${address} (namespace ${config.temporal.namespace}): ${(err as Error).message}\n` +
         'Is `npm start` running? Otherwise set TEMPORAL_ADDRESS to your Temporal server.',
     );
   }
+}
+
+/** Boomerang's namespace and payload codec, over either kind of connection. */
+function clientOn(connection: ConnectionLike, config: Config): Client {
+  return new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFor(config.payloadEncryptionKey),
+  });
+}
+
+/**
+ * A client on a worker's connection: what it starts on a task queue that connection's workers poll
+ * may start eagerly (the first workflow task comes back with the start, no poll).
+ */
+export function clientOnWorkerConnection(connection: NativeConnection, config: Config): Client {
+  return clientOn(connection, config);
 }
 
 export async function connectWorker(config: Config): Promise<NativeConnection> {

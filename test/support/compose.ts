@@ -14,6 +14,7 @@ export interface ComposeService {
   entrypoint?: string[];
   environment?: Record<string, string>;
   ports?: string[];
+  volumes?: string[];
   depends_on?: unknown;
 }
 

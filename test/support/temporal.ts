@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { BOOMERANG_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes.js';
+import { DEV_SERVER_DYNAMIC_CONFIG_FLAGS } from '../../src/provision/dev-server.js';
 
 let runtimeInstalled = false;
 /** Keeps worker logs to warnings so test output stays readable. */
@@ -20,12 +21,19 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   });
 }
 
-export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+/** A dev server as `npm start` runs it; `eagerStart: false` turns the server's eager starts off. */
+export async function createDevServerEnv(
+  opts: { eagerStart?: boolean } = {},
+): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: inject('temporalCliPath') },
       searchAttributes: [...BOOMERANG_SEARCH_ATTRIBUTES],
+      extraArgs:
+        opts.eagerStart === false
+          ? ['--dynamic-config-value', 'system.enableEagerWorkflowStart=false']
+          : DEV_SERVER_DYNAMIC_CONFIG_FLAGS,
     },
   });
 }

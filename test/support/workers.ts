@@ -5,6 +5,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import { createControlWorker, createMessagesWorker, createWorker } from '../../src/worker.js';
 import { uniqueTaskQueue, workflowBundle } from './temporal.js';
+import { clientOnWorkerConnection } from '../../src/temporal/connection.js';
 
 export interface RunningWorkers {
   config: Config;
@@ -19,7 +20,13 @@ export interface RunningWorkers {
 export async function startRealWorkers(
   testEnv: TestWorkflowEnvironment,
   db: Db,
-  opts: { env?: NodeJS.ProcessEnv; searchAttributes?: boolean; name?: string } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    searchAttributes?: boolean;
+    name?: string;
+    /** Journeys the workers start go through their own connection, eagerly, as `npm run worker`'s do. */
+    eagerStart?: boolean;
+  } = {},
 ): Promise<RunningWorkers> {
   const config = loadConfig({
     BOOMERANG_SIGNING_SECRET: 'test-secret',
@@ -32,7 +39,10 @@ export async function startRealWorkers(
   const deps = {
     db,
     config,
-    temporal: testEnv.client,
+    temporal: opts.eagerStart
+      ? clientOnWorkerConnection(testEnv.nativeConnection, config)
+      : testEnv.client,
+    eagerStart: opts.eagerStart,
     channels: createChannels(config, db),
     searchAttributes: opts.searchAttributes,
   };
