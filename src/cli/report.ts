@@ -14,6 +14,7 @@ import { buildReport, UnknownReportCampaignError } from '../reports/report.js';
 import type { CampaignResult, CampaignsReport } from '../reports/types.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
+import { formatCheckoutRecovery } from './report-checkouts.js';
 
 const int = (n: number): string => n.toLocaleString('en');
 
@@ -191,6 +192,7 @@ function formatCampaign(c: CampaignResult, report: CampaignsReport): string {
   out.push(`  ${formatUplift(r.conversionRateUplift, points, 'conversion rate')}`);
   out.push(`  ${formatUplift(r.revenuePerContactUplift, (x) => money(x), 'revenue per contact')}`);
 
+  if (c.checkouts) out.push('', ...formatCheckoutRecovery(c.checkouts, money, formatUplift));
   if (c.welcome) {
     const w = c.welcome;
     const per = (x: number | null) =>

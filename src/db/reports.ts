@@ -15,7 +15,7 @@ export interface Scope {
 }
 
 /** The journeys in scope, as a SQL fragment usable in a CTE. */
-const scopedJourneys = (s: Scope) => sql`
+export const scopedJourneys = (s: Scope) => sql`
   SELECT workflow_id, contact_id, holdout, enrolled_at, ended_at, end_reason, definition_version
   FROM journeys
   WHERE campaign_id = ${s.campaignId} AND (${s.since}::timestamptz IS NULL OR enrolled_at >= ${s.since}::timestamptz)`;

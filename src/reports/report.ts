@@ -31,6 +31,7 @@ import {
   deliverabilityOf,
   sendNodeMessages,
 } from './deliverability.js';
+import { checkoutResults } from './checkouts.js';
 import { journeysQuery, type UiTarget, workflowSearchUrl } from './links.js';
 import type { ReportOptions } from './options.js';
 import * as q from '../db/reports.js';
@@ -145,6 +146,7 @@ async function campaignResult(
   const orders = await q.paidOrders(db, scope);
   const stepMessages = await q.stepMessageCounts(db, scope);
   const stepEvents = await q.stepSkipAndDelayCounts(db, scope);
+  const checkouts = await checkoutResults(db, scope, campaign, graph, config.shop.currency);
 
   const facts: JourneyFacts[] = journeys.map((j) => ({
     workflowId: j.workflow_id,
@@ -214,6 +216,7 @@ async function campaignResult(
       byDefinitionVersion: byDefinitionVersion(journeys, attributed),
     },
     welcome: campaign.kind === 'welcome_voucher' ? welcomeMetric(attributed) : null,
+    checkouts,
     revenueByDay: revenueByDay(attributed, config.shop.currency, config.shop.timezone),
   };
 }
