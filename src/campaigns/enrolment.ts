@@ -27,7 +27,8 @@ import {
 } from '../db/campaigns.js';
 import { audiencePage } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
-import { journeyEntries } from '../db/journeys.js';
+import type { Executor } from '../db/database.js';
+import { journeyEntries, lockEnrolment, reserveJourney } from '../db/journeys.js';
 import { enteredContactIds } from '../db/segments.js';
 import { isHeldOut } from '../domain/campaigns/holdout.js';
 import { CAMPAIGN, CONTACT_ID, STEP } from '../domain/search-attributes.js';
@@ -48,6 +49,7 @@ import {
 import type { CampaignBase } from './kinds/common.js';
 import {
   type CampaignTrigger,
+  type Reentry,
   reentryOf,
   type StoreEvent,
   triggerOf,
@@ -99,29 +101,52 @@ function keyValue(event: FlowEvent | undefined, key: string): string | undefined
     : undefined;
 }
 
+/** May a contact with these journeys in the campaign enter again under `reentry`? */
+function mayEnterAgain(
+  previous: readonly { enrolledAt: Date; endedAt: Date | null }[],
+  reentry: Exclude<Reentry, 'never'>,
+): boolean {
+  const latest = previous.at(-1);
+  const tooSoon =
+    latest &&
+    typeof reentry === 'object' &&
+    Date.now() - latest.enrolledAt.getTime() < (parseDuration(reentry.atMostOncePer) ?? 0);
+  return !previous.some((j) => j.endedAt === null) && !tooSoon;
+}
+
+/** A keyed entry with a re-entry rule: the rule limits a contact's journeys across key values. */
+function limitsKeyedEntries(campaign: CampaignBase): boolean {
+  const kind = campaignKind(campaign.kind);
+  const trigger = triggerOf(kind, campaign);
+  return (
+    trigger.on === 'event' && trigger.key !== undefined && reentryOf(kind, campaign) !== 'never'
+  );
+}
+
 /** The workflow id of a contact's next journey in `campaign`, or why there is none (already in one). */
 async function nextJourney(
-  deps: JourneyStarter,
+  db: Executor,
   campaign: CampaignBase,
   contactId: number,
   entryEvent: FlowEvent | undefined,
 ): Promise<{ workflowId: string; alreadyEnrolled?: true }> {
   const kind = campaignKind(campaign.kind);
   const trigger = triggerOf(kind, campaign);
-  if (trigger.on === 'event' && trigger.key) {
-    // One journey per key value, ever (enrolOnEvent skips an event without the property).
-    const key = keyValue(entryEvent, trigger.key) ?? '';
-    return { workflowId: keyedJourneyWorkflowId(campaign.id, contactId, key) };
-  }
   const reentry = reentryOf(kind, campaign);
+  if (trigger.on === 'event' && trigger.key) {
+    // One journey per key value, ever (enrolOnEvent skips an event without the property); a
+    // re-entry rule also holds per contact, across key values (one journey for five carts a day).
+    const key = keyValue(entryEvent, trigger.key) ?? '';
+    const workflowId = keyedJourneyWorkflowId(campaign.id, contactId, key);
+    if (reentry === 'never') return { workflowId };
+    const previous = await journeyEntries(db, campaign.id, contactId);
+    return mayEnterAgain(previous, reentry)
+      ? { workflowId }
+      : { workflowId, alreadyEnrolled: true };
+  }
   if (reentry === 'never') return { workflowId: journeyWorkflowId(campaign.id, contactId) };
-  const previous = await journeyEntries(deps.db, campaign.id, contactId);
-  const latest = previous.at(-1);
-  const tooSoon =
-    latest &&
-    typeof reentry === 'object' &&
-    Date.now() - latest.enrolledAt.getTime() < (parseDuration(reentry.atMostOncePer) ?? 0);
-  if (previous.some((j) => j.endedAt === null) || tooSoon)
+  const previous = await journeyEntries(db, campaign.id, contactId);
+  if (!mayEnterAgain(previous, reentry))
     return {
       workflowId: journeyWorkflowId(campaign.id, contactId, previous.length),
       alreadyEnrolled: true,
@@ -135,11 +160,29 @@ async function nextJourney(
  */
 async function start(
   deps: JourneyStarter,
-  { definition: campaign, version }: CampaignForStart<CampaignBase>,
+  stored: CampaignForStart<CampaignBase>,
   contactId: number,
   entryEvent?: FlowEvent,
 ): Promise<{ outcome: StartOutcome; workflowId: string }> {
-  const { workflowId, alreadyEnrolled } = await nextJourney(deps, campaign, contactId, entryEvent);
+  if (!limitsKeyedEntries(stored.definition))
+    return startJourneyOf(deps, deps.db, stored, contactId, entryEvent);
+  // Two keys of one contact applied at once must not both pass the per-contact rule: the check,
+  // the start and the journey's row (which the next check reads) hold the contact's lock.
+  return deps.db.transaction().execute(async (trx) => {
+    await lockEnrolment(trx, stored.definition.id, contactId);
+    return startJourneyOf(deps, trx, stored, contactId, entryEvent, true);
+  });
+}
+
+async function startJourneyOf(
+  deps: JourneyStarter,
+  db: Executor,
+  { definition: campaign, version }: CampaignForStart<CampaignBase>,
+  contactId: number,
+  entryEvent: FlowEvent | undefined,
+  reserve = false,
+): Promise<{ outcome: StartOutcome; workflowId: string }> {
+  const { workflowId, alreadyEnrolled } = await nextJourney(db, campaign, contactId, entryEvent);
   if (alreadyEnrolled) return { outcome: 'already_enrolled', workflowId };
   const input: JourneyInput<CampaignBase> & { entryEvent?: FlowEvent } = {
     campaign,
@@ -165,6 +208,14 @@ async function start(
       memo: { campaign: campaign.name, kind: campaign.kind, contactId },
       staticSummary: `${campaign.name} — contact ${contactId}`,
     });
+    if (reserve)
+      await reserveJourney(db, {
+        workflowId,
+        campaignId: campaign.id,
+        contactId,
+        holdout: input.holdout ?? false,
+        definitionVersion: version,
+      });
     return { outcome: 'started', workflowId };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)

@@ -1,7 +1,8 @@
 /**
  * Telling running flow journeys about a contact's custom event: those whose flow has a wait for an
- * event of that name get the `flowEvent` signal (a journey not at that wait keeps it, as the coded
- * journeys keep a purchase, for a later wait of the same name to see only newer ones).
+ * event of that name, exits on it (`exitWhen.events`) or updates its entry with it (`updatedBy`)
+ * get the `flowEvent` signal (a journey not at that wait keeps it, as the coded journeys keep a
+ * purchase, for a later wait of the same name to see only newer ones).
  */
 import type { Client } from '@temporalio/client';
 import { openFlowJourneys } from '../db/contact-events.js';
@@ -10,10 +11,15 @@ import type { FlowCampaign } from '../domain/flows/definition.js';
 import { flowEventSignal, type FlowEvent } from './journey-contract.js';
 import { signalJourneys } from './lifecycle.js';
 
-/** Does the flow wait for an event named `name` anywhere? */
-function waitsFor(flow: FlowCampaign, name: string): boolean {
-  return Object.values(flow.nodes ?? {}).some(
-    (node) => node.type === 'wait' && typeof node.until === 'object' && node.until.event === name,
+/** Does the flow wait for an event named `name` anywhere, exit on it, or update its entry with it? */
+function listensFor(flow: FlowCampaign, name: string): boolean {
+  return (
+    (flow.exitWhen?.events ?? []).includes(name) ||
+    Object.values(flow.nodes ?? {}).some(
+      (node) =>
+        (node.type === 'wait' && typeof node.until === 'object' && node.until.event === name) ||
+        (node.type === 'entry' && node.updatedBy === name),
+    )
   );
 }
 
@@ -27,7 +33,7 @@ export async function signalFlowEvent(
   const waiting = (await openFlowJourneys(deps.db, contactId))
     .filter(
       ({ workflowId, definition }) =>
-        !skip.has(workflowId) && waitsFor(definition as FlowCampaign, event.name),
+        !skip.has(workflowId) && listensFor(definition as FlowCampaign, event.name),
     )
     .map(({ workflowId }) => workflowId);
   return signalJourneys(deps.client, waiting, flowEventSignal, event);

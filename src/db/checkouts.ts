@@ -41,6 +41,8 @@ export interface CheckoutWrite {
   changed: boolean;
   /** It became completed with this write (by the store's word, or by an order already received). */
   completedNow: boolean;
+  /** It names a contact for the first time (a guest checkout whose email came later). */
+  contactAttachedNow: boolean;
 }
 
 function toCheckout(row: CheckoutRow): Checkout {
@@ -123,6 +125,7 @@ export async function upsertCheckout(db: Executor, input: CheckoutInput): Promis
         inserted: true,
         changed: true,
         completedNow: completedAt !== null,
+        contactAttachedNow: input.contactId !== null,
       };
     }
     const newer = input.updatedAt.getTime() >= known.updated_at.getTime();
@@ -150,6 +153,7 @@ export async function upsertCheckout(db: Executor, input: CheckoutInput): Promis
       inserted: false,
       changed,
       completedNow: known.completed_at === null && completedAt !== null,
+      contactAttachedNow: known.contact_id === null && input.contactId !== null,
     };
   });
 }

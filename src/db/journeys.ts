@@ -1,7 +1,7 @@
 /** Journeys (one row per contact enrolment) and their event log. Every write is idempotent. */
-import type { Updateable } from 'kysely';
+import { sql, type Transaction, type Updateable } from 'kysely';
 import type { Executor } from './database.js';
-import type { JourneysTable } from './schema.js';
+import type { Database, JourneysTable } from './schema.js';
 import { camelCaseKeys } from './rows.js';
 
 export interface JourneyEventInput {
@@ -196,4 +196,45 @@ export async function journeyCountsByCampaign(
   return new Map(
     rows.map((r) => [r.campaign_id, { enrolled: Number(r.enrolled), ended: Number(r.ended) }]),
   );
+}
+
+/**
+ * Serialises the enrolments of one contact in one campaign until the transaction ends, so a rule
+ * "at most one journey per contact" holds when two events of the contact are applied at once.
+ */
+export async function lockEnrolment(
+  trx: Transaction<Database>,
+  campaignId: string,
+  contactId: number,
+): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`enrol:${campaignId}`}), ${contactId}::int)`.execute(
+    trx,
+  );
+}
+
+/**
+ * The row of a journey just started, written by its starter so the next enrolment check sees it
+ * at once; the journey's own enrolment write then finds it (and adds its `enrolled` event).
+ */
+export async function reserveJourney(
+  db: Executor,
+  j: {
+    workflowId: string;
+    campaignId: string;
+    contactId: number;
+    holdout: boolean;
+    definitionVersion: number;
+  },
+): Promise<void> {
+  await db
+    .insertInto('journeys')
+    .values({
+      workflow_id: j.workflowId,
+      campaign_id: j.campaignId,
+      contact_id: j.contactId,
+      holdout: j.holdout,
+      definition_version: j.definitionVersion,
+    })
+    .onConflict((oc) => oc.column('workflow_id').doNothing())
+    .execute();
 }

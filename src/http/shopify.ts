@@ -1,5 +1,6 @@
 /**
- * `POST /webhooks/shopify`: orders/create, orders/paid, refunds/create and customers/create,
+ * `POST /webhooks/shopify`: orders/create, orders/paid, refunds/create, customers/create and
+ * checkouts/create, checkouts/update and checkouts/delete,
  * verified with the app secret (X-Shopify-Hmac-Sha256 = base64 HMAC-SHA256 of the raw body),
  * de-duplicated by X-Shopify-Webhook-Id, translated into Boomerang's events (src/inbox/shopify.ts)
  * and stored in the inbox. Shopify retries any answer but 2xx for two days and then drops the

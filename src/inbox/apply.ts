@@ -34,6 +34,14 @@ import {
 import { recordContactEvent } from '../db/contact-events.js';
 import { findContact } from '../db/contacts.js';
 import { signalFlowEvent } from '../campaigns/flow-events.js';
+import {
+  applyCheckout,
+  applyCheckoutDeleted,
+  type CheckoutDeletedResult,
+  type CheckoutResult,
+  completeCheckoutOfOrder,
+  describeCheckoutResult,
+} from './checkouts.js';
 import type {
   InboxEvent,
   PurchaseEventInput,
@@ -94,6 +102,8 @@ export type ApplyResult =
       journeysSignalled: number;
       /** Journeys of flows whose entry is a purchase. */
       journeys?: JourneyStart[];
+      /** Journeys of the checkout the order completes, told it is completed. */
+      checkoutJourneysSignalled?: number;
     }
   | {
       type: 'order_refunded';
@@ -113,7 +123,9 @@ export type ApplyResult =
       journeys: JourneyStart[];
       /** Running flow journeys that wait for this event, told of it. */
       journeysSignalled: number;
-    };
+    }
+  | CheckoutResult
+  | CheckoutDeletedResult;
 
 /** Applies an event received at `receivedAt`. Throws RejectedEventError, DeferredEventError, or a transient error. */
 export async function applyEvent(
@@ -130,10 +142,15 @@ export async function applyEvent(
       return applyRefund(deps, event);
     case 'track':
       return applyTrack(deps, event, receivedAt);
+    case 'checkout_started':
+    case 'checkout_updated':
+      return applyCheckout(deps, event, receivedAt);
+    case 'checkout_deleted':
+      return applyCheckoutDeleted(deps, event, receivedAt);
   }
 }
 
-function starter(deps: ApplyDeps): JourneyStarter {
+export function starter(deps: ApplyDeps): JourneyStarter {
   return {
     client: deps.temporal,
     db: deps.db,
@@ -250,8 +267,20 @@ async function resolveBuyer(
  * instead of finding the order known and staying silent.
  */
 async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promise<ApplyResult> {
-  const applied = await applyPurchaseOrder(deps, event);
-  if (applied.type !== 'purchase' || applied.order.status !== 'paid') return applied;
+  const purchase = await applyPurchaseOrder(deps, event);
+  if (purchase.type !== 'purchase' || purchase.order.status !== 'paid') return purchase;
+  const { checkoutId } = event.order;
+  const applied = checkoutId
+    ? {
+        ...purchase,
+        checkoutJourneysSignalled: await completeCheckoutOfOrder(deps, {
+          id: purchase.order.id,
+          source: event.order.source,
+          checkoutId,
+          placedAt: event.order.placedAt,
+        }),
+      }
+    : purchase;
   // Flows entered on a purchase, once the order is committed (their branches read it). Each time
   // the paid order is applied: journey ids are deterministic, so a retry starts nothing twice.
   const campaigns = await campaignsStartedBy(deps.db, 'purchase');
@@ -290,6 +319,7 @@ async function applyPurchaseOrder(
         currency,
         couponCode: order.couponCode ?? null,
         status,
+        ...(order.checkoutId ? { checkoutId: order.checkoutId } : {}),
       });
       const newPurchase = written.order.status === 'paid' && previous?.status !== 'paid';
       const couponRedeemed =
@@ -429,5 +459,9 @@ export function describeResult(result: ApplyResult): string {
       const started = result.journeys.filter((j) => j.outcome === 'started').length;
       return `event "${result.name}" of contact ${result.contactId}${result.stored ? '' : ' (kept already)'}; ${started} journey(s) started, ${result.journeysSignalled} running journey(s) signalled`;
     }
+    case 'checkout_started':
+    case 'checkout_updated':
+    case 'checkout_deleted':
+      return describeCheckoutResult(result);
   }
 }

@@ -7,6 +7,10 @@
  *   purchase            { event_id?, contact: {external_id? | email, …}, order: {id, total, currency?, coupon_code?, placed_at, status?, source?} }
  *   order_refunded      { event_id?, order: {id, source?}, amount?, refunded_at? }
  *   track               { event_id?, name, properties?, contact: {external_id? | email, …}, occurred_at? }
+ *   checkout_started,   { event_id?, contact?: {external_id? | email, …}, checkout: {id, source?, total,
+ *   checkout_updated      currency?, line_items: [{product_id, title, variant?, quantity, price,
+ *                         image_url?, product_url?}], recovery_url?, started_at?, completed_at?}, occurred_at? }
+ *   checkout_deleted    { event_id?, checkout: {id, source?}, occurred_at? }
  *
  * Contact data goes through the one gate for contact data (`validateContactInput`); problems are
  * reported per field path, e.g. `contact.phone`, `order.total`, `events[2].order.placed_at`.
@@ -22,12 +26,21 @@ import {
   validateContactInput,
 } from '../domain/contacts.js';
 import { ORDER_STATUSES, type OrderStatus } from '../db/orders.js';
+import type { CheckoutState } from '../domain/checkouts.js';
 import { isJsonObject } from '../domain/json.js';
 import { findTextProblems, formatPath } from './text.js';
 
 export { formatPath };
 
-export const EVENT_TYPES = ['account_registered', 'purchase', 'order_refunded', 'track'] as const;
+export const EVENT_TYPES = [
+  'account_registered',
+  'purchase',
+  'order_refunded',
+  'track',
+  'checkout_started',
+  'checkout_updated',
+  'checkout_deleted',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Where orders of events that do not say come from (orders are unique per source and id). */
@@ -74,6 +87,8 @@ export interface PurchaseOrder {
   couponCode?: string;
   placedAt: Date;
   status: OrderStatus;
+  /** The store's id of the checkout this order completes (a checkout of the same source). */
+  checkoutId?: string;
 }
 
 export interface PurchaseEventInput {
@@ -103,7 +118,38 @@ export interface TrackEvent {
   occurredAt?: Date;
 }
 
-export type InboxEvent = RegistrationEvent | PurchaseEventInput | RefundEvent | TrackEvent;
+/** A checkout as the store states it now: its start, or a later change (items, email, completion). */
+export interface CheckoutEvent {
+  type: 'checkout_started' | 'checkout_updated';
+  eventId?: string;
+  /** Absent (or without an email): the checkout is kept, and starts nothing. */
+  contact?: ContactInput;
+  checkout: Omit<CheckoutState, 'currency'> & {
+    /** Absent: the shop's currency (SHOP_CURRENCY). */
+    currency?: string;
+    startedAt?: Date;
+    /** The store says it became an order. */
+    completedAt?: Date;
+  };
+  /** When the store stated this state. Absent: the time the event was received. */
+  occurredAt?: Date;
+}
+
+/** The store removed a checkout: its journey ends. */
+export interface CheckoutDeletedEvent {
+  type: 'checkout_deleted';
+  eventId?: string;
+  checkout: { id: string; source: string };
+  occurredAt?: Date;
+}
+
+export type InboxEvent =
+  | RegistrationEvent
+  | PurchaseEventInput
+  | RefundEvent
+  | TrackEvent
+  | CheckoutEvent
+  | CheckoutDeletedEvent;
 
 /** A problem with one field of an event, by its path in the JSON body. */
 export interface EventProblem {
@@ -268,6 +314,7 @@ const purchaseSchema = z
       status: z
         .enum(ORDER_STATUSES, { error: `must be one of ${ORDER_STATUSES.join(', ')}` })
         .optional(),
+      checkout_id: identifier("store's checkout id").optional(),
     }),
   })
   .transform((v): PurchaseEventInput => ({
@@ -282,6 +329,7 @@ const purchaseSchema = z
       ...(v.order.coupon_code ? { couponCode: v.order.coupon_code } : {}),
       placedAt: v.order.placed_at,
       status: v.order.status ?? 'paid',
+      ...(v.order.checkout_id ? { checkoutId: v.order.checkout_id } : {}),
     },
   }));
 
@@ -335,11 +383,107 @@ const trackSchema = z
     ...(v.occurred_at ? { occurredAt: v.occurred_at } : {}),
   }));
 
+/** At most this many lines in a checkout. */
+export const MAX_CHECKOUT_LINE_ITEMS = 250;
+
+const optionalText = (max: number) =>
+  z
+    .string({ error: 'must be a string' })
+    .max(max, `must be at most ${max} characters`)
+    .transform((v) => v.trim() || undefined)
+    .optional();
+
+const webUrl = z
+  .string({ error: 'must be an http(s) URL' })
+  .trim()
+  .max(2000, 'must be at most 2000 characters')
+  .regex(/^https?:\/\/[^/?#\s]+\S*$/i, 'must be an http(s) URL such as https://shop.example/…')
+  .optional();
+
+const lineItemSchema = z.strictObject({
+  product_id: identifier("store's product id"),
+  title: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(500),
+  variant: optionalText(200),
+  quantity: z
+    .number({ error: 'must be a whole number ≥ 1' })
+    .int('must be a whole number ≥ 1')
+    .min(1, 'must be a whole number ≥ 1')
+    .max(100_000),
+  price: amount,
+  image_url: webUrl,
+  product_url: webUrl,
+});
+
+const checkoutSchema = (type: 'checkout_started' | 'checkout_updated') =>
+  z
+    .strictObject({
+      ...common,
+      type: z.literal(type),
+      contact: contactSchema(false).optional(),
+      checkout: z.strictObject({
+        id: identifier("store's checkout id"),
+        source: orderSource.optional(),
+        total: amount,
+        currency: currency.optional(),
+        line_items: z
+          .array(lineItemSchema, { error: 'must be an array of line items' })
+          .max(MAX_CHECKOUT_LINE_ITEMS, `must have at most ${MAX_CHECKOUT_LINE_ITEMS} line items`),
+        recovery_url: webUrl,
+        started_at: timestamp.optional(),
+        completed_at: timestamp.optional(),
+      }),
+      occurred_at: timestamp.optional(),
+    })
+    .transform((v): CheckoutEvent => ({
+      type: v.type,
+      ...(v.event_id ? { eventId: v.event_id } : {}),
+      ...(v.contact ? { contact: v.contact } : {}),
+      checkout: {
+        id: v.checkout.id,
+        source: v.checkout.source ?? DEFAULT_EVENT_ORDER_SOURCE,
+        total: v.checkout.total,
+        ...(v.checkout.currency ? { currency: v.checkout.currency } : {}),
+        lineItems: v.checkout.line_items.map((item) => ({
+          productId: item.product_id,
+          title: item.title,
+          ...(item.variant ? { variant: item.variant } : {}),
+          quantity: item.quantity,
+          price: item.price,
+          ...(item.image_url ? { imageUrl: item.image_url } : {}),
+          ...(item.product_url ? { productUrl: item.product_url } : {}),
+        })),
+        ...(v.checkout.recovery_url ? { recoveryUrl: v.checkout.recovery_url } : {}),
+        ...(v.checkout.started_at ? { startedAt: v.checkout.started_at } : {}),
+        ...(v.checkout.completed_at ? { completedAt: v.checkout.completed_at } : {}),
+      },
+      ...(v.occurred_at ? { occurredAt: v.occurred_at } : {}),
+    }));
+
+const checkoutDeletedSchema = z
+  .strictObject({
+    ...common,
+    type: z.literal('checkout_deleted'),
+    checkout: z.strictObject({
+      id: identifier("store's checkout id"),
+      source: orderSource.optional(),
+    }),
+    occurred_at: timestamp.optional(),
+  })
+  .transform((v): CheckoutDeletedEvent => ({
+    type: v.type,
+    ...(v.event_id ? { eventId: v.event_id } : {}),
+    checkout: { id: v.checkout.id, source: v.checkout.source ?? DEFAULT_EVENT_ORDER_SOURCE },
+    ...(v.occurred_at ? { occurredAt: v.occurred_at } : {}),
+  }));
+
 const SCHEMAS: Record<EventType, z.ZodType<InboxEvent>> = {
   account_registered: registrationSchema,
   purchase: purchaseSchema,
   order_refunded: refundSchema,
   track: trackSchema,
+  checkout_started: checkoutSchema('checkout_started'),
+  checkout_updated: checkoutSchema('checkout_updated'),
+  checkout_deleted: checkoutDeletedSchema,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -379,7 +523,15 @@ function timesOf(event: InboxEvent): [PropertyKey[], Date | undefined][] {
     case 'order_refunded':
       return [[['refunded_at'], event.refundedAt]];
     case 'track':
+    case 'checkout_deleted':
       return [[['occurred_at'], event.occurredAt]];
+    case 'checkout_started':
+    case 'checkout_updated':
+      return [
+        [['checkout', 'started_at'], event.checkout.startedAt],
+        [['checkout', 'completed_at'], event.checkout.completedAt],
+        [['occurred_at'], event.occurredAt],
+      ];
   }
 }
 

@@ -194,13 +194,15 @@ async function claimOneAndApply(
 }
 
 /**
- * What an event is about: its contact's email and external id, and its order. Events that share
- * any of these are applied in the order received; the others are independent.
+ * What an event is about: its contact's email and external id, its order, and its checkout (an
+ * order's too, so the order completing a checkout comes after the checkout's earlier events).
+ * Events that share any of these are applied in the order received; the others are independent.
  */
 export function orderingKeys(payload: unknown): string[] {
   const p = (payload ?? {}) as {
     contact?: { email?: unknown; external_id?: unknown };
-    order?: { id?: unknown; source?: unknown };
+    order?: { id?: unknown; source?: unknown; checkout_id?: unknown };
+    checkout?: { id?: unknown; source?: unknown };
   };
   const keys: string[] = [];
   const email = p.contact?.email;
@@ -210,6 +212,11 @@ export function orderingKeys(payload: unknown): string[] {
     keys.push(`external:${String(externalId).trim()}`);
   if (p.order?.id !== undefined)
     keys.push(`order:${String(p.order.source ?? 'api')}:${String(p.order.id).trim()}`);
+  const checkout = p.checkout?.id ?? p.order?.checkout_id;
+  if (checkout !== undefined)
+    keys.push(
+      `checkout:${String(p.checkout?.source ?? p.order?.source ?? 'api')}:${String(checkout).trim()}`,
+    );
   return keys;
 }
 

@@ -10,6 +10,13 @@
  *   refunds/create              → order_refunded, with the amount of its successful refund transactions.
  *   customers/create            → account_registered; email_marketing_consent.state (or the older
  *                                 accepts_marketing) gives the newsletter status.
+ *   checkouts/create, /update   → checkout_started / checkout_updated: the checkout's token is its id
+ *                                 (orders name it as checkout_token), email / customer, line_items,
+ *                                 total_price, currency, abandoned_checkout_url, completed_at;
+ *                                 buyer_accepts_marketing subscribes a new contact. A checkout
+ *                                 without email or customer is kept and starts nothing.
+ *   checkouts/delete            → checkout_deleted.
+ * Orders carry the checkout they complete: checkout_token (older API versions: checkout_id).
  * A payload that cannot be attributed to a contact (a POS order without customer) is ignored.
  * Optional contact details Shopify has in a form Boomerang refuses (a phone without country code)
  * are dropped rather than losing the event; so are a customer's created_at and consent time when
@@ -24,6 +31,9 @@ export const SHOPIFY_TOPICS = [
   'orders/paid',
   'refunds/create',
   'customers/create',
+  'checkouts/create',
+  'checkouts/update',
+  'checkouts/delete',
 ] as const;
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
 
@@ -121,8 +131,72 @@ function mapOrder(order: Json): ShopifyMapping | Json {
       coupon_code: isObject(discounts[0]) ? text(discounts[0].code) : undefined,
       placed_at: text(order.created_at) ?? text(order.processed_at),
       status,
+      checkout_id: id(order.checkout_token) ?? id(order.checkout_id),
     }),
   };
+}
+
+const amountOf = (v: unknown): unknown => {
+  const n = typeof v === 'number' ? v : Number(text(v) ?? Number.NaN);
+  return Number.isFinite(n) ? n : v;
+};
+const webLink = (v: unknown): string | undefined => {
+  const url = text(v);
+  return url && /^https?:\/\//i.test(url) ? url : undefined;
+};
+
+/** A Shopify checkout line: its image and product page when the payload has them. */
+function mapLineItem(line: Json): Json {
+  const image = isObject(line.image) ? line.image.src : line.image;
+  return compact({
+    product_id: id(line.product_id) ?? id(line.variant_id) ?? text(line.sku) ?? text(line.title),
+    title: text(line.title) ?? text(line.presentment_title),
+    variant: text(line.variant_title),
+    quantity: line.quantity,
+    price: amountOf(line.price),
+    image_url: webLink(line.image_url) ?? webLink(image),
+    product_url: webLink(line.product_url) ?? webLink(line.url),
+  });
+}
+
+function mapCheckout(topic: ShopifyTopic, checkout: Json): ShopifyMapping | Json {
+  const token = id(checkout.token) ?? id(checkout.id);
+  if (!token) return { ok: false, ignored: 'the checkout has no token' };
+  if (topic === 'checkouts/delete')
+    return compact({
+      type: 'checkout_deleted',
+      checkout: { id: token, source: SHOPIFY_ORDER_SOURCE },
+      occurred_at: text(checkout.updated_at),
+    });
+  const customer = isObject(checkout.customer) ? checkout.customer : {};
+  const externalId = id(customer.id);
+  const email = text(checkout.email) ?? text(customer.email);
+  const lines = Array.isArray(checkout.line_items) ? checkout.line_items : [];
+  return compact({
+    type: topic === 'checkouts/create' ? 'checkout_started' : 'checkout_updated',
+    contact:
+      externalId || email
+        ? compact({
+            external_id: externalId,
+            email,
+            first_name: text(customer.first_name),
+            last_name: text(customer.last_name),
+            newsletter:
+              checkout.buyer_accepts_marketing === true ? 'subscribed' : newsletterOf(customer),
+          })
+        : undefined,
+    checkout: compact({
+      id: token,
+      source: SHOPIFY_ORDER_SOURCE,
+      total: amountOf(checkout.total_price),
+      currency: text(checkout.currency) ?? text(checkout.presentment_currency),
+      line_items: lines.filter(isObject).map(mapLineItem),
+      recovery_url: webLink(checkout.abandoned_checkout_url),
+      started_at: text(checkout.created_at),
+      completed_at: text(checkout.completed_at),
+    }),
+    occurred_at: text(checkout.updated_at) ?? text(checkout.created_at),
+  });
 }
 
 function mapRefund(refund: Json): ShopifyMapping | Json {
@@ -193,6 +267,8 @@ const DROPPABLE = new Set([
   'contact.locale',
   'contact.timezone',
   'contact.sms_consent',
+  'checkout.started_at',
+  'checkout.completed_at',
 ]);
 
 /** The event of a webhook of a known topic received at `clock`, or why there is none. */
@@ -207,7 +283,9 @@ export function mapShopifyWebhook(
       ? mapRefund(payload)
       : topic === 'customers/create'
         ? mapCustomer(payload)
-        : mapOrder(payload);
+        : topic.startsWith('checkouts/')
+          ? mapCheckout(topic, payload)
+          : mapOrder(payload);
   if ('ok' in mapped) return mapped as ShopifyMapping;
   const event = mapped;
   const dropped: EventProblem[] = [];
@@ -222,9 +300,9 @@ export function mapShopifyWebhook(
       };
     }
     for (const problem of bad) {
-      if (problem.path.startsWith('contact.'))
-        delete (event.contact as Json)[problem.path.slice('contact.'.length)];
-      else delete event[problem.path];
+      const [field, inner] = problem.path.split('.');
+      if (inner) delete (event[field!] as Json)[inner];
+      else delete event[field!];
     }
     dropped.push(...bad);
   }

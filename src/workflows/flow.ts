@@ -42,9 +42,7 @@ export interface FlowJourneyInput extends JourneyInput<FlowCampaign> {
 export async function flowJourney(input: FlowJourneyInput): Promise<JourneyResult> {
   return runJourney(input, flowSteps, async (journey) => {
     const run = new FlowRun(journey, input.entryEvent);
-    setHandler(flowEventSignal, (event) => {
-      run.events.push(event);
-    });
+    setHandler(flowEventSignal, (event) => run.hear(event));
     const entry = journey.campaign.nodes[entryNodeId(journey.campaign.nodes) ?? ''];
     if (entry?.type !== 'entry')
       throw ApplicationFailure.nonRetryable('the flow has no entry node', 'InvalidFlow');

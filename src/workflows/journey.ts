@@ -63,6 +63,16 @@ export const QUIET_HOURS_AND_CAP_DELAY = 'quiet-hours-and-cap-delay';
 /** A stop ends a journey waiting for its contact window at once, not when the window opens. */
 export const STOP_ENDS_CONTACT_WINDOW_WAIT = 'stop-ends-contact-window-wait';
 
+/**
+ * Variables a journey adds to a send besides the coupon (a flow's checkout), read at each attempt
+ * so a send held by quiet hours shows what is current when it goes; given the send's UTM tags.
+ */
+export type MoreVariables = (utm: {
+  source: string;
+  medium: string;
+  campaign: string;
+}) => Record<string, unknown>;
+
 /** Thrown inside a journey to end it early with a reason; caught by runJourney. */
 class JourneyEnd extends Error {
   constructor(readonly reason: EndReason) {
@@ -106,6 +116,8 @@ export class Journey<C extends JourneyCampaign> {
   private readonly steps: StepRecord[] = [];
   private readonly purchases: PurchaseEvent[] = [];
   private stopped = false;
+  /** Why a stopped journey ends: a campaign stop, or an event the flow exits on (endNow). */
+  private stopReason: EndReason = 'campaign_stopped';
   /**
    * The starter sets BoomerangStep at start; only then does the server know the attribute (the
    * time-skipping test server knows no custom attributes). Decided from the start event: deterministic.
@@ -191,7 +203,7 @@ export class Journey<C extends JourneyCampaign> {
 
   /** Enters a node of the seed's workflow: visible in the UI, the query, and the event log. */
   async enter(node: Step): Promise<Step> {
-    if (this.stopped) throw new JourneyEnd('campaign_stopped');
+    if (this.stopped) throw new JourneyEnd(this.stopReason);
     this.adoptPendingUpdate();
     const entered = this.stepNow(node);
     const { step, label } = entered;
@@ -258,6 +270,16 @@ export class Journey<C extends JourneyCampaign> {
     if (this.showStepInSearch) upsertSearchAttributes([{ key: STEP, value }]);
   }
 
+  /**
+   * Ends the journey at once with `reason`, as a stop does: a wait under way returns, and the
+   * journey ends before its next node. Called from a signal handler (an event the flow exits on).
+   */
+  endNow(reason: EndReason): void {
+    if (this.stopped) return;
+    this.stopReason = reason;
+    this.stopped = true;
+  }
+
   /** Writes what the node just entered did ("sent", "elapsed", an arm's name) to the query. */
   note(outcome: string): void {
     const last = this.steps.at(-1);
@@ -293,7 +315,7 @@ export class Journey<C extends JourneyCampaign> {
       () => this.stopped || this.purchasedSince(startedAt),
       duration,
     );
-    if (this.stopped) throw new JourneyEnd('campaign_stopped');
+    if (this.stopped) throw new JourneyEnd(this.stopReason);
     this.note(interrupted ? 'purchase received' : 'elapsed');
     return interrupted;
   }
@@ -319,7 +341,7 @@ export class Journey<C extends JourneyCampaign> {
     const duration = length(this.current);
     await this.beforePause();
     const interrupted = await condition(() => this.stopped || interruptedBy(), duration);
-    if (this.stopped) throw new JourneyEnd('campaign_stopped');
+    if (this.stopped) throw new JourneyEnd(this.stopReason);
     this.note(interrupted ? interruption : 'elapsed');
     return interrupted;
   }
@@ -397,8 +419,9 @@ export class Journey<C extends JourneyCampaign> {
     node: Step,
     templateOf: (campaign: C) => TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
+    more?: MoreVariables,
   ): Promise<SendResult | undefined> {
-    const result = await this.send('email', node, templateOf, coupon);
+    const result = await this.send('email', node, templateOf, coupon, more);
     if (
       result.outcome === 'skipped' &&
       ['unsubscribed', 'not_subscribed', 'no_email', 'contact_not_found'].includes(result.reason)
@@ -413,8 +436,9 @@ export class Journey<C extends JourneyCampaign> {
     node: Step,
     templateOf: (campaign: C) => TemplateRef,
     coupon?: { code: string; expiresAt: string | null },
+    more?: MoreVariables,
   ): Promise<SendResult | undefined> {
-    return this.send('sms', node, templateOf, coupon);
+    return this.send('sms', node, templateOf, coupon, more);
   }
 
   /**
@@ -426,10 +450,12 @@ export class Journey<C extends JourneyCampaign> {
     node: Step,
     templateOf: (campaign: C) => TemplateRef,
     coupon: { code: string; expiresAt: string | null } | undefined,
+    more?: MoreVariables,
   ): Promise<SendResult> {
     const { step, label } = await this.enter(node);
     const template = templateOf(this.current);
     const utm = this.utm();
+    const channelUtm = channel === 'email' ? utm : { ...utm, medium: 'sms' };
     const activity = channel === 'email' ? messaging().sendEmail : messaging().sendSms;
     const pressure = patched(QUIET_HOURS_AND_CAP_DELAY) ? this.pressure(channel) : undefined;
     const attempt = async () => {
@@ -441,8 +467,8 @@ export class Journey<C extends JourneyCampaign> {
             step,
             ...this.ref,
             template,
-            variables: this.variables(coupon),
-            utm: channel === 'email' ? utm : { ...utm, medium: 'sms' },
+            variables: { ...this.variables(coupon), ...more?.(channelUtm) },
+            utm: channelUtm,
             category: 'marketing',
             ...(this.holdout ? { withhold: true } : {}),
             ...(pressure ? { pressure } : {}),
@@ -497,7 +523,7 @@ export class Journey<C extends JourneyCampaign> {
     await this.beforePause();
     const delay = Date.parse(retryAt) - Date.now();
     if (delay > 0) await this.sleepUnlessStopped(delay, `${label}: ${why} until ${retryAt}`);
-    if (this.stopped) throw new JourneyEnd('campaign_stopped');
+    if (this.stopped) throw new JourneyEnd(this.stopReason);
   }
 
   /**
@@ -543,7 +569,7 @@ export class Journey<C extends JourneyCampaign> {
       // Journeys started before it slept through a stop until the window opened.
       if (patched(STOP_ENDS_CONTACT_WINDOW_WAIT)) {
         await this.sleepUnlessStopped(delay, summary);
-        if (this.stopped) throw new JourneyEnd('campaign_stopped');
+        if (this.stopped) throw new JourneyEnd(this.stopReason);
       } else await sleep(delay, { summary });
     }
     this.note(delay > 0 ? `waited until ${opensAt}` : 'already open');

@@ -58,7 +58,7 @@ afterAll(() => env?.teardown());
 type Handle = Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>;
 
 /** The journey harness's fakes plus the flow-only activities, recorded the same way. */
-async function workersFor(scenario: Scenario & { matches?: boolean }) {
+async function workersFor(scenario: Scenario & { matches?: boolean; running?: boolean }) {
   const taskQueue = uniqueTaskQueue('flow');
   const mocks = mockActivities(env, scenario);
   const record = async (name: string, input: unknown) =>
@@ -69,6 +69,10 @@ async function workersFor(scenario: Scenario & { matches?: boolean }) {
     });
   const flow: FlowActivities = {
     matchesCondition: async (i) => (await record('matchesCondition', i), scenario.matches ?? true),
+    hasRunningJourney: async (i) => (
+      await record('hasRunningJourney', i),
+      scenario.running ?? false
+    ),
     removeFromSegment: async (i) => void (await record('removeFromSegment', i)),
     tagContact: async (i) => void (await record('tagContact', i)),
   };
@@ -102,7 +106,7 @@ const CODED = {
 /** Runs one journey of the flow interpreter (or of a coded kind) to its end. */
 async function runFlow(
   campaign: FlowCampaign | CampaignDefinition,
-  scenario: Scenario & { matches?: boolean },
+  scenario: Scenario & { matches?: boolean; running?: boolean },
   opts: RunOptions = {},
 ) {
   const workers = await workersFor(scenario);
@@ -499,5 +503,122 @@ describe('a loop through a wait', () => {
       'end',
     ]);
     expect(at('sendEmail', 1)).toBeGreaterThanOrEqual(7 * DAY);
+  });
+});
+
+describe('the abandoned-checkout and browse-abandonment examples', () => {
+  const abandoned = exampleFlow('abandoned-checkout.yaml');
+  const browse = exampleFlow('browse-abandonment.yaml');
+  const cart = (id: string, titles: string[]) => ({
+    checkout_id: id,
+    currency: 'EUR',
+    total: 12.5 * titles.length,
+    line_items: titles.map((title, i) => ({
+      product_id: `p${i}`,
+      title,
+      quantity: 1,
+      price: 12.5,
+      image_url: `https://cdn.example/${i}.jpg`,
+    })),
+    recovery_url: `https://shop.example/checkouts/${id}/recover?key=k`,
+  });
+  const entryEvent = { name: 'checkout_started', properties: cart('c-1', ['Mug']) };
+  type CheckoutVariable = { items: { title: string; line_total: string }[]; recovery_url: string };
+  const checkoutOf = (input: Record<string, unknown>) =>
+    (input.variables as { checkout: CheckoutVariable }).checkout;
+
+  it('emails the items after an hour, the updated items with a coupon a day later, then the SMS', async () => {
+    const { result, names, inputs, at } = await runFlow(
+      abandoned,
+      { matches: true },
+      {
+        entryEvent,
+        during: async (handle) => {
+          await env.sleep(2 * HOUR);
+          // Another checkout's update changes nothing; this checkout's replaces the items.
+          const other = cart('c-2', ['Other']);
+          await handle.signal(flowEventSignal, { name: 'checkout_updated', properties: other });
+          const updated = cart('c-1', ['Mug', 'Teapot']);
+          await handle.signal(flowEventSignal, { name: 'checkout_updated', properties: updated });
+        },
+      },
+    );
+    expect(result.endReason).toBe('completed');
+    expect(names).toEqual([
+      'hasPurchased',
+      'sendEmail',
+      'hasPurchased',
+      'assignCoupon',
+      'sendEmail',
+      'matchesCondition',
+      'sendSms',
+      'endJourney',
+    ]);
+    const [first, second] = inputs('sendEmail');
+    expect(checkoutOf(first!).items.map((i) => i.title)).toEqual(['Mug']);
+    expect(checkoutOf(first!).items[0]!.line_total).toBe('€12.50');
+    expect(checkoutOf(first!).recovery_url).toBe(
+      'https://shop.example/checkouts/c-1/recover?key=k&utm_source=boomerang&utm_medium=email&utm_campaign=abandoned-checkout',
+    );
+    expect(checkoutOf(second!).items.map((i) => i.title)).toEqual(['Mug', 'Teapot']);
+    expect(second!.variables).toMatchObject({ coupon: { code: 'CODE-7' } });
+    expect(checkoutOf(inputs('sendSms')[0]!).recovery_url).toContain('utm_medium=sms');
+    expect(at('sendEmail', 0)).toBeGreaterThanOrEqual(HOUR);
+    expect(at('sendEmail', 1)).toBeGreaterThanOrEqual(DAY);
+    expect(at('sendSms')).toBeGreaterThanOrEqual(3 * DAY);
+  });
+
+  it('ends at once when its checkout completes during a wait, not when another one does', async () => {
+    const { result, names, at } = await runFlow(
+      abandoned,
+      {},
+      {
+        entryEvent,
+        during: async (handle) => {
+          await env.sleep(2 * HOUR);
+          const other = { name: 'checkout_completed', properties: cart('c-2', ['Other']) };
+          await handle.signal(flowEventSignal, other);
+          await env.sleep(HOUR);
+          const mine = { name: 'checkout_completed', properties: cart('c-1', ['Mug']) };
+          await handle.signal(flowEventSignal, mine);
+        },
+      },
+    );
+    expect(result.endReason).toBe('checkout_completed');
+    expect(names).toEqual(['hasPurchased', 'sendEmail', 'endJourney']);
+    expect(at('endJourney')).toBeGreaterThanOrEqual(3 * HOUR);
+    expect(at('endJourney')).toBeLessThan(4 * HOUR);
+  });
+
+  it('browse abandonment: skipped while a checkout journey runs, ended by a checkout started', async () => {
+    const viewed = {
+      name: 'product_viewed',
+      properties: { product_id: 'p1', title: 'Teapot', url: 'https://shop.example/teapot' },
+    };
+    const running = await runFlow(browse, { running: true }, { entryEvent: viewed });
+    expect(running.result.endReason).toBe('checkout_running');
+    expect(running.inputs('hasRunningJourney')).toEqual([
+      { contactId: 7, campaignId: 'abandoned-checkout' },
+    ]);
+    expect(running.names).toEqual(['hasRunningJourney', 'endJourney']);
+
+    const mailed = await runFlow(browse, { running: false }, { entryEvent: viewed });
+    expect(mailed.names).toEqual(['hasRunningJourney', 'hasPurchased', 'sendEmail', 'endJourney']);
+    expect(mailed.inputs('sendEmail')[0]!.variables).toMatchObject({ event: { title: 'Teapot' } });
+
+    const checkout = { name: 'checkout_started', properties: cart('c-9', ['Teapot']) };
+    const ended = await runFlow(
+      browse,
+      {},
+      {
+        entryEvent: viewed,
+        during: async (handle) => {
+          await env.sleep(HOUR);
+          await handle.signal(flowEventSignal, checkout);
+        },
+      },
+    );
+    expect(ended.result.endReason).toBe('checkout_started');
+    expect(ended.names).toEqual(['endJourney']);
   });
 });

@@ -69,6 +69,8 @@ const entryNode = z
     where: eventWhere.optional(),
     /** One journey per value of this event property (e.g. one per checkout). */
     key: z.string().min(1).optional(),
+    /** Events of this name carrying the journey's key replace its entry event's properties (a checkout's new items). */
+    updatedBy: eventName.optional(),
     reentry: reentryRule.default('never'),
     next: nodeId,
   })
@@ -90,6 +92,8 @@ const entryNode = z
       if (n.where) refuse('where', 'applies to trigger event only');
       if (n.key) refuse('key', 'a keyed entry needs trigger event, whose property is the key');
     }
+    if (n.updatedBy && !n.key)
+      refuse('updatedBy', 'needs a keyed entry (key), whose value names the events that update it');
   });
 
 const waitNode = z
@@ -157,6 +161,8 @@ const branchCondition = z
       .optional(),
     /** A condition on the contact, in the segment rule language. */
     rule: ruleCondition.optional(),
+    /** Has the contact a running journey in this campaign (e.g. an abandoned-checkout flow)? */
+    inJourney: z.string().min(1).optional(),
     /** A property of the event the journey started on. */
     entryEvent: z
       .strictObject({
@@ -167,13 +173,13 @@ const branchCondition = z
       .optional(),
   })
   .superRefine((c, ctx) => {
-    const set = (['inSegment', 'purchased', 'rule', 'entryEvent'] as const).filter(
+    const set = (['inSegment', 'purchased', 'rule', 'inJourney', 'entryEvent'] as const).filter(
       (k) => c[k] !== undefined,
     );
     if (set.length !== 1)
       ctx.addIssue({
         code: 'custom',
-        message: `must have exactly one of inSegment, purchased, rule, entryEvent${set.length ? ` (has ${set.join(', ')})` : ''}`,
+        message: `must have exactly one of inSegment, purchased, rule, inJourney, entryEvent${set.length ? ` (has ${set.join(', ')})` : ''}`,
       });
     const e = c.entryEvent;
     if (e && (e.op === 'eq' || e.op === 'neq') && e.value === undefined)
@@ -288,6 +294,12 @@ export const flowSchema = z
         purchase: z.boolean().default(false),
         /** Leaving this segment ends the journey ("left_segment"), checked after every wait. */
         leftSegment: z.string().min(1).optional(),
+        /**
+         * An event of one of these names ends the journey at once, even during a wait, with the
+         * event's name as the reason; with a keyed entry, only one carrying the journey's key
+         * (e.g. checkout_completed, checkout_deleted for a journey per checkout).
+         */
+        events: z.array(eventName).min(1).optional(),
       })
       .optional(),
     nodes: z.record(z.string(), flowNode).superRefine((nodes, ctx) => {

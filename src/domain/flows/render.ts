@@ -26,6 +26,9 @@ export function renderFlowText(flow: FlowCampaign): string {
   const exitWhen = [
     flow.exitWhen?.purchase ? 'on purchase' : undefined,
     flow.exitWhen?.leftSegment ? `on leaving segment "${flow.exitWhen.leftSegment}"` : undefined,
+    flow.exitWhen?.events
+      ? `on ${flow.exitWhen.events.map((e) => `"${e}"`).join(' or ')}`
+      : undefined,
   ].filter(Boolean);
   if (exitWhen.length) lines.push(`  exits at once ${exitWhen.join(' and ')}`);
   for (const id of nodeOrder(flow)) {

@@ -13,6 +13,7 @@ import type { BranchCondition, FlowCampaign, FlowNode, FlowNodeOf } from './defi
 
 function conditionText(c: BranchCondition): string {
   if (c.inSegment !== undefined) return `is in segment "${c.inSegment}"`;
+  if (c.inJourney !== undefined) return `has a running journey in campaign "${c.inJourney}"`;
   if (c.purchased)
     return c.purchased.times > 1
       ? `has purchased ${c.purchased.times} times in the last ${c.purchased.within}`
@@ -46,7 +47,7 @@ export function describeNode(node: FlowNode, flow: FlowCampaign): string {
     case 'entry':
       if (node.trigger === 'launch') return `on launch (${flow.audience.limitation})`;
       if (node.trigger === 'segment_entry') return `on entry into segment "${node.segment}"`;
-      return `on event "${node.event}"${node.key ? `, one journey per ${node.key}` : ''}`;
+      return `on event "${node.event}"${node.key ? `, one journey per ${node.key}` : ''}${node.updatedBy ? `, updated by "${node.updatedBy}"` : ''}`;
     case 'wait':
       return waitText(node, flow);
     case 'branch':

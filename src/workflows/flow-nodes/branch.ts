@@ -1,6 +1,7 @@
 /**
  * Branch: "is in segment", "purchased N times within a lookback", a condition in the segment
- * rule language, or a property of the event the journey started on. The first two are the coded
+ * rule language, "has a running journey in a campaign", or a property of the event the journey
+ * started on. The first two are the coded
  * journeys' decision nodes, through the same Journey helpers.
  */
 import type { SegmentGroup } from '../../domain/segments/definition.js';
@@ -43,6 +44,14 @@ async function decide(run: FlowRun, id: string): Promise<boolean> {
   await journey.enter(step);
   const test = run.node(id, 'branch').if;
   if (test.inSegment !== undefined) return journey.isInSegment(test.inSegment);
+  if (test.inJourney !== undefined) {
+    const running = await flowActivities.hasRunningJourney.executeWithOptions(
+      { summary: `running journey in "${test.inJourney}"?` },
+      [{ contactId: journey.contactId, campaignId: test.inJourney }],
+    );
+    journey.note(running ? 'yes' : 'no');
+    return running;
+  }
   if (test.entryEvent) {
     const yes = entryEventMatches(run, test.entryEvent);
     journey.note(yes ? 'yes' : 'no');

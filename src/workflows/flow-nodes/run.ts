@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import type { EndReason, FlowEvent } from '../../campaigns/journey-contract.js';
 import type { Step } from '../../domain/campaigns/steps.js';
 import type { FlowCampaign, FlowNodeOf, FlowNodeType } from '../../domain/flows/definition.js';
+import { entryNodeId } from '../../domain/flows/graph.js';
 import { flowStep } from '../../domain/flows/steps.js';
 import type { Journey } from '../journey.js';
 
@@ -31,8 +32,31 @@ export class FlowRun {
 
   constructor(
     readonly journey: Journey<FlowCampaign>,
-    readonly entryEvent: FlowEvent | undefined,
+    /** The event the journey started on, its properties kept current by the entry's `updatedBy`. */
+    public entryEvent: FlowEvent | undefined,
   ) {}
+
+  /**
+   * An event signalled to the journey: kept for the waits; with a keyed entry, only one carrying
+   * the journey's key may update the entry event (`updatedBy`) or end the journey (`exitWhen.events`).
+   */
+  hear(event: FlowEvent): void {
+    this.events.push(event);
+    const flow = this.journey.campaign;
+    const entry = flow.nodes[entryNodeId(flow.nodes) ?? ''];
+    const key = entry?.type === 'entry' ? entry.key : undefined;
+    const value = (e: FlowEvent | undefined) => (key ? e?.properties?.[key] : undefined);
+    if (
+      key &&
+      (value(event) === undefined || String(value(event)) !== String(value(this.entryEvent)))
+    )
+      return;
+    if (entry?.type === 'entry' && entry.updatedBy === event.name && this.entryEvent)
+      this.entryEvent = { ...this.entryEvent, properties: event.properties ?? {} };
+    if (flow.exitWhen?.events?.includes(event.name))
+      // A flow names its own reasons, as exit nodes do.
+      this.journey.endNow(event.name as EndReason);
+  }
 
   /**
    * The step of a node's next visit. Its id is the node id; a node met again (a loop through a
