@@ -1,4 +1,4 @@
-/** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll, sends, models, scale, inbox, experiments, pressure). */
+/** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll, sends, models, scale, inbox, experiments, pressure, checkouts). */
 const name = process.argv[2];
 const known = [
   'indicators',
@@ -9,6 +9,7 @@ const known = [
   'inbox',
   'experiments',
   'pressure',
+  'checkouts',
 ];
 if (!name || !known.includes(name)) {
   console.error(`usage: npm run bench -- <${known.join('|')}> [options]`);
