@@ -13,6 +13,7 @@
 import type { Client } from '@temporalio/client';
 import { type Config, loadConfig } from './config.js';
 import type { Contact } from './domain/contacts.js';
+import type { EventType } from './inbox/events.js';
 import type { InboxSource } from './inbox/store.js';
 import { withRunningStack } from './provision/local-state.js';
 import {
@@ -40,7 +41,7 @@ export { InvalidEventError, type RecordedEvent } from './services/events.js';
 
 /** A store event as `POST /events` takes it, e.g. `{ type: 'account_registered', contact: { email } }`. */
 export interface StoreEvent {
-  type: 'account_registered' | 'purchase' | 'order_refunded' | 'track';
+  type: EventType;
   /** The store's id of the event: a repeat is stored and applied once. */
   event_id?: string | number;
   [field: string]: unknown;

@@ -49,7 +49,11 @@ describe('examples', () => {
       for (const [id, node] of Object.entries(flow.nodes))
         if (node.type === 'send' && typeof node.template !== 'string')
           expect(
-            await templateProblems(`nodes.${id}.template`, 'email', node.template),
+            await templateProblems(
+              `nodes.${id}.template`,
+              node.channel === 'sms' ? 'sms' : 'email',
+              node.template,
+            ),
             file,
           ).toEqual([]);
     }

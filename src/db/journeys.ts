@@ -46,31 +46,38 @@ export async function recordJourneyEvents(
     .execute();
 }
 
+/** A journey as enrolled: its row, written once. */
+export interface JourneyEnrollment {
+  workflowId: string;
+  campaignId: string;
+  contactId: number;
+  holdout: boolean;
+  definitionVersion?: number;
+  at?: Date;
+}
+
+function journeyRow(j: JourneyEnrollment) {
+  return {
+    workflow_id: j.workflowId,
+    campaign_id: j.campaignId,
+    contact_id: j.contactId,
+    holdout: j.holdout,
+    definition_version: j.definitionVersion,
+    enrolled_at: j.at,
+  };
+}
+
 /** The journey's row and its `enrolled` event, in one statement: enrolment is every journey's first write. */
 export async function recordEnrollment(
   db: Executor,
-  j: {
-    workflowId: string;
-    campaignId: string;
-    contactId: number;
-    holdout: boolean;
-    definitionVersion?: number;
-    at?: Date;
-  },
+  j: JourneyEnrollment,
   event: JourneyEventInput,
 ): Promise<void> {
   await db
     .with('journey', (q) =>
       q
         .insertInto('journeys')
-        .values({
-          workflow_id: j.workflowId,
-          campaign_id: j.campaignId,
-          contact_id: j.contactId,
-          holdout: j.holdout,
-          definition_version: j.definitionVersion,
-          enrolled_at: j.at,
-        })
+        .values(journeyRow(j))
         .onConflict((oc) => oc.column('workflow_id').doNothing()),
     )
     .insertInto('journey_events')
@@ -216,25 +223,10 @@ export async function lockEnrolment(
  * The row of a journey just started, written by its starter so the next enrolment check sees it
  * at once; the journey's own enrolment write then finds it (and adds its `enrolled` event).
  */
-export async function reserveJourney(
-  db: Executor,
-  j: {
-    workflowId: string;
-    campaignId: string;
-    contactId: number;
-    holdout: boolean;
-    definitionVersion: number;
-  },
-): Promise<void> {
+export async function reserveJourney(db: Executor, j: JourneyEnrollment): Promise<void> {
   await db
     .insertInto('journeys')
-    .values({
-      workflow_id: j.workflowId,
-      campaign_id: j.campaignId,
-      contact_id: j.contactId,
-      holdout: j.holdout,
-      definition_version: j.definitionVersion,
-    })
+    .values(journeyRow(j))
     .onConflict((oc) => oc.column('workflow_id').doNothing())
     .execute();
 }

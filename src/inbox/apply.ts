@@ -449,7 +449,10 @@ export function describeResult(result: ApplyResult): string {
         (result.couponRedeemed ? '; coupon redeemed' : '') +
         (result.newPurchase
           ? `; ${result.journeysSignalled} running journey(s) signalled`
-          : '; not a new purchase, no journey signalled')
+          : '; not a new purchase, no journey signalled') +
+        (result.checkoutJourneysSignalled
+          ? `; its checkout's ${result.checkoutJourneysSignalled} journey(s) told it is completed`
+          : '')
       );
     case 'order_refunded':
       return `order ${result.order.externalId} of contact ${result.contactId}: ${result.outcome.replace('_', ' ')}`;

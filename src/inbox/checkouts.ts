@@ -136,7 +136,10 @@ export async function applyCheckout(
             flowEvent(CHECKOUT_EVENTS.started, checkout, checkout.startedAt),
           )
         : [];
-    const started = new Set(journeys.map((j) => j.workflowId));
+    // A journey started now has the checkout as it is; one running already is told of the change.
+    const started = new Set(
+      journeys.filter((j) => j.outcome === 'started').map((j) => j.workflowId),
+    );
     // Other flows may wait for a checkout or exit on one (a browse journey ends once a checkout starts).
     const journeysSignalled =
       write.inserted || write.contactAttachedNow

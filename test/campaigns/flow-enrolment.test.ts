@@ -138,4 +138,72 @@ describe('flow enrolment', () => {
       { campaignId: 'review', workflowId: `review/${id}/2`, outcome: 'started' },
     ]);
   });
+
+  it("applies a keyed entry's re-entry rule per contact, across key values", async () => {
+    const { db } = database;
+    const keyed = (id: string, reentry: unknown) =>
+      flow(id, {
+        trigger: 'event',
+        event: 'cart_started',
+        key: 'cart_id',
+        ...(reentry ? { reentry } : {}),
+      });
+    await saveCampaign(db, keyed('per-cart', undefined));
+    await saveCampaign(db, keyed('weekly', { atMostOncePer: '7 days' }));
+    await saveCampaign(db, keyed('after-end', 'after_end'));
+    const { id } = await db
+      .insertInto('contacts')
+      .values({ email: 'carts@example.com' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const contact = { id, email: 'carts@example.com' };
+    const { client } = recordingClient();
+    const starter = { client, db, taskQueue: 'q', searchAttributes: false };
+    const campaigns = await campaignsStartedBy(db, 'cart_started');
+    const cart = async (key: string) =>
+      Object.fromEntries(
+        (
+          await enrolOnEvent(starter, campaigns, contact, {
+            name: 'cart_started',
+            properties: { cart_id: key },
+          })
+        ).map((j) => [j.campaignId, j.outcome]),
+      );
+
+    // The first cart starts a journey in each; its row is there at once for the next check.
+    expect(await cart('c1')).toEqual({
+      'per-cart': 'started',
+      weekly: 'started',
+      'after-end': 'started',
+    });
+    // Without a rule, one journey per cart; with one, the running journey keeps the others out.
+    expect(await cart('c2')).toEqual({
+      'per-cart': 'started',
+      weekly: 'already_enrolled',
+      'after-end': 'already_enrolled',
+    });
+    // The first journeys end: after_end lets the next cart in, the 7 days do not (yet).
+    await db
+      .updateTable('journeys')
+      .set({ ended_at: new Date() })
+      .where('contact_id', '=', id)
+      .execute();
+    expect(await cart('c3')).toMatchObject({ weekly: 'already_enrolled', 'after-end': 'started' });
+    await db
+      .updateTable('journeys')
+      .set({ enrolled_at: new Date(Date.now() - 8 * DAY), ended_at: new Date() })
+      .where('contact_id', '=', id)
+      .execute();
+    expect(await cart('c4')).toMatchObject({ weekly: 'started' });
+    const weekly = await db
+      .selectFrom('journeys')
+      .select('workflow_id')
+      .where('campaign_id', '=', 'weekly')
+      .orderBy('workflow_id')
+      .execute();
+    expect(weekly.map((j) => j.workflow_id)).toEqual([
+      `weekly/${id}/key/c1`,
+      `weekly/${id}/key/c4`,
+    ]);
+  });
 });

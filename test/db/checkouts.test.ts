@@ -88,25 +88,18 @@ describe('checkouts repository', () => {
   });
 
   it('an order received before its checkout completes the checkout when it arrives', async () => {
-    const order = await upsertOrder(database.db, {
+    const stated = {
       source: 'shopify',
       externalId: 'o-3',
       contactId,
       placedAt: new Date('2026-12-01T12:00:00Z'),
       total: 42,
       currency: 'EUR',
-      checkoutId: 'c-3',
-    });
+    };
+    const order = await upsertOrder(database.db, { ...stated, checkoutId: 'c-3' });
     expect(order.order.checkoutId).toBe('c-3');
     // An order stated again without its checkout keeps the one known.
-    const restated = await upsertOrder(database.db, {
-      source: 'shopify',
-      externalId: 'o-3',
-      contactId,
-      placedAt: new Date('2026-12-01T12:00:00Z'),
-      total: 42,
-      currency: 'EUR',
-    });
+    const restated = await upsertOrder(database.db, stated);
     expect(restated).toMatchObject({ action: 'unchanged', order: { checkoutId: 'c-3' } });
     const late = await upsertCheckout(database.db, checkout('c-3'));
     expect(late).toMatchObject({

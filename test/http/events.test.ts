@@ -182,7 +182,7 @@ describe('POST /events', () => {
         {
           path: 'type',
           message:
-            '"order_placed" is not an event type; use one of account_registered, purchase, order_refunded, track',
+            '"order_placed" is not an event type; use one of account_registered, purchase, order_refunded, track, checkout_started, checkout_updated, checkout_deleted',
         },
       ],
     });

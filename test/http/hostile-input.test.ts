@@ -14,7 +14,7 @@ import {
   closedPort,
   SHOPIFY_SECRET,
   shopifyOrder,
-  signShopify,
+  deliverShopify,
   startServer,
   useTestEndpoint,
 } from './support.js';
@@ -35,16 +35,7 @@ describe('hostile input', () => {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
   const deliver = (topic: string, body: string, webhookId: string) =>
-    fetch(`${endpoint.server.base}/webhooks/shopify`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-shopify-topic': topic,
-        'x-shopify-hmac-sha256': signShopify(body),
-        'x-shopify-webhook-id': webhookId,
-      },
-      body,
-    });
+    deliverShopify(endpoint.server.base, topic, body, webhookId);
   const inboxCount = async () =>
     Number(
       (

@@ -132,6 +132,25 @@ export function signShopify(body: string, secret = SHOPIFY_SECRET): string {
   return createHmac('sha256', secret).update(body, 'utf8').digest('base64');
 }
 
+/** POST /webhooks/shopify at `base`: `body` under `topic`, signed with the test secret. */
+export function deliverShopify(
+  base: string,
+  topic: string,
+  body: string,
+  webhookId: string,
+): Promise<Response> {
+  return fetch(`${base}/webhooks/shopify`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-shopify-topic': topic,
+      'x-shopify-hmac-sha256': signShopify(body),
+      'x-shopify-webhook-id': webhookId,
+    },
+    body,
+  });
+}
+
 export interface TestEndpoint {
   database: TestDatabase;
   /** A client of a Temporal server that is down (the endpoint stores events without it). */

@@ -15,7 +15,12 @@ import { parseCampaignDefinition } from '../../src/domain/campaigns/definition.j
 import { parseFlowDefinition } from '../../src/domain/flows/definition.js';
 import { flowJourney } from '../../src/workflows/flow.js';
 import { inactiveReactivationJourney } from '../../src/workflows/inactive-reactivation.js';
-import { purchaseSignal, updateDefinitionSignal } from '../../src/campaigns/journey-contract.js';
+import {
+  type FlowEvent,
+  flowEventSignal,
+  purchaseSignal,
+  updateDefinitionSignal,
+} from '../../src/campaigns/journey-contract.js';
 import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
 import { welcomeVoucherJourney } from '../../src/workflows/welcome-voucher.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
@@ -47,6 +52,9 @@ describe.runIf(recording)('record workflow histories', () => {
     purchaseAfterMs?: number;
     /** A newer definition sent during the journey (`campaign update --running adopt`). */
     update?: { afterMs: number; campaign: unknown };
+    /** A flow's entry event, and events signalled after it (each `afterMs` after the previous). */
+    entryEvent?: FlowEvent;
+    events?: { afterMs: number; event: FlowEvent }[];
   }[] = [
     {
       name: 'low-clv-coupon--reminder-sent',
@@ -120,6 +128,28 @@ describe.runIf(recording)('record workflow histories', () => {
       purchaseAfterMs: 86_400_000,
     },
   );
+  // A journey per checkout: its items updated after the first email, its checkout completed
+  // during the last wait (exitWhen.events).
+  const cart = (titles: string[]) => ({
+    checkout_id: 'c-1',
+    currency: 'EUR',
+    total: 10 * titles.length,
+    line_items: titles.map((title, i) => ({ product_id: `p${i}`, title, quantity: 1, price: 10 })),
+    recovery_url: 'https://shop.example/checkouts/c-1/recover',
+  });
+  cases.push({
+    name: 'flow--abandoned-checkout-updated-then-completed',
+    workflow: flowJourney,
+    campaign: parseYaml(
+      readFileSync(path.join(PROJECT_ROOT, 'examples/flows/abandoned-checkout.yaml'), 'utf8'),
+    ),
+    scenario: {},
+    entryEvent: { name: 'checkout_started', properties: cart(['Mug']) },
+    events: [
+      { afterMs: 7_200_000, event: { name: 'checkout_updated', properties: cart(['Mug', 'Tea']) } },
+      { afterMs: 86_400_000, event: { name: 'checkout_completed', properties: cart(['Mug']) } },
+    ],
+  });
   // Sends held once each (patch 'quiet-hours-and-cap-delay'): the voucher by the cap, the SMS by
   // quiet hours; each journey sleeps until the send's retryAt and sends again.
   const heldSteps = new Set<string>();
@@ -163,9 +193,14 @@ describe.runIf(recording)('record workflow histories', () => {
               campaign: parseDefinition(c.campaign) as never,
               contactId: 42,
               ...(c.update ? { definitionVersion: 1 } : {}),
+              ...(c.entryEvent ? { entryEvent: c.entryEvent } : {}),
             },
           ],
         });
+        for (const { afterMs, event } of c.events ?? []) {
+          await env.sleep(afterMs);
+          await handle.signal(flowEventSignal, event);
+        }
         if (c.update) {
           await env.sleep(c.update.afterMs);
           await handle.signal(updateDefinitionSignal, {

@@ -137,7 +137,7 @@ describe('field checks', () => {
         done,
       }),
     ).toEqual([
-      'nodes.b.if: must have exactly one of inSegment, purchased, rule, entryEvent (has inSegment, purchased)',
+      'nodes.b.if: must have exactly one of inSegment, purchased, rule, inJourney, entryEvent (has inSegment, purchased)',
     ]);
   });
 
