@@ -4,13 +4,13 @@
  * over --spread-seconds; a third are completed by an order during one of the flow's waits or
  * after its last message. The flow is examples/flows/abandoned-checkout.yaml with its waits
  * scaled down, keeping their proportions (1 hour → --hour-seconds: 1 h, 23 h and 2 days become
- * 6 s, 138 s and 288 s by default) and a 10% control group. Once every journey has ended, SQL
+ * 4 s, 92 s and 192 s by default) and a 10% control group. Once every journey has ended, SQL
  * checks each checkout's journey (or why it has none), its messages, coupons and SMS against the
  * flow's prescription given when the order came, and the report's recovered checkouts are
  * printed; exits 1 when a check fails.
  *
- *   npm run bench -- checkouts [--checkouts 5000] [--contacts 3000] [--hour-seconds 6]
- *     [--spread-seconds 300] [--timeout-minutes 30]
+ *   npm run bench -- checkouts [--checkouts 5000] [--contacts 3000] [--hour-seconds 4]
+ *     [--spread-seconds 240] [--timeout-minutes 30]
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { parseReportOptions } from '../src/reports/options.js';
@@ -27,8 +27,8 @@ import { arg, benchDatabase, log, report, startDevServer } from './support.js';
 
 const checkouts = arg('checkouts', 5000);
 const contacts = arg('contacts', 3000);
-const hourMs = arg('hour-seconds', 6) * 1000;
-const spreadMs = arg('spread-seconds', 300) * 1000;
+const hourMs = arg('hour-seconds', 4) * 1000;
+const spreadMs = arg('spread-seconds', 240) * 1000;
 const timeoutMinutes = arg('timeout-minutes', 30);
 // Orders keep this far from every wait's end, so lag under load cannot flip which side they fall.
 const guardMs = Math.min(1500, hourMs / 4);
