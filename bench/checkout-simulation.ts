@@ -302,11 +302,11 @@ export async function seedSimulation(db: Db, plan: Plan, flow: SimulationFlow): 
 // ---------------------------------------------------------------- the run
 
 async function post(httpUrl: string, events: Record<string, unknown>[]): Promise<void> {
-  for (let i = 0; i < events.length; i += 500) {
+  for (let i = 0; i < events.length; i += 200) {
     const res = await fetch(`${httpUrl}/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ events: events.slice(i, i + 500) }),
+      body: JSON.stringify({ events: events.slice(i, i + 200) }),
     });
     if (res.status !== 202) throw new Error(`POST /events: ${res.status} ${await res.text()}`);
   }
