@@ -147,6 +147,10 @@ try {
         metric: 'report: recovered / entered, held out',
         value: `${n(recovery.heldOut.recovered)} / ${n(recovery.heldOut.checkouts)} (${pct(recovery.heldOut.recoveryRate)})`,
       },
+      ...recovery.bySendNode.map((node) => ({
+        metric: `report: recovered last after ${node.node}, treated / held out`,
+        value: `${n(node.treated.recovered)} of ${n(node.treated.checkouts)} / ${n(node.heldOut.recovered)} of ${n(node.heldOut.checkouts)}`,
+      })),
     ],
     { checkouts, contacts, hourMs, spreadMs, run, checks, recovery },
   );
