@@ -1,4 +1,4 @@
-/** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll, sends, models, scale, inbox, experiments, pressure, history). */
+/** `npm run bench -- NAME [options]`: runs bench/NAME.ts (indicators, enroll, sends, models, scale, inbox, experiments, pressure, history, checkouts). */
 const name = process.argv[2];
 const known = [
   'indicators',
@@ -10,6 +10,7 @@ const known = [
   'experiments',
   'pressure',
   'history',
+  'checkouts',
 ];
 if (!name || !known.includes(name)) {
   console.error(`usage: npm run bench -- <${known.join('|')}> [options]`);

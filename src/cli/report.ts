@@ -15,6 +15,7 @@ import type { CampaignResult, CampaignsReport } from '../reports/types.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatAlwaysValidUplift, formatExperiments } from './experiment.js';
 import { formatTable } from './format.js';
+import { formatCheckoutRecovery } from './report-checkouts.js';
 
 const int = (n: number): string => n.toLocaleString('en');
 
@@ -194,6 +195,7 @@ function formatCampaign(c: CampaignResult, report: CampaignsReport): string {
   out.push(...formatAlwaysValidUplift(r.alwaysValidUplift, money));
   out.push(...formatExperiments(c.experiments, money));
 
+  if (c.checkouts) out.push('', ...formatCheckoutRecovery(c.checkouts, money, formatUplift));
   if (c.welcome) {
     const w = c.welcome;
     const per = (x: number | null) =>

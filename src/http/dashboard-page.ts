@@ -331,6 +331,25 @@ const SCRIPT = String.raw`
       })));
   }
 
+  // A checkout flow: recovered checkouts, treated vs control group, and per send node (last touch).
+  function checkoutRecovery(k) {
+    function row(name, g, key, node) {
+      return h('tr', { 'data-testid': 'recovery-' + key, 'data-node': node },
+        h('td', { text: name }), h('td', { text: int(g.checkouts) }), h('td', { text: int(g.completed) }), h('td', { 'data-col': 'recovered', text: int(g.recovered) }),
+        h('td', { text: pct(g.recoveryRate) + (g.recoveryRateInterval ? ' (' + pct(g.recoveryRateInterval.low) + '–' + pct(g.recoveryRateInterval.high) + ')' : '') }),
+        h('td', { 'data-col': 'revenue', text: money(g.recoveredRevenue) }), h('td', { text: money(g.revenuePerCheckout) }));
+    }
+    var head = h('thead', {}, h('tr', {}, ['', 'checkouts', 'completed', 'recovered', 'recovery (95% CI)', 'recovered revenue', 'per checkout'].map(function (t) { return h('th', { text: t }); })));
+    return h('div', { 'data-testid': 'checkout-recovery' },
+      h('table', {}, head, h('tbody', {}, row('Treated', k.treated, 'treated'), row('Held out', k.heldOut, 'heldout'), row('All', k.all, 'all'))),
+      uplift('Recovery rate uplift', k.recoveryRateUplift, pts, 'uplift-recovery'),
+      uplift('Recovered revenue per checkout uplift', k.revenuePerCheckoutUplift, money, 'uplift-recovered-revenue'),
+      k.bySendNode.length ? h('table', { 'data-testid': 'recovery-nodes' }, head.cloneNode(true), h('tbody', {}, k.bySendNode.map(function (n) {
+        return [row(n.node + ' (' + n.channel + '), treated', n.treated, 'node-treated', n.node), row('held out', n.heldOut, 'node-heldout', n.node)];
+      }))) : null,
+      h('p', { class: 'sub', text: k.rule.join(' ') }));
+  }
+
   // Each send node rendered for a contact (GET api/preview): subject and text; nothing is stored.
   function previewBox(c) {
     var input = h('input', { type: 'number', min: '1', name: 'contact', placeholder: 'contact id', 'aria-label': 'contact id', 'data-testid': 'preview-contact' });
@@ -388,6 +407,7 @@ ${EXPERIMENTS_SCRIPT}
     var right = h('div', {},
       h('h3', { text: 'Treated vs control group' }), controlGroup(c), alwaysValidHoldout(c),
       experiments(c),
+      c.checkouts ? [h('h3', { text: 'Recovered checkouts' }), checkoutRecovery(c.checkouts)] : null,
       h('h3', { text: 'Attributed revenue over time' }), drawRevenue(c),
       h('h3', { text: 'Messages and coupons' }),
       h('p', { 'data-testid': 'messages' }, int(m.sent.total) + ' sent (' + int(m.sent.email) + ' email, ' + int(m.sent.sms) + ' SMS) · ' + int(m.failed.total) + ' failed · ' +

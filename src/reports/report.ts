@@ -31,6 +31,7 @@ import {
   deliverabilityOf,
   sendNodeMessages,
 } from './deliverability.js';
+import { checkoutResults } from './checkouts.js';
 import { alwaysValidHoldoutUplift, experimentResults } from './experiments.js';
 import { journeysQuery, type UiTarget, workflowSearchUrl } from './links.js';
 import type { ReportOptions } from './options.js';
@@ -146,6 +147,7 @@ async function campaignResult(
   const orders = await q.paidOrders(db, scope);
   const stepMessages = await q.stepMessageCounts(db, scope);
   const stepEvents = await q.stepSkipAndDelayCounts(db, scope);
+  const checkouts = await checkoutResults(db, scope, campaign, graph, config.shop.currency);
 
   const facts: JourneyFacts[] = journeys.map((j) => ({
     workflowId: j.workflow_id,
@@ -217,6 +219,7 @@ async function campaignResult(
     },
     experiments: await experimentResults(db, scope, campaign, attributed, config.shop.timezone),
     welcome: campaign.kind === 'welcome_voucher' ? welcomeMetric(attributed) : null,
+    checkouts,
     revenueByDay: revenueByDay(attributed, config.shop.currency, config.shop.timezone),
   };
 }

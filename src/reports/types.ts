@@ -6,6 +6,7 @@
 import type { CouponSetStatus } from '../db/coupons.js';
 import type { InboxState } from '../db/inbox.js';
 import type { CampaignKind } from '../domain/campaigns/definition.js';
+import type { CheckoutRecoveryResults } from '../domain/reports/checkout-recovery.js';
 import type { GraphEdge, GraphNode } from '../domain/reports/graphs.js';
 import type { ControlGroupComparison, GroupFigures } from '../domain/reports/uplift.js';
 import type { alwaysValidHoldoutUplift, ExperimentResult } from './experiments.js';
@@ -77,6 +78,8 @@ export interface CampaignResult {
   experiments: ExperimentResult[];
   /** Welcome campaigns only: the seed's key metric. */
   welcome: WelcomeMetric | null;
+  /** Checkout flows only (a journey per checkout): recovered checkouts, treated vs held out, per send node. */
+  checkouts: CheckoutRecoveryResults | null;
   revenueByDay: RevenueDay[];
 }
 

@@ -97,9 +97,9 @@ function emptyGroupReason(treated: number, heldOut: number, needed: number): str
  * One uplift: why the groups cannot give it (fewer than `needed` journeys in one), or the interval
  * `interval` computes (only then: it needs the journeys), with its method and, for Welch's, its df.
  */
-function uplift(
-  treated: GroupFigures,
-  heldOut: GroupFigures,
+export function uplift(
+  treated: Pick<GroupFigures, 'journeys'>,
+  heldOut: Pick<GroupFigures, 'journeys'>,
   needed: number,
   level: number,
   method: string,
