@@ -21,6 +21,7 @@
 import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import { sql } from 'kysely';
@@ -32,6 +33,7 @@ import { saveCampaign } from '../src/db/campaigns.js';
 import { generateCoupons } from '../src/db/coupons.js';
 import type { Db } from '../src/db/database.js';
 import { ensurePresetSegments } from '../src/db/segments.js';
+import { forEachLimited } from '../src/domain/concurrency.js';
 import { msToNumber } from '../src/domain/duration.js';
 import { createHttpServer, listen } from '../src/http/server.js';
 import { startInboxProcessor } from '../src/inbox/processor.js';
@@ -587,13 +589,52 @@ export interface SimulationChecks {
   pass: boolean;
 }
 
-/** Checks every checkout and journey of the run against the flow's prescription. */
+/**
+ * When each journey was told of its contact's order: the first `purchase` or `flowEvent` signal in
+ * its history (the simulation sends no checkout updates, so every such signal is the order's).
+ * The order row's `created_at` is the start of the inbox transaction that applied it, which sends
+ * its signals before it commits; under a backlog that is seconds before a journey can know, and
+ * with waits scaled to seconds a journey may rightly pass a node in between.
+ */
+async function toldOfOrderAt(client: Client, workflowIds: string[]): Promise<Map<string, number>> {
+  const told = new Map<string, number>();
+  await forEachLimited(workflowIds, 8, async (workflowId) => {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const signal = (history.events ?? []).find((e) => {
+      const name = e.workflowExecutionSignaledEventAttributes?.signalName;
+      return name === 'purchase' || name === 'flowEvent';
+    });
+    const seconds = signal?.eventTime?.seconds;
+    if (seconds != null)
+      told.set(
+        workflowId,
+        Number(seconds) * 1000 + Math.floor((signal!.eventTime!.nanos ?? 0) / 1e6),
+      );
+  });
+  return told;
+}
+
+/**
+ * Checks every checkout and journey of the run against the flow's prescription. A journey is
+ * judged against the moment it was told of its contact's order (its history's signal), or, when it
+ * was never told (it had ended), the order's row.
+ */
 export async function checkSimulation(
   db: Db,
+  client: Client,
   flow: SimulationFlow,
   toleranceMs: number,
 ): Promise<SimulationChecks> {
   const f = await loadFacts(db, flow);
+  const ordered = f.journeys.filter((j) =>
+    f.orders.some(
+      (o) => o.contact_id === j.contact_id && o.created_at.getTime() >= j.enrolled_at.getTime(),
+    ),
+  );
+  const told = await toldOfOrderAt(
+    client,
+    ordered.map((j) => j.workflow_id),
+  );
   const contactById = new Map(f.contacts.map((c) => [c.id, c]));
   const group = <T, K>(list: T[], key: (t: T) => K) => {
     const map = new Map<K, T[]>();
@@ -665,10 +706,12 @@ export async function checkSimulation(
     const entered = new Map(
       (stepsOf.get(j.workflow_id) ?? []).map((s) => [s.step, s.at.getTime()]),
     );
-    const order = (ordersOf.get(j.contact_id) ?? [])
-      .map((o) => o.created_at.getTime())
-      .filter((at) => at >= j.enrolled_at.getTime())
-      .sort((a, b) => a - b)[0];
+    const order =
+      told.get(j.workflow_id) ??
+      (ordersOf.get(j.contact_id) ?? [])
+        .map((o) => o.created_at.getTime())
+        .filter((at) => at >= j.enrolled_at.getTime())
+        .sort((a, b) => a - b)[0];
     const E = order ?? Infinity;
     // How far the journey got: the node after each wait entered.
     const stage = NODES.afterWait.filter((id) => entered.has(id)).length;
@@ -733,9 +776,15 @@ export async function checkSimulation(
     sent.couponEmail += count(NODES.couponEmail);
     sent.sms += count(NODES.sms);
     sent.withheld += (withheldOf.get(j.workflow_id) ?? []).length;
+    // A send or coupon already under way when the journey was told finishes: what counts is a
+    // node entered after it (or a message no node of the journey accounts for).
+    const enteredAfter = (step: string) => {
+      const at = entered.get(step);
+      return at === undefined || at > E;
+    };
     afterOrder +=
-      msgs.filter((m) => m.created_at.getTime() > E).length +
-      coupons.filter((c) => c.assigned_at.getTime() > E).length;
+      msgs.filter((m) => m.created_at.getTime() > E && enteredAfter(m.step)).length +
+      coupons.filter((c) => c.assigned_at.getTime() > E && enteredAfter(NODES.coupon)).length;
     if (!contact.sms_consent) smsWithoutConsent += msgs.filter((m) => m.channel === 'sms').length;
   }
 

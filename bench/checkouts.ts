@@ -56,7 +56,7 @@ try {
   } finally {
     await sim.stop();
   }
-  const checks = await checkSimulation(db, flow, guardMs / 2);
+  const checks = await checkSimulation(db, env.client, flow, guardMs / 2);
   const recovery = (
     await buildReport(
       db,

@@ -39,7 +39,7 @@ describe('abandoned-checkout simulation', () => {
         timeoutMs: 150_000,
       });
       expect(run.timedOut).toBe(false);
-      const checks = await checkSimulation(db, flow, 300);
+      const checks = await checkSimulation(db, stack.env.client, flow, 300);
       expect(checks.examples).toEqual([]);
       expect(checks).toMatchObject({
         checkouts: 60,
@@ -86,7 +86,7 @@ describe('abandoned-checkout simulation', () => {
           created_at: new Date(ordered.created_at.getTime() + 1000),
         })
         .execute();
-      const broken = await checkSimulation(db, flow, 300);
+      const broken = await checkSimulation(db, stack.env.client, flow, 300);
       expect(broken).toMatchObject({ afterOrder: 1, wrongSends: 1, pass: false });
     } finally {
       await sim.stop();
