@@ -592,9 +592,9 @@ export interface SimulationChecks {
 /**
  * When each journey was told of its contact's order: the first `purchase` or `flowEvent` signal in
  * its history (the simulation sends no checkout updates, so every such signal is the order's).
- * The order row's `created_at` is the start of the inbox transaction that applied it, which sends
- * its signals before it commits; under a backlog that is seconds before a journey can know, and
- * with waits scaled to seconds a journey may rightly pass a node in between.
+ * The inbox writes the order row and sends its signals in one transaction, so a journey may see
+ * the order (a branch reading the orders) from the row's `created_at` and surely sees it at the
+ * signal; with waits scaled to seconds, a wait may end in between and either outcome is right.
  */
 async function toldOfOrderAt(client: Client, workflowIds: string[]): Promise<Map<string, number>> {
   const told = new Map<string, number>();
@@ -616,8 +616,9 @@ async function toldOfOrderAt(client: Client, workflowIds: string[]): Promise<Map
 
 /**
  * Checks every checkout and journey of the run against the flow's prescription. A journey is
- * judged against the moment it was told of its contact's order (its history's signal), or, when it
- * was never told (it had ended), the order's row.
+ * judged against its contact's order between the order row's `created_at` and the signal in its
+ * history (a journey never told had ended): nothing may be entered after the signal, and a wait
+ * that ended before the row was written must have led on.
  */
 export async function checkSimulation(
   db: Db,
@@ -706,13 +707,15 @@ export async function checkSimulation(
     const entered = new Map(
       (stepsOf.get(j.workflow_id) ?? []).map((s) => [s.step, s.at.getTime()]),
     );
-    const order =
-      told.get(j.workflow_id) ??
-      (ordersOf.get(j.contact_id) ?? [])
-        .map((o) => o.created_at.getTime())
-        .filter((at) => at >= j.enrolled_at.getTime())
-        .sort((a, b) => a - b)[0];
+    const stored = (ordersOf.get(j.contact_id) ?? [])
+      .map((o) => o.created_at.getTime())
+      .filter((at) => at >= j.enrolled_at.getTime())
+      .sort((a, b) => a - b)[0];
+    // The journey may see the order from when its row is written (a branch reads the orders) and
+    // surely sees it once signalled: between the two, either outcome of a wait is right.
+    const order = stored ?? told.get(j.workflow_id);
     const E = order ?? Infinity;
+    const toldAt = Math.max(E, told.get(j.workflow_id) ?? E);
     // How far the journey got: the node after each wait entered.
     const stage = NODES.afterWait.filter((id) => entered.has(id)).length;
     stages[stage]!++;
@@ -725,10 +728,10 @@ export async function checkSimulation(
         return;
       }
       const end = began + flow.waitsMs[k]!;
-      if (Math.abs(E - end) <= toleranceMs) atAWaitsEnd++;
+      if (end >= E - toleranceMs && end <= toldAt + toleranceMs) atAWaitsEnd++;
       else if (end < E && stage <= k)
         ok = false; // the wait ended before the order: the next node is due
-      else if (end > E && stage > k) ok = false; // the order came first: nothing after it
+      else if (end > toldAt && stage > k) ok = false; // told of the order first: nothing after it
     });
     // Without an order, every journey runs to its end.
     if (order === undefined && stage < 3) ok = false;
@@ -780,11 +783,11 @@ export async function checkSimulation(
     // node entered after it (or a message no node of the journey accounts for).
     const enteredAfter = (step: string) => {
       const at = entered.get(step);
-      return at === undefined || at > E;
+      return at === undefined || at > toldAt;
     };
     afterOrder +=
-      msgs.filter((m) => m.created_at.getTime() > E && enteredAfter(m.step)).length +
-      coupons.filter((c) => c.assigned_at.getTime() > E && enteredAfter(NODES.coupon)).length;
+      msgs.filter((m) => m.created_at.getTime() > toldAt && enteredAfter(m.step)).length +
+      coupons.filter((c) => c.assigned_at.getTime() > toldAt && enteredAfter(NODES.coupon)).length;
     if (!contact.sms_consent) smsWithoutConsent += msgs.filter((m) => m.channel === 'sms').length;
   }
 

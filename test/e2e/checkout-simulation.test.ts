@@ -83,7 +83,7 @@ describe('abandoned-checkout simulation', () => {
         .values({
           ...row,
           idempotency_key: `${copy.idempotency_key}-again`,
-          created_at: new Date(ordered.created_at.getTime() + 1000),
+          created_at: new Date(), // after every journey ended, so after its signal too
         })
         .execute();
       const broken = await checkSimulation(db, stack.env.client, flow, 300);
