@@ -5,6 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { type Config, temporalAddress } from '../config.js';
 import { prefixLines, restartBackoff, say, type Shutdown, waitForExit } from '../supervisor.js';
@@ -122,6 +124,8 @@ export async function startTemporalDevServer(
         timeoutMs: 60_000,
       });
     } catch (err) {
+      // Its exit can be seen before its last stderr lines are read: read them before judging.
+      await Promise.race([once(current, 'close'), delay(2_000)]);
       throw Object.assign(err as Error, { racedFor });
     }
     ready = true;
