@@ -627,15 +627,6 @@ export async function checkSimulation(
   toleranceMs: number,
 ): Promise<SimulationChecks> {
   const f = await loadFacts(db, flow);
-  const ordered = f.journeys.filter((j) =>
-    f.orders.some(
-      (o) => o.contact_id === j.contact_id && o.created_at.getTime() >= j.enrolled_at.getTime(),
-    ),
-  );
-  const told = await toldOfOrderAt(
-    client,
-    ordered.map((j) => j.workflow_id),
-  );
   const contactById = new Map(f.contacts.map((c) => [c.id, c]));
   const group = <T, K>(list: T[], key: (t: T) => K) => {
     const map = new Map<K, T[]>();
@@ -652,6 +643,16 @@ export async function checkSimulation(
   const withheldOf = group(f.withheld, (w) => w.workflow_id);
   const couponsOf = group(f.coupons, (c) => c.contact_id);
   const ordersOf = group(f.orders, (o) => o.contact_id);
+  /** When the first order of the journey's contact since its enrolment was stored. */
+  const firstOrderStored = (j: Facts['journeys'][number]) =>
+    (ordersOf.get(j.contact_id) ?? [])
+      .map((o) => o.created_at.getTime())
+      .filter((at) => at >= j.enrolled_at.getTime())
+      .sort((a, b) => a - b)[0];
+  const told = await toldOfOrderAt(
+    client,
+    f.journeys.filter((j) => firstOrderStored(j) !== undefined).map((j) => j.workflow_id),
+  );
   const checkoutsOf = group(
     f.checkouts.filter((c) => c.contact_id !== null),
     (c) => c.contact_id!,
@@ -707,10 +708,7 @@ export async function checkSimulation(
     const entered = new Map(
       (stepsOf.get(j.workflow_id) ?? []).map((s) => [s.step, s.at.getTime()]),
     );
-    const stored = (ordersOf.get(j.contact_id) ?? [])
-      .map((o) => o.created_at.getTime())
-      .filter((at) => at >= j.enrolled_at.getTime())
-      .sort((a, b) => a - b)[0];
+    const stored = firstOrderStored(j);
     // The journey may see the order from when its row is written (a branch reads the orders) and
     // surely sees it once signalled: between the two, either outcome of a wait is right.
     const order = stored ?? told.get(j.workflow_id);

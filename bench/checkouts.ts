@@ -67,6 +67,13 @@ try {
   for (const line of checks.examples) log(`mismatch: ${line}`);
   const n = (x: number) => x.toLocaleString('en');
   const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+  /** A count the flow's rules say must be zero. */
+  const none = (metric: string, count: number) => ({
+    metric,
+    value: n(count),
+    goal: '0',
+    ok: count === 0,
+  });
   await report(
     'checkouts',
     [
@@ -85,18 +92,8 @@ try {
         metric: `checkouts without a journey: ${why}`,
         value: n(count),
       })),
-      {
-        metric: 'checkouts whose journey is not the one the rules give',
-        value: n(checks.wrongJourney),
-        goal: '0',
-        ok: checks.wrongJourney === 0,
-      },
-      {
-        metric: 'contacts with more than one journey (7-day rule)',
-        value: n(checks.contactsWithTwoJourneys),
-        goal: '0',
-        ok: checks.contactsWithTwoJourneys === 0,
-      },
+      none('checkouts whose journey is not the one the rules give', checks.wrongJourney),
+      none('contacts with more than one journey (7-day rule)', checks.contactsWithTwoJourneys),
       {
         metric: 'orders posted',
         value: n(run.ordersPosted),
@@ -114,30 +111,10 @@ try {
         value: `${n(checks.sent.firstEmail)} / ${n(checks.sent.couponEmail)} / ${n(checks.sent.sms)}; ${n(checks.sent.withheld)}`,
       },
       { metric: 'coupons assigned', value: n(checks.couponsAssigned) },
-      {
-        metric: 'journeys whose sends or coupons differ from the prescription',
-        value: n(checks.wrongSends),
-        goal: '0',
-        ok: checks.wrongSends === 0,
-      },
-      {
-        metric: 'journeys whose nodes contradict when the order came',
-        value: n(checks.wrongStage),
-        goal: '0',
-        ok: checks.wrongStage === 0,
-      },
-      {
-        metric: 'messages or coupons after the contact’s order',
-        value: n(checks.afterOrder),
-        goal: '0',
-        ok: checks.afterOrder === 0,
-      },
-      {
-        metric: 'SMS to contacts without SMS consent',
-        value: n(checks.smsWithoutConsent),
-        goal: '0',
-        ok: checks.smsWithoutConsent === 0,
-      },
+      none('journeys whose sends or coupons differ from the prescription', checks.wrongSends),
+      none('journeys whose nodes contradict when the order came', checks.wrongStage),
+      none('messages or coupons after the contact’s order', checks.afterOrder),
+      none('SMS to contacts without SMS consent', checks.smsWithoutConsent),
       { metric: 'orders within the tolerance of a wait’s end', value: n(checks.atAWaitsEnd) },
       {
         metric: 'report: recovered / entered, treated',
