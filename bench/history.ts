@@ -3,7 +3,9 @@
  * journey's own history and the server's persistence metrics (counts, not timings: the same on a
  * busy machine). A low-CLV launch on --contacts contacts and as many welcome-voucher journeys
  * started one by one (as a registration starts them), on the dev server or the production server (Temporal's release on Postgres); each journey is counted
- * from its start to the timer it sleeps on after its first email.
+ * from its start to the timer it sleeps on after its first email. Their waits are a minute (the
+ * shortest a campaign takes), so that every journey then runs to its end, and the bench counts what
+ * each whole journey would be billed on Temporal Cloud (cloud-actions.ts).
  *
  *   npm run bench -- history [--contacts 20] [--engine dev|server]
  */
@@ -18,7 +20,9 @@ import { generateCoupons } from '../src/db/coupons.js';
 import { ensurePresetSegments } from '../src/db/segments.js';
 import { launchCampaign } from '../src/workflows/launch.js';
 import { loadConfig } from '../src/config.js';
+import { WEEKDAYS } from '../src/domain/contact-window.js';
 import { clientOnWorkerConnection } from '../src/temporal/connection.js';
+import { cloudActions, type CloudActions } from './cloud-actions.js';
 import { arg, benchDatabase, log, report, startBenchWorkers, startEngine } from './support.js';
 
 const contacts = arg('contacts', 20);
@@ -63,6 +67,8 @@ interface Counts {
   timers: number;
   searchAttributeUpserts: number;
   signals: number;
+  /** Temporal Cloud actions of these events. */
+  cloudActions: number;
   /** The first workflow task was handed to the starter's worker in the start's answer. */
   eagerStart: boolean;
   byType: Record<string, number>;
@@ -85,9 +91,21 @@ function countEvents(events: HistoryEvent[]): Counts {
     timers: byType.TIMER_STARTED ?? 0,
     searchAttributeUpserts: byType.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ?? 0,
     signals: byType.WORKFLOW_EXECUTION_SIGNALED ?? 0,
+    cloudActions: cloudActions(events).total,
     eagerStart: events[0]?.workflowExecutionStartedEventAttributes?.eagerExecutionAccepted === true,
     byType,
   };
+}
+
+/** Each journey's Temporal Cloud actions from its start to its end, summarised as `summarise` does. */
+async function wholeJourneys(client: Client, workflowIds: string[]) {
+  const all: CloudActions[] = [];
+  for (const id of workflowIds) {
+    const handle = client.workflow.getHandle(id);
+    await handle.result();
+    all.push(cloudActions((await handle.fetchHistory()).events ?? []));
+  }
+  return spread(all);
 }
 
 /**
@@ -124,18 +142,21 @@ function perJourney(before: Map<string, number>, after: Map<string, number>, jou
   return out;
 }
 
-/** The same figure for every journey of a run, else the smallest and largest. */
-function summarise(all: Counts[]) {
-  const keys = Object.keys(all[0]!).filter(
-    (k) => k !== 'byType' && k !== 'eagerStart',
-  ) as (keyof Omit<Counts, 'byType' | 'eagerStart'>)[];
+/** Each numeric figure: the same for every journey of a run, else the smallest and largest. */
+function spread<T extends object>(all: T[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of keys) {
-    const values = all.map((c) => c[k]);
+  for (const [k, first] of Object.entries(all[0]!)) {
+    if (typeof first !== 'number') continue;
+    const values = all.map((c) => (c as Record<string, number>)[k]!);
     const lo = Math.min(...values);
     const hi = Math.max(...values);
     out[k] = lo === hi ? String(lo) : `${lo}–${hi}`;
   }
+  return out;
+}
+
+function summarise(all: Counts[]) {
+  const out = spread(all);
   out.eagerStart = `${all.filter((c) => c.eagerStart).length} of ${all.length}`;
   return out;
 }
@@ -162,12 +183,16 @@ try {
     name: 'Low CLV',
     kind: 'low_clv_coupon',
     couponSet: 'bench',
+    waits: { beforeReminder: '1 minute' },
   });
   const welcome = await saveCampaign(db, {
     id: 'welcome',
     name: 'Welcome',
     kind: 'welcome_voucher',
     couponSet: 'bench',
+    waits: { afterWelcome: '1 minute', afterVoucher: '1 minute' },
+    // Open all day, so that the bench's journeys do not wait for tomorrow's 09:00.
+    contactWindow: { days: [...WEEKDAYS], from: '00:00', to: '24:00' },
   });
   const { workers, running } = await startBenchWorkers(engine.nativeConnection, db, {
     taskQueue,
@@ -208,6 +233,17 @@ try {
     welcomeIds.map((id) => untilAsleepAfterFirstEmail(client, `welcome/${id}`)),
   );
   const welcomePersistence = perJourney(before, await writesAfterSettling(metricsUrl), contacts);
+  log('every journey asleep after its first email; waiting for them to end');
+  const whole = {
+    'low-CLV (launch)': await wholeJourneys(
+      client,
+      launchIds.map((id) => `low-clv/${id}`),
+    ),
+    'welcome voucher (one start each)': await wholeJourneys(
+      client,
+      welcomeIds.map((id) => `welcome/${id}`),
+    ),
+  };
   for (const w of workers) w.shutdown();
   await running;
 
@@ -229,6 +265,8 @@ try {
         value: writes.reduce((a, [, n]) => a + n, 0).toFixed(1),
       });
     }
+    for (const [k, v] of Object.entries(whole[name as keyof typeof whole]))
+      rows.push({ metric: `${name}, whole journey: cloud actions, ${k}`, value: v });
     log(`${name}: events by type ${JSON.stringify(counts[0]!.byType)}`);
     log(`${name}: server writes per journey by operation ${JSON.stringify(persistence)}`);
   }
