@@ -13,10 +13,11 @@
  * message sent (held out: withheld) once, a coupon assigned once with the coupon node, nothing
  * after E, the SMS only with consent.
  *
- * Each wait is checked against the moment the journey entered it (journey_events), so a journey
- * started late by a busy worker is judged on its own clock. An order closer than `tolerance` to the
- * end of a wait may go either way (counted apart); the simulation places orders `guard` away from
- * every such end.
+ * A journey whose contact ordered is judged from its own Temporal history, by the order of its
+ * events (readJourneyHistory): the rows' times are those of whichever activity wrote them, late
+ * under load, whereas a command's place in the history says what the journey knew when it decided
+ * it. A wait that ends between the order's row (which a branch reads) and the signal may go either
+ * way (counted apart); the simulation places orders `guard` away from every wait's end.
  */
 import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
@@ -665,7 +666,9 @@ export function readJourneyHistory(
     }
     return started;
   };
-  const first = events.find((e) => e.workflowTaskStartedEventAttributes);
+  // The workflow's clock in its first task that completed (a failed attempt's start does not count).
+  const firstTask = events.find((e) => e.workflowTaskCompletedEventAttributes);
+  const first = firstTask && byId.get(taskStart(eventNumber(firstTask.eventId), false));
   const startedAt = first ? eventMs(first) : 0;
   const history: JourneyHistory = { startedAt, earlierOrders: 0, timers: [], decisions: [] };
   const timerOf = new Map<number, JourneyHistory['timers'][number]>();
