@@ -580,7 +580,10 @@ export interface SimulationChecks {
   contactsWithTwoJourneys: number;
   /** Journeys by how far they got (0: no node after a wait … 3: past the last wait). */
   stages: number[];
-  /** Journeys whose contact ordered, by the wait the journey was told in (3: after the last message). */
+  /**
+   * Journeys whose contact ordered, by the wait the order came in (3: after the last message): the
+   * waits whose firing the journey acted on before it was told (not told: before the order row).
+   */
   orderedDuring: number[];
   sent: { firstEmail: number; couponEmail: number; sms: number; withheld: number };
   couponsAssigned: number;

@@ -100,7 +100,8 @@ try {
         value: n(run.ordersPosted),
       },
       {
-        metric: 'journeys told of their order in wait 1 / 2 / 3 / after it',
+        metric:
+          'journeys whose contact ordered, by the wait it came in (their histories): 1 / 2 / 3 / after it',
         value: checks.orderedDuring.map(n).join(' / '),
       },
       {
