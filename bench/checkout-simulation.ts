@@ -13,15 +13,17 @@
  * message sent (held out: withheld) once, a coupon assigned once with the coupon node, nothing
  * after E, the SMS only with consent.
  *
- * Each wait is checked against the moment the journey entered it (journey_events), so a journey
- * started late by a busy worker is judged on its own clock. An order closer than `tolerance` to the
- * end of a wait may go either way (counted apart); the simulation places orders `guard` away from
- * every such end.
+ * A journey whose contact ordered is judged from its own Temporal history, by the order of its
+ * events (readJourneyHistory): the rows' times are those of whichever activity wrote them, late
+ * under load, whereas a command's place in the history says what the journey knew when it decided
+ * it. A wait that ends between the order's row (which a branch reads) and the signal may go either
+ * way (counted apart); the simulation places orders `guard` away from every wait's end.
  */
 import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import type proto from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import { sql } from 'kysely';
@@ -58,11 +60,16 @@ export const NODES = {
   sms: 'sms',
 } as const;
 
+/** The activities a send node schedules (src/workflows/journey.ts), withheld sends included. */
+const SEND_ACTIVITIES = ['sendEmail', 'sendSms'];
+
 export interface SimulationFlow {
   campaignId: string;
   couponSet: string;
   /** The three waits of the copy, in milliseconds. */
   waitsMs: [number, number, number];
+  /** The events that end a journey when they carry its checkout (`exitWhen.events`). */
+  exitEvents: string[];
   definition: Record<string, unknown>;
 }
 
@@ -103,6 +110,7 @@ export async function simulationFlow(
     campaignId: definition.id,
     couponSet: coupon.couponSet,
     waitsMs,
+    exitEvents: (definition.exitWhen as { events?: string[] } | undefined)?.events ?? [],
     definition: { ...definition, holdoutPercent },
   };
 }
@@ -510,7 +518,7 @@ interface Facts {
   }[];
   withheld: { workflow_id: string; step: string }[];
   coupons: { contact_id: number; assigned_at: Date }[];
-  orders: { contact_id: number; created_at: Date }[];
+  orders: { contact_id: number; placed_at: Date; created_at: Date; checkout_id: string | null }[];
 }
 
 async function loadFacts(db: Db, flow: SimulationFlow): Promise<Facts> {
@@ -555,7 +563,7 @@ async function loadFacts(db: Db, flow: SimulationFlow): Promise<Facts> {
     orders: await rows(
       sql<
         Facts['orders'][number]
-      >`SELECT contact_id::int AS contact_id, created_at FROM orders WHERE status = 'paid'`,
+      >`SELECT contact_id::int AS contact_id, placed_at, created_at, checkout_id FROM orders WHERE status = 'paid'`,
     ),
   };
 }
@@ -570,55 +578,206 @@ export interface SimulationChecks {
   wrongJourney: number;
   /** Contacts with more than one journey. */
   contactsWithTwoJourneys: number;
-  /** Journeys by how far they got before the contact's order (0: none sent … 3: past the last wait). */
+  /** Journeys by how far they got (0: no node after a wait … 3: past the last wait). */
   stages: number[];
-  /** Journeys whose contact ordered, by the wait the order came in (3: after the last message). */
+  /**
+   * Journeys whose contact ordered, by the wait the order came in (3: after the last message): the
+   * waits whose firing the journey acted on before it was told (not told: before the order row).
+   */
   orderedDuring: number[];
   sent: { firstEmail: number; couponEmail: number; sms: number; withheld: number };
   couponsAssigned: number;
-  /** Journeys whose sends, withheld sends or coupons differ from the prescription. */
+  /** Journeys whose sends, withheld sends or coupons differ from the prescription or their history. */
   wrongSends: number;
-  /** Journeys whose node entries contradict when the order came. */
+  /**
+   * Journeys whose waits' outcomes contradict their history: led on from a wait once told of the
+   * order, or stopped at one that ended before any order was stored.
+   */
   wrongStage: number;
-  /** Messages claimed, or coupons assigned, after the contact's order was stored. */
+  /** Sends and coupon claims a journey decided once told of its order (or that no decision in its history explains, stored after the order). */
   afterOrder: number;
+  /** Sends and coupon claims decided before the journey was told, stored after the order row: the race any store has. */
+  inFlightAtOrder: number;
+  /** Purchase signals of orders placed before their journey started (by the rules, no exit). */
+  ordersBeforeJourney: number;
   smsWithoutConsent: number;
-  /** Orders within the tolerance of a wait's end (either outcome accepted). */
+  /** Waits that ended after the order row was written but before the journey was told (either outcome accepted). */
   atAWaitsEnd: number;
   examples: string[];
   pass: boolean;
 }
 
+type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
+
+/** What one journey's Temporal history says about its order, its waits and what it decided. */
+export interface JourneyHistory {
+  /** Workflow time of its first task: a purchase placed before it does not end the journey. */
+  startedAt: number;
+  /**
+   * The first signal that ends the journey by the flow's rules: a purchase placed since it
+   * started, or its own checkout completed or deleted.
+   */
+  told?: { eventId: number; at: number; what: string };
+  /** Purchase signals of orders placed before the journey started: no exit, by the rules. */
+  earlierOrders: number;
+  /**
+   * Its timers in the order started (the flow's waits, nothing else here sleeps), each with the
+   * first event of the task that acted on its firing.
+   */
+  timers: { durationMs: number; startedAt: number; firedAt?: number; actedFrom?: number }[];
+  /**
+   * Its sends (scheduled activities, control group's withheld ones included) and coupon claims
+   * (local activity markers), each with the first event of the task that decided it.
+   */
+  decisions: { node: string; decidedFrom: number }[];
+}
+
+const eventNumber = (id: unknown) => Number(id ?? NaN);
+const eventMs = (e: HistoryEvent) =>
+  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+const payloadJson = (payload: { data?: Uint8Array | null } | undefined): unknown =>
+  payload?.data?.length ? JSON.parse(new TextDecoder().decode(payload.data)) : undefined;
+
 /**
- * When each journey was told of its contact's order: the first `purchase` or `flowEvent` signal in
- * its history (the simulation sends no checkout updates, so every such signal is the order's).
- * The inbox writes the order row and sends its signals in one transaction, so a journey may see
- * the order (a branch reading the orders) from the row's `created_at` and surely sees it at the
- * signal; with waits scaled to seconds, a wait may end in between and either outcome is right.
+ * Reads a journey's history. The order of events is what the journey knew: a signal that comes
+ * while a workflow task runs is written after that task's commands, so a command was decided
+ * knowing of the signal exactly when its task started after the signal. A local activity that
+ * outlasts its task is kept alive by tasks that complete without commands (heartbeats); its
+ * marker is written by the last of them, so it counts from the first.
  */
-async function toldOfOrderAt(client: Client, workflowIds: string[]): Promise<Map<string, number>> {
-  const told = new Map<string, number>();
+export function readJourneyHistory(
+  events: readonly HistoryEvent[],
+  flow: { journeyKey: string; exitEvents: readonly string[]; sendActivities: readonly string[] },
+): JourneyHistory {
+  const byId = new Map(events.map((e) => [eventNumber(e.eventId), e]));
+  /** The task that completed at `completedId`, from its first event (its start). */
+  const taskStart = (completedId: number, heartbeats: boolean): number => {
+    let started = eventNumber(
+      byId.get(completedId)?.workflowTaskCompletedEventAttributes?.startedEventId,
+    );
+    while (heartbeats) {
+      // The task before it, if it completed with no command and only signals came before this one.
+      let i = started - 1;
+      while (
+        byId.get(i)?.workflowExecutionSignaledEventAttributes ||
+        byId.get(i)?.workflowTaskScheduledEventAttributes
+      )
+        i--;
+      const previous = byId.get(i)?.workflowTaskCompletedEventAttributes;
+      if (!previous) break;
+      started = eventNumber(previous.startedEventId);
+    }
+    return started;
+  };
+  // The workflow's clock in its first task that completed (a failed attempt's start does not count).
+  const firstTask = events.find((e) => e.workflowTaskCompletedEventAttributes);
+  const first = firstTask && byId.get(taskStart(eventNumber(firstTask.eventId), false));
+  const startedAt = first ? eventMs(first) : 0;
+  const history: JourneyHistory = { startedAt, earlierOrders: 0, timers: [], decisions: [] };
+  const timerOf = new Map<number, JourneyHistory['timers'][number]>();
+  let fired: JourneyHistory['timers'][number][] = [];
+  for (const e of events) {
+    const id = eventNumber(e.eventId);
+    const signal = e.workflowExecutionSignaledEventAttributes;
+    if (signal && !history.told) {
+      const input = payloadJson(signal.input?.payloads?.[0]) as
+        | {
+            placedAt?: string;
+            orderId?: string;
+            name?: string;
+            properties?: Record<string, unknown>;
+          }
+        | undefined;
+      if (signal.signalName === 'purchase') {
+        const placed = Date.parse(input?.placedAt ?? '');
+        if (placed >= startedAt || Number.isNaN(placed))
+          history.told = { eventId: id, at: eventMs(e), what: `purchase ${input?.orderId ?? ''}` };
+        else history.earlierOrders++;
+      } else if (
+        signal.signalName === 'flowEvent' &&
+        flow.exitEvents.includes(input?.name ?? '') &&
+        String(input?.properties?.checkout_id) === flow.journeyKey
+      )
+        history.told = { eventId: id, at: eventMs(e), what: input!.name! };
+    }
+    const started = e.timerStartedEventAttributes;
+    if (started) {
+      const timeout = started.startToFireTimeout;
+      const timer = {
+        durationMs: Number(timeout?.seconds ?? 0) * 1000 + Math.round((timeout?.nanos ?? 0) / 1e6),
+        startedAt: eventMs(e),
+      };
+      history.timers.push(timer);
+      timerOf.set(id, timer);
+    }
+    const firing = e.timerFiredEventAttributes;
+    if (firing) {
+      const timer = timerOf.get(eventNumber(firing.startedEventId));
+      if (timer) {
+        timer.firedAt = eventMs(e);
+        fired.push(timer);
+      }
+    }
+    // A task that failed (a signal came as it completed) decided nothing: its retry acts instead.
+    if (e.workflowTaskCompletedEventAttributes) {
+      for (const timer of fired) timer.actedFrom = taskStart(id, false);
+      fired = [];
+    }
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled && flow.sendActivities.includes(scheduled.activityType?.name ?? '')) {
+      const input = payloadJson(scheduled.input?.payloads?.[0]) as { step?: string } | undefined;
+      history.decisions.push({
+        node: input?.step ?? '?',
+        decidedFrom: taskStart(eventNumber(scheduled.workflowTaskCompletedEventId), false),
+      });
+    }
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_local_activity') {
+      const data = payloadJson(marker.details?.data?.payloads?.[0]) as
+        { activity_type?: string } | undefined;
+      if (data?.activity_type === 'assignCoupon')
+        history.decisions.push({
+          node: NODES.coupon,
+          decidedFrom: taskStart(eventNumber(marker.workflowTaskCompletedEventId), true),
+        });
+    }
+  }
+  return history;
+}
+
+/** The journey's sends and coupon claims decided once it had been told of the order. */
+export function decidedAfterTold(history: JourneyHistory): JourneyHistory['decisions'] {
+  const told = history.told?.eventId;
+  return told === undefined ? [] : history.decisions.filter((d) => d.decidedFrom > told);
+}
+
+/** The histories of `workflowIds`, read as they are fetched: only the summaries are kept. */
+async function readHistories(
+  client: Client,
+  workflowIds: string[],
+  flow: SimulationFlow,
+): Promise<Map<string, JourneyHistory>> {
+  const read = new Map<string, JourneyHistory>();
   await forEachLimited(workflowIds, 8, async (workflowId) => {
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    const signal = (history.events ?? []).find((e) => {
-      const name = e.workflowExecutionSignaledEventAttributes?.signalName;
-      return name === 'purchase' || name === 'flowEvent';
-    });
-    const seconds = signal?.eventTime?.seconds;
-    if (seconds != null)
-      told.set(
-        workflowId,
-        Number(seconds) * 1000 + Math.floor((signal!.eventTime!.nanos ?? 0) / 1e6),
-      );
+    const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
+    read.set(
+      workflowId,
+      readJourneyHistory(events ?? [], {
+        journeyKey: workflowId.slice(workflowId.indexOf('/key/') + '/key/'.length),
+        exitEvents: flow.exitEvents,
+        sendActivities: SEND_ACTIVITIES,
+      }),
+    );
   });
-  return told;
+  return read;
 }
 
 /**
- * Checks every checkout and journey of the run against the flow's prescription. A journey is
- * judged against its contact's order between the order row's `created_at` and the signal in its
- * history (a journey never told had ended): nothing may be entered after the signal, and a wait
- * that ended before the row was written must have led on.
+ * Checks every checkout and journey of the run against the flow's prescription. A journey whose
+ * contact ordered is judged from its own history, by the order of its events: what it decided
+ * once told of the order (the signal that ends it), and where each wait's firing stood against
+ * that signal. Between the order row being written (a branch reads the orders) and the signal, a
+ * wait that ends may go either way; a wait that ended before the row must have led on.
  */
 export async function checkSimulation(
   db: Db,
@@ -643,15 +802,11 @@ export async function checkSimulation(
   const withheldOf = group(f.withheld, (w) => w.workflow_id);
   const couponsOf = group(f.coupons, (c) => c.contact_id);
   const ordersOf = group(f.orders, (o) => o.contact_id);
-  /** When the first order of the journey's contact since its enrolment was stored. */
-  const firstOrderStored = (j: Facts['journeys'][number]) =>
-    (ordersOf.get(j.contact_id) ?? [])
-      .map((o) => o.created_at.getTime())
-      .filter((at) => at >= j.enrolled_at.getTime())
-      .sort((a, b) => a - b)[0];
-  const told = await toldOfOrderAt(
+  // Only the journeys whose contact ordered at all have a history worth reading.
+  const histories = await readHistories(
     client,
-    f.journeys.filter((j) => firstOrderStored(j) !== undefined).map((j) => j.workflow_id),
+    f.journeys.filter((j) => ordersOf.has(j.contact_id)).map((j) => j.workflow_id),
+    flow,
   );
   const checkoutsOf = group(
     f.checkouts.filter((c) => c.contact_id !== null),
@@ -701,55 +856,73 @@ export async function checkSimulation(
   let wrongSends = 0;
   let wrongStage = 0;
   let afterOrder = 0;
+  let inFlightAtOrder = 0;
+  let ordersBeforeJourney = 0;
   let smsWithoutConsent = 0;
   let atAWaitsEnd = 0;
   for (const j of f.journeys) {
     const contact = contactById.get(j.contact_id)!;
-    const entered = new Map(
-      (stepsOf.get(j.workflow_id) ?? []).map((s) => [s.step, s.at.getTime()]),
-    );
-    const stored = firstOrderStored(j);
-    // The journey may see the order from when its row is written (a branch reads the orders) and
-    // surely sees it once signalled: between the two, either outcome of a wait is right.
-    const order = stored ?? told.get(j.workflow_id);
-    const E = order ?? Infinity;
-    const toldAt = Math.max(E, told.get(j.workflow_id) ?? E);
+    const entered = new Set((stepsOf.get(j.workflow_id) ?? []).map((s) => s.step));
+    const history = histories.get(j.workflow_id);
+    const told = history?.told;
+    ordersBeforeJourney += history?.earlierOrders ?? 0;
+    // The orders that end the journey by the rules: placed since it started, or its own checkout's.
+    const key = j.workflow_id.slice(j.workflow_id.indexOf('/key/') + '/key/'.length);
+    const start = history?.startedAt ?? j.enrolled_at.getTime();
+    const stored = (ordersOf.get(j.contact_id) ?? [])
+      .filter((o) => o.placed_at.getTime() >= start || o.checkout_id === key)
+      .map((o) => o.created_at.getTime())
+      .sort((a, b) => a - b)[0];
+    const ordered = stored !== undefined || told !== undefined;
+    /** When the order could first be seen: its row, else (a row before the journey's start) the signal. */
+    const E = stored ?? told?.at ?? Infinity;
     // How far the journey got: the node after each wait entered.
     const stage = NODES.afterWait.filter((id) => entered.has(id)).length;
     stages[stage]!++;
-    // What the order's time prescribes, wait by wait, on the journey's own clock.
-    let ok = true;
+    const problems: string[] = [];
     NODES.waits.forEach((wait, k) => {
-      const began = entered.get(wait);
-      if (began === undefined) {
-        if (stage > k) ok = false; // reached a later node without this wait
+      const timer = history?.timers[k];
+      if (history && timer && timer.durationMs !== flow.waitsMs[k])
+        problems.push(`timer ${k + 1} lasts ${timer.durationMs} ms, not ${flow.waitsMs[k]}`);
+      if (stage < k) return;
+      if (!history) {
+        if (stage > k && !entered.has(wait)) problems.push(`past ${wait} without entering it`);
         return;
       }
-      const end = began + flow.waitsMs[k]!;
-      if (end >= E - toleranceMs && end <= toldAt + toleranceMs) atAWaitsEnd++;
-      else if (end < E && stage <= k)
-        ok = false; // the wait ended before the order: the next node is due
-      else if (end > toldAt && stage > k) ok = false; // told of the order first: nothing after it
+      const acted = timer?.actedFrom;
+      /** The wait ended and the journey acted on it before it was told of the order. */
+      const endedFirst =
+        acted !== undefined && (told ? acted < told.eventId : timer!.firedAt! <= E + toleranceMs);
+      if (stage > k) {
+        if (acted === undefined) problems.push(`past ${wait} whose timer never fired`);
+        else if (!endedFirst)
+          problems.push(`led on from ${wait} after being told (${told?.what ?? 'order row'})`);
+      } else if (endedFirst && ordered) {
+        if (timer!.firedAt! >= E - toleranceMs) atAWaitsEnd++;
+        else
+          problems.push(
+            `stopped after ${wait}, which fired at ${new Date(timer!.firedAt!).toISOString()}, before the order row (${new Date(E).toISOString()})`,
+          );
+      }
     });
     // Without an order, every journey runs to its end.
-    if (order === undefined && stage < 3) ok = false;
-    if (order !== undefined) {
-      const ends = NODES.waits.map((w, k) =>
-        entered.has(w) ? entered.get(w)! + flow.waitsMs[k]! : Infinity,
-      );
-      orderedDuring[ends.filter((end) => end < E).length]!++;
-    }
-    if (!ok) {
+    if (!ordered && stage < 3) problems.push('no order, yet it stopped');
+    if (ordered && history)
+      orderedDuring[
+        history.timers.filter(
+          (t) => t.actedFrom !== undefined && (told ? t.actedFrom < told.eventId : t.firedAt! < E),
+        ).length
+      ]!++;
+    if (problems.length) {
       wrongStage++;
-      note(
-        `${j.workflow_id}: reached stage ${stage}, order at ${order ? new Date(order).toISOString() : 'none'}`,
-      );
+      note(`${j.workflow_id}: reached stage ${stage}: ${problems.join('; ')}`);
     }
 
-    const msgs = (messagesOf.get(j.workflow_id) ?? []).filter((m) => m.status === 'sent');
+    const rows = messagesOf.get(j.workflow_id) ?? [];
+    const msgs = rows.filter((m) => m.status === 'sent');
     const count = (step: string) => msgs.filter((m) => m.step === step).length;
-    const withheld = (step: string) =>
-      (withheldOf.get(j.workflow_id) ?? []).filter((w) => w.step === step).length;
+    const withheldRows = withheldOf.get(j.workflow_id) ?? [];
+    const withheld = (step: string) => withheldRows.filter((w) => w.step === step).length;
     const coupons = couponsOf.get(j.contact_id) ?? [];
     const smsDue = stage >= 3 && contact.sms_consent ? 1 : 0;
     const expected = {
@@ -763,29 +936,52 @@ export async function checkSimulation(
         : count(step) === n && withheld(step) === 0,
     );
     const couponsRight = coupons.length === (stage >= 2 && !j.holdout ? 1 : 0);
+    // Each send and claim in the history left its row: a message (or withheld send), a coupon.
+    const decided = (node: string) => history?.decisions.filter((d) => d.node === node).length;
+    const historyAgrees =
+      !history ||
+      ([NODES.firstEmail, NODES.couponEmail, NODES.sms].every(
+        (step) => decided(step) === rows.filter((m) => m.step === step).length + withheld(step),
+      ) &&
+        decided(NODES.coupon) === coupons.length);
     if (
       !sends ||
       !couponsRight ||
+      !historyAgrees ||
       msgs.length !== (j.holdout ? 0 : Object.values(expected).reduce((a, b) => a + b, 0))
     ) {
       wrongSends++;
       note(
-        `${j.workflow_id}${j.holdout ? ' (held out)' : ''}: stage ${stage}, sent ${msgs.map((m) => m.step).join(',') || 'nothing'}, ${coupons.length} coupon(s)`,
+        `${j.workflow_id}${j.holdout ? ' (held out)' : ''}: stage ${stage}, sent ${msgs.map((m) => m.step).join(',') || 'nothing'}, ${coupons.length} coupon(s)${historyAgrees ? '' : `, history decided ${history!.decisions.map((d) => d.node).join(',') || 'nothing'}`}`,
       );
     }
     sent.firstEmail += count(NODES.firstEmail);
     sent.couponEmail += count(NODES.couponEmail);
     sent.sms += count(NODES.sms);
-    sent.withheld += (withheldOf.get(j.workflow_id) ?? []).length;
-    // A send or coupon already under way when the journey was told finishes: what counts is a
-    // node entered after it (or a message no node of the journey accounts for).
-    const enteredAfter = (step: string) => {
-      const at = entered.get(step);
-      return at === undefined || at > toldAt;
-    };
-    afterOrder +=
-      msgs.filter((m) => m.created_at.getTime() > toldAt && enteredAfter(m.step)).length +
-      coupons.filter((c) => c.assigned_at.getTime() > toldAt && enteredAfter(NODES.coupon)).length;
+    sent.withheld += withheldRows.length;
+    if (history && ordered) {
+      const late = decidedAfterTold(history);
+      for (const d of late)
+        note(
+          `${j.workflow_id}: ${d.node} decided in the task from event ${d.decidedFrom}, told at event ${told!.eventId} (${told!.what})`,
+        );
+      // A message or coupon no decision of the history accounts for counts if stored after the order.
+      const extraCoupons = [...coupons]
+        .sort((x, y) => y.assigned_at.getTime() - x.assigned_at.getTime())
+        .slice(0, Math.max(0, coupons.length - decided(NODES.coupon)!));
+      const unexplained =
+        rows.filter((m) => decided(m.step) === 0 && m.created_at.getTime() > E).length +
+        extraCoupons.filter((c) => c.assigned_at.getTime() > E).length;
+      afterOrder += late.length + unexplained;
+      const early = history.decisions.filter((d) => !late.includes(d));
+      inFlightAtOrder +=
+        rows.filter((m) => m.created_at.getTime() > E && early.some((d) => d.node === m.step))
+          .length +
+        Math.min(
+          coupons.filter((c) => c.assigned_at.getTime() > E).length,
+          early.filter((d) => d.node === NODES.coupon).length,
+        );
+    }
     if (!contact.sms_consent) smsWithoutConsent += msgs.filter((m) => m.channel === 'sms').length;
   }
 
@@ -809,6 +1005,8 @@ export async function checkSimulation(
     wrongSends,
     wrongStage,
     afterOrder,
+    inFlightAtOrder,
+    ordersBeforeJourney,
     smsWithoutConsent,
     atAWaitsEnd,
     examples,

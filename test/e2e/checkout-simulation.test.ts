@@ -5,10 +5,14 @@
  * checkouts are completed during each wait or after the last message; the checks then find, for
  * every checkout, exactly the journey, messages, coupons and SMS the flow prescribes.
  */
+import type proto from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import {
   checkSimulation,
+  decidedAfterTold,
+  NODES,
   planSimulation,
+  readJourneyHistory,
   runSimulation,
   seedSimulation,
   simulationFlow,
@@ -16,6 +20,32 @@ import {
 } from '../../bench/checkout-simulation.js';
 import { createDb } from '../../src/db/database.js';
 import { useStack } from '../support/stack.js';
+
+type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
+
+/**
+ * `events` with event `moved` placed just before event `before`, numbered again in their new
+ * order (references to other events, `…EventId`, follow).
+ */
+function moveEvent(events: HistoryEvent[], moved: number, before: number): HistoryEvent[] {
+  const order = events.filter((e) => Number(e.eventId) !== moved);
+  order.splice(
+    order.findIndex((e) => Number(e.eventId) === before),
+    0,
+    events.find((e) => Number(e.eventId) === moved)!,
+  );
+  const newId = new Map(order.map((e, i) => [Number(e.eventId), i + 1]));
+  const renumber = (value: unknown): unknown =>
+    value && typeof value === 'object' && !(value instanceof Uint8Array) && !('low' in value)
+      ? Object.fromEntries(
+          Object.entries(value).map(([k, v]) => [
+            k,
+            /^eventId$|EventId$/.test(k) ? newId.get(Number(v)) : renumber(v),
+          ]),
+        )
+      : value;
+  return order.map((e) => renumber(e) as HistoryEvent);
+}
 
 describe('abandoned-checkout simulation', () => {
   const stack = useStack();
@@ -88,6 +118,34 @@ describe('abandoned-checkout simulation', () => {
         .execute();
       const broken = await checkSimulation(db, stack.env.client, flow, 300);
       expect(broken).toMatchObject({ afterOrder: 1, wrongSends: 1, pass: false });
+
+      // And from the history: a journey told of its order before the task that scheduled its
+      // item email would have decided that email knowing of the order.
+      const readAs = (workflowId: string) => ({
+        journeyKey: workflowId.split('/key/')[1]!,
+        exitEvents: flow.exitEvents,
+        sendActivities: ['sendEmail', 'sendSms'],
+      });
+      let found = false;
+      for (const { workflow_id: workflowId } of await db
+        .selectFrom('journeys')
+        .select('workflow_id')
+        .execute()) {
+        const { events = [] } = await stack.env.client.workflow
+          .getHandle(workflowId)
+          .fetchHistory();
+        const history = readJourneyHistory(events!, readAs(workflowId));
+        const email = history.decisions.find((d) => d.node === NODES.firstEmail);
+        if (!history.told || !email) continue;
+        expect(decidedAfterTold(history)).toEqual([]);
+        const told = moveEvent(events!, history.told.eventId, email.decidedFrom);
+        expect(
+          decidedAfterTold(readJourneyHistory(told, readAs(workflowId))).map((d) => d.node),
+        ).toEqual([NODES.firstEmail]);
+        found = true;
+        break;
+      }
+      expect(found).toBe(true);
     } finally {
       await sim.stop();
       await db.destroy();
