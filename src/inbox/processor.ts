@@ -38,11 +38,14 @@ import {
   describeResult,
   type RegisteredContact,
   RejectedEventError,
+  starter,
   startWelcomeJourneys,
   upsertRegisteredContacts,
   welcomeCampaigns,
 } from './apply.js';
 import { applyFeedback, isFeedbackSource } from './provider-feedback.js';
+import { poll, type Poller } from './poller.js';
+import { startStartQueue } from './start-queue.js';
 import {
   type InboxEvent,
   InvalidEventError,
@@ -424,12 +427,7 @@ export function describeOutcome(outcome: EventOutcome): string {
   }
 }
 
-export interface InboxProcessor {
-  /** Process now rather than at the next poll (after an event was accepted). */
-  kick(): void;
-  /** Stops polling; resolves once the batch under way is finished. */
-  stop(): Promise<void>;
-}
+export type InboxProcessor = Poller;
 
 export interface InboxProcessorOptions {
   /** Poll interval: how soon a failed event's retry or an event stored by another process is seen. Default 2 s. */
@@ -438,9 +436,18 @@ export interface InboxProcessorOptions {
   batchSize?: number;
   /** Where outcomes are logged. Default: the console. */
   log?: { info(line: string): void; warn(line: string): void };
+  /**
+   * Journeys go to the start queue, drained by a starter running beside the processor (default);
+   * false starts them as each event is applied.
+   */
+  startQueue?: boolean;
 }
 
-/** Polls the inbox (and processes at once when kicked) until stopped. */
+/**
+ * Polls the inbox (and processes at once when kicked) until stopped. The journeys the events enter
+ * are queued as they are applied, and the start queue's starter, kicked after each batch, starts
+ * them at the engine's rate: applying never waits for Temporal.
+ */
 export function startInboxProcessor(
   deps: InboxDeps,
   opts: InboxProcessorOptions = {},
@@ -451,52 +458,31 @@ export function startInboxProcessor(
     info: (line: string) => console.log(line),
     warn: (line: string) => console.warn(line),
   };
-  let stopped = false;
-  let kicked = false;
-  let wake: (() => void) | undefined;
+  const queued = opts.startQueue !== false;
+  const starts = queued ? startStartQueue(starter(deps), { log }) : undefined;
+  const applyDeps = { ...deps, queueStarts: queued };
   let lastProblem: string | undefined;
-
-  const loop = (async () => {
-    while (!stopped) {
-      kicked = false;
-      let more = false;
-      try {
-        const summary = await processInboxBatch(deps, { limit: batchSize });
-        for (const outcome of summary.outcomes)
-          (outcome.status === 'applied' ? log.info : log.warn)(
-            `inbox: ${describeOutcome(outcome)}`,
-          );
-        more = summary.outcomes.length >= batchSize;
-        lastProblem = undefined;
-      } catch (err) {
-        // Postgres unreachable: say so once, keep polling.
-        const problem = errorText(err);
-        if (problem !== lastProblem)
-          log.warn(`inbox: cannot process events (${problem}); retrying every ${intervalMs} ms`);
-        lastProblem = problem;
-      }
-      if (stopped) break;
-      if (more || kicked) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+  const processor = poll(async () => {
+    try {
+      const summary = await processInboxBatch(applyDeps, { limit: batchSize });
+      for (const outcome of summary.outcomes)
+        (outcome.status === 'applied' ? log.info : log.warn)(`inbox: ${describeOutcome(outcome)}`);
+      if (summary.applied) starts?.kick();
+      lastProblem = undefined;
+      return summary.outcomes.length >= batchSize;
+    } catch (err) {
+      // Postgres unreachable: say so once, keep polling.
+      const problem = errorText(err);
+      if (problem !== lastProblem)
+        log.warn(`inbox: cannot process events (${problem}); retrying every ${intervalMs} ms`);
+      lastProblem = problem;
+      return false;
     }
-  })();
-
+  }, intervalMs);
   return {
-    kick() {
-      kicked = true;
-      wake?.();
-    },
+    kick: () => processor.kick(),
     async stop() {
-      stopped = true;
-      wake?.();
-      await loop;
+      await Promise.all([processor.stop(), starts?.stop()]);
     },
   };
 }
