@@ -45,7 +45,7 @@ import {
 } from './apply.js';
 import { applyFeedback, isFeedbackSource } from './provider-feedback.js';
 import { poll, type Poller } from './poller.js';
-import { startStartQueue } from './start-queue.js';
+import { START_CONCURRENCY, startStartQueue } from './start-queue.js';
 import {
   type InboxEvent,
   InvalidEventError,
@@ -254,8 +254,8 @@ export function lanesOf<R extends { id: number; payload: unknown }>(rows: R[]): 
 /** Events claimed (and their contacts written) together. */
 export const MAX_CLAIM = 500;
 
-/** Journey starts in flight at once while a batch's registrations are applied, as a launch does. */
-export const START_CONCURRENCY = 64;
+/** Registrations whose journeys are entered (queued, or started) at once. */
+export { START_CONCURRENCY } from './start-queue.js';
 
 interface BatchOptions {
   now: Date;
@@ -267,9 +267,10 @@ interface BatchOptions {
 
 /**
  * Registrations whose lanes hold nothing else: their contacts in one set-based transaction, then
- * their journeys, START_CONCURRENCY lanes at once (a contact's events in order). A crash after the
- * contacts commit leaves the events pending: applied again, the contacts are unchanged and the
- * journeys, whose ids are deterministic, already enrolled.
+ * their journeys entered (queued, and started unless the start queue's starter does it),
+ * START_CONCURRENCY lanes at once (a contact's events in order). A crash after the contacts commit
+ * leaves the events pending: applied again, the contacts are unchanged and the journeys, whose ids
+ * are deterministic, queued or enrolled already.
  */
 async function applyRegistrationLanes(
   deps: InboxDeps,

@@ -66,13 +66,13 @@ async function startRows(
 ): Promise<StartRound> {
   const round: StartRound = { started: new Map(), failed: [], dropped: 0 };
   if (!rows.length) return round;
-  const definitions = await definitionsAtVersions(
-    deps.db,
-    [...new Set(rows.map((r) => versionKey(r.campaignId, r.definitionVersion)))].map((key) => {
-      const row = rows.find((r) => versionKey(r.campaignId, r.definitionVersion) === key)!;
-      return { campaignId: row.campaignId, version: row.definitionVersion };
-    }),
+  const versions = new Map(
+    rows.map((r) => [
+      versionKey(r.campaignId, r.definitionVersion),
+      { campaignId: r.campaignId, version: r.definitionVersion },
+    ]),
   );
+  const definitions = await definitionsAtVersions(deps.db, [...versions.values()]);
   const dropped: string[] = [];
   await forEachLimited(rows, concurrency, async (row) => {
     const stored = definitions.get(versionKey(row.campaignId, row.definitionVersion));
@@ -99,8 +99,9 @@ async function startRows(
   await dropStarts(deps.db, dropped);
   round.dropped = dropped.length;
   const now = Date.now();
+  const attemptsOf = new Map(rows.map((r) => [r.workflowId, r.attempts]));
   for (const f of round.failed) {
-    const attempts = rows.find((r) => r.workflowId === f.workflowId)!.attempts + 1;
+    const attempts = attemptsOf.get(f.workflowId)! + 1;
     await recordStartFailure(deps.db, {
       workflowId: f.workflowId,
       error: messageWithCauses(f.error, 5).slice(0, 2000),
