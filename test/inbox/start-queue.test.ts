@@ -23,6 +23,7 @@ import { processInboxBatch } from '../../src/inbox/processor.js';
 import { drainStartQueue } from '../../src/inbox/start-queue.js';
 import { collectMetrics } from '../../src/reports/metrics.js';
 import { inboxOverview } from '../../src/services/inbox.js';
+import { runCli } from '../cli/support.js';
 import { unreachableTemporal } from '../http/support.js';
 import { type InboxHarness, startInboxHarness, WELCOME } from './harness.js';
 
@@ -185,6 +186,10 @@ describe('the start queue', () => {
     expect((await inboxOverview(h.database.db, 'pending', 1)).startQueue).toMatchObject({
       failing: 1,
     });
+    const list = await runCli(h.database.url, ['inbox', 'list']);
+    expect(list.stdout).toMatch(
+      /journeys waiting to start: 1 \(1 failing, retried\), oldest queued/,
+    );
     const metrics = await collectMetrics(h.database.db);
     expect(
       metrics.find((m) => m.name === 'boomerang_journey_starts_queued')!.samples,
