@@ -20,6 +20,7 @@ import {
   type StartOutcome,
 } from '../campaigns/enrolment.js';
 import type { FlowEvent } from '../campaigns/journey-contract.js';
+import type { CampaignBase } from '../campaigns/kinds/common.js';
 import { forEachLimited } from '../domain/concurrency.js';
 import { messageWithCauses } from '../domain/errors.js';
 import {
@@ -50,34 +51,47 @@ export function startRetryDelaySeconds(attempts: number): number {
   return Math.min(RETRY_BASE_SECONDS * 2 ** Math.max(0, attempts - 1), RETRY_MAX_SECONDS);
 }
 
-export interface StartRound {
-  /** Workflows started now (or found started by an earlier attempt). */
-  started: Map<string, StartOutcome>;
-  failed: { workflowId: string; campaignId: string; error: unknown }[];
-  /** Their campaign was stopped or dropped: not started. */
-  dropped: number;
-}
+/** The definitions of the versions queued starts name, read once per version for a drain. */
+type Definitions = Map<string, { definition: CampaignBase; status: string } | undefined>;
 
-/** Starts `rows`, then records what became of each (done, failed with backoff, dropped). */
-async function startRows(
+async function loadDefinitions(
   deps: JourneyStarter,
   rows: readonly QueuedStart[],
-  concurrency = START_CONCURRENCY,
-): Promise<StartRound> {
-  const round: StartRound = { started: new Map(), failed: [], dropped: 0 };
-  if (!rows.length) return round;
-  const versions = new Map(
-    rows.map((r) => [
-      versionKey(r.campaignId, r.definitionVersion),
-      { campaignId: r.campaignId, version: r.definitionVersion },
-    ]),
+  into: Definitions,
+): Promise<void> {
+  const missing = new Map(
+    rows
+      .filter((r) => !into.has(versionKey(r.campaignId, r.definitionVersion)))
+      .map((r) => [
+        versionKey(r.campaignId, r.definitionVersion),
+        { campaignId: r.campaignId, version: r.definitionVersion },
+      ]),
   );
-  const definitions = await definitionsAtVersions(deps.db, [...versions.values()]);
-  const dropped: string[] = [];
-  await forEachLimited(rows, concurrency, async (row) => {
+  if (!missing.size) return;
+  const found = await definitionsAtVersions(deps.db, [...missing.values()]);
+  for (const key of missing.keys()) into.set(key, found.get(key));
+}
+
+/**
+ * What became of started rows, written in chunks: done ones leave the queue (their journeys'
+ * rows written), those of stopped or dropped campaigns are dropped, failed ones back off.
+ */
+class Settlement {
+  readonly started = new Map<string, StartOutcome>();
+  readonly failed: { workflowId: string; campaignId: string; error: unknown }[] = [];
+  dropped = 0;
+  private done: string[] = [];
+  private drops: string[] = [];
+  private failures: { row: QueuedStart; error: unknown }[] = [];
+
+  constructor(private readonly deps: JourneyStarter) {}
+
+  /** Starts one row (its definition loaded); never throws but records the failure. */
+  async start(row: QueuedStart, definitions: Definitions): Promise<void> {
     const stored = definitions.get(versionKey(row.campaignId, row.definitionVersion));
     if (!stored || stored.status === 'stopped') {
-      dropped.push(row.workflowId);
+      this.drops.push(row.workflowId);
+      this.dropped++;
       return;
     }
     const input = {
@@ -90,25 +104,34 @@ async function startRows(
       holdout: row.holdout,
     };
     try {
-      round.started.set(row.workflowId, await startJourneyWorkflow(deps, row.workflowId, input));
+      const outcome = await startJourneyWorkflow(this.deps, row.workflowId, input);
+      this.started.set(row.workflowId, outcome);
+      this.done.push(row.workflowId);
     } catch (error) {
-      round.failed.push({ workflowId: row.workflowId, campaignId: row.campaignId, error });
+      this.failed.push({ workflowId: row.workflowId, campaignId: row.campaignId, error });
+      this.failures.push({ row, error });
     }
-  });
-  await markStartsDone(deps.db, [...round.started.keys()]);
-  await dropStarts(deps.db, dropped);
-  round.dropped = dropped.length;
-  const now = Date.now();
-  const attemptsOf = new Map(rows.map((r) => [r.workflowId, r.attempts]));
-  for (const f of round.failed) {
-    const attempts = attemptsOf.get(f.workflowId)! + 1;
-    await recordStartFailure(deps.db, {
-      workflowId: f.workflowId,
-      error: messageWithCauses(f.error, 5).slice(0, 2000),
-      retryAt: new Date(now + startRetryDelaySeconds(attempts) * 1000),
-    });
   }
-  return round;
+
+  get unwritten(): number {
+    return this.done.length + this.drops.length + this.failures.length;
+  }
+
+  /** Writes what is not written yet. */
+  async write(): Promise<void> {
+    const done = this.done.splice(0);
+    const drops = this.drops.splice(0);
+    const failures = this.failures.splice(0);
+    await markStartsDone(this.deps.db, done);
+    await dropStarts(this.deps.db, drops);
+    const now = Date.now();
+    for (const { row, error } of failures)
+      await recordStartFailure(this.deps.db, {
+        workflowId: row.workflowId,
+        error: messageWithCauses(error, 5).slice(0, 2000),
+        retryAt: new Date(now + startRetryDelaySeconds(row.attempts + 1) * 1000),
+      });
+  }
 }
 
 export interface DrainSummary {
@@ -119,8 +142,10 @@ export interface DrainSummary {
 }
 
 /**
- * Starts due queued journeys, batch after batch, until none is due or `limit` were tried. Failed
- * starts stay queued (with their error) for a later round; nothing here throws but a database error.
+ * Starts due queued journeys until none is due or `limit` were tried, `concurrency` in flight all
+ * along: rows are claimed `batchSize` at a time as the ones in hand run low, and written done in
+ * chunks as they finish. Failed starts stay queued (with their error) for a later round; nothing
+ * here throws but a database error (the rows in hand then come back after their lease).
  */
 export async function drainStartQueue(
   deps: JourneyStarter,
@@ -128,21 +153,46 @@ export async function drainStartQueue(
 ): Promise<DrainSummary> {
   const limit = opts.limit ?? Infinity;
   const batchSize = opts.batchSize ?? START_BATCH;
-  const summary: DrainSummary = { started: 0, alreadyStarted: 0, failed: 0, dropped: 0 };
-  for (let tried = 0; tried < limit;) {
+  const concurrency = opts.concurrency ?? START_CONCURRENCY;
+  const settlement = new Settlement(deps);
+  const definitions: Definitions = new Map();
+  const inHand: QueuedStart[] = [];
+  let claimed = 0;
+  let exhausted = false;
+  let claiming: Promise<void> | undefined;
+  const claim = async () => {
     const rows = await claimDueStarts(deps.db, {
-      limit: Math.min(batchSize, limit - tried),
+      limit: Math.min(batchSize, limit - claimed),
       leaseSeconds: START_LEASE_SECONDS,
     });
-    if (!rows.length) break;
-    tried += rows.length;
-    const round = await startRows(deps, rows, opts.concurrency);
-    for (const outcome of round.started.values())
-      summary[outcome === 'started' ? 'started' : 'alreadyStarted']++;
-    summary.failed += round.failed.length;
-    summary.dropped += round.dropped;
-  }
-  return summary;
+    claimed += rows.length;
+    if (rows.length < batchSize || claimed >= limit) exhausted = true;
+    await loadDefinitions(deps, rows, definitions);
+    inHand.push(...rows);
+  };
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        if (inHand.length < concurrency && !exhausted)
+          await (claiming ??= claim().finally(() => (claiming = undefined)));
+        const row = inHand.shift();
+        if (!row) {
+          if (exhausted) return;
+          continue;
+        }
+        await settlement.start(row, definitions);
+        if (settlement.unwritten >= concurrency) await settlement.write();
+      }
+    }),
+  );
+  await settlement.write();
+  const outcomes = [...settlement.started.values()];
+  return {
+    started: outcomes.filter((o) => o === 'started').length,
+    alreadyStarted: outcomes.filter((o) => o !== 'started').length,
+    failed: settlement.failed.length,
+    dropped: settlement.dropped,
+  };
 }
 
 /**
@@ -156,14 +206,19 @@ export async function startQueuedJourneysOf(
   except: ReadonlySet<string> = new Set(),
 ): Promise<Map<string, StartOutcome>> {
   const rows = (await queuedStartsOf(deps.db, contactId)).filter((r) => !except.has(r.workflowId));
-  const round = await startRows(deps, rows);
-  if (round.failed.length)
+  if (!rows.length) return new Map();
+  const definitions: Definitions = new Map();
+  await loadDefinitions(deps, rows, definitions);
+  const settlement = new Settlement(deps);
+  await forEachLimited(rows, START_CONCURRENCY, (row) => settlement.start(row, definitions));
+  await settlement.write();
+  if (settlement.failed.length)
     throw enrolmentFailure(
       contactId,
-      round.failed,
-      rows.filter((r) => round.started.has(r.workflowId)),
+      settlement.failed,
+      rows.filter((r) => settlement.started.has(r.workflowId)),
     );
-  return round.started;
+  return settlement.started;
 }
 
 export interface StartQueueOptions {
