@@ -5,7 +5,8 @@
  * definition and its version are read together once per batch of contacts, so the version always
  * names what the journeys run, even when an update lands during a launch. Workflow ids are
  * deterministic (Dittofeed's "lifecycle" habit): a retried or repeated start never enrols a
- * contact twice.
+ * contact twice. The inbox decides its journeys here too but queues them (queueOnEvent) for the
+ * start queue's starters (src/inbox/start-queue.ts), which start them with startJourneyWorkflow.
  *
  * Also here: the launch guard and the stop of a campaign, as services the CLI (and any client)
  * call with `{ db, client, config }`.

@@ -17,6 +17,8 @@
  * event is due at received_at + C(n), C(n) = the sum of delays 2 s, 4 s, 8 s, … capped at 15 min.
  * Failures because Postgres or Temporal is unreachable never park an event: they say nothing
  * about the event, and it is applied once they are back.
+ * The journeys an event enters are queued as it is applied (src/inbox/start-queue.ts); the
+ * processor's loop leaves them to the start queue's starter, a direct call starts them at once.
  */
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { forEachLimited } from '../domain/concurrency.js';
