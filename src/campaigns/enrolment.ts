@@ -440,6 +440,8 @@ export interface JourneyStart {
   campaignId: string;
   workflowId: string;
   outcome: StartOutcome;
+  /** Entered now, its start left to the start queue's starters. */
+  queued?: true;
 }
 
 /** Does `event` meet the `where` of a trigger (each property equal to its value)? */

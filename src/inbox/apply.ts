@@ -179,7 +179,9 @@ export async function enterJourneys(
   event?: FlowEvent,
 ): Promise<JourneyStart[]> {
   const journeys = await queueOnEvent(deps, campaigns, contact, event);
-  if (deps.queueStarts || !journeys.some((j) => j.outcome === 'started')) return journeys;
+  if (deps.queueStarts)
+    return journeys.map((j) => (j.outcome === 'started' ? { ...j, queued: true } : j));
+  if (!journeys.some((j) => j.outcome === 'started')) return journeys;
   const started = await startQueuedJourneysOf(starter(deps), contact.id);
   return journeys.map((j) => ({ ...j, outcome: started.get(j.workflowId) ?? j.outcome }));
 }
@@ -475,6 +477,12 @@ async function applyRefund(deps: ApplyDeps, event: RefundEvent): Promise<ApplyRe
   return { ...base, outcome: 'refunded' };
 }
 
+/** "2 journey(s) started", or "queued to start" where the start queue starts them. */
+export function enteredText(journeys: readonly JourneyStart[]): string {
+  const started = journeys.filter((j) => j.outcome === 'started');
+  return `${started.length} journey(s) ${started.some((j) => j.queued) ? 'queued to start' : 'started'}`;
+}
+
 /** One line saying what an applied event did (logs, the CLI). */
 export function describeResult(result: ApplyResult): string {
   switch (result.type) {
@@ -485,7 +493,7 @@ export function describeResult(result: ApplyResult): string {
         `contact ${result.contactId} ${result.contact}; ` +
         (result.journeys.length === 0
           ? 'no active welcome campaign, no journey started'
-          : `${started.length} journey(s) started${started.length ? ` (${started.map((j) => j.workflowId).join(', ')})` : ''}${already ? `, ${already} already enrolled` : ''}`)
+          : `${enteredText(result.journeys)}${started.length ? ` (${started.map((j) => j.workflowId).join(', ')})` : ''}${already ? `, ${already} already enrolled` : ''}`)
       );
     }
     case 'purchase':
@@ -504,8 +512,7 @@ export function describeResult(result: ApplyResult): string {
     case 'provider_feedback':
       return describeFeedback(result);
     case 'track': {
-      const started = result.journeys.filter((j) => j.outcome === 'started').length;
-      return `event "${result.name}" of contact ${result.contactId}${result.stored ? '' : ' (kept already)'}; ${started} journey(s) started, ${result.journeysSignalled} running journey(s) signalled`;
+      return `event "${result.name}" of contact ${result.contactId}${result.stored ? '' : ' (kept already)'}; ${enteredText(result.journeys)}, ${result.journeysSignalled} running journey(s) signalled`;
     }
     case 'checkout_started':
     case 'checkout_updated':

@@ -25,7 +25,13 @@ import {
 import { findContact } from '../db/contacts.js';
 import { CHECKOUT_EVENTS, checkoutEventProperties } from '../domain/checkouts.js';
 import type { ContactInput } from '../domain/contacts.js';
-import { type ApplyDeps, enterJourneys, RejectedEventError, startBeforeSignal } from './apply.js';
+import {
+  type ApplyDeps,
+  enteredText,
+  enterJourneys,
+  RejectedEventError,
+  startBeforeSignal,
+} from './apply.js';
 import type { CheckoutDeletedEvent, CheckoutEvent } from './events.js';
 
 export interface CheckoutResult {
@@ -199,12 +205,11 @@ export async function completeCheckoutOfOrder(
 export function describeCheckoutResult(result: CheckoutResult | CheckoutDeletedResult): string {
   if (result.type === 'checkout_deleted')
     return `checkout ${result.checkoutId} ${result.known ? 'deleted' : 'not known, nothing to delete'}; ${result.journeysSignalled} running journey(s) signalled`;
-  const started = result.journeys.filter((j) => j.outcome === 'started').length;
   return (
     `checkout ${result.checkoutId} ${result.stored}${result.contactId ? ` (contact ${result.contactId})` : ''}` +
     (result.startsNothing
       ? `; starts nothing: ${result.startsNothing}`
-      : `; ${started} journey(s) started`) +
+      : `; ${enteredText(result.journeys)}`) +
     `, ${result.journeysSignalled} running journey(s) signalled`
   );
 }

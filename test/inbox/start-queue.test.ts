@@ -100,7 +100,9 @@ describe('the start queue', () => {
   it('applies a registration without starting its journey; the starter starts it, once', async () => {
     const result = await registerQueued('queued@example.com');
     const workflowId = `${WELCOME}/${result.contactId}`;
-    expect(result.journeys).toEqual([{ campaignId: WELCOME, workflowId, outcome: 'started' }]);
+    expect(result.journeys).toEqual([
+      { campaignId: WELCOME, workflowId, outcome: 'started', queued: true },
+    ]);
     // Applied: the contact is written and its journey waits in the queue, not in Temporal.
     expect(await queued(result.contactId)).toMatchObject([
       { workflow_id: workflowId, campaign_id: WELCOME, attempts: 0 },
