@@ -271,7 +271,8 @@ async function startJourneyOf(
 /**
  * Queues a contact's next journey in a campaign for the start queue (src/inbox/start-queue.ts):
  * its workflow id and the entry rule are decided now, as `start` decides them, and the queued row
- * counts for the next check. 'started' when queued now (the queue starts it).
+ * counts for the next check. 'started' when queued (now, or by an earlier apply of the event and
+ * not started yet): the queue starts it.
  */
 async function enqueue(
   db: Db,

@@ -2,12 +2,12 @@
  * The start queue's starters: the journeys applied events queued (src/db/start-queue.ts) are
  * started here, at the engine's rate, so applying an event never waits for Temporal.
  *
- * A starter claims due rows in batches (`FOR UPDATE SKIP LOCKED`, under a lease), starts them
- * START_CONCURRENCY at a time with the enrolment module's start (deterministic ids,
- * REJECT_DUPLICATE), then deletes them as it writes their journeys' rows. A start that fails stays
- * queued with its error and is retried with backoff; a starter that dies between the start and the
- * delete leaves the row to come back after its lease: started again, the workflow exists already,
- * and the row is done. Nothing is lost and nothing starts twice.
+ * A starter claims due rows in batches (`FOR UPDATE SKIP LOCKED`, under a lease), keeps
+ * START_CONCURRENCY starts in flight with the enrolment module's start (deterministic ids,
+ * REJECT_DUPLICATE), and deletes the started rows as it writes their journeys' rows. A start that
+ * fails stays queued with its error and is retried with backoff; a starter that dies between the
+ * start and the delete leaves the row to come back after its lease: started again, the workflow
+ * exists already, and the row is done. Nothing is lost and nothing starts twice.
  *
  * A contact's queued journeys are also started before the inbox signals that contact's journeys
  * (startQueuedJourneysOf), so a signal never overtakes the start it would reach.
