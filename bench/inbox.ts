@@ -1,15 +1,21 @@
 /**
- * bench/inbox: does the inbox drain as fast as POST /events fills it? In one run, on the dev server
- * with an active welcome campaign (so every registration starts a journey, as in production):
+ * bench/inbox: does the inbox drain as fast as POST /events fills it, and do its journeys start as
+ * fast as the engine starts workflows? In one run, on the dev server or the production server,
+ * with an active welcome campaign (so every registration enters a journey, as in production):
  *   accepted  events/s that POST /events stores with 100 concurrent clients (processor off);
  *   applied   events/s that the inbox processor applies from the resulting backlog (claimed
- *             batches of 500: contacts upserted together, journeys started START_CONCURRENCY at
- *             a time), and, as the baseline, one event at a time (processInboxEvent) on a sample.
- * Goal: applied ≥ accepted.
+ *             batches of 500: contacts upserted together, their journeys queued in the start
+ *             queue), and, as the baseline, one event at a time (processInboxEvent, its journey
+ *             started before the next) on a sample;
+ *   started   journeys/s that the start queue's starter starts (START_CONCURRENCY in flight),
+ *             running beside the processor as in the HTTP process, against the same engine's
+ *             empty workflows started as many at a time, on the fresh engine, in the same run.
+ * Goals: applied ≥ accepted; started ≥ 0.9 × empty starts.
  *
  * With --journeys 0 there is no welcome campaign: what applying costs without the journey starts.
  *
  *   npm run bench -- inbox [--events 20000] [--clients 100] [--baseline 1000] [--journeys 1|0]
+ *                          [--engine dev|server]
  */
 import os from 'node:os';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -18,15 +24,17 @@ import { generateCoupons } from '../src/db/coupons.js';
 import { createDb } from '../src/db/database.js';
 import { createHttpServer, listen } from '../src/http/server.js';
 import { listInboxEvents } from '../src/db/inbox.js';
-import { processInboxBatch, processInboxEvent, START_CONCURRENCY } from '../src/inbox/processor.js';
+import { starter } from '../src/inbox/apply.js';
+import { processInboxBatch, processInboxEvent } from '../src/inbox/processor.js';
+import { drainStartQueue, START_CONCURRENCY, startQueueStatus } from '../src/inbox/start-queue.js';
 import {
   arg,
   benchDatabase,
   log,
   measure,
   report,
-  startDevServer,
   startEmptyWorkflows,
+  startEngine,
 } from './support.js';
 
 const events = arg('events', 20_000);
@@ -35,9 +43,14 @@ const baselineEvents = arg('baseline', 1000);
 const journeys = arg('journeys', 1) !== 0;
 const API_KEY = 'bmr_bench';
 
+const engineIndex = process.argv.indexOf('--engine');
+const engineKind = engineIndex >= 0 ? process.argv[engineIndex + 1] : 'dev';
+if (engineKind !== 'dev' && engineKind !== 'server')
+  throw new Error(`--engine must be dev or server, got ${engineKind}`);
+
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const env = await startDevServer();
 const bench = await benchDatabase('boomerang_bench_inbox');
+const env = await startEngine(engineKind, bench.url);
 // The HTTP endpoint's own pool, as `npm start` gives it.
 const httpDb = createDb(bench.url);
 const applyDb = createDb(bench.url);
@@ -94,29 +107,8 @@ try {
       if (outcome?.status !== 'applied') throw new Error(`not applied: ${JSON.stringify(outcome)}`);
     }
   });
-  log(
-    `applied: draining the backlog of ${events.toLocaleString()} events, ${START_CONCURRENCY} starts in flight`,
-  );
-  const drain = await measure(async () => {
-    let applied = 0;
-    for (;;) {
-      const s = await processInboxBatch(deps, { limit: 500 });
-      if (s.failed || s.rejected || s.parked)
-        throw new Error(`not applied: ${JSON.stringify(s.outcomes.find((o) => o.error))}`);
-      applied += s.applied;
-      if (!s.outcomes.length) return applied;
-    }
-  });
-  if (drain.result !== events) throw new Error(`applied ${drain.result}, expected ${events}`);
-  const acceptedRate = total / accept.seconds;
-  const baselineRate = baselineEvents / baseline.seconds;
-  const appliedRate = events / drain.seconds;
-  // Said at once: a long run's figures must outlive a failure of the step below.
-  log(
-    `accepted ${acceptedRate.toFixed(0)}/s, one at a time ${baselineRate.toFixed(0)}/s, batched ${appliedRate.toFixed(0)}/s (${drain.seconds.toFixed(0)} s)`,
-  );
   // The engine's own ceiling for a registration that starts a journey: empty workflows started
-  // with as many in flight, on the same dev server, right after.
+  // with as many in flight, on the same engine, before it holds the run's journeys.
   const emptyCount = Math.min(events, 5000);
   log(
     `ceiling: starting ${emptyCount.toLocaleString()} empty workflows, ${START_CONCURRENCY} in flight`,
@@ -125,8 +117,50 @@ try {
   const emptyRate = await measure(() =>
     startEmptyWorkflows(env.client, emptyCount, START_CONCURRENCY),
   ).then(
-    (empty) => (emptyCount / empty.seconds).toFixed(0),
-    (err: unknown) => `failed: ${(err as Error).message}`,
+    (empty) => emptyCount / empty.seconds,
+    (err: unknown) => {
+      log(`ceiling failed: ${(err as Error).message}`);
+      return NaN;
+    },
+  );
+
+  log(
+    `applied: draining the backlog of ${events.toLocaleString()} events, journeys queued; the start queue's starter beside it, ${START_CONCURRENCY} starts in flight`,
+  );
+  let applying = true;
+  const drain = measure(async () => {
+    let applied = 0;
+    try {
+      for (;;) {
+        const s = await processInboxBatch({ ...deps, queueStarts: true }, { limit: 500 });
+        if (s.failed || s.rejected || s.parked)
+          throw new Error(`not applied: ${JSON.stringify(s.outcomes.find((o) => o.error))}`);
+        applied += s.applied;
+        if (!s.outcomes.length) return applied;
+      }
+    } finally {
+      applying = false;
+    }
+  });
+  const starts = measure(async () => {
+    let started = 0;
+    for (;;) {
+      const s = await drainStartQueue(starter(deps));
+      if (s.failed) log(`start queue: ${s.failed} start(s) failed, retried`);
+      started += s.started + s.alreadyStarted;
+      if (!applying && (await startQueueStatus(applyDb)).queued === 0) return started;
+      if (!s.started && !s.alreadyStarted) await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  const [applied, started] = await Promise.all([drain, starts]);
+  if (applied.result !== events) throw new Error(`applied ${applied.result}, expected ${events}`);
+  const acceptedRate = total / accept.seconds;
+  const baselineRate = baselineEvents / baseline.seconds;
+  const appliedRate = events / applied.seconds;
+  const startedRate = started.result / started.seconds;
+  log(
+    `accepted ${acceptedRate.toFixed(0)}/s, one at a time ${baselineRate.toFixed(0)}/s, batched ${appliedRate.toFixed(0)}/s (${applied.seconds.toFixed(0)} s); ` +
+      `${started.result.toLocaleString()} journeys started at ${startedRate.toFixed(0)}/s (${started.seconds.toFixed(0)} s), empty starts ${emptyRate.toFixed(0)}/s`,
   );
   await report(
     'inbox',
@@ -140,13 +174,18 @@ try {
         value: baselineRate.toFixed(0),
       },
       {
-        metric: `applied events/s, batched, ${journeys ? `${START_CONCURRENCY} starts in flight` : 'no journeys'} (${events.toLocaleString()} backlog)`,
+        metric: `applied events/s, batched, journeys queued (${events.toLocaleString()} backlog)`,
         value: appliedRate.toFixed(0),
       },
       {
-        metric: `empty workflows started/s, ${START_CONCURRENCY} in flight (the engine's ceiling)`,
-        value: emptyRate,
+        metric: `journeys started/s from the start queue, ${START_CONCURRENCY} in flight`,
+        value: journeys ? startedRate.toFixed(0) : '—',
       },
+      {
+        metric: `empty workflows started/s, ${START_CONCURRENCY} in flight (the engine's ceiling)`,
+        value: emptyRate.toFixed(0),
+      },
+      { metric: 'engine', value: engineKind === 'dev' ? 'dev server' : 'production server' },
       {
         // The machine is shared: the figures mean little without the load they were taken under.
         metric: 'load average (1, 5, 15 min) at the end',
@@ -156,6 +195,12 @@ try {
           .join(' '),
       },
       { metric: 'batched / one at a time', value: `${(appliedRate / baselineRate).toFixed(2)}×` },
+      {
+        metric: 'journeys started / empty starts',
+        value: journeys ? (startedRate / emptyRate).toFixed(2) : '—',
+        goal: journeys ? '≥ 0.9' : undefined,
+        ok: startedRate >= 0.9 * emptyRate,
+      },
       {
         metric: 'applied / accepted',
         value: (appliedRate / acceptedRate).toFixed(2),
@@ -171,12 +216,15 @@ try {
       acceptedRate,
       baselineRate,
       appliedRate,
+      startedRate,
       emptyRate,
+      engine: engineKind,
     },
   );
 } finally {
   await httpDb.destroy();
   await applyDb.destroy();
+  // The production server keeps its state on the bench's Postgres: stopped first.
+  await env.stop();
   await bench.close();
-  await env.teardown();
 }

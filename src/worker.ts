@@ -23,6 +23,7 @@ import { registerCampaignKind } from './campaigns/kinds/registry.js';
 import { createChannels } from './channels/index.js';
 import { type SendingOptions, startSending } from './channels/sending.js';
 import { ensurePresetSegments } from './db/segments.js';
+import { startStartQueue } from './inbox/start-queue.js';
 import { checkCouponPools } from './reports/coupon-pools.js';
 import { dataConverterFor } from './temporal/codec.js';
 import { QuietLogger } from './temporal/quiet-logger.js';
@@ -256,11 +257,19 @@ export async function runWorker(
     );
   void checkPools();
   const poolTimer = setInterval(checkPools, 15 * 60_000);
+  // Journeys queued by the inbox start here too, eagerly: their first task runs in this process.
+  const starts = startStartQueue({
+    client: options.deps.temporal,
+    db,
+    taskQueue: config.temporal.taskQueue,
+    eagerStart: true,
+  });
   try {
     // Worker.run() installs SIGINT/SIGTERM handlers and drains in-flight tasks before returning.
     await Promise.all([worker.run(), control.run(), messages.run()]);
   } finally {
     clearInterval(poolTimer);
+    await starts.stop();
     await sending.stop();
     await connection.close();
     await temporal.connection.close();

@@ -5,7 +5,8 @@
  * definition and its version are read together once per batch of contacts, so the version always
  * names what the journeys run, even when an update lands during a launch. Workflow ids are
  * deterministic (Dittofeed's "lifecycle" habit): a retried or repeated start never enrols a
- * contact twice.
+ * contact twice. The inbox decides its journeys here too but queues them (queueOnEvent) for the
+ * start queue's starters (src/inbox/start-queue.ts), which start them with startJourneyWorkflow.
  *
  * Also here: the launch guard and the stop of a campaign, as services the CLI (and any client)
  * call with `{ db, client, config }`.
@@ -28,6 +29,7 @@ import { audiencePage } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
 import type { Executor } from '../db/database.js';
 import { journeyEntries, lockEnrolment, reserveJourney } from '../db/journeys.js';
+import { enqueueJourneyStart } from '../db/start-queue.js';
 import { enteredContactIds } from '../db/segments.js';
 import { isHeldOut } from '../domain/campaigns/holdout.js';
 import { CAMPAIGN, CONTACT_ID, STEP } from '../domain/search-attributes.js';
@@ -169,33 +171,55 @@ async function start(
   contactId: number,
   entryEvent?: FlowEvent,
 ): Promise<{ outcome: StartOutcome; workflowId: string }> {
-  if (!limitsKeyedEntries(stored.definition))
-    return startJourneyOf(deps, deps.db, stored, contactId, entryEvent);
-  // Two keys of one contact applied at once must not both pass the per-contact rule: the check,
-  // the start and the journey's row (which the next check reads) hold the contact's lock.
-  return deps.db.transaction().execute(async (trx) => {
-    await lockEnrolment(trx, stored.definition.id, contactId);
-    return startJourneyOf(deps, trx, stored, contactId, entryEvent, true);
+  return underEnrolmentRule(deps.db, stored.definition, contactId, (db) =>
+    startJourneyOf(deps, db, stored, contactId, entryEvent),
+  );
+}
+
+/**
+ * Runs `enter` (the check of a contact's next journey, and what makes it count for the next check)
+ * under the contact's enrolment lock where a keyed entry's re-entry rule needs it: two keys of one
+ * contact applied at once must not both pass the per-contact rule.
+ */
+function underEnrolmentRule<T>(
+  db: Db,
+  campaign: CampaignBase,
+  contactId: number,
+  enter: (db: Executor) => Promise<T>,
+): Promise<T> {
+  if (!limitsKeyedEntries(campaign)) return enter(db);
+  return db.transaction().execute(async (trx) => {
+    await lockEnrolment(trx, campaign.id, contactId);
+    return enter(trx);
   });
 }
 
-async function startJourneyOf(
-  deps: JourneyStarter,
-  db: Executor,
-  { definition: campaign, version }: CampaignForStart<CampaignBase>,
+/** The input of a contact's journey in `campaign` at `version`. */
+export function journeyInput(
+  campaign: CampaignBase,
+  version: number,
   contactId: number,
   entryEvent: FlowEvent | undefined,
-  reserve = false,
-): Promise<{ outcome: StartOutcome; workflowId: string }> {
-  const { workflowId, alreadyEnrolled } = await nextJourney(db, campaign, contactId, entryEvent);
-  if (alreadyEnrolled) return { outcome: 'already_enrolled', workflowId };
-  const input: JourneyInput<CampaignBase> & { entryEvent?: FlowEvent } = {
+): JourneyInput<CampaignBase> & { entryEvent?: FlowEvent } {
+  return {
     campaign,
     contactId,
     holdout: isHeldOut(campaign.id, contactId, campaign.holdoutPercent),
     definitionVersion: version,
     ...(entryEvent ? { entryEvent } : {}),
   };
+}
+
+/**
+ * Starts a journey's workflow (REJECT_DUPLICATE: a workflow id is used once). 'already_enrolled'
+ * when it exists already.
+ */
+export async function startJourneyWorkflow(
+  deps: JourneyStarter,
+  workflowId: string,
+  input: JourneyInput<CampaignBase>,
+): Promise<StartOutcome> {
+  const { campaign, contactId } = input;
   try {
     await deps.client.workflow.start(journeyWorkflowType(campaign.kind), {
       taskQueue: deps.taskQueue,
@@ -214,20 +238,66 @@ async function startJourneyOf(
       memo: { campaign: campaign.name, kind: campaign.kind, contactId },
       staticSummary: `${campaign.name} — contact ${contactId}`,
     });
-    if (reserve)
-      await reserveJourney(db, {
-        workflowId,
-        campaignId: campaign.id,
-        contactId,
-        holdout: input.holdout ?? false,
-        definitionVersion: version,
-      });
-    return { outcome: 'started', workflowId };
+    return 'started';
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError)
-      return { outcome: 'already_enrolled', workflowId };
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already_enrolled';
     throw err;
   }
+}
+
+async function startJourneyOf(
+  deps: JourneyStarter,
+  db: Executor,
+  { definition: campaign, version }: CampaignForStart<CampaignBase>,
+  contactId: number,
+  entryEvent: FlowEvent | undefined,
+): Promise<{ outcome: StartOutcome; workflowId: string }> {
+  const { workflowId, alreadyEnrolled } = await nextJourney(db, campaign, contactId, entryEvent);
+  if (alreadyEnrolled) return { outcome: 'already_enrolled', workflowId };
+  const input = journeyInput(campaign, version, contactId, entryEvent);
+  const outcome = await startJourneyWorkflow(deps, workflowId, input);
+  // Under a per-contact rule the journey's row is written now, so the next check sees it at once.
+  if (outcome === 'started' && limitsKeyedEntries(campaign))
+    await reserveJourney(db, {
+      workflowId,
+      campaignId: campaign.id,
+      contactId,
+      holdout: input.holdout ?? false,
+      definitionVersion: version,
+    });
+  return { outcome, workflowId };
+}
+
+/**
+ * Queues a contact's next journey in a campaign for the start queue (src/inbox/start-queue.ts):
+ * its workflow id and the entry rule are decided now, as `start` decides them, and the queued row
+ * counts for the next check. 'started' when queued (now, or by an earlier apply of the event and
+ * not started yet): the queue starts it.
+ */
+async function enqueue(
+  db: Db,
+  { definition: campaign, version }: CampaignForStart<CampaignBase>,
+  contactId: number,
+  entryEvent?: FlowEvent,
+): Promise<{ outcome: StartOutcome; workflowId: string }> {
+  return underEnrolmentRule(db, campaign, contactId, async (executor) => {
+    const { workflowId, alreadyEnrolled } = await nextJourney(
+      executor,
+      campaign,
+      contactId,
+      entryEvent,
+    );
+    if (alreadyEnrolled) return { outcome: 'already_enrolled', workflowId };
+    const queued = await enqueueJourneyStart(executor, {
+      workflowId,
+      campaignId: campaign.id,
+      definitionVersion: version,
+      contactId,
+      holdout: isHeldOut(campaign.id, contactId, campaign.holdoutPercent),
+      entryEvent,
+    });
+    return { outcome: queued ? 'started' : 'already_enrolled', workflowId };
+  });
 }
 
 /**
@@ -371,6 +441,8 @@ export interface JourneyStart {
   campaignId: string;
   workflowId: string;
   outcome: StartOutcome;
+  /** Entered now, its start left to the start queue's starters. */
+  queued?: true;
 }
 
 /** Does `event` meet the `where` of a trigger (each property equal to its value)? */
@@ -391,6 +463,35 @@ export async function enrolOnEvent(
   contact: { id: number; email: string | null },
   event?: FlowEvent,
 ): Promise<JourneyStart[]> {
+  return entriesOnEvent(campaigns, contact, event, (campaign) =>
+    start(deps, campaign, contact.id, event),
+  );
+}
+
+/**
+ * As enrolOnEvent, but the journeys go to the start queue, whose starters start them at the
+ * engine's rate: what the inbox does, so applying an event never waits for Temporal. An outcome
+ * 'started' is a journey queued now.
+ */
+export async function queueOnEvent(
+  deps: { db: Db },
+  campaigns: readonly CampaignForStart<CampaignBase>[],
+  contact: { id: number; email: string | null },
+  event?: FlowEvent,
+): Promise<JourneyStart[]> {
+  return entriesOnEvent(campaigns, contact, event, (campaign) =>
+    enqueue(deps.db, campaign, contact.id, event),
+  );
+}
+
+async function entriesOnEvent(
+  campaigns: readonly CampaignForStart<CampaignBase>[],
+  contact: { id: number; email: string | null },
+  event: FlowEvent | undefined,
+  enter: (
+    campaign: CampaignForStart<CampaignBase>,
+  ) => Promise<{ outcome: StartOutcome; workflowId: string }>,
+): Promise<JourneyStart[]> {
   const journeys: JourneyStart[] = [];
   const failed: { campaignId: string; error: unknown }[] = [];
   for (const campaign of campaigns) {
@@ -402,20 +503,28 @@ export async function enrolOnEvent(
     // One campaign's failure must not keep the contact out of the others: a retry of the event
     // finds those enrolled (deterministic ids) and tries the failed ones again.
     try {
-      const { outcome, workflowId } = await start(deps, campaign, contact.id, event);
+      const { outcome, workflowId } = await enter(campaign);
       journeys.push({ campaignId: campaign.definition.id, workflowId, outcome });
     } catch (error) {
       failed.push({ campaignId: campaign.definition.id, error });
     }
   }
-  if (failed.length)
-    throw new Error(
-      `contact ${contact.id}: ${failed.map((f) => `campaign ${f.campaignId} failed to enrol (${(f.error as Error).message})`).join('; ')}; ` +
-        `${journeys.length ? `enrolled in ${journeys.map((j) => j.campaignId).join(', ')}` : 'no other campaign to enrol in'}`,
-      // An outage stays recognisable as one (never parked).
-      { cause: failed[0]!.error },
-    );
+  if (failed.length) throw enrolmentFailure(contact.id, failed, journeys);
   return journeys;
+}
+
+/** The campaigns a contact failed to enter, and those it entered. */
+export function enrolmentFailure(
+  contactId: number,
+  failed: readonly { campaignId: string; error: unknown }[],
+  entered: readonly { campaignId: string }[],
+): Error {
+  return new Error(
+    `contact ${contactId}: ${failed.map((f) => `campaign ${f.campaignId} failed to enrol (${(f.error as Error).message})`).join('; ')}; ` +
+      `${entered.length ? `enrolled in ${entered.map((j) => j.campaignId).join(', ')}` : 'no other campaign to enrol in'}`,
+    // An outage stays recognisable as one (never parked).
+    { cause: failed[0]!.error },
+  );
 }
 
 /** What to tell a user about an event that starts journeys: a store event, else a custom one. */

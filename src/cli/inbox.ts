@@ -10,6 +10,7 @@ import {
   inboxOverview,
   type InboxState,
   retryInboxEvents,
+  type StartQueueStatus,
   unknownInboxEventIds,
 } from '../services/inbox.js';
 import { CliError, type CliContext, printJson } from './context.js';
@@ -26,6 +27,13 @@ function parseIds(raw: string[], all: boolean | undefined): number[] | 'all-park
       throw new CliError(`"${id}" is not an inbox event id (a positive whole number)`, 2);
     return Number(id);
   });
+}
+
+/** The start queue in one line: journeys waiting to start, failing ones, the oldest's wait. */
+function describeStartQueue(q: StartQueueStatus, now = new Date()): string {
+  if (!q.queued) return 'journeys waiting to start: 0';
+  const waited = Math.round((now.getTime() - q.oldestEnqueuedAt!.getTime()) / 1000);
+  return `journeys waiting to start: ${q.queued}${q.failing ? ` (${q.failing} failing, retried)` : ''}, oldest queued ${waited} s ago`;
 }
 
 const oneLine = (text: string | null, max = 100) => {
@@ -55,9 +63,14 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
         throw new CliError(`--limit: "${opts.limit}" must be a whole number from 1 to 10000`, 2);
-      const { counts, events } = await inboxOverview(ctx.db(), opts.state as InboxState, limit);
-      if (opts.json) return printJson({ counts, events });
+      const { counts, events, startQueue } = await inboxOverview(
+        ctx.db(),
+        opts.state as InboxState,
+        limit,
+      );
+      if (opts.json) return printJson({ counts, events, startQueue });
       console.log(INBOX_STATES.map((s) => `${s}: ${counts[s]}`).join('   '));
+      console.log(describeStartQueue(startQueue));
       if (!events.length) return console.log(`no ${opts.state} events`);
       console.log(
         formatTable(

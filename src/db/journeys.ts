@@ -171,19 +171,23 @@ export async function journeysOfContact(db: Executor, contactId: number) {
   return rows.map(camelCaseKeys);
 }
 
-/** When each of a contact's journeys in one campaign ended (null while it runs), oldest first. */
+/**
+ * When each of a contact's journeys in one campaign ended (null while it runs), oldest first; a
+ * start still queued (src/db/start-queue.ts) counts as a running journey entered when queued.
+ */
 export async function journeyEntries(
   db: Executor,
   campaignId: string,
   contactId: number,
 ): Promise<{ enrolledAt: Date; endedAt: Date | null }[]> {
-  const rows = await db
-    .selectFrom('journeys')
-    .select(['enrolled_at', 'ended_at'])
-    .where('campaign_id', '=', campaignId)
-    .where('contact_id', '=', contactId)
-    .orderBy('enrolled_at')
-    .execute();
+  const { rows } = await sql<{ enrolled_at: Date; ended_at: Date | null }>`
+    SELECT enrolled_at, ended_at FROM journeys
+     WHERE campaign_id = ${campaignId} AND contact_id = ${contactId}
+    UNION ALL
+    SELECT s.enqueued_at, NULL FROM journey_starts s
+     WHERE s.campaign_id = ${campaignId} AND s.contact_id = ${contactId}
+       AND NOT EXISTS (SELECT 1 FROM journeys j WHERE j.workflow_id = s.workflow_id)
+    ORDER BY enrolled_at`.execute(db);
   return rows.map((r) => ({ enrolledAt: r.enrolled_at, endedAt: r.ended_at }));
 }
 

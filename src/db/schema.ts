@@ -269,6 +269,20 @@ export interface JourneysTable {
   failure: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+/** A journey an applied event enrolled, waiting for a starter (src/db/start-queue.ts). */
+export interface JourneyStartsTable {
+  workflow_id: string;
+  campaign_id: string;
+  definition_version: number;
+  contact_id: number;
+  holdout: boolean;
+  entry_event: ColumnType<unknown, string | null, string | null>;
+  enqueued_at: ColumnType<Date, Date | undefined, Date>;
+  due_at: ColumnType<Date, Date | undefined, Date>;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
 export interface JourneyEventsTable {
   id: Generated<number>;
   idempotency_key: string;
@@ -378,6 +392,7 @@ export interface Database {
   provider_rate_limits: ProviderRateLimitsTable;
   journeys: JourneysTable;
   journey_events: JourneyEventsTable;
+  journey_starts: JourneyStartsTable;
   inbox_events: InboxEventsTable;
   message_feedback: MessageFeedbackTable;
   suppressions: SuppressionsTable;

@@ -8,10 +8,11 @@ import type { Client } from '@temporalio/client';
 import {
   type CampaignForStart,
   campaignsStartedBy,
-  enrolOnEvent,
   type JourneyStart,
   type JourneyStarter,
+  queueOnEvent,
 } from '../campaigns/enrolment.js';
+import type { CampaignBase } from '../campaigns/kinds/common.js';
 import type { FlowEvent } from '../campaigns/journey-contract.js';
 import { signalPurchase } from '../campaigns/lifecycle.js';
 import { ContactConflictError, type UpsertAction, upsertContacts } from '../db/contacts.js';
@@ -51,6 +52,7 @@ import type {
   TrackEvent,
 } from './events.js';
 import { describeFeedback, type FeedbackResult, type SoftBounceRule } from './provider-feedback.js';
+import { startQueuedJourneysOf } from './start-queue.js';
 
 export interface ApplyDeps {
   db: Db;
@@ -62,6 +64,12 @@ export interface ApplyDeps {
   defaultCurrency?: string;
   /** Soft bounces that suppress an address (provider feedback). Default 3 within 30 days. */
   softBounces?: SoftBounceRule;
+  /**
+   * Leave the journeys an event enters to the start queue's starters (the processor's loop runs
+   * them), so applying never waits for Temporal. Default: start them before the event counts as
+   * applied (a caller applying one event sees its journeys running).
+   */
+  queueStarts?: boolean;
 }
 
 /** The event can never be applied as it stands (bad data, a conflict): recorded, not retried. */
@@ -160,6 +168,36 @@ export function starter(deps: ApplyDeps): JourneyStarter {
   };
 }
 
+/**
+ * A contact's journeys in `campaigns` entered on `event`: queued for the start queue, and started
+ * now unless `deps.queueStarts` leaves them to its starters.
+ */
+export async function enterJourneys(
+  deps: ApplyDeps,
+  campaigns: readonly CampaignForStart<CampaignBase>[],
+  contact: { id: number; email: string | null },
+  event?: FlowEvent,
+): Promise<JourneyStart[]> {
+  const journeys = await queueOnEvent(deps, campaigns, contact, event);
+  if (deps.queueStarts)
+    return journeys.map((j) => (j.outcome === 'started' ? { ...j, queued: true } : j));
+  if (!journeys.some((j) => j.outcome === 'started')) return journeys;
+  const started = await startQueuedJourneysOf(starter(deps), contact.id);
+  return journeys.map((j) => ({ ...j, outcome: started.get(j.workflowId) ?? j.outcome }));
+}
+
+/**
+ * Before a contact's journeys are signalled: its queued journeys (but those in `except`, which
+ * hold the event already) are started, so the signal never overtakes a start.
+ */
+export async function startBeforeSignal(
+  deps: ApplyDeps,
+  contactId: number,
+  except?: ReadonlySet<string>,
+): Promise<void> {
+  await startQueuedJourneysOf(starter(deps), contactId, except);
+}
+
 /** A registration's contact as written (or why it was refused). */
 export type RegisteredContact = { contact: Contact; action: UpsertAction } | RejectedEventError;
 
@@ -224,7 +262,7 @@ export async function startWelcomeJourneys(
 ): Promise<ApplyResult> {
   if (registered instanceof RejectedEventError) throw registered;
   const { contact, action } = registered;
-  const journeys = await enrolOnEvent(starter(deps), campaigns, contact, entryEvent);
+  const journeys = await enterJourneys(deps, campaigns, contact, entryEvent);
   return { type: 'account_registered', contactId: contact.id, contact: action, journeys };
 }
 
@@ -294,7 +332,7 @@ async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promis
   const contact = campaigns.length ? await findContact(deps.db, applied.contactId) : undefined;
   if (!contact) return applied;
   const { order } = event;
-  const journeys = await enrolOnEvent(starter(deps), campaigns, contact, {
+  const journeys = await enterJourneys(deps, campaigns, contact, {
     name: 'purchase',
     properties: { order_id: order.id, source: order.source, total: order.total },
     occurredAt: order.placedAt.toISOString(),
@@ -333,6 +371,7 @@ async function applyPurchaseOrder(
         order.couponCode && written.order.status === 'paid'
           ? await recordRedemption(trx, order.couponCode, written.order.id, order.placedAt)
           : false;
+      if (newPurchase) await startBeforeSignal(deps, contactId);
       const journeysSignalled = newPurchase
         ? await signalPurchase({ client: deps.temporal, db: deps.db }, contactId, {
             orderId: order.id,
@@ -390,14 +429,15 @@ async function applyTrack(
     occurredAt: occurredAt.toISOString(),
   };
   const journeys = contact
-    ? await enrolOnEvent(
-        starter(deps),
+    ? await enterJourneys(
+        deps,
         await campaignsStartedBy(deps.db, event.name),
         { id: contactId, email: contact.email },
         flowEvent,
       )
     : [];
   const started = new Set(journeys.map((j) => j.workflowId));
+  if (stored) await startBeforeSignal(deps, contactId, started);
   const journeysSignalled = stored
     ? await signalFlowEvent({ client: deps.temporal, db: deps.db }, contactId, flowEvent, started)
     : 0;
@@ -437,6 +477,12 @@ async function applyRefund(deps: ApplyDeps, event: RefundEvent): Promise<ApplyRe
   return { ...base, outcome: 'refunded' };
 }
 
+/** "2 journey(s) started", or "queued to start" where the start queue starts them. */
+export function enteredText(journeys: readonly JourneyStart[]): string {
+  const started = journeys.filter((j) => j.outcome === 'started');
+  return `${started.length} journey(s) ${started.some((j) => j.queued) ? 'queued to start' : 'started'}`;
+}
+
 /** One line saying what an applied event did (logs, the CLI). */
 export function describeResult(result: ApplyResult): string {
   switch (result.type) {
@@ -447,7 +493,7 @@ export function describeResult(result: ApplyResult): string {
         `contact ${result.contactId} ${result.contact}; ` +
         (result.journeys.length === 0
           ? 'no active welcome campaign, no journey started'
-          : `${started.length} journey(s) started${started.length ? ` (${started.map((j) => j.workflowId).join(', ')})` : ''}${already ? `, ${already} already enrolled` : ''}`)
+          : `${enteredText(result.journeys)}${started.length ? ` (${started.map((j) => j.workflowId).join(', ')})` : ''}${already ? `, ${already} already enrolled` : ''}`)
       );
     }
     case 'purchase':
@@ -466,8 +512,7 @@ export function describeResult(result: ApplyResult): string {
     case 'provider_feedback':
       return describeFeedback(result);
     case 'track': {
-      const started = result.journeys.filter((j) => j.outcome === 'started').length;
-      return `event "${result.name}" of contact ${result.contactId}${result.stored ? '' : ' (kept already)'}; ${started} journey(s) started, ${result.journeysSignalled} running journey(s) signalled`;
+      return `event "${result.name}" of contact ${result.contactId}${result.stored ? '' : ' (kept already)'}; ${enteredText(result.journeys)}, ${result.journeysSignalled} running journey(s) signalled`;
     }
     case 'checkout_started':
     case 'checkout_updated':

@@ -12,7 +12,7 @@
  * Each write and what it tells journeys share a transaction: if a start or a signal fails, the
  * write is rolled back, so the retry finds the same change and acts on it again.
  */
-import { campaignsStartedBy, enrolOnEvent, type JourneyStart } from '../campaigns/enrolment.js';
+import { campaignsStartedBy, type JourneyStart } from '../campaigns/enrolment.js';
 import { signalFlowEvent } from '../campaigns/flow-events.js';
 import type { FlowEvent } from '../campaigns/journey-contract.js';
 import { resolveBuyers } from '../db/buyers.js';
@@ -25,7 +25,13 @@ import {
 import { findContact } from '../db/contacts.js';
 import { CHECKOUT_EVENTS, checkoutEventProperties } from '../domain/checkouts.js';
 import type { ContactInput } from '../domain/contacts.js';
-import { type ApplyDeps, RejectedEventError, starter } from './apply.js';
+import {
+  type ApplyDeps,
+  enteredText,
+  enterJourneys,
+  RejectedEventError,
+  startBeforeSignal,
+} from './apply.js';
 import type { CheckoutDeletedEvent, CheckoutEvent } from './events.js';
 
 export interface CheckoutResult {
@@ -70,15 +76,16 @@ function flowEvent(name: string, checkout: Checkout, at: Date): FlowEvent {
   return { name, properties: checkoutEventProperties(checkout), occurredAt: at.toISOString() };
 }
 
-/** Tells the checkout contact's running journeys that listen for `name`. */
-function tell(
+/** Tells the checkout contact's running journeys that listen for `name` (its queued ones started first). */
+async function tell(
   deps: ApplyDeps,
   checkout: Checkout,
   name: string,
   at: Date,
   skip?: ReadonlySet<string>,
 ): Promise<number> {
-  if (checkout.contactId === null) return Promise.resolve(0);
+  if (checkout.contactId === null) return 0;
+  await startBeforeSignal(deps, checkout.contactId, skip);
   return signalFlowEvent(
     { client: deps.temporal, db: deps.db },
     checkout.contactId,
@@ -129,8 +136,8 @@ export async function applyCheckout(
           : undefined;
     const journeys =
       contact && !startsNothing
-        ? await enrolOnEvent(
-            starter(deps),
+        ? await enterJourneys(
+            deps,
             await campaignsStartedBy(deps.db, CHECKOUT_EVENTS.started),
             contact,
             flowEvent(CHECKOUT_EVENTS.started, checkout, checkout.startedAt),
@@ -198,12 +205,11 @@ export async function completeCheckoutOfOrder(
 export function describeCheckoutResult(result: CheckoutResult | CheckoutDeletedResult): string {
   if (result.type === 'checkout_deleted')
     return `checkout ${result.checkoutId} ${result.known ? 'deleted' : 'not known, nothing to delete'}; ${result.journeysSignalled} running journey(s) signalled`;
-  const started = result.journeys.filter((j) => j.outcome === 'started').length;
   return (
     `checkout ${result.checkoutId} ${result.stored}${result.contactId ? ` (contact ${result.contactId})` : ''}` +
     (result.startsNothing
       ? `; starts nothing: ${result.startsNothing}`
-      : `; ${started} journey(s) started`) +
+      : `; ${enteredText(result.journeys)}`) +
     `, ${result.journeysSignalled} running journey(s) signalled`
   );
 }

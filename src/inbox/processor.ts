@@ -17,6 +17,8 @@
  * event is due at received_at + C(n), C(n) = the sum of delays 2 s, 4 s, 8 s, … capped at 15 min.
  * Failures because Postgres or Temporal is unreachable never park an event: they say nothing
  * about the event, and it is applied once they are back.
+ * The journeys an event enters are queued as it is applied (src/inbox/start-queue.ts); the
+ * processor's loop leaves them to the start queue's starter, a direct call starts them at once.
  */
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { forEachLimited } from '../domain/concurrency.js';
@@ -38,11 +40,14 @@ import {
   describeResult,
   type RegisteredContact,
   RejectedEventError,
+  starter,
   startWelcomeJourneys,
   upsertRegisteredContacts,
   welcomeCampaigns,
 } from './apply.js';
 import { applyFeedback, isFeedbackSource } from './provider-feedback.js';
+import { poll, type Poller } from './poller.js';
+import { START_CONCURRENCY, startStartQueue } from './start-queue.js';
 import {
   type InboxEvent,
   InvalidEventError,
@@ -251,8 +256,8 @@ export function lanesOf<R extends { id: number; payload: unknown }>(rows: R[]): 
 /** Events claimed (and their contacts written) together. */
 export const MAX_CLAIM = 500;
 
-/** Journey starts in flight at once while a batch's registrations are applied, as a launch does. */
-export const START_CONCURRENCY = 64;
+/** Registrations whose journeys are entered (queued, or started) at once. */
+export { START_CONCURRENCY } from './start-queue.js';
 
 interface BatchOptions {
   now: Date;
@@ -264,9 +269,10 @@ interface BatchOptions {
 
 /**
  * Registrations whose lanes hold nothing else: their contacts in one set-based transaction, then
- * their journeys, START_CONCURRENCY lanes at once (a contact's events in order). A crash after the
- * contacts commit leaves the events pending: applied again, the contacts are unchanged and the
- * journeys, whose ids are deterministic, already enrolled.
+ * their journeys entered (queued, and started unless the start queue's starter does it),
+ * START_CONCURRENCY lanes at once (a contact's events in order). A crash after the contacts commit
+ * leaves the events pending: applied again, the contacts are unchanged and the journeys, whose ids
+ * are deterministic, queued or enrolled already.
  */
 async function applyRegistrationLanes(
   deps: InboxDeps,
@@ -424,12 +430,7 @@ export function describeOutcome(outcome: EventOutcome): string {
   }
 }
 
-export interface InboxProcessor {
-  /** Process now rather than at the next poll (after an event was accepted). */
-  kick(): void;
-  /** Stops polling; resolves once the batch under way is finished. */
-  stop(): Promise<void>;
-}
+export type InboxProcessor = Poller;
 
 export interface InboxProcessorOptions {
   /** Poll interval: how soon a failed event's retry or an event stored by another process is seen. Default 2 s. */
@@ -438,9 +439,18 @@ export interface InboxProcessorOptions {
   batchSize?: number;
   /** Where outcomes are logged. Default: the console. */
   log?: { info(line: string): void; warn(line: string): void };
+  /**
+   * Journeys go to the start queue, drained by a starter running beside the processor (default);
+   * false starts them as each event is applied.
+   */
+  startQueue?: boolean;
 }
 
-/** Polls the inbox (and processes at once when kicked) until stopped. */
+/**
+ * Polls the inbox (and processes at once when kicked) until stopped. The journeys the events enter
+ * are queued as they are applied, and the start queue's starter, kicked after each batch, starts
+ * them at the engine's rate: applying never waits for Temporal.
+ */
 export function startInboxProcessor(
   deps: InboxDeps,
   opts: InboxProcessorOptions = {},
@@ -451,52 +461,31 @@ export function startInboxProcessor(
     info: (line: string) => console.log(line),
     warn: (line: string) => console.warn(line),
   };
-  let stopped = false;
-  let kicked = false;
-  let wake: (() => void) | undefined;
+  const queued = opts.startQueue !== false;
+  const starts = queued ? startStartQueue(starter(deps), { log }) : undefined;
+  const applyDeps = { ...deps, queueStarts: queued };
   let lastProblem: string | undefined;
-
-  const loop = (async () => {
-    while (!stopped) {
-      kicked = false;
-      let more = false;
-      try {
-        const summary = await processInboxBatch(deps, { limit: batchSize });
-        for (const outcome of summary.outcomes)
-          (outcome.status === 'applied' ? log.info : log.warn)(
-            `inbox: ${describeOutcome(outcome)}`,
-          );
-        more = summary.outcomes.length >= batchSize;
-        lastProblem = undefined;
-      } catch (err) {
-        // Postgres unreachable: say so once, keep polling.
-        const problem = errorText(err);
-        if (problem !== lastProblem)
-          log.warn(`inbox: cannot process events (${problem}); retrying every ${intervalMs} ms`);
-        lastProblem = problem;
-      }
-      if (stopped) break;
-      if (more || kicked) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+  const processor = poll(async () => {
+    try {
+      const summary = await processInboxBatch(applyDeps, { limit: batchSize });
+      for (const outcome of summary.outcomes)
+        (outcome.status === 'applied' ? log.info : log.warn)(`inbox: ${describeOutcome(outcome)}`);
+      if (summary.applied) starts?.kick();
+      lastProblem = undefined;
+      return summary.outcomes.length >= batchSize;
+    } catch (err) {
+      // Postgres unreachable: say so once, keep polling.
+      const problem = errorText(err);
+      if (problem !== lastProblem)
+        log.warn(`inbox: cannot process events (${problem}); retrying every ${intervalMs} ms`);
+      lastProblem = problem;
+      return false;
     }
-  })();
-
+  }, intervalMs);
   return {
-    kick() {
-      kicked = true;
-      wake?.();
-    },
+    kick: () => processor.kick(),
     async stop() {
-      stopped = true;
-      wake?.();
-      await loop;
+      await Promise.all([processor.stop(), starts?.stop()]);
     },
   };
 }

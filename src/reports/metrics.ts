@@ -1,13 +1,14 @@
 /**
  * Boomerang's metrics for Prometheus, computed from Postgres on each scrape with a few aggregate
  * queries: journeys started and ended per campaign, messages per channel and status, coupon pools,
- * inbox events per state.
+ * inbox events per state, the journeys waiting in the start queue.
  * The "_total" counters count rows, so they only go down if rows are deleted.
  */
 import { CHANNELS } from '../channels/registry.js';
 import { couponSetStatus } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
 import { countInboxByState, INBOX_STATES } from '../db/inbox.js';
+import { startQueueStatus } from '../db/start-queue.js';
 import {
   journeysEndedPerCampaignAndReason,
   journeysStartedPerCampaign,
@@ -23,6 +24,7 @@ export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFa
   const messages = await messageCountsByChannelAndStatus(db);
   const pools = await couponSetStatus(db, now);
   const inbox = await countInboxByState(db);
+  const starts = await startQueueStatus(db);
 
   // Every channel × status appears, at 0 when nothing happened yet: rate() needs the series to exist.
   const messageCounts = new Map<string, number>();
@@ -63,6 +65,28 @@ export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFa
       help: 'Store events in the inbox per state: pending (waiting to be applied), parked (failed too often: see boomerang inbox list), applied, rejected.',
       type: 'gauge',
       samples: INBOX_STATES.map((state) => ({ labels: { state }, value: inbox[state] })),
+    },
+    {
+      name: 'boomerang_journey_starts_queued',
+      help: 'Journeys applied events entered, waiting in the start queue for a starter (failing: their last start failed; they are retried).',
+      type: 'gauge',
+      samples: [
+        { labels: { state: 'waiting' }, value: starts.queued - starts.failing },
+        { labels: { state: 'failing' }, value: starts.failing },
+      ],
+    },
+    {
+      name: 'boomerang_journey_starts_oldest_age_seconds',
+      help: 'How long the oldest journey in the start queue has waited (0 when it is empty).',
+      type: 'gauge',
+      samples: [
+        {
+          labels: {},
+          value: starts.oldestEnqueuedAt
+            ? Math.max(0, (now.getTime() - starts.oldestEnqueuedAt.getTime()) / 1000)
+            : 0,
+        },
+      ],
     },
     {
       name: 'boomerang_coupons_available',

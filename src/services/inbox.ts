@@ -11,7 +11,9 @@ import {
   listInboxEvents,
 } from '../db/inbox.js';
 import type { InboxEventRow } from '../db/schema.js';
+import { startQueueStatus, type StartQueueStatus } from '../db/start-queue.js';
 
+export type { StartQueueStatus } from '../db/start-queue.js';
 export {
   discardInboxEvents,
   INBOX_STATES,
@@ -45,17 +47,25 @@ const view = (row: InboxEventRow): InboxEventView => ({
   error: row.last_error,
 });
 
-/** How many events are in each state, and the newest `limit` events of `state`. */
+/**
+ * How many events are in each state, the newest `limit` events of `state`, and the journeys the
+ * applied events entered that wait in the start queue.
+ */
 export async function inboxOverview(
   db: Db,
   state: InboxState,
   limit: number,
-): Promise<{ counts: Record<InboxState, number>; events: InboxEventView[] }> {
-  const [counts, rows] = await Promise.all([
+): Promise<{
+  counts: Record<InboxState, number>;
+  events: InboxEventView[];
+  startQueue: StartQueueStatus;
+}> {
+  const [counts, rows, startQueue] = await Promise.all([
     countInboxByState(db),
     listInboxEvents(db, state, limit),
+    startQueueStatus(db),
   ]);
-  return { counts, events: rows.map(view) };
+  return { counts, events: rows.map(view), startQueue };
 }
 
 /** One event with the payload as received; undefined when there is no such event. */

@@ -162,6 +162,8 @@ describe('GET /metrics', () => {
       'boomerang_journeys_completed_total',
       'boomerang_messages_total',
       'boomerang_inbox_events',
+      'boomerang_journey_starts_queued',
+      'boomerang_journey_starts_oldest_age_seconds',
       'boomerang_coupons_available',
       'boomerang_coupon_pool_low',
     ]);

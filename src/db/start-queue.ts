@@ -1,0 +1,183 @@
+/**
+ * The start queue (journey_starts): journeys an applied store event enrolled, waiting for a
+ * starter. Written as the event is applied, taken by starters with `FOR UPDATE SKIP LOCKED` under
+ * a lease, and deleted once the workflow exists — in the statement that writes the journey's row,
+ * so a contact's journey is always counted in one table or the other.
+ */
+import { sql } from 'kysely';
+import {
+  type CampaignDefinition,
+  parseCampaignDefinition,
+} from '../domain/campaigns/definition.js';
+import type { Executor } from './database.js';
+
+export interface JourneyStartInput {
+  workflowId: string;
+  campaignId: string;
+  definitionVersion: number;
+  contactId: number;
+  holdout: boolean;
+  entryEvent?: unknown;
+}
+
+export interface QueuedStart extends JourneyStartInput {
+  enqueuedAt: Date;
+  attempts: number;
+  lastError: string | null;
+}
+
+interface QueuedStartRow {
+  workflow_id: string;
+  campaign_id: string;
+  definition_version: number;
+  contact_id: string | number;
+  holdout: boolean;
+  entry_event: unknown;
+  enqueued_at: Date;
+  attempts: number;
+  last_error: string | null;
+}
+
+const queuedStart = (r: QueuedStartRow): QueuedStart => ({
+  workflowId: r.workflow_id,
+  campaignId: r.campaign_id,
+  definitionVersion: r.definition_version,
+  contactId: Number(r.contact_id),
+  holdout: r.holdout,
+  ...(r.entry_event === null ? {} : { entryEvent: r.entry_event }),
+  enqueuedAt: r.enqueued_at,
+  attempts: r.attempts,
+  lastError: r.last_error,
+});
+
+/**
+ * Queues a journey's start, unless its journey exists; an event applied again queues nothing more.
+ * True when the start is queued (now or before), false when the journey exists.
+ */
+export async function enqueueJourneyStart(db: Executor, s: JourneyStartInput): Promise<boolean> {
+  const { rows } = await sql<{ workflow_id: string }>`
+    INSERT INTO journey_starts (workflow_id, campaign_id, definition_version, contact_id, holdout, entry_event)
+    SELECT ${s.workflowId}, ${s.campaignId}, ${s.definitionVersion}, ${s.contactId}, ${s.holdout},
+           ${s.entryEvent === undefined ? null : JSON.stringify(s.entryEvent)}::jsonb
+    WHERE NOT EXISTS (SELECT 1 FROM journeys WHERE workflow_id = ${s.workflowId})
+    ON CONFLICT (workflow_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
+    RETURNING workflow_id`.execute(db);
+  return rows.length > 0;
+}
+
+/**
+ * Takes up to `limit` due starts, oldest first, skipping those another starter holds, and moves
+ * them `leaseSeconds` ahead: a starter that dies lets them come back after that.
+ */
+export async function claimDueStarts(
+  db: Executor,
+  opts: { limit: number; leaseSeconds: number },
+): Promise<QueuedStart[]> {
+  const { rows } = await sql<QueuedStartRow>`
+    UPDATE journey_starts s
+       SET due_at = now() + make_interval(secs => ${opts.leaseSeconds})
+      FROM (SELECT workflow_id FROM journey_starts
+             WHERE due_at <= now()
+             ORDER BY due_at
+             LIMIT ${opts.limit}
+             FOR UPDATE SKIP LOCKED) due
+     WHERE s.workflow_id = due.workflow_id
+    RETURNING s.*`.execute(db);
+  return rows.map(queuedStart).sort((a, b) => a.enqueuedAt.getTime() - b.enqueuedAt.getTime());
+}
+
+/** A contact's queued starts, due or not (their contact is about to be signalled). */
+export async function queuedStartsOf(db: Executor, contactId: number): Promise<QueuedStart[]> {
+  const { rows } = await sql<QueuedStartRow>`
+    SELECT * FROM journey_starts WHERE contact_id = ${contactId} ORDER BY enqueued_at`.execute(db);
+  return rows.map(queuedStart);
+}
+
+/**
+ * The workflows exist: their rows leave the queue and their journeys' rows are written, in one
+ * statement (the journey's own enrolment write then finds its row, as a reserved one).
+ */
+export async function markStartsDone(db: Executor, workflowIds: readonly string[]): Promise<void> {
+  if (!workflowIds.length) return;
+  await sql`
+    WITH done AS (
+      DELETE FROM journey_starts WHERE workflow_id = ANY(${[...workflowIds]}::text[]) RETURNING *
+    )
+    INSERT INTO journeys (workflow_id, campaign_id, contact_id, holdout, definition_version, enrolled_at)
+    SELECT workflow_id, campaign_id, contact_id, holdout, definition_version, enqueued_at FROM done
+    ON CONFLICT (workflow_id) DO NOTHING`.execute(db);
+}
+
+/** Starts that must not happen (their campaign was stopped): out of the queue, no journey. */
+export async function dropStarts(db: Executor, workflowIds: readonly string[]): Promise<void> {
+  if (!workflowIds.length) return;
+  await db.deleteFrom('journey_starts').where('workflow_id', 'in', workflowIds).execute();
+}
+
+/** A start that failed: kept with its error, due again at `retryAt`. */
+export async function recordStartFailure(
+  db: Executor,
+  failure: { workflowId: string; error: string; retryAt: Date },
+): Promise<void> {
+  await db
+    .updateTable('journey_starts')
+    .set((eb) => ({
+      attempts: eb('attempts', '+', 1),
+      last_error: failure.error,
+      due_at: failure.retryAt,
+    }))
+    .where('workflow_id', '=', failure.workflowId)
+    .execute();
+}
+
+/** The campaign definitions of the given versions, with each campaign's status now. */
+export async function definitionsAtVersions(
+  db: Executor,
+  keys: readonly { campaignId: string; version: number }[],
+): Promise<Map<string, { definition: CampaignDefinition; status: string }>> {
+  if (!keys.length) return new Map();
+  const rows = await db
+    .selectFrom('campaign_versions as v')
+    .innerJoin('campaigns as c', 'c.id', 'v.campaign_id')
+    .select(['v.campaign_id', 'v.version', 'v.definition', 'c.status'])
+    .where((eb) =>
+      eb.or(
+        keys.map((k) =>
+          eb.and([eb('v.campaign_id', '=', k.campaignId), eb('v.version', '=', k.version)]),
+        ),
+      ),
+    )
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      versionKey(r.campaign_id, r.version),
+      { definition: parseCampaignDefinition(r.definition), status: r.status },
+    ]),
+  );
+}
+
+export const versionKey = (campaignId: string, version: number) => `${campaignId}@${version}`;
+
+export interface StartQueueStatus {
+  /** Starts waiting (failed ones included). */
+  queued: number;
+  /** Of which failed at least once. */
+  failing: number;
+  oldestEnqueuedAt: Date | null;
+}
+
+export async function startQueueStatus(db: Executor): Promise<StartQueueStatus> {
+  const row = await db
+    .selectFrom('journey_starts')
+    .select((eb) => [
+      eb.fn.countAll<string>().as('queued'),
+      eb.fn.count<string>('last_error').as('failing'),
+      eb.fn.min('enqueued_at').as('oldest'),
+    ])
+    .executeTakeFirstOrThrow();
+  return {
+    queued: Number(row.queued),
+    failing: Number(row.failing),
+    oldestEnqueuedAt: (row.oldest as Date | null) ?? null,
+  };
+}

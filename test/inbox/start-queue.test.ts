@@ -1,0 +1,283 @@
+/**
+ * The start queue on a Temporal dev server and real Postgres, with the real workers: events applied
+ * by a processor that leaves the journeys to the queue (as `npm start`'s does), the queue drained
+ * by its starter. One journey per entry whatever is applied twice, crashes, or fails; a signal
+ * never overtakes a queued start; the per-contact rule of a keyed entry holds across the queue.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { createCheckedCampaign } from '../../src/campaigns/admin.js';
+import { journeyInput, startJourneyWorkflow } from '../../src/campaigns/enrolment.js';
+import { journeyQuery } from '../../src/campaigns/journey-contract.js';
+import { PROJECT_ROOT } from '../../src/config.js';
+import { getCampaign } from '../../src/db/campaigns.js';
+import { generateCoupons } from '../../src/db/coupons.js';
+import { claimDueStarts } from '../../src/db/start-queue.js';
+import { type ApplyResult, applyEvent, starter } from '../../src/inbox/apply.js';
+import { parseStoredEvent } from '../../src/inbox/events.js';
+import { processInboxBatch } from '../../src/inbox/processor.js';
+import { drainStartQueue } from '../../src/inbox/start-queue.js';
+import { collectMetrics } from '../../src/reports/metrics.js';
+import { inboxOverview } from '../../src/services/inbox.js';
+import { runCli } from '../cli/support.js';
+import { unreachableTemporal } from '../http/support.js';
+import { type InboxHarness, startInboxHarness, WELCOME } from './harness.js';
+
+type Registration = Extract<ApplyResult, { type: 'account_registered' }>;
+type Purchase = Extract<ApplyResult, { type: 'purchase' }>;
+
+const registration = (email: string) => ({
+  type: 'account_registered',
+  contact: { email, newsletter: 'subscribed' },
+});
+
+describe('the start queue', () => {
+  let h: InboxHarness;
+  let down: Client;
+  /** The processor's way: journeys queued as events are applied, started by the queue's starter. */
+  const queueing = () => ({ ...h.deps, queueStarts: true });
+
+  const queued = (contactId: number) =>
+    h.database.db
+      .selectFrom('journey_starts')
+      .selectAll()
+      .where('contact_id', '=', contactId)
+      .execute();
+  const journeyRows = (contactId: number) =>
+    h.database.db
+      .selectFrom('journeys')
+      .select('workflow_id')
+      .where('contact_id', '=', contactId)
+      .execute();
+  const exists = (workflowId: string) =>
+    h.env.client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof WorkflowNotFoundError) return false;
+          throw err;
+        },
+      );
+  /** Posts a registration and applies it with the journeys left to the queue. */
+  const registerQueued = async (email: string) => {
+    await h.postEvent(registration(email));
+    const summary = await processInboxBatch(queueing());
+    expect(summary).toMatchObject({ applied: 1 });
+    return summary.outcomes[0]!.result as Registration;
+  };
+  /** Every queued start due now (a lease or a backoff passed). */
+  const makeDue = () =>
+    h.database.db
+      .updateTable('journey_starts')
+      .set({ due_at: new Date(Date.now() - 1000) })
+      .execute();
+
+  beforeAll(async () => {
+    [h, down] = await Promise.all([startInboxHarness('start-queue'), unreachableTemporal()]);
+    const { db } = h.database;
+    await generateCoupons(db, 'abandoned-checkout', 10, { prefix: 'CART-' });
+    await createCheckedCampaign(
+      db,
+      parseYaml(
+        await readFile(
+          path.join(PROJECT_ROOT, 'examples', 'flows', 'abandoned-checkout.yaml'),
+          'utf8',
+        ),
+      ) as unknown,
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await down?.connection.close();
+    await h?.teardown();
+  });
+
+  it('applies a registration without starting its journey; the starter starts it, once', async () => {
+    const result = await registerQueued('queued@example.com');
+    const workflowId = `${WELCOME}/${result.contactId}`;
+    expect(result.journeys).toEqual([
+      { campaignId: WELCOME, workflowId, outcome: 'started', queued: true },
+    ]);
+    // Applied: the contact is written and its journey waits in the queue, not in Temporal.
+    expect(await queued(result.contactId)).toMatchObject([
+      { workflow_id: workflowId, campaign_id: WELCOME, attempts: 0 },
+    ]);
+    expect(await exists(workflowId)).toBe(false);
+    expect(
+      (await inboxOverview(h.database.db, 'pending', 1)).startQueue.queued,
+    ).toBeGreaterThanOrEqual(1);
+
+    expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 1, failed: 0 });
+    await h.journeyAt(workflowId, 'wait');
+    expect(await queued(result.contactId)).toEqual([]);
+    expect(await journeyRows(result.contactId)).toEqual([{ workflow_id: workflowId }]);
+  });
+
+  it('queues once when the same event is applied twice, and not at all once its journey runs', async () => {
+    const posted = await h.postEvent(registration('twice@example.com'));
+    const row = await h.database.db
+      .selectFrom('inbox_events')
+      .selectAll()
+      .where('id', '=', posted.body.id)
+      .executeTakeFirstOrThrow();
+    const event = parseStoredEvent(row.payload);
+    // As a processor that died before recording the outcome would apply it again.
+    const first = (await applyEvent(queueing(), event, row.received_at)) as Registration;
+    const again = (await applyEvent(queueing(), event, row.received_at)) as Registration;
+    expect(again.journeys).toEqual(first.journeys);
+    expect(await queued(first.contactId)).toHaveLength(1);
+
+    await drainStartQueue(starter(h.deps));
+    const later = (await applyEvent(queueing(), event, row.received_at)) as Registration;
+    expect(later.journeys).toMatchObject([{ outcome: 'already_enrolled' }]);
+    expect(await queued(first.contactId)).toEqual([]);
+    await h.database.db.deleteFrom('inbox_events').where('id', '=', posted.body.id).execute();
+  });
+
+  it('starts one journey when a starter died between the start and the delete', async () => {
+    const { contactId } = await registerQueued('crash@example.com');
+    const workflowId = `${WELCOME}/${contactId}`;
+    // A starter claims the row (the only one queued) and starts the workflow, then dies: the row
+    // stays, leased.
+    const [claimed, ...others] = await claimDueStarts(h.database.db, {
+      limit: 100,
+      leaseSeconds: 120,
+    });
+    expect(others).toEqual([]);
+    expect(claimed).toMatchObject({ workflowId });
+    const { definition } = await getCampaign(h.database.db, WELCOME);
+    expect(
+      await startJourneyWorkflow(
+        starter(h.deps),
+        workflowId,
+        journeyInput(definition, claimed!.definitionVersion, contactId, undefined),
+      ),
+    ).toBe('started');
+    const { runId } = await h.env.client.workflow.getHandle(workflowId).describe();
+    // Leased: another starter leaves it alone until the lease passes.
+    expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 0, alreadyStarted: 0 });
+    await makeDue();
+    expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 0, alreadyStarted: 1 });
+    expect(await queued(contactId)).toEqual([]);
+    await h.journeyAt(workflowId, 'wait');
+    expect((await h.env.client.workflow.getHandle(workflowId).describe()).runId).toBe(runId);
+    const welcomes = await h.database.db
+      .selectFrom('messages')
+      .select('id')
+      .where('contact_id', '=', contactId)
+      .execute();
+    expect(welcomes).toHaveLength(1);
+  });
+
+  it('keeps a start that failed queued with its error, and starts it at a later drain', async () => {
+    const { contactId } = await registerQueued('unreachable@example.com');
+    const workflowId = `${WELCOME}/${contactId}`;
+    expect(await drainStartQueue({ ...starter(h.deps), client: down })).toMatchObject({
+      started: 0,
+      failed: 1,
+    });
+    const [row] = await queued(contactId);
+    expect(row).toMatchObject({ workflow_id: workflowId, attempts: 1 });
+    expect(row!.last_error).toMatch(/UNAVAILABLE|connect/i);
+    expect(row!.due_at.getTime()).toBeGreaterThan(Date.now());
+    expect((await inboxOverview(h.database.db, 'pending', 1)).startQueue).toMatchObject({
+      failing: 1,
+    });
+    const list = await runCli(h.database.url, ['inbox', 'list']);
+    expect(list.stdout).toMatch(
+      /journeys waiting to start: 1 \(1 failing, retried\), oldest queued/,
+    );
+    const metrics = await collectMetrics(h.database.db);
+    expect(
+      metrics.find((m) => m.name === 'boomerang_journey_starts_queued')!.samples,
+    ).toContainEqual({ labels: { state: 'failing' }, value: 1 });
+
+    // Not due before its backoff; started once it is.
+    expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 0 });
+    await makeDue();
+    expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 1, failed: 0 });
+    await h.journeyAt(workflowId, 'wait');
+    expect(await queued(contactId)).toEqual([]);
+  });
+
+  it('starts a queued journey before a purchase right after the registration signals it', async () => {
+    const email = 'quick@example.com';
+    const { contactId } = await registerQueued(email);
+    const workflowId = `${WELCOME}/${contactId}`;
+    expect(await exists(workflowId)).toBe(false);
+    await h.postEvent({
+      type: 'purchase',
+      contact: { email },
+      order: { id: 'quick-1', total: 30, currency: 'EUR', placed_at: new Date().toISOString() },
+    });
+    const summary = await processInboxBatch(queueing());
+    expect(summary.outcomes[0]!.result).toMatchObject({ newPurchase: true, journeysSignalled: 1 });
+    expect(await queued(contactId)).toEqual([]);
+    // The journey, started before the signal, holds the purchase.
+    const state = await h.env.client.workflow.getHandle(workflowId).query(journeyQuery);
+    expect(state.purchases).toMatchObject([{ orderId: 'quick-1' }]);
+  });
+
+  it("holds a keyed entry's per-contact rule across queued starts: two checkouts, one journey", async () => {
+    const { id: contactId } = await h.database.db
+      .insertInto('contacts')
+      .values({ email: 'carts@example.com', newsletter_status: 'subscribed' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const checkout = (id: string) => ({
+      type: 'checkout_started',
+      contact: { email: 'carts@example.com' },
+      checkout: {
+        id,
+        total: 20,
+        currency: 'EUR',
+        line_items: [{ product_id: 'p1', title: 'Mug', quantity: 1, price: 20 }],
+        recovery_url: `https://shop.example/checkouts/${id}/recover`,
+      },
+    });
+    const events = await Promise.all(
+      ['cart-a', 'cart-b'].map(async (id) => {
+        const posted = await h.postEvent(checkout(id));
+        return h.database.db
+          .selectFrom('inbox_events')
+          .selectAll()
+          .where('id', '=', posted.body.id)
+          .executeTakeFirstOrThrow();
+      }),
+    );
+    // Both applied at once, as two processors would.
+    const results = await Promise.all(
+      events.map((row) => applyEvent(queueing(), parseStoredEvent(row.payload), row.received_at)),
+    );
+    const outcomes = results.flatMap((r) =>
+      (r as Exclude<ApplyResult, Purchase> & { journeys: { outcome: string }[] }).journeys.map(
+        (j) => j.outcome,
+      ),
+    );
+    expect(outcomes.sort()).toEqual(['already_enrolled', 'started']);
+    // Queued, or started already (the second checkout's signal to the contact starts it first).
+    expect((await queued(contactId)).length + (await journeyRows(contactId)).length).toBe(1);
+    await drainStartQueue(starter(h.deps));
+    expect(await queued(contactId)).toEqual([]);
+    expect(await journeyRows(contactId)).toHaveLength(1);
+    const running = await h.env.client.workflow.list({
+      query: `BoomerangContactId = "${contactId}"`,
+    });
+    const ids: string[] = [];
+    for await (const execution of running) ids.push(execution.workflowId);
+    expect(ids.length).toBeLessThanOrEqual(1);
+    await h.database.db
+      .deleteFrom('inbox_events')
+      .where(
+        'id',
+        'in',
+        events.map((e) => e.id),
+      )
+      .execute();
+  });
+});
