@@ -29,6 +29,7 @@ import { processInboxBatch, processInboxEvent } from '../src/inbox/processor.js'
 import { drainStartQueue, START_CONCURRENCY, startQueueStatus } from '../src/inbox/start-queue.js';
 import {
   arg,
+  cpuSeconds,
   benchDatabase,
   log,
   measure,
@@ -48,6 +49,15 @@ const engineKind = engineIndex >= 0 ? process.argv[engineIndex + 1] : 'dev';
 if (engineKind !== 'dev' && engineKind !== 'server')
   throw new Error(`--engine must be dev or server, got ${engineKind}`);
 
+type Cpu = Awaited<ReturnType<typeof cpuSeconds>>;
+/** CPU milliseconds per item between two readings, by process kind. */
+function cpuMsPer(before: Cpu, after: Cpu, items: number): Cpu {
+  const per = (k: keyof Cpu) => ((after[k] - before[k]) * 1000) / items;
+  return { self: per('self'), temporal: per('temporal'), postgres: per('postgres') };
+}
+const formatCpu = (c: Cpu) =>
+  `${c.self.toFixed(1)} / ${c.temporal.toFixed(1)} / ${c.postgres.toFixed(1)} (${(c.self + c.temporal + c.postgres).toFixed(1)})`;
+
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const bench = await benchDatabase('boomerang_bench_inbox');
 const env = await startEngine(engineKind, bench.url);
@@ -55,14 +65,15 @@ const env = await startEngine(engineKind, bench.url);
 const httpDb = createDb(bench.url);
 const applyDb = createDb(bench.url);
 try {
+  let welcome: unknown;
   if (journeys) {
     await generateCoupons(bench.db, 'welcome', 10);
-    await saveCampaign(bench.db, {
+    ({ campaign: welcome } = await saveCampaign(bench.db, {
       id: 'welcome',
       name: 'Bench welcome',
       kind: 'welcome_voucher',
       couponSet: 'welcome',
-    });
+    }));
   }
   const server = createHttpServer({
     db: httpDb,
@@ -114,20 +125,34 @@ try {
     `ceiling: starting ${emptyCount.toLocaleString()} empty workflows, ${START_CONCURRENCY} in flight`,
   );
   // The dev server holding every journey of a large run can fail here (SQLite deadlines).
-  const emptyRate = await measure(() =>
-    startEmptyWorkflows(env.client, emptyCount, START_CONCURRENCY),
-  ).then(
-    (empty) => emptyCount / empty.seconds,
-    (err: unknown) => {
-      log(`ceiling failed: ${(err as Error).message}`);
-      return NaN;
-    },
-  );
+  const ceiling = async (likeJourney?: { input: unknown }) => {
+    const cpuBefore = await cpuSeconds();
+    const rate = await measure(() =>
+      startEmptyWorkflows(env.client, emptyCount, START_CONCURRENCY, likeJourney),
+    ).then(
+      (empty) => emptyCount / empty.seconds,
+      (err: unknown) => {
+        log(`ceiling failed: ${(err as Error).message}`);
+        return NaN;
+      },
+    );
+    return { rate, cpuMs: cpuMsPer(cpuBefore, await cpuSeconds(), emptyCount) };
+  };
+  const empty = await ceiling();
+  const emptyRate = empty.rate;
+  // The same starts carrying what a journey's start carries (search attributes, memo, summary,
+  // its input): how much of the gap to the journeys is the engine's, how much the queue's.
+  const shaped = journeys
+    ? await ceiling({
+        input: { campaign: welcome, contactId: 1, holdout: false, definitionVersion: 1 },
+      })
+    : undefined;
 
   log(
     `applied: draining the backlog of ${events.toLocaleString()} events, journeys queued; the start queue's starter beside it, ${START_CONCURRENCY} starts in flight`,
   );
   let applying = true;
+  const cpuBeforeDrain = await cpuSeconds();
   const drain = measure(async () => {
     let applied = 0;
     try {
@@ -153,6 +178,7 @@ try {
     }
   });
   const [applied, started] = await Promise.all([drain, starts]);
+  const drainCpuMs = cpuMsPer(cpuBeforeDrain, await cpuSeconds(), events);
   if (applied.result !== events) throw new Error(`applied ${applied.result}, expected ${events}`);
   const acceptedRate = total / accept.seconds;
   const baselineRate = baselineEvents / baseline.seconds;
@@ -184,6 +210,22 @@ try {
       {
         metric: `empty workflows started/s, ${START_CONCURRENCY} in flight (the engine's ceiling)`,
         value: emptyRate.toFixed(0),
+      },
+      {
+        metric: `empty workflows started/s as a journey is (attributes, memo, input)`,
+        value: shaped ? shaped.rate.toFixed(0) : '—',
+      },
+      {
+        metric: 'CPU ms per empty start: bench / Temporal / Postgres',
+        value: formatCpu(empty.cpuMs),
+      },
+      {
+        metric: 'CPU ms per empty start as a journey: bench / Temporal / Postgres',
+        value: shaped ? formatCpu(shaped.cpuMs) : '—',
+      },
+      {
+        metric: 'CPU ms per event applied and its journey started: bench / Temporal / Postgres',
+        value: formatCpu(drainCpuMs),
       },
       { metric: 'engine', value: engineKind === 'dev' ? 'dev server' : 'production server' },
       {
@@ -218,6 +260,8 @@ try {
       appliedRate,
       startedRate,
       emptyRate,
+      shapedRate: shaped?.rate,
+      cpuMs: { empty: empty.cpuMs, shaped: shaped?.cpuMs, drain: drainCpuMs },
       engine: engineKind,
     },
   );

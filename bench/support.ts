@@ -12,7 +12,12 @@ import { createChannels } from '../src/channels/index.js';
 import { defaultCacheDir, loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
+import {
+  BOOMERANG_SEARCH_ATTRIBUTES,
+  CAMPAIGN,
+  CONTACT_ID,
+  STEP,
+} from '../src/domain/search-attributes.js';
 import { createDatabaseIfMissing, startEmbeddedPostgres } from '../src/provision/postgres.js';
 import { resolveTemporalCli } from '../src/provision/tools.js';
 import {
@@ -135,16 +140,28 @@ export async function startEmptyWorkflows(
   client: Client,
   count: number,
   concurrency: number,
+  /** Started as a journey is: its search attributes, memo, summary and an input of its size. */
+  likeJourney?: { input: unknown },
 ): Promise<void> {
   let next = 0;
+  const prefix = likeJourney ? 'empty-shaped' : 'empty';
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < count) {
         const i = next++;
         await client.workflow.start('benchEmptyWorkflow', {
           taskQueue: 'bench-empty',
-          workflowId: `empty/${i}`,
-          args: [],
+          workflowId: `${prefix}/${i}`,
+          args: likeJourney ? [likeJourney.input] : [],
+          ...(likeJourney && {
+            typedSearchAttributes: [
+              { key: CONTACT_ID, value: String(i) },
+              { key: CAMPAIGN, value: 'bench' },
+              { key: STEP, value: 'enrolled' },
+            ],
+            memo: { campaign: 'Bench', kind: 'bench', contactId: i },
+            staticSummary: `Bench — contact ${i}`,
+          }),
         });
       }
     }),
