@@ -68,10 +68,13 @@ export function checkoutEventProperties(checkout: CheckoutState): Record<string,
   };
 }
 
-/** An amount in `currency` as a shopper reads it ("€1,234.50"); the bare number if the code is unknown. */
-export function formatMoney(amount: number, currency: string): string {
+/**
+ * An amount in `currency` as a shopper of `locale` reads it ("€1,234.50" in English, "1.234,50 €"
+ * in German); the bare number if the code is unknown.
+ */
+export function formatMoney(amount: number, currency: string, locale = 'en'): string {
   try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).format(amount);
+    return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
   } catch {
     return `${amount.toFixed(2)} ${currency}`;
   }
@@ -84,8 +87,9 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v 
 
 /**
  * The template's `checkout` from a checkout event's properties: `items` (title, variant,
- * quantity, price and line_total written in the currency, image_url, product_url), `total`,
- * `currency`, `item_count` and `recovery_url`, the links carrying the campaign's UTM tags.
+ * quantity, price and line_total written in the currency — and as numbers, `price_amount` and
+ * `line_total_amount` —, image_url, product_url), `total` (and `total_amount`), `currency`,
+ * `item_count` and `recovery_url`, the links carrying the campaign's UTM tags.
  * Undefined when the properties are not a checkout's.
  */
 export function checkoutTemplateVariable(
@@ -104,7 +108,9 @@ export function checkoutTemplateVariable(
       variant: str(item.variant),
       quantity,
       price: formatMoney(num(item.price), currency),
+      price_amount: num(item.price),
       line_total: formatMoney(num(item.price) * quantity, currency),
+      line_total_amount: num(item.price) * quantity,
       image_url: str(item.image_url),
       product_url: link(str(item.product_url)),
     };
@@ -114,7 +120,33 @@ export function checkoutTemplateVariable(
     items,
     item_count: items.reduce((n, item) => n + item.quantity, 0),
     total: formatMoney(num(properties.total), currency),
+    total_amount: num(properties.total),
     currency,
     recovery_url: link(str(properties.recovery_url)),
+  };
+}
+
+/**
+ * The template's `checkout` with its prices written in the contact's locale: the journey builds
+ * the variable without knowing the contact (so in English, with the amounts beside), the render
+ * knows its locale. A variable without amounts (built before they were added) is left as it is.
+ */
+export function checkoutInLocale(checkout: unknown, locale: string): unknown {
+  const c = record(checkout);
+  const currency = str(c.currency);
+  if (!currency || typeof c.total_amount !== 'number') return checkout;
+  const money = (amount: unknown, written: unknown) =>
+    typeof amount === 'number' ? formatMoney(amount, currency, locale) : written;
+  return {
+    ...c,
+    total: money(c.total_amount, c.total),
+    items: (Array.isArray(c.items) ? c.items : []).map((raw) => {
+      const item = record(raw);
+      return {
+        ...item,
+        price: money(item.price_amount, item.price),
+        line_total: money(item.line_total_amount, item.line_total),
+      };
+    }),
   };
 }

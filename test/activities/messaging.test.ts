@@ -10,6 +10,7 @@ import {
 import { createChannels } from '../../src/channels/index.js';
 import type { Channel } from '../../src/channels/registry.js';
 import type { Channels, EmailMessage, SendOptions, SmsMessage } from '../../src/channels/types.js';
+import { checkoutTemplateVariable } from '../../src/domain/checkouts.js';
 import { verifyUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
 import { useFakeHttpServer } from '../channels/fake-http.js';
 import { contactMaker } from '../support/customers.js';
@@ -363,6 +364,43 @@ describe('sendEmail', () => {
     const [row] = await messagesOf(id);
     // 23:30Z on 7 December is still the 7th in New York.
     expect(row).toMatchObject({ subject: 'Vence el 7 de diciembre de 2026', template: 'inline' });
+  });
+
+  it("writes a checkout's prices in the contact's locale; a checkout built without amounts as it came", async () => {
+    const checkout = checkoutTemplateVariable(
+      {
+        checkout_id: 'c-1',
+        currency: 'EUR',
+        total: 1234.5,
+        line_items: [{ title: 'Boots', quantity: 2, price: 617.25 }],
+      },
+      { source: 'boomerang', medium: 'email', campaign: 'cart' },
+    );
+    const template = {
+      subject: 'Total {{ checkout.total }}',
+      html: '{% for item in checkout.items %}{{ item.price }} × {{ item.quantity }}{% endfor %}<a href="{{ unsubscribe_url }}">x</a>',
+    };
+    const { activities } = setup();
+    const send = async (locale: string, variables: Record<string, unknown>) => {
+      const id = await contact({ locale });
+      await workflow().run(activities.sendEmail, emailInput(id, { template, variables }));
+      const [row] = await messagesOf(id);
+      return { subject: row!.subject, items: row!.html!.split('<a')[0] };
+    };
+    expect(await send('de_DE', { checkout })).toEqual({
+      // German writes a no-break space before the sign.
+      subject: 'Total 1.234,50\u00a0€',
+      items: '617,25\u00a0€ × 2',
+    });
+    expect(await send('en-GB', { checkout })).toEqual({
+      subject: 'Total €1,234.50',
+      items: '€617.25 × 2',
+    });
+    // A journey started before the amounts were added passes the English strings alone.
+    const withoutAmounts = { ...checkout, total_amount: undefined };
+    expect(await send('de_DE', { checkout: withoutAmounts })).toMatchObject({
+      subject: 'Total €1,234.50',
+    });
   });
 
   it('fails for good without a signing secret, saying which variable to set', async () => {

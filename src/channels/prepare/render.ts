@@ -4,6 +4,7 @@
  */
 import type { Config } from '../../config.js';
 import type { ContactRow } from '../../db/schema.js';
+import { checkoutInLocale } from '../../domain/checkouts.js';
 import { createUnsubscribeToken, unsubscribeUrl } from '../../domain/messages/unsubscribe-token.js';
 import { addUtmToHtml, addUtmToText, type UtmParams } from '../../domain/messages/utm.js';
 import { renderLocaleOf, templateVariables } from '../../domain/messages/variables.js';
@@ -77,14 +78,18 @@ export async function renderMessage(
   try {
     const { name, template } = resolveTemplate(adapter, message.template);
     const unsubscribe = unsubscribeLink(config, contact.id, adapter.requiresUnsubscribeLink, now);
+    const locale = renderLocaleOf(contact, config.shop.timezone);
+    const given = message.variables;
     const draft = await adapter.render(template, {
       variables: templateVariables(
-        message.variables,
+        given?.checkout
+          ? { ...given, checkout: checkoutInLocale(given.checkout, locale.locale) }
+          : given,
         contact,
         { ...config.shop, from: config.email.from },
         unsubscribe,
       ),
-      locale: renderLocaleOf(contact, config.shop.timezone),
+      locale,
       unsubscribeUrl: unsubscribe,
     });
     const utm = message.utm;
