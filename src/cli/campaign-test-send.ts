@@ -20,7 +20,10 @@ export function registerCampaignTestSend(program: Command, ctx: CliContext): voi
     )
     .argument('<campaign>', 'campaign id')
     .requiredOption('--to <email>', 'where the test emails go')
-    .option('--node <step>', 'only this send node, e.g. send_offer (or offer)')
+    .option(
+      '--node <step>',
+      "only this send node, e.g. send_offer (or offer); a flow's node id, a variant as NODE.VARIANT",
+    )
     .option(
       '--contact <id>',
       "whose variables fill the emails (default: the contact with --to's email)",

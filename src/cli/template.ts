@@ -29,7 +29,10 @@ export function registerTemplateCommands(program: Command, ctx: CliContext): voi
     .requiredOption('--contact <id>', 'the contact whose variables fill the template')
     .option('--channel <channel>', 'email or sms (default email)')
     .option('--campaign <id>', "a campaign's template instead of a built-in one")
-    .option('--node <step>', 'with --campaign: the send node, e.g. send_offer (or offer)')
+    .option(
+      '--node <step>',
+      "with --campaign: the send node, e.g. send_offer (or offer); a flow's node id (email-items), a variant as email-items.b",
+    )
     .option('--html <file>', 'also write the HTML body to this file (to open in a browser)')
     .option('--json', 'print JSON')
     .action(async (name: string | undefined, opts: PreviewOptions) => {

@@ -75,9 +75,52 @@ export interface CampaignMessage {
   /** The send node that sends it (`send_offer`; `send_reminder_sms` for `sms.reminder`). */
   node: string;
   ref: TemplateRef;
+  /** The coupon set its sample coupon comes from, where it is not the campaign's own. */
+  couponSet?: string;
+}
+
+interface FlowSendNode {
+  type: 'send';
+  channel: string;
+  template: TemplateRef;
+  coupon?: string;
+  variants?: { name: string; template: TemplateRef }[];
+}
+
+/**
+ * A flow's messages: each send node's template (the node's id), and each of its variants as
+ * `<node>.<variant>`, in the order of their ids; the sample coupon from the set of the coupon node
+ * the send names.
+ */
+function flowMessages(nodes: Record<string, { type: string; couponSet?: string }>) {
+  // By id: a stored definition's nodes come back in Postgres's jsonb key order, not the file's.
+  const ids = Object.keys(nodes).sort();
+  return ids.flatMap((id) => {
+    const raw = nodes[id]!;
+    if (raw.type !== 'send') return [];
+    const node = raw as unknown as FlowSendNode;
+    if (node.channel !== 'email' && node.channel !== 'sms') return [];
+    const channel: PreviewChannel = node.channel;
+    const couponSet = node.coupon === undefined ? undefined : nodes[node.coupon]?.couponSet;
+    const message = (name: string, ref: TemplateRef): CampaignMessage => ({
+      channel,
+      name,
+      node: name,
+      ref,
+      ...(couponSet ? { couponSet } : {}),
+    });
+    return [
+      message(id, node.template),
+      ...(node.variants ?? []).map((v) => message(`${id}.${v.name}`, v.template)),
+    ];
+  });
 }
 
 export function campaignMessages(definition: Record<string, unknown>): CampaignMessage[] {
+  if (definition.kind === 'flow')
+    return flowMessages(
+      (definition.nodes ?? {}) as Record<string, { type: string; couponSet?: string }>,
+    );
   const group = (field: 'emails' | 'sms', channel: PreviewChannel) =>
     Object.entries((definition[field] ?? {}) as Record<string, TemplateRef>).map(([name, ref]) => ({
       channel,
@@ -184,7 +227,7 @@ export async function previewTemplate(
       medium: channel === 'sms' ? 'sms' : definition.utm.medium,
       campaign: definition.utm.campaign ?? definition.id,
     };
-    couponSet = definition.couponSet;
+    couponSet = message.couponSet ?? definition.couponSet;
   } else {
     if (!request.template) throw new PreviewError('name a template, or a campaign and its node');
     ref = request.template;
@@ -262,7 +305,7 @@ export async function previewCampaign(
 export interface TestSendRequest {
   campaignId: string;
   to: string;
-  /** Only this send node's email (`send_offer`, `offer` or `emails.offer`). */
+  /** Only this send node's email (`send_offer`, `offer` or `emails.offer`; a flow's node id). */
   node?: string | undefined;
   /** Whose variables the emails show; default: the contact whose email is `to`. */
   contactId?: number | undefined;
@@ -308,7 +351,6 @@ export async function testSendCampaign(
     medium: definition.utm.medium,
     campaign: definition.utm.campaign ?? definition.id,
   };
-  const coupon = sampleCoupon(definition.couponSet, now());
   const results: TestSendResult[] = [];
   for (const message of messages) {
     const rendered = await render(
@@ -316,7 +358,7 @@ export async function testSendCampaign(
       message.ref,
       contact,
       deps.config,
-      coupon,
+      sampleCoupon(message.couponSet ?? definition.couponSet, now()),
       utm,
       now(),
     );

@@ -8,7 +8,9 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { checkContactFrequencyCap } from '../../src/channels/frequency-cap.js';
+import { PROJECT_ROOT } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { messageCountsByChannelAndStatus } from '../../src/db/reports.js';
 import { parseReportOptions } from '../../src/reports/options.js';
@@ -139,6 +141,39 @@ describe('template preview', () => {
     );
     expect(sms).toMatchObject({ channel: 'sms', to: '+34600111222', html: null });
     expect(sms.text).toContain('SAMPLE-SAMPLE');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("renders a flow's send nodes by their ids, each with its coupon node's sample code, and lists them when a node is unknown", async () => {
+    const flow = parseYaml(
+      await readFile(
+        path.join(PROJECT_ROOT, 'examples', 'flows', 'abandoned-checkout.yaml'),
+        'utf8',
+      ),
+    ) as Record<string, unknown>;
+    await saveCampaign(database.db, flow);
+    const before = await snapshot();
+    const deps = { db: database.db, config };
+    const coupon = await previewTemplate(deps, {
+      contactId,
+      campaignId: 'abandoned-checkout',
+      node: 'email-coupon',
+    });
+    expect(coupon.source).toBe('abandoned-checkout email-coupon');
+    expect(coupon.subject).toBe(
+      'Still thinking it over? ABANDONED-CHECKOUT-SAMPLE takes 10% off your cart',
+    );
+    const sms = await previewTemplate(deps, {
+      contactId,
+      campaignId: 'abandoned-checkout',
+      node: 'sms',
+    });
+    expect(sms).toMatchObject({ channel: 'sms', to: '+34600111222' });
+    await expect(
+      previewTemplate(deps, { contactId, campaignId: 'abandoned-checkout', node: 'send_offer' }),
+    ).rejects.toThrow(
+      'the campaign has no send node "send_offer"; its send nodes: email-coupon, email-items, sms',
+    );
     expect(await snapshot()).toEqual(before);
   });
 
