@@ -147,9 +147,10 @@ async function nextJourney(
     const workflowId = keyedJourneyWorkflowId(campaign.id, contactId, key);
     if (reentry === 'never') return { workflowId };
     const previous = await journeyEntries(db, campaign.id, contactId);
+    // Turned away: the answer names the contact's journey that holds the entry, not this key's.
     return mayEnterAgain(previous, reentry)
       ? { workflowId }
-      : { workflowId, alreadyEnrolled: true };
+      : { workflowId: previous.at(-1)!.workflowId, alreadyEnrolled: true };
   }
   if (reentry === 'never') return { workflowId: journeyWorkflowId(campaign.id, contactId) };
   const previous = await journeyEntries(db, campaign.id, contactId);

@@ -179,16 +179,20 @@ export async function journeyEntries(
   db: Executor,
   campaignId: string,
   contactId: number,
-): Promise<{ enrolledAt: Date; endedAt: Date | null }[]> {
-  const { rows } = await sql<{ enrolled_at: Date; ended_at: Date | null }>`
-    SELECT enrolled_at, ended_at FROM journeys
+): Promise<{ workflowId: string; enrolledAt: Date; endedAt: Date | null }[]> {
+  const { rows } = await sql<{ workflow_id: string; enrolled_at: Date; ended_at: Date | null }>`
+    SELECT workflow_id, enrolled_at, ended_at FROM journeys
      WHERE campaign_id = ${campaignId} AND contact_id = ${contactId}
     UNION ALL
-    SELECT s.enqueued_at, NULL FROM journey_starts s
+    SELECT s.workflow_id, s.enqueued_at, NULL FROM journey_starts s
      WHERE s.campaign_id = ${campaignId} AND s.contact_id = ${contactId}
        AND NOT EXISTS (SELECT 1 FROM journeys j WHERE j.workflow_id = s.workflow_id)
     ORDER BY enrolled_at`.execute(db);
-  return rows.map((r) => ({ enrolledAt: r.enrolled_at, endedAt: r.ended_at }));
+  return rows.map((r) => ({
+    workflowId: r.workflow_id,
+    enrolledAt: r.enrolled_at,
+    endedAt: r.ended_at,
+  }));
 }
 
 /** Per campaign: how many journeys were enrolled and how many of them have ended. */

@@ -150,6 +150,10 @@ describe('checkout events', () => {
         r?.type === 'checkout_started' ? r.journeys.map((j) => j.outcome) : undefined,
       ),
     ).toEqual([['started'], ['already_enrolled'], ['already_enrolled']]);
+    // The checkouts turned away name the journey that holds the contact's entry.
+    expect(
+      results.map((r) => (r?.type === 'checkout_started' ? r.journeys[0]!.workflowId : undefined)),
+    ).toEqual([1, 2, 3].map(() => `${FLOW}/${bea}/key/b-1`));
     expect(await journeysOf(bea)).toEqual([{ workflow_id: `${FLOW}/${bea}/key/b-1` }]);
     // Still one after the first has ended: at most once per 7 days.
     await h.postEvent(
