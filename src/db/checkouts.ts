@@ -217,3 +217,19 @@ export async function findCheckout(
     .executeTakeFirst();
   return row && toCheckout(row);
 }
+
+/** The contact's checkout the store updated last, if any (what a preview shows as the sample). */
+export async function latestCheckoutOf(
+  db: Executor,
+  contactId: number,
+): Promise<Checkout | undefined> {
+  const row = await db
+    .selectFrom('checkouts')
+    .selectAll()
+    .where('contact_id', '=', contactId)
+    .orderBy('updated_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && toCheckout(row);
+}

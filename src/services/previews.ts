@@ -19,6 +19,7 @@ import { type RenderedMessage, renderMessage } from '../channels/prepare/render.
 import { createChannelRegistry } from '../channels/registry.js';
 import type { TemplateRef } from '../campaigns/kinds/common.js';
 import { getCampaign, UnknownCampaignError } from '../db/campaigns.js';
+import { latestCheckoutOf } from '../db/checkouts.js';
 import { findContact } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
 import {
@@ -29,6 +30,12 @@ import {
   TEST_SEND_KEY_PREFIX,
 } from '../db/messages.js';
 import type { ContactRow } from '../db/schema.js';
+import {
+  CHECKOUT_EVENTS,
+  checkoutEventProperties,
+  checkoutTemplateVariable,
+} from '../domain/checkouts.js';
+import type { UtmParams } from '../domain/messages/utm.js';
 
 export type PreviewConfig = Pick<
   Config,
@@ -58,6 +65,8 @@ export interface Preview {
   headers: Record<string, string>;
   /** The sample coupon the preview shows; no code is assigned. */
   sampleCoupon: { code: string; expires_at: string };
+  /** A checkout flow's message shows the contact's latest checkout: its id. */
+  sampleCheckout?: string;
 }
 
 export class PreviewError extends Error {
@@ -205,6 +214,7 @@ export async function previewTemplate(
   let source: string;
   let utm: { source: string; medium: string; campaign: string } | undefined;
   let couponSet: string | undefined;
+  let checkout: Record<string, unknown> | undefined;
   if (request.campaignId) {
     const { definition } = await getCampaign(deps.db, request.campaignId);
     const messages = campaignMessages(definition as unknown as Record<string, unknown>);
@@ -228,6 +238,8 @@ export async function previewTemplate(
       campaign: definition.utm.campaign ?? definition.id,
     };
     couponSet = message.couponSet ?? definition.couponSet;
+    if (entersOnCheckout(definition as unknown as Record<string, unknown>))
+      checkout = await sampleCheckout(deps.db, contact.id, utm);
   } else {
     if (!request.template) throw new PreviewError('name a template, or a campaign and its node');
     ref = request.template;
@@ -235,7 +247,7 @@ export async function previewTemplate(
   }
   const adapter = adapterOf(deps.config, deps.db, channel, true);
   const coupon = sampleCoupon(couponSet, now);
-  const rendered = await render(adapter, ref, contact, deps.config, coupon, utm, now);
+  const rendered = await render(adapter, ref, contact, deps.config, coupon, utm, now, checkout);
   return {
     channel,
     template: rendered.template,
@@ -247,7 +259,26 @@ export async function previewTemplate(
     text: rendered.text,
     headers: rendered.headers,
     sampleCoupon: coupon,
+    ...(checkout ? { sampleCheckout: String(checkout.id) } : {}),
   };
+}
+
+/** A flow entered on a started checkout (its messages show the checkout). */
+function entersOnCheckout(definition: Record<string, unknown>): boolean {
+  if (definition.kind !== 'flow') return false;
+  return Object.values((definition.nodes ?? {}) as Record<string, Record<string, unknown>>).some(
+    (node) => node.type === 'entry' && node.event === CHECKOUT_EVENTS.started,
+  );
+}
+
+/** The contact's latest checkout as a journey's `checkout` variable shows it, if it has one. */
+async function sampleCheckout(
+  db: Db,
+  contactId: number,
+  utm: UtmParams,
+): Promise<Record<string, unknown> | undefined> {
+  const latest = await latestCheckoutOf(db, contactId);
+  return latest && checkoutTemplateVariable(checkoutEventProperties(latest), utm);
 }
 
 async function render(
@@ -258,11 +289,12 @@ async function render(
   coupon: { code: string; expires_at: string },
   utm: { source: string; medium: string; campaign: string } | undefined,
   now: Date,
+  checkout?: Record<string, unknown>,
 ): Promise<RenderedMessage> {
   try {
     return await renderMessage(
       adapter,
-      { template, variables: { coupon }, utm },
+      { template, variables: { coupon, ...(checkout ? { checkout } : {}) }, utm },
       contact,
       config,
       now,
@@ -351,6 +383,9 @@ export async function testSendCampaign(
     medium: definition.utm.medium,
     campaign: definition.utm.campaign ?? definition.id,
   };
+  const checkout = entersOnCheckout(definition as unknown as Record<string, unknown>)
+    ? await sampleCheckout(deps.db, contact.id, utm)
+    : undefined;
   const results: TestSendResult[] = [];
   for (const message of messages) {
     const rendered = await render(
@@ -361,6 +396,7 @@ export async function testSendCampaign(
       sampleCoupon(message.couponSet ?? definition.couponSet, now()),
       utm,
       now(),
+      checkout,
     );
     results.push(
       await deps.db.transaction().execute(async (trx) => {

@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { checkContactFrequencyCap } from '../../src/channels/frequency-cap.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
+import { upsertCheckout } from '../../src/db/checkouts.js';
 import { messageCountsByChannelAndStatus } from '../../src/db/reports.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport } from '../../src/reports/report.js';
@@ -163,12 +164,37 @@ describe('template preview', () => {
     expect(coupon.subject).toBe(
       'Still thinking it over? ABANDONED-CHECKOUT-SAMPLE takes 10% off your cart',
     );
+    // Without a checkout of the contact's, the items are empty; with one, they are its latest's.
+    expect(coupon.sampleCheckout).toBeUndefined();
+    await upsertCheckout(database.db, {
+      id: 'cart-7',
+      source: 'shopify',
+      currency: 'EUR',
+      total: 59.8,
+      lineItems: [{ productId: 'p-1', title: 'Linen shirt', quantity: 2, price: 29.9 }],
+      recoveryUrl: 'https://shop.example/cart/7',
+      contactId,
+      email: 'grace@example.com',
+      startedAt: new Date(),
+      updatedAt: new Date(),
+    });
+    const items = await previewTemplate(deps, {
+      contactId,
+      campaignId: 'abandoned-checkout',
+      node: 'email-items',
+    });
+    expect(items.sampleCheckout).toBe('cart-7');
+    expect(items.html).toContain('Linen shirt');
+    expect(items.html).toContain('€59.80');
+    expect(items.html).toContain(
+      'https://shop.example/cart/7?utm_source=boomerang&amp;utm_medium=email&amp;utm_campaign=abandoned-checkout',
+    );
     const sms = await previewTemplate(deps, {
       contactId,
       campaignId: 'abandoned-checkout',
       node: 'sms',
     });
-    expect(sms).toMatchObject({ channel: 'sms', to: '+34600111222' });
+    expect(sms).toMatchObject({ channel: 'sms', to: '+34600111222', sampleCheckout: 'cart-7' });
     await expect(
       previewTemplate(deps, { contactId, campaignId: 'abandoned-checkout', node: 'send_offer' }),
     ).rejects.toThrow(
