@@ -204,32 +204,32 @@ export async function deleteCheckout(
   });
 }
 
-export async function findCheckout(
+const checkoutRows = (db: Executor) => db.selectFrom('checkouts').selectAll();
+
+async function firstCheckout(
+  query: ReturnType<typeof checkoutRows>,
+): Promise<Checkout | undefined> {
+  const row = await query.executeTakeFirst();
+  return row && toCheckout(row);
+}
+
+export function findCheckout(
   db: Executor,
   source: string,
   externalId: string,
 ): Promise<Checkout | undefined> {
-  const row = await db
-    .selectFrom('checkouts')
-    .selectAll()
-    .where('source', '=', source)
-    .where('external_id', '=', externalId)
-    .executeTakeFirst();
-  return row && toCheckout(row);
+  return firstCheckout(
+    checkoutRows(db).where('source', '=', source).where('external_id', '=', externalId),
+  );
 }
 
 /** The contact's checkout the store updated last, if any (what a preview shows as the sample). */
-export async function latestCheckoutOf(
-  db: Executor,
-  contactId: number,
-): Promise<Checkout | undefined> {
-  const row = await db
-    .selectFrom('checkouts')
-    .selectAll()
-    .where('contact_id', '=', contactId)
-    .orderBy('updated_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row && toCheckout(row);
+export function latestCheckoutOf(db: Executor, contactId: number): Promise<Checkout | undefined> {
+  return firstCheckout(
+    checkoutRows(db)
+      .where('contact_id', '=', contactId)
+      .orderBy('updated_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1),
+  );
 }
