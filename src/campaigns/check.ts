@@ -5,6 +5,7 @@
  * against a sample contact within a time bound, and no template reads files (`include`, `render`,
  * `layout`).
  */
+import { listCampaigns } from '../db/campaigns.js';
 import { getSegment, listSegments } from '../db/segments.js';
 import { couponSetStatus } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
@@ -97,6 +98,9 @@ export function lookupsIn(db: Db): CheckLookups {
     },
     async couponSetIds() {
       return (await couponSetStatus(db)).map((s) => s.setId);
+    },
+    async campaignIds() {
+      return (await listCampaigns(db)).map((c) => c.definition.id);
     },
     templateProblems,
   };

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { checkFlowDefinition } from '../../src/campaigns/flow-check.js';
 import { PROJECT_ROOT } from '../../src/config.js';
+import { saveCampaign } from '../../src/db/campaigns.js';
 import { ensureCouponSet } from '../../src/db/coupons.js';
 import { createSegment } from '../../src/db/segments.js';
 import { FlowDefinitionError } from '../../src/domain/flows/definition.js';
@@ -23,6 +24,12 @@ describe('flows checked against the database', () => {
     database = await createTestDatabase();
     for (const id of ['low-clv', 'reactivation', 'welcome'])
       await ensureCouponSet(database.db, { id });
+    await saveCampaign(database.db, {
+      id: 'welcome',
+      name: 'Welcome',
+      kind: 'welcome_voucher',
+      couponSet: 'welcome',
+    });
     await createSegment(database.db, {
       name: 'Big spenders',
       definition: { conditions: [{ field: 'total_spent', op: 'gt', value: 500 }] },
@@ -47,6 +54,26 @@ describe('flows checked against the database', () => {
       'welcome-voucher.yaml',
     ])
       expect(await problemsOf(example(file))).toEqual([]);
+  });
+
+  it('names a campaign an inJourney branch tests that does not exist, and accepts one that does', async () => {
+    const flow = (inJourney: string) => ({
+      id: 'browse',
+      name: 'Browse',
+      kind: 'flow',
+      nodes: {
+        start: { type: 'entry', trigger: 'launch', next: 'busy' },
+        busy: { type: 'branch', if: { inJourney }, then: 'done', else: 'done' },
+        done: { type: 'exit', reason: 'completed' },
+      },
+    });
+    expect(await problemsOf(flow('abandoned-chekout'))).toEqual([
+      expect.stringMatching(
+        /^nodes\.busy\.if\.inJourney: no campaign "abandoned-chekout"; known: .*"welcome".* \(create it first\)$/,
+      ),
+    ]);
+    expect(await problemsOf(flow('welcome'))).toEqual([]);
+    expect(await problemsOf(flow('browse'))).toEqual([]);
   });
 
   it('names each missing or unusable reference at its node and field', async () => {

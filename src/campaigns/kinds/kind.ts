@@ -41,6 +41,8 @@ export interface CheckLookups {
   /** Every segment name a campaign may use (stored and preset). */
   segmentNames(): Promise<string[]>;
   couponSetIds(): Promise<string[]>;
+  /** The ids of the stored campaigns. */
+  campaignIds(): Promise<string[]>;
   /** Problems of one template: missing by name, syntax, file tags, the sample render. */
   templateProblems(path: string, channel: 'email' | 'sms', ref: TemplateRef): Promise<string[]>;
 }

@@ -1,6 +1,7 @@
 /**
  * Everything about a flow that its schema and graph checks cannot tell: the segments it tests
- * exist, the segments it changes are static, its coupon sets exist, its channels are known, and
+ * exist, the segments it changes are static, the campaigns its `inJourney` branches name exist,
+ * its coupon sets exist, its channels are known, and
  * every template exists (by name) or parses and renders against a sample contact. Asked through
  * the look-ups a kind's checks are handed; each problem names the node and field.
  */
@@ -51,6 +52,21 @@ export async function flowProblems(flow: FlowCampaign, lookups: CheckLookups): P
       problems.push(
         `${segmentPath(flow, name)}: no segment named ${show(name)}; known: ${known} (create one with \`boomerang segment create\`)`,
       );
+  }
+
+  // A branch on a running journey in another campaign: a misspelt id would never match.
+  const journeyTests = nodes.flatMap(([id, node]) =>
+    node.type === 'branch' && node.if.inJourney !== undefined && node.if.inJourney !== flow.id
+      ? [{ id, campaign: node.if.inJourney }]
+      : [],
+  );
+  if (journeyTests.length) {
+    const campaigns = await lookups.campaignIds();
+    for (const { id, campaign } of journeyTests)
+      if (!campaigns.includes(campaign))
+        problems.push(
+          `nodes.${id}.if.inJourney: no campaign ${show(campaign)}${campaigns.length ? `; known: ${campaigns.map(show).join(', ')}` : ''} (create it first)`,
+        );
   }
 
   const sets = await lookups.couponSetIds();
