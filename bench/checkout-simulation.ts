@@ -34,17 +34,13 @@ import { loadConfig, PROJECT_ROOT } from '../src/config.js';
 import { saveCampaign } from '../src/db/campaigns.js';
 import { generateCoupons } from '../src/db/coupons.js';
 import type { Db } from '../src/db/database.js';
+import type { JourneyRow } from '../src/db/reports.js';
 import { ensurePresetSegments } from '../src/db/segments.js';
 import { forEachLimited } from '../src/domain/concurrency.js';
 import { msToNumber } from '../src/domain/duration.js';
 import { createHttpServer, listen } from '../src/http/server.js';
 import { startInboxProcessor } from '../src/inbox/processor.js';
-import {
-  createControlWorker,
-  createMessagesWorker,
-  createWorker,
-  WORKFLOWS_PATH,
-} from '../src/worker.js';
+import { createWorkers, WORKFLOWS_PATH } from '../src/worker.js';
 
 export const FLOW_FILE = path.join(PROJECT_ROOT, 'examples/flows/abandoned-checkout.yaml');
 const API_KEY = 'checkout-simulation-key';
@@ -270,11 +266,7 @@ export async function startSimulationStack(
     deps,
     workflowBundle: { code },
   };
-  const workers: Worker[] = await Promise.all([
-    createWorker(common),
-    createControlWorker(common),
-    createMessagesWorker(common),
-  ]);
+  const workers: Worker[] = await createWorkers(common);
   const running = Promise.all(workers.map((w) => w.run()));
   return {
     httpUrl,
@@ -500,14 +492,10 @@ export async function runSimulation(
 interface Facts {
   contacts: { id: number; email: string; subscribed: boolean; sms_consent: boolean }[];
   checkouts: { external_id: string; contact_id: number | null; started_at: Date; id: number }[];
-  journeys: {
-    workflow_id: string;
-    contact_id: number;
-    holdout: boolean;
-    enrolled_at: Date;
-    ended_at: Date | null;
-    end_reason: string | null;
-  }[];
+  journeys: Pick<
+    JourneyRow,
+    'workflow_id' | 'contact_id' | 'holdout' | 'enrolled_at' | 'ended_at' | 'end_reason'
+  >[];
   steps: { workflow_id: string; step: string; at: Date }[];
   messages: {
     workflow_id: string;

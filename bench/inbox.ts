@@ -29,7 +29,9 @@ import { processInboxBatch, processInboxEvent } from '../src/inbox/processor.js'
 import { drainStartQueue, START_CONCURRENCY, startQueueStatus } from '../src/inbox/start-queue.js';
 import {
   arg,
+  cpuMsPer,
   cpuSeconds,
+  type CpuSeconds,
   benchDatabase,
   log,
   measure,
@@ -49,13 +51,7 @@ const engineKind = engineIndex >= 0 ? process.argv[engineIndex + 1] : 'dev';
 if (engineKind !== 'dev' && engineKind !== 'server')
   throw new Error(`--engine must be dev or server, got ${engineKind}`);
 
-type Cpu = Awaited<ReturnType<typeof cpuSeconds>>;
-/** CPU milliseconds per item between two readings, by process kind. */
-function cpuMsPer(before: Cpu, after: Cpu, items: number): Cpu {
-  const per = (k: keyof Cpu) => ((after[k] - before[k]) * 1000) / items;
-  return { self: per('self'), temporal: per('temporal'), postgres: per('postgres') };
-}
-const formatCpu = (c: Cpu) =>
+const formatCpu = (c: CpuSeconds) =>
   `${c.self.toFixed(1)} / ${c.temporal.toFixed(1)} / ${c.postgres.toFixed(1)} (${(c.self + c.temporal + c.postgres).toFixed(1)})`;
 
 Runtime.install({ logger: new DefaultLogger('WARN') });

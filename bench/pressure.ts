@@ -37,12 +37,7 @@ import { ensurePresetSegments } from '../src/db/segments.js';
 import { createHttpServer, listen } from '../src/http/server.js';
 import { startInboxProcessor } from '../src/inbox/processor.js';
 import { launchCampaign } from '../src/workflows/launch.js';
-import {
-  createControlWorker,
-  createMessagesWorker,
-  createWorker,
-  WORKFLOWS_PATH,
-} from '../src/worker.js';
+import { createWorkers, WORKFLOWS_PATH } from '../src/worker.js';
 import { arg, benchDatabase, log, report, startDevServer } from './support.js';
 
 const journeys = arg('journeys', 10_000);
@@ -183,11 +178,7 @@ try {
     deps,
     workflowBundle: { code },
   };
-  const workers = await Promise.all([
-    createWorker(common),
-    createControlWorker(common),
-    createMessagesWorker(common),
-  ]);
+  const workers = await createWorkers(common);
   const running = Promise.all(workers.map((w) => w.run()));
 
   const started = Date.now();

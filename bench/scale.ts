@@ -36,7 +36,9 @@ import {
   benchDatabase,
   log,
   measure,
+  cpuMsPer,
   cpuSeconds,
+  type CpuSeconds,
   report,
   startBenchWorkers,
   startEmptyWorkflows,
@@ -137,13 +139,9 @@ interface CpuPerJourney {
   postgres: number;
 }
 
-function cpuPerJourney(
-  before: Awaited<ReturnType<typeof cpuSeconds>>,
-  after: Awaited<ReturnType<typeof cpuSeconds>>,
-  journeys: number,
-): CpuPerJourney {
-  const ms = (k: 'self' | 'temporal' | 'postgres') => ((after[k] - before[k]) * 1000) / journeys;
-  return { worker: ms('self'), temporal: ms('temporal'), postgres: ms('postgres') };
+function cpuPerJourney(before: CpuSeconds, after: CpuSeconds, journeys: number): CpuPerJourney {
+  const { self, temporal, postgres } = cpuMsPer(before, after, journeys);
+  return { worker: self, temporal, postgres };
 }
 
 /**

@@ -248,6 +248,14 @@ export async function cpuSeconds(): Promise<{ self: number; temporal: number; po
   return kinds;
 }
 
+export type CpuSeconds = Awaited<ReturnType<typeof cpuSeconds>>;
+
+/** CPU milliseconds per item between two readings of cpuSeconds, by process kind. */
+export function cpuMsPer(before: CpuSeconds, after: CpuSeconds, items: number): CpuSeconds {
+  const per = (k: keyof CpuSeconds) => ((after[k] - before[k]) * 1000) / items;
+  return { self: per('self'), temporal: per('temporal'), postgres: per('postgres') };
+}
+
 /**
  * A full garbage collection of this isolate before a memory reading, so the reading is what is
  * held rather than what is not yet collected (`npm run bench` does not pass --expose-gc).

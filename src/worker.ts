@@ -132,6 +132,11 @@ export async function createMessagesWorker(opts: CreateWorkerOptions): Promise<W
   });
 }
 
+/** Boomerang's three workers on one task queue: the journeys', the control one and the sends'. */
+export function createWorkers(opts: CreateWorkerOptions): Promise<[Worker, Worker, Worker]> {
+  return Promise.all([createWorker(opts), createControlWorker(opts), createMessagesWorker(opts)]);
+}
+
 /** Journeys carry custom search attributes; a server without them would reject the workflows. */
 async function ensureSearchAttributes(client: Client, config: Config): Promise<void> {
   try {
@@ -235,11 +240,7 @@ export async function runWorker(
     },
     overrides: extra.overrides,
   };
-  const [worker, control, messages] = await Promise.all([
-    createWorker(options),
-    createControlWorker(options),
-    createMessagesWorker(options),
-  ]);
+  const [worker, control, messages] = await createWorkers(options);
   console.log(
     `worker: polling task queues "${config.temporal.taskQueue}", "${controlTaskQueue(config.temporal.taskQueue)}" and "${messagesTaskQueue(config.temporal.taskQueue)}" in namespace "${config.temporal.namespace}" (sends: ${config.email.provider} email${sending.emailQueue ? ` in batches of ${config.email.batchSize} at ${config.email.requestsPerSecond} requests/s` : ''}, ${config.sms.provider} SMS)`,
   );

@@ -17,29 +17,11 @@ import { PROJECT_ROOT } from '../../src/config.js';
 import { findCheckout } from '../../src/db/checkouts.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { processInboxBatch } from '../../src/inbox/processor.js';
-import { type InboxHarness, startInboxHarness } from './harness.js';
+import { checkoutEvent as checkout, type InboxHarness, startInboxHarness } from './harness.js';
 
 const FLOW = 'abandoned-checkout';
 const example = async (name: string) =>
   parseYaml(await readFile(path.join(PROJECT_ROOT, 'examples', 'flows', name), 'utf8')) as unknown;
-
-const checkout = (
-  type: 'checkout_started' | 'checkout_updated',
-  id: string,
-  email: string | undefined,
-  extra: Record<string, unknown> = {},
-) => ({
-  type,
-  ...(email ? { contact: { email } } : {}),
-  checkout: {
-    id,
-    total: 20,
-    currency: 'EUR',
-    line_items: [{ product_id: 'p1', title: 'Mug', quantity: 1, price: 20 }],
-    recovery_url: `https://shop.example/checkouts/${id}/recover`,
-    ...extra,
-  },
-});
 
 describe('checkout events', () => {
   let h: InboxHarness;

@@ -145,3 +145,22 @@ export function useOfflineInbox(): OfflineInbox {
   });
   return inbox;
 }
+
+/** A checkout event as a store posts it: one mug for €20, its recovery link; `extra` overrides. */
+export const checkoutEvent = (
+  type: 'checkout_started' | 'checkout_updated',
+  id: string,
+  email: string | undefined,
+  extra: Record<string, unknown> = {},
+) => ({
+  type,
+  ...(email ? { contact: { email } } : {}),
+  checkout: {
+    id,
+    total: 20,
+    currency: 'EUR',
+    line_items: [{ product_id: 'p1', title: 'Mug', quantity: 1, price: 20 }],
+    recovery_url: `https://shop.example/checkouts/${id}/recover`,
+    ...extra,
+  },
+});

@@ -25,7 +25,7 @@ import { collectMetrics } from '../../src/reports/metrics.js';
 import { inboxOverview } from '../../src/services/inbox.js';
 import { runCli } from '../cli/support.js';
 import { unreachableTemporal } from '../http/support.js';
-import { type InboxHarness, startInboxHarness, WELCOME } from './harness.js';
+import { checkoutEvent, type InboxHarness, startInboxHarness, WELCOME } from './harness.js';
 
 type Registration = Extract<ApplyResult, { type: 'account_registered' }>;
 type Purchase = Extract<ApplyResult, { type: 'purchase' }>;
@@ -229,17 +229,7 @@ describe('the start queue', () => {
       .values({ email: 'carts@example.com', newsletter_status: 'subscribed' })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const checkout = (id: string) => ({
-      type: 'checkout_started',
-      contact: { email: 'carts@example.com' },
-      checkout: {
-        id,
-        total: 20,
-        currency: 'EUR',
-        line_items: [{ product_id: 'p1', title: 'Mug', quantity: 1, price: 20 }],
-        recovery_url: `https://shop.example/checkouts/${id}/recover`,
-      },
-    });
+    const checkout = (id: string) => checkoutEvent('checkout_started', id, 'carts@example.com');
     const events = await Promise.all(
       ['cart-a', 'cart-b'].map(async (id) => {
         const posted = await h.postEvent(checkout(id));

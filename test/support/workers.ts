@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createChannels } from '../../src/channels/index.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
-import { createControlWorker, createMessagesWorker, createWorker } from '../../src/worker.js';
+import { createWorkers } from '../../src/worker.js';
 import { uniqueTaskQueue, workflowBundle } from './temporal.js';
 import { clientOnWorkerConnection } from '../../src/temporal/connection.js';
 
@@ -53,11 +53,7 @@ export async function startRealWorkers(
     deps,
     workflowBundle: workflowBundle(),
   };
-  const workers = await Promise.all([
-    createWorker(options),
-    createControlWorker(options),
-    createMessagesWorker(options),
-  ]);
+  const workers = await createWorkers(options);
   const running = Promise.all(workers.map((w) => w.run()));
   return {
     config,
