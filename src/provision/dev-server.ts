@@ -91,6 +91,8 @@ export async function startTemporalDevServer(
       detached: true,
     });
     child = current;
+    // Taken now, so that a 'close' emitted before a failed start is judged is not missed.
+    const closed = once(current, 'close').catch(() => undefined);
     // The server's pid and ours: a later start tells a leftover from a running stack by our pid.
     if (current.pid)
       await fs.writeFile(pidFile, `${current.pid} ${process.pid}`, { mode: PRIVATE_FILE_MODE });
@@ -125,7 +127,7 @@ export async function startTemporalDevServer(
       });
     } catch (err) {
       // Its exit can be seen before its last stderr lines are read: read them before judging.
-      await Promise.race([once(current, 'close'), delay(2_000)]);
+      await Promise.race([closed, delay(10_000)]);
       throw Object.assign(err as Error, { racedFor });
     }
     ready = true;
