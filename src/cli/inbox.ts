@@ -1,16 +1,23 @@
 /**
  * `boomerang inbox list|show|retry|discard`: the events the inbox processor could not apply —
  * parked after too many failed attempts, or rejected — with their reasons, and what to do with them.
+ * `boomerang inbox starts|retry-starts|discard-starts`: the same for the journeys applied events
+ * queued to start.
  */
 import type { Command } from 'commander';
 import {
   discardInboxEvents,
+  discardParkedStarts,
   INBOX_STATES,
   inboxEvent,
   inboxOverview,
   type InboxState,
+  listQueuedStarts,
   retryInboxEvents,
+  retryParkedStarts,
+  START_STATES,
   type StartQueueStatus,
+  type StartState,
   unknownInboxEventIds,
 } from '../services/inbox.js';
 import { CliError, type CliContext, printJson } from './context.js';
@@ -29,11 +36,34 @@ function parseIds(raw: string[], all: boolean | undefined): number[] | 'all-park
   });
 }
 
-/** The start queue in one line: journeys waiting to start, failing ones, the oldest's wait. */
+/** The start queue in one line: journeys waiting to start, failing ones, the oldest's wait, parked ones. */
 function describeStartQueue(q: StartQueueStatus, now = new Date()): string {
-  if (!q.queued) return 'journeys waiting to start: 0';
+  const parked = q.parked
+    ? `; ${q.parked} parked after too many failed attempts (boomerang inbox starts)`
+    : '';
+  if (!q.queued) return `journeys waiting to start: 0${parked}`;
   const waited = Math.round((now.getTime() - q.oldestEnqueuedAt!.getTime()) / 1000);
-  return `journeys waiting to start: ${q.queued}${q.failing ? ` (${q.failing} failing, retried)` : ''}, oldest queued ${waited} s ago`;
+  return `journeys waiting to start: ${q.queued}${q.failing ? ` (${q.failing} failing, retried)` : ''}, oldest queued ${waited} s ago${parked}`;
+}
+
+function parseWorkflowIds(raw: string[], all: boolean | undefined): string[] | 'all-parked' {
+  if (all) {
+    if (raw.length) throw new CliError('give workflow ids or --all-parked, not both', 2);
+    return 'all-parked';
+  }
+  if (!raw.length)
+    throw new CliError(
+      'give the workflow ids of the starts (boomerang inbox starts), or --all-parked',
+      2,
+    );
+  return raw;
+}
+
+function parseLimit(raw: string): number {
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw new CliError(`--limit: "${raw}" must be a whole number from 1 to 10000`, 2);
+  return limit;
 }
 
 const oneLine = (text: string | null, max = 100) => {
@@ -45,7 +75,7 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
   const inbox = program
     .command('inbox')
     .description(
-      'Events stored but not applied: parked after too many failed attempts, or rejected',
+      'Events stored but not applied (parked after too many failed attempts, or rejected), and journeys waiting to start',
     );
 
   inbox
@@ -60,9 +90,7 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
           `--state: "${opts.state}" is not a state; use one of ${INBOX_STATES.join(', ')}`,
           2,
         );
-      const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-        throw new CliError(`--limit: "${opts.limit}" must be a whole number from 1 to 10000`, 2);
+      const limit = parseLimit(opts.limit);
       const { counts, events, startQueue } = await inboxOverview(
         ctx.db(),
         opts.state as InboxState,
@@ -156,4 +184,85 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
         }
       },
     );
+
+  inbox
+    .command('starts')
+    .description(
+      'Journeys that applied events queued to start, by state (parked by default), oldest first',
+    )
+    .option('--state <state>', `one of ${START_STATES.join(', ')}`, 'parked')
+    .option('--limit <n>', 'at most this many starts', '50')
+    .option('--json', 'print JSON')
+    .action(async (opts: { state: string; limit: string; json?: boolean }) => {
+      if (!(START_STATES as readonly string[]).includes(opts.state))
+        throw new CliError(
+          `--state: "${opts.state}" is not a state of a queued start; use one of ${START_STATES.join(', ')}`,
+          2,
+        );
+      const starts = await listQueuedStarts(
+        ctx.db(),
+        opts.state as StartState,
+        parseLimit(opts.limit),
+      );
+      if (opts.json) return printJson(starts);
+      if (!starts.length) return console.log(`no ${opts.state} journey starts`);
+      console.log(
+        formatTable(
+          ['workflow id', 'campaign', 'contact', 'queued', 'attempts', 'error'],
+          starts.map((s) => [
+            s.workflowId,
+            s.campaignId,
+            String(s.contactId),
+            s.enqueuedAt.toISOString(),
+            String(s.attempts),
+            oneLine(s.lastError),
+          ]),
+        ),
+      );
+    });
+
+  inbox
+    .command('retry-starts [workflowIds...]')
+    .description('Queue parked journey starts again; the running starters start them')
+    .option('--all-parked', 'every parked start')
+    .option('--json', 'print JSON')
+    .action(async (ids: string[], opts: { allParked?: boolean; json?: boolean }) => {
+      const target = parseWorkflowIds(ids, opts.allParked);
+      const retried = await retryParkedStarts(ctx.db(), target);
+      const missed = target === 'all-parked' ? [] : target.filter((id) => !retried.includes(id));
+      if (opts.json) return printJson({ retried, notParked: missed });
+      console.log(
+        retried.length
+          ? `${retried.length} journey start(s) queued again: ${retried.join(', ')}`
+          : 'no journey start to retry',
+      );
+      if (missed.length) {
+        console.error(
+          `not a parked start (started, discarded or never queued): ${missed.join(', ')}`,
+        );
+        process.exitCode = 1;
+      }
+    });
+
+  inbox
+    .command('discard-starts [workflowIds...]')
+    .description('Give up on parked journey starts: out of the queue, their journeys never start')
+    .option('--all-parked', 'every parked start')
+    .option('--json', 'print JSON')
+    .action(async (ids: string[], opts: { allParked?: boolean; json?: boolean }) => {
+      const target = parseWorkflowIds(ids, opts.allParked);
+      const discarded = await discardParkedStarts(ctx.db(), target);
+      const names = discarded.map((s) => s.workflowId);
+      const missed = target === 'all-parked' ? [] : target.filter((id) => !names.includes(id));
+      if (opts.json) return printJson({ discarded, notParked: missed });
+      console.log(
+        discarded.length
+          ? `${discarded.length} journey start(s) discarded, never to start: ${names.join(', ')}`
+          : 'no journey start to discard',
+      );
+      if (missed.length) {
+        console.error(`not a parked start (left as it is): ${missed.join(', ')}`);
+        process.exitCode = 1;
+      }
+    });
 }

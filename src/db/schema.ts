@@ -281,6 +281,7 @@ export interface JourneyStartsTable {
   due_at: ColumnType<Date, Date | undefined, Date>;
   attempts: ColumnType<number, number | undefined, number>;
   last_error: ColumnType<string | null, string | null | undefined, string | null>;
+  parked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface JourneyEventsTable {

@@ -2,7 +2,9 @@
  * The start queue (journey_starts): journeys an applied store event enrolled, waiting for a
  * starter. Written as the event is applied, taken by starters with `FOR UPDATE SKIP LOCKED` under
  * a lease, and deleted once the workflow exists — in the statement that writes the journey's row,
- * so a contact's journey is always counted in one table or the other.
+ * so a contact's journey is always counted in one table or the other. A start that kept failing
+ * for a reason other than an outage is parked: no starter takes it until an operator retries it,
+ * or discards it (its row deleted: the journey never starts).
  */
 import { sql } from 'kysely';
 import {
@@ -24,6 +26,7 @@ export interface QueuedStart extends JourneyStartInput {
   enqueuedAt: Date;
   attempts: number;
   lastError: string | null;
+  parkedAt: Date | null;
 }
 
 interface QueuedStartRow {
@@ -36,6 +39,7 @@ interface QueuedStartRow {
   enqueued_at: Date;
   attempts: number;
   last_error: string | null;
+  parked_at: Date | null;
 }
 
 const queuedStart = (r: QueuedStartRow): QueuedStart => ({
@@ -48,6 +52,7 @@ const queuedStart = (r: QueuedStartRow): QueuedStart => ({
   enqueuedAt: r.enqueued_at,
   attempts: r.attempts,
   lastError: r.last_error,
+  parkedAt: r.parked_at,
 });
 
 /**
@@ -77,7 +82,7 @@ export async function claimDueStarts(
     UPDATE journey_starts s
        SET due_at = now() + make_interval(secs => ${opts.leaseSeconds})
       FROM (SELECT workflow_id FROM journey_starts
-             WHERE due_at <= now()
+             WHERE due_at <= now() AND parked_at IS NULL
              ORDER BY due_at
              LIMIT ${opts.limit}
              FOR UPDATE SKIP LOCKED) due
@@ -86,10 +91,11 @@ export async function claimDueStarts(
   return rows.map(queuedStart).sort((a, b) => a.enqueuedAt.getTime() - b.enqueuedAt.getTime());
 }
 
-/** A contact's queued starts, due or not (their contact is about to be signalled). */
+/** A contact's queued starts, due or not, parked ones aside (their contact is about to be signalled). */
 export async function queuedStartsOf(db: Executor, contactId: number): Promise<QueuedStart[]> {
   const { rows } = await sql<QueuedStartRow>`
-    SELECT * FROM journey_starts WHERE contact_id = ${contactId} ORDER BY enqueued_at`.execute(db);
+    SELECT * FROM journey_starts WHERE contact_id = ${contactId} AND parked_at IS NULL
+     ORDER BY enqueued_at`.execute(db);
   return rows.map(queuedStart);
 }
 
@@ -114,10 +120,10 @@ export async function dropStarts(db: Executor, workflowIds: readonly string[]): 
   await db.deleteFrom('journey_starts').where('workflow_id', 'in', workflowIds).execute();
 }
 
-/** A start that failed: kept with its error, due again at `retryAt`. */
+/** A start that failed: kept with its error, due again at `retryAt`, or parked. */
 export async function recordStartFailure(
   db: Executor,
-  failure: { workflowId: string; error: string; retryAt: Date },
+  failure: { workflowId: string; error: string; retryAt: Date; park: boolean },
 ): Promise<void> {
   await db
     .updateTable('journey_starts')
@@ -125,6 +131,7 @@ export async function recordStartFailure(
       attempts: eb('attempts', '+', 1),
       last_error: failure.error,
       due_at: failure.retryAt,
+      ...(failure.park ? { parked_at: sql<Date>`now()` } : {}),
     }))
     .where('workflow_id', '=', failure.workflowId)
     .execute();
@@ -159,25 +166,81 @@ export async function definitionsAtVersions(
 export const versionKey = (campaignId: string, version: number) => `${campaignId}@${version}`;
 
 export interface StartQueueStatus {
-  /** Starts waiting (failed ones included). */
+  /** Starts waiting (failed ones included), parked ones aside. */
   queued: number;
   /** Of which failed at least once. */
   failing: number;
+  /** Of those waiting, the oldest's enqueue time. */
   oldestEnqueuedAt: Date | null;
+  /** Parked: failed too often, left for an operator. */
+  parked: number;
 }
 
 export async function startQueueStatus(db: Executor): Promise<StartQueueStatus> {
-  const row = await db
-    .selectFrom('journey_starts')
-    .select((eb) => [
-      eb.fn.countAll<string>().as('queued'),
-      eb.fn.count<string>('last_error').as('failing'),
-      eb.fn.min('enqueued_at').as('oldest'),
-    ])
-    .executeTakeFirstOrThrow();
+  const { rows } = await sql<{
+    queued: string;
+    failing: string;
+    oldest: Date | null;
+    parked: string;
+  }>`
+    SELECT count(*) FILTER (WHERE parked_at IS NULL) AS queued,
+           count(*) FILTER (WHERE parked_at IS NULL AND last_error IS NOT NULL) AS failing,
+           min(enqueued_at) FILTER (WHERE parked_at IS NULL) AS oldest,
+           count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked
+      FROM journey_starts`.execute(db);
+  const row = rows[0]!;
   return {
     queued: Number(row.queued),
     failing: Number(row.failing),
-    oldestEnqueuedAt: (row.oldest as Date | null) ?? null,
+    oldestEnqueuedAt: row.oldest,
+    parked: Number(row.parked),
   };
+}
+
+export const START_STATES = ['waiting', 'failing', 'parked'] as const;
+/** waiting: never tried or not failed yet; failing: failed, retried; parked: left for an operator. */
+export type StartState = (typeof START_STATES)[number];
+
+/** The queued starts in one state, oldest first. */
+export async function listQueuedStarts(
+  db: Executor,
+  state: StartState,
+  limit: number,
+): Promise<QueuedStart[]> {
+  let query = db.selectFrom('journey_starts').selectAll();
+  query =
+    state === 'parked'
+      ? query.where('parked_at', 'is not', null)
+      : query
+          .where('parked_at', 'is', null)
+          .where('last_error', state === 'failing' ? 'is not' : 'is', null);
+  const rows = await query.orderBy('enqueued_at').orderBy('workflow_id').limit(limit).execute();
+  return rows.map((r) => queuedStart(r as QueuedStartRow));
+}
+
+/** Parked starts due again now, their attempts counted afresh. Returns their workflow ids. */
+export async function retryParkedStarts(
+  db: Executor,
+  workflowIds: readonly string[] | 'all-parked',
+): Promise<string[]> {
+  let query = db
+    .updateTable('journey_starts')
+    .set({ parked_at: null, attempts: 0, due_at: sql<Date>`now()` })
+    .where('parked_at', 'is not', null);
+  if (workflowIds !== 'all-parked')
+    query = query.where('workflow_id', 'in', workflowIds.length ? workflowIds : ['']);
+  const rows = await query.returning('workflow_id').execute();
+  return rows.map((r) => r.workflow_id);
+}
+
+/** Parked starts given up: out of the queue, their journeys never started. Returns them. */
+export async function discardParkedStarts(
+  db: Executor,
+  workflowIds: readonly string[] | 'all-parked',
+): Promise<QueuedStart[]> {
+  let query = db.deleteFrom('journey_starts').where('parked_at', 'is not', null);
+  if (workflowIds !== 'all-parked')
+    query = query.where('workflow_id', 'in', workflowIds.length ? workflowIds : ['']);
+  const rows = await query.returningAll().execute();
+  return rows.map((r) => queuedStart(r as QueuedStartRow));
 }

@@ -20,7 +20,6 @@
  * The journeys an event enters are queued as it is applied (src/inbox/start-queue.ts); the
  * processor's loop leaves them to the start queue's starter, a direct call starts them at once.
  */
-import { isDatabaseUnavailable } from '../db/errors.js';
 import { forEachLimited } from '../domain/concurrency.js';
 import { messageWithCauses } from '../domain/errors.js';
 import {
@@ -46,6 +45,7 @@ import {
   welcomeCampaigns,
 } from './apply.js';
 import { applyFeedback, isFeedbackSource } from './provider-feedback.js';
+import { isOutage } from './outage.js';
 import { poll, type Poller } from './poller.js';
 import { START_CONCURRENCY, startStartQueue } from './start-queue.js';
 import {
@@ -113,20 +113,6 @@ const MAX_ERROR_LENGTH = 2000;
 function errorText(err: unknown): string {
   const text = messageWithCauses(err, 5);
   return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text;
-}
-
-/** Temporal or Postgres unreachable: the event is not at fault. */
-export function isOutage(err: unknown): boolean {
-  if (isDatabaseUnavailable(err)) return true;
-  for (let e: unknown = err, depth = 0; e && depth < 6; depth++) {
-    const { code, message } = e as { code?: unknown; message?: unknown };
-    // gRPC 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED: the Temporal server is down or overloaded.
-    if (code === 14 || code === 4) return true;
-    if (typeof message === 'string' && /\b(UNAVAILABLE|DEADLINE_EXCEEDED)\b/.test(message))
-      return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /** The outcome of applying a claimed row with `apply`; never throws. */

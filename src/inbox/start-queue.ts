@@ -7,7 +7,9 @@
  * REJECT_DUPLICATE), and deletes the started rows as it writes their journeys' rows. A start that
  * fails stays queued with its error and is retried with backoff; a starter that dies between the
  * start and the delete leaves the row to come back after its lease: started again, the workflow
- * exists already, and the row is done. Nothing is lost and nothing starts twice.
+ * exists already, and the row is done. Nothing is lost and nothing starts twice. A start that
+ * failed START_PARK_AFTER_ATTEMPTS times for a reason other than an outage is parked for an
+ * operator (`boomerang inbox starts`): retried, it is started as any other; discarded, never.
  *
  * A contact's queued journeys are also started before the inbox signals that contact's journeys
  * (startQueuedJourneysOf), so a signal never overtakes the start it would reach.
@@ -33,6 +35,7 @@ import {
   recordStartFailure,
   versionKey,
 } from '../db/start-queue.js';
+import { isOutage } from './outage.js';
 import { poll, type Poller } from './poller.js';
 
 export { startQueueStatus, type StartQueueStatus } from '../db/start-queue.js';
@@ -46,6 +49,8 @@ export const START_LEASE_SECONDS = 120;
 /** A failed start is tried again 2 s later, doubling, at most 5 minutes apart. */
 const RETRY_BASE_SECONDS = 2;
 const RETRY_MAX_SECONDS = 300;
+/** Failed attempts (outages aside) before a start is parked: about half an hour of retries. */
+export const START_PARK_AFTER_ATTEMPTS = 12;
 
 export function startRetryDelaySeconds(attempts: number): number {
   return Math.min(RETRY_BASE_SECONDS * 2 ** Math.max(0, attempts - 1), RETRY_MAX_SECONDS);
@@ -80,11 +85,15 @@ class Settlement {
   readonly started = new Map<string, StartOutcome>();
   readonly failed: { workflowId: string; campaignId: string; error: unknown }[] = [];
   dropped = 0;
+  parked = 0;
   private done: string[] = [];
   private drops: string[] = [];
   private failures: { row: QueuedStart; error: unknown }[] = [];
 
-  constructor(private readonly deps: JourneyStarter) {}
+  constructor(
+    private readonly deps: JourneyStarter,
+    private readonly parkAfter: number,
+  ) {}
 
   /** Starts one row (its definition loaded); never throws but records the failure. */
   async start(row: QueuedStart, definitions: Definitions): Promise<void> {
@@ -125,12 +134,16 @@ class Settlement {
     await markStartsDone(this.deps.db, done);
     await dropStarts(this.deps.db, drops);
     const now = Date.now();
-    for (const { row, error } of failures)
+    for (const { row, error } of failures) {
+      const park = row.attempts + 1 >= this.parkAfter && !isOutage(error);
+      if (park) this.parked++;
       await recordStartFailure(this.deps.db, {
         workflowId: row.workflowId,
         error: messageWithCauses(error, 5).slice(0, 2000),
         retryAt: new Date(now + startRetryDelaySeconds(row.attempts + 1) * 1000),
+        park,
       });
+    }
   }
 }
 
@@ -138,6 +151,8 @@ export interface DrainSummary {
   started: number;
   alreadyStarted: number;
   failed: number;
+  /** Of the failed, parked now (failed too often, not for an outage). */
+  parked: number;
   dropped: number;
 }
 
@@ -149,12 +164,12 @@ export interface DrainSummary {
  */
 export async function drainStartQueue(
   deps: JourneyStarter,
-  opts: { limit?: number; batchSize?: number; concurrency?: number } = {},
+  opts: { limit?: number; batchSize?: number; concurrency?: number; parkAfter?: number } = {},
 ): Promise<DrainSummary> {
   const limit = opts.limit ?? Infinity;
   const batchSize = opts.batchSize ?? START_BATCH;
   const concurrency = opts.concurrency ?? START_CONCURRENCY;
-  const settlement = new Settlement(deps);
+  const settlement = new Settlement(deps, opts.parkAfter ?? START_PARK_AFTER_ATTEMPTS);
   const definitions: Definitions = new Map();
   const inHand: QueuedStart[] = [];
   let claimed = 0;
@@ -191,14 +206,16 @@ export async function drainStartQueue(
     started: outcomes.filter((o) => o === 'started').length,
     alreadyStarted: outcomes.filter((o) => o !== 'started').length,
     failed: settlement.failed.length,
+    parked: settlement.parked,
     dropped: settlement.dropped,
   };
 }
 
 /**
- * Starts a contact's queued journeys now, whatever their backoff (before the contact's journeys
- * are signalled, or to start what an event just queued), but those in `except`. Throws when one fails, naming each
- * campaign, with the first error as its cause (an outage stays recognisable); the row stays queued.
+ * Starts a contact's queued journeys now, whatever their backoff, parked ones aside (before the
+ * contact's journeys are signalled, or to start what an event just queued), but those in `except`.
+ * Throws when one fails, naming each campaign, with the first error as its cause (an outage stays
+ * recognisable); the row stays queued.
  */
 export async function startQueuedJourneysOf(
   deps: JourneyStarter,
@@ -209,7 +226,7 @@ export async function startQueuedJourneysOf(
   if (!rows.length) return new Map();
   const definitions: Definitions = new Map();
   await loadDefinitions(deps, rows, definitions);
-  const settlement = new Settlement(deps);
+  const settlement = new Settlement(deps, START_PARK_AFTER_ATTEMPTS);
   await forEachLimited(rows, START_CONCURRENCY, (row) => settlement.start(row, definitions));
   await settlement.write();
   if (settlement.failed.length)
@@ -242,9 +259,13 @@ export function startStartQueue(deps: JourneyStarter, opts: StartQueueOptions = 
         log.info(
           `start queue: ${s.started} journey(s) started${s.alreadyStarted ? `, ${s.alreadyStarted} found started` : ''}${s.dropped ? `, ${s.dropped} of stopped campaigns dropped` : ''}`,
         );
-      if (s.failed)
+      if (s.failed > s.parked)
         log.warn(
-          `start queue: ${s.failed} start(s) failed, kept and retried (boomerang inbox list)`,
+          `start queue: ${s.failed - s.parked} start(s) failed, kept and retried (boomerang inbox starts --state failing)`,
+        );
+      if (s.parked)
+        log.warn(
+          `start queue: ${s.parked} start(s) parked after ${START_PARK_AFTER_ATTEMPTS} failed attempts; see boomerang inbox starts --state parked, then retry-starts or discard-starts`,
         );
       lastProblem = undefined;
       return s.started + s.alreadyStarted + s.failed + s.dropped >= START_BATCH * 4;

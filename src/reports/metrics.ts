@@ -68,11 +68,12 @@ export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFa
     },
     {
       name: 'boomerang_journey_starts_queued',
-      help: 'Journeys applied events entered, waiting in the start queue for a starter (failing: their last start failed; they are retried).',
+      help: 'Journeys applied events entered, in the start queue: waiting for a starter, failing (their last start failed; they are retried), parked (failed too often: see boomerang inbox starts).',
       type: 'gauge',
       samples: [
         { labels: { state: 'waiting' }, value: starts.queued - starts.failing },
         { labels: { state: 'failing' }, value: starts.failing },
+        { labels: { state: 'parked' }, value: starts.parked },
       ],
     },
     {

@@ -1,6 +1,7 @@
 /**
  * The inbox for the operator (`boomerang inbox`): counts by state, the events of a state, one
- * event with its payload, and retrying or discarding parked ones.
+ * event with its payload, and retrying or discarding parked ones; the same for the journeys the
+ * applied events queued to start.
  */
 import type { Db } from '../db/database.js';
 import {
@@ -14,6 +15,14 @@ import type { InboxEventRow } from '../db/schema.js';
 import { startQueueStatus, type StartQueueStatus } from '../db/start-queue.js';
 
 export type { StartQueueStatus } from '../db/start-queue.js';
+export {
+  discardParkedStarts,
+  listQueuedStarts,
+  type QueuedStart,
+  retryParkedStarts,
+  START_STATES,
+  type StartState,
+} from '../db/start-queue.js';
 export {
   discardInboxEvents,
   INBOX_STATES,

@@ -6,8 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createCheckedCampaign } from '../../src/campaigns/admin.js';
@@ -203,6 +202,76 @@ describe('the start queue', () => {
     expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 1, failed: 0 });
     await h.journeyAt(workflowId, 'wait');
     expect(await queued(contactId)).toEqual([]);
+  });
+
+  it('parks a start that keeps failing for a reason other than an outage; an operator retries or discards it', async () => {
+    const a = await registerQueued('parked-a@example.com');
+    const b = await registerQueued('parked-b@example.com');
+    const [idA, idB] = [`${WELCOME}/${a.contactId}`, `${WELCOME}/${b.contactId}`];
+    // The server refuses these starts whatever the retry: the namespace does not exist.
+    const refused = new Client({
+      connection: h.env.client.connection,
+      namespace: 'no-such-namespace',
+    });
+    for (const parked of [0, 0, 2]) {
+      await makeDue();
+      expect(
+        await drainStartQueue({ ...starter(h.deps), client: refused }, { parkAfter: 3 }),
+      ).toMatchObject({ started: 0, failed: 2, parked });
+    }
+    for (const contactId of [a.contactId, b.contactId]) {
+      const [row] = await queued(contactId);
+      expect(row).toMatchObject({ attempts: 3 });
+      expect(row!.parked_at).toBeInstanceOf(Date);
+      expect(row!.last_error).toMatch(/no-such-namespace/);
+    }
+    // No starter takes a parked start, due or not.
+    await makeDue();
+    expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 0, failed: 0 });
+    expect((await inboxOverview(h.database.db, 'pending', 1)).startQueue).toMatchObject({
+      queued: 0,
+      parked: 2,
+    });
+    expect((await runCli(h.database.url, ['inbox', 'list'])).stdout).toMatch(
+      /journeys waiting to start: 0; 2 parked after too many failed attempts/,
+    );
+    const metrics = await collectMetrics(h.database.db);
+    expect(
+      metrics.find((m) => m.name === 'boomerang_journey_starts_queued')!.samples,
+    ).toContainEqual({ labels: { state: 'parked' }, value: 2 });
+    const listed = await runCli(h.database.url, ['inbox', 'starts']);
+    expect(listed.stdout).toContain(idA);
+    expect(listed.stdout).toContain(idB);
+    expect(listed.stdout).toMatch(/no-such-namespace/);
+
+    // The contact's purchase is applied, not held behind the parked start.
+    await h.postEvent({
+      type: 'purchase',
+      contact: { email: 'parked-a@example.com' },
+      order: { id: 'parked-1', total: 30, currency: 'EUR', placed_at: new Date().toISOString() },
+    });
+    expect(await processInboxBatch(queueing())).toMatchObject({ applied: 1, failed: 0 });
+
+    // Retried: queued again from attempt 0, and started by the next drain.
+    const retried = await runCli(h.database.url, ['inbox', 'retry-starts', idA]);
+    expect(retried).toMatchObject({ code: 0 });
+    expect(retried.stdout).toMatch(/1 journey start\(s\) queued again/);
+    expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 1, failed: 0 });
+    expect(await exists(idA)).toBe(true);
+    expect(await queued(a.contactId)).toEqual([]);
+
+    // Discarded: out of the queue, never started; a second discard names it as not parked.
+    const discarded = await runCli(h.database.url, ['inbox', 'discard-starts', '--all-parked']);
+    expect(discarded.stdout).toMatch(
+      new RegExp(`1 journey start\\(s\\) discarded, never to start: ${idB}`),
+    );
+    expect(await queued(b.contactId)).toEqual([]);
+    await makeDue();
+    await drainStartQueue(starter(h.deps));
+    expect(await exists(idB)).toBe(false);
+    const again = await runCli(h.database.url, ['inbox', 'discard-starts', idB]);
+    expect(again).toMatchObject({ code: 1 });
+    expect(again.stderr).toMatch(/not a parked start/);
   });
 
   it('starts a queued journey before a purchase right after the registration signals it', async () => {
