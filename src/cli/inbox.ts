@@ -11,13 +11,11 @@ import {
   INBOX_STATES,
   inboxEvent,
   inboxOverview,
-  type InboxState,
   listQueuedStarts,
   retryInboxEvents,
   retryParkedStarts,
   START_STATES,
   type StartQueueStatus,
-  type StartState,
   unknownInboxEventIds,
 } from '../services/inbox.js';
 import { CliError, type CliContext, printJson } from './context.js';
@@ -59,6 +57,12 @@ function parseWorkflowIds(raw: string[], all: boolean | undefined): string[] | '
   return raw;
 }
 
+function parseState<T extends string>(raw: string, states: readonly T[], what: string): T {
+  if (!(states as readonly string[]).includes(raw))
+    throw new CliError(`--state: "${raw}" is not ${what}; use one of ${states.join(', ')}`, 2);
+  return raw as T;
+}
+
 function parseLimit(raw: string): number {
   const limit = Number(raw);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
@@ -70,6 +74,36 @@ const oneLine = (text: string | null, max = 100) => {
   const line = (text ?? '').replace(/\s+/g, ' ');
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 };
+
+/** A command acting on parked starts: it names what it did, and what was not a parked start. */
+function parkedStartsCommand(
+  inbox: Command,
+  c: {
+    name: string;
+    description: string;
+    act: (target: string[] | 'all-parked') => Promise<string[]>;
+    key: string;
+    done: (count: number) => string;
+    none: string;
+  },
+): void {
+  inbox
+    .command(`${c.name} [workflowIds...]`)
+    .description(c.description)
+    .option('--all-parked', 'every parked start')
+    .option('--json', 'print JSON')
+    .action(async (ids: string[], opts: { allParked?: boolean; json?: boolean }) => {
+      const target = parseWorkflowIds(ids, opts.allParked);
+      const acted = await c.act(target);
+      const missed = target === 'all-parked' ? [] : target.filter((id) => !acted.includes(id));
+      if (opts.json) return printJson({ [c.key]: acted, notParked: missed });
+      console.log(acted.length ? `${c.done(acted.length)}: ${acted.join(', ')}` : c.none);
+      if (missed.length) {
+        console.error(`not a parked start (left as it is): ${missed.join(', ')}`);
+        process.exitCode = 1;
+      }
+    });
+}
 
 export function registerInboxCommands(program: Command, ctx: CliContext): void {
   const inbox = program
@@ -85,17 +119,9 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'at most this many events', '50')
     .option('--json', 'print JSON')
     .action(async (opts: { state: string; limit: string; json?: boolean }) => {
-      if (!(INBOX_STATES as readonly string[]).includes(opts.state))
-        throw new CliError(
-          `--state: "${opts.state}" is not a state; use one of ${INBOX_STATES.join(', ')}`,
-          2,
-        );
+      const state = parseState(opts.state, INBOX_STATES, 'a state');
       const limit = parseLimit(opts.limit);
-      const { counts, events, startQueue } = await inboxOverview(
-        ctx.db(),
-        opts.state as InboxState,
-        limit,
-      );
+      const { counts, events, startQueue } = await inboxOverview(ctx.db(), state, limit);
       if (opts.json) return printJson({ counts, events, startQueue });
       console.log(INBOX_STATES.map((s) => `${s}: ${counts[s]}`).join('   '));
       console.log(describeStartQueue(startQueue));
@@ -194,16 +220,8 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'at most this many starts', '50')
     .option('--json', 'print JSON')
     .action(async (opts: { state: string; limit: string; json?: boolean }) => {
-      if (!(START_STATES as readonly string[]).includes(opts.state))
-        throw new CliError(
-          `--state: "${opts.state}" is not a state of a queued start; use one of ${START_STATES.join(', ')}`,
-          2,
-        );
-      const starts = await listQueuedStarts(
-        ctx.db(),
-        opts.state as StartState,
-        parseLimit(opts.limit),
-      );
+      const state = parseState(opts.state, START_STATES, 'a state of a queued start');
+      const starts = await listQueuedStarts(ctx.db(), state, parseLimit(opts.limit));
       if (opts.json) return printJson(starts);
       if (!starts.length) return console.log(`no ${opts.state} journey starts`);
       console.log(
@@ -221,48 +239,21 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
       );
     });
 
-  inbox
-    .command('retry-starts [workflowIds...]')
-    .description('Queue parked journey starts again; the running starters start them')
-    .option('--all-parked', 'every parked start')
-    .option('--json', 'print JSON')
-    .action(async (ids: string[], opts: { allParked?: boolean; json?: boolean }) => {
-      const target = parseWorkflowIds(ids, opts.allParked);
-      const retried = await retryParkedStarts(ctx.db(), target);
-      const missed = target === 'all-parked' ? [] : target.filter((id) => !retried.includes(id));
-      if (opts.json) return printJson({ retried, notParked: missed });
-      console.log(
-        retried.length
-          ? `${retried.length} journey start(s) queued again: ${retried.join(', ')}`
-          : 'no journey start to retry',
-      );
-      if (missed.length) {
-        console.error(
-          `not a parked start (started, discarded or never queued): ${missed.join(', ')}`,
-        );
-        process.exitCode = 1;
-      }
-    });
-
-  inbox
-    .command('discard-starts [workflowIds...]')
-    .description('Give up on parked journey starts: out of the queue, their journeys never start')
-    .option('--all-parked', 'every parked start')
-    .option('--json', 'print JSON')
-    .action(async (ids: string[], opts: { allParked?: boolean; json?: boolean }) => {
-      const target = parseWorkflowIds(ids, opts.allParked);
-      const discarded = await discardParkedStarts(ctx.db(), target);
-      const names = discarded.map((s) => s.workflowId);
-      const missed = target === 'all-parked' ? [] : target.filter((id) => !names.includes(id));
-      if (opts.json) return printJson({ discarded, notParked: missed });
-      console.log(
-        discarded.length
-          ? `${discarded.length} journey start(s) discarded, never to start: ${names.join(', ')}`
-          : 'no journey start to discard',
-      );
-      if (missed.length) {
-        console.error(`not a parked start (left as it is): ${missed.join(', ')}`);
-        process.exitCode = 1;
-      }
-    });
+  parkedStartsCommand(inbox, {
+    name: 'retry-starts',
+    description: 'Queue parked journey starts again; the running starters start them',
+    act: (target) => retryParkedStarts(ctx.db(), target),
+    key: 'retried',
+    done: (n) => `${n} journey start(s) queued again`,
+    none: 'no journey start to retry',
+  });
+  parkedStartsCommand(inbox, {
+    name: 'discard-starts',
+    description: 'Give up on parked journey starts: out of the queue, their journeys never start',
+    act: async (target) =>
+      (await discardParkedStarts(ctx.db(), target)).map((start) => start.workflowId),
+    key: 'discarded',
+    done: (n) => `${n} journey start(s) discarded, never to start`,
+    none: 'no journey start to discard',
+  });
 }
