@@ -59,10 +59,13 @@ export async function signalFlowEvent(
   event: FlowEvent,
   skip: ReadonlySet<string> = new Set(),
 ): Promise<number> {
+  // A journey may run an older version than the campaign's (kept, or not yet adopted at its
+  // node): it is signalled when any version it may run listens; one that does not ignores it.
   const waiting = (await openFlowJourneys(deps.db, contactId))
     .filter(
-      ({ workflowId, definition }) =>
-        !skip.has(workflowId) && listensFor(definition as FlowCampaign, event.name),
+      ({ workflowId, definitions }) =>
+        !skip.has(workflowId) &&
+        definitions.some((definition) => listensFor(definition as FlowCampaign, event.name)),
     )
     .map(({ workflowId }) => workflowId);
   return signalJourneys(deps.client, waiting, flowEventSignal, event);

@@ -1,4 +1,5 @@
 /** A contact's custom events (POST /events "track"), and the running flow journeys that may wait for one. */
+import { sql } from 'kysely';
 import type { Executor } from './database.js';
 
 export interface ContactEventRecord {
@@ -43,18 +44,22 @@ export async function contactEvents(
   return rows.map((r) => ({ properties: r.properties, occurredAt: r.occurred_at }));
 }
 
-/** The contact's journeys that have not ended in flow campaigns, with the flow's current definition. */
+/**
+ * The contact's journeys that have not ended in flow campaigns, each with the definitions it may
+ * be running: the version of its latest step and every later one (it may have adopted one since),
+ * newest first. A journey kept on an older version waits for what that version says.
+ */
 export async function openFlowJourneys(
   db: Executor,
   contactId: number,
-): Promise<{ workflowId: string; definition: unknown }[]> {
-  const rows = await db
-    .selectFrom('journeys as j')
-    .innerJoin('campaigns as c', 'c.id', 'j.campaign_id')
-    .select(['j.workflow_id', 'c.definition'])
-    .where('j.contact_id', '=', contactId)
-    .where('j.ended_at', 'is', null)
-    .where('c.kind', '=', 'flow')
-    .execute();
-  return rows.map((r) => ({ workflowId: r.workflow_id, definition: r.definition }));
+): Promise<{ workflowId: string; definitions: unknown[] }[]> {
+  const { rows } = await sql<{ workflow_id: string; definitions: unknown[] }>`
+    SELECT j.workflow_id, jsonb_agg(v.definition ORDER BY v.version DESC) AS definitions
+      FROM journeys j
+      JOIN campaigns c ON c.id = j.campaign_id
+      JOIN campaign_versions v
+        ON v.campaign_id = j.campaign_id AND v.version >= j.definition_version
+     WHERE j.contact_id = ${contactId} AND j.ended_at IS NULL AND c.kind = 'flow'
+     GROUP BY j.workflow_id`.execute(db);
+  return rows.map((r) => ({ workflowId: r.workflow_id, definitions: r.definitions }));
 }

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckedCampaign } from '../../src/campaigns/admin.js';
 import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
+import { updateCampaign } from '../../src/campaigns/update.js';
 import { processInboxBatch } from '../../src/inbox/processor.js';
 import { type InboxHarness, startInboxHarness } from './harness.js';
 
@@ -128,5 +129,44 @@ describe('custom events', () => {
       const result = (await h.env.client.workflow.getHandle(id).result()) as JourneyResult;
       expect(result.endReason).toBe('checked_out');
     }
+  }, 120_000);
+  it('signals a journey kept on an older version for the event that version waits for', async () => {
+    const started = async (key: string) => {
+      expect(
+        (await h.postEvent(track('checkout_started', { checkout_id: key, channel: 'web' }))).status,
+      ).toBe(202);
+      expect(await processInboxBatch(h.deps)).toMatchObject({ applied: 1, failed: 0 });
+      const workflowId = `abandoned-checkout/${contactId}/key/${key}`;
+      await h.journeyAt(workflowId, 'wait-checkout');
+      return workflowId;
+    };
+    const onV1 = await started('v1');
+    // Version 2 waits for another event; the running journey keeps version 1 and its event.
+    const v2 = structuredClone(ABANDONED_CHECKOUT);
+    v2.nodes['wait-checkout'].until = { event: 'checkout_paid' };
+    await updateCampaign(
+      { db: h.database.db, temporal: async () => h.env.client },
+      ABANDONED_CHECKOUT.id,
+      v2,
+      'keep',
+    );
+    const onV2 = await started('v2');
+
+    expect((await h.postEvent(track('checkout_completed', { checkout_id: 'v1' }))).status).toBe(
+      202,
+    );
+    expect((await processInboxBatch(h.deps)).outcomes).toMatchObject([
+      { status: 'applied', result: { type: 'track', journeysSignalled: 1 } },
+    ]);
+    const result = (await h.env.client.workflow.getHandle(onV1).result()) as JourneyResult;
+    expect(result.endReason).toBe('checked_out');
+
+    // Version 2's event reaches the journey on version 2 (and not the ended one).
+    expect((await h.postEvent(track('checkout_paid', { checkout_id: 'v2' }))).status).toBe(202);
+    expect((await processInboxBatch(h.deps)).outcomes).toMatchObject([
+      { status: 'applied', result: { type: 'track', journeysSignalled: 1 } },
+    ]);
+    const second = (await h.env.client.workflow.getHandle(onV2).result()) as JourneyResult;
+    expect(second.endReason).toBe('checked_out');
   }, 120_000);
 });
