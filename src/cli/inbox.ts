@@ -21,13 +21,26 @@ import {
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
 
-function parseIds(raw: string[], all: boolean | undefined): number[] | 'all-parked' {
+/**
+ * What a retry or discard acts on: the ids given, or every parked one with --all-parked (one or the
+ * other); `ids` and `given` name them in the errors, `parse` checks each.
+ */
+function parseTargets<T>(
+  raw: string[],
+  all: boolean | undefined,
+  names: { ids: string; given: string },
+  parse: (id: string) => T,
+): T[] | 'all-parked' {
   if (all) {
-    if (raw.length) throw new CliError('give event ids or --all-parked, not both', 2);
+    if (raw.length) throw new CliError(`give ${names.ids} or --all-parked, not both`, 2);
     return 'all-parked';
   }
-  if (!raw.length) throw new CliError('give the ids of the events, or --all-parked', 2);
-  return raw.map((id) => {
+  if (!raw.length) throw new CliError(`give ${names.given}, or --all-parked`, 2);
+  return raw.map(parse);
+}
+
+function parseIds(raw: string[], all: boolean | undefined): number[] | 'all-parked' {
+  return parseTargets(raw, all, { ids: 'event ids', given: 'the ids of the events' }, (id) => {
     if (!/^[1-9][0-9]{0,15}$/.test(id))
       throw new CliError(`"${id}" is not an inbox event id (a positive whole number)`, 2);
     return Number(id);
@@ -45,16 +58,12 @@ function describeStartQueue(q: StartQueueStatus, now = new Date()): string {
 }
 
 function parseWorkflowIds(raw: string[], all: boolean | undefined): string[] | 'all-parked' {
-  if (all) {
-    if (raw.length) throw new CliError('give workflow ids or --all-parked, not both', 2);
-    return 'all-parked';
-  }
-  if (!raw.length)
-    throw new CliError(
-      'give the workflow ids of the starts (boomerang inbox starts), or --all-parked',
-      2,
-    );
-  return raw;
+  return parseTargets(
+    raw,
+    all,
+    { ids: 'workflow ids', given: 'the workflow ids of the starts (boomerang inbox starts)' },
+    (id) => id,
+  );
 }
 
 function parseState<T extends string>(raw: string, states: readonly T[], what: string): T {

@@ -49,7 +49,10 @@ export const START_LEASE_SECONDS = 120;
 /** A failed start is tried again 2 s later, doubling, at most 5 minutes apart. */
 const RETRY_BASE_SECONDS = 2;
 const RETRY_MAX_SECONDS = 300;
-/** Failed attempts (outages aside) before a start is parked: about half an hour of retries. */
+/**
+ * Failed attempts (outages aside) before a start is parked: 24 minutes of retries (2 s, doubling,
+ * at most 5 minutes apart).
+ */
 export const START_PARK_AFTER_ATTEMPTS = 12;
 
 export function startRetryDelaySeconds(attempts: number): number {
