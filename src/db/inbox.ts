@@ -205,14 +205,17 @@ export async function claimPendingInboxEvent(
  */
 export async function claimDueInboxEvents(
   db: Executor,
-  opts: { now: Date; exclude: number[]; limit: number; schedule: InboxRetrySchedule },
+  opts: { now?: Date; exclude: number[]; limit: number; schedule: InboxRetrySchedule },
 ): Promise<InboxEventRow[]> {
   let query = db
     .selectFrom('inbox_events')
     .selectAll()
     .where('processed_at', 'is', null)
     .where('parked_at', 'is', null)
-    .where(dueAt(opts.schedule), '<=', opts.now);
+    // Without a given time, the database's clock: received_at is written by it to the
+    // microsecond, and a JavaScript Date (milliseconds) can fall just before an event stored a
+    // moment ago, leaving it for the next poll.
+    .where(dueAt(opts.schedule), '<=', opts.now ?? sql<Date>`now()`);
   if (opts.exclude.length) query = query.where('id', 'not in', opts.exclude);
   return query.orderBy('id').limit(opts.limit).forUpdate().skipLocked().execute();
 }

@@ -246,7 +246,8 @@ export const MAX_CLAIM = 500;
 export { START_CONCURRENCY } from './start-queue.js';
 
 interface BatchOptions {
-  now: Date;
+  /** Which events are due; the database's clock when absent. */
+  now?: Date;
   exclude: number[];
   limit: number;
   parkAfter: number;
@@ -374,7 +375,7 @@ export async function processInboxBatch(
   const tried: number[] = [];
   while (summary.outcomes.length < limit) {
     const outcomes = await claimBatchAndApply(deps, {
-      now: opts.now ?? new Date(),
+      now: opts.now,
       exclude: tried,
       limit: Math.min(limit - summary.outcomes.length, MAX_CLAIM),
       parkAfter: opts.parkAfterAttempts ?? PARK_AFTER_ATTEMPTS,
