@@ -343,16 +343,19 @@ function normaliseText(max: number) {
 // ---------------------------------------------------------------------------------------------
 // The schema.
 
+/** The JSON types a field takes, checked before its value, and how its problem names them. */
+interface Accepts {
+  test: (raw: unknown) => boolean;
+  /** Completes "use …" in the problem of a value of another type. */
+  takes: string;
+}
+
 /**
  * A field: strings are trimmed, "" and null become null (clear), undefined stays undefined
  * (leave as it is); then `normalise` turns the value into its normal form or throws a problem.
  * `accepts` checks the JSON type first (plain predicates: this runs for every row of an import).
  */
-function field<T>(
-  accepts: (raw: unknown) => boolean,
-  normalise: (raw: never) => T,
-  nullable: boolean,
-) {
+function field<T>(accepts: Accepts, normalise: (raw: never) => T, nullable: boolean) {
   return z
     .unknown()
     .optional()
@@ -363,8 +366,11 @@ function field<T>(
         ctx.addIssue({ code: 'custom', message: 'must not be empty' });
         return z.NEVER;
       }
-      if (!accepts(raw)) {
-        ctx.addIssue({ code: 'custom', message: `has the wrong type (${show(raw)})` });
+      if (!accepts.test(raw)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `has the wrong type (${show(raw)}); use ${accepts.takes}`,
+        });
         return z.NEVER;
       }
       try {
@@ -377,13 +383,28 @@ function field<T>(
     });
 }
 
-const str = (v: unknown): boolean => typeof v === 'string';
-const externalId = (v: unknown): boolean =>
-  typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v));
-const strOrBool = (v: unknown): boolean => typeof v === 'string' || typeof v === 'boolean';
-const strOrDate = (v: unknown): boolean => typeof v === 'string' || v instanceof Date;
-const strOrList = (v: unknown): boolean =>
-  typeof v === 'string' || (Array.isArray(v) && v.every((t) => typeof t === 'string'));
+const isString = (v: unknown): v is string => typeof v === 'string';
+const str: Accepts = { test: isString, takes: 'a string' };
+const externalId: Accepts = {
+  test: (v) => isString(v) || (typeof v === 'number' && Number.isSafeInteger(v)),
+  takes: 'a string or a whole number',
+};
+const strOrBool: Accepts = {
+  test: (v) => isString(v) || typeof v === 'boolean',
+  takes: 'true or false',
+};
+const strOrDate: Accepts = {
+  test: (v) => isString(v) || v instanceof Date,
+  takes: 'an ISO 8601 date or date-time string (e.g. 2024-03-01 or 2024-03-01T10:00:00Z)',
+};
+const strOrList: Accepts = {
+  test: (v) => isString(v) || (Array.isArray(v) && v.every(isString)),
+  takes: 'a list of strings, or one string with the tags separated by semicolons',
+};
+const newsletterStatus: Accepts = {
+  test: isString,
+  takes: `one of ${NEWSLETTER_STATUSES.join(', ')}`,
+};
 
 /**
  * Validates and normalises contact data (camelCase keys as in ContactInput). Booleans also accept
@@ -401,7 +422,7 @@ export const contactInputSchema = z
     timezone: field(str, normaliseTimeZone, true),
     country: field(str, normaliseCountry, true),
     tags: field(strOrList, normaliseTags, true).transform((t) => (t === null ? [] : t)),
-    newsletterStatus: field(str, normaliseNewsletterStatus, false),
+    newsletterStatus: field(newsletterStatus, normaliseNewsletterStatus, false),
     smsConsent: field(strOrBool, normaliseBoolean, false),
     registeredAt: field(strOrDate, normaliseTimestamp, true),
   })

@@ -410,10 +410,29 @@ describe('contact validation', () => {
       newsletterStatus:
         '"yes" is not a newsletter status; use one of subscribed, unsubscribed, never',
       smsConsent: '"maybe" is not a yes/no value; use true or false',
-      tags: 'has the wrong type (3)',
+      tags: 'has the wrong type (3); use a list of strings, or one string with the tags separated by semicolons',
       registeredAt:
         '"2023-02-30" is not an ISO 8601 date or date-time (e.g. 2024-03-01 or 2024-03-01T10:00:00Z)',
       '': 'unknown field extra',
+    });
+  });
+
+  it('says what a field given a value of the wrong JSON type takes', () => {
+    const result = validateContactInput({
+      externalId: 1.5,
+      email: 42,
+      newsletterStatus: true,
+      smsConsent: 1,
+      registeredAt: 1700000000,
+    });
+    const issues = result.ok ? [] : result.issues;
+    expect(Object.fromEntries(issues.map((i) => [i.field, i.message]))).toEqual({
+      externalId: 'has the wrong type (1.5); use a string or a whole number',
+      email: 'has the wrong type (42); use a string',
+      newsletterStatus: 'has the wrong type (true); use one of subscribed, unsubscribed, never',
+      smsConsent: 'has the wrong type (1); use true or false',
+      registeredAt:
+        'has the wrong type (1700000000); use an ISO 8601 date or date-time string (e.g. 2024-03-01 or 2024-03-01T10:00:00Z)',
     });
   });
 
