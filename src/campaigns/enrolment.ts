@@ -30,6 +30,7 @@ import type { Db } from '../db/database.js';
 import type { Executor } from '../db/database.js';
 import { journeyEntries, lockEnrolment, reserveJourney } from '../db/journeys.js';
 import { enqueueJourneyStart } from '../db/start-queue.js';
+import { CHECKOUT_EVENTS } from '../domain/checkouts.js';
 import { enteredContactIds } from '../db/segments.js';
 import { isHeldOut } from '../domain/campaigns/holdout.js';
 import { CAMPAIGN, CONTACT_ID, STEP } from '../domain/search-attributes.js';
@@ -538,21 +539,30 @@ function eventWords(event: TriggerEvent): { created: string; notLaunched: string
   );
 }
 
-const STORE_EVENT_WORDS: Record<StoreEvent | 'purchase', { created: string; notLaunched: string }> =
-  {
-    purchase: {
-      created:
-        'it starts a journey on every paid order the store reports (POST /events purchase, `boomerang event purchase`)',
-      notLaunched:
-        'starts on a paid order (POST /events with type purchase, or `boomerang event purchase`)',
-    },
-    account_registered: {
-      created:
-        'it starts a journey for every contact who registers (POST /events account_registered)',
-      notLaunched:
-        'starts when a contact registers (POST /events with type account_registered, or `boomerang event register`)',
-    },
-  };
+/** The store's own event types, not custom `track` events: each is posted under its own type. */
+const STORE_EVENT_WORDS: Record<
+  StoreEvent | 'purchase' | typeof CHECKOUT_EVENTS.started,
+  { created: string; notLaunched: string }
+> = {
+  purchase: {
+    created:
+      'it starts a journey on every paid order the store reports (POST /events purchase, `boomerang event purchase`)',
+    notLaunched:
+      'starts on a paid order (POST /events with type purchase, or `boomerang event purchase`)',
+  },
+  account_registered: {
+    created:
+      'it starts a journey for every contact who registers (POST /events account_registered)',
+    notLaunched:
+      'starts when a contact registers (POST /events with type account_registered, or `boomerang event register`)',
+  },
+  checkout_started: {
+    created:
+      "it starts a journey for every checkout the store reports with a consenting contact (POST /events checkout_started or checkout_updated, or Shopify's checkouts webhooks)",
+    notLaunched:
+      "starts on a checkout (POST /events with type checkout_started or checkout_updated, or Shopify's checkouts webhooks)",
+  },
+};
 
 /** How a campaign's journeys start, said to whoever just created it. */
 export function howItStarts(campaign: CampaignBase): string {

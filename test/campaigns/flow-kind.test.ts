@@ -49,8 +49,12 @@ describe('the flow kind', () => {
     expect(howItStarts(example('second-order-nudge.yaml'))).toBe(
       'it starts a journey on every paid order the store reports (POST /events purchase, `boomerang event purchase`)',
     );
+    // A checkout is a store event of its own type, not a custom `track` event.
     expect(howItStarts(keyed)).toBe(
-      `it starts a journey whenever the store reports a contact's "checkout_started" event (POST /events with type track, name checkout_started)`,
+      "it starts a journey for every checkout the store reports with a consenting contact (POST /events checkout_started or checkout_updated, or Shopify's checkouts webhooks)",
+    );
+    expect(howItStarts(example('browse-abandonment.yaml'))).toBe(
+      `it starts a journey whenever the store reports a contact's "product_viewed" event (POST /events with type track, name product_viewed)`,
     );
   });
 
