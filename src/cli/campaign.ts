@@ -42,6 +42,26 @@ function progressLine(p: LaunchProgress): string {
   return `${p.scanned}/${p.total} contacts scanned, ${p.started} journeys started, ${p.alreadyEnrolled} already enrolled`;
 }
 
+/** The definition file of create or update: given as an argument or with --file, once. */
+function definitionPath(
+  command: string,
+  argument: string | undefined,
+  option: string | undefined,
+): string {
+  if (argument !== undefined && option !== undefined && argument !== option)
+    throw new CliError(
+      `two definition files given (${argument} and --file ${option}); give one`,
+      2,
+    );
+  const file = argument ?? option;
+  if (file === undefined)
+    throw new CliError(
+      `a definition file is required: boomerang campaign ${command} FILE (.json, .yaml)`,
+      2,
+    );
+  return file;
+}
+
 export function registerCampaignCommands(program: Command, ctx: CliContext): void {
   const campaign = program
     .command('campaign')
@@ -52,16 +72,18 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .description(
       'Create a campaign from a JSON or YAML file (an existing id is refused: use update)',
     )
-    .requiredOption('--file <file>', 'campaign definition (.json, .yaml); see README "Campaigns"')
+    .argument('[file]', 'campaign definition (.json, .yaml); see README "Campaigns"')
+    .option('--file <file>', 'the same, as an option')
     .option('--json', 'print JSON')
-    .action(async (opts: { file: string; json?: boolean }) => {
-      const input = await readDefinitionFile(opts.file);
+    .action(async (fileArgument: string | undefined, opts: { file?: string; json?: boolean }) => {
+      const file = definitionPath('create', fileArgument, opts.file);
+      const input = await readDefinitionFile(file);
       let created;
       try {
         created = await createCheckedCampaign(ctx.db(), input);
       } catch (err) {
         if (err instanceof CampaignDefinitionError)
-          throw new CliError(`${opts.file}: ${err.message}`, 2);
+          throw new CliError(`${file}: ${err.message}`, 2);
         if (err instanceof CampaignExistsError) throw new CliError(err.message, 2);
         throw err;
       }
@@ -78,54 +100,62 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       "Save a new version of a campaign's definition; new journeys take it, running ones keep theirs unless --running adopt",
     )
     .argument('<id>')
-    .requiredOption('--file <file>', 'the whole new definition (.json, .yaml), same id')
+    .argument('[file]', 'the whole new definition (.json, .yaml), same id')
+    .option('--file <file>', 'the same, as an option')
     .option(
       '--running <choice>',
       'what running journeys do: "keep" the version they started with, or "adopt" the new one at their next node (only templates, waits not yet started, coupon set, UTM, name)',
       'keep',
     )
     .option('--json', 'print JSON')
-    .action(async (id: string, opts: { file: string; running: string; json?: boolean }) => {
-      if (opts.running !== 'keep' && opts.running !== 'adopt')
-        throw new CliError(`--running: must be "keep" or "adopt", not "${opts.running}"`, 2);
-      const input = await readDefinitionFile(opts.file);
-      let result;
-      try {
-        result = await updateCampaign(
-          { db: ctx.db(), temporal: () => ctx.temporal() },
-          id,
-          await checkCampaignDefinition(ctx.db(), input),
-          opts.running,
-        );
-      } catch (err) {
-        if (err instanceof CampaignDefinitionError || err instanceof CampaignIdMismatchError)
-          throw new CliError(`${opts.file}: ${err.message}`, 2);
-        if (err instanceof UnsafeDefinitionChangeError || err instanceof UnknownCampaignError)
-          throw new CliError(err.message, 2);
-        throw err;
-      }
-      if (opts.json)
-        return printJson({
-          id,
-          version: result.version,
-          previousVersion: result.previousVersion,
-          changed: result.changes.map((c) => c.field),
-          runningJourneys: result.runningJourneys,
-          running: result.running,
-          told: result.told,
-        });
-      if (result.changes.length === 0)
-        console.log(`campaign "${id}": nothing changed; it stays at version ${result.version}`);
-      else
+    .action(
+      async (
+        id: string,
+        fileArgument: string | undefined,
+        opts: { file?: string; running: string; json?: boolean },
+      ) => {
+        const file = definitionPath(`update ${id}`, fileArgument, opts.file);
+        if (opts.running !== 'keep' && opts.running !== 'adopt')
+          throw new CliError(`--running: must be "keep" or "adopt", not "${opts.running}"`, 2);
+        const input = await readDefinitionFile(file);
+        let result;
+        try {
+          result = await updateCampaign(
+            { db: ctx.db(), temporal: () => ctx.temporal() },
+            id,
+            await checkCampaignDefinition(ctx.db(), input),
+            opts.running,
+          );
+        } catch (err) {
+          if (err instanceof CampaignDefinitionError || err instanceof CampaignIdMismatchError)
+            throw new CliError(`${file}: ${err.message}`, 2);
+          if (err instanceof UnsafeDefinitionChangeError || err instanceof UnknownCampaignError)
+            throw new CliError(err.message, 2);
+          throw err;
+        }
+        if (opts.json)
+          return printJson({
+            id,
+            version: result.version,
+            previousVersion: result.previousVersion,
+            changed: result.changes.map((c) => c.field),
+            runningJourneys: result.runningJourneys,
+            running: result.running,
+            told: result.told,
+          });
+        if (result.changes.length === 0)
+          console.log(`campaign "${id}": nothing changed; it stays at version ${result.version}`);
+        else
+          console.log(
+            `campaign "${id}" is now version ${result.version} (was ${result.previousVersion}); changed: ${result.changes.map((c) => c.field).join(', ')}`,
+          );
         console.log(
-          `campaign "${id}" is now version ${result.version} (was ${result.previousVersion}); changed: ${result.changes.map((c) => c.field).join(', ')}`,
+          result.runningJourneys === 'adopt'
+            ? `${result.told} running journeys told to take version ${result.version} at their next node (a wait already started keeps its length)`
+            : `${result.running} running journeys keep the version they run; journeys started from now on take version ${result.version}`,
         );
-      console.log(
-        result.runningJourneys === 'adopt'
-          ? `${result.told} running journeys told to take version ${result.version} at their next node (a wait already started keeps its length)`
-          : `${result.running} running journeys keep the version they run; journeys started from now on take version ${result.version}`,
-      );
-    });
+      },
+    );
 
   campaign
     .command('validate')

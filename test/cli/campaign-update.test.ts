@@ -40,7 +40,8 @@ describe('boomerang campaign create / update', () => {
 
   it('creates version 1, and refuses to create the same id again, pointing at update', async () => {
     const v1 = await file('v1.json', definition);
-    const created = await runCli(database.url, ['campaign', 'create', '--file', v1]);
+    // The file as an argument (as validate takes it) or with --file: the same campaign.
+    const created = await runCli(database.url, ['campaign', 'create', v1]);
     expect(created.code).toBe(0);
     expect(created.stdout).toContain('created campaign "welcome"');
 
@@ -112,5 +113,30 @@ describe('boomerang campaign create / update', () => {
 
     const unknown = await runCli(database.url, ['campaign', 'update', 'nope', '--file', v]);
     expect(unknown.code).toBe(2);
+  });
+
+  it('takes the definition file once, as an argument or with --file, and asks for it when missing', async () => {
+    const missing = await runCli(database.url, ['campaign', 'create']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      'a definition file is required: boomerang campaign create FILE (.json, .yaml)',
+    );
+    const v = await file('two.json', definition);
+    const two = await runCli(database.url, [
+      'campaign',
+      'update',
+      'welcome',
+      v,
+      '--file',
+      'other.json',
+    ]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain(`two definition files given (${v} and --file other.json)`);
+    const before = (await getCampaign(database.db, 'welcome')).version;
+    const renamed = await file('renamed.json', { ...definition, name: 'Welcome aboard' });
+    const updated = await runCli(database.url, ['campaign', 'update', 'welcome', renamed]);
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toContain(`is now version ${before + 1} (was ${before})`);
+    expect((await getCampaign(database.db, 'welcome')).definition.name).toBe('Welcome aboard');
   });
 });
