@@ -17,7 +17,7 @@
  * | timezone          | IANA time zone (Europe/Madrid) |
  * | country           | ISO 3166-1 alpha-2 (FR) |
  * | tags              | semicolon-separated (vip;wholesale); replaces the contact's tags |
- * | newsletter_status | subscribed, unsubscribed or never; a change records its time |
+ * | newsletter_status | subscribed, unsubscribed or never; a change records its time (the column may be named newsletter, as in POST /events) |
  * | sms_consent       | true/false (yes/no, 1/0); a change records its time |
  * | registered_at     | ISO 8601 date or date-time (no offset = UTC) |
  *
@@ -161,7 +161,7 @@ async function runImport(
 const IMPORT_HELP: Record<ImportKind, string> = {
   contacts:
     'Import contacts. Columns: external_id and/or email (required), phone, first_name, last_name, locale, ' +
-    'timezone, country, tags (semicolon-separated), newsletter_status, sms_consent, registered_at',
+    'timezone, country, tags (semicolon-separated), newsletter_status (or newsletter), sms_consent, registered_at',
   orders:
     'Import orders. Columns: order_id, placed_at, total, customer_id and/or email (required), currency, coupon_code, ' +
     'status (paid, cancelled, refunded). An unknown customer with an email becomes a new contact.',

@@ -20,9 +20,27 @@ import { importInBatches, type ImportOptions, type ImportSummary, openImport } f
 
 export const CONTACT_COLUMNS = Object.values(CONTACT_FIELD_COLUMNS);
 
+/**
+ * Other names a column may have: the contact's names in POST /events, so a file written with
+ * them imports the same (a `newsletter` column ignored would leave every contact unsubscribed).
+ */
+export const CONTACT_COLUMN_ALIASES: Record<string, string> = { newsletter: 'newsletter_status' };
+
 const COLUMN_FIELDS = Object.fromEntries(
   Object.entries(CONTACT_FIELD_COLUMNS).map(([f, c]) => [c, f]),
 ) as Record<string, ContactField>;
+for (const [alias, column] of Object.entries(CONTACT_COLUMN_ALIASES))
+  COLUMN_FIELDS[alias] = COLUMN_FIELDS[column]!;
+
+/** The header's problem with Boomerang's columns, if any. */
+function contactHeaderProblem(columns: readonly string[]): string | null {
+  if (!columns.includes('external_id') && !columns.includes('email'))
+    return 'missing column: the header needs external_id or email (or both)';
+  for (const [alias, column] of Object.entries(CONTACT_COLUMN_ALIASES))
+    if (columns.includes(alias) && columns.includes(column))
+      return `the header has both ${column} and ${alias}, two names of one column; keep one`;
+  return null;
+}
 
 /**
  * Import contacts from a CSV file (path) or stream: Boomerang's columns (see the module comment),
@@ -34,6 +52,7 @@ export async function importContactsCsv(
   opts: ImportOptions = {},
 ): Promise<ImportSummary> {
   const shopify = opts.format === 'shopify';
+  let aliasesUsed: string[] = [];
   const { reader, tally } = shopify
     ? await openImport(
         'contacts',
@@ -42,15 +61,21 @@ export async function importContactsCsv(
         SHOPIFY_CUSTOMER_COLUMNS,
         checkShopifyCustomersHeader,
       )
-    : await openImport('contacts', input, opts, CONTACT_COLUMNS, (columns) =>
-        columns.includes('external_id') || columns.includes('email')
-          ? null
-          : 'missing column: the header needs external_id or email (or both)',
+    : await openImport(
+        'contacts',
+        input,
+        opts,
+        [...CONTACT_COLUMNS, ...Object.keys(CONTACT_COLUMN_ALIASES)],
+        (columns) => {
+          aliasesUsed = columns.filter((c) => c in CONTACT_COLUMN_ALIASES);
+          return contactHeaderProblem(columns);
+        },
       );
   // Messages name the file's own columns.
   const name = (field: ContactField): string => {
     const column = CONTACT_FIELD_COLUMNS[field];
-    return shopify ? (SHOPIFY_CONTACT_NAMES[column] ?? column) : column;
+    if (shopify) return SHOPIFY_CONTACT_NAMES[column] ?? column;
+    return aliasesUsed.find((alias) => CONTACT_COLUMN_ALIASES[alias] === column) ?? column;
   };
   const now = opts.now ?? new Date();
   return importInBatches(

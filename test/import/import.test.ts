@@ -81,6 +81,31 @@ describe('control characters and binary files', () => {
   });
 });
 
+describe('column names', () => {
+  it("reads a newsletter column, POST /events' name, as newsletter_status; messages name it as the file does", async () => {
+    const csv = 'email,newsletter\n' + 'a1@example.com,subscribed\n' + 'a2@example.com,true\n';
+    const summary = await importContactsCsv(database.db, Readable.from([csv]), { name: 'a.csv' });
+    expect(summary).toMatchObject({ rows: 2, inserted: 1, rejected: 1, ignoredColumns: [] });
+    expect((await findContact(database.db, 'a1@example.com'))?.newsletterStatus).toBe('subscribed');
+    expect(summary.issues).toEqual([
+      expect.objectContaining({
+        line: 3,
+        reason:
+          'newsletter: "true" is not a newsletter status; use one of subscribed, unsubscribed, never',
+      }),
+    ]);
+    await expect(
+      importContactsCsv(
+        database.db,
+        Readable.from(['email,newsletter,newsletter_status\na3@example.com,subscribed,never\n']),
+        { name: 'both.csv' },
+      ),
+    ).rejects.toThrow(
+      /^both\.csv: the header has both newsletter_status and newsletter, two names of one column; keep one/,
+    );
+  });
+});
+
 describe('the buyer rule in the order import', () => {
   it('keeps an order on the customer its id names when the email belongs to another customer', async () => {
     await importContactsCsv(
