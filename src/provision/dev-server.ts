@@ -93,13 +93,15 @@ export async function startTemporalDevServer(
     child = current;
     // Taken now, so that a 'close' emitted before a failed start is judged is not missed.
     const closed = once(current, 'close').catch(() => undefined);
-    // The server's pid and ours: a later start tells a leftover from a running stack by our pid.
-    if (current.pid)
-      await fs.writeFile(pidFile, `${current.pid} ${process.pid}`, { mode: PRIVATE_FILE_MODE });
+    // Read from the spawn on, before any await: when a child exits, Node discards what nobody
+    // reads of its output, and a start that fails at once would lose the line that says why.
     let racedFor: number | undefined;
     const watchBind = (line: string) => (racedFor ??= lostPortRace(line, ourPorts));
     prefixLines(current.stdout, '[temporal]', process.stdout, watchBind);
     prefixLines(current.stderr, '[temporal]', process.stderr, watchBind);
+    // The server's pid and ours: a later start tells a leftover from a running stack by our pid.
+    if (current.pid)
+      await fs.writeFile(pidFile, `${current.pid} ${process.pid}`, { mode: PRIVATE_FILE_MODE });
     let ready = false;
     const started = Date.now();
     current.once('exit', (code, signal) => {
