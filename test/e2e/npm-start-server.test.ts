@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { freeServerPorts } from '../../src/provision/temporal-server.js';
-import { freeStartPorts, startUp } from '../support/start.js';
+import { freeStartPorts, removeStackData, startUp } from '../support/start.js';
 import { portOpen, type RunningProcess } from '../support/processes.js';
 import { SERVER_BUILD_TIMEOUT_MS } from '../support/temporal-server.js';
 
@@ -23,8 +23,7 @@ describe('npm start -- --temporal server', () => {
   afterAll(async () => {
     if (stack?.child.pid && stack.child.exitCode === null)
       process.kill(-stack.child.pid, 'SIGKILL');
-    if (dataDir)
-      await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    if (dataDir) await removeStackData(dataDir);
   });
 
   it(

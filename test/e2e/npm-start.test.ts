@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { embeddedClusterDir } from '../../src/provision/cluster-dir.js';
-import { freeStartPorts, startEnv, startUp } from '../support/start.js';
+import { freeStartPorts, removeStackData, startEnv, startUp } from '../support/start.js';
 import { portOpen, type RunningProcess, startTs } from '../support/processes.js';
 
 const exec = promisify(execFile);
@@ -35,13 +35,7 @@ describe('npm start', () => {
   afterAll(async () => {
     if (stack?.child.pid && stack.child.exitCode === null)
       process.kill(-stack.child.pid, 'SIGKILL');
-    if (dataDir) {
-      // As root, the cluster lives outside the data directory (src/provision/cluster-dir.ts).
-      const { clusterDir } = await embeddedClusterDir(dataDir);
-      if (!clusterDir.startsWith(dataDir))
-        await fs.rm(path.dirname(clusterDir), { recursive: true, force: true });
-      await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
-    }
+    if (dataDir) await removeStackData(dataDir);
   });
 
   it('runs the stack, shows a CLI-started workflow in the Web UI, stops on Ctrl-C and resumes on restart', async () => {

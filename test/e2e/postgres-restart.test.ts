@@ -16,6 +16,7 @@ import { embeddedClusterDir } from '../../src/provision/cluster-dir.js';
 import { readStackState } from '../../src/provision/local-state.js';
 import { freePort } from '../support/ports.js';
 import { type RunningProcess, startTs, until } from '../support/processes.js';
+import { removeStackData } from '../support/start.js';
 
 const API_KEY = 'bmr_e2e-restart-key';
 
@@ -42,13 +43,7 @@ describe('npm start and a dying Postgres or Temporal dev server', () => {
       process.kill(-stack.child.pid, 'SIGINT');
       await stack.exited();
     }
-    if (dataDir) {
-      // As root, the cluster lives outside the data directory (src/provision/cluster-dir.ts).
-      const { clusterDir } = await embeddedClusterDir(dataDir);
-      if (!clusterDir.startsWith(dataDir))
-        await fs.rm(path.dirname(clusterDir), { recursive: true, force: true });
-      await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
-    }
+    if (dataDir) await removeStackData(dataDir);
   });
 
   it('restarts the embedded Postgres and answers 503 with Retry-After while it is down', async () => {

@@ -1,4 +1,7 @@
 /** `npm start` (src/start.ts) with services of its own on free ports, for the end-to-end tests. */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { embeddedClusterDir } from '../../src/provision/cluster-dir.js';
 import { type RunningProcess, startTs } from './processes.js';
 import { freePort, retryOnTakenPort } from './ports.js';
 
@@ -70,4 +73,16 @@ export async function startUp(
     }
     return { proc, ports, env };
   });
+}
+
+/**
+ * Removes a stack's data directory and its embedded Postgres cluster, which as root lives outside
+ * it (/var/lib/boomerang/<hash>, src/provision/cluster-dir.ts): left there, every run would leave
+ * a cluster behind.
+ */
+export async function removeStackData(dataDir: string): Promise<void> {
+  const { clusterDir } = await embeddedClusterDir(dataDir);
+  if (!clusterDir.startsWith(dataDir))
+    await fs.rm(path.dirname(clusterDir), { recursive: true, force: true });
+  await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
