@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../support/db.js';
 import { runCli } from './support.js';
 
@@ -18,6 +18,7 @@ describe('boomerang coupons', () => {
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-coupons-'));
   });
+  afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
   it('generates codes, imports a CSV (naming its bad rows) and counts each set', async () => {
     const generated = await runCli(database.url, [

@@ -4,7 +4,7 @@
  * pool, messages, journey events); a test send puts the campaign's emails in the outbox marked as a
  * test, and neither the report, the metrics nor the frequency cap count them.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -221,6 +221,7 @@ describe('template preview', () => {
     expect(res.stdout).toContain('subject: Grace, a coupon just for you: SAMPLE-SAMPLE');
     expect(res.stdout).toContain('a sample; no code is assigned');
     expect(await readFile(file, 'utf8')).toContain('Corner Shop');
+    await rm(dir, { recursive: true, force: true });
     expect(await snapshot()).toEqual(before);
 
     const unknown = await cli(['template', 'preview', 'nope', '--contact', String(contactId)]);
