@@ -9,9 +9,11 @@ import { UnknownCampaignError } from '../campaigns/admin.js';
 import { NotAnExperimentError, UnknownArmError } from '../domain/flows/experiments.js';
 import type { AlwaysValidInterval } from '../domain/reports/sequential.js';
 import type { ArmComparison, ExperimentResult } from '../reports/experiments.js';
+import { parseReportOptions } from '../reports/options.js';
+import { buildReport, UnknownReportCampaignError } from '../reports/report.js';
 import type { CampaignResult } from '../reports/types.js';
 import { CliError, type CliContext, printJson } from './context.js';
-import { formatTable } from './format.js';
+import { formatTable, moneyFormatter } from './format.js';
 
 const int = (n: number): string => n.toLocaleString('en');
 const percent = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
@@ -91,6 +93,36 @@ export function registerExperimentCommands(program: Command, ctx: CliContext): v
   const experiment = program
     .command('experiment')
     .description("A flow's experiments (splits with `experiment`, sends with `variants`)");
+  experiment
+    .command('show')
+    .description(
+      "A campaign's experiments as `boomerang report` shows them: per arm against the control, the decision and the journeys still needed",
+    )
+    .argument('<campaign>', 'campaign id')
+    .action(async (campaign: string) => {
+      let report;
+      try {
+        // The report's default attribution window, so both show the same figures.
+        report = await buildReport(
+          ctx.db(),
+          ctx.config,
+          parseReportOptions({ campaign, window: '7d' }),
+        );
+      } catch (err) {
+        if (err instanceof UnknownReportCampaignError) throw new CliError(err.message);
+        throw err;
+      }
+      const experiments = report.campaigns[0]?.experiments ?? [];
+      if (!experiments.length) {
+        console.log(
+          `campaign "${campaign}" has no experiment (a flow's split with \`experiment\`, or a send with \`variants\`)`,
+        );
+        return;
+      }
+      console.log(
+        formatExperiments(experiments, moneyFormatter(report.currency)).join('\n').trimStart(),
+      );
+    });
   experiment
     .command('conclude')
     .description(

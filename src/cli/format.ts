@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { printJson } from './context.js';
 
+/** Amounts in the report's currency; — where there is none. */
+export function moneyFormatter(currency: string): (x: number | null) => string {
+  const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+  return (x) => (x === null ? '—' : format.format(x));
+}
+
 /** A plain text table: columns padded to their widest cell. */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

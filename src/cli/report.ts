@@ -14,15 +14,10 @@ import { buildReport, UnknownReportCampaignError } from '../reports/report.js';
 import type { CampaignResult, CampaignsReport } from '../reports/types.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatAlwaysValidUplift, formatExperiments } from './experiment.js';
-import { formatTable } from './format.js';
+import { formatTable, moneyFormatter } from './format.js';
 import { formatCheckoutRecovery } from './report-checkouts.js';
 
 const int = (n: number): string => n.toLocaleString('en');
-
-function moneyFormatter(currency: string): (x: number | null) => string {
-  const format = new Intl.NumberFormat('en', { style: 'currency', currency });
-  return (x) => (x === null ? '—' : format.format(x));
-}
 
 const percent = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 /** A small rate (complaints) to two decimals of a percent: 0.1% and 0.08% stay apart. */

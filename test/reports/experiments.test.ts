@@ -304,6 +304,14 @@ describe('concluding an experiment', () => {
     expect(printed.stdout).toContain('Experiment at node "pick" (split; control: a)');
     expect(printed.stdout).toContain('decision: c wins');
     expect(printed.stdout).toContain('always-valid method: mSPRT');
+    // The experiments alone, as the report prints them.
+    const shown = await runCli(database.url, ['experiment', 'show', 'offers-manual']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^Experiment at node "pick" \(split; control: a\)/);
+    expect(printed.stdout).toContain(shown.stdout.trim());
+    const unknown = await runCli(database.url, ['experiment', 'show', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown campaign "nope"');
 
     const conclude = (arm: string) =>
       runCli(database.url, ['experiment', 'conclude', 'offers-manual', 'pick', '--arm', arm]);
