@@ -102,12 +102,7 @@ export function registerExperimentCommands(program: Command, ctx: CliContext): v
     .action(async (campaign: string) => {
       let report;
       try {
-        // The report's default attribution window, so both show the same figures.
-        report = await buildReport(
-          ctx.db(),
-          ctx.config,
-          parseReportOptions({ campaign, window: '7d' }),
-        );
+        report = await buildReport(ctx.db(), ctx.config, parseReportOptions({ campaign }));
       } catch (err) {
         if (err instanceof UnknownReportCampaignError) throw new CliError(err.message);
         throw err;

@@ -52,7 +52,6 @@ export async function importContactsCsv(
   opts: ImportOptions = {},
 ): Promise<ImportSummary> {
   const shopify = opts.format === 'shopify';
-  let aliasesUsed: string[] = [];
   const { reader, tally } = shopify
     ? await openImport(
         'contacts',
@@ -66,16 +65,13 @@ export async function importContactsCsv(
         input,
         opts,
         [...CONTACT_COLUMNS, ...Object.keys(CONTACT_COLUMN_ALIASES)],
-        (columns) => {
-          aliasesUsed = columns.filter((c) => c in CONTACT_COLUMN_ALIASES);
-          return contactHeaderProblem(columns);
-        },
+        contactHeaderProblem,
       );
   // Messages name the file's own columns.
   const name = (field: ContactField): string => {
     const column = CONTACT_FIELD_COLUMNS[field];
     if (shopify) return SHOPIFY_CONTACT_NAMES[column] ?? column;
-    return aliasesUsed.find((alias) => CONTACT_COLUMN_ALIASES[alias] === column) ?? column;
+    return reader.columns.find((c) => CONTACT_COLUMN_ALIASES[c] === column) ?? column;
   };
   const now = opts.now ?? new Date();
   return importInBatches(
