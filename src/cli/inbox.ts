@@ -47,14 +47,21 @@ function parseIds(raw: string[], all: boolean | undefined): number[] | 'all-park
   });
 }
 
-/** The start queue in one line: journeys waiting to start, failing ones, the oldest's wait, parked ones. */
+/**
+ * The start queue in one line: journeys waiting to start, failing ones, the oldest's wait, parked
+ * ones, those held by a paused campaign.
+ */
 function describeStartQueue(q: StartQueueStatus, now = new Date()): string {
-  const parked = q.parked
-    ? `; ${q.parked} parked after too many failed attempts (boomerang inbox starts)`
-    : '';
-  if (!q.queued) return `journeys waiting to start: 0${parked}`;
+  const aside =
+    (q.parked
+      ? `; ${q.parked} parked after too many failed attempts (boomerang inbox starts)`
+      : '') +
+    (q.held
+      ? `; ${q.held} held while their campaign is paused (they start when it is resumed)`
+      : '');
+  if (!q.queued) return `journeys waiting to start: 0${aside}`;
   const waited = Math.round((now.getTime() - q.oldestEnqueuedAt!.getTime()) / 1000);
-  return `journeys waiting to start: ${q.queued}${q.failing ? ` (${q.failing} failing, retried)` : ''}, oldest queued ${waited} s ago${parked}`;
+  return `journeys waiting to start: ${q.queued}${q.failing ? ` (${q.failing} failing, retried)` : ''}, oldest queued ${waited} s ago${aside}`;
 }
 
 function parseWorkflowIds(raw: string[], all: boolean | undefined): string[] | 'all-parked' {

@@ -4,7 +4,8 @@
  * a lease, and deleted once the workflow exists — in the statement that writes the journey's row,
  * so a contact's journey is always counted in one table or the other. A start that kept failing
  * for a reason other than an outage is parked: no starter takes it until an operator retries it,
- * or discards it (its row deleted: the journey never starts).
+ * or discards it (its row deleted: the journey never starts). A start whose campaign is paused is
+ * held: no starter takes it until the campaign is resumed (a stop drops it).
  */
 import { sql } from 'kysely';
 import {
@@ -70,9 +71,13 @@ export async function enqueueJourneyStart(db: Executor, s: JourneyStartInput): P
   return rows.length > 0;
 }
 
+/** Starts held by their campaign's pause, as a condition on `journey_starts`. */
+const heldByPause = sql<boolean>`(campaign_id IN (SELECT id FROM campaigns WHERE status = 'paused'))`;
+
 /**
- * Takes up to `limit` due starts, oldest first, skipping those another starter holds, and moves
- * them `leaseSeconds` ahead: a starter that dies lets them come back after that.
+ * Takes up to `limit` due starts, oldest first, skipping those another starter holds and those
+ * of paused campaigns, and moves them `leaseSeconds` ahead: a starter that dies lets them come
+ * back after that.
  */
 export async function claimDueStarts(
   db: Executor,
@@ -82,7 +87,7 @@ export async function claimDueStarts(
     UPDATE journey_starts s
        SET due_at = now() + make_interval(secs => ${opts.leaseSeconds})
       FROM (SELECT workflow_id FROM journey_starts
-             WHERE due_at <= now() AND parked_at IS NULL
+             WHERE due_at <= now() AND parked_at IS NULL AND NOT ${heldByPause}
              ORDER BY due_at
              LIMIT ${opts.limit}
              FOR UPDATE SKIP LOCKED) due
@@ -91,10 +96,14 @@ export async function claimDueStarts(
   return rows.map(queuedStart).sort((a, b) => a.enqueuedAt.getTime() - b.enqueuedAt.getTime());
 }
 
-/** A contact's queued starts, due or not, parked ones aside (their contact is about to be signalled). */
+/**
+ * A contact's queued starts, due or not, parked and held ones aside (their contact is about to be
+ * signalled).
+ */
 export async function queuedStartsOf(db: Executor, contactId: number): Promise<QueuedStart[]> {
   const { rows } = await sql<QueuedStartRow>`
-    SELECT * FROM journey_starts WHERE contact_id = ${contactId} AND parked_at IS NULL
+    SELECT * FROM journey_starts
+     WHERE contact_id = ${contactId} AND parked_at IS NULL AND NOT ${heldByPause}
      ORDER BY enqueued_at`.execute(db);
   return rows.map(queuedStart);
 }
@@ -112,6 +121,16 @@ export async function markStartsDone(db: Executor, workflowIds: readonly string[
     INSERT INTO journeys (workflow_id, campaign_id, contact_id, holdout, definition_version, enrolled_at)
     SELECT workflow_id, campaign_id, contact_id, holdout, definition_version, enqueued_at FROM done
     ON CONFLICT (workflow_id) DO NOTHING`.execute(db);
+}
+
+/** Claimed starts whose campaign was paused meanwhile: back in the queue, held, due at once. */
+export async function releaseStarts(db: Executor, workflowIds: readonly string[]): Promise<void> {
+  if (!workflowIds.length) return;
+  await db
+    .updateTable('journey_starts')
+    .set({ due_at: sql<Date>`now()` })
+    .where('workflow_id', 'in', workflowIds)
+    .execute();
 }
 
 /** Starts that must not happen (their campaign was stopped): out of the queue, no journey. */
@@ -166,7 +185,7 @@ export async function definitionsAtVersions(
 export const versionKey = (campaignId: string, version: number) => `${campaignId}@${version}`;
 
 export interface StartQueueStatus {
-  /** Starts waiting (failed ones included), parked ones aside. */
+  /** Starts waiting (failed ones included), parked and held ones aside. */
   queued: number;
   /** Of which failed at least once. */
   failing: number;
@@ -174,6 +193,8 @@ export interface StartQueueStatus {
   oldestEnqueuedAt: Date | null;
   /** Parked: failed too often, left for an operator. */
   parked: number;
+  /** Held: their campaign is paused; they start when it is resumed. */
+  held: number;
 }
 
 export async function startQueueStatus(db: Executor): Promise<StartQueueStatus> {
@@ -182,23 +203,30 @@ export async function startQueueStatus(db: Executor): Promise<StartQueueStatus> 
     failing: string;
     oldest: Date | null;
     parked: string;
+    held: string;
   }>`
-    SELECT count(*) FILTER (WHERE parked_at IS NULL) AS queued,
-           count(*) FILTER (WHERE parked_at IS NULL AND last_error IS NOT NULL) AS failing,
-           min(enqueued_at) FILTER (WHERE parked_at IS NULL) AS oldest,
-           count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked
-      FROM journey_starts`.execute(db);
+    WITH s AS (SELECT *, parked_at IS NULL AND ${heldByPause} AS held FROM journey_starts)
+    SELECT count(*) FILTER (WHERE parked_at IS NULL AND NOT held) AS queued,
+           count(*) FILTER (WHERE parked_at IS NULL AND NOT held AND last_error IS NOT NULL) AS failing,
+           min(enqueued_at) FILTER (WHERE parked_at IS NULL AND NOT held) AS oldest,
+           count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked,
+           count(*) FILTER (WHERE held) AS held
+      FROM s`.execute(db);
   const row = rows[0]!;
   return {
     queued: Number(row.queued),
     failing: Number(row.failing),
     oldestEnqueuedAt: row.oldest,
     parked: Number(row.parked),
+    held: Number(row.held),
   };
 }
 
-export const START_STATES = ['waiting', 'failing', 'parked'] as const;
-/** waiting: never tried or not failed yet; failing: failed, retried; parked: left for an operator. */
+export const START_STATES = ['waiting', 'failing', 'parked', 'held'] as const;
+/**
+ * waiting: never tried or not failed yet; failing: failed, retried; parked: left for an operator;
+ * held: its campaign is paused (parked ones aside).
+ */
 export type StartState = (typeof START_STATES)[number];
 
 /** The queued starts in one state, oldest first. */
@@ -208,12 +236,16 @@ export async function listQueuedStarts(
   limit: number,
 ): Promise<QueuedStart[]> {
   let query = db.selectFrom('journey_starts').selectAll();
-  query =
-    state === 'parked'
-      ? query.where('parked_at', 'is not', null)
-      : query
-          .where('parked_at', 'is', null)
-          .where('last_error', state === 'failing' ? 'is not' : 'is', null);
+  if (state === 'parked') query = query.where('parked_at', 'is not', null);
+  else {
+    query = query.where('parked_at', 'is', null);
+    query =
+      state === 'held'
+        ? query.where(heldByPause)
+        : query
+            .where(sql<boolean>`NOT ${heldByPause}`)
+            .where('last_error', state === 'failing' ? 'is not' : 'is', null);
+  }
   const rows = await query.orderBy('enqueued_at').orderBy('workflow_id').limit(limit).execute();
   return rows.map((r) => queuedStart(r as QueuedStartRow));
 }

@@ -10,6 +10,8 @@
  * exists already, and the row is done. Nothing is lost and nothing starts twice. A start that
  * failed START_PARK_AFTER_ATTEMPTS times for a reason other than an outage is parked for an
  * operator (`boomerang inbox starts`): retried, it is started as any other; discarded, never.
+ * A paused campaign enrols nobody new: its queued starts are held (not claimed) until it is
+ * resumed, and dropped if it is stopped.
  *
  * A contact's queued journeys are also started before the inbox signals that contact's journeys
  * (startQueuedJourneysOf), so a signal never overtakes the start it would reach.
@@ -33,6 +35,7 @@ import {
   type QueuedStart,
   queuedStartsOf,
   recordStartFailure,
+  releaseStarts,
   versionKey,
 } from '../db/start-queue.js';
 import { isOutage } from './outage.js';
@@ -82,15 +85,18 @@ async function loadDefinitions(
 
 /**
  * What became of started rows, written in chunks: done ones leave the queue (their journeys'
- * rows written), those of stopped or dropped campaigns are dropped, failed ones back off.
+ * rows written), those of stopped or dropped campaigns are dropped, those of campaigns paused
+ * since they were claimed go back to the queue, held; failed ones back off.
  */
 class Settlement {
   readonly started = new Map<string, StartOutcome>();
   readonly failed: { workflowId: string; campaignId: string; error: unknown }[] = [];
   dropped = 0;
   parked = 0;
+  held = 0;
   private done: string[] = [];
   private drops: string[] = [];
+  private releases: string[] = [];
   private failures: { row: QueuedStart; error: unknown }[] = [];
 
   constructor(
@@ -104,6 +110,11 @@ class Settlement {
     if (!stored || stored.status === 'stopped') {
       this.drops.push(row.workflowId);
       this.dropped++;
+      return;
+    }
+    if (stored.status === 'paused') {
+      this.releases.push(row.workflowId);
+      this.held++;
       return;
     }
     const input = {
@@ -126,16 +137,18 @@ class Settlement {
   }
 
   get unwritten(): number {
-    return this.done.length + this.drops.length + this.failures.length;
+    return this.done.length + this.drops.length + this.releases.length + this.failures.length;
   }
 
   /** Writes what is not written yet. */
   async write(): Promise<void> {
     const done = this.done.splice(0);
     const drops = this.drops.splice(0);
+    const releases = this.releases.splice(0);
     const failures = this.failures.splice(0);
     await markStartsDone(this.deps.db, done);
     await dropStarts(this.deps.db, drops);
+    await releaseStarts(this.deps.db, releases);
     const now = Date.now();
     for (const { row, error } of failures) {
       const park = row.attempts + 1 >= this.parkAfter && !isOutage(error);
@@ -157,6 +170,8 @@ export interface DrainSummary {
   /** Of the failed, parked now (failed too often, not for an outage). */
   parked: number;
   dropped: number;
+  /** Claimed, but their campaign was paused meanwhile: back in the queue until it is resumed. */
+  held: number;
 }
 
 /**
@@ -211,6 +226,7 @@ export async function drainStartQueue(
     failed: settlement.failed.length,
     parked: settlement.parked,
     dropped: settlement.dropped,
+    held: settlement.held,
   };
 }
 
@@ -258,9 +274,9 @@ export function startStartQueue(deps: JourneyStarter, opts: StartQueueOptions = 
   return poll(async () => {
     try {
       const s = await drainStartQueue(deps, { limit: START_BATCH * 4 });
-      if (s.started || s.alreadyStarted || s.dropped)
+      if (s.started || s.alreadyStarted || s.dropped || s.held)
         log.info(
-          `start queue: ${s.started} journey(s) started${s.alreadyStarted ? `, ${s.alreadyStarted} found started` : ''}${s.dropped ? `, ${s.dropped} of stopped campaigns dropped` : ''}`,
+          `start queue: ${s.started} journey(s) started${s.alreadyStarted ? `, ${s.alreadyStarted} found started` : ''}${s.dropped ? `, ${s.dropped} of stopped campaigns dropped` : ''}${s.held ? `, ${s.held} of paused campaigns held until resumed` : ''}`,
         );
       if (s.failed > s.parked)
         log.warn(
@@ -271,7 +287,7 @@ export function startStartQueue(deps: JourneyStarter, opts: StartQueueOptions = 
           `start queue: ${s.parked} start(s) parked after ${START_PARK_AFTER_ATTEMPTS} failed attempts; see boomerang inbox starts --state parked, then retry-starts or discard-starts`,
         );
       lastProblem = undefined;
-      return s.started + s.alreadyStarted + s.failed + s.dropped >= START_BATCH * 4;
+      return s.started + s.alreadyStarted + s.failed + s.dropped + s.held >= START_BATCH * 4;
     } catch (err) {
       const problem = messageWithCauses(err, 3);
       if (problem !== lastProblem)

@@ -68,17 +68,18 @@ export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFa
     },
     {
       name: 'boomerang_journey_starts_queued',
-      help: 'Journeys applied events entered, in the start queue: waiting for a starter, failing (their last start failed; they are retried), parked (failed too often: see boomerang inbox starts).',
+      help: 'Journeys applied events entered, in the start queue: waiting for a starter, failing (their last start failed; they are retried), parked (failed too often: see boomerang inbox starts), held (their campaign is paused; they start when it is resumed).',
       type: 'gauge',
       samples: [
         { labels: { state: 'waiting' }, value: starts.queued - starts.failing },
         { labels: { state: 'failing' }, value: starts.failing },
         { labels: { state: 'parked' }, value: starts.parked },
+        { labels: { state: 'held' }, value: starts.held },
       ],
     },
     {
       name: 'boomerang_journey_starts_oldest_age_seconds',
-      help: 'How long the oldest journey in the start queue has waited (0 when it is empty).',
+      help: 'How long the oldest journey in the start queue has waited, parked and held ones aside (0 when none waits).',
       type: 'gauge',
       samples: [
         {

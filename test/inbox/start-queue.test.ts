@@ -339,4 +339,70 @@ describe('the start queue', () => {
       )
       .execute();
   });
+
+  it('holds the starts of a paused campaign until it is resumed, and drops those of a stopped one', async () => {
+    const { contactId } = await registerQueued('paused@example.com');
+    const workflowId = `${WELCOME}/${contactId}`;
+    expect(await runCli(h.database.url, ['campaign', 'pause', WELCOME])).toMatchObject({ code: 0 });
+    try {
+      // Paused: no starter takes it, and it is shown apart from the starts that wait for one.
+      await makeDue();
+      expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 0, failed: 0 });
+      expect(await exists(workflowId)).toBe(false);
+      expect(await queued(contactId)).toMatchObject([{ workflow_id: workflowId, attempts: 0 }]);
+      const { startQueue } = await inboxOverview(h.database.db, 'pending', 1);
+      expect(startQueue).toMatchObject({ queued: 0, held: 1 });
+      const held = await runCli(h.database.url, ['inbox', 'starts', '--state', 'held']);
+      expect(held.stdout).toContain(workflowId);
+      expect(
+        (await runCli(h.database.url, ['inbox', 'starts', '--state', 'waiting'])).stdout,
+      ).not.toContain(workflowId);
+      expect(await collectMetrics(h.database.db)).toContainEqual(
+        expect.objectContaining({
+          name: 'boomerang_journey_starts_queued',
+          samples: expect.arrayContaining([{ labels: { state: 'held' }, value: 1 }]) as unknown,
+        }),
+      );
+      // The contact's purchase is applied without waiting for the held start.
+      await h.postEvent({
+        type: 'purchase',
+        contact: { email: 'paused@example.com' },
+        order: { id: 'paused-1', total: 30, currency: 'EUR', placed_at: new Date().toISOString() },
+      });
+      expect((await processInboxBatch(queueing())).outcomes[0]!.result).toMatchObject({
+        newPurchase: true,
+        journeysSignalled: 0,
+      });
+      expect(await exists(workflowId)).toBe(false);
+    } finally {
+      await runCli(h.database.url, ['campaign', 'resume', WELCOME]);
+    }
+    expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 1 });
+    expect(await exists(workflowId)).toBe(true);
+    expect(await queued(contactId)).toEqual([]);
+
+    // Stopped: the queued start is dropped, its journey never starts.
+    await h.database.db
+      .insertInto('contacts')
+      .values({ email: 'stopped@example.com', newsletter_status: 'subscribed' })
+      .execute();
+    await h.postEvent(checkoutEvent('checkout_started', 'cart-stopped', 'stopped@example.com'));
+    await processInboxBatch(queueing());
+    const stoppedStarts = await h.database.db
+      .selectFrom('journey_starts')
+      .select('workflow_id')
+      .where('campaign_id', '=', 'abandoned-checkout')
+      .execute();
+    expect(stoppedStarts).toHaveLength(1);
+    await h.database.db
+      .updateTable('campaigns')
+      .set({ status: 'stopped' })
+      .where('id', '=', 'abandoned-checkout')
+      .execute();
+    expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 0, dropped: 1 });
+    expect(await exists(stoppedStarts[0]!.workflow_id)).toBe(false);
+    expect(
+      await h.database.db.selectFrom('journey_starts').select('workflow_id').execute(),
+    ).toEqual([]);
+  });
 });
