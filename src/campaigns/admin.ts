@@ -16,6 +16,7 @@ import {
 import type { Db } from '../db/database.js';
 import type { CampaignStatus } from '../db/schema.js';
 import { journeyCountsByCampaign } from '../db/journeys.js';
+import { queuedStartCount } from '../db/start-queue.js';
 import { checkCampaignDefinition } from './check.js';
 
 export { CampaignExistsError, CampaignIdMismatchError, UnknownCampaignError, type StoredCampaign };
@@ -43,11 +44,15 @@ export function showCampaign(db: Db, id: string): Promise<StoredCampaign> {
   return getCampaign(db, id);
 }
 
-/** Pauses (no new enrolments; running journeys go on) or resumes a campaign. */
-export function setCampaignActive(
+/**
+ * Pauses (no new enrolments; running journeys go on) or resumes a campaign. Returns how many of
+ * its journeys wait in the start queue: held while it is paused, started once it is resumed.
+ */
+export async function setCampaignActive(
   db: Db,
   id: string,
   status: Extract<CampaignStatus, 'active' | 'paused'>,
-): Promise<void> {
-  return setCampaignStatus(db, id, status);
+): Promise<{ queuedStarts: number }> {
+  await setCampaignStatus(db, id, status);
+  return { queuedStarts: await queuedStartCount(db, id) };
 }

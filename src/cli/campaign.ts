@@ -270,8 +270,14 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       .description(what)
       .argument('<id>')
       .action(async (id: string) => {
-        await setCampaignActive(ctx.db(), id, status);
+        const { queuedStarts } = await setCampaignActive(ctx.db(), id, status);
         console.log(`campaign "${id}" is now ${status}`);
+        if (queuedStarts)
+          console.log(
+            status === 'paused'
+              ? `${queuedStarts} journey(s) its events queued before the pause wait until it is resumed`
+              : `${queuedStarts} journey(s) held by the pause start now`,
+          );
       });
   }
 

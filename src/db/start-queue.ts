@@ -123,6 +123,17 @@ export async function markStartsDone(db: Executor, workflowIds: readonly string[
     ON CONFLICT (workflow_id) DO NOTHING`.execute(db);
 }
 
+/** A campaign's queued starts, parked ones aside. */
+export async function queuedStartCount(db: Executor, campaignId: string): Promise<number> {
+  const row = await db
+    .selectFrom('journey_starts')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('campaign_id', '=', campaignId)
+    .where('parked_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
 /** Claimed starts whose campaign was paused meanwhile: back in the queue, held, due at once. */
 export async function releaseStarts(db: Executor, workflowIds: readonly string[]): Promise<void> {
   if (!workflowIds.length) return;

@@ -22,7 +22,7 @@ import { processInboxBatch } from '../../src/inbox/processor.js';
 import { drainStartQueue } from '../../src/inbox/start-queue.js';
 import { collectMetrics } from '../../src/reports/metrics.js';
 import { inboxOverview } from '../../src/services/inbox.js';
-import { runCli } from '../cli/support.js';
+import { type CliRun, runCli } from '../cli/support.js';
 import { unreachableTemporal } from '../http/support.js';
 import { checkoutEvent, type InboxHarness, startInboxHarness, WELCOME } from './harness.js';
 
@@ -343,7 +343,12 @@ describe('the start queue', () => {
   it('holds the starts of a paused campaign until it is resumed, and drops those of a stopped one', async () => {
     const { contactId } = await registerQueued('paused@example.com');
     const workflowId = `${WELCOME}/${contactId}`;
-    expect(await runCli(h.database.url, ['campaign', 'pause', WELCOME])).toMatchObject({ code: 0 });
+    const pause = await runCli(h.database.url, ['campaign', 'pause', WELCOME]);
+    expect(pause).toMatchObject({ code: 0 });
+    expect(pause.stdout).toContain(
+      '1 journey(s) its events queued before the pause wait until it is resumed',
+    );
+    let resumed: CliRun;
     try {
       // Paused: no starter takes it, and it is shown apart from the starts that wait for one.
       await makeDue();
@@ -375,8 +380,9 @@ describe('the start queue', () => {
       });
       expect(await exists(workflowId)).toBe(false);
     } finally {
-      await runCli(h.database.url, ['campaign', 'resume', WELCOME]);
+      resumed = await runCli(h.database.url, ['campaign', 'resume', WELCOME]);
     }
+    expect(resumed.stdout).toContain('1 journey(s) held by the pause start now');
     expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 1 });
     expect(await exists(workflowId)).toBe(true);
     expect(await queued(contactId)).toEqual([]);
