@@ -138,12 +138,15 @@ function formatCampaign(c: CampaignResult, report: CampaignsReport): string {
       `email rates: bounces ${percent(d.bounceRate)} (warn above ${percent(d.thresholds.bounceRate)}), ` +
         `complaints ${rate(d.complaintRate)} (warn above ${rate(d.thresholds.complaintRate)})`,
     );
-  const pool = c.coupons.pool;
-  out.push(
-    `coupons:  ${int(c.coupons.assigned)} assigned, ${int(c.coupons.redeemed)} redeemed; pool "${c.couponSet}": ` +
+  const pools = c.coupons.pools.map(
+    ({ set, pool }) =>
+      `; pool "${set}": ` +
       (pool
         ? `${int(pool.available)} available (threshold ${int(pool.lowStockThreshold)})${pool.low ? ' — LOW' : ''}`
         : 'no such coupon set'),
+  );
+  out.push(
+    `coupons:  ${int(c.coupons.assigned)} assigned, ${int(c.coupons.redeemed)} redeemed${pools.join('')}`,
   );
   out.push('');
 

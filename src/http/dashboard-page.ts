@@ -382,11 +382,12 @@ ${EXPERIMENTS_SCRIPT}
   function kpi(value, label, cls, testid) { return h('div', { class: 'kpi' + (cls ? ' ' + cls : ''), 'data-testid': testid }, h('div', { class: 'v', text: value }), h('div', { class: 'l', text: label })); }
 
   function campaignSection(c) {
-    var r = c.results, pool = c.coupons.pool, m = c.messages;
+    var r = c.results, m = c.messages;
+    var poolLow = c.coupons.pools.some(function (p) { return p.pool && p.pool.low; });
     var skipped = m.skipped.reduce(function (sum, x) { return sum + x.count; }, 0);
     var section = h('section', { class: 'campaign', id: 'campaign-' + c.id, 'data-testid': 'campaign', 'data-campaign': c.id },
       h('h2', {}, c.name, h('span', { class: 'badge', text: c.kind.replace(/_/g, ' ') }), h('span', { class: 'badge', text: c.status }),
-        pool && pool.low ? h('span', { class: 'badge low', 'data-testid': 'pool-low-badge', text: 'coupon pool low' }) : null),
+        poolLow ? h('span', { class: 'badge low', 'data-testid': 'pool-low-badge', text: 'coupon pool low' }) : null),
       h('div', { class: 'sub' }, c.id + ' · holdout ' + c.holdoutPercent + '% · ',
         h('a', { href: c.uiUrl, target: '_blank', rel: 'noopener', 'data-testid': 'campaign-ui-link', text: 'all journeys in the Temporal Web UI' })),
       h('div', { class: 'kpis' },
@@ -414,8 +415,8 @@ ${EXPERIMENTS_SCRIPT}
         int(skipped) + ' skipped · ' + int(m.withheldFromControlGroup) + ' withheld from the control group'),
       m.skipped.length ? h('ul', { class: 'plain' }, m.skipped.map(function (x) { return h('li', { text: x.channel + ' skipped, ' + x.reason.replace(/_/g, ' ') + ': ' + int(x.count) }); })) : null,
       m.bySendNode.length ? sendNodes(m.bySendNode) : null,
-      h('p', { 'data-testid': 'coupons' }, int(c.coupons.assigned) + ' coupons assigned · ' + int(c.coupons.redeemed) + ' redeemed · pool "' + c.couponSet + '": ' +
-        (pool ? int(pool.available) + ' available (warns below ' + int(pool.lowStockThreshold) + ')' : 'no such coupon set')),
+      h('p', { 'data-testid': 'coupons' }, int(c.coupons.assigned) + ' coupons assigned · ' + int(c.coupons.redeemed) + ' redeemed' +
+        c.coupons.pools.map(function (p) { return ' · pool "' + p.set + '": ' + (p.pool ? int(p.pool.available) + ' available (warns below ' + int(p.pool.lowStockThreshold) + ')' : 'no such coupon set'); }).join('')),
       c.endings.length ? endings : null,
       h('h3', { text: 'Preview' }), previewBox(c));
     section.appendChild(h('div', { class: 'grid' }, left, right));

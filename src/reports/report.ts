@@ -26,6 +26,9 @@ import {
   nodeId,
 } from '../domain/reports/graphs.js';
 import { compareControlGroups, summarizeGroup } from '../domain/reports/uplift.js';
+import type { CampaignDefinition } from '../domain/campaigns/definition.js';
+import type { FlowCampaign } from '../domain/flows/definition.js';
+import { flowReferences } from '../domain/flows/graph.js';
 import {
   DEFAULT_DELIVERABILITY_THRESHOLDS,
   deliverabilityOf,
@@ -97,7 +100,7 @@ export async function buildReport(
       const pools: CouponPool[] = (await couponSetStatus(trx, now)).map((set) => ({
         ...set,
         campaigns: stored
-          .filter((c) => c.definition.couponSet === set.setId)
+          .filter((c) => couponSetsOf(c.definition).includes(set.setId))
           .map((c) => c.definition.id),
       }));
       const selected = stored.filter(
@@ -123,6 +126,13 @@ export async function buildReport(
         campaigns,
       };
     });
+}
+
+/** The coupon sets a campaign assigns codes from: a coded kind's one, a flow's coupon nodes' sets. */
+function couponSetsOf(definition: CampaignDefinition | FlowCampaign): string[] {
+  return definition.kind === 'flow'
+    ? flowReferences(definition).couponSets
+    : [definition.couponSet];
 }
 
 async function campaignResult(
@@ -186,7 +196,8 @@ async function campaignResult(
     kind: campaign.kind,
     status: stored.status,
     holdoutPercent: campaign.holdoutPercent,
-    couponSet: campaign.couponSet,
+    couponSet:
+      (campaign as CampaignDefinition | FlowCampaign).kind === 'flow' ? null : campaign.couponSet,
     uiUrl: workflowSearchUrl(ui, journeysQuery(campaign.id)),
     journeys: {
       enrolled: journeys.length,
@@ -210,6 +221,10 @@ async function campaignResult(
       assigned: coupons.length,
       redeemed: coupons.filter((c) => c.redeemed_order_id !== null).length,
       pool: pools.find((p) => p.setId === campaign.couponSet) ?? null,
+      pools: couponSetsOf(campaign).map((set) => ({
+        set,
+        pool: pools.find((p) => p.setId === set) ?? null,
+      })),
     },
     results: {
       ...compareControlGroups(attributed),

@@ -46,7 +46,8 @@ export interface CampaignResult {
   kind: CampaignKind;
   status: 'active' | 'paused' | 'stopped';
   holdoutPercent: number;
-  couponSet: string;
+  /** A coded kind's coupon set; null for a flow, whose sets are its coupon nodes' (`coupons.pools`). */
+  couponSet: string | null;
   /** The Web UI's list of this campaign's journeys. */
   uiUrl: string;
   /** `failed`: ended because the workflow failed (included in `ended`); `contact trace` says why. */
@@ -63,7 +64,16 @@ export interface CampaignResult {
   messages: MessageFigures;
   /** Email bounce and complaint rates against the configured thresholds, with a warning for each passed. */
   deliverability: Deliverability;
-  coupons: { assigned: number; redeemed: number; pool: CouponPool | null };
+  /**
+   * `pool`: the pool of `couponSet`. `pools`: every set the campaign assigns codes from (a flow's
+   * coupon nodes' sets, none without coupon nodes), each with its pool (null: no such set).
+   */
+  coupons: {
+    assigned: number;
+    redeemed: number;
+    pool: CouponPool | null;
+    pools: { set: string; pool: CouponPool | null }[];
+  };
   /**
    * Attributed purchases of every journey, then treated vs held-out with the uplift, then per
    * campaign definition version (the version of each journey's latest step), oldest first.
