@@ -361,6 +361,9 @@ export const flowSchema = z
     utm: common.utm,
     holdoutPercent: common.holdoutPercent,
     contactWindow: common.contactWindow,
+    /** Message pressure, as every campaign has it: each send node honours them. */
+    quietHours: common.quietHours,
+    frequencyCap: common.frequencyCap,
     /** Exit criteria of the whole flow, acting at once through the journey's signals. */
     exitWhen: z
       .strictObject({

@@ -162,6 +162,20 @@ describe('field checks', () => {
       problems({ start: { type: 'entry', trigger: 'segment_entry', next: 'done' }, done }),
     ).toEqual(['nodes.start.segment: is required with trigger segment_entry']);
   });
+
+  it('takes quiet hours and a frequency cap policy as every campaign does, and checks them', () => {
+    const nodes = { start: { ...start, next: 'done' }, done };
+    const pressure = {
+      quietHours: { sms: { from: '10:00', to: '19:00', days: ['mon'] }, whenQuiet: 'drop' },
+      frequencyCap: { whenCapped: 'delay', delayUpTo: '2 days', priority: 10 },
+    };
+    const flow = parseFlowDefinition({ ...base, ...pressure, nodes });
+    expect(flow.quietHours).toMatchObject(pressure.quietHours);
+    expect(flow.frequencyCap).toEqual(pressure.frequencyCap);
+    expect(problems(nodes, { frequencyCap: { whenCapped: 'delay', delayUpTo: '3 dayz' } })).toEqual(
+      ['frequencyCap.delayUpTo: must be a duration such as "7 days" or "8 hours"'],
+    );
+  });
 });
 
 describe('graph checks', () => {
