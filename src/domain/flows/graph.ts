@@ -3,6 +3,7 @@
  * reachable, every path ends, no cycle without a wait, coupons assigned before they are sent), and
  * the names a flow refers to outside itself. Pure and free of zod: workflow code may import it.
  */
+import { type Duration, msToNumber } from '../duration.js';
 import type { FlowCampaign, FlowNode } from './definition.js';
 
 type Nodes = FlowCampaign['nodes'];
@@ -74,13 +75,29 @@ function nodesThatEnd(nodes: Nodes): Set<string> {
   return ends;
 }
 
-/** A cycle through nodes that are not waits, as the node ids along it; undefined if none. */
+/**
+ * Whether a node surely takes time: a wait of a duration, or for an event with a timeout, that is
+ * not zero. A wait until the contact window passes at once while the window is open, and a zero
+ * wait at once: a cycle through them alone would loop without pause.
+ */
+function takesTime(node: FlowNode): boolean {
+  if (node.type !== 'wait') return false;
+  const time = node.duration ?? (typeof node.until === 'object' ? node.timeout : undefined);
+  if (time === undefined) return false;
+  try {
+    return msToNumber(time as Duration) > 0;
+  } catch {
+    return true; // an unreadable duration is reported at its field
+  }
+}
+
+/** A cycle through nodes that take no time, as the node ids along it; undefined if none. */
 function cycleWithoutWait(nodes: Nodes): string[] | undefined {
   const state = new Map<string, 'open' | 'done'>();
   const path: string[] = [];
   const visit = (id: string): string[] | undefined => {
     const node = nodes[id];
-    if (!node || node.type === 'wait' || state.get(id) === 'done') return undefined;
+    if (!node || takesTime(node) || state.get(id) === 'done') return undefined;
     if (state.get(id) === 'open') return [...path.slice(path.indexOf(id)), id];
     state.set(id, 'open');
     path.push(id);
@@ -140,7 +157,11 @@ export function flowGraphProblems(flow: Pick<FlowCampaign, 'nodes'>): FlowGraphP
       at(id, [], 'never reaches an exit node: every path must end');
   const cycle = cycleWithoutWait(nodes);
   if (cycle)
-    at(cycle[0]!, [], `is on a cycle without a wait (${cycle.join(' → ')}); add a wait node to it`);
+    at(
+      cycle[0]!,
+      [],
+      `is on a cycle without a wait (${cycle.join(' → ')}); add a wait node to it (a wait of a duration that is not zero: a contact window passes at once while open)`,
+    );
 
   const entryNode = nodes[entry]!;
   for (const [id, node] of Object.entries(nodes)) {

@@ -217,10 +217,25 @@ describe('graph checks', () => {
       via,
       done,
     });
-    expect(problems(loop({ type: 'segment', action: 'add', segment: 'x', next: 'b' }))).toEqual([
-      'nodes.b: is on a cycle without a wait (b → tag → via → b); add a wait node to it',
-    ]);
+    const refused = [
+      'nodes.b: is on a cycle without a wait (b → tag → via → b); add a wait node to it (a wait of a duration that is not zero: a contact window passes at once while open)',
+    ];
+    expect(problems(loop({ type: 'segment', action: 'add', segment: 'x', next: 'b' }))).toEqual(
+      refused,
+    );
     expect(problems(loop({ type: 'wait', duration: '7 days', next: 'b' }))).toEqual([]);
+    // Waits that may pass at once do not break a loop.
+    expect(problems(loop({ type: 'wait', duration: '0 seconds', next: 'b' }))).toEqual(refused);
+    expect(problems(loop({ type: 'wait', until: 'contact_window', next: 'b' }))).toEqual(refused);
+    const eventWait = (timeout: string) => ({
+      type: 'wait',
+      until: { event: 'viewed' },
+      timeout,
+      onEvent: 'done',
+      onTimeout: 'b',
+    });
+    expect(problems(loop(eventWait('0 ms')))).toEqual(refused);
+    expect(problems(loop(eventWait('1 day')))).toEqual([]);
   });
 
   it('wants the coupon of a send assigned on every path to it', () => {
