@@ -14,11 +14,13 @@ export const slug = z
   );
 
 /** "7 days", "8 hours", "30 minutes", "2d", "36h". Checked here so a typo fails at creation, not mid-journey. */
+const DURATION_MESSAGE = 'must be a duration such as "7 days" or "8 hours"';
 export const durationText = z
-  .string()
+  // A number (YAML's `duration: 7`) is no duration either: say so, not "expected string".
+  .string({ error: (issue) => (issue.input === undefined ? undefined : DURATION_MESSAGE) })
   .regex(
     /^\s*\d+(\.\d+)?\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$/i,
-    'must be a duration such as "7 days" or "8 hours"',
+    DURATION_MESSAGE,
   );
 
 /** A message template: the name of a built-in template, or one written inline. */

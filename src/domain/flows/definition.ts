@@ -53,10 +53,10 @@ const eventName = z
 /** Property conditions on an event: each property must equal the value. */
 const eventWhere = z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()]));
 
-const reentryRule = z.union([
-  common.reentry.unwrap(),
-  z.strictObject({ atMostOncePer: durationText }),
-]);
+const reentryRule = z.union(
+  [common.reentry.unwrap(), z.strictObject({ atMostOncePer: durationText })],
+  { error: 'must be "never", "after_end" or { atMostOncePer: DURATION } such as "30 days"' },
+);
 
 const entryNode = z
   .strictObject({

@@ -84,6 +84,26 @@ describe('field checks', () => {
     ).toEqual(['nodes.wait-7d.duration: must be a duration such as "7 days" or "8 hours"']);
   });
 
+  it('says what a duration or a re-entry rule is when given a number', () => {
+    expect(
+      problems({
+        start: { ...start, next: 'wait-7d', reentry: { atMostOncePer: 7 } },
+        'wait-7d': { type: 'wait', duration: 7, next: 'done' },
+        done,
+      }),
+    ).toEqual([
+      'nodes.start.reentry: must be "never", "after_end" or { atMostOncePer: DURATION } such as "30 days"',
+      'nodes.wait-7d.duration: must be a duration such as "7 days" or "8 hours"',
+    ]);
+    expect(
+      problems({
+        start: { ...start, next: 'b' },
+        b: { type: 'branch', if: { purchased: {} }, then: 'done', else: 'done' },
+        done,
+      }),
+    ).toEqual(['nodes.b.if.purchased.within: is required']);
+  });
+
   it('names an unknown node type and an unknown field', () => {
     expect(
       problems({
