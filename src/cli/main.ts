@@ -67,6 +67,18 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * `boomerang … | head`: once the reader has gone, stop as `git log | head` does, quietly, instead of
+ * dying on an unhandled EPIPE with a stack trace. For the command's own process only (bin/boomerang.js).
+ */
+export function stopQuietlyWhenOutputCloses(stream: NodeJS.WriteStream = process.stdout): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  stopQuietlyWhenOutputCloses();
   process.exitCode = await main(process.argv.slice(2));
 }
