@@ -99,7 +99,11 @@ export function registerExperimentCommands(program: Command, ctx: CliContext): v
       "A campaign's experiments as `boomerang report` shows them: per arm against the control, the decision and the journeys still needed",
     )
     .argument('<campaign>', 'campaign id')
-    .action(async (campaign: string) => {
+    .option(
+      '--json',
+      "print JSON: the experiments as in `boomerang report --json` (the campaign's `experiments`)",
+    )
+    .action(async (campaign: string, opts: { json?: boolean }) => {
       let report;
       try {
         report = await buildReport(ctx.db(), ctx.config, parseReportOptions({ campaign }));
@@ -108,6 +112,7 @@ export function registerExperimentCommands(program: Command, ctx: CliContext): v
         throw err;
       }
       const experiments = report.campaigns[0]?.experiments ?? [];
+      if (opts.json) return printJson(experiments);
       if (!experiments.length) {
         console.log(
           `campaign "${campaign}" has no experiment (a flow's split with \`experiment\`, or a send with \`variants\`)`,

@@ -309,6 +309,11 @@ describe('concluding an experiment', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/^Experiment at node "pick" \(split; control: a\)/);
     expect(printed.stdout).toContain(shown.stdout.trim());
+    // --json, as most commands have it: the report's experiments of the campaign.
+    const json = await runCli(database.url, ['experiment', 'show', 'offers-manual', '--json']);
+    expect(json.code).toBe(0);
+    const reported = await runCli(database.url, ['report', 'offers-manual', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual(JSON.parse(reported.stdout).campaigns[0].experiments);
     const unknown = await runCli(database.url, ['experiment', 'show', 'nope']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown campaign "nope"');
