@@ -4,10 +4,24 @@
  */
 import type { Command } from 'commander';
 import { CONTACT_ID } from '../domain/search-attributes.js';
-import { contactProfile, findContact } from '../services/contacts.js';
+import { contactProfile, findContact, type JourneyTrace } from '../services/contacts.js';
 import { suppressions, unsuppressEmail } from '../services/suppressions.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable, printListing } from './format.js';
+
+/**
+ * The current step as `contact trace` prints it: with what a send held back waits for while the
+ * journey waits there (`send (waiting: quiet hours until …)`).
+ */
+export function currentStepText(t: Pick<JourneyTrace, 'currentStep' | 'steps' | 'status'>): string {
+  const last = t.steps.at(-1);
+  const waiting =
+    t.status === 'RUNNING' &&
+    last !== undefined &&
+    last.step === t.currentStep &&
+    last.outcome?.startsWith('waiting:');
+  return (t.currentStep ?? '') + (waiting ? ` (${last!.outcome})` : '');
+}
 
 async function resolveContact(ctx: CliContext, key: string) {
   const contact = await findContact(ctx.db(), key);
@@ -66,7 +80,7 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
             t.campaign + (t.holdout ? ' (control)' : ''),
             t.definitionVersion === null ? '' : `v${t.definitionVersion}`,
             t.status.toLowerCase(),
-            t.currentStep ?? '',
+            currentStepText(t),
             t.nextWakeUp ?? '',
             t.endReason ?? '',
           ]),
