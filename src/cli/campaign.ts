@@ -12,11 +12,13 @@ import {
   UnknownCampaignError,
 } from '../campaigns/admin.js';
 import { checkCampaignDefinition } from '../campaigns/check.js';
+import { emptyCouponPoolWarnings } from '../campaigns/coupon-pools.js';
 import { CampaignNotLaunchableError, howItStarts } from '../campaigns/enrolment.js';
 import { updateCampaign } from '../campaigns/update.js';
 import { flowGraph, NotAFlowError, validateCampaign } from '../campaigns/validate.js';
 import { UnsafeDefinitionChangeError } from '../domain/campaigns/changes.js';
 import { CampaignDefinitionError } from '../domain/campaigns/definition.js';
+import { couponSetStatus } from '../services/coupons.js';
 import type { LaunchProgress } from '../workflows/launch.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { addListCommand } from './format.js';
@@ -229,6 +231,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { batchSize: number; wait: boolean; json?: boolean }) => {
       const interactive = !opts.json && process.stderr.isTTY;
+      for (const warning of await couponPoolWarnings(ctx, id)) console.error(warning);
       let following = false;
       let launched;
       try {
@@ -260,6 +263,18 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       );
       console.log(`see it in the Web UI: ${url}`);
     });
+
+  /** Empty coupon pools of the campaign (an unknown campaign is left to the launch to report). */
+  async function couponPoolWarnings(context: CliContext, id: string): Promise<string[]> {
+    try {
+      const stored = await showCampaign(context.db(), id);
+      const definition = stored.definition as unknown as Record<string, unknown>;
+      return emptyCouponPoolWarnings(definition, await couponSetStatus(context.db()));
+    } catch (err) {
+      if (err instanceof UnknownCampaignError) return [];
+      throw err;
+    }
+  }
 
   for (const [name, status, what] of [
     ['pause', 'paused', 'Pause a campaign: no new enrolments (running journeys go on)'],
