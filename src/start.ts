@@ -28,7 +28,7 @@ import {
 } from './provision/local-state.js';
 import { startSupervisedPostgres } from './provision/postgres-supervised.js';
 import { startProductionTemporal } from './provision/production-server.js';
-import { assertPortFree, reapLeftover, say, Shutdown, supervise } from './supervisor.js';
+import { assertPortsFree, reapLeftover, say, Shutdown, supervise } from './supervisor.js';
 import { connectClient } from './temporal/connection.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
 
@@ -100,20 +100,29 @@ export async function start(
         path.join(config.dataDir, 'temporal-ui.pid'),
         path.join(config.dataDir, 'temporal-server'),
       );
-      await assertPortFree(
-        config.temporal.devServerPort,
-        'TEMPORAL_DEV_SERVER_PORT',
-        'Temporal dev server',
-      );
-      await assertPortFree(config.temporal.uiPort, 'TEMPORAL_UI_PORT', 'Temporal Web UI');
     }
-    if (!config.databaseUrl)
-      await assertPortFree(
-        config.embeddedPostgresPort,
-        'EMBEDDED_POSTGRES_PORT',
-        'embedded Postgres',
-      );
-    await assertPortFree(config.httpPort, 'PORT', 'HTTP endpoint');
+    await assertPortsFree([
+      ...(config.temporal.address
+        ? []
+        : [
+            {
+              port: config.temporal.devServerPort,
+              variable: 'TEMPORAL_DEV_SERVER_PORT',
+              what: 'Temporal dev server',
+            },
+            { port: config.temporal.uiPort, variable: 'TEMPORAL_UI_PORT', what: 'Temporal Web UI' },
+          ]),
+      ...(config.databaseUrl
+        ? []
+        : [
+            {
+              port: config.embeddedPostgresPort,
+              variable: 'EMBEDDED_POSTGRES_PORT',
+              what: 'embedded Postgres',
+            },
+          ]),
+      { port: config.httpPort, variable: 'PORT', what: 'HTTP endpoint' },
+    ]);
 
     if (config.temporal.address) {
       say(`using the Temporal server at ${config.temporal.address}`);

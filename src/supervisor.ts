@@ -140,18 +140,30 @@ export function supervise(
   return ready;
 }
 
-/** Fails clearly when a port we are about to listen on is taken, instead of talking to a stranger. */
-export async function assertPortFree(port: number, variable: string, what: string): Promise<void> {
-  const taken = await new Promise<boolean>((resolve) => {
+/**
+ * Fails clearly when a port we are about to listen on is taken, instead of talking to a stranger:
+ * one error naming every port taken (a line each), so a second stack on the machine learns every
+ * variable to set in one try, not one per start.
+ */
+export async function assertPortsFree(
+  ports: readonly { port: number; variable: string; what: string }[],
+): Promise<void> {
+  const taken = await Promise.all(ports.map(({ port }) => portTaken(port)));
+  const lines = ports
+    .filter((_, i) => taken[i])
+    .map(
+      ({ port, variable, what }) =>
+        `port ${port} (${what}) is already in use: is another \`npm start\` or server running? Stop it, or set ${variable} to a free port.`,
+    );
+  if (lines.length) throw new Error(lines.join('\n'));
+}
+
+function portTaken(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.once('connect', () => socket.end(() => resolve(true)));
     socket.once('error', () => resolve(false));
   });
-  if (taken) {
-    throw new Error(
-      `port ${port} (${what}) is already in use: is another \`npm start\` or server running? Stop it, or set ${variable} to a free port.`,
-    );
-  }
 }
 
 /**
