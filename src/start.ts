@@ -206,6 +206,7 @@ export async function start(
       temporalNamespace: config.temporal.namespace,
       temporalUiUrl: config.temporal.uiUrl,
       httpUrl: http,
+      publicUrl: config.publicUrl,
     });
     shutdown.add('stack state', () => removeStackState(config.dataDir));
     const reach =

@@ -70,4 +70,37 @@ describe('local state of npm start', () => {
     await removeStackState(dataDir);
     expect(withRunningStack(loadConfig(env), env).databaseUrl).toBeUndefined();
   });
+
+  it("gives the CLI the running stack's signing secret and public URL, on its database only", async () => {
+    await writeStackState(dataDir, {
+      pid: process.pid,
+      databaseUrl: 'postgres://boomerang_app:secret@localhost:5999/boomerang',
+      temporalAddress: 'localhost:7999',
+      temporalNamespace: 'default',
+      temporalUiUrl: 'http://localhost:8999',
+      httpUrl: 'http://localhost:13000',
+      publicUrl: 'http://localhost:13000',
+    });
+    const env = { BOOMERANG_DATA_DIR: dataDir };
+    const secrets = await localSecrets(loadConfig(env));
+    // What `template preview` and `campaign test-send` need to render an unsubscribe link.
+    const found = withRunningStack(loadConfig(env), env);
+    expect(found.signingSecret).toBe(secrets.BOOMERANG_SIGNING_SECRET);
+    expect(found.publicUrl).toBe('http://localhost:13000');
+
+    const own = {
+      ...env,
+      BOOMERANG_SIGNING_SECRET: 'mine',
+      BOOMERANG_PUBLIC_URL: 'https://shop.example',
+    };
+    const mine = withRunningStack(loadConfig(own), own);
+    expect(mine.signingSecret).toBe('mine');
+    expect(mine.publicUrl).toBe('https://shop.example');
+
+    // Another database than the stack's: its secret would sign links for the wrong contacts.
+    const elsewhere = { ...env, DATABASE_URL: 'postgres://me@db/shop' };
+    const other = withRunningStack(loadConfig(elsewhere), elsewhere);
+    expect(other.signingSecret).toBeUndefined();
+    expect(other.publicUrl).toBe('http://localhost:3000');
+  });
 });

@@ -90,6 +90,8 @@ export interface StackState {
   temporalNamespace: string;
   temporalUiUrl: string;
   httpUrl: string;
+  /** BOOMERANG_PUBLIC_URL as the stack's worker has it: the base of its unsubscribe links. */
+  publicUrl?: string;
 }
 
 export async function writeStackState(dataDir: string, state: StackState): Promise<void> {
@@ -130,17 +132,45 @@ export function readStackState(dataDir: string): StackState | undefined {
   return state as StackState;
 }
 
+/** The signing secret `npm start` keeps in secrets.json, if it is there. */
+function keptSigningSecret(dataDir: string): string | undefined {
+  try {
+    const stored = JSON.parse(readFileSync(path.join(dataDir, SECRETS_FILE), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const secret = stored.BOOMERANG_SIGNING_SECRET;
+    return typeof secret === 'string' && secret !== '' ? secret : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The configuration with the running stack's database, Temporal and Web UI filled in where the
- * environment leaves them unset (DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_UI_URL / TEMPORAL_UI_PORT).
+ * environment leaves them unset (DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_UI_URL / TEMPORAL_UI_PORT);
+ * on the stack's own database, also its signing secret and public URL (BOOMERANG_SIGNING_SECRET,
+ * BOOMERANG_PUBLIC_URL / PORT), so previews and test sends carry the unsubscribe links its worker
+ * would write.
  */
 export function withRunningStack(config: Config, env: NodeJS.ProcessEnv = process.env): Config {
   if (config.databaseUrl && config.temporal.address) return config;
   const state = readStackState(config.dataDir);
   if (!state) return config;
   const uiFromEnvironment = Boolean(env.TEMPORAL_UI_URL || env.TEMPORAL_UI_PORT);
+  const stackDatabase = !config.databaseUrl;
+  const publicUrlFromEnvironment = Boolean(env.BOOMERANG_PUBLIC_URL || env.PORT);
   return {
     ...config,
+    ...(stackDatabase
+      ? {
+          signingSecret: config.signingSecret ?? keptSigningSecret(config.dataDir),
+          publicUrl:
+            publicUrlFromEnvironment || typeof state.publicUrl !== 'string'
+              ? config.publicUrl
+              : state.publicUrl,
+        }
+      : {}),
     databaseUrl: config.databaseUrl ?? state.databaseUrl,
     temporal: {
       ...config.temporal,
