@@ -264,10 +264,12 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       console.log(`see it in the Web UI: ${url}`);
     });
 
-  /** Empty coupon pools of the campaign (an unknown campaign is left to the launch to report). */
+  /** Empty coupon pools of an active campaign (an unknown one is left to the launch to report). */
   async function couponPoolWarnings(context: CliContext, id: string): Promise<string[]> {
     try {
       const stored = await showCampaign(context.db(), id);
+      // A paused or stopped campaign's launch is refused: its own message says why.
+      if (stored.status !== 'active') return [];
       const definition = stored.definition as unknown as Record<string, unknown>;
       return emptyCouponPoolWarnings(definition, await couponSetStatus(context.db()));
     } catch (err) {
