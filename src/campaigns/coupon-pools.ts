@@ -1,27 +1,25 @@
 /**
- * Coupon pools a launch is about to draw from: an empty one ends every journey that reaches its
- * coupon node with `coupon_pool_exhausted`, sending nothing, so `campaign launch` says so first.
+ * Coupon pools a campaign draws from: an empty one ends every journey that reaches its coupon node
+ * with `coupon_pool_exhausted`, sending nothing, so `campaign launch` says so first; the report
+ * shows each pool.
  */
-import type { CouponSetStatus } from '../db/coupons.js';
+import { getCampaign } from '../db/campaigns.js';
+import { type CouponSetStatus, couponSetStatus } from '../db/coupons.js';
+import type { Db } from '../db/database.js';
+import { flowReferences } from '../domain/flows/graph.js';
+import type { CampaignDefinition, FlowCampaign } from './kinds/registry.js';
 
-/** The coupon sets a definition draws from: its `couponSet`, or a flow's coupon nodes. */
-export function couponSetsOf(definition: Record<string, unknown>): string[] {
-  const sets = new Set<string>();
-  if (typeof definition.couponSet === 'string') sets.add(definition.couponSet);
-  if (definition.kind === 'flow') {
-    const nodes = (definition.nodes ?? {}) as Record<
-      string,
-      { type?: string; couponSet?: unknown }
-    >;
-    for (const node of Object.values(nodes))
-      if (node.type === 'coupon' && typeof node.couponSet === 'string') sets.add(node.couponSet);
-  }
-  return [...sets];
+/** The coupon sets a campaign assigns codes from: a flow's coupon nodes' sets, else its `couponSet`. */
+export function couponSetsOf(definition: CampaignDefinition | FlowCampaign): string[] {
+  if (definition.kind === 'flow') return flowReferences(definition).couponSets;
+  // A registered kind's definition may have no coupon set.
+  const { couponSet } = definition as { couponSet?: unknown };
+  return typeof couponSet === 'string' ? [couponSet] : [];
 }
 
 /** One warning per coupon set of the definition that has no code left to assign. */
 export function emptyCouponPoolWarnings(
-  definition: Record<string, unknown>,
+  definition: CampaignDefinition | FlowCampaign,
   statuses: readonly CouponSetStatus[],
 ): string[] {
   return couponSetsOf(definition).flatMap((set) => {
@@ -37,4 +35,15 @@ export function emptyCouponPoolWarnings(
       `warning: coupon set ${JSON.stringify(set)} has no code available${why}: every journey that reaches its coupon node ends with coupon_pool_exhausted and sends nothing. Add codes with \`boomerang coupons generate ${set} --count N\` (or stop the campaign)`,
     ];
   });
+}
+
+/**
+ * What a launch of campaign `id` should warn of first: its empty coupon pools. None for a paused or
+ * stopped campaign, whose launch is refused with its own message (an unknown id throws
+ * UnknownCampaignError, as the launch would).
+ */
+export async function launchWarnings(db: Db, id: string): Promise<string[]> {
+  const stored = await getCampaign(db, id);
+  if (stored.status !== 'active') return [];
+  return emptyCouponPoolWarnings(stored.definition, await couponSetStatus(db));
 }

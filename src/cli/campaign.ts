@@ -12,13 +12,12 @@ import {
   UnknownCampaignError,
 } from '../campaigns/admin.js';
 import { checkCampaignDefinition } from '../campaigns/check.js';
-import { emptyCouponPoolWarnings } from '../campaigns/coupon-pools.js';
+import { launchWarnings } from '../campaigns/coupon-pools.js';
 import { CampaignNotLaunchableError, howItStarts } from '../campaigns/enrolment.js';
 import { updateCampaign } from '../campaigns/update.js';
 import { flowGraph, NotAFlowError, validateCampaign } from '../campaigns/validate.js';
 import { UnsafeDefinitionChangeError } from '../domain/campaigns/changes.js';
 import { CampaignDefinitionError } from '../domain/campaigns/definition.js';
-import { couponSetStatus } from '../services/coupons.js';
 import type { LaunchProgress } from '../workflows/launch.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { addListCommand } from './format.js';
@@ -264,14 +263,10 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       console.log(`see it in the Web UI: ${url}`);
     });
 
-  /** Empty coupon pools of an active campaign (an unknown one is left to the launch to report). */
+  /** The launch's warnings (an unknown campaign is left to the launch to report). */
   async function couponPoolWarnings(context: CliContext, id: string): Promise<string[]> {
     try {
-      const stored = await showCampaign(context.db(), id);
-      // A paused or stopped campaign's launch is refused: its own message says why.
-      if (stored.status !== 'active') return [];
-      const definition = stored.definition as unknown as Record<string, unknown>;
-      return emptyCouponPoolWarnings(definition, await couponSetStatus(context.db()));
+      return await launchWarnings(context.db(), id);
     } catch (err) {
       if (err instanceof UnknownCampaignError) return [];
       throw err;

@@ -28,7 +28,7 @@ import {
 import { compareControlGroups, summarizeGroup } from '../domain/reports/uplift.js';
 import type { CampaignDefinition } from '../domain/campaigns/definition.js';
 import type { FlowCampaign } from '../domain/flows/definition.js';
-import { flowReferences } from '../domain/flows/graph.js';
+import { couponSetsOf } from '../campaigns/coupon-pools.js';
 import {
   DEFAULT_DELIVERABILITY_THRESHOLDS,
   deliverabilityOf,
@@ -126,13 +126,6 @@ export async function buildReport(
         campaigns,
       };
     });
-}
-
-/** The coupon sets a campaign assigns codes from: a coded kind's one, a flow's coupon nodes' sets. */
-function couponSetsOf(definition: CampaignDefinition | FlowCampaign): string[] {
-  return definition.kind === 'flow'
-    ? flowReferences(definition).couponSets
-    : [definition.couponSet];
 }
 
 async function campaignResult(

@@ -1,51 +1,54 @@
-/** `campaign launch` warns before enrolling a campaign whose coupon pool is empty. */
+/**
+ * `campaign launch` warns before enrolling a campaign whose coupon pool is empty (every journey
+ * reaching its coupon node would end `coupon_pool_exhausted`, sending nothing); the report shows
+ * every pool a flow draws from. On real Postgres, with the examples' definitions.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { couponSetsOf, emptyCouponPoolWarnings } from '../../src/campaigns/coupon-pools.js';
-import type { CouponSetStatus } from '../../src/db/coupons.js';
+import { parse as parseYaml } from 'yaml';
+import { createCheckedCampaign, setCampaignActive } from '../../src/campaigns/admin.js';
+import { couponSetsOf, launchWarnings } from '../../src/campaigns/coupon-pools.js';
+import { parseCampaignDefinition } from '../../src/campaigns/kinds/registry.js';
+import { PROJECT_ROOT } from '../../src/config.js';
+import { generateCoupons } from '../../src/db/coupons.js';
+import { useTestDatabase } from '../support/db.js';
 
-const status = (setId: string, counts: Partial<CouponSetStatus>): CouponSetStatus => ({
-  setId,
-  name: setId,
-  total: 0,
-  assigned: 0,
-  redeemed: 0,
-  expiredUnassigned: 0,
-  available: 0,
-  lowStockThreshold: 100,
-  low: true,
-  ...counts,
-});
+const database = useTestDatabase();
+const example = (...parts: string[]): unknown =>
+  parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, 'examples', ...parts), 'utf8'));
 
 describe('empty coupon pools at launch', () => {
-  const lowClv = { id: 'low-clv-coupon', kind: 'low_clv_coupon', couponSet: 'low-clv' };
-
-  it('names the coupon sets of a seed campaign and of a flow', () => {
-    expect(couponSetsOf(lowClv)).toEqual(['low-clv']);
+  it('names the coupon set of a coded campaign and those of a flow', () => {
     expect(
-      couponSetsOf({
-        kind: 'flow',
-        nodes: {
-          start: { type: 'entry' },
-          first: { type: 'coupon', couponSet: 'cart-10' },
-          second: { type: 'coupon', couponSet: 'cart-10' },
-          third: { type: 'coupon', couponSet: 'cart-20' },
-        },
-      }),
-    ).toEqual(['cart-10', 'cart-20']);
+      couponSetsOf(parseCampaignDefinition(example('campaigns', 'low-clv-coupon.json'))),
+    ).toEqual(['low-clv']);
+    expect(
+      couponSetsOf(parseCampaignDefinition(example('flows', 'offer-experiment.yaml'))),
+    ).toEqual(['come-back']);
   });
 
-  it('warns about a set whose codes are all expired or assigned, not about one with codes', () => {
-    expect(
-      emptyCouponPoolWarnings(lowClv, [status('low-clv', { total: 5, expiredUnassigned: 5 })]),
-    ).toEqual([
-      'warning: coupon set "low-clv" has no code available (5 unassigned code(s) expired): every journey that reaches its coupon node ends with coupon_pool_exhausted and sends nothing. Add codes with `boomerang coupons generate low-clv --count N` (or stop the campaign)',
+  it('warns of a set whose codes expired or are all assigned, not of one with codes, nor when paused', async () => {
+    const { db } = database;
+    await generateCoupons(db, 'low-clv', 2, { expiresAt: new Date(Date.now() - 86_400_000) });
+    const campaign = await createCheckedCampaign(db, example('campaigns', 'low-clv-coupon.json'));
+    const id = campaign.definition.id;
+    expect(await launchWarnings(db, id)).toEqual([
+      'warning: coupon set "low-clv" has no code available (2 unassigned code(s) expired): every journey that reaches its coupon node ends with coupon_pool_exhausted and sends nothing. Add codes with `boomerang coupons generate low-clv --count N` (or stop the campaign)',
     ]);
-    expect(
-      emptyCouponPoolWarnings(lowClv, [status('low-clv', { total: 2, assigned: 2 })])[0],
-    ).toContain('(every code is assigned)');
-    expect(
-      emptyCouponPoolWarnings(lowClv, [status('low-clv', { total: 2, available: 1 })]),
-    ).toEqual([]);
-    expect(emptyCouponPoolWarnings({ kind: 'welcome_voucher' }, [])).toEqual([]);
+    await setCampaignActive(db, id, 'paused');
+    expect(await launchWarnings(db, id)).toEqual([]);
+    await setCampaignActive(db, id, 'active');
+
+    await generateCoupons(db, 'low-clv', 1);
+    expect(await launchWarnings(db, id)).toEqual([]);
+    await db.deleteFrom('coupons').where('expires_at', 'is not', null).execute();
+    await db
+      .updateTable('coupons')
+      .set({ assignment_key: 'someone/assign-coupon', assigned_at: new Date() })
+      .where('set_id', '=', 'low-clv')
+      .where('expires_at', 'is', null)
+      .execute();
+    expect((await launchWarnings(db, id))[0]).toContain('(every code is assigned)');
   });
 });
