@@ -69,6 +69,22 @@ export function checkoutEventProperties(checkout: CheckoutState): Record<string,
 }
 
 /**
+ * The properties of a checkout event a flow entered on one may key its journeys on: those with a
+ * single value (checkout_id, source, currency, total, item_count, recovery_url); a key the
+ * events do not carry would start no journey.
+ */
+export const CHECKOUT_KEY_PROPERTIES: readonly string[] = Object.entries(
+  checkoutEventProperties({
+    id: 'c',
+    source: 'store',
+    currency: 'EUR',
+    total: 0,
+    lineItems: [],
+    recoveryUrl: 'https://shop.example/cart',
+  }),
+).flatMap(([name, value]) => (typeof value === 'object' ? [] : [name]));
+
+/**
  * An amount in `currency` as a shopper of `locale` reads it ("€1,234.50" in English, "1.234,50 €"
  * in German); the bare number if the code is unknown.
  */

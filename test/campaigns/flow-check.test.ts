@@ -76,6 +76,24 @@ describe('flows checked against the database', () => {
     expect(await problemsOf(flow('browse'))).toEqual([]);
   });
 
+  it('refuses a misspelt checkout event or key, which would start or end no journey', async () => {
+    const checkout = example('abandoned-checkout.yaml') as {
+      exitWhen: { events: string[] };
+      nodes: { start: { key: string } };
+    };
+    checkout.exitWhen.events = ['checkout_complete'];
+    checkout.nodes.start.key = 'checkout_idd';
+    expect(await problemsOf(checkout)).toEqual([
+      expect.stringMatching(
+        /^nodes\.start\.key: checkout events carry no property "checkout_idd" to key on; use one of checkout_id, /,
+      ),
+      expect.stringMatching(
+        /^exitWhen\.events\[0\]: unknown checkout event "checkout_complete"; use one of checkout_started, /,
+      ),
+      expect.stringMatching(/^nodes\.coupon\.couponSet: no coupon set "abandoned-checkout"/),
+    ]);
+  });
+
   it('names each missing or unusable reference at its node and field', async () => {
     const problems = await problemsOf({
       id: 'broken',

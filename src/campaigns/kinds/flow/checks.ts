@@ -1,10 +1,11 @@
 /**
- * Everything about a flow that its schema and graph checks cannot tell: the segments it tests
- * exist, the segments it changes are static, the campaigns its `inJourney` branches name exist,
- * its coupon sets exist, its channels are known, and
- * every template exists (by name) or parses and renders against a sample contact. Asked through
- * the look-ups a kind's checks are handed; each problem names the node and field.
+ * Everything about a flow that its schema and graph checks cannot tell: its checkout events and
+ * key are ones checkout events carry, the segments it tests exist, the segments it changes are
+ * static, the campaigns its `inJourney` branches name exist, its coupon sets exist, its channels
+ * are known, and every template exists (by name) or parses and renders against a sample contact.
+ * Asked through the look-ups a kind's checks are handed; each problem names the node and field.
  */
+import { checkoutNameProblems } from '../../../domain/flows/checkout-names.js';
 import type { FlowCampaign } from '../../../domain/flows/definition.js';
 import type { CheckLookups } from '../kind.js';
 
@@ -24,7 +25,7 @@ function segmentPath(flow: FlowCampaign, name: string): string {
 }
 
 export async function flowProblems(flow: FlowCampaign, lookups: CheckLookups): Promise<string[]> {
-  const problems: string[] = [];
+  const problems = checkoutNameProblems(flow);
   const nodes = Object.entries(flow.nodes);
 
   // Segments a node adds to or removes from may be new (created on first use) but not dynamic.
