@@ -17,6 +17,7 @@ import type { EventType } from './inbox/events.js';
 import type { InboxSource } from './inbox/store.js';
 import { withRunningStack } from './provision/local-state.js';
 import {
+  launchableCampaign,
   launchCampaign,
   type LaunchOutcome,
   stopCampaign,
@@ -138,6 +139,8 @@ export class BoomerangClient {
    * a contact twice. Throws UnknownCampaignError or CampaignNotLaunchableError.
    */
   async launchCampaign(campaignId: string, opts: LaunchOptions = {}): Promise<LaunchResult> {
+    // Refused before connecting: a campaign that cannot be launched says so with Temporal down.
+    await launchableCampaign(this.db(), campaignId);
     return launchCampaign(this.deps(await this.temporal()), { campaignId, ...opts });
   }
 

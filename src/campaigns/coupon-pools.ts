@@ -7,6 +7,7 @@ import { getCampaign } from '../db/campaigns.js';
 import { type CouponSetStatus, couponSetStatus } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
 import { flowReferences } from '../domain/flows/graph.js';
+import { launchRefusal } from './enrolment.js';
 import type { CampaignDefinition, FlowCampaign } from './kinds/registry.js';
 
 /** The coupon sets a campaign assigns codes from: a flow's coupon nodes' sets, else its `couponSet`. */
@@ -38,12 +39,12 @@ export function emptyCouponPoolWarnings(
 }
 
 /**
- * What a launch of campaign `id` should warn of first: its empty coupon pools. None for a paused or
- * stopped campaign, whose launch is refused with its own message (an unknown id throws
- * UnknownCampaignError, as the launch would).
+ * What a launch of campaign `id` should warn of first: its empty coupon pools. None for a campaign
+ * whose launch is refused with its own message (paused, stopped, or started by an event or a
+ * segment); an unknown id throws UnknownCampaignError, as the launch would.
  */
 export async function launchWarnings(db: Db, id: string): Promise<string[]> {
   const stored = await getCampaign(db, id);
-  if (stored.status !== 'active') return [];
+  if (launchRefusal(id, stored)) return [];
   return emptyCouponPoolWarnings(stored.definition, await couponSetStatus(db));
 }

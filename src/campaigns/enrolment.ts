@@ -24,6 +24,7 @@ import {
   definitionForStart,
   getCampaign,
   setCampaignStatus,
+  type StoredCampaign,
 } from '../db/campaigns.js';
 import { audiencePage } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
@@ -595,6 +596,44 @@ export class CampaignNotLaunchableError extends Error {
   }
 }
 
+/**
+ * Why a launch of the stored campaign `id` is refused, if it is: its journeys start on another
+ * trigger (whatever its status, so resuming it is not suggested), or it is not active.
+ */
+export function launchRefusal(
+  id: string,
+  stored: Pick<StoredCampaign, 'definition' | 'status'>,
+): CampaignNotLaunchableError | undefined {
+  const trigger = campaignTrigger(stored.definition);
+  if (trigger.on === 'segment_entry')
+    return new CampaignNotLaunchableError(
+      `campaign "${id}" cannot be launched: it starts on entry into segment "${trigger.segment(stored.definition)}": contacts who enter it at the daily recompute are enrolled (run \`boomerang indicators recompute\` to do it now)`,
+      'not_launched',
+    );
+  if (trigger.on === 'event')
+    return new CampaignNotLaunchableError(
+      `campaign "${id}" cannot be launched: its journeys start when the event arrives; it ${eventWords(trigger.event).notLaunched}`,
+      'not_launched',
+    );
+  if (stored.status !== 'active')
+    return new CampaignNotLaunchableError(
+      `campaign "${id}" is ${stored.status}; resume it first with \`boomerang campaign resume ${id}\``,
+      'not_active',
+    );
+  return undefined;
+}
+
+/**
+ * The campaign, if a launch may start now; else throws CampaignNotLaunchableError (or
+ * UnknownCampaignError). Reads the database only: a refusal needs no Temporal.
+ */
+export async function launchableCampaign(db: Db, id: string): Promise<StoredCampaign> {
+  const stored = await getCampaign(db, id);
+  const refusal = launchRefusal(id, stored);
+  if (refusal) throw refusal;
+  return stored;
+}
+
 export interface LaunchStarted {
   workflowId: string;
   /** The launch in the Temporal Web UI. */
@@ -624,23 +663,7 @@ export async function launchCampaign(
   },
 ): Promise<LaunchOutcome> {
   const id = opts.campaignId;
-  const stored = await getCampaign(deps.db, id);
-  if (stored.status !== 'active')
-    throw new CampaignNotLaunchableError(
-      `campaign "${id}" is ${stored.status}; resume it first with \`boomerang campaign resume ${id}\``,
-      'not_active',
-    );
-  const trigger = campaignTrigger(stored.definition);
-  if (trigger.on === 'segment_entry')
-    throw new CampaignNotLaunchableError(
-      `campaign "${id}" starts on entry into segment "${trigger.segment(stored.definition)}": contacts who enter it at the daily recompute are enrolled (run \`boomerang indicators recompute\` to do it now)`,
-      'not_launched',
-    );
-  if (trigger.on === 'event')
-    throw new CampaignNotLaunchableError(
-      `campaign "${id}" ${eventWords(trigger.event).notLaunched}`,
-      'not_launched',
-    );
+  const stored = await launchableCampaign(deps.db, id);
 
   const workflowId = launchWorkflowId(id);
   let handle: WorkflowHandle<typeof launchWorkflow>;

@@ -11,6 +11,7 @@ import { createCheckedCampaign, setCampaignActive } from '../../src/campaigns/ad
 import { couponSetsOf, launchWarnings } from '../../src/campaigns/coupon-pools.js';
 import { parseCampaignDefinition } from '../../src/campaigns/kinds/registry.js';
 import { PROJECT_ROOT } from '../../src/config.js';
+import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { useTestDatabase } from '../support/db.js';
 
@@ -50,5 +51,11 @@ describe('empty coupon pools at launch', () => {
       .where('expires_at', 'is', null)
       .execute();
     expect((await launchWarnings(db, id))[0]).toContain('(every code is assigned)');
+  });
+
+  it('does not warn of the pool of a flow entered on an event, whose launch is refused', async () => {
+    const { db } = database;
+    await saveCampaign(db, example('flows', 'abandoned-checkout.yaml')); // no code in its set
+    expect(await launchWarnings(db, 'abandoned-checkout')).toEqual([]);
   });
 });

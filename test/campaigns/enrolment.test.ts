@@ -129,6 +129,13 @@ describe('enrolment', () => {
     expect((lapsed as Error).message).toMatch(/starts on entry into segment "Can't lose them"/);
     await saveCampaign(db, { id: 'greet', name: 'G', kind: 'welcome_voucher', couponSet: 'x' });
     expect(await refusal('greet')).toMatchObject({ reason: 'not_launched' });
+    // Paused or not, a campaign started by an event cannot be launched: resuming it is no help.
+    await setCampaignStatus(db, 'greet', 'paused');
+    const greet = await refusal('greet');
+    expect(greet).toMatchObject({ reason: 'not_launched' });
+    expect((greet as Error).message).toBe(
+      'campaign "greet" cannot be launched: its journeys start when the event arrives; it starts when a contact registers (POST /events with type account_registered, or `boomerang event register`)',
+    );
     expect(started).toEqual([]);
   });
 });
