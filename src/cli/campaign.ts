@@ -20,7 +20,7 @@ import { UnsafeDefinitionChangeError } from '../domain/campaigns/changes.js';
 import { CampaignDefinitionError } from '../domain/campaigns/definition.js';
 import type { LaunchProgress } from '../workflows/launch.js';
 import { CliError, type CliContext, printJson } from './context.js';
-import { addListCommand } from './format.js';
+import { addListCommand, counted } from './format.js';
 
 async function readDefinitionFile(file: string): Promise<unknown> {
   let text: string;
@@ -40,7 +40,7 @@ async function readDefinitionFile(file: string): Promise<unknown> {
 }
 
 function progressLine(p: LaunchProgress): string {
-  return `${p.scanned}/${p.total} contacts scanned, ${p.started} journeys started, ${p.alreadyEnrolled} already enrolled`;
+  return `${p.scanned}/${p.total} contacts scanned, ${counted(p.started, 'journey')} started, ${p.alreadyEnrolled} already enrolled`;
 }
 
 /** The definition file of create or update: given as an argument or with --file, once. */
@@ -150,10 +150,11 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
           console.log(
             `campaign "${id}" is now version ${result.version} (was ${result.previousVersion}); changed: ${result.changes.map((c) => c.field).join(', ')}`,
           );
+        const { told, running } = result;
         console.log(
           result.runningJourneys === 'adopt'
-            ? `${result.told} running journeys told to take version ${result.version} at their next node (a wait already started keeps its length)`
-            : `${result.running} running journeys keep the version they run; journeys started from now on take version ${result.version}`,
+            ? `${counted(told, 'running journey')} told to take version ${result.version} at ${told === 1 ? 'its' : 'their'} next node (a wait already started keeps its length)`
+            : `${counted(running, 'running journey')} ${running === 1 ? 'keeps the version it runs' : 'keep the version they run'}; journeys started from now on take version ${result.version}`,
         );
       },
     );
@@ -287,8 +288,8 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
         if (queuedStarts)
           console.log(
             status === 'paused'
-              ? `${queuedStarts} journey(s) its events queued before the pause wait until it is resumed`
-              : `${queuedStarts} journey(s) held by the pause start now`,
+              ? `${counted(queuedStarts, 'journey')} its events queued before the pause ${queuedStarts === 1 ? 'waits' : 'wait'} until it is resumed`
+              : `${counted(queuedStarts, 'journey')} held by the pause ${queuedStarts === 1 ? 'starts' : 'start'} now`,
           );
       });
   }
@@ -301,10 +302,12 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .argument('<id>')
     .action(async (id: string) => {
       const { stopped, settled } = await ctx.client.stopCampaign(id);
-      console.log(`campaign "${id}" is stopped; ${stopped} running journeys told to end`);
+      console.log(
+        `campaign "${id}" is stopped; ${counted(stopped, 'running journey')} told to end`,
+      );
       if (settled.failed + settled.completed)
         console.log(
-          `${settled.failed} journeys had failed and ${settled.completed} had ended without being recorded: now recorded`,
+          `${counted(settled.failed, 'journey')} had failed and ${settled.completed} had ended without being recorded: now recorded`,
         );
     });
 }

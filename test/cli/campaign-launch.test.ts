@@ -1,12 +1,15 @@
 /**
- * `boomerang campaign launch` of a campaign whose journeys start on an event, in-process on real
- * Postgres with Temporal out of reach: refused as a usage error (exit 2), saying it cannot be
- * launched and how its journeys start, without a coupon warning and without asking Temporal.
+ * `boomerang campaign launch` and `stop`, in-process on real Postgres with Temporal out of reach:
+ * a campaign whose journeys start on an event is refused as a usage error (exit 2), saying it
+ * cannot be launched and how its journeys start, without a coupon warning and without asking
+ * Temporal; the launch's and the stop's counts read in the singular for one journey (the client's
+ * answers stubbed).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { BoomerangClient } from '../../src/client.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -42,4 +45,52 @@ describe('campaign launch', () => {
         'boomerang: campaign "abandoned-checkout" cannot be launched: its journeys start when the event arrives; it starts on a checkout (POST /events with type checkout_started or checkout_updated, or Shopify\'s checkouts webhooks)\n',
     });
   }, 30_000);
+
+  it('counts one journey in the singular: launched, and told to end', async () => {
+    await saveCampaign(database.db, {
+      id: 'one-offer',
+      name: 'One offer',
+      kind: 'low_clv_coupon',
+      couponSet: 'one-offer',
+    });
+    const progress = (started: number) => ({
+      campaignId: 'one-offer',
+      total: 2,
+      scanned: 2,
+      started,
+      alreadyEnrolled: 2 - started,
+      cursor: 2,
+      done: true,
+    });
+    const launch = vi.spyOn(BoomerangClient.prototype, 'launchCampaign');
+    const stop = vi.spyOn(BoomerangClient.prototype, 'stopCampaign');
+    try {
+      const launched = async (started: number) => {
+        launch.mockResolvedValueOnce({
+          workflowId: 'launch/one-offer',
+          url: 'http://ui/launch',
+          alreadyRunning: false,
+          progress: progress(started),
+        });
+        const run = await runCli(database.url, ['campaign', 'launch', 'one-offer']);
+        expect(run.code).toBe(0);
+        return run.stdout.split('\n')[0];
+      };
+      expect(await launched(1)).toBe(
+        'launched "one-offer": 2/2 contacts scanned, 1 journey started, 1 already enrolled',
+      );
+      expect(await launched(2)).toBe(
+        'launched "one-offer": 2/2 contacts scanned, 2 journeys started, 0 already enrolled',
+      );
+
+      stop.mockResolvedValueOnce({ stopped: 1, settled: { running: 0, failed: 1, completed: 0 } });
+      expect((await runCli(database.url, ['campaign', 'stop', 'one-offer'])).stdout).toBe(
+        'campaign "one-offer" is stopped; 1 running journey told to end\n' +
+          '1 journey had failed and 0 had ended without being recorded: now recorded\n',
+      );
+    } finally {
+      launch.mockRestore();
+      stop.mockRestore();
+    }
+  });
 });

@@ -346,7 +346,7 @@ describe('the start queue', () => {
     const pause = await runCli(h.database.url, ['campaign', 'pause', WELCOME]);
     expect(pause).toMatchObject({ code: 0 });
     expect(pause.stdout).toContain(
-      '1 journey(s) its events queued before the pause wait until it is resumed',
+      '1 journey its events queued before the pause waits until it is resumed',
     );
     let resumed: CliRun;
     try {
@@ -382,7 +382,7 @@ describe('the start queue', () => {
     } finally {
       resumed = await runCli(h.database.url, ['campaign', 'resume', WELCOME]);
     }
-    expect(resumed.stdout).toContain('1 journey(s) held by the pause start now');
+    expect(resumed.stdout).toContain('1 journey held by the pause starts now');
     expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 1 });
     expect(await exists(workflowId)).toBe(true);
     expect(await queued(contactId)).toEqual([]);
