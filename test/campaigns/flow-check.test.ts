@@ -88,7 +88,7 @@ describe('flows checked against the database', () => {
         /^nodes\.start\.key: checkout events carry no property "checkout_idd" to key on; use one of checkout_id, /,
       ),
       expect.stringMatching(
-        /^exitWhen\.events\[0\]: unknown checkout event "checkout_complete"; use one of checkout_started, /,
+        /^exitWhen\.events\[0\]: unknown checkout event "checkout_complete"; did you mean "checkout_completed"\?/,
       ),
       expect.stringMatching(/^nodes\.coupon\.couponSet: no coupon set "abandoned-checkout"/),
     ]);

@@ -1,7 +1,7 @@
 /**
  * The checkout names a flow gives that no event will ever carry: a misspelt checkout event
- * (`checkout_complete`) or a key checkout events lack (`checkout_idd`). The schema lets both pass,
- * as custom events are free, and at run time they fail silently: the journey never starts, or
+ * (`checkout_complete`, a letter or two from one) or a key checkout events lack (`checkout_idd`).
+ * The schema lets both pass, as custom events are free, and at run time they fail silently: the journey never starts, or
  * never ends when its checkout completes. Checked before a flow is saved (the flow kind's checks),
  * not when a stored one is read, so a definition saved before these checks still loads.
  *
@@ -14,6 +14,31 @@ const CHECKOUT_EVENT_NAMES: readonly string[] = Object.values(CHECKOUT_EVENTS);
 
 const isCheckoutEvent = (name: string | undefined) =>
   name !== undefined && CHECKOUT_EVENT_NAMES.includes(name);
+
+/** Levenshtein distance: insertions, deletions and substitutions from `a` to `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * The checkout event `name` misspells: one a letter or two away. A name further from every one
+ * (`checkout_paid`) is a custom event of the shop's own, free as custom events are.
+ */
+function misspeltCheckoutEvent(name: string | undefined): string | undefined {
+  if (name === undefined || isCheckoutEvent(name)) return undefined;
+  return CHECKOUT_EVENT_NAMES.find((known) => editDistance(name, known) <= 2);
+}
 
 /** Each problem as `path: message`, the path that of the field. */
 export function checkoutNameProblems(flow: FlowCampaign): string[] {
@@ -33,10 +58,12 @@ export function checkoutNameProblems(flow: FlowCampaign): string[] {
   }
   for (const [i, name] of (flow.exitWhen?.events ?? []).entries())
     named.push({ path: `exitWhen.events[${i}]`, name });
-  for (const { path, name } of named)
-    if (name?.startsWith('checkout_') && !isCheckoutEvent(name))
+  for (const { path, name } of named) {
+    const meant = misspeltCheckoutEvent(name);
+    if (meant)
       problems.push(
-        `${path}: unknown checkout event "${name}"; use one of ${CHECKOUT_EVENT_NAMES.join(', ')}`,
+        `${path}: unknown checkout event "${name}"; did you mean "${meant}"? (checkout events: ${CHECKOUT_EVENT_NAMES.join(', ')})`,
       );
+  }
   return problems;
 }

@@ -63,7 +63,8 @@ describe('checkout names in a flow', () => {
     ).toHaveLength(1);
   });
 
-  it('refuses a misspelt checkout event wherever the flow names one', () => {
+  it('refuses a misspelt checkout event wherever the flow names one, saying which it means', () => {
+    const meant = (name: string) => `did you mean "${name}"? (checkout events: ${CHECKOUT_EVENTS})`;
     expect(
       checkoutNameProblems(
         flow({ ...checkoutEntry, updatedBy: 'checkout_updatd' }, 'checkout_complete', [
@@ -72,23 +73,25 @@ describe('checkout names in a flow', () => {
         ]),
       ),
     ).toEqual([
-      `nodes.start.updatedBy: unknown checkout event "checkout_updatd"; use one of ${CHECKOUT_EVENTS}`,
-      `nodes.w.until.event: unknown checkout event "checkout_complete"; use one of ${CHECKOUT_EVENTS}`,
-      `exitWhen.events[1]: unknown checkout event "checkout_complete"; use one of ${CHECKOUT_EVENTS}`,
+      `nodes.start.updatedBy: unknown checkout event "checkout_updatd"; ${meant('checkout_updated')}`,
+      `nodes.w.until.event: unknown checkout event "checkout_complete"; ${meant('checkout_completed')}`,
+      `exitWhen.events[1]: unknown checkout event "checkout_complete"; ${meant('checkout_completed')}`,
     ]);
     expect(
-      checkoutNameProblems(flow({ event: 'checkout_begun' }, 'purchase', ['checkout_deleted'])),
+      checkoutNameProblems(flow({ event: 'checkout_startd' }, 'purchase', ['checkout_deleted'])),
     ).toEqual([
-      `nodes.start.event: unknown checkout event "checkout_begun"; use one of ${CHECKOUT_EVENTS}`,
+      `nodes.start.event: unknown checkout event "checkout_startd"; ${meant('checkout_started')}`,
     ]);
   });
 
   it('leaves custom events their names and keys', () => {
     expect(
       checkoutNameProblems(
-        flow({ event: 'cart_started', key: 'cart_id', updatedBy: 'cart_changed' }, 'checkoutpaid', [
-          'cart_emptied',
-        ]),
+        flow(
+          { event: 'cart_started', key: 'cart_id', updatedBy: 'cart_changed' },
+          'checkout_paid',
+          ['cart_emptied', 'checkout_abandoned_twice'],
+        ),
       ),
     ).toEqual([]);
   });
