@@ -27,7 +27,7 @@
  * | order_id    | the shop's order id; an order imported again is updated, not duplicated |
  * | customer_id | external_id of the contact |
  * | email       | email of the contact; used when customer_id is absent or unknown. An unknown customer with an email becomes a new contact; without an email, the row is rejected |
- * | placed_at   | ISO 8601 date-time (no offset = UTC) |
+ * | placed_at   | ISO 8601 date-time (no offset = UTC); at most EVENT_CLOCK_TOLERANCE_SECONDS after the import began |
  * | total       | amount ≥ 0 with a dot for decimals (19.90) |
  * | currency    | ISO 4217 (EUR); default SHOP_CURRENCY |
  * | coupon_code | coupon used, if any |
@@ -122,6 +122,7 @@ async function runImport(
         : await importOrdersCsv(ctx.db(), file, {
             ...common,
             defaultCurrency: ctx.config.shop.currency,
+            clockToleranceSeconds: ctx.config.eventClockToleranceSeconds,
           });
   } catch (error) {
     if (error instanceof CsvFileError) throw new CliError(error.message, 2);

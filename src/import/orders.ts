@@ -13,6 +13,11 @@ import {
   type OrderStatus,
   upsertOrders,
 } from '../db/orders.js';
+import {
+  aheadOfClock,
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  type ReceiptClock,
+} from '../inbox/events.js';
 import { type CsvRow, isIssue, type RowIssue } from './csv.js';
 import {
   checkShopifyOrdersHeader,
@@ -58,10 +63,14 @@ interface ParsedOrder {
   status: OrderStatus;
 }
 
-/** One order of the CSV; messages name each column by `name` (the file's own header). */
+/**
+ * One order of the CSV; messages name each column by `name` (the file's own header). Its time may
+ * be ahead of the import's start by the clock tolerance at most, as an event's may be of its receipt.
+ */
 function parseOrderRow(
   row: CsvRow,
   defaultCurrency: string,
+  clock: ReceiptClock,
   name: (column: string) => string = (c) => c,
 ): ParsedOrder | RowIssue {
   const problems: string[] = [];
@@ -87,6 +96,10 @@ function parseOrderRow(
     problems.push(
       `${name('placed_at')}: "${rawPlacedAt}" is not an ISO 8601 date-time (e.g. 2024-03-01T10:00:00Z)`,
     );
+  else {
+    const ahead = aheadOfClock(placedAt, clock, 'the import began');
+    if (ahead) problems.push(`${name('placed_at')}: ${ahead}`);
+  }
   const rawTotal = cell('total');
   let total = NaN;
   if (!rawTotal) problems.push(`${name('total')}: is required`);
@@ -189,13 +202,17 @@ export async function importOrdersCsv(
     : (column: string): string => column;
   tally.summary.contactsCreated = 0;
   const now = opts.now ?? new Date();
+  const clock: ReceiptClock = {
+    receivedAt: now,
+    toleranceSeconds: opts.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  };
   const defaultCurrency = opts.defaultCurrency ?? 'EUR';
   const source = shopify ? SHOPIFY_EXPORT_ORDER_SOURCE : (opts.orderSource ?? DEFAULT_ORDER_SOURCE);
   return importInBatches(
     reader,
     tally,
     opts,
-    (row) => parseOrderRow(row, defaultCurrency, name),
+    (row) => parseOrderRow(row, defaultCurrency, clock, name),
     async (orders) => {
       await db.transaction().execute(async (trx) => {
         const { contacts, created } = await resolveCustomers(trx, orders, now, name);

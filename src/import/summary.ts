@@ -46,6 +46,8 @@ export interface OrderImportOptions extends ImportOptions {
   defaultCurrency?: string;
   /** orders.source of the imported orders. Default "import". */
   orderSource?: string;
+  /** How far `placed_at` may be ahead of `now` (EVENT_CLOCK_TOLERANCE_SECONDS). Default 300. */
+  clockToleranceSeconds?: number;
 }
 
 export class Tally {

@@ -546,17 +546,23 @@ function futureProblems(
   prefix: readonly PropertyKey[],
   clock: ReceiptClock,
 ): EventProblem[] {
-  const latest = clock.receivedAt.getTime() + clock.toleranceSeconds * 1000;
-  return timesOf(event).flatMap(([path, at]) =>
-    at && at.getTime() > latest
-      ? [
-          {
-            path: formatPath([...prefix, ...path]),
-            message: `${at.toISOString()} is more than ${clock.toleranceSeconds} seconds after the event was received (${clock.receivedAt.toISOString()}); is the store's clock ahead?`,
-          },
-        ]
-      : [],
-  );
+  return timesOf(event).flatMap(([path, at]) => {
+    const message = at && aheadOfClock(at, clock);
+    return message ? [{ path: formatPath([...prefix, ...path]), message }] : [];
+  });
+}
+
+/**
+ * The one rule for a time from the store's clock (events, imported orders): at most the tolerance
+ * after `clock.receivedAt`, which `received` names in the problem. The problem, or undefined.
+ */
+export function aheadOfClock(
+  at: Date,
+  clock: ReceiptClock,
+  received = 'the event was received',
+): string | undefined {
+  if (at.getTime() <= clock.receivedAt.getTime() + clock.toleranceSeconds * 1000) return undefined;
+  return `${at.toISOString()} is more than ${clock.toleranceSeconds} seconds after ${received} (${clock.receivedAt.toISOString()}); is the store's clock ahead?`;
 }
 
 /**

@@ -2,7 +2,8 @@
  * The import module on a real database: control characters in a cell reject that row only (with
  * its line and column) while the rows before and after it are imported; binary data is refused as
  * not being a CSV; and an order whose email belongs to another customer is kept on the customer
- * its id names, the conflict reported and the email left where it was.
+ * its id names, the conflict reported and the email left where it was; an order placed further
+ * ahead of the import than the clock tolerance is rejected, as POST /events refuses it.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -137,5 +138,41 @@ describe('the buyer rule in the order import', () => {
     const b3 = (await findContact(database.db, 'plain@example.com'))!;
     expect(b3.externalId).toBe('B3');
     expect((await findOrder(database.db, 'X-2'))!.contactId).toBe(b3.id);
+  });
+});
+
+describe("an order's time in the import", () => {
+  it('rejects an order placed more than the clock tolerance after the import began, as POST /events does', async () => {
+    const csv =
+      'order_id,email,placed_at,total\n' +
+      'wo-11,w-1@example.com,2026-12-06T12:05:00Z,10.00\n' + // at the tolerance: kept
+      'wo-12,w-1@example.com,2099-04-01T00:00:00Z,10.00\n';
+    const summary = await importOrdersCsv(database.db, Readable.from([csv]), {
+      now: new Date('2026-12-06T12:00:00Z'),
+      clockToleranceSeconds: 300,
+    });
+    expect(summary).toMatchObject({ rows: 2, inserted: 1, rejected: 1 });
+    expect(summary.issues).toEqual([
+      {
+        line: 3,
+        reason:
+          "placed_at: 2099-04-01T00:00:00.000Z is more than 300 seconds after the import began (2026-12-06T12:00:00.000Z); is the store's clock ahead?",
+      },
+    ]);
+    expect(await findOrder(database.db, 'wo-12')).toBeUndefined();
+  });
+
+  it('names the line and the column on stderr and exits 1', async () => {
+    const file = path.join(dir, 'future.csv');
+    await fs.writeFile(
+      file,
+      'order_id,email,placed_at,total\nwo-13,w-2@example.com,2099-04-01T00:00:00Z,10.00\n',
+    );
+    const run = await runCli(database.url, ['import', 'orders', file, '--no-progress']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `${file}:2: placed_at: 2099-04-01T00:00:00.000Z is more than 300 seconds after the import began`,
+    );
+    expect(await findOrder(database.db, 'wo-13')).toBeUndefined();
   });
 });
