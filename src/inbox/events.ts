@@ -511,30 +511,19 @@ function problemsOf(error: z.ZodError, prefix: readonly PropertyKey[]): EventPro
   });
 }
 
-/** The event's times from the store's clock, by their path in the event. */
-function timesOf(event: InboxEvent): [PropertyKey[], Date | undefined][] {
-  switch (event.type) {
-    case 'account_registered':
-      return [
-        [['registered_at'], event.registeredAt],
-        [['occurred_at'], event.occurredAt],
-      ];
-    case 'purchase':
-      return [[['order', 'placed_at'], event.order.placedAt]];
-    case 'order_refunded':
-      return [[['refunded_at'], event.refundedAt]];
-    case 'track':
-    case 'checkout_deleted':
-      return [[['occurred_at'], event.occurredAt]];
-    case 'checkout_started':
-    case 'checkout_updated':
-      return [
-        [['checkout', 'started_at'], event.checkout.startedAt],
-        [['checkout', 'completed_at'], event.checkout.completedAt],
-        [['occurred_at'], event.occurredAt],
-      ];
-  }
-}
+/**
+ * Where each type of event has times from the store's clock. Read from the body as sent, so that
+ * a time too far ahead is named in the same answer as the event's other problems.
+ */
+const STORE_TIMES: Record<EventType, readonly (readonly string[])[]> = {
+  account_registered: [['registered_at'], ['occurred_at']],
+  purchase: [['order', 'placed_at']],
+  order_refunded: [['refunded_at']],
+  track: [['occurred_at']],
+  checkout_started: [['checkout', 'started_at'], ['checkout', 'completed_at'], ['occurred_at']],
+  checkout_updated: [['checkout', 'started_at'], ['checkout', 'completed_at'], ['occurred_at']],
+  checkout_deleted: [['occurred_at']],
+};
 
 /**
  * Times later than the receipt plus the tolerance. Refused rather than clamped: the store learns at
@@ -542,12 +531,16 @@ function timesOf(event: InboxEvent): [PropertyKey[], Date | undefined][] {
  * consent change look stale.
  */
 function futureProblems(
-  event: InboxEvent,
+  raw: Record<string, unknown>,
+  type: EventType,
   prefix: readonly PropertyKey[],
   clock: ReceiptClock,
 ): EventProblem[] {
-  return timesOf(event).flatMap(([path, at]) => {
-    const message = at && aheadOfClock(at, clock);
+  return STORE_TIMES[type].flatMap((path) => {
+    const value = path.reduce<unknown>((v, key) => (isObject(v) ? v[key] : undefined), raw);
+    // A time that is not one is the schema's problem.
+    const at = typeof value === 'string' ? parseIsoTimestamp(value) : null;
+    const message = at ? aheadOfClock(at, clock) : undefined;
     return message ? [{ path: formatPath([...prefix, ...path]), message }] : [];
   });
 }
@@ -597,8 +590,10 @@ export function validateEvent(
     };
   }
   const parsed = SCHEMAS[type as EventType].safeParse(raw, { error: defaultMessage });
-  if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error, prefix) };
-  const future = clock ? futureProblems(parsed.data, prefix, clock) : [];
+  // Checked whatever the schema says: one answer names every bad field.
+  const future = clock ? futureProblems(raw, type as EventType, prefix, clock) : [];
+  if (!parsed.success)
+    return { ok: false, problems: [...problemsOf(parsed.error, prefix), ...future] };
   return future.length ? { ok: false, problems: future } : { ok: true, event: parsed.data };
 }
 

@@ -126,6 +126,30 @@ describe("the store's clock", () => {
     expect(await endpoint.database.db.selectFrom('inbox_events').selectAll().execute()).toEqual([]);
   });
 
+  it('a time too far ahead is named in the same 400 as the other bad fields', async () => {
+    const res = await postEvent({
+      type: 'purchase',
+      contact: { email: 'a@b.example' },
+      order: { id: 'x', total: -1, placed_at: '2099-01-01T00:00:00Z' },
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { problems: { path: string; message: string }[] };
+    expect(body.problems).toEqual([
+      { path: 'order.total', message: 'must be a number ≥ 0' },
+      { path: 'order.placed_at', message: expect.stringMatching(/more than 300 seconds after/) },
+    ]);
+    // In a batch too, by each event's path.
+    const batch = await postEvent({
+      events: [
+        registration(`batch-${++seq}@example.com`, '2099-01-01T00:00:00Z', { shoe_size: 42 }),
+      ],
+    });
+    expect(
+      ((await batch.json()) as { problems: { path: string }[] }).problems.map((p) => p.path),
+    ).toEqual(['events[0].shoe_size', 'events[0].registered_at', 'events[0].occurred_at']);
+    expect(await endpoint.database.db.selectFrom('inbox_events').selectAll().execute()).toEqual([]);
+  });
+
   it('a time before 1970, or in year 0000, is refused with a 400 naming the field', async () => {
     for (const [at, path] of [
       ['1969-12-31T23:59:59Z', 'registered_at'],
