@@ -31,6 +31,17 @@ function parseDate(value: string, what: string): Date {
   return date;
 }
 
+/** `--expires`: a date still ahead of `now` (codes that expire as they are added are no use). */
+function parseExpiry(value: string, now: Date): Date {
+  const date = parseDate(value, '--expires');
+  if (date <= now)
+    throw new CliError(
+      `--expires: "${value}" (${date.toISOString()}) is in the past; the codes would be expired as they are added`,
+      2,
+    );
+  return date;
+}
+
 export function registerCouponCommands(program: Command, ctx: CliContext): void {
   const coupons = program
     .command('coupons')
@@ -42,13 +53,13 @@ export function registerCouponCommands(program: Command, ctx: CliContext): void 
     .argument('<set>', 'coupon set id, e.g. "low-clv"')
     .requiredOption('--count <n>', 'how many codes', (v) => Number.parseInt(v, 10))
     .option('--prefix <text>', 'code prefix, e.g. "WELCOME-"', '')
-    .option('--expires <date>', 'expiry of every code (ISO 8601)')
+    .option('--expires <date>', 'expiry of every code (ISO 8601, still ahead)')
     .action(async (set: string, opts: { count: number; prefix: string; expires?: string }) => {
       if (!Number.isInteger(opts.count) || opts.count < 1 || opts.count > 10_000_000)
         throw new CliError('--count must be a whole number from 1 to 10,000,000', 2);
       const inserted = await generateCoupons(ctx.db(), checkSetId(set), opts.count, {
         prefix: opts.prefix,
-        expiresAt: opts.expires ? parseDate(opts.expires, '--expires') : null,
+        expiresAt: opts.expires ? parseExpiry(opts.expires, new Date()) : null,
       });
       console.log(`added ${inserted} codes to coupon set "${set}"`);
     });

@@ -59,6 +59,42 @@ describe('boomerang coupons', () => {
     ]);
   });
 
+  it('refuses an expiry in the past with exit code 2, naming --expires, and adds no codes', async () => {
+    const past = await runCli(database.url, [
+      'coupons',
+      'generate',
+      'expired',
+      '--count',
+      '5',
+      '--expires',
+      '2020-01-01',
+    ]);
+    expect(past).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr:
+        'boomerang: --expires: "2020-01-01" (2020-01-01T00:00:00.000Z) is in the past; the codes would be expired as they are added\n',
+    });
+    const status = await runCli(database.url, ['coupons', 'status', '--json']);
+    expect((JSON.parse(status.stdout) as { setId: string }[]).map((s) => s.setId)).not.toContain(
+      'expired',
+    );
+
+    const future = await runCli(database.url, [
+      'coupons',
+      'generate',
+      'expires-later',
+      '--count',
+      '2',
+      '--expires',
+      '2099-01-01',
+    ]);
+    expect(future).toMatchObject({
+      code: 0,
+      stdout: 'added 2 codes to coupon set "expires-later"\n',
+    });
+  });
+
   it('refuses a CSV without a code column, or that cannot be read, with exit code 2', async () => {
     const noCode = await csv('no-code.csv', 'coupon\nX-1\n');
     expect(await runCli(database.url, ['coupons', 'import', 'back', noCode])).toMatchObject({
