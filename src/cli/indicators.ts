@@ -17,6 +17,7 @@ export function parseHorizonDays(value: string, option = '--horizon-days'): numb
   if (!Number.isInteger(days) || days < 1 || days > 7305)
     throw new CliError(
       `${option}: expected a whole number of days from 1 to 7305 (got "${value}")`,
+      2,
     );
   return days;
 }
@@ -41,6 +42,7 @@ export function recomputeInput(opts: {
     if (Number.isNaN(asOf.getTime()))
       throw new CliError(
         `--as-of: not a date or instant: "${opts.asOf}" (use ISO 8601, e.g. 2026-01-31T00:00:00Z)`,
+        2,
       );
     input.asOf = asOf.toISOString();
     // Journeys started on a past snapshot would message contacts on stale data.

@@ -23,4 +23,24 @@ describe('indicators recompute options', () => {
     expect(() => recomputeInput({ horizonDays: '0' })).toThrow(/--horizon-days/);
     expect(() => recomputeInput({ horizonDays: '12.5' })).toThrow(/--horizon-days/);
   });
+
+  it('exits 2 on a bad flag, as other usage errors do, with the same message', () => {
+    const thrown = (opts: Parameters<typeof recomputeInput>[0]) => {
+      try {
+        recomputeInput(opts);
+      } catch (error) {
+        return error as CliError;
+      }
+      throw new Error('no CliError');
+    };
+    expect(thrown({ asOf: 'tomorrow' })).toMatchObject({
+      exitCode: 2,
+      message:
+        '--as-of: not a date or instant: "tomorrow" (use ISO 8601, e.g. 2026-01-31T00:00:00Z)',
+    });
+    expect(thrown({ horizonDays: '0' })).toMatchObject({
+      exitCode: 2,
+      message: '--horizon-days: expected a whole number of days from 1 to 7305 (got "0")',
+    });
+  });
 });
