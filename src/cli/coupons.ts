@@ -93,7 +93,7 @@ export function registerCouponCommands(program: Command, ctx: CliContext): void 
     description: 'Codes per set: available, assigned, redeemed; flags sets running low',
     load: () => couponSetStatus(ctx.db()),
     empty: 'no coupon sets yet; create one with `boomerang coupons generate SET --count N`',
-    headers: ['set', 'available', 'assigned', 'redeemed', 'expired', 'total', ''],
+    headers: ['set', 'available', 'assigned', 'redeemed', 'expired', 'total', 'stock'],
     row: (s) => [
       s.setId,
       String(s.available),

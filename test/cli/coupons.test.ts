@@ -95,6 +95,24 @@ describe('boomerang coupons', () => {
     });
   });
 
+  it('prints the status table with a header over every column, the low-stock flag included', async () => {
+    await runCli(database.url, ['coupons', 'generate', 'few-left', '--count', '3']);
+    const status = await runCli(database.url, ['coupons', 'status']);
+    expect(status.code).toBe(0);
+    const [header, rule, ...rows] = status.stdout.trimEnd().split('\n');
+    expect(header!.split(/\s{2,}/)).toEqual([
+      'set',
+      'available',
+      'assigned',
+      'redeemed',
+      'expired',
+      'total',
+      'stock',
+    ]);
+    expect(rule!.split(/\s+/)).toHaveLength(7);
+    expect(rows.find((r) => r.startsWith('few-left'))).toMatch(/\s{2}LOW \(< \d+\)$/);
+  });
+
   it('refuses a CSV without a code column, or that cannot be read, with exit code 2', async () => {
     const noCode = await csv('no-code.csv', 'coupon\nX-1\n');
     expect(await runCli(database.url, ['coupons', 'import', 'back', noCode])).toMatchObject({
