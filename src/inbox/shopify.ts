@@ -226,8 +226,10 @@ function mapRefund(refund: Json): ShopifyMapping | Json {
 }
 
 function mapCustomer(customer: Json): ShopifyMapping | Json {
-  const email = text(customer.email);
-  if (!email)
+  // An email of another type (a number) is passed on: the contact gate names its wrong type.
+  const email =
+    typeof customer.email === 'string' ? text(customer.email) : (customer.email ?? undefined);
+  if (email === undefined)
     return {
       ok: false,
       ignored: `customer ${id(customer.id) ?? '(no id)'} has no email: a registration needs one`,

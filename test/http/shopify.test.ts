@@ -312,6 +312,20 @@ describe('Shopify payloads → events', () => {
     });
   });
 
+  it('says a customer email of another type has the wrong type, as POST /events does', () => {
+    expect(mapShopifyWebhook('customers/create', { id: 7, email: 12345 })).toEqual({
+      ok: false,
+      ignored:
+        'the customers/create payload does not make a valid event: contact.email: has the wrong type (12345); use a string',
+    });
+    // Absent, null or blank: still no email.
+    for (const email of [undefined, null, ' '])
+      expect(mapShopifyWebhook('customers/create', { id: 7, email })).toEqual({
+        ok: false,
+        ignored: 'customer 7 has no email: a registration needs one',
+      });
+  });
+
   it('maps financial statuses to order statuses', () => {
     const status = (order: Record<string, unknown>) => {
       const mapped = mapShopifyWebhook('orders/create', shopifyOrder(order));
