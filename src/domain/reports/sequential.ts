@@ -49,7 +49,7 @@ export const DEFAULT_SEQUENTIAL_TUNING: SequentialTuning = {
 };
 
 export const ALWAYS_VALID_METHOD =
-  'mSPRT, normal mixture, plug-in variance (Johari et al. 2022; Waudby-Smith et al. 2024)';
+  'mSPRT, normal mixture, plug-in variance (Johari et al. 2022; Waudby-Smith et al. 2021)';
 
 export interface AlwaysValidInterval {
   /** Arm − control. */
