@@ -108,7 +108,7 @@ export function registerExperimentCommands(program: Command, ctx: CliContext): v
       try {
         report = await buildReport(ctx.db(), ctx.config, parseReportOptions({ campaign }));
       } catch (err) {
-        if (err instanceof UnknownReportCampaignError) throw new CliError(err.message);
+        if (err instanceof UnknownReportCampaignError) throw new CliError(err.message, 2);
         throw err;
       }
       const experiments = report.campaigns[0]?.experiments ?? [];

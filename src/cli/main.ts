@@ -1,9 +1,10 @@
 /**
  * `boomerang`: the command line's entry point. Each command lives in its own file in src/cli/ and shares one context
- * (config, Temporal client, database). Exit codes: 0 ok, 1 failure, 2 bad usage.
+ * (config, Temporal client, database). Exit codes: 0 ok, 1 failure, 2 bad usage (an unknown campaign id too).
  */
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { UnknownCampaignError } from '../campaigns/admin.js';
 import { registerCampaignCommands } from './campaign.js';
 import { registerCampaignTestSend } from './campaign-test-send.js';
 import { registerTemplateCommands } from './template.js';
@@ -61,7 +62,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     console.error(`boomerang: ${describeError(err)}`);
-    return err instanceof CliError ? err.exitCode : 1;
+    if (err instanceof CliError) return err.exitCode;
+    // A campaign id that names none is a bad argument, whichever command was given it.
+    return err instanceof UnknownCampaignError ? 2 : 1;
   } finally {
     await ctx.close();
   }

@@ -258,7 +258,7 @@ export function registerReportCommands(program: Command, ctx: CliContext): void 
         try {
           report = await buildReport(ctx.db(), ctx.config, options);
         } catch (err) {
-          if (err instanceof UnknownReportCampaignError) throw new CliError(err.message);
+          if (err instanceof UnknownReportCampaignError) throw new CliError(err.message, 2);
           throw err;
         }
         if (opts.json) return printJson(report);

@@ -47,4 +47,18 @@ describe('boomerang campaign list', () => {
     });
     expect(listed).toHaveProperty('status');
   });
+
+  it('answers an unknown campaign id as a usage error (exit 2), naming the known ones, in every command', async () => {
+    for (const args of [
+      ['campaign', 'show', 'nope'],
+      ['campaign', 'pause', 'nope'],
+      ['campaign', 'resume', 'nope'],
+      ['report', 'nope'],
+      ['experiment', 'show', 'nope'],
+    ]) {
+      const run = await runCli(database.url, args);
+      expect({ args, code: run.code }).toEqual({ args, code: 2 });
+      expect(run.stderr).toContain('unknown campaign "nope"; known campaigns: welcome');
+    }
+  });
 });

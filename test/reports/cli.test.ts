@@ -128,7 +128,7 @@ describe('boomerang report', () => {
       stderr: expect.stringContaining('campaign must be a campaign id'),
     });
     expect(await runCli(database.url, ['report', 'nope'])).toMatchObject({
-      code: 1,
+      code: 2,
       stderr: expect.stringContaining(
         'unknown campaign "nope"; known campaigns: inactive, low-clv, welcome',
       ),

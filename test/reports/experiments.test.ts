@@ -315,7 +315,7 @@ describe('concluding an experiment', () => {
     const reported = await runCli(database.url, ['report', 'offers-manual', '--json']);
     expect(JSON.parse(json.stdout)).toEqual(JSON.parse(reported.stdout).campaigns[0].experiments);
     const unknown = await runCli(database.url, ['experiment', 'show', 'nope']);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown campaign "nope"');
 
     const conclude = (arm: string) =>
