@@ -23,6 +23,30 @@ export function currentStepText(t: Pick<JourneyTrace, 'currentStep' | 'steps' | 
   return (t.currentStep ?? '') + (waiting ? ` (${last!.outcome})` : '');
 }
 
+/** The journeys of `contact trace`, a row each; the campaign id tells apart campaigns of one name. */
+export function traceTable(traces: JourneyTrace[]): string {
+  return formatTable(
+    [
+      'campaign',
+      'campaign id',
+      'version',
+      'status',
+      'current step',
+      'next wake-up',
+      'ended because',
+    ],
+    traces.map((t) => [
+      t.campaign + (t.holdout ? ' (control)' : ''),
+      t.campaignId,
+      t.definitionVersion === null ? '' : `v${t.definitionVersion}`,
+      t.status.toLowerCase(),
+      currentStepText(t),
+      t.nextWakeUp ?? '',
+      t.endReason ?? '',
+    ]),
+  );
+}
+
 async function resolveContact(ctx: CliContext, key: string) {
   const contact = await findContact(ctx.db(), key);
   if (!contact) throw new CliError(`no contact with id, external id or email "${key}"`);
@@ -64,7 +88,7 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
   contact
     .command('trace')
     .description(
-      'Every journey of a contact: campaign, status, current step, next wake-up, why it ended, and its Web UI link',
+      'Every journey of a contact: campaign and its id, status, current step, next wake-up, why it ended, and its Web UI link',
     )
     .argument('<contact>', 'email, id or external id')
     .option('--json', 'print JSON')
@@ -73,19 +97,7 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
       const { contact: found, journeys: traces } = await ctx.client.traceContact(key);
       if (opts.json) return printJson({ contactId: found.id, journeys: traces });
       if (traces.length === 0) return console.log(`contact ${found.id} is on no journey`);
-      console.log(
-        formatTable(
-          ['campaign', 'version', 'status', 'current step', 'next wake-up', 'ended because'],
-          traces.map((t) => [
-            t.campaign + (t.holdout ? ' (control)' : ''),
-            t.definitionVersion === null ? '' : `v${t.definitionVersion}`,
-            t.status.toLowerCase(),
-            currentStepText(t),
-            t.nextWakeUp ?? '',
-            t.endReason ?? '',
-          ]),
-        ),
-      );
+      console.log(traceTable(traces));
       for (const t of traces) console.log(`${t.workflowId}: ${t.url}`);
       for (const t of traces) {
         const arms = t.steps.filter((s) => s.arm !== undefined);

@@ -68,7 +68,10 @@ export async function unsubscribeContact(
 export interface JourneyTrace {
   workflowId: string;
   runId: string;
+  /** The campaign's name, as the journey started under it. */
   campaign: string;
+  /** The campaign's id: two campaigns may share a name. */
+  campaignId: string;
   workflowType: string;
   status: string;
   holdout: boolean | null;
@@ -142,10 +145,13 @@ export async function traceContact(
     }
     const row = recorded.get(execution.workflowId);
     const memo = (execution.memo ?? {}) as { campaign?: string };
+    // A journey's workflow id is `<campaign id>/<contact>…` (journeyWorkflowId).
+    const campaignId = row?.campaignId ?? execution.workflowId.split('/')[0]!;
     traces.push({
       workflowId: execution.workflowId,
       runId: execution.runId,
-      campaign: memo.campaign ?? execution.workflowId.split('/')[0]!,
+      campaign: memo.campaign ?? campaignId,
+      campaignId,
       workflowType: execution.type,
       status: execution.status.name,
       holdout: row?.holdout ?? state?.holdout ?? null,
