@@ -6,6 +6,7 @@
  */
 import type { TemplateRef } from '../../campaigns/kinds/common.js';
 import type { FlowCampaign, FlowNodeOf } from './definition.js';
+import { nodeOrder } from './graph.js';
 import { chooseArm } from './split.js';
 
 /** The arm name of a send node's own template when it has variants. */
@@ -58,10 +59,11 @@ export function armOf<A extends { name: string; weight: number }>(
   return arms.find((a) => a.name === winner) ?? chooseArm(arms, contactId, id);
 }
 
-/** Every experiment of a flow, in the order of its nodes. */
+/** Every experiment of a flow, in the order a journey meets them from the entry node. */
 export function flowExperiments(flow: FlowCampaign): FlowExperiment[] {
   const found: FlowExperiment[] = [];
-  for (const [node, n] of Object.entries(flow.nodes)) {
+  for (const node of nodeOrder(flow.nodes)) {
+    const n = flow.nodes[node]!;
     if (n.type === 'split' && n.experiment) found.push(experimentOf(node, n, n.experiment));
     if (n.type === 'send' && n.variants)
       found.push(experimentOf(node, n, n.experiment ?? DEFAULT_SETTINGS));

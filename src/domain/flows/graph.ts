@@ -48,6 +48,24 @@ export function entryNodeId(nodes: Nodes): string | undefined {
   return Object.keys(nodes).find((id) => nodes[id]!.type === 'entry');
 }
 
+/**
+ * Node ids breadth-first from the entry node, the order a journey meets them (the drawings', the
+ * report's and the experiments' order), then any the entry does not reach. Not the keys' order: a
+ * stored definition's keys come back in Postgres' jsonb order, not as written.
+ */
+export function nodeOrder(nodes: Nodes): string[] {
+  const order: string[] = [];
+  const entry = entryNodeId(nodes);
+  const queue = entry ? [entry] : [];
+  while (queue.length) {
+    const id = queue.shift()!;
+    if (order.includes(id) || !nodes[id]) continue;
+    order.push(id);
+    queue.push(...nodeExits(nodes[id]!).map((e) => e.to));
+  }
+  return [...order, ...Object.keys(nodes).filter((id) => !order.includes(id))];
+}
+
 function reachableFrom(nodes: Nodes, start: string, skip?: string): Set<string> {
   const seen = new Set<string>();
   const todo = [start];

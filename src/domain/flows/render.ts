@@ -4,22 +4,8 @@
  * order a journey meets them; nodes no path reaches come last.
  */
 import type { FlowCampaign } from './definition.js';
-import { entryNodeId, nodeExits } from './graph.js';
+import { nodeExits, nodeOrder } from './graph.js';
 import { describeNode } from './steps.js';
-
-/** Node ids breadth-first from the entry node, then any the entry does not reach. */
-function nodeOrder(flow: FlowCampaign): string[] {
-  const order: string[] = [];
-  const entry = entryNodeId(flow.nodes);
-  const queue = entry ? [entry] : [];
-  while (queue.length) {
-    const id = queue.shift()!;
-    if (order.includes(id) || !flow.nodes[id]) continue;
-    order.push(id);
-    queue.push(...nodeExits(flow.nodes[id]!).map((e) => e.to));
-  }
-  return [...order, ...Object.keys(flow.nodes).filter((id) => !order.includes(id))];
-}
 
 export function renderFlowText(flow: FlowCampaign): string {
   const lines = [`${flow.id}: ${flow.name}`];
@@ -31,7 +17,7 @@ export function renderFlowText(flow: FlowCampaign): string {
       : undefined,
   ].filter(Boolean);
   if (exitWhen.length) lines.push(`  exits at once ${exitWhen.join(' and ')}`);
-  for (const id of nodeOrder(flow)) {
+  for (const id of nodeOrder(flow.nodes)) {
     const node = flow.nodes[id]!;
     lines.push(`  ${id} [${node.type}] ${describeNode(node, flow)}`);
     for (const e of nodeExits(node)) lines.push(`    ${e.label} → ${e.to}`);
@@ -45,7 +31,7 @@ function label(text: string): string {
 }
 
 export function renderFlowMermaid(flow: FlowCampaign): string {
-  const order = nodeOrder(flow);
+  const order = nodeOrder(flow.nodes);
   // Mermaid ids by position: node ids may hold characters Mermaid reads as syntax.
   const ref = new Map(order.map((id, i) => [id, `n${i}`]));
   const lines = ['flowchart TD'];

@@ -14,6 +14,7 @@ import {
   UnknownArmError,
 } from '../../../src/domain/flows/experiments.js';
 import { chooseArm } from '../../../src/domain/flows/split.js';
+import { campaignGraph } from '../../../src/domain/reports/graphs.js';
 
 const arms = [
   { name: 'a', weight: 1, next: 'mail' },
@@ -67,6 +68,19 @@ describe('declaring an experiment', () => {
     ]);
     // A split without `experiment` is a plain split, no experiment.
     expect(flowExperiments(parseFlowDefinition(flow({})))).toEqual([]);
+  });
+
+  it('lists the experiments in the order a journey meets them, as the report graph lists nodes', () => {
+    // A stored definition's keys come back in jsonb order (shorter first, then by bytes), which
+    // puts the send with variants before the split that leads to it.
+    const stored = flow({ experiment: true }, { variants: [{ name: 'short', template: 'x' }] });
+    const { done, mail, pick, start } = stored.nodes;
+    const parsed = parseFlowDefinition({ ...stored, nodes: { done, mail, pick, start } });
+    expect(Object.keys(parsed.nodes)).toEqual(['done', 'mail', 'pick', 'start']);
+    const order = flowExperiments(parsed).map((e) => e.node);
+    expect(order).toEqual(['pick', 'mail']);
+    const graphOrder = campaignGraph(parsed).nodes.map((n) => n.id);
+    expect(graphOrder.filter((id) => order.includes(id))).toEqual(order);
   });
 
   it('refuses a control or winner that is no arm, a variant named "control", and an experiment without variants', () => {
