@@ -1,11 +1,26 @@
 /**
  * A flow's graph as text for the terminal and as Mermaid for anything that draws it
  * (`boomerang campaign graph ID [--mermaid]`). Nodes are listed from the entry node on, in the
- * order a journey meets them; nodes no path reaches come last.
+ * order a journey meets them; nodes no path reaches come last. An experiment's node says so, and
+ * which arm won once it is concluded.
  */
 import type { FlowCampaign } from './definition.js';
+import { flowExperiments } from './experiments.js';
 import { nodeExits, nodeOrder } from './graph.js';
 import { describeNode } from './steps.js';
+
+/**
+ * What marks each experiment's node (a split with `experiment`, a send with variants) by node id:
+ * " (experiment)", or " (experiment, concluded: ARM)" once it has a winner.
+ */
+function experimentMarks(flow: FlowCampaign): Map<string, string> {
+  return new Map(
+    flowExperiments(flow).map((e) => [
+      e.node,
+      ` (experiment${e.settings.winner ? `, concluded: ${e.settings.winner}` : ''})`,
+    ]),
+  );
+}
 
 export function renderFlowText(flow: FlowCampaign): string {
   const lines = [`${flow.id}: ${flow.name}`];
@@ -17,9 +32,10 @@ export function renderFlowText(flow: FlowCampaign): string {
       : undefined,
   ].filter(Boolean);
   if (exitWhen.length) lines.push(`  exits at once ${exitWhen.join(' and ')}`);
+  const marks = experimentMarks(flow);
   for (const id of nodeOrder(flow.nodes)) {
     const node = flow.nodes[id]!;
-    lines.push(`  ${id} [${node.type}] ${describeNode(node, flow)}`);
+    lines.push(`  ${id} [${node.type}${marks.get(id) ?? ''}] ${describeNode(node, flow)}`);
     for (const e of nodeExits(node)) lines.push(`    ${e.label} → ${e.to}`);
   }
   return lines.join('\n');
@@ -34,10 +50,11 @@ export function renderFlowMermaid(flow: FlowCampaign): string {
   const order = nodeOrder(flow.nodes);
   // Mermaid ids by position: node ids may hold characters Mermaid reads as syntax.
   const ref = new Map(order.map((id, i) => [id, `n${i}`]));
+  const marks = experimentMarks(flow);
   const lines = ['flowchart TD'];
   for (const id of order) {
     const node = flow.nodes[id]!;
-    const text = label(`${id}: ${describeNode(node, flow)}`);
+    const text = label(`${id}: ${describeNode(node, flow)}${marks.get(id) ?? ''}`);
     const shape =
       node.type === 'entry' || node.type === 'exit'
         ? `([${text}])`

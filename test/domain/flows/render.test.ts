@@ -53,4 +53,53 @@ describe('flow drawings', () => {
     expect(mermaid).toContain('  n2 -- "yes" --> n3');
     expect(mermaid).toContain('  n1 --> n2');
   });
+
+  it('marks a split with `experiment` and a send with variants, and a concluded one’s winner', () => {
+    const offers = parseFlowDefinition({
+      id: 'offers',
+      name: 'Offers',
+      kind: 'flow',
+      nodes: {
+        start: { type: 'entry', trigger: 'launch', next: 'offer' },
+        offer: {
+          type: 'split',
+          experiment: { control: 'plain', winner: 'coupon' },
+          arms: [
+            { name: 'plain', weight: 1, next: 'mail' },
+            { name: 'coupon', weight: 1, next: 'halves' },
+          ],
+        },
+        mail: {
+          type: 'send',
+          channel: 'email',
+          template: 'nudge',
+          variants: [{ name: 'short', template: 'nudge-short' }],
+          next: 'done',
+        },
+        halves: {
+          type: 'split',
+          arms: [
+            { name: 'a', weight: 1, next: 'done' },
+            { name: 'b', weight: 1, next: 'done' },
+          ],
+        },
+        done: { type: 'exit', reason: 'completed' },
+      },
+    });
+    const text = renderFlowText(offers).split('\n');
+    expect(text).toContain(
+      '  offer [split (experiment, concluded: coupon)] split plain 1 / coupon 1',
+    );
+    expect(text).toContain('  mail [send (experiment)] send email "nudge" or variant short');
+    // A split without `experiment` is drawn as before.
+    expect(text).toContain('  halves [split] split a 1 / b 1');
+    const mermaid = renderFlowMermaid(offers).split('\n');
+    expect(mermaid).toContain(
+      '  n1{"offer: split plain 1 / coupon 1 (experiment, concluded: coupon)"}',
+    );
+    expect(mermaid).toContain(
+      '  n2["mail: send email #quot;nudge#quot; or variant short (experiment)"]',
+    );
+    expect(mermaid).toContain('  n3{"halves: split a 1 / b 1"}');
+  });
 });
