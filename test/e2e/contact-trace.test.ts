@@ -1,9 +1,11 @@
 /**
  * On the dev server (real search attributes and visibility): a contact's journey is found by
- * BoomerangContactId, and the trace shows its campaign, current step, next wake-up and UI link.
+ * BoomerangContactId, and the trace shows its campaign, current step, next wake-up and UI link;
+ * two campaigns of one name are told apart by their ids.
  */
 import { describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
+import { traceTable } from '../../src/cli/contact.js';
 import { traceContact } from '../../src/services/contacts.js';
 import { until } from '../support/processes.js';
 import { lowClvCampaign } from '../support/campaigns.js';
@@ -61,5 +63,26 @@ describe('contact trace', () => {
     }))
       byStep.push(w.workflowId);
     expect(byStep).toEqual([`trace/${id}`]);
+
+    // A second campaign of the same name: the trace and its table tell them apart by id.
+    const twin = await lowClvCampaign(db, 'trace-twin', { name: 'Trace campaign', coupons: 5 });
+    await startJourney({ client: env.client, db, taskQueue: config.temporal.taskQueue }, twin, id);
+    const both = await until(
+      async () => {
+        const t = await traceContact({ db, temporal: env.client, config }, id);
+        return t.length === 2 ? t : undefined;
+      },
+      'both journeys to be visible',
+      30_000,
+    );
+    expect(both.map((t) => [t.campaign, t.campaignId]).sort()).toEqual([
+      ['Trace campaign', 'trace'],
+      ['Trace campaign', 'trace-twin'],
+    ]);
+    const rows = traceTable(both).split('\n').slice(2);
+    expect(rows.map((row) => row.split(/\s{2,}/).slice(0, 2)).sort()).toEqual([
+      ['Trace campaign', 'trace'],
+      ['Trace campaign', 'trace-twin'],
+    ]);
   }, 90_000);
 });
