@@ -30,7 +30,7 @@ import {
   traceContact,
 } from './services/contacts.js';
 import { type Db, openDatabase } from './services/database.js';
-import { recordEvent, type RecordedEvent } from './services/events.js';
+import { InvalidEventError, recordEvent, type RecordedEvent } from './services/events.js';
 import { connectClient } from './temporal/connection.js';
 import { InFlightCalls } from './temporal/in-flight.js';
 
@@ -66,6 +66,39 @@ export interface Purchase {
   /** Default paid. */
   status?: 'paid' | 'cancelled' | 'refunded';
   eventId?: string;
+}
+
+/**
+ * Where each field of the purchase event comes from in `recordPurchase`'s argument, so that its
+ * problems name the caller's own fields (`orderId`, not `order.id`). With a contactId the contact
+ * is the stored one's, and its problems are the contactId's.
+ */
+const PURCHASE_FIELD_OF: Record<string, string> = {
+  event_id: 'eventId',
+  contact: 'email',
+  'contact.email': 'email',
+  'contact.external_id': 'externalId',
+  'order.id': 'orderId',
+  'order.total': 'total',
+  'order.currency': 'currency',
+  'order.coupon_code': 'couponCode',
+  'order.placed_at': 'placedAt',
+  'order.status': 'status',
+};
+
+/** Renames the paths of the problems by `fieldOf` (event path to the method's parameter path). */
+async function namingFields<T>(
+  fieldOf: (path: string) => string | undefined,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof InvalidEventError)) throw err;
+    throw new InvalidEventError(
+      err.problems.map((p) => ({ ...p, path: fieldOf(p.path) ?? p.path })),
+    );
+  }
 }
 
 /** Contacts per batch (default 500), whether to wait for the end (default true), progress hooks. */
@@ -173,7 +206,8 @@ export class BoomerangClient {
 
   /**
    * Records an order (once per order id) and tells the buyer's running journeys about the
-   * purchase. Throws UnknownContactError (a contactId of no contact) or InvalidEventError.
+   * purchase. Throws UnknownContactError (a contactId of no contact) or InvalidEventError, whose
+   * problems name the purchase's fields (`orderId`, `total`, …).
    */
   async recordPurchase(purchase: Purchase): Promise<RecordedEvent> {
     let contact: Record<string, unknown>;
@@ -185,20 +219,27 @@ export class BoomerangClient {
       contact = reference;
     } else contact = defined({ email: purchase.email, external_id: purchase.externalId });
     const placedAt = purchase.placedAt ?? new Date();
-    return this.recordEvent(
-      defined({
-        type: 'purchase',
-        event_id: purchase.eventId,
-        contact,
-        order: defined({
-          id: purchase.orderId,
-          total: purchase.total,
-          currency: purchase.currency,
-          coupon_code: purchase.couponCode,
-          placed_at: placedAt instanceof Date ? placedAt.toISOString() : placedAt,
-          status: purchase.status,
-        }),
-      }) as StoreEvent,
+    const byContactId = purchase.contactId !== undefined;
+    const fieldOf = (path: string) =>
+      byContactId && (path === 'contact' || path.startsWith('contact.'))
+        ? 'contactId'
+        : PURCHASE_FIELD_OF[path];
+    return namingFields(fieldOf, () =>
+      this.recordEvent(
+        defined({
+          type: 'purchase',
+          event_id: purchase.eventId,
+          contact,
+          order: defined({
+            id: purchase.orderId,
+            total: purchase.total,
+            currency: purchase.currency,
+            coupon_code: purchase.couponCode,
+            placed_at: placedAt instanceof Date ? placedAt.toISOString() : placedAt,
+            status: purchase.status,
+          }),
+        }) as StoreEvent,
+      ),
     );
   }
 

@@ -16,8 +16,8 @@ import { describeResult } from '../inbox/apply.js';
 import { workflowUiUrl } from '../temporal/connection.js';
 import { CliError, type CliContext, printJson } from './context.js';
 
-/** The option that sets each field of the event, to name it in problems. */
-const FLAG_OF: Record<string, string> = {
+/** The option that sets each field of the registration event, to name it in problems. */
+const REGISTER_FLAG_OF: Record<string, string> = {
   event_id: '--event-id',
   registered_at: '--registered-at',
   'contact.email': '--email',
@@ -30,12 +30,20 @@ const FLAG_OF: Record<string, string> = {
   'contact.country': '--country',
   'contact.newsletter': '--newsletter',
   'contact.sms_consent': '--sms-consent',
-  'order.id': '--order-id',
-  'order.total': '--total',
-  'order.currency': '--currency',
-  'order.coupon_code': '--coupon',
-  'order.placed_at': '--placed-at',
-  'order.status': '--status',
+};
+
+/** The option that sets each field of recordPurchase's argument, as its problems name them. */
+const PURCHASE_FLAG_OF: Record<keyof Purchase, string> = {
+  eventId: '--event-id',
+  email: '--email',
+  externalId: '--external-id',
+  contactId: '--contact-id',
+  orderId: '--order-id',
+  total: '--total',
+  currency: '--currency',
+  couponCode: '--coupon',
+  placedAt: '--placed-at',
+  status: '--status',
 };
 
 /** Only the options given, so an absent one leaves the contact's data as it is. */
@@ -77,6 +85,7 @@ interface PurchaseOptions extends CommonOptions {
 async function report(
   ctx: CliContext,
   record: () => Promise<RecordedEvent>,
+  flagOf: Record<string, string>,
   json: boolean | undefined,
 ): Promise<void> {
   let recorded: RecordedEvent;
@@ -85,7 +94,7 @@ async function report(
   } catch (err) {
     if (!(err instanceof InvalidEventError)) throw err;
     throw new CliError(
-      `invalid event:\n${err.problems.map((p) => `  ${FLAG_OF[p.path] ?? p.path}: ${p.message}`).join('\n')}`,
+      `invalid event:\n${err.problems.map((p) => `  ${flagOf[p.path] ?? p.path}: ${p.message}`).join('\n')}`,
       2,
     );
   }
@@ -204,7 +213,7 @@ export function registerEventCommands(program: Command, ctx: CliContext): void {
         }),
         registered_at: opts.registeredAt,
       }) as StoreEvent;
-      await report(ctx, () => ctx.client.recordEvent(registration), opts.json);
+      await report(ctx, () => ctx.client.recordEvent(registration), REGISTER_FLAG_OF, opts.json);
     });
 
   event
@@ -259,6 +268,7 @@ export function registerEventCommands(program: Command, ctx: CliContext): void {
             // Checked with the rest of the event, as a status the store sent would be.
             status: opts.status as Purchase['status'],
           }),
+        PURCHASE_FLAG_OF,
         opts.json,
       );
     });

@@ -1,0 +1,83 @@
+/**
+ * The client's validation errors name the caller's own fields: recordPurchase's `orderId`, not the
+ * event's `order.id`; and the CLI, on the same client, names its options. Refused before any
+ * database or Temporal call, so neither is needed here.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBoomerangClient, InvalidEventError } from '../src/client.js';
+import { loadConfig } from '../src/config.js';
+import type { Db } from '../src/services/database.js';
+import { runCli } from './cli/support.js';
+
+/** Validation fails before the first query: a database that is never reached. */
+const NO_DB = 'postgres://nobody@127.0.0.1:1/none';
+
+describe("the client's validation errors", () => {
+  const client = createBoomerangClient({ config: loadConfig({}), db: {} as Db });
+
+  it('name recordPurchase’s fields, keeping the message text', async () => {
+    const err = await client
+      .recordPurchase({
+        email: 'ada@example',
+        orderId: '',
+        total: 'twelve',
+        currency: 'euros',
+        couponCode: 'C'.repeat(101),
+        placedAt: 'now',
+        status: 'lost' as 'paid',
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidEventError);
+    const problems = (err as InvalidEventError).problems;
+    expect(problems.map((p) => p.path).sort()).toEqual(
+      ['couponCode', 'currency', 'email', 'orderId', 'placedAt', 'status', 'total'].sort(),
+    );
+    expect((err as Error).message).toContain('orderId: must not be empty');
+    expect((err as Error).message).not.toMatch(/order\.|contact\./);
+  });
+
+  it('name a missing buyer by the purchase’s fields', async () => {
+    const err = await client.recordPurchase({ orderId: 'o-1', total: 1 }).catch((e: unknown) => e);
+    expect((err as InvalidEventError).problems.map((p) => p.path)).toEqual(['email']);
+  });
+
+  it('leave recordEvent’s paths as the event has them', async () => {
+    const err = await client
+      .recordEvent({ type: 'purchase', contact: { email: 'ada@example.com' }, order: {} })
+      .catch((e: unknown) => e);
+    expect((err as InvalidEventError).problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['order.id', 'order.total']),
+    );
+  });
+});
+
+describe('boomerang event purchase, on the same client', () => {
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
+
+  it('names the options at fault', async () => {
+    const run = await runCli(NO_DB, [
+      'event',
+      'purchase',
+      '--email',
+      'ivy@example',
+      '--order-id',
+      ' ',
+      '--total',
+      'twelve',
+      '--coupon',
+      'C'.repeat(101),
+      '--placed-at',
+      'now',
+      '--status',
+      'lost',
+      '--event-id',
+      '',
+    ]);
+    expect(run.code).toBe(2);
+    for (const flag of ['--email', '--order-id', '--total', '--coupon', '--placed-at', '--status'])
+      expect(run.stderr).toContain(`  ${flag}: `);
+    expect(run.stderr).not.toMatch(/order\.|contact\.|orderId|couponCode|placedAt/);
+  });
+});
