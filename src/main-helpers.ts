@@ -1,6 +1,24 @@
 /** How every entry point ends: a clear message and an exit code, never a bare stack trace. */
 import { ConfigError } from './config.js';
 
+/**
+ * A failure whose message is the whole story (a port taken, another `npm start` on the data
+ * directory): the user acts on the message; a stack trace would only point into Boomerang.
+ */
+export class PlainFailure extends Error {}
+
+/** Thrown by an entry point that has printed its failure already (with failureLines). */
+export class ReportedFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/** Whether the message says all there is (config errors, plain failures): no debug hint after it. */
+export function explainsItself(err: unknown): boolean {
+  return err instanceof ConfigError || err instanceof PlainFailure;
+}
+
 export function describeError(err: unknown): string {
   if (err instanceof ConfigError) return err.message;
   const code = (err as { code?: string }).code;
@@ -14,6 +32,15 @@ export function describeError(err: unknown): string {
   return String(err);
 }
 
+/** What an entry point that failed prints: the reason, then, for an unexpected error, the hint. */
+export function failureLines(name: string, err: unknown): string[] {
+  const hint = !process.env.BOOMERANG_DEBUG && !explainsItself(err);
+  return [
+    `${name}: ${describeError(err)}`,
+    ...(hint ? ['(set BOOMERANG_DEBUG=1 for the stack trace)'] : []),
+  ];
+}
+
 export function runMain(name: string, main: () => Promise<void>): void {
   // Through a promise, so that a synchronous throw (a bad configuration) is reported the same way.
   Promise.resolve()
@@ -21,9 +48,8 @@ export function runMain(name: string, main: () => Promise<void>): void {
     .then(
       () => process.exit(0),
       (err: unknown) => {
-        console.error(`${name}: ${describeError(err)}`);
-        if (!process.env.BOOMERANG_DEBUG && !(err instanceof ConfigError))
-          console.error('(set BOOMERANG_DEBUG=1 for the stack trace)');
+        if (!(err instanceof ReportedFailure))
+          for (const line of failureLines(name, err)) console.error(line);
         process.exit(1);
       },
     );

@@ -16,7 +16,7 @@ import { type Config, loadConfig, temporalAddress } from './config.js';
 import { createDb } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { httpUrl } from './http/server.js';
-import { runMain } from './main-helpers.js';
+import { failureLines, PlainFailure, ReportedFailure, runMain } from './main-helpers.js';
 import { embeddedClusterDir, embeddedSuperuserUrl } from './provision/cluster-dir.js';
 import { startTemporalDevServer } from './provision/dev-server.js';
 import {
@@ -50,21 +50,27 @@ export interface StartOptions {
 
 /** `npm start -- [--temporal dev|server] [--workers N]`. */
 export function parseStartArgs(argv: string[]): StartOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      temporal: { type: 'string', default: 'dev' },
-      workers: { type: 'string', default: '1' },
-    },
-    strict: true,
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        temporal: { type: 'string', default: 'dev' },
+        workers: { type: 'string', default: '1' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    // An unknown or malformed flag: node's message names it.
+    throw new PlainFailure((err as Error).message);
+  }
   if (values.temporal !== 'dev' && values.temporal !== 'server')
-    throw new Error(
+    throw new PlainFailure(
       `--temporal must be dev (the dev server, SQLite) or server (the production server on Postgres), got ${JSON.stringify(values.temporal)}`,
     );
   const workers = Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 32)
-    throw new Error(
+    throw new PlainFailure(
       `--workers must be a whole number from 1 to 32, got ${JSON.stringify(values.workers)}`,
     );
   return { temporal: values.temporal, workers };
@@ -88,6 +94,7 @@ export async function start(
     });
   }
 
+  let failed = false;
   try {
     // Everything we will listen on must be free before anything starts.
     if (!config.temporal.address) {
@@ -231,9 +238,16 @@ export async function start(
       ].join('\n'),
     );
     await stopped;
+  } catch (err) {
+    // The reason first: stopping what did start follows from it.
+    failed = true;
+    for (const line of failureLines('boomerang', err)) console.error(line);
+    throw new ReportedFailure(err);
   } finally {
+    // A start refused before anything ran (a port taken) has nothing to say stopped.
+    const started = shutdown.started;
     await shutdown.run();
-    say('stopped');
+    if (started || !failed) say('stopped');
   }
 }
 

@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import { PROJECT_ROOT } from './config.js';
+import { PlainFailure } from './main-helpers.js';
 import { isAlive } from './provision/local-state.js';
 
 export const say = (message: string) => console.log(`boomerang: ${message}`);
@@ -21,6 +22,10 @@ export class Shutdown {
   stopping = false;
   add(name: string, run: () => Promise<void>) {
     this.steps.push({ name, run });
+  }
+  /** Whether anything was started, so that there is something to stop. */
+  get started(): boolean {
+    return this.steps.length > 0;
   }
   run(): Promise<void> {
     this.stopping = true;
@@ -155,7 +160,7 @@ export async function assertPortsFree(
       ({ port, variable, what }) =>
         `port ${port} (${what}) is already in use: is another \`npm start\` or server running? Stop it, or set ${variable} to a free port.`,
     );
-  if (lines.length) throw new Error(lines.join('\n'));
+  if (lines.length) throw new PlainFailure(lines.join('\n'));
 }
 
 function portTaken(port: number): Promise<boolean> {
@@ -177,7 +182,7 @@ export async function reapLeftover(pidFile: string, marker: string): Promise<voi
     .map(Number);
   if (!serverPid) return;
   if (supervisorPid && supervisorPid !== process.pid && isAlive(supervisorPid)) {
-    throw new Error(
+    throw new PlainFailure(
       `another \`npm start\` (pid ${supervisorPid}) is running on this data directory; stop it first (Ctrl-C in its terminal), or set BOOMERANG_DATA_DIR.`,
     );
   }
