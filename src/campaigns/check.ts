@@ -18,6 +18,7 @@ import {
 import type { CampaignBase } from './kinds/common.js';
 import type { CheckLookups } from './kinds/kind.js';
 import { campaignKind } from './kinds/registry.js';
+import { SAMPLE_COUPON_CODE } from '../domain/messages/variables.js';
 import { PRESET_SEGMENTS } from '../domain/segments/presets.js';
 import { DEFAULT_EMAIL_TEMPLATES, DEFAULT_SMS_TEMPLATES } from '../channels/default-templates.js';
 import {
@@ -62,7 +63,7 @@ const SAMPLE_VARIABLES: Record<string, unknown> = {
     timezone: 'Europe/London',
     country: 'GB',
   },
-  coupon: { code: 'SAMPLE-7QX2', expires_at: '2026-12-07T23:59:59Z', discount: '10%' },
+  coupon: { code: SAMPLE_COUPON_CODE, expires_at: '2026-12-07T23:59:59Z', discount: '10%' },
   shop: { name: 'Sample shop', url: 'https://shop.example.com' },
   unsubscribe_url: 'https://shop.example.com/unsubscribe?token=sample',
 };

@@ -67,7 +67,12 @@ export function registerTemplateCommands(program: Command, ctx: CliContext): voi
       console.log(`${preview.channel} ${preview.source} for contact ${preview.contactId}`);
       console.log(`to:      ${preview.to ?? '(the contact cannot receive it on this channel)'}`);
       if (preview.subject !== null) console.log(`subject: ${preview.subject}`);
-      console.log(`coupon:  ${preview.sampleCoupon.code} (a sample; no code is assigned)`);
+      const drawnFrom = preview.couponSet
+        ? `; a journey's comes from set ${preview.couponSet}`
+        : '';
+      console.log(
+        `coupon:  ${preview.sampleCoupon.code} (a sample; no code is assigned${drawnFrom})`,
+      );
       console.log('');
       console.log(preview.text);
       if (opts.html) console.log(`\n(HTML written to ${opts.html})`);

@@ -36,6 +36,7 @@ import {
   checkoutTemplateVariable,
 } from '../domain/checkouts.js';
 import type { UtmParams } from '../domain/messages/utm.js';
+import { SAMPLE_COUPON_CODE } from '../domain/messages/variables.js';
 
 export type PreviewConfig = Pick<
   Config,
@@ -63,8 +64,10 @@ export interface Preview {
   html: string | null;
   text: string;
   headers: Record<string, string>;
-  /** The sample coupon the preview shows; no code is assigned. */
+  /** The sample coupon the preview shows (SAMPLE_COUPON_CODE); no code is assigned. */
   sampleCoupon: { code: string; expires_at: string };
+  /** The coupon set a journey would draw this message's coupon from, for a campaign's message. */
+  couponSet?: string;
   /** A checkout flow's message shows the contact's latest checkout: its id. */
   sampleCheckout?: string;
 }
@@ -84,7 +87,7 @@ export interface CampaignMessage {
   /** The send node that sends it (`send_offer`; `send_reminder_sms` for `sms.reminder`). */
   node: string;
   ref: TemplateRef;
-  /** The coupon set its sample coupon comes from, where it is not the campaign's own. */
+  /** The coupon set its coupon comes from, where it is not the campaign's own. */
   couponSet?: string;
 }
 
@@ -98,8 +101,8 @@ interface FlowSendNode {
 
 /**
  * A flow's messages: each send node's template (the node's id), and each of its variants as
- * `<node>.<variant>`, in the order of their ids; the sample coupon from the set of the coupon node
- * the send names.
+ * `<node>.<variant>`, in the order of their ids; the coupon from the set of the coupon node the
+ * send names.
  */
 function flowMessages(nodes: Record<string, { type: string; couponSet?: string }>) {
   // By id: a stored definition's nodes come back in Postgres's jsonb key order, not the file's.
@@ -155,9 +158,9 @@ function pick(messages: CampaignMessage[], node: string): CampaignMessage[] {
   return found;
 }
 
-function sampleCoupon(couponSet: string | undefined, now: Date) {
+function sampleCoupon(now: Date) {
   return {
-    code: `${(couponSet ?? 'sample').toUpperCase()}-SAMPLE`,
+    code: SAMPLE_COUPON_CODE,
     expires_at: new Date(now.getTime() + 7 * 86_400_000).toISOString(),
   };
 }
@@ -246,7 +249,7 @@ export async function previewTemplate(
     source = request.template;
   }
   const adapter = adapterOf(deps.config, deps.db, channel, true);
-  const coupon = sampleCoupon(couponSet, now);
+  const coupon = sampleCoupon(now);
   const rendered = await render(adapter, ref, contact, deps.config, coupon, utm, now, checkout);
   return {
     channel,
@@ -259,6 +262,7 @@ export async function previewTemplate(
     text: rendered.text,
     headers: rendered.headers,
     sampleCoupon: coupon,
+    ...(couponSet ? { couponSet } : {}),
     ...(checkout ? { sampleCheckout: String(checkout.id) } : {}),
   };
 }
@@ -393,7 +397,7 @@ export async function testSendCampaign(
       message.ref,
       contact,
       deps.config,
-      sampleCoupon(message.couponSet ?? definition.couponSet, now()),
+      sampleCoupon(now()),
       utm,
       now(),
       checkout,

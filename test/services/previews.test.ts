@@ -121,31 +121,32 @@ describe('template preview', () => {
       { contactId, template: 'low-clv-offer' },
     );
     expect(preview.to).toBe('grace@example.com');
-    expect(preview.subject).toBe('Grace, a coupon just for you: SAMPLE-SAMPLE');
+    expect(preview.subject).toBe('Grace, a coupon just for you: SAMPLE-7QX2');
     expect(preview.html).toContain('Corner Shop');
-    expect(preview.text).toContain('SAMPLE-SAMPLE');
+    expect(preview.text).toContain('SAMPLE-7QX2');
     expect(await snapshot()).toEqual(before);
   });
 
-  it("renders a campaign's send node with its UTM tags, its coupon set's sample code, and the SMS channel", async () => {
+  it("renders a campaign's send node with its UTM tags, the sample code and its coupon set, and the SMS channel", async () => {
     const before = await snapshot();
     const email = await previewTemplate(
       { db: database.db, config },
       { contactId, campaignId: 'low-clv', node: 'send_reminder' },
     );
     expect(email.source).toBe('low-clv send_reminder');
-    expect(email.subject).toContain('LOW-CLV-SAMPLE');
+    expect(email.subject).toContain('SAMPLE-7QX2');
+    expect(email.couponSet).toBe('low-clv');
     expect(email.html).toContain('utm_campaign=spring-offer');
     const sms = await previewTemplate(
       { db: database.db, config },
       { contactId, template: 'voucher-reminder-sms', channel: 'sms' },
     );
     expect(sms).toMatchObject({ channel: 'sms', to: '+34600111222', html: null });
-    expect(sms.text).toContain('SAMPLE-SAMPLE');
+    expect(sms.text).toContain('SAMPLE-7QX2');
     expect(await snapshot()).toEqual(before);
   });
 
-  it("renders a flow's send nodes by their ids, each with its coupon node's sample code, and lists them when a node is unknown", async () => {
+  it("renders a flow's send nodes by their ids, each naming its coupon node's set, and lists them when a node is unknown", async () => {
     const flow = parseYaml(
       await readFile(
         path.join(PROJECT_ROOT, 'examples', 'flows', 'abandoned-checkout.yaml'),
@@ -161,9 +162,8 @@ describe('template preview', () => {
       node: 'email-coupon',
     });
     expect(coupon.source).toBe('abandoned-checkout email-coupon');
-    expect(coupon.subject).toBe(
-      'Still thinking it over? ABANDONED-CHECKOUT-SAMPLE takes 10% off your cart',
-    );
+    expect(coupon.couponSet).toBe('abandoned-checkout');
+    expect(coupon.subject).toBe('Still thinking it over? SAMPLE-7QX2 takes 10% off your cart');
     // Without a checkout of the contact's, the items are empty; with one, they are its latest's.
     expect(coupon.sampleCheckout).toBeUndefined();
     await upsertCheckout(database.db, {
@@ -218,7 +218,7 @@ describe('template preview', () => {
     ]);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(res.stdout).toContain('subject: Grace, a coupon just for you: SAMPLE-SAMPLE');
+    expect(res.stdout).toContain('subject: Grace, a coupon just for you: SAMPLE-7QX2');
     expect(res.stdout).toContain('a sample; no code is assigned');
     expect(await readFile(file, 'utf8')).toContain('Corner Shop');
     await rm(dir, { recursive: true, force: true });
@@ -260,7 +260,7 @@ describe('campaign test-send', () => {
         workflow_id: null,
         campaign_id: 'low-clv',
       });
-      expect(row.subject).toMatch(/^\[TEST\] .*LOW-CLV-SAMPLE/);
+      expect(row.subject).toMatch(/^\[TEST\] .*SAMPLE-7QX2/);
       expect(row.text).toContain('Grace');
       expect(row.headers['X-Boomerang-Test']).toBe('true');
       expect(row.provider_message_id).toBe(`outbox-${row.id}`);
@@ -287,6 +287,23 @@ describe('campaign test-send', () => {
     expect(cap.allowed).toBe(true);
   });
 
+  it("shows the same sample coupon as template preview of the campaign's template", async () => {
+    const preview = await cli([
+      'template',
+      'preview',
+      'low-clv-offer',
+      '--contact',
+      String(contactId),
+    ]);
+    const shown = /^coupon: +(\S+) /m.exec(preview.stdout)?.[1];
+    expect(shown).toBe('SAMPLE-7QX2');
+    const [sent] = await testSendCampaign(
+      { db: database.db, config },
+      { campaignId: 'low-clv', to: 'marketer@example.com', contactId, node: 'send_offer' },
+    );
+    expect(sent!.subject).toBe(`[TEST] Grace, a coupon just for you: ${shown}`);
+  });
+
   it('boomerang campaign test-send --node sends one node, to the contact with that email by default', async () => {
     const res = await cli([
       'campaign',
@@ -303,7 +320,7 @@ describe('campaign test-send', () => {
     const sent = JSON.parse(res.stdout) as { node: string; status: string; subject: string }[];
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ node: 'send_offer', status: 'sent' });
-    expect(sent[0]!.subject).toMatch(/^\[TEST\] Grace, a coupon just for you: LOW-CLV-SAMPLE$/);
+    expect(sent[0]!.subject).toMatch(/^\[TEST\] Grace, a coupon just for you: SAMPLE-7QX2$/);
 
     const nobody = await cli(['campaign', 'test-send', 'low-clv', '--to', 'who@example.com']);
     expect(nobody.code).toBe(1);
@@ -327,8 +344,8 @@ describe("GET /api/preview (the dashboard's previews)", () => {
         nodes: { node: string; preview: { subject: string; text: string } | null }[];
       };
       expect(body.nodes.map((n) => n.node)).toEqual(['send_offer', 'send_reminder']);
-      expect(body.nodes[0]!.preview!.subject).toBe('Grace, a coupon just for you: LOW-CLV-SAMPLE');
-      expect(body.nodes[1]!.preview!.text).toContain('LOW-CLV-SAMPLE');
+      expect(body.nodes[0]!.preview!.subject).toBe('Grace, a coupon just for you: SAMPLE-7QX2');
+      expect(body.nodes[1]!.preview!.text).toContain('SAMPLE-7QX2');
       expect(await snapshot()).toEqual(before);
 
       const unknown = await fetch(`${server.base}/api/preview?campaign=nope&contact=${contactId}`, {

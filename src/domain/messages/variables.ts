@@ -21,6 +21,13 @@ export interface TemplateShop {
   timezone: string;
 }
 
+/**
+ * The coupon code of every sample render (template preview, campaign test-send, the dashboard's
+ * preview, the definition check): one fixed code whichever set a journey would draw from, so a
+ * template previewed alone and a campaign's test send show the same. Nothing is assigned.
+ */
+export const SAMPLE_COUPON_CODE = 'SAMPLE-7QX2';
+
 /** "Boomerang Shop <shop@example.com>" → "Boomerang Shop"; a bare address → its domain. */
 export function senderName(from: string): string {
   const display = /^\s*"?([^"<]*?)"?\s*<[^>]+>\s*$/.exec(from)?.[1]?.trim();
