@@ -1,22 +1,25 @@
 /**
  * The client's validation errors name the caller's own fields: recordPurchase's `orderId`, not the
- * event's `order.id`; and the CLI, on the same client, names its options. Refused before any
- * database or Temporal call, so neither is needed here.
+ * event's `order.id`; and the CLI, on the same client, names its options. Refused before anything
+ * is stored: the database stays empty.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBoomerangClient, InvalidEventError } from '../src/client.js';
 import { loadConfig } from '../src/config.js';
-import type { Db } from '../src/services/database.js';
 import { runCli } from './cli/support.js';
+import { useTestDatabase } from './support/db.js';
 
-/** Validation fails before the first query: a database that is never reached. */
-const NO_DB = 'postgres://nobody@127.0.0.1:1/none';
+const database = useTestDatabase();
 
 describe("the client's validation errors", () => {
-  const client = createBoomerangClient({ config: loadConfig({}), db: {} as Db });
+  const client = () => createBoomerangClient({ config: loadConfig({}), db: database.db });
+  afterEach(async () => {
+    const stored = await database.db.selectFrom('orders').select('id').execute();
+    expect(stored).toEqual([]);
+  });
 
   it('name recordPurchase’s fields, keeping the message text', async () => {
-    const err = await client
+    const err = await client()
       .recordPurchase({
         email: 'ada@example',
         orderId: '',
@@ -37,12 +40,14 @@ describe("the client's validation errors", () => {
   });
 
   it('name a missing buyer by the purchase’s fields', async () => {
-    const err = await client.recordPurchase({ orderId: 'o-1', total: 1 }).catch((e: unknown) => e);
+    const err = await client()
+      .recordPurchase({ orderId: 'o-1', total: 1 })
+      .catch((e: unknown) => e);
     expect((err as InvalidEventError).problems.map((p) => p.path)).toEqual(['email']);
   });
 
   it('leave recordEvent’s paths as the event has them', async () => {
-    const err = await client
+    const err = await client()
       .recordEvent({ type: 'purchase', contact: { email: 'ada@example.com' }, order: {} })
       .catch((e: unknown) => e);
     expect((err as InvalidEventError).problems.map((p) => p.path)).toEqual(
@@ -57,7 +62,7 @@ describe('boomerang event purchase, on the same client', () => {
   });
 
   it('names the options at fault', async () => {
-    const run = await runCli(NO_DB, [
+    const run = await runCli(database.url, [
       'event',
       'purchase',
       '--email',
