@@ -30,6 +30,7 @@ import {
 import { type FlowCampaign, parseFlowDefinition } from '../../src/domain/flows/definition.js';
 import { chooseArm } from '../../src/domain/flows/split.js';
 import { type FlowEvent, flowEventSignal, flowJourney } from '../../src/workflows/flow.js';
+import type { SendPressure } from '../../src/domain/messages/pressure.js';
 import { inactiveReactivationJourney } from '../../src/workflows/inactive-reactivation.js';
 import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
 import { welcomeVoucherJourney } from '../../src/workflows/welcome-voucher.js';
@@ -39,10 +40,12 @@ import { mockActivities, type Scenario } from './journey-harness.js';
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
-const exampleFlow = (name: string) =>
-  parseFlowDefinition(
-    parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, 'examples/flows', name), 'utf8')),
-  );
+const exampleYaml = (name: string) =>
+  parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, 'examples/flows', name), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+const exampleFlow = (name: string) => parseFlowDefinition(exampleYaml(name));
 /** A seed campaign as a flow (examples/flows) and as its coded kind, under the same id and name. */
 function seed(file: string, coded: Record<string, unknown>) {
   const flow = exampleFlow(file);
@@ -305,6 +308,35 @@ describe('the low-CLV seed as a flow', () => {
       { coupon: { code: 'CODE-7', expires_at: null } },
     ]);
     expect(at('sendEmail', 1) - at('sendEmail', 0)).toBeGreaterThanOrEqual(7 * DAY);
+  });
+
+  it("passes the flow's quiet hours and frequency cap to each send, as the coded journey does", async () => {
+    const pressure = {
+      quietHours: { email: { from: '10:00', to: '12:00' }, whenQuiet: 'drop' },
+      frequencyCap: { whenCapped: 'delay', delayUpTo: '2 days', priority: 3 },
+    };
+    const flow = await runFlow(
+      parseFlowDefinition({ ...exampleYaml('low-clv-coupon.yaml'), ...pressure }),
+      {},
+    );
+    const coded = await runFlow(
+      parseCampaignDefinition({ ...lowClvCoded, ...pressure }) as LowClvCouponCampaign,
+      {},
+    );
+    const sent = flow.inputs('sendEmail').map((e) => e.pressure);
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toMatchObject({
+      whenQuiet: 'drop',
+      sendHours: { from: '10:00', to: '12:00' },
+      whenCapped: 'delay',
+      priority: 3,
+    });
+    // The same policy (the delay limit is 2 days after each send, at each run's own time).
+    const policy = (p: unknown) => {
+      const { delayUntil, ...rest } = p as SendPressure;
+      return delayUntil ? rest : null;
+    };
+    expect(sent.map(policy)).toEqual(coded.inputs('sendEmail').map((e) => policy(e.pressure)));
   });
 
   it('shows the node it waits at in the journey query', async () => {
