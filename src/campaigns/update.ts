@@ -27,14 +27,18 @@ export class CampaignUpdateIncompleteError extends Error {
     readonly notTold: { workflowId: string; error: string }[],
   ) {
     const { campaign, version, told, running } = result;
+    const one = notTold.length === 1;
     super(
       `campaign "${campaign.id}" is saved as version ${version}: journeys started from now on take it, ` +
-        `and ${told} running journey(s) were told to adopt it; ${notTold.length} of ${running} were NOT told ` +
+        `and ${told} running ${told === 1 ? 'journey was' : 'journeys were'} told to adopt it; ` +
+        `${notTold.length} of ${running} ${one ? 'was' : 'were'} NOT told ` +
         `(${notTold
           .slice(0, 3)
           .map((n) => `${n.workflowId}: ${n.error}`)
-          .join('; ')}${notTold.length > 3 ? '; …' : ''}) and keep the version they run. ` +
-        `Run the same \`campaign update ${campaign.id} --running adopt\` again to tell them (a journey already on version ${version} ignores it).`,
+          .join(
+            '; ',
+          )}${notTold.length > 3 ? '; …' : ''}) and ${one ? 'keeps the version it runs' : 'keep the version they run'}. ` +
+        `Run the same \`campaign update ${campaign.id} --running adopt\` again to tell ${one ? 'it' : 'them'} (a journey already on version ${version} ignores it).`,
     );
   }
 }

@@ -46,7 +46,8 @@ describe('campaign update --running adopt, Temporal unreachable', () => {
     expect(error).toBeInstanceOf(CampaignUpdateIncompleteError);
     const message = (error as Error).message;
     expect(message).toContain('campaign "welcome" is saved as version 2');
-    expect(message).toContain('0 running journey(s) were told to adopt it; 1 of 1 were NOT told');
+    expect(message).toContain('0 running journeys were told to adopt it; 1 of 1 was NOT told (');
+    expect(message).toContain('and keeps the version it runs. Run the same');
     expect(message).toContain(`welcome/${contactId}: `);
     expect(message).toContain('--running adopt` again');
     expect((await getCampaign(database.db, 'welcome')).version).toBe(2);
