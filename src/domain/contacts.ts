@@ -240,6 +240,13 @@ const ISO_TIMESTAMP =
 /** No time of a contact or an event is earlier: an earlier one is a placeholder or a mistake. */
 export const EARLIEST_TIMESTAMP = new Date('1970-01-01T00:00:00Z');
 
+/** Why `date` (written `raw`) is refused as too early, or undefined when it is not. */
+export function beforeEarliest(date: Date, raw: string): string | undefined {
+  return date < EARLIEST_TIMESTAMP
+    ? `${JSON.stringify(raw)} is before ${EARLIEST_TIMESTAMP.toISOString().slice(0, 10)}`
+    : undefined;
+}
+
 /**
  * An ISO 8601 date ("2024-03-01", midnight UTC) or date-time ("2024-03-01T10:00:00+01:00",
  * "2024-03-01 10:00:00Z"). A date-time without an offset is read as UTC. Null if it is not one;
@@ -283,10 +290,8 @@ function normaliseTimestamp(raw: string | Date): Date {
     throw new FieldProblem(
       `${show(raw)} is not an ISO 8601 date or date-time (e.g. 2024-03-01 or 2024-03-01T10:00:00Z)`,
     );
-  if (date < EARLIEST_TIMESTAMP)
-    throw new FieldProblem(
-      `${show(raw instanceof Date ? raw.toISOString() : raw)} is before ${EARLIEST_TIMESTAMP.toISOString().slice(0, 10)}`,
-    );
+  const early = beforeEarliest(date, raw instanceof Date ? raw.toISOString() : raw);
+  if (early) throw new FieldProblem(early);
   return date;
 }
 

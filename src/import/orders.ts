@@ -4,7 +4,12 @@
  * left with its contact; the order is kept).
  */
 import type { Readable } from 'node:stream';
-import { CONTACT_FIELD_COLUMNS, normaliseEmail, parseIsoTimestamp } from '../domain/contacts.js';
+import {
+  beforeEarliest,
+  CONTACT_FIELD_COLUMNS,
+  normaliseEmail,
+  parseIsoTimestamp,
+} from '../domain/contacts.js';
 import { resolveBuyers } from '../db/buyers.js';
 import type { Db, Executor } from '../db/database.js';
 import {
@@ -97,8 +102,10 @@ function parseOrderRow(
       `${name('placed_at')}: "${rawPlacedAt}" is not an ISO 8601 date-time (e.g. 2024-03-01T10:00:00Z)`,
     );
   else {
-    const ahead = aheadOfClock(placedAt, clock, 'the import began');
-    if (ahead) problems.push(`${name('placed_at')}: ${ahead}`);
+    // The events' rules: not before 1970, not ahead of the clock.
+    const wrong =
+      beforeEarliest(placedAt, rawPlacedAt) ?? aheadOfClock(placedAt, clock, 'the import began');
+    if (wrong) problems.push(`${name('placed_at')}: ${wrong}`);
   }
   const rawTotal = cell('total');
   let total = NaN;

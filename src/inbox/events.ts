@@ -18,10 +18,10 @@
  */
 import { z } from 'zod';
 import {
+  beforeEarliest,
   CONTACT_FIELD_COLUMNS,
   type ContactField,
   type ContactInput,
-  EARLIEST_TIMESTAMP,
   parseIsoTimestamp,
   validateContactInput,
 } from '../domain/contacts.js';
@@ -243,11 +243,9 @@ const timestamp = z
       });
       return z.NEVER;
     }
-    if (date < EARLIEST_TIMESTAMP) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${JSON.stringify(raw)} is before ${EARLIEST_TIMESTAMP.toISOString().slice(0, 10)}`,
-      });
+    const early = beforeEarliest(date, raw);
+    if (early) {
+      ctx.addIssue({ code: 'custom', message: early });
       return z.NEVER;
     }
     return date;

@@ -162,6 +162,19 @@ describe("an order's time in the import", () => {
     expect(await findOrder(database.db, 'wo-12')).toBeUndefined();
   });
 
+  it('rejects an order placed before 1970, as POST /events does', async () => {
+    const csv =
+      'order_id,email,placed_at,total\n' + 'wo-14,w-1@example.com,1969-12-31T23:59:59Z,10.00\n';
+    const summary = await importOrdersCsv(database.db, Readable.from([csv]), {
+      now: new Date('2026-12-06T12:00:00Z'),
+    });
+    expect(summary).toMatchObject({ rows: 1, inserted: 0, rejected: 1 });
+    expect(summary.issues).toEqual([
+      { line: 2, reason: 'placed_at: "1969-12-31T23:59:59Z" is before 1970-01-01' },
+    ]);
+    expect(await findOrder(database.db, 'wo-14')).toBeUndefined();
+  });
+
   it('names the line and the column on stderr and exits 1', async () => {
     const file = path.join(dir, 'future.csv');
     await fs.writeFile(
