@@ -36,6 +36,7 @@ import { runMain } from './main-helpers.js';
 import { clientOnWorkerConnection, connectClient, connectWorker } from './temporal/connection.js';
 import { currentBuildId, setCurrentBuildId } from './temporal/deployments.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
+import { withRunningStack } from './provision/local-state.js';
 import { BOOMERANG_SEARCH_ATTRIBUTES } from './domain/search-attributes.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -278,9 +279,18 @@ export async function runWorker(
   }
 }
 
+/**
+ * The worker's configuration: the environment, with the running `npm start` stack's database,
+ * Temporal and signing secret where it leaves them unset (as the CLI finds them), so that
+ * `npm run worker` can run beside a running stack without any variable exported.
+ */
+export function workerConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return withRunningStack(loadConfig(env), env);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // Before any connection: the runtime's logger is fixed when it is first used.
   Runtime.install({ logger: new QuietLogger() });
   stopWhenSupervisorDies();
-  runMain('worker', () => runWorker(loadConfig()));
+  runMain('worker', () => runWorker(workerConfig()));
 }
