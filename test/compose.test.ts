@@ -136,6 +136,11 @@ describe('docker-compose.yml', () => {
     );
   });
 
+  it("opens the endpoint's operator pages with the operator key of .env", () => {
+    const config = loadConfig(services['boomerang-http']!.environment!);
+    expect(config.operatorKey).toBe(TEST_COMPOSE_SECRETS.BOOMERANG_OPERATOR_KEY);
+  });
+
   it('publishes the HTTP endpoint on its PORT and links the CLI to the published Web UI', () => {
     const http = services['boomerang-http']!;
     const config = loadConfig(http.environment!);

@@ -57,4 +57,5 @@ export const TEST_COMPOSE_SECRETS = {
   BOOMERANG_DB_PASSWORD: 'boomerang-pw',
   BOOMERANG_SIGNING_SECRET: 'compose-signing-secret',
   BOOMERANG_API_KEY: 'compose-api-key',
+  BOOMERANG_OPERATOR_KEY: 'compose-operator-key',
 };
