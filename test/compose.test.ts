@@ -136,6 +136,18 @@ describe('docker-compose.yml', () => {
     );
   });
 
+  it('gives the worker and the endpoint the payload encryption key of .env, when it has one', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const withKey = composeServices({ ...TEST_COMPOSE_SECRETS, PAYLOAD_ENCRYPTION_KEY: key });
+    for (const name of ['boomerang-worker', 'boomerang-http'])
+      expect(loadConfig(withKey[name]!.environment!).payloadEncryptionKey?.toString('base64')).toBe(
+        key,
+      );
+    expect(
+      loadConfig(services['boomerang-http']!.environment!).payloadEncryptionKey,
+    ).toBeUndefined();
+  });
+
   it("opens the endpoint's operator pages with the operator key of .env", () => {
     const config = loadConfig(services['boomerang-http']!.environment!);
     expect(config.operatorKey).toBe(TEST_COMPOSE_SECRETS.BOOMERANG_OPERATOR_KEY);
