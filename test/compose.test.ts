@@ -148,6 +148,12 @@ describe('docker-compose.yml', () => {
     ).toBeUndefined();
   });
 
+  it("publishes every port on the host's loopback only", () => {
+    const ports = Object.values(services).flatMap((s) => s.ports ?? []);
+    expect(ports.length).toBeGreaterThan(0);
+    for (const port of ports) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+  });
+
   it("opens the endpoint's operator pages with the operator key of .env", () => {
     const config = loadConfig(services['boomerang-http']!.environment!);
     expect(config.operatorKey).toBe(TEST_COMPOSE_SECRETS.BOOMERANG_OPERATOR_KEY);
