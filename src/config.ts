@@ -84,11 +84,13 @@ export const ENVIRONMENT = {
   },
   TEMPORAL_DEV_SERVER_PORT: {
     schema: port.default(7233),
-    describe: '`npm start` only: port of the embedded Temporal dev server.',
+    describe:
+      "`npm start` only: port of the embedded Temporal dev server, or of the production server's frontend with `--temporal server`.",
   },
   TEMPORAL_UI_PORT: {
     schema: port.default(8233),
-    describe: "`npm start` only: port of the dev server's Web UI.",
+    describe:
+      "`npm start` only: port of the Temporal Web UI (the dev server's, or the standalone UI server's).",
   },
   DATABASE_URL: {
     schema: optionalString,
