@@ -154,6 +154,16 @@ describe('docker-compose.yml', () => {
     for (const port of ports) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
   });
 
+  it("takes Resend's delivery feedback with the webhook secret of .env, when it has one", () => {
+    const withSecret = composeServices({
+      ...TEST_COMPOSE_SECRETS,
+      RESEND_WEBHOOK_SECRET: 'whsec_x',
+    });
+    expect(
+      loadConfig(withSecret['boomerang-http']!.environment!).providerFeedback.resendWebhookSecret,
+    ).toBe('whsec_x');
+  });
+
   it("opens the endpoint's operator pages with the operator key of .env", () => {
     const config = loadConfig(services['boomerang-http']!.environment!);
     expect(config.operatorKey).toBe(TEST_COMPOSE_SECRETS.BOOMERANG_OPERATOR_KEY);
