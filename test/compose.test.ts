@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   assertReadyToStart,
+  type Config,
   ENVIRONMENT,
   loadConfig,
   PROJECT_ROOT,
@@ -162,6 +163,44 @@ describe('docker-compose.yml', () => {
     expect(
       loadConfig(withSecret['boomerang-http']!.environment!).providerFeedback.resendWebhookSecret,
     ).toBe('whsec_x');
+  });
+
+  it("gives the worker and the endpoint the shop's settings of .env, and the defaults without them", () => {
+    const settings = (config: Config) => ({
+      shop: config.shop,
+      sms: config.sms,
+      frequencyCap: config.frequencyCap,
+      sendHours: config.sendHours,
+    });
+    const defaults = settings(loadConfig({ DATABASE_URL: 'postgres://x@localhost/x' }));
+    for (const name of ['boomerang-worker', 'boomerang-http'])
+      expect(settings(loadConfig(services[name]!.environment!))).toEqual(defaults);
+
+    const shop = composeServices({
+      ...TEST_COMPOSE_SECRETS,
+      SHOP_NAME: 'Tienda',
+      SHOP_TIMEZONE: 'Europe/Madrid',
+      SHOP_CURRENCY: 'USD',
+      SMS_PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: 'AC123',
+      TWILIO_AUTH_TOKEN: 'token',
+      TWILIO_FROM: '+34600000000',
+      FREQUENCY_CAP: '3 per 7 days',
+      SMS_SEND_HOURS: '10:00-19:00',
+      EMAIL_SEND_HOURS: '08:00-21:00',
+    });
+    for (const name of ['boomerang-worker', 'boomerang-http']) {
+      const config = loadConfig(shop[name]!.environment!);
+      expect(config.shop).toMatchObject({
+        name: 'Tienda',
+        timezone: 'Europe/Madrid',
+        currency: 'USD',
+      });
+      expect(config.sms.provider).toBe('twilio');
+      expect(config.frequencyCap).toEqual({ messages: 3, periodHours: 168 });
+      expect(config.sendHours.sms).toMatchObject({ from: '10:00', to: '19:00' });
+      expect(config.sendHours.email).toMatchObject({ from: '08:00', to: '21:00' });
+    }
   });
 
   it("opens the endpoint's operator pages with the operator key of .env", () => {
