@@ -31,17 +31,26 @@ interface RecomputeOptions {
 }
 
 /** The workflow input from the flags; a bad flag is a CliError naming it. */
-export function recomputeInput(opts: {
-  asOf?: string;
-  horizonDays?: string;
-  startJourneys?: boolean;
-}): RecomputeInput {
+export function recomputeInput(
+  opts: {
+    asOf?: string;
+    horizonDays?: string;
+    startJourneys?: boolean;
+  },
+  now = new Date(),
+): RecomputeInput {
   const input: RecomputeInput = {};
   if (opts.asOf !== undefined) {
     const asOf = new Date(opts.asOf);
     if (Number.isNaN(asOf.getTime()))
       throw new CliError(
         `--as-of: not a date or instant: "${opts.asOf}" (use ISO 8601, e.g. 2026-01-31T00:00:00Z)`,
+        2,
+      );
+    // Recency and the models' observation period would run to a day that has not come.
+    if (asOf > now)
+      throw new CliError(
+        `--as-of: ${asOf.toISOString()} is in the future; indicators are computed from orders already placed (leave --as-of out for now)`,
         2,
       );
     input.asOf = asOf.toISOString();

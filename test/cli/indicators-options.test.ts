@@ -17,6 +17,16 @@ describe('indicators recompute options', () => {
     });
   });
 
+  it('refuses an --as-of in the future, naming it', () => {
+    const now = new Date('2026-12-07T12:00:00Z');
+    expect(recomputeInput({ asOf: '2026-12-07T12:00:00Z' }, now)).toMatchObject({
+      asOf: '2026-12-07T12:00:00.000Z',
+    });
+    expect(() => recomputeInput({ asOf: '2026-12-08' }, now)).toThrow(
+      '--as-of: 2026-12-08T00:00:00.000Z is in the future; indicators are computed from orders already placed (leave --as-of out for now)',
+    );
+  });
+
   it('names the bad flag', () => {
     expect(() => recomputeInput({ asOf: 'yesterday' })).toThrow(CliError);
     expect(() => recomputeInput({ asOf: 'yesterday' })).toThrow(/--as-of/);
