@@ -130,8 +130,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
         } catch (err) {
           if (err instanceof CampaignDefinitionError || err instanceof CampaignIdMismatchError)
             throw new CliError(`${file}: ${err.message}`, 2);
-          if (err instanceof UnsafeDefinitionChangeError || err instanceof UnknownCampaignError)
-            throw new CliError(err.message, 2);
+          if (err instanceof UnsafeDefinitionChangeError) throw new CliError(err.message, 2);
           throw err;
         }
         if (opts.json)
@@ -189,8 +188,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       try {
         console.log(await flowGraph(ctx.db(), id, opts.mermaid ? 'mermaid' : 'text'));
       } catch (err) {
-        if (err instanceof NotAFlowError || err instanceof UnknownCampaignError)
-          throw new CliError(err.message, 2);
+        if (err instanceof NotAFlowError) throw new CliError(err.message, 2);
         throw err;
       }
     });

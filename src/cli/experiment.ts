@@ -5,12 +5,11 @@
  */
 import type { Command } from 'commander';
 import { concludeExperiment } from '../campaigns/experiments.js';
-import { UnknownCampaignError } from '../campaigns/admin.js';
 import { NotAnExperimentError, UnknownArmError } from '../domain/flows/experiments.js';
 import type { AlwaysValidInterval } from '../domain/reports/sequential.js';
 import type { ArmComparison, ExperimentResult } from '../reports/experiments.js';
 import { parseReportOptions } from '../reports/options.js';
-import { buildReport, UnknownReportCampaignError } from '../reports/report.js';
+import { buildReport } from '../reports/report.js';
 import type { CampaignResult } from '../reports/types.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable, moneyFormatter } from './format.js';
@@ -104,13 +103,7 @@ export function registerExperimentCommands(program: Command, ctx: CliContext): v
       "print JSON: the experiments as in `boomerang report --json` (the campaign's `experiments`)",
     )
     .action(async (campaign: string, opts: { json?: boolean }) => {
-      let report;
-      try {
-        report = await buildReport(ctx.db(), ctx.config, parseReportOptions({ campaign }));
-      } catch (err) {
-        if (err instanceof UnknownReportCampaignError) throw new CliError(err.message, 2);
-        throw err;
-      }
+      const report = await buildReport(ctx.db(), ctx.config, parseReportOptions({ campaign }));
       const experiments = report.campaigns[0]?.experiments ?? [];
       if (opts.json) return printJson(experiments);
       if (!experiments.length) {
@@ -142,11 +135,7 @@ export function registerExperimentCommands(program: Command, ctx: CliContext): v
           opts.arm,
         );
       } catch (err) {
-        if (
-          err instanceof UnknownCampaignError ||
-          err instanceof NotAnExperimentError ||
-          err instanceof UnknownArmError
-        )
+        if (err instanceof NotAnExperimentError || err instanceof UnknownArmError)
           throw new CliError(err.message, 2);
         throw err;
       }

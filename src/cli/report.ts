@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import type { UpliftEstimate } from '../domain/reports/uplift.js';
 import { lowCouponPoolMessage } from '../reports/coupon-pools.js';
 import { parseReportOptions, ReportOptionsError } from '../reports/options.js';
-import { buildReport, UnknownReportCampaignError } from '../reports/report.js';
+import { buildReport } from '../reports/report.js';
 import type { CampaignResult, CampaignsReport } from '../reports/types.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatAlwaysValidUplift, formatExperiments } from './experiment.js';
@@ -254,13 +254,8 @@ export function registerReportCommands(program: Command, ctx: CliContext): void 
           if (err instanceof ReportOptionsError) throw new CliError(err.message, 2);
           throw err;
         }
-        let report: CampaignsReport;
-        try {
-          report = await buildReport(ctx.db(), ctx.config, options);
-        } catch (err) {
-          if (err instanceof UnknownReportCampaignError) throw new CliError(err.message, 2);
-          throw err;
-        }
+        // An unknown campaign exits 2, as in every command (cli/main.ts).
+        const report: CampaignsReport = await buildReport(ctx.db(), ctx.config, options);
         if (opts.json) return printJson(report);
         console.log(formatReport(report));
       },
