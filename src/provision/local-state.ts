@@ -53,6 +53,12 @@ async function readJson(file: string): Promise<Record<string, unknown> | undefin
   }
 }
 
+/** A secret secrets.json keeps: a string that is not empty. */
+function keptSecret(stored: Record<string, unknown>, key: keyof LocalSecrets): string | undefined {
+  const value = stored[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /**
  * The secrets of the local stack: those the environment sets win, the others are read from
  * secrets.json or generated once and written there.
@@ -60,8 +66,7 @@ async function readJson(file: string): Promise<Record<string, unknown> | undefin
 export async function localSecrets(config: Config): Promise<LocalSecrets> {
   const file = path.join(config.dataDir, SECRETS_FILE);
   const stored = (await readJson(file)) ?? {};
-  const kept = (key: keyof LocalSecrets) =>
-    typeof stored[key] === 'string' && stored[key] !== '' ? stored[key] : undefined;
+  const kept = (key: keyof LocalSecrets) => keptSecret(stored, key);
   const secret = () => randomBytes(32).toString('base64url');
   const secrets: LocalSecrets = {
     BOOMERANG_API_KEY:
@@ -139,8 +144,7 @@ function keptSigningSecret(dataDir: string): string | undefined {
       string,
       unknown
     >;
-    const secret = stored.BOOMERANG_SIGNING_SECRET;
-    return typeof secret === 'string' && secret !== '' ? secret : undefined;
+    return keptSecret(stored, 'BOOMERANG_SIGNING_SECRET');
   } catch {
     return undefined;
   }
