@@ -28,7 +28,14 @@ import {
 } from './provision/local-state.js';
 import { startSupervisedPostgres } from './provision/postgres-supervised.js';
 import { startProductionTemporal } from './provision/production-server.js';
-import { assertPortsFree, reapLeftover, say, Shutdown, supervise } from './supervisor.js';
+import {
+  assertPortsFree,
+  type PortToListenOn,
+  reapLeftover,
+  say,
+  Shutdown,
+  supervise,
+} from './supervisor.js';
 import { connectClient } from './temporal/connection.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
 
@@ -96,7 +103,8 @@ export async function start(
 
   let failed = false;
   try {
-    // Everything we will listen on must be free before anything starts.
+    // Everything we will listen on must be free before anything starts; one error names each taken port.
+    const ports: PortToListenOn[] = [];
     if (!config.temporal.address) {
       await reapLeftover(path.join(config.dataDir, 'temporal.pid'), 'start-dev');
       await reapLeftover(
@@ -107,29 +115,23 @@ export async function start(
         path.join(config.dataDir, 'temporal-ui.pid'),
         path.join(config.dataDir, 'temporal-server'),
       );
+      ports.push(
+        {
+          port: config.temporal.devServerPort,
+          variable: 'TEMPORAL_DEV_SERVER_PORT',
+          what: 'Temporal dev server',
+        },
+        { port: config.temporal.uiPort, variable: 'TEMPORAL_UI_PORT', what: 'Temporal Web UI' },
+      );
     }
-    await assertPortsFree([
-      ...(config.temporal.address
-        ? []
-        : [
-            {
-              port: config.temporal.devServerPort,
-              variable: 'TEMPORAL_DEV_SERVER_PORT',
-              what: 'Temporal dev server',
-            },
-            { port: config.temporal.uiPort, variable: 'TEMPORAL_UI_PORT', what: 'Temporal Web UI' },
-          ]),
-      ...(config.databaseUrl
-        ? []
-        : [
-            {
-              port: config.embeddedPostgresPort,
-              variable: 'EMBEDDED_POSTGRES_PORT',
-              what: 'embedded Postgres',
-            },
-          ]),
-      { port: config.httpPort, variable: 'PORT', what: 'HTTP endpoint' },
-    ]);
+    if (!config.databaseUrl)
+      ports.push({
+        port: config.embeddedPostgresPort,
+        variable: 'EMBEDDED_POSTGRES_PORT',
+        what: 'embedded Postgres',
+      });
+    ports.push({ port: config.httpPort, variable: 'PORT', what: 'HTTP endpoint' });
+    await assertPortsFree(ports);
 
     if (config.temporal.address) {
       say(`using the Temporal server at ${config.temporal.address}`);

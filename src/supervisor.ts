@@ -145,14 +145,19 @@ export function supervise(
   return ready;
 }
 
+/** A port a start is about to listen on, with the variable that moves it. */
+export interface PortToListenOn {
+  port: number;
+  variable: string;
+  what: string;
+}
+
 /**
  * Fails clearly when a port we are about to listen on is taken, instead of talking to a stranger:
  * one error naming every port taken (a line each), so a second stack on the machine learns every
  * variable to set in one try, not one per start.
  */
-export async function assertPortsFree(
-  ports: readonly { port: number; variable: string; what: string }[],
-): Promise<void> {
+export async function assertPortsFree(ports: readonly PortToListenOn[]): Promise<void> {
   const taken = await Promise.all(ports.map(({ port }) => portTaken(port)));
   const lines = ports
     .filter((_, i) => taken[i])
