@@ -635,7 +635,11 @@ export async function startUiServer(
       disableNewsFetch: true,
       notifyOnNewVersion: false,
       cors: { allowOrigins: [`http://localhost:${opts.port}`], cookieInsecure: true },
-      ...(opts.codecEndpoint ? { codec: { endpoint: opts.codecEndpoint } } : {}),
+      // The codec endpoint needs the operator key: the browser sends the Basic credentials it holds
+      // for the endpoint (after the operator signed in to /dashboard) only with this set.
+      ...(opts.codecEndpoint
+        ? { codec: { endpoint: opts.codecEndpoint, includeCredentials: true } }
+        : {}),
     }),
   );
   const logFile = path.join(opts.stateDir, 'temporal-ui.log');

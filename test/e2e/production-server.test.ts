@@ -4,17 +4,30 @@
  *   campaign, right after an email went out and before Temporal heard of it. Every journey still
  *   reaches its 7-day wait, with exactly one email and one coupon per contact;
  * - the worker and HTTP endpoint run with the commands and environment of docker-compose.yml
- *   (only the addresses of the services are this test's) and a campaign reaches its first email.
+ *   (only the addresses of the services are this test's) and a campaign reaches its first email;
+ * - the Web UI server, configured as `npm start -- --temporal server` and docker-compose.yml do,
+ *   lists a workflow and sends payloads to the endpoint's codec with the operator's credentials.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
-import { PROJECT_ROOT } from '../../src/config.js';
+import { defaultCacheDir, PROJECT_ROOT } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import { controlTaskQueue } from '../../src/campaigns/journey-contract.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
+import { greetingWorkflow } from '../../src/workflows/greeting.js';
+import {
+  resolveUiServer,
+  startUiServer,
+  UI_SERVER_VERSION,
+} from '../../src/provision/temporal-server.js';
+import { which } from '../../src/provision/tools.js';
 import { freePort } from '../support/ports.js';
 import { composeServices, TEST_COMPOSE_SECRETS } from '../support/compose.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -28,6 +41,25 @@ import { uniqueTaskQueue } from '../support/temporal.js';
 import { seedReengageContacts } from '../support/customers.js';
 
 const CONTACTS = 24;
+const CODEC_ENDPOINT = 'http://localhost:3000/codec';
+
+/** What the Web UI tells the browser about the codec endpoint (GET /api/v1/settings). */
+async function codecSettings(
+  uiUrl: string,
+): Promise<{ Endpoint: string; IncludeCredentials: boolean }> {
+  const res = await fetch(`${uiUrl}/api/v1/settings`);
+  expect(res.ok).toBe(true);
+  return ((await res.json()) as { Codec: { Endpoint: string; IncludeCredentials: boolean } }).Codec;
+}
+
+/** Whether the Web UI lists the workflow: the operator finds a journey by its id. */
+async function uiListsWorkflow(uiUrl: string, workflowId: string): Promise<boolean> {
+  const query = encodeURIComponent(`WorkflowId = "${workflowId}"`);
+  const res = await fetch(`${uiUrl}/api/v1/namespaces/default/workflows?query=${query}`);
+  if (!res.ok) return false;
+  const body = (await res.json()) as { executions?: { execution?: { workflowId?: string } }[] };
+  return (body.executions ?? []).some((e) => e.execution?.workflowId === workflowId);
+}
 
 interface ComposeProcess {
   child: ChildProcess;
@@ -223,4 +255,99 @@ describe('the production Temporal server with two workers', () => {
       await composeDb.drop();
     }
   }, 400_000);
+
+  it("serves the Web UI as npm start and docker-compose.yml configure it: journeys listed, payloads sent to the endpoint's codec with the operator's credentials", async () => {
+    const binary = await resolveUiServer({
+      cacheDir: defaultCacheDir(),
+      explicitPath: process.env.TEMPORAL_UI_SERVER_PATH,
+    });
+    const workflowId = `ui-listed-${Date.now()}`;
+    await client.workflow.start(greetingWorkflow, {
+      taskQueue: 'nobody-polls',
+      workflowId,
+      args: [{ name: 'Ada' }],
+    });
+    const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-ui-'));
+    const stops: (() => Promise<void>)[] = [];
+    try {
+      // npm start -- --temporal server: the UI server with the config Boomerang writes.
+      const started = await startUiServer({
+        binary,
+        stateDir: path.join(scratch, 'npm-start'),
+        port: await freePort(),
+        temporalAddress: server.address,
+        namespace: 'default',
+        codecEndpoint: CODEC_ENDPOINT,
+      });
+      stops.push(started.stop);
+      expect(await codecSettings(started.url)).toMatchObject({
+        Endpoint: CODEC_ENDPOINT,
+        IncludeCredentials: true,
+      });
+      await until(() => uiListsWorkflow(started.url, workflowId), 'the UI to list it', 30_000);
+
+      // docker-compose.yml: the image runs the same binary on its docker.yaml template (shipped
+      // in the UI server's Go module) with the service's environment.
+      const go = await which('go');
+      expect(go, 'go on PATH (the UI server module holds its docker config)').toBeTruthy();
+      const { stdout } = await promisify(execFile)(
+        go!,
+        ['mod', 'download', '-json', `github.com/temporalio/ui-server/v2@v${UI_SERVER_VERSION}`],
+        { cwd: scratch },
+      );
+      const moduleDir = (JSON.parse(stdout) as { Dir: string }).Dir;
+      const root = path.join(scratch, 'compose');
+      await fs.mkdir(path.join(root, 'config'), { recursive: true });
+      await fs.copyFile(
+        path.join(moduleDir, 'config', 'docker.yaml'),
+        path.join(root, 'config', 'docker.yaml'),
+      );
+      const ui = composeServices({
+        ...TEST_COMPOSE_SECRETS,
+        TEMPORAL_CODEC_ENDPOINT: CODEC_ENDPOINT,
+      })['temporal-ui']!;
+      const uiPort = await freePort();
+      const child = spawn(
+        binary,
+        ['--root', root, '--config', 'config', '--env', 'docker', 'start'],
+        {
+          env: {
+            ...ui.environment,
+            TEMPORAL_ADDRESS: server.address,
+            TEMPORAL_UI_PORT: String(uiPort),
+          },
+          stdio: 'ignore',
+        },
+      );
+      stops.push(async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      });
+      const composeUrl = `http://localhost:${uiPort}`;
+      await until(
+        () =>
+          fetch(`${composeUrl}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          ),
+        'the compose UI to answer',
+        30_000,
+      );
+      expect(await codecSettings(composeUrl)).toMatchObject({
+        Endpoint: CODEC_ENDPOINT,
+        IncludeCredentials: true,
+      });
+      await until(
+        () => uiListsWorkflow(composeUrl, workflowId),
+        'the compose UI to list it',
+        30_000,
+      );
+    } finally {
+      for (const stop of stops) await stop();
+      await client.workflow.getHandle(workflowId).terminate('test done');
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
