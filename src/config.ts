@@ -87,6 +87,16 @@ export const ENVIRONMENT = {
     describe:
       "`npm start` only: port of the embedded Temporal dev server, or of the production server's frontend with `--temporal server`.",
   },
+  TEMPORAL_HISTORY_SHARDS: {
+    schema: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(16384, 'must be at most 16384')
+      .optional(),
+    describe:
+      '`npm start -- --temporal server` only: history shards of a new Temporal database (default 4; see Sizing). Fixed once the database is set up: another value is refused.',
+  },
   TEMPORAL_UI_PORT: {
     schema: port.default(8233),
     describe:
@@ -408,6 +418,8 @@ export interface TemporalConfig {
   apiKey: string | undefined;
   uiUrl: string;
   devServerPort: number;
+  /** History shards for a new Temporal database of `--temporal server`; unset, the default. */
+  historyShards: number | undefined;
   uiPort: number;
 }
 
@@ -579,6 +591,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKey: v.TEMPORAL_API_KEY,
       uiUrl: (v.TEMPORAL_UI_URL ?? `http://localhost:${v.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
       devServerPort: v.TEMPORAL_DEV_SERVER_PORT,
+      historyShards: v.TEMPORAL_HISTORY_SHARDS,
       uiPort: v.TEMPORAL_UI_PORT,
     },
     databaseUrl: v.DATABASE_URL,

@@ -140,3 +140,55 @@ export async function provisionApplicationRole(
     await owner.end();
   }
 }
+
+/**
+ * The history shard count a Temporal persistence database was set up with (its cluster metadata);
+ * undefined before its first start. The record is Temporal's `ClusterMetadata` protobuf, whose
+ * field 2 is `history_shard_count`.
+ */
+export async function temporalHistoryShards(url: string): Promise<number | undefined> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ data: Buffer; data_encoding: string }>(
+      'SELECT data, data_encoding FROM cluster_metadata_info ORDER BY version DESC LIMIT 1',
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.data_encoding.toLowerCase() !== 'proto3')
+      throw new Error(`cluster_metadata_info: unexpected encoding ${row.data_encoding}`);
+    return protobufVarintField(row.data, 2);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A top-level varint field of a protobuf message (the last occurrence, as protobuf reads it). */
+function protobufVarintField(message: Uint8Array, field: number): number | undefined {
+  let at = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (at >= message.length || shift > 63) throw new Error('truncated protobuf varint');
+      const byte = message[at++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  let found: number | undefined;
+  while (at < message.length) {
+    const key = varint();
+    const wireType = key % 8;
+    const number = Math.floor(key / 8);
+    if (wireType === 0) {
+      const value = varint();
+      if (number === field) found = value;
+    } else if (wireType === 1) at += 8;
+    else if (wireType === 2) {
+      const length = varint();
+      at += length;
+    } else if (wireType === 5) at += 4;
+    else throw new Error(`unsupported protobuf wire type ${wireType}`);
+  }
+  return found;
+}

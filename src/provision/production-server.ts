@@ -31,7 +31,13 @@ async function startOnKeptPorts(
   const saved = JSON.parse(
     await fs.readFile(file, 'utf8').catch(() => 'null'),
   ) as TemporalServerPorts | null;
-  const common = { ...opts, stateDir, namespace: config.temporal.namespace, log: say };
+  const common = {
+    ...opts,
+    stateDir,
+    namespace: config.temporal.namespace,
+    historyShards: config.temporal.historyShards,
+    log: say,
+  };
   if (saved?.frontend === config.temporal.devServerPort)
     return startTemporalServer({ ...common, ports: saved });
   if (config.temporal.devServerPort === 7233)

@@ -19,7 +19,8 @@ import type proto from '@temporalio/proto';
 import { stringify } from 'yaml';
 import { CAMPAIGN } from '../domain/search-attributes.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
-import { createDatabaseIfMissing } from '../db/admin.js';
+import { ConfigError } from '../config.js';
+import { createDatabaseIfMissing, temporalHistoryShards } from '../db/admin.js';
 import {
   errorText,
   installAtomically,
@@ -237,7 +238,14 @@ export interface TemporalServerOptions {
   log?: Log;
   /** Connections per service and store; four services share the one Postgres. */
   maxConns?: number;
+  /**
+   * History shards of a new persistence database (default 4). A database keeps the count it was
+   * set up with: another value given here is refused.
+   */
+  historyShards?: number;
 }
+
+export const DEFAULT_HISTORY_SHARDS = 4;
 
 export interface RunningTemporalServer {
   address: string;
@@ -261,6 +269,23 @@ function databaseUrl(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
+}
+
+/**
+ * The shard count to start with: the database's own once it has one (Temporal would ignore
+ * another, with only a line in its log), else the one asked for.
+ */
+async function historyShardsFor(opts: TemporalServerOptions, database: string): Promise<number> {
+  const persisted = await temporalHistoryShards(databaseUrl(opts.postgresUrl, database));
+  if (persisted === undefined) return opts.historyShards ?? DEFAULT_HISTORY_SHARDS;
+  if (opts.historyShards !== undefined && opts.historyShards !== persisted)
+    throw new ConfigError([
+      {
+        variable: 'TEMPORAL_HISTORY_SHARDS',
+        message: `${opts.historyShards}, but the Temporal database ${database} was set up with ${persisted} history shards and cannot change its count: unset it (or set ${persisted}); another count needs a new Temporal database`,
+      },
+    ]);
+  return persisted;
 }
 
 /** Creates the database if needed, then `setup-schema -v 0.0` and `update-schema` to the latest. */
@@ -300,7 +325,7 @@ async function prepareDatabase(
   await tool(['update-schema', '--schema-name', embeddedSchema]);
 }
 
-function serverConfig(opts: TemporalServerOptions, dynamicConfigFile: string) {
+function serverConfig(opts: TemporalServerOptions, dynamicConfigFile: string, shards: number) {
   const pg = postgresParts(opts.postgresUrl);
   const dbs = opts.databases ?? { persistence: 'temporal', visibility: 'temporal_visibility' };
   const maxConns = opts.maxConns ?? 8;
@@ -327,7 +352,7 @@ function serverConfig(opts: TemporalServerOptions, dynamicConfigFile: string) {
       defaultStore: 'postgres-default',
       visibilityStore: 'postgres-visibility',
       // Fixed at the first start: the shard count cannot change once the database holds data.
-      numHistoryShards: 4,
+      numHistoryShards: shards,
       datastores: {
         'postgres-default': store(dbs.persistence, maxConns),
         'postgres-visibility': store(dbs.visibility, Math.max(2, Math.ceil(maxConns / 3))),
@@ -510,6 +535,7 @@ export async function startTemporalServer(
     log,
   );
   log(`schemas of ${dbs.persistence} and ${dbs.visibility} are up to date`);
+  const shards = await historyShardsFor(opts, dbs.persistence);
 
   await fs.mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
   const dynamicConfigFile = path.join(opts.stateDir, 'dynamicconfig.yaml');
@@ -517,7 +543,7 @@ export async function startTemporalServer(
   const logFile = path.join(opts.stateDir, 'temporal-server.log');
   await fs.writeFile(dynamicConfigFile, stringify(DYNAMIC_CONFIG));
   // Holds the database password: readable by its owner only.
-  await fs.writeFile(configFile, stringify(serverConfig(opts, dynamicConfigFile)), {
+  await fs.writeFile(configFile, stringify(serverConfig(opts, dynamicConfigFile, shards)), {
     mode: 0o600,
   });
 
