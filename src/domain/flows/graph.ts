@@ -49,21 +49,34 @@ export function entryNodeId(nodes: Nodes): string | undefined {
 }
 
 /**
- * Node ids breadth-first from the entry node, the order a journey meets them (the drawings', the
- * report's and the experiments' order), then any the entry does not reach. Not the keys' order: a
- * stored definition's keys come back in Postgres' jsonb order, not as written.
+ * Each node's distance from the entry node by the shortest way (the entry 0), in breadth-first
+ * order: the order a journey meets them. Nodes the entry does not reach are absent.
+ */
+export function nodeDepths(nodes: Nodes): Map<string, number> {
+  const depth = new Map<string, number>();
+  const entry = entryNodeId(nodes);
+  if (!entry) return depth;
+  depth.set(entry, 0);
+  const queue = [entry];
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i]!;
+    for (const { to } of nodeExits(nodes[id]!))
+      if (nodes[to] && !depth.has(to)) {
+        depth.set(to, depth.get(id)! + 1);
+        queue.push(to);
+      }
+  }
+  return depth;
+}
+
+/**
+ * Node ids breadth-first from the entry node (the drawings', the report's and the experiments'
+ * order), then any the entry does not reach. Not the keys' order: a stored definition's keys come
+ * back in Postgres' jsonb order, not as written.
  */
 export function nodeOrder(nodes: Nodes): string[] {
-  const order: string[] = [];
-  const entry = entryNodeId(nodes);
-  const queue = entry ? [entry] : [];
-  while (queue.length) {
-    const id = queue.shift()!;
-    if (order.includes(id) || !nodes[id]) continue;
-    order.push(id);
-    queue.push(...nodeExits(nodes[id]!).map((e) => e.to));
-  }
-  return [...order, ...Object.keys(nodes).filter((id) => !order.includes(id))];
+  const reached = nodeDepths(nodes);
+  return [...reached.keys(), ...Object.keys(nodes).filter((id) => !reached.has(id))];
 }
 
 function reachableFrom(nodes: Nodes, start: string, skip?: string): Set<string> {

@@ -4,7 +4,7 @@
  * how journeys start and who may enter again; its report graph is its nodes, counted per node id
  * (node ids are the step ids journeys record).
  */
-import { entryNodeId, nodeExits } from '../../../domain/flows/graph.js';
+import { entryNodeId, nodeDepths, nodeExits, nodeOrder } from '../../../domain/flows/graph.js';
 import { describeNode } from '../../../domain/flows/steps.js';
 import {
   type CampaignGraph,
@@ -56,24 +56,9 @@ function yesNo(path: (string | number)[]): 'yes' | 'no' | undefined {
  * row; exit nodes are the graph's ways out (their reason), not nodes.
  */
 function graph(flow: FlowCampaign): CampaignGraph {
-  const entryId = entryNodeId(flow.nodes);
   const entry = entryOf(flow);
-  // Breadth-first from the entry: the order of the drawing and the report (a stored definition's
-  // keys come back in Postgres' jsonb order, not as written).
-  const rowOf = new Map<string, number>();
-  const queue: string[] = entry ? [entry.next] : [];
-  if (entry) rowOf.set(entry.next, 1);
-  for (let i = 0; i < queue.length; i++) {
-    const id = queue[i]!;
-    const node = flow.nodes[id];
-    if (!node) continue;
-    for (const e of nodeExits(node))
-      if (!rowOf.has(e.to) && e.to !== entryId) {
-        rowOf.set(e.to, rowOf.get(id)! + 1);
-        queue.push(e.to);
-      }
-  }
-  const order = [...queue, ...Object.keys(flow.nodes).filter((id) => !rowOf.has(id))];
+  // A node's row is its distance from the entry; one the entry does not reach goes below them all.
+  const depth = nodeDepths(flow.nodes);
   const inRow = new Map<number, number>();
   const nodes: GraphNode[] = [
     {
@@ -90,10 +75,10 @@ function graph(flow: FlowCampaign): CampaignGraph {
   const exits: GraphExit[] = [];
   const isStep = (id: string) => flow.nodes[id] && flow.nodes[id]!.type !== 'exit';
   if (entry && isStep(entry.next)) edges.push({ from: START, to: entry.next });
-  for (const id of order) {
+  for (const id of nodeOrder(flow.nodes)) {
     const node = flow.nodes[id];
     if (!node || node.type === 'entry' || node.type === 'exit') continue;
-    const row = rowOf.get(id) ?? rowOf.size + 1;
+    const row = depth.get(id) ?? depth.size;
     const col = inRow.get(row) ?? 0;
     inRow.set(row, col + 1);
     const step = flowStep(flow, id);
