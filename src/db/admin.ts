@@ -2,6 +2,8 @@
  * Server-level statements (databases, not tables), for provisioning. Apart from the embedded
  * Postgres module because that one installs signal handlers on import.
  */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 /** Creates a database unless it exists. Names are quoted; only [a-z0-9_] are accepted. */
@@ -82,11 +84,17 @@ export interface ApplicationRole {
   password: string;
 }
 
+/** What provisionApplicationRole runs; docker-compose.yml's Postgres runs it too, on its first start. */
+export const APPLICATION_ROLE_SQL_FILE = fileURLToPath(
+  new URL('application-role.sql', import.meta.url),
+);
+
 /**
  * Makes `role` a login role that is neither superuser nor able to create databases or roles, the
  * owner of the `public` schema of `database` and of every object in it (migrations run as it), and
  * the only role besides superusers allowed to connect to that database. Idempotent: run on every
- * start, it also moves objects created by the superuser of older versions to the role.
+ * start, it also moves objects created by the superuser of older versions to the role. One
+ * transaction, connected to `database`, running APPLICATION_ROLE_SQL_FILE.
  */
 export async function provisionApplicationRole(
   adminUrl: string,
@@ -95,49 +103,24 @@ export async function provisionApplicationRole(
 ): Promise<void> {
   for (const name of [database, role.name])
     if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Invalid name ${JSON.stringify(name)}`);
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    const password = admin.escapeLiteral(role.password);
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
-      role.name,
-    ]);
-    await admin.query(
-      `${rowCount ? 'ALTER' : 'CREATE'} ROLE "${role.name}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${password}`,
-    );
-    await admin.query(`REVOKE ALL ON DATABASE "${database}" FROM PUBLIC`);
-    await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE "${database}" TO "${role.name}"`);
-  } finally {
-    await admin.end();
-  }
+  const statements = await readFile(APPLICATION_ROLE_SQL_FILE, 'utf8');
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
-  const owner = new pg.Client({ connectionString: url.toString() });
-  await owner.connect();
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
   try {
-    await owner.query('BEGIN');
-    await owner.query(`ALTER SCHEMA public OWNER TO "${role.name}"`);
-    await owner.query('REVOKE ALL ON SCHEMA public FROM PUBLIC');
-    // Tables (with their sequences and indexes) and views made by the superuser of older versions.
-    const { rows } = await owner.query<{ name: string; kind: string }>(
-      `SELECT c.relname AS name, c.relkind AS kind FROM pg_class c
-         JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-          AND pg_get_userbyid(c.relowner) <> $1`,
-      [role.name],
+    await admin.query('BEGIN');
+    await admin.query(
+      `SELECT set_config('boomerang.app_role', $1, true), set_config('boomerang.app_password', $2, true)`,
+      [role.name, role.password],
     );
-    for (const row of rows) {
-      const kind = row.kind === 'v' ? 'VIEW' : row.kind === 'm' ? 'MATERIALIZED VIEW' : 'TABLE';
-      await owner.query(
-        `ALTER ${kind} public."${row.name.replace(/"/g, '""')}" OWNER TO "${role.name}"`,
-      );
-    }
-    await owner.query('COMMIT');
+    await admin.query(statements);
+    await admin.query('COMMIT');
   } catch (err) {
-    await owner.query('ROLLBACK').catch(() => {});
+    await admin.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
-    await owner.end();
+    await admin.end();
   }
 }
 
