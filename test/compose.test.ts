@@ -15,6 +15,7 @@ import {
   PROJECT_ROOT,
   temporalAddress,
 } from '../src/config.js';
+import { APPLICATION_ROLE, APPLICATION_ROLE_SQL_FILE } from '../src/db/admin.js';
 import { BOOMERANG_SEARCH_ATTRIBUTES } from '../src/domain/search-attributes.js';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -26,6 +27,8 @@ import {
   COMPOSE_FILE,
   type ComposeService,
   composeServices,
+  INIT_SCRIPT,
+  mountedFile,
   TEST_COMPOSE_SECRETS,
 } from './support/compose.js';
 
@@ -116,13 +119,17 @@ describe('docker-compose.yml', () => {
       expect(services[temporal[0]!], 'TEMPORAL_ADDRESS names a service').toBeDefined();
       expect(temporal[1]).toBe('7233');
 
+      // The application's role, which the init script makes, not the superuser.
       const db = new URL(config.databaseUrl!);
       const pg = services[db.hostname]!;
       expect(pg.environment).toMatchObject({
-        POSTGRES_USER: db.username,
-        POSTGRES_PASSWORD: db.password,
+        BOOMERANG_APP_DB_USER: db.username,
+        BOOMERANG_APP_DB_PASSWORD: db.password,
         POSTGRES_DB: db.pathname.slice(1),
       });
+      expect(db.username).toBe(APPLICATION_ROLE);
+      expect(db.username).not.toBe(pg.environment!.POSTGRES_USER);
+      expect(db.password).not.toBe(pg.environment!.POSTGRES_PASSWORD);
       const command = service.command as string[];
       expect(command.at(-1)).toMatch(
         name === 'boomerang-worker' ? /src\/worker\.ts$/ : /src\/http\/main\.ts$/,
@@ -130,6 +137,27 @@ describe('docker-compose.yml', () => {
       expect(fs.existsSync(path.join(PROJECT_ROOT, command.at(-1)!))).toBe(true);
     });
   }
+
+  it("makes the application's role on Postgres's first start, with the statements of `npm start`", () => {
+    const postgres = services['boomerang-postgres']!;
+    const initScripts = (postgres.volumes ?? [])
+      .map((volume) => volume.split(':')[1]!)
+      .filter((file) => file.startsWith('/docker-entrypoint-initdb.d/'));
+    expect(initScripts).toHaveLength(1);
+    expect(mountedFile(postgres, initScripts[0]!)).toBe(INIT_SCRIPT);
+    // Executable, so the image runs it rather than sourcing it into its own shell.
+    expect(fs.statSync(INIT_SCRIPT).mode & 0o111).not.toBe(0);
+    expect(mountedFile(postgres, postgres.environment!.BOOMERANG_APP_ROLE_SQL!)).toBe(
+      APPLICATION_ROLE_SQL_FILE,
+    );
+    // Kept apart: the superuser's password provisions, the application's reaches the containers.
+    expect(postgres.environment!.POSTGRES_PASSWORD).toBe(
+      TEST_COMPOSE_SECRETS.BOOMERANG_DB_PASSWORD,
+    );
+    expect(postgres.environment!.BOOMERANG_APP_DB_PASSWORD).toBe(
+      TEST_COMPOSE_SECRETS.BOOMERANG_APP_DB_PASSWORD,
+    );
+  });
 
   it('gives the worker and the endpoint the same signing secret', () => {
     expect(services['boomerang-worker']!.environment!.BOOMERANG_SIGNING_SECRET).toBe(

@@ -19,6 +19,8 @@ export interface ComposeService {
 }
 
 export const COMPOSE_FILE = path.join(PROJECT_ROOT, 'docker-compose.yml');
+/** boomerang-postgres's init script, which makes the application's role. */
+export const INIT_SCRIPT = path.join(PROJECT_ROOT, 'deploy', 'boomerang-postgres-init.sh');
 
 export function interpolate(text: string, vars: Record<string, string | undefined>): string {
   return text.replace(
@@ -51,10 +53,20 @@ export function composeServices(
   return walk(raw.services) as Record<string, ComposeService>;
 }
 
+/** The file of this checkout that `service` mounts at `containerPath` (`./file:/path[:ro]`). */
+export function mountedFile(service: ComposeService, containerPath: string): string | undefined {
+  for (const volume of service.volumes ?? []) {
+    const [host, container] = volume.split(':');
+    if (container === containerPath && host?.startsWith('./')) return path.join(PROJECT_ROOT, host);
+  }
+  return undefined;
+}
+
 /** What a `.env` made from `.env.example` holds once filled in. */
 export const TEST_COMPOSE_SECRETS = {
   TEMPORAL_DB_PASSWORD: 'temporal-pw',
   BOOMERANG_DB_PASSWORD: 'boomerang-pw',
+  BOOMERANG_APP_DB_PASSWORD: 'boomerang-app-pw',
   BOOMERANG_SIGNING_SECRET: 'compose-signing-secret',
   BOOMERANG_API_KEY: 'compose-api-key',
   BOOMERANG_OPERATOR_KEY: 'compose-operator-key',
