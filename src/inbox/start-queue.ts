@@ -231,6 +231,23 @@ export async function drainStartQueue(
 }
 
 /**
+ * Starts rows taken from the queue (a contact's, or a starter's claim), their campaigns' status
+ * read now, and writes what became of them. Between the take and this call a campaign may be
+ * paused (its rows go back to the queue, held) or stopped (dropped).
+ */
+export async function startRowsInHand(
+  deps: JourneyStarter,
+  rows: readonly QueuedStart[],
+): Promise<Pick<Settlement, 'started' | 'failed' | 'held' | 'dropped'>> {
+  const definitions: Definitions = new Map();
+  await loadDefinitions(deps, rows, definitions);
+  const settlement = new Settlement(deps, START_PARK_AFTER_ATTEMPTS);
+  await forEachLimited(rows, START_CONCURRENCY, (row) => settlement.start(row, definitions));
+  await settlement.write();
+  return settlement;
+}
+
+/**
  * Starts a contact's queued journeys now, whatever their backoff, parked ones aside (before the
  * contact's journeys are signalled, or to start what an event just queued), but those in `except`.
  * Throws when one fails, naming each campaign, with the first error as its cause (an outage stays
@@ -243,11 +260,7 @@ export async function startQueuedJourneysOf(
 ): Promise<Map<string, StartOutcome>> {
   const rows = (await queuedStartsOf(deps.db, contactId)).filter((r) => !except.has(r.workflowId));
   if (!rows.length) return new Map();
-  const definitions: Definitions = new Map();
-  await loadDefinitions(deps, rows, definitions);
-  const settlement = new Settlement(deps, START_PARK_AFTER_ATTEMPTS);
-  await forEachLimited(rows, START_CONCURRENCY, (row) => settlement.start(row, definitions));
-  await settlement.write();
+  const settlement = await startRowsInHand(deps, rows);
   if (settlement.failed.length)
     throw enrolmentFailure(
       contactId,

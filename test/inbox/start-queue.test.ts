@@ -2,14 +2,15 @@
  * The start queue on a Temporal dev server and real Postgres, with the real workers: events applied
  * by a processor that leaves the journeys to the queue (as `npm start`'s does), the queue drained
  * by its starter. One journey per entry whatever is applied twice, crashes, or fails; a signal
- * never overtakes a queued start; the per-contact rule of a keyed entry holds across the queue.
+ * never overtakes a queued start; the per-contact rule of a keyed entry holds across the queue; a
+ * pause holds the queue, even for a start claimed just before it.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { createCheckedCampaign } from '../../src/campaigns/admin.js';
+import { createCheckedCampaign, setCampaignActive } from '../../src/campaigns/admin.js';
 import { journeyInput, startJourneyWorkflow } from '../../src/campaigns/enrolment.js';
 import { journeyQuery } from '../../src/campaigns/journey-contract.js';
 import { PROJECT_ROOT } from '../../src/config.js';
@@ -19,7 +20,11 @@ import { claimDueStarts } from '../../src/db/start-queue.js';
 import { type ApplyResult, applyEvent, starter } from '../../src/inbox/apply.js';
 import { parseStoredEvent } from '../../src/inbox/events.js';
 import { processInboxBatch } from '../../src/inbox/processor.js';
-import { drainStartQueue } from '../../src/inbox/start-queue.js';
+import {
+  drainStartQueue,
+  START_LEASE_SECONDS,
+  startRowsInHand,
+} from '../../src/inbox/start-queue.js';
 import { collectMetrics } from '../../src/reports/metrics.js';
 import { inboxOverview } from '../../src/services/inbox.js';
 import { type CliRun, runCli } from '../cli/support.js';
@@ -410,5 +415,53 @@ describe('the start queue', () => {
     expect(
       await h.database.db.selectFrom('journey_starts').select('workflow_id').execute(),
     ).toEqual([]);
+  });
+
+  it('puts a start claimed just before its campaign was paused back in the queue, held; resumed, it starts once', async () => {
+    const { contactId } = await registerQueued('claimed-then-paused@example.com');
+    const workflowId = `${WELCOME}/${contactId}`;
+    // A starter claims the row while the campaign is active,
+    const claimed = await claimDueStarts(h.database.db, {
+      limit: 100,
+      leaseSeconds: START_LEASE_SECONDS,
+    });
+    expect(claimed.map((r) => r.workflowId)).toEqual([workflowId]);
+    // the campaign is paused,
+    await setCampaignActive(h.database.db, WELCOME, 'paused');
+    try {
+      // and only then does the starter read its status and settle the row: not started, but
+      // back in the queue, held, its lease given up.
+      expect(await startRowsInHand(starter(h.deps), claimed)).toMatchObject({
+        held: 1,
+        dropped: 0,
+        failed: [],
+        started: new Map(),
+      });
+      expect(await exists(workflowId)).toBe(false);
+      const [row, ...others] = await queued(contactId);
+      expect(others).toEqual([]);
+      expect(row).toMatchObject({ workflow_id: workflowId, attempts: 0, parked_at: null });
+      expect(row!.due_at.getTime()).toBeLessThanOrEqual(Date.now());
+      expect((await inboxOverview(h.database.db, 'pending', 1)).startQueue).toMatchObject({
+        queued: 0,
+        held: 1,
+      });
+      expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 0, held: 0 });
+      expect(await exists(workflowId)).toBe(false);
+    } finally {
+      await setCampaignActive(h.database.db, WELCOME, 'active');
+    }
+    // Resumed: the next drain starts it at once (no lease to wait out), and no later one again.
+    expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 1, alreadyStarted: 0 });
+    expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 0, alreadyStarted: 0 });
+    await h.journeyAt(workflowId, 'wait');
+    expect(await queued(contactId)).toEqual([]);
+    expect(await journeyRows(contactId)).toEqual([{ workflow_id: workflowId }]);
+    const welcomes = await h.database.db
+      .selectFrom('messages')
+      .select('id')
+      .where('contact_id', '=', contactId)
+      .execute();
+    expect(welcomes).toHaveLength(1);
   });
 });
