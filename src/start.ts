@@ -95,6 +95,9 @@ export async function start(
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
+      // Said once: a signal to npm start's process group reaches us twice, straight and relayed by
+      // tsx, and a second Ctrl-C changes nothing.
+      if (shutdown.stopping) return;
       say(`${signal}: stopping`);
       shutdown.stopping = true;
       stopRequested();

@@ -1,6 +1,7 @@
 /**
  * `npm start` as a user runs it: the whole stack on embedded defaults, the skeleton's CLI command,
- * the workflow visible through the Web UI, Ctrl-C stopping every part, and a restart keeping state.
+ * the workflow visible through the Web UI, Ctrl-C or SIGTERM stopping every part (said once), and a
+ * restart keeping state.
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -38,7 +39,7 @@ describe('npm start', () => {
     if (dataDir) await removeStackData(dataDir);
   });
 
-  it('runs the stack, shows a CLI-started workflow in the Web UI, stops on Ctrl-C and resumes on restart', async () => {
+  it('runs the stack, shows a CLI-started workflow in the Web UI, stops on Ctrl-C or SIGTERM and resumes on restart', async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-start-'));
     await fs.chmod(dataDir, 0o755);
     // Its own process group, like a terminal session: Ctrl-C is a SIGINT to the whole group.
@@ -51,9 +52,15 @@ describe('npm start', () => {
       ({ ports, env } = started);
       return started.proc;
     };
-    const ctrlC = async (proc: RunningProcess) => {
-      process.kill(-proc.child.pid!, 'SIGINT');
+    // Ctrl-C is a SIGINT to the whole group; `docker stop` or systemd send SIGTERM.
+    const stop = async (proc: RunningProcess, signal: 'SIGINT' | 'SIGTERM') => {
+      process.kill(-proc.child.pid!, signal);
+      // The signal again once it is taken, as tsx (`npm start`'s runner) relays the group's to us,
+      // or a user presses Ctrl-C twice: the stop goes on, and is announced once.
+      await proc.waitForOutput(new RegExp(`${signal}: stopping`));
+      if (proc.child.exitCode === null) process.kill(proc.child.pid!, signal);
       expect(await proc.exited()).toBe(0);
+      expect(proc.output().match(/SIG[A-Z]+: stopping/g)).toEqual([`${signal}: stopping`]);
       for (const port of Object.values(ports))
         expect(await portOpen(port), `port ${port} still open after stop`).toBe(false);
     };
@@ -151,7 +158,7 @@ describe('npm start', () => {
         .workflowExecutionInfo.status,
     ).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
 
-    await ctrlC(stack);
+    await stop(stack, 'SIGINT');
     expect(stack.output()).toMatch(/boomerang: stopped/);
 
     stack = await launch();
@@ -160,7 +167,7 @@ describe('npm start', () => {
       workflowExecutionInfo: { status: string };
     };
     expect(describe2.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
-    await ctrlC(stack);
+    await stop(stack, 'SIGTERM');
   }, 400_000);
 
   // Containers run as root with the clone in /root (0700): the `postgres` user the embedded server
