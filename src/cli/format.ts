@@ -7,10 +7,7 @@ export function moneyFormatter(currency: string): (x: number | null) => string {
   return (x) => (x === null ? '—' : format.format(x));
 }
 
-/** A count with its noun in the number it takes: "1 journey", "0 journeys", "3 running journeys". */
-export function counted(n: number, noun: string, plural = `${noun}s`): string {
-  return `${n} ${n === 1 ? noun : plural}`;
-}
+export { counted } from '../domain/counted.js';
 
 /** A plain text table: columns padded to their widest cell. */
 export function formatTable(headers: string[], rows: string[][]): string {

@@ -33,6 +33,7 @@ import {
   ContactValidationError,
   parseContactInput,
 } from '../domain/contacts.js';
+import { counted } from '../domain/counted.js';
 import { recordContactEvent } from '../db/contact-events.js';
 import { findContact } from '../db/contacts.js';
 import { registrationEntryEvent, signalFlowEvent } from '../campaigns/flow-events.js';
@@ -477,10 +478,10 @@ async function applyRefund(deps: ApplyDeps, event: RefundEvent): Promise<ApplyRe
   return { ...base, outcome: 'refunded' };
 }
 
-/** "2 journey(s) started", or "queued to start" where the start queue starts them. */
+/** "2 journeys started", or "queued to start" where the start queue starts them. */
 export function enteredText(journeys: readonly JourneyStart[]): string {
   const started = journeys.filter((j) => j.outcome === 'started');
-  return `${started.length} journey(s) ${started.some((j) => j.queued) ? 'queued to start' : 'started'}`;
+  return `${counted(started.length, 'journey')} ${started.some((j) => j.queued) ? 'queued to start' : 'started'}`;
 }
 
 /** One line saying what an applied event did (logs, the CLI). */
@@ -501,10 +502,10 @@ export function describeResult(result: ApplyResult): string {
         `contact ${result.contactId} ${result.contact}; order ${result.order.externalId} ${result.order.action} (${result.order.status})` +
         (result.couponRedeemed ? '; coupon redeemed' : '') +
         (result.newPurchase
-          ? `; ${result.journeysSignalled} running journey(s) signalled`
+          ? `; ${counted(result.journeysSignalled, 'running journey')} signalled`
           : '; not a new purchase, no journey signalled') +
         (result.checkoutJourneysSignalled
-          ? `; its checkout's ${result.checkoutJourneysSignalled} journey(s) told it is completed`
+          ? `; its checkout's ${counted(result.checkoutJourneysSignalled, 'journey')} told it is completed`
           : '')
       );
     case 'order_refunded':
@@ -512,7 +513,7 @@ export function describeResult(result: ApplyResult): string {
     case 'provider_feedback':
       return describeFeedback(result);
     case 'track': {
-      return `event "${result.name}" of contact ${result.contactId}${result.stored ? '' : ' (kept already)'}; ${enteredText(result.journeys)}, ${result.journeysSignalled} running journey(s) signalled`;
+      return `event "${result.name}" of contact ${result.contactId}${result.stored ? '' : ' (kept already)'}; ${enteredText(result.journeys)}, ${counted(result.journeysSignalled, 'running journey')} signalled`;
     }
     case 'checkout_started':
     case 'checkout_updated':

@@ -25,6 +25,7 @@ import {
 import { findContact } from '../db/contacts.js';
 import { CHECKOUT_EVENTS, checkoutEventProperties } from '../domain/checkouts.js';
 import type { ContactInput } from '../domain/contacts.js';
+import { counted } from '../domain/counted.js';
 import {
   type ApplyDeps,
   enteredText,
@@ -204,12 +205,12 @@ export async function completeCheckoutOfOrder(
 
 export function describeCheckoutResult(result: CheckoutResult | CheckoutDeletedResult): string {
   if (result.type === 'checkout_deleted')
-    return `checkout ${result.checkoutId} ${result.known ? 'deleted' : 'not known, nothing to delete'}; ${result.journeysSignalled} running journey(s) signalled`;
+    return `checkout ${result.checkoutId} ${result.known ? 'deleted' : 'not known, nothing to delete'}; ${counted(result.journeysSignalled, 'running journey')} signalled`;
   return (
     `checkout ${result.checkoutId} ${result.stored}${result.contactId ? ` (contact ${result.contactId})` : ''}` +
     (result.startsNothing
       ? `; starts nothing: ${result.startsNothing}`
       : `; ${enteredText(result.journeys)}`) +
-    `, ${result.journeysSignalled} running journey(s) signalled`
+    `, ${counted(result.journeysSignalled, 'running journey')} signalled`
   );
 }

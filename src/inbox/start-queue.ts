@@ -26,6 +26,7 @@ import {
 import type { FlowEvent } from '../campaigns/journey-contract.js';
 import type { CampaignBase } from '../campaigns/kinds/common.js';
 import { forEachLimited } from '../domain/concurrency.js';
+import { counted } from '../domain/counted.js';
 import { messageWithCauses } from '../domain/errors.js';
 import {
   claimDueStarts,
@@ -289,15 +290,15 @@ export function startStartQueue(deps: JourneyStarter, opts: StartQueueOptions = 
       const s = await drainStartQueue(deps, { limit: START_BATCH * 4 });
       if (s.started || s.alreadyStarted || s.dropped || s.held)
         log.info(
-          `start queue: ${s.started} journey(s) started${s.alreadyStarted ? `, ${s.alreadyStarted} found started` : ''}${s.dropped ? `, ${s.dropped} of stopped campaigns dropped` : ''}${s.held ? `, ${s.held} of paused campaigns held until resumed` : ''}`,
+          `start queue: ${counted(s.started, 'journey')} started${s.alreadyStarted ? `, ${s.alreadyStarted} found started` : ''}${s.dropped ? `, ${s.dropped} of stopped campaigns dropped` : ''}${s.held ? `, ${s.held} of paused campaigns held until resumed` : ''}`,
         );
       if (s.failed > s.parked)
         log.warn(
-          `start queue: ${s.failed - s.parked} start(s) failed, kept and retried (boomerang inbox starts --state failing)`,
+          `start queue: ${counted(s.failed - s.parked, 'start')} failed, kept and retried (boomerang inbox starts --state failing)`,
         );
       if (s.parked)
         log.warn(
-          `start queue: ${s.parked} start(s) parked after ${START_PARK_AFTER_ATTEMPTS} failed attempts; see boomerang inbox starts --state parked, then retry-starts or discard-starts`,
+          `start queue: ${counted(s.parked, 'start')} parked after ${START_PARK_AFTER_ATTEMPTS} failed attempts; see boomerang inbox starts --state parked, then retry-starts or discard-starts`,
         );
       lastProblem = undefined;
       return s.started + s.alreadyStarted + s.failed + s.dropped + s.held >= START_BATCH * 4;

@@ -1,6 +1,10 @@
-/** The small helpers every layer shares: an error with its causes, bounded concurrency. */
+/**
+ * The small helpers every layer shares: an error with its causes, bounded concurrency, a count with
+ * its noun.
+ */
 import { describe, expect, it } from 'vitest';
 import { forEachLimited } from '../../src/domain/concurrency.js';
+import { counted } from '../../src/domain/counted.js';
 import { messageWithCauses } from '../../src/domain/errors.js';
 
 describe('messageWithCauses', () => {
@@ -30,5 +34,14 @@ describe('forEachLimited', () => {
     });
     expect(done.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(most).toBe(3);
+  });
+});
+
+describe('counted', () => {
+  it('puts the noun in the number the count takes', () => {
+    expect(counted(1, 'running journey')).toBe('1 running journey');
+    expect(counted(0, 'journey')).toBe('0 journeys');
+    expect(counted(3, 'start')).toBe('3 starts');
+    expect(counted(2, 'entry', 'entries')).toBe('2 entries');
   });
 });

@@ -117,7 +117,7 @@ describe('the HTTP endpoint process', () => {
     // The process logs once its transaction is done; a loaded machine may show it a moment later.
     // Its journey is queued as the event is applied, and started by the start queue's starter.
     const applied =
-      /inbox: inbox event \d+ \(api account_registered\) applied: contact \d+ inserted; 1 journey\(s\) queued to start/;
+      /inbox: inbox event \d+ \(api account_registered\) applied: contact \d+ inserted; 1 journey queued to start/;
     await until(async () => applied.test(http!.output()), 'the applied event logged', 10_000);
     expect(http.output()).toMatch(applied);
 
