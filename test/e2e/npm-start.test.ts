@@ -173,7 +173,7 @@ describe('npm start', () => {
   // Containers run as root with the clone in /root (0700): the `postgres` user the embedded server
   // runs as reaches neither node_modules nor .data there. Only root has this problem.
   it.runIf(os.userInfo().uid === 0)(
-    'as root, starts from a clone in a 0700 home on its own defaults',
+    'as root, npm start runs from a clone in a 0700 home on its own defaults, and stops whole when npm alone gets SIGTERM',
     async () => {
       const home = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-root-home-'));
       await fs.chmod(home, 0o700);
@@ -185,7 +185,8 @@ describe('npm start', () => {
           await exec('cp', ['-al', path.join(PROJECT_ROOT, entry), clone]);
       const dataDir = path.join(clone, '.data');
       const ports = await freeStartPorts();
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
+      // `npm start` itself: a service manager stopping it signals npm alone, not its group.
+      const child = spawn('npm', ['start'], {
         cwd: clone,
         env: {
           ...process.env,
@@ -206,8 +207,11 @@ describe('npm start', () => {
         expect(output, output).toMatch(/up and running/);
         expect((await fetch(`http://127.0.0.1:${ports.http}/readyz`)).status).toBe(200);
         expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o700);
-        process.kill(-child.pid!, 'SIGINT');
+        process.kill(child.pid!, 'SIGTERM');
         expect(await exited).toBe(0);
+        expect(output).toMatch(/boomerang: stopped/);
+        for (const port of Object.values(ports))
+          expect(await portOpen(port), `port ${port} still open after stop`).toBe(false);
       } finally {
         if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
         const { clusterDir } = await embeddedClusterDir(dataDir);
