@@ -18,6 +18,8 @@
  *   checkouts/delete            → checkout_deleted.
  * Orders carry the checkout they complete: checkout_token (older API versions: checkout_id).
  * A payload that cannot be attributed to a contact (a POS order without customer) is ignored.
+ * An email of another type than text (a number) is not skipped: the event is ignored with the
+ * field named by its Shopify path (`customer.email`, `email`, `contact_email`).
  * Optional contact details Shopify has in a form Boomerang refuses (a phone without country code)
  * are dropped rather than losing the event; so are a customer's created_at and consent time when
  * they are more than the clock tolerance ahead of the receipt (the receipt time is used instead).
@@ -49,6 +51,14 @@ export type ShopifyMapping =
   | { ok: false; ignored: string };
 
 type Json = JsonObject;
+/**
+ * A payload's event, and Shopify's names of the fields it took (event path → payload path), so a
+ * problem names the field the shop sent.
+ */
+interface Mapped {
+  event: Json;
+  shopifyPaths?: Record<string, string>;
+}
 const isObject = isJsonObject;
 const text = trimmedText;
 const id = (v: unknown): string | undefined =>
@@ -68,6 +78,20 @@ export function parseShopifyJson(text: string): unknown {
 
 export function isShopifyTopic(topic: string): topic is ShopifyTopic {
   return (SHOPIFY_TOPICS as readonly string[]).includes(topic);
+}
+
+/**
+ * The first of `fields` (Shopify's path → value) that holds something: null and blank text do
+ * not. A value of another type (a number) is passed on, so the contact gate names its wrong type
+ * rather than the event falling through to the next field or to "no customer".
+ */
+function emailOf(fields: Json): { email?: unknown; path?: string } {
+  for (const [path, value] of Object.entries(fields)) {
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string') return { email: value, path };
+    if (value.trim()) return { email: value.trim(), path };
+  }
+  return {};
 }
 
 /** subscribed / unsubscribed from Shopify's consent; anything else leaves the status as it is. */
@@ -91,13 +115,17 @@ function smsConsentOf(customer: Json): boolean | undefined {
   return undefined;
 }
 
-function mapOrder(order: Json): ShopifyMapping | Json {
+function mapOrder(order: Json): ShopifyMapping | Mapped {
   const orderId = id(order.id);
   if (!orderId) return { ok: false, ignored: 'the order has no id' };
   const customer = isObject(order.customer) ? order.customer : {};
   const externalId = id(customer.id);
-  const email = text(customer.email) ?? text(order.email) ?? text(order.contact_email);
-  if (!externalId && !email)
+  const { email, path: emailPath } = emailOf({
+    'customer.email': customer.email,
+    email: order.email,
+    contact_email: order.contact_email,
+  });
+  if (!externalId && email === undefined)
     return {
       ok: false,
       ignored: `order ${orderId} has no customer (neither customer id nor email)`,
@@ -114,7 +142,7 @@ function mapOrder(order: Json): ShopifyMapping | Json {
     typeof order.total_price === 'number'
       ? order.total_price
       : Number(text(order.total_price) ?? Number.NaN);
-  return {
+  const event = {
     type: 'purchase',
     contact: compact({
       external_id: externalId,
@@ -134,6 +162,7 @@ function mapOrder(order: Json): ShopifyMapping | Json {
       checkout_id: id(order.checkout_token) ?? id(order.checkout_id),
     }),
   };
+  return { event, ...(emailPath ? { shopifyPaths: { 'contact.email': emailPath } } : {}) };
 }
 
 const amountOf = (v: unknown): unknown => {
@@ -159,23 +188,28 @@ function mapLineItem(line: Json): Json {
   });
 }
 
-function mapCheckout(topic: ShopifyTopic, checkout: Json): ShopifyMapping | Json {
+function mapCheckout(topic: ShopifyTopic, checkout: Json): ShopifyMapping | Mapped {
   const token = id(checkout.token) ?? id(checkout.id);
   if (!token) return { ok: false, ignored: 'the checkout has no token' };
   if (topic === 'checkouts/delete')
-    return compact({
-      type: 'checkout_deleted',
-      checkout: { id: token, source: SHOPIFY_ORDER_SOURCE },
-      occurred_at: text(checkout.updated_at),
-    });
+    return {
+      event: compact({
+        type: 'checkout_deleted',
+        checkout: { id: token, source: SHOPIFY_ORDER_SOURCE },
+        occurred_at: text(checkout.updated_at),
+      }),
+    };
   const customer = isObject(checkout.customer) ? checkout.customer : {};
   const externalId = id(customer.id);
-  const email = text(checkout.email) ?? text(customer.email);
+  const { email, path: emailPath } = emailOf({
+    email: checkout.email,
+    'customer.email': customer.email,
+  });
   const lines = Array.isArray(checkout.line_items) ? checkout.line_items : [];
-  return compact({
+  const event = compact({
     type: topic === 'checkouts/create' ? 'checkout_started' : 'checkout_updated',
     contact:
-      externalId || email
+      externalId || email !== undefined
         ? compact({
             external_id: externalId,
             email,
@@ -197,9 +231,10 @@ function mapCheckout(topic: ShopifyTopic, checkout: Json): ShopifyMapping | Json
     }),
     occurred_at: text(checkout.updated_at) ?? text(checkout.created_at),
   });
+  return { event, ...(emailPath ? { shopifyPaths: { 'contact.email': emailPath } } : {}) };
 }
 
-function mapRefund(refund: Json): ShopifyMapping | Json {
+function mapRefund(refund: Json): ShopifyMapping | Mapped {
   const orderId = id(refund.order_id);
   if (!orderId) return { ok: false, ignored: 'the refund names no order_id' };
   let amount: number | undefined;
@@ -217,25 +252,25 @@ function mapRefund(refund: Json): ShopifyMapping | Json {
     }
     amount = Math.round(amount * 100) / 100;
   }
-  return compact({
-    type: 'order_refunded',
-    order: { id: orderId, source: SHOPIFY_ORDER_SOURCE },
-    amount,
-    refunded_at: text(refund.created_at),
-  });
+  return {
+    event: compact({
+      type: 'order_refunded',
+      order: { id: orderId, source: SHOPIFY_ORDER_SOURCE },
+      amount,
+      refunded_at: text(refund.created_at),
+    }),
+  };
 }
 
-function mapCustomer(customer: Json): ShopifyMapping | Json {
-  // An email of another type (a number) is passed on: the contact gate names its wrong type.
-  const email =
-    typeof customer.email === 'string' ? text(customer.email) : (customer.email ?? undefined);
+function mapCustomer(customer: Json): ShopifyMapping | Mapped {
+  const { email } = emailOf({ email: customer.email });
   if (email === undefined)
     return {
       ok: false,
       ignored: `customer ${id(customer.id) ?? '(no id)'} has no email: a registration needs one`,
     };
   const address = isObject(customer.default_address) ? customer.default_address : {};
-  return compact({
+  const event = compact({
     type: 'account_registered',
     contact: compact({
       external_id: id(customer.id),
@@ -256,6 +291,7 @@ function mapCustomer(customer: Json): ShopifyMapping | Json {
         ? text(customer.email_marketing_consent.consent_updated_at)
         : undefined) ?? text(customer.updated_at),
   });
+  return { event, shopifyPaths: { 'contact.email': 'email' } };
 }
 
 /** Optional details whose bad value is not worth losing the event for. */
@@ -288,8 +324,8 @@ export function mapShopifyWebhook(
         : topic.startsWith('checkouts/')
           ? mapCheckout(topic, payload)
           : mapOrder(payload);
-  if ('ok' in mapped) return mapped as ShopifyMapping;
-  const event = mapped;
+  if ('ok' in mapped) return mapped;
+  const { event, shopifyPaths = {} } = mapped;
   const dropped: EventProblem[] = [];
   for (;;) {
     const result = validateEvent(event, [], clock);
@@ -298,7 +334,7 @@ export function mapShopifyWebhook(
     if (bad.length === 0 || bad.length !== result.problems.length) {
       return {
         ok: false,
-        ignored: `the ${topic} payload does not make a valid event: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        ignored: `the ${topic} payload does not make a valid event: ${result.problems.map((p) => `${shopifyPaths[p.path] ?? p.path}: ${p.message}`).join('; ')}`,
       };
     }
     for (const problem of bad) {

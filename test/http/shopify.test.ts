@@ -157,6 +157,23 @@ describe('POST /webhooks/shopify', () => {
     expect(await inbox()).toHaveLength(0);
   });
 
+  it('answers 200 to an order whose email has another type, naming the field, and stores nothing', async () => {
+    // As any other field of the wrong type: Shopify would retry a 400 and then drop the subscription.
+    const res = await deliver(
+      'orders/create',
+      shopifyOrder({ customer: { id: 115310627314723950, email: 12345 } }),
+      { webhookId: 'w-email-type' },
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      ignored: true,
+      reason:
+        'the orders/create payload does not make a valid event: customer.email: has the wrong type (12345); use a string',
+    });
+    expect(await inbox()).toHaveLength(0);
+    expect(endpoint.kicks).toBe(0);
+  });
+
   it('answers 503 while no webhook secret is configured', async () => {
     const unconfigured = await startServer({
       db: endpoint.database.db,
@@ -316,7 +333,7 @@ describe('Shopify payloads → events', () => {
     expect(mapShopifyWebhook('customers/create', { id: 7, email: 12345 })).toEqual({
       ok: false,
       ignored:
-        'the customers/create payload does not make a valid event: contact.email: has the wrong type (12345); use a string',
+        'the customers/create payload does not make a valid event: email: has the wrong type (12345); use a string',
     });
     // Absent, null or blank: still no email.
     for (const email of [undefined, null, ' '])
@@ -324,6 +341,29 @@ describe('Shopify payloads → events', () => {
         ok: false,
         ignored: 'customer 7 has no email: a registration needs one',
       });
+  });
+
+  it("names an order's email of another type by its Shopify field, even beside a customer id", () => {
+    const ignored = (order: Record<string, unknown>) => {
+      const mapped = mapShopifyWebhook('orders/paid', shopifyOrder(order));
+      return mapped.ok ? mapped.event : mapped.ignored;
+    };
+    const customer = shopifyOrder().customer;
+    expect(ignored({ customer: { ...customer, email: 12345 } })).toBe(
+      'the orders/paid payload does not make a valid event: customer.email: has the wrong type (12345); use a string',
+    );
+    // Without a customer the order's own email is the contact's: its wrong type is named too,
+    // not taken for an order without a customer.
+    expect(ignored({ customer: null, email: { address: 'jon@example.com' } })).toBe(
+      'the orders/paid payload does not make a valid event: email: has the wrong type ({"address":"jon@example.com"}); use a string',
+    );
+    expect(ignored({ customer: null, email: null, contact_email: 42 })).toBe(
+      'the orders/paid payload does not make a valid event: contact_email: has the wrong type (42); use a string',
+    );
+    // Null or blank is no email: the next field is read.
+    expect(ignored({ customer: { ...customer, email: ' ' }, email: 'jon@example.com' })).toEqual(
+      expect.objectContaining({ contact: expect.objectContaining({ email: 'jon@example.com' }) }),
+    );
   });
 
   it('maps financial statuses to order statuses', () => {

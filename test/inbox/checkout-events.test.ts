@@ -192,6 +192,21 @@ describe("Shopify's checkout webhooks", () => {
     });
   });
 
+  it("names a checkout's email of another type by its Shopify field", () => {
+    const reason = (fields: Record<string, unknown>) => {
+      const mapped = mapShopifyWebhook('checkouts/update', { ...checkout, ...fields });
+      return mapped.ok ? mapped.event : mapped.ignored;
+    };
+    // Not the customer id alone, nor a guest checkout that starts nothing.
+    expect(reason({ email: 12345 })).toBe(
+      'the checkouts/update payload does not make a valid event: email: has the wrong type (12345); use a string',
+    );
+    expect(reason({ email: null, customer: { id: 207119551, email: true } })).toBe(
+      'the checkouts/update payload does not make a valid event: customer.email: has the wrong type (true); use a string',
+    );
+    expect(reason({ email: '', customer: null })).toMatchObject({ type: 'checkout_updated' });
+  });
+
   it('reads the checkout an order completes from its checkout_token', () => {
     const order = mapShopifyWebhook('orders/create', {
       id: 450789469,
