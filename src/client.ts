@@ -13,7 +13,7 @@
 import type { Client } from '@temporalio/client';
 import { type Config, loadConfig } from './config.js';
 import type { Contact } from './domain/contacts.js';
-import type { EventType } from './inbox/events.js';
+import type { EventProblem, EventType } from './inbox/events.js';
 import type { InboxSource } from './inbox/store.js';
 import { withRunningStack } from './provision/local-state.js';
 import {
@@ -75,7 +75,6 @@ export interface Purchase {
  */
 const PURCHASE_FIELD_OF: Record<string, string> = {
   event_id: 'eventId',
-  contact: 'email',
   'contact.email': 'email',
   'contact.external_id': 'externalId',
   'order.id': 'orderId',
@@ -86,18 +85,22 @@ const PURCHASE_FIELD_OF: Record<string, string> = {
   'order.status': 'status',
 };
 
-/** Renames the paths of the problems by `fieldOf` (event path to the method's parameter path). */
+/**
+ * The problem of a purchase whose contact names nobody (no email, no externalId): the event's
+ * contact gate says it in the event's names (`external_id or email`), the caller used these.
+ */
+const NO_BUYER = 'email, externalId or contactId is required to identify the buyer';
+
+/** Restates the problems by `restate` (the event's problem to the method's caller's). */
 async function namingFields<T>(
-  fieldOf: (path: string) => string | undefined,
+  restate: (problem: EventProblem) => EventProblem,
   call: () => Promise<T>,
 ): Promise<T> {
   try {
     return await call();
   } catch (err) {
     if (!(err instanceof InvalidEventError)) throw err;
-    throw new InvalidEventError(
-      err.problems.map((p) => ({ ...p, path: fieldOf(p.path) ?? p.path })),
-    );
+    throw new InvalidEventError(err.problems.map(restate));
   }
 }
 
@@ -220,11 +223,14 @@ export class BoomerangClient {
     } else contact = defined({ email: purchase.email, external_id: purchase.externalId });
     const placedAt = purchase.placedAt ?? new Date();
     const byContactId = purchase.contactId !== undefined;
-    const fieldOf = (path: string) =>
-      byContactId && (path === 'contact' || path.startsWith('contact.'))
-        ? 'contactId'
-        : PURCHASE_FIELD_OF[path];
-    return namingFields(fieldOf, () =>
+    const restate = ({ path, message }: EventProblem): EventProblem => {
+      if (byContactId && (path === 'contact' || path.startsWith('contact.')))
+        return { path: 'contactId', message };
+      // The contact as a whole, which this method builds, is at fault only when it names nobody.
+      if (path === 'contact') return { path: 'email', message: NO_BUYER };
+      return { path: PURCHASE_FIELD_OF[path] ?? path, message };
+    };
+    return namingFields(restate, () =>
       this.recordEvent(
         defined({
           type: 'purchase',

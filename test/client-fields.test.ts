@@ -40,10 +40,19 @@ describe("the client's validation errors", () => {
   });
 
   it('name a missing buyer by the purchase’s fields', async () => {
-    const err = await client()
-      .recordPurchase({ orderId: 'o-1', total: 1 })
-      .catch((e: unknown) => e);
-    expect((err as InvalidEventError).problems.map((p) => p.path)).toEqual(['email']);
+    // Nothing, or blanks, name nobody; the event's own names (external_id) are not the caller's.
+    for (const buyer of [{}, { email: ' ', externalId: '' }]) {
+      const err = await client()
+        .recordPurchase({ ...buyer, orderId: 'o-1', total: 1 })
+        .catch((e: unknown) => e);
+      expect((err as InvalidEventError).problems).toEqual([
+        {
+          path: 'email',
+          message: 'email, externalId or contactId is required to identify the buyer',
+        },
+      ]);
+      expect((err as Error).message).not.toMatch(/external_id|contact\b/);
+    }
   });
 
   it('leave recordEvent’s paths as the event has them', async () => {
@@ -84,5 +93,21 @@ describe('boomerang event purchase, on the same client', () => {
     for (const flag of ['--email', '--order-id', '--total', '--coupon', '--placed-at', '--status'])
       expect(run.stderr).toContain(`  ${flag}: `);
     expect(run.stderr).not.toMatch(/order\.|contact\.|orderId|couponCode|placedAt/);
+  });
+
+  it('says a blank buyer names nobody, in options', async () => {
+    const run = await runCli(database.url, [
+      'event',
+      'purchase',
+      '--email',
+      ' ',
+      '--order-id',
+      'o-1',
+      '--total',
+      '1',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('say who bought: --email, --contact-id or --external-id');
+    expect(run.stderr).not.toMatch(/external_id|externalId|contactId/);
   });
 });

@@ -233,12 +233,11 @@ export function registerEventCommands(program: Command, ctx: CliContext): void {
     .option('--event-id <id>', "the store's id of the event: a repeat is not applied again")
     .option('--json', 'print JSON')
     .action(async (opts: PurchaseOptions) => {
-      const given = [opts.email, opts.contactId, opts.externalId].filter(
-        (v) => v !== undefined,
-      ).length;
-      if (given === 0)
+      const given = [opts.email, opts.contactId, opts.externalId].filter((v) => v !== undefined);
+      // A blank option names nobody either (the client would name its own fields, not options).
+      if (!given.some((v) => v.trim() !== ''))
         throw new CliError('say who bought: --email, --contact-id or --external-id', 2);
-      if (opts.contactId !== undefined && given > 1)
+      if (opts.contactId !== undefined && given.length > 1)
         throw new CliError(
           '--contact-id names the buyer alone: leave out --email and --external-id',
           2,
