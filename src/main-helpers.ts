@@ -14,19 +14,58 @@ export class ReportedFailure extends Error {
   }
 }
 
-/** Whether the message says all there is (config errors, plain failures): no debug hint after it. */
+/** Node's codes for a server that cannot be reached, in words. */
+const UNREACHABLE: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+};
+
+interface NetError {
+  code?: string;
+  address?: string;
+  port?: number;
+  hostname?: string;
+  /** An AggregateError's: one per address tried (localhost as ::1 and 127.0.0.1). */
+  errors?: unknown[];
+}
+
+/**
+ * Postgres's address and why it cannot be reached, when `err` says so. Only pg's connection errors
+ * reach an entry point as Node's own: Temporal's are gRPC errors (told in temporal/connection.ts),
+ * an HTTP call's come wrapped by fetch.
+ */
+function unreachablePostgres(err: unknown): string | undefined {
+  const e = (err ?? {}) as NetError;
+  const why = e.code ? UNREACHABLE[e.code] : undefined;
+  if (!why) return undefined;
+  const tried = (e.errors ?? []) as NetError[];
+  const at = e.address ? e : (tried.find((t) => t.address) ?? e);
+  const where = at.address
+    ? `${at.address.includes(':') ? `[${at.address}]` : at.address}:${at.port}`
+    : (e.hostname ?? 'the address in DATABASE_URL');
+  return `cannot reach Postgres at ${where} (${why}, ${e.code}): start the stack with \`npm start\`, or set DATABASE_URL to a Postgres that is running`;
+}
+
+/**
+ * Whether the message says all there is (config errors, plain failures, an unreachable Postgres):
+ * no debug hint after it.
+ */
 export function explainsItself(err: unknown): boolean {
-  return err instanceof ConfigError || err instanceof PlainFailure;
+  return (
+    err instanceof ConfigError ||
+    err instanceof PlainFailure ||
+    unreachablePostgres(err) !== undefined
+  );
 }
 
 export function describeError(err: unknown): string {
   if (err instanceof ConfigError) return err.message;
-  const code = (err as { code?: string }).code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') {
-    const e = err as { address?: string; port?: number; hostname?: string };
-    const where = e.address ? `${e.address}:${e.port}` : (e.hostname ?? 'the server');
-    return `cannot connect to ${where} (${code}): is \`npm start\` running, and does DATABASE_URL point at a running Postgres?`;
-  }
+  const unreachable = unreachablePostgres(err);
+  if (unreachable) return unreachable;
   if (err instanceof Error)
     return process.env.BOOMERANG_DEBUG ? (err.stack ?? err.message) : err.message;
   return String(err);

@@ -18,11 +18,10 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {
     const failed = results.find((r) => r.status === 'Error');
+    // None ran (Postgres not reachable, say): the error as it is, which tells why, not a migration.
+    if (!failed) throw error;
     const cause = error instanceof Error ? error.message : String(error);
-    throw new MigrationError(
-      `Migration ${failed?.migrationName ?? '(unknown)'} failed: ${cause}`,
-      results,
-    );
+    throw new MigrationError(`Migration ${failed.migrationName} failed: ${cause}`, results);
   }
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

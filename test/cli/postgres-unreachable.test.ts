@@ -1,0 +1,51 @@
+/**
+ * Postgres not reachable (DATABASE_URL at a closed port): `boomerang` and the worker, run as the
+ * user runs them, say which address refused and what to do, in one line: no debug hint, no stack
+ * trace, no "Migration … failed" for a migration that never ran.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/config.js';
+import { freePort } from '../support/ports.js';
+
+/** Runs `script args` (from the project root) with `env` over the test's own, minus any debug switch. */
+async function run(
+  script: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  const { BOOMERANG_DEBUG: _debug, ...inherited } = process.env;
+  const child = spawn(process.execPath, script, {
+    cwd: PROJECT_ROOT,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stderr };
+}
+
+it('names the address that refused and says to start the stack or fix DATABASE_URL', async () => {
+  // Nothing listens on a port just freed; Temporal's is set so no running stack is looked for.
+  const [postgresPort, temporalPort] = [await freePort(), await freePort()];
+  const env = {
+    DATABASE_URL: `postgres://boomerang:secret@127.0.0.1:${postgresPort}/boomerang`,
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    BOOMERANG_SIGNING_SECRET: 'a-signing-secret-of-the-test-only',
+  };
+  const reason = `cannot reach Postgres at 127.0.0.1:${postgresPort} (connection refused, ECONNREFUSED): start the stack with \`npm start\`, or set DATABASE_URL to a Postgres that is running`;
+  const boomerang = path.join(PROJECT_ROOT, 'bin', 'boomerang.js');
+  const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const [list, migrate, worker] = await Promise.all([
+    run([boomerang, 'campaign', 'list'], env),
+    run([boomerang, 'migrate'], env),
+    run([tsx, path.join('src', 'worker.ts')], env),
+  ]);
+  expect(list).toEqual({ code: 1, stderr: `boomerang: ${reason}\n` });
+  expect(migrate).toEqual({ code: 1, stderr: `boomerang: ${reason}\n` });
+  // The worker's last line: what it printed while starting may come before.
+  expect(worker.code).toBe(1);
+  expect(worker.stderr.trimEnd().split('\n').at(-1)).toBe(`worker: ${reason}`);
+  expect(worker.stderr).not.toMatch(/BOOMERANG_DEBUG|Migration|\n\s+at /);
+}, 60_000);
