@@ -18,8 +18,9 @@
  *   checkouts/delete            → checkout_deleted.
  * Orders carry the checkout they complete: checkout_token (older API versions: checkout_id).
  * A payload that cannot be attributed to a contact (a POS order without customer) is ignored.
- * An email of another type than text (a number) is not skipped: the event is ignored with the
- * field named by its Shopify path (`customer.email`, `email`, `contact_email`).
+ * An email of another type than text (a number) is left out when the payload has a text email or
+ * a customer id to go by (and said, by its Shopify path: `customer.email`, `email`,
+ * `contact_email`); without either the event is ignored with that field named.
  * Optional contact details Shopify has in a form Boomerang refuses (a phone without country code)
  * are dropped rather than losing the event; so are a customer's created_at and consent time when
  * they are more than the clock tolerance ahead of the receipt (the receipt time is used instead).
@@ -81,17 +82,18 @@ export function isShopifyTopic(topic: string): topic is ShopifyTopic {
 }
 
 /**
- * The first of `fields` (Shopify's path → value) that holds something: null and blank text do
- * not. A value of another type (a number) is passed on, so the contact gate names its wrong type
- * rather than the event falling through to the next field or to "no customer".
+ * The first text of `fields` (Shopify's path → value); null and blank text are none. Without one,
+ * the first value of another type (a number) is passed on, so the contact gate names its wrong
+ * type rather than the event being taken for one without a customer.
  */
 function emailOf(fields: Json): { email?: unknown; path?: string } {
+  let wrongType: { email: unknown; path: string } | undefined;
   for (const [path, value] of Object.entries(fields)) {
     if (value === undefined || value === null) continue;
-    if (typeof value !== 'string') return { email: value, path };
-    if (value.trim()) return { email: value.trim(), path };
+    if (typeof value !== 'string') wrongType ??= { email: value, path };
+    else if (value.trim()) return { email: value.trim(), path };
   }
-  return {};
+  return wrongType ?? {};
 }
 
 /** subscribed / unsubscribed from Shopify's consent; anything else leaves the status as it is. */
@@ -327,10 +329,20 @@ export function mapShopifyWebhook(
   if ('ok' in mapped) return mapped;
   const { event, shopifyPaths = {} } = mapped;
   const dropped: EventProblem[] = [];
+  // An order's or checkout's email that is not text is left out where the customer id still says
+  // who the contact is; a registration needs its email.
+  const contact = isObject(event.contact) ? event.contact : {};
+  const emailDroppable =
+    topic !== 'customers/create' &&
+    contact.external_id !== undefined &&
+    contact.email !== undefined &&
+    typeof contact.email !== 'string';
   for (;;) {
     const result = validateEvent(event, [], clock);
     if (result.ok) return { ok: true, event, dropped };
-    const bad = result.problems.filter((p) => DROPPABLE.has(p.path));
+    const bad = result.problems.filter(
+      (p) => DROPPABLE.has(p.path) || (p.path === 'contact.email' && emailDroppable),
+    );
     if (bad.length === 0 || bad.length !== result.problems.length) {
       return {
         ok: false,
@@ -342,6 +354,6 @@ export function mapShopifyWebhook(
       if (inner) delete (event[field!] as Json)[inner];
       else delete event[field!];
     }
-    dropped.push(...bad);
+    dropped.push(...bad.map((p) => ({ ...p, path: shopifyPaths[p.path] ?? p.path })));
   }
 }

@@ -157,11 +157,11 @@ describe('POST /webhooks/shopify', () => {
     expect(await inbox()).toHaveLength(0);
   });
 
-  it('answers 200 to an order whose email has another type, naming the field, and stores nothing', async () => {
+  it('answers 200 to an order whose only email has another type and no customer id, naming the field, and stores nothing', async () => {
     // As any other field of the wrong type: Shopify would retry a 400 and then drop the subscription.
     const res = await deliver(
       'orders/create',
-      shopifyOrder({ customer: { id: 115310627314723950, email: 12345 } }),
+      shopifyOrder({ customer: { email: 12345 }, email: null, contact_email: null }),
       { webhookId: 'w-email-type' },
     );
     expect(res.status).toBe(200);
@@ -343,14 +343,26 @@ describe('Shopify payloads → events', () => {
       });
   });
 
-  it("names an order's email of another type by its Shopify field, even beside a customer id", () => {
+  it("names an order's email of another type by its Shopify field, and keeps the purchase where the customer id says who bought", () => {
     const ignored = (order: Record<string, unknown>) => {
       const mapped = mapShopifyWebhook('orders/paid', shopifyOrder(order));
       return mapped.ok ? mapped.event : mapped.ignored;
     };
-    const customer = shopifyOrder().customer;
-    expect(ignored({ customer: { ...customer, email: 12345 } })).toBe(
-      'the orders/paid payload does not make a valid event: customer.email: has the wrong type (12345); use a string',
+    const customer = shopifyOrder().customer as Record<string, unknown>;
+    // Beside a customer id the purchase is kept, under the id, and the email said left out.
+    const beside = mapShopifyWebhook(
+      'orders/paid',
+      shopifyOrder({ customer: { ...customer, email: 12345 }, email: null, contact_email: null }),
+    );
+    expect(beside).toMatchObject({
+      ok: true,
+      event: { type: 'purchase', contact: { external_id: String(customer.id) } },
+      dropped: [{ path: 'customer.email', message: 'has the wrong type (12345); use a string' }],
+    });
+    expect(beside.ok && (beside.event.contact as Record<string, unknown>).email).toBeUndefined();
+    // A text email in another field is the contact's.
+    expect(ignored({ customer: { ...customer, email: 12345 }, email: 'jon@example.com' })).toEqual(
+      expect.objectContaining({ contact: expect.objectContaining({ email: 'jon@example.com' }) }),
     );
     // Without a customer the order's own email is the contact's: its wrong type is named too,
     // not taken for an order without a customer.

@@ -197,13 +197,25 @@ describe("Shopify's checkout webhooks", () => {
       const mapped = mapShopifyWebhook('checkouts/update', { ...checkout, ...fields });
       return mapped.ok ? mapped.event : mapped.ignored;
     };
-    // Not the customer id alone, nor a guest checkout that starts nothing.
-    expect(reason({ email: 12345 })).toBe(
+    // Not a guest checkout that starts nothing.
+    expect(reason({ email: 12345, customer: null })).toBe(
       'the checkouts/update payload does not make a valid event: email: has the wrong type (12345); use a string',
     );
-    expect(reason({ email: null, customer: { id: 207119551, email: true } })).toBe(
+    expect(reason({ email: null, customer: { email: true } })).toBe(
       'the checkouts/update payload does not make a valid event: customer.email: has the wrong type (true); use a string',
     );
+    // Beside a customer id the checkout is kept under the id, the email said left out.
+    expect(
+      mapShopifyWebhook('checkouts/update', {
+        ...checkout,
+        email: null,
+        customer: { id: 207119551, email: true },
+      }),
+    ).toMatchObject({
+      ok: true,
+      event: { contact: { external_id: '207119551' } },
+      dropped: [{ path: 'customer.email' }],
+    });
     expect(reason({ email: '', customer: null })).toMatchObject({ type: 'checkout_updated' });
   });
 
