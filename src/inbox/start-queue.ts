@@ -86,8 +86,10 @@ async function loadDefinitions(
 
 /**
  * What became of started rows, written in chunks: done ones leave the queue (their journeys'
- * rows written), those of stopped or dropped campaigns are dropped, those of campaigns paused
- * since they were claimed go back to the queue, held; failed ones back off.
+ * rows written), those of stopped or dropped campaigns are dropped, those of campaigns found paused
+ * go back to the queue, held; failed ones back off. A campaign's status is the one read with its
+ * definition, once per drain after a claim: a pause later in a drain holds what it claims next
+ * (the claim skips paused campaigns), not the rows already in hand.
  */
 class Settlement {
   readonly started = new Map<string, StartOutcome>();
