@@ -136,6 +136,9 @@ export async function start(
     ports.push({ port: config.httpPort, variable: 'PORT', what: 'HTTP endpoint' });
     await assertPortsFree(ports);
 
+    // The Web UI's codec endpoint, at the banner's Dashboard address: the browser sends the
+    // operator's credentials only to the origin where the operator signed in.
+    const codecEndpoint = config.payloadEncryptionKey ? `${localHttpUrl(config)}/codec` : undefined;
     if (config.temporal.address) {
       say(`using the Temporal server at ${config.temporal.address}`);
       const client = await connectClient(config);
@@ -143,9 +146,7 @@ export async function start(
       if (added.length) say(`registered search attributes ${added.join(', ')}`);
       await client.connection.close();
     } else if (options.temporal === 'dev') {
-      await startTemporalDevServer(config, shutdown, {
-        codecEndpoint: config.payloadEncryptionKey ? `${localHttpUrl(config)}/codec` : undefined,
-      });
+      await startTemporalDevServer(config, shutdown, { codecEndpoint });
     }
 
     const secrets = await localSecrets(config);
@@ -168,6 +169,7 @@ export async function start(
             'postgres',
           ),
         shutdown,
+        { codecEndpoint },
       );
     const db = createDb(databaseUrl, { max: 2 });
     try {

@@ -55,6 +55,7 @@ export async function startProductionTemporal(
   config: Config,
   databaseUrl: string,
   shutdown: Shutdown,
+  opts: { codecEndpoint?: string } = {},
 ): Promise<void> {
   const stateDir = path.join(config.dataDir, 'temporal-server');
   const binaries = await resolveTemporalServer({
@@ -83,9 +84,7 @@ export async function startProductionTemporal(
     port: config.temporal.uiPort,
     temporalAddress: server.address,
     namespace: config.temporal.namespace,
-    codecEndpoint: config.payloadEncryptionKey
-      ? `http://localhost:${config.httpPort}/codec`
-      : undefined,
+    codecEndpoint: opts.codecEndpoint,
   });
   const uiPidFile = path.join(config.dataDir, 'temporal-ui.pid');
   if (ui.child.pid) await fs.writeFile(uiPidFile, `${ui.child.pid} ${process.pid}`);
