@@ -31,13 +31,8 @@ async function startOnKeptPorts(
   const saved = JSON.parse(
     await fs.readFile(file, 'utf8').catch(() => 'null'),
   ) as TemporalServerPorts | null;
-  const common = {
-    ...opts,
-    stateDir,
-    namespace: config.temporal.namespace,
-    historyShards: config.temporal.historyShards,
-    log: say,
-  };
+  const { namespace, historyShards } = config.temporal;
+  const common = { ...opts, stateDir, namespace, historyShards, log: say };
   if (saved?.frontend === config.temporal.devServerPort)
     return startTemporalServer({ ...common, ports: saved });
   if (config.temporal.devServerPort === 7233)
