@@ -169,7 +169,7 @@ export async function start(
             'postgres',
           ),
         shutdown,
-        { codecEndpoint },
+        codecEndpoint,
       );
     const db = createDb(databaseUrl, { max: 2 });
     try {

@@ -50,7 +50,8 @@ export async function startProductionTemporal(
   config: Config,
   databaseUrl: string,
   shutdown: Shutdown,
-  opts: { codecEndpoint?: string } = {},
+  /** Where the Web UI has payloads decrypted (the HTTP endpoint's /codec), when they are encrypted. */
+  codecEndpoint?: string,
 ): Promise<void> {
   const stateDir = path.join(config.dataDir, 'temporal-server');
   const binaries = await resolveTemporalServer({
@@ -79,7 +80,7 @@ export async function startProductionTemporal(
     port: config.temporal.uiPort,
     temporalAddress: server.address,
     namespace: config.temporal.namespace,
-    codecEndpoint: opts.codecEndpoint,
+    codecEndpoint,
   });
   const uiPidFile = path.join(config.dataDir, 'temporal-ui.pid');
   if (ui.child.pid) await fs.writeFile(uiPidFile, `${ui.child.pid} ${process.pid}`);
