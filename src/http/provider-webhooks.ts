@@ -10,6 +10,7 @@
  */
 import type http from 'node:http';
 import {
+  svixSecretProblem,
   verifySvixSignature,
   verifyTwilioSignature,
 } from '../domain/messages/webhook-signatures.js';
@@ -31,10 +32,10 @@ const header = (req: http.IncomingMessage, name: string): string | undefined => 
 };
 
 // 503, not 401: the provider did nothing wrong, and it retries until we are configured.
-const notConfigured = (variable: string, provider: string) =>
+const notConfigured = (variable: string, provider: string, why = 'is not set on the server') =>
   new HttpError(
     503,
-    `${variable} is not set on the server: ${provider} webhooks cannot be verified, so none is accepted`,
+    `${variable} ${why}: ${provider} webhooks cannot be verified, so none is accepted`,
     {},
     { connection: 'close' },
   );
@@ -68,6 +69,8 @@ export function resendWebhookHandler(deps: HttpDeps): Handler {
   return async (req, res) => {
     const secret = deps.config?.providerFeedback?.resendWebhookSecret;
     if (!secret) throw notConfigured('RESEND_WEBHOOK_SECRET', 'Resend');
+    const secretProblem = svixSecretProblem(secret);
+    if (secretProblem) throw notConfigured('RESEND_WEBHOOK_SECRET', 'Resend', secretProblem);
     const raw = await readBody(req, FEEDBACK_BODY_LIMIT_BYTES);
     const id = header(req, 'svix-id');
     const check = verifySvixSignature(

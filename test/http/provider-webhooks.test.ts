@@ -304,6 +304,44 @@ describe('POST /webhooks/resend', () => {
     expect(await inbox()).toHaveLength(0);
   });
 
+  it('accepts nothing, 503, while RESEND_WEBHOOK_SECRET has no key or one too short to be secret', async () => {
+    // "whsec_" alone, or text that is not base64, decodes to no key: anyone could sign with it.
+    for (const [secret, key] of [
+      ['whsec_', Buffer.alloc(0)],
+      ['whsec_!!!!', Buffer.alloc(0)],
+      ['whsec_AAAA', Buffer.alloc(3)],
+    ] as const) {
+      const weak = await startServer({
+        db: endpoint.database.db,
+        temporal: endpoint.temporal,
+        config: {
+          apiKey: API_KEY,
+          shopifyWebhookSecret: undefined,
+          signingSecret: SIGNING_SECRET,
+          providerFeedback: {
+            resendWebhookSecret: secret,
+            twilioAuthToken: undefined,
+            softBounces: { limit: 2, windowDays: 30 },
+          },
+        },
+      });
+      try {
+        const event = resendEvent('email.complained', 'em_forged', 'victim@example.com');
+        const forged = await postResendWebhook(weak.base, JSON.stringify(event), {
+          key,
+          id: `msg_forged_${secret}`,
+        });
+        expect(forged.status, secret).toBe(503);
+        expect(((await forged.json()) as { error: string }).error).toMatch(
+          /RESEND_WEBHOOK_SECRET .*key bytes/,
+        );
+      } finally {
+        await weak.close();
+      }
+    }
+    expect(await inbox()).toHaveLength(0);
+  });
+
   it('answers 503 while RESEND_WEBHOOK_SECRET is not set', async () => {
     const bare = await startServer({
       db: endpoint.database.db,

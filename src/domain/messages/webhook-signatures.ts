@@ -24,11 +24,25 @@ export interface SvixHeaders {
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
+/** Svix's keys are 24 bytes; fewer than 16 could be guessed. */
+export const MIN_SVIX_KEY_BYTES = 16;
+
 function svixKey(secret: string): Buffer {
   return Buffer.from(
     secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret,
     'base64',
   );
+}
+
+/**
+ * Why `secret` cannot verify anything, or undefined. Base64 decoding skips what is not base64, so
+ * `whsec_` alone or a mistyped secret is an empty key, which anyone can sign with.
+ */
+export function svixSecretProblem(secret: string): string | undefined {
+  const bytes = svixKey(secret).length;
+  return bytes < MIN_SVIX_KEY_BYTES
+    ? `decodes to ${bytes} key bytes (at least ${MIN_SVIX_KEY_BYTES}: whsec_ then the base64 key)`
+    : undefined;
 }
 
 /** The `v1,<base64>` signature Svix sends for this message (what the simulator posts). */
@@ -52,6 +66,8 @@ export function verifySvixSignature(
   body: Buffer,
   now: Date = new Date(),
 ): SignatureCheck {
+  const secretProblem = svixSecretProblem(secret);
+  if (secretProblem) return { ok: false, reason: `the signing secret ${secretProblem}` };
   const { id, timestamp, signature } = headers;
   if (!id || !timestamp || !signature)
     return {

@@ -41,6 +41,26 @@ describe('Svix signatures (Resend)', () => {
     );
   });
 
+  it('never verifies under a secret with no key, or one too short to be secret', () => {
+    const now = at(1614265330);
+    for (const [secret, key] of [
+      ['whsec_', Buffer.alloc(0)],
+      ['', Buffer.alloc(0)],
+      ['whsec_AAAA', Buffer.alloc(3)],
+    ] as const) {
+      const mac = createHmac('sha256', key).update(`${DOC.id}.${DOC.timestamp}.`).update(DOC.body);
+      const headers = {
+        id: DOC.id,
+        timestamp: DOC.timestamp,
+        signature: `v1,${mac.digest('base64')}`,
+      };
+      expect(verifySvixSignature(secret, headers, DOC.body, now), secret).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/key bytes/),
+      });
+    }
+  });
+
   it('refuses a changed body, another secret, a missing header and a timestamp over 5 minutes away', () => {
     const headers = { id: DOC.id, timestamp: DOC.timestamp, signature: DOC.signature };
     const now = at(1614265330);
