@@ -109,9 +109,23 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   return routes;
 }
 
+/**
+ * Every body is at most a few MiB and arrives in seconds. Node's defaults (5 minutes for a request,
+ * 1 for its headers, checked every 30 s) let anyone hold a connection and the body read so far
+ * that long: the webhooks and /unsubscribe read their body before anything says who sent it.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const HEADERS_TIMEOUT_MS = 10_000;
+
 export function createHttpServer(deps: HttpDeps): http.Server {
   const routes = createRoutes(deps);
-  return http.createServer((req, res) => {
+  const requestTimeout = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const timeouts: http.ServerOptions = {
+    requestTimeout,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+    connectionsCheckingInterval: Math.min(1000, requestTimeout / 4),
+  };
+  return http.createServer(timeouts, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     // HEAD is GET without the body (node:http leaves the body out of HEAD answers).
     const handler =

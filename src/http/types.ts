@@ -39,6 +39,8 @@ export interface HttpDeps {
   onEventsAccepted?: () => void;
   /** Body limit of POST /events (default 256 KiB). */
   maxBodyBytes?: number;
+  /** Time a request has to arrive whole, headers and body (default 30 s; headers within 10 s). */
+  requestTimeoutMs?: number;
 }
 
 export type Handler = (

@@ -162,11 +162,12 @@ export interface TestEndpoint {
 
 /**
  * For the test file that calls it: a fresh database and the HTTP endpoint over it with the test
- * secrets (and `config`, e.g. provider feedback's), Temporal unreachable; all of it stopped after
- * the file.
+ * secrets (and `config`, e.g. provider feedback's; `limits`, e.g. a shorter request timeout),
+ * Temporal unreachable; all of it stopped after the file.
  */
 export function useTestEndpoint(
   config: Partial<NonNullable<HttpDeps['config']>> = {},
+  limits: Pick<HttpDeps, 'maxBodyBytes' | 'requestTimeoutMs'> = {},
 ): TestEndpoint {
   const endpoint = { kicks: 0 } as TestEndpoint;
   beforeAll(async () => {
@@ -184,6 +185,7 @@ export function useTestEndpoint(
         ...config,
       },
       onEventsAccepted: () => endpoint.kicks++,
+      ...limits,
     });
   });
   afterAll(async () => {
