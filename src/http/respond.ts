@@ -128,13 +128,15 @@ export function readBody(req: http.IncomingMessage, limitBytes: number): Promise
       }
       chunks.push(chunk);
     });
-    req.on('end', () => settle(() => resolve(Buffer.concat(chunks))));
-    req.on('error', (err) => settle(() => reject(err)));
-    req.on('close', () =>
+    // The client went away (its socket's error is ECONNRESET, which would read as Postgres
+    // being unavailable): the request's fault, not the server's.
+    const cutShort = () =>
       settle(() =>
         reject(new HttpError(400, 'the request was closed before its body was complete')),
-      ),
-    );
+      );
+    req.on('end', () => settle(() => resolve(Buffer.concat(chunks))));
+    req.on('error', cutShort);
+    req.on('close', cutShort);
   });
 }
 
