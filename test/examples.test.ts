@@ -1,6 +1,7 @@
 /**
  * The README walkthrough's files stay valid: campaign definitions parse, the demo shop imports
- * cleanly, and its first recompute fits the models without a warning.
+ * cleanly, its first recompute fits the models without a warning, and its backtest prints what
+ * the README shows.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -9,6 +10,8 @@ import { parse as parseYaml } from 'yaml';
 import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createIndicatorActivities, type FittedModels } from '../src/activities/indicators.js';
+import { formatBacktest } from '../src/cli/model.js';
+import { runBacktest } from '../src/indicators/backtest.js';
 import { importContactsCsv } from '../src/import/contacts.js';
 import { importOrdersCsv } from '../src/import/orders.js';
 import { PROJECT_ROOT } from '../src/config.js';
@@ -105,6 +108,17 @@ describe('examples', () => {
       const meanOrderValue = (p * v) / (q - 1);
       expect(meanOrderValue).toBeGreaterThan(20);
       expect(meanOrderValue).toBeLessThan(200);
+    });
+
+    it('prints the backtest the README shows for the demo shop, figure for figure', async () => {
+      const readme = await fs.readFile(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+      const shown = /```\n(Purchases \(distinct purchase days\)[^]*?)```/.exec(readme)![1]!;
+      const printed = formatBacktest(
+        await runBacktest(database.db, { calibrationEnd: '2025-11-20', holdoutDays: 365 }),
+      ).split('\n');
+      // The README elides rows with "…"; every line it does show is printed as it is.
+      for (const line of shown.split('\n').filter((l) => l !== '' && l !== '…'))
+        expect(printed, line).toContain(line);
     });
   });
 });
