@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { dataConverterFor } from '../temporal/codec.js';
 import { deployCheck, type DeployCheckResult } from '../temporal/deploy-check.js';
 import { currentBuildId, setCurrentBuildId } from '../temporal/deployments.js';
+import { installCommandRuntime } from '../temporal/quiet-logger.js';
 import { WORKFLOWS_PATH } from '../worker.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
@@ -63,6 +64,7 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
         query?: string;
         json?: boolean;
       }) => {
+        installCommandRuntime();
         const result = await deployCheck({
           client: await ctx.temporal(),
           workflows: { workflowsPath: path.resolve(opts.workflows) },
@@ -112,6 +114,7 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
       const client = await ctx.temporal();
       const { deploymentName } = ctx.config.workerVersioning;
       if (!opts.force) {
+        installCommandRuntime();
         const result = await deployCheck({
           client,
           workflows: { workflowsPath: path.resolve(opts.workflows) },

@@ -6,8 +6,13 @@
  * everything else pass through, one line per entry, so that `npm start` prefixes every line.
  */
 import { inspect } from 'node:util';
-import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
-import { DefaultLogger, type LogEntry } from '@temporalio/worker';
+import {
+  IllegalStateError,
+  type LogLevel,
+  type LogMetadata,
+  type Logger,
+} from '@temporalio/common';
+import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
 
 /** Whether an SDK log line is start-up (or shut-down) noise. */
 export function isStartupNoise(level: LogLevel, message: string, meta?: LogMetadata): boolean {
@@ -44,5 +49,19 @@ export class QuietLogger implements Logger {
   }
   error(message: string, meta?: LogMetadata): void {
     this.log('ERROR', message, meta);
+  }
+}
+
+/**
+ * For a command that replays workflows in its own process (`deploy check`): the SDK's INFO log
+ * (webpack's report of every module, each worker state) would bury the command's few lines, so
+ * only warnings and errors pass. A runtime that exists already (a test's, a host program's) keeps
+ * its logger.
+ */
+export function installCommandRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN', oneLine) });
+  } catch (err) {
+    if (!(err instanceof IllegalStateError)) throw err;
   }
 }

@@ -1,0 +1,60 @@
+/**
+ * `npx boomerang deploy check` in its own process prints what the README shows — the count, the
+ * table, the verdict — and not the SDK's INFO log of the replay worker it runs (webpack's report of
+ * every bundled module, each worker state change), which buried those lines on stderr.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/config.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createDevServerEnv } from '../support/temporal.js';
+
+function runBoomerang(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/boomerang.js'), ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('deploy check, as an operator runs it', () => {
+  let env: TestWorkflowEnvironment;
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    [env, database] = await Promise.all([createDevServerEnv(), createTestDatabase()]);
+  }, 120_000);
+  afterAll(async () => {
+    await env?.teardown();
+    await database?.drop();
+  });
+
+  it('prints its own lines only: the replay worker logs nothing below a warning', async () => {
+    // A running workflow no worker polls for: its history is one to replay.
+    await env.client.workflow.start('greetingWorkflow', {
+      workflowId: 'deploy-check-output/1',
+      taskQueue: 'deploy-check-output-nobody',
+      args: [{ name: 'Ada' }],
+    });
+    const run = await runBoomerang(['deploy', 'check'], {
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: env.address,
+      BOOMERANG_DATA_DIR: path.join(PROJECT_ROOT, 'test', '.artifacts', 'no-stack-here'),
+    });
+    expect(run.stdout).toContain(
+      '1 of 1 running workflows replayed against src/workflows/index.ts',
+    );
+    expect(run.stdout).toContain('ok: every checked workflow replays on this code');
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/\[INFO\]|webpack|Worker state changed/);
+  }, 120_000);
+});
