@@ -28,14 +28,32 @@ function text(args: string[], name: string): string | undefined {
   return value;
 }
 
+/**
+ * The settings that point Boomerang at the simulator, as its banner prints them. The webhooks'
+ * secrets are the ones the simulator signs with: Boomerang verifies with the same values, so a
+ * stack started from these lines accepts the webhooks the simulator posts.
+ */
+export function boomerangSettings(
+  url: string,
+  secrets: { resendWebhookSecret?: string; twilioAuthToken?: string } = {},
+): string[] {
+  return [
+    `RESEND_BASE_URL=${url} RESEND_API_KEY=re_simulated EMAIL_PROVIDER=resend` +
+      (secrets.resendWebhookSecret ? ` RESEND_WEBHOOK_SECRET=${secrets.resendWebhookSecret}` : ''),
+    `TWILIO_BASE_URL=${url} SMS_PROVIDER=twilio TWILIO_ACCOUNT_SID=AC0 TWILIO_AUTH_TOKEN=${secrets.twilioAuthToken ?? 't'} TWILIO_FROM=+15550000000`,
+  ];
+}
+
 export async function runSimulator(args: string[]): Promise<void> {
   const webhookUrl = text(args, 'webhook-url');
+  const resendWebhookSecret = text(args, 'resend-webhook-secret');
+  const twilioAuthToken = text(args, 'twilio-auth-token');
   const simulator = await startProviderSimulator({
     webhooks: webhookUrl
       ? {
           url: webhookUrl,
-          resendSecret: text(args, 'resend-webhook-secret'),
-          twilioAuthToken: text(args, 'twilio-auth-token'),
+          resendSecret: resendWebhookSecret,
+          twilioAuthToken,
           publicUrl: text(args, 'public-url'),
           auto: args.includes('--auto-feedback'),
         }
@@ -45,9 +63,9 @@ export async function runSimulator(args: string[]): Promise<void> {
     smsRequestsPerSecond: option(args, 'sms-rps', 0),
     latencyMs: option(args, 'latency-ms', 0),
   });
+  const settings = boomerangSettings(simulator.url, { resendWebhookSecret, twilioAuthToken });
   console.log(`provider simulator on ${simulator.url}
-  RESEND_BASE_URL=${simulator.url} RESEND_API_KEY=re_simulated EMAIL_PROVIDER=resend
-  TWILIO_BASE_URL=${simulator.url} SMS_PROVIDER=twilio TWILIO_ACCOUNT_SID=AC0 TWILIO_AUTH_TOKEN=t TWILIO_FROM=+15550000000
+${settings.map((line) => `  ${line}`).join('\n')}
   accepted messages: GET ${simulator.url}/_simulator/emails, /_simulator/sms; counts: /_simulator/stats
   faults: POST ${simulator.url}/_simulator/faults {"kind":"error","status":500,"times":3} | {"kind":"timeout"} | {"kind":"drop-after-accept"}
   webhooks${webhookUrl ? ` to ${webhookUrl}` : ' (give --webhook-url)'}: POST ${simulator.url}/_simulator/webhooks {"kind":"bounced","emailId":"…"} | {"kind":"complained","emailId":"…"} | {"kind":"inbound","from":"+34611222333","body":"STOP"}`);
