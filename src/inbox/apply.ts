@@ -484,6 +484,12 @@ export function enteredText(journeys: readonly JourneyStart[]): string {
   return `${counted(started.length, 'journey')} ${started.some((j) => j.queued) ? 'queued to start' : 'started'}`;
 }
 
+/** "1 journey started, 1 already enrolled". */
+function enteredAndAlready(journeys: readonly JourneyStart[]): string {
+  const already = journeys.filter((j) => j.outcome !== 'started').length;
+  return `${enteredText(journeys)}${already ? `, ${already} already enrolled` : ''}`;
+}
+
 /** One line saying what an applied event did (logs, the CLI). */
 export function describeResult(result: ApplyResult): string {
   switch (result.type) {
@@ -506,7 +512,9 @@ export function describeResult(result: ApplyResult): string {
           : '; not a new purchase, no journey signalled') +
         (result.checkoutJourneysSignalled
           ? `; its checkout's ${counted(result.checkoutJourneysSignalled, 'journey')} told it is completed`
-          : '')
+          : '') +
+        // Flows entered on a purchase: said only where there are such flows.
+        (result.journeys?.length ? `; ${enteredAndAlready(result.journeys)}` : '')
       );
     case 'order_refunded':
       return `order ${result.order.externalId} of contact ${result.contactId}: ${result.outcome.replace('_', ' ')}`;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createCheckedCampaign } from '../../src/campaigns/admin.js';
+import { describeResult } from '../../src/inbox/apply.js';
 import { validateCampaign } from '../../src/campaigns/validate.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { parseReportOptions } from '../../src/reports/options.js';
@@ -164,6 +165,10 @@ describe('a flow campaign end to end', () => {
       status: 'applied',
       result: { journeys: [{ campaignId: 'second-order-nudge', outcome: 'started' }] },
     });
+    // What `boomerang event purchase` and the inbox log print.
+    expect(first.status === 'applied' && first.result && describeResult(first.result)).toMatch(
+      /; 0 running journeys signalled; 1 journey started$/,
+    );
     const workflowId = `second-order-nudge/${contact!.id}`;
     await until(
       async () => {
@@ -182,6 +187,9 @@ describe('a flow campaign end to end', () => {
     expect(second).toMatchObject({
       result: { journeysSignalled: 1, journeys: [{ workflowId, outcome: 'already_enrolled' }] },
     });
+    expect(second.status === 'applied' && second.result && describeResult(second.result)).toMatch(
+      /; 1 running journey signalled; 0 journeys started, 1 already enrolled$/,
+    );
     const ended = (await stack.env.client.workflow.getHandle(workflowId).result()) as JourneyResult;
     expect(ended.endReason).toBe('purchased');
     expect(ended.steps.map((s) => s.step)).toEqual(['first-order', 'wait-30d', 'end']);
