@@ -123,7 +123,7 @@ export function requireOperator(req: http.IncomingMessage, operatorKey: string |
   if (!credentials)
     throw refuse(
       401,
-      'sign in with the operator key (printed by `npm start`, kept in .data/secrets.json): as the password of Basic auth, or "Authorization: Bearer <key>"',
+      'sign in with the operator key (BOOMERANG_OPERATOR_KEY; `npm start` prints it and keeps it in secrets.json in its data directory): as the password of Basic auth, or "Authorization: Bearer <key>"',
     );
   if (credentials.scheme === 'malformed')
     throw refuse(
