@@ -40,8 +40,9 @@ export async function settleClosedJourneys(
     }
     try {
       const result = (await handle.result()) as JourneyResult;
-      await recordJourneyEnd(deps.db, workflowId, result.endReason);
-      summary.completed++;
+      // A journey records its own end before its workflow closes: one that ended after the open
+      // rows were read was recorded by itself, and is not counted as settled here.
+      if (await recordJourneyEnd(deps.db, workflowId, result.endReason)) summary.completed++;
     } catch (err) {
       const why =
         err instanceof WorkflowFailedError

@@ -100,13 +100,14 @@ export async function recordJourneyVersion(
     .execute();
 }
 
+/** The journey ended with `reason`; false (a no-op) once it ended. */
 export async function recordJourneyEnd(
   db: Executor,
   workflowId: string,
   reason: string,
   at = new Date(),
-): Promise<void> {
-  await endJourneyOnce(db, workflowId, { ended_at: at, end_reason: reason });
+): Promise<boolean> {
+  return endJourneyOnce(db, workflowId, { ended_at: at, end_reason: reason });
 }
 
 /** The journey ended by a failure (end_reason 'failed'), with the error; a no-op once it ended. */
