@@ -52,6 +52,7 @@ import { CsvFileError, type RowIssue } from '../import/csv.js';
 import { importOrdersCsv } from '../import/orders.js';
 import { IMPORT_FORMATS, type ImportFormat } from '../import/shopify.js';
 import type { ImportSummary } from '../import/summary.js';
+import { counted } from '../domain/counted.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { createProgress, wantsProgress } from './progress.js';
 
@@ -61,13 +62,14 @@ const MAX_ISSUES_SHOWN = 100;
 const where = (file: string, issue: RowIssue): string =>
   `${file}:${issue.line}${issue.column ? `:${issue.column}` : ''}`;
 
+/** Orders are counted as orders: a Shopify export has a row per line item, not per order. */
 export function formatImportSummary(s: ImportSummary): string {
   const created =
     s.contactsCreated !== undefined
       ? `, ${s.contactsCreated} contact${s.contactsCreated === 1 ? '' : 's'} created`
       : '';
   return (
-    `${s.file}: ${s.rows} ${s.kind === 'contacts' ? 'contact' : 'order'} row${s.rows === 1 ? '' : 's'}: ` +
+    `${s.file}: ${s.kind === 'contacts' ? counted(s.rows, 'contact row') : counted(s.rows, 'order')}: ` +
     `${s.inserted} inserted, ${s.updated} updated, ${s.unchanged} unchanged, ${s.rejected} rejected${created}` +
     (s.skipped ? `, ${s.skipped.length} skipped` : '')
   );
@@ -107,6 +109,7 @@ async function runImport(
   const progress = createProgress({
     enabled: wantsProgress(opts.progress),
     label: `import ${kind}`,
+    unit: kind === 'contacts' ? 'rows' : 'orders',
     totalBytes,
   });
   let summary: ImportSummary;

@@ -30,18 +30,21 @@ const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 export function createProgress(opts: {
   enabled: boolean;
   label: string;
+  /** What `rows` counts, as the bar shows it (default "rows"). */
+  unit?: string;
   totalBytes?: number;
   stream?: NodeJS.WriteStream;
 }): Progress {
   if (!opts.enabled) return silent;
   const stream = opts.stream ?? process.stderr;
   const known = opts.totalBytes !== undefined && opts.totalBytes > 0;
+  const unit = opts.unit ?? 'rows';
   const bar = new cliProgress.SingleBar(
     {
       stream,
       format: known
-        ? `${opts.label} [{bar}] {percentage}% | {rows} rows | {read}/{size} MiB | ETA {eta_formatted}`
-        : `${opts.label} {rows} rows | {read} MiB`,
+        ? `${opts.label} [{bar}] {percentage}% | {rows} ${unit} | {read}/{size} MiB | ETA {eta_formatted}`
+        : `${opts.label} {rows} ${unit} | {read} MiB`,
       noTTYOutput: !stream.isTTY,
       notTTYSchedule: 2000,
       hideCursor: null,

@@ -237,7 +237,7 @@ describe('boomerang import --format shopify', () => {
     );
     expect(orders.stderr).toContain(`${ORDERS_EXPORT}:25: Email: is required`);
     expect(orders.stdout).toContain(
-      '20 order rows: 18 inserted, 0 updated, 0 unchanged, 1 rejected, 2 contacts created, 1 skipped',
+      '20 orders: 18 inserted, 0 updated, 0 unchanged, 1 rejected, 2 contacts created, 1 skipped',
     );
     expect(await findOrder(database.db, '5600000000013', 'shopify')).toMatchObject({
       total: 182.7,
