@@ -71,8 +71,16 @@ function groupOf(execution: WorkflowExecutionInfo) {
   };
 }
 
-/** The replayer's error, reduced to its first line that says what differs. */
+/**
+ * The replayer's error, reduced to what differs: "[TMPRL1100] Nondeterminism error: …". The SDK
+ * wraps core's message in a paragraph, and core's message is often the debug print of a Failure
+ * (`Failure { failure: Some(Failure { message: "…", … }) }`) whose quoted message is the one to show.
+ */
 function describeMismatch(error: Error): string {
+  const quoted = /\bmessage: "((?:[^"\\]|\\.)*)"/.exec(error.message)?.[1];
+  if (quoted) return quoted.replace(/\\n/g, ' ').replace(/\\(.)/g, '$1');
+  const details = /\bDetails: (.+)$/s.exec(error.message)?.[1]?.trim();
+  if (details) return details;
   const lines = error.message
     .split('\n')
     .map((l) => l.trim())
