@@ -52,15 +52,25 @@ export class QuietLogger implements Logger {
   }
 }
 
+/** Core's warning for each workflow task a replay fails: `deploy check` reports those itself. */
+const isReplayFailure = ({ level, message }: LogEntry) =>
+  level === 'WARN' && message === 'Failing workflow task';
+
 /**
  * For a command that replays workflows in its own process (`deploy check`): the SDK's INFO log
  * (webpack's report of every module, each worker state) would bury the command's few lines, so
- * only warnings and errors pass. A runtime that exists already (a test's, a host program's) keeps
- * its logger.
+ * only warnings and errors pass, on stderr. Core's own log is forwarded to that logger: left to
+ * itself it prints on stdout, before `--json`'s JSON. A runtime that exists already (a test's, a
+ * host program's) keeps its logger.
  */
 export function installCommandRuntime(): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN', oneLine) });
+    Runtime.install({
+      logger: new DefaultLogger('WARN', (entry) => {
+        if (!isReplayFailure(entry)) oneLine(entry);
+      }),
+      telemetryOptions: { logging: { forward: {} } },
+    });
   } catch (err) {
     if (!(err instanceof IllegalStateError)) throw err;
   }

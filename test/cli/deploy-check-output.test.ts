@@ -6,10 +6,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { createDevServerEnv } from '../support/temporal.js';
+import { until } from '../support/processes.js';
+import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
 
 function runBoomerang(
   args: string[],
@@ -56,5 +58,52 @@ describe('deploy check, as an operator runs it', () => {
     expect(run.stdout).toContain('ok: every checked workflow replays on this code');
     expect(run.code).toBe(0);
     expect(run.stderr).not.toMatch(/\[INFO\]|webpack|Worker state changed/);
+  }, 120_000);
+
+  it("keeps --json JSON when a workflow would fail: core's warning of each failed replay stays off stdout", async () => {
+    // A greeting whose first task ran (its first activity scheduled, never run: the worker has
+    // no activities), so that code which sleeps first no longer replays it.
+    const taskQueue = uniqueTaskQueue('deploy-check-output');
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: workflowBundle(),
+    });
+    const handle = await env.client.workflow.start('greetingWorkflow', {
+      workflowId: 'deploy-check-output/2',
+      taskQueue,
+      args: [{ name: 'Ada' }],
+    });
+    await worker.runUntil(
+      until(async () => {
+        const { events } = await handle.fetchHistory();
+        return events?.some((e) => e.activityTaskScheduledEventAttributes);
+      }, 'the first greeting scheduled'),
+    );
+    const run = await runBoomerang(
+      [
+        'deploy',
+        'check',
+        '--json',
+        '--workflows',
+        path.join(PROJECT_ROOT, 'test/fixtures/workflows/greeting-reordered.ts'),
+      ],
+      {
+        DATABASE_URL: database.url,
+        TEMPORAL_ADDRESS: env.address,
+        BOOMERANG_DATA_DIR: path.join(PROJECT_ROOT, 'test', '.artifacts', 'no-stack-here'),
+      },
+    );
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout) as { ok: boolean; failures: unknown[] };
+    expect(result.ok).toBe(false);
+    expect(result.failures).toEqual([
+      expect.objectContaining({
+        workflowId: 'deploy-check-output/2',
+        mismatch: expect.stringMatching(/^\[TMPRL1100\] Nondeterminism error: /),
+      }),
+    ]);
+    // The command reports each failure; core's warning of the same would double it.
+    expect(run.stderr).not.toMatch(/Failing workflow task/);
   }, 120_000);
 });
