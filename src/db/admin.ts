@@ -6,6 +6,17 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
+/** Runs `use` on one connection to `url`, closed afterwards whatever happens. */
+async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Creates a database unless it exists. Names are quoted; only [a-z0-9_] are accepted. */
 export async function createDatabaseIfMissing(
   adminUrl: string,
@@ -16,16 +27,12 @@ export async function createDatabaseIfMissing(
     if (n !== undefined && !/^[a-z_][a-z0-9_]*$/.test(n))
       throw new Error(`Invalid database name ${JSON.stringify(n)}`);
   }
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
+  return withClient(adminUrl, async (client) => {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (rowCount) return false;
     await client.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
     return true;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 function isAuthFailure(err: unknown): boolean {
@@ -106,22 +113,20 @@ export async function provisionApplicationRole(
   const statements = await readFile(APPLICATION_ROLE_SQL_FILE, 'utf8');
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query('BEGIN');
-    await admin.query(
-      `SELECT set_config('boomerang.app_role', $1, true), set_config('boomerang.app_password', $2, true)`,
-      [role.name, role.password],
-    );
-    await admin.query(statements);
-    await admin.query('COMMIT');
-  } catch (err) {
-    await admin.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    await admin.end();
-  }
+  await withClient(url.toString(), async (admin) => {
+    try {
+      await admin.query('BEGIN');
+      await admin.query(
+        `SELECT set_config('boomerang.app_role', $1, true), set_config('boomerang.app_password', $2, true)`,
+        [role.name, role.password],
+      );
+      await admin.query(statements);
+      await admin.query('COMMIT');
+    } catch (err) {
+      await admin.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  });
 }
 
 /**
@@ -130,20 +135,16 @@ export async function provisionApplicationRole(
  * field 2 is `history_shard_count`.
  */
 export async function temporalHistoryShards(url: string): Promise<number | undefined> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ data: Buffer; data_encoding: string }>(
+  const { rows } = await withClient(url, (client) =>
+    client.query<{ data: Buffer; data_encoding: string }>(
       'SELECT data, data_encoding FROM cluster_metadata_info ORDER BY version DESC LIMIT 1',
-    );
-    const row = rows[0];
-    if (!row) return undefined;
-    if (row.data_encoding.toLowerCase() !== 'proto3')
-      throw new Error(`cluster_metadata_info: unexpected encoding ${row.data_encoding}`);
-    return protobufVarintField(row.data, 2);
-  } finally {
-    await client.end();
-  }
+    ),
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  if (row.data_encoding.toLowerCase() !== 'proto3')
+    throw new Error(`cluster_metadata_info: unexpected encoding ${row.data_encoding}`);
+  return protobufVarintField(row.data, 2);
 }
 
 /** A top-level varint field of a protobuf message (the last occurrence, as protobuf reads it). */
