@@ -3,52 +3,37 @@
  * a new database is set up with the count asked for, and a database that has one keeps it — another
  * count is refused with the variable named, where Temporal itself would only log that it ignores it.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { ConfigError, defaultCacheDir } from '../../src/config.js';
+import { ConfigError } from '../../src/config.js';
 import { temporalHistoryShards } from '../../src/db/admin.js';
 import {
-  resolveTemporalServer,
   startTemporalServerOnFreePorts,
   type TemporalServerBinaries,
 } from '../../src/provision/temporal-server.js';
-import { SERVER_BUILD_TIMEOUT_MS } from '../support/temporal-server.js';
+import {
+  dropServerDatabases,
+  SERVER_BUILD_TIMEOUT_MS,
+  testServerBinaries,
+  uniqueServerDatabases,
+} from '../support/temporal-server.js';
 
 describe('history shards of the production Temporal server', () => {
-  const suffix = randomBytes(4).toString('hex');
-  const databases = {
-    persistence: `temporal_${suffix}`,
-    visibility: `temporal_visibility_${suffix}`,
-  };
+  const databases = uniqueServerDatabases();
   const adminUrl = inject('adminDatabaseUrl');
   let binaries: TemporalServerBinaries;
   let stateDir: string;
 
   beforeAll(async () => {
-    binaries = await resolveTemporalServer({
-      cacheDir: defaultCacheDir(),
-      explicit: {
-        server: process.env.TEMPORAL_SERVER_PATH,
-        sqlTool: process.env.TEMPORAL_SQL_TOOL_PATH,
-      },
-    });
+    binaries = await testServerBinaries();
     stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-shards-'));
   }, SERVER_BUILD_TIMEOUT_MS);
 
   afterAll(async () => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      for (const name of Object.values(databases))
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    } finally {
-      await client.end();
-    }
+    await dropServerDatabases(databases);
     if (stateDir) await fs.rm(stateDir, { recursive: true, force: true });
   });
 

@@ -13,6 +13,8 @@ import { defaultCacheDir } from '../../src/config.js';
 import {
   resolveTemporalServer,
   startTemporalServerOnFreePorts,
+  type TemporalServerBinaries,
+  type TemporalServerOptions,
 } from '../../src/provision/temporal-server.js';
 
 export interface TestTemporalServer {
@@ -23,9 +25,11 @@ export interface TestTemporalServer {
 /** Long enough for a first build of the server on CI (which allows 90 minutes in all). */
 export const SERVER_BUILD_TIMEOUT_MS = 60 * 60_000;
 
-export async function startTestTemporalServer(): Promise<TestTemporalServer> {
-  const log = (m: string) => console.log(`[temporal server] ${m}`);
-  const binaries = await resolveTemporalServer({
+const log = (m: string) => console.log(`[temporal server] ${m}`);
+
+/** The cached server build (built on first use), or the binaries the environment names. */
+export function testServerBinaries(): Promise<TemporalServerBinaries> {
+  return resolveTemporalServer({
     cacheDir: defaultCacheDir(),
     explicit: {
       server: process.env.TEMPORAL_SERVER_PATH,
@@ -33,11 +37,31 @@ export async function startTestTemporalServer(): Promise<TestTemporalServer> {
     },
     log,
   });
+}
+
+type ServerDatabases = NonNullable<TemporalServerOptions['databases']>;
+
+/** A server's two databases on the test Postgres, named apart for each run. */
+export function uniqueServerDatabases(): ServerDatabases {
   const suffix = randomBytes(4).toString('hex');
-  const databases = {
-    persistence: `temporal_${suffix}`,
-    visibility: `temporal_visibility_${suffix}`,
-  };
+  return { persistence: `temporal_${suffix}`, visibility: `temporal_visibility_${suffix}` };
+}
+
+/** Drops a server's databases from the test Postgres. */
+export async function dropServerDatabases(databases: ServerDatabases): Promise<void> {
+  const client = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
+  await client.connect();
+  try {
+    for (const name of Object.values(databases))
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function startTestTemporalServer(): Promise<TestTemporalServer> {
+  const binaries = await testServerBinaries();
+  const databases = uniqueServerDatabases();
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-temporal-'));
   const adminUrl = inject('adminDatabaseUrl');
   const server = await startTemporalServerOnFreePorts({
@@ -53,14 +77,7 @@ export async function startTestTemporalServer(): Promise<TestTemporalServer> {
     address: server.address,
     async stop() {
       await server.stop();
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        for (const name of Object.values(databases))
-          await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
+      await dropServerDatabases(databases);
       await fs.rm(stateDir, { recursive: true, force: true });
     },
   };
