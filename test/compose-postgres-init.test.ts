@@ -7,10 +7,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createDb } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { queryRows } from './support/db.js';
 import { composeServices, mountedFile, TEST_COMPOSE_SECRETS } from './support/compose.js';
 
 const run = promisify(execFile);
@@ -33,16 +33,6 @@ const initScript = mountedFile(
     .find((file) => file.startsWith('/docker-entrypoint-initdb.d/'))!,
 )!;
 
-async function query(url: string, text: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 describe.runIf(hasPsql)("docker-compose.yml's boomerang-postgres init script", () => {
   const admin = new URL(inject('adminDatabaseUrl'));
   // Roles belong to the whole cluster, which other test files share: unique names, dropped after.
@@ -52,8 +42,8 @@ describe.runIf(hasPsql)("docker-compose.yml's boomerang-postgres init script", (
 
   afterAll(async () => {
     for (const database of databases)
-      await query(admin.href, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    for (const role of roles) await query(admin.href, `DROP ROLE IF EXISTS "${role}"`);
+      await queryRows(admin.href, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    for (const role of roles) await queryRows(admin.href, `DROP ROLE IF EXISTS "${role}"`);
   });
 
   async function newDatabase(kind: string, template?: string) {
@@ -61,7 +51,7 @@ describe.runIf(hasPsql)("docker-compose.yml's boomerang-postgres init script", (
     const role = `boomerang_app_${kind}_${runId}`;
     databases.push(database);
     roles.push(role);
-    await query(
+    await queryRows(
       admin.href,
       `CREATE DATABASE "${database}"${template ? ` TEMPLATE "${template}"` : ''}`,
     );
@@ -101,7 +91,7 @@ describe.runIf(hasPsql)("docker-compose.yml's boomerang-postgres init script", (
 
   async function expectOnlyItsOwnSchema(url: string, role: string, database: string) {
     expect(
-      await query(
+      await queryRows(
         url,
         `SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls
            FROM pg_roles WHERE rolname = current_user`,
@@ -116,7 +106,7 @@ describe.runIf(hasPsql)("docker-compose.yml's boomerang-postgres init script", (
       },
     ]);
     expect(
-      await query(
+      await queryRows(
         url,
         `SELECT DISTINCT pg_get_userbyid(c.relowner) AS owner FROM pg_class c
            JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -126,19 +116,19 @@ describe.runIf(hasPsql)("docker-compose.yml's boomerang-postgres init script", (
     ).toEqual([{ owner: role }]);
     // Nobody else may connect: PUBLIC (grantee 0) has nothing on the database.
     expect(
-      await query(
+      await queryRows(
         url,
         `SELECT a.privilege_type FROM pg_database d, aclexplode(d.datacl) a
           WHERE d.datname = current_database() AND a.grantee = 0`,
       ),
     ).toEqual([]);
-    await expect(query(url, `CREATE DATABASE "${database}_stolen"`)).rejects.toThrow(
+    await expect(queryRows(url, `CREATE DATABASE "${database}_stolen"`)).rejects.toThrow(
       /permission denied/,
     );
-    await expect(query(url, `CREATE ROLE "${role}_intruder" SUPERUSER`)).rejects.toThrow(
+    await expect(queryRows(url, `CREATE ROLE "${role}_intruder" SUPERUSER`)).rejects.toThrow(
       /permission denied/,
     );
-    await expect(query(url, 'SELECT * FROM pg_authid')).rejects.toThrow(/permission denied/);
+    await expect(queryRows(url, 'SELECT * FROM pg_authid')).rejects.toThrow(/permission denied/);
   }
 
   it('on an empty volume: makes the role the worker connects as, and the migrations run as it', async () => {
@@ -173,6 +163,8 @@ describe.runIf(hasPsql)("docker-compose.yml's boomerang-postgres init script", (
     await expect(runInitScript(database, role, { BOOMERANG_APP_DB_PASSWORD: '' })).rejects.toThrow(
       /BOOMERANG_APP_DB_PASSWORD/,
     );
-    expect(await query(admin.href, `SELECT 1 FROM pg_roles WHERE rolname = '${role}'`)).toEqual([]);
+    expect(await queryRows(admin.href, `SELECT 1 FROM pg_roles WHERE rolname = '${role}'`)).toEqual(
+      [],
+    );
   });
 });

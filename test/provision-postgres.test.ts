@@ -8,7 +8,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDb } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -21,16 +20,7 @@ import {
 import { embeddedClusterDir } from '../src/provision/cluster-dir.js';
 import { packagedBinariesDir } from '../src/provision/postgres-as-root.js';
 import { freePort, retryOnTakenPort } from './support/ports.js';
-
-async function query(url: string, text: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+import { queryRows } from './support/db.js';
 
 describe('embedded Postgres roles', () => {
   let scratch: string | undefined;
@@ -62,7 +52,7 @@ describe('embedded Postgres roles', () => {
       superuserPassword: 'boomerang',
     });
     await createDatabaseIfMissing(server.adminUrl, 'boomerang');
-    await query(at('boomerang', 'boomerang', 'boomerang'), 'CREATE TABLE legacy (id int)');
+    await queryRows(at('boomerang', 'boomerang', 'boomerang'), 'CREATE TABLE legacy (id int)');
     await server.stop();
 
     const generated = 'generated-superuser-password';
@@ -74,10 +64,10 @@ describe('embedded Postgres roles', () => {
       log: (m) => logs.push(m),
     });
     expect(logs.join('\n')).toMatch(/replaced the well-known superuser password/);
-    await expect(query(at('boomerang', 'boomerang', 'postgres'), 'SELECT 1')).rejects.toThrow(
+    await expect(queryRows(at('boomerang', 'boomerang', 'postgres'), 'SELECT 1')).rejects.toThrow(
       /password authentication failed/,
     );
-    expect(await query(server.adminUrl, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+    expect(await queryRows(server.adminUrl, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
 
     const role = { name: 'boomerang_app_test', password: 'app-password' };
     await provisionApplicationRole(server.adminUrl, 'boomerang', role);
@@ -92,27 +82,27 @@ describe('embedded Postgres roles', () => {
       await db.destroy();
     }
     expect(
-      await query(
+      await queryRows(
         appUrl,
         `SELECT r.rolsuper, r.rolcreatedb, r.rolcreaterole FROM pg_roles r WHERE r.rolname = current_user`,
       ),
     ).toEqual([{ rolsuper: false, rolcreatedb: false, rolcreaterole: false }]);
     expect(
-      await query(
+      await queryRows(
         appUrl,
         `SELECT DISTINCT pg_get_userbyid(c.relowner) AS owner FROM pg_class c
            JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')`,
       ),
     ).toEqual([{ owner: role.name }]);
-    await expect(query(appUrl, 'CREATE DATABASE stolen')).rejects.toThrow(/permission denied/);
-    await expect(query(appUrl, 'CREATE ROLE intruder SUPERUSER')).rejects.toThrow(
+    await expect(queryRows(appUrl, 'CREATE DATABASE stolen')).rejects.toThrow(/permission denied/);
+    await expect(queryRows(appUrl, 'CREATE ROLE intruder SUPERUSER')).rejects.toThrow(
       /permission denied/,
     );
-    await expect(query(appUrl, 'SELECT * FROM pg_authid')).rejects.toThrow(/permission denied/);
+    await expect(queryRows(appUrl, 'SELECT * FROM pg_authid')).rejects.toThrow(/permission denied/);
     // Nobody else may connect to the application's database.
-    await query(server.adminUrl, `CREATE ROLE stranger LOGIN PASSWORD 'stranger'`);
-    await expect(query(at('stranger', 'stranger', 'boomerang'), 'SELECT 1')).rejects.toThrow(
+    await queryRows(server.adminUrl, `CREATE ROLE stranger LOGIN PASSWORD 'stranger'`);
+    await expect(queryRows(at('stranger', 'stranger', 'boomerang'), 'SELECT 1')).rejects.toThrow(
       /permission denied for database/,
     );
   }, 180_000);
@@ -147,7 +137,7 @@ describe('embedded Postgres roles', () => {
             binariesDir: path.join(clone, 'native'),
           }),
         );
-        expect(await query(rootServer.adminUrl, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+        expect(await queryRows(rootServer.adminUrl, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
       } finally {
         await rootServer?.stop();
         await fs.rm(home, { recursive: true, force: true });

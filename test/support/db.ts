@@ -45,3 +45,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 export function useTestDatabase(): TestDatabase {
   return useStarted(createTestDatabase, (database) => database.drop());
 }
+
+/** The rows of one statement, on a connection of its own to `url` (any database, any role). */
+export async function queryRows(url: string, text: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
