@@ -12,6 +12,7 @@ import {
   withRunningStack,
   writeStackState,
 } from '../src/provision/local-state.js';
+import { RUNNING_STACK } from './support/stack-state.js';
 
 describe('local state of npm start', () => {
   let dataDir: string;
@@ -42,14 +43,7 @@ describe('local state of npm start', () => {
   });
 
   it('lets the CLI find a running stack, never a dead one, and never over the environment', async () => {
-    const state = {
-      pid: process.pid,
-      databaseUrl: 'postgres://boomerang_app:secret@localhost:5999/boomerang',
-      temporalAddress: 'localhost:7999',
-      temporalNamespace: 'default',
-      temporalUiUrl: 'http://localhost:8999',
-      httpUrl: 'http://localhost:3999',
-    };
+    const state = RUNNING_STACK;
     await writeStackState(dataDir, state);
     expect(await mode(path.join(dataDir, 'stack.json'))).toBe(0o600);
     const env = { BOOMERANG_DATA_DIR: dataDir };
@@ -72,15 +66,7 @@ describe('local state of npm start', () => {
   });
 
   it("gives the CLI the running stack's signing secret and public URL, on its database only", async () => {
-    await writeStackState(dataDir, {
-      pid: process.pid,
-      databaseUrl: 'postgres://boomerang_app:secret@localhost:5999/boomerang',
-      temporalAddress: 'localhost:7999',
-      temporalNamespace: 'default',
-      temporalUiUrl: 'http://localhost:8999',
-      httpUrl: 'http://localhost:13000',
-      publicUrl: 'http://localhost:13000',
-    });
+    await writeStackState(dataDir, RUNNING_STACK);
     const env = { BOOMERANG_DATA_DIR: dataDir };
     const secrets = await localSecrets(loadConfig(env));
     // What `template preview` and `campaign test-send` need to render an unsubscribe link.

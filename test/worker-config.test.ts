@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assertReadyToStart, loadConfig } from '../src/config.js';
 import { localSecrets, writeStackState } from '../src/provision/local-state.js';
 import { workerConfig } from '../src/worker.js';
+import { RUNNING_STACK } from './support/stack-state.js';
 
 describe('the worker beside a running stack', () => {
   let dataDir: string;
@@ -18,19 +19,11 @@ describe('the worker beside a running stack', () => {
   it("takes the running stack's database, Temporal and signing secret when none is set", async () => {
     const env = { BOOMERANG_DATA_DIR: dataDir };
     const secrets = await localSecrets(loadConfig(env));
-    await writeStackState(dataDir, {
-      pid: process.pid,
-      databaseUrl: 'postgres://boomerang_app:secret@localhost:5999/boomerang',
-      temporalAddress: 'localhost:7999',
-      temporalNamespace: 'default',
-      temporalUiUrl: 'http://localhost:8999',
-      httpUrl: 'http://localhost:13000',
-      publicUrl: 'http://localhost:13000',
-    });
+    await writeStackState(dataDir, RUNNING_STACK);
     const config = workerConfig(env);
     expect(() => assertReadyToStart('worker', config)).not.toThrow();
-    expect(config.databaseUrl).toBe('postgres://boomerang_app:secret@localhost:5999/boomerang');
-    expect(config.temporal.address).toBe('localhost:7999');
+    expect(config.databaseUrl).toBe(RUNNING_STACK.databaseUrl);
+    expect(config.temporal.address).toBe(RUNNING_STACK.temporalAddress);
     expect(config.signingSecret).toBe(secrets.BOOMERANG_SIGNING_SECRET);
 
     // What the environment sets wins; without a running stack nothing is filled in.
