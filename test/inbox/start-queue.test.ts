@@ -57,6 +57,8 @@ describe('the start queue', () => {
       .select('workflow_id')
       .where('contact_id', '=', contactId)
       .execute();
+  const messages = (contactId: number) =>
+    h.database.db.selectFrom('messages').select('id').where('contact_id', '=', contactId).execute();
   const exists = (workflowId: string) =>
     h.env.client.workflow
       .getHandle(workflowId)
@@ -170,12 +172,7 @@ describe('the start queue', () => {
     expect(await queued(contactId)).toEqual([]);
     await h.journeyAt(workflowId, 'wait');
     expect((await h.env.client.workflow.getHandle(workflowId).describe()).runId).toBe(runId);
-    const welcomes = await h.database.db
-      .selectFrom('messages')
-      .select('id')
-      .where('contact_id', '=', contactId)
-      .execute();
-    expect(welcomes).toHaveLength(1);
+    expect(await messages(contactId)).toHaveLength(1);
   });
 
   it('keeps a start that failed queued with its error, and starts it at a later drain', async () => {
@@ -457,11 +454,6 @@ describe('the start queue', () => {
     await h.journeyAt(workflowId, 'wait');
     expect(await queued(contactId)).toEqual([]);
     expect(await journeyRows(contactId)).toEqual([{ workflow_id: workflowId }]);
-    const welcomes = await h.database.db
-      .selectFrom('messages')
-      .select('id')
-      .where('contact_id', '=', contactId)
-      .execute();
-    expect(welcomes).toHaveLength(1);
+    expect(await messages(contactId)).toHaveLength(1);
   });
 });
