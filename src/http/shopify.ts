@@ -10,7 +10,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
-import { receiptClockNow } from '../inbox/events.js';
+import { receiptClockNow } from '../domain/store-clock.js';
 import { isShopifyTopic, mapShopifyWebhook, parseShopifyJson } from '../inbox/shopify.js';
 import { acceptEvents } from '../inbox/store.js';
 import { cleanJson } from '../inbox/text.js';

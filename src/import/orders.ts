@@ -22,7 +22,7 @@ import {
   aheadOfClock,
   DEFAULT_CLOCK_TOLERANCE_SECONDS,
   type ReceiptClock,
-} from '../inbox/events.js';
+} from '../domain/store-clock.js';
 import { type CsvRow, isIssue, type RowIssue } from './csv.js';
 import {
   checkShopifyOrdersHeader,

@@ -25,6 +25,7 @@ import {
   parseIsoTimestamp,
   validateContactInput,
 } from '../domain/contacts.js';
+import { aheadOfClock, type ReceiptClock, receiptClockNow } from '../domain/store-clock.js';
 import { ORDER_STATUSES, type OrderStatus } from '../db/orders.js';
 import type { CheckoutState } from '../domain/checkouts.js';
 import { isJsonObject } from '../domain/json.js';
@@ -48,22 +49,6 @@ export const DEFAULT_EVENT_ORDER_SOURCE = 'api';
 
 /** At most this many events in one `{"events": […]}` batch. */
 export const MAX_BATCH_EVENTS = 500;
-
-/**
- * How far an event's times may be ahead of the time Boomerang received it (EVENT_CLOCK_TOLERANCE_SECONDS):
- * two machines' clocks differ by a few seconds, a time further ahead is a clock or data error.
- */
-export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 300;
-
-/** When an event was received, and how far ahead of that its times may be. */
-export interface ReceiptClock {
-  receivedAt: Date;
-  toleranceSeconds: number;
-}
-
-export const receiptClockNow = (
-  toleranceSeconds = DEFAULT_CLOCK_TOLERANCE_SECONDS,
-): ReceiptClock => ({ receivedAt: new Date(), toleranceSeconds });
 
 export interface RegistrationEvent {
   type: 'account_registered';
@@ -541,19 +526,6 @@ function futureProblems(
     const message = at ? aheadOfClock(at, clock) : undefined;
     return message ? [{ path: formatPath([...prefix, ...path]), message }] : [];
   });
-}
-
-/**
- * The one rule for a time from the store's clock (events, imported orders): at most the tolerance
- * after `clock.receivedAt`, which `received` names in the problem. The problem, or undefined.
- */
-export function aheadOfClock(
-  at: Date,
-  clock: ReceiptClock,
-  received = 'the event was received',
-): string | undefined {
-  if (at.getTime() <= clock.receivedAt.getTime() + clock.toleranceSeconds * 1000) return undefined;
-  return `${at.toISOString()} is more than ${clock.toleranceSeconds} seconds after ${received} (${clock.receivedAt.toISOString()}); is the store's clock ahead?`;
 }
 
 /**

@@ -27,7 +27,8 @@
  */
 import { isJsonObject, type JsonObject, trimmedText } from '../domain/json.js';
 import { shopifyOrderState } from '../domain/shopify-orders.js';
-import { type EventProblem, type ReceiptClock, receiptClockNow, validateEvent } from './events.js';
+import { type ReceiptClock, receiptClockNow } from '../domain/store-clock.js';
+import { type EventProblem, validateEvent } from './events.js';
 
 export const SHOPIFY_TOPICS = [
   'orders/create',

@@ -8,12 +8,8 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { inboxEventByDedupeKey, insertInboxEventOnce } from '../db/inbox.js';
-import {
-  type EventProblem,
-  type InboxEvent,
-  receiptClockNow,
-  validateEventsBody,
-} from './events.js';
+import { receiptClockNow } from '../domain/store-clock.js';
+import { type EventProblem, type InboxEvent, validateEventsBody } from './events.js';
 import { formatPath } from './text.js';
 
 /** Where an event came from: `api` (POST /events), `shopify` (webhooks), `cli` (boomerang event). */
