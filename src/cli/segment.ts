@@ -88,19 +88,6 @@ async function explain<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-function segmentJson(s: Segment) {
-  return {
-    id: s.id,
-    name: s.name,
-    description: s.description,
-    kind: s.kind,
-    preset: s.preset,
-    definition: s.definition,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-  };
-}
-
 /** The options of `segment create` and `segment update`. */
 interface WriteOptions {
   file?: string;
@@ -120,7 +107,7 @@ function writeOptions(command: Command, which: 'the' | 'the new', description: s
 }
 
 function printWritten(verb: 'created' | 'updated', s: Segment, opts: WriteOptions): void {
-  if (opts.json) return printJson(segmentJson(s));
+  if (opts.json) return printJson(s);
   console.log(`${verb} segment "${s.name}": ${formatSegmentDefinition(s.definition)}`);
 }
 
@@ -169,7 +156,6 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
   addListCommand(segment, 'list', {
     description: 'List the segments',
     load: () => listSegments(ctx.db()),
-    json: segmentJson,
     headers: ['NAME', 'KIND', 'DEFINITION'],
     row: (s) => [
       s.name,
@@ -185,7 +171,7 @@ export function registerSegmentCommands(program: Command, ctx: CliContext): void
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
       const { segment: s, count } = await explain(() => segmentWithCount(ctx.db(), name));
-      if (opts.json) return printJson({ ...segmentJson(s), count });
+      if (opts.json) return printJson({ ...s, count });
       console.log(
         [
           `name:        ${s.name}${s.preset ? ' (preset)' : ''}`,

@@ -28,10 +28,10 @@ export interface Segment {
   name: string;
   description: string | null;
   kind: 'dynamic' | 'static';
-  /** As stored; checked again (`parseSegmentDefinition`) whenever the segment is evaluated. */
-  definition: SegmentDefinition;
   /** Shipped with Boomerang (see src/domain/segments/presets.ts); editable like any other. */
   preset: boolean;
+  /** As stored; checked again (`parseSegmentDefinition`) whenever the segment is evaluated. */
+  definition: SegmentDefinition;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -77,8 +77,8 @@ function toSegment(row: SegmentRow): Segment {
       typeof definition === 'object' && definition !== null && isStaticDefinition(definition)
         ? 'static'
         : 'dynamic',
-    definition,
     preset: row.preset,
+    definition,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
