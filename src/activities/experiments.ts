@@ -1,8 +1,10 @@
 /** The daily recompute's last stage: conclude the experiments that opted in, once decided. */
+import type { Client } from '@temporalio/client';
 import { type ConcludedExperiment, concludeDecidedExperiments } from '../campaigns/experiments.js';
-import type { ActivityDeps } from './index.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
 
-export function createExperimentActivities(deps: Pick<ActivityDeps, 'db' | 'config' | 'temporal'>) {
+export function createExperimentActivities(deps: { db: Db; config: Config; temporal: Client }) {
   return {
     /** Idempotent: a retry finds the experiments it concluded already concluded and leaves them. */
     async concludeDecidedExperiments(): Promise<{ concluded: ConcludedExperiment[] }> {

@@ -8,7 +8,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type DefinitionUpdate, updateCampaignDefinition } from '../db/campaigns.js';
 import { openJourneyIds } from '../db/journeys.js';
 import type { Db } from '../db/database.js';
-import type { RunningJourneysChoice } from '../domain/campaigns/changes.js';
+import type { RunningJourneysChoice } from '../domain/campaigns/definition-change.js';
 import { updateDefinitionSignal } from './journey-contract.js';
 
 export interface CampaignUpdateResult extends DefinitionUpdate {

@@ -1,9 +1,9 @@
 /** Campaigns as stored data: the validated definition plus a status. */
-import {
-  checkDefinitionUpdate,
-  type DefinitionChange,
-  type RunningJourneysChoice,
-} from '../domain/campaigns/changes.js';
+import { checkDefinitionUpdate } from '../domain/campaigns/changes.js';
+import type {
+  DefinitionChange,
+  RunningJourneysChoice,
+} from '../domain/campaigns/definition-change.js';
 import {
   type CampaignDefinition,
   parseCampaignDefinition,

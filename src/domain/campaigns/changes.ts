@@ -5,16 +5,12 @@
 import type { FlowCampaign } from '../flows/definition.js';
 import { flowDefinitionChanges } from '../flows/changes.js';
 import type { CampaignDefinition } from './definition.js';
+import {
+  type DefinitionChange,
+  type RunningJourneysChoice,
+  UnsafeDefinitionChangeError,
+} from './definition-change.js';
 import { isJsonObject } from '../json.js';
-
-export type RunningJourneysChoice = 'keep' | 'adopt';
-
-export interface DefinitionChange {
-  /** Dotted path of the changed field, e.g. "emails.reminder" or "waits.afterWelcome". */
-  field: string;
-  /** Null when a running journey can take the change at its next node; else why it cannot. */
-  unsafeBecause: string | null;
-}
 
 /**
  * Fields a running journey reads only when it reaches the node that uses them: a new value applies
@@ -79,22 +75,6 @@ export function definitionChanges(
     }
   }
   return changes;
-}
-
-export class UnsafeDefinitionChangeError extends Error {
-  constructor(
-    readonly campaignId: string,
-    readonly refused: DefinitionChange[],
-    readonly runningVersion?: number,
-    hint = 'Save it with --running keep (running journeys finish on the version they started with; new journeys take the new one).',
-  ) {
-    super(
-      `running journeys of "${campaignId}"${runningVersion ? ` on version ${runningVersion}` : ''} cannot take this update at their next node:\n${refused
-        .map((c) => `  - ${c.field}: ${c.unsafeBecause}`)
-        .join('\n')}\n${hint}`,
-    );
-    this.name = 'UnsafeDefinitionChangeError';
-  }
 }
 
 /** Throws when `choice` is "adopt" and a change cannot be taken by running journeys; kind never changes. */

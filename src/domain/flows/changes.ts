@@ -9,7 +9,7 @@ import {
   type DefinitionChange,
   type RunningJourneysChoice,
   UnsafeDefinitionChangeError,
-} from '../campaigns/changes.js';
+} from '../campaigns/definition-change.js';
 import type { FlowCampaign, FlowNode } from './definition.js';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkDefinitionUpdate,
-  definitionChanges,
-  UnsafeDefinitionChangeError,
-} from '../../../src/domain/campaigns/changes.js';
+import { checkDefinitionUpdate, definitionChanges } from '../../../src/domain/campaigns/changes.js';
+import { UnsafeDefinitionChangeError } from '../../../src/domain/campaigns/definition-change.js';
 import { parseCampaignDefinition } from '../../../src/domain/campaigns/definition.js';
 
 const base = {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { PROJECT_ROOT } from '../../../src/config.js';
-import { UnsafeDefinitionChangeError } from '../../../src/domain/campaigns/changes.js';
+import { UnsafeDefinitionChangeError } from '../../../src/domain/campaigns/definition-change.js';
 import { checkFlowUpdate, flowDefinitionChanges } from '../../../src/domain/flows/changes.js';
 import { type FlowCampaign, parseFlowDefinition } from '../../../src/domain/flows/definition.js';
 
