@@ -24,7 +24,7 @@ import { generateCoupons } from '../src/db/coupons.js';
 import { createDb } from '../src/db/database.js';
 import { createHttpServer, listen } from '../src/http/server.js';
 import { listInboxEvents } from '../src/db/inbox.js';
-import { starter } from '../src/inbox/apply.js';
+import { starter } from '../src/inbox/journey-entry.js';
 import { processInboxBatch, processInboxEvent } from '../src/inbox/processor.js';
 import { drainStartQueue, START_CONCURRENCY, startQueueStatus } from '../src/inbox/start-queue.js';
 import {

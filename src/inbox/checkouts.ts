@@ -32,7 +32,7 @@ import {
   enterJourneys,
   RejectedEventError,
   startBeforeSignal,
-} from './apply.js';
+} from './journey-entry.js';
 import type { CheckoutDeletedEvent, CheckoutEvent } from './events.js';
 
 export interface CheckoutResult {

@@ -32,18 +32,20 @@ import type { InboxEventRow } from '../db/schema.js';
 import type { CampaignForStart } from '../campaigns/enrolment.js';
 import { registrationEntryEvent } from '../campaigns/flow-events.js';
 import {
-  type ApplyDeps,
   type ApplyResult,
   applyEvent,
-  DeferredEventError,
   describeResult,
   type RegisteredContact,
-  RejectedEventError,
-  starter,
   startWelcomeJourneys,
   upsertRegisteredContacts,
   welcomeCampaigns,
 } from './apply.js';
+import {
+  type ApplyDeps,
+  DeferredEventError,
+  RejectedEventError,
+  starter,
+} from './journey-entry.js';
 import { applyFeedback, isFeedbackSource } from './provider-feedback.js';
 import { isOutage } from './outage.js';
 import { poll, type Poller } from './poller.js';

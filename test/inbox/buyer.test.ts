@@ -9,7 +9,8 @@ import type { Client } from '@temporalio/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findContact, upsertContact } from '../../src/db/contacts.js';
 import { findOrder } from '../../src/db/orders.js';
-import { applyEvent, type ApplyDeps, DeferredEventError } from '../../src/inbox/apply.js';
+import { applyEvent } from '../../src/inbox/apply.js';
+import { type ApplyDeps, DeferredEventError } from '../../src/inbox/journey-entry.js';
 import type { PurchaseEventInput } from '../../src/inbox/events.js';
 import { useTestDatabase } from '../support/db.js';
 

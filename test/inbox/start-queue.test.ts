@@ -17,7 +17,8 @@ import { PROJECT_ROOT } from '../../src/config.js';
 import { getCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
 import { claimDueStarts } from '../../src/db/start-queue.js';
-import { type ApplyResult, applyEvent, starter } from '../../src/inbox/apply.js';
+import { type ApplyResult, applyEvent } from '../../src/inbox/apply.js';
+import { starter } from '../../src/inbox/journey-entry.js';
 import { parseStoredEvent } from '../../src/inbox/events.js';
 import { processInboxBatch } from '../../src/inbox/processor.js';
 import {
