@@ -16,10 +16,12 @@ import type { Contact } from './domain/contacts.js';
 import type { EventProblem, EventType } from './inbox/events.js';
 import type { InboxSource } from './inbox/store.js';
 import { withRunningStack } from './provision/local-state.js';
+import { launchWarnings } from './campaigns/coupon-pools.js';
 import {
   launchableCampaign,
-  launchCampaign,
+  type LaunchOptions as CampaignLaunchOptions,
   type LaunchOutcome,
+  startLaunch,
   stopCampaign,
   type StopOutcome,
 } from './campaigns/enrolment.js';
@@ -104,8 +106,11 @@ async function namingFields<T>(
   }
 }
 
-/** Contacts per batch (default 500), whether to wait for the end (default true), progress hooks. */
-export type LaunchOptions = Omit<Parameters<typeof launchCampaign>[1], 'campaignId'>;
+/**
+ * Contacts per batch (default 500), whether to wait for the end (default true), progress hooks, and
+ * `onWarnings`, told before the launch starts what it should warn of (its empty coupon pools).
+ */
+export type LaunchOptions = CampaignLaunchOptions & { onWarnings?: (warnings: string[]) => void };
 
 /** The launch: its workflow, its Web UI link, and how it ended (absent with `wait: false`). */
 export type LaunchResult = LaunchOutcome;
@@ -176,8 +181,9 @@ export class BoomerangClient {
    */
   async launchCampaign(campaignId: string, opts: LaunchOptions = {}): Promise<LaunchResult> {
     // Refused before connecting: a campaign that cannot be launched says so with Temporal down.
-    await launchableCampaign(this.db(), campaignId);
-    return launchCampaign(this.deps(await this.temporal()), { campaignId, ...opts });
+    const campaign = await launchableCampaign(this.db(), campaignId);
+    if (opts.onWarnings) opts.onWarnings(await launchWarnings(this.db(), campaign.definition));
+    return startLaunch(this.deps(await this.temporal()), campaign, opts);
   }
 
   /**

@@ -17,6 +17,8 @@ export function createLaunchActivities(starter: JourneyStarter) {
   const { db } = starter;
   return {
     async countAudience(input: { campaignId: string }): Promise<number> {
+      // Read from the table as each batch reads it, not carried in the launch's input: the input is
+      // fixed at the start, and a `campaign update` may land before a worker runs the launch.
       const { definition } = await getCampaign(db, input.campaignId);
       return countAudience(db, definition.audience.limitation);
     },

@@ -3,11 +3,9 @@
  * with `coupon_pool_exhausted`, sending nothing, so `campaign launch` says so first; the report
  * shows each pool.
  */
-import { getCampaign } from '../db/campaigns.js';
 import { type CouponSetStatus, couponSetStatus } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
 import { flowReferences } from '../domain/flows/graph.js';
-import { launchRefusal } from './enrolment.js';
 import type { CampaignDefinition, FlowCampaign } from './kinds/registry.js';
 
 /** The coupon sets a campaign assigns codes from: a flow's coupon nodes' sets, else its `couponSet`. */
@@ -39,12 +37,12 @@ export function emptyCouponPoolWarnings(
 }
 
 /**
- * What a launch of campaign `id` should warn of first: its empty coupon pools. None for a campaign
- * whose launch is refused with its own message (paused, stopped, or started by an event or a
- * segment); an unknown id throws UnknownCampaignError, as the launch would.
+ * What the launch of a campaign should warn of first, once launchableCampaign has let it through:
+ * its empty coupon pools.
  */
-export async function launchWarnings(db: Db, id: string): Promise<string[]> {
-  const stored = await getCampaign(db, id);
-  if (launchRefusal(id, stored)) return [];
-  return emptyCouponPoolWarnings(stored.definition, await couponSetStatus(db));
+export async function launchWarnings(
+  db: Db,
+  definition: CampaignDefinition | FlowCampaign,
+): Promise<string[]> {
+  return emptyCouponPoolWarnings(definition, await couponSetStatus(db));
 }

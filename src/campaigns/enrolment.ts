@@ -647,6 +647,14 @@ export interface LaunchOutcome extends LaunchStarted {
   progress?: LaunchProgress;
 }
 
+/** Contacts per batch (default 500), whether to follow the launch to its end (default true), progress hooks. */
+export interface LaunchOptions {
+  batchSize?: number;
+  wait?: boolean;
+  onStarted?: (started: LaunchStarted) => void;
+  onProgress?: (progress: LaunchProgress) => void;
+}
+
 /**
  * Launches a campaign on its audience (the launch workflow, on the control task queue): refused
  * unless the campaign is active and its kind starts on a launch. With `wait` (the default), follows
@@ -654,17 +662,21 @@ export interface LaunchOutcome extends LaunchStarted {
  */
 export async function launchCampaign(
   deps: CampaignServiceDeps,
-  opts: {
-    campaignId: string;
-    batchSize?: number;
-    wait?: boolean;
-    onStarted?: (started: LaunchStarted) => void;
-    onProgress?: (progress: LaunchProgress) => void;
-  },
+  opts: LaunchOptions & { campaignId: string },
 ): Promise<LaunchOutcome> {
-  const id = opts.campaignId;
-  const stored = await launchableCampaign(deps.db, id);
+  return startLaunch(deps, await launchableCampaign(deps.db, opts.campaignId), opts);
+}
 
+/**
+ * Launches `campaign` as launchableCampaign let it through, without reading it again: the launch's
+ * batches read the definition and the status themselves, each when it starts its journeys.
+ */
+export async function startLaunch(
+  deps: CampaignServiceDeps,
+  campaign: StoredCampaign,
+  opts: LaunchOptions = {},
+): Promise<LaunchOutcome> {
+  const id = campaign.definition.id;
   const workflowId = launchWorkflowId(id);
   let handle: WorkflowHandle<typeof launchWorkflow>;
   let alreadyRunning = false;
@@ -674,7 +686,7 @@ export async function launchCampaign(
       workflowId,
       args: [{ campaignId: id, batchSize: opts.batchSize ?? 500 }],
       typedSearchAttributes: [{ key: CAMPAIGN, value: id }],
-      staticSummary: `Launch of ${stored.definition.name}`,
+      staticSummary: `Launch of ${campaign.definition.name}`,
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

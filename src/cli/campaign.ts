@@ -9,10 +9,8 @@ import {
   createCheckedCampaign,
   setCampaignActive,
   showCampaign,
-  UnknownCampaignError,
 } from '../campaigns/admin.js';
 import { checkCampaignDefinition } from '../campaigns/check.js';
-import { launchWarnings } from '../campaigns/coupon-pools.js';
 import { CampaignNotLaunchableError, howItStarts } from '../campaigns/enrolment.js';
 import { updateCampaign } from '../campaigns/update.js';
 import { flowGraph, NotAFlowError, validateCampaign } from '../campaigns/validate.js';
@@ -229,13 +227,15 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { batchSize: number; wait: boolean; json?: boolean }) => {
       const interactive = !opts.json && process.stderr.isTTY;
-      for (const warning of await couponPoolWarnings(ctx, id)) console.error(warning);
       let following = false;
       let launched;
       try {
         launched = await ctx.client.launchCampaign(id, {
           batchSize: opts.batchSize,
           wait: opts.wait,
+          onWarnings: (warnings) => {
+            for (const warning of warnings) console.error(warning);
+          },
           onStarted: ({ alreadyRunning }) => {
             following = opts.wait;
             if (alreadyRunning && !opts.json)
@@ -261,16 +261,6 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       );
       console.log(`see it in the Web UI: ${url}`);
     });
-
-  /** The launch's warnings (an unknown campaign is left to the launch to report). */
-  async function couponPoolWarnings(context: CliContext, id: string): Promise<string[]> {
-    try {
-      return await launchWarnings(context.db(), id);
-    } catch (err) {
-      if (err instanceof UnknownCampaignError) return [];
-      throw err;
-    }
-  }
 
   for (const [name, status, what] of [
     ['pause', 'paused', 'Pause a campaign: no new enrolments (running journeys go on)'],

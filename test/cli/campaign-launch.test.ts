@@ -2,8 +2,9 @@
  * `boomerang campaign launch` and `stop`, in-process on real Postgres with Temporal out of reach:
  * a campaign whose journeys start on an event is refused as a usage error (exit 2), saying it
  * cannot be launched and how its journeys start, without a coupon warning and without asking
- * Temporal; the launch's and the stop's counts read in the singular for one journey (the client's
- * answers stubbed).
+ * Temporal; an empty coupon pool is warned of before the launch asks Temporal, and not for a
+ * paused campaign, which is refused; the launch's and the stop's counts read in the singular for
+ * one journey (the client's answers stubbed).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { BoomerangClient } from '../../src/client.js';
 import { PROJECT_ROOT } from '../../src/config.js';
-import { saveCampaign } from '../../src/db/campaigns.js';
+import { saveCampaign, setCampaignStatus } from '../../src/db/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { runCli } from './support.js';
 
@@ -28,6 +29,9 @@ describe('campaign launch', () => {
     else process.env.TEMPORAL_ADDRESS = savedAddress;
     await database?.drop();
   });
+  /** A low-CLV campaign drawing from a coupon set of its own id, which has no code. */
+  const saveLowClv = (id: string, name: string) =>
+    saveCampaign(database.db, { id, name, kind: 'low_clv_coupon', couponSet: id });
 
   it('refuses a flow entered on an event: it cannot be launched, its journeys start when the event arrives', async () => {
     const flow = parseYaml(
@@ -46,13 +50,26 @@ describe('campaign launch', () => {
     });
   }, 30_000);
 
-  it('counts one journey in the singular: launched, and told to end', async () => {
-    await saveCampaign(database.db, {
-      id: 'one-offer',
-      name: 'One offer',
-      kind: 'low_clv_coupon',
-      couponSet: 'one-offer',
+  it('warns of an empty coupon pool before it launches, and not when it refuses the launch', async () => {
+    await saveLowClv('no-codes', 'No codes');
+    const warning =
+      'warning: coupon set "no-codes" has no code available: every journey that reaches its coupon node ends with coupon_pool_exhausted and sends nothing. Add codes with `boomerang coupons generate no-codes --count N` (or stop the campaign)';
+    // Warned before the launch asks Temporal, which is out of reach.
+    const launched = await runCli(database.url, ['campaign', 'launch', 'no-codes']);
+    expect(launched.stderr.split('\n')[0]).toBe(warning);
+    expect(launched.code).not.toBe(0);
+
+    await setCampaignStatus(database.db, 'no-codes', 'paused');
+    expect(await runCli(database.url, ['campaign', 'launch', 'no-codes'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'boomerang: campaign "no-codes" is paused; resume it first with `boomerang campaign resume no-codes`\n',
     });
+  }, 30_000);
+
+  it('counts one journey in the singular: launched, and told to end', async () => {
+    await saveLowClv('one-offer', 'One offer');
     const progress = (started: number) => ({
       campaignId: 'one-offer',
       total: 2,
