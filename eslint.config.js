@@ -4,10 +4,17 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import { builtinModules } from 'node:module';
 
-// Clients know a journey by its contract (src/campaigns/journey-contract.ts), not by its code.
+// Clients know a journey and a launch by their contracts (src/campaigns/journey-contract.ts,
+// launch-contract.ts), not by their code.
 const journeyContractOnly = {
-  group: ['**/workflows/journey', '**/workflows/journey.js'],
-  message: 'Import signals, the query and journey types from campaigns/journey-contract.',
+  group: [
+    '**/workflows/journey',
+    '**/workflows/journey.js',
+    '**/workflows/launch',
+    '**/workflows/launch.js',
+  ],
+  message:
+    'Import signals, queries and types from campaigns/journey-contract or campaigns/launch-contract.',
 };
 
 export default tseslint.config(

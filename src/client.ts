@@ -38,7 +38,7 @@ import { InFlightCalls } from './temporal/in-flight.js';
 
 export { CampaignNotLaunchableError } from './campaigns/enrolment.js';
 export type { StopOutcome as StoppedCampaign } from './campaigns/enrolment.js';
-export type { LaunchProgress } from './workflows/launch.js';
+export type { LaunchProgress } from './campaigns/launch-contract.js';
 export type { JourneyTrace } from './services/contacts.js';
 export { InvalidEventError, type RecordedEvent } from './services/events.js';
 

@@ -37,11 +37,12 @@ import { isHeldOut } from '../domain/campaigns/holdout.js';
 import { CAMPAIGN, CONTACT_ID, STEP } from '../domain/search-attributes.js';
 import { workflowUiUrl } from '../temporal/connection.js';
 import {
-  launchCampaign as launchWorkflow,
+  LAUNCH_WORKFLOW_TYPE,
   launchProgressQuery,
   launchWorkflowId,
   type LaunchProgress,
-} from '../workflows/launch.js';
+  type LaunchWorkflow,
+} from './launch-contract.js';
 import { parseDuration } from '../domain/segments/duration.js';
 import {
   controlTaskQueue,
@@ -678,10 +679,10 @@ export async function startLaunch(
 ): Promise<LaunchOutcome> {
   const id = campaign.definition.id;
   const workflowId = launchWorkflowId(id);
-  let handle: WorkflowHandle<typeof launchWorkflow>;
+  let handle: WorkflowHandle<LaunchWorkflow>;
   let alreadyRunning = false;
   try {
-    handle = await deps.client.workflow.start(launchWorkflow, {
+    handle = await deps.client.workflow.start<LaunchWorkflow>(LAUNCH_WORKFLOW_TYPE, {
       taskQueue: controlTaskQueue(deps.config.temporal.taskQueue),
       workflowId,
       args: [{ campaignId: id, batchSize: opts.batchSize ?? 500 }],

@@ -16,7 +16,7 @@ import { updateCampaign } from '../campaigns/update.js';
 import { flowGraph, NotAFlowError, validateCampaign } from '../campaigns/validate.js';
 import { UnsafeDefinitionChangeError } from '../domain/campaigns/definition-change.js';
 import { CampaignDefinitionError } from '../domain/campaigns/definition.js';
-import type { LaunchProgress } from '../workflows/launch.js';
+import type { LaunchProgress } from '../campaigns/launch-contract.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { addListCommand, counted } from './format.js';
 

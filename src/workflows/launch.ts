@@ -5,32 +5,16 @@
  */
 import {
   continueAsNew,
-  defineQuery,
   proxyActivities,
   setCurrentDetails,
   setHandler,
 } from '@temporalio/workflow';
 import type { LaunchActivities } from '../activities/launch.js';
-
-export interface LaunchProgress {
-  campaignId: string;
-  total: number;
-  scanned: number;
-  started: number;
-  alreadyEnrolled: number;
-  cursor: number;
-  done: boolean;
-  haltedBecause?: 'paused' | 'stopped';
-}
-
-export interface LaunchInput {
-  campaignId: string;
-  batchSize?: number;
-  /** Carried across continue-as-new. */
-  progress?: LaunchProgress;
-}
-
-export const launchProgressQuery = defineQuery<LaunchProgress>('progress');
+import {
+  type LaunchInput,
+  type LaunchProgress,
+  launchProgressQuery,
+} from '../campaigns/launch-contract.js';
 
 /** Batches per run before continuing as new: keeps each run's history to a few hundred events. */
 const BATCHES_PER_RUN = 50;
@@ -40,10 +24,6 @@ const { countAudience, enrollBatch } = proxyActivities<LaunchActivities>({
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
-
-export function launchWorkflowId(campaignId: string): string {
-  return `launch/${campaignId}`;
-}
 
 export async function launchCampaign(input: LaunchInput): Promise<LaunchProgress> {
   const batchSize = input.batchSize ?? 500;
