@@ -14,6 +14,8 @@ import {
   ContactValidationError,
   parseContactInput,
 } from '../domain/contacts.js';
+import { isVoidedBySubscription } from '../domain/messages/unsubscribe-token.js';
+import { findRecipient } from './messages.js';
 import { runsWithDistinctKeys } from './runs.js';
 import { type Executor, inTransaction } from './database.js';
 import type { ContactRow, Database } from './schema.js';
@@ -532,6 +534,38 @@ async function upsertRun(
   return outcomes.map((o, i) => {
     if (!o) throw new Error(`unreachable: no outcome for contact input ${i}`);
     return o;
+  });
+}
+
+export type UnsubscribeOutcome =
+  'unsubscribed' | 'already_unsubscribed' | 'unknown_contact' | 'voided';
+
+/**
+ * Sets the contact's newsletter status to unsubscribed as an unsubscribe link does (the time of the
+ * first request is kept), unless a token issued at `tokenIssuedAt` is voided by the contact's
+ * current subscription. The check and the write hold the contact's row lock: a re-subscription
+ * committed meanwhile is seen before deciding, and of two concurrent clicks only one unsubscribes.
+ */
+export async function unsubscribeFromNewsletter(
+  db: Executor,
+  contactId: number,
+  tokenIssuedAt: Date,
+  opts: { now?: Date } = {},
+): Promise<UnsubscribeOutcome> {
+  return inTransaction(db, async (trx) => {
+    // The recipient of the email whose link was clicked.
+    const row = await findRecipient(trx, contactId, { forUpdate: true });
+    if (!row) return 'unknown_contact';
+    if (row.newsletter_status === 'unsubscribed') return 'already_unsubscribed';
+    if (isVoidedBySubscription(tokenIssuedAt, row.newsletter_subscribed_at)) return 'voided';
+    await upsertContact(
+      trx,
+      row.external_id
+        ? { externalId: row.external_id, newsletterStatus: 'unsubscribed' }
+        : { email: row.email, newsletterStatus: 'unsubscribed' },
+      opts,
+    );
+    return 'unsubscribed';
   });
 }
 

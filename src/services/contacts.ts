@@ -5,13 +5,16 @@
 import type { Client } from '@temporalio/client';
 import { journeyQuery, type JourneyState } from '../campaigns/journey-contract.js';
 import type { Config } from '../config.js';
-import { findContact as findContactRow, upsertContact } from '../db/contacts.js';
+import {
+  findContact as findContactRow,
+  unsubscribeFromNewsletter,
+  type UnsubscribeOutcome,
+} from '../db/contacts.js';
 import type { Db } from '../db/database.js';
 import { indicatorsOfContact } from '../db/indicators.js';
 import { journeysOfContact } from '../db/journeys.js';
 import { segmentsOfContact } from '../db/segments.js';
 import type { Contact } from '../domain/contacts.js';
-import { isVoidedBySubscription } from '../domain/messages/unsubscribe-token.js';
 import { CONTACT_ID } from '../domain/search-attributes.js';
 import { workflowUiUrl } from '../temporal/connection.js';
 
@@ -47,22 +50,12 @@ export async function storeReferenceOf(
  * Sets the contact's newsletter status to unsubscribed (once: the time of the first request is
  * kept), unless the token was issued before the contact's current subscription began.
  */
-export async function unsubscribeContact(
+export function unsubscribeContact(
   db: Db,
   contactId: number,
   tokenIssuedAt: Date,
-): Promise<'unsubscribed' | 'already_unsubscribed' | 'unknown_contact' | 'voided'> {
-  const contact = await findContactRow(db, contactId);
-  if (!contact) return 'unknown_contact';
-  if (contact.newsletterStatus === 'unsubscribed') return 'already_unsubscribed';
-  if (isVoidedBySubscription(tokenIssuedAt, contact.newsletterSubscribedAt)) return 'voided';
-  await upsertContact(
-    db,
-    contact.externalId
-      ? { externalId: contact.externalId, newsletterStatus: 'unsubscribed' }
-      : { email: contact.email, newsletterStatus: 'unsubscribed' },
-  );
-  return 'unsubscribed';
+): Promise<UnsubscribeOutcome> {
+  return unsubscribeFromNewsletter(db, contactId, tokenIssuedAt);
 }
 
 export interface JourneyTrace {
