@@ -5,6 +5,7 @@
  */
 import { type CouponSetStatus, couponSetStatus } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
+import { counted } from '../domain/counted.js';
 import { flowReferences } from '../domain/flows/graph.js';
 import type { CampaignDefinition, FlowCampaign } from './kinds/registry.js';
 
@@ -26,7 +27,7 @@ export function emptyCouponPoolWarnings(
     const available = status?.available ?? 0;
     if (available > 0) return [];
     const why = status?.expiredUnassigned
-      ? ` (${status.expiredUnassigned} unassigned code(s) expired)`
+      ? ` (${counted(status.expiredUnassigned, 'unassigned code')} expired)`
       : status?.total
         ? ' (every code is assigned)'
         : '';

@@ -172,7 +172,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       else if (problems.length === 0) console.log(`OK: ${file} (${valid!.kind} "${valid!.id}")`);
       else
         console.log(
-          `${file}: ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+          `${file}: ${counted(problems.length, 'problem')}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
         );
       if (problems.length) process.exitCode = 2;
     });

@@ -19,7 +19,7 @@ import {
   unknownInboxEventIds,
 } from '../services/inbox.js';
 import { CliError, type CliContext, printJson } from './context.js';
-import { formatTable } from './format.js';
+import { counted, formatTable } from './format.js';
 
 /**
  * What a retry or discard acts on: the ids given, or every parked one with --all-parked (one or the
@@ -193,7 +193,7 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
       if (opts.json) return printJson({ retried, notParkedOrRejected: notRetriable, unknown });
       console.log(
         retried.length
-          ? `${retried.length} event(s) pending again: ${retried.join(', ')}`
+          ? `${counted(retried.length, 'event')} pending again: ${retried.join(', ')}`
           : 'no event to retry',
       );
       if (notRetriable.length)
@@ -217,7 +217,7 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
         if (opts.json) return printJson({ discarded, notParked: missed });
         console.log(
           discarded.length
-            ? `${discarded.length} event(s) discarded: ${discarded.join(', ')}`
+            ? `${counted(discarded.length, 'event')} discarded: ${discarded.join(', ')}`
             : 'no event to discard',
         );
         if (missed.length) {
@@ -260,7 +260,7 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
     description: 'Queue parked journey starts again; the running starters start them',
     act: (target) => retryParkedStarts(ctx.db(), target),
     key: 'retried',
-    done: (n) => `${n} journey start(s) queued again`,
+    done: (n) => `${counted(n, 'journey start')} queued again`,
     none: 'no journey start to retry',
   });
   parkedStartsCommand(inbox, {
@@ -269,7 +269,7 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
     act: async (target) =>
       (await discardParkedStarts(ctx.db(), target)).map((start) => start.workflowId),
     key: 'discarded',
-    done: (n) => `${n} journey start(s) discarded, never to start`,
+    done: (n) => `${counted(n, 'journey start')} discarded, never to start`,
     none: 'no journey start to discard',
   });
 }

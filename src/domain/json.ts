@@ -34,7 +34,7 @@ export function describeSchemaIssues(issues: readonly SchemaIssue[]): string[] {
   return issues.map((issue) => {
     const where = formatPath(issue.path) || '(definition)';
     if (issue.code === 'unrecognized_keys' && issue.keys)
-      return `${where}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      return `${where}: unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
       return `${where}: is required`;
     return `${where}: ${issue.message}`;

@@ -26,6 +26,7 @@ import {
   suppressAddress,
 } from '../db/feedback.js';
 import { insertInboxEventOnce, inboxEventByDedupeKey } from '../db/inbox.js';
+import { counted } from '../domain/counted.js';
 import { isJsonObject, type JsonObject, trimmedText } from '../domain/json.js';
 import { type EventProblem, InvalidEventError } from './events.js';
 
@@ -366,7 +367,7 @@ export function describeFeedback(r: FeedbackResult): string {
   if (r.consentChanged)
     parts.push(
       r.consentChanged.length
-        ? `SMS consent ${r.kind === 'opted_in' ? 'given' : 'withdrawn'} for contact(s) ${r.consentChanged.join(', ')}`
+        ? `SMS consent ${r.kind === 'opted_in' ? 'given' : 'withdrawn'} for ${counted(r.consentChanged.length, 'contact')}: ${r.consentChanged.join(', ')}`
         : 'no contact whose SMS consent changed',
     );
   return parts.join('; ');

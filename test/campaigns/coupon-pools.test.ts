@@ -36,7 +36,7 @@ describe('empty coupon pools at launch', () => {
       example('campaigns', 'low-clv-coupon.json'),
     );
     expect(await launchWarnings(db, definition)).toEqual([
-      'warning: coupon set "low-clv" has no code available (2 unassigned code(s) expired): every journey that reaches its coupon node ends with coupon_pool_exhausted and sends nothing. Add codes with `boomerang coupons generate low-clv --count N` (or stop the campaign)',
+      'warning: coupon set "low-clv" has no code available (2 unassigned codes expired): every journey that reaches its coupon node ends with coupon_pool_exhausted and sends nothing. Add codes with `boomerang coupons generate low-clv --count N` (or stop the campaign)',
     ]);
 
     await generateCoupons(db, 'low-clv', 1);

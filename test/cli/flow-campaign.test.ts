@@ -64,6 +64,7 @@ describe('flows on the command line', () => {
     });
     const invalid = await runCli(database.url, ['campaign', 'validate', bad]);
     expect(invalid.code).toBe(2);
+    expect(invalid.stdout).toContain(`${bad}: 1 problem:`);
     expect(invalid.stdout).toContain(
       'nodes.wait-7d.duration: must be a duration such as "7 days" or "8 hours"',
     );

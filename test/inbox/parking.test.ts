@@ -85,7 +85,7 @@ describe('poison events', () => {
     expect((await processInboxBatch(deps)).applied).toBe(1);
     const retry = await runCli(offline.database.url, ['inbox', 'retry', String(parked!.id)]);
     expect(retry.code).toBe(0);
-    expect(retry.stdout).toMatch(/1 event\(s\) pending again/);
+    expect(retry.stdout).toMatch(/1 event pending again/);
     const summary = await processInboxBatch(deps);
     expect(summary.outcomes.map((o) => [o.type, o.status])).toEqual([['purchase', 'applied']]);
 
@@ -100,7 +100,7 @@ describe('poison events', () => {
       '--reason',
       'test order',
     ]);
-    expect(discard.stdout).toMatch(/1 event\(s\) discarded/);
+    expect(discard.stdout).toMatch(/1 event discarded/);
     const row = await offline.database.db
       .selectFrom('inbox_events')
       .selectAll()

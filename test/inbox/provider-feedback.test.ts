@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyFeedback,
+  describeFeedback,
   type FeedbackWire,
   mapResendWebhook,
   mapTwilioWebhook,
@@ -174,14 +175,18 @@ describe('applying feedback', () => {
       occurred_at: at,
       detail: { keyword: 'STOP' },
     });
-    expect(
-      (await applyFeedback({ db: database.db }, stop(daysAfter(1), 'twilio:SM-old:inbound')))
-        .consentChanged,
-    ).toEqual([]);
-    expect(
-      (await applyFeedback({ db: database.db }, stop(daysAfter(3), 'twilio:SM-new:inbound')))
-        .consentChanged,
-    ).toEqual([id]);
+    const old = await applyFeedback(
+      { db: database.db },
+      stop(daysAfter(1), 'twilio:SM-old:inbound'),
+    );
+    expect(old.consentChanged).toEqual([]);
+    expect(describeFeedback(old)).toContain('no contact whose SMS consent changed');
+    const later = await applyFeedback(
+      { db: database.db },
+      stop(daysAfter(3), 'twilio:SM-new:inbound'),
+    );
+    expect(later.consentChanged).toEqual([id]);
+    expect(describeFeedback(later)).toContain(`SMS consent withdrawn for 1 contact: ${id}`);
   });
 
   it('a delivery applied before the send recorded the provider id is still the message’s', async () => {

@@ -52,13 +52,14 @@ describe('campaign definitions', () => {
         kind: 'low_clv_coupon',
         waits: { beforeReminder: 'soon' },
         extra: 1,
+        spare: 2,
       }),
     ).toEqual([
       expect.stringMatching(/^id: must be lower-case letters/),
       'name: must not be empty',
       'couponSet: is required',
       'waits.beforeReminder: must be a duration such as "7 days" or "8 hours"',
-      '(definition): unknown field(s) "extra"',
+      '(definition): unknown fields "extra", "spare"',
     ]);
     expect(problems({ id: 'x', name: 'x', kind: 'drip' })).toEqual([
       'kind: must be one of low_clv_coupon, inactive_reactivation, welcome_voucher, flow',

@@ -113,7 +113,7 @@ describe('field checks', () => {
       }),
     ).toEqual([
       'nodes.send.type: must be one of entry, wait, branch, split, send, coupon, segment, tag, exit',
-      'nodes.done: unknown field(s) "why"',
+      'nodes.done: unknown field "why"',
     ]);
   });
 
