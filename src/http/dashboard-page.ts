@@ -133,6 +133,8 @@ const SCRIPT = String.raw`
 
   function money(x) { return x === null || x === undefined ? '—' : new Intl.NumberFormat('en', { style: 'currency', currency: currency }).format(x); }
   function int(x) { return new Intl.NumberFormat('en').format(x); }
+  // As src/domain/counted.ts, which this page's script cannot import.
+  function counted(n, noun) { return int(n) + ' ' + (n === 1 ? noun : noun + 's'); }
   function pct(x) { return x === null || x === undefined ? '—' : (x * 100).toFixed(1) + '%'; }
   function signed(x, fmt) { return (x >= 0 ? '+' : '−') + fmt(Math.abs(x)); }
   function pts(x) { return (x * 100).toFixed(1) + ' pts'; }
@@ -432,13 +434,13 @@ ${EXPERIMENTS_SCRIPT}
     warnings.textContent = '';
     report.couponPools.filter(function (p) { return p.low; }).forEach(function (p) {
       warnings.appendChild(h('div', { class: 'warning', role: 'alert', 'data-testid': 'low-pool', 'data-set': p.setId },
-        h('strong', { text: 'Coupon pool low: ' }), '"' + p.setId + '" has ' + int(p.available) + ' codes available (threshold ' + int(p.lowStockThreshold) + ')' +
+        h('strong', { text: 'Coupon pool low: ' }), '"' + p.setId + '" has ' + counted(p.available, 'code') + ' available (threshold ' + int(p.lowStockThreshold) + ')' +
         (p.campaigns.length ? ', used by ' + p.campaigns.join(', ') : '') + '. Add codes: ', h('code', { text: 'boomerang coupons generate ' + p.setId + ' --count N' })));
     });
     if (report.inbox && report.inbox.parked > 0)
       warnings.appendChild(h('div', { class: 'warning', role: 'alert', 'data-testid': 'inbox-parked', 'data-count': report.inbox.parked },
-        h('strong', { text: 'Store events parked: ' }), int(report.inbox.parked) + ' event(s) failed too often and wait for you. See ',
-        h('code', { text: 'boomerang inbox list' }), ', then retry or discard them.'));
+        h('strong', { text: 'Store events parked: ' }), counted(report.inbox.parked, 'event') + ' failed too often. See ',
+        h('code', { text: 'boomerang inbox list' }), ', then retry or discard ' + (report.inbox.parked === 1 ? 'it.' : 'them.')));
     report.campaigns.forEach(function (c) {
       c.deliverability.warnings.forEach(function (w) {
         warnings.appendChild(h('div', { class: 'warning', role: 'alert', 'data-testid': 'deliverability-warning', 'data-campaign': c.id, 'data-kind': w.kind },

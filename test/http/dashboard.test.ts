@@ -46,6 +46,19 @@ describe('dashboard in headless Chromium', () => {
     const executablePath = await ensureChromium();
     database = await createTestDatabase();
     fx = await seedReportFixture(database.db);
+    // A store event that failed too often, waiting for the operator.
+    await database.db
+      .insertInto('inbox_events')
+      .values({
+        source: 'api',
+        dedupe_key: 'parked-1',
+        type: 'purchase',
+        payload: JSON.stringify({}),
+        attempts: 12,
+        last_error: 'no such contact',
+        parked_at: new Date(BASE),
+      })
+      .execute();
     // A campaign nothing happened in yet, whose coupon set does not exist.
     await saveCampaign(database.db, {
       id: 'empty',
@@ -235,6 +248,9 @@ describe('dashboard in headless Chromium', () => {
     expect(
       await page.locator('[data-testid="low-pool"][data-set="low-clv"]').textContent(),
     ).toContain('"low-clv" has 3 codes available (threshold 10), used by low-clv');
+    expect(await page.locator('[data-testid="inbox-parked"]').textContent()).toBe(
+      'Store events parked: 1 event failed too often. See boomerang inbox list, then retry or discard it.',
+    );
     expect(
       await page.locator('[data-campaign="low-clv"] [data-testid="pool-low-badge"]').count(),
     ).toBe(1);
