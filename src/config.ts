@@ -6,6 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { type ConnectTimeout, DEFAULT_CONNECT_TIMEOUT } from './db/connect-timeout.js';
 import { WEEKDAYS } from './domain/contact-window.js';
 import type { SendHours } from './domain/messages/pressure.js';
 
@@ -26,6 +27,13 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+/** PGCONNECT_TIMEOUT and DATABASE_URL's connect_timeout. */
+const connectTimeoutSeconds = z.coerce
+  .number({ error: 'must be a number of seconds' })
+  .positive('must be a positive number of seconds')
+  // A longer timer fires at once in Node.js.
+  .max(2_147_483, 'must be at most 2147483 seconds (the longest timer Node.js sets)');
 
 /** "HH:MM-HH:MM" (a window within one day) or "any". */
 const sendHoursText = z
@@ -106,6 +114,11 @@ export const ENVIRONMENT = {
     schema: optionalString,
     describe:
       'Postgres connection string. Unset: an embedded Postgres with its data under `.data/postgres`.',
+  },
+  PGCONNECT_TIMEOUT: {
+    schema: connectTimeoutSeconds.default(DEFAULT_CONNECT_TIMEOUT.seconds),
+    describe:
+      "Seconds a new Postgres connection may take to be set up (TCP connect, TLS, startup, authentication) before the attempt fails, as libpq's variable of that name; a `connect_timeout` parameter in DATABASE_URL wins over it. A query's wait for a free pooled connection under load is not limited by it.",
   },
   EMBEDDED_POSTGRES_PORT: {
     schema: port.default(5488),
@@ -426,6 +439,8 @@ export interface TemporalConfig {
 export interface Config {
   temporal: TemporalConfig;
   databaseUrl: string | undefined;
+  /** DATABASE_URL's connect_timeout, else PGCONNECT_TIMEOUT (as libpq reads them). */
+  databaseConnectTimeout: ConnectTimeout;
   embeddedPostgresPort: number;
   httpPort: number;
   /** Interface the HTTP endpoint listens on. */
@@ -505,6 +520,17 @@ function parseFrequencyCap(text: string | undefined): Config['frequencyCap'] {
   return { messages: Number(m[1]), periodHours: Number(m[2]) * (m[3]!.startsWith('d') ? 24 : 1) };
 }
 
+/** The connect_timeout parameter of a postgres:// URL, which wins over PGCONNECT_TIMEOUT in libpq. */
+function connectTimeoutParameter(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).searchParams.get('connect_timeout') ?? undefined;
+  } catch {
+    // Nothing to read in it; pg refuses such a URL when it connects.
+    return undefined;
+  }
+}
+
 /** The project's root: two levels above this file (src/config.ts). */
 export const PROJECT_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -541,12 +567,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       message:
         'is no longer read: set EMAIL_REQUESTS_PER_SECOND (provider requests per second, each up to EMAIL_BATCH_SIZE emails) and SMS_REQUESTS_PER_SECOND instead',
     });
+  let databaseConnectTimeout: ConnectTimeout = {
+    seconds: v.PGCONNECT_TIMEOUT,
+    setting: 'PGCONNECT_TIMEOUT',
+  };
   if (problems.length === 0) {
     if (v.DATABASE_URL && !/^postgres(ql)?:\/\//.test(v.DATABASE_URL))
       problems.push({
         variable: 'DATABASE_URL',
         message: 'must be a postgres:// or postgresql:// URL',
       });
+    const urlTimeout = connectTimeoutParameter(v.DATABASE_URL);
+    if (urlTimeout !== undefined) {
+      const parsed = connectTimeoutSeconds.safeParse(urlTimeout);
+      if (parsed.success)
+        databaseConnectTimeout = {
+          seconds: parsed.data,
+          setting: "DATABASE_URL's connect_timeout",
+        };
+      else
+        problems.push({
+          variable: 'DATABASE_URL',
+          message: `its connect_timeout ${parsed.error.issues.map((i) => i.message).join('; ')} (got ${JSON.stringify(urlTimeout)})`,
+        });
+    }
     if (Boolean(v.TEMPORAL_TLS_CERT_PATH) !== Boolean(v.TEMPORAL_TLS_KEY_PATH))
       problems.push({
         variable: v.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH',
@@ -595,6 +639,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiPort: v.TEMPORAL_UI_PORT,
     },
     databaseUrl: v.DATABASE_URL,
+    databaseConnectTimeout,
     embeddedPostgresPort: v.EMBEDDED_POSTGRES_PORT,
     httpPort: v.PORT,
     httpHost: v.HOST,

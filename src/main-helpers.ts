@@ -31,6 +31,15 @@ interface NetError {
   hostname?: string;
   /** An AggregateError's: one per address tried (localhost as ::1 and 127.0.0.1). */
   errors?: unknown[];
+  /** A PostgresConnectTimeoutError's (src/db/database.ts): how long it waited, set by what. */
+  timeout?: { seconds: number; setting: string };
+}
+
+/** Why, in words, then the code or the setting to change; undefined for other errors. */
+function unreachableBecause(e: NetError): string | undefined {
+  if (e.timeout) return `timed out after ${e.timeout.seconds} s, ${e.timeout.setting}`;
+  const words = e.code ? UNREACHABLE[e.code] : undefined;
+  return words && `${words}, ${e.code}`;
 }
 
 /**
@@ -40,14 +49,14 @@ interface NetError {
  */
 function unreachablePostgres(err: unknown): string | undefined {
   const e = (err ?? {}) as NetError;
-  const why = e.code ? UNREACHABLE[e.code] : undefined;
+  const why = unreachableBecause(e);
   if (!why) return undefined;
   const tried = (e.errors ?? []) as NetError[];
   const at = e.address ? e : (tried.find((t) => t.address) ?? e);
   const where = at.address
     ? `${at.address.includes(':') ? `[${at.address}]` : at.address}:${at.port}`
     : (e.hostname ?? 'the address in DATABASE_URL');
-  return `cannot reach Postgres at ${where} (${why}, ${e.code}): start the stack with \`npm start\`, or set DATABASE_URL to a Postgres that is running`;
+  return `cannot reach Postgres at ${where} (${why}): start the stack with \`npm start\`, or set DATABASE_URL to a Postgres that is running`;
 }
 
 /**

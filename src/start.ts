@@ -171,7 +171,7 @@ export async function start(
         shutdown,
         codecEndpoint,
       );
-    const db = createDb(databaseUrl, { max: 2 });
+    const db = createDb(databaseUrl, { max: 2, connectTimeout: config.databaseConnectTimeout });
     try {
       const applied = await migrateToLatest(db);
       say(

@@ -203,7 +203,7 @@ export async function runWorker(
   assertReadyToStart('worker', config);
   for (const kind of extra.kinds ?? []) registerCampaignKind(kind);
   const workflowsPath = extra.workflowsPath ?? WORKFLOWS_PATH;
-  const db = createDb(config.databaseUrl!);
+  const db = createDb(config.databaseUrl!, { connectTimeout: config.databaseConnectTimeout });
   // Migrating here too lets a worker deployed alone (docker-compose) bring its schema up to date.
   await migrateToLatest(db);
   await ensurePresetSegments(db);

@@ -46,6 +46,32 @@ describe('config', () => {
     );
   });
 
+  it("reads Postgres's connect timeout as libpq does: the URL's connect_timeout, else PGCONNECT_TIMEOUT, else 10 s", () => {
+    const url = 'postgres://shop@db.example:5432/boomerang';
+    expect(loadConfig({}).databaseConnectTimeout).toEqual({
+      seconds: 10,
+      setting: 'PGCONNECT_TIMEOUT',
+    });
+    expect(loadConfig({ PGCONNECT_TIMEOUT: '2.5' }).databaseConnectTimeout.seconds).toBe(2.5);
+    expect(
+      loadConfig({ DATABASE_URL: `${url}?connect_timeout=3`, PGCONNECT_TIMEOUT: '20' })
+        .databaseConnectTimeout,
+    ).toEqual({ seconds: 3, setting: "DATABASE_URL's connect_timeout" });
+    for (const bad of ['0', '-1', 'soon'])
+      expect(problemsOf({ PGCONNECT_TIMEOUT: bad })).toEqual([
+        {
+          variable: 'PGCONNECT_TIMEOUT',
+          message: expect.stringContaining(`seconds (got "${bad}")`),
+        },
+      ]);
+    expect(problemsOf({ DATABASE_URL: `${url}?connect_timeout=0` })).toEqual([
+      {
+        variable: 'DATABASE_URL',
+        message: 'its connect_timeout must be a positive number of seconds (got "0")',
+      },
+    ]);
+  });
+
   it('turns on TLS for Temporal Cloud API keys and client certificates', () => {
     expect(
       loadConfig({ TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'ns.a1b2.tmprl.cloud:7233' }).temporal

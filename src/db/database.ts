@@ -4,6 +4,7 @@
  */
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import { type ConnectTimeout, DEFAULT_CONNECT_TIMEOUT } from './connect-timeout.js';
 import type { Database } from './schema.js';
 
 // Postgres returns NUMERIC and BIGINT as strings to avoid precision loss; amounts here are
@@ -25,8 +26,72 @@ export async function inTransaction<T>(
   return db.transaction().execute(fn);
 }
 
-export function createDb(connectionString: string, opts: { max?: number } = {}): Db {
-  const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
+/**
+ * Postgres did not finish setting up a new connection in time: a host that takes the TCP connection
+ * and never answers, or drops the attempt unanswered. It carries the code and address Node's own connection
+ * errors carry, so it is told as they are and counts as "Postgres is not there right now".
+ */
+export class PostgresConnectTimeoutError extends Error {
+  override name = 'PostgresConnectTimeoutError';
+  readonly code = 'ETIMEDOUT';
+  constructor(
+    readonly address: string,
+    readonly port: number,
+    readonly timeout: ConnectTimeout,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `connecting to Postgres at ${address}:${port} timed out after ${timeout.seconds} s, set by ${timeout.setting}`,
+      options,
+    );
+  }
+}
+
+type ConnectCallback = ((err: Error) => void) | ((err: null, client: pg.Client) => void);
+
+/**
+ * pg's Client with a timeout on setting up its own connection: pg's connectionTimeoutMillis runs
+ * from the TCP connect through TLS and the startup and authentication exchange, to Postgres's
+ * first ReadyForQuery. The pool is not given the option, as pg-pool would also fail a query that
+ * waits longer than that for a free connection of a busy pool.
+ */
+function clientWithConnectTimeout(timeout: ConnectTimeout): typeof pg.Client {
+  const explained = (client: pg.Client, err: Error): Error =>
+    // The error pg's timer destroys the socket with (pg/lib/client.js).
+    err.message === 'timeout expired'
+      ? new PostgresConnectTimeoutError(client.host, client.port, timeout, { cause: err })
+      : err;
+  return class ConnectTimeoutClient extends pg.Client {
+    constructor(config: pg.ClientConfig = {}) {
+      super({ ...config, connectionTimeoutMillis: timeout.seconds * 1000 });
+    }
+
+    override connect(): Promise<pg.Client>;
+    override connect(callback: ConnectCallback): void;
+    override connect(callback?: ConnectCallback): Promise<pg.Client> | void {
+      if (!callback)
+        return super.connect().catch((err: Error) => {
+          throw explained(this, err);
+        });
+      const done = callback as (err: Error | null, client?: pg.Client) => void;
+      super.connect((err: Error | null) => (err ? done(explained(this, err)) : done(null, this)));
+    }
+  };
+}
+
+/**
+ * The pool every entry point opens Postgres with. `connectTimeout` bounds the setting up of each new
+ * connection (default: PGCONNECT_TIMEOUT's); waiting for a free connection is not bounded.
+ */
+export function createDb(
+  connectionString: string,
+  opts: { max?: number; connectTimeout?: ConnectTimeout } = {},
+): Db {
+  const pool = new pg.Pool({
+    connectionString,
+    max: opts.max ?? 10,
+    Client: clientWithConnectTimeout(opts.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT),
+  });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => console.error(`postgres pool: ${err.message}`));
   // A connection checked out when Postgres dies (between the queries of a transaction) emits

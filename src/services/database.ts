@@ -22,11 +22,11 @@ export class DatabaseNotConfiguredError extends Error {
 
 /** A connection pool on the config's Postgres; `max` bounds its connections (default 10). */
 export function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  config: Pick<Config, 'databaseUrl' | 'databaseConnectTimeout' | 'dataDir'>,
   opts: { max?: number } = {},
 ): Db {
   if (!config.databaseUrl) throw new DatabaseNotConfiguredError(config.dataDir);
-  return createDb(config.databaseUrl, opts);
+  return createDb(config.databaseUrl, { ...opts, connectTimeout: config.databaseConnectTimeout });
 }
 
 /** Applies the pending migrations; the names of those applied. */

@@ -1,13 +1,14 @@
 /**
- * Postgres not reachable (DATABASE_URL at a closed port): `boomerang` and the worker, run as the
- * user runs them, say which address refused and what to do, in one line: no debug hint, no stack
- * trace, no "Migration … failed" for a migration that never ran.
+ * Postgres not reachable (DATABASE_URL at a closed port, or at one that never answers): `boomerang`
+ * and the worker, run as the user runs them, say which address failed and what to do, in one line:
+ * no debug hint, no stack trace, no "Migration … failed" for a migration that never ran.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { freePort } from '../support/ports.js';
+import { startSilentServer } from '../support/silent-server.js';
 
 /** Runs `script args` (from the project root) with `env` over the test's own, minus any debug switch. */
 async function run(
@@ -48,4 +49,42 @@ it('names the address that refused and says to start the stack or fix DATABASE_U
   expect(worker.code).toBe(1);
   expect(worker.stderr.trimEnd().split('\n').at(-1)).toBe(`worker: ${reason}`);
   expect(worker.stderr).not.toMatch(/BOOMERANG_DEBUG|Migration|\n\s+at /);
+}, 60_000);
+
+it('gives up on a Postgres that never answers after PGCONNECT_TIMEOUT or connect_timeout, naming both the time and the address', async () => {
+  const silent = await startSilentServer();
+  try {
+    const url = `postgres://boomerang:secret@127.0.0.1:${silent.port}/boomerang`;
+    const env = {
+      DATABASE_URL: url,
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+      BOOMERANG_SIGNING_SECRET: 'a-signing-secret-of-the-test-only',
+      PGCONNECT_TIMEOUT: '1',
+    };
+    const advice =
+      'start the stack with `npm start`, or set DATABASE_URL to a Postgres that is running';
+    const reason = `cannot reach Postgres at 127.0.0.1:${silent.port} (timed out after 1 s, PGCONNECT_TIMEOUT): ${advice}`;
+    const boomerang = path.join(PROJECT_ROOT, 'bin', 'boomerang.js');
+    const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    const [list, migrate, worker] = await Promise.all([
+      run([boomerang, 'campaign', 'list'], env),
+      // The URL's parameter wins over the variable, as in libpq.
+      run([boomerang, 'migrate'], {
+        ...env,
+        DATABASE_URL: `${url}?connect_timeout=1`,
+        PGCONNECT_TIMEOUT: '600',
+      }),
+      run([tsx, path.join('src', 'worker.ts')], env),
+    ]);
+    expect(list).toEqual({ code: 1, stderr: `boomerang: ${reason}\n` });
+    expect(migrate).toEqual({
+      code: 1,
+      stderr: `boomerang: ${reason.replace('PGCONNECT_TIMEOUT', "DATABASE_URL's connect_timeout")}\n`,
+    });
+    expect(worker.code).toBe(1);
+    expect(worker.stderr.trimEnd().split('\n').at(-1)).toBe(`worker: ${reason}`);
+    expect(worker.stderr).not.toMatch(/BOOMERANG_DEBUG|Migration|\n\s+at /);
+  } finally {
+    await silent.close();
+  }
 }, 60_000);

@@ -1,6 +1,7 @@
 /**
  * Every route that touches Postgres answers 503 with Retry-After while Postgres is unreachable,
- * never 500; the routes that do not touch it keep answering.
+ * never 500; the routes that do not touch it keep answering. A Postgres that takes connections and
+ * never answers gets the same answer once the connect timeout runs out, not a request left hanging.
  */
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import type { Config } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/database.js';
 import { createUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
 import { REPORT_CONFIG } from '../reports/matchers.js';
+import { startSilentServer } from '../support/silent-server.js';
 import {
   API_KEY,
   closedPort,
@@ -103,4 +105,36 @@ describe('routes while Postgres is down', () => {
   it('/healthz does not depend on Postgres', async () => {
     expect((await fetch(`${server.base}/healthz`)).status).toBe(200);
   });
+});
+
+it('POST /events answers 503 once a Postgres that never answers has had its connect timeout', async () => {
+  const silent = await startSilentServer();
+  const db = createDb(`postgres://nobody:x@127.0.0.1:${silent.port}/none`, {
+    max: 1,
+    connectTimeout: { seconds: 1, setting: 'PGCONNECT_TIMEOUT' },
+  });
+  const temporal = await unreachableTemporal();
+  const server = await startServer({
+    db,
+    temporal,
+    config: {
+      apiKey: API_KEY,
+      signingSecret: SIGNING_SECRET,
+      shopifyWebhookSecret: SHOPIFY_SECRET,
+    },
+  });
+  try {
+    const res = await fetch(`${server.base}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'account_registered', contact: { email: 'a@example.com' } }),
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+  } finally {
+    await server.close();
+    await temporal.connection.close();
+    await db.destroy();
+    await silent.close();
+  }
 });
