@@ -41,6 +41,9 @@ import { registerSearchAttributes } from './temporal/search-attributes.js';
 
 const SRC_DIR = path.dirname(fileURLToPath(import.meta.url));
 
+/** Ctrl-C, and what a service manager sends: either stops the whole stack. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 /** The HTTP endpoint as this machine reaches it (a wildcard HOST answers on loopback too). */
 function localHttpUrl(config: Config): string {
   const host = ['0.0.0.0', '::', '127.0.0.1'].includes(config.httpHost)
@@ -93,16 +96,15 @@ export async function start(
   const shutdown = new Shutdown();
   let stopRequested: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      // Said once: a signal to npm start's process group reaches us twice, straight and relayed by
-      // tsx, and a second Ctrl-C changes nothing.
-      if (shutdown.stopping) return;
-      say(`${signal}: stopping`);
-      shutdown.stopping = true;
-      stopRequested();
-    });
-  }
+  const onStopSignal = (signal: NodeJS.Signals) => {
+    // Said once: a signal to npm start's process group reaches us twice, straight and relayed by
+    // tsx, and a second Ctrl-C changes nothing.
+    if (shutdown.stopping) return;
+    say(`${signal}: stopping`);
+    shutdown.stopping = true;
+    stopRequested();
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
 
   let failed = false;
   try {
@@ -255,6 +257,9 @@ export async function start(
     const started = shutdown.started;
     await shutdown.run();
     if (started || !failed) say('stopped');
+    // Only once stopped, so a Ctrl-C meanwhile does not kill it halfway; removed, so a program
+    // that starts the stack again does not pile them up.
+    for (const signal of STOP_SIGNALS) process.off(signal, onStopSignal);
   }
 }
 
