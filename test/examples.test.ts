@@ -14,6 +14,7 @@ import { formatBacktest } from '../src/cli/model.js';
 import { runBacktest } from '../src/indicators/backtest.js';
 import { importContactsCsv } from '../src/import/contacts.js';
 import { importOrdersCsv } from '../src/import/orders.js';
+import { validateEvent } from '../src/inbox/events.js';
 import { PROJECT_ROOT } from '../src/config.js';
 import { templateProblems } from '../src/campaigns/check.js';
 import { campaignTrigger } from '../src/campaigns/enrolment.js';
@@ -71,6 +72,30 @@ describe('examples', () => {
       );
     expect(await trigger('second-order-nudge.yaml')).toEqual({ on: 'event', event: 'purchase' });
     expect(await trigger('vip-thank-you.yaml')).toMatchObject({ on: 'segment_entry' });
+  });
+
+  it('has POST /events examples in the README that the endpoint takes, each as its own type', async () => {
+    const readme = await fs.readFile(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    // The bodies of the curl commands to /events, and the custom events written out in the text.
+    const bodies = [
+      ...[...readme.matchAll(/curl [^\n]*\/events [^\n]*(?:\\\n[^\n]*)?-d '(\{[\s\S]*?\})'/g)].map(
+        (m) => m[1]!,
+      ),
+      ...[...readme.matchAll(/`(\{"type": "track",[\s\S]*?\})`/g)].map((m) => m[1]!),
+    ];
+    const types = bodies.map((body) => {
+      const checked = validateEvent(JSON.parse(body));
+      expect(checked.ok ? [] : checked.problems, body).toEqual([]);
+      return (JSON.parse(body) as { type: string }).type;
+    });
+    expect(types.sort()).toEqual([
+      'account_registered',
+      'checkout_started',
+      'order_refunded',
+      'purchase',
+      'track',
+      'track',
+    ]);
   });
 
   describe('demo shop', () => {

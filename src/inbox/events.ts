@@ -27,7 +27,7 @@ import {
 } from '../domain/contacts.js';
 import { aheadOfClock, type ReceiptClock, receiptClockNow } from '../domain/store-clock.js';
 import { ORDER_STATUSES, type OrderStatus } from '../db/orders.js';
-import type { CheckoutState } from '../domain/checkouts.js';
+import { CHECKOUT_EVENTS, type CheckoutState } from '../domain/checkouts.js';
 import { isJsonObject } from '../domain/json.js';
 import { findTextProblems, formatPath } from './text.js';
 
@@ -341,17 +341,41 @@ const refundSchema = z
 /** The properties of a custom event: what a flow's `where`, `key` and branches read. */
 export const MAX_TRACK_PROPERTIES_BYTES = 16_384;
 
+/**
+ * Names of Boomerang's own events, which a custom event may not take: flows started or woken by
+ * them read what only the real event carries (a checkout's cart, an order), so a custom
+ * `checkout_started` would start a journey with an empty cart that no order could complete.
+ */
+const OWN_EVENT_NAMES: ReadonlyMap<string, string> = new Map([
+  ...EVENT_TYPES.filter((t) => t !== 'track').map((t): [string, string] => [t, t]),
+  // Told to a checkout's journeys when an order completes it, or the store says it is complete.
+  [CHECKOUT_EVENTS.completed, 'checkout_updated'],
+]);
+
 const trackSchema = z
   .strictObject({
     ...common,
     type: z.literal('track'),
     // The names a flow's entry and waits may use (src/domain/flows/definition.ts).
     name: z
-      .string({ error: 'must be an event name such as "checkout_started"' })
+      .string({ error: 'must be an event name such as "wishlist_added"' })
       .regex(
         /^[a-z][a-z0-9_.-]{0,62}$/,
-        'must be an event name: lower-case letters, digits, "_", "." and "-", e.g. "checkout_started"',
-      ),
+        'must be an event name: lower-case letters, digits, "_", "." and "-", e.g. "wishlist_added"',
+      )
+      .superRefine((name, ctx) => {
+        const type = OWN_EVENT_NAMES.get(name);
+        if (type)
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              `"${name}" is one of Boomerang's own events, not a custom one: ` +
+              (name === CHECKOUT_EVENTS.completed
+                ? 'send a "checkout_updated" with "checkout.completed_at", or the order with "order.checkout_id"'
+                : `send it as {"type": "${type}", …}`) +
+              ', or give the custom event another name',
+          });
+      }),
     properties: z
       .record(z.string().min(1, 'a property name must not be empty').max(100), z.unknown(), {
         error: 'must be an object of properties',
