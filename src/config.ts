@@ -136,7 +136,7 @@ export const ENVIRONMENT = {
   BOOMERANG_DATA_DIR: {
     schema: optionalString,
     describe:
-      'Where `npm start` keeps its state (Temporal SQLite, embedded Postgres). Default `.data/` in the project.',
+      'Where `npm start` keeps its state (Temporal SQLite, embedded Postgres, stack.json); the CLI and `npm run worker` find the running stack there. Default `.data/` in the project.',
   },
   BOOMERANG_CACHE_DIR: {
     schema: optionalString,

@@ -13,9 +13,11 @@ export { isDatabaseUnavailable } from '../db/errors.js';
 export class DatabaseNotConfiguredError extends Error {
   override name = 'DatabaseNotConfiguredError';
   constructor(dataDir: string) {
+    // A stack started with BOOMERANG_DATA_DIR is found only under the same variable.
     super(
       `DATABASE_URL is not set and no \`npm start\` is running on ${dataDir}: ` +
-        'start the stack (`npm start`, in another terminal), or set DATABASE_URL to your Postgres.',
+        'start the stack (`npm start`, in another terminal); if it runs on another data directory, ' +
+        'set BOOMERANG_DATA_DIR to that directory here too; or set DATABASE_URL to your Postgres.',
     );
   }
 }

@@ -4,6 +4,8 @@
  * no debug hint, no stack trace, no "Migration … failed" for a migration that never ran.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
@@ -86,5 +88,25 @@ it('gives up on a Postgres that never answers after PGCONNECT_TIMEOUT or connect
     expect(worker.stderr).not.toMatch(/BOOMERANG_DEBUG|Migration|\n\s+at /);
   } finally {
     await silent.close();
+  }
+}, 60_000);
+
+it('says to set BOOMERANG_DATA_DIR when no stack runs on the data directory it looked in', async () => {
+  // npm start on another data directory: this one has no stack.json, and no DATABASE_URL is set.
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-no-stack-'));
+  try {
+    const list = await run([path.join(PROJECT_ROOT, 'bin', 'boomerang.js'), 'campaign', 'list'], {
+      DATABASE_URL: '',
+      BOOMERANG_DATA_DIR: dataDir,
+    });
+    expect(list).toEqual({
+      code: 1,
+      stderr:
+        `boomerang: DATABASE_URL is not set and no \`npm start\` is running on ${dataDir}: start the ` +
+        'stack (`npm start`, in another terminal); if it runs on another data directory, set ' +
+        'BOOMERANG_DATA_DIR to that directory here too; or set DATABASE_URL to your Postgres.\n',
+    });
+  } finally {
+    await fs.rm(dataDir, { recursive: true, force: true });
   }
 }, 60_000);
