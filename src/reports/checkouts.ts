@@ -15,6 +15,7 @@ import {
   type CheckoutRecoveryResults,
   checkoutRecoveryResults,
 } from '../domain/reports/checkout-recovery.js';
+import { noHeldOutReason } from '../domain/reports/uplift.js';
 import { type CampaignGraph, MESSAGE_NODE_KINDS } from '../domain/reports/graphs.js';
 
 /** Does the campaign run one journey per checkout? */
@@ -64,5 +65,7 @@ export async function checkoutResults(
     })),
     sendNodes,
     currency,
+    0.95,
+    noHeldOutReason(campaign.holdoutPercent),
   );
 }

@@ -148,10 +148,14 @@ function experimentResult(
   const arms: ExperimentArm[] = experiment.arms.map((name) => {
     const journeys = of(name);
     // compareControlGroups compares "treated" with "held out": here the arm with the control.
-    const pair = compareControlGroups([
-      ...journeys.map((j) => ({ ...j, journey: { ...j.journey, holdout: false } })),
-      ...control.map((j) => ({ ...j, journey: { ...j.journey, holdout: true } })),
-    ]);
+    const pair = compareControlGroups(
+      [
+        ...journeys.map((j) => ({ ...j, journey: { ...j.journey, holdout: false } })),
+        ...control.map((j) => ({ ...j, journey: { ...j.journey, holdout: true } })),
+      ],
+      0.95,
+      `no journeys in the control arm "${experiment.control}" yet`,
+    );
     if (name === experiment.control)
       return {
         name,

@@ -25,7 +25,7 @@ import {
   messageSteps,
   nodeId,
 } from '../domain/reports/graphs.js';
-import { compareControlGroups, summarizeGroup } from '../domain/reports/uplift.js';
+import { compareControlGroups, noHeldOutReason, summarizeGroup } from '../domain/reports/uplift.js';
 import type { CampaignDefinition } from '../domain/campaigns/definition.js';
 import type { FlowCampaign } from '../domain/flows/definition.js';
 import { couponSetsOf } from '../campaigns/coupon-pools.js';
@@ -220,7 +220,7 @@ async function campaignResult(
       })),
     },
     results: {
-      ...compareControlGroups(attributed),
+      ...compareControlGroups(attributed, 0.95, noHeldOutReason(campaign.holdoutPercent)),
       all: summarizeGroup(attributed),
       byDefinitionVersion: byDefinitionVersion(journeys, attributed),
       alwaysValidUplift: alwaysValidHoldoutUplift(attributed),

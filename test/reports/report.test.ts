@@ -3,6 +3,7 @@
  * test from the inserted arrays (fixture.ts): no report query is used to compute what is expected.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { saveCampaign } from '../../src/db/campaigns.js';
 import { parseReportOptions } from '../../src/reports/options.js';
 import { buildReport, UnknownReportCampaignError } from '../../src/reports/report.js';
 import type { CampaignsReport } from '../../src/reports/types.js';
@@ -210,5 +211,37 @@ describe('campaign report on an inserted campaign history', () => {
       expectedFigures(fx, 'low-clv', 7 * DAY, undefined, 14 * 3_600_000),
     );
     expect(r.campaigns[0]!.revenueByDay).not.toEqual(byId(report, 'low-clv').revenueByDay);
+  });
+
+  it('says a campaign with a holdout has held nobody out yet, not to set holdoutPercent', async () => {
+    const { db } = database;
+    await saveCampaign(db, {
+      id: 'fresh-holdout',
+      name: 'Just launched',
+      kind: 'low_clv_coupon',
+      couponSet: 'low-clv',
+      holdoutPercent: 10,
+    });
+    await db
+      .insertInto('journeys')
+      .values({
+        workflow_id: `fresh-holdout/${fx.contactIds[0]}`,
+        campaign_id: 'fresh-holdout',
+        contact_id: fx.contactIds[0]!,
+        holdout: false,
+        enrolled_at: new Date(BASE),
+      })
+      .execute();
+    const fresh = await buildReport(
+      db,
+      REPORT_CONFIG,
+      parseReportOptions({ campaign: 'fresh-holdout' }),
+    );
+    const { results } = fresh.campaigns[0]!;
+    for (const uplift of [results.conversionRateUplift, results.revenuePerContactUplift])
+      expect(uplift).toEqual({
+        status: 'not_enough_data',
+        reason: 'no held-out journeys yet: the campaign holds out 10% of its contacts',
+      });
   });
 });

@@ -27,6 +27,7 @@ import {
 } from './statistics.js';
 import {
   CONVERSION_UPLIFT_METHOD,
+  noHeldOutReason,
   REVENUE_UPLIFT_METHOD,
   uplift,
   type UpliftEstimate,
@@ -143,6 +144,7 @@ function group(of: readonly CheckoutRecovery[], level: number, credited?: string
 function compare(
   of: readonly CheckoutRecovery[],
   level: number,
+  noHeldOut: string,
   credited?: string,
 ): RecoveryComparison {
   const treatedOf = of.filter((r) => !r.holdout);
@@ -169,6 +171,7 @@ function compare(
           heldOut.checkouts,
           level,
         ),
+      noHeldOut,
     ),
     revenuePerCheckoutUplift: uplift(
       sizes(treated),
@@ -182,19 +185,22 @@ function compare(
           summarize(revenues(heldOutOf)),
           level,
         ),
+      noHeldOut,
     ),
   };
 }
 
 /**
  * The flow's recovery figures: every checkout, treated against held out, and per send node
- * (`nodes`: the flow's send nodes in order with their channel).
+ * (`nodes`: the flow's send nodes in order with their channel). `noHeldOut` says why there is no
+ * held-out checkout to compare with (see `noHeldOutReason`).
  */
 export function checkoutRecoveryResults(
   journeys: readonly CheckoutJourneyFacts[],
   nodes: readonly { node: string; channel: string }[],
   currency: string,
   level = 0.95,
+  noHeldOut = noHeldOutReason(),
 ): CheckoutRecoveryResults {
   const recoveries = journeys.map((j) => recoveryOf(j, currency));
   const touched = journeys.flatMap((j) => j.touches);
@@ -208,12 +214,12 @@ export function checkoutRecoveryResults(
     const reached = journeys
       .filter((j) => j.touches.some((t) => t.node === node))
       .map((j) => byId.get(j.workflowId)!);
-    return { node, channel, ...compare(reached, level, node) };
+    return { node, channel, ...compare(reached, level, noHeldOut, node) };
   });
   return {
     rule: CHECKOUT_RECOVERY_RULE,
     all: group(recoveries, level),
-    ...compare(recoveries, level),
+    ...compare(recoveries, level, noHeldOut),
     bySendNode,
   };
 }

@@ -84,9 +84,22 @@ export function summarizeGroup(
   };
 }
 
-function emptyGroupReason(treated: number, heldOut: number, needed: number): string | undefined {
-  if (heldOut === 0)
+/** Why there is no held-out journey to compare with, as the campaign's `holdoutPercent` explains it. */
+export function noHeldOutReason(holdoutPercent?: number): string {
+  if (holdoutPercent === undefined)
     return 'no held-out journeys: the campaign has no control group (set holdoutPercent) or none enrolled yet';
+  return holdoutPercent > 0
+    ? `no held-out journeys yet: the campaign holds out ${holdoutPercent}% of its contacts`
+    : 'no held-out journeys: the campaign has no control group (set holdoutPercent)';
+}
+
+function emptyGroupReason(
+  treated: number,
+  heldOut: number,
+  needed: number,
+  noHeldOut: string,
+): string | undefined {
+  if (heldOut === 0) return noHeldOut;
   if (treated === 0) return 'no treated journeys yet';
   if (heldOut < needed) return `too few held-out journeys (${heldOut}; at least ${needed} needed)`;
   if (treated < needed) return `too few treated journeys (${treated}; at least ${needed} needed)`;
@@ -94,8 +107,9 @@ function emptyGroupReason(treated: number, heldOut: number, needed: number): str
 }
 
 /**
- * One uplift: why the groups cannot give it (fewer than `needed` journeys in one), or the interval
- * `interval` computes (only then: it needs the journeys), with its method and, for Welch's, its df.
+ * One uplift: why the groups cannot give it (fewer than `needed` journeys in one; `noHeldOut` when
+ * the held-out group is empty), or the interval `interval` computes (only then: it needs the
+ * journeys), with its method and, for Welch's, its df.
  */
 export function uplift(
   treated: Pick<GroupFigures, 'journeys'>,
@@ -104,8 +118,9 @@ export function uplift(
   level: number,
   method: string,
   interval: () => Interval | WelchInterval,
+  noHeldOut = noHeldOutReason(),
 ): UpliftEstimate {
-  const reason = emptyGroupReason(treated.journeys, heldOut.journeys, needed);
+  const reason = emptyGroupReason(treated.journeys, heldOut.journeys, needed, noHeldOut);
   if (reason) return { status: 'not_enough_data', reason };
   const ci = interval();
   return {
@@ -119,30 +134,46 @@ export function uplift(
   };
 }
 
+/** Treated against held out; `noHeldOut` says why when nobody is held out (see `noHeldOutReason`). */
 export function compareControlGroups(
   journeys: readonly JourneyAttribution[],
   level = 0.95,
+  noHeldOut = noHeldOutReason(),
 ): ControlGroupComparison {
   const treatedJourneys = journeys.filter((j) => !j.journey.holdout);
   const heldOutJourneys = journeys.filter((j) => j.journey.holdout);
   const treated = summarizeGroup(treatedJourneys, level);
   const heldOut = summarizeGroup(heldOutJourneys, level);
 
-  const conversionRateUplift = uplift(treated, heldOut, 1, level, CONVERSION_UPLIFT_METHOD, () =>
-    newcombeDifferenceInterval(
-      treated.converted,
-      treated.journeys,
-      heldOut.converted,
-      heldOut.journeys,
-      level,
-    ),
+  const conversionRateUplift = uplift(
+    treated,
+    heldOut,
+    1,
+    level,
+    CONVERSION_UPLIFT_METHOD,
+    () =>
+      newcombeDifferenceInterval(
+        treated.converted,
+        treated.journeys,
+        heldOut.converted,
+        heldOut.journeys,
+        level,
+      ),
+    noHeldOut,
   );
-  const revenuePerContactUplift = uplift(treated, heldOut, 2, level, REVENUE_UPLIFT_METHOD, () =>
-    welchDifferenceInterval(
-      summarize(treatedJourneys.map((j) => j.revenue)),
-      summarize(heldOutJourneys.map((j) => j.revenue)),
-      level,
-    ),
+  const revenuePerContactUplift = uplift(
+    treated,
+    heldOut,
+    2,
+    level,
+    REVENUE_UPLIFT_METHOD,
+    () =>
+      welchDifferenceInterval(
+        summarize(treatedJourneys.map((j) => j.revenue)),
+        summarize(heldOutJourneys.map((j) => j.revenue)),
+        level,
+      ),
+    noHeldOut,
   );
   return { treated, heldOut, conversionRateUplift, revenuePerContactUplift };
 }
