@@ -15,6 +15,7 @@ import { runBacktest } from '../src/indicators/backtest.js';
 import { importContactsCsv } from '../src/import/contacts.js';
 import { importOrdersCsv } from '../src/import/orders.js';
 import { validateEvent } from '../src/inbox/events.js';
+import { renderEmailTemplate, renderSmsTemplate } from '../src/channels/templates.js';
 import { PROJECT_ROOT } from '../src/config.js';
 import { templateProblems } from '../src/campaigns/check.js';
 import { campaignTrigger } from '../src/campaigns/enrolment.js';
@@ -96,6 +97,47 @@ describe('examples', () => {
       'track',
       'track',
     ]);
+  });
+
+  it('has an abandoned-checkout flow whose messages link back to the cart only when the store sent a recovery_url', async () => {
+    const flow = parseCampaignDefinition(
+      parseYaml(await fs.readFile(path.join(examples, 'flows', 'abandoned-checkout.yaml'), 'utf8')),
+    ) as unknown as FlowCampaign;
+    const url = 'https://shop.example/checkouts/c-1/recover';
+    const variables = (recoveryUrl?: string) => ({
+      contact: { first_name: 'Ada', email: 'ada@example.com' },
+      shop: { name: 'Shop', url: 'https://shop.example' },
+      coupon: { code: 'CART-1' },
+      unsubscribe_url: 'https://shop.example/unsubscribe?token=t',
+      checkout: {
+        items: [{ title: 'Hat', quantity: 1, line_total: '€50.00' }],
+        item_count: 1,
+        total: '€50.00',
+        ...(recoveryUrl ? { recovery_url: recoveryUrl } : {}),
+      },
+    });
+    const locale = { locale: 'en', timeZone: 'UTC' };
+    const rendered = async (recoveryUrl?: string) => {
+      const out: string[] = [];
+      for (const node of Object.values(flow.nodes))
+        if (node.type === 'send' && typeof node.template !== 'string')
+          out.push(
+            'body' in node.template
+              ? (await renderSmsTemplate(node.template, variables(recoveryUrl), locale)).body
+              : (await renderEmailTemplate(node.template, variables(recoveryUrl), locale)).html,
+          );
+      return out;
+    };
+    const withUrl = await rendered(url);
+    expect(withUrl.map((m) => m.includes(url))).toEqual([true, true, true]);
+    expect(withUrl[2]).toBe(
+      `Shop: your cart is still saved, and CART-1 still takes 10% off: ${url} Reply STOP to opt out.`,
+    );
+    const without = await rendered();
+    for (const message of without) expect(message).not.toMatch(/href=""|: +Reply/);
+    expect(without[2]).toBe(
+      'Shop: your cart is still saved, and CART-1 still takes 10% off. Reply STOP to opt out.',
+    );
   });
 
   describe('demo shop', () => {
