@@ -17,7 +17,9 @@ import type { Db } from '../db/database.js';
 import type { CampaignStatus } from '../db/schema.js';
 import { journeyCountsByCampaign } from '../db/journeys.js';
 import { queuedStartCount } from '../db/start-queue.js';
+import { nodeOrder } from '../domain/flows/graph.js';
 import { checkCampaignDefinition } from './check.js';
+import type { CampaignDefinition, FlowCampaign } from './kinds/registry.js';
 
 export { CampaignExistsError, CampaignIdMismatchError, UnknownCampaignError, type StoredCampaign };
 
@@ -39,9 +41,22 @@ export async function campaignsWithJourneys(db: Db): Promise<CampaignWithJourney
   }));
 }
 
-/** One campaign, its definition with defaults filled in (UnknownCampaignError names the known ones). */
-export function showCampaign(db: Db, id: string): Promise<StoredCampaign> {
-  return getCampaign(db, id);
+/**
+ * One campaign, its definition with defaults filled in (UnknownCampaignError names the known ones).
+ * A flow's nodes come in the order a journey meets them from the entry, as `campaign graph` draws
+ * them: Postgres keeps them in its own jsonb key order (`done` before `start`), not as written.
+ */
+export async function showCampaign(db: Db, id: string): Promise<StoredCampaign> {
+  const stored = await getCampaign(db, id);
+  const definition = stored.definition as CampaignDefinition | FlowCampaign;
+  if (definition.kind !== 'flow') return stored;
+  const nodes = Object.fromEntries(
+    nodeOrder(definition.nodes).map((node) => [node, definition.nodes[node]!]),
+  );
+  return {
+    ...stored,
+    definition: { ...definition, nodes } as unknown as StoredCampaign['definition'],
+  };
 }
 
 /**

@@ -133,6 +133,13 @@ describe('flows on the command line', () => {
     await database.db.deleteFrom('journeys').execute();
   });
 
+  it("shows a stored flow's nodes as a journey meets them, not in Postgres' key order", async () => {
+    const shown = await runCli(database.url, ['campaign', 'show', 'winback']);
+    expect(shown.code).toBe(0);
+    const { nodes } = JSON.parse(shown.stdout) as { nodes: Record<string, unknown> };
+    expect(Object.keys(nodes)).toEqual(['start', 'coupon', 'send-offer', 'wait-7d', 'done']);
+  });
+
   it('draws a stored flow as text and as Mermaid, and refuses a coded kind', async () => {
     const text = await runCli(database.url, ['campaign', 'graph', 'winback']);
     expect(text.code).toBe(0);
