@@ -1,10 +1,15 @@
 import { Context } from '@temporalio/activity';
 
-/** The workflow an activity runs for; every Boomerang activity is started by a workflow. */
-export function currentWorkflowId(): string {
+/** The workflow run an activity runs for; every Boomerang activity is started by a workflow. */
+export function currentWorkflowExecution(): { workflowId: string; runId: string } {
   const execution = Context.current().info.workflowExecution;
   if (!execution) throw new Error('this activity must be started by a workflow');
-  return execution.workflowId;
+  return execution;
+}
+
+/** The workflow an activity runs for. */
+export function currentWorkflowId(): string {
+  return currentWorkflowExecution().workflowId;
 }
 
 /**

@@ -4,18 +4,16 @@ import { contactTimezone } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
 import {
   recordEnrollment,
-  recordJourneyEnd,
-  recordJourneyEvent,
   recordJourneyEvents,
   type JourneyEventInput,
   recordJourneyVersion,
-  recordJourneyFailure,
+  recordOwnJourneyEnd,
 } from '../db/journeys.js';
 import { countPurchases } from '../db/orders.js';
 import { addToStaticSegment, isInSegment } from '../db/segments.js';
 import type { ContactWindowSpec } from '../domain/campaigns/defaults.js';
 import { nextWindowStart } from '../domain/contact-window.js';
-import { currentWorkflowId, stepKey } from './context.js';
+import { currentWorkflowExecution, currentWorkflowId, stepKey } from './context.js';
 
 interface JourneyRef {
   campaignId: string;
@@ -65,20 +63,28 @@ export async function recordStepEntered(
   if (definitionVersion > 1) await recordJourneyVersion(db, workflowId, definitionVersion);
 }
 
-/** A journey's one `ended` event, keyed by its workflow id whichever way it ended. */
-function endedEvent(
-  workflowId: string,
+/**
+ * The journey's end in its row and its one `ended` event (keyed by its workflow id whichever way
+ * it ended), as its run last recorded it: see recordOwnJourneyEnd.
+ */
+async function recordEnd(
+  db: Db,
   journey: JourneyRef,
-  detail: Record<string, unknown>,
-): JourneyEventInput {
-  return {
-    key: `${workflowId}:ended`,
-    workflowId,
-    campaignId: journey.campaignId,
-    contactId: journey.contactId,
-    type: 'ended',
-    detail,
-  };
+  detail: { reason: string; error?: string },
+): Promise<void> {
+  const { workflowId, runId } = currentWorkflowExecution();
+  await recordOwnJourneyEnd(
+    db,
+    { workflowId, runId, reason: detail.reason, failure: detail.error },
+    {
+      key: `${workflowId}:ended`,
+      workflowId,
+      campaignId: journey.campaignId,
+      contactId: journey.contactId,
+      type: 'ended',
+      detail,
+    },
+  );
 }
 
 /**
@@ -124,20 +130,13 @@ export function createJourneyActivities({ db, config }: { db: Db; config: Pick<C
 
     async endJourney(input: JourneyRef & CarriesEnteredStep & { reason: string }): Promise<void> {
       await recordStepEntered(db, input.entered);
-      const workflowId = currentWorkflowId();
-      await recordJourneyEnd(db, workflowId, input.reason);
-      await recordJourneyEvent(db, endedEvent(workflowId, input, { reason: input.reason }));
+      await recordEnd(db, input, { reason: input.reason });
     },
 
     /** The journey's workflow is failing: its row says so, and why, before the failure is raised. */
     async failJourney(input: JourneyRef & CarriesEnteredStep & { error: string }): Promise<void> {
       await recordStepEntered(db, input.entered);
-      const workflowId = currentWorkflowId();
-      await recordJourneyFailure(db, workflowId, input.error);
-      await recordJourneyEvent(
-        db,
-        endedEvent(workflowId, input, { reason: 'failed', error: input.error }),
-      );
+      await recordEnd(db, input, { reason: 'failed', error: input.error });
     },
 
     isInSegment: afterEntry(db, (input: { contactId: number; segment: string }) =>

@@ -1,6 +1,6 @@
 /** Journeys (one row per contact enrolment) and their event log. Every write is idempotent. */
 import { sql, type Transaction, type Updateable } from 'kysely';
-import type { Executor } from './database.js';
+import { type Executor, inTransaction } from './database.js';
 import type { Database, JourneysTable } from './schema.js';
 import { camelCaseKeys } from './rows.js';
 
@@ -124,7 +124,72 @@ export async function recordJourneyFailure(
   });
 }
 
-/** Writes how a journey ended, once: a retried or late write never changes an ending. */
+/** How a journey's own workflow run ended it: a reason, and the error when it failed. */
+export interface OwnJourneyEnd {
+  workflowId: string;
+  runId: string;
+  reason: string;
+  failure?: string;
+  at?: Date;
+}
+
+/**
+ * A journey's workflow records its own end and its `ended` event. It replaces an end the same run
+ * wrote before: that came from a workflow task that was discarded (its worker died, or it timed
+ * out) after its local activity wrote, and the retried task may have taken another path (a
+ * signal arrived meanwhile), so only the run's latest end agrees with its result. A retry of the
+ * same end keeps the first time; an end written by `campaign stop`'s settlement or by another run
+ * of the same workflow id is left as it is.
+ */
+export async function recordOwnJourneyEnd(
+  db: Executor,
+  end: OwnJourneyEnd,
+  event: JourneyEventInput,
+): Promise<void> {
+  const failure = end.failure?.slice(0, 2000) ?? null;
+  await inTransaction(db, async (trx) => {
+    const written = await trx
+      .updateTable('journeys')
+      .set((eb) => ({
+        ended_at: eb
+          .case()
+          .when(
+            eb.and([
+              eb('end_reason', '=', end.reason),
+              eb('failure', 'is not distinct from', failure),
+            ]),
+          )
+          .then(eb.ref('ended_at'))
+          .else(end.at ?? new Date())
+          .end(),
+        end_reason: end.reason,
+        failure,
+        ended_by_run: end.runId,
+      }))
+      .where('workflow_id', '=', end.workflowId)
+      .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_by_run', '=', end.runId)]))
+      .returning('ended_at')
+      .executeTakeFirst();
+    const row = journeyEventRow({ ...event, at: written?.ended_at ?? event.at });
+    await trx
+      .insertInto('journey_events')
+      .values(row)
+      .onConflict((oc) =>
+        written
+          ? oc.column('idempotency_key').doUpdateSet({
+              detail: (eb) => eb.ref('excluded.detail'),
+              occurred_at: (eb) => eb.ref('excluded.occurred_at'),
+            })
+          : oc.column('idempotency_key').doNothing(),
+      )
+      .execute();
+  });
+}
+
+/**
+ * Writes how a journey ended, once (`campaign stop`'s settlement of closed workflows): a retried
+ * or late write never changes an ending.
+ */
 async function endJourneyOnce(
   db: Executor,
   workflowId: string,
@@ -161,11 +226,21 @@ export async function openJourneyIds(
   return rows.map((r) => r.workflow_id);
 }
 
-/** Journeys of one contact, newest first. */
+/** Journeys of one contact, newest first (without the bookkeeping of which run recorded the end). */
 export async function journeysOfContact(db: Executor, contactId: number) {
   const rows = await db
     .selectFrom('journeys')
-    .selectAll()
+    .select([
+      'workflow_id',
+      'campaign_id',
+      'contact_id',
+      'holdout',
+      'enrolled_at',
+      'ended_at',
+      'end_reason',
+      'definition_version',
+      'failure',
+    ])
     .where('contact_id', '=', contactId)
     .orderBy('enrolled_at', 'desc')
     .execute();

@@ -267,6 +267,8 @@ export interface JourneysTable {
   definition_version: ColumnType<number, number | undefined, number>;
   /** end_reason 'failed': the error that ended the workflow. */
   failure: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The workflow run that recorded the end itself; null when settled from Temporal. */
+  ended_by_run: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A journey an applied event enrolled, waiting for a starter (src/db/start-queue.ts). */
