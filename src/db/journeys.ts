@@ -135,11 +135,12 @@ export interface OwnJourneyEnd {
 
 /**
  * A journey's workflow records its own end and its `ended` event. It replaces an end the same run
- * wrote before: that came from a workflow task that was discarded (its worker died, or it timed
- * out) after its local activity wrote, and the retried task may have taken another path (a
- * signal arrived meanwhile), so only the run's latest end agrees with its result. A retry of the
- * same end keeps the first time; an end written by `campaign stop`'s settlement or by another run
- * of the same workflow id is left as it is.
+ * wrote before: that came from a workflow task that was discarded after its local activity wrote
+ * (its worker died, it timed out, or Temporal refused to close the workflow because a signal came
+ * in during the task), and the retried task may have taken another path (it sees the signal), so
+ * only the run's latest end agrees with its result. A retry of the same end keeps the first time;
+ * an end written by `campaign stop`'s settlement or by another run of the same workflow id is left
+ * as it is.
  */
 export async function recordOwnJourneyEnd(
   db: Executor,
