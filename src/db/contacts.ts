@@ -550,7 +550,6 @@ export async function unsubscribeFromNewsletter(
   db: Executor,
   contactId: number,
   tokenIssuedAt: Date,
-  opts: { now?: Date } = {},
 ): Promise<UnsubscribeOutcome> {
   return inTransaction(db, async (trx) => {
     // The recipient of the email whose link was clicked.
@@ -563,7 +562,6 @@ export async function unsubscribeFromNewsletter(
       row.external_id
         ? { externalId: row.external_id, newsletterStatus: 'unsubscribed' }
         : { email: row.email, newsletterStatus: 'unsubscribed' },
-      opts,
     );
     return 'unsubscribed';
   });
