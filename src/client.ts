@@ -63,7 +63,7 @@ export interface Purchase {
   /** ISO 4217; default SHOP_CURRENCY. */
   currency?: string;
   couponCode?: string;
-  /** Default: now. */
+  /** Default: when the event is received, for a new order; an order already stored keeps its time. */
   placedAt?: Date | string;
   /** Default paid. */
   status?: 'paid' | 'cancelled' | 'refunded';
@@ -227,7 +227,7 @@ export class BoomerangClient {
       if (!reference) throw new UnknownContactError(purchase.contactId);
       contact = reference;
     } else contact = defined({ email: purchase.email, external_id: purchase.externalId });
-    const placedAt = purchase.placedAt ?? new Date();
+    const { placedAt } = purchase;
     const byContactId = purchase.contactId !== undefined;
     const restate = ({ path, message }: EventProblem): EventProblem => {
       if (byContactId && (path === 'contact' || path.startsWith('contact.')))

@@ -228,7 +228,10 @@ export function registerEventCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--total <amount>', 'order total, e.g. 12.50')
     .option('--currency <code>', 'ISO 4217; default SHOP_CURRENCY')
     .option('--coupon <code>', 'coupon code used')
-    .option('--placed-at <time>', 'ISO 8601; default now')
+    .option(
+      '--placed-at <time>',
+      'ISO 8601; default: now for a new order (a stored order keeps its time)',
+    )
     .option('--status <status>', 'paid (default), cancelled or refunded')
     .option('--event-id <id>', "the store's id of the event: a repeat is not applied again")
     .option('--json', 'print JSON')

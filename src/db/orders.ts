@@ -291,17 +291,18 @@ export async function listOrders(
   return rows.map(toOrder);
 }
 
-/** The stored status of an order, its row locked (FOR UPDATE) until the transaction ends. */
+/** The stored status and placing time of an order, its row locked (FOR UPDATE) until the transaction ends. */
 export async function lockOrderStatus(
   db: Executor,
   source: string,
   externalId: string,
-): Promise<{ status: OrderStatus } | undefined> {
-  return db
+): Promise<{ status: OrderStatus; placedAt: Date } | undefined> {
+  const row = await db
     .selectFrom('orders')
-    .select('status')
+    .select(['status', 'placed_at'])
     .where('source', '=', source)
     .where('external_id', '=', externalId)
     .forUpdate()
     .executeTakeFirst();
+  return row && { status: row.status, placedAt: row.placed_at };
 }

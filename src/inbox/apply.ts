@@ -122,7 +122,7 @@ export async function applyEvent(
     case 'account_registered':
       return applyRegistration(deps, event, receivedAt);
     case 'purchase':
-      return applyPurchase(deps, event);
+      return applyPurchase(deps, event, receivedAt);
     case 'order_refunded':
       return applyRefund(deps, event);
     case 'track':
@@ -247,9 +247,13 @@ async function resolveBuyer(
  * the order's transaction: if it fails, the order is rolled back too, so the retry signals again
  * instead of finding the order known and staying silent.
  */
-async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promise<ApplyResult> {
-  const purchase = await applyPurchaseOrder(deps, event);
-  if (purchase.type !== 'purchase' || purchase.order.status !== 'paid') return purchase;
+async function applyPurchase(
+  deps: ApplyDeps,
+  event: PurchaseEventInput,
+  receivedAt: Date,
+): Promise<ApplyResult> {
+  const { applied: purchase, placedAt } = await applyPurchaseOrder(deps, event, receivedAt);
+  if (purchase.order.status !== 'paid') return purchase;
   const { checkoutId } = event.order;
   const applied = checkoutId
     ? {
@@ -258,7 +262,7 @@ async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promis
           id: purchase.order.id,
           source: event.order.source,
           checkoutId,
-          placedAt: event.order.placedAt,
+          placedAt,
         }),
       }
     : purchase;
@@ -271,15 +275,19 @@ async function applyPurchase(deps: ApplyDeps, event: PurchaseEventInput): Promis
   const journeys = await enterJourneys(deps, campaigns, contact, {
     name: 'purchase',
     properties: { order_id: order.id, source: order.source, total: order.total },
-    occurredAt: order.placedAt.toISOString(),
+    occurredAt: placedAt.toISOString(),
   });
   return { ...applied, journeys };
 }
 
+type PurchaseResult = Extract<ApplyResult, { type: 'purchase' }>;
+
+/** The order written, and when it was placed (as stored). */
 async function applyPurchaseOrder(
   deps: ApplyDeps,
   event: PurchaseEventInput,
-): Promise<ApplyResult> {
+  receivedAt: Date,
+): Promise<{ applied: PurchaseResult; placedAt: Date }> {
   const { contactId, action, conflict } = await resolveBuyer(deps.db, event.contact);
   const { order } = event;
   const currency = order.currency ?? deps.defaultCurrency ?? 'EUR';
@@ -291,11 +299,14 @@ async function applyPurchaseOrder(
         previous && previous.status !== 'paid' && order.status === 'paid'
           ? previous.status
           : order.status;
+      // An event that does not say when the order was placed (e.g. the CLI run again without
+      // --placed-at) keeps the stored time: its receipt is not when the order was placed.
+      const placedAt = order.placedAt ?? previous?.placedAt ?? receivedAt;
       const written = await upsertOrder(trx, {
         source: order.source,
         externalId: order.id,
         contactId,
-        placedAt: order.placedAt,
+        placedAt,
         total: order.total,
         currency,
         couponCode: order.couponCode ?? null,
@@ -305,19 +316,19 @@ async function applyPurchaseOrder(
       const newPurchase = written.order.status === 'paid' && previous?.status !== 'paid';
       const couponRedeemed =
         order.couponCode && written.order.status === 'paid'
-          ? await recordRedemption(trx, order.couponCode, written.order.id, order.placedAt)
+          ? await recordRedemption(trx, order.couponCode, written.order.id, placedAt)
           : false;
       if (newPurchase) await startBeforeSignal(deps, contactId);
       const journeysSignalled = newPurchase
         ? await signalPurchase({ client: deps.temporal, db: deps.db }, contactId, {
             orderId: order.id,
-            placedAt: order.placedAt.toISOString(),
+            placedAt: placedAt.toISOString(),
             total: order.total,
             currency,
           })
         : 0;
-      return {
-        type: 'purchase' as const,
+      const applied: PurchaseResult = {
+        type: 'purchase',
         contactId,
         contact: action,
         ...(conflict ? { conflict } : {}),
@@ -332,6 +343,7 @@ async function applyPurchaseOrder(
         couponRedeemed,
         journeysSignalled,
       };
+      return { applied, placedAt };
     });
   } catch (err) {
     if (err instanceof OrderValidationError) throw new RejectedEventError(err.message);

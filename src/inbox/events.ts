@@ -4,7 +4,7 @@
  * JSON) is what `inbox_events.payload` keeps, and parsing it gives the internal event.
  *
  *   account_registered  { event_id?, contact: {email, external_id?, first_name?, …}, registered_at?, occurred_at? }
- *   purchase            { event_id?, contact: {external_id? | email, …}, order: {id, total, currency?, coupon_code?, placed_at, status?, source?} }
+ *   purchase            { event_id?, contact: {external_id? | email, …}, order: {id, total, currency?, coupon_code?, placed_at?, status?, source?} }
  *   order_refunded      { event_id?, order: {id, source?}, amount?, refunded_at? }
  *   track               { event_id?, name, properties?, contact: {external_id? | email, …}, occurred_at? }
  *   checkout_started,   { event_id?, contact?: {external_id? | email, …}, checkout: {id, source?, total,
@@ -70,7 +70,11 @@ export interface PurchaseOrder {
   /** Absent: the shop's currency (SHOP_CURRENCY). */
   currency?: string;
   couponCode?: string;
-  placedAt: Date;
+  /**
+   * Absent: the time of the order already stored (an event that does not say when the order was
+   * placed does not move it), else the time the event was received.
+   */
+  placedAt?: Date;
   status: OrderStatus;
   /** The store's id of the checkout this order completes (a checkout of the same source). */
   checkoutId?: string;
@@ -300,7 +304,7 @@ const purchaseSchema = z
         .nullable()
         .optional()
         .transform((v) => (v?.trim() ? v.trim() : undefined)),
-      placed_at: timestamp,
+      placed_at: timestamp.optional(),
       status: z
         .enum(ORDER_STATUSES, { error: `must be one of ${ORDER_STATUSES.join(', ')}` })
         .optional(),
@@ -316,7 +320,7 @@ const purchaseSchema = z
       total: v.order.total,
       ...(v.order.currency ? { currency: v.order.currency } : {}),
       ...(v.order.coupon_code ? { couponCode: v.order.coupon_code } : {}),
-      placedAt: v.order.placed_at,
+      ...(v.order.placed_at ? { placedAt: v.order.placed_at } : {}),
       status: v.order.status ?? 'paid',
       ...(v.order.checkout_id ? { checkoutId: v.order.checkout_id } : {}),
     },

@@ -124,6 +124,27 @@ describe('boomerang event', () => {
     ).toEqual([{ contact_id: contactId, total: 12.5, currency: 'GBP', source: 'api' }]);
   });
 
+  it('purchase without --placed-at never moves the time of an order already stored', async () => {
+    const buy = (...extra: string[]) =>
+      cli(['event', 'purchase', '--email', 'kim@example.com', '--order-id', 'cli-3', ...extra]);
+    const placedAt = async () =>
+      (
+        await h.database.db
+          .selectFrom('orders')
+          .select('placed_at')
+          .where('external_id', '=', 'cli-3')
+          .executeTakeFirstOrThrow()
+      ).placed_at;
+
+    expect((await buy('--total', '20')).stdout).toMatch(/order cli-3 inserted \(paid\)/);
+    const first = await placedAt();
+    // The same command again is the same event.
+    expect((await buy('--total', '20')).stdout).toMatch(/^already received as inbox event \d+/);
+    // A corrected total, still without a time: the order is updated, not moved.
+    expect((await buy('--total', '25')).stdout).toMatch(/order cli-3 updated \(paid\)/);
+    expect(await placedAt()).toEqual(first);
+  });
+
   it('names the option at fault, with exit code 2', async () => {
     const run = await cli([
       'event',

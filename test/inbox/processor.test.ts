@@ -333,6 +333,32 @@ describe('the inbox processor', () => {
     await h.database.db.deleteFrom('inbox_events').where('id', '=', early.body.id).execute();
   });
 
+  it('places an order posted without placed_at when received, and never moves a stored order’s time', async () => {
+    const untimed = (orderId: string, total: number) => ({
+      type: 'purchase',
+      contact: { email: 'placer@example.com' },
+      order: { id: orderId, total, currency: 'EUR' },
+    });
+    const fresh = await h.postEvent(untimed('order-placer-1', 30));
+    expect(fresh).toMatchObject({ status: 202, body: { duplicate: false } });
+    expect(await processOne()).toMatchObject({ status: 'applied' });
+    const [placed] = await ordersOf('order-placer-1');
+    expect(placed!.placed_at).toEqual((await inboxRow(fresh.body.id)).received_at);
+
+    // A known order, restated without placed_at (a corrected total): updated, its time kept.
+    await h.postEvent(
+      purchase('placer@example.com', 'order-placer-2', {
+        order: { placed_at: '2026-01-05T10:00:00Z' },
+      }),
+    );
+    expect(await processOne()).toMatchObject({ status: 'applied' });
+    await h.postEvent(untimed('order-placer-2', 45));
+    expect((await processOne()).result).toMatchObject({ order: { action: 'updated' } });
+    expect(await ordersOf('order-placer-2')).toMatchObject([
+      { total: 45, placed_at: new Date('2026-01-05T10:00:00Z') },
+    ]);
+  });
+
   it('rejects, without retrying, an event that can never be applied', async () => {
     await h.database.db
       .insertInto('contacts')
