@@ -90,9 +90,7 @@ export async function start(
   config: Config,
   options: StartOptions = { temporal: 'dev', workers: 1 },
 ): Promise<void> {
-  await ensurePrivateDir(config.dataDir);
   const cluster = config.databaseUrl ? undefined : await embeddedClusterDir(config.dataDir);
-  if (cluster) await fs.chmod(config.dataDir, cluster.dataDirMode);
   const shutdown = new Shutdown();
   let stopRequested: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
@@ -137,6 +135,10 @@ export async function start(
       });
     ports.push({ port: config.httpPort, variable: 'PORT', what: 'HTTP endpoint' });
     await assertPortsFree(ports);
+    // Made (or tightened) only now: a start refused above leaves no empty data directory behind,
+    // and one that existed as it was.
+    await ensurePrivateDir(config.dataDir);
+    if (cluster) await fs.chmod(config.dataDir, cluster.dataDirMode);
 
     // The Web UI's codec endpoint, at the banner's Dashboard address: the browser sends the
     // operator's credentials only to the origin where the operator signed in.

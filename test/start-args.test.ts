@@ -50,12 +50,13 @@ describe('npm start flags', () => {
 });
 
 describe('npm start on a taken port', () => {
-  it('says why first, with neither "stopped" nor the debug hint, as nothing had started', async () => {
+  it('says why first, with neither "stopped" nor the debug hint, and leaves the data directory as it was', async () => {
     const server = net.createServer();
     const port = await new Promise<number>((resolve) =>
       server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
     );
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-start-taken-'));
+    const parent = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-start-taken-'));
+    const dataDir = path.join(parent, '.data');
     const printed: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((m: string) => void printed.push(m));
     const error = vi
@@ -74,6 +75,14 @@ describe('npm start on a taken port', () => {
       expect(printed).toEqual([
         `boomerang: port ${port} (HTTP endpoint) is already in use: is another \`npm start\` or server running? Stop it, or set PORT to a free port.`,
       ]);
+      // Nothing ran, so no empty data directory is made...
+      await expect(fs.stat(dataDir)).rejects.toMatchObject({ code: 'ENOENT' });
+      // ...and one that was there is neither filled nor made owner-only.
+      await fs.mkdir(dataDir, { mode: 0o755 });
+      await fs.chmod(dataDir, 0o755);
+      await expect(start(config)).rejects.toBeInstanceOf(ReportedFailure);
+      expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o755);
+      expect(await fs.readdir(dataDir)).toEqual([]);
     } finally {
       log.mockRestore();
       error.mockRestore();
@@ -81,7 +90,7 @@ describe('npm start on a taken port', () => {
         for (const listener of process.listeners(signal as 'SIGINT'))
           if (!kept.includes(listener)) process.off(signal, listener);
       await new Promise((r) => server.close(r));
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await fs.rm(parent, { recursive: true, force: true });
     }
   });
 });
