@@ -132,6 +132,8 @@ export function createHttpServer(deps: HttpDeps): http.Server {
       routes.get(`${req.method} ${url.pathname}`) ??
       (req.method === 'HEAD' ? routes.get(`GET ${url.pathname}`) : undefined);
     if (!handler) {
+      const redirect = trailingSlashRedirect(routes, req.method, url);
+      if (redirect) return sendJson(res, 308, { location: redirect }, { location: redirect });
       const allowed = [...routes.keys()]
         .filter((k) => k.endsWith(` ${url.pathname}`))
         .map((k) => k.split(' ')[0]);
@@ -168,6 +170,23 @@ export function createHttpServer(deps: HttpDeps): http.Server {
       else res.end();
     });
   });
+}
+
+/**
+ * Where a page typed with a trailing slash (`/dashboard/`) is: the route without it, query kept.
+ * Only for reads (a browser's address bar); a webhook posted to the wrong path should fail loudly.
+ */
+function trailingSlashRedirect(
+  routes: ReadonlyMap<string, Handler>,
+  method: string | undefined,
+  url: URL,
+): string | undefined {
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  const path = url.pathname.replace(/\/+$/, '');
+  // Only a known route, so the answer never names a path of the request's choosing (`//host/`).
+  return path && path !== url.pathname && routes.has(`GET ${path}`)
+    ? `${path}${url.search}`
+    : undefined;
 }
 
 export function listen(server: http.Server, port: number, host?: string): Promise<number> {

@@ -1,10 +1,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-/** GET /healthz and /readyz, and the server's answers to unknown routes and methods. */
+/** GET /healthz and /readyz, and the server's answers to unknown routes, methods and paths with a trailing slash. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/database.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
-import { type RunningServer, startServer } from './support.js';
+import { loadConfig } from '../../src/config.js';
+import { OPERATOR_KEY, type RunningServer, startServer } from './support.js';
 
 describe('HTTP endpoint: health and readiness', () => {
   let env: TestWorkflowEnvironment;
@@ -61,5 +62,42 @@ describe('HTTP endpoint: health and readiness', () => {
     const res = await fetch(`${server.base}/healthz`, { method: 'DELETE' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET');
+  });
+
+  it('sends a page asked for with a trailing slash to the page, query kept; never a write', async () => {
+    const pages = await startServer({
+      db: database.db,
+      temporal: env.client,
+      config: loadConfig({
+        DATABASE_URL: 'postgres://unused@localhost/unused',
+        BOOMERANG_OPERATOR_KEY: OPERATOR_KEY,
+      }),
+    });
+    try {
+      const moved = async (path: string, init: RequestInit = {}) => {
+        const res = await fetch(`${pages.base}${path}`, { redirect: 'manual', ...init });
+        return { status: res.status, location: res.headers.get('location') };
+      };
+      expect(await moved('/dashboard/')).toEqual({ status: 308, location: '/dashboard' });
+      expect(await moved('/dashboard//?campaign=welcome&days=30')).toEqual({
+        status: 308,
+        location: '/dashboard?campaign=welcome&days=30',
+      });
+      expect(await moved('/api/report/', { method: 'HEAD' })).toEqual({
+        status: 308,
+        location: '/api/report',
+      });
+      expect(await moved('/healthz/')).toEqual({ status: 308, location: '/healthz' });
+      // Followed, the browser lands on the page (its sign-in challenge).
+      const followed = await fetch(`${pages.base}/dashboard/`);
+      expect(followed.url).toBe(`${pages.base}/dashboard`);
+      expect(followed.status).toBe(401);
+      // Not for writes, nor for paths that are no route.
+      expect((await moved('/events/', { method: 'POST', body: '{}' })).status).toBe(404);
+      expect((await moved('/nope/')).status).toBe(404);
+      expect((await moved('/')).status).toBe(404);
+    } finally {
+      await pages.close();
+    }
   });
 });
