@@ -49,6 +49,8 @@ h3 { font-size:13px; text-transform:uppercase; letter-spacing:.04em; color:var(-
 .grid > div > h3:first-child { margin-top:0; }
 .scroll { overflow-x:auto; border:1px solid var(--line); border-radius:8px; background:#fcfcfd; }
 .scroll > svg { display:block; max-width:100%; height:auto; }
+/* A table wider than its column (many columns, a narrow window) scrolls inside its card. */
+.table-scroll { overflow-x:auto; max-width:100%; }
 svg text { font-family: inherit; }
 .node rect { stroke-width:1.5; }
 .node.start rect { fill:#eef2ff; stroke:#6366f1; }
@@ -130,6 +132,7 @@ const SCRIPT = String.raw`
   function h(tag, attrs) { return add(set(document.createElement(tag), attrs), [].slice.call(arguments, 2)); }
   function s(tag, attrs) { return add(set(document.createElementNS(SVG_NS, tag), attrs), [].slice.call(arguments, 2)); }
   function svgTitle(text) { return s('title', { text: text }); }
+  function scrolling(table) { return h('div', { class: 'table-scroll' }, table); }
 
   function money(x) { return x === null || x === undefined ? '—' : new Intl.NumberFormat('en', { style: 'currency', currency: currency }).format(x); }
   function int(x) { return new Intl.NumberFormat('en').format(x); }
@@ -313,8 +316,8 @@ const SCRIPT = String.raw`
         h('td', { text: money(g.revenue) }), h('td', { text: money(g.revenuePerContact) }));
     }
     return h('div', { 'data-testid': 'control-group' },
-      h('table', {}, h('thead', {}, h('tr', {}, ['group', 'journeys', 'converted', 'conversion (95% CI)', 'revenue', 'per contact'].map(function (t) { return h('th', { text: t }); }))),
-        h('tbody', {}, row('Treated', r.treated, 'treated'), row('Held out', r.heldOut, 'heldout'), row('All', r.all, 'all'))),
+      scrolling(h('table', {}, h('thead', {}, h('tr', {}, ['group', 'journeys', 'converted', 'conversion (95% CI)', 'revenue', 'per contact'].map(function (t) { return h('th', { text: t }); }))),
+        h('tbody', {}, row('Treated', r.treated, 'treated'), row('Held out', r.heldOut, 'heldout'), row('All', r.all, 'all')))),
       uplift('Conversion uplift', r.conversionRateUplift, pts, 'uplift-conversion'),
       uplift('Revenue per contact uplift', r.revenuePerContactUplift, money, 'uplift-revenue'));
   }
@@ -323,14 +326,14 @@ const SCRIPT = String.raw`
   function sendNodes(nodes) {
     function reasons(list) { return list.map(function (x) { return x.reason.replace(/_/g, ' ') + ' ' + int(x.count); }).join(', ') || '—'; }
     var cols = ['sent', 'delivered', 'bounced', 'complained', 'opened', 'clicked', 'unsubscribed'];
-    return h('table', { 'data-testid': 'send-nodes' },
+    return scrolling(h('table', { 'data-testid': 'send-nodes' },
       h('thead', {}, h('tr', {}, ['send node'].concat(cols, ['skipped', 'delayed']).map(function (t) { return h('th', { text: t }); }))),
       h('tbody', {}, nodes.map(function (n) {
         return h('tr', { 'data-testid': 'send-node', 'data-node': n.node },
           h('td', { text: n.node + ' (' + n.channel + ')' + (n.inGraph ? '' : ', not in graph') }),
           cols.map(function (k) { return h('td', { 'data-col': k, text: int(n[k]) + (k === 'bounced' && n.softBounced ? ' (+' + int(n.softBounced) + ' soft)' : '') }); }),
           h('td', { text: reasons(n.skipped) }), h('td', { text: reasons(n.delayed) }));
-      })));
+      }))));
   }
 
   // A checkout flow: recovered checkouts, treated vs control group, and per send node (last touch).
@@ -343,12 +346,12 @@ const SCRIPT = String.raw`
     }
     var head = h('thead', {}, h('tr', {}, ['', 'checkouts', 'completed', 'recovered', 'recovery (95% CI)', 'recovered revenue', 'per checkout'].map(function (t) { return h('th', { text: t }); })));
     return h('div', { 'data-testid': 'checkout-recovery' },
-      h('table', {}, head, h('tbody', {}, row('Treated', k.treated, 'treated'), row('Held out', k.heldOut, 'heldout'), row('All', k.all, 'all'))),
+      scrolling(h('table', {}, head, h('tbody', {}, row('Treated', k.treated, 'treated'), row('Held out', k.heldOut, 'heldout'), row('All', k.all, 'all')))),
       uplift('Recovery rate uplift', k.recoveryRateUplift, pts, 'uplift-recovery'),
       uplift('Recovered revenue per checkout uplift', k.revenuePerCheckoutUplift, money, 'uplift-recovered-revenue'),
-      k.bySendNode.length ? h('table', { 'data-testid': 'recovery-nodes' }, head.cloneNode(true), h('tbody', {}, k.bySendNode.map(function (n) {
+      k.bySendNode.length ? scrolling(h('table', { 'data-testid': 'recovery-nodes' }, head.cloneNode(true), h('tbody', {}, k.bySendNode.map(function (n) {
         return [row(n.node + ' (' + n.channel + '), treated', n.treated, 'node-treated', n.node), row('held out', n.heldOut, 'node-heldout', n.node)];
-      }))) : null,
+      })))) : null,
       h('p', { class: 'sub', text: k.rule.join(' ') }));
   }
 
@@ -419,7 +422,7 @@ ${EXPERIMENTS_SCRIPT}
       m.bySendNode.length ? sendNodes(m.bySendNode) : null,
       h('p', { 'data-testid': 'coupons' }, int(c.coupons.assigned) + ' coupons assigned · ' + int(c.coupons.redeemed) + ' redeemed' +
         c.coupons.pools.map(function (p) { return ' · pool "' + p.set + '": ' + (p.pool ? int(p.pool.available) + ' available (warns below ' + int(p.pool.lowStockThreshold) + ')' : 'no such coupon set'); }).join('')),
-      c.endings.length ? endings : null,
+      c.endings.length ? scrolling(endings) : null,
       h('h3', { text: 'Preview' }), previewBox(c));
     section.appendChild(h('div', { class: 'grid' }, left, right));
     return section;

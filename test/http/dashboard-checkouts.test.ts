@@ -11,6 +11,7 @@ import {
   ensureChromium,
   launchOperatorBrowser,
   type OperatorBrowser,
+  tablesPastTheirCard,
 } from '../support/chromium.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { CHECKOUT_CAMPAIGN, seedCheckoutFixture } from '../reports/checkout-fixture.js';
@@ -92,5 +93,11 @@ describe('recovered checkouts on the dashboard', () => {
     expect(
       await page.locator('[data-campaign="welcome"] [data-testid="checkout-recovery"]').count(),
     ).toBe(0);
+  });
+
+  it('keeps its tables within the card in a 1400 px wide window', async () => {
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    expect(await page.locator(`${section} [data-testid="recovery-nodes"]`).count()).toBe(1);
+    expect(await tablesPastTheirCard(page)).toEqual([]);
   });
 });

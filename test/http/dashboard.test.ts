@@ -22,6 +22,7 @@ import {
   ensureChromium,
   launchOperatorBrowser,
   type OperatorBrowser,
+  tablesPastTheirCard,
 } from '../support/chromium.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { BASE, DAY, expectedFigures, type Fixture, seedReportFixture } from '../reports/fixture.js';
@@ -387,6 +388,13 @@ describe('dashboard in headless Chromium', () => {
         'data-kind',
       ),
     ).toBe('complaint_rate');
+  });
+
+  it('keeps every table within its card in a 1400 px wide window', async () => {
+    const page = await open();
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    expect(await page.locator('[data-testid="send-nodes"]').count()).toBeGreaterThan(0);
+    expect(await tablesPastTheirCard(page)).toEqual([]);
   });
 
   it('loads nothing from anywhere else and logs no errors (CSP included)', () => {

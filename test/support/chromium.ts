@@ -7,7 +7,7 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -90,4 +90,31 @@ export async function launchOperatorBrowser(
       await removeProfile();
     },
   };
+}
+
+/**
+ * The tables of the dashboard's campaign cards whose right edge, as the reader sees it (clipped by
+ * a scrolling box around the table, if any), passes the right edge of their grid column (else of
+ * their card): each as "name: table right px > column right px". Empty when every table fits.
+ */
+export function tablesPastTheirCard(page: Page): Promise<string[]> {
+  return page.$$eval('section.campaign table', (tables) =>
+    tables.flatMap((table) => {
+      const box = table.closest('.grid > div') ?? table.closest('section.campaign')!;
+      let visible = table.getBoundingClientRect().right;
+      for (let el = table.parentElement; el && el !== box; el = el.parentElement) {
+        const overflowX = el.ownerDocument.defaultView?.getComputedStyle(el).overflowX;
+        if (overflowX && overflowX !== 'visible')
+          visible = Math.min(visible, el.getBoundingClientRect().right);
+      }
+      const right = box.getBoundingClientRect().right;
+      const name =
+        table.getAttribute('data-testid') ||
+        table.closest('[data-testid]')?.getAttribute('data-testid') ||
+        table.querySelector('th')?.textContent;
+      return visible > right + 0.5
+        ? [`${name}: ${Math.round(visible)} px > ${Math.round(right)} px`]
+        : [];
+    }),
+  );
 }
