@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { concludeExperiment } from '../campaigns/experiments.js';
 import { NotAnExperimentError, UnknownArmError } from '../domain/flows/experiments.js';
-import type { AlwaysValidInterval } from '../domain/reports/sequential.js';
+import { type AlwaysValidInterval, confidenceLevel } from '../domain/reports/sequential.js';
 import type { ArmComparison, ExperimentResult } from '../reports/experiments.js';
 import { parseReportOptions } from '../reports/options.js';
 import { buildReport } from '../reports/report.js';
@@ -18,14 +18,21 @@ const int = (n: number): string => n.toLocaleString('en');
 const percent = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 const signedPoints = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}`;
 
-function alwaysValidText(i: AlwaysValidInterval | null, format: (x: number) => string): string {
+/** `unit` follows an interval, never the dash that stands for none. */
+function alwaysValidText(
+  i: AlwaysValidInterval | null,
+  format: (x: number) => string,
+  unit = '',
+): string {
   if (!i) return '—';
-  return `${format(i.estimate)} [${format(i.lower)}, ${format(i.upper)}]`;
+  return `${format(i.estimate)} [${format(i.lower)}, ${format(i.upper)}]${unit}`;
 }
 
-function fixedText(c: ArmComparison, format: (x: number) => string): string {
+function fixedText(c: ArmComparison, format: (x: number) => string, unit = ''): string {
   const f = c.fixedHorizon;
-  return f.status === 'ok' ? `${format(f.estimate)} [${format(f.low)}, ${format(f.high)}]` : '—';
+  return f.status === 'ok'
+    ? `${format(f.estimate)} [${format(f.low)}, ${format(f.high)}]${unit}`
+    : '—';
 }
 
 /** The experiments of one campaign, as `boomerang report` prints them. */
@@ -36,7 +43,7 @@ export function formatExperiments(
   const out: string[] = [];
   const signedMoney = (x: number) => `${x >= 0 ? '+' : '−'}${money(Math.abs(x))}`;
   for (const e of experiments) {
-    const level = `${((1 - e.alphaPerComparison) * 100).toFixed(2)}%`;
+    const level = confidenceLevel(e.alphaPerComparison);
     out.push('');
     out.push(
       `Experiment at node "${e.node}" (${e.type === 'split' ? 'split' : 'template variants'}; control: ${e.control})` +
@@ -64,9 +71,9 @@ export function formatExperiments(
           percent(a.figures.conversionRate),
           money(a.figures.revenue),
           money(a.figures.revenuePerContact),
-          a.vsControl ? `${fixedText(a.vsControl.conversionRate, signedPoints)} pts` : 'control',
+          a.vsControl ? fixedText(a.vsControl.conversionRate, signedPoints, ' pts') : 'control',
           a.vsControl
-            ? `${alwaysValidText(a.vsControl.conversionRate.alwaysValid, signedPoints)} pts`
+            ? alwaysValidText(a.vsControl.conversionRate.alwaysValid, signedPoints, ' pts')
             : '',
           a.vsControl
             ? alwaysValidText(a.vsControl.revenuePerContact.alwaysValid, signedMoney)
@@ -159,7 +166,7 @@ export function formatAlwaysValidUplift(
   if (!uplift.conversionRate || !uplift.revenuePerContact) return [];
   const signedMoney = (x: number) => `${x >= 0 ? '+' : '−'}${money(Math.abs(x))}`;
   return [
-    `  always-valid 95% (valid however often you look): conversion rate ${alwaysValidText(uplift.conversionRate, signedPoints)} pts, ` +
+    `  always-valid 95% (valid however often you look): conversion rate ${alwaysValidText(uplift.conversionRate, signedPoints, ' pts')}, ` +
       `revenue per contact ${alwaysValidText(uplift.revenuePerContact, signedMoney)}`,
   ];
 }

@@ -64,7 +64,8 @@ export const EXPERIMENTS_SCRIPT = String.raw`
   }
 
   function experimentBlock(c, e) {
-    var level = ((1 - e.alphaPerComparison) * 100).toFixed(2) + '%';
+    // As confidenceLevel in src/domain/reports/sequential.ts, which this script cannot import: "95%", "98.33%".
+    var level = Math.round((1 - e.alphaPerComparison) * 10000) / 100 + '%';
     var n = e.journeysNeeded;
     var rows = e.arms.map(function (a) {
       var v = a.vsControl;

@@ -31,7 +31,7 @@ const ARTIFACTS = path.join(PROJECT_ROOT, 'test/.artifacts');
 const NOW = new Date('2026-11-20T12:00:00Z');
 const RATE: Record<string, number> = { a: 0.1, b: 0.12, c: 0.6 };
 
-function flow(id: string, autoConclude: boolean) {
+function flow(id: string, autoConclude: boolean, arms = ['a', 'b', 'c']) {
   return {
     id,
     name: `Offers ${id}`,
@@ -42,10 +42,10 @@ function flow(id: string, autoConclude: boolean) {
       pick: {
         type: 'split',
         experiment: { control: 'a', autoConclude },
-        arms: ['a', 'b', 'c'].map((name) => ({ name, weight: 1, next: `send-${name}` })),
+        arms: arms.map((name) => ({ name, weight: 1, next: `send-${name}` })),
       },
       ...Object.fromEntries(
-        ['a', 'b', 'c'].map((name) => [
+        arms.map((name) => [
           `send-${name}`,
           { type: 'send', channel: 'email', template: 'low-clv-offer', next: 'done' },
         ]),
@@ -112,6 +112,29 @@ beforeAll(async () => {
         currency: 'EUR',
         status: 'paid' as const,
       });
+  }
+  // A control and one arm no journey has taken yet: α is not shared out, and there is no interval.
+  await createCampaign(db, flow('duel', false, ['a', 'b']));
+  for (const contactId of await insertContacts(db, 'duel', 6)) {
+    const workflowId = `duel/${contactId}`;
+    const enteredAt = NOW.getTime() - DAY;
+    journeys.push({
+      workflow_id: workflowId,
+      campaign_id: 'duel',
+      contact_id: contactId,
+      holdout: false,
+      enrolled_at: new Date(enteredAt - 60_000),
+    });
+    events.push({
+      idempotency_key: `${workflowId}:pick#1:entered`,
+      workflow_id: workflowId,
+      campaign_id: 'duel',
+      contact_id: contactId,
+      type: 'step_entered',
+      step: 'pick',
+      detail: JSON.stringify({ definitionVersion: 1, arm: 'a' }),
+      occurred_at: new Date(enteredAt),
+    });
   }
   await db.insertInto('journeys').values(journeys).execute();
   await db.insertInto('journey_events').values(events).execute();
@@ -255,8 +278,25 @@ describe('the dashboard in headless Chromium', () => {
         ),
       );
       expect(await page.locator('[data-testid="uplift-always-valid"]').count()).toBe(1);
+      // α shared out over three pairs: each comparison at 98.33%.
+      expect(await block.locator('th').allTextContents()).toEqual(
+        expect.arrayContaining(['vs control (95% fixed)', 'vs control (98.33% always-valid)']),
+      );
       await mkdir(ARTIFACTS, { recursive: true });
       await block.screenshot({ path: path.join(ARTIFACTS, 'dashboard-experiment.png') });
+
+      // One comparison keeps 95%, written as the fixed-horizon column writes it; no interval yet.
+      await page.goto(`${server.base}/dashboard?campaign=duel`);
+      await page.waitForSelector('body[data-ready]', { timeout: 30_000 });
+      const duel = page.locator('[data-testid="experiment"][data-node="pick"]');
+      expect(await duel.locator('th').allTextContents()).toEqual(
+        expect.arrayContaining(['vs control (95% fixed)', 'vs control (95% always-valid)']),
+      );
+      expect(
+        (
+          await duel.locator('[data-testid="experiment-arm"][data-arm="b"] td').allTextContents()
+        ).slice(4, 7),
+      ).toEqual(['—', '—', '—']);
       expect(problems).toEqual([]);
     } finally {
       await browser.close();
@@ -309,6 +349,13 @@ describe('concluding an experiment', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/^Experiment at node "pick" \(split; control: a\)/);
     expect(printed.stdout).toContain(shown.stdout.trim());
+    expect(shown.stdout).toContain('RATE vs CONTROL (98.33% always-valid)');
+    // One comparison keeps 95%, as the fixed-horizon header says it; an empty cell is a bare dash.
+    const duel = await runCli(database.url, ['experiment', 'show', 'duel']);
+    expect(duel.stdout).toContain('RATE vs CONTROL (95% fixed)');
+    expect(duel.stdout).toContain('RATE vs CONTROL (95% always-valid)');
+    expect(duel.stdout).not.toContain('— pts');
+    expect(duel.stdout).toMatch(/^ +b +0 .* — +— +— +keep_going$/m);
     // --json, as most commands have it: the report's experiments of the campaign.
     const json = await runCli(database.url, ['experiment', 'show', 'offers-manual', '--json']);
     expect(json.code).toBe(0);

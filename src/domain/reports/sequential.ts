@@ -206,6 +206,11 @@ export interface ExperimentVerdict {
   arms: ArmVerdict[];
 }
 
+/** The confidence of an interval at `alpha`, as the reports write it: "95%", "98.33%". */
+export function confidenceLevel(alpha: number): string {
+  return `${round((1 - alpha) * 100, 2)}%`;
+}
+
 const journeysOf = (x: Conversions | Sample): number => (isConversions(x) ? x.journeys : x.n);
 
 /**
@@ -230,7 +235,7 @@ export function decideExperiment<T extends Conversions | Sample>(
     // The overloads need the two sides to be of one kind, which T guarantees.
     alwaysValidInterval(base as Conversions, other as Conversions, alphaPerComparison, tuning);
   const tooSmall = (g: ArmOutcome<T>) => journeysOf(g.outcome) < tuning.minimumJourneysPerArm;
-  const level = `${round((1 - alphaPerComparison) * 100, 2)}%`;
+  const level = confidenceLevel(alphaPerComparison);
 
   const verdicts: ArmVerdict[] = arms.map((arm) => {
     const small = [control, arm].filter(tooSmall);
