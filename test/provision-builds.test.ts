@@ -8,7 +8,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { installAtomically, isExecutable } from '../src/provision/tools.js';
+import { resolveUiServer } from '../src/provision/temporal-server.js';
+import {
+  installAtomically,
+  isExecutable,
+  isNetworkFailure,
+  ProvisionError,
+} from '../src/provision/tools.js';
 import { type RunningProcess, startTs, until } from './support/processes.js';
 
 /** The pid of a process that ran and exited. */
@@ -88,5 +94,78 @@ describe('installAtomically across processes', () => {
     expect((await fs.readdir(path.dirname(finalDir))).sort()).toEqual(
       ['bin', path.basename(running)].sort(),
     );
+  });
+});
+
+describe('which go failures are tried again', () => {
+  it('tries again after the network failed on the way', () => {
+    for (const text of [
+      'go: downloading go1.27.3 (linux/amd64)\ngo: download go1.27.3: golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64.zip: Get "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-go1.27.3.linux-amd64.zip": read tcp 172.17.0.2:51234->142.250.74.81:443: read: connection reset by peer',
+      'go: go.temporal.io/server@v1.32.2: Get "https://proxy.golang.org/go.temporal.io/server/@v/v1.32.2.info": dial tcp 142.250.74.81:443: connect: connection refused',
+      'go: github.com/temporalio/ui-server/v2@v2.54.1: Get "https://proxy.golang.org/github.com/temporalio/ui-server/v2/@v/v2.54.1.zip": net/http: TLS handshake timeout',
+      'go: downloading go.temporal.io/api v1.50.0\ngo: go.temporal.io/api@v1.50.0: read "https://proxy.golang.org/go.temporal.io/api/@v/v1.50.0.zip": unexpected EOF',
+      'go: go.temporal.io/server@v1.32.2: reading https://proxy.golang.org/go.temporal.io/server/@v/v1.32.2.zip: 502 Bad Gateway',
+      'go: go.temporal.io/server@v1.32.2: Get "https://proxy.golang.org/go.temporal.io/server/@v/v1.32.2.mod": dial tcp: lookup proxy.golang.org on 10.0.0.2:53: read udp 10.0.0.5:41000->10.0.0.2:53: i/o timeout',
+    ])
+      expect(isNetworkFailure(text), text).toBe(true);
+  });
+
+  it('fails at once on a compile error or a version the proxy does not have', () => {
+    for (const text of [
+      '# go.temporal.io/server/common/persistence\n../common/persistence/store.go:42:9: undefined: timeoutError',
+      'go: go.temporal.io/server@v1.99.0: reading https://proxy.golang.org/go.temporal.io/server/@v/v1.99.0.info: 404 Not Found\n\tserver response: not found: unknown revision v1.99.0',
+      'go: github.com/temporalio/cli/cmd/temporal@v1.9.1 (in github.com/temporalio/cli@v1.9.1):\n\tThe go.mod file for the module providing named packages contains one or\n\tmore replace directives.',
+    ])
+      expect(isNetworkFailure(text), text).toBe(false);
+  });
+});
+
+describe('go install of a provisioned tool', () => {
+  let cache: string;
+  const savedPath = process.env.PATH;
+  beforeEach(async () => {
+    cache = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-go-retry-'));
+  });
+  afterEach(async () => {
+    process.env.PATH = savedPath;
+    await fs.rm(cache, { recursive: true, force: true });
+  });
+
+  /** A `go` first on PATH that records each run, fails the first with `stderr` and then builds. */
+  async function fakeGo(stderr: string): Promise<string> {
+    const runs = path.join(cache, 'go-runs');
+    const bin = path.join(cache, 'fake-bin');
+    await fs.mkdir(bin);
+    const script = `#!/bin/sh
+echo run >> "${runs}"
+if [ "$(wc -l < "${runs}")" -eq 1 ]; then printf '%s\\n' '${stderr}' >&2; exit 1; fi
+printf '#!/bin/sh\\n' > "$GOBIN/server" && chmod +x "$GOBIN/server"
+`;
+    await fs.writeFile(path.join(bin, 'go'), script, { mode: 0o755 });
+    process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
+    return runs;
+  }
+
+  it('tries again when the module proxy reset the connection', async () => {
+    const runs = await fakeGo(
+      'go: downloading go1.27.3 (linux/amd64)\ngo: download go1.27.3: read tcp 172.17.0.2:51234->142.250.74.81:443: read: connection reset by peer',
+    );
+    const log: string[] = [];
+    const binary = await resolveUiServer({ cacheDir: cache, log: (m) => log.push(m) });
+    expect(await isExecutable(binary)).toBe(true);
+    expect((await fs.readFile(runs, 'utf8')).trim().split('\n')).toHaveLength(2);
+    expect(log.join('\n')).toMatch(
+      /go install failed on the network .*connection reset by peer.*trying again/,
+    );
+  }, 60_000);
+
+  it('fails at once on a compile error, naming the module', async () => {
+    const runs = await fakeGo('../server/main.go:12:3: undefined: uiserver');
+    const error = await resolveUiServer({ cacheDir: cache }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProvisionError);
+    expect((error as Error).message).toMatch(
+      /go install github.com\/temporalio\/ui-server.*undefined: uiserver/,
+    );
+    expect((await fs.readFile(runs, 'utf8')).trim().split('\n')).toHaveLength(1);
   });
 });

@@ -27,6 +27,7 @@ import {
   isExecutable,
   type Log,
   ProvisionError,
+  runGo,
   which,
 } from './tools.js';
 
@@ -137,7 +138,8 @@ async function goForBuild(tool: string, binDir: string, hint: string): Promise<s
 
 /**
  * `go install` of `packages` into binDir (atomically: all or nothing, one process at a time),
- * with the Go toolchain the server needs and no cgo; a failure is a ProvisionError of `failure.tool` naming its module. 'cached' when another process
+ * with the Go toolchain the server needs and no cgo, tried again after a network failure; a
+ * failure is a ProvisionError of `failure.tool` naming its module. 'cached' when another process
  * built it meanwhile.
  */
 async function goInstall(
@@ -163,11 +165,16 @@ async function goInstall(
           60_000,
         );
         try {
-          await run(go, ['install', ...packages], {
-            env: { ...process.env, GOBIN: scratch, GOTOOLCHAIN: GO_TOOLCHAIN, CGO_ENABLED: '0' },
-            maxBuffer: 64 * 1024 * 1024,
-            timeout: timeoutMs,
-          });
+          await runGo(
+            go,
+            ['install', ...packages],
+            {
+              env: { ...process.env, GOBIN: scratch, GOTOOLCHAIN: GO_TOOLCHAIN, CGO_ENABLED: '0' },
+              maxBuffer: 64 * 1024 * 1024,
+              timeout: timeoutMs,
+            },
+            log,
+          );
         } finally {
           clearInterval(progress);
         }

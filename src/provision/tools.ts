@@ -70,6 +70,65 @@ export function errorText(err: unknown): string {
   return text.split('\n').slice(-3).join(' ').slice(0, 300);
 }
 
+/**
+ * Go's words for a download that failed on the way (the module proxy or the network), which a
+ * later attempt may not meet — unlike a compile error, a missing version (404/410) or a timeout of
+ * the whole build.
+ */
+const NETWORK_FAILURES = [
+  /connection reset by peer/i,
+  /connection refused/i,
+  /i\/o timeout/i,
+  /TLS handshake timeout/i,
+  /Client\.Timeout exceeded/i,
+  /timeout awaiting response headers/i,
+  /unexpected EOF/i,
+  /\b5\d\d (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)\b/i,
+  /server response: 5\d\d\b/i,
+  /http2: server sent GOAWAY/i,
+  /stream error: stream ID \d+; INTERNAL_ERROR/i,
+  /temporary failure in name resolution/i,
+];
+
+/** Whether `go`'s error output says a download failed in a way worth trying again. */
+export function isNetworkFailure(goOutput: string): boolean {
+  return NETWORK_FAILURES.some((pattern) => pattern.test(goOutput));
+}
+
+/** Seconds before the second and the third attempt of a `go` command that a network failure stopped. */
+export const GO_RETRY_DELAYS_S = [5, 15];
+
+/**
+ * Runs `go args`, trying twice more after a network failure (the module proxy resets
+ * connections now and then); any other failure is thrown at once.
+ */
+export async function runGo(
+  go: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; maxBuffer: number; timeout: number },
+  log: Log,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run(go, args, options);
+      return;
+    } catch (err) {
+      const e = err as { stderr?: string; message?: string; killed?: boolean };
+      const delay = GO_RETRY_DELAYS_S[attempt - 1];
+      if (
+        e.killed ||
+        delay === undefined ||
+        !isNetworkFailure(`${e.stderr ?? ''}\n${e.message ?? ''}`)
+      )
+        throw err;
+      log(
+        `go ${args[0]} failed on the network (${errorText(err)}); trying again in ${delay} s (attempt ${attempt + 1} of ${GO_RETRY_DELAYS_S.length + 1})`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, delay * 1000));
+    }
+  }
+}
+
 /** Lock files this process holds: a lock naming our pid but not held here is a dead process's. */
 const heldLocks = new Set<string>();
 
@@ -356,7 +415,7 @@ export async function resolveTemporalCli(opts: ResolveOptions): Promise<Resolved
           log(
             `building the Temporal CLI v${TOOL_VERSIONS.temporalCliGo} with go install (a few minutes)`,
           );
-          await run(
+          await runGo(
             go,
             ['install', `github.com/temporalio/cli/cmd/temporal@v${TOOL_VERSIONS.temporalCliGo}`],
             {
@@ -364,6 +423,7 @@ export async function resolveTemporalCli(opts: ResolveOptions): Promise<Resolved
               maxBuffer: 16 * 1024 * 1024,
               timeout: 20 * 60_000,
             },
+            log,
           );
         },
         { installed: () => isExecutable(built), what: 'Temporal CLI', log },
