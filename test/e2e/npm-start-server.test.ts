@@ -8,18 +8,27 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { freeServerPorts } from '../../src/provision/temporal-server.js';
 import { freeStartPorts, removeStackData, startUp } from '../support/start.js';
 import { portOpen, type RunningProcess } from '../support/processes.js';
-import { SERVER_BUILD_TIMEOUT_MS } from '../support/temporal-server.js';
+import {
+  SERVER_BUILD_TIMEOUT_MS,
+  testServerBinaries,
+  testUiServer,
+} from '../support/temporal-server.js';
 
 const exec = promisify(execFile);
 
 describe('npm start -- --temporal server', () => {
   let dataDir: string;
   let stack: RunningProcess | undefined;
+  // npm start builds what the cache lacks before it is up; built here, its wait below is a start only.
+  beforeAll(async () => {
+    await testServerBinaries();
+    await testUiServer();
+  }, SERVER_BUILD_TIMEOUT_MS);
   afterAll(async () => {
     if (stack?.child.pid && stack.child.exitCode === null)
       process.kill(-stack.child.pid, 'SIGKILL');

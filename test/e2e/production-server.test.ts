@@ -17,16 +17,12 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { generateCoupons } from '../../src/db/coupons.js';
-import { defaultCacheDir, PROJECT_ROOT } from '../../src/config.js';
+import { PROJECT_ROOT } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import { controlTaskQueue } from '../../src/campaigns/journey-contract.js';
 import { launchCampaign } from '../../src/workflows/launch.js';
 import { greetingWorkflow } from '../../src/workflows/greeting.js';
-import {
-  resolveUiServer,
-  startUiServer,
-  UI_SERVER_VERSION,
-} from '../../src/provision/temporal-server.js';
+import { startUiServer, UI_SERVER_VERSION } from '../../src/provision/temporal-server.js';
 import { which } from '../../src/provision/tools.js';
 import { freePort } from '../support/ports.js';
 import { composeServices, TEST_COMPOSE_SECRETS } from '../support/compose.js';
@@ -36,6 +32,7 @@ import {
   SERVER_BUILD_TIMEOUT_MS,
   startTestTemporalServer,
   type TestTemporalServer,
+  testUiServer,
 } from '../support/temporal-server.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
 import { seedReengageContacts } from '../support/customers.js';
@@ -79,12 +76,15 @@ describe('the production Temporal server with two workers', () => {
   let server: TestTemporalServer;
   let database: TestDatabase;
   let client: Client;
+  let uiServer: string;
   const workers: RunningProcess[] = [];
   const composeProcesses: ComposeProcess[] = [];
 
   beforeAll(async () => {
     [server, database] = await Promise.all([startTestTemporalServer(), createTestDatabase()]);
     client = new Client({ connection: await Connection.connect({ address: server.address }) });
+    // Built here if missing, after the server's build: the Web UI test's own timeout is for its run.
+    uiServer = await testUiServer();
   }, SERVER_BUILD_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -257,10 +257,6 @@ describe('the production Temporal server with two workers', () => {
   }, 400_000);
 
   it("serves the Web UI as npm start and docker-compose.yml configure it: journeys listed, payloads sent to the endpoint's codec with the operator's credentials", async () => {
-    const binary = await resolveUiServer({
-      cacheDir: defaultCacheDir(),
-      explicitPath: process.env.TEMPORAL_UI_SERVER_PATH,
-    });
     const workflowId = `ui-listed-${Date.now()}`;
     await client.workflow.start(greetingWorkflow, {
       taskQueue: 'nobody-polls',
@@ -272,7 +268,7 @@ describe('the production Temporal server with two workers', () => {
     try {
       // npm start -- --temporal server: the UI server with the config Boomerang writes.
       const started = await startUiServer({
-        binary,
+        binary: uiServer,
         stateDir: path.join(scratch, 'npm-start'),
         port: await freePort(),
         temporalAddress: server.address,
@@ -308,7 +304,7 @@ describe('the production Temporal server with two workers', () => {
       })['temporal-ui']!;
       const uiPort = await freePort();
       const child = spawn(
-        binary,
+        uiServer,
         ['--root', root, '--config', 'config', '--env', 'docker', 'start'],
         {
           env: {

@@ -18,9 +18,9 @@ import type { Client } from '@temporalio/client';
 import type { Locator } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startJourney } from '../../src/campaigns/lifecycle.js';
-import { defaultCacheDir, PROJECT_ROOT } from '../../src/config.js';
+import { PROJECT_ROOT } from '../../src/config.js';
 import { createHttpServer, listen } from '../../src/http/server.js';
-import { resolveUiServer, startUiServer } from '../../src/provision/temporal-server.js';
+import { startUiServer } from '../../src/provision/temporal-server.js';
 import { traceContact } from '../../src/services/contacts.js';
 import { connectClient } from '../../src/temporal/connection.js';
 import { greetingWorkflow } from '../../src/workflows/greeting.js';
@@ -34,6 +34,7 @@ import { lowValueCustomer } from '../support/customers.js';
 import { freePort } from '../support/ports.js';
 import { until } from '../support/processes.js';
 import { SHOP_ENV, useStack } from '../support/stack.js';
+import { testUiServer } from '../support/temporal-server.js';
 import { startRealWorkers } from '../support/workers.js';
 
 const OPERATOR_KEY = 'bmr_op_web-ui-operator-key';
@@ -87,10 +88,7 @@ describe('the Temporal Web UI in headless Chromium', () => {
       endpoint = `http://localhost:${await listen(server, 0, '127.0.0.1')}`;
       scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-web-ui-'));
       ui = await startUiServer({
-        binary: await resolveUiServer({
-          cacheDir: defaultCacheDir(),
-          explicitPath: process.env.TEMPORAL_UI_SERVER_PATH,
-        }),
+        binary: await testUiServer(),
         stateDir: scratch,
         port: uiPort,
         temporalAddress: stack.env.address,

@@ -1,7 +1,8 @@
 /**
  * The production Temporal server (go.temporal.io/server on Postgres) for end-to-end tests: the
- * cached build (built on first use, 15–25 minutes), its own two databases on the test Postgres,
- * free ports, state in a temporary directory.
+ * cached build (built on first use, 15–25 minutes, by one process while the others wait for it),
+ * its own two databases on the test Postgres, free ports, state in a temporary directory. Tests
+ * provision the binaries in a hook with SERVER_BUILD_TIMEOUT_MS, so no shorter wait includes a build.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { inject } from 'vitest';
 import { defaultCacheDir } from '../../src/config.js';
 import {
   resolveTemporalServer,
+  resolveUiServer,
   startTemporalServerOnFreePorts,
   type TemporalServerBinaries,
   type TemporalServerOptions,
@@ -35,6 +37,15 @@ export function testServerBinaries(): Promise<TemporalServerBinaries> {
       server: process.env.TEMPORAL_SERVER_PATH,
       sqlTool: process.env.TEMPORAL_SQL_TOOL_PATH,
     },
+    log,
+  });
+}
+
+/** The cached UI server build (built on first use, a few minutes), or the one the environment names. */
+export function testUiServer(): Promise<string> {
+  return resolveUiServer({
+    cacheDir: defaultCacheDir(),
+    explicitPath: process.env.TEMPORAL_UI_SERVER_PATH,
     log,
   });
 }
