@@ -28,10 +28,10 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
-/** PGCONNECT_TIMEOUT and DATABASE_URL's connect_timeout. */
+/** PGCONNECT_TIMEOUT and DATABASE_URL's connect_timeout; 0 waits as long as it takes, as in libpq. */
 const connectTimeoutSeconds = z.coerce
   .number({ error: 'must be a number of seconds' })
-  .positive('must be a positive number of seconds')
+  .nonnegative('must be a number of seconds, or 0 to wait as long as it takes')
   // A longer timer fires at once in Node.js.
   .max(2_147_483, 'must be at most 2147483 seconds (the longest timer Node.js sets)');
 

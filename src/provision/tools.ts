@@ -164,12 +164,18 @@ async function takeLock(
   for (;;) {
     try {
       const handle = await fs.open(lockFile, 'wx');
+      // Ours from its creation: another call of this process that reads our pid while we write
+      // it must wait, not take a lock it would judge left behind by a dead run of ours.
+      heldLocks.add(lockFile);
       try {
         await handle.writeFile(String(process.pid));
+      } catch (err) {
+        heldLocks.delete(lockFile);
+        await fs.rm(lockFile, { force: true });
+        throw err;
       } finally {
         await handle.close();
       }
-      heldLocks.add(lockFile);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
