@@ -100,6 +100,9 @@ export async function recordJourneyVersion(
     .execute();
 }
 
+/** The longest failure a journey row keeps (an error's message and causes can run long). */
+const FAILURE_MAX_CHARS = 2000;
+
 /** The journey ended with `reason`; false (a no-op) once it ended. */
 export async function recordJourneyEnd(
   db: Executor,
@@ -120,7 +123,7 @@ export async function recordJourneyFailure(
   return endJourneyOnce(db, workflowId, {
     ended_at: at,
     end_reason: 'failed',
-    failure: failure.slice(0, 2000),
+    failure: failure.slice(0, FAILURE_MAX_CHARS),
   });
 }
 
@@ -147,7 +150,7 @@ export async function recordOwnJourneyEnd(
   end: OwnJourneyEnd,
   event: JourneyEventInput,
 ): Promise<void> {
-  const failure = end.failure?.slice(0, 2000) ?? null;
+  const failure = end.failure?.slice(0, FAILURE_MAX_CHARS) ?? null;
   await inTransaction(db, async (trx) => {
     const written = await trx
       .updateTable('journeys')
