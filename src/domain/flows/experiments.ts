@@ -5,12 +5,9 @@
  * free of zod: workflow code imports it.
  */
 import type { TemplateRef } from '../../campaigns/kinds/common.js';
-import type { FlowCampaign, FlowNodeOf } from './definition.js';
+import { type FlowCampaign, type FlowNodeOf, SEND_CONTROL_ARM } from './structure.js';
 import { nodeOrder } from './graph.js';
 import { chooseArm } from './split.js';
-
-/** The arm name of a send node's own template when it has variants. */
-export const SEND_CONTROL_ARM = 'control';
 
 export interface ExperimentSettings {
   control?: string | undefined;

@@ -4,7 +4,7 @@
  * the names a flow refers to outside itself. Pure and free of zod: workflow code may import it.
  */
 import { type Duration, msToNumber } from '../duration.js';
-import type { FlowCampaign, FlowNode } from './definition.js';
+import type { FlowCampaign, FlowNode } from './structure.js';
 
 type Nodes = FlowCampaign['nodes'];
 
