@@ -2,7 +2,6 @@
  * Composition root of the worker: builds the dependencies (database, providers) once and hands
  * them to the activity factories. Run directly (`npm run worker`) or as a child of `npm start`.
  */
-import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import {
@@ -34,7 +33,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { stopWhenSupervisorDies } from './supervised.js';
 import { runMain } from './main-helpers.js';
 import { clientOnWorkerConnection, connectClient, connectWorker } from './temporal/connection.js';
-import { currentBuildId, setCurrentBuildId } from './temporal/deployments.js';
+import { currentBuildId, setCurrentBuildId, versionedBundle } from './temporal/deployments.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
 import { withRunningStack } from './provision/local-state.js';
 import { BOOMERANG_SEARCH_ATTRIBUTES } from './domain/search-attributes.js';
@@ -58,11 +57,6 @@ export interface WorkerVersion {
   deploymentName: string;
   buildId: string;
   behavior: 'PINNED' | 'AUTO_UPGRADE';
-}
-
-/** The build id a workflow bundle gets by default: the same code, the same version. */
-export function buildIdOf(bundleCode: string): string {
-  return `wf-${createHash('sha256').update(bundleCode).digest('hex').slice(0, 12)}`;
 }
 
 function deploymentOptions(version: WorkerVersion | undefined): Partial<WorkerOptions> {
@@ -160,12 +154,9 @@ async function workerVersioning(
   if (mode === 'off') return {};
   const behavior = mode === 'pinned' ? 'PINNED' : 'AUTO_UPGRADE';
   if (buildId) return { version: { deploymentName, buildId, behavior } };
-  const bundle = await bundleWorkflowCode({
-    workflowsPath,
-    logger: Runtime.instance().logger,
-  });
+  const bundle = await versionedBundle(workflowsPath, undefined);
   return {
-    version: { deploymentName, buildId: buildIdOf(bundle.code), behavior },
+    version: { deploymentName, buildId: bundle.buildId, behavior },
     workflowBundle: { code: bundle.code },
   };
 }

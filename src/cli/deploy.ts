@@ -3,7 +3,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { dataConverterFor } from '../temporal/codec.js';
 import { deployCheck, type DeployCheckResult } from '../temporal/deploy-check.js';
-import { currentBuildId, setCurrentBuildId } from '../temporal/deployments.js';
+import {
+  currentBuildId,
+  isBuildOf,
+  setCurrentBuildId,
+  versionedBundle,
+} from '../temporal/deployments.js';
 import { installCommandRuntime } from '../temporal/quiet-logger.js';
 import { WORKFLOWS_PATH } from '../worker.js';
 import { CliError, type CliContext, printJson } from './context.js';
@@ -105,19 +110,35 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
       'Worker Versioning: make a worker version current (new workflows start on it; auto-upgrade ones move to it), after deploy check passes',
     )
     .argument('<build-id>', 'the build id the new workers print at start')
-    .option('--workflows <path>', 'workflow code of that version, for the check', WORKFLOWS_PATH)
+    .option(
+      '--workflows <path>',
+      "workflow code of that version, for the check (must be that version's: its build id is checked)",
+      WORKFLOWS_PATH,
+    )
     .option(
       '--force',
       'skip the check (running workflows are pinned, or the failures are understood)',
     )
     .action(async (buildId: string, opts: { workflows: string; force?: boolean }) => {
-      const client = await ctx.temporal();
       const { deploymentName } = ctx.config.workerVersioning;
       if (!opts.force) {
         installCommandRuntime();
+        const workflowsPath = path.resolve(opts.workflows);
+        const shown = path.relative(process.cwd(), workflowsPath) || opts.workflows;
+        // The check says something only about the code it replays: that must be the new version's.
+        const code = await versionedBundle(workflowsPath, ctx.config.workerVersioning.buildId);
+        const same = isBuildOf(buildId, code);
+        if (same === false)
+          throw new CliError(
+            `not making ${buildId} current: the workflow code at ${shown} is version ${code.buildId}${code.configured ? ' (BOOMERANG_BUILD_ID)' : ''}, so the check would replay the running workflows on other code. Run this where ${buildId}'s worker runs, or point --workflows at its code (--force skips the check)`,
+          );
+        if (same === undefined)
+          console.log(
+            `note: checking ${shown} (version ${code.buildId}) as ${buildId}'s code; set BOOMERANG_BUILD_ID=${buildId} as its workers have it to have that checked`,
+          );
         const result = await deployCheck({
-          client,
-          workflows: { workflowsPath: path.resolve(opts.workflows) },
+          client: await ctx.temporal(),
+          workflows: { workflowBundle: { code: code.code } },
           dataConverter: dataConverterFor(ctx.config.payloadEncryptionKey),
           allBelow: 1000,
           perStep: 20,
@@ -132,6 +153,7 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
           `deploy check: ${result.checked} of ${result.running} running workflows replay`,
         );
       }
+      const client = await ctx.temporal();
       const previous = await currentBuildId(client, deploymentName);
       await setCurrentBuildId(client, deploymentName, buildId);
       console.log(

@@ -1,8 +1,46 @@
-/** Worker deployments (Worker Versioning): which version is current, and making one current. */
+/**
+ * Worker deployments (Worker Versioning): the build id of a workflow bundle, which version is
+ * current, and making one current.
+ */
+import { createHash } from 'node:crypto';
 import { isGrpcServiceError, type Client } from '@temporalio/client';
+import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
 
 // gRPC status codes (@grpc/grpc-js is only a transitive dependency).
 const grpcStatus = { NOT_FOUND: 5, FAILED_PRECONDITION: 9 } as const;
+
+/** The build id a workflow bundle gets by default: the same code, the same version. */
+export function buildIdOf(bundleCode: string): string {
+  return `wf-${createHash('sha256').update(bundleCode).digest('hex').slice(0, 12)}`;
+}
+
+const DERIVED_BUILD_ID = /^wf-[0-9a-f]{12}$/;
+
+/**
+ * The workflow code at a path, bundled as a versioned worker bundles it (the worker and `deploy
+ * set-current` share this, so one code gives them one build id), with the build id it gets:
+ * `configured` (BOOMERANG_BUILD_ID) when set, else the bundle's own.
+ */
+export async function versionedBundle(
+  workflowsPath: string,
+  configured: string | undefined,
+): Promise<{ code: string; buildId: string; configured: boolean }> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: Runtime.instance().logger });
+  return { code, buildId: configured ?? buildIdOf(code), configured: configured !== undefined };
+}
+
+/**
+ * Whether the code at hand is the version being made current, as far as can be told: a configured
+ * build id must be it, and so must the bundle's own when the target is a derived one. A target of
+ * the shop's own naming beside no configured id cannot be told (`undefined`).
+ */
+export function isBuildOf(
+  target: string,
+  code: { buildId: string; configured: boolean },
+): boolean | undefined {
+  if (code.configured || DERIVED_BUILD_ID.test(target)) return code.buildId === target;
+  return undefined;
+}
 
 /** The current version's build id; null when the deployment has none (or does not exist yet). */
 export async function currentBuildId(

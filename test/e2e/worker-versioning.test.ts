@@ -13,7 +13,8 @@ import {
   parseCampaignDefinition,
 } from '../../src/domain/campaigns/definition.js';
 import { currentBuildId, setCurrentBuildId } from '../../src/temporal/deployments.js';
-import { buildIdOf, type WorkerVersion } from '../../src/worker.js';
+import { buildIdOf } from '../../src/temporal/deployments.js';
+import type { WorkerVersion } from '../../src/worker.js';
 import {
   journeyQuery,
   type JourneyResult,
@@ -80,6 +81,25 @@ describe('worker versioning', () => {
     return mocks;
   }
 
+  /** Runs `fn` with the CLI pointed at the test server and deployment, and `extra` set. */
+  async function withEnv<T>(extra: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+    const vars = {
+      TEMPORAL_ADDRESS: env.address,
+      BOOMERANG_DEPLOYMENT_NAME: deploymentName,
+      ...extra,
+    };
+    const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, vars);
+    try {
+      return await fn();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }
+
   async function versionOf(workflowId: string) {
     const { raw } = await env.client.workflow.getHandle(workflowId).describe();
     const info = raw.workflowExecutionInfo?.versioningInfo;
@@ -103,12 +123,8 @@ describe('worker versioning', () => {
 
     const v2 = await startVersion('v2');
     // `deploy set-current` checks the running journeys replay on this code, then promotes v2.
-    const saved = { ...process.env };
-    process.env.TEMPORAL_ADDRESS = env.address;
-    process.env.BOOMERANG_DEPLOYMENT_NAME = deploymentName;
-    let promoted;
-    try {
-      promoted = await until(
+    const promoted = await withEnv({ BOOMERANG_BUILD_ID: 'v2' }, () =>
+      until(
         async () => {
           const r = await runCli('postgres://localhost/unused', ['deploy', 'set-current', 'v2']);
           // The server learns of a version from its pollers: a just-started worker may be unknown.
@@ -116,14 +132,8 @@ describe('worker versioning', () => {
         },
         'version v2 made current',
         120_000,
-      );
-    } finally {
-      process.env.TEMPORAL_ADDRESS = saved.TEMPORAL_ADDRESS;
-      process.env.BOOMERANG_DEPLOYMENT_NAME = saved.BOOMERANG_DEPLOYMENT_NAME;
-      if (saved.TEMPORAL_ADDRESS === undefined) delete process.env.TEMPORAL_ADDRESS;
-      if (saved.BOOMERANG_DEPLOYMENT_NAME === undefined)
-        delete process.env.BOOMERANG_DEPLOYMENT_NAME;
-    }
+      ),
+    );
     expect(promoted.stderr).toBe('');
     expect(promoted.stdout).toContain('deploy check: 1 of 1 running workflows replay');
     expect(promoted.stdout).toContain(`${deploymentName}.v2 is now current (was v1;`);
@@ -149,6 +159,26 @@ describe('worker versioning', () => {
     expect(ends(v2)).toBe(0);
     expect(v2.calls.some((c) => c.name === 'sendEmail')).toBe(true);
   }, 180_000);
+
+  it('refuses to make a version current after checking other code than its own', async () => {
+    const before = await currentBuildId(env.client, deploymentName);
+    const setCurrent = (buildId: string) =>
+      runCli('postgres://localhost/unused', ['deploy', 'set-current', buildId]);
+
+    // A derived build id names its code: the working tree's bundle is another version.
+    const derived = await withEnv({}, () => setCurrent('wf-000000000000'));
+    expect(derived.code).toBe(1);
+    expect(derived.stderr).toMatch(
+      /not making wf-000000000000 current: the workflow code at src\/workflows\/index\.ts is version wf-[0-9a-f]{12}, so the check would replay the running workflows on other code/,
+    );
+    // The working tree says which version it is, as its workers do.
+    const configured = await withEnv({ BOOMERANG_BUILD_ID: 'v9' }, () => setCurrent('v2'));
+    expect(configured.code).toBe(1);
+    expect(configured.stderr).toContain(
+      'not making v2 current: the workflow code at src/workflows/index.ts is version v9 (BOOMERANG_BUILD_ID)',
+    );
+    expect(await currentBuildId(env.client, deploymentName)).toBe(before);
+  }, 120_000);
 
   it('names a version after its workflow bundle by default', () => {
     expect(buildIdOf('code')).toMatch(/^wf-[0-9a-f]{12}$/);
