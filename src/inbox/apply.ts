@@ -2,7 +2,7 @@
  * Applying one event of the inbox. Every step is idempotent, so an event applied again (a retry
  * after a failure half-way, a webhook delivered twice under different ids) changes nothing twice:
  * contacts and orders are upserts, journeys have deterministic ids, and a purchase signals the
- * contact's journeys only when its order becomes paid.
+ * contact's journeys only when its order becomes paid, or moves to it from another buyer.
  */
 import {
   type CampaignForStart,
@@ -80,8 +80,13 @@ export type ApplyResult =
         source: string;
         action: OrderUpsertAction;
         status: OrderStatus;
+        /** The contact the order was stored for until this event named another buyer. */
+        movedFrom?: number;
       };
-      /** The order became a paid purchase with this event (false for a repeat of a known paid order). */
+      /**
+       * The order became a paid purchase of this buyer with this event: newly paid, or a paid order
+       * moved from another buyer (false for a repeat of a known paid order).
+       */
       newPurchase: boolean;
       couponRedeemed: boolean;
       journeysSignalled: number;
@@ -243,9 +248,9 @@ async function resolveBuyer(
 
 /**
  * The order (idempotent by source + id), the coupon's redemption, and — when the order becomes a
- * paid purchase — a purchase signal to the contact's running journeys. The signal is sent inside
- * the order's transaction: if it fails, the order is rolled back too, so the retry signals again
- * instead of finding the order known and staying silent.
+ * paid purchase of this buyer — a purchase signal to the contact's running journeys. The signal is
+ * sent inside the order's transaction: if it fails, the order is rolled back too, so the retry
+ * signals again instead of finding the order known and staying silent.
  */
 async function applyPurchase(
   deps: ApplyDeps,
@@ -313,7 +318,12 @@ async function applyPurchaseOrder(
         status,
         ...(order.checkoutId ? { checkoutId: order.checkoutId } : {}),
       });
-      const newPurchase = written.order.status === 'paid' && previous?.status !== 'paid';
+      // Shopify lets an order's customer change: a paid order restated with another buyer is a new
+      // purchase of that buyer's (its journeys are told); the same buyer again is a repeat.
+      const movedFrom =
+        previous && previous.contactId !== contactId ? previous.contactId : undefined;
+      const newPurchase =
+        written.order.status === 'paid' && (previous?.status !== 'paid' || movedFrom !== undefined);
       const couponRedeemed =
         order.couponCode && written.order.status === 'paid'
           ? await recordRedemption(trx, order.couponCode, written.order.id, placedAt)
@@ -338,6 +348,7 @@ async function applyPurchaseOrder(
           source: order.source,
           action: written.action,
           status: written.order.status,
+          ...(movedFrom !== undefined ? { movedFrom } : {}),
         },
         newPurchase,
         couponRedeemed,
@@ -447,6 +458,9 @@ export function describeResult(result: ApplyResult): string {
     case 'purchase':
       return (
         `contact ${result.contactId} ${result.contact}; order ${result.order.externalId} ${result.order.action} (${result.order.status})` +
+        (result.order.movedFrom !== undefined
+          ? `, moved from contact ${result.order.movedFrom}`
+          : '') +
         (result.couponRedeemed ? '; coupon redeemed' : '') +
         (result.newPurchase
           ? `; ${counted(result.journeysSignalled, 'running journey')} signalled`

@@ -145,6 +145,24 @@ describe('boomerang event', () => {
     expect(await placedAt()).toEqual(first);
   });
 
+  it('purchase says so when the order moves to another buyer', async () => {
+    const buy = (email: string) =>
+      cli(['event', 'purchase', '--email', email, '--order-id', 'cli-4', '--total', '30']);
+    expect((await buy('lee@example.com')).stdout).toMatch(/order cli-4 inserted \(paid\);/);
+    const lee = await h.database.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('email', '=', 'lee@example.com')
+      .executeTakeFirstOrThrow();
+    const moved = await buy('max@example.com');
+    expect(moved.code).toBe(0);
+    expect(moved.stdout).toMatch(
+      new RegExp(
+        `order cli-4 updated \\(paid\\), moved from contact ${lee.id}; 0 running journeys signalled`,
+      ),
+    );
+  });
+
   it('names the option at fault, with exit code 2', async () => {
     const run = await cli([
       'event',

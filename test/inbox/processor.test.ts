@@ -7,6 +7,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyResult } from '../../src/inbox/apply.js';
 import {
+  describeOutcome,
   processInboxBatch,
   retryOffsetSeconds,
   startInboxProcessor,
@@ -244,6 +245,81 @@ describe('the inbox processor', () => {
         .where('contact_id', '=', contactId)
         .execute(),
     ).toHaveLength(1);
+  });
+
+  it('tells the new buyer’s journeys of a paid order restated with another buyer, once, naming the previous one', async () => {
+    const benId = await registered('ben@example.com');
+    const code = (
+      await h.database.db
+        .selectFrom('coupons')
+        .select('code')
+        .where('assignment_key', 'is', null)
+        .where('redeemed_order_id', 'is', null)
+        .orderBy('id')
+        .executeTakeFirstOrThrow()
+    ).code;
+    // Placed by Abe (placed now, so after Ben's wait began), coupon and all.
+    await h.postEvent(
+      purchase('abe@example.com', 'order-moved-1', {
+        event_id: 'moved-abe',
+        order: { coupon_code: code },
+      }),
+    );
+    const placed = (await processOne()).result as Purchase;
+    expect(placed).toMatchObject({ newPurchase: true, couponRedeemed: true });
+    const abeId = placed.contactId;
+    const [stored] = await ordersOf('order-moved-1');
+
+    // The store restates the order with Ben as its customer, without placed_at.
+    const moved = {
+      type: 'purchase',
+      event_id: 'moved-ben',
+      contact: { email: 'ben@example.com' },
+      order: { id: 'order-moved-1', total: 59.9, currency: 'EUR', coupon_code: code },
+    };
+    await h.postEvent(moved);
+    const outcome = await processOne();
+    expect(outcome.result).toMatchObject({
+      contactId: benId,
+      newPurchase: true,
+      couponRedeemed: false,
+      journeysSignalled: 1,
+      order: { externalId: 'order-moved-1', action: 'updated', status: 'paid', movedFrom: abeId },
+    });
+    expect(describeOutcome(outcome)).toContain(
+      `order order-moved-1 updated (paid), moved from contact ${abeId}; 1 running journey signalled`,
+    );
+    const handle = h.env.client.workflow.getHandle(`${WELCOME}/${benId}`);
+    expect(((await handle.result()) as JourneyResult).endReason).toBe('purchased');
+    expect((await handle.query(journeyQuery)).purchases).toEqual([
+      expect.objectContaining({
+        orderId: 'order-moved-1',
+        placedAt: stored!.placed_at.toISOString(),
+      }),
+    ]);
+    expect(await ordersOf('order-moved-1')).toMatchObject([
+      { id: stored!.id, contact_id: benId, placed_at: stored!.placed_at },
+    ]);
+    // The coupon stays redeemed by the order it was redeemed by.
+    expect(
+      await h.database.db
+        .selectFrom('coupons')
+        .select('redeemed_order_id')
+        .where('code', '=', code)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ redeemed_order_id: stored!.id });
+
+    // Ben's order stated again (another delivery of the webhook): no move, no purchase, no signal.
+    await h.postEvent({ ...moved, event_id: 'moved-ben-again' });
+    const replay = (await processOne()).result as Purchase;
+    expect(replay).toMatchObject({
+      contactId: benId,
+      newPurchase: false,
+      journeysSignalled: 0,
+      order: { action: 'unchanged' },
+    });
+    expect(replay.order.movedFrom).toBeUndefined();
+    expect((await handle.query(journeyQuery)).purchases).toHaveLength(1);
   });
 
   it('keeps an event pending while Temporal is unreachable, and applies it once Temporal answers', async () => {
