@@ -22,20 +22,14 @@ import { startTemporalDevServer } from './provision/dev-server.js';
 import {
   ensurePrivateDir,
   localSecrets,
+  reapLeftover,
   removeStackState,
   SECRETS_FILE,
   writeStackState,
 } from './provision/local-state.js';
 import { startSupervisedPostgres } from './provision/postgres-supervised.js';
 import { startProductionTemporal } from './provision/production-server.js';
-import {
-  assertPortsFree,
-  type PortToListenOn,
-  reapLeftover,
-  say,
-  Shutdown,
-  supervise,
-} from './supervisor.js';
+import { assertPortsFree, type PortToListenOn, say, Shutdown, supervise } from './supervisor.js';
 import { connectClient } from './temporal/connection.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
 

@@ -6,11 +6,9 @@
  * arrangement is src/supervised.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs/promises';
 import net from 'node:net';
 import { PROJECT_ROOT } from './config.js';
 import { PlainFailure } from './main-helpers.js';
-import { isAlive } from './provision/local-state.js';
 
 export const say = (message: string) => console.log(`boomerang: ${message}`);
 
@@ -174,28 +172,4 @@ function portTaken(port: number): Promise<boolean> {
     socket.once('connect', () => socket.end(() => resolve(true)));
     socket.once('error', () => resolve(false));
   });
-}
-
-/**
- * A server left running by a supervisor that was killed outright would hold the ports: stop it.
- * One whose supervisor is alive belongs to a running `npm start`: never touch it. `pidFile` holds
- * the server's pid and its supervisor's; `marker` is a part of the server's command line.
- */
-export async function reapLeftover(pidFile: string, marker: string): Promise<void> {
-  const [serverPid, supervisorPid] = (await fs.readFile(pidFile, 'utf8').catch(() => ''))
-    .split(/\s+/)
-    .map(Number);
-  if (!serverPid) return;
-  if (supervisorPid && supervisorPid !== process.pid && isAlive(supervisorPid)) {
-    throw new PlainFailure(
-      `another \`npm start\` (pid ${supervisorPid}) is running on this data directory; stop it first (Ctrl-C in its terminal), or set BOOMERANG_DATA_DIR.`,
-    );
-  }
-  const cmdline = await fs.readFile(`/proc/${serverPid}/cmdline`, 'utf8').catch(() => '');
-  if (cmdline.includes(marker)) {
-    say(`stopping a Temporal server left over from an earlier run (pid ${serverPid})`);
-    process.kill(serverPid, 'SIGTERM');
-    for (let i = 0; i < 50 && isAlive(serverPid); i++) await new Promise((r) => setTimeout(r, 200));
-  }
-  await fs.rm(pidFile, { force: true });
 }

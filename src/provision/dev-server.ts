@@ -11,7 +11,7 @@ import path from 'node:path';
 import { type Config, temporalAddress } from '../config.js';
 import { prefixLines, restartBackoff, say, type Shutdown, waitForExit } from '../supervisor.js';
 import { devServerSearchAttributeFlags } from '../temporal/search-attributes.js';
-import { PRIVATE_FILE_MODE } from './local-state.js';
+import { PRIVATE_FILE_MODE, writeServerPidFile } from './local-state.js';
 import { waitForFrontend } from './temporal-server.js';
 import { resolveTemporalCli } from './tools.js';
 
@@ -100,8 +100,7 @@ export async function startTemporalDevServer(
     prefixLines(current.stdout, '[temporal]', process.stdout, watchBind);
     prefixLines(current.stderr, '[temporal]', process.stderr, watchBind);
     // The server's pid and ours: a later start tells a leftover from a running stack by our pid.
-    if (current.pid)
-      await fs.writeFile(pidFile, `${current.pid} ${process.pid}`, { mode: PRIVATE_FILE_MODE });
+    if (current.pid) await writeServerPidFile(pidFile, current.pid);
     let ready = false;
     const started = Date.now();
     current.once('exit', (code, signal) => {

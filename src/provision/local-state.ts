@@ -7,12 +7,17 @@
  *   stack.json    where the running stack answers (database URL with its credentials, Temporal
  *                 address), so the CLI finds it without DATABASE_URL / TEMPORAL_ADDRESS; written
  *                 when the stack is up and removed when it stops.
+ *   temporal.pid, temporal-server.pid, temporal-ui.pid
+ *                 a Temporal server's pid and its supervisor's, so a server left running by a
+ *                 supervisor killed outright is stopped at the next start.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { PlainFailure } from '../main-helpers.js';
+import { say } from '../supervisor.js';
 
 export const SECRETS_FILE = 'secrets.json';
 export const STACK_FILE = 'stack.json';
@@ -185,4 +190,33 @@ export function withRunningStack(config: Config, env: NodeJS.ProcessEnv = proces
           : state.temporalUiUrl,
     },
   };
+}
+
+/** Records a server the supervisor started: its pid and the supervisor's (see reapLeftover). */
+export async function writeServerPidFile(pidFile: string, serverPid: number): Promise<void> {
+  await fs.writeFile(pidFile, `${serverPid} ${process.pid}`, { mode: PRIVATE_FILE_MODE });
+}
+
+/**
+ * A server left running by a supervisor that was killed outright would hold the ports: stop it.
+ * One whose supervisor is alive belongs to a running `npm start`: never touch it. `pidFile` holds
+ * the server's pid and its supervisor's; `marker` is a part of the server's command line.
+ */
+export async function reapLeftover(pidFile: string, marker: string): Promise<void> {
+  const [serverPid, supervisorPid] = (await fs.readFile(pidFile, 'utf8').catch(() => ''))
+    .split(/\s+/)
+    .map(Number);
+  if (!serverPid) return;
+  if (supervisorPid && supervisorPid !== process.pid && isAlive(supervisorPid)) {
+    throw new PlainFailure(
+      `another \`npm start\` (pid ${supervisorPid}) is running on this data directory; stop it first (Ctrl-C in its terminal), or set BOOMERANG_DATA_DIR.`,
+    );
+  }
+  const cmdline = await fs.readFile(`/proc/${serverPid}/cmdline`, 'utf8').catch(() => '');
+  if (cmdline.includes(marker)) {
+    say(`stopping a Temporal server left over from an earlier run (pid ${serverPid})`);
+    process.kill(serverPid, 'SIGTERM');
+    for (let i = 0; i < 50 && isAlive(serverPid); i++) await new Promise((r) => setTimeout(r, 200));
+  }
+  await fs.rm(pidFile, { force: true });
 }

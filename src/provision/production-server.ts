@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { say, type Shutdown } from '../supervisor.js';
+import { writeServerPidFile } from './local-state.js';
 import {
   defaultServerPorts,
   resolveTemporalServer,
@@ -64,7 +65,7 @@ export async function startProductionTemporal(
   });
   const server = await startOnKeptPorts(config, stateDir, { binaries, postgresUrl: databaseUrl });
   const pidFile = path.join(config.dataDir, 'temporal-server.pid');
-  if (server.child.pid) await fs.writeFile(pidFile, `${server.child.pid} ${process.pid}`);
+  if (server.child.pid) await writeServerPidFile(pidFile, server.child.pid);
   shutdown.add('Temporal server', async () => {
     await server.stop();
     await fs.rm(pidFile, { force: true });
@@ -83,7 +84,7 @@ export async function startProductionTemporal(
     codecEndpoint,
   });
   const uiPidFile = path.join(config.dataDir, 'temporal-ui.pid');
-  if (ui.child.pid) await fs.writeFile(uiPidFile, `${ui.child.pid} ${process.pid}`);
+  if (ui.child.pid) await writeServerPidFile(uiPidFile, ui.child.pid);
   shutdown.add('Temporal Web UI', async () => {
     await ui.stop();
     await fs.rm(uiPidFile, { force: true });
