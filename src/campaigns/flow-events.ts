@@ -6,7 +6,7 @@
  * for a later wait of the same name to see only newer ones).
  */
 import type { Client } from '@temporalio/client';
-import { openFlowJourneys } from '../db/contact-events.js';
+import { reachableFlowJourneys } from '../db/contact-events.js';
 import type { Db } from '../db/database.js';
 import type { ContactInput } from '../domain/contacts.js';
 import type { FlowCampaign } from '../domain/flows/definition.js';
@@ -52,7 +52,10 @@ function listensFor(flow: FlowCampaign, name: string): boolean {
   );
 }
 
-/** Signals the contact's running flow journeys that wait for `event`, except those in `skip`. */
+/**
+ * Signals the contact's running flow journeys that wait for `event`, except those in `skip`; as
+ * with a purchase, those whose run wrote its end lately too (their workflow may still be open).
+ */
 export async function signalFlowEvent(
   deps: { client: Client; db: Db },
   contactId: number,
@@ -61,7 +64,7 @@ export async function signalFlowEvent(
 ): Promise<number> {
   // A journey may run an older version than the campaign's (kept, or not yet adopted at its
   // node): it is signalled when any version it may run listens; one that does not ignores it.
-  const waiting = (await openFlowJourneys(deps.db, contactId))
+  const waiting = (await reachableFlowJourneys(deps.db, contactId))
     .filter(
       ({ workflowId, definitions }) =>
         !skip.has(workflowId) &&

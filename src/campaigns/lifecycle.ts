@@ -5,7 +5,7 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import type { Db } from '../db/database.js';
-import { openJourneyIds } from '../db/journeys.js';
+import { reachableJourneyIds } from '../db/journeys.js';
 import { purchaseSignal } from './journey-contract.js';
 
 export {
@@ -17,18 +17,23 @@ export {
 
 /**
  * Tells every running journey of a contact about a purchase (the store's event; an import records orders without signalling).
- * The open journeys come from the journeys table, not from visibility, which may lag behind.
+ * The journeys come from the journeys table, not from visibility, which may lag behind. One whose
+ * end its run wrote lately is told too: the workflow task that wrote the end may yet be discarded
+ * (its worker died) and run again, and that run sees the purchase.
  */
 export async function signalPurchase(
   deps: { client: Client; db: Db },
   contactId: number,
   purchase: { orderId: string; placedAt: string; total: number; currency: string },
 ): Promise<number> {
-  const open = await openJourneyIds(deps.db, { contactId });
-  return signalJourneys(deps.client, open, purchaseSignal, purchase);
+  const reachable = await reachableJourneyIds(deps.db, contactId);
+  return signalJourneys(deps.client, reachable, purchaseSignal, purchase);
 }
 
-/** Signals each journey; one that has ended since it was listed is passed over. Returns how many took it. */
+/**
+ * Signals each journey; one whose workflow has closed (since it was listed, or before, when its
+ * row's end was recent) is passed over. Returns how many took it.
+ */
 export async function signalJourneys<Arg>(
   client: Client,
   workflowIds: Iterable<string>,

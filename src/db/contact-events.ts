@@ -1,6 +1,7 @@
-/** A contact's custom events (POST /events "track"), and the running flow journeys that may wait for one. */
+/** A contact's custom events (POST /events "track"), and the flow journeys that may wait for one. */
 import { sql } from 'kysely';
 import type { Executor } from './database.js';
+import { mayTakeSignals } from './journeys.js';
 
 export interface ContactEventRecord {
   contactId: number;
@@ -45,11 +46,12 @@ export async function contactEvents(
 }
 
 /**
- * The contact's journeys that have not ended in flow campaigns, each with the definitions it may
- * be running: the version of its latest step and every later one (it may have adopted one since),
+ * The contact's journeys in flow campaigns that a signal may still reach (not ended, or ended by
+ * their run so recently that the workflow may still be open: mayTakeSignals), each with the
+ * definitions it may be running: the version of its latest step and every later one (it may have adopted one since),
  * newest first. A journey kept on an older version waits for what that version says.
  */
-export async function openFlowJourneys(
+export async function reachableFlowJourneys(
   db: Executor,
   contactId: number,
 ): Promise<{ workflowId: string; definitions: unknown[] }[]> {
@@ -59,7 +61,7 @@ export async function openFlowJourneys(
       JOIN campaigns c ON c.id = j.campaign_id
       JOIN campaign_versions v
         ON v.campaign_id = j.campaign_id AND v.version >= j.definition_version
-     WHERE j.contact_id = ${contactId} AND j.ended_at IS NULL AND c.kind = 'flow'
+     WHERE j.contact_id = ${contactId} AND ${mayTakeSignals('j')} AND c.kind = 'flow'
      GROUP BY j.workflow_id`.execute(db);
   return rows.map((r) => ({ workflowId: r.workflow_id, definitions: r.definitions }));
 }

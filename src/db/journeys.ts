@@ -209,22 +209,53 @@ async function endJourneyOnce(
 }
 
 /**
- * Workflow ids of the journeys of a campaign, or of a contact, that have not ended, as far as the
- * table knows (it answers at once, where Temporal's visibility may lag behind).
+ * Workflow ids of the journeys of a campaign that have not ended, as far as the table knows (it
+ * answers at once, where Temporal's visibility may lag behind).
  */
-export async function openJourneyIds(
-  db: Executor,
-  of: { campaignId: string } | { contactId: number },
-): Promise<string[]> {
+export async function openJourneyIds(db: Executor, of: { campaignId: string }): Promise<string[]> {
   const rows = await db
     .selectFrom('journeys')
     .select('workflow_id')
-    .where((eb) =>
-      'campaignId' in of
-        ? eb('campaign_id', '=', of.campaignId)
-        : eb('contact_id', '=', of.contactId),
-    )
+    .where('campaign_id', '=', of.campaignId)
     .where('ended_at', 'is', null)
+    .orderBy('workflow_id')
+    .execute();
+  return rows.map((r) => r.workflow_id);
+}
+
+/**
+ * How long after its run wrote its end a journey's workflow may still be open, so that a signal
+ * can still change how it ends. The run writes its end from inside a workflow task; when that task
+ * is discarded, Temporal hands it out again at once (it refused the completion for a signal), after
+ * the workflow task timeout (10 s, the default journeys keep) when its worker died and another
+ * polls, or once a worker is back: `npm start` restarts a dead one within 30 s, an orchestrator or
+ * a deploy within minutes. An hour covers these with room to spare, and the seconds by which the
+ * worker's clock (ended_at) may differ from the database's; a journey that closed meanwhile costs
+ * one refused signal. With no worker for longer than that, a journey misses what came meanwhile.
+ */
+export const ENDED_JOURNEY_MAY_RUN = '1 hour';
+
+/**
+ * The journey row `table` may still take a signal: it has not ended, or its own run wrote its end
+ * less than ENDED_JOURNEY_MAY_RUN ago by the database's clock (an end the settlement wrote is of a
+ * workflow Temporal had closed).
+ */
+export function mayTakeSignals(table: string) {
+  const column = (name: string) => sql.ref(`${table}.${name}`);
+  return sql<boolean>`(${column('ended_at')} IS NULL OR (${column('ended_by_run')} IS NOT NULL
+    AND ${column('ended_at')} > now() - ${ENDED_JOURNEY_MAY_RUN}::interval))`;
+}
+
+/**
+ * Workflow ids of a contact's journeys that a signal may still reach (mayTakeSignals), from the
+ * table: it answers at once, where Temporal's visibility may lag behind.
+ */
+export async function reachableJourneyIds(db: Executor, contactId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('journeys')
+    .select('workflow_id')
+    .where('contact_id', '=', contactId)
+    .where(mayTakeSignals('journeys'))
     .orderBy('workflow_id')
     .execute();
   return rows.map((r) => r.workflow_id);

@@ -1,12 +1,16 @@
 /**
  * How a journey's end is written: by its own workflow run (the last end that run records wins, a
  * retry of the same end changes nothing, another run's end is left alone), and by `campaign
- * stop`'s settlement (first write wins, and it says whether it wrote).
+ * stop`'s settlement (first write wins, and it says whether it wrote); and which journeys a
+ * purchase or a flow event is still sent to once their end is written.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { saveCampaign } from '../../src/db/campaigns.js';
+import { reachableFlowJourneys } from '../../src/db/contact-events.js';
 import { upsertContact } from '../../src/db/contacts.js';
 import {
   type OwnJourneyEnd,
+  reachableJourneyIds,
   recordJourneyEnd,
   recordOwnJourneyEnd,
 } from '../../src/db/journeys.js';
@@ -19,14 +23,25 @@ describe('journey ends', () => {
   let next = 0;
   beforeAll(async () => {
     await lowClvCampaign(database.db, 'ends', { name: 'Ends', coupons: 1 });
+    await saveCampaign(database.db, {
+      id: 'ends-flow',
+      name: 'Ends of a flow',
+      kind: 'flow',
+      audience: { limitation: 'all' },
+      nodes: {
+        start: { type: 'entry', trigger: 'launch', next: 'pause' },
+        pause: { type: 'wait', duration: '1 day', next: 'done' },
+        done: { type: 'exit', reason: 'completed' },
+      },
+    });
   });
 
-  /** A new contact's journey row in campaign `ends`, not ended; its workflow id. */
-  async function journey(): Promise<string> {
+  /** A new contact's journey row in `campaign`, not ended; its workflow id. */
+  async function journey(campaign = 'ends'): Promise<string> {
     contactId = (await upsertContact(database.db, { email: `end${++next}@example.com` })).contact
       .id;
-    await insertJourneyRow(database.db, 'ends', contactId);
-    return `ends/${contactId}`;
+    await insertJourneyRow(database.db, campaign, contactId);
+    return `${campaign}/${contactId}`;
   }
 
   const ownEnd = (workflowId: string, end: Omit<OwnJourneyEnd, 'workflowId'>) =>
@@ -121,5 +136,32 @@ describe('journey ends', () => {
     await ownEnd(own, { runId: 'run-a', reason: 'purchased', at: t1 });
     expect(await recordJourneyEnd(database.db, own, 'completed', t2)).toBe(false);
     expect(await recorded(own)).toMatchObject({ end_reason: 'purchased', ended_at: t1 });
+  });
+
+  it('a purchase or a flow event still reaches a journey its run ended lately, not one ended long ago or by the settlement', async () => {
+    /** The journeys of the last journey's contact that a purchase, and a flow event, is sent to. */
+    const reached = async () => {
+      const purchase = await reachableJourneyIds(database.db, contactId);
+      const event = (await reachableFlowJourneys(database.db, contactId)).map((j) => j.workflowId);
+      expect(event).toEqual(purchase);
+      return purchase;
+    };
+    const running = await journey('ends-flow');
+    expect(await reached()).toEqual([running]);
+
+    // Its workflow task may yet be discarded, and the task run again hears what came meanwhile.
+    const endedNow = await journey('ends-flow');
+    await ownEnd(endedNow, { runId: 'run-a', reason: 'completed', at: new Date() });
+    expect(await reached()).toEqual([endedNow]);
+
+    const endedLongAgo = await journey('ends-flow');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await ownEnd(endedLongAgo, { runId: 'run-a', reason: 'completed', at: twoHoursAgo });
+    expect(await reached()).toEqual([]);
+
+    // The settlement writes the end of a workflow Temporal has closed.
+    const settled = await journey('ends-flow');
+    expect(await recordJourneyEnd(database.db, settled, 'campaign_stopped')).toBe(true);
+    expect(await reached()).toEqual([]);
   });
 });
