@@ -758,3 +758,9 @@ export function assertReadyToStart(process: 'worker' | 'http', config: Config): 
 export function temporalAddress(config: Config): string {
   return config.temporal.address ?? `localhost:${config.temporal.devServerPort}`;
 }
+
+/** The Web UI page of one workflow execution. */
+export function workflowUiUrl(config: Config, workflowId: string, runId?: string): string {
+  const base = `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${runId}/history` : base;
+}

@@ -18,7 +18,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Config } from '../config.js';
+import { type Config, workflowUiUrl } from '../config.js';
 import {
   type CampaignForStart,
   definitionForStart,
@@ -35,7 +35,6 @@ import { CHECKOUT_EVENTS } from '../domain/checkouts.js';
 import { enteredContactIds } from '../db/segments.js';
 import { isHeldOut } from '../domain/campaigns/holdout.js';
 import { CAMPAIGN, CONTACT_ID, STEP } from '../domain/search-attributes.js';
-import { workflowUiUrl } from '../temporal/connection.js';
 import {
   LAUNCH_WORKFLOW_TYPE,
   launchProgressQuery,

@@ -13,7 +13,7 @@ import {
   type StoreEvent,
 } from '../client.js';
 import { describeResult } from '../inbox/apply.js';
-import { workflowUiUrl } from '../temporal/connection.js';
+import { workflowUiUrl } from '../config.js';
 import { CliError, type CliContext, printJson } from './context.js';
 
 /** The option that sets each field of the registration event, to name it in problems. */

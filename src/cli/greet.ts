@@ -1,6 +1,6 @@
 /** `boomerang greet NAME`: the walking skeleton's journey, end to end. */
 import type { Command } from 'commander';
-import { workflowUiUrl } from '../temporal/connection.js';
+import { workflowUiUrl } from '../config.js';
 import { greetingWorkflow } from '../workflows/greeting.js';
 import { type CliContext, printJson } from './context.js';
 

@@ -1,7 +1,7 @@
 /** `boomerang indicators recompute`: the daily recompute, now, with its progress. */
 import type { Command } from 'commander';
 import { controlTaskQueue } from '../campaigns/journey-contract.js';
-import { workflowUiUrl } from '../temporal/connection.js';
+import { workflowUiUrl } from '../config.js';
 import { DEFAULT_HORIZON_DAYS } from '../domain/indicators/clv.js';
 import {
   type RecomputeInput,

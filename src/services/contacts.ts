@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { journeyQuery, type JourneyState } from '../campaigns/journey-contract.js';
-import type { Config } from '../config.js';
+import { type Config, workflowUiUrl } from '../config.js';
 import {
   findContact as findContactRow,
   unsubscribeFromNewsletter,
@@ -16,7 +16,6 @@ import { journeysOfContact } from '../db/journeys.js';
 import { segmentsOfContact } from '../db/segments.js';
 import type { Contact } from '../domain/contacts.js';
 import { CONTACT_ID } from '../domain/search-attributes.js';
-import { workflowUiUrl } from '../temporal/connection.js';
 
 /** A contact by numeric id, external id or email (case-insensitive); undefined when none. */
 export function findContact(db: Db, idOrKey: string | number): Promise<Contact | undefined> {

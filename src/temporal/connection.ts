@@ -87,9 +87,3 @@ export async function connectWorker(config: Config): Promise<NativeConnection> {
     );
   }
 }
-
-/** The Web UI page of one workflow execution. */
-export function workflowUiUrl(config: Config, workflowId: string, runId?: string): string {
-  const base = `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-  return runId ? `${base}/${runId}/history` : base;
-}
