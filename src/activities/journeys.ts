@@ -65,7 +65,7 @@ export async function recordStepEntered(
 
 /**
  * The journey's end in its row and its one `ended` event (keyed by its workflow id whichever way
- * it ended), as its run last recorded it: see recordOwnJourneyEnd.
+ * it ended), as its latest run last recorded it: see recordOwnJourneyEnd.
  */
 async function recordEnd(
   db: Db,

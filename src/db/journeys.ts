@@ -137,13 +137,17 @@ export interface OwnJourneyEnd {
 }
 
 /**
- * A journey's workflow records its own end and its `ended` event. It replaces an end the same run
- * wrote before: that came from a workflow task that was discarded after its local activity wrote
- * (its worker died, it timed out, or Temporal refused to close the workflow because a signal came
- * in during the task), and the retried task may have taken another path (it sees the signal), so
- * only the run's latest end agrees with its result. A retry of the same end keeps the first time;
- * an end written by `campaign stop`'s settlement or by another run of the same workflow id is left
- * as it is.
+ * A journey's workflow records its own end and its `ended` event. It replaces an end any run of the
+ * journey wrote before (`ended_by_run` set):
+ * - the same run's, written by a workflow task that was discarded after its local activity wrote
+ *   (its worker died, it timed out, or Temporal refused to close the workflow because a signal came
+ *   in during the task), when the retried task took another path (it sees the signal);
+ * - an earlier run's, when an operator reset the workflow (Web UI, `temporal workflow reset`):
+ *   journeys start with REJECT_DUPLICATE, so every run of the workflow id is the same journey, and
+ *   the reset run's end is what the journey did in the end.
+ * So only the latest run's latest end agrees with the workflow's result. A retry of the same end by
+ * the same run keeps the first time. An end written by `campaign stop`'s settlement, or before runs
+ * were recorded (`ended_by_run` null), is left as it is.
  */
 export async function recordOwnJourneyEnd(
   db: Executor,
@@ -159,6 +163,7 @@ export async function recordOwnJourneyEnd(
           .case()
           .when(
             eb.and([
+              eb('ended_by_run', '=', end.runId),
               eb('end_reason', '=', end.reason),
               eb('failure', 'is not distinct from', failure),
             ]),
@@ -171,7 +176,11 @@ export async function recordOwnJourneyEnd(
         ended_by_run: end.runId,
       }))
       .where('workflow_id', '=', end.workflowId)
-      .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_by_run', '=', end.runId)]))
+      // An earlier run does not write after a later one, but from a local activity already under
+      // way when it closed: a reset terminates the running run before its new run starts (a
+      // continue-as-new closes it too), and the new run gets through a workflow task of its own
+      // before it ends. That is the late write the same-run rule already allows a discarded task.
+      .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_by_run', 'is not', null)]))
       .returning('ended_at')
       .executeTakeFirst();
     const row = journeyEventRow({ ...event, at: written?.ended_at ?? event.at });

@@ -1,8 +1,9 @@
 /**
- * How a journey's end is written: by its own workflow run (the last end that run records wins, a
- * retry of the same end changes nothing, another run's end is left alone), and by `campaign
- * stop`'s settlement (first write wins, and it says whether it wrote); and which journeys a
- * purchase or a flow event is still sent to once their end is written.
+ * How a journey's end is written: by its own workflow runs (the last end recorded wins, whichever
+ * run of the journey wrote the one before; a retry of the same end changes nothing), and by
+ * `campaign stop`'s settlement (first write wins, it says whether it wrote, and no run's end
+ * replaces it); and which journeys a purchase or a flow event is still sent to once their end is
+ * written.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { saveCampaign } from '../../src/db/campaigns.js';
@@ -12,6 +13,7 @@ import {
   type OwnJourneyEnd,
   reachableJourneyIds,
   recordJourneyEnd,
+  recordJourneyEvent,
   recordOwnJourneyEnd,
 } from '../../src/db/journeys.js';
 import { insertJourneyRow, lowClvCampaign } from '../support/campaigns.js';
@@ -108,22 +110,57 @@ describe('journey ends', () => {
     expect(await recorded(id)).toMatchObject({ end_reason: 'left_segment', failure: null });
   });
 
-  it('leaves an end written by another run of the same workflow id, or by the settlement', async () => {
+  it('replaces an end an earlier run of the journey wrote (a reset), in the row and the ended event', async () => {
     const id = await journey();
-    await ownEnd(id, { runId: 'run-a', reason: 'completed', at: t1 });
+    await ownEnd(id, { runId: 'run-a', reason: 'failed', failure: 'no template', at: t1 });
     await ownEnd(id, { runId: 'run-b', reason: 'purchased', at: t2 });
-    const completed = {
+    expect(await recorded(id)).toEqual({
+      end_reason: 'purchased',
+      ended_at: t2,
+      failure: null,
+      events: [{ detail: { reason: 'purchased' }, occurred_at: t2 }],
+    });
+
+    // The reset run ending the same way as the run before it ended when it did, not before.
+    const again = await journey();
+    await ownEnd(again, { runId: 'run-a', reason: 'completed', at: t1 });
+    await ownEnd(again, { runId: 'run-b', reason: 'completed', at: t2 });
+    expect(await recorded(again)).toMatchObject({
+      end_reason: 'completed',
+      ended_at: t2,
+      events: [{ occurred_at: t2 }],
+    });
+  });
+
+  it('leaves an end the settlement wrote, or one recorded before ended_by_run existed, whichever run ends', async () => {
+    const settled = await journey();
+    expect(await recordJourneyEnd(database.db, settled, 'campaign_stopped', t1)).toBe(true);
+    await ownEnd(settled, { runId: 'run-a', reason: 'purchased', at: t2 });
+    expect(await recorded(settled)).toMatchObject({
+      end_reason: 'campaign_stopped',
+      ended_at: t1,
+      failure: null,
+    });
+
+    // Before journeys.ended_by_run, a journey's own end left it null beside its ended event.
+    const older = await journey();
+    await recordJourneyEnd(database.db, older, 'completed', t1);
+    await recordJourneyEvent(database.db, {
+      key: `${older}:ended`,
+      workflowId: older,
+      campaignId: 'ends',
+      contactId,
+      type: 'ended',
+      detail: { reason: 'completed' },
+      at: t1,
+    });
+    await ownEnd(older, { runId: 'run-b', reason: 'purchased', at: t2 });
+    expect(await recorded(older)).toEqual({
       end_reason: 'completed',
       ended_at: t1,
       failure: null,
       events: [{ detail: { reason: 'completed' }, occurred_at: t1 }],
-    };
-    expect(await recorded(id)).toEqual(completed);
-
-    const settled = await journey();
-    expect(await recordJourneyEnd(database.db, settled, 'campaign_stopped', t1)).toBe(true);
-    await ownEnd(settled, { runId: 'run-a', reason: 'purchased', at: t2 });
-    expect(await recorded(settled)).toMatchObject({ end_reason: 'campaign_stopped', ended_at: t1 });
+    });
   });
 
   it("the settlement writes once, and only after the run's own end says it did not write", async () => {
