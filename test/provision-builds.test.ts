@@ -10,9 +10,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveUiServer } from '../src/provision/temporal-server.js';
 import {
+  FOREIGN_LOCK_STALE_MS,
   installAtomically,
   isExecutable,
   isNetworkFailure,
+  LOCK_HEARTBEAT_MS,
   ProvisionError,
 } from '../src/provision/tools.js';
 import { type RunningProcess, startTs, until } from './support/processes.js';
@@ -22,6 +24,15 @@ async function deadPid(): Promise<number> {
   const child = execFile(process.execPath, ['-e', '']);
   await new Promise((resolve) => child.once('exit', resolve));
   return child.pid!;
+}
+
+/** A host name no test machine has: its locks and scratch directories are judged by their age. */
+const FOREIGN_HOST = 'another-host.boomerang.invalid';
+
+/** Sets the mtime of `file` `ageMs` into the past, as if nothing had touched it since. */
+async function backdate(file: string, ageMs: number): Promise<void> {
+  const then = new Date(Date.now() - ageMs);
+  await fs.utimes(file, then, then);
 }
 
 describe('installAtomically across processes', () => {
@@ -84,17 +95,90 @@ describe('installAtomically across processes', () => {
   });
 
   it('removes the scratch directories of killed processes, not those of running ones', async () => {
-    const dead = `${finalDir}.partial-${await deadPid()}-1796672899289`;
-    const running = `${finalDir}.partial-${process.ppid}-1796672899290`;
-    for (const dir of [dead, running]) {
+    const host = os.hostname();
+    const dead = `${finalDir}.partial-${await deadPid()}@${host}-1796672899289`;
+    const running = `${finalDir}.partial-${process.ppid}@${host}-1796672899290`;
+    // An earlier version named no host: its directories are this host's.
+    const deadUnnamed = `${finalDir}.partial-${await deadPid()}-1796672899291`;
+    // Another host's pids mean nothing here; the age of its directory tells.
+    const foreignRecent = `${finalDir}.partial-${await deadPid()}@${FOREIGN_HOST}-1796672899292`;
+    const foreignAbandoned = `${finalDir}.partial-${process.ppid}@${FOREIGN_HOST}-1796672899293`;
+    for (const dir of [dead, running, deadUnnamed, foreignRecent, foreignAbandoned]) {
       await fs.mkdir(dir, { recursive: true });
       await fs.writeFile(path.join(dir, 'half-written'), '');
     }
+    await backdate(foreignAbandoned, FOREIGN_LOCK_STALE_MS + 60_000);
     await installAtomically(finalDir, fakeBuild, { installed, what: 'fake tool' });
     expect((await fs.readdir(path.dirname(finalDir))).sort()).toEqual(
-      ['bin', path.basename(running)].sort(),
+      ['bin', path.basename(running), path.basename(foreignRecent)].sort(),
     );
   });
+
+  it('waits for a recently refreshed lock of another host, whose pid means nothing here', async () => {
+    const lockFile = `${finalDir}.lock`;
+    await fs.mkdir(path.dirname(finalDir), { recursive: true });
+    await fs.writeFile(lockFile, `${await deadPid()}@${FOREIGN_HOST}`);
+    const log: string[] = [];
+    const result = installAtomically(finalDir, fakeBuild, {
+      installed,
+      what: 'fake tool',
+      log: (m) => log.push(m),
+    });
+    await until(
+      async () =>
+        log.some((m) => /waiting for another process \(pid \d+ on host another-host/.test(m)),
+      'the wait for the other host to be reported',
+    );
+    // The other host finishes its install and lets go.
+    await fs.mkdir(finalDir);
+    await fs.writeFile(path.join(finalDir, 'tool'), '#!/bin/sh\n# other host\n', { mode: 0o755 });
+    await fs.rm(lockFile);
+    expect(await result).toBe('cached');
+    expect(await fs.readFile(path.join(finalDir, 'tool'), 'utf8')).toMatch(/other host/);
+  });
+
+  it('takes over the lock of another host that has not been refreshed for longer than the threshold', async () => {
+    const lockFile = `${finalDir}.lock`;
+    await fs.mkdir(path.dirname(finalDir), { recursive: true });
+    // A pid that runs here: only the age of the lock can tell that the other host's build died.
+    await fs.writeFile(lockFile, `${process.ppid}@${FOREIGN_HOST}`);
+    await backdate(lockFile, FOREIGN_LOCK_STALE_MS + 60_000);
+    expect(await installAtomically(finalDir, fakeBuild, { installed, what: 'fake tool' })).toBe(
+      'built',
+    );
+    expect(await fs.readdir(path.dirname(finalDir))).toEqual(['bin']);
+  });
+
+  it(
+    'keeps its lock fresh while it builds, for processes of other hosts that cannot see its pid',
+    async () => {
+      const ranFile = path.join(cache, 'ran');
+      const goFile = path.join(cache, 'go');
+      const lockFile = `${finalDir}.lock`;
+      const builder = startTs(
+        'test/support/install-once.ts',
+        {},
+        { args: [finalDir, ranFile, goFile] },
+      );
+      try {
+        await until(() => fs.readFile(ranFile, 'utf8').catch(() => ''), 'the build to start');
+        expect(await fs.readFile(lockFile, 'utf8')).toBe(`${builder.child.pid}@${os.hostname()}`);
+        // As a host that has not heard from it for an hour would see it.
+        await backdate(lockFile, 60 * 60_000);
+        await until(
+          async () => Date.now() - (await fs.stat(lockFile)).mtimeMs < FOREIGN_LOCK_STALE_MS,
+          'the builder to refresh its lock',
+          LOCK_HEARTBEAT_MS * 3,
+        );
+        await fs.writeFile(goFile, '');
+        expect(await builder.exited()).toBe(0);
+      } finally {
+        if (builder.child.exitCode === null) builder.child.kill('SIGKILL');
+      }
+      expect(await fs.readdir(path.dirname(finalDir))).toEqual(['bin']);
+    },
+    LOCK_HEARTBEAT_MS * 4,
+  );
 });
 
 describe('which go failures are tried again', () => {

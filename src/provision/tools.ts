@@ -8,6 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { isAlive } from './local-state.js';
@@ -129,35 +130,77 @@ export async function runGo(
   }
 }
 
+/** How often the holder of an install lock refreshes its mtime: other hosts read that as a sign of life. */
+export const LOCK_HEARTBEAT_MS = 30_000;
+/**
+ * How long a lock (or a scratch directory) of another host may go unrefreshed before it counts as
+ * a dead process's: that host's pids cannot be checked from here.
+ */
+export const FOREIGN_LOCK_STALE_MS = 5 * 60_000;
+
+/** This machine as locks and scratch directory names record it (safe in a file name). */
+const HOST = os.hostname().replace(/[^\w.-]/g, '_') || 'unknown-host';
+
 /** Lock files this process holds: a lock naming our pid but not held here is a dead process's. */
 const heldLocks = new Set<string>();
 
-/** The process id a lock file names; undefined while it is gone or not yet written. */
-async function lockOwner(lockFile: string): Promise<number | undefined> {
-  const text = await fs.readFile(lockFile, 'utf8').catch(() => '');
-  const pid = Number.parseInt(text, 10);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+interface LockOwner {
+  pid: number;
+  host: string;
 }
 
 /**
- * Whether to take a lock over: its owner no longer runs, or it names no one for longer than
- * writing a pid takes (its creator died in between); 'gone' when it was released meanwhile.
+ * `<pid>@<host>`, as a lock file holds it and a scratch directory's name carries it. A bare pid,
+ * as earlier versions wrote, is taken as this host's.
  */
-async function lockIsStale(lockFile: string): Promise<boolean | 'gone'> {
-  const owner = await lockOwner(lockFile);
-  if (owner !== undefined)
-    return owner === process.pid ? !heldLocks.has(lockFile) : !isAlive(owner);
-  const stat = await fs.stat(lockFile).catch(() => undefined);
-  return stat ? Date.now() - stat.mtimeMs > 10_000 : 'gone';
+function parseOwner(text: string): LockOwner | undefined {
+  const match = /^(\d+)(?:@([\w.-]+))?$/.exec(text.trim());
+  const pid = Number(match?.[1]);
+  return match && pid > 0 ? { pid, host: match[2] ?? HOST } : undefined;
+}
+
+const describeOwner = (owner: LockOwner | undefined) =>
+  owner ? `pid ${owner.pid} on host ${owner.host}` : 'pid unknown';
+
+/**
+ * Whether a process of `owner` may still be at work. On this host its pid says so; another host's
+ * pids mean nothing here, so there the age of what it keeps refreshing (`ageMs`) decides.
+ */
+function ownerIsAlive(owner: LockOwner, ageMs: number, lockFile?: string): boolean {
+  if (owner.host !== HOST) return ageMs <= FOREIGN_LOCK_STALE_MS;
+  if (owner.pid === process.pid) return lockFile !== undefined && heldLocks.has(lockFile);
+  return isAlive(owner.pid);
+}
+
+type LockState =
+  { state: 'gone' } | { state: 'live' | 'stale'; owner: LockOwner | undefined; ageMs: number };
+
+/**
+ * The owner and age of a lock file, read from one open file so that both describe the same lock;
+ * 'stale' when its owner is no longer at work, or it names no one for longer than writing a pid
+ * takes (its creator died in between).
+ */
+async function readLock(lockFile: string): Promise<LockState> {
+  const handle = await fs.open(lockFile, 'r').catch(() => undefined);
+  if (!handle) return { state: 'gone' };
+  try {
+    const owner = parseOwner(await handle.readFile('utf8'));
+    const ageMs = Date.now() - (await handle.stat()).mtimeMs;
+    const alive = owner ? ownerIsAlive(owner, ageMs, lockFile) : ageMs <= 10_000;
+    return { state: alive ? 'live' : 'stale', owner, ageMs };
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
- * Takes `lockFile` (created exclusively, holding our pid), waiting while a live process holds it
- * and taking it over from a dead one; `waiting` is told at once and then every minute.
+ * Takes `lockFile` (created exclusively, holding our pid and host), waiting while its owner is at
+ * work and taking it over from a dead one; `waiting` is told at once and then every minute. While
+ * held, its mtime is refreshed every LOCK_HEARTBEAT_MS, which is how other hosts tell it is alive.
  */
 async function takeLock(
   lockFile: string,
-  waiting: (owner: number | undefined, minutes: number) => void,
+  waiting: (owner: LockOwner | undefined, minutes: number) => void,
 ): Promise<() => Promise<void>> {
   const started = Date.now();
   let nextReport = started;
@@ -168,7 +211,7 @@ async function takeLock(
       // it must wait, not take a lock it would judge left behind by a dead run of ours.
       heldLocks.add(lockFile);
       try {
-        await handle.writeFile(String(process.pid));
+        await handle.writeFile(`${process.pid}@${HOST}`);
       } catch (err) {
         heldLocks.delete(lockFile);
         await fs.rm(lockFile, { force: true });
@@ -180,35 +223,49 @@ async function takeLock(
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const stale = await lockIsStale(lockFile);
-    if (stale === 'gone') continue;
-    if (stale) {
+    const lock = await readLock(lockFile);
+    if (lock.state === 'gone') continue;
+    if (lock.state === 'stale') {
       // Two waiters could both take a dead owner's lock over and both build: the rename into
       // place keeps the cache whole even then, only the work is done twice.
       await fs.rm(lockFile, { force: true });
       continue;
     }
     if (Date.now() >= nextReport) {
-      waiting(await lockOwner(lockFile), Math.round((Date.now() - started) / 60_000));
+      waiting(lock.owner, Math.round((Date.now() - started) / 60_000));
       nextReport += 60_000;
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    fs.utimes(lockFile, now, now).catch(() => {});
+  }, LOCK_HEARTBEAT_MS);
+  heartbeat.unref();
   return async () => {
+    clearInterval(heartbeat);
     heldLocks.delete(lockFile);
-    if ((await lockOwner(lockFile)) === process.pid) await fs.rm(lockFile, { force: true });
+    const owner = parseOwner(await fs.readFile(lockFile, 'utf8').catch(() => ''));
+    if (owner?.pid === process.pid && owner.host === HOST) await fs.rm(lockFile, { force: true });
   };
 }
 
-/** Removes `<finalDir>.partial-<pid>-*` scratch directories of processes that no longer run. */
+/**
+ * Removes `<finalDir>.partial-<pid>@<host>-*` scratch directories of processes that no longer
+ * work on them: on this host, of pids that no longer run; of another host, those left untouched
+ * for FOREIGN_LOCK_STALE_MS.
+ */
 async function removeDeadScratch(finalDir: string): Promise<void> {
   const prefix = `${path.basename(finalDir)}.partial-`;
   for (const name of await fs.readdir(path.dirname(finalDir))) {
     if (!name.startsWith(prefix)) continue;
-    const pid = Number.parseInt(name.slice(prefix.length), 10);
+    const owner = parseOwner(name.slice(prefix.length).replace(/-\d+$/, ''));
+    if (!owner) continue;
+    const dir = path.join(path.dirname(finalDir), name);
+    const stat = await fs.stat(dir).catch(() => undefined);
     // Under the lock no scratch directory of ours exists yet: one naming our pid is a dead process's.
-    if (Number.isInteger(pid) && (pid === process.pid || !isAlive(pid)))
-      await fs.rm(path.join(path.dirname(finalDir), name), { recursive: true, force: true });
+    if (stat && !ownerIsAlive(owner, Date.now() - stat.mtimeMs))
+      await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -236,14 +293,14 @@ export async function installAtomically(
   const release = await takeLock(lockFile, (owner, minutes) =>
     opts.log?.(
       minutes === 0
-        ? `waiting for another process (pid ${owner ?? 'unknown'}, in ${lockFile}) that installs the ${opts.what} into ${finalDir}, to use its result`
-        : `still waiting for the other process's install of the ${opts.what} (${minutes} min)`,
+        ? `waiting for another process (${describeOwner(owner)}, in ${lockFile}) that installs the ${opts.what} into ${finalDir}, to use its result${owner && owner.host !== HOST ? ` (taken over if that host stops refreshing the lock for ${FOREIGN_LOCK_STALE_MS / 60_000} min)` : ''}`
+        : `still waiting for the install of the ${opts.what} by ${describeOwner(owner)} (${minutes} min)`,
     ),
   );
   try {
     await removeDeadScratch(finalDir);
     if (await opts.installed()) return 'cached';
-    const scratch = `${finalDir}.partial-${process.pid}-${Date.now()}`;
+    const scratch = `${finalDir}.partial-${process.pid}@${HOST}-${Date.now()}`;
     await fs.mkdir(scratch, { recursive: true });
     try {
       await build(scratch);
