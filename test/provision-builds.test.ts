@@ -94,6 +94,54 @@ describe('installAtomically across processes', () => {
     );
   });
 
+  it('lets one of two processes that find a dead lock at once take it over; the other uses its build', async () => {
+    const ranFile = path.join(cache, 'ran');
+    const goFile = path.join(cache, 'go');
+    const gate = path.join(cache, 'takeover-gate');
+    await fs.mkdir(path.dirname(finalDir), { recursive: true });
+    await fs.writeFile(`${finalDir}.lock`, `${await deadPid()}@${os.hostname()}`);
+    const start = () =>
+      startTs('test/support/install-once.ts', {}, { args: [finalDir, ranFile, goFile, gate] });
+    const [first, second] = [start(), start()];
+    try {
+      // Both have found the lock dead and are about to take it over.
+      for (const c of [first, second]) await c.waitForOutput(/is dead: .*taking it over/);
+      await fs.writeFile(`${gate}.${first.child.pid}`, '');
+      await until(() => fs.readFile(ranFile, 'utf8').catch(() => ''), 'the first to build');
+      await fs.writeFile(`${gate}.${second.child.pid}`, '');
+      await second.waitForOutput(
+        new RegExp(`waiting for another process \\(pid ${first.child.pid} on host`),
+      );
+      await fs.writeFile(goFile, '');
+      expect([await first.exited(), await second.exited()]).toEqual([0, 0]);
+    } finally {
+      for (const c of [first, second]) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    }
+    expect((await fs.readFile(ranFile, 'utf8')).trim()).toBe(String(first.child.pid));
+    expect(first.output()).toMatch(/result: built/);
+    expect(second.output()).toMatch(/result: cached/);
+    expect(second.output()).toMatch(new RegExp(`tool: echo built by ${first.child.pid}`));
+    expect(await fs.readdir(path.dirname(finalDir))).toEqual(['bin']);
+  }, 120_000);
+
+  it("uses another process's install that landed while it built, instead of failing its rename", async () => {
+    const result = await installAtomically(
+      finalDir,
+      async (scratch) => {
+        await fakeBuild(scratch);
+        // Meanwhile a process that judged our lock dead renames its own finished build into place.
+        const theirs = `${finalDir}.partial-${process.ppid}@${FOREIGN_HOST}-1796672899294`;
+        await fs.mkdir(theirs);
+        await fs.writeFile(path.join(theirs, 'tool'), '#!/bin/sh\n# theirs\n', { mode: 0o755 });
+        await fs.rename(theirs, finalDir);
+      },
+      { installed, what: 'fake tool' },
+    );
+    expect(result).toBe('cached');
+    expect(await fs.readFile(path.join(finalDir, 'tool'), 'utf8')).toMatch(/theirs/);
+    expect(await fs.readdir(path.dirname(finalDir))).toEqual(['bin']);
+  });
+
   it('removes the scratch directories of killed processes, not those of running ones', async () => {
     const host = os.hostname();
     const dead = `${finalDir}.partial-${await deadPid()}@${host}-1796672899289`;

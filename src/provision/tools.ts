@@ -173,7 +173,8 @@ function ownerIsAlive(owner: LockOwner, ageMs: number, lockFile?: string): boole
 }
 
 type LockState =
-  { state: 'gone' } | { state: 'live' | 'stale'; owner: LockOwner | undefined; ageMs: number };
+  | { state: 'gone' }
+  | { state: 'live' | 'stale'; owner: LockOwner | undefined; mtimeMs: number; ageMs: number };
 
 /**
  * The owner and age of a lock file, read from one open file so that both describe the same lock;
@@ -185,54 +186,97 @@ async function readLock(lockFile: string): Promise<LockState> {
   if (!handle) return { state: 'gone' };
   try {
     const owner = parseOwner(await handle.readFile('utf8'));
-    const ageMs = Date.now() - (await handle.stat()).mtimeMs;
+    const { mtimeMs } = await handle.stat();
+    const ageMs = Date.now() - mtimeMs;
     const alive = owner ? ownerIsAlive(owner, ageMs, lockFile) : ageMs <= 10_000;
-    return { state: alive ? 'live' : 'stale', owner, ageMs };
+    return { state: alive ? 'live' : 'stale', owner, mtimeMs, ageMs };
   } finally {
     await handle.close();
   }
 }
 
+/** Creates `lockFile` holding our pid and host; false when it exists already. */
+async function createLock(lockFile: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await fs.open(lockFile, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  // Ours from its creation: another call of this process that reads our pid while we write
+  // it must wait, not take a lock it would judge left behind by a dead run of ours.
+  heldLocks.add(lockFile);
+  try {
+    await handle.writeFile(`${process.pid}@${HOST}`);
+  } catch (err) {
+    heldLocks.delete(lockFile);
+    await fs.rm(lockFile, { force: true });
+    throw err;
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+/** How old a `<lock>.takeover` file must be to count as left by a waiter killed during a takeover. */
+const TAKEOVER_STALE_MS = 60_000;
+
+/**
+ * Replaces the stale `lockFile` by ours. Of the waiters that found it stale, the one that creates
+ * `<lockFile>.takeover` (exclusively) does it, judging the lock again first: another may have
+ * replaced it since. The others go on waiting for the new owner. False when this one did not get it.
+ */
+async function takeOver(lockFile: string): Promise<boolean> {
+  const takeover = `${lockFile}.takeover`;
+  let handle;
+  try {
+    handle = await fs.open(takeover, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // A takeover takes milliseconds: an old one was left by a waiter that was killed meanwhile.
+    const stat = await fs.stat(takeover).catch(() => undefined);
+    if (stat && Date.now() - stat.mtimeMs > TAKEOVER_STALE_MS)
+      await fs.rm(takeover, { force: true });
+    return false;
+  }
+  try {
+    await handle.close();
+    if ((await readLock(lockFile)).state !== 'stale') return false;
+    await fs.rm(lockFile, { force: true });
+    return await createLock(lockFile);
+  } finally {
+    await fs.rm(takeover, { force: true });
+  }
+}
+
 /**
  * Takes `lockFile` (created exclusively, holding our pid and host), waiting while its owner is at
- * work and taking it over from a dead one; `waiting` is told at once and then every minute. While
+ * work and taking it over from a dead one. `report.waiting` is told at once and then every minute,
+ * `report.takingOver` once for each stale lock before this process tries to take it over. While
  * held, its mtime is refreshed every LOCK_HEARTBEAT_MS, which is how other hosts tell it is alive.
  */
 async function takeLock(
   lockFile: string,
-  waiting: (owner: LockOwner | undefined, minutes: number) => void,
+  report: {
+    waiting: (owner: LockOwner | undefined, minutes: number) => void;
+    takingOver: (owner: LockOwner | undefined, ageMs: number) => void;
+  },
 ): Promise<() => Promise<void>> {
   const started = Date.now();
   let nextReport = started;
+  let announced: string | undefined;
   for (;;) {
-    try {
-      const handle = await fs.open(lockFile, 'wx');
-      // Ours from its creation: another call of this process that reads our pid while we write
-      // it must wait, not take a lock it would judge left behind by a dead run of ours.
-      heldLocks.add(lockFile);
-      try {
-        await handle.writeFile(`${process.pid}@${HOST}`);
-      } catch (err) {
-        heldLocks.delete(lockFile);
-        await fs.rm(lockFile, { force: true });
-        throw err;
-      } finally {
-        await handle.close();
-      }
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+    if (await createLock(lockFile)) break;
     const lock = await readLock(lockFile);
     if (lock.state === 'gone') continue;
     if (lock.state === 'stale') {
-      // Two waiters could both take a dead owner's lock over and both build: the rename into
-      // place keeps the cache whole even then, only the work is done twice.
-      await fs.rm(lockFile, { force: true });
-      continue;
-    }
-    if (Date.now() >= nextReport) {
-      waiting(lock.owner, Math.round((Date.now() - started) / 60_000));
+      const which = `${describeOwner(lock.owner)} ${lock.mtimeMs}`;
+      if (which !== announced) report.takingOver(lock.owner, lock.ageMs);
+      announced = which;
+      if (await takeOver(lockFile)) break;
+    } else if (Date.now() >= nextReport) {
+      report.waiting(lock.owner, Math.round((Date.now() - started) / 60_000));
       nextReport += 60_000;
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -269,6 +313,25 @@ async function removeDeadScratch(finalDir: string): Promise<void> {
   }
 }
 
+/**
+ * Renames the finished scratch directory to finalDir; false when another process finished the same
+ * install there first (one that judged our lock dead), whose copy serves as well as ours.
+ */
+async function renameUnlessInstalled(
+  scratch: string,
+  finalDir: string,
+  installed: () => Promise<boolean>,
+): Promise<boolean> {
+  try {
+    await fs.rename(scratch, finalDir);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await installed())) return false;
+    throw err;
+  }
+}
+
 export interface InstallOptions {
   /** Whether finalDir already holds a complete install (checked once the lock is ours). */
   installed: () => Promise<boolean>;
@@ -281,7 +344,8 @@ export interface InstallOptions {
  * Installs into a scratch directory beside the final one and renames it into place, so a crash
  * never leaves a half-written binary in the cache. One process at a time builds: the others wait
  * on `<finalDir>.lock` and then find the install done ('cached') instead of building it again
- * ('built'). Scratch directories that killed processes left behind are removed.
+ * ('built'), as does a build that finds another process's install in place when it is done.
+ * Scratch directories that killed processes left behind are removed.
  */
 export async function installAtomically(
   finalDir: string,
@@ -290,27 +354,39 @@ export async function installAtomically(
 ): Promise<'built' | 'cached'> {
   await fs.mkdir(path.dirname(finalDir), { recursive: true });
   const lockFile = `${finalDir}.lock`;
-  const release = await takeLock(lockFile, (owner, minutes) =>
-    opts.log?.(
-      minutes === 0
-        ? `waiting for another process (${describeOwner(owner)}, in ${lockFile}) that installs the ${opts.what} into ${finalDir}, to use its result${owner && owner.host !== HOST ? ` (taken over if that host stops refreshing the lock for ${FOREIGN_LOCK_STALE_MS / 60_000} min)` : ''}`
-        : `still waiting for the install of the ${opts.what} by ${describeOwner(owner)} (${minutes} min)`,
-    ),
-  );
+  const release = await takeLock(lockFile, {
+    waiting: (owner, minutes) =>
+      opts.log?.(
+        minutes === 0
+          ? `waiting for another process (${describeOwner(owner)}, in ${lockFile}) that installs the ${opts.what} into ${finalDir}, to use its result${owner && owner.host !== HOST ? ` (taken over if that host stops refreshing the lock for ${FOREIGN_LOCK_STALE_MS / 60_000} min)` : ''}`
+          : `still waiting for the install of the ${opts.what} by ${describeOwner(owner)} (${minutes} min)`,
+      ),
+    takingOver: (owner, ageMs) =>
+      opts.log?.(
+        `the install of the ${opts.what} by ${describeOwner(owner)} (${lockFile}) is dead: ${
+          !owner
+            ? 'its lock names no process'
+            : owner.host === HOST
+              ? 'that process no longer runs'
+              : `its lock has not been refreshed for ${Math.round(ageMs / 60_000)} min`
+        }; taking it over`,
+      ),
+  });
   try {
     await removeDeadScratch(finalDir);
     if (await opts.installed()) return 'cached';
+    // What is there is no complete install. It makes way before the build, so that a directory
+    // found there after it is another process's install, not this one's leftover.
+    await fs.rm(finalDir, { recursive: true, force: true });
     const scratch = `${finalDir}.partial-${process.pid}@${HOST}-${Date.now()}`;
     await fs.mkdir(scratch, { recursive: true });
     try {
       await build(scratch);
-      await fs.rm(finalDir, { recursive: true, force: true });
-      await fs.rename(scratch, finalDir);
-    } catch (err) {
+      return (await renameUnlessInstalled(scratch, finalDir, opts.installed)) ? 'built' : 'cached';
+    } finally {
+      // Gone once renamed into place; otherwise what a failed build or an unneeded copy left.
       await fs.rm(scratch, { recursive: true, force: true });
-      throw err;
     }
-    return 'built';
   } finally {
     await release();
   }
