@@ -11,11 +11,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveUiServer } from '../src/provision/temporal-server.js';
 import {
   FOREIGN_LOCK_STALE_MS,
+  GO_RETRY_DELAYS_S,
   installAtomically,
   isExecutable,
   isNetworkFailure,
   LOCK_HEARTBEAT_MS,
   ProvisionError,
+  runGo,
 } from '../src/provision/tools.js';
 import { type RunningProcess, startTs, until } from './support/processes.js';
 
@@ -288,6 +290,26 @@ printf '#!/bin/sh\\n' > "$GOBIN/server" && chmod +x "$GOBIN/server"
     expect((await fs.readFile(runs, 'utf8')).trim().split('\n')).toHaveLength(2);
     expect(log.join('\n')).toMatch(
       /go install failed on the network .*connection reset by peer.*trying again/,
+    );
+  }, 60_000);
+
+  it('gives up when the time allowed for all attempts would be up before the next one', async () => {
+    const runs = path.join(cache, 'go-runs');
+    const go = path.join(cache, 'go');
+    const reset =
+      'go: go.temporal.io/server@v1.32.2: read tcp 172.17.0.2:51234->142.250.74.81:443: read: connection reset by peer';
+    await fs.writeFile(go, `#!/bin/sh\necho run >> "${runs}"\necho '${reset}' >&2\nexit 1\n`, {
+      mode: 0o755,
+    });
+    const log: string[] = [];
+    // Less than the wait before the second attempt: a time limit per attempt would allow three.
+    const timeout = (GO_RETRY_DELAYS_S[0]! * 1000) / 2;
+    await expect(
+      runGo(go, ['install'], { env: process.env, maxBuffer: 1 << 20, timeout }, (m) => log.push(m)),
+    ).rejects.toThrow(/connection reset by peer/);
+    expect((await fs.readFile(runs, 'utf8')).trim().split('\n')).toHaveLength(1);
+    expect(log.join('\n')).toMatch(
+      /go install failed on the network .*not trying again: the \d+ s allowed for all attempts/,
     );
   }, 60_000);
 

@@ -96,12 +96,17 @@ export function isNetworkFailure(goOutput: string): boolean {
   return NETWORK_FAILURES.some((pattern) => pattern.test(goOutput));
 }
 
+const formatDuration = (ms: number) =>
+  ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
+
 /** Seconds before the second and the third attempt of a `go` command that a network failure stopped. */
 export const GO_RETRY_DELAYS_S = [5, 15];
 
 /**
  * Runs `go args`, trying twice more after a network failure (the module proxy resets
- * connections now and then); any other failure is thrown at once.
+ * connections now and then); any other failure is thrown at once. `options.timeout` is one
+ * deadline for all attempts and the waits between them, so a build stuck on the network takes
+ * no longer than a single one may.
  */
 export async function runGo(
   go: string,
@@ -109,9 +114,11 @@ export async function runGo(
   options: { env: NodeJS.ProcessEnv; maxBuffer: number; timeout: number },
   log: Log,
 ): Promise<void> {
+  const deadline = Date.now() + options.timeout;
   for (let attempt = 1; ; attempt++) {
     try {
-      await run(go, args, options);
+      // At least 1 ms: a timeout of 0 would mean none.
+      await run(go, args, { ...options, timeout: Math.max(1, deadline - Date.now()) });
       return;
     } catch (err) {
       const e = err as { stderr?: string; message?: string; killed?: boolean };
@@ -122,6 +129,12 @@ export async function runGo(
         !isNetworkFailure(`${e.stderr ?? ''}\n${e.message ?? ''}`)
       )
         throw err;
+      if (Date.now() + delay * 1000 >= deadline) {
+        log(
+          `go ${args[0]} failed on the network (${errorText(err)}); not trying again: the ${formatDuration(options.timeout)} allowed for all attempts would be up before the next one`,
+        );
+        throw err;
+      }
       log(
         `go ${args[0]} failed on the network (${errorText(err)}); trying again in ${delay} s (attempt ${attempt + 1} of ${GO_RETRY_DELAYS_S.length + 1})`,
       );
