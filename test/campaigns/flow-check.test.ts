@@ -94,6 +94,49 @@ describe('flows checked against the database', () => {
     ]);
   });
 
+  it("refuses Boomerang's own events where a flow never hears them, saying what to use", async () => {
+    // A post-purchase review that should stop when the order is refunded: no refund ever
+    // reaches a journey, and a custom event cannot take the name.
+    const review = (entry: string, exitOn: string[], waitFor = 'review_posted') => ({
+      id: 'review',
+      name: 'Review',
+      kind: 'flow',
+      exitWhen: { events: exitOn },
+      nodes: {
+        start: { type: 'entry', trigger: 'event', event: entry, next: 'wait' },
+        wait: {
+          type: 'wait',
+          until: { event: waitFor },
+          timeout: '10 days',
+          onEvent: 'done',
+          onTimeout: 'done',
+        },
+        done: { type: 'exit', reason: 'completed' },
+      },
+    });
+    expect(
+      await problemsOf(
+        review('order_refunded', ['order_refunded', 'purchase'], 'account_registered'),
+      ),
+    ).toEqual([
+      'nodes.start.event: "order_refunded" starts no journey: a flow starts on account_registered, purchase, checkout_started or a custom event',
+      expect.stringMatching(
+        /^nodes\.wait\.until\.event: "account_registered" never reaches a running journey here: a registration starts journeys/,
+      ),
+      expect.stringMatching(
+        /^exitWhen\.events\[0\]: "order_refunded" never reaches a running journey here: refunds are not told to running journeys; .*branch on `purchased/,
+      ),
+      'exitWhen.events[1]: "purchase" never reaches a running journey here: a purchase ends a journey with `exitWhen: { purchase: true }`',
+    ]);
+    expect(await problemsOf(review('checkout_completed', ['review_cancelled']))).toEqual([
+      expect.stringMatching(
+        /^nodes\.start\.event: "checkout_completed" starts no journey: a checkout's journey starts on "checkout_started"/,
+      ),
+    ]);
+    // Where Boomerang does deliver them, its own events are fine.
+    expect(await problemsOf(review('purchase', ['checkout_completed'], 'purchase'))).toEqual([]);
+  });
+
   it('names each missing or unusable reference at its node and field', async () => {
     const problems = await problemsOf({
       id: 'broken',

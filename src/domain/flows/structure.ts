@@ -49,7 +49,7 @@ const eventName = z
   .string()
   .regex(
     /^[a-z][a-z0-9_.-]{0,62}$/,
-    'must be an event name such as "purchase", "registration" or "checkout_started"',
+    'must be an event name such as "purchase", "account_registered" or "checkout_started"',
   );
 
 /** Property conditions on an event: each property must equal the value. */
