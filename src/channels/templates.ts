@@ -208,6 +208,28 @@ function parts(template: MessageTemplate): [TemplatePart, string | undefined][] 
   ];
 }
 
+/**
+ * The variables each part of a template reads from what it is given, as property paths
+ * (`{{ contact.first_name }}` → ["contact", "first_name"]); names it assigns or loops over itself
+ * are not among them, and a path stops at an index that is not a plain name. A part that does not
+ * parse reads nothing here (validateTemplate reports it).
+ */
+export function variablesRead(template: MessageTemplate): { part: TemplatePart; path: string[] }[] {
+  return parts(template).flatMap(([part, source]) => {
+    if (typeof source !== 'string') return [];
+    let segments: unknown[][];
+    try {
+      segments = engineFor(part).globalVariableSegmentsSync(parse(part, source));
+    } catch {
+      return [];
+    }
+    return segments.map((segment) => {
+      const end = segment.findIndex((s) => typeof s !== 'string');
+      return { part, path: (end < 0 ? segment : segment.slice(0, end)) as string[] };
+    });
+  });
+}
+
 export interface ValidateTemplateOptions {
   /** An email's HTML must link {{ unsubscribe_url }}. Default true. */
   requireUnsubscribeLink?: boolean;

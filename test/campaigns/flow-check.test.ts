@@ -137,6 +137,51 @@ describe('flows checked against the database', () => {
     expect(await problemsOf(review('purchase', ['checkout_completed'], 'purchase'))).toEqual([]);
   });
 
+  it('names a variable an inline template reads that the send never has, which would go out blank', async () => {
+    const email = (subject: string) => ({
+      subject,
+      html: '<p>Thanks</p><a href="{{ unsubscribe_url }}">Unsubscribe</a>',
+    });
+    const problems = await problemsOf({
+      id: 'birthday',
+      name: 'Birthday',
+      kind: 'flow',
+      nodes: {
+        start: { type: 'entry', trigger: 'event', event: 'purchase', next: 'gift' },
+        gift: { type: 'coupon', couponSet: 'welcome', next: 'mail' },
+        mail: {
+          type: 'send',
+          channel: 'email',
+          coupon: 'gift',
+          template: email(
+            '{{ contact.firstname }}, {{ coupon.code }} for order {{ event.order_id }}',
+          ),
+          variants: [
+            { name: 'b', template: email('{{ cupon.code }} until {{ coupon.expires_at }}') },
+          ],
+          next: 'sms',
+        },
+        sms: {
+          type: 'send',
+          channel: 'sms',
+          template: { body: 'Code {{ coupon.code }} for {{ event.totl }} at {{ shop.name }}' },
+          next: 'plain',
+        },
+        // A built-in template serves sends with and without a coupon: not refused.
+        plain: { type: 'send', channel: 'email', template: 'welcome-offer', next: 'done' },
+        done: { type: 'exit', reason: 'completed' },
+      },
+    });
+    expect(problems).toEqual([
+      'nodes.mail.template.subject: unknown variable "contact.firstname"; did you mean "contact.first_name"? (contact has id, first_name, last_name, email, locale, timezone, country)',
+      expect.stringMatching(
+        /^nodes\.mail\.variants\.0\.template\.subject: unknown variable "cupon\.code"; did you mean "coupon"\?/,
+      ),
+      'nodes.sms.template.body: "coupon.code" is always empty here: the node has no coupon; name the coupon node it sends with: `coupon: gift`',
+      'nodes.sms.template.body: unknown variable "event.totl"; did you mean "event.total"? (event has order_id, source, total)',
+    ]);
+  });
+
   it('names each missing or unusable reference at its node and field', async () => {
     const problems = await problemsOf({
       id: 'broken',

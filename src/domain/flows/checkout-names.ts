@@ -16,7 +16,7 @@ const isCheckoutEvent = (name: string | undefined) =>
   name !== undefined && CHECKOUT_EVENT_NAMES.includes(name);
 
 /** Levenshtein distance: insertions, deletions and substitutions from `a` to `b`. */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

@@ -15,6 +15,20 @@ export interface TemplateContact {
   country: string | null;
 }
 
+/** The contact's fields as a template names them (`contact.first_name`), as templateVariables fills them. */
+export const TEMPLATE_CONTACT_FIELDS = [
+  'id',
+  'first_name',
+  'last_name',
+  'email',
+  'locale',
+  'timezone',
+  'country',
+] as const satisfies readonly (keyof TemplateContact)[];
+
+/** The shop's fields a template may use (`shop.name`, `shop.url`). */
+export const TEMPLATE_SHOP_FIELDS = ['name', 'url'] as const;
+
 export interface TemplateShop {
   name: string | undefined;
   url: string | undefined;

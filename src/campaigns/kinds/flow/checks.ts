@@ -3,13 +3,15 @@
  * key are ones checkout events carry, Boomerang's own events are named only where they arrive,
  * the segments it tests exist, the segments it changes are static, the campaigns its `inJourney`
  * branches name exist, its coupon sets exist, its channels are known, and every template exists
- * (by name) or parses and renders against a sample contact.
+ * (by name) or parses and renders against a sample contact, and reads no variable the send
+ * will never have.
  * Asked through the look-ups a kind's checks are handed; each problem names the node and field.
  */
 import { checkoutNameProblems } from '../../../domain/flows/checkout-names.js';
 import type { FlowCampaign } from '../../../domain/flows/definition.js';
 import { ownEventNameProblems } from '../../../domain/flows/own-event-names.js';
 import type { CheckLookups } from '../kind.js';
+import { templateVariableProblems } from './template-variables.js';
 
 /** The channels a send node may name: the built-in ones, whose named templates the check knows. */
 export const FLOW_CHANNELS = ['email', 'sms'] as const;
@@ -27,7 +29,11 @@ function segmentPath(flow: FlowCampaign, name: string): string {
 }
 
 export async function flowProblems(flow: FlowCampaign, lookups: CheckLookups): Promise<string[]> {
-  const problems = [...checkoutNameProblems(flow), ...ownEventNameProblems(flow)];
+  const problems = [
+    ...checkoutNameProblems(flow),
+    ...ownEventNameProblems(flow),
+    ...templateVariableProblems(flow),
+  ];
   const nodes = Object.entries(flow.nodes);
 
   // Segments a node adds to or removes from may be new (created on first use) but not dynamic.
