@@ -9,27 +9,12 @@
  */
 import { CHECKOUT_EVENTS, CHECKOUT_KEY_PROPERTIES } from '../checkouts.js';
 import type { FlowCampaign } from './definition.js';
+import { editDistance } from '../edit-distance.js';
 
 const CHECKOUT_EVENT_NAMES: readonly string[] = Object.values(CHECKOUT_EVENTS);
 
 const isCheckoutEvent = (name: string | undefined) =>
   name !== undefined && CHECKOUT_EVENT_NAMES.includes(name);
-
-/** Levenshtein distance: insertions, deletions and substitutions from `a` to `b`. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++)
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    previous = current;
-  }
-  return previous[b.length]!;
-}
 
 /**
  * The checkout event `name` misspells: one a letter or two away. A name further from every one

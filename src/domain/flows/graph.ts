@@ -4,6 +4,7 @@
  * the names a flow refers to outside itself. Pure and free of zod: workflow code may import it.
  */
 import { type Duration, msToNumber } from '../duration.js';
+import { closestName } from '../edit-distance.js';
 import type { FlowCampaign, FlowNode } from './structure.js';
 
 type Nodes = FlowCampaign['nodes'];
@@ -171,8 +172,14 @@ export function flowGraphProblems(flow: Pick<FlowCampaign, 'nodes'>): FlowGraphP
   }
   for (const [id, node] of Object.entries(nodes)) {
     for (const e of nodeExits(node)) {
-      if (!nodes[e.to]) at(id, e.path, `unknown node "${e.to}"`);
-      else if (nodes[e.to]!.type === 'entry')
+      if (!nodes[e.to]) {
+        const meant = closestName(e.to, Object.keys(nodes));
+        at(
+          id,
+          e.path,
+          `unknown node "${e.to}"; ${meant ? `did you mean "${meant}"?` : `the nodes are ${Object.keys(nodes).join(', ')}`}`,
+        );
+      } else if (nodes[e.to]!.type === 'entry')
         at(id, e.path, `leads back to the entry node "${e.to}"; loop through a wait instead`);
     }
   }

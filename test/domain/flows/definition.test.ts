@@ -201,9 +201,12 @@ describe('field checks', () => {
 describe('graph checks', () => {
   const send = { type: 'send', channel: 'email', template: 'offer', next: 'done' };
 
-  it('names an unknown next node', () => {
+  it('names an unknown next node, and the node it likely misspells', () => {
     expect(problems({ start, send: { ...send, next: 'dnoe' }, done })).toEqual([
-      'nodes.send.next: unknown node "dnoe"',
+      'nodes.send.next: unknown node "dnoe"; did you mean "done"?',
+    ]);
+    expect(problems({ start, send: { ...send, next: 'finish' }, done })).toEqual([
+      'nodes.send.next: unknown node "finish"; the nodes are start, send, done',
     ]);
   });
 

@@ -7,7 +7,7 @@
  */
 import { variablesRead } from '../../../channels/templates.js';
 import { CHECKOUT_EVENTS } from '../../../domain/checkouts.js';
-import { editDistance } from '../../../domain/flows/checkout-names.js';
+import { closestName } from '../../../domain/edit-distance.js';
 import type { FlowCampaign, FlowNodeOf } from '../../../domain/flows/definition.js';
 import {
   TEMPLATE_CONTACT_FIELDS,
@@ -24,10 +24,6 @@ const EVENT_PROPERTIES: Record<string, readonly string[]> = {
 };
 
 const show = (path: string[]) => `"${path.join('.')}"`;
-
-function closest(name: string, known: readonly string[]): string | undefined {
-  return known.find((k) => editDistance(name, k) <= 2);
-}
 
 /** What a send node's templates see, and why a name is missing from it. */
 function scopeOf(flow: FlowCampaign, node: FlowNodeOf<'send'>) {
@@ -74,7 +70,7 @@ export function templateVariableProblems(flow: FlowCampaign): string[] {
         const where = `${at}.${part}`;
         if (root === 'unsubscribe_url') continue;
         if (!Object.hasOwn(scope.fields, root)) {
-          const meant = closest(root, Object.keys(scope.fields));
+          const meant = closestName(root, Object.keys(scope.fields));
           problems.push(
             `${where}: unknown variable ${show(path)}${meant ? `; did you mean "${meant}"?` : ''} (a template sees contact, shop, unsubscribe_url, and coupon, event, checkout where the flow has them)`,
           );
@@ -86,7 +82,7 @@ export function templateVariableProblems(flow: FlowCampaign): string[] {
           continue;
         }
         if (field === undefined || scope.free.has(root) || known.includes(field)) continue;
-        const meant = closest(field, known);
+        const meant = closestName(field, known);
         problems.push(
           `${where}: unknown variable ${show(path)}${meant ? `; did you mean "${root}.${meant}"?` : ''} (${root} has ${known.join(', ')})`,
         );
