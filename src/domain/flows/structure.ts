@@ -170,7 +170,12 @@ const branchCondition = z
     entryEvent: z
       .strictObject({
         property: z.string().min(1),
-        op: z.enum(['eq', 'neq', 'exists', 'not_exists']).default('eq'),
+        op: z
+          .enum(['eq', 'neq', 'exists', 'not_exists'], {
+            error:
+              'must be eq, neq, exists or not_exists: an entry event property is compared by equality, not by size',
+          })
+          .default('eq'),
         value: z.union([z.string(), z.number(), z.boolean()]).optional(),
       })
       .optional(),
@@ -200,6 +205,9 @@ const branchNode = z.strictObject({
   else: nodeId,
 });
 
+const MDE_MESSAGE =
+  'must be an uplift in conversion rate between 0 and 1, in absolute terms: 0.02 for 2 points (not 2)';
+
 const armName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short name such as "a"');
 
 /**
@@ -213,7 +221,11 @@ const experimentSettings = z.strictObject({
   /** Concluded by the daily recompute once the report declares a winner. */
   autoConclude: z.boolean().default(false),
   /** The uplift in conversion rate (absolute: 0.02 is 2 points) the report plans journeys for. */
-  minimumDetectableEffect: z.number().gt(0).lt(1).default(0.02),
+  minimumDetectableEffect: z
+    .number({ error: MDE_MESSAGE })
+    .gt(0, MDE_MESSAGE)
+    .lt(1, MDE_MESSAGE)
+    .default(0.02),
   /** Set by `experiment conclude`: journeys that start from then on all take this arm. */
   winner: armName.optional(),
 });

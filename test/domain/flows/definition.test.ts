@@ -298,5 +298,15 @@ describe('graph checks', () => {
         start: { type: 'entry', trigger: 'event', event: 'purchase', next: 'b' },
       }),
     ).toEqual([]);
+    // No order of size on an entry event: the problem says which comparisons there are.
+    expect(
+      problems({
+        start: { type: 'entry', trigger: 'event', event: 'purchase', next: 'b' },
+        b: { ...nodes.b, if: { entryEvent: { property: 'total', op: 'gte', value: 100 } } },
+        done,
+      }),
+    ).toEqual([
+      'nodes.b.if.entryEvent.op: must be eq, neq, exists or not_exists: an entry event property is compared by equality, not by size',
+    ]);
   });
 });

@@ -95,6 +95,12 @@ describe('declaring an experiment', () => {
       'nodes.mail.experiment: a send node is an experiment through its variants; add "variants"',
     ]);
   });
+
+  it('refuses a minimum detectable effect written as a percentage, saying it is a fraction', () => {
+    expect(problems(flow({ experiment: { minimumDetectableEffect: 5 } }))).toEqual([
+      'nodes.pick.experiment.minimumDetectableEffect: must be an uplift in conversion rate between 0 and 1, in absolute terms: 0.02 for 2 points (not 2)',
+    ]);
+  });
 });
 
 describe('arms before and after a conclusion', () => {
