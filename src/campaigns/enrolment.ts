@@ -28,7 +28,7 @@ import {
 } from '../db/campaigns.js';
 import { audiencePage } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
-import type { Executor } from '../db/database.js';
+import { type Executor, inTransaction } from '../db/database.js';
 import { journeyEntries, lockEnrolment, reserveJourney } from '../db/journeys.js';
 import { enqueueJourneyStart } from '../db/start-queue.js';
 import { CHECKOUT_EVENTS } from '../domain/checkouts.js';
@@ -182,16 +182,17 @@ async function start(
 /**
  * Runs `enter` (the check of a contact's next journey, and what makes it count for the next check)
  * under the contact's enrolment lock where a keyed entry's re-entry rule needs it: two keys of one
- * contact applied at once must not both pass the per-contact rule.
+ * contact applied at once must not both pass the per-contact rule. In a caller's transaction, the
+ * lock is held until that transaction ends.
  */
 function underEnrolmentRule<T>(
-  db: Db,
+  db: Executor,
   campaign: CampaignBase,
   contactId: number,
   enter: (db: Executor) => Promise<T>,
 ): Promise<T> {
   if (!limitsKeyedEntries(campaign)) return enter(db);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     await lockEnrolment(trx, campaign.id, contactId);
     return enter(trx);
   });
@@ -278,7 +279,7 @@ async function startJourneyOf(
  * not started yet): the queue starts it.
  */
 async function enqueue(
-  db: Db,
+  db: Executor,
   { definition: campaign, version }: CampaignForStart<CampaignBase>,
   contactId: number,
   entryEvent?: FlowEvent,
@@ -474,10 +475,11 @@ export async function enrolOnEvent(
 /**
  * As enrolOnEvent, but the journeys go to the start queue, whose starters start them at the
  * engine's rate: what the inbox does, so applying an event never waits for Temporal. An outcome
- * 'started' is a journey queued now.
+ * 'started' is a journey queued now. `deps.db` may be a transaction: the queued starts are then
+ * written (or rolled back) with it.
  */
 export async function queueOnEvent(
-  deps: { db: Db },
+  deps: { db: Executor },
   campaigns: readonly CampaignForStart<CampaignBase>[],
   contact: { id: number; email: string | null },
   event?: FlowEvent,

@@ -223,16 +223,19 @@ export async function upsertOrders(
   return results;
 }
 
+/** An order by its source and id; with `lock`, its row locked (FOR UPDATE) until the transaction ends. */
 export async function findOrder(
   db: Executor,
   externalId: string,
   source = DEFAULT_ORDER_SOURCE,
+  opts: { lock?: boolean } = {},
 ): Promise<Order | undefined> {
   const row = await db
     .selectFrom('orders')
     .selectAll()
     .where('source', '=', source)
     .where('external_id', '=', externalId)
+    .$if(opts.lock === true, (q) => q.forUpdate())
     .executeTakeFirst();
   return row && toOrder(row);
 }

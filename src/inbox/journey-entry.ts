@@ -1,8 +1,8 @@
 /**
  * What applying an event needs and may refuse with, and how an applied event enters a contact's
  * journeys: queued for the start queue, started now unless the start queue's starters run them.
- * Registrations, purchases and track events (./apply.ts) and checkouts (./checkouts.ts) enter
- * journeys alike.
+ * Registrations, purchases, refunds and track events (./apply.ts) and checkouts (./checkouts.ts)
+ * enter journeys alike.
  */
 import type { Client } from '@temporalio/client';
 import {
@@ -65,11 +65,22 @@ export async function enterJourneys(
   contact: { id: number; email: string | null },
   event?: FlowEvent,
 ): Promise<JourneyStart[]> {
-  const journeys = await queueOnEvent(deps, campaigns, contact, event);
+  return startEntered(deps, contact.id, await queueOnEvent(deps, campaigns, contact, event));
+}
+
+/**
+ * A contact's journeys queued by queueOnEvent (in a transaction now committed, or not): started
+ * now unless `deps.queueStarts` leaves them to its starters.
+ */
+export async function startEntered(
+  deps: ApplyDeps,
+  contactId: number,
+  journeys: JourneyStart[],
+): Promise<JourneyStart[]> {
   if (deps.queueStarts)
     return journeys.map((j) => (j.outcome === 'started' ? { ...j, queued: true } : j));
   if (!journeys.some((j) => j.outcome === 'started')) return journeys;
-  const started = await startQueuedJourneysOf(starter(deps), contact.id);
+  const started = await startQueuedJourneysOf(starter(deps), contactId);
   return journeys.map((j) => ({ ...j, outcome: started.get(j.workflowId) ?? j.outcome }));
 }
 
