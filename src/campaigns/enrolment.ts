@@ -544,7 +544,7 @@ function eventWords(event: TriggerEvent): { created: string; notLaunched: string
 
 /** The store's own event types, not custom `track` events: each is posted under its own type. */
 const STORE_EVENT_WORDS: Record<
-  StoreEvent | 'purchase' | typeof CHECKOUT_EVENTS.started,
+  StoreEvent | 'purchase' | 'order_refunded' | typeof CHECKOUT_EVENTS.started,
   { created: string; notLaunched: string }
 > = {
   purchase: {
@@ -552,6 +552,12 @@ const STORE_EVENT_WORDS: Record<
       'it starts a journey on every paid order the store reports (POST /events purchase, `boomerang event purchase`)',
     notLaunched:
       'starts on a paid order (POST /events with type purchase, or `boomerang event purchase`)',
+  },
+  order_refunded: {
+    created:
+      "it starts a journey on every order the store reports refunded in full (POST /events order_refunded, or Shopify's refunds/create)",
+    notLaunched:
+      "starts when an order is refunded in full (POST /events with type order_refunded, or Shopify's refunds/create)",
   },
   account_registered: {
     created:

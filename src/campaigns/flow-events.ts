@@ -1,5 +1,5 @@
 /**
- * Flows and the contact's events: the entry event a registration gives a flow, and telling running
+ * Flows and the contact's events: the entry event a registration or an order gives a flow, and telling running
  * flow journeys about a contact's custom event: those whose flow has a wait for an event of that
  * name, exits on it (`exitWhen.events`) or updates its entry with it (`updatedBy`) get the
  * `flowEvent` signal (a journey not at that wait keeps it, as the coded journeys keep a purchase,
@@ -37,6 +37,22 @@ export function registrationEntryEvent(
       Object.entries(properties).filter(([, v]) => v !== undefined && v !== null),
     ),
     occurredAt: (registration.registeredAt ?? receivedAt).toISOString(),
+  };
+}
+
+/**
+ * An order as the flow event of its purchase or of its refund: the store's order id (a flow keyed
+ * per order, `key: order_id`, hears the refund of its own order only), its source and total.
+ */
+export function orderFlowEvent(
+  name: 'purchase' | 'order_refunded',
+  order: { id: string; source: string; total: number },
+  at: Date,
+): FlowEvent {
+  return {
+    name,
+    properties: { order_id: order.id, source: order.source, total: order.total },
+    occurredAt: at.toISOString(),
   };
 }
 

@@ -1,13 +1,15 @@
 /**
  * Applying one event of the inbox. Every step is idempotent, so an event applied again (a retry
  * after a failure half-way, a webhook delivered twice under different ids) changes nothing twice:
- * contacts and orders are upserts, journeys have deterministic ids, and a purchase signals the
- * contact's journeys only when its order becomes paid, or moves to it from another buyer.
+ * contacts and orders are upserts, journeys have deterministic ids, a purchase signals the
+ * contact's journeys only when its order becomes paid, or moves to it from another buyer, and a
+ * refund tells the contact's flows only when its order becomes refunded.
  */
 import {
   type CampaignForStart,
   campaignsStartedBy,
   type JourneyStart,
+  queueOnEvent,
 } from '../campaigns/enrolment.js';
 import type { FlowEvent } from '../campaigns/journey-contract.js';
 import { signalPurchase } from '../campaigns/lifecycle.js';
@@ -32,7 +34,11 @@ import {
 import { counted } from '../domain/counted.js';
 import { recordContactEvent } from '../db/contact-events.js';
 import { findContact } from '../db/contacts.js';
-import { registrationEntryEvent, signalFlowEvent } from '../campaigns/flow-events.js';
+import {
+  orderFlowEvent,
+  registrationEntryEvent,
+  signalFlowEvent,
+} from '../campaigns/flow-events.js';
 import {
   applyCheckout,
   applyCheckoutDeleted,
@@ -56,6 +62,7 @@ import {
   enterJourneys,
   RejectedEventError,
   startBeforeSignal,
+  startEntered,
 } from './journey-entry.js';
 
 export type { JourneyStart } from '../campaigns/enrolment.js';
@@ -100,6 +107,13 @@ export type ApplyResult =
       contactId: number;
       order: { id: number; externalId: string; source: string };
       outcome: 'refunded' | 'already_refunded' | 'partial_refund';
+      /** Journeys of flows whose entry is a refund (only when the order became refunded now). */
+      journeys: JourneyStart[];
+      /**
+       * Running flow journeys that wait for a refund or exit on it, told of it (a journey keyed per
+       * order exits on its own order's refund only).
+       */
+      journeysSignalled: number;
     }
   | FeedbackResult
   | {
@@ -129,7 +143,7 @@ export async function applyEvent(
     case 'purchase':
       return applyPurchase(deps, event, receivedAt);
     case 'order_refunded':
-      return applyRefund(deps, event);
+      return applyRefund(deps, event, receivedAt);
     case 'track':
       return applyTrack(deps, event, receivedAt);
     case 'checkout_started':
@@ -276,12 +290,12 @@ async function applyPurchase(
   const campaigns = await campaignsStartedBy(deps.db, 'purchase');
   const contact = campaigns.length ? await findContact(deps.db, applied.contactId) : undefined;
   if (!contact) return applied;
-  const { order } = event;
-  const journeys = await enterJourneys(deps, campaigns, contact, {
-    name: 'purchase',
-    properties: { order_id: order.id, source: order.source, total: order.total },
-    occurredAt: placedAt.toISOString(),
-  });
+  const journeys = await enterJourneys(
+    deps,
+    campaigns,
+    contact,
+    orderFlowEvent('purchase', event.order, placedAt),
+  );
   return { ...applied, journeys };
 }
 
@@ -411,29 +425,75 @@ async function applyTrack(
   };
 }
 
-/** A refund of the whole order (or of an unknown amount) marks it refunded; a partial refund leaves it paid. */
-async function applyRefund(deps: ApplyDeps, event: RefundEvent): Promise<ApplyResult> {
-  const order = await findOrder(deps.db, event.order.id, event.order.source);
-  if (!order)
-    throw new DeferredEventError(
-      `order "${event.order.id}" (source ${event.order.source}) is not known yet`,
+type RefundResult = Extract<ApplyResult, { type: 'order_refunded' }>;
+
+/**
+ * A refund of the whole order (or of an unknown amount) marks it refunded; a partial refund leaves
+ * it paid. When the order becomes refunded, the contact's flows hear `order_refunded`: journeys of
+ * flows entered on it are queued, and running flow journeys that wait for it or exit on it are
+ * signalled (one keyed per order exits on its own order's only). As for a purchase, this happens
+ * inside the order's transaction, its row locked: if the signal fails, the refund and its queued
+ * journeys are rolled back, so the retry tells them again instead of finding the order already
+ * refunded; a refund applied again finds it refunded and tells no one twice.
+ */
+async function applyRefund(
+  deps: ApplyDeps,
+  event: RefundEvent,
+  receivedAt: Date,
+): Promise<ApplyResult> {
+  const campaigns = await campaignsStartedBy(deps.db, 'order_refunded');
+  const { applied, queued } = await deps.db.transaction().execute(async (trx) => {
+    const order = await findOrder(trx, event.order.id, event.order.source, { lock: true });
+    if (!order)
+      throw new DeferredEventError(
+        `order "${event.order.id}" (source ${event.order.source}) is not known yet`,
+      );
+    const base = {
+      type: 'order_refunded' as const,
+      contactId: order.contactId,
+      order: { id: order.id, externalId: order.externalId, source: order.source },
+      journeys: [],
+      journeysSignalled: 0,
+    };
+    const untold = (outcome: RefundResult['outcome']) => ({
+      applied: { ...base, outcome },
+      queued: [],
+    });
+    if (event.amount !== undefined && event.amount + 0.005 < order.total)
+      return untold('partial_refund');
+    if (order.status === 'refunded') return untold('already_refunded');
+    await upsertOrder(trx, {
+      source: order.source,
+      externalId: order.externalId,
+      contactId: order.contactId,
+      placedAt: order.placedAt,
+      total: order.total,
+      currency: order.currency,
+      couponCode: order.couponCode,
+      status: 'refunded',
+    });
+    const flowEvent = orderFlowEvent(
+      'order_refunded',
+      { id: order.externalId, source: order.source, total: order.total },
+      event.refundedAt ?? receivedAt,
     );
-  const ref = { id: order.id, externalId: order.externalId, source: order.source };
-  const base = { type: 'order_refunded' as const, contactId: order.contactId, order: ref };
-  if (event.amount !== undefined && event.amount + 0.005 < order.total)
-    return { ...base, outcome: 'partial_refund' };
-  if (order.status === 'refunded') return { ...base, outcome: 'already_refunded' };
-  await upsertOrder(deps.db, {
-    source: order.source,
-    externalId: order.externalId,
-    contactId: order.contactId,
-    placedAt: order.placedAt,
-    total: order.total,
-    currency: order.currency,
-    couponCode: order.couponCode,
-    status: 'refunded',
+    const contact = campaigns.length ? await findContact(trx, order.contactId) : undefined;
+    const queued = contact ? await queueOnEvent({ db: trx }, campaigns, contact, flowEvent) : [];
+    // Journeys entered on the refund hold it already: neither started early nor signalled.
+    const entered = new Set(queued.map((j) => j.workflowId));
+    await startBeforeSignal(deps, order.contactId, entered);
+    const journeysSignalled = await signalFlowEvent(
+      { client: deps.temporal, db: deps.db },
+      order.contactId,
+      flowEvent,
+      entered,
+    );
+    return { applied: { ...base, outcome: 'refunded' as const, journeysSignalled }, queued };
   });
-  return { ...base, outcome: 'refunded' };
+  // Started once the refund is committed (their branches read the order's status); queued, they
+  // survive a crash here and the start queue's starters start them.
+  if (!queued.length) return applied;
+  return { ...applied, journeys: await startEntered(deps, applied.contactId, queued) };
 }
 
 /** "1 journey started, 1 already enrolled". */
@@ -472,7 +532,14 @@ export function describeResult(result: ApplyResult): string {
         (result.journeys?.length ? `; ${enteredAndAlready(result.journeys)}` : '')
       );
     case 'order_refunded':
-      return `order ${result.order.externalId} of contact ${result.contactId}: ${result.outcome.replace('_', ' ')}`;
+      return (
+        `order ${result.order.externalId} of contact ${result.contactId}: ${result.outcome.replace('_', ' ')}` +
+        // Flows that hear refunds: said only where the refund reached some.
+        (result.journeysSignalled
+          ? `; ${counted(result.journeysSignalled, 'running journey')} signalled`
+          : '') +
+        (result.journeys.length ? `; ${enteredAndAlready(result.journeys)}` : '')
+      );
     case 'provider_feedback':
       return describeFeedback(result);
     case 'track': {

@@ -1,35 +1,28 @@
 /**
  * Boomerang's own events named where a flow never hears them. A custom event may not take their
  * names (the store's POST /events refuses it), so a flow that starts on, waits for or exits on one
- * of them where Boomerang does not deliver it would wait in vain: a refund is told to no journey,
- * a registration starts journeys but is not told to running ones, and a checkout's journey starts
- * on checkout_started alone. The schema lets these names pass, as any event name; checked before a
- * flow is saved (the flow kind's checks), as ./checkout-names.ts is.
+ * of them where Boomerang does not deliver it would wait in vain: a registration starts journeys
+ * but is not told to running ones, and a checkout's journey starts on checkout_started alone (a
+ * refund, order_refunded, does both). The schema lets these names pass, as any event name;
+ * checked before a flow is saved (the flow kind's checks), as ./checkout-names.ts is.
  *
  * Pure.
  */
 import { CHECKOUT_EVENTS } from '../checkouts.js';
 import type { FlowCampaign } from './definition.js';
 
-const ENTRY_EVENTS = 'account_registered, purchase, checkout_started or a custom event';
-
 /** Why an entry on each own event that starts no journey never starts one, and what to use. */
-const NOT_AN_ENTRY: ReadonlyMap<string, string> = new Map([
-  ['order_refunded', `a flow starts on ${ENTRY_EVENTS}`],
-  ...[CHECKOUT_EVENTS.updated, CHECKOUT_EVENTS.completed, CHECKOUT_EVENTS.deleted].map(
+const NOT_AN_ENTRY: ReadonlyMap<string, string> = new Map(
+  [CHECKOUT_EVENTS.updated, CHECKOUT_EVENTS.completed, CHECKOUT_EVENTS.deleted].map(
     (name): [string, string] => [
       name,
       `a checkout's journey starts on "${CHECKOUT_EVENTS.started}" (its "${name}" reaches the running journey: updatedBy, a wait, exitWhen.events)`,
     ],
   ),
-]);
+);
 
 /** Why each own event never reaches a running journey's wait, exit or update, and what to use. */
 const NOT_TOLD: ReadonlyMap<string, string> = new Map([
-  [
-    'order_refunded',
-    'refunds are not told to running journeys; a refunded order no longer counts as a purchase, so branch on `purchased: { within: … }` after a wait instead',
-  ],
   [
     'account_registered',
     'a registration starts journeys (entry: trigger event, event: account_registered) but is not told to running ones',

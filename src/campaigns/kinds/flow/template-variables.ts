@@ -20,6 +20,7 @@ const COUPON_FIELDS = ['code', 'expires_at'];
 /** The entry event's properties where Boomerang writes them (inbox/apply.ts, campaigns/flow-events.ts). */
 const EVENT_PROPERTIES: Record<string, readonly string[]> = {
   purchase: ['order_id', 'source', 'total'],
+  order_refunded: ['order_id', 'source', 'total'],
   account_registered: ['country', 'locale', 'timezone', 'newsletter', 'sms_consent'],
 };
 

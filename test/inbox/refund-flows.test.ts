@@ -1,0 +1,214 @@
+/**
+ * A refund reaches the contact's flows, with every real part but the clock (the store's events
+ * through the inbox on real Postgres, the real workers, the time-skipping test server): a
+ * post-purchase journey keyed per order ends when its own order is refunded, and only then (not
+ * on a partial refund, not twice, not for another order); a flow entered on a refund starts once;
+ * a refund whose signal cannot be sent is not kept, so its retry tells the journey.
+ */
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { createCheckedCampaign } from '../../src/campaigns/admin.js';
+import { journeyQuery, type JourneyResult } from '../../src/campaigns/journey-contract.js';
+import { describeResult } from '../../src/inbox/apply.js';
+import { type InboxDeps, processInboxEvent } from '../../src/inbox/processor.js';
+import { acceptEvents } from '../../src/inbox/store.js';
+import { unreachableTemporal } from '../http/support.js';
+import { until } from '../support/processes.js';
+import { useStack } from '../support/stack.js';
+
+// A shop's review request, one journey per order, which a refund of that order ends.
+const REVIEW_REQUEST = `
+id: review-request
+name: Review request
+kind: flow
+exitWhen: { events: [order_refunded] }
+nodes:
+  start: { type: entry, trigger: event, event: purchase, key: order_id, next: wait-10d }
+  wait-10d: { type: wait, duration: 10 days, next: done }
+  done: { type: exit, reason: completed }
+`;
+
+// Entered on a refund, again for a later refund once the last journey ended.
+const REFUND_SURVEY = `
+id: refund-survey
+name: Refund survey
+kind: flow
+nodes:
+  start: { type: entry, trigger: event, event: order_refunded, reentry: after_end, next: done }
+  done: { type: exit, reason: completed }
+`;
+
+describe('refunds in flows', () => {
+  const stack = useStack({ timeSkipping: true, workers: { searchAttributes: false } });
+  let deps: InboxDeps;
+  let down: Client;
+  let contactId: number;
+
+  beforeAll(async () => {
+    const { db } = stack.database;
+    deps = {
+      db,
+      temporal: stack.env.client,
+      taskQueue: stack.workers!.taskQueue,
+      searchAttributes: false,
+    };
+    down = await unreachableTemporal();
+    ({ id: contactId } = await db
+      .insertInto('contacts')
+      .values({ email: 'rita@example.com', newsletter_status: 'subscribed' })
+      .returning('id')
+      .executeTakeFirstOrThrow());
+    await createCheckedCampaign(db, parseYaml(REVIEW_REQUEST));
+    await createCheckedCampaign(db, parseYaml(REFUND_SURVEY));
+  });
+  afterAll(async () => {
+    await down?.connection.close();
+  });
+
+  /** Stores the event in the inbox as POST /events does, and applies it now. */
+  const apply = async (body: unknown, using: InboxDeps = deps) => {
+    const accepted = await acceptEvents(stack.database.db, 'api', body);
+    if (!accepted.ok) throw new Error(JSON.stringify(accepted.problems));
+    return (await processInboxEvent(using, accepted.events[0]!.id))!;
+  };
+  const purchase = (orderId: string) =>
+    apply({
+      type: 'purchase',
+      event_id: `buy-${orderId}`,
+      contact: { email: 'rita@example.com' },
+      order: { id: orderId, total: 40, currency: 'EUR' },
+    });
+  const refund = (orderId: string, eventId: string, amount?: number) => ({
+    type: 'order_refunded',
+    event_id: eventId,
+    order: { id: orderId },
+    ...(amount !== undefined ? { amount } : {}),
+  });
+  const review = (orderId: string) => `review-request/${contactId}/key/${orderId}`;
+  const survey = (entry = 1) =>
+    entry === 1 ? `refund-survey/${contactId}` : `refund-survey/${contactId}/${entry}`;
+
+  /** Queries and the database only: waiting on a result would let the test server skip the 10 days. */
+  const waiting = (workflowId: string) =>
+    until(
+      async () => {
+        const handle = stack.env.client.workflow.getHandle(workflowId);
+        const { status } = await handle.describe();
+        const state = await handle.query(journeyQuery).catch(() => undefined);
+        return status.name === 'RUNNING' && state?.currentStep === 'wait-10d';
+      },
+      `journey ${workflowId} waiting at wait-10d`,
+      30_000,
+    );
+  const ended = (workflowId: string) =>
+    until(
+      async () => {
+        const row = await stack.database.db
+          .selectFrom('journeys')
+          .select(['end_reason', 'ended_at'])
+          .where('workflow_id', '=', workflowId)
+          .executeTakeFirst();
+        return row?.ended_at ? row.end_reason : undefined;
+      },
+      `journey ${workflowId} ended`,
+      30_000,
+    );
+  const orderStatus = async (orderId: string) =>
+    (
+      await stack.database.db
+        .selectFrom('orders')
+        .select('status')
+        .where('external_id', '=', orderId)
+        .executeTakeFirstOrThrow()
+    ).status;
+
+  it("ends only the refunded order's journey, not on a partial refund, and starts the flow entered on refunds", async () => {
+    for (const orderId of ['r-1', 'r-2'])
+      expect((await purchase(orderId)).result).toMatchObject({
+        journeys: [{ workflowId: review(orderId), outcome: 'started' }],
+      });
+    await waiting(review('r-1'));
+    await waiting(review('r-2'));
+
+    // A partial refund leaves the order paid: no journey is told, none starts.
+    const partial = await apply(refund('r-1', 'refund-r-1-part', 10));
+    expect(partial.result).toMatchObject({
+      outcome: 'partial_refund',
+      journeysSignalled: 0,
+      journeys: [],
+    });
+    await waiting(review('r-1'));
+
+    const full = await apply(refund('r-1', 'refund-r-1'));
+    expect(full).toMatchObject({ status: 'applied' });
+    // Both orders' journeys are told; the one keyed on another order ignores it.
+    expect(full.result).toMatchObject({
+      outcome: 'refunded',
+      journeysSignalled: 2,
+      journeys: [{ campaignId: 'refund-survey', workflowId: survey(), outcome: 'started' }],
+    });
+    expect(describeResult(full.result!)).toBe(
+      `order r-1 of contact ${contactId}: refunded; 2 running journeys signalled; 1 journey started`,
+    );
+    expect(await ended(review('r-1'))).toBe('order_refunded');
+    expect(await ended(survey())).toBe('completed');
+    // The other order's journey goes on waiting.
+    await waiting(review('r-2'));
+  });
+
+  it('keeps no refund whose signal cannot be sent, so the retry tells the journey', async () => {
+    await purchase('r-3');
+    await waiting(review('r-3'));
+    const failed = await apply(refund('r-3', 'refund-r-3'), { ...deps, temporal: down });
+    expect(failed).toMatchObject({ status: 'failed', error: expect.stringMatching(/UNAVAILABLE/) });
+    expect(await orderStatus('r-3')).toBe('paid');
+    expect(
+      await stack.database.db.selectFrom('journey_starts').select('workflow_id').execute(),
+    ).toEqual([]);
+
+    const retried = (await processInboxEvent(deps, failed.id))!;
+    expect(retried.result).toMatchObject({
+      outcome: 'refunded',
+      journeysSignalled: 2,
+      journeys: [{ workflowId: survey(2), outcome: 'started' }],
+    });
+    expect(await orderStatus('r-3')).toBe('refunded');
+    expect(await ended(review('r-3'))).toBe('order_refunded');
+    expect(await ended(survey(2))).toBe('completed');
+    await waiting(review('r-2'));
+  });
+
+  it("tells no one twice when a refund comes again, and the other order's journey goes on to its end", async () => {
+    const again = await apply(refund('r-1', 'refund-r-1-redelivered'));
+    expect(again.result).toMatchObject({
+      outcome: 'already_refunded',
+      journeysSignalled: 0,
+      journeys: [],
+    });
+    expect(describeResult(again.result!)).toBe(
+      `order r-1 of contact ${contactId}: already refunded`,
+    );
+    // The survey's journeys have ended, so an entry now would have been a third one.
+    const journeys = await stack.database.db
+      .selectFrom('journeys')
+      .select('workflow_id')
+      .where('campaign_id', '=', 'refund-survey')
+      .execute();
+    const queued = await stack.database.db
+      .selectFrom('journey_starts')
+      .select('workflow_id')
+      .where('campaign_id', '=', 'refund-survey')
+      .execute();
+    expect([...journeys, ...queued].map((j) => j.workflow_id).sort()).toEqual([
+      survey(),
+      survey(2),
+    ]);
+
+    // Waiting on its result lets the test server skip the 10 days.
+    const result = (await stack.env.client.workflow
+      .getHandle(review('r-2'))
+      .result()) as JourneyResult;
+    expect(result.endReason).toBe('completed');
+  });
+});
