@@ -624,6 +624,71 @@ describe('a split and a wait for an event with a timeout', () => {
   });
 });
 
+// A journey per order: a wait for its refund, which the contact's other orders' refunds do not end.
+const refundWatch = parseFlowDefinition({
+  id: 'refund-watch',
+  name: 'Refund watch',
+  kind: 'flow',
+  nodes: {
+    start: { type: 'entry', trigger: 'event', event: 'purchase', key: 'order_id', next: 'wait' },
+    wait: {
+      type: 'wait',
+      until: { event: 'order_refunded' },
+      timeout: '10 days',
+      onEvent: 'refunded',
+      onTimeout: 'kept',
+    },
+    refunded: { type: 'exit', reason: 'refunded' },
+    kept: { type: 'exit', reason: 'kept' },
+  },
+});
+
+describe('a wait in a journey keyed per order', () => {
+  const entryEvent = {
+    name: 'purchase',
+    properties: { order_id: 'o-1', source: 'api', total: 30 },
+  };
+  const refundOf = (orderId: string) => ({
+    name: 'order_refunded',
+    properties: { order_id: orderId, source: 'api', total: 30 },
+  });
+
+  it("hears its own order's refund, not another order's", async () => {
+    const { result, at } = await runFlow(
+      refundWatch,
+      {},
+      {
+        entryEvent,
+        during: async (handle) => {
+          await env.sleep(DAY);
+          await handle.signal(flowEventSignal, refundOf('o-2'));
+          await env.sleep(DAY);
+          await handle.signal(flowEventSignal, refundOf('o-1'));
+        },
+      },
+    );
+    expect(result.endReason).toBe('refunded');
+    expect(at('endJourney')).toBeGreaterThanOrEqual(2 * DAY);
+    expect(at('endJourney')).toBeLessThan(3 * DAY);
+  });
+
+  it('takes the timeout when only another order is refunded', async () => {
+    const { result, at } = await runFlow(
+      refundWatch,
+      {},
+      {
+        entryEvent,
+        during: async (handle) => {
+          await env.sleep(DAY);
+          await handle.signal(flowEventSignal, refundOf('o-2'));
+        },
+      },
+    );
+    expect(result.endReason).toBe('kept');
+    expect(at('endJourney')).toBeGreaterThanOrEqual(10 * DAY);
+  });
+});
+
 describe('flow-level exit criteria and rule branches', () => {
   const vip = parseFlowDefinition({
     id: 'vip-thanks',

@@ -3,7 +3,7 @@
  * assigned so far, the events received, and the node as the definition the journey runs under
  * now describes it. Workflow code: deterministic, imports only @temporalio/workflow and types.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import type { EndReason, FlowEvent } from '../../campaigns/journey-contract.js';
 import type { Step } from '../../domain/campaigns/steps.js';
 import type { FlowCampaign, FlowNodeOf, FlowNodeType } from '../../domain/flows/definition.js';
@@ -17,6 +17,13 @@ export interface Coupon {
   code: string;
   expiresAt: string | null;
 }
+
+/**
+ * Journeys keyed per entry value (a checkout, an order) whose waits hear only their own key's
+ * events. Asked only when another key's event arrives, so journeys that never get one record no
+ * marker; journeys that heard one before this patch keep hearing it on replay.
+ */
+export const KEYED_WAITS_HEAR_OWN_KEY = 'keyed-waits-hear-own-key';
 
 /** Where a node leads: the id of the next node, or the end of the journey with a reason. */
 export type NodeOutcome = { next: string } | { end: EndReason };
@@ -37,20 +44,23 @@ export class FlowRun {
   ) {}
 
   /**
-   * An event signalled to the journey: kept for the waits; with a keyed entry, only one carrying
-   * the journey's key may update the entry event (`updatedBy`) or end the journey (`exitWhen.events`).
+   * An event signalled to the journey. With a keyed entry, one carrying another value of the key
+   * (another checkout, another order) is not the journey's: its waits do not hear it; one
+   * without the key (a custom event of the contact's) they do. Only one carrying the journey's
+   * key may update the entry event (`updatedBy`) or end the journey (`exitWhen.events`).
    */
   hear(event: FlowEvent): void {
-    this.events.push(event);
     const flow = this.journey.campaign;
     const entry = flow.nodes[entryNodeId(flow.nodes) ?? ''];
     const key = entry?.type === 'entry' ? entry.key : undefined;
     const value = (e: FlowEvent | undefined) => (key ? e?.properties?.[key] : undefined);
-    if (
-      key &&
-      (value(event) === undefined || String(value(event)) !== String(value(this.entryEvent)))
-    )
-      return;
+    const own =
+      key !== undefined &&
+      value(event) !== undefined &&
+      String(value(event)) === String(value(this.entryEvent));
+    const anotherKey = key !== undefined && value(event) !== undefined && !own;
+    if (!(anotherKey && patched(KEYED_WAITS_HEAR_OWN_KEY))) this.events.push(event);
+    if (key && !own) return;
     if (entry?.type === 'entry' && entry.updatedBy === event.name && this.entryEvent)
       this.entryEvent = { ...this.entryEvent, properties: event.properties ?? {} };
     if (flow.exitWhen?.events?.includes(event.name))
