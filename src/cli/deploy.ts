@@ -9,7 +9,7 @@ import {
   setCurrentBuildId,
   versionedBundle,
 } from '../temporal/deployments.js';
-import { installCommandRuntime } from '../temporal/quiet-logger.js';
+import { commandLogger, installCommandRuntime } from '../temporal/quiet-logger.js';
 import { WORKFLOWS_PATH } from '../worker.js';
 import { CliError, type CliContext, printJson } from './context.js';
 import { formatTable } from './format.js';
@@ -69,9 +69,9 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
         query?: string;
         json?: boolean;
       }) => {
-        installCommandRuntime();
         const result = await deployCheck({
           client: await ctx.temporal(),
+          beforeReplay: installCommandRuntime,
           workflows: { workflowsPath: path.resolve(opts.workflows) },
           dataConverter: dataConverterFor(ctx.config.payloadEncryptionKey),
           allBelow: opts.allBelow,
@@ -122,11 +122,14 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
     .action(async (buildId: string, opts: { workflows: string; force?: boolean }) => {
       const { deploymentName } = ctx.config.workerVersioning;
       if (!opts.force) {
-        installCommandRuntime();
         const workflowsPath = path.resolve(opts.workflows);
         const shown = path.relative(process.cwd(), workflowsPath) || opts.workflows;
         // The check says something only about the code it replays: that must be the new version's.
-        const code = await versionedBundle(workflowsPath, ctx.config.workerVersioning.buildId);
+        const code = await versionedBundle(
+          workflowsPath,
+          ctx.config.workerVersioning.buildId,
+          commandLogger(),
+        );
         const same = isBuildOf(buildId, code);
         if (same === false)
           throw new CliError(
@@ -138,6 +141,7 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
           );
         const result = await deployCheck({
           client: await ctx.temporal(),
+          beforeReplay: installCommandRuntime,
           workflows: { workflowBundle: { code: code.code } },
           dataConverter: dataConverterFor(ctx.config.payloadEncryptionKey),
           allBelow: 1000,

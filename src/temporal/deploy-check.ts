@@ -23,6 +23,13 @@ export interface DeployCheckOptions {
   query?: string;
   /** Histories downloaded at once. */
   concurrency?: number;
+  /**
+   * Called once, right before the replayer starts (after the running workflows were listed): the
+   * CLI installs its quiet runtime there. A runtime installed before a failure that makes nothing
+   * native (Temporal not answering, a namespace that does not exist) never shuts down, and its
+   * signal handlers keep Ctrl-C from ending the command.
+   */
+  beforeReplay?: () => void;
 }
 
 export interface DeployCheckFailure {
@@ -138,6 +145,7 @@ export async function deployCheck(opts: DeployCheckOptions): Promise<DeployCheck
   let checked = 0;
   const checkedPerGroup = new Map<string, number>();
   if (picked.length > 0) {
+    opts.beforeReplay?.();
     for await (const result of Worker.runReplayHistories(
       { ...opts.workflows, dataConverter: opts.dataConverter, replayName: 'deploy-check' },
       histories(),

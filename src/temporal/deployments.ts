@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isGrpcServiceError, type Client } from '@temporalio/client';
+import type { Logger } from '@temporalio/common';
 import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
 
 // gRPC status codes (@grpc/grpc-js is only a transitive dependency).
@@ -24,8 +25,9 @@ const DERIVED_BUILD_ID = /^wf-[0-9a-f]{12}$/;
 export async function versionedBundle(
   workflowsPath: string,
   configured: string | undefined,
+  logger: Logger = Runtime.instance().logger,
 ): Promise<{ code: string; buildId: string; configured: boolean }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: Runtime.instance().logger });
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger });
   return { code, buildId: configured ?? buildIdOf(code), configured: configured !== undefined };
 }
 

@@ -59,18 +59,24 @@ const isReplayFailure = ({ level, message }: LogEntry) =>
 /**
  * For a command that replays workflows in its own process (`deploy check`): the SDK's INFO log
  * (webpack's report of every module, each worker state) would bury the command's few lines, so
- * only warnings and errors pass, on stderr. Core's own log is forwarded to that logger: left to
- * itself it prints on stdout, before `--json`'s JSON. A runtime that exists already (a test's, a
- * host program's) keeps its logger.
+ * only warnings and errors pass, on stderr.
+ */
+export function commandLogger(): Logger {
+  return new DefaultLogger('WARN', (entry) => {
+    if (!isReplayFailure(entry)) oneLine(entry);
+  });
+}
+
+/**
+ * The runtime of such a command, with commandLogger. Core's own log is forwarded to that logger:
+ * left to itself it prints on stdout, before `--json`'s JSON. Install it right before the command
+ * makes its replay worker: a runtime shuts down once its last worker is gone, but one that never
+ * had any stays up, keeping the command from exiting and swallowing Ctrl-C. A runtime that exists
+ * already (a test's, a host program's) keeps its logger.
  */
 export function installCommandRuntime(): void {
   try {
-    Runtime.install({
-      logger: new DefaultLogger('WARN', (entry) => {
-        if (!isReplayFailure(entry)) oneLine(entry);
-      }),
-      telemetryOptions: { logging: { forward: {} } },
-    });
+    Runtime.install({ logger: commandLogger(), telemetryOptions: { logging: { forward: {} } } });
   } catch (err) {
     if (!(err instanceof IllegalStateError)) throw err;
   }

@@ -1,7 +1,8 @@
 /**
  * `npx boomerang deploy check` in its own process prints what the README shows — the count, the
  * table, the verdict — and not the SDK's INFO log of the replay worker it runs (webpack's report of
- * every bundled module, each worker state change), which buried those lines on stderr.
+ * every bundled module, each worker state change), which buried those lines on stderr; and, when
+ * Temporal does not answer or has no such namespace, says so and exits instead of hanging.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { freePort } from '../support/ports.js';
 import { until } from '../support/processes.js';
 import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
 
@@ -20,6 +22,9 @@ function runBoomerang(
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/boomerang.js'), ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
+    // A command that hangs is not left behind: SIGKILL, as a hung one ignored SIGTERM.
+    timeout: 100_000,
+    killSignal: 'SIGKILL',
   });
   let stdout = '';
   let stderr = '';
@@ -105,5 +110,34 @@ describe('deploy check, as an operator runs it', () => {
     ]);
     // The command reports each failure; core's warning of the same would double it.
     expect(run.stderr).not.toMatch(/Failing workflow task/);
+  }, 120_000);
+
+  it('stops with the reason when Temporal does not answer, lacks the namespace or set-current refuses, instead of hanging', async () => {
+    const common = {
+      DATABASE_URL: database.url,
+      BOOMERANG_DATA_DIR: path.join(PROJECT_ROOT, 'test', '.artifacts', 'no-stack-here'),
+    };
+    const [closed, noNamespace, setCurrent] = await Promise.all([
+      runBoomerang(['deploy', 'check'], {
+        ...common,
+        TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+      }),
+      runBoomerang(['deploy', 'check'], {
+        ...common,
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_NAMESPACE: 'no-such-namespace',
+      }),
+      // Refused before any replay: another version's build id than the working tree's code.
+      runBoomerang(['deploy', 'set-current', 'wf-000000000000'], {
+        ...common,
+        TEMPORAL_ADDRESS: env.address,
+      }),
+    ]);
+    expect(closed.stderr).toMatch(/^boomerang: Cannot reach Temporal at 127\.0\.0\.1:\d+ /);
+    expect(closed.code).toBe(1);
+    expect(noNamespace.stderr).toMatch(/^boomerang: .*no-such-namespace/);
+    expect(noNamespace.code).toBe(1);
+    expect(setCurrent.stderr).toMatch(/^boomerang: not making wf-000000000000 current: /);
+    expect(setCurrent.code).toBe(1);
   }, 120_000);
 });
