@@ -1,7 +1,8 @@
 /**
  * `npm start -- --temporal server --workers 2` as a user runs it: the stack on the production
  * Temporal server with the standalone Web UI and two workers, a CLI-started workflow seen through
- * the UI's API, and Ctrl-C stopping every part.
+ * the UI's API, the server killed (SIGKILL) and started again by npm start with the workers
+ * carrying on, and Ctrl-C stopping every part.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { freeServerPorts } from '../../src/provision/temporal-server.js';
 import { freeStartPorts, removeStackData, startUp } from '../support/start.js';
-import { portOpen, type RunningProcess } from '../support/processes.js';
+import { portOpen, type RunningProcess, until } from '../support/processes.js';
 import {
   SERVER_BUILD_TIMEOUT_MS,
   testServerBinaries,
@@ -52,19 +53,22 @@ describe('npm start -- --temporal server', () => {
       expect(stack.output()).toMatch(/\[worker-1\] worker: polling task queue/);
       expect(stack.output()).toMatch(/\[worker-2\] worker: polling task queue/);
 
-      const { stdout } = await exec(
-        process.execPath,
-        [path.join(PROJECT_ROOT, 'bin/boomerang.js'), 'greet', 'Ada', '--json'],
-        {
-          env: {
-            ...process.env,
-            ...env,
-            TEMPORAL_ADDRESS: `localhost:${ports.temporal}`,
-            TEMPORAL_UI_URL: '',
+      const greet = async (name: string) => {
+        const { stdout } = await exec(
+          process.execPath,
+          [path.join(PROJECT_ROOT, 'bin/boomerang.js'), 'greet', name, '--json'],
+          {
+            env: {
+              ...process.env,
+              ...env,
+              TEMPORAL_ADDRESS: `localhost:${ports.temporal}`,
+              TEMPORAL_UI_URL: '',
+            },
           },
-        },
-      );
-      const started = JSON.parse(stdout) as { workflowId: string; result: { messages: string[] } };
+        );
+        return JSON.parse(stdout) as { workflowId: string; result: { messages: string[] } };
+      };
+      const started = await greet('Ada');
       expect(started.result.messages).toEqual(['Hello, Ada!', 'Goodbye, Ada!']);
 
       // The standalone UI server reads the production server.
@@ -74,6 +78,21 @@ describe('npm start -- --temporal server', () => {
       };
       expect(described.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
       expect((await fetch(`http://127.0.0.1:${ports.ui}/`)).status).toBe(200);
+
+      // The server dies: npm start says so and starts it again; the workers carry on with it.
+      const server = Number(
+        (await fs.readFile(path.join(dataDir, 'temporal-server.pid'), 'utf8')).split(/\s+/)[0],
+      );
+      process.kill(server, 'SIGKILL');
+      await until(
+        async () => /the Temporal server is back/.test(stack!.output()) || undefined,
+        'the Temporal server to be started again',
+        180_000,
+      );
+      expect(stack.output()).toMatch(
+        /the Temporal server exited \(SIGKILL\); restarting it in \d+ s/,
+      );
+      expect((await greet('Grace')).result.messages).toEqual(['Hello, Grace!', 'Goodbye, Grace!']);
 
       process.kill(-stack.child.pid!, 'SIGINT');
       expect(await stack.exited()).toBe(0);
