@@ -15,6 +15,7 @@ import {
   retryInboxEvents,
   retryParkedStarts,
   START_STATES,
+  startQueueStatus,
   type StartQueueStatus,
   unknownInboxEventIds,
 } from '../services/inbox.js';
@@ -239,7 +240,23 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
       const state = parseState(opts.state, START_STATES, 'a state of a queued start');
       const starts = await listQueuedStarts(ctx.db(), state, parseLimit(opts.limit));
       if (opts.json) return printJson(starts);
-      if (!starts.length) return console.log(`no ${opts.state} journey starts`);
+      if (!starts.length) {
+        // An empty state is often not where the operator's starts are: say where they are.
+        const q = await startQueueStatus(ctx.db());
+        const elsewhere = (
+          [
+            ['waiting', q.queued - q.failing],
+            ['failing', q.failing],
+            ['parked', q.parked],
+            ['held', q.held],
+          ] as const
+        )
+          .filter(([other, n]) => other !== state && n > 0)
+          .map(([other, n]) => `${n} ${other} (--state ${other})`);
+        return console.log(
+          `no ${state} journey starts${elsewhere.length ? `; ${elsewhere.join(', ')}` : ''}`,
+        );
+      }
       console.log(
         formatTable(
           ['workflow id', 'campaign', 'contact', 'queued', 'attempts', 'error'],

@@ -21,6 +21,7 @@ export {
   type QueuedStart,
   retryParkedStarts,
   START_STATES,
+  startQueueStatus,
   type StartState,
 } from '../db/start-queue.js';
 export {
