@@ -1,5 +1,6 @@
 /** How every entry point ends: a clear message and an exit code, never a bare stack trace. */
 import { ConfigError } from './config.js';
+import { isDatabaseUnavailable, PostgresConnectError } from './db/errors.js';
 
 /**
  * A failure whose message is the whole story (a port taken, another `npm start` on the data
@@ -59,22 +60,50 @@ function unreachablePostgres(err: unknown): string | undefined {
   return `cannot reach Postgres at ${where} (${why}): start the stack with \`npm start\`, or set DATABASE_URL to a Postgres that is running`;
 }
 
+/** What to change when Postgres turns the connection down with this code. */
+const REFUSED_ADVICE: Record<string, string> = {
+  '28P01': 'fix the user or password in DATABASE_URL',
+  '28000':
+    'set DATABASE_URL to postgres://USER:PASSWORD@host:port/database with a user this Postgres lets in',
+  '3D000': 'create the database, or set DATABASE_URL to one that exists',
+};
+
+/** What to change when Postgres (or pg's side of the exchange) turned the connection down. */
+function refusalAdvice({ code, reason }: PostgresConnectError): string {
+  const advice = code ? REFUSED_ADVICE[code] : undefined;
+  if (advice) return advice;
+  // pg's own words when the server asks for a password the URL does not have.
+  if (/password must be a string/.test(reason.message))
+    return 'put the password in DATABASE_URL (postgres://USER:PASSWORD@host:port/database)';
+  // Starting up, shutting down, out of connections: the settings are not at fault.
+  if (isDatabaseUnavailable(reason)) return 'it is not ready: try again shortly';
+  return 'check DATABASE_URL';
+}
+
+/** Postgres's address and why it turned the connection down, when `err` says so. */
+function refusedByPostgres(err: unknown): string | undefined {
+  if (!(err instanceof PostgresConnectError)) return undefined;
+  const { where, reason, code } = err;
+  return `cannot connect to Postgres at ${where} (${reason.message}${code ? `, ${code}` : ''}): ${refusalAdvice(err)}`;
+}
+
 /**
- * Whether the message says all there is (config errors, plain failures, an unreachable Postgres):
- * no debug hint after it.
+ * Whether the message says all there is (config errors, plain failures, a Postgres unreachable or
+ * refusing the connection): no debug hint after it.
  */
 export function explainsItself(err: unknown): boolean {
   return (
     err instanceof ConfigError ||
     err instanceof PlainFailure ||
+    err instanceof PostgresConnectError ||
     unreachablePostgres(err) !== undefined
   );
 }
 
 export function describeError(err: unknown): string {
   if (err instanceof ConfigError) return err.message;
-  const unreachable = unreachablePostgres(err);
-  if (unreachable) return unreachable;
+  const told = unreachablePostgres(err) ?? refusedByPostgres(err);
+  if (told) return told;
   if (err instanceof Error)
     return process.env.BOOMERANG_DEBUG ? (err.stack ?? err.message) : err.message;
   return String(err);

@@ -5,6 +5,7 @@
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { type ConnectTimeout, DEFAULT_CONNECT_TIMEOUT } from './connect-timeout.js';
+import { PostgresConnectError } from './errors.js';
 import type { Database } from './schema.js';
 
 // Postgres returns NUMERIC and BIGINT as strings to avoid precision loss; amounts here are
@@ -56,11 +57,20 @@ type ConnectCallback = ((err: Error) => void) | ((err: null, client: pg.Client) 
  * waits longer than that for a free connection of a busy pool.
  */
 function clientWithConnectTimeout(timeout: ConnectTimeout): typeof pg.Client {
-  const explained = (client: pg.Client, err: Error): Error =>
+  const explained = (client: pg.Client, err: Error): Error => {
+    // pg leaves the socket open after a failure on its own side (SASL without a password): the
+    // server would hold it until its authentication_timeout, and the process could not exit.
+    client.connection.stream.destroy();
     // The error pg's timer destroys the socket with (pg/lib/client.js).
-    err.message === 'timeout expired'
-      ? new PostgresConnectTimeoutError(client.host, client.port, timeout, { cause: err })
-      : err;
+    if (err.message === 'timeout expired')
+      return new PostgresConnectTimeoutError(client.host, client.port, timeout, { cause: err });
+    // Node's network errors (refused, no such host) carry the address already. The rest come from
+    // Postgres (a DatabaseError) or from pg's side of the exchange (SASL without a password).
+    if (!(err instanceof pg.DatabaseError) && (err as { code?: unknown }).code !== undefined)
+      return err;
+    const host = client.host.includes(':') ? `[${client.host}]` : client.host;
+    return new PostgresConnectError(`${host}:${client.port}/${client.database ?? ''}`, err);
+  };
   return class ConnectTimeoutClient extends pg.Client {
     constructor(config: pg.ClientConfig = {}) {
       super({ ...config, connectionTimeoutMillis: timeout.seconds * 1000 });

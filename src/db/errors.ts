@@ -39,3 +39,23 @@ export function isForeignKeyViolation(err: unknown, constraint: RegExp): boolean
   const { code, constraint: name } = (err ?? {}) as { code?: unknown; constraint?: unknown };
   return code === '23503' && constraint.test(typeof name === 'string' ? name : '');
 }
+
+/**
+ * Postgres, or the exchange that sets up a connection, turned the connection down: a wrong password,
+ * no such role or database, a DATABASE_URL without a user. Only raised while connecting, so a query
+ * that fails later with the same code (a DROP DATABASE of a database that does not exist) is told
+ * apart. Keeps Postgres's code; pg's error is the cause.
+ */
+export class PostgresConnectError extends Error {
+  override name = 'PostgresConnectError';
+  readonly code: string | undefined;
+  constructor(
+    /** host:port/database, never the password. */
+    readonly where: string,
+    readonly reason: Error,
+  ) {
+    super(`connecting to Postgres at ${where} failed: ${reason.message}`, { cause: reason });
+    const { code } = reason as { code?: unknown };
+    this.code = typeof code === 'string' ? code : undefined;
+  }
+}

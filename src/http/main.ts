@@ -11,7 +11,12 @@ import { assertReadyToStart, type Config, loadConfig } from '../config.js';
 import { type InboxProcessor, startInboxProcessor } from '../inbox/processor.js';
 import { stopWhenSupervisorDies } from '../supervised.js';
 import { runMain } from '../main-helpers.js';
-import { openDatabase } from '../services/database.js';
+import {
+  checkDatabase,
+  isDatabaseUnavailable,
+  openDatabase,
+  PostgresConnectError,
+} from '../services/database.js';
 import { connectClient } from '../temporal/connection.js';
 import { createHttpServer, httpUrl, listen } from './server.js';
 
@@ -20,6 +25,13 @@ const RECONNECT_MS = 5000;
 export async function runHttp(config: Config): Promise<void> {
   assertReadyToStart('http', config);
   const db = openDatabase(config);
+  // A Postgres that turns the connection down (a wrong password or database) would fail every
+  // request: stop, saying why. One not there or not ready may come back; meanwhile requests get 503.
+  await checkDatabase(db).catch(async (err: unknown) => {
+    if (!(err instanceof PostgresConnectError) || isDatabaseUnavailable(err)) return;
+    await db.destroy();
+    throw err;
+  });
   let temporal: Client | undefined;
   let processor: InboxProcessor | undefined;
   let stopping = false;

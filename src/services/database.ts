@@ -7,7 +7,7 @@ import { createDb, type Db, pingDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 
 export type { Db } from '../db/database.js';
-export { isDatabaseUnavailable } from '../db/errors.js';
+export { isDatabaseUnavailable, PostgresConnectError } from '../db/errors.js';
 
 /** DATABASE_URL is unset and no `npm start` on this data directory says where its Postgres is. */
 export class DatabaseNotConfiguredError extends Error {

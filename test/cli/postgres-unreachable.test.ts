@@ -3,31 +3,14 @@
  * and the worker, run as the user runs them, say which address failed and what to do, in one line:
  * no debug hint, no stack trace, no "Migration … failed" for a migration that never ran.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { freePort } from '../support/ports.js';
+import { runToExit as run } from '../support/processes.js';
 import { startSilentServer } from '../support/silent-server.js';
-
-/** Runs `script args` (from the project root) with `env` over the test's own, minus any debug switch. */
-async function run(
-  script: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stderr: string }> {
-  const { BOOMERANG_DEBUG: _debug, ...inherited } = process.env;
-  const child = spawn(process.execPath, script, {
-    cwd: PROJECT_ROOT,
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, stderr };
-}
 
 it('names the address that refused and says to start the stack or fix DATABASE_URL', async () => {
   // Nothing listens on a port just freed; Temporal's is set so no running stack is looked for.

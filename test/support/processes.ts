@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { onTestFinished } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 
 export interface RunningProcess {
@@ -91,4 +92,26 @@ export async function portOpen(port: number): Promise<boolean> {
     socket.once('connect', () => socket.end(() => resolve(true)));
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * Runs `node script…` (from the project root) to its end with `env` over the test's own, minus any
+ * debug switch, as the user runs it: its exit code and what it wrote to stderr.
+ */
+export async function runToExit(
+  script: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  const { BOOMERANG_DEBUG: _debug, ...inherited } = process.env;
+  const child = spawn(process.execPath, script, {
+    cwd: PROJECT_ROOT,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  // One that never ends (the test failed) must not outlive the test.
+  onTestFinished(() => void child.kill());
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stderr };
 }
