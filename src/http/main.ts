@@ -63,7 +63,7 @@ export async function runHttp(config: Config): Promise<void> {
       } catch (err) {
         if (!warned)
           console.warn(
-            `http: ${(err as Error).message.split('\n')[0]}; events are stored and applied once it answers (retrying every ${RECONNECT_MS / 1000} s)`,
+            `http: ${(err as Error).message}; events are stored and applied once it answers (retrying every ${RECONNECT_MS / 1000} s)`,
           );
         warned = true;
         await new Promise((r) => setTimeout(r, RECONNECT_MS));

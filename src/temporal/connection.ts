@@ -8,6 +8,7 @@ import {
 } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { type Config, temporalAddress } from '../config.js';
+import { PlainFailure } from '../main-helpers.js';
 import { dataConverterFor } from './codec.js';
 import type { InFlightCalls } from './in-flight.js';
 
@@ -32,26 +33,48 @@ async function tlsOptions(config: Config): Promise<ConnectionOptions['tls']> {
   };
 }
 
+const CONNECT_TIMEOUT_SECONDS = 5;
+
+/**
+ * Temporal's address, why it did not answer and what to change, in one line (as Postgres's, in
+ * main-helpers.ts); `npm start` only where the address is the local dev server's default.
+ */
+function unreachableTemporal(config: Config, err: unknown): PlainFailure {
+  const message = err instanceof Error ? err.message : String(err);
+  // The client's gRPC and the worker's Rust core word the same failures differently.
+  const why = /ConnectionRefused|Connection refused/.test(message)
+    ? 'connection refused'
+    : /dns error|lookup address information/.test(message)
+      ? 'no such host'
+      : /before the deadline/.test(message)
+        ? `no answer within ${CONNECT_TIMEOUT_SECONDS} s`
+        : message.split('\n')[0];
+  const advice = config.temporal.address
+    ? 'set TEMPORAL_ADDRESS to a Temporal server that is running'
+    : 'start the stack with `npm start`, or set TEMPORAL_ADDRESS to a Temporal server that is running';
+  return new PlainFailure(
+    `cannot reach Temporal at ${temporalAddress(config)} (${why}): ${advice}`,
+  );
+}
+
 /** `inFlight`: track the calls, so that a short-lived process can settle them before closing. */
 export async function connectClient(
   config: Config,
   opts: { inFlight?: InFlightCalls } = {},
 ): Promise<Client> {
   const address = temporalAddress(config);
+  const tls = await tlsOptions(config);
   try {
     const connection = await Connection.connect({
       address,
-      tls: await tlsOptions(config),
+      tls,
       apiKey: config.temporal.apiKey,
-      connectTimeout: '5s',
+      connectTimeout: `${CONNECT_TIMEOUT_SECONDS}s`,
       interceptors: opts.inFlight?.interceptors(),
     });
     return clientOn(connection, config);
   } catch (err) {
-    throw new Error(
-      `Cannot reach Temporal at ${address} (namespace ${config.temporal.namespace}): ${(err as Error).message}\n` +
-        'Is `npm start` running? Otherwise set TEMPORAL_ADDRESS to your Temporal server.',
-    );
+    throw unreachableTemporal(config, err);
   }
 }
 
@@ -82,8 +105,6 @@ export async function connectWorker(config: Config): Promise<NativeConnection> {
   try {
     return await NativeConnection.connect(options);
   } catch (err) {
-    throw new Error(
-      `Cannot reach Temporal at ${address}: ${(err as Error).message}\nIs \`npm start\` running? Otherwise set TEMPORAL_ADDRESS.`,
-    );
+    throw unreachableTemporal(config, err);
   }
 }

@@ -1,15 +1,16 @@
 /**
  * Postgres answers and turns the connection down (a wrong password, a database that does not
- * exist, a DATABASE_URL without a user or password): `boomerang`,
- * `boomerang migrate`, the worker, the HTTP endpoint and `npm start`, run as the user runs them,
- * say in one line the address and the setting to fix, never the password, with no debug hint or
- * stack trace.
+ * exist, a DATABASE_URL without a user or password): `boomerang`, `boomerang migrate`, the worker,
+ * the HTTP endpoint and `npm start`, run as the user runs them, say in one line the address and the
+ * setting to fix, never the password, with no debug hint or stack trace. So do `boomerang`, the
+ * worker and `npm start` when Temporal does not answer.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
+import { useTestDatabase } from '../support/db.js';
 import { createDevServerEnv } from '../support/temporal.js';
 import { freePort } from '../support/ports.js';
 import { runToExit } from '../support/processes.js';
@@ -127,4 +128,46 @@ describe('npm start on an external Postgres that turns the connection down', () 
       stderr: `boomerang: cannot connect to Postgres at ${url.hostname}:${url.port}${url.pathname} (password authentication failed for user "${url.username}", 28P01): fix the user or password in DATABASE_URL\n`,
     });
   }, 120_000);
+});
+
+describe('Temporal does not answer', () => {
+  const database = useTestDatabase();
+
+  it('at TEMPORAL_ADDRESS, or at the local default where `npm start` runs it', async () => {
+    const port = await freePort();
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-no-stack-'));
+    try {
+      const common = { DATABASE_URL: database.url, ...SIGNING_SECRET };
+      const set = { ...common, TEMPORAL_ADDRESS: `127.0.0.1:${port}` };
+      // No stack on this data directory: the dev server's port, on this machine.
+      const unset = {
+        ...common,
+        TEMPORAL_ADDRESS: '',
+        TEMPORAL_DEV_SERVER_PORT: String(port),
+        BOOMERANG_DATA_DIR: dataDir,
+      };
+      const [stop, work, start, stopLocal, workLocal] = await Promise.all([
+        runToExit(boomerang('campaign', 'stop', 'welcome'), set),
+        runToExit(tsx('worker.ts'), set),
+        runToExit(tsx('start.ts'), {
+          ...set,
+          BOOMERANG_DATA_DIR: dataDir,
+          PORT: String(await freePort()),
+        }),
+        runToExit(boomerang('campaign', 'stop', 'welcome'), unset),
+        runToExit(tsx('worker.ts'), unset),
+      ]);
+      const line = `cannot reach Temporal at 127.0.0.1:${port} (no answer within 5 s): set TEMPORAL_ADDRESS to a Temporal server that is running`;
+      const local = `cannot reach Temporal at localhost:${port} (no answer within 5 s): start the stack with \`npm start\`, or set TEMPORAL_ADDRESS to a Temporal server that is running`;
+      expect({ stop, work, start, stopLocal, workLocal }).toEqual({
+        stop: { code: 1, stderr: `boomerang: ${line}\n` },
+        work: { code: 1, stderr: `worker: ${line}\n` },
+        start: { code: 1, stderr: `boomerang: ${line}\n` },
+        stopLocal: { code: 1, stderr: `boomerang: ${local}\n` },
+        workLocal: { code: 1, stderr: `worker: ${local}\n` },
+      });
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -133,7 +133,7 @@ describe('deploy check, as an operator runs it', () => {
         TEMPORAL_ADDRESS: env.address,
       }),
     ]);
-    expect(closed.stderr).toMatch(/^boomerang: Cannot reach Temporal at 127\.0\.0\.1:\d+ /);
+    expect(closed.stderr).toMatch(/^boomerang: cannot reach Temporal at 127\.0\.0\.1:\d+ /);
     expect(closed.code).toBe(1);
     expect(noNamespace.stderr).toMatch(/^boomerang: .*no-such-namespace/);
     expect(noNamespace.code).toBe(1);

@@ -70,7 +70,7 @@ describe('the HTTP endpoint process', () => {
     for (const address of others)
       expect(await canConnect(address, httpPort), `reachable on ${address}`).toBe(false);
     await http.waitForOutput(
-      /Cannot reach Temporal.*events are stored and applied once it answers/,
+      /cannot reach Temporal.*events are stored and applied once it answers/,
     );
 
     const res = await fetch(`http://127.0.0.1:${httpPort}/events`, {

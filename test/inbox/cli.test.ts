@@ -198,7 +198,7 @@ describe('boomerang event', () => {
     const down = await cli(args, `127.0.0.1:${await closedPort()}`);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(
-      /^stored as inbox event (\d+), but not applied yet: Cannot reach Temporal/,
+      /^stored as inbox event (\d+), but not applied yet: cannot reach Temporal/,
     );
     const row = await h.database.db
       .selectFrom('inbox_events')
