@@ -26,8 +26,9 @@ import { startStartQueue } from './inbox/start-queue.js';
 import { checkCouponPools } from './reports/coupon-pools.js';
 import { dataConverterFor } from './temporal/codec.js';
 import { QuietLogger } from './temporal/quiet-logger.js';
+import { sayWhenTemporalAnswers } from './temporal/repeated-warnings.js';
 import { ensureRecomputeSchedule } from './temporal/schedules.js';
-import { assertReadyToStart, type Config, loadConfig } from './config.js';
+import { assertReadyToStart, type Config, loadConfig, temporalAddress } from './config.js';
 import { createDb } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { stopWhenSupervisorDies } from './supervised.js';
@@ -279,9 +280,26 @@ export function workerConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return withRunningStack(loadConfig(env), env);
 }
 
+/**
+ * The worker's SDK runtime: its log without start-up noise, and core's own log forwarded to it
+ * (left to itself, core prints each poller's retry while Temporal is down, several a second), so
+ * that an outage is one line, then one a minute, then one when Temporal answers again.
+ */
+function installWorkerRuntime(config: Config): void {
+  const logger = new QuietLogger({ temporalAddress: temporalAddress(config) });
+  Runtime.install({ logger, telemetryOptions: { logging: { forward: {} } } });
+  sayWhenTemporalAnswers(logger.repeated, async () => {
+    const client = await connectClient(config);
+    await client.connection.close();
+  });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  // Before any connection: the runtime's logger is fixed when it is first used.
-  Runtime.install({ logger: new QuietLogger() });
   stopWhenSupervisorDies();
-  runMain('worker', () => runWorker(workerConfig()));
+  runMain('worker', () => {
+    const config = workerConfig();
+    // Before any connection: the runtime's logger is fixed when it is first used.
+    installWorkerRuntime(config);
+    return runWorker(config);
+  });
 }

@@ -2,8 +2,10 @@
  * The worker's SDK log without what a person starting Boomerang does not need: webpack's report
  * of every module it bundled (printed on each start), the messages worker's warning that it has
  * no workflows (it runs activities only, by design), and each worker's state changes and Nexus
- * notice (the worker prints one line of its own once it polls). Errors, a failed worker and
- * everything else pass through, one line per entry, so that `npm start` prefixes every line.
+ * notice (the worker prints one line of its own once it polls). Core's warnings that come many
+ * times a second (Temporal down, workflow tasks slow) are summarised (repeated-warnings.ts). Errors,
+ * a failed worker and everything else pass through, one line per entry, so that `npm start`
+ * prefixes every line.
  */
 import { inspect } from 'node:util';
 import {
@@ -13,6 +15,7 @@ import {
   type Logger,
 } from '@temporalio/common';
 import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
+import { RepeatedWarnings, type RepeatedWarningsOptions } from './repeated-warnings.js';
 
 /** Whether an SDK log line is start-up (or shut-down) noise. */
 export function isStartupNoise(level: LogLevel, message: string, meta?: LogMetadata): boolean {
@@ -29,11 +32,28 @@ function oneLine({ level, timestampNanos, message, meta }: LogEntry): void {
   process.stderr.write(`${time} [${level}] ${message}${details}\n`);
 }
 
+export interface QuietLoggerOptions extends Omit<RepeatedWarningsOptions, 'print'> {
+  /** Where the lines go: the SDK's format on stderr unless told. */
+  inner?: Logger;
+}
+
 export class QuietLogger implements Logger {
-  constructor(private readonly inner: Logger = new DefaultLogger('INFO', oneLine)) {}
+  private readonly inner: Logger;
+  /** Temporal's outages and slow workflow tasks, summarised. */
+  readonly repeated: RepeatedWarnings;
+
+  constructor({ inner, ...repeated }: QuietLoggerOptions = {}) {
+    const out = inner ?? new DefaultLogger('INFO', oneLine);
+    this.inner = out;
+    this.repeated = new RepeatedWarnings({
+      ...repeated,
+      print: (level, line) => out.log(level, line),
+    });
+  }
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    if (!isStartupNoise(level, message, meta)) this.inner.log(level, message, meta);
+    if (isStartupNoise(level, message, meta) || this.repeated.take(level, message, meta)) return;
+    this.inner.log(level, message, meta);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);

@@ -30,7 +30,7 @@ describe('the worker log at start', () => {
     const quiet = capturing();
     await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
-      logger: new QuietLogger(quiet.logger),
+      logger: new QuietLogger({ inner: quiet.logger }),
     });
     expect(quiet.lines.some((l) => /webpack|modules by path|\.ts \d/.test(l.message))).toBe(false);
     expect(quiet.lines.map((l) => l.message)).toContain('Workflow bundle created');
@@ -45,7 +45,7 @@ describe('the worker log at start', () => {
     expect(isStartupNoise('ERROR', 'webpack 5.0.0 compiled with 1 error')).toBe(false);
 
     const out = capturing();
-    const quiet = new QuietLogger(out.logger);
+    const quiet = new QuietLogger({ inner: out.logger });
     quiet.warn(warning);
     quiet.warn('Activity failed');
     quiet.error('Workflow bundle failed');
