@@ -9,6 +9,7 @@ import {
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { type Config, temporalAddress } from '../config.js';
 import { PlainFailure } from '../main-helpers.js';
+import { withoutEmptyResolutionNote } from '../domain/errors.js';
 import { dataConverterFor } from './codec.js';
 import type { InFlightCalls } from './in-flight.js';
 
@@ -48,7 +49,7 @@ function unreachableTemporal(config: Config, err: unknown): PlainFailure {
       ? 'no such host'
       : /before the deadline/.test(message)
         ? `no answer within ${CONNECT_TIMEOUT_SECONDS} s`
-        : message.split('\n')[0];
+        : withoutEmptyResolutionNote(message.split('\n')[0]!);
   const advice = config.temporal.address
     ? 'set TEMPORAL_ADDRESS to a Temporal server that is running'
     : 'start the stack with `npm start`, or set TEMPORAL_ADDRESS to a Temporal server that is running';

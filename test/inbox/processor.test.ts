@@ -332,6 +332,10 @@ describe('the inbox processor', () => {
       attempts: 1,
       error: expect.stringMatching(/UNAVAILABLE/),
     });
+    // The log line ends with why, not with grpc-js's empty "Resolution note: ".
+    expect(describeOutcome(failed)).toMatch(
+      /: .*14 UNAVAILABLE: No connection established\. Last error: .*ECONNREFUSED [\d.:]+\.$/,
+    );
     const row = await inboxRow(posted.body.id);
     expect(row).toMatchObject({ processed_at: null, attempts: 1, last_error: failed.error });
     expect(failed.retryAt).toEqual(
