@@ -65,16 +65,21 @@ export async function connectClient(
 ): Promise<Client> {
   const address = temporalAddress(config);
   const tls = await tlsOptions(config);
+  let connection: Connection | undefined;
   try {
-    const connection = await Connection.connect({
+    connection = Connection.lazy({
       address,
       tls,
       apiKey: config.temporal.apiKey,
       connectTimeout: `${CONNECT_TIMEOUT_SECONDS}s`,
       interceptors: opts.inFlight?.interceptors(),
     });
+    await connection.ensureConnected();
     return clientOn(connection, config);
   } catch (err) {
+    // Not Connection.connect: it never closes the channel of a failed attempt, and callers that
+    // retry (the HTTP endpoint, the worker's outage probe) would pile them up.
+    await connection?.close().catch(() => {});
     throw unreachableTemporal(config, err);
   }
 }
