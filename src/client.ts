@@ -30,10 +30,11 @@ import {
   type JourneyTrace,
   storeReferenceOf,
   traceContact,
+  traceContactFromDatabase,
 } from './services/contacts.js';
 import { type Db, openDatabase } from './services/database.js';
 import { InvalidEventError, recordEvent, type RecordedEvent } from './services/events.js';
-import { connectClient } from './temporal/connection.js';
+import { connectClient, isTemporalUnreachable } from './temporal/connection.js';
 import { InFlightCalls } from './temporal/in-flight.js';
 
 export { CampaignNotLaunchableError } from './campaigns/enrolment.js';
@@ -257,19 +258,30 @@ export class BoomerangClient {
 
   /**
    * The contact (by id, external id or email) and every journey it is on or was on, newest first:
-   * campaign, status, current step, next wake-up, why it ended, Web UI link.
-   * Throws UnknownContactError.
+   * campaign, status, current step, next wake-up, why it ended, Web UI link. When Temporal does not
+   * answer, the journeys as Postgres recorded them (traceContactFromDatabase), with
+   * `temporalUnreachable` saying why. Throws UnknownContactError.
    */
   async traceContact(
     contactIdOrEmail: number | string,
-  ): Promise<{ contact: Contact; journeys: JourneyTrace[] }> {
+  ): Promise<{ contact: Contact; journeys: JourneyTrace[]; temporalUnreachable?: string }> {
     const contact = await findContact(this.db(), contactIdOrEmail);
     if (!contact) throw new UnknownContactError(contactIdOrEmail);
-    const journeys = await traceContact(
-      { db: this.db(), temporal: await this.temporal(), config: this.config },
-      contact.id,
-    );
-    return { contact, journeys };
+    try {
+      const journeys = await traceContact(
+        { db: this.db(), temporal: await this.temporal(), config: this.config },
+        contact.id,
+      );
+      return { contact, journeys };
+    } catch (err) {
+      if (!isTemporalUnreachable(err)) throw err;
+      // An outage is when an operator most wants to see a journey: Postgres has what it recorded.
+      const journeys = await traceContactFromDatabase(
+        { db: this.db(), config: this.config },
+        contact.id,
+      );
+      return { contact, journeys, temporalUnreachable: (err as Error).message };
+    }
   }
 
   /**

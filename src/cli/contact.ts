@@ -94,8 +94,21 @@ export function registerContactCommands(program: Command, ctx: CliContext): void
     .option('--json', 'print JSON')
     .action(async (key: string, opts: { json?: boolean }) => {
       // An unknown contact throws UnknownContactError, with resolveContact's message.
-      const { contact: found, journeys: traces } = await ctx.client.traceContact(key);
-      if (opts.json) return printJson({ contactId: found.id, journeys: traces });
+      const {
+        contact: found,
+        journeys: traces,
+        temporalUnreachable,
+      } = await ctx.client.traceContact(key);
+      if (opts.json)
+        return printJson({
+          contactId: found.id,
+          journeys: traces,
+          ...(temporalUnreachable ? { temporalUnreachable } : {}),
+        });
+      if (temporalUnreachable)
+        console.log(
+          `${temporalUnreachable}; the journeys as Postgres recorded them (no running state or wake-ups):`,
+        );
       if (traces.length === 0) return console.log(`contact ${found.id} is on no journey`);
       console.log(traceTable(traces));
       for (const t of traces) console.log(`${t.workflowId}: ${t.url}`);

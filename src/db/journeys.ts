@@ -291,6 +291,36 @@ export async function journeysOfContact(db: Executor, contactId: number) {
   return rows.map(camelCaseKeys);
 }
 
+/** The nodes the journeys entered, as their `step_entered` events record them, oldest first. */
+export async function stepsEntered(
+  db: Executor,
+  workflowIds: readonly string[],
+): Promise<
+  { workflowId: string; step: string; at: Date; arm?: string; definitionVersion?: number }[]
+> {
+  if (workflowIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('journey_events')
+    .select(['workflow_id', 'step', 'occurred_at', 'detail'])
+    .where('workflow_id', 'in', workflowIds)
+    .where('type', '=', 'step_entered')
+    .orderBy('occurred_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => {
+    const detail = (r.detail ?? {}) as { arm?: unknown; definitionVersion?: unknown };
+    return {
+      workflowId: r.workflow_id,
+      step: r.step ?? 'unknown',
+      at: r.occurred_at,
+      ...(typeof detail.arm === 'string' ? { arm: detail.arm } : {}),
+      ...(typeof detail.definitionVersion === 'number'
+        ? { definitionVersion: detail.definitionVersion }
+        : {}),
+    };
+  });
+}
+
 /**
  * When each of a contact's journeys in one campaign ended (null while it runs), oldest first; a
  * start still queued (src/db/start-queue.ts) counts as a running journey entered when queued.

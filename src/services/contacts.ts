@@ -12,7 +12,7 @@ import {
 } from '../db/contacts.js';
 import type { Db } from '../db/database.js';
 import { indicatorsOfContact } from '../db/indicators.js';
-import { journeysOfContact } from '../db/journeys.js';
+import { journeysOfContact, stepsEntered } from '../db/journeys.js';
 import { segmentsOfContact } from '../db/segments.js';
 import type { Contact } from '../domain/contacts.js';
 import { CONTACT_ID } from '../domain/search-attributes.js';
@@ -164,4 +164,48 @@ export async function traceContact(
     });
   }
   return traces.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+/**
+ * A contact's journeys as Postgres recorded them, for when Temporal does not answer: each
+ * journey's row (campaign, version, why it ended) and the nodes its events say it entered. Status
+ * is `ENDED` where the row has an end and `NOT ENDED` otherwise (whether its workflow still runs,
+ * and when it wakes up, only Temporal knows); the run id is not recorded.
+ */
+export async function traceContactFromDatabase(
+  deps: { db: Db; config: Config },
+  contactId: number,
+): Promise<JourneyTrace[]> {
+  const journeys = await journeysOfContact(deps.db, contactId);
+  const steps = await stepsEntered(
+    deps.db,
+    journeys.map((j) => j.workflowId),
+  );
+  return journeys.map((j) => {
+    const own = steps.filter((s) => s.workflowId === j.workflowId);
+    return {
+      workflowId: j.workflowId,
+      runId: '',
+      campaign: j.campaignId,
+      campaignId: j.campaignId,
+      workflowType: '',
+      status: j.endedAt ? 'ENDED' : 'NOT ENDED',
+      holdout: j.holdout,
+      definitionVersion: j.definitionVersion,
+      currentStep: j.endedAt ? 'end' : (own.at(-1)?.step ?? null),
+      steps: own.map((s) => ({
+        step: s.step,
+        label: s.step,
+        at: s.at.toISOString(),
+        ...(s.arm === undefined ? {} : { arm: s.arm }),
+        ...(s.definitionVersion === undefined ? {} : { definitionVersion: s.definitionVersion }),
+      })),
+      nextWakeUp: null,
+      endReason: j.endReason,
+      failure: j.failure,
+      startedAt: j.enrolledAt.toISOString(),
+      closedAt: j.endedAt?.toISOString() ?? null,
+      url: workflowUiUrl(deps.config, j.workflowId),
+    };
+  });
 }

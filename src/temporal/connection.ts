@@ -40,7 +40,27 @@ const CONNECT_TIMEOUT_SECONDS = 5;
  * Temporal's address, why it did not answer and what to change, in one line (as Postgres's, in
  * main-helpers.ts); `npm start` only where the address is the local dev server's default.
  */
-function unreachableTemporal(config: Config, err: unknown): PlainFailure {
+export class TemporalUnreachableError extends PlainFailure {
+  override name = 'TemporalUnreachableError';
+}
+
+/** gRPC's UNAVAILABLE: the server went away after the connection was made. */
+const GRPC_UNAVAILABLE = 14;
+
+/**
+ * Whether `err` says Temporal does not answer: the connection could not be made, or a call on it
+ * found the server gone (UNAVAILABLE, on the error or its cause).
+ */
+export function isTemporalUnreachable(err: unknown): boolean {
+  if (err instanceof TemporalUnreachableError) return true;
+  for (let e: unknown = err, depth = 0; e && depth < 3; depth++) {
+    if ((e as { code?: unknown }).code === GRPC_UNAVAILABLE) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function unreachableTemporal(config: Config, err: unknown): TemporalUnreachableError {
   const message = err instanceof Error ? err.message : String(err);
   // The client's gRPC and the worker's Rust core word the same failures differently.
   const why = /ConnectionRefused|Connection refused/.test(message)
@@ -53,7 +73,7 @@ function unreachableTemporal(config: Config, err: unknown): PlainFailure {
   const advice = config.temporal.address
     ? 'set TEMPORAL_ADDRESS to a Temporal server that is running'
     : 'start the stack with `npm start`, or set TEMPORAL_ADDRESS to a Temporal server that is running';
-  return new PlainFailure(
+  return new TemporalUnreachableError(
     `cannot reach Temporal at ${temporalAddress(config)} (${why}): ${advice}`,
   );
 }
