@@ -113,7 +113,7 @@ describe('custom events', () => {
     expect(await stored()).toEqual(before);
   });
 
-  it('starts one journey per key of a flow entered on the event, and a later event ends their wait', async () => {
+  it("starts one journey per key of a flow entered on the event, and a later event ends its own key's wait", async () => {
     const { db } = h.database;
     const at = (minute: number) => `2026-12-06T10:0${minute}:00Z`;
     for (const [i, props] of [
@@ -148,15 +148,20 @@ describe('custom events', () => {
     await h.journeyAt(c1, 'wait-quote');
     await h.journeyAt(c2, 'wait-quote');
 
+    // Both journeys are told; c2's wait is for its own quote, so only c1's ends.
     expect((await h.postEvent(track('quote_accepted', { quote_id: 'c1' }))).status).toBe(202);
     const completed = await processInboxBatch(h.deps);
     expect(completed.outcomes).toMatchObject([
       { status: 'applied', result: { type: 'track', journeysSignalled: 2, journeys: [] } },
     ]);
-    for (const id of [c1, c2]) {
-      const result = (await h.env.client.workflow.getHandle(id).result()) as JourneyResult;
-      expect(result.endReason).toBe('accepted');
-    }
+    const resultOf = async (id: string) =>
+      ((await h.env.client.workflow.getHandle(id).result()) as JourneyResult).endReason;
+    expect(await resultOf(c1)).toBe('accepted');
+    await h.journeyAt(c2, 'wait-quote');
+
+    expect((await h.postEvent(track('quote_accepted', { quote_id: 'c2' }))).status).toBe(202);
+    expect(await processInboxBatch(h.deps)).toMatchObject({ applied: 1, failed: 0 });
+    expect(await resultOf(c2)).toBe('accepted');
   }, 120_000);
   it('signals a journey kept on an older version for the event that version waits for', async () => {
     const started = async (key: string) => {
