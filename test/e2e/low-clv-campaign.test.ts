@@ -107,9 +107,13 @@ describe("low-CLV coupon campaign on a shop's data", () => {
         .where('campaign_id', '=', 'low-clv')
         .orderBy('contact_id')
         .execute();
+    // A message's row is written when it is claimed, and marked sent once the provider took it.
     await until(
-      async () => (await offers()).length === expected.length && (await offers()),
-      'one offer email per segment member',
+      async () => {
+        const rows = await offers();
+        return rows.length === expected.length && rows.every((m) => m.status !== 'sending') && rows;
+      },
+      'one offer email per segment member, each sent or failed',
       60_000,
     );
     const sent = await offers();
