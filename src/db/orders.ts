@@ -293,22 +293,3 @@ export async function listOrders(
     .execute();
   return rows.map(toOrder);
 }
-
-/**
- * The stored status, placing time and buyer of an order, its row locked (FOR UPDATE) until the
- * transaction ends.
- */
-export async function lockOrderStatus(
-  db: Executor,
-  source: string,
-  externalId: string,
-): Promise<{ status: OrderStatus; placedAt: Date; contactId: number } | undefined> {
-  const row = await db
-    .selectFrom('orders')
-    .select(['status', 'placed_at', 'contact_id'])
-    .where('source', '=', source)
-    .where('external_id', '=', externalId)
-    .forUpdate()
-    .executeTakeFirst();
-  return row && { status: row.status, placedAt: row.placed_at, contactId: Number(row.contact_id) };
-}

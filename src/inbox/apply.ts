@@ -19,7 +19,6 @@ import { recordRedemption } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
 import {
   findOrder,
-  lockOrderStatus,
   type OrderStatus,
   type OrderUpsertAction,
   OrderValidationError,
@@ -312,7 +311,7 @@ async function applyPurchaseOrder(
   const currency = order.currency ?? deps.defaultCurrency ?? 'EUR';
   try {
     return await deps.db.transaction().execute(async (trx) => {
-      const previous = await lockOrderStatus(trx, order.source, order.id);
+      const previous = await findOrder(trx, order.id, order.source, { lock: true });
       // A refund or cancellation is final: a late "paid" delivery of the same order does not undo it.
       const status: OrderStatus =
         previous && previous.status !== 'paid' && order.status === 'paid'
