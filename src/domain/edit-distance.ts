@@ -1,7 +1,7 @@
 /** How far a misspelt name is from the one meant, for "did you mean" hints. Pure. */
 
 /** Levenshtein distance: insertions, deletions and substitutions from `a` to `b`. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

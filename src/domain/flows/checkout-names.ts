@@ -9,7 +9,7 @@
  */
 import { CHECKOUT_EVENTS, CHECKOUT_KEY_PROPERTIES } from '../checkouts.js';
 import type { FlowCampaign } from './definition.js';
-import { editDistance } from '../edit-distance.js';
+import { closestName } from '../edit-distance.js';
 
 const CHECKOUT_EVENT_NAMES: readonly string[] = Object.values(CHECKOUT_EVENTS);
 
@@ -22,7 +22,7 @@ const isCheckoutEvent = (name: string | undefined) =>
  */
 function misspeltCheckoutEvent(name: string | undefined): string | undefined {
   if (name === undefined || isCheckoutEvent(name)) return undefined;
-  return CHECKOUT_EVENT_NAMES.find((known) => editDistance(name, known) <= 2);
+  return closestName(name, CHECKOUT_EVENT_NAMES);
 }
 
 /** Each problem as `path: message`, the path that of the field. */
