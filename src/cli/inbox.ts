@@ -15,6 +15,7 @@ import {
   retryInboxEvents,
   retryParkedStarts,
   START_STATES,
+  startCountsByState,
   startQueueStatus,
   type StartQueueStatus,
   unknownInboxEventIds,
@@ -242,15 +243,8 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
       if (opts.json) return printJson(starts);
       if (!starts.length) {
         // An empty state is often not where the operator's starts are: say where they are.
-        const q = await startQueueStatus(ctx.db());
-        const elsewhere = (
-          [
-            ['waiting', q.queued - q.failing],
-            ['failing', q.failing],
-            ['parked', q.parked],
-            ['held', q.held],
-          ] as const
-        )
+        const counts = startCountsByState(await startQueueStatus(ctx.db()));
+        const elsewhere = Object.entries(counts)
           .filter(([other, n]) => other !== state && n > 0)
           .map(([other, n]) => `${n} ${other} (--state ${other})`);
         return console.log(

@@ -240,6 +240,11 @@ export const START_STATES = ['waiting', 'failing', 'parked', 'held'] as const;
  */
 export type StartState = (typeof START_STATES)[number];
 
+/** How many queued starts are in each state (START_STATES), from the queue's status. */
+export function startCountsByState(q: StartQueueStatus): Record<StartState, number> {
+  return { waiting: q.queued - q.failing, failing: q.failing, parked: q.parked, held: q.held };
+}
+
 /** The queued starts in one state, oldest first. */
 export async function listQueuedStarts(
   db: Executor,

@@ -8,7 +8,7 @@ import { CHANNELS } from '../channels/registry.js';
 import { couponSetStatus } from '../db/coupons.js';
 import type { Db } from '../db/database.js';
 import { countInboxByState, INBOX_STATES } from '../db/inbox.js';
-import { startQueueStatus } from '../db/start-queue.js';
+import { startCountsByState, startQueueStatus } from '../db/start-queue.js';
 import {
   journeysEndedPerCampaignAndReason,
   journeysStartedPerCampaign,
@@ -70,12 +70,10 @@ export async function collectMetrics(db: Db, now = new Date()): Promise<MetricFa
       name: 'boomerang_journey_starts_queued',
       help: 'Journeys applied events entered, in the start queue: waiting for a starter, failing (their last start failed; they are retried), parked (failed too often: see boomerang inbox starts), held (their campaign is paused; they start when it is resumed).',
       type: 'gauge',
-      samples: [
-        { labels: { state: 'waiting' }, value: starts.queued - starts.failing },
-        { labels: { state: 'failing' }, value: starts.failing },
-        { labels: { state: 'parked' }, value: starts.parked },
-        { labels: { state: 'held' }, value: starts.held },
-      ],
+      samples: Object.entries(startCountsByState(starts)).map(([state, value]) => ({
+        labels: { state },
+        value,
+      })),
     },
     {
       name: 'boomerang_journey_starts_oldest_age_seconds',

@@ -21,6 +21,7 @@ export {
   type QueuedStart,
   retryParkedStarts,
   START_STATES,
+  startCountsByState,
   startQueueStatus,
   type StartState,
 } from '../db/start-queue.js';
