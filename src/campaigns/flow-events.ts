@@ -10,6 +10,10 @@ import { reachableFlowJourneys } from '../db/contact-events.js';
 import type { Db } from '../db/database.js';
 import type { ContactInput } from '../domain/contacts.js';
 import type { FlowCampaign } from '../domain/flows/definition.js';
+import type {
+  ORDER_EVENT_PROPERTIES,
+  REGISTRATION_EVENT_PROPERTIES,
+} from '../domain/flows/own-events.js';
 import { flowEventSignal, type FlowEvent } from './journey-contract.js';
 import { signalJourneys } from './lifecycle.js';
 
@@ -24,7 +28,7 @@ export function registrationEntryEvent(
   receivedAt: Date,
 ): FlowEvent {
   const { country, locale, timezone, newsletterStatus, smsConsent } = registration.contact;
-  const properties = {
+  const properties: Record<(typeof REGISTRATION_EVENT_PROPERTIES)[number], unknown> = {
     country,
     locale,
     timezone,
@@ -49,9 +53,14 @@ export function orderFlowEvent(
   order: { id: string; source: string; total: number },
   at: Date,
 ): FlowEvent {
+  const properties: Record<(typeof ORDER_EVENT_PROPERTIES)[number], unknown> = {
+    order_id: order.id,
+    source: order.source,
+    total: order.total,
+  };
   return {
     name,
-    properties: { order_id: order.id, source: order.source, total: order.total },
+    properties,
     occurredAt: at.toISOString(),
   };
 }

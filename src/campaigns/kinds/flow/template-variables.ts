@@ -6,6 +6,10 @@
  * Built-in templates serve sends with and without a coupon, and are not checked here.
  */
 import { variablesRead } from '../../../channels/templates.js';
+import {
+  ORDER_EVENT_PROPERTIES,
+  REGISTRATION_EVENT_PROPERTIES,
+} from '../../../domain/flows/own-events.js';
 import { CHECKOUT_EVENTS } from '../../../domain/checkouts.js';
 import { closestName } from '../../../domain/edit-distance.js';
 import type { FlowCampaign, FlowNodeOf } from '../../../domain/flows/definition.js';
@@ -17,11 +21,11 @@ import {
 /** What a flow journey's coupon variable holds (workflows/journey.ts). */
 const COUPON_FIELDS = ['code', 'expires_at'];
 
-/** The entry event's properties where Boomerang writes them (inbox/apply.ts, campaigns/flow-events.ts). */
+/** The entry event's properties where Boomerang writes them (campaigns/flow-events.ts). */
 const EVENT_PROPERTIES: Record<string, readonly string[]> = {
-  purchase: ['order_id', 'source', 'total'],
-  order_refunded: ['order_id', 'source', 'total'],
-  account_registered: ['country', 'locale', 'timezone', 'newsletter', 'sms_consent'],
+  purchase: ORDER_EVENT_PROPERTIES,
+  order_refunded: ORDER_EVENT_PROPERTIES,
+  account_registered: REGISTRATION_EVENT_PROPERTIES,
 };
 
 const show = (path: string[]) => `"${path.join('.')}"`;

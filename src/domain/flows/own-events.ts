@@ -1,0 +1,13 @@
+/**
+ * The properties of the flow events Boomerang makes of its own events (campaigns/flow-events.ts):
+ * an order's purchase and refund, and a registration (only what the contact chose). What a flow's
+ * branches and templates may read of them. Pure.
+ */
+export const ORDER_EVENT_PROPERTIES = ['order_id', 'source', 'total'] as const;
+export const REGISTRATION_EVENT_PROPERTIES = [
+  'country',
+  'locale',
+  'timezone',
+  'newsletter',
+  'sms_consent',
+] as const;
