@@ -36,10 +36,7 @@ async function tlsOptions(config: Config): Promise<ConnectionOptions['tls']> {
 
 const CONNECT_TIMEOUT_SECONDS = 5;
 
-/**
- * Temporal's address, why it did not answer and what to change, in one line (as Postgres's, in
- * main-helpers.ts); `npm start` only where the address is the local dev server's default.
- */
+/** Temporal did not answer a connection; its message says where, why, and what to set. */
 export class TemporalUnreachableError extends PlainFailure {
   override name = 'TemporalUnreachableError';
 }
@@ -60,6 +57,10 @@ export function isTemporalUnreachable(err: unknown): boolean {
   return false;
 }
 
+/**
+ * Temporal's address, why it did not answer and what to change, in one line (as Postgres's, in
+ * main-helpers.ts); `npm start` only where the address is the local dev server's default.
+ */
 function unreachableTemporal(config: Config, err: unknown): TemporalUnreachableError {
   const message = err instanceof Error ? err.message : String(err);
   // The client's gRPC and the worker's Rust core word the same failures differently.
