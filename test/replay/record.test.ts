@@ -23,6 +23,7 @@ import {
 } from '../../src/campaigns/journey-contract.js';
 import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
 import { welcomeVoucherJourney } from '../../src/workflows/welcome-voucher.js';
+import { ORDER_ONE, REFUND_WATCH, refundOf } from '../support/refund-watch.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 import { journeyWorkers, type Scenario } from '../workflows/journey-harness.js';
 import { HISTORIES_DIR } from './histories.js';
@@ -153,43 +154,21 @@ describe.runIf(recording)('record workflow histories', () => {
   // A journey per order waiting for its refund, told of another order's refund first. Before the
   // patch 'keyed-waits-hear-own-key' that refund ended the wait (recorded then, with the name
   // below); since, the wait goes on until its own order's.
-  const refundWatch = {
-    id: 'refund-watch',
-    name: 'Refund watch',
-    kind: 'flow',
-    nodes: {
-      start: { type: 'entry', trigger: 'event', event: 'purchase', key: 'order_id', next: 'wait' },
-      wait: {
-        type: 'wait',
-        until: { event: 'order_refunded' },
-        timeout: '10 days',
-        onEvent: 'refunded',
-        onTimeout: 'kept',
-      },
-      refunded: { type: 'exit', reason: 'refunded' },
-      kept: { type: 'exit', reason: 'kept' },
-    },
-  };
-  const refundOf = (orderId: string) => ({
-    name: 'order_refunded',
-    properties: { order_id: orderId, source: 'api', total: 30 },
-  });
-  const orderOne = { name: 'purchase', properties: { order_id: 'o-1', source: 'api', total: 30 } };
   cases.push(
     {
       name: 'flow--keyed-wait-told-of-another-order--before-patch',
       workflow: flowJourney,
-      campaign: refundWatch,
+      campaign: REFUND_WATCH,
       scenario: {},
-      entryEvent: orderOne,
+      entryEvent: ORDER_ONE,
       events: [{ afterMs: 86_400_000, event: refundOf('o-2') }],
     },
     {
       name: 'flow--keyed-wait-told-of-another-order',
       workflow: flowJourney,
-      campaign: refundWatch,
+      campaign: REFUND_WATCH,
       scenario: {},
-      entryEvent: orderOne,
+      entryEvent: ORDER_ONE,
       events: [
         { afterMs: 86_400_000, event: refundOf('o-2') },
         { afterMs: 86_400_000, event: refundOf('o-1') },

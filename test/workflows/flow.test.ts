@@ -34,6 +34,7 @@ import type { SendPressure } from '../../src/domain/messages/pressure.js';
 import { inactiveReactivationJourney } from '../../src/workflows/inactive-reactivation.js';
 import { lowClvCouponJourney } from '../../src/workflows/low-clv-coupon.js';
 import { welcomeVoucherJourney } from '../../src/workflows/welcome-voucher.js';
+import { ORDER_ONE, REFUND_WATCH, refundOf } from '../support/refund-watch.js';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal.js';
 import { mockActivities, type Scenario } from './journey-harness.js';
 
@@ -625,33 +626,10 @@ describe('a split and a wait for an event with a timeout', () => {
 });
 
 // A journey per order: a wait for its refund, which the contact's other orders' refunds do not end.
-const refundWatch = parseFlowDefinition({
-  id: 'refund-watch',
-  name: 'Refund watch',
-  kind: 'flow',
-  nodes: {
-    start: { type: 'entry', trigger: 'event', event: 'purchase', key: 'order_id', next: 'wait' },
-    wait: {
-      type: 'wait',
-      until: { event: 'order_refunded' },
-      timeout: '10 days',
-      onEvent: 'refunded',
-      onTimeout: 'kept',
-    },
-    refunded: { type: 'exit', reason: 'refunded' },
-    kept: { type: 'exit', reason: 'kept' },
-  },
-});
+const refundWatch = parseFlowDefinition(REFUND_WATCH);
 
 describe('a wait in a journey keyed per order', () => {
-  const entryEvent = {
-    name: 'purchase',
-    properties: { order_id: 'o-1', source: 'api', total: 30 },
-  };
-  const refundOf = (orderId: string) => ({
-    name: 'order_refunded',
-    properties: { order_id: orderId, source: 'api', total: 30 },
-  });
+  const entryEvent = ORDER_ONE;
 
   it("hears its own order's refund, not another order's", async () => {
     const { result, at } = await runFlow(
