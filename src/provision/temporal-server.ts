@@ -90,88 +90,86 @@ export async function resolveTemporalServer(
     return { ...cached, source: 'cache' };
   }
 
-  const go = await goForBuild(
-    'Temporal server',
+  const result = await buildWithGo({
+    tool: 'Temporal server',
     binDir,
-    'Install Go (any version from 1.21; it fetches the toolchain the server needs), or set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH.',
-  );
-  const started = Date.now();
-  const result = await goInstall(
-    go,
-    binDir,
-    [
+    packages: [
       `go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`,
       `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`,
     ],
-    80 * 60_000,
-    {
-      tool: 'Temporal server',
-      module: `go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}`,
-      hint: 'The build needs the Go module proxy (proxy.golang.org, or GOPROXY). Or set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH.',
-    },
-    {
-      log,
-      installed: async () =>
-        (await isExecutable(cached.server)) && (await isExecutable(cached.sqlTool)),
-      building: `building the Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool with go install (${GO_TOOLCHAIN}); this takes 15–25 minutes once, then the binaries are cached in ${binDir}`,
-    },
-  );
+    module: `go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}`,
+    timeoutMs: 80 * 60_000,
+    withoutGo:
+      'Install Go (any version from 1.21; it fetches the toolchain the server needs), or set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH.',
+    whenFailed:
+      'The build needs the Go module proxy (proxy.golang.org, or GOPROXY). Or set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH.',
+    building: `building the Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool with go install (${GO_TOOLCHAIN}); this takes 15–25 minutes once, then the binaries are cached in ${binDir}`,
+    installed: async () =>
+      (await isExecutable(cached.server)) && (await isExecutable(cached.sqlTool)),
+    log,
+  });
   if (result === 'cached') {
     log(`Temporal server ${TEMPORAL_SERVER_VERSION}: using ${binDir} (built by another process)`);
     return { ...cached, source: 'cache' };
   }
-  log(`built the Temporal server in ${Math.round((Date.now() - started) / 1000)} s`);
   return { ...cached, source: 'go' };
 }
 
-/** The `go` on PATH to build `tool` with; without one (and nothing cached), a ProvisionError. */
-async function goForBuild(tool: string, binDir: string, hint: string): Promise<string> {
+/** A `go install` of one tool's binaries, as the two builds here describe it. */
+interface GoBuild {
+  /** The tool's name in messages ("Temporal server"). */
+  tool: string;
+  binDir: string;
+  packages: string[];
+  /** The module a failure names. */
+  module: string;
+  timeoutMs: number;
+  /** What to do without a Go toolchain on PATH. */
+  withoutGo: string;
+  /** What to do when the build fails. */
+  whenFailed: string;
+  /** The line that says the build starts, and how long it takes. */
+  building: string;
+  /** The binaries are in binDir (another process may have built them meanwhile). */
+  installed: () => Promise<boolean>;
+  log: Log;
+}
+
+/**
+ * `go install` of `packages` into binDir (atomically: all or nothing, one process at a time),
+ * with the Go toolchain the server needs and no cgo, tried again after a network failure, and the
+ * time it took logged. No `go` on PATH or a failed build is a ProvisionError of the tool (naming
+ * its module). 'cached' when another process built it meanwhile.
+ */
+async function buildWithGo(build: GoBuild): Promise<'built' | 'cached'> {
+  const { tool, binDir, log } = build;
   const go = await which('go');
   if (!go)
     throw new ProvisionError(
       tool,
       [`cache: nothing in ${binDir}`, 'go install: no Go toolchain on PATH'],
-      hint,
+      build.withoutGo,
     );
-  return go;
-}
-
-/**
- * `go install` of `packages` into binDir (atomically: all or nothing, one process at a time),
- * with the Go toolchain the server needs and no cgo, tried again after a network failure; a
- * failure is a ProvisionError of `failure.tool` naming its module. 'cached' when another process
- * built it meanwhile.
- */
-async function goInstall(
-  go: string,
-  binDir: string,
-  packages: string[],
-  timeoutMs: number,
-  failure: { tool: string; module: string; hint: string },
-  opts: { log: Log; installed: () => Promise<boolean>; building: string },
-): Promise<'built' | 'cached'> {
-  const { log } = opts;
+  const started = Date.now();
+  let result: 'built' | 'cached';
   try {
-    return await installAtomically(
+    result = await installAtomically(
       binDir,
       async (scratch) => {
-        const started = Date.now();
-        log(opts.building);
+        log(build.building);
         const progress = setInterval(
           () =>
-            log(
-              `still building the ${failure.tool} (${Math.round((Date.now() - started) / 60_000)} min)`,
-            ),
+            log(`still building the ${tool} (${Math.round((Date.now() - started) / 60_000)} min)`),
           60_000,
         );
         try {
           await runGo(
             go,
-            ['install', ...packages],
+            ['install', ...build.packages],
             {
               env: { ...process.env, GOBIN: scratch, GOTOOLCHAIN: GO_TOOLCHAIN, CGO_ENABLED: '0' },
               maxBuffer: 64 * 1024 * 1024,
-              timeout: timeoutMs,
+              timeout: build.timeoutMs,
             },
             log,
           );
@@ -179,15 +177,18 @@ async function goInstall(
           clearInterval(progress);
         }
       },
-      { installed: opts.installed, what: failure.tool, log },
+      { installed: build.installed, what: tool, log },
     );
   } catch (err) {
     throw new ProvisionError(
-      failure.tool,
-      [`go install ${failure.module}: ${errorText(err)}`],
-      failure.hint,
+      tool,
+      [`go install ${build.module}: ${errorText(err)}`],
+      build.whenFailed,
     );
   }
+  if (result === 'built')
+    log(`built the ${tool} in ${Math.round((Date.now() - started) / 1000)} s`);
+  return result;
 }
 
 /** The ports of the four services a single server process runs. */
@@ -634,30 +635,18 @@ export async function resolveUiServer(opts: {
   const binDir = path.join(opts.cacheDir, `temporal-ui-server-${UI_SERVER_VERSION}`, 'bin');
   const cached = path.join(binDir, 'server');
   if (await isExecutable(cached)) return cached;
-  const go = await goForBuild(
-    'Temporal UI server',
+  await buildWithGo({
+    tool: 'Temporal UI server',
     binDir,
-    'Install Go, or set TEMPORAL_UI_SERVER_PATH.',
-  );
-  const started = Date.now();
-  const result = await goInstall(
-    go,
-    binDir,
-    [`github.com/temporalio/ui-server/v2/cmd/server@v${UI_SERVER_VERSION}`],
-    30 * 60_000,
-    {
-      tool: 'Temporal UI server',
-      module: `github.com/temporalio/ui-server/v2@v${UI_SERVER_VERSION}`,
-      hint: 'The build needs the Go module proxy. Or set TEMPORAL_UI_SERVER_PATH.',
-    },
-    {
-      log,
-      installed: () => isExecutable(cached),
-      building: `building the Temporal UI server ${UI_SERVER_VERSION} with go install (a few minutes, once)`,
-    },
-  );
-  if (result === 'built')
-    log(`built the Temporal UI server in ${Math.round((Date.now() - started) / 1000)} s`);
+    packages: [`github.com/temporalio/ui-server/v2/cmd/server@v${UI_SERVER_VERSION}`],
+    module: `github.com/temporalio/ui-server/v2@v${UI_SERVER_VERSION}`,
+    timeoutMs: 30 * 60_000,
+    withoutGo: 'Install Go, or set TEMPORAL_UI_SERVER_PATH.',
+    whenFailed: 'The build needs the Go module proxy. Or set TEMPORAL_UI_SERVER_PATH.',
+    building: `building the Temporal UI server ${UI_SERVER_VERSION} with go install (a few minutes, once)`,
+    installed: () => isExecutable(cached),
+    log,
+  });
   return cached;
 }
 
