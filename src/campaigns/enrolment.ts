@@ -143,7 +143,7 @@ async function nextJourney(
   const trigger = triggerOf(kind, campaign);
   const reentry = reentryOf(kind, campaign);
   if (trigger.on === 'event' && trigger.key) {
-    // One journey per key value, ever (enrolOnEvent skips an event without the property); a
+    // One journey per key value, ever (queueOnEvent skips an event without the property); a
     // re-entry rule also holds per contact, across key values (one journey for five carts a day).
     const key = keyValue(entryEvent, trigger.key) ?? '';
     const workflowId = keyedJourneyWorkflowId(campaign.id, contactId, key);
@@ -458,23 +458,9 @@ function meetsWhere(trigger: CampaignTrigger, event: FlowEvent | undefined): boo
 /**
  * Trigger "store event": a contact's journeys in `campaigns` (campaignsStartedBy), one each (one per
  * key value for a keyed entry), unless the campaign's audience needs an email the contact has not or
- * the event misses its entry's `where`. Its contact must be committed: the journey's activities
- * read it.
- */
-export async function enrolOnEvent(
-  deps: JourneyStarter,
-  campaigns: readonly CampaignForStart<CampaignBase>[],
-  contact: { id: number; email: string | null },
-  event?: FlowEvent,
-): Promise<JourneyStart[]> {
-  return entriesOnEvent(campaigns, contact, event, (campaign) =>
-    start(deps, campaign, contact.id, event),
-  );
-}
-
-/**
- * As enrolOnEvent, but the journeys go to the start queue, whose starters start them at the
- * engine's rate: what the inbox does, so applying an event never waits for Temporal. An outcome
+ * the event misses its entry's `where`. They go to the start queue, whose starters start them at
+ * the engine's rate (or the inbox at once, src/inbox/journey-entry.ts), so applying an event never
+ * waits for Temporal; a journey's contact must be committed before it starts. An outcome
  * 'started' is a journey queued now. `deps.db` may be a transaction: the queued starts are then
  * written (or rolled back) with it.
  */
@@ -483,19 +469,6 @@ export async function queueOnEvent(
   campaigns: readonly CampaignForStart<CampaignBase>[],
   contact: { id: number; email: string | null },
   event?: FlowEvent,
-): Promise<JourneyStart[]> {
-  return entriesOnEvent(campaigns, contact, event, (campaign) =>
-    enqueue(deps.db, campaign, contact.id, event),
-  );
-}
-
-async function entriesOnEvent(
-  campaigns: readonly CampaignForStart<CampaignBase>[],
-  contact: { id: number; email: string | null },
-  event: FlowEvent | undefined,
-  enter: (
-    campaign: CampaignForStart<CampaignBase>,
-  ) => Promise<{ outcome: StartOutcome; workflowId: string }>,
 ): Promise<JourneyStart[]> {
   const journeys: JourneyStart[] = [];
   const failed: { campaignId: string; error: unknown }[] = [];
@@ -508,7 +481,7 @@ async function entriesOnEvent(
     // One campaign's failure must not keep the contact out of the others: a retry of the event
     // finds those enrolled (deterministic ids) and tries the failed ones again.
     try {
-      const { outcome, workflowId } = await enter(campaign);
+      const { outcome, workflowId } = await enqueue(deps.db, campaign, contact.id, event);
       journeys.push({ campaignId: campaign.definition.id, workflowId, outcome });
     } catch (error) {
       failed.push({ campaignId: campaign.definition.id, error });

@@ -8,11 +8,11 @@ import { describe, expect, it } from 'vitest';
 import {
   campaignsStartedBy,
   enrolAudienceBatch,
-  enrolOnEvent,
   launchCampaign,
   CampaignNotLaunchableError,
 } from '../../src/campaigns/enrolment.js';
 import type { JourneyInput } from '../../src/campaigns/journey-contract.js';
+import { enterJourneys } from '../../src/inbox/journey-entry.js';
 import { saveCampaign, setCampaignStatus } from '../../src/db/campaigns.js';
 import { loadConfig } from '../../src/config.js';
 import { useTestDatabase } from '../support/db.js';
@@ -88,13 +88,24 @@ describe('enrolment', () => {
       couponSet: 'w',
     });
     const { client, started } = recordingClient();
-    const starter = { client, db, taskQueue: 'q', searchAttributes: false };
+    const starter = { temporal: client, db, taskQueue: 'q', searchAttributes: false };
 
-    const withEmail = await enrolOnEvent(starter, campaigns, { id: 41, email: 'r@example.com' });
-    const withoutEmail = await enrolOnEvent(starter, campaigns, { id: 42, email: null });
+    const [registered, withoutEmail] = await db
+      .insertInto('contacts')
+      .values([{ email: 'r@example.com' }, { email: null }])
+      .returning(['id', 'email'])
+      .execute();
 
-    expect(withEmail.map((j) => j.workflowId)).toEqual(['welcome/41', 'welcome-all/41']);
-    expect(withoutEmail.map((j) => j.workflowId)).toEqual(['welcome-all/42']);
+    const entered = await enterJourneys(starter, campaigns, registered!);
+    const enteredWithoutEmail = await enterJourneys(starter, campaigns, withoutEmail!);
+
+    expect(entered.map((j) => j.workflowId)).toEqual([
+      `welcome/${registered!.id}`,
+      `welcome-all/${registered!.id}`,
+    ]);
+    expect(enteredWithoutEmail.map((j) => j.workflowId)).toEqual([
+      `welcome-all/${withoutEmail!.id}`,
+    ]);
     expect(started.map((s) => [s.type, s.input.campaign.name, s.input.definitionVersion])).toEqual([
       ['welcomeVoucherJourney', 'Welcome', 1],
       ['welcomeVoucherJourney', 'Welcome all', 1],

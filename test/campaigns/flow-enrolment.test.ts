@@ -5,12 +5,9 @@
  */
 import type { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import {
-  campaignsStartedBy,
-  enrolOnEvent,
-  enrolOnSegmentEntry,
-} from '../../src/campaigns/enrolment.js';
+import { campaignsStartedBy, enrolOnSegmentEntry } from '../../src/campaigns/enrolment.js';
 import type { FlowEvent, JourneyInput } from '../../src/campaigns/journey-contract.js';
+import { enterJourneys } from '../../src/inbox/journey-entry.js';
 import { saveCampaign } from '../../src/db/campaigns.js';
 import { createSegment } from '../../src/db/segments.js';
 import { useTestDatabase } from '../support/db.js';
@@ -101,39 +98,37 @@ describe('flow enrolment', () => {
       .executeTakeFirstOrThrow();
     const contact = { id, email: null };
     const { client, started } = recordingClient();
-    const starter = { client, db, taskQueue: 'q', searchAttributes: false };
+    const starter = { temporal: client, db, taskQueue: 'q', searchAttributes: false };
     const review = (stars: number): FlowEvent => ({
       name: 'review_written',
       properties: { stars },
     });
 
-    expect(await enrolOnEvent(starter, campaigns, contact, review(3))).toEqual([]);
-    const first = await enrolOnEvent(starter, campaigns, contact, review(5));
+    expect(await enterJourneys(starter, campaigns, contact, review(3))).toEqual([]);
+    const first = await enterJourneys(starter, campaigns, contact, review(5));
     expect(first).toEqual([
       { campaignId: 'review', workflowId: `review/${id}`, outcome: 'started' },
     ]);
     expect(started[0]!.input.entryEvent).toEqual(review(5));
 
-    // The journeys table as the journey's activities write it: ended, 10 days ago, then 40.
+    // The journey, as its activities record it: ended; enrolled 10 days ago, then 40.
     await db
-      .insertInto('journeys')
-      .values({
-        workflow_id: `review/${id}`,
-        campaign_id: 'review',
-        contact_id: id,
+      .updateTable('journeys')
+      .set({
         enrolled_at: new Date(Date.now() - 10 * DAY),
         ended_at: new Date(Date.now() - 9 * DAY),
         end_reason: 'completed',
       })
+      .where('workflow_id', '=', `review/${id}`)
       .execute();
-    const tooSoon = await enrolOnEvent(starter, campaigns, contact, review(5));
+    const tooSoon = await enterJourneys(starter, campaigns, contact, review(5));
     expect(tooSoon).toMatchObject([{ outcome: 'already_enrolled' }]);
     await db
       .updateTable('journeys')
       .set({ enrolled_at: new Date(Date.now() - 40 * DAY) })
       .where('workflow_id', '=', `review/${id}`)
       .execute();
-    const again = await enrolOnEvent(starter, campaigns, contact, review(5));
+    const again = await enterJourneys(starter, campaigns, contact, review(5));
     expect(again).toEqual([
       { campaignId: 'review', workflowId: `review/${id}/2`, outcome: 'started' },
     ]);
@@ -158,12 +153,12 @@ describe('flow enrolment', () => {
       .executeTakeFirstOrThrow();
     const contact = { id, email: 'carts@example.com' };
     const { client } = recordingClient();
-    const starter = { client, db, taskQueue: 'q', searchAttributes: false };
+    const starter = { temporal: client, db, taskQueue: 'q', searchAttributes: false };
     const campaigns = await campaignsStartedBy(db, 'cart_started');
     const cart = async (key: string) =>
       Object.fromEntries(
         (
-          await enrolOnEvent(starter, campaigns, contact, {
+          await enterJourneys(starter, campaigns, contact, {
             name: 'cart_started',
             properties: { cart_id: key },
           })
