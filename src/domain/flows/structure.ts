@@ -233,6 +233,28 @@ const experiment = z
   .union([z.literal(true), experimentSettings])
   .transform((e) => (e === true ? experimentSettings.parse({}) : e));
 
+/**
+ * Each arm (a split's `arms`, a send's `variants`) named as an earlier one, at its name:
+ * `arms[2].name: "b" is the name of arms[0] too; arm names must differ`.
+ */
+function checkArmNamesDiffer(
+  arms: readonly { name: string }[],
+  field: 'arms' | 'variants',
+  ctx: z.RefinementCtx,
+) {
+  const first = new Map<string, number>();
+  for (const [i, { name }] of arms.entries()) {
+    const earlier = first.get(name);
+    if (earlier === undefined) first.set(name, i);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [field, i, 'name'],
+        message: `"${name}" is the name of ${field}[${earlier}] too; arm names must differ`,
+      });
+  }
+}
+
 /** `control` and `winner` must name one of the arms. */
 function checkExperimentArms(
   settings: z.infer<typeof experimentSettings> | undefined,
@@ -261,19 +283,17 @@ const splitNode = z
           next: nodeId,
         }),
       )
-      .min(2, 'a split needs at least two arms')
-      .refine((arms) => new Set(arms.map((a) => a.name)).size === arms.length, {
-        message: 'arm names must differ',
-      }),
+      .min(2, 'a split needs at least two arms'),
     experiment: experiment.optional(),
   })
-  .superRefine((n, ctx) =>
+  .superRefine((n, ctx) => {
+    checkArmNamesDiffer(n.arms, 'arms', ctx);
     checkExperimentArms(
       n.experiment,
       n.arms.map((a) => a.name),
       ctx,
-    ),
-  );
+    );
+  });
 
 const sendNode = z
   .strictObject({
@@ -301,14 +321,16 @@ const sendNode = z
         path: ['experiment'],
         message: 'a send node is an experiment through its variants; add "variants"',
       });
-    const arms = [SEND_CONTROL_ARM, ...(n.variants ?? []).map((v) => v.name)];
-    if (new Set(arms).size !== arms.length)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['variants'],
-        message: `variant names must differ, and "${SEND_CONTROL_ARM}" is the node's own template`,
-      });
-    checkExperimentArms(n.experiment, arms, ctx);
+    const variants = n.variants ?? [];
+    for (const [i, { name }] of variants.entries())
+      if (name === SEND_CONTROL_ARM)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['variants', i, 'name'],
+          message: `"${SEND_CONTROL_ARM}" is the arm of the node's own template; give the variant another name`,
+        });
+    checkArmNamesDiffer(variants, 'variants', ctx);
+    checkExperimentArms(n.experiment, [SEND_CONTROL_ARM, ...variants.map((v) => v.name)], ctx);
   });
 
 const couponNode = z.strictObject({

@@ -89,10 +89,25 @@ describe('declaring an experiment', () => {
       'nodes.pick.experiment.winner: no arm "y"; the arms are a, b',
     ]);
     expect(problems(flow({}, { variants: [{ name: 'control', template: 'x' }] }))).toEqual([
-      'nodes.mail.variants: variant names must differ, and "control" is the node\'s own template',
+      'nodes.mail.variants[0].name: "control" is the arm of the node\'s own template; give the variant another name',
     ]);
     expect(problems(flow({}, { experiment: true }))).toEqual([
       'nodes.mail.experiment: a send node is an experiment through its variants; add "variants"',
+    ]);
+  });
+
+  it('names the arm or variant whose name an earlier one has, at its field', () => {
+    const twice = [...arms, { name: 'a', weight: 2, next: 'done' }];
+    expect(problems(flow({ arms: twice }))).toEqual([
+      'nodes.pick.arms[2].name: "a" is the name of arms[0] too; arm names must differ',
+    ]);
+    const variants = [
+      { name: 'short', template: 'x' },
+      { name: 'long', template: 'y' },
+      { name: 'short', template: 'z' },
+    ];
+    expect(problems(flow({}, { variants }))).toEqual([
+      'nodes.mail.variants[2].name: "short" is the name of variants[0] too; arm names must differ',
     ]);
   });
 
