@@ -1,14 +1,17 @@
 /**
  * A flow is checked against what exists before it is saved, on real Postgres: the segments it
- * tests, the segments it changes (static), its coupon sets, channels and templates.
+ * tests, the segments it changes (static), its coupon sets, channels and templates, and the
+ * events it names where it would not hear them as written.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { createCheckedCampaign } from '../../src/campaigns/admin.js';
 import { checkFlowDefinition } from '../../src/campaigns/flow-check.js';
+import { validateCampaign } from '../../src/campaigns/validate.js';
 import { PROJECT_ROOT } from '../../src/config.js';
-import { saveCampaign } from '../../src/db/campaigns.js';
+import { getCampaign, saveCampaign } from '../../src/db/campaigns.js';
 import { ensureCouponSet } from '../../src/db/coupons.js';
 import { createSegment } from '../../src/db/segments.js';
 import { FlowDefinitionError } from '../../src/domain/flows/definition.js';
@@ -133,6 +136,39 @@ describe('flows checked against the database', () => {
     expect(
       await problemsOf(review('order_refunded', ['order_refunded'], 'order_refunded')),
     ).toEqual([]);
+  });
+
+  it('refuses a `where` on a wait until a purchase at validate and create, and still loads a flow stored with one', async () => {
+    // A marketer meant "until a Shopify order"; every purchase of the contact would end the wait.
+    const orderWatch = {
+      id: 'order-watch',
+      name: 'Order watch',
+      kind: 'flow',
+      nodes: {
+        start: { type: 'entry', trigger: 'event', event: 'account_registered', next: 'wait_order' },
+        wait_order: {
+          type: 'wait',
+          until: { event: 'purchase', where: { source: 'shopify' } },
+          timeout: '7 days',
+          onEvent: 'done',
+          onTimeout: 'done',
+        },
+        done: { type: 'exit', reason: 'completed' },
+      },
+    };
+    const refused =
+      /^nodes\.wait_order\.until\.where: a wait until a purchase hears every purchase of the contact/;
+    expect((await validateCampaign(database.db, orderWatch)).problems).toEqual([
+      expect.stringMatching(refused),
+    ]);
+    await expect(createCheckedCampaign(database.db, orderWatch)).rejects.toThrow(
+      /nodes\.wait_order\.until\.where/,
+    );
+    // Saved before the check (saveCampaign checks the schema only), it still loads.
+    await saveCampaign(database.db, orderWatch);
+    expect((await getCampaign(database.db, 'order-watch')).definition).toMatchObject({
+      nodes: { wait_order: { until: { event: 'purchase', where: { source: 'shopify' } } } },
+    });
   });
 
   it('names a variable an inline template reads that the send never has, which would go out blank', async () => {

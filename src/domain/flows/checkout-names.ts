@@ -13,7 +13,8 @@ import { closestName } from '../edit-distance.js';
 
 const CHECKOUT_EVENT_NAMES: readonly string[] = Object.values(CHECKOUT_EVENTS);
 
-const isCheckoutEvent = (name: string | undefined) =>
+/** Is `name` one of the store's checkout events? */
+export const isCheckoutEvent = (name: string | undefined) =>
   name !== undefined && CHECKOUT_EVENT_NAMES.includes(name);
 
 /**

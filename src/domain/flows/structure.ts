@@ -104,7 +104,11 @@ const waitNode = z
     type: z.literal('wait'),
     /** A plain wait. */
     duration: durationText.optional(),
-    /** Until the contact window opens, or until an event (with `timeout`: two exits). */
+    /**
+     * Until the contact window opens, or until an event (with `timeout`: two exits). A purchase
+     * wait hears every purchase of the contact: its `where` is refused before a flow is saved
+     * (./purchase-waits.ts), not here, so a stored flow with one still loads.
+     */
     until: z
       .union([
         z.literal('contact_window'),

@@ -1,15 +1,16 @@
 /**
  * Everything about a flow that its schema and graph checks cannot tell: its checkout events and
- * key are ones checkout events carry, Boomerang's own events are named only where they arrive,
- * the segments it tests exist, the segments it changes are static, the campaigns its `inJourney`
- * branches name exist, its coupon sets exist, its channels are known, and every template exists
- * (by name) or parses and renders against a sample contact, and reads no variable the send
- * will never have.
+ * key are ones checkout events carry, Boomerang's own events are named only where they arrive, no
+ * wait until a purchase has a `where` it would ignore, the segments it tests exist, the segments
+ * it changes are static, the campaigns its `inJourney` branches name exist, its coupon sets
+ * exist, its channels are known, and every template exists (by name) or parses and renders
+ * against a sample contact, and reads no variable the send will never have.
  * Asked through the look-ups a kind's checks are handed; each problem names the node and field.
  */
 import { checkoutNameProblems } from '../../../domain/flows/checkout-names.js';
 import type { FlowCampaign } from '../../../domain/flows/definition.js';
 import { ownEventNameProblems } from '../../../domain/flows/own-event-names.js';
+import { purchaseWaitProblems } from '../../../domain/flows/purchase-waits.js';
 import type { CheckLookups } from '../kind.js';
 import { templateVariableProblems } from './template-variables.js';
 
@@ -32,6 +33,7 @@ export async function flowProblems(flow: FlowCampaign, lookups: CheckLookups): P
   const problems = [
     ...checkoutNameProblems(flow),
     ...ownEventNameProblems(flow),
+    ...purchaseWaitProblems(flow),
     ...templateVariableProblems(flow),
   ];
   const nodes = Object.entries(flow.nodes);
