@@ -3,17 +3,21 @@
  * flow journeys about a contact's custom event: those whose flow has a wait for an event of that
  * name, exits on it (`exitWhen.events`) or updates its entry with it (`updatedBy`) get the
  * `flowEvent` signal (a journey not at that wait keeps it, as the coded journeys keep a purchase,
- * for a later wait of the same name to see only newer ones).
+ * for a later wait of the same name to see only newer ones); of a flow keyed per checkout or
+ * order, only the journey of the event's own key, or, for an event without the key, those whose
+ * waits hear it.
  */
 import type { Client } from '@temporalio/client';
 import { reachableFlowJourneys } from '../db/contact-events.js';
 import type { Db } from '../db/database.js';
 import type { ContactInput } from '../domain/contacts.js';
 import type { FlowCampaign } from '../domain/flows/definition.js';
+import { entryNodeId } from '../domain/flows/graph.js';
 import type {
   ORDER_EVENT_PROPERTIES,
   REGISTRATION_EVENT_PROPERTIES,
 } from '../domain/flows/own-events.js';
+import { keyedJourneyWorkflowId } from './enrolment.js';
 import { flowEventSignal, type FlowEvent } from './journey-contract.js';
 import { signalJourneys } from './lifecycle.js';
 
@@ -65,21 +69,41 @@ export function orderFlowEvent(
   };
 }
 
-/** Does the flow wait for an event named `name` anywhere, exit on it, or update its entry with it? */
-function listensFor(flow: FlowCampaign, name: string): boolean {
-  return (
-    (flow.exitWhen?.events ?? []).includes(name) ||
-    Object.values(flow.nodes ?? {}).some(
-      (node) =>
-        (node.type === 'wait' && typeof node.until === 'object' && node.until.event === name) ||
-        (node.type === 'entry' && node.updatedBy === name),
-    )
+/**
+ * Does a journey of `flow` (its workflow `workflowId`, of contact `contactId`) hear `event`, as
+ * its workflow decides (FlowRun.hear, workflows/flow-nodes/run.ts): a wait for an event of that
+ * name, an exit on it or an entry update with it. With a keyed entry, an event carrying another
+ * value of the key reaches none of them, and one without the key reaches the waits only.
+ */
+function reaches(
+  flow: FlowCampaign,
+  journey: { workflowId: string; contactId: number },
+  event: FlowEvent,
+): boolean {
+  const nodes = flow.nodes ?? {};
+  const waits = Object.values(nodes).some(
+    (node) =>
+      node.type === 'wait' && typeof node.until === 'object' && node.until.event === event.name,
   );
+  const endsOrUpdates =
+    (flow.exitWhen?.events ?? []).includes(event.name) ||
+    Object.values(nodes).some((node) => node.type === 'entry' && node.updatedBy === event.name);
+  if (!waits && !endsOrUpdates) return false;
+  const entry = nodes[entryNodeId(nodes) ?? ''];
+  const key = entry?.type === 'entry' ? entry.key : undefined;
+  if (key === undefined) return true;
+  const value = event.properties?.[key];
+  if (value === undefined) return waits;
+  // A keyed journey's workflow id names its own value (enrolment.ts); as text, as the workflow
+  // compares them.
+  return journey.workflowId === keyedJourneyWorkflowId(flow.id, journey.contactId, String(value));
 }
 
 /**
- * Signals the contact's running flow journeys that wait for `event`, except those in `skip`; as
- * with a purchase, those whose run wrote its end lately too (their workflow may still be open).
+ * Signals the contact's running flow journeys that `event` reaches (a keyed journey: only its own
+ * key's event, or one without the key that a wait of it hears), except those in `skip`, and
+ * returns how many took it; as with a purchase, those whose run wrote its end lately too (their
+ * workflow may still be open).
  */
 export async function signalFlowEvent(
   deps: { client: Client; db: Db },
@@ -88,12 +112,15 @@ export async function signalFlowEvent(
   skip: ReadonlySet<string> = new Set(),
 ): Promise<number> {
   // A journey may run an older version than the campaign's (kept, or not yet adopted at its
-  // node): it is signalled when any version it may run listens; one that does not ignores it.
+  // node): it is signalled when the event reaches any version it may run; one that does not
+  // ignores it.
   const waiting = (await reachableFlowJourneys(deps.db, contactId))
     .filter(
       ({ workflowId, definitions }) =>
         !skip.has(workflowId) &&
-        definitions.some((definition) => listensFor(definition as FlowCampaign, event.name)),
+        definitions.some((definition) =>
+          reaches(definition as FlowCampaign, { workflowId, contactId }, event),
+        ),
     )
     .map(({ workflowId }) => workflowId);
   return signalJourneys(deps.client, waiting, flowEventSignal, event);

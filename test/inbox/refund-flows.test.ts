@@ -142,14 +142,14 @@ describe('refunds in flows', () => {
 
     const full = await apply(refund('r-1', 'refund-r-1'));
     expect(full).toMatchObject({ status: 'applied' });
-    // Both orders' journeys are told; the one keyed on another order ignores it.
+    // Only the refunded order's journey is told (and counted): the other order's would ignore it.
     expect(full.result).toMatchObject({
       outcome: 'refunded',
-      journeysSignalled: 2,
+      journeysSignalled: 1,
       journeys: [{ campaignId: 'refund-survey', workflowId: survey(), outcome: 'started' }],
     });
     expect(describeResult(full.result!)).toBe(
-      `order r-1 of contact ${contactId}: refunded; 2 running journeys signalled; 1 journey started`,
+      `order r-1 of contact ${contactId}: refunded; 1 running journey signalled; 1 journey started`,
     );
     expect(await ended(review('r-1'))).toBe('order_refunded');
     expect(await ended(survey())).toBe('completed');
@@ -170,7 +170,7 @@ describe('refunds in flows', () => {
     const retried = (await processInboxEvent(deps, failed.id))!;
     expect(retried.result).toMatchObject({
       outcome: 'refunded',
-      journeysSignalled: 2,
+      journeysSignalled: 1,
       journeys: [{ workflowId: survey(2), outcome: 'started' }],
     });
     expect(await orderStatus('r-3')).toBe('refunded');

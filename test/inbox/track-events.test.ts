@@ -148,19 +148,22 @@ describe('custom events', () => {
     await h.journeyAt(c1, 'wait-quote');
     await h.journeyAt(c2, 'wait-quote');
 
-    // Both journeys are told; c2's wait is for its own quote, so only c1's ends.
+    // Only c1's journey is told (and counted): c2's waits for its own quote, so would ignore it.
     expect((await h.postEvent(track('quote_accepted', { quote_id: 'c1' }))).status).toBe(202);
     const completed = await processInboxBatch(h.deps);
     expect(completed.outcomes).toMatchObject([
-      { status: 'applied', result: { type: 'track', journeysSignalled: 2, journeys: [] } },
+      { status: 'applied', result: { type: 'track', journeysSignalled: 1, journeys: [] } },
     ]);
     const resultOf = async (id: string) =>
       ((await h.env.client.workflow.getHandle(id).result()) as JourneyResult).endReason;
     expect(await resultOf(c1)).toBe('accepted');
     await h.journeyAt(c2, 'wait-quote');
 
-    expect((await h.postEvent(track('quote_accepted', { quote_id: 'c2' }))).status).toBe(202);
-    expect(await processInboxBatch(h.deps)).toMatchObject({ applied: 1, failed: 0 });
+    // An event without a quote_id is no other quote's: the waiting journey hears it.
+    expect((await h.postEvent(track('quote_accepted', { channel: 'web' }))).status).toBe(202);
+    expect((await processInboxBatch(h.deps)).outcomes).toMatchObject([
+      { status: 'applied', result: { type: 'track', journeysSignalled: 1 } },
+    ]);
     expect(await resultOf(c2)).toBe('accepted');
   }, 120_000);
   it('signals a journey kept on an older version for the event that version waits for', async () => {
