@@ -5,9 +5,9 @@
  * free of zod: workflow code imports it.
  */
 import type { TemplateRef } from '../../campaigns/kinds/common.js';
-import { type FlowCampaign, type FlowNodeOf, SEND_CONTROL_ARM } from './structure.js';
+import type { FlowCampaign, FlowNodeOf } from './structure.js';
 import { nodeOrder } from './graph.js';
-import { chooseArm } from './split.js';
+import { chooseArm, SEND_CONTROL_ARM } from './split.js';
 
 export interface ExperimentSettings {
   control?: string | undefined;

@@ -5,6 +5,13 @@
  */
 
 /**
+ * A send node's own template, as an experiment's arm beside its variants. Here, not beside the
+ * schema that checks the names: workflow code imports it, and the schema would bring zod into
+ * the workflow bundle, where each new workflow builds its schemas again.
+ */
+export const SEND_CONTROL_ARM = 'control';
+
+/**
  * FNV-1a over the text, then MurmurHash3's finaliser: a stable 32-bit hash with no dependency.
  * The finaliser mixes the last characters into the high bits, which decide the arm, so
  * consecutive contact ids spread evenly.

@@ -29,9 +29,7 @@ import {
   templateRef,
 } from '../../campaigns/kinds/common.js';
 import { segmentDefinitionSchema, type SegmentGroup } from '../segments/definition.js';
-
-/** A send node's own template, as an experiment's arm beside its variants. */
-export const SEND_CONTROL_ARM = 'control';
+import { SEND_CONTROL_ARM } from './split.js';
 
 /** Node ids: what BoomerangStep shows and journey events record, so short and plain. */
 export const NODE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
