@@ -4,12 +4,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectClient } from './database.js';
 
-/** Runs `use` on one connection to `url`, closed afterwards whatever happens. */
+/**
+ * Runs `use` on one connection to `url`, closed afterwards whatever happens. Connected as the pool
+ * connects, so that a Postgres turning it down is told in one line naming DATABASE_URL.
+ */
 async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = await connectClient(url);
   try {
     return await use(client);
   } finally {
@@ -51,17 +54,8 @@ export async function replaceLegacyPassword(opts: {
   log: (message: string) => void;
 }): Promise<void> {
   const { port, user, legacyPassword, password, log } = opts;
-  const connect = async (pw: string) => {
-    const client = new pg.Client({
-      host: 'localhost',
-      port,
-      user,
-      password: pw,
-      database: 'postgres',
-    });
-    await client.connect();
-    return client;
-  };
+  const connect = (pw: string) =>
+    connectClient({ host: 'localhost', port, user, password: pw, database: 'postgres' });
   try {
     await (await connect(password)).end();
     return;

@@ -90,6 +90,24 @@ function clientWithConnectTimeout(timeout: ConnectTimeout): typeof pg.Client {
 }
 
 /**
+ * One connection to `connection` (a URL or pg's options), connected, for statements outside the
+ * pool (creating databases and roles). Connecting fails as the pool's connections do: with a
+ * PostgresConnectError, a PostgresConnectTimeoutError or Node's own network error, each told in one
+ * line by the entry points.
+ */
+export async function connectClient(
+  connection: string | pg.ClientConfig,
+  connectTimeout: ConnectTimeout = DEFAULT_CONNECT_TIMEOUT,
+): Promise<pg.Client> {
+  const Client = clientWithConnectTimeout(connectTimeout);
+  const client = new Client(
+    typeof connection === 'string' ? { connectionString: connection } : connection,
+  );
+  await client.connect();
+  return client;
+}
+
+/**
  * The pool every entry point opens Postgres with. `connectTimeout` bounds the setting up of each new
  * connection (default: PGCONNECT_TIMEOUT's); waiting for a free connection is not bounded.
  */
