@@ -1,6 +1,6 @@
 /** How every entry point ends: a clear message and an exit code, never a bare stack trace. */
 import { ConfigError } from './config.js';
-import { isDatabaseUnavailable, PostgresConnectError } from './db/errors.js';
+import { isDatabaseUnavailable, PostgresConnectError, refusedConnection } from './db/errors.js';
 
 /**
  * A failure whose message is the whole story (a port taken, another `npm start` on the data
@@ -80,11 +80,29 @@ function refusalAdvice({ code, reason }: PostgresConnectError): string {
   return 'check DATABASE_URL';
 }
 
+/** Postgres's own words for a refusal, with its code. */
+function refusalReason({ reason, code }: PostgresConnectError): string {
+  return `${reason.message}${code ? `, ${code}` : ''}`;
+}
+
 /** Postgres's address and why it turned the connection down, when `err` says so. */
 function refusedByPostgres(err: unknown): string | undefined {
   if (!(err instanceof PostgresConnectError)) return undefined;
-  const { where, reason, code } = err;
-  return `cannot connect to Postgres at ${where} (${reason.message}${code ? `, ${code}` : ''}): ${refusalAdvice(err)}`;
+  return `cannot connect to Postgres at ${err.where} (${refusalReason(err)}): ${refusalAdvice(err)}`;
+}
+
+/**
+ * Why a running process cannot use Postgres, in words with the code, and, when Postgres turned the
+ * connection down, what to change (naming DATABASE_URL): for the lines of a process that goes on.
+ */
+export function postgresTrouble(err: unknown): { why: string; advice?: string } {
+  const refused = refusedConnection(err);
+  if (refused) return { why: refusalReason(refused), advice: refusalAdvice(refused) };
+  const e = (err ?? {}) as NetError & { message?: unknown };
+  const unreachable = unreachableBecause(e);
+  if (unreachable) return { why: unreachable };
+  const message = typeof e.message === 'string' && e.message ? e.message : String(err);
+  return { why: e.code && !message.includes(e.code) ? `${message}, ${e.code}` : message };
 }
 
 /**

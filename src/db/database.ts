@@ -48,6 +48,20 @@ export class PostgresConnectTimeoutError extends Error {
   }
 }
 
+/** host:port/database, never the password: how a message names a Postgres. */
+function addressOf({
+  host,
+  port,
+  database,
+}: Pick<pg.Client, 'host' | 'port' | 'database'>): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}/${database ?? ''}`;
+}
+
+/** The address of the Postgres a connection string points to, as pg reads it (PGHOST etc. filling in). */
+export function databaseAddress(connectionString: string): string {
+  return addressOf(new pg.Client({ connectionString }));
+}
+
 type ConnectCallback = ((err: Error) => void) | ((err: null, client: pg.Client) => void);
 
 /**
@@ -68,8 +82,7 @@ function clientWithConnectTimeout(timeout: ConnectTimeout): typeof pg.Client {
     // Postgres (a DatabaseError) or from pg's side of the exchange (SASL without a password).
     if (!(err instanceof pg.DatabaseError) && (err as { code?: unknown }).code !== undefined)
       return err;
-    const host = client.host.includes(':') ? `[${client.host}]` : client.host;
-    return new PostgresConnectError(`${host}:${client.port}/${client.database ?? ''}`, err);
+    return new PostgresConnectError(addressOf(client), err);
   };
   return class ConnectTimeoutClient extends pg.Client {
     constructor(config: pg.ClientConfig = {}) {

@@ -59,3 +59,22 @@ export class PostgresConnectError extends Error {
     this.code = typeof code === 'string' ? code : undefined;
   }
 }
+
+/**
+ * Postgres cannot be used right now: it is unavailable (isDatabaseUnavailable), or it turns new
+ * connections down (a password changed, a role or database dropped while the endpoint runs). A
+ * request that meets either is answered "retry later": it is not at fault, and it will go through
+ * once the operator has mended Postgres or DATABASE_URL.
+ */
+export function isDatabaseOutage(err: unknown): boolean {
+  return isDatabaseUnavailable(err) || refusedConnection(err) !== undefined;
+}
+
+/** The PostgresConnectError in `err` or its causes. */
+export function refusedConnection(err: unknown): PostgresConnectError | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    if (e instanceof PostgresConnectError) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -13,6 +13,7 @@ import { stopWhenSupervisorDies } from '../supervised.js';
 import { runMain } from '../main-helpers.js';
 import {
   checkDatabase,
+  databaseAddress,
   isDatabaseUnavailable,
   openDatabase,
   PostgresConnectError,
@@ -37,6 +38,7 @@ export async function runHttp(config: Config): Promise<void> {
   let stopping = false;
   const server = createHttpServer({
     db,
+    databaseAddress: databaseAddress(config.databaseUrl!),
     temporal: () => temporal,
     config,
     onEventsAccepted: () => processor?.kick(),

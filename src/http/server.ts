@@ -4,8 +4,9 @@
  */
 import http from 'node:http';
 import type { Client } from '@temporalio/client';
-import { checkDatabase, isDatabaseUnavailable } from '../services/database.js';
+import { checkDatabase, isDatabaseOutage } from '../services/database.js';
 import { eventsHandler } from './events.js';
+import { PostgresOutageLog } from './postgres-outage.js';
 import { HttpError, RETRY_AFTER_SECONDS, sendJson } from './respond.js';
 import { resendWebhookHandler, twilioWebhookHandler } from './provider-webhooks.js';
 import { shopifyWebhookHandler } from './shopify.js';
@@ -23,9 +24,14 @@ function temporalClient(deps: HttpDeps): Client {
   return client;
 }
 
+// The reason (addresses, ports) goes to the log only: /readyz answers anyone.
+const logNotReady = (name: string, err: unknown) =>
+  console.warn(`http: /readyz: ${name} is not ready: ${(err as Error).message}`);
+
 async function check(
   name: string,
   probe: () => Promise<unknown>,
+  logFailure = (err: unknown) => logNotReady(name, err),
   timeoutMs = 2000,
 ): Promise<{ name: string; ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
@@ -38,8 +44,7 @@ async function check(
     ]);
     return { name, ok: true };
   } catch (err) {
-    // The reason (addresses, ports) goes to the log only: /readyz answers anyone.
-    console.warn(`http: /readyz: ${name} is not ready: ${(err as Error).message}`);
+    logFailure(err);
     return { name, ok: false, error: 'does not answer (the reason is in the log)' };
   } finally {
     clearTimeout(timer);
@@ -48,14 +53,19 @@ async function check(
 
 export { RETRY_AFTER_SECONDS };
 
-export function createRoutes(deps: HttpDeps): Map<string, Handler> {
+export function createRoutes(deps: HttpDeps, outage: PostgresOutageLog): Map<string, Handler> {
   const routes = new Map<string, Handler>();
   // Liveness: the process answers. Never touches dependencies, so a database outage does not get us restarted.
   routes.set('GET /healthz', async (_req, res) => sendJson(res, 200, { status: 'ok' }));
   // Readiness: we can do useful work — Postgres answers and Temporal answers.
   routes.set('GET /readyz', async (_req, res) => {
     const checks = await Promise.all([
-      check('postgres', () => checkDatabase(deps.db)),
+      // Postgres's outage is told by the outage log, once, not at every probe of a load balancer.
+      check(
+        'postgres',
+        () => checkDatabase(deps.db).then(() => outage.answers()),
+        (err) => (isDatabaseOutage(err) ? outage.unavailable(err) : logNotReady('postgres', err)),
+      ),
       check('temporal', () => temporalClient(deps).workflowService.getSystemInfo({})),
     ]);
     const ready = checks.every((c) => c.ok);
@@ -73,7 +83,7 @@ export function createRoutes(deps: HttpDeps): Map<string, Handler> {
   routes.set('POST /webhooks/resend', resendWebhookHandler(deps));
   routes.set('POST /webhooks/twilio', twilioWebhookHandler(deps));
   // Unsubscribe links (GET) and RFC 8058 one-click unsubscribe (POST).
-  const unsubscribe = unsubscribeHandler(deps);
+  const unsubscribe = unsubscribeHandler(deps, outage);
   routes.set('GET /unsubscribe', unsubscribe);
   routes.set('POST /unsubscribe', unsubscribe);
   // The Web UI's codec server: decrypts payloads for the operator, from the UI's origin only.
@@ -118,14 +128,18 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export const HEADERS_TIMEOUT_MS = 10_000;
 
 export function createHttpServer(deps: HttpDeps): http.Server {
-  const routes = createRoutes(deps);
+  const outage = new PostgresOutageLog({
+    address: deps.databaseAddress,
+    probe: () => checkDatabase(deps.db),
+  });
+  const routes = createRoutes(deps, outage);
   const requestTimeout = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const timeouts: http.ServerOptions = {
     requestTimeout,
     headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
     connectionsCheckingInterval: Math.min(1000, requestTimeout / 4),
   };
-  return http.createServer(timeouts, (req, res) => {
+  const server = http.createServer(timeouts, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     // HEAD is GET without the body (node:http leaves the body out of HEAD answers).
     const handler =
@@ -149,10 +163,8 @@ export function createHttpServer(deps: HttpDeps): http.Server {
     handler(req, res, url).catch((err: unknown) => {
       if (err instanceof HttpError && !res.headersSent)
         return sendJson(res, err.status, { error: err.message, ...err.details }, err.headers);
-      if (isDatabaseUnavailable(err)) {
-        console.warn(
-          `http: ${req.method} ${url.pathname}: Postgres is unavailable (${(err as Error).message}); answered 503`,
-        );
+      if (isDatabaseOutage(err)) {
+        outage.unavailable(err);
         if (!res.headersSent)
           return sendJson(
             res,
@@ -170,6 +182,8 @@ export function createHttpServer(deps: HttpDeps): http.Server {
       else res.end();
     });
   });
+  server.on('close', () => outage.stop());
+  return server;
 }
 
 /**

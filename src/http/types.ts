@@ -35,6 +35,8 @@ export interface HttpDeps {
         | 'email'
       >
     >;
+  /** host:port/database of DATABASE_URL (never the password), named by the log of a Postgres outage. */
+  databaseAddress?: string;
   /** Called after new events are stored in the inbox: wakes the inbox processor. */
   onEventsAccepted?: () => void;
   /** Body limit of POST /events (default 256 KiB). */

@@ -14,8 +14,9 @@ import {
   isVoidedBySubscription,
   verifyUnsubscribeToken,
 } from '../domain/messages/unsubscribe-token.js';
-import { isDatabaseUnavailable } from '../services/database.js';
+import { isDatabaseOutage } from '../services/database.js';
 import { findContact, unsubscribeContact } from '../services/contacts.js';
+import type { PostgresOutageLog } from './postgres-outage.js';
 import { HttpError, RETRY_AFTER_SECONDS, readBody, sendHtmlPage } from './respond.js';
 import type { Handler, HttpDeps } from './types.js';
 
@@ -34,7 +35,7 @@ function voidedPage(res: http.ServerResponse): void {
   );
 }
 
-export function unsubscribeHandler(deps: HttpDeps): Handler {
+export function unsubscribeHandler(deps: HttpDeps, outage: PostgresOutageLog): Handler {
   return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
     try {
       // The one-click body only says "one click"; the token in the URL is what counts.
@@ -113,10 +114,8 @@ export function unsubscribeHandler(deps: HttpDeps): Handler {
       if (res.headersSent) throw err;
       if (err instanceof HttpError)
         return sendHtmlPage(res, err.status, 'This request cannot be handled', `${err.message}.`);
-      if (isDatabaseUnavailable(err)) {
-        console.warn(
-          `http: ${req.method} /unsubscribe: Postgres is unavailable (${(err as Error).message}); answered 503`,
-        );
+      if (isDatabaseOutage(err)) {
+        outage.unavailable(err);
         // Mailbox providers retry a one-click POST answered 503 with Retry-After.
         res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
         return sendHtmlPage(

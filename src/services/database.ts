@@ -6,8 +6,8 @@ import type { Config } from '../config.js';
 import { createDb, type Db, pingDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 
-export type { Db } from '../db/database.js';
-export { isDatabaseUnavailable, PostgresConnectError } from '../db/errors.js';
+export { databaseAddress, type Db } from '../db/database.js';
+export { isDatabaseOutage, isDatabaseUnavailable, PostgresConnectError } from '../db/errors.js';
 
 /** DATABASE_URL is unset and no `npm start` on this data directory says where its Postgres is. */
 export class DatabaseNotConfiguredError extends Error {

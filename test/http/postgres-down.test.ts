@@ -5,16 +5,14 @@
  */
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/database.js';
 import { createUnsubscribeToken } from '../../src/domain/messages/unsubscribe-token.js';
-import { REPORT_CONFIG } from '../reports/matchers.js';
 import { startSilentServer } from '../support/silent-server.js';
 import {
   API_KEY,
   closedPort,
+  EVERY_ROUTE_CONFIG,
   OPERATOR_BEARER,
-  OPERATOR_KEY,
   type RunningServer,
   SHOPIFY_SECRET,
   SIGNING_SECRET,
@@ -34,13 +32,7 @@ describe('routes while Postgres is down', () => {
     server = await startServer({
       db: downDb,
       temporal,
-      config: {
-        apiKey: API_KEY,
-        shopifyWebhookSecret: SHOPIFY_SECRET,
-        signingSecret: SIGNING_SECRET,
-        operatorKey: OPERATOR_KEY,
-        ...(REPORT_CONFIG as Pick<Config, 'temporal' | 'shop'>),
-      },
+      config: EVERY_ROUTE_CONFIG,
     });
   });
   afterAll(async () => {

@@ -4,6 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll } from 'vitest';
+import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import { registerReportRoutes, type ReportRouteDeps } from '../../src/http/dashboard.js';
 import { createHttpServer, type Handler, type HttpDeps, listen } from '../../src/http/server.js';
@@ -21,6 +22,15 @@ export const OPERATOR_BEARER = { authorization: `Bearer ${OPERATOR_KEY}` };
 export const basicAuth = (user: string, password: string) => ({
   authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
 });
+
+/** Every route's secret and the report settings: every route is there and lets the tests in. */
+export const EVERY_ROUTE_CONFIG: NonNullable<HttpDeps['config']> = {
+  apiKey: API_KEY,
+  shopifyWebhookSecret: SHOPIFY_SECRET,
+  signingSecret: SIGNING_SECRET,
+  operatorKey: OPERATOR_KEY,
+  ...(REPORT_CONFIG as Pick<Config, 'temporal' | 'shop'>),
+};
 
 export interface RunningServer {
   base: string;
