@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import os from 'node:os';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { saveCampaign } from '../../src/db/campaigns.js';
@@ -112,10 +113,20 @@ describe('the HTTP endpoint process', () => {
       .select('id')
       .where('email', '=', 'kim@example.com')
       .executeTakeFirstOrThrow();
-    const description = await env.client.workflow.getHandle(`welcome/${contact.id}`).describe();
+    // The journey is queued as the event is applied, and started by the start queue's starter,
+    // which may come a moment after the event counts as processed.
+    const journey = env.client.workflow.getHandle(`welcome/${contact.id}`);
+    const description = await until(
+      () =>
+        journey.describe().catch((err: unknown) => {
+          if (err instanceof WorkflowNotFoundError) return undefined;
+          throw err;
+        }),
+      'the journey started by the start queue',
+      30_000,
+    );
     expect(description.taskQueue).toBe(taskQueue);
     // The process logs once its transaction is done; a loaded machine may show it a moment later.
-    // Its journey is queued as the event is applied, and started by the start queue's starter.
     const applied =
       /inbox: inbox event \d+ \(api account_registered\) applied: contact \d+ inserted; 1 journey queued to start/;
     await until(async () => applied.test(http!.output()), 'the applied event logged', 10_000);
