@@ -2,11 +2,14 @@
  * Failures that say nothing about the work that failed: retried for as long as they last, never a
  * reason to park an inbox event or a queued journey start.
  */
-import { isDatabaseUnavailable } from '../db/errors.js';
+import { isDatabaseOutage } from '../db/errors.js';
 
-/** Temporal or Postgres unreachable: what failed (an event, a start) is not at fault. */
+/**
+ * Temporal or Postgres unreachable, or Postgres turning connections down (a password changed
+ * while Boomerang runs): what failed (an event, a start) is not at fault.
+ */
 export function isOutage(err: unknown): boolean {
-  if (isDatabaseUnavailable(err)) return true;
+  if (isDatabaseOutage(err)) return true;
   for (let e: unknown = err, depth = 0; e && depth < 6; depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown };
     // gRPC 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED: the Temporal server is down or overloaded.
