@@ -5,17 +5,11 @@
  * on a partial refund, not twice, not for another order); a flow entered on a refund starts once;
  * a refund whose signal cannot be sent is not kept, so its retry tells the journey.
  */
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import { createCheckedCampaign } from '../../src/campaigns/admin.js';
-import { journeyQuery, type JourneyResult } from '../../src/campaigns/journey-contract.js';
+import { describe, expect, it } from 'vitest';
+import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { describeResult } from '../../src/inbox/apply.js';
-import { type InboxDeps, processInboxEvent } from '../../src/inbox/processor.js';
-import { acceptEvents } from '../../src/inbox/store.js';
-import { unreachableTemporal } from '../http/support.js';
-import { until } from '../support/processes.js';
-import { useStack } from '../support/stack.js';
+import { processInboxEvent } from '../../src/inbox/processor.js';
+import { useOrderFlows } from '../support/order-flows.js';
 
 // A shop's review request, one journey per order, which a refund of that order ends.
 const REVIEW_REQUEST = `
@@ -40,38 +34,9 @@ nodes:
 `;
 
 describe('refunds in flows', () => {
-  const stack = useStack({ timeSkipping: true, workers: { searchAttributes: false } });
-  let deps: InboxDeps;
-  let down: Client;
-  let contactId: number;
+  const flows = useOrderFlows([REVIEW_REQUEST, REFUND_SURVEY]);
+  const { stack, apply, waiting, ended, orderStatus } = flows;
 
-  beforeAll(async () => {
-    const { db } = stack.database;
-    deps = {
-      db,
-      temporal: stack.env.client,
-      taskQueue: stack.workers!.taskQueue,
-      searchAttributes: false,
-    };
-    down = await unreachableTemporal();
-    ({ id: contactId } = await db
-      .insertInto('contacts')
-      .values({ email: 'rita@example.com', newsletter_status: 'subscribed' })
-      .returning('id')
-      .executeTakeFirstOrThrow());
-    await createCheckedCampaign(db, parseYaml(REVIEW_REQUEST));
-    await createCheckedCampaign(db, parseYaml(REFUND_SURVEY));
-  });
-  afterAll(async () => {
-    await down?.connection.close();
-  });
-
-  /** Stores the event in the inbox as POST /events does, and applies it now. */
-  const apply = async (body: unknown, using: InboxDeps = deps) => {
-    const accepted = await acceptEvents(stack.database.db, 'api', body);
-    if (!accepted.ok) throw new Error(JSON.stringify(accepted.problems));
-    return (await processInboxEvent(using, accepted.events[0]!.id))!;
-  };
   const purchase = (orderId: string) =>
     apply({
       type: 'purchase',
@@ -85,43 +50,9 @@ describe('refunds in flows', () => {
     order: { id: orderId },
     ...(amount !== undefined ? { amount } : {}),
   });
-  const review = (orderId: string) => `review-request/${contactId}/key/${orderId}`;
+  const review = (orderId: string) => `review-request/${flows.contactId}/key/${orderId}`;
   const survey = (entry = 1) =>
-    entry === 1 ? `refund-survey/${contactId}` : `refund-survey/${contactId}/${entry}`;
-
-  /** Queries and the database only: waiting on a result would let the test server skip the 10 days. */
-  const waiting = (workflowId: string) =>
-    until(
-      async () => {
-        const handle = stack.env.client.workflow.getHandle(workflowId);
-        const { status } = await handle.describe();
-        const state = await handle.query(journeyQuery).catch(() => undefined);
-        return status.name === 'RUNNING' && state?.currentStep === 'wait-10d';
-      },
-      `journey ${workflowId} waiting at wait-10d`,
-      30_000,
-    );
-  const ended = (workflowId: string) =>
-    until(
-      async () => {
-        const row = await stack.database.db
-          .selectFrom('journeys')
-          .select(['end_reason', 'ended_at'])
-          .where('workflow_id', '=', workflowId)
-          .executeTakeFirst();
-        return row?.ended_at ? row.end_reason : undefined;
-      },
-      `journey ${workflowId} ended`,
-      30_000,
-    );
-  const orderStatus = async (orderId: string) =>
-    (
-      await stack.database.db
-        .selectFrom('orders')
-        .select('status')
-        .where('external_id', '=', orderId)
-        .executeTakeFirstOrThrow()
-    ).status;
+    entry === 1 ? `refund-survey/${flows.contactId}` : `refund-survey/${flows.contactId}/${entry}`;
 
   it("ends only the refunded order's journey, not on a partial refund, and starts the flow entered on refunds", async () => {
     for (const orderId of ['r-1', 'r-2'])
@@ -149,7 +80,7 @@ describe('refunds in flows', () => {
       journeys: [{ campaignId: 'refund-survey', workflowId: survey(), outcome: 'started' }],
     });
     expect(describeResult(full.result!)).toBe(
-      `order r-1 of contact ${contactId}: refunded; 1 running journey signalled; 1 journey started`,
+      `order r-1 of contact ${flows.contactId}: refunded; 1 running journey signalled; 1 journey started`,
     );
     expect(await ended(review('r-1'))).toBe('order_refunded');
     expect(await ended(survey())).toBe('completed');
@@ -160,14 +91,14 @@ describe('refunds in flows', () => {
   it('keeps no refund whose signal cannot be sent, so the retry tells the journey', async () => {
     await purchase('r-3');
     await waiting(review('r-3'));
-    const failed = await apply(refund('r-3', 'refund-r-3'), { ...deps, temporal: down });
+    const failed = await apply(refund('r-3', 'refund-r-3'), flows.down);
     expect(failed).toMatchObject({ status: 'failed', error: expect.stringMatching(/UNAVAILABLE/) });
     expect(await orderStatus('r-3')).toBe('paid');
     expect(
       await stack.database.db.selectFrom('journey_starts').select('workflow_id').execute(),
     ).toEqual([]);
 
-    const retried = (await processInboxEvent(deps, failed.id))!;
+    const retried = (await processInboxEvent(flows.deps, failed.id))!;
     expect(retried.result).toMatchObject({
       outcome: 'refunded',
       journeysSignalled: 1,
@@ -187,7 +118,7 @@ describe('refunds in flows', () => {
       journeys: [],
     });
     expect(describeResult(again.result!)).toBe(
-      `order r-1 of contact ${contactId}: already refunded`,
+      `order r-1 of contact ${flows.contactId}: already refunded`,
     );
     // The survey's journeys have ended, so an entry now would have been a third one.
     const journeys = await stack.database.db

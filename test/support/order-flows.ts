@@ -1,0 +1,108 @@
+/**
+ * Flows hearing what happens to a contact's orders, with every real part but the clock: the
+ * store's events through the inbox on real Postgres, the real workers, the time-skipping test
+ * server. The journeys are watched through queries and the database only: waiting on a result
+ * would let the test server skip their waits.
+ */
+import type { Client } from '@temporalio/client';
+import { afterAll } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { createCheckedCampaign } from '../../src/campaigns/admin.js';
+import { journeyQuery } from '../../src/campaigns/journey-contract.js';
+import type { OrderStatus } from '../../src/db/schema.js';
+import { type EventOutcome, type InboxDeps, processInboxEvent } from '../../src/inbox/processor.js';
+import { acceptEvents } from '../../src/inbox/store.js';
+import { unreachableTemporal } from '../http/support.js';
+import { until } from './processes.js';
+import { type Stack, useStack } from './stack.js';
+
+export interface OrderFlows {
+  stack: Stack;
+  /** What applying an event needs, on the stack. */
+  readonly deps: InboxDeps;
+  /** `deps` with a Temporal client that reaches no server: every signal and start fails. */
+  readonly down: InboxDeps;
+  /** The contact rita@example.com, whose orders the tests send. */
+  readonly contactId: number;
+  /** Stores the event in the inbox as POST /events does, and applies it now. */
+  apply(body: unknown, using?: InboxDeps): Promise<EventOutcome>;
+  /** Until the journey runs, at its node `wait-10d`. */
+  waiting(workflowId: string): Promise<unknown>;
+  /** Until the journey has ended: its end reason. */
+  ended(workflowId: string): Promise<string | null>;
+  orderStatus(orderId: string): Promise<OrderStatus>;
+}
+
+/** The stack with the real workers, the contact, and the flows of `flows` (YAML) created. */
+export function useOrderFlows(flows: readonly string[]): OrderFlows {
+  let deps: InboxDeps | undefined;
+  let unreachable: Client | undefined;
+  let contactId = 0;
+  const stack = useStack({
+    timeSkipping: true,
+    workers: { searchAttributes: false },
+    setup: async ({ env, database: { db }, workers }) => {
+      deps = { db, temporal: env.client, taskQueue: workers!.taskQueue, searchAttributes: false };
+      unreachable = await unreachableTemporal();
+      ({ id: contactId } = await db
+        .insertInto('contacts')
+        .values({ email: 'rita@example.com', newsletter_status: 'subscribed' })
+        .returning('id')
+        .executeTakeFirstOrThrow());
+      for (const flow of flows) await createCheckedCampaign(db, parseYaml(flow));
+    },
+  });
+  // Registered after the stack's: closed first.
+  afterAll(async () => {
+    await unreachable?.connection.close();
+  });
+  return {
+    stack,
+    get deps() {
+      return deps!;
+    },
+    get down() {
+      return { ...deps!, temporal: unreachable! };
+    },
+    get contactId() {
+      return contactId;
+    },
+    async apply(body, using = deps!) {
+      const accepted = await acceptEvents(stack.database.db, 'api', body);
+      if (!accepted.ok) throw new Error(JSON.stringify(accepted.problems));
+      return (await processInboxEvent(using, accepted.events[0]!.id))!;
+    },
+    waiting: (workflowId) =>
+      until(
+        async () => {
+          const handle = stack.env.client.workflow.getHandle(workflowId);
+          const { status } = await handle.describe();
+          const state = await handle.query(journeyQuery).catch(() => undefined);
+          return status.name === 'RUNNING' && state?.currentStep === 'wait-10d';
+        },
+        `journey ${workflowId} waiting at wait-10d`,
+        30_000,
+      ),
+    ended: (workflowId) =>
+      until(
+        async () => {
+          const row = await stack.database.db
+            .selectFrom('journeys')
+            .select(['end_reason', 'ended_at'])
+            .where('workflow_id', '=', workflowId)
+            .executeTakeFirst();
+          return row?.ended_at ? row.end_reason : undefined;
+        },
+        `journey ${workflowId} ended`,
+        30_000,
+      ),
+    async orderStatus(orderId) {
+      const { status } = await stack.database.db
+        .selectFrom('orders')
+        .select('status')
+        .where('external_id', '=', orderId)
+        .executeTakeFirstOrThrow();
+      return status;
+    },
+  };
+}
