@@ -1,11 +1,11 @@
 /**
- * Flows and the contact's events: the entry event a registration or an order gives a flow, and telling running
- * flow journeys about a contact's custom event: those whose flow has a wait for an event of that
- * name, exits on it (`exitWhen.events`) or updates its entry with it (`updatedBy`) get the
- * `flowEvent` signal (a journey not at that wait keeps it, as the coded journeys keep a purchase,
- * for a later wait of the same name to see only newer ones); of a flow keyed per checkout or
- * order, only the journey of the event's own key, or, for an event without the key, those whose
- * waits hear it.
+ * Flows and the contact's events: the entry event a registration or an order gives a flow, and
+ * telling running flow journeys about a contact's custom event or a change of an order's: those
+ * whose flow has a wait for an event of that name, exits on it (`exitWhen.events`) or updates its
+ * entry with it (`updatedBy`) get the `flowEvent` signal (a journey not at that wait keeps it, as
+ * the coded journeys keep a purchase, for a later wait of the same name to see only newer ones); of
+ * a flow keyed per checkout or order, only the journey of the event's own key, or, for an event
+ * without the key, those whose waits hear it.
  */
 import type { Client } from '@temporalio/client';
 import { reachableFlowJourneys } from '../db/contact-events.js';
@@ -49,11 +49,12 @@ export function registrationEntryEvent(
 }
 
 /**
- * An order as the flow event of its purchase or of its refund: the store's order id (a flow keyed
- * per order, `key: order_id`, hears the refund of its own order only), its source and total.
+ * An order as the flow event of its purchase, its refund or its cancellation: the store's order id
+ * (a flow keyed per order, `key: order_id`, hears its own order's refund or cancellation only),
+ * its source and total.
  */
 export function orderFlowEvent(
-  name: 'purchase' | 'order_refunded',
+  name: 'purchase' | 'order_refunded' | 'order_cancelled',
   order: { id: string; source: string; total: number },
   at: Date,
 ): FlowEvent {

@@ -2,8 +2,8 @@
  * Applying one event of the inbox. Every step is idempotent, so an event applied again (a retry
  * after a failure half-way, a webhook delivered twice under different ids) changes nothing twice:
  * contacts and orders are upserts, journeys have deterministic ids, a purchase signals the
- * contact's journeys only when its order becomes paid, or moves to it from another buyer, and a
- * refund tells the contact's flows only when its order becomes refunded.
+ * contact's journeys only when its order becomes paid, or moves to it from another buyer, and the
+ * contact's flows are told of an order only when it becomes cancelled or refunded.
  */
 import {
   type CampaignForStart,
@@ -16,7 +16,7 @@ import { signalPurchase } from '../campaigns/lifecycle.js';
 import { ContactConflictError, type UpsertAction, upsertContacts } from '../db/contacts.js';
 import { resolveBuyers } from '../db/buyers.js';
 import { recordRedemption } from '../db/coupons.js';
-import type { Db } from '../db/database.js';
+import type { Db, Executor } from '../db/database.js';
 import {
   findOrder,
   type OrderStatus,
@@ -66,6 +66,17 @@ import {
 
 export type { JourneyStart } from '../campaigns/enrolment.js';
 
+/** The contact's flows told of a change of an order's (a refund, a cancellation). */
+export interface OrderFlowsTold {
+  /** Journeys of flows whose entry is the change. */
+  journeys: JourneyStart[];
+  /**
+   * Running flow journeys that wait for the change or exit on it, told of it (a journey keyed per
+   * order hears its own order's only).
+   */
+  journeysSignalled: number;
+}
+
 export type ApplyResult =
   | {
       type: 'account_registered';
@@ -100,20 +111,18 @@ export type ApplyResult =
       journeys?: JourneyStart[];
       /** Journeys of the checkout the order completes, told it is completed. */
       checkoutJourneysSignalled?: number;
+      /**
+       * Only when the order became cancelled with this event: the flows told of it
+       * (`order_cancelled`), as a refund's are.
+       */
+      cancellation?: OrderFlowsTold;
     }
-  | {
+  | ({
       type: 'order_refunded';
       contactId: number;
       order: { id: number; externalId: string; source: string };
       outcome: 'refunded' | 'already_refunded' | 'partial_refund';
-      /** Journeys of flows whose entry is a refund (only when the order became refunded now). */
-      journeys: JourneyStart[];
-      /**
-       * Running flow journeys that wait for a refund or exit on it, told of it (a journey keyed per
-       * order exits on its own order's refund only).
-       */
-      journeysSignalled: number;
-    }
+    } & OrderFlowsTold)
   | FeedbackResult
   | {
       type: 'track';
@@ -261,9 +270,10 @@ async function resolveBuyer(
 
 /**
  * The order (idempotent by source + id), the coupon's redemption, and — when the order becomes a
- * paid purchase of this buyer — a purchase signal to the contact's running journeys. The signal is
- * sent inside the order's transaction: if it fails, the order is rolled back too, so the retry
- * signals again instead of finding the order known and staying silent.
+ * paid purchase of this buyer — a purchase signal to the contact's running journeys, or — when it
+ * becomes cancelled — `order_cancelled` to the contact's flows. The signal is sent inside the
+ * order's transaction: if it fails, the order is rolled back too, so the retry signals again
+ * instead of finding the order known and staying silent.
  */
 async function applyPurchase(
   deps: ApplyDeps,
@@ -271,7 +281,13 @@ async function applyPurchase(
   receivedAt: Date,
 ): Promise<ApplyResult> {
   const { applied: purchase, placedAt } = await applyPurchaseOrder(deps, event, receivedAt);
-  if (purchase.order.status !== 'paid') return purchase;
+  if (purchase.order.status !== 'paid') {
+    // Flows entered on a cancellation, once the order is committed (their branches read it).
+    const { cancellation } = purchase;
+    if (!cancellation?.journeys.length) return purchase;
+    const journeys = await startEntered(deps, purchase.contactId, cancellation.journeys);
+    return { ...purchase, cancellation: { ...cancellation, journeys } };
+  }
   const { checkoutId } = event.order;
   const applied = checkoutId
     ? {
@@ -300,7 +316,10 @@ async function applyPurchase(
 
 type PurchaseResult = Extract<ApplyResult, { type: 'purchase' }>;
 
-/** The order written, and when it was placed (as stored). */
+/**
+ * The order written, and when it was placed (as stored). The journeys of flows entered on its
+ * cancellation are queued, not started: they start once the order is committed.
+ */
 async function applyPurchaseOrder(
   deps: ApplyDeps,
   event: PurchaseEventInput,
@@ -350,6 +369,16 @@ async function applyPurchaseOrder(
             currency,
           })
         : 0;
+      // The store says nothing of when it cancelled the order: the event's receipt is when.
+      const cancellation =
+        written.order.status === 'cancelled' && previous?.status !== 'cancelled'
+          ? await tellOrderFlows(
+              deps,
+              trx,
+              contactId,
+              orderFlowEvent('order_cancelled', order, receivedAt),
+            )
+          : undefined;
       const applied: PurchaseResult = {
         type: 'purchase',
         contactId,
@@ -366,6 +395,7 @@ async function applyPurchaseOrder(
         newPurchase,
         couponRedeemed,
         journeysSignalled,
+        ...(cancellation ? { cancellation } : {}),
       };
       return { applied, placedAt };
     });
@@ -427,21 +457,47 @@ async function applyTrack(
 type RefundResult = Extract<ApplyResult, { type: 'order_refunded' }>;
 
 /**
+ * Inside the transaction of an order whose row is locked, the contact's flows told of `event`, a
+ * change of the order's: journeys of flows entered on it are queued (the caller starts them once
+ * the change is committed: their branches read the order), and running flow journeys that wait for
+ * it or exit on it are signalled. If the signal fails, the change and its queued journeys are
+ * rolled back, so the retry tells them again instead of finding the change made.
+ */
+async function tellOrderFlows(
+  deps: ApplyDeps,
+  trx: Executor,
+  contactId: number,
+  event: FlowEvent,
+): Promise<OrderFlowsTold> {
+  const campaigns = await campaignsStartedBy(deps.db, event.name);
+  const contact = campaigns.length ? await findContact(trx, contactId) : undefined;
+  const journeys = contact ? await queueOnEvent({ db: trx }, campaigns, contact, event) : [];
+  // Journeys entered on the event hold it already: neither started early nor signalled.
+  const entered = new Set(journeys.map((j) => j.workflowId));
+  await startBeforeSignal(deps, contactId, entered);
+  const journeysSignalled = await signalFlowEvent(
+    { client: deps.temporal, db: deps.db },
+    contactId,
+    event,
+    entered,
+  );
+  return { journeys, journeysSignalled };
+}
+
+/**
  * A refund of the whole order (or of an unknown amount) marks it refunded; a partial refund leaves
- * it paid. When the order becomes refunded, the contact's flows hear `order_refunded`: journeys of
- * flows entered on it are queued, and running flow journeys that wait for it or exit on it are
- * signalled (one keyed per order exits on its own order's only). As for a purchase, this happens
- * inside the order's transaction, its row locked: if the signal fails, the refund and its queued
- * journeys are rolled back, so the retry tells them again instead of finding the order already
- * refunded; a refund applied again finds it refunded and tells no one twice.
+ * it paid. When the order becomes refunded, the contact's flows hear `order_refunded`: flows
+ * entered on it start, and running flow journeys that wait for it or exit on it are signalled (one
+ * keyed per order hears its own order's only), from inside the order's transaction
+ * (tellOrderFlows). A refund applied again finds the order refunded and tells no one twice.
  */
 async function applyRefund(
   deps: ApplyDeps,
   event: RefundEvent,
   receivedAt: Date,
 ): Promise<ApplyResult> {
-  const campaigns = await campaignsStartedBy(deps.db, 'order_refunded');
-  const { applied, queued } = await deps.db.transaction().execute(async (trx) => {
+  const refundedAt = event.refundedAt ?? receivedAt;
+  const applied = await deps.db.transaction().execute(async (trx): Promise<RefundResult> => {
     const order = await findOrder(trx, event.order.id, event.order.source, { lock: true });
     if (!order)
       throw new DeferredEventError(
@@ -451,12 +507,13 @@ async function applyRefund(
       type: 'order_refunded' as const,
       contactId: order.contactId,
       order: { id: order.id, externalId: order.externalId, source: order.source },
+    };
+    const ref = { id: order.externalId, source: order.source, total: order.total };
+    const untold = (outcome: RefundResult['outcome']) => ({
+      ...base,
+      outcome,
       journeys: [],
       journeysSignalled: 0,
-    };
-    const untold = (outcome: RefundResult['outcome']) => ({
-      applied: { ...base, outcome },
-      queued: [],
     });
     if (event.amount !== undefined && event.amount + 0.005 < order.total)
       return untold('partial_refund');
@@ -471,28 +528,18 @@ async function applyRefund(
       couponCode: order.couponCode,
       status: 'refunded',
     });
-    const flowEvent = orderFlowEvent(
-      'order_refunded',
-      { id: order.externalId, source: order.source, total: order.total },
-      event.refundedAt ?? receivedAt,
-    );
-    const contact = campaigns.length ? await findContact(trx, order.contactId) : undefined;
-    const queued = contact ? await queueOnEvent({ db: trx }, campaigns, contact, flowEvent) : [];
-    // Journeys entered on the refund hold it already: neither started early nor signalled.
-    const entered = new Set(queued.map((j) => j.workflowId));
-    await startBeforeSignal(deps, order.contactId, entered);
-    const journeysSignalled = await signalFlowEvent(
-      { client: deps.temporal, db: deps.db },
+    const told = await tellOrderFlows(
+      deps,
+      trx,
       order.contactId,
-      flowEvent,
-      entered,
+      orderFlowEvent('order_refunded', ref, refundedAt),
     );
-    return { applied: { ...base, outcome: 'refunded' as const, journeysSignalled }, queued };
+    return { ...base, outcome: 'refunded', ...told };
   });
   // Started once the refund is committed (their branches read the order's status); queued, they
   // survive a crash here and the start queue's starters start them.
-  if (!queued.length) return applied;
-  return { ...applied, journeys: await startEntered(deps, applied.contactId, queued) };
+  if (!applied.journeys.length) return applied;
+  return { ...applied, journeys: await startEntered(deps, applied.contactId, applied.journeys) };
 }
 
 /** "1 journey started, 1 already enrolled". */
@@ -523,7 +570,12 @@ export function describeResult(result: ApplyResult): string {
         (result.couponRedeemed ? '; coupon redeemed' : '') +
         (result.newPurchase
           ? `; ${counted(result.journeysSignalled, 'running journey')} signalled`
-          : '; not a new purchase, no journey signalled') +
+          : result.cancellation
+            ? `; cancelled now: ${counted(result.cancellation.journeysSignalled, 'running journey')} signalled` +
+              (result.cancellation.journeys.length
+                ? `, ${enteredAndAlready(result.cancellation.journeys)}`
+                : '')
+            : '; not a new purchase, no journey signalled') +
         (result.checkoutJourneysSignalled
           ? `; its checkout's ${counted(result.checkoutJourneysSignalled, 'journey')} told it is completed`
           : '') +

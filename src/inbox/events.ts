@@ -346,14 +346,23 @@ const refundSchema = z
 export const MAX_TRACK_PROPERTIES_BYTES = 16_384;
 
 /**
- * Names of Boomerang's own events, which a custom event may not take: flows started or woken by
- * them read what only the real event carries (a checkout's cart, an order), so a custom
- * `checkout_started` would start a journey with an empty cart that no order could complete.
+ * Names of Boomerang's own events, which a custom event may not take, and how the store sends
+ * each: flows started or woken by them read what only the real event carries (a checkout's cart,
+ * an order), so a custom `checkout_started` would start a journey with an empty cart that no order
+ * could complete, and a custom `order_cancelled` would end the journeys of an order still paid.
  */
 const OWN_EVENT_NAMES: ReadonlyMap<string, string> = new Map([
-  ...EVENT_TYPES.filter((t) => t !== 'track').map((t): [string, string] => [t, t]),
+  ...EVENT_TYPES.filter((t) => t !== 'track').map((t): [string, string] => [
+    t,
+    `send it as {"type": "${t}", …}`,
+  ]),
   // Told to a checkout's journeys when an order completes it, or the store says it is complete.
-  [CHECKOUT_EVENTS.completed, 'checkout_updated'],
+  [
+    CHECKOUT_EVENTS.completed,
+    'send a "checkout_updated" with "checkout.completed_at", or the order with "order.checkout_id"',
+  ],
+  // Told to flows when an order becomes cancelled (inbox/apply.ts).
+  ['order_cancelled', 'send the order as {"type": "purchase", …} with "order.status": "cancelled"'],
 ]);
 
 const trackSchema = z
@@ -368,16 +377,11 @@ const trackSchema = z
         'must be an event name: lower-case letters, digits, "_", "." and "-", e.g. "wishlist_added"',
       )
       .superRefine((name, ctx) => {
-        const type = OWN_EVENT_NAMES.get(name);
-        if (type)
+        const howToSend = OWN_EVENT_NAMES.get(name);
+        if (howToSend)
           ctx.addIssue({
             code: 'custom',
-            message:
-              `"${name}" is one of Boomerang's own events, not a custom one: ` +
-              (name === CHECKOUT_EVENTS.completed
-                ? 'send a "checkout_updated" with "checkout.completed_at", or the order with "order.checkout_id"'
-                : `send it as {"type": "${type}", …}`) +
-              ', or give the custom event another name',
+            message: `"${name}" is one of Boomerang's own events, not a custom one: ${howToSend}, or give the custom event another name`,
           });
       }),
     properties: z

@@ -2,11 +2,12 @@
  * Shopify webhook payloads → Boomerang's own events (events.ts), so the inbox applies them exactly
  * like events of the HTTP API.
  *
- *   orders/create, orders/paid  → purchase: order id, customer id / email, total_price, currency,
- *                                 discount_codes[0].code, created_at; financial_status and
- *                                 cancelled_at decide the status (src/domain/shopify-orders.ts). An
- *                                 order not paid yet (pending, authorized) is ignored: orders/paid
- *                                 follows when it is.
+ *   orders/create, orders/paid, → purchase: order id, customer id / email, total_price, currency,
+ *   orders/cancelled              discount_codes[0].code, created_at; financial_status and
+ *                                 cancelled_at decide the status (src/domain/shopify-orders.ts), so
+ *                                 orders/cancelled is a cancelled order (the flow event
+ *                                 order_cancelled). An order not paid yet (pending, authorized) and
+ *                                 not cancelled is ignored: orders/paid follows when it is paid.
  *   refunds/create              → order_refunded, with the amount of its successful refund transactions.
  *   customers/create            → account_registered; email_marketing_consent.state (or the older
  *                                 accepts_marketing) gives the newsletter status.
@@ -33,6 +34,7 @@ import { type EventProblem, validateEvent } from './events.js';
 export const SHOPIFY_TOPICS = [
   'orders/create',
   'orders/paid',
+  'orders/cancelled',
   'refunds/create',
   'customers/create',
   'checkouts/create',

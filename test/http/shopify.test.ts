@@ -116,6 +116,21 @@ describe('POST /webhooks/shopify', () => {
     expect(endpoint.kicks).toBe(0);
   });
 
+  it('stores orders/cancelled as the purchase event of a cancelled order', async () => {
+    const res = await deliver(
+      'orders/cancelled',
+      shopifyOrder({ cancelled_at: '2026-11-26T08:00:00-05:00', financial_status: 'refunded' }),
+      { webhookId: 'w-cancelled' },
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: true, type: 'purchase' });
+    const [row] = await inbox();
+    expect(row!.payload).toMatchObject({
+      type: 'purchase',
+      order: { id: '820982911946154500', source: 'shopify', status: 'cancelled' },
+    });
+  });
+
   it('stores a replayed webhook id once', async () => {
     const first = (await (
       await deliver('orders/paid', shopifyOrder(), { webhookId: 'w-replay' })

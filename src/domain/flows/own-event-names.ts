@@ -2,9 +2,10 @@
  * Boomerang's own events named where a flow never hears them. A custom event may not take their
  * names (the store's POST /events refuses it), so a flow that starts on, waits for or exits on one
  * of them where Boomerang does not deliver it would wait in vain: a registration starts journeys
- * but is not told to running ones, and a checkout's journey starts on checkout_started alone (a
- * refund, order_refunded, does both). The schema lets these names pass, as any event name;
- * checked before a flow is saved (the flow kind's checks), as ./checkout-names.ts is.
+ * but is not told to running ones, and a checkout's journey starts on checkout_started alone (an
+ * order's refund and cancellation, order_refunded and order_cancelled, do both). The schema lets
+ * these names pass, as any event name; checked before a flow is saved (the flow kind's checks), as
+ * ./checkout-names.ts is.
  *
  * Pure.
  */

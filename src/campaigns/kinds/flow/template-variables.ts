@@ -25,6 +25,7 @@ const COUPON_FIELDS = ['code', 'expires_at'];
 const EVENT_PROPERTIES: Record<string, readonly string[]> = {
   purchase: ORDER_EVENT_PROPERTIES,
   order_refunded: ORDER_EVENT_PROPERTIES,
+  order_cancelled: ORDER_EVENT_PROPERTIES,
   account_registered: REGISTRATION_EVENT_PROPERTIES,
 };
 
