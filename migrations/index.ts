@@ -23,6 +23,7 @@ import * as m20261207100000 from './20261207100000_orders_index_covers_summary.j
 import * as m20261207200000 from './20261207200000_journey_starts.js';
 import * as m20261207300000 from './20261207300000_journey_starts_parking.js';
 import * as m20261208000000 from './20261208000000_journey_end_run.js';
+import * as m20261208100000 from './20261208100000_partial_refunds.js';
 
 export const migrations: Record<string, Migration> = {
   '20261123000000_greetings': m20261123000000,
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '20261207200000_journey_starts': m20261207200000,
   '20261207300000_journey_starts_parking': m20261207300000,
   '20261208000000_journey_end_run': m20261208000000,
+  '20261208100000_partial_refunds': m20261208100000,
 };

@@ -517,7 +517,12 @@ function eventWords(event: TriggerEvent): { created: string; notLaunched: string
 
 /** The store's own event types, not custom `track` events: each is posted under its own type. */
 const STORE_EVENT_WORDS: Record<
-  StoreEvent | 'purchase' | 'order_refunded' | 'order_cancelled' | typeof CHECKOUT_EVENTS.started,
+  | StoreEvent
+  | 'purchase'
+  | 'order_refunded'
+  | 'order_partially_refunded'
+  | 'order_cancelled'
+  | typeof CHECKOUT_EVENTS.started,
   { created: string; notLaunched: string }
 > = {
   purchase: {
@@ -531,6 +536,12 @@ const STORE_EVENT_WORDS: Record<
       "it starts a journey on every order the store reports refunded in full (POST /events order_refunded, or Shopify's refunds/create)",
     notLaunched:
       "starts when an order is refunded in full (POST /events with type order_refunded, or Shopify's refunds/create)",
+  },
+  order_partially_refunded: {
+    created:
+      "it starts a journey on every partial refund the store reports (POST /events order_refunded with an amount below the order's total, or Shopify's refunds/create)",
+    notLaunched:
+      "starts on a partial refund (POST /events with type order_refunded and an amount below the order's total, or Shopify's refunds/create)",
   },
   order_cancelled: {
     created:

@@ -15,6 +15,7 @@ import type { FlowCampaign } from '../domain/flows/definition.js';
 import { entryNodeId } from '../domain/flows/graph.js';
 import type {
   ORDER_EVENT_PROPERTIES,
+  PARTIAL_REFUND_EVENT_PROPERTIES,
   REGISTRATION_EVENT_PROPERTIES,
 } from '../domain/flows/own-events.js';
 import { keyedJourneyWorkflowId } from './enrolment.js';
@@ -48,26 +49,38 @@ export function registrationEntryEvent(
   };
 }
 
+/** What a flow hears of an order: the store's order id, its source and total. */
+function orderProperties(order: {
+  id: string;
+  source: string;
+  total: number;
+}): Record<(typeof ORDER_EVENT_PROPERTIES)[number], unknown> {
+  return { order_id: order.id, source: order.source, total: order.total };
+}
+
 /**
- * An order as the flow event of its purchase, its refund or its cancellation: the store's order id
- * (a flow keyed per order, `key: order_id`, hears its own order's refund or cancellation only),
- * its source and total.
+ * An order as the flow event of its purchase, its refund in full or its cancellation: the order's
+ * properties, so a flow keyed per order (`key: order_id`) hears its own order's only.
  */
 export function orderFlowEvent(
   name: 'purchase' | 'order_refunded' | 'order_cancelled',
   order: { id: string; source: string; total: number },
   at: Date,
 ): FlowEvent {
-  const properties: Record<(typeof ORDER_EVENT_PROPERTIES)[number], unknown> = {
-    order_id: order.id,
-    source: order.source,
-    total: order.total,
+  return { name, properties: orderProperties(order), occurredAt: at.toISOString() };
+}
+
+/** A partial refund of an order as a flow event: the order's properties and the amount refunded. */
+export function partialRefundFlowEvent(
+  order: { id: string; source: string; total: number },
+  amount: number,
+  at: Date,
+): FlowEvent {
+  const properties: Record<(typeof PARTIAL_REFUND_EVENT_PROPERTIES)[number], unknown> = {
+    ...orderProperties(order),
+    amount,
   };
-  return {
-    name,
-    properties,
-    occurredAt: at.toISOString(),
-  };
+  return { name: 'order_partially_refunded', properties, occurredAt: at.toISOString() };
 }
 
 /**

@@ -240,6 +240,23 @@ export async function findOrder(
   return row && toOrder(row);
 }
 
+/**
+ * Keeps a partial refund of an order; false when it was kept already (the same order, time and
+ * amount, in cents), so that flows are told of each partial refund once.
+ */
+export async function recordPartialRefund(
+  db: Executor,
+  refund: { orderId: number; refundedAt: Date; amount: number },
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto('partial_refunds')
+    .values({ order_id: refund.orderId, refunded_at: refund.refundedAt, amount: refund.amount })
+    .onConflict((oc) => oc.constraint('partial_refunds_once').doNothing())
+    .returning('order_id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
 export interface PurchaseTotals {
   /** Paid orders. */
   count: number;

@@ -74,6 +74,15 @@ export interface OrdersTable {
   updated_at: Timestamp;
 }
 
+/** A partial refund of an order that flows were told of (src/db/orders.ts). */
+export interface PartialRefundsTable {
+  order_id: number;
+  refunded_at: Timestamp;
+  /** NUMERIC(14,2), parsed to a number. */
+  amount: number;
+  received_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface ModelFitsTable {
   id: Generated<number>;
   model: 'bgnbd' | 'gamma_gamma';
@@ -379,6 +388,7 @@ export interface Database {
   greetings: GreetingsTable;
   contacts: ContactsTable;
   orders: OrdersTable;
+  partial_refunds: PartialRefundsTable;
   model_fits: ModelFitsTable;
   contact_indicators: ContactIndicatorsTable;
   contact_summary_staging: ContactSummaryStagingTable;

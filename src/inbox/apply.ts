@@ -3,7 +3,8 @@
  * after a failure half-way, a webhook delivered twice under different ids) changes nothing twice:
  * contacts and orders are upserts, journeys have deterministic ids, a purchase signals the
  * contact's journeys only when its order becomes paid, or moves to it from another buyer, and the
- * contact's flows are told of an order only when it becomes cancelled or refunded.
+ * contact's flows are told of an order only when it becomes cancelled or refunded, or of a partial
+ * refund not kept before.
  */
 import {
   type CampaignForStart,
@@ -22,6 +23,7 @@ import {
   type OrderStatus,
   type OrderUpsertAction,
   OrderValidationError,
+  recordPartialRefund,
   upsertOrder,
 } from '../db/orders.js';
 import {
@@ -35,6 +37,7 @@ import { recordContactEvent } from '../db/contact-events.js';
 import { findContact } from '../db/contacts.js';
 import {
   orderFlowEvent,
+  partialRefundFlowEvent,
   registrationEntryEvent,
   signalFlowEvent,
 } from '../campaigns/flow-events.js';
@@ -66,7 +69,7 @@ import {
 
 export type { JourneyStart } from '../campaigns/enrolment.js';
 
-/** The contact's flows told of a change of an order's (a refund, a cancellation). */
+/** The contact's flows told of a change of an order's (a refund, a partial refund, a cancellation). */
 export interface OrderFlowsTold {
   /** Journeys of flows whose entry is the change. */
   journeys: JourneyStart[];
@@ -121,7 +124,8 @@ export type ApplyResult =
       type: 'order_refunded';
       contactId: number;
       order: { id: number; externalId: string; source: string };
-      outcome: 'refunded' | 'already_refunded' | 'partial_refund';
+      /** partial_refund_again: the same partial refund (order, time, amount) was told before. */
+      outcome: 'refunded' | 'already_refunded' | 'partial_refund' | 'partial_refund_again';
     } & OrderFlowsTold)
   | FeedbackResult
   | {
@@ -486,10 +490,12 @@ async function tellOrderFlows(
 
 /**
  * A refund of the whole order (or of an unknown amount) marks it refunded; a partial refund leaves
- * it paid. When the order becomes refunded, the contact's flows hear `order_refunded`: flows
- * entered on it start, and running flow journeys that wait for it or exit on it are signalled (one
- * keyed per order hears its own order's only), from inside the order's transaction
- * (tellOrderFlows). A refund applied again finds the order refunded and tells no one twice.
+ * it paid. When the order becomes refunded, the contact's flows hear `order_refunded`; a partial
+ * refund not kept before (the same order, time and amount) is kept, and they hear
+ * `order_partially_refunded` with its amount. Flows entered on it start, and running flow journeys
+ * that wait for it or exit on it are signalled (one keyed per order hears its own order's only),
+ * from inside the order's transaction (tellOrderFlows). A refund applied again finds the order
+ * refunded, or its partial refund kept, and tells no one twice.
  */
 async function applyRefund(
   deps: ApplyDeps,
@@ -515,8 +521,17 @@ async function applyRefund(
       journeys: [],
       journeysSignalled: 0,
     });
-    if (event.amount !== undefined && event.amount + 0.005 < order.total)
-      return untold('partial_refund');
+    if (event.amount !== undefined && event.amount + 0.005 < order.total) {
+      const refund = { orderId: order.id, refundedAt, amount: event.amount };
+      if (!(await recordPartialRefund(trx, refund))) return untold('partial_refund_again');
+      const told = await tellOrderFlows(
+        deps,
+        trx,
+        order.contactId,
+        partialRefundFlowEvent(ref, event.amount, refundedAt),
+      );
+      return { ...base, outcome: 'partial_refund', ...told };
+    }
     if (order.status === 'refunded') return untold('already_refunded');
     await upsertOrder(trx, {
       source: order.source,
@@ -584,7 +599,7 @@ export function describeResult(result: ApplyResult): string {
       );
     case 'order_refunded':
       return (
-        `order ${result.order.externalId} of contact ${result.contactId}: ${result.outcome.replace('_', ' ')}` +
+        `order ${result.order.externalId} of contact ${result.contactId}: ${result.outcome.replaceAll('_', ' ')}` +
         // Flows that hear refunds: said only where the refund reached some.
         (result.journeysSignalled
           ? `; ${counted(result.journeysSignalled, 'running journey')} signalled`

@@ -361,8 +361,12 @@ const OWN_EVENT_NAMES: ReadonlyMap<string, string> = new Map([
     CHECKOUT_EVENTS.completed,
     'send a "checkout_updated" with "checkout.completed_at", or the order with "order.checkout_id"',
   ],
-  // Told to flows when an order becomes cancelled (inbox/apply.ts).
+  // Told to flows when an order becomes cancelled, or is refunded in part (inbox/apply.ts).
   ['order_cancelled', 'send the order as {"type": "purchase", …} with "order.status": "cancelled"'],
+  [
+    'order_partially_refunded',
+    'send it as {"type": "order_refunded", …} with an "amount" below the order\'s total',
+  ],
 ]);
 
 const trackSchema = z

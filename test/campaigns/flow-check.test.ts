@@ -234,6 +234,34 @@ describe('flows checked against the database', () => {
     ).toEqual([
       'nodes.sms.template.body: unknown variable "event.totl"; did you mean "event.total"? (event has order_id, source, total)',
     ]);
+    // A partial refund's entry event carries the amount refunded too.
+    expect(
+      await problemsOf({
+        id: 'partial-refund-note',
+        name: 'Partial refund note',
+        kind: 'flow',
+        exitWhen: { events: ['order_cancelled'] },
+        nodes: {
+          start: {
+            type: 'entry',
+            trigger: 'event',
+            event: 'order_partially_refunded',
+            next: 'sms',
+          },
+          sms: {
+            type: 'send',
+            channel: 'sms',
+            template: {
+              body: '{{ event.amount }} of order {{ event.order_id }}: {{ event.amout }}',
+            },
+            next: 'done',
+          },
+          done: { type: 'exit', reason: 'completed' },
+        },
+      }),
+    ).toEqual([
+      'nodes.sms.template.body: unknown variable "event.amout"; did you mean "event.amount"? (event has order_id, source, total, amount)',
+    ]);
   });
 
   it('names each missing or unusable reference at its node and field', async () => {

@@ -1,22 +1,22 @@
 /**
- * An order's cancellation reaches the contact's flows, with every real part but the clock (the
- * store's events through the inbox on real Postgres, the real workers, the time-skipping test
- * server): a flow entered on `order_cancelled` starts once for a cancellation (not for a paid
- * order, not again for a repeat), a post-purchase journey keyed per order ends on its own order's
- * cancellation only, and a cancellation whose signal cannot be sent is not kept, so its retry
- * tells them.
+ * An order's cancellation and its partial refunds reach the contact's flows, with every real part
+ * but the clock (the store's events through the inbox on real Postgres, the real workers, the
+ * time-skipping test server): a flow entered on `order_cancelled` starts once for a cancellation
+ * (not for a paid order, not again for a repeat), a post-purchase journey keyed per order ends on
+ * its own order's cancellation or partial refund only, a partial refund is told once however often
+ * it comes, and a cancellation whose signal cannot be sent is not kept, so its retry tells them.
  */
 import { describe, expect, it } from 'vitest';
 import { describeResult } from '../../src/inbox/apply.js';
 import { processInboxEvent } from '../../src/inbox/processor.js';
 import { useOrderFlows } from '../support/order-flows.js';
 
-// A review request per order, which the order's cancellation ends.
+// A review request per order, which the order's cancellation or partial refund ends.
 const REVIEW_REQUEST = `
 id: review-request
 name: Review request
 kind: flow
-exitWhen: { events: [order_cancelled] }
+exitWhen: { events: [order_cancelled, order_partially_refunded] }
 nodes:
   start: { type: entry, trigger: event, event: purchase, key: order_id, next: wait-10d }
   wait-10d: { type: wait, duration: 10 days, next: done }
@@ -33,8 +33,20 @@ nodes:
   done: { type: exit, reason: completed }
 `;
 
-describe('cancellations in flows', () => {
-  const flows = useOrderFlows([REVIEW_REQUEST, CANCEL_SURVEY]);
+// Entered on a partial refund; its branch reads the amount refunded.
+const PARTIAL_REFUND_NOTE = `
+id: partial-refund-note
+name: Partial refund note
+kind: flow
+nodes:
+  start: { type: entry, trigger: event, event: order_partially_refunded, reentry: after_end, next: amount }
+  amount: { type: branch, if: { entryEvent: { property: amount, value: 10 } }, then: ten, else: other }
+  ten: { type: exit, reason: ten }
+  other: { type: exit, reason: other }
+`;
+
+describe('cancellations and partial refunds in flows', () => {
+  const flows = useOrderFlows([REVIEW_REQUEST, CANCEL_SURVEY, PARTIAL_REFUND_NOTE]);
   const { stack, apply, waiting, ended, orderStatus } = flows;
 
   const order = (orderId: string, eventId: string, status: 'paid' | 'cancelled') => ({
@@ -43,9 +55,20 @@ describe('cancellations in flows', () => {
     contact: { email: 'rita@example.com' },
     order: { id: orderId, total: 40, currency: 'EUR', status },
   });
+  const partialRefund = (orderId: string, eventId: string, amount: number, at: string) => ({
+    type: 'order_refunded',
+    event_id: eventId,
+    order: { id: orderId },
+    amount,
+    refunded_at: at,
+  });
   const review = (orderId: string) => `review-request/${flows.contactId}/key/${orderId}`;
   const survey = (entry = 1) =>
     entry === 1 ? `cancel-survey/${flows.contactId}` : `cancel-survey/${flows.contactId}/${entry}`;
+  const note = (entry = 1) =>
+    entry === 1
+      ? `partial-refund-note/${flows.contactId}`
+      : `partial-refund-note/${flows.contactId}/${entry}`;
 
   /** Every journey of the campaign, started or still queued. */
   const journeysOf = async (campaignId: string) => {
@@ -100,6 +123,49 @@ describe('cancellations in flows', () => {
     expect(describeResult(again.result!)).toContain('not a new purchase, no journey signalled');
     // The survey's journey has ended, so a second entry would have been told apart.
     expect(await journeysOf('cancel-survey')).toEqual([survey()]);
+  });
+
+  it("ends only the partially refunded order's journey, tells a partial refund once, and gives its amount", async () => {
+    await apply(order('p-1', 'buy-p-1', 'paid'));
+    await apply(order('p-2', 'buy-p-2', 'paid'));
+    await waiting(review('p-1'));
+    await waiting(review('p-2'));
+
+    const partial = await apply(partialRefund('p-1', 'refund-p-1', 10, '2026-12-07T10:00:00Z'));
+    expect(partial.result).toMatchObject({
+      outcome: 'partial_refund',
+      // Running: c-2's and both p- orders' review requests; only p-1's is keyed on this order.
+      journeysSignalled: 3,
+      journeys: [{ workflowId: note(), outcome: 'started' }],
+    });
+    expect(await orderStatus('p-1')).toBe('paid');
+    expect(await ended(review('p-1'))).toBe('order_partially_refunded');
+    expect(await ended(note())).toBe('ten');
+    await waiting(review('p-2'));
+    await waiting(review('c-2'));
+
+    // The same refund sent again under another event id: kept already, told to no one.
+    const again = await apply(
+      partialRefund('p-1', 'refund-p-1-resent', 10, '2026-12-07T10:00:00Z'),
+    );
+    expect(again.result).toMatchObject({
+      outcome: 'partial_refund_again',
+      journeysSignalled: 0,
+      journeys: [],
+    });
+    expect(describeResult(again.result!)).toBe(
+      `order p-1 of contact ${flows.contactId}: partial refund again`,
+    );
+    expect(await journeysOf('partial-refund-note')).toEqual([note()]);
+
+    // Another partial refund of the same order is a new one: the flow entered on it starts again.
+    const second = await apply(partialRefund('p-1', 'refund-p-1-more', 5, '2026-12-07T11:00:00Z'));
+    expect(second.result).toMatchObject({
+      outcome: 'partial_refund',
+      journeys: [{ workflowId: note(2), outcome: 'started' }],
+    });
+    expect(await ended(note(2))).toBe('other');
+    await waiting(review('p-2'));
   });
 
   it('keeps no cancellation whose signal cannot be sent, so the retry tells the journeys', async () => {

@@ -110,10 +110,13 @@ describe('custom events', () => {
     );
     for (const name of ['purchase', 'account_registered', 'checkout_deleted'])
       expect((await problems(name))[0]!.message, name).toContain(`{"type": "${name}", …}`);
-    // Flows hear this of an order's cancellation, never of a custom event.
+    // Flows hear these of an order's cancellation and partial refunds, never of a custom event.
     expect((await problems('order_cancelled'))[0]!.message).toBe(
       '"order_cancelled" is one of Boomerang\'s own events, not a custom one: send the order as ' +
         '{"type": "purchase", …} with "order.status": "cancelled", or give the custom event another name',
+    );
+    expect((await problems('order_partially_refunded'))[0]!.message).toContain(
+      '{"type": "order_refunded", …} with an "amount" below the order\'s total',
     );
     expect(await stored()).toEqual(before);
   });

@@ -3,9 +3,9 @@
  * names (the store's POST /events refuses it), so a flow that starts on, waits for or exits on one
  * of them where Boomerang does not deliver it would wait in vain: a registration starts journeys
  * but is not told to running ones, and a checkout's journey starts on checkout_started alone (an
- * order's refund and cancellation, order_refunded and order_cancelled, do both). The schema lets
- * these names pass, as any event name; checked before a flow is saved (the flow kind's checks), as
- * ./checkout-names.ts is.
+ * order's refund, partial refund and cancellation, order_refunded, order_partially_refunded and
+ * order_cancelled, do both). The schema lets these names pass, as any event name; checked before
+ * a flow is saved (the flow kind's checks), as ./checkout-names.ts is.
  *
  * Pure.
  */

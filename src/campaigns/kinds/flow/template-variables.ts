@@ -8,6 +8,7 @@
 import { variablesRead } from '../../../channels/templates.js';
 import {
   ORDER_EVENT_PROPERTIES,
+  PARTIAL_REFUND_EVENT_PROPERTIES,
   REGISTRATION_EVENT_PROPERTIES,
 } from '../../../domain/flows/own-events.js';
 import { CHECKOUT_EVENTS } from '../../../domain/checkouts.js';
@@ -25,6 +26,7 @@ const COUPON_FIELDS = ['code', 'expires_at'];
 const EVENT_PROPERTIES: Record<string, readonly string[]> = {
   purchase: ORDER_EVENT_PROPERTIES,
   order_refunded: ORDER_EVENT_PROPERTIES,
+  order_partially_refunded: PARTIAL_REFUND_EVENT_PROPERTIES,
   order_cancelled: ORDER_EVENT_PROPERTIES,
   account_registered: REGISTRATION_EVENT_PROPERTIES,
 };
