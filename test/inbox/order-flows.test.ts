@@ -102,16 +102,16 @@ describe('cancellations and partial refunds in flows', () => {
 
     const cancelled = await apply(order('c-1', 'cancel-c-1', 'cancelled'));
     expect(cancelled).toMatchObject({ status: 'applied' });
-    // Both orders' journeys are told; the one keyed on another order ignores it.
+    // Only the journey keyed on the cancelled order is told; c-2's would ignore it.
     expect(cancelled.result).toMatchObject({
       order: { status: 'cancelled' },
       cancellation: {
-        journeysSignalled: 2,
+        journeysSignalled: 1,
         journeys: [{ campaignId: 'cancel-survey', workflowId: survey(), outcome: 'started' }],
       },
     });
     expect(describeResult(cancelled.result!)).toBe(
-      `contact ${flows.contactId} found; order c-1 updated (cancelled); cancelled now: 2 running journeys signalled, 1 journey started`,
+      `contact ${flows.contactId} found; order c-1 updated (cancelled); cancelled now: 1 running journey signalled, 1 journey started`,
     );
     expect(await ended(review('c-1'))).toBe('order_cancelled');
     expect(await ended(survey())).toBe('completed');
@@ -134,8 +134,8 @@ describe('cancellations and partial refunds in flows', () => {
     const partial = await apply(partialRefund('p-1', 'refund-p-1', 10, '2026-12-07T10:00:00Z'));
     expect(partial.result).toMatchObject({
       outcome: 'partial_refund',
-      // Running: c-2's and both p- orders' review requests; only p-1's is keyed on this order.
-      journeysSignalled: 3,
+      // Running: c-2's and both p- orders' review requests; only p-1's, keyed on this order, is told.
+      journeysSignalled: 1,
       journeys: [{ workflowId: note(), outcome: 'started' }],
     });
     expect(await orderStatus('p-1')).toBe('paid');
