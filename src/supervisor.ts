@@ -88,6 +88,83 @@ export function restartBackoff(): (started: number) => number {
   };
 }
 
+/** A started server of the stack, as keepRunning watches it. */
+export interface RunningPart {
+  child: ChildProcess;
+  /** Stops it if it still runs, and lets go of what it holds (its log file, its pid file). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server of the stack with `start` (which resolves once it answers, and leaves nothing
+ * running when it fails) and, while the stack is up, starts it again whenever it dies, after
+ * restartBackoff's delay: the log says how it exited and, once it answers again, that it is back.
+ * A restart that fails is tried again after the next delay; a first start that fails is the
+ * caller's to report. Resolves with the first start's server; shutdown stops the current one.
+ */
+export async function keepRunning<T extends RunningPart>(part: {
+  /** As the log names it: "the Temporal server". */
+  what: string;
+  shutdown: Shutdown;
+  /** One start; a restart is given the server that died, to come back where it was. */
+  start: (previous?: T) => Promise<T>;
+  /** Appended to the line saying it exited: where it comes back, where its log is. */
+  note?: (running: T) => string;
+}): Promise<T> {
+  const { what, shutdown } = part;
+  const backoff = restartBackoff();
+  const first = await part.start();
+  let current = first;
+  let pending: NodeJS.Timeout | undefined;
+  let restarting: Promise<void> | undefined;
+  const relaunch = (previous: T) => {
+    pending = undefined;
+    const started = Date.now();
+    restarting = part.start(previous).then(
+      (running) => {
+        current = running;
+        // The shutdown step waits for this start, then stops it.
+        if (shutdown.stopping) return;
+        say(`${what} is back`);
+        watch(running, started);
+      },
+      (err: unknown) => {
+        if (shutdown.stopping) return;
+        const delay = backoff(started);
+        say(
+          `restarting ${what} failed: ${(err as Error).message}; trying again in ${delay / 1000} s`,
+        );
+        pending = setTimeout(() => relaunch(previous), delay);
+      },
+    );
+  };
+  const watch = (running: T, started: number) => {
+    const exited = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (shutdown.stopping) return;
+      // Lets go of its log and pid files; a dead server has nothing else to stop.
+      running.stop().catch(() => {});
+      const delay = backoff(started);
+      say(
+        `${what} exited (${signal ?? `code ${code}`}); restarting it in ${delay / 1000} s${part.note?.(running) ?? ''}`,
+      );
+      pending = setTimeout(() => relaunch(running), delay);
+    };
+    // It may have died while its start was finishing, before anyone listened.
+    const { child } = running;
+    if (child.exitCode !== null || child.signalCode !== null)
+      exited(child.exitCode, child.signalCode);
+    else child.once('exit', exited);
+  };
+  watch(first, Date.now());
+  shutdown.add(what.replace(/^the /, ''), async () => {
+    clearTimeout(pending);
+    // A restart under way ends with a server to stop (or none, when it failed).
+    await restarting;
+    await current.stop();
+  });
+  return first;
+}
+
 /**
  * Starts a TypeScript part of the stack in its own process group, so a terminal's Ctrl-C reaches
  * only the supervisor, which then stops the parts in order (worker and HTTP before their database).

@@ -1,18 +1,19 @@
 /**
  * `npm start -- --temporal server`: the production Temporal server (temporal-server.ts) on the
- * stack's Postgres, and its standalone Web UI; state under the data directory. The server is
- * supervised as the dev server is: if it dies while the stack is up it is started again.
+ * stack's Postgres, and its standalone Web UI; state under the data directory. Both are
+ * supervised as the dev server is: if one dies while the stack is up it is started again.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { restartBackoff, say, type Shutdown } from '../supervisor.js';
+import { keepRunning, type RunningPart, say, type Shutdown } from '../supervisor.js';
 import { writeServerPidFile } from './local-state.js';
 import {
   defaultServerPorts,
   resolveTemporalServer,
   resolveUiServer,
   type RunningTemporalServer,
+  type RunningUiServer,
   startTemporalServer,
   startTemporalServerOnFreePorts,
   startUiServer,
@@ -71,75 +72,64 @@ export async function startProductionTemporal(
     historyShards,
     log: say,
   };
-  let server = await startOnKeptPorts(config, common);
-  const pidFile = path.join(config.dataDir, 'temporal-server.pid');
-  const writePid = async (running: RunningTemporalServer) => {
-    if (running.child.pid) await writeServerPidFile(pidFile, running.child.pid);
-  };
-  await writePid(server);
-
   // A server that dies while the stack is up is started again on the same ports (its cluster
   // remembers them). Its state is in Postgres, so running journeys carry on; the worker and the
   // HTTP endpoint reconnect by themselves, and events meanwhile wait in the inbox.
-  const backoff = restartBackoff();
-  let pending: NodeJS.Timeout | undefined;
-  let restarting: Promise<void> | undefined;
-  const relaunch = (ports: TemporalServerPorts) => {
-    pending = undefined;
-    const started = Date.now();
-    restarting = startTemporalServer({ ...common, ports }).then(
-      async (running) => {
-        server = running;
-        await writePid(running);
-        if (shutdown.stopping) return;
-        say('the Temporal server is back');
-        watch(running, started);
-      },
-      (err: unknown) => {
-        if (shutdown.stopping) return;
-        const delay = backoff(started);
-        say(
-          `restarting the Temporal server failed: ${(err as Error).message}; trying again in ${delay / 1000} s`,
-        );
-        pending = setTimeout(() => relaunch(ports), delay);
-      },
-    );
-  };
-  const watch = (running: RunningTemporalServer, started: number) =>
-    running.child.once('exit', (code, signal) => {
-      if (shutdown.stopping) return;
-      void running.stop(); // closes its log file
-      const delay = backoff(started);
-      say(
-        `the Temporal server exited (${signal ?? `code ${code}`}); restarting it in ${delay / 1000} s (log: ${running.logFile})`,
-      );
-      pending = setTimeout(() => relaunch(running.ports), delay);
-    });
-  watch(server, Date.now());
-  shutdown.add('Temporal server', async () => {
-    clearTimeout(pending);
-    // A restart under way ends with a server to stop (or none, when it failed).
-    await restarting;
-    await server.stop();
-    await fs.rm(pidFile, { force: true });
+  const server = await keepRunning<RunningTemporalServer>({
+    what: 'the Temporal server',
+    shutdown,
+    start: async (previous) =>
+      withPidFile(
+        path.join(config.dataDir, 'temporal-server.pid'),
+        previous
+          ? await startTemporalServer({ ...common, ports: previous.ports })
+          : await startOnKeptPorts(config, common),
+      ),
+    note: (running) => ` (log: ${running.logFile})`,
   });
 
-  const ui = await startUiServer({
-    binary: await resolveUiServer({
-      cacheDir: config.cacheDir,
-      explicitPath: config.tools.temporalUiServerPath,
-      log: say,
-    }),
-    stateDir,
-    port: config.temporal.uiPort,
-    temporalAddress: server.address,
-    namespace: config.temporal.namespace,
-    codecEndpoint,
+  // The Web UI is kept up the same way, and comes back on the port the banner and the CLI's
+  // links name.
+  const uiBinary = await resolveUiServer({
+    cacheDir: config.cacheDir,
+    explicitPath: config.tools.temporalUiServerPath,
+    log: say,
   });
-  const uiPidFile = path.join(config.dataDir, 'temporal-ui.pid');
-  if (ui.child.pid) await writeServerPidFile(uiPidFile, ui.child.pid);
-  shutdown.add('Temporal Web UI', async () => {
-    await ui.stop();
-    await fs.rm(uiPidFile, { force: true });
+  await keepRunning<RunningUiServer>({
+    what: 'the Temporal Web UI',
+    shutdown,
+    start: async () =>
+      withPidFile(
+        path.join(config.dataDir, 'temporal-ui.pid'),
+        await startUiServer({
+          binary: uiBinary,
+          stateDir,
+          port: config.temporal.uiPort,
+          temporalAddress: server.address,
+          namespace: config.temporal.namespace,
+          codecEndpoint,
+        }),
+      ),
+    note: (ui) => ` on port ${config.temporal.uiPort} (log: ${ui.logFile})`,
   });
+}
+
+/**
+ * `running` with its pid in `pidFile`, for a later start to stop it should npm start be killed
+ * outright (reapLeftover); the file goes when it stops.
+ */
+async function withPidFile<T extends RunningPart>(pidFile: string, running: T): Promise<T> {
+  try {
+    if (running.child.pid) await writeServerPidFile(pidFile, running.child.pid);
+  } catch (err) {
+    await running.stop();
+    throw err;
+  }
+  return {
+    ...running,
+    stop: async () => {
+      await running.stop();
+      await fs.rm(pidFile, { force: true });
+    },
+  };
 }

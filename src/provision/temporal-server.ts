@@ -660,10 +660,15 @@ export interface UiServerOptions {
   codecEndpoint?: string;
 }
 
+export interface RunningUiServer {
+  url: string;
+  child: ChildProcess;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
 /** Starts the UI server with a generated config; resolves once it answers. */
-export async function startUiServer(
-  opts: UiServerOptions,
-): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+export async function startUiServer(opts: UiServerOptions): Promise<RunningUiServer> {
   const configDir = path.join(opts.stateDir, 'ui-config');
   await fs.mkdir(configDir, { recursive: true });
   await fs.writeFile(
@@ -712,7 +717,7 @@ export async function startUiServer(
       (r) => r.ok,
       () => false,
     );
-    if (ok) return { url, child, stop };
+    if (ok) return { url, child, logFile, stop };
     if (Date.now() > deadline) {
       await stop();
       throw new Error(

@@ -2,7 +2,7 @@
  * `npm start -- --temporal server --workers 2` as a user runs it: the stack on the production
  * Temporal server with the standalone Web UI and two workers, a CLI-started workflow seen through
  * the UI's API, the server killed (SIGKILL) and started again by npm start with the workers
- * carrying on, and Ctrl-C stopping every part.
+ * carrying on, the Web UI killed and started again on its port, and Ctrl-C stopping every part.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -72,18 +72,22 @@ describe('npm start -- --temporal server', () => {
       expect(started.result.messages).toEqual(['Hello, Ada!', 'Goodbye, Ada!']);
 
       // The standalone UI server reads the production server.
-      const uiApi = `http://127.0.0.1:${ports.ui}/api/v1/namespaces/default/workflows/${encodeURIComponent(started.workflowId)}`;
-      const described = (await (await fetch(uiApi)).json()) as {
-        workflowExecutionInfo: { status: string };
+      const uiStatus = async (workflowId: string) => {
+        const uiApi = `http://127.0.0.1:${ports.ui}/api/v1/namespaces/default/workflows/${encodeURIComponent(workflowId)}`;
+        const described = (await (await fetch(uiApi)).json()) as {
+          workflowExecutionInfo: { status: string };
+        };
+        return described.workflowExecutionInfo.status;
       };
-      expect(described.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
+      expect(await uiStatus(started.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
       expect((await fetch(`http://127.0.0.1:${ports.ui}/`)).status).toBe(200);
 
+      // A pid file holds the server's pid, then its supervisor's (writeServerPidFile).
+      const pidIn = async (file: string) =>
+        Number((await fs.readFile(path.join(dataDir, file), 'utf8')).split(/\s+/)[0]);
+
       // The server dies: npm start says so and starts it again; the workers carry on with it.
-      const server = Number(
-        (await fs.readFile(path.join(dataDir, 'temporal-server.pid'), 'utf8')).split(/\s+/)[0],
-      );
-      process.kill(server, 'SIGKILL');
+      process.kill(await pidIn('temporal-server.pid'), 'SIGKILL');
       await until(
         async () => /the Temporal server is back/.test(stack!.output()) || undefined,
         'the Temporal server to be started again',
@@ -92,7 +96,26 @@ describe('npm start -- --temporal server', () => {
       expect(stack.output()).toMatch(
         /the Temporal server exited \(SIGKILL\); restarting it in \d+ s/,
       );
-      expect((await greet('Grace')).result.messages).toEqual(['Hello, Grace!', 'Goodbye, Grace!']);
+      const grace = await greet('Grace');
+      expect(grace.result.messages).toEqual(['Hello, Grace!', 'Goodbye, Grace!']);
+
+      // The Web UI dies: npm start says so and starts it again on its port, reading the server.
+      const ui = await pidIn('temporal-ui.pid');
+      process.kill(ui, 'SIGKILL');
+      await until(
+        async () => /the Temporal Web UI is back/.test(stack!.output()) || undefined,
+        'the Temporal Web UI to be started again',
+        60_000,
+      );
+      expect(stack.output()).toMatch(
+        new RegExp(
+          `the Temporal Web UI exited \\(SIGKILL\\); restarting it in \\d+ s on port ${ports.ui} \\(log: .*temporal-ui\\.log\\)`,
+        ),
+      );
+      expect((await fetch(`http://127.0.0.1:${ports.ui}/`)).status).toBe(200);
+      expect(await uiStatus(grace.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
+      // The new UI server's pid, for a later start to reap should npm start be killed outright.
+      expect(await pidIn('temporal-ui.pid')).not.toBe(ui);
 
       process.kill(-stack.child.pid!, 'SIGINT');
       expect(await stack.exited()).toBe(0);

@@ -1,0 +1,73 @@
+/**
+ * keepRunning, which keeps npm start's production Temporal server and its Web UI up: a server
+ * that dies is started again where it was, a restart that fails is tried again, and shutdown
+ * stops the server that runs then without starting another. The server here is a real process
+ * that runs until killed; test/e2e/npm-start-server.test.ts kills the real ones.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { keepRunning, type RunningPart, Shutdown, waitForExit } from '../src/supervisor.js';
+import { until } from './support/processes.js';
+
+describe('keepRunning', () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    vi.restoreAllMocks();
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('starts a server that died again, tries a failed restart again, and stops it on shutdown', async () => {
+    const said: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void said.push(line));
+    const shutdown = new Shutdown();
+    const given: (number | undefined)[] = [];
+    const start = async (previous?: RunningPart): Promise<RunningPart> => {
+      given.push(previous?.child.pid);
+      if (given.length === 2) throw new Error('port 7233 is taken');
+      const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+        stdio: 'ignore',
+      });
+      children.push(child);
+      await once(child, 'spawn');
+      return {
+        child,
+        stop: async () => {
+          child.kill('SIGTERM');
+          await waitForExit(child, 10_000);
+        },
+      };
+    };
+    const first = await keepRunning({
+      what: 'the test server',
+      shutdown,
+      start,
+      note: () => ' on port 7233',
+    });
+
+    first.child.kill('SIGKILL');
+    await until(
+      async () => said.includes('boomerang: the test server is back'),
+      'the test server to be started again',
+      60_000,
+    );
+    expect(said).toEqual([
+      expect.stringMatching(
+        /^boomerang: the test server exited \(SIGKILL\); restarting it in \d+ s on port 7233$/,
+      ),
+      expect.stringMatching(
+        /^boomerang: restarting the test server failed: port 7233 is taken; trying again in \d+ s$/,
+      ),
+      'boomerang: the test server is back',
+    ]);
+    // Each restart is given the server that died, to come back on its ports.
+    expect(given).toEqual([undefined, first.child.pid, first.child.pid]);
+
+    await shutdown.run();
+    const second = children[1]!;
+    expect(second.signalCode).toBe('SIGTERM');
+    // Its exit on shutdown is no death to restart.
+    expect(children).toHaveLength(2);
+    expect(said).toHaveLength(3);
+  }, 90_000);
+});
