@@ -1,8 +1,8 @@
 /**
- * keepRunning, which keeps npm start's production Temporal server and its Web UI up: a server
- * that dies is started again where it was, a restart that fails is tried again, and shutdown
- * stops the server that runs then without starting another. The server here is a real process
- * that runs until killed; test/e2e/npm-start-server.test.ts kills the real ones.
+ * keepRunning, which keeps npm start's Temporal servers and Web UI up: a server that dies is
+ * started again where it was, a restart that fails is tried again, and shutdown stops the server
+ * that runs then without starting another. The server here is a real process that runs until
+ * killed; the end-to-end tests kill the real ones (npm-start-server, postgres-restart).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';

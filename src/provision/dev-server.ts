@@ -3,13 +3,20 @@
  * under the data directory, the Web UI beside it. Supervised: if it dies while the stack is up it
  * is started again; the worker and the HTTP endpoint reconnect by themselves.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { type Config, temporalAddress } from '../config.js';
-import { prefixLines, restartBackoff, say, type Shutdown, waitForExit } from '../supervisor.js';
+import {
+  keepRunning,
+  prefixLines,
+  type RunningPart,
+  say,
+  type Shutdown,
+  waitForExit,
+} from '../supervisor.js';
 import { devServerSearchAttributeFlags } from '../temporal/search-attributes.js';
 import { PRIVATE_FILE_MODE, writeServerPidFile } from './local-state.js';
 import { waitForFrontend } from './temporal-server.js';
@@ -78,74 +85,61 @@ export async function startTemporalDevServer(
   ];
   const pidFile = path.join(config.dataDir, 'temporal.pid');
   say(`starting the Temporal dev server (state in ${dbFile})`);
-  let child: ChildProcess | undefined;
-  const backoff = restartBackoff();
-  const launch = async (first: boolean): Promise<void> => {
+  /** One start of the server, resolved once its frontend answers; one that fails leaves none running. */
+  const launch = async (): Promise<RunningPart> => {
     // Every workflow history is in the SQLite file (and its -wal, -shm): files the server creates
     // are its owner's only (umask 077), and one left readable by an older version is narrowed.
     for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`])
       await fs.chmod(file, PRIVATE_FILE_MODE).catch(() => {});
     // Own process group: a terminal's Ctrl-C reaches only us, and we stop Temporal last.
-    const current = spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', executable, ...args], {
+    const child = spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', executable, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    child = current;
     // Taken now, so that a 'close' emitted before a failed start is judged is not missed.
-    const closed = once(current, 'close').catch(() => undefined);
+    const closed = once(child, 'close').catch(() => undefined);
     // Read from the spawn on, before any await: when a child exits, Node discards what nobody
     // reads of its output, and a start that fails at once would lose the line that says why.
     let racedFor: number | undefined;
     const watchBind = (line: string) => (racedFor ??= lostPortRace(line, ourPorts));
-    prefixLines(current.stdout, '[temporal]', process.stdout, watchBind);
-    prefixLines(current.stderr, '[temporal]', process.stderr, watchBind);
-    // The server's pid and ours: a later start tells a leftover from a running stack by our pid.
-    if (current.pid) await writeServerPidFile(pidFile, current.pid);
-    let ready = false;
-    const started = Date.now();
-    current.once('exit', (code, signal) => {
-      // A first start that fails is reported by waitForFrontend, and npm start stops.
-      if (shutdown.stopping || (first && !ready)) return;
-      // The worker and the HTTP endpoint keep their connections and reconnect once it is back;
-      // the workflows are in the SQLite file and carry on.
-      const delay = backoff(started);
-      say(
-        `the Temporal dev server exited (${signal ?? `code ${code}`}); restarting it in ${delay / 1000} s`,
-      );
-      setTimeout(() => {
-        if (shutdown.stopping) return;
-        launch(false).then(
-          () => say('the Temporal dev server is back'),
-          (err: unknown) =>
-            say(`restarting the Temporal dev server failed: ${(err as Error).message}`),
-        );
-      }, delay);
-    });
+    prefixLines(child.stdout, '[temporal]', process.stdout, watchBind);
+    prefixLines(child.stderr, '[temporal]', process.stderr, watchBind);
+    const stop = async () => {
+      child.kill('SIGTERM');
+      await waitForExit(child, 10_000);
+      await fs.rm(pidFile, { force: true });
+    };
     try {
-      await waitForFrontend(temporalAddress(config), current, {
+      // The server's pid and ours: a later start tells a leftover from a running stack by our pid.
+      if (child.pid) await writeServerPidFile(pidFile, child.pid);
+      await waitForFrontend(temporalAddress(config), child, {
         what: 'the Temporal dev server',
         timeoutMs: 60_000,
       });
     } catch (err) {
+      await stop();
       // Its exit can be seen before its last stderr lines are read: read them before judging.
       await Promise.race([closed, delay(10_000)]);
       throw Object.assign(err as Error, { racedFor });
     }
-    ready = true;
+    return { child, stop };
   };
-  shutdown.add('Temporal dev server', async () => {
-    if (!child) return;
-    child.kill('SIGTERM');
-    await waitForExit(child, 10_000);
-    await fs.rm(pidFile, { force: true });
-  });
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await launch(true);
-    } catch (err) {
-      const racedFor = (err as { racedFor?: number }).racedFor;
-      if (racedFor === undefined || attempt >= START_ATTEMPTS || shutdown.stopping) throw err;
-      say(`the Temporal dev server lost port ${racedFor} to another program; starting it again`);
+  const firstStart = async (): Promise<RunningPart> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await launch();
+      } catch (err) {
+        const racedFor = (err as { racedFor?: number }).racedFor;
+        if (racedFor === undefined || attempt >= START_ATTEMPTS || shutdown.stopping) throw err;
+        say(`the Temporal dev server lost port ${racedFor} to another program; starting it again`);
+      }
     }
-  }
+  };
+  // The worker and the HTTP endpoint keep their connections and reconnect once it is back; the
+  // workflows are in the SQLite file and carry on.
+  await keepRunning({
+    what: 'the Temporal dev server',
+    shutdown,
+    start: (previous) => (previous ? launch() : firstStart()),
+  });
 }
