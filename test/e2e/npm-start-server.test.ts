@@ -31,8 +31,20 @@ describe('npm start -- --temporal server', () => {
     await testUiServer();
   }, SERVER_BUILD_TIMEOUT_MS);
   afterAll(async () => {
-    if (stack?.child.pid && stack.child.exitCode === null)
+    if (stack?.child.pid && stack.child.exitCode === null) {
       process.kill(-stack.child.pid, 'SIGKILL');
+      // The Temporal server and the Web UI run in process groups of their own: a failed test
+      // would leave them running.
+      for (const file of ['temporal-server.pid', 'temporal-ui.pid']) {
+        const text = await fs.readFile(path.join(dataDir, file), 'utf8').catch(() => '');
+        const pid = Number(text.split(/\s+/)[0]);
+        try {
+          if (pid) process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
+    }
     if (dataDir) await removeStackData(dataDir);
   });
 
