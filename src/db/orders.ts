@@ -257,6 +257,16 @@ export async function recordPartialRefund(
   return inserted !== undefined;
 }
 
+/** The sum of an order's partial refunds kept (0 without any). */
+export async function partialRefundsTotal(db: Executor, orderId: number): Promise<number> {
+  const row = await db
+    .selectFrom('partial_refunds')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('amount'), eb.lit(0)).as('total'))
+    .where('order_id', '=', orderId)
+    .executeTakeFirstOrThrow();
+  return Number(row.total);
+}
+
 export interface PurchaseTotals {
   /** Paid orders. */
   count: number;

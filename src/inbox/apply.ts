@@ -23,6 +23,7 @@ import {
   type OrderStatus,
   type OrderUpsertAction,
   OrderValidationError,
+  partialRefundsTotal,
   recordPartialRefund,
   upsertOrder,
 } from '../db/orders.js';
@@ -124,8 +125,17 @@ export type ApplyResult =
       type: 'order_refunded';
       contactId: number;
       order: { id: number; externalId: string; source: string };
-      /** partial_refund_again: the same partial refund (order, time, amount) was told before. */
-      outcome: 'refunded' | 'already_refunded' | 'partial_refund' | 'partial_refund_again';
+      /**
+       * partial_refund_again: the same partial refund (order, time, amount) was told before;
+       * refunded_in_parts: a partial refund that, with those kept before, adds up to the order's
+       * total, told as `order_partially_refunded` and then as `order_refunded`.
+       */
+      outcome:
+        | 'refunded'
+        | 'refunded_in_parts'
+        | 'already_refunded'
+        | 'partial_refund'
+        | 'partial_refund_again';
     } & OrderFlowsTold)
   | FeedbackResult
   | {
@@ -490,9 +500,13 @@ async function tellOrderFlows(
 
 /**
  * A refund of the whole order (or of an unknown amount) marks it refunded; a partial refund leaves
- * it paid. When the order becomes refunded, the contact's flows hear `order_refunded`; a partial
- * refund not kept before (the same order, time and amount) is kept, and they hear
- * `order_partially_refunded` with its amount. Flows entered on it start, and running flow journeys
+ * it paid, unless with the partial refunds kept before it adds up to the order's total. When the
+ * order becomes refunded, the contact's flows hear `order_refunded`; a partial refund not kept
+ * before (the same order, time and amount) is kept, and they hear `order_partially_refunded` with
+ * its amount (before `order_refunded` when it is the one that completes the refund). A refund
+ * without `refunded_at` is dated at its receipt, so the same one sent again under another event id
+ * is another partial refund: telling it apart from a second refund of the same amount would need
+ * the store's date or event id. Flows entered on it start, and running flow journeys
  * that wait for it or exit on it are signalled (one keyed per order hears its own order's only),
  * from inside the order's transaction (tellOrderFlows). A refund applied again finds the order
  * refunded, or its partial refund kept, and tells no one twice.
@@ -521,6 +535,25 @@ async function applyRefund(
       journeys: [],
       journeysSignalled: 0,
     });
+    // The order becoming refunded: stored so, and its flows told `order_refunded`.
+    const refundInFull = async (): Promise<OrderFlowsTold> => {
+      await upsertOrder(trx, {
+        source: order.source,
+        externalId: order.externalId,
+        contactId: order.contactId,
+        placedAt: order.placedAt,
+        total: order.total,
+        currency: order.currency,
+        couponCode: order.couponCode,
+        status: 'refunded',
+      });
+      return tellOrderFlows(
+        deps,
+        trx,
+        order.contactId,
+        orderFlowEvent('order_refunded', ref, refundedAt),
+      );
+    };
     if (event.amount !== undefined && event.amount + 0.005 < order.total) {
       const refund = { orderId: order.id, refundedAt, amount: event.amount };
       if (!(await recordPartialRefund(trx, refund))) return untold('partial_refund_again');
@@ -530,26 +563,23 @@ async function applyRefund(
         order.contactId,
         partialRefundFlowEvent(ref, event.amount, refundedAt),
       );
-      return { ...base, outcome: 'partial_refund', ...told };
+      // Shopify refunds an order in parts, each its own refunds/create below the total: the parts
+      // adding up to the total refund the order, as one refund in full would.
+      if (
+        order.status === 'refunded' ||
+        (await partialRefundsTotal(trx, order.id)) + 0.005 < order.total
+      )
+        return { ...base, outcome: 'partial_refund', ...told };
+      const inFull = await refundInFull();
+      return {
+        ...base,
+        outcome: 'refunded_in_parts',
+        journeys: [...told.journeys, ...inFull.journeys],
+        journeysSignalled: told.journeysSignalled + inFull.journeysSignalled,
+      };
     }
     if (order.status === 'refunded') return untold('already_refunded');
-    await upsertOrder(trx, {
-      source: order.source,
-      externalId: order.externalId,
-      contactId: order.contactId,
-      placedAt: order.placedAt,
-      total: order.total,
-      currency: order.currency,
-      couponCode: order.couponCode,
-      status: 'refunded',
-    });
-    const told = await tellOrderFlows(
-      deps,
-      trx,
-      order.contactId,
-      orderFlowEvent('order_refunded', ref, refundedAt),
-    );
-    return { ...base, outcome: 'refunded', ...told };
+    return { ...base, outcome: 'refunded', ...(await refundInFull()) };
   });
   // Started once the refund is committed (their branches read the order's status); queued, they
   // survive a crash here and the start queue's starters start them.

@@ -8,7 +8,9 @@
  *                                 orders/cancelled is a cancelled order (the flow event
  *                                 order_cancelled). An order not paid yet (pending, authorized) and
  *                                 not cancelled is ignored: orders/paid follows when it is paid.
- *   refunds/create              → order_refunded, with the amount of its successful refund transactions.
+ *   refunds/create              → order_refunded, with the amount of its successful refund transactions
+ *                                 and its created_at: refunds of one order that add up to its total
+ *                                 refund the order (src/inbox/apply.ts).
  *   customers/create            → account_registered; email_marketing_consent.state (or the older
  *                                 accepts_marketing) gives the newsletter status.
  *   checkouts/create, /update   → checkout_started / checkout_updated: the checkout's token is its id

@@ -1,0 +1,150 @@
+/**
+ * An order refunded in parts still becomes refunded and reaches the contact's flows as
+ * `order_refunded`, once, with every real part but the clock (the store's events through the inbox
+ * on real Postgres, the real workers, the time-skipping test server): partial refunds that add up
+ * to the order's total (Shopify refunds an order in parts, each its own refunds/create).
+ */
+import { describe, expect, it } from 'vitest';
+import { describeResult } from '../../src/inbox/apply.js';
+import { processInboxEvent } from '../../src/inbox/processor.js';
+import { useOrderFlows } from '../support/order-flows.js';
+
+// A review request per order, which the order's refund ends.
+const REVIEW_REQUEST = `
+id: review-request
+name: Review request
+kind: flow
+exitWhen: { events: [order_refunded] }
+nodes:
+  start: { type: entry, trigger: event, event: purchase, key: order_id, next: wait-10d }
+  wait-10d: { type: wait, duration: 10 days, next: done }
+  done: { type: exit, reason: completed }
+`;
+
+// Entered on a refund, again for a later one once the last journey ended.
+const REFUND_SURVEY = `
+id: refund-survey
+name: Refund survey
+kind: flow
+nodes:
+  start: { type: entry, trigger: event, event: order_refunded, reentry: after_end, next: done }
+  done: { type: exit, reason: completed }
+`;
+
+// Entered on each partial refund.
+const PARTIAL_REFUND_NOTE = `
+id: partial-refund-note
+name: Partial refund note
+kind: flow
+nodes:
+  start: { type: entry, trigger: event, event: order_partially_refunded, reentry: after_end, next: done }
+  done: { type: exit, reason: completed }
+`;
+
+describe('orders refunded in parts', () => {
+  const flows = useOrderFlows([REVIEW_REQUEST, REFUND_SURVEY, PARTIAL_REFUND_NOTE]);
+  const { stack, apply, waiting, ended, orderStatus } = flows;
+
+  const order = (orderId: string, eventId: string, status: 'paid') => ({
+    type: 'purchase',
+    event_id: eventId,
+    contact: { email: 'rita@example.com' },
+    order: { id: orderId, total: 40, currency: 'EUR', status },
+  });
+  const refund = (orderId: string, eventId: string, amount?: number, at?: string) => ({
+    type: 'order_refunded',
+    event_id: eventId,
+    order: { id: orderId },
+    ...(amount !== undefined ? { amount } : {}),
+    ...(at ? { refunded_at: at } : {}),
+  });
+  const review = (orderId: string) => `review-request/${flows.contactId}/key/${orderId}`;
+  const entry = (campaignId: string, n: number) =>
+    n === 1 ? `${campaignId}/${flows.contactId}` : `${campaignId}/${flows.contactId}/${n}`;
+
+  /** Every journey of the campaign, started or still queued. */
+  const journeysOf = async (campaignId: string) => {
+    const { db } = stack.database;
+    const rows = [
+      ...(await db
+        .selectFrom('journeys')
+        .select('workflow_id')
+        .where('campaign_id', '=', campaignId)
+        .execute()),
+      ...(await db
+        .selectFrom('journey_starts')
+        .select('workflow_id')
+        .where('campaign_id', '=', campaignId)
+        .execute()),
+    ];
+    return rows.map((r) => r.workflow_id).sort();
+  };
+
+  it('refunds an order whose partial refunds add up to its total, told as both a partial refund and a refund, once', async () => {
+    await apply(order('s-1', 'buy-s-1', 'paid'));
+    await waiting(review('s-1'));
+
+    const first = await apply(refund('s-1', 'refund-s-1-a', 15, '2026-12-07T10:00:00Z'));
+    expect(first.result).toMatchObject({
+      outcome: 'partial_refund',
+      journeys: [{ workflowId: entry('partial-refund-note', 1), outcome: 'started' }],
+    });
+    expect(await orderStatus('s-1')).toBe('paid');
+    expect(await ended(entry('partial-refund-note', 1))).toBe('completed');
+    await waiting(review('s-1'));
+
+    // 15 + 25 is the whole 40: the order is refunded now.
+    const last = await apply(refund('s-1', 'refund-s-1-b', 25, '2026-12-07T11:00:00Z'));
+    expect(last).toMatchObject({ status: 'applied' });
+    expect(last.result).toMatchObject({
+      outcome: 'refunded_in_parts',
+      // The review request exits on order_refunded (not on a partial refund): told once.
+      journeysSignalled: 1,
+      journeys: [
+        { workflowId: entry('partial-refund-note', 2), outcome: 'started' },
+        { workflowId: entry('refund-survey', 1), outcome: 'started' },
+      ],
+    });
+    expect(describeResult(last.result!)).toBe(
+      `order s-1 of contact ${flows.contactId}: refunded in parts; 1 running journey signalled; 2 journeys started`,
+    );
+    expect(await orderStatus('s-1')).toBe('refunded');
+    expect(await ended(review('s-1'))).toBe('order_refunded');
+    expect(await ended(entry('refund-survey', 1))).toBe('completed');
+    expect(await ended(entry('partial-refund-note', 2))).toBe('completed');
+
+    // The last part again, then a refund in full: nothing is told twice.
+    const again = await apply(refund('s-1', 'refund-s-1-b-resent', 25, '2026-12-07T11:00:00Z'));
+    expect(again.result).toMatchObject({ outcome: 'partial_refund_again', journeys: [] });
+    const full = await apply(refund('s-1', 'refund-s-1-full'));
+    expect(full.result).toMatchObject({ outcome: 'already_refunded', journeys: [] });
+    expect(await journeysOf('refund-survey')).toEqual([entry('refund-survey', 1)]);
+  });
+
+  it('keeps no part of a refund in parts whose signal cannot be sent, so the retry refunds the order', async () => {
+    await apply(order('s-2', 'buy-s-2', 'paid'));
+    await waiting(review('s-2'));
+    await apply(refund('s-2', 'refund-s-2-a', 30, '2026-12-07T10:00:00Z'));
+    expect(await ended(entry('partial-refund-note', 3))).toBe('completed');
+
+    const failed = await apply(
+      refund('s-2', 'refund-s-2-b', 10, '2026-12-07T11:00:00Z'),
+      flows.down,
+    );
+    expect(failed).toMatchObject({ status: 'failed', error: expect.stringMatching(/UNAVAILABLE/) });
+    expect(await orderStatus('s-2')).toBe('paid');
+
+    const retried = (await processInboxEvent(flows.deps, failed.id))!;
+    expect(retried.result).toMatchObject({
+      outcome: 'refunded_in_parts',
+      journeysSignalled: 1,
+      journeys: [
+        { workflowId: entry('partial-refund-note', 4), outcome: 'started' },
+        { workflowId: entry('refund-survey', 2), outcome: 'started' },
+      ],
+    });
+    expect(await orderStatus('s-2')).toBe('refunded');
+    expect(await ended(review('s-2'))).toBe('order_refunded');
+    expect(await ended(entry('refund-survey', 2))).toBe('completed');
+  });
+});
