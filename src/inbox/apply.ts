@@ -120,6 +120,11 @@ export type ApplyResult =
        * (`order_cancelled`), as a refund's are.
        */
       cancellation?: OrderFlowsTold;
+      /**
+       * Only when the order became refunded with this event (a purchase restating it as refunded):
+       * the flows told of it (`order_refunded`), as a refund's are.
+       */
+      refund?: OrderFlowsTold;
     }
   | ({
       type: 'order_refunded';
@@ -285,9 +290,9 @@ async function resolveBuyer(
 /**
  * The order (idempotent by source + id), the coupon's redemption, and — when the order becomes a
  * paid purchase of this buyer — a purchase signal to the contact's running journeys, or — when it
- * becomes cancelled — `order_cancelled` to the contact's flows. The signal is sent inside the
- * order's transaction: if it fails, the order is rolled back too, so the retry signals again
- * instead of finding the order known and staying silent.
+ * becomes cancelled or refunded — `order_cancelled` or `order_refunded` to the contact's flows.
+ * The signal is sent inside the order's transaction: if it fails, the order is rolled back too, so
+ * the retry signals again instead of finding the order known and staying silent.
  */
 async function applyPurchase(
   deps: ApplyDeps,
@@ -296,11 +301,18 @@ async function applyPurchase(
 ): Promise<ApplyResult> {
   const { applied: purchase, placedAt } = await applyPurchaseOrder(deps, event, receivedAt);
   if (purchase.order.status !== 'paid') {
-    // Flows entered on a cancellation, once the order is committed (their branches read it).
-    const { cancellation } = purchase;
-    if (!cancellation?.journeys.length) return purchase;
-    const journeys = await startEntered(deps, purchase.contactId, cancellation.journeys);
-    return { ...purchase, cancellation: { ...cancellation, journeys } };
+    // Flows entered on a cancellation or a refund, once the order is committed (their branches
+    // read it).
+    const { cancellation, refund } = purchase;
+    if (cancellation?.journeys.length) {
+      const journeys = await startEntered(deps, purchase.contactId, cancellation.journeys);
+      return { ...purchase, cancellation: { ...cancellation, journeys } };
+    }
+    if (refund?.journeys.length) {
+      const journeys = await startEntered(deps, purchase.contactId, refund.journeys);
+      return { ...purchase, refund: { ...refund, journeys } };
+    }
+    return purchase;
   }
   const { checkoutId } = event.order;
   const applied = checkoutId
@@ -383,16 +395,24 @@ async function applyPurchaseOrder(
             currency,
           })
         : 0;
-      // The store says nothing of when it cancelled the order: the event's receipt is when.
-      const cancellation =
-        written.order.status === 'cancelled' && previous?.status !== 'cancelled'
-          ? await tellOrderFlows(
-              deps,
-              trx,
-              contactId,
-              orderFlowEvent('order_cancelled', order, receivedAt),
-            )
+      // The store says nothing of when it cancelled or refunded the order: the event's receipt is
+      // when. A repeat of the status it had is not told again.
+      const became =
+        written.order.status !== 'paid' && previous?.status !== written.order.status
+          ? written.order.status
           : undefined;
+      const told = became
+        ? await tellOrderFlows(
+            deps,
+            trx,
+            contactId,
+            orderFlowEvent(
+              became === 'cancelled' ? 'order_cancelled' : 'order_refunded',
+              order,
+              receivedAt,
+            ),
+          )
+        : undefined;
       const applied: PurchaseResult = {
         type: 'purchase',
         contactId,
@@ -409,7 +429,8 @@ async function applyPurchaseOrder(
         newPurchase,
         couponRedeemed,
         journeysSignalled,
-        ...(cancellation ? { cancellation } : {}),
+        ...(told && became === 'cancelled' ? { cancellation: told } : {}),
+        ...(told && became === 'refunded' ? { refund: told } : {}),
       };
       return { applied, placedAt };
     });
@@ -593,6 +614,14 @@ function enteredAndAlready(journeys: readonly JourneyStart[]): string {
   return `${enteredText(journeys)}${already ? `, ${already} already enrolled` : ''}`;
 }
 
+/** "1 running journey signalled, 1 journey started". */
+function toldText(told: OrderFlowsTold): string {
+  return (
+    `${counted(told.journeysSignalled, 'running journey')} signalled` +
+    (told.journeys.length ? `, ${enteredAndAlready(told.journeys)}` : '')
+  );
+}
+
 /** One line saying what an applied event did (logs, the CLI). */
 export function describeResult(result: ApplyResult): string {
   switch (result.type) {
@@ -616,11 +645,10 @@ export function describeResult(result: ApplyResult): string {
         (result.newPurchase
           ? `; ${counted(result.journeysSignalled, 'running journey')} signalled`
           : result.cancellation
-            ? `; cancelled now: ${counted(result.cancellation.journeysSignalled, 'running journey')} signalled` +
-              (result.cancellation.journeys.length
-                ? `, ${enteredAndAlready(result.cancellation.journeys)}`
-                : '')
-            : '; not a new purchase, no journey signalled') +
+            ? `; cancelled now: ${toldText(result.cancellation)}`
+            : result.refund
+              ? `; refunded now: ${toldText(result.refund)}`
+              : '; not a new purchase, no journey signalled') +
         (result.checkoutJourneysSignalled
           ? `; its checkout's ${counted(result.checkoutJourneysSignalled, 'journey')} told it is completed`
           : '') +

@@ -1,8 +1,9 @@
 /**
- * An order refunded in parts still becomes refunded and reaches the contact's flows as
- * `order_refunded`, once, with every real part but the clock (the store's events through the inbox
- * on real Postgres, the real workers, the time-skipping test server): partial refunds that add up
- * to the order's total (Shopify refunds an order in parts, each its own refunds/create).
+ * An order refunded otherwise than by one refund in full still becomes refunded and reaches the
+ * contact's flows as `order_refunded`, once, with every real part but the clock (the store's events
+ * through the inbox on real Postgres, the real workers, the time-skipping test server): partial
+ * refunds that add up to the order's total (Shopify refunds an order in parts, each its own
+ * refunds/create), and a purchase restating the order as refunded.
  */
 import { describe, expect, it } from 'vitest';
 import { describeResult } from '../../src/inbox/apply.js';
@@ -41,11 +42,11 @@ nodes:
   done: { type: exit, reason: completed }
 `;
 
-describe('orders refunded in parts', () => {
+describe('orders refunded in parts or by a restatement', () => {
   const flows = useOrderFlows([REVIEW_REQUEST, REFUND_SURVEY, PARTIAL_REFUND_NOTE]);
   const { stack, apply, waiting, ended, orderStatus } = flows;
 
-  const order = (orderId: string, eventId: string, status: 'paid') => ({
+  const order = (orderId: string, eventId: string, status: 'paid' | 'refunded') => ({
     type: 'purchase',
     event_id: eventId,
     contact: { email: 'rita@example.com' },
@@ -146,5 +147,46 @@ describe('orders refunded in parts', () => {
     expect(await orderStatus('s-2')).toBe('refunded');
     expect(await ended(review('s-2'))).toBe('order_refunded');
     expect(await ended(entry('refund-survey', 2))).toBe('completed');
+  });
+
+  it('tells order_refunded when a purchase restates its order as refunded, not again for a repeat or a refund', async () => {
+    await apply(order('s-3', 'buy-s-3', 'paid'));
+    await apply(order('s-4', 'buy-s-4', 'paid'));
+    await waiting(review('s-3'));
+    await waiting(review('s-4'));
+
+    const restated = await apply(order('s-3', 'restate-s-3', 'refunded'));
+    expect(restated).toMatchObject({ status: 'applied' });
+    // Only the journey keyed on the refunded order is told; s-4's would ignore it.
+    expect(restated.result).toMatchObject({
+      order: { status: 'refunded' },
+      newPurchase: false,
+      refund: {
+        journeysSignalled: 1,
+        journeys: [{ workflowId: entry('refund-survey', 3), outcome: 'started' }],
+      },
+    });
+    expect(describeResult(restated.result!)).toBe(
+      `contact ${flows.contactId} found; order s-3 updated (refunded); refunded now: 1 running journey signalled, 1 journey started`,
+    );
+    expect(await ended(review('s-3'))).toBe('order_refunded');
+    expect(await ended(entry('refund-survey', 3))).toBe('completed');
+    await waiting(review('s-4'));
+
+    // The same restatement again, a late "paid" delivery, then the store's refund event: the order
+    // is refunded already, so no one is told.
+    const again = await apply(order('s-3', 'restate-s-3-again', 'refunded'));
+    expect(again.result).not.toHaveProperty('refund');
+    expect(describeResult(again.result!)).toContain('not a new purchase, no journey signalled');
+    const late = await apply(order('s-3', 'paid-s-3-late', 'paid'));
+    expect(late.result).toMatchObject({ order: { status: 'refunded' } });
+    expect(late.result).not.toHaveProperty('refund');
+    const refunded = await apply(refund('s-3', 'refund-s-3'));
+    expect(refunded.result).toMatchObject({ outcome: 'already_refunded', journeys: [] });
+    expect(await journeysOf('refund-survey')).toEqual([
+      entry('refund-survey', 1),
+      entry('refund-survey', 2),
+      entry('refund-survey', 3),
+    ]);
   });
 });
