@@ -755,7 +755,7 @@ export function assertReadyToStart(process: 'worker' | 'http', config: Config): 
 }
 
 /** The address a client should dial: the configured one, or the local dev server. */
-export function temporalAddress(config: Config): string {
+export function temporalAddress(config: Pick<Config, 'temporal'>): string {
   return config.temporal.address ?? `localhost:${config.temporal.devServerPort}`;
 }
 

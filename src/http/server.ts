@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { Client } from '@temporalio/client';
 import { checkDatabase, isDatabaseOutage } from '../services/database.js';
 import { eventsHandler } from './events.js';
-import { PostgresOutageLog } from './postgres-outage.js';
+import { OutageLog, TEMPORAL } from './outage-log.js';
 import { HttpError, RETRY_AFTER_SECONDS, sendJson } from './respond.js';
 import { resendWebhookHandler, twilioWebhookHandler } from './provider-webhooks.js';
 import { shopifyWebhookHandler } from './shopify.js';
@@ -15,6 +15,7 @@ import { AesGcmPayloadCodec } from '../temporal/codec.js';
 import { registerCodecRoutes } from './codec.js';
 import { registerReportRoutes } from './dashboard.js';
 import type { Handler, HttpDeps } from './types.js';
+import { temporalAddress } from '../config.js';
 
 export type { Handler, HttpDeps } from './types.js';
 
@@ -22,6 +23,10 @@ function temporalClient(deps: HttpDeps): Client {
   const client = typeof deps.temporal === 'function' ? deps.temporal() : deps.temporal;
   if (!client) throw new Error('not connected yet');
   return client;
+}
+
+async function pingTemporal(deps: HttpDeps): Promise<void> {
+  await temporalClient(deps).workflowService.getSystemInfo({});
 }
 
 // The reason (addresses, ports) goes to the log only: /readyz answers anyone.
@@ -53,20 +58,31 @@ async function check(
 
 export { RETRY_AFTER_SECONDS };
 
-export function createRoutes(deps: HttpDeps, outage: PostgresOutageLog): Map<string, Handler> {
+/** The endpoint's logs of an outage: Postgres's (every route), Temporal's (/readyz). */
+export interface Outages {
+  postgres: OutageLog;
+  temporal: OutageLog;
+}
+
+export function createRoutes(deps: HttpDeps, outages: Outages): Map<string, Handler> {
+  const { postgres: outage } = outages;
   const routes = new Map<string, Handler>();
   // Liveness: the process answers. Never touches dependencies, so a database outage does not get us restarted.
   routes.set('GET /healthz', async (_req, res) => sendJson(res, 200, { status: 'ok' }));
   // Readiness: we can do useful work — Postgres answers and Temporal answers.
   routes.set('GET /readyz', async (_req, res) => {
     const checks = await Promise.all([
-      // Postgres's outage is told by the outage log, once, not at every probe of a load balancer.
+      // An outage is told by its log, once, not at every probe of a load balancer.
       check(
         'postgres',
         () => checkDatabase(deps.db).then(() => outage.answers()),
         (err) => (isDatabaseOutage(err) ? outage.unavailable(err) : logNotReady('postgres', err)),
       ),
-      check('temporal', () => temporalClient(deps).workflowService.getSystemInfo({})),
+      check(
+        'temporal',
+        () => pingTemporal(deps).then(() => outages.temporal.answers()),
+        (err) => outages.temporal.unavailable(err),
+      ),
     ]);
     const ready = checks.every((c) => c.ok);
     sendJson(
@@ -128,11 +144,16 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export const HEADERS_TIMEOUT_MS = 10_000;
 
 export function createHttpServer(deps: HttpDeps): http.Server {
-  const outage = new PostgresOutageLog({
+  const outage = new OutageLog({
     address: deps.databaseAddress,
     probe: () => checkDatabase(deps.db),
   });
-  const routes = createRoutes(deps, outage);
+  const temporal = new OutageLog({
+    dependency: TEMPORAL,
+    address: deps.config?.temporal && temporalAddress({ temporal: deps.config.temporal }),
+    probe: () => pingTemporal(deps),
+  });
+  const routes = createRoutes(deps, { postgres: outage, temporal });
   const requestTimeout = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const timeouts: http.ServerOptions = {
     requestTimeout,
@@ -182,7 +203,10 @@ export function createHttpServer(deps: HttpDeps): http.Server {
       else res.end();
     });
   });
-  server.on('close', () => outage.stop());
+  server.on('close', () => {
+    outage.stop();
+    temporal.stop();
+  });
   return server;
 }
 

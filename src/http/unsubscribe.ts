@@ -16,7 +16,7 @@ import {
 } from '../domain/messages/unsubscribe-token.js';
 import { isDatabaseOutage } from '../services/database.js';
 import { findContact, unsubscribeContact } from '../services/contacts.js';
-import type { PostgresOutageLog } from './postgres-outage.js';
+import type { OutageLog } from './outage-log.js';
 import { HttpError, RETRY_AFTER_SECONDS, readBody, sendHtmlPage } from './respond.js';
 import type { Handler, HttpDeps } from './types.js';
 
@@ -35,7 +35,7 @@ function voidedPage(res: http.ServerResponse): void {
   );
 }
 
-export function unsubscribeHandler(deps: HttpDeps, outage: PostgresOutageLog): Handler {
+export function unsubscribeHandler(deps: HttpDeps, outage: OutageLog): Handler {
   return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
     try {
       // The one-click body only says "one click"; the token in the URL is what counts.

@@ -1,11 +1,18 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 /** GET /healthz and /readyz, and the server's answers to unknown routes, methods and paths with a trailing slash. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDb } from '../../src/db/database.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 import { loadConfig } from '../../src/config.js';
-import { OPERATOR_KEY, type RunningServer, startServer } from './support.js';
+import {
+  closedPort,
+  OPERATOR_KEY,
+  type RunningServer,
+  startServer,
+  unreachableTemporal,
+} from './support.js';
 
 describe('HTTP endpoint: health and readiness', () => {
   let env: TestWorkflowEnvironment;
@@ -55,6 +62,42 @@ describe('HTTP endpoint: health and readiness', () => {
       await broken.close();
       await deadDb.destroy();
     }
+  });
+
+  it('says once that Temporal does not answer, however often /readyz is probed, and once that it answers again', async () => {
+    const port = await closedPort();
+    const down = await unreachableTemporal(port);
+    let temporal: Client = down;
+    const lines: string[] = [];
+    for (const level of ['log', 'warn', 'error'] as const)
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        lines.push(args.map(String).join(' '));
+      });
+    const probed = await startServer({
+      db: database.db,
+      temporal: () => temporal,
+      config: loadConfig({
+        DATABASE_URL: 'postgres://unused@localhost/unused',
+        TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+      }),
+    });
+    try {
+      // A load balancer probing every few seconds.
+      for (let i = 0; i < 3; i++) expect((await fetch(`${probed.base}/readyz`)).status).toBe(503);
+      temporal = env.client;
+      expect((await fetch(`${probed.base}/readyz`)).status).toBe(200);
+      expect((await fetch(`${probed.base}/readyz`)).status).toBe(200);
+    } finally {
+      vi.restoreAllMocks();
+      await probed.close();
+      await down.connection.close();
+    }
+    expect(lines).toEqual([
+      `http: cannot reach Temporal at 127.0.0.1:${port} (UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:${port}): ` +
+        'check that it is running and that TEMPORAL_ADDRESS points to it; ' +
+        '/readyz answers 503 until it answers, with a line a minute meanwhile',
+      `http: Temporal at 127.0.0.1:${port} answers again (2 readiness checks answered 503 since the last line)`,
+    ]);
   });
 
   it('answers unknown routes with 404 and wrong methods with 405 and Allow', async () => {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createDb, databaseAddress, type Db } from '../../src/db/database.js';
-import { PostgresOutageLog } from '../../src/http/postgres-outage.js';
+import { OutageLog } from '../../src/http/outage-log.js';
 import { checkDatabase } from '../../src/services/database.js';
 import { SUMMARY_EVERY_MS } from '../../src/temporal/repeated-warnings.js';
 import { queryRows, useTestDatabase } from '../support/db.js';
@@ -150,7 +150,7 @@ describe('the outage log', () => {
     const printed: string[] = [];
     const clock = { now: 1_000_000 };
     let probed = down;
-    const log = new PostgresOutageLog({
+    const log = new OutageLog({
       address: 'db.shop:5432/shop',
       probe: () => checkDatabase(probed),
       print: (level, line) => printed.push(`${level}: ${line}`),

@@ -61,11 +61,11 @@ export async function closedPort(): Promise<number> {
 
 /**
  * A client of a Temporal server that is down: calls fail at once (no gRPC retries), as they
- * would after the SDK's retries while Temporal is unreachable.
+ * would after the SDK's retries while Temporal is unreachable. On `port`, when given (closed).
  */
-export async function unreachableTemporal(): Promise<Client> {
+export async function unreachableTemporal(port?: number): Promise<Client> {
   const connection = Connection.lazy({
-    address: `127.0.0.1:${await closedPort()}`,
+    address: `127.0.0.1:${port ?? (await closedPort())}`,
     interceptors: [],
     connectTimeout: '1s',
   });
