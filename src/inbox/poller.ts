@@ -42,3 +42,29 @@ export function poll(round: () => Promise<boolean>, intervalMs: number): Poller 
     },
   };
 }
+
+/**
+ * A poller's rounds that cannot do their work (Postgres down or turning connections down): said
+ * when they start and when their reason changes, not at every round, and said when a round works
+ * again, with the count of rounds that failed meanwhile.
+ */
+export class FailingRounds {
+  private problem: string | undefined;
+  private failed = 0;
+
+  /** A round failed for `problem`: whether to say so (the first, or a reason of its own). */
+  failure(problem: string): boolean {
+    this.failed++;
+    const news = problem !== this.problem;
+    this.problem = problem;
+    return news;
+  }
+
+  /** A round worked: the rounds that had failed in a row before it (0: nothing to say). */
+  success(): number {
+    const failed = this.failed;
+    this.failed = 0;
+    this.problem = undefined;
+    return failed;
+  }
+}

@@ -21,6 +21,7 @@
  * processor's loop leaves them to the start queue's starter, a direct call starts them at once.
  */
 import { forEachLimited } from '../domain/concurrency.js';
+import { counted } from '../domain/counted.js';
 import { messageWithCauses } from '../domain/errors.js';
 import {
   claimDueInboxEvents,
@@ -48,7 +49,7 @@ import {
 } from './journey-entry.js';
 import { applyFeedback, isFeedbackSource } from './provider-feedback.js';
 import { isOutage } from './outage.js';
-import { poll, type Poller } from './poller.js';
+import { FailingRounds, poll, type Poller } from './poller.js';
 import { START_CONCURRENCY, startStartQueue } from './start-queue.js';
 import {
   type InboxEvent,
@@ -456,21 +457,22 @@ export function startInboxProcessor(
   const queued = opts.startQueue !== false;
   const starts = queued ? startStartQueue(starter(deps), { log }) : undefined;
   const applyDeps = { ...deps, queueStarts: queued };
-  let lastProblem: string | undefined;
+  const failing = new FailingRounds();
   const processor = poll(async () => {
     try {
       const summary = await processInboxBatch(applyDeps, { limit: batchSize });
       for (const outcome of summary.outcomes)
         (outcome.status === 'applied' ? log.info : log.warn)(`inbox: ${describeOutcome(outcome)}`);
       if (summary.applied) starts?.kick();
-      lastProblem = undefined;
+      const failed = failing.success();
+      if (failed)
+        log.info(`inbox: processing events again, after ${counted(failed, 'failed attempt')}`);
       return summary.outcomes.length >= batchSize;
     } catch (err) {
-      // Postgres unreachable: say so once, keep polling.
+      // Postgres unreachable: say so once, keep polling, say when it works again.
       const problem = errorText(err);
-      if (problem !== lastProblem)
+      if (failing.failure(problem))
         log.warn(`inbox: cannot process events (${problem}); retrying every ${intervalMs} ms`);
-      lastProblem = problem;
       return false;
     }
   }, intervalMs);

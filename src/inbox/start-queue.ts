@@ -40,7 +40,7 @@ import {
   versionKey,
 } from '../db/start-queue.js';
 import { isOutage } from './outage.js';
-import { poll, type Poller } from './poller.js';
+import { FailingRounds, poll, type Poller } from './poller.js';
 
 export { startQueueStatus, type StartQueueStatus } from '../db/start-queue.js';
 
@@ -286,7 +286,7 @@ export function startStartQueue(deps: JourneyStarter, opts: StartQueueOptions = 
     info: (line: string) => console.log(line),
     warn: (line: string) => console.warn(line),
   };
-  let lastProblem: string | undefined;
+  const failing = new FailingRounds();
   return poll(async () => {
     try {
       const s = await drainStartQueue(deps, { limit: START_BATCH * 4 });
@@ -302,15 +302,18 @@ export function startStartQueue(deps: JourneyStarter, opts: StartQueueOptions = 
         log.warn(
           `start queue: ${counted(s.parked, 'start')} parked after ${START_PARK_AFTER_ATTEMPTS} failed attempts; see boomerang inbox starts --state parked, then retry-starts or discard-starts`,
         );
-      lastProblem = undefined;
+      const failed = failing.success();
+      if (failed)
+        log.info(
+          `start queue: starting journeys again, after ${counted(failed, 'failed attempt')}`,
+        );
       return s.started + s.alreadyStarted + s.failed + s.dropped + s.held >= START_BATCH * 4;
     } catch (err) {
       const problem = messageWithCauses(err, 3);
-      if (problem !== lastProblem)
+      if (failing.failure(problem))
         log.warn(
           `start queue: cannot start journeys (${problem}); retrying every ${intervalMs} ms`,
         );
-      lastProblem = problem;
       return false;
     }
   }, intervalMs);
