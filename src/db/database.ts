@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { type ConnectTimeout, DEFAULT_CONNECT_TIMEOUT } from './connect-timeout.js';
 import { PostgresConnectError } from './errors.js';
+import { LostConnections } from './lost-connections.js';
 import type { Database } from './schema.js';
 
 // Postgres returns NUMERIC and BIGINT as strings to avoid precision loss; amounts here are
@@ -133,14 +134,13 @@ export function createDb(
     max: opts.max ?? 10,
     Client: clientWithConnectTimeout(opts.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT),
   });
+  const lost = new LostConnections(databaseAddress(connectionString));
   // A dropped idle connection must not crash the process; the pool replaces it.
-  pool.on('error', (err) => console.error(`postgres pool: ${err.message}`));
+  pool.on('error', (err, client) => lost.lost(client, err, true));
   // A connection checked out when Postgres dies (between the queries of a transaction) emits
   // 'error' on its client, not the pool: unheard, it would end the process. The query under way
   // fails on its own, and the pool drops the broken connection when it is released.
-  pool.on('connect', (client) =>
-    client.on('error', (err) => console.error(`postgres connection: ${err.message}`)),
-  );
+  pool.on('connect', (client) => client.on('error', (err) => lost.lost(client, err, false)));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -96,7 +96,7 @@ describe('the HTTP endpoint when Postgres turns it away while it runs', () => {
     );
     // The pool has dropped its connection: the next request has to connect anew.
     await until(
-      async () => lines.some((l) => l.startsWith('postgres pool: terminating connection')),
+      async () => lines.some((l) => l.startsWith('postgres pool: lost 1 idle connection')),
       'the pool to hear its connection was cut',
     );
 
