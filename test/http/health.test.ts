@@ -3,6 +3,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDb } from '../../src/db/database.js';
+import { OutageLog, TEMPORAL } from '../../src/http/outage-log.js';
+import { SUMMARY_EVERY_MS } from '../../src/temporal/repeated-warnings.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 import { loadConfig } from '../../src/config.js';
@@ -97,6 +99,40 @@ describe('HTTP endpoint: health and readiness', () => {
         'check that it is running and that TEMPORAL_ADDRESS points to it; ' +
         '/readyz answers 503 until it answers, with a line a minute meanwhile',
       `http: Temporal at 127.0.0.1:${port} answers again (2 readiness checks answered 503 since the last line)`,
+    ]);
+  });
+
+  it("counts /readyz's 503s while Temporal does not answer, a line a minute", async () => {
+    const port = await closedPort();
+    const down = await unreachableTemporal(port);
+    let temporal: Client = down;
+    const printed: string[] = [];
+    const clock = { now: 1_000_000 };
+    const probe = async () => void (await temporal.workflowService.getSystemInfo({}));
+    const log = new OutageLog({
+      dependency: TEMPORAL,
+      address: `127.0.0.1:${port}`,
+      probe,
+      print: (level, line) => printed.push(`${level}: ${line}`),
+      now: () => clock.now,
+      probeEveryMs: 0,
+    });
+    try {
+      const refused: unknown = await probe().catch((err: unknown) => err);
+      for (let i = 0; i < 3; i++) log.unavailable(refused);
+      clock.now += SUMMARY_EVERY_MS;
+      log.unavailable(refused);
+      temporal = env.client;
+      await log.check();
+    } finally {
+      await down.connection.close();
+    }
+    const at = `Temporal at 127.0.0.1:${port}`;
+    const why = `(UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:${port})`;
+    expect(printed).toEqual([
+      `warn: cannot reach ${at} ${why}: check that it is running and that TEMPORAL_ADDRESS points to it; /readyz answers 503 until it answers, with a line a minute meanwhile`,
+      `warn: still cannot reach ${at} ${why}: 3 readiness checks answered 503 in the last minute`,
+      `info: ${at} answers again`,
     ]);
   });
 
