@@ -51,14 +51,21 @@ describe('the pool when Postgres ends its connections', () => {
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '${app}'`,
     );
     expect(ended).toHaveLength(3);
-    await until(async () => lines.length > 0 || undefined, 'the pool to tell what it lost');
-    expect(lines).toEqual([
-      `postgres pool: lost 3 idle connections to Postgres at ${databaseAddress(url.toString())} ` +
-        '(terminating connection due to administrator command); new ones are opened as needed',
-    ]);
+    // A burst is one line on any machine that handles the three errors within the second the pool
+    // gathers them (two lines each before); a stalled machine may split it, so the lines are read
+    // for what they say and count.
+    const line = new RegExp(
+      `^postgres pool: lost (\\d) idle connections? to Postgres at ${databaseAddress(url.toString()).replace(/[.[\]]/g, '\\$&')} ` +
+        '\\(terminating connection due to administrator command\\); new ones are opened as needed$',
+    );
+    const told = () => lines.reduce((n, l) => n + Number(line.exec(l)?.[1] ?? 0), 0);
+    await until(async () => told() >= 3 || undefined, 'the pool to tell what it lost');
+    for (const l of lines) expect(l).toMatch(line);
+    expect(told()).toBe(3);
 
     const { rows } = await sql<{ one: number }>`SELECT 1 AS one`.execute(db);
     expect(rows).toEqual([{ one: 1 }]);
-    expect(lines).toHaveLength(1);
+    for (const l of lines) expect(l).toMatch(line);
+    expect(told()).toBe(3);
   });
 });
