@@ -6,6 +6,7 @@
  * arrangement is src/supervised.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import net from 'node:net';
 import { PROJECT_ROOT } from './config.js';
 import { PlainFailure } from './main-helpers.js';
@@ -40,9 +41,13 @@ export class Shutdown {
   }
 }
 
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
 /** Resolves when the child has exited; SIGKILLs it after `timeoutMs`. */
 export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (hasExited(child)) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -52,6 +57,30 @@ export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<voi
       resolve();
     });
   });
+}
+
+/** How long a server of the stack is given to stop after SIGTERM before it is killed. */
+export const STOP_GRACE_MS = 20_000;
+
+/**
+ * Sends SIGTERM to `child` and resolves once it exited; one still there after `graceMs` is
+ * SIGKILLed, and the log says so: a server that hangs on its way out must not hang npm start's
+ * shutdown, nor pass for one that stopped cleanly.
+ */
+export async function terminate(
+  child: ChildProcess,
+  what: string,
+  graceMs = STOP_GRACE_MS,
+): Promise<void> {
+  if (hasExited(child)) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    say(`${what} did not stop within ${graceMs / 1000} s of SIGTERM; killing it`);
+    child.kill('SIGKILL');
+  }, graceMs);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** Writes each line of `stream` to `sink` behind `prefix` ("[worker-2] …"). */
@@ -100,7 +129,8 @@ export interface RunningPart {
  * running when it fails) and, while the stack is up, starts it again whenever it dies, after
  * restartBackoff's delay: the log says how it exited and, once it answers again, that it is back.
  * A restart that fails is tried again after the next delay; a first start that fails is the
- * caller's to report. Resolves with the first start's server; shutdown stops the current one.
+ * caller's to report. Resolves with the first start's server. Shutdown stops the current server
+ * with SIGTERM, killing it if it has not exited after `stopGraceMs`.
  */
 export async function keepRunning<T extends RunningPart>(part: {
   /** As the log names it: "the Temporal server". */
@@ -110,8 +140,10 @@ export async function keepRunning<T extends RunningPart>(part: {
   start: (previous?: T) => Promise<T>;
   /** Appended to the line saying it exited: where it comes back, where its log is. */
   note?: (running: T) => string;
+  /** How long shutdown waits for it to exit after SIGTERM before killing it. */
+  stopGraceMs?: number;
 }): Promise<T> {
-  const { what, shutdown } = part;
+  const { what, shutdown, stopGraceMs = STOP_GRACE_MS } = part;
   const backoff = restartBackoff();
   const first = await part.start();
   let current = first;
@@ -151,8 +183,7 @@ export async function keepRunning<T extends RunningPart>(part: {
     };
     // It may have died while its start was finishing, before anyone listened.
     const { child } = running;
-    if (child.exitCode !== null || child.signalCode !== null)
-      exited(child.exitCode, child.signalCode);
+    if (hasExited(child)) exited(child.exitCode, child.signalCode);
     else child.once('exit', exited);
   };
   watch(first, Date.now());
@@ -160,6 +191,8 @@ export async function keepRunning<T extends RunningPart>(part: {
     clearTimeout(pending);
     // A restart under way ends with a server to stop (or none, when it failed).
     await restarting;
+    await terminate(current.child, what, stopGraceMs);
+    // Lets go of its log and pid files.
     await current.stop();
   });
   return first;

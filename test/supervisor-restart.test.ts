@@ -1,12 +1,14 @@
 /**
  * keepRunning, which keeps npm start's Temporal servers and Web UI up: a server that dies is
  * started again where it was, a restart that fails is tried again, and shutdown stops the server
- * that runs then without starting another. The server here is a real process that runs until
- * killed; the end-to-end tests kill the real ones (npm-start-server, postgres-restart).
+ * that runs then without starting another, killing one that ignores SIGTERM. The server here is
+ * a real process that runs until killed; the end-to-end tests kill the real ones
+ * (npm-start-server, postgres-restart).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isAlive } from '../src/provision/local-state.js';
 import { keepRunning, type RunningPart, Shutdown, waitForExit } from '../src/supervisor.js';
 import { until } from './support/processes.js';
 
@@ -15,7 +17,25 @@ describe('keepRunning', () => {
   afterEach(() => {
     vi.restoreAllMocks();
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    children.length = 0;
   });
+
+  /** A server that runs until killed; one that `hangs` ignores SIGTERM, as a stuck server does. */
+  const spawnServer = async ({ hangs = false } = {}): Promise<ChildProcess> => {
+    const code = `${hangs ? "process.on('SIGTERM', () => {});" : ''} console.log('up'); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(child);
+    // Up once it says so: its SIGTERM handler is in place by then.
+    await once(child.stdout!, 'data');
+    return child;
+  };
+  /** As the Web UI server's stop was: SIGTERM, then wait for as long as it takes. */
+  const waitingStop = (child: ChildProcess) => async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  };
 
   it('starts a server that died again, tries a failed restart again, and stops it on shutdown', async () => {
     const said: string[] = [];
@@ -70,4 +90,27 @@ describe('keepRunning', () => {
     expect(children).toHaveLength(2);
     expect(said).toHaveLength(3);
   }, 90_000);
+
+  it('kills a server that ignores SIGTERM on shutdown after the grace period, and says so', async () => {
+    const said: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void said.push(line));
+    const shutdown = new Shutdown();
+    const server = await keepRunning({
+      what: 'the test server',
+      shutdown,
+      start: async () => {
+        const child = await spawnServer({ hangs: true });
+        return { child, stop: waitingStop(child) };
+      },
+      stopGraceMs: 500,
+    });
+
+    // Without the bound this never resolves, and the test times out.
+    await shutdown.run();
+    expect(said).toEqual([
+      'boomerang: the test server did not stop within 0.5 s of SIGTERM; killing it',
+    ]);
+    expect(server.child.signalCode).toBe('SIGKILL');
+    expect(isAlive(server.child.pid!)).toBe(false);
+  }, 60_000);
 });

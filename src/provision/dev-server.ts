@@ -15,7 +15,7 @@ import {
   type RunningPart,
   say,
   type Shutdown,
-  waitForExit,
+  terminate,
 } from '../supervisor.js';
 import { devServerSearchAttributeFlags } from '../temporal/search-attributes.js';
 import { PRIVATE_FILE_MODE, writeServerPidFile } from './local-state.js';
@@ -105,8 +105,7 @@ export async function startTemporalDevServer(
     prefixLines(child.stdout, '[temporal]', process.stdout, watchBind);
     prefixLines(child.stderr, '[temporal]', process.stderr, watchBind);
     const stop = async () => {
-      child.kill('SIGTERM');
-      await waitForExit(child, 10_000);
+      await terminate(child, 'the Temporal dev server');
       await fs.rm(pidFile, { force: true });
     };
     try {

@@ -21,6 +21,7 @@ import { CAMPAIGN } from '../domain/search-attributes.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
 import { ConfigError } from '../config.js';
 import { createDatabaseIfMissing, temporalHistoryShards } from '../db/admin.js';
+import { terminate } from '../supervisor.js';
 import {
   errorText,
   installAtomically,
@@ -584,13 +585,7 @@ export async function startTemporalServer(
     { stdio: ['ignore', out, out], detached: true },
   );
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await terminate(child, 'the Temporal server');
     out.end();
   };
   try {
@@ -700,11 +695,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<RunningUiSer
   );
   const url = `http://localhost:${opts.port}`;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await terminate(child, 'the Temporal UI server');
     out.end();
   };
   const deadline = Date.now() + 30_000;
