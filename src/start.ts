@@ -93,7 +93,7 @@ export async function start(
     // tsx, and a second Ctrl-C changes nothing.
     if (shutdown.stopping) return;
     say(`${signal}: stopping`);
-    shutdown.stopping = true;
+    shutdown.request();
     stopRequested();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
@@ -244,6 +244,9 @@ export async function start(
     );
     await stopped;
   } catch (err) {
+    // Ctrl-C abandons a Temporal server still starting (Shutdown.signal), whose start then fails:
+    // that is the stop asked for, not an error to report.
+    if (shutdown.stopping) return;
     // The reason first: stopping what did start follows from it.
     failed = true;
     for (const line of failureLines('boomerang', err)) console.error(line);

@@ -17,8 +17,17 @@ export const say = (message: string) => console.log(`boomerang: ${message}`);
 export class Shutdown {
   private steps: { name: string; run: () => Promise<void> }[] = [];
   private running: Promise<void> | undefined;
-  /** Set as soon as a stop is requested, so supervisors stop restarting children that exit. */
-  stopping = false;
+  private readonly requested = new AbortController();
+  /** Aborted as soon as a stop is requested: a start under way gives up and kills its server. */
+  readonly signal = this.requested.signal;
+  /** Whether a stop was requested, so supervisors stop restarting children that exit. */
+  get stopping(): boolean {
+    return this.signal.aborted;
+  }
+  /** A stop is requested (Ctrl-C): run() follows once whatever was under way has noticed. */
+  request() {
+    this.requested.abort();
+  }
   add(name: string, run: () => Promise<void>) {
     this.steps.push({ name, run });
   }
@@ -27,7 +36,7 @@ export class Shutdown {
     return this.steps.length > 0;
   }
   run(): Promise<void> {
-    this.stopping = true;
+    this.request();
     this.running ??= (async () => {
       for (const step of this.steps.reverse()) {
         try {
@@ -83,6 +92,17 @@ export async function terminate(
   clearTimeout(timer);
 }
 
+/**
+ * Kills `child` at once when `signal` aborts (a stop requested while it is still starting): the
+ * start waiting for it then fails instead of running to its end, up to minutes, before the stop.
+ */
+export function killOnAbort(child: ChildProcess, signal: AbortSignal) {
+  const kill = () => child.kill('SIGKILL');
+  if (signal.aborted) kill();
+  signal.addEventListener('abort', kill, { once: true });
+  child.once('exit', () => signal.removeEventListener('abort', kill));
+}
+
 /** Writes each line of `stream` to `sink` behind `prefix` ("[worker-2] …"). */
 export function prefixLines(
   stream: NodeJS.ReadableStream | null,
@@ -129,15 +149,19 @@ export interface RunningPart {
  * running when it fails) and, while the stack is up, starts it again whenever it dies, after
  * restartBackoff's delay: the log says how it exited and, once it answers again, that it is back.
  * A restart that fails is tried again after the next delay; a first start that fails is the
- * caller's to report. Resolves with the first start's server. Shutdown stops the current server
- * with SIGTERM, killing it if it has not exited after `stopGraceMs`.
+ * caller's to report. Resolves with the first start's server. Shutdown abandons a restart under
+ * way (its server killed at once, through the signal given to `start`) and stops the current
+ * server with SIGTERM, killing it if it has not exited after `stopGraceMs`.
  */
 export async function keepRunning<T extends RunningPart>(part: {
   /** As the log names it: "the Temporal server". */
   what: string;
   shutdown: Shutdown;
-  /** One start; a restart is given the server that died, to come back where it was. */
-  start: (previous?: T) => Promise<T>;
+  /**
+   * One start; a restart is given the server that died, to come back where it was. When `signal`
+   * aborts (shutdown), the start kills the server it started (killOnAbort) and fails.
+   */
+  start: (previous: T | undefined, signal: AbortSignal) => Promise<T>;
   /** Appended to the line saying it exited: where it comes back, where its log is. */
   note?: (running: T) => string;
   /** How long shutdown waits for it to exit after SIGTERM before killing it. */
@@ -145,17 +169,17 @@ export async function keepRunning<T extends RunningPart>(part: {
 }): Promise<T> {
   const { what, shutdown, stopGraceMs = STOP_GRACE_MS } = part;
   const backoff = restartBackoff();
-  const first = await part.start();
+  const first = await part.start(undefined, shutdown.signal);
   let current = first;
   let pending: NodeJS.Timeout | undefined;
   let restarting: Promise<void> | undefined;
   const relaunch = (previous: T) => {
     pending = undefined;
     const started = Date.now();
-    restarting = part.start(previous).then(
+    restarting = part.start(previous, shutdown.signal).then(
       (running) => {
         current = running;
-        // The shutdown step waits for this start, then stops it.
+        // Ready just as the stop came: the shutdown step stops it.
         if (shutdown.stopping) return;
         say(`${what} is back`);
         watch(running, started);
@@ -189,7 +213,8 @@ export async function keepRunning<T extends RunningPart>(part: {
   watch(first, Date.now());
   shutdown.add(what.replace(/^the /, ''), async () => {
     clearTimeout(pending);
-    // A restart under way ends with a server to stop (or none, when it failed).
+    // A restart under way was abandoned by shutdown's signal: it fails at once, or (ready just
+    // then) leaves a server to stop.
     await restarting;
     await terminate(current.child, what, stopGraceMs);
     // Lets go of its log and pid files.

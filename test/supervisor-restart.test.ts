@@ -1,15 +1,21 @@
 /**
  * keepRunning, which keeps npm start's Temporal servers and Web UI up: a server that dies is
  * started again where it was, a restart that fails is tried again, and shutdown stops the server
- * that runs then without starting another, killing one that ignores SIGTERM. The server here is
- * a real process that runs until killed; the end-to-end tests kill the real ones
- * (npm-start-server, postgres-restart).
+ * that runs then without starting another, killing one that ignores SIGTERM and abandoning a
+ * restart under way. The server here is a real process that runs until killed; the end-to-end
+ * tests kill the real ones (npm-start-server, postgres-restart).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isAlive } from '../src/provision/local-state.js';
-import { keepRunning, type RunningPart, Shutdown, waitForExit } from '../src/supervisor.js';
+import {
+  keepRunning,
+  killOnAbort,
+  type RunningPart,
+  Shutdown,
+  waitForExit,
+} from '../src/supervisor.js';
 import { until } from './support/processes.js';
 
 describe('keepRunning', () => {
@@ -113,4 +119,38 @@ describe('keepRunning', () => {
     expect(server.child.signalCode).toBe('SIGKILL');
     expect(isAlive(server.child.pid!)).toBe(false);
   }, 60_000);
+
+  it('abandons a restart under way on shutdown: its server is killed at once', async () => {
+    const said: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void said.push(line));
+    const shutdown = new Shutdown();
+    const first = await keepRunning({
+      what: 'the test server',
+      shutdown,
+      start: async (_previous, signal) => {
+        const child = await spawnServer();
+        killOnAbort(child, signal);
+        if (children.length === 1) return { child, stop: waitingStop(child) };
+        // The restart never answers, as a server stuck on its way up (a Temporal server gets 120 s).
+        await once(child, 'exit');
+        throw new Error('the test server exited while starting');
+      },
+    });
+
+    first.child.kill('SIGKILL');
+    const restarted = await until(
+      async () => children[1],
+      'the test server to be started again',
+      60_000,
+    );
+    // Without abandoning it this waits for a start that never ends, and the test times out.
+    await shutdown.run();
+    expect(restarted.signalCode).toBe('SIGKILL');
+    expect(isAlive(restarted.pid!)).toBe(false);
+    expect(said).toEqual([
+      expect.stringMatching(
+        /^boomerang: the test server exited \(SIGKILL\); restarting it in \d+ s$/,
+      ),
+    ]);
+  }, 90_000);
 });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { type Config, temporalAddress } from '../config.js';
 import {
   keepRunning,
+  killOnAbort,
   prefixLines,
   type RunningPart,
   say,
@@ -86,7 +87,7 @@ export async function startTemporalDevServer(
   const pidFile = path.join(config.dataDir, 'temporal.pid');
   say(`starting the Temporal dev server (state in ${dbFile})`);
   /** One start of the server, resolved once its frontend answers; one that fails leaves none running. */
-  const launch = async (): Promise<RunningPart> => {
+  const launch = async (signal: AbortSignal): Promise<RunningPart> => {
     // Every workflow history is in the SQLite file (and its -wal, -shm): files the server creates
     // are its owner's only (umask 077), and one left readable by an older version is narrowed.
     for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`])
@@ -96,6 +97,7 @@ export async function startTemporalDevServer(
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    killOnAbort(child, signal);
     // Taken now, so that a 'close' emitted before a failed start is judged is not missed.
     const closed = once(child, 'close').catch(() => undefined);
     // Read from the spawn on, before any await: when a child exits, Node discards what nobody
@@ -123,10 +125,10 @@ export async function startTemporalDevServer(
     }
     return { child, stop };
   };
-  const firstStart = async (): Promise<RunningPart> => {
+  const firstStart = async (signal: AbortSignal): Promise<RunningPart> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await launch();
+        return await launch(signal);
       } catch (err) {
         const racedFor = (err as { racedFor?: number }).racedFor;
         if (racedFor === undefined || attempt >= START_ATTEMPTS || shutdown.stopping) throw err;
@@ -139,6 +141,6 @@ export async function startTemporalDevServer(
   await keepRunning({
     what: 'the Temporal dev server',
     shutdown,
-    start: (previous) => (previous ? launch() : firstStart()),
+    start: (previous, signal) => (previous ? launch(signal) : firstStart(signal)),
   });
 }

@@ -78,12 +78,12 @@ export async function startProductionTemporal(
   const server = await keepRunning<RunningTemporalServer>({
     what: 'the Temporal server',
     shutdown,
-    start: async (previous) =>
+    start: async (previous, signal) =>
       withPidFile(
         path.join(config.dataDir, 'temporal-server.pid'),
         previous
-          ? await startTemporalServer({ ...common, ports: previous.ports })
-          : await startOnKeptPorts(config, common),
+          ? await startTemporalServer({ ...common, ports: previous.ports, signal })
+          : await startOnKeptPorts(config, { ...common, signal }),
       ),
     note: (running) => ` (log: ${running.logFile})`,
   });
@@ -98,7 +98,7 @@ export async function startProductionTemporal(
   await keepRunning<RunningUiServer>({
     what: 'the Temporal Web UI',
     shutdown,
-    start: async () =>
+    start: async (_previous, signal) =>
       withPidFile(
         path.join(config.dataDir, 'temporal-ui.pid'),
         await startUiServer({
@@ -108,6 +108,7 @@ export async function startProductionTemporal(
           temporalAddress: server.address,
           namespace: config.temporal.namespace,
           codecEndpoint,
+          signal,
         }),
       ),
     note: (ui) => ` on port ${config.temporal.uiPort} (log: ${ui.logFile})`,

@@ -21,7 +21,7 @@ import { CAMPAIGN } from '../domain/search-attributes.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
 import { ConfigError } from '../config.js';
 import { createDatabaseIfMissing, temporalHistoryShards } from '../db/admin.js';
-import { terminate } from '../supervisor.js';
+import { killOnAbort, terminate } from '../supervisor.js';
 import {
   errorText,
   installAtomically,
@@ -268,6 +268,8 @@ export interface TemporalServerOptions {
    * set up with: another value given here is refused.
    */
   historyShards?: number;
+  /** Aborted when npm start stops: a start under way kills its server and fails. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_HISTORY_SHARDS = 4;
@@ -434,8 +436,11 @@ export async function waitForFrontend(
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${what} exited with code ${child.exitCode} while starting${seeLog}`);
+    // A server killed (by a stop requested meanwhile) has a signal, not an exit code.
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `${what} exited (${child.signalCode ?? `code ${child.exitCode}`}) while starting${seeLog}`,
+      );
     try {
       const connection = await Connection.connect({ address, connectTimeout: '2s' });
       try {
@@ -468,6 +473,8 @@ export async function prepareNamespace(
   namespace: string,
   log: Log,
   timeoutMs = 120_000,
+  /** Aborted when npm start stops: no more waiting for a server that is being killed. */
+  signal?: AbortSignal,
 ): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
@@ -494,6 +501,7 @@ export async function prepareNamespace(
         });
         return;
       } catch (err) {
+        signal?.throwIfAborted();
         if (Date.now() > deadline)
           throw new Error(
             `the namespace ${namespace} was not ready within ${timeoutMs / 1000} s: ${(err as Error).message}`,
@@ -584,6 +592,7 @@ export async function startTemporalServer(
     ['--config-file', configFile, '--allow-no-auth', 'start'],
     { stdio: ['ignore', out, out], detached: true },
   );
+  if (opts.signal) killOnAbort(child, opts.signal);
   const stop = async () => {
     await terminate(child, 'the Temporal server');
     out.end();
@@ -595,7 +604,7 @@ export async function startTemporalServer(
       timeoutMs: 120_000,
       logFile,
     });
-    await prepareNamespace(address, opts.namespace, log);
+    await prepareNamespace(address, opts.namespace, log, undefined, opts.signal);
   } catch (err) {
     await stop();
     const log = (await fs.readFile(logFile, 'utf8').catch(() => '')).slice(logStart);
@@ -653,6 +662,8 @@ export interface UiServerOptions {
   namespace: string;
   /** The HTTP service's codec endpoint, when payloads are encrypted. */
   codecEndpoint?: string;
+  /** Aborted when npm start stops: a start under way kills the UI server and fails. */
+  signal?: AbortSignal;
 }
 
 export interface RunningUiServer {
@@ -693,6 +704,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<RunningUiSer
     ['--root', opts.stateDir, '--config', 'ui-config', '--env', 'boomerang', 'start'],
     { stdio: ['ignore', out, out], detached: true },
   );
+  if (opts.signal) killOnAbort(child, opts.signal);
   const url = `http://localhost:${opts.port}`;
   const stop = async () => {
     await terminate(child, 'the Temporal UI server');
@@ -700,9 +712,11 @@ export async function startUiServer(opts: UiServerOptions): Promise<RunningUiSer
   };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) {
+    if (child.exitCode !== null || child.signalCode !== null) {
       await stop();
-      throw new Error(`the Temporal UI server exited with code ${child.exitCode}; see ${logFile}`);
+      throw new Error(
+        `the Temporal UI server exited (${child.signalCode ?? `code ${child.exitCode}`}); see ${logFile}`,
+      );
     }
     const ok = await fetch(`${url}/healthz`).then(
       (r) => r.ok,
