@@ -54,22 +54,14 @@ function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-/** Resolves when the child has exited; SIGKILLs it after `timeoutMs`. */
-export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
-  if (hasExited(child)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-/** How long a server of the stack is given to stop after SIGTERM before it is killed. */
+/**
+ * How long a server of the stack (a Temporal server, the Web UI, the embedded Postgres) is given
+ * to stop after SIGTERM before it is killed.
+ */
 export const STOP_GRACE_MS = 20_000;
+
+/** The same for a worker or the HTTP endpoint (supervise). */
+export const PART_STOP_GRACE_MS = 15_000;
 
 /**
  * Sends SIGTERM to `child` and resolves once it exited; one still there after `graceMs` is
@@ -239,7 +231,8 @@ export function spawnPart(script: string, env: NodeJS.ProcessEnv): ChildProcess 
 
 /**
  * Runs a part of the stack as a child process, restarting it if it dies while we are up; resolves
- * once it prints a line matching `readyLine`.
+ * once it prints a line matching `readyLine`. Shutdown stops it with SIGTERM, killing it if it has
+ * not exited after `stopGraceMs`.
  */
 export function supervise(
   name: string,
@@ -247,6 +240,7 @@ export function supervise(
   env: NodeJS.ProcessEnv,
   shutdown: Shutdown,
   readyLine: RegExp,
+  stopGraceMs = PART_STOP_GRACE_MS,
 ): Promise<void> {
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -271,9 +265,7 @@ export function supervise(
   };
   launch();
   shutdown.add(name, async () => {
-    if (!child) return;
-    child.kill('SIGTERM');
-    await waitForExit(child, 15_000);
+    if (child) await terminate(child, name, stopGraceMs);
   });
   return ready;
 }

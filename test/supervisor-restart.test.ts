@@ -14,7 +14,7 @@ import {
   killOnAbort,
   type RunningPart,
   Shutdown,
-  waitForExit,
+  terminate,
 } from '../src/supervisor.js';
 import { until } from './support/processes.js';
 
@@ -56,13 +56,7 @@ describe('keepRunning', () => {
       });
       children.push(child);
       await once(child, 'spawn');
-      return {
-        child,
-        stop: async () => {
-          child.kill('SIGTERM');
-          await waitForExit(child, 10_000);
-        },
-      };
+      return { child, stop: () => terminate(child, 'the test server', 10_000) };
     };
     const first = await keepRunning({
       what: 'the test server',

@@ -14,7 +14,7 @@ import {
   say,
   type Shutdown,
   spawnPart,
-  waitForExit,
+  terminate,
 } from '../supervisor.js';
 import type { LocalSecrets } from './local-state.js';
 
@@ -79,9 +79,7 @@ export async function startSupervisedPostgres(
     });
   };
   shutdown.add('Postgres', async () => {
-    if (!child) return;
-    child.kill('SIGTERM');
-    await waitForExit(child, 20_000);
+    if (child) await terminate(child, 'the embedded Postgres');
   });
   return launch(true);
 }
