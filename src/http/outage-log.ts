@@ -1,6 +1,7 @@
 /**
  * The HTTP endpoint's log while a dependency does not answer: Postgres down, restarting or turning
- * connections down (a password changed while the endpoint runs), or Temporal down behind /readyz.
+ * connections down (a password changed while the endpoint runs), or Postgres (too slow to answer)
+ * and Temporal (down) behind /readyz.
  * Every request that needs it is answered 503 (the store's webhook and the load balancer retry);
  * the log says so once (the address, why, and what to change), then a line a minute with the count
  * of 503s, and a line when it answers again — as the worker tells a Temporal outage
@@ -37,6 +38,23 @@ export const POSTGRES: Dependency = {
   meanwhile: 'requests that need it are answered 503 until it answers',
 };
 
+/** What a dependency that fails /readyz's check turns away: the readiness checks alone. */
+const READINESS = {
+  answered: ['readiness check', 'readiness checks'],
+  meanwhile: '/readyz answers 503 until it answers',
+} as const;
+
+/**
+ * Postgres failing /readyz's check for another reason than an outage (isDatabaseOutage): no answer
+ * within the check's time, from a Postgres too busy to answer or while every connection of the
+ * endpoint's pool is taken. The other routes still try it, so only the checks are counted.
+ */
+export const POSTGRES_READINESS: Dependency = {
+  ...POSTGRES,
+  advice: 'check that it is running and not overloaded, and that DATABASE_URL points to it',
+  ...READINESS,
+};
+
 /**
  * A gRPC error in words: `14 UNAVAILABLE: No connection established. Last error: Error: connect
  * ECONNREFUSED 127.0.0.1:7233. Resolution note: ` → `UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:7233`.
@@ -55,8 +73,7 @@ export const TEMPORAL: Dependency = {
   unnamed: 'the address in TEMPORAL_ADDRESS',
   trouble: (err) => ({ why: grpcTrouble(err) }),
   advice: 'check that it is running and that TEMPORAL_ADDRESS points to it',
-  answered: ['readiness check', 'readiness checks'],
-  meanwhile: '/readyz answers 503 until it answers',
+  ...READINESS,
 };
 
 export interface OutageLogOptions {

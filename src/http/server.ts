@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { Client } from '@temporalio/client';
 import { checkDatabase, isDatabaseOutage } from '../services/database.js';
 import { eventsHandler } from './events.js';
-import { OutageLog, TEMPORAL } from './outage-log.js';
+import { OutageLog, POSTGRES_READINESS, TEMPORAL } from './outage-log.js';
 import { HttpError, RETRY_AFTER_SECONDS, sendJson } from './respond.js';
 import { resendWebhookHandler, twilioWebhookHandler } from './provider-webhooks.js';
 import { shopifyWebhookHandler } from './shopify.js';
@@ -29,14 +29,14 @@ async function pingTemporal(deps: HttpDeps): Promise<void> {
   await temporalClient(deps).workflowService.getSystemInfo({});
 }
 
-// The reason (addresses, ports) goes to the log only: /readyz answers anyone.
-const logNotReady = (name: string, err: unknown) =>
-  console.warn(`http: /readyz: ${name} is not ready: ${(err as Error).message}`);
-
+/**
+ * One of /readyz's checks. Why it failed (addresses, ports) goes to `logFailure`, not the answer:
+ * /readyz answers anyone.
+ */
 async function check(
   name: string,
   probe: () => Promise<unknown>,
-  logFailure = (err: unknown) => logNotReady(name, err),
+  logFailure: (err: unknown) => void,
   timeoutMs = 2000,
 ): Promise<{ name: string; ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
@@ -62,6 +62,8 @@ export { RETRY_AFTER_SECONDS };
 export interface Outages {
   postgres: OutageLog;
   temporal: OutageLog;
+  /** Postgres failing /readyz's check for another reason than an outage (no answer in time). */
+  postgresReadiness: OutageLog;
 }
 
 export function createRoutes(deps: HttpDeps, outages: Outages): Map<string, Handler> {
@@ -72,11 +74,15 @@ export function createRoutes(deps: HttpDeps, outages: Outages): Map<string, Hand
   // Readiness: we can do useful work — Postgres answers and Temporal answers.
   routes.set('GET /readyz', async (_req, res) => {
     const checks = await Promise.all([
-      // An outage is told by its log, once, not at every probe of a load balancer.
+      // A failure is told by its log, once, not at every probe of a load balancer.
       check(
         'postgres',
-        () => checkDatabase(deps.db).then(() => outage.answers()),
-        (err) => (isDatabaseOutage(err) ? outage.unavailable(err) : logNotReady('postgres', err)),
+        () =>
+          checkDatabase(deps.db).then(() => {
+            outage.answers();
+            outages.postgresReadiness.answers();
+          }),
+        (err) => (isDatabaseOutage(err) ? outage : outages.postgresReadiness).unavailable(err),
       ),
       check(
         'temporal',
@@ -153,7 +159,15 @@ export function createHttpServer(deps: HttpDeps): http.Server {
     address: deps.config?.temporal && temporalAddress({ temporal: deps.config.temporal }),
     probe: () => pingTemporal(deps),
   });
-  const routes = createRoutes(deps, { postgres: outage, temporal });
+  const postgresReadiness = new OutageLog({
+    dependency: POSTGRES_READINESS,
+    address: deps.databaseAddress,
+    probe: () => checkDatabase(deps.db),
+    // Told by /readyz's own checks, which a load balancer keeps making: a probe of ours would only
+    // queue behind a Postgres that does not answer.
+    probeEveryMs: 0,
+  });
+  const routes = createRoutes(deps, { postgres: outage, temporal, postgresReadiness });
   const requestTimeout = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const timeouts: http.ServerOptions = {
     requestTimeout,
@@ -206,6 +220,7 @@ export function createHttpServer(deps: HttpDeps): http.Server {
   server.on('close', () => {
     outage.stop();
     temporal.stop();
+    postgresReadiness.stop();
   });
   return server;
 }

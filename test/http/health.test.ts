@@ -2,8 +2,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 /** GET /healthz and /readyz, and the server's answers to unknown routes, methods and paths with a trailing slash. */
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDb } from '../../src/db/database.js';
+import { createDb, databaseAddress } from '../../src/db/database.js';
 import { OutageLog, TEMPORAL } from '../../src/http/outage-log.js';
+import { checkDatabase } from '../../src/services/database.js';
 import { SUMMARY_EVERY_MS } from '../../src/temporal/repeated-warnings.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
@@ -64,6 +65,52 @@ describe('HTTP endpoint: health and readiness', () => {
       await broken.close();
       await deadDb.destroy();
     }
+  });
+
+  it('says once that Postgres does not answer /readyz in time, however often it is probed, and once that it answers again', async () => {
+    // The pool's one connection taken: the check's SELECT 1 waits for it, as behind a busy
+    // Postgres. No outage (nothing refused or unreachable): only /readyz is turned away.
+    const busyDb = createDb(database.url, { max: 1 });
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let taken: () => void = () => {};
+    const connectionTaken = new Promise<void>((resolve) => (taken = resolve));
+    const holding = busyDb.connection().execute(async (connection) => {
+      await checkDatabase(connection);
+      taken();
+      await held;
+    });
+    await connectionTaken;
+    const lines: string[] = [];
+    for (const level of ['log', 'warn', 'error'] as const)
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        lines.push(args.map(String).join(' '));
+      });
+    const probed = await startServer({
+      db: busyDb,
+      temporal: env.client,
+      databaseAddress: databaseAddress(database.url),
+    });
+    try {
+      // A load balancer probing every few seconds.
+      for (let i = 0; i < 3; i++) expect((await fetch(`${probed.base}/readyz`)).status).toBe(503);
+      release();
+      await holding;
+      expect((await fetch(`${probed.base}/readyz`)).status).toBe(200);
+      expect((await fetch(`${probed.base}/readyz`)).status).toBe(200);
+    } finally {
+      vi.restoreAllMocks();
+      release();
+      await holding;
+      await probed.close();
+      await busyDb.destroy();
+    }
+    const at = `Postgres at ${databaseAddress(database.url)}`;
+    expect(lines).toEqual([
+      `http: cannot use ${at} (no answer within 2000 ms): check that it is running and not overloaded, ` +
+        'and that DATABASE_URL points to it; /readyz answers 503 until it answers, with a line a minute meanwhile',
+      `http: ${at} answers again (2 readiness checks answered 503 since the last line)`,
+    ]);
   });
 
   it('says once that Temporal does not answer, however often /readyz is probed, and once that it answers again', async () => {
