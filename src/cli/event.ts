@@ -1,8 +1,8 @@
 /**
- * `boomerang event register|purchase`: send the store's events by hand, through the client's
- * recordEvent and recordPurchase. The event takes the same path as one posted to `POST /events`:
- * validated and stored in the inbox by the same accept function, then applied at once by the inbox
- * processor's code. If it cannot be applied now (Temporal down), it stays in the inbox and the
+ * `boomerang event register|purchase|refund|track`: send the store's events by hand, through the
+ * client's recordEvent and recordPurchase. The event takes the same path as one posted to
+ * `POST /events`: validated and stored in the inbox by the same accept function, then applied at
+ * once by the inbox processor's code. If it cannot be applied now (Temporal down), it stays in the inbox and the
  * HTTP endpoint's processor applies it later.
  */
 import type { Command } from 'commander';
@@ -14,6 +14,7 @@ import {
 } from '../client.js';
 import { describeResult } from '../inbox/apply.js';
 import { workflowUiUrl } from '../config.js';
+import { storeReferenceOf } from '../services/contacts.js';
 import { CliError, type CliContext, printJson } from './context.js';
 
 /** The option that sets each field of the registration event, to name it in problems. */
@@ -46,6 +47,25 @@ const PURCHASE_FLAG_OF: Record<keyof Purchase, string> = {
   status: '--status',
 };
 
+/** The option that sets each field of the refund event. */
+const REFUND_FLAG_OF: Record<string, string> = {
+  event_id: '--event-id',
+  'order.id': '--order-id',
+  'order.source': '--source',
+  amount: '--amount',
+  refunded_at: '--refunded-at',
+};
+
+/** The option that sets each field of the custom event; every property is a `--property`. */
+const TRACK_FLAG_OF: Record<string, string> = {
+  event_id: '--event-id',
+  name: '--name',
+  properties: '--property',
+  'contact.email': '--email',
+  'contact.external_id': '--external-id',
+  occurred_at: '--occurred-at',
+};
+
 /** Only the options given, so an absent one leaves the contact's data as it is. */
 const defined = (o: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -69,16 +89,81 @@ interface RegisterOptions extends CommonOptions {
   registeredAt?: string;
 }
 
-interface PurchaseOptions extends CommonOptions {
+/** Who the event is about: one of these names the contact. */
+interface ContactOptions {
   email?: string;
   contactId?: string;
   externalId?: string;
+}
+
+interface PurchaseOptions extends CommonOptions, ContactOptions {
   orderId: string;
   total: string;
   currency?: string;
   coupon?: string;
   placedAt?: string;
   status?: string;
+}
+
+interface RefundOptions extends CommonOptions {
+  orderId: string;
+  source?: string;
+  amount?: string;
+  refundedAt?: string;
+}
+
+interface TrackOptions extends CommonOptions, ContactOptions {
+  name: string;
+  property: string[];
+  occurredAt?: string;
+}
+
+/** A number when the text is one, else the text, for the event's check to refuse by name. */
+const numberOrText = (v: string): number | string =>
+  v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+
+/**
+ * Checks that the options name the contact, `who` saying what to give; a `--contact-id` alone.
+ * A blank option names nobody either (the client would name its own fields, not options).
+ */
+function checkContactOptions(opts: ContactOptions, who: string): void {
+  const given = [opts.email, opts.contactId, opts.externalId].filter((v) => v !== undefined);
+  if (!given.some((v) => v.trim() !== ''))
+    throw new CliError(`${who}: --email, --contact-id or --external-id`, 2);
+  if (opts.contactId !== undefined && given.length > 1)
+    throw new CliError(
+      '--contact-id names the contact alone: leave out --email and --external-id',
+      2,
+    );
+  if (opts.contactId !== undefined && !/^[1-9][0-9]{0,15}$/.test(opts.contactId))
+    throw new CliError(
+      `--contact-id: "${opts.contactId}" is not a contact id (a positive whole number)`,
+      2,
+    );
+}
+
+/** `--property key=value` as a property: the value is JSON when it parses (12, true), else text. */
+function parseProperties(given: string[]): Record<string, unknown> {
+  return Object.fromEntries(
+    given.map((p) => {
+      const at = p.indexOf('=');
+      if (at < 1)
+        throw new CliError(`--property: "${p}" is not key=value (e.g. product_id=632910392)`, 2);
+      const value = p.slice(at + 1);
+      try {
+        return [p.slice(0, at), JSON.parse(value) as unknown];
+      } catch {
+        return [p.slice(0, at), value];
+      }
+    }),
+  );
+}
+
+/** The option of a problem's field, or of the nearest field holding it (`properties.size`). */
+function flagFor(flagOf: Record<string, string>, path: string): string {
+  for (let p = path; p !== ''; p = p.includes('.') ? p.slice(0, p.lastIndexOf('.')) : '')
+    if (Object.hasOwn(flagOf, p)) return flagOf[p]!;
+  return path;
 }
 
 /** Records the event through the client (stored in the inbox, applied now) and says what happened. */
@@ -94,7 +179,7 @@ async function report(
   } catch (err) {
     if (!(err instanceof InvalidEventError)) throw err;
     throw new CliError(
-      `invalid event:\n${err.problems.map((p) => `  ${flagOf[p.path] ?? p.path}: ${p.message}`).join('\n')}`,
+      `invalid event:\n${err.problems.map((p) => `  ${flagFor(flagOf, p.path)}: ${p.message}`).join('\n')}`,
       2,
     );
   }
@@ -170,6 +255,19 @@ async function report(
   }
 }
 
+/** Adds the options every event command takes. */
+const withEventOptions = (command: Command): Command =>
+  command
+    .option('--event-id <id>', "the store's id of the event: a repeat is not applied again")
+    .option('--json', 'print JSON');
+
+/** The event as `POST /events` takes it, without the fields not given. */
+const storeEvent = (
+  type: StoreEvent['type'],
+  eventId: string | undefined,
+  fields: Record<string, unknown>,
+): StoreEvent => defined({ type, event_id: eventId, ...fields }) as StoreEvent;
+
 export function registerEventCommands(program: Command, ctx: CliContext): void {
   const event = program
     .command('event')
@@ -236,24 +334,8 @@ export function registerEventCommands(program: Command, ctx: CliContext): void {
     .option('--event-id <id>', "the store's id of the event: a repeat is not applied again")
     .option('--json', 'print JSON')
     .action(async (opts: PurchaseOptions) => {
-      const given = [opts.email, opts.contactId, opts.externalId].filter((v) => v !== undefined);
-      // A blank option names nobody either (the client would name its own fields, not options).
-      if (!given.some((v) => v.trim() !== ''))
-        throw new CliError('say who bought: --email, --contact-id or --external-id', 2);
-      if (opts.contactId !== undefined && given.length > 1)
-        throw new CliError(
-          '--contact-id names the buyer alone: leave out --email and --external-id',
-          2,
-        );
-      if (opts.contactId !== undefined && !/^[1-9][0-9]{0,15}$/.test(opts.contactId))
-        throw new CliError(
-          `--contact-id: "${opts.contactId}" is not a contact id (a positive whole number)`,
-          2,
-        );
-      const total =
-        opts.total.trim() !== '' && Number.isFinite(Number(opts.total))
-          ? Number(opts.total)
-          : opts.total;
+      checkContactOptions(opts, 'say who bought');
+      const total = numberOrText(opts.total);
       await report(
         ctx,
         () =>
@@ -274,4 +356,64 @@ export function registerEventCommands(program: Command, ctx: CliContext): void {
         opts.json,
       );
     });
+
+  withEventOptions(
+    event
+      .command('refund')
+      .description(
+        'A refund: the whole order, or --amount of it (an order refunded in full becomes refunded)',
+      )
+      .requiredOption('--order-id <id>', "the shop's order id")
+      .option('--source <source>', 'where the order came from, e.g. shopify; default api')
+      .option('--amount <amount>', 'amount refunded, e.g. 10.50; default the whole order')
+      .option('--refunded-at <time>', 'ISO 8601; default now'),
+  ).action(async (opts: RefundOptions) => {
+    const refund = storeEvent('order_refunded', opts.eventId, {
+      order: defined({ id: opts.orderId, source: opts.source }),
+      amount: opts.amount === undefined ? undefined : numberOrText(opts.amount),
+      refunded_at: opts.refundedAt,
+    });
+    await report(ctx, () => ctx.client.recordEvent(refund), REFUND_FLAG_OF, opts.json);
+  });
+
+  withEventOptions(
+    event
+      .command('track')
+      .description("A custom event of the shop's: kept for the contact, starts and wakes flows")
+      .requiredOption('--name <name>', 'the event name, e.g. product_viewed')
+      .option('--email <email>', "the contact's email (an unknown one becomes a contact)")
+      .option('--contact-id <id>', "the contact's Boomerang contact id")
+      .option('--external-id <id>', "the contact's customer id in the shop")
+      .option(
+        '--property <key=value>',
+        'a property of the event, again for each; the value is JSON when it parses (12, true), else text',
+        (p: string, all: string[]) => [...all, p],
+        [],
+      )
+      .option('--occurred-at <time>', 'ISO 8601; default now'),
+  ).action(async (opts: TrackOptions) => {
+    checkContactOptions(opts, 'say whose event it is');
+    const properties = parseProperties(opts.property);
+    let contact: Record<string, unknown> = defined({
+      email: opts.email,
+      external_id: opts.externalId,
+    });
+    let flagOf = TRACK_FLAG_OF;
+    if (opts.contactId !== undefined) {
+      // The event names a contact as the store knows it: the stored contact's own reference.
+      const reference = await storeReferenceOf(ctx.db(), Number(opts.contactId));
+      if (!reference) throw new CliError(`--contact-id: no contact has id ${opts.contactId}`, 2);
+      contact = reference;
+      flagOf = { ...TRACK_FLAG_OF, contact: '--contact-id' };
+      delete flagOf['contact.email'];
+      delete flagOf['contact.external_id'];
+    }
+    const track = storeEvent('track', opts.eventId, {
+      name: opts.name,
+      properties,
+      contact,
+      occurred_at: opts.occurredAt,
+    });
+    await report(ctx, () => ctx.client.recordEvent(track), flagOf, opts.json);
+  });
 }

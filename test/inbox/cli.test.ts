@@ -1,5 +1,5 @@
 /**
- * `boomerang event register|purchase`: the same inbox as POST /events, applied at once, on a
+ * `boomerang event register|purchase|refund|track`: the same inbox as POST /events, applied at once, on a
  * Temporal dev server and real Postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +182,173 @@ describe('boomerang event', () => {
     expect(run.stderr).toContain('--total: must be a number ≥ 0');
     expect(run.stderr).toContain('--placed-at: "now" is not an ISO 8601 date-time');
     expect((await cli(['event', 'purchase', '--order-id', 'cli-2', '--total', '1'])).code).toBe(2);
+  });
+
+  it('refund: a partial one leaves the order paid, the rest makes it refunded', async () => {
+    const buy = await cli([
+      'event',
+      'purchase',
+      '--email',
+      'rae@example.com',
+      '--order-id',
+      'cli-r1',
+      '--total',
+      '40',
+    ]);
+    expect(buy.code).toBe(0);
+    const status = async () =>
+      (
+        await h.database.db
+          .selectFrom('orders')
+          .select('status')
+          .where('external_id', '=', 'cli-r1')
+          .executeTakeFirstOrThrow()
+      ).status;
+
+    const refund = (...extra: string[]) =>
+      cli(['event', 'refund', '--order-id', 'cli-r1', ...extra]);
+    const partial = await refund('--amount', '10', '--refunded-at', '2026-11-25T12:00:00Z');
+    expect(partial.stderr).toBe('');
+    expect(partial.code).toBe(0);
+    expect(partial.stdout).toMatch(/^inbox event \d+ applied: order cli-r1 of contact \d+: /);
+    expect(await status()).toBe('paid');
+    const stored = await h.database.db
+      .selectFrom('inbox_events')
+      .select(['source', 'payload'])
+      .where('type', '=', 'order_refunded')
+      .executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({
+      source: 'cli',
+      payload: {
+        type: 'order_refunded',
+        order: { id: 'cli-r1' },
+        amount: 10,
+        refunded_at: '2026-11-25T12:00:00Z',
+      },
+    });
+
+    const rest = await refund('--json');
+    expect(rest.code).toBe(0);
+    expect(JSON.parse(rest.stdout)).toMatchObject({
+      status: 'applied',
+      result: { type: 'order_refunded' },
+    });
+    expect(await status()).toBe('refunded');
+  });
+
+  it('track keeps the event for the contact, its properties typed', async () => {
+    const reg = await cli(['event', 'register', '--email', 'tam@example.com', '--json']);
+    const { contactId } = (JSON.parse(reg.stdout) as { result: { contactId: number } }).result;
+    const run = await cli([
+      'event',
+      'track',
+      '--name',
+      'product_viewed',
+      '--contact-id',
+      String(contactId),
+      '--property',
+      'product_id=632910392a',
+      '--property',
+      'price=19.5',
+      '--property',
+      'in_stock=true',
+      '--property',
+      'note=a=b',
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      new RegExp(`^inbox event \\d+ applied: event "product_viewed" of contact ${contactId}`),
+    );
+    expect(
+      await h.database.db
+        .selectFrom('contact_events')
+        .select(['contact_id', 'name', 'properties'])
+        .execute(),
+    ).toEqual([
+      {
+        contact_id: contactId,
+        name: 'product_viewed',
+        properties: { product_id: '632910392a', price: 19.5, in_stock: true, note: 'a=b' },
+      },
+    ]);
+  });
+
+  it('refund and track name the option at fault, with exit code 2', async () => {
+    const refund = await cli([
+      'event',
+      'refund',
+      '--order-id',
+      ' ',
+      '--source',
+      'Shop Ify',
+      '--amount',
+      'ten',
+      '--refunded-at',
+      'yesterday',
+    ]);
+    expect(refund.code).toBe(2);
+    for (const flag of ['--order-id', '--source', '--amount', '--refunded-at'])
+      expect(refund.stderr).toContain(`  ${flag}: `);
+    expect(refund.stderr).not.toMatch(/order\.|refunded_at/);
+
+    const track = await cli([
+      'event',
+      'track',
+      '--name',
+      'Product Viewed',
+      '--email',
+      'tam@example',
+      '--property',
+      `blob=${'x'.repeat(16_400)}`,
+      '--occurred-at',
+      'now',
+    ]);
+    expect(track.code).toBe(2);
+    for (const flag of ['--name', '--email', '--property', '--occurred-at'])
+      expect(track.stderr).toContain(`  ${flag}: `);
+    expect(track.stderr).not.toMatch(/contact\.|properties|occurred_at/);
+
+    // A text problem names its property's option too.
+    const nul = await cli([
+      'event',
+      'track',
+      '--name',
+      'product_viewed',
+      '--email',
+      'tam@example.com',
+      '--property',
+      'note=a\u0000b',
+    ]);
+    expect(nul.code).toBe(2);
+    expect(nul.stderr).toContain('  --property: must not contain NUL characters');
+
+    const malformedArgs = [
+      'event',
+      'track',
+      '--name',
+      'product_viewed',
+      '--email',
+      'tam@example.com',
+      '--property',
+      'size',
+    ];
+    const malformed = await cli(malformedArgs);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('--property: "size" is not key=value');
+    expect((await cli([...malformedArgs.slice(0, -1), '=1'])).stderr).toContain(
+      '--property: "=1" is not key=value',
+    );
+    const unknown = await cli(['event', 'track', '--name', 'x', '--contact-id', '999999']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--contact-id: no contact has id 999999');
+    expect(
+      await h.database.db
+        .selectFrom('contact_events')
+        .select('id')
+        .where('name', '=', 'x')
+        .execute(),
+    ).toEqual([]);
   });
 
   it('keeps the event when Temporal is unreachable, and applies it when run again', async () => {
