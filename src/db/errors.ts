@@ -2,6 +2,8 @@
  * Errors that mean "Postgres is not there right now" rather than "this request is wrong": the
  * server is down, restarting or refusing connections. Callers answer "retry later" (HTTP 503).
  */
+import { causeChain } from '../domain/errors.js';
+
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -16,7 +18,7 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+  for (const e of causeChain(err, 5)) {
     const { code, message } = e as { code?: unknown; message?: unknown };
     if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08')))
       return true;
@@ -29,7 +31,6 @@ export function isDatabaseUnavailable(err: unknown): boolean {
       return true;
     if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnavailable(inner)))
       return true;
-    e = (e as { cause?: unknown }).cause;
   }
   return false;
 }
@@ -72,9 +73,6 @@ export function isDatabaseOutage(err: unknown): boolean {
 
 /** The PostgresConnectError in `err` or its causes. */
 export function refusedConnection(err: unknown): PostgresConnectError | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
-    if (e instanceof PostgresConnectError) return e;
-    e = (e as { cause?: unknown }).cause;
-  }
+  for (const e of causeChain(err, 5)) if (e instanceof PostgresConnectError) return e;
   return undefined;
 }

@@ -9,6 +9,14 @@ export function withoutEmptyResolutionNote(message: string): string {
   return message.replace(EMPTY_RESOLUTION_NOTE, '');
 }
 
+/** `err` and the errors that caused it, outermost first: at most `depth` of them. */
+export function* causeChain(err: unknown, depth: number): Generator<unknown> {
+  for (let e: unknown = err, n = 0; e && n < depth; n++) {
+    yield e;
+    e = (e as { cause?: unknown }).cause;
+  }
+}
+
 /**
  * An error and its causes in one line ("Failed to start Workflow: 14 UNAVAILABLE: …"): at most
  * `maxParts` messages, each left out when an earlier one already says it, and none ending in an

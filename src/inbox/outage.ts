@@ -3,6 +3,7 @@
  * reason to park an inbox event or a queued journey start.
  */
 import { isDatabaseOutage } from '../db/errors.js';
+import { causeChain } from '../domain/errors.js';
 
 /**
  * Temporal or Postgres unreachable, or Postgres turning connections down (a password changed
@@ -10,13 +11,12 @@ import { isDatabaseOutage } from '../db/errors.js';
  */
 export function isOutage(err: unknown): boolean {
   if (isDatabaseOutage(err)) return true;
-  for (let e: unknown = err, depth = 0; e && depth < 6; depth++) {
+  for (const e of causeChain(err, 6)) {
     const { code, message } = e as { code?: unknown; message?: unknown };
     // gRPC 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED: the Temporal server is down or overloaded.
     if (code === 14 || code === 4) return true;
     if (typeof message === 'string' && /\b(UNAVAILABLE|DEADLINE_EXCEEDED)\b/.test(message))
       return true;
-    e = (e as { cause?: unknown }).cause;
   }
   return false;
 }

@@ -9,7 +9,7 @@ import {
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { type Config, temporalAddress } from '../config.js';
 import { PlainFailure } from '../main-helpers.js';
-import { withoutEmptyResolutionNote } from '../domain/errors.js';
+import { causeChain, withoutEmptyResolutionNote } from '../domain/errors.js';
 import { dataConverterFor } from './codec.js';
 import type { InFlightCalls } from './in-flight.js';
 
@@ -50,10 +50,8 @@ const GRPC_UNAVAILABLE = 14;
  */
 export function isTemporalUnreachable(err: unknown): boolean {
   if (err instanceof TemporalUnreachableError) return true;
-  for (let e: unknown = err, depth = 0; e && depth < 3; depth++) {
+  for (const e of causeChain(err, 3))
     if ((e as { code?: unknown }).code === GRPC_UNAVAILABLE) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
   return false;
 }
 
