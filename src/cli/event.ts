@@ -275,87 +275,83 @@ export function registerEventCommands(program: Command, ctx: CliContext): void {
       'Send a store event (as POST /events does): stored in the inbox and applied at once',
     );
 
-  event
-    .command('register')
-    .description(
-      "A new account: creates or updates the contact and starts the active welcome campaigns' journeys",
-    )
-    .requiredOption('--email <email>', 'email address')
-    .option('--external-id <id>', "the shop's customer id")
-    .option('--first-name <name>')
-    .option('--last-name <name>')
-    .option('--phone <phone>', 'international form, e.g. +34612345678')
-    .option('--locale <locale>', 'e.g. fr-FR')
-    .option('--timezone <zone>', 'IANA time zone, e.g. Europe/Madrid')
-    .option('--country <code>', 'ISO 3166-1 alpha-2, e.g. FR')
-    .option('--newsletter <status>', 'subscribed, unsubscribed or never')
-    .option('--sms-consent', 'the contact agrees to marketing SMS')
-    .option('--registered-at <time>', 'ISO 8601; default now')
-    .option('--event-id <id>', "the store's id of the event: a repeat is not applied again")
-    .option('--json', 'print JSON')
-    .action(async (opts: RegisterOptions) => {
-      const registration = defined({
-        type: 'account_registered',
-        event_id: opts.eventId,
-        contact: defined({
-          email: opts.email,
-          external_id: opts.externalId,
-          first_name: opts.firstName,
-          last_name: opts.lastName,
-          phone: opts.phone,
-          locale: opts.locale,
-          timezone: opts.timezone,
-          country: opts.country,
-          newsletter: opts.newsletter,
-          sms_consent: opts.smsConsent,
-        }),
-        registered_at: opts.registeredAt,
-      }) as StoreEvent;
-      await report(ctx, () => ctx.client.recordEvent(registration), REGISTER_FLAG_OF, opts.json);
+  withEventOptions(
+    event
+      .command('register')
+      .description(
+        "A new account: creates or updates the contact and starts the active welcome campaigns' journeys",
+      )
+      .requiredOption('--email <email>', 'email address')
+      .option('--external-id <id>', "the shop's customer id")
+      .option('--first-name <name>')
+      .option('--last-name <name>')
+      .option('--phone <phone>', 'international form, e.g. +34612345678')
+      .option('--locale <locale>', 'e.g. fr-FR')
+      .option('--timezone <zone>', 'IANA time zone, e.g. Europe/Madrid')
+      .option('--country <code>', 'ISO 3166-1 alpha-2, e.g. FR')
+      .option('--newsletter <status>', 'subscribed, unsubscribed or never')
+      .option('--sms-consent', 'the contact agrees to marketing SMS')
+      .option('--registered-at <time>', 'ISO 8601; default now'),
+  ).action(async (opts: RegisterOptions) => {
+    const registration = storeEvent('account_registered', opts.eventId, {
+      contact: defined({
+        email: opts.email,
+        external_id: opts.externalId,
+        first_name: opts.firstName,
+        last_name: opts.lastName,
+        phone: opts.phone,
+        locale: opts.locale,
+        timezone: opts.timezone,
+        country: opts.country,
+        newsletter: opts.newsletter,
+        sms_consent: opts.smsConsent,
+      }),
+      registered_at: opts.registeredAt,
     });
+    await report(ctx, () => ctx.client.recordEvent(registration), REGISTER_FLAG_OF, opts.json);
+  });
 
-  event
-    .command('purchase')
-    .description(
-      "An order: records it (once per order id) and tells the contact's running journeys about the purchase",
-    )
-    .option('--email <email>', "the buyer's email (an unknown buyer becomes a contact)")
-    .option('--contact-id <id>', "the buyer's Boomerang contact id")
-    .option('--external-id <id>', "the buyer's customer id in the shop")
-    .requiredOption('--order-id <id>', "the shop's order id")
-    .requiredOption('--total <amount>', 'order total, e.g. 12.50')
-    .option('--currency <code>', 'ISO 4217; default SHOP_CURRENCY')
-    .option('--coupon <code>', 'coupon code used')
-    .option(
-      '--placed-at <time>',
-      'ISO 8601; default: now for a new order (a stored order keeps its time)',
-    )
-    .option('--status <status>', 'paid (default), cancelled or refunded')
-    .option('--event-id <id>', "the store's id of the event: a repeat is not applied again")
-    .option('--json', 'print JSON')
-    .action(async (opts: PurchaseOptions) => {
-      checkContactOptions(opts, 'say who bought');
-      const total = numberOrText(opts.total);
-      await report(
-        ctx,
-        () =>
-          ctx.client.recordPurchase({
-            eventId: opts.eventId,
-            contactId: opts.contactId === undefined ? undefined : Number(opts.contactId),
-            email: opts.email,
-            externalId: opts.externalId,
-            orderId: opts.orderId,
-            total,
-            currency: opts.currency,
-            couponCode: opts.coupon,
-            placedAt: opts.placedAt,
-            // Checked with the rest of the event, as a status the store sent would be.
-            status: opts.status as Purchase['status'],
-          }),
-        PURCHASE_FLAG_OF,
-        opts.json,
-      );
-    });
+  withEventOptions(
+    event
+      .command('purchase')
+      .description(
+        "An order: records it (once per order id) and tells the contact's running journeys about the purchase",
+      )
+      .option('--email <email>', "the buyer's email (an unknown buyer becomes a contact)")
+      .option('--contact-id <id>', "the buyer's Boomerang contact id")
+      .option('--external-id <id>', "the buyer's customer id in the shop")
+      .requiredOption('--order-id <id>', "the shop's order id")
+      .requiredOption('--total <amount>', 'order total, e.g. 12.50')
+      .option('--currency <code>', 'ISO 4217; default SHOP_CURRENCY')
+      .option('--coupon <code>', 'coupon code used')
+      .option(
+        '--placed-at <time>',
+        'ISO 8601; default: now for a new order (a stored order keeps its time)',
+      )
+      .option('--status <status>', 'paid (default), cancelled or refunded'),
+  ).action(async (opts: PurchaseOptions) => {
+    checkContactOptions(opts, 'say who bought');
+    const total = numberOrText(opts.total);
+    await report(
+      ctx,
+      () =>
+        ctx.client.recordPurchase({
+          eventId: opts.eventId,
+          contactId: opts.contactId === undefined ? undefined : Number(opts.contactId),
+          email: opts.email,
+          externalId: opts.externalId,
+          orderId: opts.orderId,
+          total,
+          currency: opts.currency,
+          couponCode: opts.coupon,
+          placedAt: opts.placedAt,
+          // Checked with the rest of the event, as a status the store sent would be.
+          status: opts.status as Purchase['status'],
+        }),
+      PURCHASE_FLAG_OF,
+      opts.json,
+    );
+  });
 
   withEventOptions(
     event
