@@ -9,29 +9,13 @@
 import { describe, expect, it } from 'vitest';
 import { describeResult } from '../../src/inbox/apply.js';
 import { processInboxEvent } from '../../src/inbox/processor.js';
-import { useOrderFlows } from '../support/order-flows.js';
-
-// A review request per order, which the order's cancellation or partial refund ends.
-const REVIEW_REQUEST = `
-id: review-request
-name: Review request
-kind: flow
-exitWhen: { events: [order_cancelled, order_partially_refunded] }
-nodes:
-  start: { type: entry, trigger: event, event: purchase, key: order_id, next: wait-10d }
-  wait-10d: { type: wait, duration: 10 days, next: done }
-  done: { type: exit, reason: completed }
-`;
-
-// Entered on a cancellation, again for a later one once the last journey ended.
-const CANCEL_SURVEY = `
-id: cancel-survey
-name: Cancellation survey
-kind: flow
-nodes:
-  start: { type: entry, trigger: event, event: order_cancelled, reentry: after_end, next: done }
-  done: { type: exit, reason: completed }
-`;
+import {
+  enteredOnFlow,
+  purchaseEvent,
+  refundEvent,
+  reviewRequestFlow,
+  useOrderFlows,
+} from '../support/order-flows.js';
 
 // Entered on a partial refund; its branch reads the amount refunded.
 const PARTIAL_REFUND_NOTE = `
@@ -46,47 +30,22 @@ nodes:
 `;
 
 describe('cancellations and partial refunds in flows', () => {
-  const flows = useOrderFlows([REVIEW_REQUEST, CANCEL_SURVEY, PARTIAL_REFUND_NOTE]);
-  const { stack, apply, waiting, ended, orderStatus } = flows;
+  const flows = useOrderFlows([
+    // A review request per order, which the order's cancellation or partial refund ends.
+    reviewRequestFlow(['order_cancelled', 'order_partially_refunded']),
+    // Entered on a cancellation, again for a later one once the last journey ended.
+    enteredOnFlow('cancel-survey', 'Cancellation survey', 'order_cancelled'),
+    PARTIAL_REFUND_NOTE,
+  ]);
+  const { apply, waiting, ended, orderStatus, journeysOf } = flows;
 
-  const order = (orderId: string, eventId: string, status: 'paid' | 'cancelled') => ({
-    type: 'purchase',
-    event_id: eventId,
-    contact: { email: 'rita@example.com' },
-    order: { id: orderId, total: 40, currency: 'EUR', status },
-  });
-  const partialRefund = (orderId: string, eventId: string, amount: number, at: string) => ({
-    type: 'order_refunded',
-    event_id: eventId,
-    order: { id: orderId },
-    amount,
-    refunded_at: at,
-  });
-  const review = (orderId: string) => `review-request/${flows.contactId}/key/${orderId}`;
-  const survey = (entry = 1) =>
-    entry === 1 ? `cancel-survey/${flows.contactId}` : `cancel-survey/${flows.contactId}/${entry}`;
-  const note = (entry = 1) =>
-    entry === 1
-      ? `partial-refund-note/${flows.contactId}`
-      : `partial-refund-note/${flows.contactId}/${entry}`;
-
-  /** Every journey of the campaign, started or still queued. */
-  const journeysOf = async (campaignId: string) => {
-    const { db } = stack.database;
-    const rows = [
-      ...(await db
-        .selectFrom('journeys')
-        .select('workflow_id')
-        .where('campaign_id', '=', campaignId)
-        .execute()),
-      ...(await db
-        .selectFrom('journey_starts')
-        .select('workflow_id')
-        .where('campaign_id', '=', campaignId)
-        .execute()),
-    ];
-    return rows.map((r) => r.workflow_id).sort();
-  };
+  const order = (orderId: string, eventId: string, status: 'paid' | 'cancelled') =>
+    purchaseEvent(orderId, eventId, status);
+  const partialRefund = (orderId: string, eventId: string, amount: number, at: string) =>
+    refundEvent(orderId, eventId, amount, at);
+  const review = (orderId: string) => flows.keyedJourney('review-request', orderId);
+  const survey = (entry = 1) => flows.journey('cancel-survey', entry);
+  const note = (entry = 1) => flows.journey('partial-refund-note', entry);
 
   it("starts the cancellation's flow once, not for a paid order, and ends only the cancelled order's journey", async () => {
     for (const orderId of ['c-1', 'c-2']) {

@@ -9,50 +9,28 @@ import { describe, expect, it } from 'vitest';
 import type { JourneyResult } from '../../src/campaigns/journey-contract.js';
 import { describeResult } from '../../src/inbox/apply.js';
 import { processInboxEvent } from '../../src/inbox/processor.js';
-import { useOrderFlows } from '../support/order-flows.js';
-
-// A shop's review request, one journey per order, which a refund of that order ends.
-const REVIEW_REQUEST = `
-id: review-request
-name: Review request
-kind: flow
-exitWhen: { events: [order_refunded] }
-nodes:
-  start: { type: entry, trigger: event, event: purchase, key: order_id, next: wait-10d }
-  wait-10d: { type: wait, duration: 10 days, next: done }
-  done: { type: exit, reason: completed }
-`;
-
-// Entered on a refund, again for a later refund once the last journey ended.
-const REFUND_SURVEY = `
-id: refund-survey
-name: Refund survey
-kind: flow
-nodes:
-  start: { type: entry, trigger: event, event: order_refunded, reentry: after_end, next: done }
-  done: { type: exit, reason: completed }
-`;
+import {
+  enteredOnFlow,
+  purchaseEvent,
+  refundEvent,
+  reviewRequestFlow,
+  useOrderFlows,
+} from '../support/order-flows.js';
 
 describe('refunds in flows', () => {
-  const flows = useOrderFlows([REVIEW_REQUEST, REFUND_SURVEY]);
+  const flows = useOrderFlows([
+    // A shop's review request, one journey per order, which a refund of that order ends.
+    reviewRequestFlow(['order_refunded']),
+    // Entered on a refund, again for a later refund once the last journey ended.
+    enteredOnFlow('refund-survey', 'Refund survey', 'order_refunded'),
+  ]);
   const { stack, apply, waiting, ended, orderStatus } = flows;
 
-  const purchase = (orderId: string) =>
-    apply({
-      type: 'purchase',
-      event_id: `buy-${orderId}`,
-      contact: { email: 'rita@example.com' },
-      order: { id: orderId, total: 40, currency: 'EUR' },
-    });
-  const refund = (orderId: string, eventId: string, amount?: number) => ({
-    type: 'order_refunded',
-    event_id: eventId,
-    order: { id: orderId },
-    ...(amount !== undefined ? { amount } : {}),
-  });
-  const review = (orderId: string) => `review-request/${flows.contactId}/key/${orderId}`;
-  const survey = (entry = 1) =>
-    entry === 1 ? `refund-survey/${flows.contactId}` : `refund-survey/${flows.contactId}/${entry}`;
+  const purchase = (orderId: string) => apply(purchaseEvent(orderId, `buy-${orderId}`));
+  const refund = (orderId: string, eventId: string, amount?: number) =>
+    refundEvent(orderId, eventId, amount);
+  const review = (orderId: string) => flows.keyedJourney('review-request', orderId);
+  const survey = (entry = 1) => flows.journey('refund-survey', entry);
 
   it("ends only the refunded order's journey, not on a partial refund, and starts the flow entered on refunds", async () => {
     for (const orderId of ['r-1', 'r-2'])

@@ -8,78 +8,30 @@
 import { describe, expect, it } from 'vitest';
 import { describeResult } from '../../src/inbox/apply.js';
 import { processInboxEvent } from '../../src/inbox/processor.js';
-import { useOrderFlows } from '../support/order-flows.js';
-
-// A review request per order, which the order's refund ends.
-const REVIEW_REQUEST = `
-id: review-request
-name: Review request
-kind: flow
-exitWhen: { events: [order_refunded] }
-nodes:
-  start: { type: entry, trigger: event, event: purchase, key: order_id, next: wait-10d }
-  wait-10d: { type: wait, duration: 10 days, next: done }
-  done: { type: exit, reason: completed }
-`;
-
-// Entered on a refund, again for a later one once the last journey ended.
-const REFUND_SURVEY = `
-id: refund-survey
-name: Refund survey
-kind: flow
-nodes:
-  start: { type: entry, trigger: event, event: order_refunded, reentry: after_end, next: done }
-  done: { type: exit, reason: completed }
-`;
-
-// Entered on each partial refund.
-const PARTIAL_REFUND_NOTE = `
-id: partial-refund-note
-name: Partial refund note
-kind: flow
-nodes:
-  start: { type: entry, trigger: event, event: order_partially_refunded, reentry: after_end, next: done }
-  done: { type: exit, reason: completed }
-`;
+import {
+  enteredOnFlow,
+  purchaseEvent,
+  refundEvent,
+  reviewRequestFlow,
+  useOrderFlows,
+} from '../support/order-flows.js';
 
 describe('orders refunded in parts or by a restatement', () => {
-  const flows = useOrderFlows([REVIEW_REQUEST, REFUND_SURVEY, PARTIAL_REFUND_NOTE]);
-  const { stack, apply, waiting, ended, orderStatus } = flows;
+  const flows = useOrderFlows([
+    // A review request per order, which the order's refund ends.
+    reviewRequestFlow(['order_refunded']),
+    // Entered on a refund, again for a later one once the last journey ended.
+    enteredOnFlow('refund-survey', 'Refund survey', 'order_refunded'),
+    // Entered on each partial refund.
+    enteredOnFlow('partial-refund-note', 'Partial refund note', 'order_partially_refunded'),
+  ]);
+  const { apply, waiting, ended, orderStatus, journeysOf } = flows;
 
-  const order = (orderId: string, eventId: string, status: 'paid' | 'refunded') => ({
-    type: 'purchase',
-    event_id: eventId,
-    contact: { email: 'rita@example.com' },
-    order: { id: orderId, total: 40, currency: 'EUR', status },
-  });
-  const refund = (orderId: string, eventId: string, amount?: number, at?: string) => ({
-    type: 'order_refunded',
-    event_id: eventId,
-    order: { id: orderId },
-    ...(amount !== undefined ? { amount } : {}),
-    ...(at ? { refunded_at: at } : {}),
-  });
-  const review = (orderId: string) => `review-request/${flows.contactId}/key/${orderId}`;
-  const entry = (campaignId: string, n: number) =>
-    n === 1 ? `${campaignId}/${flows.contactId}` : `${campaignId}/${flows.contactId}/${n}`;
-
-  /** Every journey of the campaign, started or still queued. */
-  const journeysOf = async (campaignId: string) => {
-    const { db } = stack.database;
-    const rows = [
-      ...(await db
-        .selectFrom('journeys')
-        .select('workflow_id')
-        .where('campaign_id', '=', campaignId)
-        .execute()),
-      ...(await db
-        .selectFrom('journey_starts')
-        .select('workflow_id')
-        .where('campaign_id', '=', campaignId)
-        .execute()),
-    ];
-    return rows.map((r) => r.workflow_id).sort();
-  };
+  const order = (orderId: string, eventId: string, status: 'paid' | 'refunded') =>
+    purchaseEvent(orderId, eventId, status);
+  const refund = refundEvent;
+  const review = (orderId: string) => flows.keyedJourney('review-request', orderId);
+  const entry = (campaignId: string, n: number) => flows.journey(campaignId, n);
 
   it('refunds an order whose partial refunds add up to its total, told as both a partial refund and a refund, once', async () => {
     await apply(order('s-1', 'buy-s-1', 'paid'));

@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import { afterAll } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createCheckedCampaign } from '../../src/campaigns/admin.js';
+import { journeyWorkflowId, keyedJourneyWorkflowId } from '../../src/campaigns/enrolment.js';
 import { journeyQuery } from '../../src/campaigns/journey-contract.js';
 import type { OrderStatus } from '../../src/db/schema.js';
 import { type EventOutcome, type InboxDeps, processInboxEvent } from '../../src/inbox/processor.js';
@@ -15,6 +16,45 @@ import { acceptEvents } from '../../src/inbox/store.js';
 import { unreachableTemporal } from '../http/support.js';
 import { until } from './processes.js';
 import { type Stack, useStack } from './stack.js';
+
+/** A review request per order (keyed on `order_id`, then a 10-day wait), ended by any of `exitOn`. */
+export const reviewRequestFlow = (exitOn: readonly string[]) => `
+id: review-request
+name: Review request
+kind: flow
+exitWhen: { events: [${exitOn.join(', ')}] }
+nodes:
+  start: { type: entry, trigger: event, event: purchase, key: order_id, next: wait-10d }
+  wait-10d: { type: wait, duration: 10 days, next: done }
+  done: { type: exit, reason: completed }
+`;
+
+/** A flow entered on each `event` (again once the last journey ended), which ends at once. */
+export const enteredOnFlow = (id: string, name: string, event: string) => `
+id: ${id}
+name: ${name}
+kind: flow
+nodes:
+  start: { type: entry, trigger: event, event: ${event}, reentry: after_end, next: done }
+  done: { type: exit, reason: completed }
+`;
+
+/** A purchase of 40 EUR by rita@example.com (paid unless `status` says otherwise). */
+export const purchaseEvent = (orderId: string, eventId: string, status?: OrderStatus) => ({
+  type: 'purchase',
+  event_id: eventId,
+  contact: { email: 'rita@example.com' },
+  order: { id: orderId, total: 40, currency: 'EUR', ...(status ? { status } : {}) },
+});
+
+/** A refund of the order: in full without `amount`. */
+export const refundEvent = (orderId: string, eventId: string, amount?: number, at?: string) => ({
+  type: 'order_refunded',
+  event_id: eventId,
+  order: { id: orderId },
+  ...(amount !== undefined ? { amount } : {}),
+  ...(at ? { refunded_at: at } : {}),
+});
 
 export interface OrderFlows {
   stack: Stack;
@@ -31,6 +71,12 @@ export interface OrderFlows {
   /** Until the journey has ended: its end reason. */
   ended(workflowId: string): Promise<string | null>;
   orderStatus(orderId: string): Promise<OrderStatus>;
+  /** The contact's journey in the campaign keyed per order, for `orderId`. */
+  keyedJourney(campaignId: string, orderId: string): string;
+  /** The contact's `entry`-th journey in the campaign. */
+  journey(campaignId: string, entry?: number): string;
+  /** Every journey of the campaign, started or still queued, sorted. */
+  journeysOf(campaignId: string): Promise<string[]>;
 }
 
 /** The stack with the real workers, the contact, and the flows of `flows` (YAML) created. */
@@ -103,6 +149,24 @@ export function useOrderFlows(flows: readonly string[]): OrderFlows {
         .where('external_id', '=', orderId)
         .executeTakeFirstOrThrow();
       return status;
+    },
+    keyedJourney: (campaignId, orderId) => keyedJourneyWorkflowId(campaignId, contactId, orderId),
+    journey: (campaignId, entry = 1) => journeyWorkflowId(campaignId, contactId, entry),
+    async journeysOf(campaignId) {
+      const { db } = stack.database;
+      const rows = [
+        ...(await db
+          .selectFrom('journeys')
+          .select('workflow_id')
+          .where('campaign_id', '=', campaignId)
+          .execute()),
+        ...(await db
+          .selectFrom('journey_starts')
+          .select('workflow_id')
+          .where('campaign_id', '=', campaignId)
+          .execute()),
+      ];
+      return rows.map((r) => r.workflow_id).sort();
     },
   };
 }
