@@ -31,6 +31,14 @@ describe('boomerang event', () => {
     }
   };
 
+  /** The stored order with the shop's id `externalId`. */
+  const storedOrder = (externalId: string) =>
+    h.database.db
+      .selectFrom('orders')
+      .selectAll()
+      .where('external_id', '=', externalId)
+      .executeTakeFirstOrThrow();
+
   beforeAll(async () => {
     h = await startInboxHarness('cli-event');
   });
@@ -127,14 +135,7 @@ describe('boomerang event', () => {
   it('purchase without --placed-at never moves the time of an order already stored', async () => {
     const buy = (...extra: string[]) =>
       cli(['event', 'purchase', '--email', 'kim@example.com', '--order-id', 'cli-3', ...extra]);
-    const placedAt = async () =>
-      (
-        await h.database.db
-          .selectFrom('orders')
-          .select('placed_at')
-          .where('external_id', '=', 'cli-3')
-          .executeTakeFirstOrThrow()
-      ).placed_at;
+    const placedAt = async () => (await storedOrder('cli-3')).placed_at;
 
     expect((await buy('--total', '20')).stdout).toMatch(/order cli-3 inserted \(paid\)/);
     const first = await placedAt();
@@ -196,14 +197,7 @@ describe('boomerang event', () => {
       '40',
     ]);
     expect(buy.code).toBe(0);
-    const status = async () =>
-      (
-        await h.database.db
-          .selectFrom('orders')
-          .select('status')
-          .where('external_id', '=', 'cli-r1')
-          .executeTakeFirstOrThrow()
-      ).status;
+    const status = async () => (await storedOrder('cli-r1')).status;
 
     const refund = (...extra: string[]) =>
       cli(['event', 'refund', '--order-id', 'cli-r1', ...extra]);
