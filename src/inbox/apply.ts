@@ -303,16 +303,11 @@ async function applyPurchase(
   if (purchase.order.status !== 'paid') {
     // Flows entered on a cancellation or a refund, once the order is committed (their branches
     // read it).
-    const { cancellation, refund } = purchase;
-    if (cancellation?.journeys.length) {
-      const journeys = await startEntered(deps, purchase.contactId, cancellation.journeys);
-      return { ...purchase, cancellation: { ...cancellation, journeys } };
-    }
-    if (refund?.journeys.length) {
-      const journeys = await startEntered(deps, purchase.contactId, refund.journeys);
-      return { ...purchase, refund: { ...refund, journeys } };
-    }
-    return purchase;
+    const change = purchase.cancellation ? 'cancellation' : 'refund';
+    const told = purchase[change];
+    if (!told?.journeys.length) return purchase;
+    const journeys = await startEntered(deps, purchase.contactId, told.journeys);
+    return { ...purchase, [change]: { ...told, journeys } };
   }
   const { checkoutId } = event.order;
   const applied = checkoutId
