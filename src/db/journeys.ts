@@ -1,15 +1,23 @@
 /** Journeys (one row per contact enrolment) and their event log. Every write is idempotent. */
-import { sql, type Transaction, type Updateable } from 'kysely';
+import { type QueryCreator, sql, type Transaction, type Updateable } from 'kysely';
 import { type Executor, inTransaction } from './database.js';
 import type { Database, JourneysTable } from './schema.js';
 import { camelCaseKeys } from './rows.js';
 
-export interface JourneyEventInput {
-  /** Idempotency key: the same key is recorded once, however often the write is retried. */
-  key: string;
+/** The journey a row belongs to: its journey row and every event name all three. */
+export interface JourneyOf {
   workflowId: string;
   campaignId: string;
   contactId: number;
+}
+
+function journeyOfColumns(j: JourneyOf) {
+  return { workflow_id: j.workflowId, campaign_id: j.campaignId, contact_id: j.contactId };
+}
+
+export interface JourneyEventInput extends JourneyOf {
+  /** Idempotency key: the same key is recorded once, however often the write is retried. */
+  key: string;
   type: string;
   step?: string;
   detail?: Record<string, unknown>;
@@ -18,10 +26,8 @@ export interface JourneyEventInput {
 
 function journeyEventRow(event: JourneyEventInput) {
   return {
+    ...journeyOfColumns(event),
     idempotency_key: event.key,
-    workflow_id: event.workflowId,
-    campaign_id: event.campaignId,
-    contact_id: event.contactId,
     type: event.type,
     step: event.step ?? null,
     detail: JSON.stringify(event.detail ?? {}),
@@ -47,24 +53,23 @@ export async function recordJourneyEvents(
 }
 
 /** A journey as enrolled: its row, written once. */
-export interface JourneyEnrollment {
-  workflowId: string;
-  campaignId: string;
-  contactId: number;
+export interface JourneyEnrollment extends JourneyOf {
   holdout: boolean;
   definitionVersion?: number;
   at?: Date;
 }
 
-function journeyRow(j: JourneyEnrollment) {
-  return {
-    workflow_id: j.workflowId,
-    campaign_id: j.campaignId,
-    contact_id: j.contactId,
-    holdout: j.holdout,
-    definition_version: j.definitionVersion,
-    enrolled_at: j.at,
-  };
+/** A journey's row, unless it is there (its starter reserves it before the journey writes it). */
+function insertJourney(q: QueryCreator<Database>, j: JourneyEnrollment) {
+  return q
+    .insertInto('journeys')
+    .values({
+      ...journeyOfColumns(j),
+      holdout: j.holdout,
+      definition_version: j.definitionVersion,
+      enrolled_at: j.at,
+    })
+    .onConflict((oc) => oc.column('workflow_id').doNothing());
 }
 
 /** The journey's row and its `enrolled` event, in one statement: enrolment is every journey's first write. */
@@ -74,12 +79,7 @@ export async function recordEnrollment(
   event: JourneyEventInput,
 ): Promise<void> {
   await db
-    .with('journey', (q) =>
-      q
-        .insertInto('journeys')
-        .values(journeyRow(j))
-        .onConflict((oc) => oc.column('workflow_id').doNothing()),
-    )
+    .with('journey', (q) => insertJourney(q, j))
     .insertInto('journey_events')
     .values(journeyEventRow(event))
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
@@ -382,9 +382,5 @@ export async function lockEnrolment(
  * at once; the journey's own enrolment write then finds it (and adds its `enrolled` event).
  */
 export async function reserveJourney(db: Executor, j: JourneyEnrollment): Promise<void> {
-  await db
-    .insertInto('journeys')
-    .values(journeyRow(j))
-    .onConflict((oc) => oc.column('workflow_id').doNothing())
-    .execute();
+  await insertJourney(db, j).execute();
 }
