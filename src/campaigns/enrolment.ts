@@ -21,7 +21,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { type Config, workflowUiUrl } from '../config.js';
 import {
   type CampaignForStart,
-  definitionForStart,
+  campaignsForStart,
   getCampaign,
   setCampaignStatus,
   type StoredCampaign,
@@ -313,8 +313,16 @@ export async function startJourney(
   requested: CampaignBase,
   contactId: number,
 ): Promise<{ outcome: StartOutcome; workflowId: string }> {
-  const stored = await definitionForStart(deps.db, requested.id);
-  return start(deps, stored ?? { definition: requested, version: 1 }, contactId);
+  return start(deps, await storedOrRequested(deps.db, requested), contactId);
+}
+
+/** The campaign's stored definition and its version; `requested` itself if it was never stored. */
+async function storedOrRequested(
+  db: Db,
+  requested: CampaignBase,
+): Promise<CampaignForStart<CampaignBase>> {
+  const [stored] = await campaignsForStart(db, [requested.id]);
+  return stored ?? { definition: requested, version: 1 };
 }
 
 /** Journey starts in flight per launch batch: enough to keep the server busy while journeys already run. */
@@ -420,10 +428,7 @@ export async function enrolOnSegmentEntry(
         new Date(refresh.at),
         { after, limit: 500 },
       );
-      const campaign = (await definitionForStart(deps.db, definition.id)) ?? {
-        definition,
-        version: 1,
-      };
+      const campaign = await storedOrRequested(deps.db, definition);
       for (const contactId of page.contactIds) {
         const { outcome } = await start(deps, campaign, contactId);
         if (outcome === 'started') counts.started++;

@@ -5,7 +5,7 @@
  * out with `SELECT subject, text FROM messages`.
  */
 import type { Db } from '../db/database.js';
-import { messageIdByKey } from '../db/messages.js';
+import { findMessageByKey } from '../db/messages.js';
 import { rejectedFailure } from './provider-errors.js';
 import type {
   EmailMessage,
@@ -19,7 +19,7 @@ import type {
 export const OUTBOX_PROVIDER = 'outbox';
 
 async function keep(db: Db, { idempotencyKey }: SendOptions): Promise<SendResult> {
-  const id = await messageIdByKey(db, idempotencyKey);
+  const id = (await findMessageByKey(db, idempotencyKey))?.id;
   if (id === undefined) {
     throw rejectedFailure(
       `the outbox keeps the messages the messaging activities record; no message has the key ${JSON.stringify(idempotencyKey)}`,

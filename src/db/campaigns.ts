@@ -8,8 +8,8 @@ import {
   type CampaignDefinition,
   parseCampaignDefinition,
 } from '../domain/campaigns/definition.js';
-import type { CampaignStatus } from './schema.js';
-import type { Kysely } from 'kysely';
+import type { CampaignStatus, CampaignsTable } from './schema.js';
+import type { Kysely, Selectable } from 'kysely';
 import { type Executor } from './database.js';
 import type { Database } from './schema.js';
 
@@ -181,6 +181,15 @@ export async function getCampaign(db: Executor, id: string): Promise<StoredCampa
       known.map((k) => k.id),
     );
   }
+  return storedCampaign(row);
+}
+
+export async function listCampaigns(db: Executor): Promise<StoredCampaign[]> {
+  const rows = await db.selectFrom('campaigns').selectAll().orderBy('id').execute();
+  return rows.map(storedCampaign);
+}
+
+function storedCampaign(row: Selectable<CampaignsTable>): StoredCampaign {
   return {
     definition: parseCampaignDefinition(row.definition),
     status: row.status,
@@ -188,17 +197,6 @@ export async function getCampaign(db: Executor, id: string): Promise<StoredCampa
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
-}
-
-export async function listCampaigns(db: Executor): Promise<StoredCampaign[]> {
-  const rows = await db.selectFrom('campaigns').selectAll().orderBy('id').execute();
-  return rows.map((row) => ({
-    definition: parseCampaignDefinition(row.definition),
-    status: row.status,
-    version: row.version,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }));
 }
 
 /** A campaign's definition as journeys start with it: the stored one, and its version, read together. */
@@ -279,19 +277,6 @@ export async function campaignVersions(
     runningJourneys: r.running_journeys,
     createdAt: r.created_at,
   }));
-}
-
-/** The definition a journey starts with, and its version, read together. */
-export async function definitionForStart(
-  db: Executor,
-  id: string,
-): Promise<CampaignForStart | undefined> {
-  const row = await db
-    .selectFrom('campaigns')
-    .select(['definition', 'version'])
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return row && { definition: parseCampaignDefinition(row.definition), version: row.version };
 }
 
 /** The definitions that running journeys of a campaign run under. */

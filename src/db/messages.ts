@@ -105,19 +105,6 @@ async function updateWhileSending(
     .execute();
 }
 
-/** The outbox provider's "send": the id of the message recorded under the key. */
-export async function messageIdByKey(
-  db: Executor,
-  idempotencyKey: string,
-): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('messages')
-    .select('id')
-    .where('idempotency_key', '=', idempotencyKey)
-    .executeTakeFirst();
-  return row?.id;
-}
-
 export interface MessageOutcome {
   id: number;
   status: 'sent' | 'failed';
