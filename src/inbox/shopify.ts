@@ -33,18 +33,6 @@ import { shopifyOrderState } from '../domain/shopify-orders.js';
 import { type ReceiptClock, receiptClockNow } from '../domain/store-clock.js';
 import { type EventProblem, validateEvent } from './events.js';
 
-export const SHOPIFY_TOPICS = [
-  'orders/create',
-  'orders/paid',
-  'orders/cancelled',
-  'refunds/create',
-  'customers/create',
-  'checkouts/create',
-  'checkouts/update',
-  'checkouts/delete',
-] as const;
-export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
-
 /** orders.source of Shopify's orders. */
 export const SHOPIFY_ORDER_SOURCE = 'shopify';
 
@@ -80,10 +68,6 @@ const compact = (o: Json): Json =>
  */
 export function parseShopifyJson(text: string): unknown {
   return JSON.parse(text.replace(/("[A-Za-z_]*id"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"'));
-}
-
-export function isShopifyTopic(topic: string): topic is ShopifyTopic {
-  return (SHOPIFY_TOPICS as readonly string[]).includes(topic);
 }
 
 /**
@@ -195,13 +179,16 @@ function mapLineItem(line: Json): Json {
   });
 }
 
-function mapCheckout(topic: ShopifyTopic, checkout: Json): ShopifyMapping | Mapped {
+function mapCheckout(
+  checkout: Json,
+  type: 'checkout_started' | 'checkout_updated' | 'checkout_deleted',
+): ShopifyMapping | Mapped {
   const token = id(checkout.token) ?? id(checkout.id);
   if (!token) return { ok: false, ignored: 'the checkout has no token' };
-  if (topic === 'checkouts/delete')
+  if (type === 'checkout_deleted')
     return {
       event: compact({
-        type: 'checkout_deleted',
+        type,
         checkout: { id: token, source: SHOPIFY_ORDER_SOURCE },
         occurred_at: text(checkout.updated_at),
       }),
@@ -214,7 +201,7 @@ function mapCheckout(topic: ShopifyTopic, checkout: Json): ShopifyMapping | Mapp
   });
   const lines = Array.isArray(checkout.line_items) ? checkout.line_items : [];
   const event = compact({
-    type: topic === 'checkouts/create' ? 'checkout_started' : 'checkout_updated',
+    type,
     contact:
       externalId || email !== undefined
         ? compact({
@@ -316,6 +303,25 @@ const DROPPABLE = new Set([
   'checkout.completed_at',
 ]);
 
+/** The webhook topics Boomerang takes, each with how its payload becomes a store event. */
+const MAPPERS = {
+  'orders/create': mapOrder,
+  'orders/paid': mapOrder,
+  'orders/cancelled': mapOrder,
+  'refunds/create': mapRefund,
+  'customers/create': mapCustomer,
+  'checkouts/create': (checkout: Json) => mapCheckout(checkout, 'checkout_started'),
+  'checkouts/update': (checkout: Json) => mapCheckout(checkout, 'checkout_updated'),
+  'checkouts/delete': (checkout: Json) => mapCheckout(checkout, 'checkout_deleted'),
+} satisfies Record<string, (payload: Json) => ShopifyMapping | Mapped>;
+
+export type ShopifyTopic = keyof typeof MAPPERS;
+export const SHOPIFY_TOPICS = Object.keys(MAPPERS) as ShopifyTopic[];
+
+export function isShopifyTopic(topic: string): topic is ShopifyTopic {
+  return Object.hasOwn(MAPPERS, topic);
+}
+
 /** The event of a webhook of a known topic received at `clock`, or why there is none. */
 export function mapShopifyWebhook(
   topic: ShopifyTopic,
@@ -323,14 +329,7 @@ export function mapShopifyWebhook(
   clock: ReceiptClock = receiptClockNow(),
 ): ShopifyMapping {
   if (!isObject(payload)) return { ok: false, ignored: 'the payload is not a JSON object' };
-  const mapped =
-    topic === 'refunds/create'
-      ? mapRefund(payload)
-      : topic === 'customers/create'
-        ? mapCustomer(payload)
-        : topic.startsWith('checkouts/')
-          ? mapCheckout(topic, payload)
-          : mapOrder(payload);
+  const mapped = MAPPERS[topic](payload);
   if ('ok' in mapped) return mapped;
   const { event, shopifyPaths = {} } = mapped;
   const dropped: EventProblem[] = [];
