@@ -47,18 +47,23 @@ export const FEEDBACK_KINDS = [
 ] as const;
 export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
 
-/** Twilio's default opt-out and opt-in keywords (the whole reply, any case). */
-export const SMS_OPT_OUT_KEYWORDS = [
-  'STOP',
-  'STOPALL',
-  'UNSUBSCRIBE',
-  'CANCEL',
-  'END',
-  'QUIT',
-  'REVOKE',
-  'OPTOUT',
-] as const;
-export const SMS_OPT_IN_KEYWORDS = ['START', 'UNSTOP', 'YES'] as const;
+/**
+ * Twilio's default opt-out and opt-in keywords (the whole reply, any case), each with the
+ * OptOutType Twilio gives it when Advanced Opt-Out is on.
+ */
+const TWILIO_KEYWORD_TYPES: Readonly<Record<string, 'STOP' | 'START'>> = {
+  STOP: 'STOP',
+  STOPALL: 'STOP',
+  UNSUBSCRIBE: 'STOP',
+  CANCEL: 'STOP',
+  END: 'STOP',
+  QUIT: 'STOP',
+  REVOKE: 'STOP',
+  OPTOUT: 'STOP',
+  START: 'START',
+  UNSTOP: 'START',
+  YES: 'START',
+};
 
 /** A feedback event as the inbox keeps it (`inbox_events.payload`). */
 export interface FeedbackWire {
@@ -211,10 +216,13 @@ export function mapTwilioWebhook(params: URLSearchParams, receivedAt: Date): Fee
   // With Advanced Opt-Out, Twilio names the keyword's meaning (custom keywords included).
   const optOutType = text(params.get('OptOutType'))?.toUpperCase();
   const word = body.trim().toUpperCase();
+  const wordType = Object.hasOwn(TWILIO_KEYWORD_TYPES, word)
+    ? TWILIO_KEYWORD_TYPES[word]
+    : undefined;
   const kind: FeedbackKind | undefined =
-    optOutType === 'STOP' || (SMS_OPT_OUT_KEYWORDS as readonly string[]).includes(word)
+    optOutType === 'STOP' || wordType === 'STOP'
       ? 'opted_out'
-      : optOutType === 'START' || (SMS_OPT_IN_KEYWORDS as readonly string[]).includes(word)
+      : optOutType === 'START' || wordType === 'START'
         ? 'opted_in'
         : undefined;
   if (!kind) return { ok: false, ignored: 'an inbound text that is no opt-out or opt-in keyword' };
