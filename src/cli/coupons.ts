@@ -2,44 +2,29 @@
 import type { Command } from 'commander';
 import {
   CouponFileError,
+  CouponInputError,
   couponSetStatus,
-  generateCoupons,
-  importCoupons,
+  generateCouponCodes,
+  importCouponCodes,
   readCouponsCsv,
 } from '../services/coupons.js';
 import { CliError, type CliContext } from './context.js';
 import { addListCommand } from './format.js';
 
-const SET_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
-function checkSetId(set: string): string {
-  if (!SET_ID.test(set))
-    throw new CliError(
-      `coupon set "${set}": use lower-case letters, digits and dashes, e.g. "welcome-10"`,
-      2,
-    );
-  return set;
+/** What the user typed for each field a coupon command's input may be refused for. */
+function flagOf(error: CouponInputError, set: string): string {
+  if (error.field === 'set') return `coupon set "${set}"`;
+  return `--${error.field}`;
 }
 
-function parseDate(value: string, what: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime()))
-    throw new CliError(
-      `${what}: "${value}" is not a date (use ISO 8601, e.g. 2026-12-31 or 2026-12-31T23:59:00Z)`,
-      2,
-    );
-  return date;
-}
-
-/** `--expires`: a date still ahead of `now` (codes that expire as they are added are no use). */
-function parseExpiry(value: string, now: Date): Date {
-  const date = parseDate(value, '--expires');
-  if (date <= now)
-    throw new CliError(
-      `--expires: "${value}" (${date.toISOString()}) is in the past; the codes would be expired as they are added`,
-      2,
-    );
-  return date;
+/** Runs a coupon service call; a refused input becomes a usage error naming the option. */
+async function explainInput<T>(set: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof CouponInputError)) throw err;
+    throw new CliError(`${flagOf(err, set)}: ${err.detail}`, 2);
+  }
 }
 
 export function registerCouponCommands(program: Command, ctx: CliContext): void {
@@ -55,12 +40,7 @@ export function registerCouponCommands(program: Command, ctx: CliContext): void 
     .option('--prefix <text>', 'code prefix, e.g. "WELCOME-"', '')
     .option('--expires <date>', 'expiry of every code (ISO 8601, still ahead)')
     .action(async (set: string, opts: { count: number; prefix: string; expires?: string }) => {
-      if (!Number.isInteger(opts.count) || opts.count < 1 || opts.count > 10_000_000)
-        throw new CliError('--count must be a whole number from 1 to 10,000,000', 2);
-      const inserted = await generateCoupons(ctx.db(), checkSetId(set), opts.count, {
-        prefix: opts.prefix,
-        expiresAt: opts.expires ? parseExpiry(opts.expires, new Date()) : null,
-      });
+      const inserted = await explainInput(set, () => generateCouponCodes(ctx.db(), set, opts));
       console.log(`added ${inserted} codes to coupon set "${set}"`);
     });
 
@@ -72,7 +52,6 @@ export function registerCouponCommands(program: Command, ctx: CliContext): void 
     .argument('<set>')
     .argument('<file>')
     .action(async (set: string, file: string) => {
-      checkSetId(set);
       let read;
       try {
         read = await readCouponsCsv(file);
@@ -81,7 +60,7 @@ export function registerCouponCommands(program: Command, ctx: CliContext): void 
         throw err;
       }
       const { codes, problems } = read;
-      const result = await importCoupons(ctx.db(), set, codes);
+      const result = await explainInput(set, () => importCouponCodes(ctx.db(), set, codes));
       console.log(
         `coupon set "${set}": ${result.inserted} codes imported, ${result.duplicates} already present, ${problems.length} rejected`,
       );

@@ -2,12 +2,95 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 
-export {
-  type CouponSetStatus,
-  couponSetStatus,
-  generateCoupons,
-  importCoupons,
-} from '../db/coupons.js';
+import { generateCoupons, importCoupons } from '../db/coupons.js';
+import type { Db } from '../db/database.js';
+
+export { type CouponSetStatus, couponSetStatus } from '../db/coupons.js';
+
+/** A coupon set's id or a generation's settings are refused; `field` names which, `detail` why. */
+export class CouponInputError extends Error {
+  override name = 'CouponInputError';
+  constructor(
+    readonly field: 'set' | 'count' | 'expires',
+    readonly detail: string,
+    subject: string = field,
+  ) {
+    super(`${subject}: ${detail}`);
+  }
+}
+
+const SET_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** The most codes one generation adds. */
+export const MAX_GENERATED_CODES = 10_000_000;
+
+function checkSetId(setId: string): void {
+  if (!SET_ID.test(setId))
+    throw new CouponInputError(
+      'set',
+      'use lower-case letters, digits and dashes, e.g. "welcome-10"',
+      `set "${setId}"`,
+    );
+}
+
+/** An expiry still ahead of `now`: codes that expire as they are added are no use. */
+function expiryAhead(expires: string | Date, now: Date): Date {
+  const date = new Date(expires);
+  if (Number.isNaN(date.getTime()))
+    throw new CouponInputError(
+      'expires',
+      `"${String(expires)}" is not a date (use ISO 8601, e.g. 2026-12-31 or 2026-12-31T23:59:00Z)`,
+    );
+  if (date <= now)
+    throw new CouponInputError(
+      'expires',
+      `"${String(expires)}" (${date.toISOString()}) is in the past; the codes would be expired as they are added`,
+    );
+  return date;
+}
+
+export interface CodeGeneration {
+  count: number;
+  /** Put before every code, e.g. "WELCOME-". */
+  prefix?: string;
+  /** When every code expires (ISO 8601 or a Date), still ahead of `now`; none when left out. */
+  expires?: string | Date;
+  now?: Date;
+}
+
+/**
+ * Adds `count` unique random codes to a coupon set (created if new). Throws CouponInputError,
+ * before anything is written, for a set id, count or expiry that cannot be used.
+ */
+export async function generateCouponCodes(
+  db: Db,
+  setId: string,
+  generation: CodeGeneration,
+): Promise<number> {
+  checkSetId(setId);
+  const { count, prefix, expires } = generation;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_GENERATED_CODES)
+    throw new CouponInputError(
+      'count',
+      `must be a whole number from 1 to ${MAX_GENERATED_CODES.toLocaleString('en')}`,
+    );
+  const expiresAt =
+    expires === undefined ? null : expiryAhead(expires, generation.now ?? new Date());
+  return generateCoupons(db, setId, count, { prefix: prefix ?? '', expiresAt });
+}
+
+/**
+ * Imports given codes into a coupon set (created if new); codes already present, in any set, are
+ * left as they are. Throws CouponInputError for a set id that cannot be used.
+ */
+export async function importCouponCodes(
+  db: Db,
+  setId: string,
+  codes: { code: string; expiresAt?: Date | null }[],
+): Promise<{ inserted: number; duplicates: number }> {
+  checkSetId(setId);
+  return importCoupons(db, setId, codes);
+}
 
 /** The CSV cannot be imported at all: unreadable, or without a `code` column. */
 export class CouponFileError extends Error {

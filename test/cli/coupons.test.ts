@@ -95,6 +95,28 @@ describe('boomerang coupons', () => {
     });
   });
 
+  it('refuses a bad set id or count with exit code 2, naming the argument or option', async () => {
+    expect(
+      await runCli(database.url, ['coupons', 'generate', 'Bad Set', '--count', '5']),
+    ).toMatchObject({
+      code: 2,
+      stderr:
+        'boomerang: coupon set "Bad Set": use lower-case letters, digits and dashes, e.g. "welcome-10"\n',
+    });
+    expect(
+      await runCli(database.url, ['coupons', 'generate', 'many', '--count', '0']),
+    ).toMatchObject({
+      code: 2,
+      stderr: 'boomerang: --count: must be a whole number from 1 to 10,000,000\n',
+    });
+    const file = await csv('one.csv', 'code\nONE-1\n');
+    expect(await runCli(database.url, ['coupons', 'import', 'Bad Set', file])).toMatchObject({
+      code: 2,
+      stderr:
+        'boomerang: coupon set "Bad Set": use lower-case letters, digits and dashes, e.g. "welcome-10"\n',
+    });
+  });
+
   it('prints the status table with a header over every column, the low-stock flag included', async () => {
     await runCli(database.url, ['coupons', 'generate', 'few-left', '--count', '3']);
     const status = await runCli(database.url, ['coupons', 'status']);
