@@ -12,7 +12,7 @@ import {
   type RecordedEvent,
   type StoreEvent,
 } from '../client.js';
-import { describeResult } from '../inbox/apply.js';
+import { describeResult, startedJourneys } from '../inbox/apply.js';
 import { workflowUiUrl } from '../config.js';
 import { storeReferenceOf } from '../services/contacts.js';
 import { CliError, type CliContext, printJson } from './context.js';
@@ -166,7 +166,10 @@ function flagFor(flagOf: Record<string, string>, path: string): string {
   return path;
 }
 
-/** Records the event through the client (stored in the inbox, applied now) and says what happened. */
+/**
+ * Records the event through the client (stored in the inbox, applied now) and says what happened,
+ * with a Web UI link to each journey it started.
+ */
 async function report(
   ctx: CliContext,
   record: () => Promise<RecordedEvent>,
@@ -196,6 +199,7 @@ async function report(
           status: rejected ? 'rejected' : 'already_processed',
           processedAt: recorded.processedAt,
           error: recorded.error,
+          startedJourneys: [],
         });
       if (rejected) console.error(`already received as inbox event ${id}, and ${recorded.error}`);
       else
@@ -212,6 +216,7 @@ async function report(
           duplicate: recorded.duplicate,
           status: 'pending',
           error: recorded.error,
+          startedJourneys: [],
         });
       console.error(`stored as inbox event ${id}, but not applied yet: ${recorded.error}`);
       console.error(
@@ -220,6 +225,11 @@ async function report(
       return;
   }
   if (recorded.status !== 'applied') process.exitCode = 1;
+  const started = (recorded.result ? startedJourneys(recorded.result) : []).map((j) => ({
+    campaignId: j.campaignId,
+    workflowId: j.workflowId,
+    url: workflowUiUrl(ctx.config, j.workflowId),
+  }));
   if (json)
     return printJson({
       inboxEventId: id,
@@ -228,18 +238,13 @@ async function report(
       result: recorded.result,
       error: recorded.error,
       retryAt: recorded.retryAt,
+      startedJourneys: started,
     });
   switch (recorded.status) {
-    case 'applied': {
+    case 'applied':
       console.log(`inbox event ${id} applied: ${describeResult(recorded.result!)}`);
-      const started =
-        recorded.result?.type === 'account_registered'
-          ? recorded.result.journeys.filter((j) => j.outcome === 'started')
-          : [];
-      for (const j of started)
-        console.log(`  journey ${j.workflowId}: ${workflowUiUrl(ctx.config, j.workflowId)}`);
+      for (const j of started) console.log(`  journey ${j.workflowId}: ${j.url}`);
       return;
-    }
     case 'rejected':
       console.error(`inbox event ${id} rejected: ${recorded.error}`);
       return;

@@ -603,6 +603,32 @@ async function applyRefund(
   return { ...applied, journeys: await startEntered(deps, applied.contactId, applied.journeys) };
 }
 
+/**
+ * The journeys an applied event started, whatever its type: a registration's welcome journeys and
+ * the flows entered on a purchase, a refund, a cancellation, a custom event or a checkout; not
+ * those it found enrolled already.
+ */
+export function startedJourneys(result: ApplyResult): JourneyStart[] {
+  return enteredJourneys(result).filter((j) => j.outcome === 'started');
+}
+
+/** Every journey the event's entry reached, started now or enrolled already. */
+function enteredJourneys(result: ApplyResult): readonly JourneyStart[] {
+  switch (result.type) {
+    case 'purchase':
+      return [
+        ...(result.journeys ?? []),
+        ...(result.cancellation?.journeys ?? []),
+        ...(result.refund?.journeys ?? []),
+      ];
+    case 'provider_feedback':
+    case 'checkout_deleted':
+      return [];
+    default:
+      return result.journeys;
+  }
+}
+
 /** "1 journey started, 1 already enrolled". */
 function enteredAndAlready(journeys: readonly JourneyStart[]): string {
   const already = journeys.filter((j) => j.outcome !== 'started').length;

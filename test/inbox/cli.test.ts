@@ -3,6 +3,8 @@
  * Temporal dev server and real Postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { createCheckedCampaign } from '../../src/campaigns/admin.js';
 import { closedPort } from '../http/support.js';
 import { type CliRun, runCli } from '../cli/support.js';
 import { type InboxHarness, startInboxHarness, WELCOME } from './harness.js';
@@ -38,6 +40,10 @@ describe('boomerang event', () => {
       .selectAll()
       .where('external_id', '=', externalId)
       .executeTakeFirstOrThrow();
+
+  /** The Web UI link the CLI prints for a journey (the default UI address). */
+  const uiLink = (workflowId: string) =>
+    `http://localhost:8233/namespaces/default/workflows/${encodeURIComponent(workflowId)}`;
 
   beforeAll(async () => {
     h = await startInboxHarness('cli-event');
@@ -77,6 +83,15 @@ describe('boomerang event', () => {
     expect(out.result.journeys).toEqual([
       { campaignId: WELCOME, workflowId: `${WELCOME}/${contactId}`, outcome: 'started' },
     ]);
+    expect(out).toMatchObject({
+      startedJourneys: [
+        {
+          campaignId: WELCOME,
+          workflowId: `${WELCOME}/${contactId}`,
+          url: uiLink(`${WELCOME}/${contactId}`),
+        },
+      ],
+    });
     expect(
       await h.database.db
         .selectFrom('inbox_events')
@@ -377,5 +392,72 @@ describe('boomerang event', () => {
     expect(up.stdout).toMatch(
       /journey welcome\/\d+: http:\/\/localhost:8233\/namespaces\/default\/workflows\/welcome%2F\d+/,
     );
+  });
+
+  it('purchase, refund and track link the journeys of the flows they enter, as register does', async () => {
+    // Flows entered on this test's order and event only, so the other tests' events enter none.
+    for (const [id, entry] of [
+      ['links-bought', 'event: purchase, where: { order_id: links-1 }'],
+      ['links-refunded', 'event: order_refunded, where: { order_id: links-1 }'],
+      ['links-quoted', 'event: quote_requested'],
+    ])
+      await createCheckedCampaign(
+        h.database.db,
+        parseYaml(`
+id: ${id}
+name: ${id}
+kind: flow
+nodes:
+  start: { type: entry, trigger: event, ${entry}, next: done }
+  done: { type: exit, reason: completed }
+`),
+      );
+
+    const bought = await cli([
+      'event',
+      'purchase',
+      '--email',
+      'lin@example.com',
+      '--order-id',
+      'links-1',
+      '--total',
+      '30',
+    ]);
+    expect(bought.stderr).toBe('');
+    expect(bought.code).toBe(0);
+    const { contact_id: contactId } = await storedOrder('links-1');
+    const journey = (campaignId: string) => `${campaignId}/${contactId}`;
+    expect(bought.stdout).toContain(
+      `\n  journey ${journey('links-bought')}: ${uiLink(journey('links-bought'))}\n`,
+    );
+
+    const refunded = await cli(['event', 'refund', '--order-id', 'links-1', '--json']);
+    expect(refunded.code).toBe(0);
+    expect(JSON.parse(refunded.stdout)).toMatchObject({
+      status: 'applied',
+      result: { type: 'order_refunded', outcome: 'refunded' },
+      startedJourneys: [
+        {
+          campaignId: 'links-refunded',
+          workflowId: journey('links-refunded'),
+          url: uiLink(journey('links-refunded')),
+        },
+      ],
+    });
+
+    const track = ['event', 'track', '--name', 'quote_requested', '--email', 'lin@example.com'];
+    const quoted = await cli(track);
+    expect(quoted.stderr).toBe('');
+    expect(quoted.code).toBe(0);
+    expect(quoted.stdout).toContain(
+      `\n  journey ${journey('links-quoted')}: ${uiLink(journey('links-quoted'))}\n`,
+    );
+    // Another such event finds the contact enrolled already: nothing started, nothing linked.
+    const again = await cli([...track, '--property', 'quote_id=2', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      result: { type: 'track', journeys: [{ outcome: 'already_enrolled' }] },
+      startedJourneys: [],
+    });
   });
 });
