@@ -3,9 +3,9 @@
  * of every module it bundled (printed on each start), the messages worker's warning that it has
  * no workflows (it runs activities only, by design), and each worker's state changes and Nexus
  * notice (the worker prints one line of its own once it polls). Core's warnings that come many
- * times a second (Temporal down, workflow tasks slow) are summarised (repeated-warnings.ts). Errors,
- * a failed worker and everything else pass through, one line per entry, so that `npm start`
- * prefixes every line.
+ * times a second (Temporal down or over its rate limits, workflow tasks slow) are summarised
+ * (repeated-warnings.ts). Errors, a failed worker and everything else pass through, one line per
+ * entry, so that `npm start` prefixes every line.
  */
 import { inspect } from 'node:util';
 import {

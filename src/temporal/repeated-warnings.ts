@@ -1,26 +1,33 @@
 /**
  * Core's warnings that come many times a second: one per poller and retry while Temporal does not
- * answer, one per slow workflow task while a launch saturates the machine. Each kind is shown once,
- * in words, then counted, with one line a minute; a run of them ends when a minute passes without
- * one (or, for an outage, when Temporal answers again). Every other warning is left alone.
+ * answer, one per call Temporal keeps turning away over its rate limits (a launch's starts, each
+ * poller), one per slow workflow task while a launch saturates the machine. Each kind is shown
+ * once, in words, then counted, with one line a minute; a run of them ends when a minute passes
+ * without one (or, for an outage, when Temporal answers again). Every other warning is left alone.
  */
 import type { LogLevel, LogMetadata } from '@temporalio/common';
 
 /** How often a kind that keeps coming is summarised. */
 export const SUMMARY_EVERY_MS = 60_000;
 
-type Kind = 'unreachable' | 'slow-workflow-task';
+type Kind = 'unreachable' | 'rate-limited' | 'slow-workflow-task';
 
 /** Core's retry warning (`retried 6 times`, an error past 15): `gRPC call poll_workflow_task_queue retried 6 times`. */
 const RETRIED = /^gRPC call \w+ retried \d+ times$/;
 /** The gRPC codes of a server that is down, restarting or too busy to answer in time. */
 const NO_ANSWER = /\bcode: (Unavailable|DeadlineExceeded)\b/;
+/**
+ * The gRPC code of a server that answers but turns the call away (a namespace's rate limit, e.g.
+ * Temporal Cloud's actions per second): not an outage, and core retries it with a longer backoff.
+ */
+const REFUSED_OVER_LIMIT = /\bcode: ResourceExhausted\b/;
 /** `[TMPRL1104] <run>:<event>:<attempt> Workflow task duration exceeded 5 seconds.` */
 const SLOW_TASK = /^\[TMPRL1104\].* exceeded (\d+) seconds?/;
 
 function kindOf(level: LogLevel, message: string, meta?: LogMetadata): Kind | undefined {
   if (level !== 'WARN' && level !== 'ERROR') return undefined;
   if (RETRIED.test(message) && NO_ANSWER.test(String(meta?.error))) return 'unreachable';
+  if (RETRIED.test(message) && REFUSED_OVER_LIMIT.test(String(meta?.error))) return 'rate-limited';
   if (SLOW_TASK.test(message)) return 'slow-workflow-task';
   return undefined;
 }
@@ -126,6 +133,13 @@ export class RepeatedWarnings {
         `Temporal at ${this.address} does not answer (${coreErrorInWords(meta?.error)}); ` +
         'retrying until it does, with a line a minute meanwhile'
       );
+    if (kind === 'rate-limited')
+      return (
+        `Temporal at ${this.address} turns calls away over its rate limits ` +
+        `(${coreErrorInWords(meta?.error)}; ${message}): they back off and are retried; if it lasts, ` +
+        'the namespace\'s rate limit is too low for the load (see "Sizing a shop" in the README); ' +
+        'further retries are counted, a line a minute'
+      );
     const details = [
       meta?.workflowType,
       meta?.workflowTaskDuration === undefined
@@ -142,6 +156,8 @@ export class RepeatedWarnings {
   private summary(kind: Kind, run: Run): string {
     if (kind === 'unreachable')
       return `still cannot reach Temporal at ${this.address} (${plural(run.count, 'retry', 'retries')} in the last minute)`;
+    if (kind === 'rate-limited')
+      return `Temporal at ${this.address} still turns calls away over its rate limits (${plural(run.count, 'retry', 'retries')} in the last minute)`;
     return `${plural(run.count, 'more workflow task', 'more workflow tasks')} took over ${run.threshold ?? '5'} s in the last minute (usually a saturated machine; see "Sizing a shop" in the README)`;
   }
 

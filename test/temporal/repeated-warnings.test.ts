@@ -1,8 +1,9 @@
 /**
- * The worker's log while Temporal is down or the machine is saturated: core's retry warning (one
- * per poller and retry, several a second) and its slow workflow task warning ([TMPRL1104]) are
- * each one line, then one a minute with the count, and a line when Temporal answers again; every
- * other warning still shows. The messages are core's own format strings, read from the SDK's
+ * The worker's log while Temporal is down or rate-limits the worker, or the machine is saturated:
+ * core's retry warning (one per poller and retry, several a second; one per start or signal turned
+ * away over a rate limit) and its slow workflow task warning ([TMPRL1104]) are each one line, then
+ * one a minute with the count, and a line when Temporal answers again; every other warning still
+ * shows. The messages are core's own format strings, read from the SDK's
  * shipped source; the clock is the test's.
  */
 import { readFileSync } from 'node:fs';
@@ -117,12 +118,9 @@ describe("the worker's log while Temporal does not answer", () => {
     const { lines, texts, clock, logger } = setUp();
     logger.warn(retried('poll_workflow_task_queue', 6), RETRY_META);
     logger.warn('Activity failed', { activityType: 'sendEmail' });
-    // A retry for another reason than an outage (a rate limit) is not an outage.
-    const limited = {
-      ...RETRY_META,
-      error: 'Status { code: ResourceExhausted, message: "namespace rate limit exceeded" }',
-    };
-    logger.warn(retried('start_workflow_execution', 6), limited);
+    // A retry for another reason than an outage or a rate limit is not summarised.
+    const internal = { ...RETRY_META, error: 'Status { code: Internal, message: "oops" }' };
+    logger.warn(retried('start_workflow_execution', 6), internal);
     logger.error('Worker failed', { error: 'boom' });
     clock.now += 100;
     logger.warn(retried('poll_workflow_task_queue', 7), RETRY_META);
@@ -139,6 +137,56 @@ describe("the worker's log while Temporal does not answer", () => {
     expect(coreErrorInWords('Status { code: DeadlineExceeded, message: "", source: None }')).toBe(
       'DeadlineExceeded',
     );
+  });
+});
+
+/**
+ * Core's Debug form of the error of a start a rate-limited namespace turned away (a dev server
+ * with `frontend.namespaceRPS=2` answered it so).
+ */
+const RATE_LIMITED =
+  'Status { code: ResourceExhausted, message: "namespace rate limit exceeded", details: b"\\x08\\x08\\x12\\x1dnamespace rate limit exceeded", metadata: MetadataMap { headers: {"content-type": "application/grpc", "x-resource-exhausted-cause": "RpsLimit", "x-resource-exhausted-scope": "Namespace"} }, source: None }';
+
+describe("the worker's log while Temporal turns calls away over its rate limits", () => {
+  it('says so once, then counts the retries a minute at a time, and is no outage', () => {
+    const { texts, clock, logger } = setUp();
+    const limited = { ...RETRY_META, error: RATE_LIMITED };
+    // A launch's batch of starts over the namespace's rate limit: core warns once per start
+    // that used up its retries (36 of 60 on the dev server), then each poller keeps retrying.
+    for (let i = 0; i < 36; i++) {
+      clock.now += 100;
+      logger.warn(retried('start_workflow_execution', 5), limited);
+    }
+    for (let i = 0; i < 20; i++) {
+      clock.now += 3000;
+      logger.warn(retried('poll_workflow_task_queue', 6 + i), limited);
+    }
+    // The minute's count: the 35 starts after the first and the 19 polls within the minute.
+    expect(texts()).toEqual([
+      'Temporal at temporal.shop:7233 turns calls away over its rate limits ' +
+        '(ResourceExhausted: namespace rate limit exceeded; gRPC call start_workflow_execution retried 5 times): ' +
+        "they back off and are retried; if it lasts, the namespace's rate limit is too low for the load " +
+        '(see "Sizing a shop" in the README); further retries are counted, a line a minute',
+      'Temporal at temporal.shop:7233 still turns calls away over its rate limits (54 retries in the last minute)',
+    ]);
+    expect(logger.repeated.temporalUnreachable).toBe(false);
+
+    // An outage meanwhile is told as an outage.
+    logger.warn(retried('poll_activity_task_queue', 6), RETRY_META);
+    expect(texts().at(-1)).toMatch(/^Temporal at temporal\.shop:7233 does not answer/);
+
+    // The rest of the count, then a quiet minute ends the run: the next is told from its first line.
+    logger.repeated.temporalAnswers();
+    clock.now += SUMMARY_EVERY_MS;
+    logger.repeated.tick();
+    clock.now += SUMMARY_EVERY_MS;
+    logger.repeated.tick();
+    expect(texts().slice(3)).toEqual([
+      'Temporal at temporal.shop:7233 answers again',
+      'Temporal at temporal.shop:7233 still turns calls away over its rate limits (1 retry in the last minute)',
+    ]);
+    logger.warn(retried('signal_workflow_execution', 5), limited);
+    expect(texts().at(-1)).toMatch(/^Temporal at temporal\.shop:7233 turns calls away/);
   });
 });
 
