@@ -66,22 +66,30 @@ export const PART_STOP_GRACE_MS = 15_000;
 /**
  * Sends SIGTERM to `child` and resolves once it exited; one still there after `graceMs` is
  * SIGKILLed, and the log says so: a server that hangs on its way out must not hang npm start's
- * shutdown, nor pass for one that stopped cleanly.
+ * shutdown, nor pass for one that stopped cleanly. `afterKill` then stops what the child ran that
+ * its death leaves running (the embedded Postgres's server), and is waited for too.
  */
 export async function terminate(
   child: ChildProcess,
   what: string,
   graceMs = STOP_GRACE_MS,
+  afterKill?: () => Promise<void>,
 ): Promise<void> {
   if (hasExited(child)) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
+  let killed: Promise<void> | undefined;
   const timer = setTimeout(() => {
     say(`${what} did not stop within ${graceMs / 1000} s of SIGTERM; killing it`);
     child.kill('SIGKILL');
+    // Caught here: awaited only once the child's exit is seen.
+    killed = afterKill?.().catch((err: unknown) =>
+      say(`stopping what ${what} left running failed: ${(err as Error).message}`),
+    );
   }, graceMs);
   await exited;
   clearTimeout(timer);
+  await killed;
 }
 
 /**

@@ -11,10 +11,9 @@
 import { loadConfig } from '../config.js';
 import { describeError } from '../main-helpers.js';
 import { stopWhenSupervisorDies } from '../supervised.js';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { embeddedClusterDir } from './cluster-dir.js';
 import { isAlive } from './local-state.js';
+import { postmasterPid } from './postmaster.js';
 import {
   APPLICATION_ROLE,
   createDatabaseIfMissing,
@@ -24,18 +23,6 @@ import {
 
 /** Seconds between checks that the postmaster still runs. */
 const WATCH_INTERVAL_MS = 1000;
-
-/** The postmaster's pid, from the first line of postmaster.pid (undefined while there is none). */
-async function postmasterPid(dataDir: string): Promise<number | undefined> {
-  try {
-    const pid = Number(
-      (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0],
-    );
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const config = loadConfig();
 try {

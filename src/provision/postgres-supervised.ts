@@ -14,9 +14,11 @@ import {
   say,
   type Shutdown,
   spawnPart,
+  STOP_GRACE_MS,
   terminate,
 } from '../supervisor.js';
 import type { LocalSecrets } from './local-state.js';
+import { stopOrphanedPostmaster } from './postmaster.js';
 
 const POSTGRES_MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'postgres-main.ts');
 
@@ -26,6 +28,8 @@ export async function startSupervisedPostgres(
   clusterDir: string,
   secrets: LocalSecrets,
   shutdown: Shutdown,
+  /** How long shutdown waits for it after SIGTERM before killing it and stopping its server. */
+  stopGraceMs = STOP_GRACE_MS,
 ): Promise<string> {
   if (config.databaseUrl) {
     say('using the Postgres of DATABASE_URL');
@@ -79,7 +83,11 @@ export async function startSupervisedPostgres(
     });
   };
   shutdown.add('Postgres', async () => {
-    if (child) await terminate(child, 'the embedded Postgres');
+    // Killing the part alone would leave its server holding the port and the data directory.
+    if (child)
+      await terminate(child, 'the embedded Postgres', stopGraceMs, () =>
+        stopOrphanedPostmaster(clusterDir),
+      );
   });
   return launch(true);
 }

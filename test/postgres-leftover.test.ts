@@ -1,0 +1,82 @@
+/**
+ * npm start's embedded Postgres never outlives the run: a stop that hangs past its grace period
+ * stops the server itself, not only its Postgres part (postgres-main.ts). Real processes: the
+ * embedded Postgres started as npm start starts it.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { embeddedClusterDir } from '../src/provision/cluster-dir.js';
+import { localSecrets } from '../src/provision/local-state.js';
+import { startSupervisedPostgres } from '../src/provision/postgres-supervised.js';
+import { clusterPostmaster, postmasterPid, processRuns } from '../src/provision/postmaster.js';
+import { Shutdown } from '../src/supervisor.js';
+import { freePort } from './support/ports.js';
+import { removeStackData } from './support/start.js';
+
+describe("npm start's embedded Postgres", () => {
+  const dataDirs: string[] = [];
+  const servers: number[] = [];
+  const shutdowns: Shutdown[] = [];
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+    // A test that failed half-way leaves its Postgres part running, which would restart its server.
+    for (const shutdown of shutdowns) await shutdown.run();
+    shutdowns.length = 0;
+    for (const pid of servers) if (await processRuns(pid)) process.kill(pid, 'SIGKILL');
+    servers.length = 0;
+    for (const dir of dataDirs) await removeStackData(dir);
+    dataDirs.length = 0;
+  });
+
+  /**
+   * The embedded Postgres as `npm start` starts it (its Postgres part, a child process holding the
+   * server), on a data directory of its own: the server's pid and its part's.
+   */
+  const startAsNpmStartDoes = async (shutdown: Shutdown, stopGraceMs?: number) => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-pg-leftover-'));
+    dataDirs.push(dataDir);
+    // As root the server runs as `postgres`, which must reach its data directory.
+    await fs.chmod(dataDir, 0o755);
+    const { clusterDir } = await embeddedClusterDir(dataDir);
+    const port = await freePort();
+    // The part reads its configuration from the environment it inherits.
+    vi.stubEnv('BOOMERANG_DATA_DIR', dataDir);
+    vi.stubEnv('EMBEDDED_POSTGRES_PORT', String(port));
+    const config = loadConfig({ ...process.env, DATABASE_URL: '' });
+    shutdowns.push(shutdown);
+    await startSupervisedPostgres(
+      config,
+      clusterDir,
+      await localSecrets(config),
+      shutdown,
+      stopGraceMs,
+    );
+    const server = await postmasterPid(clusterDir);
+    if (!server) throw new Error(`no postmaster.pid in ${clusterDir}`);
+    servers.push(server);
+    const part = (await clusterPostmaster(clusterDir))?.heldBy;
+    if (!part) throw new Error(`the server (pid ${server}) is not held by its Postgres part`);
+    return { dataDir, clusterDir, port, server, part };
+  };
+
+  it('stops the server itself when its Postgres part does not stop within the grace period, and says so', async () => {
+    const said: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void said.push(line));
+    const shutdown = new Shutdown();
+    const { server, part } = await startAsNpmStartDoes(shutdown, 500);
+    // A part that does not act on SIGTERM, as one whose server's shutdown hangs does not return.
+    process.kill(part, 'SIGSTOP');
+
+    await shutdown.run();
+    expect(said.slice(-2)).toEqual([
+      'boomerang: the embedded Postgres did not stop within 0.5 s of SIGTERM; killing it',
+      `boomerang: the embedded Postgres server (pid ${server}) is still running; stopping it at once (immediate shutdown)`,
+    ]);
+    // Before, only the part was killed, and the server kept the port and the data directory.
+    expect(await processRuns(server)).toBe(false);
+  }, 120_000);
+});
