@@ -28,6 +28,7 @@ import {
   writeStackState,
 } from './provision/local-state.js';
 import { startSupervisedPostgres } from './provision/postgres-supervised.js';
+import { stopLeftoverPostmaster } from './provision/postmaster.js';
 import { startProductionTemporal } from './provision/production-server.js';
 import { assertPortsFree, type PortToListenOn, say, Shutdown, supervise } from './supervisor.js';
 import { connectClient } from './temporal/connection.js';
@@ -121,6 +122,8 @@ export async function start(
         { port: config.temporal.uiPort, variable: 'TEMPORAL_UI_PORT', what: 'Temporal Web UI' },
       );
     }
+    // A server an earlier run left on the cluster would hold its port and its data directory.
+    if (cluster) await stopLeftoverPostmaster(cluster.clusterDir);
     if (!config.databaseUrl)
       ports.push({
         port: config.embeddedPostgresPort,

@@ -18,7 +18,7 @@ import {
   terminate,
 } from '../supervisor.js';
 import type { LocalSecrets } from './local-state.js';
-import { stopOrphanedPostmaster } from './postmaster.js';
+import { stopLeftoverPostmaster, stopOrphanedPostmaster } from './postmaster.js';
 
 const POSTGRES_MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'postgres-main.ts');
 
@@ -76,7 +76,15 @@ export async function startSupervisedPostgres(
         const why = signal ?? (code === 3 ? 'its server was killed or crashed' : `code ${code}`);
         say(`the embedded Postgres exited (${why}); restarting it in ${delay / 1000} s`);
         setTimeout(() => {
-          if (!shutdown.stopping) launch(false).catch(() => {});
+          if (shutdown.stopping) return;
+          // A part killed outright leaves its server holding the port and the data directory.
+          stopLeftoverPostmaster(clusterDir).then(
+            () => {
+              if (!shutdown.stopping) launch(false).catch(() => {});
+            },
+            (err: unknown) =>
+              say(`restarting the embedded Postgres failed: ${(err as Error).message}`),
+          );
         }, delay);
         if (!ready) reject(new Error('the embedded Postgres exited before it was ready'));
       });

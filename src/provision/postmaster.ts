@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { PlainFailure } from '../main-helpers.js';
 import { say } from '../supervisor.js';
 import { isAlive } from './local-state.js';
 
@@ -101,6 +102,24 @@ export async function stopPostmaster(pid: number, { immediate = false } = {}): P
     }
     if (await stopped(pid, ms)) return;
   }
+}
+
+/**
+ * Before a start: stops a server left running on `clusterDir` by an earlier run whose Postgres
+ * part is gone, and says so. One that a running `npm start` still holds is not touched: the start
+ * fails, naming it.
+ */
+export async function stopLeftoverPostmaster(clusterDir: string): Promise<void> {
+  const server = await clusterPostmaster(clusterDir);
+  if (!server) return;
+  if (server.heldBy !== undefined)
+    throw new PlainFailure(
+      `the embedded Postgres of this data directory (pid ${server.pid}) is run by another \`npm start\` (its Postgres part is pid ${server.heldBy}); stop that one first (Ctrl-C in its terminal), or set BOOMERANG_DATA_DIR.`,
+    );
+  say(
+    `stopping an embedded Postgres left over from an earlier run (pid ${server.pid}, data in ${clusterDir})`,
+  );
+  await stopPostmaster(server.pid);
 }
 
 /**
