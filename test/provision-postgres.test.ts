@@ -2,6 +2,7 @@
  * The embedded Postgres's roles, on a cluster of its own: a cluster made with the well-known
  * password of older versions gets the generated one on its next start, and the application's role
  * is no superuser, owns its schema and what older versions created in it, and runs the migrations.
+ * A server that exits before it is ready is reported with what it said.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -106,6 +107,33 @@ describe('embedded Postgres roles', () => {
       /permission denied for database/,
     );
   }, 180_000);
+
+  it('says why a server that exits before it is ready did not start: its own last words', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'boomerang-twice-'));
+    await fs.chmod(dir, 0o755);
+    const dataDir = path.join(dir, 'pg');
+    let running: EmbeddedPostgresHandle | undefined;
+    try {
+      running = await retryOnTakenPort(async () =>
+        startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: true }),
+      );
+      // A second server on the same data directory exits at once: the first holds its lock file.
+      const port = await freePort();
+      const error = await startEmbeddedPostgres({ dataDir, port, persistent: true }).catch(
+        (err: unknown) => err as Error,
+      );
+      // Before, the reason was "Cannot read properties of undefined (reading 'message')".
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^Could not start the embedded Postgres on port ${port}: the server exited before it was ready\n`,
+        ),
+      );
+      expect((error as Error).message).toContain('lock file "postmaster.pid" already exists');
+    } finally {
+      await running?.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   // Containers run as root with the clone in /root, which is 0700: the `postgres` user the server
   // must run as reaches neither the clone's node_modules nor its .data. Only root has this problem.

