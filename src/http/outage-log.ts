@@ -8,7 +8,7 @@
  * (src/temporal/repeated-warnings.ts), not a line per request or per probe.
  */
 import { postgresTrouble } from '../main-helpers.js';
-import { SUMMARY_EVERY_MS } from '../temporal/repeated-warnings.js';
+import { grpcErrorInWords, SUMMARY_EVERY_MS } from '../temporal/repeated-warnings.js';
 
 /** What differs between the dependencies the endpoint watches. */
 export interface Dependency {
@@ -55,23 +55,11 @@ export const POSTGRES_READINESS: Dependency = {
   ...READINESS,
 };
 
-/**
- * A gRPC error in words: `14 UNAVAILABLE: No connection established. Last error: Error: connect
- * ECONNREFUSED 127.0.0.1:7233. Resolution note: ` → `UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:7233`.
- */
-function grpcTrouble(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const grpc = /^\d+ ([A-Z_]+): (.*)$/s.exec(message);
-  if (!grpc) return message;
-  const last = /Last error: (?:\w*Error: )?(.*?)\.?(?: Resolution note:.*)?$/s.exec(grpc[2]!);
-  return `${grpc[1]}: ${(last?.[1] ?? grpc[2]!).trim()}`;
-}
-
 export const TEMPORAL: Dependency = {
   name: 'Temporal',
   verb: 'reach',
   unnamed: 'the address in TEMPORAL_ADDRESS',
-  trouble: (err) => ({ why: grpcTrouble(err) }),
+  trouble: (err) => ({ why: grpcErrorInWords(err) }),
   advice: 'check that it is running and that TEMPORAL_ADDRESS points to it',
   ...READINESS,
 };

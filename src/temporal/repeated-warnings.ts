@@ -44,6 +44,19 @@ export function coreErrorInWords(error: unknown): string {
   return parts.length ? parts.join(': ') : text.slice(0, 200);
 }
 
+/**
+ * The client's gRPC error in words (grpc-js words it otherwise than core): `14 UNAVAILABLE: No
+ * connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:7233. Resolution note: `
+ * → `UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:7233`.
+ */
+export function grpcErrorInWords(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const grpc = /^\d+ ([A-Z_]+): (.*)$/s.exec(message);
+  if (!grpc) return message;
+  const last = /Last error: (?:\w*Error: )?(.*?)\.?(?: Resolution note:.*)?$/s.exec(grpc[2]!);
+  return `${grpc[1]}: ${(last?.[1] ?? grpc[2]!).trim()}`;
+}
+
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 interface Run {
