@@ -3,7 +3,9 @@
  * reason to park an inbox event or a queued journey start.
  */
 import { isDatabaseOutage } from '../db/errors.js';
-import { causeChain } from '../domain/errors.js';
+import { causeChain, messageWithCauses } from '../domain/errors.js';
+import { postgresTrouble } from '../main-helpers.js';
+import { grpcErrorInWords } from '../temporal/repeated-warnings.js';
 
 /**
  * Temporal or Postgres unreachable, Temporal turning calls away over its rate limits, or Postgres
@@ -24,4 +26,34 @@ export function isOutage(err: unknown): boolean {
       return true;
   }
   return false;
+}
+
+/** gRPC's RESOURCE_EXHAUSTED. */
+const GRPC_RESOURCE_EXHAUSTED = 8;
+
+/**
+ * The outage `err` is, in words for a log line (what cannot be used, and why: "Temporal does not
+ * answer (UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:7233)"); undefined when it is no outage.
+ */
+export function outageInWords(err: unknown): string | undefined {
+  if (!isOutage(err)) return undefined;
+  const chain = [...causeChain(err, 6)];
+  // The innermost: a wrapper's message says what was being done, not why it failed.
+  const postgres = [...chain].reverse().find((e) => isDatabaseOutage(e));
+  if (postgres) {
+    const { why, advice } = postgresTrouble(postgres);
+    return `Postgres cannot be used (${why})${advice ? `: ${advice}` : ''}`;
+  }
+  const grpc = chain.find(
+    (e) =>
+      typeof (e as { code?: unknown }).code === 'number' ||
+      /^\d+ [A-Z_]+: /.test(String((e as { message?: unknown }).message)),
+  );
+  const why = grpc ? grpcErrorInWords(grpc) : messageWithCauses(err, 3);
+  const overLimit =
+    (grpc as { code?: unknown } | undefined)?.code === GRPC_RESOURCE_EXHAUSTED ||
+    /\bRESOURCE_EXHAUSTED\b/.test(why);
+  return overLimit
+    ? `Temporal turns calls away over its rate limits (${why})`
+    : `Temporal does not answer (${why})`;
 }

@@ -48,7 +48,8 @@ import {
   starter,
 } from './journey-entry.js';
 import { applyFeedback, isFeedbackSource } from './provider-feedback.js';
-import { isOutage } from './outage.js';
+import { outageInWords } from './outage.js';
+import { OutageFailures } from './outage-log.js';
 import { FailingRounds, poll, type Poller } from './poller.js';
 import { START_CONCURRENCY, startStartQueue } from './start-queue.js';
 import {
@@ -103,6 +104,8 @@ export interface EventOutcome {
   error?: string;
   /** A failed event: when it is due again. */
   retryAt?: Date;
+  /** A failed event: the outage it failed for, in words (outageInWords); absent for its own faults. */
+  outage?: string;
 }
 
 export interface BatchSummary {
@@ -144,7 +147,8 @@ async function settle(
         error: `gave up after ${Math.round(DEFER_LIMIT_MS / 86_400_000)} days: ${errorText(err)}`,
       };
     }
-    if (base.attempts >= parkAfter && !isOutage(err))
+    const outage = outageInWords(err);
+    if (base.attempts >= parkAfter && outage === undefined)
       return {
         ...base,
         status: 'parked',
@@ -155,6 +159,7 @@ async function settle(
       status: 'failed',
       error: errorText(err),
       retryAt: new Date(row.received_at.getTime() + retryOffsetSeconds(base.attempts) * 1000),
+      outage,
     };
   }
 }
@@ -432,6 +437,8 @@ export interface InboxProcessorOptions {
   batchSize?: number;
   /** Where outcomes are logged. Default: the console. */
   log?: { info(line: string): void; warn(line: string): void };
+  /** The clock of the outage lines' minute (a test's own). */
+  now?: () => number;
   /**
    * Journeys go to the start queue, drained by a starter running beside the processor (default);
    * false starts them as each event is applied.
@@ -458,10 +465,12 @@ export function startInboxProcessor(
   const starts = queued ? startStartQueue(starter(deps), { log }) : undefined;
   const applyDeps = { ...deps, queueStarts: queued };
   const failing = new FailingRounds();
+  // Events failing for an outage are summarised; the others keep a line each.
+  const outages = new OutageFailures(log, opts.now);
   const processor = poll(async () => {
     try {
       const summary = await processInboxBatch(applyDeps, { limit: batchSize });
-      for (const outcome of summary.outcomes)
+      for (const outcome of outages.take(summary.outcomes))
         (outcome.status === 'applied' ? log.info : log.warn)(`inbox: ${describeOutcome(outcome)}`);
       if (summary.applied) starts?.kick();
       const failed = failing.success();

@@ -1,0 +1,86 @@
+/**
+ * The inbox processor's log while an outage holds events up (Temporal or Postgres down, Temporal's
+ * rate limits): every event that must reach it fails each retry for the same reason, so the log
+ * says why once, in words, then counts the failed attempts, a line a minute at most, and says when
+ * the events it held up go through again — as the worker tells core's retries
+ * (src/temporal/repeated-warnings.ts) and the HTTP endpoint its 503s (src/http/outage-log.ts),
+ * not a line per event and retry. Other failures are the event's own, each with its line.
+ */
+import { counted } from '../domain/counted.js';
+import { SUMMARY_EVERY_MS } from '../temporal/repeated-warnings.js';
+
+/** What the log needs of an event's outcome (EventOutcome, src/inbox/processor.ts). */
+export interface Attempt {
+  /** inbox_events.id */
+  id: number;
+  status: string;
+  /** A failed attempt's outage, in words (outageInWords); absent for any other outcome. */
+  outage?: string;
+}
+
+interface Outage {
+  /** The outage, in words, as last seen. */
+  cause: string;
+  /** When the last line was printed. */
+  windowStart: number;
+  /** Attempts failed for it since the last line. */
+  failed: number;
+  /** The events that failed for it: one of them going through ends it. */
+  held: Set<number>;
+}
+
+export class OutageFailures {
+  private outage: Outage | undefined;
+
+  constructor(
+    private readonly log: { info(line: string): void; warn(line: string): void },
+    /** The clock (a test's own). */
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes a batch's outcomes: says what there is to say of the outage, and returns the others. */
+  take<A extends Attempt>(outcomes: readonly A[]): A[] {
+    const failed = outcomes.filter((o) => o.outage !== undefined);
+    const others = outcomes.filter((o) => o.outage === undefined);
+    if (failed.length) this.failed(failed);
+    // Over once an event it held up is settled otherwise (applied, mostly), in a batch where
+    // nothing failed for it: while some still fail, it lasts.
+    else if (this.outage && others.some((o) => this.outage!.held.has(o.id))) this.over();
+    return others;
+  }
+
+  private failed(attempts: readonly Attempt[]): void {
+    const cause = attempts[attempts.length - 1]!.outage!;
+    const outage = this.outage;
+    if (!outage) {
+      this.outage = {
+        cause,
+        windowStart: this.now(),
+        failed: 0,
+        held: new Set(attempts.map((a) => a.id)),
+      };
+      this.log.warn(
+        `inbox: ${counted(attempts.length, 'event')} not applied: ${cause}; ` +
+          'they stay pending and are retried until it passes, with a line a minute meanwhile',
+      );
+      return;
+    }
+    outage.cause = cause;
+    outage.failed += attempts.length;
+    for (const a of attempts) outage.held.add(a.id);
+    const now = this.now();
+    if (now - outage.windowStart < SUMMARY_EVERY_MS) return;
+    this.log.warn(
+      `inbox: still not applying events: ${cause}; ${counted(outage.failed, 'attempt')} failed for it since the last line`,
+    );
+    outage.failed = 0;
+    outage.windowStart = now;
+  }
+
+  private over(): void {
+    const failed = this.outage?.failed ?? 0;
+    this.outage = undefined;
+    const uncounted = failed ? ` (${counted(failed, 'failed attempt')} since the last line)` : '';
+    this.log.info(`inbox: events held up by the outage apply again${uncounted}`);
+  }
+}
