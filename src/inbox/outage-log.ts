@@ -1,18 +1,18 @@
 /**
- * The inbox processor's log while an outage holds events up (Temporal or Postgres down, Temporal's
- * rate limits): every event that must reach it fails each retry for the same reason, so the log
- * says why once, in words, then counts the failed attempts, a line a minute at most, and says when
- * the events it held up go through again — as the worker tells core's retries
- * (src/temporal/repeated-warnings.ts) and the HTTP endpoint its 503s (src/http/outage-log.ts),
- * not a line per event and retry. Other failures are the event's own, each with its line.
+ * The inbox processor's and the start queue's log while an outage holds work up (Temporal or
+ * Postgres down, Temporal's rate limits): every event or start that must reach it fails each retry
+ * for the same reason, so the log says why once, in words, then counts the failed attempts, a line
+ * a minute at most, and says when the work it held up goes through again — as the worker tells
+ * core's retries (src/temporal/repeated-warnings.ts) and the HTTP endpoint its 503s
+ * (src/http/outage-log.ts), not a line per event and retry. Other failures are the work's own.
  */
 import { counted } from '../domain/counted.js';
 import { SUMMARY_EVERY_MS } from '../temporal/repeated-warnings.js';
 
-/** What the log needs of an event's outcome (EventOutcome, src/inbox/processor.ts). */
+/** What the log needs of an attempt: an event's outcome (EventOutcome), a queued start's. */
 export interface Attempt {
-  /** inbox_events.id */
-  id: number;
+  /** inbox_events.id, or a queued start's workflow id. */
+  id: number | string;
   status: string;
   /** A failed attempt's outage, in words (outageInWords); absent for any other outcome. */
   outage?: string;
@@ -26,14 +26,40 @@ interface Outage {
   /** Attempts failed for it since the last line. */
   failed: number;
   /** The events that failed for it: one of them going through ends it. */
-  held: Set<number>;
+  held: Set<number | string>;
 }
+
+/** The words of the lines, for the work held up. */
+export interface HeldWork {
+  /** The lines' prefix: `inbox`, `start queue`. */
+  prefix: string;
+  /** One of them, counted: `event`, `journey start`. */
+  noun: string;
+  /** `not applied`, `not started`. */
+  notDone: string;
+  /** Where they wait: `they stay pending`, `they stay queued`. */
+  waiting: string;
+  /** `applying events`, `starting journeys`. */
+  doing: string;
+  /** `events held up by the outage apply again`. */
+  again: string;
+}
+
+export const HELD_EVENTS: HeldWork = {
+  prefix: 'inbox',
+  noun: 'event',
+  notDone: 'not applied',
+  waiting: 'they stay pending',
+  doing: 'applying events',
+  again: 'events held up by the outage apply again',
+};
 
 export class OutageFailures {
   private outage: Outage | undefined;
 
   constructor(
     private readonly log: { info(line: string): void; warn(line: string): void },
+    private readonly work: HeldWork,
     /** The clock (a test's own). */
     private readonly now: () => number = Date.now,
   ) {}
@@ -59,9 +85,10 @@ export class OutageFailures {
         failed: 0,
         held: new Set(attempts.map((a) => a.id)),
       };
+      const { prefix, noun, notDone, waiting } = this.work;
       this.log.warn(
-        `inbox: ${counted(attempts.length, 'event')} not applied: ${cause}; ` +
-          'they stay pending and are retried until it passes, with a line a minute meanwhile',
+        `${prefix}: ${counted(attempts.length, noun)} ${notDone}: ${cause}; ` +
+          `${waiting} and are retried until it passes, with a line a minute meanwhile`,
       );
       return;
     }
@@ -71,7 +98,7 @@ export class OutageFailures {
     const now = this.now();
     if (now - outage.windowStart < SUMMARY_EVERY_MS) return;
     this.log.warn(
-      `inbox: still not applying events: ${cause}; ${counted(outage.failed, 'attempt')} failed for it since the last line`,
+      `${this.work.prefix}: still not ${this.work.doing}: ${cause}; ${counted(outage.failed, 'attempt')} failed for it since the last line`,
     );
     outage.failed = 0;
     outage.windowStart = now;
@@ -81,6 +108,6 @@ export class OutageFailures {
     const failed = this.outage?.failed ?? 0;
     this.outage = undefined;
     const uncounted = failed ? ` (${counted(failed, 'failed attempt')} since the last line)` : '';
-    this.log.info(`inbox: events held up by the outage apply again${uncounted}`);
+    this.log.info(`${this.work.prefix}: ${this.work.again}${uncounted}`);
   }
 }

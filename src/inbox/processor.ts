@@ -49,7 +49,7 @@ import {
 } from './journey-entry.js';
 import { applyFeedback, isFeedbackSource } from './provider-feedback.js';
 import { outageInWords } from './outage.js';
-import { OutageFailures } from './outage-log.js';
+import { HELD_EVENTS, OutageFailures } from './outage-log.js';
 import { FailingRounds, poll, type Poller } from './poller.js';
 import { START_CONCURRENCY, startStartQueue } from './start-queue.js';
 import {
@@ -466,7 +466,7 @@ export function startInboxProcessor(
   const applyDeps = { ...deps, queueStarts: queued };
   const failing = new FailingRounds();
   // Events failing for an outage are summarised; the others keep a line each.
-  const outages = new OutageFailures(log, opts.now);
+  const outages = new OutageFailures(log, HELD_EVENTS, opts.now);
   const processor = poll(async () => {
     try {
       const summary = await processInboxBatch(applyDeps, { limit: batchSize });

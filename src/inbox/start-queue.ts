@@ -39,7 +39,8 @@ import {
   releaseStarts,
   versionKey,
 } from '../db/start-queue.js';
-import { isOutage } from './outage.js';
+import { isOutage, outageInWords } from './outage.js';
+import { type Attempt, type HeldWork, OutageFailures } from './outage-log.js';
 import { FailingRounds, poll, type Poller } from './poller.js';
 
 export { startQueueStatus, type StartQueueStatus } from '../db/start-queue.js';
@@ -175,6 +176,8 @@ export interface DrainSummary {
   dropped: number;
   /** Claimed, but their campaign was paused meanwhile: back in the queue until it is resumed. */
   held: number;
+  /** The starts tried: started, or failed (with the outage they failed for, if any). */
+  attempts: Attempt[];
 }
 
 /**
@@ -230,6 +233,14 @@ export async function drainStartQueue(
     parked: settlement.parked,
     dropped: settlement.dropped,
     held: settlement.held,
+    attempts: [
+      ...[...settlement.started.keys()].map((id) => ({ id, status: 'started' })),
+      ...settlement.failed.map((f) => ({
+        id: f.workflowId,
+        status: 'failed',
+        outage: outageInWords(f.error),
+      })),
+    ],
   };
 }
 
@@ -277,7 +288,19 @@ export interface StartQueueOptions {
   /** How soon a start queued by another process, or a failed start's retry, is seen. Default 1 s. */
   intervalMs?: number;
   log?: { info(line: string): void; warn(line: string): void };
+  /** The clock of the outage lines' minute (a test's own). */
+  now?: () => number;
 }
+
+/** The start queue's words for the starts an outage holds up. */
+const HELD_STARTS: HeldWork = {
+  prefix: 'start queue',
+  noun: 'journey start',
+  notDone: 'not started',
+  waiting: 'they stay queued',
+  doing: 'starting journeys',
+  again: 'journey starts held up by the outage go through again',
+};
 
 /** A starter polling the queue (and starting at once when kicked) until stopped. */
 export function startStartQueue(deps: JourneyStarter, opts: StartQueueOptions = {}): Poller {
@@ -287,16 +310,20 @@ export function startStartQueue(deps: JourneyStarter, opts: StartQueueOptions = 
     warn: (line: string) => console.warn(line),
   };
   const failing = new FailingRounds();
+  // Starts failing for an outage are summarised; the others are counted each round.
+  const outages = new OutageFailures(log, HELD_STARTS, opts.now);
   return poll(async () => {
     try {
       const s = await drainStartQueue(deps, { limit: START_BATCH * 4 });
+      const ownFailures = outages.take(s.attempts).filter((a) => a.status === 'failed').length;
       if (s.started || s.alreadyStarted || s.dropped || s.held)
         log.info(
           `start queue: ${counted(s.started, 'journey')} started${s.alreadyStarted ? `, ${s.alreadyStarted} found started` : ''}${s.dropped ? `, ${s.dropped} of stopped campaigns dropped` : ''}${s.held ? `, ${s.held} of paused campaigns held until resumed` : ''}`,
         );
-      if (s.failed > s.parked)
+      // Parked starts failed for their own reason, never for an outage.
+      if (ownFailures > s.parked)
         log.warn(
-          `start queue: ${counted(s.failed - s.parked, 'start')} failed, kept and retried (boomerang inbox starts --state failing)`,
+          `start queue: ${counted(ownFailures - s.parked, 'start')} failed, kept and retried (boomerang inbox starts --state failing)`,
         );
       if (s.parked)
         log.warn(

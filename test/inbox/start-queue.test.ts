@@ -25,11 +25,13 @@ import {
   drainStartQueue,
   START_LEASE_SECONDS,
   startRowsInHand,
+  startStartQueue,
 } from '../../src/inbox/start-queue.js';
 import { collectMetrics } from '../../src/reports/metrics.js';
 import { inboxOverview } from '../../src/services/inbox.js';
 import { type CliRun, runCli } from '../cli/support.js';
 import { unreachableTemporal } from '../http/support.js';
+import { until } from '../support/processes.js';
 import { checkoutEvent, type InboxHarness, startInboxHarness, WELCOME } from './harness.js';
 
 type Registration = Extract<ApplyResult, { type: 'account_registered' }>;
@@ -205,6 +207,65 @@ describe('the start queue', () => {
     expect(await drainStartQueue(starter(h.deps))).toMatchObject({ started: 1, failed: 0 });
     await h.journeyAt(workflowId, 'wait');
     expect(await queued(contactId)).toEqual([]);
+  });
+
+  it("says once that Temporal's outage holds starts up, counts their retries a line a minute, and says when they go through", async () => {
+    const a = await registerQueued('held-a@example.com');
+    const b = await registerQueued('held-b@example.com');
+    const lines: string[] = [];
+    const log = { info: (l: string) => lines.push(l), warn: (l: string) => lines.push(l) };
+    let clock = 0;
+    // Temporal down, then back: the starter reads its client at each start.
+    const deps = { ...starter(h.deps), client: down };
+    const starts = startStartQueue(deps, { intervalMs: 50, log, now: () => clock });
+    try {
+      const attempts = async () =>
+        (await queued(a.contactId)).concat(await queued(b.contactId)).map((r) => r.attempts);
+      // Three rounds of both starts failing: their backoffs passed at once each time.
+      for (const round of [1, 2, 3]) {
+        await makeDue();
+        await until(
+          async () => (await attempts()).every((n) => n >= round) || undefined,
+          `round ${round}`,
+        );
+      }
+      const outageLines = () =>
+        lines.filter((l) =>
+          /^start queue: (\d+ journey starts? not|still|journey starts held)/.test(l),
+        );
+      expect(outageLines()).toEqual([
+        expect.stringMatching(
+          /^start queue: 2 journey starts not started: Temporal does not answer \(UNAVAILABLE: .*ECONNREFUSED.*\); they stay queued and are retried until it passes, with a line a minute meanwhile$/,
+        ),
+      ]);
+      // No line per round for them.
+      expect(lines.filter((l) => l.includes('failed, kept and retried'))).toEqual([]);
+
+      clock += 60_000;
+      await makeDue();
+      const still = await until(
+        async () => lines.find((l) => l.startsWith('start queue: still not starting journeys')),
+        'the line of the minute',
+      );
+      expect(still).toMatch(
+        /: Temporal does not answer \(.+\); \d+ attempts failed for it since the last line$/,
+      );
+
+      deps.client = h.env.client;
+      await makeDue();
+      await until(
+        async () =>
+          lines.some((l) =>
+            l.startsWith('start queue: journey starts held up by the outage go through again'),
+          ) || undefined,
+        'the line saying starts go through again',
+      );
+      expect(await attempts()).toEqual([]);
+      expect(await exists(`${WELCOME}/${a.contactId}`)).toBe(true);
+      expect(await exists(`${WELCOME}/${b.contactId}`)).toBe(true);
+    } finally {
+      await starts.stop();
+    }
   });
 
   it('parks a start that keeps failing for a reason other than an outage; an operator retries or discards it', async () => {
