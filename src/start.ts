@@ -99,7 +99,7 @@ export async function start(
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
 
-  let failed = false;
+  let failure: unknown;
   try {
     // Everything we will listen on must be free before anything starts; one error names each taken port.
     const ports: PortToListenOn[] = [];
@@ -151,11 +151,9 @@ export async function start(
     }
 
     const secrets = await localSecrets(config);
-    const databaseUrl = await startSupervisedPostgres(
-      config,
-      cluster?.clusterDir ?? '',
-      secrets,
-      shutdown,
+    // Ctrl-C while a step starts stops the stack at once (Shutdown.unlessStopped).
+    const databaseUrl = await shutdown.unlessStopped(() =>
+      startSupervisedPostgres(config, cluster?.clusterDir ?? '', secrets, shutdown),
     );
     // The production server keeps its state in databases of its own beside Boomerang's.
     // It creates those databases, so on the embedded Postgres it connects as the cluster's superuser,
@@ -174,14 +172,18 @@ export async function start(
       );
     const db = createDb(databaseUrl, { max: 2, connectTimeout: config.databaseConnectTimeout });
     try {
-      const applied = await migrateToLatest(db);
+      const applied = await shutdown.unlessStopped(() => migrateToLatest(db));
       say(
         applied.length
           ? `applied migrations: ${applied.join(', ')}`
           : 'database schema is up to date',
       );
     } finally {
-      await db.destroy();
+      // An abandoned migration keeps its connection until it ends (its transaction is rolled
+      // back when Postgres stops or we exit): closing the pool would wait for it.
+      const closing = db.destroy();
+      if (shutdown.stopping) closing.catch(() => {});
+      else await closing;
     }
 
     const childEnv = {
@@ -193,22 +195,26 @@ export async function start(
       TEMPORAL_ADDRESS: temporalAddress(config),
       TEMPORAL_NAMESPACE: config.temporal.namespace,
     };
-    const workers = Array.from({ length: options.workers }, (_, i) =>
-      supervise(
-        options.workers === 1 ? 'worker' : `worker-${i + 1}`,
-        path.join(SRC_DIR, 'worker.ts'),
-        childEnv,
-        shutdown,
-        /polling task queue/,
-      ),
+    await shutdown.unlessStopped(() =>
+      Promise.all([
+        ...Array.from({ length: options.workers }, (_, i) =>
+          supervise(
+            options.workers === 1 ? 'worker' : `worker-${i + 1}`,
+            path.join(SRC_DIR, 'worker.ts'),
+            childEnv,
+            shutdown,
+            /polling task queue/,
+          ),
+        ),
+        supervise(
+          'http',
+          path.join(SRC_DIR, 'http', 'main.ts'),
+          childEnv,
+          shutdown,
+          /listening on/,
+        ),
+      ]),
     );
-    const partsReady = Promise.all([
-      ...workers,
-      supervise('http', path.join(SRC_DIR, 'http', 'main.ts'), childEnv, shutdown, /listening on/),
-    ]);
-    // Ctrl-C while the parts are still starting must not wait for them.
-    await Promise.race([partsReady, stopped]);
-    if (shutdown.stopping) return;
 
     const redactedDb = databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
     const http = localHttpUrl(config);
@@ -247,22 +253,23 @@ export async function start(
     );
     await stopped;
   } catch (err) {
-    // Ctrl-C abandons a Temporal server still starting (Shutdown.signal), whose start then fails:
-    // that is the stop asked for, not an error to report.
-    if (shutdown.stopping) return;
-    // The reason first: stopping what did start follows from it.
-    failed = true;
-    for (const line of failureLines('boomerang', err)) console.error(line);
-    throw new ReportedFailure(err);
+    // A start that Ctrl-C abandoned is the stop asked for, not an error to report; any other
+    // failure is told, even one that came just as a Ctrl-C did. The reason first: stopping what
+    // did start follows from it.
+    if (!shutdown.stoppedBy(err)) {
+      failure = err;
+      for (const line of failureLines('boomerang', err)) console.error(line);
+    }
   } finally {
     // A start refused before anything ran (a port taken) has nothing to say stopped.
     const started = shutdown.started;
     await shutdown.run();
-    if (started || !failed) say('stopped');
+    if (started || failure === undefined) say('stopped');
     // Only once stopped, so a Ctrl-C meanwhile does not kill it halfway; removed, so a program
     // that starts the stack again does not pile them up.
     for (const signal of STOP_SIGNALS) process.off(signal, onStopSignal);
   }
+  if (failure !== undefined) throw new ReportedFailure(failure);
 }
 
 /**

@@ -28,6 +28,27 @@ export class Shutdown {
   request() {
     this.requested.abort();
   }
+  /** Whether `err` is only the stop's doing: a start it abandoned (unlessStopped, keepRunning). */
+  stoppedBy(err: unknown): boolean {
+    return this.stopping && err === this.signal.reason;
+  }
+  /**
+   * Runs `start` (a step of the stack's start) unless a stop is requested before or while it runs:
+   * then this fails at once with the stop's reason (stoppedBy) instead of waiting for the step,
+   * and run() stops what it did start.
+   */
+  async unlessStopped<T>(start: () => Promise<T>): Promise<T> {
+    this.signal.throwIfAborted();
+    const starting = start();
+    // Once abandoned, its failure is the stop's doing.
+    starting.catch(() => {});
+    const stopped = new Promise<never>((_, reject) =>
+      this.signal.addEventListener('abort', () => reject(this.signal.reason as Error), {
+        once: true,
+      }),
+    );
+    return Promise.race([starting, stopped]);
+  }
   add(name: string, run: () => Promise<void>) {
     this.steps.push({ name, run });
   }
@@ -169,7 +190,12 @@ export async function keepRunning<T extends RunningPart>(part: {
 }): Promise<T> {
   const { what, shutdown, stopGraceMs = STOP_GRACE_MS } = part;
   const backoff = restartBackoff();
-  const first = await part.start(undefined, shutdown.signal);
+  const first = await part.start(undefined, shutdown.signal).catch((err: unknown) => {
+    // Killed by a stop requested meanwhile (killOnAbort): the stop is why it failed (one failing
+    // on its own at that very moment is taken for the stop's too).
+    shutdown.signal.throwIfAborted();
+    throw err;
+  });
   let current = first;
   let pending: NodeJS.Timeout | undefined;
   let restarting: Promise<void> | undefined;
