@@ -269,6 +269,8 @@ export async function start(
     // that starts the stack again does not pile them up.
     for (const signal of STOP_SIGNALS) process.off(signal, onStopSignal);
   }
+  // A part that failed on its own during the stop was told then (Shutdown.fail).
+  failure ??= shutdown.failure;
   if (failure !== undefined) throw new ReportedFailure(failure);
 }
 

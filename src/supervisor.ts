@@ -20,6 +20,8 @@ export class Shutdown {
   private readonly requested = new AbortController();
   /** Aborted as soon as a stop is requested: a start under way gives up and kills its server. */
   readonly signal = this.requested.signal;
+  /** What failed on its own while stopping (fail), for the stop to end as a failure. */
+  failure: PlainFailure | undefined;
   /** Whether a stop was requested, so supervisors stop restarting children that exit. */
   get stopping(): boolean {
     return this.signal.aborted;
@@ -35,12 +37,12 @@ export class Shutdown {
   /**
    * Runs `start` (a step of the stack's start) unless a stop is requested before or while it runs:
    * then this fails at once with the stop's reason (stoppedBy) instead of waiting for the step,
-   * and run() stops what it did start.
+   * and run() stops what it did start. A part that then fails on its own says so (fail).
    */
   async unlessStopped<T>(start: () => Promise<T>): Promise<T> {
     this.signal.throwIfAborted();
     const starting = start();
-    // Once abandoned, its failure is the stop's doing.
+    // Once abandoned, its failure is the stop's doing, or told by the part itself (fail).
     starting.catch(() => {});
     const stopped = new Promise<never>((_, reject) =>
       this.signal.addEventListener('abort', () => reject(this.signal.reason as Error), {
@@ -48,6 +50,14 @@ export class Shutdown {
       }),
     );
     return Promise.race([starting, stopped]);
+  }
+  /**
+   * Tells that a part failed on its own while a stop is under way (its start abandoned, or it
+   * died before being stopped): the stop neither waits for it nor hides it.
+   */
+  fail(message: string) {
+    console.error(`boomerang: ${message}`);
+    this.failure ??= new PlainFailure(message);
   }
   add(name: string, run: () => Promise<void>) {
     this.steps.push({ name, run });
@@ -73,6 +83,14 @@ export class Shutdown {
 
 function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
+}
+
+/**
+ * Whether `child`, which exited, failed on its own: with a failure code, or by a signal it was not
+ * sent from here (terminate, killOnAbort), not as a stop asked it to.
+ */
+export function failedOnItsOwn(child: ChildProcess): boolean {
+  return (child.exitCode ?? 0) !== 0 || (child.signalCode !== null && !child.killed);
 }
 
 /**
@@ -281,19 +299,25 @@ export function supervise(
   let child: ChildProcess | undefined;
   const backoff = restartBackoff();
   const launch = () => {
-    child = spawnPart(script, env);
+    const current = spawnPart(script, env);
+    child = current;
     prefixLines(
-      child.stdout,
+      current.stdout,
       `[${name}]`,
       process.stdout,
       (line) => readyLine.test(line) && markReady(),
     );
-    prefixLines(child.stderr, `[${name}]`, process.stderr);
+    prefixLines(current.stderr, `[${name}]`, process.stderr);
     const started = Date.now();
-    child.once('exit', (code, signal) => {
-      if (shutdown.stopping) return;
+    current.once('exit', (code, signal) => {
+      const exited = `${name} exited (${signal ?? `code ${code}`})`;
+      if (shutdown.stopping) {
+        // A crash just as the stop came is still told; the stop's SIGTERM is no crash.
+        if (failedOnItsOwn(current)) shutdown.fail(exited);
+        return;
+      }
       const delay = backoff(started);
-      say(`${name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s`);
+      say(`${exited}; restarting in ${delay / 1000} s`);
       setTimeout(() => !shutdown.stopping && launch(), delay);
     });
   };

@@ -2,11 +2,13 @@
  * Ctrl-C while npm start is still starting stops the stack at once, instead of waiting for the start
  * to finish and then stopping it: while the Temporal dev server starts (its start is abandoned and
  * the server killed, instead of waiting up to a minute for it to answer), while the embedded
- * Postgres initialises, and while the migrations run. Real processes throughout: a "Temporal CLI"
- * that never answers, as a server stuck on its way up; npm start's own embedded Postgres and dev
- * server; a migration lock held by another session of the test Postgres.
+ * Postgres initialises, and while the migrations run. A part that fails on its own just as the
+ * Ctrl-C comes is still told. Real processes throughout: a "Temporal CLI" that never answers, as a
+ * server stuck on its way up; npm start's own embedded Postgres and dev server; a migration lock
+ * held by another session of the test Postgres.
  */
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -108,6 +110,29 @@ it('stops on Ctrl-C while the embedded Postgres initialises, and stops its serve
   await expect(fs.stat(path.join(clusterDir, 'postmaster.pid'))).rejects.toMatchObject({
     code: 'ENOENT',
   });
+}, 180_000);
+
+it('tells an embedded Postgres that refuses to start just as Ctrl-C comes', async () => {
+  const { proc, ports } = await startStack();
+  await proc.waitForOutput(/\[postgres\] initialising a new Postgres cluster/, 120_000);
+  // Another program takes the server's port meanwhile: the server will refuse to start.
+  const squatter = net.createServer();
+  await new Promise<void>((resolve) => squatter.listen(ports.pg, resolve));
+  try {
+    process.kill(-proc.child.pid!, 'SIGINT');
+    // Before, the stop waited for a start that never came: npm start did not exit.
+    const code = await proc.exited();
+    const output = proc.output();
+    expect(output).toMatch(/\[postgres\] Could not start the embedded Postgres on port/);
+    expect(
+      output.match(/boomerang: the embedded Postgres exited \(code 1\) before it was ready/g),
+    ).toHaveLength(1);
+    expect(output).toMatch(/boomerang: SIGINT: stopping\n[^]*boomerang: stopped\n/);
+    expect(output).not.toMatch(AFTER_POSTGRES);
+    expect(code).toBe(1);
+  } finally {
+    await new Promise((resolve) => squatter.close(resolve));
+  }
 }, 180_000);
 
 it('stops on Ctrl-C while the migrations run, without waiting for them', async () => {

@@ -1,11 +1,13 @@
 /**
  * supervise, which runs npm start's workers and HTTP endpoint: shutdown stops a part with SIGTERM
  * and, as for the Temporal servers (supervisor-restart.test.ts), kills one that ignores it after
- * its grace period and says so. The part here is a real process that ignores SIGTERM.
+ * its grace period and says so; a part that fails on its own as the stop comes is still told. The
+ * parts here are real processes.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isAlive } from '../src/provision/local-state.js';
 import { Shutdown, supervise } from '../src/supervisor.js';
+import { until } from './support/processes.js';
 
 describe('supervise', () => {
   const pids: number[] = [];
@@ -41,5 +43,25 @@ describe('supervise', () => {
     // Before, it was killed without a word (after 15 s, however long the test asked for).
     expect(said).toEqual(['boomerang: worker did not stop within 0.5 s of SIGTERM; killing it']);
     expect(isAlive(pid)).toBe(false);
+  });
+
+  it('tells a part that fails on its own just as the stop comes, once', async () => {
+    const told: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: string) => void told.push(line));
+    let printed = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed += String(chunk);
+      return true;
+    });
+    const shutdown = new Shutdown();
+    void supervise('worker', 'test/support/failing-part.ts', process.env, shutdown, /^ready/);
+    // Ctrl-C as the part starts; it fails on its own before the stop reaches it.
+    shutdown.request();
+    await until(async () => told.length > 0, 'the failure to be told');
+    await shutdown.run();
+    // Before, a part that exited while the stack stopped went unmentioned.
+    expect(told).toEqual(['boomerang: worker exited (code 1)']);
+    expect(shutdown.failure?.message).toBe('worker exited (code 1)');
+    expect(printed).toContain('[worker] cannot start: the task queue is not configured');
   });
 });

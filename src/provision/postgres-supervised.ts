@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import {
+  failedOnItsOwn,
   prefixLines,
   restartBackoff,
   say,
@@ -64,17 +65,21 @@ export async function startSupervisedPostgres(
         }
       });
       current.once('exit', (code, signal) => {
-        if (shutdown.stopping) return;
-        if (first && !ready)
-          return reject(
-            new Error(
-              `the embedded Postgres exited (code ${code}) before it was ready; see the [postgres] lines above`,
-            ),
-          );
-        const delay = backoff(started);
         // Code 3: postgres-main saw its server vanish; the server's own signal is not known to it.
         const why = signal ?? (code === 3 ? 'its server was killed or crashed' : `code ${code}`);
-        say(`the embedded Postgres exited (${why}); restarting it in ${delay / 1000} s`);
+        const exited =
+          first && !ready
+            ? `the embedded Postgres exited (${why}) before it was ready; see the [postgres] lines above`
+            : `the embedded Postgres exited (${why})`;
+        if (shutdown.stopping) {
+          // Its start is no longer waited for (Shutdown.unlessStopped), but a failure of its own
+          // (a server that refused to start) is still told; the stop's SIGTERM is none.
+          if (failedOnItsOwn(current)) shutdown.fail(exited);
+          return;
+        }
+        if (first && !ready) return reject(new Error(exited));
+        const delay = backoff(started);
+        say(`${exited}; restarting it in ${delay / 1000} s`);
         setTimeout(() => {
           if (shutdown.stopping) return;
           // A part killed outright leaves its server holding the port and the data directory.
