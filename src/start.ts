@@ -30,7 +30,14 @@ import {
 import { startSupervisedPostgres } from './provision/postgres-supervised.js';
 import { stopLeftoverPostmaster } from './provision/postmaster.js';
 import { startProductionTemporal } from './provision/production-server.js';
-import { assertPortsFree, type PortToListenOn, say, Shutdown, supervise } from './supervisor.js';
+import {
+  assertPortsFree,
+  PART_STOP_GRACE_MS,
+  type PortToListenOn,
+  say,
+  Shutdown,
+  supervise,
+} from './supervisor.js';
 import { connectClient } from './temporal/connection.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
 
@@ -204,6 +211,9 @@ export async function start(
             childEnv,
             shutdown,
             /polling task queue/,
+            PART_STOP_GRACE_MS,
+            // Each worker may take its grace period finishing its tasks: not one after another.
+            'workers',
           ),
         ),
         supervise(

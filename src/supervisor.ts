@@ -13,9 +13,9 @@ import { PlainFailure } from './main-helpers.js';
 
 export const say = (message: string) => console.log(`boomerang: ${message}`);
 
-/** Stops registered parts in reverse order of start. */
+/** Stops registered parts in reverse order of start; the parts of one group at the same time. */
 export class Shutdown {
-  private steps: { name: string; run: () => Promise<void> }[] = [];
+  private steps: { name: string; run: () => Promise<void>; group?: string }[] = [];
   private running: Promise<void> | undefined;
   private readonly requested = new AbortController();
   /** Aborted as soon as a stop is requested: a start under way gives up and kills its server. */
@@ -59,8 +59,12 @@ export class Shutdown {
     console.error(`boomerang: ${message}`);
     this.failure ??= new PlainFailure(message);
   }
-  add(name: string, run: () => Promise<void>) {
-    this.steps.push({ name, run });
+  /**
+   * `run` stops a part. Parts added one after another under the same `group` (a stack's workers)
+   * are stopped at the same time: each may take its grace period, and they do not wait on each other.
+   */
+  add(name: string, run: () => Promise<void>, group?: string) {
+    this.steps.push({ name, run, ...(group === undefined ? {} : { group }) });
   }
   /** Whether anything was started, so that there is something to stop. */
   get started(): boolean {
@@ -69,12 +73,21 @@ export class Shutdown {
   run(): Promise<void> {
     this.request();
     this.running ??= (async () => {
-      for (const step of this.steps.reverse()) {
-        try {
-          await step.run();
-        } catch (err) {
-          console.error(`boomerang: stopping ${step.name} failed: ${(err as Error).message}`);
-        }
+      const steps = this.steps.reverse();
+      for (let i = 0; i < steps.length;) {
+        const group = steps[i]!.group;
+        let end = i + 1;
+        while (group !== undefined && end < steps.length && steps[end]!.group === group) end++;
+        await Promise.all(
+          steps.slice(i, end).map(async (step) => {
+            try {
+              await step.run();
+            } catch (err) {
+              console.error(`boomerang: stopping ${step.name} failed: ${(err as Error).message}`);
+            }
+          }),
+        );
+        i = end;
       }
     })();
     return this.running;
@@ -284,7 +297,7 @@ export function spawnPart(script: string, env: NodeJS.ProcessEnv): ChildProcess 
 /**
  * Runs a part of the stack as a child process, restarting it if it dies while we are up; resolves
  * once it prints a line matching `readyLine`. Shutdown stops it with SIGTERM, killing it if it has
- * not exited after `stopGraceMs`.
+ * not exited after `stopGraceMs`, at the same time as the parts of its `stopGroup`.
  */
 export function supervise(
   name: string,
@@ -293,6 +306,7 @@ export function supervise(
   shutdown: Shutdown,
   readyLine: RegExp,
   stopGraceMs = PART_STOP_GRACE_MS,
+  stopGroup?: string,
 ): Promise<void> {
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -322,9 +336,13 @@ export function supervise(
     });
   };
   launch();
-  shutdown.add(name, async () => {
-    if (child) await terminate(child, name, stopGraceMs);
-  });
+  shutdown.add(
+    name,
+    async () => {
+      if (child) await terminate(child, name, stopGraceMs);
+    },
+    stopGroup,
+  );
   return ready;
 }
 

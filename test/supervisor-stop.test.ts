@@ -45,6 +45,39 @@ describe('supervise', () => {
     expect(isAlive(pid)).toBe(false);
   });
 
+  it("stops a stack's workers at the same time, each in its own grace period, and the others in turn", async () => {
+    let printed = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed += String(chunk);
+      return true;
+    });
+    const shutdown = new Shutdown();
+    const part = (name: string, group?: string) =>
+      supervise(
+        name,
+        'test/support/slow-stopping-part.ts',
+        process.env,
+        shutdown,
+        /^ready/,
+        5000,
+        group,
+      );
+    // Started as npm start does: its workers, then the HTTP endpoint (stopped first).
+    await Promise.all([part('worker-1', 'workers'), part('worker-2', 'workers'), part('http')]);
+    for (const match of printed.matchAll(/^\[[\w-]+\] ready \(pid (\d+)\)$/gm))
+      pids.push(Number(match[1]));
+
+    await shutdown.run();
+    const lines = printed.split('\n').filter((l) => / stopp(ing|ed)$/.test(l));
+    // Before, the second worker was told to stop only once the first had stopped.
+    expect(lines.slice(0, 2)).toEqual(['[http] stopping', '[http] stopped']);
+    expect(new Set(lines.slice(2, 4))).toEqual(
+      new Set(['[worker-1] stopping', '[worker-2] stopping']),
+    );
+    expect(new Set(lines.slice(4))).toEqual(new Set(['[worker-1] stopped', '[worker-2] stopped']));
+    expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
+  });
+
   it('tells a part that fails on its own just as the stop comes, once', async () => {
     const told: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((line: string) => void told.push(line));
