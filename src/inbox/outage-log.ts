@@ -68,11 +68,29 @@ export class OutageFailures {
   take<A extends Attempt>(outcomes: readonly A[]): A[] {
     const failed = outcomes.filter((o) => o.outage !== undefined);
     const others = outcomes.filter((o) => o.outage === undefined);
-    if (failed.length) this.failed(failed);
+    if (failed.length) {
+      this.failed(failed);
+      // Settled otherwise while it lasts: no longer held up by it.
+      for (const o of others) this.outage?.held.delete(o.id);
+    }
     // Over once an event it held up is settled otherwise (applied, mostly), in a batch where
     // nothing failed for it: while some still fail, it lasts.
     else if (this.outage && others.some((o) => this.outage!.held.has(o.id))) this.over();
     return others;
+  }
+
+  /** The work the current outage holds up (none when there is no outage). */
+  held(): (number | string)[] {
+    return [...(this.outage?.held ?? [])];
+  }
+
+  /**
+   * Work settled elsewhere (another processor, `inbox discard`): the outage no longer holds it, and
+   * is over once it holds nothing (no outcome of this log's would ever end it).
+   */
+  forget(id: number | string): void {
+    this.outage?.held.delete(id);
+    if (this.outage && !this.outage.held.size) this.over();
   }
 
   private failed(attempts: readonly Attempt[]): void {

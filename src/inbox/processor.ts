@@ -16,7 +16,9 @@
  * The backoff is derived from the attempts and the time received: after n failed attempts the
  * event is due at received_at + C(n), C(n) = the sum of delays 2 s, 4 s, 8 s, … capped at 15 min.
  * Failures because Postgres or Temporal is unreachable never park an event: they say nothing
- * about the event, and it is applied once they are back.
+ * about the event, and it is applied once they are back. While such an outage holds events up,
+ * the oldest is tried every poll whatever its backoff; once one applies, the others are applied at
+ * once, oldest first, not at their next due retry.
  * The journeys an event enters are queued as it is applied (src/inbox/start-queue.ts); the
  * processor's loop leaves them to the start queue's starter, a direct call starts them at once.
  */
@@ -379,11 +381,13 @@ export async function processInboxBatch(
     parkAfterAttempts?: number;
     /** Events of different contacts applied at once (default DEFAULT_APPLY_CONCURRENCY). */
     concurrency?: number;
+    /** Events not to try (tried already). */
+    exclude?: readonly number[];
   } = {},
 ): Promise<BatchSummary> {
   const limit = opts.limit ?? 100;
   const summary: BatchSummary = { applied: 0, rejected: 0, failed: 0, parked: 0, outcomes: [] };
-  const tried: number[] = [];
+  const tried: number[] = [...(opts.exclude ?? [])];
   while (summary.outcomes.length < limit) {
     const outcomes = await claimBatchAndApply(deps, {
       now: opts.now,
@@ -467,16 +471,50 @@ export function startInboxProcessor(
   const failing = new FailingRounds();
   // Events failing for an outage are summarised; the others keep a line each.
   const outages = new OutageFailures(log, HELD_EVENTS, opts.now);
+  const heldEvents = () =>
+    outages
+      .held()
+      .filter((id): id is number => typeof id === 'number')
+      .sort((a, b) => a - b);
+  // The events an outage held up, oldest first, once it is over: applied at once rather than after
+  // their backoff (minutes, after a long outage), since the journeys whose waits ended meanwhile
+  // check for the purchases among them as soon as Temporal is back.
+  const released: number[] = [];
   const processor = poll(async () => {
     try {
-      const summary = await processInboxBatch(applyDeps, { limit: batchSize });
-      for (const outcome of outages.take(summary.outcomes))
+      const outcomes: EventOutcome[] = [];
+      // While an outage holds events up, the oldest is tried every round, due or not: the first
+      // to apply ends the outage and releases the others.
+      const canary = heldEvents()[0];
+      if (canary !== undefined) {
+        const outcome = await processInboxEvent(applyDeps, canary);
+        if (outcome) outcomes.push(outcome);
+        else outages.forget(canary);
+      }
+      while (released.length && outcomes.length < batchSize) {
+        // Claimed one by one (SKIP LOCKED): one applied or being applied elsewhere is passed over.
+        const outcome = await processInboxEvent(applyDeps, released[0]!);
+        released.shift();
+        if (outcome) outcomes.push(outcome);
+      }
+      // Each event once a round, so its outcome there is the only one.
+      const summary = await processInboxBatch(applyDeps, {
+        limit: batchSize,
+        exclude: outcomes.map((o) => o.id),
+      });
+      outcomes.push(...summary.outcomes);
+      const held = heldEvents();
+      for (const outcome of outages.take(outcomes))
         (outcome.status === 'applied' ? log.info : log.warn)(`inbox: ${describeOutcome(outcome)}`);
-      if (summary.applied) starts?.kick();
+      if (held.length && !outages.held().length) {
+        const settled = new Set(outcomes.map((o) => o.id));
+        released.push(...held.filter((id) => !settled.has(id)));
+      }
+      if (outcomes.some((o) => o.status === 'applied')) starts?.kick();
       const failed = failing.success();
       if (failed)
         log.info(`inbox: processing events again, after ${counted(failed, 'failed attempt')}`);
-      return summary.outcomes.length >= batchSize;
+      return summary.outcomes.length >= batchSize || released.length > 0;
     } catch (err) {
       // Postgres unreachable: say so once, keep polling, say when it works again.
       const problem = errorText(err);
