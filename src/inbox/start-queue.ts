@@ -39,7 +39,7 @@ import {
   releaseStarts,
   versionKey,
 } from '../db/start-queue.js';
-import { isOutage, outageInWords } from './outage.js';
+import { outageInWords } from './outage.js';
 import { type Attempt, type HeldWork, OutageFailures } from './outage-log.js';
 import { FailingRounds, poll, type Poller } from './poller.js';
 
@@ -94,14 +94,16 @@ async function loadDefinitions(
  */
 class Settlement {
   readonly started = new Map<string, StartOutcome>();
-  readonly failed: { workflowId: string; campaignId: string; error: unknown }[] = [];
+  /** Each with the outage it failed for, in words (outageInWords), if it did. */
+  readonly failed: { workflowId: string; campaignId: string; error: unknown; outage?: string }[] =
+    [];
   dropped = 0;
   parked = 0;
   held = 0;
   private done: string[] = [];
   private drops: string[] = [];
   private releases: string[] = [];
-  private failures: { row: QueuedStart; error: unknown }[] = [];
+  private failures: { row: QueuedStart; error: unknown; outage?: string }[] = [];
 
   constructor(
     private readonly deps: JourneyStarter,
@@ -135,8 +137,9 @@ class Settlement {
       this.started.set(row.workflowId, outcome);
       this.done.push(row.workflowId);
     } catch (error) {
-      this.failed.push({ workflowId: row.workflowId, campaignId: row.campaignId, error });
-      this.failures.push({ row, error });
+      const outage = outageInWords(error);
+      this.failed.push({ workflowId: row.workflowId, campaignId: row.campaignId, error, outage });
+      this.failures.push({ row, error, outage });
     }
   }
 
@@ -154,8 +157,8 @@ class Settlement {
     await dropStarts(this.deps.db, drops);
     await releaseStarts(this.deps.db, releases);
     const now = Date.now();
-    for (const { row, error } of failures) {
-      const park = row.attempts + 1 >= this.parkAfter && !isOutage(error);
+    for (const { row, error, outage } of failures) {
+      const park = row.attempts + 1 >= this.parkAfter && outage === undefined;
       if (park) this.parked++;
       await recordStartFailure(this.deps.db, {
         workflowId: row.workflowId,
@@ -235,11 +238,7 @@ export async function drainStartQueue(
     held: settlement.held,
     attempts: [
       ...[...settlement.started.keys()].map((id) => ({ id, status: 'started' })),
-      ...settlement.failed.map((f) => ({
-        id: f.workflowId,
-        status: 'failed',
-        outage: outageInWords(f.error),
-      })),
+      ...settlement.failed.map((f) => ({ id: f.workflowId, status: 'failed', outage: f.outage })),
     ],
   };
 }
