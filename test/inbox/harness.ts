@@ -12,6 +12,10 @@ import { generateCoupons } from '../../src/db/coupons.js';
 import type { HttpDeps } from '../../src/http/server.js';
 import type { InboxDeps } from '../../src/inbox/processor.js';
 import { journeyQuery, type JourneyState } from '../../src/campaigns/journey-contract.js';
+import { upsertContact } from '../../src/db/contacts.js';
+import type { Db } from '../../src/db/database.js';
+import { acceptEvents } from '../../src/inbox/store.js';
+import { insertJourneyRow, lowClvCampaign } from '../support/campaigns.js';
 import {
   API_KEY,
   type RunningServer,
@@ -164,3 +168,38 @@ export const checkoutEvent = (
     ...extra,
   },
 });
+
+/** Stores one event as the store posts it (not applied); its inbox id. */
+export async function storeEvent(db: Db, event: unknown): Promise<number> {
+  const accepted = await acceptEvents(db, 'api', event);
+  if (!accepted.ok) throw new Error(`not accepted: ${JSON.stringify(accepted)}`);
+  return accepted.events[0]!.id;
+}
+
+/**
+ * Purchases a Temporal outage holds up, stored: three buyers (ann, bob, cid) each with a running
+ * journey in the low-CLV campaign `held`, so their purchases must signal it, and one purchase
+ * whose buyer is unknown, which fails for its own reason whatever Temporal does.
+ */
+export async function storeHeldPurchases(db: Db): Promise<{ purchases: number[]; orphan: number }> {
+  await lowClvCampaign(db, 'held', { name: 'Held', coupons: 1 });
+  const purchases: number[] = [];
+  for (const name of ['ann', 'bob', 'cid']) {
+    const email = `${name}@example.com`;
+    const { contact } = await upsertContact(db, { email });
+    await insertJourneyRow(db, 'held', contact.id);
+    purchases.push(
+      await storeEvent(db, {
+        type: 'purchase',
+        contact: { email },
+        order: { id: `order-${name}`, total: 10, placed_at: '2026-11-24T09:30:00Z' },
+      }),
+    );
+  }
+  const orphan = await storeEvent(db, {
+    type: 'purchase',
+    contact: { external_id: 'cust-nobody' },
+    order: { id: 'order-nobody', total: 10, placed_at: '2026-11-24T09:30:00Z' },
+  });
+  return { purchases, orphan };
+}

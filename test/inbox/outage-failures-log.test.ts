@@ -5,12 +5,9 @@
  * event and retry. An event that fails for its own reason keeps its line at every attempt.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { upsertContact } from '../../src/db/contacts.js';
 import { type InboxProcessor, startInboxProcessor } from '../../src/inbox/processor.js';
-import { acceptEvents } from '../../src/inbox/store.js';
-import { insertJourneyRow, lowClvCampaign } from '../support/campaigns.js';
 import { until } from '../support/processes.js';
-import { useOfflineInbox } from './harness.js';
+import { storeHeldPurchases, useOfflineInbox } from './harness.js';
 
 describe('the inbox processor while Temporal is down', () => {
   const offline = useOfflineInbox();
@@ -19,36 +16,11 @@ describe('the inbox processor while Temporal is down', () => {
     await processor?.stop();
   });
 
-  /** Stores one event; its inbox id. */
-  const store = async (event: unknown) => {
-    const accepted = await acceptEvents(offline.database.db, 'api', event);
-    if (!accepted.ok) throw new Error(`not accepted: ${JSON.stringify(accepted)}`);
-    return accepted.events[0]!.id;
-  };
-
   it('says once that events cannot be applied, counts their retries a line a minute, and says when they apply again', async () => {
     const { db } = offline.database;
-    await lowClvCampaign(db, 'held', { name: 'Held', coupons: 1 });
-    // Buyers with a running journey: their purchases must signal it, which Temporal down refuses.
-    const purchases: number[] = [];
-    for (const name of ['ann', 'bob', 'cid']) {
-      const email = `${name}@example.com`;
-      const { contact } = await upsertContact(db, { email });
-      await insertJourneyRow(db, 'held', contact.id);
-      purchases.push(
-        await store({
-          type: 'purchase',
-          contact: { email },
-          order: { id: `order-${name}`, total: 10, placed_at: '2026-11-24T09:30:00Z' },
-        }),
-      );
-    }
-    // Its buyer is unknown: it fails for its own reason, whatever Temporal does.
-    const orphan = await store({
-      type: 'purchase',
-      contact: { external_id: 'cust-nobody' },
-      order: { id: 'order-nobody', total: 10, placed_at: '2026-11-24T09:30:00Z' },
-    });
+    // Buyers with a running journey, whose purchases must signal it, which Temporal down refuses,
+    // and one whose buyer is unknown, which fails for its own reason.
+    const { purchases, orphan } = await storeHeldPurchases(db);
     // Received long ago, so every backoff has passed: each round retries every event.
     await db
       .updateTable('inbox_events')

@@ -8,18 +8,16 @@
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertContact } from '../../src/db/contacts.js';
 import {
   type InboxProcessor,
   retryOffsetSeconds,
   startInboxProcessor,
 } from '../../src/inbox/processor.js';
-import { acceptEvents } from '../../src/inbox/store.js';
-import { insertJourneyRow, lowClvCampaign } from '../support/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { until } from '../support/processes.js';
 import { type SlowProxy, startSlowProxy } from '../support/slow-proxy.js';
 import { createDevServerEnv } from '../support/temporal.js';
+import { storeHeldPurchases } from './harness.js';
 
 /** Failed attempts as after an outage of minutes: the next retry 510 s after receipt. */
 const LONG_OUTAGE_ATTEMPTS = 8;
@@ -51,12 +49,6 @@ describe('the inbox processor when Temporal comes back', () => {
     await database?.drop();
   });
 
-  /** Stores one event; its inbox id. */
-  const store = async (event: unknown) => {
-    const accepted = await acceptEvents(database.db, 'api', event);
-    if (!accepted.ok) throw new Error(`not accepted: ${JSON.stringify(accepted)}`);
-    return accepted.events[0]!.id;
-  };
   const rows = (ids: number[]) =>
     database.db
       .selectFrom('inbox_events')
@@ -67,28 +59,11 @@ describe('the inbox processor when Temporal comes back', () => {
 
   it('applies the purchases held up by the outage at once when it passes, while their backoff still runs', async () => {
     const { db } = database;
-    await lowClvCampaign(db, 'held', { name: 'Held', coupons: 1 });
-    // Buyers with a running journey: their purchases must signal it, which Temporal down refuses.
-    // (No workflow runs it: once Temporal answers, the signal finds none and the purchase applies.)
-    const purchases: number[] = [];
-    for (const name of ['ann', 'bob', 'cid']) {
-      const email = `${name}@example.com`;
-      const { contact } = await upsertContact(db, { email });
-      await insertJourneyRow(db, 'held', contact.id);
-      purchases.push(
-        await store({
-          type: 'purchase',
-          contact: { email },
-          order: { id: `order-${name}`, total: 10, placed_at: '2026-11-24T09:30:00Z' },
-        }),
-      );
-    }
-    // Its buyer is unknown: it fails for its own reason, whatever Temporal does.
-    const orphan = await store({
-      type: 'purchase',
-      contact: { external_id: 'cust-nobody' },
-      order: { id: 'order-nobody', total: 10, placed_at: '2026-11-24T09:30:00Z' },
-    });
+    // Buyers with a running journey, whose purchases must signal it, which Temporal down refuses,
+    // and one whose buyer is unknown, which fails for its own reason.
+    // (No workflow runs their journeys: once Temporal answers, the signal finds none and each
+    // purchase applies.)
+    const { purchases, orphan } = await storeHeldPurchases(db);
 
     const lines: string[] = [];
     const log = { info: (l: string) => lines.push(l), warn: (l: string) => lines.push(l) };
