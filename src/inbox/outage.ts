@@ -44,17 +44,11 @@ function outageOf(err: unknown): Outage | undefined {
 }
 
 /**
- * Temporal or Postgres unreachable, Temporal turning calls away over its rate limits, or Postgres
- * turning connections down (a password changed while Boomerang runs): what failed (an event, a
- * start) is not at fault.
- */
-export function isOutage(err: unknown): boolean {
-  return outageOf(err) !== undefined;
-}
-
-/**
  * The outage `err` is, in words for a log line (what cannot be used, and why: "Temporal does not
  * answer (UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:7233)"); undefined when it is no outage.
+ * Outages are Temporal or Postgres unreachable, Temporal turning calls away over its rate limits,
+ * or Postgres turning connections down (a password changed while Boomerang runs): what failed (an
+ * event, a start) is not at fault.
  */
 export function outageInWords(err: unknown): string | undefined {
   const outage = outageOf(err);

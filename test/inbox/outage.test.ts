@@ -5,13 +5,15 @@
 import { ServiceError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { PostgresConnectError } from '../../src/db/errors.js';
-import { isOutage, outageInWords } from '../../src/inbox/outage.js';
+import { outageInWords } from '../../src/inbox/outage.js';
+
+const isOutage = (err: unknown): boolean => outageInWords(err) !== undefined;
 
 /** A gRPC status as @grpc/grpc-js reports it, under the client's ServiceError. */
 const grpc = (code: number, name: string, details: string) =>
   Object.assign(new Error(`${code} ${name}: ${details}`), { code, details });
 
-describe('isOutage', () => {
+describe('what counts as an outage', () => {
   it('counts a Postgres that turns connections down as an outage, not as the fault of the event', () => {
     const refused = Object.assign(new Error('password authentication failed for user "app"'), {
       code: '28P01',
